@@ -1,0 +1,185 @@
+/**
+ * The decoded shape of every wire frame, shared by the codecs and the protocol cores.
+ *
+ * A frame is what one UDP datagram carries. The binary layouts live in `codecs/frames/*.ts`
+ * and are documented byte by byte in docs/PROTOCOL.md; this file holds only the
+ * TypeScript view that the cores read and write. Sequence numbers are plain `number`s
+ * (at most 2^53 - 1): they are unsigned 64-bit on the wire, and the decoder refuses
+ * anything a JS number cannot hold exactly.
+ *
+ * @packageDocumentation
+ */
+
+/** A peer's identity: the stable `name` it was started with plus a per-start `incarnation`. */
+export interface PeerId {
+  readonly name: string;
+  /** Chosen at each start (unsigned 32-bit); a new value means the peer restarted. */
+  readonly incarnation: number;
+}
+
+/** An inclusive range of sequence numbers, `from <= to`. */
+export interface SeqRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** Bits of {@link WireMessage.flags}. Only these bits may be set on the wire. */
+export const MESSAGE_FLAGS = {
+  /** The payload is one msgpackr-encoded value (else raw bytes). */
+  msgpack: 0x01,
+  /** This message is one fragment of a larger message (each fragment has its own seq). */
+  fragment: 0x02,
+  /** With `fragment`: the first fragment of the message. */
+  firstFragment: 0x04,
+  /** With `fragment`: the last fragment of the message. */
+  lastFragment: 0x08,
+} as const;
+
+/** Mask of every defined message flag; a decoder rejects any other bit. */
+export const MESSAGE_FLAGS_MASK = 0x0f;
+
+/** One message of one stream, as carried in DATA and RETRANSMIT frames. */
+export interface WireMessage {
+  readonly subject: string;
+  readonly seq: number;
+  readonly flags: number;
+  /** Subject a reply should be published on (request/reply), if any. */
+  readonly replyTo?: string;
+  readonly payload: Uint8Array;
+}
+
+/** Per-stream facts a sender states in DATA (per subject) and HEARTBEAT frames. */
+export interface StreamInfo {
+  readonly subject: string;
+  /** First sequence this stream has under the sender's current incarnation. */
+  readonly startSeq: number;
+  /** Oldest sequence the sender still holds to serve retransmissions (`highSeq + 1` when none). */
+  readonly lowSeq: number;
+  /** Newest sequence the sender has sent (`startSeq - 1` when none yet). */
+  readonly highSeq: number;
+}
+
+/** DATA: a batch of messages sent once, by multicast (or by unicast in fallback mode). */
+export interface DataFrame {
+  readonly kind: 'data';
+  readonly sender: PeerId;
+  /** One entry per distinct subject among `messages` (start of the stream in this incarnation). */
+  readonly streams: readonly StreamStart[];
+  readonly messages: readonly WireMessage[];
+}
+
+/** The part of {@link StreamInfo} a DATA frame carries per subject. */
+export interface StreamStart {
+  readonly subject: string;
+  readonly startSeq: number;
+}
+
+/** HEARTBEAT: the newest sequence of each recently active stream, so tail loss shows. */
+export interface HeartbeatFrame {
+  readonly kind: 'heartbeat';
+  readonly sender: PeerId;
+  readonly streams: readonly StreamInfo[];
+}
+
+/** NAK: a receiver asks `target` for missing sequences of one stream (reliable unicast). */
+export interface NakFrame {
+  readonly kind: 'nak';
+  readonly sender: PeerId;
+  /** Reliable-unicast channel sequence (1, 2, …) from `sender` to `target`. */
+  readonly channelSeq: number;
+  readonly target: PeerId;
+  readonly subject: string;
+  readonly ranges: readonly SeqRange[];
+}
+
+/** RETRANSMIT: messages resent for NAKs, plus ranges the sender can no longer serve. */
+export interface RetransmitFrame {
+  readonly kind: 'retransmit';
+  readonly sender: PeerId;
+  /** Channel sequence over reliable unicast; 0 when sent once by multicast (unreliable). */
+  readonly channelSeq: number;
+  readonly messages: readonly WireMessage[];
+  /** Ranges of a stream that are no longer held: the receiver reports them as data loss. */
+  readonly unavailable: readonly UnavailableRange[];
+}
+
+/** A range of one stream the sender no longer holds. */
+export interface UnavailableRange {
+  readonly subject: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** ACK: acknowledges reliable-unicast frames and reports stream positions for flow control. */
+export interface AckFrame {
+  readonly kind: 'ack';
+  readonly sender: PeerId;
+  /** The peer whose frames are acknowledged (whose streams the positions refer to). */
+  readonly target: PeerId;
+  /** Every channel sequence up to and including this one was received (0: none). */
+  readonly cumulativeSeq: number;
+  /** Channel sequences above `cumulativeSeq` that were also received. */
+  readonly selective: readonly number[];
+  /** Newest in-order sequence delivered per stream of `target`. */
+  readonly positions: readonly StreamPosition[];
+}
+
+/** How far a receiver has consumed one stream of a sender. */
+export interface StreamPosition {
+  readonly subject: string;
+  readonly seq: number;
+}
+
+/** ADVERT: a peer's subscriptions and unicast address (discovery and the receiver list). */
+export interface AdvertFrame {
+  readonly kind: 'advert';
+  readonly sender: PeerId;
+  /** Unicast listener address: IPv4 dotted quad. */
+  readonly host: string;
+  readonly port: number;
+  /** Bits of {@link ADVERT_FLAGS}. */
+  readonly flags: number;
+  readonly patterns: readonly string[];
+}
+
+/** Bits of {@link AdvertFrame.flags}. */
+export const ADVERT_FLAGS = {
+  /** The peer sends and listens by multicast (else unicast only). */
+  multicast: 0x01,
+  /** This advert was sent by unicast (to a seed peer or a known peer). */
+  viaUnicast: 0x02,
+} as const;
+
+/** BYE: the peer is leaving; receivers release its streams' state. */
+export interface ByeFrame {
+  readonly kind: 'bye';
+  readonly sender: PeerId;
+}
+
+/** Every frame of the protocol. */
+export type Frame =
+  | DataFrame
+  | HeartbeatFrame
+  | NakFrame
+  | RetransmitFrame
+  | AckFrame
+  | AdvertFrame
+  | ByeFrame;
+
+/** The `kind` of a frame. */
+export type FrameKind = Frame['kind'];
+
+/** Same peer (name and incarnation). */
+export function samePeer(a: PeerId, b: PeerId): boolean {
+  return a.name === b.name && a.incarnation === b.incarnation;
+}
+
+/** A map key for a peer incarnation. */
+export function peerKey(p: PeerId): string {
+  return `${p.name}#${p.incarnation}`;
+}
+
+/** A map key for one stream: the sender's name (not incarnation: streams outlive restarts) and subject. */
+export function streamKey(senderName: string, subject: string): string {
+  return `${senderName}\u0000${subject}`;
+}
