@@ -1,0 +1,66 @@
+/**
+ * The subjects folder: subject rules, subscription matching, the subject → multicast-group map and
+ * the receiver list. Everything here is a pure core (no I/O, no clock, no randomness); the actor
+ * shell (`subjects-actor.ts`) owns one instance of each and feeds them.
+ *
+ * What it owns:
+ * - {@link validateSubject} / {@link validatePattern} (API input: throw `InvalidSubjectError`) and
+ *   {@link isValidSubject} / {@link isValidPattern} (wire input: booleans, never throw).
+ * - {@link PatternMatcher}: (pattern, value) pairs in a token trie with a bounded per-subject cache.
+ *   The shell keeps one for local subscriptions (which streams to track and deliver) and the
+ *   receiver list keeps one for remote peers (whom to send to).
+ * - {@link GroupMap}: immutable; `groupForSubject` for publishing, `groupsForPattern` for the
+ *   groups to join on subscribe. Its hash (FNV-1a of the first token) is wire contract.
+ * - {@link ReceiverList}: the peers we know, from ADVERT, BYE and any other frame heard.
+ *
+ * Inputs and outputs of the receiver list: `onAdvert(nowMs, advert, via)`, `onBye(nowMs, peer)`,
+ * `onHeard(nowMs, peer, via)` and `onTimer(nowMs)` in; `peerJoined`, `peerLeft(peer, 'bye' |
+ * 'expired' | 'restarted')` and `multicastUnreachable` out through its {@link ReceiverListSink}.
+ * Queries (`interestedPeers`, `isInterested`, `get`, `entries`) are synchronous and cached.
+ *
+ * Invariants:
+ * - At most one listed incarnation per peer name; the local peer's name is never listed.
+ * - Every pattern held by a matcher is valid; wire patterns that are not are dropped and counted.
+ * - Everything is bounded: peers (`maxPeers`), patterns per peer (`maxPatternsPerPeer`), cached
+ *   subjects (`cacheSize` / `subjectCacheSize`), tombstones (`maxPeers`).
+ * - Errors: only API misuse throws (`InvalidSubjectError`, `InvalidOptionError`); hostile wire input
+ *   is counted and dropped.
+ *
+ * @packageDocumentation
+ */
+export { GroupMap, fnv1a32 } from './group-map.js';
+export {
+  DEFAULT_GROUP_MAP_OPTIONS,
+  DEFAULT_PATTERN_MATCHER_OPTIONS,
+  DEFAULT_RECEIVER_LIST_OPTIONS,
+  DEFAULT_SUBJECTS_OPTIONS,
+  groupMapOptionsOf,
+  receiverListOptionsOf,
+  resolveGroupMapOptions,
+  resolvePatternMatcherOptions,
+  resolveReceiverListOptions,
+  resolveSubjectsOptions,
+} from './options.js';
+export { PatternMatcher } from './pattern-matcher.js';
+export { ReceiverList } from './receiver-list.js';
+export {
+  MAX_SUBJECT_BYTES,
+  MAX_SUBJECT_TOKENS,
+  isValidPattern,
+  isValidSubject,
+  isWildcardPattern,
+  utf8ByteLength,
+  validatePattern,
+  validateSubject,
+} from './subject.js';
+
+export type { GroupMapOptions, PatternMatcherOptions, ReceiverListOptions, SubjectsOptions } from './options.js';
+export type { PatternMatcherCounters } from './pattern-matcher.js';
+export type {
+  HeardVia,
+  PeerEntry,
+  PeerLeftReason,
+  ReceiverListCounters,
+  ReceiverListDeps,
+  ReceiverListSink,
+} from './receiver-list.js';

@@ -1,0 +1,145 @@
+/**
+ * Options of the subjects folder: the pattern matcher's cache, the subject → multicast-group map,
+ * and the receiver list's timings and bounds.
+ *
+ * Each core has its own options interface, defaults and resolver; {@link SubjectsOptions} is their
+ * union, resolved once by the actor shell, which hands each core its part.
+ */
+import { InvalidOptionError } from '../../errors.js';
+import { checkInteger, checkMulticastGroup, rejectUnknownKeys } from '../option-checks.js';
+
+/** Options of {@link PatternMatcher}. */
+export interface PatternMatcherOptions {
+  /**
+   * Most subjects whose match result is cached (0 disables the cache). The cache is emptied on
+   * every change of the pattern set. Memory: one entry holds the subject and one result array.
+   * @default 10000
+   */
+  cacheSize?: number;
+}
+
+export const DEFAULT_PATTERN_MATCHER_OPTIONS: Readonly<Required<PatternMatcherOptions>> = Object.freeze({
+  cacheSize: 10_000,
+});
+
+export function resolvePatternMatcherOptions(
+  o: PatternMatcherOptions = {},
+  path = 'options',
+): Required<PatternMatcherOptions> {
+  const m = merge(path, o, DEFAULT_PATTERN_MATCHER_OPTIONS);
+  return Object.freeze({ cacheSize: checkInteger(`${path}.cacheSize`, m.cacheSize, 0, 1_000_000) });
+}
+
+/** Options of {@link GroupMap}: which multicast groups carry which subjects. */
+export interface GroupMapOptions {
+  /** First multicast group (IPv4, in 224.0.0.0/4); the others follow it in the last octet. @default '239.255.76.67' */
+  baseGroup?: string;
+  /**
+   * Number of groups, 1..256. Subjects are spread over them by a hash of their first token; the last
+   * octet of `baseGroup` plus `groupCount - 1` must stay within 255.
+   * @default 1
+   */
+  groupCount?: number;
+}
+
+export const DEFAULT_GROUP_MAP_OPTIONS: Readonly<Required<GroupMapOptions>> = Object.freeze({
+  baseGroup: '239.255.76.67',
+  groupCount: 1,
+});
+
+export function resolveGroupMapOptions(o: GroupMapOptions = {}, path = 'options'): Required<GroupMapOptions> {
+  const m = merge(path, o, DEFAULT_GROUP_MAP_OPTIONS);
+  const baseGroup = checkMulticastGroup(`${path}.baseGroup`, m.baseGroup);
+  const groupCount = checkInteger(`${path}.groupCount`, m.groupCount, 1, 256);
+  const lastOctet = Number(baseGroup.split('.')[3]);
+  if (lastOctet + groupCount - 1 > 255) {
+    throw new InvalidOptionError(
+      `${path}.groupCount ${groupCount} from ${path}.baseGroup ${baseGroup} would run past the last octet ` +
+        `(${baseGroup.slice(0, baseGroup.lastIndexOf('.'))}.255); at most ${256 - lastOctet} groups fit from this base`,
+    );
+  }
+  return Object.freeze({ baseGroup, groupCount });
+}
+
+/** Options of {@link ReceiverList}. */
+export interface ReceiverListOptions {
+  /** A peer not heard (any frame) for this long leaves with reason 'expired'. @default 5000 */
+  peerExpiryMs?: number;
+  /**
+   * A peer that advertises multicast, heard by unicast for this long but never by multicast, is
+   * declared multicast-unreachable and switched to unicast. Keep it above the advert interval.
+   * @default 3000
+   */
+  multicastProbeMs?: number;
+  /** Most peers listed at once; adverts of further new peers are ignored and counted. @default 1024 */
+  maxPeers?: number;
+  /** Most patterns kept per peer; the rest of an advert's patterns are ignored and counted. @default 1024 */
+  maxPatternsPerPeer?: number;
+  /** Most subjects whose interested-peer list is cached (0 disables the cache). @default 10000 */
+  subjectCacheSize?: number;
+}
+
+export const DEFAULT_RECEIVER_LIST_OPTIONS: Readonly<Required<ReceiverListOptions>> = Object.freeze({
+  peerExpiryMs: 5000,
+  multicastProbeMs: 3000,
+  maxPeers: 1024,
+  maxPatternsPerPeer: 1024,
+  subjectCacheSize: 10_000,
+});
+
+export function resolveReceiverListOptions(
+  o: ReceiverListOptions = {},
+  path = 'options',
+): Required<ReceiverListOptions> {
+  const m = merge(path, o, DEFAULT_RECEIVER_LIST_OPTIONS);
+  return Object.freeze({
+    peerExpiryMs: checkInteger(`${path}.peerExpiryMs`, m.peerExpiryMs, 1),
+    multicastProbeMs: checkInteger(`${path}.multicastProbeMs`, m.multicastProbeMs, 1),
+    maxPeers: checkInteger(`${path}.maxPeers`, m.maxPeers, 1, 1_000_000),
+    maxPatternsPerPeer: checkInteger(`${path}.maxPatternsPerPeer`, m.maxPatternsPerPeer, 1, 65_536),
+    subjectCacheSize: checkInteger(`${path}.subjectCacheSize`, m.subjectCacheSize, 0, 1_000_000),
+  });
+}
+
+/** Every option of the subjects actor: the group map's and the receiver list's. */
+export interface SubjectsOptions extends GroupMapOptions, ReceiverListOptions {}
+
+export const DEFAULT_SUBJECTS_OPTIONS: Readonly<Required<SubjectsOptions>> = Object.freeze({
+  ...DEFAULT_GROUP_MAP_OPTIONS,
+  ...DEFAULT_RECEIVER_LIST_OPTIONS,
+});
+
+/** Resolves every option of the folder; hand each core its part with the two pickers below. */
+export function resolveSubjectsOptions(o: SubjectsOptions = {}, path = 'options'): Required<SubjectsOptions> {
+  const m = merge(path, o, DEFAULT_SUBJECTS_OPTIONS);
+  const g = resolveGroupMapOptions(groupMapOptionsOf(m), path);
+  const r = resolveReceiverListOptions(receiverListOptionsOf(m), path);
+  return Object.freeze({ ...g, ...r });
+}
+
+/** The {@link GroupMapOptions} part of `o`. */
+export function groupMapOptionsOf(o: SubjectsOptions): GroupMapOptions {
+  return { baseGroup: o.baseGroup, groupCount: o.groupCount };
+}
+
+/** The {@link ReceiverListOptions} part of `o`. */
+export function receiverListOptionsOf(o: SubjectsOptions): ReceiverListOptions {
+  return {
+    peerExpiryMs: o.peerExpiryMs,
+    multicastProbeMs: o.multicastProbeMs,
+    maxPeers: o.maxPeers,
+    maxPatternsPerPeer: o.maxPatternsPerPeer,
+    subjectCacheSize: o.subjectCacheSize,
+  };
+}
+
+/** Checks `o` is a plain object with known keys, and fills in the defaults (undefined = default). */
+function merge<T extends object>(path: string, o: unknown, defaults: Readonly<Required<T>>): Required<T> {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) {
+    throw new InvalidOptionError(`${path} must be an object, got ${o === null ? 'null' : Array.isArray(o) ? 'an array' : typeof o}`);
+  }
+  rejectUnknownKeys(path, o, defaults);
+  const out = { ...defaults } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out as Required<T>;
+}

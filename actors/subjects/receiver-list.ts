@@ -1,0 +1,436 @@
+/**
+ * The receiver list: which peers are alive and which subjects each wants, learned from ADVERT and
+ * BYE frames and kept alive by any frame heard from a peer.
+ *
+ * Identity: at most one entry per peer `name`. An advert of a known name with another incarnation
+ * means that peer restarted: the old incarnation leaves ('restarted') before the new one joins.
+ * An incarnation that left by BYE or by restart is a tombstone for `peerExpiryMs`: its late
+ * (reordered or duplicated) adverts are ignored, so it cannot flap back in. An expired peer gets no
+ * tombstone: if it is heard again (say, after a partition heals), it joins again.
+ *
+ * Liveness: a peer not heard for `peerExpiryMs` leaves ('expired'). A peer that advertises multicast
+ * but has been heard only by unicast for `multicastProbeMs` since we first heard it by unicast is
+ * declared multicast-unreachable: `multicastUnreachable` fires once and its entry turns
+ * `unicastOnly`, so senders send it DATA by unicast. That switch is sticky for the incarnation.
+ *
+ * Entries are live read-only views: their fields change as the list learns more. Copy what must be
+ * kept across calls. `interestedPeers` is answered by a {@link PatternMatcher} whose per-subject cache
+ * is emptied whenever a peer joins, leaves or changes its patterns, and only then.
+ *
+ * Bounds: at most `maxPeers` entries (adverts of further new peers are counted in `peersRejected`),
+ * at most `maxPatternsPerPeer` patterns each (each at most 255 bytes), at most `maxPeers` tombstones,
+ * and at most `subjectCacheSize` cached subjects.
+ */
+import type { TimerCore } from '../core.js';
+import type { AdvertFrame, PeerId } from '../../codecs/frame.js';
+import { ADVERT_FLAGS, peerKey } from '../../codecs/frame.js';
+import type { ReceiverListOptions } from './options.js';
+import { resolveReceiverListOptions } from './options.js';
+import { PatternMatcher } from './pattern-matcher.js';
+import { isValidPattern } from './subject.js';
+
+/** What the receiver list knows about one peer incarnation (a live, read-only view). */
+export interface PeerEntry {
+  readonly peer: PeerId;
+  /** Unicast listener address (IPv4) from the peer's latest advert. */
+  readonly host: string;
+  readonly port: number;
+  /** The valid patterns of the latest advert, deduplicated, in advert order. */
+  readonly patterns: readonly string[];
+  /** The peer advertises that it sends and listens by multicast. */
+  readonly multicast: boolean;
+  /** When this incarnation's first advert arrived. */
+  readonly firstHeardMs: number;
+  /** When any frame of this incarnation last arrived. */
+  readonly lastHeardMs: number;
+  readonly heardByMulticast: boolean;
+  readonly heardByUnicast: boolean;
+  /**
+   * Send DATA to this peer by unicast: it does not advertise multicast, or its multicast was found
+   * unreachable, or {@link ReceiverList.markUnicastOnly} was called.
+   */
+  readonly unicastOnly: boolean;
+}
+
+/** Why a peer left the list. */
+export type PeerLeftReason = 'bye' | 'expired' | 'restarted';
+
+/** How a frame reached us. */
+export type HeardVia = 'multicast' | 'unicast';
+
+/** Outputs of the {@link ReceiverList}, called synchronously after the list has changed. */
+export interface ReceiverListSink {
+  /** A peer incarnation was listed (its first advert). */
+  peerJoined(entry: PeerEntry): void;
+  /** A peer incarnation was removed from the list. */
+  peerLeft(peer: PeerId, reason: PeerLeftReason): void;
+  /** A peer advertising multicast was heard only by unicast for `multicastProbeMs`; now unicast only. */
+  multicastUnreachable(peer: PeerId): void;
+}
+
+export interface ReceiverListDeps {
+  readonly sink: ReceiverListSink;
+  /** The local peer: adverts under its name are never listed (see {@link ReceiverList.setSelf}). */
+  readonly self?: PeerId;
+}
+
+/** Counters of a {@link ReceiverList}, for `peer.stats()`. */
+export interface ReceiverListCounters {
+  advertsReceived: number;
+  /** Adverts dropped for a bad sender, host or port. */
+  advertsRejected: number;
+  /** Our own adverts heard back. */
+  selfAdvertsIgnored: number;
+  /** Adverts under our name with another incarnation: another process uses our name. */
+  selfNameConflicts: number;
+  /** Adverts of an incarnation that left by BYE or restart (late or duplicated datagrams). */
+  staleAdvertsIgnored: number;
+  invalidPatterns: number;
+  /** Patterns beyond `maxPatternsPerPeer` in an advert, not looked at. */
+  patternsTruncated: number;
+  peersJoined: number;
+  /** New peers ignored because `maxPeers` were listed. */
+  peersRejected: number;
+  peersLeftBye: number;
+  peersExpired: number;
+  peersRestarted: number;
+  byesReceived: number;
+  /** BYEs of a peer incarnation that is not listed. */
+  byesIgnored: number;
+  /** Frames (other than adverts) from a peer incarnation that is not listed. */
+  heardUnknown: number;
+  multicastUnreachable: number;
+}
+
+type MutablePeerEntry = { -readonly [K in keyof PeerEntry]: PeerEntry[K] };
+
+interface PeerState {
+  readonly entry: MutablePeerEntry;
+  /** When we first heard this incarnation by unicast. */
+  firstUnicastMs: number | undefined;
+  /** Unicast was forced (multicast found unreachable, or marked by the caller); sticky. */
+  forcedUnicast: boolean;
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** Who listens to what. See the file overview for identity, liveness and bounds. */
+export class ReceiverList implements TimerCore {
+  readonly counters: ReceiverListCounters = {
+    advertsReceived: 0,
+    advertsRejected: 0,
+    selfAdvertsIgnored: 0,
+    selfNameConflicts: 0,
+    staleAdvertsIgnored: 0,
+    invalidPatterns: 0,
+    patternsTruncated: 0,
+    peersJoined: 0,
+    peersRejected: 0,
+    peersLeftBye: 0,
+    peersExpired: 0,
+    peersRestarted: 0,
+    byesReceived: 0,
+    byesIgnored: 0,
+    heardUnknown: 0,
+    multicastUnreachable: 0,
+  };
+  private readonly sink: ReceiverListSink;
+  private readonly o: Required<ReceiverListOptions>;
+  private self: PeerId | undefined;
+  private readonly peers = new Map<string, PeerState>();
+  private readonly matcher: PatternMatcher<PeerEntry>;
+  /** peerKey → time until which adverts of that incarnation are ignored; insertion order = time order. */
+  private readonly tombstones = new Map<string, number>();
+  /**
+   * No deadline of any peer is earlier than this. Refreshing a peer only moves its deadline later, so
+   * this stays a valid (possibly early) wake-up time without a scan; `onTimer` recomputes it.
+   */
+  private deadline: number | undefined;
+
+  constructor(deps: ReceiverListDeps, options?: ReceiverListOptions) {
+    this.sink = deps.sink;
+    this.o = resolveReceiverListOptions(options);
+    this.matcher = new PatternMatcher({ cacheSize: this.o.subjectCacheSize });
+    if (deps.self !== undefined) this.self = copyPeer(deps.self);
+  }
+
+  /**
+   * Sets the local peer: adverts under its name are never listed. An entry already listed under
+   * that name leaves with reason 'restarted' (it is an earlier incarnation of ourselves).
+   */
+  setSelf(peer: PeerId): void {
+    this.self = copyPeer(peer);
+    const st = this.peers.get(peer.name);
+    if (st === undefined) return;
+    this.remove(st);
+    this.counters.peersRestarted++;
+    this.sink.peerLeft(st.entry.peer, 'restarted');
+  }
+
+  /** Number of listed peers (at most `maxPeers`). */
+  get size(): number {
+    return this.peers.size;
+  }
+
+  /** An advert arrived: lists, updates or replaces (restart) the sender. */
+  onAdvert(nowMs: number, advert: AdvertFrame, via: HeardVia): void {
+    this.counters.advertsReceived++;
+    const sender = advert.sender;
+    if (!isPeerId(sender) || typeof advert.host !== 'string' || !IPV4.test(advert.host) || !isPort(advert.port)) {
+      this.counters.advertsRejected++;
+      return;
+    }
+    if (this.self !== undefined && sender.name === this.self.name) {
+      if (sender.incarnation === this.self.incarnation) this.counters.selfAdvertsIgnored++;
+      else this.counters.selfNameConflicts++;
+      return;
+    }
+    if (this.isTombstoned(sender, nowMs)) {
+      this.counters.staleAdvertsIgnored++;
+      return;
+    }
+    const multicast = (advert.flags & ADVERT_FLAGS.multicast) !== 0;
+    const known = this.peers.get(sender.name);
+    if (known !== undefined && known.entry.peer.incarnation === sender.incarnation) {
+      const e = known.entry;
+      e.host = advert.host;
+      e.port = advert.port;
+      e.multicast = multicast;
+      e.unicastOnly = !multicast || known.forcedUnicast;
+      const patterns = this.acceptPatterns(advert.patterns);
+      if (!samePatterns(e.patterns, patterns)) this.replacePatterns(e, patterns);
+      this.touch(known, nowMs, via);
+      return;
+    }
+    if (known !== undefined) {
+      this.remove(known);
+      this.tombstone(known.entry.peer, nowMs);
+      this.counters.peersRestarted++;
+      this.sink.peerLeft(known.entry.peer, 'restarted');
+    }
+    if (this.peers.size >= this.o.maxPeers) {
+      this.counters.peersRejected++;
+      return;
+    }
+    const patterns = this.acceptPatterns(advert.patterns);
+    const st: PeerState = {
+      entry: {
+        peer: copyPeer(sender),
+        host: advert.host,
+        port: advert.port,
+        patterns,
+        multicast,
+        firstHeardMs: nowMs,
+        lastHeardMs: nowMs,
+        heardByMulticast: false,
+        heardByUnicast: false,
+        unicastOnly: !multicast,
+      },
+      firstUnicastMs: undefined,
+      forcedUnicast: false,
+    };
+    this.peers.set(sender.name, st);
+    for (const p of patterns) this.matcher.add(p, st.entry);
+    this.touch(st, nowMs, via);
+    this.counters.peersJoined++;
+    this.sink.peerJoined(st.entry);
+  }
+
+  /** A BYE arrived: the incarnation leaves ('bye') and its late adverts are ignored for a while. */
+  onBye(nowMs: number, peer: PeerId): void {
+    this.counters.byesReceived++;
+    if (!isPeerId(peer)) {
+      this.counters.byesIgnored++;
+      return;
+    }
+    // Tombstone even an unknown incarnation: its advert may still be in flight behind the BYE.
+    this.tombstone(peer, nowMs);
+    const st = this.peers.get(peer.name);
+    if (st === undefined || st.entry.peer.incarnation !== peer.incarnation) {
+      this.counters.byesIgnored++;
+      return;
+    }
+    this.remove(st);
+    this.counters.peersLeftBye++;
+    this.sink.peerLeft(st.entry.peer, 'bye');
+  }
+
+  /** Any frame arrived from `peer`: refreshes its liveness and how it was heard. */
+  onHeard(nowMs: number, peer: PeerId, via: HeardVia): void {
+    const st = this.peers.get(peer.name);
+    if (st === undefined || st.entry.peer.incarnation !== peer.incarnation) {
+      this.counters.heardUnknown++;
+      return;
+    }
+    this.touch(st, nowMs, via);
+  }
+
+  /** Switches `peer` to unicast (sticky for the incarnation). False when it is not listed. */
+  markUnicastOnly(peer: PeerId): boolean {
+    const st = this.lookup(peer);
+    if (st === undefined) return false;
+    st.forcedUnicast = true;
+    st.entry.unicastOnly = true;
+    return true;
+  }
+
+  /** The listed peers with a pattern matching `subject`, each once (frozen; cached until the list changes). */
+  interestedPeers(subject: string): readonly PeerEntry[] {
+    return this.matcher.match(subject);
+  }
+
+  /** Whether any listed peer has a pattern matching `subject`. */
+  isInterested(subject: string): boolean {
+    return this.matcher.matches(subject);
+  }
+
+  /** The entry of exactly this incarnation, if listed. */
+  get(peer: PeerId): PeerEntry | undefined {
+    return this.lookup(peer)?.entry;
+  }
+
+  /** The entry listed under `name`, whatever its incarnation. */
+  getByName(name: string): PeerEntry | undefined {
+    return this.peers.get(name)?.entry;
+  }
+
+  /** Every listed entry, in the order they joined. */
+  entries(): readonly PeerEntry[] {
+    return Array.from(this.peers.values(), (st) => st.entry);
+  }
+
+  nextDeadlineMs(): number | undefined {
+    return this.deadline;
+  }
+
+  /** Expires silent peers and declares multicast-unreachable ones whose probe time is up. */
+  onTimer(nowMs: number): void {
+    const expired: PeerState[] = [];
+    const unreachable: PeerState[] = [];
+    for (const st of this.peers.values()) {
+      if (nowMs - st.entry.lastHeardMs >= this.o.peerExpiryMs) expired.push(st);
+      else if (this.probePending(st) && nowMs - (st.firstUnicastMs as number) >= this.o.multicastProbeMs) {
+        unreachable.push(st);
+      }
+    }
+    // Collected first and re-checked here, because a sink may call back into the list.
+    for (const st of expired) {
+      if (this.peers.get(st.entry.peer.name) !== st) continue;
+      this.remove(st);
+      this.counters.peersExpired++;
+      this.sink.peerLeft(st.entry.peer, 'expired');
+    }
+    for (const st of unreachable) {
+      if (this.peers.get(st.entry.peer.name) !== st || !this.probePending(st)) continue;
+      st.forcedUnicast = true;
+      st.entry.unicastOnly = true;
+      this.counters.multicastUnreachable++;
+      this.sink.multicastUnreachable(st.entry.peer);
+    }
+    for (const [key, until] of this.tombstones) {
+      if (until > nowMs) break;
+      this.tombstones.delete(key);
+    }
+    this.deadline = undefined;
+    for (const st of this.peers.values()) this.lowerDeadline(st);
+  }
+
+  private lookup(peer: PeerId): PeerState | undefined {
+    const st = this.peers.get(peer.name);
+    return st !== undefined && st.entry.peer.incarnation === peer.incarnation ? st : undefined;
+  }
+
+  private touch(st: PeerState, nowMs: number, via: HeardVia): void {
+    const e = st.entry;
+    if (nowMs > e.lastHeardMs) e.lastHeardMs = nowMs;
+    if (via === 'multicast') e.heardByMulticast = true;
+    else if (!e.heardByUnicast) {
+      e.heardByUnicast = true;
+      st.firstUnicastMs = nowMs;
+    }
+    this.lowerDeadline(st);
+  }
+
+  private probePending(st: PeerState): boolean {
+    const e = st.entry;
+    return e.multicast && e.heardByUnicast && !e.heardByMulticast && !st.forcedUnicast;
+  }
+
+  private lowerDeadline(st: PeerState): void {
+    let d = st.entry.lastHeardMs + this.o.peerExpiryMs;
+    if (this.probePending(st)) d = Math.min(d, (st.firstUnicastMs as number) + this.o.multicastProbeMs);
+    if (this.deadline === undefined || d < this.deadline) this.deadline = d;
+  }
+
+  private remove(st: PeerState): void {
+    this.peers.delete(st.entry.peer.name);
+    for (const p of st.entry.patterns) this.matcher.remove(p, st.entry);
+  }
+
+  private tombstone(peer: PeerId, nowMs: number): void {
+    const key = peerKey(peer);
+    this.tombstones.delete(key);
+    if (this.tombstones.size >= this.o.maxPeers) {
+      const oldest = this.tombstones.keys().next();
+      if (oldest.done !== true) this.tombstones.delete(oldest.value);
+    }
+    this.tombstones.set(key, nowMs + this.o.peerExpiryMs);
+  }
+
+  private isTombstoned(peer: PeerId, nowMs: number): boolean {
+    const until = this.tombstones.get(peerKey(peer));
+    return until !== undefined && nowMs < until;
+  }
+
+  /** The valid, distinct patterns of an advert, at most `maxPatternsPerPeer`, frozen. */
+  private acceptPatterns(list: readonly string[]): readonly string[] {
+    const out: string[] = [];
+    const seen = new Set<string>();
+    const n = Array.isArray(list) ? list.length : 0;
+    const max = this.o.maxPatternsPerPeer;
+    let i = 0;
+    for (; i < n && out.length < max; i++) {
+      const p = list[i];
+      if (!isValidPattern(p)) this.counters.invalidPatterns++;
+      else if (!seen.has(p)) {
+        seen.add(p);
+        out.push(p);
+      }
+    }
+    this.counters.patternsTruncated += n - i;
+    return Object.freeze(out);
+  }
+
+  private replacePatterns(e: MutablePeerEntry, patterns: readonly string[]): void {
+    const next = new Set(patterns);
+    for (const p of e.patterns) if (!next.has(p)) this.matcher.remove(p, e);
+    for (const p of patterns) this.matcher.add(p, e);
+    e.patterns = patterns;
+  }
+}
+
+function samePatterns(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function isPeerId(p: PeerId): boolean {
+  return (
+    typeof p === 'object' &&
+    p !== null &&
+    typeof p.name === 'string' &&
+    p.name.length > 0 &&
+    Number.isInteger(p.incarnation) &&
+    p.incarnation >= 0 &&
+    p.incarnation <= 0xffffffff
+  );
+}
+
+function isPort(port: number): boolean {
+  return Number.isInteger(port) && port >= 1 && port <= 65535;
+}
+
+function copyPeer(p: PeerId): PeerId {
+  return Object.freeze({ name: p.name, incarnation: p.incarnation });
+}

@@ -1,0 +1,89 @@
+/**
+ * The simulator's invariants: every message of a subscribed stream is delivered exactly once
+ * and in order, or reported as data loss only when its sender no longer held it; no buffer
+ * exceeds its bound.
+ */
+import type { SimPeer } from './sim-peer.js';
+
+export interface Violation {
+  kind: string;
+  detail: string;
+}
+
+export interface Bounds {
+  windowMessages: number;
+  reorderBufferMessages: number;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function checkInvariants(peers: readonly SimPeer[], bounds: Bounds): Violation[] {
+  const out: Violation[] = [];
+  for (const sub of peers) {
+    // Group deliveries per stream.
+    const deliveries = new Map<string, { seq: number; payload: Uint8Array }[]>();
+    for (const d of sub.delivered) {
+      const key = `${d.sender.name} ${d.subject}`;
+      let list = deliveries.get(key);
+      if (!list) deliveries.set(key, (list = []));
+      list.push({ seq: d.seq, payload: d.payload });
+    }
+    for (const pub of peers) {
+      if (pub === sub) continue;
+      const bySubject = new Map<string, SimPeer['published']>();
+      for (const m of pub.published) {
+        if (!sub.isSubscribed(m.subject)) continue;
+        let list = bySubject.get(m.subject);
+        if (!list) bySubject.set(m.subject, (list = []));
+        list.push(m);
+      }
+      for (const [subject, sent] of bySubject) {
+        const key = `${pub.id.name} ${subject}`;
+        const got = deliveries.get(key) ?? [];
+        deliveries.delete(key);
+        const losses = sub.losses.filter((l) => l.sender === pub.id.name && l.subject === subject);
+        for (const l of losses) {
+          if (l.reason !== 'unavailable') {
+            out.push({ kind: 'lossWhileHeld', detail: `${sub.id.name} reported ${key} ${l.from}..${l.to} lost (${l.reason}) at ${l.atMs} ms` });
+          }
+        }
+        const bySeq = new Map(sent.map((m) => [m.seq, m]));
+        let last = 0;
+        const seen = new Set<number>();
+        for (const g of got) {
+          const m = bySeq.get(g.seq);
+          if (!m) {
+            out.push({ kind: 'phantom', detail: `${sub.id.name} got ${key} seq ${g.seq} that was never published` });
+            continue;
+          }
+          if (seen.has(g.seq)) out.push({ kind: 'duplicate', detail: `${sub.id.name} got ${key} seq ${g.seq} twice` });
+          if (g.seq <= last) out.push({ kind: 'order', detail: `${sub.id.name} got ${key} seq ${g.seq} after ${last}` });
+          if (!sameBytes(g.payload, m.payload)) out.push({ kind: 'corrupt', detail: `${sub.id.name} got ${key} seq ${g.seq} with other bytes` });
+          seen.add(g.seq);
+          last = Math.max(last, g.seq);
+        }
+        for (const m of sent) {
+          if (seen.has(m.seq)) continue;
+          const covered = losses.some((l) => l.from <= m.lastSeq && l.to >= m.seq);
+          if (!covered) {
+            out.push({ kind: 'silentGap', detail: `${sub.id.name} neither got nor was told it lost ${key} seq ${m.seq}` });
+            if (out.length > 50) return out;
+          }
+        }
+      }
+    }
+    for (const key of deliveries.keys()) out.push({ kind: 'unsubscribed', detail: `${sub.id.name} got ${key} without a matching subscription` });
+    if (sub.window.counters.peakMessages > bounds.windowMessages) {
+      out.push({ kind: 'windowBound', detail: `${sub.id.name} window held ${sub.window.counters.peakMessages} > ${bounds.windowMessages}` });
+    }
+    if (sub.receiver.peakBufferedMessages > bounds.reorderBufferMessages * 8) {
+      out.push({ kind: 'bufferBound', detail: `${sub.id.name} buffered ${sub.receiver.peakBufferedMessages} messages` });
+    }
+    for (const [reason, n] of sub.decodeErrors) out.push({ kind: 'decode', detail: `${sub.id.name} failed to decode ${n} frames: ${reason}` });
+  }
+  return out;
+}

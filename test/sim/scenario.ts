@@ -1,0 +1,178 @@
+/**
+ * A seeded simulator run: peers, subscriptions, publishers, a lossy network, and the
+ * invariant checks. `runScenario(seed)` is deterministic: the same seed, the same run.
+ */
+import { createRng, type Rng } from '../../actors/core.js';
+import { EventQueue } from './event-queue.js';
+import { SimNetwork, type LinkConditions, type Partition } from './sim-network.js';
+import { SimPeer, type SimPeerConfig } from './sim-peer.js';
+import { checkInvariants, type Violation } from './invariants.js';
+
+const SUBJECTS = ['orders.eu.x', 'orders.us.y', 'quotes.eu.z', 'quotes.us.w', 'meeting.zoneA.mzm.server7'];
+const PATTERNS = ['orders.>', 'orders.*.x', 'quotes.>', '>', 'orders.eu.x', '*.us.*', 'meeting.*.mzm.>', 'quotes.eu.z'];
+
+export interface ScenarioParams {
+  seed: number;
+  peers: number;
+  lossRate: number;
+  duplicateRate: number;
+  jitterMs: number;
+  partitions: Partition[];
+  publishers: number;
+  messagesPerPublisher: number;
+  windowMessages: number;
+  largeMessageRate: number;
+}
+
+export interface ScenarioResult {
+  params: ScenarioParams;
+  violations: Violation[];
+  published: number;
+  expectedDeliveries: number;
+  delivered: number;
+  naksSent: number;
+  retransmitFrames: number;
+  dataLossEvents: number;
+  peakReceiverBufferMessages: number;
+  peakWindowMessages: number;
+  peakWindowBytes: number;
+  datagrams: number;
+  simulatedMs: number;
+  events: number;
+}
+
+function pick<T>(rng: Rng, list: readonly T[]): T {
+  return list[Math.floor(rng() * list.length)];
+}
+
+/** Draws a scenario from a seed; loss cycles through 0, 5, 10, 15 and 20 % by seed. */
+export function paramsForSeed(seed: number): ScenarioParams {
+  const rng = createRng(seed ^ 0x5eed);
+  const peers = 2 + Math.floor(rng() * 9);
+  const partitions: Partition[] = [];
+  if (rng() < 0.25) {
+    const start = 300 + Math.floor(rng() * 500);
+    partitions.push({ isolated: [`p${Math.floor(rng() * peers)}`], fromMs: start, toMs: start + 100 + Math.floor(rng() * 700) });
+  }
+  return {
+    seed,
+    peers,
+    lossRate: (seed % 5) * 0.05,
+    duplicateRate: rng() < 0.5 ? 0 : rng() * 0.05,
+    jitterMs: rng() < 0.3 ? 0 : rng() * 8,
+    partitions,
+    publishers: 1 + Math.floor(rng() * Math.min(3, peers)),
+    messagesPerPublisher: 100 + Math.floor(rng() * 500),
+    windowMessages: rng() < 0.15 ? 48 : 4096,
+    largeMessageRate: rng() < 0.3 ? 0.03 : 0,
+  };
+}
+
+export function runScenario(params: ScenarioParams): ScenarioResult {
+  const rng = createRng(params.seed);
+  const queue = new EventQueue();
+  let nowMs = 0;
+  const now = (): number => nowMs;
+  const link: LinkConditions = { lossRate: params.lossRate, duplicateRate: params.duplicateRate, delayMs: 0.5, jitterMs: params.jitterMs };
+  const network = new SimNetwork(queue, rng, now, link, params.partitions);
+
+  const peers: SimPeer[] = [];
+  for (let i = 0; i < params.peers; i++) {
+    const patterns = [pick(rng, PATTERNS)];
+    if (rng() < 0.4) patterns.push(pick(rng, PATTERNS));
+    const config: SimPeerConfig = {
+      name: `p${i}`,
+      incarnation: 1000 + i,
+      patterns: [...new Set(patterns)],
+      maxDatagramBytes: 1400 + Math.floor(rng() * 7000),
+      windowMessages: params.windowMessages,
+      windowBytes: 8 * 1024 * 1024,
+      reorderBufferMessages: 1024,
+      flowWindowMessages: 512,
+      flowPolicy: rng() < 0.5 ? 'max' : 'min',
+      advertIntervalMs: 500,
+      ackIntervalMs: 25,
+      nakMaxRetries: 12,
+    };
+    peers.push(new SimPeer(config, network, (at, run) => queue.push(at, run), now, createRng(params.seed * 31 + i)));
+  }
+
+  // Publishers start after one advert round, publish at a steady pace on 1-2 subjects.
+  const startMs = 200;
+  for (let p = 0; p < params.publishers; p++) {
+    const peer = peers[p];
+    const subjects = [pick(rng, SUBJECTS)];
+    if (rng() < 0.5) subjects.push(pick(rng, SUBJECTS));
+    const intervalMs = 0.2 + rng() * 1.5;
+    for (let i = 0; i < params.messagesPerPublisher; i++) {
+      const subject = subjects[i % subjects.length];
+      const large = rng() < params.largeMessageRate;
+      const size = large ? 3000 + Math.floor(rng() * 20000) : 8 + Math.floor(rng() * 120);
+      const payload = new Uint8Array(size);
+      for (let b = 0; b < Math.min(size, 16); b++) payload[b] = Math.floor(rng() * 256);
+      payload[size - 1] = i & 0xff;
+      queue.push(startMs + i * intervalMs, () => peer.publish(subject, payload));
+    }
+  }
+
+  // Run until every publisher is done and the network has been quiet long enough for
+  // heartbeats and NAK retries to close every gap; bounded in events and simulated time.
+  const horizonMs = startMs + params.messagesPerPublisher * 2 + 20_000;
+  const maxEvents = 5_000_000;
+  let events = 0;
+  while (events < maxEvents) {
+    const at = queue.peekTime();
+    if (at === undefined || at > horizonMs) break;
+    const ev = queue.pop()!;
+    nowMs = ev.atMs;
+    ev.run();
+    events++;
+  }
+
+  const violations = checkInvariants(peers, { windowMessages: params.windowMessages, reorderBufferMessages: 1024 });
+  if (events >= maxEvents) violations.push({ kind: 'eventBound', detail: `stopped after ${events} events at ${nowMs} ms` });
+  let published = 0;
+  let delivered = 0;
+  let naks = 0;
+  let rtx = 0;
+  let losses = 0;
+  let peakBuf = 0;
+  let peakWin = 0;
+  let peakWinBytes = 0;
+  let expected = 0;
+  for (const peer of peers) {
+    published += peer.published.length;
+    delivered += peer.delivered.length;
+    naks += peer.stats.naksSent;
+    rtx += peer.stats.retransmitFramesSent;
+    losses += peer.losses.length;
+    peakBuf = Math.max(peakBuf, peer.receiver.peakBufferedMessages);
+    peakWin = Math.max(peakWin, peer.window.counters.peakMessages);
+    peakWinBytes = Math.max(peakWinBytes, peer.window.counters.peakBytes);
+    for (const sub of peers) {
+      if (sub === peer) continue;
+      for (const m of peer.published) if (sub.isSubscribed(m.subject)) expected++;
+    }
+  }
+  return {
+    params,
+    violations,
+    published,
+    expectedDeliveries: expected,
+    delivered,
+    naksSent: naks,
+    retransmitFrames: rtx,
+    dataLossEvents: losses,
+    peakReceiverBufferMessages: peakBuf,
+    peakWindowMessages: peakWin,
+    peakWindowBytes: peakWinBytes,
+    datagrams: network.counters.sent,
+    simulatedMs: nowMs,
+    events,
+  };
+}
+
+/** The one-line command that replays a seed. */
+export function replayCommand(seed: number): string {
+  return `LEDGECAST_SIM_SEED=${seed} npx vitest run test/sim/replay.test.ts`;
+}

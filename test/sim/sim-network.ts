@@ -1,0 +1,107 @@
+/**
+ * A simulated datagram network for the protocol simulator: per-link loss, duplication,
+ * delay with jitter (which reorders), and temporary partitions, all drawn from one seeded
+ * PRNG so a run replays exactly.
+ */
+import type { Rng } from '../../actors/core.js';
+import type { EventQueue } from './event-queue.js';
+
+export interface LinkConditions {
+  /** Probability that a datagram is dropped, 0..1. */
+  lossRate: number;
+  /** Probability that a delivered datagram is delivered twice. */
+  duplicateRate: number;
+  /** Base one-way delay. */
+  delayMs: number;
+  /** Uniform extra delay in [0, jitterMs): datagrams overtake each other. */
+  jitterMs: number;
+}
+
+export interface Partition {
+  /** The peers cut off from everyone else while the partition lasts. */
+  isolated: readonly string[];
+  fromMs: number;
+  toMs: number;
+}
+
+export type DatagramHandler = (bytes: Uint8Array, from: string, via: 'multicast' | 'unicast') => void;
+
+export interface NetworkCounters {
+  sent: number;
+  delivered: number;
+  dropped: number;
+  duplicated: number;
+  partitioned: number;
+  bytes: number;
+}
+
+export class SimNetwork {
+  readonly counters: NetworkCounters = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, partitioned: 0, bytes: 0 };
+  private readonly nodes = new Map<string, DatagramHandler>();
+  private readonly linkOverrides = new Map<string, LinkConditions>();
+
+  constructor(
+    private readonly queue: EventQueue,
+    private readonly rng: Rng,
+    private readonly now: () => number,
+    private readonly defaults: LinkConditions,
+    private readonly partitions: readonly Partition[] = [],
+  ) {}
+
+  attach(name: string, handler: DatagramHandler): void {
+    this.nodes.set(name, handler);
+  }
+
+  detach(name: string): void {
+    this.nodes.delete(name);
+  }
+
+  /** Conditions for datagrams from `from` to `to` (e.g. one receiver behind a lossy link). */
+  setLink(from: string, to: string, conditions: LinkConditions): void {
+    this.linkOverrides.set(`${from}>${to}`, conditions);
+  }
+
+  multicast(from: string, bytes: Uint8Array): void {
+    for (const to of this.nodes.keys()) if (to !== from) this.transmit(from, to, bytes, 'multicast');
+  }
+
+  unicast(from: string, to: string, bytes: Uint8Array): void {
+    if (this.nodes.has(to)) this.transmit(from, to, bytes, 'unicast');
+  }
+
+  private transmit(from: string, to: string, bytes: Uint8Array, via: 'multicast' | 'unicast'): void {
+    this.counters.sent++;
+    this.counters.bytes += bytes.byteLength;
+    const link = this.linkOverrides.get(`${from}>${to}`) ?? this.defaults;
+    if (this.isPartitioned(from, to)) {
+      this.counters.partitioned++;
+      return;
+    }
+    if (this.rng() < link.lossRate) {
+      this.counters.dropped++;
+      return;
+    }
+    // A datagram is immutable once sent: copy so a sender reusing its buffer cannot change it.
+    const copy = bytes.slice();
+    const copies = this.rng() < link.duplicateRate ? 2 : 1;
+    if (copies === 2) this.counters.duplicated++;
+    for (let i = 0; i < copies; i++) {
+      const at = this.now() + link.delayMs + this.rng() * link.jitterMs;
+      this.queue.push(at, () => {
+        const handler = this.nodes.get(to);
+        if (!handler || this.isPartitioned(from, to)) return;
+        this.counters.delivered++;
+        handler(copy, from, via);
+      });
+    }
+  }
+
+  private isPartitioned(a: string, b: string): boolean {
+    const t = this.now();
+    for (const p of this.partitions) {
+      if (t < p.fromMs || t >= p.toMs) continue;
+      if (p.isolated.includes(a) !== p.isolated.includes(b)) return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,445 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { ADVERT_FLAGS } from '../../../codecs/frame.js';
+import type { AdvertFrame, PeerId } from '../../../codecs/frame.js';
+import { InvalidOptionError } from '../../../errors.js';
+import { ReceiverList } from '../../../actors/subjects/receiver-list.js';
+import type { PeerEntry, ReceiverListSink } from '../../../actors/subjects/receiver-list.js';
+import type { ReceiverListOptions } from '../../../actors/subjects/options.js';
+
+type Event =
+  | { kind: 'joined'; peer: string; patterns: readonly string[] }
+  | { kind: 'left'; peer: string; reason: string }
+  | { kind: 'unreachable'; peer: string };
+
+const key = (p: PeerId): string => `${p.name}#${p.incarnation}`;
+
+function recordingSink(): ReceiverListSink & { events: Event[] } {
+  const events: Event[] = [];
+  return {
+    events,
+    peerJoined: (e) => events.push({ kind: 'joined', peer: key(e.peer), patterns: e.patterns }),
+    peerLeft: (p, reason) => events.push({ kind: 'left', peer: key(p), reason }),
+    multicastUnreachable: (p) => events.push({ kind: 'unreachable', peer: key(p) }),
+  };
+}
+
+function setup(options?: ReceiverListOptions, self?: PeerId) {
+  const sink = recordingSink();
+  const list = new ReceiverList(self ? { sink, self } : { sink }, options);
+  return { sink, list };
+}
+
+function advert(
+  name: string,
+  incarnation: number,
+  patterns: readonly string[],
+  o: { multicast?: boolean; host?: string; port?: number } = {},
+): AdvertFrame {
+  return {
+    kind: 'advert',
+    sender: { name, incarnation },
+    host: o.host ?? '127.0.0.1',
+    port: o.port ?? 40000,
+    flags: o.multicast === false ? 0 : ADVERT_FLAGS.multicast,
+    patterns,
+  };
+}
+
+const names = (es: readonly PeerEntry[]): string[] => es.map((e) => key(e.peer)).sort();
+
+describe('ReceiverList joining and updating', () => {
+  it('lists a peer on its first advert and reports it once', () => {
+    const { sink, list } = setup();
+    list.onAdvert(100, advert('a', 1, ['orders.>']), 'multicast');
+    list.onAdvert(200, advert('a', 1, ['orders.>']), 'multicast');
+    expect(sink.events).toEqual([{ kind: 'joined', peer: 'a#1', patterns: ['orders.>'] }]);
+    expect(list.size).toBe(1);
+    expect(list.get({ name: 'a', incarnation: 1 })).toMatchObject({
+      host: '127.0.0.1',
+      port: 40000,
+      multicast: true,
+      firstHeardMs: 100,
+      lastHeardMs: 200,
+      heardByMulticast: true,
+      heardByUnicast: false,
+      unicastOnly: false,
+    });
+    expect(list.counters).toMatchObject({ advertsReceived: 2, peersJoined: 1 });
+  });
+
+  it('finds the peers interested in a subject, each once', () => {
+    const { list } = setup();
+    list.onAdvert(0, advert('a', 1, ['orders.>', 'orders.*', 'orders.eu']), 'multicast');
+    list.onAdvert(0, advert('b', 1, ['orders.us']), 'multicast');
+    list.onAdvert(0, advert('c', 1, ['>']), 'multicast');
+    expect(names(list.interestedPeers('orders.eu'))).toEqual(['a#1', 'c#1']);
+    expect(names(list.interestedPeers('orders.us'))).toEqual(['a#1', 'b#1', 'c#1']);
+    expect(names(list.interestedPeers('quotes'))).toEqual(['c#1']);
+    expect(list.isInterested('orders')).toBe(true);
+  });
+
+  it('answers a repeated subject from its cache until the list changes', () => {
+    const { list } = setup();
+    list.onAdvert(0, advert('a', 1, ['orders.>']), 'multicast');
+    const first = list.interestedPeers('orders.eu');
+    list.onAdvert(10, advert('a', 1, ['orders.>']), 'multicast');
+    list.onHeard(20, { name: 'a', incarnation: 1 }, 'unicast');
+    expect(list.interestedPeers('orders.eu')).toBe(first);
+    list.onAdvert(30, advert('b', 1, ['orders.eu']), 'multicast');
+    const second = list.interestedPeers('orders.eu');
+    expect(second).not.toBe(first);
+    expect(names(second)).toEqual(['a#1', 'b#1']);
+  });
+
+  it('follows a change of patterns, host and port in a later advert of the same incarnation', () => {
+    const { sink, list } = setup();
+    list.onAdvert(0, advert('a', 1, ['orders.>']), 'multicast');
+    expect(list.isInterested('orders.eu')).toBe(true);
+    list.onAdvert(10, advert('a', 1, ['quotes.*'], { host: '10.0.0.2', port: 41000 }), 'multicast');
+    expect(list.isInterested('orders.eu')).toBe(false);
+    expect(list.isInterested('quotes.x')).toBe(true);
+    expect(list.get({ name: 'a', incarnation: 1 })).toMatchObject({ host: '10.0.0.2', port: 41000, patterns: ['quotes.*'] });
+    expect(sink.events).toHaveLength(1);
+  });
+
+  it('ignores invalid patterns, counts them, and drops duplicates', () => {
+    const { list } = setup();
+    list.onAdvert(0, advert('a', 1, ['ok.>', 'bad..x', 'a.>.b', 'ok.>', '', 'x*']), 'multicast');
+    expect(list.get({ name: 'a', incarnation: 1 })?.patterns).toEqual(['ok.>']);
+    expect(list.counters.invalidPatterns).toBe(4);
+  });
+
+  it('refuses adverts with a bad host, port or sender', () => {
+    const { list } = setup();
+    list.onAdvert(0, advert('a', 1, ['x'], { host: 'evil' }), 'multicast');
+    list.onAdvert(0, advert('a', 1, ['x'], { port: 0 }), 'multicast');
+    list.onAdvert(0, advert('a', 1, ['x'], { port: 70000 }), 'multicast');
+    list.onAdvert(0, advert('', 1, ['x']), 'multicast');
+    list.onAdvert(0, advert('a', -1, ['x']), 'multicast');
+    expect(list.size).toBe(0);
+    expect(list.counters.advertsRejected).toBe(5);
+  });
+
+  it('lists entries in join order and finds them by name', () => {
+    const { list } = setup();
+    list.onAdvert(0, advert('b', 1, []), 'multicast');
+    list.onAdvert(0, advert('a', 7, []), 'multicast');
+    expect(list.entries().map((e) => e.peer.name)).toEqual(['b', 'a']);
+    expect(list.getByName('a')?.peer.incarnation).toBe(7);
+    expect(list.get({ name: 'a', incarnation: 8 })).toBeUndefined();
+  });
+});
+
+describe('ReceiverList leaving', () => {
+  it('removes a peer on BYE and forgets its interests', () => {
+    const { sink, list } = setup();
+    list.onAdvert(0, advert('a', 1, ['orders.>']), 'multicast');
+    expect(list.isInterested('orders.x')).toBe(true);
+    list.onBye(10, { name: 'a', incarnation: 1 });
+    expect(sink.events.at(-1)).toEqual({ kind: 'left', peer: 'a#1', reason: 'bye' });
+    expect(list.size).toBe(0);
+    expect(list.isInterested('orders.x')).toBe(false);
+    expect(list.counters).toMatchObject({ byesReceived: 1, peersLeftBye: 1 });
+  });
+
+  it('ignores a BYE of another incarnation', () => {
+    const { sink, list } = setup();
+    list.onAdvert(0, advert('a', 1, []), 'multicast');
+    list.onBye(10, { name: 'a', incarnation: 2 });
+    list.onBye(10, { name: 'zz', incarnation: 2 });
+    expect(list.size).toBe(1);
+    expect(sink.events).toHaveLength(1);
+    expect(list.counters.byesIgnored).toBe(2);
+  });
+
+  it('ignores a late advert of a peer that said BYE, for peerExpiryMs', () => {
+    const { list } = setup({ peerExpiryMs: 1000 });
+    list.onAdvert(0, advert('a', 1, []), 'multicast');
+    list.onBye(10, { name: 'a', incarnation: 1 });
+    list.onAdvert(20, advert('a', 1, []), 'multicast');
+    list.onAdvert(1009, advert('a', 1, []), 'multicast');
+    expect(list.size).toBe(0);
+    expect(list.counters.staleAdvertsIgnored).toBe(2);
+    list.onAdvert(1010, advert('a', 1, []), 'multicast');
+    expect(list.size).toBe(1);
+  });
+
+  it('replaces a restarted peer: the old incarnation leaves, then the new one joins', () => {
+    const { sink, list } = setup();
+    list.onAdvert(0, advert('a', 1, ['orders.>']), 'multicast');
+    list.onAdvert(50, advert('a', 2, ['quotes.>']), 'multicast');
+    expect(sink.events).toEqual([
+      { kind: 'joined', peer: 'a#1', patterns: ['orders.>'] },
+      { kind: 'left', peer: 'a#1', reason: 'restarted' },
+      { kind: 'joined', peer: 'a#2', patterns: ['quotes.>'] },
+    ]);
+    expect(list.size).toBe(1);
+    expect(list.isInterested('orders.x')).toBe(false);
+    expect(names(list.interestedPeers('quotes.x'))).toEqual(['a#2']);
+    expect(list.get({ name: 'a', incarnation: 2 })?.firstHeardMs).toBe(50);
+    expect(list.counters.peersRestarted).toBe(1);
+  });
+
+  it('does not flap back to the old incarnation on its delayed advert', () => {
+    const { sink, list } = setup();
+    list.onAdvert(0, advert('a', 1, []), 'multicast');
+    list.onAdvert(50, advert('a', 2, []), 'multicast');
+    list.onAdvert(60, advert('a', 1, []), 'multicast');
+    expect(list.getByName('a')?.peer.incarnation).toBe(2);
+    expect(sink.events).toHaveLength(3);
+    expect(list.counters.staleAdvertsIgnored).toBe(1);
+  });
+
+  it('expires a peer not heard for peerExpiryMs, and any frame keeps it alive', () => {
+    const { sink, list } = setup({ peerExpiryMs: 1000 });
+    const a = { name: 'a', incarnation: 1 };
+    list.onAdvert(0, advert('a', 1, ['x']), 'multicast');
+    expect(list.nextDeadlineMs()).toBe(1000);
+    list.onHeard(600, a, 'multicast');
+    list.onTimer(1000);
+    expect(list.size).toBe(1);
+    expect(list.nextDeadlineMs()).toBe(1600);
+    list.onTimer(1599);
+    expect(list.size).toBe(1);
+    list.onTimer(1600);
+    expect(list.size).toBe(0);
+    expect(sink.events.at(-1)).toEqual({ kind: 'left', peer: 'a#1', reason: 'expired' });
+    expect(list.counters.peersExpired).toBe(1);
+    expect(list.nextDeadlineMs()).toBeUndefined();
+  });
+
+  it('lets an expired peer join again when heard again', () => {
+    const { sink, list } = setup({ peerExpiryMs: 1000 });
+    list.onAdvert(0, advert('a', 1, []), 'multicast');
+    list.onTimer(1000);
+    list.onAdvert(1500, advert('a', 1, []), 'multicast');
+    expect(list.size).toBe(1);
+    expect(sink.events.map((e) => e.kind)).toEqual(['joined', 'left', 'joined']);
+  });
+
+  it('expires only the silent peers and keeps the deadline at the earliest remaining one', () => {
+    const { list } = setup({ peerExpiryMs: 1000 });
+    list.onAdvert(0, advert('a', 1, []), 'multicast');
+    list.onAdvert(300, advert('b', 1, []), 'multicast');
+    list.onAdvert(700, advert('c', 1, []), 'multicast');
+    expect(list.nextDeadlineMs()).toBe(1000);
+    list.onTimer(1000);
+    expect(list.entries().map((e) => e.peer.name)).toEqual(['b', 'c']);
+    expect(list.nextDeadlineMs()).toBe(1300);
+  });
+
+  it('counts frames from peers it does not list', () => {
+    const { list } = setup();
+    list.onHeard(0, { name: 'ghost', incarnation: 1 }, 'multicast');
+    list.onAdvert(0, advert('a', 1, []), 'multicast');
+    list.onHeard(0, { name: 'a', incarnation: 9 }, 'multicast');
+    expect(list.counters.heardUnknown).toBe(2);
+  });
+});
+
+describe('ReceiverList broken multicast detection', () => {
+  const a = { name: 'a', incarnation: 1 };
+
+  it('declares a multicast peer heard only by unicast for multicastProbeMs unreachable, once', () => {
+    const { sink, list } = setup({ multicastProbeMs: 3000, peerExpiryMs: 5000 });
+    list.onAdvert(0, advert('a', 1, ['x']), 'unicast');
+    expect(list.get(a)?.unicastOnly).toBe(false);
+    expect(list.nextDeadlineMs()).toBe(3000);
+    list.onHeard(2000, a, 'unicast');
+    list.onTimer(2999);
+    expect(sink.events.filter((e) => e.kind === 'unreachable')).toHaveLength(0);
+    list.onTimer(3000);
+    expect(sink.events.at(-1)).toEqual({ kind: 'unreachable', peer: 'a#1' });
+    expect(list.get(a)).toMatchObject({ unicastOnly: true, heardByUnicast: true, heardByMulticast: false });
+    list.onHeard(3500, a, 'unicast');
+    list.onTimer(4000);
+    list.onAdvert(4100, advert('a', 1, ['x']), 'unicast');
+    expect(sink.events.filter((e) => e.kind === 'unreachable')).toHaveLength(1);
+    expect(list.counters.multicastUnreachable).toBe(1);
+    // Sticky for the incarnation, even if multicast is heard later.
+    list.onHeard(4200, a, 'multicast');
+    expect(list.get(a)?.unicastOnly).toBe(true);
+  });
+
+  it('measures the probe from the first unicast frame, not from the first advert', () => {
+    const { sink, list } = setup({ multicastProbeMs: 3000, peerExpiryMs: 100_000 });
+    list.onAdvert(0, advert('a', 1, []), 'unicast');
+    // Re-advertising by unicast does not restart the probe.
+    list.onAdvert(2500, advert('a', 1, []), 'unicast');
+    list.onTimer(3000);
+    expect(sink.events.at(-1)?.kind).toBe('unreachable');
+  });
+
+  it('does not suspect a peer that was heard by multicast', () => {
+    const { sink, list } = setup({ multicastProbeMs: 3000 });
+    list.onAdvert(0, advert('a', 1, []), 'unicast');
+    list.onHeard(2000, a, 'multicast');
+    list.onHeard(4000, a, 'unicast');
+    list.onTimer(4000);
+    expect(sink.events.map((e) => e.kind)).toEqual(['joined']);
+    expect(list.get(a)?.unicastOnly).toBe(false);
+  });
+
+  it('never probes a peer that does not advertise multicast, and sends to it by unicast', () => {
+    const { sink, list } = setup({ multicastProbeMs: 3000 });
+    list.onAdvert(0, advert('a', 1, [], { multicast: false }), 'unicast');
+    expect(list.get(a)).toMatchObject({ multicast: false, unicastOnly: true });
+    list.onHeard(4000, a, 'unicast');
+    list.onTimer(4000);
+    expect(sink.events.map((e) => e.kind)).toEqual(['joined']);
+  });
+
+  it('does not report a peer the caller already switched to unicast', () => {
+    const { sink, list } = setup({ multicastProbeMs: 3000 });
+    list.onAdvert(0, advert('a', 1, []), 'unicast');
+    expect(list.markUnicastOnly(a)).toBe(true);
+    expect(list.markUnicastOnly({ name: 'a', incarnation: 2 })).toBe(false);
+    list.onTimer(3000);
+    expect(sink.events.map((e) => e.kind)).toEqual(['joined']);
+    expect(list.get(a)?.unicastOnly).toBe(true);
+    // A later advert still saying "multicast" keeps the switch.
+    list.onAdvert(3100, advert('a', 1, []), 'multicast');
+    expect(list.get(a)?.unicastOnly).toBe(true);
+  });
+
+  it('gives a restarted peer a fresh chance at multicast', () => {
+    const { list } = setup({ multicastProbeMs: 3000 });
+    list.onAdvert(0, advert('a', 1, []), 'unicast');
+    list.onTimer(3000);
+    expect(list.get(a)?.unicastOnly).toBe(true);
+    list.onAdvert(3100, advert('a', 2, []), 'multicast');
+    expect(list.get({ name: 'a', incarnation: 2 })?.unicastOnly).toBe(false);
+  });
+});
+
+describe('ReceiverList self', () => {
+  it('never lists the local peer given at construction', () => {
+    const { sink, list } = setup(undefined, { name: 'me', incarnation: 5 });
+    list.onAdvert(0, advert('me', 5, ['>']), 'multicast');
+    expect(list.size).toBe(0);
+    expect(list.isInterested('x')).toBe(false);
+    expect(sink.events).toEqual([]);
+    expect(list.counters.selfAdvertsIgnored).toBe(1);
+  });
+
+  it('counts another incarnation under our own name as a name conflict and does not list it', () => {
+    const { list } = setup(undefined, { name: 'me', incarnation: 5 });
+    list.onAdvert(0, advert('me', 6, ['>']), 'multicast');
+    expect(list.size).toBe(0);
+    expect(list.counters.selfNameConflicts).toBe(1);
+  });
+
+  it('setSelf drops an entry already listed under that name', () => {
+    const { sink, list } = setup();
+    list.onAdvert(0, advert('me', 4, ['>']), 'multicast');
+    list.setSelf({ name: 'me', incarnation: 5 });
+    expect(list.size).toBe(0);
+    expect(sink.events.at(-1)).toEqual({ kind: 'left', peer: 'me#4', reason: 'restarted' });
+    list.onAdvert(10, advert('me', 5, ['>']), 'multicast');
+    expect(list.size).toBe(0);
+  });
+});
+
+describe('ReceiverList bounds', () => {
+  it('ignores new peers beyond maxPeers and counts them', () => {
+    const { sink, list } = setup({ maxPeers: 2 });
+    list.onAdvert(0, advert('a', 1, []), 'multicast');
+    list.onAdvert(0, advert('b', 1, []), 'multicast');
+    list.onAdvert(0, advert('c', 1, ['x']), 'multicast');
+    expect(list.size).toBe(2);
+    expect(list.getByName('c')).toBeUndefined();
+    expect(list.counters.peersRejected).toBe(1);
+    // Known peers still update, and a restart is a replacement, not a new peer.
+    list.onAdvert(5, advert('b', 2, []), 'multicast');
+    expect(list.getByName('b')?.peer.incarnation).toBe(2);
+    list.onBye(10, { name: 'a', incarnation: 1 });
+    list.onAdvert(20, advert('c', 1, ['x']), 'multicast');
+    expect(list.size).toBe(2);
+    expect(sink.events.filter((e) => e.kind === 'joined').map((e) => e.peer)).toEqual(['a#1', 'b#1', 'b#2', 'c#1']);
+  });
+
+  it('keeps at most maxPatternsPerPeer patterns and counts the rest', () => {
+    const { list } = setup({ maxPatternsPerPeer: 3 });
+    list.onAdvert(0, advert('a', 1, ['p1', 'bad..', 'p2', 'p2', 'p3', 'p4', 'p5']), 'multicast');
+    expect(list.getByName('a')?.patterns).toEqual(['p1', 'p2', 'p3']);
+    expect(list.counters).toMatchObject({ invalidPatterns: 1, patternsTruncated: 2 });
+    expect(list.isInterested('p4')).toBe(false);
+  });
+
+  it('rejects bad options', () => {
+    const sink = recordingSink();
+    expect(() => new ReceiverList({ sink }, { peerExpiryMs: 0 })).toThrow(InvalidOptionError);
+    expect(() => new ReceiverList({ sink }, { maxPeers: -1 })).toThrow('options.maxPeers must be an integer in 1..1000000, got -1');
+    expect(() => new ReceiverList({ sink }, { peerExpiry: 1 } as never)).toThrow('options.peerExpiry is not a known option');
+  });
+});
+
+describe('ReceiverList against a model', () => {
+  function refMatches(pattern: string, subject: string): boolean {
+    const p = pattern.split('.');
+    const s = subject.split('.');
+    for (let i = 0; i < p.length; i++) {
+      if (p[i] === '>') return s.length > i;
+      if (i >= s.length) return false;
+      if (p[i] !== '*' && p[i] !== s[i]) return false;
+    }
+    return p.length === s.length;
+  }
+
+  const name = fc.constantFrom('a', 'b', 'c', 'd');
+  const inc = fc.integer({ min: 1, max: 2 });
+  const pattern = fc.constantFrom('x', 'x.y', 'x.*', 'x.>', '*', '>', 'y.>', 'bad..', 'x.>.y');
+  const via = fc.constantFrom('multicast' as const, 'unicast' as const);
+  const step = fc.oneof(
+    fc.record({ kind: fc.constant('advert' as const), name, inc, patterns: fc.array(pattern, { maxLength: 4 }), via }),
+    fc.record({ kind: fc.constant('bye' as const), name, inc }),
+    fc.record({ kind: fc.constant('heard' as const), name, inc, via }),
+    fc.record({ kind: fc.constant('timer' as const) }),
+  );
+
+  it('keeps interestedPeers equal to a scan of the entries, within its bounds, whatever arrives', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(step, fc.integer({ min: 0, max: 1500 })), { maxLength: 40 }), (steps) => {
+        const { sink, list } = setup({ maxPeers: 3, peerExpiryMs: 2000, multicastProbeMs: 1000, maxPatternsPerPeer: 3 });
+        let now = 0;
+        const listed = new Set<string>();
+        for (const [s, dt] of steps) {
+          now += dt;
+          if (s.kind === 'advert') list.onAdvert(now, advert(s.name, s.inc, s.patterns), s.via);
+          else if (s.kind === 'bye') list.onBye(now, { name: s.name, incarnation: s.inc });
+          else if (s.kind === 'heard') list.onHeard(now, { name: s.name, incarnation: s.inc }, s.via);
+          else {
+            const d = list.nextDeadlineMs();
+            if (d !== undefined) list.onTimer(Math.max(now, d));
+            now = Math.max(now, d ?? now);
+          }
+          expect(list.size).toBeLessThanOrEqual(3);
+          const entries = list.entries();
+          expect(new Set(entries.map((e) => e.peer.name)).size).toBe(entries.length);
+          for (const subject of ['x', 'x.y', 'x.z', 'y.q', 'q']) {
+            const expected = entries.filter((e) => e.patterns.some((p) => refMatches(p, subject)));
+            expect(names(list.interestedPeers(subject))).toEqual(names(expected));
+          }
+          for (const e of entries) {
+            expect(e.patterns.length).toBeLessThanOrEqual(3);
+            const d = list.nextDeadlineMs();
+            expect(d).toBeDefined();
+            expect(d as number).toBeLessThanOrEqual(e.lastHeardMs + 2000);
+          }
+        }
+        // Joins and leaves alternate per incarnation, and what is listed is exactly joined minus left.
+        for (const ev of sink.events) {
+          if (ev.kind === 'joined') {
+            expect(listed.has(ev.peer)).toBe(false);
+            listed.add(ev.peer);
+          } else if (ev.kind === 'left') {
+            expect(listed.delete(ev.peer)).toBe(true);
+          }
+        }
+        expect([...listed].sort()).toEqual(names(list.entries()));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
