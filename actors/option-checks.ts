@@ -11,7 +11,7 @@ function show(value: unknown): string {
 /** Rejects keys of `given` that `defaults` does not have (typos must not pass silently). */
 export function rejectUnknownKeys(path: string, given: object, defaults: object): void {
   for (const key of Object.keys(given)) {
-    if (!(key in defaults)) {
+    if (!Object.hasOwn(defaults, key)) {
       throw new InvalidOptionError(`${path}.${key} is not a known option (known: ${Object.keys(defaults).join(', ')})`);
     }
   }

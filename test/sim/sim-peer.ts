@@ -24,6 +24,7 @@ import {
   SenderWindow,
   SequenceGenerator,
   fragmentPayload,
+  resolveSenderOptions,
 } from '../../actors/sender/index.js';
 import { Receiver, type DeliveredMessage } from '../../actors/receiver/index.js';
 import { InboundChannel, OutboundChannel, RetransmitPlanner } from '../../actors/retransmit/index.js';
@@ -97,12 +98,17 @@ export class SimPeer {
   ) {
     this.id = { name: config.name, incarnation: config.incarnation };
     for (const p of config.patterns) this.subscriptions.add(p, p);
-    this.window = new SenderWindow({}, { maxMessages: config.windowMessages, maxBytes: config.windowBytes });
-    this.flow = new FlowControl(
-      { sink: { slowConsumer: () => {} } },
-      { windowMessages: config.flowWindowMessages, policy: config.flowPolicy },
-    );
-    this.heartbeats = new HeartbeatScheduler({}, {});
+    const senderOptions = resolveSenderOptions({
+      windowMaxMessages: config.windowMessages,
+      windowMaxBytes: config.windowBytes,
+      flowWindowMessages: config.flowWindowMessages,
+      flowPolicy: config.flowPolicy,
+      maxMessageBytes: 64 * 1024,
+      maxFragmentBytes: 1024,
+    });
+    this.window = new SenderWindow({}, senderOptions);
+    this.flow = new FlowControl({ sink: { slowConsumer: () => {}, windowOpened: () => this.drainPending() } }, senderOptions);
+    this.heartbeats = new HeartbeatScheduler(senderOptions);
     this.planner = new RetransmitPlanner(
       {
         window: { serve: (subject, from, to, max) => this.window.serve(subject, from, to, max) },

@@ -1,0 +1,412 @@
+/**
+ * Flow control of new data: a byte-rate limit (token bucket), an in-flight window per stream
+ * driven by receivers' delivered positions, and the slow-consumer policy.
+ */
+import type { PeerId } from '../../codecs/frame.js';
+import { peerKey } from '../../codecs/frame.js';
+import { earliest } from '../core.js';
+import { DEFAULT_SENDER_OPTIONS, type ResolvedSenderOptions } from './options.js';
+
+/** The options {@link FlowControl} reads. */
+export type FlowControlOptions = Pick<
+  ResolvedSenderOptions,
+  'rateBytesPerSec' | 'burstBytes' | 'flowWindowMessages' | 'flowPolicy' | 'stallTimeoutMs' | 'maxTrackedPositions'
+>;
+
+/** Where {@link FlowControl} reports. */
+export interface FlowControlSink {
+  /**
+   * A receiver is a slow consumer of `subject`: under `'max'` it lags more than
+   * `flowWindowMessages` behind the newest sent seq; under either policy it blocked the stream
+   * without progress for `stallTimeoutMs` and is no longer waited for. Once per episode: again
+   * only after it has caught up (lag at most half the window) and fallen behind again.
+   */
+  slowConsumer(peer: PeerId, subject: string, lagMessages: number): void;
+  /** A stream whose send was refused for the window may send again (retry its queue). */
+  windowOpened(subject: string): void;
+}
+
+export interface FlowControlDeps {
+  readonly sink: FlowControlSink;
+}
+
+/** The answer of {@link FlowControl.canSend}. */
+export type SendVerdict =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: 'rate' | 'window'; readonly retryAtMs?: number };
+
+/** What {@link FlowControl} counts (a live record: read it, do not write it). */
+export interface FlowControlCounters {
+  /** `canSend` refusals by the rate limit. */
+  blockedByRate: number;
+  /** `canSend` refusals by the in-flight window. */
+  blockedByWindow: number;
+  /** `slowConsumer` events emitted. */
+  slowConsumerEvents: number;
+  /** Receivers no longer waited for after `stallTimeoutMs` without progress. */
+  stalledReceivers: number;
+  /** Position reports with a seq that is not a non-negative safe integer. */
+  invalidPositions: number;
+  /** New (receiver, stream) pairs not tracked because `maxTrackedPositions` was reached. */
+  untrackedPairs: number;
+  /** (receiver, stream) pairs tracked now. */
+  trackedPairs: number;
+}
+
+interface ReceiverPos {
+  readonly peer: PeerId;
+  /** Newest delivered seq reported (monotonic); undefined until the first report. */
+  reported: number | undefined;
+  /** The stream's newest sent seq when registered: the position assumed until it reports. */
+  readonly joinedAt: number;
+  lastProgressMs: number;
+  /** A slowConsumer event was emitted in the current episode. */
+  slow: boolean;
+  /** Stalled: left out of the window until it catches up. */
+  excluded: boolean;
+}
+
+interface FlowStream {
+  readonly subject: string;
+  /** A send of this stream was seen in this incarnation (`base` is known). */
+  started: boolean;
+  /** Seq before the first one sent in this incarnation (a resumed stream starts above 0). */
+  base: number;
+  highSent: number;
+  readonly receivers: Map<string, ReceiverPos>;
+  /** The lowest seq refused for the window, and since when, while refused. */
+  blocked: { seq: number; readonly sinceMs: number } | undefined;
+  /** Cached: the position the window follows (undefined: nobody limits). */
+  limitPos: number | undefined;
+  /** Cached: lowest position of receivers neither slow nor excluded (slow detection). */
+  watchPos: number | undefined;
+  dirty: boolean;
+}
+
+const OK: SendVerdict = Object.freeze({ ok: true });
+/** Absorbs float rounding of the refill so a retry at `retryAtMs` is not refused by a hair. */
+const TOKEN_EPSILON = 1e-6;
+
+/**
+ * Decides whether the next new message of a stream may go out now.
+ *
+ * Receivers and streams: a receiver is tracked for a stream from its first position report
+ * (`onPosition`, fed from ACK positions; receivers report only streams they follow), or
+ * earlier by `addReceiver(nowMs, peer, subject)`, in which case it counts as positioned at the
+ * stream's newest sent seq until it reports. So the shell may register receivers from the
+ * receiver list if they are known to report; otherwise a silent receiver is invisible here.
+ * `removeReceiver` forgets a peer (it left) or one of its streams (it unsubscribed).
+ *
+ * Window: seq may be sent while `seq - position <= flowWindowMessages`, position being the
+ * lowest (`'min'`) or highest (`'max'`) reported position among receivers not excluded; with
+ * none, the window does not limit. Positions only move forward.
+ *
+ * Stall: a receiver whose position blocks a refused send, and that has made no progress for
+ * `stallTimeoutMs` since it started blocking, is excluded (with a `slowConsumer` event unless
+ * one was emitted in this episode) until it catches up, under either policy; so one dead
+ * receiver cannot stall a stream for ever. Caught up = lag at most half the window
+ * (hysteresis, so a receiver on the edge does not flap).
+ *
+ * Rate: a token bucket of `burstBytes` refilled at `rateBytesPerSec` (0 = off). A message
+ * needs `min(bytes, burstBytes)` tokens and takes `bytes` (the bucket may go negative, so a
+ * message larger than the burst is paced on average).
+ *
+ * Timers: `nextDeadlineMs()` is the earliest of a rate-refused send's retry time and the next
+ * stall timeout; after `onTimer` the shell retries its queued sends.
+ *
+ * Bounds: at most `maxTrackedPositions` (receiver, stream) pairs; streams are those the sender
+ * sends on (bounded by `maxStreams` upstream) plus those named by tracked pairs.
+ */
+export class FlowControl {
+  readonly counters: FlowControlCounters = {
+    blockedByRate: 0,
+    blockedByWindow: 0,
+    slowConsumerEvents: 0,
+    stalledReceivers: 0,
+    invalidPositions: 0,
+    untrackedPairs: 0,
+    trackedPairs: 0,
+  };
+
+  private readonly sink: FlowControlSink;
+  private readonly o: FlowControlOptions;
+  private readonly streams = new Map<string, FlowStream>();
+  /** Subjects each peer is tracked for, so `removeReceiver(peer)` need not scan every stream. */
+  private readonly peerSubjects = new Map<string, Set<string>>();
+  private readonly blockedStreams = new Set<FlowStream>();
+  private tokens: number;
+  private lastRefillMs: number | undefined;
+  private rateRetryAtMs: number | undefined;
+  private stallDeadlineMs: number | undefined;
+  private stallDirty = false;
+
+  constructor(deps: FlowControlDeps, options: FlowControlOptions = DEFAULT_SENDER_OPTIONS) {
+    this.sink = deps.sink;
+    this.o = options;
+    this.tokens = options.burstBytes;
+  }
+
+  /** May message `seq` (`bytes` on the wire) of `subject` be sent now? Counts each refusal. */
+  canSend(nowMs: number, subject: string, seq: number, bytes: number): SendVerdict {
+    const s = this.streamFor(subject);
+    this.start(s, seq);
+    const limit = this.limitOf(s);
+    if (limit !== undefined && seq - limit > this.o.flowWindowMessages) {
+      this.counters.blockedByWindow++;
+      if (s.blocked === undefined) {
+        s.blocked = { seq, sinceMs: nowMs };
+        this.blockedStreams.add(s);
+      } else if (seq < s.blocked.seq) s.blocked.seq = seq;
+      this.stallDirty = true;
+      return { ok: false, reason: 'window' };
+    }
+    if (this.o.rateBytesPerSec > 0) {
+      this.refill(nowMs);
+      const need = Math.min(bytes, this.o.burstBytes);
+      if (this.tokens + TOKEN_EPSILON < need) {
+        this.counters.blockedByRate++;
+        const retryAtMs = nowMs + Math.max(1, Math.ceil(((need - this.tokens) * 1000) / this.o.rateBytesPerSec));
+        this.rateRetryAtMs = earliest(this.rateRetryAtMs, retryAtMs);
+        return { ok: false, reason: 'rate', retryAtMs };
+      }
+    }
+    if (s.blocked !== undefined && seq >= s.blocked.seq) this.unblock(s);
+    return OK;
+  }
+
+  /** Message `seq` of `subject` (`bytes` on the wire) was sent. */
+  onSent(nowMs: number, subject: string, seq: number, bytes: number): void {
+    const s = this.streamFor(subject);
+    this.start(s, seq);
+    if (seq > s.highSent) s.highSent = seq;
+    if (this.o.rateBytesPerSec > 0) {
+      this.refill(nowMs);
+      this.tokens -= bytes;
+    }
+    if (s.blocked !== undefined && seq >= s.blocked.seq) this.unblock(s);
+    if (this.o.flowPolicy === 'max' && s.receivers.size > 0) {
+      this.limitOf(s); // refreshes watchPos
+      if (s.watchPos !== undefined && s.highSent - s.watchPos > this.o.flowWindowMessages) this.flagLaggards(s);
+    }
+  }
+
+  /** `peer` reports it delivered `subject` up to `seq` (ACK positions; may be hostile or stale). */
+  onPosition(nowMs: number, peer: PeerId, subject: string, seq: number): void {
+    if (!Number.isSafeInteger(seq) || seq < 0) {
+      this.counters.invalidPositions++;
+      return;
+    }
+    const r = this.track(nowMs, peer, subject);
+    if (r === undefined) return;
+    const s = this.streams.get(subject) as FlowStream;
+    if (r.reported !== undefined && seq <= r.reported) return;
+    const before = this.positionOf(r, s);
+    r.reported = seq;
+    if (seq > before) r.lastProgressMs = nowMs;
+    this.touch(s);
+    const lag = s.highSent - seq;
+    if ((r.slow || r.excluded) && lag <= this.o.flowWindowMessages / 2) {
+      r.slow = false;
+      r.excluded = false;
+    } else if (this.o.flowPolicy === 'max' && !r.slow && !r.excluded && lag > this.o.flowWindowMessages) {
+      this.reportSlow(r, s, lag);
+    }
+    this.checkOpened(s);
+  }
+
+  /**
+   * Tracks `peer` for `subject` before it reports (it counts as positioned at the stream's
+   * newest sent seq). Returns false when `maxTrackedPositions` is reached. Idempotent.
+   */
+  addReceiver(nowMs: number, peer: PeerId, subject: string): boolean {
+    return this.track(nowMs, peer, subject) !== undefined;
+  }
+
+  /** Forgets `peer` for `subject`, or for every stream (the peer left) when `subject` is omitted. */
+  removeReceiver(peer: PeerId, subject?: string): void {
+    const key = peerKey(peer);
+    const subjects = this.peerSubjects.get(key);
+    if (subjects === undefined) return;
+    for (const subj of subject === undefined ? [...subjects] : subjects.has(subject) ? [subject] : []) {
+      subjects.delete(subj);
+      const s = this.streams.get(subj) as FlowStream;
+      s.receivers.delete(key);
+      this.counters.trackedPairs--;
+      this.touch(s);
+      this.checkOpened(s);
+      if (!s.started && s.receivers.size === 0) this.streams.delete(subj);
+    }
+    if (subjects.size === 0) this.peerSubjects.delete(key);
+  }
+
+  /** The position the window of `subject` follows now (undefined: nobody limits it). */
+  windowPosition(subject: string): number | undefined {
+    const s = this.streams.get(subject);
+    return s === undefined ? undefined : this.limitOf(s);
+  }
+
+  /** When `onTimer` has work: a rate-refused send may proceed, or a blocking receiver stalls. */
+  nextDeadlineMs(): number | undefined {
+    if (this.stallDirty) {
+      this.stallDirty = false;
+      let d: number | undefined;
+      for (const s of this.blockedStreams) for (const r of this.blockers(s)) d = earliest(d, this.stallDueMs(r, s));
+      this.stallDeadlineMs = d;
+    }
+    return earliest(this.rateRetryAtMs, this.stallDeadlineMs);
+  }
+
+  /** Clears a passed rate deadline and excludes receivers whose stall timeout passed. */
+  onTimer(nowMs: number): void {
+    if (this.rateRetryAtMs !== undefined && this.rateRetryAtMs <= nowMs) this.rateRetryAtMs = undefined;
+    for (const s of [...this.blockedStreams]) {
+      let changed = false;
+      for (const r of this.blockers(s)) {
+        if (this.stallDueMs(r, s) > nowMs) continue;
+        r.excluded = true;
+        changed = true;
+        this.counters.stalledReceivers++;
+        if (!r.slow) this.reportSlow(r, s, s.highSent - this.positionOf(r, s));
+      }
+      if (changed) {
+        this.touch(s);
+        this.checkOpened(s);
+      }
+    }
+    this.stallDirty = true;
+  }
+
+  private refill(nowMs: number): void {
+    if (this.lastRefillMs === undefined) this.lastRefillMs = nowMs;
+    else if (nowMs > this.lastRefillMs) {
+      const added = ((nowMs - this.lastRefillMs) * this.o.rateBytesPerSec) / 1000;
+      this.tokens = Math.min(this.o.burstBytes, this.tokens + added);
+      this.lastRefillMs = nowMs;
+    }
+  }
+
+  private streamFor(subject: string): FlowStream {
+    let s = this.streams.get(subject);
+    if (s === undefined) {
+      s = {
+        subject,
+        started: false,
+        base: 0,
+        highSent: 0,
+        receivers: new Map(),
+        blocked: undefined,
+        limitPos: undefined,
+        watchPos: undefined,
+        dirty: false,
+      };
+      this.streams.set(subject, s);
+    }
+    return s;
+  }
+
+  /** Learns where a (possibly resumed) stream starts, from its first seq in this incarnation. */
+  private start(s: FlowStream, seq: number): void {
+    if (s.started) return;
+    s.started = true;
+    s.base = seq - 1;
+    if (s.highSent < s.base) s.highSent = s.base;
+    this.touch(s);
+  }
+
+  private track(nowMs: number, peer: PeerId, subject: string): ReceiverPos | undefined {
+    const key = peerKey(peer);
+    const existing = this.streams.get(subject)?.receivers.get(key);
+    if (existing !== undefined) return existing;
+    if (this.counters.trackedPairs >= this.o.maxTrackedPositions) {
+      this.counters.untrackedPairs++;
+      return undefined;
+    }
+    const s = this.streamFor(subject);
+    const r: ReceiverPos = {
+      peer,
+      reported: undefined,
+      joinedAt: s.highSent,
+      lastProgressMs: nowMs,
+      slow: false,
+      excluded: false,
+    };
+    s.receivers.set(key, r);
+    let subjects = this.peerSubjects.get(key);
+    if (subjects === undefined) this.peerSubjects.set(key, (subjects = new Set()));
+    subjects.add(subject);
+    this.counters.trackedPairs++;
+    this.touch(s);
+    return r;
+  }
+
+  private positionOf(r: ReceiverPos, s: FlowStream): number {
+    return r.reported ?? Math.max(r.joinedAt, s.base);
+  }
+
+  /** The window's position (policy min or max over receivers not excluded), recomputed when dirty. */
+  private limitOf(s: FlowStream): number | undefined {
+    if (!s.dirty) return s.limitPos;
+    let limit: number | undefined;
+    let watch: number | undefined;
+    const useMin = this.o.flowPolicy === 'min';
+    for (const r of s.receivers.values()) {
+      if (r.excluded) continue;
+      const p = this.positionOf(r, s);
+      if (limit === undefined || (useMin ? p < limit : p > limit)) limit = p;
+      if (!r.slow && (watch === undefined || p < watch)) watch = p;
+    }
+    s.limitPos = limit;
+    s.watchPos = watch;
+    s.dirty = false;
+    return limit;
+  }
+
+  /** Receivers whose position alone would refuse the stream's blocked seq. */
+  private *blockers(s: FlowStream): Generator<ReceiverPos> {
+    if (s.blocked === undefined) return;
+    for (const r of s.receivers.values()) {
+      if (!r.excluded && s.blocked.seq - this.positionOf(r, s) > this.o.flowWindowMessages) yield r;
+    }
+  }
+
+  /** A blocker stalls `stallTimeoutMs` after its last progress or the start of the block, whichever is later. */
+  private stallDueMs(r: ReceiverPos, s: FlowStream): number {
+    return Math.max(r.lastProgressMs, (s.blocked as { sinceMs: number }).sinceMs) + this.o.stallTimeoutMs;
+  }
+
+  /** Under 'max': reports every receiver (not yet reported) lagging more than the window. */
+  private flagLaggards(s: FlowStream): void {
+    for (const r of s.receivers.values()) {
+      if (r.slow || r.excluded) continue;
+      const lag = s.highSent - this.positionOf(r, s);
+      if (lag > this.o.flowWindowMessages) this.reportSlow(r, s, lag);
+    }
+  }
+
+  private reportSlow(r: ReceiverPos, s: FlowStream, lag: number): void {
+    r.slow = true;
+    this.touch(s);
+    this.counters.slowConsumerEvents++;
+    this.sink.slowConsumer(r.peer, s.subject, lag);
+  }
+
+  private touch(s: FlowStream): void {
+    s.dirty = true;
+    if (s.blocked !== undefined) this.stallDirty = true;
+  }
+
+  private unblock(s: FlowStream): void {
+    s.blocked = undefined;
+    this.blockedStreams.delete(s);
+    this.stallDirty = true;
+  }
+
+  /** Emits `windowOpened` when a blocked stream's refused seq now fits the window. */
+  private checkOpened(s: FlowStream): void {
+    if (s.blocked === undefined) return;
+    const limit = this.limitOf(s);
+    if (limit !== undefined && s.blocked.seq - limit > this.o.flowWindowMessages) return;
+    this.unblock(s);
+    this.sink.windowOpened(s.subject);
+  }
+}

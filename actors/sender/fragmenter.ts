@@ -1,0 +1,70 @@
+/**
+ * Fragmentation: splits a payload larger than one DATA message into fragments, each sent as
+ * its own message with its own sequence number, and the maximum-message-size check.
+ */
+import { MESSAGE_FLAGS, MESSAGE_FLAGS_MASK } from '../../codecs/frame.js';
+import { ERROR_CODES, LedgecastError, PayloadTooLargeError } from '../../errors.js';
+
+/** One message to send: its flags and payload (a view into the original payload). */
+export interface Fragment {
+  readonly flags: number;
+  readonly payload: Uint8Array;
+}
+
+const FRAGMENT_BITS = MESSAGE_FLAGS.fragment | MESSAGE_FLAGS.firstFragment | MESSAGE_FLAGS.lastFragment;
+
+/**
+ * Splits `payload` into messages of at most `maxFragmentBytes` payload bytes.
+ *
+ * - A payload that fits (empty included) is one message with `baseFlags` and no fragment bit.
+ * - A larger one becomes `ceil(length / maxFragmentBytes)` fragments, in order, all of
+ *   `maxFragmentBytes` but the last; each carries `baseFlags | fragment`, the first also
+ *   `firstFragment` and the last `lastFragment`. Concatenating their payloads gives `payload`.
+ *
+ * Fragments are `subarray` views (no copy): the caller must not reuse `payload`'s buffer while
+ * they are held (sender window). The caller numbers them with consecutive sequences
+ * (`SequenceGenerator.nextRange(subject, fragments.length)`), so a receiver reassembles from
+ * the `firstFragment` seq to the `lastFragment` seq. Check the size with
+ * {@link assertMessageSize} first: the fragment count is not bounded here.
+ *
+ * Throws (caller bug) when `maxFragmentBytes` is not a positive integer or `baseFlags` has a
+ * fragment bit or an undefined bit.
+ */
+export function fragmentPayload(payload: Uint8Array, maxFragmentBytes: number, baseFlags: number): Fragment[] {
+  if (!Number.isSafeInteger(maxFragmentBytes) || maxFragmentBytes < 1) {
+    throw new LedgecastError(ERROR_CODES.internal, `maxFragmentBytes must be a positive integer, got ${String(maxFragmentBytes)}`);
+  }
+  if (!Number.isInteger(baseFlags) || (baseFlags & ~MESSAGE_FLAGS_MASK) !== 0 || (baseFlags & FRAGMENT_BITS) !== 0) {
+    throw new LedgecastError(ERROR_CODES.internal, `baseFlags must be message flags without fragment bits, got ${String(baseFlags)}`);
+  }
+  const length = payload.byteLength;
+  if (length <= maxFragmentBytes) return [{ flags: baseFlags, payload }];
+  const count = Math.ceil(length / maxFragmentBytes);
+  const fragments: Fragment[] = new Array<Fragment>(count);
+  for (let i = 0; i < count; i++) {
+    let flags = baseFlags | MESSAGE_FLAGS.fragment;
+    if (i === 0) flags |= MESSAGE_FLAGS.firstFragment;
+    if (i === count - 1) flags |= MESSAGE_FLAGS.lastFragment;
+    const start = i * maxFragmentBytes;
+    fragments[i] = { flags, payload: payload.subarray(start, Math.min(start + maxFragmentBytes, length)) };
+  }
+  return fragments;
+}
+
+/** Number of messages {@link fragmentPayload} makes of a payload of `byteLength` bytes. */
+export function fragmentCount(byteLength: number, maxFragmentBytes: number): number {
+  return byteLength <= maxFragmentBytes ? 1 : Math.ceil(byteLength / maxFragmentBytes);
+}
+
+/**
+ * Throws `PayloadTooLargeError` when a payload of `byteLength` bytes exceeds `maxMessageBytes`
+ * (option `maxMessageBytes`, 16 MiB by default). `publish` calls it before sequencing, so an
+ * oversized message consumes no sequence number.
+ */
+export function assertMessageSize(byteLength: number, maxMessageBytes: number): void {
+  if (byteLength > maxMessageBytes) {
+    throw new PayloadTooLargeError(
+      `payload of ${byteLength} bytes exceeds the maximum message size of ${maxMessageBytes} bytes (options.maxMessageBytes)`,
+    );
+  }
+}

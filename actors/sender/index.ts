@@ -1,0 +1,58 @@
+/**
+ * The sender actor's pure cores: everything a peer decides when it publishes, without I/O.
+ *
+ * **What it owns.** For one sender incarnation: the sequence numbers of every stream
+ * ({@link SequenceGenerator}), the recent messages kept to serve retransmissions
+ * ({@link SenderWindow}), the pacing of new data ({@link FlowControl}) and the schedule of
+ * heartbeats ({@link HeartbeatScheduler}); {@link fragmentPayload} splits large payloads.
+ * All of this state belongs to the sender actor alone and is touched only on the thread the
+ * actor is placed on; nothing here is shared or read by another actor. The ledger receives
+ * copies (the generator's `snapshot()`, the window's `onEvict` hook) and hands back the
+ * `resume` map after a restart.
+ *
+ * **Inputs and outputs.** The shell (`sender-actor.ts`, not written yet) reads the clock once
+ * per message and drives the cores:
+ * - publish: `assertMessageSize` → `fragmentPayload` → `SequenceGenerator.nextRange` (one seq per
+ *   fragment) → per message `FlowControl.canSend` (queue it on `{ ok: false }`) → DATA with
+ *   `StreamStart { subject, startSeq: generator.startSeq(subject) }` → `SenderWindow.add`,
+ *   `FlowControl.onSent`, `HeartbeatScheduler.onSent`;
+ * - ACK positions from receivers → `FlowControl.onPosition`; receiver list changes →
+ *   `addReceiver` / `removeReceiver`; NAKs (via the retransmit actor) → `SenderWindow.serve`;
+ * - timers: the shell's one timer fires at the earliest of the cores' `nextDeadlineMs()`;
+ *   `HeartbeatScheduler.onTimer` returns the subjects of a HEARTBEAT (each turned into a
+ *   `StreamInfo` by `SenderWindow.streamInfo(subject, generator.startSeq(subject))`);
+ *   `FlowControl.onTimer` is followed by a retry of the queued sends.
+ * - outputs: `FlowControlSink.slowConsumer(peer, subject, lag)` and `windowOpened(subject)`;
+ *   every core also keeps a live `counters` record for `peer.stats()`.
+ *
+ * **Invariants.** A sequence number is handed out once per stream, ever (resume from the
+ * ledger after a restart); seqs reach the window in increasing order per stream; the window,
+ * the tracked receiver positions and the active-stream set are each bounded (see
+ * {@link SenderOptions}); no core reads a clock, a timer or randomness, and none throws on
+ * input from the wire (positions, NAK ranges): bad input is counted and ignored.
+ *
+ * @packageDocumentation
+ */
+export {
+  DEFAULT_SENDER_OPTIONS,
+  FLOW_POLICIES,
+  resolveSenderOptions,
+} from './options.js';
+export type { FlowPolicy, ResolvedSenderOptions, SenderOptions } from './options.js';
+export { SequenceGenerator } from './sequence-generator.js';
+export type { SequenceGeneratorOptions } from './sequence-generator.js';
+export { SenderWindow } from './sender-window.js';
+export type { SenderWindowCounters, SenderWindowDeps, SenderWindowOptions, ServeResult } from './sender-window.js';
+export { assertMessageSize, fragmentCount, fragmentPayload } from './fragmenter.js';
+export type { Fragment } from './fragmenter.js';
+export { FlowControl } from './flow-control.js';
+export type {
+  FlowControlCounters,
+  FlowControlDeps,
+  FlowControlOptions,
+  FlowControlSink,
+  SendVerdict,
+} from './flow-control.js';
+export { HeartbeatScheduler } from './heartbeat-scheduler.js';
+export type { HeartbeatSchedulerCounters, HeartbeatSchedulerOptions } from './heartbeat-scheduler.js';
+export { RingDeque } from './ring-deque.js';

@@ -1,0 +1,164 @@
+/**
+ * Options of the sender cores: stream count, sender window, fragmentation and message size,
+ * flow control (rate, in-flight window, slow-consumer policy) and heartbeats.
+ *
+ * Resolved once by {@link resolveSenderOptions}; each core takes the resolved object (or the
+ * `Pick` of it that it reads), so the cores never validate options themselves.
+ */
+import { InvalidOptionError } from '../../errors.js';
+import { checkInteger, checkOneOf, rejectUnknownKeys } from '../option-checks.js';
+
+/** How the in-flight window of a stream follows its receivers (see {@link SenderOptions.flowPolicy}). */
+export type FlowPolicy = 'min' | 'max';
+
+/** The accepted values of {@link SenderOptions.flowPolicy}. */
+export const FLOW_POLICIES: readonly FlowPolicy[] = Object.freeze(['min', 'max'] as const);
+
+export interface SenderOptions {
+  /**
+   * Most streams (subjects published on) one sender keeps state for; publishing on one more
+   * subject throws `BackpressureError`. Bounds the sequence generator, the sender window's
+   * per-stream index and the heartbeat set.
+   * @default 100000
+   */
+  maxStreams?: number;
+  /**
+   * Most messages the sender window holds in memory for retransmission, across all streams
+   * (oldest evicted first, whatever its stream).
+   * @default 65536
+   */
+  windowMaxMessages?: number;
+  /**
+   * Most payload bytes the sender window holds, across all streams (oldest evicted first).
+   * Must be at least `maxMessageBytes`, so the newest whole message always fits.
+   * @default 67108864 (64 MiB)
+   */
+  windowMaxBytes?: number;
+  /**
+   * Largest application payload `publish` accepts, before fragmentation; a larger one throws
+   * `PayloadTooLargeError`. Receivers reassemble up to the same size, so every peer of a group
+   * should use the same value. At most 1 GiB.
+   * @default 16777216 (16 MiB)
+   */
+  maxMessageBytes?: number;
+  /**
+   * Most payload bytes per DATA message: a larger payload is split into fragments of this
+   * size, each with its own sequence number. The shell may pass a smaller value per message so
+   * that the frame headers, subject and reply subject fit its datagram.
+   * `ceil(maxMessageBytes / maxFragmentBytes)` must not exceed `windowMaxMessages` nor
+   * `flowWindowMessages` (a whole message must fit both windows).
+   * @default 1200
+   */
+  maxFragmentBytes?: number;
+  /** Byte-rate limit of new data (token bucket); 0 = unlimited. @default 0 */
+  rateBytesPerSec?: number;
+  /** Token-bucket size: bytes that may go out at once after an idle period. @default 1048576 (1 MiB) */
+  burstBytes?: number;
+  /**
+   * In-flight window per stream: message `seq` may be sent only while
+   * `seq - position <= flowWindowMessages`, `position` being what receivers reported as
+   * delivered (chosen by `flowPolicy`). Also the lag past which a receiver is a slow consumer.
+   * @default 16384
+   */
+  flowWindowMessages?: number;
+  /**
+   * `'max'`: keep pace with the fastest receiver; a receiver lagging more than
+   * `flowWindowMessages` behind is reported as a slow consumer and must recover by NAK or report
+   * data loss. `'min'`: wait for the slowest receiver; one that makes no progress for
+   * `stallTimeoutMs` while it blocks the stream is reported and no longer waited for.
+   * @default 'max'
+   */
+  flowPolicy?: FlowPolicy;
+  /** How long a receiver may block a stream without progress before it stops being waited for. @default 2000 */
+  stallTimeoutMs?: number;
+  /**
+   * Most (receiver, stream) positions flow control tracks; reports for new pairs beyond it are
+   * ignored (counted), so those receivers neither limit nor get slow-consumer events.
+   * @default 262144
+   */
+  maxTrackedPositions?: number;
+  /** First heartbeat after the last message of a stream (then doubling). @default 5 */
+  heartbeatMinMs?: number;
+  /** Longest interval between heartbeats of an active stream. @default 1000 */
+  heartbeatMaxMs?: number;
+  /** A stream stays in heartbeats this long after its last message. @default 30000 */
+  activeStreamTtlMs?: number;
+  /** Most streams named in one heartbeat; more due streams rotate, most overdue first. @default 64 */
+  maxStreamsPerHeartbeat?: number;
+}
+
+/** Every sender option, resolved. */
+export type ResolvedSenderOptions = Required<SenderOptions>;
+
+export const DEFAULT_SENDER_OPTIONS: Readonly<ResolvedSenderOptions> = Object.freeze({
+  maxStreams: 100_000,
+  windowMaxMessages: 65_536,
+  windowMaxBytes: 64 * 1024 * 1024,
+  maxMessageBytes: 16 * 1024 * 1024,
+  maxFragmentBytes: 1200,
+  rateBytesPerSec: 0,
+  burstBytes: 1024 * 1024,
+  flowWindowMessages: 16_384,
+  flowPolicy: 'max',
+  stallTimeoutMs: 2000,
+  maxTrackedPositions: 262_144,
+  heartbeatMinMs: 5,
+  heartbeatMaxMs: 1000,
+  activeStreamTtlMs: 30_000,
+  maxStreamsPerHeartbeat: 64,
+});
+
+const ONE_GIB = 1024 * 1024 * 1024;
+const ONE_DAY_MS = 24 * 3600 * 1000;
+
+/** Merges `o` over the defaults and validates every value and the relations between them. */
+export function resolveSenderOptions(o: SenderOptions = {}, path = 'options'): ResolvedSenderOptions {
+  if (typeof o !== 'object' || o === null) throw new InvalidOptionError(`${path} must be an object`);
+  rejectUnknownKeys(path, o, DEFAULT_SENDER_OPTIONS);
+  const m = { ...DEFAULT_SENDER_OPTIONS } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) m[k] = v;
+  const int = (key: keyof SenderOptions, min: number, max?: number): number =>
+    checkInteger(`${path}.${key}`, m[key], min, max);
+  const r: ResolvedSenderOptions = {
+    maxStreams: int('maxStreams', 1, 100_000_000),
+    windowMaxMessages: int('windowMaxMessages', 1, 100_000_000),
+    windowMaxBytes: int('windowMaxBytes', 1),
+    maxMessageBytes: int('maxMessageBytes', 1, ONE_GIB),
+    maxFragmentBytes: int('maxFragmentBytes', 1, 65_507),
+    rateBytesPerSec: int('rateBytesPerSec', 0),
+    burstBytes: int('burstBytes', 1),
+    flowWindowMessages: int('flowWindowMessages', 1, 100_000_000),
+    flowPolicy: checkOneOf(`${path}.flowPolicy`, m.flowPolicy, FLOW_POLICIES),
+    stallTimeoutMs: int('stallTimeoutMs', 1, ONE_DAY_MS),
+    maxTrackedPositions: int('maxTrackedPositions', 1, 100_000_000),
+    heartbeatMinMs: int('heartbeatMinMs', 1, ONE_DAY_MS),
+    heartbeatMaxMs: int('heartbeatMaxMs', 1, ONE_DAY_MS),
+    activeStreamTtlMs: int('activeStreamTtlMs', 1, ONE_DAY_MS),
+    maxStreamsPerHeartbeat: int('maxStreamsPerHeartbeat', 1, 65_535),
+  };
+  if (r.windowMaxBytes < r.maxMessageBytes) {
+    throw new InvalidOptionError(
+      `${path}.windowMaxBytes (${r.windowMaxBytes}) must be at least ${path}.maxMessageBytes (${r.maxMessageBytes})`,
+    );
+  }
+  const fragments = Math.ceil(r.maxMessageBytes / r.maxFragmentBytes);
+  for (const key of ['windowMaxMessages', 'flowWindowMessages'] as const) {
+    if (r[key] < fragments) {
+      throw new InvalidOptionError(
+        `${path}.${key} (${r[key]}) must be at least the fragments of the largest message ` +
+          `(${fragments} = ceil(maxMessageBytes / maxFragmentBytes))`,
+      );
+    }
+  }
+  if (r.heartbeatMaxMs < r.heartbeatMinMs) {
+    throw new InvalidOptionError(
+      `${path}.heartbeatMaxMs (${r.heartbeatMaxMs}) must be at least ${path}.heartbeatMinMs (${r.heartbeatMinMs})`,
+    );
+  }
+  if (r.activeStreamTtlMs < r.heartbeatMinMs) {
+    throw new InvalidOptionError(
+      `${path}.activeStreamTtlMs (${r.activeStreamTtlMs}) must be at least ${path}.heartbeatMinMs (${r.heartbeatMinMs})`,
+    );
+  }
+  return r;
+}

@@ -1,0 +1,315 @@
+import { describe, it, expect } from 'vitest';
+import type { PeerId } from '../../../codecs/frame.js';
+import { FlowControl } from '../../../actors/sender/flow-control.js';
+import { resolveSenderOptions, type SenderOptions } from '../../../actors/sender/options.js';
+
+const A: PeerId = { name: 'a', incarnation: 1 };
+const B: PeerId = { name: 'b', incarnation: 1 };
+const C: PeerId = { name: 'c', incarnation: 1 };
+
+function setup(o: SenderOptions = {}) {
+  const events: (string | number)[][] = [];
+  const flow = new FlowControl(
+    {
+      sink: {
+        slowConsumer: (peer, subject, lag) => events.push(['slow', peer.name, subject, lag]),
+        windowOpened: (subject) => events.push(['opened', subject]),
+      },
+    },
+    resolveSenderOptions({ maxMessageBytes: 1, maxFragmentBytes: 1, ...o }),
+  );
+  /** Sends seqs `from..to` of `subject` at `nowMs`, each of which must be allowed. */
+  const send = (nowMs: number, subject: string, from: number, to: number, bytes = 1) => {
+    for (let seq = from; seq <= to; seq++) {
+      expect(flow.canSend(nowMs, subject, seq, bytes)).toEqual({ ok: true });
+      flow.onSent(nowMs, subject, seq, bytes);
+    }
+  };
+  return { flow, events, send };
+}
+
+describe('FlowControl rate limit', () => {
+  it('does not limit by default', () => {
+    const { flow, send } = setup();
+    send(0, 's', 1, 100, 10 * 1024 * 1024);
+    expect(flow.nextDeadlineMs()).toBeUndefined();
+    expect(flow.counters.blockedByRate).toBe(0);
+  });
+
+  it('lets a burst through, then refuses until the bucket has refilled, with the retry time', () => {
+    const { flow, send } = setup({ rateBytesPerSec: 1000, burstBytes: 500 });
+    send(0, 's', 1, 5, 100);
+    expect(flow.canSend(0, 's', 6, 100)).toEqual({ ok: false, reason: 'rate', retryAtMs: 100 });
+    expect(flow.nextDeadlineMs()).toBe(100);
+    expect(flow.canSend(99, 's', 6, 100)).toMatchObject({ ok: false, reason: 'rate', retryAtMs: 100 });
+    flow.onTimer(100);
+    expect(flow.nextDeadlineMs()).toBeUndefined();
+    send(100, 's', 6, 6, 100);
+    expect(flow.counters.blockedByRate).toBe(2);
+  });
+
+  it('refills no more than the burst after an idle period', () => {
+    const { flow, send } = setup({ rateBytesPerSec: 1000, burstBytes: 500 });
+    send(0, 's', 1, 1, 500);
+    send(60_000, 's', 2, 6, 100);
+    expect(flow.canSend(60_000, 's', 7, 1)).toMatchObject({ ok: false, reason: 'rate', retryAtMs: 60_001 });
+  });
+
+  it('sends a message larger than the burst from a full bucket and pays it back before the next', () => {
+    const { flow, send } = setup({ rateBytesPerSec: 1000, burstBytes: 500 });
+    send(0, 's', 1, 1, 2000);
+    // 1500 bytes of debt plus 10 bytes needed: 1.51 s at 1000 B/s.
+    expect(flow.canSend(0, 's', 2, 10)).toMatchObject({ ok: false, reason: 'rate', retryAtMs: 1510 });
+    send(1510, 's', 2, 2, 10);
+  });
+
+  it('keeps the average rate to rateBytesPerSec plus one burst', () => {
+    const { flow } = setup({ rateBytesPerSec: 50_000, burstBytes: 4000 });
+    let now = 0;
+    let sent = 0;
+    let seq = 1;
+    while (now <= 10_000) {
+      const v = flow.canSend(now, 's', seq, 1000);
+      if (v.ok) {
+        flow.onSent(now, 's', seq++, 1000);
+        sent += 1000;
+      } else now = v.retryAtMs as number;
+    }
+    expect(sent).toBeGreaterThanOrEqual(50_000 * 10);
+    expect(sent).toBeLessThanOrEqual(50_000 * 10 + 4000 + 1000);
+  });
+});
+
+describe('FlowControl window', () => {
+  it('does not limit a stream without known receivers', () => {
+    const { flow, send } = setup({ flowWindowMessages: 10 });
+    send(0, 's', 1, 1000);
+    expect(flow.windowPosition('s')).toBeUndefined();
+  });
+
+  it("under 'max' follows the fastest receiver and opens when it advances", () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 100, flowPolicy: 'max' });
+    flow.onPosition(0, A, 's', 10);
+    flow.onPosition(0, B, 's', 50);
+    expect(flow.windowPosition('s')).toBe(50);
+    send(0, 's', 1, 150);
+    expect(flow.canSend(0, 's', 151, 1)).toEqual({ ok: false, reason: 'window' });
+    expect(flow.counters.blockedByWindow).toBe(1);
+    flow.onPosition(1, A, 's', 50); // the slow one moving does not open it
+    expect(events.filter((e) => e[0] === 'opened')).toEqual([]);
+    flow.onPosition(2, B, 's', 51);
+    expect(events).toContainEqual(['opened', 's']);
+    send(2, 's', 151, 151);
+  });
+
+  it("under 'min' waits for the slowest receiver and opens when it advances", () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 100, flowPolicy: 'min' });
+    flow.onPosition(0, A, 's', 10);
+    flow.onPosition(0, B, 's', 50);
+    send(0, 's', 1, 110);
+    expect(flow.canSend(0, 's', 111, 1)).toEqual({ ok: false, reason: 'window' });
+    flow.onPosition(1, B, 's', 100);
+    expect(events).toEqual([]);
+    flow.onPosition(2, A, 's', 11);
+    expect(events).toEqual([['opened', 's']]);
+    send(2, 's', 111, 111);
+    expect(flow.canSend(2, 's', 112, 1)).toMatchObject({ ok: false, reason: 'window' });
+  });
+
+  it('ignores stale, negative and non-integer positions', () => {
+    const { flow } = setup({ flowWindowMessages: 10, flowPolicy: 'min' });
+    flow.onPosition(0, A, 's', 20);
+    flow.onPosition(0, A, 's', 5);
+    expect(flow.windowPosition('s')).toBe(20);
+    flow.onPosition(0, A, 's', -1);
+    flow.onPosition(0, A, 's', 2.5);
+    flow.onPosition(0, A, 's', Number.NaN);
+    expect(flow.windowPosition('s')).toBe(20);
+    expect(flow.counters.invalidPositions).toBe(3);
+  });
+
+  it('keeps streams apart', () => {
+    const { flow, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min' });
+    flow.onPosition(0, A, 's', 0);
+    send(0, 's', 1, 10);
+    expect(flow.canSend(0, 's', 11, 1).ok).toBe(false);
+    send(0, 't', 1, 50);
+  });
+
+  it('counts an explicitly added receiver at the start of a resumed stream until it reports', () => {
+    const { flow, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min' });
+    expect(flow.addReceiver(0, A, 's')).toBe(true);
+    send(0, 's', 1001, 1010);
+    expect(flow.canSend(0, 's', 1011, 1)).toMatchObject({ ok: false, reason: 'window' });
+    flow.onPosition(1, A, 's', 1005);
+    send(1, 's', 1011, 1015);
+  });
+
+  it('counts a receiver added mid-stream at the newest sent seq', () => {
+    const { flow, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min' });
+    send(0, 's', 1, 50);
+    flow.addReceiver(0, A, 's');
+    send(0, 's', 51, 60);
+    expect(flow.canSend(0, 's', 61, 1).ok).toBe(false);
+  });
+
+  it('opens a blocked stream when its limiting receiver leaves or unsubscribes', () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min' });
+    flow.onPosition(0, A, 's', 0);
+    flow.onPosition(0, A, 't', 0);
+    flow.onPosition(0, B, 's', 5);
+    send(0, 's', 1, 10);
+    send(0, 't', 1, 10);
+    expect(flow.canSend(0, 's', 11, 1).ok).toBe(false);
+    expect(flow.canSend(0, 't', 11, 1).ok).toBe(false);
+    flow.removeReceiver(A, 's');
+    expect(events).toEqual([['opened', 's']]);
+    expect(flow.windowPosition('s')).toBe(5);
+    expect(flow.canSend(0, 't', 11, 1).ok).toBe(false);
+    flow.removeReceiver(A);
+    expect(events).toEqual([
+      ['opened', 's'],
+      ['opened', 't'],
+    ]);
+    expect(flow.counters.trackedPairs).toBe(1);
+    send(0, 't', 11, 100);
+  });
+
+  it('tracks at most maxTrackedPositions pairs and counts the rest', () => {
+    const { flow, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', maxTrackedPositions: 2 });
+    flow.onPosition(0, A, 's', 0);
+    flow.onPosition(0, A, 't', 0);
+    flow.onPosition(0, B, 'u', 0);
+    expect(flow.addReceiver(0, C, 'u')).toBe(false);
+    expect(flow.counters).toMatchObject({ trackedPairs: 2, untrackedPairs: 2 });
+    send(0, 'u', 1, 100); // nobody tracked on u
+    flow.removeReceiver(A, 't');
+    flow.onPosition(0, B, 'u', 0);
+    expect(flow.counters.trackedPairs).toBe(2);
+    expect(flow.canSend(0, 'u', 101, 1).ok).toBe(false);
+  });
+});
+
+describe('FlowControl slow consumers', () => {
+  it("under 'max' reports a receiver lagging beyond the window once per episode", () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 10, flowPolicy: 'max' });
+    flow.onPosition(0, A, 's', 0);
+    flow.onPosition(0, B, 's', 0);
+    for (let seq = 1; seq <= 30; seq++) {
+      send(seq, 's', seq, seq);
+      flow.onPosition(seq, A, 's', seq);
+    }
+    expect(events).toEqual([['slow', 'b', 's', 11]]);
+    // Lag 6 (more than half the window): still the same episode.
+    flow.onPosition(31, B, 's', 24);
+    send(32, 's', 31, 40);
+    flow.onPosition(32, A, 's', 40);
+    expect(flow.counters.slowConsumerEvents).toBe(1);
+    // Caught up (lag <= 5), then behind again: a second event.
+    flow.onPosition(33, B, 's', 36);
+    send(34, 's', 41, 46);
+    expect(flow.counters.slowConsumerEvents).toBe(1); // lag 10: not beyond the window
+    send(35, 's', 47, 47);
+    expect(events).toEqual([['slow', 'b', 's', 11], ['slow', 'b', 's', 11]]);
+    expect(flow.counters.slowConsumerEvents).toBe(2);
+  });
+
+  it("under 'max' reports a receiver that first appears already lagging", () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 10, flowPolicy: 'max' });
+    flow.onPosition(0, A, 's', 0);
+    for (let seq = 1; seq <= 50; seq++) {
+      send(0, 's', seq, seq);
+      flow.onPosition(0, A, 's', seq);
+    }
+    flow.onPosition(0, B, 's', 20);
+    expect(events).toEqual([['slow', 'b', 's', 30]]);
+  });
+
+  it("under 'min' stops waiting for a receiver without progress for stallTimeoutMs while it blocks", () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 2000 });
+    flow.onPosition(0, A, 's', 0);
+    flow.onPosition(0, B, 's', 0);
+    send(0, 's', 1, 10);
+    flow.onPosition(100, A, 's', 10);
+    expect(flow.nextDeadlineMs()).toBeUndefined(); // nobody blocks yet
+    expect(flow.canSend(500, 's', 11, 1).ok).toBe(false);
+    // B has been silent since 0, but the block began at 500: it gets the full timeout from there.
+    expect(flow.nextDeadlineMs()).toBe(2500);
+    flow.onTimer(2499);
+    expect(events).toEqual([]);
+    flow.onTimer(2500);
+    expect(events).toEqual([
+      ['slow', 'b', 's', 10],
+      ['opened', 's'],
+    ]);
+    expect(flow.counters).toMatchObject({ stalledReceivers: 1, slowConsumerEvents: 1 });
+    expect(flow.windowPosition('s')).toBe(10);
+    send(2500, 's', 11, 20);
+    expect(flow.canSend(2500, 's', 21, 1).ok).toBe(false); // A still limits
+  });
+
+  it('restarts the stall timeout when the blocking receiver makes progress', () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 2000 });
+    flow.onPosition(0, A, 's', 100); // ahead: never blocks
+    flow.onPosition(0, B, 's', 0);
+    send(0, 's', 1, 10);
+    expect(flow.canSend(0, 's', 30, 1).ok).toBe(false);
+    flow.onPosition(1500, B, 's', 5); // progress, still blocking seq 30
+    expect(flow.nextDeadlineMs()).toBe(3500);
+    flow.onTimer(3499);
+    expect(events).toEqual([]);
+    flow.onPosition(3000, B, 's', 5); // a repeat is not progress
+    expect(flow.nextDeadlineMs()).toBe(3500);
+    flow.onTimer(3500);
+    expect(events).toEqual([
+      ['slow', 'b', 's', 5],
+      ['opened', 's'],
+    ]);
+  });
+
+  it('takes a stalled receiver back once it has caught up, in a new episode', () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 100 });
+    flow.onPosition(0, A, 's', 0);
+    flow.onPosition(0, B, 's', 0);
+    send(0, 's', 1, 10);
+    flow.onPosition(0, A, 's', 10);
+    flow.canSend(0, 's', 11, 1);
+    flow.onTimer(100);
+    send(100, 's', 11, 20);
+    flow.onPosition(101, A, 's', 20);
+    flow.onPosition(101, B, 's', 15); // lag 5 = half the window: caught up
+    expect(flow.windowPosition('s')).toBe(15);
+    send(102, 's', 21, 25);
+    expect(flow.canSend(102, 's', 26, 1).ok).toBe(false);
+    flow.onTimer(202);
+    expect(events.filter((e) => e[0] === 'slow')).toEqual([
+      ['slow', 'b', 's', 10],
+      ['slow', 'b', 's', 10],
+    ]);
+  });
+
+  it("under 'max' a dead sole receiver cannot stall the stream for ever either", () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 10, flowPolicy: 'max', stallTimeoutMs: 1000 });
+    flow.onPosition(0, A, 's', 0);
+    send(0, 's', 1, 10);
+    expect(flow.canSend(0, 's', 11, 1).ok).toBe(false);
+    expect(flow.nextDeadlineMs()).toBe(1000);
+    flow.onTimer(1000);
+    expect(events).toEqual([
+      ['slow', 'a', 's', 10],
+      ['opened', 's'],
+    ]);
+    send(1000, 's', 11, 500);
+  });
+
+  it('reports the earliest of the rate and stall deadlines', () => {
+    const { flow, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 1000, rateBytesPerSec: 1000, burstBytes: 10 });
+    flow.onPosition(0, A, 's', 0);
+    send(0, 's', 1, 10, 1);
+    expect(flow.canSend(0, 's', 11, 1).ok).toBe(false);
+    expect(flow.canSend(0, 't', 1, 1)).toEqual({ ok: false, reason: 'rate', retryAtMs: 1 });
+    expect(flow.nextDeadlineMs()).toBe(1);
+    flow.onTimer(1);
+    expect(flow.nextDeadlineMs()).toBe(1000);
+  });
+});

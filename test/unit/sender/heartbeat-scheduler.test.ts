@@ -1,0 +1,153 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { HeartbeatScheduler } from '../../../actors/sender/heartbeat-scheduler.js';
+import { resolveSenderOptions, type SenderOptions } from '../../../actors/sender/options.js';
+
+function scheduler(o: SenderOptions = {}) {
+  return new HeartbeatScheduler(resolveSenderOptions(o));
+}
+
+/** Fires every deadline up to `untilMs`; returns [time, subjects] of each heartbeat. */
+function run(h: HeartbeatScheduler, untilMs: number): [number, string[]][] {
+  const out: [number, string[]][] = [];
+  for (let d = h.nextDeadlineMs(); d !== undefined && d <= untilMs; d = h.nextDeadlineMs()) {
+    const subjects = h.onTimer(d);
+    if (subjects !== undefined) out.push([d, subjects]);
+  }
+  return out;
+}
+
+describe('HeartbeatScheduler', () => {
+  it('has nothing due before any data', () => {
+    const h = scheduler();
+    expect(h.nextDeadlineMs()).toBeUndefined();
+    expect(h.onTimer(1_000_000)).toBeUndefined();
+  });
+
+  it('announces a stream soon after its last message, then doubles the gap up to heartbeatMaxMs', () => {
+    const h = scheduler();
+    h.onSent(0, 's');
+    expect(h.nextDeadlineMs()).toBe(5);
+    expect(h.onTimer(4)).toBeUndefined();
+    expect(run(h, 3300).map(([t]) => t)).toEqual([5, 15, 35, 75, 155, 315, 635, 1275, 2275, 3275]);
+    expect(h.counters.heartbeats).toBe(10);
+  });
+
+  it('sends no heartbeat while data keeps flowing, and the first one heartbeatMinMs after it stops', () => {
+    const h = scheduler();
+    for (let t = 0; t <= 100; t++) {
+      h.onSent(t, 's');
+      expect(h.onTimer(t)).toBeUndefined();
+    }
+    expect(h.nextDeadlineMs()).toBe(105);
+    expect(h.onTimer(105)).toEqual(['s']);
+  });
+
+  it('restarts the backoff on new data after a long idle period', () => {
+    const h = scheduler();
+    h.onSent(0, 's');
+    run(h, 3000);
+    expect(h.nextDeadlineMs()).toBe(3275);
+    h.onSent(3010, 's');
+    expect(h.nextDeadlineMs()).toBe(3015);
+    expect(run(h, 3100).map(([t]) => t)).toEqual([3015, 3025, 3045, 3085]);
+  });
+
+  it('stops announcing a stream activeStreamTtlMs after its last message', () => {
+    const h = scheduler({ heartbeatMinMs: 5, heartbeatMaxMs: 40, activeStreamTtlMs: 100 });
+    h.onSent(0, 's');
+    expect(run(h, 10_000).map(([t]) => t)).toEqual([5, 15, 35, 75]);
+    expect(h.nextDeadlineMs()).toBeUndefined();
+    expect(h.activeSubjects()).toEqual([]);
+    expect(h.counters).toMatchObject({ streamsExpired: 1, activeStreams: 0 });
+    h.onSent(20_000, 's');
+    expect(h.activeSubjects()).toEqual(['s']);
+    expect(h.nextDeadlineMs()).toBe(20_005);
+  });
+
+  it('keeps every stream on its own schedule', () => {
+    const h = scheduler();
+    h.onSent(0, 'a');
+    h.onSent(3, 'b');
+    expect(run(h, 20)).toEqual([
+      [5, ['a']],
+      [8, ['b']],
+      [15, ['a']],
+      [18, ['b']],
+    ]);
+  });
+
+  it('announces at most maxStreamsPerHeartbeat streams at once, most overdue first, then the rest', () => {
+    const h = scheduler({ maxStreamsPerHeartbeat: 2 });
+    h.onSent(0, 's0');
+    h.onSent(1, 's1');
+    h.onSent(2, 's2');
+    h.onSent(3, 's3');
+    h.onSent(4, 's4');
+    expect(h.onTimer(100)).toEqual(['s0', 's1']);
+    expect(h.nextDeadlineMs()).toBe(7); // still overdue
+    expect(h.onTimer(100)).toEqual(['s2', 's3']);
+    expect(h.onTimer(100)).toEqual(['s4']);
+    expect(h.onTimer(100)).toBeUndefined();
+    expect(h.counters).toMatchObject({ heartbeats: 3, streamsAnnounced: 5 });
+  });
+
+  it('rotates fairly through more due streams than one heartbeat can name', () => {
+    const h = scheduler({ maxStreamsPerHeartbeat: 3, heartbeatMinMs: 5, heartbeatMaxMs: 5 });
+    const subjects = Array.from({ length: 10 }, (_, i) => `s${i}`);
+    for (const s of subjects) h.onSent(0, s);
+    const count = new Map<string, number>();
+    // One heartbeat per 5 ms: fewer slots than due streams, so each waits its turn.
+    for (let t = 5; t <= 500; t += 5) for (const s of h.onTimer(t) ?? []) count.set(s, (count.get(s) ?? 0) + 1);
+    const n = subjects.map((s) => count.get(s) ?? 0);
+    expect(Math.min(...n)).toBeGreaterThan(0);
+    expect(Math.max(...n) - Math.min(...n)).toBeLessThanOrEqual(1);
+  });
+
+  it('tracks at most maxStreams streams', () => {
+    const h = scheduler({ maxStreams: 2 });
+    h.onSent(0, 'a');
+    h.onSent(0, 'b');
+    h.onSent(0, 'c');
+    expect(h.activeSubjects().sort()).toEqual(['a', 'b']);
+    expect(h.counters.streamsUntracked).toBe(1);
+  });
+
+  it('matches a direct model of the schedule under random data and timer calls', () => {
+    const minMs = 5;
+    const maxMs = 80;
+    const ttlMs = 300;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 60 }), fc.option(fc.constantFrom('a', 'b', 'c', 'd', 'e'), { nil: undefined })), {
+          maxLength: 120,
+        }),
+        (ops) => {
+          const h = scheduler({ heartbeatMinMs: minMs, heartbeatMaxMs: maxMs, activeStreamTtlMs: ttlMs });
+          const model = new Map<string, { last: number; interval: number; due: number }>();
+          let now = 0;
+          for (const [dt, subject] of ops) {
+            now += dt;
+            if (subject !== undefined) {
+              h.onSent(now, subject);
+              model.set(subject, { last: now, interval: minMs, due: now + minMs });
+            } else {
+              const due = [...model].filter(([, m]) => m.due <= now).map(([s]) => s);
+              for (const s of due) {
+                const m = model.get(s)!;
+                m.interval = Math.min(m.interval * 2, maxMs);
+                m.due = now + m.interval;
+                if (m.due - m.last > ttlMs) model.delete(s);
+              }
+              expect((h.onTimer(now) ?? []).sort()).toEqual(due.sort());
+            }
+            const next = Math.min(...[...model.values()].map((m) => m.due));
+            expect(h.nextDeadlineMs()).toBe(model.size === 0 ? undefined : next);
+            expect(h.activeSubjects().sort()).toEqual([...model.keys()].sort());
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

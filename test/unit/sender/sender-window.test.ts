@@ -1,0 +1,216 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import type { WireMessage } from '../../../codecs/frame.js';
+import { SenderWindow } from '../../../actors/sender/sender-window.js';
+import { resolveSenderOptions } from '../../../actors/sender/options.js';
+
+function msg(subject: string, seq: number, bytes = 10): WireMessage {
+  return { subject, seq, flags: 0, payload: new Uint8Array(bytes) };
+}
+
+function windowOf(windowMaxMessages: number, windowMaxBytes = 1_000_000, onEvict?: (m: WireMessage) => void) {
+  const o = resolveSenderOptions({ windowMaxMessages, windowMaxBytes, maxMessageBytes: 1, maxFragmentBytes: 1 });
+  return new SenderWindow({ onEvict }, o);
+}
+
+const ids = (ms: readonly WireMessage[]) => ms.map((m) => `${m.subject}${m.seq}`);
+
+describe('SenderWindow', () => {
+  it('holds added messages and finds them by subject and seq', () => {
+    const w = windowOf(10);
+    for (let seq = 1; seq <= 3; seq++) w.add(msg('a', seq));
+    w.add(msg('b', 7));
+    expect(w.get('a', 2)?.seq).toBe(2);
+    expect(w.get('b', 7)?.subject).toBe('b');
+    expect(w.get('a', 4)).toBeUndefined();
+    expect(w.get('a', 0)).toBeUndefined();
+    expect(w.get('c', 1)).toBeUndefined();
+    expect([w.lowSeq('a'), w.highSeq('a'), w.lowSeq('b'), w.highSeq('b')]).toEqual([1, 3, 7, 7]);
+    expect([w.lowSeq('none'), w.highSeq('none')]).toEqual([1, 0]);
+  });
+
+  it('evicts oldest first across streams when over the message count, and reports each to onEvict', () => {
+    const evicted: string[] = [];
+    const w = windowOf(3, 1_000_000, (m) => evicted.push(`${m.subject}${m.seq}`));
+    expect(w.add(msg('a', 1))).toBe(0);
+    w.add(msg('b', 1));
+    w.add(msg('a', 2));
+    expect(w.add(msg('b', 2))).toBe(1);
+    expect(evicted).toEqual(['a1']);
+    w.add(msg('c', 1));
+    expect(evicted).toEqual(['a1', 'b1']);
+    expect(w.lowSeq('a')).toBe(2);
+    expect(w.lowSeq('b')).toBe(2);
+    expect(w.counters).toMatchObject({ messages: 3, evicted: 2, peakMessages: 3 });
+  });
+
+  it('evicts by bytes across streams and can evict several at once', () => {
+    const w = windowOf(100, 100);
+    w.add(msg('a', 1, 40));
+    w.add(msg('b', 1, 40));
+    w.add(msg('a', 2, 10));
+    expect(w.counters).toMatchObject({ bytes: 90, messages: 3 });
+    expect(w.add(msg('b', 2, 95))).toBe(3);
+    expect(w.counters).toMatchObject({ bytes: 95, messages: 1, peakBytes: 95, peakMessages: 3, evicted: 3 });
+    expect(w.get('b', 2)).toBeDefined();
+  });
+
+  it('evicts at once a message larger than the byte bound but remembers its seq', () => {
+    const w = windowOf(100, 50);
+    w.add(msg('a', 1, 51));
+    expect(w.counters).toMatchObject({ messages: 0, bytes: 0, evicted: 1 });
+    expect([w.lowSeq('a'), w.highSeq('a')]).toEqual([2, 1]);
+  });
+
+  it('keeps a stream highSeq after all its messages were evicted', () => {
+    const w = windowOf(2);
+    w.add(msg('a', 1));
+    w.add(msg('a', 2));
+    w.add(msg('b', 1));
+    w.add(msg('b', 2));
+    expect([w.lowSeq('a'), w.highSeq('a')]).toEqual([3, 2]);
+    expect(w.streamInfo('a', 1)).toEqual({ subject: 'a', startSeq: 1, lowSeq: 3, highSeq: 2 });
+  });
+
+  it('rejects a seq that does not increase within its stream', () => {
+    const w = windowOf(10);
+    w.add(msg('a', 5));
+    expect(() => w.add(msg('a', 5))).toThrow(/not above 5/);
+    expect(() => w.add(msg('a', 4))).toThrow(/not above 5/);
+    expect(() => w.add(msg('b', 0))).toThrow(/not above 0/);
+    w.add(msg('b', 1));
+  });
+
+  it('refuses a new stream beyond maxStreams', () => {
+    const w = new SenderWindow({}, { windowMaxMessages: 10, windowMaxBytes: 1000, maxStreams: 1 });
+    w.add(msg('a', 1));
+    expect(() => w.add(msg('b', 1))).toThrow(expect.objectContaining({ code: 'ERR_BACKPRESSURE' }));
+  });
+
+  it('serves the held part of a range and names the evicted part unavailable', () => {
+    const w = windowOf(5);
+    for (let seq = 1; seq <= 8; seq++) w.add(msg('a', seq));
+    const r = w.serve('a', 2, 6, 100);
+    expect(r.unavailable).toEqual([{ from: 2, to: 3 }]);
+    expect(r.messages.map((m) => m.seq)).toEqual([4, 5, 6]);
+    expect(r.rest).toBeUndefined();
+    expect(w.serve('a', 1, 2, 100)).toEqual({ messages: [], unavailable: [{ from: 1, to: 2 }] });
+  });
+
+  it('ignores and counts the part of a range above highSeq', () => {
+    const w = windowOf(10);
+    for (let seq = 1; seq <= 3; seq++) w.add(msg('a', seq));
+    const r = w.serve('a', 2, 1_000_000_000, 100);
+    expect(r.messages.map((m) => m.seq)).toEqual([2, 3]);
+    expect(r.unavailable).toEqual([]);
+    expect(w.serve('a', 10, 20, 100)).toEqual({ messages: [], unavailable: [] });
+    expect(w.serve('never', 1, 2, 100)).toEqual({ messages: [], unavailable: [] });
+    expect(w.counters.requestsBeyondHighSeq).toBe(3);
+  });
+
+  it('bounds the messages per call and returns the rest of the range', () => {
+    const w = windowOf(100);
+    for (let seq = 1; seq <= 10; seq++) w.add(msg('a', seq));
+    const r = w.serve('a', 2, 9, 3);
+    expect(r.messages.map((m) => m.seq)).toEqual([2, 3, 4]);
+    expect(r.rest).toEqual({ from: 5, to: 9 });
+    const none = w.serve('a', 2, 9, 0);
+    expect(none.messages).toEqual([]);
+    expect(none.rest).toEqual({ from: 2, to: 9 });
+    expect(w.serve('a', 2, 9, Number.NaN).messages).toEqual([]);
+  });
+
+  it('names seqs the sender skipped as unavailable', () => {
+    const w = windowOf(100);
+    for (const seq of [1, 2, 5, 6, 9]) w.add(msg('a', seq));
+    const r = w.serve('a', 1, 9, 100);
+    expect(r.messages.map((m) => m.seq)).toEqual([1, 2, 5, 6, 9]);
+    expect(r.unavailable).toEqual([
+      { from: 3, to: 4 },
+      { from: 7, to: 8 },
+    ]);
+    expect(w.get('a', 6)?.seq).toBe(6);
+    expect(w.get('a', 7)).toBeUndefined();
+  });
+
+  it('returns nothing for a malformed range and counts it', () => {
+    const w = windowOf(10);
+    w.add(msg('a', 1));
+    for (const [from, to] of [
+      [3, 2],
+      [0, 1],
+      [-5, 1],
+      [1.5, 2],
+      [1, Number.POSITIVE_INFINITY],
+      [Number.NaN, 1],
+    ]) {
+      expect(w.serve('a', from, to, 10)).toEqual({ messages: [], unavailable: [] });
+    }
+    expect(w.counters.invalidRanges).toBe(6);
+  });
+
+  it('states lowSeq and highSeq of a resumed stream from its startSeq', () => {
+    const w = windowOf(10);
+    expect(w.streamInfo('a', 42)).toEqual({ subject: 'a', startSeq: 42, lowSeq: 42, highSeq: 41 });
+    w.add(msg('a', 42));
+    w.add(msg('a', 43));
+    expect(w.streamInfo('a', 42)).toEqual({ subject: 'a', startSeq: 42, lowSeq: 42, highSeq: 43 });
+  });
+
+  it('matches a simple model: every seq of a range is served, unavailable or above highSeq, exactly once', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 30 })), {
+          maxLength: 80,
+        }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 20, max: 200 }),
+        fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.integer({ min: 1, max: 90 }), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 6 }))),
+        (adds, maxMessages, maxBytes, requests) => {
+          const w = new SenderWindow({}, { windowMaxMessages: maxMessages, windowMaxBytes: maxBytes, maxStreams: 10 });
+          const all: WireMessage[] = [];
+          const high = new Map<string, number>();
+          for (const [subject, step, bytes] of adds) {
+            const seq = (high.get(subject) ?? 0) + step;
+            high.set(subject, seq);
+            const m = msg(subject, seq, bytes);
+            w.add(m);
+            all.push(m);
+          }
+          // Model: the newest suffix of `all` within both bounds.
+          const held: WireMessage[] = [];
+          let bytes = 0;
+          for (let i = all.length - 1; i >= 0; i--) {
+            if (held.length + 1 > maxMessages || bytes + all[i].payload.byteLength > maxBytes) break;
+            held.unshift(all[i]);
+            bytes += all[i].payload.byteLength;
+          }
+          expect(w.counters.messages).toBe(held.length);
+          expect(w.counters.bytes).toBe(bytes);
+          expect(w.counters.evicted).toBe(all.length - held.length);
+          expect(w.counters.peakMessages).toBeLessThanOrEqual(maxMessages);
+          expect(w.counters.peakBytes).toBeLessThanOrEqual(maxBytes);
+          for (const [subject, from, len, limit] of requests) {
+            const to = from + len;
+            const r = w.serve(subject, from, to, limit);
+            const expectHeld = held.filter((m) => m.subject === subject && m.seq >= from && m.seq <= to);
+            const h = high.get(subject) ?? 0;
+            const covered: number[] = [];
+            for (const u of r.unavailable) for (let s = u.from; s <= u.to; s++) covered.push(s);
+            for (const m of r.messages) covered.push(m.seq);
+            if (r.rest) for (let s = r.rest.from; s <= r.rest.to; s++) covered.push(s);
+            covered.sort((x, y) => x - y);
+            const wanted: number[] = [];
+            for (let s = from; s <= Math.min(to, h); s++) wanted.push(s);
+            expect(covered).toEqual(wanted);
+            expect(r.messages.length).toBeLessThanOrEqual(limit);
+            expect(ids(r.messages)).toEqual(ids(expectHeld.slice(0, r.messages.length)));
+            if (!r.rest) expect(r.messages.length).toBe(expectHeld.length);
+            for (const u of r.unavailable) for (let s = u.from; s <= u.to; s++) expect(w.get(subject, s)).toBeUndefined();
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
