@@ -27,7 +27,7 @@ import {
   resolveSenderOptions,
 } from '../../actors/sender/index.js';
 import { Receiver, type DeliveredMessage } from '../../actors/receiver/index.js';
-import { InboundChannel, OutboundChannel, RetransmitPlanner } from '../../actors/retransmit/index.js';
+import { InboundChannel, OutboundChannel, RetransmitPlanner, resolveRetransmitOptions } from '../../actors/retransmit/index.js';
 import { PatternMatcher, ReceiverList } from '../../actors/subjects/index.js';
 import type { SimNetwork } from './sim-network.js';
 
@@ -76,6 +76,7 @@ export class SimPeer {
   readonly receiver: Receiver;
   readonly receivers: ReceiverList;
   private readonly subscriptions = new PatternMatcher<string>();
+  private readonly retransmitOptions = resolveRetransmitOptions({});
 
   private readonly outbound = new Map<string, OutboundChannel<ChannelItem>>();
   private readonly inbound = new Map<string, InboundChannel>();
@@ -103,7 +104,7 @@ export class SimPeer {
       windowMaxBytes: config.windowBytes,
       flowWindowMessages: config.flowWindowMessages,
       flowPolicy: config.flowPolicy,
-      maxMessageBytes: 64 * 1024,
+      maxMessageBytes: 32 * 1024,
       maxFragmentBytes: 1024,
     });
     this.window = new SenderWindow({}, senderOptions);
@@ -117,7 +118,7 @@ export class SimPeer {
           multicast: (messages, unavailable) => this.multicastRetransmit(messages, unavailable),
         },
       },
-      {},
+      this.retransmitOptions,
     );
     this.receiver = new Receiver(
       {
@@ -235,12 +236,12 @@ export class SimPeer {
         {
           sink: {
             transmit: (channelSeq, item) => this.transmitChannelItem(peer, channelSeq, item),
-            gaveUp: () => {
+            gaveUp: (_reason, _dropped) => {
               this.stats.channelGaveUp++;
             },
           },
         },
-        {},
+        this.retransmitOptions,
       );
       this.outbound.set(key, ch);
     }
@@ -346,10 +347,10 @@ export class SimPeer {
     const key = peerKey(from);
     let ch = this.inbound.get(key);
     if (!ch) {
-      ch = new InboundChannel({ sink: { sendAck: () => {} } }, {});
+      ch = new InboundChannel({ sink: { sendAck: () => {} } }, this.retransmitOptions);
       this.inbound.set(key, ch);
     }
-    const verdict = ch.onFrame(channelSeq);
+    const verdict = ch.onFrame(this.now(), channelSeq);
     this.sendAck(from, ch);
     return verdict === 'new';
   }

@@ -1,0 +1,29 @@
+/**
+ * Events the actors send to the application thread (through `ActorContext.emit`). The
+ * `Peer` turns them into deliveries to subscriptions, resolved publishes and public events.
+ */
+import type { PeerId } from '../../codecs/frame.js';
+import type { SerializedError } from '../../errors.js';
+
+/** A message delivered in order to this peer (reassembled; no fragment flags). */
+export interface DeliveredRecord {
+  readonly sender: PeerId;
+  readonly subject: string;
+  readonly seq: number;
+  readonly flags: number;
+  readonly replyTo?: string;
+  readonly payload: Uint8Array;
+}
+
+export type AppEvent =
+  | { readonly kind: 'delivered'; readonly messages: readonly DeliveredRecord[] }
+  /** The sender accepted (sequenced and handed to the socket actor) every batch up to `batchId`. */
+  | { readonly kind: 'accepted'; readonly batchId: number }
+  | { readonly kind: 'dataLoss'; readonly sender: PeerId; readonly subject: string; readonly from: number; readonly to: number; readonly reason: string }
+  | { readonly kind: 'peerJoined'; readonly peer: PeerId; readonly host: string; readonly port: number; readonly patterns: readonly string[] }
+  | { readonly kind: 'peerLeft'; readonly peer: PeerId; readonly reason: string }
+  | { readonly kind: 'multicastUnreachable'; readonly peer: PeerId }
+  | { readonly kind: 'slowConsumer'; readonly peer: PeerId; readonly subject: string; readonly lagMessages: number }
+  | { readonly kind: 'streamReset'; readonly sender: PeerId; readonly subject: string; readonly fromSeq: number }
+  | { readonly kind: 'error'; readonly error: SerializedError };
+

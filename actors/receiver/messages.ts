@@ -1,0 +1,21 @@
+/**
+ * The receiver actor's inbox: DATA and HEARTBEAT datagrams, retransmitted messages (already
+ * deduplicated by the retransmit actor's channel), and the local interest.
+ */
+import type { PeerId, UnavailableRange, WireMessage } from '../../codecs/frame.js';
+import type { DatagramIn } from '../socket/messages.js';
+
+export type ReceiverInbox =
+  /** DATA and HEARTBEAT datagrams, raw (decoded here). */
+  | DatagramIn
+  /** Messages and unavailable ranges from a RETRANSMIT frame. */
+  | {
+      readonly kind: 'retransmitted';
+      readonly sender: PeerId;
+      readonly messages: readonly WireMessage[];
+      readonly unavailable: readonly UnavailableRange[];
+    }
+  /** The local subscription patterns (the full set). */
+  | { readonly kind: 'interest'; readonly patterns: readonly string[] }
+  /** A sender left (BYE or expiry): release its streams. */
+  | { readonly kind: 'senderLeft'; readonly senderName: string };

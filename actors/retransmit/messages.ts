@@ -1,0 +1,18 @@
+/**
+ * The retransmit actor's inbox: it keeps the sender window, serves NAKs, sends heartbeats,
+ * and owns the reliable-unicast channels (NAKs out, RETRANSMITs out, ACKs both ways).
+ */
+import type { PeerId, SeqRange, StreamPosition, StreamStart, WireMessage } from '../../codecs/frame.js';
+import type { DatagramIn } from '../socket/messages.js';
+
+export type RetransmitInbox =
+  /** NAK, ACK and RETRANSMIT datagrams, raw (decoded here). */
+  | DatagramIn
+  /** Messages the sender just put on the wire (kept in the window). */
+  | { readonly kind: 'sent'; readonly streams: readonly StreamStart[]; readonly messages: readonly WireMessage[] }
+  /** Our receiver wants these ranges of `target`'s stream `subject` again. */
+  | { readonly kind: 'nakRequested'; readonly target: PeerId; readonly subject: string; readonly ranges: readonly SeqRange[] }
+  /** Our receiver's positions on `sender`'s streams, to put in the next ACK to it. */
+  | { readonly kind: 'positions'; readonly sender: PeerId; readonly positions: readonly StreamPosition[] }
+  /** A peer left or restarted: drop its channels. */
+  | { readonly kind: 'peerGone'; readonly peer: PeerId };

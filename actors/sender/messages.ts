@@ -1,0 +1,39 @@
+/**
+ * Inboxes of the sender actor (sequencing, fragmentation, rate limit, credit) and of the
+ * flow actor (receivers' positions → credit per stream, slow consumers).
+ */
+import type { PeerId, StreamPosition } from '../../codecs/frame.js';
+
+/** One application message to publish. `payload` is already encoded (raw or msgpackr). */
+export interface PublishItem {
+  readonly subject: string;
+  readonly flags: number;
+  readonly replyTo?: string;
+  readonly payload: Uint8Array;
+}
+
+/** A unicast-only peer and the patterns it subscribes to (DATA goes to it by unicast). */
+export interface UnicastTarget {
+  readonly peer: PeerId;
+  readonly patterns: readonly string[];
+}
+
+export type SenderInbox =
+  /** Messages published by the application, in order; `batchId` identifies the batch in `accepted`. */
+  | { readonly kind: 'published'; readonly batchId: number; readonly items: readonly PublishItem[] }
+  /** The flow actor's credit: the stream may send up to and including `maxSeq`. */
+  | { readonly kind: 'credit'; readonly subject: string; readonly maxSeq: number }
+  /** The full list of peers that must get DATA by unicast. */
+  | { readonly kind: 'unicastTargets'; readonly targets: readonly UnicastTarget[] }
+  /** Flush and stop accepting (closing). */
+  | { readonly kind: 'draining' };
+
+export type FlowInbox =
+  /** The sender sent up to `seq` on `subject`. */
+  | { readonly kind: 'sentUpTo'; readonly subject: string; readonly seq: number; readonly bytes: number }
+  /** A receiver reported how far it has consumed streams of ours (from its ACK). */
+  | { readonly kind: 'positions'; readonly peer: PeerId; readonly positions: readonly StreamPosition[] }
+  /** A peer joined with these patterns (it will report positions for matching streams). */
+  | { readonly kind: 'receiverJoined'; readonly peer: PeerId; readonly patterns: readonly string[] }
+  /** A peer left: forget its positions. */
+  | { readonly kind: 'receiverLeft'; readonly peer: PeerId };

@@ -1,0 +1,35 @@
+/**
+ * The socket actor's inbox. Other actors hand it frames (or batches of messages) to put on
+ * the wire; it hands received datagrams, raw, to the actor that owns their frame type.
+ */
+import type { Frame, PeerId, StreamStart, WireMessage } from '../../codecs/frame.js';
+
+/** Where a frame goes: the multicast group, one peer by identity, or a bare address (seeds). */
+export type Destination =
+  | { readonly kind: 'group'; readonly group: string }
+  | { readonly kind: 'peer'; readonly peer: PeerId }
+  | { readonly kind: 'address'; readonly host: string; readonly port: number };
+
+export type SocketInbox =
+  /** Messages to pack into DATA datagrams, sent to every destination. */
+  | {
+      readonly kind: 'dataOut';
+      readonly streams: readonly StreamStart[];
+      readonly messages: readonly WireMessage[];
+      readonly destinations: readonly Destination[];
+    }
+  /** One control frame (HEARTBEAT, NAK, RETRANSMIT, ACK, ADVERT, BYE). */
+  | { readonly kind: 'frameOut'; readonly frame: Frame; readonly destination: Destination }
+  /** The multicast groups to be a member of (the full set: others are left). */
+  | { readonly kind: 'groupsWanted'; readonly groups: readonly string[] }
+  /** Where a peer's unicast listener is (from its ADVERT), or undefined when it left. */
+  | { readonly kind: 'peerAddress'; readonly peer: PeerId; readonly host?: string; readonly port?: number };
+
+/** A datagram received, forwarded raw to the actor that decodes it. */
+export interface DatagramIn {
+  readonly kind: 'datagramIn';
+  readonly bytes: Uint8Array;
+  readonly via: 'multicast' | 'unicast';
+  readonly host: string;
+  readonly port: number;
+}

@@ -1,0 +1,22 @@
+/**
+ * Inboxes of the two actors of this folder: the subject manager (`subjects`: local
+ * subscriptions, groups to join) and the receiver list (`receivers`: who listens to what).
+ */
+import type { PeerId } from '../../codecs/frame.js';
+import type { DatagramIn } from '../socket/messages.js';
+
+export type SubjectsInbox =
+  /** The application subscribed (`id` is unique per subscription of this peer). */
+  | { readonly kind: 'subscribed'; readonly id: number; readonly pattern: string }
+  /** The application unsubscribed. */
+  | { readonly kind: 'unsubscribed'; readonly id: number };
+
+export type ReceiversInbox =
+  /** An ADVERT or BYE datagram, raw (decoded here). */
+  | DatagramIn
+  /** Any valid frame from `peer` refreshes its liveness (sent by the socket actor). */
+  | { readonly kind: 'heard'; readonly peer: PeerId; readonly via: 'multicast' | 'unicast' }
+  /** The local subscriptions changed: advertise these patterns from now on. */
+  | { readonly kind: 'localPatterns'; readonly patterns: readonly string[] }
+  /** Say BYE now (closing). */
+  | { readonly kind: 'leaving' };

@@ -1,0 +1,249 @@
+import { describe, it, expect } from 'vitest';
+import type { PeerId, SeqRange, UnavailableRange, WireMessage } from '../../../codecs/frame.js';
+import { resolveRetransmitOptions, type RetransmitOptions } from '../../../actors/retransmit/options.js';
+import { RetransmitPlanner, type RetransmitWindow } from '../../../actors/retransmit/retransmit-planner.js';
+
+const A: PeerId = { name: 'alice', incarnation: 1 };
+const B: PeerId = { name: 'bob', incarnation: 7 };
+const C: PeerId = { name: 'carol', incarnation: 3 };
+const r = (from: number, to: number): SeqRange => ({ from, to });
+
+/** A sender window holding seqs `low..high` of every subject. */
+class FakeWindow implements RetransmitWindow {
+  calls: { subject: string; from: number; to: number; maxMessages: number }[] = [];
+  constructor(
+    public low = 1,
+    public high = 1_000_000,
+  ) {}
+  serve(subject: string, from: number, to: number, maxMessages: number) {
+    this.calls.push({ subject, from, to, maxMessages });
+    const messages: WireMessage[] = [];
+    const start = Math.max(from, this.low);
+    const end = Math.min(to, this.high, start + maxMessages - 1);
+    for (let seq = start; seq <= end; seq++) messages.push({ subject, seq, flags: 0, payload: new Uint8Array([seq & 0xff]) });
+    const unavailable = from < this.low ? [r(from, Math.min(to, this.low - 1))] : [];
+    return { messages, unavailable };
+  }
+}
+
+interface Unicast {
+  to: string;
+  seqs: number[];
+  unavailable: UnavailableRange[];
+}
+
+function setup(options: RetransmitOptions = {}, window = new FakeWindow()) {
+  const unicasts: Unicast[] = [];
+  const multicasts: { seqs: number[]; unavailable: UnavailableRange[] }[] = [];
+  const planner = new RetransmitPlanner(
+    {
+      window,
+      sink: {
+        unicast: (to, messages, unavailable) => unicasts.push({ to: to.name, seqs: messages.map((m) => m.seq), unavailable }),
+        multicast: (messages, unavailable) => multicasts.push({ seqs: messages.map((m) => m.seq), unavailable }),
+      },
+    },
+    resolveRetransmitOptions(options),
+  );
+  const flush = (nowMs: number) => planner.onTimer(nowMs);
+  return { planner, unicasts, multicasts, window, flush };
+}
+
+describe('RetransmitPlanner', () => {
+  it('serves a single asker by unicast after coalesceMs', () => {
+    const { planner, unicasts, multicasts, flush } = setup();
+    planner.onNak(100, A, 'x', [r(5, 7)]);
+    expect(planner.nextDeadlineMs()).toBe(104);
+    flush(103);
+    expect(unicasts).toHaveLength(0);
+    flush(104);
+    expect(unicasts).toEqual([{ to: 'alice', seqs: [5, 6, 7], unavailable: [] }]);
+    expect(multicasts).toHaveLength(0);
+    expect(planner.counters).toMatchObject({ naksReceived: 1, retransmitsUnicast: 1, messagesResent: 3 });
+    expect(planner.nextDeadlineMs()).toBeUndefined();
+    expect(planner.pendingSeqs).toBe(0);
+  });
+
+  it('resends once by multicast what two askers NAK within coalesceMs, and the rest by unicast', () => {
+    const { planner, unicasts, multicasts, flush } = setup();
+    planner.onNak(100, A, 'x', [r(5, 8)]);
+    planner.onNak(103, B, 'x', [r(7, 10)]);
+    flush(104);
+    expect(multicasts).toEqual([{ seqs: [7, 8], unavailable: [] }]);
+    expect(unicasts).toEqual([
+      { to: 'alice', seqs: [5, 6], unavailable: [] },
+      { to: 'bob', seqs: [9, 10], unavailable: [] },
+    ]);
+    expect(planner.counters).toMatchObject({ retransmitsMulticast: 1, retransmitsUnicast: 2, messagesResent: 6 });
+  });
+
+  it('does not count one asker twice toward the multicast threshold', () => {
+    const { planner, unicasts, multicasts, flush } = setup();
+    planner.onNak(0, A, 'x', [r(5, 6)]);
+    planner.onNak(1, A, 'x', [r(5, 6)]);
+    flush(4);
+    expect(multicasts).toHaveLength(0);
+    expect(unicasts).toEqual([{ to: 'alice', seqs: [5, 6], unavailable: [] }]);
+    expect(planner.counters.retransmitsUnicast).toBe(1);
+  });
+
+  it('serves by unicast to each asker when they NAK further apart than coalesceMs', () => {
+    const { planner, unicasts, multicasts, flush } = setup();
+    planner.onNak(0, A, 'x', [r(5, 5)]);
+    flush(4);
+    planner.onNak(10, B, 'x', [r(5, 5)]);
+    flush(14);
+    expect(multicasts).toHaveLength(0);
+    expect(unicasts.map((u) => u.to)).toEqual(['alice', 'bob']);
+  });
+
+  it('coalesces per subject, each subject on its own deadline', () => {
+    const { planner, unicasts, multicasts, flush } = setup();
+    planner.onNak(0, A, 'x', [r(1, 1)]);
+    planner.onNak(2, B, 'y', [r(1, 1)]);
+    planner.onNak(3, C, 'x', [r(1, 1)]);
+    expect(planner.nextDeadlineMs()).toBe(4);
+    flush(4);
+    expect(multicasts).toEqual([{ seqs: [1], unavailable: [] }]);
+    expect(planner.nextDeadlineMs()).toBe(6);
+    flush(6);
+    expect(unicasts).toEqual([{ to: 'bob', seqs: [1], unavailable: [] }]);
+  });
+
+  it('ignores NAKs from anyone for what it multicast, for repeatSuppressMs', () => {
+    const { planner, unicasts, multicasts, flush } = setup();
+    planner.onNak(0, A, 'x', [r(5, 6)]);
+    planner.onNak(1, B, 'x', [r(5, 6)]);
+    flush(4);
+    planner.onNak(10, C, 'x', [r(5, 7)]); // 5, 6 suppressed; 7 served
+    planner.onNak(12, A, 'x', [r(5, 6)]);
+    flush(14);
+    expect(multicasts).toHaveLength(1);
+    expect(unicasts).toEqual([{ to: 'carol', seqs: [7], unavailable: [] }]);
+    expect(planner.counters.suppressed).toBe(4);
+    planner.onNak(24, C, 'x', [r(5, 6)]); // suppression over (served at 4, +20)
+    flush(28);
+    expect(unicasts[1]).toEqual({ to: 'carol', seqs: [5, 6], unavailable: [] });
+  });
+
+  it('ignores repeats from the same asker after a unicast, but serves another asker', () => {
+    const { planner, unicasts, flush } = setup();
+    planner.onNak(0, A, 'x', [r(5, 6)]);
+    flush(4);
+    planner.onNak(5, A, 'x', [r(5, 6)]);
+    planner.onNak(6, B, 'x', [r(5, 6)]);
+    flush(10);
+    expect(unicasts.map((u) => u.to)).toEqual(['alice', 'bob']);
+    expect(planner.counters.suppressed).toBe(2);
+    planner.onNak(25, A, 'x', [r(5, 6)]);
+    flush(29);
+    expect(unicasts.map((u) => u.to)).toEqual(['alice', 'bob', 'alice']);
+  });
+
+  it('answers unavailable ranges to the asker by unicast', () => {
+    const { planner, unicasts, flush } = setup({}, new FakeWindow(100, 200));
+    planner.onNak(0, A, 'x', [r(90, 102)]);
+    flush(4);
+    expect(unicasts).toEqual([{ to: 'alice', seqs: [100, 101, 102], unavailable: [{ subject: 'x', from: 90, to: 99 }] }]);
+    expect(planner.counters.unavailableRanges).toBe(1);
+  });
+
+  it('answers unavailable parts of a multicast range to each asker by unicast, never by multicast', () => {
+    const { planner, unicasts, multicasts, flush } = setup({}, new FakeWindow(100, 200));
+    planner.onNak(0, A, 'x', [r(95, 101)]);
+    planner.onNak(1, B, 'x', [r(98, 101)]);
+    flush(4);
+    expect(multicasts).toEqual([{ seqs: [100, 101], unavailable: [] }]);
+    expect(unicasts).toEqual([
+      { to: 'alice', seqs: [], unavailable: [{ subject: 'x', from: 95, to: 99 }] },
+      { to: 'bob', seqs: [], unavailable: [{ subject: 'x', from: 98, to: 99 }] },
+    ]);
+  });
+
+  it('sends nothing when the window has nothing to say', () => {
+    const { planner, unicasts, multicasts, flush } = setup({}, new FakeWindow(1, 10));
+    planner.onNak(0, A, 'x', [r(50, 60)]);
+    flush(4);
+    expect(unicasts).toHaveLength(0);
+    expect(multicasts).toHaveLength(0);
+  });
+
+  it('takes at most maxMessagesPerNak sequences, the lowest, from a hostile 1,000,000-wide range', () => {
+    const { planner, unicasts, window, flush } = setup();
+    planner.onNak(0, A, 'x', [r(1, 1_000_000)]);
+    expect(planner.pendingSeqs).toBe(1024);
+    flush(4);
+    expect(window.calls).toEqual([{ subject: 'x', from: 1, to: 1024, maxMessages: 1024 }]);
+    expect(unicasts[0].seqs).toHaveLength(1024);
+    expect(planner.counters.truncated).toBe(1_000_000 - 1024);
+  });
+
+  it('handles a 2^53-wide range and malformed ranges without walking them', () => {
+    const { planner, flush, window } = setup();
+    const t0 = performance.now();
+    planner.onNak(0, A, 'x', [r(0, Number.MAX_SAFE_INTEGER), r(10, 5), r(-1, 3), r(1.5, 2)]);
+    flush(4);
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(window.calls).toEqual([{ subject: 'x', from: 0, to: 1023, maxMessages: 1024 }]);
+    expect(planner.counters.invalidRanges).toBe(3);
+  });
+
+  it('reads at most maxMessagesPerNak ranges from one NAK', () => {
+    const { planner } = setup({ maxMessagesPerNak: 10, maxPending: 1000 });
+    const ranges = Array.from({ length: 100_000 }, (_, i) => r(2 * i, 2 * i));
+    planner.onNak(0, A, 'x', ranges);
+    expect(planner.pendingSeqs).toBe(10);
+    expect(planner.counters.invalidRanges).toBe(100_000 - 10);
+  });
+
+  it('bounds the total pending (asker, sequence) pairs by maxPending', () => {
+    const { planner, flush, window } = setup({ maxMessagesPerNak: 100, maxPending: 250 });
+    for (let i = 0; i < 10; i++) planner.onNak(0, { name: `p${i}`, incarnation: 1 }, `s${i}`, [r(1, 100)]);
+    expect(planner.pendingSeqs).toBe(250);
+    expect(planner.counters.truncated).toBe(750);
+    flush(4);
+    const asked = window.calls.reduce((n, c) => n + (c.to - c.from + 1), 0);
+    expect(asked).toBe(250);
+    expect(planner.pendingSeqs).toBe(0);
+  });
+
+  // The per-asker range work is O(short * log long) (see seq-ranges.test.ts); this is the end-to-end smoke check.
+  it('serves a storm of 40,000 askers of scattered sequences, multicasting what is held once', () => {
+    const { planner, unicasts, multicasts, flush } = setup({}, new FakeWindow(20_000, 100_000));
+    for (let i = 0; i < 40_000; i++) {
+      const seq = 2 * (i >> 1); // askers 2k and 2k+1 ask the same seq: 20,000 scattered multicast ranges
+      planner.onNak(0, { name: `p${i}`, incarnation: 1 }, 'x', [r(seq, seq)]);
+    }
+    const t0 = performance.now();
+    flush(4);
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(multicasts).toHaveLength(1);
+    expect(multicasts[0].seqs).toHaveLength(10_000); // seqs 20,000..39,998 are held
+    // Askers of the seqs the window no longer holds hear it by unicast, one range each.
+    expect(unicasts).toHaveLength(20_000);
+    expect(unicasts.every((u) => u.unavailable.length === 1 && u.seqs.length === 0)).toBe(true);
+  });
+
+  it('bounds what it remembers for suppression, forgetting the oldest', () => {
+    const { planner, unicasts, flush } = setup({ maxSuppressedRanges: 2, repeatSuppressMs: 1000 });
+    planner.onNak(0, A, 'x', [r(1, 1), r(3, 3), r(5, 5)]);
+    flush(4);
+    planner.onNak(5, A, 'x', [r(1, 1), r(3, 3), r(5, 5)]);
+    flush(9);
+    expect(unicasts[1].seqs).toEqual([1]);
+  });
+
+  it('multicasts everything with multicastThreshold 1 and never with a threshold above the askers', () => {
+    const one = setup({ multicastThreshold: 1 });
+    one.planner.onNak(0, A, 'x', [r(1, 2)]);
+    one.flush(4);
+    expect(one.multicasts).toEqual([{ seqs: [1, 2], unavailable: [] }]);
+    expect(one.unicasts).toHaveLength(0);
+    const three = setup({ multicastThreshold: 3 });
+    three.planner.onNak(0, A, 'x', [r(1, 2)]);
+    three.planner.onNak(0, B, 'x', [r(1, 2)]);
+    three.flush(4);
+    expect(three.multicasts).toHaveLength(0);
+    expect(three.unicasts.map((u) => u.to)).toEqual(['alice', 'bob']);
+  });
+});
