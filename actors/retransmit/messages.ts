@@ -4,6 +4,7 @@
  */
 import type { PeerId, SeqRange, StreamPosition, StreamStart, WireMessage } from '../../codecs/frame.js';
 import type { DatagramIn } from '../socket/messages.js';
+import type { UnicastTarget } from '../sender/messages.js';
 
 export type RetransmitInbox =
   /** NAK, ACK and RETRANSMIT datagrams, raw (decoded here). */
@@ -14,5 +15,7 @@ export type RetransmitInbox =
   | { readonly kind: 'nakRequested'; readonly target: PeerId; readonly subject: string; readonly ranges: readonly SeqRange[] }
   /** Our receiver's positions on `sender`'s streams, to put in the next ACK to it. */
   | { readonly kind: 'positions'; readonly sender: PeerId; readonly positions: readonly StreamPosition[] }
+  /** The full list of peers that get DATA by unicast (heartbeats and multicast retransmits go to them by unicast too). */
+  | { readonly kind: 'unicastTargets'; readonly targets: readonly UnicastTarget[] }
   /** A peer left or restarted: drop its channels. */
   | { readonly kind: 'peerGone'; readonly peer: PeerId };

@@ -1,0 +1,90 @@
+/**
+ * The receiver actor's pure cores: per stream, release messages in order exactly once, buffer
+ * what arrives early, NAK what is missing (randomized first delay, backoff), reassemble
+ * fragments, and report what can no longer be had as data loss.
+ *
+ * Ownership: one {@link Receiver} per local peer, touched only by the receiver actor's thread.
+ * It owns every {@link StreamReceiver} and {@link Reassembler} (one each per stream, a stream
+ * being a sender *name* and a subject), the {@link SenderTable} of incarnations, the
+ * {@link DeadlineQueue} of stream timers and the {@link BufferBudget} they all share. Nothing
+ * here does I/O, reads a clock or keeps a timer: the shell passes `nowMs`, sets one timer to
+ * `nextDeadlineMs()`, and turns sink calls into frames and application events.
+ *
+ * Inputs (all untrusted, from the wire): `onData` (each message of a DATA or RETRANSMIT frame,
+ * with the stream's `startSeq` from the DATA subject table, 0 for RETRANSMIT), `onHeartbeat`,
+ * `onUnavailable` (each `unavailable` range of a RETRANSMIT), `onSenderLeft` (BYE or expiry),
+ * `onTimer`; from the application, `startAt` (durable resume). Outputs ({@link ReceiverSink}):
+ * `deliver`, `requestNak` (always to the sender's current incarnation), `dataLoss`,
+ * `streamReset`. Reads: `positions(name)` and `senders()` for ACKs, counters, buffer levels.
+ *
+ * Invariants:
+ * - Per stream, outputs form one ordered sequence: every sequence from where the stream began is
+ *   delivered (inside a whole message) or reported lost, once, in order; a loss is reported when
+ *   the stream reaches it, between the deliveries around it. A sequence is reported lost only
+ *   when the sender said it no longer holds it (`'unavailable'`), left or restarted without it
+ *   (`'senderLeft'`), failed to answer `nakMaxRetries + 1` NAKs while it was heard from
+ *   (`'timeout'`: NAKs sent while it is silent, e.g. during a partition, do not count), or it
+ *   belongs to a message that cannot be whole (`'fragmentLost'`, `'tooLarge'`, `'bufferFull'`).
+ *   Messages dropped for the window or memory bounds are not lost: they stay missing and are
+ *   NAKed again.
+ * - Only streams whose subject `isInterested` are tracked (asked once per new stream).
+ * - Bounds: `maxStreams` streams; per stream `maxBufferedMessages` out-of-order messages and as
+ *   many gap ranges; `maxBufferedBytes` for all held payloads; one open reassembly of at most
+ *   `maxMessageBytes` per stream; NAKs of at most `maxNakRanges` ranges and `maxNakSeqs`
+ *   sequences; only the window is NAKed at a time, whatever a hostile sequence says. No input
+ *   makes a core loop over the width of a range.
+ *
+ * Rules where the wire leaves a choice:
+ * - Late join: a stream first seen at `s` with start `s0` begins at `s0` when
+ *   `s - s0 <= lateJoinMaxMessages`, else at `s`; from a heartbeat, at `startSeq` when
+ *   `highSeq - startSeq <= lateJoinMaxMessages`, else at `highSeq + 1`. Beginning at the start
+ *   means what the sender no longer holds (below `lowSeq`) is reported lost, never skipped
+ *   silently, however the stream was first seen. Fragments at the start of a stream begun
+ *   mid-stream are skipped silently (their message began before the join).
+ * - Implausible sequences: a message more than `maxGapMessages` ahead is dropped and changes
+ *   nothing (no gap, no skip): a forged datagram can neither open a huge gap nor make the stream
+ *   jump past real data. A sender really that far ahead is followed through its heartbeats, the
+ *   sender's own statement of its stream (`highSeq` is NAKed window by window, `lowSeq` reports
+ *   what it no longer holds in one range).
+ * - Incarnations: streams belong to the sender name. Incarnation numbers are not ordered, so a
+ *   frame of an incarnation that is neither current nor retired is taken as a restart: it
+ *   becomes current and the previous one is retired (its late frames ignored). Exception: within
+ *   `resyncGraceMs` of adopting (or first seeing) the current incarnation, another unknown one is
+ *   ignored, because a late, reordered frame of an older incarnation looks the same; a real
+ *   second restart is adopted once the grace is over (what it sent meanwhile is NAKed). Each
+ *   stream keeps the old numbering until the new incarnation describes it (DATA `startSeq` or
+ *   heartbeat): when `startSeq` is above every sequence known to exist, it continues (what is
+ *   missing is NAKed to the new incarnation); else the sender renumbers: pending old sequences
+ *   are settled (`'senderLeft'`), `streamReset` is emitted and the stream begins at `startSeq`.
+ *   This is stricter than comparing with the next expected sequence: reusing a number the old
+ *   incarnation is known to have sent is a renumbering too. Until described (at most
+ *   `resyncGraceMs`) a stream neither NAKs nor accepts retransmissions.
+ * - Departure keeps positions: after `onSenderLeft` the streams hold nothing but their position,
+ *   so a sender coming back (same incarnation after expiry, or a new one) continues without
+ *   redelivery. Departed senders are forgotten first when `maxStreams` is reached.
+ *
+ * @packageDocumentation
+ */
+export { BufferBudget } from './buffer-budget.js';
+export { DeadlineQueue } from './deadline-queue.js';
+export { GapList } from './gap-list.js';
+export type { Gap, LostRange } from './gap-list.js';
+export { DEFAULT_RECEIVER_OPTIONS, resolveReceiverOptions } from './options.js';
+export type { ReceiverOptions, ResolvedReceiverOptions } from './options.js';
+export { Reassembler } from './reassembler.js';
+export type { ReassembledMessage, ReassemblerCounters, ReassemblerDeps, ReassemblerOutput } from './reassembler.js';
+export { Receiver } from './receiver.js';
+export type { ReceiverDeps } from './receiver.js';
+export { newReceiverCounters } from './receiver-counters.js';
+export type { ReceiverCounters } from './receiver-counters.js';
+export { DATA_LOSS_REASONS } from './receiver-sink.js';
+export type { DataLoss, DataLossReason, DeliveredMessage, ReceiverSink } from './receiver-sink.js';
+export { MAX_RETIRED_INCARNATIONS, SenderTable } from './sender-table.js';
+export type { Admission, SenderEntry } from './sender-table.js';
+export { StreamReceiver } from './stream-receiver.js';
+export type {
+  MessageOutcome,
+  StreamReceiverDeps,
+  StreamReceiverOptions,
+  StreamReceiverOutput,
+} from './stream-receiver.js';

@@ -1,0 +1,159 @@
+/**
+ * Options of the receiver cores: reorder window and memory bounds, NAK timing and size,
+ * late join, reassembly size and the hostile-input bounds.
+ *
+ * Resolved once by {@link resolveReceiverOptions}; each core takes the resolved object (or the
+ * `Pick` of it that it reads), so the cores never validate options themselves.
+ */
+import { InvalidOptionError } from '../../errors.js';
+import { checkInteger, rejectUnknownKeys } from '../option-checks.js';
+
+export interface ReceiverOptions {
+  /**
+   * Reorder window per stream: with `next` the next sequence expected, messages up to
+   * `next + maxBufferedMessages` are kept out of order (at most this many per stream); higher
+   * ones are dropped (counted) and asked for again once the window has moved. Also the most
+   * sequences of one stream NAKed at a time.
+   * @default 4096
+   */
+  maxBufferedMessages?: number;
+  /**
+   * Memory for messages held by every stream together: out-of-order messages plus fragments
+   * of messages being reassembled. Out-of-order messages may use at most
+   * `maxBufferedBytes - maxMessageBytes` of it (so one largest message can always be
+   * reassembled in order); past that they are dropped and NAKed again later (not data loss).
+   * A message being reassembled that does not fit is dropped and reported lost (`'bufferFull'`).
+   * Must be at least twice `maxMessageBytes`.
+   * @default 67108864 (64 MiB)
+   */
+  maxBufferedBytes?: number;
+  /**
+   * Most streams (sender name, subject) tracked, departed senders' remembered positions
+   * included (those are forgotten first when room is needed); a new stream past the bound is
+   * ignored (counted in `streamsRefused`).
+   * @default 100000
+   */
+  maxStreams?: number;
+  /**
+   * Largest reassembled message; a larger one is dropped and its sequences reported lost
+   * (`'tooLarge'`). Use the senders' `maxMessageBytes`. At most 1 GiB.
+   * @default 16777216 (16 MiB)
+   */
+  maxMessageBytes?: number;
+  /** Shortest wait before the first NAK of a newly seen gap (randomized: suppresses NAK storms). @default 2 */
+  nakDelayMinMs?: number;
+  /** Longest wait before the first NAK of a newly seen gap. @default 20 */
+  nakDelayMaxMs?: number;
+  /** Wait after the first NAK of a gap before asking again; doubles with each NAK. @default 50 */
+  nakRetryMs?: number;
+  /** Cap of the doubling wait between NAKs of a gap. @default 1000 */
+  nakRetryMaxMs?: number;
+  /**
+   * NAKs of a gap after the first that may go unanswered while the sender is heard from, before
+   * the gap is reported lost (`'timeout'`). A NAK sent while the sender is silent (a partition)
+   * does not count: it is repeated, and a sender that stays silent is released by
+   * `onSenderLeft` (expiry). With the defaults a gap is given up about 9.6 s after its first NAK.
+   * @default 12
+   */
+  nakMaxRetries?: number;
+  /** Most ranges in one NAK. @default 64 */
+  maxNakRanges?: number;
+  /**
+   * Most sequences one NAK asks for, summed over its ranges (so also the widest range). Keep it
+   * at most the senders' `maxMessagesPerNak` (retransmit options), which serve no more per NAK.
+   * @default 1024
+   */
+  maxNakSeqs?: number;
+  /**
+   * A DATA or RETRANSMIT message more than this far above the next expected sequence is
+   * implausible: it is dropped (counted in `implausibleSeqs`) and changes nothing, so one forged
+   * or corrupt datagram can neither open a huge gap nor make the stream skip. A sender really
+   * that far ahead is caught up through its heartbeats (`highSeq` opens the gap window by
+   * window, `lowSeq` reports what it no longer holds). At least `maxBufferedMessages`.
+   * @default 1000000
+   */
+  maxGapMessages?: number;
+  /**
+   * Late join: on first sight of a stream at sequence `s` whose sender incarnation started it at
+   * `s0`, the receiver begins at `s0` (and NAKs what it missed) when `s - s0` is at most this,
+   * else at `s`. From a heartbeat: at `startSeq` when `highSeq - startSeq` is at most this (what
+   * is below `lowSeq` is then reported lost, `'unavailable'`), else at `highSeq + 1`. 0 always
+   * begins at the first message seen.
+   * @default 4096
+   */
+  lateJoinMaxMessages?: number;
+  /**
+   * After a sender restarts (new incarnation), a stream the new incarnation has not described
+   * yet (no DATA or HEARTBEAT naming it, so it is unknown whether its numbering continues) does
+   * not NAK for this long, and ignores RETRANSMIT messages meanwhile; after it, it NAKs the new
+   * incarnation. Also, for this long after a sender's incarnation is adopted (or the sender is
+   * first seen), frames of another unknown incarnation are ignored: incarnations are not
+   * ordered, so those may be late frames of an older one. Keep it above the network's worst
+   * reordering delay.
+   * @default 1000
+   */
+  resyncGraceMs?: number;
+}
+
+/** Every receiver option, resolved. */
+export type ResolvedReceiverOptions = Required<ReceiverOptions>;
+
+export const DEFAULT_RECEIVER_OPTIONS: Readonly<ResolvedReceiverOptions> = Object.freeze({
+  maxBufferedMessages: 4096,
+  maxBufferedBytes: 64 * 1024 * 1024,
+  maxStreams: 100_000,
+  maxMessageBytes: 16 * 1024 * 1024,
+  nakDelayMinMs: 2,
+  nakDelayMaxMs: 20,
+  nakRetryMs: 50,
+  nakRetryMaxMs: 1000,
+  nakMaxRetries: 12,
+  maxNakRanges: 64,
+  maxNakSeqs: 1024,
+  maxGapMessages: 1_000_000,
+  lateJoinMaxMessages: 4096,
+  resyncGraceMs: 1000,
+});
+
+const ONE_GIB = 1024 * 1024 * 1024;
+const ONE_HOUR_MS = 3600 * 1000;
+
+/** Merges `o` over the defaults and validates every value and the relations between them. */
+export function resolveReceiverOptions(o: ReceiverOptions = {}, path = 'options'): ResolvedReceiverOptions {
+  if (typeof o !== 'object' || o === null) throw new InvalidOptionError(`${path} must be an object`);
+  rejectUnknownKeys(path, o, DEFAULT_RECEIVER_OPTIONS);
+  const m = { ...DEFAULT_RECEIVER_OPTIONS } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) m[k] = v;
+  const int = (key: keyof ReceiverOptions, min: number, max?: number): number =>
+    checkInteger(`${path}.${key}`, m[key], min, max);
+  const r: ResolvedReceiverOptions = {
+    maxBufferedMessages: int('maxBufferedMessages', 1, 10_000_000),
+    maxBufferedBytes: int('maxBufferedBytes', 2),
+    maxStreams: int('maxStreams', 1, 100_000_000),
+    maxMessageBytes: int('maxMessageBytes', 1, ONE_GIB),
+    nakDelayMinMs: int('nakDelayMinMs', 0, ONE_HOUR_MS),
+    nakDelayMaxMs: int('nakDelayMaxMs', 0, ONE_HOUR_MS),
+    nakRetryMs: int('nakRetryMs', 1, ONE_HOUR_MS),
+    nakRetryMaxMs: int('nakRetryMaxMs', 1, ONE_HOUR_MS),
+    nakMaxRetries: int('nakMaxRetries', 0, 1000),
+    maxNakRanges: int('maxNakRanges', 1, 65_535),
+    maxNakSeqs: int('maxNakSeqs', 1, 10_000_000),
+    maxGapMessages: int('maxGapMessages', 1),
+    lateJoinMaxMessages: int('lateJoinMaxMessages', 0),
+    resyncGraceMs: int('resyncGraceMs', 0, ONE_HOUR_MS),
+  };
+  const atLeast = (key: keyof ReceiverOptions, value: number, otherKey: keyof ReceiverOptions, other: number): void => {
+    if (value < other) {
+      throw new InvalidOptionError(`${path}.${key} (${value}) must be at least ${path}.${otherKey} (${other})`);
+    }
+  };
+  atLeast('nakDelayMaxMs', r.nakDelayMaxMs, 'nakDelayMinMs', r.nakDelayMinMs);
+  atLeast('nakRetryMaxMs', r.nakRetryMaxMs, 'nakRetryMs', r.nakRetryMs);
+  atLeast('maxGapMessages', r.maxGapMessages, 'maxBufferedMessages', r.maxBufferedMessages);
+  if (r.maxBufferedBytes < 2 * r.maxMessageBytes) {
+    throw new InvalidOptionError(
+      `${path}.maxBufferedBytes (${r.maxBufferedBytes}) must be at least twice ${path}.maxMessageBytes (${r.maxMessageBytes})`,
+    );
+  }
+  return r;
+}

@@ -1,0 +1,82 @@
+/**
+ * What the receiver counts, for `peer.stats()` and for tests that assert recovery.
+ */
+import type { ReassemblerCounters } from './reassembler.js';
+
+/** What a `Receiver` counts (a live record: read it, do not write it). */
+export interface ReceiverCounters extends ReassemblerCounters {
+  /** Messages handed to `sink.deliver`. */
+  messagesDelivered: number;
+  /** Messages kept out of order. */
+  messagesBuffered: number;
+  /** Messages already buffered. */
+  duplicates: number;
+  /** Messages below a stream's next expected sequence (duplicates of delivered ones, mostly). */
+  oldMessages: number;
+  /** Messages above a stream's reorder window (asked for again later). */
+  beyondWindowDrops: number;
+  /** Out-of-order messages dropped for want of memory (asked for again later). */
+  bufferFullDrops: number;
+  /** Messages more than `maxGapMessages` ahead, dropped. */
+  implausibleSeqs: number;
+  /** Malformed inputs ignored (bad seq, bad stream info, bad range, bad peer). */
+  invalidInputs: number;
+  /** Messages and heartbeat entries of subjects no local subscription wants. */
+  uninterested: number;
+  /** RETRANSMIT messages of an unknown stream, or of a stream not yet resynchronized after a restart. */
+  retransmitsIgnored: number;
+  /** Frames of a retired incarnation, or of an unknown one within the grace after another was adopted. */
+  staleIncarnationFrames: number;
+  /** New incarnations of known senders adopted. */
+  incarnationChanges: number;
+  /** Streams reset because a restarted sender numbers them again (`sink.streamReset`). */
+  streamResets: number;
+  streamsCreated: number;
+  /** New streams ignored because `maxStreams` streams are tracked. */
+  streamsRefused: number;
+  /** Remembered streams of departed senders forgotten to make room. */
+  streamsEvicted: number;
+  /** `sink.requestNak` calls. */
+  naksSent: number;
+  nakRangesSent: number;
+  nakSeqsRequested: number;
+  /** `onUnavailable` calls applied to a tracked stream. */
+  unavailableReports: number;
+  /** `sink.dataLoss` calls. */
+  dataLossEvents: number;
+  /** Sequences reported lost, summed. */
+  dataLossMessages: number;
+  /** `onSenderLeft` calls that released a sender. */
+  sendersLeft: number;
+}
+
+/** A counters record with every count at zero. */
+export function newReceiverCounters(): ReceiverCounters {
+  return {
+    messagesDelivered: 0,
+    messagesBuffered: 0,
+    messagesReassembled: 0,
+    leadingFragmentsSkipped: 0,
+    duplicates: 0,
+    oldMessages: 0,
+    beyondWindowDrops: 0,
+    bufferFullDrops: 0,
+    implausibleSeqs: 0,
+    invalidInputs: 0,
+    uninterested: 0,
+    retransmitsIgnored: 0,
+    staleIncarnationFrames: 0,
+    incarnationChanges: 0,
+    streamResets: 0,
+    streamsCreated: 0,
+    streamsRefused: 0,
+    streamsEvicted: 0,
+    naksSent: 0,
+    nakRangesSent: 0,
+    nakSeqsRequested: 0,
+    unavailableReports: 0,
+    dataLossEvents: 0,
+    dataLossMessages: 0,
+    sendersLeft: 0,
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * What the receiver core emits: delivered messages, NAK requests, data-loss and stream-reset
+ * events. The actor shell implements {@link ReceiverSink}; tests use a recording fake.
+ */
+import type { PeerId, SeqRange } from '../../codecs/frame.js';
+
+/** Why a range of a stream will never be delivered. */
+export type DataLossReason =
+  /** NAKed `nakMaxRetries + 1` times while the sender was heard from, never answered. */
+  | 'timeout'
+  /** The sender said it no longer holds the range (RETRANSMIT `unavailable`, or heartbeat `lowSeq`). */
+  | 'unavailable'
+  /** The sender left (BYE or expiry) or restarted without its ledger while the range was missing. */
+  | 'senderLeft'
+  /** The message the range belongs to is larger than `maxMessageBytes`. */
+  | 'tooLarge'
+  /** Fragments of a message whose other fragments were lost (or arrived without their first). */
+  | 'fragmentLost'
+  /** A message being reassembled did not fit in `maxBufferedBytes`. */
+  | 'bufferFull';
+
+/** Every {@link DataLossReason}. */
+export const DATA_LOSS_REASONS: readonly DataLossReason[] = Object.freeze([
+  'timeout',
+  'unavailable',
+  'senderLeft',
+  'tooLarge',
+  'fragmentLost',
+  'bufferFull',
+] as const);
+
+/** A message handed to the application: reassembled, in stream order, exactly once. */
+export interface DeliveredMessage {
+  /** The sender incarnation whose numbering the stream follows. */
+  readonly sender: PeerId;
+  readonly subject: string;
+  /** Sequence of the message (of its first fragment when it was fragmented). */
+  readonly seq: number;
+  /**
+   * Sequence of its last fragment (`seq` when not fragmented). A durable subscriber resumes
+   * with `startAt(sender, subject, lastSeq + 1)`.
+   */
+  readonly lastSeq: number;
+  /** Message flags without the fragment bits (so only `MESSAGE_FLAGS.msgpack` may be set). */
+  readonly flags: number;
+  readonly replyTo?: string;
+  readonly payload: Uint8Array;
+}
+
+/** Sequences `from..to` of a stream that will never be delivered, in stream order with deliveries. */
+export interface DataLoss {
+  readonly sender: PeerId;
+  readonly subject: string;
+  readonly from: number;
+  readonly to: number;
+  readonly reason: DataLossReason;
+}
+
+/** Where the {@link Receiver} puts its outputs. Calls happen synchronously inside its inputs. */
+export interface ReceiverSink {
+  /** The next message of a stream. */
+  deliver(msg: DeliveredMessage): void;
+  /**
+   * Ask `target` (always the sender's current incarnation) for `ranges` of `subject`: ascending,
+   * disjoint, at most `maxNakRanges` ranges and `maxNakSeqs` sequences in all.
+   */
+  requestNak(target: PeerId, subject: string, ranges: SeqRange[]): void;
+  /** A range lost for good (also emitted in stream order, between deliveries). */
+  dataLoss(loss: DataLoss): void;
+  /**
+   * The sender restarted without its ledger and numbers `subject` again from `fromSeq`, below
+   * what was already received: the following deliveries start a new numbering. Everything
+   * missing of the old numbering was reported (`'senderLeft'`) before this event.
+   */
+  streamReset(sender: PeerId, subject: string, fromSeq: number): void;
+}

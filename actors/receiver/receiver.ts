@@ -1,0 +1,399 @@
+/**
+ * The receiver core: every tracked stream of every sender, their incarnations, the shared
+ * memory budget and the timer queue.
+ */
+import { streamKey, type PeerId, type SeqRange, type StreamInfo, type StreamPosition, type WireMessage } from '../../codecs/frame.js';
+import { InvalidOptionError } from '../../errors.js';
+import type { Rng, TimerCore } from '../core.js';
+import { BufferBudget } from './buffer-budget.js';
+import { DeadlineQueue } from './deadline-queue.js';
+import { isMessage, isPeer, isSeq, isStreamInfo } from './input-checks.js';
+import { resolveReceiverOptions, type ReceiverOptions, type ResolvedReceiverOptions } from './options.js';
+import { Reassembler, type ReassembledMessage } from './reassembler.js';
+import { newReceiverCounters, type ReceiverCounters } from './receiver-counters.js';
+import type { DataLossReason, ReceiverSink } from './receiver-sink.js';
+import { SenderTable, type SenderEntry } from './sender-table.js';
+import { StreamReceiver, type MessageOutcome } from './stream-receiver.js';
+
+/** What a {@link Receiver} needs. */
+export interface ReceiverDeps {
+  readonly sink: ReceiverSink;
+  /** Draws the randomized first-NAK delays. */
+  readonly rng: Rng;
+  /** Whether `subject` matches a local subscription; asked when a stream is first seen. */
+  readonly isInterested: (subject: string) => boolean;
+}
+
+type SenderState = SenderEntry<StreamState>;
+
+interface StreamState {
+  readonly subject: string;
+  readonly sender: SenderState;
+  /** The incarnation whose numbering the stream follows (behind `sender.current` until resynchronized). */
+  peer: PeerId;
+  stream: StreamReceiver;
+  reassembler: Reassembler;
+  /** Began from `startAt`: the first heartbeat checks the sender did not renumber below it. */
+  resumeCheck: boolean;
+}
+
+/** Which counter each {@link MessageOutcome} adds to. */
+const OUTCOME_COUNTERS: Record<MessageOutcome, keyof ReceiverCounters | undefined> = {
+  delivered: undefined,
+  buffered: 'messagesBuffered',
+  duplicate: 'duplicates',
+  old: 'oldMessages',
+  beyondWindow: 'beyondWindowDrops',
+  bufferFull: 'bufferFullDrops',
+  implausible: 'implausibleSeqs',
+  invalid: 'invalidInputs',
+};
+
+/**
+ * Receives every stream of every sender: see the folder overview (`index.ts`) for the rules.
+ * Inputs are untrusted (validated, counted when dropped); outputs go to the {@link ReceiverSink}
+ * synchronously. One timer: {@link nextDeadlineMs} / {@link onTimer}.
+ */
+export class Receiver implements TimerCore {
+  readonly counters: ReceiverCounters = newReceiverCounters();
+  readonly options: ResolvedReceiverOptions;
+  private readonly sink: ReceiverSink;
+  private readonly rng: Rng;
+  private readonly isInterested: (subject: string) => boolean;
+  private readonly budget: BufferBudget;
+  private readonly table: SenderTable<StreamState>;
+  /** `startAt` positions of streams not seen yet (at most `maxStreams`). */
+  private readonly resume = new Map<string, number>();
+  private readonly queue = new DeadlineQueue<StreamState>((st) => this.deadlineOf(st));
+  private streamCount = 0;
+  private lastNowMs = 0;
+
+  constructor(deps: ReceiverDeps, options: ReceiverOptions = {}) {
+    this.sink = deps.sink;
+    this.rng = deps.rng;
+    this.isInterested = deps.isInterested;
+    this.options = resolveReceiverOptions(options);
+    const o = this.options;
+    this.budget = new BufferBudget(o.maxBufferedBytes, o.maxBufferedBytes - o.maxMessageBytes);
+    this.table = new SenderTable(o.resyncGraceMs);
+  }
+
+  /** Messages held: out of order plus fragments being reassembled. */
+  get bufferedMessages(): number {
+    return this.budget.messages;
+  }
+  /** Payload bytes held (at most `maxBufferedBytes`). */
+  get bufferedBytes(): number {
+    return this.budget.bytes;
+  }
+  get peakBufferedMessages(): number {
+    return this.budget.peakMessages;
+  }
+  get peakBufferedBytes(): number {
+    return this.budget.peakBytes;
+  }
+  /** Streams tracked, departed senders' remembered ones included (at most `maxStreams`). */
+  get streams(): number {
+    return this.streamCount;
+  }
+
+  /**
+   * A message of a DATA or RETRANSMIT frame. `streamStartSeq`: the stream's first sequence in
+   * the sender's incarnation (DATA subject table); 0 for RETRANSMIT (unknown).
+   */
+  onData(nowMs: number, sender: PeerId, streamStartSeq: number, msg: WireMessage): void {
+    this.lastNowMs = Math.max(this.lastNowMs, nowMs);
+    if (!isPeer(sender) || !isMessage(msg)) {
+      this.counters.invalidInputs++;
+      return;
+    }
+    const s = this.admit(nowMs, sender);
+    if (s === null) return;
+    let st = s?.streams.get(msg.subject);
+    if (st === undefined) {
+      if (!this.isInterested(msg.subject)) {
+        this.counters.uninterested++;
+        return;
+      }
+      if (!isSeq(streamStartSeq)) {
+        this.counters.retransmitsIgnored++;
+        return;
+      }
+      const s0 = streamStartSeq;
+      const joinAtStart = s0 <= msg.seq && msg.seq - s0 <= this.options.lateJoinMaxMessages;
+      st = this.createStream(nowMs, sender, s, msg.subject, joinAtStart ? s0 : msg.seq, !joinAtStart);
+      if (st === undefined) return;
+    } else if (this.unsynced(st)) {
+      if (isSeq(streamStartSeq)) this.resync(st, streamStartSeq);
+      else if (nowMs < st.sender.resyncUntilMs) {
+        this.counters.retransmitsIgnored++;
+        return;
+      }
+    }
+    const counter = OUTCOME_COUNTERS[st.stream.onMessage(nowMs, msg)];
+    if (counter !== undefined) this.counters[counter]++;
+    this.queue.schedule(st);
+  }
+
+  /** A HEARTBEAT: per stream, tail loss (`highSeq`), what is no longer held (`lowSeq`), and late join. */
+  onHeartbeat(nowMs: number, sender: PeerId, streams: readonly StreamInfo[]): void {
+    this.lastNowMs = Math.max(this.lastNowMs, nowMs);
+    if (!isPeer(sender) || !Array.isArray(streams)) {
+      this.counters.invalidInputs++;
+      return;
+    }
+    const admitted = this.admit(nowMs, sender);
+    if (admitted === null) return;
+    let s: SenderState | undefined = admitted;
+    for (const info of streams) {
+      if (!isStreamInfo(info)) {
+        this.counters.invalidInputs++;
+        continue;
+      }
+      let st: StreamState | undefined = s?.streams.get(info.subject);
+      if (st === undefined) {
+        if (!this.isInterested(info.subject)) {
+          this.counters.uninterested++;
+          continue;
+        }
+        // Beginning at startSeq (not lowSeq) reports what the sender no longer holds as lost
+        // instead of skipping it silently, as the same stream first seen through DATA would.
+        const joinAtStart = info.highSeq - info.startSeq <= this.options.lateJoinMaxMessages;
+        const begin = joinAtStart ? info.startSeq : info.highSeq + 1;
+        st = this.createStream(nowMs, sender, s, info.subject, begin, !joinAtStart);
+        if (st === undefined) continue;
+        s = st.sender;
+      } else if (this.unsynced(st)) this.resync(st, info.startSeq);
+      if (st.resumeCheck) {
+        st.resumeCheck = false;
+        // The sender has not sent what we resume after: it renumbered (restart without ledger).
+        if (info.highSeq + 1 < st.stream.nextSeq) this.reset(st, info.startSeq);
+      }
+      st.stream.onStreamInfo(nowMs, info.lowSeq, info.highSeq);
+      this.queue.schedule(st);
+    }
+  }
+
+  /** The sender no longer holds `from..to` of `subject` (RETRANSMIT `unavailable`). */
+  onUnavailable(nowMs: number, sender: PeerId, subject: string, from: number, to: number): void {
+    this.lastNowMs = Math.max(this.lastNowMs, nowMs);
+    if (!isPeer(sender) || typeof subject !== 'string' || !isSeq(from) || !isSeq(to) || from > to) {
+      this.counters.invalidInputs++;
+      return;
+    }
+    const st = this.admit(nowMs, sender)?.streams.get(subject);
+    if (st === undefined) return;
+    this.counters.unavailableReports++;
+    st.stream.onUnavailable(nowMs, from, to);
+    this.queue.schedule(st);
+  }
+
+  /**
+   * The sender left: everything pending of its streams is settled (buffered messages delivered,
+   * missing ones reported lost, `'senderLeft'`) and only the streams' positions are kept, so a
+   * return continues without redelivering. `'bye'` retires the incarnation (its late frames are
+   * ignored); `'expired'` does not (it may have been unreachable and come back). With
+   * `incarnation` other than the current one, only that incarnation is retired.
+   */
+  onSenderLeft(senderName: string, cause: 'bye' | 'expired' = 'bye', incarnation?: number): void {
+    const s = this.table.get(senderName);
+    if (s === undefined) return;
+    if (incarnation !== undefined && incarnation !== s.current.incarnation) {
+      if (cause === 'bye') this.table.retire(s, incarnation);
+      return;
+    }
+    if (cause === 'bye') this.table.retire(s, s.current.incarnation);
+    if (s.departed) return;
+    for (const st of s.streams.values()) {
+      st.stream.close('senderLeft');
+      st.reassembler.flush('senderLeft');
+    }
+    this.table.depart(s);
+    this.counters.sendersLeft++;
+  }
+
+  /** When {@link onTimer} should run next; `undefined`: nothing pending. */
+  nextDeadlineMs(): number | undefined {
+    return this.queue.peekMs();
+  }
+
+  /** Sends due NAKs and gives up gaps out of retries, for every stream due at `nowMs`. */
+  onTimer(nowMs: number): void {
+    this.lastNowMs = Math.max(this.lastNowMs, nowMs);
+    for (const st of this.queue.takeDue(nowMs)) {
+      // A queue entry may predate the hold of an unsynced stream, so the hold is checked here.
+      const held = this.unsynced(st) && nowMs < st.sender.resyncUntilMs;
+      if (!held) st.stream.onTimer(nowMs, st.sender.lastHeardMs);
+      this.queue.schedule(st);
+    }
+  }
+
+  /** Newest sequence released per stream of `senderName` (for ACK positions and flow control). */
+  positions(senderName: string): StreamPosition[] {
+    const s = this.table.get(senderName);
+    if (s === undefined || s.departed) return [];
+    const out: StreamPosition[] = [];
+    for (const st of s.streams.values()) out.push({ subject: st.subject, seq: st.stream.position });
+    return out;
+  }
+
+  /** The current incarnation of every sender with tracked streams (departed ones excluded). */
+  senders(): PeerId[] {
+    const out: PeerId[] = [];
+    for (const s of this.table.values()) if (!s.departed) out.push(s.current);
+    return out;
+  }
+
+  /**
+   * A durable subscription resumes: the first sequence wanted of a stream. Before the stream is
+   * seen it begins there (instead of the late-join rule); a stream already tracked moves forward
+   * to it (nothing reported for what it skips), or back to it if it has released nothing yet.
+   */
+  startAt(senderName: string, subject: string, nextSeq: number): void {
+    if (typeof senderName !== 'string' || typeof subject !== 'string' || !isSeq(nextSeq)) {
+      throw new InvalidOptionError(`startAt needs a sender name, a subject and a sequence >= 1, got ${String(nextSeq)}`);
+    }
+    const st = this.table.get(senderName)?.streams.get(subject);
+    if (st === undefined) {
+      const key = streamKey(senderName, subject);
+      this.resume.delete(key);
+      if (this.resume.size >= this.options.maxStreams) {
+        for (const k of this.resume.keys()) {
+          this.resume.delete(k); // the oldest
+          break;
+        }
+      }
+      this.resume.set(key, nextSeq);
+      return;
+    }
+    const old = st.stream;
+    if (nextSeq > old.nextSeq) old.skipTo(this.lastNowMs, nextSeq);
+    else if (nextSeq < old.nextSeq && !old.started) {
+      old.skipTo(this.lastNowMs, old.highSeq + 1); // frees its buffer without delivering
+      st.stream = this.newStream(st, nextSeq);
+      st.reassembler = this.newReassembler(st, true);
+      st.stream.onStreamInfo(this.lastNowMs, 1, old.highSeq);
+    } else return;
+    st.resumeCheck = true;
+    this.queue.schedule(st);
+  }
+
+  /** The sender's state if the frame is to be used (`undefined`: unknown sender), `null` to drop it. */
+  private admit(nowMs: number, sender: PeerId): SenderState | undefined | null {
+    const a = this.table.admit(nowMs, sender);
+    if (a.kind === 'unknown') return undefined;
+    if (a.kind === 'ignored') {
+      this.counters.staleIncarnationFrames++;
+      return null;
+    }
+    if (a.adopted) {
+      this.counters.incarnationChanges++;
+      // NAKs so far went to the old incarnation: start afresh with the new one (held until
+      // each stream is resynchronized or the grace ends).
+      for (const st of a.sender.streams.values()) {
+        st.stream.retarget(nowMs);
+        this.queue.schedule(st);
+      }
+    }
+    return a.sender;
+  }
+
+  private createStream(
+    nowMs: number,
+    sender: PeerId,
+    s: SenderState | undefined,
+    subject: string,
+    begin: number,
+    midStream: boolean,
+  ): StreamState | undefined {
+    if (this.streamCount >= this.options.maxStreams && !this.evictDeparted()) {
+      this.counters.streamsRefused++;
+      return undefined;
+    }
+    s ??= this.table.add(nowMs, sender);
+    const key = streamKey(s.name, subject);
+    const resumeSeq = this.resume.get(key);
+    if (resumeSeq !== undefined) this.resume.delete(key);
+    const st = { subject, sender: s, peer: s.current, resumeCheck: resumeSeq !== undefined } as StreamState;
+    st.stream = this.newStream(st, resumeSeq ?? begin);
+    st.reassembler = this.newReassembler(st, resumeSeq !== undefined || midStream);
+    s.streams.set(subject, st);
+    this.streamCount++;
+    this.counters.streamsCreated++;
+    return st;
+  }
+
+  private newStream(st: StreamState, begin: number): StreamReceiver {
+    const out = {
+      message: (m: WireMessage) => st.reassembler.push(m),
+      lost: (from: number, to: number, reason: DataLossReason) => st.reassembler.lost(from, to, reason),
+      nak: (ranges: SeqRange[]) => this.requestNak(st, ranges),
+    };
+    return new StreamReceiver({ out, rng: this.rng, budget: this.budget }, this.options, begin);
+  }
+
+  private newReassembler(st: StreamState, skipLeadingFragments: boolean): Reassembler {
+    const out = {
+      message: (m: ReassembledMessage) => this.deliver(st, m),
+      lost: (from: number, to: number, reason: DataLossReason) => this.reportLoss(st, from, to, reason),
+    };
+    return new Reassembler({ out, budget: this.budget, counters: this.counters }, this.options, { skipLeadingFragments });
+  }
+
+  private unsynced(st: StreamState): boolean {
+    return st.peer.incarnation !== st.sender.current.incarnation;
+  }
+
+  /** First description of a stream by a new incarnation: continue its numbering, or reset. */
+  private resync(st: StreamState, startSeq: number): void {
+    if (startSeq > st.stream.highSeq) st.peer = st.sender.current;
+    else this.reset(st, startSeq); // it numbers again what the old incarnation already sent
+  }
+
+  private reset(st: StreamState, fromSeq: number): void {
+    st.stream.close('senderLeft');
+    st.reassembler.flush('senderLeft');
+    st.peer = st.sender.current;
+    st.resumeCheck = false;
+    this.counters.streamResets++;
+    this.sink.streamReset(st.peer, st.subject, fromSeq);
+    st.stream = this.newStream(st, fromSeq);
+    st.reassembler = this.newReassembler(st, false);
+  }
+
+  /** Forgets the longest-departed senders until a stream fits; false when none is left. */
+  private evictDeparted(): boolean {
+    for (let s = this.table.forgetOldestDeparted(); s !== undefined; s = this.table.forgetOldestDeparted()) {
+      for (const st of s.streams.values()) this.queue.remove(st);
+      this.streamCount -= s.streams.size;
+      this.counters.streamsEvicted += s.streams.size;
+      if (this.streamCount < this.options.maxStreams) return true;
+    }
+    return false;
+  }
+
+  private requestNak(st: StreamState, ranges: SeqRange[]): void {
+    this.counters.naksSent++;
+    this.counters.nakRangesSent += ranges.length;
+    for (const r of ranges) this.counters.nakSeqsRequested += r.to - r.from + 1;
+    this.sink.requestNak(st.sender.current, st.subject, ranges);
+  }
+
+  private deliver(st: StreamState, m: ReassembledMessage): void {
+    this.counters.messagesDelivered++;
+    this.sink.deliver({ sender: st.peer, subject: st.subject, ...m });
+  }
+
+  private reportLoss(st: StreamState, from: number, to: number, reason: DataLossReason): void {
+    this.counters.dataLossEvents++;
+    this.counters.dataLossMessages += to - from + 1;
+    this.sink.dataLoss({ sender: st.peer, subject: st.subject, from, to, reason });
+  }
+
+  /** The stream's deadline, held back to the end of the resync grace while it is unsynced. */
+  private deadlineOf(st: StreamState): number | undefined {
+    const d = st.stream.nextDeadlineMs();
+    if (d === undefined || !this.unsynced(st)) return d;
+    return Math.max(d, st.sender.resyncUntilMs);
+  }
+}

@@ -1,0 +1,377 @@
+/**
+ * One stream (sender name, subject) on the receiving side: in-order release, the reorder
+ * buffer, gap detection and NAK scheduling with backoff, and give-up.
+ */
+import type { SeqRange, WireMessage } from '../../codecs/frame.js';
+import type { Rng } from '../core.js';
+import { BufferBudget } from './buffer-budget.js';
+import { GapList } from './gap-list.js';
+import { isSeq } from './input-checks.js';
+import { DEFAULT_RECEIVER_OPTIONS, type ResolvedReceiverOptions } from './options.js';
+import type { DataLossReason } from './receiver-sink.js';
+
+/** The options {@link StreamReceiver} reads. */
+export type StreamReceiverOptions = Pick<
+  ResolvedReceiverOptions,
+  | 'maxBufferedMessages'
+  | 'maxGapMessages'
+  | 'nakDelayMinMs'
+  | 'nakDelayMaxMs'
+  | 'nakRetryMs'
+  | 'nakRetryMaxMs'
+  | 'nakMaxRetries'
+  | 'maxNakRanges'
+  | 'maxNakSeqs'
+>;
+
+/** Where a {@link StreamReceiver} puts its output. `message` and `lost` come in stream order. */
+export interface StreamReceiverOutput {
+  /** The next message of the stream (its seq follows the previous message or loss). */
+  message(msg: WireMessage): void;
+  /** Sequences `from..to`, next in stream order, will never be released. */
+  lost(from: number, to: number, reason: DataLossReason): void;
+  /** Ask the sender for `ranges`: ascending, disjoint, within the bounds of the options. */
+  nak(ranges: SeqRange[]): void;
+}
+
+/** What {@link StreamReceiver.onMessage} did with a message. */
+export type MessageOutcome =
+  /** Released now (it was the next expected), possibly with buffered ones after it. */
+  | 'delivered'
+  /** Kept out of order. */
+  | 'buffered'
+  /** Already buffered. */
+  | 'duplicate'
+  /** Below the next expected sequence (delivered, lost or skipped before). */
+  | 'old'
+  /** Above the reorder window: dropped, its sequence stays missing and is NAKed later. */
+  | 'beyondWindow'
+  /** The shared memory budget is full: dropped, its sequence stays missing and is NAKed later. */
+  | 'bufferFull'
+  /** More than `maxGapMessages` above the next expected sequence: dropped, nothing changed. */
+  | 'implausible'
+  /** Not a sequence number (not a safe integer >= 1). */
+  | 'invalid';
+
+/** What a {@link StreamReceiver} needs. */
+export interface StreamReceiverDeps {
+  readonly out: StreamReceiverOutput;
+  /** Draws the randomized first-NAK delays. */
+  readonly rng: Rng;
+  /** Memory shared with the other streams; unlimited when absent. */
+  readonly budget?: BufferBudget;
+}
+
+/**
+ * The receiving state of one stream.
+ *
+ * State: `next` (the next sequence to release), `high` (the highest sequence known to exist,
+ * from messages and heartbeats) and `tracked`. Invariant: every sequence of `next..tracked` is
+ * either in the reorder buffer or in a {@link GapList} range, nothing above `tracked` is held, and
+ * `tracked <= max(high, next - 1)`. `tracked` follows `min(high, next + maxBufferedMessages)`, so
+ * only the window is ever NAKed: a gap wider than the window is asked for window by window as
+ * the stream advances. The one exception is a range the sender said it no longer holds, which
+ * may reach past the window as a single lost range.
+ *
+ * Bounds: at most `maxBufferedMessages` buffered messages (seqs in `next+1..next+window`) and
+ * as many gap ranges; nothing here loops over a range's width.
+ *
+ * NAKs: a newly seen gap waits a random delay in `[nakDelayMinMs, nakDelayMaxMs]`; data filling
+ * it first cancels it. Then it is NAKed, and NAKed again after `nakRetryMs`, doubling up to
+ * `nakRetryMaxMs`. A NAK counts as failed when its wait expired and the sender was heard from
+ * after it was sent (`lastHeardMs` of {@link onTimer}); after `nakMaxRetries + 1` failed NAKs the
+ * gap is lost (`'timeout'`). While the sender is silent (a partition) NAKs are repeated at the
+ * same pace but do not count: giving up on a silent sender is `onSenderLeft`'s business (expiry).
+ * Lost ranges are reported when the stream reaches them, so the output is one ordered sequence
+ * of messages and losses.
+ */
+export class StreamReceiver {
+  /** The sequence the stream began at. */
+  readonly beginSeq: number;
+  private readonly out: StreamReceiverOutput;
+  private readonly rng: Rng;
+  private readonly budget: BufferBudget;
+  private readonly o: StreamReceiverOptions;
+  private next: number;
+  private high: number;
+  private tracked: number;
+  private readonly buffer = new Map<number, WireMessage>();
+  private readonly gaps = new GapList();
+  /** Never later than the earliest due gap (may be earlier: recomputed by `onTimer`). */
+  private deadline: number | undefined;
+
+  constructor(deps: StreamReceiverDeps, options: StreamReceiverOptions = DEFAULT_RECEIVER_OPTIONS, beginSeq = 1) {
+    if (!isSeq(beginSeq)) throw new RangeError(`beginSeq must be a safe integer >= 1, got ${String(beginSeq)}`);
+    this.out = deps.out;
+    this.rng = deps.rng;
+    this.budget = deps.budget ?? new BufferBudget();
+    this.o = options;
+    this.beginSeq = beginSeq;
+    this.next = beginSeq;
+    this.high = beginSeq - 1;
+    this.tracked = beginSeq - 1;
+  }
+
+  /** The next sequence to release. */
+  get nextSeq(): number {
+    return this.next;
+  }
+
+  /** The newest sequence released or reported lost (`nextSeq - 1`): the stream's position for ACKs. */
+  get position(): number {
+    return this.next - 1;
+  }
+
+  /** The highest sequence known to exist. */
+  get highSeq(): number {
+    return this.high;
+  }
+
+  /** Whether anything was released or reported since the stream began. */
+  get started(): boolean {
+    return this.next !== this.beginSeq;
+  }
+
+  /** Messages held out of order (at most `maxBufferedMessages`). */
+  get bufferedMessages(): number {
+    return this.buffer.size;
+  }
+
+  /** Missing ranges tracked (NAK pending or given up but not reached yet). */
+  get gapCount(): number {
+    return this.gaps.length;
+  }
+
+  /** A message from DATA or RETRANSMIT (untrusted). */
+  onMessage(nowMs: number, msg: WireMessage): MessageOutcome {
+    const s = msg.seq;
+    if (!isSeq(s)) return 'invalid';
+    if (s < this.next) return 'old';
+    if (s - this.next > this.o.maxGapMessages) return 'implausible';
+    if (s > this.next + this.o.maxBufferedMessages) {
+      this.noteHigh(nowMs, s);
+      return 'beyondWindow';
+    }
+    if (s === this.next) {
+      if (s > this.tracked) {
+        this.tracked = s;
+        if (s > this.high) this.high = s;
+      } else this.gaps.fill(s);
+      this.next++;
+      this.out.message(msg);
+      this.drain(nowMs);
+      return 'delivered';
+    }
+    if (this.buffer.has(s)) return 'duplicate';
+    const oldTracked = this.tracked;
+    if (s <= oldTracked && !this.gaps.has(s)) return 'duplicate'; // unreachable by the invariant
+    const fits = this.budget.tryReserveReorder(msg.payload.byteLength);
+    if (s > oldTracked) {
+      // A dropped message stays missing: its sequence joins the new gap.
+      this.addMissing(nowMs, oldTracked + 1, fits ? s - 1 : s);
+      this.tracked = s;
+      if (s > this.high) this.high = s;
+    } else if (fits) this.gaps.fill(s);
+    if (!fits) return 'bufferFull';
+    this.buffer.set(s, msg);
+    return 'buffered';
+  }
+
+  /**
+   * Stream facts from a heartbeat: sequences up to `highSeq` exist (tail loss shows), and the
+   * sender no longer holds anything below `lowSeq`, so what is still missing there is lost.
+   * The caller validates `lowSeq <= highSeq + 1`.
+   */
+  onStreamInfo(nowMs: number, lowSeq: number, highSeq: number): void {
+    if (!Number.isSafeInteger(highSeq) || !isSeq(lowSeq)) return;
+    this.noteHigh(nowMs, highSeq);
+    if (lowSeq > this.next) this.onUnavailable(nowMs, this.next, lowSeq - 1);
+  }
+
+  /**
+   * The sender no longer holds `from..to`: what is missing there is lost (`'unavailable'`),
+   * reported when the stream reaches it; messages already buffered there are still released.
+   * Only sequences known to exist (up to `highSeq`) are affected, and a part beyond the tracked
+   * span that does not adjoin it is ignored (it is asked for, and answered, again later).
+   */
+  onUnavailable(nowMs: number, from: number, to: number): void {
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to)) return;
+    from = Math.max(from, this.next);
+    to = Math.min(to, this.high);
+    if (from > to) return;
+    const oldTracked = this.tracked;
+    if (to > oldTracked) {
+      if (from <= oldTracked + 1) {
+        this.gaps.appendLost(oldTracked + 1, to, 'unavailable');
+        this.tracked = to;
+      }
+      to = oldTracked;
+    }
+    if (from <= to) this.gaps.markLost(from, to, 'unavailable');
+    this.drain(nowMs);
+  }
+
+  /** When `onTimer` should next run (possibly early, never late); `undefined` when no gap is pending. */
+  nextDeadlineMs(): number | undefined {
+    return this.gaps.length === 0 ? undefined : this.deadline;
+  }
+
+  /**
+   * Sends the NAKs that are due and gives up gaps out of retries. `lastHeardMs`: when the
+   * sender was last heard from (any frame of its current incarnation); by default always.
+   */
+  onTimer(nowMs: number, lastHeardMs = Number.POSITIVE_INFINITY): void {
+    if (this.gaps.length === 0 || (this.deadline !== undefined && this.deadline > nowMs)) return;
+    const o = this.o;
+    const naks: SeqRange[][] = [];
+    let ranges: { from: number; to: number }[] = [];
+    let seqs = 0;
+    let due: number | undefined;
+    for (const g of this.gaps.all) {
+      if (g.lost !== undefined) continue;
+      if (g.dueMs > nowMs) {
+        if (due === undefined || g.dueMs < due) due = g.dueMs;
+        continue;
+      }
+      if (g.naksSent > 0 && lastHeardMs > g.lastNakMs && ++g.failedNaks > o.nakMaxRetries) {
+        g.lost = 'timeout';
+        continue;
+      }
+      const n = g.to - g.from + 1;
+      if (ranges.length === o.maxNakRanges || seqs + n > o.maxNakSeqs) {
+        naks.push(ranges);
+        ranges = [];
+        seqs = 0;
+      }
+      const last = ranges[ranges.length - 1];
+      if (last !== undefined && last.to + 1 === g.from) last.to = g.to;
+      else ranges.push({ from: g.from, to: g.to });
+      seqs += n;
+      g.naksSent++;
+      g.lastNakMs = nowMs;
+      g.dueMs = nowMs + this.retryDelayMs(g.naksSent);
+      if (due === undefined || g.dueMs < due) due = g.dueMs;
+    }
+    if (ranges.length > 0) naks.push(ranges);
+    this.deadline = due;
+    for (const r of naks) this.out.nak(r);
+    this.drain(nowMs);
+  }
+
+  /**
+   * The NAK target changed (the sender restarted): every pending gap starts its NAKing afresh,
+   * first NAK after a new random delay, no failed NAK counted against the new target.
+   */
+  retarget(nowMs: number): void {
+    const dueMs = this.firstNakDueMs(nowMs);
+    for (const g of this.gaps.all) {
+      if (g.lost !== undefined) continue;
+      g.naksSent = 0;
+      g.failedNaks = 0;
+      g.lastNakMs = Number.NEGATIVE_INFINITY;
+      g.dueMs = dueMs;
+    }
+    if (this.gaps.length > 0) this.deadline = Math.min(this.deadline ?? dueMs, dueMs);
+  }
+
+  /**
+   * Moves the stream to `seq` without reporting anything (the application already has what is
+   * below, e.g. a durable subscription resuming). No effect when `seq <= nextSeq`.
+   */
+  skipTo(nowMs: number, seq: number): void {
+    if (!isSeq(seq) || seq <= this.next) return;
+    for (const [s, m] of this.buffer) {
+      if (s < seq) {
+        this.buffer.delete(s);
+        this.budget.release(m.payload.byteLength);
+      }
+    }
+    this.gaps.removeBelow(seq);
+    this.next = seq;
+    if (this.tracked < seq - 1) this.tracked = seq - 1;
+    if (this.high < seq - 1) this.high = seq - 1;
+    this.drain(nowMs);
+  }
+
+  /**
+   * Settles everything pending, in order: releases buffered messages and reports every missing
+   * sequence up to `highSeq` as lost (`reason`, or the reason it was already given up for).
+   * Afterwards nothing is held or pending; the stream stays usable from `highSeq + 1`.
+   */
+  close(reason: DataLossReason): void {
+    for (;;) {
+      const m = this.buffer.get(this.next);
+      if (m !== undefined) {
+        this.release(m);
+        continue;
+      }
+      const lost = this.gaps.takeLostAt(this.next, reason);
+      if (lost !== undefined) {
+        this.next = lost.to + 1;
+        this.out.lost(lost.from, lost.to, lost.reason);
+        continue;
+      }
+      if (this.next <= this.high) {
+        const from = this.next;
+        this.next = this.high + 1;
+        this.out.lost(from, this.high, reason);
+        continue;
+      }
+      break;
+    }
+    this.gaps.clear();
+    this.tracked = this.next - 1;
+    this.deadline = undefined;
+  }
+
+  private release(m: WireMessage): void {
+    this.buffer.delete(this.next);
+    this.budget.release(m.payload.byteLength);
+    this.next++;
+    this.out.message(m);
+  }
+
+  /** Releases what follows `next` in order (buffered messages, lost ranges), then widens the span. */
+  private drain(nowMs: number): void {
+    for (;;) {
+      const m = this.buffer.get(this.next);
+      if (m !== undefined) {
+        this.release(m);
+        continue;
+      }
+      const lost = this.gaps.takeLostAt(this.next);
+      if (lost === undefined) break;
+      this.next = lost.to + 1;
+      this.out.lost(lost.from, lost.to, lost.reason);
+    }
+    if (this.tracked < this.next - 1) this.tracked = this.next - 1;
+    const limit = Math.min(this.high, this.next + this.o.maxBufferedMessages);
+    if (limit > this.tracked) {
+      this.addMissing(nowMs, this.tracked + 1, limit);
+      this.tracked = limit;
+    }
+  }
+
+  private noteHigh(nowMs: number, seq: number): void {
+    if (seq <= this.high) return;
+    this.high = seq;
+    this.drain(nowMs);
+  }
+
+  /** A newly seen gap `from..to` (above `tracked`): its first NAK waits a random delay. */
+  private addMissing(nowMs: number, from: number, to: number): void {
+    if (from > to) return;
+    const dueMs = this.firstNakDueMs(nowMs);
+    this.gaps.appendMissing(from, to, dueMs, this.o.maxNakSeqs);
+    if (this.deadline === undefined || dueMs < this.deadline) this.deadline = dueMs;
+  }
+
+  private firstNakDueMs(nowMs: number): number {
+    const { nakDelayMinMs: min, nakDelayMaxMs: max } = this.o;
+    return nowMs + Math.min(max, min + Math.floor(this.rng() * (max - min + 1)));
+  }
+
+  private retryDelayMs(naksSent: number): number {
+    return Math.min(this.o.nakRetryMaxMs, this.o.nakRetryMs * 2 ** Math.min(naksSent - 1, 40));
+  }
+}

@@ -1,0 +1,434 @@
+import { describe, it, expect } from 'vitest';
+import type { PeerId, StreamInfo } from '../../../codecs/frame.js';
+import { createRng } from '../../../actors/core.js';
+import { Receiver } from '../../../actors/receiver/receiver.js';
+import type { ReceiverOptions } from '../../../actors/receiver/options.js';
+import { frag, msg, RecordingSink } from './helpers.js';
+
+const A1: PeerId = { name: 'a', incarnation: 1 };
+const A2: PeerId = { name: 'a', incarnation: 2 };
+const B1: PeerId = { name: 'b', incarnation: 7 };
+
+function setup(o: ReceiverOptions = {}, interested: (subject: string) => boolean = (s) => !s.startsWith('no.')) {
+  const sink = new RecordingSink();
+  const rx = new Receiver({ sink, rng: createRng(42), isInterested: interested }, { nakDelayMinMs: 5, nakDelayMaxMs: 5, ...o });
+  /** Runs every timer due up to `untilMs`. */
+  const runUntil = (untilMs: number) => {
+    for (let d = rx.nextDeadlineMs(); d !== undefined && d <= untilMs; d = rx.nextDeadlineMs()) rx.onTimer(d);
+  };
+  const info = (subject: string, startSeq: number, lowSeq: number, highSeq: number): StreamInfo => ({
+    subject,
+    startSeq,
+    lowSeq,
+    highSeq,
+  });
+  return { rx, sink, runUntil, info };
+}
+
+describe('Receiver delivery', () => {
+  it('delivers each stream in order with its sender, subject and reassembled payload', () => {
+    const { rx, sink } = setup();
+    rx.onData(0, A1, 1, msg(1, { payload: Uint8Array.of(1), replyTo: 'r' }));
+    rx.onData(0, A1, 1, msg(2, { flags: frag('first'), payload: Uint8Array.of(2) }));
+    rx.onData(0, B1, 1, msg(1, { subject: 't' }));
+    rx.onData(0, A1, 1, msg(3, { flags: frag('last'), payload: Uint8Array.of(3) }));
+    expect(sink.events.filter((e) => e.kind === 'deliver').map((e) => e.kind === 'deliver' && e.msg)).toEqual([
+      { sender: A1, subject: 's', seq: 1, lastSeq: 1, flags: 0, replyTo: 'r', payload: Uint8Array.of(1) },
+      { sender: B1, subject: 't', seq: 1, lastSeq: 1, flags: 0, payload: new TextEncoder().encode('m1') },
+      { sender: A1, subject: 's', seq: 2, lastSeq: 3, flags: 0, payload: Uint8Array.of(2, 3) },
+    ]);
+    expect(rx.positions('a')).toEqual([{ subject: 's', seq: 3 }]);
+    expect(rx.senders()).toEqual([A1, B1]);
+    expect(rx.counters.messagesDelivered).toBe(3);
+  });
+
+  it('ignores and counts streams whose subject is not wanted, and never NAKs them', () => {
+    const { rx, sink, runUntil, info } = setup();
+    rx.onData(0, A1, 1, msg(5, { subject: 'no.thanks' }));
+    rx.onHeartbeat(0, A1, [info('no.thanks', 1, 1, 9)]);
+    runUntil(1000);
+    expect(sink.events).toEqual([]);
+    expect(rx.counters.uninterested).toBe(2);
+    expect(rx.streams).toBe(0);
+    expect(rx.senders()).toEqual([]);
+  });
+
+  it('reorders, drops duplicates, NAKs the gap to the sender and recovers from the retransmission', () => {
+    const { rx, sink, runUntil } = setup();
+    rx.onData(0, A1, 1, msg(1));
+    rx.onData(1, A1, 1, msg(4));
+    rx.onData(2, A1, 1, msg(4));
+    rx.onData(2, A1, 1, msg(1));
+    runUntil(6);
+    expect(sink.naks()).toEqual([{ kind: 'nak', target: A1, subject: 's', ranges: [{ from: 2, to: 3 }] }]);
+    rx.onData(7, A1, 0, msg(3));
+    rx.onData(7, A1, 0, msg(2));
+    expect(sink.delivered()).toEqual([1, 2, 3, 4]);
+    expect(rx.counters.duplicates).toBe(1);
+    expect(rx.counters.oldMessages).toBe(1);
+    expect(rx.nextDeadlineMs()).toBeUndefined();
+  });
+
+  it('reports unavailable ranges as data loss naming sender, subject and range', () => {
+    const { rx, sink } = setup();
+    rx.onData(0, A1, 1, msg(4));
+    rx.onUnavailable(1, A1, 's', 1, 2);
+    rx.onData(1, A1, 0, msg(3));
+    expect(sink.log()).toEqual([
+      ['lost', 1, 2, 'unavailable'],
+      ['msg', 3],
+      ['msg', 4],
+    ]);
+    expect(sink.losses()[0]).toEqual({ sender: A1, subject: 's', from: 1, to: 2, reason: 'unavailable' });
+  });
+
+  it('detects tail loss from a heartbeat', () => {
+    const { rx, sink, runUntil, info } = setup();
+    rx.onData(0, A1, 1, msg(1));
+    rx.onHeartbeat(10, A1, [info('s', 1, 1, 3)]);
+    runUntil(20);
+    expect(sink.naks().map((n) => n.ranges)).toEqual([[{ from: 2, to: 3 }]]);
+  });
+
+  it('gives a gap up as timeout only after the retries, while the sender is heard from', () => {
+    const { rx, sink, info } = setup({ nakMaxRetries: 2 });
+    rx.onData(0, A1, 1, msg(2));
+    for (let t = 1; t <= 10_000; t++) {
+      if (t % 10 === 0) rx.onHeartbeat(t, A1, [info('s', 1, 1, 2)]);
+      const d = rx.nextDeadlineMs();
+      if (d !== undefined && d <= t) rx.onTimer(t);
+    }
+    expect(sink.naks()).toHaveLength(3);
+    expect(sink.log()).toEqual([
+      ['lost', 1, 1, 'timeout'],
+      ['msg', 2],
+    ]);
+  });
+});
+
+describe('Receiver late join', () => {
+  it('begins at the stream start when the first message seen is close to it, NAKing what was missed', () => {
+    const { rx, sink, runUntil } = setup();
+    rx.onData(0, A1, 1, msg(4097));
+    runUntil(10);
+    expect(sink.naks().map((n) => n.ranges.map((r) => [r.from, r.to]))).toEqual([[[1, 1024]], [[1025, 2048]], [[2049, 3072]], [[3073, 4096]]]);
+    expect(rx.positions('a')).toEqual([{ subject: 's', seq: 0 }]);
+  });
+
+  it('begins at the first message seen when it is far from the stream start', () => {
+    const { rx, sink, runUntil } = setup();
+    rx.onData(0, A1, 1, msg(4098));
+    rx.onData(0, A1, 1, msg(4097));
+    runUntil(1000);
+    expect(sink.naks()).toEqual([]);
+    expect(sink.delivered()).toEqual([4098]);
+  });
+
+  it('from a heartbeat, begins at startSeq (reporting what is no longer held) or after highSeq', () => {
+    const { rx, sink, runUntil, info } = setup();
+    rx.onHeartbeat(0, A1, [info('s', 1, 3, 5), info('t', 1, 1, 5000)]);
+    runUntil(10);
+    expect(sink.log('s')).toEqual([['lost', 1, 2, 'unavailable']]);
+    expect(sink.naks().map((n) => [n.subject, n.ranges])).toEqual([['s', [{ from: 3, to: 5 }]]]);
+    expect(rx.positions('a')).toEqual([
+      { subject: 's', seq: 2 },
+      { subject: 't', seq: 5000 },
+    ]);
+    expect(sink.log('t')).toEqual([]);
+  });
+
+  it('skips silently the tail of a fragmented message begun before the join', () => {
+    const { rx, sink } = setup();
+    rx.onData(0, A1, 1, msg(9000, { flags: frag('middle') }));
+    rx.onData(0, A1, 1, msg(9001, { flags: frag('last') }));
+    rx.onData(0, A1, 1, msg(9002));
+    expect(sink.log()).toEqual([['msg', 9002]]);
+    expect(rx.counters.leadingFragmentsSkipped).toBe(2);
+  });
+
+  it('ignores RETRANSMIT messages of a stream it has never seen', () => {
+    const { rx, sink } = setup();
+    rx.onData(0, A1, 0, msg(3));
+    expect(sink.events).toEqual([]);
+    expect(rx.counters.retransmitsIgnored).toBe(1);
+  });
+});
+
+describe('Receiver incarnations', () => {
+  it('continues a stream whose new incarnation starts above everything sent, NAKing the new one', () => {
+    const { rx, sink, runUntil } = setup();
+    rx.onData(0, A1, 1, msg(1));
+    rx.onData(0, A1, 1, msg(2));
+    rx.onData(2000, A2, 4, msg(5));
+    runUntil(2010);
+    expect(sink.naks()).toEqual([{ kind: 'nak', target: A2, subject: 's', ranges: [{ from: 3, to: 4 }] }]);
+    rx.onData(2011, A2, 0, msg(3));
+    rx.onData(2011, A2, 0, msg(4));
+    expect(sink.log()).toEqual([1, 2, 3, 4, 5].map((s) => ['msg', s]));
+    expect(rx.senders()).toEqual([A2]);
+    expect(rx.counters.incarnationChanges).toBe(1);
+  });
+
+  it('ignores late frames of the retired incarnation', () => {
+    const { rx, sink } = setup();
+    rx.onData(0, A1, 1, msg(1));
+    rx.onData(2000, A2, 2, msg(2));
+    rx.onData(2001, A1, 1, msg(3));
+    rx.onUnavailable(2001, A1, 's', 3, 3);
+    expect(sink.delivered()).toEqual([1, 2]);
+    expect(rx.counters.staleIncarnationFrames).toBe(2);
+  });
+
+  it('resets a stream the new incarnation numbers again, settling the old numbering first', () => {
+    const { rx, sink } = setup();
+    rx.onData(0, A1, 1, msg(1));
+    rx.onData(0, A1, 1, msg(3));
+    rx.onData(0, A1, 1, msg(5));
+    rx.onData(2000, A2, 1, msg(1, { payload: Uint8Array.of(42) }));
+    rx.onData(2000, A2, 1, msg(2));
+    expect(sink.log()).toEqual([
+      ['msg', 1],
+      ['lost', 2, 2, 'senderLeft'],
+      ['msg', 3],
+      ['lost', 4, 4, 'senderLeft'],
+      ['msg', 5],
+      ['reset', 1],
+      ['msg', 1],
+      ['msg', 2],
+    ]);
+    const losses = sink.losses();
+    expect(losses.every((l) => l.sender === A1 || (l.sender.name === 'a' && l.sender.incarnation === 1))).toBe(true);
+    const reset = sink.events.find((e) => e.kind === 'reset');
+    expect(reset).toEqual({ kind: 'reset', sender: A2, subject: 's', fromSeq: 1 });
+    expect(rx.counters.streamResets).toBe(1);
+  });
+
+  it('treats a restart reusing a seq known to have been sent as a reset, even above the next expected', () => {
+    const { rx, sink, info } = setup();
+    rx.onData(0, A1, 1, msg(1));
+    rx.onHeartbeat(1, A1, [info('s', 1, 1, 5)]); // a1 sent up to 5; 2..5 missing
+    rx.onData(2000, A2, 3, msg(3)); // a2 numbers from 3 again
+    expect(sink.log()).toEqual([
+      ['msg', 1],
+      ['lost', 2, 5, 'senderLeft'],
+      ['reset', 3],
+      ['msg', 3],
+    ]);
+  });
+
+  it('holds NAKs of a stream the new incarnation has not described yet, then NAKs the new one', () => {
+    const { rx, sink, runUntil } = setup({ resyncGraceMs: 500 });
+    rx.onData(0, A1, 1, msg(1));
+    rx.onData(0, A1, 1, msg(3));
+    runUntil(1000); // NAKs to a1, unanswered
+    sink.clear();
+    rx.onData(1000, A2, 1, msg(1, { subject: 'other' })); // a restarted, says nothing about 's'
+    runUntil(1400);
+    expect(sink.naks('s')).toEqual([]);
+    rx.onData(1450, A2, 0, msg(2)); // a retransmission before resync: not trusted
+    expect(sink.delivered()).toEqual([]);
+    expect(rx.counters.retransmitsIgnored).toBe(1);
+    runUntil(1500);
+    expect(sink.naks('s')).toEqual([{ kind: 'nak', target: A2, subject: 's', ranges: [{ from: 2, to: 2 }] }]);
+    rx.onData(1510, A2, 0, msg(2));
+    expect(sink.delivered()).toEqual([2, 3]);
+  });
+
+  it('ignores another unknown incarnation right after adopting one: it may be a late frame of an older one', () => {
+    const { rx, sink } = setup();
+    rx.onData(0, A2, 5, msg(5)); // first seen: a2 (a1's last frame is still in flight)
+    rx.onData(3, A1, 1, msg(4));
+    expect(sink.delivered()).toEqual([5]);
+    expect(rx.senders()).toEqual([A2]);
+    expect(rx.counters.staleIncarnationFrames).toBe(1);
+    // After the grace, an unknown incarnation is a restart again.
+    const A3: PeerId = { name: 'a', incarnation: 3 };
+    rx.onData(1000, A3, 6, msg(6));
+    expect(rx.senders()).toEqual([A3]);
+    expect(sink.delivered()).toEqual([5, 6]);
+  });
+
+});
+
+describe('Receiver sender departure', () => {
+  it('settles pending gaps as senderLeft, then continues without redelivery when the sender comes back', () => {
+    const { rx, sink, runUntil } = setup();
+    rx.onData(0, A1, 1, msg(1));
+    rx.onData(0, A1, 1, msg(3));
+    rx.onSenderLeft('a', 'expired');
+    expect(sink.log()).toEqual([
+      ['msg', 1],
+      ['lost', 2, 2, 'senderLeft'],
+      ['msg', 3],
+    ]);
+    expect(rx.senders()).toEqual([]);
+    expect(rx.positions('a')).toEqual([]);
+    expect(rx.bufferedMessages).toBe(0);
+    runUntil(10_000);
+    expect(sink.naks()).toEqual([]);
+    // Back after a partition: the same incarnation continues where it was.
+    rx.onData(20_000, A1, 1, msg(2));
+    rx.onData(20_000, A1, 1, msg(4));
+    expect(sink.delivered()).toEqual([1, 3, 4]);
+    expect(rx.senders()).toEqual([A1]);
+  });
+
+  it('ignores late frames of an incarnation that said BYE, and follows its successor', () => {
+    const { rx, sink } = setup();
+    rx.onData(0, A1, 1, msg(1));
+    rx.onSenderLeft('a', 'bye');
+    rx.onData(1, A1, 1, msg(2));
+    expect(sink.delivered()).toEqual([1]);
+    expect(rx.counters.staleIncarnationFrames).toBe(1);
+    rx.onData(2000, A2, 2, msg(2));
+    expect(sink.delivered()).toEqual([1, 2]);
+  });
+
+  it('ignores a BYE of an incarnation that is no longer current', () => {
+    const { rx, sink } = setup();
+    rx.onData(0, A1, 1, msg(1));
+    rx.onData(2000, A2, 2, msg(3));
+    rx.onSenderLeft('a', 'bye', 1);
+    expect(sink.losses()).toEqual([]);
+    expect(rx.senders()).toEqual([A2]);
+  });
+});
+
+describe('Receiver durable resume', () => {
+  it('begins a stream at the startAt seq instead of the late-join rule', () => {
+    const { rx, sink, runUntil } = setup();
+    rx.startAt('a', 's', 50);
+    rx.onData(0, A1, 1, msg(49));
+    rx.onData(0, A1, 1, msg(53));
+    runUntil(10);
+    expect(sink.naks().map((n) => n.ranges)).toEqual([[{ from: 50, to: 52 }]]);
+  });
+
+  it('resets when the first heartbeat shows the sender renumbered below the resume point', () => {
+    const { rx, sink, info } = setup();
+    rx.startAt('a', 's', 50);
+    rx.onHeartbeat(0, A1, [info('s', 1, 1, 3)]);
+    expect(sink.log()).toEqual([['reset', 1]]);
+    rx.onData(1, A1, 1, msg(1));
+    expect(sink.delivered()).toEqual([1]);
+  });
+
+  it('moves a tracked stream forward to the startAt seq without reporting loss', () => {
+    const { rx, sink } = setup();
+    rx.onData(0, A1, 1, msg(1));
+    rx.onData(0, A1, 1, msg(3));
+    rx.startAt('a', 's', 3);
+    expect(sink.log()).toEqual([
+      ['msg', 1],
+      ['msg', 3],
+    ]);
+  });
+
+  it('rejects a bad startAt seq', () => {
+    const { rx } = setup();
+    expect(() => rx.startAt('a', 's', 0)).toThrow(/startAt/);
+  });
+});
+
+describe('Receiver bounds', () => {
+  it('never holds more than maxBufferedBytes and recovers what it had to drop', () => {
+    const { rx, sink, runUntil } = setup({ maxBufferedBytes: 4000, maxMessageBytes: 1000, maxBufferedMessages: 64 });
+    const payload = new Uint8Array(100);
+    for (const subject of ['x', 'y', 'z']) {
+      for (let s = 2; s <= 40; s++) rx.onData(0, A1, 1, msg(s, { subject, payload }));
+    }
+    expect(rx.peakBufferedBytes).toBeLessThanOrEqual(3000); // maxBufferedBytes - maxMessageBytes
+    expect(rx.counters.bufferFullDrops).toBeGreaterThan(0);
+    // A sender answering NAKs: every message arrives in the end.
+    let t = 0;
+    for (let round = 0; round < 200 && rx.nextDeadlineMs() !== undefined; round++) {
+      t = Math.max(t, rx.nextDeadlineMs() as number);
+      const before = sink.naks().length;
+      rx.onTimer(t);
+      for (const n of sink.naks().slice(before)) {
+        for (const r of n.ranges) for (let s = r.from; s <= r.to; s++) rx.onData(t, A1, 0, msg(s, { subject: n.subject, payload }));
+      }
+    }
+    for (const subject of ['x', 'y', 'z']) expect(sink.delivered(subject)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(rx.peakBufferedBytes).toBeLessThanOrEqual(4000);
+    expect(rx.bufferedBytes).toBe(0);
+    expect(sink.losses()).toEqual([]);
+    runUntil(100_000);
+  });
+
+  it('keeps at most maxBufferedMessages out-of-order messages per stream', () => {
+    const { rx } = setup({ maxBufferedMessages: 16 });
+    for (let s = 2; s <= 100; s++) rx.onData(0, A1, 1, msg(s));
+    expect(rx.peakBufferedMessages).toBe(16);
+    expect(rx.counters.beyondWindowDrops).toBe(99 - 16);
+  });
+
+  it('refuses streams past maxStreams, forgetting departed senders first', () => {
+    const { rx } = setup({ maxStreams: 2 });
+    rx.onData(0, A1, 1, msg(1, { subject: 'p' }));
+    rx.onData(0, A1, 1, msg(1, { subject: 'q' }));
+    rx.onData(0, B1, 1, msg(1, { subject: 'p' }));
+    expect(rx.counters.streamsRefused).toBe(1);
+    rx.onSenderLeft('a', 'bye');
+    rx.onData(0, B1, 1, msg(1, { subject: 'p' }));
+    expect(rx.streams).toBe(1);
+    expect(rx.counters.streamsEvicted).toBe(2);
+    expect(rx.senders()).toEqual([B1]);
+  });
+
+  it('survives hostile input without large loops, allocations or throws', () => {
+    const { rx, sink, runUntil, info } = setup();
+    const t0 = Date.now();
+    rx.onData(0, A1, 1, msg(1));
+    rx.onData(0, A1, 1, msg(2 ** 50));
+    rx.onData(0, A1, 1, msg(0));
+    rx.onData(0, A1, 2 ** 60, msg(-5));
+    rx.onData(0, { name: 'a', incarnation: Number.NaN }, 1, msg(2));
+    rx.onData(0, A1, 1, { subject: 's', seq: 2, flags: 0, payload: 'x' } as never);
+    rx.onHeartbeat(0, A1, [
+      info('s', 1, 5, 3), // lowSeq > highSeq + 1
+      info('s', 0, 1, 3),
+      { subject: 's', startSeq: 1, lowSeq: 1, highSeq: Number.POSITIVE_INFINITY },
+      null as never,
+    ]);
+    rx.onHeartbeat(0, A1, 'nope' as never);
+    rx.onUnavailable(0, A1, 's', 10, 1);
+    rx.onUnavailable(0, A1, 's', 1, Number.MAX_SAFE_INTEGER);
+    rx.onSenderLeft('nobody');
+    expect(rx.counters.implausibleSeqs).toBe(1);
+    expect(rx.counters.invalidInputs).toBe(10);
+    expect(rx.positions('a')).toEqual([{ subject: 's', seq: 1 }]);
+    // A huge (but consistent) heartbeat: only the window is NAKed, once per NAK round.
+    rx.onHeartbeat(1, A1, [info('s', 1, 1, 2 ** 52)]);
+    runUntil(10);
+    const asked = sink.naks().flatMap((n) => n.ranges).reduce((n, r) => n + r.to - r.from + 1, 0);
+    expect(asked).toBe(4097);
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+});
+
+describe('Receiver timers', () => {
+  it('reports no deadline once every gap is filled, and exact deadlines across many streams', () => {
+    const { rx } = setup({ nakDelayMinMs: 10, nakDelayMaxMs: 10 });
+    for (let k = 0; k < 1000; k++) rx.onData(k, A1, 1, msg(2, { subject: `s${k}` }));
+    expect(rx.nextDeadlineMs()).toBe(10);
+    for (let k = 0; k < 500; k++) rx.onData(1000, A1, 0, msg(1, { subject: `s${k}` }));
+    expect(rx.nextDeadlineMs()).toBe(510);
+    for (let k = 500; k < 1000; k++) rx.onData(1000, A1, 0, msg(1, { subject: `s${k}` }));
+    expect(rx.nextDeadlineMs()).toBeUndefined();
+  });
+
+  it('holds the NAKs of an unsynced stream until the grace ends, whatever was queued before the restart', () => {
+    const { rx, sink, runUntil } = setup({ resyncGraceMs: 1000 });
+    rx.onData(0, A1, 1, msg(1));
+    rx.onData(0, A1, 1, msg(3));
+    runUntil(1599); // NAKs to a1 at 5, 55, 155, 355, 755, 1555; the next one queued for 2555
+    expect(sink.naks('s').map((n) => n.target)).toEqual(Array(6).fill(A1));
+    sink.clear();
+    rx.onData(1600, A2, 1, msg(1, { subject: 'other' })); // restart: 's' unsynced until 2600
+    for (let t = 1600; t <= 2599; t++) rx.onTimer(t); // the shell may run it at any time
+    expect(sink.naks('s')).toEqual([]);
+    for (let t = 2600; t <= 2610; t++) rx.onTimer(t);
+    expect(sink.naks('s').map((n) => n.target)).toEqual([A2]);
+  });
+});

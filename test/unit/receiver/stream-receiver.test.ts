@@ -1,0 +1,330 @@
+import { describe, it, expect } from 'vitest';
+import { createRng } from '../../../actors/core.js';
+import { BufferBudget } from '../../../actors/receiver/buffer-budget.js';
+import { resolveReceiverOptions, type ReceiverOptions } from '../../../actors/receiver/options.js';
+import { StreamReceiver } from '../../../actors/receiver/stream-receiver.js';
+import { msg, recordingOutput } from './helpers.js';
+
+function setup(o: ReceiverOptions = {}, begin = 1, seed = 1, budget?: BufferBudget) {
+  const rec = recordingOutput();
+  const stream = new StreamReceiver({ out: rec.out, rng: createRng(seed), budget }, resolveReceiverOptions(o), begin);
+  /** Runs the timer at every deadline up to `untilMs`; returns the times NAKs went out. */
+  const runUntil = (untilMs: number, lastHeardMs?: (nowMs: number) => number): number[] => {
+    const times: number[] = [];
+    for (let d = stream.nextDeadlineMs(); d !== undefined && d <= untilMs; d = stream.nextDeadlineMs()) {
+      const before = rec.naks.length;
+      stream.onTimer(d, lastHeardMs?.(d));
+      if (rec.naks.length > before) times.push(d);
+    }
+    return times;
+  };
+  return { stream, ...rec, runUntil };
+}
+
+describe('StreamReceiver in-order release', () => {
+  it('releases messages that arrive in order at once', () => {
+    const { stream, seqs } = setup();
+    for (let s = 1; s <= 5; s++) expect(stream.onMessage(0, msg(s))).toBe('delivered');
+    expect(seqs()).toEqual([1, 2, 3, 4, 5]);
+    expect(stream.position).toBe(5);
+    expect(stream.nextDeadlineMs()).toBeUndefined();
+  });
+
+  it('buffers early messages and releases them in order when the gap fills', () => {
+    const { stream, seqs } = setup();
+    expect(stream.onMessage(0, msg(3))).toBe('buffered');
+    expect(stream.onMessage(0, msg(2))).toBe('buffered');
+    expect(seqs()).toEqual([]);
+    expect(stream.bufferedMessages).toBe(2);
+    expect(stream.onMessage(0, msg(1))).toBe('delivered');
+    expect(seqs()).toEqual([1, 2, 3]);
+    expect(stream.bufferedMessages).toBe(0);
+    expect(stream.gapCount).toBe(0);
+  });
+
+  it('drops duplicates of buffered messages and anything below the next expected seq', () => {
+    const { stream, seqs } = setup();
+    stream.onMessage(0, msg(1));
+    expect(stream.onMessage(0, msg(1))).toBe('old');
+    stream.onMessage(0, msg(3));
+    expect(stream.onMessage(0, msg(3))).toBe('duplicate');
+    stream.onMessage(0, msg(2));
+    expect(seqs()).toEqual([1, 2, 3]);
+  });
+
+  it('begins at the given seq and treats lower seqs as old', () => {
+    const { stream, seqs } = setup({}, 100);
+    expect(stream.onMessage(0, msg(99))).toBe('old');
+    expect(stream.onMessage(0, msg(100))).toBe('delivered');
+    expect(seqs()).toEqual([100]);
+  });
+});
+
+describe('StreamReceiver NAK scheduling', () => {
+  it('NAKs a new gap after a random delay within [nakDelayMinMs, nakDelayMaxMs]', () => {
+    const delays = new Set<number>();
+    for (let seed = 1; seed <= 50; seed++) {
+      const { stream, naks } = setup({}, 1, seed);
+      stream.onMessage(1000, msg(3));
+      const d = stream.nextDeadlineMs() as number;
+      expect(d - 1000).toBeGreaterThanOrEqual(2);
+      expect(d - 1000).toBeLessThanOrEqual(20);
+      delays.add(d - 1000);
+      stream.onTimer(d - 1);
+      expect(naks).toEqual([]);
+      stream.onTimer(d);
+      expect(naks).toEqual([[{ from: 1, to: 2 }]]);
+    }
+    expect(delays.size).toBeGreaterThan(5);
+  });
+
+  it('cancels the NAK when the missing data arrives first', () => {
+    const { stream, naks, seqs, runUntil } = setup();
+    stream.onMessage(0, msg(2));
+    expect(stream.nextDeadlineMs()).toBeDefined();
+    stream.onMessage(1, msg(1));
+    expect(stream.nextDeadlineMs()).toBeUndefined();
+    expect(runUntil(10_000)).toEqual([]);
+    stream.onTimer(10_000);
+    expect(naks).toEqual([]);
+    expect(seqs()).toEqual([1, 2]);
+  });
+
+  it('keeps the timing of the rest of a gap when data fills part of it', () => {
+    const { stream, naks } = setup({ nakDelayMinMs: 10, nakDelayMaxMs: 10 });
+    stream.onMessage(0, msg(6));
+    stream.onMessage(5, msg(3));
+    stream.onTimer(9);
+    expect(naks).toEqual([]);
+    stream.onTimer(10);
+    expect(naks).toEqual([[{ from: 1, to: 2 }, { from: 4, to: 5 }]]);
+  });
+
+  it('repeats NAKs with doubling waits capped at nakRetryMaxMs', () => {
+    const { stream, runUntil } = setup({ nakDelayMinMs: 5, nakDelayMaxMs: 5 });
+    stream.onMessage(0, msg(2));
+    const times = runUntil(4000);
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    expect(times[0]).toBe(5);
+    expect(gaps).toEqual([50, 100, 200, 400, 800, 1000, 1000]);
+  });
+
+  it('gives up after nakMaxRetries unanswered retries, reports timeout and moves on', () => {
+    const { stream, naks, log, runUntil } = setup({ nakDelayMinMs: 5, nakDelayMaxMs: 5, nakMaxRetries: 3 });
+    stream.onMessage(0, msg(3));
+    runUntil(100_000);
+    expect(naks).toHaveLength(4); // the first NAK and 3 retries
+    expect(log).toEqual([
+      ['lost', 1, 2, 'timeout'],
+      ['msg', 3],
+    ]);
+    expect(stream.nextDeadlineMs()).toBeUndefined();
+    // With the defaults a gap is given up about 9.6 s after its first NAK.
+    const d = setup({ nakDelayMinMs: 0, nakDelayMaxMs: 0 });
+    d.stream.onMessage(0, msg(2));
+    d.runUntil(1_000_000);
+    expect(d.naks).toHaveLength(13);
+    expect(d.log[0]).toEqual(['lost', 1, 1, 'timeout']);
+  });
+
+  it('does not count NAKs sent while the sender is silent, so a partition causes no timeout', () => {
+    const { stream, naks, log, runUntil } = setup({ nakDelayMinMs: 5, nakDelayMaxMs: 5, nakMaxRetries: 2 });
+    stream.onMessage(0, msg(2));
+    runUntil(60_000, () => 0);
+    expect(log).toEqual([]);
+    expect(naks.length).toBeGreaterThan(50); // still asking, once per nakRetryMaxMs
+    // The partition heals: the sender is heard from, so unanswered NAKs count again.
+    runUntil(120_000, (nowMs) => nowMs - 1);
+    expect(log).toEqual([
+      ['lost', 1, 1, 'timeout'],
+      ['msg', 2],
+    ]);
+  });
+
+  it('bounds each NAK to maxNakRanges ranges and maxNakSeqs seqs', () => {
+    const { stream, naks } = setup({ maxNakRanges: 4, maxNakSeqs: 10, nakDelayMinMs: 0, nakDelayMaxMs: 0 });
+    for (let s = 2; s <= 40; s += 2) stream.onMessage(0, msg(s)); // 20 single gaps
+    stream.onMessage(0, msg(100)); // and a gap of 59
+    stream.onTimer(0);
+    const all = naks.flat();
+    expect(all.reduce((n, r) => n + r.to - r.from + 1, 0)).toBe(20 + 59);
+    for (const ranges of naks) {
+      expect(ranges.length).toBeLessThanOrEqual(4);
+      expect(ranges.reduce((n, r) => n + r.to - r.from + 1, 0)).toBeLessThanOrEqual(10);
+    }
+  });
+});
+
+describe('StreamReceiver loss reports', () => {
+  it('reports unavailable ranges at once and skips them', () => {
+    const { stream, log } = setup();
+    stream.onMessage(0, msg(5));
+    stream.onUnavailable(1, 1, 4);
+    expect(log).toEqual([
+      ['lost', 1, 4, 'unavailable'],
+      ['msg', 5],
+    ]);
+    expect(stream.nextDeadlineMs()).toBeUndefined();
+  });
+
+  it('keeps stream order: an unavailable range after a pending gap is reported when reached', () => {
+    const { stream, log } = setup();
+    stream.onMessage(0, msg(3));
+    stream.onMessage(0, msg(6));
+    stream.onUnavailable(1, 4, 5);
+    expect(log).toEqual([]);
+    stream.onMessage(2, msg(2));
+    stream.onMessage(2, msg(1));
+    expect(log).toEqual([
+      ['msg', 1],
+      ['msg', 2],
+      ['msg', 3],
+      ['lost', 4, 5, 'unavailable'],
+      ['msg', 6],
+    ]);
+  });
+
+  it('still releases messages buffered inside an unavailable range', () => {
+    const { stream, log } = setup();
+    stream.onMessage(0, msg(3));
+    stream.onUnavailable(1, 1, 3);
+    expect(log).toEqual([
+      ['lost', 1, 2, 'unavailable'],
+      ['msg', 3],
+    ]);
+  });
+
+  it('takes data that arrives for a range already given up instead of reporting it', () => {
+    const { stream, log } = setup();
+    stream.onMessage(0, msg(2));
+    stream.onMessage(0, msg(5));
+    stream.onUnavailable(1, 3, 4);
+    stream.onMessage(2, msg(3));
+    stream.onMessage(2, msg(1));
+    expect(log).toEqual([
+      ['msg', 1],
+      ['msg', 2],
+      ['msg', 3],
+      ['lost', 4, 4, 'unavailable'],
+      ['msg', 5],
+    ]);
+  });
+
+  it('detects tail loss from a heartbeat highSeq and NAKs it', () => {
+    const { stream, naks, runUntil } = setup();
+    stream.onMessage(0, msg(1));
+    stream.onStreamInfo(1, 1, 4);
+    runUntil(30);
+    expect(naks).toEqual([[{ from: 2, to: 4 }]]);
+  });
+
+  it('reports everything missing below a heartbeat lowSeq as unavailable', () => {
+    const { stream, log } = setup();
+    stream.onMessage(0, msg(4));
+    stream.onStreamInfo(1, 3, 10);
+    expect(log).toEqual([['lost', 1, 2, 'unavailable']]);
+    // 3 is still held by the sender: it stays missing and is NAKed.
+    expect(stream.nextSeq).toBe(3);
+    stream.onMessage(2, msg(3));
+    expect(log.slice(1)).toEqual([
+      ['msg', 3],
+      ['msg', 4],
+    ]);
+  });
+
+  it('close releases what is buffered and reports every missing seq up to the highest known', () => {
+    const { stream, log } = setup();
+    stream.onMessage(0, msg(3));
+    stream.onStreamInfo(0, 1, 6);
+    stream.close('senderLeft');
+    expect(log).toEqual([
+      ['lost', 1, 2, 'senderLeft'],
+      ['msg', 3],
+      ['lost', 4, 6, 'senderLeft'],
+    ]);
+    expect(stream.nextSeq).toBe(7);
+    expect(stream.nextDeadlineMs()).toBeUndefined();
+    expect(stream.onMessage(1, msg(7))).toBe('delivered');
+  });
+
+  it('skipTo moves forward silently, dropping what is buffered below', () => {
+    const budget = new BufferBudget();
+    const { stream, log } = setup({}, 1, 1, budget);
+    stream.onMessage(0, msg(3));
+    stream.onMessage(0, msg(6));
+    stream.skipTo(1, 5);
+    expect(log).toEqual([]);
+    expect(budget.messages).toBe(1);
+    stream.onMessage(2, msg(5));
+    expect(log).toEqual([
+      ['msg', 5],
+      ['msg', 6],
+    ]);
+  });
+});
+
+describe('StreamReceiver bounds', () => {
+  it('drops messages above the window and asks for them once the window has moved', () => {
+    const { stream, naks, seqs, runUntil } = setup({ maxBufferedMessages: 4, maxGapMessages: 100, nakDelayMinMs: 20 });
+    expect(stream.onMessage(0, msg(3))).toBe('buffered');
+    expect(stream.onMessage(0, msg(5))).toBe('buffered');
+    expect(stream.onMessage(0, msg(6))).toBe('beyondWindow');
+    expect(stream.onMessage(0, msg(9))).toBe('beyondWindow');
+    expect(stream.bufferedMessages).toBeLessThanOrEqual(4);
+    runUntil(25);
+    // Only the window (up to next + 4 = 5) is NAKed.
+    expect(naks).toEqual([[{ from: 1, to: 2 }, { from: 4, to: 4 }]]);
+    stream.onMessage(30, msg(1));
+    stream.onMessage(30, msg(2));
+    stream.onMessage(30, msg(4));
+    expect(seqs()).toEqual([1, 2, 3, 4, 5]);
+    runUntil(60);
+    expect(naks[1]).toEqual([{ from: 6, to: 9 }]);
+  });
+
+  it('refuses out-of-order messages past the shared byte budget and NAKs them later', () => {
+    const budget = new BufferBudget(10, 10);
+    const { stream, seqs, naks, runUntil } = setup({ nakDelayMinMs: 20 }, 1, 1, budget);
+    const big = (s: number) => msg(s, { payload: new Uint8Array(4) });
+    expect(stream.onMessage(0, big(2))).toBe('buffered');
+    expect(stream.onMessage(0, big(3))).toBe('buffered');
+    expect(stream.onMessage(0, big(4))).toBe('bufferFull');
+    expect(budget.peakBytes).toBe(8);
+    runUntil(25);
+    expect(naks).toEqual([[{ from: 1, to: 1 }, { from: 4, to: 4 }]]);
+    stream.onMessage(30, big(1));
+    stream.onMessage(30, big(4));
+    expect(seqs()).toEqual([1, 2, 3, 4]);
+    expect(budget.bytes).toBe(0);
+  });
+
+  it('handles hostile seqs without large loops or allocations', () => {
+    const { stream, naks, log, runUntil } = setup();
+    const t0 = Date.now();
+    expect(stream.onMessage(0, msg(2 ** 50))).toBe('implausible');
+    expect(stream.onMessage(0, msg(0))).toBe('invalid');
+    expect(stream.onMessage(0, msg(-1))).toBe('invalid');
+    expect(stream.onMessage(0, msg(1.5))).toBe('invalid');
+    expect(stream.onMessage(0, msg(2 ** 53))).toBe('invalid');
+    expect(stream.nextDeadlineMs()).toBeUndefined();
+    // A huge highSeq is followed window by window: at most the window is NAKed.
+    stream.onStreamInfo(0, 1, 2 ** 50);
+    runUntil(30);
+    expect(naks.flat().reduce((n, r) => n + r.to - r.from + 1, 0)).toBe(4097);
+    expect(stream.gapCount).toBeLessThanOrEqual(5);
+    // A huge unavailable range is one loss report.
+    stream.onUnavailable(40, 1, Number.MAX_SAFE_INTEGER);
+    expect(log).toEqual([['lost', 1, 2 ** 50, 'unavailable']]);
+    expect(stream.gapCount).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
+  it('ignores unavailable ranges above what is known to exist', () => {
+    const { stream, log } = setup();
+    stream.onMessage(0, msg(3));
+    stream.onUnavailable(1, 4, 1000);
+    stream.onUnavailable(1, 1000, 2000);
+    expect(log).toEqual([]);
+    expect(stream.highSeq).toBe(3);
+  });
+});
