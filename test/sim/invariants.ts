@@ -46,9 +46,20 @@ export function checkInvariants(peers: readonly SimPeer[], bounds: Bounds): Viol
         const got = deliveries.get(key) ?? [];
         deliveries.delete(key);
         const losses = sub.losses.filter((l) => l.sender === pub.id.name && l.subject === subject);
+        // A loss is legitimate only where the sender's window had evicted the data: every seq
+        // of an 'unavailable' range, at least one seq of a message dropped as a whole.
+        const evicted = pub.evicted.get(subject) ?? new Set<number>();
         for (const l of losses) {
-          if (l.reason !== 'unavailable') {
-            out.push({ kind: 'lossWhileHeld', detail: `${sub.id.name} reported ${key} ${l.from}..${l.to} lost (${l.reason}) at ${l.atMs} ms` });
+          let held = 0;
+          let gone = 0;
+          for (let seq = l.from; seq <= l.to && seq - l.from < 100_000; seq++) {
+            if (evicted.has(seq)) gone++;
+            else held++;
+          }
+          const wholeMessageReasons = ['fragmentLost', 'tooLarge', 'bufferFull'];
+          const legit = l.reason === 'unavailable' ? held === 0 : wholeMessageReasons.includes(l.reason) && gone > 0;
+          if (!legit) {
+            out.push({ kind: 'lossWhileHeld', detail: `${sub.id.name} reported ${key} ${l.from}..${l.to} lost (${l.reason}) at ${l.atMs} ms; ${held} of its seqs were still held` });
           }
         }
         const bySeq = new Map(sent.map((m) => [m.seq, m]));

@@ -7,6 +7,13 @@ import { EventQueue } from './event-queue.js';
 import { SimNetwork, type LinkConditions, type Partition } from './sim-network.js';
 import { SimPeer, type SimPeerConfig } from './sim-peer.js';
 import { checkInvariants, type Violation } from './invariants.js';
+import { PatternMatcher } from '../../actors/subjects/index.js';
+
+function matchesPattern(pattern: string, subject: string): boolean {
+  const m = new PatternMatcher<number>();
+  m.add(pattern, 1);
+  return m.matches(subject);
+}
 
 const SUBJECTS = ['orders.eu.x', 'orders.us.y', 'quotes.eu.z', 'quotes.us.w', 'meeting.zoneA.mzm.server7'];
 const PATTERNS = ['orders.>', 'orders.*.x', 'quotes.>', '>', 'orders.eu.x', '*.us.*', 'meeting.*.mzm.>', 'quotes.eu.z'];
@@ -26,6 +33,8 @@ export interface ScenarioParams {
 
 export interface ScenarioResult {
   params: ScenarioParams;
+  /** The peers at the end of the run, for post-mortems and the checker's own tests. */
+  peers: SimPeer[];
   violations: Violation[];
   published: number;
   expectedDeliveries: number;
@@ -76,14 +85,31 @@ export function runScenario(params: ScenarioParams): ScenarioResult {
   const link: LinkConditions = { lossRate: params.lossRate, duplicateRate: params.duplicateRate, delayMs: 0.5, jitterMs: params.jitterMs };
   const network = new SimNetwork(queue, rng, now, link, params.partitions);
 
-  const peers: SimPeer[] = [];
+  // Subscriptions first, then what each publisher sends; a publisher subject nobody else
+  // subscribes to gets one subscriber with '>' so every run checks real deliveries.
+  const patternsOf: string[][] = [];
   for (let i = 0; i < params.peers; i++) {
     const patterns = [pick(rng, PATTERNS)];
     if (rng() < 0.4) patterns.push(pick(rng, PATTERNS));
+    patternsOf.push([...new Set(patterns)]);
+  }
+  const subjectsOf: string[][] = [];
+  for (let p = 0; p < params.publishers; p++) {
+    const subjects = [pick(rng, SUBJECTS)];
+    if (rng() < 0.5) subjects.push(pick(rng, SUBJECTS));
+    subjectsOf.push(subjects);
+    for (const subject of subjects) {
+      const heard = patternsOf.some((pats, i) => i !== p && pats.some((pat) => matchesPattern(pat, subject)));
+      if (!heard) patternsOf[(p + 1) % params.peers].push('>');
+    }
+  }
+
+  const peers: SimPeer[] = [];
+  for (let i = 0; i < params.peers; i++) {
     const config: SimPeerConfig = {
       name: `p${i}`,
       incarnation: 1000 + i,
-      patterns: [...new Set(patterns)],
+      patterns: [...new Set(patternsOf[i])],
       maxDatagramBytes: 1400 + Math.floor(rng() * 7000),
       windowMessages: params.windowMessages,
       windowBytes: 8 * 1024 * 1024,
@@ -97,12 +123,11 @@ export function runScenario(params: ScenarioParams): ScenarioResult {
     peers.push(new SimPeer(config, network, (at, run) => queue.push(at, run), now, createRng(params.seed * 31 + i)));
   }
 
-  // Publishers start after one advert round, publish at a steady pace on 1-2 subjects.
+  // Publishers start after one advert round and publish at a steady pace.
   const startMs = 200;
   for (let p = 0; p < params.publishers; p++) {
     const peer = peers[p];
-    const subjects = [pick(rng, SUBJECTS)];
-    if (rng() < 0.5) subjects.push(pick(rng, SUBJECTS));
+    const subjects = subjectsOf[p];
     const intervalMs = 0.2 + rng() * 1.5;
     for (let i = 0; i < params.messagesPerPublisher; i++) {
       const subject = subjects[i % subjects.length];
@@ -156,6 +181,7 @@ export function runScenario(params: ScenarioParams): ScenarioResult {
   }
   return {
     params,
+    peers,
     violations,
     published,
     expectedDeliveries: expected,

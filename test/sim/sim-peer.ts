@@ -66,6 +66,8 @@ export class SimPeer {
   readonly losses: LossRecord[] = [];
   readonly published: { subject: string; seq: number; lastSeq: number; payload: Uint8Array }[] = [];
   readonly decodeErrors = new Map<string, number>();
+  /** Every seq the sender window evicted, per subject: what a NAK can no longer recover. */
+  readonly evicted = new Map<string, Set<number>>();
   readonly stats = { framesSent: 0, naksSent: 0, retransmitFramesSent: 0, channelGaveUp: 0, dataFrames: 0, timerSpins: 0 };
 
   readonly sequences = new SequenceGenerator();
@@ -107,7 +109,7 @@ export class SimPeer {
       maxMessageBytes: 32 * 1024,
       maxFragmentBytes: 1024,
     });
-    this.window = new SenderWindow({}, senderOptions);
+    this.window = new SenderWindow({ onEvict: (msg) => this.evictedSet(msg.subject).add(msg.seq) }, senderOptions);
     this.flow = new FlowControl({ sink: { slowConsumer: () => {}, windowOpened: () => this.drainPending() } }, senderOptions);
     this.heartbeats = new HeartbeatScheduler(senderOptions);
     this.planner = new RetransmitPlanner(
@@ -166,6 +168,12 @@ export class SimPeer {
     this.send({ kind: 'bye', sender: this.id });
     this.alive = false;
     this.network.detach(this.config.name);
+  }
+
+  private evictedSet(subject: string): Set<number> {
+    let set = this.evicted.get(subject);
+    if (!set) this.evicted.set(subject, (set = new Set()));
+    return set;
   }
 
   /** Whether a local subscription matches `subject`. */
@@ -334,7 +342,7 @@ export class SimPeer {
         break;
       case 'bye':
         this.receivers.onBye(now, frame.sender);
-        this.receiver.onSenderLeft(frame.sender.name);
+        this.receiver.onSenderLeft(frame.sender.name, 'bye', frame.sender.incarnation);
         break;
     }
     this.drainPending();
@@ -384,6 +392,7 @@ export class SimPeer {
     this.flow.onTimer(now);
     this.receivers.onTimer(now);
     for (const ch of this.outbound.values()) ch.onTimer(now);
+    for (const ch of this.inbound.values()) ch.onTimer(now);
     const due = this.heartbeats.onTimer(now);
     if (due) {
       this.send({
@@ -408,6 +417,7 @@ export class SimPeer {
       this.receivers.nextDeadlineMs(),
       this.heartbeats.nextDeadlineMs(),
       ...[...this.outbound.values()].map((c) => c.nextDeadlineMs()),
+      ...[...this.inbound.values()].map((c) => c.nextDeadlineMs()),
     );
     if (at === undefined) return;
     // A core whose deadline is already past after onTimer would spin the simulator: step

@@ -1,0 +1,272 @@
+/**
+ * DataBatchBuilder: packs messages, of one or several subjects, into DATA datagrams up to a
+ * byte budget. This is the publishing hot path (millions of small messages per second).
+ *
+ * Why it looks the way it does:
+ * - DATA puts the subject table before the messages, but the table is only known once the
+ *   batch is complete. The builder therefore writes message records and table entries into
+ *   two preallocated scratch buffers and assembles the datagram in {@link DataBatchBuilder.finish}
+ *   with three `set` copies into one fresh buffer of the exact size.
+ * - No object is allocated per added message: fields are written straight into the scratch.
+ * - A subject is validated and its table entry sized once per batch (the last subject is
+ *   remembered, so runs of one subject cost a string comparison); subjects seen before skip
+ *   validation through a bounded cache ({@link SUBJECT_CACHE_MAX_ENTRIES}).
+ *
+ * Memory: two scratch buffers of `maxDatagramBytes` each, plus the cache.
+ *
+ * @packageDocumentation
+ */
+
+import type { PeerId, WireMessage } from './frame.js';
+import { isSubjectString } from './subject-syntax.js';
+import { nameLength, writeAscii, writeU64 } from './wire-primitives.js';
+import {
+  DATA_HEADER_LENGTH,
+  DATA_MESSAGE_COUNT_OFFSET,
+  DATA_STREAM_COUNT_OFFSET,
+  STREAM_ENTRY_HEADER_LENGTH,
+  STREAM_ENTRY_START_SEQ_OFFSET,
+  STREAM_ENTRY_SUBJECT_LENGTH_OFFSET,
+  STREAM_ENTRY_SUBJECT_OFFSET,
+} from './frames/data.js';
+import { BODY_LENGTH_OFFSET, FRAME_TYPE, HEADER_LENGTH, MAX_FRAME_BYTES, measureHeader, writeHeader } from './frames/header.js';
+import { assertMessageFlags, isMessageFlags, MESSAGE_HEADER_LENGTH, writeMessageRecord } from './frames/message-record.js';
+import { RETRANSMIT_HEADER_LENGTH } from './frames/retransmit.js';
+
+/** Subjects (and replyTo subjects) whose validation a builder remembers; the cache is cleared when full. */
+export const SUBJECT_CACHE_MAX_ENTRIES = 4096;
+
+/** Options of {@link DataBatchBuilder}. */
+export interface DataBatchBuilderOptions {
+  /** The sending peer, written in the header of every datagram. */
+  readonly sender: PeerId;
+  /** Largest datagram the builder produces, in bytes (at most {@link MAX_FRAME_BYTES}). */
+  readonly maxDatagramBytes: number;
+}
+
+/**
+ * Builds DATA datagrams. Typical use: `if (!b.tryAdd(m, startSeq)) { send(b.finish()); b.tryAdd(m, startSeq); }`,
+ * and `send(b.finish())` when the batching delay expires and `!b.isEmpty`.
+ *
+ * Not thread-safe, not re-entrant; one builder per sender (it reuses its buffers).
+ */
+export class DataBatchBuilder {
+  /** Largest datagram this builder produces, in bytes. */
+  readonly maxDatagramBytes: number;
+
+  /** Common header + sender name; its bodyLength is patched in `finish`. */
+  private readonly prefix: Uint8Array;
+  private readonly records: Uint8Array;
+  private readonly recordsView: DataView;
+  private recordsLength = 0;
+  private readonly table: Uint8Array;
+  private readonly tableView: DataView;
+  private tableLength = 0;
+  private readonly indexBySubject = new Map<string, number>();
+  private readonly startSeqs: number[] = [];
+  private count = 0;
+  private lastSubject: string | undefined = undefined;
+  private lastIndex = -1;
+  private readonly validSubjects = new Set<string>();
+
+  constructor(options: DataBatchBuilderOptions) {
+    const { sender, maxDatagramBytes } = options;
+    const prefixLength = measureHeader(sender);
+    // Room for at least one message with a 1-byte subject and an empty payload.
+    const minimum = prefixLength + DATA_HEADER_LENGTH + STREAM_ENTRY_HEADER_LENGTH + 1 + MESSAGE_HEADER_LENGTH;
+    if (!Number.isInteger(maxDatagramBytes) || maxDatagramBytes < minimum || maxDatagramBytes > MAX_FRAME_BYTES) {
+      throw new RangeError(
+        `maxDatagramBytes must be an integer in ${minimum}..${MAX_FRAME_BYTES}, got ${maxDatagramBytes}`,
+      );
+    }
+    this.maxDatagramBytes = maxDatagramBytes;
+    this.prefix = new Uint8Array(prefixLength);
+    writeHeader(new DataView(this.prefix.buffer), this.prefix, 0, FRAME_TYPE.data, sender, prefixLength);
+    this.records = new Uint8Array(maxDatagramBytes);
+    this.recordsView = new DataView(this.records.buffer);
+    this.table = new Uint8Array(maxDatagramBytes);
+    this.tableView = new DataView(this.table.buffer);
+  }
+
+  /** True when no message has been added since the last `finish` or `reset`. */
+  get isEmpty(): boolean {
+    return this.count === 0;
+  }
+
+  /** Messages in the current batch. */
+  get messageCount(): number {
+    return this.count;
+  }
+
+  /** Size of the datagram `finish` would return now (header + name + table + messages). */
+  get byteLength(): number {
+    return this.prefix.length + DATA_HEADER_LENGTH + this.tableLength + this.recordsLength;
+  }
+
+  /**
+   * Adds `message` of a stream whose first sequence in this incarnation is `startSeq`.
+   * Returns false, adding nothing, when it would push the datagram over `maxDatagramBytes`
+   * (finish the batch and add it to the next one). Throws a RangeError when the message is
+   * invalid, or when it cannot fit even in an empty batch (fragment it first, see
+   * {@link maxPayloadPerDatagram}).
+   */
+  tryAdd(message: WireMessage, startSeq: number): boolean {
+    return this.tryAddFields(message.subject, message.seq, message.flags, message.payload, startSeq, message.replyTo);
+  }
+
+  /** {@link tryAdd} without a message object: the fields as arguments. */
+  tryAddFields(
+    subject: string,
+    seq: number,
+    flags: number,
+    payload: Uint8Array,
+    startSeq: number,
+    replyTo?: string,
+  ): boolean {
+    let index: number;
+    let tableGrowth = 0;
+    if (subject === this.lastSubject) {
+      index = this.lastIndex;
+    } else {
+      const known = this.indexBySubject.get(subject);
+      if (known !== undefined) {
+        index = known;
+      } else {
+        this.checkSubject(subject, 'subject');
+        if (!Number.isSafeInteger(startSeq) || startSeq < 1) {
+          throw new RangeError(`startSeq must be a safe integer >= 1, got ${startSeq}`);
+        }
+        index = -1;
+        tableGrowth = STREAM_ENTRY_HEADER_LENGTH + subject.length;
+      }
+    }
+    if (index >= 0 && this.startSeqs[index] !== startSeq) {
+      throw new RangeError(`startSeq ${startSeq} differs from ${this.startSeqs[index]} given earlier for ${subject}`);
+    }
+    if (!Number.isSafeInteger(seq) || seq < startSeq) {
+      throw new RangeError(`seq must be a safe integer >= startSeq ${startSeq}, got ${seq}`);
+    }
+    if (!isMessageFlags(flags) || !Number.isInteger(flags)) assertMessageFlags(flags, 'message');
+    if (!(payload instanceof Uint8Array)) throw new TypeError('payload must be a Uint8Array');
+    let recordLength = MESSAGE_HEADER_LENGTH + payload.length;
+    if (replyTo !== undefined) {
+      this.checkSubject(replyTo, 'replyTo');
+      recordLength += replyTo.length;
+    }
+    if (this.byteLength + tableGrowth + recordLength > this.maxDatagramBytes) {
+      if (this.count === 0) {
+        throw new RangeError(
+          `a message with a ${payload.length}-byte payload does not fit in a ${this.maxDatagramBytes}-byte datagram`,
+        );
+      }
+      return false;
+    }
+    if (index < 0) index = this.addStream(subject, startSeq);
+    this.lastSubject = subject;
+    this.lastIndex = index;
+    this.recordsLength = writeMessageRecord(
+      this.recordsView,
+      this.records,
+      this.recordsLength,
+      seq,
+      flags,
+      index,
+      replyTo,
+      payload,
+    );
+    this.count++;
+    return true;
+  }
+
+  /**
+   * Returns the batch as one DATA datagram (a fresh buffer the caller owns) and empties the
+   * builder. Throws a RangeError when the batch is empty (a DATA frame needs a message).
+   */
+  finish(): Uint8Array {
+    if (this.count === 0) throw new RangeError('cannot finish an empty DATA batch');
+    const out = new Uint8Array(this.byteLength);
+    this.finishInto(out, 0);
+    return out;
+  }
+
+  /**
+   * Writes the batch as one DATA datagram into `target` at `offset` (for instance straight
+   * into a send ring, with no allocation), empties the builder and returns the bytes written.
+   * Throws a RangeError, keeping the batch, when it is empty or does not fit.
+   */
+  finishInto(target: Uint8Array, offset: number): number {
+    if (this.count === 0) throw new RangeError('cannot finish an empty DATA batch');
+    const size = this.byteLength;
+    if (!Number.isInteger(offset) || offset < 0 || offset + size > target.length) {
+      throw new RangeError(`a ${size}-byte DATA datagram does not fit at offset ${offset} of ${target.length} bytes`);
+    }
+    const prefixLength = this.prefix.length;
+    target.set(this.prefix, offset);
+    const view = new DataView(target.buffer, target.byteOffset + offset, size);
+    view.setUint32(BODY_LENGTH_OFFSET, size - prefixLength, true);
+    view.setUint16(prefixLength + DATA_STREAM_COUNT_OFFSET, this.startSeqs.length, true);
+    view.setUint16(prefixLength + DATA_MESSAGE_COUNT_OFFSET, this.count, true);
+    const tableAt = offset + prefixLength + DATA_HEADER_LENGTH;
+    target.set(this.table.subarray(0, this.tableLength), tableAt);
+    target.set(this.records.subarray(0, this.recordsLength), tableAt + this.tableLength);
+    this.reset();
+    return size;
+  }
+
+  /** Discards the current batch. */
+  reset(): void {
+    this.recordsLength = 0;
+    this.tableLength = 0;
+    this.count = 0;
+    this.indexBySubject.clear();
+    this.startSeqs.length = 0;
+    this.lastSubject = undefined;
+    this.lastIndex = -1;
+  }
+
+  private addStream(subject: string, startSeq: number): number {
+    const index = this.startSeqs.length;
+    const o = this.tableLength;
+    writeU64(this.tableView, o + STREAM_ENTRY_START_SEQ_OFFSET, startSeq);
+    this.tableView.setUint8(o + STREAM_ENTRY_SUBJECT_LENGTH_OFFSET, subject.length);
+    this.tableLength = writeAscii(this.table, o + STREAM_ENTRY_SUBJECT_OFFSET, subject);
+    this.startSeqs.push(startSeq);
+    this.indexBySubject.set(subject, index);
+    return index;
+  }
+
+  private checkSubject(subject: string, what: string): void {
+    if (this.validSubjects.has(subject)) return;
+    if (typeof subject !== 'string' || !isSubjectString(subject, false)) {
+      throw new RangeError(`${what} is not a valid subject: ${JSON.stringify(subject)}`);
+    }
+    if (this.validSubjects.size >= SUBJECT_CACHE_MAX_ENTRIES) this.validSubjects.clear();
+    this.validSubjects.add(subject);
+  }
+}
+
+/**
+ * The largest payload of a single message of `subject` (with `replyTo`, if any) that fits in
+ * one datagram of `maxDatagramBytes` from `senderName`, both as DATA and as a one-message
+ * RETRANSMIT (so anything the sender fragments to this size can also be retransmitted).
+ * 0 when not even an empty payload fits. Throws a RangeError on an invalid name or subject.
+ */
+export function maxPayloadPerDatagram(
+  maxDatagramBytes: number,
+  senderName: string,
+  subject: string,
+  replyTo?: string,
+): number {
+  const nameBytes = nameLength(senderName, 'senderName');
+  if (!isSubjectString(subject, false)) throw new RangeError(`subject is not valid: ${JSON.stringify(subject)}`);
+  if (replyTo !== undefined && !isSubjectString(replyTo, false)) {
+    throw new RangeError(`replyTo is not valid: ${JSON.stringify(replyTo)}`);
+  }
+  const tableOverhead = Math.max(
+    DATA_HEADER_LENGTH + STREAM_ENTRY_HEADER_LENGTH + subject.length,
+    RETRANSMIT_HEADER_LENGTH + 1 + subject.length,
+  );
+  const overhead =
+    HEADER_LENGTH + nameBytes + tableOverhead + MESSAGE_HEADER_LENGTH + (replyTo === undefined ? 0 : replyTo.length);
+  return Math.max(0, Math.min(maxDatagramBytes, MAX_FRAME_BYTES) - overhead);
+}

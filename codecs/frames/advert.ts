@@ -1,0 +1,128 @@
+/**
+ * ADVERT: a peer's subscription patterns and unicast address (discovery and the receiver list).
+ * Layout: docs/PROTOCOL.md "ADVERT".
+ *
+ * Body (offsets relative to the body start):
+ * ```
+ * offset size field
+ *      0    4 host          IPv4 address, one byte per dotted-quad part, in written order
+ *      4    2 port          u16 1..65535
+ *      6    1 flags         u8 ADVERT_FLAGS bits only
+ *      7    1 reserved      u8 must be 0
+ *      8    2 patternCount  u16 (0 allowed: a peer that only publishes)
+ *     10      patternCount entries of { patternLength u8 1..255, pattern ASCII }, unique
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+import { ADVERT_FLAGS, type AdvertFrame } from '../frame.js';
+import { decodeFailure, type FrameDecodeResult } from '../decode-result.js';
+import { isSubjectBytes } from '../subject-syntax.js';
+import { assertWireSubject, readAscii, writeAscii } from '../wire-primitives.js';
+import { assertFits, bytesOf, decodeHeader, FRAME_TYPE, measureHeader, writeHeader } from './header.js';
+
+export const ADVERT_HOST_OFFSET = 0;
+export const ADVERT_PORT_OFFSET = 4;
+export const ADVERT_FLAGS_OFFSET = 6;
+export const ADVERT_RESERVED_OFFSET = 7;
+export const ADVERT_PATTERN_COUNT_OFFSET = 8;
+export const ADVERT_PATTERNS_OFFSET = 10;
+/** Fixed part of the ADVERT body (the patterns follow it). */
+export const ADVERT_HEADER_LENGTH = 10;
+
+/** Mask of every defined {@link ADVERT_FLAGS} bit; a decoder rejects any other bit. */
+export const ADVERT_FLAGS_MASK: number = Object.values(ADVERT_FLAGS).reduce((mask, bit) => mask | bit, 0);
+
+// Canonical dotted quad: no leading zeros, so that decode(encode(host)) === host.
+const DOTTED_QUAD = /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})$/;
+
+/** The four bytes of a canonical IPv4 dotted quad, or `undefined`. */
+export function parseIpv4(host: string): [number, number, number, number] | undefined {
+  const match = typeof host === 'string' ? DOTTED_QUAD.exec(host) : null;
+  if (match === null) return undefined;
+  const parts: [number, number, number, number] = [Number(match[1]), Number(match[2]), Number(match[3]), Number(match[4])];
+  return parts.every((p) => p <= 255) ? parts : undefined;
+}
+
+/** Size in bytes of the whole ADVERT frame; throws a RangeError when it cannot be encoded. */
+export function advertEncodedSize(frame: AdvertFrame): number {
+  if (parseIpv4(frame.host) === undefined) {
+    throw new RangeError(`advert.host must be a canonical IPv4 dotted quad, got ${JSON.stringify(frame.host)}`);
+  }
+  if (!Number.isInteger(frame.port) || frame.port < 1 || frame.port > 0xffff) {
+    throw new RangeError(`advert.port must be an integer in 1..65535, got ${frame.port}`);
+  }
+  if (!Number.isInteger(frame.flags) || (frame.flags & ~ADVERT_FLAGS_MASK) !== 0 || frame.flags < 0) {
+    throw new RangeError(`advert.flags 0x${Number(frame.flags).toString(16)} has bits outside ADVERT_FLAGS`);
+  }
+  const { patterns } = frame;
+  if (patterns.length > 0xffff) throw new RangeError('advert has over 65535 patterns');
+  let size = measureHeader(frame.sender) + ADVERT_HEADER_LENGTH;
+  const seen = new Set<string>();
+  for (let i = 0; i < patterns.length; i++) {
+    assertWireSubject(patterns[i], true, `advert.patterns[${i}]`);
+    if (seen.has(patterns[i])) throw new RangeError(`advert.patterns[${i}]: ${patterns[i]} appears twice`);
+    seen.add(patterns[i]);
+    size += 1 + patterns[i].length;
+  }
+  return size;
+}
+
+/** Writes an ADVERT frame validated by {@link advertEncodedSize}; returns the end offset. */
+export function writeAdvert(view: DataView, bytes: Uint8Array, offset: number, frame: AdvertFrame, size: number): number {
+  const body = writeHeader(view, bytes, offset, FRAME_TYPE.advert, frame.sender, size);
+  bytes.set(parseIpv4(frame.host) as number[], body + ADVERT_HOST_OFFSET);
+  view.setUint16(body + ADVERT_PORT_OFFSET, frame.port, true);
+  view.setUint8(body + ADVERT_FLAGS_OFFSET, frame.flags);
+  view.setUint8(body + ADVERT_RESERVED_OFFSET, 0);
+  view.setUint16(body + ADVERT_PATTERN_COUNT_OFFSET, frame.patterns.length, true);
+  let o = body + ADVERT_PATTERNS_OFFSET;
+  for (const pattern of frame.patterns) {
+    view.setUint8(o, pattern.length);
+    o = writeAscii(bytes, o + 1, pattern);
+  }
+  return o;
+}
+
+/** Encodes `frame` at `offset`; returns the end offset. Throws a RangeError when invalid or too big. */
+export function encodeAdvert(view: DataView, offset: number, frame: AdvertFrame): number {
+  const size = advertEncodedSize(frame);
+  assertFits(view, offset, size, 'advert');
+  return writeAdvert(view, bytesOf(view), offset, frame, size);
+}
+
+/** Decodes the ADVERT frame in `view[offset .. offset + length)`. Never throws. */
+export function decodeAdvert(view: DataView, offset: number, length: number): FrameDecodeResult<AdvertFrame> {
+  const bytes = bytesOf(view);
+  const head = decodeHeader(view, bytes, offset, length, FRAME_TYPE.advert);
+  if (!head.ok) return head;
+  const { bodyOffset: body, bodyEnd } = head.header;
+  if (bodyEnd - body < ADVERT_HEADER_LENGTH) return decodeFailure('tooShort');
+  const port = view.getUint16(body + ADVERT_PORT_OFFSET, true);
+  if (port === 0) return decodeFailure('badAddress');
+  const flags = view.getUint8(body + ADVERT_FLAGS_OFFSET);
+  if ((flags & ~ADVERT_FLAGS_MASK) !== 0) return decodeFailure('badFlags');
+  if (view.getUint8(body + ADVERT_RESERVED_OFFSET) !== 0) return decodeFailure('badReserved');
+  const count = view.getUint16(body + ADVERT_PATTERN_COUNT_OFFSET, true);
+  let o = body + ADVERT_PATTERNS_OFFSET;
+  if (count * 2 > bodyEnd - o) return decodeFailure('tooShort');
+  const patterns: string[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < count; i++) {
+    if (o + 1 > bodyEnd) return decodeFailure('tooShort');
+    const patternLength = view.getUint8(o);
+    o += 1;
+    if (patternLength > bodyEnd - o) return decodeFailure('tooShort');
+    if (!isSubjectBytes(bytes, o, patternLength, true)) return decodeFailure('badSubject');
+    const pattern = readAscii(bytes, o, patternLength);
+    o += patternLength;
+    if (seen.has(pattern)) return decodeFailure('duplicateSubject');
+    seen.add(pattern);
+    patterns.push(pattern);
+  }
+  if (o !== bodyEnd) return decodeFailure('trailingBytes');
+  const h = body + ADVERT_HOST_OFFSET;
+  const host = `${bytes[h]}.${bytes[h + 1]}.${bytes[h + 2]}.${bytes[h + 3]}`;
+  return { ok: true, frame: { kind: 'advert', sender: head.header.sender, host, port, flags, patterns } };
+}

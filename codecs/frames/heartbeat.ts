@@ -1,0 +1,129 @@
+/**
+ * HEARTBEAT: the newest sequence of each recently active stream, so tail loss shows.
+ * Layout: docs/PROTOCOL.md "HEARTBEAT".
+ *
+ * Body (offsets relative to the body start):
+ * ```
+ * offset size field
+ *      0    2 streamCount  u16 (0 allowed: a liveness-only heartbeat)
+ *      2      streamCount entries of
+ *               0 8 startSeq       u64 >= 1
+ *               8 8 lowSeq         u64 >= 1, <= highSeq + 1
+ *              16 8 highSeq        u64 >= startSeq - 1
+ *              24 1 subjectLength  u8 1..255
+ *              25 s subject        ASCII, unique within the frame
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+import type { HeartbeatFrame, StreamInfo } from '../frame.js';
+import { decodeFailure, type FrameDecodeResult } from '../decode-result.js';
+import { isSubjectBytes } from '../subject-syntax.js';
+import { assertSeq, assertWireSubject, readAscii, readU64, writeAscii, writeU64 } from '../wire-primitives.js';
+import { assertFits, bytesOf, decodeHeader, FRAME_TYPE, measureHeader, writeHeader } from './header.js';
+
+export const HEARTBEAT_STREAM_COUNT_OFFSET = 0;
+export const HEARTBEAT_STREAMS_OFFSET = 2;
+/** Fixed part of the HEARTBEAT body (the stream entries follow it). */
+export const HEARTBEAT_HEADER_LENGTH = 2;
+
+export const HEARTBEAT_ENTRY_START_SEQ_OFFSET = 0;
+export const HEARTBEAT_ENTRY_LOW_SEQ_OFFSET = 8;
+export const HEARTBEAT_ENTRY_HIGH_SEQ_OFFSET = 16;
+export const HEARTBEAT_ENTRY_SUBJECT_LENGTH_OFFSET = 24;
+export const HEARTBEAT_ENTRY_SUBJECT_OFFSET = 25;
+/** Fixed part of a HEARTBEAT stream entry (the subject follows it). */
+export const HEARTBEAT_ENTRY_HEADER_LENGTH = 25;
+
+/** Whether the three sequence numbers of a stream are consistent (all already >= 0 and safe). */
+function isStreamInfoSeqs(startSeq: number, lowSeq: number, highSeq: number): boolean {
+  return startSeq >= 1 && lowSeq >= 1 && highSeq >= startSeq - 1 && lowSeq <= highSeq + 1;
+}
+
+/** Size in bytes of the whole HEARTBEAT frame; throws a RangeError when it cannot be encoded. */
+export function heartbeatEncodedSize(frame: HeartbeatFrame): number {
+  const { streams } = frame;
+  if (streams.length > 0xffff) throw new RangeError('heartbeat has over 65535 streams');
+  let size = measureHeader(frame.sender) + HEARTBEAT_HEADER_LENGTH;
+  const seen = new Set<string>();
+  for (let i = 0; i < streams.length; i++) {
+    const s = streams[i];
+    assertWireSubject(s.subject, false, `heartbeat.streams[${i}].subject`);
+    assertSeq(s.startSeq, 1, `heartbeat.streams[${i}].startSeq`);
+    assertSeq(s.lowSeq, 1, `heartbeat.streams[${i}].lowSeq`);
+    assertSeq(s.highSeq, 0, `heartbeat.streams[${i}].highSeq`);
+    if (!isStreamInfoSeqs(s.startSeq, s.lowSeq, s.highSeq)) {
+      throw new RangeError(
+        `heartbeat.streams[${i}] needs highSeq >= startSeq - 1 and lowSeq <= highSeq + 1, got ` +
+          `startSeq ${s.startSeq}, lowSeq ${s.lowSeq}, highSeq ${s.highSeq}`,
+      );
+    }
+    if (seen.has(s.subject)) throw new RangeError(`heartbeat.streams[${i}]: subject ${s.subject} appears twice`);
+    seen.add(s.subject);
+    size += HEARTBEAT_ENTRY_HEADER_LENGTH + s.subject.length;
+  }
+  return size;
+}
+
+/** Writes a HEARTBEAT frame validated by {@link heartbeatEncodedSize}; returns the end offset. */
+export function writeHeartbeat(
+  view: DataView,
+  bytes: Uint8Array,
+  offset: number,
+  frame: HeartbeatFrame,
+  size: number,
+): number {
+  let o = writeHeader(view, bytes, offset, FRAME_TYPE.heartbeat, frame.sender, size);
+  view.setUint16(o + HEARTBEAT_STREAM_COUNT_OFFSET, frame.streams.length, true);
+  o += HEARTBEAT_HEADER_LENGTH;
+  for (const s of frame.streams) {
+    writeU64(view, o + HEARTBEAT_ENTRY_START_SEQ_OFFSET, s.startSeq);
+    writeU64(view, o + HEARTBEAT_ENTRY_LOW_SEQ_OFFSET, s.lowSeq);
+    writeU64(view, o + HEARTBEAT_ENTRY_HIGH_SEQ_OFFSET, s.highSeq);
+    view.setUint8(o + HEARTBEAT_ENTRY_SUBJECT_LENGTH_OFFSET, s.subject.length);
+    o = writeAscii(bytes, o + HEARTBEAT_ENTRY_SUBJECT_OFFSET, s.subject);
+  }
+  return o;
+}
+
+/** Encodes `frame` at `offset`; returns the end offset. Throws a RangeError when invalid or too big. */
+export function encodeHeartbeat(view: DataView, offset: number, frame: HeartbeatFrame): number {
+  const size = heartbeatEncodedSize(frame);
+  assertFits(view, offset, size, 'heartbeat');
+  return writeHeartbeat(view, bytesOf(view), offset, frame, size);
+}
+
+/** Decodes the HEARTBEAT frame in `view[offset .. offset + length)`. Never throws. */
+export function decodeHeartbeat(view: DataView, offset: number, length: number): FrameDecodeResult<HeartbeatFrame> {
+  const bytes = bytesOf(view);
+  const head = decodeHeader(view, bytes, offset, length, FRAME_TYPE.heartbeat);
+  if (!head.ok) return head;
+  const { bodyOffset, bodyEnd } = head.header;
+  if (bodyEnd - bodyOffset < HEARTBEAT_HEADER_LENGTH) return decodeFailure('tooShort');
+  const count = view.getUint16(bodyOffset + HEARTBEAT_STREAM_COUNT_OFFSET, true);
+  let o = bodyOffset + HEARTBEAT_HEADER_LENGTH;
+  if (count * (HEARTBEAT_ENTRY_HEADER_LENGTH + 1) > bodyEnd - o) return decodeFailure('tooShort');
+  const streams: StreamInfo[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < count; i++) {
+    if (o + HEARTBEAT_ENTRY_HEADER_LENGTH > bodyEnd) return decodeFailure('tooShort');
+    const startSeq = readU64(view, o + HEARTBEAT_ENTRY_START_SEQ_OFFSET);
+    const lowSeq = readU64(view, o + HEARTBEAT_ENTRY_LOW_SEQ_OFFSET);
+    const highSeq = readU64(view, o + HEARTBEAT_ENTRY_HIGH_SEQ_OFFSET);
+    if (startSeq < 0 || lowSeq < 0 || highSeq < 0 || !isStreamInfoSeqs(startSeq, lowSeq, highSeq)) {
+      return decodeFailure('badSeq');
+    }
+    const subjectLength = view.getUint8(o + HEARTBEAT_ENTRY_SUBJECT_LENGTH_OFFSET);
+    o += HEARTBEAT_ENTRY_SUBJECT_OFFSET;
+    if (subjectLength > bodyEnd - o) return decodeFailure('tooShort');
+    if (!isSubjectBytes(bytes, o, subjectLength, false)) return decodeFailure('badSubject');
+    const subject = readAscii(bytes, o, subjectLength);
+    o += subjectLength;
+    if (seen.has(subject)) return decodeFailure('duplicateSubject');
+    seen.add(subject);
+    streams.push({ subject, startSeq, lowSeq, highSeq });
+  }
+  if (o !== bodyEnd) return decodeFailure('trailingBytes');
+  return { ok: true, frame: { kind: 'heartbeat', sender: head.header.sender, streams } };
+}

@@ -1,0 +1,176 @@
+/**
+ * The message record that DATA and RETRANSMIT frames share, and the decoding of a run of them.
+ * Layout: docs/PROTOCOL.md "Message record".
+ *
+ * ```
+ * offset size field
+ *      0    8 seq            u64 >= 1
+ *      8    4 payloadLength  u32
+ *     12    2 subjectIndex   u16 index into the frame's subject table
+ *     14    1 flags          u8  MESSAGE_FLAGS bits only
+ *     15    1 replyToLength  u8  0 = no replyTo
+ *     16    r replyTo        ASCII subject (r = replyToLength)
+ *   16+r    p payload        (p = payloadLength)
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+import { MESSAGE_FLAGS, MESSAGE_FLAGS_MASK, type WireMessage } from '../frame.js';
+import type { DecodeErrorReason } from '../decode-result.js';
+import { assertSeq, assertWireSubject, readSubject, readU64, writeAscii, writeU64 } from '../wire-primitives.js';
+
+export const MESSAGE_SEQ_OFFSET = 0;
+export const MESSAGE_PAYLOAD_LENGTH_OFFSET = 8;
+export const MESSAGE_SUBJECT_INDEX_OFFSET = 12;
+export const MESSAGE_FLAGS_OFFSET = 14;
+export const MESSAGE_REPLY_TO_LENGTH_OFFSET = 15;
+export const MESSAGE_REPLY_TO_OFFSET = 16;
+/** Fixed part of a message record (replyTo and payload follow it). */
+export const MESSAGE_HEADER_LENGTH = 16;
+
+const FRAGMENT_EDGES = MESSAGE_FLAGS.firstFragment | MESSAGE_FLAGS.lastFragment;
+
+/**
+ * Whether `flags` is a valid message flags byte: only {@link MESSAGE_FLAGS} bits, and
+ * `firstFragment`/`lastFragment` only together with `fragment`.
+ */
+export function isMessageFlags(flags: number): boolean {
+  return (
+    (flags & ~MESSAGE_FLAGS_MASK) === 0 &&
+    ((flags & FRAGMENT_EDGES) === 0 || (flags & MESSAGE_FLAGS.fragment) !== 0)
+  );
+}
+
+/** Throws a RangeError unless `flags` is an integer {@link isMessageFlags} accepts. */
+export function assertMessageFlags(flags: number, what: string): void {
+  if (!Number.isInteger(flags) || flags < 0 || flags > 0xff || !isMessageFlags(flags)) {
+    throw new RangeError(`${what}.flags 0x${Number(flags).toString(16)} is not a valid combination of MESSAGE_FLAGS`);
+  }
+}
+
+/**
+ * Validates `message` (except its subject, which the frame's table checks) and returns its
+ * record size. Throws a RangeError (or a TypeError for a non-Uint8Array payload).
+ */
+export function measureMessage(message: WireMessage, index: number, where: string): number {
+  if (!Number.isSafeInteger(message.seq) || message.seq < 1) assertSeq(message.seq, 1, `${where}.messages[${index}].seq`);
+  if (!isMessageFlags(message.flags) || !Number.isInteger(message.flags)) {
+    assertMessageFlags(message.flags, `${where}.messages[${index}]`);
+  }
+  if (!(message.payload instanceof Uint8Array)) {
+    throw new TypeError(`${where}.messages[${index}].payload must be a Uint8Array`);
+  }
+  let size = MESSAGE_HEADER_LENGTH + message.payload.length;
+  if (message.replyTo !== undefined) {
+    assertWireSubject(message.replyTo, false, `${where}.messages[${index}].replyTo`);
+    size += message.replyTo.length;
+  }
+  return size;
+}
+
+/** Writes one message record (validated by the caller); returns the end offset. */
+export function writeMessageRecord(
+  view: DataView,
+  bytes: Uint8Array,
+  offset: number,
+  seq: number,
+  flags: number,
+  subjectIndex: number,
+  replyTo: string | undefined,
+  payload: Uint8Array,
+): number {
+  writeU64(view, offset + MESSAGE_SEQ_OFFSET, seq);
+  view.setUint32(offset + MESSAGE_PAYLOAD_LENGTH_OFFSET, payload.length, true);
+  view.setUint16(offset + MESSAGE_SUBJECT_INDEX_OFFSET, subjectIndex, true);
+  view.setUint8(offset + MESSAGE_FLAGS_OFFSET, flags);
+  let o = offset + MESSAGE_HEADER_LENGTH;
+  if (replyTo === undefined) {
+    view.setUint8(offset + MESSAGE_REPLY_TO_LENGTH_OFFSET, 0);
+  } else {
+    view.setUint8(offset + MESSAGE_REPLY_TO_LENGTH_OFFSET, replyTo.length);
+    o = writeAscii(bytes, o, replyTo);
+  }
+  bytes.set(payload, o);
+  return o + payload.length;
+}
+
+/** Where a decode of a run of records stands; reused across the sections of one frame. */
+export interface RecordCursor {
+  /** Next byte to read (absolute offset in the view). */
+  offset: number;
+  /** How many distinct table entries the records read so far used. */
+  usedSubjects: number;
+}
+
+// Scratch marks for "table entry already used" (DATA). A table entry takes at least 10 bytes,
+// so no frame can hold more entries than this; decoding is synchronous, so one array suffices.
+const usedMarks = new Uint8Array(Math.ceil(65_507 / 10) + 1);
+
+/** Clears the used marks of a table of `count` entries before {@link decodeMessageRecords}. */
+export function clearUsedMarks(count: number): void {
+  usedMarks.fill(0, 0, count);
+}
+
+/**
+ * Decodes `count` message records from `cursor.offset` up to `end`, appending them to `out`.
+ * `table` is the frame's subject table. With `startSeqs` (DATA) a record's seq must be at least
+ * its stream's start. With `firstUseOrder` (RETRANSMIT) a record may only name a table entry
+ * already used or the next unused one, so the table order is implied by the records (canonical);
+ * otherwise (DATA) any entry may be named and used entries are marked (call
+ * {@link clearUsedMarks} first). Returns a reason on failure, `undefined` on success. Never throws.
+ */
+export function decodeMessageRecords(
+  view: DataView,
+  bytes: Uint8Array,
+  cursor: RecordCursor,
+  end: number,
+  count: number,
+  table: readonly string[],
+  startSeqs: readonly number[] | undefined,
+  firstUseOrder: boolean,
+  out: WireMessage[],
+): DecodeErrorReason | undefined {
+  // Every record takes at least MESSAGE_HEADER_LENGTH bytes: refuse an impossible count
+  // before allocating anything for it.
+  if (count * MESSAGE_HEADER_LENGTH > end - cursor.offset) return 'tooShort';
+  const tableLength = table.length;
+  let o = cursor.offset;
+  for (let i = 0; i < count; i++) {
+    if (o + MESSAGE_HEADER_LENGTH > end) return 'tooShort';
+    const seq = readU64(view, o + MESSAGE_SEQ_OFFSET);
+    if (seq < 1) return 'badSeq';
+    const payloadLength = view.getUint32(o + MESSAGE_PAYLOAD_LENGTH_OFFSET, true);
+    const index = view.getUint16(o + MESSAGE_SUBJECT_INDEX_OFFSET, true);
+    const flags = view.getUint8(o + MESSAGE_FLAGS_OFFSET);
+    const replyToLength = view.getUint8(o + MESSAGE_REPLY_TO_LENGTH_OFFSET);
+    if (index >= tableLength) return 'badIndex';
+    if (firstUseOrder) {
+      if (index > cursor.usedSubjects) return 'badIndex';
+      if (index === cursor.usedSubjects) cursor.usedSubjects++;
+    } else if (usedMarks[index] === 0) {
+      usedMarks[index] = 1;
+      cursor.usedSubjects++;
+    }
+    if (!isMessageFlags(flags)) return 'badFlags';
+    if (startSeqs !== undefined && seq < startSeqs[index]) return 'badSeq';
+    o += MESSAGE_HEADER_LENGTH;
+    let replyTo: string | undefined;
+    if (replyToLength !== 0) {
+      if (replyToLength > end - o) return 'tooShort';
+      replyTo = readSubject(bytes, o, replyToLength, false);
+      if (replyTo === undefined) return 'badSubject';
+      o += replyToLength;
+    }
+    if (payloadLength > end - o) return 'tooShort';
+    const payload = bytes.subarray(o, o + payloadLength);
+    o += payloadLength;
+    out.push(
+      replyTo === undefined
+        ? { subject: table[index], seq, flags, payload }
+        : { subject: table[index], seq, flags, replyTo, payload },
+    );
+  }
+  cursor.offset = o;
+  return undefined;
+}

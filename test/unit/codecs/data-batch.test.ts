@@ -1,0 +1,210 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DataBatchBuilder, maxPayloadPerDatagram } from '../../../codecs/data-batch.js';
+import type { DataFrame, WireMessage } from '../../../codecs/frame.js';
+import { decodeFrame, encodeFrame } from '../../../codecs/frame-codec.js';
+import { MAX_FRAME_BYTES } from '../../../codecs/frames/header.js';
+import { messageFlagsArb, payloadArb, seqArb, subjectArb } from './frame-arbitraries.js';
+
+const sender = { name: 'pub-1', incarnation: 42 };
+
+function decodeData(bytes: Uint8Array): DataFrame {
+  const result = decodeFrame(bytes);
+  if (!result.ok || result.frame.kind !== 'data') throw new Error(`not a DATA frame: ${JSON.stringify(result)}`);
+  return result.frame;
+}
+
+const msg = (subject: string, seq: number, payload: Uint8Array, flags = 0, replyTo?: string): WireMessage =>
+  replyTo === undefined ? { subject, seq, flags, payload } : { subject, seq, flags, replyTo, payload };
+
+describe('DataBatchBuilder', () => {
+  it('starts empty and produces a DATA frame holding the added messages in order', () => {
+    const b = new DataBatchBuilder({ sender, maxDatagramBytes: 1400 });
+    expect(b.isEmpty).toBe(true);
+    const added = [
+      msg('a.b', 1, new Uint8Array([1])),
+      msg('c', 10, new Uint8Array([2, 3]), 0x01, 'reply.here'),
+      msg('a.b', 2, new Uint8Array([]), 0x02 | 0x04),
+    ];
+    expect(b.tryAdd(added[0], 1)).toBe(true);
+    expect(b.tryAdd(added[1], 7)).toBe(true);
+    expect(b.tryAdd(added[2], 1)).toBe(true);
+    expect(b.isEmpty).toBe(false);
+    expect(b.messageCount).toBe(3);
+    const bytes = b.finish();
+    expect(bytes.length).toBe(encodeFrame(decodeData(bytes)).length);
+    expect(decodeData(bytes)).toEqual({
+      kind: 'data',
+      sender,
+      streams: [
+        { subject: 'a.b', startSeq: 1 },
+        { subject: 'c', startSeq: 7 },
+      ],
+      messages: added,
+    });
+  });
+
+  it('reports byteLength equal to the datagram finish returns, and empties itself on finish', () => {
+    const b = new DataBatchBuilder({ sender, maxDatagramBytes: 1400 });
+    b.tryAdd(msg('x', 1, new Uint8Array(64)), 1);
+    b.tryAdd(msg('y', 1, new Uint8Array(3)), 1);
+    const expected = b.byteLength;
+    expect(b.finish().length).toBe(expected);
+    expect(b.isEmpty).toBe(true);
+    expect(b.messageCount).toBe(0);
+    b.tryAdd(msg('z', 5, new Uint8Array(1)), 5);
+    expect(decodeData(b.finish()).streams).toEqual([{ subject: 'z', startSeq: 5 }]);
+  });
+
+  it('refuses the message that would overflow maxDatagramBytes and never exceeds it', () => {
+    const max = 1000;
+    const b = new DataBatchBuilder({ sender, maxDatagramBytes: max });
+    let seq = 1;
+    while (b.tryAdd(msg(seq % 3 === 0 ? 'other' : 'md.x', seq, new Uint8Array(50)), 1)) seq++;
+    const before = b.messageCount;
+    const length = b.byteLength;
+    expect(length).toBeLessThanOrEqual(max);
+    expect(length + 16 + 50).toBeGreaterThan(max);
+    expect(b.tryAdd(msg('md.x', seq, new Uint8Array(50)), 1)).toBe(false);
+    expect(b.messageCount).toBe(before);
+    const frame = decodeData(b.finish());
+    expect(frame.messages.length).toBe(before);
+    expect(b.tryAdd(msg('md.x', seq, new Uint8Array(50)), 1)).toBe(true);
+  });
+
+  it('fills a datagram exactly to the byte when the last message fits exactly', () => {
+    const max = 500;
+    const b = new DataBatchBuilder({ sender, maxDatagramBytes: max });
+    b.tryAdd(msg('s', 1, new Uint8Array(10)), 1);
+    const room = max - b.byteLength - 16;
+    expect(b.tryAdd(msg('s', 2, new Uint8Array(room + 1)), 1)).toBe(false);
+    expect(b.tryAdd(msg('s', 2, new Uint8Array(room)), 1)).toBe(true);
+    expect(b.finish().length).toBe(max);
+  });
+
+  it('throws when a single message cannot fit even an empty datagram, and for invalid messages', () => {
+    const b = new DataBatchBuilder({ sender, maxDatagramBytes: 200 });
+    expect(() => b.tryAdd(msg('a', 1, new Uint8Array(200)), 1)).toThrow(RangeError);
+    expect(() => b.tryAdd(msg('a..b', 1, new Uint8Array(1)), 1)).toThrow(RangeError);
+    expect(() => b.tryAdd(msg('a.*', 1, new Uint8Array(1)), 1)).toThrow(RangeError);
+    expect(() => b.tryAdd(msg('a', 0, new Uint8Array(1)), 0)).toThrow(RangeError);
+    expect(() => b.tryAdd(msg('a', 4, new Uint8Array(1)), 5)).toThrow(RangeError);
+    expect(() => b.tryAdd(msg('a', 2 ** 53, new Uint8Array(1)), 1)).toThrow(RangeError);
+    expect(() => b.tryAdd(msg('a', 1, new Uint8Array(1), 0x10), 1)).toThrow(RangeError);
+    expect(() => b.tryAdd(msg('a', 1, new Uint8Array(1), 0x04), 1)).toThrow(RangeError);
+    expect(() => b.tryAdd(msg('a', 1, new Uint8Array(1), 0, 'r.>'), 1)).toThrow(RangeError);
+    expect(b.isEmpty).toBe(true);
+    b.tryAdd(msg('a', 3, new Uint8Array(1)), 1);
+    expect(() => b.tryAdd(msg('a', 4, new Uint8Array(1)), 2)).toThrow(RangeError);
+    expect(b.messageCount).toBe(1);
+    expect(() => new DataBatchBuilder({ sender, maxDatagramBytes: 20 })).toThrow(RangeError);
+    expect(() => new DataBatchBuilder({ sender, maxDatagramBytes: MAX_FRAME_BYTES + 1 })).toThrow(RangeError);
+    expect(() => new DataBatchBuilder({ sender: { name: '', incarnation: 1 }, maxDatagramBytes: 1400 })).toThrow(RangeError);
+    expect(() => new DataBatchBuilder({ sender, maxDatagramBytes: 1400 }).finish()).toThrow(RangeError);
+  });
+
+  it('finishInto writes the same datagram into caller memory, and keeps the batch when it does not fit', () => {
+    const a = new DataBatchBuilder({ sender, maxDatagramBytes: 1400 });
+    const b = new DataBatchBuilder({ sender, maxDatagramBytes: 1400 });
+    for (const builder of [a, b]) {
+      builder.tryAdd(msg('a.b', 1, new Uint8Array([1, 2])), 1);
+      builder.tryAdd(msg('c', 4, new Uint8Array([3])), 4);
+    }
+    const expected = a.finish();
+    const ring = new Uint8Array(new SharedArrayBuffer(2048));
+    expect(() => b.finishInto(ring, 2048 - expected.length + 1)).toThrow(RangeError);
+    expect(b.messageCount).toBe(2);
+    expect(b.finishInto(ring, 100)).toBe(expected.length);
+    expect(ring.subarray(100, 100 + expected.length)).toEqual(expected);
+    expect(b.isEmpty).toBe(true);
+    expect(() => b.finishInto(ring, 0)).toThrow(RangeError);
+  });
+
+  it('reset discards the batch so the next datagram starts clean', () => {
+    const b = new DataBatchBuilder({ sender, maxDatagramBytes: 1400 });
+    b.tryAdd(msg('gone', 1, new Uint8Array(5)), 1);
+    b.reset();
+    expect(b.isEmpty).toBe(true);
+    b.tryAdd(msg('kept', 9, new Uint8Array(5)), 9);
+    const frame = decodeData(b.finish());
+    expect(frame.streams.map((s) => s.subject)).toEqual(['kept']);
+  });
+
+  it('returns a fresh buffer per datagram that later batches do not overwrite', () => {
+    const b = new DataBatchBuilder({ sender, maxDatagramBytes: 1400 });
+    b.tryAdd(msg('a', 1, new Uint8Array([1, 1, 1])), 1);
+    const first = b.finish();
+    const copy = first.slice();
+    b.tryAdd(msg('b', 1, new Uint8Array([2, 2, 2])), 1);
+    b.finish();
+    expect(first).toEqual(copy);
+  });
+
+  it('packs any sequence of valid messages into datagrams that decode to exactly those messages', () => {
+    const entryArb = fc.tuple(fc.nat({ max: 3 }), fc.nat({ max: 1000 }), messageFlagsArb, fc.option(subjectArb, { nil: undefined, freq: 5 }), payloadArb);
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(subjectArb, { minLength: 4, maxLength: 4 }),
+        fc.array(seqArb, { minLength: 4, maxLength: 4 }),
+        fc.array(entryArb, { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 700, max: 3000 }),
+        (subjects, starts, entries, maxDatagramBytes) => {
+          const b = new DataBatchBuilder({ sender, maxDatagramBytes });
+          const datagrams: Uint8Array[] = [];
+          const added = entries.map(([s, delta, flags, replyTo, payload]) => ({
+            message: msg(subjects[s], Math.min(Number.MAX_SAFE_INTEGER, starts[s] + delta), payload, flags, replyTo),
+            startSeq: starts[s],
+          }));
+          for (const { message, startSeq } of added) {
+            if (!b.tryAdd(message, startSeq)) {
+              datagrams.push(b.finish());
+              expect(b.tryAdd(message, startSeq)).toBe(true);
+            }
+          }
+          if (!b.isEmpty) datagrams.push(b.finish());
+          const decoded = datagrams.map(decodeData);
+          for (const [i, d] of datagrams.entries()) {
+            expect(d.length).toBeLessThanOrEqual(maxDatagramBytes);
+            expect(encodeFrame(decoded[i])).toEqual(d);
+          }
+          expect(decoded.flatMap((f) => f.messages)).toEqual(added.map((a) => a.message));
+          for (const f of decoded) {
+            for (const s of f.streams) expect(s.startSeq).toBe(starts[subjects.indexOf(s.subject)]);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('maxPayloadPerDatagram', () => {
+  it('gives the largest payload that fits one DATA datagram and one single-message RETRANSMIT', () => {
+    for (const [maxDatagramBytes, subject, replyTo] of [
+      [1400, 'md.eq.AAPL', undefined],
+      [8192, 'x', 'reply.to'],
+      [65_507, 'y'.repeat(255), undefined],
+    ] as const) {
+      const max = maxPayloadPerDatagram(maxDatagramBytes, sender.name, subject, replyTo);
+      const b = new DataBatchBuilder({ sender, maxDatagramBytes });
+      expect(b.tryAdd(msg(subject, 1, new Uint8Array(max), 0, replyTo), 1)).toBe(true);
+      expect(b.finish().length).toBeLessThanOrEqual(maxDatagramBytes);
+      expect(() => b.tryAdd(msg(subject, 1, new Uint8Array(max + 3), 0, replyTo), 1)).toThrow(RangeError);
+      const retransmit = encodeFrame({
+        kind: 'retransmit',
+        sender,
+        channelSeq: Number.MAX_SAFE_INTEGER,
+        messages: [msg(subject, 1, new Uint8Array(max), 0, replyTo)],
+        unavailable: [],
+      });
+      expect(retransmit.length).toBe(maxDatagramBytes);
+    }
+  });
+
+  it('is 0 when not even an empty payload fits, and throws on an invalid name or subject', () => {
+    expect(maxPayloadPerDatagram(40, 'p', 'a')).toBe(0);
+    expect(() => maxPayloadPerDatagram(1400, '', 'a')).toThrow(RangeError);
+    expect(() => maxPayloadPerDatagram(1400, 'p', 'a.*')).toThrow(RangeError);
+    expect(() => maxPayloadPerDatagram(1400, 'p', 'a', '')).toThrow(RangeError);
+  });
+});

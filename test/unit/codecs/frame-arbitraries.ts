@@ -1,0 +1,201 @@
+// fast-check arbitraries for every frame type: valid frames only (the encoder must accept them).
+
+import fc from 'fast-check';
+import type {
+  AckFrame,
+  AdvertFrame,
+  ByeFrame,
+  DataFrame,
+  Frame,
+  HeartbeatFrame,
+  NakFrame,
+  PeerId,
+  RetransmitFrame,
+  SeqRange,
+  WireMessage,
+} from '../../../codecs/frame.js';
+import { utf8Length } from '../../../codecs/wire-primitives.js';
+
+const MAX = Number.MAX_SAFE_INTEGER;
+
+export const tokenArb = fc.stringMatching(/^[A-Za-z0-9_\-:]{1,6}$/);
+
+export const subjectArb: fc.Arbitrary<string> = fc.oneof(
+  { weight: 10, arbitrary: fc.array(tokenArb, { minLength: 1, maxLength: 4 }).map((t) => t.join('.')) },
+  { weight: 1, arbitrary: fc.integer({ min: 240, max: 255 }).map((n) => 'x'.repeat(n)) },
+  { weight: 1, arbitrary: fc.constantFrom('a', 'Z', '0', '_', '-', ':', 'a.b.c.d.e.f.g.h') },
+);
+
+export const patternArb: fc.Arbitrary<string> = fc
+  .tuple(fc.array(fc.oneof(tokenArb, fc.constant('*')), { minLength: 0, maxLength: 4 }), fc.boolean())
+  .map(([tokens, tail]) => (tail || tokens.length === 0 ? [...tokens, '>'] : tokens).join('.'));
+
+export const nameArb: fc.Arbitrary<string> = fc.oneof(
+  { weight: 5, arbitrary: fc.stringMatching(/^[a-z][a-z0-9-]{0,15}$/) },
+  {
+    weight: 2,
+    arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 30 }).filter((s) => {
+      const n = utf8Length(s);
+      return n >= 1 && n <= 255;
+    }),
+  },
+  { weight: 1, arbitrary: fc.integer({ min: 250, max: 255 }).map((n) => 'n'.repeat(n)) },
+  { weight: 1, arbitrary: fc.constantFrom('\uFEFFbom', 'é', '😀', '\u0000', 'a\u0000b') },
+);
+
+export const incarnationArb = fc.integer({ min: 0, max: 0xffff_ffff });
+
+export const peerArb: fc.Arbitrary<PeerId> = fc.record({ name: nameArb, incarnation: incarnationArb });
+
+/** Sequence numbers biased to the edges: small, around 2^32, and near 2^53 - 1. */
+export const seqArb: fc.Arbitrary<number> = fc.oneof(
+  fc.integer({ min: 1, max: 1000 }),
+  fc.integer({ min: 0xffff_ff00, max: 0x1_0000_0100 }),
+  fc.integer({ min: MAX - 1000, max: MAX }),
+  fc.integer({ min: 1, max: MAX }),
+);
+
+export const messageFlagsArb: fc.Arbitrary<number> = fc
+  .tuple(fc.boolean(), fc.constantFrom(0, 0x02, 0x06, 0x0a, 0x0e))
+  .map(([msgpack, fragment]) => (msgpack ? 0x01 : 0) | fragment);
+
+export const payloadArb = fc.uint8Array({ maxLength: 48 });
+
+const replyToArb = fc.option(subjectArb, { nil: undefined, freq: 4 });
+
+function message(subject: string, seq: number, flags: number, replyTo: string | undefined, payload: Uint8Array): WireMessage {
+  return replyTo === undefined ? { subject, seq, flags, payload } : { subject, seq, flags, replyTo, payload };
+}
+
+const messagePartsArb = fc.tuple(fc.nat(), fc.nat({ max: 50 }), messageFlagsArb, replyToArb, payloadArb);
+
+export const dataFrameArb: fc.Arbitrary<DataFrame> = fc
+  .record({
+    sender: peerArb,
+    subjects: fc.uniqueArray(subjectArb, { minLength: 1, maxLength: 4 }),
+    startSeqs: fc.array(seqArb, { minLength: 4, maxLength: 4 }),
+    parts: fc.array(messagePartsArb, { minLength: 1, maxLength: 8 }),
+  })
+  .map(({ sender, subjects, startSeqs, parts }) => {
+    const messages = parts.map(([pick, delta, flags, replyTo, payload]) => {
+      const i = pick % subjects.length;
+      return message(subjects[i], Math.min(MAX, startSeqs[i] + delta), flags, replyTo, payload);
+    });
+    const used = new Set(messages.map((m) => m.subject));
+    const streams = subjects
+      .map((subject, i) => ({ subject, startSeq: startSeqs[i] }))
+      .filter((s) => used.has(s.subject));
+    return { kind: 'data', sender, streams, messages } satisfies DataFrame;
+  });
+
+export const heartbeatFrameArb: fc.Arbitrary<HeartbeatFrame> = fc
+  .record({
+    sender: peerArb,
+    subjects: fc.uniqueArray(subjectArb, { maxLength: 5 }),
+    seqs: fc.array(fc.tuple(seqArb, fc.nat({ max: 100 }), fc.nat({ max: 200 })), { minLength: 5, maxLength: 5 }),
+  })
+  .map(({ sender, subjects, seqs }) => {
+    const streams = subjects.map((subject, i) => {
+      const [startSeq, sent, lowBack] = seqs[i];
+      const highSeq = Math.min(MAX, startSeq - 1 + sent);
+      const lowSeq = Math.min(MAX, Math.max(1, highSeq + 1 - lowBack));
+      return { subject, startSeq, lowSeq, highSeq };
+    });
+    return { kind: 'heartbeat', sender, streams } satisfies HeartbeatFrame;
+  });
+
+/** Ascending, disjoint ranges `1 <= from <= to <= 2^53 - 1`, at least `minLength`. */
+export function rangesArb(minLength: number, maxLength: number): fc.Arbitrary<SeqRange[]> {
+  return fc
+    .tuple(seqArb, fc.array(fc.tuple(fc.integer({ min: 1, max: 1000 }), fc.nat({ max: 1000 })), { minLength, maxLength }))
+    .map(([first, steps]) => {
+      const ranges: SeqRange[] = [];
+      let next = Math.min(first, MAX - 1_000_000);
+      for (const [gap, length] of steps) {
+        const from = next;
+        const to = from + length;
+        ranges.push({ from, to });
+        next = to + gap;
+      }
+      return ranges;
+    });
+}
+
+export const nakFrameArb: fc.Arbitrary<NakFrame> = fc.record({
+  kind: fc.constant('nak' as const),
+  sender: peerArb,
+  channelSeq: seqArb,
+  target: peerArb,
+  subject: subjectArb,
+  ranges: rangesArb(1, 6),
+});
+
+export const retransmitFrameArb: fc.Arbitrary<RetransmitFrame> = fc
+  .record({
+    sender: peerArb,
+    channelSeq: fc.oneof(fc.constant(0), seqArb),
+    pool: fc.uniqueArray(subjectArb, { minLength: 1, maxLength: 4 }),
+    parts: fc.array(fc.tuple(fc.nat(), seqArb, messageFlagsArb, replyToArb, payloadArb), { maxLength: 6 }),
+    gaps: fc.array(fc.tuple(fc.nat(), seqArb, fc.nat({ max: 100 })), { maxLength: 3 }),
+  })
+  .map(({ sender, channelSeq, pool, parts, gaps }) => {
+    const messages = parts.map(([pick, seq, flags, replyTo, payload]) =>
+      message(pool[pick % pool.length], seq, flags, replyTo, payload),
+    );
+    const unavailable = gaps.map(([pick, from, length]) => ({
+      subject: pool[pick % pool.length],
+      from,
+      to: Math.min(MAX, from + length),
+    }));
+    return { kind: 'retransmit', sender, channelSeq, messages, unavailable } satisfies RetransmitFrame;
+  });
+
+export const ackFrameArb: fc.Arbitrary<AckFrame> = fc
+  .record({
+    sender: peerArb,
+    target: peerArb,
+    cumulativeSeq: fc.oneof(fc.constant(0), seqArb),
+    steps: fc.array(fc.integer({ min: 1, max: 5 }), { maxLength: 8 }),
+    positions: fc.uniqueArray(fc.record({ subject: subjectArb, seq: fc.oneof(fc.constant(0), seqArb) }), {
+      maxLength: 4,
+      selector: (p) => p.subject,
+    }),
+  })
+  .map(({ sender, target, cumulativeSeq, steps, positions }) => {
+    const base = Math.min(cumulativeSeq, MAX - 100);
+    const selective: number[] = [];
+    let s = base;
+    for (const step of steps) selective.push((s += step));
+    return { kind: 'ack', sender, target, cumulativeSeq: base, selective, positions } satisfies AckFrame;
+  });
+
+export const advertFrameArb: fc.Arbitrary<AdvertFrame> = fc.record({
+  kind: fc.constant('advert' as const),
+  sender: peerArb,
+  host: fc.ipV4(),
+  port: fc.integer({ min: 1, max: 0xffff }),
+  flags: fc.integer({ min: 0, max: 3 }),
+  patterns: fc.uniqueArray(fc.oneof(patternArb, subjectArb), { maxLength: 5 }),
+});
+
+export const byeFrameArb: fc.Arbitrary<ByeFrame> = fc.record({ kind: fc.constant('bye' as const), sender: peerArb });
+
+export const frameArbs = {
+  data: dataFrameArb,
+  heartbeat: heartbeatFrameArb,
+  nak: nakFrameArb,
+  retransmit: retransmitFrameArb,
+  ack: ackFrameArb,
+  advert: advertFrameArb,
+  bye: byeFrameArb,
+} as const;
+
+export const anyFrameArb: fc.Arbitrary<Frame> = fc.oneof(
+  dataFrameArb,
+  heartbeatFrameArb,
+  nakFrameArb,
+  retransmitFrameArb,
+  ackFrameArb,
+  advertFrameArb,
+  byeFrameArb,
+);

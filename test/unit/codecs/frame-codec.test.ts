@@ -1,0 +1,213 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { DataFrame, Frame, NakFrame } from '../../../codecs/frame.js';
+import { decodeFrame, encodedSize, encodeFrame, encodeFrameInto } from '../../../codecs/frame-codec.js';
+import { decodeAck, encodeAck } from '../../../codecs/frames/ack.js';
+import { decodeAdvert, encodeAdvert } from '../../../codecs/frames/advert.js';
+import { decodeBye, encodeBye } from '../../../codecs/frames/bye.js';
+import { decodeData, encodeData } from '../../../codecs/frames/data.js';
+import { decodeHeartbeat, encodeHeartbeat } from '../../../codecs/frames/heartbeat.js';
+import { decodeNak, encodeNak } from '../../../codecs/frames/nak.js';
+import { decodeRetransmit, encodeRetransmit } from '../../../codecs/frames/retransmit.js';
+import {
+  ack,
+  advert,
+  allFrames,
+  ascii,
+  bodyAt,
+  bye,
+  bytesOf,
+  data,
+  heartbeat,
+  MAX,
+  nak,
+  retransmit,
+  roundTrip,
+  u16,
+  u32,
+  u64,
+} from './frame-fixtures.js';
+
+describe('common header', () => {
+  it('lays out magic, version, type, flags, name length, reserved, incarnation and body length as PROTOCOL.md says', () => {
+    const bytes = encodeFrame({ kind: 'bye', sender: { name: 'ab', incarnation: 0x01020304 } });
+    expect(Array.from(bytes)).toEqual([0x4c, 0x43, 1, 7, 0, 2, 0, 0, 4, 3, 2, 1, 0, 0, 0, 0, 0x61, 0x62]);
+  });
+
+  it('carries a 255-byte UTF-8 name, a byte-order mark and NUL unchanged', () => {
+    for (const name of ['é'.repeat(127) + 'x', '\uFEFFname', 'a\u0000b', '😀']) {
+      roundTrip({ kind: 'bye', sender: { name, incarnation: 1 } });
+    }
+  });
+});
+
+describe('frame layouts', () => {
+  it('encodes DATA byte for byte: stream table first, then message records', () => {
+    const frame: DataFrame = {
+      kind: 'data',
+      sender: { name: 'p', incarnation: 2 },
+      streams: [{ subject: 'a.b', startSeq: 5 }],
+      messages: [
+        { subject: 'a.b', seq: 5, flags: 1, payload: bytesOf(0xaa, 0xbb) },
+        { subject: 'a.b', seq: 6, flags: 0, replyTo: 'r', payload: bytesOf() },
+      ],
+    };
+    const body = [
+      ...u16(1), ...u16(2),
+      ...u64(5), 3, ...ascii('a.b'),
+      ...u64(5), ...u32(2), ...u16(0), 1, 0, 0xaa, 0xbb,
+      ...u64(6), ...u32(0), ...u16(0), 0, 1, ...ascii('r'),
+    ];
+    const expected = [0x4c, 0x43, 1, 1, 0, 1, 0, 0, ...u32(2), ...u32(body.length), ...ascii('p'), ...body];
+    expect(Array.from(encodeFrame(frame))).toEqual(expected);
+    expect(decodeFrame(new Uint8Array(expected))).toEqual({ ok: true, frame });
+  });
+
+  it('encodes NAK byte for byte: target name, subject, then ranges', () => {
+    const frame: NakFrame = {
+      kind: 'nak',
+      sender: { name: 'r', incarnation: 9 },
+      channelSeq: 2 ** 32 + 1,
+      target: { name: 'pq', incarnation: 7 },
+      subject: 's.t',
+      ranges: [{ from: 3, to: 4 }],
+    };
+    const body = [...u64(2 ** 32 + 1), ...u32(7), ...u16(1), 2, 3, ...ascii('pq'), ...ascii('s.t'), ...u64(3), ...u64(4)];
+    const expected = [0x4c, 0x43, 1, 3, 0, 1, 0, 0, ...u32(9), ...u32(body.length), ...ascii('r'), ...body];
+    expect(Array.from(encodeFrame(frame))).toEqual(expected);
+  });
+
+  it('encodes RETRANSMIT, ACK, HEARTBEAT and ADVERT bodies byte for byte', () => {
+    const s = { name: 'p', incarnation: 1 };
+    const expectBody = (frame: Frame, body: number[]) => {
+      const bytes = encodeFrame(frame);
+      expect(Array.from(bytes.subarray(bodyAt(bytes)))).toEqual(body);
+    };
+    expectBody(
+      { kind: 'retransmit', sender: s, channelSeq: 4, messages: [{ subject: 'b', seq: 2, flags: 0, payload: bytesOf(7) }], unavailable: [{ subject: 'a', from: 1, to: 1 }] },
+      [...u64(4), ...u16(2), ...u16(1), ...u16(1), 1, ...ascii('b'), 1, ...ascii('a'),
+        ...u64(2), ...u32(1), ...u16(0), 0, 0, 7,
+        ...u16(1), ...u64(1), ...u64(1)],
+    );
+    expectBody(
+      { kind: 'ack', sender: s, target: { name: 't', incarnation: 3 }, cumulativeSeq: 8, selective: [10], positions: [{ subject: 'c', seq: 6 }] },
+      [...u64(8), ...u32(3), ...u16(1), ...u16(1), 1, ...ascii('t'), ...u64(10), ...u64(6), 1, ...ascii('c')],
+    );
+    expectBody(
+      { kind: 'heartbeat', sender: s, streams: [{ subject: 'h', startSeq: 2, lowSeq: 3, highSeq: 4 }] },
+      [...u16(1), ...u64(2), ...u64(3), ...u64(4), 1, ...ascii('h')],
+    );
+    expectBody(
+      { kind: 'advert', sender: s, host: '192.168.0.7', port: 0x1234, flags: 1, patterns: ['a.>'] },
+      [192, 168, 0, 7, 0x34, 0x12, 1, 0, ...u16(1), 3, ...ascii('a.>')],
+    );
+  });
+});
+
+describe('docs/PROTOCOL.md', () => {
+  it('shows in its Examples exactly the bytes the encoder produces', () => {
+    const doc = readFileSync(new URL('../../../docs/PROTOCOL.md', import.meta.url), 'utf8');
+    const examples = doc.slice(doc.indexOf('## Examples'));
+    const blocks = [...examples.matchAll(/```\n([\s\S]*?)```/g)].map((m) =>
+      m[1]
+        .split('\n')
+        .flatMap((line) => (/^(?:[0-9a-f]{2} )*[0-9a-f]{2}(?= |$)/.exec(line)?.[0].split(' ') ?? []))
+        .map((h) => parseInt(h, 16)),
+    );
+    expect(blocks).toEqual([
+      Array.from(encodeFrame({ kind: 'bye', sender: { name: 'ab', incarnation: 0x01020304 } })),
+      Array.from(
+        encodeFrame({
+          kind: 'data',
+          sender: { name: 'p', incarnation: 2 },
+          streams: [{ subject: 'a.b', startSeq: 5 }],
+          messages: [
+            { subject: 'a.b', seq: 5, flags: 1, payload: bytesOf(0xaa, 0xbb) },
+            { subject: 'a.b', seq: 6, flags: 0, replyTo: 'r', payload: bytesOf() },
+          ],
+        }),
+      ),
+      Array.from(
+        encodeFrame({
+          kind: 'nak',
+          sender: { name: 'r', incarnation: 9 },
+          channelSeq: 2 ** 32 + 1,
+          target: { name: 'pq', incarnation: 7 },
+          subject: 's.t',
+          ranges: [{ from: 3, to: 4 }],
+        }),
+      ),
+    ]);
+  });
+});
+
+describe('round trips', () => {
+  it.each(allFrames.map((f) => [f.kind, f] as const))('decodes an encoded %s frame to the same fields', (_kind, frame) => {
+    roundTrip(frame);
+  });
+
+  it('round-trips the largest subjects, sequence numbers and incarnations', () => {
+    const subject = 'x'.repeat(255);
+    roundTrip({
+      kind: 'data',
+      sender: { name: 'n'.repeat(255), incarnation: 0xffff_ffff },
+      streams: [{ subject, startSeq: MAX }],
+      messages: [{ subject, seq: MAX, flags: 0x0f, replyTo: subject, payload: new Uint8Array(1000) }],
+    });
+  });
+
+  it('returns payloads as views into the datagram, not copies', () => {
+    const bytes = encodeFrame(data);
+    const result = decodeFrame(bytes);
+    if (!result.ok || result.frame.kind !== 'data') throw new Error('expected data');
+    const payload = result.frame.messages[0].payload;
+    expect(payload.buffer).toBe(bytes.buffer);
+    bytes[bytes.length - 1] = 0x77;
+    expect(result.frame.messages[2].payload[0]).toBe(0x77);
+  });
+
+  it('decodes a datagram that sits at an offset of a larger buffer', () => {
+    const bytes = encodeFrame(nak);
+    const big = new Uint8Array(bytes.length + 20).fill(0xff);
+    big.set(bytes, 7);
+    expect(decodeFrame(big.subarray(7, 7 + bytes.length))).toEqual({ ok: true, frame: nak });
+  });
+
+  it('decodes a datagram held in a SharedArrayBuffer (a cross-thread ring), non-ASCII names included', () => {
+    for (const frame of allFrames) {
+      const bytes = encodeFrame(frame);
+      const shared = new Uint8Array(new SharedArrayBuffer(bytes.length + 8), 8);
+      shared.set(bytes);
+      expect(decodeFrame(shared)).toEqual({ ok: true, frame });
+    }
+  });
+
+  it('encodes and decodes with the per-frame functions at an offset of a DataView', () => {
+    const pairs = [
+      [data, encodeData, decodeData],
+      [heartbeat, encodeHeartbeat, decodeHeartbeat],
+      [nak, encodeNak, decodeNak],
+      [retransmit, encodeRetransmit, decodeRetransmit],
+      [ack, encodeAck, decodeAck],
+      [advert, encodeAdvert, decodeAdvert],
+      [bye, encodeBye, decodeBye],
+    ] as const;
+    for (const [frame, encode, decode] of pairs) {
+      const view = new DataView(new ArrayBuffer(1024));
+      const end = (encode as (v: DataView, o: number, f: Frame) => number)(view, 5, frame);
+      expect(end - 5).toBe(encodedSize(frame));
+      expect((decode as (v: DataView, o: number, l: number) => unknown)(view, 5, end - 5)).toEqual({ ok: true, frame });
+      // Any other frame type handed to this decoder is refused.
+      expect((decode as (v: DataView, o: number, l: number) => unknown)(new DataView(encodeFrame(frame === bye ? nak : bye).buffer), 0, frame === bye ? encodedSize(nak) : encodedSize(bye))).toEqual({ ok: false, reason: 'unknownType' });
+    }
+  });
+
+  it('encodeFrameInto writes at the offset and reports the byte count', () => {
+    const target = new Uint8Array(200).fill(0xee);
+    const written = encodeFrameInto(target, 10, ack);
+    expect(written).toBe(encodedSize(ack));
+    expect(target.subarray(10, 10 + written)).toEqual(encodeFrame(ack));
+    expect(target[9]).toBe(0xee);
+    expect(target[10 + written]).toBe(0xee);
+  });
+});

@@ -1,0 +1,253 @@
+import { describe, expect, it } from 'vitest';
+import type { DataFrame, Frame } from '../../../codecs/frame.js';
+import { decodeFrame, encodedSize, encodeFrame, encodeFrameInto } from '../../../codecs/frame-codec.js';
+import { encodeData } from '../../../codecs/frames/data.js';
+import { MAX_FRAME_BYTES } from '../../../codecs/frames/header.js';
+import {
+  ack,
+  advert,
+  ascii,
+  bodyAt,
+  bye,
+  bytesOf,
+  data,
+  expectReason,
+  heartbeat,
+  MAX,
+  nak,
+  patched,
+  retransmit,
+  sender,
+  withTrailing,
+} from './frame-fixtures.js';
+
+describe('decoder refusals', () => {
+  const dataBytes = encodeFrame(data);
+
+  it('refuses short, long, foreign and future datagrams', () => {
+    expectReason(new Uint8Array(0), 'tooShort');
+    expectReason(dataBytes.subarray(0, 15), 'tooShort');
+    expectReason(new Uint8Array(MAX_FRAME_BYTES + 1), 'tooLong');
+    expectReason(patched(dataBytes, (v) => v.setUint16(0, 0x4c43, true)), 'badMagic');
+    expectReason(patched(dataBytes, (v) => v.setUint8(2, 2)), 'badVersion');
+    expectReason(patched(dataBytes, (v) => v.setUint8(3, 0)), 'unknownType');
+    expectReason(patched(dataBytes, (v) => v.setUint8(3, 8)), 'unknownType');
+  });
+
+  it('refuses header flags, reserved bytes and body lengths that are not exact', () => {
+    expectReason(patched(dataBytes, (v) => v.setUint8(4, 1)), 'badFlags');
+    expectReason(patched(dataBytes, (v) => v.setUint16(6, 1, true)), 'badReserved');
+    expectReason(patched(dataBytes, (v) => v.setUint32(12, v.getUint32(12, true) + 1, true)), 'badLength');
+    expectReason(patched(dataBytes, (v) => v.setUint32(12, v.getUint32(12, true) - 1, true)), 'badLength');
+    expectReason(patched(dataBytes, (v) => v.setUint8(5, 250)), 'tooShort');
+    expectReason(withTrailing(encodeFrame(bye), 0), 'trailingBytes');
+    for (const frame of [heartbeat, nak, retransmit, ack, advert, data]) {
+      expectReason(withTrailing(encodeFrame(frame), 0), 'trailingBytes');
+    }
+  });
+
+  it('refuses empty and malformed UTF-8 names', () => {
+    expectReason(patched(dataBytes, (v) => v.setUint8(5, 0)), 'badName');
+    for (const bad of [[0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xe2, 0x82]]) {
+      const frame = encodeFrame({ kind: 'bye', sender: { name: 'x'.repeat(bad.length), incarnation: 1 } });
+      expectReason(patched(frame, (_v, _b, b) => b.set(bad, 16)), 'badUtf8');
+    }
+    const nakBytes = encodeFrame(nak);
+    expectReason(patched(nakBytes, (v, body) => v.setUint8(body + 14, 0)), 'badName');
+    expectReason(patched(nakBytes, (v, body) => v.setUint8(body + 16, 0xff)), 'badUtf8');
+  });
+
+  it('refuses subjects that break the grammar, and wildcards outside ADVERT', () => {
+    const frame = (subject: string): DataFrame => ({
+      kind: 'data',
+      sender,
+      streams: [{ subject, startSeq: 1 }],
+      messages: [{ subject, seq: 1, flags: 0, payload: bytesOf() }],
+    });
+    const base = encodeFrame(frame('a.bb'));
+    const at = bodyAt(base) + 4 + 9;
+    for (const bad of ['a..b', '.abc', 'abc.', 'a.*b', 'a.>.b', 'a b.', 'a.*.', 'a.>x']) {
+      expectReason(patched(base, (_v, _b, b) => b.set(ascii(bad).slice(0, 4), at)), 'badSubject');
+    }
+    expectReason(patched(base, (_v, _b, b) => b.set(ascii('a.*'), at)), 'badSubject');
+    expectReason(patched(base, (v) => v.setUint8(at - 1, 0)), 'badSubject');
+    const adv = encodeFrame({ ...advert, patterns: ['a.b.c'] });
+    const p = bodyAt(adv) + 11;
+    expect(decodeFrame(patched(adv, (_v, _b, b) => b.set(ascii('*.>'), p + 2))).ok).toBe(true);
+    expectReason(patched(adv, (_v, _b, b) => b.set(ascii('>.b'), p)), 'badSubject');
+    expectReason(patched(adv, (_v, _b, b) => b.set(ascii('a*'), p)), 'badSubject');
+  });
+
+  it('refuses sequence numbers above 2^53 - 1, zero where 1 is the minimum, and broken stream invariants', () => {
+    const body = bodyAt(dataBytes);
+    const firstMessage = body + 4 + 9 + 10 + 9 + 10;
+    expectReason(patched(dataBytes, (v) => v.setUint32(body + 4 + 4, 0x0020_0000, true)), 'badSeq');
+    expectReason(patched(dataBytes, (v) => v.setUint32(body + 4, 0, true)), 'badSeq');
+    expectReason(patched(dataBytes, (v) => v.setUint32(firstMessage + 4, 0x0020_0000, true)), 'badSeq');
+    expectReason(patched(dataBytes, (v) => v.setUint32(firstMessage, 0, true)), 'badSeq');
+    // Message seq below its stream's startSeq.
+    expectReason(patched(dataBytes, (v) => v.setUint32(body + 4, 2, true)), 'badSeq');
+    const hb = encodeFrame({ kind: 'heartbeat', sender, streams: [{ subject: 'a', startSeq: 5, lowSeq: 3, highSeq: 4 }] });
+    const e = bodyAt(hb) + 2;
+    expectReason(patched(hb, (v) => v.setUint32(e + 16, 3, true)), 'badSeq'); // highSeq < startSeq - 1
+    expectReason(patched(hb, (v) => v.setUint32(e + 8, 6, true)), 'badSeq'); // lowSeq > highSeq + 1
+    expectReason(patched(hb, (v) => v.setUint32(e + 8, 0, true)), 'badSeq'); // lowSeq 0
+    expectReason(patched(hb, (v) => v.setUint32(e, 0, true)), 'badSeq'); // startSeq 0
+    expectReason(patched(encodeFrame(nak), (v, b) => v.setUint32(b, 0, true)), 'badSeq'); // channelSeq 0
+    expectReason(patched(encodeFrame(ack), (v, b) => v.setUint32(b + 4, 0xffff_ffff, true)), 'badSeq');
+  });
+
+  it('refuses ranges that are reversed, out of order or overlapping', () => {
+    const nakBytes = encodeFrame(nak);
+    const ranges = bodyAt(nakBytes) + 16 + 9 + 9;
+    expectReason(patched(nakBytes, (v) => v.setUint32(ranges, 6, true)), 'badRange'); // from 6 > to 5
+    expectReason(patched(nakBytes, (v) => v.setUint32(ranges + 16, 5, true)), 'badRange'); // overlaps previous
+    expectReason(patched(nakBytes, (v) => v.setUint32(ranges, 0, true)), 'badRange');
+    const ackBytes = encodeFrame(ack);
+    const selective = bodyAt(ackBytes) + 17 + 5;
+    expectReason(patched(ackBytes, (v) => v.setUint32(selective, 41, true)), 'badRange'); // not above cumulative
+    expectReason(patched(ackBytes, (v) => v.setUint32(selective + 8, 43, true)), 'badRange'); // not ascending
+    const rt = encodeFrame(retransmit);
+    const unavailable = rt.length - 36;
+    expectReason(patched(rt, (v) => v.setUint32(unavailable + 2, 5, true)), 'badRange');
+    expectReason(patched(rt, (v) => v.setUint32(unavailable + 2, 0, true)), 'badSeq');
+  });
+
+  it('refuses counts of zero where one is required and counts over their bound', () => {
+    expectReason(patched(dataBytes, (v, b) => v.setUint16(b + 2, 0, true)), 'badCount');
+    expectReason(patched(dataBytes, (v, b) => v.setUint16(b, 0, true)), 'badCount');
+    expectReason(patched(encodeFrame(nak), (v, b) => v.setUint16(b + 12, 0, true)), 'badCount');
+    expectReason(patched(encodeFrame(nak), (v, b) => v.setUint16(b + 12, 257, true)), 'tooMany');
+    expectReason(patched(encodeFrame(ack), (v, b) => v.setUint16(b + 12, 257, true)), 'tooMany');
+  });
+
+  it('refuses a declared count the datagram cannot hold before allocating for it', () => {
+    expectReason(patched(dataBytes, (v, b) => v.setUint16(b + 2, 0xffff, true)), 'tooShort');
+    expectReason(patched(dataBytes, (v, b) => v.setUint16(b, 0xffff, true)), 'tooShort');
+    expectReason(patched(encodeFrame(heartbeat), (v, b) => v.setUint16(b, 0xffff, true)), 'tooShort');
+    expectReason(patched(encodeFrame(retransmit), (v, b) => v.setUint16(b + 10, 0xffff, true)), 'tooShort');
+    expectReason(patched(encodeFrame(retransmit), (v, b) => v.setUint16(b + 12, 0xffff, true)), 'tooShort');
+    expectReason(patched(encodeFrame(ack), (v, b) => v.setUint16(b + 14, 0xffff, true)), 'tooShort');
+    expectReason(patched(encodeFrame(advert), (v, b) => v.setUint16(b + 8, 0xffff, true)), 'tooShort');
+    const body = bodyAt(dataBytes);
+    const firstMessage = body + 4 + 9 + 10 + 9 + 10;
+    expectReason(patched(dataBytes, (v) => v.setUint32(firstMessage + 8, 0xffff_ffff, true)), 'tooShort');
+  });
+
+  it('refuses message flags outside MESSAGE_FLAGS_MASK and fragment edges without the fragment bit', () => {
+    const firstMessage = bodyAt(dataBytes) + 4 + 9 + 10 + 9 + 10;
+    for (const flags of [0x10, 0x80, 0x04, 0x08, 0x0c | 0x01]) {
+      expectReason(patched(dataBytes, (v) => v.setUint8(firstMessage + 14, flags)), 'badFlags');
+    }
+    const adv = encodeFrame(advert);
+    expectReason(patched(adv, (v, b) => v.setUint8(b + 6, 0x04)), 'badFlags');
+    expectReason(patched(adv, (v, b) => v.setUint8(b + 7, 1)), 'badReserved');
+    expectReason(patched(adv, (v, b) => v.setUint16(b + 4, 0, true)), 'badAddress');
+  });
+
+  it('refuses subject tables with bad indexes, unused entries or duplicates', () => {
+    const firstMessage = bodyAt(dataBytes) + 4 + 9 + 10 + 9 + 10;
+    expectReason(patched(dataBytes, (v) => v.setUint16(firstMessage + 12, 2, true)), 'badIndex');
+    // All three messages on stream 0 leaves stream 1 unused (its startSeq is above their seqs: make it 1).
+    const twoStreams = encodeFrame({
+      kind: 'data',
+      sender,
+      streams: [{ subject: 'a', startSeq: 1 }, { subject: 'b', startSeq: 1 }],
+      messages: [{ subject: 'a', seq: 1, flags: 0, payload: bytesOf() }, { subject: 'b', seq: 1, flags: 0, payload: bytesOf() }],
+    });
+    const secondMessage = bodyAt(twoStreams) + 4 + 20 + 16;
+    expectReason(patched(twoStreams, (v) => v.setUint16(secondMessage + 12, 0, true)), 'unusedSubject');
+    expectReason(patched(twoStreams, (_v, b, x) => (x[b + 4 + 10 + 9] = 0x61)), 'duplicateSubject');
+
+    const rt = encodeFrame({
+      kind: 'retransmit',
+      sender,
+      channelSeq: 1,
+      messages: [{ subject: 'a', seq: 1, flags: 0, payload: bytesOf() }, { subject: 'b', seq: 1, flags: 0, payload: bytesOf() }],
+      unavailable: [],
+    });
+    const rtFirst = bodyAt(rt) + 14 + 4;
+    expectReason(patched(rt, (v) => v.setUint16(rtFirst + 12, 1, true)), 'badIndex'); // not first-use order
+    expectReason(patched(rt, (v) => v.setUint16(rtFirst + 16 + 12, 0, true)), 'unusedSubject');
+    expectReason(patched(rt, (_v, b, x) => (x[b + 14 + 3] = 0x61)), 'duplicateSubject');
+
+    const hb = encodeFrame({ kind: 'heartbeat', sender, streams: [{ subject: 'a', startSeq: 1, lowSeq: 1, highSeq: 0 }, { subject: 'b', startSeq: 1, lowSeq: 1, highSeq: 0 }] });
+    expectReason(patched(hb, (_v, b, x) => (x[b + 2 + 26 + 25] = 0x61)), 'duplicateSubject');
+    const ackBytes = encodeFrame({ ...ack, selective: [], positions: [{ subject: 'a', seq: 1 }, { subject: 'b', seq: 1 }] });
+    expectReason(patched(ackBytes, (_v, b, x) => (x[b + 17 + 5 + 10 + 9] = 0x61)), 'duplicateSubject');
+    const adv = encodeFrame({ ...advert, patterns: ['a', 'b'] });
+    expectReason(patched(adv, (_v, b, x) => (x[b + 10 + 3] = 0x61)), 'duplicateSubject');
+  });
+});
+
+describe('encoder refusals', () => {
+  const throwsRange = (frame: unknown) => expect(() => encodeFrame(frame as Frame)).toThrow(RangeError);
+
+  it('refuses invalid sender names and incarnations', () => {
+    for (const name of ['', 'x'.repeat(256), 'é'.repeat(128), '\uD800', 'a\uDC00b']) throwsRange({ kind: 'bye', sender: { name, incarnation: 1 } });
+    for (const incarnation of [-1, 2 ** 32, 1.5, NaN]) throwsRange({ kind: 'bye', sender: { name: 'a', incarnation } });
+  });
+
+  it('refuses DATA frames whose table and messages disagree', () => {
+    const m = { subject: 'a', seq: 1, flags: 0, payload: bytesOf() };
+    throwsRange({ kind: 'data', sender, streams: [], messages: [] });
+    throwsRange({ kind: 'data', sender, streams: [{ subject: 'b', startSeq: 1 }], messages: [m] });
+    throwsRange({ kind: 'data', sender, streams: [{ subject: 'a', startSeq: 1 }, { subject: 'b', startSeq: 1 }], messages: [m] });
+    throwsRange({ kind: 'data', sender, streams: [{ subject: 'a', startSeq: 1 }, { subject: 'a', startSeq: 1 }], messages: [m] });
+    throwsRange({ kind: 'data', sender, streams: [{ subject: 'a', startSeq: 2 }], messages: [m] });
+    throwsRange({ kind: 'data', sender, streams: [{ subject: 'a.*', startSeq: 1 }], messages: [{ ...m, subject: 'a.*' }] });
+  });
+
+  it('refuses invalid message fields', () => {
+    const frame = (patch: object) => ({
+      kind: 'data',
+      sender,
+      streams: [{ subject: 'a', startSeq: 1 }],
+      messages: [{ subject: 'a', seq: 1, flags: 0, payload: bytesOf(), ...patch }],
+    });
+    for (const seq of [0, MAX + 1, 1.5, -1, NaN]) throwsRange(frame({ seq }));
+    for (const flags of [0x10, 0x04, 0x08, -1, 0.5, 0x100]) throwsRange(frame({ flags }));
+    for (const replyTo of ['', 'a.>', 'a..b']) throwsRange(frame({ replyTo }));
+    expect(() => encodeFrame(frame({ payload: [1, 2] }) as Frame)).toThrow(TypeError);
+  });
+
+  it('refuses invalid NAK, ACK, HEARTBEAT, RETRANSMIT and ADVERT fields', () => {
+    throwsRange({ ...nak, ranges: [] });
+    throwsRange({ ...nak, ranges: Array.from({ length: 257 }, (_, i) => ({ from: 2 * i + 1, to: 2 * i + 1 })) });
+    throwsRange({ ...nak, ranges: [{ from: 5, to: 4 }] });
+    throwsRange({ ...nak, ranges: [{ from: 5, to: 6 }, { from: 6, to: 7 }] });
+    throwsRange({ ...nak, ranges: [{ from: 7, to: 8 }, { from: 1, to: 2 }] });
+    throwsRange({ ...nak, channelSeq: 0 });
+    throwsRange({ ...nak, subject: 'a.*' });
+    throwsRange({ ...nak, target: { name: '', incarnation: 0 } });
+    throwsRange({ ...ack, selective: [41] });
+    throwsRange({ ...ack, selective: [45, 44] });
+    throwsRange({ ...ack, selective: Array.from({ length: 257 }, (_, i) => 42 + i) });
+    throwsRange({ ...ack, positions: [{ subject: 'a', seq: 1 }, { subject: 'a', seq: 2 }] });
+    throwsRange({ ...heartbeat, streams: [{ subject: 'a', startSeq: 5, lowSeq: 1, highSeq: 3 }] });
+    throwsRange({ ...heartbeat, streams: [{ subject: 'a', startSeq: 1, lowSeq: 5, highSeq: 3 }] });
+    throwsRange({ ...heartbeat, streams: [heartbeat.streams[0], heartbeat.streams[0]] });
+    throwsRange({ ...retransmit, channelSeq: -1 });
+    throwsRange({ ...retransmit, unavailable: [{ subject: 'a', from: 3, to: 2 }] });
+    for (const host of ['01.2.3.4', '256.0.0.1', 'localhost', '1.2.3', '::1', ' 1.2.3.4']) throwsRange({ ...advert, host });
+    for (const port of [0, 65536, 1.5]) throwsRange({ ...advert, port });
+    throwsRange({ ...advert, flags: 0x04 });
+    throwsRange({ ...advert, patterns: ['a', 'a'] });
+    throwsRange({ ...advert, patterns: ['a.>.b'] });
+  });
+
+  it('refuses frames over the datagram limit and targets that are too small, writing nothing', () => {
+    const big: DataFrame = {
+      kind: 'data',
+      sender,
+      streams: [{ subject: 'a', startSeq: 1 }],
+      messages: [{ subject: 'a', seq: 1, flags: 0, payload: new Uint8Array(MAX_FRAME_BYTES) }],
+    };
+    throwsRange(big);
+    const target = new Uint8Array(encodedSize(ack) + 4);
+    expect(() => encodeFrameInto(target, 5, ack)).toThrow(RangeError);
+    expect(() => encodeFrameInto(target, -1, ack)).toThrow(RangeError);
+    expect(target.every((b) => b === 0)).toBe(true);
+    expect(() => encodeData(new DataView(new ArrayBuffer(10)), 0, data)).toThrow(RangeError);
+  });
+});
