@@ -13,6 +13,9 @@
 /** Longest subject or pattern on the wire, in bytes (its length is a u8). */
 export const MAX_SUBJECT_BYTES = 255;
 
+/** Most tokens a subject or pattern may have (the subject manager enforces the same limit). */
+export const MAX_SUBJECT_TOKENS = 32;
+
 const DOT = 0x2e;
 const STAR = 0x2a;
 const GREATER = 0x3e;
@@ -39,10 +42,11 @@ export function isSubjectBytes(
   if (length < 1 || length > MAX_SUBJECT_BYTES) return false;
   const end = offset + length;
   let tokenLength = 0;
+  let dots = 0;
   for (let i = offset; i < end; i++) {
     const c = bytes[i];
     if (c === DOT) {
-      if (tokenLength === 0) return false;
+      if (tokenLength === 0 || ++dots >= MAX_SUBJECT_TOKENS) return false;
       tokenLength = 0;
     } else if (c < 128 && TOKEN_BYTE[c] === 1) {
       if (tokenLength < 0) return false;
@@ -61,10 +65,11 @@ export function isSubjectString(value: string, allowWildcards: boolean): boolean
   const length = value.length;
   if (length < 1 || length > MAX_SUBJECT_BYTES) return false;
   let tokenLength = 0;
+  let dots = 0;
   for (let i = 0; i < length; i++) {
     const c = value.charCodeAt(i);
     if (c === DOT) {
-      if (tokenLength === 0) return false;
+      if (tokenLength === 0 || ++dots >= MAX_SUBJECT_TOKENS) return false;
       tokenLength = 0;
     } else if (c < 128 && TOKEN_BYTE[c] === 1) {
       if (tokenLength < 0) return false;
