@@ -1,0 +1,226 @@
+/**
+ * The peer lock: one file `<dir>/<peerName>.lock` that says which live process owns a ledger
+ * under a peer name, so that two processes never append under one name (they would hand out
+ * the same sequence numbers).
+ *
+ * The file is created with O_EXCL and holds `{ pid, startedAtMs, procStartTicks, bootId }`. A
+ * lock whose process is gone (a crash: SIGKILL, power loss) is taken over; "gone" means the pid
+ * does not exist, or it exists but started at another time or in another boot (the pid was
+ * reused). Locks are released by `release()` and, for whatever is still held, on process exit.
+ */
+import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, fsyncSync } from 'node:fs';
+import { join } from 'node:path';
+import { LedgerError } from '../errors.js';
+
+/** What a lock file holds. */
+export interface LedgerLockInfo {
+  readonly pid: number;
+  readonly peerName: string;
+  /** Wall-clock start of the owning process (for people reading the file). */
+  readonly startedAtMs: number;
+  /** Linux: field 22 of /proc/<pid>/stat, to tell a reused pid apart. */
+  readonly procStartTicks?: string;
+  /** Linux: /proc/sys/kernel/random/boot_id at lock time. */
+  readonly bootId?: string;
+}
+
+/** A held lock. */
+export interface LedgerLock {
+  readonly file: string;
+  readonly info: LedgerLockInfo;
+  /** True when an earlier owner had died without releasing it (a crash). */
+  readonly tookOver: boolean;
+  /** Deletes the lock file (idempotent). */
+  release(): void;
+}
+
+const held = new Set<HeldLock>();
+let exitHookInstalled = false;
+
+/** File name of the lock of `peerName` inside a ledger directory (the name is percent-encoded). */
+export function ledgerLockFile(dir: string, peerName: string): string {
+  return join(dir, `${encodeURIComponent(peerName)}.lock`);
+}
+
+/**
+ * Takes the lock of `peerName` in `dir`, or throws `LedgerError` naming the live owner.
+ * `displayPath` is the ledger path used in error messages.
+ */
+export function acquireLedgerLock(dir: string, peerName: string, displayPath: string): LedgerLock {
+  const file = ledgerLockFile(dir, peerName);
+  const info = ownLockInfo(peerName);
+  let tookOver = false;
+  // A few rounds: each failed round means another process changed the file under us.
+  for (let round = 0; round < 5; round++) {
+    if (tryCreate(file, info)) {
+      const lock = new HeldLock(file, info, tookOver);
+      held.add(lock);
+      installExitHook();
+      return lock;
+    }
+    const existing = readLock(file);
+    if (existing === 'missing') continue;
+    if (existing === 'unreadable') {
+      // Either a crash between create and write, or a concurrent creator still writing: give a
+      // concurrent writer a moment before judging the file stale.
+      if (round < 2) {
+        sleepMs(50);
+        continue;
+      }
+    } else if (isAlive(existing)) {
+      throw new LedgerError(
+        `ledger ${displayPath} is already open by process ${existing.pid} under peer name ${existing.peerName}`,
+      );
+    }
+    // Stale. Move it away under a private name, then check that what we moved is really the stale
+    // file and not a lock another process created meanwhile.
+    const aside = `${file}.stale-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    try {
+      renameSync(file, aside);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw new LedgerError(`cannot take over the stale lock ${file}: ${(err as Error).message}`, { cause: err });
+    }
+    const moved = readLock(aside);
+    if (typeof moved === 'object' && isAlive(moved)) {
+      try {
+        linkSync(aside, file); // put it back unless yet another lock appeared
+      } catch {
+        /* another lock took its place: that owner wins */
+      }
+      unlinkQuiet(aside);
+      continue;
+    }
+    unlinkQuiet(aside);
+    tookOver = true;
+  }
+  throw new LedgerError(`cannot take the lock ${file}: it keeps changing (another process is opening the ledger)`);
+}
+
+class HeldLock implements LedgerLock {
+  private released = false;
+  constructor(
+    readonly file: string,
+    readonly info: LedgerLockInfo,
+    readonly tookOver: boolean,
+  ) {}
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    held.delete(this);
+    // Only delete the file if it is still ours (it always should be).
+    const current = readLock(this.file);
+    if (typeof current === 'object' && current.pid === this.info.pid && current.startedAtMs === this.info.startedAtMs) {
+      unlinkQuiet(this.file);
+    }
+  }
+}
+
+function tryCreate(file: string, info: LedgerLockInfo): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, 'wx', 0o644);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new LedgerError(`cannot create the lock ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    writeSync(fd, JSON.stringify(info));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+function readLock(file: string): LedgerLockInfo | 'missing' | 'unreadable' {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable';
+  }
+  try {
+    const v = JSON.parse(text) as Partial<LedgerLockInfo>;
+    if (!Number.isSafeInteger(v.pid) || (v.pid as number) <= 0) return 'unreadable';
+    return {
+      pid: v.pid as number,
+      peerName: typeof v.peerName === 'string' ? v.peerName : '?',
+      startedAtMs: typeof v.startedAtMs === 'number' ? v.startedAtMs : 0,
+      ...(typeof v.procStartTicks === 'string' ? { procStartTicks: v.procStartTicks } : {}),
+      ...(typeof v.bootId === 'string' ? { bootId: v.bootId } : {}),
+    };
+  } catch {
+    return 'unreadable';
+  }
+}
+
+/** Whether the process that wrote `info` still runs. */
+export function isAlive(info: LedgerLockInfo): boolean {
+  if (info.pid === process.pid) return true;
+  const bootId = readBootId();
+  if (info.bootId !== undefined && bootId !== undefined && info.bootId !== bootId) return false;
+  try {
+    process.kill(info.pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  if (info.procStartTicks !== undefined) {
+    const ticks = procStartTicks(info.pid);
+    if (ticks !== undefined && ticks !== info.procStartTicks) return false;
+  }
+  return true;
+}
+
+/** Lock info describing this process. */
+export function ownLockInfo(peerName: string): LedgerLockInfo {
+  const ticks = procStartTicks(process.pid);
+  const bootId = readBootId();
+  return {
+    pid: process.pid,
+    peerName,
+    startedAtMs: Math.round(Date.now() - process.uptime() * 1000),
+    ...(ticks !== undefined ? { procStartTicks: ticks } : {}),
+    ...(bootId !== undefined ? { bootId } : {}),
+  };
+}
+
+/** Field 22 (starttime) of /proc/<pid>/stat; `undefined` off Linux or if the process is gone. */
+export function procStartTicks(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: count after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function readBootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function unlinkQuiet(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    /* already gone */
+  }
+}
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const lock of [...held]) lock.release();
+  });
+}

@@ -1,0 +1,23 @@
+/**
+ * piscina worker entry for the recovery scan: `pool.run(path)` runs {@link scanLedger} on a
+ * worker thread and returns its (structured-clonable) result. Wire it as
+ *
+ * ```ts
+ * const pool = new Piscina({ filename: SCAN_WORKER_URL });
+ * const store = await LedgerStore.open(options, { scan: (path) => pool.run(path) });
+ * ```
+ *
+ * The worker runs compiled JavaScript (`dist/storage/scan-worker.js`): under a TS test runner
+ * there is no `.js` beside this file, so tests use the default in-thread scan. A worker thread
+ * shares the process: a corrupt page would still kill it, which is why the store walks the file
+ * in a child process (`verifyOnOpen: 'process'`) before any scan.
+ */
+import { scanLedger, type LedgerScan } from './ledger-scan.js';
+
+/** URL of this module, for piscina's `filename` (resolves to the compiled `.js`). */
+export const SCAN_WORKER_URL = new URL('./scan-worker.js', import.meta.url).href;
+
+/** The task: scan the ledger directory `path`. */
+export default function scanTask(path: string): Promise<LedgerScan> {
+  return scanLedger(path);
+}

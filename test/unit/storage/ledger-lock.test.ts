@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { LedgerStore } from '../../../storage/index.js';
+import { ledgerLockFile, procStartTicks } from '../../../storage/ledger-lock.js';
+import { compiledStorageUrl, removeTempDirs, runChild, tempDir } from './support.js';
+
+beforeAll(compiledStorageUrl);
+afterAll(removeTempDirs);
+
+const fast = { verifyOnOpen: 'header' } as const;
+
+describe('ledger lock', () => {
+  it('refuses a ledger held by another live process, then takes it over once that process is killed', async () => {
+    const path = join(tempDir(), 'ledger');
+    const child = runChild(`
+      const { LedgerStore } = await import(STORAGE);
+      const store = await LedgerStore.open({ path: ${JSON.stringify(path)}, peerName: 'p1', verifyOnOpen: 'header' });
+      console.log('ready ' + process.pid);
+      setInterval(() => {}, 1000);
+    `);
+    try {
+      await child.waitFor('ready');
+      const pid = child.proc.pid as number;
+      await expect(LedgerStore.open({ path, peerName: 'p1', ...fast })).rejects.toThrow(
+        `ledger ${path} is already open by process ${pid} under peer name p1`,
+      );
+      const lock = JSON.parse(readFileSync(ledgerLockFile(path, 'p1'), 'utf8'));
+      expect(lock).toMatchObject({ pid, peerName: 'p1' });
+      expect(typeof lock.startedAtMs).toBe('number');
+      child.proc.kill('SIGKILL');
+      await child.exited;
+      const store = await LedgerStore.open({ path, peerName: 'p1', ...fast });
+      expect(store.recovery).toMatchObject({ lockTakenOver: true, uncleanShutdown: true });
+      expect(JSON.parse(readFileSync(ledgerLockFile(path, 'p1'), 'utf8')).pid).toBe(process.pid);
+      await store.close();
+      expect(existsSync(ledgerLockFile(path, 'p1'))).toBe(false);
+    } finally {
+      child.proc.kill('SIGKILL');
+    }
+  });
+
+  it('refuses a lock file naming a live pid, and takes over one naming a dead pid', async () => {
+    const path = join(tempDir(), 'ledger');
+    mkdirSync(path, { recursive: true });
+    const sleeper = runChild(`console.log('up'); setInterval(() => {}, 1000);`);
+    try {
+      await sleeper.waitFor('up');
+      const pid = sleeper.proc.pid as number;
+      writeFileSync(ledgerLockFile(path, 'p'), JSON.stringify({ pid, peerName: 'p', startedAtMs: 1, procStartTicks: procStartTicks(pid) }));
+      await expect(LedgerStore.open({ path, peerName: 'p', ...fast })).rejects.toMatchObject({
+        name: 'LedgerError',
+        code: 'ERR_LEDGER',
+        message: `ledger ${path} is already open by process ${pid} under peer name p`,
+      });
+      sleeper.proc.kill('SIGKILL');
+      await sleeper.exited;
+      const store = await LedgerStore.open({ path, peerName: 'p', ...fast });
+      expect(store.recovery.lockTakenOver).toBe(true);
+      await store.close();
+    } finally {
+      sleeper.proc.kill('SIGKILL');
+    }
+  });
+
+  it('treats a live pid with another start time as reused, hence stale', async () => {
+    const path = join(tempDir(), 'ledger');
+    mkdirSync(path, { recursive: true });
+    // pid 1 is alive, but it did not start at tick 1 after boot... unless it did: use an odd value.
+    writeFileSync(ledgerLockFile(path, 'p'), JSON.stringify({ pid: 1, peerName: 'p', startedAtMs: 1, procStartTicks: '-42' }));
+    const store = await LedgerStore.open({ path, peerName: 'p', ...fast });
+    expect(store.recovery.lockTakenOver).toBe(true);
+    await store.close();
+  });
+
+  it('refuses a ledger written under another peer name and leaves no lock behind', async () => {
+    const path = join(tempDir(), 'ledger');
+    const a = await LedgerStore.open({ path, peerName: 'a', ...fast });
+    await expect(LedgerStore.open({ path, peerName: 'b', ...fast })).rejects.toThrow(/already open in this process/);
+    await a.close();
+    await expect(LedgerStore.open({ path, peerName: 'b', ...fast })).rejects.toThrow(
+      `ledger ${path} belongs to peer name "a", not "b"; open it with that peerName or use another path`,
+    );
+    expect(existsSync(ledgerLockFile(path, 'b'))).toBe(false);
+  });
+
+  it('refuses to open one path twice in the same process', async () => {
+    const path = join(tempDir(), 'ledger');
+    const a = await LedgerStore.open({ path, peerName: 'p', ...fast });
+    await expect(LedgerStore.open({ path: `${path}/.`, peerName: 'p', ...fast })).rejects.toThrow(
+      `ledger ${path}/. is already open in this process`,
+    );
+    await a.close();
+    const b = await LedgerStore.open({ path, peerName: 'p', ...fast });
+    await b.close();
+  });
+
+  it('releases the lock when the process exits without close()', async () => {
+    const path = join(tempDir(), 'ledger');
+    const child = runChild(`
+      const { LedgerStore } = await import(STORAGE);
+      const store = await LedgerStore.open({ path: ${JSON.stringify(path)}, peerName: 'p', verifyOnOpen: 'header' });
+      await store.appendSent('s', [{ seq: 1, flags: 0, payload: new Uint8Array(3), sentAtMs: 1 }]);
+      console.log('locked ' + ${JSON.stringify(ledgerLockFile(path, 'p'))});
+      process.exit(0);
+    `);
+    await child.waitFor('locked');
+    expect(await child.exited).toEqual({ code: 0, signal: null });
+    expect(existsSync(ledgerLockFile(path, 'p'))).toBe(false);
+    const store = await LedgerStore.open({ path, peerName: 'p', ...fast });
+    expect(store.recovery).toMatchObject({ lockTakenOver: false, uncleanShutdown: true });
+    await store.close();
+  });
+
+  it('percent-encodes the peer name in the lock file name', () => {
+    expect(ledgerLockFile('/x', 'a/b c')).toBe('/x/a%2Fb%20c.lock');
+  });
+});
