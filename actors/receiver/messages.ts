@@ -17,5 +17,8 @@ export type ReceiverInbox =
     }
   /** The local subscription patterns (the full set). */
   | { readonly kind: 'interest'; readonly patterns: readonly string[] }
-  /** A sender left (BYE or expiry): release its streams. */
-  | { readonly kind: 'senderLeft'; readonly senderName: string };
+  /**
+   * A sender left: release its streams. `cause` 'bye' (or a restart) retires that incarnation;
+   * 'expired' lets the same incarnation come back after a partition.
+   */
+  | { readonly kind: 'senderLeft'; readonly senderName: string; readonly incarnation?: number; readonly cause?: 'bye' | 'expired' };

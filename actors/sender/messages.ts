@@ -29,8 +29,17 @@ export type SenderInbox =
   | { readonly kind: 'draining' };
 
 export type FlowInbox =
-  /** The sender sent up to `seq` on `subject`. */
-  | { readonly kind: 'sentUpTo'; readonly subject: string; readonly seq: number; readonly bytes: number }
+  /**
+   * The sender sent up to `seq` on `subject` (`bytes` payload bytes since its previous report).
+   * `fromSeq`, the first seq of this report, tells flow control where a stream starts in this
+   * incarnation (absent: `seq`).
+   */
+  | { readonly kind: 'sentUpTo'; readonly subject: string; readonly seq: number; readonly bytes: number; readonly fromSeq?: number }
+  /**
+   * The sender holds `seq` of `subject` back for lack of credit: flow control starts the stall
+   * clock of the receivers that hold the window (policy `'min'`), as a refused `canSend` would.
+   */
+  | { readonly kind: 'blocked'; readonly subject: string; readonly seq: number }
   /** A receiver reported how far it has consumed streams of ours (from its ACK). */
   | { readonly kind: 'positions'; readonly peer: PeerId; readonly positions: readonly StreamPosition[] }
   /** A peer joined with these patterns (it will report positions for matching streams). */

@@ -1,0 +1,23 @@
+/**
+ * Where each actor's compiled module is. Actors are loaded by URL on whichever thread they are
+ * placed, so they must be compiled JavaScript: from the TypeScript sources (tests), the
+ * `dist/` twin is used — the build runs before the tests.
+ */
+const FILES: Readonly<Record<string, string>> = Object.freeze({
+  socket: 'socket/socket-actor.js',
+  subjects: 'subjects/subjects-actor.js',
+  receivers: 'subjects/receivers-actor.js',
+  flow: 'sender/flow-actor.js',
+  sender: 'sender/sender-actor.js',
+  retransmit: 'retransmit/retransmit-actor.js',
+  receiver: 'receiver/receiver-actor.js',
+});
+
+export function actorModuleUrl(name: string, here: string = import.meta.url): string {
+  const file = FILES[name];
+  if (file === undefined) throw new Error(`no module for actor ${name}`);
+  // Compiled: dist/actors/app/actor-modules.js → dist/actors/<file>.
+  // Sources: <root>/actors/app/actor-modules.ts → <root>/dist/actors/<file>.
+  const base = here.endsWith('.ts') ? new URL('../../dist/actors/', here) : new URL('../', here);
+  return new URL(file, base).href;
+}

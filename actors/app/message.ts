@@ -1,0 +1,63 @@
+/**
+ * A message as a subscriber sees it.
+ */
+import { decodePayload } from '../../codecs/payload-codec.js';
+import { MESSAGE_FLAGS } from '../../codecs/frame.js';
+import { InvalidSubjectError } from '../../errors.js';
+
+/** A delivered message. `data` is decoded lazily: raw bytes stay bytes, msgpack becomes a value. */
+export class Message {
+  /** The subject it was published on. */
+  readonly subject: string;
+  /** The sending peer's name. */
+  readonly sender: string;
+  /** The sending peer's incarnation (changes when it restarts). */
+  readonly senderIncarnation: number;
+  /** Its sequence number in the (sender, subject) stream (of its first fragment when fragmented). */
+  readonly seq: number;
+  /** Where a reply goes, for requests. */
+  readonly replyTo: string | undefined;
+  /** The payload exactly as sent on the wire. */
+  readonly raw: Uint8Array;
+  /** True when the payload was a msgpack-encoded value (else raw bytes). */
+  readonly isValue: boolean;
+  private readonly replyVia: ((subject: string, data: unknown) => Promise<void>) | undefined;
+  private decoded: { value: unknown } | undefined;
+
+  constructor(
+    fields: { subject: string; sender: string; senderIncarnation: number; seq: number; replyTo?: string; raw: Uint8Array; flags: number },
+    replyVia?: (subject: string, data: unknown) => Promise<void>,
+  ) {
+    this.subject = fields.subject;
+    this.sender = fields.sender;
+    this.senderIncarnation = fields.senderIncarnation;
+    this.seq = fields.seq;
+    this.replyTo = fields.replyTo;
+    this.raw = fields.raw;
+    this.isValue = (fields.flags & MESSAGE_FLAGS.msgpack) !== 0;
+    this.replyVia = replyVia;
+  }
+
+  /** The payload: a `Uint8Array` for raw bytes, else the decoded value. */
+  get data(): unknown {
+    if (!this.isValue) return this.raw;
+    if (!this.decoded) {
+      const r = decodePayload(MESSAGE_FLAGS.msgpack, this.raw);
+      this.decoded = { value: r.ok ? r.value : undefined };
+    }
+    return this.decoded.value;
+  }
+
+  /** Publishes `data` to this message's `replyTo` (request/reply). */
+  respond(data: unknown): Promise<void> {
+    if (this.replyTo === undefined || this.replyVia === undefined) {
+      return Promise.reject(new InvalidSubjectError(`message ${this.subject}#${this.seq} from ${this.sender} has no replyTo subject`));
+    }
+    return this.replyVia(this.replyTo, data);
+  }
+
+  /** A plain summary (JSON-friendly). */
+  toJSON(): { subject: string; sender: string; seq: number; replyTo?: string; data: unknown } {
+    return { subject: this.subject, sender: this.sender, seq: this.seq, ...(this.replyTo ? { replyTo: this.replyTo } : {}), data: this.data };
+  }
+}

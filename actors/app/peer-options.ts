@@ -1,0 +1,226 @@
+/**
+ * The options of `createPeer`, their defaults, and their resolution into the plain-data
+ * {@link PeerConfig} every actor receives. Resolved once; every bad value is an
+ * `InvalidOptionError` naming the option.
+ */
+import { hostname } from 'node:os';
+import { randomInt } from 'node:crypto';
+import { InvalidOptionError } from '../../errors.js';
+import { MAX_NAME_BYTES } from '../../codecs/wire-primitives.js';
+import {
+  checkBoolean,
+  checkHostPort,
+  checkInteger,
+  checkIpv4,
+  checkMulticastGroup,
+  checkOneOf,
+  rejectUnknownKeys,
+} from '../option-checks.js';
+import { resolveSocketOptions, type FaultOptions } from '../socket/options.js';
+import { resolveSenderOptions, type SenderOptions, type FlowPolicy } from '../sender/options.js';
+import { resolveRetransmitOptions, type RetransmitOptions } from '../retransmit/options.js';
+import { resolveReceiverOptions, type ReceiverOptions } from '../receiver/options.js';
+import { resolveGroupMapOptions, resolveReceiverListOptions } from '../subjects/options.js';
+import { TOPOLOGY_PRESETS, type Topology, type TopologyPreset } from '../../runtime/topology.js';
+import type { PeerConfig } from './peer-config.js';
+
+/** Everything `createPeer` accepts. Every field is optional; defaults in `DEFAULT_PEER_OPTIONS`. */
+export interface PeerOptions {
+  /** Stable peer name (streams are per sender name). @default `${hostname}-${pid}` */
+  name?: string;
+  /** Interface address for multicast and the unicast listener. @default '127.0.0.1' */
+  interface?: string;
+  /** Base multicast group (IPv4 224.0.0.0/4). @default '239.255.76.67' */
+  group?: string;
+  /** Number of multicast groups subjects are spread over (by first token). @default 1 */
+  groupCount?: number;
+  /** UDP port of the groups; also the unicast listener's port when it is free. @default 47800 */
+  port?: number;
+  /** Unicast listener port; 0 = the group port when free, else ephemeral. @default 0 */
+  unicastPort?: number;
+  /** Multicast TTL (1 = this network segment). @default 1 */
+  ttl?: number;
+  /** Send and listen by multicast; false = unicast to the peers found through `peers`. @default true */
+  multicast?: boolean;
+  /** Seed peers' unicast listeners, `'host:port'`, for discovery without multicast. @default [] */
+  peers?: string[];
+  /** Actor placement: a preset name or a map actor → thread. @default 'single' */
+  topology?: TopologyPreset | Topology;
+  /** Largest datagram built (DATA batches, RETRANSMIT). 1472 suits a 1500-byte MTU LAN. @default 8192 */
+  maxDatagramBytes?: number;
+  /** Largest application payload (fragmented above one datagram). @default 16777216 */
+  maxMessageBytes?: number;
+  /** Publish rate limit in payload bytes/s; 0 = unlimited. @default 0 */
+  rateBytesPerSec?: number;
+  /** Messages kept per peer to serve retransmissions. @default 65536 */
+  windowMessages?: number;
+  /** Bytes kept per peer to serve retransmissions. @default 67108864 */
+  windowBytes?: number;
+  /** Slow-consumer policy: 'max' keeps pace with the fastest receiver; 'min' waits for the slowest. @default 'max' */
+  flowPolicy?: FlowPolicy;
+  /** In-flight messages per stream beyond the receivers' reported position. @default 16384 */
+  flowWindowMessages?: number;
+  /** Publishes accepted but not yet handed to the wire before `publish` waits and `tryPublish` says false. @default 65536 */
+  maxPendingPublishes?: number;
+  /** Messages queued per async-iterator subscription before it fails with a slow-consumer error. @default 100000 */
+  maxQueuedPerSubscription?: number;
+  /** How often the peer advertises its subscriptions. @default 1000 */
+  advertIntervalMs?: number;
+  /** A peer not heard for this long is considered gone. @default 5000 */
+  peerExpiryMs?: number;
+  /** How often a receiver reports its positions to senders. @default 50 */
+  ackIntervalMs?: number;
+  /** Advanced receiver tuning (NAK delays, buffers). @default {} */
+  receiver?: ReceiverOptions;
+  /** Advanced retransmission tuning (RTO, coalescing). @default {} */
+  retransmit?: RetransmitOptions;
+  /** Advanced sender tuning (heartbeats, stalls). @default {} */
+  sender?: Omit<SenderOptions, 'maxMessageBytes' | 'rateBytesPerSec' | 'windowMaxMessages' | 'windowMaxBytes' | 'flowPolicy' | 'flowWindowMessages'>;
+  /** Reserved for the ledger (durability); not yet supported: giving it is an error. @default undefined */
+  ledger?: unknown;
+  /** Test only: drop, duplicate or reorder received datagrams. @default undefined */
+  fault?: Partial<FaultOptions>;
+}
+
+export const DEFAULT_PEER_OPTIONS = Object.freeze({
+  interface: '127.0.0.1',
+  group: '239.255.76.67',
+  groupCount: 1,
+  port: 47800,
+  unicastPort: 0,
+  ttl: 1,
+  multicast: true,
+  peers: [] as readonly string[],
+  topology: 'single' as TopologyPreset,
+  maxDatagramBytes: 8192,
+  maxMessageBytes: 16 * 1024 * 1024,
+  rateBytesPerSec: 0,
+  windowMessages: 65_536,
+  windowBytes: 64 * 1024 * 1024,
+  flowPolicy: 'max' as FlowPolicy,
+  flowWindowMessages: 16_384,
+  maxPendingPublishes: 65_536,
+  maxQueuedPerSubscription: 100_000,
+  advertIntervalMs: 1000,
+  peerExpiryMs: 5000,
+  ackIntervalMs: 50,
+});
+
+/** What the application side keeps beside the actors' config. */
+export interface ResolvedPeerOptions {
+  readonly config: PeerConfig;
+  readonly topology: Topology;
+  readonly maxPendingPublishes: number;
+  readonly maxQueuedPerSubscription: number;
+  readonly maxMessageBytes: number;
+}
+
+const KNOWN_KEYS = { ...DEFAULT_PEER_OPTIONS, name: '', receiver: {}, retransmit: {}, sender: {}, ledger: undefined, fault: undefined };
+
+/** The actors that exist in this version (the ledger actor comes with durability). */
+export const ACTOR_NAMES = Object.freeze(['socket', 'subjects', 'receivers', 'flow', 'sender', 'retransmit', 'receiver'] as const);
+
+export function resolvePeerOptions(o: PeerOptions = {}): ResolvedPeerOptions {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new InvalidOptionError('options must be an object');
+  rejectUnknownKeys('options', o, KNOWN_KEYS);
+  if (o.ledger !== undefined) {
+    throw new InvalidOptionError('options.ledger is not supported yet: this version keeps sent messages in memory only');
+  }
+  const m = { ...DEFAULT_PEER_OPTIONS, ...definedOnly(o) };
+  const name = m.name ?? `${hostname()}-${process.pid}`;
+  if (typeof name !== 'string' || name.length === 0 || Buffer.byteLength(name) > MAX_NAME_BYTES || /[\u0000-\u001f]/.test(name)) {
+    throw new InvalidOptionError(`options.name must be a non-empty string of at most ${MAX_NAME_BYTES} UTF-8 bytes without control characters, got ${JSON.stringify(name)}`);
+  }
+  const iface = checkIpv4('options.interface', m.interface);
+  const group = checkMulticastGroup('options.group', m.group);
+  const maxDatagramBytes = checkInteger('options.maxDatagramBytes', m.maxDatagramBytes, 576, 65_507);
+  const maxMessageBytes = checkInteger('options.maxMessageBytes', m.maxMessageBytes, 1, 1 << 30);
+  if (!Array.isArray(m.peers)) throw new InvalidOptionError(`options.peers must be an array of 'host:port' strings`);
+  const seeds = m.peers.map((p, i) => checkHostPort(`options.peers[${i}]`, p));
+  const multicast = checkBoolean('options.multicast', m.multicast);
+  if (!multicast && seeds.length === 0) {
+    throw new InvalidOptionError('options.peers must name at least one seed peer (host:port) when options.multicast is false');
+  }
+  const socket = resolveSocketOptions(
+    {
+      interface: iface,
+      port: m.port,
+      unicastPort: m.unicastPort,
+      ttl: m.ttl,
+      multicast,
+      ...(o.fault !== undefined ? { fault: o.fault as FaultOptions } : {}),
+    },
+    'options',
+  );
+  const windowMessages = checkInteger('options.windowMessages', m.windowMessages, 16);
+  const sender = resolveSenderOptions(
+    {
+      ...(checkObject('options.sender', o.sender) as SenderOptions),
+      maxMessageBytes,
+      rateBytesPerSec: checkInteger('options.rateBytesPerSec', m.rateBytesPerSec, 0),
+      windowMaxMessages: windowMessages,
+      windowMaxBytes: checkInteger('options.windowBytes', m.windowBytes, 1024),
+      flowPolicy: checkOneOf('options.flowPolicy', m.flowPolicy, ['min', 'max'] as const),
+      flowWindowMessages: checkInteger('options.flowWindowMessages', m.flowWindowMessages, 1),
+      maxFragmentBytes: maxDatagramBytes,
+    },
+    'options',
+  );
+  const peerExpiryMs = checkInteger('options.peerExpiryMs', m.peerExpiryMs, 100);
+  const advertIntervalMs = checkInteger('options.advertIntervalMs', m.advertIntervalMs, 10);
+  if (advertIntervalMs * 2 > peerExpiryMs) {
+    throw new InvalidOptionError(`options.peerExpiryMs (${peerExpiryMs}) must be at least twice options.advertIntervalMs (${advertIntervalMs})`);
+  }
+  const config: PeerConfig = {
+    self: { name, incarnation: randomInt(1, 0xffffffff) },
+    socket,
+    groupMap: resolveGroupMapOptions({ baseGroup: group, groupCount: m.groupCount }, 'options'),
+    receiverList: resolveReceiverListOptions({ peerExpiryMs, multicastProbeMs: Math.max(3 * advertIntervalMs, 1000) }, 'options'),
+    sender,
+    retransmit: resolveRetransmitOptions(checkObject('options.retransmit', o.retransmit) as RetransmitOptions, 'options.retransmit'),
+    receiver: resolveReceiverOptions(
+      { maxMessageBytes, maxBufferedBytes: Math.max(64 * 1024 * 1024, 2 * maxMessageBytes), ...(checkObject('options.receiver', o.receiver) as ReceiverOptions) },
+      'options.receiver',
+    ),
+    maxDatagramBytes,
+    advertIntervalMs,
+    ackIntervalMs: checkInteger('options.ackIntervalMs', m.ackIntervalMs, 1, 60_000),
+    seeds,
+  };
+  return {
+    config,
+    topology: resolvePlacement(m.topology),
+    maxPendingPublishes: checkInteger('options.maxPendingPublishes', m.maxPendingPublishes, 1),
+    maxQueuedPerSubscription: checkInteger('options.maxQueuedPerSubscription', m.maxQueuedPerSubscription, 1),
+    maxMessageBytes,
+  };
+}
+
+/** A preset or map, restricted to the actors this version has. */
+function resolvePlacement(topology: unknown): Topology {
+  let map: Record<string, string>;
+  if (typeof topology === 'string') {
+    if (!Object.hasOwn(TOPOLOGY_PRESETS, topology)) {
+      throw new InvalidOptionError(`options.topology must be one of ${Object.keys(TOPOLOGY_PRESETS).join(', ')} or a placement map, got ${JSON.stringify(topology)}`);
+    }
+    map = { ...TOPOLOGY_PRESETS[topology as TopologyPreset] };
+  } else if (typeof topology === 'object' && topology !== null && !Array.isArray(topology)) {
+    map = { ...(topology as Record<string, string>) };
+  } else {
+    throw new InvalidOptionError('options.topology must be a preset name or a placement map { actorName: threadName }');
+  }
+  delete map.ledger;
+  return map;
+}
+
+function checkObject(path: string, value: unknown): object {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidOptionError(`${path} must be an object`);
+  return value;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

@@ -1,0 +1,119 @@
+/**
+ * A subscription: a pattern with either a handler or an async-iterator queue.
+ */
+import { BackpressureError } from '../../errors.js';
+import type { Message } from './message.js';
+
+export class Subscription implements AsyncIterable<Message> {
+  /** Messages handed to this subscription. */
+  received = 0;
+  /** Messages that did not fit the iterator queue (reported by the peer as data loss). */
+  overflowed = 0;
+  private readonly queue: Message[] = [];
+  private head = 0;
+  private waiter: ((r: IteratorResult<Message>) => void) | undefined;
+  private closed = false;
+  private failed: Error | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly pattern: string,
+    private readonly handler: ((msg: Message) => void) | undefined,
+    private readonly maxQueued: number,
+    private readonly onClose: (sub: Subscription) => void,
+    private readonly onHandlerError: (err: unknown) => void,
+  ) {}
+
+  /** Stops delivery; a waiting iterator ends. Idempotent. */
+  unsubscribe(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose(this);
+    this.wake();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Called by the peer for each matching message; false when the iterator queue is full. */
+  push(msg: Message): boolean {
+    if (this.closed) return true;
+    this.received++;
+    if (this.handler) {
+      try {
+        this.handler(msg);
+      } catch (err) {
+        this.onHandlerError(err);
+      }
+      return true;
+    }
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      w({ value: msg, done: false });
+      return true;
+    }
+    if (this.queue.length - this.head >= this.maxQueued) {
+      this.overflowed++;
+      this.failed ??= new BackpressureError(
+        `subscription ${this.pattern} fell more than ${this.maxQueued} messages behind (maxQueuedPerSubscription); ${this.overflowed} dropped`,
+      );
+      return false;
+    }
+    this.queue.push(msg);
+    return true;
+  }
+
+  /** Ends the iterator with an error (e.g. the peer failed or closed with one). */
+  fail(err: Error): void {
+    this.failed ??= err;
+    this.wake();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    return {
+      next: () => this.next(),
+      return: async () => {
+        this.unsubscribe();
+        return { value: undefined, done: true };
+      },
+    };
+  }
+
+  private next(): Promise<IteratorResult<Message>> {
+    if (this.head < this.queue.length) {
+      const value = this.queue[this.head++];
+      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+        this.queue.splice(0, this.head);
+        this.head = 0;
+      }
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.failed) {
+      const err = this.failed;
+      this.failed = undefined;
+      this.unsubscribe();
+      return Promise.reject(err);
+    }
+    if (this.closed) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => {
+      this.waiter = resolve;
+    });
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    if (!w) return;
+    this.waiter = undefined;
+    if (this.failed) {
+      const err = this.failed;
+      this.failed = undefined;
+      // Deliver the error through a rejected next(): re-run next() semantics.
+      void Promise.reject(err).catch(() => undefined);
+      w({ value: undefined, done: true });
+      return;
+    }
+    w({ value: undefined, done: true });
+  }
+}

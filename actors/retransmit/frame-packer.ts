@@ -1,0 +1,156 @@
+/**
+ * Splits what the retransmit actor sends (RETRANSMIT contents, HEARTBEAT streams, ACK positions,
+ * NAK ranges) into frames that each fit one datagram of `maxBytes`.
+ *
+ * Pure: sizes come from the codec's `encodedSize` (one call per item, so packing is linear), and
+ * nothing here reads a clock or does I/O. An item that does not fit a datagram on its own goes
+ * alone in its frame (the socket actor then refuses and counts it); the sender fragments messages
+ * so that one always fits (`maxPayloadPerDatagram`).
+ */
+import type {
+  AckFrame,
+  HeartbeatFrame,
+  PeerId,
+  SeqRange,
+  StreamInfo,
+  StreamPosition,
+  UnavailableRange,
+  WireMessage,
+} from '../../codecs/frame.js';
+import { encodedSize } from '../../codecs/frame-codec.js';
+import { MAX_ACK_SELECTIVE } from '../../codecs/frames/ack.js';
+import { MAX_NAK_RANGES, SEQ_RANGE_LENGTH } from '../../codecs/frames/nak.js';
+import type { AckState } from './inbound-channel.js';
+
+/** The contents of one RETRANSMIT frame. */
+export interface RetransmitPart {
+  readonly messages: WireMessage[];
+  readonly unavailable: UnavailableRange[];
+}
+
+/** Bytes of one subject-table entry of a RETRANSMIT frame. */
+function tableEntry(subject: string): number {
+  return 1 + subject.length;
+}
+
+/**
+ * Packs messages, then unavailable ranges, in order, into as few RETRANSMIT frames as fit
+ * `maxBytes` each (greedy). Throws a RangeError on a message the codec refuses (a caller bug).
+ */
+export function packRetransmit(
+  sender: PeerId,
+  messages: readonly WireMessage[],
+  unavailable: readonly UnavailableRange[],
+  maxBytes: number,
+): RetransmitPart[] {
+  const empty = { kind: 'retransmit', sender, channelSeq: 0, messages: [], unavailable: [] } as const;
+  const base = encodedSize(empty);
+  const parts: RetransmitPart[] = [];
+  let current: RetransmitPart = { messages: [], unavailable: [] };
+  let size = base;
+  let subjects = new Set<string>();
+  const place = (subject: string, cost: number): void => {
+    const withTable = cost + (subjects.has(subject) ? 0 : tableEntry(subject));
+    if (size > base && size + withTable > maxBytes) {
+      parts.push(current);
+      current = { messages: [], unavailable: [] };
+      size = base;
+      subjects = new Set();
+    }
+    size += cost + (subjects.has(subject) ? 0 : tableEntry(subject));
+    subjects.add(subject);
+  };
+  for (const m of messages) {
+    place(m.subject, encodedSize({ ...empty, messages: [m] }) - base - tableEntry(m.subject));
+    current.messages.push(m);
+  }
+  for (const u of unavailable) {
+    place(u.subject, encodedSize({ ...empty, unavailable: [u] }) - base - tableEntry(u.subject));
+    current.unavailable.push(u);
+  }
+  if (current.messages.length > 0 || current.unavailable.length > 0) parts.push(current);
+  return parts;
+}
+
+/** Packs stream infos into HEARTBEAT frames of at most `maxBytes` each. */
+export function packHeartbeats(sender: PeerId, streams: readonly StreamInfo[], maxBytes: number): HeartbeatFrame[] {
+  const empty: HeartbeatFrame = { kind: 'heartbeat', sender, streams: [] };
+  const base = encodedSize(empty);
+  const frames: HeartbeatFrame[] = [];
+  let current: StreamInfo[] = [];
+  let size = base;
+  for (const s of streams) {
+    const cost = encodedSize({ ...empty, streams: [s] }) - base;
+    if (current.length > 0 && size + cost > maxBytes) {
+      frames.push({ ...empty, streams: current });
+      current = [];
+      size = base;
+    }
+    current.push(s);
+    size += cost;
+  }
+  if (current.length > 0) frames.push({ ...empty, streams: current });
+  return frames;
+}
+
+/**
+ * ACK frames to `target` carrying `ack` and `positions`, each at most `maxBytes`: the first one
+ * carries the selective list (at most what fits and the codec allows), every one carries the
+ * cumulative point, and the positions are spread over as many frames as needed (always at least
+ * one frame). Positions whose subject repeats keep the last; invalid ones are skipped.
+ */
+export function packAcks(
+  sender: PeerId,
+  target: PeerId,
+  ack: AckState,
+  positions: readonly StreamPosition[],
+  maxBytes: number,
+): AckFrame[] {
+  const empty: AckFrame = { kind: 'ack', sender, target, cumulativeSeq: ack.cumulativeSeq, selective: [], positions: [] };
+  const base = encodedSize(empty);
+  const room = Math.max(0, Math.floor((maxBytes - base) / 8));
+  const selective = ack.selective.slice(0, Math.min(MAX_ACK_SELECTIVE, room));
+  const unique = new Map<string, StreamPosition>();
+  for (const p of positions) unique.set(p.subject, p);
+  const frames: AckFrame[] = [];
+  let current: StreamPosition[] = [];
+  let firstFrame = true;
+  let size = encodedSize({ ...empty, selective });
+  for (const p of unique.values()) {
+    let cost: number;
+    try {
+      cost = encodedSize({ ...empty, positions: [p] }) - base;
+    } catch {
+      continue; // not encodable (bad subject or seq): our receiver never sends one, but never throw for it
+    }
+    if (current.length > 0 && size + cost > maxBytes) {
+      frames.push({ ...empty, selective: firstFrame ? selective : [], positions: current });
+      firstFrame = false;
+      current = [];
+      size = base;
+    }
+    current.push(p);
+    size += cost;
+  }
+  frames.push({ ...empty, selective: firstFrame ? selective : [], positions: current });
+  return frames;
+}
+
+/**
+ * Splits a NAK's range list (ascending, disjoint, `from >= 1`) into chunks that each fit one NAK
+ * frame of at most `maxBytes` (and the codec's range limit).
+ */
+export function splitNakRanges(
+  sender: PeerId,
+  target: PeerId,
+  subject: string,
+  ranges: readonly SeqRange[],
+  maxBytes: number,
+): SeqRange[][] {
+  if (ranges.length === 0) return [];
+  const oneRange = encodedSize({ kind: 'nak', sender, channelSeq: 1, target, subject, ranges: [ranges[0]] });
+  const perFrame = Math.max(1, Math.min(MAX_NAK_RANGES, 1 + Math.floor((maxBytes - oneRange) / SEQ_RANGE_LENGTH)));
+  const chunks: SeqRange[][] = [];
+  for (let i = 0; i < ranges.length; i += perFrame) chunks.push(ranges.slice(i, i + perFrame));
+  return chunks;
+}

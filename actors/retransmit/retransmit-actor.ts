@@ -1,0 +1,451 @@
+/**
+ * The retransmit actor's shell (`'retransmit'`): keeps the sender window, announces our streams
+ * in heartbeats, serves NAKs, and owns the reliable-unicast channels to every remote peer.
+ *
+ * Owns (touched on its thread only): one {@link SenderWindow} (fed by the sender's `sent`), one
+ * {@link HeartbeatScheduler}, one {@link RetransmitPlanner}, and per remote peer incarnation an
+ * {@link OutboundChannel} (our NAKs and RETRANSMITs to it) and an {@link InboundChannel} (its NAKs
+ * and RETRANSMITs to us), plus the latest positions our receiver reported on its streams.
+ *
+ * Accepts: NAK, ACK and RETRANSMIT datagrams (decoded here; a datagram that does not decode is
+ * counted and dropped), `sent`, `nakRequested`, `positions`, `unicastTargets`, `peerGone`.
+ * Emits: `frameOut` to `'socket'`, `retransmitted` to `'receiver'`, `positions` to `'flow'`
+ * (from ACKs), and `error` events (a channel gave up; `ChannelGaveUpError` names the peer).
+ *
+ * Per message it reads the clock once, feeds the cores and arms its one timer at the earliest
+ * deadline of all of them. Every channel frame received (new or repeated) is acknowledged at
+ * once (unless `ackDelayMs`), and each ACK carries our receiver's latest positions for that
+ * peer's streams; a `positions` message triggers an ACK too.
+ *
+ * Retransmissions for one asker go through its outbound channel; those worth a multicast go once
+ * with channel sequence 0 to the subject's group (when multicast is on) and by unicast to every
+ * unicast target interested in the subject.
+ *
+ * Bounds: at most `receiverList.maxPeers` remotes (channels and positions); frames from further
+ * peers are dropped and counted until `peerGone` frees room. The cores bound the rest.
+ */
+import type {
+  PeerId,
+  RetransmitFrame,
+  SeqRange,
+  StreamInfo,
+  StreamPosition,
+  UnavailableRange,
+  WireMessage,
+} from '../../codecs/frame.js';
+import { peerKey, samePeer } from '../../codecs/frame.js';
+import { decodeFrame } from '../../codecs/frame-codec.js';
+import { ChannelGaveUpError, serializeError } from '../../errors.js';
+import type { Actor, ActorContext } from '../../runtime/actor.js';
+import type { ActorRef } from '../../runtime/actor-ref.js';
+import type { AppEvent } from '../app/events.js';
+import type { PeerConfig } from '../app/peer-config.js';
+import { assertNever, earliest } from '../core.js';
+import type { ReceiverInbox } from '../receiver/messages.js';
+import { HeartbeatScheduler } from '../sender/heartbeat-scheduler.js';
+import type { FlowInbox, UnicastTarget } from '../sender/messages.js';
+import { SenderWindow } from '../sender/sender-window.js';
+import type { DatagramIn, Destination, SocketInbox } from '../socket/messages.js';
+import { GroupMap } from '../subjects/group-map.js';
+import { PatternMatcher } from '../subjects/pattern-matcher.js';
+import { isValidPattern } from '../subjects/subject.js';
+import { packAcks, packHeartbeats, packRetransmit, splitNakRanges } from './frame-packer.js';
+import { InboundChannel, type AckState } from './inbound-channel.js';
+import type { RetransmitInbox } from './messages.js';
+import { OutboundChannel } from './outbound-channel.js';
+import { RetransmitPlanner } from './retransmit-planner.js';
+import { normalizeRanges } from './seq-ranges.js';
+
+/** What an outbound channel carries: the body of a NAK or RETRANSMIT frame (the channel numbers it). */
+type ChannelItem =
+  | { readonly kind: 'nak'; readonly target: PeerId; readonly subject: string; readonly ranges: readonly SeqRange[] }
+  | { readonly kind: 'retransmit'; readonly messages: readonly WireMessage[]; readonly unavailable: readonly UnavailableRange[] };
+
+/** One remote peer incarnation. */
+interface Remote {
+  readonly peer: PeerId;
+  outbound: OutboundChannel<ChannelItem> | undefined;
+  inbound: InboundChannel | undefined;
+  /** Our receiver's latest positions on its streams (sent in every ACK to it). */
+  positions: readonly StreamPosition[];
+}
+
+/** What the shell counts (`stats()`), besides the cores' counters. */
+export interface RetransmitActorCounters {
+  /** Datagrams that did not decode, by reason. */
+  decodeErrors: Record<string, number>;
+  /** Decoded frames of a kind this actor does not handle, or from ourselves. */
+  unexpectedFrames: number;
+  /** NAK and ACK frames addressed to another peer. */
+  notForUs: number;
+  /** Frames dropped because `maxPeers` remotes are known. */
+  remotesRefused: number;
+  naksSent: number;
+  retransmitFramesSent: number;
+  /** Multicast (channel sequence 0) RETRANSMIT frames sent, a destination counting once each. */
+  multicastFramesSent: number;
+  /** Channel transmissions after the first. */
+  channelResends: number;
+  acksSent: number;
+  heartbeatFramesSent: number;
+  /** RETRANSMIT contents handed to the receiver. */
+  retransmitsForwarded: number;
+  /** Items an outbound channel refused (`maxInFlight` unacknowledged). */
+  channelFull: number;
+  channelsGaveUp: number;
+  /** `sent` messages the window refused (a seq not above the stream's newest, too many streams). */
+  windowRejected: number;
+  /** Sends refused by a full mailbox. */
+  mailboxFull: number;
+}
+
+/** Builds the retransmit actor. */
+export function createActor(config: PeerConfig, ctx: ActorContext): Actor<RetransmitInbox> {
+  const self = config.self;
+  const maxBytes = config.maxDatagramBytes;
+  const counters: RetransmitActorCounters = {
+    decodeErrors: {},
+    unexpectedFrames: 0,
+    notForUs: 0,
+    remotesRefused: 0,
+    naksSent: 0,
+    retransmitFramesSent: 0,
+    multicastFramesSent: 0,
+    channelResends: 0,
+    acksSent: 0,
+    heartbeatFramesSent: 0,
+    retransmitsForwarded: 0,
+    channelFull: 0,
+    channelsGaveUp: 0,
+    windowRejected: 0,
+    mailboxFull: 0,
+  };
+  const window = new SenderWindow({}, config.sender);
+  /** First seq of each of our streams in this incarnation (from `sent.streams`). */
+  const startSeqs = new Map<string, number>();
+  const heartbeats = new HeartbeatScheduler(config.sender);
+  const planner = new RetransmitPlanner(
+    {
+      window,
+      sink: {
+        unicast: (to, messages, unavailable) => resendTo(to, messages, unavailable),
+        multicast: (messages, unavailable) => resendToAll(messages, unavailable),
+      },
+    },
+    config.retransmit,
+  );
+  const groupMap = new GroupMap(config.groupMap);
+  const targets = new PatternMatcher<PeerId>();
+  const remotes = new Map<string, Remote>();
+  /** The clock, read once per message or timer; sinks called meanwhile use it. */
+  let now = 0;
+  let socket: ActorRef<SocketInbox>;
+  let receiver: ActorRef<ReceiverInbox>;
+  let flow: ActorRef<FlowInbox>;
+
+  function post<T>(ref: ActorRef<T>, msg: T): void {
+    if (!ref.trySend(msg)) counters.mailboxFull++;
+  }
+
+  function emit(event: AppEvent): void {
+    ctx.emit(event);
+  }
+
+  function remoteFor(peer: PeerId): Remote | undefined {
+    const key = peerKey(peer);
+    let r = remotes.get(key);
+    if (r === undefined) {
+      if (remotes.size >= config.receiverList.maxPeers) {
+        counters.remotesRefused++;
+        return undefined;
+      }
+      r = { peer, outbound: undefined, inbound: undefined, positions: [] };
+      remotes.set(key, r);
+    }
+    return r;
+  }
+
+  function outboundOf(r: Remote): OutboundChannel<ChannelItem> {
+    return (r.outbound ??= new OutboundChannel<ChannelItem>(
+      {
+        sink: {
+          transmit: (channelSeq, item, attempt) => transmit(r.peer, channelSeq, item, attempt),
+          gaveUp: (reason) => {
+            counters.channelsGaveUp++;
+            const who = `${r.peer.name}#${r.peer.incarnation}`;
+            const err = new ChannelGaveUpError(r.peer.name, `reliable unicast channel to peer ${who} gave up: ${reason}`);
+            emit({ kind: 'error', error: serializeError(err) });
+          },
+        },
+      },
+      config.retransmit,
+    ));
+  }
+
+  function inboundOf(r: Remote): InboundChannel {
+    return (r.inbound ??= new InboundChannel({ sink: { sendAck: (ack) => sendAck(r, ack) } }, config.retransmit));
+  }
+
+  function transmit(peer: PeerId, channelSeq: number, item: ChannelItem, attempt: number): void {
+    if (attempt > 1) counters.channelResends++;
+    else if (item.kind === 'nak') counters.naksSent++;
+    else counters.retransmitFramesSent++;
+    const frame =
+      item.kind === 'nak'
+        ? { kind: 'nak' as const, sender: self, channelSeq, target: item.target, subject: item.subject, ranges: item.ranges }
+        : { kind: 'retransmit' as const, sender: self, channelSeq, messages: item.messages, unavailable: item.unavailable };
+    post(socket, { kind: 'frameOut', frame, destination: { kind: 'peer', peer } });
+  }
+
+  function sendAck(r: Remote, ack: AckState): void {
+    for (const frame of packAcks(self, r.peer, ack, r.positions, maxBytes)) {
+      counters.acksSent++;
+      post(socket, { kind: 'frameOut', frame, destination: { kind: 'peer', peer: r.peer } });
+    }
+  }
+
+  function send(item: ChannelItem, r: Remote): void {
+    if (outboundOf(r).send(now, item) === undefined) counters.channelFull++;
+  }
+
+  function resendTo(to: PeerId, messages: WireMessage[], unavailable: UnavailableRange[]): void {
+    const r = remoteFor(to);
+    if (r === undefined) return;
+    for (const part of packRetransmit(self, messages, unavailable, maxBytes)) send({ kind: 'retransmit', ...part }, r);
+  }
+
+  /** Where everyone interested in `subject` hears from us: its group (multicast on) and the unicast targets. */
+  function audienceOf(subject: string): Destination[] {
+    const out: Destination[] = [];
+    if (config.socket.multicast) out.push({ kind: 'group', group: groupMap.groupForSubject(subject) });
+    for (const peer of targets.match(subject)) out.push({ kind: 'peer', peer });
+    return out;
+  }
+
+  function resendToAll(messages: WireMessage[], unavailable: UnavailableRange[]): void {
+    if (messages.length === 0) return;
+    // The planner batches per subject: one audience for the whole call.
+    const destinations = audienceOf(messages[0].subject);
+    for (const part of packRetransmit(self, messages, unavailable, maxBytes)) {
+      const frame: RetransmitFrame = { kind: 'retransmit', sender: self, channelSeq: 0, ...part };
+      for (const destination of destinations) {
+        counters.multicastFramesSent++;
+        post(socket, { kind: 'frameOut', frame, destination });
+      }
+    }
+  }
+
+  function forward(sender: PeerId, frame: RetransmitFrame): void {
+    if (frame.messages.length === 0 && frame.unavailable.length === 0) return;
+    counters.retransmitsForwarded++;
+    post(receiver, { kind: 'retransmitted', sender, messages: frame.messages, unavailable: frame.unavailable });
+  }
+
+  function onDatagram(msg: DatagramIn): void {
+    const decoded = decodeFrame(msg.bytes);
+    if (!decoded.ok) {
+      counters.decodeErrors[decoded.reason] = (counters.decodeErrors[decoded.reason] ?? 0) + 1;
+      return;
+    }
+    const frame = decoded.frame;
+    if (frame.sender.name === self.name) {
+      counters.unexpectedFrames++; // our own multicast, looped back
+      return;
+    }
+    switch (frame.kind) {
+      case 'nak': {
+        if (!samePeer(frame.target, self)) {
+          counters.notForUs++;
+          break;
+        }
+        const r = remoteFor(frame.sender);
+        if (r !== undefined && inboundOf(r).onFrame(now, frame.channelSeq) === 'new') {
+          planner.onNak(now, frame.sender, frame.subject, frame.ranges);
+        }
+        break;
+      }
+      case 'retransmit': {
+        if (frame.channelSeq === 0) {
+          forward(frame.sender, frame);
+          break;
+        }
+        const r = remoteFor(frame.sender);
+        if (r !== undefined && inboundOf(r).onFrame(now, frame.channelSeq) === 'new') forward(frame.sender, frame);
+        break;
+      }
+      case 'ack':
+        if (!samePeer(frame.target, self)) {
+          counters.notForUs++;
+          break;
+        }
+        remotes.get(peerKey(frame.sender))?.outbound?.onAck(now, frame.cumulativeSeq, frame.selective);
+        if (frame.positions.length > 0) post(flow, { kind: 'positions', peer: frame.sender, positions: frame.positions });
+        break;
+      case 'data':
+      case 'heartbeat':
+      case 'advert':
+      case 'bye':
+        counters.unexpectedFrames++;
+        break;
+      default:
+        assertNever(frame);
+    }
+  }
+
+  function onSent(messages: readonly WireMessage[], streams: readonly { subject: string; startSeq: number }[]): void {
+    for (const s of streams) if (!startSeqs.has(s.subject)) startSeqs.set(s.subject, s.startSeq);
+    const subjects = new Set<string>();
+    for (const m of messages) {
+      try {
+        window.add(m);
+        subjects.add(m.subject);
+      } catch {
+        counters.windowRejected++;
+      }
+    }
+    for (const subject of subjects) heartbeats.onSent(now, subject);
+  }
+
+  function onNakRequested(target: PeerId, subject: string, ranges: readonly SeqRange[]): void {
+    if (samePeer(target, self)) return;
+    const r = remoteFor(target);
+    if (r === undefined) return;
+    const valid = normalizeRanges(ranges, ranges.length).ranges.filter((x) => x.from >= 1);
+    for (const chunk of splitNakRanges(self, target, subject, valid, maxBytes)) {
+      send({ kind: 'nak', target, subject, ranges: chunk }, r);
+    }
+  }
+
+  function onPositions(sender: PeerId, positions: readonly StreamPosition[]): void {
+    if (samePeer(sender, self)) return;
+    const r = remoteFor(sender);
+    if (r === undefined) return;
+    r.positions = positions;
+    const ack = r.inbound?.ackState() ?? { cumulativeSeq: 0, selective: [] };
+    r.inbound?.onAckSent();
+    sendAck(r, ack);
+  }
+
+  function onUnicastTargets(list: readonly UnicastTarget[]): void {
+    targets.clear();
+    for (const t of list) for (const p of t.patterns) if (isValidPattern(p)) targets.add(p, t.peer);
+  }
+
+  function sendHeartbeats(): void {
+    const streams: StreamInfo[] = [];
+    for (let due = heartbeats.onTimer(now); due !== undefined; due = heartbeats.onTimer(now)) {
+      for (const subject of due) streams.push(window.streamInfo(subject, startSeqs.get(subject) ?? 1));
+    }
+    if (streams.length === 0) return;
+    const byDestination = new Map<string, { destination: Destination; streams: StreamInfo[] }>();
+    for (const s of streams) {
+      for (const destination of audienceOf(s.subject)) {
+        const key = destinationKey(destination);
+        let entry = byDestination.get(key);
+        if (entry === undefined) byDestination.set(key, (entry = { destination, streams: [] }));
+        entry.streams.push(s);
+      }
+    }
+    for (const { destination, streams: list } of byDestination.values()) {
+      for (const frame of packHeartbeats(self, list, maxBytes)) {
+        counters.heartbeatFramesSent++;
+        post(socket, { kind: 'frameOut', frame, destination });
+      }
+    }
+  }
+
+  function onTimer(): void {
+    now = ctx.clock();
+    planner.onTimer(now);
+    for (const r of remotes.values()) {
+      r.outbound?.onTimer(now);
+      r.inbound?.onTimer(now);
+    }
+    sendHeartbeats();
+    armTimer();
+  }
+
+  function armTimer(): void {
+    let at = earliest(planner.nextDeadlineMs(), heartbeats.nextDeadlineMs());
+    for (const r of remotes.values()) at = earliest(at, r.outbound?.nextDeadlineMs(), r.inbound?.nextDeadlineMs());
+    if (at === undefined) ctx.clearTimer();
+    else ctx.setTimer(at, onTimer);
+  }
+
+  function channelTotals(): Record<string, number> {
+    const t = { inFlight: 0, acked: 0, gaveUp: 0, duplicatesIn: 0, invalidIn: 0, invalidAcks: 0 };
+    for (const r of remotes.values()) {
+      if (r.outbound !== undefined) {
+        t.inFlight += r.outbound.inFlightCount;
+        t.acked += r.outbound.counters.acked;
+        t.gaveUp += r.outbound.counters.gaveUp;
+        t.invalidAcks += r.outbound.counters.invalidAcks;
+      }
+      if (r.inbound !== undefined) {
+        t.duplicatesIn += r.inbound.counters.duplicates;
+        t.invalidIn += r.inbound.counters.invalid;
+      }
+    }
+    return t;
+  }
+
+  return {
+    name: ctx.name,
+    start(c) {
+      socket = c.ref<SocketInbox>('socket');
+      receiver = c.ref<ReceiverInbox>('receiver');
+      flow = c.ref<FlowInbox>('flow');
+    },
+    receive(msg) {
+      now = ctx.clock();
+      switch (msg.kind) {
+        case 'datagramIn':
+          onDatagram(msg);
+          break;
+        case 'sent':
+          onSent(msg.messages, msg.streams);
+          break;
+        case 'nakRequested':
+          onNakRequested(msg.target, msg.subject, msg.ranges);
+          break;
+        case 'positions':
+          onPositions(msg.sender, msg.positions);
+          break;
+        case 'unicastTargets':
+          onUnicastTargets(msg.targets);
+          break;
+        case 'peerGone':
+          remotes.delete(peerKey(msg.peer));
+          break;
+        default:
+          assertNever(msg);
+      }
+      armTimer();
+    },
+    stop() {
+      ctx.clearTimer();
+    },
+    stats: () => ({
+      ...counters,
+      decodeErrors: { ...counters.decodeErrors },
+      remotes: remotes.size,
+      channels: channelTotals(),
+      window: { ...window.counters },
+      planner: { ...planner.counters },
+      heartbeats: { ...heartbeats.counters },
+    }),
+  };
+}
+
+function destinationKey(d: Destination): string {
+  switch (d.kind) {
+    case 'group':
+      return `g:${d.group}`;
+    case 'peer':
+      return `p:${peerKey(d.peer)}`;
+    case 'address':
+      return `a:${d.host}:${d.port}`;
+    default:
+      return assertNever(d);
+  }
+}

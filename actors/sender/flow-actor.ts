@@ -1,0 +1,195 @@
+/**
+ * The flow actor's shell (`'flow'`): turns receivers' positions on our streams into credit for
+ * the sender, and reports slow consumers.
+ *
+ * It owns one {@link FlowControl} (in-flight window and slow-consumer policy; its rate limit is
+ * off here: the sender paces bytes). Per message it reads the clock once, feeds the core, then
+ * sends `credit { subject, maxSeq: windowPosition + flowWindowMessages }` to `'sender'` for each
+ * of our subjects whose credit changed (`Number.MAX_SAFE_INTEGER` when nobody limits the stream
+ * any more). Its one timer follows `FlowControl.nextDeadlineMs()` (stalled receivers).
+ *
+ * Receivers are registered for a subject from the patterns of `receiverJoined` (kept, so that
+ * subjects first seen later in `sentUpTo` get them too) and from their own position reports.
+ * State is bounded by the core (`maxTrackedPositions`), by the sender's `maxStreams` (our
+ * subjects) and by the receiver list (peers and their patterns).
+ */
+import type { PeerId, StreamPosition } from '../../codecs/frame.js';
+import { peerKey } from '../../codecs/frame.js';
+import type { Actor, ActorContext } from '../../runtime/actor.js';
+import type { ActorRef } from '../../runtime/actor-ref.js';
+import type { AppEvent } from '../app/events.js';
+import type { PeerConfig } from '../app/peer-config.js';
+import { assertNever } from '../core.js';
+import { PatternMatcher } from '../subjects/pattern-matcher.js';
+import { isValidPattern } from '../subjects/subject.js';
+import { FlowControl } from './flow-control.js';
+import type { FlowInbox, SenderInbox } from './messages.js';
+
+const UNLIMITED = Number.MAX_SAFE_INTEGER;
+
+/** What the flow actor counts (`stats()`), besides the core's counters. */
+export interface FlowActorCounters {
+  /** `credit` messages sent to the sender. */
+  creditsSent: number;
+  /** `blocked` reports from the sender. */
+  blockedReports: number;
+  /** Receiver patterns ignored because they are not valid patterns. */
+  invalidPatterns: number;
+  /** Sends refused by a full mailbox. */
+  mailboxFull: number;
+}
+
+/** Builds the flow actor. */
+export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowInbox> {
+  const windowMessages = config.sender.flowWindowMessages;
+  const counters: FlowActorCounters = { creditsSent: 0, blockedReports: 0, invalidPatterns: 0, mailboxFull: 0 };
+  /** Subjects whose credit may have changed during the current message. */
+  const touched = new Set<string>();
+  let touchedAll = false;
+  const flow = new FlowControl(
+    {
+      sink: {
+        slowConsumer: (peer, subject, lagMessages) => emit({ kind: 'slowConsumer', peer, subject, lagMessages }),
+        windowOpened: (subject) => touched.add(subject),
+      },
+    },
+    { ...config.sender, rateBytesPerSec: 0 },
+  );
+  /** Our subjects (from `sentUpTo`), with the credit last sent (absent: none sent, the sender assumes unlimited). */
+  const subjects = new Set<string>();
+  const credits = new Map<string, number>();
+  /** Receivers' patterns: pattern → peerKey, and the peers themselves. */
+  const interest = new PatternMatcher<string>();
+  const peers = new Map<string, { readonly peer: PeerId; readonly patterns: readonly string[] }>();
+  let sender: ActorRef<SenderInbox>;
+
+  function emit(event: AppEvent): void {
+    ctx.emit(event);
+  }
+
+  function touch(subject: string): void {
+    if (subjects.has(subject)) touched.add(subject);
+  }
+
+  function sendCredit(subject: string, force: boolean): void {
+    const pos = flow.windowPosition(subject);
+    const maxSeq = pos === undefined ? UNLIMITED : pos + windowMessages;
+    if (!force && maxSeq === (credits.get(subject) ?? UNLIMITED)) return;
+    credits.set(subject, maxSeq);
+    counters.creditsSent++;
+    if (!sender.trySend({ kind: 'credit', subject, maxSeq })) {
+      counters.mailboxFull++;
+      credits.delete(subject); // unknown to the sender now: resend at the next change
+    }
+  }
+
+  function publishCredits(): void {
+    for (const subject of touchedAll ? subjects : touched) sendCredit(subject, false);
+    touched.clear();
+    touchedAll = false;
+  }
+
+  function onSentUpTo(now: number, subject: string, fromSeq: number, seq: number, bytes: number): void {
+    if (!subjects.has(subject)) {
+      subjects.add(subject);
+      for (const key of interest.match(subject)) flow.addReceiver(now, peers.get(key)!.peer, subject);
+      // The core learns where the stream starts from its first seq in this incarnation.
+      if (fromSeq < seq) flow.onSent(now, subject, fromSeq, 0);
+    }
+    flow.onSent(now, subject, seq, bytes);
+    touch(subject);
+  }
+
+  function onReceiverJoined(now: number, peer: PeerId, patterns: readonly string[]): void {
+    const key = peerKey(peer);
+    const before = peers.get(key);
+    const wanted = new Set<string>();
+    for (const p of patterns) {
+      if (isValidPattern(p)) wanted.add(p);
+      else counters.invalidPatterns++;
+    }
+    const matcher = new PatternMatcher<true>({ cacheSize: 0 });
+    for (const p of wanted) matcher.add(p, true);
+    if (before !== undefined) for (const p of before.patterns) interest.remove(p, key);
+    for (const p of wanted) interest.add(p, key);
+    peers.set(key, { peer, patterns: [...wanted] });
+    for (const subject of subjects) {
+      if (matcher.matches(subject)) flow.addReceiver(now, peer, subject);
+      else if (before !== undefined) flow.removeReceiver(peer, subject); // no longer interested
+    }
+    touchedAll = true;
+  }
+
+  function onReceiverLeft(peer: PeerId): void {
+    const key = peerKey(peer);
+    const before = peers.get(key);
+    if (before !== undefined) for (const p of before.patterns) interest.remove(p, key);
+    peers.delete(key);
+    flow.removeReceiver(peer);
+    touchedAll = true;
+  }
+
+  function onPositions(now: number, peer: PeerId, positions: readonly StreamPosition[]): void {
+    for (const p of positions) {
+      flow.onPosition(now, peer, p.subject, p.seq);
+      touch(p.subject);
+    }
+  }
+
+  function onBlocked(now: number, subject: string, seq: number): void {
+    counters.blockedReports++;
+    if (!subjects.has(subject)) return; // credit comes only for our subjects: a stale report
+    // Records the refusal in the core (stall clock). If the core would allow `seq`, the sender's
+    // credit is stale: send it again.
+    if (flow.canSend(now, subject, seq, 0).ok) sendCredit(subject, true);
+    touch(subject);
+  }
+
+  function armTimer(): void {
+    const at = flow.nextDeadlineMs();
+    if (at === undefined) ctx.clearTimer();
+    else ctx.setTimer(at, onTimer);
+  }
+
+  function onTimer(): void {
+    flow.onTimer(ctx.clock());
+    touchedAll = true; // a stalled receiver left the window of some stream
+    publishCredits();
+    armTimer();
+  }
+
+  return {
+    name: ctx.name,
+    start(c) {
+      sender = c.ref<SenderInbox>('sender');
+    },
+    receive(msg) {
+      const now = ctx.clock();
+      switch (msg.kind) {
+        case 'sentUpTo':
+          onSentUpTo(now, msg.subject, msg.fromSeq ?? msg.seq, msg.seq, msg.bytes);
+          break;
+        case 'positions':
+          onPositions(now, msg.peer, msg.positions);
+          break;
+        case 'receiverJoined':
+          onReceiverJoined(now, msg.peer, msg.patterns);
+          break;
+        case 'receiverLeft':
+          onReceiverLeft(msg.peer);
+          break;
+        case 'blocked':
+          onBlocked(now, msg.subject, msg.seq);
+          break;
+        default:
+          assertNever(msg);
+      }
+      publishCredits();
+      armTimer();
+    },
+    stop() {
+      ctx.clearTimer();
+    },
+    stats: () => ({ ...counters, subjects: subjects.size, receivers: peers.size, core: { ...flow.counters } }),
+  };
+}

@@ -1,0 +1,359 @@
+/**
+ * The sender actor's shell (`'sender'`): sequences, fragments and paces what the application
+ * publishes, and hands it to the socket (DATA), the retransmit actor (window) and the flow
+ * actor (positions of our streams).
+ *
+ * Per message: read the clock once, run the cores, then flush: ONE `dataOut` per destination
+ * set, one `sent` to `'retransmit'`, one `sentUpTo` per subject to `'flow'`, then the
+ * `accepted` events of the batches handed over, in `published` order.
+ *
+ * Ordering: a batch is validated whole and sequenced at once (so a refused batch uses no seq);
+ * its messages then leave strictly in order, across subjects. The head message waits for
+ * credit (the flow actor's `credit`; none yet = unlimited) and for the rate limit
+ * (`FlowControl` used as a token bucket only: it never gets a receiver), and everything behind
+ * it waits too. It is retried on `credit` and at the rate deadline (the actor's one timer).
+ *
+ * Bounds: queued (sequenced, not yet sent) messages stay within `windowMaxMessages` and
+ * `windowMaxBytes` of the sender options; a batch that would pass them is refused whole.
+ * A refused batch is reported as an `error` event whose `details.batchId` names it (no
+ * `accepted` for it); nothing is thrown out of `receive`.
+ */
+import type { PeerId, StreamStart, WireMessage } from '../../codecs/frame.js';
+import { peerKey } from '../../codecs/frame.js';
+import { maxPayloadPerDatagram } from '../../codecs/data-batch.js';
+import { BackpressureError, PayloadTooLargeError, PeerClosedError, serializeError } from '../../errors.js';
+import type { Actor, ActorContext } from '../../runtime/actor.js';
+import type { ActorRef } from '../../runtime/actor-ref.js';
+import type { AppEvent } from '../app/events.js';
+import type { PeerConfig } from '../app/peer-config.js';
+import { assertNever } from '../core.js';
+import type { RetransmitInbox } from '../retransmit/messages.js';
+import type { Destination, SocketInbox } from '../socket/messages.js';
+import { GroupMap } from '../subjects/group-map.js';
+import { PatternMatcher } from '../subjects/pattern-matcher.js';
+import { isValidPattern, validateSubject } from '../subjects/subject.js';
+import { FlowControl } from './flow-control.js';
+import { assertMessageSize, fragmentPayload } from './fragmenter.js';
+import type { FlowInbox, PublishItem, SenderInbox, UnicastTarget } from './messages.js';
+import { RingDeque } from './ring-deque.js';
+import { SequenceGenerator } from './sequence-generator.js';
+
+/** One application message, sequenced: its fragments (consecutive seqs), or none for an empty batch's marker. */
+interface Unit {
+  readonly subject: string;
+  readonly messages: readonly WireMessage[];
+  readonly bytes: number;
+  /** Set on the last unit of a batch: `accepted` is due once it is handed over. */
+  readonly batchId: number | undefined;
+}
+
+interface Route {
+  readonly key: string;
+  readonly destinations: readonly Destination[];
+}
+
+/** What the sender counts (`stats()`). */
+export interface SenderActorCounters {
+  /** Application messages sequenced. */
+  published: number;
+  /** Wire messages handed to the socket (a fragment counts once). */
+  fragments: number;
+  /** `dataOut` messages sent to the socket. */
+  dataOuts: number;
+  /** Batches accepted (`accepted` events). */
+  batchesAccepted: number;
+  /** Batches refused (`error` events with `details.batchId`). */
+  batchesRefused: number;
+  /** Times the head message started waiting for credit. */
+  blockedByCredit: number;
+  /** Times the head message started waiting for the rate limit. */
+  blockedByRate: number;
+  /** Messages sequenced and waiting now. */
+  queued: number;
+  /** Their payload bytes. */
+  queuedBytes: number;
+  /** Messages sent with no destination (multicast off and no unicast target wants them). */
+  unrouted: number;
+  /** Sends refused by a full mailbox (dropped, as the network could). */
+  mailboxFull: number;
+  /** Unicast-target patterns ignored because they are not valid patterns. */
+  invalidTargetPatterns: number;
+}
+
+const UNLIMITED = Number.MAX_SAFE_INTEGER;
+
+/** Builds the sender actor. */
+export function createActor(config: PeerConfig, ctx: ActorContext): Actor<SenderInbox> {
+  const o = config.sender;
+  const counters: SenderActorCounters = {
+    published: 0,
+    fragments: 0,
+    dataOuts: 0,
+    batchesAccepted: 0,
+    batchesRefused: 0,
+    blockedByCredit: 0,
+    blockedByRate: 0,
+    queued: 0,
+    queuedBytes: 0,
+    unrouted: 0,
+    mailboxFull: 0,
+    invalidTargetPatterns: 0,
+  };
+  const sequences = new SequenceGenerator(undefined, o);
+  const groupMap = new GroupMap(config.groupMap);
+  // Rate limit only: with no receiver registered its window never refuses.
+  const rate = new FlowControl({ sink: { slowConsumer: () => {}, windowOpened: () => {} } }, o);
+  const credit = new Map<string, number>();
+  const targets = new PatternMatcher<PeerId>();
+  const queue = new RingDeque<Unit>();
+  /** Why the head waits: the seq reported to the flow actor, or the rate limit. */
+  let blockedOn: { readonly kind: 'credit'; readonly subject: string; readonly seq: number } | { readonly kind: 'rate' } | undefined;
+  let draining = false;
+  /** Handed over during the current message, flushed at its end. */
+  let outgoing: Unit[] = [];
+  let acceptedDue: number[] = [];
+  let socket: ActorRef<SocketInbox>;
+  let retransmit: ActorRef<RetransmitInbox>;
+  let flow: ActorRef<FlowInbox>;
+
+  function post<T>(ref: ActorRef<T>, msg: T): void {
+    if (!ref.trySend(msg)) counters.mailboxFull++;
+  }
+
+  function emit(event: AppEvent): void {
+    ctx.emit(event);
+  }
+
+  function refuse(batchId: number, err: unknown): void {
+    counters.batchesRefused++;
+    const e = serializeError(err);
+    emit({ kind: 'error', error: { ...e, details: { ...e.details, batchId } } });
+  }
+
+  /** Validates a whole batch, then sequences it. Throws (nothing sequenced) when any item is refused. */
+  function sequence(batchId: number, items: readonly PublishItem[]): Unit[] {
+    const prepared: { item: PublishItem; fragments: ReturnType<typeof fragmentPayload> }[] = [];
+    const newSubjects = new Set<string>();
+    let messages = 0;
+    let bytes = 0;
+    for (const item of items) {
+      assertMessageSize(item.payload.byteLength, o.maxMessageBytes);
+      validateSubject(item.subject);
+      if (item.replyTo !== undefined) validateSubject(item.replyTo);
+      const room = Math.min(o.maxFragmentBytes, maxPayloadPerDatagram(config.maxDatagramBytes, config.self.name, item.subject, item.replyTo));
+      if (room < 1) {
+        throw new PayloadTooLargeError(
+          `subject ${JSON.stringify(item.subject)} and its reply subject leave no room for a payload in a ${config.maxDatagramBytes}-byte datagram`,
+        );
+      }
+      const fragments = fragmentPayload(item.payload, room, item.flags);
+      // Without a resumed ledger a known stream has handed out at least one seq.
+      if (sequences.last(item.subject) === 0) newSubjects.add(item.subject);
+      messages += fragments.length;
+      bytes += item.payload.byteLength;
+      prepared.push({ item, fragments });
+    }
+    if (sequences.size + newSubjects.size > o.maxStreams) {
+      throw new BackpressureError(`publishing would exceed ${o.maxStreams} streams (options.maxStreams)`);
+    }
+    if (counters.queued + messages > o.windowMaxMessages || counters.queuedBytes + bytes > o.windowMaxBytes) {
+      throw new BackpressureError(
+        `the sender already holds ${counters.queued} messages (${counters.queuedBytes} bytes) waiting for credit or rate; ` +
+          `batch ${batchId} would pass options.windowMaxMessages or options.windowMaxBytes`,
+      );
+    }
+    const units: Unit[] = [];
+    for (const { item, fragments } of prepared) {
+      const first = sequences.nextRange(item.subject, fragments.length);
+      const wire = fragments.map((f, i): WireMessage => {
+        const m = { subject: item.subject, seq: first + i, flags: f.flags, payload: f.payload };
+        return item.replyTo === undefined ? m : { ...m, replyTo: item.replyTo };
+      });
+      units.push({ subject: item.subject, messages: wire, bytes: item.payload.byteLength, batchId: undefined });
+    }
+    counters.published += items.length;
+    const last = units.pop();
+    units.push(last === undefined ? { subject: '', messages: [], bytes: 0, batchId } : { ...last, batchId });
+    return units;
+  }
+
+  /** Hands over queued units, in order, while credit and rate allow. */
+  function pump(now: number): void {
+    for (let u = queue.first(); u !== undefined; u = queue.first()) {
+      const n = u.messages.length;
+      if (n > 0) {
+        const first = u.messages[0].seq;
+        // A message of more fragments than the window may not wait for its last seq's credit (it never comes).
+        const needed = Math.min(u.messages[n - 1].seq, first + o.flowWindowMessages - 1);
+        if (needed > (credit.get(u.subject) ?? UNLIMITED)) {
+          if (blockedOn?.kind !== 'credit' || blockedOn.subject !== u.subject || blockedOn.seq !== needed) {
+            counters.blockedByCredit++;
+            blockedOn = { kind: 'credit', subject: u.subject, seq: needed };
+            post(flow, { kind: 'blocked', subject: u.subject, seq: needed });
+          }
+          return;
+        }
+        const last = u.messages[n - 1].seq;
+        if (!rate.canSend(now, u.subject, last, u.bytes).ok) {
+          if (blockedOn?.kind !== 'rate') counters.blockedByRate++;
+          blockedOn = { kind: 'rate' };
+          return;
+        }
+        rate.onSent(now, u.subject, last, u.bytes);
+        outgoing.push(u);
+      }
+      blockedOn = undefined;
+      queue.shift();
+      counters.queued -= n;
+      counters.queuedBytes -= u.bytes;
+      if (u.batchId !== undefined) acceptedDue.push(u.batchId);
+    }
+  }
+
+  function routeOf(subject: string): Route {
+    const destinations: Destination[] = [];
+    const keys: string[] = [];
+    if (config.socket.multicast) {
+      const group = groupMap.groupForSubject(subject);
+      destinations.push({ kind: 'group', group });
+      keys.push(`g:${group}`);
+    }
+    for (const peer of targets.match(subject)) {
+      destinations.push({ kind: 'peer', peer });
+      keys.push(`p:${peerKey(peer)}`);
+    }
+    return { key: keys.join('\u0000'), destinations };
+  }
+
+  /** Sends what the current message handed over, then the `accepted` events. */
+  function flush(): void {
+    if (outgoing.length > 0) {
+      const routes = new Map<string, Route>();
+      const byRoute = new Map<string, { destinations: readonly Destination[]; subjects: Set<string>; messages: WireMessage[] }>();
+      const reports = new Map<string, { fromSeq: number; seq: number; bytes: number }>();
+      const all: WireMessage[] = [];
+      for (const u of outgoing) {
+        let route = routes.get(u.subject);
+        if (route === undefined) routes.set(u.subject, (route = routeOf(u.subject)));
+        let out = byRoute.get(route.key);
+        if (out === undefined) byRoute.set(route.key, (out = { destinations: route.destinations, subjects: new Set(), messages: [] }));
+        out.subjects.add(u.subject);
+        for (const m of u.messages) {
+          out.messages.push(m);
+          all.push(m);
+        }
+        const seq = u.messages[u.messages.length - 1].seq;
+        const r = reports.get(u.subject);
+        if (r === undefined) reports.set(u.subject, { fromSeq: u.messages[0].seq, seq, bytes: u.bytes });
+        else {
+          r.seq = seq;
+          r.bytes += u.bytes;
+        }
+      }
+      outgoing = [];
+      const startOf = (subject: string): StreamStart => ({ subject, startSeq: sequences.startSeq(subject) });
+      for (const out of byRoute.values()) {
+        counters.fragments += out.messages.length;
+        if (out.destinations.length === 0) {
+          counters.unrouted += out.messages.length;
+          continue;
+        }
+        counters.dataOuts++;
+        post(socket, { kind: 'dataOut', streams: [...out.subjects].map(startOf), messages: out.messages, destinations: out.destinations });
+      }
+      post(retransmit, { kind: 'sent', streams: [...reports.keys()].map(startOf), messages: all });
+      for (const [subject, r] of reports) post(flow, { kind: 'sentUpTo', subject, ...r });
+    }
+    const due = acceptedDue;
+    acceptedDue = [];
+    for (const batchId of due) {
+      counters.batchesAccepted++;
+      emit({ kind: 'accepted', batchId });
+    }
+  }
+
+  function armTimer(): void {
+    const at = blockedOn?.kind === 'rate' ? rate.nextDeadlineMs() : undefined;
+    if (at === undefined) ctx.clearTimer();
+    else ctx.setTimer(at, onTimer);
+  }
+
+  function onTimer(): void {
+    const now = ctx.clock();
+    rate.onTimer(now);
+    pump(now);
+    flush();
+    armTimer();
+  }
+
+  function onPublished(now: number, batchId: number, items: readonly PublishItem[]): void {
+    if (draining) {
+      refuse(batchId, new PeerClosedError(`batch ${batchId} was published while the sender is draining`));
+      return;
+    }
+    let units: Unit[];
+    try {
+      units = sequence(batchId, items);
+    } catch (err) {
+      refuse(batchId, err);
+      return;
+    }
+    for (const u of units) {
+      queue.push(u);
+      counters.queued += u.messages.length;
+      counters.queuedBytes += u.bytes;
+    }
+    pump(now);
+  }
+
+  function onCredit(now: number, subject: string, maxSeq: number): void {
+    if (maxSeq >= UNLIMITED) credit.delete(subject);
+    else credit.set(subject, maxSeq);
+    pump(now);
+  }
+
+  function onUnicastTargets(list: readonly UnicastTarget[]): void {
+    targets.clear();
+    for (const t of list) {
+      for (const p of t.patterns) {
+        if (isValidPattern(p)) targets.add(p, t.peer);
+        else counters.invalidTargetPatterns++;
+      }
+    }
+  }
+
+  return {
+    name: ctx.name,
+    start(c) {
+      socket = c.ref<SocketInbox>('socket');
+      retransmit = c.ref<RetransmitInbox>('retransmit');
+      flow = c.ref<FlowInbox>('flow');
+    },
+    receive(msg) {
+      const now = ctx.clock();
+      switch (msg.kind) {
+        case 'published':
+          onPublished(now, msg.batchId, msg.items);
+          break;
+        case 'credit':
+          onCredit(now, msg.subject, msg.maxSeq);
+          break;
+        case 'unicastTargets':
+          onUnicastTargets(msg.targets);
+          break;
+        case 'draining':
+          draining = true;
+          pump(now);
+          break;
+        default:
+          assertNever(msg);
+      }
+      flush();
+      armTimer();
+    },
+    stop() {
+      ctx.clearTimer();
+    },
+    stats: () => ({ ...counters, streams: sequences.size, rate: { ...rate.counters } }),
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * ledgecast: brokerless, daemonless, reliable publish/subscribe over UDP multicast.
+ *
+ * @example
+ * ```ts
+ * import { createPeer } from 'ledgecast';
+ * const peer = await createPeer({ name: 'quotes-feed' });
+ * peer.subscribe('quotes.>', (msg) => console.log(msg.subject, msg.data));
+ * await peer.publish('quotes.eu.acme', { bid: 101.5 });
+ * await peer.close();
+ * ```
+ * @packageDocumentation
+ */
+export { createPeer, Peer } from './actors/app/peer.js';
+export { Message } from './actors/app/message.js';
+export { Subscription } from './actors/app/subscription.js';
+export { DEFAULT_PEER_OPTIONS } from './actors/app/peer-options.js';
+export { TOPOLOGY_PRESETS } from './runtime/topology.js';
+export {
+  ERROR_CODES,
+  LedgecastError,
+  InvalidSubjectError,
+  InvalidOptionError,
+  BackpressureError,
+  PeerClosedError,
+  LedgerError,
+  PayloadTooLargeError,
+  TimeoutError,
+  ChannelGaveUpError,
+  DataLossError,
+} from './errors.js';
+export type { PeerOptions } from './actors/app/peer-options.js';
+export type {
+  DataLossEvent,
+  PeerJoinedEvent,
+  PeerLeftEvent,
+  PeerStats,
+  PublishOptions,
+  RequestOptions,
+} from './actors/app/peer.js';
+export type { Topology, TopologyPreset } from './runtime/topology.js';
+export type { ErrorCode } from './errors.js';

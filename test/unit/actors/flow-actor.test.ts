@@ -1,0 +1,96 @@
+import { describe, it, expect } from 'vitest';
+import { createActor } from '../../../actors/sender/flow-actor.js';
+import type { FlowInbox, SenderInbox } from '../../../actors/sender/messages.js';
+import type { PeerId } from '../../../codecs/frame.js';
+import { startActor, testConfig, type ConfigOverrides } from './send-path-harness.js';
+
+const A: PeerId = { name: 'a', incarnation: 1 };
+const B: PeerId = { name: 'b', incarnation: 1 };
+const UNLIMITED = Number.MAX_SAFE_INTEGER;
+
+type Credit = Extract<SenderInbox, { kind: 'credit' }>;
+
+/** A small window so tests stay readable: whole messages of one fragment. */
+const SMALL: ConfigOverrides['sender'] = { flowWindowMessages: 10, maxMessageBytes: 100, maxFragmentBytes: 100 };
+
+async function setup(sender: ConfigOverrides['sender'] = SMALL) {
+  const { actor, ctx } = await startActor(createActor, 'flow', testConfig({ sender }));
+  const send = (msg: FlowInbox) => actor.receive(msg);
+  const credits = () => ctx.to<Credit>('sender', 'credit');
+  return { actor, ctx, send, credits };
+}
+
+describe('flow actor', () => {
+  it('registers a joined receiver for subjects first sent later and gives credit from its position', async () => {
+    const s = await setup();
+    s.send({ kind: 'receiverJoined', peer: A, patterns: ['orders.>'] });
+    s.send({ kind: 'sentUpTo', subject: 'orders.a', fromSeq: 1, seq: 5, bytes: 50 });
+    expect(s.credits()).toEqual([{ kind: 'credit', subject: 'orders.a', maxSeq: 10 }]);
+    s.send({ kind: 'positions', peer: A, positions: [{ subject: 'orders.a', seq: 4 }] });
+    expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'orders.a', maxSeq: 14 });
+  });
+
+  it('sends credit only when it changes', async () => {
+    const s = await setup();
+    s.send({ kind: 'receiverJoined', peer: A, patterns: ['x.*'] });
+    s.send({ kind: 'sentUpTo', subject: 'x.y', fromSeq: 1, seq: 3, bytes: 30 });
+    s.send({ kind: 'positions', peer: A, positions: [{ subject: 'x.y', seq: 2 }] });
+    s.send({ kind: 'positions', peer: A, positions: [{ subject: 'x.y', seq: 2 }] });
+    s.send({ kind: 'sentUpTo', subject: 'x.y', fromSeq: 4, seq: 6, bytes: 30 });
+    expect(s.credits().map((c) => c.maxSeq)).toEqual([10, 12]);
+  });
+
+  it('sends no credit for a stream nobody limits, and unlimited credit once its last receiver left', async () => {
+    const s = await setup();
+    s.send({ kind: 'sentUpTo', subject: 'lonely.s', fromSeq: 1, seq: 3, bytes: 30 });
+    expect(s.credits()).toEqual([]);
+    s.send({ kind: 'receiverJoined', peer: A, patterns: ['lonely.s'] });
+    expect(s.credits()).toEqual([{ kind: 'credit', subject: 'lonely.s', maxSeq: 13 }]);
+    s.send({ kind: 'receiverLeft', peer: A });
+    expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'lonely.s', maxSeq: UNLIMITED });
+  });
+
+  it('ignores receivers whose patterns do not match our subjects', async () => {
+    const s = await setup();
+    s.send({ kind: 'receiverJoined', peer: A, patterns: ['other.>'] });
+    s.send({ kind: 'sentUpTo', subject: 'orders.a', fromSeq: 1, seq: 5, bytes: 50 });
+    expect(s.credits()).toEqual([]);
+  });
+
+  it('emits slowConsumer naming a receiver that lags more than the window (policy max)', async () => {
+    const s = await setup();
+    s.send({ kind: 'receiverJoined', peer: A, patterns: ['t.>'] });
+    s.send({ kind: 'receiverJoined', peer: B, patterns: ['t.>'] });
+    s.send({ kind: 'sentUpTo', subject: 't.u', fromSeq: 1, seq: 10, bytes: 100 });
+    s.send({ kind: 'positions', peer: A, positions: [{ subject: 't.u', seq: 10 }] });
+    expect(s.ctx.events).toEqual([]);
+    s.send({ kind: 'sentUpTo', subject: 't.u', fromSeq: 11, seq: 18, bytes: 80 });
+    expect(s.ctx.events).toEqual([{ kind: 'slowConsumer', peer: B, subject: 't.u', lagMessages: 18 }]);
+    // Policy max follows the fastest receiver.
+    expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 't.u', maxSeq: 20 });
+  });
+
+  it('stops waiting for a receiver that stalls a blocked stream (policy min) and lifts the credit', async () => {
+    const s = await setup({ ...SMALL, flowPolicy: 'min', stallTimeoutMs: 100 });
+    s.send({ kind: 'receiverJoined', peer: A, patterns: ['m.>'] });
+    s.send({ kind: 'sentUpTo', subject: 'm.n', fromSeq: 1, seq: 10, bytes: 100 });
+    expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'm.n', maxSeq: 10 });
+    s.ctx.nowMs = 5;
+    s.send({ kind: 'blocked', subject: 'm.n', seq: 11 });
+    expect(s.ctx.timer?.atMs).toBe(105);
+    s.ctx.advanceTo(104);
+    expect(s.ctx.events).toEqual([]);
+    s.ctx.advanceTo(105);
+    expect(s.ctx.events).toEqual([{ kind: 'slowConsumer', peer: A, subject: 'm.n', lagMessages: 10 }]);
+    expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'm.n', maxSeq: UNLIMITED });
+    expect(s.actor.stats!()).toMatchObject({ blockedReports: 1, core: { stalledReceivers: 1 } });
+  });
+
+  it('resends a credit the sender reports blocked on while it already allows that seq', async () => {
+    const s = await setup();
+    s.send({ kind: 'receiverJoined', peer: A, patterns: ['k.>'] });
+    s.send({ kind: 'sentUpTo', subject: 'k.l', fromSeq: 1, seq: 2, bytes: 20 });
+    s.send({ kind: 'blocked', subject: 'k.l', seq: 5 });
+    expect(s.credits().map((c) => c.maxSeq)).toEqual([10, 10]);
+  });
+});

@@ -1,0 +1,211 @@
+import { describe, it, expect } from 'vitest';
+import { createActor } from '../../../actors/sender/sender-actor.js';
+import type { FlowInbox, PublishItem, SenderInbox } from '../../../actors/sender/messages.js';
+import type { RetransmitInbox } from '../../../actors/retransmit/messages.js';
+import type { SocketInbox } from '../../../actors/socket/messages.js';
+import { GroupMap } from '../../../actors/subjects/group-map.js';
+import { MESSAGE_FLAGS, type PeerId } from '../../../codecs/frame.js';
+import { encodedSize } from '../../../codecs/frame-codec.js';
+import { maxPayloadPerDatagram } from '../../../codecs/data-batch.js';
+import { SELF, startActor, testConfig, type ConfigOverrides } from './send-path-harness.js';
+
+type DataOut = Extract<SocketInbox, { kind: 'dataOut' }>;
+type Sent = Extract<RetransmitInbox, { kind: 'sent' }>;
+
+const A: PeerId = { name: 'a', incarnation: 7 };
+
+async function setup(o: ConfigOverrides = {}) {
+  const config = testConfig(o);
+  const { actor, ctx } = await startActor(createActor, 'sender', config);
+  const group = (subject: string) => new GroupMap(config.groupMap).groupForSubject(subject);
+  const send = (msg: SenderInbox) => actor.receive(msg);
+  const publish = (batchId: number, ...items: PublishItem[]) => send({ kind: 'published', batchId, items });
+  return {
+    config,
+    actor,
+    ctx,
+    group,
+    send,
+    publish,
+    dataOuts: () => ctx.to<DataOut>('socket', 'dataOut'),
+    sent: () => ctx.to<Sent>('retransmit', 'sent'),
+    flow: () => ctx.to<FlowInbox>('flow'),
+    accepted: () => ctx.events.filter((e) => e.kind === 'accepted').map((e) => (e as { batchId: number }).batchId),
+  };
+}
+
+function item(subject: string, bytes = 10, extra: Partial<PublishItem> = {}): PublishItem {
+  return { subject, flags: 0, payload: new Uint8Array(bytes).fill(subject.length), ...extra };
+}
+
+describe('sender actor', () => {
+  it('sends a whole published batch as one dataOut, the same messages as sent, one sentUpTo per subject, then accepted', async () => {
+    const s = await setup();
+    s.publish(1, item('orders.a'), item('orders.b'), item('orders.a'));
+    const outs = s.dataOuts();
+    expect(outs).toHaveLength(1);
+    expect(outs[0].destinations).toEqual([{ kind: 'group', group: s.group('orders.a') }]);
+    expect(outs[0].messages.map((m) => [m.subject, m.seq])).toEqual([
+      ['orders.a', 1],
+      ['orders.b', 1],
+      ['orders.a', 2],
+    ]);
+    expect(outs[0].streams).toEqual([
+      { subject: 'orders.a', startSeq: 1 },
+      { subject: 'orders.b', startSeq: 1 },
+    ]);
+    const sent = s.sent();
+    expect(sent).toHaveLength(1);
+    expect(sent[0].messages).toEqual(outs[0].messages);
+    expect(s.flow()).toEqual([
+      { kind: 'sentUpTo', subject: 'orders.a', fromSeq: 1, seq: 2, bytes: 20 },
+      { kind: 'sentUpTo', subject: 'orders.b', fromSeq: 1, seq: 1, bytes: 10 },
+    ]);
+    expect(s.ctx.events).toEqual([{ kind: 'accepted', batchId: 1 }]);
+    expect(s.actor.stats!()).toMatchObject({ published: 3, fragments: 3, dataOuts: 1, queued: 0 });
+  });
+
+  it('emits one accepted per batch, in order, empty batches included', async () => {
+    const s = await setup();
+    s.publish(1, item('a.b'));
+    s.publish(2);
+    s.publish(3, item('a.b'), item('c.d'));
+    expect(s.accepted()).toEqual([1, 2, 3]);
+    expect(s.dataOuts()).toHaveLength(2);
+  });
+
+  it('fragments a payload larger than a datagram into consecutive seqs that each fit one DATA datagram', async () => {
+    const s = await setup({ maxDatagramBytes: 600 });
+    const payload = new Uint8Array(2000).map((_, i) => i % 251);
+    s.publish(1, item('big.one', 0, { payload, flags: MESSAGE_FLAGS.msgpack }));
+    const [out] = s.dataOuts();
+    const room = maxPayloadPerDatagram(600, SELF.name, 'big.one');
+    expect(out.messages.length).toBe(Math.ceil(2000 / room));
+    expect(out.messages.map((m) => m.seq)).toEqual(out.messages.map((_, i) => i + 1));
+    const f = MESSAGE_FLAGS;
+    expect(out.messages[0].flags).toBe(f.msgpack | f.fragment | f.firstFragment);
+    expect(out.messages.at(-1)!.flags).toBe(f.msgpack | f.fragment | f.lastFragment);
+    for (const m of out.messages) {
+      const one = { kind: 'data' as const, sender: SELF, streams: [{ subject: 'big.one', startSeq: 1 }], messages: [m] };
+      expect(encodedSize(one)).toBeLessThanOrEqual(600);
+    }
+    expect(Buffer.concat(out.messages.map((m) => m.payload))).toEqual(Buffer.from(payload));
+    expect(s.flow()).toEqual([{ kind: 'sentUpTo', subject: 'big.one', fromSeq: 1, seq: out.messages.length, bytes: 2000 }]);
+  });
+
+  it('holds messages beyond the credit, reports the block once, and sends the rest in one dataOut when credit grows', async () => {
+    const s = await setup();
+    s.send({ kind: 'credit', subject: 'x.y', maxSeq: 2 });
+    s.publish(1, item('x.y'), item('x.y'));
+    s.publish(2, item('x.y'), item('x.y'));
+    expect(s.dataOuts().flatMap((o) => o.messages.map((m) => m.seq))).toEqual([1, 2]);
+    expect(s.accepted()).toEqual([1]);
+    expect(s.flow().filter((m) => m.kind === 'blocked')).toEqual([{ kind: 'blocked', subject: 'x.y', seq: 3 }]);
+    s.publish(3, item('x.y'));
+    expect(s.flow().filter((m) => m.kind === 'blocked')).toHaveLength(1);
+    expect(s.actor.stats!()).toMatchObject({ blockedByCredit: 1, queued: 3 });
+
+    s.ctx.clear();
+    s.send({ kind: 'credit', subject: 'x.y', maxSeq: 100 });
+    expect(s.dataOuts()).toHaveLength(1);
+    expect(s.dataOuts()[0].messages.map((m) => m.seq)).toEqual([3, 4, 5]);
+    expect(s.accepted()).toEqual([2, 3]);
+    expect(s.actor.stats!()).toMatchObject({ queued: 0, queuedBytes: 0 });
+  });
+
+  it('keeps publish order across subjects: a subject behind a blocked one waits too', async () => {
+    const s = await setup();
+    s.send({ kind: 'credit', subject: 'x.y', maxSeq: 0 });
+    s.publish(1, item('x.y'));
+    s.publish(2, item('free.z'));
+    expect(s.dataOuts()).toEqual([]);
+    expect(s.accepted()).toEqual([]);
+    s.send({ kind: 'credit', subject: 'x.y', maxSeq: Number.MAX_SAFE_INTEGER });
+    expect(s.dataOuts()[0].messages.map((m) => m.subject)).toEqual(['x.y', 'free.z']);
+    expect(s.accepted()).toEqual([1, 2]);
+  });
+
+  it('paces by the rate limit and retries at the deadline the timer was armed for', async () => {
+    const s = await setup({ sender: { rateBytesPerSec: 1000, burstBytes: 1000 } });
+    s.publish(1, item('r.s', 600), item('r.s', 600));
+    expect(s.dataOuts().flatMap((o) => o.messages.map((m) => m.seq))).toEqual([1]);
+    expect(s.accepted()).toEqual([]);
+    const at = s.ctx.timer!.atMs;
+    expect(at).toBeGreaterThan(0);
+    s.ctx.advanceTo(at - 1);
+    expect(s.dataOuts()).toHaveLength(1);
+    s.ctx.advanceTo(at);
+    expect(s.dataOuts().flatMap((o) => o.messages.map((m) => m.seq))).toEqual([1, 2]);
+    expect(s.accepted()).toEqual([1]);
+    expect(s.ctx.timer).toBeUndefined();
+    expect(s.actor.stats!()).toMatchObject({ blockedByRate: 1 });
+  });
+
+  it('adds unicast targets whose patterns match, one dataOut per destination set', async () => {
+    const s = await setup();
+    s.send({ kind: 'unicastTargets', targets: [{ peer: A, patterns: ['orders.>'] }] });
+    s.publish(1, item('orders.a'), item('prices.b'), item('orders.c'));
+    const outs = s.dataOuts();
+    expect(outs).toHaveLength(2);
+    const toA = outs.find((o) => o.destinations.length === 2)!;
+    expect(toA.destinations).toEqual([
+      { kind: 'group', group: s.group('orders.a') },
+      { kind: 'peer', peer: A },
+    ]);
+    expect(toA.messages.map((m) => m.subject)).toEqual(['orders.a', 'orders.c']);
+    expect(toA.streams.map((st) => st.subject)).toEqual(['orders.a', 'orders.c']);
+    const groupOnly = outs.find((o) => o.destinations.length === 1)!;
+    expect(groupOnly.messages.map((m) => m.subject)).toEqual(['prices.b']);
+    expect(s.sent()[0].messages).toHaveLength(3);
+  });
+
+  it('with multicast off sends to unicast targets only, and keeps unrouted messages in the window', async () => {
+    const s = await setup({ socket: { multicast: false } });
+    s.send({ kind: 'unicastTargets', targets: [{ peer: A, patterns: ['orders.*'] }] });
+    s.publish(1, item('orders.a'), item('nobody.b'));
+    expect(s.dataOuts()).toEqual([
+      expect.objectContaining({ destinations: [{ kind: 'peer', peer: A }], streams: [{ subject: 'orders.a', startSeq: 1 }] }),
+    ]);
+    expect(s.sent()[0].messages.map((m) => m.subject)).toEqual(['orders.a', 'nobody.b']);
+    expect(s.actor.stats!()).toMatchObject({ unrouted: 1 });
+  });
+
+  it('refuses a batch with an oversized item whole: an error event names the batch and no seq is used', async () => {
+    const s = await setup({ sender: { maxMessageBytes: 1000, maxFragmentBytes: 100 } });
+    s.publish(1, item('a.b'), item('a.b', 1001));
+    expect(s.ctx.events).toEqual([
+      { kind: 'error', error: expect.objectContaining({ code: 'ERR_PAYLOAD_TOO_LARGE', details: { batchId: 1 } }) },
+    ]);
+    expect(s.dataOuts()).toEqual([]);
+    s.publish(2, item('a.b'));
+    expect(s.dataOuts()[0].messages[0].seq).toBe(1);
+    expect(s.accepted()).toEqual([2]);
+  });
+
+  it('refuses a batch that would overfill the queue while blocked, with a backpressure error', async () => {
+    const s = await setup({ sender: { windowMaxMessages: 3, maxMessageBytes: 100, maxFragmentBytes: 100, flowWindowMessages: 3 } });
+    s.send({ kind: 'credit', subject: 'q.q', maxSeq: 0 });
+    s.publish(1, item('q.q'), item('q.q'));
+    s.publish(2, item('q.q'), item('q.q'));
+    expect(s.ctx.events).toEqual([
+      { kind: 'error', error: expect.objectContaining({ code: 'ERR_BACKPRESSURE', details: { batchId: 2 } }) },
+    ]);
+    expect(s.actor.stats!()).toMatchObject({ queued: 2, batchesRefused: 1 });
+  });
+
+  it('refuses batches published after draining', async () => {
+    const s = await setup();
+    s.send({ kind: 'draining' });
+    s.publish(9, item('a.b'));
+    expect(s.ctx.events).toEqual([{ kind: 'error', error: expect.objectContaining({ code: 'ERR_PEER_CLOSED', details: { batchId: 9 } }) }]);
+  });
+
+  it('counts a send refused by a full mailbox instead of throwing', async () => {
+    const s = await setup();
+    s.ctx.full.add('socket');
+    s.publish(1, item('a.b'));
+    expect(s.accepted()).toEqual([1]);
+    expect(s.sent()).toHaveLength(1);
+    expect(s.actor.stats!()).toMatchObject({ mailboxFull: 1 });
+  });
+});
