@@ -83,12 +83,18 @@ export class UdpEndpoint {
   async joinGroup(group: string): Promise<void> {
     if (this.closed || this.groupSockets.has(group) || !this.options.multicast) return;
     const sock = dgram.createSocket({ type: 'udp4', reuseAddr: true });
-    sock.on('error', (err) => this.onError(err));
     sock.on('message', (msg, rinfo) => this.receive(msg, 'multicast', rinfo));
-    // Binding to the group address (not 0.0.0.0) keeps unicast traffic to the group port
-    // and other groups' traffic out of this socket.
-    await bindSocket(sock, this.options.port, group);
-    sock.addMembership(group, this.options.interface);
+    try {
+      // Binding to the group address (not 0.0.0.0) keeps unicast traffic to the group port
+      // and other groups' traffic out of this socket.
+      await bindSocket(sock, this.options.port, group);
+      sock.addMembership(group, this.options.interface);
+    } catch (err) {
+      sock.close();
+      throw err;
+    }
+    // Attached only once bound, so a failed join is reported once (by the rejection above).
+    sock.on('error', (err) => this.onError(err));
     trySetBuffer(() => sock.setRecvBufferSize(this.options.recvBufferBytes));
     this.groupSockets.set(group, sock);
   }

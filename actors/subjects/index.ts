@@ -1,7 +1,15 @@
 /**
  * The subjects folder: subject rules, subscription matching, the subject → multicast-group map and
- * the receiver list. Everything here is a pure core (no I/O, no clock, no randomness); the actor
- * shell (`subjects-actor.ts`) owns one instance of each and feeds them.
+ * the receiver list. The cores are pure (no I/O, no clock, no randomness). Two actor shells, each
+ * a module of its own loaded by the runtime (not exported here), own and feed them on their thread:
+ * - `subjects-actor.ts` (`subjects`): the local subscriptions, reference-counted per pattern, and
+ *   a {@link GroupMap}. On a change of the pattern set it sends `interest` to `receiver`,
+ *   `localPatterns` to `receivers` and `groupsWanted` (always with the base group) to `socket`.
+ * - `receivers-actor.ts` (`receivers`): one {@link ReceiverList}, fed by ADVERT/BYE datagrams and
+ *   `heard` notes from the socket actor; it advertises this peer (multicast and unicast to seeds
+ *   and unicast peers), fans the list's events out (application events, `peerAddress`,
+ *   `receiverJoined`/`receiverLeft`, `peerGone`, `senderLeft`, `unicastTargets`) and owns one timer.
+ *   Inboxes: `messages.ts`.
  *
  * What it owns:
  * - {@link validateSubject} / {@link validatePattern} (API input: throw `InvalidSubjectError`) and

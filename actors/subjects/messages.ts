@@ -16,6 +16,8 @@ export type ReceiversInbox =
   | DatagramIn
   /** Any valid frame from `peer` refreshes its liveness (sent by the socket actor). */
   | { readonly kind: 'heard'; readonly peer: PeerId; readonly via: 'multicast' | 'unicast' }
+  /** Where our own unicast listener is bound (sent by the socket actor once it has bound). */
+  | { readonly kind: 'localAddress'; readonly host: string; readonly port: number }
   /** The local subscriptions changed: advertise these patterns from now on. */
   | { readonly kind: 'localPatterns'; readonly patterns: readonly string[] }
   /** Say BYE now (closing). */

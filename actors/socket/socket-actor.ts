@@ -1,0 +1,348 @@
+/**
+ * The socket actor's shell: owns the peer's {@link UdpEndpoint} (opened in `start`, closed in
+ * `stop`) and is the only actor that touches sockets.
+ *
+ * Out: `dataOut` messages are packed into DATA datagrams by one reusable
+ * {@link DataBatchBuilder} (at most `config.maxDatagramBytes` each) and every datagram goes to
+ * every destination; `frameOut` frames are encoded and sent. `{ kind: 'peer' }` destinations are
+ * looked up in the address book that the receivers actor keeps current with `peerAddress`; an
+ * unknown peer, or a group send while multicast is off, is counted and dropped.
+ *
+ * In: each datagram's common header is checked (`peekHeader`: the body is the owner's to decode),
+ * our own frames (multicast loopback) are dropped, and the rest go raw to their owner: DATA and
+ * HEARTBEAT to `receiver`; NAK, ACK and RETRANSMIT to `retransmit`; ADVERT and BYE to
+ * `receivers`. Frames other than ADVERT and BYE also yield `heard` to `receivers`, at most once
+ * per {@link HEARD_INTERVAL_MS} per (peer, via). Wire input never throws out of here: every drop
+ * is counted per reason (STYLE rule 15).
+ */
+import type { Actor, ActorContext } from '../../runtime/actor.js';
+import type { ActorRef } from '../../runtime/actor-ref.js';
+import { DataBatchBuilder, DECODE_ERROR_REASONS, encodeFrame, peekHeader, peerKey } from '../../codecs/index.js';
+import type { DecodeErrorReason, FrameKind, PeerId, StreamStart } from '../../codecs/index.js';
+import { serializeError } from '../../errors.js';
+import type { AppEvent } from '../app/events.js';
+import type { PeerConfig } from '../app/peer-config.js';
+import { assertNever } from '../core.js';
+import type { ReceiversInbox } from '../subjects/messages.js';
+import type { DatagramIn, Destination, SocketInbox } from './messages.js';
+import type { RemoteAddress, UdpCounters, Via } from './udp-endpoint.js';
+import { UdpEndpoint } from './udp-endpoint.js';
+
+/** Least time between two `heard` messages for one (peer, via). */
+export const HEARD_INTERVAL_MS = 250;
+
+/** Most (peer, via) pairs whose last `heard` is remembered: forged sender names cannot grow it further. */
+const MAX_HEARD_ENTRIES = 4096;
+
+type Owner = 'receiver' | 'retransmit' | 'receivers';
+
+const OWNER_OF: Readonly<Record<FrameKind, Owner>> = Object.freeze({
+  data: 'receiver',
+  heartbeat: 'receiver',
+  nak: 'retransmit',
+  ack: 'retransmit',
+  retransmit: 'retransmit',
+  advert: 'receivers',
+  bye: 'receivers',
+});
+
+/** Why a received datagram was not forwarded. */
+export interface InboundDrops extends Record<DecodeErrorReason, number> {
+  /** Our own frames (multicast loopback). */
+  ownFrame: number;
+  /** The owner's mailbox (or the queue to its thread) was full: the datagram is lost like on the wire. */
+  backpressure: number;
+  /** The owner is stopped. */
+  ownerClosed: number;
+}
+
+/** Counters of the socket actor (`peer.stats().socket`). */
+export interface SocketActorCounters {
+  /** Inbound drops per reason. */
+  readonly dropped: InboundDrops;
+  /** Datagrams forwarded, per frame kind. */
+  readonly forwarded: Record<FrameKind, number>;
+  /** `heard` messages sent to the receivers actor. */
+  heardSent: number;
+  /** DATA datagrams built from `dataOut` (each sent to every destination). */
+  dataDatagramsBuilt: number;
+  /** Sends dropped because the destination peer has no known address. */
+  unknownPeer: number;
+  /** Group sends dropped because multicast is off. */
+  multicastOff: number;
+  /** Outbound messages refused by the encoder (a caller bug, also thrown). */
+  encodeErrors: number;
+  /** Failed group joins (also reported as `error` events). */
+  groupJoinErrors: number;
+  /** Socket-level errors (also reported as `error` events). */
+  socketErrors: number;
+}
+
+/** A destination resolved once per outbound message. */
+type Target = { readonly group: string; readonly address?: undefined } | { readonly group?: undefined; readonly address: RemoteAddress };
+
+/**
+ * Builds the socket actor. Address book bound: one entry per peer the receivers actor lists
+ * (at most `receiverList.maxPeers`; it removes an entry when the peer leaves).
+ */
+export function createActor(config: PeerConfig, ctx: ActorContext): Actor<SocketInbox> {
+  const self = config.self;
+  const multicast = config.socket.multicast;
+  const builder = new DataBatchBuilder({ sender: self, maxDatagramBytes: config.maxDatagramBytes });
+  const counters = newCounters();
+  const addresses = new Map<string, RemoteAddress>();
+  const lastHeard = new Map<string, number>();
+  let wantedGroups = new Set<string>();
+  let groupOps: Promise<void> = Promise.resolve();
+  let endpoint: UdpEndpoint | undefined;
+  let stopped = false;
+  let owners: Record<Owner, ActorRef<DatagramIn>> | undefined;
+  let receivers: ActorRef<ReceiversInbox> | undefined;
+
+  function emit(event: AppEvent): void {
+    ctx.emit(event);
+  }
+
+  function onDatagram(bytes: Uint8Array, via: Via, from: RemoteAddress): void {
+    try {
+      const head = peekHeader(bytes);
+      if (!head.ok) {
+        counters.dropped[head.reason]++;
+        return;
+      }
+      if (head.sender.name === self.name) {
+        counters.dropped.ownFrame++;
+        return;
+      }
+      const msg: DatagramIn = { kind: 'datagramIn', bytes, via, host: from.host, port: from.port };
+      if (!owners![OWNER_OF[head.kind]].trySend(msg)) {
+        counters.dropped.backpressure++;
+        return;
+      }
+      counters.forwarded[head.kind]++;
+      // ADVERT and BYE reach the receivers actor themselves, which counts them as heard.
+      if (head.kind !== 'advert' && head.kind !== 'bye') noteHeard(head.sender, via);
+    } catch {
+      // Only a stopped target throws here; this runs in a socket callback, where a throw would crash.
+      counters.dropped.ownerClosed++;
+    }
+  }
+
+  function noteHeard(peer: PeerId, via: Via): void {
+    const key = `${peerKey(peer)}|${via}`;
+    const now = ctx.clock();
+    const last = lastHeard.get(key);
+    if (last !== undefined && now - last < HEARD_INTERVAL_MS) return;
+    if (last === undefined && lastHeard.size >= MAX_HEARD_ENTRIES) pruneHeard(now);
+    lastHeard.set(key, now);
+    if (receivers!.trySend({ kind: 'heard', peer, via })) counters.heardSent++;
+  }
+
+  function pruneHeard(now: number): void {
+    for (const [key, at] of lastHeard) if (now - at >= HEARD_INTERVAL_MS) lastHeard.delete(key);
+    if (lastHeard.size >= MAX_HEARD_ENTRIES) lastHeard.clear();
+  }
+
+  function resolve(dest: Destination): Target | undefined {
+    switch (dest.kind) {
+      case 'group':
+        if (multicast) return { group: dest.group };
+        counters.multicastOff++;
+        return undefined;
+      case 'peer': {
+        const address = addresses.get(peerKey(dest.peer));
+        if (address === undefined) counters.unknownPeer++;
+        return address && { address };
+      }
+      case 'address':
+        return { address: dest };
+      default:
+        return assertNever(dest);
+    }
+  }
+
+  function sendTo(target: Target, bytes: Uint8Array): void {
+    if (target.group !== undefined) endpoint!.sendMulticast(target.group, bytes);
+    else endpoint!.sendUnicast(target.address, bytes);
+  }
+
+  function onDataOut(msg: Extract<SocketInbox, { kind: 'dataOut' }>): void {
+    const targets: Target[] = [];
+    for (const d of msg.destinations) {
+      const t = resolve(d);
+      if (t !== undefined) targets.push(t);
+    }
+    if (targets.length === 0 || endpoint === undefined) return;
+    const flush = (): void => {
+      const datagram = builder.finish();
+      counters.dataDatagramsBuilt++;
+      for (const t of targets) sendTo(t, datagram);
+    };
+    const startSeqOf = startSeqLookup(msg.streams);
+    try {
+      for (const m of msg.messages) {
+        const startSeq = startSeqOf(m.subject);
+        if (!builder.tryAdd(m, startSeq)) {
+          flush();
+          builder.tryAdd(m, startSeq);
+        }
+      }
+      if (!builder.isEmpty) flush();
+    } catch (err) {
+      // A caller bug (invalid message, or one too large for a datagram): the builder is reused.
+      builder.reset();
+      counters.encodeErrors++;
+      throw err;
+    }
+  }
+
+  function onFrameOut(msg: Extract<SocketInbox, { kind: 'frameOut' }>): void {
+    const target = resolve(msg.destination);
+    if (target === undefined || endpoint === undefined) return;
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeFrame(msg.frame);
+    } catch (err) {
+      counters.encodeErrors++;
+      throw err;
+    }
+    sendTo(target, bytes);
+  }
+
+  function onGroupsWanted(groups: readonly string[]): void {
+    wantedGroups = new Set(groups);
+    // Joins are asynchronous: run them one after another, each against the latest wish.
+    groupOps = groupOps.then(syncGroups).catch(onGroupError);
+  }
+
+  async function syncGroups(): Promise<void> {
+    const ep = endpoint;
+    if (ep === undefined || stopped || !multicast) return;
+    for (const g of ep.joinedGroups) if (!wantedGroups.has(g)) ep.leaveGroup(g);
+    for (const g of wantedGroups) {
+      if (stopped || ep.joinedGroups.includes(g)) continue;
+      try {
+        await ep.joinGroup(g);
+      } catch (err) {
+        onGroupError(err);
+      }
+    }
+  }
+
+  function onGroupError(err: unknown): void {
+    counters.groupJoinErrors++;
+    emit({ kind: 'error', error: serializeError(err) });
+  }
+
+  function onPeerAddress(msg: Extract<SocketInbox, { kind: 'peerAddress' }>): void {
+    const key = peerKey(msg.peer);
+    if (msg.host === undefined || msg.port === undefined) addresses.delete(key);
+    else addresses.set(key, { host: msg.host, port: msg.port });
+  }
+
+  return {
+    name: ctx.name,
+
+    async start() {
+      owners = {
+        receiver: ctx.ref<DatagramIn>('receiver'),
+        retransmit: ctx.ref<DatagramIn>('retransmit'),
+        receivers: ctx.ref<DatagramIn>('receivers'),
+      };
+      receivers = ctx.ref<ReceiversInbox>('receivers');
+      const ep = await UdpEndpoint.open(config.socket, onDatagram);
+      ep.setErrorHandler((err) => {
+        counters.socketErrors++;
+        emit({ kind: 'error', error: serializeError(err) });
+      });
+      endpoint = ep;
+      const { host, port } = ep.unicastAddress;
+      receivers.send({ kind: 'localAddress', host, port });
+    },
+
+    receive(msg) {
+      switch (msg.kind) {
+        case 'dataOut':
+          onDataOut(msg);
+          return;
+        case 'frameOut':
+          onFrameOut(msg);
+          return;
+        case 'groupsWanted':
+          onGroupsWanted(msg.groups);
+          return;
+        case 'peerAddress':
+          onPeerAddress(msg);
+          return;
+        default:
+          assertNever(msg);
+      }
+    },
+
+    async stop() {
+      stopped = true;
+      // A join in flight would add a socket after close: let it finish first.
+      await groupOps;
+      await endpoint?.close();
+      addresses.clear();
+      lastHeard.clear();
+    },
+
+    stats() {
+      return {
+        ...(endpoint?.counters ?? zeroUdpCounters()),
+        ...counters,
+        dropped: { ...counters.dropped },
+        forwarded: { ...counters.forwarded },
+        joinedGroups: endpoint?.joinedGroups ?? [],
+        knownPeers: addresses.size,
+        unicastPort: endpoint?.unicastAddress.port ?? 0,
+      };
+    },
+  };
+}
+
+/** subject → first sequence of its stream, from a `dataOut` stream table; a caller bug throws. */
+function startSeqLookup(streams: readonly StreamStart[]): (subject: string) => number {
+  const missing = (subject: string): never => {
+    throw new RangeError(`dataOut has a message of subject ${JSON.stringify(subject)} but no stream entry for it`);
+  };
+  // The usual batch has one or a few subjects: a scan beats building a map.
+  if (streams.length <= 8) {
+    return (subject) => {
+      for (const s of streams) if (s.subject === subject) return s.startSeq;
+      return missing(subject);
+    };
+  }
+  const bySubject = new Map(streams.map((s) => [s.subject, s.startSeq]));
+  return (subject) => bySubject.get(subject) ?? missing(subject);
+}
+
+function newCounters(): SocketActorCounters {
+  const dropped = { ownFrame: 0, backpressure: 0, ownerClosed: 0 } as InboundDrops;
+  for (const reason of DECODE_ERROR_REASONS) dropped[reason] = 0;
+  return {
+    dropped,
+    forwarded: { data: 0, heartbeat: 0, nak: 0, retransmit: 0, ack: 0, advert: 0, bye: 0 },
+    heardSent: 0,
+    dataDatagramsBuilt: 0,
+    unknownPeer: 0,
+    multicastOff: 0,
+    encodeErrors: 0,
+    groupJoinErrors: 0,
+    socketErrors: 0,
+  };
+}
+
+function zeroUdpCounters(): UdpCounters {
+  return {
+    datagramsSent: 0,
+    bytesSent: 0,
+    sendErrors: 0,
+    datagramsReceived: 0,
+    bytesReceived: 0,
+    faultDropped: 0,
+    faultDuplicated: 0,
+    faultReordered: 0,
+  };
+}

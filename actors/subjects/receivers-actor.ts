@@ -1,0 +1,362 @@
+/**
+ * The receiver list's shell: feeds a {@link ReceiverList} with the ADVERT and BYE datagrams and the
+ * `heard` notes of the socket actor, advertises this peer, and fans the list's events out.
+ *
+ * Advertising: our ADVERT (our unicast address from the socket actor's `localAddress`, our local
+ * patterns, `ADVERT_FLAGS.multicast` when multicast is on) goes out at once when the address is
+ * first known and whenever the local patterns change, then every `advertIntervalMs`: to the base
+ * group when multicast is on, and by unicast (`ADVERT_FLAGS.viaUnicast`) to every seed but
+ * ourselves and to every listed peer that gets DATA by unicast or was heard by unicast. An ADVERT
+ * that arrives by unicast from a peer we did not list is answered at once by unicast, so seed
+ * discovery converges in one round trip. `leaving` sends BYE the same ways and stops advertising.
+ *
+ * Fan-out of the list's events:
+ * - peerJoined → `peerJoined` event, `peerAddress` to socket, `receiverJoined` to flow;
+ * - peerLeft → `peerLeft` event, `peerAddress` without host to socket, `receiverLeft` to flow,
+ *   `peerGone` to retransmit, `senderLeft` to receiver (cause 'expired' for an expiry, else 'bye':
+ *   a BYE or a restart retires that incarnation);
+ * - multicastUnreachable → the event;
+ * - a change of the unicast-only peers or of their patterns → the full `unicastTargets` list to
+ *   sender and retransmit. With multicast off, every peer is unicast-only.
+ *
+ * One timer: the earliest of the list's deadline and the next advert.
+ */
+import type { Actor, ActorContext } from '../../runtime/actor.js';
+import type { ActorRef } from '../../runtime/actor-ref.js';
+import { ADVERT_FLAGS, DECODE_ERROR_REASONS, decodeFrame, encodedSize, MAX_FRAME_BYTES, peerKey } from '../../codecs/index.js';
+import type { AdvertFrame, DecodeErrorReason, Frame, PeerId } from '../../codecs/index.js';
+import { LedgecastError, ERROR_CODES, serializeError } from '../../errors.js';
+import type { AppEvent } from '../app/events.js';
+import type { PeerConfig } from '../app/peer-config.js';
+import { assertNever, earliest } from '../core.js';
+import type { ReceiverInbox } from '../receiver/messages.js';
+import type { RetransmitInbox } from '../retransmit/messages.js';
+import type { FlowInbox, SenderInbox, UnicastTarget } from '../sender/messages.js';
+import type { DatagramIn, Destination, SocketInbox } from '../socket/messages.js';
+import type { ReceiversInbox } from './messages.js';
+import type { PeerEntry, PeerLeftReason } from './receiver-list.js';
+import { ReceiverList } from './receiver-list.js';
+
+/** Counters of the receivers actor (beside the receiver list's own). */
+export interface ReceiversActorCounters {
+  /** ADVERT and BYE datagrams that failed to decode, per reason. */
+  readonly dropped: Record<DecodeErrorReason, number>;
+  /** Valid frames of another kind than ADVERT or BYE (misrouted). */
+  unexpectedFrames: number;
+  advertsSentMulticast: number;
+  advertsSentUnicast: number;
+  /** Unicast adverts sent at once to a peer first heard by a unicast advert. */
+  advertReplies: number;
+  byesSent: number;
+  /** Local patterns left out of our advert because it would not fit in a datagram. */
+  advertPatternsDropped: number;
+  unicastTargetsSent: number;
+}
+
+/** What the shell last told the others about a listed peer. */
+interface Told {
+  host: string;
+  port: number;
+  patterns: readonly string[];
+  target: boolean;
+}
+
+/** Builds the receivers actor. */
+export function createActor(config: PeerConfig, ctx: ActorContext): Actor<ReceiversInbox> {
+  const self = config.self;
+  const multicast = config.socket.multicast;
+  const baseGroup = config.groupMap.baseGroup;
+  const counters = newCounters();
+  const told = new Map<string, Told>();
+  let localAddress: { host: string; port: number } | undefined;
+  let advertPatterns: readonly string[] = [];
+  let nextAdvertMs: number | undefined;
+  let armedAtMs: number | undefined;
+  let leaving = false;
+  let targetsChanged = false;
+  let refs:
+    | {
+        socket: ActorRef<SocketInbox>;
+        flow: ActorRef<FlowInbox>;
+        sender: ActorRef<SenderInbox>;
+        retransmit: ActorRef<RetransmitInbox>;
+        receiver: ActorRef<ReceiverInbox>;
+      }
+    | undefined;
+
+  const isTarget = (e: PeerEntry): boolean => !multicast || e.unicastOnly;
+  const emit = (event: AppEvent): void => ctx.emit(event);
+
+  const list = new ReceiverList(
+    {
+      self,
+      sink: {
+        peerJoined(e) {
+          // We cannot hear multicast: do not let the list probe (and report) it per peer.
+          if (!multicast) list.markUnicastOnly(e.peer);
+          const target = isTarget(e);
+          told.set(peerKey(e.peer), { host: e.host, port: e.port, patterns: e.patterns, target });
+          if (target) targetsChanged = true;
+          emit({ kind: 'peerJoined', peer: e.peer, host: e.host, port: e.port, patterns: e.patterns });
+          refs!.socket.send({ kind: 'peerAddress', peer: e.peer, host: e.host, port: e.port });
+          refs!.flow.send({ kind: 'receiverJoined', peer: e.peer, patterns: e.patterns });
+        },
+        peerLeft(peer, reason) {
+          onPeerLeft(peer, reason);
+        },
+        multicastUnreachable(peer) {
+          const t = told.get(peerKey(peer));
+          if (t !== undefined && !t.target) {
+            t.target = true;
+            targetsChanged = true;
+          }
+          emit({ kind: 'multicastUnreachable', peer });
+        },
+      },
+    },
+    config.receiverList,
+  );
+
+  function onPeerLeft(peer: PeerId, reason: PeerLeftReason): void {
+    const key = peerKey(peer);
+    if (told.get(key)?.target === true) targetsChanged = true;
+    told.delete(key);
+    emit({ kind: 'peerLeft', peer, reason });
+    const r = refs!;
+    r.socket.send({ kind: 'peerAddress', peer });
+    r.flow.send({ kind: 'receiverLeft', peer });
+    r.retransmit.send({ kind: 'peerGone', peer });
+    // Only an expired incarnation may come back (after a partition); BYE and restart retire it.
+    const cause = reason === 'expired' ? 'expired' : 'bye';
+    r.receiver.send({ kind: 'senderLeft', senderName: peer.name, incarnation: peer.incarnation, cause });
+  }
+
+  /** After an advert of a peer already listed: tell the others what changed in its entry. */
+  function noteUpdate(e: PeerEntry): void {
+    const t = told.get(peerKey(e.peer));
+    if (t === undefined) return;
+    if (e.host !== t.host || e.port !== t.port) {
+      t.host = e.host;
+      t.port = e.port;
+      refs!.socket.send({ kind: 'peerAddress', peer: e.peer, host: e.host, port: e.port });
+    }
+    const target = isTarget(e);
+    // The list replaces an entry's patterns array only when they change.
+    if (target !== t.target || (target && e.patterns !== t.patterns)) targetsChanged = true;
+    t.target = target;
+    t.patterns = e.patterns;
+  }
+
+  function sendTargetsIfChanged(): void {
+    if (!targetsChanged) return;
+    targetsChanged = false;
+    const targets: UnicastTarget[] = [];
+    for (const e of list.entries()) if (isTarget(e)) targets.push({ peer: e.peer, patterns: e.patterns });
+    refs!.sender.send({ kind: 'unicastTargets', targets });
+    refs!.retransmit.send({ kind: 'unicastTargets', targets });
+    counters.unicastTargetsSent++;
+  }
+
+  function send(frame: Frame, destination: Destination): void {
+    refs!.socket.send({ kind: 'frameOut', frame, destination });
+  }
+
+  function advert(flags: number): AdvertFrame {
+    const { host, port } = localAddress!;
+    return { kind: 'advert', sender: self, host, port, flags, patterns: advertPatterns };
+  }
+
+  /** Unicast addresses for adverts (or, with `everyPeer`, BYE): seeds but ourselves, and peers, each once. */
+  function unicastAddresses(everyPeer: boolean): { host: string; port: number }[] {
+    const seen = new Set<string>();
+    const out: { host: string; port: number }[] = [];
+    const add = (host: string, port: number): void => {
+      const key = `${host}:${port}`;
+      if (seen.has(key) || (localAddress !== undefined && host === localAddress.host && port === localAddress.port)) return;
+      seen.add(key);
+      out.push({ host, port });
+    };
+    for (const s of config.seeds) add(s.host, s.port);
+    for (const e of list.entries()) if (everyPeer || isTarget(e) || e.heardByUnicast) add(e.host, e.port);
+    return out;
+  }
+
+  function advertise(nowMs: number): void {
+    nextAdvertMs = nowMs + config.advertIntervalMs;
+    const flags = multicast ? ADVERT_FLAGS.multicast : 0;
+    if (multicast) {
+      send(advert(flags), { kind: 'group', group: baseGroup });
+      counters.advertsSentMulticast++;
+    }
+    const unicast = advert(flags | ADVERT_FLAGS.viaUnicast);
+    for (const a of unicastAddresses(false)) {
+      send(unicast, { kind: 'address', host: a.host, port: a.port });
+      counters.advertsSentUnicast++;
+    }
+  }
+
+  function onDatagram(nowMs: number, msg: DatagramIn): void {
+    const decoded = decodeFrame(msg.bytes);
+    if (!decoded.ok) {
+      counters.dropped[decoded.reason]++;
+      return;
+    }
+    const frame = decoded.frame;
+    if (frame.kind === 'bye') {
+      list.onBye(nowMs, frame.sender);
+      return;
+    }
+    if (frame.kind !== 'advert') {
+      counters.unexpectedFrames++;
+      return;
+    }
+    const knew = list.get(frame.sender) !== undefined;
+    list.onAdvert(nowMs, frame, msg.via);
+    const e = list.get(frame.sender);
+    if (e === undefined) return;
+    if (knew) noteUpdate(e);
+    else if (msg.via === 'unicast' && localAddress !== undefined && !leaving) {
+      send(advert((multicast ? ADVERT_FLAGS.multicast : 0) | ADVERT_FLAGS.viaUnicast), {
+        kind: 'address',
+        host: e.host,
+        port: e.port,
+      });
+      counters.advertReplies++;
+    }
+  }
+
+  function onLocalPatterns(nowMs: number, patterns: readonly string[]): void {
+    advertPatterns = fitAdvert(patterns);
+    if (localAddress !== undefined && !leaving) advertise(nowMs);
+  }
+
+  /** The longest prefix of `patterns` whose advert fits in one datagram. */
+  function fitAdvert(patterns: readonly string[]): readonly string[] {
+    const size = (n: number): number =>
+      encodedSize({ kind: 'advert', sender: self, host: '0.0.0.0', port: 1, flags: 0, patterns: patterns.slice(0, n) });
+    if (size(patterns.length) <= MAX_FRAME_BYTES) return patterns;
+    let lo = 0;
+    let hi = patterns.length;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >>> 1;
+      if (size(mid) <= MAX_FRAME_BYTES) lo = mid;
+      else hi = mid;
+    }
+    counters.advertPatternsDropped += patterns.length - lo;
+    emit({
+      kind: 'error',
+      error: serializeError(
+        new LedgecastError(
+          ERROR_CODES.invalidOption,
+          `${patterns.length} subscription patterns do not fit in one ADVERT; only the first ${lo} are advertised`,
+        ),
+      ),
+    });
+    return patterns.slice(0, lo);
+  }
+
+  function onLeaving(): void {
+    if (leaving) return;
+    leaving = true;
+    nextAdvertMs = undefined;
+    const bye: Frame = { kind: 'bye', sender: self };
+    if (multicast) send(bye, { kind: 'group', group: baseGroup });
+    for (const a of unicastAddresses(true)) send(bye, { kind: 'address', host: a.host, port: a.port });
+    counters.byesSent++;
+  }
+
+  function onTimer(): void {
+    armedAtMs = undefined;
+    const now = ctx.clock();
+    if (nextAdvertMs !== undefined && now >= nextAdvertMs) advertise(now);
+    const due = list.nextDeadlineMs();
+    if (due !== undefined && now >= due) list.onTimer(now);
+    settle();
+  }
+
+  /** After any input: publish target changes and keep the single timer at the earliest deadline. */
+  function settle(): void {
+    sendTargetsIfChanged();
+    const at = leaving ? undefined : earliest(list.nextDeadlineMs(), nextAdvertMs);
+    if (at === undefined) {
+      if (armedAtMs !== undefined) ctx.clearTimer();
+      armedAtMs = undefined;
+      return;
+    }
+    // An earlier timer already armed stays: when it fires early, onTimer re-arms.
+    if (armedAtMs !== undefined && armedAtMs <= at) return;
+    armedAtMs = at;
+    ctx.setTimer(at, onTimer);
+  }
+
+  return {
+    name: ctx.name,
+
+    start() {
+      refs = {
+        socket: ctx.ref<SocketInbox>('socket'),
+        flow: ctx.ref<FlowInbox>('flow'),
+        sender: ctx.ref<SenderInbox>('sender'),
+        retransmit: ctx.ref<RetransmitInbox>('retransmit'),
+        receiver: ctx.ref<ReceiverInbox>('receiver'),
+      };
+    },
+
+    receive(msg) {
+      const now = ctx.clock();
+      switch (msg.kind) {
+        case 'datagramIn':
+          onDatagram(now, msg);
+          break;
+        case 'heard':
+          list.onHeard(now, msg.peer, msg.via);
+          break;
+        case 'localAddress': {
+          const first = localAddress === undefined;
+          localAddress = { host: msg.host, port: msg.port };
+          if (first && !leaving) advertise(now);
+          break;
+        }
+        case 'localPatterns':
+          onLocalPatterns(now, msg.patterns);
+          break;
+        case 'leaving':
+          onLeaving();
+          break;
+        default:
+          assertNever(msg);
+      }
+      settle();
+    },
+
+    stop() {
+      ctx.clearTimer();
+      armedAtMs = undefined;
+    },
+
+    stats() {
+      return {
+        ...list.counters,
+        ...counters,
+        dropped: { ...counters.dropped },
+        peers: list.size,
+        unicastTargets: list.entries().filter(isTarget).length,
+      };
+    },
+  };
+}
+
+function newCounters(): ReceiversActorCounters {
+  const dropped = {} as Record<DecodeErrorReason, number>;
+  for (const reason of DECODE_ERROR_REASONS) dropped[reason] = 0;
+  return {
+    dropped,
+    unexpectedFrames: 0,
+    advertsSentMulticast: 0,
+    advertsSentUnicast: 0,
+    advertReplies: 0,
+    byesSent: 0,
+    advertPatternsDropped: 0,
+    unicastTargetsSent: 0,
+  };
+}

@@ -1,0 +1,270 @@
+import { describe, it, expect } from 'vitest';
+import { createActor } from '../../../actors/subjects/receivers-actor.js';
+import { ADVERT_FLAGS, decodeFrame, encodeFrame } from '../../../codecs/index.js';
+import type { AdvertFrame, Frame, PeerId } from '../../../codecs/index.js';
+import type { Destination } from '../../../actors/socket/messages.js';
+import type { ReceiversInbox } from '../../../actors/subjects/messages.js';
+import type { UnicastTarget } from '../../../actors/sender/messages.js';
+import { RecordingContext, peerConfig, type TestConfigOptions } from './recording-context.js';
+
+const BASE = '239.255.20.1';
+const ME = { host: '127.0.0.1', port: 47800 };
+const A: PeerId = { name: 'a', incarnation: 1 };
+const B: PeerId = { name: 'b', incarnation: 1 };
+
+type SocketMsg =
+  | { kind: 'frameOut'; frame: Frame; destination: Destination }
+  | { kind: 'peerAddress'; peer: PeerId; host?: string; port?: number };
+
+function setup(o: TestConfigOptions = {}) {
+  const config = peerConfig({ groupMap: { baseGroup: BASE }, advertIntervalMs: 1000, ...o });
+  const ctx = new RecordingContext('receivers');
+  const actor = createActor(config, ctx);
+  actor.start!(ctx);
+  const send = (msg: ReceiversInbox): void => actor.receive(msg);
+  return { ctx, actor, config, send };
+}
+
+/** Sets up with our address known and the first adverts already taken. */
+function started(o: TestConfigOptions = {}) {
+  const s = setup(o);
+  s.send({ kind: 'localAddress', ...ME });
+  s.ctx.take('socket');
+  return s;
+}
+
+function advertBytes(sender: PeerId, patterns: string[], o: { multicast?: boolean; port?: number; viaUnicast?: boolean } = {}) {
+  const frame: AdvertFrame = {
+    kind: 'advert',
+    sender,
+    host: '127.0.0.1',
+    port: o.port ?? 41000 + sender.name.charCodeAt(0),
+    flags: (o.multicast === false ? 0 : ADVERT_FLAGS.multicast) | (o.viaUnicast ? ADVERT_FLAGS.viaUnicast : 0),
+    patterns,
+  };
+  return encodeFrame(frame);
+}
+
+function advertIn(sender: PeerId, patterns: string[], via: 'multicast' | 'unicast', o: { multicast?: boolean; port?: number } = {}): ReceiversInbox {
+  return { kind: 'datagramIn', bytes: advertBytes(sender, patterns, { ...o, viaUnicast: via === 'unicast' }), via, host: '127.0.0.1', port: 5 };
+}
+
+const frames = (msgs: SocketMsg[]) =>
+  msgs.filter((m): m is Extract<SocketMsg, { kind: 'frameOut' }> => m.kind === 'frameOut');
+
+describe('receivers actor: advertising', () => {
+  it('advertises at once when its address is known: to the base group with the multicast flag, and by unicast to seeds but itself', () => {
+    const { ctx, send } = setup({ seeds: [ME, { host: '127.0.0.1', port: 47900 }] });
+    expect(ctx.take('socket')).toEqual([]); // no address yet: nothing to advertise
+    send({ kind: 'localAddress', ...ME });
+    const out = frames(ctx.take<SocketMsg>('socket'));
+    expect(out.map((m) => m.destination)).toEqual([
+      { kind: 'group', group: BASE },
+      { kind: 'address', host: '127.0.0.1', port: 47900 },
+    ]);
+    expect(out[0].frame).toEqual({ kind: 'advert', sender: { name: 'me', incarnation: 1 }, ...ME, flags: ADVERT_FLAGS.multicast, patterns: [] });
+    expect((out[1].frame as AdvertFrame).flags).toBe(ADVERT_FLAGS.multicast | ADVERT_FLAGS.viaUnicast);
+    // Whatever we send must encode.
+    for (const m of out) expect(decodeFrame(encodeFrame(m.frame)).ok).toBe(true);
+  });
+
+  it('advertises again every advertIntervalMs, and at once with the new patterns when they change', () => {
+    const { ctx, send } = started();
+    ctx.advance(999);
+    expect(ctx.take('socket')).toEqual([]);
+    ctx.advance(1);
+    expect(frames(ctx.take<SocketMsg>('socket'))).toHaveLength(1);
+    ctx.advance(300);
+    send({ kind: 'localPatterns', patterns: ['orders.>'] });
+    const out = frames(ctx.take<SocketMsg>('socket'));
+    expect(out.map((m) => (m.frame as AdvertFrame).patterns)).toEqual([['orders.>']]);
+    ctx.advance(999);
+    expect(ctx.take('socket')).toEqual([]);
+    ctx.advance(1);
+    expect(frames(ctx.take<SocketMsg>('socket'))).toHaveLength(1);
+  });
+
+  it('keeps one timer armed instead of re-arming it for every datagram', () => {
+    const { ctx, send } = started();
+    send(advertIn(A, ['x'], 'multicast'));
+    const calls = ctx.setTimerCalls;
+    for (let i = 0; i < 50; i++) send({ kind: 'heard', peer: A, via: 'multicast' });
+    expect(ctx.setTimerCalls).toBe(calls);
+    expect(ctx.timer).toBeDefined();
+  });
+});
+
+describe('receivers actor: peers joining and leaving', () => {
+  it('on an advert from a new peer emits peerJoined and tells the socket its address and the flow its patterns', () => {
+    const { ctx, send } = started();
+    send(advertIn(A, ['orders.>'], 'multicast'));
+    expect(ctx.takeEvents()).toEqual([{ kind: 'peerJoined', peer: A, host: '127.0.0.1', port: 41097, patterns: ['orders.>'] }]);
+    expect(ctx.take('socket')).toEqual([{ kind: 'peerAddress', peer: A, host: '127.0.0.1', port: 41097 }]);
+    expect(ctx.take('flow')).toEqual([{ kind: 'receiverJoined', peer: A, patterns: ['orders.>'] }]);
+    // A multicast peer is no unicast target.
+    expect(ctx.take('sender')).toEqual([]);
+  });
+
+  it('answers a unicast advert from an unknown peer at once by unicast, and only the first one', () => {
+    const { ctx, send } = started();
+    send(advertIn(A, [], 'unicast'));
+    const replies = frames(ctx.take<SocketMsg>('socket'));
+    expect(replies).toHaveLength(1);
+    expect(replies[0].destination).toEqual({ kind: 'address', host: '127.0.0.1', port: 41097 });
+    expect(replies[0].frame).toMatchObject({ kind: 'advert', ...ME, flags: ADVERT_FLAGS.multicast | ADVERT_FLAGS.viaUnicast });
+    send(advertIn(A, [], 'unicast'));
+    expect(frames(ctx.take<SocketMsg>('socket'))).toEqual([]);
+  });
+
+  it('does not answer a multicast advert by unicast', () => {
+    const { ctx, send } = started();
+    send(advertIn(A, [], 'multicast'));
+    expect(frames(ctx.take<SocketMsg>('socket'))).toEqual([]);
+  });
+
+  it('sends its periodic advert by unicast to peers heard by unicast', () => {
+    const { ctx, send } = started();
+    send(advertIn(A, [], 'multicast'));
+    send(advertIn(B, [], 'multicast'));
+    send({ kind: 'heard', peer: B, via: 'unicast' });
+    ctx.take('socket');
+    ctx.advance(1000);
+    expect(frames(ctx.take<SocketMsg>('socket')).map((m) => m.destination)).toEqual([
+      { kind: 'group', group: BASE },
+      { kind: 'address', host: '127.0.0.1', port: 41098 },
+    ]);
+  });
+
+  it('when a silent peer expires, fans peerLeft out to socket, flow, retransmit and receiver', () => {
+    const { ctx, send, config } = started();
+    send(advertIn(A, ['x'], 'multicast'));
+    ctx.takeEvents();
+    ctx.take('socket');
+    ctx.advance(config.receiverList.peerExpiryMs);
+    expect(ctx.takeEvents()).toEqual([{ kind: 'peerLeft', peer: A, reason: 'expired' }]);
+    expect(ctx.take<SocketMsg>('socket').filter((m) => m.kind === 'peerAddress')).toEqual([{ kind: 'peerAddress', peer: A }]);
+    expect(ctx.sentTo('flow').at(-1)).toEqual({ kind: 'receiverLeft', peer: A });
+    expect(ctx.sentTo('retransmit')).toEqual([{ kind: 'peerGone', peer: A }]);
+    expect(ctx.sentTo('receiver')).toEqual([{ kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'expired' }]);
+  });
+
+  it('keeps a peer that is heard from, and lets it leave on BYE', () => {
+    const { ctx, send, config } = started();
+    send(advertIn(A, ['x'], 'multicast'));
+    ctx.takeEvents();
+    for (let t = 0; t < 3; t++) {
+      ctx.advance(config.receiverList.peerExpiryMs / 2);
+      send({ kind: 'heard', peer: A, via: 'multicast' });
+    }
+    expect(ctx.takeEvents()).toEqual([]);
+    send({ kind: 'datagramIn', bytes: encodeFrame({ kind: 'bye', sender: A }), via: 'multicast', host: '127.0.0.1', port: 5 });
+    expect(ctx.takeEvents()).toEqual([{ kind: 'peerLeft', peer: A, reason: 'bye' }]);
+    expect(ctx.sentTo('receiver')).toEqual([{ kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'bye' }]);
+  });
+
+  it('on a restart retires the old incarnation everywhere and lists the new one', () => {
+    const { ctx, send } = started();
+    const A2 = { name: 'a', incarnation: 2 };
+    send(advertIn(A, ['x'], 'multicast'));
+    send(advertIn(A2, ['x'], 'multicast'));
+    expect(ctx.takeEvents()).toMatchObject([
+      { kind: 'peerJoined', peer: A },
+      { kind: 'peerLeft', peer: A, reason: 'restarted' },
+      { kind: 'peerJoined', peer: A2 },
+    ]);
+    expect(ctx.sentTo('retransmit')).toEqual([{ kind: 'peerGone', peer: A }]);
+    expect(ctx.sentTo('receiver')).toEqual([{ kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'bye' }]);
+    expect(ctx.sentTo('socket').filter((m) => m.kind === 'peerAddress')).toEqual([
+      { kind: 'peerAddress', peer: A, host: '127.0.0.1', port: 41097 },
+      { kind: 'peerAddress', peer: A },
+      { kind: 'peerAddress', peer: A2, host: '127.0.0.1', port: 41097 },
+    ]);
+  });
+
+  it('tells the socket a peer’s new address when its advert moves', () => {
+    const { ctx, send } = started();
+    send(advertIn(A, [], 'multicast', { port: 42000 }));
+    ctx.take('socket');
+    send(advertIn(A, [], 'multicast', { port: 42001 }));
+    expect(ctx.take('socket')).toEqual([{ kind: 'peerAddress', peer: A, host: '127.0.0.1', port: 42001 }]);
+  });
+
+  it('counts a malformed datagram and a misrouted frame and carries on', () => {
+    const { ctx, send, actor } = started();
+    send({ kind: 'datagramIn', bytes: new Uint8Array([1, 2, 3]), via: 'unicast', host: '127.0.0.1', port: 5 });
+    send({ kind: 'datagramIn', bytes: encodeFrame({ kind: 'heartbeat', sender: A, streams: [] }), via: 'unicast', host: '127.0.0.1', port: 5 });
+    send(advertIn(A, [], 'multicast'));
+    const stats = actor.stats!() as { dropped: Record<string, number>; unexpectedFrames: number; peers: number };
+    expect(stats.dropped.tooShort).toBe(1);
+    expect(stats.unexpectedFrames).toBe(1);
+    expect(stats.peers).toBe(1);
+    expect(ctx.takeEvents().map((e) => e.kind)).toEqual(['peerJoined']);
+  });
+});
+
+describe('receivers actor: unicast fallback', () => {
+  it('with multicast off makes every peer a unicast target, tells sender and retransmit, and advertises by unicast only', () => {
+    const { ctx, send } = started({ socket: { multicast: false }, seeds: [{ host: '127.0.0.1', port: 47900 }] });
+    send(advertIn(A, ['orders.>'], 'unicast'));
+    send(advertIn(B, ['prices.*'], 'unicast', { multicast: false }));
+    const targets = ctx.sentTo<{ kind: string; targets: UnicastTarget[] }>('sender').at(-1)!;
+    expect(targets.kind).toBe('unicastTargets');
+    expect(targets.targets).toEqual([
+      { peer: A, patterns: ['orders.>'] },
+      { peer: B, patterns: ['prices.*'] },
+    ]);
+    expect(ctx.sentTo('retransmit').at(-1)).toEqual(targets);
+    ctx.take('socket');
+    ctx.advance(1000);
+    const out = frames(ctx.take<SocketMsg>('socket'));
+    expect(out.every((m) => m.destination.kind === 'address')).toBe(true);
+    expect(out).toHaveLength(3);
+    expect(out.every((m) => (m.frame as AdvertFrame).flags === ADVERT_FLAGS.viaUnicast)).toBe(true);
+    // We cannot hear multicast: no peer is reported multicast-unreachable for it.
+    ctx.advance(2000);
+    expect(ctx.events.filter((e) => e.kind === 'multicastUnreachable')).toEqual([]);
+  });
+
+  it('sends unicastTargets again only when a target’s patterns change or a target leaves', () => {
+    const { ctx, send } = started({ socket: { multicast: false } });
+    send(advertIn(A, ['x'], 'unicast'));
+    expect(ctx.take('sender')).toHaveLength(1);
+    send(advertIn(A, ['x'], 'unicast'));
+    expect(ctx.take('sender')).toEqual([]);
+    send(advertIn(A, ['x', 'y'], 'unicast'));
+    expect(ctx.take('sender')).toEqual([{ kind: 'unicastTargets', targets: [{ peer: A, patterns: ['x', 'y'] }] }]);
+    send({ kind: 'datagramIn', bytes: encodeFrame({ kind: 'bye', sender: A }), via: 'unicast', host: '127.0.0.1', port: 5 });
+    expect(ctx.take('sender')).toEqual([{ kind: 'unicastTargets', targets: [] }]);
+  });
+
+  it('reports a multicast peer heard only by unicast as unreachable and makes it a unicast target', () => {
+    const { ctx, send, config } = started();
+    send(advertIn(A, ['x'], 'unicast'));
+    expect(ctx.take('sender')).toEqual([]);
+    for (let t = 0; t < config.receiverList.multicastProbeMs; t += 1000) {
+      ctx.advance(1000);
+      send(advertIn(A, ['x'], 'unicast'));
+    }
+    expect(ctx.events.filter((e) => e.kind === 'multicastUnreachable')).toEqual([{ kind: 'multicastUnreachable', peer: A }]);
+    expect(ctx.take('sender')).toEqual([{ kind: 'unicastTargets', targets: [{ peer: A, patterns: ['x'] }] }]);
+  });
+});
+
+describe('receivers actor: leaving', () => {
+  it('says BYE by multicast and by unicast to every known peer and seed, once, then stops advertising', () => {
+    const { ctx, send } = started({ seeds: [{ host: '127.0.0.1', port: 47900 }] });
+    send(advertIn(A, [], 'multicast'));
+    ctx.take('socket');
+    send({ kind: 'leaving' });
+    send({ kind: 'leaving' });
+    const out = frames(ctx.take<SocketMsg>('socket'));
+    expect(out.every((m) => m.frame.kind === 'bye')).toBe(true);
+    expect(out.map((m) => m.destination)).toEqual([
+      { kind: 'group', group: BASE },
+      { kind: 'address', host: '127.0.0.1', port: 47900 },
+      { kind: 'address', host: '127.0.0.1', port: 41097 },
+    ]);
+    ctx.advance(5000);
+    expect(frames(ctx.take<SocketMsg>('socket'))).toEqual([]);
+  });
+});

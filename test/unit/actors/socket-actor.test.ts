@@ -1,0 +1,268 @@
+/**
+ * The socket actor on real sockets, on 127.0.0.1 only, with a unique multicast group and port per
+ * test so parallel runs do not hear each other.
+ */
+import { describe, it, expect, afterEach } from 'vitest';
+import dgram from 'node:dgram';
+import { randomBytes, randomInt } from 'node:crypto';
+import { createActor } from '../../../actors/socket/socket-actor.js';
+import type { DatagramIn, SocketInbox } from '../../../actors/socket/messages.js';
+import { decodeFrame, encodeFrame } from '../../../codecs/index.js';
+import type { DataFrame, PeerId, WireMessage } from '../../../codecs/index.js';
+import type { Actor } from '../../../runtime/actor.js';
+import { RecordingContext, peerConfig } from './recording-context.js';
+
+const HOST = '127.0.0.1';
+
+interface Node {
+  readonly actor: Actor<SocketInbox>;
+  readonly ctx: RecordingContext;
+  readonly self: PeerId;
+  readonly port: number;
+}
+
+const open: Node[] = [];
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((n) => n.actor.stop?.()));
+});
+
+function network(): { group: string; port: number } {
+  return { group: `239.255.${randomInt(1, 255)}.${randomInt(1, 255)}`, port: 40000 + randomInt(0, 20000) };
+}
+
+async function startNode(name: string, net: { group: string; port: number }, maxDatagramBytes = 1400): Promise<Node> {
+  const self = { name, incarnation: 7 };
+  const config = peerConfig({
+    self,
+    socket: { interface: HOST, port: net.port, loopback: true },
+    groupMap: { baseGroup: net.group },
+    maxDatagramBytes,
+  });
+  const ctx = new RecordingContext('socket');
+  const actor = createActor(config, ctx);
+  await actor.start!(ctx);
+  const local = ctx.sentTo<{ kind: string; host: string; port: number }>('receivers').find((m) => m.kind === 'localAddress')!;
+  const node = { actor, ctx, self, port: local.port };
+  open.push(node);
+  return node;
+}
+
+async function until(what: string, cond: () => boolean, timeoutMs = 2000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function stats(n: Node): { dropped: Record<string, number>; forwarded: Record<string, number>; [k: string]: unknown } {
+  return n.actor.stats!() as ReturnType<typeof stats>;
+}
+
+function decodedData(msgs: DatagramIn[]): DataFrame[] {
+  return msgs.map((m) => {
+    const r = decodeFrame(m.bytes);
+    if (!r.ok || r.frame.kind !== 'data') throw new Error('not a DATA datagram');
+    return r.frame;
+  });
+}
+
+function messages(n: number, subject: string, firstSeq: number): WireMessage[] {
+  return Array.from({ length: n }, (_, i) => ({ subject, seq: firstSeq + i, flags: 0, payload: new Uint8Array(60).fill(i) }));
+}
+
+describe('socket actor on loopback', () => {
+  it('tells the receivers actor its bound unicast address', async () => {
+    const a = await startNode('a', network());
+    expect(a.ctx.sentTo('receivers')[0]).toEqual({ kind: 'localAddress', host: HOST, port: a.port });
+    expect(a.port).toBeGreaterThan(0);
+  });
+
+  it('packs a DATA batch into datagrams of at most maxDatagramBytes that the other peer decodes back, in order', async () => {
+    const net = network();
+    const a = await startNode('a', net, 300);
+    const b = await startNode('b', net, 300);
+    a.actor.receive({ kind: 'peerAddress', peer: b.self, host: HOST, port: b.port });
+    const sent = [...messages(6, 'orders.new', 1), ...messages(4, 'prices.eur', 20)];
+    a.actor.receive({
+      kind: 'dataOut',
+      streams: [{ subject: 'orders.new', startSeq: 1 }, { subject: 'prices.eur', startSeq: 11 }],
+      messages: sent,
+      destinations: [{ kind: 'peer', peer: b.self }],
+    });
+    const total = (): number => decodedData(b.ctx.sentTo<DatagramIn>('receiver')).reduce((n, f) => n + f.messages.length, 0);
+    await until('all messages at b', () => total() === sent.length);
+    const inbound = b.ctx.sentTo<DatagramIn>('receiver');
+    expect(inbound.length).toBeGreaterThan(1);
+    expect(inbound.every((m) => m.bytes.length <= 300 && m.via === 'unicast' && m.port !== 0)).toBe(true);
+    const frames = decodedData(inbound);
+    expect(frames.every((f) => f.sender.name === 'a')).toBe(true);
+    expect(frames.flatMap((f) => f.messages.map((m) => [m.subject, m.seq]))).toEqual(sent.map((m) => [m.subject, m.seq]));
+    expect(frames.flatMap((f) => f.streams).find((s) => s.subject === 'prices.eur')?.startSeq).toBe(11);
+    expect(stats(a).dataDatagramsBuilt).toBe(inbound.length);
+    expect(stats(b).forwarded.data).toBe(inbound.length);
+  });
+
+  it('sends a frame by unicast and forwards it raw to its owner, with one heard note per interval', async () => {
+    const net = network();
+    const a = await startNode('a', net);
+    const b = await startNode('b', net);
+    const nak = encodeFrame({
+      kind: 'nak',
+      sender: a.self,
+      channelSeq: 1,
+      target: b.self,
+      subject: 'orders.new',
+      ranges: [{ from: 3, to: 4 }],
+    });
+    for (let i = 0; i < 3; i++) {
+      a.actor.receive({ kind: 'frameOut', frame: decodeFrameOk(nak), destination: { kind: 'address', host: HOST, port: b.port } });
+    }
+    await until('three NAKs at b', () => b.ctx.sentTo('retransmit').length === 3);
+    const got = b.ctx.sentTo<DatagramIn>('retransmit');
+    expect(got.every((m) => m.kind === 'datagramIn' && m.via === 'unicast')).toBe(true);
+    expect(Buffer.from(got[0].bytes).equals(Buffer.from(nak))).toBe(true);
+    expect(b.ctx.sentTo('receivers').filter((m) => m.kind === 'heard')).toEqual([{ kind: 'heard', peer: a.self, via: 'unicast' }]);
+    b.ctx.nowMs += 250;
+    a.actor.receive({ kind: 'frameOut', frame: decodeFrameOk(nak), destination: { kind: 'address', host: HOST, port: b.port } });
+    await until('a second heard', () => b.ctx.sentTo('receivers').filter((m) => m.kind === 'heard').length === 2);
+  });
+
+  it('multicasts to a joined group: the other peer gets it, and our own looped-back frame is dropped', async () => {
+    const net = network();
+    const a = await startNode('a', net);
+    const b = await startNode('b', net);
+    a.actor.receive({ kind: 'groupsWanted', groups: [net.group] });
+    b.actor.receive({ kind: 'groupsWanted', groups: [net.group] });
+    await until('both joined', () => (stats(a).joinedGroups as string[]).length === 1 && (stats(b).joinedGroups as string[]).length === 1);
+    a.actor.receive({ kind: 'frameOut', frame: { kind: 'bye', sender: a.self }, destination: { kind: 'group', group: net.group } });
+    await until('bye at b', () => b.ctx.sentTo('receivers').some((m) => m.kind === 'datagramIn'));
+    expect(b.ctx.sentTo<DatagramIn>('receivers').find((m) => m.kind === 'datagramIn')!.via).toBe('multicast');
+    await until('own frame dropped at a', () => stats(a).dropped.ownFrame === 1);
+    expect(a.ctx.sentTo('receivers').filter((m) => m.kind === 'datagramIn')).toEqual([]);
+    // Leaving the group: the next multicast does not reach b.
+    b.actor.receive({ kind: 'groupsWanted', groups: [] });
+    await until('b left', () => (stats(b).joinedGroups as string[]).length === 0);
+    a.actor.receive({ kind: 'frameOut', frame: { kind: 'bye', sender: a.self }, destination: { kind: 'group', group: net.group } });
+    await until('a hears its own second bye', () => stats(a).dropped.ownFrame === 2);
+    await delay(30);
+    expect(b.ctx.sentTo('receivers').filter((m) => m.kind === 'datagramIn')).toHaveLength(1);
+  });
+
+  it('counts malformed datagrams per reason and never throws', async () => {
+    const a = await startNode('a', network());
+    const raw = dgram.createSocket('udp4');
+    await new Promise<void>((r) => raw.bind(0, HOST, () => r()));
+    const garbage = [randomBytes(3), randomBytes(200), Buffer.from([0x4c, 0x43, 9, 1, ...randomBytes(40)])];
+    for (let i = 0; i < 50; i++) garbage.push(randomBytes(randomInt(0, 600)));
+    const valid = encodeFrame({ kind: 'heartbeat', sender: { name: 'z', incarnation: 1 }, streams: [] });
+    const truncated = valid.subarray(0, valid.length - 1);
+    garbage.push(Buffer.from(truncated));
+    for (const g of garbage) raw.send(g, a.port, HOST);
+    raw.send(valid, a.port, HOST);
+    await until('the valid heartbeat', () => a.ctx.sentTo('receiver').length === 1);
+    await until('every datagram counted', () => (stats(a).datagramsReceived as number) === garbage.length + 1);
+    await new Promise<void>((r) => raw.close(() => r()));
+    const dropped = stats(a).dropped;
+    const totalDropped = Object.values(dropped).reduce((s, n) => s + n, 0);
+    expect(totalDropped).toBe(garbage.length);
+    expect(dropped.tooShort).toBeGreaterThanOrEqual(1);
+    expect(dropped.badVersion + dropped.badMagic).toBeGreaterThanOrEqual(1);
+    expect(dropped.badLength).toBeGreaterThanOrEqual(1);
+    expect(stats(a).forwarded.heartbeat).toBe(1);
+  });
+
+  it('counts and drops sends to a peer with no known address, and forgets a peer that left', async () => {
+    const net = network();
+    const a = await startNode('a', net);
+    const b = await startNode('b', net);
+    const bye = { kind: 'bye' as const, sender: a.self };
+    a.actor.receive({ kind: 'frameOut', frame: bye, destination: { kind: 'peer', peer: b.self } });
+    a.actor.receive({ kind: 'peerAddress', peer: b.self, host: HOST, port: b.port });
+    a.actor.receive({ kind: 'frameOut', frame: bye, destination: { kind: 'peer', peer: b.self } });
+    a.actor.receive({ kind: 'peerAddress', peer: b.self });
+    a.actor.receive({ kind: 'frameOut', frame: bye, destination: { kind: 'peer', peer: b.self } });
+    // Another incarnation of b is another peer.
+    a.actor.receive({ kind: 'frameOut', frame: bye, destination: { kind: 'peer', peer: { name: 'b', incarnation: 8 } } });
+    await until('one bye at b', () => b.ctx.sentTo('receivers').some((m) => m.kind === 'datagramIn'));
+    await delay(30);
+    expect(b.ctx.sentTo('receivers').filter((m) => m.kind === 'datagramIn')).toHaveLength(1);
+    expect(stats(a).unknownPeer).toBe(3);
+    expect(stats(a).datagramsSent).toBe(1);
+  });
+
+  it('drops inbound datagrams its owner cannot take, counted as backpressure', async () => {
+    const net = network();
+    const a = await startNode('a', net);
+    const b = await startNode('b', net);
+    b.ctx.accepting = false;
+    a.actor.receive({ kind: 'frameOut', frame: { kind: 'bye', sender: a.self }, destination: { kind: 'address', host: HOST, port: b.port } });
+    await until('drop counted', () => stats(b).dropped.backpressure === 1);
+    expect(stats(b).forwarded.bye).toBe(0);
+  });
+
+  it('throws on a dataOut message whose stream is missing, and the next batch is unharmed', async () => {
+    const net = network();
+    const a = await startNode('a', net);
+    const b = await startNode('b', net);
+    const dest = [{ kind: 'address' as const, host: HOST, port: b.port }];
+    expect(() =>
+      a.actor.receive({ kind: 'dataOut', streams: [{ subject: 'x', startSeq: 1 }], messages: [...messages(1, 'x', 1), ...messages(1, 'y', 1)], destinations: dest }),
+    ).toThrow(RangeError);
+    a.actor.receive({ kind: 'dataOut', streams: [{ subject: 'z', startSeq: 5 }], messages: messages(2, 'z', 5), destinations: dest });
+    await until('the good batch', () => b.ctx.sentTo('receiver').length >= 1);
+    await delay(20);
+    const frames = decodedData(b.ctx.sentTo<DatagramIn>('receiver'));
+    expect(frames.flatMap((f) => f.messages.map((m) => m.subject))).toEqual(['z', 'z']);
+    expect(stats(a).encodeErrors).toBe(1);
+  });
+
+  it('drops group sends when multicast is off', async () => {
+    const net = network();
+    const self = { name: 'u', incarnation: 1 };
+    const ctx = new RecordingContext('socket');
+    const actor = createActor(peerConfig({ self, socket: { interface: HOST, port: net.port, multicast: false } }), ctx);
+    await actor.start!(ctx);
+    open.push({ actor, ctx, self, port: 0 });
+    actor.receive({ kind: 'groupsWanted', groups: [net.group] });
+    actor.receive({ kind: 'frameOut', frame: { kind: 'bye', sender: self }, destination: { kind: 'group', group: net.group } });
+    await delay(10);
+    expect(actor.stats!()).toMatchObject({ multicastOff: 1, datagramsSent: 0, joinedGroups: [] });
+  });
+
+  it('closes every socket on stop, leaving no UDP handle behind', async () => {
+    // Handles of earlier tests' closed sockets linger for an event-loop turn or so.
+    await delay(20);
+    const before = udpHandles();
+    const net = network();
+    const a = await startNode('a', net);
+    const withEndpoint = udpHandles();
+    a.actor.receive({ kind: 'groupsWanted', groups: [net.group, nextGroup(net.group)] });
+    // Stop while a join is in flight: its group socket exists but is not bound yet.
+    for (let i = 0; i < 100 && udpHandles() === withEndpoint; i++) await Promise.resolve();
+    expect(udpHandles()).toBeGreaterThan(withEndpoint);
+    open.splice(open.indexOf(a), 1);
+    await a.actor.stop!();
+    await delay(20);
+    expect(udpHandles()).toBe(before);
+  });
+});
+
+function udpHandles(): number {
+  return process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length;
+}
+
+function nextGroup(group: string): string {
+  const parts = group.split('.').map(Number);
+  parts[3] = parts[3] === 254 ? 1 : parts[3] + 1;
+  return parts.join('.');
+}
+
+function decodeFrameOk(bytes: Uint8Array) {
+  const r = decodeFrame(bytes);
+  if (!r.ok) throw new Error(r.reason);
+  return r.frame;
+}
