@@ -23,6 +23,9 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
   private readonly retransmit: ActorRef<RetransmitInbox>;
   private delivered: DeliveredRecord[] = [];
   private nextPositionsMs = 0;
+  /** Deliveries since the last position report: a sender waits for them to open its window. */
+  private deliveredSinceReport = 0;
+  private readonly reportEvery: number;
   private readonly dropped: Record<string, number> = {};
   private datagrams = 0;
 
@@ -31,6 +34,8 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
     private readonly ctx: ActorContext,
   ) {
     this.retransmit = ctx.ref<RetransmitInbox>('retransmit');
+    // Report well before a sender's window closes (as a credit scheme acks every window/4).
+    this.reportEvery = Math.max(1, Math.floor(config.sender.flowWindowMessages / 4));
     // The seed only spreads NAK delays across peers; it need not be secret.
     const rng = createRng((config.self.incarnation ^ hashName(config.self.name)) >>> 0);
     this.core = new Receiver(
@@ -76,6 +81,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
         assertNever(msg);
     }
     this.flushDelivered();
+    if (this.deliveredSinceReport >= this.reportEvery) this.reportPositions(now);
     this.arm(now);
   }
 
@@ -127,15 +133,18 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
   private onTimer(): void {
     const now = this.ctx.clock();
     this.core.onTimer(now);
-    if (now >= this.nextPositionsMs) {
-      this.nextPositionsMs = now + this.config.ackIntervalMs;
-      for (const sender of this.core.senders()) {
-        const positions = this.core.positions(sender.name);
-        if (positions.length > 0) this.retransmit.send({ kind: 'positions', sender, positions });
-      }
-    }
+    if (now >= this.nextPositionsMs) this.reportPositions(now);
     this.flushDelivered();
     this.arm(now);
+  }
+
+  private reportPositions(now: number): void {
+    this.nextPositionsMs = now + this.config.ackIntervalMs;
+    this.deliveredSinceReport = 0;
+    for (const sender of this.core.senders()) {
+      const positions = this.core.positions(sender.name);
+      if (positions.length > 0) this.retransmit.send({ kind: 'positions', sender, positions });
+    }
   }
 
   /** One timer: the core's next deadline, or the next position report while streams exist. */
@@ -153,6 +162,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
     if (this.delivered.length === 0) return;
     const messages = this.delivered;
     this.delivered = [];
+    this.deliveredSinceReport += messages.length;
     this.emit({ kind: 'delivered', messages });
   }
 

@@ -74,7 +74,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
   function sendCredit(subject: string, force: boolean): void {
     const pos = flow.windowPosition(subject);
     const maxSeq = pos === undefined ? UNLIMITED : pos + windowMessages;
-    if (!force && maxSeq === (credits.get(subject) ?? UNLIMITED)) return;
+    // The sender starts each stream with one window of credit; the first credit is always sent.
+    if (!force && credits.has(subject) && maxSeq === credits.get(subject)) return;
     credits.set(subject, maxSeq);
     counters.creditsSent++;
     if (!sender.trySend({ kind: 'credit', subject, maxSeq })) {

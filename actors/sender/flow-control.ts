@@ -349,16 +349,21 @@ export class FlowControl {
     let limit: number | undefined;
     let watch: number | undefined;
     const useMin = this.o.flowPolicy === 'min';
+    let best: number | undefined;
     for (const r of s.receivers.values()) {
-      if (r.excluded) continue;
       const p = this.positionOf(r, s);
+      if (best === undefined || p > best) best = p;
+      if (r.excluded) continue;
       if (limit === undefined || (useMin ? p < limit : p > limit)) limit = p;
       if (!r.slow && (watch === undefined || p < watch)) watch = p;
     }
-    s.limitPos = limit;
+    // When every known receiver is excluded (all stalled), the window still follows the best
+    // of them: an unlimited window would blast past every receiver's socket buffer. A receiver
+    // that is really gone leaves through the receiver list's expiry.
+    s.limitPos = limit ?? best;
     s.watchPos = watch;
     s.dirty = false;
-    return limit;
+    return s.limitPos;
   }
 
   /** Receivers whose position alone would refuse the stream's blocked seq. */

@@ -9,7 +9,7 @@
  *
  * Ordering: a batch is validated whole and sequenced at once (so a refused batch uses no seq);
  * its messages then leave strictly in order, across subjects. The head message waits for
- * credit (the flow actor's `credit`; none yet = unlimited) and for the rate limit
+ * credit (the flow actor's `credit`; none yet = one window from the stream's start) and for the rate limit
  * (`FlowControl` used as a token bucket only: it never gets a receiver), and everything behind
  * it waits too. It is retried on `credit` and at the rate deadline (the actor's one timer).
  *
@@ -80,7 +80,6 @@ export interface SenderActorCounters {
   invalidTargetPatterns: number;
 }
 
-const UNLIMITED = Number.MAX_SAFE_INTEGER;
 
 /** Builds the sender actor. */
 export function createActor(config: PeerConfig, ctx: ActorContext): Actor<SenderInbox> {
@@ -185,7 +184,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
         const first = u.messages[0].seq;
         // A message of more fragments than the window may not wait for its last seq's credit (it never comes).
         const needed = Math.min(u.messages[n - 1].seq, first + o.flowWindowMessages - 1);
-        if (needed > (credit.get(u.subject) ?? UNLIMITED)) {
+        // Before the flow actor's first credit, a stream may send one window: a burst the
+        // receivers' socket buffers can hold, never an unbounded one.
+        const limit = credit.get(u.subject) ?? sequences.startSeq(u.subject) - 1 + o.flowWindowMessages;
+        if (needed > limit) {
           if (blockedOn?.kind !== 'credit' || blockedOn.subject !== u.subject || blockedOn.seq !== needed) {
             counters.blockedByCredit++;
             blockedOn = { kind: 'credit', subject: u.subject, seq: needed };
@@ -307,8 +309,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   }
 
   function onCredit(now: number, subject: string, maxSeq: number): void {
-    if (maxSeq >= UNLIMITED) credit.delete(subject);
-    else credit.set(subject, maxSeq);
+    credit.set(subject, maxSeq);
     pump(now);
   }
 

@@ -66,6 +66,8 @@ export interface SocketActorCounters {
   heardSent: number;
   /** DATA datagrams built from `dataOut` (each sent to every destination). */
   dataDatagramsBuilt: number;
+  /** The most DATA datagrams one `dataOut` became (the largest burst handed to the kernel at once). */
+  largestDataOutDatagrams: number;
   /** Sends dropped because the destination peer has no known address. */
   unknownPeer: number;
   /** Group sends dropped because multicast is off. */
@@ -179,6 +181,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Socket
       for (const t of targets) sendTo(t, datagram);
     };
     const startSeqOf = startSeqLookup(msg.streams);
+    const before = counters.dataDatagramsBuilt;
     try {
       for (const m of msg.messages) {
         const startSeq = startSeqOf(m.subject);
@@ -188,6 +191,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Socket
         }
       }
       if (!builder.isEmpty) flush();
+      counters.largestDataOutDatagrams = Math.max(counters.largestDataOutDatagrams, counters.dataDatagramsBuilt - before);
     } catch (err) {
       // A caller bug (invalid message, or one too large for a datagram): the builder is reused.
       builder.reset();
@@ -326,6 +330,7 @@ function newCounters(): SocketActorCounters {
     forwarded: { data: 0, heartbeat: 0, nak: 0, retransmit: 0, ack: 0, advert: 0, bye: 0 },
     heardSent: 0,
     dataDatagramsBuilt: 0,
+    largestDataOutDatagrams: 0,
     unknownPeer: 0,
     multicastOff: 0,
     encodeErrors: 0,

@@ -11,7 +11,8 @@
  * discovery converges in one round trip. `leaving` sends BYE the same ways and stops advertising.
  *
  * Fan-out of the list's events:
- * - peerJoined → `peerJoined` event, `peerAddress` to socket, `receiverJoined` to flow;
+ * - peerJoined → `peerJoined` event, `peerAddress` to socket, `receiverJoined` to flow (sent
+ *   again, as an update, whenever the peer's patterns change);
  * - peerLeft → `peerLeft` event, `peerAddress` without host to socket, `receiverLeft` to flow,
  *   `peerGone` to retransmit, `senderLeft` to receiver (cause 'expired' for an expiry, else 'bye':
  *   a BYE or a restart retires that incarnation);
@@ -142,6 +143,11 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     }
     const target = isTarget(e);
     // The list replaces an entry's patterns array only when they change.
+    if (e.patterns !== t.patterns) {
+      // Flow control must know the receiver for the streams its new patterns match, before
+      // the first data: a stream with no known receiver has no window.
+      refs!.flow.send({ kind: 'receiverJoined', peer: e.peer, patterns: e.patterns });
+    }
     if (target !== t.target || (target && e.patterns !== t.patterns)) targetsChanged = true;
     t.target = target;
     t.patterns = e.patterns;
