@@ -40,12 +40,12 @@ describe('flow actor', () => {
     expect(s.credits().map((c) => c.maxSeq)).toEqual([10, 12]);
   });
 
-  it('sends no credit for a stream nobody limits, and unlimited credit once its last receiver left', async () => {
+  it('sends unlimited credit for a stream nobody limits (the sender starts with one window), and again once its last receiver left', async () => {
     const s = await setup();
     s.send({ kind: 'sentUpTo', subject: 'lonely.s', fromSeq: 1, seq: 3, bytes: 30 });
-    expect(s.credits()).toEqual([]);
+    expect(s.credits()).toEqual([{ kind: 'credit', subject: 'lonely.s', maxSeq: UNLIMITED }]);
     s.send({ kind: 'receiverJoined', peer: A, patterns: ['lonely.s'] });
-    expect(s.credits()).toEqual([{ kind: 'credit', subject: 'lonely.s', maxSeq: 13 }]);
+    expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'lonely.s', maxSeq: 13 });
     s.send({ kind: 'receiverLeft', peer: A });
     expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'lonely.s', maxSeq: UNLIMITED });
   });
@@ -54,7 +54,7 @@ describe('flow actor', () => {
     const s = await setup();
     s.send({ kind: 'receiverJoined', peer: A, patterns: ['other.>'] });
     s.send({ kind: 'sentUpTo', subject: 'orders.a', fromSeq: 1, seq: 5, bytes: 50 });
-    expect(s.credits()).toEqual([]);
+    expect(s.credits()).toEqual([{ kind: 'credit', subject: 'orders.a', maxSeq: UNLIMITED }]);
   });
 
   it('emits slowConsumer naming a receiver that lags more than the window (policy max)', async () => {
@@ -70,7 +70,7 @@ describe('flow actor', () => {
     expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 't.u', maxSeq: 20 });
   });
 
-  it('stops waiting for a receiver that stalls a blocked stream (policy min) and lifts the credit', async () => {
+  it('reports a receiver that stalls a blocked stream (policy min), and lifts the credit when it leaves', async () => {
     const s = await setup({ ...SMALL, flowPolicy: 'min', stallTimeoutMs: 100 });
     s.send({ kind: 'receiverJoined', peer: A, patterns: ['m.>'] });
     s.send({ kind: 'sentUpTo', subject: 'm.n', fromSeq: 1, seq: 10, bytes: 100 });
@@ -82,8 +82,11 @@ describe('flow actor', () => {
     expect(s.ctx.events).toEqual([]);
     s.ctx.advanceTo(105);
     expect(s.ctx.events).toEqual([{ kind: 'slowConsumer', peer: A, subject: 'm.n', lagMessages: 10 }]);
-    expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'm.n', maxSeq: UNLIMITED });
     expect(s.actor.stats!()).toMatchObject({ blockedReports: 1, core: { stalledReceivers: 1 } });
+    // The only receiver stalled: the window still follows it (no unbounded burst) until it leaves.
+    expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'm.n', maxSeq: 10 });
+    s.send({ kind: 'receiverLeft', peer: A });
+    expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'm.n', maxSeq: UNLIMITED });
   });
 
   it('resends a credit the sender reports blocked on while it already allows that seq', async () => {
