@@ -46,7 +46,7 @@ export interface PeerOptions {
   peers?: string[];
   /** Actor placement: a preset name or a map actor → thread. @default 'single' */
   topology?: TopologyPreset | Topology;
-  /** Largest datagram built (DATA batches, RETRANSMIT). 1472 suits a 1500-byte MTU LAN. @default 8192 */
+  /** Largest datagram built (DATA batches, RETRANSMIT), 1024..65507. 1472 suits a 1500-byte MTU LAN. @default 8192 */
   maxDatagramBytes?: number;
   /** Largest application payload (fragmented above one datagram). @default 16777216 */
   maxMessageBytes?: number;
@@ -133,7 +133,7 @@ export function resolvePeerOptions(o: PeerOptions = {}): ResolvedPeerOptions {
   }
   const iface = checkIpv4('options.interface', m.interface);
   const group = checkMulticastGroup('options.group', m.group);
-  const maxDatagramBytes = checkInteger('options.maxDatagramBytes', m.maxDatagramBytes, 576, 65_507);
+  const maxDatagramBytes = checkInteger('options.maxDatagramBytes', m.maxDatagramBytes, 1024, 65_507);
   const maxMessageBytes = checkInteger('options.maxMessageBytes', m.maxMessageBytes, 1, 1 << 30);
   if (!Array.isArray(m.peers)) throw new InvalidOptionError(`options.peers must be an array of 'host:port' strings`);
   const seeds = m.peers.map((p, i) => checkHostPort(`options.peers[${i}]`, p));

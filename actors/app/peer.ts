@@ -122,7 +122,7 @@ export class Peer extends EventEmitter {
   private inboxSubscription: Subscription | undefined;
   private inboxPrefix: string;
   private nextInboxId = 1;
-  private readonly requests = new Map<string, (msg: Message) => void>();
+  private readonly requests = new Map<string, (msg: Message | undefined) => void>();
   private readonly counters = { published: 0, delivered: 0, dataLossEvents: 0, subscriptionOverflows: 0 };
 
   /** @internal Use {@link createPeer}. */
@@ -218,10 +218,12 @@ export class Peer extends EventEmitter {
         this.requests.delete(inbox);
         reject(new TimeoutError(`no reply to ${subject} within ${timeoutMs} ms`));
       }, timeoutMs);
+      // Settled by the first reply, or with undefined by close().
       this.requests.set(inbox, (msg) => {
         clearTimeout(timer);
         this.requests.delete(inbox);
-        resolve(msg);
+        if (msg) resolve(msg);
+        else reject(new PeerClosedError('the peer closed before a reply arrived'));
       });
       this.publish(subject, data, { replyTo: inbox }).catch((err: unknown) => {
         clearTimeout(timer);
@@ -285,6 +287,8 @@ export class Peer extends EventEmitter {
     this.batch = [];
     for (const w of this.spaceWaiters) w();
     this.spaceWaiters = [];
+    for (const settle of this.requests.values()) settle(undefined);
+    this.requests.clear();
     for (const s of [...this.subscriptions]) s.unsubscribe();
   }
 

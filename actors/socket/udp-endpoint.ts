@@ -61,7 +61,13 @@ export class UdpEndpoint {
   /** Binds the unicast socket and the multicast send socket; groups are joined later. */
   static async open(options: SocketOptions, handler: DatagramHandler): Promise<UdpEndpoint> {
     const ep = new UdpEndpoint(options, handler);
-    await ep.openSockets();
+    try {
+      await ep.openSockets();
+    } catch (err) {
+      // Nothing may stay bound when opening fails: the caller never gets the endpoint.
+      await ep.close();
+      throw err;
+    }
     return ep;
   }
 
@@ -125,7 +131,7 @@ export class UdpEndpoint {
     if (this.closed) return;
     this.closed = true;
     this.fault?.close();
-    const all = [this.sender, this.unicast, ...this.groupSockets.values()];
+    const all = [this.sender, this.unicast, ...this.groupSockets.values()].filter((s) => s !== undefined);
     this.groupSockets.clear();
     await Promise.all(all.map((s) => new Promise<void>((resolve) => {
       try {
@@ -194,17 +200,28 @@ async function bindUnicast(sock: dgram.Socket, iface: string, explicitPort: numb
     try {
       await bindSocket(sock, explicitPort, iface);
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL') throw notLocal(iface, err);
       throw new InvalidOptionError(`options.unicastPort ${explicitPort} cannot be bound on ${iface}: ${(err as Error).message}`, { cause: err });
     }
     return sock.address().port;
   }
   try {
     await bindSocket(sock, groupPort, iface);
-  } catch {
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL') throw notLocal(iface, err);
     // Another peer on this host holds the group port for its unicast listener.
-    await bindSocket(sock, 0, iface);
+    try {
+      await bindSocket(sock, 0, iface);
+    } catch (err2) {
+      if ((err2 as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL') throw notLocal(iface, err2);
+      throw err2;
+    }
   }
   return sock.address().port;
+}
+
+function notLocal(iface: string, cause: unknown): InvalidOptionError {
+  return new InvalidOptionError(`options.interface ${iface} is not an address of this host`, { cause });
 }
 
 function trySetBuffer(set: () => void): void {

@@ -1,0 +1,50 @@
+/**
+ * Request/reply between two processes: `peer.request` in one, `msg.respond` in the other; a
+ * request nobody answers rejects with ERR_TIMEOUT after its timeout.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ChildCommandError, freshNetwork, killAll, startPeer } from './helpers.js';
+
+afterEach(killAll);
+
+describe('request/reply between two processes', () => {
+  it('a request is answered by the responder in the other process, and each reply goes to its own request', async () => {
+    const net = freshNetwork();
+    const responder = await startPeer('responder', net);
+    const client = await startPeer('client', net);
+    await responder.call('respond', { pattern: 'svc.echo.*' });
+    await client.waitJoined(['responder']);
+
+    const first = await client.call('request', { subject: 'svc.echo.a', data: { q: 1 }, timeoutMs: 5000 }, 10_000);
+    expect(first).toEqual({ subject: first.subject, sender: 'responder', data: { echo: { q: 1 }, by: 'responder' } });
+    expect(first.subject).toMatch(/^_INBOX\.client\./);
+
+    // Several requests in flight at once: each resolves with the reply to its own question.
+    const many = await Promise.all(
+      [2, 3, 4, 5, 6].map((q) => client.call('request', { subject: `svc.echo.n${q}`, data: { q }, timeoutMs: 5000 }, 10_000)),
+    );
+    expect(many.map((r) => r.data)).toEqual([2, 3, 4, 5, 6].map((q) => ({ echo: { q }, by: 'responder' })));
+    expect(new Set(many.map((r) => r.subject)).size).toBe(5);
+  });
+
+  it('a request nobody answers rejects with ERR_TIMEOUT after timeoutMs', async () => {
+    const net = freshNetwork();
+    const responder = await startPeer('responder', net);
+    const client = await startPeer('client', net);
+    await responder.call('respond', { pattern: 'svc.echo.*' });
+    await client.waitJoined(['responder']);
+
+    const t0 = Date.now();
+    const err = await client.call('request', { subject: 'svc.nobody', data: { q: 1 }, timeoutMs: 400 }, 10_000).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const elapsed = Date.now() - t0;
+    expect(err).toBeInstanceOf(ChildCommandError);
+    expect((err as ChildCommandError).code).toBe('ERR_TIMEOUT');
+    expect((err as ChildCommandError).remote.name).toBe('TimeoutError');
+    expect((err as ChildCommandError).remote.message).toContain('svc.nobody');
+    expect(elapsed).toBeGreaterThanOrEqual(350);
+    expect(elapsed).toBeLessThan(5000);
+  });
+});
