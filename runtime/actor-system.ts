@@ -23,7 +23,10 @@ export interface ActorSpec {
   readonly options?: unknown;
 }
 
-/** Actor name → how to build it. Key order is start order; the system stops in reverse. */
+/**
+ * Actor name → how to build it. Key order is the start order within each thread (threads start in
+ * parallel); `close()` stops all actors in exactly the reverse order, across threads.
+ */
 export type ActorRegistry = Readonly<Record<string, ActorSpec>>;
 
 /** Options of an {@link ActorSystem}: plain data. */
@@ -124,7 +127,11 @@ export class ActorSystem {
     const results = await Promise.allSettled([
       this.#main.start(),
       ...[...this.#workerStartups].map(async ([thread, startup]) => {
-        const host = await WorkerHost.start({ onError: (t, err) => this.#onError(t, err) }, startup, hostOptions);
+        const onError = (t: string, err: Error, exited: boolean): void => {
+          if (exited) this.#main.disconnect(t);
+          this.#onError(t, err);
+        };
+        const host = await WorkerHost.start({ onError }, startup, hostOptions);
         this.#hosts.set(thread, host);
       }),
     ]);
@@ -185,10 +192,10 @@ export class ActorSystem {
       const thread = this.topology[order[i]];
       const group: string[] = [];
       while (i < order.length && this.topology[order[i]] === thread) group.push(order[i++]);
-      const control = thread === MAIN_THREAD ? this.#main : this.#hosts.get(thread);
-      if (control === undefined) continue; // that worker never started
+      const host = this.#hosts.get(thread);
+      if (thread !== MAIN_THREAD && !host?.running) continue; // never started, or crashed (reported)
       try {
-        await (control instanceof WorkerHost ? control.control : control).stop(group);
+        await (host?.control ?? this.#main).stop(group);
       } catch (err) {
         first ??= err;
       }

@@ -6,7 +6,9 @@ import type { Ring } from './ring.js';
 /**
  * The sending end of the ring from this thread to another: encodes envelopes into the ring and
  * publishes once per event-loop turn (a microtask after the first write), so every message sent
- * during one turn of the sending thread costs one atomic store and at most one wake-up.
+ * during one turn of the sending thread costs one atomic store and at most one wake-up. A long
+ * burst also publishes every EAGER_PUBLISH_RECORDS records, so the other thread can start on it
+ * before the burst ends.
  *
  * When the ring is full, envelopes wait in a local queue bounded by `maxPendingMessages` and
  * `maxPendingBytes`; a pump moves them into the ring as the consumer frees space (sleeping on
@@ -35,6 +37,7 @@ export class OutboundChannel {
   #pendingBytes = 0;
   #pumping = false;
   #publishScheduled = false;
+  #unpublished = 0;
   #waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
 
   constructor(toThread: string, ring: Ring, codec: EnvelopeCodec, bounds: { maxPendingMessages: number; maxPendingBytes: number }) {
@@ -74,6 +77,10 @@ export class OutboundChannel {
     }
     if (this.pendingCount === 0 && this.#codec.tryWrite(this.#ring, env)) {
       this.counters.sent++;
+      if (++this.#unpublished >= EAGER_PUBLISH_RECORDS) {
+        this.#unpublished = 0;
+        this.#ring.publish();
+      }
       if (!this.#publishScheduled) {
         this.#publishScheduled = true;
         queueMicrotask(this.#publish);
@@ -99,14 +106,16 @@ export class OutboundChannel {
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
-  /** Closes the ring (both directions of use) and discards what waits. */
+  /** Publishes what was written, closes the ring (for both threads) and discards what still waits for room. */
   close(): void {
+    this.#ring.publish();
     this.#ring.close();
     this.#failPending();
   }
 
   readonly #publish = (): void => {
     this.#publishScheduled = false;
+    this.#unpublished = 0;
     this.#ring.publish();
   };
 
@@ -148,6 +157,9 @@ export class OutboundChannel {
     for (const w of waiters) w.reject(new PeerClosedError(`thread "${this.toThread}" is closed`));
   }
 }
+
+/** Records after which a burst is published without waiting for the end of the turn. */
+const EAGER_PUBLISH_RECORDS = 256;
 
 /** Where an {@link InboundChannel} delivers. */
 export interface InboundSink {
@@ -207,6 +219,9 @@ export class InboundChannel {
     const ring = this.#ring;
     for (;;) {
       this.#blocked = undefined;
+      // Look at `closed` before reading: a producer publishes before it closes, so a read that
+      // follows a closed flag sees everything that will ever be published.
+      const closed = ring.closed;
       const n = ring.read(this.#onRecord, this.#maxRecordsPerRead);
       const blocked = this.#blocked as Mailbox<unknown> | undefined;
       if (blocked !== undefined) {
@@ -219,7 +234,7 @@ export class InboundChannel {
         await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
       }
-      if (ring.closed) return;
+      if (closed) return;
       await ring.whenReadable();
     }
   }

@@ -1,4 +1,4 @@
-import { LedgecastError, ERROR_CODES, PayloadTooLargeError, PeerClosedError } from '../errors.js';
+import { ERROR_CODES, InvalidOptionError, LedgecastError, PayloadTooLargeError, PeerClosedError } from '../errors.js';
 
 /**
  * A single-producer single-consumer byte ring on a SharedArrayBuffer, carrying length-prefixed
@@ -38,7 +38,7 @@ export class Ring {
   /** Creates a ring with `capacityBytes` data bytes (a power of two, 64..2^30). */
   static create(capacityBytes: number): Ring {
     if (!Number.isInteger(capacityBytes) || capacityBytes < 64 || capacityBytes > 2 ** 30 || (capacityBytes & (capacityBytes - 1)) !== 0) {
-      throw new RangeError(`ring capacity must be a power of two between 64 and 2^30 bytes, got ${capacityBytes}`);
+      throw new InvalidOptionError(`a ring's capacity must be a power of two between 64 and 2^30 bytes, got ${capacityBytes}`);
     }
     return new Ring(new SharedArrayBuffer(Ring.HEADER_BYTES + capacityBytes));
   }
@@ -188,7 +188,7 @@ export class Ring {
   }
 
   #recordSpace(length: number): number {
-    if (!(length >= 0 && length <= this.maxRecordBytes)) {
+    if (length >>> 0 !== length || length > this.maxRecordBytes) {
       throw new PayloadTooLargeError(
         `a ring record of ${length} bytes exceeds the ring's maximum of ${this.maxRecordBytes} bytes`,
       );

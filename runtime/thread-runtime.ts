@@ -43,6 +43,7 @@ interface LocalActor {
   readonly module: string;
   readonly options: unknown;
   readonly mailbox: Mailbox<unknown>;
+  ctx?: ActorContext;
   actor?: Actor<unknown>;
   timer?: NodeJS.Timeout;
   state: 'new' | 'created' | 'started' | 'stopped';
@@ -104,6 +105,7 @@ export class ThreadRuntime implements ThreadControl {
         config.mailboxCapacity,
       );
       const la: LocalActor = { name: spec.name, module: spec.module, options: spec.options, mailbox, state: 'new' };
+      la.ctx = this.#context(la);
       this.#local.set(spec.name, la);
       this.#mailboxByIndex[this.#indexOf.get(spec.name)!] = mailbox;
     }
@@ -122,7 +124,7 @@ export class ThreadRuntime implements ThreadControl {
   async #start(): Promise<void> {
     for (const la of this.#local.values()) {
       const create = await loadFactory(la.name, la.module);
-      const actor = await create(la.options, this.#context(la));
+      const actor = await create(la.options, la.ctx!);
       if (actor === null || typeof actor !== 'object' || typeof actor.receive !== 'function') {
         throw new InvalidOptionError(`createActor of ${la.module} did not return an actor (an object with receive()) for "${la.name}"`);
       }
@@ -134,7 +136,7 @@ export class ThreadRuntime implements ThreadControl {
     }
     for (const inbound of this.#inbound.values()) inbound.start();
     for (const la of this.#local.values()) {
-      await la.actor!.start?.(this.#context(la));
+      await la.actor!.start?.(la.ctx!);
       la.state = 'started';
       la.mailbox.open();
     }
@@ -221,6 +223,15 @@ export class ThreadRuntime implements ThreadControl {
     for (const ch of this.#outbound.values()) ch.close();
     await Promise.all([...this.#inbound.values()].map((ch) => ch.close()));
     if (first !== undefined) throw first;
+  }
+
+  /**
+   * Closes the rings to and from `thread` (it is gone): sends to its actors then throw
+   * `PeerClosedError` instead of filling a ring nobody reads.
+   */
+  disconnect(thread: string): void {
+    this.#outbound.get(thread)?.close();
+    void this.#inbound.get(thread)?.close();
   }
 
   #outboundTo(thread: string): OutboundChannel {

@@ -2,14 +2,14 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { releaseProxy, wrap, type Remote } from 'comlink';
-import { deserializeError, ERROR_CODES, LedgecastError, TimeoutError } from '../errors.js';
+import { deserializeError, ERROR_CODES, InvalidOptionError, LedgecastError, PeerClosedError, TimeoutError } from '../errors.js';
 import { unwrapControl, type ExposedControl, type ThreadControl } from './thread-control.js';
 import type { Shutdown, WorkerReady, WorkerStartup } from './wire-messages.js';
 
 /** What a worker host reports after start. */
 export interface WorkerHostDeps {
-  /** An uncaught error in the worker, or its unexpected exit. */
-  onError(thread: string, err: Error): void;
+  /** An uncaught error in the worker, or its unexpected exit (then `exited` is true). */
+  onError(thread: string, err: Error, exited: boolean): void;
 }
 
 /** Timeouts of a worker host (resolved `RuntimeOptions`). */
@@ -49,6 +49,8 @@ export class WorkerHost {
   readonly #exited: Promise<number>;
   readonly #options: WorkerHostOptions;
   #closing: Promise<void> | undefined;
+  #hasExited = false;
+  readonly #portClosed: Promise<unknown>;
 
   private constructor(thread: string, worker: Worker, port: MessagePort, exited: Promise<number>, options: WorkerHostOptions) {
     this.thread = thread;
@@ -57,7 +59,30 @@ export class WorkerHost {
     this.#exited = exited;
     this.#options = options;
     this.#remote = wrap<ExposedControl>(port as unknown as Parameters<typeof wrap>[0]);
-    this.control = unwrapControl(this.#remote as unknown as ExposedControl);
+    void exited.then(() => (this.#hasExited = true));
+    // A port finishes closing asynchronously (and closes by itself when the worker's end does):
+    // close() waits for it, or it may still count as an open handle.
+    this.#portClosed = new Promise((resolve) => port.once('close', resolve));
+    // A dead worker never answers: every call also ends when the thread exits.
+    const control = unwrapControl(this.#remote as unknown as ExposedControl);
+    const orExit = <T>(call: Promise<T>): Promise<T> =>
+      Promise.race([
+        call,
+        exited.then((code): never => {
+          throw new PeerClosedError(`worker thread "${thread}" has exited (code ${code})`);
+        }),
+      ]);
+    this.control = {
+      stats: () => orExit(control.stats()),
+      configure: (patch) => orExit(control.configure(patch)),
+      stop: (actors) => orExit(control.stop(actors)),
+      close: () => orExit(control.close()),
+    };
+  }
+
+  /** Whether the worker thread is still running. */
+  get running(): boolean {
+    return !this.#hasExited;
   }
 
   /** The worker's thread id (`worker.threadId`). */
@@ -79,7 +104,17 @@ export class WorkerHost {
     const { thread } = startup;
     const { port1, port2 } = new MessageChannel();
     const data: WorkerStartup = { ...startup, kind: 'workerStartup', controlPort: port2 };
-    const worker = new Worker(entry, { workerData: data, transferList: [port2], name: `ledgecast:${thread}` });
+    let worker: Worker;
+    try {
+      worker = new Worker(entry, { workerData: data, transferList: [port2], name: `ledgecast:${thread}` });
+    } catch (err) {
+      port1.close();
+      // A DataCloneError: something in the startup (the actors' options) is not plain data.
+      throw new InvalidOptionError(
+        `the options of the actors on thread "${thread}" must be plain data: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
+    }
     const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
 
     let timer: NodeJS.Timeout | undefined;
@@ -103,9 +138,10 @@ export class WorkerHost {
         throw deserializeError({ ...ready.error, message: `worker thread "${thread}" failed to start: ${ready.error.message}` });
       }
     } catch (err) {
+      const portClosed = new Promise((resolve) => port1.once('close', resolve));
       port1.close();
       await worker.terminate();
-      await exited;
+      await Promise.all([exited, portClosed]);
       throw err;
     } finally {
       clearTimeout(timer);
@@ -114,10 +150,11 @@ export class WorkerHost {
     }
 
     const host = new WorkerHost(thread, worker, port1, exited, options);
-    worker.on('error', (err) => deps.onError(thread, err));
+    worker.on('error', (err) => deps.onError(thread, err, false));
     void exited.then((code) => {
       if (host.#closing === undefined) {
-        deps.onError(thread, new LedgecastError(ERROR_CODES.internal, `worker thread "${thread}" exited unexpectedly with code ${code}`));
+        const err = new LedgecastError(ERROR_CODES.internal, `worker thread "${thread}" exited unexpectedly with code ${code}`);
+        deps.onError(thread, err, true);
       }
     });
     return host;
@@ -134,13 +171,15 @@ export class WorkerHost {
 
   async #close(): Promise<void> {
     let first: unknown;
-    try {
-      await withTimeout(this.control.close(), this.#options.closeTimeoutMs, this.thread);
-    } catch (err) {
-      first = err;
+    if (!this.#hasExited) {
+      try {
+        await withTimeout(this.control.close(), this.#options.closeTimeoutMs, this.thread);
+      } catch (err) {
+        first = err;
+      }
+      const shutdown: Shutdown = { kind: 'shutdown' };
+      this.#worker.postMessage(shutdown);
     }
-    const shutdown: Shutdown = { kind: 'shutdown' };
-    this.#worker.postMessage(shutdown);
     this.#remote[releaseProxy]();
     this.#port.close();
     let timer: NodeJS.Timeout | undefined;
@@ -149,7 +188,7 @@ export class WorkerHost {
     });
     if ((await Promise.race([this.#exited, timedOut])) === 'timeout') await this.#worker.terminate();
     clearTimeout(timer);
-    await this.#exited;
+    await Promise.all([this.#exited, this.#portClosed]);
     if (first !== undefined) throw first;
   }
 }

@@ -18,7 +18,7 @@ export interface PingOptions {
 /** What the ping actor receives. */
 export type PingMessage =
   | { readonly kind: 'go'; readonly count: number; readonly window: number; readonly payload?: 'object' | 'bytes' }
-  | { readonly kind: 'ping'; readonly seq: number; readonly at: number }
+  | { readonly kind: 'ping'; readonly seq: number }
   | Uint8Array;
 
 /** Builds the ping actor. */
@@ -39,7 +39,7 @@ export function createActor(options: PingOptions, ctx: ActorContext): Actor<Ping
         new DataView(b.buffer).setUint32(0, sent, true);
         target!.send(b);
       } else {
-        target!.send({ kind: 'ping', seq: sent, at: 0 });
+        target!.send({ kind: 'ping', seq: sent });
       }
       sent++;
     }

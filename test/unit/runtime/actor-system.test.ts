@@ -95,6 +95,23 @@ describe('ActorSystem', () => {
     }
   });
 
+  it('hands an actor on the same thread the very object sent, and one on a worker a copy', async () => {
+    const { sys, next } = system({
+      registry: { here: { module: fixture('faulty-actor.mjs') }, there: { module: fixture('faulty-actor.mjs') } },
+      topology: { here: 'main', there: 'w1' },
+    });
+    await sys.start();
+    const msg = { kind: 'reflect', bytes: new Uint8Array([1, 2]) };
+    let reflected = next('reflected');
+    sys.ref('here').send(msg);
+    expect((await reflected).msg).toBe(msg);
+    reflected = next('reflected');
+    sys.ref('there').send(msg);
+    const copy = (await reflected).msg;
+    expect(copy).not.toBe(msg);
+    expect(copy).toEqual(msg);
+  });
+
   it('gathers stats from every thread over the control channel', async () => {
     const { sys } = system({ registry: PING_ECHO, topology: { ping: 'main', echo: 'w1' } });
     await sys.start();
@@ -125,6 +142,19 @@ describe('ActorSystem', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0].source).toBe('faulty');
     expect(errors[0].err).toMatchObject({ name: 'InvalidSubjectError', code: 'ERR_INVALID_SUBJECT', message: 'bad subject from w1' });
+  });
+
+  it('reports a worker that exits unexpectedly, naming the thread', async () => {
+    const { sys, errors } = system({ registry: { faulty: { module: fixture('faulty-actor.mjs') } }, topology: { faulty: 'w1' } });
+    await sys.start();
+    sys.ref('faulty').send({ kind: 'exit', code: 3 });
+    for (let i = 0; i < 200 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(errors.map(({ source, err }) => ({ source, code: (err as { code?: string }).code, message: err.message }))).toEqual([
+      { source: 'w1', code: 'ERR_INTERNAL', message: 'worker thread "w1" exited unexpectedly with code 3' },
+    ]);
+    expect(() => sys.ref('faulty').send({ kind: 'hello' })).toThrow(expect.objectContaining({ code: 'ERR_PEER_CLOSED' }));
+    await expect(sys.stats()).rejects.toMatchObject({ code: 'ERR_PEER_CLOSED' });
+    await sys.close(); // nothing left to stop there: resolves
   });
 
   it("fires an actor's timer once, the last one armed, and not early", async () => {
@@ -204,6 +234,11 @@ describe('ActorSystem', () => {
     expect(() => new ActorSystem({}, { registry: PING_ECHO, topology: { ping: 'main', echo: 'main' }, ringBytes: 1000 })).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: expect.stringContaining('options.ringBytes must be a power of two') }),
     );
+  });
+
+  it('refuses actor options that are not plain data', async () => {
+    const { sys } = system({ registry: { echo: { module: ECHO, options: { replyTo: 'echo', fn: () => 1 } } }, topology: { echo: 'w1' } });
+    await expect(sys.start()).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', message: expect.stringContaining('must be plain data') });
   });
 
   it('refuses sends beyond the bound with BackpressureError, and whenWritable waits for room', async () => {
