@@ -29,8 +29,12 @@ export interface ThreadStats {
   readonly outbound: Record<string, Record<string, number>>;
   /** Per source thread: the inbound channel's and the ring's consumer counters. */
   readonly inbound: Record<string, Record<string, number>>;
-  /** Events or errors that could not be queued to the main thread (it was not draining). */
+  /** Events or errors lost because the ring to the main thread was closed (shutdown only). */
   readonly noticesDropped: number;
+  /** Times a notice had to wait for room in the channel to the main thread. */
+  readonly noticesWaited: number;
+  /** Notices waiting now for room in the channel to the main thread. */
+  readonly noticeBacklog: number;
 }
 
 /** What a worker sends the main thread for the application. */
@@ -71,6 +75,11 @@ export class ThreadRuntime implements ThreadControl {
   readonly #refs = new Map<string, ActorRef<unknown>>();
   readonly #clockOffsetMs: number;
   #noticesDropped = 0;
+  /** Notices waiting for room in the channel to main (in order, from `#noticeHead`). */
+  #noticeBacklog: AppNotice[] = [];
+  #noticeHead = 0;
+  #noticeWaiting = false;
+  #noticesWaited = 0;
   #started: Promise<void> | undefined;
   #closed: Promise<void> | undefined;
 
@@ -170,7 +179,7 @@ export class ThreadRuntime implements ThreadControl {
     for (const [to, ch] of this.#outbound) outbound[to] = ch.stats();
     const inbound: Record<string, Record<string, number>> = {};
     for (const [from, ch] of this.#inbound) inbound[from] = ch.stats();
-    return { thread: this.thread, dispatcher: { ...this.#dispatcher.counters }, actors, outbound, inbound, noticesDropped: this.#noticesDropped };
+    return { thread: this.thread, dispatcher: { ...this.#dispatcher.counters }, actors, outbound, inbound, noticesDropped: this.#noticesDropped, noticesWaited: this.#noticesWaited, noticeBacklog: this.#noticeBacklog.length - this.#noticeHead };
   }
 
   async configure(patch: Readonly<Record<string, unknown>>): Promise<void> {
@@ -299,13 +308,52 @@ export class ThreadRuntime implements ThreadControl {
       else queueMicrotask(() => deps.onError(notice.actor, deserializeError(notice.error)));
       return;
     }
+    // Events carry deliveries: they are never dropped for a full ring. They wait here, in
+    // order, until the channel to main is writable again; only a closed ring (shutdown) drops.
+    this.#noticeBacklog.push(notice);
+    this.#drainNotices();
+  }
+
+  #drainNotices(): void {
     const toMain = this.#outbound.get(MAIN_THREAD);
-    try {
-      if (toMain !== undefined && toMain.trySend(APP_TARGET_INDEX, notice)) return;
-    } catch {
-      // The ring to main is closed: the system is shutting down.
+    const backlog = this.#noticeBacklog;
+    while (this.#noticeHead < backlog.length) {
+      let sent = false;
+      try {
+        sent = toMain !== undefined && toMain.trySend(APP_TARGET_INDEX, backlog[this.#noticeHead]);
+      } catch {
+        // The ring to main is closed: the system is shutting down.
+        this.#noticesDropped += backlog.length - this.#noticeHead;
+        this.#noticeBacklog = [];
+        this.#noticeHead = 0;
+        return;
+      }
+      if (!sent) {
+        if (toMain === undefined) {
+          this.#noticesDropped += backlog.length - this.#noticeHead;
+          this.#noticeBacklog = [];
+          this.#noticeHead = 0;
+          return;
+        }
+        this.#noticesWaited++;
+        if (!this.#noticeWaiting) {
+          this.#noticeWaiting = true;
+          toMain.whenWritable().then(
+            () => {
+              this.#noticeWaiting = false;
+              this.#drainNotices();
+            },
+            () => {
+              this.#noticeWaiting = false;
+            },
+          );
+        }
+        return;
+      }
+      backlog[this.#noticeHead++] = undefined as unknown as AppNotice;
     }
-    this.#noticesDropped++;
+    this.#noticeBacklog = [];
+    this.#noticeHead = 0;
   }
 
   readonly #sink: InboundSink = {

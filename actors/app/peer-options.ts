@@ -23,6 +23,7 @@ import { resolveReceiverOptions, type ReceiverOptions } from '../receiver/option
 import { resolveGroupMapOptions, resolveReceiverListOptions } from '../subjects/options.js';
 import { TOPOLOGY_PRESETS, type Topology, type TopologyPreset } from '../../runtime/topology.js';
 import type { PeerConfig } from './peer-config.js';
+import { resolveLedgerOptions, type LedgerOptions } from '../ledger/options.js';
 
 /** Everything `createPeer` accepts. Every field is optional; defaults in `DEFAULT_PEER_OPTIONS`. */
 export interface PeerOptions {
@@ -48,7 +49,10 @@ export interface PeerOptions {
   topology?: TopologyPreset | Topology;
   /** Largest datagram built (DATA batches, RETRANSMIT), 1024..65507. 1472 suits a 1500-byte MTU LAN. @default 8192 */
   maxDatagramBytes?: number;
-  /** Largest application payload (fragmented above one datagram). @default 16777216 */
+  /**
+   * Largest application payload (fragmented above one datagram). Also sizes the rings between
+   * threads, which must hold one whole message. @default 1048576
+   */
   maxMessageBytes?: number;
   /** Publish rate limit in payload bytes/s; 0 = unlimited. @default 0 */
   rateBytesPerSec?: number;
@@ -76,8 +80,14 @@ export interface PeerOptions {
   retransmit?: RetransmitOptions;
   /** Advanced sender tuning (heartbeats, stalls). @default {} */
   sender?: Omit<SenderOptions, 'maxMessageBytes' | 'rateBytesPerSec' | 'windowMaxMessages' | 'windowMaxBytes' | 'flowPolicy' | 'flowWindowMessages'>;
-  /** Reserved for the ledger (durability); not yet supported: giving it is an error. @default undefined */
-  ledger?: unknown;
+  /**
+   * The ledger (LMDB): crash recovery of sent streams (numbering continues, NAKs for what was
+   * sent before a crash are served) and durable subscriptions. See {@link LedgerOptions} for
+   * what each `durability` mode can lose on a process crash and on a power loss.
+   * Absent: memory only (a restart begins every stream at 1; durable subscriptions refused).
+   * @default undefined
+   */
+  ledger?: LedgerOptions;
   /** Test only: drop, duplicate or reorder received datagrams. @default undefined */
   fault?: Partial<FaultOptions>;
 }
@@ -93,7 +103,7 @@ export const DEFAULT_PEER_OPTIONS = Object.freeze({
   peers: [] as readonly string[],
   topology: 'single' as TopologyPreset,
   maxDatagramBytes: 8192,
-  maxMessageBytes: 16 * 1024 * 1024,
+  maxMessageBytes: 1024 * 1024,
   rateBytesPerSec: 0,
   windowMessages: 65_536,
   windowBytes: 64 * 1024 * 1024,
@@ -117,15 +127,17 @@ export interface ResolvedPeerOptions {
 
 const KNOWN_KEYS = { ...DEFAULT_PEER_OPTIONS, name: '', receiver: {}, retransmit: {}, sender: {}, ledger: undefined, fault: undefined };
 
-/** The actors that exist in this version (the ledger actor comes with durability). */
+/** The actors of every peer; `ledger` is added (last) when `options.ledger` is given. */
 export const ACTOR_NAMES = Object.freeze(['socket', 'subjects', 'receivers', 'flow', 'sender', 'retransmit', 'receiver'] as const);
+
+/** The actors of a peer with this resolved configuration, in start order. */
+export function actorNamesOf(config: PeerConfig): readonly string[] {
+  return config.ledger === undefined ? ACTOR_NAMES : [...ACTOR_NAMES, 'ledger'];
+}
 
 export function resolvePeerOptions(o: PeerOptions = {}): ResolvedPeerOptions {
   if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new InvalidOptionError('options must be an object');
   rejectUnknownKeys('options', o, KNOWN_KEYS);
-  if (o.ledger !== undefined) {
-    throw new InvalidOptionError('options.ledger is not supported yet: this version keeps sent messages in memory only');
-  }
   const m = { ...DEFAULT_PEER_OPTIONS, ...definedOnly(o) };
   const name = m.name ?? `${hostname()}-${process.pid}`;
   if (typeof name !== 'string' || name.length === 0 || Buffer.byteLength(name) > MAX_NAME_BYTES || /[\u0000-\u001f]/.test(name)) {
@@ -186,18 +198,19 @@ export function resolvePeerOptions(o: PeerOptions = {}): ResolvedPeerOptions {
     advertIntervalMs,
     ackIntervalMs: checkInteger('options.ackIntervalMs', m.ackIntervalMs, 1, 60_000),
     seeds,
+    ...(o.ledger !== undefined ? { ledger: resolveLedgerOptions(o.ledger, name) } : {}),
   };
   return {
     config,
-    topology: resolvePlacement(m.topology),
+    topology: resolvePlacement(m.topology, config.ledger !== undefined),
     maxPendingPublishes: checkInteger('options.maxPendingPublishes', m.maxPendingPublishes, 1),
     maxQueuedPerSubscription: checkInteger('options.maxQueuedPerSubscription', m.maxQueuedPerSubscription, 1),
     maxMessageBytes,
   };
 }
 
-/** A preset or map, restricted to the actors this version has. */
-function resolvePlacement(topology: unknown): Topology {
+/** A preset or map, restricted to the actors this peer has (`ledger` only with a ledger). */
+function resolvePlacement(topology: unknown, withLedger: boolean): Topology {
   let map: Record<string, string>;
   if (typeof topology === 'string') {
     if (!Object.hasOwn(TOPOLOGY_PRESETS, topology)) {
@@ -209,7 +222,8 @@ function resolvePlacement(topology: unknown): Topology {
   } else {
     throw new InvalidOptionError('options.topology must be a preset name or a placement map { actorName: threadName }');
   }
-  delete map.ledger;
+  if (!withLedger) delete map.ledger;
+  else if (!Object.hasOwn(map, 'ledger')) map.ledger = 'main'; // a map written before the ledger existed
   return map;
 }
 

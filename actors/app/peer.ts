@@ -9,7 +9,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { encodePayload } from '../../codecs/payload-codec.js';
-import type { PeerId } from '../../codecs/frame.js';
+import { streamKey, type PeerId } from '../../codecs/frame.js';
 import {
   BackpressureError,
   InvalidOptionError,
@@ -27,9 +27,12 @@ import type { SenderInbox, PublishItem } from '../sender/messages.js';
 import type { SubjectsInbox, ReceiversInbox } from '../subjects/messages.js';
 import type { AppEvent, DeliveredRecord } from './events.js';
 import { Message } from './message.js';
-import { resolvePeerOptions, ACTOR_NAMES, type PeerOptions, type ResolvedPeerOptions } from './peer-options.js';
+import { resolvePeerOptions, actorNamesOf, type PeerOptions, type ResolvedPeerOptions } from './peer-options.js';
 import { Subscription } from './subscription.js';
 import { actorModuleUrl } from './actor-modules.js';
+import { AckTracker } from '../ledger/ack-tracker.js';
+import type { DurablePosition, LedgerInbox, StreamResume } from '../ledger/messages.js';
+import { ledgerNameProblem } from '../../storage/options.js';
 
 /** A data-loss event: messages of a stream that can no longer be recovered. */
 export interface DataLossEvent {
@@ -62,6 +65,30 @@ export interface PublishOptions {
   replyTo?: string;
 }
 
+/** Options of `peer.subscribe`. */
+export interface SubscribeOptions {
+  /**
+   * Makes the subscription durable under this name (needs `options.ledger`): the peer keeps, per
+   * stream (sender name + subject), the last message confirmed, and a subscription opened again
+   * under the same name after a restart (same peer name and ledger path) first receives what
+   * it missed, exactly once and in order per stream, from where it stopped, then new messages.
+   * Messages delivered but not confirmed when the process died are delivered again.
+   * One live subscription per name at a time. Open durable subscriptions before non-durable
+   * ones on the same subjects: a stream the peer already follows cannot go back.
+   * @default undefined
+   */
+  durable?: string;
+  /**
+   * When a durable subscription's message counts as confirmed. `'auto'`: once the handler
+   * returned (or threw: the error goes to the `'error'` event), or, when iterating, once the
+   * loop asks for the next message. `'manual'`: when `msg.ack()` is called; a stream's position
+   * moves only over a run of acknowledged messages, so an unacknowledged one (and everything
+   * after it in its stream) is delivered again after a restart.
+   * @default 'auto'
+   */
+  ack?: 'auto' | 'manual';
+}
+
 /** Options of `peer.request`. */
 export interface RequestOptions {
   /** How long to wait for the first reply. @default 5000 */
@@ -80,8 +107,24 @@ export interface PeerStats {
     subscriptions: number;
     dataLossEvents: number;
     subscriptionOverflows: number;
+    /** Durable subscriptions open now, and their delivered messages not yet confirmed. */
+    durableSubscriptions: number;
+    unconfirmed: number;
+    /** Durable positions sent to the ledger. */
+    confirmations: number;
   };
   readonly actors: Record<string, Record<string, unknown>>;
+}
+
+/** A durable subscription's state on the application thread. */
+interface DurableState {
+  readonly name: string;
+  readonly ack: 'auto' | 'manual';
+  readonly sub: Subscription;
+  ready: boolean;
+  /** Confirmed position per stream when it opened: anything at or below is not delivered again. */
+  readonly floors: Map<string, number>;
+  readonly tracker: AckTracker;
 }
 
 interface PendingBatch {
@@ -112,6 +155,9 @@ export class Peer extends EventEmitter {
   private nextSubscriptionId = 1;
   private nextBatchId = 1;
   private batch: PublishItem[] = [];
+  private batchBytes = 0;
+  private readonly outbox: Extract<SenderInbox, { kind: 'published' }>[] = [];
+  private outboxWaiting = false;
   private batchResolvers: ((err?: Error) => void)[] = [];
   private flushScheduled = false;
   private readonly inFlight: PendingBatch[] = [];
@@ -123,7 +169,16 @@ export class Peer extends EventEmitter {
   private inboxPrefix: string;
   private nextInboxId = 1;
   private readonly requests = new Map<string, (msg: Message | undefined) => void>();
-  private readonly counters = { published: 0, delivered: 0, dataLossEvents: 0, subscriptionOverflows: 0 };
+  private readonly counters = { published: 0, delivered: 0, dataLossEvents: 0, subscriptionOverflows: 0, confirmations: 0 };
+  private ledger: ActorRef<LedgerInbox> | undefined;
+  /** Durable subscriptions by subscription id, and the names in use. */
+  private readonly durables = new Map<number, DurableState>();
+  private readonly durableNames = new Set<string>();
+  /** Confirmed positions waiting for the next microtask, by durable + stream. */
+  private confirmBatch = new Map<string, DurablePosition>();
+  private confirmScheduled = false;
+  private nextFlushToken = 1;
+  private readonly flushWaiters = new Map<number, () => void>();
 
   /** @internal Use {@link createPeer}. */
   constructor(options: ResolvedPeerOptions) {
@@ -133,13 +188,14 @@ export class Peer extends EventEmitter {
     this.incarnation = options.config.self.incarnation;
     this.inboxPrefix = `_INBOX.${this.name.replace(/[^A-Za-z0-9_\-:]/g, '_')}.${this.incarnation}`;
     const registry: Record<string, { module: string; options: unknown }> = {};
-    for (const name of ACTOR_NAMES) registry[name] = { module: actorModuleUrl(name), options: options.config };
+    for (const name of actorNamesOf(options.config)) registry[name] = { module: actorModuleUrl(name), options: options.config };
     this.system = new ActorSystem(
       {
         onEvent: (_actor, event) => this.onEvent(event as unknown as AppEvent),
         onError: (source, err) => this.emitError(new Error(`${source}: ${err.message}`, { cause: err })),
       },
-      { registry, topology: options.topology },
+      // A ring between threads must hold one whole message (plus its envelope).
+      { registry, topology: options.topology, ringBytes: ringBytesFor(options.maxMessageBytes) },
     );
   }
 
@@ -149,6 +205,7 @@ export class Peer extends EventEmitter {
     this.sender = this.system.ref<SenderInbox>('sender');
     this.subjects = this.system.ref<SubjectsInbox>('subjects');
     this.receivers = this.system.ref<ReceiversInbox>('receivers');
+    if (this.options.config.ledger !== undefined) this.ledger = this.system.ref<LedgerInbox>('ledger');
     this.state = 'open';
   }
 
@@ -182,12 +239,19 @@ export class Peer extends EventEmitter {
   /**
    * Subscribes to `pattern` (`*` one token, `>` the rest). With a handler, each message is
    * passed to it; without, iterate: `for await (const msg of peer.subscribe('a.>'))`.
-   * @throws InvalidSubjectError, PeerClosedError.
+   * With `{ durable: 'name' }` the subscription resumes after a restart (see {@link SubscribeOptions}).
+   * @throws InvalidSubjectError, InvalidOptionError (a durable subscription without
+   *   `options.ledger`, or a durable name already subscribed), PeerClosedError.
    */
-  subscribe(pattern: string, handler?: (msg: Message) => void): Subscription {
+  subscribe(pattern: string, handler?: (msg: Message) => void): Subscription;
+  subscribe(pattern: string, options: SubscribeOptions, handler?: (msg: Message) => void): Subscription;
+  subscribe(pattern: string, a?: SubscribeOptions | ((msg: Message) => void), b?: (msg: Message) => void): Subscription {
     this.assertOpen();
     validatePattern(pattern);
+    const withOptions = typeof a === 'object' && a !== null;
+    const handler = withOptions ? b : a;
     if (handler !== undefined && typeof handler !== 'function') throw new InvalidOptionError('subscribe(pattern, handler): handler must be a function');
+    const durable = this.checkSubscribeOptions(withOptions ? a : {});
     const sub = new Subscription(
       this.nextSubscriptionId++,
       pattern,
@@ -195,11 +259,39 @@ export class Peer extends EventEmitter {
       this.options.maxQueuedPerSubscription,
       (s) => this.onUnsubscribe(s),
       (err) => this.emitError(err instanceof Error ? err : new Error(String(err))),
+      durable?.ack === 'auto' ? (msg) => msg.ack() : undefined,
     );
     this.subscriptions.add(sub);
-    this.matcher.add(pattern, sub);
-    this.subjects.send({ kind: 'subscribed', id: sub.id, pattern });
+    if (durable === undefined) {
+      this.matcher.add(pattern, sub);
+      this.subjects.send({ kind: 'subscribed', id: sub.id, pattern });
+      return sub;
+    }
+    this.durables.set(sub.id, { ...durable, sub, ready: false, floors: new Map(), tracker: new AckTracker(this.options.maxQueuedPerSubscription) });
+    this.durableNames.add(durable.name);
+    // The ledger hands its positions to the receiver, which answers `durableReady`; only then
+    // does the subscription take messages (and its interest reach the receiver).
+    this.ledger!.send({ kind: 'durableOpened', id: sub.id, durable: durable.name, pattern });
     return sub;
+  }
+
+  private checkSubscribeOptions(o: SubscribeOptions): { name: string; ack: 'auto' | 'manual' } | undefined {
+    for (const key of Object.keys(o)) {
+      if (key !== 'durable' && key !== 'ack') throw new InvalidOptionError(`subscribe options.${key} is not a known option (known: durable, ack)`);
+    }
+    if (o.durable === undefined) {
+      if (o.ack !== undefined) throw new InvalidOptionError('subscribe options.ack needs options.durable (only durable subscriptions confirm messages)');
+      return undefined;
+    }
+    const problem = ledgerNameProblem(o.durable);
+    if (problem !== undefined) throw new InvalidOptionError(`subscribe options.durable ${problem}`);
+    const ack = o.ack ?? 'auto';
+    if (ack !== 'auto' && ack !== 'manual') throw new InvalidOptionError(`subscribe options.ack must be 'auto' or 'manual', got ${JSON.stringify(ack)}`);
+    if (this.ledger === undefined) {
+      throw new InvalidOptionError(`durable subscription ${JSON.stringify(o.durable)} needs options.ledger (its positions are kept in the ledger)`);
+    }
+    if (this.durableNames.has(o.durable)) throw new InvalidOptionError(`durable subscription ${JSON.stringify(o.durable)} is already open on this peer`);
+    return { name: o.durable, ack };
   }
 
   /**
@@ -249,6 +341,8 @@ export class Peer extends EventEmitter {
         ...this.counters,
         pendingPublishes: this.pendingCount,
         subscriptions: this.subscriptions.size,
+        durableSubscriptions: this.durables.size,
+        unconfirmed: [...this.durables.values()].reduce((n, d) => n + d.tracker.unacked, 0),
       },
       actors,
     };
@@ -276,6 +370,7 @@ export class Peer extends EventEmitter {
     while (this.pendingCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     this.sender.trySend({ kind: 'draining' });
     this.receivers.trySend({ kind: 'leaving' });
+    await this.flushLedger(2000);
     await new Promise((r) => setTimeout(r, 20));
     this.state = 'closed';
     await this.system.close();
@@ -292,6 +387,53 @@ export class Peer extends EventEmitter {
     for (const s of [...this.subscriptions]) s.unsubscribe();
   }
 
+  /** Sends pending confirmations and waits (bounded) until the ledger flushed what it received. */
+  private async flushLedger(timeoutMs: number): Promise<void> {
+    if (this.ledger === undefined) return;
+    this.sendConfirmations();
+    const token = this.nextFlushToken++;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.flushWaiters.set(token, resolve);
+      timer = setTimeout(resolve, timeoutMs);
+      if (!this.ledger!.trySend({ kind: 'flushRequested', token })) resolve();
+    });
+    clearTimeout(timer);
+    this.flushWaiters.delete(token);
+  }
+
+  /** Durable `d`'s acknowledgement of message `seq` of stream (`sender`, `subject`). */
+  private acknowledge(d: DurableState, sender: string, subject: string, seq: number): void {
+    const key = streamKey(sender, subject);
+    const position = d.tracker.ack(key, seq);
+    if (position === undefined || this.ledger === undefined) return;
+    this.confirmBatch.set(`${d.name}\u0000${key}`, { durable: d.name, sender, subject, seq: position });
+    if (this.confirmScheduled) return;
+    this.confirmScheduled = true;
+    queueMicrotask(() => this.sendConfirmations());
+  }
+
+  private sendConfirmations(): void {
+    this.confirmScheduled = false;
+    if (this.confirmBatch.size === 0 || this.ledger === undefined) return;
+    const positions = [...this.confirmBatch.values()];
+    this.confirmBatch = new Map();
+    this.counters.confirmations += positions.length;
+    const msg: LedgerInbox = { kind: 'confirmed', positions };
+    const ledger = this.ledger;
+    // Not dropped when the mailbox is full: a lost confirmation means a needless redelivery.
+    if (!ledger.trySend(msg)) void ledger.whenWritable().then(() => ledger.trySend(msg));
+  }
+
+  private onDurableReady(id: number, positions: readonly StreamResume[]): void {
+    const d = this.durables.get(id);
+    if (d === undefined || d.ready || d.sub.isClosed || this.state !== 'open') return;
+    d.ready = true;
+    for (const p of positions) d.floors.set(streamKey(p.sender, p.subject), p.seq);
+    this.matcher.add(d.sub.pattern, d.sub);
+    this.subjects.send({ kind: 'subscribed', id, pattern: d.sub.pattern });
+  }
+
   private prepare(subject: string, data: unknown, options: PublishOptions | undefined): PublishItem {
     this.assertOpen();
     validateSubject(subject);
@@ -305,28 +447,66 @@ export class Peer extends EventEmitter {
 
   private enqueue(item: PublishItem, resolver: ((err?: Error) => void) | undefined): void {
     this.batch.push(item);
+    this.batchBytes += item.payload.byteLength + item.subject.length + 16;
     if (resolver) this.batchResolvers.push(resolver);
     this.pendingCount++;
     this.counters.published++;
+    // A batch crosses to the sender as one message (one ring record when the sender is on
+    // another thread): keep it well under a ring's size, and let the sender start early.
+    if (this.batchBytes >= MAX_BATCH_BYTES) {
+      this.flush();
+      return;
+    }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      queueMicrotask(() => this.flush());
+      queueMicrotask(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
     }
   }
 
   /** Hands the publishes of this microtask to the sender as one message. */
   private flush(): void {
-    this.flushScheduled = false;
     if (this.batch.length === 0) return;
     const batchId = this.nextBatchId++;
     const items = this.batch;
     this.inFlight.push({ batchId, count: items.length, resolvers: this.batchResolvers });
     this.batch = [];
+    this.batchBytes = 0;
     this.batchResolvers = [];
-    try {
-      this.sender.send({ kind: 'published', batchId, items });
-    } catch (err) {
-      this.settleBatch(batchId, err instanceof Error ? err : new BackpressureError(String(err)));
+    this.outbox.push({ kind: 'published', batchId, items });
+    this.drainOutbox();
+  }
+
+  /**
+   * Hands batches to the sender in order. When its mailbox or the ring to its thread is full
+   * the batches wait here (bounded by `maxPendingPublishes`) until it is writable again:
+   * a publish is never dropped for backpressure.
+   */
+  private drainOutbox(): void {
+    while (this.outbox.length > 0) {
+      const next = this.outbox[0];
+      let sent: boolean;
+      try {
+        sent = this.sender.trySend(next);
+      } catch (err) {
+        // The sender is gone (closing) or the batch can never fit: fail it, keep order.
+        this.outbox.shift();
+        this.settleBatch(next.batchId, err instanceof Error ? err : new BackpressureError(String(err)));
+        continue;
+      }
+      if (!sent) {
+        if (!this.outboxWaiting) {
+          this.outboxWaiting = true;
+          void this.sender.whenWritable().then(() => {
+            this.outboxWaiting = false;
+            this.drainOutbox();
+          });
+        }
+        return;
+      }
+      this.outbox.shift();
     }
   }
 
@@ -367,6 +547,12 @@ export class Peer extends EventEmitter {
       case 'streamReset':
         this.emit('streamReset', { sender: event.sender.name, subject: event.subject, fromSeq: event.fromSeq });
         break;
+      case 'durableReady':
+        this.onDurableReady(event.id, event.positions);
+        break;
+      case 'ledgerFlushed':
+        this.flushWaiters.get(event.token)?.();
+        break;
       case 'error': {
         const err = deserializeError(event.error);
         const batchId = (event.error.details as { batchId?: number } | undefined)?.batchId;
@@ -385,11 +571,24 @@ export class Peer extends EventEmitter {
       const subs = this.matcher.match(r.subject);
       if (subs.length === 0) continue;
       this.counters.delivered++;
-      const msg = new Message(
-        { subject: r.subject, sender: r.sender.name, senderIncarnation: r.sender.incarnation, seq: r.seq, replyTo: r.replyTo, raw: r.payload, flags: r.flags },
-        reply,
-      );
+      const fields = { subject: r.subject, sender: r.sender.name, senderIncarnation: r.sender.incarnation, seq: r.seq, replyTo: r.replyTo, raw: r.payload, flags: r.flags };
+      let shared: Message | undefined;
       for (const s of subs) {
+        let msg: Message;
+        const d = this.durables.get(s.id);
+        if (d === undefined) msg = shared ??= new Message(fields, reply);
+        else {
+          // Each durable subscription confirms on its own, so it gets its own Message.
+          const key = streamKey(r.sender.name, r.subject);
+          const floor = d.floors.get(key);
+          if (floor !== undefined && r.seq <= floor) continue; // it confirmed this before (re)opening
+          if (!d.tracker.delivered(key, r.seq)) {
+            this.counters.subscriptionOverflows++;
+            this.emit('dataLoss', { sender: r.sender.name, subject: r.subject, fromSeq: r.seq, toSeq: r.seq, reason: 'subscriberOverflow' } satisfies DataLossEvent);
+            continue;
+          }
+          msg = new Message(fields, reply, () => this.acknowledge(d, r.sender.name, r.subject, r.seq));
+        }
         if (!s.push(msg)) {
           this.counters.subscriptionOverflows++;
           this.emit('dataLoss', { sender: r.sender.name, subject: r.subject, fromSeq: r.seq, toSeq: r.seq, reason: 'subscriberOverflow' } satisfies DataLossEvent);
@@ -400,6 +599,13 @@ export class Peer extends EventEmitter {
 
   private onUnsubscribe(sub: Subscription): void {
     if (!this.subscriptions.delete(sub)) return;
+    const d = this.durables.get(sub.id);
+    if (d !== undefined) {
+      // Its positions stay in the ledger: subscribing again under the name resumes from them.
+      this.durables.delete(sub.id);
+      this.durableNames.delete(d.name);
+      if (!d.ready) return; // it never reached the matcher nor the subjects actor
+    }
     this.matcher.remove(sub.pattern, sub);
     if (this.state === 'open') this.subjects.trySend({ kind: 'unsubscribed', id: sub.id });
   }
@@ -414,6 +620,16 @@ export class Peer extends EventEmitter {
   private assertOpen(): void {
     if (this.state !== 'open') throw new PeerClosedError(this.state === 'starting' ? 'the peer is not started' : 'the peer is closed');
   }
+}
+
+/** Publishes handed to the sender in one message at most (bytes of payload and subject). */
+const MAX_BATCH_BYTES = 256 * 1024;
+
+/** The smallest power-of-two ring (at least 1 MiB) that holds one message of `maxMessageBytes` and its envelope. */
+function ringBytesFor(maxMessageBytes: number): number {
+  let size = 1 << 20;
+  while (size - 64 * 1024 < maxMessageBytes) size *= 2;
+  return size;
 }
 
 /**

@@ -2,6 +2,19 @@
  * The receiver actor's shell: decodes DATA and HEARTBEAT datagrams, feeds the {@link Receiver}
  * core, hands in-order messages to the application in one `delivered` event per inbox message,
  * asks the retransmit actor for NAKs, and reports positions for ACKs every `ackIntervalMs`.
+ *
+ * Durable subscriptions (`durableResumed`, from the ledger): each stored position becomes a
+ * `startAt(sender, subject, seq + 1)` before the subscription's interest arrives (the
+ * application sends it only after this actor's `durableReady`), so a stream first seen after
+ * a restart begins where the subscription left off and what it missed is NAKed. When several
+ * durable subscriptions resume one stream not yet seen, the lowest position wins (each
+ * subscription drops what it already confirmed).
+ *
+ * A sender that left by BYE or by restart (`senderLeft` with `cause: 'bye'`; the two look alike
+ * here) is settled `resyncGraceMs` later, not at once: a restarted sender with a ledger still
+ * holds what its previous incarnation sent, and a frame of its new incarnation within that time
+ * makes the core adopt it and NAK the pending gaps there instead of reporting them lost. When
+ * nothing of a new incarnation came, the deferred settle reports them lost as before.
  */
 import { decodeFrame } from '../../codecs/frame-codec.js';
 import type { ActorContext, Actor } from '../../runtime/actor.js';
@@ -14,7 +27,12 @@ import type { AppEvent, DeliveredRecord } from '../app/events.js';
 import type { RetransmitInbox } from '../retransmit/messages.js';
 import type { DatagramIn } from '../socket/messages.js';
 import type { ReceiverInbox } from './messages.js';
+import type { StreamResume } from '../ledger/messages.js';
+import { streamKey } from '../../codecs/frame.js';
 import { Receiver } from './receiver.js';
+
+/** Bytes of payload per `delivered` event at most (one message may exceed it alone). */
+const MAX_EVENT_BYTES = 256 * 1024;
 
 export class ReceiverActor implements Actor<ReceiverInbox> {
   readonly name = 'receiver';
@@ -27,6 +45,10 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
   private deliveredSinceReport = 0;
   private readonly reportEvery: number;
   private readonly dropped: Record<string, number> = {};
+  /** Resume points handed to the core for streams not yet seen (lowest wins; at most `maxStreams`). */
+  private readonly resumeAt = new Map<string, number>();
+  /** Departures by BYE or restart waiting to be settled, by sender name (at most `maxStreams`). */
+  private readonly departures = new Map<string, { readonly incarnation: number; readonly atMs: number }>();
   private datagrams = 0;
 
   constructor(
@@ -75,7 +97,10 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
         this.onInterest(msg.patterns);
         break;
       case 'senderLeft':
-        this.core.onSenderLeft(msg.senderName, msg.cause ?? 'bye', msg.incarnation);
+        this.onSenderLeft(now, msg.senderName, msg.cause ?? 'bye', msg.incarnation);
+        break;
+      case 'durableResumed':
+        this.onDurableResumed(msg.id, msg.positions);
         break;
       default:
         assertNever(msg);
@@ -125,6 +150,45 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
     }
   }
 
+  private onSenderLeft(now: number, name: string, cause: 'bye' | 'expired', incarnation: number | undefined): void {
+    if (cause !== 'bye' || incarnation === undefined) {
+      this.core.onSenderLeft(name, cause, incarnation);
+      return;
+    }
+    const earlier = this.departures.get(name);
+    if (earlier !== undefined) this.core.onSenderLeft(name, 'bye', earlier.incarnation);
+    else if (this.departures.size >= this.config.receiver.maxStreams) {
+      this.core.onSenderLeft(name, 'bye', incarnation);
+      return;
+    }
+    this.departures.set(name, { incarnation, atMs: now + this.config.receiver.resyncGraceMs });
+  }
+
+  private settleDepartures(now: number): void {
+    for (const [name, d] of this.departures) {
+      if (d.atMs > now) continue;
+      this.departures.delete(name);
+      this.core.onSenderLeft(name, 'bye', d.incarnation);
+    }
+  }
+
+  private onDurableResumed(id: number, positions: readonly StreamResume[]): void {
+    const applied: StreamResume[] = [];
+    for (const p of positions) {
+      if (typeof p?.sender !== 'string' || typeof p.subject !== 'string' || !Number.isSafeInteger(p.seq) || p.seq < 0) continue;
+      const key = streamKey(p.sender, p.subject);
+      const next = p.seq + 1;
+      const earlier = this.resumeAt.get(key);
+      if (earlier === undefined || next < earlier) {
+        if (earlier === undefined && this.resumeAt.size >= this.config.receiver.maxStreams) this.resumeAt.clear();
+        this.resumeAt.set(key, next);
+        this.core.startAt(p.sender, p.subject, next);
+      }
+      applied.push({ sender: p.sender, subject: p.subject, seq: p.seq });
+    }
+    this.emit({ kind: 'durableReady', id, positions: applied });
+  }
+
   private onInterest(patterns: readonly string[]): void {
     this.interest.clear();
     for (const p of patterns) this.interest.add(p, p);
@@ -132,6 +196,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
 
   private onTimer(): void {
     const now = this.ctx.clock();
+    this.settleDepartures(now);
     this.core.onTimer(now);
     if (now >= this.nextPositionsMs) this.reportPositions(now);
     this.flushDelivered();
@@ -154,6 +219,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
       if (this.nextPositionsMs <= now) this.nextPositionsMs = now + this.config.ackIntervalMs;
       at = at === undefined ? this.nextPositionsMs : Math.min(at, this.nextPositionsMs);
     }
+    for (const d of this.departures.values()) at = at === undefined ? d.atMs : Math.min(at, d.atMs);
     if (at === undefined) this.ctx.clearTimer();
     else this.ctx.setTimer(at, () => this.onTimer());
   }
@@ -163,7 +229,19 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
     const messages = this.delivered;
     this.delivered = [];
     this.deliveredSinceReport += messages.length;
-    this.emit({ kind: 'delivered', messages });
+    // One event crosses to the application thread as one ring record: split a large release
+    // (a reorder buffer emptied by a retransmission) into events of bounded size.
+    let start = 0;
+    let bytes = 0;
+    for (let i = 0; i < messages.length; i++) {
+      bytes += messages[i].payload.byteLength + 64;
+      if (bytes >= MAX_EVENT_BYTES && i > start) {
+        this.emit({ kind: 'delivered', messages: messages.slice(start, i) });
+        start = i;
+        bytes = messages[i].payload.byteLength + 64;
+      }
+    }
+    this.emit({ kind: 'delivered', messages: start === 0 ? messages : messages.slice(start) });
   }
 
   private emit(event: AppEvent): void {
