@@ -15,6 +15,7 @@ export { createPeer, Peer } from './actors/app/peer.js';
 export { Message } from './actors/app/message.js';
 export { Subscription } from './actors/app/subscription.js';
 export { DEFAULT_PEER_OPTIONS } from './actors/app/peer-options.js';
+export { DEFAULT_LEDGER_OPTIONS } from './actors/ledger/options.js';
 export { TOPOLOGY_PRESETS } from './runtime/topology.js';
 export {
   ERROR_CODES,
@@ -37,6 +38,9 @@ export type {
   PeerStats,
   PublishOptions,
   RequestOptions,
+  SubscribeOptions,
 } from './actors/app/peer.js';
+export type { LedgerOptions } from './actors/ledger/options.js';
+export type { LedgerDamagePolicy, LedgerDurability, LedgerRetentionOptions, LedgerVerifyMode } from './storage/options.js';
 export type { Topology, TopologyPreset } from './runtime/topology.js';
 export type { ErrorCode } from './errors.js';

@@ -11,6 +11,7 @@ const FILES: Readonly<Record<string, string>> = Object.freeze({
   sender: 'sender/sender-actor.js',
   retransmit: 'retransmit/retransmit-actor.js',
   receiver: 'receiver/receiver-actor.js',
+  ledger: 'ledger/ledger-actor.js',
 });
 
 export function actorModuleUrl(name: string, here: string = import.meta.url): string {

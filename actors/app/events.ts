@@ -4,6 +4,7 @@
  */
 import type { PeerId } from '../../codecs/frame.js';
 import type { SerializedError } from '../../errors.js';
+import type { StreamResume } from '../ledger/messages.js';
 
 /** A message delivered in order to this peer (reassembled; no fragment flags). */
 export interface DeliveredRecord {
@@ -25,5 +26,9 @@ export type AppEvent =
   | { readonly kind: 'multicastUnreachable'; readonly peer: PeerId }
   | { readonly kind: 'slowConsumer'; readonly peer: PeerId; readonly subject: string; readonly lagMessages: number }
   | { readonly kind: 'streamReset'; readonly sender: PeerId; readonly subject: string; readonly fromSeq: number }
-  | { readonly kind: 'error'; readonly error: SerializedError };
+  | { readonly kind: 'error'; readonly error: SerializedError }
+  /** The receiver applied durable subscription `id`'s resume positions: it may take messages now. */
+  | { readonly kind: 'durableReady'; readonly id: number; readonly positions: readonly StreamResume[] }
+  /** The ledger flushed everything it had received before `flushRequested { token }`. */
+  | { readonly kind: 'ledgerFlushed'; readonly token: number };
 

@@ -22,11 +22,13 @@ export class Message {
   /** True when the payload was a msgpack-encoded value (else raw bytes). */
   readonly isValue: boolean;
   private readonly replyVia: ((subject: string, data: unknown) => Promise<void>) | undefined;
+  private ackVia: (() => void) | undefined;
   private decoded: { value: unknown } | undefined;
 
   constructor(
     fields: { subject: string; sender: string; senderIncarnation: number; seq: number; replyTo?: string; raw: Uint8Array; flags: number },
     replyVia?: (subject: string, data: unknown) => Promise<void>,
+    ackVia?: () => void,
   ) {
     this.subject = fields.subject;
     this.sender = fields.sender;
@@ -36,6 +38,20 @@ export class Message {
     this.raw = fields.raw;
     this.isValue = (fields.flags & MESSAGE_FLAGS.msgpack) !== 0;
     this.replyVia = replyVia;
+    this.ackVia = ackVia;
+  }
+
+  /**
+   * Acknowledges the message to its durable subscription (`ack: 'manual'`): once it and every
+   * message of its stream delivered before it are acknowledged, the subscription's position
+   * moves past it, and a restart no longer delivers it. Unacknowledged messages (and those after
+   * them in their stream) are delivered again after a restart. Idempotent; a no-op for messages
+   * of other subscriptions (non-durable, or `ack: 'auto'`, which confirms by itself).
+   */
+  ack(): void {
+    const ack = this.ackVia;
+    this.ackVia = undefined;
+    ack?.();
   }
 
   /** The payload: a `Uint8Array` for raw bytes, else the decoded value. */

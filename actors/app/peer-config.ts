@@ -8,6 +8,7 @@ import type { ResolvedSenderOptions } from '../sender/options.js';
 import type { ResolvedRetransmitOptions } from '../retransmit/options.js';
 import type { ResolvedReceiverOptions } from '../receiver/options.js';
 import type { GroupMapOptions, ReceiverListOptions } from '../subjects/options.js';
+import type { ResolvedLedgerOptions } from '../ledger/options.js';
 
 export interface PeerConfig {
   /** This peer's identity (name and this start's incarnation). */
@@ -26,4 +27,6 @@ export interface PeerConfig {
   readonly ackIntervalMs: number;
   /** Seed peers' unicast listeners (discovery without multicast). */
   readonly seeds: readonly { readonly host: string; readonly port: number }[];
+  /** The ledger, when `options.ledger` is given (then the `ledger` actor exists); else memory only. */
+  readonly ledger?: ResolvedLedgerOptions;
 }

@@ -14,7 +14,14 @@ export class Subscription implements AsyncIterable<Message> {
   private waiter: ((r: IteratorResult<Message>) => void) | undefined;
   private closed = false;
   private failed: Error | undefined;
+  /** Iterator mode: the message last handed to the consumer, settled when it asks for the next. */
+  private yielded: Message | undefined;
 
+  /**
+   * @param onSettled called once the application is done with a message: after the handler
+   *   returned (or threw), or, when iterating, when the consumer asks for the next message
+   *   (the loop body finished). Durable subscriptions confirm there (`ack: 'auto'`).
+   */
   constructor(
     readonly id: number,
     readonly pattern: string,
@@ -22,6 +29,7 @@ export class Subscription implements AsyncIterable<Message> {
     private readonly maxQueued: number,
     private readonly onClose: (sub: Subscription) => void,
     private readonly onHandlerError: (err: unknown) => void,
+    private readonly onSettled?: (msg: Message) => void,
   ) {}
 
   /** Stops delivery; a waiting iterator ends. Idempotent. */
@@ -46,11 +54,13 @@ export class Subscription implements AsyncIterable<Message> {
       } catch (err) {
         this.onHandlerError(err);
       }
+      this.onSettled?.(msg);
       return true;
     }
     if (this.waiter) {
       const w = this.waiter;
       this.waiter = undefined;
+      this.yielded = msg;
       w({ value: msg, done: false });
       return true;
     }
@@ -82,8 +92,14 @@ export class Subscription implements AsyncIterable<Message> {
   }
 
   private next(): Promise<IteratorResult<Message>> {
+    const done = this.yielded;
+    if (done !== undefined) {
+      this.yielded = undefined;
+      this.onSettled?.(done);
+    }
     if (this.head < this.queue.length) {
       const value = this.queue[this.head++];
+      this.yielded = value;
       if (this.head > 1024 && this.head * 2 > this.queue.length) {
         this.queue.splice(0, this.head);
         this.head = 0;

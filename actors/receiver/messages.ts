@@ -4,6 +4,7 @@
  */
 import type { PeerId, UnavailableRange, WireMessage } from '../../codecs/frame.js';
 import type { DatagramIn } from '../socket/messages.js';
+import type { StreamResume } from '../ledger/messages.js';
 
 export type ReceiverInbox =
   /** DATA and HEARTBEAT datagrams, raw (decoded here). */
@@ -21,4 +22,10 @@ export type ReceiverInbox =
    * A sender left: release its streams. `cause` 'bye' (or a restart) retires that incarnation;
    * 'expired' lets the same incarnation come back after a partition.
    */
-  | { readonly kind: 'senderLeft'; readonly senderName: string; readonly incarnation?: number; readonly cause?: 'bye' | 'expired' };
+  | { readonly kind: 'senderLeft'; readonly senderName: string; readonly incarnation?: number; readonly cause?: 'bye' | 'expired' }
+  /**
+   * Durable subscription `id` resumes these streams after their confirmed `seq` (from the
+   * ledger). Applied before the subscription's interest arrives; answered with the application
+   * event `durableReady`.
+   */
+  | { readonly kind: 'durableResumed'; readonly id: number; readonly positions: readonly StreamResume[] };

@@ -5,6 +5,7 @@
 import type { PeerId, SeqRange, StreamPosition, StreamStart, WireMessage } from '../../codecs/frame.js';
 import type { DatagramIn } from '../socket/messages.js';
 import type { UnicastTarget } from '../sender/messages.js';
+import type { LedgerStreamInfo } from '../ledger/messages.js';
 
 export type RetransmitInbox =
   /** NAK, ACK and RETRANSMIT datagrams, raw (decoded here). */
@@ -18,4 +19,19 @@ export type RetransmitInbox =
   /** The full list of peers that get DATA by unicast (heartbeats and multicast retransmits go to them by unicast too). */
   | { readonly kind: 'unicastTargets'; readonly targets: readonly UnicastTarget[] }
   /** A peer left or restarted: drop its channels. */
-  | { readonly kind: 'peerGone'; readonly peer: PeerId };
+  | { readonly kind: 'peerGone'; readonly peer: PeerId }
+  /**
+   * The ledger opened (only with `options.ledger`): what it holds of every stream this peer used
+   * before; a listed stream starts this incarnation at `max(highSeq, seqFloor) + 1`.
+   */
+  | { readonly kind: 'ledgerResumed'; readonly seqFloor: number; readonly streams: readonly LedgerStreamInfo[] }
+  /** The oldest message the ledger holds of these streams moved (appends, retention). */
+  | { readonly kind: 'ledgerStreams'; readonly streams: readonly LedgerStreamInfo[] }
+  /** The ledger's answer to ranges the window could not serve for `peer`: send it as RETRANSMIT. */
+  | {
+      readonly kind: 'served';
+      readonly peer: PeerId;
+      readonly subject: string;
+      readonly messages: readonly WireMessage[];
+      readonly unavailable: readonly SeqRange[];
+    };

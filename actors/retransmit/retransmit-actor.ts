@@ -23,6 +23,12 @@
  *
  * Bounds: at most `receiverList.maxPeers` remotes (channels and positions); frames from further
  * peers are dropped and counted until `peerGone` frees room. The cores bound the rest.
+ *
+ * With a ledger (`config.ledger`): ranges the window does not hold (evicted, or sent before this
+ * incarnation: {@link LedgerStreams.view}) are not reported unavailable at once but asked of the
+ * ledger actor (`serveRequested`); its `served` answer goes to the asker as RETRANSMIT. Streams
+ * resumed from the ledger are announced in heartbeats after a restart, and heartbeats state the
+ * ledger's `lowSeq`, so receivers NAK what the ledger still holds instead of reporting it lost.
  */
 import type {
   PeerId,
@@ -55,6 +61,8 @@ import type { RetransmitInbox } from './messages.js';
 import { OutboundChannel } from './outbound-channel.js';
 import { RetransmitPlanner } from './retransmit-planner.js';
 import { normalizeRanges } from './seq-ranges.js';
+import { LedgerStreams } from '../ledger/ledger-streams.js';
+import type { LedgerInbox, LedgerStreamInfo } from '../ledger/messages.js';
 
 /** What an outbound channel carries: the body of a NAK or RETRANSMIT frame (the channel numbers it). */
 type ChannelItem =
@@ -97,6 +105,9 @@ export interface RetransmitActorCounters {
   windowRejected: number;
   /** Sends refused by a full mailbox. */
   mailboxFull: number;
+  /** Ranges asked of the ledger, and its answers turned into RETRANSMIT contents. */
+  ledgerRequests: number;
+  ledgerAnswers: number;
 }
 
 /** Builds the retransmit actor. */
@@ -119,14 +130,17 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     channelsGaveUp: 0,
     windowRejected: 0,
     mailboxFull: 0,
+    ledgerRequests: 0,
+    ledgerAnswers: 0,
   };
   const window = new SenderWindow({}, config.sender);
-  /** First seq of each of our streams in this incarnation (from `sent.streams`). */
+  /** First seq of each of our streams in this incarnation (from `sent.streams`, or the ledger's resume). */
   const startSeqs = new Map<string, number>();
   const heartbeats = new HeartbeatScheduler(config.sender);
+  const ledgerStreams = config.ledger === undefined ? undefined : new LedgerStreams(config.sender.maxStreams);
   const planner = new RetransmitPlanner(
     {
-      window,
+      window: ledgerStreams === undefined ? window : ledgerStreams.view(window, (subject) => startSeqs.get(subject)),
       sink: {
         unicast: (to, messages, unavailable) => resendTo(to, messages, unavailable),
         multicast: (messages, unavailable) => resendToAll(messages, unavailable),
@@ -142,6 +156,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
   let socket: ActorRef<SocketInbox>;
   let receiver: ActorRef<ReceiverInbox>;
   let flow: ActorRef<FlowInbox>;
+  let ledger: ActorRef<LedgerInbox> | undefined;
 
   function post<T>(ref: ActorRef<T>, msg: T): void {
     if (!ref.trySend(msg)) counters.mailboxFull++;
@@ -209,9 +224,43 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
   }
 
   function resendTo(to: PeerId, messages: WireMessage[], unavailable: UnavailableRange[]): void {
+    if (ledger !== undefined && unavailable.length > 0) {
+      // Not in the window: the ledger may hold it. Its `served` answer comes back here.
+      const bySubject = new Map<string, SeqRange[]>();
+      for (const u of unavailable) {
+        let list = bySubject.get(u.subject);
+        if (list === undefined) bySubject.set(u.subject, (list = []));
+        list.push({ from: u.from, to: u.to });
+      }
+      for (const [subject, ranges] of bySubject) {
+        counters.ledgerRequests++;
+        post(ledger, { kind: 'serveRequested', peer: to, subject, ranges });
+      }
+      unavailable = [];
+      if (messages.length === 0) return;
+    }
     const r = remoteFor(to);
     if (r === undefined) return;
     for (const part of packRetransmit(self, messages, unavailable, maxBytes)) send({ kind: 'retransmit', ...part }, r);
+  }
+
+  function onServed(peer: PeerId, subject: string, messages: readonly WireMessage[], unavailable: readonly SeqRange[]): void {
+    counters.ledgerAnswers++;
+    const r = remoteFor(peer);
+    if (r === undefined || (messages.length === 0 && unavailable.length === 0)) return;
+    const gone = unavailable.map((u) => ({ subject, from: u.from, to: u.to }));
+    for (const part of packRetransmit(self, messages, gone, maxBytes)) send({ kind: 'retransmit', ...part }, r);
+  }
+
+  /** The ledger opened: resumed streams start above what it holds, and are announced for a while. */
+  function onLedgerResumed(seqFloor: number, streams: readonly LedgerStreamInfo[]): void {
+    ledgerStreams?.update(streams);
+    for (const s of streams) {
+      if (!startSeqs.has(s.subject)) startSeqs.set(s.subject, Math.max(s.highSeq, seqFloor) + 1);
+      // Receivers that stayed up learn the new incarnation and NAK the tail they missed; streams
+      // the ledger holds nothing of (idle beyond retention) have nothing to recover.
+      if (s.lowSeq <= s.highSeq) heartbeats.onSent(now, s.subject);
+    }
   }
 
   /** Where everyone interested in `subject` hears from us: its group (multicast on) and the unicast targets. */
@@ -334,7 +383,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
   function sendHeartbeats(): void {
     const streams: StreamInfo[] = [];
     for (let due = heartbeats.onTimer(now); due !== undefined; due = heartbeats.onTimer(now)) {
-      for (const subject of due) streams.push(window.streamInfo(subject, startSeqs.get(subject) ?? 1));
+      for (const subject of due) {
+        const startSeq = startSeqs.get(subject) ?? 1;
+        streams.push(ledgerStreams === undefined ? window.streamInfo(subject, startSeq) : ledgerStreams.streamInfo(window, subject, startSeq));
+      }
     }
     if (streams.length === 0) return;
     const byDestination = new Map<string, { destination: Destination; streams: StreamInfo[] }>();
@@ -395,6 +447,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
       socket = c.ref<SocketInbox>('socket');
       receiver = c.ref<ReceiverInbox>('receiver');
       flow = c.ref<FlowInbox>('flow');
+      if (config.ledger !== undefined) ledger = c.ref<LedgerInbox>('ledger');
     },
     receive(msg) {
       now = ctx.clock();
@@ -416,6 +469,15 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
           break;
         case 'peerGone':
           remotes.delete(peerKey(msg.peer));
+          break;
+        case 'ledgerResumed':
+          onLedgerResumed(msg.seqFloor, msg.streams);
+          break;
+        case 'ledgerStreams':
+          ledgerStreams?.update(msg.streams);
+          break;
+        case 'served':
+          onServed(msg.peer, msg.subject, msg.messages, msg.unavailable);
           break;
         default:
           assertNever(msg);

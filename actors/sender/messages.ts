@@ -3,6 +3,8 @@
  * flow actor (receivers' positions → credit per stream, slow consumers).
  */
 import type { PeerId, StreamPosition } from '../../codecs/frame.js';
+import type { SerializedError } from '../../errors.js';
+import type { CommittedStream } from '../ledger/messages.js';
 
 /** One application message to publish. `payload` is already encoded (raw or msgpackr). */
 export interface PublishItem {
@@ -26,7 +28,16 @@ export type SenderInbox =
   /** The full list of peers that must get DATA by unicast. */
   | { readonly kind: 'unicastTargets'; readonly targets: readonly UnicastTarget[] }
   /** Flush and stop accepting (closing). */
-  | { readonly kind: 'draining' };
+  | { readonly kind: 'draining' }
+  /**
+   * The ledger opened (only with `options.ledger`; publishes wait for it): each stream continues
+   * above `max(its seq here, seqFloor)`, a stream not listed above `seqFloor`.
+   */
+  | { readonly kind: 'resumed'; readonly streams: readonly CommittedStream[]; readonly seqFloor: number }
+  /** The ledger holds these streams up to `seq`: committed and flushed (`'sync'`) or flushed (`'async'`). */
+  | { readonly kind: 'committed'; readonly streams: readonly CommittedStream[] }
+  /** The ledger can no longer write: refuse what waits and every later publish with `error`. */
+  | { readonly kind: 'ledgerFailed'; readonly error: SerializedError };
 
 export type FlowInbox =
   /**

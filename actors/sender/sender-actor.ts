@@ -17,11 +17,16 @@
  * `windowMaxBytes` of the sender options; a batch that would pass them is refused whole.
  * A refused batch is reported as an `error` event whose `details.batchId` names it (no
  * `accepted` for it); nothing is thrown out of `receive`.
+ *
+ * With a ledger (`config.ledger`): publishes wait until the ledger's `resumed` (numbering
+ * continues from it); each sequenced batch goes to the ledger (`sequenced`) before anything of
+ * it goes on the wire, and the head message also waits for the {@link LedgerGate} (`'sync'`:
+ * until `committed` covers it; `'async'`: while it is `maxUnflushedPerStream` ahead of it).
  */
 import type { PeerId, StreamStart, WireMessage } from '../../codecs/frame.js';
 import { peerKey } from '../../codecs/frame.js';
 import { maxPayloadPerDatagram } from '../../codecs/data-batch.js';
-import { BackpressureError, PayloadTooLargeError, PeerClosedError, serializeError } from '../../errors.js';
+import { BackpressureError, PayloadTooLargeError, PeerClosedError, deserializeError, serializeError } from '../../errors.js';
 import type { Actor, ActorContext } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
 import type { AppEvent } from '../app/events.js';
@@ -35,6 +40,9 @@ import { isValidPattern, validateSubject } from '../subjects/subject.js';
 import { FlowControl } from './flow-control.js';
 import { assertMessageSize, fragmentPayload } from './fragmenter.js';
 import type { FlowInbox, PublishItem, SenderInbox, UnicastTarget } from './messages.js';
+import type { CommittedStream, LedgerInbox } from '../ledger/messages.js';
+import { LedgerGate } from '../ledger/ledger-gate.js';
+import type { SerializedError } from '../../errors.js';
 import { RingDeque } from './ring-deque.js';
 import { SequenceGenerator } from './sequence-generator.js';
 
@@ -78,6 +86,8 @@ export interface SenderActorCounters {
   mailboxFull: number;
   /** Unicast-target patterns ignored because they are not valid patterns. */
   invalidTargetPatterns: number;
+  /** Times the head message started waiting for the ledger (commit, or the async flush bound). */
+  blockedByLedger: number;
 }
 
 
@@ -97,8 +107,18 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     unrouted: 0,
     mailboxFull: 0,
     invalidTargetPatterns: 0,
+    blockedByLedger: 0,
   };
-  const sequences = new SequenceGenerator(undefined, o);
+  const ledger = config.ledger;
+  // With a ledger, numbering is known only once it has opened (`resumed`).
+  let sequences: SequenceGenerator = ledger === undefined ? new SequenceGenerator(undefined, o) : (undefined as unknown as SequenceGenerator);
+  const gate = ledger === undefined ? undefined : new LedgerGate(ledger.store.durability, ledger.store.maxUnflushedPerStream);
+  /** Publishes that arrived before the ledger's `resumed` (bounded by the application's `maxPendingPublishes`). */
+  let early: { readonly batchId: number; readonly items: readonly PublishItem[] }[] | undefined = ledger === undefined ? undefined : [];
+  /** `sequenced` messages the ledger's mailbox refused, resent in order once it has room. */
+  const ledgerBacklog: LedgerInbox[] = [];
+  let ledgerFailure: Error | undefined;
+  let ledgerRef: ActorRef<LedgerInbox>;
   const groupMap = new GroupMap(config.groupMap);
   // Rate limit only: with no receiver registered its window never refuses.
   const rate = new FlowControl({ sink: { slowConsumer: () => {}, windowOpened: () => {} } }, o);
@@ -106,7 +126,11 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   const targets = new PatternMatcher<PeerId>();
   const queue = new RingDeque<Unit>();
   /** Why the head waits: the seq reported to the flow actor, or the rate limit. */
-  let blockedOn: { readonly kind: 'credit'; readonly subject: string; readonly seq: number } | { readonly kind: 'rate' } | undefined;
+  let blockedOn:
+    | { readonly kind: 'credit'; readonly subject: string; readonly seq: number }
+    | { readonly kind: 'rate' }
+    | { readonly kind: 'ledger' }
+    | undefined;
   let draining = false;
   /** Handed over during the current message, flushed at its end. */
   let outgoing: Unit[] = [];
@@ -146,8 +170,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
         );
       }
       const fragments = fragmentPayload(item.payload, room, item.flags);
-      // Without a resumed ledger a known stream has handed out at least one seq.
-      if (sequences.last(item.subject) === 0) newSubjects.add(item.subject);
+      if (!sequences.has(item.subject)) newSubjects.add(item.subject);
       messages += fragments.length;
       bytes += item.payload.byteLength;
       prepared.push({ item, fragments });
@@ -196,6 +219,11 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
           return;
         }
         const last = u.messages[n - 1].seq;
+        if (gate !== undefined && !gate.allows(u.subject, last)) {
+          if (blockedOn?.kind !== 'ledger') counters.blockedByLedger++;
+          blockedOn = { kind: 'ledger' };
+          return;
+        }
         if (!rate.canSend(now, u.subject, last, u.bytes).ok) {
           if (blockedOn?.kind !== 'rate') counters.blockedByRate++;
           blockedOn = { kind: 'rate' };
@@ -289,6 +317,14 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   }
 
   function onPublished(now: number, batchId: number, items: readonly PublishItem[]): void {
+    if (early !== undefined) {
+      early.push({ batchId, items });
+      return;
+    }
+    if (ledgerFailure !== undefined) {
+      refuse(batchId, ledgerFailure);
+      return;
+    }
     if (draining) {
       refuse(batchId, new PeerClosedError(`batch ${batchId} was published while the sender is draining`));
       return;
@@ -300,12 +336,56 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       refuse(batchId, err);
       return;
     }
+    const toLedger: WireMessage[] = [];
     for (const u of units) {
       queue.push(u);
       counters.queued += u.messages.length;
       counters.queuedBytes += u.bytes;
+      if (gate !== undefined) for (const m of u.messages) toLedger.push(m);
     }
+    if (toLedger.length > 0) toLedgerInOrder({ kind: 'sequenced', messages: toLedger });
     pump(now);
+  }
+
+  /** Sends to the ledger, never dropping: a refused message waits (in order) for room. */
+  function toLedgerInOrder(msg: LedgerInbox): void {
+    if (ledgerBacklog.length === 0 && ledgerRef.trySend(msg)) return;
+    counters.mailboxFull++;
+    ledgerBacklog.push(msg);
+    if (ledgerBacklog.length === 1) void ledgerRef.whenWritable().then(drainLedgerBacklog);
+  }
+
+  function drainLedgerBacklog(): void {
+    while (ledgerBacklog.length > 0 && ledgerRef.trySend(ledgerBacklog[0])) ledgerBacklog.shift();
+    if (ledgerBacklog.length > 0) void ledgerRef.whenWritable().then(drainLedgerBacklog);
+  }
+
+  function onResumed(now: number, streams: readonly CommittedStream[], seqFloor: number): void {
+    if (early === undefined) return; // resumed once only
+    const highSeqs = Object.fromEntries(streams.map((s) => [s.subject, s.seq]));
+    sequences = new SequenceGenerator(highSeqs, o, seqFloor);
+    gate?.resume(highSeqs, seqFloor);
+    const waiting = early;
+    early = undefined;
+    for (const p of waiting) onPublished(now, p.batchId, p.items);
+  }
+
+  function onCommitted(now: number, streams: readonly CommittedStream[]): void {
+    for (const s of streams) gate?.onCommitted(s.subject, s.seq);
+    pump(now);
+  }
+
+  /** The ledger cannot write: whatever waits would never be committed, so it is refused. */
+  function onLedgerFailed(error: SerializedError): void {
+    ledgerFailure ??= deserializeError(error);
+    for (let u = queue.shift(); u !== undefined; u = queue.shift()) {
+      counters.queued -= u.messages.length;
+      counters.queuedBytes -= u.bytes;
+      if (u.batchId !== undefined) refuse(u.batchId, ledgerFailure);
+    }
+    blockedOn = undefined;
+    for (const p of early ?? []) refuse(p.batchId, ledgerFailure);
+    if (early !== undefined) early = [];
   }
 
   function onCredit(now: number, subject: string, maxSeq: number): void {
@@ -329,6 +409,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       socket = c.ref<SocketInbox>('socket');
       retransmit = c.ref<RetransmitInbox>('retransmit');
       flow = c.ref<FlowInbox>('flow');
+      if (ledger !== undefined) ledgerRef = c.ref<LedgerInbox>('ledger');
     },
     receive(msg) {
       const now = ctx.clock();
@@ -346,6 +427,15 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
           draining = true;
           pump(now);
           break;
+        case 'resumed':
+          onResumed(now, msg.streams, msg.seqFloor);
+          break;
+        case 'committed':
+          onCommitted(now, msg.streams);
+          break;
+        case 'ledgerFailed':
+          onLedgerFailed(msg.error);
+          break;
         default:
           assertNever(msg);
       }
@@ -355,6 +445,11 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     stop() {
       ctx.clearTimer();
     },
-    stats: () => ({ ...counters, streams: sequences.size, rate: { ...rate.counters } }),
+    stats: () => ({
+      ...counters,
+      streams: sequences?.size ?? 0,
+      rate: { ...rate.counters },
+      ...(gate !== undefined ? { ledger: { waitingForResume: early?.length ?? 0, backlog: ledgerBacklog.length } } : {}),
+    }),
   };
 }

@@ -27,20 +27,29 @@ interface StreamSeq {
 export class SequenceGenerator {
   private readonly streams = new Map<string, StreamSeq>();
   private readonly maxStreams: number;
+  /** Every stream, resumed or new, continues above this (the ledger's `seqFloor`; 0 without one). */
+  readonly seqFloor: number;
 
   /**
    * @param resume newest sequence per subject from a previous incarnation (the ledger); each
-   *   stream continues at `resume[subject] + 1`. Throws `LedgerError` on a value that is not a
-   *   non-negative safe integer, `BackpressureError` on more than `maxStreams` subjects.
+   *   stream continues at `max(resume[subject], seqFloor) + 1`. Throws `LedgerError` on a value
+   *   that is not a non-negative safe integer, `BackpressureError` on more than `maxStreams` subjects.
+   * @param seqFloor the ledger's sequence floor: a subject not in `resume` starts at
+   *   `seqFloor + 1` (after a damaged ledger was moved aside, or an unclean `'async'` shutdown,
+   *   numbers at or below it may have been used). Throws `LedgerError` unless a non-negative safe integer.
    */
-  constructor(resume?: Readonly<Record<string, number>>, options: SequenceGeneratorOptions = DEFAULT_SENDER_OPTIONS) {
+  constructor(resume?: Readonly<Record<string, number>>, options: SequenceGeneratorOptions = DEFAULT_SENDER_OPTIONS, seqFloor = 0) {
     this.maxStreams = options.maxStreams;
+    if (!Number.isSafeInteger(seqFloor) || seqFloor < 0) {
+      throw new LedgerError(`the sequence floor must be a non-negative integer, got ${String(seqFloor)}`);
+    }
+    this.seqFloor = seqFloor;
     if (resume === undefined) return;
     for (const [subject, last] of Object.entries(resume)) {
       if (!Number.isSafeInteger(last) || last < 0) {
         throw new LedgerError(`resumed sequence of ${JSON.stringify(subject)} must be a non-negative integer, got ${String(last)}`);
       }
-      this.create(subject, last);
+      this.create(subject, Math.max(last, seqFloor));
     }
   }
 
@@ -54,7 +63,7 @@ export class SequenceGenerator {
     if (!Number.isSafeInteger(count) || count < 1) {
       throw new LedgecastError(ERROR_CODES.internal, `nextRange count must be a positive integer, got ${String(count)}`);
     }
-    const s = this.streams.get(subject) ?? this.create(subject, 0);
+    const s = this.streams.get(subject) ?? this.create(subject, this.seqFloor);
     const first = s.last + 1;
     if (s.last > Number.MAX_SAFE_INTEGER - count) {
       throw new LedgecastError(ERROR_CODES.internal, `sequence space of ${JSON.stringify(subject)} is exhausted`);
@@ -63,14 +72,19 @@ export class SequenceGenerator {
     return first;
   }
 
-  /** The newest sequence handed out for `subject` (resumed or this incarnation); 0 if none. */
+  /** The newest sequence handed out for `subject` (resumed or this incarnation); `seqFloor` (0) if none. */
   last(subject: string): number {
-    return this.streams.get(subject)?.last ?? 0;
+    return this.streams.get(subject)?.last ?? this.seqFloor;
   }
 
-  /** First sequence of `subject` in this incarnation: resumed last + 1, or 1. */
+  /** First sequence of `subject` in this incarnation: resumed last + 1, or `seqFloor + 1`. */
   startSeq(subject: string): number {
-    return this.streams.get(subject)?.start ?? 1;
+    return this.streams.get(subject)?.start ?? this.seqFloor + 1;
+  }
+
+  /** Whether `subject` is a known stream (resumed, or used in this incarnation). */
+  has(subject: string): boolean {
+    return this.streams.has(subject);
   }
 
   /** Every subject known (resumed or used), in first-use order. */

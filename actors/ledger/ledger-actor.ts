@@ -1,0 +1,341 @@
+/**
+ * The ledger actor's shell (`'ledger'`): owns the peer's {@link LedgerStore} on its thread,
+ * appends what the sender sequenced, reports commits back to the sender, answers the NAK ranges
+ * the window could not serve, keeps durable positions, and runs age retention on its timer.
+ *
+ * `start` opens the store (a `LedgerError` from it rejects `createPeer`), then tells the
+ * retransmit actor and the sender where every stream resumes, in that order (the retransmit
+ * actor must know a resumed stream's start before the sender's first `sent` of it).
+ *
+ * Commit reports (`committed` to the sender): in `'sync'` mode once the appends of one message
+ * are committed and flushed, merged per microtask; in `'async'` mode once a flush completes,
+ * with at most one flush watch in flight; none in `'none'` mode (the sender does not wait).
+ *
+ * A failed write makes the store unusable: the actor reports it once (`error` event and
+ * `ledgerFailed` to the sender, which then refuses publishes) and answers what it still can.
+ */
+import type { PeerId, SeqRange, WireMessage } from '../../codecs/frame.js';
+import { LedgerError, serializeError } from '../../errors.js';
+import type { Actor, ActorContext } from '../../runtime/actor.js';
+import type { ActorRef } from '../../runtime/actor-ref.js';
+import { LedgerStore } from '../../storage/ledger-store.js';
+import type { LedgerMessage } from '../../storage/sent-record.js';
+import type { AppEvent } from '../app/events.js';
+import type { PeerConfig } from '../app/peer-config.js';
+import { assertNever } from '../core.js';
+import type { ReceiverInbox } from '../receiver/messages.js';
+import type { RetransmitInbox } from '../retransmit/messages.js';
+import type { SenderInbox } from '../sender/messages.js';
+import { PatternMatcher } from '../subjects/pattern-matcher.js';
+import { serveFromLedger } from './ledger-serve.js';
+import type { CommittedStream, DurablePosition, LedgerInbox, LedgerStreamInfo, StreamResume } from './messages.js';
+
+/** What the ledger actor counts (`stats()`), besides the store's own counters. */
+export interface LedgerActorCounters {
+  /** `sequenced` messages appended. */
+  appends: number;
+  /** `committed` reports sent to the sender. */
+  commitReports: number;
+  /** `serveRequested` answered. */
+  serves: number;
+  /** Messages read from the ledger for NAKs. */
+  messagesServed: number;
+  /** Sequences asked for that the ledger does not hold (reported unavailable). */
+  seqsUnavailable: number;
+  /** Sequences not read because one answer reached `retransmit.maxMessagesPerNak`. */
+  seqsDeferred: number;
+  /** Durable subscriptions opened, and positions handed to the receiver for them. */
+  durablesOpened: number;
+  positionsResumed: number;
+  /** Durable positions written. */
+  positionsConfirmed: number;
+  retentionRuns: number;
+  retentionDeleted: number;
+  /** Sends refused by a full mailbox. */
+  mailboxFull: number;
+  failures: number;
+}
+
+/** Builds the ledger actor (only registered when `options.ledger` is given). */
+export function createActor(config: PeerConfig, ctx: ActorContext): Actor<LedgerInbox> {
+  const ledger = config.ledger;
+  if (ledger === undefined) throw new LedgerError('the ledger actor needs options.ledger');
+  const durability = ledger.store.durability;
+  const counters: LedgerActorCounters = {
+    appends: 0,
+    commitReports: 0,
+    serves: 0,
+    messagesServed: 0,
+    seqsUnavailable: 0,
+    seqsDeferred: 0,
+    durablesOpened: 0,
+    positionsResumed: 0,
+    positionsConfirmed: 0,
+    retentionRuns: 0,
+    retentionDeleted: 0,
+    mailboxFull: 0,
+    failures: 0,
+  };
+  let store: LedgerStore;
+  let sender: ActorRef<SenderInbox>;
+  let retransmit: ActorRef<RetransmitInbox>;
+  let receiver: ActorRef<ReceiverInbox>;
+  let failed: LedgerError | undefined;
+  let stopped = false;
+  /** The `lowSeq` last reported to the retransmit actor, per stream. */
+  const reportedLow = new Map<string, number>();
+  /** Committed highs waiting to be reported to the sender (merged per microtask). */
+  let toReport = new Map<string, number>();
+  let reportScheduled = false;
+  /** `'async'`: appended highs not yet covered by a flush watch, and whether one is in flight. */
+  let unflushed = new Map<string, number>();
+  let flushWatch = false;
+  let openMs = 0;
+
+  function post<T>(ref: ActorRef<T>, msg: T): void {
+    if (!ref.trySend(msg)) counters.mailboxFull++;
+  }
+
+  function emit(event: AppEvent): void {
+    ctx.emit(event);
+  }
+
+  function fail(err: unknown): void {
+    if (failed !== undefined || stopped) return;
+    counters.failures++;
+    failed = err instanceof LedgerError ? err : new LedgerError(`ledger: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    const error = serializeError(failed);
+    emit({ kind: 'error', error });
+    // Never dropped: without it a 'sync' sender would wait for commits forever.
+    void sender.whenWritable().then(() => sender.trySend({ kind: 'ledgerFailed', error }));
+  }
+
+  function report(highs: Map<string, number>): void {
+    for (const [subject, seq] of highs) if (seq > (toReport.get(subject) ?? 0)) toReport.set(subject, seq);
+    if (reportScheduled) return;
+    reportScheduled = true;
+    queueMicrotask(() => {
+      reportScheduled = false;
+      if (toReport.size === 0 || stopped) return;
+      const streams: CommittedStream[] = [...toReport].map(([subject, seq]) => ({ subject, seq }));
+      toReport = new Map();
+      counters.commitReports++;
+      // A lost report would stall a 'sync' sender: wait for room instead of dropping it.
+      if (!sender.trySend({ kind: 'committed', streams })) {
+        counters.mailboxFull++;
+        void sender.whenWritable().then(() => report(new Map(streams.map((s) => [s.subject, s.seq]))));
+      }
+    });
+  }
+
+  function watchFlush(): void {
+    if (flushWatch || unflushed.size === 0) return;
+    flushWatch = true;
+    const covered = unflushed;
+    unflushed = new Map();
+    store.flushed().then(
+      () => {
+        flushWatch = false;
+        report(covered);
+        watchFlush();
+      },
+      (err: unknown) => fail(err),
+    );
+  }
+
+  function onSequenced(messages: readonly WireMessage[]): void {
+    if (failed !== undefined) return;
+    const sentAtMs = Date.now(); // wall clock: retention by age compares with it across restarts
+    const bySubject = new Map<string, LedgerMessage[]>();
+    for (const m of messages) {
+      let list = bySubject.get(m.subject);
+      if (list === undefined) bySubject.set(m.subject, (list = []));
+      list.push(m.replyTo === undefined ? { seq: m.seq, flags: m.flags, payload: m.payload, sentAtMs } : { seq: m.seq, flags: m.flags, replyTo: m.replyTo, payload: m.payload, sentAtMs });
+    }
+    const highs = new Map<string, number>();
+    const pending: Promise<void>[] = [];
+    try {
+      for (const [subject, list] of bySubject) {
+        pending.push(store.appendSent(subject, list));
+        highs.set(subject, list[list.length - 1].seq);
+      }
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    counters.appends++;
+    reportLowSeqs(highs);
+    if (durability === 'sync') {
+      Promise.all(pending).then(
+        () => report(highs),
+        (err: unknown) => fail(err),
+      );
+    } else {
+      for (const p of pending) p.catch((err: unknown) => fail(err));
+      if (durability === 'async') {
+        for (const [subject, seq] of highs) unflushed.set(subject, seq);
+        watchFlush();
+      }
+    }
+  }
+
+  /** Tells the retransmit actor about streams (subject → newest seq) whose oldest held message moved. */
+  function reportLowSeqs(streams: Iterable<[string, number]>): void {
+    const changed: LedgerStreamInfo[] = [];
+    for (const [subject, highSeq] of streams) {
+      const lowSeq = store.lowSeq(subject);
+      if (reportedLow.get(subject) === lowSeq) continue;
+      reportedLow.set(subject, lowSeq);
+      changed.push({ subject, lowSeq, highSeq });
+    }
+    if (changed.length > 0) post(retransmit, { kind: 'ledgerStreams', streams: changed });
+  }
+
+  function onServeRequested(peer: PeerId, subject: string, ranges: readonly SeqRange[]): void {
+    counters.serves++;
+    let result;
+    try {
+      result = serveFromLedger(store, subject, ranges, config.retransmit.maxMessagesPerNak, config.retransmit.maxMessagesPerNak);
+    } catch (err) {
+      fail(err);
+      return; // no answer: the asker NAKs again, and gives up after its retries (data loss)
+    }
+    counters.messagesServed += result.messages.length;
+    counters.seqsDeferred += result.deferred;
+    for (const r of result.unavailable) counters.seqsUnavailable += r.to - r.from + 1;
+    post(retransmit, { kind: 'served', peer, subject, messages: result.messages, unavailable: result.unavailable });
+  }
+
+  function onDurableOpened(id: number, durable: string, pattern: string): void {
+    counters.durablesOpened++;
+    const positions: StreamResume[] = [];
+    try {
+      const matcher = new PatternMatcher<true>();
+      matcher.add(pattern, true);
+      for (const [key, seq] of store.getDelivered(durable)) {
+        if (positions.length >= config.receiver.maxStreams) break;
+        const cut = key.indexOf('\u0000'); // streamKey(sender, subject)
+        const senderName = key.slice(0, cut);
+        const subject = key.slice(cut + 1);
+        if (cut > 0 && matcher.matches(subject)) positions.push({ sender: senderName, subject, seq });
+      }
+    } catch (err) {
+      fail(err); // the subscription still opens, from the late-join rule
+    }
+    counters.positionsResumed += positions.length;
+    // Never dropped: the application waits for it before the subscription takes messages.
+    const msg: ReceiverInbox = { kind: 'durableResumed', id, positions };
+    if (!receiver.trySend(msg)) void receiver.whenWritable().then(() => receiver.trySend(msg));
+  }
+
+  function onConfirmed(positions: readonly DurablePosition[]): void {
+    if (failed !== undefined) return;
+    try {
+      for (const p of positions) {
+        store.setDelivered(p.durable, p.sender, p.subject, p.seq).catch((err: unknown) => fail(err));
+        counters.positionsConfirmed++;
+      }
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  function onFlushRequested(token: number): void {
+    const done = (): void => emit({ kind: 'ledgerFlushed', token });
+    if (failed !== undefined) return done();
+    store.flushed().then(done, (err: unknown) => {
+      fail(err);
+      done();
+    });
+  }
+
+  function onRetentionTimer(): void {
+    if (stopped) return;
+    if (failed === undefined) {
+      try {
+        const r = store.applyRetention(Date.now());
+        counters.retentionRuns++;
+        counters.retentionDeleted += r.messagesDeleted;
+        if (r.messagesDeleted > 0) reportLowSeqs(Object.entries(store.highSeqs()));
+      } catch (err) {
+        fail(err);
+      }
+    }
+    ctx.setTimer(ctx.clock() + ledger!.retentionIntervalMs, onRetentionTimer);
+  }
+
+  return {
+    name: ctx.name,
+    async start(c) {
+      sender = c.ref<SenderInbox>('sender');
+      retransmit = c.ref<RetransmitInbox>('retransmit');
+      receiver = c.ref<ReceiverInbox>('receiver');
+      const t0 = c.clock();
+      store = await LedgerStore.open(ledger.store);
+      openMs = c.clock() - t0;
+      const highSeqs = store.highSeqs();
+      const streams: LedgerStreamInfo[] = Object.entries(highSeqs).map(([subject, highSeq]) => {
+        const lowSeq = store.lowSeq(subject);
+        reportedLow.set(subject, lowSeq);
+        return { subject, lowSeq, highSeq };
+      });
+      // Retransmit first: it must know where a resumed stream starts before the sender's first `sent`.
+      retransmit.send({ kind: 'ledgerResumed', seqFloor: store.seqFloor, streams });
+      sender.send({ kind: 'resumed', streams: streams.map((i) => ({ subject: i.subject, seq: i.highSeq })), seqFloor: store.seqFloor });
+      c.setTimer(c.clock() + ledger.retentionIntervalMs, onRetentionTimer);
+    },
+    receive(msg) {
+      switch (msg.kind) {
+        case 'sequenced':
+          onSequenced(msg.messages);
+          break;
+        case 'serveRequested':
+          onServeRequested(msg.peer, msg.subject, msg.ranges);
+          break;
+        case 'durableOpened':
+          onDurableOpened(msg.id, msg.durable, msg.pattern);
+          break;
+        case 'confirmed':
+          onConfirmed(msg.positions);
+          break;
+        case 'flushRequested':
+          onFlushRequested(msg.token);
+          break;
+        default:
+          assertNever(msg);
+      }
+    },
+    async stop() {
+      stopped = true;
+      ctx.clearTimer();
+      await store?.close();
+    },
+    stats: () => {
+      const s = store.stats();
+      const r = store.recovery;
+      return {
+        ...counters,
+        durability,
+        incarnation: store.incarnation,
+        seqFloor: store.seqFloor,
+        openMs: Math.round(openMs),
+        recovery: {
+          created: r.created,
+          freshAfterDamage: r.freshAfterDamage,
+          uncleanShutdown: r.uncleanShutdown,
+          lockTakenOver: r.lockTakenOver,
+          streamsRaised: Object.keys(r.raised).length,
+          verifyMs: Math.round(r.verifyMs),
+          scanMs: Math.round(r.scanMs),
+          ...(r.damagedMovedTo !== undefined ? { damagedMovedTo: r.damagedMovedTo } : {}),
+        },
+        streams: s.streams,
+        messages: s.messages,
+        bytes: s.bytes,
+        fileBytes: s.fileBytes,
+        durablePositions: s.durablePositions,
+        store: { ...s.counters },
+      };
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * The ledger actor's inbox, and the shapes it sends to the sender, the retransmit actor and the
+ * receiver (those inboxes include them; see each folder's `messages.ts`).
+ */
+import type { PeerId, SeqRange, WireMessage } from '../../codecs/frame.js';
+
+/** A durable subscription's position on one stream: everything up to `seq` was confirmed. */
+export interface DurablePosition {
+  readonly durable: string;
+  /** The sender's name (streams outlive incarnations). */
+  readonly sender: string;
+  readonly subject: string;
+  readonly seq: number;
+}
+
+/** Where a durable subscription resumes one stream: the last confirmed `seq` (resume at `seq + 1`). */
+export interface StreamResume {
+  readonly sender: string;
+  readonly subject: string;
+  readonly seq: number;
+}
+
+/** The newest sequence the ledger holds committed (sync) or flushed (async) for one of our streams. */
+export interface CommittedStream {
+  readonly subject: string;
+  readonly seq: number;
+}
+
+/** What the ledger knows of one of our streams, for heartbeats and for serving NAKs. */
+export interface LedgerStreamInfo {
+  readonly subject: string;
+  /** Oldest sequence the ledger holds (`highSeq + 1` when none). */
+  readonly lowSeq: number;
+  /** Newest sequence ever used (before this incarnation, for a resumed stream). */
+  readonly highSeq: number;
+}
+
+export type LedgerInbox =
+  /**
+   * The sender sequenced these messages (in sequence order per subject), before they go on the
+   * wire. They are appended to the ledger; `committed` follows (per flush, not per message).
+   */
+  | { readonly kind: 'sequenced'; readonly messages: readonly WireMessage[] }
+  /**
+   * The retransmit actor could not serve these ranges of our stream `subject` from its window
+   * (ascending, disjoint): read them from the ledger and answer `served` for `peer`.
+   */
+  | { readonly kind: 'serveRequested'; readonly peer: PeerId; readonly subject: string; readonly ranges: readonly SeqRange[] }
+  /**
+   * The application opened durable subscription `durable` on `pattern` (subscription `id`):
+   * send the receiver its stored positions of the streams matching `pattern`.
+   */
+  | { readonly kind: 'durableOpened'; readonly id: number; readonly durable: string; readonly pattern: string }
+  /** Durable positions confirmed by the application (one per stream, the newest). */
+  | { readonly kind: 'confirmed'; readonly positions: readonly DurablePosition[] }
+  /** The application is closing: flush everything received so far, then emit `ledgerFlushed { token }`. */
+  | { readonly kind: 'flushRequested'; readonly token: number };

@@ -1,0 +1,575 @@
+#!/usr/bin/env node
+/**
+ * End-to-end ledgecast benchmark between two processes over loopback multicast, with the raw dgram
+ * baseline re-measured in the same run so the ledgecast/dgram ratios are fair.
+ *
+ *   npm run build && node bench/e2e-throughput.mjs [--runs 3] [--seconds 3] [--presets a,b]
+ *        [--json out.json] [--quick] [--wait immediate|publish] [--rate 10000] [--only id,...]
+ *        [--max-pending N] [--burst K] [--no-baseline] [--verbose] [--list]
+ *
+ * Cases (ids; `--only` keeps the cases whose id contains one of the given strings):
+ *   lc-{64,1k}-<preset>        publisher lc-pub.mjs → subscriber lc-sub.mjs, one subject, raw bytes,
+ *                              tryPublish until false then `--wait` (default: yield with setImmediate),
+ *                              for `--seconds`; both peers use `topology: <preset>`.
+ *   lc-{64,1k}-<default>-wait-<other>   the same under the default preset with the other wait mode.
+ *   lc-64-<default>-drop{2,5}  the subscriber drops 2 % / 5 % of inbound datagrams (fault injection,
+ *                              seeded with the run number): nothing may be lost.
+ *   lc-rtt-<default>           lc-ping.mjs ↔ lc-echo.mjs, 64 B, paced at `--rate`/s, open loop.
+ *   dgram-multicast-{64,1k}, dgram-rtt   the baseline scripts of bench/baselines (unchanged).
+ * Every ledgecast throughput run is checked: delivered == published, no seq gap, no duplicate,
+ * payload indexes in order, no dataLoss event, no error. A run that fails a check is flagged in the
+ * table and the peer.stats() JSON of both sides is saved (path printed) with a one-line summary of the
+ * counters that locate the loss.
+ *
+ * Runs are interleaved (run 1 of every case, then run 2, ...), like bench/baselines/run.mjs. Every
+ * child is bounded in time by the harness (ready 15 s, results `seconds` + 15 s, stop 5 s, and a hard
+ * timeout in the child itself); a failing run is printed and the rest goes on.
+ *
+ * Network safety: peers use interface 127.0.0.1, TTL 0, a random group 239.255.x.y and a random port
+ * per run (checked by bench/baselines/loopback.mjs); the transmit counters of every interface other
+ * than lo are printed around the whole run.
+ */
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  fmtNum,
+  fmtRange,
+  fmtSI,
+  formatTable,
+  nonLoopbackTx,
+  randomMulticastGroup,
+  runPair,
+  stats,
+} from './baselines/harness.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const LC = (f) => path.join(HERE, 'ledgecast', f);
+const BASE = (f) => path.join(HERE, 'baselines', f);
+const DIST = path.join(HERE, '..', 'dist', 'index.js');
+const ALL_PRESETS = ['single', 'shared', 'sharedNetwork', 'dedicated'];
+
+const USAGE = `usage: node bench/e2e-throughput.mjs [--runs N=3] [--seconds S=3] [--presets a,b] [--json FILE] [--quick]
+       [--wait immediate|publish] [--rate R=10000] [--only ID,...] [--max-pending N] [--burst K]
+       [--no-tuned] [--tuned-pending-bytes B=393216] [--no-skip] [--no-baseline] [--verbose] [--list]
+  --quick         1 run, 2 s, default preset only, no -tuned / -wait cases (smoke check)
+  --wait          what the publisher does when tryPublish says false (default immediate: setImmediate)
+  --max-pending   maxPendingPublishes of both peers (default: the library's)
+  --burst K       the publisher also yields after K publishes in a row (default: never)
+  --no-tuned      leave out the lc-*-tuned cases (every preset with maxPendingPublishes =
+                  floor(B / (msgBytes + 48)), B = --tuned-pending-bytes: what is pending stays under
+                  the 1 MiB cross-thread ring)
+  --no-skip       run every run of a ledgecast case even after it failed its check in run 1`;
+
+function parseCli() {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string' },
+      seconds: { type: 'string' },
+      presets: { type: 'string' },
+      json: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      wait: { type: 'string', default: 'immediate' },
+      rate: { type: 'string', default: '10000' },
+      only: { type: 'string' },
+      'max-pending': { type: 'string' },
+      burst: { type: 'string' },
+      'no-baseline': { type: 'boolean', default: false },
+      'no-tuned': { type: 'boolean', default: false },
+      'tuned-pending-bytes': { type: 'string', default: '393216' },
+      'no-skip': { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+      list: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const bad = (msg) => {
+    console.error(`${msg}\n${USAGE}`);
+    process.exit(64);
+  };
+  const num = (name, raw, lo, hi) => {
+    const v = Number(raw);
+    if (!(Number.isFinite(v) && v >= lo && v <= hi)) bad(`--${name} must be a number in [${lo}, ${hi}], got ${raw}`);
+    return v;
+  };
+  const quick = values.quick;
+  const presets = values.presets ? values.presets.split(',').map((s) => s.trim()).filter(Boolean) : null;
+  for (const p of presets ?? []) if (!ALL_PRESETS.includes(p)) bad(`--presets: unknown preset ${p} (${ALL_PRESETS.join(', ')})`);
+  if (!['immediate', 'publish'].includes(values.wait)) bad('--wait must be immediate or publish');
+  return {
+    help: values.help,
+    list: values.list,
+    quick,
+    runs: Math.floor(num('runs', values.runs ?? (quick ? 1 : 3), 1, 50)),
+    seconds: num('seconds', values.seconds ?? (quick ? 2 : 3), 0.5, 60),
+    presets,
+    json: values.json,
+    wait: values.wait,
+    rate: Math.floor(num('rate', values.rate, 100, 100_000)),
+    only: values.only ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : null,
+    maxPending: values['max-pending'] !== undefined ? Math.floor(num('max-pending', values['max-pending'], 1, 1e7)) : undefined,
+    burst: values.burst !== undefined ? Math.floor(num('burst', values.burst, 1, 1e7)) : 0,
+    baseline: !values['no-baseline'],
+    tuned: !values['no-tuned'] && !quick,
+    tunedPendingBytes: Math.floor(num('tuned-pending-bytes', values['tuned-pending-bytes'], 1024, 1 << 30)),
+    skipAfterFailure: !values['no-skip'],
+    verbose: values.verbose,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cases
+
+const randomPort = () => 20_000 + Math.floor(Math.random() * 40_000);
+const runTag = () => Math.random().toString(36).slice(2, 8);
+const sizeId = (b) => (b === 64 ? '64' : '1k');
+
+function defineCases(cli, defaultPreset) {
+  const presets = cli.presets ?? (cli.quick ? [defaultPreset] : ALL_PRESETS);
+  const peerOptions = cli.maxPending !== undefined ? { maxPendingPublishes: cli.maxPending } : undefined;
+  const otherWait = cli.wait === 'immediate' ? 'publish' : 'immediate';
+  const lcTp = ({ preset, msgBytes, wait = cli.wait, dropRate, suffix = '', maxPending }) => ({
+    id: `lc-${sizeId(msgBytes)}-${preset}${suffix}`,
+    family: 'ledgecast',
+    kind: 'throughput',
+    preset,
+    msgBytes,
+    dropRate,
+    title: `ledgecast ${msgBytes} B, ${preset}${wait !== cli.wait ? `, wait=${wait}` : ''}${dropRate ? `, sub drops ${dropRate * 100}%` : ''}${maxPending ? `, maxPendingPublishes=${maxPending}` : ''}`,
+    pub: LC('lc-pub.mjs'),
+    sub: LC('lc-sub.mjs'),
+    args: (run, files) => {
+      const tag = runTag();
+      const pubName = `lc-pub-${tag}`;
+      const subName = `lc-sub-${tag}`;
+      return {
+        args: {
+          group: randomMulticastGroup(),
+          port: randomPort(),
+          topology: preset,
+          msgBytes,
+          subject: 'bench.data',
+          pubName,
+          subName,
+          peerOptions: maxPending ? { ...peerOptions, maxPendingPublishes: maxPending } : peerOptions,
+        },
+        pubArgs: { name: pubName, waitMode: wait, burstMsgs: cli.burst, acceptTimeoutMs: 4000, statsFile: files.pub },
+        subArgs: {
+          name: subName,
+          statsFile: files.sub,
+          drainIdleMs: 2000,
+          drainMaxMs: 12_000,
+          ...(dropRate ? { fault: { dropRate, seed: 1000 + run } } : {}),
+        },
+      };
+    },
+  });
+  const cases = [];
+  for (const preset of presets) for (const msgBytes of [64, 1024]) cases.push(lcTp({ preset, msgBytes }));
+  if (!cli.quick || cli.presets) {
+    for (const msgBytes of [64, 1024]) cases.push(lcTp({ preset: defaultPreset, msgBytes, wait: otherWait, suffix: `-wait-${otherWait}` }));
+  }
+  if (cli.tuned) {
+    for (const preset of presets) {
+      for (const msgBytes of [64, 1024]) {
+        cases.push(lcTp({ preset, msgBytes, suffix: '-tuned', maxPending: Math.max(1, Math.floor(cli.tunedPendingBytes / (msgBytes + 48))) }));
+      }
+    }
+  }
+  cases.push(lcTp({ preset: defaultPreset, msgBytes: 64, dropRate: 0.02, suffix: '-drop2' }));
+  cases.push(lcTp({ preset: defaultPreset, msgBytes: 64, dropRate: 0.05, suffix: '-drop5' }));
+  const lat = { rate: cli.rate, warmupSeconds: 1, pacer: 'worker', msgBytes: 64 };
+  cases.push({
+    id: `lc-rtt-${defaultPreset}`,
+    family: 'ledgecast',
+    kind: 'latency',
+    preset: defaultPreset,
+    title: `ledgecast RTT 64 B, ${defaultPreset}, paced ${fmtSI(cli.rate)}/s`,
+    pub: LC('lc-ping.mjs'),
+    sub: LC('lc-echo.mjs'),
+    args: (run, files) => {
+      const tag = runTag();
+      const pingName = `lc-ping-${tag}`;
+      const echoName = `lc-echo-${tag}`;
+      return {
+        args: { ...lat, group: randomMulticastGroup(), port: randomPort(), topology: defaultPreset, pingName, echoName, pingSubject: 'bench.ping', pongSubject: 'bench.pong', peerOptions },
+        pubArgs: { name: pingName, statsFile: files.pub },
+        subArgs: { name: echoName, statsFile: files.sub },
+      };
+    },
+  });
+  if (cli.baseline) {
+    for (const msgBytes of [64, 1024]) {
+      cases.push({
+        id: `dgram-multicast-${sizeId(msgBytes)}`,
+        family: 'dgram',
+        kind: 'throughput',
+        msgBytes,
+        title: `dgram multicast ${msgBytes} B msgs in ~8 KB, credit`,
+        pub: BASE('dgram-pub.mjs'),
+        sub: BASE('dgram-sub.mjs'),
+        args: () => ({ args: { mode: 'multicast', msgBytes, group: randomMulticastGroup() } }),
+      });
+    }
+    cases.push({
+      id: 'dgram-rtt',
+      family: 'dgram',
+      kind: 'latency',
+      title: `dgram unicast RTT 64 B, paced ${fmtSI(cli.rate)}/s`,
+      pub: BASE('dgram-ping.mjs'),
+      sub: BASE('dgram-echo.mjs'),
+      args: () => ({ args: lat }),
+    });
+  }
+  return cases;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks and evidence
+
+/** The problems of one ledgecast throughput run (empty: clean). */
+function lcProblems(pub, sub) {
+  const p = [];
+  if (pub.error) p.push(`publisher: ${pub.error}`);
+  if (sub.receivedMsgs !== pub.sentMsgs) p.push(`delivered ${sub.receivedMsgs} of ${pub.sentMsgs} published (${fmtPct(lossPct(pub.sentMsgs, sub.receivedMsgs))} % lost)`);
+  if (sub.gapMsgs) p.push(`${sub.gapMsgs} seqs skipped in ${sub.gapEvents} gaps`);
+  if (sub.duplicates) p.push(`${sub.duplicates} duplicates`);
+  if (sub.payloadMismatch) p.push(`${sub.payloadMismatch} payload index jumps (messages missing before sequencing)`);
+  if (sub.badLength) p.push(`${sub.badLength} payloads of a wrong length`);
+  if (sub.streams?.length > 1) p.push(`${sub.streams.length} streams seen`);
+  for (const [who, r] of [['pub', pub], ['sub', sub]]) {
+    const e = r.events ?? {};
+    if (e.dataLoss) p.push(`${who}: ${e.dataLoss} dataLoss events (${e.dataLossMessages} msgs)`);
+    if (e.streamReset) p.push(`${who}: ${e.streamReset} streamReset events`);
+    if (e.errors?.length) p.push(`${who} 'error' events: ${e.errors.join(' | ')}`);
+    if (r.join && !r.join.joined) p.push(`${who}: never saw the other peer join`);
+  }
+  if (sub.drained && sub.drained !== 'done') p.push(`subscriber drain ended '${sub.drained}'`);
+  return p;
+}
+
+const lossPct = (sent, got) => (sent > 0 ? ((sent - got) / sent) * 100 : NaN);
+
+function readJson(file) {
+  try {
+    return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One line locating a loss from the two stats() snapshots. */
+function evidenceLine(pubFile, subFile) {
+  const ps = pubFile?.stats;
+  const ss = subFile?.stats;
+  const parts = [];
+  if (ps?.app) {
+    parts.push(`pub app.published=${ps.app.published} pendingPublishes=${ps.app.pendingPublishes}`);
+    const snd = ps.actors?.sender;
+    if (snd) parts.push(`sender.published=${snd.published} queued=${snd.queued} blockedByCredit=${snd.blockedByCredit} handlerErrors=${snd.mailbox?.handlerErrors}`);
+    const rt = ps.actors?.retransmit;
+    if (rt?.planner) parts.push(`retransmit naksReceived=${rt.planner.naksReceived} messagesResent=${rt.planner.messagesResent} unavailableRanges=${rt.planner.unavailableRanges}`);
+    for (const [t, th] of Object.entries(ps.threads ?? {})) {
+      for (const [to, ch] of Object.entries(th.outbound ?? {})) if (ch.refusedFull) parts.push(`pub ${t}→${to} refusedFull=${ch.refusedFull}`);
+      if (th.noticesDropped) parts.push(`pub ${t} noticesDropped=${th.noticesDropped}`);
+    }
+  } else if (ps?.error) parts.push(`pub stats: ${ps.error}`);
+  if (ss?.app) {
+    const rcv = ss.actors?.receiver;
+    parts.push(`sub app.delivered=${ss.app.delivered} dataLossEvents=${ss.app.dataLossEvents}`);
+    if (rcv) parts.push(`receiver.messagesDelivered=${rcv.messagesDelivered} naksSent=${rcv.naksSent} dataLossMessages=${rcv.dataLossMessages} bufferFullDrops=${rcv.bufferFullDrops}`);
+    const sock = ss.actors?.socket;
+    if (sock) parts.push(`sub socket faultDropped=${sock.faultDropped} datagramsReceived=${sock.datagramsReceived}`);
+    for (const [t, th] of Object.entries(ss.threads ?? {})) {
+      for (const [to, ch] of Object.entries(th.outbound ?? {})) if (ch.refusedFull) parts.push(`sub ${t}→${to} refusedFull=${ch.refusedFull}`);
+      if (th.noticesDropped) parts.push(`sub ${t} noticesDropped=${th.noticesDropped}`);
+    }
+  } else if (ss?.error) parts.push(`sub stats: ${ss.error}`);
+  return parts.join('; ');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metrics
+
+function throughputMetrics(c, r) {
+  const pub = r.pub.result;
+  const sub = r.sub.result;
+  return {
+    deliveredMsgsPerSec: sub.deliveredMsgsPerSec,
+    payloadMBps: (sub.deliveredMsgsPerSec * c.msgBytes) / 1e6,
+    sentMsgsPerSec: pub.sentMsgsPerSec,
+    sentMsgs: pub.sentMsgs,
+    receivedMsgs: sub.receivedMsgs,
+    lossPct: lossPct(pub.sentMsgs, sub.receivedMsgs),
+    pubRssBytes: r.pub.rssPeakBytes,
+    subRssBytes: r.sub.rssPeakBytes,
+    pubCpuMs: pub.cpuUserMs + pub.cpuSystemMs,
+    subCpuMs: sub.cpuUserMs + sub.cpuSystemMs,
+  };
+}
+
+function latencyMetrics(r) {
+  const pub = r.pub.result;
+  return {
+    p50Us: pub.rttUs.p50,
+    p90Us: pub.rttUs.p90,
+    p99Us: pub.rttUs.p99,
+    p999Us: pub.rttUs.p999,
+    maxUs: pub.rttUs.max,
+    p99FromScheduleUs: pub.rttFromScheduleUs?.p99,
+    roundTripsPerSec: pub.achievedPingsPerSec,
+    lossPct: pub.measuredPings > 0 ? (pub.lost / pub.measuredPings) * 100 : NaN,
+    lost: pub.lost,
+    pubRssBytes: r.pub.rssPeakBytes,
+    subRssBytes: r.sub.rssPeakBytes,
+  };
+}
+
+function fmtPct(x) {
+  if (!Number.isFinite(x)) return '–';
+  if (x === 0) return '0';
+  return Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
+
+const mib = (b) => (b ? (b / 2 ** 20).toFixed(0) : '?');
+
+function progressLine(c, m, problems) {
+  const rss = `rss ${mib(m.pubRssBytes)}/${mib(m.subRssBytes)} MiB`;
+  const flag = problems.length ? `  !! ${problems.join('; ')}` : '';
+  if (c.kind === 'throughput') {
+    return `${fmtSI(m.deliveredMsgsPerSec)} msg/s, ${m.payloadMBps.toFixed(1)} MB/s, pub ${fmtSI(m.sentMsgsPerSec)} msg/s, lost ${fmtPct(m.lossPct)} %, ${rss}${flag}`;
+  }
+  return `p50 ${fmtNum(m.p50Us)} / p99 ${fmtNum(m.p99Us)} / p99.9 ${fmtNum(m.p999Us)} µs, ${fmtSI(m.roundTripsPerSec)} rt/s, lost ${m.lost}, ${rss}${flag}`;
+}
+
+function summarize(runs) {
+  const ok = runs.filter((r) => r.ok).map((r) => r.metrics);
+  const keys = new Set(ok.flatMap((m) => Object.keys(m)));
+  const s = {};
+  for (const k of keys) s[k] = stats(ok.map((m) => m[k]));
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+async function main() {
+  const cli = parseCli();
+  if (cli.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!existsSync(DIST)) {
+    console.error(`${DIST} not found: run \`npm run build\` first`);
+    return 1;
+  }
+  const lib = await import(DIST);
+  const defaultPreset = lib.DEFAULT_PEER_OPTIONS?.topology ?? 'single';
+  const all = defineCases(cli, defaultPreset);
+  if (cli.list) {
+    for (const c of all) console.log(`${c.id.padEnd(32)} ${c.title}`);
+    return 0;
+  }
+  const cases = cli.only ? all.filter((c) => cli.only.some((o) => c.id.includes(o))) : all;
+  if (cases.length === 0) {
+    console.error(`--only ${cli.only.join(',')} matches no case (see --list)`);
+    return 64;
+  }
+  const work = mkdtempSync(path.join(os.tmpdir(), 'lc-e2e-'));
+  const meta = {
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    loadavgAtStart: os.loadavg(),
+    defaultPreset,
+    options: { ...cli },
+    evidenceDir: work,
+  };
+  console.log(
+    `e2e: ${cases.length} cases x ${cli.runs} runs, ${cli.seconds} s each, wait=${cli.wait}` +
+      `${cli.maxPending !== undefined ? `, maxPendingPublishes=${cli.maxPending}` : ''}${cli.burst ? `, burst=${cli.burst}` : ''}; ` +
+      `node ${meta.node}, ${meta.cpus} cpus, load ${meta.loadavgAtStart.map((x) => x.toFixed(2)).join(' ')}; evidence dir ${work}`,
+  );
+  const tx0 = nonLoopbackTx();
+  const t0All = Date.now();
+  const perCase = new Map(cases.map((c) => [c.id, []]));
+  for (let run = 0; run < cli.runs; run++) {
+    for (const c of cases) {
+      const prior = perCase.get(c.id);
+      if (cli.skipAfterFailure && run > 0 && c.family === 'ledgecast' && prior.length > 0 && !prior[0].clean && !prior[0].skipped) {
+        console.log(`[run ${run + 1}/${cli.runs}] ${c.id.padEnd(30)} skipped: failed its check in run 1 (--no-skip runs it)`);
+        continue;
+      }
+      const t0 = Date.now();
+      const files = { pub: path.join(work, `${c.id}.run${run + 1}.pub.json`), sub: path.join(work, `${c.id}.run${run + 1}.sub.json`) };
+      const a = c.args(run, files);
+      const entry = { run: run + 1 };
+      try {
+        const r = await runPair({ pubScript: c.pub, subScript: c.sub, ...a, seconds: cli.seconds, verbose: cli.verbose });
+        const metrics = c.kind === 'throughput' ? throughputMetrics(c, r) : latencyMetrics(r);
+        let problems = [];
+        if (c.family === 'ledgecast' && c.kind === 'throughput') problems = lcProblems(r.pub.result, r.sub.result);
+        if (c.family === 'ledgecast' && c.kind === 'latency') {
+          const pr = r.pub.result;
+          if (pr.lost) problems.push(`${pr.lost} pings without pong`);
+          if (pr.duplicates) problems.push(`${pr.duplicates} duplicate pongs`);
+          for (const [who, x] of [['ping', pr], ['echo', r.sub.result]]) {
+            if (x.events?.dataLoss) problems.push(`${who}: ${x.events.dataLoss} dataLoss events`);
+            if (x.events?.errors?.length) problems.push(`${who} errors: ${x.events.errors.join(' | ')}`);
+          }
+        }
+        if (c.family === 'dgram' && c.kind === 'throughput' && metrics.lossPct > 0) problems.push(`dgram loss ${fmtPct(metrics.lossPct)} %`);
+        Object.assign(entry, { ok: true, clean: problems.length === 0, problems, metrics, pub: r.pub.result, sub: r.sub.result });
+        console.log(`[run ${run + 1}/${cli.runs}] ${c.id.padEnd(30)} ${progressLine(c, metrics, problems)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      } catch (err) {
+        Object.assign(entry, { ok: false, clean: false, problems: ['run failed'], error: String(err?.message ?? err) });
+        console.log(`[run ${run + 1}/${cli.runs}] ${c.id.padEnd(30)} FAILED (${((Date.now() - t0) / 1000).toFixed(1)} s): ${String(err?.message ?? err).split('\n').slice(0, 12).join('\n      ')}`);
+      }
+      if (c.dropRate && entry.ok) {
+        const ps = readJson(files.pub)?.stats;
+        const ss = entry.sub?.stats;
+        const rcv = ss?.actors?.receiver ?? {};
+        const plan = ps?.actors?.retransmit?.planner ?? {};
+        entry.recovery = {
+          faultDropped: ss?.actors?.socket?.faultDropped,
+          naksSent: rcv.naksSent,
+          nakSeqsRequested: rcv.nakSeqsRequested,
+          messagesBuffered: rcv.messagesBuffered,
+          peakBufferedMessages: rcv.peakBufferedMessages,
+          naksReceived: plan.naksReceived,
+          messagesResent: plan.messagesResent,
+          suppressed: plan.suppressed,
+          blockedByCredit: ps?.actors?.sender?.blockedByCredit,
+        };
+        console.log(`      recovery: ${Object.entries(entry.recovery).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+      }
+      if (c.family === 'ledgecast' && !entry.clean) {
+        const pubFile = readJson(files.pub);
+        const subFile = readJson(files.sub) ?? (entry.sub?.stats ? { stats: entry.sub.stats } : undefined);
+        entry.evidence = { pubStatsFile: existsSync(files.pub) ? files.pub : null, subStatsFile: existsSync(files.sub) ? files.sub : null, summary: evidenceLine(pubFile, subFile) };
+        console.log(`      evidence: ${entry.evidence.summary || '(no stats: the children did not reach stop)'}`);
+        console.log(`      stats JSON: ${files.pub} ${files.sub}`);
+      }
+      perCase.get(c.id).push(entry);
+    }
+  }
+  const tx1 = nonLoopbackTx();
+
+  // ---- table
+  const results = cases.map((c) => {
+    const runs = perCase.get(c.id);
+    return { c, runs, okRuns: runs.filter((r) => r.ok).length, cleanRuns: runs.filter((r) => r.clean).length, summary: summarize(runs) };
+    // (a case skipped after a failed run 1 has fewer runs than --runs)
+  });
+  const rows = results.map(({ c, runs, okRuns, cleanRuns, summary: s }) => {
+    if (!okRuns) return [c.id, `FAILED (${runs.length} runs)`, '', '', '', '', '', '', '', 'FAILED'];
+    const rss = `${mib(s.pubRssBytes?.median)}/${mib(s.subRssBytes?.median)}`;
+    const check = c.family === 'dgram' ? (s.lossPct?.max > 0 ? `loss ${fmtPct(s.lossPct.median)}%` : 'ok') : cleanRuns === runs.length ? 'ok' : `BAD ${runs.length - cleanRuns}/${runs.length}`;
+    if (c.kind === 'throughput') {
+      return [
+        c.id + (okRuns < runs.length ? ` [${okRuns}/${runs.length} ran]` : ''),
+        fmtRange(s.deliveredMsgsPerSec),
+        s.payloadMBps.median.toFixed(c.msgBytes >= 1024 ? 0 : 1),
+        fmtSI(s.sentMsgsPerSec?.median),
+        s.lossPct.max > 0 ? `${fmtPct(s.lossPct.median)} (max ${fmtPct(s.lossPct.max)})` : fmtPct(s.lossPct.median),
+        '',
+        '',
+        '',
+        rss,
+        check,
+      ];
+    }
+    return [
+      c.id + (okRuns < runs.length ? ` [${okRuns}/${runs.length} ran]` : ''),
+      `${fmtSI(s.roundTripsPerSec.median)} rt/s`,
+      '',
+      '',
+      s.lossPct.max > 0 ? `${fmtPct(s.lossPct.median)} (max ${fmtPct(s.lossPct.max)})` : fmtPct(s.lossPct.median),
+      fmtRange(s.p50Us, fmtNum),
+      fmtRange(s.p99Us, fmtNum),
+      fmtRange(s.p999Us, fmtNum),
+      rss,
+      check,
+    ];
+  });
+  console.log('');
+  console.log(`Medians over ${cli.runs} runs: median (min–max). delivered msg/s at the subscriber (first to last message);`);
+  console.log('pub msg/s = published / publishing time; lost % = (published − delivered) / published; RSS = peak MiB pub/sub;');
+  console.log('check: ok = every run delivered all, in order, no gap/duplicate/dataLoss/error; BAD k/n = k of n runs failed a check');
+  console.log('(a ledgecast case that failed in run 1 is not run again). -tuned: maxPendingPublishes bounded in bytes (see --help).');
+  console.log(formatTable(['case', 'delivered msg/s', 'MB/s', 'pub msg/s', 'lost %', 'RTT p50 µs', 'p99 µs', 'p99.9 µs', 'RSS MiB', 'check'], rows));
+
+  // ---- ratios
+  const med = (id, key) => results.find((r) => r.c.id === id)?.summary?.[key]?.median;
+  const ratioRows = [];
+  const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? a / b : NaN);
+  const fmtRatio = (x) => (Number.isFinite(x) ? x.toFixed(x < 0.1 ? 3 : 2) : '–');
+  for (const r of results) {
+    const c = r.c;
+    if (c.family !== 'ledgecast') continue;
+    const flag = r.cleanRuns === r.runs.length ? '' : ' (BAD)';
+    if (c.kind === 'throughput') {
+      const base = `dgram-multicast-${sizeId(c.msgBytes)}`;
+      ratioRows.push([c.id + flag, `${base}`, fmtRatio(ratio(med(c.id, 'deliveredMsgsPerSec'), med(base, 'deliveredMsgsPerSec')))]);
+    } else {
+      ratioRows.push([`${c.id} p50${flag}`, 'dgram-rtt p50', fmtRatio(ratio(med(c.id, 'p50Us'), med('dgram-rtt', 'p50Us')))]);
+      ratioRows.push([`${c.id} p99${flag}`, 'dgram-rtt p99', fmtRatio(ratio(med(c.id, 'p99Us'), med('dgram-rtt', 'p99Us')))]);
+    }
+  }
+  if (cli.baseline) {
+    console.log('');
+    console.log('Ratios of medians, ledgecast / dgram (throughput: higher is better; RTT: lower is better).');
+    console.log('dgram-rtt is the baseline\'s unicast UDP ping/echo; ledgecast RTT goes through multicast both ways.');
+    console.log(formatTable(['ledgecast case', 'vs', 'ratio'], ratioRows));
+  }
+  if (tx0 && tx1) {
+    console.log(`loopback check: interfaces other than lo transmitted ${tx1.packets - tx0.packets} packets (${tx1.bytes - tx0.bytes} B) during the whole run (unrelated host traffic counts too).`);
+  }
+  const bad = results.filter((r) => r.c.family === 'ledgecast' && r.cleanRuns < r.runs.length);
+  if (bad.length) {
+    console.log('');
+    console.log(`MISBEHAVIOUR in ${bad.length} ledgecast case(s); first problem per case (stats JSON in ${work}):`);
+    for (const r of bad) {
+      const e = r.runs.find((x) => !x.clean);
+      console.log(`  ${r.c.id} run ${e.run}: ${e.error ? e.error.split('\n')[0] : e.problems.join('; ')}`);
+      if (e.evidence?.summary) console.log(`      ${e.evidence.summary}`);
+    }
+  }
+  console.log(`total ${((Date.now() - t0All) / 1000).toFixed(0)} s`);
+  meta.loadavgAtEnd = os.loadavg();
+  if (cli.json) {
+    const out = {
+      meta,
+      loopbackCheck: tx0 && tx1 ? { packets: tx1.packets - tx0.packets, bytes: tx1.bytes - tx0.bytes } : null,
+      cases: results.map(({ c, runs, okRuns, cleanRuns, summary }) => ({
+        id: c.id,
+        title: c.title,
+        family: c.family,
+        kind: c.kind,
+        preset: c.preset,
+        msgBytes: c.msgBytes,
+        dropRate: c.dropRate,
+        okRuns,
+        cleanRuns,
+        summary,
+        runs,
+      })),
+      ratios: ratioRows.map(([a, b, x]) => ({ case: a, vs: b, ratio: Number(x) })),
+    };
+    writeFileSync(cli.json, `${JSON.stringify(out, null, 1)}\n`);
+    console.log(`wrote ${cli.json}`);
+  }
+  return results.some((r) => r.okRuns === 0) ? 2 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

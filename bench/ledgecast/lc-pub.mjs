@@ -1,0 +1,130 @@
+/**
+ * ledgecast publisher for the two-process throughput benchmark (run by bench/e2e-throughput.mjs
+ * through runPair in bench/baselines/harness.mjs).
+ *
+ * Publishes `msgBytes`-byte raw payloads (a fresh Uint8Array per message: the library does not copy
+ * the payload, so a reused buffer could not carry a counter) on one subject, as fast as backpressure
+ * allows: `tryPublish` until it says false, then, by `waitMode`,
+ *   'immediate': yield one macrotask (setImmediate) and try again;
+ *   'publish':   `await peer.publish(...)` of the next message (waits for space).
+ * With `burstMsgs` > 0, the publisher also yields (setImmediate) after that many publishes in a row,
+ * which bounds the size of one microtask's batch (an application-side workaround, off by default).
+ * Bounded by `seconds` and by `maxMessages`. The last message is always sent with `await publish`,
+ * after a yield (so it is a batch of its own), whose resolution means every earlier publish was
+ * handed to the socket (batches settle in order).
+ * Payload bytes 0..3: u32 LE message index (the subscriber checks it runs 0, 1, 2, ...).
+ *
+ * The peer stays open after the result (it must serve retransmissions while the subscriber drains)
+ * until the harness says stop; then its final `peer.stats()` goes to `statsFile` if given.
+ *
+ * params: name, subName, group, port, topology, msgBytes (64), subject, seconds, maxMessages
+ * (default 500 M), waitMode ('immediate'), burstMsgs (0 = no limit), acceptTimeoutMs (10000: a publish that does not resolve
+ * within it ends the run with `error` and the peer's stats in the result), joinTimeoutMs (8000),
+ * statsFile, peerOptions.
+ */
+import { performance } from 'node:perf_hooks';
+import { startChild, withTimeout } from '../baselines/child.mjs';
+import { closePeer, openPeer, safeStats, trackJoins, watchEvents, writeStatsFile } from './lc-common.mjs';
+
+const ctx = startChild();
+const p = ctx.params;
+const msgBytes = p.msgBytes ?? 64;
+const subject = p.subject ?? 'bench.data';
+const maxMessages = p.maxMessages ?? 500_000_000;
+const waitMode = p.waitMode ?? 'immediate';
+const burstMsgs = p.burstMsgs ?? 0;
+const acceptTimeoutMs = p.acceptTimeoutMs ?? 10_000;
+if (!['immediate', 'publish'].includes(waitMode)) throw new Error(`waitMode must be immediate or publish, got ${waitMode}`);
+if (msgBytes < 4) throw new Error('msgBytes must be at least 4 (the message index)');
+
+const peer = await openPeer(p);
+const waitJoined = trackJoins(peer);
+const ev = watchEvents(peer);
+ctx.ready({ name: p.name });
+let join;
+await ctx.waitStart(async () => {
+  join = await waitJoined(p.subName, p.joinTimeoutMs ?? 8000);
+});
+
+let sent = 0;
+let waits = 0;
+let burst = 0;
+let burstYields = 0;
+const makePayload = () => {
+  const b = new Uint8Array(msgBytes);
+  const i = sent;
+  b[0] = i & 0xff;
+  b[1] = (i >>> 8) & 0xff;
+  b[2] = (i >>> 16) & 0xff;
+  b[3] = (i >>> 24) & 0xff;
+  return b;
+};
+
+const tStart = performance.now();
+const tEnd = tStart + p.seconds * 1000;
+let payload = makePayload();
+let error = null;
+try {
+  outer: while (sent < maxMessages - 1) {
+    // Tight loop: check the clock every 256 messages.
+    for (let k = 0; k < 256; k++) {
+      if (sent >= maxMessages - 1) break outer;
+      if (peer.tryPublish(subject, payload)) {
+        sent++;
+        payload = makePayload();
+        if (burstMsgs > 0 && ++burst >= burstMsgs) {
+          burst = 0;
+          burstYields++;
+          await new Promise((r) => setImmediate(r));
+        }
+        continue;
+      }
+      burst = 0;
+      waits++;
+      if (waitMode === 'immediate') {
+        await new Promise((r) => setImmediate(r));
+      } else {
+        await withTimeout(peer.publish(subject, payload), acceptTimeoutMs, `publish() in the loop did not resolve within ${acceptTimeoutMs} ms`);
+        sent++;
+        payload = makePayload();
+      }
+      break;
+    }
+    if (performance.now() >= tEnd) break;
+  }
+} catch (err) {
+  error = `publishing loop, after ${sent} messages: ${err?.message ?? err}`;
+}
+const tLoopEnd = performance.now();
+// The last one goes alone in a batch of its own (yield first), and with `await publish`: it resolves
+// once everything before it is on the wire.
+await new Promise((r) => setImmediate(r));
+try {
+  await withTimeout(peer.publish(subject, payload), acceptTimeoutMs, `the final publish() did not resolve within ${acceptTimeoutMs} ms`);
+  sent++;
+} catch (err) {
+  error ??= `final publish, after ${sent} messages: ${err?.message ?? err}`;
+}
+const tAccepted = performance.now();
+const loopSec = (tLoopEnd - tStart) / 1000;
+ctx.result({
+  msgBytes,
+  waitMode,
+  topology: p.topology,
+  sentMsgs: sent,
+  elapsedSec: loopSec,
+  sentMsgsPerSec: sent / ((tAccepted - tStart) / 1000),
+  lastAcceptedAfterLoopMs: tAccepted - tLoopEnd,
+  waits,
+  burstMsgs,
+  burstYields,
+  join,
+  events: ev,
+  error,
+  stats: error || ev.errors.length ? await safeStats(peer) : undefined,
+});
+
+await ctx.whenStopped();
+writeStatsFile(p.statsFile, 'pub', 'stop', await safeStats(peer), { sentMsgs: sent, events: ev });
+await closePeer(peer);
+ctx.exit(0);

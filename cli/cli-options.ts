@@ -1,0 +1,301 @@
+/**
+ * The options of every `ledgecast` subcommand, their defaults, and their resolution from the
+ * raw strings commander hands over into plain data (STYLE rule 11). Pure: no sockets, no
+ * process state, so every mapping is unit-tested. Every bad value is an `InvalidOptionError`
+ * naming the flag (`--count must be a positive integer, got "x"`); the entry point turns it
+ * into a one-line message and exit code 2.
+ */
+import { InvalidOptionError } from '../errors.js';
+import { validatePattern, validateSubject } from '../actors/subjects/subject.js';
+import type { PeerOptions } from '../actors/app/peer-options.js';
+
+/** Process exit codes of the CLI. */
+export const EXIT_CODES = Object.freeze({
+  ok: 0,
+  /** An internal error (a bug, or the environment: a port in use, no such interface). */
+  internal: 1,
+  /** Bad input: unknown flag, bad number, invalid subject, invalid option. */
+  usage: 2,
+  /** `sub --timeout` ran out before `--count` messages arrived. */
+  timeout: 3,
+  /** Interrupted by SIGINT (128 + 2). */
+  interrupted: 130,
+  /** Stopped by SIGTERM (128 + 15). */
+  terminated: 143,
+});
+
+/** Options every subcommand accepts, as commander hands them over (strings and flags). */
+export interface RawCommonOptions {
+  name?: string;
+  interface?: string;
+  group?: string;
+  port?: string;
+  ttl?: string;
+  peers?: string;
+  /** commander's `--no-multicast`: true unless the flag was given. */
+  multicast?: boolean;
+  ledger?: string;
+  durability?: string;
+  topology?: string;
+}
+
+/** The durability modes `--durability` accepts (the library's `LedgerOptions.durability`). */
+export const DURABILITY_MODES = ['none', 'async', 'sync'] as const;
+export type Durability = (typeof DURABILITY_MODES)[number];
+
+/**
+ * Maps the common flags to `PeerOptions`. Only flags that were given are set, so the
+ * library's own defaults (`DEFAULT_PEER_OPTIONS`) stay the single source of truth. `--ledger`
+ * and `--durability` become `ledger: { path, durability }` (each only when given): the library
+ * validates it, so its message (a missing path, or a version without the ledger) is the one
+ * the user sees.
+ */
+export function resolveCommonOptions(raw: RawCommonOptions): PeerOptions {
+  const o: PeerOptions = {};
+  if (raw.name !== undefined) o.name = raw.name;
+  if (raw.interface !== undefined) o.interface = raw.interface;
+  if (raw.group !== undefined) o.group = raw.group;
+  if (raw.port !== undefined) o.port = parseInteger('--port', raw.port, 1, 65_535);
+  if (raw.ttl !== undefined) o.ttl = parseInteger('--ttl', raw.ttl, 0, 255);
+  if (raw.peers !== undefined) o.peers = parsePeerList(raw.peers);
+  if (raw.multicast === false) o.multicast = false;
+  if (raw.topology !== undefined) o.topology = raw.topology as PeerOptions['topology'];
+  if (raw.durability !== undefined && !(DURABILITY_MODES as readonly string[]).includes(raw.durability)) {
+    throw new InvalidOptionError(`--durability must be one of ${DURABILITY_MODES.join(', ')}, got ${JSON.stringify(raw.durability)}`);
+  }
+  if (raw.ledger !== undefined && raw.ledger.length === 0) throw new InvalidOptionError('--ledger must name a directory');
+  if (raw.ledger !== undefined || raw.durability !== undefined) {
+    // Only what was given: the library owns the defaults and says what is missing or unsupported.
+    o.ledger = {
+      ...(raw.ledger !== undefined ? { path: raw.ledger } : {}),
+      ...(raw.durability !== undefined ? { durability: raw.durability as Durability } : {}),
+    };
+  }
+  return o;
+}
+
+/** `host:port,host:port` → `['host:port', …]` (format checked by the library). */
+export function parsePeerList(text: string): string[] {
+  const list = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (list.length === 0) throw new InvalidOptionError(`--peers must list host:port entries separated by commas, got ${JSON.stringify(text)}`);
+  return list;
+}
+
+/** A decimal integer in `min..max`; rejects `1e3`, `0x10`, `1.5`, `''` and friends. */
+export function parseInteger(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = /^[+]?\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? (min === 1 ? 'a positive integer' : `an integer >= ${min}`) : `an integer in ${min}..${max}`;
+    throw new InvalidOptionError(`${flag} must be ${range}, got ${JSON.stringify(text)}`);
+  }
+  return n;
+}
+
+/** A finite decimal number greater than 0 (seconds, rates). */
+export function parsePositiveNumber(flag: string, text: string, max = Number.MAX_SAFE_INTEGER): number {
+  const n = /^[+]?(\d+\.?\d*|\.\d+)$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
+  if (!Number.isFinite(n) || n <= 0 || n > max) {
+    throw new InvalidOptionError(`${flag} must be a number > 0${max === Number.MAX_SAFE_INTEGER ? '' : ` and <= ${max}`}, got ${JSON.stringify(text)}`);
+  }
+  return n;
+}
+
+/** A finite decimal number >= 0 (`--linger 0` is allowed). */
+export function parseNonNegativeNumber(flag: string, text: string, max = Number.MAX_SAFE_INTEGER): number {
+  return text.trim() === '0' ? 0 : parsePositiveNumber(flag, text, max);
+}
+
+/** `[data]` of `pub` and each stdin line: a JSON value when it parses as one, else the text. */
+export function parseData(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+// ---------------------------------------------------------------- sub
+
+/** `ledgecast sub <pattern>`, resolved. */
+export interface SubOptions {
+  readonly pattern: string;
+  /** Exit 0 after this many messages. @default undefined (run until --timeout or a signal) */
+  readonly count: number | undefined;
+  /** Stop after this many seconds (exit 3 if --count was given and not reached). @default undefined */
+  readonly timeoutSec: number | undefined;
+  /** Durable subscription name (needs the ledger). @default undefined */
+  readonly durable: string | undefined;
+  readonly peer: PeerOptions;
+}
+
+export interface RawSubOptions extends RawCommonOptions {
+  count?: string;
+  timeout?: string;
+  durable?: string;
+}
+
+export function resolveSubOptions(pattern: string, raw: RawSubOptions): SubOptions {
+  validatePattern(pattern);
+  if (raw.durable !== undefined) {
+    if (raw.durable.length === 0) throw new InvalidOptionError('--durable must name the subscription');
+    if (raw.ledger === undefined) throw new InvalidOptionError('--durable requires --ledger DIR');
+  }
+  return {
+    pattern,
+    count: raw.count === undefined ? undefined : parseInteger('--count', raw.count, 1),
+    timeoutSec: raw.timeout === undefined ? undefined : parsePositiveNumber('--timeout', raw.timeout, MAX_SECONDS),
+    durable: raw.durable,
+    peer: resolveCommonOptions(raw),
+  };
+}
+
+// ---------------------------------------------------------------- pub
+
+/** Defaults of `ledgecast pub`. */
+export const DEFAULT_PUB_OPTIONS = Object.freeze({
+  /** Seconds to stay up after the last message, serving NAKs. */
+  lingerSec: 2,
+});
+
+/**
+ * Where `pub`'s messages come from:
+ * - `value`: the `[data]` argument, `count` times;
+ * - `sequence`: `--count N` without data, message i carrying the JSON number i (from 0);
+ * - `bytes`: `--size B`, `count` raw payloads of B bytes;
+ * - `stdin`: one message per non-empty line.
+ */
+export type PubSource =
+  | { readonly kind: 'value'; readonly value: unknown; readonly count: number }
+  | { readonly kind: 'sequence'; readonly count: number }
+  | { readonly kind: 'bytes'; readonly sizeBytes: number; readonly count: number }
+  | { readonly kind: 'stdin' };
+
+/** `ledgecast pub <subject> [data]`, resolved. */
+export interface PubOptions {
+  readonly subject: string;
+  readonly source: PubSource;
+  /** Messages per second, paced; undefined = as fast as backpressure allows. @default undefined */
+  readonly ratePerSec: number | undefined;
+  /** Seconds to stay up after the last message to serve NAKs. @default 2 */
+  readonly lingerSec: number;
+  readonly peer: PeerOptions;
+}
+
+export interface RawPubOptions extends RawCommonOptions {
+  count?: string;
+  rate?: string;
+  size?: string;
+  linger?: string;
+}
+
+/** Largest `--size` (the library's default maxMessageBytes). */
+export const MAX_PUB_SIZE_BYTES = 16 * 1024 * 1024;
+/** Longest duration any flag accepts (a day), so timers stay far from Node's 2^31 ms limit. */
+export const MAX_SECONDS = 86_400;
+
+export function resolvePubOptions(subject: string, data: string | undefined, raw: RawPubOptions): PubOptions {
+  validateSubject(subject);
+  const count = raw.count === undefined ? undefined : parseInteger('--count', raw.count, 1);
+  const sizeBytes = raw.size === undefined ? undefined : parseInteger('--size', raw.size, 0, MAX_PUB_SIZE_BYTES);
+  if (sizeBytes !== undefined && data !== undefined) throw new InvalidOptionError('--size and a data argument are mutually exclusive');
+  let source: PubSource;
+  if (data !== undefined) source = { kind: 'value', value: parseData(data), count: count ?? 1 };
+  else if (sizeBytes !== undefined) source = { kind: 'bytes', sizeBytes, count: count ?? 1 };
+  else if (count !== undefined) source = { kind: 'sequence', count };
+  else source = { kind: 'stdin' };
+  return {
+    subject,
+    source,
+    ratePerSec: raw.rate === undefined ? undefined : parsePositiveNumber('--rate', raw.rate, 10_000_000),
+    lingerSec: raw.linger === undefined ? DEFAULT_PUB_OPTIONS.lingerSec : parseNonNegativeNumber('--linger', raw.linger, MAX_SECONDS),
+    peer: resolveCommonOptions(raw),
+  };
+}
+
+// ---------------------------------------------------------------- peers
+
+/** Defaults of `ledgecast peers`. */
+export const DEFAULT_PEERS_OPTIONS = Object.freeze({
+  /** Seconds to listen for advertisements. */
+  seconds: 3,
+});
+
+/** `ledgecast peers`, resolved. */
+export interface PeersOptions {
+  /** Seconds to listen. @default 3 */
+  readonly seconds: number;
+  /** Print JSON instead of a table. @default false */
+  readonly json: boolean;
+  readonly peer: PeerOptions;
+}
+
+export interface RawPeersOptions extends RawCommonOptions {
+  seconds?: string;
+  json?: boolean;
+}
+
+export function resolvePeersOptions(raw: RawPeersOptions): PeersOptions {
+  return {
+    seconds: raw.seconds === undefined ? DEFAULT_PEERS_OPTIONS.seconds : parsePositiveNumber('--seconds', raw.seconds, MAX_SECONDS),
+    json: raw.json === true,
+    peer: resolveCommonOptions(raw),
+  };
+}
+
+// ---------------------------------------------------------------- bench
+
+/** Defaults of `ledgecast bench`. */
+export const DEFAULT_BENCH_OPTIONS = Object.freeze({
+  /** Seconds of publishing. */
+  seconds: 5,
+  /** Payload bytes per message (the first 8 carry the send time). */
+  sizeBytes: 64,
+});
+
+/** Smallest bench payload: it carries the send time (float64). */
+export const MIN_BENCH_SIZE_BYTES = 8;
+
+/** `ledgecast bench`, resolved. */
+export interface BenchOptions {
+  /** Seconds of publishing. @default 5 */
+  readonly seconds: number;
+  /** Payload bytes per message, at least 8. @default 64 */
+  readonly sizeBytes: number;
+  /** Print JSON instead of a table. @default false */
+  readonly json: boolean;
+  /** Prefix of the two peers' names (`<prefix>-pub`, `<prefix>-sub`). @default `bench-${pid}` */
+  readonly namePrefix: string | undefined;
+  /**
+   * Options of both peers (without `name`). Without `--group`/`--port` the bench draws a random 239.255.x.y
+   * group and port, so it never mixes with peers on the library defaults.
+   */
+  readonly peer: PeerOptions;
+}
+
+export interface RawBenchOptions extends RawCommonOptions {
+  seconds?: string;
+  size?: string;
+  json?: boolean;
+}
+
+/** `random` supplies integers in [min, max) (injected so this stays pure). */
+export function resolveBenchOptions(raw: RawBenchOptions, random: (min: number, max: number) => number): BenchOptions {
+  const { name, ...rest } = raw;
+  const peer = resolveCommonOptions(rest);
+  // Not the library's default group: a bench must not reach peers left on the defaults.
+  if (peer.group === undefined) {
+    do peer.group = `239.255.${random(1, 255)}.${random(1, 255)}`;
+    while (peer.group === '239.255.76.67');
+  }
+  if (peer.port === undefined) peer.port = random(20_000, 32_000);
+  return {
+    seconds: raw.seconds === undefined ? DEFAULT_BENCH_OPTIONS.seconds : parsePositiveNumber('--seconds', raw.seconds, 3600),
+    sizeBytes: raw.size === undefined ? DEFAULT_BENCH_OPTIONS.sizeBytes : parseInteger('--size', raw.size, MIN_BENCH_SIZE_BYTES, MAX_PUB_SIZE_BYTES),
+    json: raw.json === true,
+    namePrefix: name,
+    peer,
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * The `ledgecast` command line: commander's definition of every subcommand and its flags, and
+ * {@link parseCommandLine}, which turns argv into a resolved {@link ParsedCommand} without
+ * touching the network. Help and usage errors surface as commander's `CommanderError`
+ * (thrown, never `process.exit`), so the entry point alone decides what is printed and the
+ * exit code.
+ */
+import { Command, Option } from 'commander';
+import { DEFAULT_PEER_OPTIONS } from '../actors/app/peer-options.js';
+import { TOPOLOGY_PRESETS } from '../runtime/topology.js';
+import {
+  DEFAULT_BENCH_OPTIONS,
+  DEFAULT_PEERS_OPTIONS,
+  DEFAULT_PUB_OPTIONS,
+  DURABILITY_MODES,
+  resolveBenchOptions,
+  resolvePeersOptions,
+  resolvePubOptions,
+  resolveSubOptions,
+  type BenchOptions,
+  type PeersOptions,
+  type PubOptions,
+  type RawBenchOptions,
+  type RawPeersOptions,
+  type RawPubOptions,
+  type RawSubOptions,
+  type SubOptions,
+} from './cli-options.js';
+
+/** A command line, parsed and resolved: what to run. */
+export type ParsedCommand =
+  | { readonly kind: 'sub'; readonly options: SubOptions }
+  | { readonly kind: 'pub'; readonly options: PubOptions }
+  | { readonly kind: 'peers'; readonly options: PeersOptions }
+  | { readonly kind: 'bench'; readonly options: BenchOptions };
+
+/** Where commander writes help (`out`) and would write errors (`err`). */
+export interface HelpOutput {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+/** Random integers in [min, max), for the bench's own group and port. */
+export type RandomInt = (min: number, max: number) => number;
+
+const EXIT_CODES_HELP = `
+Exit codes: 0 done, 1 internal error, 2 bad input, 3 sub --timeout before --count messages,
+130 interrupted.`;
+
+/**
+ * Parses `argv` (the arguments after `node ledgecast.js`).
+ * @throws CommanderError for --help (exitCode 0) and for usage errors (unknown flag or
+ *   subcommand, missing argument); InvalidOptionError / InvalidSubjectError for bad values.
+ */
+export function parseCommandLine(argv: readonly string[], output: HelpOutput, randomInt: RandomInt): ParsedCommand {
+  let parsed: ParsedCommand | undefined;
+  const program = new Command('ledgecast')
+    .description('Brokerless reliable publish/subscribe over UDP multicast.')
+    .exitOverride()
+    // Errors are printed once, by the entry point, as one line: silence commander's own copy.
+    .configureOutput({ writeOut: output.out, writeErr: output.err, outputError: () => undefined })
+    .showSuggestionAfterError(true)
+    .addHelpText('after', EXIT_CODES_HELP);
+
+  withCommonOptions(program.command('sub').argument('<pattern>', 'subject pattern: `*` matches one token, `>` the rest'))
+    .description('Subscribe and print each message as one JSON line on stdout ({"subject","sender","seq","data"}).')
+    .option('--count <n>', 'exit 0 after n messages')
+    .option('--timeout <seconds>', 'stop after this many seconds (exit 3 if --count was given and not reached)')
+    .option('--durable <name>', 'durable subscription: resumes where it stopped after a restart (needs --ledger)')
+    .addHelpText(
+      'after',
+      `
+Raw-byte payloads print as base64 with "encoding":"base64". Data-loss and stream-reset
+events print as JSON lines on stderr.
+${EXIT_CODES_HELP}
+
+Example:
+  ledgecast sub 'meeting.>' --count 10 --timeout 5`,
+    )
+    .action((pattern: string, raw: RawSubOptions) => {
+      parsed = { kind: 'sub', options: resolveSubOptions(pattern, raw) };
+    });
+
+  withCommonOptions(
+    program
+      .command('pub')
+      .argument('<subject>', 'subject to publish on (no wildcards)')
+      .argument('[data]', 'a JSON value, or else a string; without it, each line of stdin is one message'),
+  )
+    .description('Publish messages, then linger to serve retransmission requests (NAKs).')
+    .option('--count <n>', 'publish n messages; without data, message i carries the JSON number i (from 0)')
+    .option('--rate <per-second>', 'messages per second (paced)')
+    .option('--size <bytes>', 'publish raw payloads of this many bytes (with --count: n of them)')
+    .option('--linger <seconds>', `stay up after the last message to serve NAKs (default: ${DEFAULT_PUB_OPTIONS.lingerSec})`)
+    .addHelpText(
+      'after',
+      `
+Blank stdin lines are skipped.
+${EXIT_CODES_HELP}
+
+Examples:
+  ledgecast pub meeting.zoneA.chat '{"text":"hi"}'
+  ledgecast pub meeting.zoneA.ticks --count 1000 --rate 200
+  tail -f events.jsonl | ledgecast pub meeting.zoneA.events`,
+    )
+    .action((subject: string, data: string | undefined, raw: RawPubOptions) => {
+      parsed = { kind: 'pub', options: resolvePubOptions(subject, data, raw) };
+    });
+
+  withCommonOptions(program.command('peers'))
+    .description('Listen for advertisements and list the peers heard (name, incarnation, address, patterns).')
+    .option('--seconds <s>', `how long to listen (default: ${DEFAULT_PEERS_OPTIONS.seconds})`)
+    .option('--json', 'print JSON instead of a table')
+    .addHelpText(
+      'after',
+      `
+Patterns are those a peer advertised when it was first heard; "last heard" is the time of the
+last join or leave event about it.
+${EXIT_CODES_HELP}`,
+    )
+    .action((raw: RawPeersOptions) => {
+      parsed = { kind: 'peers', options: resolvePeersOptions(raw) };
+    });
+
+  withCommonOptions(program.command('bench'))
+    .description('In-process throughput and latency benchmark between two peers on this host.')
+    .option('--seconds <s>', `how long to publish (default: ${DEFAULT_BENCH_OPTIONS.seconds})`)
+    .option('--size <bytes>', `payload bytes per message, at least 8 (default: ${DEFAULT_BENCH_OPTIONS.sizeBytes})`)
+    .option('--json', 'print JSON instead of a table')
+    .addHelpText(
+      'after',
+      `
+Without --group/--port the bench uses a random 239.255.x.y group and port.
+${EXIT_CODES_HELP}`,
+    )
+    .action((raw: RawBenchOptions) => {
+      parsed = { kind: 'bench', options: resolveBenchOptions(raw, randomInt) };
+    });
+
+  program.parse([...argv], { from: 'user' });
+  if (parsed === undefined) {
+    // No subcommand: commander printed the help on stderr and threw; this is only reached if a
+    // future commander version stops doing so.
+    throw new Error('no subcommand given (try ledgecast --help)');
+  }
+  return parsed;
+}
+
+/** Adds the flags every subcommand shares (mapped to PeerOptions by resolveCommonOptions). */
+function withCommonOptions(cmd: Command): Command {
+  const d = DEFAULT_PEER_OPTIONS;
+  return cmd
+    .option('--name <name>', cmd.name() === 'bench' ? 'prefix of the two peers\' names (default: bench-<pid>)' : 'peer name (default: <hostname>-<pid>)')
+    .option('--interface <address>', `IPv4 address of the interface to use (default: ${d.interface})`)
+    .option('--group <address>', `base multicast group (default: ${d.group})`)
+    .option('--port <port>', `UDP port of the groups (default: ${d.port})`)
+    .option('--ttl <hops>', `multicast TTL (default: ${d.ttl})`)
+    .option('--peers <host:port,...>', 'seed peers for discovery without multicast')
+    .option('--no-multicast', 'unicast only, to the peers found through --peers')
+    .option('--ledger <dir>', 'ledger directory: sent messages (and durable positions) survive a restart')
+    .addOption(new Option('--durability <mode>', 'what a resolved publish survives (library default: async)').choices(DURABILITY_MODES))
+    .addOption(new Option('--topology <preset>', `actor placement (default: ${d.topology})`).choices(Object.keys(TOPOLOGY_PRESETS)));
+}

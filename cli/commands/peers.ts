@@ -1,0 +1,86 @@
+/**
+ * `ledgecast peers`: joins the network for a few seconds and lists the peers it heard, from
+ * the peer's 'peerJoined' / 'peerLeft' events. The listing itself is pure ({@link PeerRoster}).
+ */
+import { createPeer, type PeerJoinedEvent, type PeerLeftEvent } from '../../actors/app/peer.js';
+import { EXIT_CODES, type PeersOptions } from '../cli-options.js';
+import { sleep, stopExitCode, type CliIo } from '../cli-io.js';
+import { formatAge, formatTable } from '../text-table.js';
+import { toJsonLine } from '../json-line.js';
+
+/** One row of the listing. */
+export interface PeerRow {
+  readonly name: string;
+  readonly incarnation: number;
+  readonly host: string;
+  readonly port: number;
+  readonly patterns: readonly string[];
+  /** `'up'`, or why it left: 'bye', 'expired', 'restarted'. */
+  readonly state: string;
+  /** When the last event about it arrived (ms, the caller's clock). */
+  readonly lastHeardMs: number;
+}
+
+/** Most peers listed; later ones are counted in `omitted` (the peer itself bounds its list too). */
+export const MAX_LISTED_PEERS = 10_000;
+
+/** The peers heard, by name and incarnation. Pure: the caller passes the time of each event. */
+export class PeerRoster {
+  private readonly rows = new Map<string, PeerRow>();
+  omitted = 0;
+
+  onJoined(e: PeerJoinedEvent, nowMs: number): void {
+    const key = `${e.name}\u0000${e.incarnation}`;
+    if (!this.rows.has(key) && this.rows.size >= MAX_LISTED_PEERS) {
+      this.omitted++;
+      return;
+    }
+    this.rows.set(key, { name: e.name, incarnation: e.incarnation, host: e.host, port: e.port, patterns: [...e.patterns], state: 'up', lastHeardMs: nowMs });
+  }
+
+  onLeft(e: PeerLeftEvent, nowMs: number): void {
+    const key = `${e.name}\u0000${e.incarnation}`;
+    const row = this.rows.get(key);
+    if (row !== undefined) this.rows.set(key, { ...row, state: e.reason, lastHeardMs: nowMs });
+  }
+
+  /** Rows sorted by name, then the live incarnation first. */
+  list(): PeerRow[] {
+    return [...this.rows.values()].sort((a, b) => a.name.localeCompare(b.name) || Number(a.state !== 'up') - Number(b.state !== 'up') || a.incarnation - b.incarnation);
+  }
+}
+
+/** The table `peers` prints. */
+export function formatPeerTable(rows: readonly PeerRow[], nowMs: number): string {
+  if (rows.length === 0) return 'no peers heard';
+  return formatTable(
+    [{ header: 'peer' }, { header: 'incarnation', align: 'right' }, { header: 'address' }, { header: 'subjects/patterns' }, { header: 'state' }, { header: 'last heard', align: 'right' }],
+    rows.map((r) => [r.name, String(r.incarnation), `${r.host}:${r.port}`, r.patterns.length === 0 ? '-' : r.patterns.join(' '), r.state, `${formatAge(nowMs - r.lastHeardMs)} ago`]),
+  );
+}
+
+export async function runPeers(o: PeersOptions, io: CliIo): Promise<number> {
+  const peer = await createPeer(o.peer);
+  const roster = new PeerRoster();
+  try {
+    peer.on('peerJoined', (e: PeerJoinedEvent) => roster.onJoined(e, Date.now()));
+    peer.on('peerLeft', (e: PeerLeftEvent) => roster.onLeft(e, Date.now()));
+    peer.on('error', (err: Error) => io.err(toJsonLine({ event: 'error', message: err.message })));
+    const startedMs = Date.now();
+    const endMs = startedMs + o.seconds * 1000;
+    while (Date.now() < endMs && !io.stop.aborted) {
+      io.progress(`listening ${formatAge(Date.now() - startedMs)} / ${formatAge(o.seconds * 1000)}: ${roster.list().length} peer(s)`);
+      await sleep(Math.min(250, endMs - Date.now()), io.stop);
+    }
+    io.progress('');
+    if (io.stop.aborted) return stopExitCode(io.stop);
+  } finally {
+    await peer.close();
+  }
+  const now = Date.now();
+  const rows = roster.list();
+  if (o.json) io.out(toJsonLine(rows.map(({ lastHeardMs, ...r }) => ({ ...r, lastHeardMsAgo: now - lastHeardMs }))));
+  else io.out(formatPeerTable(rows, now));
+  if (roster.omitted > 0) io.err(`ledgecast: ${roster.omitted} more peer(s) not listed`);
+  return EXIT_CODES.ok;
+}

@@ -1,0 +1,78 @@
+/**
+ * `ledgecast pub <subject> [data]`: publishes the messages of a {@link PubSource}, paced when
+ * `--rate` is given, else as fast as the peer's backpressure allows; then lingers so that
+ * receivers missing something can still NAK it (the sender's window lives in this process).
+ */
+import { createInterface } from 'node:readline';
+import { createPeer } from '../../actors/app/peer.js';
+import { EXIT_CODES, parseData, type PubOptions, type PubSource } from '../cli-options.js';
+import { sleep, stopExitCode, type CliIo } from '../cli-io.js';
+import { PacedPublisher } from '../paced-publisher.js';
+import { toJsonLine } from '../json-line.js';
+
+export async function runPub(o: PubOptions, io: CliIo): Promise<number> {
+  const peer = await createPeer(o.peer);
+  try {
+    peer.on('error', (err: Error) => io.err(toJsonLine({ event: 'error', message: err.message })));
+    const publisher = new PacedPublisher(peer, o.ratePerSec, io.stop);
+    // A plain `for` over a synchronous source: an await per message would split the peer's
+    // batches (see PacedPublisher).
+    const source = messagesOf(o.source, io);
+    if (Symbol.asyncIterator in source) {
+      for await (const data of source) {
+        if (io.stop.aborted) break;
+        const wait = publisher.publish(o.subject, data);
+        if (wait !== undefined) await wait;
+      }
+    } else {
+      for (const data of source) {
+        if (io.stop.aborted) break;
+        const wait = publisher.publish(o.subject, data);
+        if (wait !== undefined) await wait;
+      }
+    }
+    await publisher.drained();
+    if (io.stop.aborted) return stopExitCode(io.stop);
+    await sleep(o.lingerSec * 1000, io.stop);
+    return io.stop.aborted ? stopExitCode(io.stop) : EXIT_CODES.ok;
+  } finally {
+    await peer.close();
+  }
+}
+
+/** The payloads of a source, in order: synchronous except stdin. */
+export function messagesOf(source: PubSource, io: Pick<CliIo, 'stdin' | 'stop'>): Iterable<unknown> | AsyncIterable<unknown> {
+  switch (source.kind) {
+    case 'value':
+      return repeat(source.count, () => source.value);
+    case 'sequence':
+      return repeat(source.count, (i) => i);
+    case 'bytes':
+      return repeat(source.count, (i) => sizedPayload(source.sizeBytes, i));
+    case 'stdin':
+      return stdinMessages(io);
+  }
+}
+
+function* repeat(count: number, make: (i: number) => unknown): Generator<unknown> {
+  for (let i = 0; i < count; i++) yield make(i);
+}
+
+async function* stdinMessages(io: Pick<CliIo, 'stdin' | 'stop'>): AsyncGenerator<unknown> {
+  const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
+  io.stop.addEventListener('abort', () => lines.close(), { once: true });
+  for await (const line of lines) {
+    if (line.trim().length > 0) yield parseData(line);
+  }
+}
+
+/**
+ * A raw payload of `sizeBytes` bytes; its first 4 bytes (when it has them) carry the message
+ * index (little-endian), so a receiver can tell the messages apart.
+ */
+export function sizedPayload(sizeBytes: number, index: number): Uint8Array {
+  const bytes = new Uint8Array(sizeBytes);
+  if (sizeBytes >= 4) new DataView(bytes.buffer).setUint32(0, index >>> 0, true);
+  for (let k = 4; k < sizeBytes; k++) bytes[k] = (index + k) & 0xff;
+  return bytes;
+}

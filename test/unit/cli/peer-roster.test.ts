@@ -1,0 +1,47 @@
+import { describe, it, expect } from 'vitest';
+import { PeerRoster, formatPeerTable } from '../../../cli/commands/peers.js';
+
+const joined = (name: string, incarnation: number, patterns: string[] = []) => ({ name, incarnation, host: '127.0.0.1', port: 47800, patterns });
+
+describe('PeerRoster', () => {
+  it('lists joined peers by name with their address and patterns', () => {
+    const r = new PeerRoster();
+    r.onJoined(joined('zeta', 2, ['a.>']), 100);
+    r.onJoined(joined('alpha', 1, ['x.*', 'y.>']), 200);
+    expect(r.list().map((p) => [p.name, p.incarnation, p.patterns, p.state, p.lastHeardMs])).toEqual([
+      ['alpha', 1, ['x.*', 'y.>'], 'up', 200],
+      ['zeta', 2, ['a.>'], 'up', 100],
+    ]);
+  });
+
+  it('keeps a peer that left with the reason, and lists a restarted peer\'s live incarnation first', () => {
+    const r = new PeerRoster();
+    r.onJoined(joined('feed', 1), 100);
+    r.onLeft({ name: 'feed', incarnation: 1, reason: 'restarted' }, 300);
+    r.onJoined(joined('feed', 2), 300);
+    expect(r.list().map((p) => [p.incarnation, p.state, p.lastHeardMs])).toEqual([
+      [2, 'up', 300],
+      [1, 'restarted', 300],
+    ]);
+  });
+
+  it('ignores a leave of a peer it never saw join', () => {
+    const r = new PeerRoster();
+    r.onLeft({ name: 'ghost', incarnation: 9, reason: 'bye' }, 1);
+    expect(r.list()).toEqual([]);
+  });
+});
+
+describe('formatPeerTable', () => {
+  it('prints one row per peer with its age since last heard', () => {
+    const r = new PeerRoster();
+    r.onJoined(joined('feed', 42, ['meeting.>']), 1000);
+    const lines = formatPeerTable(r.list(), 2500).split('\n');
+    expect(lines[0]).toMatch(/^peer\s+incarnation\s+address\s+subjects\/patterns\s+state\s+last heard$/);
+    expect(lines[2]).toMatch(/^feed\s+42\s+127\.0\.0\.1:47800\s+meeting\.>\s+up\s+1\.5 s ago$/);
+  });
+
+  it('says so when no peer was heard', () => {
+    expect(formatPeerTable([], 0)).toBe('no peers heard');
+  });
+});
