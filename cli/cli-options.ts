@@ -7,7 +7,7 @@
  */
 import { InvalidOptionError } from '../errors.js';
 import { validatePattern, validateSubject } from '../actors/subjects/subject.js';
-import type { PeerOptions } from '../actors/app/peer-options.js';
+import { DEFAULT_PEER_OPTIONS, type PeerOptions } from '../actors/app/peer-options.js';
 
 /** Process exit codes of the CLI. */
 export const EXIT_CODES = Object.freeze({
@@ -41,6 +41,7 @@ export interface RawCommonOptions {
 
 /** The durability modes `--durability` accepts (the library's `LedgerOptions.durability`). */
 export const DURABILITY_MODES = ['none', 'async', 'sync'] as const;
+/** One of {@link DURABILITY_MODES}. */
 export type Durability = (typeof DURABILITY_MODES)[number];
 
 /**
@@ -131,12 +132,14 @@ export interface SubOptions {
   readonly peer: PeerOptions;
 }
 
+/** `sub`'s own flags, as commander hands them over. */
 export interface RawSubOptions extends RawCommonOptions {
   count?: string;
   timeout?: string;
   durable?: string;
 }
 
+/** Resolves `sub <pattern>`. @throws InvalidSubjectError for a bad pattern, InvalidOptionError for a bad flag. */
 export function resolveSubOptions(pattern: string, raw: RawSubOptions): SubOptions {
   validatePattern(pattern);
   if (raw.durable !== undefined) {
@@ -184,6 +187,7 @@ export interface PubOptions {
   readonly peer: PeerOptions;
 }
 
+/** `pub`'s own flags, as commander hands them over. */
 export interface RawPubOptions extends RawCommonOptions {
   count?: string;
   rate?: string;
@@ -191,11 +195,12 @@ export interface RawPubOptions extends RawCommonOptions {
   linger?: string;
 }
 
-/** Largest `--size` (the library's default maxMessageBytes). */
-export const MAX_PUB_SIZE_BYTES = 16 * 1024 * 1024;
+/** Largest `--size`: the peer's maxMessageBytes (the CLI keeps the library default). */
+export const MAX_PUB_SIZE_BYTES = DEFAULT_PEER_OPTIONS.maxMessageBytes;
 /** Longest duration any flag accepts (a day), so timers stay far from Node's 2^31 ms limit. */
 export const MAX_SECONDS = 86_400;
 
+/** Resolves `pub <subject> [data]`. @throws InvalidSubjectError for a bad subject, InvalidOptionError for a bad flag. */
 export function resolvePubOptions(subject: string, data: string | undefined, raw: RawPubOptions): PubOptions {
   validateSubject(subject);
   const count = raw.count === undefined ? undefined : parseInteger('--count', raw.count, 1);
@@ -232,11 +237,13 @@ export interface PeersOptions {
   readonly peer: PeerOptions;
 }
 
+/** `peers`' own flags, as commander hands them over. */
 export interface RawPeersOptions extends RawCommonOptions {
   seconds?: string;
   json?: boolean;
 }
 
+/** Resolves `peers`. @throws InvalidOptionError for a bad flag. */
 export function resolvePeersOptions(raw: RawPeersOptions): PeersOptions {
   return {
     seconds: raw.seconds === undefined ? DEFAULT_PEERS_OPTIONS.seconds : parsePositiveNumber('--seconds', raw.seconds, MAX_SECONDS),
@@ -275,13 +282,17 @@ export interface BenchOptions {
   readonly peer: PeerOptions;
 }
 
+/** `bench`'s own flags, as commander hands them over. */
 export interface RawBenchOptions extends RawCommonOptions {
   seconds?: string;
   size?: string;
   json?: boolean;
 }
 
-/** `random` supplies integers in [min, max) (injected so this stays pure). */
+/**
+ * Resolves `bench`; `random` supplies integers in [min, max) (injected so this stays pure).
+ * @throws InvalidOptionError for a bad flag.
+ */
 export function resolveBenchOptions(raw: RawBenchOptions, random: (min: number, max: number) => number): BenchOptions {
   const { name, ...rest } = raw;
   const peer = resolveCommonOptions(rest);

@@ -48,6 +48,7 @@ export class StreamAudit {
   /** Segments not kept because of {@link MAX_SEGMENTS}. */
   segmentsDropped = 0;
 
+  /** A message was delivered. */
   onMessage(sender: string, subject: string, incarnation: number, seq: number): void {
     const key = keyOf(sender, subject);
     let seg = this.open.get(key);
@@ -70,6 +71,7 @@ export class StreamAudit {
     }
   }
 
+  /** A 'dataLoss' event reported `fromSeq..toSeq` lost. */
   onLoss(sender: string, subject: string, fromSeq: number, toSeq: number): void {
     const key = keyOf(sender, subject);
     const seg = this.open.get(key) ?? this.begin(key, sender, subject, undefined, 'first', 1);
@@ -80,6 +82,7 @@ export class StreamAudit {
     seg.nextSeq = toSeq + 1;
   }
 
+  /** A 'streamReset' event: the stream's numbering starts again at `fromSeq`. */
   onReset(sender: string, subject: string, fromSeq: number): void {
     this.resets++;
     const key = keyOf(sender, subject);

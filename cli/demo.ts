@@ -120,12 +120,13 @@ async function main(): Promise<number> {
     if (!tty) process.stdout.write(`  ${`t=${elapsed().toFixed(1)}s`.padStart(7)}  ${text}\n`);
   };
   let phase = 'starting subscribers';
+  const faultOf = (spec: (typeof SUBSCRIBERS)[number]): string => ('fault' in spec ? `${spec.fault.dropRate * 100}% drop` : '-');
   const subs = SUBSCRIBERS.map(
-    (s) =>
+    (spec) =>
       new DemoChild(
-        s.name,
-        'fault' in s ? `${s.pattern} (drops ${s.fault.dropRate * 100}%)` : s.pattern,
-        { role: 'subscriber', name: s.name, net, pattern: s.pattern, ...('fault' in s ? { fault: s.fault } : {}) },
+        spec.name,
+        'fault' in spec ? `${spec.pattern} (${faultOf(spec)})` : spec.pattern,
+        { role: 'subscriber', name: spec.name, net, pattern: spec.pattern, ...('fault' in spec ? { fault: spec.fault } : {}) },
         notice,
       ),
   );
@@ -195,11 +196,11 @@ async function main(): Promise<number> {
 
     phase = 'collecting';
     const finals = await Promise.all(
-      subs.map(async (s) => {
+      subs.map(async (s, k) => {
         s.process.send({ kind: 'finish' });
         const f = await s.next('finished', 5000);
         s.state = 'done';
-        return { name: s.label, pattern: SUBSCRIBERS.find((x) => x.name === s.label)!.pattern, segments: f.segments, resets: f.report.resets } satisfies SubscriberFinal;
+        return { name: s.label, pattern: SUBSCRIBERS[k].pattern, segments: f.segments, resets: f.report.resets } satisfies SubscriberFinal;
       }),
     );
     clearInterval(display);
@@ -218,7 +219,7 @@ async function main(): Promise<number> {
       return m.matches(subject);
     };
     const summary = summarizeDemo(PUBLISHER, runs, finals, matches);
-    const extra = new Map(subs.map((s) => [s.label, { fault: 'fault' in SUBSCRIBERS.find((x) => x.name === s.label)! ? '5% drop' : '-', report: s.report }]));
+    const extra = new Map(subs.map((s, k) => [s.label, { fault: faultOf(SUBSCRIBERS[k]), report: s.report }]));
     process.stdout.write(`\n${renderSummary(summary, extra, runs).join('\n')}\n`);
     return demoPassed(summary) ? 0 : 1;
   } finally {

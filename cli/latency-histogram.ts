@@ -23,18 +23,22 @@ export class LatencyHistogram {
     if (v < this.minUs) this.minUs = v;
   }
 
+  /** Samples recorded. */
   get count(): number {
     return this.n;
   }
 
+  /** Mean of the samples, µs (exact, not bucketed). */
   get meanUs(): number {
     return this.n === 0 ? 0 : this.sumUs / this.n;
   }
 
+  /** Largest sample, µs (exact). */
   get maxValueUs(): number {
     return this.maxUs;
   }
 
+  /** Smallest sample, µs (exact; 0 when empty). */
   get minValueUs(): number {
     return this.n === 0 ? 0 : this.minUs;
   }

@@ -11,6 +11,7 @@
  * Network safety: the interface defaults to 127.0.0.1, as in the library.
  */
 import { randomInt } from 'node:crypto';
+import { assertNever } from '../actors/core.js';
 import { parseCommandLine, type ParsedCommand } from './command-line.js';
 import type { CliIo } from './cli-io.js';
 import { EXIT_CODES } from './cli-options.js';
@@ -55,6 +56,8 @@ function run(command: ParsedCommand, io: CliIo): Promise<number> {
       return runPeers(command.options, io);
     case 'bench':
       return runBench(command.options, io);
+    default:
+      return assertNever(command);
   }
 }
 

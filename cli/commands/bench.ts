@@ -41,6 +41,7 @@ export interface BenchResult {
   readonly messagesResent: number;
 }
 
+/** Runs `bench`: prints the result table (or JSON); exit code 1 if a message went unaccounted. */
 export async function runBench(o: BenchOptions, io: CliIo): Promise<number> {
   const prefix = o.namePrefix ?? `bench-${process.pid}`;
   const peers: Peer[] = [];

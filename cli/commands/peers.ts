@@ -27,8 +27,10 @@ export const MAX_LISTED_PEERS = 10_000;
 /** The peers heard, by name and incarnation. Pure: the caller passes the time of each event. */
 export class PeerRoster {
   private readonly rows = new Map<string, PeerRow>();
+  /** Peers not listed because of {@link MAX_LISTED_PEERS}. */
   omitted = 0;
 
+  /** A 'peerJoined' event arrived at `nowMs`. */
   onJoined(e: PeerJoinedEvent, nowMs: number): void {
     const key = `${e.name}\u0000${e.incarnation}`;
     if (!this.rows.has(key) && this.rows.size >= MAX_LISTED_PEERS) {
@@ -38,6 +40,7 @@ export class PeerRoster {
     this.rows.set(key, { name: e.name, incarnation: e.incarnation, host: e.host, port: e.port, patterns: [...e.patterns], state: 'up', lastHeardMs: nowMs });
   }
 
+  /** A 'peerLeft' event arrived at `nowMs`. */
   onLeft(e: PeerLeftEvent, nowMs: number): void {
     const key = `${e.name}\u0000${e.incarnation}`;
     const row = this.rows.get(key);
@@ -59,6 +62,7 @@ export function formatPeerTable(rows: readonly PeerRow[], nowMs: number): string
   );
 }
 
+/** Runs `peers`: listens for --seconds, prints the table (or JSON); returns the exit code. */
 export async function runPeers(o: PeersOptions, io: CliIo): Promise<number> {
   const peer = await createPeer(o.peer);
   const roster = new PeerRoster();

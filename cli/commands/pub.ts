@@ -10,11 +10,15 @@ import { sleep, stopExitCode, type CliIo } from '../cli-io.js';
 import { PacedPublisher } from '../paced-publisher.js';
 import { toJsonLine } from '../json-line.js';
 
+/** Runs `pub`: publishes, lingers, closes; returns the exit code. */
 export async function runPub(o: PubOptions, io: CliIo): Promise<number> {
   const peer = await createPeer(o.peer);
   try {
     peer.on('error', (err: Error) => io.err(toJsonLine({ event: 'error', message: err.message })));
     const publisher = new PacedPublisher(peer, o.ratePerSec, io.stop);
+    if (o.source.kind === 'stdin' && (io.stdin as { isTTY?: boolean }).isTTY === true) {
+      io.err(`ledgecast: publishing each line typed on ${o.subject} (Ctrl-D to end)`);
+    }
     // A plain `for` over a synchronous source: an await per message would split the peer's
     // batches (see PacedPublisher).
     const source = messagesOf(o.source, io);

@@ -10,6 +10,7 @@ import { EXIT_CODES, type SubOptions } from '../cli-options.js';
 import { aborted, sleep, stopExitCode, type CliIo } from '../cli-io.js';
 import { dataLossToJsonLine, messageToJsonLine, toJsonLine } from '../json-line.js';
 
+/** Runs `sub` until --count, --timeout or a stop signal; returns the exit code. */
 export async function runSub(o: SubOptions, io: CliIo): Promise<number> {
   const peer = await createPeer(o.peer);
   try {
