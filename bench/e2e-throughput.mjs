@@ -155,7 +155,7 @@ function defineCases(cli, defaultPreset) {
           subName,
           peerOptions: maxPending ? { ...peerOptions, maxPendingPublishes: maxPending } : peerOptions,
         },
-        pubArgs: { name: pubName, waitMode: wait, burstMsgs: cli.burst, acceptTimeoutMs: 4000, statsFile: files.pub },
+        pubArgs: { name: pubName, waitMode: wait, burstMsgs: cli.burst, acceptTimeoutMs: 8000, statsFile: files.pub },
         subArgs: {
           name: subName,
           statsFile: files.sub,
@@ -305,6 +305,8 @@ function throughputMetrics(c, r) {
     lossPct: lossPct(pub.sentMsgs, sub.receivedMsgs),
     pubRssBytes: r.pub.rssPeakBytes,
     subRssBytes: r.sub.rssPeakBytes,
+    longestStallMs: pub.longestStallMs,
+    udpRcvbufErrors: sub.udpRcvbufErrors,
     pubCpuMs: pub.cpuUserMs + pub.cpuSystemMs,
     subCpuMs: sub.cpuUserMs + sub.cpuSystemMs,
   };
@@ -339,7 +341,8 @@ function progressLine(c, m, problems) {
   const rss = `rss ${mib(m.pubRssBytes)}/${mib(m.subRssBytes)} MiB`;
   const flag = problems.length ? `  !! ${problems.join('; ')}` : '';
   if (c.kind === 'throughput') {
-    return `${fmtSI(m.deliveredMsgsPerSec)} msg/s, ${m.payloadMBps.toFixed(1)} MB/s, pub ${fmtSI(m.sentMsgsPerSec)} msg/s, lost ${fmtPct(m.lossPct)} %, ${rss}${flag}`;
+    const extra = m.longestStallMs !== undefined ? `, stall ${fmtNum(m.longestStallMs)} ms, kernel rcvbuf drops ${m.udpRcvbufErrors ?? '?'}` : '';
+    return `${fmtSI(m.deliveredMsgsPerSec)} msg/s, ${m.payloadMBps.toFixed(1)} MB/s, pub ${fmtSI(m.sentMsgsPerSec)} msg/s, lost ${fmtPct(m.lossPct)} %${extra}, ${rss}${flag}`;
   }
   return `p50 ${fmtNum(m.p50Us)} / p99 ${fmtNum(m.p99Us)} / p99.9 ${fmtNum(m.p999Us)} µs, ${fmtSI(m.roundTripsPerSec)} rt/s, lost ${m.lost}, ${rss}${flag}`;
 }
@@ -466,7 +469,7 @@ async function main() {
     // (a case skipped after a failed run 1 has fewer runs than --runs)
   });
   const rows = results.map(({ c, runs, okRuns, cleanRuns, summary: s }) => {
-    if (!okRuns) return [c.id, `FAILED (${runs.length} runs)`, '', '', '', '', '', '', '', 'FAILED'];
+    if (!okRuns) return [c.id, `FAILED (${runs.length} runs)`, '', '', '', '', '', '', '', '', '', 'FAILED'];
     const rss = `${mib(s.pubRssBytes?.median)}/${mib(s.subRssBytes?.median)}`;
     const check = c.family === 'dgram' ? (s.lossPct?.max > 0 ? `loss ${fmtPct(s.lossPct.median)}%` : 'ok') : cleanRuns === runs.length ? 'ok' : `BAD ${runs.length - cleanRuns}/${runs.length}`;
     if (c.kind === 'throughput') {
@@ -476,6 +479,8 @@ async function main() {
         s.payloadMBps.median.toFixed(c.msgBytes >= 1024 ? 0 : 1),
         fmtSI(s.sentMsgsPerSec?.median),
         s.lossPct.max > 0 ? `${fmtPct(s.lossPct.median)} (max ${fmtPct(s.lossPct.max)})` : fmtPct(s.lossPct.median),
+        s.longestStallMs?.n ? fmtNum(s.longestStallMs.median) : '',
+        s.udpRcvbufErrors?.n ? String(Math.round(s.udpRcvbufErrors.median)) : '',
         '',
         '',
         '',
@@ -489,6 +494,8 @@ async function main() {
       '',
       '',
       s.lossPct.max > 0 ? `${fmtPct(s.lossPct.median)} (max ${fmtPct(s.lossPct.max)})` : fmtPct(s.lossPct.median),
+      '',
+      '',
       fmtRange(s.p50Us, fmtNum),
       fmtRange(s.p99Us, fmtNum),
       fmtRange(s.p999Us, fmtNum),
@@ -501,7 +508,9 @@ async function main() {
   console.log('pub msg/s = published / publishing time; lost % = (published − delivered) / published; RSS = peak MiB pub/sub;');
   console.log('check: ok = every run delivered all, in order, no gap/duplicate/dataLoss/error; BAD k/n = k of n runs failed a check');
   console.log('(a ledgecast case that failed in run 1 is not run again). -tuned: maxPendingPublishes bounded in bytes (see --help).');
-  console.log(formatTable(['case', 'delivered msg/s', 'MB/s', 'pub msg/s', 'lost %', 'RTT p50 µs', 'p99 µs', 'p99.9 µs', 'RSS MiB', 'check'], rows));
+  console.log('stall ms = longest wait from a refused tryPublish to the next accepted publish; rcvbuf = host UDP RcvbufErrors during');
+  console.log('the run (kernel drops for a full socket buffer; whole host, other processes count too).');
+  console.log(formatTable(['case', 'delivered msg/s', 'MB/s', 'pub msg/s', 'lost %', 'stall ms', 'rcvbuf', 'RTT p50 µs', 'p99 µs', 'p99.9 µs', 'RSS MiB', 'check'], rows));
 
   // ---- ratios
   const med = (id, key) => results.find((r) => r.c.id === id)?.summary?.[key]?.median;

@@ -154,6 +154,8 @@ export class Peer extends EventEmitter {
   private readonly subscriptions = new Set<Subscription>();
   private nextSubscriptionId = 1;
   private nextBatchId = 1;
+  /** Events held until the application could attach listeners (undefined once released). */
+  private heldEvents: AppEvent[] | undefined = [];
   private batch: PublishItem[] = [];
   private batchBytes = 0;
   private readonly outbox: Extract<SenderInbox, { kind: 'published' }>[] = [];
@@ -207,6 +209,11 @@ export class Peer extends EventEmitter {
     this.receivers = this.system.ref<ReceiversInbox>('receivers');
     if (this.options.config.ledger !== undefined) this.ledger = this.system.ref<LedgerInbox>('ledger');
     this.state = 'open';
+    setImmediate(() => {
+      const held = this.heldEvents ?? [];
+      this.heldEvents = undefined;
+      for (const e of held) this.onEvent(e);
+    });
   }
 
   /**
@@ -521,6 +528,12 @@ export class Peer extends EventEmitter {
   }
 
   private onEvent(event: AppEvent): void {
+    // Events that arrive while createPeer is still starting (a peer heard at once) wait until
+    // the application has had its chance to add listeners: one macrotask after the start.
+    if (this.heldEvents !== undefined) {
+      this.heldEvents.push(event);
+      return;
+    }
     switch (event.kind) {
       case 'delivered':
         this.deliver(event.messages);

@@ -11,10 +11,12 @@
  * subscription drops what it already confirmed).
  *
  * A sender that left by BYE or by restart (`senderLeft` with `cause: 'bye'`; the two look alike
- * here) is settled `resyncGraceMs` later, not at once: a restarted sender with a ledger still
- * holds what its previous incarnation sent, and a frame of its new incarnation within that time
- * makes the core adopt it and NAK the pending gaps there instead of reporting them lost. When
- * nothing of a new incarnation came, the deferred settle reports them lost as before.
+ * here) is settled `max(resyncGraceMs, peerExpiryMs / 2)` later, not at once: a restarted sender
+ * with a ledger still holds what its previous incarnation sent, and a frame of its new
+ * incarnation within that time (it adverts at once, but may first have to open and verify its
+ * ledger) makes the core adopt it and NAK the pending gaps there instead of reporting them
+ * lost. When nothing of a new incarnation came, the deferred settle reports them lost as before.
+ * Meanwhile no NAK goes to the incarnation that left.
  */
 import { decodeFrame } from '../../codecs/frame-codec.js';
 import type { ActorContext, Actor } from '../../runtime/actor.js';
@@ -44,11 +46,15 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
   /** Deliveries since the last position report: a sender waits for them to open its window. */
   private deliveredSinceReport = 0;
   private readonly reportEvery: number;
+  private deliveredBytesSinceReport = 0;
+  private readonly reportEveryBytes: number;
   private readonly dropped: Record<string, number> = {};
   /** Resume points handed to the core for streams not yet seen (lowest wins; at most `maxStreams`). */
   private readonly resumeAt = new Map<string, number>();
   /** Departures by BYE or restart waiting to be settled, by sender name (at most `maxStreams`). */
   private readonly departures = new Map<string, { readonly incarnation: number; readonly atMs: number }>();
+  /** NAKs not sent because their target incarnation left (BYE or restart) and is being settled. */
+  private naksHeld = 0;
   private datagrams = 0;
 
   constructor(
@@ -58,6 +64,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
     this.retransmit = ctx.ref<RetransmitInbox>('retransmit');
     // Report well before a sender's window closes (as a credit scheme acks every window/4).
     this.reportEvery = Math.max(1, Math.floor(config.sender.flowWindowMessages / 4));
+    this.reportEveryBytes = Math.max(1024, Math.floor(config.sender.flowWindowBytes / 4));
     // The seed only spreads NAK delays across peers; it need not be secret.
     const rng = createRng((config.self.incarnation ^ hashName(config.self.name)) >>> 0);
     this.core = new Receiver(
@@ -67,7 +74,11 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
         sink: {
           deliver: (m) =>
             this.delivered.push({ sender: m.sender, subject: m.subject, seq: m.seq, flags: m.flags, replyTo: m.replyTo, payload: m.payload }),
-          requestNak: (target, subject, ranges) => this.retransmit.send({ kind: 'nakRequested', target, subject, ranges }),
+          requestNak: (target, subject, ranges) => {
+            // Not to an incarnation that left: it cannot answer (its channel would only give up).
+            if (this.departures.get(target.name)?.incarnation === target.incarnation) this.naksHeld++;
+            else this.retransmit.send({ kind: 'nakRequested', target, subject, ranges });
+          },
           dataLoss: (loss) => {
             // Deliveries before the loss go first, so the application sees them in stream order.
             this.flushDelivered();
@@ -106,7 +117,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
         assertNever(msg);
     }
     this.flushDelivered();
-    if (this.deliveredSinceReport >= this.reportEvery) this.reportPositions(now);
+    if (this.deliveredSinceReport >= this.reportEvery || this.deliveredBytesSinceReport >= this.reportEveryBytes) this.reportPositions(now);
     this.arm(now);
   }
 
@@ -114,6 +125,8 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
     return {
       ...this.core.counters,
       datagrams: this.datagrams,
+      naksHeld: this.naksHeld,
+      departuresPending: this.departures.size,
       dropped: { ...this.dropped },
       streams: this.core.streams,
       bufferedMessages: this.core.bufferedMessages,
@@ -161,7 +174,8 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
       this.core.onSenderLeft(name, 'bye', incarnation);
       return;
     }
-    this.departures.set(name, { incarnation, atMs: now + this.config.receiver.resyncGraceMs });
+    const deferMs = Math.max(this.config.receiver.resyncGraceMs, this.config.receiverList.peerExpiryMs / 2);
+    this.departures.set(name, { incarnation, atMs: now + deferMs });
   }
 
   private settleDepartures(now: number): void {
@@ -206,6 +220,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
   private reportPositions(now: number): void {
     this.nextPositionsMs = now + this.config.ackIntervalMs;
     this.deliveredSinceReport = 0;
+    this.deliveredBytesSinceReport = 0;
     for (const sender of this.core.senders()) {
       const positions = this.core.positions(sender.name);
       if (positions.length > 0) this.retransmit.send({ kind: 'positions', sender, positions });
@@ -229,6 +244,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
     const messages = this.delivered;
     this.delivered = [];
     this.deliveredSinceReport += messages.length;
+    for (const m of messages) this.deliveredBytesSinceReport += m.payload.byteLength;
     // One event crosses to the application thread as one ring record: split a large release
     // (a reorder buffer emptied by a retransmission) into events of bounded size.
     let start = 0;

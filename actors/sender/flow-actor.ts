@@ -58,6 +58,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
   /** Our subjects (from `sentUpTo`), with the credit last sent (absent: none sent, the sender assumes unlimited). */
   const subjects = new Set<string>();
   const credits = new Map<string, number>();
+  /** Messages and payload bytes sent per subject, for its average message size. */
+  const sizes = new Map<string, { messages: number; bytes: number }>();
   /** Receivers' patterns: pattern → peerKey, and the peers themselves. */
   const interest = new PatternMatcher<string>();
   const peers = new Map<string, { readonly peer: PeerId; readonly patterns: readonly string[] }>();
@@ -73,7 +75,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
 
   function sendCredit(subject: string, force: boolean): void {
     const pos = flow.windowPosition(subject);
-    const maxSeq = pos === undefined ? UNLIMITED : pos + windowMessages;
+    const maxSeq = pos === undefined ? UNLIMITED : pos + windowFor(subject);
     // The sender starts each stream with one window of credit; the first credit is always sent.
     if (!force && credits.has(subject) && maxSeq === credits.get(subject)) return;
     credits.set(subject, maxSeq);
@@ -90,7 +92,24 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     touchedAll = false;
   }
 
+  /** The window of `subject` in messages: `flowWindowMessages`, or fewer when its messages are large. */
+  function windowFor(subject: string): number {
+    const size = sizes.get(subject);
+    if (size === undefined || size.messages === 0) return windowMessages;
+    const average = Math.max(1, size.bytes / size.messages);
+    return Math.max(1, Math.min(windowMessages, Math.floor(config.sender.flowWindowBytes / average)));
+  }
+
   function onSentUpTo(now: number, subject: string, fromSeq: number, seq: number, bytes: number): void {
+    let size = sizes.get(subject);
+    if (size === undefined) sizes.set(subject, (size = { messages: 0, bytes: 0 }));
+    size.messages += Math.max(1, seq - fromSeq + 1);
+    size.bytes += bytes;
+    // Recent sizes count most: halve the totals now and then, so the average follows the traffic.
+    if (size.messages > 65_536) {
+      size.messages /= 2;
+      size.bytes /= 2;
+    }
     if (!subjects.has(subject)) {
       subjects.add(subject);
       for (const key of interest.match(subject)) flow.addReceiver(now, peers.get(key)!.peer, subject);

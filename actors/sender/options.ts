@@ -62,6 +62,13 @@ export interface SenderOptions {
    */
   flowWindowMessages?: number;
   /**
+   * The same window in payload bytes: the credit of a stream is at most this many bytes (at the
+   * stream's average message size) beyond the receivers' position, so one window's burst fits
+   * the receivers' socket buffers (an 8 MiB buffer holds about 4 MiB of 8 KB datagrams).
+   * @default 2097152
+   */
+  flowWindowBytes?: number;
+  /**
    * `'max'`: keep pace with the fastest receiver; a receiver lagging more than
    * `flowWindowMessages` behind is reported as a slow consumer and must recover by NAK or report
    * data loss. `'min'`: wait for the slowest receiver; one that makes no progress for
@@ -99,6 +106,7 @@ export const DEFAULT_SENDER_OPTIONS: Readonly<ResolvedSenderOptions> = Object.fr
   rateBytesPerSec: 0,
   burstBytes: 1024 * 1024,
   flowWindowMessages: 16_384,
+  flowWindowBytes: 2 * 1024 * 1024,
   flowPolicy: 'max',
   stallTimeoutMs: 2000,
   maxTrackedPositions: 262_144,
@@ -128,6 +136,7 @@ export function resolveSenderOptions(o: SenderOptions = {}, path = 'options'): R
     rateBytesPerSec: int('rateBytesPerSec', 0),
     burstBytes: int('burstBytes', 1),
     flowWindowMessages: int('flowWindowMessages', 1, 100_000_000),
+    flowWindowBytes: int('flowWindowBytes', 1024, ONE_GIB),
     flowPolicy: checkOneOf(`${path}.flowPolicy`, m.flowPolicy, FLOW_POLICIES),
     stallTimeoutMs: int('stallTimeoutMs', 1, ONE_DAY_MS),
     maxTrackedPositions: int('maxTrackedPositions', 1, 100_000_000),

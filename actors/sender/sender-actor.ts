@@ -199,6 +199,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     return units;
   }
 
+  function firstWindow(u: Unit): number {
+    return firstWindowOf(o, u.bytes, u.messages.length);
+  }
+
   /** Hands over queued units, in order, while credit and rate allow. */
   function pump(now: number): void {
     for (let u = queue.first(); u !== undefined; u = queue.first()) {
@@ -209,7 +213,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
         const needed = Math.min(u.messages[n - 1].seq, first + o.flowWindowMessages - 1);
         // Before the flow actor's first credit, a stream may send one window: a burst the
         // receivers' socket buffers can hold, never an unbounded one.
-        const limit = credit.get(u.subject) ?? sequences.startSeq(u.subject) - 1 + o.flowWindowMessages;
+        const limit = credit.get(u.subject) ?? sequences.startSeq(u.subject) - 1 + firstWindow(u);
         if (needed > limit) {
           if (blockedOn?.kind !== 'credit' || blockedOn.subject !== u.subject || blockedOn.seq !== needed) {
             counters.blockedByCredit++;
@@ -288,10 +292,13 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
           counters.unrouted += out.messages.length;
           continue;
         }
-        counters.dataOuts++;
-        post(socket, { kind: 'dataOut', streams: [...out.subjects].map(startOf), messages: out.messages, destinations: out.destinations });
+        // One actor message may cross threads as one ring record: bound each by bytes.
+        for (const part of byteBoundedParts(out.messages)) {
+          counters.dataOuts++;
+          post(socket, { kind: 'dataOut', streams: subjectsOf(part).map(startOf), messages: part, destinations: out.destinations });
+        }
       }
-      post(retransmit, { kind: 'sent', streams: [...reports.keys()].map(startOf), messages: all });
+      for (const part of byteBoundedParts(all)) post(retransmit, { kind: 'sent', streams: subjectsOf(part).map(startOf), messages: part });
       for (const [subject, r] of reports) post(flow, { kind: 'sentUpTo', subject, ...r });
     }
     const due = acceptedDue;
@@ -452,4 +459,39 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       ...(gate !== undefined ? { ledger: { waitingForResume: early?.length ?? 0, backlog: ledgerBacklog.length } } : {}),
     }),
   };
+}
+
+/** The first window of a stream (before any credit): by message count and by bytes, at this message's size. */
+function firstWindowOf(o: { flowWindowMessages: number; flowWindowBytes: number }, messageBytes: number, fragments: number): number {
+  const perSeq = Math.max(1, messageBytes / Math.max(1, fragments));
+  return Math.max(1, Math.min(o.flowWindowMessages, Math.floor(o.flowWindowBytes / perSeq)));
+}
+
+/** Payload bytes per `dataOut` or `sent` message at most (one message may exceed it alone). */
+const MAX_PART_BYTES = 256 * 1024;
+
+/** Splits `messages` into runs of at most {@link MAX_PART_BYTES} payload bytes, in order. */
+function byteBoundedParts(messages: readonly WireMessage[]): WireMessage[][] {
+  const parts: WireMessage[][] = [];
+  let part: WireMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = m.payload.byteLength + m.subject.length + 32;
+    if (part.length > 0 && bytes + size > MAX_PART_BYTES) {
+      parts.push(part);
+      part = [];
+      bytes = 0;
+    }
+    part.push(m);
+    bytes += size;
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
+}
+
+/** The distinct subjects of `messages`, in first-seen order. */
+function subjectsOf(messages: readonly WireMessage[]): string[] {
+  const seen = new Set<string>();
+  for (const m of messages) seen.add(m.subject);
+  return [...seen];
 }

@@ -9,6 +9,7 @@
  *   'publish':   `await peer.publish(...)` of the next message (waits for space).
  * With `burstMsgs` > 0, the publisher also yields (setImmediate) after that many publishes in a row,
  * which bounds the size of one microtask's batch (an application-side workaround, off by default).
+ * `longestStallMs`: the longest time from a refusal (tryPublish false) to the next accepted publish.
  * Bounded by `seconds` and by `maxMessages`. The last message is always sent with `await publish`,
  * after a yield (so it is a batch of its own), whose resolution means every earlier publish was
  * handed to the socket (batches settle in order).
@@ -34,6 +35,8 @@ const maxMessages = p.maxMessages ?? 500_000_000;
 const waitMode = p.waitMode ?? 'immediate';
 const burstMsgs = p.burstMsgs ?? 0;
 const acceptTimeoutMs = p.acceptTimeoutMs ?? 10_000;
+let stallStart = 0; // start of the current run of refusals (tryPublish false)
+let longestStallMs = 0;
 if (!['immediate', 'publish'].includes(waitMode)) throw new Error(`waitMode must be immediate or publish, got ${waitMode}`);
 if (msgBytes < 4) throw new Error('msgBytes must be at least 4 (the message index)');
 
@@ -70,6 +73,10 @@ try {
     for (let k = 0; k < 256; k++) {
       if (sent >= maxMessages - 1) break outer;
       if (peer.tryPublish(subject, payload)) {
+        if (stallStart) {
+          longestStallMs = Math.max(longestStallMs, performance.now() - stallStart);
+          stallStart = 0;
+        }
         sent++;
         payload = makePayload();
         if (burstMsgs > 0 && ++burst >= burstMsgs) {
@@ -81,10 +88,13 @@ try {
       }
       burst = 0;
       waits++;
+      if (!stallStart) stallStart = performance.now();
       if (waitMode === 'immediate') {
         await new Promise((r) => setImmediate(r));
       } else {
         await withTimeout(peer.publish(subject, payload), acceptTimeoutMs, `publish() in the loop did not resolve within ${acceptTimeoutMs} ms`);
+        longestStallMs = Math.max(longestStallMs, performance.now() - stallStart);
+        stallStart = 0;
         sent++;
         payload = makePayload();
       }
@@ -116,6 +126,7 @@ ctx.result({
   sentMsgsPerSec: sent / ((tAccepted - tStart) / 1000),
   lastAcceptedAfterLoopMs: tAccepted - tLoopEnd,
   waits,
+  longestStallMs,
   burstMsgs,
   burstYields,
   join,

@@ -14,6 +14,7 @@
  * params: name, pubName, group, port, topology, msgBytes (64), subject, fault ({ dropRate, seed },
  * optional), drainIdleMs (3000), drainMaxMs (12000), joinTimeoutMs (8000), statsFile, peerOptions.
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { startChild, waitUntil } from '../baselines/child.mjs';
 import { closePeer, openPeer, safeStats, trackJoins, watchEvents, writeStatsFile } from './lc-common.mjs';
@@ -22,6 +23,19 @@ const ctx = startChild();
 const p = ctx.params;
 const msgBytes = p.msgBytes ?? 64;
 const subject = p.subject ?? 'bench.data';
+
+/** System-wide UDP counters (Linux /proc/net/snmp): InErrors, RcvbufErrors; undefined elsewhere. */
+function udpSnmp() {
+  try {
+    const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+    const keys = lines[0].split(/\s+/).slice(1);
+    const vals = lines[1].split(/\s+/).slice(1).map(Number);
+    const o = Object.fromEntries(keys.map((k, i) => [k, vals[i]]));
+    return { inErrors: o.InErrors, rcvbufErrors: o.RcvbufErrors };
+  } catch {
+    return undefined;
+  }
+}
 
 const peer = await openPeer(p);
 const waitJoined = trackJoins(peer);
@@ -78,6 +92,7 @@ await ctx.waitStart(async () => {
   join = await waitJoined(p.pubName, p.joinTimeoutMs ?? 8000);
 });
 
+const snmp0 = udpSnmp();
 const pub = await ctx.whenPeerDone();
 const tPubDone = performance.now();
 const drained = await waitUntil({
@@ -89,7 +104,10 @@ const drained = await waitUntil({
 const drainMs = performance.now() - tPubDone;
 const spanSec = (tLast - tFirst) / 1000;
 const stats = await safeStats(peer);
+const snmp1 = udpSnmp();
 ctx.result({
+  // kernel UDP receive-buffer overflows during the run, whole host (other processes count too)
+  udpRcvbufErrors: snmp0 && snmp1 ? snmp1.rcvbufErrors - snmp0.rcvbufErrors : undefined,
   msgBytes,
   topology: p.topology,
   fault: p.fault ?? null,
