@@ -127,12 +127,17 @@ export interface ResolvedPeerOptions {
 
 const KNOWN_KEYS = { ...DEFAULT_PEER_OPTIONS, name: '', receiver: {}, retransmit: {}, sender: {}, ledger: undefined, fault: undefined };
 
-/** The actors of every peer; `ledger` is added (last) when `options.ledger` is given. */
+/** The actors of every peer; `ledger` is added (first) when `options.ledger` is given. */
 export const ACTOR_NAMES = Object.freeze(['socket', 'subjects', 'receivers', 'flow', 'sender', 'retransmit', 'receiver'] as const);
 
-/** The actors of a peer with this resolved configuration, in start order. */
+/**
+ * The actors of a peer with this resolved configuration, in start order (stopped in reverse).
+ * The ledger starts first (on its thread) so that, where it shares a thread with the socket, the
+ * peer advertises itself only once its ledger is open, and it stops last, after everything that
+ * writes to it.
+ */
 export function actorNamesOf(config: PeerConfig): readonly string[] {
-  return config.ledger === undefined ? ACTOR_NAMES : [...ACTOR_NAMES, 'ledger'];
+  return config.ledger === undefined ? ACTOR_NAMES : ['ledger', ...ACTOR_NAMES];
 }
 
 export function resolvePeerOptions(o: PeerOptions = {}): ResolvedPeerOptions {
@@ -191,7 +196,14 @@ export function resolvePeerOptions(o: PeerOptions = {}): ResolvedPeerOptions {
     sender,
     retransmit: resolveRetransmitOptions(checkObject('options.retransmit', o.retransmit) as RetransmitOptions, 'options.retransmit'),
     receiver: resolveReceiverOptions(
-      { maxMessageBytes, maxBufferedBytes: Math.max(64 * 1024 * 1024, 2 * maxMessageBytes), ...(checkObject('options.receiver', o.receiver) as ReceiverOptions) },
+      {
+        maxMessageBytes,
+        maxBufferedBytes: Math.max(64 * 1024 * 1024, 2 * maxMessageBytes),
+        // A receiver must be able to hold what a sender may have in flight beyond a gap, or it
+        // drops what it already received and the repair cannot keep up with the stream.
+        maxBufferedMessages: Math.max(32_768, 2 * sender.flowWindowMessages),
+        ...(checkObject('options.receiver', o.receiver) as ReceiverOptions),
+      },
       'options.receiver',
     ),
     maxDatagramBytes,

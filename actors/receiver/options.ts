@@ -74,6 +74,13 @@ export interface ReceiverOptions {
    */
   maxGapMessages?: number;
   /**
+   * A gap known only from a heartbeat (above every message received) is not NAKed while
+   * messages of the stream keep arriving within this many ms: it is most likely data still in
+   * flight or in this host's socket buffer, and NAKing it would only bring duplicates.
+   * @default 20
+   */
+  tailQuietMs?: number;
+  /**
    * Late join: on first sight of a stream at sequence `s` whose sender incarnation started it at
    * `s0`, the receiver begins at `s0` (and NAKs what it missed) when `s - s0` is at most this,
    * else at `s`. From a heartbeat: at `startSeq` when `highSeq - startSeq` is at most this (what
@@ -99,7 +106,8 @@ export interface ReceiverOptions {
 export type ResolvedReceiverOptions = Required<ReceiverOptions>;
 
 export const DEFAULT_RECEIVER_OPTIONS: Readonly<ResolvedReceiverOptions> = Object.freeze({
-  maxBufferedMessages: 4096,
+  maxBufferedMessages: 32_768,
+  tailQuietMs: 20,
   maxBufferedBytes: 64 * 1024 * 1024,
   maxStreams: 100_000,
   maxMessageBytes: 16 * 1024 * 1024,
@@ -128,6 +136,7 @@ export function resolveReceiverOptions(o: ReceiverOptions = {}, path = 'options'
     checkInteger(`${path}.${key}`, m[key], min, max);
   const r: ResolvedReceiverOptions = {
     maxBufferedMessages: int('maxBufferedMessages', 1, 10_000_000),
+    tailQuietMs: int('tailQuietMs', 0, 60_000),
     maxBufferedBytes: int('maxBufferedBytes', 2),
     maxStreams: int('maxStreams', 1, 100_000_000),
     maxMessageBytes: int('maxMessageBytes', 1, ONE_GIB),

@@ -15,6 +15,7 @@ export type StreamReceiverOptions = Pick<
   ResolvedReceiverOptions,
   | 'maxBufferedMessages'
   | 'maxGapMessages'
+  | 'tailQuietMs'
   | 'nakDelayMinMs'
   | 'nakDelayMaxMs'
   | 'nakRetryMs'
@@ -93,6 +94,9 @@ export class StreamReceiver {
   private readonly budget: BufferBudget;
   private readonly o: StreamReceiverOptions;
   private next: number;
+  /** The highest seq received as a message (not only announced by a heartbeat), and when one last came. */
+  private receivedHigh = 0;
+  private lastMessageMs = Number.NEGATIVE_INFINITY;
   private high: number;
   private tracked: number;
   private readonly buffer = new Map<number, WireMessage>();
@@ -148,6 +152,8 @@ export class StreamReceiver {
     if (!isSeq(s)) return 'invalid';
     if (s < this.next) return 'old';
     if (s - this.next > this.o.maxGapMessages) return 'implausible';
+    this.lastMessageMs = nowMs;
+    if (s > this.receivedHigh) this.receivedHigh = s;
     if (s > this.next + this.o.maxBufferedMessages) {
       this.noteHigh(nowMs, s);
       return 'beyondWindow';
@@ -230,6 +236,12 @@ export class StreamReceiver {
     for (const g of this.gaps.all) {
       if (g.lost !== undefined) continue;
       if (g.dueMs > nowMs) {
+        if (due === undefined || g.dueMs < due) due = g.dueMs;
+        continue;
+      }
+      if (g.naksSent === 0 && g.from > this.receivedHigh && nowMs - this.lastMessageMs < o.tailQuietMs) {
+        // Only a heartbeat says these exist, and the stream is still flowing: wait for it.
+        g.dueMs = this.lastMessageMs + o.tailQuietMs;
         if (due === undefined || g.dueMs < due) due = g.dueMs;
         continue;
       }

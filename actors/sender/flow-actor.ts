@@ -97,7 +97,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     const size = sizes.get(subject);
     if (size === undefined || size.messages === 0) return windowMessages;
     const average = Math.max(1, size.bytes / size.messages);
-    return Math.max(1, Math.min(windowMessages, Math.floor(config.sender.flowWindowBytes / average)));
+    const windowBytes = config.sender.flowWindowBytes;
+    if (!(windowBytes > 0)) return windowMessages;
+    return Math.max(1, Math.min(windowMessages, Math.floor(windowBytes / average)));
   }
 
   function onSentUpTo(now: number, subject: string, fromSeq: number, seq: number, bytes: number): void {

@@ -4,7 +4,8 @@ import { DEFAULT_RECEIVER_OPTIONS, resolveReceiverOptions } from '../../../actor
 describe('resolveReceiverOptions', () => {
   it('returns the documented defaults', () => {
     expect(resolveReceiverOptions()).toEqual({
-      maxBufferedMessages: 4096,
+      maxBufferedMessages: 32_768,
+      tailQuietMs: 20,
       maxBufferedBytes: 64 * 1024 * 1024,
       maxStreams: 100_000,
       maxMessageBytes: 16 * 1024 * 1024,

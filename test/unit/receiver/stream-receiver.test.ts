@@ -1,3 +1,4 @@
+import { DEFAULT_RECEIVER_OPTIONS } from '../../../actors/receiver/options.js';
 import { describe, it, expect } from 'vitest';
 import { createRng } from '../../../actors/core.js';
 import { BufferBudget } from '../../../actors/receiver/buffer-budget.js';
@@ -310,8 +311,9 @@ describe('StreamReceiver bounds', () => {
     // A huge highSeq is followed window by window: at most the window is NAKed.
     stream.onStreamInfo(0, 1, 2 ** 50);
     runUntil(30);
-    expect(naks.flat().reduce((n, r) => n + r.to - r.from + 1, 0)).toBe(4097);
-    expect(stream.gapCount).toBeLessThanOrEqual(5);
+    expect(naks.flat().reduce((n, r) => n + r.to - r.from + 1, 0)).toBe(DEFAULT_RECEIVER_OPTIONS.maxBufferedMessages + 1);
+    const o = DEFAULT_RECEIVER_OPTIONS;
+    expect(stream.gapCount).toBeLessThanOrEqual(Math.ceil((o.maxBufferedMessages + 1) / o.maxNakSeqs) + 1);
     // A huge unavailable range is one loss report.
     stream.onUnavailable(40, 1, Number.MAX_SAFE_INTEGER);
     expect(log).toEqual([['lost', 1, 2 ** 50, 'unavailable']]);
@@ -326,5 +328,26 @@ describe('StreamReceiver bounds', () => {
     stream.onUnavailable(1, 1000, 2000);
     expect(log).toEqual([]);
     expect(stream.highSeq).toBe(3);
+  });
+});
+
+describe('StreamReceiver tail gaps', () => {
+  it('does not NAK a heartbeat-only gap while messages keep arriving, and NAKs it once the stream is quiet', () => {
+    const { stream, naks, runUntil } = setup({ nakDelayMinMs: 2, nakDelayMaxMs: 2, tailQuietMs: 20 });
+    stream.onMessage(0, msg(1));
+    stream.onStreamInfo(0, 1, 10); // 2..10 exist but may still be in flight
+    stream.onMessage(10, msg(2));
+    runUntil(25);
+    expect(naks).toEqual([]); // the last message came at 10 ms: wait until 30 ms
+    runUntil(40);
+    expect(naks.flat()).toEqual([{ from: 3, to: 10 }]);
+  });
+
+  it('NAKs a gap below a received message at once (after the usual random delay)', () => {
+    const { stream, naks, runUntil } = setup({ nakDelayMinMs: 2, nakDelayMaxMs: 2, tailQuietMs: 20 });
+    stream.onMessage(0, msg(1));
+    stream.onMessage(0, msg(5));
+    runUntil(3);
+    expect(naks.flat()).toEqual([{ from: 2, to: 4 }]);
   });
 });
