@@ -278,7 +278,12 @@ export class Peer extends EventEmitter {
     this.durableNames.add(durable.name);
     // The ledger hands its positions to the receiver, which answers `durableReady`; only then
     // does the subscription take messages (and its interest reach the receiver).
-    this.ledger!.send({ kind: 'durableOpened', id: sub.id, durable: durable.name, pattern });
+    try {
+      this.ledger!.send({ kind: 'durableOpened', id: sub.id, durable: durable.name, pattern });
+    } catch (err) {
+      sub.unsubscribe();
+      throw err;
+    }
     return sub;
   }
 
@@ -422,7 +427,8 @@ export class Peer extends EventEmitter {
 
   private sendConfirmations(): void {
     this.confirmScheduled = false;
-    if (this.confirmBatch.size === 0 || this.ledger === undefined) return;
+    // After close the ledger is gone: late acknowledgements only mean a redelivery next time.
+    if (this.confirmBatch.size === 0 || this.ledger === undefined || this.state === 'closed') return;
     const positions = [...this.confirmBatch.values()];
     this.confirmBatch = new Map();
     this.counters.confirmations += positions.length;

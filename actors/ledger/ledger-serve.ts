@@ -36,8 +36,9 @@ export function serveFromLedger(
   const messages: WireMessage[] = [];
   const unavailable: SeqRange[] = [];
   let deferred = 0;
-  for (const r of normalizeRanges(ranges, maxRanges).ranges) {
-    if (r.from < 1) continue; // seq 0 never exists
+  for (const range of normalizeRanges(ranges, maxRanges).ranges) {
+    if (range.to < 1) continue; // seq 0 never exists
+    const r = range.from < 1 ? { from: 1, to: range.to } : range;
     const room = maxMessages - messages.length;
     if (room <= 0) {
       deferred += r.to - r.from + 1;

@@ -350,7 +350,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       counters.queuedBytes += u.bytes;
       if (gate !== undefined) for (const m of u.messages) toLedger.push(m);
     }
-    if (toLedger.length > 0) toLedgerInOrder({ kind: 'sequenced', messages: toLedger });
+    for (const part of byteBoundedParts(toLedger)) toLedgerInOrder({ kind: 'sequenced', messages: part });
     pump(now);
   }
 

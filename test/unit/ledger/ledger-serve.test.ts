@@ -1,0 +1,80 @@
+import { describe, it, expect } from 'vitest';
+import { serveFromLedger, type SentReader } from '../../../actors/ledger/ledger-serve.js';
+import type { LedgerMessage } from '../../../storage/sent-record.js';
+
+/** A reader holding `seqs` of subject 's' (payload = [seq & 255]); counts what it is asked. */
+function reader(seqs: number[]): SentReader & { calls: [number, number, number][] } {
+  const held = new Map<number, LedgerMessage>(seqs.map((seq) => [seq, { seq, flags: 1, payload: new Uint8Array([seq & 255]), sentAtMs: 0 }]));
+  const calls: [number, number, number][] = [];
+  return {
+    calls,
+    getSent(subject, from, to, max) {
+      calls.push([from, to, max]);
+      if (subject !== 's') return [];
+      const out: LedgerMessage[] = [];
+      for (const seq of [...held.keys()].sort((a, b) => a - b)) if (seq >= from && seq <= to && out.length < max) out.push(held.get(seq)!);
+      return out;
+    },
+  };
+}
+
+describe('serveFromLedger', () => {
+  it('returns what the ledger holds and reports every other sequence of the ranges unavailable', () => {
+    const r = serveFromLedger(reader([3, 4, 7]), 's', [{ from: 1, to: 8 }], 100, 10);
+    expect(r.messages.map((m) => [m.subject, m.seq, m.flags])).toEqual([
+      ['s', 3, 1],
+      ['s', 4, 1],
+      ['s', 7, 1],
+    ]);
+    expect(r.unavailable).toEqual([
+      { from: 1, to: 2 },
+      { from: 5, to: 6 },
+      { from: 8, to: 8 },
+    ]);
+    expect(r.deferred).toBe(0);
+  });
+
+  it('keeps a reply subject', () => {
+    const one: SentReader = { getSent: () => [{ seq: 2, flags: 0, replyTo: '_INBOX.x', payload: new Uint8Array(1), sentAtMs: 0 }] };
+    expect(serveFromLedger(one, 's', [{ from: 2, to: 2 }], 10, 10).messages[0]).toMatchObject({ seq: 2, replyTo: '_INBOX.x' });
+  });
+
+  it('stops at maxMessages and defers the rest instead of calling it unavailable', () => {
+    const r = serveFromLedger(reader([1, 2, 3, 4, 5, 10]), 's', [{ from: 1, to: 5 }, { from: 9, to: 11 }], 3, 10);
+    expect(r.messages.map((m) => m.seq)).toEqual([1, 2, 3]);
+    expect(r.unavailable).toEqual([]);
+    expect(r.deferred).toBe(2 + 3);
+  });
+
+  it('answers a hostile 2^53-wide range by asking the reader once, never looping over its width', () => {
+    const rd = reader([5]);
+    const r = serveFromLedger(rd, 's', [{ from: 1, to: Number.MAX_SAFE_INTEGER }], 10, 10);
+    expect(r.messages.map((m) => m.seq)).toEqual([5]);
+    expect(r.unavailable).toEqual([
+      { from: 1, to: 4 },
+      { from: 6, to: Number.MAX_SAFE_INTEGER },
+    ]);
+    expect(rd.calls).toHaveLength(1);
+  });
+
+  it('normalizes untrusted ranges: drops malformed ones, merges overlaps, reads at most maxRanges, skips seq 0', () => {
+    const rd = reader([1, 2]);
+    const r = serveFromLedger(
+      rd,
+      's',
+      [{ from: 2, to: 1 }, { from: 0, to: 0 }, { from: 1, to: 1 }, { from: 1, to: 2 }, { from: 50, to: 60 }],
+      10,
+      4,
+    );
+    expect(r.messages.map((m) => m.seq)).toEqual([1, 2]);
+    expect(r.unavailable).toEqual([]);
+    expect(rd.calls).toEqual([[1, 2, 10]]);
+  });
+
+  it('ignores what a faulty reader returns outside the range asked', () => {
+    const bad: SentReader = { getSent: () => [{ seq: 9, flags: 0, payload: new Uint8Array(1), sentAtMs: 0 }] };
+    const r = serveFromLedger(bad, 's', [{ from: 1, to: 3 }], 10, 10);
+    expect(r.messages).toEqual([]);
+    expect(r.unavailable).toEqual([{ from: 1, to: 3 }]);
+  });
+});

@@ -1,0 +1,115 @@
+import { describe, it, expect } from 'vitest';
+import { createActor } from '../../../actors/sender/sender-actor.js';
+import type { PublishItem, SenderInbox } from '../../../actors/sender/messages.js';
+import type { SocketInbox } from '../../../actors/socket/messages.js';
+import type { LedgerInbox } from '../../../actors/ledger/messages.js';
+import { resolveLedgerOptions, type LedgerOptions } from '../../../actors/ledger/options.js';
+import { serializeError, LedgerError } from '../../../errors.js';
+import { startActor, testConfig } from '../actors/send-path-harness.js';
+
+type DataOut = Extract<SocketInbox, { kind: 'dataOut' }>;
+type Sequenced = Extract<LedgerInbox, { kind: 'sequenced' }>;
+
+async function setup(ledger: LedgerOptions) {
+  const config = { ...testConfig(), ledger: resolveLedgerOptions({ path: '/unused', ...ledger }, 'me') };
+  const { actor, ctx } = await startActor(createActor, 'sender', config);
+  const send = (msg: SenderInbox) => actor.receive(msg);
+  return {
+    ctx,
+    send,
+    publish: (batchId: number, ...items: PublishItem[]) => send({ kind: 'published', batchId, items }),
+    wire: () => ctx.to<DataOut>('socket', 'dataOut').flatMap((d) => d.messages.map((m) => [m.subject, m.seq])),
+    starts: () => ctx.to<DataOut>('socket', 'dataOut').flatMap((d) => d.streams),
+    sequenced: () => ctx.to<Sequenced>('ledger', 'sequenced').flatMap((d) => d.messages.map((m) => [m.subject, m.seq])),
+    accepted: () => ctx.events.filter((e) => e.kind === 'accepted').map((e) => (e as { batchId: number }).batchId),
+    refused: () => ctx.events.filter((e) => e.kind === 'error').map((e) => (e as unknown as { error: { code: string; details: { batchId: number } } }).error),
+  };
+}
+
+const item = (subject: string): PublishItem => ({ subject, flags: 0, payload: new Uint8Array(8) });
+
+describe('sender with a ledger', () => {
+  it('holds publishes until the ledger resumed, then numbers every stream above its resumed sequence or the floor', async () => {
+    const s = await setup({ durability: 'none' });
+    s.publish(1, item('a'), item('b'));
+    expect(s.sequenced()).toEqual([]);
+    expect(s.wire()).toEqual([]);
+    s.send({ kind: 'resumed', streams: [{ subject: 'a', seq: 41 }], seqFloor: 7 });
+    expect(s.sequenced()).toEqual([
+      ['a', 42],
+      ['b', 8],
+    ]);
+    expect(s.wire()).toEqual(s.sequenced());
+    expect(s.starts()).toEqual([
+      { subject: 'a', startSeq: 42 },
+      { subject: 'b', startSeq: 8 },
+    ]);
+    expect(s.accepted()).toEqual([1]);
+  });
+
+  it("'sync': hands each batch to the ledger first and puts it on the wire (and accepts it) only once committed", async () => {
+    const s = await setup({ durability: 'sync' });
+    s.send({ kind: 'resumed', streams: [], seqFloor: 0 });
+    s.publish(1, item('a'), item('a'));
+    s.publish(2, item('a'));
+    expect(s.sequenced()).toEqual([
+      ['a', 1],
+      ['a', 2],
+      ['a', 3],
+    ]);
+    expect(s.wire()).toEqual([]);
+    expect(s.accepted()).toEqual([]);
+    s.send({ kind: 'committed', streams: [{ subject: 'a', seq: 2 }] });
+    expect(s.wire()).toEqual([
+      ['a', 1],
+      ['a', 2],
+    ]);
+    expect(s.accepted()).toEqual([1]);
+    s.send({ kind: 'committed', streams: [{ subject: 'a', seq: 3 }] });
+    expect(s.wire()).toHaveLength(3);
+    expect(s.accepted()).toEqual([1, 2]);
+  });
+
+  it("'sync': a stream waiting for its commit holds back the streams behind it (messages leave in publish order)", async () => {
+    const s = await setup({ durability: 'sync' });
+    s.send({ kind: 'resumed', streams: [], seqFloor: 0 });
+    s.publish(1, item('a'), item('b'));
+    s.send({ kind: 'committed', streams: [{ subject: 'b', seq: 1 }] });
+    expect(s.wire()).toEqual([]);
+    s.send({ kind: 'committed', streams: [{ subject: 'a', seq: 1 }] });
+    expect(s.wire()).toEqual([
+      ['a', 1],
+      ['b', 1],
+    ]);
+  });
+
+  it("'async': sends at once up to maxUnflushedPerStream ahead of the last reported flush, then waits for the next", async () => {
+    const s = await setup({ durability: 'async', maxUnflushedPerStream: 2 });
+    s.send({ kind: 'resumed', streams: [{ subject: 'a', seq: 10 }], seqFloor: 0 });
+    s.publish(1, item('a'), item('a'));
+    s.publish(2, item('a'));
+    expect(s.wire()).toEqual([
+      ['a', 11],
+      ['a', 12],
+    ]);
+    expect(s.accepted()).toEqual([1]);
+    s.send({ kind: 'committed', streams: [{ subject: 'a', seq: 11 }] });
+    expect(s.wire()).toContainEqual(['a', 13]);
+    expect(s.accepted()).toEqual([1, 2]);
+  });
+
+  it('refuses what waits, and every later publish, once the ledger failed', async () => {
+    const s = await setup({ durability: 'sync' });
+    s.send({ kind: 'resumed', streams: [], seqFloor: 0 });
+    s.publish(1, item('a'));
+    s.publish(2, item('a'));
+    s.send({ kind: 'ledgerFailed', error: serializeError(new LedgerError('disk full')) });
+    s.publish(3, item('a'));
+    expect(s.refused().map((e) => [e.code, e.details.batchId])).toEqual([
+      ['ERR_LEDGER', 1],
+      ['ERR_LEDGER', 2],
+      ['ERR_LEDGER', 3],
+    ]);
+    expect(s.wire()).toEqual([]);
+  });
+});
