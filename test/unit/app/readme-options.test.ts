@@ -9,7 +9,9 @@ import { DEFAULT_PEER_OPTIONS } from '../../../actors/app/peer-options.js';
 
 function readmeTable(): Map<string, string> {
   const text = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-  const section = text.slice(text.indexOf('## Configuration'), text.indexOf('## Guarantees'));
+  const start = text.indexOf('## Configuration');
+  const end = text.indexOf('\n## ', start + 1);
+  const section = text.slice(start, end === -1 ? undefined : end);
   const rows = new Map<string, string>();
   for (const line of section.split('\n')) {
     const m = /^\| `([A-Za-z]+)` \| `?([^|`]*)`? \|/.exec(line);
