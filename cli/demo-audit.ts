@@ -2,15 +2,17 @@
  * The demo's bookkeeping, pure. Each subscriber keeps a {@link StreamAudit}: per stream
  * (sender, subject) it checks that every sequence was either delivered once, in order, or
  * reported lost by a 'dataLoss' event. The parent then compares those audits with what the
- * publisher said it published ({@link summarizeDemo}).
+ * publisher's ledger says it sent ({@link summarizeDemo}).
  *
- * A stream is cut into segments, one per sender incarnation: a restarted publisher without a
- * ledger numbers its streams from 1 again, and the receiver announces that with 'streamReset'.
+ * The publisher keeps a ledger (durability 'sync'): restarted after a SIGKILL under the same
+ * name, it continues every stream above the last sequence it used, so a stream runs 1..N
+ * across both runs, and a subscriber sees a new incarnation 'continue' the stream. A
+ * 'streamReset' (numbering starting again) is kept apart in its own segment and counted as a
+ * problem: with a ledger it must not happen.
  *
- * What cannot be known: messages a SIGKILLed publisher put on the wire that a subscriber never
- * heard of at all (its last datagrams were dropped, and no heartbeat announced them). The
- * receiver cannot report a loss it cannot see, and nobody can retransmit them. They are
- * counted apart, as "unknown at kill", from the silent losses that fail the demo.
+ * Because a 'sync' ledger commits every message before it goes on the wire, the ledger's
+ * newest sequence per stream is exactly what was sent (and can still be served): whatever a
+ * subscriber neither got nor was told about is silent loss, even around the kill.
  */
 
 /** One incarnation's part of a stream, as one subscriber saw it. Plain data. */
@@ -136,8 +138,10 @@ export interface PublisherRun {
   readonly incarnation: number;
   /** True when it was SIGKILLed: `sentBySubject` is then its last report, a lower bound. */
   readonly killed: boolean;
-  /** Messages published per subject (= the last sequence of each stream). */
+  /** Messages published per subject during this run. */
   readonly sentBySubject: Readonly<Record<string, number>>;
+  /** NAKed messages this run served from its ledger (when known). */
+  readonly servedFromLedger?: number;
 }
 
 /** A subscriber's final state. */
@@ -152,61 +156,38 @@ export interface SubscriberFinal {
 export interface SubscriberSummary {
   readonly name: string;
   readonly pattern: string;
-  /** Messages published on subjects it subscribed to. */
+  /** Messages the publisher's ledger holds as sent on subjects it subscribed to. */
   readonly expected: number;
   readonly delivered: number;
   /** Reported lost by a 'dataLoss' event. */
   readonly lost: number;
   /** Neither delivered nor reported: what must be 0. */
   readonly silent: number;
-  /** Sent by a SIGKILLed publisher just before it died, never heard of (see the module doc). */
-  readonly unknownAtKill: number;
   readonly duplicates: number;
+  /** streamReset events: what must be 0 with a ledger. */
   readonly resets: number;
 }
 
 /**
- * Compares every subscriber's audit with what the publisher published. For a publisher run
- * that ended normally, `expected` is exactly what it published; for a killed run, the most
- * that anyone (the publisher's last report, any subscriber) knows it sent.
+ * Compares every subscriber's audit with `sentHighs`, the newest sequence per subject in the
+ * publisher's ledger once it closed: each stream it matches must account for 1..high.
  */
 export function summarizeDemo(
   publisher: string,
-  runs: readonly PublisherRun[],
+  sentHighs: Readonly<Record<string, number>>,
   subscribers: readonly SubscriberFinal[],
   matches: (pattern: string, subject: string) => boolean,
 ): SubscriberSummary[] {
-  const known = (sub: SubscriberFinal, incarnation: number, subject: string): number => {
-    let k = 0;
-    for (const s of sub.segments) if (s.sender === publisher && s.incarnation === incarnation && s.subject === subject) k = Math.max(k, s.nextSeq - 1);
-    return k;
-  };
-  const subjectsOf = (run: PublisherRun): Set<string> => {
-    const set = new Set(Object.keys(run.sentBySubject));
-    for (const sub of subscribers) for (const s of sub.segments) if (s.sender === publisher && s.incarnation === run.incarnation) set.add(s.subject);
-    return set;
-  };
-  const horizon = (run: PublisherRun, subject: string): number => {
-    const reported = run.sentBySubject[subject] ?? 0;
-    if (!run.killed) return reported;
-    let h = reported;
-    for (const sub of subscribers) if (matches(sub.pattern, subject)) h = Math.max(h, known(sub, run.incarnation, subject));
-    return h;
-  };
-
   return subscribers.map((sub) => {
     let expected = 0;
     let silent = 0;
-    let unknownAtKill = 0;
-    for (const run of runs) {
-      for (const subject of subjectsOf(run)) {
-        if (!matches(sub.pattern, subject)) continue;
-        const h = horizon(run, subject);
-        expected += h;
-        const tail = Math.max(0, h - known(sub, run.incarnation, subject));
-        if (run.killed) unknownAtKill += tail;
-        else silent += tail;
-      }
+    for (const [subject, high] of Object.entries(sentHighs)) {
+      if (!matches(sub.pattern, subject)) continue;
+      expected += high;
+      // The tail nobody delivered or reported (the newest segment holds the newest sequence).
+      let reached = 0;
+      for (const s of sub.segments) if (s.sender === publisher && s.subject === subject) reached = Math.max(reached, s.nextSeq - 1);
+      silent += Math.max(0, high - reached);
     }
     let delivered = 0;
     let lost = 0;
@@ -220,6 +201,36 @@ export function summarizeDemo(
       // A stream that began above its first sequence skipped the ones below without a report.
       if (s.startedBy !== 'continued') silent += s.firstSeq - 1;
     }
-    return { name: sub.name, pattern: sub.pattern, expected, delivered, lost, silent, unknownAtKill, duplicates, resets: sub.resets };
+    return { name: sub.name, pattern: sub.pattern, expected, delivered, lost, silent, duplicates, resets: sub.resets };
   });
+}
+
+/** How the restarted publisher continued its streams (see {@link ledgerResume}). */
+export interface LedgerResume {
+  /** The first sequence of the restarted run, per subject it published on. */
+  readonly resumedAt: Readonly<Record<string, number>>;
+  /** Subjects where that sequence is not above what the killed run is known to have sent: a sequence was reused. */
+  readonly reused: readonly string[];
+}
+
+/**
+ * Where the last run (restarted from the ledger) began each stream: the ledger's newest
+ * sequence minus what the last run published, plus 1 (a 'sync' ledger skips no number).
+ * A stream is `reused` when that is at or below what an earlier run reported sending on it.
+ * Undefined with fewer than two runs.
+ */
+export function ledgerResume(runs: readonly PublisherRun[], sentHighs: Readonly<Record<string, number>>): LedgerResume | undefined {
+  if (runs.length < 2) return undefined;
+  const last = runs[runs.length - 1];
+  const resumedAt: Record<string, number> = {};
+  const reused: string[] = [];
+  for (const [subject, sent] of Object.entries(last.sentBySubject)) {
+    if (sent === 0) continue;
+    const first = (sentHighs[subject] ?? 0) - sent + 1;
+    resumedAt[subject] = first;
+    let before = 0;
+    for (const run of runs.slice(0, -1)) before += run.sentBySubject[subject] ?? 0;
+    if (first <= before) reused.push(subject);
+  }
+  return { resumedAt, reused };
 }

@@ -2,7 +2,7 @@
  * What the demo shows, pure: the live table (a terminal redraws it ~4×/s), the plain line
  * printed every second when stdout is not a terminal, and the final summary.
  */
-import type { PublisherRun, SubscriberSummary } from './demo-audit.js';
+import type { LedgerResume, PublisherRun, SubscriberSummary } from './demo-audit.js';
 import type { DemoPeerReport } from './demo-messages.js';
 import { formatCount, formatTable } from './text-table.js';
 
@@ -79,18 +79,22 @@ export function renderPlainTick(s: LiveState): string {
   const peers = s.rows.map((r) => {
     const rep = r.report;
     if (rep === undefined) return `${r.label} ${r.state}`;
-    if (rep.role === 'publisher') return `${r.label} ${r.state}: sent ${formatCount(rep.sent)} ${formatCount(r.ratePerSec)}/s, resent ${formatCount(rep.retransmitted)}`;
+    if (rep.role === 'publisher') {
+      const fromLedger = rep.servedFromLedger > 0 ? ` (${formatCount(rep.servedFromLedger)} from the ledger)` : '';
+      return `${r.label} ${r.state}: sent ${formatCount(rep.sent)} ${formatCount(r.ratePerSec)}/s, resent ${formatCount(rep.retransmitted)}${fromLedger}`;
+    }
     const extra = [rep.naks > 0 ? `NAKs ${formatCount(rep.naks)}` : '', rep.lost > 0 ? `lost ${formatCount(rep.lost)}` : ''].filter((x) => x !== '').join(' ');
     return `${r.label} ${formatCount(rep.delivered)}${extra === '' ? '' : ` (${extra})`}`;
   });
   return `${formatSeconds(s.elapsedSec)} ${s.phase} | ${peers.join(' | ')}`;
 }
 
-/** The final summary: one row per subscriber, the publisher runs, and the verdict. */
+/** The final summary: one row per subscriber, the publisher runs, the ledger restart, and the verdict. */
 export function renderSummary(
   rows: readonly SubscriberSummary[],
   extra: ReadonlyMap<string, { fault: string; report: DemoPeerReport | undefined }>,
   runs: readonly PublisherRun[],
+  resume?: LedgerResume,
 ): string[] {
   const table = formatTable(
     [
@@ -100,7 +104,6 @@ export function renderSummary(
       { header: 'expected', align: 'right' },
       { header: 'delivered', align: 'right' },
       { header: 'reported lost', align: 'right' },
-      { header: 'unknown at kill*', align: 'right' },
       { header: 'silently lost', align: 'right' },
       { header: 'duplicates', align: 'right' },
       { header: 'resets', align: 'right' },
@@ -117,7 +120,6 @@ export function renderSummary(
         formatCount(r.expected),
         formatCount(r.delivered),
         formatCount(r.lost),
-        formatCount(r.unknownAtKill),
         formatCount(r.silent),
         formatCount(r.duplicates),
         formatCount(r.resets),
@@ -131,7 +133,7 @@ export function renderSummary(
     const total = Object.values(run.sentBySubject).reduce((a, b) => a + b, 0);
     return run.killed
       ? `  publisher run ${k + 1} (incarnation ${run.incarnation}): SIGKILLed after at least ${formatCount(total)} messages`
-      : `  publisher run ${k + 1} (incarnation ${run.incarnation}): ${formatCount(total)} messages, closed normally`;
+      : `  publisher run ${k + 1} (incarnation ${run.incarnation}): ${formatCount(total)} messages, closed normally${run.servedFromLedger ? `; served ${formatCount(run.servedFromLedger)} NAKed messages from its ledger` : ''}`;
   });
   return [
     'Summary',
@@ -139,26 +141,61 @@ export function renderSummary(
     ...table.split('\n'),
     '',
     ...runLines,
-    '  expected = published on the subjects the pattern matches; every one must be delivered once, in order, or reported lost.',
-    '  * sent by the killed publisher in its last moments and never heard of by this subscriber (its last datagrams were',
-    '    dropped): no one can report or resend those without a ledger. Not counted as silent loss.',
-    '  resets: streamReset events (the restarted publisher numbers its streams from 1 again: no ledger yet).',
+    ...(resume !== undefined && runs.length > 0 ? restartLines(resume, runs[runs.length - 1], rows) : []),
+    "  expected = sent on the subjects the pattern matches, per the publisher's ledger (both runs); every one must be",
+    '    delivered once, in order, or reported lost.',
+    '  resets: streamReset events (numbering starting again). With a ledger there must be none.',
     '',
-    verdict(rows),
+    verdict(rows, resume),
   ];
 }
 
-/** True when nothing was lost silently and nothing was delivered twice. */
-export function demoPassed(rows: readonly SubscriberSummary[]): boolean {
-  return rows.length > 0 && rows.every((r) => r.silent === 0 && r.duplicates === 0 && r.delivered > 0);
+/** The line(s) saying how the restarted publisher continued its streams from the ledger. */
+export function restartLines(resume: LedgerResume, run: PublisherRun, rows: readonly SubscriberSummary[]): string[] {
+  const seqs = Object.values(resume.resumedAt);
+  if (seqs.length === 0) return [`  publisher restarted from its ledger (incarnation ${run.incarnation}): it published nothing after the restart`];
+  const lo = Math.min(...seqs);
+  const hi = Math.max(...seqs);
+  const at = lo === hi ? `seq ${formatCount(lo)}` : `seq ${formatCount(lo)}..${formatCount(hi)}`;
+  const resets = rows.reduce((a, r) => a + r.resets, 0);
+  const duplicates = rows.reduce((a, r) => a + r.duplicates, 0);
+  const reusedNothing = resume.reused.length === 0 && resets === 0 && duplicates === 0;
+  const claim = reusedNothing
+    ? 'no sequence reused (0 resets, 0 duplicates at every subscriber)'
+    : `SEQUENCES REUSED OR RESET (${[resume.reused.length > 0 ? `reused on ${resume.reused.join(', ')}` : '', resets > 0 ? `${resets} resets` : '', duplicates > 0 ? `${duplicates} duplicates` : ''].filter((x) => x !== '').join(', ')})`;
+  return [
+    `  publisher restarted from its ledger (incarnation ${run.incarnation}): its ${seqs.length} streams resumed at ${at}, where run 1 stopped; ${claim}`,
+    ...Object.entries(resume.resumedAt).map(([subject, seq]) => `    ${subject} resumed at seq ${formatCount(seq)}`),
+  ];
 }
 
-function verdict(rows: readonly SubscriberSummary[]): string {
-  if (demoPassed(rows)) {
+/** Problems that fail the demo, per subscriber (empty when it passed). */
+function problemsOf(r: SubscriberSummary): string[] {
+  const p: string[] = [];
+  if (r.silent > 0) p.push(`silently lost ${formatCount(r.silent)}`);
+  if (r.duplicates > 0) p.push(`duplicates ${formatCount(r.duplicates)}`);
+  if (r.resets > 0) p.push(`resets ${formatCount(r.resets)}`);
+  if (r.delivered === 0) p.push('delivered 0');
+  if (r.delivered + r.lost + r.silent !== r.expected) p.push(`delivered + lost + silent = ${formatCount(r.delivered + r.lost + r.silent)}, expected ${formatCount(r.expected)}`);
+  return p;
+}
+
+/**
+ * True when every subscriber accounted for every expected message (delivered once, in order,
+ * or reported lost), saw no streamReset, and the restart reused no sequence.
+ */
+export function demoPassed(rows: readonly SubscriberSummary[], resume?: LedgerResume): boolean {
+  return rows.length > 0 && rows.every((r) => problemsOf(r).length === 0) && (resume?.reused.length ?? 0) === 0;
+}
+
+function verdict(rows: readonly SubscriberSummary[], resume: LedgerResume | undefined): string {
+  if (demoPassed(rows, resume)) {
     const lost = rows.reduce((a, r) => a + r.lost, 0);
-    return `OK: every message was delivered exactly once and in order, or reported lost (${formatCount(lost)} reported).`;
+    return `OK: every message was delivered exactly once and in order, or reported lost (${formatCount(lost)} reported), across the publisher's SIGKILL and restart.`;
   }
-  const bad = rows.filter((r) => r.silent > 0 || r.duplicates > 0 || r.delivered === 0).map((r) => `${r.name} (silently lost ${r.silent}, duplicates ${r.duplicates}, delivered ${r.delivered})`);
+  const bad = rows.filter((r) => problemsOf(r).length > 0).map((r) => `${r.name} (${problemsOf(r).join(', ')})`);
+  if (rows.length === 0) bad.push('no subscriber');
+  if (resume !== undefined && resume.reused.length > 0) bad.push(`publisher reused sequences on ${resume.reused.join(', ')}`);
   return `FAILED: ${bad.join('; ')}`;
 }
 

@@ -23,6 +23,11 @@ export type DemoPeerConfig =
       readonly expectPeers: readonly string[];
       /** Seconds to serve NAKs after 'stop', before closing. */
       readonly lingerSec: number;
+      /**
+       * Directory of the publisher's ledger (durability 'sync'): a restart under the same name
+       * and path continues every stream's numbering and serves NAKs for what it sent before.
+       */
+      readonly ledgerPath: string;
     }
   | {
       readonly role: 'subscriber';
@@ -54,6 +59,8 @@ export interface DemoPeerReport {
   readonly resets: number;
   /** Datagrams dropped on purpose by the test-only fault option. */
   readonly faultDropped: number;
+  /** Publisher: NAKed messages served from the ledger (beyond the in-memory window, or sent before a restart). */
+  readonly servedFromLedger: number;
 }
 
 /** Child → parent. */

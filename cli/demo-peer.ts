@@ -1,9 +1,11 @@
 /**
  * One peer of the `npm start` demo, run as a child process by `demo.ts` (config as the first
- * argument, JSON; reports over IPC, see demo-messages.ts). A publisher publishes round robin
- * over its subjects at a steady rate until told to stop; a subscriber audits every delivery
- * and loss report ({@link StreamAudit}). Both report their counters every 250 ms. The child
- * exits when the parent goes away, so it never outlives the demo.
+ * argument, JSON; reports over IPC, see demo-messages.ts). A publisher keeps a ledger
+ * (durability 'sync', in the directory the parent gives it) and publishes round robin over its
+ * subjects at a steady rate until told to stop; started again after a crash with the same name
+ * and ledger, it continues every stream's numbering. A subscriber audits every delivery and
+ * loss report ({@link StreamAudit}). Both report their counters every 250 ms. The child exits
+ * when the parent goes away, so it never outlives the demo.
  */
 import { createPeer, type DataLossEvent, type Peer, type PeerJoinedEvent } from '../actors/app/peer.js';
 import type { Message } from '../actors/app/message.js';
@@ -22,7 +24,7 @@ function send(msg: DemoChildMessage): void {
 }
 
 async function runPublisher(config: Extract<DemoPeerConfig, { role: 'publisher' }>): Promise<void> {
-  const peer = await createPeer({ ...config.net, name: config.name });
+  const peer = await createPeer({ ...config.net, name: config.name, ledger: { path: config.ledgerPath, durability: 'sync' } });
   const joined = new Set<string>();
   peer.on('peerJoined', (e: PeerJoinedEvent) => joined.add(e.name));
   peer.on('error', (err: Error) => send({ kind: 'notice', text: `${config.name}: ${err.message}` }));
@@ -37,11 +39,13 @@ async function runPublisher(config: Extract<DemoPeerConfig, { role: 'publisher' 
       sentBySubject: { ...sentBySubject },
       naks: numberAt(stats.actors, 'retransmit', 'planner', 'naksReceived'),
       retransmitted: numberAt(stats.actors, 'retransmit', 'planner', 'messagesResent'),
+      servedFromLedger: numberAt(stats.actors, 'ledger', 'messagesServed'),
     };
   };
   process.on('message', (m: DemoParentMessage) => {
     if (m.kind === 'stop') stop.abort('stop');
   });
+  send({ kind: 'notice', text: ledgerNotice(config.name, (await peer.stats()).actors.ledger) });
   send({ kind: 'ready', report: await report() });
 
   const joinDeadline = Date.now() + JOIN_TIMEOUT_MS;
@@ -75,7 +79,7 @@ async function runSubscriber(config: Extract<DemoPeerConfig, { role: 'subscriber
   });
   peer.on('streamReset', (e: { sender: string; subject: string; fromSeq: number }) => {
     audit.onReset(e.sender, e.subject, e.fromSeq);
-    send({ kind: 'notice', text: `${config.name}: streamReset ${e.subject} from ${e.sender}, numbering starts again at seq ${e.fromSeq}` });
+    send({ kind: 'notice', text: `${config.name}: streamReset ${e.subject} from ${e.sender}, numbering starts again at seq ${e.fromSeq} (a problem: the ledger should have continued it)` });
   });
   peer.on('error', (err: Error) => send({ kind: 'notice', text: `${config.name}: ${err.message}` }));
   peer.subscribe(config.pattern, (msg: Message) => audit.onMessage(msg.sender, msg.subject, msg.senderIncarnation, msg.seq));
@@ -106,7 +110,17 @@ async function runSubscriber(config: Extract<DemoPeerConfig, { role: 'subscriber
 }
 
 function emptyReport(name: string, role: DemoPeerReport['role'], incarnation: number): DemoPeerReport {
-  return { name, role, incarnation, sent: 0, sentBySubject: {}, delivered: 0, naks: 0, retransmitted: 0, lost: 0, resets: 0, faultDropped: 0 };
+  return { name, role, incarnation, sent: 0, sentBySubject: {}, delivered: 0, naks: 0, retransmitted: 0, lost: 0, resets: 0, faultDropped: 0, servedFromLedger: 0 };
+}
+
+/** What the publisher's ledger found when it opened (its `stats()` record, read defensively). */
+function ledgerNotice(name: string, ledger: unknown): string {
+  const recovery = (typeof ledger === 'object' && ledger !== null ? (ledger as Record<string, unknown>).recovery : undefined) ?? {};
+  const flag = (k: string): boolean => (recovery as Record<string, unknown>)[k] === true;
+  const streams = numberAt(ledger, 'streams');
+  if (flag('created')) return `${name}: new ledger (durability sync)`;
+  const how = flag('uncleanShutdown') ? 'after an unclean shutdown (the SIGKILL)' : 'after a clean close';
+  return `${name}: ledger reopened ${how}: ${streams} stream(s) continue their numbering`;
 }
 
 // The parent owns this process: when it goes (even by SIGKILL), so do we.

@@ -3,21 +3,29 @@
  *
  * Five child processes (`demo-peer.js`): one publisher at 2,000 msg/s over four subjects,
  * three subscribers with wildcard patterns, and a fourth whose socket drops 5% of datagrams on
- * purpose (the test-only `fault` option) so that gaps are NAKed and retransmitted. Midway the
- * publisher is SIGKILLed and restarted under the same name; without a ledger its streams start
- * again at 1 and the subscribers report a `streamReset`. After ~20 s every subscriber's audit
- * is compared with what was published: the exit code is 0 only if nothing was lost without a
- * report (and nothing was delivered twice).
+ * purpose (the test-only `fault` option) so that gaps are NAKed and retransmitted. The
+ * publisher keeps a ledger (durability 'sync') in a temporary directory. Midway it is
+ * SIGKILLed and restarted under the same name and ledger: it continues every stream above the
+ * last sequence it used (no streamReset) and serves NAKs for what it sent before the crash from
+ * the ledger. After ~20 s every subscriber's audit is compared with what the ledger says was
+ * sent: the exit code is 0 only if nothing was lost without a report, nothing was delivered
+ * twice and no stream was reset.
  *
  * Network safety: interface 127.0.0.1, a random 239.255.x.y group and port of its own.
  * Every child is killed when the demo ends, by Ctrl-C too; children also exit on their own
- * when the parent disappears (IPC disconnect).
+ * when the parent disappears (IPC disconnect). The ledger's temporary directory is removed on
+ * every way out.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PatternMatcher } from '../actors/subjects/pattern-matcher.js';
+import { LedgerStore } from '../storage/ledger-store.js';
 import { sleep } from './cli-io.js';
-import { summarizeDemo, type PublisherRun, type SubscriberFinal } from './demo-audit.js';
+import { ledgerResume, summarizeDemo, type PublisherRun, type SubscriberFinal } from './demo-audit.js';
 import { demoPassed, renderLive, renderPlainTick, renderSummary, type LiveRow } from './demo-display.js';
 import type { DemoChildMessage, DemoNetwork, DemoPeerConfig, DemoPeerReport } from './demo-messages.js';
 
@@ -37,6 +45,8 @@ const STOP_AT_SEC = 17;
 const LINGER_SEC = 1.5;
 const TOTAL_SEC = 20;
 const STARTUP_TIMEOUT_MS = 10_000;
+/** How long a child gets to exit once killed, before the demo goes on without it. */
+const EXIT_TIMEOUT_MS = 3000;
 
 /** One child and what it last said. */
 class DemoChild {
@@ -101,6 +111,29 @@ function killAll(): void {
   for (const p of live) p.kill('SIGKILL');
 }
 
+/** The temporary directory of the publisher's ledger, while it exists. */
+let tempDir: string | undefined;
+
+function removeTempDir(): void {
+  if (tempDir === undefined) return;
+  try {
+    rmSync(tempDir, { recursive: true, force: true, maxRetries: 3 });
+    tempDir = undefined;
+  } catch (err) {
+    process.stderr.write(`ledgecast demo: could not remove ${tempDir}: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
+}
+
+/** The newest sequence per subject in a closed ledger: everything its runs sent. */
+async function readLedgerHighs(path: string, peerName: string): Promise<Record<string, number>> {
+  const store = await LedgerStore.open({ path, peerName, durability: 'sync', verifyOnOpen: 'header' });
+  try {
+    return store.highSeqs();
+  } finally {
+    await store.close();
+  }
+}
+
 function randomNetwork(): DemoNetwork {
   let group: string;
   do group = `239.255.${randomInt(1, 255)}.${randomInt(1, 255)}`;
@@ -110,6 +143,9 @@ function randomNetwork(): DemoNetwork {
 
 async function main(): Promise<number> {
   const net = randomNetwork();
+  tempDir = await mkdtemp(join(tmpdir(), 'ledgecast-demo-'));
+  // A subdirectory: anything the ledger puts beside its path (a moved-aside damaged copy) stays inside tempDir.
+  const ledgerPath = join(tempDir, 'ledger');
   const startedMs = Date.now();
   const elapsed = (): number => (Date.now() - startedMs) / 1000;
   const events: { atSec: number; text: string }[] = [];
@@ -152,13 +188,13 @@ async function main(): Promise<number> {
     process.stdout.write(`${drawnLines > 0 ? `\x1b[${drawnLines}A` : ''}\x1b[J${lines.join('\n')}\n`);
     drawnLines = lines.length;
   };
-  if (!tty) process.stdout.write(`ledgecast demo on 127.0.0.1, group ${net.group}:${net.port}: 1 publisher (${RATE_PER_SEC} msg/s), ${subs.length} subscribers\n`);
+  if (!tty) process.stdout.write(`ledgecast demo on 127.0.0.1, group ${net.group}:${net.port}: 1 publisher (${RATE_PER_SEC} msg/s, ledger ${ledgerPath}), ${subs.length} subscribers\n`);
   const display = setInterval(() => (tty ? draw() : process.stdout.write(`${renderPlainTick(state())}\n`)), tty ? 250 : 1000);
 
   try {
     await Promise.all(subs.map((s) => s.next('ready', STARTUP_TIMEOUT_MS)));
     const startPublisher = async (): Promise<DemoChild> => {
-      const config: DemoPeerConfig = { role: 'publisher', name: PUBLISHER, net, subjects: SUBJECTS, ratePerSec: RATE_PER_SEC, expectPeers: subs.map((s) => s.label), lingerSec: LINGER_SEC };
+      const config: DemoPeerConfig = { role: 'publisher', name: PUBLISHER, net, subjects: SUBJECTS, ratePerSec: RATE_PER_SEC, expectPeers: subs.map((s) => s.label), lingerSec: LINGER_SEC, ledgerPath };
       const child = new DemoChild(PUBLISHER, `${SUBJECTS.length} subjects, ${RATE_PER_SEC}/s`, config, notice);
       publisher = child;
       publisherStarts++;
@@ -170,31 +206,38 @@ async function main(): Promise<number> {
     const pubStartMs = Date.now();
     const atPubSec = (s: number): Promise<void> => sleep(Math.max(0, pubStartMs + s * 1000 - Date.now()));
     const first = await startPublisher();
-    notice(`publisher started (incarnation ${first.report?.incarnation})`);
+    notice(`publisher started (incarnation ${first.report?.incarnation}), ledger durability 'sync'`);
 
     await atPubSec(KILL_AT_SEC);
     first.process.kill('SIGKILL');
     first.state = 'killed';
-    await first.exited;
+    await Promise.race([first.exited, sleep(EXIT_TIMEOUT_MS)]);
     runs.push({ incarnation: first.report?.incarnation ?? 0, killed: true, sentBySubject: first.report?.sentBySubject ?? {} });
     phase = 'publisher killed';
-    notice(`publisher SIGKILLed after ~${first.report?.sent ?? 0} messages; restarting it under the same name`);
+    notice(`publisher SIGKILLed after ~${first.report?.sent ?? 0} messages; restarting it under the same name and ledger`);
 
     await atPubSec(RESTART_AT_SEC);
-    phase = 'publishing (restarted)';
+    phase = 'publishing (restarted from its ledger)';
     const second = await startPublisher();
-    notice(`publisher restarted (incarnation ${second.report?.incarnation}): a new incarnation, its streams start again at seq 1`);
+    notice(`publisher restarted (incarnation ${second.report?.incarnation}) from its ledger: its streams continue where run 1 stopped`);
 
     await atPubSec(STOP_AT_SEC);
     phase = 'draining';
     second.process.send({ kind: 'stop' });
     const stopped = await second.next('stopped', 5000);
-    runs.push({ incarnation: stopped.report.incarnation, killed: false, sentBySubject: stopped.report.sentBySubject });
     second.state = 'lingering';
     await Promise.race([second.exited, sleep(LINGER_SEC * 1000 + 5000)]);
+    if (second.process.exitCode === null && second.process.signalCode === null) {
+      notice('publisher did not close in time: killed (its ledger lock is taken over to read it)');
+      second.process.kill('SIGKILL');
+      await Promise.race([second.exited, sleep(EXIT_TIMEOUT_MS)]);
+    }
     second.state = 'closed';
+    const lastReport = second.report ?? stopped.report;
+    runs.push({ incarnation: stopped.report.incarnation, killed: false, sentBySubject: stopped.report.sentBySubject, servedFromLedger: lastReport.servedFromLedger });
 
     phase = 'collecting';
+    const sentHighs = await readLedgerHighs(ledgerPath, PUBLISHER);
     const finals = await Promise.all(
       subs.map(async (s, k) => {
         s.process.send({ kind: 'finish' });
@@ -218,21 +261,28 @@ async function main(): Promise<number> {
       }
       return m.matches(subject);
     };
-    const summary = summarizeDemo(PUBLISHER, runs, finals, matches);
+    const summary = summarizeDemo(PUBLISHER, sentHighs, finals, matches);
+    const resume = ledgerResume(runs, sentHighs);
     const extra = new Map(subs.map((s, k) => [s.label, { fault: faultOf(SUBSCRIBERS[k]), report: s.report }]));
-    process.stdout.write(`\n${renderSummary(summary, extra, runs).join('\n')}\n`);
-    return demoPassed(summary) ? 0 : 1;
+    process.stdout.write(`\n${renderSummary(summary, extra, runs, resume).join('\n')}\n`);
+    return demoPassed(summary, resume) ? 0 : 1;
   } finally {
     clearInterval(display);
+    const exits = [...live].map((p) => new Promise((resolve) => p.once('exit', resolve)));
     killAll();
+    await Promise.race([Promise.all(exits), sleep(EXIT_TIMEOUT_MS)]);
+    removeTempDir();
   }
 }
 
-process.on('exit', killAll);
+process.on('exit', () => {
+  killAll();
+  removeTempDir();
+});
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     killAll();
-    process.stdout.write(`\nledgecast demo: interrupted (${signal}); every child process was killed\n`);
+    process.stdout.write(`\nledgecast demo: interrupted (${signal}); every child process was killed and the ledger directory removed\n`);
     process.exit(signal === 'SIGINT' ? 130 : 143);
   });
 }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { StreamAudit, summarizeDemo, type PublisherRun, type SubscriberFinal } from '../../../cli/demo-audit.js';
+import { StreamAudit, ledgerResume, summarizeDemo, type PublisherRun, type SubscriberFinal } from '../../../cli/demo-audit.js';
 import { demoPassed } from '../../../cli/demo-display.js';
 
 const P = 'publisher';
@@ -87,59 +87,54 @@ describe('StreamAudit', () => {
 });
 
 describe('summarizeDemo', () => {
-  it('passes when every published message was delivered or reported lost, across a kill and a restart', () => {
+  it('passes when every message the ledger holds was delivered or reported lost, across a kill and a restart that continued the numbering', () => {
     const all = new StreamAudit();
     const lossy = new StreamAudit();
-    for (const a of [all, lossy]) {
+    const late = new StreamAudit();
+    for (const a of [all, lossy, late]) {
       deliver(a, A, 1, 1, 100);
       deliver(a, B, 1, 1, 100);
     }
-    deliver(all, A, 1, 101, 103); // the killed run's last messages: lossy had a gap there...
-    lossy.onLoss(P, A, 101, 103); // ...reported lost when the publisher came back
-    for (const a of [all, lossy]) {
-      a.onReset(P, A, 1);
-      a.onReset(P, B, 1);
-      deliver(a, A, 2, 1, 40);
-      deliver(a, B, 2, 1, 40);
+    deliver(all, A, 1, 101, 103); // the killed run's last messages...
+    deliver(lossy, A, 2, 101, 103); // ...lossy NAKed them from the restarted publisher's ledger
+    late.onLoss(P, A, 101, 103); // ...and one was told they are lost
+    for (const a of [all, lossy, late]) {
+      deliver(a, A, 2, 104, 140);
+      deliver(a, B, 2, 101, 140);
     }
-    const runs: PublisherRun[] = [
-      { incarnation: 1, killed: true, sentBySubject: { [A]: 90, [B]: 90 } }, // a stale last report
-      { incarnation: 2, killed: false, sentBySubject: { [A]: 40, [B]: 40 } },
-    ];
-    const rows = summarizeDemo(P, runs, [final('sub-all', 'meeting.>', all), final('sub-lossy', 'meeting.>', lossy)], matches);
+    const rows = summarizeDemo(P, { [A]: 140, [B]: 140 }, [final('sub-all', 'meeting.>', all), final('sub-lossy', 'meeting.>', lossy), final('late', 'meeting.>', late)], matches);
     expect(rows).toEqual([
-      { name: 'sub-all', pattern: 'meeting.>', expected: 283, delivered: 283, lost: 0, silent: 0, unknownAtKill: 0, duplicates: 0, resets: 2 },
-      { name: 'sub-lossy', pattern: 'meeting.>', expected: 283, delivered: 280, lost: 3, silent: 0, unknownAtKill: 0, duplicates: 0, resets: 2 },
+      { name: 'sub-all', pattern: 'meeting.>', expected: 280, delivered: 280, lost: 0, silent: 0, duplicates: 0, resets: 0 },
+      { name: 'sub-lossy', pattern: 'meeting.>', expected: 280, delivered: 280, lost: 0, silent: 0, duplicates: 0, resets: 0 },
+      { name: 'late', pattern: 'meeting.>', expected: 280, delivered: 277, lost: 3, silent: 0, duplicates: 0, resets: 0 },
     ]);
     expect(demoPassed(rows)).toBe(true);
   });
 
-  it('counts what a normally closed publisher sent but a subscriber never got as silent loss', () => {
+  it('counts what the ledger holds as sent but a subscriber never got nor was told about as silent loss, the kill\'s tail included', () => {
     const a = new StreamAudit();
-    deliver(a, A, 2, 1, 38);
-    const rows = summarizeDemo(P, [{ incarnation: 2, killed: false, sentBySubject: { [A]: 40 } }], [final('s', 'meeting.>', a)], matches);
-    expect(rows[0]).toMatchObject({ expected: 40, delivered: 38, silent: 2, unknownAtKill: 0 });
+    deliver(a, A, 1, 1, 38);
+    const rows = summarizeDemo(P, { [A]: 40 }, [final('s', 'meeting.>', a)], matches);
+    expect(rows[0]).toMatchObject({ expected: 40, delivered: 38, silent: 2 });
     expect(demoPassed(rows)).toBe(false);
   });
 
-  it('counts the killed publisher\'s unseen tail apart, as unknown at kill', () => {
-    const seen = new StreamAudit();
-    const missed = new StreamAudit();
-    deliver(seen, A, 1, 1, 10);
-    deliver(missed, A, 1, 1, 8);
-    const rows = summarizeDemo(P, [{ incarnation: 1, killed: true, sentBySubject: { [A]: 5 } }], [final('seen', 'meeting.>', seen), final('missed', 'meeting.>', missed)], matches);
-    expect(rows.map((r) => [r.expected, r.delivered, r.unknownAtKill, r.silent])).toEqual([
-      [10, 10, 0, 0],
-      [10, 8, 2, 0],
-    ]);
-    expect(demoPassed(rows)).toBe(true);
+  it('fails on a streamReset: the restarted publisher numbered a stream from 1 again', () => {
+    const a = new StreamAudit();
+    deliver(a, A, 1, 1, 50);
+    a.onReset(P, A, 1);
+    deliver(a, A, 2, 1, 20);
+    const rows = summarizeDemo(P, { [A]: 50 }, [final('s', 'meeting.>', a)], matches);
+    expect(rows[0]).toMatchObject({ expected: 50, delivered: 70, silent: 0, resets: 1 });
+    expect(demoPassed(rows)).toBe(false);
   });
 
   it('expects only the subjects a pattern matches', () => {
     const mzm = new StreamAudit();
     deliver(mzm, A, 2, 1, 40);
-    const rows = summarizeDemo(P, [{ incarnation: 2, killed: false, sentBySubject: { [A]: 40, [B]: 40 } }], [final('mzm', 'meeting.*.mzm.*', mzm)], matches);
+    const rows = summarizeDemo(P, { [A]: 40, [B]: 40 }, [final('mzm', 'meeting.*.mzm.*', mzm)], matches);
     expect(rows[0]).toMatchObject({ expected: 40, delivered: 40, silent: 0 });
+    expect(demoPassed(rows)).toBe(true);
   });
 
   it('fails on duplicates, on a silent in-stream gap, and on a stream that began above 1 without a report', () => {
@@ -151,13 +146,38 @@ describe('summarizeDemo', () => {
     deliver(gap, A, 2, 3, 3);
     const late = new StreamAudit();
     deliver(late, A, 2, 2, 3);
-    const runs = [{ incarnation: 2, killed: false, sentBySubject: { [A]: 3 } }];
-    const rows = summarizeDemo(P, runs, [final('dup', '>', dup), final('gap', '>', gap), final('late', '>', late)], matches);
+    const rows = summarizeDemo(P, { [A]: 3 }, [final('dup', '>', dup), final('gap', '>', gap), final('late', '>', late)], matches);
     expect(rows.map((r) => [r.name, r.silent, r.duplicates])).toEqual([
       ['dup', 0, 1],
       ['gap', 1, 0],
       ['late', 1, 0],
     ]);
     for (const r of rows) expect(demoPassed([r])).toBe(false);
+  });
+
+  it('fails when a subscriber got more than the ledger says was sent', () => {
+    const a = new StreamAudit();
+    deliver(a, A, 1, 1, 12);
+    const rows = summarizeDemo(P, { [A]: 10 }, [final('s', '>', a)], matches);
+    expect(rows[0]).toMatchObject({ expected: 10, delivered: 12, silent: 0, duplicates: 0 });
+    expect(demoPassed(rows)).toBe(false);
+  });
+});
+
+describe('ledgerResume', () => {
+  const killed: PublisherRun = { incarnation: 1, killed: true, sentBySubject: { [A]: 90, [B]: 90 } }; // a stale last report
+
+  it('derives where the restarted run began each stream from the ledger\'s newest sequence', () => {
+    const restarted: PublisherRun = { incarnation: 2, killed: false, sentBySubject: { [A]: 40, [B]: 39 } };
+    expect(ledgerResume([killed, restarted], { [A]: 143, [B]: 141 })).toEqual({ resumedAt: { [A]: 104, [B]: 103 }, reused: [] });
+  });
+
+  it('flags a stream whose restarted run began at or below what the killed run reported sending', () => {
+    const restarted: PublisherRun = { incarnation: 2, killed: false, sentBySubject: { [A]: 40, [B]: 40 } };
+    expect(ledgerResume([killed, restarted], { [A]: 40, [B]: 140 })).toEqual({ resumedAt: { [A]: 1, [B]: 101 }, reused: [A] });
+  });
+
+  it('says nothing without a restart', () => {
+    expect(ledgerResume([killed], { [A]: 90 })).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { renderLive, renderPlainTick, renderSummary, type LiveState } from '../../../cli/demo-display.js';
+import type { PublisherRun } from '../../../cli/demo-audit.js';
+import { demoPassed, renderLive, renderPlainTick, renderSummary, type LiveState } from '../../../cli/demo-display.js';
 import type { DemoPeerReport } from '../../../cli/demo-messages.js';
 import { formatBenchTable, progressBar } from '../../../cli/commands/bench.js';
 
@@ -15,6 +16,7 @@ const report = (over: Partial<DemoPeerReport>): DemoPeerReport => ({
   lost: 0,
   resets: 0,
   faultDropped: 0,
+  servedFromLedger: 0,
   ...over,
 });
 
@@ -24,7 +26,7 @@ const state: LiveState = {
   phase: 'publishing',
   network: '127.0.0.1 239.255.1.2:23456',
   rows: [
-    { label: 'publisher #1', what: '4 subjects', state: 'up', report: report({ role: 'publisher', sent: 14_000 }), ratePerSec: 2000 },
+    { label: 'publisher #1', what: '4 subjects', state: 'up', report: report({ role: 'publisher', sent: 14_000, retransmitted: 50, servedFromLedger: 12 }), ratePerSec: 2000 },
     { label: 'sub-lossy', what: 'meeting.>', state: 'up', report: report({ delivered: 13_990, naks: 35, lost: 2 }), ratePerSec: 1990 },
     { label: 'sub-late', what: 'a.>', state: 'starting', report: undefined, ratePerSec: 0 },
   ],
@@ -43,21 +45,54 @@ describe('the demo display', () => {
   it('has a one-line form for logs, naming NAKs and losses only when there are some', () => {
     const line = renderPlainTick(state);
     expect(line).not.toContain('\n');
-    expect(line).toContain('publisher #1 up: sent 14,000 2,000/s');
+    expect(line).toContain('publisher #1 up: sent 14,000 2,000/s, resent 50 (12 from the ledger)');
     expect(line).toContain('sub-lossy 13,990 (NAKs 35 lost 2)');
     expect(line).toContain('sub-late starting');
   });
 
   it('ends with a verdict line', () => {
     const ok = renderSummary(
-      [{ name: 's', pattern: '>', expected: 5, delivered: 4, lost: 1, silent: 0, unknownAtKill: 0, duplicates: 0, resets: 1 }],
+      [{ name: 's', pattern: '>', expected: 5, delivered: 4, lost: 1, silent: 0, duplicates: 0, resets: 0 }],
       new Map(),
       [{ incarnation: 9, killed: false, sentBySubject: { 'a.b': 5 } }],
     );
-    expect(ok.at(-1)).toBe('OK: every message was delivered exactly once and in order, or reported lost (1 reported).');
+    expect(ok.at(-1)).toBe("OK: every message was delivered exactly once and in order, or reported lost (1 reported), across the publisher's SIGKILL and restart.");
     expect(ok.join('\n')).toContain('publisher run 1 (incarnation 9): 5 messages, closed normally');
-    const bad = renderSummary([{ name: 's', pattern: '>', expected: 5, delivered: 4, lost: 0, silent: 1, unknownAtKill: 0, duplicates: 0, resets: 0 }], new Map(), []);
-    expect(bad.at(-1)).toBe('FAILED: s (silently lost 1, duplicates 0, delivered 4)');
+    const bad = renderSummary([{ name: 's', pattern: '>', expected: 5, delivered: 4, lost: 0, silent: 1, duplicates: 0, resets: 0 }], new Map(), []);
+    expect(bad.at(-1)).toBe('FAILED: s (silently lost 1)');
+  });
+
+  it('says the publisher was restarted from its ledger, where it resumed, and that no sequence was reused', () => {
+    const runs: PublisherRun[] = [
+      { incarnation: 7, killed: true, sentBySubject: { 'a.b': 100, 'a.c': 99 } },
+      { incarnation: 8, killed: false, sentBySubject: { 'a.b': 50, 'a.c': 50 }, servedFromLedger: 3 },
+    ];
+    const rows = [{ name: 's', pattern: '>', expected: 302, delivered: 302, lost: 0, silent: 0, duplicates: 0, resets: 0 }];
+    const text = renderSummary(rows, new Map(), runs, { resumedAt: { 'a.b': 102, 'a.c': 101 }, reused: [] }).join('\n');
+    expect(text).toContain('publisher run 1 (incarnation 7): SIGKILLed after at least 199 messages');
+    expect(text).toContain('served 3 NAKed messages from its ledger');
+    expect(text).toContain('publisher restarted from its ledger (incarnation 8): its 2 streams resumed at seq 101..102, where run 1 stopped; no sequence reused');
+    expect(text).toContain('a.b resumed at seq 102');
+    expect(text).toMatch(/\nOK: /);
+  });
+
+  it('fails the demo on a streamReset or a reused sequence, and says so on the restart line', () => {
+    const runs: PublisherRun[] = [
+      { incarnation: 7, killed: true, sentBySubject: { 'a.b': 100 } },
+      { incarnation: 8, killed: false, sentBySubject: { 'a.b': 50 } },
+    ];
+    const reset = [{ name: 's', pattern: '>', expected: 150, delivered: 150, lost: 0, silent: 0, duplicates: 0, resets: 1 }];
+    const resume = { resumedAt: { 'a.b': 101 }, reused: [] };
+    expect(demoPassed(reset, resume)).toBe(false);
+    const text = renderSummary(reset, new Map(), runs, resume);
+    expect(text.join('\n')).toContain('SEQUENCES REUSED OR RESET (1 resets)');
+    expect(text.at(-1)).toBe('FAILED: s (resets 1)');
+
+    const clean = [{ ...reset[0], resets: 0 }];
+    const reused = { resumedAt: { 'a.b': 1 }, reused: ['a.b'] };
+    expect(demoPassed(clean, resume)).toBe(true);
+    expect(demoPassed(clean, reused)).toBe(false);
+    expect(renderSummary(clean, new Map(), runs, reused).at(-1)).toBe('FAILED: publisher reused sequences on a.b');
   });
 });
 
