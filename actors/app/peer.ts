@@ -156,6 +156,7 @@ export class Peer extends EventEmitter {
   private nextBatchId = 1;
   /** Events held until the application could attach listeners (undefined once released). */
   private heldEvents: AppEvent[] | undefined = [];
+  private readonly validSubjects = new Set<string>();
   private batch: PublishItem[] = [];
   private batchBytes = 0;
   private readonly outbox: Extract<SenderInbox, { kind: 'published' }>[] = [];
@@ -449,7 +450,12 @@ export class Peer extends EventEmitter {
 
   private prepare(subject: string, data: unknown, options: PublishOptions | undefined): PublishItem {
     this.assertOpen();
-    validateSubject(subject);
+    // Publishers reuse a few subjects: validate each once (a bounded set of good ones).
+    if (!this.validSubjects.has(subject)) {
+      validateSubject(subject);
+      if (this.validSubjects.size >= 4096) this.validSubjects.clear();
+      this.validSubjects.add(subject);
+    }
     if (options?.replyTo !== undefined) validateSubject(options.replyTo);
     const { flags, payload } = encodePayload(data);
     if (payload.byteLength > this.options.maxMessageBytes) {

@@ -24,7 +24,7 @@
  * until `committed` covers it; `'async'`: while it is `maxUnflushedPerStream` ahead of it).
  */
 import type { PeerId, StreamStart, WireMessage } from '../../codecs/frame.js';
-import { peerKey } from '../../codecs/frame.js';
+import { MESSAGE_FLAGS, peerKey } from '../../codecs/frame.js';
 import { maxPayloadPerDatagram } from '../../codecs/data-batch.js';
 import { BackpressureError, PayloadTooLargeError, PeerClosedError, deserializeError, serializeError } from '../../errors.js';
 import type { Actor, ActorContext } from '../../runtime/actor.js';
@@ -123,6 +123,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   // Rate limit only: with no receiver registered its window never refuses.
   const rate = new FlowControl({ sink: { slowConsumer: () => {}, windowOpened: () => {} } }, o);
   const credit = new Map<string, number>();
+  /** Validated subjects and their payload room (see roomFor). */
+  const rooms = new Map<string, number>();
   const targets = new PatternMatcher<PeerId>();
   const queue = new RingDeque<Unit>();
   /** Why the head waits: the seq reported to the flow actor, or the rate limit. */
@@ -155,23 +157,18 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
 
   /** Validates a whole batch, then sequences it. Throws (nothing sequenced) when any item is refused. */
   function sequence(batchId: number, items: readonly PublishItem[]): Unit[] {
-    const prepared: { item: PublishItem; fragments: ReturnType<typeof fragmentPayload> }[] = [];
+    // `fragments` is undefined for the common case, a message that fits one datagram as it is.
+    const prepared: { item: PublishItem; fragments: ReturnType<typeof fragmentPayload> | undefined }[] = [];
     const newSubjects = new Set<string>();
     let messages = 0;
     let bytes = 0;
     for (const item of items) {
       assertMessageSize(item.payload.byteLength, o.maxMessageBytes);
-      validateSubject(item.subject);
-      if (item.replyTo !== undefined) validateSubject(item.replyTo);
-      const room = Math.min(o.maxFragmentBytes, maxPayloadPerDatagram(config.maxDatagramBytes, config.self.name, item.subject, item.replyTo));
-      if (room < 1) {
-        throw new PayloadTooLargeError(
-          `subject ${JSON.stringify(item.subject)} and its reply subject leave no room for a payload in a ${config.maxDatagramBytes}-byte datagram`,
-        );
-      }
-      const fragments = fragmentPayload(item.payload, room, item.flags);
+      const room = roomFor(item.subject, item.replyTo);
+      const whole = item.payload.byteLength <= room && (item.flags & ~MESSAGE_FLAGS.msgpack) === 0;
+      const fragments = whole ? undefined : fragmentPayload(item.payload, room, item.flags);
       if (!sequences.has(item.subject)) newSubjects.add(item.subject);
-      messages += fragments.length;
+      messages += fragments === undefined ? 1 : fragments.length;
       bytes += item.payload.byteLength;
       prepared.push({ item, fragments });
     }
@@ -186,17 +183,51 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     }
     const units: Unit[] = [];
     for (const { item, fragments } of prepared) {
-      const first = sequences.nextRange(item.subject, fragments.length);
-      const wire = fragments.map((f, i): WireMessage => {
-        const m = { subject: item.subject, seq: first + i, flags: f.flags, payload: f.payload };
-        return item.replyTo === undefined ? m : { ...m, replyTo: item.replyTo };
-      });
+      let wire: WireMessage[];
+      if (fragments === undefined) {
+        const seq = sequences.nextRange(item.subject, 1);
+        wire = [
+          item.replyTo === undefined
+            ? { subject: item.subject, seq, flags: item.flags, payload: item.payload }
+            : { subject: item.subject, seq, flags: item.flags, replyTo: item.replyTo, payload: item.payload },
+        ];
+      } else {
+        const first = sequences.nextRange(item.subject, fragments.length);
+        wire = fragments.map((f, i): WireMessage => {
+          const m = { subject: item.subject, seq: first + i, flags: f.flags, payload: f.payload };
+          return item.replyTo === undefined ? m : { ...m, replyTo: item.replyTo };
+        });
+      }
       units.push({ subject: item.subject, messages: wire, bytes: item.payload.byteLength, batchId: undefined });
     }
     counters.published += items.length;
     const last = units.pop();
     units.push(last === undefined ? { subject: '', messages: [], bytes: 0, batchId } : { ...last, batchId });
     return units;
+  }
+
+  /**
+   * The largest payload per datagram for `subject` (validated). Cached per subject without a
+   * reply subject: validation and the size arithmetic are per stream, not per message.
+   */
+  function roomFor(subject: string, replyTo: string | undefined): number {
+    if (replyTo === undefined) {
+      const cached = rooms.get(subject);
+      if (cached !== undefined) return cached;
+    }
+    validateSubject(subject);
+    if (replyTo !== undefined) validateSubject(replyTo);
+    const room = Math.min(o.maxFragmentBytes, maxPayloadPerDatagram(config.maxDatagramBytes, config.self.name, subject, replyTo));
+    if (room < 1) {
+      throw new PayloadTooLargeError(
+        `subject ${JSON.stringify(subject)} and its reply subject leave no room for a payload in a ${config.maxDatagramBytes}-byte datagram`,
+      );
+    }
+    if (replyTo === undefined) {
+      if (rooms.size >= MAX_CACHED_SUBJECTS) rooms.clear();
+      rooms.set(subject, room);
+    }
+    return room;
   }
 
   function firstWindow(u: Unit): number {
@@ -466,6 +497,9 @@ function firstWindowOf(o: { flowWindowMessages: number; flowWindowBytes: number 
   const perSeq = Math.max(1, messageBytes / Math.max(1, fragments));
   return Math.max(1, Math.min(o.flowWindowMessages, Math.floor(o.flowWindowBytes / perSeq)));
 }
+
+/** Subjects whose payload room is remembered at most (the cache is emptied when full). */
+const MAX_CACHED_SUBJECTS = 4096;
 
 /** Payload bytes per `dataOut` or `sent` message at most (one message may exceed it alone). */
 const MAX_PART_BYTES = 256 * 1024;
