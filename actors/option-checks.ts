@@ -75,3 +75,10 @@ export function checkHostPort(path: string, value: unknown): { host: string; por
   if (!(port >= 1 && port <= 65535)) throw new InvalidOptionError(`${path} has a bad port in ${show(value)} (1..65535)`);
   return { host, port };
 }
+
+/** The fields of `o` that are not undefined (so spreading over defaults keeps the defaults). */
+export function definedOnly<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

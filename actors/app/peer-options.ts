@@ -14,6 +14,7 @@ import {
   checkIpv4,
   checkMulticastGroup,
   checkOneOf,
+  definedOnly,
   rejectUnknownKeys,
 } from '../option-checks.js';
 import { resolveSocketOptions, type FaultOptions } from '../socket/options.js';
@@ -243,10 +244,4 @@ function checkObject(path: string, value: unknown): object {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidOptionError(`${path} must be an object`);
   return value;
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
 }

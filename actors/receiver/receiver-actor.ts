@@ -24,6 +24,7 @@ import type { ActorRef } from '../../runtime/actor-ref.js';
 import { assertNever } from '../core.js';
 import { createRng } from '../core.js';
 import { PatternMatcher } from '../subjects/pattern-matcher.js';
+import { fnv1a32 } from '../subjects/group-map.js';
 import type { PeerConfig } from '../app/peer-config.js';
 import type { AppEvent, DeliveredRecord } from '../app/events.js';
 import type { RetransmitInbox } from '../retransmit/messages.js';
@@ -66,7 +67,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
     this.reportEvery = Math.max(1, Math.floor(config.sender.flowWindowMessages / 4));
     this.reportEveryBytes = Math.max(1024, Math.floor(config.sender.flowWindowBytes / 4));
     // The seed only spreads NAK delays across peers; it need not be secret.
-    const rng = createRng((config.self.incarnation ^ hashName(config.self.name)) >>> 0);
+    const rng = createRng((config.self.incarnation ^ fnv1a32(config.self.name)) >>> 0);
     this.core = new Receiver(
       {
         rng,
@@ -265,11 +266,6 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
   }
 }
 
-function hashName(name: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
 
 /** The actor module's factory (see `runtime/actor.ts`). */
 export function createActor(config: PeerConfig, ctx: ActorContext): ReceiverActor {

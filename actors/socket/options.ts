@@ -2,7 +2,7 @@
  * Options of the socket actor: interface, group port, TTL, buffers, datagram size.
  */
 import { InvalidOptionError } from '../../errors.js';
-import { checkBoolean, checkInteger, checkIpv4, checkNumber, rejectUnknownKeys } from '../option-checks.js';
+import { checkBoolean, checkInteger, checkIpv4, checkNumber, definedOnly, rejectUnknownKeys } from '../option-checks.js';
 
 /** Test-only fault injection on received datagrams (seeded, so runs replay). */
 export interface FaultOptions {
@@ -52,7 +52,7 @@ const DEFAULT_FAULT: Readonly<FaultOptions> = Object.freeze({ dropRate: 0, dupli
 
 export function resolveSocketOptions(o: Partial<SocketOptions> = {}, path = 'options'): SocketOptions {
   rejectUnknownKeys(path, o, { ...DEFAULT_SOCKET_OPTIONS, fault: undefined });
-  const m = { ...DEFAULT_SOCKET_OPTIONS, ...stripUndefined(o) };
+  const m = { ...DEFAULT_SOCKET_OPTIONS, ...definedOnly(o) };
   const resolved: SocketOptions = {
     interface: checkIpv4(`${path}.interface`, m.interface),
     port: checkInteger(`${path}.port`, m.port, 1, 65535),
@@ -66,7 +66,7 @@ export function resolveSocketOptions(o: Partial<SocketOptions> = {}, path = 'opt
   if (o.fault !== undefined) {
     if (typeof o.fault !== 'object' || o.fault === null) throw new InvalidOptionError(`${path}.fault must be an object`);
     rejectUnknownKeys(`${path}.fault`, o.fault, DEFAULT_FAULT);
-    const f = { ...DEFAULT_FAULT, ...stripUndefined(o.fault) };
+    const f = { ...DEFAULT_FAULT, ...definedOnly(o.fault) };
     resolved.fault = {
       dropRate: checkNumber(`${path}.fault.dropRate`, f.dropRate, 0, 1),
       duplicateRate: checkNumber(`${path}.fault.duplicateRate`, f.duplicateRate, 0, 1),
@@ -75,10 +75,4 @@ export function resolveSocketOptions(o: Partial<SocketOptions> = {}, path = 'opt
     };
   }
   return resolved;
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
 }
