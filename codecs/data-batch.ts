@@ -17,13 +17,14 @@
  * @packageDocumentation
  */
 
-import type { PeerId, WireMessage } from './frame.js';
+import { wireStreamAge, type PeerId, type WireMessage } from './frame.js';
 import { isSubjectString } from './subject-syntax.js';
 import { nameLength, writeAscii, writeU64 } from './wire-primitives.js';
 import {
   DATA_HEADER_LENGTH,
   DATA_MESSAGE_COUNT_OFFSET,
   DATA_STREAM_COUNT_OFFSET,
+  STREAM_ENTRY_AGE_OFFSET,
   STREAM_ENTRY_HEADER_LENGTH,
   STREAM_ENTRY_START_SEQ_OFFSET,
   STREAM_ENTRY_SUBJECT_LENGTH_OFFSET,
@@ -104,14 +105,15 @@ export class DataBatchBuilder {
   }
 
   /**
-   * Adds `message` of a stream whose first sequence in this incarnation is `startSeq`.
+   * Adds `message` of a stream whose first sequence in this incarnation is `startSeq`, sent
+   * `ageMs` after that first message (undefined: unknown; used when the stream enters the table).
    * Returns false, adding nothing, when it would push the datagram over `maxDatagramBytes`
    * (finish the batch and add it to the next one). Throws a RangeError when the message is
    * invalid, or when it cannot fit even in an empty batch (fragment it first, see
    * {@link maxPayloadPerDatagram}).
    */
-  tryAdd(message: WireMessage, startSeq: number): boolean {
-    return this.tryAddFields(message.subject, message.seq, message.flags, message.payload, startSeq, message.replyTo);
+  tryAdd(message: WireMessage, startSeq: number, ageMs?: number): boolean {
+    return this.tryAddFields(message.subject, message.seq, message.flags, message.payload, startSeq, message.replyTo, ageMs);
   }
 
   /** {@link tryAdd} without a message object: the fields as arguments. */
@@ -122,6 +124,7 @@ export class DataBatchBuilder {
     payload: Uint8Array,
     startSeq: number,
     replyTo?: string,
+    ageMs?: number,
   ): boolean {
     let index: number;
     let tableGrowth = 0;
@@ -161,7 +164,7 @@ export class DataBatchBuilder {
       }
       return false;
     }
-    if (index < 0) index = this.addStream(subject, startSeq);
+    if (index < 0) index = this.addStream(subject, startSeq, ageMs);
     this.lastSubject = subject;
     this.lastIndex = index;
     this.recordsLength = writeMessageRecord(
@@ -224,10 +227,11 @@ export class DataBatchBuilder {
     this.lastIndex = -1;
   }
 
-  private addStream(subject: string, startSeq: number): number {
+  private addStream(subject: string, startSeq: number, ageMs: number | undefined): number {
     const index = this.startSeqs.length;
     const o = this.tableLength;
     writeU64(this.tableView, o + STREAM_ENTRY_START_SEQ_OFFSET, startSeq);
+    this.tableView.setUint32(o + STREAM_ENTRY_AGE_OFFSET, wireStreamAge(ageMs), true);
     this.tableView.setUint8(o + STREAM_ENTRY_SUBJECT_LENGTH_OFFSET, subject.length);
     this.tableLength = writeAscii(this.table, o + STREAM_ENTRY_SUBJECT_OFFSET, subject);
     this.startSeqs.push(startSeq);

@@ -57,6 +57,8 @@ export interface StreamInfo {
   readonly lowSeq: number;
   /** Newest sequence the sender has sent (`startSeq - 1` when none yet). */
   readonly highSeq: number;
+  /** Milliseconds since the stream's first message in this incarnation (absent: unknown). See {@link StreamStart.ageMs}. */
+  readonly ageMs?: number;
 }
 
 /** DATA: a batch of messages sent once, by multicast (or by unicast in fallback mode). */
@@ -72,6 +74,25 @@ export interface DataFrame {
 export interface StreamStart {
   readonly subject: string;
   readonly startSeq: number;
+  /**
+   * Milliseconds since the stream's first message in this incarnation, when the frame was built
+   * (at most {@link MAX_STREAM_AGE_MS}; absent: unknown, sent as {@link UNKNOWN_STREAM_AGE}).
+   * A receiver that first hears of the stream late compares it with its own subscription time,
+   * without any clock shared between hosts: subscribed before the stream began means it wants
+   * the stream from `startSeq`.
+   */
+  readonly ageMs?: number;
+}
+
+/** The wire value of an unknown stream age (u32 all ones). */
+export const UNKNOWN_STREAM_AGE = 0xffff_ffff;
+/** The largest stream age on the wire (older streams are sent as this: about 49 days). */
+export const MAX_STREAM_AGE_MS = 0xffff_fffe;
+
+/** `ageMs` as written on the wire: clamped to 0..MAX_STREAM_AGE_MS, or UNKNOWN_STREAM_AGE. */
+export function wireStreamAge(ageMs: number | undefined): number {
+  if (ageMs === undefined || !(ageMs >= 0)) return UNKNOWN_STREAM_AGE;
+  return Math.min(MAX_STREAM_AGE_MS, Math.floor(ageMs));
 }
 
 /** HEARTBEAT: the newest sequence of each recently active stream, so tail loss shows. */
@@ -148,6 +169,12 @@ export const ADVERT_FLAGS = {
   multicast: 0x01,
   /** This advert was sent by unicast (to a seed peer or a known peer). */
   viaUnicast: 0x02,
+  /**
+   * The peer has just started and asks to be told at once who is there: every peer that hears
+   * it answers with its own ADVERT (by multicast to a multicast solicit, by unicast to a unicast
+   * one), at most once per `advertIntervalMs / 4` per soliciting peer.
+   */
+  solicit: 0x04,
 } as const;
 
 /** BYE: the peer is leaving; receivers release its streams' state. */

@@ -23,6 +23,8 @@ export interface PeerConfig {
   readonly maxDatagramBytes: number;
   /** How often a peer advertises its subscriptions and address. */
   readonly advertIntervalMs: number;
+  /** After start, how long a stream with no known receiver keeps a small window while peers answer our soliciting advert. */
+  readonly discoveryMs: number;
   /** How often a receiver reports its positions (ACK) to each sender it follows. */
   readonly ackIntervalMs: number;
   /** Seed peers' unicast listeners (discovery without multicast). */

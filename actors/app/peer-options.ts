@@ -61,7 +61,12 @@ export interface PeerOptions {
   windowMessages?: number;
   /** Bytes kept per peer to serve retransmissions. @default 67108864 */
   windowBytes?: number;
-  /** Slow-consumer policy: 'max' keeps pace with the fastest receiver; 'min' waits for the slowest. @default 'max' */
+  /**
+   * Slow-consumer policy: 'min' paces the slowest live receiver (one that makes no progress for
+   * 2 s while it holds the stream is named in `slowConsumer` and no longer waited for); 'max'
+   * keeps pace with the fastest (slow ones recover from the window or get `dataLoss`).
+   * @default 'min'
+   */
   flowPolicy?: FlowPolicy;
   /** In-flight messages per stream beyond the receivers' reported position. @default 16384 */
   flowWindowMessages?: number;
@@ -71,6 +76,13 @@ export interface PeerOptions {
   maxQueuedPerSubscription?: number;
   /** How often the peer advertises its subscriptions. @default 1000 */
   advertIntervalMs?: number;
+  /**
+   * Start-up discovery: for this long after `createPeer` a stream with no known receiver sends
+   * only a small first window (1/16 of the flow window) while the peers that answer our
+   * soliciting advert are learnt; receivers learnt in this time are counted from the stream's
+   * first message. 0 = no wait. @default 300
+   */
+  discoveryMs?: number;
   /** A peer not heard for this long is considered gone. @default 5000 */
   peerExpiryMs?: number;
   /** How often a receiver reports its positions to senders. @default 50 */
@@ -108,11 +120,12 @@ export const DEFAULT_PEER_OPTIONS = Object.freeze({
   rateBytesPerSec: 0,
   windowMessages: 65_536,
   windowBytes: 64 * 1024 * 1024,
-  flowPolicy: 'max' as FlowPolicy,
+  flowPolicy: 'min' as FlowPolicy,
   flowWindowMessages: 16_384,
   maxPendingPublishes: 65_536,
   maxQueuedPerSubscription: 100_000,
   advertIntervalMs: 1000,
+  discoveryMs: 300,
   peerExpiryMs: 5000,
   ackIntervalMs: 50,
 });
@@ -209,6 +222,7 @@ export function resolvePeerOptions(o: PeerOptions = {}): ResolvedPeerOptions {
     ),
     maxDatagramBytes,
     advertIntervalMs,
+    discoveryMs: checkInteger('options.discoveryMs', m.discoveryMs, 0, 60_000),
     ackIntervalMs: checkInteger('options.ackIntervalMs', m.ackIntervalMs, 1, 60_000),
     seeds,
     ...(o.ledger !== undefined ? { ledger: resolveLedgerOptions(o.ledger, name) } : {}),

@@ -224,7 +224,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
     }
     counters.positionsResumed += positions.length;
     // Never dropped: the application waits for it before the subscription takes messages.
-    const msg: ReceiverInbox = { kind: 'durableResumed', id, positions };
+    // A durable that existed before this start has been subscribed since before any stream it
+    // hears of now began (it was only down): those streams are wanted from their start.
+    const msg: ReceiverInbox = { kind: 'durableResumed', id, positions, pattern, resumed: positions.length > 0 };
     if (!receiver.trySend(msg)) void receiver.whenWritable().then(() => receiver.trySend(msg));
   }
 

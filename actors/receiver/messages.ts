@@ -28,4 +28,12 @@ export type ReceiverInbox =
    * ledger). Applied before the subscription's interest arrives; answered with the application
    * event `durableReady`.
    */
-  | { readonly kind: 'durableResumed'; readonly id: number; readonly positions: readonly StreamResume[] };
+  | {
+      readonly kind: 'durableResumed';
+      readonly id: number;
+      readonly positions: readonly StreamResume[];
+      /** The durable subscription's pattern. */
+      readonly pattern?: string;
+      /** The durable existed before this start (the ledger held positions for it). */
+      readonly resumed?: boolean;
+    };

@@ -41,6 +41,10 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
   readonly name = 'receiver';
   private readonly core: Receiver;
   private readonly interest = new PatternMatcher<string>();
+  /** When each pattern of `interest` was first subscribed (our clock): see `Receiver.interestSinceMs`. */
+  private patternSinceMs = new Map<string, number>();
+  /** Patterns of durable subscriptions: true when it existed before this start (subscribed "since ever"). */
+  private readonly durablePatterns = new Map<string, boolean>();
   private readonly retransmit: ActorRef<RetransmitInbox>;
   private delivered: DeliveredRecord[] = [];
   private nextPositionsMs = 0;
@@ -72,6 +76,16 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
       {
         rng,
         isInterested: (subject) => this.interest.matches(subject),
+        interestSinceMs: (subject) => {
+          let since: number | undefined;
+          for (const p of this.interest.match(subject)) {
+            const t = this.patternSinceMs.get(p);
+            if (t === undefined) continue;
+            if (Number.isNaN(t)) return undefined; // a new durable subscription: the lateJoinMaxMessages rule
+            if (since === undefined || t < since) since = t;
+          }
+          return since;
+        },
         sink: {
           deliver: (m) =>
             this.delivered.push({ sender: m.sender, subject: m.subject, seq: m.seq, flags: m.flags, replyTo: m.replyTo, payload: m.payload }),
@@ -112,6 +126,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
         this.onSenderLeft(now, msg.senderName, msg.cause ?? 'bye', msg.incarnation);
         break;
       case 'durableResumed':
+        if (msg.pattern !== undefined) this.durablePatterns.set(msg.pattern, msg.resumed === true);
         this.onDurableResumed(msg.id, msg.positions);
         break;
       default:
@@ -149,13 +164,15 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
       const streams = frame.streams;
       for (const m of frame.messages) {
         let startSeq = 0;
+        let ageMs: number | undefined;
         for (const s of streams) {
           if (s.subject === m.subject) {
             startSeq = s.startSeq;
+            ageMs = s.ageMs;
             break;
           }
         }
-        this.core.onData(now, frame.sender, startSeq, m);
+        this.core.onData(now, frame.sender, startSeq, m, ageMs);
       }
     } else if (frame.kind === 'heartbeat') {
       this.core.onHeartbeat(now, frame.sender, frame.streams);
@@ -206,7 +223,16 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
 
   private onInterest(patterns: readonly string[]): void {
     this.interest.clear();
-    for (const p of patterns) this.interest.add(p, p);
+    const now = this.ctx.clock();
+    const since = new Map<string, number>();
+    for (const p of patterns) {
+      this.interest.add(p, p);
+      // A resumed durable has been subscribed "since ever" (it was only down); a new durable's
+      // start is left to the lateJoinMaxMessages rule (NaN: no time).
+      const durable = this.durablePatterns.get(p);
+      since.set(p, durable === true ? Number.NEGATIVE_INFINITY : durable === false ? Number.NaN : (this.patternSinceMs.get(p) ?? now));
+    }
+    this.patternSinceMs = since;
   }
 
   private onTimer(): void {

@@ -22,6 +22,12 @@ export interface ReceiverDeps {
   readonly rng: Rng;
   /** Whether `subject` matches a local subscription; asked when a stream is first seen. */
   readonly isInterested: (subject: string) => boolean;
+  /**
+   * Since when (on the `nowMs` clock) a local subscription matching `subject` has existed, if one
+   * does: with a stream's age (DATA, HEARTBEAT) it decides where a stream first heard of late
+   * begins (see {@link Receiver.beginsAtStart}). Absent: the `lateJoinMaxMessages` rule.
+   */
+  readonly interestSinceMs?: (subject: string) => number | undefined;
 }
 
 type SenderState = SenderEntry<StreamState>;
@@ -60,6 +66,7 @@ export class Receiver implements TimerCore {
   private readonly sink: ReceiverSink;
   private readonly rng: Rng;
   private readonly isInterested: (subject: string) => boolean;
+  private readonly interestSinceMs: ((subject: string) => number | undefined) | undefined;
   private readonly budget: BufferBudget;
   private readonly table: SenderTable<StreamState>;
   /** `startAt` positions of streams not seen yet (at most `maxStreams`). */
@@ -72,6 +79,7 @@ export class Receiver implements TimerCore {
     this.sink = deps.sink;
     this.rng = deps.rng;
     this.isInterested = deps.isInterested;
+    this.interestSinceMs = deps.interestSinceMs;
     this.options = resolveReceiverOptions(options);
     const o = this.options;
     this.budget = new BufferBudget(o.maxBufferedBytes, o.maxBufferedBytes - o.maxMessageBytes);
@@ -99,9 +107,10 @@ export class Receiver implements TimerCore {
 
   /**
    * A message of a DATA or RETRANSMIT frame. `streamStartSeq`: the stream's first sequence in
-   * the sender's incarnation (DATA subject table); 0 for RETRANSMIT (unknown).
+   * the sender's incarnation (DATA subject table); 0 for RETRANSMIT (unknown). `streamAgeMs`:
+   * how long before now that first sequence was sent (DATA), if known.
    */
-  onData(nowMs: number, sender: PeerId, streamStartSeq: number, msg: WireMessage): void {
+  onData(nowMs: number, sender: PeerId, streamStartSeq: number, msg: WireMessage, streamAgeMs?: number): void {
     this.lastNowMs = Math.max(this.lastNowMs, nowMs);
     if (!isPeer(sender) || !isMessage(msg)) {
       this.counters.invalidInputs++;
@@ -120,7 +129,7 @@ export class Receiver implements TimerCore {
         return;
       }
       const s0 = streamStartSeq;
-      const joinAtStart = s0 <= msg.seq && msg.seq - s0 <= this.options.lateJoinMaxMessages;
+      const joinAtStart = s0 <= msg.seq && this.beginsAtStart(nowMs, msg.subject, msg.seq - s0, streamAgeMs);
       st = this.createStream(nowMs, sender, s, msg.subject, joinAtStart ? s0 : msg.seq, !joinAtStart);
       if (st === undefined) return;
     } else if (this.unsynced(st)) {
@@ -133,6 +142,20 @@ export class Receiver implements TimerCore {
     const counter = OUTCOME_COUNTERS[st.stream.onMessage(nowMs, msg)];
     if (counter !== undefined) this.counters[counter]++;
     this.queue.schedule(st);
+  }
+
+  /**
+   * Where a stream first heard of now begins: at its start (true; what is missing before the
+   * first message heard is asked for) or at the first message heard (false: a late joiner, no
+   * loss reported for what came before it). With the stream's age and our subscription time,
+   * at its start exactly when a matching subscription existed before the stream's first
+   * message (the age makes that comparison without any clock shared with the sender);
+   * otherwise when at most `lateJoinMaxMessages` came before it.
+   */
+  private beginsAtStart(nowMs: number, subject: string, before: number, ageMs: number | undefined): boolean {
+    const since = ageMs === undefined ? undefined : this.interestSinceMs?.(subject);
+    if (since !== undefined && ageMs !== undefined && Number.isFinite(ageMs) && ageMs >= 0) return since <= nowMs - ageMs;
+    return before <= this.options.lateJoinMaxMessages;
   }
 
   /** A HEARTBEAT: per stream, tail loss (`highSeq`), what is no longer held (`lowSeq`), and late join. */
@@ -158,7 +181,7 @@ export class Receiver implements TimerCore {
         }
         // Beginning at startSeq (not lowSeq) reports what the sender no longer holds as lost
         // instead of skipping it silently, as the same stream first seen through DATA would.
-        const joinAtStart = info.highSeq - info.startSeq <= this.options.lateJoinMaxMessages;
+        const joinAtStart = this.beginsAtStart(nowMs, info.subject, info.highSeq - info.startSeq, info.ageMs);
         const begin = joinAtStart ? info.startSeq : info.highSeq + 1;
         st = this.createStream(nowMs, sender, s, info.subject, begin, !joinAtStart);
         if (st === undefined) continue;

@@ -35,6 +35,7 @@ import type {
   RetransmitFrame,
   SeqRange,
   StreamInfo,
+  StreamStart,
   StreamPosition,
   UnavailableRange,
   WireMessage,
@@ -136,6 +137,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
   const window = new SenderWindow({}, config.sender);
   /** First seq of each of our streams in this incarnation (from `sent.streams`, or the ledger's resume). */
   const startSeqs = new Map<string, number>();
+  /** When each stream's first message of this incarnation went out, on this actor's clock. */
+  const firstSentMs = new Map<string, number>();
   const heartbeats = new HeartbeatScheduler(config.sender);
   const ledgerStreams = config.ledger === undefined ? undefined : new LedgerStreams(config.sender.maxStreams);
   const planner = new RetransmitPlanner(
@@ -341,8 +344,12 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     }
   }
 
-  function onSent(messages: readonly WireMessage[], streams: readonly { subject: string; startSeq: number }[]): void {
-    for (const s of streams) if (!startSeqs.has(s.subject)) startSeqs.set(s.subject, s.startSeq);
+  function onSent(messages: readonly WireMessage[], streams: readonly StreamStart[]): void {
+    for (const s of streams) {
+      if (!startSeqs.has(s.subject)) startSeqs.set(s.subject, s.startSeq);
+      // On our own clock: when the stream's first message went out (for the heartbeat's age).
+      if (s.ageMs !== undefined && !firstSentMs.has(s.subject)) firstSentMs.set(s.subject, now - s.ageMs);
+    }
     const subjects = new Set<string>();
     for (const m of messages) {
       try {
@@ -385,7 +392,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     for (let due = heartbeats.onTimer(now); due !== undefined; due = heartbeats.onTimer(now)) {
       for (const subject of due) {
         const startSeq = startSeqs.get(subject) ?? 1;
-        streams.push(ledgerStreams === undefined ? window.streamInfo(subject, startSeq) : ledgerStreams.streamInfo(window, subject, startSeq));
+        const info = ledgerStreams === undefined ? window.streamInfo(subject, startSeq) : ledgerStreams.streamInfo(window, subject, startSeq);
+        const first = firstSentMs.get(subject);
+        streams.push(first === undefined ? info : { ...info, ageMs: Math.max(0, now - first) });
       }
     }
     if (streams.length === 0) return;

@@ -6,7 +6,14 @@
  * off here: the sender paces bytes). Per message it reads the clock once, feeds the core, then
  * sends `credit { subject, maxSeq: windowPosition + flowWindowMessages }` to `'sender'` for each
  * of our subjects whose credit changed (`Number.MAX_SAFE_INTEGER` when nobody limits the stream
- * any more). Its one timer follows `FlowControl.nextDeadlineMs()` (stalled receivers).
+ * any more). Its one timer follows `FlowControl.nextDeadlineMs()` (stalled receivers) and the
+ * end of start-up discovery.
+ *
+ * Start-up: for `discoveryMs` after the actor starts, the peer is still learning its audience
+ * (the receivers actor has solicited adverts). A stream that no known receiver limits gets a
+ * small credit (1/16 of its window from its first seq) instead of an unlimited one, and a
+ * receiver learnt in that time is counted from the stream's first message (it was there before
+ * we started, so it will ask for all of it).
  *
  * Receivers are registered for a subject from the patterns of `receiverJoined` (kept, so that
  * subjects first seen later in `sentUpTo` get them too) and from their own position reports.
@@ -19,7 +26,7 @@ import type { Actor, ActorContext } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
 import type { AppEvent } from '../app/events.js';
 import type { PeerConfig } from '../app/peer-config.js';
-import { assertNever } from '../core.js';
+import { assertNever, earliest } from '../core.js';
 import { PatternMatcher } from '../subjects/pattern-matcher.js';
 import { isValidPattern } from '../subjects/subject.js';
 import { FlowControl } from './flow-control.js';
@@ -64,6 +71,14 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
   const interest = new PatternMatcher<string>();
   const peers = new Map<string, { readonly peer: PeerId; readonly patterns: readonly string[] }>();
   let sender: ActorRef<SenderInbox>;
+  /** Until then, start-up discovery is going on (see the overview). */
+  let discoveryEndsMs = Number.NEGATIVE_INFINITY;
+  /** The seq before each of our streams' first one in this incarnation. */
+  const bases = new Map<string, number>();
+
+  function discovering(now: number): boolean {
+    return now < discoveryEndsMs;
+  }
 
   function emit(event: AppEvent): void {
     ctx.emit(event);
@@ -75,7 +90,12 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
 
   function sendCredit(subject: string, force: boolean): void {
     const pos = flow.windowPosition(subject);
-    const maxSeq = pos === undefined ? UNLIMITED : pos + windowFor(subject);
+    const maxSeq =
+      pos !== undefined
+        ? pos + windowFor(subject)
+        : discovering(ctx.clock())
+          ? (bases.get(subject) ?? 0) + Math.max(1, Math.floor(windowFor(subject) / 16))
+          : UNLIMITED;
     // The sender starts each stream with one window of credit; the first credit is always sent.
     if (!force && credits.has(subject) && maxSeq === credits.get(subject)) return;
     credits.set(subject, maxSeq);
@@ -114,7 +134,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     }
     if (!subjects.has(subject)) {
       subjects.add(subject);
-      for (const key of interest.match(subject)) flow.addReceiver(now, peers.get(key)!.peer, subject);
+      bases.set(subject, fromSeq - 1);
+      for (const key of interest.match(subject)) flow.addReceiver(now, peers.get(key)!.peer, subject, discovering(now));
       // The core learns where the stream starts from its first seq in this incarnation.
       if (fromSeq < seq) flow.onSent(now, subject, fromSeq, 0);
     }
@@ -136,7 +157,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     for (const p of wanted) interest.add(p, key);
     peers.set(key, { peer, patterns: [...wanted] });
     for (const subject of subjects) {
-      if (matcher.matches(subject)) flow.addReceiver(now, peer, subject);
+      if (matcher.matches(subject)) flow.addReceiver(now, peer, subject, discovering(now));
       else if (before !== undefined) flow.removeReceiver(peer, subject); // no longer interested
     }
     touchedAll = true;
@@ -168,13 +189,16 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
   }
 
   function armTimer(): void {
-    const at = flow.nextDeadlineMs();
+    const end = discoveryEndsMs > Number.NEGATIVE_INFINITY ? discoveryEndsMs : undefined;
+    const at = earliest(flow.nextDeadlineMs(), end);
     if (at === undefined) ctx.clearTimer();
     else ctx.setTimer(at, onTimer);
   }
 
   function onTimer(): void {
-    flow.onTimer(ctx.clock());
+    const now = ctx.clock();
+    if (discoveryEndsMs > Number.NEGATIVE_INFINITY && !discovering(now)) discoveryEndsMs = Number.NEGATIVE_INFINITY;
+    flow.onTimer(now);
     touchedAll = true; // a stalled receiver left the window of some stream
     publishCredits();
     armTimer();
@@ -184,6 +208,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     name: ctx.name,
     start(c) {
       sender = c.ref<SenderInbox>('sender');
+      if (config.discoveryMs > 0) {
+        discoveryEndsMs = ctx.clock() + config.discoveryMs;
+        armTimer();
+      }
     },
     receive(msg) {
       const now = ctx.clock();

@@ -64,6 +64,8 @@ interface ReceiverPos {
   slow: boolean;
   /** Stalled: left out of the window until it catches up. */
   excluded: boolean;
+  /** Position at the last counted progress: moving less than {@link progressStep} is no progress. */
+  progressPos: number;
 }
 
 interface FlowStream {
@@ -104,8 +106,10 @@ const TOKEN_EPSILON = 1e-6;
  * Stall: a receiver whose position blocks a refused send, and that has made no progress for
  * `stallTimeoutMs` since it started blocking, is excluded (with a `slowConsumer` event unless
  * one was emitted in this episode) until it catches up, under either policy; so one dead
- * receiver cannot stall a stream for ever. Caught up = lag at most half the window
- * (hysteresis, so a receiver on the edge does not flap).
+ * receiver cannot stall a stream for longer than the stall bound. Progress is a move of at
+ * least 1/16 of the window (a position creeping forward a message at a time still stalls).
+ * When every receiver is excluded nothing limits the stream. Caught up = lag at most half the
+ * window (hysteresis, so a receiver on the edge does not flap).
  *
  * Rate: a token bucket of `burstBytes` refilled at `rateBytesPerSec` (0 = off). A message
  * needs `min(bytes, burstBytes)` tokens and takes `bytes` (the bucket may go negative, so a
@@ -200,9 +204,13 @@ export class FlowControl {
     if (r === undefined) return;
     const s = this.streams.get(subject) as FlowStream;
     if (r.reported !== undefined && seq <= r.reported) return;
-    const before = this.positionOf(r, s);
     r.reported = seq;
-    if (seq > before) r.lastProgressMs = nowMs;
+    // Progress is a real step forward, not a creep: a receiver (or a forger) that moves its
+    // position by a message at a time while it blocks the window still stalls.
+    if (seq - r.progressPos >= this.progressStep()) {
+      r.lastProgressMs = nowMs;
+      r.progressPos = seq;
+    } else if (seq < r.progressPos) r.progressPos = seq;
     this.touch(s);
     const lag = s.highSent - seq;
     if ((r.slow || r.excluded) && lag <= this.o.flowWindowMessages / 2) {
@@ -215,11 +223,13 @@ export class FlowControl {
   }
 
   /**
-   * Tracks `peer` for `subject` before it reports (it counts as positioned at the stream's
-   * newest sent seq). Returns false when `maxTrackedPositions` is reached. Idempotent.
+   * Tracks `peer` for `subject` before it reports: it counts as positioned at the stream's
+   * newest sent seq, or with `fromStart` at the stream's start in this incarnation (a receiver
+   * that was there before the stream began and will ask for all of it). Returns false when
+   * `maxTrackedPositions` is reached. Idempotent.
    */
-  addReceiver(nowMs: number, peer: PeerId, subject: string): boolean {
-    return this.track(nowMs, peer, subject) !== undefined;
+  addReceiver(nowMs: number, peer: PeerId, subject: string, fromStart = false): boolean {
+    return this.track(nowMs, peer, subject, fromStart) !== undefined;
   }
 
   /** Forgets `peer` for `subject`, or for every stream (the peer left) when `subject` is omitted. */
@@ -313,7 +323,7 @@ export class FlowControl {
     this.touch(s);
   }
 
-  private track(nowMs: number, peer: PeerId, subject: string): ReceiverPos | undefined {
+  private track(nowMs: number, peer: PeerId, subject: string, fromStart = false): ReceiverPos | undefined {
     const key = peerKey(peer);
     const existing = this.streams.get(subject)?.receivers.get(key);
     if (existing !== undefined) return existing;
@@ -325,10 +335,11 @@ export class FlowControl {
     const r: ReceiverPos = {
       peer,
       reported: undefined,
-      joinedAt: s.highSent,
+      joinedAt: fromStart ? 0 : s.highSent,
       lastProgressMs: nowMs,
       slow: false,
       excluded: false,
+      progressPos: fromStart ? s.base : Math.max(s.highSent, s.base),
     };
     s.receivers.set(key, r);
     let subjects = this.peerSubjects.get(key);
@@ -349,18 +360,17 @@ export class FlowControl {
     let limit: number | undefined;
     let watch: number | undefined;
     const useMin = this.o.flowPolicy === 'min';
-    let best: number | undefined;
     for (const r of s.receivers.values()) {
       const p = this.positionOf(r, s);
-      if (best === undefined || p > best) best = p;
       if (r.excluded) continue;
       if (limit === undefined || (useMin ? p < limit : p > limit)) limit = p;
       if (!r.slow && (watch === undefined || p < watch)) watch = p;
     }
-    // When every known receiver is excluded (all stalled), the window still follows the best
-    // of them: an unlimited window would blast past every receiver's socket buffer. A receiver
-    // that is really gone leaves through the receiver list's expiry.
-    s.limitPos = limit ?? best;
+    // When every known receiver is excluded (all stalled), nobody limits the window: a receiver
+    // that stays listed but never reports (stuck, broken, or forged) must not hold the stream
+    // for longer than the stall bound. An excluded receiver is waited for again once it has
+    // caught up.
+    s.limitPos = limit;
     s.watchPos = watch;
     s.dirty = false;
     return s.limitPos;
@@ -372,6 +382,11 @@ export class FlowControl {
     for (const r of s.receivers.values()) {
       if (!r.excluded && s.blocked.seq - this.positionOf(r, s) > this.o.flowWindowMessages) yield r;
     }
+  }
+
+  /** The least forward move of a position that counts as progress: 1/16 of the window, at least 1. */
+  private progressStep(): number {
+    return Math.max(1, Math.floor(this.o.flowWindowMessages / 16));
   }
 
   /** A blocker stalls `stallTimeoutMs` after its last progress or the start of the block, whichever is later. */

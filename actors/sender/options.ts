@@ -69,11 +69,15 @@ export interface SenderOptions {
    */
   flowWindowBytes?: number;
   /**
-   * `'max'`: keep pace with the fastest receiver; a receiver lagging more than
-   * `flowWindowMessages` behind is reported as a slow consumer and must recover by NAK or report
-   * data loss. `'min'`: wait for the slowest receiver; one that makes no progress for
-   * `stallTimeoutMs` while it blocks the stream is reported and no longer waited for.
-   * @default 'max'
+   * `'min'` (default): pace the slowest live receiver, so a subscriber that keeps up on average
+   * loses nothing. A receiver that makes no progress (moves less than 1/16 of the window) for
+   * `stallTimeoutMs` while it blocks the stream is named in a `slowConsumer` event and no longer
+   * waited for until it has caught up (lag at most half the window); when every receiver of a
+   * stream is excluded, nothing limits it. So no receiver, stuck, dead or forged, holds a
+   * publisher for longer than `stallTimeoutMs`. `'max'`: keep pace with the fastest receiver;
+   * one lagging more than `flowWindowMessages` behind is reported as a slow consumer and must
+   * recover by NAK or get `dataLoss`.
+   * @default 'min'
    */
   flowPolicy?: FlowPolicy;
   /** How long a receiver may block a stream without progress before it stops being waited for. @default 2000 */
@@ -107,7 +111,7 @@ export const DEFAULT_SENDER_OPTIONS: Readonly<ResolvedSenderOptions> = Object.fr
   burstBytes: 1024 * 1024,
   flowWindowMessages: 16_384,
   flowWindowBytes: 2 * 1024 * 1024,
-  flowPolicy: 'max',
+  flowPolicy: 'min',
   stallTimeoutMs: 2000,
   maxTrackedPositions: 262_144,
   heartbeatMinMs: 5,

@@ -9,7 +9,7 @@
  *
  * Ordering: a batch is validated whole and sequenced at once (so a refused batch uses no seq);
  * its messages then leave strictly in order, across subjects. The head message waits for
- * credit (the flow actor's `credit`; none yet = one window from the stream's start) and for the rate limit
+ * credit (the flow actor's `credit`; none yet = 1/16 of a window from the stream's start) and for the rate limit
  * (`FlowControl` used as a token bucket only: it never gets a receiver), and everything behind
  * it waits too. It is retried on `credit` and at the rate deadline (the actor's one timer).
  *
@@ -123,6 +123,12 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   // Rate limit only: with no receiver registered its window never refuses.
   const rate = new FlowControl({ sink: { slowConsumer: () => {}, windowOpened: () => {} } }, o);
   const credit = new Map<string, number>();
+  /**
+   * When each stream's first message of this incarnation went out (its age goes in DATA, so a
+   * receiver that hears of it late knows whether it was subscribed before it began). Bounded
+   * like the sequence generator (`maxStreams`).
+   */
+  const firstSentMs = new Map<string, number>();
   /** Validated subjects and their payload room (see roomFor). */
   const rooms = new Map<string, number>();
   const targets = new PatternMatcher<PeerId>();
@@ -316,7 +322,12 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
         }
       }
       outgoing = [];
-      const startOf = (subject: string): StreamStart => ({ subject, startSeq: sequences.startSeq(subject) });
+      const now = ctx.clock();
+      const startOf = (subject: string): StreamStart => {
+        let first = firstSentMs.get(subject);
+        if (first === undefined) firstSentMs.set(subject, (first = now));
+        return { subject, startSeq: sequences.startSeq(subject), ageMs: now - first };
+      };
       for (const out of byRoute.values()) {
         counters.fragments += out.messages.length;
         if (out.destinations.length === 0) {
@@ -492,10 +503,15 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   };
 }
 
-/** The first window of a stream (before any credit): by message count and by bytes, at this message's size. */
+/**
+ * The first window of a stream (before any credit): 1/16 of the window by message count and by
+ * bytes, at this message's size. A stream starts conservatively, since its receivers are not
+ * known yet; the flow actor's credit follows within a message hop.
+ */
 function firstWindowOf(o: { flowWindowMessages: number; flowWindowBytes: number }, messageBytes: number, fragments: number): number {
   const perSeq = Math.max(1, messageBytes / Math.max(1, fragments));
-  return Math.max(1, Math.min(o.flowWindowMessages, Math.floor(o.flowWindowBytes / perSeq)));
+  const full = Math.min(o.flowWindowMessages, Math.floor(o.flowWindowBytes / perSeq));
+  return Math.max(1, fragments, Math.floor(full / 16));
 }
 
 /** Subjects whose payload room is remembered at most (the cache is emptied when full). */

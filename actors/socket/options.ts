@@ -14,6 +14,8 @@ export interface FaultOptions {
   reorderRate: number;
   /** PRNG seed. @default 1 */
   seed: number;
+  /** Drop every datagram that arrives by multicast (a host where multicast does not reach, as in some containers and clouds). @default false */
+  dropMulticast?: boolean;
 }
 
 export interface SocketOptions {
@@ -48,7 +50,7 @@ export const DEFAULT_SOCKET_OPTIONS: Readonly<Required<Omit<SocketOptions, 'faul
   sendBufferBytes: 8 * 1024 * 1024,
 });
 
-const DEFAULT_FAULT: Readonly<FaultOptions> = Object.freeze({ dropRate: 0, duplicateRate: 0, reorderRate: 0, seed: 1 });
+const DEFAULT_FAULT: Readonly<Required<FaultOptions>> = Object.freeze({ dropRate: 0, duplicateRate: 0, reorderRate: 0, seed: 1, dropMulticast: false });
 
 export function resolveSocketOptions(o: Partial<SocketOptions> = {}, path = 'options'): SocketOptions {
   rejectUnknownKeys(path, o, { ...DEFAULT_SOCKET_OPTIONS, fault: undefined });
@@ -72,6 +74,7 @@ export function resolveSocketOptions(o: Partial<SocketOptions> = {}, path = 'opt
       duplicateRate: checkNumber(`${path}.fault.duplicateRate`, f.duplicateRate, 0, 1),
       reorderRate: checkNumber(`${path}.fault.reorderRate`, f.reorderRate, 0, 1),
       seed: checkInteger(`${path}.fault.seed`, f.seed, 0, 0xffffffff),
+      dropMulticast: checkBoolean(`${path}.fault.dropMulticast`, f.dropMulticast),
     };
   }
   return resolved;

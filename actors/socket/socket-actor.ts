@@ -180,14 +180,14 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Socket
       counters.dataDatagramsBuilt++;
       for (const t of targets) sendTo(t, datagram);
     };
-    const startSeqOf = startSeqLookup(msg.streams);
+    const streamOf = streamLookup(msg.streams);
     const before = counters.dataDatagramsBuilt;
     try {
       for (const m of msg.messages) {
-        const startSeq = startSeqOf(m.subject);
-        if (!builder.tryAdd(m, startSeq)) {
+        const { startSeq, ageMs } = streamOf(m.subject);
+        if (!builder.tryAdd(m, startSeq, ageMs)) {
           flush();
-          builder.tryAdd(m, startSeq);
+          builder.tryAdd(m, startSeq, ageMs);
         }
       }
       if (!builder.isEmpty) flush();
@@ -306,19 +306,19 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Socket
   };
 }
 
-/** subject → first sequence of its stream, from a `dataOut` stream table; a caller bug throws. */
-function startSeqLookup(streams: readonly StreamStart[]): (subject: string) => number {
+/** subject → its stream's entry (first sequence, age), from a `dataOut` stream table; a caller bug throws. */
+function streamLookup(streams: readonly StreamStart[]): (subject: string) => StreamStart {
   const missing = (subject: string): never => {
     throw new RangeError(`dataOut has a message of subject ${JSON.stringify(subject)} but no stream entry for it`);
   };
   // The usual batch has one or a few subjects: a scan beats building a map.
   if (streams.length <= 8) {
     return (subject) => {
-      for (const s of streams) if (s.subject === subject) return s.startSeq;
+      for (const s of streams) if (s.subject === subject) return s;
       return missing(subject);
     };
   }
-  const bySubject = new Map(streams.map((s) => [s.subject, s.startSeq]));
+  const bySubject = new Map(streams.map((s) => [s.subject, s]));
   return (subject) => bySubject.get(subject) ?? missing(subject);
 }
 

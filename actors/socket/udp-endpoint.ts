@@ -250,7 +250,7 @@ class InboundFault {
   }
 
   offer(bytes: Uint8Array, via: Via, from: RemoteAddress): void {
-    if (this.rng() < this.fault.dropRate) {
+    if ((this.fault.dropMulticast === true && via === 'multicast') || this.rng() < this.fault.dropRate) {
       this.counters.faultDropped++;
       return;
     }

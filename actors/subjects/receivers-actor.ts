@@ -8,7 +8,10 @@
  * group when multicast is on, and by unicast (`ADVERT_FLAGS.viaUnicast`) to every seed but
  * ourselves and to every listed peer that gets DATA by unicast or was heard by unicast. An ADVERT
  * that arrives by unicast from a peer we did not list is answered at once by unicast, so seed
- * discovery converges in one round trip. `leaving` sends BYE the same ways and stops advertising.
+ * discovery converges in one round trip. Start-up: our adverts of the first `discoveryMs`
+ * (the first, and a retry halfway) carry `ADVERT_FLAGS.solicit`; a soliciting advert is answered
+ * at once (by multicast when it came by multicast, else by unicast), at most once per
+ * `advertIntervalMs / 4` per peer. `leaving` sends BYE the same ways and stops advertising.
  *
  * Fan-out of the list's events:
  * - peerJoined → `peerJoined` event, `peerAddress` to socket, `receiverJoined` to flow (sent
@@ -46,7 +49,7 @@ export interface ReceiversActorCounters {
   unexpectedFrames: number;
   advertsSentMulticast: number;
   advertsSentUnicast: number;
-  /** Unicast adverts sent at once to a peer first heard by a unicast advert. */
+  /** Adverts sent at once: to a peer first heard by a unicast advert, or to a soliciting peer. */
   advertReplies: number;
   byesSent: number;
   /** Local patterns left out of our advert because it would not fit in a datagram. */
@@ -75,6 +78,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
   let armedAtMs: number | undefined;
   let leaving = false;
   let targetsChanged = false;
+  /** Our adverts solicit answers until then (start-up discovery). */
+  let solicitUntilMs = Number.NEGATIVE_INFINITY;
+  /** When each soliciting peer was last answered. */
+  const answeredAtMs = new Map<string, number>();
   let refs:
     | {
         socket: ActorRef<SocketInbox>;
@@ -187,9 +194,11 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     return out;
   }
 
-  function advertise(nowMs: number): void {
-    nextAdvertMs = nowMs + config.advertIntervalMs;
-    const flags = multicast ? ADVERT_FLAGS.multicast : 0;
+  function advertise(nowMs: number, first = false): void {
+    const soliciting = first || nowMs < solicitUntilMs;
+    // After the first advert, a retry of the solicit comes halfway through discovery.
+    nextAdvertMs = nowMs + (first && config.discoveryMs > 0 ? Math.max(10, Math.min(config.advertIntervalMs, config.discoveryMs / 2)) : config.advertIntervalMs);
+    const flags = (multicast ? ADVERT_FLAGS.multicast : 0) | (soliciting ? ADVERT_FLAGS.solicit : 0);
     if (multicast) {
       send(advert(flags), { kind: 'group', group: baseGroup });
       counters.advertsSentMulticast++;
@@ -221,14 +230,26 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     const e = list.get(frame.sender);
     if (e === undefined) return;
     if (knew) noteUpdate(e);
-    else if (msg.via === 'unicast' && localAddress !== undefined && !leaving) {
-      send(advert((multicast ? ADVERT_FLAGS.multicast : 0) | ADVERT_FLAGS.viaUnicast), {
-        kind: 'address',
-        host: e.host,
-        port: e.port,
-      });
+    if (localAddress === undefined || leaving) return;
+    const solicited = (frame.flags & ADVERT_FLAGS.solicit) !== 0;
+    if ((!knew && msg.via === 'unicast') || (solicited && mayAnswer(nowMs, e.peer))) {
+      if (msg.via === 'multicast' && multicast) {
+        send(advert(ADVERT_FLAGS.multicast), { kind: 'group', group: baseGroup });
+      } else {
+        send(advert((multicast ? ADVERT_FLAGS.multicast : 0) | ADVERT_FLAGS.viaUnicast), { kind: 'address', host: e.host, port: e.port });
+      }
       counters.advertReplies++;
     }
+  }
+
+  /** A soliciting peer is answered at most once per `advertIntervalMs / 4` (bounded memory). */
+  function mayAnswer(nowMs: number, peer: PeerId): boolean {
+    const key = peerKey(peer);
+    const last = answeredAtMs.get(key);
+    if (last !== undefined && nowMs - last < config.advertIntervalMs / 4) return false;
+    if (answeredAtMs.size >= MAX_ANSWERED) answeredAtMs.clear();
+    answeredAtMs.set(key, nowMs);
+    return true;
   }
 
   function onLocalPatterns(nowMs: number, patterns: readonly string[]): void {
@@ -320,7 +341,12 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
         case 'localAddress': {
           const first = localAddress === undefined;
           localAddress = { host: msg.host, port: msg.port };
-          if (first && !leaving) advertise(now);
+          if (first && !leaving) {
+            // Start-up: ask every peer to answer at once, so a publisher knows its audience
+            // within a round trip instead of an advert interval.
+            solicitUntilMs = now + config.discoveryMs;
+            advertise(now, true);
+          }
           break;
         }
         case 'localPatterns':
@@ -351,6 +377,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     },
   };
 }
+
+/** Soliciting peers remembered for the answer rate limit (the map is emptied when full). */
+const MAX_ANSWERED = 4096;
 
 function newCounters(): ReceiversActorCounters {
   const dropped = {} as Record<DecodeErrorReason, number>;

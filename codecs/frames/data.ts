@@ -9,8 +9,9 @@
  *      2    2 messageCount  u16 >= 1
  *      4      stream table: streamCount entries of
  *               0 8 startSeq       u64 >= 1
- *               8 1 subjectLength  u8 1..255
- *               9 s subject        ASCII
+ *               8 4 ageMs          u32 ms since the stream's first message; 0xFFFFFFFF unknown
+ *              12 1 subjectLength  u8 1..255
+ *              13 s subject        ASCII
  *             messages: messageCount message records (message-record.ts)
  * ```
  * Every table entry is used by at least one message, subjects are unique, and each message's
@@ -19,7 +20,7 @@
  * @packageDocumentation
  */
 
-import type { DataFrame, StreamStart, WireMessage } from '../frame.js';
+import { UNKNOWN_STREAM_AGE, wireStreamAge, type DataFrame, type StreamStart, type WireMessage } from '../frame.js';
 import { decodeFailure, type FrameDecodeResult } from '../decode-result.js';
 import { isSubjectBytes } from '../subject-syntax.js';
 import { assertSeq, assertWireSubject, readAscii, readU64, writeAscii, writeU64 } from '../wire-primitives.js';
@@ -39,10 +40,11 @@ export const DATA_STREAM_TABLE_OFFSET = 4;
 export const DATA_HEADER_LENGTH = 4;
 
 export const STREAM_ENTRY_START_SEQ_OFFSET = 0;
-export const STREAM_ENTRY_SUBJECT_LENGTH_OFFSET = 8;
-export const STREAM_ENTRY_SUBJECT_OFFSET = 9;
+export const STREAM_ENTRY_AGE_OFFSET = 8;
+export const STREAM_ENTRY_SUBJECT_LENGTH_OFFSET = 12;
+export const STREAM_ENTRY_SUBJECT_OFFSET = 13;
 /** Fixed part of a DATA stream-table entry (the subject follows it). */
-export const STREAM_ENTRY_HEADER_LENGTH = 9;
+export const STREAM_ENTRY_HEADER_LENGTH = 13;
 
 /** Index of each subject in `frame.streams`; throws on a duplicate or invalid entry. */
 function streamIndex(streams: readonly StreamStart[]): Map<string, number> {
@@ -99,9 +101,10 @@ export function writeData(view: DataView, bytes: Uint8Array, offset: number, fra
   o += DATA_HEADER_LENGTH;
   const index = new Map<string, number>();
   for (let i = 0; i < streams.length; i++) {
-    const { subject, startSeq } = streams[i];
+    const { subject, startSeq, ageMs } = streams[i];
     index.set(subject, i);
     writeU64(view, o + STREAM_ENTRY_START_SEQ_OFFSET, startSeq);
+    view.setUint32(o + STREAM_ENTRY_AGE_OFFSET, wireStreamAge(ageMs), true);
     view.setUint8(o + STREAM_ENTRY_SUBJECT_LENGTH_OFFSET, subject.length);
     o = writeAscii(bytes, o + STREAM_ENTRY_SUBJECT_OFFSET, subject);
   }
@@ -152,6 +155,7 @@ export function decodeData(view: DataView, offset: number, length: number): Fram
     if (o + STREAM_ENTRY_HEADER_LENGTH > bodyEnd) return decodeFailure('tooShort');
     const startSeq = readU64(view, o + STREAM_ENTRY_START_SEQ_OFFSET);
     if (startSeq < 1) return decodeFailure('badSeq');
+    const age = view.getUint32(o + STREAM_ENTRY_AGE_OFFSET, true);
     const subjectLength = view.getUint8(o + STREAM_ENTRY_SUBJECT_LENGTH_OFFSET);
     o += STREAM_ENTRY_SUBJECT_OFFSET;
     if (subjectLength > bodyEnd - o) return decodeFailure('tooShort');
@@ -165,7 +169,7 @@ export function decodeData(view: DataView, offset: number, length: number): Fram
     }
     subjects.push(subject);
     startSeqs.push(startSeq);
-    streams.push({ subject, startSeq });
+    streams.push(age === UNKNOWN_STREAM_AGE ? { subject, startSeq } : { subject, startSeq, ageMs: age });
   }
 
   const messages: WireMessage[] = [];

@@ -10,6 +10,7 @@
  *               0 8 startSeq       u64 >= 1
  *               8 8 lowSeq         u64 >= 1, <= highSeq + 1
  *              16 8 highSeq        u64 >= startSeq - 1
+ *              24 4 ageMs          u32 ms since the stream's first message; 0xFFFFFFFF unknown
  *              24 1 subjectLength  u8 1..255
  *              25 s subject        ASCII, unique within the frame
  * ```
@@ -17,7 +18,7 @@
  * @packageDocumentation
  */
 
-import type { HeartbeatFrame, StreamInfo } from '../frame.js';
+import { UNKNOWN_STREAM_AGE, wireStreamAge, type HeartbeatFrame, type StreamInfo } from '../frame.js';
 import { decodeFailure, type FrameDecodeResult } from '../decode-result.js';
 import { isSubjectBytes } from '../subject-syntax.js';
 import { assertSeq, assertWireSubject, readAscii, readU64, writeAscii, writeU64 } from '../wire-primitives.js';
@@ -31,10 +32,11 @@ export const HEARTBEAT_HEADER_LENGTH = 2;
 export const HEARTBEAT_ENTRY_START_SEQ_OFFSET = 0;
 export const HEARTBEAT_ENTRY_LOW_SEQ_OFFSET = 8;
 export const HEARTBEAT_ENTRY_HIGH_SEQ_OFFSET = 16;
-export const HEARTBEAT_ENTRY_SUBJECT_LENGTH_OFFSET = 24;
-export const HEARTBEAT_ENTRY_SUBJECT_OFFSET = 25;
+export const HEARTBEAT_ENTRY_AGE_OFFSET = 24;
+export const HEARTBEAT_ENTRY_SUBJECT_LENGTH_OFFSET = 28;
+export const HEARTBEAT_ENTRY_SUBJECT_OFFSET = 29;
 /** Fixed part of a HEARTBEAT stream entry (the subject follows it). */
-export const HEARTBEAT_ENTRY_HEADER_LENGTH = 25;
+export const HEARTBEAT_ENTRY_HEADER_LENGTH = 29;
 
 /** Whether the three sequence numbers of a stream are consistent (all already >= 0 and safe). */
 function isStreamInfoSeqs(startSeq: number, lowSeq: number, highSeq: number): boolean {
@@ -81,6 +83,7 @@ export function writeHeartbeat(
     writeU64(view, o + HEARTBEAT_ENTRY_START_SEQ_OFFSET, s.startSeq);
     writeU64(view, o + HEARTBEAT_ENTRY_LOW_SEQ_OFFSET, s.lowSeq);
     writeU64(view, o + HEARTBEAT_ENTRY_HIGH_SEQ_OFFSET, s.highSeq);
+    view.setUint32(o + HEARTBEAT_ENTRY_AGE_OFFSET, wireStreamAge(s.ageMs), true);
     view.setUint8(o + HEARTBEAT_ENTRY_SUBJECT_LENGTH_OFFSET, s.subject.length);
     o = writeAscii(bytes, o + HEARTBEAT_ENTRY_SUBJECT_OFFSET, s.subject);
   }
@@ -111,6 +114,7 @@ export function decodeHeartbeat(view: DataView, offset: number, length: number):
     const startSeq = readU64(view, o + HEARTBEAT_ENTRY_START_SEQ_OFFSET);
     const lowSeq = readU64(view, o + HEARTBEAT_ENTRY_LOW_SEQ_OFFSET);
     const highSeq = readU64(view, o + HEARTBEAT_ENTRY_HIGH_SEQ_OFFSET);
+    const age = view.getUint32(o + HEARTBEAT_ENTRY_AGE_OFFSET, true);
     if (startSeq < 0 || lowSeq < 0 || highSeq < 0 || !isStreamInfoSeqs(startSeq, lowSeq, highSeq)) {
       return decodeFailure('badSeq');
     }
@@ -122,7 +126,7 @@ export function decodeHeartbeat(view: DataView, offset: number, length: number):
     o += subjectLength;
     if (seen.has(subject)) return decodeFailure('duplicateSubject');
     seen.add(subject);
-    streams.push({ subject, startSeq, lowSeq, highSeq });
+    streams.push(age === UNKNOWN_STREAM_AGE ? { subject, startSeq, lowSeq, highSeq } : { subject, startSeq, lowSeq, highSeq, ageMs: age });
   }
   if (o !== bodyEnd) return decodeFailure('trailingBytes');
   return { ok: true, frame: { kind: 'heartbeat', sender: head.header.sender, streams } };

@@ -82,6 +82,7 @@ describe('durable subscription: subscriber killed with SIGKILL and restarted', (
     await publisher.close();
 
     const report = { seed: SEED, rounds: ROUNDS, published: 0, deliveries: f.deliveries.length, redelivered: 0, redeliveredNotAtRunStart: 0, outOfOrderInRun: 0, missing: 0, payloadMismatches: 0, dataLossEvents: f.losses.length };
+    const missingSeqs: string[] = [];
     for (const subject of SUBJECTS) {
       const list = f.deliveries.filter((d) => d.subject === subject);
       report.published += published[subject];
@@ -100,7 +101,11 @@ describe('durable subscription: subscriber killed with SIGKILL and restarted', (
           seen.add(d.seq);
         }
       }
-      for (let seq = 1; seq <= published[subject]; seq++) if (!seen.has(seq)) report.missing++;
+      for (let seq = 1; seq <= published[subject]; seq++) {
+        if (seen.has(seq)) continue;
+        report.missing++;
+        if (missingSeqs.length < 40) missingSeqs.push(`${subject}:${seq}`);
+      }
     }
     // Time to resume: process start → ready (ledger opened, durable subscription resumed), and
     // ready → the first message (what it missed while down, fetched by NAK) of each restarted run.
@@ -110,6 +115,8 @@ describe('durable subscription: subscriber killed with SIGKILL and restarted', (
     console.log(
       JSON.stringify({
         ...report,
+        missingSeqs,
+        runStarts: Array.from({ length: f.runs + 1 }, (_, run) => f.deliveries.find((d) => d.run === run)?.seq),
         runs: f.runs,
         downMs: { median: median(downMs) },
         restartToReadyMs: { median: median(restartToReadyMs), max: Math.max(...restartToReadyMs) },

@@ -58,7 +58,7 @@ describe('flow actor', () => {
   });
 
   it('emits slowConsumer naming a receiver that lags more than the window (policy max)', async () => {
-    const s = await setup();
+    const s = await setup({ ...SMALL, flowPolicy: 'max' });
     s.send({ kind: 'receiverJoined', peer: A, patterns: ['t.>'] });
     s.send({ kind: 'receiverJoined', peer: B, patterns: ['t.>'] });
     s.send({ kind: 'sentUpTo', subject: 't.u', fromSeq: 1, seq: 10, bytes: 100 });
@@ -83,10 +83,24 @@ describe('flow actor', () => {
     s.ctx.advanceTo(105);
     expect(s.ctx.events).toEqual([{ kind: 'slowConsumer', peer: A, subject: 'm.n', lagMessages: 10 }]);
     expect(s.actor.stats!()).toMatchObject({ blockedReports: 1, core: { stalledReceivers: 1 } });
-    // The only receiver stalled: the window still follows it (no unbounded burst) until it leaves.
-    expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'm.n', maxSeq: 10 });
-    s.send({ kind: 'receiverLeft', peer: A });
+    // The only receiver stalled: nobody limits the stream any more (no stall beyond the bound).
     expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'm.n', maxSeq: UNLIMITED });
+  });
+
+  it('during start-up discovery gives a stream nobody limits 1/16 of a window, counts receivers learnt then from its start, and opens at the end', async () => {
+    const { actor, ctx } = await startActor(createActor, 'flow', testConfig({ sender: { ...SMALL, flowWindowMessages: 160 }, discoveryMs: 300 }));
+    const credits = () => ctx.to<Credit>('sender', 'credit');
+    actor.receive({ kind: 'sentUpTo', subject: 'd.s', fromSeq: 1, seq: 5, bytes: 50 });
+    expect(credits().at(-1)).toEqual({ kind: 'credit', subject: 'd.s', maxSeq: 10 });
+    ctx.nowMs = 100;
+    actor.receive({ kind: 'receiverJoined', peer: A, patterns: ['d.>'] });
+    // Learnt during discovery: it was there before the stream began, so it counts from seq 0.
+    expect(credits().at(-1)).toEqual({ kind: 'credit', subject: 'd.s', maxSeq: 160 });
+    actor.receive({ kind: 'receiverLeft', peer: A });
+    expect(credits().at(-1)).toEqual({ kind: 'credit', subject: 'd.s', maxSeq: 10 });
+    expect(ctx.timer?.atMs).toBe(300);
+    ctx.advanceTo(300);
+    expect(credits().at(-1)).toEqual({ kind: 'credit', subject: 'd.s', maxSeq: UNLIMITED });
   });
 
   it('resends a credit the sender reports blocked on while it already allows that seq', async () => {

@@ -62,8 +62,15 @@ describe('receivers actor: advertising', () => {
       { kind: 'group', group: BASE },
       { kind: 'address', host: '127.0.0.1', port: 47900 },
     ]);
-    expect(out[0].frame).toEqual({ kind: 'advert', sender: { name: 'me', incarnation: 1 }, ...ME, flags: ADVERT_FLAGS.multicast, patterns: [] });
-    expect((out[1].frame as AdvertFrame).flags).toBe(ADVERT_FLAGS.multicast | ADVERT_FLAGS.viaUnicast);
+    // The first advert solicits: every peer answers at once.
+    expect(out[0].frame).toEqual({
+      kind: 'advert',
+      sender: { name: 'me', incarnation: 1 },
+      ...ME,
+      flags: ADVERT_FLAGS.multicast | ADVERT_FLAGS.solicit,
+      patterns: [],
+    });
+    expect((out[1].frame as AdvertFrame).flags).toBe(ADVERT_FLAGS.multicast | ADVERT_FLAGS.viaUnicast | ADVERT_FLAGS.solicit);
     // Whatever we send must encode.
     for (const m of out) expect(decodeFrame(encodeFrame(m.frame)).ok).toBe(true);
   });
@@ -82,6 +89,37 @@ describe('receivers actor: advertising', () => {
     expect(ctx.take('socket')).toEqual([]);
     ctx.advance(1);
     expect(frames(ctx.take<SocketMsg>('socket'))).toHaveLength(1);
+  });
+
+  it('solicits again halfway through discoveryMs, then advertises every advertIntervalMs without the flag', () => {
+    const { ctx, send } = setup({ discoveryMs: 300 });
+    send({ kind: 'localAddress', ...ME });
+    expect(frames(ctx.take<SocketMsg>('socket')).map((m) => (m.frame as AdvertFrame).flags)).toEqual([ADVERT_FLAGS.multicast | ADVERT_FLAGS.solicit]);
+    ctx.advance(150);
+    expect(frames(ctx.take<SocketMsg>('socket')).map((m) => (m.frame as AdvertFrame).flags)).toEqual([ADVERT_FLAGS.multicast | ADVERT_FLAGS.solicit]);
+    ctx.advance(150);
+    expect(ctx.take('socket')).toEqual([]);
+    ctx.advance(850);
+    expect(frames(ctx.take<SocketMsg>('socket')).map((m) => (m.frame as AdvertFrame).flags)).toEqual([ADVERT_FLAGS.multicast]);
+  });
+
+  it('answers a soliciting advert at once, by multicast when it came by multicast, at most once per advertIntervalMs / 4 per peer', () => {
+    const { ctx, send } = started();
+    const solicit = (via: 'multicast' | 'unicast'): ReceiversInbox => {
+      const frame: AdvertFrame = { kind: 'advert', sender: A, host: '127.0.0.1', port: 41097, flags: ADVERT_FLAGS.multicast | ADVERT_FLAGS.solicit | (via === 'unicast' ? ADVERT_FLAGS.viaUnicast : 0), patterns: ['x'] };
+      return { kind: 'datagramIn', bytes: encodeFrame(frame), via, host: '127.0.0.1', port: 5 };
+    };
+    send(solicit('multicast'));
+    let out = frames(ctx.take<SocketMsg>('socket'));
+    expect(out.map((m) => m.destination)).toEqual([{ kind: 'group', group: BASE }]);
+    expect((out[0].frame as AdvertFrame).flags).toBe(ADVERT_FLAGS.multicast);
+    send(solicit('multicast'));
+    expect(frames(ctx.take<SocketMsg>('socket'))).toEqual([]);
+    ctx.advance(250);
+    ctx.take('socket');
+    send(solicit('unicast'));
+    out = frames(ctx.take<SocketMsg>('socket'));
+    expect(out.map((m) => m.destination)).toEqual([{ kind: 'address', host: '127.0.0.1', port: 41097 }]);
   });
 
   it('keeps one timer armed instead of re-arming it for every datagram', () => {

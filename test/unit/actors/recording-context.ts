@@ -102,6 +102,7 @@ export interface TestConfigOptions {
   receiverList?: ReceiverListOptions;
   maxDatagramBytes?: number;
   advertIntervalMs?: number;
+  discoveryMs?: number;
   seeds?: { host: string; port: number }[];
 }
 
@@ -117,6 +118,7 @@ export function peerConfig(o: TestConfigOptions = {}): PeerConfig {
     receiver: resolveReceiverOptions(),
     maxDatagramBytes: o.maxDatagramBytes ?? 1400,
     advertIntervalMs: o.advertIntervalMs ?? 1000,
+    discoveryMs: o.discoveryMs ?? 0,
     ackIntervalMs: 100,
     seeds: o.seeds ?? [],
   };

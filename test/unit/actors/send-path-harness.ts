@@ -100,6 +100,7 @@ export interface ConfigOverrides {
   socket?: Partial<SocketOptions>;
   maxDatagramBytes?: number;
   maxPeers?: number;
+  discoveryMs?: number;
 }
 
 /** A resolved PeerConfig with the defaults, and the overrides given. */
@@ -114,6 +115,7 @@ export function testConfig(o: ConfigOverrides = {}): PeerConfig {
     receiver: resolveReceiverOptions({}),
     maxDatagramBytes: o.maxDatagramBytes ?? 1400,
     advertIntervalMs: 1000,
+    discoveryMs: o.discoveryMs ?? 0,
     ackIntervalMs: 100,
     seeds: [],
   };

@@ -51,8 +51,8 @@ describe('sender actor', () => {
       ['orders.a', 2],
     ]);
     expect(outs[0].streams).toEqual([
-      { subject: 'orders.a', startSeq: 1 },
-      { subject: 'orders.b', startSeq: 1 },
+      { subject: 'orders.a', startSeq: 1, ageMs: 0 },
+      { subject: 'orders.b', startSeq: 1, ageMs: 0 },
     ]);
     const sent = s.sent();
     expect(sent).toHaveLength(1);
@@ -164,7 +164,7 @@ describe('sender actor', () => {
     s.send({ kind: 'unicastTargets', targets: [{ peer: A, patterns: ['orders.*'] }] });
     s.publish(1, item('orders.a'), item('nobody.b'));
     expect(s.dataOuts()).toEqual([
-      expect.objectContaining({ destinations: [{ kind: 'peer', peer: A }], streams: [{ subject: 'orders.a', startSeq: 1 }] }),
+      expect.objectContaining({ destinations: [{ kind: 'peer', peer: A }], streams: [{ subject: 'orders.a', startSeq: 1, ageMs: 0 }] }),
     ]);
     expect(s.sent()[0].messages.map((m) => m.subject)).toEqual(['orders.a', 'nobody.b']);
     expect(s.actor.stats!()).toMatchObject({ unrouted: 1 });

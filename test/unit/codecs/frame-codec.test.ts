@@ -46,7 +46,7 @@ describe('frame layouts', () => {
     const frame: DataFrame = {
       kind: 'data',
       sender: { name: 'p', incarnation: 2 },
-      streams: [{ subject: 'a.b', startSeq: 5 }],
+      streams: [{ subject: 'a.b', startSeq: 5, ageMs: 300 }],
       messages: [
         { subject: 'a.b', seq: 5, flags: 1, payload: bytesOf(0xaa, 0xbb) },
         { subject: 'a.b', seq: 6, flags: 0, replyTo: 'r', payload: bytesOf() },
@@ -54,7 +54,7 @@ describe('frame layouts', () => {
     };
     const body = [
       ...u16(1), ...u16(2),
-      ...u64(5), 3, ...ascii('a.b'),
+      ...u64(5), ...u32(300), 3, ...ascii('a.b'),
       ...u64(5), ...u32(2), ...u16(0), 1, 0, 0xaa, 0xbb,
       ...u64(6), ...u32(0), ...u16(0), 0, 1, ...ascii('r'),
     ];
@@ -95,7 +95,11 @@ describe('frame layouts', () => {
     );
     expectBody(
       { kind: 'heartbeat', sender: s, streams: [{ subject: 'h', startSeq: 2, lowSeq: 3, highSeq: 4 }] },
-      [...u16(1), ...u64(2), ...u64(3), ...u64(4), 1, ...ascii('h')],
+      [...u16(1), ...u64(2), ...u64(3), ...u64(4), ...u32(0xffffffff), 1, ...ascii('h')],
+    );
+    expectBody(
+      { kind: 'heartbeat', sender: s, streams: [{ subject: 'h', startSeq: 2, lowSeq: 3, highSeq: 4, ageMs: 7 }] },
+      [...u16(1), ...u64(2), ...u64(3), ...u64(4), ...u32(7), 1, ...ascii('h')],
     );
     expectBody(
       { kind: 'advert', sender: s, host: '192.168.0.7', port: 0x1234, flags: 1, patterns: ['a.>'] },
@@ -120,7 +124,7 @@ describe('docs/PROTOCOL.md', () => {
         encodeFrame({
           kind: 'data',
           sender: { name: 'p', incarnation: 2 },
-          streams: [{ subject: 'a.b', startSeq: 5 }],
+          streams: [{ subject: 'a.b', startSeq: 5, ageMs: 300 }],
           messages: [
             { subject: 'a.b', seq: 5, flags: 1, payload: bytesOf(0xaa, 0xbb) },
             { subject: 'a.b', seq: 6, flags: 0, replyTo: 'r', payload: bytesOf() },

@@ -65,7 +65,7 @@ describe('decoder refusals', () => {
       messages: [{ subject, seq: 1, flags: 0, payload: bytesOf() }],
     });
     const base = encodeFrame(frame('a.bb'));
-    const at = bodyAt(base) + 4 + 9;
+    const at = bodyAt(base) + 4 + 13;
     for (const bad of ['a..b', '.abc', 'abc.', 'a.*b', 'a.>.b', 'a b.', 'a.*.', 'a.>x']) {
       expectReason(patched(base, (_v, _b, b) => b.set(ascii(bad).slice(0, 4), at)), 'badSubject');
     }
@@ -80,7 +80,7 @@ describe('decoder refusals', () => {
 
   it('refuses sequence numbers above 2^53 - 1, zero where 1 is the minimum, and broken stream invariants', () => {
     const body = bodyAt(dataBytes);
-    const firstMessage = body + 4 + 9 + 10 + 9 + 10;
+    const firstMessage = body + 4 + 13 + 10 + 13 + 10;
     expectReason(patched(dataBytes, (v) => v.setUint32(body + 4 + 4, 0x0020_0000, true)), 'badSeq');
     expectReason(patched(dataBytes, (v) => v.setUint32(body + 4, 0, true)), 'badSeq');
     expectReason(patched(dataBytes, (v) => v.setUint32(firstMessage + 4, 0x0020_0000, true)), 'badSeq');
@@ -130,23 +130,23 @@ describe('decoder refusals', () => {
     expectReason(patched(encodeFrame(ack), (v, b) => v.setUint16(b + 14, 0xffff, true)), 'tooShort');
     expectReason(patched(encodeFrame(advert), (v, b) => v.setUint16(b + 8, 0xffff, true)), 'tooShort');
     const body = bodyAt(dataBytes);
-    const firstMessage = body + 4 + 9 + 10 + 9 + 10;
+    const firstMessage = body + 4 + 13 + 10 + 13 + 10;
     expectReason(patched(dataBytes, (v) => v.setUint32(firstMessage + 8, 0xffff_ffff, true)), 'tooShort');
   });
 
   it('refuses message flags outside MESSAGE_FLAGS_MASK and fragment edges without the fragment bit', () => {
-    const firstMessage = bodyAt(dataBytes) + 4 + 9 + 10 + 9 + 10;
+    const firstMessage = bodyAt(dataBytes) + 4 + 13 + 10 + 13 + 10;
     for (const flags of [0x10, 0x80, 0x04, 0x08, 0x0c | 0x01]) {
       expectReason(patched(dataBytes, (v) => v.setUint8(firstMessage + 14, flags)), 'badFlags');
     }
     const adv = encodeFrame(advert);
-    expectReason(patched(adv, (v, b) => v.setUint8(b + 6, 0x04)), 'badFlags');
+    expectReason(patched(adv, (v, b) => v.setUint8(b + 6, 0x08)), 'badFlags');
     expectReason(patched(adv, (v, b) => v.setUint8(b + 7, 1)), 'badReserved');
     expectReason(patched(adv, (v, b) => v.setUint16(b + 4, 0, true)), 'badAddress');
   });
 
   it('refuses subject tables with bad indexes, unused entries or duplicates', () => {
-    const firstMessage = bodyAt(dataBytes) + 4 + 9 + 10 + 9 + 10;
+    const firstMessage = bodyAt(dataBytes) + 4 + 13 + 10 + 13 + 10;
     expectReason(patched(dataBytes, (v) => v.setUint16(firstMessage + 12, 2, true)), 'badIndex');
     // All three messages on stream 0 leaves stream 1 unused (its startSeq is above their seqs: make it 1).
     const twoStreams = encodeFrame({
@@ -155,9 +155,9 @@ describe('decoder refusals', () => {
       streams: [{ subject: 'a', startSeq: 1 }, { subject: 'b', startSeq: 1 }],
       messages: [{ subject: 'a', seq: 1, flags: 0, payload: bytesOf() }, { subject: 'b', seq: 1, flags: 0, payload: bytesOf() }],
     });
-    const secondMessage = bodyAt(twoStreams) + 4 + 20 + 16;
+    const secondMessage = bodyAt(twoStreams) + 4 + 28 + 16;
     expectReason(patched(twoStreams, (v) => v.setUint16(secondMessage + 12, 0, true)), 'unusedSubject');
-    expectReason(patched(twoStreams, (_v, b, x) => (x[b + 4 + 10 + 9] = 0x61)), 'duplicateSubject');
+    expectReason(patched(twoStreams, (_v, b, x) => (x[b + 4 + 14 + 13] = 0x61)), 'duplicateSubject');
 
     const rt = encodeFrame({
       kind: 'retransmit',
@@ -172,7 +172,7 @@ describe('decoder refusals', () => {
     expectReason(patched(rt, (_v, b, x) => (x[b + 14 + 3] = 0x61)), 'duplicateSubject');
 
     const hb = encodeFrame({ kind: 'heartbeat', sender, streams: [{ subject: 'a', startSeq: 1, lowSeq: 1, highSeq: 0 }, { subject: 'b', startSeq: 1, lowSeq: 1, highSeq: 0 }] });
-    expectReason(patched(hb, (_v, b, x) => (x[b + 2 + 26 + 25] = 0x61)), 'duplicateSubject');
+    expectReason(patched(hb, (_v, b, x) => (x[b + 2 + 30 + 29] = 0x61)), 'duplicateSubject');
     const ackBytes = encodeFrame({ ...ack, selective: [], positions: [{ subject: 'a', seq: 1 }, { subject: 'b', seq: 1 }] });
     expectReason(patched(ackBytes, (_v, b, x) => (x[b + 17 + 5 + 10 + 9] = 0x61)), 'duplicateSubject');
     const adv = encodeFrame({ ...advert, patterns: ['a', 'b'] });
@@ -231,7 +231,7 @@ describe('encoder refusals', () => {
     throwsRange({ ...retransmit, unavailable: [{ subject: 'a', from: 3, to: 2 }] });
     for (const host of ['01.2.3.4', '256.0.0.1', 'localhost', '1.2.3', '::1', ' 1.2.3.4']) throwsRange({ ...advert, host });
     for (const port of [0, 65536, 1.5]) throwsRange({ ...advert, port });
-    throwsRange({ ...advert, flags: 0x04 });
+    throwsRange({ ...advert, flags: 0x08 });
     throwsRange({ ...advert, patterns: ['a', 'a'] });
     throwsRange({ ...advert, patterns: ['a.>.b'] });
   });

@@ -41,8 +41,8 @@ describe('sender with a ledger', () => {
     ]);
     expect(s.wire()).toEqual(s.sequenced());
     expect(s.starts()).toEqual([
-      { subject: 'a', startSeq: 42 },
-      { subject: 'b', startSeq: 8 },
+      { subject: 'a', startSeq: 42, ageMs: 0 },
+      { subject: 'b', startSeq: 8, ageMs: 0 },
     ]);
     expect(s.accepted()).toEqual([1]);
   });

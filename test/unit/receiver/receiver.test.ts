@@ -125,6 +125,46 @@ describe('Receiver late join', () => {
     expect(sink.delivered()).toEqual([4098]);
   });
 
+  it('with the stream age, begins at the start of a stream first heard of late when subscribed before it began, however far in', () => {
+    const sink = new RecordingSink();
+    // Subscribed at t = 100 (our clock); the stream began at t = 10000 - 6000 = 4000.
+    const rx = new Receiver(
+      { sink, rng: createRng(1), isInterested: () => true, interestSinceMs: () => 100 },
+      { nakDelayMinMs: 5, nakDelayMaxMs: 5 },
+    );
+    rx.onData(10_000, A1, 1, msg(15_001), 6000);
+    for (let d = rx.nextDeadlineMs(); d !== undefined && d <= 10_010; d = rx.nextDeadlineMs()) rx.onTimer(d);
+    expect(sink.naks().flatMap((n) => n.ranges)[0]).toEqual({ from: 1, to: 1024 });
+    expect(rx.positions('a')).toEqual([{ subject: 's', seq: 0 }]);
+    expect(sink.delivered()).toEqual([]);
+  });
+
+  it('with the stream age, is a late joiner when subscribed after the stream began, however close to its start: no NAK, no loss', () => {
+    const sink = new RecordingSink();
+    // Subscribed at t = 9000; the stream began at t = 10000 - 5000 = 5000.
+    const rx = new Receiver(
+      { sink, rng: createRng(1), isInterested: () => true, interestSinceMs: () => 9000 },
+      { nakDelayMinMs: 5, nakDelayMaxMs: 5 },
+    );
+    rx.onData(10_000, A1, 1, msg(3), 5000);
+    rx.onHeartbeat(10_000, B1, [{ subject: 's', startSeq: 1, lowSeq: 1, highSeq: 2, ageMs: 5000 }]);
+    for (let d = rx.nextDeadlineMs(); d !== undefined && d <= 12_000; d = rx.nextDeadlineMs()) rx.onTimer(d);
+    expect(sink.naks()).toEqual([]);
+    expect(sink.delivered()).toEqual([3]);
+    expect(sink.events.filter((e) => e.kind === 'loss')).toEqual([]);
+  });
+
+  it('from a heartbeat with the stream age, begins at startSeq when subscribed before the stream began', () => {
+    const sink = new RecordingSink();
+    const rx = new Receiver(
+      { sink, rng: createRng(1), isInterested: () => true, interestSinceMs: () => 0 },
+      { nakDelayMinMs: 5, nakDelayMaxMs: 5 },
+    );
+    rx.onHeartbeat(10_000, A1, [{ subject: 's', startSeq: 1, lowSeq: 1, highSeq: 9000, ageMs: 3000 }]);
+    for (let d = rx.nextDeadlineMs(); d !== undefined && d <= 10_010; d = rx.nextDeadlineMs()) rx.onTimer(d);
+    expect(sink.naks().flatMap((n) => n.ranges)[0]).toEqual({ from: 1, to: 1024 });
+  });
+
   it('from a heartbeat, begins at startSeq (reporting what is no longer held) or after highSeq', () => {
     const { rx, sink, runUntil, info } = setup();
     rx.onHeartbeat(0, A1, [info('s', 1, 3, 5), info('t', 1, 1, 5000)]);

@@ -288,23 +288,64 @@ describe('FlowControl slow consumers', () => {
     ]);
   });
 
-  it("under 'max' a stalled sole receiver is reported but still bounds the window until it leaves", () => {
-    const { flow, events, send } = setup({ flowWindowMessages: 10, flowPolicy: 'max', stallTimeoutMs: 1000 });
+  it('opens the window to nobody once every receiver is stalled: no listed receiver holds a stream beyond the stall bound', () => {
+    for (const flowPolicy of ['min', 'max'] as const) {
+      const { flow, events, send } = setup({ flowWindowMessages: 10, flowPolicy, stallTimeoutMs: 1000 });
+      flow.onPosition(0, A, 's', 0);
+      send(0, 's', 1, 10);
+      expect(flow.canSend(0, 's', 11, 1).ok).toBe(false);
+      expect(flow.nextDeadlineMs()).toBe(1000);
+      flow.onTimer(1000);
+      expect(events).toEqual([
+        ['slow', 'a', 's', 10],
+        ['opened', 's'],
+      ]);
+      expect(flow.windowPosition('s')).toBeUndefined();
+      send(1000, 's', 11, 500);
+      // Once it has caught up (lag at most half the window) it is waited for again.
+      flow.onPosition(1001, A, 's', 500);
+      expect(flow.windowPosition('s')).toBe(500);
+    }
+  });
+
+  it('does not count a position creeping forward a message at a time as progress (a forged or stuck receiver)', () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 160, flowPolicy: 'min', stallTimeoutMs: 1000 });
     flow.onPosition(0, A, 's', 0);
-    send(0, 's', 1, 10);
-    expect(flow.canSend(0, 's', 11, 1).ok).toBe(false);
-    expect(flow.nextDeadlineMs()).toBe(1000);
+    send(0, 's', 1, 160);
+    expect(flow.canSend(0, 's', 161, 1).ok).toBe(false);
+    // One message per report, 9 reports: 9 < 160/16 = 10, so no progress.
+    for (let t = 1; t <= 9; t++) {
+      flow.onPosition(t * 100, A, 's', t);
+      send(t * 100, 's', 160 + t, 160 + t);
+    }
+    expect(flow.canSend(950, 's', 170, 1).ok).toBe(false);
+    flow.onTimer(flow.nextDeadlineMs()!);
+    expect(events.filter((e) => e[0] === 'slow')).toEqual([['slow', 'a', 's', 160]]);
+    expect(flow.canSend(1000, 's', 170, 1).ok).toBe(true);
+  });
+
+  it('counts a real step forward (1/16 of the window) as progress and keeps waiting for that receiver', () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 160, flowPolicy: 'min', stallTimeoutMs: 1000 });
+    flow.onPosition(0, A, 's', 0);
+    send(0, 's', 1, 160);
+    expect(flow.canSend(0, 's', 161, 1).ok).toBe(false);
+    flow.onPosition(900, A, 's', 10);
+    send(900, 's', 161, 170);
+    expect(flow.canSend(900, 's', 171, 1).ok).toBe(false);
+    expect(flow.nextDeadlineMs()).toBe(1900);
     flow.onTimer(1000);
-    // Opening the window to nobody's pace would blast past every socket buffer: it stays
-    // bounded by the best (here the only) receiver until the receiver list expires it.
-    expect(events).toEqual([['slow', 'a', 's', 10]]);
-    expect(flow.canSend(1000, 's', 11, 1).ok).toBe(false);
-    flow.removeReceiver(A);
-    expect(events).toEqual([
-      ['slow', 'a', 's', 10],
-      ['opened', 's'],
-    ]);
-    send(1000, 's', 11, 500);
+    expect(events.filter((e) => e[0] === 'slow')).toEqual([]);
+  });
+
+  it('counts a receiver added with fromStart at the stream start until it reports', () => {
+    const { flow, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min' });
+    send(0, 's', 1, 8);
+    flow.addReceiver(0, A, 's', true);
+    expect(flow.windowPosition('s')).toBe(0);
+    flow.addReceiver(0, B, 's');
+    expect(flow.windowPosition('s')).toBe(0);
+    flow.onPosition(1, A, 's', 8);
+    expect(flow.windowPosition('s')).toBe(8);
   });
 
   it('reports the earliest of the rate and stall deadlines', () => {

@@ -12,7 +12,7 @@ describe('resolveSenderOptions', () => {
       rateBytesPerSec: 0,
       burstBytes: 1024 * 1024,
       flowWindowMessages: 16_384,
-      flowPolicy: 'max',
+      flowPolicy: 'min',
       stallTimeoutMs: 2000,
       heartbeatMinMs: 5,
       heartbeatMaxMs: 1000,
