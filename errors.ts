@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   payloadTooLarge: 'ERR_PAYLOAD_TOO_LARGE',
   timeout: 'ERR_TIMEOUT',
   channelGaveUp: 'ERR_CHANNEL_GAVE_UP',
+  handler: 'ERR_HANDLER',
   internal: 'ERR_INTERNAL',
 } as const;
 
@@ -106,6 +107,39 @@ export class ChannelGaveUpError extends LedgecastError {
     super(ERROR_CODES.channelGaveUp, message, options);
     this.name = 'ChannelGaveUpError';
     this.peer = peer;
+  }
+}
+
+/**
+ * A subscription handler threw, or returned a promise that rejected, on one message. Emitted
+ * on the peer's `'error'` event (never thrown); `cause` is what the handler threw.
+ */
+export class HandlerError extends LedgecastError {
+  static override name = 'HandlerError';
+  /** The subscription's pattern and id (`Subscription.id`). */
+  readonly pattern: string;
+  readonly subscriptionId: number;
+  /** The message the handler failed on. */
+  readonly subject: string;
+  readonly sender: string;
+  readonly seq: number;
+  constructor(
+    at: { pattern: string; subscriptionId: number; subject: string; sender: string; seq: number },
+    options?: ErrorOptions,
+  ) {
+    const cause = options?.cause;
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(
+      ERROR_CODES.handler,
+      `handler of subscription ${at.subscriptionId} (${at.pattern}) failed on ${at.subject}#${at.seq} from ${at.sender}: ${why}`,
+      options,
+    );
+    this.name = 'HandlerError';
+    this.pattern = at.pattern;
+    this.subscriptionId = at.subscriptionId;
+    this.subject = at.subject;
+    this.sender = at.sender;
+    this.seq = at.seq;
   }
 }
 

@@ -29,6 +29,7 @@ export {
   TimeoutError,
   ChannelGaveUpError,
   DataLossError,
+  HandlerError,
 } from './errors.js';
 export type { PeerOptions } from './actors/app/peer-options.js';
 export type {

@@ -3,7 +3,6 @@
  */
 import { decodePayload } from '../../codecs/payload-codec.js';
 import { MESSAGE_FLAGS } from '../../codecs/frame.js';
-import { InvalidSubjectError } from '../../errors.js';
 
 /** A delivered message. `data` is decoded lazily: raw bytes stay bytes, msgpack becomes a value. */
 export class Message {
@@ -21,13 +20,13 @@ export class Message {
   readonly raw: Uint8Array;
   /** True when the payload was a msgpack-encoded value (else raw bytes). */
   readonly isValue: boolean;
-  private readonly replyVia: ((subject: string, data: unknown) => Promise<void>) | undefined;
+  private readonly replyVia: ((subject: string, data: unknown) => Promise<boolean>) | undefined;
   private ackVia: (() => void) | undefined;
   private decoded: { value: unknown } | undefined;
 
   constructor(
     fields: { subject: string; sender: string; senderIncarnation: number; seq: number; replyTo?: string; raw: Uint8Array; flags: number },
-    replyVia?: (subject: string, data: unknown) => Promise<void>,
+    replyVia?: (subject: string, data: unknown) => Promise<boolean>,
     ackVia?: () => void,
   ) {
     this.subject = fields.subject;
@@ -64,11 +63,16 @@ export class Message {
     return this.decoded.value;
   }
 
-  /** Publishes `data` to this message's `replyTo` (request/reply). */
-  respond(data: unknown): Promise<void> {
-    if (this.replyTo === undefined || this.replyVia === undefined) {
-      return Promise.reject(new InvalidSubjectError(`message ${this.subject}#${this.seq} from ${this.sender} has no replyTo subject`));
-    }
+  /**
+   * Publishes `data` to this message's `replyTo` (request/reply). Resolves `true` when the reply
+   * was sent (accepted as `peer.publish` resolves), `false` when it was not: the message has no
+   * `replyTo` (it was published, not requested: nothing to do, no error), or publishing the
+   * reply failed (the peer closed, the reply is over `maxMessageBytes`, …), in which case that
+   * error goes to the peer's `'error'` event. Never throws and never rejects, so a handler
+   * such as `(msg) => void msg.respond(value)` is safe.
+   */
+  respond(data: unknown): Promise<boolean> {
+    if (this.replyTo === undefined || this.replyVia === undefined) return Promise.resolve(false);
     return this.replyVia(this.replyTo, data);
   }
 

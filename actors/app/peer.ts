@@ -80,8 +80,10 @@ export interface SubscribeOptions {
   durable?: string;
   /**
    * When a durable subscription's message counts as confirmed. `'auto'`: once the handler
-   * returned (or threw: the error goes to the `'error'` event), or, when iterating, once the
-   * loop asks for the next message. `'manual'`: when `msg.ack()` is called; a stream's position
+   * returned or, when it returns a promise (an async handler), once that promise fulfilled;
+   * when iterating, once the loop asks for the next message. A handler that throws or rejects
+   * leaves its message unconfirmed, as an unacknowledged one with `'manual'` (the error goes to
+   * the `'error'` event). `'manual'`: when `msg.ack()` is called; a stream's position
    * moves only over a run of acknowledged messages, so an unacknowledged one (and everything
    * after it in its stream) is delivered again after a restart.
    * @default 'auto'
@@ -138,7 +140,10 @@ interface PendingBatch {
  *
  * Events: `'dataLoss'` ({@link DataLossEvent}), `'peerJoined'` ({@link PeerJoinedEvent}),
  * `'peerLeft'` ({@link PeerLeftEvent}), `'multicastUnreachable'` ({ name, incarnation }),
- * `'slowConsumer'` ({ name, subject, lagMessages }), `'streamReset'`, `'error'` (Error).
+ * `'slowConsumer'` ({ name, subject, lagMessages }), `'streamReset'`, `'error'` (Error: a
+ * `HandlerError` when a subscription handler failed, an actor's error, a reply that could not
+ * be published). Without an `'error'` listener an error never throws (which would end the
+ * process): it is printed as one process warning (`process.emitWarning`, code `LEDGECAST_ERROR`).
  */
 export class Peer extends EventEmitter {
   /** This peer's name. */
@@ -266,6 +271,9 @@ export class Peer extends EventEmitter {
    * Subscribes to `pattern` (`*` one token, `>` the rest). With a handler, each message is
    * passed to it; without, iterate: `for await (const msg of peer.subscribe('a.>'))`.
    * With `{ durable: 'name' }` the subscription resumes after a restart (see {@link SubscribeOptions}).
+   * A handler may be async; a handler that throws, or whose promise rejects, never stops the
+   * subscription: the error goes to the `'error'` event as a `HandlerError` (code
+   * `ERR_HANDLER`, `cause`: what it threw). Handlers are not awaited before the next message.
    * @throws InvalidSubjectError, InvalidOptionError (a durable subscription without
    *   `options.ledger`, or a durable name already subscribed), PeerClosedError.
    */
@@ -613,7 +621,15 @@ export class Peer extends EventEmitter {
   }
 
   private deliver(records: readonly DeliveredRecord[]): void {
-    const reply = (subject: string, data: unknown): Promise<void> => this.publish(subject, data);
+    // A reply never rejects (handlers write `void msg.respond(x)`): a failure goes to 'error'.
+    const reply = (subject: string, data: unknown): Promise<boolean> =>
+      this.publish(subject, data).then(
+        () => true,
+        (err: unknown) => {
+          this.emitError(err instanceof Error ? err : new Error(String(err)));
+          return false;
+        },
+      );
     for (const r of records) {
       const subs = this.matcher.match(r.subject);
       if (subs.length === 0) continue;
@@ -661,7 +677,7 @@ export class Peer extends EventEmitter {
     // An 'error' event without a listener would throw out of the event loop: keep it visible
     // without crashing the application.
     if (this.listenerCount('error') > 0) this.emit('error', err);
-    else process.emitWarning(err.message, { code: 'LEDGECAST_ERROR' });
+    else process.emitWarning(err.message, { type: err.name, code: 'LEDGECAST_ERROR' });
   }
 
   private assertOpen(): void {

@@ -1,7 +1,7 @@
 /**
  * A subscription: a pattern with either a handler or an async-iterator queue.
  */
-import { BackpressureError } from '../../errors.js';
+import { BackpressureError, HandlerError } from '../../errors.js';
 import type { Message } from './message.js';
 
 export class Subscription implements AsyncIterable<Message> {
@@ -18,9 +18,12 @@ export class Subscription implements AsyncIterable<Message> {
   private yielded: Message | undefined;
 
   /**
+   * @param onHandlerError receives a {@link HandlerError} (cause: what the handler threw or its
+   *   promise rejected with); the peer emits it as `'error'`.
    * @param onSettled called once the application is done with a message: after the handler
-   *   returned (or threw), or, when iterating, when the consumer asks for the next message
-   *   (the loop body finished). Durable subscriptions confirm there (`ack: 'auto'`).
+   *   returned, or, when it returned a promise, after that promise fulfilled; when iterating,
+   *   when the consumer asks for the next message (the loop body finished). Not called for a
+   *   message whose handler threw or rejected. Durable subscriptions confirm there (`ack: 'auto'`).
    */
   constructor(
     readonly id: number,
@@ -49,12 +52,17 @@ export class Subscription implements AsyncIterable<Message> {
     if (this.closed) return true;
     this.received++;
     if (this.handler) {
+      let result: unknown;
       try {
-        this.handler(msg);
+        result = this.handler(msg);
       } catch (err) {
-        this.onHandlerError(err);
+        this.handlerFailed(msg, err);
+        return true;
       }
-      this.onSettled?.(msg);
+      // An async handler's message is done when its promise settles; the next messages do not
+      // wait for it (handlers of one subscription may run concurrently).
+      if (isPromiseLike(result)) result.then(() => this.onSettled?.(msg), (err: unknown) => this.handlerFailed(msg, err));
+      else this.onSettled?.(msg);
       return true;
     }
     if (this.waiter) {
@@ -73,6 +81,11 @@ export class Subscription implements AsyncIterable<Message> {
     }
     this.queue.push(msg);
     return true;
+  }
+
+  private handlerFailed(msg: Message, err: unknown): void {
+    const at = { pattern: this.pattern, subscriptionId: this.id, subject: msg.subject, sender: msg.sender, seq: msg.seq };
+    this.onHandlerError(new HandlerError(at, { cause: err }));
   }
 
   /** Ends the iterator with an error (e.g. the peer failed or closed with one). */
@@ -132,4 +145,8 @@ export class Subscription implements AsyncIterable<Message> {
     }
     w({ value: undefined, done: true });
   }
+}
+
+function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
+  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }

@@ -1,6 +1,7 @@
 /**
  * Request/reply between two processes: `peer.request` in one, `msg.respond` in the other; a
- * request nobody answers rejects with ERR_TIMEOUT after its timeout.
+ * request nobody answers rejects with ERR_TIMEOUT after its timeout; a plain publish (no reply
+ * subject) to a responder written like the README's is answered by nothing and harms nothing.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChildCommandError, freshNetwork, killAll, startPeer } from './helpers.js';
@@ -46,5 +47,29 @@ describe('request/reply between two processes', () => {
     expect((err as ChildCommandError).remote.message).toContain('svc.nobody');
     expect(elapsed).toBeGreaterThanOrEqual(350);
     expect(elapsed).toBeLessThan(5000);
+  });
+
+  it('a responder written like the README line survives messages without a reply subject and keeps delivering and answering', async () => {
+    const net = freshNetwork();
+    const responder = await startPeer('responder', net);
+    const client = await startPeer('client', net);
+    const { id } = await responder.call('respondLikeReadme', { pattern: 'rates.request' });
+    await client.waitJoined(['responder']);
+
+    // What `ledgecast pub rates.request '{}'` does: a plain publish, no reply subject.
+    await client.call('publish', { subjects: ['rates.request'], perSubject: 3 });
+    const first = await responder.call('collect', { expect: [3], timeoutMs: 5000, quietMs: 200 });
+    expect(first.timedOut).toBe(false);
+    expect(first.records[id].map((r: unknown[]) => r[2])).toEqual([1, 2, 3]);
+    expect(first.errors).toEqual([]); // nothing to answer is not an error
+
+    // Still alive: it answers a real request and takes the next plain messages.
+    const reply = await client.call('request', { subject: 'rates.request', data: { pair: 'EURUSD' }, timeoutMs: 5000 }, 10_000);
+    expect(reply.data).toEqual({ rate: 1.08 });
+    await client.call('publish', { subjects: ['rates.request'], perSubject: 2, startIndex: 4 });
+    const later = await responder.call('collect', { expect: [6], timeoutMs: 5000, quietMs: 200 });
+    expect(later.timedOut).toBe(false);
+    expect(later.records[id].map((r: unknown[]) => r[2])).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(later.errors).toEqual([]);
   });
 });

@@ -1,0 +1,67 @@
+/**
+ * A subscription handler that throws, or returns a promise that rejects, costs nothing but an
+ * `'error'` event (a HandlerError, ERR_HANDLER, naming the subscription and the message): the
+ * process lives on and the subscription keeps delivering. Without an `'error'` listener the
+ * error becomes one process warning on stderr instead of an exception.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { freshNetwork, killAll, PeerProcess, sleep, startPeer } from './helpers.js';
+
+afterEach(killAll);
+
+async function failingSubscriber(errorListener: boolean): Promise<{ sub: PeerProcess; pub: PeerProcess; id: number }> {
+  const net = freshNetwork();
+  const sub = new PeerProcess('sub');
+  await sub.waitEvent((e) => e.event === 'alive', 10_000, 'child start');
+  await sub.call('start', { options: { name: 'sub', ...net }, errorListener });
+  const { id } = await sub.call('failingHandler', { pattern: 'hf.>', throwOn: [2, 7], rejectOn: [4, 8] });
+  const pub = await startPeer('pub', net);
+  await pub.waitJoined(['sub']);
+  return { sub, pub, id };
+}
+
+const seqs = (records: unknown[][]) => records.map((r) => r[2]);
+
+describe('a subscription handler that fails', () => {
+  it('throwing or rejecting goes to the error event as a HandlerError; the process lives and later messages are delivered', async () => {
+    const { sub, pub, id } = await failingSubscriber(true);
+    await pub.call('publish', { subjects: ['hf.x'], perSubject: 6 });
+    const first = await sub.call('collect', { expect: [6], timeoutMs: 5000, quietMs: 200 });
+    expect(first.timedOut).toBe(false);
+    expect(seqs(first.records[id])).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(first.errors.map((e: { name: string; code: string }) => [e.name, e.code])).toEqual([
+      ['HandlerError', 'ERR_HANDLER'],
+      ['HandlerError', 'ERR_HANDLER'],
+    ]);
+    expect(first.errors[0].message).toContain('hf.>');
+    expect(first.errors[0].message).toContain('hf.x#2 from pub');
+    expect(first.errors[0].message).toContain('thrown on 2');
+    expect(first.errors[1].message).toContain('hf.x#4 from pub');
+    expect(first.errors[1].message).toContain('rejected on 4');
+
+    await pub.call('publish', { subjects: ['hf.x'], perSubject: 4, startIndex: 7 });
+    const later = await sub.call('collect', { expect: [10], timeoutMs: 5000, quietMs: 200 });
+    expect(later.timedOut).toBe(false);
+    expect(seqs(later.records[id])).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(later.errors.map((e: { message: string }) => e.message.match(/(thrown|rejected) on \d+/)?.[0])).toEqual([
+      'thrown on 2',
+      'rejected on 4',
+      'thrown on 7',
+      'rejected on 8',
+    ]);
+  });
+
+  it('without an error listener each failure is one process warning, and the process keeps delivering', async () => {
+    const { sub, pub, id } = await failingSubscriber(false);
+    await pub.call('publish', { subjects: ['hf.x'], perSubject: 10 });
+    const got = await sub.call('collect', { expect: [10], timeoutMs: 5000, quietMs: 300 });
+    expect(got.timedOut).toBe(false);
+    expect(seqs(got.records[id])).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    await sleep(100);
+    const warnings = sub.stderr.join('').split('\n').filter((l) => l.includes('LEDGECAST_ERROR'));
+    expect(warnings).toHaveLength(4);
+    expect(warnings[0]).toContain('HandlerError');
+    expect(warnings[0]).toContain('thrown on 2');
+    expect(await sub.call('stats')).toMatchObject({ name: 'sub' }); // still answering
+  });
+});
