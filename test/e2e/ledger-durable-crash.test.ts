@@ -26,12 +26,12 @@ afterAll(removeTempDirs);
 
 const knobs = { advertIntervalMs: 250, receiver: { resyncGraceMs: 200 } };
 
-/** Waits (bounded) until the file's latest run holds index `count - 1` of every subject. */
-async function waitForAll(path: string, count: Record<string, number>, timeoutMs: number): Promise<SubscriberFile> {
+/** Waits (bounded) until run `run` or a later one (any run when omitted) delivered index `count - 1` of every subject. */
+async function waitForAll(path: string, count: Record<string, number>, timeoutMs: number, run = 0): Promise<SubscriberFile> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const f = readSubscriberFile(path);
-    const done = Object.entries(count).every(([subject, n]) => n === 0 || f.deliveries.some((d) => d.subject === subject && d.i === n - 1));
+    const done = Object.entries(count).every(([subject, n]) => n === 0 || f.deliveries.some((d) => d.subject === subject && d.i === n - 1 && d.run >= run));
     if (done || Date.now() > deadline) return f;
     await sleep(100);
   }
@@ -161,8 +161,9 @@ describe('durable subscription: subscriber killed with SIGKILL and restarted', (
 
     sub = subscriber(); // acknowledges everything
     await sub.ready();
-    f = await waitForAll(file, { 'mk.x': 60 }, 10_000);
-    await sleep(500);
+    // Wait for this run's redelivery (not run 1's deliveries), then a little longer for duplicates.
+    f = await waitForAll(file, { 'mk.x': 60 }, 10_000, 2);
+    await sleep(300);
     f = readSubscriberFile(file);
     expect(f.deliveries.filter((d) => d.run === 2).map((d) => d.seq)).toEqual(Array.from({ length: 30 }, (_, k) => k + 31));
     await sleep(200);

@@ -82,27 +82,22 @@ describe('a publisher that publishes right after createPeer', () => {
 });
 
 describe('a receiver that stays listed but never reports its position', () => {
-  it('holds a publisher no longer than the stall bound (default flow policy), and is named in slowConsumer', async () => {
+  it('holds a publisher no longer than the stall bound, even when it is the only receiver, and is named in slowConsumer', async () => {
     const net = freshNetwork();
-    const real = await startPeer('real', net);
-    await real.call('count', { patterns: ['st.>'] });
-    // A peer that subscribes but whose application never lets it deliver: its receive path is
-    // dead (every inbound datagram dropped), while it keeps advertising its interest.
+    // A peer that subscribes but whose receive path is dead (every inbound datagram dropped),
+    // while it keeps advertising its interest: listed, never reporting a position.
     const mute = await startPeer('mute', { ...net, fault: { dropRate: 1 } });
     await mute.call('count', { patterns: ['st.>'] });
     const pub = await startPeer('pub', net);
-    await pub.waitJoined(['real', 'mute']);
+    await pub.waitJoined(['mute']);
     const N = 100_000;
     const t0 = Date.now();
     const sent = await pub.call('blast', { subject: 'st.x', count: N, size: 64 }, 60_000);
     expect(sent.published).toBe(N);
     // One stall bound (2 s) plus the time to send: not "for good".
     expect(Date.now() - t0).toBeLessThan(20_000);
-    const r = await counted(real, [N], 30_000);
-    expect(r.dataLoss).toEqual([]);
-    expect(r.counts[0]).toBe(N);
     const p = await counted(pub, [], 0);
-    expect(p.slowConsumer.map((e) => e.name)).toContain('mute');
+    expect(p.slowConsumer.map((e) => e.name)).toEqual(['mute']);
   });
 });
 

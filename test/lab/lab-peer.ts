@@ -53,6 +53,8 @@ export interface DataLoss {
 export interface CollectResult {
   timedOut: boolean;
   waitedMs: number;
+  /** Date.now() of the first delivery, if any. */
+  firstDeliveryAt?: number;
   delivered: number;
   streams: StreamSummary[];
   dataLoss: DataLoss[];

@@ -45,8 +45,6 @@ describeLab('lab: unicast fallback when the network drops multicast', () => {
       port: 47812,
       unicastPort: UNICAST_PORT,
       peers: seedsBut(address),
-      // As in multicast-loss.test.ts: wait for the lossy receiver rather than outpace it.
-      flowPolicy: 'min',
       ...labExtraOptions(),
     });
 

@@ -121,7 +121,7 @@ describe('ledger actor', () => {
 
     const again = await open({ path, durability: 'sync' });
     again.send({ kind: 'durableOpened', id: 3, durable: 'd', pattern: 'o.>' });
-    expect(again.ctx.to<ReceiverInbox>('receiver')).toEqual([{ kind: 'durableResumed', id: 3, positions: [{ sender: 'p1', subject: 'o.a', seq: 10 }] }]);
+    expect(again.ctx.to<ReceiverInbox>('receiver')).toEqual([{ kind: 'durableResumed', id: 3, positions: [{ sender: 'p1', subject: 'o.a', seq: 10 }], pattern: 'o.>', resumed: true }]);
     await again.actor.stop?.();
   });
 
