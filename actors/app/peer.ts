@@ -89,6 +89,11 @@ export interface SubscribeOptions {
    * @default 'auto'
    */
   ack?: 'auto' | 'manual';
+  /**
+   * Ends the subscription when aborted (as `unsubscribe()`): a `for await` loop over it ends.
+   * @default undefined
+   */
+  signal?: AbortSignal;
 }
 
 /** Options of `peer.request`. */
@@ -286,6 +291,9 @@ export class Peer extends EventEmitter {
     const handler = withOptions ? b : a;
     if (handler !== undefined && typeof handler !== 'function') throw new InvalidOptionError('subscribe(pattern, handler): handler must be a function');
     const durable = this.checkSubscribeOptions(withOptions ? a : {});
+    const signal = withOptions ? a.signal : undefined;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError('subscribe options.signal must be an AbortSignal');
+    if (signal?.aborted === true) throw new InvalidOptionError('subscribe options.signal is already aborted');
     const sub = new Subscription(
       this.nextSubscriptionId++,
       pattern,
@@ -296,6 +304,11 @@ export class Peer extends EventEmitter {
       durable?.ack === 'auto' ? (msg) => msg.ack() : undefined,
     );
     this.subscriptions.add(sub);
+    if (signal !== undefined) {
+      const onAbort = (): void => sub.unsubscribe();
+      signal.addEventListener('abort', onAbort, { once: true });
+      sub.onEnd(() => signal.removeEventListener('abort', onAbort));
+    }
     if (durable === undefined) {
       this.matcher.add(pattern, sub);
       this.subjects.send({ kind: 'subscribed', id: sub.id, pattern });
@@ -316,7 +329,7 @@ export class Peer extends EventEmitter {
 
   private checkSubscribeOptions(o: SubscribeOptions): { name: string; ack: 'auto' | 'manual' } | undefined {
     for (const key of Object.keys(o)) {
-      if (key !== 'durable' && key !== 'ack') throw new InvalidOptionError(`subscribe options.${key} is not a known option (known: durable, ack)`);
+      if (key !== 'durable' && key !== 'ack' && key !== 'signal') throw new InvalidOptionError(`subscribe options.${key} is not a known option (known: durable, ack, signal)`);
     }
     if (o.durable === undefined) {
       if (o.ack !== undefined) throw new InvalidOptionError('subscribe options.ack needs options.durable (only durable subscriptions confirm messages)');

@@ -11,11 +11,13 @@ export class Subscription implements AsyncIterable<Message> {
   overflowed = 0;
   private readonly queue: Message[] = [];
   private head = 0;
-  private waiter: ((r: IteratorResult<Message>) => void) | undefined;
+  /** A `next()` waiting for a message: resolved with one, or with the end, or rejected with the failure. */
+  private waiter: { resolve: (r: IteratorResult<Message>) => void; reject: (err: Error) => void } | undefined;
   private closed = false;
   private failed: Error | undefined;
   /** Iterator mode: the message last handed to the consumer, settled when it asks for the next. */
   private yielded: Message | undefined;
+  private readonly endListeners: (() => void)[] = [];
 
   /**
    * @param onHandlerError receives a {@link HandlerError} (cause: what the handler threw or its
@@ -40,7 +42,14 @@ export class Subscription implements AsyncIterable<Message> {
     if (this.closed) return;
     this.closed = true;
     this.onClose(this);
+    for (const f of this.endListeners.splice(0)) f();
     this.wake();
+  }
+
+  /** @internal Runs `f` once the subscription has ended. */
+  onEnd(f: () => void): void {
+    if (this.closed) f();
+    else this.endListeners.push(f);
   }
 
   get isClosed(): boolean {
@@ -69,7 +78,7 @@ export class Subscription implements AsyncIterable<Message> {
       const w = this.waiter;
       this.waiter = undefined;
       this.yielded = msg;
-      w({ value: msg, done: false });
+      w.resolve({ value: msg, done: false });
       return true;
     }
     if (this.queue.length - this.head >= this.maxQueued) {
@@ -88,7 +97,11 @@ export class Subscription implements AsyncIterable<Message> {
     this.onHandlerError(new HandlerError(at, { cause: err }));
   }
 
-  /** Ends the iterator with an error (e.g. the peer failed or closed with one). */
+  /**
+   * Ends the iterator with an error (e.g. the peer failed or closed with one): a waiting
+   * `next()` rejects with it at once; otherwise the next `next()` does, after the messages
+   * already queued. Every later `next()` resolves `{ done: true }`.
+   */
   fail(err: Error): void {
     this.failed ??= err;
     this.wake();
@@ -126,11 +139,12 @@ export class Subscription implements AsyncIterable<Message> {
       return Promise.reject(err);
     }
     if (this.closed) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => {
-      this.waiter = resolve;
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
     });
   }
 
+  /** Settles a waiting `next()`: rejected with the failure if there is one, else ended. */
   private wake(): void {
     const w = this.waiter;
     if (!w) return;
@@ -138,12 +152,11 @@ export class Subscription implements AsyncIterable<Message> {
     if (this.failed) {
       const err = this.failed;
       this.failed = undefined;
-      // Deliver the error through a rejected next(): re-run next() semantics.
-      void Promise.reject(err).catch(() => undefined);
-      w({ value: undefined, done: true });
+      this.unsubscribe(); // every later next() ends
+      w.reject(err);
       return;
     }
-    w({ value: undefined, done: true });
+    w.resolve({ value: undefined, done: true });
   }
 }
 
