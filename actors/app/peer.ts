@@ -193,6 +193,8 @@ export class Peer extends EventEmitter {
   private inboxPrefix: string;
   private nextInboxId = 1;
   private readonly requests = new Map<string, (msg: Message | undefined) => void>();
+  /** Peers known now (from the receivers actor's peerJoined/peerLeft), by name + incarnation. */
+  private readonly knownPeers = new Map<string, PeerJoinedEvent>();
   private readonly counters = { published: 0, delivered: 0, dataLossEvents: 0, subscriptionOverflows: 0, confirmations: 0 };
   private ledger: ActorRef<LedgerInbox> | undefined;
   /** Durable subscriptions by subscription id, and the names in use. */
@@ -207,6 +209,17 @@ export class Peer extends EventEmitter {
   /** @internal Use {@link createPeer}. */
   constructor(options: ResolvedPeerOptions) {
     super();
+    // A 'peerJoined' listener added at any time first hears of the peers already known (as
+    // their own 'peerJoined', in a microtask), then of changes: an application that attaches it
+    // after `await createPeer(...)`, or later, misses nobody.
+    this.on('newListener', (event: string | symbol, listener: (e: PeerJoinedEvent) => void) => {
+      if (event !== 'peerJoined' || this.knownPeers.size === 0) return;
+      const known = [...this.knownPeers.values()];
+      queueMicrotask(() => {
+        if (!this.listeners('peerJoined').includes(listener)) return;
+        for (const p of known) if (this.knownPeers.has(`${p.name}\u0000${p.incarnation}`)) listener.call(this, p);
+      });
+    });
     this.options = options;
     this.name = options.config.self.name;
     this.incarnation = options.config.self.incarnation;
@@ -398,6 +411,11 @@ export class Peer extends EventEmitter {
       },
       actors,
     };
+  }
+
+  /** The peers known now (heard and not gone), as their last `'peerJoined'` described them. */
+  peers(): PeerJoinedEvent[] {
+    return [...this.knownPeers.values()].map((p) => ({ ...p, patterns: [...p.patterns] }));
   }
 
   /**
@@ -600,10 +618,14 @@ export class Peer extends EventEmitter {
         this.counters.dataLossEvents++;
         this.emit('dataLoss', { sender: event.sender.name, subject: event.subject, fromSeq: event.from, toSeq: event.to, reason: event.reason } satisfies DataLossEvent);
         break;
-      case 'peerJoined':
-        this.emit('peerJoined', { name: event.peer.name, incarnation: event.peer.incarnation, host: event.host, port: event.port, patterns: event.patterns } satisfies PeerJoinedEvent);
+      case 'peerJoined': {
+        const joined: PeerJoinedEvent = { name: event.peer.name, incarnation: event.peer.incarnation, host: event.host, port: event.port, patterns: event.patterns };
+        this.knownPeers.set(`${joined.name}\u0000${joined.incarnation}`, joined);
+        this.emit('peerJoined', joined);
         break;
+      }
       case 'peerLeft':
+        this.knownPeers.delete(`${event.peer.name}\u0000${event.peer.incarnation}`);
         this.emit('peerLeft', { name: event.peer.name, incarnation: event.peer.incarnation, reason: event.reason } satisfies PeerLeftEvent);
         break;
       case 'multicastUnreachable':
