@@ -30,5 +30,7 @@ export type AppEvent =
   /** The receiver applied durable subscription `id`'s resume positions: it may take messages now. */
   | { readonly kind: 'durableReady'; readonly id: number; readonly positions: readonly StreamResume[] }
   /** The ledger flushed everything it had received before `flushRequested { token }`. */
-  | { readonly kind: 'ledgerFlushed'; readonly token: number };
+  | { readonly kind: 'ledgerFlushed'; readonly token: number }
+  /** Every live receiver confirmed the end of every stream of ours (answer to `drainRequested { token }`). */
+  | { readonly kind: 'drained'; readonly token: number };
 

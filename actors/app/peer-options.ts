@@ -72,6 +72,12 @@ export interface PeerOptions {
   flowWindowMessages?: number;
   /** Publishes accepted but not yet handed to the wire before `publish` waits and `tryPublish` says false. @default 65536 */
   maxPendingPublishes?: number;
+  /**
+   * How long `close()` waits, at most, for every live receiver to confirm the end of each
+   * stream (publishes still sent, NAKs still served); `close({ timeoutMs })` overrides it.
+   * @default 10000
+   */
+  closeTimeoutMs?: number;
   /** Messages queued per async-iterator subscription before it fails with a slow-consumer error. @default 100000 */
   maxQueuedPerSubscription?: number;
   /** How often the peer advertises its subscriptions. @default 1000 */
@@ -123,6 +129,7 @@ export const DEFAULT_PEER_OPTIONS = Object.freeze({
   flowPolicy: 'min' as FlowPolicy,
   flowWindowMessages: 16_384,
   maxPendingPublishes: 65_536,
+  closeTimeoutMs: 10_000,
   maxQueuedPerSubscription: 100_000,
   advertIntervalMs: 1000,
   discoveryMs: 300,
@@ -135,6 +142,7 @@ export interface ResolvedPeerOptions {
   readonly config: PeerConfig;
   readonly topology: Topology;
   readonly maxPendingPublishes: number;
+  readonly closeTimeoutMs: number;
   readonly maxQueuedPerSubscription: number;
   readonly maxMessageBytes: number;
 }
@@ -231,6 +239,7 @@ export function resolvePeerOptions(o: PeerOptions = {}): ResolvedPeerOptions {
     config,
     topology: resolvePlacement(m.topology, config.ledger !== undefined),
     maxPendingPublishes: checkInteger('options.maxPendingPublishes', m.maxPendingPublishes, 1),
+    closeTimeoutMs: checkInteger('options.closeTimeoutMs', m.closeTimeoutMs, 0, 3_600_000),
     maxQueuedPerSubscription: checkInteger('options.maxQueuedPerSubscription', m.maxQueuedPerSubscription, 1),
     maxMessageBytes,
   };

@@ -23,7 +23,8 @@ import type { ActorRef } from '../../runtime/actor-ref.js';
 import type { ActorEvent } from '../../runtime/actor.js';
 import { PatternMatcher } from '../subjects/pattern-matcher.js';
 import { validatePattern, validateSubject } from '../subjects/subject.js';
-import type { SenderInbox, PublishItem } from '../sender/messages.js';
+import type { FlowInbox, SenderInbox, PublishItem } from '../sender/messages.js';
+import type { RetransmitInbox } from '../retransmit/messages.js';
 import type { SubjectsInbox, ReceiversInbox } from '../subjects/messages.js';
 import type { AppEvent, DeliveredRecord } from './events.js';
 import { Message } from './message.js';
@@ -205,6 +206,7 @@ export class Peer extends EventEmitter {
   private confirmScheduled = false;
   private nextFlushToken = 1;
   private readonly flushWaiters = new Map<number, () => void>();
+  private readonly drainWaiters = new Map<number, () => void>();
 
   /** @internal Use {@link createPeer}. */
   constructor(options: ResolvedPeerOptions) {
@@ -419,15 +421,26 @@ export class Peer extends EventEmitter {
   }
 
   /**
-   * Flushes pending publishes, says BYE, stops every actor and closes every socket and worker.
-   * Idempotent.
+   * Closes the peer, draining first (as NATS's `drain()`): new publishes are refused at once;
+   * what was published is still sent, and NAKs are still served, until every live receiver has
+   * confirmed the end of each stream or `timeoutMs` (default `closeTimeoutMs`, 10 s) has passed.
+   * A receiver that makes no progress for the stall bound is not waited for. Then a last
+   * heartbeat names each stream's final seq and BYE follows: a receiver reports what it will
+   * never get as `dataLoss` (`senderLeft`) at once. Then every actor stops and every socket and
+   * worker closes. `close({ timeoutMs: 0 })` stops without waiting for receivers. Idempotent.
    */
-  close(): Promise<void> {
-    this.closing ??= this.doClose();
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.closing === undefined) {
+      const timeoutMs = options.timeoutMs ?? this.options.closeTimeoutMs;
+      if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
+        return Promise.reject(new InvalidOptionError(`close options.timeoutMs must be a non-negative number, got ${String(timeoutMs)}`));
+      }
+      this.closing = this.doClose(timeoutMs);
+    }
     return this.closing;
   }
 
-  private async doClose(): Promise<void> {
+  private async doClose(timeoutMs: number): Promise<void> {
     if (this.state === 'starting') {
       this.state = 'closed';
       await this.system.close();
@@ -435,10 +448,15 @@ export class Peer extends EventEmitter {
     }
     this.state = 'closing';
     this.flush();
-    // Let the sender hand over what is pending (bounded wait), then say BYE.
-    const deadline = Date.now() + 2000;
-    while (this.pendingCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    const deadline = Date.now() + timeoutMs;
+    // Let the sender hand over what is pending (it waits for credit, as before the close).
+    const handOver = Date.now() + Math.max(2000, timeoutMs);
+    while (this.pendingCount > 0 && Date.now() < handOver) await new Promise((r) => setTimeout(r, 5));
     this.sender.trySend({ kind: 'draining' });
+    if (timeoutMs > 0) await this.drain(deadline);
+    // The last heartbeat names every stream's final seq; BYE then tells it is over.
+    this.system.ref<RetransmitInbox>('retransmit').trySend({ kind: 'closing' });
+    await new Promise((r) => setTimeout(r, 10));
     this.receivers.trySend({ kind: 'leaving' });
     await this.flushLedger(2000);
     await new Promise((r) => setTimeout(r, 20));
@@ -455,6 +473,19 @@ export class Peer extends EventEmitter {
     for (const settle of this.requests.values()) settle(undefined);
     this.requests.clear();
     for (const s of [...this.subscriptions]) s.unsubscribe();
+  }
+
+  /** Waits until every live receiver confirmed every stream of ours (the flow actor's `drained`), or `deadline`. */
+  private async drain(deadline: number): Promise<void> {
+    const token = this.nextFlushToken++;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.drainWaiters.set(token, resolve);
+      timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      if (!this.system.ref<FlowInbox>('flow').trySend({ kind: 'drainRequested', token })) resolve();
+    });
+    clearTimeout(timer);
+    this.drainWaiters.delete(token);
   }
 
   /** Sends pending confirmations and waits (bounded) until the ledger flushed what it received. */
@@ -642,6 +673,9 @@ export class Peer extends EventEmitter {
         break;
       case 'ledgerFlushed':
         this.flushWaiters.get(event.token)?.();
+        break;
+      case 'drained':
+        this.drainWaiters.get(event.token)?.();
         break;
       case 'error': {
         const err = deserializeError(event.error);

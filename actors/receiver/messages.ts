@@ -22,7 +22,11 @@ export type ReceiverInbox =
    * A sender left: release its streams. `cause` 'bye' (or a restart) retires that incarnation;
    * 'expired' lets the same incarnation come back after a partition.
    */
-  | { readonly kind: 'senderLeft'; readonly senderName: string; readonly incarnation?: number; readonly cause?: 'bye' | 'expired' }
+  /**
+   * A sender left: `'closed'` (it said BYE: settled at once, what is missing is reported lost),
+   * `'bye'` (it restarted: settled after a grace, see the actor overview), `'expired'`.
+   */
+  | { readonly kind: 'senderLeft'; readonly senderName: string; readonly incarnation?: number; readonly cause?: 'bye' | 'expired' | 'closed' }
   /**
    * Durable subscription `id` resumes these streams after their confirmed `seq` (from the
    * ledger). Applied before the subscription's interest arrives; answered with the application

@@ -10,8 +10,10 @@
  * durable subscriptions resume one stream not yet seen, the lowest position wins (each
  * subscription drops what it already confirmed).
  *
- * A sender that left by BYE or by restart (`senderLeft` with `cause: 'bye'`; the two look alike
- * here) is settled `max(resyncGraceMs, peerExpiryMs / 2)` later, not at once: a restarted sender
+ * A sender that said BYE (`cause: 'closed'`) is settled at once: it drained before, and its
+ * final heartbeat named every stream's last seq, so what is missing now is lost (`senderLeft`).
+ * A sender that restarted (`cause: 'bye'`) is settled `max(resyncGraceMs, peerExpiryMs / 2)`
+ * later, not at once: a restarted sender
  * with a ledger still holds what its previous incarnation sent, and a frame of its new
  * incarnation within that time (it adverts at once, but may first have to open and verify its
  * ledger) makes the core adopt it and NAK the pending gaps there instead of reporting them
@@ -181,7 +183,14 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
     }
   }
 
-  private onSenderLeft(now: number, name: string, cause: 'bye' | 'expired', incarnation: number | undefined): void {
+  private onSenderLeft(now: number, name: string, cause: 'bye' | 'expired' | 'closed', incarnation: number | undefined): void {
+    if (cause === 'closed') {
+      // It said BYE after draining: it will answer no NAK, and its final heartbeat told how far
+      // each stream went. What is still missing is lost now, not after a grace.
+      this.departures.delete(name);
+      this.core.onSenderLeft(name, 'bye', incarnation);
+      return;
+    }
     if (cause !== 'bye' || incarnation === undefined) {
       this.core.onSenderLeft(name, cause, incarnation);
       return;

@@ -20,6 +20,8 @@ export type RetransmitInbox =
   | { readonly kind: 'unicastTargets'; readonly targets: readonly UnicastTarget[] }
   /** A peer left or restarted: drop its channels. */
   | { readonly kind: 'peerGone'; readonly peer: PeerId }
+  /** This peer is about to say BYE: send a heartbeat naming every active stream's final seq now. */
+  | { readonly kind: 'closing' }
   /**
    * The ledger opened (only with `options.ledger`): what it holds of every stream this peer used
    * before; a listed stream starts this incarnation at `max(highSeq, seqFloor) + 1`.

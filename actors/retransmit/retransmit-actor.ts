@@ -387,14 +387,21 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     for (const t of list) for (const p of t.patterns) if (isValidPattern(p)) targets.add(p, t.peer);
   }
 
-  function sendHeartbeats(): void {
+  function streamInfoOf(subject: string): StreamInfo {
+    const startSeq = startSeqs.get(subject) ?? 1;
+    const info = ledgerStreams === undefined ? window.streamInfo(subject, startSeq) : ledgerStreams.streamInfo(window, subject, startSeq);
+    const first = firstSentMs.get(subject);
+    return first === undefined ? info : { ...info, ageMs: Math.max(0, now - first) };
+  }
+
+  /** Due heartbeats, or (`all`: the peer is closing) one naming every active stream's final seq. */
+  function sendHeartbeats(all = false): void {
     const streams: StreamInfo[] = [];
-    for (let due = heartbeats.onTimer(now); due !== undefined; due = heartbeats.onTimer(now)) {
-      for (const subject of due) {
-        const startSeq = startSeqs.get(subject) ?? 1;
-        const info = ledgerStreams === undefined ? window.streamInfo(subject, startSeq) : ledgerStreams.streamInfo(window, subject, startSeq);
-        const first = firstSentMs.get(subject);
-        streams.push(first === undefined ? info : { ...info, ageMs: Math.max(0, now - first) });
+    if (all) {
+      for (const subject of heartbeats.activeSubjects()) streams.push(streamInfoOf(subject));
+    } else {
+      for (let due = heartbeats.onTimer(now); due !== undefined; due = heartbeats.onTimer(now)) {
+        for (const subject of due) streams.push(streamInfoOf(subject));
       }
     }
     if (streams.length === 0) return;
@@ -478,6 +485,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
           break;
         case 'peerGone':
           remotes.delete(peerKey(msg.peer));
+          break;
+        case 'closing':
+          sendHeartbeats(true);
           break;
         case 'ledgerResumed':
           onLedgerResumed(msg.seqFloor, msg.streams);

@@ -9,6 +9,10 @@
  * any more). Its one timer follows `FlowControl.nextDeadlineMs()` (stalled receivers) and the
  * end of start-up discovery.
  *
+ * Closing (`drainRequested`): emits `drained { token }` once every live receiver has reported
+ * the newest seq of every stream ({@link FlowControl.drained}; one stuck for the stall bound is
+ * excluded), checked after each input and every 20 ms.
+ *
  * Start-up: for `discoveryMs` after the actor starts, the peer is still learning its audience
  * (the receivers actor has solicited adverts). A stream that no known receiver limits gets a
  * small credit (1/16 of its window from its first seq) instead of an unlimited one, and a
@@ -33,6 +37,8 @@ import { FlowControl } from './flow-control.js';
 import type { FlowInbox, SenderInbox } from './messages.js';
 
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
+/** While closing, how often the drained condition is checked when no input comes. */
+const DRAIN_CHECK_MS = 20;
 
 /** What the flow actor counts (`stats()`), besides the core's counters. */
 export interface FlowActorCounters {
@@ -71,6 +77,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
   const interest = new PatternMatcher<string>();
   const peers = new Map<string, { readonly peer: PeerId; readonly patterns: readonly string[] }>();
   let sender: ActorRef<SenderInbox>;
+  /** Set while the peer is closing: the token to answer with `drained`. */
+  let drainToken: number | undefined;
   /** Until then, start-up discovery is going on (see the overview). */
   let discoveryEndsMs = Number.NEGATIVE_INFINITY;
   /** The seq before each of our streams' first one in this incarnation. */
@@ -188,9 +196,18 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     touch(subject);
   }
 
+  /** While closing: answers `drained` once every live receiver confirmed every stream's end. */
+  function checkDrained(now: number): void {
+    if (drainToken === undefined) return;
+    if (!flow.drained(now)) return;
+    emit({ kind: 'drained', token: drainToken });
+    drainToken = undefined;
+  }
+
   function armTimer(): void {
     const end = discoveryEndsMs > Number.NEGATIVE_INFINITY ? discoveryEndsMs : undefined;
-    const at = earliest(flow.nextDeadlineMs(), end);
+    const drainCheck = drainToken === undefined ? undefined : ctx.clock() + DRAIN_CHECK_MS;
+    const at = earliest(flow.nextDeadlineMs(), end, drainCheck);
     if (at === undefined) ctx.clearTimer();
     else ctx.setTimer(at, onTimer);
   }
@@ -201,6 +218,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     flow.onTimer(now);
     touchedAll = true; // a stalled receiver left the window of some stream
     publishCredits();
+    checkDrained(now);
     armTimer();
   }
 
@@ -231,10 +249,14 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
         case 'blocked':
           onBlocked(now, msg.subject, msg.seq);
           break;
+        case 'drainRequested':
+          drainToken = msg.token;
+          break;
         default:
           assertNever(msg);
       }
       publishCredits();
+      checkDrained(now);
       armTimer();
     },
     stop() {

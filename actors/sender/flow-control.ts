@@ -249,6 +249,34 @@ export class FlowControl {
     if (subjects.size === 0) this.peerSubjects.delete(key);
   }
 
+  /**
+   * Closing: whether every receiver not excluded has reported the newest sent seq of every
+   * stream. A receiver still behind that made no progress for `stallTimeoutMs` is excluded here
+   * (with a `slowConsumer` event), so a dead one cannot hold a closing peer beyond that bound.
+   */
+  drained(nowMs: number): boolean {
+    let all = true;
+    for (const s of this.streams.values()) {
+      if (!s.started) continue;
+      let changed = false;
+      for (const r of s.receivers.values()) {
+        if (r.excluded) continue;
+        const pos = this.positionOf(r, s);
+        if (pos >= s.highSent) continue;
+        if (nowMs - r.lastProgressMs >= this.o.stallTimeoutMs) {
+          r.excluded = true;
+          changed = true;
+          this.counters.stalledReceivers++;
+          if (!r.slow) this.reportSlow(r, s, s.highSent - pos);
+          continue;
+        }
+        all = false;
+      }
+      if (changed) this.touch(s);
+    }
+    return all;
+  }
+
   /** The position the window of `subject` follows now (undefined: nobody limits it). */
   windowPosition(subject: string): number | undefined {
     const s = this.streams.get(subject);

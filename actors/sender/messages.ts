@@ -51,6 +51,11 @@ export type FlowInbox =
    * clock of the receivers that hold the window (policy `'min'`), as a refused `canSend` would.
    */
   | { readonly kind: 'blocked'; readonly subject: string; readonly seq: number }
+  /**
+   * The peer is closing: emit `drained { token }` once every live receiver has reported the
+   * newest seq of every stream of ours (checked at each input and every 20 ms).
+   */
+  | { readonly kind: 'drainRequested'; readonly token: number }
   /** A receiver reported how far it has consumed streams of ours (from its ACK). */
   | { readonly kind: 'positions'; readonly peer: PeerId; readonly positions: readonly StreamPosition[] }
   /** A peer joined with these patterns (it will report positions for matching streams). */

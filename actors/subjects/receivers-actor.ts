@@ -135,7 +135,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     r.flow.send({ kind: 'receiverLeft', peer });
     r.retransmit.send({ kind: 'peerGone', peer });
     // Only an expired incarnation may come back (after a partition); BYE and restart retire it.
-    const cause = reason === 'expired' ? 'expired' : 'bye';
+    // A BYE is a drained close: the receiver settles at once ('closed'); a restart may still
+    // serve the old incarnation's gaps from its ledger ('bye', settled after a grace).
+    const cause = reason === 'expired' ? 'expired' : reason === 'bye' ? 'closed' : 'bye';
     r.receiver.send({ kind: 'senderLeft', senderName: peer.name, incarnation: peer.incarnation, cause });
   }
 

@@ -197,7 +197,7 @@ describe('receivers actor: peers joining and leaving', () => {
     expect(ctx.takeEvents()).toEqual([]);
     send({ kind: 'datagramIn', bytes: encodeFrame({ kind: 'bye', sender: A }), via: 'multicast', host: '127.0.0.1', port: 5 });
     expect(ctx.takeEvents()).toEqual([{ kind: 'peerLeft', peer: A, reason: 'bye' }]);
-    expect(ctx.sentTo('receiver')).toEqual([{ kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'bye' }]);
+    expect(ctx.sentTo('receiver')).toEqual([{ kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'closed' }]); // settled at once: a BYE follows a drain
   });
 
   it('on a restart retires the old incarnation everywhere and lists the new one', () => {

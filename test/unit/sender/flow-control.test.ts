@@ -348,6 +348,19 @@ describe('FlowControl slow consumers', () => {
     expect(flow.windowPosition('s')).toBe(8);
   });
 
+  it('is drained once every receiver not excluded reported the newest seq; one stuck for stallTimeoutMs is excluded and named', () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 100, flowPolicy: 'min', stallTimeoutMs: 1000 });
+    flow.onPosition(0, A, 's', 0);
+    flow.onPosition(0, B, 's', 0);
+    send(0, 's', 1, 50);
+    expect(flow.drained(10)).toBe(false);
+    flow.onPosition(20, A, 's', 50);
+    expect(flow.drained(20)).toBe(false); // B is behind, and not stuck long enough
+    expect(flow.drained(999)).toBe(false);
+    expect(flow.drained(1000)).toBe(true); // B made no progress for 1000 ms: not waited for
+    expect(events).toEqual([['slow', 'b', 's', 50]]);
+  });
+
   it('reports the earliest of the rate and stall deadlines', () => {
     const { flow, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 1000, rateBytesPerSec: 1000, burstBytes: 10 });
     flow.onPosition(0, A, 's', 0);
