@@ -263,6 +263,11 @@ export class StreamReceiver {
   onTimer(nowMs: number, lastHeardMs = Number.POSITIVE_INFINITY): void {
     if (this.gaps.length === 0 || (this.deadline !== undefined && this.deadline > nowMs)) return;
     const o = this.o;
+    // While the stream flows, what is known only from a heartbeat (above receivedHigh) may still
+    // be on its way: a gap reaching past receivedHigh is NAKed only up to it for now. This
+    // matters for large messages, which are long on the wire: asking for one announced but not
+    // yet arrived would resend it whole.
+    if (nowMs - this.lastMessageMs < o.tailQuietMs) this.gaps.splitAfter(this.receivedHigh);
     const naks: SeqRange[][] = [];
     let ranges: { from: number; to: number }[] = [];
     let seqs = 0;
