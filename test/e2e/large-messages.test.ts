@@ -36,18 +36,15 @@ describe.each(['single', 'dedicated'] as const)("large messages with topology '%
     expect(stats.actors.socket.faultDropped).toBeGreaterThan(0);
     const receiver = stats.actors.receiver;
     expect(receiver.messagesReassembled).toBe(COUNT + 1);
-    // Repair asked for fragments of messages held in part, and the publisher resent about as
-    // many records as datagrams were dropped (retransmissions are dropped too, and a NAK may
-    // cross its answer), far from a whole message (~38 fragments) per loss.
+    // Repair asked for fragments of messages held in part, and the publisher resent no more than
+    // was asked: the fragments NAKed, plus whole messages for seqs of which nothing had arrived.
+    // (How many were asked depends on the machine: on a loaded one the kernel drops datagrams
+    // too, beyond the injected 5%; the unit tests check that exactly the missing fragments go.)
     expect(receiver.nakFragmentsRequested).toBeGreaterThan(0);
     const pubStats = await pub.call('stats');
     const resent = pubStats.actors.retransmit.planner.messagesResent;
     const fragmentsPerMessage = Math.ceil(SIZE / 8000);
     expect(resent).toBeGreaterThan(0);
-    expect(resent).toBeLessThan(socketDrops(stats) * 4 + fragmentsPerMessage);
+    expect(resent).toBeLessThanOrEqual(receiver.nakFragmentsRequested + receiver.nakSeqsRequested * fragmentsPerMessage);
   });
 });
-
-function socketDrops(stats: { actors: { socket: { faultDropped: number } } }): number {
-  return stats.actors.socket.faultDropped;
-}
