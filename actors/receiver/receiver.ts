@@ -129,7 +129,7 @@ export class Receiver implements TimerCore {
       }
       const s0 = streamStartSeq;
       const joinAtStart = s0 <= msg.seq && msg.seq - s0 <= this.options.lateJoinMaxMessages;
-      st = this.createStream(nowMs, sender, s, msg.subject, joinAtStart ? s0 : msg.seq, !joinAtStart);
+      st = this.createStream(nowMs, sender, s, msg.subject, joinAtStart ? s0 : msg.seq);
       if (st === undefined) return;
     } else if (this.unsynced(st)) {
       if (isSeq(streamStartSeq)) this.resync(st, streamStartSeq);
@@ -202,7 +202,7 @@ export class Receiver implements TimerCore {
         // instead of skipping it silently, as the same stream first seen through DATA would.
         const joinAtStart = info.highSeq - info.startSeq <= this.options.lateJoinMaxMessages;
         const begin = joinAtStart ? info.startSeq : info.highSeq + 1;
-        st = this.createStream(nowMs, sender, s, info.subject, begin, !joinAtStart);
+        st = this.createStream(nowMs, sender, s, info.subject, begin);
         if (st === undefined) continue;
         s = st.sender;
       } else if (this.unsynced(st)) this.resync(st, info.startSeq);
@@ -309,7 +309,10 @@ export class Receiver implements TimerCore {
       return;
     }
     const old = st.stream;
-    if (nextSeq > old.nextSeq) old.skipTo(this.lastNowMs, nextSeq);
+    if (nextSeq > old.nextSeq) {
+      old.skipTo(this.lastNowMs, nextSeq);
+      st.reassembler.dropBelow(nextSeq);
+    }
     else if (nextSeq < old.nextSeq && !old.started) {
       old.skipTo(this.lastNowMs, old.highSeq + 1); // frees its buffer without delivering
       st.reassembler.clear();
@@ -346,7 +349,6 @@ export class Receiver implements TimerCore {
     s: SenderState | undefined,
     subject: string,
     begin: number,
-    midStream: boolean,
   ): StreamState | undefined {
     if (this.streamCount >= this.options.maxStreams && !this.evictDeparted()) {
       this.counters.streamsRefused++;
