@@ -7,6 +7,13 @@ import { BufferBudget } from './buffer-budget.js';
 
 const FRAGMENT_BITS = MESSAGE_FLAGS.fragment | MESSAGE_FLAGS.firstFragment | MESSAGE_FLAGS.lastFragment;
 
+/**
+ * Budget bytes charged per held fragment on top of its payload: its bookkeeping (a map entry and
+ * a view). So a flood of tiny fragments, which the wire allows (a fragment may be one byte),
+ * cannot hold more memory than the budget says.
+ */
+export const FRAGMENT_OVERHEAD_BYTES = 64;
+
 /** Counters a {@link Reassembler} adds to (may be shared by many). */
 export interface ReassemblerCounters {
   /** Fragmented messages completed. */
@@ -56,7 +63,10 @@ interface Partial {
   lastBytes: number | undefined;
   /** Held fragments by index. */
   readonly chunks: Map<number, Uint8Array>;
+  /** Payload bytes held. */
   bytes: number;
+  /** Budget bytes reserved for them (payload plus FRAGMENT_OVERHEAD_BYTES each). */
+  charged: number;
 }
 
 /**
@@ -72,7 +82,7 @@ interface Partial {
  *   fragment but the last of one size, the last no larger. A message whose fragments imply more
  *   than `maxMessageBytes` (`(fragCount - 1) × size + last`) is refused as soon as that shows.
  *
- * Bounds: each held fragment reserves its bytes in the shared budget; when the budget refuses
+ * Bounds: each held fragment reserves its bytes plus {@link FRAGMENT_OVERHEAD_BYTES} in the shared budget; when the budget refuses
  * one of the stream's next message (`push(…, priority)`), held fragments of later messages of
  * this stream are released to make room, so the message the stream waits for can always be
  * completed. The owner drops what the stream has passed with {@link dropBelow}. Refused seqs are
@@ -153,6 +163,7 @@ export class Reassembler {
         lastBytes: undefined,
         chunks: new Map(),
         bytes: 0,
+        charged: 0,
       };
     } else {
       if (p.chunks.has(i)) {
@@ -175,7 +186,7 @@ export class Reassembler {
       this.refuse(seq);
       return { kind: 'tooLarge' };
     }
-    if (!this.reserve(len, seq, priority)) {
+    if (!this.reserve(len + FRAGMENT_OVERHEAD_BYTES, seq, priority)) {
       this.counters.fragmentsBufferFull++;
       return { kind: 'bufferFull' };
     }
@@ -187,6 +198,7 @@ export class Reassembler {
     p.lastBytes = lastBytes;
     p.chunks.set(i, msg.payload);
     p.bytes += len;
+    p.charged += len + FRAGMENT_OVERHEAD_BYTES;
     this.counters.fragmentsReceived++;
     if (p.chunks.size < p.count) return { kind: 'held' };
     return { kind: 'completed', message: this.complete(p) };
@@ -283,7 +295,7 @@ export class Reassembler {
 
   private release(p: Partial): void {
     if (!this.partials.delete(p.seq)) return;
-    this.budget.release(p.bytes, p.chunks.size);
+    this.budget.release(p.charged, p.chunks.size);
   }
 
   /** Reserves `bytes`; for the stream's next message, releases later messages' fragments if needed. */

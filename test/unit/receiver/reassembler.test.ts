@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { MESSAGE_FLAGS } from '../../../codecs/frame.js';
 import { BufferBudget } from '../../../actors/receiver/buffer-budget.js';
-import { Reassembler } from '../../../actors/receiver/reassembler.js';
+import { FRAGMENT_OVERHEAD_BYTES as O, Reassembler } from '../../../actors/receiver/reassembler.js';
 import { bytes, fragment, msg } from './helpers.js';
 
 function setup(opts: { maxMessageBytes?: number; budget?: BufferBudget } = {}) {
@@ -17,7 +17,7 @@ describe('Reassembler', () => {
     const opts = { flags: MESSAGE_FLAGS.msgpack, replyTo: 'x' };
     expect(r.push(fragment(4, 2, 3, { ...opts, payload: bytes(5) }))).toEqual({ kind: 'held' });
     expect(r.push(fragment(4, 0, 3, { ...opts, payload: bytes(1, 2) }))).toEqual({ kind: 'held' });
-    expect(budget.bytes).toBe(3);
+    expect(budget.bytes).toBe(3 + 2 * O);
     expect(r.has(4)).toBe(true);
     expect(r.push(fragment(4, 1, 3, { ...opts, payload: bytes(3, 4) }))).toEqual({
       kind: 'completed',
@@ -99,14 +99,22 @@ describe('Reassembler', () => {
   });
 
   it('holds fragments in the shared budget; the next message may take the room of later ones', () => {
-    const budget = new BufferBudget(4);
+    const budget = new BufferBudget(4 + O);
     const { r, counters } = setup({ budget });
     r.push(fragment(9, 0, 2, { payload: bytes(1, 2, 3) }));
     expect(r.push(fragment(5, 0, 2, { payload: bytes(1, 2) }))).toEqual({ kind: 'bufferFull' });
     expect(counters.fragmentsBufferFull).toBe(1);
     expect(r.push(fragment(5, 0, 2, { payload: bytes(1, 2) }), true)).toEqual({ kind: 'held' });
     expect(r.has(9)).toBe(false);
-    expect(budget.bytes).toBe(2);
+    expect(budget.bytes).toBe(2 + O);
+  });
+
+  it('charges each held fragment its bookkeeping, so tiny fragments cannot outgrow the budget', () => {
+    const budget = new BufferBudget(10 * (1 + O));
+    const { r } = setup({ budget, maxMessageBytes: 1_000_000 });
+    let held = 0;
+    for (let i = 0; i < 1000; i++) if (r.push(fragment(1, i, 100_000, { payload: bytes(1) })).kind === 'held') held++;
+    expect(held).toBe(10);
   });
 
   it('forgets what the stream passed, and everything on clear', () => {
@@ -116,7 +124,7 @@ describe('Reassembler', () => {
     r.dropBelow(4);
     expect(r.has(3)).toBe(false);
     expect(r.has(6)).toBe(true);
-    expect(budget.bytes).toBe(1);
+    expect(budget.bytes).toBe(1 + O);
     r.clear();
     expect(r.size).toBe(0);
     expect(budget.bytes).toBe(0);
