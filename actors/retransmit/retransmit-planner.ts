@@ -286,6 +286,8 @@ export class RetransmitPlanner implements TimerCore {
       const own = this.fetch(subject, subtractRanges(a.ranges, multicast));
       let unavailable = unionRanges(own.unavailable, intersectRanges(a.ranges, multicastUnavailable));
       const frag = fragmentsOwn.get(key);
+      // Whole messages served, for repeat suppression (fragments are suppressed per message).
+      const servedWhole = rangesFromSeqs(uniqueSeqs(own.messages));
       const messages = own.messages;
       if (frag !== undefined) {
         for (const m of frag.messages) messages.push(m);
@@ -300,7 +302,7 @@ export class RetransmitPlanner implements TimerCore {
         messages,
         unavailable.map((r) => ({ subject, from: r.from, to: r.to })),
       );
-      const served = unionRanges(rangesFromSeqs(uniqueSeqs(own.messages)), unavailable);
+      const served = unionRanges(servedWhole, unavailable);
       this.suppressor.record(subject, key, served, untilMs);
     }
   }
