@@ -190,8 +190,8 @@ export class SenderWindow {
 
   /**
    * Fragments `fromFrag..toFrag` of message `seq` of `subject` (untrusted: clamped to the
-   * fragments held): `undefined` when the message is not held (or not fragmented), else the
-   * held fragments of the range, in order (possibly none).
+   * fragments held): `undefined` when the message is not held, else the held fragments of the
+   * range, in order (possibly none); a message held unfragmented comes back whole.
    */
   serveFragments(subject: string, r: FragmentRange): WireMessage[] | undefined {
     if (!Number.isSafeInteger(r.seq) || !Number.isInteger(r.fromFrag) || !Number.isInteger(r.toFrag) || r.fromFrag > r.toFrag) {
@@ -199,7 +199,8 @@ export class SenderWindow {
       return undefined;
     }
     const h = this.find(subject, r.seq);
-    if (h === undefined || !isSet(h)) return undefined;
+    if (h === undefined) return undefined;
+    if (!isSet(h)) return [h];
     return h.fragments.slice(Math.max(0, r.fromFrag), Math.min(h.fragments.length, r.toFrag + 1));
   }
 
