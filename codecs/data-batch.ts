@@ -17,7 +17,7 @@
  * @packageDocumentation
  */
 
-import { wireStreamAge, type PeerId, type WireMessage } from './frame.js';
+import { MESSAGE_FLAGS, wireStreamAge, type PeerId, type WireMessage } from './frame.js';
 import { isSubjectString } from './subject-syntax.js';
 import { nameLength, writeAscii, writeU64 } from './wire-primitives.js';
 import {
@@ -31,7 +31,15 @@ import {
   STREAM_ENTRY_SUBJECT_OFFSET,
 } from './frames/data.js';
 import { BODY_LENGTH_OFFSET, FRAME_TYPE, HEADER_LENGTH, MAX_FRAME_BYTES, measureHeader, writeHeader } from './frames/header.js';
-import { assertMessageFlags, isMessageFlags, MESSAGE_HEADER_LENGTH, writeMessageRecord } from './frames/message-record.js';
+import {
+  assertFragmentFields,
+  assertMessageFlags,
+  FRAGMENT_EXTENSION_LENGTH,
+  isMessageFlags,
+  MESSAGE_HEADER_LENGTH,
+  recordHeaderLength,
+  writeMessageRecord,
+} from './frames/message-record.js';
 import { RETRANSMIT_HEADER_LENGTH } from './frames/retransmit.js';
 
 /** Subjects (and replyTo subjects) whose validation a builder remembers; the cache is cleared when full. */
@@ -113,7 +121,17 @@ export class DataBatchBuilder {
    * {@link maxPayloadPerDatagram}).
    */
   tryAdd(message: WireMessage, startSeq: number, ageMs?: number): boolean {
-    return this.tryAddFields(message.subject, message.seq, message.flags, message.payload, startSeq, message.replyTo, ageMs);
+    return this.tryAddFields(
+      message.subject,
+      message.seq,
+      message.flags,
+      message.payload,
+      startSeq,
+      message.replyTo,
+      message.fragIndex,
+      message.fragCount,
+      ageMs,
+    );
   }
 
   /** {@link tryAdd} without a message object: the fields as arguments. */
@@ -124,6 +142,8 @@ export class DataBatchBuilder {
     payload: Uint8Array,
     startSeq: number,
     replyTo?: string,
+    fragIndex?: number,
+    fragCount?: number,
     ageMs?: number,
   ): boolean {
     let index: number;
@@ -151,7 +171,10 @@ export class DataBatchBuilder {
     }
     if (!isMessageFlags(flags) || !Number.isInteger(flags)) assertMessageFlags(flags, 'message');
     if (!(payload instanceof Uint8Array)) throw new TypeError('payload must be a Uint8Array');
-    let recordLength = MESSAGE_HEADER_LENGTH + payload.length;
+    if ((flags & MESSAGE_FLAGS.fragment) !== 0 || fragIndex !== undefined || fragCount !== undefined) {
+      assertFragmentFields({ subject, seq, flags, payload, fragIndex, fragCount }, 'message');
+    }
+    let recordLength = recordHeaderLength(flags) + payload.length;
     if (replyTo !== undefined) {
       this.checkSubject(replyTo, 'replyTo');
       recordLength += replyTo.length;
@@ -176,6 +199,8 @@ export class DataBatchBuilder {
       index,
       replyTo,
       payload,
+      fragIndex,
+      fragCount,
     );
     this.count++;
     return true;
@@ -273,4 +298,17 @@ export function maxPayloadPerDatagram(
   const overhead =
     HEADER_LENGTH + nameBytes + tableOverhead + MESSAGE_HEADER_LENGTH + (replyTo === undefined ? 0 : replyTo.length);
   return Math.max(0, Math.min(maxDatagramBytes, MAX_FRAME_BYTES) - overhead);
+}
+
+/**
+ * The largest payload of one fragment of a message of `subject` (with `replyTo`) in one datagram:
+ * {@link maxPayloadPerDatagram} less the fragment extension of the record. 0 when none fits.
+ */
+export function maxFragmentPerDatagram(
+  maxDatagramBytes: number,
+  senderName: string,
+  subject: string,
+  replyTo?: string,
+): number {
+  return Math.max(0, maxPayloadPerDatagram(maxDatagramBytes, senderName, subject, replyTo) - FRAGMENT_EXTENSION_LENGTH);
 }

@@ -38,6 +38,12 @@ export const DECODE_ERROR_REASONS = [
   'badSeq',
   /** A range with `from > to`, ranges out of order or overlapping, or selective acks out of order. */
   'badRange',
+  /**
+   * A fragment record whose extension is not a valid address: `fragCount` outside
+   * 2..MAX_FRAGMENT_COUNT, `fragIndex >= fragCount`, edge flags that disagree with the index, or
+   * an empty payload.
+   */
+  'badFragment',
   /** A count of 0 where at least one item is required. */
   'badCount',
   /** A count above its protocol bound (NAK ranges, selective acks). */

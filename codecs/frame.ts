@@ -27,18 +27,31 @@ export interface SeqRange {
 export const MESSAGE_FLAGS = {
   /** The payload is one msgpackr-encoded value (else raw bytes). */
   msgpack: 0x01,
-  /** This message is one fragment of a larger message (each fragment has its own seq). */
+  /**
+   * This record is one fragment of a larger message: it carries the message's seq (shared by
+   * every fragment) and, in its fragment extension, `fragIndex` and `fragCount`.
+   */
   fragment: 0x02,
-  /** With `fragment`: the first fragment of the message. */
+  /** With `fragment`: the first fragment of the message (`fragIndex` 0). */
   firstFragment: 0x04,
-  /** With `fragment`: the last fragment of the message. */
+  /** With `fragment`: the last fragment of the message (`fragIndex` = `fragCount - 1`). */
   lastFragment: 0x08,
 } as const;
 
 /** Mask of every defined message flag; a decoder rejects any other bit. */
 export const MESSAGE_FLAGS_MASK = 0x0f;
 
-/** One message of one stream, as carried in DATA and RETRANSMIT frames. */
+/**
+ * Most fragments of one message (protocol of the wire): a message is at most 1 GiB
+ * (`maxMessageBytes`) and a fragment carries at least one byte.
+ */
+export const MAX_FRAGMENT_COUNT = 0x4000_0000;
+
+/**
+ * One message of one stream, as carried in DATA and RETRANSMIT frames, or one fragment of a
+ * message: then `flags` has `MESSAGE_FLAGS.fragment` and `fragIndex`/`fragCount` are set
+ * (and only then), and `seq` is the whole message's.
+ */
 export interface WireMessage {
   readonly subject: string;
   readonly seq: number;
@@ -46,6 +59,17 @@ export interface WireMessage {
   /** Subject a reply should be published on (request/reply), if any. */
   readonly replyTo?: string;
   readonly payload: Uint8Array;
+  /** With the `fragment` flag: this fragment's index in its message, `0 <= fragIndex < fragCount`. */
+  readonly fragIndex?: number;
+  /** With the `fragment` flag: the message's fragment count, `2..MAX_FRAGMENT_COUNT`. */
+  readonly fragCount?: number;
+}
+
+/** Fragments `fromFrag..toFrag` (inclusive) of message `seq`, as a receiver NAKs them. */
+export interface FragmentRange {
+  readonly seq: number;
+  readonly fromFrag: number;
+  readonly toFrag: number;
 }
 
 /** Per-stream facts a sender states in DATA (per subject) and HEARTBEAT frames. */
@@ -110,7 +134,13 @@ export interface NakFrame {
   readonly channelSeq: number;
   readonly target: PeerId;
   readonly subject: string;
+  /** Whole messages missing. May be empty when `fragments` is not. */
   readonly ranges: readonly SeqRange[];
+  /**
+   * Fragments missing of messages the receiver holds part of; absent means none. Ascending by
+   * (seq, fromFrag), disjoint, and no seq inside one of `ranges`.
+   */
+  readonly fragments?: readonly FragmentRange[];
 }
 
 /** RETRANSMIT: messages resent for NAKs, plus ranges the sender can no longer serve. */

@@ -37,7 +37,7 @@
  * @packageDocumentation
  */
 
-export { ADVERT_FLAGS, MESSAGE_FLAGS, MESSAGE_FLAGS_MASK, peerKey, samePeer, streamKey } from './frame.js';
+export { ADVERT_FLAGS, MAX_FRAGMENT_COUNT, MESSAGE_FLAGS, MESSAGE_FLAGS_MASK, peerKey, samePeer, streamKey } from './frame.js';
 export { decodeFrame, encodedSize, encodeFrame, encodeFrameInto } from './frame-codec.js';
 export { DECODE_ERROR_REASONS } from './decode-result.js';
 export { frameKindOf, FRAME_TYPE, HEADER_LENGTH, MAGIC, MAX_FRAME_BYTES, peekHeader, PROTOCOL_VERSION } from './frames/header.js';
@@ -46,10 +46,10 @@ export { ADVERT_FLAGS_MASK, advertEncodedSize, decodeAdvert, encodeAdvert } from
 export { byeEncodedSize, decodeBye, encodeBye } from './frames/bye.js';
 export { dataEncodedSize, decodeData, encodeData } from './frames/data.js';
 export { decodeHeartbeat, encodeHeartbeat, heartbeatEncodedSize } from './frames/heartbeat.js';
-export { MESSAGE_HEADER_LENGTH } from './frames/message-record.js';
+export { FRAGMENT_EXTENSION_LENGTH, MESSAGE_HEADER_LENGTH } from './frames/message-record.js';
 export { decodeNak, encodeNak, MAX_NAK_RANGES, nakEncodedSize } from './frames/nak.js';
 export { decodeRetransmit, encodeRetransmit, retransmitEncodedSize } from './frames/retransmit.js';
-export { DataBatchBuilder, maxPayloadPerDatagram, SUBJECT_CACHE_MAX_ENTRIES } from './data-batch.js';
+export { DataBatchBuilder, maxFragmentPerDatagram, maxPayloadPerDatagram, SUBJECT_CACHE_MAX_ENTRIES } from './data-batch.js';
 export { decodePayload, encodePayload } from './payload-codec.js';
 export { isWirePattern, isWireSubject, MAX_SUBJECT_BYTES } from './subject-syntax.js';
 export { MAX_NAME_BYTES } from './wire-primitives.js';
@@ -60,6 +60,7 @@ export type {
   ByeFrame,
   DataFrame,
   Frame,
+  FragmentRange,
   FrameKind,
   HeartbeatFrame,
   NakFrame,

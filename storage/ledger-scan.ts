@@ -22,7 +22,7 @@ import {
   openLedgerDatabases,
   type LedgerMeta,
 } from './ledger-schema.js';
-import { SENT_RECORD_HEADER_BYTES, SENT_RECORD_VERSION, sentRecordTime } from './sent-record.js';
+import { isSentRecordHeader, sentRecordTime } from './sent-record.js';
 
 /** What the scan found about one stream. */
 export interface StreamScan {
@@ -136,7 +136,7 @@ export function scanOpenLedger(env: RootDatabase): LedgerScan {
         addDamage(`a sent message has the malformed key ${JSON.stringify(key)}`);
         continue;
       }
-      if (!(value instanceof Uint8Array) || value.byteLength < SENT_RECORD_HEADER_BYTES || value[0] !== SENT_RECORD_VERSION) {
+      if (!(value instanceof Uint8Array) || !isSentRecordHeader(value)) {
         addDamage(`sent message ${subject} #${seq} has a malformed record`);
         continue;
       }

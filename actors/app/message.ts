@@ -12,7 +12,7 @@ export class Message {
   readonly sender: string;
   /** The sending peer's incarnation (changes when it restarts). */
   readonly senderIncarnation: number;
-  /** Its sequence number in the (sender, subject) stream (of its first fragment when fragmented). */
+  /** Its sequence number in the (sender, subject) stream: 1, 2, 3, … per message, whatever its size. */
   readonly seq: number;
   /** Where a reply goes, for requests. */
   readonly replyTo: string | undefined;

@@ -14,7 +14,7 @@
  * A failed write makes the store unusable: the actor reports it once (`error` event and
  * `ledgerFailed` to the sender, which then refuses publishes) and answers what it still can.
  */
-import type { PeerId, SeqRange, WireMessage } from '../../codecs/frame.js';
+import type { PeerId, SeqRange } from '../../codecs/frame.js';
 import { LedgerError, serializeError } from '../../errors.js';
 import type { Actor, ActorContext } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
@@ -28,7 +28,7 @@ import type { RetransmitInbox } from '../retransmit/messages.js';
 import type { SenderInbox } from '../sender/messages.js';
 import { PatternMatcher } from '../subjects/pattern-matcher.js';
 import { serveFromLedger } from './ledger-serve.js';
-import type { CommittedStream, DurablePosition, LedgerInbox, LedgerStreamInfo, StreamResume } from './messages.js';
+import type { CommittedStream, DurablePosition, LedgerInbox, LedgerStreamInfo, SequencedMessage, StreamResume } from './messages.js';
 
 /** What the ledger actor counts (`stats()`), besides the store's own counters. */
 export interface LedgerActorCounters {
@@ -143,14 +143,18 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
     );
   }
 
-  function onSequenced(messages: readonly WireMessage[]): void {
+  function onSequenced(messages: readonly SequencedMessage[]): void {
     if (failed !== undefined) return;
     const sentAtMs = Date.now(); // wall clock: retention by age compares with it across restarts
     const bySubject = new Map<string, LedgerMessage[]>();
     for (const m of messages) {
       let list = bySubject.get(m.subject);
       if (list === undefined) bySubject.set(m.subject, (list = []));
-      list.push(m.replyTo === undefined ? { seq: m.seq, flags: m.flags, payload: m.payload, sentAtMs } : { seq: m.seq, flags: m.flags, replyTo: m.replyTo, payload: m.payload, sentAtMs });
+      const l: LedgerMessage =
+        m.replyTo === undefined
+          ? { seq: m.seq, flags: m.flags, payload: m.payload, sentAtMs }
+          : { seq: m.seq, flags: m.flags, replyTo: m.replyTo, payload: m.payload, sentAtMs };
+      list.push(m.fragmentBytes === undefined ? l : { ...l, fragmentBytes: m.fragmentBytes });
     }
     const highs = new Map<string, number>();
     const pending: Promise<void>[] = [];

@@ -1,8 +1,11 @@
 /**
  * Answers a NAK's ranges from the ledger: what it holds, and what it no longer holds.
  */
-import type { SeqRange, WireMessage } from '../../codecs/frame.js';
+import { MESSAGE_FLAGS, type SeqRange, type WireMessage } from '../../codecs/frame.js';
 import type { LedgerMessage } from '../../storage/sent-record.js';
+import { fragmentPayload } from '../sender/fragmenter.js';
+
+const FRAGMENT_BITS = MESSAGE_FLAGS.fragment | MESSAGE_FLAGS.firstFragment | MESSAGE_FLAGS.lastFragment;
 import { normalizeRanges } from '../retransmit/seq-ranges.js';
 
 /** The part of the store {@link serveFromLedger} reads (a fake in tests). */
@@ -12,7 +15,10 @@ export interface SentReader {
 
 /** What {@link serveFromLedger} found. */
 export interface LedgerServeResult {
-  /** Held messages, ascending, at most `maxMessages`. */
+  /**
+   * Held messages, ascending, at most `maxMessages` messages; a message stored with
+   * `fragmentBytes` comes back as its fragments (all of its seq), as it went on the wire.
+   */
   readonly messages: WireMessage[];
   /** Parts of the ranges looked at that the ledger does not hold (retention, a skip, never stored). */
   readonly unavailable: SeqRange[];
@@ -36,10 +42,11 @@ export function serveFromLedger(
   const messages: WireMessage[] = [];
   const unavailable: SeqRange[] = [];
   let deferred = 0;
+  let served = 0; // messages (a fragmented one counts once)
   for (const range of normalizeRanges(ranges, maxRanges).ranges) {
     if (range.to < 1) continue; // seq 0 never exists
     const r = range.from < 1 ? { from: 1, to: range.to } : range;
-    const room = maxMessages - messages.length;
+    const room = maxMessages - served;
     if (room <= 0) {
       deferred += r.to - r.from + 1;
       continue;
@@ -49,7 +56,10 @@ export function serveFromLedger(
     for (const m of got) {
       if (m.seq < next || m.seq > r.to) continue; // a reader bug must not corrupt the answer
       if (m.seq > next) unavailable.push({ from: next, to: m.seq - 1 });
-      messages.push(toWire(subject, m));
+      const wire = toWire(subject, m);
+      served++;
+      if (wire === undefined) unavailable.push({ from: m.seq, to: m.seq });
+      else for (const w of wire) messages.push(w);
       next = m.seq + 1;
     }
     if (next > r.to) continue;
@@ -59,7 +69,21 @@ export function serveFromLedger(
   return { messages, unavailable, deferred };
 }
 
-function toWire(subject: string, m: LedgerMessage): WireMessage {
-  const w = { subject, seq: m.seq, flags: m.flags, payload: m.payload };
-  return m.replyTo === undefined ? w : { ...w, replyTo: m.replyTo };
+/**
+ * The wire records of a stored message: one, or its fragments. `undefined` for a record that
+ * is one fragment of the old numbering (fragment bits, no `fragmentBytes`): not servable.
+ */
+function toWire(subject: string, m: LedgerMessage): WireMessage[] | undefined {
+  if ((m.flags & FRAGMENT_BITS) !== 0) return undefined;
+  const base = m.replyTo === undefined ? { subject, seq: m.seq } : { subject, seq: m.seq, replyTo: m.replyTo };
+  if (m.fragmentBytes === undefined || m.payload.byteLength <= m.fragmentBytes) {
+    return [{ ...base, flags: m.flags, payload: m.payload }];
+  }
+  return fragmentPayload(m.payload, m.fragmentBytes, m.flags).map((f) => ({
+    ...base,
+    flags: f.flags,
+    payload: f.payload,
+    fragIndex: f.fragIndex,
+    fragCount: f.fragCount,
+  }));
 }

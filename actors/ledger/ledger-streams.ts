@@ -2,7 +2,7 @@
  * What the retransmit actor knows of the ledger's copy of our streams, and the sender window as
  * the NAK planner sees it when a ledger backs the window.
  */
-import type { SeqRange, StreamInfo } from '../../codecs/frame.js';
+import type { FragmentRange, SeqRange, StreamInfo, WireMessage } from '../../codecs/frame.js';
 import type { RetransmitServeResult, RetransmitWindow } from '../retransmit/retransmit-planner.js';
 import type { LedgerStreamInfo } from './messages.js';
 
@@ -78,6 +78,9 @@ export class LedgerStreams {
         if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || lo > hi) return got;
         const unavailable: SeqRange[] = [...got.unavailable, { from: lo, to: hi }];
         return { messages: got.messages, unavailable };
+      },
+      serveFragments(subject: string, range: FragmentRange): readonly WireMessage[] | undefined {
+        return window.serveFragments(subject, range);
       },
     };
   }

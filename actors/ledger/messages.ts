@@ -35,12 +35,21 @@ export interface LedgerStreamInfo {
   readonly highSeq: number;
 }
 
+/**
+ * A whole application message as the sender sequenced it (never a fragment: no fragment bits).
+ * `fragmentBytes` is set when it goes on the wire fragmented: the payload of every fragment but
+ * the last, so the ledger can serve the same fragments again.
+ */
+export interface SequencedMessage extends WireMessage {
+  readonly fragmentBytes?: number;
+}
+
 export type LedgerInbox =
   /**
    * The sender sequenced these messages (in sequence order per subject), before they go on the
    * wire. They are appended to the ledger; `committed` follows (per flush, not per message).
    */
-  | { readonly kind: 'sequenced'; readonly messages: readonly WireMessage[] }
+  | { readonly kind: 'sequenced'; readonly messages: readonly SequencedMessage[] }
   /**
    * The retransmit actor could not serve these ranges of our stream `subject` from its window
    * (ascending, disjoint): read them from the ledger and answer `served` for `peer`.

@@ -94,6 +94,19 @@ export class GapList {
     return true;
   }
 
+  /**
+   * Splits the range holding `seq` after it, when it reaches past `seq` and has not been NAKed
+   * yet: the two parts share its state and can then be NAKed at different times.
+   */
+  splitAfter(seq: number): void {
+    const i = this.indexAtOrBelow(seq);
+    if (i < 0) return;
+    const g = this.gaps[i];
+    if (g.to <= seq || g.lost !== undefined || g.naksSent > 0) return;
+    this.gaps.splice(i + 1, 0, { ...g, from: seq + 1 });
+    g.to = seq;
+  }
+
   /** Marks every missing sequence of `from..to` lost (ranges already lost keep their reason). */
   markLost(from: number, to: number, reason: DataLossReason): void {
     const gaps = this.gaps;

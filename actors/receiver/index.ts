@@ -1,7 +1,9 @@
 /**
  * The receiver actor's pure cores: per stream, release messages in order exactly once, buffer
  * what arrives early, NAK what is missing (randomized first delay, backoff), reassemble
- * fragments, and report what can no longer be had as data loss.
+ * fragments, and report what can no longer be had as data loss. A seq numbers one application
+ * message: fragments carry their message's seq, the {@link Reassembler} collects them by index,
+ * and the stream sees only whole messages.
  *
  * Ownership: one {@link Receiver} per local peer, touched only by the receiver actor's thread.
  * It owns every {@link StreamReceiver} and {@link Reassembler} (one each per stream, a stream
@@ -14,23 +16,24 @@
  * with the stream's `startSeq` from the DATA subject table, 0 for RETRANSMIT), `onHeartbeat`,
  * `onUnavailable` (each `unavailable` range of a RETRANSMIT), `onSenderLeft` (BYE or expiry),
  * `onTimer`; from the application, `startAt` (durable resume). Outputs ({@link ReceiverSink}):
- * `deliver`, `requestNak` (always to the sender's current incarnation), `dataLoss`,
+ * `deliver`, `requestNak` (always to the sender's current incarnation; a message held in part
+ * is asked for by its missing fragments only), `dataLoss`,
  * `streamReset`. Reads: `positions(name)` and `senders()` for ACKs, counters, buffer levels.
  *
  * Invariants:
  * - Per stream, outputs form one ordered sequence: every sequence from where the stream began is
- *   delivered (inside a whole message) or reported lost, once, in order; a loss is reported when
+ *   delivered or reported lost, once, in order; a loss is reported when
  *   the stream reaches it, between the deliveries around it. A sequence is reported lost only
  *   when the sender said it no longer holds it (`'unavailable'`), left or restarted without it
  *   (`'senderLeft'`), failed to answer `nakMaxRetries + 1` NAKs while it was heard from
  *   (`'timeout'`: NAKs sent while it is silent, e.g. during a partition, do not count), or it
- *   belongs to a message that cannot be whole (`'fragmentLost'`, `'tooLarge'`, `'bufferFull'`).
+ *   belongs to a message larger than `maxMessageBytes` (`'tooLarge'`).
  *   Messages dropped for the window or memory bounds are not lost: they stay missing and are
  *   NAKed again.
  * - Only streams whose subject `isInterested` are tracked (asked once per new stream).
  * - Bounds: `maxStreams` streams; per stream `maxBufferedMessages` out-of-order messages and as
- *   many gap ranges; `maxBufferedBytes` for all held payloads; one open reassembly of at most
- *   `maxMessageBytes` per stream; NAKs of at most `maxNakRanges` ranges and `maxNakSeqs`
+ *   many gap ranges; `maxBufferedBytes` for all held payloads, fragments included (reassembly
+ *   only within the reorder window; the next message's fragments may evict later ones); NAKs of at most `maxNakRanges` ranges and `maxNakSeqs`
  *   sequences; only the window is NAKed at a time, whatever a hostile sequence says. No input
  *   makes a core loop over the width of a range.
  *
@@ -39,8 +42,8 @@
  *   `s - s0 <= lateJoinMaxMessages`, else at `s`; from a heartbeat, at `startSeq` when
  *   `highSeq - startSeq <= lateJoinMaxMessages`, else at `highSeq + 1`. Beginning at the start
  *   means what the sender no longer holds (below `lowSeq`) is reported lost, never skipped
- *   silently, however the stream was first seen. Fragments at the start of a stream begun
- *   mid-stream are skipped silently (their message began before the join).
+ *   silently, however the stream was first seen. A stream begun mid-stream at a fragment of
+ *   message `s` asks for the fragments of `s` it missed.
  * - Implausible sequences: a message more than `maxGapMessages` ahead is dropped and changes
  *   nothing (no gap, no skip): a forged datagram can neither open a huge gap nor make the stream
  *   jump past real data. A sender really that far ahead is followed through its heartbeats, the
@@ -72,7 +75,7 @@ export type { Gap, LostRange } from './gap-list.js';
 export { DEFAULT_RECEIVER_OPTIONS, resolveReceiverOptions } from './options.js';
 export type { ReceiverOptions, ResolvedReceiverOptions } from './options.js';
 export { Reassembler } from './reassembler.js';
-export type { ReassembledMessage, ReassemblerCounters, ReassemblerDeps, ReassemblerOutput } from './reassembler.js';
+export type { FragmentOutcome, ReassemblerCounters, ReassemblerDeps } from './reassembler.js';
 export { Receiver } from './receiver.js';
 export type { ReceiverDeps } from './receiver.js';
 export { newReceiverCounters } from './receiver-counters.js';

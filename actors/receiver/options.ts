@@ -22,7 +22,8 @@ export interface ReceiverOptions {
    * of messages being reassembled. Out-of-order messages may use at most
    * `maxBufferedBytes - maxMessageBytes` of it (so one largest message can always be
    * reassembled in order); past that they are dropped and NAKed again later (not data loss).
-   * A message being reassembled that does not fit is dropped and reported lost (`'bufferFull'`).
+   * A fragment that does not fit is dropped and NAKed again later; fragments of the message a
+   * stream waits for may take the room of its later messages' fragments.
    * Must be at least twice `maxMessageBytes`.
    * @default 67108864 (64 MiB)
    */

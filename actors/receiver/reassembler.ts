@@ -1,223 +1,312 @@
 /**
- * Reassembly of fragmented messages from one stream's in-order output.
+ * Reassembly of fragmented messages of one stream: collects the fragments of each seq, by index,
+ * and says which fragments are still missing.
  */
-import { MESSAGE_FLAGS, type WireMessage } from '../../codecs/frame.js';
+import { MESSAGE_FLAGS, type FragmentRange, type SeqRange, type WireMessage } from '../../codecs/frame.js';
 import { BufferBudget } from './buffer-budget.js';
-import type { DataLossReason } from './receiver-sink.js';
 
 const FRAGMENT_BITS = MESSAGE_FLAGS.fragment | MESSAGE_FLAGS.firstFragment | MESSAGE_FLAGS.lastFragment;
 
-/** A whole message out of the {@link Reassembler}. */
-export interface ReassembledMessage {
-  /** Sequence of the message, of its first fragment when fragmented. */
-  readonly seq: number;
-  /** Sequence of its last fragment (`seq` when not fragmented). */
-  readonly lastSeq: number;
-  /** The first fragment's flags without the fragment bits. */
-  readonly flags: number;
-  readonly replyTo?: string;
-  readonly payload: Uint8Array;
-}
-
-/** Where a {@link Reassembler} puts its output, in stream order. */
-export interface ReassemblerOutput {
-  message(msg: ReassembledMessage): void;
-  lost(from: number, to: number, reason: DataLossReason): void;
-}
+/**
+ * Budget bytes charged per held fragment on top of its payload: its bookkeeping (a map entry and
+ * a view). So a flood of tiny fragments, which the wire allows (a fragment may be one byte),
+ * cannot hold more memory than the budget says.
+ */
+export const FRAGMENT_OVERHEAD_BYTES = 64;
 
 /** Counters a {@link Reassembler} adds to (may be shared by many). */
 export interface ReassemblerCounters {
   /** Fragmented messages completed. */
   messagesReassembled: number;
-  /** Fragments dropped silently at the start of a stream: their message began before it. */
-  leadingFragmentsSkipped: number;
+  /** Fragments received (new ones, held for reassembly). */
+  fragmentsReceived: number;
+  /** Fragments already held (a retransmission that crossed the original, mostly). */
+  duplicateFragments: number;
+  /** Fragments that disagree with the other fragments of their message (count, flags, replyTo, size). */
+  inconsistentFragments: number;
+  /** Fragments dropped for want of memory (asked for again later). */
+  fragmentsBufferFull: number;
 }
 
 /** What a {@link Reassembler} needs. */
 export interface ReassemblerDeps {
-  readonly out: ReassemblerOutput;
   /** Memory shared with the other streams (each held fragment reserves its bytes); unlimited when absent. */
   readonly budget?: BufferBudget;
   readonly counters?: ReassemblerCounters;
 }
 
+/** What {@link Reassembler.push} did with a fragment. */
+export type FragmentOutcome =
+  /** Held; its message is not complete yet. */
+  | { readonly kind: 'held' }
+  /** It completed its message: `message` is the whole of it (no fragment bits, no fragment fields). */
+  | { readonly kind: 'completed'; readonly message: WireMessage }
+  /** Already held, or its message was already refused: dropped. */
+  | { readonly kind: 'duplicate' }
+  /** Disagrees with the fragments held of its message, or is not a fragment: dropped. */
+  | { readonly kind: 'inconsistent' }
+  /** Its message would exceed `maxMessageBytes`: every fragment of it is dropped, now and later. */
+  | { readonly kind: 'tooLarge' }
+  /** No memory for it: dropped (it stays missing and is asked for again). */
+  | { readonly kind: 'bufferFull' };
+
 interface Partial {
-  readonly firstSeq: number;
-  lastSeq: number;
+  readonly subject: string;
+  readonly seq: number;
+  readonly count: number;
+  /** The message flags without the fragment bits (the same on every fragment). */
   readonly flags: number;
   readonly replyTo: string | undefined;
-  readonly chunks: Uint8Array[];
+  /** Payload of every fragment but the last, once one such fragment is seen. */
+  fragmentBytes: number | undefined;
+  /** Payload of the last fragment, once seen. */
+  lastBytes: number | undefined;
+  /** Held fragments by index. */
+  readonly chunks: Map<number, Uint8Array>;
+  /** Payload bytes held. */
   bytes: number;
-}
-
-interface Discard {
-  readonly from: number;
-  to: number;
-  readonly reason: DataLossReason;
+  /** Budget bytes reserved for them (payload plus FRAGMENT_OVERHEAD_BYTES each). */
+  charged: number;
 }
 
 /**
- * Turns the ordered output of a {@link StreamReceiver} (messages and lost ranges) into whole
- * messages and lost ranges.
+ * The fragments of one stream's messages being reassembled, keyed by the message's seq (every
+ * fragment of a message carries its seq; `fragIndex`/`fragCount` address it inside).
  *
- * - A message without the `fragment` bit passes through.
- * - `fragment|firstFragment` opens a message; following fragments are appended; the one with
- *   `lastFragment` completes it, delivered with the first fragment's seq, flags and `replyTo`.
- * - A lost range, a new message or a first fragment while a message is open drops the open
- *   message and reports its sequences lost (`'fragmentLost'`), before what interrupted it.
- * - A fragment without an open message (its first was lost) is dropped with the rest of its
- *   message and reported lost (`'fragmentLost'`), except at the very start of a stream that
- *   began mid-stream (`skipLeadingFragments`): those belong to a message begun before the
- *   receiver joined and are skipped silently (counted).
- * - A message growing past `maxMessageBytes` is dropped, reported lost through its last
- *   fragment (`'tooLarge'`); one whose next fragment does not fit the shared budget likewise
- *   (`'bufferFull'`).
+ * - {@link push} holds a fragment; the one that completes its message returns the whole
+ *   message, delivered to the stream in place of its fragments (the stream orders whole
+ *   messages only, so a seq is one application message whatever its size).
+ * - {@link missing} lists the fragments still missing of a message held in part, so a NAK asks
+ *   for exactly those; {@link refineNak} rewrites a NAK's ranges that way.
+ * - Fragments are checked against each other: the same `fragCount`, flags and `replyTo`, every
+ *   fragment but the last of one size, the last no larger. A message whose fragments imply more
+ *   than `maxMessageBytes` (`(fragCount - 1) × size + last`) is refused as soon as that shows.
  *
- * Bounds: one open message of at most `maxMessageBytes`; a dropped message is remembered as one
- * range (merged until its end), so a long message of lost fragments makes one loss report.
+ * Bounds: each held fragment reserves its bytes plus {@link FRAGMENT_OVERHEAD_BYTES} in the shared budget; when the budget refuses
+ * one of the stream's next message (`push(…, priority)`), held fragments of later messages of
+ * this stream are released to make room, so the message the stream waits for can always be
+ * completed. The owner drops what the stream has passed with {@link dropBelow}. Refused seqs are
+ * remembered until passed, at most 1024.
  */
 export class Reassembler {
-  private readonly out: ReassemblerOutput;
   private readonly budget: BufferBudget;
   private readonly counters: ReassemblerCounters;
   private readonly maxMessageBytes: number;
-  private partial: Partial | undefined;
-  private discard: Discard | undefined;
-  private atStart: boolean;
+  private readonly partials = new Map<number, Partial>();
+  private readonly refused = new Set<number>();
+  /** No partial or refused seq is below this (a lower bound, for a cheap {@link dropBelow}). */
+  private lowest = Number.POSITIVE_INFINITY;
 
-  constructor(
-    deps: ReassemblerDeps,
-    options: { readonly maxMessageBytes: number },
-    init: { readonly skipLeadingFragments?: boolean } = {},
-  ) {
-    this.out = deps.out;
+  constructor(deps: ReassemblerDeps, options: { readonly maxMessageBytes: number }) {
     this.budget = deps.budget ?? new BufferBudget();
-    this.counters = deps.counters ?? { messagesReassembled: 0, leadingFragmentsSkipped: 0 };
+    this.counters = deps.counters ?? {
+      messagesReassembled: 0,
+      fragmentsReceived: 0,
+      duplicateFragments: 0,
+      inconsistentFragments: 0,
+      fragmentsBufferFull: 0,
+    };
     this.maxMessageBytes = options.maxMessageBytes;
-    this.atStart = init.skipLeadingFragments ?? false;
   }
 
-  /** First sequence of the open message, if one is being reassembled. */
-  get openSeq(): number | undefined {
-    return this.partial?.firstSeq;
+  /** Messages held in part. */
+  get size(): number {
+    return this.partials.size;
   }
 
-  /** Payload bytes of the open message. */
-  get openBytes(): number {
-    return this.partial?.bytes ?? 0;
+  /** Payload bytes held. */
+  get bytes(): number {
+    let n = 0;
+    for (const p of this.partials.values()) n += p.bytes;
+    return n;
   }
 
-  /** The next message of the stream, in order. */
-  push(msg: WireMessage): void {
-    const f = msg.flags;
+  /** Whether message `seq` is held in part. */
+  has(seq: number): boolean {
+    return this.partials.has(seq);
+  }
+
+  /**
+   * A fragment (untrusted shape; the codec validated its address). `priority`: it belongs to the
+   * message the stream waits for, so later messages' fragments may be released for room.
+   */
+  push(msg: WireMessage, priority = false): FragmentOutcome {
     const seq = msg.seq;
+    const index = msg.fragIndex;
+    const count = msg.fragCount;
     const len = msg.payload.byteLength;
-    if ((f & MESSAGE_FLAGS.fragment) === 0 || (f & MESSAGE_FLAGS.firstFragment) !== 0) {
-      this.endOpen();
-      this.atStart = false;
-      const whole = (f & MESSAGE_FLAGS.fragment) === 0 || (f & MESSAGE_FLAGS.lastFragment) !== 0;
-      if (len > this.maxMessageBytes) {
-        if (whole) this.out.lost(seq, seq, 'tooLarge');
-        else this.discard = { from: seq, to: seq, reason: 'tooLarge' };
-      } else if (whole) {
-        this.out.message(deliverable(seq, seq, f, msg.replyTo, msg.payload));
-      } else if (this.budget.tryReserve(len)) {
-        this.partial = { firstSeq: seq, lastSeq: seq, flags: f, replyTo: msg.replyTo, chunks: [msg.payload], bytes: len };
-      } else {
-        this.discard = { from: seq, to: seq, reason: 'bufferFull' };
+    if (
+      (msg.flags & MESSAGE_FLAGS.fragment) === 0 ||
+      !Number.isInteger(index) ||
+      !Number.isInteger(count) ||
+      (count as number) < 2 ||
+      (index as number) < 0 ||
+      (index as number) >= (count as number) ||
+      len < 1
+    ) {
+      this.counters.inconsistentFragments++;
+      return { kind: 'inconsistent' };
+    }
+    if (this.refused.has(seq)) return { kind: 'duplicate' };
+    const i = index as number;
+    const n = count as number;
+    const last = i === n - 1;
+    let p = this.partials.get(seq);
+    if (p === undefined) {
+      p = {
+        subject: msg.subject,
+        seq,
+        count: n,
+        flags: msg.flags & ~FRAGMENT_BITS,
+        replyTo: msg.replyTo,
+        fragmentBytes: undefined,
+        lastBytes: undefined,
+        chunks: new Map(),
+        bytes: 0,
+        charged: 0,
+      };
+    } else {
+      if (p.chunks.has(i)) {
+        this.counters.duplicateFragments++;
+        return { kind: 'duplicate' };
       }
-      return;
+      if (p.count !== n || p.flags !== (msg.flags & ~FRAGMENT_BITS) || p.replyTo !== msg.replyTo) {
+        this.counters.inconsistentFragments++;
+        return { kind: 'inconsistent' };
+      }
     }
-    // A continuation fragment.
-    const last = (f & MESSAGE_FLAGS.lastFragment) !== 0;
-    const p = this.partial;
-    if (p !== undefined && seq !== p.lastSeq + 1) this.endOpen(); // cannot happen from a StreamReceiver
-    if (this.partial !== undefined) this.append(this.partial, seq, len, msg.payload, last);
-    else if (this.discard !== undefined && seq === this.discard.to + 1) this.discard.to = seq;
-    else if (this.atStart) this.counters.leadingFragmentsSkipped++;
-    else {
-      this.endOpen();
-      this.discard = { from: seq, to: seq, reason: 'fragmentLost' };
+    const fragmentBytes = last ? p.fragmentBytes : len;
+    const lastBytes = last ? len : p.lastBytes;
+    if ((!last && p.fragmentBytes !== undefined && p.fragmentBytes !== len) || (fragmentBytes !== undefined && lastBytes !== undefined && lastBytes > fragmentBytes)) {
+      this.counters.inconsistentFragments++;
+      return { kind: 'inconsistent' };
     }
-    if (last) {
-      this.atStart = false;
-      this.endOpen();
+    // The smallest size the message can have with what is known: refuse it as soon as that is too much.
+    if ((n - 1) * (fragmentBytes ?? 1) + (lastBytes ?? 1) > this.maxMessageBytes) {
+      this.refuse(seq);
+      return { kind: 'tooLarge' };
     }
-  }
-
-  /** Sequences `from..to`, next in order, are lost: drops the open message first. */
-  lost(from: number, to: number, reason: DataLossReason): void {
-    this.endOpen();
-    this.atStart = false;
-    this.out.lost(from, to, reason);
-  }
-
-  /** The stream ends here (sender left, reset): an open message is reported lost for `reason`. */
-  flush(reason: DataLossReason): void {
-    const p = this.partial;
-    if (p !== undefined) {
-      this.partial = undefined;
-      this.budget.release(p.bytes, p.chunks.length);
-      this.out.lost(p.firstSeq, p.lastSeq, reason);
+    if (!this.reserve(len + FRAGMENT_OVERHEAD_BYTES, seq, priority)) {
+      this.counters.fragmentsBufferFull++;
+      return { kind: 'bufferFull' };
     }
-    this.endOpen();
-  }
-
-  private append(p: Partial, seq: number, len: number, payload: Uint8Array, last: boolean): void {
-    let reason: DataLossReason | undefined;
-    if (p.bytes + len > this.maxMessageBytes) reason = 'tooLarge';
-    else if (!this.budget.tryReserve(len)) reason = 'bufferFull';
-    if (reason !== undefined) {
-      this.partial = undefined;
-      this.budget.release(p.bytes, p.chunks.length);
-      this.discard = { from: p.firstSeq, to: seq, reason };
-      return;
+    if (!this.partials.has(seq)) {
+      this.partials.set(seq, p);
+      if (seq < this.lowest) this.lowest = seq;
     }
-    p.chunks.push(payload);
+    p.fragmentBytes = fragmentBytes;
+    p.lastBytes = lastBytes;
+    p.chunks.set(i, msg.payload);
     p.bytes += len;
-    p.lastSeq = seq;
-    if (!last) return;
-    this.partial = undefined;
-    this.budget.release(p.bytes, p.chunks.length);
+    p.charged += len + FRAGMENT_OVERHEAD_BYTES;
+    this.counters.fragmentsReceived++;
+    if (p.chunks.size < p.count) return { kind: 'held' };
+    return { kind: 'completed', message: this.complete(p) };
+  }
+
+  /**
+   * The missing fragments of message `seq` as ranges (ascending, at most `maxRanges`; the rest
+   * is asked next time); `undefined` when no fragment of it is held.
+   */
+  missing(seq: number, maxRanges: number): FragmentRange[] | undefined {
+    const p = this.partials.get(seq);
+    if (p === undefined) return undefined;
+    const held = [...p.chunks.keys()].sort((a, b) => a - b);
+    const out: FragmentRange[] = [];
+    let next = 0;
+    for (const i of held) {
+      if (out.length >= maxRanges) return out;
+      if (i > next) out.push({ seq, fromFrag: next, toFrag: i - 1 });
+      next = i + 1;
+    }
+    if (next < p.count && out.length < maxRanges) out.push({ seq, fromFrag: next, toFrag: p.count - 1 });
+    return out;
+  }
+
+  /**
+   * Rewrites a NAK's `ranges` (ascending, disjoint): a message held in part leaves its range and
+   * is asked for by its missing fragments instead (at most `maxFragmentRanges` in all).
+   */
+  refineNak(ranges: readonly SeqRange[], maxFragmentRanges: number): { ranges: SeqRange[]; fragments: FragmentRange[] } {
+    if (this.partials.size === 0) return { ranges: [...ranges], fragments: [] };
+    const seqs = [...this.partials.keys()].sort((a, b) => a - b);
+    const whole: SeqRange[] = [];
+    const fragments: FragmentRange[] = [];
+    let k = 0;
+    for (const r of ranges) {
+      let from = r.from;
+      while (k < seqs.length && seqs[k] < r.from) k++;
+      while (k < seqs.length && seqs[k] <= r.to) {
+        const s = seqs[k++];
+        if (s > from) whole.push({ from, to: s - 1 });
+        from = s + 1;
+        const room = maxFragmentRanges - fragments.length;
+        if (room > 0) for (const f of this.missing(s, room) ?? []) fragments.push(f);
+      }
+      if (from <= r.to) whole.push({ from, to: r.to });
+    }
+    return { ranges: whole, fragments };
+  }
+
+  /** Forgets every message below `seq` (the stream delivered or gave them up). */
+  dropBelow(seq: number): void {
+    if (seq <= this.lowest) return;
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const p of this.partials.values()) {
+      if (p.seq < seq) this.release(p);
+      else if (p.seq < lowest) lowest = p.seq;
+    }
+    for (const s of this.refused) {
+      if (s < seq) this.refused.delete(s);
+      else if (s < lowest) lowest = s;
+    }
+    this.lowest = lowest;
+  }
+
+  /** Forgets everything (the stream ended or was reset). */
+  clear(): void {
+    for (const p of this.partials.values()) this.release(p);
+    this.refused.clear();
+    this.lowest = Number.POSITIVE_INFINITY;
+  }
+
+  private complete(p: Partial): WireMessage {
+    this.release(p);
     const whole = new Uint8Array(p.bytes);
     let at = 0;
-    for (const c of p.chunks) {
+    for (let i = 0; i < p.count; i++) {
+      const c = p.chunks.get(i) as Uint8Array;
       whole.set(c, at);
       at += c.byteLength;
     }
     this.counters.messagesReassembled++;
-    this.out.message(deliverable(p.firstSeq, seq, p.flags, p.replyTo, whole));
+    return p.replyTo === undefined
+      ? { subject: p.subject, seq: p.seq, flags: p.flags, payload: whole }
+      : { subject: p.subject, seq: p.seq, flags: p.flags, replyTo: p.replyTo, payload: whole };
   }
 
-  /** Reports the open message (`'fragmentLost'`) or the dropped one being skipped. */
-  private endOpen(): void {
-    const p = this.partial;
-    if (p !== undefined) {
-      this.partial = undefined;
-      this.budget.release(p.bytes, p.chunks.length);
-      this.out.lost(p.firstSeq, p.lastSeq, 'fragmentLost');
-    }
-    const d = this.discard;
-    if (d !== undefined) {
-      this.discard = undefined;
-      this.out.lost(d.from, d.to, d.reason);
-    }
+  private refuse(seq: number): void {
+    const p = this.partials.get(seq);
+    if (p !== undefined) this.release(p);
+    if (this.refused.size >= 1024) this.refused.clear();
+    this.refused.add(seq);
+    if (seq < this.lowest) this.lowest = seq;
   }
-}
 
-function deliverable(
-  seq: number,
-  lastSeq: number,
-  flags: number,
-  replyTo: string | undefined,
-  payload: Uint8Array,
-): ReassembledMessage {
-  const m: { seq: number; lastSeq: number; flags: number; replyTo?: string; payload: Uint8Array } = {
-    seq,
-    lastSeq,
-    flags: flags & ~FRAGMENT_BITS,
-    payload,
-  };
-  if (replyTo !== undefined) m.replyTo = replyTo;
-  return m;
+  private release(p: Partial): void {
+    if (!this.partials.delete(p.seq)) return;
+    this.budget.release(p.charged, p.chunks.size);
+  }
+
+  /** Reserves `bytes`; for the stream's next message, releases later messages' fragments if needed. */
+  private reserve(bytes: number, seq: number, priority: boolean): boolean {
+    if (this.budget.tryReserve(bytes)) return true;
+    if (!priority) return false;
+    const later = [...this.partials.values()].filter((p) => p.seq > seq).sort((a, b) => b.seq - a.seq);
+    for (const p of later) {
+      this.release(p);
+      if (this.budget.tryReserve(bytes)) return true;
+    }
+    return false;
+  }
 }

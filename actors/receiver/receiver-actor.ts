@@ -91,10 +91,11 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
         sink: {
           deliver: (m) =>
             this.delivered.push({ sender: m.sender, subject: m.subject, seq: m.seq, flags: m.flags, replyTo: m.replyTo, payload: m.payload }),
-          requestNak: (target, subject, ranges) => {
+          requestNak: (target, subject, ranges, fragments) => {
             // Not to an incarnation that left: it cannot answer (its channel would only give up).
             if (this.departures.get(target.name)?.incarnation === target.incarnation) this.naksHeld++;
-            else this.retransmit.send({ kind: 'nakRequested', target, subject, ranges });
+            else if (fragments === undefined) this.retransmit.send({ kind: 'nakRequested', target, subject, ranges });
+            else this.retransmit.send({ kind: 'nakRequested', target, subject, ranges, fragments });
           },
           dataLoss: (loss) => {
             // Deliveries before the loss go first, so the application sees them in stream order.

@@ -40,6 +40,10 @@ export interface ReceiverCounters extends ReassemblerCounters {
   naksSent: number;
   nakRangesSent: number;
   nakSeqsRequested: number;
+  /** Fragment ranges NAKed (missing fragments of messages held in part). */
+  nakFragmentRangesSent: number;
+  /** Fragments NAKed, summed. */
+  nakFragmentsRequested: number;
   /** `onUnavailable` calls applied to a tracked stream. */
   unavailableReports: number;
   /** `sink.dataLoss` calls. */
@@ -56,7 +60,10 @@ export function newReceiverCounters(): ReceiverCounters {
     messagesDelivered: 0,
     messagesBuffered: 0,
     messagesReassembled: 0,
-    leadingFragmentsSkipped: 0,
+    fragmentsReceived: 0,
+    duplicateFragments: 0,
+    inconsistentFragments: 0,
+    fragmentsBufferFull: 0,
     duplicates: 0,
     oldMessages: 0,
     beyondWindowDrops: 0,
@@ -74,6 +81,8 @@ export function newReceiverCounters(): ReceiverCounters {
     naksSent: 0,
     nakRangesSent: 0,
     nakSeqsRequested: 0,
+    nakFragmentRangesSent: 0,
+    nakFragmentsRequested: 0,
     unavailableReports: 0,
     dataLossEvents: 0,
     dataLossMessages: 0,

@@ -2,7 +2,7 @@
  * What the receiver core emits: delivered messages, NAK requests, data-loss and stream-reset
  * events. The actor shell implements {@link ReceiverSink}; tests use a recording fake.
  */
-import type { PeerId, SeqRange } from '../../codecs/frame.js';
+import type { FragmentRange, PeerId, SeqRange } from '../../codecs/frame.js';
 
 /** Why a range of a stream will never be delivered. */
 export type DataLossReason =
@@ -14,9 +14,9 @@ export type DataLossReason =
   | 'senderLeft'
   /** The message the range belongs to is larger than `maxMessageBytes`. */
   | 'tooLarge'
-  /** Fragments of a message whose other fragments were lost (or arrived without their first). */
+  /** Kept for compatibility: no longer emitted (a message missing fragments is NAKed by fragment, then `'timeout'`). */
   | 'fragmentLost'
-  /** A message being reassembled did not fit in `maxBufferedBytes`. */
+  /** Kept for compatibility: no longer emitted (a fragment without room is dropped and NAKed again). */
   | 'bufferFull';
 
 /** Every {@link DataLossReason}. */
@@ -34,11 +34,11 @@ export interface DeliveredMessage {
   /** The sender incarnation whose numbering the stream follows. */
   readonly sender: PeerId;
   readonly subject: string;
-  /** Sequence of the message (of its first fragment when it was fragmented). */
+  /** Sequence of the message in its stream (1, 2, 3, … whatever the message sizes). */
   readonly seq: number;
   /**
-   * Sequence of its last fragment (`seq` when not fragmented). A durable subscriber resumes
-   * with `startAt(sender, subject, lastSeq + 1)`.
+   * Always `seq`: fragments share their message's seq (kept for code written when each fragment
+   * had its own). A durable subscriber resumes with `startAt(sender, subject, seq + 1)`.
    */
   readonly lastSeq: number;
   /** Message flags without the fragment bits (so only `MESSAGE_FLAGS.msgpack` may be set). */
@@ -62,9 +62,11 @@ export interface ReceiverSink {
   deliver(msg: DeliveredMessage): void;
   /**
    * Ask `target` (always the sender's current incarnation) for `ranges` of `subject`: ascending,
-   * disjoint, at most `maxNakRanges` ranges and `maxNakSeqs` sequences in all.
+   * disjoint, at most `maxNakRanges` ranges and `maxNakSeqs` sequences in all; and, for messages
+   * held in part, only their missing `fragments` (ascending by seq, at most `maxNakRanges`,
+   * none inside `ranges`; absent when there are none).
    */
-  requestNak(target: PeerId, subject: string, ranges: SeqRange[]): void;
+  requestNak(target: PeerId, subject: string, ranges: SeqRange[], fragments?: FragmentRange[]): void;
   /** A range lost for good (also emitted in stream order, between deliveries). */
   dataLoss(loss: DataLoss): void;
   /**

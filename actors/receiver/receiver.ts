@@ -2,14 +2,22 @@
  * The receiver core: every tracked stream of every sender, their incarnations, the shared
  * memory budget and the timer queue.
  */
-import { streamKey, type PeerId, type SeqRange, type StreamInfo, type StreamPosition, type WireMessage } from '../../codecs/frame.js';
+import {
+  MESSAGE_FLAGS,
+  streamKey,
+  type PeerId,
+  type SeqRange,
+  type StreamInfo,
+  type StreamPosition,
+  type WireMessage,
+} from '../../codecs/frame.js';
 import { InvalidOptionError } from '../../errors.js';
 import type { Rng, TimerCore } from '../core.js';
 import { BufferBudget } from './buffer-budget.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { isMessage, isPeer, isSeq, isStreamInfo } from './input-checks.js';
 import { resolveReceiverOptions, type ReceiverOptions, type ResolvedReceiverOptions } from './options.js';
-import { Reassembler, type ReassembledMessage } from './reassembler.js';
+import { Reassembler } from './reassembler.js';
 import { newReceiverCounters, type ReceiverCounters } from './receiver-counters.js';
 import type { DataLossReason, ReceiverSink } from './receiver-sink.js';
 import { SenderTable, type SenderEntry } from './sender-table.js';
@@ -130,7 +138,7 @@ export class Receiver implements TimerCore {
       }
       const s0 = streamStartSeq;
       const joinAtStart = s0 <= msg.seq && this.beginsAtStart(nowMs, msg.subject, msg.seq - s0, streamAgeMs);
-      st = this.createStream(nowMs, sender, s, msg.subject, joinAtStart ? s0 : msg.seq, !joinAtStart);
+      st = this.createStream(nowMs, sender, s, msg.subject, joinAtStart ? s0 : msg.seq);
       if (st === undefined) return;
     } else if (this.unsynced(st)) {
       if (isSeq(streamStartSeq)) this.resync(st, streamStartSeq);
@@ -139,8 +147,11 @@ export class Receiver implements TimerCore {
         return;
       }
     }
-    const counter = OUTCOME_COUNTERS[st.stream.onMessage(nowMs, msg)];
-    if (counter !== undefined) this.counters[counter]++;
+    if ((msg.flags & MESSAGE_FLAGS.fragment) !== 0) this.onFragment(nowMs, st, msg);
+    else {
+      const counter = OUTCOME_COUNTERS[st.stream.onMessage(nowMs, msg)];
+      if (counter !== undefined) this.counters[counter]++;
+    }
     this.queue.schedule(st);
   }
 
@@ -156,6 +167,37 @@ export class Receiver implements TimerCore {
     const since = ageMs === undefined ? undefined : this.interestSinceMs?.(subject);
     if (since !== undefined && ageMs !== undefined && Number.isFinite(ageMs) && ageMs >= 0) return since <= nowMs - ageMs;
     return before <= this.options.lateJoinMaxMessages;
+  }
+
+  /**
+   * A fragment: the stream learns its message exists; the reassembler holds it; the fragment
+   * that completes its message hands the whole message to the stream, under the message's seq.
+   */
+  private onFragment(nowMs: number, st: StreamState, msg: WireMessage): void {
+    const seen = st.stream.onFragmentSeen(nowMs, msg.seq);
+    if (seen !== 'buffered') {
+      const counter = OUTCOME_COUNTERS[seen];
+      if (counter !== undefined) this.counters[counter]++;
+      return;
+    }
+    const r = st.reassembler.push(msg, msg.seq === st.stream.nextSeq);
+    switch (r.kind) {
+      case 'completed': {
+        const counter = OUTCOME_COUNTERS[st.stream.onMessage(nowMs, r.message)];
+        if (counter !== undefined) this.counters[counter]++;
+        break;
+      }
+      case 'tooLarge':
+        st.stream.giveUp(nowMs, msg.seq, 'tooLarge');
+        break;
+      case 'inconsistent':
+        this.counters.invalidInputs++;
+        break;
+      case 'held':
+      case 'duplicate':
+      case 'bufferFull':
+        break; // counted by the reassembler
+    }
   }
 
   /** A HEARTBEAT: per stream, tail loss (`highSeq`), what is no longer held (`lowSeq`), and late join. */
@@ -183,7 +225,7 @@ export class Receiver implements TimerCore {
         // instead of skipping it silently, as the same stream first seen through DATA would.
         const joinAtStart = this.beginsAtStart(nowMs, info.subject, info.highSeq - info.startSeq, info.ageMs);
         const begin = joinAtStart ? info.startSeq : info.highSeq + 1;
-        st = this.createStream(nowMs, sender, s, info.subject, begin, !joinAtStart);
+        st = this.createStream(nowMs, sender, s, info.subject, begin);
         if (st === undefined) continue;
         s = st.sender;
       } else if (this.unsynced(st)) this.resync(st, info.startSeq);
@@ -229,7 +271,7 @@ export class Receiver implements TimerCore {
     if (s.departed) return;
     for (const st of s.streams.values()) {
       st.stream.close('senderLeft');
-      st.reassembler.flush('senderLeft');
+      st.reassembler.clear();
     }
     this.table.depart(s);
     this.counters.sendersLeft++;
@@ -290,11 +332,14 @@ export class Receiver implements TimerCore {
       return;
     }
     const old = st.stream;
-    if (nextSeq > old.nextSeq) old.skipTo(this.lastNowMs, nextSeq);
+    if (nextSeq > old.nextSeq) {
+      old.skipTo(this.lastNowMs, nextSeq);
+      st.reassembler.dropBelow(nextSeq);
+    }
     else if (nextSeq < old.nextSeq && !old.started) {
       old.skipTo(this.lastNowMs, old.highSeq + 1); // frees its buffer without delivering
+      st.reassembler.clear();
       st.stream = this.newStream(st, nextSeq);
-      st.reassembler = this.newReassembler(st, true);
       st.stream.onStreamInfo(this.lastNowMs, 1, old.highSeq);
     } else return;
     st.resumeCheck = true;
@@ -327,7 +372,6 @@ export class Receiver implements TimerCore {
     s: SenderState | undefined,
     subject: string,
     begin: number,
-    midStream: boolean,
   ): StreamState | undefined {
     if (this.streamCount >= this.options.maxStreams && !this.evictDeparted()) {
       this.counters.streamsRefused++;
@@ -338,8 +382,8 @@ export class Receiver implements TimerCore {
     const resumeSeq = this.resume.get(key);
     if (resumeSeq !== undefined) this.resume.delete(key);
     const st = { subject, sender: s, peer: s.current, resumeCheck: resumeSeq !== undefined } as StreamState;
+    st.reassembler = new Reassembler({ budget: this.budget, counters: this.counters }, this.options);
     st.stream = this.newStream(st, resumeSeq ?? begin);
-    st.reassembler = this.newReassembler(st, resumeSeq !== undefined || midStream);
     s.streams.set(subject, st);
     this.streamCount++;
     this.counters.streamsCreated++;
@@ -347,20 +391,19 @@ export class Receiver implements TimerCore {
   }
 
   private newStream(st: StreamState, begin: number): StreamReceiver {
+    // The stream's `next` has moved past what it outputs: fragments held below it are dropped.
     const out = {
-      message: (m: WireMessage) => st.reassembler.push(m),
-      lost: (from: number, to: number, reason: DataLossReason) => st.reassembler.lost(from, to, reason),
+      message: (m: WireMessage) => {
+        st.reassembler.dropBelow(m.seq + 1);
+        this.deliver(st, m);
+      },
+      lost: (from: number, to: number, reason: DataLossReason) => {
+        st.reassembler.dropBelow(to + 1);
+        this.reportLoss(st, from, to, reason);
+      },
       nak: (ranges: SeqRange[]) => this.requestNak(st, ranges),
     };
     return new StreamReceiver({ out, rng: this.rng, budget: this.budget }, this.options, begin);
-  }
-
-  private newReassembler(st: StreamState, skipLeadingFragments: boolean): Reassembler {
-    const out = {
-      message: (m: ReassembledMessage) => this.deliver(st, m),
-      lost: (from: number, to: number, reason: DataLossReason) => this.reportLoss(st, from, to, reason),
-    };
-    return new Reassembler({ out, budget: this.budget, counters: this.counters }, this.options, { skipLeadingFragments });
   }
 
   private unsynced(st: StreamState): boolean {
@@ -375,13 +418,12 @@ export class Receiver implements TimerCore {
 
   private reset(st: StreamState, fromSeq: number): void {
     st.stream.close('senderLeft');
-    st.reassembler.flush('senderLeft');
+    st.reassembler.clear();
     st.peer = st.sender.current;
     st.resumeCheck = false;
     this.counters.streamResets++;
     this.sink.streamReset(st.peer, st.subject, fromSeq);
     st.stream = this.newStream(st, fromSeq);
-    st.reassembler = this.newReassembler(st, false);
   }
 
   /** Forgets the longest-departed senders until a stream fits; false when none is left. */
@@ -395,16 +437,23 @@ export class Receiver implements TimerCore {
     return false;
   }
 
-  private requestNak(st: StreamState, ranges: SeqRange[]): void {
+  /** A NAK of the stream: messages held in part are asked for by their missing fragments only. */
+  private requestNak(st: StreamState, asked: SeqRange[]): void {
+    const { ranges, fragments } = st.reassembler.refineNak(asked, this.options.maxNakRanges);
+    if (ranges.length === 0 && fragments.length === 0) return;
     this.counters.naksSent++;
     this.counters.nakRangesSent += ranges.length;
     for (const r of ranges) this.counters.nakSeqsRequested += r.to - r.from + 1;
-    this.sink.requestNak(st.sender.current, st.subject, ranges);
+    this.counters.nakFragmentRangesSent += fragments.length;
+    for (const f of fragments) this.counters.nakFragmentsRequested += f.toFrag - f.fromFrag + 1;
+    if (fragments.length === 0) this.sink.requestNak(st.sender.current, st.subject, ranges);
+    else this.sink.requestNak(st.sender.current, st.subject, ranges, fragments);
   }
 
-  private deliver(st: StreamState, m: ReassembledMessage): void {
+  private deliver(st: StreamState, m: WireMessage): void {
     this.counters.messagesDelivered++;
-    this.sink.deliver({ sender: st.peer, subject: st.subject, ...m });
+    const d = { sender: st.peer, subject: st.subject, seq: m.seq, lastSeq: m.seq, flags: m.flags, payload: m.payload };
+    this.sink.deliver(m.replyTo === undefined ? d : { ...d, replyTo: m.replyTo });
   }
 
   private reportLoss(st: StreamState, from: number, to: number, reason: DataLossReason): void {

@@ -184,6 +184,40 @@ export class StreamReceiver {
   }
 
   /**
+   * A fragment of message `seq` arrived (the message is not complete yet). The stream learns
+   * that `seq` exists, so it is tracked (missing until the whole message is handed to
+   * {@link onMessage}) and NAKed if it stays incomplete; and that every message below it was
+   * sent. The message itself counts as received only when complete, so a message whose
+   * fragments are still arriving is NAKed only once the stream has been quiet `tailQuietMs`
+   * (or a later message arrives). Returns `'buffered'` when the fragment should be held for
+   * reassembly, or why not (`'old'`, `'duplicate'`: the message is already held whole,
+   * `'beyondWindow'`, `'implausible'`, `'invalid'`).
+   */
+  onFragmentSeen(nowMs: number, seq: number): MessageOutcome {
+    const s = seq;
+    if (!isSeq(s)) return 'invalid';
+    if (s < this.next) return 'old';
+    if (s - this.next > this.o.maxGapMessages) return 'implausible';
+    this.lastMessageMs = nowMs;
+    if (s - 1 > this.receivedHigh) this.receivedHigh = s - 1;
+    if (this.buffer.has(s)) return 'duplicate';
+    this.noteHigh(nowMs, s);
+    return s > this.next + this.o.maxBufferedMessages ? 'beyondWindow' : 'buffered';
+  }
+
+  /**
+   * Gives up message `seq` for `reason` (it can never be whole, e.g. `'tooLarge'`): reported
+   * lost when the stream reaches it. No effect on a seq below `nextSeq`, held, or beyond the window.
+   */
+  giveUp(nowMs: number, seq: number, reason: DataLossReason): void {
+    if (!isSeq(seq) || seq < this.next || this.buffer.has(seq)) return;
+    this.noteHigh(nowMs, seq);
+    if (seq > this.tracked || !this.gaps.has(seq)) return;
+    this.gaps.markLost(seq, seq, reason);
+    this.drain(nowMs);
+  }
+
+  /**
    * Stream facts from a heartbeat: sequences up to `highSeq` exist (tail loss shows), and the
    * sender no longer holds anything below `lowSeq`, so what is still missing there is lost.
    * The caller validates `lowSeq <= highSeq + 1`.
@@ -229,6 +263,11 @@ export class StreamReceiver {
   onTimer(nowMs: number, lastHeardMs = Number.POSITIVE_INFINITY): void {
     if (this.gaps.length === 0 || (this.deadline !== undefined && this.deadline > nowMs)) return;
     const o = this.o;
+    // While the stream flows, what is known only from a heartbeat (above receivedHigh) may still
+    // be on its way: a gap reaching past receivedHigh is NAKed only up to it for now. This
+    // matters for large messages, which are long on the wire: asking for one announced but not
+    // yet arrived would resend it whole.
+    if (nowMs - this.lastMessageMs < o.tailQuietMs) this.gaps.splitAfter(this.receivedHigh);
     const naks: SeqRange[][] = [];
     let ranges: { from: number; to: number }[] = [];
     let seqs = 0;

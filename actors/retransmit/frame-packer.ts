@@ -9,6 +9,7 @@
  */
 import type {
   AckFrame,
+  FragmentRange,
   HeartbeatFrame,
   PeerId,
   SeqRange,
@@ -19,7 +20,7 @@ import type {
 } from '../../codecs/frame.js';
 import { encodedSize } from '../../codecs/frame-codec.js';
 import { MAX_ACK_SELECTIVE } from '../../codecs/frames/ack.js';
-import { MAX_NAK_RANGES, SEQ_RANGE_LENGTH } from '../../codecs/frames/nak.js';
+import { FRAGMENT_RANGE_LENGTH, MAX_NAK_RANGES, SEQ_RANGE_LENGTH } from '../../codecs/frames/nak.js';
 import type { AckState } from './inbound-channel.js';
 
 /** The contents of one RETRANSMIT frame. */
@@ -152,5 +153,24 @@ export function splitNakRanges(
   const perFrame = Math.max(1, Math.min(MAX_NAK_RANGES, 1 + Math.floor((maxBytes - oneRange) / SEQ_RANGE_LENGTH)));
   const chunks: SeqRange[][] = [];
   for (let i = 0; i < ranges.length; i += perFrame) chunks.push(ranges.slice(i, i + perFrame));
+  return chunks;
+}
+
+/**
+ * Splits a NAK's fragment ranges (ascending by (seq, fromFrag), disjoint) into chunks that each
+ * fit one NAK frame of at most `maxBytes` with no whole range (and the codec's limit).
+ */
+export function splitNakFragments(
+  sender: PeerId,
+  target: PeerId,
+  subject: string,
+  fragments: readonly FragmentRange[],
+  maxBytes: number,
+): FragmentRange[][] {
+  if (fragments.length === 0) return [];
+  const one = encodedSize({ kind: 'nak', sender, channelSeq: 1, target, subject, ranges: [], fragments: [fragments[0]] });
+  const perFrame = Math.max(1, Math.min(MAX_NAK_RANGES, 1 + Math.floor((maxBytes - one) / FRAGMENT_RANGE_LENGTH)));
+  const chunks: FragmentRange[][] = [];
+  for (let i = 0; i < fragments.length; i += perFrame) chunks.push(fragments.slice(i, i + perFrame));
   return chunks;
 }

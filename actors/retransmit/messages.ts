@@ -2,7 +2,7 @@
  * The retransmit actor's inbox: it keeps the sender window, serves NAKs, sends heartbeats,
  * and owns the reliable-unicast channels (NAKs out, RETRANSMITs out, ACKs both ways).
  */
-import type { PeerId, SeqRange, StreamPosition, StreamStart, WireMessage } from '../../codecs/frame.js';
+import type { FragmentRange, PeerId, SeqRange, StreamPosition, StreamStart, WireMessage } from '../../codecs/frame.js';
 import type { DatagramIn } from '../socket/messages.js';
 import type { UnicastTarget } from '../sender/messages.js';
 import type { LedgerStreamInfo } from '../ledger/messages.js';
@@ -12,8 +12,14 @@ export type RetransmitInbox =
   | DatagramIn
   /** Messages the sender just put on the wire (kept in the window). */
   | { readonly kind: 'sent'; readonly streams: readonly StreamStart[]; readonly messages: readonly WireMessage[] }
-  /** Our receiver wants these ranges of `target`'s stream `subject` again. */
-  | { readonly kind: 'nakRequested'; readonly target: PeerId; readonly subject: string; readonly ranges: readonly SeqRange[] }
+  /** Our receiver wants these ranges (and these fragments of partly received messages) of `target`'s stream `subject` again. */
+  | {
+      readonly kind: 'nakRequested';
+      readonly target: PeerId;
+      readonly subject: string;
+      readonly ranges: readonly SeqRange[];
+      readonly fragments?: readonly FragmentRange[];
+    }
   /** Our receiver's positions on `sender`'s streams, to put in the next ACK to it. */
   | { readonly kind: 'positions'; readonly sender: PeerId; readonly positions: readonly StreamPosition[] }
   /** The full list of peers that get DATA by unicast (heartbeats and multicast retransmits go to them by unicast too). */

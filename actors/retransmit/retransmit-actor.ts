@@ -33,6 +33,7 @@
 import type {
   PeerId,
   RetransmitFrame,
+  FragmentRange,
   SeqRange,
   StreamInfo,
   StreamStart,
@@ -40,7 +41,7 @@ import type {
   UnavailableRange,
   WireMessage,
 } from '../../codecs/frame.js';
-import { peerKey, samePeer } from '../../codecs/frame.js';
+import { MAX_FRAGMENT_COUNT, peerKey, samePeer } from '../../codecs/frame.js';
 import { decodeFrame } from '../../codecs/frame-codec.js';
 import { ChannelGaveUpError, serializeError } from '../../errors.js';
 import type { Actor, ActorContext } from '../../runtime/actor.js';
@@ -56,7 +57,7 @@ import type { DatagramIn, Destination, SocketInbox } from '../socket/messages.js
 import { GroupMap } from '../subjects/group-map.js';
 import { PatternMatcher } from '../subjects/pattern-matcher.js';
 import { isValidPattern } from '../subjects/subject.js';
-import { packAcks, packHeartbeats, packRetransmit, splitNakRanges } from './frame-packer.js';
+import { packAcks, packHeartbeats, packRetransmit, splitNakFragments, splitNakRanges } from './frame-packer.js';
 import { InboundChannel, type AckState } from './inbound-channel.js';
 import type { RetransmitInbox } from './messages.js';
 import { OutboundChannel } from './outbound-channel.js';
@@ -67,7 +68,13 @@ import type { LedgerInbox, LedgerStreamInfo } from '../ledger/messages.js';
 
 /** What an outbound channel carries: the body of a NAK or RETRANSMIT frame (the channel numbers it). */
 type ChannelItem =
-  | { readonly kind: 'nak'; readonly target: PeerId; readonly subject: string; readonly ranges: readonly SeqRange[] }
+  | {
+      readonly kind: 'nak';
+      readonly target: PeerId;
+      readonly subject: string;
+      readonly ranges: readonly SeqRange[];
+      readonly fragments?: readonly FragmentRange[];
+    }
   | { readonly kind: 'retransmit'; readonly messages: readonly WireMessage[]; readonly unavailable: readonly UnavailableRange[] };
 
 /** One remote peer incarnation. */
@@ -210,7 +217,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     else counters.retransmitFramesSent++;
     const frame =
       item.kind === 'nak'
-        ? { kind: 'nak' as const, sender: self, channelSeq, target: item.target, subject: item.subject, ranges: item.ranges }
+        ? item.fragments === undefined
+          ? { kind: 'nak' as const, sender: self, channelSeq, target: item.target, subject: item.subject, ranges: item.ranges }
+          : { kind: 'nak' as const, sender: self, channelSeq, target: item.target, subject: item.subject, ranges: item.ranges, fragments: item.fragments }
         : { kind: 'retransmit' as const, sender: self, channelSeq, messages: item.messages, unavailable: item.unavailable };
     post(socket, { kind: 'frameOut', frame, destination: { kind: 'peer', peer } });
   }
@@ -312,7 +321,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
         }
         const r = remoteFor(frame.sender);
         if (r !== undefined && inboundOf(r).onFrame(now, frame.channelSeq) === 'new') {
-          planner.onNak(now, frame.sender, frame.subject, frame.ranges);
+          planner.onNak(now, frame.sender, frame.subject, frame.ranges, frame.fragments);
         }
         break;
       }
@@ -362,13 +371,17 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     for (const subject of subjects) heartbeats.onSent(now, subject);
   }
 
-  function onNakRequested(target: PeerId, subject: string, ranges: readonly SeqRange[]): void {
+  function onNakRequested(target: PeerId, subject: string, ranges: readonly SeqRange[], fragments: readonly FragmentRange[] = []): void {
     if (samePeer(target, self)) return;
     const r = remoteFor(target);
     if (r === undefined) return;
     const valid = normalizeRanges(ranges, ranges.length).ranges.filter((x) => x.from >= 1);
     for (const chunk of splitNakRanges(self, target, subject, valid, maxBytes)) {
       send({ kind: 'nak', target, subject, ranges: chunk }, r);
+    }
+    // Fragments go in NAK frames of their own (no whole range), so they never overlap one.
+    for (const chunk of splitNakFragments(self, target, subject, validFragments(fragments), maxBytes)) {
+      send({ kind: 'nak', target, subject, ranges: [], fragments: chunk }, r);
     }
   }
 
@@ -475,7 +488,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
           onSent(msg.messages, msg.streams);
           break;
         case 'nakRequested':
-          onNakRequested(msg.target, msg.subject, msg.ranges);
+          onNakRequested(msg.target, msg.subject, msg.ranges, msg.fragments);
           break;
         case 'positions':
           onPositions(msg.sender, msg.positions);
@@ -529,4 +542,19 @@ function destinationKey(d: Destination): string {
     default:
       return assertNever(d);
   }
+}
+
+/** Our receiver's fragment ranges as the codec accepts them (it builds them so; a bug must not throw). */
+function validFragments(fragments: readonly FragmentRange[]): FragmentRange[] {
+  const sorted = fragments
+    .filter((f) => Number.isSafeInteger(f.seq) && f.seq >= 1 && Number.isInteger(f.fromFrag) && f.fromFrag >= 0 && f.toFrag >= f.fromFrag && f.toFrag < MAX_FRAGMENT_COUNT)
+    .sort((a, b) => a.seq - b.seq || a.fromFrag - b.fromFrag);
+  const out: FragmentRange[] = [];
+  for (const f of sorted) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.seq === f.seq && f.fromFrag <= last.toFrag + 1) {
+      if (f.toFrag > last.toFrag) out[out.length - 1] = { seq: f.seq, fromFrag: last.fromFrag, toFrag: f.toFrag };
+    } else out.push(f);
+  }
+  return out;
 }

@@ -2,7 +2,7 @@
  * Serves NAKs on the sender side: coalesces askers, chooses unicast or one multicast per
  * sequence, and ignores repeats of what it just served.
  */
-import type { PeerId, SeqRange, UnavailableRange, WireMessage } from '../../codecs/frame.js';
+import type { FragmentRange, PeerId, SeqRange, UnavailableRange, WireMessage } from '../../codecs/frame.js';
 import { peerKey } from '../../codecs/frame.js';
 import type { TimerCore } from '../core.js';
 import { DEFAULT_RETRANSMIT_OPTIONS, type ResolvedRetransmitOptions } from './options.js';
@@ -35,6 +35,11 @@ export interface RetransmitServeResult {
 /** The sender window as the planner sees it (read-only). */
 export interface RetransmitWindow {
   serve(subject: string, from: number, to: number, maxMessages: number): RetransmitServeResult;
+  /**
+   * Fragments `fromFrag..toFrag` of message `seq`: `undefined` when the message is not held
+   * (the planner then reports its seq unavailable), else the held fragments of the range.
+   */
+  serveFragments(subject: string, range: FragmentRange): readonly WireMessage[] | undefined;
 }
 
 /** Where a {@link RetransmitPlanner} puts its output; the glue packs it into RETRANSMIT frames. */
@@ -77,6 +82,16 @@ interface Asker {
   readonly peer: PeerId;
   /** Range list of the sequences it asked for in this batch. */
   ranges: SeqRange[];
+  /**
+   * Fragments it asked for, per message seq, as a range list of fragment indexes shifted by one
+   * (index i is stored as i + 1) so the range helpers, which start at 1, apply.
+   */
+  frags?: Map<number, SeqRange[]>;
+}
+
+/** The repeat-suppression key of the fragments of message `seq` of `subject`. */
+function fragmentKey(subject: string, seq: number): string {
+  return `${subject}\u0000#${seq}`;
 }
 
 /** The NAKs of one subject waiting for `coalesceMs`. */
@@ -89,6 +104,12 @@ interface Batch {
 
 /**
  * Plans retransmissions for NAKs.
+ *
+ * Fragment requests (some fragments of one message) follow the same rules per message: fragments
+ * asked by `multicastThreshold` askers go once by multicast, the rest by unicast; what was served
+ * is suppressed for `repeatSuppressMs`; each fragment counts as one towards `maxMessagesPerNak`
+ * and `maxPending`. A message the window no longer holds is reported unavailable by its seq (with
+ * a ledger, the ledger then serves it whole).
  *
  * - The first NAK for a subject opens a batch that closes `coalesceMs` later; NAKs for the subject
  *   arriving meanwhile join it. At the close, sequences asked by `multicastThreshold` or more
@@ -133,8 +154,8 @@ export class RetransmitPlanner implements TimerCore {
     return this.pending;
   }
 
-  /** A NAK from `from` for `ranges` of `subject` (untrusted). */
-  onNak(nowMs: number, from: PeerId, subject: string, ranges: readonly SeqRange[]): void {
+  /** A NAK from `from` for `ranges` (and `fragments`) of `subject` (untrusted). */
+  onNak(nowMs: number, from: PeerId, subject: string, ranges: readonly SeqRange[], fragments: readonly FragmentRange[] = []): void {
     this.counters.naksReceived++;
     const o = this.options;
     const norm = normalizeRanges(ranges, o.maxMessagesPerNak);
@@ -153,13 +174,66 @@ export class RetransmitPlanner implements TimerCore {
     const added = countSeqs(accepted);
     dropped += countSeqs(fresh) - added;
     this.counters.truncated += dropped;
-    if (added === 0) return;
+    if (added > 0) {
+      const b = batch ?? this.openBatch(nowMs, subject);
+      const a = b.askers.get(key);
+      if (a === undefined) b.askers.set(key, { peer: from, ranges: accepted });
+      else a.ranges = unionRanges(a.ranges, accepted);
+      b.pendingSeqs += added;
+      this.pending += added;
+    }
+    if (fragments.length > 0) this.onFragmentNak(nowMs, from, key, subject, fragments, o.maxMessagesPerNak - countSeqs(wanted));
+  }
 
-    const b = batch ?? this.openBatch(nowMs, subject);
-    if (asker === undefined) b.askers.set(key, { peer: from, ranges: accepted });
-    else asker.ranges = unionRanges(asker.ranges, accepted);
-    b.pendingSeqs += added;
-    this.pending += added;
+  /** The fragment part of a NAK: at most `budget` fragments, the same bounds as whole sequences. */
+  private onFragmentNak(
+    nowMs: number,
+    from: PeerId,
+    key: string,
+    subject: string,
+    fragments: readonly FragmentRange[],
+    budget: number,
+  ): void {
+    // Group by message; fragment indexes shift by one (see Asker.frags).
+    const bySeq = new Map<number, SeqRange[]>();
+    let seen = 0;
+    for (const f of fragments) {
+      if (++seen > this.options.maxMessagesPerNak) {
+        this.counters.invalidRanges++;
+        continue;
+      }
+      if (!Number.isSafeInteger(f.seq) || f.seq < 1 || !Number.isSafeInteger(f.fromFrag) || !Number.isSafeInteger(f.toFrag)) {
+        this.counters.invalidRanges++;
+        continue;
+      }
+      let list = bySeq.get(f.seq);
+      if (list === undefined) bySeq.set(f.seq, (list = []));
+      list.push({ from: f.fromFrag + 1, to: f.toFrag + 1 });
+    }
+    for (const [seq, raw] of [...bySeq].sort((x, y) => x[0] - y[0])) {
+      const norm = normalizeRanges(raw, raw.length);
+      this.counters.invalidRanges += norm.invalid;
+      const { kept, suppressed } = this.suppressor.filter(nowMs, fragmentKey(subject, seq), key, norm.ranges);
+      this.counters.suppressed += suppressed;
+      const wanted = truncateRanges(kept, Math.max(0, budget));
+      let dropped = countSeqs(kept) - countSeqs(wanted);
+      budget -= countSeqs(wanted);
+      const batch = this.batches.get(subject);
+      const had = batch?.askers.get(key)?.frags?.get(seq);
+      const fresh = had === undefined ? wanted : subtractRanges(wanted, had);
+      const accepted = truncateRanges(fresh, this.options.maxPending - this.pending);
+      const added = countSeqs(accepted);
+      dropped += countSeqs(fresh) - added;
+      this.counters.truncated += dropped;
+      if (added === 0) continue;
+      const b = batch ?? this.openBatch(nowMs, subject);
+      let a = b.askers.get(key);
+      if (a === undefined) b.askers.set(key, (a = { peer: from, ranges: [] }));
+      a.frags ??= new Map();
+      a.frags.set(seq, had === undefined ? accepted : unionRanges(had, accepted));
+      b.pendingSeqs += added;
+      this.pending += added;
+    }
   }
 
   /** When the oldest batch closes; `undefined` when nothing waits. O(1). */
@@ -202,25 +276,94 @@ export class RetransmitPlanner implements TimerCore {
         this.counters.retransmitsMulticast++;
         this.counters.messagesResent += got.messages.length;
         this.sink.multicast(got.messages, []);
-        this.suppressor.record(subject, undefined, rangesFromSeqs(got.messages.map((m) => m.seq)), untilMs);
+        this.suppressor.record(subject, undefined, rangesFromSeqs(uniqueSeqs(got.messages)), untilMs);
       }
     }
 
+    const fragmentsOwn = this.serveFragments(subject, askers, untilMs);
+
     for (const [key, a] of askers) {
       const own = this.fetch(subject, subtractRanges(a.ranges, multicast));
-      const unavailable = unionRanges(own.unavailable, intersectRanges(a.ranges, multicastUnavailable));
-      if (own.messages.length === 0 && unavailable.length === 0) continue;
+      let unavailable = unionRanges(own.unavailable, intersectRanges(a.ranges, multicastUnavailable));
+      const frag = fragmentsOwn.get(key);
+      // Whole messages served, for repeat suppression (fragments are suppressed per message).
+      const servedWhole = rangesFromSeqs(uniqueSeqs(own.messages));
+      const messages = own.messages;
+      if (frag !== undefined) {
+        for (const m of frag.messages) messages.push(m);
+        unavailable = unionRanges(unavailable, frag.unavailable);
+      }
+      if (messages.length === 0 && unavailable.length === 0) continue;
       this.counters.retransmitsUnicast++;
-      this.counters.messagesResent += own.messages.length;
+      this.counters.messagesResent += messages.length;
       this.counters.unavailableRanges += unavailable.length;
       this.sink.unicast(
         a.peer,
-        own.messages,
+        messages,
         unavailable.map((r) => ({ subject, from: r.from, to: r.to })),
       );
-      const served = unionRanges(rangesFromSeqs(own.messages.map((m) => m.seq)), unavailable);
+      const served = unionRanges(servedWhole, unavailable);
       this.suppressor.record(subject, key, served, untilMs);
     }
+  }
+
+  /**
+   * Serves the fragment requests of a batch: per message, the fragments asked by
+   * `multicastThreshold` askers or more go out once by multicast; returns, per asker, the rest
+   * (its unicast fragments, and the seqs of messages no longer held).
+   */
+  private serveFragments(
+    subject: string,
+    askers: readonly [string, Asker][],
+    untilMs: number,
+  ): Map<string, { messages: WireMessage[]; unavailable: SeqRange[] }> {
+    const out = new Map<string, { messages: WireMessage[]; unavailable: SeqRange[] }>();
+    const seqs = new Set<number>();
+    for (const [, a] of askers) if (a.frags !== undefined) for (const seq of a.frags.keys()) seqs.add(seq);
+    if (seqs.size === 0) return out;
+    const threshold = this.options.multicastThreshold;
+    for (const seq of [...seqs].sort((x, y) => x - y)) {
+      const wanting = askers.filter(([, a]) => a.frags?.has(seq) === true);
+      const multicast = rangesInAtLeast(
+        wanting.map(([, a]) => a.frags!.get(seq)!),
+        threshold,
+      );
+      let held = true;
+      if (multicast.length > 0) {
+        const got = this.fetchFragments(subject, seq, multicast);
+        if (got === undefined) held = false;
+        else if (got.length > 0) {
+          this.counters.retransmitsMulticast++;
+          this.counters.messagesResent += got.length;
+          this.sink.multicast(got, []);
+          this.suppressor.record(fragmentKey(subject, seq), undefined, multicast, untilMs);
+        }
+      }
+      for (const [key, a] of wanting) {
+        let entry = out.get(key);
+        if (entry === undefined) out.set(key, (entry = { messages: [], unavailable: [] }));
+        const own = subtractRanges(a.frags!.get(seq)!, multicast);
+        const got = held && own.length > 0 ? this.fetchFragments(subject, seq, own) : held ? [] : undefined;
+        if (got === undefined) {
+          entry.unavailable.push({ from: seq, to: seq });
+          continue;
+        }
+        for (const m of got) entry.messages.push(m);
+        if (own.length > 0) this.suppressor.record(fragmentKey(subject, seq), key, own, untilMs);
+      }
+    }
+    return out;
+  }
+
+  /** Fragments of message `seq` for shifted index ranges; `undefined` when the message is not held. */
+  private fetchFragments(subject: string, seq: number, shifted: readonly SeqRange[]): WireMessage[] | undefined {
+    const messages: WireMessage[] = [];
+    for (const r of shifted) {
+      const got = this.window.serveFragments(subject, { seq, fromFrag: r.from - 1, toFrag: r.to - 1 });
+      if (got === undefined) return undefined;
+      for (const m of got) messages.push(m);
+    }
+    return messages;
   }
 
   /** Reads a range list from the window: messages ascending, unavailable as a range list. */
@@ -235,4 +378,11 @@ export class RetransmitPlanner implements TimerCore {
     }
     return { messages, unavailable: normalizeRanges(unavailable, unavailable.length).ranges };
   }
+}
+
+/** The seqs of `messages` (ascending; the fragments of a message share one), each once. */
+function uniqueSeqs(messages: readonly WireMessage[]): number[] {
+  const out: number[] = [];
+  for (const m of messages) if (out.length === 0 || out[out.length - 1] !== m.seq) out.push(m.seq);
+  return out;
 }

@@ -1,14 +1,19 @@
 /**
- * Fragmentation: splits a payload larger than one DATA message into fragments, each sent as
- * its own message with its own sequence number, and the maximum-message-size check.
+ * Fragmentation: splits a payload larger than one DATA message into fragments, all sent under
+ * the message's one sequence number and addressed by their index, and the maximum-message-size
+ * check.
  */
 import { MESSAGE_FLAGS, MESSAGE_FLAGS_MASK } from '../../codecs/frame.js';
 import { ERROR_CODES, LedgecastError, PayloadTooLargeError } from '../../errors.js';
 
-/** One message to send: its flags and payload (a view into the original payload). */
+/** One record to send: its flags, payload (a view into the original payload) and address. */
 export interface Fragment {
   readonly flags: number;
   readonly payload: Uint8Array;
+  /** Index in the message (0 for a message that is not fragmented). */
+  readonly fragIndex: number;
+  /** Fragments of the message (1 for a message that is not fragmented). */
+  readonly fragCount: number;
 }
 
 const FRAGMENT_BITS = MESSAGE_FLAGS.fragment | MESSAGE_FLAGS.firstFragment | MESSAGE_FLAGS.lastFragment;
@@ -19,13 +24,13 @@ const FRAGMENT_BITS = MESSAGE_FLAGS.fragment | MESSAGE_FLAGS.firstFragment | MES
  * - A payload that fits (empty included) is one message with `baseFlags` and no fragment bit.
  * - A larger one becomes `ceil(length / maxFragmentBytes)` fragments, in order, all of
  *   `maxFragmentBytes` but the last; each carries `baseFlags | fragment`, the first also
- *   `firstFragment` and the last `lastFragment`. Concatenating their payloads gives `payload`.
+ *   `firstFragment` and the last `lastFragment`, and its `fragIndex` of `fragCount`.
+ *   Concatenating their payloads gives `payload`.
  *
  * Fragments are `subarray` views (no copy): the caller must not reuse `payload`'s buffer while
- * they are held (sender window). The caller numbers them with consecutive sequences
- * (`SequenceGenerator.nextRange(subject, fragments.length)`), so a receiver reassembles from
- * the `firstFragment` seq to the `lastFragment` seq. Check the size with
- * {@link assertMessageSize} first: the fragment count is not bounded here.
+ * they are held (sender window). Every fragment goes out under the message's one sequence
+ * number (a seq numbers application messages); a receiver collects fragments by index. Check
+ * the size with {@link assertMessageSize} first: the fragment count is not bounded here.
  *
  * Throws (caller bug) when `maxFragmentBytes` is not a positive integer or `baseFlags` has a
  * fragment bit or an undefined bit.
@@ -38,7 +43,7 @@ export function fragmentPayload(payload: Uint8Array, maxFragmentBytes: number, b
     throw new LedgecastError(ERROR_CODES.internal, `baseFlags must be message flags without fragment bits, got ${String(baseFlags)}`);
   }
   const length = payload.byteLength;
-  if (length <= maxFragmentBytes) return [{ flags: baseFlags, payload }];
+  if (length <= maxFragmentBytes) return [{ flags: baseFlags, payload, fragIndex: 0, fragCount: 1 }];
   const count = Math.ceil(length / maxFragmentBytes);
   const fragments: Fragment[] = new Array<Fragment>(count);
   for (let i = 0; i < count; i++) {
@@ -46,7 +51,7 @@ export function fragmentPayload(payload: Uint8Array, maxFragmentBytes: number, b
     if (i === 0) flags |= MESSAGE_FLAGS.firstFragment;
     if (i === count - 1) flags |= MESSAGE_FLAGS.lastFragment;
     const start = i * maxFragmentBytes;
-    fragments[i] = { flags, payload: payload.subarray(start, Math.min(start + maxFragmentBytes, length)) };
+    fragments[i] = { flags, payload: payload.subarray(start, Math.min(start + maxFragmentBytes, length)), fragIndex: i, fragCount: count };
   }
   return fragments;
 }
@@ -58,8 +63,9 @@ export function fragmentCount(byteLength: number, maxFragmentBytes: number): num
 
 /**
  * Throws `PayloadTooLargeError` when a payload of `byteLength` bytes exceeds `maxMessageBytes`
- * (option `maxMessageBytes`, 16 MiB by default). `publish` calls it before sequencing, so an
- * oversized message consumes no sequence number.
+ * (option `maxMessageBytes`, 16 MiB by default): a payload of exactly `maxMessageBytes` is
+ * accepted. `publish` calls it before sequencing, so an oversized message consumes no sequence
+ * number.
  */
 export function assertMessageSize(byteLength: number, maxMessageBytes: number): void {
   if (byteLength > maxMessageBytes) {

@@ -13,7 +13,7 @@
  * **Inputs and outputs.** The shell (`sender-actor.ts`, not written yet) reads the clock once
  * per message and drives the cores:
  * - publish: `assertMessageSize` → `fragmentPayload` → `SequenceGenerator.nextRange` (one seq per
- *   fragment) → per message `FlowControl.canSend` (queue it on `{ ok: false }`) → DATA with
+ *   message: its fragments share it, addressed by `fragIndex`/`fragCount`) → per message `FlowControl.canSend` (queue it on `{ ok: false }`) → DATA with
  *   `StreamStart { subject, startSeq: generator.startSeq(subject) }` → `SenderWindow.add`,
  *   `FlowControl.onSent`, `HeartbeatScheduler.onSent`;
  * - ACK positions from receivers → `FlowControl.onPosition`; receiver list changes →

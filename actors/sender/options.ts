@@ -24,7 +24,8 @@ export interface SenderOptions {
   maxStreams?: number;
   /**
    * Most messages the sender window holds in memory for retransmission, across all streams
-   * (oldest evicted first, whatever its stream).
+   * (oldest evicted first, whatever its stream). A fragmented message counts once (it is held
+   * and evicted as a unit); its bytes count against `windowMaxBytes`.
    * @default 65536
    */
   windowMaxMessages?: number;
@@ -42,11 +43,11 @@ export interface SenderOptions {
    */
   maxMessageBytes?: number;
   /**
-   * Most payload bytes per DATA message: a larger payload is split into fragments of this
-   * size, each with its own sequence number. The shell may pass a smaller value per message so
-   * that the frame headers, subject and reply subject fit its datagram.
-   * `ceil(maxMessageBytes / maxFragmentBytes)` must not exceed `windowMaxMessages` nor
-   * `flowWindowMessages` (a whole message must fit both windows).
+   * Most payload bytes per DATA message: a larger payload is split into fragments of at most
+   * this size (less the 8-byte fragment extension), all sent under the message's one sequence
+   * number. The shell may pass a smaller value per message so that the frame headers, subject and
+   * reply subject fit its datagram. Fragments do not consume sequence numbers, so this option
+   * has no relation to `windowMaxMessages` or `flowWindowMessages` (which count messages).
    * @default 1200
    */
   maxFragmentBytes?: number;
@@ -64,7 +65,8 @@ export interface SenderOptions {
   /**
    * The same window in payload bytes: the credit of a stream is at most this many bytes (at the
    * stream's average message size) beyond the receivers' position, so one window's burst fits
-   * the receivers' socket buffers (an 8 MiB buffer holds about 4 MiB of 8 KB datagrams).
+   * the receivers' socket buffers (an 8 MiB buffer holds about 4 MiB of 8 KB datagrams). A
+   * message larger than this still goes, alone in the window.
    * @default 2097152
    */
   flowWindowBytes?: number;
@@ -153,15 +155,6 @@ export function resolveSenderOptions(o: SenderOptions = {}, path = 'options'): R
     throw new InvalidOptionError(
       `${path}.windowMaxBytes (${r.windowMaxBytes}) must be at least ${path}.maxMessageBytes (${r.maxMessageBytes})`,
     );
-  }
-  const fragments = Math.ceil(r.maxMessageBytes / r.maxFragmentBytes);
-  for (const key of ['windowMaxMessages', 'flowWindowMessages'] as const) {
-    if (r[key] < fragments) {
-      throw new InvalidOptionError(
-        `${path}.${key} (${r[key]}) must be at least the fragments of the largest message ` +
-          `(${fragments} = ceil(maxMessageBytes / maxFragmentBytes))`,
-      );
-    }
   }
   if (r.heartbeatMaxMs < r.heartbeatMinMs) {
     throw new InvalidOptionError(

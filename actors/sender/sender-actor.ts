@@ -25,6 +25,7 @@
  */
 import type { PeerId, StreamStart, WireMessage } from '../../codecs/frame.js';
 import { MESSAGE_FLAGS, peerKey } from '../../codecs/frame.js';
+import { FRAGMENT_EXTENSION_LENGTH } from '../../codecs/frames/message-record.js';
 import { maxPayloadPerDatagram } from '../../codecs/data-batch.js';
 import { BackpressureError, PayloadTooLargeError, PeerClosedError, deserializeError, serializeError } from '../../errors.js';
 import type { Actor, ActorContext } from '../../runtime/actor.js';
@@ -40,17 +41,22 @@ import { isValidPattern, validateSubject } from '../subjects/subject.js';
 import { FlowControl } from './flow-control.js';
 import { assertMessageSize, fragmentPayload } from './fragmenter.js';
 import type { FlowInbox, PublishItem, SenderInbox, UnicastTarget } from './messages.js';
-import type { CommittedStream, LedgerInbox } from '../ledger/messages.js';
+import type { CommittedStream, LedgerInbox, SequencedMessage } from '../ledger/messages.js';
 import { LedgerGate } from '../ledger/ledger-gate.js';
 import type { SerializedError } from '../../errors.js';
 import { RingDeque } from './ring-deque.js';
 import { SequenceGenerator } from './sequence-generator.js';
 
-/** One application message, sequenced: its fragments (consecutive seqs), or none for an empty batch's marker. */
+/**
+ * One application message, sequenced (one seq): its wire records (one, or its fragments, all of
+ * that seq), or none for an empty batch's marker.
+ */
 interface Unit {
   readonly subject: string;
   readonly messages: readonly WireMessage[];
   readonly bytes: number;
+  /** The whole message for the ledger (only with a ledger). */
+  readonly whole?: SequencedMessage;
   /** Set on the last unit of a batch: `accepted` is due once it is handed over. */
   readonly batchId: number | undefined;
 }
@@ -64,7 +70,7 @@ interface Route {
 export interface SenderActorCounters {
   /** Application messages sequenced. */
   published: number;
-  /** Wire messages handed to the socket (a fragment counts once). */
+  /** Wire records handed to the socket (each fragment of a message counts once). */
   fragments: number;
   /** `dataOut` messages sent to the socket. */
   dataOuts: number;
@@ -76,7 +82,7 @@ export interface SenderActorCounters {
   blockedByCredit: number;
   /** Times the head message started waiting for the rate limit. */
   blockedByRate: number;
-  /** Messages sequenced and waiting now. */
+  /** Application messages sequenced and waiting now (a fragmented message counts once). */
   queued: number;
   /** Their payload bytes. */
   queuedBytes: number;
@@ -172,9 +178,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       assertMessageSize(item.payload.byteLength, o.maxMessageBytes);
       const room = roomFor(item.subject, item.replyTo);
       const whole = item.payload.byteLength <= room && (item.flags & ~MESSAGE_FLAGS.msgpack) === 0;
-      const fragments = whole ? undefined : fragmentPayload(item.payload, room, item.flags);
+      const fragments = whole ? undefined : fragmentPayload(item.payload, fragmentRoom(room), item.flags);
       if (!sequences.has(item.subject)) newSubjects.add(item.subject);
-      messages += fragments === undefined ? 1 : fragments.length;
+      messages++;
       bytes += item.payload.byteLength;
       prepared.push({ item, fragments });
     }
@@ -189,22 +195,24 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     }
     const units: Unit[] = [];
     for (const { item, fragments } of prepared) {
+      // One seq per application message, fragmented or not.
+      const seq = sequences.nextRange(item.subject, 1);
+      const single: WireMessage =
+        item.replyTo === undefined
+          ? { subject: item.subject, seq, flags: item.flags, payload: item.payload }
+          : { subject: item.subject, seq, flags: item.flags, replyTo: item.replyTo, payload: item.payload };
       let wire: WireMessage[];
+      let whole: SequencedMessage | undefined = gate === undefined ? undefined : single;
       if (fragments === undefined) {
-        const seq = sequences.nextRange(item.subject, 1);
-        wire = [
-          item.replyTo === undefined
-            ? { subject: item.subject, seq, flags: item.flags, payload: item.payload }
-            : { subject: item.subject, seq, flags: item.flags, replyTo: item.replyTo, payload: item.payload },
-        ];
+        wire = [single];
       } else {
-        const first = sequences.nextRange(item.subject, fragments.length);
-        wire = fragments.map((f, i): WireMessage => {
-          const m = { subject: item.subject, seq: first + i, flags: f.flags, payload: f.payload };
+        wire = fragments.map((f): WireMessage => {
+          const m = { subject: item.subject, seq, flags: f.flags, payload: f.payload, fragIndex: f.fragIndex, fragCount: f.fragCount };
           return item.replyTo === undefined ? m : { ...m, replyTo: item.replyTo };
         });
+        if (whole !== undefined) whole = { ...whole, fragmentBytes: fragments[0].payload.byteLength };
       }
-      units.push({ subject: item.subject, messages: wire, bytes: item.payload.byteLength, batchId: undefined });
+      units.push({ subject: item.subject, messages: wire, bytes: item.payload.byteLength, whole, batchId: undefined });
     }
     counters.published += items.length;
     const last = units.pop();
@@ -236,18 +244,28 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     return room;
   }
 
+  /** Payload per fragment when a message does not fit `room`: the fragment extension takes 8 bytes. */
+  function fragmentRoom(room: number): number {
+    const f = room - FRAGMENT_EXTENSION_LENGTH;
+    if (f < 1) {
+      throw new PayloadTooLargeError(
+        `a ${config.maxDatagramBytes}-byte datagram leaves no room for a fragment of this subject (options.maxDatagramBytes)`,
+      );
+    }
+    return f;
+  }
+
   function firstWindow(u: Unit): number {
-    return firstWindowOf(o, u.bytes, u.messages.length);
+    return firstWindowOf(o, u.bytes);
   }
 
   /** Hands over queued units, in order, while credit and rate allow. */
   function pump(now: number): void {
     for (let u = queue.first(); u !== undefined; u = queue.first()) {
-      const n = u.messages.length;
+      const n = u.messages.length === 0 ? 0 : 1;
       if (n > 0) {
-        const first = u.messages[0].seq;
-        // A message of more fragments than the window may not wait for its last seq's credit (it never comes).
-        const needed = Math.min(u.messages[n - 1].seq, first + o.flowWindowMessages - 1);
+        // Every record of the unit (its fragments) carries the message's one seq.
+        const needed = u.messages[0].seq;
         // Before the flow actor's first credit, a stream may send one window: a burst the
         // receivers' socket buffers can hold, never an unbounded one.
         const limit = credit.get(u.subject) ?? sequences.startSeq(u.subject) - 1 + firstWindow(u);
@@ -259,7 +277,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
           }
           return;
         }
-        const last = u.messages[n - 1].seq;
+        const last = needed;
         if (gate !== undefined && !gate.allows(u.subject, last)) {
           if (blockedOn?.kind !== 'ledger') counters.blockedByLedger++;
           blockedOn = { kind: 'ledger' };
@@ -385,12 +403,12 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       refuse(batchId, err);
       return;
     }
-    const toLedger: WireMessage[] = [];
+    const toLedger: SequencedMessage[] = [];
     for (const u of units) {
       queue.push(u);
-      counters.queued += u.messages.length;
+      if (u.messages.length > 0) counters.queued++;
       counters.queuedBytes += u.bytes;
-      if (gate !== undefined) for (const m of u.messages) toLedger.push(m);
+      if (u.whole !== undefined) toLedger.push(u.whole);
     }
     for (const part of byteBoundedParts(toLedger)) toLedgerInOrder({ kind: 'sequenced', messages: part });
     pump(now);
@@ -428,7 +446,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   function onLedgerFailed(error: SerializedError): void {
     ledgerFailure ??= deserializeError(error);
     for (let u = queue.shift(); u !== undefined; u = queue.shift()) {
-      counters.queued -= u.messages.length;
+      if (u.messages.length > 0) counters.queued--;
       counters.queuedBytes -= u.bytes;
       if (u.batchId !== undefined) refuse(u.batchId, ledgerFailure);
     }
@@ -505,13 +523,14 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
 
 /**
  * The first window of a stream (before any credit): 1/16 of the window by message count and by
- * bytes, at this message's size. A stream starts conservatively, since its receivers are not
+ * bytes, at this message's size; at least one message, so a message larger than
+ * `flowWindowBytes` still goes. A stream starts conservatively, since its receivers are not
  * known yet; the flow actor's credit follows within a message hop.
  */
-function firstWindowOf(o: { flowWindowMessages: number; flowWindowBytes: number }, messageBytes: number, fragments: number): number {
-  const perSeq = Math.max(1, messageBytes / Math.max(1, fragments));
+function firstWindowOf(o: { flowWindowMessages: number; flowWindowBytes: number }, messageBytes: number): number {
+  const perSeq = Math.max(1, messageBytes);
   const full = Math.min(o.flowWindowMessages, Math.floor(o.flowWindowBytes / perSeq));
-  return Math.max(1, fragments, Math.floor(full / 16));
+  return Math.max(1, Math.floor(full / 16));
 }
 
 /** Subjects whose payload room is remembered at most (the cache is emptied when full). */

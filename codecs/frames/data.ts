@@ -116,7 +116,7 @@ export function writeData(view: DataView, bytes: Uint8Array, offset: number, fra
       lastSubject = m.subject;
       lastIndex = index.get(m.subject) as number;
     }
-    o = writeMessageRecord(view, bytes, o, m.seq, m.flags, lastIndex, m.replyTo, m.payload);
+    o = writeMessageRecord(view, bytes, o, m.seq, m.flags, lastIndex, m.replyTo, m.payload, m.fragIndex, m.fragCount);
   }
   return o;
 }

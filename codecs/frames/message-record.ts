@@ -9,14 +9,19 @@
  *     12    2 subjectIndex   u16 index into the frame's subject table
  *     14    1 flags          u8  MESSAGE_FLAGS bits only
  *     15    1 replyToLength  u8  0 = no replyTo
- *     16    r replyTo        ASCII subject (r = replyToLength)
- *   16+r    p payload        (p = payloadLength)
+ *     16    8 fragment ext.  only with the `fragment` flag (e = 8, else e = 0):
+ *                              fragIndex u32 < fragCount, fragCount u32 2..MAX_FRAGMENT_COUNT
+ *   16+e    r replyTo        ASCII subject (r = replyToLength)
+ * 16+e+r    p payload        (p = payloadLength; >= 1 for a fragment)
  * ```
+ *
+ * Every fragment of a message carries the message's seq: a seq numbers one application
+ * message whatever its size, and a fragment is addressed inside it by `fragIndex`.
  *
  * @packageDocumentation
  */
 
-import { MESSAGE_FLAGS, MESSAGE_FLAGS_MASK, type WireMessage } from '../frame.js';
+import { MAX_FRAGMENT_COUNT, MESSAGE_FLAGS, MESSAGE_FLAGS_MASK, type WireMessage } from '../frame.js';
 import type { DecodeErrorReason } from '../decode-result.js';
 import { assertSeq, assertWireSubject, readSubject, readU64, writeAscii, writeU64 } from '../wire-primitives.js';
 
@@ -26,8 +31,13 @@ export const MESSAGE_SUBJECT_INDEX_OFFSET = 12;
 export const MESSAGE_FLAGS_OFFSET = 14;
 export const MESSAGE_REPLY_TO_LENGTH_OFFSET = 15;
 export const MESSAGE_REPLY_TO_OFFSET = 16;
-/** Fixed part of a message record (replyTo and payload follow it). */
+/** Fixed part of a message record (the fragment extension, replyTo and payload follow it). */
 export const MESSAGE_HEADER_LENGTH = 16;
+/** Offsets of the fragment extension, present only with the `fragment` flag. */
+export const MESSAGE_FRAG_INDEX_OFFSET = 16;
+export const MESSAGE_FRAG_COUNT_OFFSET = 20;
+/** Bytes of the fragment extension. */
+export const FRAGMENT_EXTENSION_LENGTH = 8;
 
 const FRAGMENT_EDGES = MESSAGE_FLAGS.firstFragment | MESSAGE_FLAGS.lastFragment;
 
@@ -40,6 +50,46 @@ export function isMessageFlags(flags: number): boolean {
     (flags & ~MESSAGE_FLAGS_MASK) === 0 &&
     ((flags & FRAGMENT_EDGES) === 0 || (flags & MESSAGE_FLAGS.fragment) !== 0)
   );
+}
+
+/**
+ * Whether a fragment's address is valid and agrees with its edge flags: integers with
+ * `0 <= index < count`, `2 <= count <= MAX_FRAGMENT_COUNT`, `firstFragment` exactly when
+ * `index` is 0 and `lastFragment` exactly when it is `count - 1`, and a payload of at least one byte.
+ */
+export function isFragmentAddress(flags: number, index: number, count: number, payloadLength: number): boolean {
+  return (
+    Number.isInteger(index) &&
+    Number.isInteger(count) &&
+    count >= 2 &&
+    count <= MAX_FRAGMENT_COUNT &&
+    index >= 0 &&
+    index < count &&
+    payloadLength >= 1 &&
+    ((flags & MESSAGE_FLAGS.firstFragment) !== 0) === (index === 0) &&
+    ((flags & MESSAGE_FLAGS.lastFragment) !== 0) === (index === count - 1)
+  );
+}
+
+/** Bytes of a record's fixed part plus its fragment extension, for `flags`. */
+export function recordHeaderLength(flags: number): number {
+  return (flags & MESSAGE_FLAGS.fragment) === 0 ? MESSAGE_HEADER_LENGTH : MESSAGE_HEADER_LENGTH + FRAGMENT_EXTENSION_LENGTH;
+}
+
+/** Throws a RangeError unless the fragment fields of `message` agree with its flags. */
+export function assertFragmentFields(message: WireMessage, what: string): void {
+  if ((message.flags & MESSAGE_FLAGS.fragment) === 0) {
+    if (message.fragIndex !== undefined || message.fragCount !== undefined) {
+      throw new RangeError(`${what}: fragIndex/fragCount are only allowed with the fragment flag`);
+    }
+    return;
+  }
+  if (!isFragmentAddress(message.flags, message.fragIndex as number, message.fragCount as number, message.payload.length)) {
+    throw new RangeError(
+      `${what}: fragment ${String(message.fragIndex)} of ${String(message.fragCount)} is not a valid fragment address ` +
+        `(0 <= fragIndex < fragCount, 2 <= fragCount <= ${MAX_FRAGMENT_COUNT}, edge flags matching, payload not empty)`,
+    );
+  }
 }
 
 /** Throws a RangeError unless `flags` is an integer {@link isMessageFlags} accepts. */
@@ -61,7 +111,8 @@ export function measureMessage(message: WireMessage, index: number, where: strin
   if (!(message.payload instanceof Uint8Array)) {
     throw new TypeError(`${where}.messages[${index}].payload must be a Uint8Array`);
   }
-  let size = MESSAGE_HEADER_LENGTH + message.payload.length;
+  assertFragmentFields(message, `${where}.messages[${index}]`);
+  let size = recordHeaderLength(message.flags) + message.payload.length;
   if (message.replyTo !== undefined) {
     assertWireSubject(message.replyTo, false, `${where}.messages[${index}].replyTo`);
     size += message.replyTo.length;
@@ -69,7 +120,10 @@ export function measureMessage(message: WireMessage, index: number, where: strin
   return size;
 }
 
-/** Writes one message record (validated by the caller); returns the end offset. */
+/**
+ * Writes one message record (validated by the caller); returns the end offset. `fragIndex` and
+ * `fragCount` are written (the fragment extension) when `flags` has the `fragment` bit.
+ */
 export function writeMessageRecord(
   view: DataView,
   bytes: Uint8Array,
@@ -79,12 +133,19 @@ export function writeMessageRecord(
   subjectIndex: number,
   replyTo: string | undefined,
   payload: Uint8Array,
+  fragIndex = 0,
+  fragCount = 0,
 ): number {
   writeU64(view, offset + MESSAGE_SEQ_OFFSET, seq);
   view.setUint32(offset + MESSAGE_PAYLOAD_LENGTH_OFFSET, payload.length, true);
   view.setUint16(offset + MESSAGE_SUBJECT_INDEX_OFFSET, subjectIndex, true);
   view.setUint8(offset + MESSAGE_FLAGS_OFFSET, flags);
   let o = offset + MESSAGE_HEADER_LENGTH;
+  if ((flags & MESSAGE_FLAGS.fragment) !== 0) {
+    view.setUint32(o, fragIndex, true);
+    view.setUint32(o + 4, fragCount, true);
+    o += FRAGMENT_EXTENSION_LENGTH;
+  }
   if (replyTo === undefined) {
     view.setUint8(offset + MESSAGE_REPLY_TO_LENGTH_OFFSET, 0);
   } else {
@@ -155,6 +216,15 @@ export function decodeMessageRecords(
     if (!isMessageFlags(flags)) return 'badFlags';
     if (startSeqs !== undefined && seq < startSeqs[index]) return 'badSeq';
     o += MESSAGE_HEADER_LENGTH;
+    let fragIndex = -1;
+    let fragCount = 0;
+    if ((flags & MESSAGE_FLAGS.fragment) !== 0) {
+      if (FRAGMENT_EXTENSION_LENGTH > end - o) return 'tooShort';
+      fragIndex = view.getUint32(o, true);
+      fragCount = view.getUint32(o + 4, true);
+      if (!isFragmentAddress(flags, fragIndex, fragCount, payloadLength)) return 'badFragment';
+      o += FRAGMENT_EXTENSION_LENGTH;
+    }
     let replyTo: string | undefined;
     if (replyToLength !== 0) {
       if (replyToLength > end - o) return 'tooShort';
@@ -165,11 +235,19 @@ export function decodeMessageRecords(
     if (payloadLength > end - o) return 'tooShort';
     const payload = bytes.subarray(o, o + payloadLength);
     o += payloadLength;
-    out.push(
-      replyTo === undefined
-        ? { subject: table[index], seq, flags, payload }
-        : { subject: table[index], seq, flags, replyTo, payload },
-    );
+    if (fragIndex >= 0) {
+      out.push(
+        replyTo === undefined
+          ? { subject: table[index], seq, flags, payload, fragIndex, fragCount }
+          : { subject: table[index], seq, flags, replyTo, payload, fragIndex, fragCount },
+      );
+    } else {
+      out.push(
+        replyTo === undefined
+          ? { subject: table[index], seq, flags, payload }
+          : { subject: table[index], seq, flags, replyTo, payload },
+      );
+    }
   }
   cursor.offset = o;
   return undefined;

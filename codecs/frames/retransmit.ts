@@ -94,7 +94,7 @@ export function writeRetransmit(
     o = writeAscii(bytes, o + 1, subject);
   }
   for (const m of frame.messages) {
-    o = writeMessageRecord(view, bytes, o, m.seq, m.flags, table.get(m.subject) as number, m.replyTo, m.payload);
+    o = writeMessageRecord(view, bytes, o, m.seq, m.flags, table.get(m.subject) as number, m.replyTo, m.payload, m.fragIndex, m.fragCount);
   }
   for (const u of frame.unavailable) {
     view.setUint16(o + UNAVAILABLE_SUBJECT_INDEX_OFFSET, table.get(u.subject) as number, true);

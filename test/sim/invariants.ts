@@ -1,7 +1,9 @@
 /**
  * The simulator's invariants: every message of a subscribed stream is delivered exactly once
  * and in order, or reported as data loss only when its sender no longer held it; no buffer
- * exceeds its bound.
+ * exceeds its bound; and seqs number application messages: a publisher's messages of one
+ * stream take consecutive seqs whatever their size, and what an application sees of a stream
+ * (deliveries and loss ranges together) is contiguous, large messages included.
  */
 import type { SimPeer } from './sim-peer.js';
 
@@ -43,6 +45,12 @@ export function checkInvariants(peers: readonly SimPeer[], bounds: Bounds): Viol
       }
       for (const [subject, sent] of bySubject) {
         const key = `${pub.id.name} ${subject}`;
+        for (let i = 1; i < sent.length; i++) {
+          if (sent[i].seq !== sent[i - 1].seq + 1 || sent[i].lastSeq !== sent[i].seq) {
+            out.push({ kind: 'publishedSeqGap', detail: `${pub.id.name} published ${key} seq ${sent[i].seq} after ${sent[i - 1].seq}` });
+            break;
+          }
+        }
         const got = deliveries.get(key) ?? [];
         deliveries.delete(key);
         const losses = sub.losses.filter((l) => l.sender === pub.id.name && l.subject === subject);
@@ -76,6 +84,20 @@ export function checkInvariants(peers: readonly SimPeer[], bounds: Bounds): Viol
           if (!sameBytes(g.payload, m.payload)) out.push({ kind: 'corrupt', detail: `${sub.id.name} got ${key} seq ${g.seq} with other bytes` });
           seen.add(g.seq);
           last = Math.max(last, g.seq);
+        }
+        // What the application saw, deliveries and losses merged: one contiguous run of seqs.
+        const events = [
+          ...got.map((g) => ({ from: g.seq, to: g.seq })),
+          ...losses.map((l) => ({ from: l.from, to: l.to })),
+        ].sort((a, b) => a.from - b.from);
+        for (let i = 1; i < events.length; i++) {
+          if (events[i].from > events[i - 1].to + 1) {
+            out.push({
+              kind: 'appSeqGap',
+              detail: `${sub.id.name} saw ${key} jump from ${events[i - 1].to} to ${events[i].from} with no delivery or loss between`,
+            });
+            break;
+          }
         }
         for (const m of sent) {
           if (seen.has(m.seq)) continue;

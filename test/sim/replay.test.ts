@@ -7,9 +7,9 @@ import { paramsForSeed, runScenario } from './scenario.js';
 
 const fromEnv = process.env.LEDGECAST_SIM_SEED;
 // Seeds that once failed while developing; each is kept as a regression test.
-// 126 and 137: fragmented messages partly evicted from a 48-message window are reported as
-// 'fragmentLost' for the whole message; the checker must accept that only when the sender
-// really had evicted part of it.
+// 126 and 137: fragmented messages evicted from a 48-message window (then one seq each, so
+// evicted whole since protocol version 2) are reported lost by their seq; the checker must
+// accept that only when the sender really had evicted it.
 export const REGRESSION_SEEDS: readonly number[] = [126, 137];
 
 const seeds = fromEnv ? [Number(fromEnv)] : REGRESSION_SEEDS;

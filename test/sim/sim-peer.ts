@@ -9,6 +9,7 @@ import {
   peerKey,
   samePeer,
   type AckFrame,
+  type FragmentRange,
   type Frame,
   type NakFrame,
   type PeerId,
@@ -57,7 +58,7 @@ export interface LossRecord {
 }
 
 type ChannelItem =
-  | { kind: 'nak'; target: PeerId; subject: string; ranges: SeqRange[] }
+  | { kind: 'nak'; target: PeerId; subject: string; ranges: SeqRange[]; fragments?: FragmentRange[] }
   | { kind: 'retransmit'; messages: WireMessage[]; unavailable: UnavailableRange[] };
 
 export class SimPeer {
@@ -109,12 +110,15 @@ export class SimPeer {
       maxMessageBytes: 32 * 1024,
       maxFragmentBytes: 1024,
     });
-    this.window = new SenderWindow({ onEvict: (msg) => this.evictedSet(msg.subject).add(msg.seq) }, senderOptions);
+    this.window = new SenderWindow({ onEvict: (records) => this.evictedSet(records[0].subject).add(records[0].seq) }, senderOptions);
     this.flow = new FlowControl({ sink: { slowConsumer: () => {}, windowOpened: () => this.drainPending() } }, senderOptions);
     this.heartbeats = new HeartbeatScheduler(senderOptions);
     this.planner = new RetransmitPlanner(
       {
-        window: { serve: (subject, from, to, max) => this.window.serve(subject, from, to, max) },
+        window: {
+          serve: (subject, from, to, max) => this.window.serve(subject, from, to, max),
+          serveFragments: (subject, range) => this.window.serveFragments(subject, range),
+        },
         sink: {
           unicast: (to, messages, unavailable) => this.sendRetransmit(to, messages, unavailable),
           multicast: (messages, unavailable) => this.multicastRetransmit(messages, unavailable),
@@ -128,7 +132,7 @@ export class SimPeer {
         isInterested: (subject) => this.subscriptions.matches(subject),
         sink: {
           deliver: (msg) => this.delivered.push(msg),
-          requestNak: (target, subject, ranges) => this.sendNak(target, subject, ranges),
+          requestNak: (target, subject, ranges, fragments) => this.sendNak(target, subject, ranges, fragments),
           dataLoss: (loss) =>
             this.losses.push({ sender: loss.sender.name, subject: loss.subject, from: loss.from, to: loss.to, reason: loss.reason, atMs: this.now() }),
           streamReset: () => {},
@@ -191,20 +195,22 @@ export class SimPeer {
       const next = this.pending[0];
       const maxFragment = this.config.maxDatagramBytes - 128 - next.subject.length;
       const pieces = fragmentPayload(next.payload, maxFragment, next.flags);
-      const firstSeq = this.sequences.last(next.subject) + 1;
-      let bytes = 0;
-      for (const p of pieces) bytes += p.payload.byteLength;
-      const verdict = this.flow.canSend(now, next.subject, firstSeq + pieces.length - 1, bytes);
+      // One seq per application message: its fragments share it.
+      const nextSeq = this.sequences.last(next.subject) + 1;
+      const verdict = this.flow.canSend(now, next.subject, nextSeq, next.payload.byteLength);
       if (!verdict.ok) return;
       this.pending.shift();
-      const seq = this.sequences.nextRange(next.subject, pieces.length);
-      for (let i = 0; i < pieces.length; i++) {
-        const msg: WireMessage = { subject: next.subject, seq: seq + i, flags: pieces[i].flags, payload: pieces[i].payload };
+      const seq = this.sequences.nextRange(next.subject, 1);
+      for (const piece of pieces) {
+        const msg: WireMessage =
+          piece.fragCount === 1
+            ? { subject: next.subject, seq, flags: piece.flags, payload: piece.payload }
+            : { subject: next.subject, seq, flags: piece.flags, payload: piece.payload, fragIndex: piece.fragIndex, fragCount: piece.fragCount };
         this.window.add(msg);
-        this.flow.onSent(now, next.subject, msg.seq, msg.payload.byteLength);
         this.addToBatch(msg);
       }
-      this.published.push({ subject: next.subject, seq, lastSeq: seq + pieces.length - 1, payload: next.payload });
+      this.flow.onSent(now, next.subject, seq, next.payload.byteLength);
+      this.published.push({ subject: next.subject, seq, lastSeq: seq, payload: next.payload });
       this.heartbeats.onSent(now, next.subject);
     }
   }
@@ -258,7 +264,10 @@ export class SimPeer {
 
   private transmitChannelItem(peer: PeerId, channelSeq: number, item: ChannelItem): void {
     if (item.kind === 'nak') {
-      const frame: NakFrame = { kind: 'nak', sender: this.id, channelSeq, target: item.target, subject: item.subject, ranges: item.ranges };
+      const frame: NakFrame =
+        item.fragments === undefined
+          ? { kind: 'nak', sender: this.id, channelSeq, target: item.target, subject: item.subject, ranges: item.ranges }
+          : { kind: 'nak', sender: this.id, channelSeq, target: item.target, subject: item.subject, ranges: item.ranges, fragments: item.fragments };
       this.stats.naksSent++;
       this.send(frame, peer);
     } else {
@@ -268,8 +277,14 @@ export class SimPeer {
     }
   }
 
-  private sendNak(target: PeerId, subject: string, ranges: SeqRange[]): void {
-    this.channelTo(target).send(this.now(), { kind: 'nak', target, subject, ranges: [...ranges] });
+  private sendNak(target: PeerId, subject: string, ranges: SeqRange[], fragments?: FragmentRange[]): void {
+    // Whole ranges and fragment ranges in NAK frames of their own, each within the codec's limits.
+    for (let i = 0; i < ranges.length; i += 64) {
+      this.channelTo(target).send(this.now(), { kind: 'nak', target, subject, ranges: ranges.slice(i, i + 64) });
+    }
+    for (let i = 0; i < (fragments?.length ?? 0); i += 64) {
+      this.channelTo(target).send(this.now(), { kind: 'nak', target, subject, ranges: [], fragments: fragments!.slice(i, i + 64) });
+    }
     this.wake();
   }
 
@@ -325,7 +340,7 @@ export class SimPeer {
         break;
       case 'nak':
         if (!samePeer(frame.target, this.id)) break;
-        if (this.acceptChannelFrame(frame.sender, frame.channelSeq)) this.planner.onNak(now, frame.sender, frame.subject, frame.ranges);
+        if (this.acceptChannelFrame(frame.sender, frame.channelSeq)) this.planner.onNak(now, frame.sender, frame.subject, frame.ranges, frame.fragments);
         break;
       case 'retransmit':
         if (frame.channelSeq > 0 && !this.acceptChannelFrame(frame.sender, frame.channelSeq)) break;

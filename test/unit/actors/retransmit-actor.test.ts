@@ -245,4 +245,32 @@ describe('retransmit actor', () => {
     for (const n of naks) expect(encodedSize(n)).toBeLessThanOrEqual(200);
     expect(naks.flatMap((n) => n.ranges)).toEqual(ranges);
   });
+
+  it('sends a NAK of fragments as a NAK frame with fragment ranges, and serves a received one with exactly those fragments', async () => {
+    const s = await setup();
+    s.send({ kind: 'nakRequested', target: A, subject: 'p.q', ranges: [{ from: 2, to: 2 }], fragments: [{ seq: 4, fromFrag: 1, toFrag: 2 }] });
+    const naks = s.frames('nak').map((n) => n.frame);
+    expect(naks.map((n) => [n.ranges, n.fragments])).toEqual([
+      [[{ from: 2, to: 2 }], undefined],
+      [[], [{ seq: 4, fromFrag: 1, toFrag: 2 }]],
+    ]);
+
+    // Message 1 of 'big' went out as 4 fragments; a peer asks for fragments 1 and 3.
+    const fragments: WireMessage[] = [0, 1, 2, 3].map((i) => ({
+      subject: 'big',
+      seq: 1,
+      flags: 0x02 | (i === 0 ? 0x04 : 0) | (i === 3 ? 0x08 : 0),
+      payload: new Uint8Array(50).fill(i),
+      fragIndex: i,
+      fragCount: 4,
+    }));
+    s.send({ kind: 'sent', streams: [{ subject: 'big', startSeq: 1 }], messages: fragments });
+    s.datagram({ kind: 'nak', sender: B, channelSeq: 1, target: SELF, subject: 'big', ranges: [], fragments: [{ seq: 1, fromFrag: 1, toFrag: 1 }, { seq: 1, fromFrag: 3, toFrag: 3 }] });
+    s.ctx.advanceTo(s.config.retransmit.coalesceMs);
+    const rt = s.frames('retransmit').map((f) => f.frame);
+    expect(rt.flatMap((f) => f.messages.map((m) => [m.seq, m.fragIndex, m.payload[0]]))).toEqual([
+      [1, 1, 1],
+      [1, 3, 3],
+    ]);
+  });
 });

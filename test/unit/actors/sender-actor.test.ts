@@ -74,14 +74,19 @@ describe('sender actor', () => {
     expect(s.dataOuts()).toHaveLength(2);
   });
 
-  it('fragments a payload larger than a datagram into consecutive seqs that each fit one DATA datagram', async () => {
+  it('fragments a payload larger than a datagram under the message one seq, each fragment fitting one DATA datagram', async () => {
     const s = await setup({ maxDatagramBytes: 600 });
     const payload = new Uint8Array(2000).map((_, i) => i % 251);
     s.publish(1, item('big.one', 0, { payload, flags: MESSAGE_FLAGS.msgpack }));
-    const [out] = s.dataOuts();
-    const room = maxPayloadPerDatagram(600, SELF.name, 'big.one');
-    expect(out.messages.length).toBe(Math.ceil(2000 / room));
-    expect(out.messages.map((m) => m.seq)).toEqual(out.messages.map((_, i) => i + 1));
+    s.publish(2, item('big.one', 0, { payload: new Uint8Array(10) }));
+    const out = { messages: s.dataOuts().flatMap((o) => o.messages) };
+    const room = maxPayloadPerDatagram(600, SELF.name, 'big.one') - 8; // less the fragment extension
+    const count = Math.ceil(2000 / room);
+    expect(out.messages.length).toBe(count + 1);
+    expect(out.messages.map((m) => m.seq)).toEqual([...Array<number>(count).fill(1), 2]);
+    expect(out.messages.slice(0, count).map((m) => [m.fragIndex, m.fragCount])).toEqual(out.messages.slice(0, count).map((_, i) => [i, count]));
+    expect(out.messages[count].fragIndex).toBeUndefined();
+    out.messages.pop();
     const f = MESSAGE_FLAGS;
     expect(out.messages[0].flags).toBe(f.msgpack | f.fragment | f.firstFragment);
     expect(out.messages.at(-1)!.flags).toBe(f.msgpack | f.fragment | f.lastFragment);
@@ -90,7 +95,10 @@ describe('sender actor', () => {
       expect(encodedSize(one)).toBeLessThanOrEqual(600);
     }
     expect(Buffer.concat(out.messages.map((m) => m.payload))).toEqual(Buffer.from(payload));
-    expect(s.flow()).toEqual([{ kind: 'sentUpTo', subject: 'big.one', fromSeq: 1, seq: out.messages.length, bytes: 2000 }]);
+    expect(s.flow()).toEqual([
+      { kind: 'sentUpTo', subject: 'big.one', fromSeq: 1, seq: 1, bytes: 2000 },
+      { kind: 'sentUpTo', subject: 'big.one', fromSeq: 2, seq: 2, bytes: 10 },
+    ]);
   });
 
   it('holds messages beyond the credit, reports the block once, and sends the rest in one dataOut when credit grows', async () => {

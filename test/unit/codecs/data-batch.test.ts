@@ -14,8 +14,14 @@ function decodeData(bytes: Uint8Array): DataFrame {
   return result.frame;
 }
 
-const msg = (subject: string, seq: number, payload: Uint8Array, flags = 0, replyTo?: string): WireMessage =>
-  replyTo === undefined ? { subject, seq, flags, payload } : { subject, seq, flags, replyTo, payload };
+/** A message; with the fragment flag, a fragment address matching the edge bits (of 3 fragments) and a non-empty payload. */
+function msg(subject: string, seq: number, payload: Uint8Array, flags = 0, replyTo?: string): WireMessage {
+  const m: WireMessage = replyTo === undefined ? { subject, seq, flags, payload } : { subject, seq, flags, replyTo, payload };
+  if ((flags & 0x02) === 0) return m;
+  if ((flags & 0x0c) === 0x0c) flags &= ~0x08; // a message has 2 fragments at least: not both edges
+  const fragIndex = (flags & 0x04) !== 0 ? 0 : (flags & 0x08) !== 0 ? 2 : 1;
+  return { ...m, flags, payload: payload.length === 0 ? new Uint8Array([7]) : payload, fragIndex, fragCount: 3 };
+}
 
 describe('DataBatchBuilder', () => {
   it('starts empty and produces a DATA frame holding the added messages in order', () => {

@@ -6,6 +6,7 @@ import type {
   AdvertFrame,
   ByeFrame,
   DataFrame,
+  FragmentRange,
   Frame,
   HeartbeatFrame,
   NakFrame,
@@ -14,6 +15,7 @@ import type {
   SeqRange,
   WireMessage,
 } from '../../../codecs/frame.js';
+import { MAX_FRAGMENT_COUNT } from '../../../codecs/frame.js';
 import { utf8Length } from '../../../codecs/wire-primitives.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
@@ -63,11 +65,42 @@ export const payloadArb = fc.uint8Array({ maxLength: 48 });
 
 const replyToArb = fc.option(subjectArb, { nil: undefined, freq: 4 });
 
-function message(subject: string, seq: number, flags: number, replyTo: string | undefined, payload: Uint8Array): WireMessage {
-  return replyTo === undefined ? { subject, seq, flags, payload } : { subject, seq, flags, replyTo, payload };
+/** A fragment count biased to the edges, and an index in it (for the fragment flags). */
+const fragAddressArb = fc
+  .tuple(fc.oneof(fc.integer({ min: 2, max: 10 }), fc.constant(MAX_FRAGMENT_COUNT), fc.integer({ min: 2, max: MAX_FRAGMENT_COUNT })), fc.nat())
+  .map(([count, pick]) => ({ count, index: pick % count }));
+
+/**
+ * A message; with the `fragment` flag the record gets a fragment address that agrees with the
+ * edge bits (first/last as the flags say, else a middle index) and a non-empty payload.
+ */
+function message(
+  subject: string,
+  seq: number,
+  flags: number,
+  replyTo: string | undefined,
+  payload: Uint8Array,
+  addr: { count: number; index: number } = { count: 2, index: 0 },
+): WireMessage {
+  const base: WireMessage = replyTo === undefined ? { subject, seq, flags, payload } : { subject, seq, flags, replyTo, payload };
+  if ((flags & 0x02) === 0) return base;
+  const first = (flags & 0x04) !== 0;
+  const last = (flags & 0x08) !== 0;
+  let count = addr.count;
+  let fragIndex: number;
+  if (first && last) {
+    flags &= ~0x08; // one fragment cannot be first and last (a message has at least 2)
+    fragIndex = 0;
+  } else if (first) fragIndex = 0;
+  else if (last) fragIndex = count - 1;
+  else {
+    if (count < 3) count = 3;
+    fragIndex = 1 + (addr.index % (count - 2));
+  }
+  return { ...base, flags, payload: payload.length === 0 ? Uint8Array.of(7) : payload, fragIndex, fragCount: count };
 }
 
-const messagePartsArb = fc.tuple(fc.nat(), fc.nat({ max: 50 }), messageFlagsArb, replyToArb, payloadArb);
+const messagePartsArb = fc.tuple(fc.nat(), fc.nat({ max: 50 }), messageFlagsArb, replyToArb, payloadArb, fragAddressArb);
 
 export const dataFrameArb: fc.Arbitrary<DataFrame> = fc
   .record({
@@ -77,9 +110,9 @@ export const dataFrameArb: fc.Arbitrary<DataFrame> = fc
     parts: fc.array(messagePartsArb, { minLength: 1, maxLength: 8 }),
   })
   .map(({ sender, subjects, startSeqs, parts }) => {
-    const messages = parts.map(([pick, delta, flags, replyTo, payload]) => {
+    const messages = parts.map(([pick, delta, flags, replyTo, payload, addr]) => {
       const i = pick % subjects.length;
-      return message(subjects[i], Math.min(MAX, startSeqs[i] + delta), flags, replyTo, payload);
+      return message(subjects[i], Math.min(MAX, startSeqs[i] + delta), flags, replyTo, payload, addr);
     });
     const used = new Set(messages.map((m) => m.subject));
     const streams = subjects
@@ -121,26 +154,58 @@ export function rangesArb(minLength: number, maxLength: number): fc.Arbitrary<Se
     });
 }
 
-export const nakFrameArb: fc.Arbitrary<NakFrame> = fc.record({
-  kind: fc.constant('nak' as const),
-  sender: peerArb,
-  channelSeq: seqArb,
-  target: peerArb,
-  subject: subjectArb,
-  ranges: rangesArb(1, 6),
-});
+/**
+ * Fragment ranges above `after` (and so outside ranges ending there): ascending by (seq,
+ * fromFrag), disjoint, indexes biased to the edges of MAX_FRAGMENT_COUNT.
+ */
+function fragmentRangesArb(maxLength: number): fc.Arbitrary<(after: number) => FragmentRange[]> {
+  const step = fc.tuple(fc.nat({ max: 3 }), fc.nat({ max: 5 }), fc.nat({ max: 4 }), fc.boolean());
+  return fc.array(step, { maxLength }).map((steps) => (after: number) => {
+    const out: FragmentRange[] = [];
+    let seq = Math.min(after + 1, MAX - 100);
+    let nextFrag = 0;
+    for (const [seqStep, gap, width, high] of steps) {
+      if (seqStep > 0 || nextFrag > MAX_FRAGMENT_COUNT - 10) {
+        seq += Math.max(1, seqStep);
+        nextFrag = 0;
+      }
+      const fromFrag = high && nextFrag === 0 ? MAX_FRAGMENT_COUNT - 1 - width : nextFrag + gap;
+      const toFrag = Math.min(MAX_FRAGMENT_COUNT - 1, fromFrag + width);
+      out.push({ seq, fromFrag, toFrag });
+      nextFrag = toFrag + 1;
+      if (nextFrag >= MAX_FRAGMENT_COUNT) nextFrag = MAX_FRAGMENT_COUNT; // forces the next step to a new seq
+    }
+    return out;
+  });
+}
+
+export const nakFrameArb: fc.Arbitrary<NakFrame> = fc
+  .record({
+    sender: peerArb,
+    channelSeq: seqArb,
+    target: peerArb,
+    subject: subjectArb,
+    ranges: rangesArb(0, 6),
+    fragments: fragmentRangesArb(6),
+  })
+  .map(({ sender, channelSeq, target, subject, ranges, fragments }) => {
+    const frags = fragments(ranges.length === 0 ? 0 : ranges[ranges.length - 1].to);
+    const base = { kind: 'nak' as const, sender, channelSeq, target, subject };
+    if (frags.length === 0) return { ...base, ranges: ranges.length === 0 ? [{ from: 1, to: 1 }] : ranges } satisfies NakFrame;
+    return { ...base, ranges, fragments: frags } satisfies NakFrame;
+  });
 
 export const retransmitFrameArb: fc.Arbitrary<RetransmitFrame> = fc
   .record({
     sender: peerArb,
     channelSeq: fc.oneof(fc.constant(0), seqArb),
     pool: fc.uniqueArray(subjectArb, { minLength: 1, maxLength: 4 }),
-    parts: fc.array(fc.tuple(fc.nat(), seqArb, messageFlagsArb, replyToArb, payloadArb), { maxLength: 6 }),
+    parts: fc.array(fc.tuple(fc.nat(), seqArb, messageFlagsArb, replyToArb, payloadArb, fragAddressArb), { maxLength: 6 }),
     gaps: fc.array(fc.tuple(fc.nat(), seqArb, fc.nat({ max: 100 })), { maxLength: 3 }),
   })
   .map(({ sender, channelSeq, pool, parts, gaps }) => {
-    const messages = parts.map(([pick, seq, flags, replyTo, payload]) =>
-      message(pool[pick % pool.length], seq, flags, replyTo, payload),
+    const messages = parts.map(([pick, seq, flags, replyTo, payload, addr]) =>
+      message(pool[pick % pool.length], seq, flags, replyTo, payload, addr),
     );
     const unavailable = gaps.map(([pick, from, length]) => ({
       subject: pool[pick % pool.length],

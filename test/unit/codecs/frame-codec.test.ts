@@ -31,7 +31,7 @@ import {
 describe('common header', () => {
   it('lays out magic, version, type, flags, name length, reserved, incarnation and body length as PROTOCOL.md says', () => {
     const bytes = encodeFrame({ kind: 'bye', sender: { name: 'ab', incarnation: 0x01020304 } });
-    expect(Array.from(bytes)).toEqual([0x4c, 0x43, 1, 7, 0, 2, 0, 0, 4, 3, 2, 1, 0, 0, 0, 0, 0x61, 0x62]);
+    expect(Array.from(bytes)).toEqual([0x4c, 0x43, 2, 7, 0, 2, 0, 0, 4, 3, 2, 1, 0, 0, 0, 0, 0x61, 0x62]);
   });
 
   it('carries a 255-byte UTF-8 name, a byte-order mark and NUL unchanged', () => {
@@ -58,7 +58,44 @@ describe('frame layouts', () => {
       ...u64(5), ...u32(2), ...u16(0), 1, 0, 0xaa, 0xbb,
       ...u64(6), ...u32(0), ...u16(0), 0, 1, ...ascii('r'),
     ];
-    const expected = [0x4c, 0x43, 1, 1, 0, 1, 0, 0, ...u32(2), ...u32(body.length), ...ascii('p'), ...body];
+    const expected = [0x4c, 0x43, 2, 1, 0, 1, 0, 0, ...u32(2), ...u32(body.length), ...ascii('p'), ...body];
+    expect(Array.from(encodeFrame(frame))).toEqual(expected);
+    expect(decodeFrame(new Uint8Array(expected))).toEqual({ ok: true, frame });
+  });
+
+  it('encodes a fragment record with its fragment extension before replyTo and payload', () => {
+    const frame: DataFrame = {
+      kind: 'data',
+      sender: { name: 'p', incarnation: 2 },
+      streams: [{ subject: 'a.b', startSeq: 5 }],
+      messages: [{ subject: 'a.b', seq: 7, flags: 0x02 | 0x08 | 0x01, replyTo: 'r', payload: bytesOf(0xcc), fragIndex: 2, fragCount: 3 }],
+    };
+    const body = [
+      ...u16(1), ...u16(1),
+      ...u64(5), ...u32(0xffffffff), 3, ...ascii('a.b'),
+      ...u64(7), ...u32(1), ...u16(0), 0x0b, 1, ...u32(2), ...u32(3), ...ascii('r'), 0xcc,
+    ];
+    const expected = [0x4c, 0x43, 2, 1, 0, 1, 0, 0, ...u32(2), ...u32(body.length), ...ascii('p'), ...body];
+    expect(Array.from(encodeFrame(frame))).toEqual(expected);
+    expect(decodeFrame(new Uint8Array(expected))).toEqual({ ok: true, frame });
+  });
+
+  it('encodes a NAK of fragments after its whole ranges: seq, fromFrag, toFrag', () => {
+    const frame: NakFrame = {
+      kind: 'nak',
+      sender: { name: 'r', incarnation: 9 },
+      channelSeq: 1,
+      target: { name: 'pq', incarnation: 7 },
+      subject: 's.t',
+      ranges: [{ from: 3, to: 4 }],
+      fragments: [{ seq: 6, fromFrag: 1, toFrag: 2 }],
+    };
+    const body = [
+      ...u64(1), ...u32(7), ...u16(1), 2, 3, ...u16(1), ...ascii('pq'), ...ascii('s.t'),
+      ...u64(3), ...u64(4),
+      ...u64(6), ...u32(1), ...u32(2),
+    ];
+    const expected = [0x4c, 0x43, 2, 3, 0, 1, 0, 0, ...u32(9), ...u32(body.length), ...ascii('r'), ...body];
     expect(Array.from(encodeFrame(frame))).toEqual(expected);
     expect(decodeFrame(new Uint8Array(expected))).toEqual({ ok: true, frame });
   });
@@ -72,8 +109,8 @@ describe('frame layouts', () => {
       subject: 's.t',
       ranges: [{ from: 3, to: 4 }],
     };
-    const body = [...u64(2 ** 32 + 1), ...u32(7), ...u16(1), 2, 3, ...ascii('pq'), ...ascii('s.t'), ...u64(3), ...u64(4)];
-    const expected = [0x4c, 0x43, 1, 3, 0, 1, 0, 0, ...u32(9), ...u32(body.length), ...ascii('r'), ...body];
+    const body = [...u64(2 ** 32 + 1), ...u32(7), ...u16(1), 2, 3, ...u16(0), ...ascii('pq'), ...ascii('s.t'), ...u64(3), ...u64(4)];
+    const expected = [0x4c, 0x43, 2, 3, 0, 1, 0, 0, ...u32(9), ...u32(body.length), ...ascii('r'), ...body];
     expect(Array.from(encodeFrame(frame))).toEqual(expected);
   });
 
@@ -156,7 +193,7 @@ describe('round trips', () => {
       kind: 'data',
       sender: { name: 'n'.repeat(255), incarnation: 0xffff_ffff },
       streams: [{ subject, startSeq: MAX }],
-      messages: [{ subject, seq: MAX, flags: 0x0f, replyTo: subject, payload: new Uint8Array(1000) }],
+      messages: [{ subject, seq: MAX, flags: 0x0b, replyTo: subject, payload: new Uint8Array(1000), fragIndex: 0x3fff_ffff, fragCount: 0x4000_0000 }],
     });
   });
 

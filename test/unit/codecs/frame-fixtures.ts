@@ -61,7 +61,7 @@ export const data: DataFrame = {
   messages: [
     { subject: 'md.eq.AAPL', seq: 1, flags: 0, payload: bytesOf(1, 2, 3) },
     { subject: 'md.eq.MSFT', seq: 2 ** 40 + 5, flags: 0x01, replyTo: '_INBOX.x1', payload: bytesOf() },
-    { subject: 'md.eq.AAPL', seq: 2, flags: 0x02 | 0x04, payload: bytesOf(9) },
+    { subject: 'md.eq.AAPL', seq: 2, flags: 0x02 | 0x04, payload: bytesOf(9), fragIndex: 0, fragCount: 3 },
   ],
 };
 export const heartbeat: HeartbeatFrame = {
@@ -84,12 +84,26 @@ export const nak: NakFrame = {
     { from: MAX - 1, to: MAX },
   ],
 };
+/** A NAK for whole messages and for some fragments of messages partly received. */
+export const nakOfFragments: NakFrame = {
+  kind: 'nak',
+  sender,
+  channelSeq: 4,
+  target: { name: 'Zürich-7', incarnation: 0 },
+  subject: 'orders.eu',
+  ranges: [{ from: 5, to: 6 }],
+  fragments: [
+    { seq: 7, fromFrag: 0, toFrag: 0 },
+    { seq: 7, fromFrag: 3, toFrag: 9 },
+    { seq: 12, fromFrag: 2, toFrag: 2 },
+  ],
+};
 export const retransmit: RetransmitFrame = {
   kind: 'retransmit',
   sender,
   channelSeq: 0,
   messages: [
-    { subject: 'x.y', seq: 10, flags: 0x02 | 0x08, payload: bytesOf(4, 5) },
+    { subject: 'x.y', seq: 10, flags: 0x02 | 0x08, payload: bytesOf(4, 5), fragIndex: 4, fragCount: 5 },
     { subject: 'q', seq: 11, flags: 0, replyTo: 'r.s', payload: bytesOf(6) },
   ],
   unavailable: [

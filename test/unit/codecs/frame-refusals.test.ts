@@ -15,6 +15,7 @@ import {
   heartbeat,
   MAX,
   nak,
+  nakOfFragments,
   patched,
   retransmit,
   sender,
@@ -29,7 +30,8 @@ describe('decoder refusals', () => {
     expectReason(dataBytes.subarray(0, 15), 'tooShort');
     expectReason(new Uint8Array(MAX_FRAME_BYTES + 1), 'tooLong');
     expectReason(patched(dataBytes, (v) => v.setUint16(0, 0x4c43, true)), 'badMagic');
-    expectReason(patched(dataBytes, (v) => v.setUint8(2, 2)), 'badVersion');
+    expectReason(patched(dataBytes, (v) => v.setUint8(2, 3)), 'badVersion');
+    expectReason(patched(dataBytes, (v) => v.setUint8(2, 1)), 'badVersion'); // version 1: one seq per fragment
     expectReason(patched(dataBytes, (v) => v.setUint8(3, 0)), 'unknownType');
     expectReason(patched(dataBytes, (v) => v.setUint8(3, 8)), 'unknownType');
   });
@@ -54,7 +56,7 @@ describe('decoder refusals', () => {
     }
     const nakBytes = encodeFrame(nak);
     expectReason(patched(nakBytes, (v, body) => v.setUint8(body + 14, 0)), 'badName');
-    expectReason(patched(nakBytes, (v, body) => v.setUint8(body + 16, 0xff)), 'badUtf8');
+    expectReason(patched(nakBytes, (v, body) => v.setUint8(body + 18, 0xff)), 'badUtf8');
   });
 
   it('refuses subjects that break the grammar, and wildcards outside ADVERT', () => {
@@ -99,7 +101,7 @@ describe('decoder refusals', () => {
 
   it('refuses ranges that are reversed, out of order or overlapping', () => {
     const nakBytes = encodeFrame(nak);
-    const ranges = bodyAt(nakBytes) + 16 + 9 + 9;
+    const ranges = bodyAt(nakBytes) + 18 + 9 + 9;
     expectReason(patched(nakBytes, (v) => v.setUint32(ranges, 6, true)), 'badRange'); // from 6 > to 5
     expectReason(patched(nakBytes, (v) => v.setUint32(ranges + 16, 5, true)), 'badRange'); // overlaps previous
     expectReason(patched(nakBytes, (v) => v.setUint32(ranges, 0, true)), 'badRange');
@@ -113,11 +115,57 @@ describe('decoder refusals', () => {
     expectReason(patched(rt, (v) => v.setUint32(unavailable + 2, 0, true)), 'badSeq');
   });
 
+  it('refuses NAK fragment ranges that are reversed, out of order, overlapping, past MAX_FRAGMENT_COUNT or inside a whole range', () => {
+    const bytes = encodeFrame(nakOfFragments);
+    const frags = bytes.length - 3 * 16; // entries: (7, 0..0), (7, 3..9), (12, 2..2)
+    expectReason(patched(bytes, (v) => v.setUint32(frags + 8, 1, true)), 'badRange'); // fromFrag 1 > toFrag 0
+    expectReason(patched(bytes, (v) => v.setUint32(frags + 16 + 8, 0, true)), 'badRange'); // overlaps (7, 0..0)
+    expectReason(patched(bytes, (v) => v.setUint32(frags + 32, 6, true)), 'badRange'); // seq 6 < 7: not ascending
+    expectReason(patched(bytes, (v) => v.setUint32(frags, 5, true)), 'badRange'); // seq 5 is in range 5..6
+    expectReason(patched(bytes, (v) => v.setUint32(frags + 32 + 12, 0x4000_0000, true)), 'badRange'); // toFrag too big
+    expectReason(patched(bytes, (v) => v.setUint32(frags, 0, true)), 'badSeq');
+    expectReason(patched(bytes, (v) => v.setUint32(frags + 4, 0x0020_0000, true)), 'badSeq'); // above 2^53 - 1
+  });
+
+  it('refuses a fragment record whose address is impossible or disagrees with its edge flags', () => {
+    const frame: DataFrame = {
+      kind: 'data',
+      sender,
+      streams: [{ subject: 'a', startSeq: 1 }],
+      messages: [{ subject: 'a', seq: 1, flags: 0x02, payload: bytesOf(1, 2), fragIndex: 1, fragCount: 3 }],
+    };
+    const bytes = encodeFrame(frame);
+    const record = bodyAt(bytes) + 4 + 13 + 1;
+    const ext = record + 16;
+    expectReason(patched(bytes, (v) => v.setUint32(ext, 3, true)), 'badFragment'); // index = count
+    expectReason(patched(bytes, (v) => v.setUint32(ext + 4, 1, true)), 'badFragment'); // count 1
+    expectReason(patched(bytes, (v) => v.setUint32(ext + 4, 0x4000_0001, true)), 'badFragment'); // count too big
+    expectReason(patched(bytes, (v) => v.setUint8(record + 14, 0x06)), 'badFragment'); // first, but index 1
+    expectReason(patched(bytes, (v) => v.setUint8(record + 14, 0x0a)), 'badFragment'); // last, but index 1 of 3
+    expectReason(patched(bytes, (v) => v.setUint32(ext, 0, true)), 'badFragment'); // index 0 without firstFragment
+    // An empty fragment: payloadLength 0, with the payload byte count fixed so only that rule breaks.
+    const empty = encodeFrame({ ...frame, messages: [{ ...frame.messages[0], payload: bytesOf(1) }] });
+    expectReason(
+      patched(empty, (v, b) => {
+        v.setUint32(record + 8, 0, true);
+        v.setUint32(12, v.getUint32(12, true) - 1, true);
+      }).subarray(0, empty.length - 1),
+      'badFragment',
+    );
+    expect(() => encodeFrame({ ...frame, messages: [{ ...frame.messages[0], fragIndex: 3 }] })).toThrow(RangeError);
+    expect(() => encodeFrame({ ...frame, messages: [{ subject: 'a', seq: 1, flags: 0, payload: bytesOf(), fragIndex: 0, fragCount: 2 }] })).toThrow(RangeError);
+  });
+
   it('refuses counts of zero where one is required and counts over their bound', () => {
     expectReason(patched(dataBytes, (v, b) => v.setUint16(b + 2, 0, true)), 'badCount');
     expectReason(patched(dataBytes, (v, b) => v.setUint16(b, 0, true)), 'badCount');
     expectReason(patched(encodeFrame(nak), (v, b) => v.setUint16(b + 12, 0, true)), 'badCount');
     expectReason(patched(encodeFrame(nak), (v, b) => v.setUint16(b + 12, 257, true)), 'tooMany');
+    expectReason(patched(encodeFrame(nakOfFragments), (v, b) => v.setUint16(b + 16, 257, true)), 'tooMany');
+    // A NAK of fragments only is valid; one of neither ranges nor fragments is not.
+    const fragOnly = encodeFrame({ ...nakOfFragments, ranges: [] });
+    expect(decodeFrame(fragOnly)).toEqual({ ok: true, frame: { ...nakOfFragments, ranges: [] } });
+    expectReason(patched(fragOnly, (v, b) => v.setUint16(b + 16, 0, true)), 'badCount');
     expectReason(patched(encodeFrame(ack), (v, b) => v.setUint16(b + 12, 257, true)), 'tooMany');
   });
 

@@ -103,6 +103,23 @@ describe('ledger actor', () => {
     await l.actor.stop?.();
   });
 
+  it('stores a message sent as fragments under its one seq and serves it as the same fragments', async () => {
+    const l = await open({ path: ledgerDir(), durability: 'sync' });
+    const payload = Uint8Array.from({ length: 10 }, (_, i) => i);
+    l.send({ kind: 'sequenced', messages: [msg('o.f', 1), { subject: 'o.f', seq: 2, flags: 1, payload, fragmentBytes: 4 }, msg('o.f', 3)] });
+    await until(() => l.ctx.to('sender', 'committed').length > 0, 'committed');
+    l.send({ kind: 'serveRequested', peer: A, subject: 'o.f', ranges: [{ from: 2, to: 3 }] });
+    const [served] = l.ctx.to<Extract<RetransmitInbox, { kind: 'served' }>>('retransmit', 'served');
+    expect(served.messages.map((m) => [m.seq, m.fragIndex, m.fragCount, [...m.payload]])).toEqual([
+      [2, 0, 3, [0, 1, 2, 3]],
+      [2, 1, 3, [4, 5, 6, 7]],
+      [2, 2, 3, [8, 9]],
+      [3, undefined, undefined, [3]],
+    ]);
+    expect(served.unavailable).toEqual([]);
+    await l.actor.stop?.();
+  });
+
   it('keeps durable positions across a restart and hands the receiver those matching the pattern', async () => {
     const path = ledgerDir();
     const first = await open({ path, durability: 'sync' });

@@ -34,6 +34,23 @@ describe('serveFromLedger', () => {
     expect(r.deferred).toBe(0);
   });
 
+  it('serves a message stored whole with fragmentBytes as the same fragments, all under its seq', () => {
+    const payload = Uint8Array.from({ length: 10 }, (_, i) => i);
+    const one: SentReader = { getSent: () => [{ seq: 5, flags: 1, payload, sentAtMs: 0, fragmentBytes: 4 }] };
+    const r = serveFromLedger(one, 's', [{ from: 5, to: 5 }], 1, 10);
+    expect(r.messages.map((m) => [m.seq, m.flags, m.fragIndex, m.fragCount, [...m.payload]])).toEqual([
+      [5, 0x01 | 0x02 | 0x04, 0, 3, [0, 1, 2, 3]],
+      [5, 0x01 | 0x02, 1, 3, [4, 5, 6, 7]],
+      [5, 0x01 | 0x02 | 0x08, 2, 3, [8, 9]],
+    ]);
+    expect(r.deferred).toBe(0); // maxMessages 1: a fragmented message counts once
+  });
+
+  it('reports a record of the old per-fragment numbering unavailable instead of serving it', () => {
+    const old: SentReader = { getSent: () => [{ seq: 5, flags: 0x02 | 0x04, payload: new Uint8Array(3), sentAtMs: 0 }] };
+    expect(serveFromLedger(old, 's', [{ from: 5, to: 5 }], 10, 10)).toEqual({ messages: [], unavailable: [{ from: 5, to: 5 }], deferred: 0 });
+  });
+
   it('keeps a reply subject', () => {
     const one: SentReader = { getSent: () => [{ seq: 2, flags: 0, replyTo: '_INBOX.x', payload: new Uint8Array(1), sentAtMs: 0 }] };
     expect(serveFromLedger(one, 's', [{ from: 2, to: 2 }], 10, 10).messages[0]).toMatchObject({ seq: 2, replyTo: '_INBOX.x' });

@@ -47,6 +47,21 @@ describe('sender with a ledger', () => {
     expect(s.accepted()).toEqual([1]);
   });
 
+  it('hands the ledger a large message whole under its one seq, with the size of its fragments', async () => {
+    const s = await setup({ durability: 'none' });
+    s.send({ kind: 'resumed', streams: [], seqFloor: 0 });
+    const payload = new Uint8Array(30_000).map((_, i) => i & 0xff);
+    s.publish(1, { subject: 'big', flags: 0, payload }, item('big'));
+    const seq = s.ctx.to<Sequenced>('ledger', 'sequenced').flatMap((d) => d.messages);
+    expect(seq.map((m) => [m.seq, m.payload.byteLength, m.flags, m.fragIndex])).toEqual([
+      [1, 30_000, 0, undefined],
+      [2, 8, 0, undefined],
+    ]);
+    const onWire = s.ctx.to<DataOut>('socket', 'dataOut').flatMap((d) => d.messages).filter((m) => m.seq === 1);
+    expect(onWire.length).toBeGreaterThan(1);
+    expect(seq[0].fragmentBytes).toBe(onWire[0].payload.byteLength);
+  });
+
   it("'sync': hands each batch to the ledger first and puts it on the wire (and accepts it) only once committed", async () => {
     const s = await setup({ durability: 'sync' });
     s.send({ kind: 'resumed', streams: [], seqFloor: 0 });

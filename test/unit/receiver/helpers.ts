@@ -1,5 +1,5 @@
 /** Shared fakes for the receiver tests: message builders and recording sinks. */
-import { MESSAGE_FLAGS, type PeerId, type SeqRange, type WireMessage } from '../../../codecs/frame.js';
+import { MESSAGE_FLAGS, type FragmentRange, type PeerId, type SeqRange, type WireMessage } from '../../../codecs/frame.js';
 import type { DataLoss, DeliveredMessage, ReceiverSink } from '../../../actors/receiver/receiver-sink.js';
 import type { DataLossReason } from '../../../actors/receiver/receiver-sink.js';
 import type { StreamReceiverOutput } from '../../../actors/receiver/stream-receiver.js';
@@ -16,6 +16,12 @@ export function msg(seq: number, opts: { subject?: string; flags?: number; paylo
   };
   if (opts.replyTo !== undefined) m.replyTo = opts.replyTo;
   return m;
+}
+
+/** Fragment `index` of `count` of message `seq`, with the edge flags that index implies. */
+export function fragment(seq: number, index: number, count: number, opts: { subject?: string; flags?: number; payload?: Uint8Array; replyTo?: string } = {}): WireMessage {
+  const kind = index === 0 ? 'first' : index === count - 1 ? 'last' : 'middle';
+  return { ...msg(seq, { ...opts, flags: (opts.flags ?? 0) | frag(kind) }), fragIndex: index, fragCount: count };
 }
 
 /** Fragment flags: 'first' | 'middle' | 'last' | 'only'. */
@@ -52,7 +58,7 @@ export function recordingOutput() {
 
 export type SinkEvent =
   | { kind: 'deliver'; msg: DeliveredMessage }
-  | { kind: 'nak'; target: PeerId; subject: string; ranges: SeqRange[] }
+  | { kind: 'nak'; target: PeerId; subject: string; ranges: SeqRange[]; fragments?: FragmentRange[] }
   | { kind: 'loss'; loss: DataLoss }
   | { kind: 'reset'; sender: PeerId; subject: string; fromSeq: number };
 
@@ -62,8 +68,10 @@ export class RecordingSink implements ReceiverSink {
   deliver(msg: DeliveredMessage): void {
     this.events.push({ kind: 'deliver', msg });
   }
-  requestNak(target: PeerId, subject: string, ranges: SeqRange[]): void {
-    this.events.push({ kind: 'nak', target, subject, ranges: ranges.map((r) => ({ from: r.from, to: r.to })) });
+  requestNak(target: PeerId, subject: string, ranges: SeqRange[], fragments?: FragmentRange[]): void {
+    const e: Extract<SinkEvent, { kind: 'nak' }> = { kind: 'nak', target, subject, ranges: ranges.map((r) => ({ from: r.from, to: r.to })) };
+    if (fragments !== undefined) e.fragments = fragments.map((f) => ({ ...f }));
+    this.events.push(e);
   }
   dataLoss(loss: DataLoss): void {
     this.events.push({ kind: 'loss', loss });

@@ -1,136 +1,132 @@
 import { describe, it, expect } from 'vitest';
 import { MESSAGE_FLAGS } from '../../../codecs/frame.js';
 import { BufferBudget } from '../../../actors/receiver/buffer-budget.js';
-import { Reassembler, type ReassembledMessage } from '../../../actors/receiver/reassembler.js';
-import type { DataLossReason } from '../../../actors/receiver/receiver-sink.js';
-import { bytes, frag, msg } from './helpers.js';
+import { FRAGMENT_OVERHEAD_BYTES as O, Reassembler } from '../../../actors/receiver/reassembler.js';
+import { bytes, fragment, msg } from './helpers.js';
 
-function setup(opts: { maxMessageBytes?: number; skipLeadingFragments?: boolean; budget?: BufferBudget } = {}) {
-  const log: (['msg', ReassembledMessage] | ['lost', number, number, DataLossReason])[] = [];
-  const counters = { messagesReassembled: 0, leadingFragmentsSkipped: 0 };
-  const r = new Reassembler(
-    {
-      out: { message: (m) => log.push(['msg', m]), lost: (f, t, reason) => log.push(['lost', f, t, reason]) },
-      budget: opts.budget,
-      counters,
-    },
-    { maxMessageBytes: opts.maxMessageBytes ?? 1000 },
-    { skipLeadingFragments: opts.skipLeadingFragments ?? false },
-  );
-  /** Compact view: delivered messages as [seq, lastSeq, payload bytes]. */
-  const view = () =>
-    log.map((e) => (e[0] === 'msg' ? ['msg', e[1].seq, e[1].lastSeq, [...e[1].payload]] : e));
-  return { r, log, view, counters };
+function setup(opts: { maxMessageBytes?: number; budget?: BufferBudget } = {}) {
+  const counters = { messagesReassembled: 0, fragmentsReceived: 0, duplicateFragments: 0, inconsistentFragments: 0, fragmentsBufferFull: 0 };
+  const budget = opts.budget ?? new BufferBudget();
+  const r = new Reassembler({ budget, counters }, { maxMessageBytes: opts.maxMessageBytes ?? 1000 });
+  return { r, counters, budget };
 }
 
 describe('Reassembler', () => {
-  it('passes unfragmented messages through with their flags and replyTo', () => {
-    const { r, log } = setup();
-    r.push(msg(1, { flags: MESSAGE_FLAGS.msgpack, payload: bytes(7), replyTo: 'r.1' }));
-    expect(log).toEqual([['msg', { seq: 1, lastSeq: 1, flags: MESSAGE_FLAGS.msgpack, replyTo: 'r.1', payload: bytes(7) }]]);
-  });
-
-  it('concatenates fragments into one message carrying the first fragment seq, flags and replyTo', () => {
-    const { r, log, counters } = setup();
-    r.push(msg(4, { flags: frag('first') | MESSAGE_FLAGS.msgpack, payload: bytes(1, 2), replyTo: 'x' }));
-    r.push(msg(5, { flags: frag('middle'), payload: bytes(3) }));
-    expect(log).toEqual([]);
-    r.push(msg(6, { flags: frag('last'), payload: bytes(4, 5) }));
-    expect(log).toEqual([
-      ['msg', { seq: 4, lastSeq: 6, flags: MESSAGE_FLAGS.msgpack, replyTo: 'x', payload: bytes(1, 2, 3, 4, 5) }],
-    ]);
+  it('completes a message from its fragments in any order, under the message seq, with its flags and replyTo', () => {
+    const { r, counters, budget } = setup();
+    const opts = { flags: MESSAGE_FLAGS.msgpack, replyTo: 'x' };
+    expect(r.push(fragment(4, 2, 3, { ...opts, payload: bytes(5) }))).toEqual({ kind: 'held' });
+    expect(r.push(fragment(4, 0, 3, { ...opts, payload: bytes(1, 2) }))).toEqual({ kind: 'held' });
+    expect(budget.bytes).toBe(3 + 2 * O);
+    expect(r.has(4)).toBe(true);
+    expect(r.push(fragment(4, 1, 3, { ...opts, payload: bytes(3, 4) }))).toEqual({
+      kind: 'completed',
+      message: { subject: 's', seq: 4, flags: MESSAGE_FLAGS.msgpack, replyTo: 'x', payload: bytes(1, 2, 3, 4, 5) },
+    });
+    expect(r.has(4)).toBe(false);
+    expect(budget.bytes).toBe(0);
+    expect(budget.messages).toBe(0);
     expect(counters.messagesReassembled).toBe(1);
   });
 
-  it('delivers a single fragment that is both first and last', () => {
-    const { r, view } = setup();
-    r.push(msg(1, { flags: frag('only'), payload: bytes(9) }));
-    expect(view()).toEqual([['msg', 1, 1, [9]]]);
+  it('keeps the messages of several seqs apart', () => {
+    const { r } = setup();
+    r.push(fragment(1, 0, 2, { payload: bytes(1) }));
+    r.push(fragment(2, 0, 2, { payload: bytes(2) }));
+    expect(r.push(fragment(2, 1, 2, { payload: bytes(3) }))).toMatchObject({ kind: 'completed', message: { seq: 2, payload: bytes(2, 3) } });
+    expect(r.push(fragment(1, 1, 2, { payload: bytes(4) }))).toMatchObject({ kind: 'completed', message: { seq: 1, payload: bytes(1, 4) } });
   });
 
-  it('drops the open message when a loss interrupts it and reports both in order', () => {
-    const { r, view } = setup();
-    r.push(msg(1, { flags: frag('first'), payload: bytes(1) }));
-    r.push(msg(2, { flags: frag('middle'), payload: bytes(2) }));
-    r.lost(3, 3, 'timeout');
-    r.push(msg(4, { flags: frag('last'), payload: bytes(4) }));
-    r.push(msg(5, { payload: bytes(5) }));
-    expect(view()).toEqual([
-      ['lost', 1, 2, 'fragmentLost'],
-      ['lost', 3, 3, 'timeout'],
-      ['lost', 4, 4, 'fragmentLost'],
-      ['msg', 5, 5, [5]],
+  it('drops a fragment already held, and one that disagrees with its message', () => {
+    const { r, counters } = setup();
+    r.push(fragment(1, 0, 4, { payload: bytes(1, 1) }));
+    expect(r.push(fragment(1, 0, 4, { payload: bytes(1, 1) }))).toEqual({ kind: 'duplicate' });
+    expect(r.push(fragment(1, 1, 5, { payload: bytes(2, 2) }))).toEqual({ kind: 'inconsistent' }); // other count
+    expect(r.push(fragment(1, 1, 4, { payload: bytes(2, 2), flags: MESSAGE_FLAGS.msgpack }))).toEqual({ kind: 'inconsistent' });
+    expect(r.push(fragment(1, 1, 4, { payload: bytes(2, 2), replyTo: 'r' }))).toEqual({ kind: 'inconsistent' });
+    expect(r.push(fragment(1, 1, 4, { payload: bytes(2) }))).toEqual({ kind: 'inconsistent' }); // not the fragment size
+    expect(r.push(fragment(1, 3, 4, { payload: bytes(2, 2, 2) }))).toEqual({ kind: 'inconsistent' }); // last larger
+    expect(r.push(msg(1))).toEqual({ kind: 'inconsistent' }); // not a fragment
+    expect(counters.duplicateFragments).toBe(1);
+    expect(counters.inconsistentFragments).toBe(6);
+  });
+
+  it('lists the missing fragments of a message held in part, at most maxRanges ranges', () => {
+    const { r } = setup();
+    expect(r.missing(7, 10)).toBeUndefined();
+    for (const i of [1, 2, 5, 9]) r.push(fragment(7, i, 12, { payload: bytes(i) }));
+    expect(r.missing(7, 10)).toEqual([
+      { seq: 7, fromFrag: 0, toFrag: 0 },
+      { seq: 7, fromFrag: 3, toFrag: 4 },
+      { seq: 7, fromFrag: 6, toFrag: 8 },
+      { seq: 7, fromFrag: 10, toFrag: 11 },
+    ]);
+    expect(r.missing(7, 2)).toEqual([
+      { seq: 7, fromFrag: 0, toFrag: 0 },
+      { seq: 7, fromFrag: 3, toFrag: 4 },
     ]);
   });
 
-  it('reports fragments without their first as one lost range through the last fragment', () => {
-    const { r, view } = setup();
-    r.push(msg(7, { flags: frag('middle') }));
-    r.push(msg(8, { flags: frag('middle') }));
-    r.push(msg(9, { flags: frag('last') }));
-    r.push(msg(10, { payload: bytes(10) }));
-    expect(view()).toEqual([
-      ['lost', 7, 9, 'fragmentLost'],
-      ['msg', 10, 10, [10]],
-    ]);
+  it('rewrites a NAK: a message held in part leaves the whole ranges and is asked for by its missing fragments', () => {
+    const { r } = setup();
+    r.push(fragment(5, 0, 3, { payload: bytes(1) }));
+    r.push(fragment(8, 1, 3, { payload: bytes(1) }));
+    r.push(fragment(20, 1, 3, { payload: bytes(1) })); // not in the NAK: untouched
+    expect(r.refineNak([{ from: 3, to: 5 }, { from: 8, to: 10 }], 64)).toEqual({
+      ranges: [{ from: 3, to: 4 }, { from: 9, to: 10 }],
+      fragments: [
+        { seq: 5, fromFrag: 1, toFrag: 2 },
+        { seq: 8, fromFrag: 0, toFrag: 0 },
+        { seq: 8, fromFrag: 2, toFrag: 2 },
+      ],
+    });
+    expect(r.refineNak([{ from: 8, to: 8 }], 1)).toEqual({ ranges: [], fragments: [{ seq: 8, fromFrag: 0, toFrag: 0 }] });
+    expect(r.refineNak([{ from: 1, to: 2 }], 64)).toEqual({ ranges: [{ from: 1, to: 2 }], fragments: [] });
   });
 
-  it('skips the tail of a message begun before a mid-stream join silently', () => {
-    const { r, view, counters } = setup({ skipLeadingFragments: true });
-    r.push(msg(50, { flags: frag('middle') }));
-    r.push(msg(51, { flags: frag('last') }));
-    r.push(msg(52, { flags: frag('middle') })); // after the first boundary: a real loss
-    r.push(msg(53, { flags: frag('last') }));
-    expect(view()).toEqual([['lost', 52, 53, 'fragmentLost']]);
-    expect(counters.leadingFragmentsSkipped).toBe(2);
+  it('accepts a message of exactly maxMessageBytes and refuses one byte more, as soon as its sizes show it', () => {
+    const { r } = setup({ maxMessageBytes: 10 });
+    r.push(fragment(1, 0, 3, { payload: bytes(1, 2, 3, 4) }));
+    r.push(fragment(1, 1, 3, { payload: bytes(5, 6, 7, 8) }));
+    expect(r.push(fragment(1, 2, 3, { payload: bytes(9, 10) }))).toMatchObject({ kind: 'completed', message: { payload: bytes(1, 2, 3, 4, 5, 6, 7, 8, 9, 10) } });
+    const other = setup({ maxMessageBytes: 10 });
+    other.r.push(fragment(2, 0, 3, { payload: bytes(1, 2, 3, 4) }));
+    expect(other.r.push(fragment(2, 2, 3, { payload: bytes(9, 10, 11) }))).toEqual({ kind: 'tooLarge' });
+    expect(other.budget.bytes).toBe(0); // what was held of it is released
+    expect(other.r.push(fragment(2, 1, 3, { payload: bytes(5, 6, 7, 8) }))).toEqual({ kind: 'duplicate' }); // refused for good
+    // A fragment count the first fragment's size already rules out.
+    expect(setup({ maxMessageBytes: 10 }).r.push(fragment(3, 0, 4, { payload: bytes(1, 2, 3, 4) }))).toEqual({ kind: 'tooLarge' });
   });
 
-  it('drops the open message when a new message starts', () => {
-    const { r, view } = setup();
-    r.push(msg(1, { flags: frag('first'), payload: bytes(1) }));
-    r.push(msg(2, { flags: frag('first'), payload: bytes(2) }));
-    r.push(msg(3, { flags: frag('last'), payload: bytes(3) }));
-    expect(view()).toEqual([
-      ['lost', 1, 1, 'fragmentLost'],
-      ['msg', 2, 3, [2, 3]],
-    ]);
+  it('holds fragments in the shared budget; the next message may take the room of later ones', () => {
+    const budget = new BufferBudget(4 + O);
+    const { r, counters } = setup({ budget });
+    r.push(fragment(9, 0, 2, { payload: bytes(1, 2, 3) }));
+    expect(r.push(fragment(5, 0, 2, { payload: bytes(1, 2) }))).toEqual({ kind: 'bufferFull' });
+    expect(counters.fragmentsBufferFull).toBe(1);
+    expect(r.push(fragment(5, 0, 2, { payload: bytes(1, 2) }), true)).toEqual({ kind: 'held' });
+    expect(r.has(9)).toBe(false);
+    expect(budget.bytes).toBe(2 + O);
   });
 
-  it('drops a message growing past maxMessageBytes and reports all its seqs as tooLarge', () => {
-    const { r, view } = setup({ maxMessageBytes: 4 });
-    r.push(msg(1, { flags: frag('first'), payload: bytes(1, 1) }));
-    r.push(msg(2, { flags: frag('middle'), payload: bytes(2, 2) }));
-    r.push(msg(3, { flags: frag('middle'), payload: bytes(3, 3) }));
-    r.push(msg(4, { flags: frag('last'), payload: bytes(4) }));
-    r.push(msg(5, { payload: bytes(1, 2, 3, 4, 5) }));
-    expect(view()).toEqual([
-      ['lost', 1, 4, 'tooLarge'],
-      ['lost', 5, 5, 'tooLarge'],
-    ]);
+  it('charges each held fragment its bookkeeping, so tiny fragments cannot outgrow the budget', () => {
+    const budget = new BufferBudget(10 * (1 + O));
+    const { r } = setup({ budget, maxMessageBytes: 1_000_000 });
+    let held = 0;
+    for (let i = 0; i < 1000; i++) if (r.push(fragment(1, i, 100_000, { payload: bytes(1) })).kind === 'held') held++;
+    expect(held).toBe(10);
   });
 
-  it('holds fragments in the shared budget and reports bufferFull when they do not fit', () => {
-    const budget = new BufferBudget(5);
-    const { r, view } = setup({ budget });
-    r.push(msg(1, { flags: frag('first'), payload: bytes(1, 1) }));
-    r.push(msg(2, { flags: frag('middle'), payload: bytes(2, 2) }));
-    expect(budget.bytes).toBe(4);
-    expect(budget.messages).toBe(2);
-    r.push(msg(3, { flags: frag('middle'), payload: bytes(3, 3) }));
+  it('forgets what the stream passed, and everything on clear', () => {
+    const { r, budget } = setup();
+    r.push(fragment(3, 0, 2, { payload: bytes(1) }));
+    r.push(fragment(6, 0, 2, { payload: bytes(1) }));
+    r.dropBelow(4);
+    expect(r.has(3)).toBe(false);
+    expect(r.has(6)).toBe(true);
+    expect(budget.bytes).toBe(1 + O);
+    r.clear();
+    expect(r.size).toBe(0);
     expect(budget.bytes).toBe(0);
-    r.push(msg(4, { flags: frag('last'), payload: bytes(4) }));
-    expect(view()).toEqual([['lost', 1, 4, 'bufferFull']]);
-    expect(budget.peakBytes).toBeLessThanOrEqual(5);
-  });
-
-  it('flush reports an open message for the given reason and frees its memory', () => {
-    const budget = new BufferBudget();
-    const { r, view } = setup({ budget });
-    r.push(msg(1, { flags: frag('first'), payload: bytes(1) }));
-    r.push(msg(2, { flags: frag('middle'), payload: bytes(2) }));
-    r.flush('senderLeft');
-    expect(view()).toEqual([['lost', 1, 2, 'senderLeft']]);
-    expect(budget.bytes).toBe(0);
-    expect(r.openSeq).toBeUndefined();
   });
 });

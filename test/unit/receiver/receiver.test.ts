@@ -4,7 +4,7 @@ import type { PeerId, StreamInfo } from '../../../codecs/frame.js';
 import { createRng } from '../../../actors/core.js';
 import { Receiver } from '../../../actors/receiver/receiver.js';
 import type { ReceiverOptions } from '../../../actors/receiver/options.js';
-import { frag, msg, RecordingSink } from './helpers.js';
+import { fragment, msg, RecordingSink } from './helpers.js';
 
 const A1: PeerId = { name: 'a', incarnation: 1 };
 const A2: PeerId = { name: 'a', incarnation: 2 };
@@ -26,19 +26,77 @@ function setup(o: ReceiverOptions = {}, interested: (subject: string) => boolean
   return { rx, sink, runUntil, info };
 }
 
+describe('Receiver of fragmented messages', () => {
+  it('numbers messages, not fragments: large and small messages take consecutive seqs', () => {
+    const { rx, sink } = setup();
+    rx.onData(0, A1, 1, msg(1));
+    for (let i = 0; i < 4; i++) rx.onData(0, A1, 1, fragment(2, i, 4, { payload: Uint8Array.of(i, i) }));
+    rx.onData(0, A1, 1, msg(3));
+    expect(sink.delivered()).toEqual([1, 2, 3]);
+    expect(rx.counters.messagesReassembled).toBe(1);
+  });
+
+  it('NAKs exactly the missing fragments of a message held in part, and whole seqs for messages not seen at all', () => {
+    const { rx, sink, runUntil } = setup();
+    rx.onData(0, A1, 1, msg(1));
+    // Message 2 is lost whole; message 3 loses fragments 1 and 4 of 6; message 4 arrives.
+    for (const i of [0, 2, 3, 5]) rx.onData(0, A1, 1, fragment(3, i, 6, { payload: Uint8Array.of(i) }));
+    rx.onData(0, A1, 1, msg(4));
+    runUntil(6);
+    expect(sink.naks()).toEqual([
+      {
+        kind: 'nak',
+        target: A1,
+        subject: 's',
+        ranges: [{ from: 2, to: 2 }],
+        fragments: [
+          { seq: 3, fromFrag: 1, toFrag: 1 },
+          { seq: 3, fromFrag: 4, toFrag: 4 },
+        ],
+      },
+    ]);
+    expect(rx.counters.nakFragmentsRequested).toBe(2);
+    rx.onData(10, A1, 0, msg(2));
+    rx.onData(10, A1, 0, fragment(3, 4, 6, { payload: Uint8Array.of(4) }));
+    rx.onData(10, A1, 0, fragment(3, 1, 6, { payload: Uint8Array.of(1) }));
+    expect(sink.delivered()).toEqual([1, 2, 3, 4]);
+    expect(sink.events.find((e) => e.kind === 'deliver' && e.msg.seq === 3)).toMatchObject({ msg: { payload: Uint8Array.of(0, 1, 2, 3, 4, 5) } });
+    expect(sink.losses()).toEqual([]);
+  });
+
+  it('waits for the stream to go quiet before NAKing the fragments of the newest message', () => {
+    const { rx, sink, runUntil } = setup({ tailQuietMs: 20 });
+    rx.onData(0, A1, 1, fragment(1, 0, 3, { payload: Uint8Array.of(0) }));
+    rx.onData(8, A1, 1, fragment(1, 1, 3, { payload: Uint8Array.of(1) }));
+    runUntil(27);
+    expect(sink.naks()).toEqual([]); // fragments were still arriving 20 ms before
+    runUntil(40);
+    expect(sink.naks()).toEqual([{ kind: 'nak', target: A1, subject: 's', ranges: [], fragments: [{ seq: 1, fromFrag: 2, toFrag: 2 }] }]);
+  });
+
+  it('reports a message larger than maxMessageBytes lost under its one seq, and goes on', () => {
+    const { rx, sink } = setup({ maxMessageBytes: 10, maxBufferedBytes: 1024 });
+    rx.onData(0, A1, 1, fragment(1, 0, 2, { payload: new Uint8Array(6) }));
+    rx.onData(0, A1, 1, fragment(1, 1, 2, { payload: new Uint8Array(5) }));
+    rx.onData(0, A1, 1, fragment(2, 0, 2, { payload: new Uint8Array(5) }));
+    rx.onData(0, A1, 1, fragment(2, 1, 2, { payload: new Uint8Array(5) }));
+    expect(sink.log()).toEqual([['lost', 1, 1, 'tooLarge'], ['msg', 2]]);
+  });
+});
+
 describe('Receiver delivery', () => {
   it('delivers each stream in order with its sender, subject and reassembled payload', () => {
     const { rx, sink } = setup();
     rx.onData(0, A1, 1, msg(1, { payload: Uint8Array.of(1), replyTo: 'r' }));
-    rx.onData(0, A1, 1, msg(2, { flags: frag('first'), payload: Uint8Array.of(2) }));
+    rx.onData(0, A1, 1, fragment(2, 0, 2, { payload: Uint8Array.of(2) }));
     rx.onData(0, B1, 1, msg(1, { subject: 't' }));
-    rx.onData(0, A1, 1, msg(3, { flags: frag('last'), payload: Uint8Array.of(3) }));
+    rx.onData(0, A1, 1, fragment(2, 1, 2, { payload: Uint8Array.of(3) }));
     expect(sink.events.filter((e) => e.kind === 'deliver').map((e) => e.kind === 'deliver' && e.msg)).toEqual([
       { sender: A1, subject: 's', seq: 1, lastSeq: 1, flags: 0, replyTo: 'r', payload: Uint8Array.of(1) },
       { sender: B1, subject: 't', seq: 1, lastSeq: 1, flags: 0, payload: new TextEncoder().encode('m1') },
-      { sender: A1, subject: 's', seq: 2, lastSeq: 3, flags: 0, payload: Uint8Array.of(2, 3) },
+      { sender: A1, subject: 's', seq: 2, lastSeq: 2, flags: 0, payload: Uint8Array.of(2, 3) },
     ]);
-    expect(rx.positions('a')).toEqual([{ subject: 's', seq: 3 }]);
+    expect(rx.positions('a')).toEqual([{ subject: 's', seq: 2 }]);
     expect(rx.senders()).toEqual([A1, B1]);
     expect(rx.counters.messagesDelivered).toBe(3);
   });
@@ -178,13 +236,16 @@ describe('Receiver late join', () => {
     expect(sink.log('t')).toEqual([]);
   });
 
-  it('skips silently the tail of a fragmented message begun before the join', () => {
-    const { rx, sink } = setup();
-    rx.onData(0, A1, 1, msg(9000, { flags: frag('middle') }));
-    rx.onData(0, A1, 1, msg(9001, { flags: frag('last') }));
-    rx.onData(0, A1, 1, msg(9002));
-    expect(sink.log()).toEqual([['msg', 9002]]);
-    expect(rx.counters.leadingFragmentsSkipped).toBe(2);
+  it('joining at a fragment of message s, asks for the fragments of s it missed and delivers s whole', () => {
+    const { rx, sink, runUntil } = setup();
+    rx.onData(0, A1, 1, fragment(9000, 2, 3, { payload: Uint8Array.of(3) }));
+    rx.onData(1, A1, 1, msg(9001));
+    runUntil(20);
+    expect(sink.naks()).toEqual([{ kind: 'nak', target: A1, subject: 's', ranges: [], fragments: [{ seq: 9000, fromFrag: 0, toFrag: 1 }] }]);
+    rx.onData(20, A1, 0, fragment(9000, 0, 3, { payload: Uint8Array.of(1) }));
+    rx.onData(20, A1, 0, fragment(9000, 1, 3, { payload: Uint8Array.of(2) }));
+    expect(sink.log()).toEqual([['msg', 9000], ['msg', 9001]]);
+    expect(sink.events.find((e) => e.kind === 'deliver' && e.msg.seq === 9000)).toMatchObject({ msg: { payload: Uint8Array.of(1, 2, 3) } });
   });
 
   it('ignores RETRANSMIT messages of a stream it has never seen', () => {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import type { PeerId, SeqRange, UnavailableRange, WireMessage } from '../../../codecs/frame.js';
+import type { FragmentRange, PeerId, SeqRange, UnavailableRange, WireMessage } from '../../../codecs/frame.js';
 import { resolveRetransmitOptions, type RetransmitOptions } from '../../../actors/retransmit/options.js';
 import { RetransmitPlanner, type RetransmitWindow } from '../../../actors/retransmit/retransmit-planner.js';
 
@@ -23,6 +23,15 @@ class FakeWindow implements RetransmitWindow {
     for (let seq = start; seq <= end; seq++) messages.push({ subject, seq, flags: 0, payload: new Uint8Array([seq & 0xff]) });
     const unavailable = from < this.low ? [r(from, Math.min(to, this.low - 1))] : [];
     return { messages, unavailable };
+  }
+  /** Every held seq is a message of 10 fragments (index i's payload is [seq, i]). */
+  serveFragments(subject: string, range: FragmentRange) {
+    if (range.seq < this.low || range.seq > this.high) return undefined;
+    const out: WireMessage[] = [];
+    for (let i = Math.max(0, range.fromFrag); i <= Math.min(9, range.toFrag); i++) {
+      out.push({ subject, seq: range.seq, flags: 0x02 | (i === 0 ? 0x04 : 0) | (i === 9 ? 0x08 : 0), payload: new Uint8Array([range.seq, i]), fragIndex: i, fragCount: 10 });
+    }
+    return out;
   }
 }
 
@@ -48,6 +57,54 @@ function setup(options: RetransmitOptions = {}, window = new FakeWindow()) {
   const flush = (nowMs: number) => planner.onTimer(nowMs);
   return { planner, unicasts, multicasts, window, flush };
 }
+
+describe('RetransmitPlanner, fragments', () => {
+  const f = (seq: number, fromFrag: number, toFrag: number): FragmentRange => ({ seq, fromFrag, toFrag });
+  function fragSetup(options: RetransmitOptions = {}, window = new FakeWindow()) {
+    const sent: { how: string; records: [number, number | undefined][]; unavailable: UnavailableRange[] }[] = [];
+    const planner = new RetransmitPlanner(
+      {
+        window,
+        sink: {
+          unicast: (to, messages, unavailable) => sent.push({ how: to.name, records: messages.map((m) => [m.seq, m.fragIndex]), unavailable }),
+          multicast: (messages, unavailable) => sent.push({ how: 'multicast', records: messages.map((m) => [m.seq, m.fragIndex]), unavailable }),
+        },
+      },
+      resolveRetransmitOptions(options),
+    );
+    return { planner, sent };
+  }
+
+  it('resends only the fragments a NAK names, next to whole messages asked in the same NAK', () => {
+    const { planner, sent } = fragSetup();
+    planner.onNak(0, A, 'x', [r(3, 3)], [f(5, 2, 2), f(5, 7, 8)]);
+    planner.onTimer(100);
+    expect(sent).toEqual([{ how: 'alice', records: [[3, undefined], [5, 2], [5, 7], [5, 8]], unavailable: [] }]);
+  });
+
+  it('reports a message it no longer holds unavailable by its seq', () => {
+    const { planner, sent } = fragSetup({}, new FakeWindow(10));
+    planner.onNak(0, A, 'x', [], [f(4, 0, 1)]);
+    planner.onTimer(100);
+    expect(sent).toEqual([{ how: 'alice', records: [], unavailable: [{ subject: 'x', from: 4, to: 4 }] }]);
+  });
+
+  it('sends a fragment several askers miss once by multicast, the rest by unicast, and suppresses repeats', () => {
+    const { planner, sent } = fragSetup({ multicastThreshold: 2 });
+    planner.onNak(0, A, 'x', [], [f(5, 1, 3)]);
+    planner.onNak(1, B, 'x', [], [f(5, 3, 4)]);
+    planner.onTimer(100);
+    expect(sent).toEqual([
+      { how: 'multicast', records: [[5, 3]], unavailable: [] },
+      { how: 'alice', records: [[5, 1], [5, 2]], unavailable: [] },
+      { how: 'bob', records: [[5, 4]], unavailable: [] },
+    ]);
+    planner.onNak(101, A, 'x', [], [f(5, 1, 3)]);
+    planner.onTimer(200);
+    expect(sent).toHaveLength(3);
+    expect(planner.counters.suppressed).toBe(3);
+  });
+});
 
 describe('RetransmitPlanner', () => {
   it('serves a single asker by unicast after coalesceMs', () => {

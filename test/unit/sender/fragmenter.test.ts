@@ -18,8 +18,8 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 describe('fragmentPayload', () => {
   it('keeps a payload that fits as one message without fragment bits', () => {
     const p = new Uint8Array([1, 2, 3]);
-    expect(fragmentPayload(p, 3, msgpack)).toEqual([{ flags: msgpack, payload: p }]);
-    expect(fragmentPayload(new Uint8Array(0), 3, 0)).toEqual([{ flags: 0, payload: new Uint8Array(0) }]);
+    expect(fragmentPayload(p, 3, msgpack)).toEqual([{ flags: msgpack, payload: p, fragIndex: 0, fragCount: 1 }]);
+    expect(fragmentPayload(new Uint8Array(0), 3, 0)).toEqual([{ flags: 0, payload: new Uint8Array(0), fragIndex: 0, fragCount: 1 }]);
   });
 
   it('splits a larger payload with first, middle and last fragment flags and the base flags on each', () => {

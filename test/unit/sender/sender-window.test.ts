@@ -9,8 +9,9 @@ function msg(subject: string, seq: number, bytes = 10): WireMessage {
 }
 
 function windowOf(windowMaxMessages: number, windowMaxBytes = 1_000_000, onEvict?: (m: WireMessage) => void) {
+  const evictRecords = onEvict === undefined ? undefined : (records: readonly WireMessage[]) => onEvict(records[0]);
   const o = resolveSenderOptions({ windowMaxMessages, windowMaxBytes, maxMessageBytes: 1, maxFragmentBytes: 1 });
-  return new SenderWindow({ onEvict }, o);
+  return new SenderWindow({ onEvict: evictRecords }, o);
 }
 
 const ids = (ms: readonly WireMessage[]) => ms.map((m) => `${m.subject}${m.seq}`);
@@ -20,8 +21,8 @@ describe('SenderWindow', () => {
     const w = windowOf(10);
     for (let seq = 1; seq <= 3; seq++) w.add(msg('a', seq));
     w.add(msg('b', 7));
-    expect(w.get('a', 2)?.seq).toBe(2);
-    expect(w.get('b', 7)?.subject).toBe('b');
+    expect(w.get('a', 2)?.[0].seq).toBe(2);
+    expect(w.get('b', 7)?.[0].subject).toBe('b');
     expect(w.get('a', 4)).toBeUndefined();
     expect(w.get('a', 0)).toBeUndefined();
     expect(w.get('c', 1)).toBeUndefined();
@@ -129,7 +130,7 @@ describe('SenderWindow', () => {
       { from: 3, to: 4 },
       { from: 7, to: 8 },
     ]);
-    expect(w.get('a', 6)?.seq).toBe(6);
+    expect(w.get('a', 6)?.[0].seq).toBe(6);
     expect(w.get('a', 7)).toBeUndefined();
   });
 
@@ -212,5 +213,43 @@ describe('SenderWindow', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  describe('fragmented messages', () => {
+    const frag = (seq: number, i: number, n: number, size = 10): WireMessage => ({
+      subject: 'a',
+      seq,
+      flags: 0x02 | (i === 0 ? 0x04 : 0) | (i === n - 1 ? 0x08 : 0),
+      payload: new Uint8Array(size).fill(i),
+      fragIndex: i,
+      fragCount: n,
+    });
+
+    it('holds a fragmented message as one message under its seq and serves it whole or by fragment', () => {
+      const w = windowOf(10);
+      w.add({ subject: 'a', seq: 1, flags: 0, payload: new Uint8Array(1) });
+      for (let i = 0; i < 4; i++) w.add(frag(2, i, 4));
+      w.add({ subject: 'a', seq: 3, flags: 0, payload: new Uint8Array(1) });
+      expect(w.counters).toMatchObject({ messages: 3, bytes: 42 });
+      expect(w.get('a', 2)?.map((m) => m.fragIndex)).toEqual([0, 1, 2, 3]);
+      expect(w.serve('a', 2, 3, 10).messages.map((m) => [m.seq, m.fragIndex])).toEqual([[2, 0], [2, 1], [2, 2], [2, 3], [3, undefined]]);
+      expect(w.serve('a', 1, 3, 2).rest).toEqual({ from: 3, to: 3 }); // a fragmented message counts once
+      expect(w.serveFragments('a', { seq: 2, fromFrag: 1, toFrag: 2 })?.map((m) => m.fragIndex)).toEqual([1, 2]);
+      expect(w.serveFragments('a', { seq: 2, fromFrag: 3, toFrag: 99 })?.map((m) => m.fragIndex)).toEqual([3]);
+      expect(w.serveFragments('a', { seq: 1, fromFrag: 0, toFrag: 0 })?.map((m) => m.seq)).toEqual([1]); // not fragmented: whole
+      expect(w.serveFragments('a', { seq: 9, fromFrag: 0, toFrag: 0 })).toBeUndefined();
+    });
+
+    it('evicts a fragmented message as a unit, and drops fragments of a message no longer held', () => {
+      const evicted: WireMessage[][] = [];
+      const w = new SenderWindow({ onEvict: (records) => evicted.push([...records]) }, resolveSenderOptions({ windowMaxMessages: 1, windowMaxBytes: 1_000_000, maxMessageBytes: 1 }));
+      for (let i = 0; i < 3; i++) w.add(frag(1, i, 3));
+      w.add(frag(2, 0, 2));
+      expect(evicted.map((rs) => rs.map((m) => [m.seq, m.fragIndex]))).toEqual([[[1, 0], [1, 1], [1, 2]]]);
+      expect(w.counters).toMatchObject({ messages: 1, bytes: 10, evicted: 1 });
+      w.add(frag(1, 1, 3)); // its message is gone
+      expect(w.counters.fragmentsDropped).toBe(1);
+      expect(w.serveFragments('a', { seq: 1, fromFrag: 0, toFrag: 2 })).toBeUndefined();
+    });
   });
 });

@@ -29,6 +29,17 @@ describe('sent record', () => {
     );
   });
 
+  it('stores a message sent as fragments whole, with its fragment size (record version 2)', () => {
+    const m = { seq: 9, flags: 1, replyTo: 'r', payload: new Uint8Array(20).fill(3), sentAtMs: 5, fragmentBytes: 8 };
+    const buf = encodeSentRecord(m);
+    expect(buf[0]).toBe(2);
+    expect(buf.byteLength).toBe(sentRecordBytes(m));
+    const back = decodeSentRecord(9, buf);
+    expect(back).toMatchObject({ seq: 9, flags: 1, replyTo: 'r', sentAtMs: 5, fragmentBytes: 8 });
+    expect([...(back?.payload ?? [])]).toEqual([...m.payload]);
+    expect(sentRecordTime(buf)).toBe(5);
+  });
+
   it('returns undefined for a record of another version or too short', () => {
     expect(decodeSentRecord(1, new Uint8Array([1, 0, 0]))).toBeUndefined();
     const buf = encodeSentRecord({ seq: 1, flags: 0, payload: new Uint8Array(2), sentAtMs: 0 });
