@@ -13,7 +13,6 @@ import { streamKey, type PeerId } from '../../codecs/frame.js';
 import {
   BackpressureError,
   InvalidOptionError,
-  PayloadTooLargeError,
   PeerClosedError,
   TimeoutError,
   deserializeError,
@@ -32,6 +31,7 @@ import { resolvePeerOptions, actorNamesOf, type PeerOptions, type ResolvedPeerOp
 import { Subscription } from './subscription.js';
 import { actorModuleUrl } from './actor-modules.js';
 import { AckTracker } from '../ledger/ack-tracker.js';
+import { assertMessageSize } from '../sender/fragmenter.js';
 import type { DurablePosition, LedgerInbox, StreamResume } from '../ledger/messages.js';
 import { ledgerNameProblem } from '../../storage/options.js';
 
@@ -546,9 +546,7 @@ export class Peer extends EventEmitter {
     }
     if (options?.replyTo !== undefined) validateSubject(options.replyTo);
     const { flags, payload } = encodePayload(data);
-    if (payload.byteLength > this.options.maxMessageBytes) {
-      throw new PayloadTooLargeError(`payload of ${payload.byteLength} bytes exceeds maxMessageBytes (${this.options.maxMessageBytes})`);
-    }
+    assertMessageSize(payload.byteLength, this.options.maxMessageBytes);
     return options?.replyTo !== undefined ? { subject, flags, payload, replyTo: options.replyTo } : { subject, flags, payload };
   }
 

@@ -2,6 +2,7 @@
  * Reassembly of fragmented messages of one stream: collects the fragments of each seq, by index,
  * and says which fragments are still missing.
  */
+import { fitsMessageSize } from '../../codecs/limits.js';
 import { MESSAGE_FLAGS, type FragmentRange, type SeqRange, type WireMessage } from '../../codecs/frame.js';
 import { BufferBudget } from './buffer-budget.js';
 
@@ -182,7 +183,7 @@ export class Reassembler {
       return { kind: 'inconsistent' };
     }
     // The smallest size the message can have with what is known: refuse it as soon as that is too much.
-    if ((n - 1) * (fragmentBytes ?? 1) + (lastBytes ?? 1) > this.maxMessageBytes) {
+    if (!fitsMessageSize((n - 1) * (fragmentBytes ?? 1) + (lastBytes ?? 1), this.maxMessageBytes)) {
       this.refuse(seq);
       return { kind: 'tooLarge' };
     }

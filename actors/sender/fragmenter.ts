@@ -3,6 +3,7 @@
  * the message's one sequence number and addressed by their index, and the maximum-message-size
  * check.
  */
+import { fitsMessageSize } from '../../codecs/limits.js';
 import { MESSAGE_FLAGS, MESSAGE_FLAGS_MASK } from '../../codecs/frame.js';
 import { ERROR_CODES, LedgecastError, PayloadTooLargeError } from '../../errors.js';
 
@@ -68,7 +69,7 @@ export function fragmentCount(byteLength: number, maxFragmentBytes: number): num
  * number.
  */
 export function assertMessageSize(byteLength: number, maxMessageBytes: number): void {
-  if (byteLength > maxMessageBytes) {
+  if (!fitsMessageSize(byteLength, maxMessageBytes)) {
     throw new PayloadTooLargeError(
       `payload of ${byteLength} bytes exceeds the maximum message size of ${maxMessageBytes} bytes (options.maxMessageBytes)`,
     );

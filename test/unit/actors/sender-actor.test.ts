@@ -101,6 +101,23 @@ describe('sender actor', () => {
     ]);
   });
 
+  it('sends a payload of exactly one datagram whole, and one byte more as two fragments of one seq', async () => {
+    const s = await setup({ maxDatagramBytes: 600 });
+    const room = maxPayloadPerDatagram(600, SELF.name, 'edge.x');
+    s.publish(1, item('edge.x', 0, { payload: new Uint8Array(room) }));
+    s.publish(2, item('edge.x', 0, { payload: new Uint8Array(room + 1) }));
+    const messages = s.dataOuts().flatMap((o) => o.messages);
+    expect(messages.map((m) => [m.seq, m.fragIndex, m.fragCount, m.payload.byteLength])).toEqual([
+      [1, undefined, undefined, room],
+      [2, 0, 2, room - 8],
+      [2, 1, 2, 9],
+    ]);
+    for (const m of messages) {
+      const one = { kind: 'data' as const, sender: SELF, streams: [{ subject: 'edge.x', startSeq: 1, ageMs: 0 }], messages: [m] };
+      expect(encodedSize(one)).toBeLessThanOrEqual(600);
+    }
+  });
+
   it('holds messages beyond the credit, reports the block once, and sends the rest in one dataOut when credit grows', async () => {
     const s = await setup();
     s.send({ kind: 'credit', subject: 'x.y', maxSeq: 2 });
