@@ -4,10 +4,13 @@
  * own, started first; default options. Every subscriber that was there before a stream began
  * gets it whole, from seq 1, in order, and nothing is reported lost.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
 import { freshNetwork, freshPort, killAll, startPeer, within, type PeerProcess } from './helpers.js';
+import { removeTempDirs, tempDir } from '../fixtures/ledger/harness.js';
 
 afterEach(killAll);
+afterAll(removeTempDirs);
 
 interface Counted {
   counts: number[];
@@ -78,6 +81,39 @@ describe('a publisher that publishes right after createPeer', () => {
     expect(r.dataLoss).toEqual([]);
     expect(r.breaks[0]).toEqual([]);
     expect(r.counts[0]).toBe(N);
+  });
+});
+
+describe('a publisher killed with SIGKILL while two subscribers run', () => {
+  it('does not disturb the other publisher; restarted from its sync ledger, its stream goes on with no gap and no number reused', async () => {
+    const net = freshNetwork();
+    const ledger = { path: join(tempDir('sigkill-pub'), 'ledger'), durability: 'sync' };
+    const subs = await Promise.all([startPeer('s1', net), startPeer('s2', net)]);
+    await Promise.all(subs.map((s) => s.call('count', { patterns: ['kp.>'] })));
+    let victim = await startPeer('victim', { ...net, ledger });
+    const steady = await startPeer('steady', net);
+    const N = 40_000;
+    const steadyRun = steady.call('blast', { subject: 'kp.steady', count: N, size: 64 }, 60_000);
+    const victimRun = victim.call('blast', { subject: 'kp.victim', count: N, size: 64 }, 60_000).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 300 + Math.floor(Math.random() * 400)));
+    victim.kill();
+    await victimRun;
+    await steadyRun;
+    victim = await startPeer('victim', { ...net, ledger });
+    const M = 5_000;
+    await victim.call('blast', { subject: 'kp.victim', count: M, size: 64 }, 60_000);
+    for (const s of subs) {
+      // The steady stream: all of it. The victim's: from 1 to its last seq, without a break.
+      const r = await s.call<{ counts: number[]; breaks: unknown[][]; firstSeqs: Record<string, number>[]; dataLoss: unknown[] }>('counted', { expect: [N + M], timeoutMs: 30_000 }, 40_000);
+      expect(r.dataLoss, s.label).toEqual([]);
+      expect(r.breaks[0], `${s.label}: seq breaks`).toEqual([]);
+      // The victim's stream starts at 1 unless it was killed before anything of it went out:
+      // then the restart numbers on above what its ledger committed (never reused), and that
+      // is where the subscribers begin.
+      expect(r.firstSeqs[0]['steady|kp.steady'], s.label).toBe(1);
+      expect(r.firstSeqs[0]['victim|kp.victim'], s.label).toBeGreaterThanOrEqual(1);
+      expect(r.counts[0], s.label).toBeGreaterThanOrEqual(N + M);
+    }
   });
 });
 
