@@ -480,7 +480,6 @@ describe('Receiver bounds', () => {
 
   it('survives hostile input without large loops, allocations or throws', () => {
     const { rx, sink, runUntil, info } = setup();
-    const t0 = Date.now();
     rx.onData(0, A1, 1, msg(1));
     rx.onData(0, A1, 1, msg(2 ** 50));
     rx.onData(0, A1, 1, msg(0));
@@ -505,7 +504,6 @@ describe('Receiver bounds', () => {
     runUntil(60); // past tailQuietMs: the stream was flowing when the heartbeat came
     const asked = sink.naks().flatMap((n) => n.ranges).reduce((n, r) => n + r.to - r.from + 1, 0);
     expect(asked).toBe(DEFAULT_RECEIVER_OPTIONS.maxBufferedMessages + 1);
-    expect(Date.now() - t0).toBeLessThan(1000);
   });
 });
 

@@ -301,7 +301,6 @@ describe('StreamReceiver bounds', () => {
 
   it('handles hostile seqs without large loops or allocations', () => {
     const { stream, naks, log, runUntil } = setup();
-    const t0 = Date.now();
     expect(stream.onMessage(0, msg(2 ** 50))).toBe('implausible');
     expect(stream.onMessage(0, msg(0))).toBe('invalid');
     expect(stream.onMessage(0, msg(-1))).toBe('invalid');
@@ -318,7 +317,6 @@ describe('StreamReceiver bounds', () => {
     stream.onUnavailable(40, 1, Number.MAX_SAFE_INTEGER);
     expect(log).toEqual([['lost', 1, 2 ** 50, 'unavailable']]);
     expect(stream.gapCount).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(1000);
   });
 
   it('ignores unavailable ranges above what is known to exist', () => {

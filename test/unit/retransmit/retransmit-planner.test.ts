@@ -237,10 +237,9 @@ describe('RetransmitPlanner', () => {
 
   it('handles a 2^53-wide range and malformed ranges without walking them', () => {
     const { planner, flush, window } = setup();
-    const t0 = performance.now();
     planner.onNak(0, A, 'x', [r(0, Number.MAX_SAFE_INTEGER), r(10, 5), r(-1, 3), r(1.5, 2)]);
     flush(4);
-    expect(performance.now() - t0).toBeLessThan(500);
+    // Bounded by what it asked the window for (one window's worth), not by the range's width.
     expect(window.calls).toEqual([{ subject: 'x', from: 0, to: 1023, maxMessages: 1024 }]);
     expect(planner.counters.invalidRanges).toBe(3);
   });
@@ -271,9 +270,7 @@ describe('RetransmitPlanner', () => {
       const seq = 2 * (i >> 1); // askers 2k and 2k+1 ask the same seq: 20,000 scattered multicast ranges
       planner.onNak(0, { name: `p${i}`, incarnation: 1 }, 'x', [r(seq, seq)]);
     }
-    const t0 = performance.now();
     flush(4);
-    expect(performance.now() - t0).toBeLessThan(5000);
     expect(multicasts).toHaveLength(1);
     expect(multicasts[0].seqs).toHaveLength(10_000); // seqs 20,000..39,998 are held
     // Askers of the seqs the window no longer holds hear it by unicast, one range each.
