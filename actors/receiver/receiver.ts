@@ -13,7 +13,8 @@ import { Reassembler, type ReassembledMessage } from './reassembler.js';
 import { newReceiverCounters, type ReceiverCounters } from './receiver-counters.js';
 import type { DataLossReason, ReceiverSink } from './receiver-sink.js';
 import { SenderTable, type SenderEntry } from './sender-table.js';
-import { StreamReceiver, type MessageOutcome } from './stream-receiver.js';
+import type { RtoEstimator } from '../retransmit/rto-estimator.js';
+import { StreamReceiver, newRepairTimeEstimator, type MessageOutcome } from './stream-receiver.js';
 
 /** What a {@link Receiver} needs. */
 export interface ReceiverDeps {
@@ -65,6 +66,8 @@ export class Receiver implements TimerCore {
   /** `startAt` positions of streams not seen yet (at most `maxStreams`). */
   private readonly resume = new Map<string, number>();
   private readonly queue = new DeadlineQueue<StreamState>((st) => this.deadlineOf(st));
+  /** NAK repair time per sender, shared by its streams (they are served by one retransmit path). */
+  private readonly repairTimes = new WeakMap<SenderState, RtoEstimator>();
   private streamCount = 0;
   private lastNowMs = 0;
 
@@ -329,7 +332,9 @@ export class Receiver implements TimerCore {
       lost: (from: number, to: number, reason: DataLossReason) => st.reassembler.lost(from, to, reason),
       nak: (ranges: SeqRange[]) => this.requestNak(st, ranges),
     };
-    return new StreamReceiver({ out, rng: this.rng, budget: this.budget }, this.options, begin);
+    let repairTime = this.repairTimes.get(st.sender);
+    if (repairTime === undefined) this.repairTimes.set(st.sender, (repairTime = newRepairTimeEstimator(this.options)));
+    return new StreamReceiver({ out, rng: this.rng, budget: this.budget, counters: this.counters, repairTime }, this.options, begin);
   }
 
   private newReassembler(st: StreamState, skipLeadingFragments: boolean): Reassembler {
