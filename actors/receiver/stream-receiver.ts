@@ -299,9 +299,19 @@ export class StreamReceiver {
       g.dueMs = nowMs + g.waitMs;
       if (due === undefined || g.dueMs < due) due = g.dueMs;
     }
-    // Karn: an answer slower than the estimate makes no clean sample, so the estimate backs off
-    // (once per round, whatever the number of gaps) and gaps seen from now on wait longer.
-    if (retried) this.repairTime.onTimeout();
+    if (retried) {
+      // Karn: an answer slower than the estimate makes no clean sample, so the estimate backs off
+      // (once per round, whatever the number of gaps); gaps NAKed with the shorter wait and not
+      // due yet take the longer one too, as do gaps seen from now on.
+      this.repairTime.onTimeout();
+      const waitMs = Math.min(o.nakRetryMaxMs, this.repairTime.rtoMs);
+      for (const g of this.gaps.all) {
+        if (g.lost !== undefined || g.naksSent === 0 || g.waitMs >= waitMs) continue;
+        g.waitMs = waitMs;
+        g.dueMs = g.lastNakMs + waitMs;
+        if (due === undefined || g.dueMs < due) due = g.dueMs;
+      }
+    }
     if (ranges.length > 0) naks.push(ranges);
     this.deadline = due;
     for (const r of naks) this.out.nak(r);
