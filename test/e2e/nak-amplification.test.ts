@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { freshNetwork, killAll, startPeer } from './helpers.js';
 
-const MESSAGES = Number(process.env.LEDGECAST_NAK_MESSAGES ?? 40_000);
+const MESSAGES = Number(process.env.LEDGECAST_NAK_MESSAGES ?? 100_000);
 const DATAGRAM_BYTES = Number(process.env.LEDGECAST_NAK_DATAGRAM_BYTES ?? 1472);
 
 afterEach(killAll);
