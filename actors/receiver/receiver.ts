@@ -13,8 +13,8 @@ import { Reassembler, type ReassembledMessage } from './reassembler.js';
 import { newReceiverCounters, type ReceiverCounters } from './receiver-counters.js';
 import type { DataLossReason, ReceiverSink } from './receiver-sink.js';
 import { SenderTable, type SenderEntry } from './sender-table.js';
-import type { RtoEstimator } from '../retransmit/rto-estimator.js';
-import { StreamReceiver, newRepairTimeEstimator, type MessageOutcome } from './stream-receiver.js';
+import { RepairTime } from './repair-time.js';
+import { StreamReceiver, type MessageOutcome } from './stream-receiver.js';
 
 /** What a {@link Receiver} needs. */
 export interface ReceiverDeps {
@@ -67,7 +67,7 @@ export class Receiver implements TimerCore {
   private readonly resume = new Map<string, number>();
   private readonly queue = new DeadlineQueue<StreamState>((st) => this.deadlineOf(st));
   /** NAK repair time per sender, shared by its streams (they are served by one retransmit path). */
-  private readonly repairTimes = new WeakMap<SenderState, RtoEstimator>();
+  private readonly repairTimes = new WeakMap<SenderState, RepairTime>();
   private streamCount = 0;
   private lastNowMs = 0;
 
@@ -333,7 +333,7 @@ export class Receiver implements TimerCore {
       nak: (ranges: SeqRange[]) => this.requestNak(st, ranges),
     };
     let repairTime = this.repairTimes.get(st.sender);
-    if (repairTime === undefined) this.repairTimes.set(st.sender, (repairTime = newRepairTimeEstimator(this.options)));
+    if (repairTime === undefined) this.repairTimes.set(st.sender, (repairTime = new RepairTime(this.options)));
     return new StreamReceiver({ out, rng: this.rng, budget: this.budget, counters: this.counters, repairTime }, this.options, begin);
   }
 

@@ -4,9 +4,9 @@
  */
 import type { SeqRange, WireMessage } from '../../codecs/frame.js';
 import type { Rng } from '../core.js';
-import { RtoEstimator } from '../retransmit/rto-estimator.js';
 import { BufferBudget } from './buffer-budget.js';
 import { GapList } from './gap-list.js';
+import { RepairTime } from './repair-time.js';
 import { isSeq } from './input-checks.js';
 import { DEFAULT_RECEIVER_OPTIONS, type ResolvedReceiverOptions } from './options.js';
 import type { DataLossReason } from './receiver-sink.js';
@@ -68,19 +68,8 @@ export interface StreamReceiverDeps {
   readonly budget?: BufferBudget;
   /** Where to count gaps and NAK retries; a private record when absent. */
   readonly counters?: StreamReceiverCounters;
-  /**
-   * The repair-time estimate that paces NAK retries (may be shared by the streams of one sender);
-   * a private one when absent. See {@link newRepairTimeEstimator}.
-   */
-  readonly repairTime?: RtoEstimator;
-}
-
-/**
- * A repair-time estimator for NAK retries: RFC 6298 over "first NAK → first missing message
- * back", from `nakRetryMs` (before any sample, and the floor) to `nakRetryMaxMs`.
- */
-export function newRepairTimeEstimator(o: Pick<StreamReceiverOptions, 'nakRetryMs' | 'nakRetryMaxMs'>): RtoEstimator {
-  return new RtoEstimator({ rtoMinMs: o.nakRetryMs, rtoInitialMs: o.nakRetryMs, rtoMaxMs: o.nakRetryMaxMs });
+  /** The repair time that paces NAK retries (shared by the streams of one sender); a private one when absent. */
+  readonly repairTime?: RepairTime;
 }
 
 /**
@@ -117,7 +106,7 @@ export class StreamReceiver {
   private readonly budget: BufferBudget;
   private readonly o: StreamReceiverOptions;
   private readonly counters: StreamReceiverCounters;
-  private readonly repairTime: RtoEstimator;
+  private readonly repairTime: RepairTime;
   /** The NAK round the last repair-time sample came from (one sample per round). */
   private sampledNakMs = Number.NEGATIVE_INFINITY;
   private next: number;
@@ -137,7 +126,7 @@ export class StreamReceiver {
     this.rng = deps.rng;
     this.budget = deps.budget ?? new BufferBudget();
     this.counters = deps.counters ?? { gapSeqsOpened: 0, gapSeqsFilledBeforeNak: 0, nakSeqsRetried: 0 };
-    this.repairTime = deps.repairTime ?? newRepairTimeEstimator(options);
+    this.repairTime = deps.repairTime ?? new RepairTime(options);
     this.o = options;
     this.beginSeq = beginSeq;
     this.next = beginSeq;
@@ -303,8 +292,8 @@ export class StreamReceiver {
       // Karn: an answer slower than the estimate makes no clean sample, so the estimate backs off
       // (once per round, whatever the number of gaps); gaps NAKed with the shorter wait and not
       // due yet take the longer one too, as do gaps seen from now on.
-      this.repairTime.onTimeout();
-      const waitMs = Math.min(o.nakRetryMaxMs, this.repairTime.rtoMs);
+      this.repairTime.onRetry();
+      const waitMs = this.repairTime.retryMs;
       for (const g of this.gaps.all) {
         if (g.lost !== undefined || g.naksSent === 0 || g.waitMs >= waitMs) continue;
         g.waitMs = waitMs;
@@ -436,7 +425,7 @@ export class StreamReceiver {
       // Karn's rule: after one NAK the answer is unambiguous. One sample per NAK round: the
       // gaps of a round (and the halves of a split gap) share their NAK time.
       this.sampledNakMs = g.lastNakMs;
-      this.repairTime.onSample(nowMs - g.lastNakMs);
+      this.repairTime.onRepaired(nowMs - g.lastNakMs);
     }
     this.gaps.fill(seq);
   }
@@ -451,6 +440,6 @@ export class StreamReceiver {
    * previous wait (exponential backoff), at most `nakRetryMaxMs`.
    */
   private retryWaitMs(previousWaitMs: number): number {
-    return Math.min(this.o.nakRetryMaxMs, Math.max(this.repairTime.rtoMs, 2 * previousWaitMs));
+    return Math.min(this.o.nakRetryMaxMs, Math.max(this.repairTime.retryMs, 2 * previousWaitMs));
   }
 }
