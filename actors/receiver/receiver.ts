@@ -133,7 +133,7 @@ export class Receiver implements TimerCore {
         return;
       }
     }
-    const counter = OUTCOME_COUNTERS[st.stream.onMessage(nowMs, msg)];
+    const counter = OUTCOME_COUNTERS[st.stream.onMessage(nowMs, msg, streamStartSeq === 0)];
     if (counter !== undefined) this.counters[counter]++;
     this.queue.schedule(st);
   }

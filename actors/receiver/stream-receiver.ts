@@ -164,8 +164,11 @@ export class StreamReceiver {
     return this.gaps.length;
   }
 
-  /** A message from DATA or RETRANSMIT (untrusted). */
-  onMessage(nowMs: number, msg: WireMessage): MessageOutcome {
+  /**
+   * A message from DATA or RETRANSMIT (untrusted). `retransmitted`: it came in a RETRANSMIT, so
+   * it answers a NAK (times the repair); a late DATA message filling a NAKed gap does not.
+   */
+  onMessage(nowMs: number, msg: WireMessage, retransmitted = false): MessageOutcome {
     const s = msg.seq;
     if (!isSeq(s)) return 'invalid';
     if (s < this.next) return 'old';
@@ -180,7 +183,7 @@ export class StreamReceiver {
       if (s > this.tracked) {
         this.tracked = s;
         if (s > this.high) this.high = s;
-      } else this.fillGap(nowMs, s);
+      } else this.fillGap(nowMs, s, retransmitted);
       this.next++;
       this.out.message(msg);
       this.drain(nowMs);
@@ -195,7 +198,7 @@ export class StreamReceiver {
       this.addMissing(nowMs, oldTracked + 1, fits ? s - 1 : s);
       this.tracked = s;
       if (s > this.high) this.high = s;
-    } else if (fits) this.fillGap(nowMs, s);
+    } else if (fits) this.fillGap(nowMs, s, retransmitted);
     if (!fits) return 'bufferFull';
     this.buffer.set(s, msg);
     return 'buffered';
@@ -258,8 +261,10 @@ export class StreamReceiver {
         if (due === undefined || g.dueMs < due) due = g.dueMs;
         continue;
       }
-      if (g.naksSent === 0 && g.from > this.receivedHigh && nowMs - this.lastMessageMs < o.tailQuietMs) {
+      if (g.naksSent === 0 && g.from > this.receivedHigh && this.lastMessageMs + o.tailQuietMs > nowMs) {
         // Only a heartbeat says these exist, and the stream is still flowing: wait for it.
+        // (Compared as the sum it is set to: `now - last < quiet` can hold in floating point
+        // while `last + quiet === now`, and the timer would then spin at `now`.)
         g.dueMs = this.lastMessageMs + o.tailQuietMs;
         if (due === undefined || g.dueMs < due) due = g.dueMs;
         continue;
@@ -297,7 +302,7 @@ export class StreamReceiver {
       for (const g of this.gaps.all) {
         if (g.lost !== undefined || g.naksSent === 0 || g.waitMs >= waitMs) continue;
         g.waitMs = waitMs;
-        g.dueMs = g.lastNakMs + waitMs;
+        g.dueMs = Math.max(g.dueMs, g.lastNakMs + waitMs);
         if (due === undefined || g.dueMs < due) due = g.dueMs;
       }
     }
@@ -418,14 +423,16 @@ export class StreamReceiver {
   }
 
   /** `seq` arrived and was missing: counted, and timed when its gap was NAKed once. */
-  private fillGap(nowMs: number, seq: number): void {
+  private fillGap(nowMs: number, seq: number, retransmitted: boolean): void {
     const g = this.gaps.at(seq);
     if (g?.naksSent === 0) this.counters.gapSeqsFilledBeforeNak++;
-    else if (g?.naksSent === 1 && g.lost === undefined && g.lastNakMs !== this.sampledNakMs) {
-      // Karn's rule: after one NAK the answer is unambiguous. One sample per NAK round: the
-      // gaps of a round (and the halves of a split gap) share their NAK time.
-      this.sampledNakMs = g.lastNakMs;
-      this.repairTime.onRepaired(nowMs - g.lastNakMs);
+    else if (g !== undefined && retransmitted) {
+      if (g.naksSent === 1 && g.lost === undefined && g.lastNakMs !== this.sampledNakMs) {
+        // Karn's rule: after one NAK the answer is unambiguous. One sample per NAK round: the
+        // gaps of a round (and the halves of a split gap) share their NAK time.
+        this.sampledNakMs = g.lastNakMs;
+        this.repairTime.onRepaired(nowMs - g.lastNakMs);
+      }
     }
     this.gaps.fill(seq);
   }

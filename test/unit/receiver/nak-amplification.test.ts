@@ -73,7 +73,7 @@ function simulate(seed: number, lossRate: number, repairMs: number, publishMs = 
       if (rng() < lossRate) run.lost += perDatagram;
       else for (let s = first; s <= seq; s++) stream.onMessage(nowMs, msg(s));
     }
-    for (const s of answers.get(nowMs) ?? []) stream.onMessage(nowMs, msg(s));
+    for (const s of answers.get(nowMs) ?? []) stream.onMessage(nowMs, msg(s), true);
     answers.delete(nowMs);
     if (nowMs % 100 === 0) stream.onStreamInfo(nowMs, 1, seq);
     const due = stream.nextDeadlineMs();
@@ -130,14 +130,19 @@ describe('NAK amplification', () => {
       runTo(t);
       for (const s of seqs) stream.onMessage(t, msg(s));
     };
-    return { asks, runTo, receive };
+    /** Messages of a RETRANSMIT. */
+    const repair = (t: number, ...seqs: number[]): void => {
+      runTo(t);
+      for (const s of seqs) stream.onMessage(t, msg(s), true);
+    };
+    return { asks, runTo, receive, repair };
   }
 
   it('a gap answered 40 ms after its only NAK makes the next gap ask again after SRTT + 4 RTTVAR (120 ms), not 50 ms', () => {
-    const { asks, runTo, receive } = timedStream();
+    const { asks, runTo, receive, repair } = timedStream();
     receive(0, 1, 3); // 2 missing
     runTo(0);
-    receive(40, 2); // one NAK, answered after 40 ms: a clean sample
+    repair(40, 2); // one NAK, answered after 40 ms: a clean sample
     receive(100, 5); // 4 missing
     runTo(1000);
     expect(asks.get(2)).toEqual([0]);
@@ -145,11 +150,11 @@ describe('NAK amplification', () => {
   });
 
   it('while a slow sender has not answered, the retry wait backs off and gaps seen meanwhile start from the longer wait (Karn)', () => {
-    const { asks, runTo, receive } = timedStream();
+    const { asks, runTo, receive, repair } = timedStream();
     receive(0, 1, 3); // 2 missing
     runTo(155); // NAKs at 0, 50, 150: no answer, the estimate backs off to 200 ms
     receive(160, 5); // 4 missing
-    receive(300, 2);
+    repair(300, 2);
     runTo(359);
     expect(asks.get(2)).toEqual([0, 50, 150]);
     expect(asks.get(4)).toEqual([160]); // not again at 210: the backed-off wait is 200 ms
