@@ -19,6 +19,8 @@ export interface Gap {
   lastNakMs: number;
   /** The wait after the last NAK before asking again (0: not NAKed yet). */
   waitMs: number;
+  /** Its retry was put off once behind a probe (see `StreamReceiver.onTimer`). */
+  deferred: boolean;
 }
 
 /** What {@link GapList.takeLostAt} removed. */
@@ -66,13 +68,14 @@ export class GapList {
         failedNaks: 0,
         lastNakMs: Number.NEGATIVE_INFINITY,
         waitMs: 0,
+        deferred: false,
       });
     }
   }
 
   /** Appends `from..to` (above every range) as already lost: one range, whatever its width. */
   appendLost(from: number, to: number, reason: DataLossReason): void {
-    this.gaps.push({ from, to, lost: reason, dueMs: 0, naksSent: 0, failedNaks: 0, lastNakMs: Number.NEGATIVE_INFINITY, waitMs: 0 });
+    this.gaps.push({ from, to, lost: reason, dueMs: 0, naksSent: 0, failedNaks: 0, lastNakMs: Number.NEGATIVE_INFINITY, waitMs: 0, deferred: false });
   }
 
   /** Whether `seq` is missing. */

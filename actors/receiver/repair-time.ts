@@ -34,6 +34,11 @@ export class RepairTime {
     this.maxMs = o.nakRetryMaxMs;
   }
 
+  /** Whether a repair was timed yet. */
+  get timed(): boolean {
+    return this.rtt.samples > 0;
+  }
+
   /** The wait after a first NAK before asking again. */
   get retryMs(): number {
     return Math.min(this.maxMs, Math.max(this.rtt.rtoMs, Math.ceil(PEAK_MARGIN * this.peakMs), this.backoffMs));

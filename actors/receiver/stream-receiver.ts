@@ -109,6 +109,8 @@ export class StreamReceiver {
   private readonly repairTime: RepairTime;
   /** The NAK round the last repair-time sample came from (one sample per round). */
   private sampledNakMs = Number.NEGATIVE_INFINITY;
+  /** Until when the last probe (a retry before any repair was timed) is waited for. */
+  private probeDueMs = Number.NEGATIVE_INFINITY;
   private next: number;
   /** The highest seq received as a message (not only announced by a heartbeat), and when one last came. */
   private receivedHigh = 0;
@@ -269,6 +271,18 @@ export class StreamReceiver {
         if (due === undefined || g.dueMs < due) due = g.dueMs;
         continue;
       }
+      const untimed = g.naksSent > 0 && !this.repairTime.timed;
+      if (untimed && !g.deferred && nowMs < this.probeDueMs) {
+        // No repair of this sender was timed yet, so the first wait was a guess, and NAKs travel
+        // reliably: as TCP does on a timeout, one gap asks again (the probe) and the others put
+        // their retry off once, by a doubled wait (not counted as a failed NAK), so a slow first
+        // answer is not met by a NAK of every gap again.
+        g.deferred = true;
+        g.waitMs = this.retryWaitMs(g.waitMs);
+        g.dueMs = nowMs + g.waitMs;
+        if (due === undefined || g.dueMs < due) due = g.dueMs;
+        continue;
+      }
       if (g.naksSent > 0 && lastHeardMs > g.lastNakMs) {
         retried = true;
         if (++g.failedNaks > o.nakMaxRetries) {
@@ -291,6 +305,7 @@ export class StreamReceiver {
       g.lastNakMs = nowMs;
       g.waitMs = this.retryWaitMs(g.waitMs);
       g.dueMs = nowMs + g.waitMs;
+      if (untimed && !g.deferred) this.probeDueMs = g.dueMs;
       if (due === undefined || g.dueMs < due) due = g.dueMs;
     }
     if (retried) {
@@ -324,6 +339,7 @@ export class StreamReceiver {
       g.failedNaks = 0;
       g.lastNakMs = Number.NEGATIVE_INFINITY;
       g.waitMs = 0;
+      g.deferred = false;
       g.dueMs = dueMs;
     }
     if (this.gaps.length > 0) this.deadline = Math.min(this.deadline ?? dueMs, dueMs);
