@@ -149,6 +149,18 @@ describe('NAK amplification', () => {
     expect(asks.get(4)?.slice(0, 2)).toEqual([100, 220]);
   });
 
+  it('before any repair was timed, a retry round asks again for one gap (the probe) and the others put their retry off once', () => {
+    const { asks, runTo, receive } = timedStream();
+    receive(0, 1, 3, 5); // 2 and 4 missing, NAKed together at 0
+    runTo(0);
+    runTo(149);
+    expect(asks.get(2)).toEqual([0, 50]); // the probe
+    expect(asks.get(4)).toEqual([0]); // put off to 150 (a doubled wait)
+    runTo(150);
+    expect(asks.get(2)).toEqual([0, 50, 150]);
+    expect(asks.get(4)).toEqual([0, 150]); // put off only once
+  });
+
   it('while a slow sender has not answered, the retry wait backs off and gaps seen meanwhile start from the longer wait (Karn)', () => {
     const { asks, runTo, receive, repair } = timedStream();
     receive(0, 1, 3); // 2 missing
