@@ -91,7 +91,9 @@ export interface StreamReceiverDeps {
  * over "NAK → missing data back", at least `nakRetryMs`), doubling up to `nakRetryMaxMs`. A fixed
  * retry wait shorter than the repair time asked for every gap several times over while the first
  * answer was still on its way (a busy sender reads NAKs late): each sequence must be asked for
- * once per round, and a round lasts as long as a repair takes. A NAK counts as failed when its wait expired and the sender was heard from
+ * once per round, and a round lasts as long as a repair takes. Before any repair of the sender
+ * was timed, a retry round asks again for one gap only and the others put their retry off once.
+ * A NAK counts as failed when its wait expired and the sender was heard from
  * after it was sent (`lastHeardMs` of {@link onTimer}); after `nakMaxRetries + 1` failed NAKs the
  * gap is lost (`'timeout'`). While the sender is silent (a partition) NAKs are repeated at the
  * same pace but do not count: giving up on a silent sender is `onSenderLeft`'s business (expiry).
