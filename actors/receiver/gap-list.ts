@@ -17,6 +17,10 @@ export interface Gap {
   failedNaks: number;
   /** When the last NAK was sent (`-Infinity`: never). */
   lastNakMs: number;
+  /** The wait after the last NAK before asking again (0: not NAKed yet). */
+  waitMs: number;
+  /** Its retry was put off once behind a probe (see `StreamReceiver.onTimer`). */
+  deferred: boolean;
 }
 
 /** What {@link GapList.takeLostAt} removed. */
@@ -63,19 +67,27 @@ export class GapList {
         naksSent: 0,
         failedNaks: 0,
         lastNakMs: Number.NEGATIVE_INFINITY,
+        waitMs: 0,
+        deferred: false,
       });
     }
   }
 
   /** Appends `from..to` (above every range) as already lost: one range, whatever its width. */
   appendLost(from: number, to: number, reason: DataLossReason): void {
-    this.gaps.push({ from, to, lost: reason, dueMs: 0, naksSent: 0, failedNaks: 0, lastNakMs: Number.NEGATIVE_INFINITY });
+    this.gaps.push({ from, to, lost: reason, dueMs: 0, naksSent: 0, failedNaks: 0, lastNakMs: Number.NEGATIVE_INFINITY, waitMs: 0, deferred: false });
   }
 
   /** Whether `seq` is missing. */
   has(seq: number): boolean {
     const i = this.indexAtOrBelow(seq);
     return i >= 0 && this.gaps[i].to >= seq;
+  }
+
+  /** The range holding `seq`, if it is missing. */
+  at(seq: number): Gap | undefined {
+    const i = this.indexAtOrBelow(seq);
+    return i >= 0 && this.gaps[i].to >= seq ? this.gaps[i] : undefined;
   }
 
   /** `seq` arrived: removes it from its range. False when it was not missing. */

@@ -1,9 +1,9 @@
 /**
  * The receiver actor's pure cores: per stream, release messages in order exactly once, buffer
- * what arrives early, NAK what is missing (randomized first delay, backoff), reassemble
- * fragments, and report what can no longer be had as data loss. A seq numbers one application
- * message: fragments carry their message's seq, the {@link Reassembler} collects them by index,
- * and the stream sees only whole messages.
+ * what arrives early, NAK what is missing (randomized first delay; retries paced by the repair
+ * time measured per sender, with backoff), reassemble fragments, and report what can no longer
+ * be had as data loss. A seq numbers one application message: fragments carry their message's
+ * seq, the {@link Reassembler} collects them by index, and the stream sees only whole messages.
  *
  * Ownership: one {@link Receiver} per local peer, touched only by the receiver actor's thread.
  * It owns every {@link StreamReceiver} and {@link Reassembler} (one each per stream, a stream

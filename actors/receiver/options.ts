@@ -45,15 +45,22 @@ export interface ReceiverOptions {
   nakDelayMinMs?: number;
   /** Longest wait before the first NAK of a newly seen gap. @default 20 */
   nakDelayMaxMs?: number;
-  /** Wait after the first NAK of a gap before asking again; doubles with each NAK. @default 50 */
+  /**
+   * Shortest wait after the first NAK of a gap before asking again; doubles with each NAK. The
+   * wait follows the repair time measured per sender (first NAK to the missing data back, RFC 6298
+   * smoothing, Karn's rule), so a sender that answers slowly is not asked again and again while
+   * its answer is on its way; this is the wait before any repair was measured, and the floor.
+   * @default 50
+   */
   nakRetryMs?: number;
-  /** Cap of the doubling wait between NAKs of a gap. @default 1000 */
+  /** Cap of the wait between NAKs of a gap (the doubling and the measured repair time). @default 1000 */
   nakRetryMaxMs?: number;
   /**
    * NAKs of a gap after the first that may go unanswered while the sender is heard from, before
    * the gap is reported lost (`'timeout'`). A NAK sent while the sender is silent (a partition)
    * does not count: it is repeated, and a sender that stays silent is released by
-   * `onSenderLeft` (expiry). With the defaults a gap is given up about 9.6 s after its first NAK.
+   * `onSenderLeft` (expiry). With the defaults a gap is given up about 9.6 s after its first NAK
+   * when repairs are fast, at most about 13 s when they are slow (every wait at `nakRetryMaxMs`).
    * @default 12
    */
   nakMaxRetries?: number;

@@ -39,11 +39,22 @@ export interface ReceiverCounters extends ReassemblerCounters {
   /** `sink.requestNak` calls. */
   naksSent: number;
   nakRangesSent: number;
+  /** Sequences asked for, summed over every NAK (first asks and retries). */
   nakSeqsRequested: number;
   /** Fragment ranges NAKed (missing fragments of messages held in part). */
   nakFragmentRangesSent: number;
   /** Fragments NAKed, summed. */
   nakFragmentsRequested: number;
+  /** Of `nakSeqsRequested`, sequences asked for again (a later retry round of the same gap). */
+  nakSeqsRetried: number;
+  /**
+   * Sequences found missing the first time a stream reached past them (first-time gaps): lost on
+   * the wire, dropped here (window, memory), or late. Each sequence counts once, however often it
+   * is NAKed; compare with `nakSeqsRequested` for the NAK amplification.
+   */
+  gapSeqsOpened: number;
+  /** Of `gapSeqsOpened`, sequences that arrived before their first NAK was sent (late, not lost). */
+  gapSeqsFilledBeforeNak: number;
   /** `onUnavailable` calls applied to a tracked stream. */
   unavailableReports: number;
   /** `sink.dataLoss` calls. */
@@ -83,6 +94,9 @@ export function newReceiverCounters(): ReceiverCounters {
     nakSeqsRequested: 0,
     nakFragmentRangesSent: 0,
     nakFragmentsRequested: 0,
+    nakSeqsRetried: 0,
+    gapSeqsOpened: 0,
+    gapSeqsFilledBeforeNak: 0,
     unavailableReports: 0,
     dataLossEvents: 0,
     dataLossMessages: 0,

@@ -21,6 +21,7 @@ import { Reassembler } from './reassembler.js';
 import { newReceiverCounters, type ReceiverCounters } from './receiver-counters.js';
 import type { DataLossReason, ReceiverSink } from './receiver-sink.js';
 import { SenderTable, type SenderEntry } from './sender-table.js';
+import { RepairTime } from './repair-time.js';
 import { StreamReceiver, type MessageOutcome } from './stream-receiver.js';
 
 /** What a {@link Receiver} needs. */
@@ -80,6 +81,8 @@ export class Receiver implements TimerCore {
   /** `startAt` positions of streams not seen yet (at most `maxStreams`). */
   private readonly resume = new Map<string, number>();
   private readonly queue = new DeadlineQueue<StreamState>((st) => this.deadlineOf(st));
+  /** NAK repair time per sender, shared by its streams (they are served by one retransmit path). */
+  private readonly repairTimes = new WeakMap<SenderState, RepairTime>();
   private streamCount = 0;
   private lastNowMs = 0;
 
@@ -147,9 +150,11 @@ export class Receiver implements TimerCore {
         return;
       }
     }
-    if ((msg.flags & MESSAGE_FLAGS.fragment) !== 0) this.onFragment(nowMs, st, msg);
+    // A RETRANSMIT message (no stream start) times the repair of the gap it fills.
+    const retransmitted = streamStartSeq === 0;
+    if ((msg.flags & MESSAGE_FLAGS.fragment) !== 0) this.onFragment(nowMs, st, msg, retransmitted);
     else {
-      const counter = OUTCOME_COUNTERS[st.stream.onMessage(nowMs, msg)];
+      const counter = OUTCOME_COUNTERS[st.stream.onMessage(nowMs, msg, retransmitted)];
       if (counter !== undefined) this.counters[counter]++;
     }
     this.queue.schedule(st);
@@ -173,7 +178,7 @@ export class Receiver implements TimerCore {
    * A fragment: the stream learns its message exists; the reassembler holds it; the fragment
    * that completes its message hands the whole message to the stream, under the message's seq.
    */
-  private onFragment(nowMs: number, st: StreamState, msg: WireMessage): void {
+  private onFragment(nowMs: number, st: StreamState, msg: WireMessage, retransmitted: boolean): void {
     const seen = st.stream.onFragmentSeen(nowMs, msg.seq);
     if (seen !== 'buffered') {
       const counter = OUTCOME_COUNTERS[seen];
@@ -183,7 +188,7 @@ export class Receiver implements TimerCore {
     const r = st.reassembler.push(msg, msg.seq === st.stream.nextSeq);
     switch (r.kind) {
       case 'completed': {
-        const counter = OUTCOME_COUNTERS[st.stream.onMessage(nowMs, r.message)];
+        const counter = OUTCOME_COUNTERS[st.stream.onMessage(nowMs, r.message, retransmitted)];
         if (counter !== undefined) this.counters[counter]++;
         break;
       }
@@ -403,7 +408,9 @@ export class Receiver implements TimerCore {
       },
       nak: (ranges: SeqRange[]) => this.requestNak(st, ranges),
     };
-    return new StreamReceiver({ out, rng: this.rng, budget: this.budget }, this.options, begin);
+    let repairTime = this.repairTimes.get(st.sender);
+    if (repairTime === undefined) this.repairTimes.set(st.sender, (repairTime = new RepairTime(this.options)));
+    return new StreamReceiver({ out, rng: this.rng, budget: this.budget, counters: this.counters, repairTime }, this.options, begin);
   }
 
   private unsynced(st: StreamState): boolean {

@@ -6,9 +6,14 @@ import type { SeqRange, WireMessage } from '../../codecs/frame.js';
 import type { Rng } from '../core.js';
 import { BufferBudget } from './buffer-budget.js';
 import { GapList } from './gap-list.js';
+import { RepairTime } from './repair-time.js';
 import { isSeq } from './input-checks.js';
 import { DEFAULT_RECEIVER_OPTIONS, type ResolvedReceiverOptions } from './options.js';
 import type { DataLossReason } from './receiver-sink.js';
+import type { ReceiverCounters } from './receiver-counters.js';
+
+/** The counters a {@link StreamReceiver} adds to (shared by every stream of a `Receiver`). */
+export type StreamReceiverCounters = Pick<ReceiverCounters, 'gapSeqsOpened' | 'gapSeqsFilledBeforeNak' | 'nakSeqsRetried'>;
 
 /** The options {@link StreamReceiver} reads. */
 export type StreamReceiverOptions = Pick<
@@ -61,6 +66,10 @@ export interface StreamReceiverDeps {
   readonly rng: Rng;
   /** Memory shared with the other streams; unlimited when absent. */
   readonly budget?: BufferBudget;
+  /** Where to count gaps and NAK retries; a private record when absent. */
+  readonly counters?: StreamReceiverCounters;
+  /** The repair time that paces NAK retries (shared by the streams of one sender); a private one when absent. */
+  readonly repairTime?: RepairTime;
 }
 
 /**
@@ -78,8 +87,13 @@ export interface StreamReceiverDeps {
  * as many gap ranges; nothing here loops over a range's width.
  *
  * NAKs: a newly seen gap waits a random delay in `[nakDelayMinMs, nakDelayMaxMs]`; data filling
- * it first cancels it. Then it is NAKed, and NAKed again after `nakRetryMs`, doubling up to
- * `nakRetryMaxMs`. A NAK counts as failed when its wait expired and the sender was heard from
+ * it first cancels it. Then it is NAKed, and NAKed again after the repair-time estimate (RFC 6298
+ * over "NAK → missing data back", at least `nakRetryMs`), doubling up to `nakRetryMaxMs`. A fixed
+ * retry wait shorter than the repair time asked for every gap several times over while the first
+ * answer was still on its way (a busy sender reads NAKs late): each sequence must be asked for
+ * once per round, and a round lasts as long as a repair takes. Before any repair of the sender
+ * was timed, a retry round asks again for one gap only and the others put their retry off once.
+ * A NAK counts as failed when its wait expired and the sender was heard from
  * after it was sent (`lastHeardMs` of {@link onTimer}); after `nakMaxRetries + 1` failed NAKs the
  * gap is lost (`'timeout'`). While the sender is silent (a partition) NAKs are repeated at the
  * same pace but do not count: giving up on a silent sender is `onSenderLeft`'s business (expiry).
@@ -93,6 +107,12 @@ export class StreamReceiver {
   private readonly rng: Rng;
   private readonly budget: BufferBudget;
   private readonly o: StreamReceiverOptions;
+  private readonly counters: StreamReceiverCounters;
+  private readonly repairTime: RepairTime;
+  /** The NAK round the last repair-time sample came from (one sample per round). */
+  private sampledNakMs = Number.NEGATIVE_INFINITY;
+  /** Until when the last probe (a retry before any repair was timed) is waited for. */
+  private probeDueMs = Number.NEGATIVE_INFINITY;
   private next: number;
   /** The highest seq received as a message (not only announced by a heartbeat), and when one last came. */
   private receivedHigh = 0;
@@ -109,6 +129,8 @@ export class StreamReceiver {
     this.out = deps.out;
     this.rng = deps.rng;
     this.budget = deps.budget ?? new BufferBudget();
+    this.counters = deps.counters ?? { gapSeqsOpened: 0, gapSeqsFilledBeforeNak: 0, nakSeqsRetried: 0 };
+    this.repairTime = deps.repairTime ?? new RepairTime(options);
     this.o = options;
     this.beginSeq = beginSeq;
     this.next = beginSeq;
@@ -146,8 +168,11 @@ export class StreamReceiver {
     return this.gaps.length;
   }
 
-  /** A message from DATA or RETRANSMIT (untrusted). */
-  onMessage(nowMs: number, msg: WireMessage): MessageOutcome {
+  /**
+   * A message from DATA or RETRANSMIT (untrusted). `retransmitted`: it came in a RETRANSMIT, so
+   * it answers a NAK (times the repair); a late DATA message filling a NAKed gap does not.
+   */
+  onMessage(nowMs: number, msg: WireMessage, retransmitted = false): MessageOutcome {
     const s = msg.seq;
     if (!isSeq(s)) return 'invalid';
     if (s < this.next) return 'old';
@@ -162,7 +187,7 @@ export class StreamReceiver {
       if (s > this.tracked) {
         this.tracked = s;
         if (s > this.high) this.high = s;
-      } else this.gaps.fill(s);
+      } else this.fillGap(nowMs, s, retransmitted);
       this.next++;
       this.out.message(msg);
       this.drain(nowMs);
@@ -177,7 +202,7 @@ export class StreamReceiver {
       this.addMissing(nowMs, oldTracked + 1, fits ? s - 1 : s);
       this.tracked = s;
       if (s > this.high) this.high = s;
-    } else if (fits) this.gaps.fill(s);
+    } else if (fits) this.fillGap(nowMs, s, retransmitted);
     if (!fits) return 'bufferFull';
     this.buffer.set(s, msg);
     return 'buffered';
@@ -272,21 +297,39 @@ export class StreamReceiver {
     let ranges: { from: number; to: number }[] = [];
     let seqs = 0;
     let due: number | undefined;
+    let retried = false;
     for (const g of this.gaps.all) {
       if (g.lost !== undefined) continue;
       if (g.dueMs > nowMs) {
         if (due === undefined || g.dueMs < due) due = g.dueMs;
         continue;
       }
-      if (g.naksSent === 0 && g.from > this.receivedHigh && nowMs - this.lastMessageMs < o.tailQuietMs) {
+      if (g.naksSent === 0 && g.from > this.receivedHigh && this.lastMessageMs + o.tailQuietMs > nowMs) {
         // Only a heartbeat says these exist, and the stream is still flowing: wait for it.
+        // (Compared as the sum it is set to: `now - last < quiet` can hold in floating point
+        // while `last + quiet === now`, and the timer would then spin at `now`.)
         g.dueMs = this.lastMessageMs + o.tailQuietMs;
         if (due === undefined || g.dueMs < due) due = g.dueMs;
         continue;
       }
-      if (g.naksSent > 0 && lastHeardMs > g.lastNakMs && ++g.failedNaks > o.nakMaxRetries) {
-        g.lost = 'timeout';
+      const untimed = g.naksSent > 0 && !this.repairTime.timed;
+      if (untimed && !g.deferred && nowMs < this.probeDueMs) {
+        // No repair of this sender was timed yet, so the first wait was a guess, and NAKs travel
+        // reliably: as TCP does on a timeout, one gap asks again (the probe) and the others put
+        // their retry off once, by a doubled wait (not counted as a failed NAK), so a slow first
+        // answer is not met by a NAK of every gap again.
+        g.deferred = true;
+        g.waitMs = this.retryWaitMs(g.waitMs);
+        g.dueMs = nowMs + g.waitMs;
+        if (due === undefined || g.dueMs < due) due = g.dueMs;
         continue;
+      }
+      if (g.naksSent > 0 && lastHeardMs > g.lastNakMs) {
+        retried = true;
+        if (++g.failedNaks > o.nakMaxRetries) {
+          g.lost = 'timeout';
+          continue;
+        }
       }
       const n = g.to - g.from + 1;
       if (ranges.length === o.maxNakRanges || seqs + n > o.maxNakSeqs) {
@@ -298,10 +341,26 @@ export class StreamReceiver {
       if (last !== undefined && last.to + 1 === g.from) last.to = g.to;
       else ranges.push({ from: g.from, to: g.to });
       seqs += n;
+      if (g.naksSent > 0) this.counters.nakSeqsRetried += n;
       g.naksSent++;
       g.lastNakMs = nowMs;
-      g.dueMs = nowMs + this.retryDelayMs(g.naksSent);
+      g.waitMs = this.retryWaitMs(g.waitMs);
+      g.dueMs = nowMs + g.waitMs;
+      if (untimed && !g.deferred) this.probeDueMs = g.dueMs;
       if (due === undefined || g.dueMs < due) due = g.dueMs;
+    }
+    if (retried) {
+      // Karn: an answer slower than the estimate makes no clean sample, so the estimate backs off
+      // (once per round, whatever the number of gaps); gaps NAKed with the shorter wait and not
+      // due yet take the longer one too, as do gaps seen from now on.
+      this.repairTime.onRetry();
+      const waitMs = this.repairTime.retryMs;
+      for (const g of this.gaps.all) {
+        if (g.lost !== undefined || g.naksSent === 0 || g.waitMs >= waitMs) continue;
+        g.waitMs = waitMs;
+        g.dueMs = Math.max(g.dueMs, g.lastNakMs + waitMs);
+        if (due === undefined || g.dueMs < due) due = g.dueMs;
+      }
     }
     if (ranges.length > 0) naks.push(ranges);
     this.deadline = due;
@@ -320,6 +379,8 @@ export class StreamReceiver {
       g.naksSent = 0;
       g.failedNaks = 0;
       g.lastNakMs = Number.NEGATIVE_INFINITY;
+      g.waitMs = 0;
+      g.deferred = false;
       g.dueMs = dueMs;
     }
     if (this.gaps.length > 0) this.deadline = Math.min(this.deadline ?? dueMs, dueMs);
@@ -413,8 +474,24 @@ export class StreamReceiver {
   private addMissing(nowMs: number, from: number, to: number): void {
     if (from > to) return;
     const dueMs = this.firstNakDueMs(nowMs);
+    this.counters.gapSeqsOpened += to - from + 1;
     this.gaps.appendMissing(from, to, dueMs, this.o.maxNakSeqs);
     if (this.deadline === undefined || dueMs < this.deadline) this.deadline = dueMs;
+  }
+
+  /** `seq` arrived and was missing: counted, and timed when its gap was NAKed once. */
+  private fillGap(nowMs: number, seq: number, retransmitted: boolean): void {
+    const g = this.gaps.at(seq);
+    if (g?.naksSent === 0) this.counters.gapSeqsFilledBeforeNak++;
+    else if (g !== undefined && retransmitted) {
+      if (g.naksSent === 1 && g.lost === undefined && g.lastNakMs !== this.sampledNakMs) {
+        // Karn's rule: after one NAK the answer is unambiguous. One sample per NAK round: the
+        // gaps of a round (and the halves of a split gap) share their NAK time.
+        this.sampledNakMs = g.lastNakMs;
+        this.repairTime.onRepaired(nowMs - g.lastNakMs);
+      }
+    }
+    this.gaps.fill(seq);
   }
 
   private firstNakDueMs(nowMs: number): number {
@@ -422,7 +499,11 @@ export class StreamReceiver {
     return nowMs + Math.min(max, min + Math.floor(this.rng() * (max - min + 1)));
   }
 
-  private retryDelayMs(naksSent: number): number {
-    return Math.min(this.o.nakRetryMaxMs, this.o.nakRetryMs * 2 ** Math.min(naksSent - 1, 40));
+  /**
+   * The wait after a NAK: the repair-time estimate after a first NAK, then at least twice the
+   * previous wait (exponential backoff), at most `nakRetryMaxMs`.
+   */
+  private retryWaitMs(previousWaitMs: number): number {
+    return Math.min(this.o.nakRetryMaxMs, Math.max(this.repairTime.retryMs, 2 * previousWaitMs));
   }
 }

@@ -29,6 +29,11 @@ export interface ScenarioParams {
   messagesPerPublisher: number;
   windowMessages: number;
   largeMessageRate: number;
+  /**
+   * Extra delay of every datagram into a publishing peer: a busy publisher that reads its socket
+   * (NAKs, ACKs) late. Not drawn from the seed; 0 or absent in the seed suites.
+   */
+  publisherInboundDelayMs?: number;
 }
 
 export interface ScenarioResult {
@@ -40,6 +45,10 @@ export interface ScenarioResult {
   expectedDeliveries: number;
   delivered: number;
   naksSent: number;
+  /** Sequences the receivers asked for, summed over every NAK (retries included). */
+  nakSeqsRequested: number;
+  /** Sequences the receivers found missing and NAKed at least once (each once: first-time gaps not filled by late data). */
+  gapSeqsNaked: number;
   retransmitFrames: number;
   dataLossEvents: number;
   peakReceiverBufferMessages: number;
@@ -122,6 +131,12 @@ export function runScenario(params: ScenarioParams): ScenarioResult {
     };
     peers.push(new SimPeer(config, network, (at, run) => queue.push(at, run), now, createRng(params.seed * 31 + i)));
   }
+  const slowMs = params.publisherInboundDelayMs ?? 0;
+  if (slowMs > 0) {
+    for (let p = 0; p < params.publishers; p++) {
+      for (const q of peers) if (q !== peers[p]) network.setLink(q.id.name, peers[p].id.name, { ...link, delayMs: link.delayMs + slowMs });
+    }
+  }
 
   // Publishers start after one advert round and publish at a steady pace.
   const startMs = 200;
@@ -159,6 +174,8 @@ export function runScenario(params: ScenarioParams): ScenarioResult {
   let published = 0;
   let delivered = 0;
   let naks = 0;
+  let nakSeqs = 0;
+  let gapSeqs = 0;
   let rtx = 0;
   let losses = 0;
   let peakBuf = 0;
@@ -169,6 +186,9 @@ export function runScenario(params: ScenarioParams): ScenarioResult {
     published += peer.published.length;
     delivered += peer.delivered.length;
     naks += peer.stats.naksSent;
+    const c = peer.receiver.counters;
+    nakSeqs += c.nakSeqsRequested;
+    gapSeqs += c.gapSeqsOpened - c.gapSeqsFilledBeforeNak;
     rtx += peer.stats.retransmitFramesSent;
     losses += peer.losses.length;
     peakBuf = Math.max(peakBuf, peer.receiver.peakBufferedMessages);
@@ -187,6 +207,8 @@ export function runScenario(params: ScenarioParams): ScenarioResult {
     expectedDeliveries: expected,
     delivered,
     naksSent: naks,
+    nakSeqsRequested: nakSeqs,
+    gapSeqsNaked: gapSeqs,
     retransmitFrames: rtx,
     dataLossEvents: losses,
     peakReceiverBufferMessages: peakBuf,

@@ -341,6 +341,21 @@ describe('StreamReceiver tail gaps', () => {
     expect(naks.flat()).toEqual([{ from: 3, to: 10 }]);
   });
 
+  it('NAKs a heartbeat-only gap when the quiet time ends at a fractional ms, instead of re-arming its timer at the same instant', () => {
+    // Regression (property test seed 13): 1024.0319 - 1004.0319000000001 < 20 in floating point,
+    // while 1004.0319000000001 + 20 === 1024.0319, so the gap was re-armed at `now` forever.
+    const last = 1004.0319000000001;
+    const now = last + 20;
+    expect(now - last).toBeLessThan(20);
+    const { stream, naks } = setup({ nakDelayMinMs: 2, nakDelayMaxMs: 2, tailQuietMs: 20 });
+    stream.onMessage(0, msg(1));
+    stream.onStreamInfo(0, 1, 10);
+    stream.onMessage(last, msg(2));
+    stream.onTimer(now);
+    expect(stream.nextDeadlineMs()).toBeGreaterThan(now);
+    expect(naks.flat()).toEqual([{ from: 3, to: 10 }]);
+  });
+
   it('NAKs a gap below a received message at once (after the usual random delay)', () => {
     const { stream, naks, runUntil } = setup({ nakDelayMinMs: 2, nakDelayMaxMs: 2, tailQuietMs: 20 });
     stream.onMessage(0, msg(1));
