@@ -289,8 +289,11 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     leaving = true;
     nextAdvertMs = undefined;
     const bye: Frame = { kind: 'bye', sender: self };
-    if (multicast) send(bye, { kind: 'group', group: baseGroup });
-    for (const a of unicastAddresses(true)) send(bye, { kind: 'address', host: a.host, port: a.port });
+    // Three copies: a receiver that misses the BYE waits for the peer's expiry instead.
+    for (let copy = 0; copy < BYE_COPIES; copy++) {
+      if (multicast) send(bye, { kind: 'group', group: baseGroup });
+      for (const a of unicastAddresses(true)) send(bye, { kind: 'address', host: a.host, port: a.port });
+    }
     counters.byesSent++;
   }
 
@@ -379,6 +382,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     },
   };
 }
+
+/** Copies of BYE sent when leaving (independent losses rarely take all three). */
+const BYE_COPIES = 3;
 
 /** Soliciting peers remembered for the answer rate limit (the map is emptied when full). */
 const MAX_ANSWERED = 4096;
