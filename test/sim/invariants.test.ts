@@ -40,6 +40,16 @@ describe('simulator invariant checker', () => {
     expect(checkInvariants(peers, bounds).map((v) => v.kind)).toContain('lossWhileHeld');
   });
 
+  it('reports a stream whose application view does not begin at its first seq', () => {
+    const peers = peersOfRun(11);
+    const sub = peers.find((p) => p.delivered.length > 0)!;
+    const d = sub.delivered[0];
+    sub.delivered.splice(0, 1);
+    const kinds = checkInvariants(peers, bounds).map((v) => v.kind);
+    expect(d.seq).toBe(1);
+    expect(kinds).toContain('startSkip');
+  });
+
   it('reports corrupted payload bytes', () => {
     const peers = peersOfRun(11);
     const sub = peers.find((p) => p.delivered.length > 0)!;

@@ -3,7 +3,8 @@
  * and in order, or reported as data loss only when its sender no longer held it; no buffer
  * exceeds its bound; and seqs number application messages: a publisher's messages of one
  * stream take consecutive seqs whatever their size, and what an application sees of a stream
- * (deliveries and loss ranges together) is contiguous, large messages included.
+ * (deliveries and loss ranges together) is contiguous from the stream's first seq (every
+ * subscription predates every stream), large messages included.
  */
 import type { SimPeer } from './sim-peer.js';
 
@@ -90,6 +91,14 @@ export function checkInvariants(peers: readonly SimPeer[], bounds: Bounds): Viol
           ...got.map((g) => ({ from: g.seq, to: g.seq })),
           ...losses.map((l) => ({ from: l.from, to: l.to })),
         ].sort((a, b) => a.from - b.from);
+        // Every subscription exists from t = 0, before any stream began: the run starts at the
+        // stream's first seq (a late-heard stream is NAKed from there), never at the first heard.
+        if (events.length > 0 && sent.length > 0 && events[0].from > sent[0].seq) {
+          out.push({
+            kind: 'startSkip',
+            detail: `${sub.id.name} saw ${key} begin at ${events[0].from}, not at its first seq ${sent[0].seq}`,
+          });
+        }
         for (let i = 1; i < events.length; i++) {
           if (events[i].from > events[i - 1].to + 1) {
             out.push({

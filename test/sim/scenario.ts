@@ -4,7 +4,7 @@
  */
 import { createRng, type Rng } from '../../actors/core.js';
 import { EventQueue } from './event-queue.js';
-import { SimNetwork, type LinkConditions, type Partition } from './sim-network.js';
+import { SimNetwork, type LinkConditions, type MulticastBlackout, type Partition } from './sim-network.js';
 import { SimPeer, type SimPeerConfig } from './sim-peer.js';
 import { checkInvariants, type Violation } from './invariants.js';
 import { PatternMatcher } from '../../actors/subjects/index.js';
@@ -34,6 +34,12 @@ export interface ScenarioParams {
    * (NAKs, ACKs) late. Not drawn from the seed; 0 or absent in the seed suites.
    */
   publisherInboundDelayMs?: number;
+  /** When publishers start: 200 ms (after one advert round) or 0 (before any advert is heard). */
+  publishStartMs: number;
+  /** Peers deaf to multicast for their first few hundred ms (they hear streams late). */
+  blackouts: MulticastBlackout[];
+  /** Start-up discovery of every peer (the library default, 300 ms). */
+  discoveryMs: number;
 }
 
 export interface ScenarioResult {
@@ -54,6 +60,13 @@ export interface ScenarioResult {
   peakReceiverBufferMessages: number;
   peakWindowMessages: number;
   peakWindowBytes: number;
+  /**
+   * Streams a blacked-out subscriber heard of late (their first message went out while it was
+   * deaf), and how many of those it got from their first seq (delivered, or reported lost only
+   * as evicted data).
+   */
+  lateHeardStreams: number;
+  lateHeardFromStart: number;
   datagrams: number;
   simulatedMs: number;
   events: number;
@@ -63,16 +76,31 @@ function pick<T>(rng: Rng, list: readonly T[]): T {
   return list[Math.floor(rng() * list.length)];
 }
 
-/** Draws a scenario from a seed; loss cycles through 0, 5, 10, 15 and 20 % by seed. */
+/**
+ * Draws a scenario from a seed; loss cycles through 0, 5, 10, 15 and 20 % by seed. The start-up
+ * cases come from a second PRNG of the seed, so the other draws stay what they were before them:
+ * in 40 % of the seeds publishers start at t = 0, before any advert was heard (then large
+ * messages in half of them); in 30 % one or two peers cannot hear multicast for their first
+ * 300-1500 ms.
+ */
 export function paramsForSeed(seed: number): ScenarioParams {
   const rng = createRng(seed ^ 0x5eed);
+  const startup = createRng(seed ^ 0x57a27);
   const peers = 2 + Math.floor(rng() * 9);
   const partitions: Partition[] = [];
   if (rng() < 0.25) {
     const start = 300 + Math.floor(rng() * 500);
     partitions.push({ isolated: [`p${Math.floor(rng() * peers)}`], fromMs: start, toMs: start + 100 + Math.floor(rng() * 700) });
   }
-  return {
+  const atZero = startup() < 0.4;
+  const blackouts: MulticastBlackout[] = [];
+  if (startup() < 0.3) {
+    const deaf = [`p${Math.floor(startup() * peers)}`];
+    if (peers > 3 && startup() < 0.4) deaf.push(`p${Math.floor(startup() * peers)}`);
+    blackouts.push({ deaf: [...new Set(deaf)], fromMs: 0, toMs: 300 + Math.floor(startup() * 1200) });
+  }
+  const largeAtStart = atZero && startup() < 0.5;
+  const params: ScenarioParams = {
     seed,
     peers,
     lossRate: (seed % 5) * 0.05,
@@ -83,7 +111,17 @@ export function paramsForSeed(seed: number): ScenarioParams {
     messagesPerPublisher: 100 + Math.floor(rng() * 500),
     windowMessages: rng() < 0.15 ? 48 : 4096,
     largeMessageRate: rng() < 0.3 ? 0.03 : 0,
+    publishStartMs: atZero ? 0 : 200,
+    blackouts,
+    discoveryMs: 300,
   };
+  if (largeAtStart) params.largeMessageRate = 0.03;
+  return params;
+}
+
+/** Whether a seed exercises a start-up case: publishing from t = 0, or a multicast blackout. */
+export function isStartupSeed(params: ScenarioParams): boolean {
+  return params.publishStartMs === 0 || params.blackouts.length > 0;
 }
 
 export function runScenario(params: ScenarioParams): ScenarioResult {
@@ -92,7 +130,7 @@ export function runScenario(params: ScenarioParams): ScenarioResult {
   let nowMs = 0;
   const now = (): number => nowMs;
   const link: LinkConditions = { lossRate: params.lossRate, duplicateRate: params.duplicateRate, delayMs: 0.5, jitterMs: params.jitterMs };
-  const network = new SimNetwork(queue, rng, now, link, params.partitions);
+  const network = new SimNetwork(queue, rng, now, link, params.partitions, params.blackouts);
 
   // Subscriptions first, then what each publisher sends; a publisher subject nobody else
   // subscribes to gets one subscriber with '>' so every run checks real deliveries.
@@ -126,6 +164,7 @@ export function runScenario(params: ScenarioParams): ScenarioResult {
       flowWindowMessages: 512,
       flowPolicy: rng() < 0.5 ? 'max' : 'min',
       advertIntervalMs: 500,
+      discoveryMs: params.discoveryMs,
       ackIntervalMs: 25,
       nakMaxRetries: 12,
     };
@@ -138,8 +177,9 @@ export function runScenario(params: ScenarioParams): ScenarioResult {
     }
   }
 
-  // Publishers start after one advert round and publish at a steady pace.
-  const startMs = 200;
+  // Publishers start after one advert round, or at once (before any advert is heard), and
+  // publish at a steady pace.
+  const startMs = params.publishStartMs;
   for (let p = 0; p < params.publishers; p++) {
     const peer = peers[p];
     const subjects = subjectsOf[p];
@@ -182,6 +222,24 @@ export function runScenario(params: ScenarioParams): ScenarioResult {
   let peakWin = 0;
   let peakWinBytes = 0;
   let expected = 0;
+  let lateHeard = 0;
+  let lateFromStart = 0;
+  for (const b of params.blackouts) {
+    for (const name of b.deaf) {
+      const sub = peers.find((p) => p.id.name === name)!;
+      for (const pub of peers) {
+        if (pub === sub) continue;
+        for (const [subject, firstMs] of pub.firstSentAtMs) {
+          if (!sub.isSubscribed(subject) || firstMs < b.fromMs || firstMs >= b.toMs) continue;
+          lateHeard++;
+          const first = pub.published.find((m) => m.subject === subject)!.seq;
+          const got = sub.delivered.some((d) => d.sender.name === pub.id.name && d.subject === subject && d.seq === first);
+          const lost = sub.losses.some((l) => l.sender === pub.id.name && l.subject === subject && l.from <= first && l.to >= first);
+          if (got || lost) lateFromStart++;
+        }
+      }
+    }
+  }
   for (const peer of peers) {
     published += peer.published.length;
     delivered += peer.delivered.length;
@@ -214,6 +272,8 @@ export function runScenario(params: ScenarioParams): ScenarioResult {
     peakReceiverBufferMessages: peakBuf,
     peakWindowMessages: peakWin,
     peakWindowBytes: peakWinBytes,
+    lateHeardStreams: lateHeard,
+    lateHeardFromStart: lateFromStart,
     datagrams: network.counters.sent,
     simulatedMs: nowMs,
     events,

@@ -10,7 +10,9 @@ export function seedSuite(from: number, to: number): void {
   for (let seed = from; seed <= to; seed++) {
     const params = paramsForSeed(seed);
     const label = `seed ${seed}: ${params.peers} peers, ${Math.round(params.lossRate * 100)}% loss, ${params.publishers} publishers` +
-      (params.partitions.length > 0 ? ', partition' : '');
+      (params.partitions.length > 0 ? ', partition' : '') +
+      (params.publishStartMs === 0 ? ', publish at t = 0' : '') +
+      (params.blackouts.length > 0 ? ', multicast blackout' : '');
     it(`${label} delivers every subscribed message once, in order, or reports it lost`, () => {
       const result = runScenario(params);
       results.push(result);

@@ -1,7 +1,8 @@
 /**
  * A simulated datagram network for the protocol simulator: per-link loss, duplication,
- * delay with jitter (which reorders), and temporary partitions, all drawn from one seeded
- * PRNG so a run replays exactly.
+ * delay with jitter (which reorders), temporary partitions and multicast blackouts, all drawn
+ * from one seeded PRNG so a run replays exactly. A frame is sent either to the group
+ * (`multicast`: every attached peer but the sender) or to one peer (`unicast`).
  */
 import type { Rng } from '../../actors/core.js';
 import type { EventQueue } from './event-queue.js';
@@ -24,6 +25,17 @@ export interface Partition {
   toMs: number;
 }
 
+/**
+ * Peers that cannot hear the group while it lasts (e.g. multicast not yet routed to them):
+ * frames sent to the group are dropped for them, frames sent to them alone still arrive, and
+ * what they send is heard as usual.
+ */
+export interface MulticastBlackout {
+  deaf: readonly string[];
+  fromMs: number;
+  toMs: number;
+}
+
 export type DatagramHandler = (bytes: Uint8Array, from: string, via: 'multicast' | 'unicast') => void;
 
 export interface NetworkCounters {
@@ -32,11 +44,13 @@ export interface NetworkCounters {
   dropped: number;
   duplicated: number;
   partitioned: number;
+  /** Frames to the group dropped for a peer in a multicast blackout. */
+  blackedOut: number;
   bytes: number;
 }
 
 export class SimNetwork {
-  readonly counters: NetworkCounters = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, partitioned: 0, bytes: 0 };
+  readonly counters: NetworkCounters = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, partitioned: 0, blackedOut: 0, bytes: 0 };
   private readonly nodes = new Map<string, DatagramHandler>();
   private readonly linkOverrides = new Map<string, LinkConditions>();
 
@@ -46,6 +60,7 @@ export class SimNetwork {
     private readonly now: () => number,
     private readonly defaults: LinkConditions,
     private readonly partitions: readonly Partition[] = [],
+    private readonly blackouts: readonly MulticastBlackout[] = [],
   ) {}
 
   attach(name: string, handler: DatagramHandler): void {
@@ -77,6 +92,10 @@ export class SimNetwork {
       this.counters.partitioned++;
       return;
     }
+    if (via === 'multicast' && this.isDeaf(to)) {
+      this.counters.blackedOut++;
+      return;
+    }
     if (this.rng() < link.lossRate) {
       this.counters.dropped++;
       return;
@@ -89,11 +108,17 @@ export class SimNetwork {
       const at = this.now() + link.delayMs + this.rng() * link.jitterMs;
       this.queue.push(at, () => {
         const handler = this.nodes.get(to);
-        if (!handler || this.isPartitioned(from, to)) return;
+        if (!handler || this.isPartitioned(from, to) || (via === 'multicast' && this.isDeaf(to))) return;
         this.counters.delivered++;
         handler(copy, from, via);
       });
     }
+  }
+
+  /** Whether `peer` cannot hear the group now. */
+  private isDeaf(peer: string): boolean {
+    const t = this.now();
+    return this.blackouts.some((b) => t >= b.fromMs && t < b.toMs && b.deaf.includes(peer));
   }
 
   private isPartitioned(a: string, b: string): boolean {

@@ -1,6 +1,14 @@
 /**
  * One simulated peer: every pure core of the protocol wired together exactly as the actors
  * wire them, with the simulator's clock, PRNG and network in place of timers and sockets.
+ *
+ * Start-up, as the actors do it: the first advert (and a retry halfway through `discoveryMs`)
+ * solicits answers, answered at once (at most once per advertIntervalMs / 4 per peer); for
+ * `discoveryMs` a stream no known receiver limits may run 1/16 of its flow window ahead of its
+ * first seq, and a receiver learnt meanwhile counts from the stream's start (the flow actor);
+ * DATA stream entries and HEARTBEAT entries carry the stream's age (the sender and retransmit
+ * actors' `firstSentMs`); the receiver knows since when each subscription exists (all from
+ * t = 0 here: `interestSinceMs`), so a stream heard of late begins at its start.
  */
 import type { Rng } from '../../actors/core.js';
 import { earliest } from '../../actors/core.js';
@@ -15,6 +23,7 @@ import {
   type PeerId,
   type RetransmitFrame,
   type SeqRange,
+  type StreamInfo,
   type UnavailableRange,
   type WireMessage,
 } from '../../codecs/frame.js';
@@ -43,6 +52,8 @@ export interface SimPeerConfig {
   flowWindowMessages: number;
   flowPolicy: 'min' | 'max';
   advertIntervalMs: number;
+  /** Start-up discovery (the peer's `discoveryMs`): 0 turns the start-up rules off. */
+  discoveryMs: number;
   ackIntervalMs: number;
   nakMaxRetries: number;
 }
@@ -69,7 +80,7 @@ export class SimPeer {
   readonly decodeErrors = new Map<string, number>();
   /** Every seq the sender window evicted, per subject: what a NAK can no longer recover. */
   readonly evicted = new Map<string, Set<number>>();
-  readonly stats = { framesSent: 0, naksSent: 0, retransmitFramesSent: 0, channelGaveUp: 0, dataFrames: 0, timerSpins: 0 };
+  readonly stats = { framesSent: 0, naksSent: 0, retransmitFramesSent: 0, channelGaveUp: 0, dataFrames: 0, timerSpins: 0, advertReplies: 0 };
 
   readonly sequences = new SequenceGenerator();
   readonly window: SenderWindow;
@@ -87,6 +98,18 @@ export class SimPeer {
   private batch: WireMessage[] = [];
   private batchBytes = 0;
   private pending: { subject: string; payload: Uint8Array; flags: number }[] = [];
+  /** When each of our streams' first message went out (its age goes in DATA and HEARTBEAT). */
+  private readonly firstSentMs = new Map<string, number>();
+  /** When each of our streams' first message went out (read-only view, for the scenario's statistics). */
+  get firstSentAtMs(): ReadonlyMap<string, number> {
+    return this.firstSentMs;
+  }
+  /** Receivers' patterns from their adverts (the flow actor's `receiverJoined`). */
+  private readonly receiverPatterns = new Map<string, { peer: PeerId; patterns: PatternMatcher<true> }>();
+  /** When each soliciting peer was last answered. */
+  private readonly answeredAtMs = new Map<string, number>();
+  private readonly startedMs: number;
+  private advertsSent = 0;
   private nextAdvertMs = 0;
   private nextAckMs = 0;
   private timerAtMs: number | undefined;
@@ -101,6 +124,7 @@ export class SimPeer {
     rng: Rng,
   ) {
     this.id = { name: config.name, incarnation: config.incarnation };
+    this.startedMs = now();
     for (const p of config.patterns) this.subscriptions.add(p, p);
     const senderOptions = resolveSenderOptions({
       windowMaxMessages: config.windowMessages,
@@ -130,6 +154,8 @@ export class SimPeer {
       {
         rng,
         isInterested: (subject) => this.subscriptions.matches(subject),
+        // Every subscription exists from the peer's start.
+        interestSinceMs: (subject) => (this.subscriptions.matches(subject) ? this.startedMs : undefined),
         sink: {
           deliver: (msg) => this.delivered.push(msg),
           requestNak: (target, subject, ranges, fragments) => this.sendNak(target, subject, ranges, fragments),
@@ -143,8 +169,12 @@ export class SimPeer {
     this.receivers = new ReceiverList(
       {
         sink: {
-          peerJoined: (entry) => this.known.set(entry.peer.name, entry.peer),
+          peerJoined: (entry) => {
+            this.known.set(entry.peer.name, entry.peer);
+            this.onReceiverJoined(entry.peer, entry.patterns);
+          },
           peerLeft: (peer) => {
+            this.receiverPatterns.delete(peerKey(peer));
             this.flow.removeReceiver(peer);
             if (this.known.get(peer.name)?.incarnation === peer.incarnation) this.known.delete(peer.name);
           },
@@ -199,8 +229,11 @@ export class SimPeer {
       const nextSeq = this.sequences.last(next.subject) + 1;
       const verdict = this.flow.canSend(now, next.subject, nextSeq, next.payload.byteLength);
       if (!verdict.ok) return;
+      if (nextSeq > this.discoveryCredit(now, next.subject)) return; // until discovery ends (timer)
       this.pending.shift();
+      const newStream = !this.firstSentMs.has(next.subject);
       const seq = this.sequences.nextRange(next.subject, 1);
+      if (newStream) this.firstSentMs.set(next.subject, now);
       for (const piece of pieces) {
         const msg: WireMessage =
           piece.fragCount === 1
@@ -209,10 +242,61 @@ export class SimPeer {
         this.window.add(msg);
         this.addToBatch(msg);
       }
+      if (newStream) {
+        // Receivers already known count for the new stream (the flow actor's first sentUpTo).
+        for (const r of this.receiverPatterns.values()) {
+          if (r.patterns.matches(next.subject)) this.flow.addReceiver(now, r.peer, next.subject, this.discovering(now));
+        }
+      }
       this.flow.onSent(now, next.subject, seq, next.payload.byteLength);
       this.published.push({ subject: next.subject, seq, lastSeq: seq, payload: next.payload });
       this.heartbeats.onSent(now, next.subject);
     }
+  }
+
+  private discovering(nowMs: number): boolean {
+    return nowMs < this.startedMs + this.config.discoveryMs;
+  }
+
+  /**
+   * The flow actor's start-up credit: while discovery lasts, a stream no known receiver limits
+   * may send 1/16 of its window from its first seq; otherwise no limit beyond FlowControl's.
+   */
+  private discoveryCredit(nowMs: number, subject: string): number {
+    if (!this.discovering(nowMs) || this.flow.windowPosition(subject) !== undefined) return Number.MAX_SAFE_INTEGER;
+    return this.sequences.startSeq(subject) - 1 + Math.max(1, Math.floor(this.config.flowWindowMessages / 16));
+  }
+
+  /** A receiver's advert: it counts for our streams its patterns match (from their start while discovering). */
+  private onReceiverJoined(peer: PeerId, patterns: readonly string[]): void {
+    const matcher = new PatternMatcher<true>({ cacheSize: 0 });
+    for (const p of patterns) matcher.add(p, true);
+    this.receiverPatterns.set(peerKey(peer), { peer, patterns: matcher });
+    const now = this.now();
+    for (const subject of this.firstSentMs.keys()) {
+      if (matcher.matches(subject)) this.flow.addReceiver(now, peer, subject, this.discovering(now));
+    }
+  }
+
+  /** Our advert; the first and a retry halfway through discovery solicit answers. */
+  private advertise(nowMs: number): void {
+    const first = this.advertsSent === 0;
+    const soliciting = first || this.discovering(nowMs);
+    this.advertsSent++;
+    this.nextAdvertMs =
+      nowMs + (first && this.config.discoveryMs > 0 ? Math.max(10, Math.min(this.config.advertIntervalMs, this.config.discoveryMs / 2)) : this.config.advertIntervalMs);
+    const flags = ADVERT_FLAGS.multicast | (soliciting ? ADVERT_FLAGS.solicit : 0);
+    this.send({ kind: 'advert', sender: this.id, host: '127.0.0.1', port: 1, flags, patterns: this.config.patterns });
+  }
+
+  /** A soliciting advert is answered at once, by multicast, at most once per advertIntervalMs / 4 per peer. */
+  private answerSolicit(nowMs: number, peer: PeerId): void {
+    const key = peerKey(peer);
+    const last = this.answeredAtMs.get(key);
+    if (last !== undefined && nowMs - last < this.config.advertIntervalMs / 4) return;
+    this.answeredAtMs.set(key, nowMs);
+    this.stats.advertReplies++;
+    this.send({ kind: 'advert', sender: this.id, host: '127.0.0.1', port: 1, flags: ADVERT_FLAGS.multicast, patterns: this.config.patterns });
   }
 
   private addToBatch(msg: WireMessage): void {
@@ -228,7 +312,12 @@ export class SimPeer {
     this.batch = [];
     this.batchBytes = 0;
     const subjects = [...new Set(messages.map((m) => m.subject))];
-    const streams = subjects.map((subject) => ({ subject, startSeq: this.sequences.startSeq(subject) }));
+    const now = this.now();
+    const streams = subjects.map((subject) => ({
+      subject,
+      startSeq: this.sequences.startSeq(subject),
+      ageMs: now - (this.firstSentMs.get(subject) ?? now),
+    }));
     this.stats.dataFrames++;
     this.send({ kind: 'data', sender: this.id, streams, messages });
   }
@@ -331,8 +420,11 @@ export class SimPeer {
     this.receivers.onHeard(now, frame.sender, via);
     switch (frame.kind) {
       case 'data': {
-        const starts = new Map(frame.streams.map((s) => [s.subject, s.startSeq]));
-        for (const m of frame.messages) this.receiver.onData(now, frame.sender, starts.get(m.subject) ?? 0, m);
+        const starts = new Map(frame.streams.map((s) => [s.subject, s]));
+        for (const m of frame.messages) {
+          const s = starts.get(m.subject);
+          this.receiver.onData(now, frame.sender, s?.startSeq ?? 0, m, s?.ageMs);
+        }
         break;
       }
       case 'heartbeat':
@@ -354,6 +446,7 @@ export class SimPeer {
         break;
       case 'advert':
         this.receivers.onAdvert(now, frame, via);
+        if ((frame.flags & ADVERT_FLAGS.solicit) !== 0) this.answerSolicit(now, frame.sender);
         break;
       case 'bye':
         this.receivers.onBye(now, frame.sender);
@@ -394,10 +487,7 @@ export class SimPeer {
   private onTimer(): void {
     if (!this.alive) return;
     const now = this.now();
-    if (now >= this.nextAdvertMs) {
-      this.nextAdvertMs = now + this.config.advertIntervalMs;
-      this.send({ kind: 'advert', sender: this.id, host: '127.0.0.1', port: 1, flags: ADVERT_FLAGS.multicast, patterns: this.config.patterns });
-    }
+    if (now >= this.nextAdvertMs) this.advertise(now);
     if (now >= this.nextAckMs) {
       this.nextAckMs = now + this.config.ackIntervalMs;
       for (const sender of this.receiver.senders()) this.sendAck(sender, this.inbound.get(peerKey(sender)));
@@ -413,11 +503,18 @@ export class SimPeer {
       this.send({
         kind: 'heartbeat',
         sender: this.id,
-        streams: due.map((subject) => this.window.streamInfo(subject, this.sequences.startSeq(subject))),
+        streams: due.map((subject) => this.streamInfoOf(now, subject)),
       });
     }
     this.drainPending();
     this.flushBatch();
+  }
+
+  /** A HEARTBEAT entry with the stream's age (the retransmit actor's streamInfoOf). */
+  private streamInfoOf(nowMs: number, subject: string): StreamInfo {
+    const info = this.window.streamInfo(subject, this.sequences.startSeq(subject));
+    const first = this.firstSentMs.get(subject);
+    return first === undefined ? info : { ...info, ageMs: Math.max(0, nowMs - first) };
   }
 
   /** Arms the single simulated timer at the earliest deadline of any core. */
@@ -425,6 +522,8 @@ export class SimPeer {
     if (!this.alive) return;
     let at = earliest(
       this.nextAdvertMs,
+      // The end of discovery releases streams held to the start-up credit.
+      this.pending.length > 0 && this.discovering(this.now()) ? this.startedMs + this.config.discoveryMs : undefined,
       this.receiver.senders().length > 0 ? this.nextAckMs : undefined,
       this.receiver.nextDeadlineMs(),
       this.planner.nextDeadlineMs(),
