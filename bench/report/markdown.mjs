@@ -238,7 +238,7 @@ export function renderMarkdown(report, { svgFile = 'benchmarks.svg' } = {}) {
   out.push('## Rerun');
   out.push('');
   out.push('```');
-  out.push('npm run bench                          # this file and benchmarks.svg, about 6 minutes');
+  out.push('npm run bench                          # this file and benchmarks.svg, about 8 minutes');
   out.push('npm run bench -- --quick               # smoke check, about a minute; writes to a temp dir');
   out.push('npm run bench -- --runs 5 --seconds 5  # more and longer runs');
   out.push('```');
