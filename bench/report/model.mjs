@@ -322,7 +322,7 @@ export function evaluateGoals(report) {
         : {
             text,
             met: headMsgs / c >= G.shareOfDgram,
-            numbers: `${fmtRate(headMsgs)} / ${fmtRate(c)} (${ceilingRow.short.replace(' (batched)', '')}${other.map((r) => `; ${r.short.replace(/^dgram | \(batched\)/g, '')} ${fmtRate(med(r, 'msgs'))}`).join('')}) = ${fmtShare(headMsgs / c)}; presets from ${fmtShare(head.min / c)} (${head.minRow.preset}) to ${fmtShare(head.max / c)} (${head.maxRow.preset})`,
+            numbers: `${fmtRate(headMsgs)} / ${fmtRate(c)} (${ceilingRow.short.replace(' (batched)', '')}${other.map((r) => `; ${r.short.replace(/^dgram | \(batched\)/g, '')} ${fmtRate(med(r, 'msgs'))}`).join('')}) = ${fmtShare(headMsgs / c)}${head.n > 1 ? `; presets from ${fmtShare(head.min / c)} (${head.minRow.preset}) to ${fmtShare(head.max / c)} (${head.maxRow.preset})` : ''}`,
           },
     );
   }
@@ -343,7 +343,7 @@ export function evaluateGoals(report) {
     goals.push({
       text,
       met: x >= times,
-      numbers: `${fmtRate(headMsgs)} / ${fmtRate(b)} = ${fmtRatio(x)}; presets from ${fmtRatio(head.min / b)} (${head.minRow.preset}) to ${fmtRatio(head.max / b)} (${head.maxRow.preset})${Number.isFinite(x1k) ? `; 1 KB, median over the presets: ${fmtRatio(x1k)}` : ''}`,
+      numbers: `${fmtRate(headMsgs)} / ${fmtRate(b)} = ${fmtRatio(x)}${head.n > 1 ? `; presets from ${fmtRatio(head.min / b)} (${head.minRow.preset}) to ${fmtRatio(head.max / b)} (${head.maxRow.preset})` : ''}${Number.isFinite(x1k) ? `; 1 KB, median over the presets: ${fmtRatio(x1k)}` : ''}`,
     });
   }
   // 5./6. RTT at the paced rate, from the scheduled send time, median over the presets.
