@@ -55,7 +55,8 @@
  *   await waitUntil({ done: () => received >= pub.sentMsgs, progress: () => received });
  *   ctx.result({ receivedMsgs: received, deliveredMsgsPerSec }); await ctx.whenStopped(); ctx.exit(0);
  * run.mjs reads these result fields: publisher sentMsgs, sentMsgsPerSec; subscriber receivedMsgs,
- * deliveredMsgsPerSec; pinger (latency-pinger.mjs runPinger's result) rttUs, lost, measuredPings.
+ * deliveredMsgsPerSec; pinger (latency-pinger.mjs runPinger's result, through pingerMetrics)
+ * rttFromScheduleUs (the headline), rttUs (from the actual send), sendLagUs, lost, measuredPings.
  *
  * Peak RSS: the larger of the kernel's high-water mark /proc/<pid>/status VmHWM (sampled every 200 ms
  * and once more after the results; Linux only) and the child's own getrusage maxRSS sent with its
