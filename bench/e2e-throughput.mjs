@@ -11,10 +11,15 @@
  *   lc-{64,1k}-<preset>        publisher lc-pub.mjs → subscriber lc-sub.mjs, one subject, raw bytes,
  *                              tryPublish until false then `--wait` (default: yield with setImmediate),
  *                              for `--seconds`; both peers use `topology: <preset>`.
+ *   lc-64-<preset>-x2          1 → 2: one publisher, two subscriber processes (64 B); delivered msg/s
+ *                              is the slower subscriber's, and both must receive everything.
  *   lc-{64,1k}-<default>-wait-<other>   the same under the default preset with the other wait mode.
- *   lc-64-<default>-drop{2,5}  the subscriber drops 2 % / 5 % of inbound datagrams (fault injection,
- *                              seeded with the run number): nothing may be lost.
- *   lc-rtt-<default>           lc-ping.mjs ↔ lc-echo.mjs, 64 B, paced at `--rate`/s, open loop.
+ *   lc-64-<default>-drop{2,5}  2 % / 5 % of inbound datagrams dropped on BOTH peers (in-process fault
+ *                              injection in the socket actor, seeded with the run number): the
+ *                              subscriber loses data, the publisher loses NAKs and ACKs, so repair
+ *                              traffic is lossy too. Nothing may be lost.
+ *   lc-rtt-<preset>            lc-ping.mjs ↔ lc-echo.mjs, 64 B, paced at `--rate`/s, open loop;
+ *                              latency from the scheduled send time (see baselines/latency-pinger.mjs).
  *   dgram-multicast-{64,1k}, dgram-rtt   the baseline scripts of bench/baselines (unchanged).
  * Every ledgecast throughput run is checked: delivered == published, no seq gap, no duplicate,
  * payload indexes in order, no dataLoss event, no error. A run that fails a check is flagged in the
@@ -44,6 +49,7 @@ import {
   runPair,
   stats,
 } from './baselines/harness.mjs';
+import { pingerMetrics } from './baselines/latency-pinger.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const LC = (f) => path.join(HERE, 'ledgecast', f);
@@ -130,20 +136,21 @@ function defineCases(cli, defaultPreset) {
   const presets = cli.presets ?? (cli.quick ? [defaultPreset] : ALL_PRESETS);
   const peerOptions = cli.maxPending !== undefined ? { maxPendingPublishes: cli.maxPending } : undefined;
   const otherWait = cli.wait === 'immediate' ? 'publish' : 'immediate';
-  const lcTp = ({ preset, msgBytes, wait = cli.wait, dropRate, suffix = '', maxPending }) => ({
+  const lcTp = ({ preset, msgBytes, wait = cli.wait, dropRate, suffix = '', maxPending, subscribers = 1 }) => ({
     id: `lc-${sizeId(msgBytes)}-${preset}${suffix}`,
     family: 'ledgecast',
     kind: 'throughput',
     preset,
     msgBytes,
     dropRate,
-    title: `ledgecast ${msgBytes} B, ${preset}${wait !== cli.wait ? `, wait=${wait}` : ''}${dropRate ? `, sub drops ${dropRate * 100}%` : ''}${maxPending ? `, maxPendingPublishes=${maxPending}` : ''}`,
+    subscribers,
+    title: `ledgecast ${msgBytes} B, ${preset}${subscribers > 1 ? `, 1 → ${subscribers} subscribers` : ''}${wait !== cli.wait ? `, wait=${wait}` : ''}${dropRate ? `, ${dropRate * 100}% dropped each way` : ''}${maxPending ? `, maxPendingPublishes=${maxPending}` : ''}`,
     pub: LC('lc-pub.mjs'),
     sub: LC('lc-sub.mjs'),
     args: (run, files) => {
       const tag = runTag();
       const pubName = `lc-pub-${tag}`;
-      const subName = `lc-sub-${tag}`;
+      const subNames = Array.from({ length: subscribers }, (_, i) => `lc-sub${i ? i + 1 : ''}-${tag}`);
       return {
         args: {
           group: randomMulticastGroup(),
@@ -152,22 +159,31 @@ function defineCases(cli, defaultPreset) {
           msgBytes,
           subject: 'bench.data',
           pubName,
-          subName,
           peerOptions: maxPending ? { ...peerOptions, maxPendingPublishes: maxPending } : peerOptions,
         },
-        pubArgs: { name: pubName, waitMode: wait, burstMsgs: cli.burst, acceptTimeoutMs: 8000, statsFile: files.pub },
-        subArgs: {
-          name: subName,
-          statsFile: files.sub,
+        pubArgs: {
+          name: pubName,
+          subNames,
+          waitMode: wait,
+          burstMsgs: cli.burst,
+          acceptTimeoutMs: 8000,
+          statsFile: files.pub,
+          // the publisher's inbound side too: NAKs and ACKs are lost like data, so repair is lossy
+          ...(dropRate ? { fault: { dropRate, seed: 2000 + run } } : {}),
+        },
+        subArgs: subNames.map((name, i) => ({
+          name,
+          statsFile: files.sub(i),
           drainIdleMs: 2000,
           drainMaxMs: 12_000,
-          ...(dropRate ? { fault: { dropRate, seed: 1000 + run } } : {}),
-        },
+          ...(dropRate ? { fault: { dropRate, seed: 1000 + 100 * i + run } } : {}),
+        })),
       };
     },
   });
   const cases = [];
   for (const preset of presets) for (const msgBytes of [64, 1024]) cases.push(lcTp({ preset, msgBytes }));
+  for (const preset of presets) cases.push(lcTp({ preset, msgBytes: 64, subscribers: 2, suffix: '-x2' }));
   if (!cli.quick || cli.presets) {
     for (const msgBytes of [64, 1024]) cases.push(lcTp({ preset: defaultPreset, msgBytes, wait: otherWait, suffix: `-wait-${otherWait}` }));
   }
@@ -181,25 +197,27 @@ function defineCases(cli, defaultPreset) {
   cases.push(lcTp({ preset: defaultPreset, msgBytes: 64, dropRate: 0.02, suffix: '-drop2' }));
   cases.push(lcTp({ preset: defaultPreset, msgBytes: 64, dropRate: 0.05, suffix: '-drop5' }));
   const lat = { rate: cli.rate, warmupSeconds: 1, pacer: 'worker', msgBytes: 64 };
-  cases.push({
-    id: `lc-rtt-${defaultPreset}`,
-    family: 'ledgecast',
-    kind: 'latency',
-    preset: defaultPreset,
-    title: `ledgecast RTT 64 B, ${defaultPreset}, paced ${fmtSI(cli.rate)}/s`,
-    pub: LC('lc-ping.mjs'),
-    sub: LC('lc-echo.mjs'),
-    args: (run, files) => {
-      const tag = runTag();
-      const pingName = `lc-ping-${tag}`;
-      const echoName = `lc-echo-${tag}`;
-      return {
-        args: { ...lat, group: randomMulticastGroup(), port: randomPort(), topology: defaultPreset, pingName, echoName, pingSubject: 'bench.ping', pongSubject: 'bench.pong', peerOptions },
-        pubArgs: { name: pingName, statsFile: files.pub },
-        subArgs: { name: echoName, statsFile: files.sub },
-      };
-    },
-  });
+  for (const preset of presets) {
+    cases.push({
+      id: `lc-rtt-${preset}`,
+      family: 'ledgecast',
+      kind: 'latency',
+      preset,
+      title: `ledgecast RTT 64 B, ${preset}, paced ${fmtSI(cli.rate)}/s`,
+      pub: LC('lc-ping.mjs'),
+      sub: LC('lc-echo.mjs'),
+      args: (run, files) => {
+        const tag = runTag();
+        const pingName = `lc-ping-${tag}`;
+        const echoName = `lc-echo-${tag}`;
+        return {
+          args: { ...lat, group: randomMulticastGroup(), port: randomPort(), topology: preset, pingName, echoName, pingSubject: 'bench.ping', pongSubject: 'bench.pong', peerOptions },
+          pubArgs: { name: pingName, statsFile: files.pub },
+          subArgs: { name: echoName, statsFile: files.sub(0) },
+        };
+      },
+    });
+  }
   if (cli.baseline) {
     for (const msgBytes of [64, 1024]) {
       cases.push({
@@ -229,23 +247,36 @@ function defineCases(cli, defaultPreset) {
 // ---------------------------------------------------------------------------------------------
 // Checks and evidence
 
-/** The problems of one ledgecast throughput run (empty: clean). */
-function lcProblems(pub, sub) {
+/** The problems of one ledgecast throughput run with one or more subscribers (empty: clean). */
+function lcProblems(pub, subs) {
   const p = [];
   if (pub.error) p.push(`publisher: ${pub.error}`);
+  subs.forEach((sub, i) => {
+    const who = subs.length > 1 ? `sub${i + 1}: ` : '';
+    for (const x of subProblems(pub, sub)) p.push(who + x);
+  });
+  const e = pub.events ?? {};
+  if (e.dataLoss) p.push(`pub: ${e.dataLoss} dataLoss events (${e.dataLossMessages} msgs)`);
+  if (e.streamReset) p.push(`pub: ${e.streamReset} streamReset events`);
+  if (e.errors?.length) p.push(`pub 'error' events: ${e.errors.join(' | ')}`);
+  for (const j of pub.joins ?? [pub.join]) if (j && !j.joined) p.push('pub: never saw a subscriber join');
+  return p;
+}
+
+/** The problems one subscriber saw (empty: clean). */
+function subProblems(pub, sub) {
+  const p = [];
   if (sub.receivedMsgs !== pub.sentMsgs) p.push(`delivered ${sub.receivedMsgs} of ${pub.sentMsgs} published (${fmtPct(lossPct(pub.sentMsgs, sub.receivedMsgs))} % lost)`);
   if (sub.gapMsgs) p.push(`${sub.gapMsgs} seqs skipped in ${sub.gapEvents} gaps`);
   if (sub.duplicates) p.push(`${sub.duplicates} duplicates`);
   if (sub.payloadMismatch) p.push(`${sub.payloadMismatch} payload index jumps (messages missing before sequencing)`);
   if (sub.badLength) p.push(`${sub.badLength} payloads of a wrong length`);
   if (sub.streams?.length > 1) p.push(`${sub.streams.length} streams seen`);
-  for (const [who, r] of [['pub', pub], ['sub', sub]]) {
-    const e = r.events ?? {};
-    if (e.dataLoss) p.push(`${who}: ${e.dataLoss} dataLoss events (${e.dataLossMessages} msgs)`);
-    if (e.streamReset) p.push(`${who}: ${e.streamReset} streamReset events`);
-    if (e.errors?.length) p.push(`${who} 'error' events: ${e.errors.join(' | ')}`);
-    if (r.join && !r.join.joined) p.push(`${who}: never saw the other peer join`);
-  }
+  const e = sub.events ?? {};
+  if (e.dataLoss) p.push(`${e.dataLoss} dataLoss events (${e.dataLossMessages} msgs)`);
+  if (e.streamReset) p.push(`${e.streamReset} streamReset events`);
+  if (e.errors?.length) p.push(`'error' events: ${e.errors.join(' | ')}`);
+  if (sub.join && !sub.join.joined) p.push('never saw the publisher join');
   if (sub.drained && sub.drained !== 'done') p.push(`subscriber drain ended '${sub.drained}'`);
   return p;
 }
@@ -295,38 +326,31 @@ function evidenceLine(pubFile, subFile) {
 
 function throughputMetrics(c, r) {
   const pub = r.pub.result;
-  const sub = r.sub.result;
-  return {
-    deliveredMsgsPerSec: sub.deliveredMsgsPerSec,
-    payloadMBps: (sub.deliveredMsgsPerSec * c.msgBytes) / 1e6,
+  const subs = r.subs.map((x) => x.result);
+  // 1 → N: the slower subscriber's rate and the smaller count (reliable multicast is as fast as its
+  // slowest receiver); per-subscriber figures are kept alongside.
+  const slow = subs.reduce((a, b) => (b.deliveredMsgsPerSec < a.deliveredMsgsPerSec || !Number.isFinite(a.deliveredMsgsPerSec) ? b : a));
+  const received = Math.min(...subs.map((x) => x.receivedMsgs));
+  const m = {
+    deliveredMsgsPerSec: slow.deliveredMsgsPerSec,
+    payloadMBps: (slow.deliveredMsgsPerSec * c.msgBytes) / 1e6,
     sentMsgsPerSec: pub.sentMsgsPerSec,
     sentMsgs: pub.sentMsgs,
-    receivedMsgs: sub.receivedMsgs,
-    lossPct: lossPct(pub.sentMsgs, sub.receivedMsgs),
+    receivedMsgs: received,
+    lossPct: lossPct(pub.sentMsgs, received),
     pubRssBytes: r.pub.rssPeakBytes,
-    subRssBytes: r.sub.rssPeakBytes,
+    subRssBytes: Math.max(...r.subs.map((x) => x.rssPeakBytes ?? 0)) || undefined,
     longestStallMs: pub.longestStallMs,
-    udpRcvbufErrors: sub.udpRcvbufErrors,
+    udpRcvbufErrors: subs[0].udpRcvbufErrors,
     pubCpuMs: pub.cpuUserMs + pub.cpuSystemMs,
-    subCpuMs: sub.cpuUserMs + sub.cpuSystemMs,
+    subCpuMs: Math.max(...subs.map((x) => x.cpuUserMs + x.cpuSystemMs)),
   };
+  if (subs.length > 1) m.deliveredMsgsPerSecPerSub = subs.map((x) => x.deliveredMsgsPerSec);
+  return m;
 }
 
 function latencyMetrics(r) {
-  const pub = r.pub.result;
-  return {
-    p50Us: pub.rttUs.p50,
-    p90Us: pub.rttUs.p90,
-    p99Us: pub.rttUs.p99,
-    p999Us: pub.rttUs.p999,
-    maxUs: pub.rttUs.max,
-    p99FromScheduleUs: pub.rttFromScheduleUs?.p99,
-    roundTripsPerSec: pub.achievedPingsPerSec,
-    lossPct: pub.measuredPings > 0 ? (pub.lost / pub.measuredPings) * 100 : NaN,
-    lost: pub.lost,
-    pubRssBytes: r.pub.rssPeakBytes,
-    subRssBytes: r.sub.rssPeakBytes,
-  };
+  return pingerMetrics(r.pub.result, { pub: r.pub.rssPeakBytes, sub: r.sub.rssPeakBytes });
 }
 
 function fmtPct(x) {
@@ -341,10 +365,11 @@ function progressLine(c, m, problems) {
   const rss = `rss ${mib(m.pubRssBytes)}/${mib(m.subRssBytes)} MiB`;
   const flag = problems.length ? `  !! ${problems.join('; ')}` : '';
   if (c.kind === 'throughput') {
-    const extra = m.longestStallMs !== undefined ? `, stall ${fmtNum(m.longestStallMs)} ms, kernel rcvbuf drops ${m.udpRcvbufErrors ?? '?'}` : '';
+    const perSub = m.deliveredMsgsPerSecPerSub ? ` (per subscriber ${m.deliveredMsgsPerSecPerSub.map(fmtSI).join(' / ')})` : '';
+    const extra = perSub + (m.longestStallMs !== undefined ? `, stall ${fmtNum(m.longestStallMs)} ms, kernel rcvbuf drops ${m.udpRcvbufErrors ?? '?'}` : '');
     return `${fmtSI(m.deliveredMsgsPerSec)} msg/s, ${m.payloadMBps.toFixed(1)} MB/s, pub ${fmtSI(m.sentMsgsPerSec)} msg/s, lost ${fmtPct(m.lossPct)} %${extra}, ${rss}${flag}`;
   }
-  return `p50 ${fmtNum(m.p50Us)} / p99 ${fmtNum(m.p99Us)} / p99.9 ${fmtNum(m.p999Us)} µs, ${fmtSI(m.roundTripsPerSec)} rt/s, lost ${m.lost}, ${rss}${flag}`;
+  return `from schedule p50 ${fmtNum(m.schedP50Us)} / p99 ${fmtNum(m.schedP99Us)} / p99.9 ${fmtNum(m.schedP999Us)} µs (from send p50 ${fmtNum(m.sendP50Us)} / p99 ${fmtNum(m.sendP99Us)}), ${fmtSI(m.roundTripsPerSec)} rt/s, lost ${m.lost}, ${rss}${flag}`;
 }
 
 function summarize(runs) {
@@ -408,14 +433,17 @@ async function main() {
         continue;
       }
       const t0 = Date.now();
-      const files = { pub: path.join(work, `${c.id}.run${run + 1}.pub.json`), sub: path.join(work, `${c.id}.run${run + 1}.sub.json`) };
+      const files = {
+        pub: path.join(work, `${c.id}.run${run + 1}.pub.json`),
+        sub: (i) => path.join(work, `${c.id}.run${run + 1}.sub${i ? i + 1 : ''}.json`),
+      };
       const a = c.args(run, files);
       const entry = { run: run + 1 };
       try {
         const r = await runPair({ pubScript: c.pub, subScript: c.sub, ...a, seconds: cli.seconds, verbose: cli.verbose });
         const metrics = c.kind === 'throughput' ? throughputMetrics(c, r) : latencyMetrics(r);
         let problems = [];
-        if (c.family === 'ledgecast' && c.kind === 'throughput') problems = lcProblems(r.pub.result, r.sub.result);
+        if (c.family === 'ledgecast' && c.kind === 'throughput') problems = lcProblems(r.pub.result, r.subs.map((x) => x.result));
         if (c.family === 'ledgecast' && c.kind === 'latency') {
           const pr = r.pub.result;
           if (pr.lost) problems.push(`${pr.lost} pings without pong`);
@@ -427,6 +455,7 @@ async function main() {
         }
         if (c.family === 'dgram' && c.kind === 'throughput' && metrics.lossPct > 0) problems.push(`dgram loss ${fmtPct(metrics.lossPct)} %`);
         Object.assign(entry, { ok: true, clean: problems.length === 0, problems, metrics, pub: r.pub.result, sub: r.sub.result });
+        if (r.subs.length > 1) entry.subs = r.subs.map((x) => x.result);
         console.log(`[run ${run + 1}/${cli.runs}] ${c.id.padEnd(30)} ${progressLine(c, metrics, problems)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       } catch (err) {
         Object.assign(entry, { ok: false, clean: false, problems: ['run failed'], error: String(err?.message ?? err) });
@@ -439,6 +468,7 @@ async function main() {
         const plan = ps?.actors?.retransmit?.planner ?? {};
         entry.recovery = {
           faultDropped: ss?.actors?.socket?.faultDropped,
+          pubFaultDropped: ps?.actors?.socket?.faultDropped,
           naksSent: rcv.naksSent,
           nakSeqsRequested: rcv.nakSeqsRequested,
           messagesBuffered: rcv.messagesBuffered,
@@ -452,10 +482,11 @@ async function main() {
       }
       if (c.family === 'ledgecast' && !entry.clean) {
         const pubFile = readJson(files.pub);
-        const subFile = readJson(files.sub) ?? (entry.sub?.stats ? { stats: entry.sub.stats } : undefined);
-        entry.evidence = { pubStatsFile: existsSync(files.pub) ? files.pub : null, subStatsFile: existsSync(files.sub) ? files.sub : null, summary: evidenceLine(pubFile, subFile) };
+        const subFile = readJson(files.sub(0)) ?? (entry.sub?.stats ? { stats: entry.sub.stats } : undefined);
+        const subFiles = Array.from({ length: c.subscribers ?? 1 }, (_, i) => files.sub(i));
+        entry.evidence = { pubStatsFile: existsSync(files.pub) ? files.pub : null, subStatsFile: existsSync(files.sub(0)) ? files.sub(0) : null, subStatsFiles: subFiles.filter((f) => existsSync(f)), summary: evidenceLine(pubFile, subFile) };
         console.log(`      evidence: ${entry.evidence.summary || '(no stats: the children did not reach stop)'}`);
-        console.log(`      stats JSON: ${files.pub} ${files.sub}`);
+        console.log(`      stats JSON: ${files.pub} ${subFiles.join(' ')}`);
       }
       perCase.get(c.id).push(entry);
     }
@@ -496,9 +527,9 @@ async function main() {
       s.lossPct.max > 0 ? `${fmtPct(s.lossPct.median)} (max ${fmtPct(s.lossPct.max)})` : fmtPct(s.lossPct.median),
       '',
       '',
-      fmtRange(s.p50Us, fmtNum),
-      fmtRange(s.p99Us, fmtNum),
-      fmtRange(s.p999Us, fmtNum),
+      fmtRange(s.schedP50Us, fmtNum),
+      fmtRange(s.schedP99Us, fmtNum),
+      fmtRange(s.schedP999Us, fmtNum),
       rss,
       check,
     ];
@@ -509,7 +540,9 @@ async function main() {
   console.log('check: ok = every run delivered all, in order, no gap/duplicate/dataLoss/error; BAD k/n = k of n runs failed a check');
   console.log('(a ledgecast case that failed in run 1 is not run again). -tuned: maxPendingPublishes bounded in bytes (see --help).');
   console.log('stall ms = longest wait from a refused tryPublish to the next accepted publish; rcvbuf = host UDP RcvbufErrors during');
-  console.log('the run (kernel drops for a full socket buffer; whole host, other processes count too).');
+  console.log('the run (kernel drops for a full socket buffer; whole host, other processes count too). -x2: 1 → 2 subscribers,');
+  console.log('delivered msg/s of the slower one. -drop: loss injected in-process on both peers\' inbound datagrams. RTT p50/p99/p99.9');
+  console.log('run from the scheduled send time (t0 + i/rate), not from the actual send: no coordinated omission.');
   console.log(formatTable(['case', 'delivered msg/s', 'MB/s', 'pub msg/s', 'lost %', 'stall ms', 'rcvbuf', 'RTT p50 µs', 'p99 µs', 'p99.9 µs', 'RSS MiB', 'check'], rows));
 
   // ---- ratios
@@ -525,8 +558,8 @@ async function main() {
       const base = `dgram-multicast-${sizeId(c.msgBytes)}`;
       ratioRows.push([c.id + flag, `${base}`, fmtRatio(ratio(med(c.id, 'deliveredMsgsPerSec'), med(base, 'deliveredMsgsPerSec')))]);
     } else {
-      ratioRows.push([`${c.id} p50${flag}`, 'dgram-rtt p50', fmtRatio(ratio(med(c.id, 'p50Us'), med('dgram-rtt', 'p50Us')))]);
-      ratioRows.push([`${c.id} p99${flag}`, 'dgram-rtt p99', fmtRatio(ratio(med(c.id, 'p99Us'), med('dgram-rtt', 'p99Us')))]);
+      ratioRows.push([`${c.id} p50${flag}`, 'dgram-rtt p50', fmtRatio(ratio(med(c.id, 'schedP50Us'), med('dgram-rtt', 'schedP50Us')))]);
+      ratioRows.push([`${c.id} p99${flag}`, 'dgram-rtt p99', fmtRatio(ratio(med(c.id, 'schedP99Us'), med('dgram-rtt', 'schedP99Us')))]);
     }
   }
   if (cli.baseline) {
@@ -562,6 +595,7 @@ async function main() {
         preset: c.preset,
         msgBytes: c.msgBytes,
         dropRate: c.dropRate,
+        subscribers: c.subscribers,
         okRuns,
         cleanRuns,
         summary,

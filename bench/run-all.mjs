@@ -7,13 +7,16 @@
  *
  *   node bench/run-all.mjs [--runs N=3] [--seconds S=3] [--quick] [--out DIR] [--json FILE] [--verbose]
  *
- *   1. bench/e2e-throughput.mjs --no-tuned: ledgecast under every topology preset (64 B and 1 KB), the
- *      default preset with the other publisher wait mode, with 2 % and 5 % injected loss, paced RTT;
- *      and raw dgram multicast 64 B / 1 KB and dgram RTT, interleaved with the ledgecast cases.
+ *   1. bench/e2e-throughput.mjs --no-tuned: ledgecast under every topology preset (64 B and 1 KB 1 → 1,
+ *      64 B 1 → 2 subscribers, paced RTT), the default preset with the other publisher wait mode and
+ *      with 2 % and 5 % loss injected in-process on both peers; and raw dgram multicast 64 B / 1 KB and
+ *      dgram RTT, interleaved with the ledgecast cases.
  *   2. bench/baselines/run.mjs --only dgram-unicast,zmq,nats: raw dgram unicast, ZeroMQ PUB/SUB and
  *      NATS, 64 B / 1 KB and paced RTT. Without nats-server the NATS rows are missing (the run goes on
  *      and says how to install it).
  *
+ * The report's headline ledgecast figures are medians over the topology presets (min and max preset
+ * named), and latency runs from the scheduled send time (bench/report/model.mjs).
  * --quick: 1 run of 2 s, ledgecast default preset only (a smoke check, about a minute); the report goes
  * to a temp folder unless --out is given, so docs/ keeps the last full run.
  * Exit code: 0; 2 if a runner failed or some case had no successful run (the report is still written);
@@ -176,8 +179,8 @@ async function main() {
       script: path.join(HERE, 'e2e-throughput.mjs'),
       args: [...common, '--no-tuned', ...(cli.quick ? ['--quick'] : []), '--json', path.join(work, 'e2e.json')],
       what: cli.quick
-        ? 'ledgecast, default topology preset, 64 B and 1 KB, with 2 % and 5 % injected loss, and paced RTT; raw dgram multicast 64 B / 1 KB and dgram RTT, interleaved'
-        : 'ledgecast under every topology preset (64 B and 1 KB), the default preset with the publisher awaiting publish(), with 2 % and 5 % injected loss, and paced RTT; raw dgram multicast 64 B / 1 KB and dgram RTT, interleaved with the ledgecast cases',
+        ? 'ledgecast, default topology preset only: 64 B and 1 KB 1 → 1, 64 B 1 → 2 subscribers, 2 % and 5 % loss injected in-process on both peers, paced RTT; raw dgram multicast 64 B / 1 KB and dgram RTT, interleaved'
+        : 'ledgecast under every topology preset (64 B and 1 KB 1 → 1, 64 B 1 → 2 subscribers, paced RTT), the default preset with the publisher awaiting publish() and with 2 % and 5 % loss injected in-process on both peers; raw dgram multicast 64 B / 1 KB and dgram RTT, interleaved with the ledgecast cases',
     },
     {
       name: 'baselines',

@@ -17,14 +17,15 @@
  *   r.pub.result, r.sub.result          // what each child passed to ctx.result()
  *   r.pub.rssPeakBytes, r.sub.rssPeakBytes, r.wallMs
  *
- * `runPair(options)` → `Promise<PairResult>`; rejects (after killing both children) if a child
+ * `runPair(options)` → `Promise<PairResult>`; rejects (after killing every child) if a child
  * crashes, reports an error, or misses a deadline; the error message ends with both stderr tails.
- *   options: { pubScript, subScript: string|URL; args?, pubArgs?, subArgs?: object (JSON-able);
+ *   options: { pubScript, subScript: string|URL; args?, pubArgs?: object (JSON-able);
+ *     subArgs?: object, or an array of objects: one subscriber process per element (1 → N);
  *     seconds?: number = 3; env?: object (added to process.env); execArgv?: string[];
  *     readyTimeoutMs? = 15000 (fork → ready → running); drainTimeoutMs? = 15000 (beyond `seconds`,
  *     until both results are in); stopTimeoutMs? = 5000 (stop → exit, then SIGKILL);
  *     verbose?: boolean (echo the children's stdout/stderr) }
- *   PairResult: { wallMs, pub: ChildReport, sub: ChildReport }
+ *   PairResult: { wallMs, pub: ChildReport, sub: ChildReport (the first subscriber), subs: ChildReport[] }
  *   ChildReport: { result, info, rssPeakBytes, exitCode, signal }
  *
  * Each child receives `{ ...args, ...pubArgs|subArgs, role: 'pub'|'sub', seconds, hardTimeoutMs }`
@@ -32,12 +33,14 @@
  *
  * ## The protocol (child side in child.mjs: startChild, waitUntil, withTimeout)
  *
- *   1. both children are forked; each opens its sockets and sends ready(info) (e.g. its port);
- *   2. the harness sends start(peer = the other child's info) to the SUBSCRIBER and waits for its
- *      'running' (sent by ctx.waitStart after the child's setup), then does the same for the publisher;
+ *   1. every child is forked; each opens its sockets and sends ready(info) (e.g. its port);
+ *   2. the harness sends start(peer = the other child's info) to the SUBSCRIBER(S) and waits for their
+ *      'running' (sent by ctx.waitStart after the child's setup), then does the same for the publisher
+ *      (peer = the first subscriber's info, plus `peers`: every subscriber's info);
  *   3. each child runs, bounded by `seconds` and by a count, and sends result(r) when done;
- *      when one child's result arrives, the harness forwards it to the other as peerDone (a subscriber
- *      waits for it to know how much was sent, drains, and reports);
+ *      the publisher's result is forwarded to every subscriber as peerDone (a subscriber waits for it
+ *      to know how much was sent, drains, and reports); the first subscriber's result goes to the
+ *      publisher as peerDone if the publisher has not reported yet;
  *   4. with both results in, the harness reads each child's peak RSS, sends stop, and waits for exit.
  *
  * Child API (child.mjs; also re-exported here):
@@ -52,7 +55,8 @@
  *   await waitUntil({ done: () => received >= pub.sentMsgs, progress: () => received });
  *   ctx.result({ receivedMsgs: received, deliveredMsgsPerSec }); await ctx.whenStopped(); ctx.exit(0);
  * run.mjs reads these result fields: publisher sentMsgs, sentMsgsPerSec; subscriber receivedMsgs,
- * deliveredMsgsPerSec; pinger (latency-pinger.mjs runPinger's result) rttUs, lost, measuredPings.
+ * deliveredMsgsPerSec; pinger (latency-pinger.mjs runPinger's result, through pingerMetrics)
+ * rttFromScheduleUs (the headline), rttUs (from the actual send), sendLagUs, lost, measuredPings.
  *
  * Peak RSS: the larger of the kernel's high-water mark /proc/<pid>/status VmHWM (sampled every 200 ms
  * and once more after the results; Linux only) and the child's own getrusage maxRSS sent with its
@@ -297,10 +301,12 @@ export async function runPair(options) {
   const hardTimeoutMs = 2 * readyTimeoutMs + seconds * 1000 + drainTimeoutMs + stopTimeoutMs + 5_000;
   const t0 = performance.now();
   const spawnOpts = { env, execArgv, verbose };
-  const sub = spawnChild('sub', subScript, { ...args, ...subArgs, role: 'sub', seconds, hardTimeoutMs }, spawnOpts);
+  const subArgsList = Array.isArray(subArgs) ? subArgs : [subArgs];
+  if (subArgsList.length === 0) throw new RangeError('subArgs: an empty array (no subscriber)');
+  const subs = subArgsList.map((a, i) => spawnChild(i === 0 ? 'sub' : `sub${i + 1}`, subScript, { ...args, ...a, role: 'sub', seconds, hardTimeoutMs }, spawnOpts));
   const pub = spawnChild('pub', pubScript, { ...args, ...pubArgs, role: 'pub', seconds, hardTimeoutMs }, spawnOpts);
-  const children = [sub, pub];
-  const killBoth = () => {
+  const children = [...subs, pub];
+  const killAll = () => {
     for (const c of children) {
       if (!c.exited) {
         try {
@@ -312,33 +318,33 @@ export async function runPair(options) {
     }
   };
   try {
-    const [subReady, pubReady] = await settleAll(
-      [waitFor(sub, 'ready', readyTimeoutMs), waitFor(pub, 'ready', readyTimeoutMs)],
-      killBoth,
-    );
-    send(sub, { type: 'start', peer: pubReady.info ?? {} });
-    await waitFor(sub, 'running', readyTimeoutMs);
-    send(pub, { type: 'start', peer: subReady.info ?? {} });
+    const readies = await settleAll(children.map((c) => waitFor(c, 'ready', readyTimeoutMs)), killAll);
+    const pubReady = readies[readies.length - 1];
+    const subReadies = readies.slice(0, subs.length);
+    for (const sub of subs) send(sub, { type: 'start', peer: pubReady.info ?? {} });
+    await settleAll(subs.map((sub) => waitFor(sub, 'running', readyTimeoutMs)), killAll);
+    send(pub, { type: 'start', peer: { ...(subReadies[0].info ?? {}), peers: subReadies.map((r) => r.info ?? {}) } });
     await waitFor(pub, 'running', readyTimeoutMs);
 
     const resultDeadlineMs = seconds * 1000 + drainTimeoutMs;
-    const forward = (from, to) =>
+    const forward = (from, tos) =>
       waitFor(from, 'result', resultDeadlineMs).then((m) => {
-        if (!to.got.has('result')) send(to, { type: 'peerDone', result: m.result });
+        for (const to of tos) if (!to.got.has('result')) send(to, { type: 'peerDone', result: m.result });
         return m.result;
       });
-    await settleAll([forward(pub, sub), forward(sub, pub)], killBoth);
+    await settleAll([forward(pub, subs), forward(subs[0], [pub]), ...subs.slice(1).map((sub) => forward(sub, []))], killAll);
     for (const c of children) c.rss.sample();
   } catch (err) {
-    killBoth();
+    killAll();
     await Promise.race([Promise.all(children.map((c) => c.exitPromise)), new Promise((r) => setTimeout(r, 2000).unref())]);
     const tail = (c) => c.output.trim().split('\n').slice(-8).join('\n    ');
-    const e = new Error(`${err.message}\n  pub output:\n    ${tail(pub)}\n  sub output:\n    ${tail(sub)}`);
+    const e = new Error(`${err.message}${children.map((c) => `\n  ${c.role} output:\n    ${tail(c)}`).join('')}`);
     e.cause = err;
     throw e;
   }
   await stopChildren(children, stopTimeoutMs);
-  return { wallMs: performance.now() - t0, pub: report(pub), sub: report(sub) };
+  const subReports = subs.map(report);
+  return { wallMs: performance.now() - t0, pub: report(pub), sub: subReports[0], subs: subReports };
 }
 
 /** Like Promise.all, but on the first rejection calls onFail() and still waits for the rest. */

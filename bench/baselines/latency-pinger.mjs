@@ -3,10 +3,13 @@
  *
  * Ping i (msgBytes bytes, u32 LE i at offset 0) is scheduled at t0 + i / rate. The pacer wakes the
  * main loop and every ping whose scheduled time has passed is sent then (late pings are sent back to
- * back; the schedule never slows down for slow pongs: open loop). RTT = pong receipt − actual send
- * time, both performance.now() on the pinger's main thread. Pings in the first `warmupSeconds` are
- * sent but not measured. Also reported: RTT from the *scheduled* time (includes the pinger's own send
- * lag, i.e. free of coordinated omission) and the send lag itself.
+ * back; the schedule never slows down for slow pongs: open loop). The headline latency is measured
+ * from the *scheduled* time: latency = pong receipt − (t0 + i / rate), both performance.now() on the
+ * pinger's main thread, so a stall of the pinger, the transport or the peer counts for every ping it
+ * delayed (no coordinated omission). Also reported: the RTT from the actual send (the usual, flattering
+ * figure, kept for comparison) and the send lag (actual − scheduled). Pings in the first
+ * `warmupSeconds` are sent but not measured. A ping without a pong is counted in `lost`, not in the
+ * percentiles; a ping still unsent when the pacer stops is counted in `unsent`.
  *
  * Pacers: 'worker' (default; pacer-worker.mjs sleeps 100 µs per interval and wakes the main loop,
  * which otherwise blocks in epoll like a normal application) or 'spin' (setImmediate busy loop: the
@@ -146,6 +149,7 @@ export async function runPinger(params, transport) {
   return {
     rate,
     pacer,
+    unsent: total - next,
     msgBytes,
     warmupPings: Math.min(warmupCount, next),
     measuredPings: measured,
@@ -159,5 +163,34 @@ export async function runPinger(params, transport) {
     rttUs: percentiles(rtt),
     rttFromScheduleUs: percentiles(fromSchedule),
     sendLagUs: percentiles(sendLag),
+  };
+}
+
+/**
+ * The per-run latency metrics both runners record, from a runPinger result (`pub`) and the pair's
+ * peak RSS: `sched*` = from the scheduled send time (the headline), `send*` = from the actual send.
+ */
+export function pingerMetrics(pub, rss = {}) {
+  const sched = pub.rttFromScheduleUs ?? {};
+  const send = pub.rttUs ?? {};
+  return {
+    schedP50Us: sched.p50,
+    schedP90Us: sched.p90,
+    schedP99Us: sched.p99,
+    schedP999Us: sched.p999,
+    schedMaxUs: sched.max,
+    sendP50Us: send.p50,
+    sendP90Us: send.p90,
+    sendP99Us: send.p99,
+    sendP999Us: send.p999,
+    sendMaxUs: send.max,
+    sendLagP50Us: pub.sendLagUs?.p50,
+    sendLagP99Us: pub.sendLagUs?.p99,
+    roundTripsPerSec: pub.achievedPingsPerSec,
+    lossPct: pub.measuredPings > 0 ? (pub.lost / pub.measuredPings) * 100 : NaN,
+    lost: pub.lost,
+    unsent: pub.unsent,
+    pubRssBytes: rss.pub,
+    subRssBytes: rss.sub,
   };
 }

@@ -31,6 +31,7 @@ import {
   startNatsServer,
   stats,
 } from './harness.mjs';
+import { pingerMetrics } from './latency-pinger.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const script = (name) => path.join(HERE, name);
@@ -168,20 +169,7 @@ function throughputMetrics(c, r) {
 }
 
 function latencyMetrics(r) {
-  const pub = r.pub.result;
-  return {
-    p50Us: pub.rttUs.p50,
-    p90Us: pub.rttUs.p90,
-    p99Us: pub.rttUs.p99,
-    p999Us: pub.rttUs.p999,
-    maxUs: pub.rttUs.max,
-    p99FromScheduleUs: pub.rttFromScheduleUs.p99,
-    roundTripsPerSec: pub.achievedPingsPerSec,
-    lossPct: pub.measuredPings > 0 ? (pub.lost / pub.measuredPings) * 100 : NaN,
-    lost: pub.lost,
-    pubRssBytes: r.pub.rssPeakBytes,
-    subRssBytes: r.sub.rssPeakBytes,
-  };
+  return pingerMetrics(r.pub.result, { pub: r.pub.rssPeakBytes, sub: r.sub.rssPeakBytes });
 }
 
 function progressLine(c, m) {
@@ -190,7 +178,7 @@ function progressLine(c, m) {
   if (c.kind === 'throughput') {
     return `${fmtSI(m.deliveredMsgsPerSec)} msg/s, ${m.payloadMBps.toFixed(1)} MB/s, loss ${fmtPct(m.lossPct)} %, ${rss}`;
   }
-  return `p50 ${fmtNum(m.p50Us)} / p99 ${fmtNum(m.p99Us)} / p99.9 ${fmtNum(m.p999Us)} µs, lost ${m.lost}, ${rss}`;
+  return `from schedule p50 ${fmtNum(m.schedP50Us)} / p99 ${fmtNum(m.schedP99Us)} / p99.9 ${fmtNum(m.schedP999Us)} µs (from send p50 ${fmtNum(m.sendP50Us)} / p99 ${fmtNum(m.sendP99Us)}), lost ${m.lost}, ${rss}`;
 }
 
 function fmtPct(x) {
@@ -210,7 +198,7 @@ function summarize(c, runs) {
 function tableRows(results) {
   const mbs = (s) => (s?.n ? (s.median / 2 ** 20).toFixed(0) : '–');
   return results.map(({ c, summary: s, okRuns, runs }) => {
-    if (!okRuns) return [c.title, `FAILED (${runs} runs)`, '', '', '', '', '', ''];
+    if (!okRuns) return [c.title, `FAILED (${runs} runs)`, '', '', '', '', '', '', ''];
     const rss = `${mbs(s.pubRssBytes)}/${mbs(s.subRssBytes)}${s.brokerRssBytes?.n ? `/${mbs(s.brokerRssBytes)}` : ''}`;
     const n = okRuns < runs ? ` [${okRuns}/${runs} ok]` : '';
     if (c.kind === 'throughput') {
@@ -222,6 +210,7 @@ function tableRows(results) {
         '–',
         '–',
         '–',
+        '–',
         rss,
       ];
     }
@@ -230,9 +219,10 @@ function tableRows(results) {
       `${fmtSI(s.roundTripsPerSec.median)} rt`,
       '–',
       s.lossPct.max > 0 ? `${fmtPct(s.lossPct.median)} (max ${fmtPct(s.lossPct.max)})` : fmtPct(s.lossPct.median),
-      fmtRange(s.p50Us, fmtNum),
-      fmtRange(s.p99Us, fmtNum),
-      fmtRange(s.p999Us, fmtNum),
+      fmtRange(s.schedP50Us, fmtNum),
+      fmtRange(s.schedP99Us, fmtNum),
+      fmtRange(s.schedP999Us, fmtNum),
+      `${fmtNum(s.sendP50Us?.median)} / ${fmtNum(s.sendP99Us?.median)}`,
       rss,
     ];
   });
@@ -323,9 +313,10 @@ async function main() {
   });
   console.log('');
   console.log(`Medians over ${cli.runs} runs (msg/s and latency: median (min–max)); RSS = peak, MiB, pub/sub[/nats-server].`);
-  console.log('Latency rows: msg/s column = achieved round trips/s; loss % = pings without pong.');
+  console.log('Latency rows: msg/s column = achieved round trips/s; loss % = pings without pong; p50/p99/p99.9 run from the');
+  console.log('scheduled send time (t0 + i/rate: no coordinated omission); "from send" = median p50 / p99 from the actual send.');
   console.log(
-    formatTable(['case', 'delivered msg/s', 'MB/s', 'loss %', 'p50 µs', 'p99 µs', 'p99.9 µs', 'peak RSS MiB'], tableRows(results)),
+    formatTable(['case', 'delivered msg/s', 'MB/s', 'loss %', 'p50 µs', 'p99 µs', 'p99.9 µs', 'from send p50/p99', 'peak RSS MiB'], tableRows(results)),
   );
   for (const [family, reason] of skipped) {
     if (selected.some((c) => c.family === family)) console.log(`(skipped ${family}: ${reason})`);

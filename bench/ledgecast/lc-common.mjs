@@ -39,9 +39,10 @@ export async function openPeer(params, extra = {}) {
 
 /**
  * Starts recording the peers that join (as seen by `peer`): call it right after `openPeer`. Returns
- * `waitJoined(name, timeoutMs = 8000)` → Promise<{ joined, via, afterMs, patterns }>: `via` 'event'
- * when the 'peerJoined' event named it; 'stats' when `peer.stats()` (polled every 250 ms) shows a
- * listed peer in the receivers actor. The fallback exists because with worker topologies a peer
+ * `waitJoined(name, timeoutMs = 8000, minPeers = 1)` → Promise<{ joined, via, afterMs, patterns }>:
+ * `via` 'event' when the 'peerJoined' event named it; 'stats' when `peer.stats()` (polled every
+ * 250 ms) shows at least `minPeers` listed peers in the receivers actor (a publisher waiting for two
+ * subscribers passes 2, so one subscriber's arrival does not stand in for the other's). The fallback exists because with worker topologies a peer
  * heard while `createPeer` is still starting is announced before `createPeer` resolves, so the
  * application cannot see that event (measured: 5 of 12 starts with 'dedicated'). The benchmark
  * uses a random group and port per run, so the only peer that can be listed is the other child.
@@ -53,7 +54,7 @@ export function trackJoins(peer) {
     seen.set(e.name, e);
     for (const w of [...waiters]) w(e);
   });
-  return function waitJoined(name, timeoutMs = 8000) {
+  return function waitJoined(name, timeoutMs = 8000, minPeers = 1) {
     const t0 = performance.now();
     if (seen.has(name)) return Promise.resolve({ joined: true, via: 'event', afterMs: 0, patterns: seen.get(name).patterns });
     return new Promise((resolve) => {
@@ -70,7 +71,7 @@ export function trackJoins(peer) {
       const poll = setInterval(() => {
         peer.stats().then(
           (s) => {
-            if (Number(s?.actors?.receivers?.peers) > 0) finish({ joined: true, via: 'stats', patterns: [] });
+            if (Number(s?.actors?.receivers?.peers) >= minPeers) finish({ joined: true, via: 'stats', patterns: [] });
           },
           () => undefined,
         );

@@ -1,7 +1,8 @@
 /**
  * ledgecast pinger (open-loop paced round trips, see bench/baselines/latency-pinger.mjs): publishes
  * ping i (64 B raw, u32 LE i at offset 0) on `pingSubject`, lc-echo.mjs republishes it on
- * `pongSubject`, RTT = pong delivery − send, both on this process's main thread.
+ * `pongSubject`; latency = pong delivery − the ping's scheduled send time (the runner also keeps
+ * pong delivery − actual send, labelled "from send"), both on this process's main thread.
  * A ping goes out with `tryPublish` (batched into the current microtask's flush); only when that
  * says false (backpressure) does the pinger `await publish`.
  *

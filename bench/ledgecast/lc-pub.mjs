@@ -18,10 +18,11 @@
  * The peer stays open after the result (it must serve retransmissions while the subscriber drains)
  * until the harness says stop; then its final `peer.stats()` goes to `statsFile` if given.
  *
- * params: name, subName, group, port, topology, msgBytes (64), subject, seconds, maxMessages
+ * params: name, subName (or subNames: every subscriber it waits for before publishing), group, port, topology, msgBytes (64), subject, seconds, maxMessages
  * (default 500 M), waitMode ('immediate'), burstMsgs (0 = no limit), acceptTimeoutMs (10000: a publish that does not resolve
  * within it ends the run with `error` and the peer's stats in the result), joinTimeoutMs (8000),
- * statsFile, peerOptions.
+ * statsFile, peerOptions, fault ({ dropRate, seed }, optional: the publisher's socket drops that share
+ * of its inbound datagrams — the subscribers' NAKs, ACKs and announcements — so repair is lossy too).
  */
 import { performance } from 'node:perf_hooks';
 import { startChild, withTimeout } from '../baselines/child.mjs';
@@ -44,9 +45,12 @@ const peer = await openPeer(p);
 const waitJoined = trackJoins(peer);
 const ev = watchEvents(peer);
 ctx.ready({ name: p.name });
+const subNames = p.subNames ?? [p.subName];
 let join;
+let joins;
 await ctx.waitStart(async () => {
-  join = await waitJoined(p.subName, p.joinTimeoutMs ?? 8000);
+  joins = await Promise.all(subNames.map((n) => waitJoined(n, p.joinTimeoutMs ?? 8000, subNames.length)));
+  join = joins.find((j) => !j.joined) ?? joins[0];
 });
 
 let sent = 0;
@@ -121,6 +125,7 @@ ctx.result({
   msgBytes,
   waitMode,
   topology: p.topology,
+  fault: p.fault ?? null,
   sentMsgs: sent,
   elapsedSec: loopSec,
   sentMsgsPerSec: sent / ((tAccepted - tStart) / 1000),
@@ -130,6 +135,7 @@ ctx.result({
   burstMsgs,
   burstYields,
   join,
+  joins,
   events: ev,
   error,
   stats: error || ev.errors.length ? await safeStats(peer) : undefined,
