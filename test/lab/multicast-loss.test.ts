@@ -68,7 +68,12 @@ describeLab('lab: multicast across three hosts with 5 % loss', () => {
       clean: { delivered: rClean.delivered, dataLoss: rClean.dataLoss.length, ...pickStats(sClean) },
       lossy: { delivered: rLossy.delivered, dataLoss: rLossy.dataLoss.length, ...pickStats(sLossy) },
     };
-    console.log(`[lab] multicast + 5 % loss: ${JSON.stringify(report)}`);
+    // NAK amplification (issue 9): sequences requested over sequences lost (first-time gaps
+    // that were NAKed, not filled by late data, less what the receiver dropped itself).
+    const rl = (sLossy as any).actors.receiver;
+    const lostSeqs = rl.gapSeqsOpened - rl.gapSeqsFilledBeforeNak;
+    const nakRatio = rl.nakSeqsRequested / Math.max(1, lostSeqs);
+    console.log(`[lab] multicast + 5 % loss: ${JSON.stringify({ ...report, nak: { requested: rl.nakSeqsRequested, lost: lostSeqs, ratio: Number(nakRatio.toFixed(2)) } })}`);
     if (rLossy.dataLoss.length + rClean.dataLoss.length > 0) console.log(`[lab] data-loss events: ${JSON.stringify({ clean: rClean.dataLoss.slice(0, 20), lossy: rLossy.dataLoss.slice(0, 20) })}`);
 
     for (const [label, r] of [['clean', rClean], ['lossy', rLossy]] as const) {
@@ -80,5 +85,7 @@ describeLab('lab: multicast across three hosts with 5 % loss', () => {
     expect(dropped['lab-random-drop'], 'datagrams dropped by nftables at the lossy host').toBeGreaterThan(0);
     expect((sLossy as any).actors.receiver.naksSent, 'NAKs sent by the lossy subscriber').toBeGreaterThan(0);
     expect((sPub as any).actors.retransmit.retransmitFramesSent, 'RETRANSMIT frames sent by the publisher').toBeGreaterThan(0);
+    expect(lostSeqs, 'sequences lost at the lossy subscriber').toBeGreaterThan(0);
+    expect(nakRatio, 'sequences NAKed per sequence lost').toBeLessThanOrEqual(1.5);
   }, 120_000);
 });

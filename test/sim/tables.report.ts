@@ -1,12 +1,12 @@
 /**
- * Prints the tables of docs/SIMULATION.md for seeds 1-200 (skipped unless asked, as the seed
- * suites already run these seeds): `LEDGECAST_SIM_TABLE=1 npx vitest run test/sim/table-report.test.ts`.
+ * Prints the tables of docs/SIMULATION.md for seeds 1-200: `npm run sim:tables`. Not part of
+ * `npm test` (its file name does not match `*.test.ts`): the seed suites already run these seeds.
  */
 import { describe, expect, it } from 'vitest';
 import { paramsForSeed, runScenario, type ScenarioResult } from './scenario.js';
 import { formatStartupTable, formatTable } from './table.js';
 
-describe.skipIf(!process.env.LEDGECAST_SIM_TABLE)('simulator tables for docs/SIMULATION.md', () => {
+describe('simulator tables for docs/SIMULATION.md', () => {
   it('seeds 1-200', () => {
     const results: ScenarioResult[] = [];
     const started = process.hrtime.bigint();
