@@ -36,7 +36,6 @@ import { isValidPattern } from '../subjects/subject.js';
 import { FlowControl } from './flow-control.js';
 import type { FlowInbox, SenderInbox } from './messages.js';
 
-const UNLIMITED = Number.MAX_SAFE_INTEGER;
 /** While closing, how often the drained condition is checked when no input comes. */
 const DRAIN_CHECK_MS = 20;
 
@@ -79,14 +78,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
   let sender: ActorRef<SenderInbox>;
   /** Set while the peer is closing: the token to answer with `drained`. */
   let drainToken: number | undefined;
-  /** Until then, start-up discovery is going on (see the overview). */
-  let discoveryEndsMs = Number.NEGATIVE_INFINITY;
-  /** The seq before each of our streams' first one in this incarnation. */
-  const bases = new Map<string, number>();
-
-  function discovering(now: number): boolean {
-    return now < discoveryEndsMs;
-  }
+  /** When start-up discovery ends, while it has not yet (its end is one of the timer's deadlines). */
+  let discoveryEndsMs: number | undefined;
 
   function emit(event: AppEvent): void {
     ctx.emit(event);
@@ -97,13 +90,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
   }
 
   function sendCredit(subject: string, force: boolean): void {
-    const pos = flow.windowPosition(subject);
-    const maxSeq =
-      pos !== undefined
-        ? pos + windowFor(subject)
-        : discovering(ctx.clock())
-          ? (bases.get(subject) ?? 0) + Math.max(1, Math.floor(windowFor(subject) / 16))
-          : UNLIMITED;
+    const maxSeq = flow.creditLimit(ctx.clock(), subject, windowFor(subject));
     // The sender starts each stream with one window of credit; the first credit is always sent.
     if (!force && credits.has(subject) && maxSeq === credits.get(subject)) return;
     credits.set(subject, maxSeq);
@@ -142,8 +129,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     }
     if (!subjects.has(subject)) {
       subjects.add(subject);
-      bases.set(subject, fromSeq - 1);
-      for (const key of interest.match(subject)) flow.addReceiver(now, peers.get(key)!.peer, subject, discovering(now));
+      for (const key of interest.match(subject)) flow.addReceiver(now, peers.get(key)!.peer, subject);
       // The core learns where the stream starts from its first seq in this incarnation.
       if (fromSeq < seq) flow.onSent(now, subject, fromSeq, 0);
     }
@@ -165,7 +151,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     for (const p of wanted) interest.add(p, key);
     peers.set(key, { peer, patterns: [...wanted] });
     for (const subject of subjects) {
-      if (matcher.matches(subject)) flow.addReceiver(now, peer, subject, discovering(now));
+      if (matcher.matches(subject)) flow.addReceiver(now, peer, subject);
       else if (before !== undefined) flow.removeReceiver(peer, subject); // no longer interested
     }
     touchedAll = true;
@@ -205,7 +191,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
   }
 
   function armTimer(): void {
-    const end = discoveryEndsMs > Number.NEGATIVE_INFINITY ? discoveryEndsMs : undefined;
+    const end = discoveryEndsMs;
     const drainCheck = drainToken === undefined ? undefined : ctx.clock() + DRAIN_CHECK_MS;
     const at = earliest(flow.nextDeadlineMs(), end, drainCheck);
     if (at === undefined) ctx.clearTimer();
@@ -214,7 +200,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
 
   function onTimer(): void {
     const now = ctx.clock();
-    if (discoveryEndsMs > Number.NEGATIVE_INFINITY && !discovering(now)) discoveryEndsMs = Number.NEGATIVE_INFINITY;
+    if (discoveryEndsMs !== undefined && !flow.discovering(now)) discoveryEndsMs = undefined;
     flow.onTimer(now);
     touchedAll = true; // a stalled receiver left the window of some stream
     publishCredits();
@@ -228,6 +214,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
       sender = c.ref<SenderInbox>('sender');
       if (config.discoveryMs > 0) {
         discoveryEndsMs = ctx.clock() + config.discoveryMs;
+        flow.startDiscovery(discoveryEndsMs);
         armTimer();
       }
     },

@@ -143,6 +143,7 @@ export class FlowControl {
   private rateRetryAtMs: number | undefined;
   private stallDeadlineMs: number | undefined;
   private stallDirty = false;
+  private discoveryUntilMs = Number.NEGATIVE_INFINITY;
 
   constructor(deps: FlowControlDeps, options: FlowControlOptions = DEFAULT_SENDER_OPTIONS) {
     this.sink = deps.sink;
@@ -228,8 +229,35 @@ export class FlowControl {
    * that was there before the stream began and will ask for all of it). Returns false when
    * `maxTrackedPositions` is reached. Idempotent.
    */
-  addReceiver(nowMs: number, peer: PeerId, subject: string, fromStart = false): boolean {
+  addReceiver(nowMs: number, peer: PeerId, subject: string, fromStart = this.discovering(nowMs)): boolean {
     return this.track(nowMs, peer, subject, fromStart) !== undefined;
+  }
+
+  /**
+   * Start-up discovery lasts until `untilMs`: the peer is still learning its audience. Meanwhile
+   * a stream that no known receiver limits gets a small credit ({@link creditLimit}) and a
+   * receiver added counts from the stream's start (it was there before we began).
+   */
+  startDiscovery(untilMs: number): void {
+    this.discoveryUntilMs = untilMs;
+  }
+
+  /** Whether start-up discovery is still going on at `nowMs`. */
+  discovering(nowMs: number): boolean {
+    return nowMs < this.discoveryUntilMs;
+  }
+
+  /**
+   * The highest seq `subject` may send now, its window being `windowMessages`: the window's
+   * position plus the window; with nobody limiting it, 1/16 of the window past the stream's start
+   * while discovering, else unlimited (`Number.MAX_SAFE_INTEGER`).
+   */
+  creditLimit(nowMs: number, subject: string, windowMessages: number): number {
+    const s = this.streams.get(subject);
+    const pos = s === undefined ? undefined : this.limitOf(s);
+    if (pos !== undefined) return pos + windowMessages;
+    if (this.discovering(nowMs)) return (s?.base ?? 0) + Math.max(1, Math.floor(windowMessages / 16));
+    return Number.MAX_SAFE_INTEGER;
   }
 
   /** Forgets `peer` for `subject`, or for every stream (the peer left) when `subject` is omitted. */

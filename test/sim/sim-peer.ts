@@ -136,6 +136,7 @@ export class SimPeer {
     });
     this.window = new SenderWindow({ onEvict: (records) => this.evictedSet(records[0].subject).add(records[0].seq) }, senderOptions);
     this.flow = new FlowControl({ sink: { slowConsumer: () => {}, windowOpened: () => this.drainPending() } }, senderOptions);
+    if (config.discoveryMs > 0) this.flow.startDiscovery(this.startedMs + config.discoveryMs);
     this.heartbeats = new HeartbeatScheduler(senderOptions);
     this.planner = new RetransmitPlanner(
       {
@@ -229,7 +230,8 @@ export class SimPeer {
       const nextSeq = this.sequences.last(next.subject) + 1;
       const verdict = this.flow.canSend(now, next.subject, nextSeq, next.payload.byteLength);
       if (!verdict.ok) return;
-      if (nextSeq > this.discoveryCredit(now, next.subject)) return; // until discovery ends (timer)
+      // The flow actor's credit (1/16 of a window while discovery lasts and nobody limits the stream).
+      if (nextSeq > this.flow.creditLimit(now, next.subject, this.config.flowWindowMessages)) return; // until discovery ends (timer)
       this.pending.shift();
       const newStream = !this.firstSentMs.has(next.subject);
       const seq = this.sequences.nextRange(next.subject, 1);
@@ -245,7 +247,7 @@ export class SimPeer {
       if (newStream) {
         // Receivers already known count for the new stream (the flow actor's first sentUpTo).
         for (const r of this.receiverPatterns.values()) {
-          if (r.patterns.matches(next.subject)) this.flow.addReceiver(now, r.peer, next.subject, this.discovering(now));
+          if (r.patterns.matches(next.subject)) this.flow.addReceiver(now, r.peer, next.subject);
         }
       }
       this.flow.onSent(now, next.subject, seq, next.payload.byteLength);
@@ -255,16 +257,7 @@ export class SimPeer {
   }
 
   private discovering(nowMs: number): boolean {
-    return nowMs < this.startedMs + this.config.discoveryMs;
-  }
-
-  /**
-   * The flow actor's start-up credit: while discovery lasts, a stream no known receiver limits
-   * may send 1/16 of its window from its first seq; otherwise no limit beyond FlowControl's.
-   */
-  private discoveryCredit(nowMs: number, subject: string): number {
-    if (!this.discovering(nowMs) || this.flow.windowPosition(subject) !== undefined) return Number.MAX_SAFE_INTEGER;
-    return this.sequences.startSeq(subject) - 1 + Math.max(1, Math.floor(this.config.flowWindowMessages / 16));
+    return this.flow.discovering(nowMs);
   }
 
   /** A receiver's advert: it counts for our streams its patterns match (from their start while discovering). */
@@ -274,7 +267,7 @@ export class SimPeer {
     this.receiverPatterns.set(peerKey(peer), { peer, patterns: matcher });
     const now = this.now();
     for (const subject of this.firstSentMs.keys()) {
-      if (matcher.matches(subject)) this.flow.addReceiver(now, peer, subject, this.discovering(now));
+      if (matcher.matches(subject)) this.flow.addReceiver(now, peer, subject);
     }
   }
 

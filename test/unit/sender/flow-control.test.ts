@@ -361,6 +361,20 @@ describe('FlowControl slow consumers', () => {
     expect(events).toEqual([['slow', 'b', 's', 50]]);
   });
 
+  it('during start-up discovery gives an unlimited stream 1/16 of its window, counts receivers added then from the stream start, and opens after', () => {
+    const { flow, send } = setup({ flowWindowMessages: 160, flowPolicy: 'min' });
+    flow.startDiscovery(300);
+    send(0, 's', 1, 5);
+    expect(flow.creditLimit(10, 's', 160)).toBe(10);
+    flow.addReceiver(100, A, 's');
+    expect(flow.creditLimit(100, 's', 160)).toBe(160); // A counts from seq 0 (it was there first)
+    flow.removeReceiver(A);
+    expect(flow.creditLimit(299, 's', 160)).toBe(10);
+    expect(flow.creditLimit(300, 's', 160)).toBe(Number.MAX_SAFE_INTEGER);
+    flow.addReceiver(300, B, 's');
+    expect(flow.creditLimit(300, 's', 160)).toBe(5 + 160); // a late receiver counts from the newest sent
+  });
+
   it('reports the earliest of the rate and stall deadlines', () => {
     const { flow, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 1000, rateBytesPerSec: 1000, burstBytes: 10 });
     flow.onPosition(0, A, 's', 0);
