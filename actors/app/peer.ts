@@ -454,10 +454,14 @@ export class Peer extends EventEmitter {
     while (this.pendingCount > 0 && Date.now() < handOver) await new Promise((r) => setTimeout(r, 5));
     this.sender.trySend({ kind: 'draining' });
     if (timeoutMs > 0) await this.drain(deadline);
-    // The last heartbeat names every stream's final seq; BYE then tells it is over.
-    this.system.ref<RetransmitInbox>('retransmit').trySend({ kind: 'closing' });
-    await new Promise((r) => setTimeout(r, 10));
-    this.receivers.trySend({ kind: 'leaving' });
+    // The last heartbeat names every stream's final seq; BYE then tells it is over. Three rounds,
+    // spaced (0, 20, 100 ms): a receiver whose socket overflowed at the first still gets one.
+    for (const waitMs of BYE_ROUNDS_MS) {
+      await new Promise((r) => setTimeout(r, waitMs));
+      this.system.ref<RetransmitInbox>('retransmit').trySend({ kind: 'closing' });
+      await new Promise((r) => setTimeout(r, 5));
+      this.receivers.trySend({ kind: 'leaving' });
+    }
     await this.flushLedger(2000);
     await new Promise((r) => setTimeout(r, 20));
     this.state = 'closed';
@@ -754,6 +758,9 @@ export class Peer extends EventEmitter {
 
 /** Publishes handed to the sender in one message at most (bytes of payload and subject). */
 const MAX_BATCH_BYTES = 256 * 1024;
+
+/** Waits before each round of last heartbeat + BYE when closing. */
+const BYE_ROUNDS_MS = [0, 20, 80] as const;
 
 /**
  * Publishes accepted in one event-loop turn before `tryPublish` says false and `publish` waits

@@ -10,8 +10,9 @@
  * durable subscriptions resume one stream not yet seen, the lowest position wins (each
  * subscription drops what it already confirmed).
  *
- * A sender that said BYE (`cause: 'closed'`) is settled at once: it drained before, and its
- * final heartbeat named every stream's last seq, so what is missing now is lost (`senderLeft`).
+ * A sender that said BYE (`cause: 'closed'`) is settled 200 ms later (CLOSED_SETTLE_MS): it
+ * drained before, and its last heartbeats (sent with each of its BYE rounds) name every stream's
+ * last seq, so what is missing then is lost (`senderLeft`).
  * A sender that restarted (`cause: 'bye'`) is settled `max(resyncGraceMs, peerExpiryMs / 2)`
  * later, not at once: a restarted sender
  * with a ledger still holds what its previous incarnation sent, and a frame of its new
@@ -38,6 +39,9 @@ import { Receiver } from './receiver.js';
 
 /** Bytes of payload per `delivered` event at most (one message may exceed it alone). */
 const MAX_EVENT_BYTES = 256 * 1024;
+
+/** After a BYE, how long the receiver waits for the sender's last heartbeats before settling its streams. */
+const CLOSED_SETTLE_MS = 200;
 
 export class ReceiverActor implements Actor<ReceiverInbox> {
   readonly name = 'receiver';
@@ -185,15 +189,19 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
   }
 
   private onSenderLeft(now: number, name: string, cause: 'bye' | 'expired' | 'closed', incarnation: number | undefined): void {
-    if (cause === 'closed') {
-      // It said BYE after draining: it will answer no NAK, and its final heartbeat told how far
-      // each stream went. What is still missing is lost now, not after a grace.
-      this.departures.delete(name);
-      this.core.onSenderLeft(name, 'bye', incarnation);
+    if (cause === 'closed' && incarnation !== undefined) {
+      // It said BYE after draining: it will answer no NAK. Its last heartbeats (sent in rounds
+      // with the BYEs, 0-100 ms apart) tell how far each stream went; what is still missing then
+      // is lost, CLOSED_SETTLE_MS after the first BYE, not after the restart grace.
+      const earlier = this.departures.get(name);
+      if (earlier === undefined || earlier.incarnation !== incarnation) {
+        if (earlier !== undefined) this.core.onSenderLeft(name, 'bye', earlier.incarnation);
+        this.departures.set(name, { incarnation, atMs: now + CLOSED_SETTLE_MS });
+      }
       return;
     }
     if (cause !== 'bye' || incarnation === undefined) {
-      this.core.onSenderLeft(name, cause, incarnation);
+      this.core.onSenderLeft(name, cause === 'closed' ? 'bye' : cause, incarnation);
       return;
     }
     const earlier = this.departures.get(name);

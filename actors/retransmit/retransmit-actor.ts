@@ -500,9 +500,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
           remotes.delete(peerKey(msg.peer));
           break;
         case 'closing':
-          // Three copies: a receiver that misses the last heartbeat would not know the tail it
-          // will never get (there is no later one to reveal it).
-          for (let copy = 0; copy < CLOSING_COPIES; copy++) sendHeartbeats(true);
+          // The peer sends this a few times, spaced, each followed by a BYE: a receiver that
+          // misses every last heartbeat would not know the tail it will never get.
+          sendHeartbeats(true);
           break;
         case 'ledgerResumed':
           onLedgerResumed(msg.seqFloor, msg.streams);
@@ -532,9 +532,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     }),
   };
 }
-
-/** Copies of the last heartbeat sent when closing (independent losses rarely take all three). */
-const CLOSING_COPIES = 3;
 
 function destinationKey(d: Destination): string {
   switch (d.kind) {

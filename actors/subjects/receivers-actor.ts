@@ -8,7 +8,7 @@
  * group when multicast is on, and by unicast (`ADVERT_FLAGS.viaUnicast`) to every seed but
  * ourselves and to every listed peer that gets DATA by unicast or was heard by unicast. An ADVERT
  * that arrives by unicast from a peer we did not list is answered at once by unicast, so seed
- * discovery converges in one round trip. Start-up: our adverts of the first `discoveryMs`
+ * discovery converges in one round trip (each `leaving` sends BYE once more). Start-up: our adverts of the first `discoveryMs`
  * (the first, and a retry halfway) carry `ADVERT_FLAGS.solicit`; a soliciting advert is answered
  * at once (by multicast when it came by multicast, else by unicast), at most once per
  * `advertIntervalMs / 4` per peer. `leaving` sends BYE the same ways and stops advertising.
@@ -284,16 +284,13 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     return patterns.slice(0, lo);
   }
 
+  /** Says BYE (again, at each `leaving`: the peer sends a few, spaced, so one loss does not hide it). */
   function onLeaving(): void {
-    if (leaving) return;
     leaving = true;
     nextAdvertMs = undefined;
     const bye: Frame = { kind: 'bye', sender: self };
-    // Three copies: a receiver that misses the BYE waits for the peer's expiry instead.
-    for (let copy = 0; copy < BYE_COPIES; copy++) {
-      if (multicast) send(bye, { kind: 'group', group: baseGroup });
-      for (const a of unicastAddresses(true)) send(bye, { kind: 'address', host: a.host, port: a.port });
-    }
+    if (multicast) send(bye, { kind: 'group', group: baseGroup });
+    for (const a of unicastAddresses(true)) send(bye, { kind: 'address', host: a.host, port: a.port });
     counters.byesSent++;
   }
 
@@ -382,9 +379,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     },
   };
 }
-
-/** Copies of BYE sent when leaving (independent losses rarely take all three). */
-const BYE_COPIES = 3;
 
 /** Soliciting peers remembered for the answer rate limit (the map is emptied when full). */
 const MAX_ANSWERED = 4096;

@@ -43,7 +43,7 @@ describe('close() after a burst', () => {
     await Promise.all(subs.map((s) => s.call('count', { patterns: ['cz.>'] })));
     const pub = await startPeer('pub', net);
     await pub.waitJoined(['s1', 's2']);
-    const N = 200_000;
+    const N = 50_000;
     const r = await pub.call('blastAndClose', { subject: 'cz.x', count: N, size: 64, timeoutMs: 0 }, 60_000);
     for (const s of subs) {
       const p = await settledAt(s, N, 5_000);
