@@ -425,8 +425,9 @@ export class Peer extends EventEmitter {
    * what was published is still sent, and NAKs are still served, until every live receiver has
    * confirmed the end of each stream or `timeoutMs` (default `closeTimeoutMs`, 10 s) has passed.
    * A receiver that makes no progress for the stall bound is not waited for. Then a last
-   * heartbeat names each stream's final seq and BYE follows: a receiver reports what it will
-   * never get as `dataLoss` (`senderLeft`) at once. Then every actor stops and every socket and
+   * heartbeat names each stream's final seq and BYE follows (three rounds, 0-100 ms apart): a
+   * receiver reports what it will never get as `dataLoss` (`senderLeft`) 200 ms after the first
+   * BYE. About 130 ms in all, then every actor stops and every socket and
    * worker closes. `close({ timeoutMs: 0 })` stops without waiting for receivers. Idempotent.
    */
   close(options: { timeoutMs?: number } = {}): Promise<void> {
