@@ -1,10 +1,16 @@
 import { defineConfig } from 'vitest/config';
 
-/** The tests mutation testing runs: unit and simulator (they import the TypeScript sources). */
+/**
+ * The tests mutation testing runs: unit and simulator (they import the TypeScript sources).
+ * The 200-seed simulator suites (seeds-*.test.ts, about a minute) run only with
+ * LEDGECAST_MUTATION_SEEDS=1: every mutant they cover, and that survives, would cost that minute.
+ */
+const seeds = process.env.LEDGECAST_MUTATION_SEEDS === '1';
+
 export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts', 'test/sim/**/*.test.ts'],
-    exclude: ['test/unit/runtime/**', 'test/unit/cli/**'],
+    exclude: ['test/unit/runtime/**', 'test/unit/cli/**', ...(seeds ? [] : ['test/sim/seeds-*.test.ts'])],
     testTimeout: 60_000,
   },
 });

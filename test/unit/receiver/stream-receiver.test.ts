@@ -233,6 +233,19 @@ describe('StreamReceiver loss reports', () => {
     ]);
   });
 
+  it('reports the one message at the stream position lost when a heartbeat lowSeq is just past it', () => {
+    const { stream, log, runUntil } = setup();
+    stream.onMessage(0, msg(2)); // 1 is missing
+    stream.onStreamInfo(1, 2, 2); // the sender no longer holds 1
+    expect(log).toEqual([
+      ['lost', 1, 1, 'unavailable'],
+      ['msg', 2],
+    ]);
+    expect(stream.nextSeq).toBe(3);
+    runUntil(10_000);
+    expect(stream.gapCount).toBe(0);
+  });
+
   it('close releases what is buffered and reports every missing seq up to the highest known', () => {
     const { stream, log } = setup();
     stream.onMessage(0, msg(3));
