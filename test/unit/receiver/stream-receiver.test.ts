@@ -432,3 +432,36 @@ describe('StreamReceiver: fragments seen, messages given up, hostile stream fact
     ]);
   });
 });
+
+describe('StreamReceiver: positions and NAK deadlines', () => {
+  it('knows the highest seq from messages released in order', () => {
+    const { stream } = setup();
+    for (let s = 1; s <= 5; s++) stream.onMessage(0, msg(s));
+    expect(stream.highSeq).toBe(5);
+  });
+
+  it('wakes for the earliest NAK due, whichever gap it belongs to', () => {
+    const { stream, naks, runUntil } = setup({ nakDelayMinMs: 5, nakDelayMaxMs: 5, nakRetryMs: 100, nakRetryMaxMs: 1000, tailQuietMs: 0 });
+    stream.onMessage(0, msg(5)); // gap 1..4, first NAK at 5, retry at 105
+    expect(runUntil(5)).toEqual([5]);
+    stream.onMessage(6, msg(8)); // gap 6..7, first NAK at 11, retry at 111
+    const times = runUntil(200);
+    expect(times.slice(0, 3)).toEqual([11, 105, 111]);
+    expect(naks[1]).toEqual([{ from: 6, to: 7 }]);
+    expect(naks[2]).toEqual([{ from: 1, to: 4 }]);
+  });
+
+  it('skipTo past everything known makes the new position the stream high', () => {
+    const { stream, log } = setup();
+    stream.onMessage(0, msg(1));
+    stream.skipTo(1, 10);
+    expect(stream.position).toBe(9);
+    expect(stream.highSeq).toBe(9);
+    stream.onMessage(2, msg(10));
+    expect(log).toEqual([
+      ['msg', 1],
+      ['msg', 10],
+    ]);
+    expect(stream.nextDeadlineMs()).toBeUndefined();
+  });
+});
