@@ -70,3 +70,66 @@ describe('GapList', () => {
     expect(g.length).toBe(2);
   });
 });
+
+describe('GapList: membership, splitting and forgetting', () => {
+  it('says which seqs are missing, below, inside, between and above its ranges', () => {
+    const g = new GapList();
+    expect(g.has(1)).toBe(false);
+    expect(g.fill(1)).toBe(false);
+    g.appendMissing(3, 4, 0, 100);
+    g.appendMissing(8, 9, 0, 100);
+    expect([1, 2, 3, 4, 5, 7, 8, 9, 10].map((s) => g.has(s))).toEqual([false, false, true, true, false, false, true, true, false]);
+    expect(g.fill(2)).toBe(false);
+    expect(g.first()).toMatchObject({ from: 3, to: 4 });
+  });
+
+  it('splits a range not yet NAKed after a seq, and leaves NAKed, lost and ending ranges whole', () => {
+    const g = new GapList();
+    g.splitAfter(5); // nothing to split
+    g.appendMissing(1, 6, 0, 100);
+    g.splitAfter(3);
+    expect(view(g)).toEqual([
+      [1, 3, '-'],
+      [4, 6, '-'],
+    ]);
+    g.splitAfter(6); // ends there
+    g.splitAfter(0); // below every range
+    expect(view(g)).toHaveLength(2);
+    g.all[1].naksSent = 1;
+    g.splitAfter(4);
+    expect(view(g)).toHaveLength(2);
+    g.appendLost(7, 9, 'unavailable');
+    g.splitAfter(8);
+    expect(view(g)).toEqual([
+      [1, 3, '-'],
+      [4, 6, '-'],
+      [7, 9, 'unavailable'],
+    ]);
+  });
+
+  it('removeBelow cuts into the range that holds the seq, and clear forgets everything', () => {
+    const g = new GapList();
+    g.appendMissing(1, 2, 0, 100);
+    g.appendMissing(5, 9, 0, 100);
+    g.removeBelow(2);
+    expect(view(g)).toEqual([
+      [2, 2, '-'],
+      [5, 9, '-'],
+    ]);
+    g.removeBelow(7);
+    expect(view(g)).toEqual([[7, 9, '-']]);
+    g.removeBelow(7);
+    expect(view(g)).toEqual([[7, 9, '-']]);
+    g.clear();
+    expect(g.length).toBe(0);
+    expect(g.has(8)).toBe(false);
+  });
+
+  it('marking lost a span that touches no range changes nothing', () => {
+    const g = new GapList();
+    g.appendMissing(5, 6, 0, 100);
+    g.markLost(1, 3, 'timeout');
+    g.markLost(8, 9, 'timeout');
+    expect(view(g)).toEqual([[5, 6, '-']]);
+  });
+});

@@ -130,3 +130,121 @@ describe('Reassembler', () => {
     expect(budget.bytes).toBe(0);
   });
 });
+
+describe('Reassembler: hostile fragments and bookkeeping', () => {
+  it('refuses a fragment whose address or shape is impossible, holding nothing of it', () => {
+    const { r, counters, budget } = setup();
+    const base = fragment(1, 0, 2, { payload: bytes(1) });
+    const bad = [
+      { ...base, flags: 0 }, // fragment fields without the fragment flag
+      { ...base, fragCount: 1 }, // a message of one fragment is not fragmented
+      { ...base, fragIndex: -1 },
+      { ...base, fragIndex: 2 }, // index == count
+      { ...base, fragIndex: 0.5 },
+      { ...base, fragCount: 2.5 },
+      { ...base, payload: new Uint8Array(0) }, // an empty fragment
+    ];
+    for (const m of bad) expect(r.push(m)).toEqual({ kind: 'inconsistent' });
+    expect(counters.inconsistentFragments).toBe(bad.length);
+    expect(counters.fragmentsReceived).toBe(0);
+    expect(r.size).toBe(0);
+    expect(budget.bytes).toBe(0);
+    // The last index is fine.
+    expect(r.push(fragment(1, 1, 2, { payload: bytes(1) }))).toEqual({ kind: 'held' });
+    expect(counters.fragmentsReceived).toBe(1);
+  });
+
+  it('checks the sizes of fragments arriving in any order: middles equal, the last no larger', () => {
+    const { r } = setup();
+    expect(r.push(fragment(1, 3, 4, { payload: bytes(9) }))).toEqual({ kind: 'held' }); // last first
+    expect(r.push(fragment(1, 1, 4, { payload: bytes(1, 1) }))).toEqual({ kind: 'held' });
+    expect(r.push(fragment(1, 2, 4, { payload: bytes(2, 2, 2) }))).toEqual({ kind: 'inconsistent' });
+    expect(r.push(fragment(1, 2, 4, { payload: bytes(2, 2) }))).toEqual({ kind: 'held' });
+    expect(r.push(fragment(1, 0, 4, { payload: bytes(0, 0) }))).toMatchObject({ kind: 'completed', message: { payload: bytes(0, 0, 1, 1, 2, 2, 9) } });
+    // A last fragment larger than a middle one seen before it.
+    const other = setup();
+    other.r.push(fragment(2, 1, 3, { payload: bytes(1, 1) }));
+    expect(other.r.push(fragment(2, 2, 3, { payload: bytes(2, 2, 2) }))).toEqual({ kind: 'inconsistent' });
+  });
+
+  it('lists the missing fragments whatever order the held ones came in', () => {
+    const { r } = setup();
+    for (const i of [4, 1, 2]) r.push(fragment(7, i, 6, { payload: bytes(i) }));
+    expect(r.missing(7, 10)).toEqual([
+      { seq: 7, fromFrag: 0, toFrag: 0 },
+      { seq: 7, fromFrag: 3, toFrag: 3 },
+      { seq: 7, fromFrag: 5, toFrag: 5 },
+    ]);
+  });
+
+  it('rewrites a NAK over messages held in part whatever order they began in, within the fragment-range bound', () => {
+    const { r } = setup();
+    r.push(fragment(8, 0, 3, { payload: bytes(1) }));
+    r.push(fragment(4, 1, 3, { payload: bytes(1) }));
+    r.push(fragment(2, 0, 2, { payload: bytes(1) }));
+    expect(r.refineNak([{ from: 1, to: 5 }, { from: 7, to: 9 }], 10)).toEqual({
+      ranges: [
+        { from: 1, to: 1 },
+        { from: 3, to: 3 },
+        { from: 5, to: 5 },
+        { from: 7, to: 7 },
+        { from: 9, to: 9 },
+      ],
+      fragments: [
+        { seq: 2, fromFrag: 1, toFrag: 1 },
+        { seq: 4, fromFrag: 0, toFrag: 0 },
+        { seq: 4, fromFrag: 2, toFrag: 2 },
+        { seq: 8, fromFrag: 1, toFrag: 2 },
+      ],
+    });
+    // At most 2 fragment ranges: the rest are asked for next time, the whole ranges still all.
+    const bounded = r.refineNak([{ from: 1, to: 9 }], 2);
+    expect(bounded.fragments).toEqual([
+      { seq: 2, fromFrag: 1, toFrag: 1 },
+      { seq: 4, fromFrag: 0, toFrag: 0 },
+    ]);
+    expect(bounded.ranges).toEqual([
+      { from: 1, to: 1 },
+      { from: 3, to: 3 },
+      { from: 5, to: 7 },
+      { from: 9, to: 9 },
+    ]);
+  });
+
+  it('keeps forgetting what the stream passes, one dropBelow after another', () => {
+    const { r, budget } = setup();
+    for (const seq of [5, 3, 9]) r.push(fragment(seq, 0, 2, { payload: bytes(1) }));
+    r.dropBelow(4);
+    expect([r.has(3), r.has(5), r.has(9)]).toEqual([false, true, true]);
+    r.dropBelow(6);
+    expect([r.has(5), r.has(9)]).toEqual([false, true]);
+    r.dropBelow(10);
+    expect(r.size).toBe(0);
+    expect(budget.bytes).toBe(0);
+  });
+
+  it('refuses every fragment of a too-large message until the stream passes it, then forgets the refusal', () => {
+    const { r } = setup({ maxMessageBytes: 10 });
+    expect(r.push(fragment(4, 0, 4, { payload: bytes(1, 2, 3, 4) }))).toEqual({ kind: 'tooLarge' });
+    r.push(fragment(6, 0, 2, { payload: bytes(1) }));
+    r.dropBelow(4);
+    expect(r.push(fragment(4, 1, 4, { payload: bytes(1) }))).toEqual({ kind: 'duplicate' });
+    r.dropBelow(5);
+    // Passed: seq 4 is a new message to the reassembler now (a new incarnation may reuse it).
+    expect(r.push(fragment(4, 1, 2, { payload: bytes(1) }))).toEqual({ kind: 'held' });
+    expect(r.has(6)).toBe(true);
+  });
+
+  it('for the next message releases later messages, the latest first, and never an earlier one', () => {
+    const budget = new BufferBudget(3 * (1 + O));
+    const { r } = setup({ budget });
+    r.push(fragment(2, 0, 2, { payload: bytes(1) }));
+    r.push(fragment(8, 0, 2, { payload: bytes(1) }));
+    r.push(fragment(6, 0, 2, { payload: bytes(1) }));
+    expect(r.push(fragment(5, 0, 2, { payload: bytes(1) }), true)).toEqual({ kind: 'held' });
+    expect([r.has(2), r.has(5), r.has(6), r.has(8)]).toEqual([true, true, true, false]);
+    // Nothing later than 9 to release: refused, and message 2 is kept.
+    expect(r.push(fragment(9, 0, 2, { payload: bytes(1) }), true)).toEqual({ kind: 'bufferFull' });
+    expect(r.has(2)).toBe(true);
+  });
+});

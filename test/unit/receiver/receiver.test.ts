@@ -84,6 +84,25 @@ describe('Receiver of fragmented messages', () => {
   });
 });
 
+describe('Receiver of fragmented messages, after a loss', () => {
+  it('frees the fragments of a message begun at the stream position when the sender reports it unavailable', () => {
+    const { rx, sink } = setup();
+    rx.onData(0, A1, 1, fragment(1, 0, 3, { payload: new Uint8Array(100) }));
+    rx.onData(0, A1, 1, fragment(1, 2, 3, { payload: new Uint8Array(50) }));
+    expect(rx.bufferedBytes).toBeGreaterThan(0);
+    rx.onUnavailable(1, A1, 's', 1, 1);
+    expect(sink.log()).toEqual([['lost', 1, 1, 'unavailable']]);
+    // Nothing of message 1 stays held: its memory is free for the messages after it.
+    expect(rx.bufferedMessages).toBe(0);
+    expect(rx.bufferedBytes).toBe(0);
+    // A late fragment of it is not taken either.
+    rx.onData(2, A1, 0, fragment(1, 1, 3, { payload: new Uint8Array(100) }));
+    expect(rx.bufferedBytes).toBe(0);
+    rx.onData(2, A1, 1, msg(2));
+    expect(sink.log()).toEqual([['lost', 1, 1, 'unavailable'], ['msg', 2]]);
+  });
+});
+
 describe('Receiver delivery', () => {
   it('delivers each stream in order with its sender, subject and reassembled payload', () => {
     const { rx, sink } = setup();

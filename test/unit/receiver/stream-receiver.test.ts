@@ -233,6 +233,19 @@ describe('StreamReceiver loss reports', () => {
     ]);
   });
 
+  it('reports the one message at the stream position lost when a heartbeat lowSeq is just past it', () => {
+    const { stream, log, runUntil } = setup();
+    stream.onMessage(0, msg(2)); // 1 is missing
+    stream.onStreamInfo(1, 2, 2); // the sender no longer holds 1
+    expect(log).toEqual([
+      ['lost', 1, 1, 'unavailable'],
+      ['msg', 2],
+    ]);
+    expect(stream.nextSeq).toBe(3);
+    runUntil(10_000);
+    expect(stream.gapCount).toBe(0);
+  });
+
   it('close releases what is buffered and reports every missing seq up to the highest known', () => {
     const { stream, log } = setup();
     stream.onMessage(0, msg(3));
@@ -362,5 +375,106 @@ describe('StreamReceiver tail gaps', () => {
     stream.onMessage(0, msg(5));
     runUntil(3);
     expect(naks.flat()).toEqual([{ from: 2, to: 4 }]);
+  });
+});
+
+describe('StreamReceiver: fragments seen, messages given up, hostile stream facts', () => {
+  it('says whether a fragment of a message should be held, and learns that the message exists', () => {
+    const { stream, naks, runUntil } = setup({ maxBufferedMessages: 4, maxGapMessages: 10, tailQuietMs: 0 });
+    expect(stream.onFragmentSeen(0, 0)).toBe('invalid');
+    expect(stream.onFragmentSeen(0, 1.5)).toBe('invalid');
+    expect(stream.onFragmentSeen(0, 12)).toBe('implausible'); // 11 above next
+    expect(stream.onFragmentSeen(0, 11)).toBe('beyondWindow'); // 10 above next: plausible, not in the window
+    expect(stream.onFragmentSeen(0, 5)).toBe('buffered'); // next + window
+    expect(stream.onFragmentSeen(0, 6)).toBe('beyondWindow');
+    expect(stream.onFragmentSeen(0, 1)).toBe('buffered');
+    expect(stream.onMessage(0, msg(3))).toBe('buffered');
+    expect(stream.onFragmentSeen(0, 3)).toBe('duplicate'); // held whole already
+    stream.onMessage(0, msg(1));
+    expect(stream.onFragmentSeen(0, 1)).toBe('old');
+    // 2, 4, 5 exist (a fragment of 5 was seen, and so every message below it was sent): NAKed.
+    runUntil(100);
+    const asked = new Set(naks.flat().flatMap((r) => Array.from({ length: r.to - r.from + 1 }, (_, i) => r.from + i)));
+    for (const s of [2, 4, 5]) expect(asked.has(s)).toBe(true);
+    for (const s of [1, 3]) expect(asked.has(s)).toBe(false);
+  });
+
+  it('reports a message given up when the stream reaches it, and ignores a give-up of a message it holds or passed', () => {
+    const { stream, log } = setup();
+    stream.onMessage(0, msg(1));
+    stream.onMessage(0, msg(4));
+    stream.giveUp(1, 3, 'tooLarge');
+    stream.giveUp(1, 4, 'tooLarge'); // held whole: delivered anyway
+    stream.giveUp(1, 1, 'tooLarge'); // passed
+    stream.giveUp(1, 0, 'tooLarge'); // not a seq
+    expect(log).toEqual([['msg', 1]]);
+    stream.onMessage(2, msg(2));
+    expect(log).toEqual([
+      ['msg', 1],
+      ['msg', 2],
+      ['lost', 3, 3, 'tooLarge'],
+      ['msg', 4],
+    ]);
+  });
+
+  it('gives up a message not seen before (beyond what it tracks) once it is reached', () => {
+    const { stream, log } = setup();
+    stream.onMessage(0, msg(1));
+    stream.giveUp(1, 2, 'tooLarge');
+    expect(log).toEqual([
+      ['msg', 1],
+      ['lost', 2, 2, 'tooLarge'],
+    ]);
+    expect(stream.nextSeq).toBe(3);
+  });
+
+  it('ignores stream facts that are not numbers', () => {
+    const { stream, log } = setup();
+    stream.onMessage(0, msg(3));
+    stream.onStreamInfo(1, Number.NaN, 10);
+    stream.onStreamInfo(1, 3, Number.NaN);
+    stream.onUnavailable(1, Number.NaN, 2);
+    stream.onUnavailable(1, 1, Number.POSITIVE_INFINITY);
+    stream.onUnavailable(1, 2, 1); // empty
+    expect(log).toEqual([]);
+    expect(stream.highSeq).toBe(3);
+    stream.onUnavailable(1, 1, 2);
+    expect(log).toEqual([
+      ['lost', 1, 2, 'unavailable'],
+      ['msg', 3],
+    ]);
+  });
+});
+
+describe('StreamReceiver: positions and NAK deadlines', () => {
+  it('knows the highest seq from messages released in order', () => {
+    const { stream } = setup();
+    for (let s = 1; s <= 5; s++) stream.onMessage(0, msg(s));
+    expect(stream.highSeq).toBe(5);
+  });
+
+  it('wakes for the earliest NAK due, whichever gap it belongs to', () => {
+    const { stream, naks, runUntil } = setup({ nakDelayMinMs: 5, nakDelayMaxMs: 5, nakRetryMs: 100, nakRetryMaxMs: 1000, tailQuietMs: 0 });
+    stream.onMessage(0, msg(5)); // gap 1..4, first NAK at 5, retry at 105
+    expect(runUntil(5)).toEqual([5]);
+    stream.onMessage(6, msg(8)); // gap 6..7, first NAK at 11, retry at 111
+    const times = runUntil(200);
+    expect(times.slice(0, 3)).toEqual([11, 105, 111]);
+    expect(naks[1]).toEqual([{ from: 6, to: 7 }]);
+    expect(naks[2]).toEqual([{ from: 1, to: 4 }]);
+  });
+
+  it('skipTo past everything known makes the new position the stream high', () => {
+    const { stream, log } = setup();
+    stream.onMessage(0, msg(1));
+    stream.skipTo(1, 10);
+    expect(stream.position).toBe(9);
+    expect(stream.highSeq).toBe(9);
+    stream.onMessage(2, msg(10));
+    expect(log).toEqual([
+      ['msg', 1],
+      ['msg', 10],
+    ]);
+    expect(stream.nextDeadlineMs()).toBeUndefined();
   });
 });

@@ -301,3 +301,145 @@ describe('RetransmitPlanner', () => {
     expect(three.unicasts.map((u) => u.to)).toEqual(['alice', 'bob']);
   });
 });
+
+describe('RetransmitPlanner: fragment NAKs under hostile input and repeats', () => {
+  const f = (seq: number, fromFrag: number, toFrag: number): FragmentRange => ({ seq, fromFrag, toFrag });
+  function fragSetup(options: RetransmitOptions = {}, window = new FakeWindow()) {
+    const sent: { how: string; records: [number, number | undefined][]; unavailable: UnavailableRange[] }[] = [];
+    const planner = new RetransmitPlanner(
+      {
+        window,
+        sink: {
+          unicast: (to, messages, unavailable) => sent.push({ how: to.name, records: messages.map((m) => [m.seq, m.fragIndex]), unavailable }),
+          multicast: (messages, unavailable) => sent.push({ how: 'multicast', records: messages.map((m) => [m.seq, m.fragIndex]), unavailable }),
+        },
+      },
+      resolveRetransmitOptions(options),
+    );
+    return { planner, sent };
+  }
+
+  it('ignores malformed fragment ranges and counts them', () => {
+    const { planner, sent } = fragSetup();
+    planner.onNak(0, A, 'x', [], [f(0, 0, 1), f(-3, 0, 1), f(1.5, 0, 1), f(6, 0.5, 1), f(6, 0, Number.NaN), f(7, 3, 2), f(8, 1, 1)]);
+    expect(planner.counters.invalidRanges).toBe(6);
+    expect(planner.pendingSeqs).toBe(1);
+    planner.onTimer(100);
+    expect(sent).toEqual([{ how: 'alice', records: [[8, 1]], unavailable: [] }]);
+  });
+
+  it('reads at most maxMessagesPerNak fragment ranges, and whole seqs and fragments share that bound', () => {
+    const many = fragSetup({ maxMessagesPerNak: 4 });
+    many.planner.onNak(0, A, 'x', [], [f(9, 0, 0), f(8, 0, 0), f(7, 0, 0), f(6, 0, 0), f(5, 0, 0), f(4, 0, 0)]);
+    expect(many.planner.counters.invalidRanges).toBe(2);
+    expect(many.planner.pendingSeqs).toBe(4);
+    many.planner.onTimer(100);
+    // Served in message order.
+    expect(many.sent).toEqual([{ how: 'alice', records: [[6, 0], [7, 0], [8, 0], [9, 0]], unavailable: [] }]);
+
+    const shared = fragSetup({ maxMessagesPerNak: 4 });
+    shared.planner.onNak(0, A, 'x', [r(1, 3)], [f(5, 0, 9)]);
+    expect(shared.planner.pendingSeqs).toBe(4);
+    expect(shared.planner.counters.truncated).toBe(9);
+    shared.planner.onTimer(100);
+    expect(shared.sent).toEqual([{ how: 'alice', records: [[1, undefined], [2, undefined], [3, undefined], [5, 0]], unavailable: [] }]);
+
+    const across = fragSetup({ maxMessagesPerNak: 4 });
+    across.planner.onNak(0, A, 'x', [], [f(5, 0, 2), f(6, 0, 2)]);
+    across.planner.onTimer(100);
+    expect(across.sent).toEqual([{ how: 'alice', records: [[5, 0], [5, 1], [5, 2], [6, 0]], unavailable: [] }]);
+  });
+
+  it('bounds pending fragments by maxPending', () => {
+    const { planner, sent } = fragSetup({ maxMessagesPerNak: 10, maxPending: 12 });
+    planner.onNak(0, A, 'x', [], [f(5, 0, 9)]);
+    planner.onNak(1, B, 'x', [], [f(6, 0, 9)]);
+    expect(planner.pendingSeqs).toBe(12);
+    expect(planner.counters.truncated).toBe(8);
+    planner.onTimer(100);
+    expect(planner.pendingSeqs).toBe(0);
+    expect(sent[1]).toEqual({ how: 'bob', records: [[6, 0], [6, 1]], unavailable: [] });
+  });
+
+  it('serves each fragment once to an asker that repeats and widens its request within coalesceMs', () => {
+    const { planner, sent } = fragSetup();
+    planner.onNak(0, A, 'x', [r(1, 2)], [f(5, 1, 2)]);
+    planner.onNak(1, A, 'x', [r(2, 3)], [f(5, 2, 4)]);
+    planner.onNak(2, A, 'x', [r(7, 7)], [f(6, 0, 0)]);
+    expect(planner.pendingSeqs).toBe(4 + 5);
+    planner.onTimer(100);
+    expect(sent).toEqual([
+      {
+        how: 'alice',
+        records: [[1, undefined], [2, undefined], [3, undefined], [7, undefined], [5, 1], [5, 2], [5, 3], [5, 4], [6, 0]],
+        unavailable: [],
+      },
+    ]);
+  });
+
+  it('gives fragments only to the askers that asked for them, next to an asker of whole messages', () => {
+    const { planner, sent } = fragSetup();
+    planner.onNak(0, A, 'x', [r(3, 3)]);
+    planner.onNak(1, B, 'x', [], [f(5, 1, 1)]);
+    planner.onTimer(100);
+    expect(sent).toEqual([
+      { how: 'alice', records: [[3, undefined]], unavailable: [] },
+      { how: 'bob', records: [[5, 1]], unavailable: [] },
+    ]);
+  });
+
+  it('reports a message no longer held unavailable to every asker of its fragments, by unicast only', () => {
+    const { planner, sent } = fragSetup({ multicastThreshold: 2 }, new FakeWindow(10));
+    planner.onNak(0, A, 'x', [], [f(4, 0, 1)]);
+    planner.onNak(1, B, 'x', [], [f(4, 1, 2)]);
+    planner.onTimer(100);
+    expect(sent).toEqual([
+      { how: 'alice', records: [], unavailable: [{ subject: 'x', from: 4, to: 4 }] },
+      { how: 'bob', records: [], unavailable: [{ subject: 'x', from: 4, to: 4 }] },
+    ]);
+  });
+
+  it('suppresses a repeat of fragments served by unicast to that asker only', () => {
+    const { planner, sent } = fragSetup();
+    planner.onNak(0, A, 'x', [], [f(5, 1, 2)]);
+    planner.onTimer(100);
+    planner.onNak(101, A, 'x', [], [f(5, 1, 2)]);
+    planner.onNak(101, B, 'x', [], [f(5, 1, 1)]);
+    expect(planner.counters.suppressed).toBe(2);
+    planner.onTimer(200);
+    expect(sent.map((s) => s.how)).toEqual(['alice', 'bob']);
+  });
+});
+
+describe('RetransmitPlanner: nothing to do', () => {
+  it('opens no batch for a NAK entirely suppressed', () => {
+    const { planner, flush } = setup();
+    planner.onNak(0, A, 'x', [r(1, 3)]);
+    flush(4);
+    planner.onNak(5, A, 'x', [r(1, 3)]);
+    expect(planner.nextDeadlineMs()).toBeUndefined();
+    expect(planner.pendingSeqs).toBe(0);
+  });
+
+  it('counts a repeated range of one asker in a batch once, and keeps every range it asked for', () => {
+    const { planner, unicasts, flush } = setup();
+    planner.onNak(0, A, 'x', [r(1, 3)]);
+    planner.onNak(1, A, 'x', [r(2, 5)]);
+    planner.onNak(2, A, 'x', [r(9, 9)]);
+    expect(planner.pendingSeqs).toBe(6);
+    flush(4);
+    expect(unicasts).toEqual([{ to: 'alice', seqs: [1, 2, 3, 4, 5, 9], unavailable: [] }]);
+  });
+
+  it('sends no multicast when nothing of a range several askers want is held', () => {
+    const { planner, unicasts, multicasts, flush } = setup({}, new FakeWindow(100, 200));
+    planner.onNak(0, A, 'x', [r(10, 12)]);
+    planner.onNak(1, B, 'x', [r(10, 12)]);
+    flush(4);
+    expect(multicasts).toEqual([]);
+    expect(unicasts.map((u) => [u.to, u.unavailable])).toEqual([
+      ['alice', [{ subject: 'x', from: 10, to: 12 }]],
+      ['bob', [{ subject: 'x', from: 10, to: 12 }]],
+    ]);
+  });
+});

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Applies each planted bug (issue 16) in turn, runs the tests that should catch it, and reverts it.
+# Usage: test/planted-bugs.sh [a|b|c|d|e ...]   (default: all). Needs a clean checkout of the files touched.
+set -u
+cd "$(dirname "$0")/.."
+declare -A FILE SED TESTS
+FILE[a]=actors/receiver/stream-receiver.ts;  SED[a]='s/if (lowSeq > this.next) this.onUnavailable/if (lowSeq > this.next + 1) this.onUnavailable/'
+TESTS[a]='test/unit/receiver'
+FILE[b]=actors/receiver/reassembler.ts;      SED[b]='s/(lastBytes ?? 1) > this.maxMessageBytes/(lastBytes ?? 1) >= this.maxMessageBytes/'
+TESTS[b]='test/unit/receiver'
+FILE[c]=actors/receiver/receiver.ts;         SED[c]='/lost: (from: number, to: number, reason: DataLossReason) => {/{n;s|st.reassembler.dropBelow(to + 1);|/* planted: fragments of a lost message kept */|}'
+TESTS[c]='test/unit/receiver'
+FILE[d]=actors/receiver/receiver-actor.ts;   SED[d]='s/for (const u of msg.unavailable) this.core.onUnavailable(now, msg.sender, u.subject, u.from, u.to);/void msg.unavailable;/'
+TESTS[d]='test/unit/receiver test/unit/ledger/receiver-durable.test.ts test/unit/actors'
+FILE[e]=actors/app/subscription.ts;          SED[e]='s/if (this.queue.length - this.head >= this.maxQueued) {/if (false) {/'
+TESTS[e]='test/unit/app'
+status=0
+for b in "${@:-a b c d e}"; do
+  for k in $b; do
+    f=${FILE[$k]}
+    cp "$f" "$f.orig"
+    sed -i "${SED[$k]}" "$f"
+    if cmp -s "$f" "$f.orig"; then echo "bug $k: pattern not found in $f"; mv "$f.orig" "$f"; status=1; continue; fi
+    out=$(npx vitest run ${TESTS[$k]} --reporter=dot 2>&1)
+    mv "$f.orig" "$f"
+    failed=$(printf '%s\n' "$out" | grep -E '^ *(FAIL|×)|✗|×' | grep -v '^ *$' | head -5)
+    if printf '%s\n' "$out" | grep -qE 'Tests +.*failed'; then
+      echo "bug $k: CAUGHT"; printf '%s\n' "$out" | grep -E 'FAIL ' | sed 's/^/    /' | head -5
+    else echo "bug $k: NOT caught"; status=1; fi
+  done
+done
+exit $status
