@@ -459,7 +459,10 @@ describe('StreamReceiver: positions and NAK deadlines', () => {
     expect(runUntil(5)).toEqual([5]);
     stream.onMessage(6, msg(8)); // gap 6..7, first NAK at 11, retry at 111
     const times = runUntil(200);
-    expect(times.slice(0, 3)).toEqual([11, 105, 111]);
+    // Before any repair was timed, the retry round at 105 probes one gap (1..4); the other
+    // puts its retry off once (see StreamReceiver: NAK pacing), so 111 is not a wake-up.
+    expect(times.slice(0, 2)).toEqual([11, 105]);
+    expect(times).not.toContain(111);
     expect(naks[1]).toEqual([{ from: 6, to: 7 }]);
     expect(naks[2]).toEqual([{ from: 1, to: 4 }]);
   });
