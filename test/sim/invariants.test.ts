@@ -57,4 +57,11 @@ describe('simulator invariant checker', () => {
     sub.delivered[0] = { ...d, payload: new Uint8Array([...d.payload].map((b) => b ^ 0xff)) };
     expect(checkInvariants(peers, bounds).map((v) => v.kind)).toContain('corrupt');
   });
+
+  it('reports a core whose deadline was still due after its timer ran (a spinning actor timer)', () => {
+    const peers = peersOfRun(11);
+    expect(checkInvariants(peers, bounds)).toEqual([]);
+    peers[0].stats.timerSpins = 1;
+    expect(checkInvariants(peers, bounds).map((v) => v.kind)).toEqual(['timerSpin']);
+  });
 });

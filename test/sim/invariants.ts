@@ -125,6 +125,11 @@ export function checkInvariants(peers: readonly SimPeer[], bounds: Bounds): Viol
     if (sub.receiver.peakBufferedMessages > bounds.reorderBufferMessages * 8) {
       out.push({ kind: 'bufferBound', detail: `${sub.id.name} buffered ${sub.receiver.peakBufferedMessages} messages` });
     }
+    // The simulator steps time forward instead of hanging when a core's deadline is still due
+    // after its onTimer (a core that would spin a real actor's timer at 100 % CPU): a bug.
+    if (sub.stats.timerSpins > 0) {
+      out.push({ kind: 'timerSpin', detail: `${sub.id.name}: a core's deadline was still due after onTimer ${sub.stats.timerSpins} time(s)` });
+    }
     for (const [reason, n] of sub.decodeErrors) out.push({ kind: 'decode', detail: `${sub.id.name} failed to decode ${n} frames: ${reason}` });
   }
   return out;

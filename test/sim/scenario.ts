@@ -68,6 +68,8 @@ export interface ScenarioResult {
   lateHeardStreams: number;
   lateHeardFromStart: number;
   datagrams: number;
+  /** The network's hash of every datagram delivered (`SimNetwork.traceHash`): equal runs, equal hash. */
+  traceHash: number;
   simulatedMs: number;
   events: number;
 }
@@ -275,6 +277,7 @@ export function runScenario(params: ScenarioParams): ScenarioResult {
     lateHeardStreams: lateHeard,
     lateHeardFromStart: lateFromStart,
     datagrams: network.counters.sent,
+    traceHash: network.traceHash,
     simulatedMs: nowMs,
     events,
   };

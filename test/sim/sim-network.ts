@@ -50,6 +50,11 @@ export interface NetworkCounters {
 }
 
 export class SimNetwork {
+  /**
+   * A running FNV-1a hash over every datagram handed to a peer (time, sender, receiver, path,
+   * bytes): two runs of one seed must end with the same value (the replay test).
+   */
+  traceHash = 0x811c9dc5;
   readonly counters: NetworkCounters = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, partitioned: 0, blackedOut: 0, bytes: 0 };
   private readonly nodes = new Map<string, DatagramHandler>();
   private readonly linkOverrides = new Map<string, LinkConditions>();
@@ -110,9 +115,17 @@ export class SimNetwork {
         const handler = this.nodes.get(to);
         if (!handler || this.isPartitioned(from, to) || (via === 'multicast' && this.isDeaf(to))) return;
         this.counters.delivered++;
+        this.trace(`${this.now()} ${from}>${to} ${via}`, copy);
         handler(copy, from, via);
       });
     }
+  }
+
+  private trace(head: string, bytes: Uint8Array): void {
+    let h = this.traceHash;
+    for (let i = 0; i < head.length; i++) h = Math.imul(h ^ head.charCodeAt(i), 0x01000193);
+    for (let i = 0; i < bytes.byteLength; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+    this.traceHash = h >>> 0;
   }
 
   /** Whether `peer` cannot hear the group now. */

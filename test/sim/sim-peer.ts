@@ -113,7 +113,8 @@ export class SimPeer {
   private nextAdvertMs = 0;
   private nextAckMs = 0;
   private timerAtMs: number | undefined;
-  private firedAtMs = -1;
+  /** True while `onTimer` runs: cores called from it arm nothing (it re-arms once, at its end). */
+  private inTimer = false;
   private alive = true;
 
   constructor(
@@ -511,8 +512,8 @@ export class SimPeer {
   }
 
   /** Arms the single simulated timer at the earliest deadline of any core. */
-  private wake(): void {
-    if (!this.alive) return;
+  private wake(afterTimer = false): void {
+    if (!this.alive || this.inTimer) return;
     let at = earliest(
       this.nextAdvertMs,
       // The end of discovery releases streams held to the start-up credit.
@@ -528,8 +529,8 @@ export class SimPeer {
     );
     if (at === undefined) return;
     // A core whose deadline is already past after onTimer would spin the simulator: step
-    // time forward and count it, so the checker reports the bug instead of hanging.
-    if (at <= this.now() && this.timerAtMs === undefined && this.firedAtMs === this.now()) {
+    // time forward and count it (the checker's `timerSpin` violation) instead of hanging.
+    if (afterTimer && at <= this.now() && this.timerAtMs === undefined) {
       this.stats.timerSpins++;
       at = this.now() + 1;
     }
@@ -539,9 +540,13 @@ export class SimPeer {
     this.schedule(at, () => {
       if (this.timerAtMs !== at) return;
       this.timerAtMs = undefined;
-      this.firedAtMs = this.now();
-      this.onTimer();
-      this.wake();
+      this.inTimer = true;
+      try {
+        this.onTimer();
+      } finally {
+        this.inTimer = false;
+      }
+      this.wake(true);
     });
   }
 }
