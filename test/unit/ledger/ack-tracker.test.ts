@@ -73,4 +73,39 @@ describe('AckTracker', () => {
       }),
     );
   });
+
+  it('tracks a redelivered message once (same or older seq), so one acknowledgement confirms it', () => {
+    const t = new AckTracker(10);
+    expect(t.delivered('s', 1)).toBe(true);
+    expect(t.delivered('s', 2)).toBe(true);
+    expect(t.delivered('s', 2)).toBe(true);
+    expect(t.delivered('s', 1)).toBe(true);
+    expect(t.unacked).toBe(2);
+    expect(t.ack('s', 1)).toBe(1);
+    expect(t.ack('s', 2)).toBe(2);
+    expect(t.unacked).toBe(0);
+  });
+
+  it('forgets an acknowledgement of a seq not delivered yet: a later delivery of it still needs its own', () => {
+    const t = new AckTracker(10);
+    t.delivered('s', 1);
+    t.delivered('s', 2);
+    expect(t.ack('s', 3)).toBeUndefined(); // not delivered (yet)
+    t.delivered('s', 3);
+    expect(t.ack('s', 1)).toBe(1);
+    expect(t.ack('s', 2)).toBe(2); // not 3: 3 was delivered after that acknowledgement
+    expect(t.unacked).toBe(1);
+    expect(t.ack('s', 3)).toBe(3);
+  });
+
+  it('confirms the right positions across thousands of messages acknowledged partly out of order', () => {
+    const t = new AckTracker(5000);
+    for (let seq = 1; seq <= 3000; seq++) t.delivered('s', seq);
+    for (let seq = 1; seq <= 2000; seq++) expect(t.ack('s', seq)).toBe(seq);
+    expect(t.ack('s', 2002)).toBeUndefined();
+    expect(t.ack('s', 2001)).toBe(2002);
+    for (let seq = 2003; seq <= 3000; seq++) expect(t.ack('s', seq)).toBe(seq);
+    expect(t.unacked).toBe(0);
+  });
 });
+

@@ -55,4 +55,46 @@ describe('LedgerStreams', () => {
     expect(streams.heldFrom('b')).toBeUndefined();
     expect(streams.refused).toBe(1);
   });
+
+  it('keeps the highest seq a stream ever reached when a later report only moves its low end (retention), and ignores a report with a non-integer end', () => {
+    const streams = new LedgerStreams(10);
+    streams.update([{ subject: 'a', lowSeq: 1, highSeq: 10 }]);
+    // Retention removed 1..8; a stale or partial report's high (8) must not lower the known high.
+    streams.update([{ subject: 'a', lowSeq: 9, highSeq: 8 }]);
+    expect(streams.heldFrom('a')).toBe(9);
+    streams.update([{ subject: 'b', lowSeq: Number.NaN, highSeq: 5 }, { subject: 'c', lowSeq: 1, highSeq: Infinity }]);
+    expect(streams.heldFrom('b')).toBeUndefined();
+    expect(streams.heldFrom('c')).toBeUndefined();
+  });
+
+  it('knows a ledger that holds exactly one message of a stream', () => {
+    const streams = new LedgerStreams(10);
+    streams.update([{ subject: 'a', lowSeq: 42, highSeq: 42 }]);
+    expect(streams.heldFrom('a')).toBe(42);
+  });
+
+  it("never raises a heartbeat's lowSeq to what the ledger holds", () => {
+    const window = new SenderWindow();
+    for (let seq = 10; seq <= 12; seq++) window.add(msg('a', seq));
+    const streams = new LedgerStreams(10);
+    streams.update([{ subject: 'a', lowSeq: 11, highSeq: 12 }]);
+    expect(streams.streamInfo(window, 'a', 10).lowSeq).toBe(10);
+  });
+
+  it('reports the single seq of an earlier incarnation as unavailable, and nothing for a NAK that is not a number', () => {
+    const view = new LedgerStreams(10).view(new SenderWindow(), () => 2);
+    expect(view.serve('a', 1, 1, 100)).toEqual({ messages: [], unavailable: [{ from: 1, to: 1 }] });
+    expect(view.serve('a', 1, 5, 100)).toEqual({ messages: [], unavailable: [{ from: 1, to: 1 }] });
+    expect(view.serve('a', Number.NaN, 1, 100)).toEqual({ messages: [], unavailable: [] });
+    expect(view.serve('a', 1, Number.NaN, 100)).toEqual({ messages: [], unavailable: [] });
+  });
+
+  it("serves fragments from the window's copy", () => {
+    const window = new SenderWindow();
+    window.add(msg('a', 1));
+    const view = new LedgerStreams(10).view(window, () => 1);
+    expect(view.serveFragments('a', { seq: 1, fromFrag: 0, toFrag: 0 })?.map((m) => m.seq)).toEqual([1]);
+    expect(view.serveFragments('a', { seq: 9, fromFrag: 0, toFrag: 0 })).toBeUndefined();
+  });
 });
+
