@@ -6,7 +6,8 @@
  *
  *   npm run build && node bench/ledgecast/repro-peer-joined-race.mjs [dedicated|shared|sharedNetwork|single]
  *
- * Measured (2 vCPU VM): dedicated 5/12 and 3/12 missed; shared 0/12; single 0/12.
+ * Measured (2 vCPU VM) at 551aaa7: dedicated 5/12 and 3/12 missed; shared 0/12; single 0/12.
+ * Since listeners hear the peers already known (2026-12-04): dedicated 0/12.
  * Loopback only: interface 127.0.0.1, TTL 0, random group 239.255.x.y and port.
  */
 import { createPeer } from '../../dist/index.js';
