@@ -64,6 +64,8 @@ export interface ReceiversActorCounters {
   byeFramesSent: number;
   /** Stream entries of received BYEs handed to the receiver (applied there like a heartbeat's). */
   byeStreamsForwarded: number;
+  /** Stream entries of received BYEs dropped because the receiver's mailbox was full. */
+  byeStreamsDropped: number;
   /** Local patterns left out of our advert because it would not fit in a datagram. */
   advertPatternsDropped: number;
   unicastTargetsSent: number;
@@ -234,9 +236,11 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     if (frame.kind === 'bye') {
       // Its final stream entries reach the receiver before the departure that settles them
       // (one mailbox, in order): they count as a heartbeat of that sender, checked as one.
+      // Wire-driven, so a full mailbox drops them (as a lost datagram) rather than throw.
       if (frame.streams !== undefined) {
-        counters.byeStreamsForwarded += frame.streams.length;
-        refs!.receiver.send({ kind: 'finalStreams', sender: frame.sender, streams: frame.streams });
+        if (refs!.receiver.trySend({ kind: 'finalStreams', sender: frame.sender, streams: frame.streams })) {
+          counters.byeStreamsForwarded += frame.streams.length;
+        } else counters.byeStreamsDropped += frame.streams.length;
       }
       list.onBye(nowMs, frame.sender);
       return;
@@ -419,6 +423,7 @@ function newCounters(): ReceiversActorCounters {
     byesSent: 0,
     byeFramesSent: 0,
     byeStreamsForwarded: 0,
+    byeStreamsDropped: 0,
     advertPatternsDropped: 0,
     unicastTargetsSent: 0,
   };

@@ -382,6 +382,15 @@ describe('receivers actor: a BYE received', () => {
     expect(ctx.takeEvents()).toEqual([]);
   });
 
+  it('drops and counts the entries, without throwing, when the receiver’s mailbox is full (as a lost datagram)', () => {
+    const { ctx, send, actor } = started();
+    ctx.accepting = false;
+    expect(() => send(byeIn({ kind: 'bye', sender: B, streams }))).not.toThrow();
+    ctx.accepting = true;
+    expect(ctx.take('receiver')).toEqual([]);
+    expect(actor.stats!()).toMatchObject({ byeStreamsForwarded: 0, byeStreamsDropped: 2 });
+  });
+
   it('drops a BYE whose entries a HEARTBEAT could not carry: counted, nothing forwarded, the peer still listed', () => {
     const { ctx, send, actor } = started();
     send(advertIn(A, ['x.>'], 'multicast'));
