@@ -72,7 +72,7 @@ export interface FragmentRange {
   readonly toFrag: number;
 }
 
-/** Per-stream facts a sender states in DATA (per subject) and HEARTBEAT frames. */
+/** Per-stream facts a sender states in DATA (per subject), HEARTBEAT and BYE frames. */
 export interface StreamInfo {
   readonly subject: string;
   /** First sequence this stream has under the sender's current incarnation. */
@@ -211,6 +211,12 @@ export const ADVERT_FLAGS = {
 export interface ByeFrame {
   readonly kind: 'bye';
   readonly sender: PeerId;
+  /**
+   * Each of the sender's active streams as it ends (the entries of its last HEARTBEAT), so a
+   * receiver learns the tail it will never get even when every last heartbeat was lost. Absent
+   * means none (a decoded BYE with no entry has no `streams`). Many streams take several BYEs.
+   */
+  readonly streams?: readonly StreamInfo[];
 }
 
 /** Every frame of the protocol. */

@@ -107,7 +107,7 @@ export interface PeerOptions {
    * @default undefined
    */
   ledger?: LedgerOptions;
-  /** Test only: drop, duplicate or reorder received datagrams. @default undefined */
+  /** Test only: drop (at a rate, every multicast one, or by frame kind), duplicate or reorder received datagrams. @default undefined */
   fault?: Partial<FaultOptions>;
 }
 

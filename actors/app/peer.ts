@@ -425,9 +425,9 @@ export class Peer extends EventEmitter {
    * what was published is still sent, and NAKs are still served, until every live receiver has
    * confirmed the end of each stream or `timeoutMs` (default `closeTimeoutMs`, 10 s) has passed.
    * A receiver that makes no progress for the stall bound is not waited for. Then a last
-   * heartbeat names each stream's final seq and BYE follows (three rounds, 0-100 ms apart): a
-   * receiver reports what it will never get as `dataLoss` (`senderLeft`) 200 ms after the first
-   * BYE. About 130 ms in all, then every actor stops and every socket and
+   * heartbeat names each stream's final seq and BYE follows, naming them too (three rounds,
+   * 0-100 ms apart): a receiver reports what it will never get as `dataLoss` (`senderLeft`)
+   * 200 ms after the first BYE. About 130 ms in all, then every actor stops and every socket and
    * worker closes. `close({ timeoutMs: 0 })` stops without waiting for receivers. Idempotent.
    */
   close(options: { timeoutMs?: number } = {}): Promise<void> {
@@ -455,13 +455,14 @@ export class Peer extends EventEmitter {
     while (this.pendingCount > 0 && Date.now() < handOver) await new Promise((r) => setTimeout(r, 5));
     this.sender.trySend({ kind: 'draining' });
     if (timeoutMs > 0) await this.drain(deadline);
-    // The last heartbeat names every stream's final seq; BYE then tells it is over. Three rounds,
-    // spaced (0, 20, 100 ms): a receiver whose socket overflowed at the first still gets one.
+    // Each round, the retransmit actor sends a last heartbeat naming every stream's final seq,
+    // then has the receivers actor say BYE with the same entries. Three rounds, spaced (0, 20,
+    // 100 ms): a receiver whose socket overflowed at the first still gets one. Should the
+    // retransmit actor refuse the round, the BYE goes anyway, naming no stream.
     for (const waitMs of BYE_ROUNDS_MS) {
       await new Promise((r) => setTimeout(r, waitMs));
-      this.system.ref<RetransmitInbox>('retransmit').trySend({ kind: 'closing' });
+      if (!this.system.ref<RetransmitInbox>('retransmit').trySend({ kind: 'closing' })) this.receivers.trySend({ kind: 'leaving' });
       await new Promise((r) => setTimeout(r, 5));
-      this.receivers.trySend({ kind: 'leaving' });
     }
     await this.flushLedger(2000);
     await new Promise((r) => setTimeout(r, 20));
@@ -760,7 +761,7 @@ export class Peer extends EventEmitter {
 /** Publishes handed to the sender in one message at most (bytes of payload and subject). */
 const MAX_BATCH_BYTES = 256 * 1024;
 
-/** Waits before each round of last heartbeat + BYE when closing. */
+/** Waits before each round of last heartbeat + BYE (both naming every stream's final seq) when closing. */
 const BYE_ROUNDS_MS = [0, 20, 80] as const;
 
 /**

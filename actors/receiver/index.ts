@@ -13,11 +13,12 @@
  * `nextDeadlineMs()`, and turns sink calls into frames and application events.
  *
  * Inputs (all untrusted, from the wire): `onData` (each message of a DATA or RETRANSMIT frame,
- * with the stream's `startSeq` from the DATA subject table, 0 for RETRANSMIT), `onHeartbeat`,
- * `onUnavailable` (each `unavailable` range of a RETRANSMIT), `onSenderLeft` (BYE or expiry),
- * `onTimer`; from the application, `startAt` (durable resume). Outputs ({@link ReceiverSink}):
- * `deliver`, `requestNak` (always to the sender's current incarnation; a message held in part
- * is asked for by its missing fragments only), `dataLoss`,
+ * with the stream's `startSeq` from the DATA subject table, 0 for RETRANSMIT), `onHeartbeat`
+ * (the entries of a HEARTBEAT, or of a BYE: its streams' final state), `onUnavailable` (each
+ * `unavailable` range of a RETRANSMIT), `onSenderLeft` (BYE or expiry), `onTimer`; from the
+ * application, `startAt` (durable resume). Outputs ({@link ReceiverSink}): `deliver`,
+ * `requestNak` (always to the sender's current incarnation; a message held in part is asked for
+ * by its missing fragments only), `dataLoss`,
  * `streamReset`. Reads: `positions(name)` and `senders()` for ACKs, counters, buffer levels.
  *
  * Invariants:

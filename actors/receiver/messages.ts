@@ -1,8 +1,9 @@
 /**
  * The receiver actor's inbox: DATA and HEARTBEAT datagrams, retransmitted messages (already
- * deduplicated by the retransmit actor's channel), and the local interest.
+ * deduplicated by the retransmit actor's channel), BYE stream entries and departures (from the
+ * receivers actor), and the local interest.
  */
-import type { PeerId, UnavailableRange, WireMessage } from '../../codecs/frame.js';
+import type { PeerId, StreamInfo, UnavailableRange, WireMessage } from '../../codecs/frame.js';
 import type { DatagramIn } from '../socket/messages.js';
 import type { StreamResume } from '../ledger/messages.js';
 
@@ -19,11 +20,13 @@ export type ReceiverInbox =
   /** The local subscription patterns (the full set). */
   | { readonly kind: 'interest'; readonly patterns: readonly string[] }
   /**
-   * A sender left: release its streams. `cause` 'bye' (or a restart) retires that incarnation;
-   * 'expired' lets the same incarnation come back after a partition.
+   * The stream entries of a BYE from `sender` (each stream's final state), decoded by the
+   * receivers actor. Applied exactly as a HEARTBEAT from `sender`; the `senderLeft` that the
+   * same BYE causes comes after it.
    */
+  | { readonly kind: 'finalStreams'; readonly sender: PeerId; readonly streams: readonly StreamInfo[] }
   /**
-   * A sender left: `'closed'` (it said BYE: settled at once, what is missing is reported lost),
+   * A sender left: `'closed'` (it said BYE: settled 200 ms later, what is missing then is reported lost),
    * `'bye'` (it restarted: settled after a grace, see the actor overview), `'expired'`.
    */
   | { readonly kind: 'senderLeft'; readonly senderName: string; readonly incarnation?: number; readonly cause?: 'bye' | 'expired' | 'closed' }

@@ -11,8 +11,10 @@
  * subscription drops what it already confirmed).
  *
  * A sender that said BYE (`cause: 'closed'`) is settled 200 ms later (CLOSED_SETTLE_MS): it
- * drained before, and its last heartbeats (sent with each of its BYE rounds) name every stream's
- * last seq, so what is missing then is lost (`senderLeft`).
+ * drained before, and its BYE names every stream's last seq (`finalStreams`, which the receivers
+ * actor sends just before the departure, applied as a heartbeat: a BYE can do no more than a
+ * heartbeat and a departure could), as do the last heartbeats sent with each of its BYE rounds;
+ * so what is missing then is lost (`senderLeft`), even when every last heartbeat was lost.
  * A sender that restarted (`cause: 'bye'`) is settled `max(resyncGraceMs, peerExpiryMs / 2)`
  * later, not at once: a restarted sender
  * with a ledger still holds what its previous incarnation sent, and a frame of its new
@@ -40,7 +42,7 @@ import { Receiver } from './receiver.js';
 /** Bytes of payload per `delivered` event at most (one message may exceed it alone). */
 const MAX_EVENT_BYTES = 256 * 1024;
 
-/** After a BYE, how long the receiver waits for the sender's last heartbeats before settling its streams. */
+/** After a BYE, how long the receiver waits (for the sender's later BYE rounds and last heartbeats) before settling its streams. */
 const CLOSED_SETTLE_MS = 200;
 
 export class ReceiverActor implements Actor<ReceiverInbox> {
@@ -67,6 +69,8 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
   /** NAKs not sent because their target incarnation left (BYE or restart) and is being settled. */
   private naksHeld = 0;
   private datagrams = 0;
+  /** Stream entries received in BYEs (applied as heartbeat entries). */
+  private byeStreams = 0;
 
   constructor(
     private readonly config: PeerConfig,
@@ -129,6 +133,10 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
       case 'interest':
         this.onInterest(msg.patterns);
         break;
+      case 'finalStreams':
+        if (Array.isArray(msg.streams)) this.byeStreams += msg.streams.length;
+        this.core.onHeartbeat(now, msg.sender, msg.streams);
+        break;
       case 'senderLeft':
         this.onSenderLeft(now, msg.senderName, msg.cause ?? 'bye', msg.incarnation);
         break;
@@ -149,6 +157,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
       ...this.core.counters,
       datagrams: this.datagrams,
       naksHeld: this.naksHeld,
+      byeStreams: this.byeStreams,
       departuresPending: this.departures.size,
       dropped: { ...this.dropped },
       streams: this.core.streams,
@@ -190,9 +199,9 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
 
   private onSenderLeft(now: number, name: string, cause: 'bye' | 'expired' | 'closed', incarnation: number | undefined): void {
     if (cause === 'closed' && incarnation !== undefined) {
-      // It said BYE after draining: it will answer no NAK. Its last heartbeats (sent in rounds
-      // with the BYEs, 0-100 ms apart) tell how far each stream went; what is still missing then
-      // is lost, CLOSED_SETTLE_MS after the first BYE, not after the restart grace.
+      // It said BYE after draining: it will answer no NAK. Its BYEs and last heartbeats (sent in
+      // rounds, 0-100 ms apart) tell how far each stream went; what is still missing then is
+      // lost, CLOSED_SETTLE_MS after the first BYE, not after the restart grace.
       const earlier = this.departures.get(name);
       if (earlier === undefined || earlier.incarnation !== incarnation) {
         if (earlier !== undefined) this.core.onSenderLeft(name, 'bye', earlier.incarnation);

@@ -1,6 +1,7 @@
 /**
  * Splits what the retransmit actor sends (RETRANSMIT contents, HEARTBEAT streams, ACK positions,
- * NAK ranges) into frames that each fit one datagram of `maxBytes`.
+ * NAK ranges), and the final stream entries the receivers actor sends in BYE, into frames that
+ * each fit one datagram of `maxBytes`.
  *
  * Pure: sizes come from the codec's `encodedSize` (one call per item, so packing is linear), and
  * nothing here reads a clock or does I/O. An item that does not fit a datagram on its own goes
@@ -9,6 +10,7 @@
  */
 import type {
   AckFrame,
+  ByeFrame,
   FragmentRange,
   HeartbeatFrame,
   PeerId,
@@ -73,25 +75,42 @@ export function packRetransmit(
   return parts;
 }
 
-/** Packs stream infos into HEARTBEAT frames of at most `maxBytes` each. */
-export function packHeartbeats(sender: PeerId, streams: readonly StreamInfo[], maxBytes: number): HeartbeatFrame[] {
-  const empty: HeartbeatFrame = { kind: 'heartbeat', sender, streams: [] };
-  const base = encodedSize(empty);
-  const frames: HeartbeatFrame[] = [];
+/** Packs stream infos, in order, into as few frames of at most `maxBytes` each as fit (none for none). */
+function packStreamInfos<F extends HeartbeatFrame | ByeFrame>(
+  streams: readonly StreamInfo[],
+  maxBytes: number,
+  frameOf: (streams: StreamInfo[]) => F,
+): F[] {
+  const base = encodedSize(frameOf([]));
+  const frames: F[] = [];
   let current: StreamInfo[] = [];
   let size = base;
   for (const s of streams) {
-    const cost = encodedSize({ ...empty, streams: [s] }) - base;
+    const cost = encodedSize(frameOf([s])) - base;
     if (current.length > 0 && size + cost > maxBytes) {
-      frames.push({ ...empty, streams: current });
+      frames.push(frameOf(current));
       current = [];
       size = base;
     }
     current.push(s);
     size += cost;
   }
-  if (current.length > 0) frames.push({ ...empty, streams: current });
+  if (current.length > 0) frames.push(frameOf(current));
   return frames;
+}
+
+/** Packs stream infos into HEARTBEAT frames of at most `maxBytes` each. */
+export function packHeartbeats(sender: PeerId, streams: readonly StreamInfo[], maxBytes: number): HeartbeatFrame[] {
+  return packStreamInfos(streams, maxBytes, (list) => ({ kind: 'heartbeat', sender, streams: list }));
+}
+
+/**
+ * Packs the final entries of a closing peer's streams into BYE frames of at most `maxBytes`
+ * each: always at least one, without `streams` when there is none.
+ */
+export function packByes(sender: PeerId, streams: readonly StreamInfo[], maxBytes: number): ByeFrame[] {
+  const frames = packStreamInfos(streams, maxBytes, (list): ByeFrame => (list.length === 0 ? { kind: 'bye', sender } : { kind: 'bye', sender, streams: list }));
+  return frames.length === 0 ? [{ kind: 'bye', sender }] : frames;
 }
 
 /**

@@ -8,9 +8,11 @@
  * and RETRANSMITs to us), plus the latest positions our receiver reported on its streams.
  *
  * Accepts: NAK, ACK and RETRANSMIT datagrams (decoded here; a datagram that does not decode is
- * counted and dropped), `sent`, `nakRequested`, `positions`, `unicastTargets`, `peerGone`.
- * Emits: `frameOut` to `'socket'`, `retransmitted` to `'receiver'`, `positions` to `'flow'`
- * (from ACKs), and `error` events (a channel gave up; `ChannelGaveUpError` names the peer).
+ * counted and dropped), `sent`, `nakRequested`, `positions`, `unicastTargets`, `peerGone`,
+ * `closing`. Emits: `frameOut` to `'socket'`, `retransmitted` to `'receiver'`, `positions` to
+ * `'flow'` (from ACKs), `leaving` to `'receivers'` (at each `closing`, after the last heartbeat,
+ * with the same final stream entries, for the BYE), and `error` events (a channel gave up;
+ * `ChannelGaveUpError` names the peer).
  *
  * Per message it reads the clock once, feeds the cores and arms its one timer at the earliest
  * deadline of all of them. Every channel frame received (new or repeated) is acknowledged at
@@ -54,6 +56,7 @@ import { HeartbeatScheduler } from '../sender/heartbeat-scheduler.js';
 import type { FlowInbox, UnicastTarget } from '../sender/messages.js';
 import { SenderWindow } from '../sender/sender-window.js';
 import type { DatagramIn, Destination, SocketInbox } from '../socket/messages.js';
+import type { ReceiversInbox } from '../subjects/messages.js';
 import { GroupMap } from '../subjects/group-map.js';
 import { PatternMatcher } from '../subjects/pattern-matcher.js';
 import { isValidPattern } from '../subjects/subject.js';
@@ -166,6 +169,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
   let socket: ActorRef<SocketInbox>;
   let receiver: ActorRef<ReceiverInbox>;
   let flow: ActorRef<FlowInbox>;
+  let receivers: ActorRef<ReceiversInbox>;
   let ledger: ActorRef<LedgerInbox> | undefined;
 
   function post<T>(ref: ActorRef<T>, msg: T): void {
@@ -407,16 +411,22 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     return first === undefined ? info : { ...info, ageMs: Math.max(0, now - first) };
   }
 
-  /** Due heartbeats, or (`all`: the peer is closing) one naming every active stream's final seq. */
-  function sendHeartbeats(all = false): void {
+  /** Every active stream as it stands: after the drain, each one's final seq. */
+  function finalStreams(): StreamInfo[] {
+    return heartbeats.activeSubjects().map(streamInfoOf);
+  }
+
+  /** The heartbeats due now. */
+  function sendDueHeartbeats(): void {
     const streams: StreamInfo[] = [];
-    if (all) {
-      for (const subject of heartbeats.activeSubjects()) streams.push(streamInfoOf(subject));
-    } else {
-      for (let due = heartbeats.onTimer(now); due !== undefined; due = heartbeats.onTimer(now)) {
-        for (const subject of due) streams.push(streamInfoOf(subject));
-      }
+    for (let due = heartbeats.onTimer(now); due !== undefined; due = heartbeats.onTimer(now)) {
+      for (const subject of due) streams.push(streamInfoOf(subject));
     }
+    sendHeartbeats(streams);
+  }
+
+  /** Heartbeats naming `streams`, each to the audience of its subject. */
+  function sendHeartbeats(streams: readonly StreamInfo[]): void {
     if (streams.length === 0) return;
     const byDestination = new Map<string, { destination: Destination; streams: StreamInfo[] }>();
     for (const s of streams) {
@@ -442,7 +452,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
       r.outbound?.onTimer(now);
       r.inbound?.onTimer(now);
     }
-    sendHeartbeats();
+    sendDueHeartbeats();
     armTimer();
   }
 
@@ -476,6 +486,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
       socket = c.ref<SocketInbox>('socket');
       receiver = c.ref<ReceiverInbox>('receiver');
       flow = c.ref<FlowInbox>('flow');
+      receivers = c.ref<ReceiversInbox>('receivers');
       if (config.ledger !== undefined) ledger = c.ref<LedgerInbox>('ledger');
     },
     receive(msg) {
@@ -499,11 +510,15 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
         case 'peerGone':
           remotes.delete(peerKey(msg.peer));
           break;
-        case 'closing':
-          // The peer sends this a few times, spaced, each followed by a BYE: a receiver that
-          // misses every last heartbeat would not know the tail it will never get.
-          sendHeartbeats(true);
+        case 'closing': {
+          // The peer sends this a few times, spaced. The same final entries go in the last
+          // heartbeat and in the BYE that follows it (the receivers actor sends it to every
+          // peer), so a receiver that misses every last heartbeat still learns each tail.
+          const streams = finalStreams();
+          sendHeartbeats(streams);
+          post(receivers, { kind: 'leaving', streams });
           break;
+        }
         case 'ledgerResumed':
           onLedgerResumed(msg.seqFloor, msg.streams);
           break;

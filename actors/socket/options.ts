@@ -1,8 +1,10 @@
 /**
  * Options of the socket actor: interface, group port, TTL, buffers, datagram size.
  */
+import type { FrameKind } from '../../codecs/frame.js';
+import { FRAME_TYPE } from '../../codecs/frames/header.js';
 import { InvalidOptionError } from '../../errors.js';
-import { checkBoolean, checkInteger, checkIpv4, checkNumber, definedOnly, rejectUnknownKeys } from '../option-checks.js';
+import { checkBoolean, checkInteger, checkIpv4, checkNumber, checkOneOf, definedOnly, rejectUnknownKeys } from '../option-checks.js';
 
 /** Test-only fault injection on received datagrams (seeded, so runs replay). */
 export interface FaultOptions {
@@ -16,6 +18,12 @@ export interface FaultOptions {
   seed: number;
   /** Drop every datagram that arrives by multicast (a host where multicast does not reach, as in some containers and clouds). @default false */
   dropMulticast?: boolean;
+  /**
+   * Drop every received datagram of these frame kinds (its type byte), e.g. `['heartbeat']`: a
+   * receiver that never hears a sender's heartbeats, to test what it learns from other frames.
+   * @default []
+   */
+  dropFrameKinds?: readonly FrameKind[];
 }
 
 export interface SocketOptions {
@@ -50,7 +58,16 @@ export const DEFAULT_SOCKET_OPTIONS: Readonly<Required<Omit<SocketOptions, 'faul
   sendBufferBytes: 8 * 1024 * 1024,
 });
 
-const DEFAULT_FAULT: Readonly<Required<FaultOptions>> = Object.freeze({ dropRate: 0, duplicateRate: 0, reorderRate: 0, seed: 1, dropMulticast: false });
+const DEFAULT_FAULT: Readonly<Required<FaultOptions>> = Object.freeze({
+  dropRate: 0,
+  duplicateRate: 0,
+  reorderRate: 0,
+  seed: 1,
+  dropMulticast: false,
+  dropFrameKinds: [],
+});
+
+const FRAME_KINDS = Object.keys(FRAME_TYPE) as FrameKind[];
 
 export function resolveSocketOptions(o: Partial<SocketOptions> = {}, path = 'options'): SocketOptions {
   rejectUnknownKeys(path, o, { ...DEFAULT_SOCKET_OPTIONS, fault: undefined });
@@ -75,7 +92,13 @@ export function resolveSocketOptions(o: Partial<SocketOptions> = {}, path = 'opt
       reorderRate: checkNumber(`${path}.fault.reorderRate`, f.reorderRate, 0, 1),
       seed: checkInteger(`${path}.fault.seed`, f.seed, 0, 0xffffffff),
       dropMulticast: checkBoolean(`${path}.fault.dropMulticast`, f.dropMulticast),
+      dropFrameKinds: checkFrameKinds(`${path}.fault.dropFrameKinds`, f.dropFrameKinds),
     };
   }
   return resolved;
+}
+
+function checkFrameKinds(path: string, value: unknown): readonly FrameKind[] {
+  if (!Array.isArray(value)) throw new InvalidOptionError(`${path} must be an array of frame kinds (${FRAME_KINDS.join(', ')})`);
+  return Object.freeze(value.map((k, i) => checkOneOf(`${path}[${i}]`, k, FRAME_KINDS)));
 }

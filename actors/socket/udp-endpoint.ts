@@ -7,6 +7,7 @@ import dgram from 'node:dgram';
 import type { Rng } from '../core.js';
 import { createRng } from '../core.js';
 import { InvalidOptionError } from '../../errors.js';
+import { frameKindOf, TYPE_OFFSET } from '../../codecs/frames/header.js';
 import type { SocketOptions, FaultOptions } from './options.js';
 
 /** Which socket a datagram came in on. */
@@ -234,7 +235,8 @@ function trySetBuffer(set: () => void): void {
 
 /**
  * Test-only inbound fault injection: drops, duplicates and reorders received datagrams with
- * a seeded PRNG, so end-to-end tests can prove recovery on real sockets.
+ * a seeded PRNG, so end-to-end tests can prove recovery on real sockets; drops every datagram
+ * by multicast (`dropMulticast`) or of chosen frame kinds (`dropFrameKinds`).
  */
 class InboundFault {
   private readonly rng: Rng;
@@ -250,7 +252,7 @@ class InboundFault {
   }
 
   offer(bytes: Uint8Array, via: Via, from: RemoteAddress): void {
-    if ((this.fault.dropMulticast === true && via === 'multicast') || this.rng() < this.fault.dropRate) {
+    if ((this.fault.dropMulticast === true && via === 'multicast') || this.dropsKind(bytes) || this.rng() < this.fault.dropRate) {
       this.counters.faultDropped++;
       return;
     }
@@ -267,6 +269,14 @@ class InboundFault {
     }
     this.handler(bytes, via, from);
     this.release();
+  }
+
+  /** `dropFrameKinds` looks at the type byte only: the frame is decoded by its owner, if kept. */
+  private dropsKind(bytes: Uint8Array): boolean {
+    const kinds = this.fault.dropFrameKinds;
+    if (kinds === undefined || kinds.length === 0 || bytes.length <= TYPE_OFFSET) return false;
+    const kind = frameKindOf(bytes[TYPE_OFFSET]);
+    return kind !== undefined && kinds.includes(kind);
   }
 
   close(): void {

@@ -9,7 +9,9 @@
  *   `heard` notes from the socket actor; it advertises this peer (multicast and unicast to seeds
  *   and unicast peers), fans the list's events out (application events, `peerAddress`,
  *   `receiverJoined`/`receiverLeft`, `peerGone`, `senderLeft`, `unicastTargets`) and owns one timer.
- *   Inboxes: `messages.ts`.
+ *   When closing, each `leaving` (from `retransmit`) makes it send BYE naming our streams' final
+ *   entries; a BYE received with entries sends them to `receiver` (`finalStreams`) before the
+ *   departure. Inboxes: `messages.ts`.
  *
  * What it owns:
  * - {@link validateSubject} / {@link validatePattern} (API input: throw `InvalidSubjectError`) and

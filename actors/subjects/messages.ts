@@ -2,7 +2,7 @@
  * Inboxes of the two actors of this folder: the subject manager (`subjects`: local
  * subscriptions, groups to join) and the receiver list (`receivers`: who listens to what).
  */
-import type { PeerId } from '../../codecs/frame.js';
+import type { PeerId, StreamInfo } from '../../codecs/frame.js';
 import type { DatagramIn } from '../socket/messages.js';
 
 export type SubjectsInbox =
@@ -20,5 +20,9 @@ export type ReceiversInbox =
   | { readonly kind: 'localAddress'; readonly host: string; readonly port: number }
   /** The local subscriptions changed: advertise these patterns from now on. */
   | { readonly kind: 'localPatterns'; readonly patterns: readonly string[] }
-  /** Say BYE now (closing). */
-  | { readonly kind: 'leaving' };
+  /**
+   * Say BYE now (closing). Sent by the retransmit actor right after its last heartbeat, with
+   * `streams` the same final entries (each active stream's `highSeq` is its last seq), which the
+   * BYE carries; absent: a BYE that names no stream.
+   */
+  | { readonly kind: 'leaving'; readonly streams?: readonly StreamInfo[] };

@@ -8,17 +8,23 @@
  * group when multicast is on, and by unicast (`ADVERT_FLAGS.viaUnicast`) to every seed but
  * ourselves and to every listed peer that gets DATA by unicast or was heard by unicast. An ADVERT
  * that arrives by unicast from a peer we did not list is answered at once by unicast, so seed
- * discovery converges in one round trip (each `leaving` sends BYE once more). Start-up: our adverts of the first `discoveryMs`
+ * discovery converges in one round trip. Start-up: our adverts of the first `discoveryMs`
  * (the first, and a retry halfway) carry `ADVERT_FLAGS.solicit`; a soliciting advert is answered
  * at once (by multicast when it came by multicast, else by unicast), at most once per
- * `advertIntervalMs / 4` per peer. `leaving` sends BYE the same ways and stops advertising.
+ * `advertIntervalMs / 4` per peer.
+ *
+ * Leaving: each `leaving` (from the retransmit actor, once per closing round) stops advertising
+ * and sends BYE to the base group (multicast on) and by unicast to every seed and every listed
+ * peer, naming each of our streams' final entry (as many BYE frames as the entries need). A BYE
+ * received with stream entries hands them to the receiver (`finalStreams`) before the list
+ * reports the departure, so the receiver knows each stream's tail before it settles the sender.
  *
  * Fan-out of the list's events:
  * - peerJoined → `peerJoined` event, `peerAddress` to socket, `receiverJoined` to flow (sent
  *   again, as an update, whenever the peer's patterns change);
  * - peerLeft → `peerLeft` event, `peerAddress` without host to socket, `receiverLeft` to flow,
- *   `peerGone` to retransmit, `senderLeft` to receiver (cause 'expired' for an expiry, else 'bye':
- *   a BYE or a restart retires that incarnation);
+ *   `peerGone` to retransmit, `senderLeft` to receiver (cause 'expired' for an expiry, 'closed'
+ *   for a BYE, 'bye' for a restart: a BYE or a restart retires that incarnation);
  * - multicastUnreachable → the event;
  * - a change of the unicast-only peers or of their patterns → the full `unicastTargets` list to
  *   sender and retransmit. With multicast off, every peer is unicast-only.
@@ -28,12 +34,13 @@
 import type { Actor, ActorContext } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
 import { ADVERT_FLAGS, DECODE_ERROR_REASONS, decodeFrame, encodedSize, MAX_FRAME_BYTES, peerKey } from '../../codecs/index.js';
-import type { AdvertFrame, DecodeErrorReason, Frame, PeerId } from '../../codecs/index.js';
+import type { AdvertFrame, DecodeErrorReason, Frame, PeerId, StreamInfo } from '../../codecs/index.js';
 import { LedgecastError, ERROR_CODES, serializeError } from '../../errors.js';
 import type { AppEvent } from '../app/events.js';
 import type { PeerConfig } from '../app/peer-config.js';
 import { assertNever, earliest } from '../core.js';
 import type { ReceiverInbox } from '../receiver/messages.js';
+import { packByes } from '../retransmit/frame-packer.js';
 import type { RetransmitInbox } from '../retransmit/messages.js';
 import type { FlowInbox, SenderInbox, UnicastTarget } from '../sender/messages.js';
 import type { DatagramIn, Destination, SocketInbox } from '../socket/messages.js';
@@ -51,7 +58,14 @@ export interface ReceiversActorCounters {
   advertsSentUnicast: number;
   /** Adverts sent at once: to a peer first heard by a unicast advert, or to a soliciting peer. */
   advertReplies: number;
+  /** BYE rounds said (`leaving` messages). */
   byesSent: number;
+  /** BYE frames built (a round takes several when its stream entries do not fit one datagram). */
+  byeFramesSent: number;
+  /** Stream entries of received BYEs handed to the receiver (applied there like a heartbeat's). */
+  byeStreamsForwarded: number;
+  /** Stream entries of received BYEs dropped because the receiver's mailbox was full. */
+  byeStreamsDropped: number;
   /** Local patterns left out of our advert because it would not fit in a datagram. */
   advertPatternsDropped: number;
   unicastTargetsSent: number;
@@ -220,6 +234,14 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     }
     const frame = decoded.frame;
     if (frame.kind === 'bye') {
+      // Its final stream entries reach the receiver before the departure that settles them
+      // (one mailbox, in order): they count as a heartbeat of that sender, checked as one.
+      // Wire-driven, so a full mailbox drops them (as a lost datagram) rather than throw.
+      if (frame.streams !== undefined) {
+        if (refs!.receiver.trySend({ kind: 'finalStreams', sender: frame.sender, streams: frame.streams })) {
+          counters.byeStreamsForwarded += frame.streams.length;
+        } else counters.byeStreamsDropped += frame.streams.length;
+      }
       list.onBye(nowMs, frame.sender);
       return;
     }
@@ -284,13 +306,19 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     return patterns.slice(0, lo);
   }
 
-  /** Says BYE (again, at each `leaving`: the peer sends a few, spaced, so one loss does not hide it). */
-  function onLeaving(): void {
+  /**
+   * Says BYE (again, at each `leaving`: the peer sends a few, spaced, so one loss does not hide
+   * it), naming `streams`' final entries: as many BYE frames as they need, each to everyone.
+   */
+  function onLeaving(streams: readonly StreamInfo[]): void {
     leaving = true;
     nextAdvertMs = undefined;
-    const bye: Frame = { kind: 'bye', sender: self };
-    if (multicast) send(bye, { kind: 'group', group: baseGroup });
-    for (const a of unicastAddresses(true)) send(bye, { kind: 'address', host: a.host, port: a.port });
+    const addresses = unicastAddresses(true);
+    for (const bye of packByes(self, streams, config.maxDatagramBytes)) {
+      if (multicast) send(bye, { kind: 'group', group: baseGroup });
+      for (const a of addresses) send(bye, { kind: 'address', host: a.host, port: a.port });
+      counters.byeFramesSent++;
+    }
     counters.byesSent++;
   }
 
@@ -355,7 +383,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
           onLocalPatterns(now, msg.patterns);
           break;
         case 'leaving':
-          onLeaving();
+          onLeaving(Array.isArray(msg.streams) ? msg.streams : []);
           break;
         default:
           assertNever(msg);
@@ -393,6 +421,9 @@ function newCounters(): ReceiversActorCounters {
     advertsSentUnicast: 0,
     advertReplies: 0,
     byesSent: 0,
+    byeFramesSent: 0,
+    byeStreamsForwarded: 0,
+    byeStreamsDropped: 0,
     advertPatternsDropped: 0,
     unicastTargetsSent: 0,
   };

@@ -46,6 +46,8 @@ export async function within<T>(ms: number, what: string, p: Promise<T>): Promis
 export interface ChildEvent {
   readonly event: string;
   readonly payload: any;
+  /** The child's `Date.now()` when the peer emitted it (absent for `alive`). */
+  readonly atMs?: number;
 }
 
 export interface RemoteError {

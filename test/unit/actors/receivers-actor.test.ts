@@ -303,7 +303,109 @@ describe('receivers actor: leaving', () => {
       { kind: 'address', host: '127.0.0.1', port: 41097 },
     ];
     expect(out.map((m) => m.destination)).toEqual([...once, ...once]);
+    expect(out.map((m) => m.frame)).toEqual(out.map(() => ({ kind: 'bye', sender: { name: 'me', incarnation: 1 } })));
     ctx.advance(5000);
     expect(frames(ctx.take<SocketMsg>('socket'))).toEqual([]);
+  });
+
+  it('names in its BYE the final entry of every stream it was given, to every destination alike', () => {
+    const { ctx, send } = started({ seeds: [{ host: '127.0.0.1', port: 47900 }] });
+    const streams = [
+      { subject: 'orders.a', startSeq: 1, lowSeq: 1, highSeq: 3 },
+      { subject: 'orders.b', startSeq: 4, lowSeq: 5, highSeq: 7, ageMs: 80 },
+    ];
+    send({ kind: 'leaving', streams });
+    const out = frames(ctx.take<SocketMsg>('socket'));
+    expect(out.map((m) => m.destination)).toEqual([
+      { kind: 'group', group: BASE },
+      { kind: 'address', host: '127.0.0.1', port: 47900 },
+    ]);
+    for (const m of out) expect(decodeFrame(encodeFrame(m.frame))).toEqual({ ok: true, frame: { kind: 'bye', sender: { name: 'me', incarnation: 1 }, streams } });
+  });
+
+  it('splits the entries over as many BYE frames as the datagram size needs, each sent everywhere', () => {
+    const maxDatagramBytes = 1024;
+    const { ctx, send, actor } = started({ maxDatagramBytes, seeds: [{ host: '127.0.0.1', port: 47900 }] });
+    const streams = Array.from({ length: 40 }, (_, i) => ({ subject: `s.${'x'.repeat(20)}.${i}`, startSeq: 1, lowSeq: 1, highSeq: i }));
+    send({ kind: 'leaving', streams });
+    const out = frames(ctx.take<SocketMsg>('socket'));
+    const toGroup = out.filter((m) => m.destination.kind === 'group').map((m) => m.frame as Extract<Frame, { kind: 'bye' }>);
+    expect(toGroup.length).toBeGreaterThan(1);
+    expect(out).toHaveLength(2 * toGroup.length);
+    for (const f of toGroup) expect(encodeFrame(f).length).toBeLessThanOrEqual(maxDatagramBytes);
+    expect(toGroup.flatMap((f) => f.streams ?? [])).toEqual(streams);
+    expect(actor.stats!()).toMatchObject({ byesSent: 1, byeFramesSent: toGroup.length });
+  });
+});
+
+describe('receivers actor: a BYE received', () => {
+  const byeIn = (frame: Frame, via: 'multicast' | 'unicast' = 'multicast'): ReceiversInbox => ({
+    kind: 'datagramIn',
+    bytes: encodeFrame(frame),
+    via,
+    host: '127.0.0.1',
+    port: 5,
+  });
+  const streams = [
+    { subject: 'x.a', startSeq: 1, lowSeq: 1, highSeq: 9 },
+    { subject: 'x.b', startSeq: 3, lowSeq: 3, highSeq: 2, ageMs: 40 },
+  ];
+
+  it('hands its stream entries to the receiver before the departure they settle, and again with each later BYE of the rounds', () => {
+    const { ctx, send, actor } = started();
+    send(advertIn(A, ['x.>'], 'multicast'));
+    ctx.take('receiver');
+    send(byeIn({ kind: 'bye', sender: A, streams }));
+    expect(ctx.take('receiver')).toEqual([
+      { kind: 'finalStreams', sender: A, streams },
+      { kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'closed' },
+    ]);
+    // The next round (or the next frame of a split list): the entries again, no second departure.
+    send(byeIn({ kind: 'bye', sender: A, streams: [streams[1]] }, 'unicast'));
+    expect(ctx.take('receiver')).toEqual([{ kind: 'finalStreams', sender: A, streams: [streams[1]] }]);
+    expect(ctx.takeEvents()).toEqual([{ kind: 'peerJoined', peer: A, host: '127.0.0.1', port: 41097, patterns: ['x.>'] }, { kind: 'peerLeft', peer: A, reason: 'bye' }]);
+    expect(actor.stats!()).toMatchObject({ byeStreamsForwarded: 3, byesReceived: 2 });
+  });
+
+  it('sends the receiver nothing but the departure for a BYE that names no stream', () => {
+    const { ctx, send } = started();
+    send(advertIn(A, ['x.>'], 'multicast'));
+    ctx.take('receiver');
+    send(byeIn({ kind: 'bye', sender: A }));
+    expect(ctx.take('receiver')).toEqual([{ kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'closed' }]);
+  });
+
+  it('passes on the entries of a BYE from a peer it does not list, as a heartbeat of it would be, without a departure', () => {
+    const { ctx, send } = started();
+    send(byeIn({ kind: 'bye', sender: B, streams }));
+    expect(ctx.take('receiver')).toEqual([{ kind: 'finalStreams', sender: B, streams }]);
+    expect(ctx.takeEvents()).toEqual([]);
+  });
+
+  it('drops and counts the entries, without throwing, when the receiver’s mailbox is full (as a lost datagram)', () => {
+    const { ctx, send, actor } = started();
+    ctx.accepting = false;
+    expect(() => send(byeIn({ kind: 'bye', sender: B, streams }))).not.toThrow();
+    ctx.accepting = true;
+    expect(ctx.take('receiver')).toEqual([]);
+    expect(actor.stats!()).toMatchObject({ byeStreamsForwarded: 0, byeStreamsDropped: 2 });
+  });
+
+  it('drops a BYE whose entries a HEARTBEAT could not carry: counted, nothing forwarded, the peer still listed', () => {
+    const { ctx, send, actor } = started();
+    send(advertIn(A, ['x.>'], 'multicast'));
+    ctx.take('receiver');
+    ctx.takeEvents();
+    const bytes = encodeFrame({ kind: 'bye', sender: A, streams: [streams[0]] });
+    // The entry's startSeq (body offset 2) becomes 12, past its highSeq 9 + 1: badSeq, as in a HEARTBEAT.
+    const body = 16 + bytes[5];
+    new DataView(bytes.buffer).setUint32(body + 2, 12, true);
+    send({ kind: 'datagramIn', bytes, via: 'multicast', host: '127.0.0.1', port: 5 });
+    expect(ctx.take('receiver')).toEqual([]);
+    expect(ctx.takeEvents()).toEqual([]);
+    const stats = actor.stats!() as { dropped: Record<string, number>; peers: number; byeStreamsForwarded: number };
+    expect(stats.dropped.badSeq).toBe(1);
+    expect(stats.peers).toBe(1);
+    expect(stats.byeStreamsForwarded).toBe(0);
   });
 });

@@ -205,6 +205,33 @@ describe('retransmit actor', () => {
     expect(s.frames('heartbeat')).toHaveLength(4);
   });
 
+  it('on closing sends a last heartbeat naming every active stream’s final seq, then hands the same entries to the receivers actor for its BYE', async () => {
+    const s = await setup();
+    s.send({ kind: 'unicastTargets', targets: [{ peer: B, patterns: ['orders.b'] }] });
+    s.publish('orders.a', 3);
+    s.send({ kind: 'sent', streams: [{ subject: 'orders.b', startSeq: 4, ageMs: 50 }], messages: [5, 6, 7].map((seq) => ({ subject: 'orders.b', seq, flags: 0, payload: new Uint8Array(1) })) });
+    s.ctx.nowMs = 30;
+    s.send({ kind: 'closing' });
+    const a = { subject: 'orders.a', startSeq: 1, lowSeq: 1, highSeq: 3 };
+    const b = { subject: 'orders.b', startSeq: 4, lowSeq: 5, highSeq: 7, ageMs: 80 };
+    expect(s.group('orders.b')).toEqual(s.group('orders.a')); // one group by default
+    expect(s.frames('heartbeat').map((h) => [h.destination, h.frame.streams])).toEqual([
+      [s.group('orders.a'), [a, b]],
+      [{ kind: 'peer', peer: B }, [b]],
+    ]);
+    expect(s.ctx.to('receivers')).toEqual([{ kind: 'leaving', streams: [a, b] }]);
+    // Each round again, with what the streams are then.
+    s.send({ kind: 'closing' });
+    expect(s.ctx.to('receivers')).toEqual([{ kind: 'leaving', streams: [a, b] }, { kind: 'leaving', streams: [a, b] }]);
+  });
+
+  it('on closing with no stream sent says BYE all the same, naming none', async () => {
+    const s = await setup();
+    s.send({ kind: 'closing' });
+    expect(s.frames('heartbeat')).toEqual([]);
+    expect(s.ctx.to('receivers')).toEqual([{ kind: 'leaving', streams: [] }]);
+  });
+
   it('emits a ChannelGaveUpError naming the peer when a NAK is never acknowledged', async () => {
     const s = await setup({ retransmit: { maxAttempts: 2, rtoMinMs: 10, rtoInitialMs: 10, rtoMaxMs: 20 } });
     s.send({ kind: 'nakRequested', target: A, subject: 'p.q', ranges: [{ from: 1, to: 1 }] });

@@ -13,9 +13,10 @@ import type {
   PeerId,
   RetransmitFrame,
   SeqRange,
+  StreamInfo,
   WireMessage,
 } from '../../../codecs/frame.js';
-import { MAX_FRAGMENT_COUNT } from '../../../codecs/frame.js';
+import { MAX_FRAGMENT_COUNT, MAX_STREAM_AGE_MS } from '../../../codecs/frame.js';
 import { utf8Length } from '../../../codecs/wire-primitives.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
@@ -121,21 +122,31 @@ export const dataFrameArb: fc.Arbitrary<DataFrame> = fc
     return { kind: 'data', sender, streams, messages } satisfies DataFrame;
   });
 
-export const heartbeatFrameArb: fc.Arbitrary<HeartbeatFrame> = fc
+/** Stream ages: absent (unknown), at the edges, or any wire value. */
+const ageMsArb: fc.Arbitrary<number | undefined> = fc.oneof(
+  fc.constant(undefined),
+  fc.constantFrom(0, MAX_STREAM_AGE_MS),
+  fc.integer({ min: 0, max: MAX_STREAM_AGE_MS }),
+);
+
+/** HEARTBEAT (and BYE) stream entries: unique subjects, consistent start/low/high seqs, maybe an age. */
+export const streamInfosArb: fc.Arbitrary<StreamInfo[]> = fc
   .record({
-    sender: peerArb,
     subjects: fc.uniqueArray(subjectArb, { maxLength: 5 }),
-    seqs: fc.array(fc.tuple(seqArb, fc.nat({ max: 100 }), fc.nat({ max: 200 })), { minLength: 5, maxLength: 5 }),
+    seqs: fc.array(fc.tuple(seqArb, fc.nat({ max: 100 }), fc.nat({ max: 200 }), ageMsArb), { minLength: 5, maxLength: 5 }),
   })
-  .map(({ sender, subjects, seqs }) => {
-    const streams = subjects.map((subject, i) => {
-      const [startSeq, sent, lowBack] = seqs[i];
+  .map(({ subjects, seqs }) =>
+    subjects.map((subject, i) => {
+      const [startSeq, sent, lowBack, ageMs] = seqs[i];
       const highSeq = Math.min(MAX, startSeq - 1 + sent);
       const lowSeq = Math.min(MAX, Math.max(1, highSeq + 1 - lowBack));
-      return { subject, startSeq, lowSeq, highSeq };
-    });
-    return { kind: 'heartbeat', sender, streams } satisfies HeartbeatFrame;
-  });
+      return ageMs === undefined ? { subject, startSeq, lowSeq, highSeq } : { subject, startSeq, lowSeq, highSeq, ageMs };
+    }),
+  );
+
+export const heartbeatFrameArb: fc.Arbitrary<HeartbeatFrame> = fc
+  .record({ sender: peerArb, streams: streamInfosArb })
+  .map(({ sender, streams }) => ({ kind: 'heartbeat', sender, streams }) satisfies HeartbeatFrame);
 
 /** Ascending, disjoint ranges `1 <= from <= to <= 2^53 - 1`, at least `minLength`. */
 export function rangesArb(minLength: number, maxLength: number): fc.Arbitrary<SeqRange[]> {
@@ -243,7 +254,10 @@ export const advertFrameArb: fc.Arbitrary<AdvertFrame> = fc.record({
   patterns: fc.uniqueArray(fc.oneof(patternArb, subjectArb), { maxLength: 5 }),
 });
 
-export const byeFrameArb: fc.Arbitrary<ByeFrame> = fc.record({ kind: fc.constant('bye' as const), sender: peerArb });
+/** A BYE with each stream's final entry; none is written as no `streams` (how it decodes). */
+export const byeFrameArb: fc.Arbitrary<ByeFrame> = fc
+  .record({ sender: peerArb, streams: streamInfosArb })
+  .map(({ sender, streams }) => (streams.length === 0 ? { kind: 'bye', sender } : { kind: 'bye', sender, streams }) satisfies ByeFrame);
 
 export const frameArbs = {
   data: dataFrameArb,

@@ -16,6 +16,7 @@ import {
   ascii,
   bodyAt,
   bye,
+  byeOfStreams,
   bytesOf,
   data,
   heartbeat,
@@ -31,7 +32,7 @@ import {
 describe('common header', () => {
   it('lays out magic, version, type, flags, name length, reserved, incarnation and body length as PROTOCOL.md says', () => {
     const bytes = encodeFrame({ kind: 'bye', sender: { name: 'ab', incarnation: 0x01020304 } });
-    expect(Array.from(bytes)).toEqual([0x4c, 0x43, 2, 7, 0, 2, 0, 0, 4, 3, 2, 1, 0, 0, 0, 0, 0x61, 0x62]);
+    expect(Array.from(bytes)).toEqual([0x4c, 0x43, 2, 7, 0, 2, 0, 0, 4, 3, 2, 1, 2, 0, 0, 0, 0x61, 0x62, 0, 0]);
   });
 
   it('carries a 255-byte UTF-8 name, a byte-order mark and NUL unchanged', () => {
@@ -114,7 +115,7 @@ describe('frame layouts', () => {
     expect(Array.from(encodeFrame(frame))).toEqual(expected);
   });
 
-  it('encodes RETRANSMIT, ACK, HEARTBEAT and ADVERT bodies byte for byte', () => {
+  it('encodes RETRANSMIT, ACK, HEARTBEAT, BYE and ADVERT bodies byte for byte', () => {
     const s = { name: 'p', incarnation: 1 };
     const expectBody = (frame: Frame, body: number[]) => {
       const bytes = encodeFrame(frame);
@@ -138,10 +139,32 @@ describe('frame layouts', () => {
       { kind: 'heartbeat', sender: s, streams: [{ subject: 'h', startSeq: 2, lowSeq: 3, highSeq: 4, ageMs: 7 }] },
       [...u16(1), ...u64(2), ...u64(3), ...u64(4), ...u32(7), 1, ...ascii('h')],
     );
+    expectBody({ kind: 'bye', sender: s }, [...u16(0)]);
+    expectBody(
+      { kind: 'bye', sender: s, streams: [{ subject: 'h', startSeq: 2, lowSeq: 3, highSeq: 4, ageMs: 7 }, { subject: 'i', startSeq: 1, lowSeq: 1, highSeq: 0 }] },
+      [...u16(2), ...u64(2), ...u64(3), ...u64(4), ...u32(7), 1, ...ascii('h'), ...u64(1), ...u64(1), ...u64(0), ...u32(0xffffffff), 1, ...ascii('i')],
+    );
     expectBody(
       { kind: 'advert', sender: s, host: '192.168.0.7', port: 0x1234, flags: 1, patterns: ['a.>'] },
       [192, 168, 0, 7, 0x34, 0x12, 1, 0, ...u16(1), 3, ...ascii('a.>')],
     );
+  });
+});
+
+describe('BYE', () => {
+  it('has the HEARTBEAT body, byte for byte, for the same streams', () => {
+    for (const streams of [heartbeat.streams, byeOfStreams.streams!, []]) {
+      const hb = encodeFrame({ kind: 'heartbeat', sender: byeOfStreams.sender, streams });
+      const b = encodeFrame({ kind: 'bye', sender: byeOfStreams.sender, streams });
+      expect(Array.from(b.subarray(bodyAt(b)))).toEqual(Array.from(hb.subarray(bodyAt(hb))));
+    }
+  });
+
+  it('writes no entry and an empty list alike, and decodes them without streams (one meaning per bytes)', () => {
+    const none = encodeFrame(bye);
+    expect(encodeFrame({ ...bye, streams: [] })).toEqual(none);
+    expect(decodeFrame(none)).toEqual({ ok: true, frame: { kind: 'bye', sender: bye.sender } });
+    expect(decodeFrame(encodeFrame(byeOfStreams))).toEqual({ ok: true, frame: byeOfStreams });
   });
 });
 
@@ -157,6 +180,13 @@ describe('docs/PROTOCOL.md', () => {
     );
     expect(blocks).toEqual([
       Array.from(encodeFrame({ kind: 'bye', sender: { name: 'ab', incarnation: 0x01020304 } })),
+      Array.from(
+        encodeFrame({
+          kind: 'bye',
+          sender: { name: 'ab', incarnation: 0x01020304 },
+          streams: [{ subject: 's.t', startSeq: 1, lowSeq: 3, highSeq: 9, ageMs: 300 }],
+        }),
+      ),
       Array.from(
         encodeFrame({
           kind: 'data',
@@ -232,6 +262,7 @@ describe('round trips', () => {
       [ack, encodeAck, decodeAck],
       [advert, encodeAdvert, decodeAdvert],
       [bye, encodeBye, decodeBye],
+      [byeOfStreams, encodeBye, decodeBye],
     ] as const;
     for (const [frame, encode, decode] of pairs) {
       const view = new DataView(new ArrayBuffer(1024));
@@ -239,7 +270,8 @@ describe('round trips', () => {
       expect(end - 5).toBe(encodedSize(frame));
       expect((decode as (v: DataView, o: number, l: number) => unknown)(view, 5, end - 5)).toEqual({ ok: true, frame });
       // Any other frame type handed to this decoder is refused.
-      expect((decode as (v: DataView, o: number, l: number) => unknown)(new DataView(encodeFrame(frame === bye ? nak : bye).buffer), 0, frame === bye ? encodedSize(nak) : encodedSize(bye))).toEqual({ ok: false, reason: 'unknownType' });
+      const other = frame.kind === 'bye' ? nak : bye;
+      expect((decode as (v: DataView, o: number, l: number) => unknown)(new DataView(encodeFrame(other).buffer), 0, encodedSize(other))).toEqual({ ok: false, reason: 'unknownType' });
     }
   });
 

@@ -131,4 +131,13 @@ export const advert: AdvertFrame = {
   patterns: ['md.*.AAPL', 'orders.>', '>', '*', 'exact.subject'],
 };
 export const bye: ByeFrame = { kind: 'bye', sender };
-export const allFrames: Frame[] = [data, heartbeat, nak, retransmit, ack, advert, bye];
+/** A BYE naming each stream's final state (the HEARTBEAT entries), one with an age. */
+export const byeOfStreams: ByeFrame = {
+  kind: 'bye',
+  sender,
+  streams: [
+    { subject: 'a', startSeq: 1, lowSeq: 1, highSeq: 0 },
+    { subject: 'b.c', startSeq: 100, lowSeq: 7, highSeq: MAX, ageMs: 0xffff_fffe },
+  ],
+};
+export const allFrames: Frame[] = [data, heartbeat, nak, retransmit, ack, advert, bye, byeOfStreams];

@@ -9,6 +9,7 @@ import {
   ascii,
   bodyAt,
   bye,
+  byeOfStreams,
   bytesOf,
   data,
   expectReason,
@@ -193,6 +194,26 @@ describe('decoder refusals', () => {
     expectReason(patched(adv, (v, b) => v.setUint16(b + 4, 0, true)), 'badAddress');
   });
 
+  it('refuses a BYE whose stream entries a HEARTBEAT could not carry, with the same reasons', () => {
+    // A body-less BYE (the layout before BYE named its streams) lacks the stream count.
+    const bare = encodeFrame(bye);
+    expectReason(patched(bare, (v) => v.setUint32(12, 0, true)).subarray(0, bare.length - 2), 'tooShort');
+    expectReason(withTrailing(encodeFrame(byeOfStreams), 0), 'trailingBytes');
+    const b = encodeFrame({ kind: 'bye', sender, streams: [{ subject: 'a', startSeq: 5, lowSeq: 3, highSeq: 4 }, { subject: 'b', startSeq: 1, lowSeq: 1, highSeq: 0 }] });
+    const e = bodyAt(b) + 2;
+    expect(decodeFrame(b).ok).toBe(true);
+    expectReason(patched(b, (v) => v.setUint32(e + 16, 3, true)), 'badSeq'); // highSeq < startSeq - 1
+    expectReason(patched(b, (v) => v.setUint32(e + 8, 6, true)), 'badSeq'); // lowSeq > highSeq + 1
+    expectReason(patched(b, (v) => v.setUint32(e, 0, true)), 'badSeq'); // startSeq 0
+    expectReason(patched(b, (v) => v.setUint32(e + 20, 0x0020_0000, true)), 'badSeq'); // highSeq above 2^53 - 1
+    expectReason(patched(b, (_v, _b, x) => (x[e + 29] = 0x2a)), 'badSubject'); // '*'
+    expectReason(patched(b, (v) => v.setUint8(e + 28, 0)), 'badSubject');
+    expectReason(patched(b, (_v, _b, x) => (x[e + 30 + 29] = 0x61)), 'duplicateSubject');
+    expectReason(patched(b, (v, body) => v.setUint16(body, 0xffff, true)), 'tooShort');
+    expectReason(patched(b, (v, body) => v.setUint16(body, 1, true)), 'trailingBytes');
+    expectReason(patched(b, (v) => v.setUint8(e + 28, 255)), 'tooShort'); // subject runs past the body
+  });
+
   it('refuses subject tables with bad indexes, unused entries or duplicates', () => {
     const firstMessage = bodyAt(dataBytes) + 4 + 13 + 10 + 13 + 10;
     expectReason(patched(dataBytes, (v) => v.setUint16(firstMessage + 12, 2, true)), 'badIndex');
@@ -259,7 +280,7 @@ describe('encoder refusals', () => {
     expect(() => encodeFrame(frame({ payload: [1, 2] }) as Frame)).toThrow(TypeError);
   });
 
-  it('refuses invalid NAK, ACK, HEARTBEAT, RETRANSMIT and ADVERT fields', () => {
+  it('refuses invalid NAK, ACK, HEARTBEAT, BYE, RETRANSMIT and ADVERT fields', () => {
     throwsRange({ ...nak, ranges: [] });
     throwsRange({ ...nak, ranges: Array.from({ length: 257 }, (_, i) => ({ from: 2 * i + 1, to: 2 * i + 1 })) });
     throwsRange({ ...nak, ranges: [{ from: 5, to: 4 }] });
@@ -275,6 +296,11 @@ describe('encoder refusals', () => {
     throwsRange({ ...heartbeat, streams: [{ subject: 'a', startSeq: 5, lowSeq: 1, highSeq: 3 }] });
     throwsRange({ ...heartbeat, streams: [{ subject: 'a', startSeq: 1, lowSeq: 5, highSeq: 3 }] });
     throwsRange({ ...heartbeat, streams: [heartbeat.streams[0], heartbeat.streams[0]] });
+    throwsRange({ ...bye, streams: [{ subject: 'a', startSeq: 5, lowSeq: 1, highSeq: 3 }] });
+    throwsRange({ ...bye, streams: [{ subject: 'a', startSeq: 0, lowSeq: 1, highSeq: 3 }] });
+    throwsRange({ ...bye, streams: [{ subject: 'a.>', startSeq: 1, lowSeq: 1, highSeq: 3 }] });
+    throwsRange({ ...bye, streams: [heartbeat.streams[0], heartbeat.streams[0]] });
+    throwsRange({ ...bye, streams: Array.from({ length: 0x10000 }, (_, i) => ({ subject: `s${i}`, startSeq: 1, lowSeq: 1, highSeq: 0 })) });
     throwsRange({ ...retransmit, channelSeq: -1 });
     throwsRange({ ...retransmit, unavailable: [{ subject: 'a', from: 3, to: 2 }] });
     for (const host of ['01.2.3.4', '256.0.0.1', 'localhost', '1.2.3', '::1', ' 1.2.3.4']) throwsRange({ ...advert, host });

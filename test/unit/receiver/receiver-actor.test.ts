@@ -1,6 +1,7 @@
 /**
  * The receiver actor's shell: what it hands the core from a RETRANSMIT (the `retransmitted`
- * message of the retransmit actor), seen from the application's events.
+ * message of the retransmit actor) and from a BYE (`finalStreams` then `senderLeft`, from the
+ * receivers actor), seen from the application's events.
  */
 import { describe, it, expect } from 'vitest';
 import { createActor } from '../../../actors/receiver/receiver-actor.js';
@@ -30,7 +31,7 @@ async function setup() {
     });
   const kinds = (kind: string) => ctx.events.filter((e) => e.kind === kind) as unknown as Record<string, unknown>[];
   const delivered = () => kinds('delivered').flatMap((e) => (e.messages as { seq: number }[]).map((m) => m.seq));
-  return { ctx, send, data, kinds, delivered };
+  return { actor, ctx, send, data, kinds, delivered };
 }
 
 describe('receiver actor: RETRANSMIT', () => {
@@ -56,5 +57,68 @@ describe('receiver actor: RETRANSMIT', () => {
     });
     expect(s.kinds('dataLoss').map((e) => [e.from, e.to, e.reason])).toEqual([[2, 2, 'unavailable']]);
     expect(s.delivered()).toEqual([1, 3, 4, 5]);
+  });
+});
+
+describe('receiver actor: a BYE’s final stream entries', () => {
+  const closed = { kind: 'senderLeft', senderName: 'pub', incarnation: 5, cause: 'closed' } as const;
+  const naks = (s: Awaited<ReturnType<typeof setup>>) => s.ctx.to<{ kind: string; ranges: unknown }>('retransmit', 'nakRequested');
+
+  it('reports the tail past the last message heard as lost 200 ms after the BYE, with no NAK to the leaving sender, when every last heartbeat was lost', async () => {
+    const s = await setup();
+    s.data(1, [1, 2, 3]);
+    s.ctx.advanceTo(50);
+    s.send({ kind: 'finalStreams', sender: P, streams: [{ subject: 'o.a', startSeq: 1, lowSeq: 1, highSeq: 7 }] });
+    s.send(closed);
+    s.ctx.advanceTo(249);
+    expect(s.kinds('dataLoss')).toEqual([]);
+    s.ctx.advanceTo(250);
+    expect(s.kinds('dataLoss')).toEqual([{ kind: 'dataLoss', sender: P, subject: 'o.a', from: 4, to: 7, reason: 'senderLeft' }]);
+    expect(s.delivered()).toEqual([1, 2, 3]);
+    expect(naks(s)).toEqual([]);
+    expect(s.actor.stats!()).toMatchObject({ byeStreams: 1 });
+  });
+
+  it('without them (the BYE as it was) never reports that tail: the silent loss they close', async () => {
+    const s = await setup();
+    s.data(1, [1, 2, 3]);
+    s.ctx.advanceTo(50);
+    s.send(closed);
+    s.ctx.advanceTo(5000);
+    expect(s.kinds('dataLoss')).toEqual([]);
+  });
+
+  it('reports a stream first heard of in the BYE whole, for a subscription older than the stream', async () => {
+    const s = await setup();
+    s.ctx.advanceTo(100);
+    s.send({ kind: 'finalStreams', sender: P, streams: [{ subject: 'o.b', startSeq: 1, lowSeq: 1, highSeq: 40, ageMs: 60 }] });
+    s.send(closed);
+    s.ctx.advanceTo(300);
+    expect(s.kinds('dataLoss')).toEqual([{ kind: 'dataLoss', sender: P, subject: 'o.b', from: 1, to: 40, reason: 'senderLeft' }]);
+  });
+
+  it('can do no more than a heartbeat: invalid entries and streams of no interest are ignored and counted, a retired incarnation’s are dropped', async () => {
+    const s = await setup();
+    s.data(1, [1, 2]);
+    s.send({
+      kind: 'finalStreams',
+      sender: P,
+      streams: [
+        { subject: 'o.a', startSeq: 1, lowSeq: 5, highSeq: 3 },
+        { subject: 'o.a', startSeq: 1, lowSeq: 1, highSeq: Number.NaN },
+        { subject: 'o.a', startSeq: 0, lowSeq: 1, highSeq: 9 },
+        { subject: 'p.q', startSeq: 1, lowSeq: 1, highSeq: 9 },
+      ],
+    });
+    s.send({ kind: 'finalStreams', sender: { name: 'pub', incarnation: 5.5 }, streams: [{ subject: 'o.a', startSeq: 1, lowSeq: 1, highSeq: 9 }] });
+    s.send(closed);
+    s.ctx.advanceTo(300);
+    expect(s.kinds('dataLoss')).toEqual([]);
+    // After the departure is settled, the incarnation is retired: a late BYE round changes nothing.
+    s.send({ kind: 'finalStreams', sender: P, streams: [{ subject: 'o.a', startSeq: 1, lowSeq: 1, highSeq: 9 }] });
+    s.ctx.advanceTo(5000);
+    expect(s.kinds('dataLoss')).toEqual([]);
+    expect(naks(s)).toEqual([]);
+    expect(s.actor.stats!()).toMatchObject({ invalidInputs: 4, uninterested: 1 });
   });
 });
