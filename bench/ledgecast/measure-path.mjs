@@ -12,8 +12,10 @@
  * 2. busy: application-thread busy time per message for each topology preset: event-loop
  *    utilization of the main thread (performance.eventLoopUtilization) × interval / messages, on
  *    the publisher (first publish → last publish resolved) and on the subscriber (first → last
- *    delivery), with the process CPU time (every thread) and the throughput of the same run, and
- *    the publisher's peak RSS. `--messages` messages of 64 B per run, mp-pub.mjs → mp-sub.mjs.
+ *    delivery), with the CPU time of the main thread (Linux /proc, 10 ms ticks) and of the whole
+ *    process (every thread), the throughput of the same run, and the publisher's peak RSS. ELU is
+ *    wall time the loop was not idle, so on a loaded machine it counts time the thread waited for a
+ *    core; the main thread's CPU time does not. `--messages` messages of 64 B per run, mp-pub.mjs → mp-sub.mjs.
  * 3. window: heap held per message in the sender window versus its wire bytes (mp-window.mjs).
  * --cpu-prof DIR: also one `single` busy run under `node --cpu-prof` (profiles kept in DIR), with
  *    each side's busy time, GC share and top functions by self time.
@@ -246,6 +248,8 @@ function summarizeBusy(runs) {
     subElu: s((v) => v.sub.elu),
     pubCpuUsPerMsg: s((v) => v.pub.processCpuUsPerMsg),
     subCpuUsPerMsg: s((v) => v.sub.processCpuUsPerMsg),
+    pubMainCpuUsPerMsg: s((v) => v.pub.mainThreadCpuUsPerMsg),
+    subMainCpuUsPerMsg: s((v) => v.sub.mainThreadCpuUsPerMsg),
     deliveredMsgsPerSec: s((v) => v.sub.deliveredMsgsPerSec),
     sentMsgsPerSec: s((v) => v.pub.sentMsgsPerSec),
     pubRssBytes: s((v) => v.pubRss),
@@ -290,12 +294,13 @@ function printBusy(busy) {
     fmtRange(b.pubBusyUsPerMsg, f2),
     fmtRange(b.subBusyUsPerMsg, f2),
     `${fmtNum(100 * b.pubElu.median)} / ${fmtNum(100 * b.subElu.median)}`,
+    `${f2(b.pubMainCpuUsPerMsg.median)} / ${f2(b.subMainCpuUsPerMsg.median)}`,
     `${f2(b.pubCpuUsPerMsg.median)} / ${f2(b.subCpuUsPerMsg.median)}`,
     fmtRange(b.deliveredMsgsPerSec),
     `${mib(b.pubRssBytes)} / ${mib(b.subRssBytes)}`,
   ]);
   console.log('\nMain-thread busy time per message (ELU active time / messages), medians (min–max) over runs:');
-  console.log(formatTable(['preset', 'pub µs/msg', 'sub µs/msg', 'ELU % pub/sub', 'process CPU µs/msg pub/sub', 'delivered msg/s', 'peak RSS MiB pub/sub'], rows));
+  console.log(formatTable(['preset', 'pub µs/msg', 'sub µs/msg', 'ELU % pub/sub', 'main-thread CPU µs/msg pub/sub', 'process CPU µs/msg pub/sub', 'delivered msg/s', 'peak RSS MiB pub/sub'], rows));
 }
 
 function printWindow(w) {
@@ -367,7 +372,7 @@ async function main() {
     if (cli.only.includes('busy')) {
       for (const preset of cli.presets) {
         const v = await attempt(`${at} busy ${preset}`, busyRuns[preset], () => runPathPair(cli, { mode: 'busy', preset, messages: cli.messages, seconds: busySeconds }));
-        if (v) console.log(`      pub ${f2(v.pub.busyUsPerMsg)} µs/msg (ELU ${fmtNum(100 * v.pub.elu)} %), sub ${f2(v.sub.busyUsPerMsg)} µs/msg (ELU ${fmtNum(100 * v.sub.elu)} %), ${fmtSI(v.sub.deliveredMsgsPerSec)} msg/s, pub RSS ${(v.pubRss / 2 ** 20).toFixed(0)} MiB`);
+        if (v) console.log(`      pub ${f2(v.pub.busyUsPerMsg)} µs/msg (ELU ${fmtNum(100 * v.pub.elu)} %, main-thread CPU ${f2(v.pub.mainThreadCpuUsPerMsg)}), sub ${f2(v.sub.busyUsPerMsg)} µs/msg (ELU ${fmtNum(100 * v.sub.elu)} %, CPU ${f2(v.sub.mainThreadCpuUsPerMsg)}), ${fmtSI(v.sub.deliveredMsgsPerSec)} msg/s, pub RSS ${(v.pubRss / 2 ** 20).toFixed(0)} MiB`);
       }
     }
   }

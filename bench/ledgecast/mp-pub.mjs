@@ -7,7 +7,8 @@
  *
  * mode 'busy': one run of `messages`. Reports the main thread's event-loop utilization over the
  * publishing interval (first publish → last publish resolved): `busyUs` = ELU active time, also as
- * µs per message, plus the process CPU time (every thread) over the same interval.
+ * µs per message, plus the CPU time of the main thread and of the process (every thread) over the
+ * same interval.
  *
  * mode 'alloc': first `warmupMessages` (not measured: the JIT settles and the sender window fills,
  * so the measured messages run in the steady state, evicting as many as they add), then waits for
@@ -22,7 +23,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { startChild, withTimeout } from '../baselines/child.mjs';
-import { closePeer, openPeer, trackJoins, watchEvents } from './lc-common.mjs';
+import { closePeer, mainThreadCpuUs, openPeer, trackJoins, watchEvents } from './lc-common.mjs';
 import { startAllocationTracking } from './alloc-tracker.mjs';
 
 const ctx = startChild();
@@ -101,11 +102,13 @@ try {
   if (p.mode === 'busy') {
     const elu0 = performance.eventLoopUtilization();
     const cpu0 = process.cpuUsage();
+    const main0 = mainThreadCpuUs();
     const t0 = performance.now();
     const { waits } = await publishRun(p.messages);
     const t1 = performance.now();
     const elu = performance.eventLoopUtilization(elu0);
     const cpu = process.cpuUsage(cpu0);
+    const main = mainThreadCpuUs() - main0;
     Object.assign(out, {
       sentMsgs: index,
       elapsedMs: t1 - t0,
@@ -115,6 +118,7 @@ try {
       busyUs: elu.active * 1000,
       busyUsPerMsg: (elu.active * 1000) / index,
       processCpuUsPerMsg: (cpu.user + cpu.system) / index,
+      mainThreadCpuUsPerMsg: main / index,
     });
   } else {
     await publishRun(p.warmupMessages);

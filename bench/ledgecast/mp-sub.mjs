@@ -4,8 +4,8 @@
  * lost, duplicated or reordered message shows) without allocating anything itself.
  *
  * mode 'busy': expects `messages`; reports the main thread's event-loop utilization from the first
- * delivery to the last (`busyUs`, µs per delivered message), the process CPU time (every thread)
- * over the same interval, and delivered msg/s over it.
+ * delivery to the last (`busyUs`, µs per delivered message), the CPU time of the main thread and
+ * of the process (every thread) over the same interval, and delivered msg/s over it.
  *
  * mode 'alloc': expects `warmupMessages` + `messages`; once the warm-up has arrived it starts its
  * allocation tracking (alloc-tracker.mjs) and says `armed` on `bench.ctl`; once everything has
@@ -20,7 +20,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { startChild, waitUntil } from '../baselines/child.mjs';
-import { closePeer, openPeer, trackJoins, watchEvents } from './lc-common.mjs';
+import { closePeer, mainThreadCpuUs, openPeer, trackJoins, watchEvents } from './lc-common.mjs';
 import { startAllocationTracking } from './alloc-tracker.mjs';
 
 const ctx = startChild();
@@ -43,6 +43,8 @@ let elu0 = null;
 let elu = null;
 let cpu0 = null;
 let cpu = null;
+let main0 = 0;
+let main = 0;
 let armedAt = -1; // `received` when tracking started
 let doneAt = -1;
 let stopTracking = null;
@@ -61,10 +63,12 @@ peer.subscribe('bench.data', (m) => {
       tFirst = performance.now();
       elu0 = performance.eventLoopUtilization();
       cpu0 = process.cpuUsage();
+      main0 = mainThreadCpuUs();
     } else if (received === total) {
       tLast = performance.now();
       elu = performance.eventLoopUtilization(elu0);
       cpu = process.cpuUsage(cpu0);
+      main = mainThreadCpuUs() - main0;
     }
   } else if (received === warmup) {
     setImmediate(arm);
@@ -121,6 +125,7 @@ if (p.mode === 'busy' && elu) {
     busyUs: elu.active * 1000,
     busyUsPerMsg: (elu.active * 1000) / (received - 1),
     processCpuUsPerMsg: (cpu.user + cpu.system) / (received - 1),
+    mainThreadCpuUsPerMsg: main / (received - 1),
   });
 }
 if (p.mode === 'alloc') Object.assign(out, { measuredMsgs: doneAt >= 0 && armedAt >= 0 ? doneAt - armedAt : null, armedAt, alloc, trackingError });
