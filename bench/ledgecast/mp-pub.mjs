@@ -32,6 +32,7 @@ const msgBytes = p.msgBytes ?? 64;
 const acceptTimeoutMs = p.acceptTimeoutMs ?? 10_000;
 if (!['busy', 'alloc'].includes(p.mode)) throw new Error(`mode must be busy or alloc, got ${p.mode}`);
 
+mainThreadCpuUs(); // reads the clock tick rate (getconf) now, not inside the measured interval
 const peer = await openPeer(p);
 const waitJoined = trackJoins(peer);
 const ev = watchEvents(peer);

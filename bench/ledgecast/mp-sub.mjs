@@ -29,6 +29,7 @@ const msgBytes = p.msgBytes ?? 64;
 const warmup = p.mode === 'alloc' ? p.warmupMessages : 0;
 const total = warmup + p.messages;
 
+mainThreadCpuUs(); // reads the clock tick rate (getconf) now, not inside the measured interval
 const peer = await openPeer(p);
 const waitJoined = trackJoins(peer);
 const ev = watchEvents(peer);
