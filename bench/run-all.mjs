@@ -20,7 +20,8 @@
  *
  * The report's headline ledgecast figures are medians over the topology presets (min and max preset
  * named), and latency runs from the scheduled send time (bench/report/model.mjs).
- * --quick: 1 run of 2 s, ledgecast default preset only (a smoke check, about a minute); the report goes
+ * --quick: 1 run of 2 s, ledgecast default preset only, measure-path --quick (a smoke check, about two
+ * minutes); the report goes
  * to a temp folder unless --out is given, so docs/ keeps the last full run.
  * Exit code: 0; 2 if a runner failed or some case had no successful run (the report is still written);
  * 1 if neither the e2e nor the baselines runner produced results; 64 for bad options.

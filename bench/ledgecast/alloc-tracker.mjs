@@ -2,7 +2,7 @@
  * Counts every heap object this process allocates between `start()` and `stop()`, by allocation
  * stack, with V8's allocation tracker (the inspector's `HeapProfiler.startTrackingHeapObjects({
  * trackAllocations: true })`, what DevTools calls "allocation instrumentation on timeline").
- * Used by measure-mp-pub.mjs / measure-mp-sub.mjs; see measure-path.mjs for why this tool.
+ * Used by mp-pub.mjs / mp-sub.mjs; see measure-path.mjs for why this tool.
  *
  * How the count works: while tracking, V8 turns inline (bump-pointer) allocation off, so every
  * allocation, from the interpreter, baseline or optimized code, builtins or C++, goes through the

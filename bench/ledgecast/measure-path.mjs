@@ -33,7 +33,7 @@
  *   re-weighting each sample by its size, noisy for small objects. `--trace-gc-object-stats` and
  *   heap snapshots see the objects alive at a GC, not the short-lived ones that make the garbage.
  * - Its distortion, and what is done about it: tracking makes allocation slow (a runtime call and a
- *   stack walk each: the tracked phase runs some 10× slower), which changes timing, not which
+ *   stack walk each: the tracked phase runs 10-20× slower), which changes timing, not which
  *   objects the code creates; the figures of table 2 are therefore measured in separate, untracked
  *   runs. Optimized code is kept: tracking starts after a warm-up (`--warmup`, more than the
  *   sender window, so the measured messages also run in the window's steady state, each evicting

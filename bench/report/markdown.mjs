@@ -245,8 +245,8 @@ export function renderMarkdown(report, { svgFile = 'benchmarks.svg' } = {}) {
   out.push('## Rerun');
   out.push('');
   out.push('```');
-  out.push('npm run bench                          # this file and benchmarks.svg, about 8 minutes');
-  out.push('npm run bench -- --quick               # smoke check, about a minute; writes to a temp dir');
+  out.push('npm run bench                          # this file and benchmarks.svg, about 13 minutes');
+  out.push('npm run bench -- --quick               # smoke check, about two minutes; writes to a temp dir');
   out.push('npm run bench -- --runs 5 --seconds 5  # more and longer runs');
   out.push('```');
   out.push('');
