@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The whole benchmark in one command (`npm run bench` = `npm run build && node bench/run-all.mjs`):
- * runs the two existing runners one after the other as child processes, merges their --json output,
+ * runs the three runners one after the other as child processes, merges their --json output,
  * and writes docs/BENCHMARKS.md (machine, command, tables of medians with ratios, goals of issue 5
  * item 3 marked met / not met) and docs/benchmarks.svg (chart). It measures nothing itself.
  *
@@ -14,13 +14,17 @@
  *   2. bench/baselines/run.mjs --only dgram-unicast,zmq,nats: raw dgram unicast, ZeroMQ PUB/SUB and
  *      NATS, 64 B / 1 KB and paced RTT. Without nats-server the NATS rows are missing (the run goes on
  *      and says how to install it).
+ *   3. bench/ledgecast/measure-path.mjs: the data path costs of issue 10 (objects allocated per
+ *      message on each side, main-thread busy time per message per preset, heap held per windowed
+ *      message), in the report's "Data path costs" section.
  *
  * The report's headline ledgecast figures are medians over the topology presets (min and max preset
  * named), and latency runs from the scheduled send time (bench/report/model.mjs).
- * --quick: 1 run of 2 s, ledgecast default preset only (a smoke check, about a minute); the report goes
+ * --quick: 1 run of 2 s, ledgecast default preset only, measure-path --quick (a smoke check, about two
+ * minutes); the report goes
  * to a temp folder unless --out is given, so docs/ keeps the last full run.
  * Exit code: 0; 2 if a runner failed or some case had no successful run (the report is still written);
- * 1 if neither runner produced results; 64 for bad options.
+ * 1 if neither the e2e nor the baselines runner produced results; 64 for bad options.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
@@ -188,6 +192,14 @@ async function main() {
       args: [...common, '--only', 'dgram-unicast,zmq,nats', '--json', path.join(work, 'baselines.json')],
       what: 'raw dgram unicast, ZeroMQ PUB/SUB and NATS: 64 B and 1 KB throughput and paced RTT',
     },
+    {
+      name: 'path',
+      script: path.join(HERE, 'ledgecast', 'measure-path.mjs'),
+      args: ['--runs', String(cli.runs), ...(cli.quick ? ['--quick'] : []), ...(cli.verbose ? ['--verbose'] : []), '--json', path.join(work, 'path.json')],
+      what: cli.quick
+        ? 'data path costs (issue 10), quick: objects allocated per message on each side, main-thread busy time per message (default preset only), heap held per windowed message'
+        : 'data path costs (issue 10): objects allocated per message on each side (allocation tracker), main-thread busy time per message and throughput for every topology preset, heap held per windowed message vs its wire bytes',
+    },
   ];
   for (const r of runners) {
     r.display = `node ${path.relative(ROOT, r.script)} ${r.args.join(' ')}`.replaceAll(`${work}${path.sep}`, '');
@@ -227,6 +239,7 @@ async function main() {
     },
     e2e: results.e2e,
     baselines: results.baselines,
+    path: results.path,
   };
   const mergedPath = path.join(work, 'merged.json');
   writeFileSync(mergedPath, `${JSON.stringify(merged)}\n`);

@@ -7,7 +7,8 @@
  *
  * The library is the compiled one in dist/ (run `npm run build` first).
  */
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createPeer } from '../../dist/index.js';
 import { LOOPBACK_HOST, MULTICAST_TTL, assertLocalMulticastGroup } from '../baselines/loopback.mjs';
 import { withTimeout } from '../baselines/child.mjs';
@@ -147,5 +148,22 @@ export async function closePeer(peer, ms = 4000) {
     await withTimeout(peer.close(), ms, `peer.close() did not finish within ${ms} ms`);
   } catch (err) {
     process.stderr.write(`${err.message}\n`);
+  }
+}
+
+let clockTicksPerSec;
+/**
+ * CPU time (µs, user + system) of this process's main thread so far, from Linux
+ * /proc/self/task/<pid>/stat (the main thread's tid is the pid), in clock ticks (usually 10 ms:
+ * measure intervals of seconds). undefined elsewhere. process.cpuUsage() counts every thread.
+ */
+export function mainThreadCpuUs() {
+  try {
+    clockTicksPerSec ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) / clockTicksPerSec) * 1e6;
+  } catch {
+    return undefined;
   }
 }

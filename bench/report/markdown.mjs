@@ -6,6 +6,7 @@
  */
 import { GOALS, describeSpread } from './model.mjs';
 import { fmtMBps, fmtPct, fmtRate, fmtRatio, fmtSpread, fmtUs, mdTable } from './format.mjs';
+import { pathCostsConsole, renderPathCosts } from './path-costs.mjs';
 
 const VERDICT = (met) => (met === true ? '✅ met' : met === false ? '❌ **not met**' : '⚪ not measured');
 
@@ -197,9 +198,15 @@ export function renderMarkdown(report, { svgFile = 'benchmarks.svg' } = {}) {
       '"vs X" divides this row\'s from-schedule percentile by X\'s (lower is better).',
   );
   out.push('');
+  if (report.pathCosts) {
+    out.push('## Data path costs');
+    out.push('');
+    out.push(renderPathCosts(report.pathCosts));
+    out.push('');
+  }
   out.push('## How it was measured');
   out.push('');
-  out.push(`\`${run.command}\` runs \`npm run build\`, then \`bench/run-all.mjs\`, which calls the two runners below one after the other, as child processes, and merges their \`--json\` output:`);
+  out.push(`\`${run.command}\` runs \`npm run build\`, then \`bench/run-all.mjs\`, which calls the runners below one after the other, as child processes, and merges their \`--json\` output:`);
   out.push('');
   for (const r of run.runners) {
     const status = r.exitCode === 0 ? '' : r.exitCode === null ? ' (did not finish)' : ` (exit code ${r.exitCode})`;
@@ -238,8 +245,8 @@ export function renderMarkdown(report, { svgFile = 'benchmarks.svg' } = {}) {
   out.push('## Rerun');
   out.push('');
   out.push('```');
-  out.push('npm run bench                          # this file and benchmarks.svg, about 8 minutes');
-  out.push('npm run bench -- --quick               # smoke check, about a minute; writes to a temp dir');
+  out.push('npm run bench                          # this file and benchmarks.svg, about 13 minutes');
+  out.push('npm run bench -- --quick               # smoke check, about two minutes; writes to a temp dir');
   out.push('npm run bench -- --runs 5 --seconds 5  # more and longer runs');
   out.push('```');
   out.push('');
@@ -262,6 +269,10 @@ export function renderConsoleSummary(report) {
   out.push('Round trip, paced (percentiles from the scheduled send time):');
   out.push(latencyTable(report.latency));
   out.push('');
+  if (report.pathCosts) {
+    out.push(pathCostsConsole(report.pathCosts));
+    out.push('');
+  }
   out.push('Goals (issue 5 item 3):');
   for (const g of report.goals) out.push(`  ${g.met === true ? 'MET    ' : g.met === false ? 'NOT MET' : 'NOT MEASURED'}  ${g.text}: ${g.numbers}`);
   return out.join('\n');

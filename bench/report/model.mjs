@@ -2,14 +2,15 @@
  * Turns the JSON of the two benchmark runners into one report model: throughput rows (64 B and 1 KB),
  * latency rows, ratios and the verdicts of the goals of issue 5 item 3. Pure: no I/O.
  *
- *   buildReport({ run, e2e, baselines }) → Report
+ *   buildReport({ run, e2e, baselines, path }) → Report
  *     run:       what bench/run-all.mjs recorded (date, machine, command, options, runners, ...)
  *     e2e:       the --json output of bench/e2e-throughput.mjs, or null if it did not run
  *     baselines: the --json output of bench/baselines/run.mjs, or null
+ *     path:      the --json output of bench/ledgecast/measure-path.mjs, or null/absent
  *
  *   Report: { run, meta: { e2e, baselines, loopbackCheck }, defaultPreset, throughput: { 64: Row[], 1024: Row[] }, latency: LatRow[],
  *             headline: { tp64, tp64x2, tp1k, rttP50, rttP99, rttP999 }: Spread,
- *             goals: Goal[], problems: string[], skipped: { [family]: reason } }
+ *             pathCosts: PathCosts | null (path-costs.mjs), goals: Goal[], problems: string[], skipped: { [family]: reason } }
  *   Row:    { id, system, label, short, variant ('preset' | 'fanout' | 'wait' | 'tuned' | 'loss' | 'baseline'),
  *             preset, dropRate, subscribers, msgBytes, msgs, mbps, lossPct, runs, okRuns, cleanRuns, problems,
  *             ratios: { dgram, nats, zmq } }   (msgs etc.: stats)
@@ -35,6 +36,7 @@
  *   inbound datagrams) to the default preset without loss.
  */
 import { fmtRate, fmtRatio, fmtShare, fmtUs } from './format.mjs';
+import { buildPathCosts } from './path-costs.mjs';
 
 export const GOALS = Object.freeze({
   msgsPerSec64: 3e6,
@@ -185,7 +187,7 @@ function sortThroughput(rows) {
   return rows.sort((a, b) => rank(a) - rank(b));
 }
 
-export function buildReport({ run, e2e, baselines }) {
+export function buildReport({ run, e2e, baselines, path }) {
   const defaultPreset = e2e?.meta?.defaultPreset ?? 'single';
   const tp = [];
   const lat = [];
@@ -230,7 +232,7 @@ export function buildReport({ run, e2e, baselines }) {
     rttP99: presetSpread(lcLat, 'p99'),
     rttP999: presetSpread(lcLat, 'p999'),
   };
-  const report = { run, meta, defaultPreset, throughput, latency, headline, skipped, goals: [], problems: [] };
+  const report = { run, meta, defaultPreset, throughput, latency, headline, skipped, pathCosts: buildPathCosts(path), goals: [], problems: [] };
   report.goals = evaluateGoals(report);
   for (const r of [...throughput[64], ...throughput[1024], ...latency]) {
     if (r.problems.length) report.problems.push(`${r.id}: ${r.problems.join(' | ')}`);
