@@ -24,20 +24,32 @@ export class Message {
   private ackVia: (() => void) | undefined;
   private decoded: { value: unknown } | undefined;
 
+  /**
+   * Made by the peer for each delivery; applications receive messages, they do not build them.
+   * Positional, so that a delivery allocates the message and nothing around it.
+   * @internal
+   */
   constructor(
-    fields: { subject: string; sender: string; senderIncarnation: number; seq: number; replyTo?: string; raw: Uint8Array; flags: number },
+    subject: string,
+    sender: string,
+    senderIncarnation: number,
+    seq: number,
+    replyTo: string | undefined,
+    raw: Uint8Array,
+    flags: number,
     replyVia?: (subject: string, data: unknown) => Promise<boolean>,
     ackVia?: () => void,
   ) {
-    this.subject = fields.subject;
-    this.sender = fields.sender;
-    this.senderIncarnation = fields.senderIncarnation;
-    this.seq = fields.seq;
-    this.replyTo = fields.replyTo;
-    this.raw = fields.raw;
-    this.isValue = (fields.flags & MESSAGE_FLAGS.msgpack) !== 0;
+    this.subject = subject;
+    this.sender = sender;
+    this.senderIncarnation = senderIncarnation;
+    this.seq = seq;
+    this.replyTo = replyTo;
+    this.raw = raw;
+    this.isValue = (flags & MESSAGE_FLAGS.msgpack) !== 0;
     this.replyVia = replyVia;
     this.ackVia = ackVia;
+    this.decoded = undefined;
   }
 
   /**

@@ -551,9 +551,13 @@ export class Peer extends EventEmitter {
       this.validSubjects.add(subject);
     }
     if (options?.replyTo !== undefined) validateSubject(options.replyTo);
-    const { flags, payload } = encodePayload(data);
+    // Raw bytes go as they are, without the codec's result object (one object per publish: the item).
+    let flags = 0;
+    let payload: Uint8Array;
+    if (data instanceof Uint8Array) payload = data;
+    else ({ flags, payload } = encodePayload(data));
     assertMessageSize(payload.byteLength, this.options.maxMessageBytes);
-    return options?.replyTo !== undefined ? { subject, flags, payload, replyTo: options.replyTo } : { subject, flags, payload };
+    return { subject, flags, payload, replyTo: options?.replyTo };
   }
 
   private enqueue(item: PublishItem, resolver: ((err?: Error) => void) | undefined): void {
@@ -703,17 +707,20 @@ export class Peer extends EventEmitter {
           return false;
         },
       );
-    for (const r of records) {
+    // Indexed loops: `for … of` costs an iterator object per loop here, per message.
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i];
       const subs = this.matcher.match(r.subject);
       if (subs.length === 0) continue;
       this.counters.delivered++;
-      const fields = { subject: r.subject, sender: r.sender.name, senderIncarnation: r.sender.incarnation, seq: r.seq, replyTo: r.replyTo, raw: r.payload, flags: r.flags };
       let shared: Message | undefined;
-      for (const s of subs) {
+      for (let j = 0; j < subs.length; j++) {
+        const s = subs[j];
         let msg: Message;
-        const d = this.durables.get(s.id);
-        if (d === undefined) msg = shared ??= new Message(fields, reply);
-        else {
+        const d = this.durables.size === 0 ? undefined : this.durables.get(s.id);
+        if (d === undefined) {
+          msg = shared ??= new Message(r.subject, r.sender.name, r.sender.incarnation, r.seq, r.replyTo, r.payload, r.flags, reply);
+        } else {
           // Each durable subscription confirms on its own, so it gets its own Message.
           const key = streamKey(r.sender.name, r.subject);
           const floor = d.floors.get(key);
@@ -723,7 +730,9 @@ export class Peer extends EventEmitter {
             this.emit('dataLoss', { sender: r.sender.name, subject: r.subject, fromSeq: r.seq, toSeq: r.seq, reason: 'subscriberOverflow' } satisfies DataLossEvent);
             continue;
           }
-          msg = new Message(fields, reply, () => this.acknowledge(d, r.sender.name, r.subject, r.seq));
+          msg = new Message(r.subject, r.sender.name, r.sender.incarnation, r.seq, r.replyTo, r.payload, r.flags, reply, () =>
+            this.acknowledge(d, r.sender.name, r.subject, r.seq),
+          );
         }
         if (!s.push(msg)) {
           this.counters.subscriptionOverflows++;

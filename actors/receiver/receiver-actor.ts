@@ -177,11 +177,15 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
     }
     const frame = decoded.frame;
     if (frame.kind === 'data') {
+      // Indexed loops: a `for … of` here costs an iterator object per message.
       const streams = frame.streams;
-      for (const m of frame.messages) {
+      const messages = frame.messages;
+      for (let i = 0; i < messages.length; i++) {
+        const m = messages[i];
         let startSeq = 0;
         let ageMs: number | undefined;
-        for (const s of streams) {
+        for (let k = 0; k < streams.length; k++) {
+          const s = streams[k];
           if (s.subject === m.subject) {
             startSeq = s.startSeq;
             ageMs = s.ageMs;
@@ -298,7 +302,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
     const messages = this.delivered;
     this.delivered = [];
     this.deliveredSinceReport += messages.length;
-    for (const m of messages) this.deliveredBytesSinceReport += m.payload.byteLength;
+    for (let i = 0; i < messages.length; i++) this.deliveredBytesSinceReport += messages[i].payload.byteLength;
     // One event crosses to the application thread as one ring record: split a large release
     // (a reorder buffer emptied by a retransmission) into events of bounded size.
     let start = 0;

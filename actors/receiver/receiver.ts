@@ -459,8 +459,8 @@ export class Receiver implements TimerCore {
 
   private deliver(st: StreamState, m: WireMessage): void {
     this.counters.messagesDelivered++;
-    const d = { sender: st.peer, subject: st.subject, seq: m.seq, lastSeq: m.seq, flags: m.flags, payload: m.payload };
-    this.sink.deliver(m.replyTo === undefined ? d : { ...d, replyTo: m.replyTo });
+    // One object, one shape (replyTo always present): the application's Message is made from it.
+    this.sink.deliver({ sender: st.peer, subject: st.subject, seq: m.seq, lastSeq: m.seq, flags: m.flags, replyTo: m.replyTo, payload: m.payload });
   }
 
   private reportLoss(st: StreamState, from: number, to: number, reason: DataLossReason): void {

@@ -23,6 +23,8 @@ export interface SenderEntry<S> {
   /** Released by `depart`; only its streams' positions are kept. */
   departed: boolean;
   readonly streams: Map<string, S>;
+  /** `admit`'s answer for an ordinary frame of this sender, made once (admit runs per message). */
+  accepted?: Admission<S>;
 }
 
 /** What {@link SenderTable.admit} decided about a frame. */
@@ -83,7 +85,8 @@ export class SenderTable<S> {
       this.departedOrder.delete(s.name);
     }
     s.lastHeardMs = nowMs;
-    return { kind: 'accepted', sender: s, adopted };
+    if (adopted) return { kind: 'accepted', sender: s, adopted };
+    return (s.accepted ??= Object.freeze({ kind: 'accepted' as const, sender: s, adopted: false }));
   }
 
   /** A new entry for a sender first seen now (its first stream is being created). */
@@ -96,6 +99,7 @@ export class SenderTable<S> {
       resyncUntilMs: nowMs + this.graceMs,
       departed: false,
       streams: new Map(),
+      accepted: undefined,
     };
     this.entries.set(s.name, s);
     return s;

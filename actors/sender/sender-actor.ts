@@ -169,32 +169,35 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
 
   /** Validates a whole batch, then sequences it. Throws (nothing sequenced) when any item is refused. */
   function sequence(batchId: number, items: readonly PublishItem[]): Unit[] {
-    // `fragments` is undefined for the common case, a message that fits one datagram as it is.
-    const prepared: { item: PublishItem; fragments: ReturnType<typeof fragmentPayload> | undefined }[] = [];
-    const newSubjects = new Set<string>();
-    let messages = 0;
+    // Per message this makes its wire message, a one-element array and the unit, nothing else:
+    // indexed loops (no iterator objects), and fragments kept aside only for messages that need
+    // them (`fragmented[i]`, an array made only if one does).
+    let fragmented: (ReturnType<typeof fragmentPayload> | undefined)[] | undefined;
+    let newSubjects: Set<string> | undefined;
     let bytes = 0;
-    for (const item of items) {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
       assertMessageSize(item.payload.byteLength, o.maxMessageBytes);
       const room = roomFor(item.subject, item.replyTo);
       const whole = item.payload.byteLength <= room && (item.flags & ~MESSAGE_FLAGS.msgpack) === 0;
-      const fragments = whole ? undefined : fragmentPayload(item.payload, fragmentRoom(room), item.flags);
-      if (!sequences.has(item.subject)) newSubjects.add(item.subject);
-      messages++;
+      if (!whole) (fragmented ??= [])[i] = fragmentPayload(item.payload, fragmentRoom(room), item.flags);
+      if (!sequences.has(item.subject)) (newSubjects ??= new Set()).add(item.subject);
       bytes += item.payload.byteLength;
-      prepared.push({ item, fragments });
     }
-    if (sequences.size + newSubjects.size > o.maxStreams) {
+    if (sequences.size + (newSubjects?.size ?? 0) > o.maxStreams) {
       throw new BackpressureError(`publishing would exceed ${o.maxStreams} streams (options.maxStreams)`);
     }
-    if (counters.queued + messages > o.windowMaxMessages || counters.queuedBytes + bytes > o.windowMaxBytes) {
+    if (counters.queued + items.length > o.windowMaxMessages || counters.queuedBytes + bytes > o.windowMaxBytes) {
       throw new BackpressureError(
         `the sender already holds ${counters.queued} messages (${counters.queuedBytes} bytes) waiting for credit or rate; ` +
           `batch ${batchId} would pass options.windowMaxMessages or options.windowMaxBytes`,
       );
     }
     const units: Unit[] = [];
-    for (const { item, fragments } of prepared) {
+    const lastIndex = items.length - 1;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      const fragments = fragmented?.[i];
       // One seq per application message, fragmented or not.
       const seq = sequences.nextRange(item.subject, 1);
       const single: WireMessage =
@@ -212,11 +215,11 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
         });
         if (whole !== undefined) whole = { ...whole, fragmentBytes: fragments[0].payload.byteLength };
       }
-      units.push({ subject: item.subject, messages: wire, bytes: item.payload.byteLength, whole, batchId: undefined });
+      units.push({ subject: item.subject, messages: wire, bytes: item.payload.byteLength, whole, batchId: i === lastIndex ? batchId : undefined });
     }
     counters.published += items.length;
-    const last = units.pop();
-    units.push(last === undefined ? { subject: '', messages: [], bytes: 0, batchId } : { ...last, batchId });
+    // An empty batch still needs its `accepted`: a unit with no message carries it.
+    if (items.length === 0) units.push({ subject: '', messages: [], bytes: 0, whole: undefined, batchId });
     return units;
   }
 

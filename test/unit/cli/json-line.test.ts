@@ -5,7 +5,7 @@ import { dataLossToJsonLine, messageLine, messageToJsonLine, toJsonLine } from '
 
 function message(data: unknown, replyTo?: string): Message {
   const { flags, payload } = encodePayload(data);
-  return new Message({ subject: 'a.b', sender: 'feed', senderIncarnation: 7, seq: 3, raw: payload, flags, ...(replyTo ? { replyTo } : {}) });
+  return new Message('a.b', 'feed', 7, 3, replyTo, payload, flags);
 }
 
 describe('messageToJsonLine', () => {
