@@ -10,6 +10,9 @@
  *   (`backpressure`, `ownerClosed`; undecodable ones are the checker's `decode`). Own frames,
  *   looped back by the simulated multicast, are the one expected drop;
  * - `misrouted`: a frame that reached an actor that does not own its kind;
+ * - `unavailableDropped`: a RETRANSMIT `unavailable` range for a stream the receiver follows
+ *   that did not reach the receiver core (a heartbeat's `lowSeq` would report the same loss
+ *   later, so deliveries alone do not show it);
  * - `windowMirror`: the retransmit actor's window counters differ from the mirror that records
  *   evictions for the checker (`ShellPeer.shadowWindow`): the mirror would then excuse losses
  *   the actor's window did not cause;
@@ -52,6 +55,10 @@ export function checkShellPeer(peer: ShellPeer): Violation[] {
     ['receiver', (peer.stats('receiver').dropped as Record<string, number>).wrongActor ?? 0],
   ] as const;
   for (const [actor, n] of misrouted) if (n > 0) add('misrouted', `${actor} got ${n} frames of a kind it does not own`);
+  const reports = peer.stats('receiver').unavailableReports as number;
+  if (reports < peer.unavailableForFollowedStreams) {
+    add('unavailableDropped', `the receiver actor was handed ${peer.unavailableForFollowedStreams} unavailable ranges of streams it follows; its core got ${reports}`);
+  }
   const real = peer.windowCounters;
   const mirror = peer.shadowWindow.counters;
   for (const key of MIRRORED_COUNTERS) {

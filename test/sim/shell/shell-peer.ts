@@ -19,13 +19,15 @@
  *   the end. A shell that lost data its window should still hold is therefore reported
  *   (`lossWhileHeld`), never excused.
  */
-import type { PeerId, WireMessage } from '../../../codecs/frame.js';
+import { streamKey, type PeerId } from '../../../codecs/frame.js';
 import { encodePayload } from '../../../codecs/payload-codec.js';
 import { DECODE_ERROR_REASONS } from '../../../codecs/index.js';
 import type { AppEvent, DeliveredRecord } from '../../../actors/app/events.js';
 import type { PeerConfig } from '../../../actors/app/peer-config.js';
 import { actorNamesOf, resolvePeerOptions, type PeerOptions } from '../../../actors/app/peer-options.js';
+import type { ReceiverInbox } from '../../../actors/receiver/messages.js';
 import { createActor as createReceiver } from '../../../actors/receiver/receiver-actor.js';
+import type { RetransmitInbox } from '../../../actors/retransmit/messages.js';
 import { createActor as createRetransmit } from '../../../actors/retransmit/retransmit-actor.js';
 import { createActor as createFlow } from '../../../actors/sender/flow-actor.js';
 import type { PublishItem, SenderInbox } from '../../../actors/sender/messages.js';
@@ -92,11 +94,18 @@ export class ShellPeer implements CheckedPeer {
   readonly errorEvents: ErrorEvent[] = [];
   /** Every event the actors emitted, counted by kind. */
   readonly eventCounts = new Map<string, number>();
+  /**
+   * RETRANSMIT `unavailable` ranges handed to the receiver actor for a stream it already follows
+   * (it delivered or reported lost some of it): each must reach its core (`unavailableReports`).
+   */
+  unavailableForFollowedStreams = 0;
   /** The mirror of the retransmit actor's sender window (see the file overview). */
   readonly shadowWindow: SenderWindow;
   #endpoint: SimEndpoint | undefined;
   readonly #deps: ShellPeerDeps;
   readonly #subscriptions = new PatternMatcher<string>();
+  /** Streams (sender name, subject) something of which was delivered or reported lost. */
+  readonly #followed = new Set<string>();
   readonly #patterns: readonly string[];
   readonly #outbox: Extract<SenderInbox, { kind: 'published' }>[] = [];
   #outboxWaiting = false;
@@ -268,15 +277,22 @@ export class ShellPeer implements CheckedPeer {
     return set;
   }
 
-  /** Sees every message before its actor does: feeds the window mirror with what the retransmit actor is sent. */
+  /**
+   * Sees every message before its actor does: feeds the window mirror with what the retransmit
+   * actor is sent, and counts the unavailable ranges the receiver actor must pass on.
+   */
   #observe(actor: string, msg: unknown): void {
-    if (actor !== 'retransmit' || (msg as { kind: string }).kind !== 'sent') return;
-    for (const m of (msg as { messages: readonly WireMessage[] }).messages) {
-      try {
-        this.shadowWindow.add(m);
-      } catch {
-        // Refused as the actor's window refuses it (its `windowRejected`): the counters compare.
+    const m = msg as RetransmitInbox | ReceiverInbox;
+    if (actor === 'retransmit' && m.kind === 'sent') {
+      for (const record of m.messages) {
+        try {
+          this.shadowWindow.add(record);
+        } catch {
+          // Refused as the actor's window refuses it (its `windowRejected`): the counters compare.
+        }
       }
+    } else if (actor === 'receiver' && m.kind === 'retransmitted') {
+      for (const u of m.unavailable) if (this.#followed.has(streamKey(m.sender.name, u.subject))) this.unavailableForFollowedStreams++;
     }
   }
 
@@ -285,7 +301,10 @@ export class ShellPeer implements CheckedPeer {
     this.eventCounts.set(e.kind, (this.eventCounts.get(e.kind) ?? 0) + 1);
     switch (e.kind) {
       case 'delivered':
-        for (const m of e.messages) this.delivered.push(m);
+        for (const m of e.messages) {
+          this.delivered.push(m);
+          this.#followed.add(streamKey(m.sender.name, m.subject));
+        }
         break;
       case 'accepted':
         // As `Peer.settleBatch`: every batch up to this one.
@@ -294,6 +313,7 @@ export class ShellPeer implements CheckedPeer {
         break;
       case 'dataLoss':
         this.losses.push({ sender: e.sender.name, subject: e.subject, from: e.from, to: e.to, reason: e.reason, atMs: this.#deps.now() });
+        this.#followed.add(streamKey(e.sender.name, e.subject));
         break;
       case 'error': {
         const batchId = (e.error.details as { batchId?: number } | undefined)?.batchId;
