@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Applies each planted bug (issue 16) in turn, runs the tests that should catch it, and reverts it.
-# Usage: test/planted-bugs.sh [a|b|c|d|e ...]   (default: all). Needs a clean checkout of the files touched.
+# Usage: test/planted-bugs.sh [a|b|...|k ...]   (default: all). Needs a clean checkout of the files touched.
+# a-e: bugs in cores and the app layer; f-k: bugs in actor shells, caught by the shell simulator
+# (test/sim/shell-seeds.test.ts, about 40 s each), which the core simulator does not run.
 set -u
 cd "$(dirname "$0")/.."
 declare -A FILE SED TESTS
@@ -14,8 +16,20 @@ FILE[d]=actors/receiver/receiver-actor.ts;   SED[d]='s/for (const u of msg.unava
 TESTS[d]='test/unit/receiver test/unit/ledger/receiver-durable.test.ts test/unit/actors'
 FILE[e]=actors/app/subscription.ts;          SED[e]='s/if (this.queue.length - this.head >= this.maxQueued) {/if (false) {/'
 TESTS[e]='test/unit/app'
+FILE[f]=actors/receiver/receiver-actor.ts;   SED[f]=${SED[d]}
+TESTS[f]='test/sim/shell-seeds.test.ts'
+FILE[g]=actors/socket/socket-actor.ts;       SED[g]="s/^  heartbeat: 'receiver',/  heartbeat: 'receivers',/"
+TESTS[g]='test/sim/shell-seeds.test.ts'
+FILE[h]=actors/socket/socket-actor.ts;       SED[h]="s/^      if (head.sender.name === self.name) {/      if (head.kind === 'heartbeat') return;\n      if (head.sender.name === self.name) {/"
+TESTS[h]='test/sim/shell-seeds.test.ts'
+FILE[i]=actors/retransmit/retransmit-actor.ts; SED[i]='s/planner.onNak(now, frame.sender, frame.subject, frame.ranges, frame.fragments);/planner.onNak(now, frame.sender, frame.subject, frame.ranges);/'
+TESTS[i]='test/sim/shell-seeds.test.ts'
+FILE[j]=actors/sender/flow-actor.ts;         SED[j]='s/^  function sendCredit(subject: string, force: boolean): void {/&\n    if (!flow.discovering(ctx.clock())) return;/'
+TESTS[j]='test/sim/shell-seeds.test.ts'
+FILE[k]=actors/sender/sender-actor.ts;       SED[k]="s/units.push(last === undefined ? { subject: '', messages: \\[\\], bytes: 0, batchId } : { ...last, batchId });/units.push({ subject: '', messages: [], bytes: 0, batchId });/"
+TESTS[k]='test/sim/shell-seeds.test.ts'
 status=0
-for b in "${@:-a b c d e}"; do
+for b in "${@:-a b c d e f g h i j k}"; do
   for k in $b; do
     f=${FILE[$k]}
     cp "$f" "$f.orig"
