@@ -4,11 +4,10 @@
  * seed replays exactly.
  */
 import { describe, expect, it } from 'vitest';
-import { runShellScenario, shellParamsForSeed } from './shell/shell-scenario.js';
+import { SHELL_REGRESSION_SEEDS, runShellScenario, shellParamsForSeed } from './shell/shell-scenario.js';
 
 const fromEnv = process.env.LEDGECAST_SHELL_SEED;
-/** Shell seeds that once failed while developing; each is kept as a regression test. */
-export const SHELL_REGRESSION_SEEDS: readonly number[] = [];
+
 
 const seeds = fromEnv ? [Number(fromEnv)] : SHELL_REGRESSION_SEEDS;
 
@@ -19,7 +18,7 @@ describe('shell simulator replay', () => {
     console.log(
       `shell seed ${seed}: ${params.peers} peers, ${Math.round(params.lossRate * 100)}% loss, window ${params.windowMessages}, ` +
         `published ${result.published} (batches refused ${result.refusedBatches}), delivered ${result.delivered} of ${result.expectedDeliveries}, ` +
-        `NAKs ${result.naksSent}, data-loss events ${result.dataLossEvents}, ${result.datagrams} datagrams, ${result.events} events`,
+        `channels given up ${result.channelGiveUps}, NAKs ${result.naksSent}, data-loss events ${result.dataLossEvents}, ${result.datagrams} datagrams, ${result.events} events`,
     );
     for (const v of result.violations.slice(0, 30)) console.log(`${v.kind}: ${v.detail}`);
     expect(result.violations).toEqual([]);

@@ -3,8 +3,12 @@
  * (`invariants.ts`): the shells' own glue. Every one of these is zero or equal in a good run:
  *
  * - `actorError`: a throw out of a `receive` or a timer (the runtime would report it);
- * - `errorEvent`: an `error` event other than a publish refusal (a channel that gave up, a
- *   failed group join, a socket error);
+ * - `errorEvent`: an `error` event other than a publish refusal or a legitimate give-up (a
+ *   failed group join, a socket error, ...);
+ * - `channelGaveUp`: a reliable channel gave up on a frame some of whose attempts the socket
+ *   actor dropped for want of the peer's address (only attempts that reached the lossy network
+ *   may use up a channel: a give-up after `maxAttempts` of those is the network's doing, counted
+ *   in `ShellScenarioResult.channelGiveUps`);
  * - `mailboxFull`: a mailbox refused a message (the runtime's, or an actor's `mailboxFull`);
  * - `socketDrop`: a datagram the socket actor dropped for a reason the simulator did not inject
  *   (`backpressure`, `ownerClosed`; undecodable ones are the checker's `decode`). Own frames,
@@ -39,7 +43,16 @@ export function checkShellPeer(peer: ShellPeer): Violation[] {
     out.push({ kind, detail: `${who}: ${detail}` });
   };
   for (const e of peer.system.errors.slice(0, 5)) add('actorError', `actor ${e.actor} threw at ${e.atMs} ms: ${e.message}`);
-  for (const e of peer.errorEvents.slice(0, 5)) add('errorEvent', `actor ${e.actor} emitted ${e.name} (${e.code}): ${e.message}`);
+  for (const e of peer.errorEvents.filter((x) => x.name !== 'ChannelGaveUpError').slice(0, 5)) {
+    add('errorEvent', `actor ${e.actor} emitted ${e.name} (${e.code}): ${e.message}`);
+  }
+  for (const e of peer.errorEvents.filter((x) => x.name === 'ChannelGaveUpError')) {
+    const culprit = /to peer (\S+) gave up: channel sequence (\d+) /.exec(e.message);
+    if (culprit === null) add('channelGaveUp', `a give-up the checker cannot read: ${e.message}`);
+    else if (peer.unaddressedChannelFrames.has(`${culprit[1]} ${culprit[2]}`)) {
+      add('channelGaveUp', `${e.message}, though the socket actor had no address for it at some of those transmissions`);
+    }
+  }
   for (const name of peer.system.names) {
     const { actor, mailbox } = peer.system.stats(name);
     if (mailbox.rejectedFull > 0) add('mailboxFull', `the mailbox of ${name} refused ${mailbox.rejectedFull} messages`);

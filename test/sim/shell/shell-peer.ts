@@ -19,7 +19,7 @@
  *   the end. A shell that lost data its window should still hold is therefore reported
  *   (`lossWhileHeld`), never excused.
  */
-import { streamKey, type PeerId } from '../../../codecs/frame.js';
+import { peerKey, streamKey, type PeerId } from '../../../codecs/frame.js';
 import { encodePayload } from '../../../codecs/payload-codec.js';
 import { DECODE_ERROR_REASONS } from '../../../codecs/index.js';
 import type { AppEvent, DeliveredRecord } from '../../../actors/app/events.js';
@@ -33,6 +33,7 @@ import { createActor as createFlow } from '../../../actors/sender/flow-actor.js'
 import type { PublishItem, SenderInbox } from '../../../actors/sender/messages.js';
 import { createActor as createSender } from '../../../actors/sender/sender-actor.js';
 import { SenderWindow } from '../../../actors/sender/sender-window.js';
+import type { SocketInbox } from '../../../actors/socket/messages.js';
 import { createSocketActor } from '../../../actors/socket/socket-actor.js';
 import type { SubjectsInbox } from '../../../actors/subjects/messages.js';
 import { PatternMatcher } from '../../../actors/subjects/pattern-matcher.js';
@@ -99,6 +100,11 @@ export class ShellPeer implements CheckedPeer {
    * (it delivered or reported lost some of it): each must reach its core (`unavailableReports`).
    */
   unavailableForFollowedStreams = 0;
+  /**
+   * Reliable-channel frames (NAK, RETRANSMIT) the socket actor had no address for, as
+   * `name#incarnation channelSeq` of their target: those attempts never reached the wire.
+   */
+  readonly unaddressedChannelFrames = new Set<string>();
   /** The mirror of the retransmit actor's sender window (see the file overview). */
   readonly shadowWindow: SenderWindow;
   #endpoint: SimEndpoint | undefined;
@@ -106,6 +112,8 @@ export class ShellPeer implements CheckedPeer {
   readonly #subscriptions = new PatternMatcher<string>();
   /** Streams (sender name, subject) something of which was delivered or reported lost. */
   readonly #followed = new Set<string>();
+  /** The socket actor's address book as its `peerAddress` messages leave it: peer keys with an address. */
+  readonly #addressed = new Set<string>();
   readonly #patterns: readonly string[];
   readonly #outbox: Extract<SenderInbox, { kind: 'published' }>[] = [];
   #outboxWaiting = false;
@@ -279,11 +287,22 @@ export class ShellPeer implements CheckedPeer {
 
   /**
    * Sees every message before its actor does: feeds the window mirror with what the retransmit
-   * actor is sent, and counts the unavailable ranges the receiver actor must pass on.
+   * actor is sent, counts the unavailable ranges the receiver actor must pass on, and notes the
+   * channel frames the socket actor will drop for want of an address.
    */
   #observe(actor: string, msg: unknown): void {
-    const m = msg as RetransmitInbox | ReceiverInbox;
-    if (actor === 'retransmit' && m.kind === 'sent') {
+    const m = msg as RetransmitInbox | ReceiverInbox | SocketInbox;
+    if (actor === 'socket') {
+      if (m.kind === 'peerAddress') {
+        if (m.host === undefined || m.port === undefined) this.#addressed.delete(peerKey(m.peer));
+        else this.#addressed.add(peerKey(m.peer));
+      } else if (m.kind === 'frameOut' && m.destination.kind === 'peer' && !this.#addressed.has(peerKey(m.destination.peer))) {
+        const f = m.frame;
+        if ((f.kind === 'nak' || f.kind === 'retransmit') && f.channelSeq > 0) {
+          this.unaddressedChannelFrames.add(`${m.destination.peer.name}#${m.destination.peer.incarnation} ${f.channelSeq}`);
+        }
+      }
+    } else if (actor === 'retransmit' && m.kind === 'sent') {
       for (const record of m.messages) {
         try {
           this.shadowWindow.add(record);

@@ -23,6 +23,9 @@ const PATTERNS = ['orders.>', 'orders.*.x', 'quotes.>', '>', 'orders.eu.x', '*.u
 /** The most peers of a shell run (each runs seven actors). */
 export const MAX_SHELL_PEERS = 6;
 
+/** Shell seeds that once failed; each is kept as a regression test (in the seed suite and `shell-replay.test.ts`). */
+export const SHELL_REGRESSION_SEEDS: readonly number[] = [];
+
 /** Most messages of one `published` batch. */
 const MAX_BATCH = 6;
 
@@ -33,6 +36,8 @@ export interface ShellScenarioResult {
   published: number;
   /** Batches the sender refused (backpressure: more than `windowMessages` waiting for credit). */
   refusedBatches: number;
+  /** Reliable channels that gave up after `maxAttempts` transmissions lost on the network (`ChannelGaveUpError`). */
+  channelGiveUps: number;
   expectedDeliveries: number;
   delivered: number;
   naksSent: number;
@@ -178,6 +183,7 @@ export async function runShellScenario(params: ScenarioParams): Promise<ShellSce
 
   let published = 0;
   let refused = 0;
+  let giveUps = 0;
   let expected = 0;
   let delivered = 0;
   let naks = 0;
@@ -206,6 +212,7 @@ export async function runShellScenario(params: ScenarioParams): Promise<ShellSce
     const mine = peer.published;
     published += mine.length;
     refused += peer.batches.filter((b) => b.state === 'refused').length;
+    giveUps += peer.errorEvents.filter((e) => e.name === 'ChannelGaveUpError').length;
     delivered += peer.delivered.length;
     losses += peer.losses.length;
     const r = peer.stats('retransmit');
@@ -219,6 +226,7 @@ export async function runShellScenario(params: ScenarioParams): Promise<ShellSce
     violations,
     published,
     refusedBatches: refused,
+    channelGiveUps: giveUps,
     expectedDeliveries: expected,
     delivered,
     naksSent: naks,
