@@ -129,21 +129,21 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
       }
       counters.forwarded[head.kind]++;
       // ADVERT and BYE reach the receivers actor themselves, which counts them as heard.
-      if (head.kind !== 'advert' && head.kind !== 'bye') noteHeard(head.sender, via);
+      if (head.kind !== 'advert' && head.kind !== 'bye') noteHeard(head.sender, via, from);
     } catch {
       // Only a stopped target throws here; this runs in a socket callback, where a throw would crash.
       counters.dropped.ownerClosed++;
     }
   }
 
-  function noteHeard(peer: PeerId, via: Via): void {
+  function noteHeard(peer: PeerId, via: Via, from: RemoteAddress): void {
     const key = `${peerKey(peer)}|${via}`;
     const now = ctx.clock();
     const last = lastHeard.get(key);
     if (last !== undefined && now - last < HEARD_INTERVAL_MS) return;
     if (last === undefined && lastHeard.size >= MAX_HEARD_ENTRIES) pruneHeard(now);
     lastHeard.set(key, now);
-    if (receivers!.trySend({ kind: 'heard', peer, via })) counters.heardSent++;
+    if (receivers!.trySend({ kind: 'heard', peer, via, host: from.host, port: from.port })) counters.heardSent++;
   }
 
   function pruneHeard(now: number): void {
