@@ -112,7 +112,7 @@ export class ShellPeer implements CheckedPeer {
   readonly #subscriptions = new PatternMatcher<string>();
   /** Streams (sender name, subject) something of which was delivered or reported lost. */
   readonly #followed = new Set<string>();
-  /** The socket actor's address book as its `peerAddress` messages leave it: peer keys with an address. */
+  /** The socket actor's address book, kept from the `peerAddress` messages it is sent: peer keys with an address. */
   readonly #addressed = new Set<string>();
   readonly #patterns: readonly string[];
   readonly #outbox: Extract<SenderInbox, { kind: 'published' }>[] = [];
