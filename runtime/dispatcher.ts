@@ -10,6 +10,12 @@ export interface Runnable {
   readonly runnable: boolean;
 }
 
+/** What a mailbox needs of its thread's run loop: {@link Dispatcher}, or the simulator's. */
+export interface Scheduler {
+  /** Queues `r` to run; called by a mailbox that got a message while not scheduled. */
+  schedule(r: Runnable): void;
+}
+
 /**
  * The run loop of one thread: runs the mailboxes that have messages, a bounded number of
  * messages per turn.
@@ -23,7 +29,7 @@ export interface Runnable {
  * Fairness: mailboxes run round-robin; a slice processes at most the messages queued when it
  * began, so an actor that sends to itself cannot monopolise a turn.
  */
-export class Dispatcher {
+export class Dispatcher implements Scheduler {
   readonly maxMessagesPerTurn: number;
   /** `turns`: runs of the loop; `yields`: turns that ended with work left (continued via setImmediate). */
   readonly counters = { turns: 0, yields: 0 };

@@ -60,7 +60,7 @@ export { WorkerHost, workerEntryUrl } from './worker-host.js';
 export type { Actor, ActorContext, ActorEvent, ActorModule, CreateActor } from './actor.js';
 export type { ActorRef } from './actor-ref.js';
 export type { ActorRegistry, ActorSpec, ActorSystemDeps, ActorSystemOptions, SystemStats } from './actor-system.js';
-export type { Runnable } from './dispatcher.js';
+export type { Runnable, Scheduler } from './dispatcher.js';
 export type { EncodedEnvelope } from './envelope-codec.js';
 export type { MailboxCounters, MailboxDeps } from './mailbox.js';
 export type { RuntimeOptions } from './options.js';

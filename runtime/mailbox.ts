@@ -1,10 +1,10 @@
 import { BackpressureError, PeerClosedError } from '../errors.js';
-import type { Dispatcher, Runnable } from './dispatcher.js';
+import type { Runnable, Scheduler } from './dispatcher.js';
 
 /** What a mailbox needs from its thread. */
 export interface MailboxDeps<T> {
   /** The thread's run loop. */
-  readonly dispatcher: Dispatcher;
+  readonly dispatcher: Scheduler;
   /** Called once per message, in FIFO order, never re-entrantly. */
   readonly handler: (msg: T) => void;
   /** Called when `handler` throws; the next message is then delivered. */

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Applies each planted bug (issue 16) in turn, runs the tests that should catch it, and reverts it.
-# Usage: test/planted-bugs.sh [a|b|c|d|e|f|g|h ...]   (default: all). Needs a clean checkout of the files touched.
+# Usage: test/planted-bugs.sh [a|b|...|n ...]   (default: all). Needs a clean checkout of the files touched.
+# a-e: bugs in cores and the app layer; f-k: bugs in actor shells, caught by the shell simulator
+# (test/sim/shell-seeds.test.ts, about 40 s each), which the core simulator does not run;
+# l-n: the BYE's final stream entries lost on the way.
 set -u
 cd "$(dirname "$0")/.."
 declare -A FILE SED TESTS
@@ -14,16 +17,29 @@ FILE[d]=actors/receiver/receiver-actor.ts;   SED[d]='s/for (const u of msg.unava
 TESTS[d]='test/unit/receiver test/unit/ledger/receiver-durable.test.ts test/unit/actors'
 FILE[e]=actors/app/subscription.ts;          SED[e]='s/if (this.queue.length - this.head >= this.maxQueued) {/if (false) {/'
 TESTS[e]='test/unit/app'
+FILE[f]=actors/receiver/receiver-actor.ts;   SED[f]=${SED[d]}
+TESTS[f]='test/sim/shell-seeds.test.ts'
+FILE[g]=actors/socket/socket-actor.ts;       SED[g]="s/^  heartbeat: 'receiver',/  heartbeat: 'receivers',/"
+TESTS[g]='test/sim/shell-seeds.test.ts'
+FILE[h]=actors/socket/socket-actor.ts;       SED[h]="s/^      if (head.sender.name === self.name) {/      if (head.kind === 'heartbeat') return;\n      if (head.sender.name === self.name) {/"
+TESTS[h]='test/sim/shell-seeds.test.ts'
+FILE[i]=actors/retransmit/retransmit-actor.ts; SED[i]='s/planner.onNak(now, frame.sender, frame.subject, frame.ranges, frame.fragments);/planner.onNak(now, frame.sender, frame.subject, frame.ranges);/'
+TESTS[i]='test/sim/shell-seeds.test.ts'
+FILE[j]=actors/sender/flow-actor.ts;         SED[j]='s/^  function sendCredit(subject: string, force: boolean): void {/&\n    if (!flow.discovering(ctx.clock())) return;/'
+TESTS[j]='test/sim/shell-seeds.test.ts'
+# (k) the last message of each batch is replaced by the batch's empty marker.
+FILE[k]=actors/sender/sender-actor.ts;       SED[k]="s/^      units.push({ subject: item.subject, messages: wire, bytes: item.payload.byteLength, whole, batchId: i === lastIndex ? batchId : undefined });/      units.push(i === lastIndex ? { subject: '', messages: [], bytes: 0, whole: undefined, batchId } : { subject: item.subject, messages: wire, bytes: item.payload.byteLength, whole, batchId: undefined });/"
+TESTS[k]='test/sim/shell-seeds.test.ts'
 # The BYE's final stream entries (issue 16): not handed over by the closing side, not forwarded by
 # the receivers actor, not applied by the receiver actor.
-FILE[f]=actors/retransmit/retransmit-actor.ts; SED[f]="s/post(receivers, { kind: 'leaving', streams });/post(receivers, { kind: 'leaving' });/"
-TESTS[f]='test/unit/actors'
-FILE[g]=actors/subjects/receivers-actor.ts;  SED[g]="s/if (refs!.receiver.trySend({ kind: 'finalStreams', sender: frame.sender, streams: frame.streams })) {/if (frame.streams.length < 0) {/"
-TESTS[g]='test/unit/actors'
-FILE[h]=actors/receiver/receiver-actor.ts;   SED[h]='s/this.core.onHeartbeat(now, msg.sender, msg.streams);/void msg.streams;/'
-TESTS[h]='test/unit/receiver'
+FILE[l]=actors/retransmit/retransmit-actor.ts; SED[l]="s/post(receivers, { kind: 'leaving', streams });/post(receivers, { kind: 'leaving' });/"
+TESTS[l]='test/unit/actors'
+FILE[m]=actors/subjects/receivers-actor.ts;  SED[m]="s/if (refs!.receiver.trySend({ kind: 'finalStreams', sender: frame.sender, streams: frame.streams })) {/if (frame.streams.length < 0) {/"
+TESTS[m]='test/unit/actors'
+FILE[n]=actors/receiver/receiver-actor.ts;   SED[n]='s/this.core.onHeartbeat(now, msg.sender, msg.streams);/void msg.streams;/'
+TESTS[n]='test/unit/receiver'
 status=0
-for b in "${@:-a b c d e f g h}"; do
+for b in "${@:-a b c d e f g h i j k l m n}"; do
   for k in $b; do
     f=${FILE[$k]}
     cp "$f" "$f.orig"

@@ -32,4 +32,4 @@ export { UdpEndpoint } from './udp-endpoint.js';
 export type { DatagramIn, Destination, SocketInbox } from './messages.js';
 export type { FaultOptions, SocketOptions } from './options.js';
 export type { InboundDrops, SocketActorCounters } from './socket-actor.js';
-export type { DatagramHandler, RemoteAddress, UdpCounters, Via } from './udp-endpoint.js';
+export type { DatagramHandler, Endpoint, OpenEndpoint, RemoteAddress, UdpCounters, Via } from './udp-endpoint.js';

@@ -1,6 +1,6 @@
 /**
- * The socket actor's shell: owns the peer's {@link UdpEndpoint} (opened in `start`, closed in
- * `stop`) and is the only actor that touches sockets.
+ * The socket actor's shell: owns the peer's {@link Endpoint} (a {@link UdpEndpoint}, or the
+ * simulator's; opened in `start`, closed in `stop`) and is the only actor that touches sockets.
  *
  * Out: `dataOut` messages are packed into DATA datagrams by one reusable
  * {@link DataBatchBuilder} (at most `config.maxDatagramBytes` each) and every datagram goes to
@@ -25,7 +25,7 @@ import type { PeerConfig } from '../app/peer-config.js';
 import { assertNever } from '../core.js';
 import type { ReceiversInbox } from '../subjects/messages.js';
 import type { DatagramIn, Destination, SocketInbox } from './messages.js';
-import type { RemoteAddress, UdpCounters, Via } from './udp-endpoint.js';
+import type { Endpoint, OpenEndpoint, RemoteAddress, UdpCounters, Via } from './udp-endpoint.js';
 import { UdpEndpoint } from './udp-endpoint.js';
 
 /** Least time between two `heard` messages for one (peer, via). */
@@ -83,11 +83,17 @@ export interface SocketActorCounters {
 /** A destination resolved once per outbound message. */
 type Target = { readonly group: string; readonly address?: undefined } | { readonly group?: undefined; readonly address: RemoteAddress };
 
-/**
- * Builds the socket actor. Address book bound: one entry per peer the receivers actor lists
- * (at most `receiverList.maxPeers`; it removes an entry when the peer leaves).
- */
+/** Builds the socket actor on a {@link UdpEndpoint} (the actor module's factory, see `runtime/actor.ts`). */
 export function createActor(config: PeerConfig, ctx: ActorContext): Actor<SocketInbox> {
+  return createSocketActor(config, ctx, (options, handler) => UdpEndpoint.open(options, handler));
+}
+
+/**
+ * Builds the socket actor on the endpoint `openEndpoint` opens in `start` (the simulator passes
+ * one on its simulated network). Address book bound: one entry per peer the receivers actor
+ * lists (at most `receiverList.maxPeers`; it removes an entry when the peer leaves).
+ */
+export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEndpoint: OpenEndpoint): Actor<SocketInbox> {
   const self = config.self;
   const multicast = config.socket.multicast;
   const builder = new DataBatchBuilder({ sender: self, maxDatagramBytes: config.maxDatagramBytes });
@@ -96,7 +102,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Socket
   const lastHeard = new Map<string, number>();
   let wantedGroups = new Set<string>();
   let groupOps: Promise<void> = Promise.resolve();
-  let endpoint: UdpEndpoint | undefined;
+  let endpoint: Endpoint | undefined;
   let stopped = false;
   let owners: Record<Owner, ActorRef<DatagramIn>> | undefined;
   let receivers: ActorRef<ReceiversInbox> | undefined;
@@ -123,21 +129,21 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Socket
       }
       counters.forwarded[head.kind]++;
       // ADVERT and BYE reach the receivers actor themselves, which counts them as heard.
-      if (head.kind !== 'advert' && head.kind !== 'bye') noteHeard(head.sender, via);
+      if (head.kind !== 'advert' && head.kind !== 'bye') noteHeard(head.sender, via, from);
     } catch {
       // Only a stopped target throws here; this runs in a socket callback, where a throw would crash.
       counters.dropped.ownerClosed++;
     }
   }
 
-  function noteHeard(peer: PeerId, via: Via): void {
+  function noteHeard(peer: PeerId, via: Via, from: RemoteAddress): void {
     const key = `${peerKey(peer)}|${via}`;
     const now = ctx.clock();
     const last = lastHeard.get(key);
     if (last !== undefined && now - last < HEARD_INTERVAL_MS) return;
     if (last === undefined && lastHeard.size >= MAX_HEARD_ENTRIES) pruneHeard(now);
     lastHeard.set(key, now);
-    if (receivers!.trySend({ kind: 'heard', peer, via })) counters.heardSent++;
+    if (receivers!.trySend({ kind: 'heard', peer, via, host: from.host, port: from.port })) counters.heardSent++;
   }
 
   function pruneHeard(now: number): void {
@@ -254,7 +260,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Socket
         receivers: ctx.ref<DatagramIn>('receivers'),
       };
       receivers = ctx.ref<ReceiversInbox>('receivers');
-      const ep = await UdpEndpoint.open(config.socket, onDatagram);
+      const ep = await openEndpoint(config.socket, onDatagram);
       ep.setErrorHandler((err) => {
         counters.socketErrors++;
         emit({ kind: 'error', error: serializeError(err) });

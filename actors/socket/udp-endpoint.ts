@@ -33,7 +33,31 @@ export interface UdpCounters {
   faultReordered: number;
 }
 
-export class UdpEndpoint {
+/**
+ * What the socket actor needs of its network end: {@link UdpEndpoint} on real sockets, or the
+ * simulator's endpoint on a simulated network (`test/sim/shell/sim-endpoint.ts`).
+ */
+export interface Endpoint {
+  readonly counters: UdpCounters;
+  /** The address other peers reach this peer's unicast listener on. */
+  readonly unicastAddress: RemoteAddress;
+  readonly joinedGroups: readonly string[];
+  /** Where socket-level errors (not per-datagram ones) go. */
+  setErrorHandler(onError: (err: Error) => void): void;
+  /** Joins a multicast group (idempotent). */
+  joinGroup(group: string): Promise<void>;
+  /** Leaves a multicast group (idempotent). */
+  leaveGroup(group: string): void;
+  sendMulticast(group: string, bytes: Uint8Array): void;
+  sendUnicast(to: RemoteAddress, bytes: Uint8Array): void;
+  /** Releases everything; no datagram is handed to the handler once it resolves. */
+  close(): Promise<void>;
+}
+
+/** Opens an {@link Endpoint} as `options` say; every datagram received goes to `handler`. */
+export type OpenEndpoint = (options: SocketOptions, handler: DatagramHandler) => Promise<Endpoint>;
+
+export class UdpEndpoint implements Endpoint {
   readonly counters: UdpCounters = {
     datagramsSent: 0,
     bytesSent: 0,

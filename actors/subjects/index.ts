@@ -7,7 +7,7 @@
  *   `localPatterns` to `receivers` and `groupsWanted` (always with the base group) to `socket`.
  * - `receivers-actor.ts` (`receivers`): one {@link ReceiverList}, fed by ADVERT/BYE datagrams and
  *   `heard` notes from the socket actor; it advertises this peer (multicast and unicast to seeds
- *   and unicast peers), fans the list's events out (application events, `peerAddress`,
+ *   and unicast peers, and at once to a peer heard from but not listed, asking for its advert), fans the list's events out (application events, `peerAddress`,
  *   `receiverJoined`/`receiverLeft`, `peerGone`, `senderLeft`, `unicastTargets`) and owns one timer.
  *   When closing, each `leaving` (from `retransmit`) makes it send BYE naming our streams' final
  *   entries; a BYE received with entries sends them to `receiver` (`finalStreams`) before the

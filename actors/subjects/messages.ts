@@ -14,8 +14,11 @@ export type SubjectsInbox =
 export type ReceiversInbox =
   /** An ADVERT or BYE datagram, raw (decoded here). */
   | DatagramIn
-  /** Any valid frame from `peer` refreshes its liveness (sent by the socket actor). */
-  | { readonly kind: 'heard'; readonly peer: PeerId; readonly via: 'multicast' | 'unicast' }
+  /**
+   * Any valid frame from `peer` refreshes its liveness (sent by the socket actor). `host:port` is
+   * where the datagram came from: for a unicast frame, the peer's unicast listener.
+   */
+  | { readonly kind: 'heard'; readonly peer: PeerId; readonly via: 'multicast' | 'unicast'; readonly host: string; readonly port: number }
   /** Where our own unicast listener is bound (sent by the socket actor once it has bound). */
   | { readonly kind: 'localAddress'; readonly host: string; readonly port: number }
   /** The local subscriptions changed: advertise these patterns from now on. */

@@ -11,7 +11,10 @@
  * discovery converges in one round trip. Start-up: our adverts of the first `discoveryMs`
  * (the first, and a retry halfway) carry `ADVERT_FLAGS.solicit`; a soliciting advert is answered
  * at once (by multicast when it came by multicast, else by unicast), at most once per
- * `advertIntervalMs / 4` per peer.
+ * `advertIntervalMs / 4` per peer. A frame heard from a peer we do not list (its adverts were
+ * lost, or did not reach us) is answered the same way with a soliciting advert of ours, so that
+ * we learn its address before our NAKs, ACKs and RETRANSMITs to it are spent on a peer the socket
+ * actor cannot reach.
  *
  * Leaving: each `leaving` (from the retransmit actor, once per closing round) stops advertising
  * and sends BYE to the base group (multicast on) and by unicast to every seed and every listed
@@ -58,6 +61,8 @@ export interface ReceiversActorCounters {
   advertsSentUnicast: number;
   /** Adverts sent at once: to a peer first heard by a unicast advert, or to a soliciting peer. */
   advertReplies: number;
+  /** Soliciting adverts sent because a peer we do not list was heard from. */
+  unlistedSolicits: number;
   /** BYE rounds said (`leaving` messages). */
   byesSent: number;
   /** BYE frames built (a round takes several when its stream entries do not fit one datagram). */
@@ -96,6 +101,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
   let solicitUntilMs = Number.NEGATIVE_INFINITY;
   /** When each soliciting peer was last answered. */
   const answeredAtMs = new Map<string, number>();
+  /** When each unlisted peer heard from was last asked for its advert. */
+  const solicitedAtMs = new Map<string, number>();
   let refs:
     | {
         socket: ActorRef<SocketInbox>;
@@ -268,12 +275,31 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
 
   /** A soliciting peer is answered at most once per `advertIntervalMs / 4` (bounded memory). */
   function mayAnswer(nowMs: number, peer: PeerId): boolean {
+    return onceInAWhile(answeredAtMs, nowMs, peer);
+  }
+
+  /** Whether `peer` was not marked in `at` in the last `advertIntervalMs / 4`; marks it (bounded memory). */
+  function onceInAWhile(at: Map<string, number>, nowMs: number, peer: PeerId): boolean {
     const key = peerKey(peer);
-    const last = answeredAtMs.get(key);
+    const last = at.get(key);
     if (last !== undefined && nowMs - last < config.advertIntervalMs / 4) return false;
-    if (answeredAtMs.size >= MAX_ANSWERED) answeredAtMs.clear();
-    answeredAtMs.set(key, nowMs);
+    if (at.size >= MAX_ANSWERED) at.clear();
+    at.set(key, nowMs);
     return true;
+  }
+
+  /**
+   * A frame from a peer we do not list: ask for its advert, by multicast when the frame came by
+   * multicast (its source is the peer's multicast socket, not its listener), else by unicast to
+   * where it came from (its listener).
+   */
+  function onHeardUnlisted(nowMs: number, msg: Extract<ReceiversInbox, { kind: 'heard' }>): void {
+    if (localAddress === undefined || leaving || list.get(msg.peer) !== undefined) return;
+    if (!onceInAWhile(solicitedAtMs, nowMs, msg.peer)) return;
+    const flags = (multicast ? ADVERT_FLAGS.multicast : 0) | ADVERT_FLAGS.solicit;
+    if (msg.via === 'multicast' && multicast) send(advert(flags), { kind: 'group', group: baseGroup });
+    else send(advert(flags | ADVERT_FLAGS.viaUnicast), { kind: 'address', host: msg.host, port: msg.port });
+    counters.unlistedSolicits++;
   }
 
   function onLocalPatterns(nowMs: number, patterns: readonly string[]): void {
@@ -367,6 +393,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
           break;
         case 'heard':
           list.onHeard(now, msg.peer, msg.via);
+          onHeardUnlisted(now, msg);
           break;
         case 'localAddress': {
           const first = localAddress === undefined;
@@ -420,6 +447,7 @@ function newCounters(): ReceiversActorCounters {
     advertsSentMulticast: 0,
     advertsSentUnicast: 0,
     advertReplies: 0,
+    unlistedSolicits: 0,
     byesSent: 0,
     byeFramesSent: 0,
     byeStreamsForwarded: 0,

@@ -6,7 +6,7 @@
  * (deliveries and loss ranges together) is contiguous from the stream's first seq (every
  * subscription predates every stream), large messages included.
  */
-import type { SimPeer } from './sim-peer.js';
+import type { CheckedPeer } from './checked-peer.js';
 
 export interface Violation {
   kind: string;
@@ -24,7 +24,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-export function checkInvariants(peers: readonly SimPeer[], bounds: Bounds): Violation[] {
+export function checkInvariants(peers: readonly CheckedPeer[], bounds: Bounds): Violation[] {
   const out: Violation[] = [];
   for (const sub of peers) {
     // Group deliveries per stream.
@@ -37,7 +37,7 @@ export function checkInvariants(peers: readonly SimPeer[], bounds: Bounds): Viol
     }
     for (const pub of peers) {
       if (pub === sub) continue;
-      const bySubject = new Map<string, SimPeer['published']>();
+      const bySubject = new Map<string, CheckedPeer['published'][number][]>();
       for (const m of pub.published) {
         if (!sub.isSubscribed(m.subject)) continue;
         let list = bySubject.get(m.subject);

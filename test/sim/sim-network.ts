@@ -2,7 +2,8 @@
  * A simulated datagram network for the protocol simulator: per-link loss, duplication,
  * delay with jitter (which reorders), temporary partitions and multicast blackouts, all drawn
  * from one seeded PRNG so a run replays exactly. A frame is sent either to the group
- * (`multicast`: every attached peer but the sender) or to one peer (`unicast`).
+ * (`multicast`: every attached peer but the sender) or to one peer (`unicast` by name, or
+ * `unicastTo` the unicast address a peer was attached with: the shell simulator's sockets).
  */
 import type { Rng } from '../../actors/core.js';
 import type { EventQueue } from './event-queue.js';
@@ -47,6 +48,14 @@ export interface NetworkCounters {
   /** Frames to the group dropped for a peer in a multicast blackout. */
   blackedOut: number;
   bytes: number;
+  /** Frames sent to an address no attached peer listens on (not counted in `sent`). */
+  unroutable: number;
+}
+
+/** A unicast listener's address on the simulated network. */
+export interface SimAddress {
+  readonly host: string;
+  readonly port: number;
 }
 
 export class SimNetwork {
@@ -55,8 +64,11 @@ export class SimNetwork {
    * bytes): two runs of one seed must end with the same value (the replay test).
    */
   traceHash = 0x811c9dc5;
-  readonly counters: NetworkCounters = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, partitioned: 0, blackedOut: 0, bytes: 0 };
+  readonly counters: NetworkCounters = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, partitioned: 0, blackedOut: 0, bytes: 0, unroutable: 0 };
   private readonly nodes = new Map<string, DatagramHandler>();
+  /** `host:port` → peer name, and back, for peers attached with an address. */
+  private readonly nameAt = new Map<string, string>();
+  private readonly addressOfName = new Map<string, SimAddress>();
   private readonly linkOverrides = new Map<string, LinkConditions>();
 
   constructor(
@@ -68,12 +80,25 @@ export class SimNetwork {
     private readonly blackouts: readonly MulticastBlackout[] = [],
   ) {}
 
-  attach(name: string, handler: DatagramHandler): void {
+  /** Attaches a peer; with `address`, frames sent to that address (`unicastTo`) reach it too. */
+  attach(name: string, handler: DatagramHandler, address?: SimAddress): void {
     this.nodes.set(name, handler);
+    if (address !== undefined) {
+      this.nameAt.set(`${address.host}:${address.port}`, name);
+      this.addressOfName.set(name, address);
+    }
   }
 
   detach(name: string): void {
     this.nodes.delete(name);
+    const address = this.addressOfName.get(name);
+    if (address !== undefined) this.nameAt.delete(`${address.host}:${address.port}`);
+    this.addressOfName.delete(name);
+  }
+
+  /** The address `name` was attached with. */
+  addressOf(name: string): SimAddress | undefined {
+    return this.addressOfName.get(name);
   }
 
   /** Conditions for datagrams from `from` to `to` (e.g. one receiver behind a lossy link). */
@@ -87,6 +112,13 @@ export class SimNetwork {
 
   unicast(from: string, to: string, bytes: Uint8Array): void {
     if (this.nodes.has(to)) this.transmit(from, to, bytes, 'unicast');
+  }
+
+  /** Sends to whichever peer listens on `host:port`; a frame to an unknown address is counted and lost. */
+  unicastTo(from: string, host: string, port: number, bytes: Uint8Array): void {
+    const to = this.nameAt.get(`${host}:${port}`);
+    if (to === undefined || !this.nodes.has(to)) this.counters.unroutable++;
+    else this.transmit(from, to, bytes, 'unicast');
   }
 
   private transmit(from: string, to: string, bytes: Uint8Array, via: 'multicast' | 'unicast'): void {

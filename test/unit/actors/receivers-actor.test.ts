@@ -122,11 +122,34 @@ describe('receivers actor: advertising', () => {
     expect(out.map((m) => m.destination)).toEqual([{ kind: 'address', host: '127.0.0.1', port: 41097 }]);
   });
 
+  it('asks a peer heard from but not listed for its advert at once: by multicast when heard by multicast, by unicast to where the frame came from when heard by unicast, at most once per advertIntervalMs / 4 per peer', () => {
+    const { ctx, send } = started();
+    const heard = (via: 'multicast' | 'unicast'): ReceiversInbox => ({ kind: 'heard', peer: A, via, host: '127.0.0.1', port: 41097 });
+    send(heard('multicast'));
+    let out = frames(ctx.take<SocketMsg>('socket'));
+    expect(out.map((m) => m.destination)).toEqual([{ kind: 'group', group: BASE }]);
+    expect((out[0].frame as AdvertFrame).flags).toBe(ADVERT_FLAGS.multicast | ADVERT_FLAGS.solicit);
+    send(heard('unicast'));
+    expect(frames(ctx.take<SocketMsg>('socket'))).toEqual([]);
+    ctx.advance(250);
+    ctx.take('socket');
+    send(heard('unicast'));
+    out = frames(ctx.take<SocketMsg>('socket'));
+    expect(out.map((m) => m.destination)).toEqual([{ kind: 'address', host: '127.0.0.1', port: 41097 }]);
+    expect((out[0].frame as AdvertFrame).flags).toBe(ADVERT_FLAGS.multicast | ADVERT_FLAGS.solicit | ADVERT_FLAGS.viaUnicast);
+    // Once listed, hearing it asks for nothing.
+    send(advertIn(A, ['x'], 'multicast'));
+    ctx.advance(250);
+    ctx.take('socket');
+    send(heard('unicast'));
+    expect(frames(ctx.take<SocketMsg>('socket'))).toEqual([]);
+  });
+
   it('keeps one timer armed instead of re-arming it for every datagram', () => {
     const { ctx, send } = started();
     send(advertIn(A, ['x'], 'multicast'));
     const calls = ctx.setTimerCalls;
-    for (let i = 0; i < 50; i++) send({ kind: 'heard', peer: A, via: 'multicast' });
+    for (let i = 0; i < 50; i++) send({ kind: 'heard', peer: A, via: 'multicast', host: '127.0.0.1', port: 5 });
     expect(ctx.setTimerCalls).toBe(calls);
     expect(ctx.timer).toBeDefined();
   });
@@ -164,7 +187,7 @@ describe('receivers actor: peers joining and leaving', () => {
     const { ctx, send } = started();
     send(advertIn(A, [], 'multicast'));
     send(advertIn(B, [], 'multicast'));
-    send({ kind: 'heard', peer: B, via: 'unicast' });
+    send({ kind: 'heard', peer: B, via: 'unicast', host: '127.0.0.1', port: 41098 });
     ctx.take('socket');
     ctx.advance(1000);
     expect(frames(ctx.take<SocketMsg>('socket')).map((m) => m.destination)).toEqual([
@@ -192,7 +215,7 @@ describe('receivers actor: peers joining and leaving', () => {
     ctx.takeEvents();
     for (let t = 0; t < 3; t++) {
       ctx.advance(config.receiverList.peerExpiryMs / 2);
-      send({ kind: 'heard', peer: A, via: 'multicast' });
+      send({ kind: 'heard', peer: A, via: 'multicast', host: '127.0.0.1', port: 5 });
     }
     expect(ctx.takeEvents()).toEqual([]);
     send({ kind: 'datagramIn', bytes: encodeFrame({ kind: 'bye', sender: A }), via: 'multicast', host: '127.0.0.1', port: 5 });

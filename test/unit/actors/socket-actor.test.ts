@@ -125,7 +125,8 @@ describe('socket actor on loopback', () => {
     const got = b.ctx.sentTo<DatagramIn>('retransmit');
     expect(got.every((m) => m.kind === 'datagramIn' && m.via === 'unicast')).toBe(true);
     expect(Buffer.from(got[0].bytes).equals(Buffer.from(nak))).toBe(true);
-    expect(b.ctx.sentTo('receivers').filter((m) => m.kind === 'heard')).toEqual([{ kind: 'heard', peer: a.self, via: 'unicast' }]);
+    // From a's unicast socket, which is its listener: where b can reach it.
+    expect(b.ctx.sentTo('receivers').filter((m) => m.kind === 'heard')).toEqual([{ kind: 'heard', peer: a.self, via: 'unicast', host: HOST, port: a.port }]);
     b.ctx.nowMs += 250;
     a.actor.receive({ kind: 'frameOut', frame: decodeFrameOk(nak), destination: { kind: 'address', host: HOST, port: b.port } });
     await until('a second heard', () => b.ctx.sentTo('receivers').filter((m) => m.kind === 'heard').length === 2);
