@@ -27,8 +27,8 @@ FILE[i]=actors/retransmit/retransmit-actor.ts; SED[i]='s/planner.onNak(now, fram
 TESTS[i]='test/sim/shell-seeds.test.ts'
 FILE[j]=actors/sender/flow-actor.ts;         SED[j]='s/^  function sendCredit(subject: string, force: boolean): void {/&\n    if (!flow.discovering(ctx.clock())) return;/'
 TESTS[j]='test/sim/shell-seeds.test.ts'
-# (k) the last message of each batch is replaced by the batch's empty marker.
-FILE[k]=actors/sender/sender-actor.ts;       SED[k]="s/^      units.push({ subject: item.subject, messages: wire, bytes: item.payload.byteLength, whole, batchId: i === lastIndex ? batchId : undefined });/      units.push(i === lastIndex ? { subject: '', messages: [], bytes: 0, whole: undefined, batchId } : { subject: item.subject, messages: wire, bytes: item.payload.byteLength, whole, batchId: undefined });/"
+# (k) the last message of each batch keeps its seq but loses its record (nothing is sent).
+FILE[k]=actors/sender/sender-actor.ts;       SED[k]='s/^        single: wire === undefined ? single : undefined,/        single: wire === undefined \&\& i !== lastIndex ? single : undefined,/'
 TESTS[k]='test/sim/shell-seeds.test.ts'
 # The BYE's final stream entries (issue 16): not handed over by the closing side, not forwarded by
 # the receivers actor, not applied by the receiver actor.

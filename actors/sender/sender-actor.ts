@@ -48,12 +48,16 @@ import { RingDeque } from './ring-deque.js';
 import { SequenceGenerator } from './sequence-generator.js';
 
 /**
- * One application message, sequenced (one seq): its wire records (one, or its fragments, all of
- * that seq), or none for an empty batch's marker.
+ * One application message, sequenced (one seq): its wire record (`single`), or its fragments,
+ * all of that seq; neither for an empty batch's marker (`seq` 0). The common message keeps its one
+ * record in `single`, so a unit costs no array.
  */
 interface Unit {
   readonly subject: string;
-  readonly messages: readonly WireMessage[];
+  /** The message's seq; 0 for an empty batch's marker. */
+  readonly seq: number;
+  readonly single: WireMessage | undefined;
+  readonly fragments: readonly WireMessage[] | undefined;
   readonly bytes: number;
   /** The whole message for the ledger (only with a ledger). */
   readonly whole?: SequencedMessage;
@@ -204,22 +208,28 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
         item.replyTo === undefined
           ? { subject: item.subject, seq, flags: item.flags, payload: item.payload }
           : { subject: item.subject, seq, flags: item.flags, replyTo: item.replyTo, payload: item.payload };
-      let wire: WireMessage[];
       let whole: SequencedMessage | undefined = gate === undefined ? undefined : single;
-      if (fragments === undefined) {
-        wire = [single];
-      } else {
+      let wire: WireMessage[] | undefined;
+      if (fragments !== undefined) {
         wire = fragments.map((f): WireMessage => {
           const m = { subject: item.subject, seq, flags: f.flags, payload: f.payload, fragIndex: f.fragIndex, fragCount: f.fragCount };
           return item.replyTo === undefined ? m : { ...m, replyTo: item.replyTo };
         });
         if (whole !== undefined) whole = { ...whole, fragmentBytes: fragments[0].payload.byteLength };
       }
-      units.push({ subject: item.subject, messages: wire, bytes: item.payload.byteLength, whole, batchId: i === lastIndex ? batchId : undefined });
+      units.push({
+        subject: item.subject,
+        seq,
+        single: wire === undefined ? single : undefined,
+        fragments: wire,
+        bytes: item.payload.byteLength,
+        whole,
+        batchId: i === lastIndex ? batchId : undefined,
+      });
     }
     counters.published += items.length;
     // An empty batch still needs its `accepted`: a unit with no message carries it.
-    if (items.length === 0) units.push({ subject: '', messages: [], bytes: 0, whole: undefined, batchId });
+    if (items.length === 0) units.push({ subject: '', seq: 0, single: undefined, fragments: undefined, bytes: 0, whole: undefined, batchId });
     return units;
   }
 
@@ -265,10 +275,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   /** Hands over queued units, in order, while credit and rate allow. */
   function pump(now: number): void {
     for (let u = queue.first(); u !== undefined; u = queue.first()) {
-      const n = u.messages.length === 0 ? 0 : 1;
+      const n = u.seq === 0 ? 0 : 1;
       if (n > 0) {
         // Every record of the unit (its fragments) carries the message's one seq.
-        const needed = u.messages[0].seq;
+        const needed = u.seq;
         // Before the flow actor's first credit, a stream may send one window: a burst the
         // receivers' socket buffers can hold, never an unbounded one.
         const limit = credit.get(u.subject) ?? sequences.startSeq(u.subject) - 1 + firstWindow(u);
@@ -324,19 +334,25 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       const byRoute = new Map<string, { destinations: readonly Destination[]; subjects: Set<string>; messages: WireMessage[] }>();
       const reports = new Map<string, { fromSeq: number; seq: number; bytes: number }>();
       const all: WireMessage[] = [];
-      for (const u of outgoing) {
+      for (let i = 0; i < outgoing.length; i++) {
+        const u = outgoing[i];
         let route = routes.get(u.subject);
         if (route === undefined) routes.set(u.subject, (route = routeOf(u.subject)));
         let out = byRoute.get(route.key);
         if (out === undefined) byRoute.set(route.key, (out = { destinations: route.destinations, subjects: new Set(), messages: [] }));
         out.subjects.add(u.subject);
-        for (const m of u.messages) {
-          out.messages.push(m);
-          all.push(m);
+        if (u.single !== undefined) {
+          out.messages.push(u.single);
+          all.push(u.single);
+        } else if (u.fragments !== undefined) {
+          for (let k = 0; k < u.fragments.length; k++) {
+            out.messages.push(u.fragments[k]);
+            all.push(u.fragments[k]);
+          }
         }
-        const seq = u.messages[u.messages.length - 1].seq;
+        const seq = u.seq;
         const r = reports.get(u.subject);
-        if (r === undefined) reports.set(u.subject, { fromSeq: u.messages[0].seq, seq, bytes: u.bytes });
+        if (r === undefined) reports.set(u.subject, { fromSeq: seq, seq, bytes: u.bytes });
         else {
           r.seq = seq;
           r.bytes += u.bytes;
@@ -409,7 +425,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     const toLedger: SequencedMessage[] = [];
     for (const u of units) {
       queue.push(u);
-      if (u.messages.length > 0) counters.queued++;
+      if (u.seq !== 0) counters.queued++;
       counters.queuedBytes += u.bytes;
       if (u.whole !== undefined) toLedger.push(u.whole);
     }
@@ -449,7 +465,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   function onLedgerFailed(error: SerializedError): void {
     ledgerFailure ??= deserializeError(error);
     for (let u = queue.shift(); u !== undefined; u = queue.shift()) {
-      if (u.messages.length > 0) counters.queued--;
+      if (u.seq !== 0) counters.queued--;
       counters.queuedBytes -= u.bytes;
       if (u.batchId !== undefined) refuse(u.batchId, ledgerFailure);
     }
