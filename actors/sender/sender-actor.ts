@@ -26,7 +26,7 @@
 import type { PeerId, StreamStart, WireMessage } from '../../codecs/frame.js';
 import { MESSAGE_FLAGS, peerKey } from '../../codecs/frame.js';
 import { FRAGMENT_EXTENSION_LENGTH } from '../../codecs/frames/message-record.js';
-import { maxPayloadPerDatagram } from '../../codecs/data-batch.js';
+import { DataBatchBuilder, maxPayloadPerDatagram } from '../../codecs/data-batch.js';
 import { BackpressureError, PayloadTooLargeError, PeerClosedError, deserializeError, serializeError } from '../../errors.js';
 import type { Actor, ActorContext } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
@@ -76,7 +76,7 @@ export interface SenderActorCounters {
   published: number;
   /** Wire records handed to the socket (each fragment of a message counts once). */
   fragments: number;
-  /** `dataOut` messages sent to the socket. */
+  /** `datagramsOut` messages sent to the socket (DATA datagrams built here). */
   dataOuts: number;
   /** Batches accepted (`accepted` events). */
   batchesAccepted: number;
@@ -143,6 +143,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   const rooms = new Map<string, number>();
   const targets = new PatternMatcher<PeerId>();
   const queue = new RingDeque<Unit>();
+  /** Builds every DATA datagram of this peer (encoded once, here, then handed to the socket). */
+  const builder = new DataBatchBuilder({ sender: config.self, maxDatagramBytes: config.maxDatagramBytes });
   /** Why the head waits: the seq reported to the flow actor, or the rate limit. */
   let blockedOn:
     | { readonly kind: 'credit'; readonly subject: string; readonly seq: number }
@@ -365,17 +367,20 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
         if (first === undefined) firstSentMs.set(subject, (first = now));
         return { subject, startSeq: sequences.startSeq(subject), ageMs: now - first };
       };
+      // Each stream's DATA entry (first seq, age), made once per flush.
+      const starts = new Map<string, StreamStart>();
+      const entryOf = (subject: string): StreamStart => {
+        let st = starts.get(subject);
+        if (st === undefined) starts.set(subject, (st = startOf(subject)));
+        return st;
+      };
       for (const out of byRoute.values()) {
         counters.fragments += out.messages.length;
         if (out.destinations.length === 0) {
           counters.unrouted += out.messages.length;
           continue;
         }
-        // One actor message may cross threads as one ring record: bound each by bytes.
-        for (const part of byteBoundedParts(out.messages)) {
-          counters.dataOuts++;
-          post(socket, { kind: 'dataOut', streams: subjectsOf(part).map(startOf), messages: part, destinations: out.destinations });
-        }
+        buildDatagrams(out.messages, entryOf, out.destinations);
       }
       for (const part of byteBoundedParts(all)) post(retransmit, { kind: 'sent', streams: subjectsOf(part).map(startOf), messages: part });
       for (const [subject, r] of reports) post(flow, { kind: 'sentUpTo', subject, ...r });
@@ -385,6 +390,47 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     for (const batchId of due) {
       counters.batchesAccepted++;
       emit({ kind: 'accepted', batchId });
+    }
+  }
+
+  /**
+   * Encodes `messages` into DATA datagrams here, on the publishing side, and hands them to the
+   * socket built: the socket actor (maybe on another thread) gets a few byte arrays per batch, not
+   * an object per message. One actor message may cross threads as one ring record: each
+   * `datagramsOut` holds at most MAX_PART_BYTES.
+   */
+  function buildDatagrams(messages: readonly WireMessage[], entryOf: (subject: string) => StreamStart, destinations: readonly Destination[]): void {
+    let datagrams: Uint8Array[] = [];
+    let bytes = 0;
+    const seal = (): void => {
+      const d = builder.finish();
+      datagrams.push(d);
+      bytes += d.byteLength;
+      if (bytes >= MAX_PART_BYTES) {
+        counters.dataOuts++;
+        post(socket, { kind: 'datagramsOut', datagrams, destinations });
+        datagrams = [];
+        bytes = 0;
+      }
+    };
+    try {
+      for (let i = 0; i < messages.length; i++) {
+        const m = messages[i];
+        const st = entryOf(m.subject);
+        if (!builder.tryAdd(m, st.startSeq, st.ageMs)) {
+          seal();
+          builder.tryAdd(m, st.startSeq, st.ageMs);
+        }
+      }
+      if (!builder.isEmpty) seal();
+    } catch (err) {
+      // A sender bug (a record that fits no datagram): the builder is reused.
+      builder.reset();
+      throw err;
+    }
+    if (datagrams.length > 0) {
+      counters.dataOuts++;
+      post(socket, { kind: 'datagramsOut', datagrams, destinations });
     }
   }
 

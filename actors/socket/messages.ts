@@ -18,6 +18,15 @@ export type SocketInbox =
       readonly messages: readonly WireMessage[];
       readonly destinations: readonly Destination[];
     }
+  /**
+   * DATA datagrams already built by the sender (encoded once, on the publishing side), each sent
+   * to every destination. Crosses threads as a few byte arrays, not an object per message.
+   */
+  | {
+      readonly kind: 'datagramsOut';
+      readonly datagrams: readonly Uint8Array[];
+      readonly destinations: readonly Destination[];
+    }
   /** One control frame (HEARTBEAT, NAK, RETRANSMIT, ACK, ADVERT, BYE). */
   | { readonly kind: 'frameOut'; readonly frame: Frame; readonly destination: Destination }
   /** The multicast groups to be a member of (the full set: others are left). */

@@ -66,13 +66,15 @@ export interface SocketActorCounters {
   heardSent: number;
   /** DATA datagrams built from `dataOut` (each sent to every destination). */
   dataDatagramsBuilt: number;
-  /** The most DATA datagrams one `dataOut` became (the largest burst handed to the kernel at once). */
+  /** DATA datagrams handed over built (`datagramsOut`, the sender's path), each sent to every destination. */
+  dataDatagramsSent: number;
+  /** The most DATA datagrams one `dataOut` became or one `datagramsOut` held (the largest burst handed to the kernel at once). */
   largestDataOutDatagrams: number;
   /** Sends dropped because the destination peer has no known address. */
   unknownPeer: number;
   /** Group sends dropped because multicast is off. */
   multicastOff: number;
-  /** Outbound messages refused by the encoder (a caller bug, also thrown). */
+  /** Outbound messages refused by the encoder (a caller bug, also thrown), and built datagrams that were not ours or not DATA (dropped). */
   encodeErrors: number;
   /** Failed group joins (also reported as `error` events). */
   groupJoinErrors: number;
@@ -206,6 +208,27 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
     }
   }
 
+  function onDatagramsOut(msg: Extract<SocketInbox, { kind: 'datagramsOut' }>): void {
+    const targets: Target[] = [];
+    for (const d of msg.destinations) {
+      const t = resolve(d);
+      if (t !== undefined) targets.push(t);
+    }
+    if (targets.length === 0 || endpoint === undefined) return;
+    const datagrams = msg.datagrams;
+    for (let i = 0; i < datagrams.length; i++) {
+      // Built by our own sender, but checked as if it were not: a DATA datagram of our name that fits.
+      const head = peekHeader(datagrams[i]);
+      if (!head.ok || head.kind !== 'data' || head.sender.name !== self.name || datagrams[i].byteLength > config.maxDatagramBytes) {
+        counters.encodeErrors++;
+        continue;
+      }
+      counters.dataDatagramsSent++;
+      for (const t of targets) sendTo(t, datagrams[i]);
+    }
+    counters.largestDataOutDatagrams = Math.max(counters.largestDataOutDatagrams, datagrams.length);
+  }
+
   function onFrameOut(msg: Extract<SocketInbox, { kind: 'frameOut' }>): void {
     const target = resolve(msg.destination);
     if (target === undefined || endpoint === undefined) return;
@@ -275,6 +298,9 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
         case 'dataOut':
           onDataOut(msg);
           return;
+        case 'datagramsOut':
+          onDatagramsOut(msg);
+          return;
         case 'frameOut':
           onFrameOut(msg);
           return;
@@ -336,6 +362,7 @@ function newCounters(): SocketActorCounters {
     forwarded: { data: 0, heartbeat: 0, nak: 0, retransmit: 0, ack: 0, advert: 0, bye: 0 },
     heardSent: 0,
     dataDatagramsBuilt: 0,
+    dataDatagramsSent: 0,
     largestDataOutDatagrams: 0,
     unknownPeer: 0,
     multicastOff: 0,

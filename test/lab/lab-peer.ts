@@ -239,7 +239,7 @@ export function pickStats(stats: any): Record<string, unknown> {
     retransmitNaksSent: t.naksSent,
     datagramsSent: s.datagramsSent,
     datagramsReceived: s.datagramsReceived,
-    dataDatagramsBuilt: s.dataDatagramsBuilt,
+    dataDatagramsSent: s.dataDatagramsSent,
     forwardedData: s.forwarded?.data,
     forwardedRetransmit: s.forwarded?.retransmit,
     socketBackpressureDrops: s.dropped?.backpressure,

@@ -62,7 +62,7 @@ describeLab('lab: a publisher that starts at once on a network without multicast
       multicastUnreachable: pub.count('multicastUnreachable'),
       naksSent: { sa: sA.actors.receiver.naksSent, sb: sB.actors.receiver.naksSent },
       multicastDropped: lab.nftCounters(hPub)['lab-multicast-drop'],
-      publisherDatagramsBuilt: sPub.actors.socket.dataDatagramsBuilt,
+      publisherDatagramsSent: sPub.actors.socket.dataDatagramsSent,
     };
     console.log(`[lab] start-up without multicast: ${JSON.stringify(report)}`);
     for (const [label, r] of [['sa', rA], ['sb', rB]] as const) {

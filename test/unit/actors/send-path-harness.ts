@@ -7,7 +7,9 @@ import type { Actor, ActorContext, ActorEvent } from '../../../runtime/actor.js'
 import type { ActorRef } from '../../../runtime/actor-ref.js';
 import type { PeerConfig } from '../../../actors/app/peer-config.js';
 import type { AppEvent } from '../../../actors/app/events.js';
-import type { PeerId } from '../../../codecs/frame.js';
+import type { PeerId, StreamStart, WireMessage } from '../../../codecs/frame.js';
+import { decodeFrame } from '../../../codecs/frame-codec.js';
+import type { Destination, SocketInbox } from '../../../actors/socket/messages.js';
 import { resolveSenderOptions, type SenderOptions } from '../../../actors/sender/options.js';
 import { resolveRetransmitOptions, type RetransmitOptions } from '../../../actors/retransmit/options.js';
 import { resolveReceiverOptions } from '../../../actors/receiver/options.js';
@@ -131,4 +133,31 @@ export async function startActor<In>(
   const actor = create(config, ctx);
   await actor.start?.(ctx);
   return { actor, ctx };
+}
+
+/** What the sender handed the socket in one `datagramsOut`, decoded back: its streams and messages, in order. */
+export interface DataOutView {
+  readonly streams: StreamStart[];
+  readonly messages: WireMessage[];
+  readonly destinations: readonly Destination[];
+  /** The datagrams as built (each at most `maxDatagramBytes`). */
+  readonly datagrams: readonly Uint8Array[];
+}
+
+/**
+ * The sender's `datagramsOut` messages to the socket, each decoded (the test reads the bytes that
+ * go on the wire): stream entries merged by subject in first-seen order, messages in order.
+ */
+export function dataOutsOf(ctx: ShellContext): DataOutView[] {
+  return ctx.to<Extract<SocketInbox, { kind: 'datagramsOut' }>>('socket', 'datagramsOut').map((out) => {
+    const streams: StreamStart[] = [];
+    const messages: WireMessage[] = [];
+    for (const d of out.datagrams) {
+      const r = decodeFrame(d);
+      if (!r.ok || r.frame.kind !== 'data') throw new Error(`the sender built a datagram that is not DATA: ${r.ok ? r.frame.kind : r.reason}`);
+      for (const st of r.frame.streams) if (!streams.some((x) => x.subject === st.subject)) streams.push(st);
+      messages.push(...r.frame.messages);
+    }
+    return { streams, messages, destinations: out.destinations, datagrams: out.datagrams };
+  });
 }

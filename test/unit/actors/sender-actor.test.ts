@@ -2,14 +2,12 @@ import { describe, it, expect } from 'vitest';
 import { createActor } from '../../../actors/sender/sender-actor.js';
 import type { FlowInbox, PublishItem, SenderInbox } from '../../../actors/sender/messages.js';
 import type { RetransmitInbox } from '../../../actors/retransmit/messages.js';
-import type { SocketInbox } from '../../../actors/socket/messages.js';
 import { GroupMap } from '../../../actors/subjects/group-map.js';
 import { MESSAGE_FLAGS, type PeerId } from '../../../codecs/frame.js';
 import { encodedSize } from '../../../codecs/frame-codec.js';
 import { maxPayloadPerDatagram } from '../../../codecs/data-batch.js';
-import { SELF, startActor, testConfig, type ConfigOverrides } from './send-path-harness.js';
+import { SELF, dataOutsOf, startActor, testConfig, type ConfigOverrides } from './send-path-harness.js';
 
-type DataOut = Extract<SocketInbox, { kind: 'dataOut' }>;
 type Sent = Extract<RetransmitInbox, { kind: 'sent' }>;
 
 const A: PeerId = { name: 'a', incarnation: 7 };
@@ -27,7 +25,7 @@ async function setup(o: ConfigOverrides = {}) {
     group,
     send,
     publish,
-    dataOuts: () => ctx.to<DataOut>('socket', 'dataOut'),
+    dataOuts: () => dataOutsOf(ctx),
     sent: () => ctx.to<Sent>('retransmit', 'sent'),
     flow: () => ctx.to<FlowInbox>('flow'),
     accepted: () => ctx.events.filter((e) => e.kind === 'accepted').map((e) => (e as { batchId: number }).batchId),

@@ -7,7 +7,7 @@ import dgram from 'node:dgram';
 import { randomBytes, randomInt } from 'node:crypto';
 import { createActor } from '../../../actors/socket/socket-actor.js';
 import type { DatagramIn, SocketInbox } from '../../../actors/socket/messages.js';
-import { decodeFrame, encodeFrame } from '../../../codecs/index.js';
+import { DataBatchBuilder, decodeFrame, encodeFrame } from '../../../codecs/index.js';
 import type { DataFrame, PeerId, WireMessage } from '../../../codecs/index.js';
 import type { Actor } from '../../../runtime/actor.js';
 import { RecordingContext, peerConfig } from './recording-context.js';
@@ -104,6 +104,34 @@ describe('socket actor on loopback', () => {
     expect(frames.flatMap((f) => f.streams).find((s) => s.subject === 'prices.eur')?.startSeq).toBe(11);
     expect(stats(a).dataDatagramsBuilt).toBe(inbound.length);
     expect(stats(b).forwarded.data).toBe(inbound.length);
+  });
+
+  it('sends DATA datagrams built by the sender as they are, to every destination, and drops (counting) one that is not ours or not DATA', async () => {
+    const net = network();
+    const a = await startNode('a', net, 300);
+    const b = await startNode('b', net, 300);
+    a.actor.receive({ kind: 'peerAddress', peer: b.self, host: HOST, port: b.port });
+    const builder = new DataBatchBuilder({ sender: a.self, maxDatagramBytes: 300 });
+    const sent = messages(6, 'orders.new', 1);
+    const datagrams: Uint8Array[] = [];
+    for (const m of sent) {
+      if (!builder.tryAdd(m, 1)) {
+        datagrams.push(builder.finish());
+        builder.tryAdd(m, 1);
+      }
+    }
+    datagrams.push(builder.finish());
+    expect(datagrams.length).toBeGreaterThan(1);
+    const forged = new DataBatchBuilder({ sender: { name: 'not-a', incarnation: 1 }, maxDatagramBytes: 300 });
+    forged.tryAdd(messages(1, 'orders.new', 99)[0], 1);
+    const notData = encodeFrame({ kind: 'bye', sender: a.self });
+    a.actor.receive({ kind: 'datagramsOut', datagrams: [datagrams[0], forged.finish(), notData, ...datagrams.slice(1)], destinations: [{ kind: 'peer', peer: b.self }] });
+    const got = (): WireMessage[] => decodedData(b.ctx.sentTo<DatagramIn>('receiver')).flatMap((f) => f.messages);
+    await until('all messages at b', () => got().length === sent.length);
+    await delay(50);
+    expect(got().map((m) => m.seq)).toEqual(sent.map((m) => m.seq));
+    expect(b.ctx.sentTo('receivers').filter((m) => (m as { kind: string }).kind === 'datagramIn')).toEqual([]);
+    expect(stats(a)).toMatchObject({ dataDatagramsSent: datagrams.length, encodeErrors: 2 });
   });
 
   it('sends a frame by unicast and forwards it raw to its owner, with one heard note per interval', async () => {

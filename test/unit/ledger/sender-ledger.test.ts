@@ -1,13 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import { createActor } from '../../../actors/sender/sender-actor.js';
 import type { PublishItem, SenderInbox } from '../../../actors/sender/messages.js';
-import type { SocketInbox } from '../../../actors/socket/messages.js';
 import type { LedgerInbox } from '../../../actors/ledger/messages.js';
 import { resolveLedgerOptions, type LedgerOptions } from '../../../actors/ledger/options.js';
 import { serializeError, LedgerError } from '../../../errors.js';
-import { startActor, testConfig } from '../actors/send-path-harness.js';
+import { dataOutsOf, startActor, testConfig } from '../actors/send-path-harness.js';
 
-type DataOut = Extract<SocketInbox, { kind: 'dataOut' }>;
 type Sequenced = Extract<LedgerInbox, { kind: 'sequenced' }>;
 
 async function setup(ledger: LedgerOptions) {
@@ -18,8 +16,8 @@ async function setup(ledger: LedgerOptions) {
     ctx,
     send,
     publish: (batchId: number, ...items: PublishItem[]) => send({ kind: 'published', batchId, items }),
-    wire: () => ctx.to<DataOut>('socket', 'dataOut').flatMap((d) => d.messages.map((m) => [m.subject, m.seq])),
-    starts: () => ctx.to<DataOut>('socket', 'dataOut').flatMap((d) => d.streams),
+    wire: () => dataOutsOf(ctx).flatMap((d) => d.messages.map((m) => [m.subject, m.seq])),
+    starts: () => dataOutsOf(ctx).flatMap((d) => d.streams),
     sequenced: () => ctx.to<Sequenced>('ledger', 'sequenced').flatMap((d) => d.messages.map((m) => [m.subject, m.seq])),
     accepted: () => ctx.events.filter((e) => e.kind === 'accepted').map((e) => (e as { batchId: number }).batchId),
     refused: () => ctx.events.filter((e) => e.kind === 'error').map((e) => (e as unknown as { error: { code: string; details: { batchId: number } } }).error),
@@ -57,7 +55,7 @@ describe('sender with a ledger', () => {
       [1, 30_000, 0, undefined],
       [2, 8, 0, undefined],
     ]);
-    const onWire = s.ctx.to<DataOut>('socket', 'dataOut').flatMap((d) => d.messages).filter((m) => m.seq === 1);
+    const onWire = dataOutsOf(s.ctx).flatMap((d) => d.messages).filter((m) => m.seq === 1);
     expect(onWire.length).toBeGreaterThan(1);
     expect(seq[0].fragmentBytes).toBe(onWire[0].payload.byteLength);
   });
