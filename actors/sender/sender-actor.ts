@@ -3,9 +3,10 @@
  * publishes, and hands it to the socket (DATA), the retransmit actor (window) and the flow
  * actor (positions of our streams).
  *
- * Per message: read the clock once, run the cores, then flush: ONE `dataOut` per destination
- * set, one `sent` to `'retransmit'`, one `sentUpTo` per subject to `'flow'`, then the
- * `accepted` events of the batches handed over, in `published` order.
+ * Per message: read the clock once, run the cores, then flush: the DATA datagrams of each
+ * destination set, encoded here, once (one `datagramsOut` per destination set and 256 KiB), one
+ * `sent` to `'retransmit'`, one `sentUpTo` per subject to `'flow'`, then the `accepted` events of
+ * the batches handed over, in `published` order.
  *
  * Ordering: a batch is validated whole and sequenced at once (so a refused batch uses no seq);
  * its messages then leave strictly in order, across subjects. The head message waits for

@@ -1,8 +1,8 @@
 /**
- * The socket actor's inbox. Other actors hand it frames (or batches of messages) to put on
- * the wire; it hands received datagrams, raw, to the actor that owns their frame type.
+ * The socket actor's inbox. Other actors hand it frames (or DATA datagrams the sender built) to
+ * put on the wire; it hands received datagrams, raw, to the actor that owns their frame type.
  */
-import type { Frame, PeerId, StreamStart, WireMessage } from '../../codecs/frame.js';
+import type { Frame, PeerId } from '../../codecs/frame.js';
 
 /** Where a frame goes: the multicast group, one peer by identity, or a bare address (seeds). */
 export type Destination =
@@ -11,13 +11,6 @@ export type Destination =
   | { readonly kind: 'address'; readonly host: string; readonly port: number };
 
 export type SocketInbox =
-  /** Messages to pack into DATA datagrams, sent to every destination. */
-  | {
-      readonly kind: 'dataOut';
-      readonly streams: readonly StreamStart[];
-      readonly messages: readonly WireMessage[];
-      readonly destinations: readonly Destination[];
-    }
   /**
    * DATA datagrams already built by the sender (encoded once, on the publishing side), each sent
    * to every destination. Crosses threads as a few byte arrays, not an object per message.

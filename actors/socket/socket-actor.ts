@@ -2,9 +2,9 @@
  * The socket actor's shell: owns the peer's {@link Endpoint} (a {@link UdpEndpoint}, or the
  * simulator's; opened in `start`, closed in `stop`) and is the only actor that touches sockets.
  *
- * Out: `dataOut` messages are packed into DATA datagrams by one reusable
- * {@link DataBatchBuilder} (at most `config.maxDatagramBytes` each) and every datagram goes to
- * every destination; `frameOut` frames are encoded and sent. `{ kind: 'peer' }` destinations are
+ * Out: `datagramsOut` carries DATA datagrams the sender built (encoded once, on the publishing
+ * side); each is checked (DATA, our name, at most `config.maxDatagramBytes`) and goes to every
+ * destination; `frameOut` frames are encoded and sent. `{ kind: 'peer' }` destinations are
  * looked up in the address book that the receivers actor keeps current with `peerAddress`; an
  * unknown peer, or a group send while multicast is off, is counted and dropped.
  *
@@ -17,8 +17,8 @@
  */
 import type { Actor, ActorContext } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
-import { DataBatchBuilder, DECODE_ERROR_REASONS, encodeFrame, peekHeader, peerKey } from '../../codecs/index.js';
-import type { DecodeErrorReason, FrameKind, PeerId, StreamStart } from '../../codecs/index.js';
+import { DECODE_ERROR_REASONS, encodeFrame, peekHeader, peerKey } from '../../codecs/index.js';
+import type { DecodeErrorReason, FrameKind, PeerId } from '../../codecs/index.js';
 import { serializeError } from '../../errors.js';
 import type { AppEvent } from '../app/events.js';
 import type { PeerConfig } from '../app/peer-config.js';
@@ -64,17 +64,15 @@ export interface SocketActorCounters {
   readonly forwarded: Record<FrameKind, number>;
   /** `heard` messages sent to the receivers actor. */
   heardSent: number;
-  /** DATA datagrams built from `dataOut` (each sent to every destination). */
-  dataDatagramsBuilt: number;
   /** DATA datagrams handed over built (`datagramsOut`, the sender's path), each sent to every destination. */
   dataDatagramsSent: number;
-  /** The most DATA datagrams one `dataOut` became or one `datagramsOut` held (the largest burst handed to the kernel at once). */
+  /** The most DATA datagrams one `datagramsOut` held (the largest burst handed to the kernel at once). */
   largestDataOutDatagrams: number;
   /** Sends dropped because the destination peer has no known address. */
   unknownPeer: number;
   /** Group sends dropped because multicast is off. */
   multicastOff: number;
-  /** Outbound messages refused by the encoder (a caller bug, also thrown), and built datagrams that were not ours or not DATA (dropped). */
+  /** Frames refused by the encoder (a caller bug, also thrown), and built datagrams that were not ours, not DATA or too large (dropped). */
   encodeErrors: number;
   /** Failed group joins (also reported as `error` events). */
   groupJoinErrors: number;
@@ -98,7 +96,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Socket
 export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEndpoint: OpenEndpoint): Actor<SocketInbox> {
   const self = config.self;
   const multicast = config.socket.multicast;
-  const builder = new DataBatchBuilder({ sender: self, maxDatagramBytes: config.maxDatagramBytes });
   const counters = newCounters();
   const addresses = new Map<string, RemoteAddress>();
   const lastHeard = new Map<string, number>();
@@ -174,38 +171,6 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
   function sendTo(target: Target, bytes: Uint8Array): void {
     if (target.group !== undefined) endpoint!.sendMulticast(target.group, bytes);
     else endpoint!.sendUnicast(target.address, bytes);
-  }
-
-  function onDataOut(msg: Extract<SocketInbox, { kind: 'dataOut' }>): void {
-    const targets: Target[] = [];
-    for (const d of msg.destinations) {
-      const t = resolve(d);
-      if (t !== undefined) targets.push(t);
-    }
-    if (targets.length === 0 || endpoint === undefined) return;
-    const flush = (): void => {
-      const datagram = builder.finish();
-      counters.dataDatagramsBuilt++;
-      for (const t of targets) sendTo(t, datagram);
-    };
-    const streamOf = streamLookup(msg.streams);
-    const before = counters.dataDatagramsBuilt;
-    try {
-      for (const m of msg.messages) {
-        const { startSeq, ageMs } = streamOf(m.subject);
-        if (!builder.tryAdd(m, startSeq, ageMs)) {
-          flush();
-          builder.tryAdd(m, startSeq, ageMs);
-        }
-      }
-      if (!builder.isEmpty) flush();
-      counters.largestDataOutDatagrams = Math.max(counters.largestDataOutDatagrams, counters.dataDatagramsBuilt - before);
-    } catch (err) {
-      // A caller bug (invalid message, or one too large for a datagram): the builder is reused.
-      builder.reset();
-      counters.encodeErrors++;
-      throw err;
-    }
   }
 
   function onDatagramsOut(msg: Extract<SocketInbox, { kind: 'datagramsOut' }>): void {
@@ -295,9 +260,6 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
 
     receive(msg) {
       switch (msg.kind) {
-        case 'dataOut':
-          onDataOut(msg);
-          return;
         case 'datagramsOut':
           onDatagramsOut(msg);
           return;
@@ -338,22 +300,6 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
   };
 }
 
-/** subject → its stream's entry (first sequence, age), from a `dataOut` stream table; a caller bug throws. */
-function streamLookup(streams: readonly StreamStart[]): (subject: string) => StreamStart {
-  const missing = (subject: string): never => {
-    throw new RangeError(`dataOut has a message of subject ${JSON.stringify(subject)} but no stream entry for it`);
-  };
-  // The usual batch has one or a few subjects: a scan beats building a map.
-  if (streams.length <= 8) {
-    return (subject) => {
-      for (const s of streams) if (s.subject === subject) return s;
-      return missing(subject);
-    };
-  }
-  const bySubject = new Map(streams.map((s) => [s.subject, s]));
-  return (subject) => bySubject.get(subject) ?? missing(subject);
-}
-
 function newCounters(): SocketActorCounters {
   const dropped = { ownFrame: 0, backpressure: 0, ownerClosed: 0 } as InboundDrops;
   for (const reason of DECODE_ERROR_REASONS) dropped[reason] = 0;
@@ -361,7 +307,6 @@ function newCounters(): SocketActorCounters {
     dropped,
     forwarded: { data: 0, heartbeat: 0, nak: 0, retransmit: 0, ack: 0, advert: 0, bye: 0 },
     heardSent: 0,
-    dataDatagramsBuilt: 0,
     dataDatagramsSent: 0,
     largestDataOutDatagrams: 0,
     unknownPeer: 0,

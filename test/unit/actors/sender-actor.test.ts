@@ -92,6 +92,10 @@ describe('sender actor', () => {
       const one = { kind: 'data' as const, sender: SELF, streams: [{ subject: 'big.one', startSeq: 1 }], messages: [m] };
       expect(encodedSize(one)).toBeLessThanOrEqual(600);
     }
+    // The datagrams the sender built for the socket: every one within maxDatagramBytes.
+    const datagrams = s.dataOuts().flatMap((o) => o.datagrams);
+    expect(datagrams.length).toBeGreaterThanOrEqual(count);
+    expect(datagrams.every((d) => d.byteLength <= 600)).toBe(true);
     expect(Buffer.concat(out.messages.map((m) => m.payload))).toEqual(Buffer.from(payload));
     expect(s.flow()).toEqual([
       { kind: 'sentUpTo', subject: 'big.one', fromSeq: 1, seq: 1, bytes: 2000 },

@@ -81,31 +81,6 @@ describe('socket actor on loopback', () => {
     expect(a.port).toBeGreaterThan(0);
   });
 
-  it('packs a DATA batch into datagrams of at most maxDatagramBytes that the other peer decodes back, in order', async () => {
-    const net = network();
-    const a = await startNode('a', net, 300);
-    const b = await startNode('b', net, 300);
-    a.actor.receive({ kind: 'peerAddress', peer: b.self, host: HOST, port: b.port });
-    const sent = [...messages(6, 'orders.new', 1), ...messages(4, 'prices.eur', 20)];
-    a.actor.receive({
-      kind: 'dataOut',
-      streams: [{ subject: 'orders.new', startSeq: 1 }, { subject: 'prices.eur', startSeq: 11 }],
-      messages: sent,
-      destinations: [{ kind: 'peer', peer: b.self }],
-    });
-    const total = (): number => decodedData(b.ctx.sentTo<DatagramIn>('receiver')).reduce((n, f) => n + f.messages.length, 0);
-    await until('all messages at b', () => total() === sent.length);
-    const inbound = b.ctx.sentTo<DatagramIn>('receiver');
-    expect(inbound.length).toBeGreaterThan(1);
-    expect(inbound.every((m) => m.bytes.length <= 300 && m.via === 'unicast' && m.port !== 0)).toBe(true);
-    const frames = decodedData(inbound);
-    expect(frames.every((f) => f.sender.name === 'a')).toBe(true);
-    expect(frames.flatMap((f) => f.messages.map((m) => [m.subject, m.seq]))).toEqual(sent.map((m) => [m.subject, m.seq]));
-    expect(frames.flatMap((f) => f.streams).find((s) => s.subject === 'prices.eur')?.startSeq).toBe(11);
-    expect(stats(a).dataDatagramsBuilt).toBe(inbound.length);
-    expect(stats(b).forwarded.data).toBe(inbound.length);
-  });
-
   it('sends DATA datagrams built by the sender as they are, to every destination, and drops (counting) one that is not ours or not DATA', async () => {
     const net = network();
     const a = await startNode('a', net, 300);
@@ -231,22 +206,6 @@ describe('socket actor on loopback', () => {
     a.actor.receive({ kind: 'frameOut', frame: { kind: 'bye', sender: a.self }, destination: { kind: 'address', host: HOST, port: b.port } });
     await until('drop counted', () => stats(b).dropped.backpressure === 1);
     expect(stats(b).forwarded.bye).toBe(0);
-  });
-
-  it('throws on a dataOut message whose stream is missing, and the next batch is unharmed', async () => {
-    const net = network();
-    const a = await startNode('a', net);
-    const b = await startNode('b', net);
-    const dest = [{ kind: 'address' as const, host: HOST, port: b.port }];
-    expect(() =>
-      a.actor.receive({ kind: 'dataOut', streams: [{ subject: 'x', startSeq: 1 }], messages: [...messages(1, 'x', 1), ...messages(1, 'y', 1)], destinations: dest }),
-    ).toThrow(RangeError);
-    a.actor.receive({ kind: 'dataOut', streams: [{ subject: 'z', startSeq: 5 }], messages: messages(2, 'z', 5), destinations: dest });
-    await until('the good batch', () => b.ctx.sentTo('receiver').length >= 1);
-    await delay(20);
-    const frames = decodedData(b.ctx.sentTo<DatagramIn>('receiver'));
-    expect(frames.flatMap((f) => f.messages.map((m) => m.subject))).toEqual(['z', 'z']);
-    expect(stats(a).encodeErrors).toBe(1);
   });
 
   it('drops group sends when multicast is off', async () => {
