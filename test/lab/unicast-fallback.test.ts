@@ -95,7 +95,7 @@ describeLab('lab: unicast fallback when the network drops multicast', () => {
     // (the drop counters prove multicast was sent and blocked), the publisher declared both
     // subscribers multicast-unreachable, and what reached the subscribers' sockets can only
     // have come by unicast.
-    const built = (sPub as any).actors.socket.dataDatagramsBuilt as number;
+    const built = (sPub as any).actors.socket.dataDatagramsSent as number;
     expect(nft.clean['lab-multicast-drop'], 'multicast datagrams dropped at clean').toBeGreaterThan(0);
     expect(pub.count('multicastUnreachable'), 'multicastUnreachable events at the publisher').toBe(2);
     expect((sClean as any).actors.socket.datagramsReceived, 'datagrams clean received (all by unicast)').toBeGreaterThanOrEqual(0.9 * built);
