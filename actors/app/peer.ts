@@ -32,6 +32,8 @@ import { Subscription } from './subscription.js';
 import { actorModuleUrl } from './actor-modules.js';
 import { AckTracker } from '../ledger/ack-tracker.js';
 import { assertMessageSize } from '../sender/fragmenter.js';
+import { packPublishItems } from '../sender/publish-batch.js';
+import { MAIN_THREAD } from '../../runtime/topology.js';
 import type { DurablePosition, LedgerInbox, StreamResume } from '../ledger/messages.js';
 import { ledgerNameProblem } from '../../storage/options.js';
 
@@ -170,7 +172,7 @@ export class Peer extends EventEmitter {
   private readonly validSubjects = new Set<string>();
   private batch: PublishItem[] = [];
   private batchBytes = 0;
-  private readonly outbox: Extract<SenderInbox, { kind: 'published' }>[] = [];
+  private readonly outbox: Extract<SenderInbox, { kind: 'published' | 'publishedPacked' }>[] = [];
   private outboxWaiting = false;
   private batchResolvers: ((err?: Error) => void)[] = [];
   private flushScheduled = false;
@@ -594,7 +596,9 @@ export class Peer extends EventEmitter {
     this.batch = [];
     this.batchBytes = 0;
     this.batchResolvers = [];
-    this.outbox.push({ kind: 'published', batchId, items });
+    // To a sender on another thread the batch goes packed: one byte array crosses, not an object
+    // (msgpack-encoded key by key, rebuilt on the far side) per publish.
+    this.outbox.push(this.sender.thread === MAIN_THREAD ? { kind: 'published', batchId, items } : { kind: 'publishedPacked', batchId, bytes: packPublishItems(items) });
     this.drainOutbox();
   }
 

@@ -23,6 +23,11 @@ export interface UnicastTarget {
 export type SenderInbox =
   /** Messages published by the application, in order; `batchId` identifies the batch in `accepted`. */
   | { readonly kind: 'published'; readonly batchId: number; readonly items: readonly PublishItem[] }
+  /**
+   * The same, packed into one byte array (`publish-batch.ts`): how the application hands a batch
+   * to a sender on another thread (a few copies instead of an object per message each way).
+   */
+  | { readonly kind: 'publishedPacked'; readonly batchId: number; readonly bytes: Uint8Array }
   /** The flow actor's credit: the stream may send up to and including `maxSeq`. */
   | { readonly kind: 'credit'; readonly subject: string; readonly maxSeq: number }
   /** The full list of peers that must get DATA by unicast. */

@@ -46,6 +46,7 @@ import type { CommittedStream, LedgerInbox, SequencedMessage } from '../ledger/m
 import { LedgerGate } from '../ledger/ledger-gate.js';
 import type { SerializedError } from '../../errors.js';
 import { RingDeque } from './ring-deque.js';
+import { unpackPublishItems } from './publish-batch.js';
 import { SequenceGenerator } from './sequence-generator.js';
 
 /**
@@ -550,6 +551,17 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
         case 'published':
           onPublished(now, msg.batchId, msg.items);
           break;
+        case 'publishedPacked': {
+          let items: PublishItem[];
+          try {
+            items = unpackPublishItems(msg.bytes);
+          } catch (err) {
+            refuse(msg.batchId, err);
+            break;
+          }
+          onPublished(now, msg.batchId, items);
+          break;
+        }
         case 'credit':
           onCredit(now, msg.subject, msg.maxSeq);
           break;

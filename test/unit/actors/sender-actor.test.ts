@@ -6,6 +6,7 @@ import { GroupMap } from '../../../actors/subjects/group-map.js';
 import { MESSAGE_FLAGS, type PeerId } from '../../../codecs/frame.js';
 import { encodedSize } from '../../../codecs/frame-codec.js';
 import { maxPayloadPerDatagram } from '../../../codecs/data-batch.js';
+import { packPublishItems } from '../../../actors/sender/publish-batch.js';
 import { SELF, dataOutsOf, startActor, testConfig, type ConfigOverrides } from './send-path-harness.js';
 
 type Sent = Extract<RetransmitInbox, { kind: 'sent' }>;
@@ -166,6 +167,19 @@ describe('sender actor', () => {
     expect(s.accepted()).toEqual([1]);
     expect(s.ctx.timer).toBeUndefined();
     expect(s.actor.stats!()).toMatchObject({ blockedByRate: 1 });
+  });
+
+  it('takes a packed batch (from an application on another thread) exactly as the same batch unpacked', async () => {
+    const a = await setup();
+    const b = await setup();
+    const items = [item('orders.a'), item('orders.a', 3, { replyTo: '_INBOX.1' }), item('prices.b', 0, { flags: MESSAGE_FLAGS.msgpack })];
+    a.publish(1, ...items);
+    b.send({ kind: 'publishedPacked', batchId: 1, bytes: packPublishItems(items) });
+    const view = (o: ReturnType<typeof a.dataOuts>) => o.map((d) => d.messages.map((m) => [m.subject, m.seq, m.flags, m.replyTo, [...m.payload]]));
+    expect(view(b.dataOuts())).toEqual(view(a.dataOuts()));
+    expect(b.accepted()).toEqual([1]);
+    b.send({ kind: 'publishedPacked', batchId: 2, bytes: new Uint8Array([1, 2, 3]) });
+    expect(b.ctx.events.at(-1)).toEqual({ kind: 'error', error: expect.objectContaining({ details: { batchId: 2 } }) });
   });
 
   it('adds unicast targets whose patterns match, one dataOut per destination set', async () => {
