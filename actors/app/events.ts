@@ -18,6 +18,8 @@ export interface DeliveredRecord {
 
 export type AppEvent =
   | { readonly kind: 'delivered'; readonly messages: readonly DeliveredRecord[] }
+  /** The same, packed into one byte array (`receiver/delivered-batch.ts`) by a receiver on a worker thread. */
+  | { readonly kind: 'deliveredPacked'; readonly bytes: Uint8Array }
   /** The sender accepted (sequenced and handed to the socket actor) every batch up to `batchId`. */
   | { readonly kind: 'accepted'; readonly batchId: number }
   | { readonly kind: 'dataLoss'; readonly sender: PeerId; readonly subject: string; readonly from: number; readonly to: number; readonly reason: string }

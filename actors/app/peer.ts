@@ -33,6 +33,7 @@ import { actorModuleUrl } from './actor-modules.js';
 import { AckTracker } from '../ledger/ack-tracker.js';
 import { assertMessageSize } from '../sender/fragmenter.js';
 import { packPublishItems } from '../sender/publish-batch.js';
+import { unpackDelivered } from '../receiver/delivered-batch.js';
 import { MAIN_THREAD } from '../../runtime/topology.js';
 import type { DurablePosition, LedgerInbox, StreamResume } from '../ledger/messages.js';
 import { ledgerNameProblem } from '../../storage/options.js';
@@ -654,6 +655,17 @@ export class Peer extends EventEmitter {
       case 'delivered':
         this.deliver(event.messages);
         break;
+      case 'deliveredPacked': {
+        let records: DeliveredRecord[];
+        try {
+          records = unpackDelivered(event.bytes);
+        } catch (err) {
+          this.emitError(err instanceof Error ? err : new Error(String(err)));
+          break;
+        }
+        this.deliver(records);
+        break;
+      }
       case 'accepted':
         this.settleBatch(event.batchId);
         break;

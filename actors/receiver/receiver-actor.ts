@@ -32,6 +32,8 @@ import { PatternMatcher } from '../subjects/pattern-matcher.js';
 import { fnv1a32 } from '../subjects/group-map.js';
 import type { PeerConfig } from '../app/peer-config.js';
 import type { AppEvent, DeliveredRecord } from '../app/events.js';
+import { MAIN_THREAD } from '../../runtime/topology.js';
+import { packDelivered } from './delivered-batch.js';
 import type { RetransmitInbox } from '../retransmit/messages.js';
 import type { DatagramIn } from '../socket/messages.js';
 import type { ReceiverInbox } from './messages.js';
@@ -310,12 +312,21 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
     for (let i = 0; i < messages.length; i++) {
       bytes += messages[i].payload.byteLength + 64;
       if (bytes >= MAX_EVENT_BYTES && i > start) {
-        this.emit({ kind: 'delivered', messages: messages.slice(start, i) });
+        this.emitDelivered(messages.slice(start, i));
         start = i;
         bytes = messages[i].payload.byteLength + 64;
       }
     }
-    this.emit({ kind: 'delivered', messages: start === 0 ? messages : messages.slice(start) });
+    this.emitDelivered(start === 0 ? messages : messages.slice(start));
+  }
+
+  /**
+   * To the application: the records themselves on its thread; packed into one byte array from a
+   * worker (one copy per payload each way, instead of an object msgpack-encoded key by key).
+   */
+  private emitDelivered(messages: readonly DeliveredRecord[]): void {
+    if (this.ctx.thread === MAIN_THREAD) this.emit({ kind: 'delivered', messages });
+    else this.emit({ kind: 'deliveredPacked', bytes: packDelivered(messages) });
   }
 
   private emit(event: AppEvent): void {

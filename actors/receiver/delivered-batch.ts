@@ -1,0 +1,91 @@
+/**
+ * Deliveries packed into one byte array, for the hop from a receiver actor on a worker thread to
+ * the application thread. The runtime copies a byte array into its ring as it is; an array of
+ * delivery records would be msgpack-encoded key by key and rebuilt object by object. On the
+ * application thread the records go as they are.
+ *
+ * Layout (little-endian), trusted input checked for bounds:
+ *
+ * ```
+ * u32 count of records
+ * string table (codecs/packed-batch.ts): sender names, subjects and reply subjects, once each
+ * per record: u16 sender name index, u32 sender incarnation, u16 subject index, f64 seq,
+ *             u8 flags, u16 reply index (0xFFFF: none), u32 payload length, payload
+ * ```
+ *
+ * @packageDocumentation
+ */
+import type { PeerId } from '../../codecs/frame.js';
+import { NO_STRING, StringTable, readStringTable, stringAt } from '../../codecs/packed-batch.js';
+import type { DeliveredRecord } from '../app/events.js';
+
+const RECORD_HEADER_BYTES = 2 + 4 + 2 + 8 + 1 + 2 + 4;
+
+/** Packs `records` (names and subjects at most 255 UTF-8 bytes, as the wire allows). */
+export function packDelivered(records: readonly DeliveredRecord[]): Uint8Array {
+  const table = new StringTable();
+  const idx = new Uint16Array(records.length * 3);
+  let size = 4;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    idx[3 * i] = table.indexOf(r.sender.name);
+    idx[3 * i + 1] = table.indexOf(r.subject);
+    idx[3 * i + 2] = r.replyTo === undefined ? NO_STRING : table.indexOf(r.replyTo);
+    size += RECORD_HEADER_BYTES + r.payload.byteLength;
+  }
+  const out = new Uint8Array(size + table.byteLength);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, records.length, true);
+  let off = table.writeTo(out, view, 4);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    view.setUint16(off, idx[3 * i], true);
+    view.setUint32(off + 2, r.sender.incarnation, true);
+    view.setUint16(off + 6, idx[3 * i + 1], true);
+    view.setFloat64(off + 8, r.seq, true);
+    out[off + 16] = r.flags;
+    view.setUint16(off + 17, idx[3 * i + 2], true);
+    view.setUint32(off + 19, r.payload.byteLength, true);
+    off += RECORD_HEADER_BYTES;
+    out.set(r.payload, off);
+    off += r.payload.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Unpacks what {@link packDelivered} wrote. Each payload is a copy that owns its bytes (an
+ * application may keep a message's `raw`: a view would keep the whole batch alive); records of
+ * one sender incarnation share one `PeerId`.
+ * @throws RangeError when the bytes are not such a batch (a bug: only this module writes them).
+ */
+export function unpackDelivered(bytes: Uint8Array): DeliveredRecord[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.byteLength < 4) throw new RangeError('not a packed delivery batch: too short');
+  const count = view.getUint32(0, true);
+  const table = readStringTable(bytes, view, 4);
+  const strings = table.strings;
+  let off = table.offset;
+  const peers = new Map<string, PeerId>();
+  const records: DeliveredRecord[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    if (off + RECORD_HEADER_BYTES > bytes.byteLength) throw new RangeError('not a packed delivery batch: record past the end');
+    const name = stringAt(strings, view.getUint16(off, true), 'sender');
+    const incarnation = view.getUint32(off + 2, true);
+    const key = `${incarnation} ${name}`;
+    let sender = peers.get(key);
+    if (sender === undefined) peers.set(key, (sender = { name, incarnation }));
+    const subject = stringAt(strings, view.getUint16(off + 6, true), 'subject');
+    const seq = view.getFloat64(off + 8, true);
+    const flags = bytes[off + 16];
+    const r = view.getUint16(off + 17, true);
+    const replyTo = r === NO_STRING ? undefined : stringAt(strings, r, 'reply subject');
+    const len = view.getUint32(off + 19, true);
+    off += RECORD_HEADER_BYTES;
+    if (off + len > bytes.byteLength) throw new RangeError('not a packed delivery batch: payload past the end');
+    records[i] = { sender, subject, seq, flags, replyTo, payload: bytes.slice(off, off + len) };
+    off += len;
+  }
+  if (off !== bytes.byteLength) throw new RangeError('not a packed delivery batch: trailing bytes');
+  return records;
+}
