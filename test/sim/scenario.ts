@@ -122,20 +122,12 @@ export function paramsForSeed(seed: number): ScenarioParams {
 }
 
 /** Whether a seed exercises a start-up case: publishing from t = 0, or a multicast blackout. */
-export function isStartupSeed(params: ScenarioParams): boolean {
-  return params.publishStartMs === 0 || params.blackouts.length > 0;
-}
-
-export function runScenario(params: ScenarioParams): ScenarioResult {
-  const rng = createRng(params.seed);
-  const queue = new EventQueue();
-  let nowMs = 0;
-  const now = (): number => nowMs;
-  const link: LinkConditions = { lossRate: params.lossRate, duplicateRate: params.duplicateRate, delayMs: 0.5, jitterMs: params.jitterMs };
-  const network = new SimNetwork(queue, rng, now, link, params.partitions, params.blackouts);
-
-  // Subscriptions first, then what each publisher sends; a publisher subject nobody else
-  // subscribes to gets one subscriber with '>' so every run checks real deliveries.
+/**
+ * Who subscribes to what and who publishes on what, drawn from `rng` (the core and the shell
+ * simulators draw the same): 1-2 patterns per peer, 1-2 subjects per publisher, and a '>'
+ * subscriber for a publisher subject nobody else subscribes to, so every run checks deliveries.
+ */
+export function drawInterest(rng: Rng, params: Pick<ScenarioParams, 'peers' | 'publishers'>): { patternsOf: string[][]; subjectsOf: string[][] } {
   const patternsOf: string[][] = [];
   for (let i = 0; i < params.peers; i++) {
     const patterns = [pick(rng, PATTERNS)];
@@ -152,6 +144,24 @@ export function runScenario(params: ScenarioParams): ScenarioResult {
       if (!heard) patternsOf[(p + 1) % params.peers].push('>');
     }
   }
+  return { patternsOf, subjectsOf };
+}
+
+export function isStartupSeed(params: ScenarioParams): boolean {
+  return params.publishStartMs === 0 || params.blackouts.length > 0;
+}
+
+export function runScenario(params: ScenarioParams): ScenarioResult {
+  const rng = createRng(params.seed);
+  const queue = new EventQueue();
+  let nowMs = 0;
+  const now = (): number => nowMs;
+  const link: LinkConditions = { lossRate: params.lossRate, duplicateRate: params.duplicateRate, delayMs: 0.5, jitterMs: params.jitterMs };
+  const network = new SimNetwork(queue, rng, now, link, params.partitions, params.blackouts);
+
+  // Subscriptions first, then what each publisher sends; a publisher subject nobody else
+  // subscribes to gets one subscriber with '>' so every run checks real deliveries.
+  const { patternsOf, subjectsOf } = drawInterest(rng, params);
 
   const peers: SimPeer[] = [];
   for (let i = 0; i < params.peers; i++) {

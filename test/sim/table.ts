@@ -1,14 +1,20 @@
 /** Aggregates simulator results into markdown tables: per loss rate, and per start-up case. */
 import type { ScenarioResult } from './scenario.js';
 
-export function formatTable(results: readonly ScenarioResult[]): string {
-  const rows = new Map<number, ScenarioResult[]>();
+/** Results grouped by loss rate in percent (both simulators' tables are per loss rate). */
+export function byLossRate<R extends { readonly params: { readonly lossRate: number } }>(results: readonly R[]): Map<number, R[]> {
+  const rows = new Map<number, R[]>();
   for (const r of results) {
     const key = Math.round(r.params.lossRate * 100);
     let list = rows.get(key);
     if (!list) rows.set(key, (list = []));
     list.push(r);
   }
+  return rows;
+}
+
+export function formatTable(results: readonly ScenarioResult[]): string {
+  const rows = byLossRate(results);
   const lines = [
     '| loss % | seeds | peers | messages published | deliveries expected | delivered | NAKs | retransmit frames | data-loss events | peak reorder buffer (msgs) | peak window (msgs) | violations |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',

@@ -8,17 +8,14 @@
  * crosses a whole millisecond (one `setImmediate` there drains them). No real timer or socket
  * takes part, so the same seed gives the same run.
  */
-import { createRng, type Rng } from '../../../actors/core.js';
-import { PatternMatcher } from '../../../actors/subjects/pattern-matcher.js';
+import { createRng } from '../../../actors/core.js';
 import { EventQueue } from '../event-queue.js';
 import { checkInvariants, type Violation } from '../invariants.js';
-import { paramsForSeed, type ScenarioParams } from '../scenario.js';
+import { drawInterest, paramsForSeed, type ScenarioParams } from '../scenario.js';
 import { SimNetwork, type LinkConditions } from '../sim-network.js';
 import { checkShellPeer } from './shell-checks.js';
 import { ShellPeer } from './shell-peer.js';
 
-const SUBJECTS = ['orders.eu.x', 'orders.us.y', 'quotes.eu.z', 'quotes.us.w', 'meeting.zoneA.mzm.server7'];
-const PATTERNS = ['orders.>', 'orders.*.x', 'quotes.>', '>', 'orders.eu.x', '*.us.*', 'meeting.*.mzm.>', 'quotes.eu.z'];
 
 /** The most peers of a shell run (each runs seven actors). */
 export const MAX_SHELL_PEERS = 6;
@@ -59,16 +56,6 @@ export interface ShellScenarioResult {
   trace: { delivered: string[][]; datagramSizes: number[][] };
 }
 
-function pick<T>(rng: Rng, list: readonly T[]): T {
-  return list[Math.floor(rng() * list.length)];
-}
-
-function matchesPattern(pattern: string, subject: string): boolean {
-  const m = new PatternMatcher<number>();
-  m.add(pattern, 1);
-  return m.matches(subject);
-}
-
 /**
  * The core simulator's scenario of `seed` (`paramsForSeed`: loss, duplication, jitter,
  * partitions, blackouts, start-up cases, window size, large messages), on at most
@@ -97,22 +84,7 @@ export async function runShellScenario(params: ScenarioParams): Promise<ShellSce
   const network = new SimNetwork(queue, rng, now, link, params.partitions, params.blackouts);
 
   // Subscriptions first; a publisher subject nobody else subscribes to gets a '>' subscriber.
-  const patternsOf: string[][] = [];
-  for (let i = 0; i < params.peers; i++) {
-    const patterns = [pick(rng, PATTERNS)];
-    if (rng() < 0.4) patterns.push(pick(rng, PATTERNS));
-    patternsOf.push([...new Set(patterns)]);
-  }
-  const subjectsOf: string[][] = [];
-  for (let p = 0; p < params.publishers; p++) {
-    const subjects = [pick(rng, SUBJECTS)];
-    if (rng() < 0.5) subjects.push(pick(rng, SUBJECTS));
-    subjectsOf.push(subjects);
-    for (const subject of subjects) {
-      const heard = patternsOf.some((pats, i) => i !== p && pats.some((pat) => matchesPattern(pat, subject)));
-      if (!heard) patternsOf[(p + 1) % params.peers].push('>');
-    }
-  }
+  const { patternsOf, subjectsOf } = drawInterest(rng, params);
 
   const peers: ShellPeer[] = [];
   for (let i = 0; i < params.peers; i++) {

@@ -1,14 +1,9 @@
 /** Aggregates shell-simulator results into a markdown table per loss rate. */
 import type { ShellScenarioResult } from './shell-scenario.js';
+import { byLossRate } from '../table.js';
 
 export function formatShellTable(results: readonly ShellScenarioResult[]): string {
-  const rows = new Map<number, ShellScenarioResult[]>();
-  for (const r of results) {
-    const key = Math.round(r.params.lossRate * 100);
-    let list = rows.get(key);
-    if (!list) rows.set(key, (list = []));
-    list.push(r);
-  }
+  const rows = byLossRate(results);
   const lines = [
     '| loss % | seeds | peers | messages published | refused batches | channels given up | deliveries expected | delivered | NAKs | retransmit frames | data-loss events | datagrams | actor messages + timers (events) | violations |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
