@@ -67,14 +67,21 @@ export function unpackDelivered(bytes: Uint8Array): DeliveredRecord[] {
   const strings = table.strings;
   let off = table.offset;
   const peers = new Map<string, PeerId>();
+  let sender: PeerId | undefined;
+  let senderIdx = -1;
   const records: DeliveredRecord[] = new Array(count);
   for (let i = 0; i < count; i++) {
     if (off + RECORD_HEADER_BYTES > bytes.byteLength) throw new RangeError('not a packed delivery batch: record past the end');
-    const name = stringAt(strings, view.getUint16(off, true), 'sender');
+    const nameIdx = view.getUint16(off, true);
     const incarnation = view.getUint32(off + 2, true);
-    const key = `${incarnation} ${name}`;
-    let sender = peers.get(key);
-    if (sender === undefined) peers.set(key, (sender = { name, incarnation }));
+    // Runs of one sender are the rule: look the PeerId up only when the sender changes.
+    if (sender === undefined || nameIdx !== senderIdx || incarnation !== sender.incarnation) {
+      const name = stringAt(strings, nameIdx, 'sender');
+      const key = `${incarnation} ${name}`;
+      sender = peers.get(key);
+      if (sender === undefined) peers.set(key, (sender = { name, incarnation }));
+      senderIdx = nameIdx;
+    }
     const subject = stringAt(strings, view.getUint16(off + 6, true), 'subject');
     const seq = view.getFloat64(off + 8, true);
     const flags = bytes[off + 16];
