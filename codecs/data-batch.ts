@@ -45,6 +45,12 @@ import { RETRANSMIT_HEADER_LENGTH } from './frames/retransmit.js';
 /** Subjects (and replyTo subjects) whose validation a builder remembers; the cache is cleared when full. */
 export const SUBJECT_CACHE_MAX_ENTRIES = 4096;
 
+/**
+ * Bytes of the slabs `finish` cuts datagrams from. A slab lives while any of its datagrams is
+ * kept (the sender window keeps them oldest first, so slabs go in order).
+ */
+export const DATAGRAM_SLAB_BYTES = 256 * 1024;
+
 /** Options of {@link DataBatchBuilder}. */
 export interface DataBatchBuilderOptions {
   /** The sending peer, written in the header of every datagram. */
@@ -77,6 +83,9 @@ export class DataBatchBuilder {
   private lastSubject: string | undefined = undefined;
   private lastIndex = -1;
   private readonly validSubjects = new Set<string>();
+  /** Where `finish` cuts datagrams from; `slabUsed` bytes of it are handed out. */
+  private slab = new Uint8Array(0);
+  private slabUsed = 0;
 
   constructor(options: DataBatchBuilderOptions) {
     const { sender, maxDatagramBytes } = options;
@@ -207,12 +216,21 @@ export class DataBatchBuilder {
   }
 
   /**
-   * Returns the batch as one DATA datagram (a fresh buffer the caller owns) and empties the
-   * builder. Throws a RangeError when the batch is empty (a DATA frame needs a message).
+   * Returns the batch as one DATA datagram and empties the builder. The datagram is a view of
+   * exactly its bytes into a slab the builder shares between consecutive datagrams (one memory
+   * allocation per {@link DATAGRAM_SLAB_BYTES}, not per datagram): the caller owns those bytes,
+   * which the builder never writes again, and keeps the slab alive while it keeps the view.
+   * Throws a RangeError when the batch is empty (a DATA frame needs a message).
    */
   finish(): Uint8Array {
     if (this.count === 0) throw new RangeError('cannot finish an empty DATA batch');
-    const out = new Uint8Array(this.byteLength);
+    const size = this.byteLength;
+    if (this.slab.length - this.slabUsed < size) {
+      this.slab = new Uint8Array(Math.max(DATAGRAM_SLAB_BYTES, size));
+      this.slabUsed = 0;
+    }
+    const out = this.slab.subarray(this.slabUsed, this.slabUsed + size);
+    this.slabUsed += size;
     this.finishInto(out, 0);
     return out;
   }

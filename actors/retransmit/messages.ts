@@ -10,8 +10,11 @@ import type { LedgerStreamInfo } from '../ledger/messages.js';
 export type RetransmitInbox =
   /** NAK, ACK and RETRANSMIT datagrams, raw (decoded here). */
   | DatagramIn
-  /** Messages the sender just put on the wire (kept in the window). */
-  | { readonly kind: 'sent'; readonly streams: readonly StreamStart[]; readonly messages: readonly WireMessage[] }
+  /**
+   * DATA datagrams the sender just built (and put on the wire, or not when no destination wants
+   * them), kept in the window as they are; `streams` are the streams they hold, with their ages.
+   */
+  | { readonly kind: 'sent'; readonly streams: readonly StreamStart[]; readonly datagrams: readonly Uint8Array[] }
   /** Our receiver wants these ranges (and these fragments of partly received messages) of `target`'s stream `subject` again. */
   | {
       readonly kind: 'nakRequested';

@@ -112,7 +112,7 @@ export interface RetransmitActorCounters {
   /** Items an outbound channel refused (`maxInFlight` unacknowledged). */
   channelFull: number;
   channelsGaveUp: number;
-  /** `sent` messages the window refused (a seq not above the stream's newest, too many streams). */
+  /** `sent` datagrams the window refused (a seq not above the stream's newest, too many streams). */
   windowRejected: number;
   /** Sends refused by a full mailbox. */
   mailboxFull: number;
@@ -357,22 +357,20 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     }
   }
 
-  function onSent(messages: readonly WireMessage[], streams: readonly StreamStart[]): void {
+  function onSent(datagrams: readonly Uint8Array[], streams: readonly StreamStart[]): void {
     for (const s of streams) {
       if (!startSeqs.has(s.subject)) startSeqs.set(s.subject, s.startSeq);
       // On our own clock: when the stream's first message went out (for the heartbeat's age).
       if (s.ageMs !== undefined && !firstSentMs.has(s.subject)) firstSentMs.set(s.subject, now - s.ageMs);
     }
-    const subjects = new Set<string>();
-    for (const m of messages) {
+    for (const d of datagrams) {
       try {
-        window.add(m);
-        subjects.add(m.subject);
+        window.addDatagram(d);
       } catch {
         counters.windowRejected++;
       }
     }
-    for (const subject of subjects) heartbeats.onSent(now, subject);
+    for (const s of streams) heartbeats.onSent(now, s.subject);
   }
 
   function onNakRequested(target: PeerId, subject: string, ranges: readonly SeqRange[], fragments: readonly FragmentRange[] = []): void {
@@ -496,7 +494,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
           onDatagram(msg);
           break;
         case 'sent':
-          onSent(msg.messages, msg.streams);
+          onSent(msg.datagrams, msg.streams);
           break;
         case 'nakRequested':
           onNakRequested(msg.target, msg.subject, msg.ranges, msg.fragments);

@@ -331,29 +331,24 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     return { key: keys.join('\u0000'), destinations };
   }
 
-  /** Sends what the current message handed over, then the `accepted` events. */
+  /**
+   * Sends what the current message handed over: its DATA datagrams to the socket, the same
+   * datagrams to the retransmit actor (its window keeps them as sent), positions to the flow
+   * actor; then the `accepted` events.
+   */
   function flush(): void {
     if (outgoing.length > 0) {
       const routes = new Map<string, Route>();
-      const byRoute = new Map<string, { destinations: readonly Destination[]; subjects: Set<string>; messages: WireMessage[] }>();
+      const byRoute = new Map<string, { destinations: readonly Destination[]; messages: WireMessage[] }>();
       const reports = new Map<string, { fromSeq: number; seq: number; bytes: number }>();
-      const all: WireMessage[] = [];
       for (let i = 0; i < outgoing.length; i++) {
         const u = outgoing[i];
         let route = routes.get(u.subject);
         if (route === undefined) routes.set(u.subject, (route = routeOf(u.subject)));
         let out = byRoute.get(route.key);
-        if (out === undefined) byRoute.set(route.key, (out = { destinations: route.destinations, subjects: new Set(), messages: [] }));
-        out.subjects.add(u.subject);
-        if (u.single !== undefined) {
-          out.messages.push(u.single);
-          all.push(u.single);
-        } else if (u.fragments !== undefined) {
-          for (let k = 0; k < u.fragments.length; k++) {
-            out.messages.push(u.fragments[k]);
-            all.push(u.fragments[k]);
-          }
-        }
+        if (out === undefined) byRoute.set(route.key, (out = { destinations: route.destinations, messages: [] }));
+        if (u.single !== undefined) out.messages.push(u.single);
+        else if (u.fragments !== undefined) for (let k = 0; k < u.fragments.length; k++) out.messages.push(u.fragments[k]);
         const seq = u.seq;
         const r = reports.get(u.subject);
         if (r === undefined) reports.set(u.subject, { fromSeq: seq, seq, bytes: u.bytes });
@@ -364,27 +359,37 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       }
       outgoing = [];
       const now = ctx.clock();
-      const startOf = (subject: string): StreamStart => {
-        let first = firstSentMs.get(subject);
-        if (first === undefined) firstSentMs.set(subject, (first = now));
-        return { subject, startSeq: sequences.startSeq(subject), ageMs: now - first };
-      };
       // Each stream's DATA entry (first seq, age), made once per flush.
       const starts = new Map<string, StreamStart>();
       const entryOf = (subject: string): StreamStart => {
         let st = starts.get(subject);
-        if (st === undefined) starts.set(subject, (st = startOf(subject)));
+        if (st === undefined) {
+          let first = firstSentMs.get(subject);
+          if (first === undefined) firstSentMs.set(subject, (first = now));
+          starts.set(subject, (st = { subject, startSeq: sequences.startSeq(subject), ageMs: now - first }));
+        }
         return st;
       };
+      const kept: Uint8Array[] = [];
       for (const out of byRoute.values()) {
         counters.fragments += out.messages.length;
-        if (out.destinations.length === 0) {
-          counters.unrouted += out.messages.length;
-          continue;
-        }
-        buildDatagrams(out.messages, entryOf, out.destinations);
+        // Unrouted messages are built all the same: the window serves them to a NAK.
+        if (out.destinations.length === 0) counters.unrouted += out.messages.length;
+        buildDatagrams(out.messages, entryOf, out.destinations, kept);
       }
-      for (const part of byteBoundedParts(all)) post(retransmit, { kind: 'sent', streams: subjectsOf(part).map(startOf), messages: part });
+      const streams = [...starts.values()];
+      let part: Uint8Array[] = [];
+      let bytes = 0;
+      for (const d of kept) {
+        part.push(d);
+        bytes += d.byteLength;
+        if (bytes >= MAX_PART_BYTES) {
+          post(retransmit, { kind: 'sent', streams, datagrams: part });
+          part = [];
+          bytes = 0;
+        }
+      }
+      if (part.length > 0) post(retransmit, { kind: 'sent', streams, datagrams: part });
       for (const [subject, r] of reports) post(flow, { kind: 'sentUpTo', subject, ...r });
     }
     const due = acceptedDue;
@@ -396,24 +401,34 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   }
 
   /**
-   * Encodes `messages` into DATA datagrams here, on the publishing side, and hands them to the
-   * socket built: the socket actor (maybe on another thread) gets a few byte arrays per batch, not
-   * an object per message. One actor message may cross threads as one ring record: each
+   * Encodes `messages` into DATA datagrams here, on the publishing side, once: they go to the
+   * socket as they are (unless there is no destination) and are appended to `kept` for the
+   * window. The socket actor (maybe on another thread) gets a few byte arrays per batch, not an
+   * object per message; one actor message may cross threads as one ring record: each
    * `datagramsOut` holds at most MAX_PART_BYTES.
    */
-  function buildDatagrams(messages: readonly WireMessage[], entryOf: (subject: string) => StreamStart, destinations: readonly Destination[]): void {
+  function buildDatagrams(
+    messages: readonly WireMessage[],
+    entryOf: (subject: string) => StreamStart,
+    destinations: readonly Destination[],
+    kept: Uint8Array[],
+  ): void {
     let datagrams: Uint8Array[] = [];
     let bytes = 0;
+    const toSocket = (): void => {
+      if (destinations.length > 0) {
+        counters.dataOuts++;
+        post(socket, { kind: 'datagramsOut', datagrams, destinations });
+      }
+      datagrams = [];
+      bytes = 0;
+    };
     const seal = (): void => {
       const d = builder.finish();
       datagrams.push(d);
+      kept.push(d);
       bytes += d.byteLength;
-      if (bytes >= MAX_PART_BYTES) {
-        counters.dataOuts++;
-        post(socket, { kind: 'datagramsOut', datagrams, destinations });
-        datagrams = [];
-        bytes = 0;
-      }
+      if (bytes >= MAX_PART_BYTES) toSocket();
     };
     try {
       for (let i = 0; i < messages.length; i++) {
@@ -430,10 +445,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       builder.reset();
       throw err;
     }
-    if (datagrams.length > 0) {
-      counters.dataOuts++;
-      post(socket, { kind: 'datagramsOut', datagrams, destinations });
-    }
+    if (datagrams.length > 0) toSocket();
   }
 
   function armTimer(): void {
@@ -614,7 +626,7 @@ function firstWindowOf(o: { flowWindowMessages: number; flowWindowBytes: number 
 /** Subjects whose payload room is remembered at most (the cache is emptied when full). */
 const MAX_CACHED_SUBJECTS = 4096;
 
-/** Payload bytes per `dataOut` or `sent` message at most (one message may exceed it alone). */
+/** Bytes per `datagramsOut`, `sent` or `sequenced` message at most (one datagram or message may exceed it alone). */
 const MAX_PART_BYTES = 256 * 1024;
 
 /** Splits `messages` into runs of at most {@link MAX_PART_BYTES} payload bytes, in order. */
@@ -634,11 +646,4 @@ function byteBoundedParts(messages: readonly WireMessage[]): WireMessage[][] {
   }
   if (part.length > 0) parts.push(part);
   return parts;
-}
-
-/** The distinct subjects of `messages`, in first-seen order. */
-function subjectsOf(messages: readonly WireMessage[]): string[] {
-  const seen = new Set<string>();
-  for (const m of messages) seen.add(m.subject);
-  return [...seen];
 }

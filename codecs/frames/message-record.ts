@@ -23,7 +23,7 @@
 
 import { MAX_FRAGMENT_COUNT, MESSAGE_FLAGS, MESSAGE_FLAGS_MASK, type WireMessage } from '../frame.js';
 import type { DecodeErrorReason } from '../decode-result.js';
-import { assertSeq, assertWireSubject, readSubject, readU64, writeAscii, writeU64 } from '../wire-primitives.js';
+import { assertSeq, assertWireSubject, readAscii, readSubject, readU64, writeAscii, writeU64 } from '../wire-primitives.js';
 
 export const MESSAGE_SEQ_OFFSET = 0;
 export const MESSAGE_PAYLOAD_LENGTH_OFFSET = 8;
@@ -251,4 +251,30 @@ export function decodeMessageRecords(
   }
   cursor.offset = o;
   return undefined;
+}
+
+/**
+ * Reads the record at `offset` of a datagram this peer built and keeps (the sender window), as a
+ * {@link WireMessage} of `subject`; the payload is a view into `bytes`. The record was written by
+ * {@link writeMessageRecord} and is trusted: only what the window needs is read, nothing checked.
+ */
+export function readRecordAt(bytes: Uint8Array, offset: number, subject: string): WireMessage {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const seq = readU64(view, offset + MESSAGE_SEQ_OFFSET);
+  const payloadLength = view.getUint32(offset + MESSAGE_PAYLOAD_LENGTH_OFFSET, true);
+  const flags = view.getUint8(offset + MESSAGE_FLAGS_OFFSET);
+  const replyToLength = view.getUint8(offset + MESSAGE_REPLY_TO_LENGTH_OFFSET);
+  let o = offset + MESSAGE_HEADER_LENGTH;
+  let fragIndex = -1;
+  let fragCount = 0;
+  if ((flags & MESSAGE_FLAGS.fragment) !== 0) {
+    fragIndex = view.getUint32(o, true);
+    fragCount = view.getUint32(o + 4, true);
+    o += FRAGMENT_EXTENSION_LENGTH;
+  }
+  const replyTo = replyToLength === 0 ? undefined : readAscii(bytes, o, replyToLength);
+  o += replyToLength;
+  const payload = bytes.subarray(o, o + payloadLength);
+  const m: WireMessage = replyTo === undefined ? { subject, seq, flags, payload } : { subject, seq, flags, replyTo, payload };
+  return fragIndex < 0 ? m : { ...m, fragIndex, fragCount };
 }

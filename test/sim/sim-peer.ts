@@ -135,7 +135,7 @@ export class SimPeer {
       maxMessageBytes: 32 * 1024,
       maxFragmentBytes: 1024,
     });
-    this.window = new SenderWindow({ onEvict: (records) => this.evictedSet(records[0].subject).add(records[0].seq) }, senderOptions);
+    this.window = new SenderWindow({ onEvict: (subject, seq) => this.evictedSet(subject).add(seq) }, senderOptions);
     this.flow = new FlowControl({ sink: { slowConsumer: () => {}, windowOpened: () => this.drainPending() } }, senderOptions);
     if (config.discoveryMs > 0) this.flow.startDiscovery(this.startedMs + config.discoveryMs);
     this.heartbeats = new HeartbeatScheduler(senderOptions);
@@ -242,7 +242,6 @@ export class SimPeer {
           piece.fragCount === 1
             ? { subject: next.subject, seq, flags: piece.flags, payload: piece.payload }
             : { subject: next.subject, seq, flags: piece.flags, payload: piece.payload, fragIndex: piece.fragIndex, fragCount: piece.fragCount };
-        this.window.add(msg);
         this.addToBatch(msg);
       }
       if (newStream) {
@@ -313,12 +312,18 @@ export class SimPeer {
       ageMs: now - (this.firstSentMs.get(subject) ?? now),
     }));
     this.stats.dataFrames++;
-    this.send({ kind: 'data', sender: this.id, streams, messages });
+    // The window keeps the datagram as it is sent (the retransmit actor's window, fed by the sender's `sent`).
+    const bytes = encodeFrame({ kind: 'data', sender: this.id, streams, messages });
+    this.window.addDatagram(bytes);
+    this.sendBytes(bytes);
   }
 
   private send(frame: Frame, to?: PeerId): void {
+    this.sendBytes(encodeFrame(frame), to);
+  }
+
+  private sendBytes(bytes: Uint8Array, to?: PeerId): void {
     if (!this.alive) return;
-    const bytes = encodeFrame(frame);
     if (bytes.byteLength > this.config.maxDatagramBytes) throw new Error(`frame of ${bytes.byteLength} bytes exceeds the datagram size`);
     this.stats.framesSent++;
     if (to) this.network.unicast(this.config.name, to.name, bytes);

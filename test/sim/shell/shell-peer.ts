@@ -131,7 +131,7 @@ export class ShellPeer implements CheckedPeer {
     this.id = this.config.self;
     this.#patterns = setup.patterns;
     for (const p of setup.patterns) this.#subscriptions.add(p, p);
-    this.shadowWindow = new SenderWindow({ onEvict: (records) => this.#evictedSet(records[0].subject).add(records[0].seq) }, this.config.sender);
+    this.shadowWindow = new SenderWindow({ onEvict: (subject, seq) => this.#evictedSet(subject).add(seq) }, this.config.sender);
     this.system = new SimActorSystem(
       {
         queue: deps.queue,
@@ -303,9 +303,9 @@ export class ShellPeer implements CheckedPeer {
         }
       }
     } else if (actor === 'retransmit' && m.kind === 'sent') {
-      for (const record of m.messages) {
+      for (const datagram of m.datagrams) {
         try {
-          this.shadowWindow.add(record);
+          this.shadowWindow.addDatagram(datagram);
         } catch {
           // Refused as the actor's window refuses it (its `windowRejected`): the counters compare.
         }

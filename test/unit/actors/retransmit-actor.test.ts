@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { datagramsOf } from '../../fixtures/unit/datagrams.js';
 import { createActor } from '../../../actors/retransmit/retransmit-actor.js';
 import type { RetransmitInbox } from '../../../actors/retransmit/messages.js';
 import type { ReceiverInbox } from '../../../actors/receiver/messages.js';
@@ -30,7 +31,7 @@ async function setup(o: ConfigOverrides = {}) {
   const publish = (subject: string, n: number, bytes = 10) => {
     const messages: WireMessage[] = [];
     for (let seq = 1; seq <= n; seq++) messages.push({ subject, seq, flags: 0, payload: new Uint8Array(bytes).fill(seq) });
-    send({ kind: 'sent', streams: [{ subject, startSeq: 1 }], messages });
+    send({ kind: 'sent', streams: [{ subject, startSeq: 1 }], datagrams: datagramsOf(messages) });
   };
   const nak = (from: PeerId, channelSeq: number, subject: string, ranges: SeqRange[]) =>
     datagram({ kind: 'nak', sender: from, channelSeq, target: SELF, subject, ranges });
@@ -97,7 +98,7 @@ describe('retransmit actor', () => {
   it('reports ranges no longer held as unavailable to the asker', async () => {
     const s = await setup();
     // The stream starts at 5 in this incarnation and only 7 is still held.
-    s.send({ kind: 'sent', streams: [{ subject: 'orders.b', startSeq: 5 }], messages: [{ subject: 'orders.b', seq: 7, flags: 0, payload: new Uint8Array(1) }] });
+    s.send({ kind: 'sent', streams: [{ subject: 'orders.b', startSeq: 5 }], datagrams: datagramsOf([{ subject: 'orders.b', seq: 7, flags: 0, payload: new Uint8Array(1) }], [{ subject: 'orders.b', startSeq: 5 }]) });
     s.nak(A, 1, 'orders.b', [{ from: 5, to: 7 }]);
     s.ctx.advanceTo(10);
     const [rt] = s.frames('retransmit');
@@ -209,7 +210,7 @@ describe('retransmit actor', () => {
     const s = await setup();
     s.send({ kind: 'unicastTargets', targets: [{ peer: B, patterns: ['orders.b'] }] });
     s.publish('orders.a', 3);
-    s.send({ kind: 'sent', streams: [{ subject: 'orders.b', startSeq: 4, ageMs: 50 }], messages: [5, 6, 7].map((seq) => ({ subject: 'orders.b', seq, flags: 0, payload: new Uint8Array(1) })) });
+    s.send({ kind: 'sent', streams: [{ subject: 'orders.b', startSeq: 4, ageMs: 50 }], datagrams: datagramsOf([5, 6, 7].map((seq) => ({ subject: 'orders.b', seq, flags: 0, payload: new Uint8Array(1) })), [{ subject: 'orders.b', startSeq: 4, ageMs: 50 }]) });
     s.ctx.nowMs = 30;
     s.send({ kind: 'closing' });
     const a = { subject: 'orders.a', startSeq: 1, lowSeq: 1, highSeq: 3 };
@@ -291,7 +292,7 @@ describe('retransmit actor', () => {
       fragIndex: i,
       fragCount: 4,
     }));
-    s.send({ kind: 'sent', streams: [{ subject: 'big', startSeq: 1 }], messages: fragments });
+    s.send({ kind: 'sent', streams: [{ subject: 'big', startSeq: 1 }], datagrams: datagramsOf(fragments, [{ subject: 'big', startSeq: 1 }]) });
     s.datagram({ kind: 'nak', sender: B, channelSeq: 1, target: SELF, subject: 'big', ranges: [], fragments: [{ seq: 1, fromFrag: 1, toFrag: 1 }, { seq: 1, fromFrag: 3, toFrag: 3 }] });
     s.ctx.advanceTo(s.config.retransmit.coalesceMs);
     const rt = s.frames('retransmit').map((f) => f.frame);

@@ -148,6 +148,17 @@ export interface DataOutView {
  * The sender's `datagramsOut` messages to the socket, each decoded (the test reads the bytes that
  * go on the wire): stream entries merged by subject in first-seen order, messages in order.
  */
+/** The messages of DATA datagrams the sender built, decoded (throws on a datagram that is not DATA). */
+export function messagesOfDatagrams(datagrams: readonly Uint8Array[]): WireMessage[] {
+  const messages: WireMessage[] = [];
+  for (const d of datagrams) {
+    const r = decodeFrame(d);
+    if (!r.ok || r.frame.kind !== 'data') throw new Error(`the sender built a datagram that is not DATA: ${r.ok ? r.frame.kind : r.reason}`);
+    messages.push(...r.frame.messages);
+  }
+  return messages;
+}
+
 export function dataOutsOf(ctx: ShellContext): DataOutView[] {
   return ctx.to<Extract<SocketInbox, { kind: 'datagramsOut' }>>('socket', 'datagramsOut').map((out) => {
     const streams: StreamStart[] = [];

@@ -7,7 +7,7 @@ import { MESSAGE_FLAGS, type PeerId } from '../../../codecs/frame.js';
 import { encodedSize } from '../../../codecs/frame-codec.js';
 import { maxPayloadPerDatagram } from '../../../codecs/data-batch.js';
 import { packPublishItems } from '../../../actors/sender/publish-batch.js';
-import { SELF, dataOutsOf, startActor, testConfig, type ConfigOverrides } from './send-path-harness.js';
+import { SELF, dataOutsOf, messagesOfDatagrams, startActor, testConfig, type ConfigOverrides } from './send-path-harness.js';
 
 type Sent = Extract<RetransmitInbox, { kind: 'sent' }>;
 
@@ -27,7 +27,7 @@ async function setup(o: ConfigOverrides = {}) {
     send,
     publish,
     dataOuts: () => dataOutsOf(ctx),
-    sent: () => ctx.to<Sent>('retransmit', 'sent'),
+    sent: () => ctx.to<Sent>('retransmit', 'sent').map((m) => ({ ...m, messages: messagesOfDatagrams(m.datagrams) })),
     flow: () => ctx.to<FlowInbox>('flow'),
     accepted: () => ctx.events.filter((e) => e.kind === 'accepted').map((e) => (e as { batchId: number }).batchId),
   };

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { datagramOf } from '../../fixtures/unit/datagrams.js';
 import { LedgerStreams } from '../../../actors/ledger/ledger-streams.js';
 import { SenderWindow } from '../../../actors/sender/sender-window.js';
 import type { WireMessage } from '../../../codecs/frame.js';
@@ -20,7 +21,7 @@ describe('LedgerStreams', () => {
 
   it('leaves the answer of a window that holds the stream alone (it reports older sequences itself)', () => {
     const window = new SenderWindow();
-    for (let seq = 101; seq <= 103; seq++) window.add(msg('a', seq));
+    for (let seq = 101; seq <= 103; seq++) window.addDatagram(datagramOf([msg('a', seq)]));
     const view = new LedgerStreams(10).view(window, () => 101);
     const got = view.serve('a', 99, 102, 100);
     expect(got.messages.map((m) => m.seq)).toEqual([101, 102]);
@@ -29,7 +30,7 @@ describe('LedgerStreams', () => {
 
   it("lowers a heartbeat's lowSeq to the oldest message the ledger holds", () => {
     const window = new SenderWindow();
-    for (let seq = 101; seq <= 103; seq++) window.add(msg('a', seq));
+    for (let seq = 101; seq <= 103; seq++) window.addDatagram(datagramOf([msg('a', seq)]));
     const streams = new LedgerStreams(10);
     expect(streams.streamInfo(window, 'a', 101)).toEqual({ subject: 'a', startSeq: 101, lowSeq: 101, highSeq: 103 });
     streams.update([{ subject: 'a', lowSeq: 7, highSeq: 100 }]);
@@ -75,7 +76,7 @@ describe('LedgerStreams', () => {
 
   it("never raises a heartbeat's lowSeq to what the ledger holds", () => {
     const window = new SenderWindow();
-    for (let seq = 10; seq <= 12; seq++) window.add(msg('a', seq));
+    for (let seq = 10; seq <= 12; seq++) window.addDatagram(datagramOf([msg('a', seq)]));
     const streams = new LedgerStreams(10);
     streams.update([{ subject: 'a', lowSeq: 11, highSeq: 12 }]);
     expect(streams.streamInfo(window, 'a', 10).lowSeq).toBe(10);
@@ -91,7 +92,7 @@ describe('LedgerStreams', () => {
 
   it("serves fragments from the window's copy", () => {
     const window = new SenderWindow();
-    window.add(msg('a', 1));
+    window.addDatagram(datagramOf([msg('a', 1)]));
     const view = new LedgerStreams(10).view(window, () => 1);
     expect(view.serveFragments('a', { seq: 1, fromFrag: 0, toFrag: 0 })?.map((m) => m.seq)).toEqual([1]);
     expect(view.serveFragments('a', { seq: 9, fromFrag: 0, toFrag: 0 })).toBeUndefined();

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { datagramsOf } from '../../fixtures/unit/datagrams.js';
 import { createActor } from '../../../actors/retransmit/retransmit-actor.js';
 import type { RetransmitInbox } from '../../../actors/retransmit/messages.js';
 import type { SocketInbox } from '../../../actors/socket/messages.js';
@@ -42,7 +43,7 @@ describe('retransmit actor with a ledger', () => {
     const s = await setup(16);
     const messages: WireMessage[] = [];
     for (let seq = 1; seq <= 20; seq++) messages.push(msg('o.a', seq));
-    s.send({ kind: 'sent', streams: [{ subject: 'o.a', startSeq: 1 }], messages }); // 1..4 evicted
+    s.send({ kind: 'sent', streams: [{ subject: 'o.a', startSeq: 1 }], datagrams: datagramsOf(messages) }); // 1..4 evicted
     s.nak(1, 'o.a', [{ from: 2, to: 6 }]);
     s.ctx.advanceTo(10);
     expect(s.serves()).toEqual([{ kind: 'serveRequested', peer: A, subject: 'o.a', ranges: [{ from: 2, to: 4 }] }]);
@@ -80,7 +81,7 @@ describe('retransmit actor with a ledger', () => {
     const streams = s.frames('heartbeat').flatMap((f) => f.streams);
     expect(streams).toEqual([{ subject: 'o.a', startSeq: 251, lowSeq: 7, highSeq: 250 }]);
     // the first message of this incarnation continues the numbering; lowSeq still reaches back into the ledger
-    s.send({ kind: 'sent', streams: [{ subject: 'o.a', startSeq: 251 }], messages: [msg('o.a', 251)] });
+    s.send({ kind: 'sent', streams: [{ subject: 'o.a', startSeq: 251 }], datagrams: datagramsOf([msg('o.a', 251)], [{ subject: 'o.a', startSeq: 251 }]) });
     s.send({ kind: 'ledgerStreams', streams: [{ subject: 'o.a', lowSeq: 9, highSeq: 251 }] });
     s.ctx.advanceTo(s.ctx.nowMs + 2000);
     expect(s.frames('heartbeat').flatMap((f) => f.streams).at(-1)).toEqual({ subject: 'o.a', startSeq: 251, lowSeq: 9, highSeq: 251 });

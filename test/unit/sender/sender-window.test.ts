@@ -3,15 +3,23 @@ import fc from 'fast-check';
 import type { WireMessage } from '../../../codecs/frame.js';
 import { SenderWindow } from '../../../actors/sender/sender-window.js';
 import { resolveSenderOptions } from '../../../actors/sender/options.js';
+import { datagramOf } from '../../fixtures/unit/datagrams.js';
 
 function msg(subject: string, seq: number, bytes = 10): WireMessage {
   return { subject, seq, flags: 0, payload: new Uint8Array(bytes) };
 }
 
-function windowOf(windowMaxMessages: number, windowMaxBytes = 1_000_000, onEvict?: (m: WireMessage) => void) {
-  const evictRecords = onEvict === undefined ? undefined : (records: readonly WireMessage[]) => onEvict(records[0]);
+/** Bytes of the one-message datagram that holds `m` (what the window counts for it). */
+const sizeOf = (m: WireMessage): number => datagramOf([m]).byteLength;
+
+/** Adds `m` in a datagram of its own. */
+function add(w: SenderWindow, m: WireMessage): number {
+  return w.addDatagram(datagramOf([m]));
+}
+
+function windowOf(windowMaxMessages: number, windowMaxBytes = 1_000_000, onEvict?: (subject: string, seq: number) => void) {
   const o = resolveSenderOptions({ windowMaxMessages, windowMaxBytes, maxMessageBytes: 1, maxFragmentBytes: 1 });
-  return new SenderWindow({ onEvict: evictRecords }, o);
+  return new SenderWindow({ onEvict }, o);
 }
 
 const ids = (ms: readonly WireMessage[]) => ms.map((m) => `${m.subject}${m.seq}`);
@@ -19,8 +27,8 @@ const ids = (ms: readonly WireMessage[]) => ms.map((m) => `${m.subject}${m.seq}`
 describe('SenderWindow', () => {
   it('holds added messages and finds them by subject and seq', () => {
     const w = windowOf(10);
-    for (let seq = 1; seq <= 3; seq++) w.add(msg('a', seq));
-    w.add(msg('b', 7));
+    for (let seq = 1; seq <= 3; seq++) add(w, msg('a', seq));
+    add(w, msg('b', 7));
     expect(w.get('a', 2)?.[0].seq).toBe(2);
     expect(w.get('b', 7)?.[0].subject).toBe('b');
     expect(w.get('a', 4)).toBeUndefined();
@@ -32,65 +40,70 @@ describe('SenderWindow', () => {
 
   it('evicts oldest first across streams when over the message count, and reports each to onEvict', () => {
     const evicted: string[] = [];
-    const w = windowOf(3, 1_000_000, (m) => evicted.push(`${m.subject}${m.seq}`));
-    expect(w.add(msg('a', 1))).toBe(0);
-    w.add(msg('b', 1));
-    w.add(msg('a', 2));
-    expect(w.add(msg('b', 2))).toBe(1);
+    const w = windowOf(3, 1_000_000, (subject, seq) => evicted.push(`${subject}${seq}`));
+    expect(add(w, msg('a', 1))).toBe(0);
+    add(w, msg('b', 1));
+    add(w, msg('a', 2));
+    expect(add(w, msg('b', 2))).toBe(1);
     expect(evicted).toEqual(['a1']);
-    w.add(msg('c', 1));
+    add(w, msg('c', 1));
     expect(evicted).toEqual(['a1', 'b1']);
     expect(w.lowSeq('a')).toBe(2);
     expect(w.lowSeq('b')).toBe(2);
     expect(w.counters).toMatchObject({ messages: 3, evicted: 2, peakMessages: 3 });
   });
 
-  it('evicts by bytes across streams and can evict several at once', () => {
-    const w = windowOf(100, 100);
-    w.add(msg('a', 1, 40));
-    w.add(msg('b', 1, 40));
-    w.add(msg('a', 2, 10));
-    expect(w.counters).toMatchObject({ bytes: 90, messages: 3 });
-    expect(w.add(msg('b', 2, 95))).toBe(3);
-    expect(w.counters).toMatchObject({ bytes: 95, messages: 1, peakBytes: 95, peakMessages: 3, evicted: 3 });
+  it('evicts by datagram bytes across streams and can evict several at once', () => {
+    const [a1, b1, a2, b2] = [msg('a', 1, 40), msg('b', 1, 40), msg('a', 2, 10), msg('b', 2, 300)];
+    const held = sizeOf(a1) + sizeOf(b1) + sizeOf(a2);
+    const w = windowOf(100, Math.max(held, sizeOf(b2)));
+    add(w, a1);
+    add(w, b1);
+    add(w, a2);
+    expect(w.counters).toMatchObject({ bytes: held, messages: 3, datagrams: 3 });
+    expect(add(w, b2)).toBe(3);
+    expect(w.counters).toMatchObject({ bytes: sizeOf(b2), messages: 1, peakBytes: Math.max(held, sizeOf(b2)), peakMessages: 3, evicted: 3, datagrams: 1 });
     expect(w.get('b', 2)).toBeDefined();
   });
 
   it('evicts at once a message larger than the byte bound but remembers its seq', () => {
-    const w = windowOf(100, 50);
-    w.add(msg('a', 1, 51));
+    const w = windowOf(100, sizeOf(msg('a', 1, 51)) - 1);
+    add(w, msg('a', 1, 51));
     expect(w.counters).toMatchObject({ messages: 0, bytes: 0, evicted: 1 });
     expect([w.lowSeq('a'), w.highSeq('a')]).toEqual([2, 1]);
   });
 
   it('keeps a stream highSeq after all its messages were evicted', () => {
     const w = windowOf(2);
-    w.add(msg('a', 1));
-    w.add(msg('a', 2));
-    w.add(msg('b', 1));
-    w.add(msg('b', 2));
+    add(w, msg('a', 1));
+    add(w, msg('a', 2));
+    add(w, msg('b', 1));
+    add(w, msg('b', 2));
     expect([w.lowSeq('a'), w.highSeq('a')]).toEqual([3, 2]);
     expect(w.streamInfo('a', 1)).toEqual({ subject: 'a', startSeq: 1, lowSeq: 3, highSeq: 2 });
   });
 
   it('rejects a seq that does not increase within its stream', () => {
     const w = windowOf(10);
-    w.add(msg('a', 5));
-    expect(() => w.add(msg('a', 5))).toThrow(/not above 5/);
-    expect(() => w.add(msg('a', 4))).toThrow(/not above 5/);
-    expect(() => w.add(msg('b', 0))).toThrow(/not above 0/);
-    w.add(msg('b', 1));
+    add(w, msg('a', 5));
+    expect(() => add(w, msg('a', 5))).toThrow(/not above 5/);
+    expect(() => add(w, msg('a', 4))).toThrow(/not above 5/);
+    // A datagram is added whole or not at all.
+    expect(() => w.addDatagram(datagramOf([msg('b', 1), msg('b', 3), msg('b', 2)]))).toThrow(/not above 3/);
+    expect(w.highSeq('b')).toBe(0);
+    expect(w.counters).toMatchObject({ messages: 1, datagrams: 1 });
+    add(w, msg('b', 1));
   });
 
   it('refuses a new stream beyond maxStreams', () => {
     const w = new SenderWindow({}, { windowMaxMessages: 10, windowMaxBytes: 1000, maxStreams: 1 });
-    w.add(msg('a', 1));
-    expect(() => w.add(msg('b', 1))).toThrow(expect.objectContaining({ code: 'ERR_BACKPRESSURE' }));
+    add(w, msg('a', 1));
+    expect(() => add(w, msg('b', 1))).toThrow(expect.objectContaining({ code: 'ERR_BACKPRESSURE' }));
   });
 
   it('serves the held part of a range and names the evicted part unavailable', () => {
     const w = windowOf(5);
-    for (let seq = 1; seq <= 8; seq++) w.add(msg('a', seq));
+    for (let seq = 1; seq <= 8; seq++) add(w, msg('a', seq));
     const r = w.serve('a', 2, 6, 100);
     expect(r.unavailable).toEqual([{ from: 2, to: 3 }]);
     expect(r.messages.map((m) => m.seq)).toEqual([4, 5, 6]);
@@ -100,7 +113,7 @@ describe('SenderWindow', () => {
 
   it('ignores and counts the part of a range above highSeq', () => {
     const w = windowOf(10);
-    for (let seq = 1; seq <= 3; seq++) w.add(msg('a', seq));
+    for (let seq = 1; seq <= 3; seq++) add(w, msg('a', seq));
     const r = w.serve('a', 2, 1_000_000_000, 100);
     expect(r.messages.map((m) => m.seq)).toEqual([2, 3]);
     expect(r.unavailable).toEqual([]);
@@ -111,7 +124,7 @@ describe('SenderWindow', () => {
 
   it('bounds the messages per call and returns the rest of the range', () => {
     const w = windowOf(100);
-    for (let seq = 1; seq <= 10; seq++) w.add(msg('a', seq));
+    for (let seq = 1; seq <= 10; seq++) add(w, msg('a', seq));
     const r = w.serve('a', 2, 9, 3);
     expect(r.messages.map((m) => m.seq)).toEqual([2, 3, 4]);
     expect(r.rest).toEqual({ from: 5, to: 9 });
@@ -123,7 +136,7 @@ describe('SenderWindow', () => {
 
   it('names seqs the sender skipped as unavailable', () => {
     const w = windowOf(100);
-    for (const seq of [1, 2, 5, 6, 9]) w.add(msg('a', seq));
+    for (const seq of [1, 2, 5, 6, 9]) add(w, msg('a', seq));
     const r = w.serve('a', 1, 9, 100);
     expect(r.messages.map((m) => m.seq)).toEqual([1, 2, 5, 6, 9]);
     expect(r.unavailable).toEqual([
@@ -136,7 +149,7 @@ describe('SenderWindow', () => {
 
   it('returns nothing for a malformed range and counts it', () => {
     const w = windowOf(10);
-    w.add(msg('a', 1));
+    add(w, msg('a', 1));
     for (const [from, to] of [
       [3, 2],
       [0, 1],
@@ -153,8 +166,8 @@ describe('SenderWindow', () => {
   it('states lowSeq and highSeq of a resumed stream from its startSeq', () => {
     const w = windowOf(10);
     expect(w.streamInfo('a', 42)).toEqual({ subject: 'a', startSeq: 42, lowSeq: 42, highSeq: 41 });
-    w.add(msg('a', 42));
-    w.add(msg('a', 43));
+    add(w, msg('a', 42));
+    add(w, msg('a', 43));
     expect(w.streamInfo('a', 42)).toEqual({ subject: 'a', startSeq: 42, lowSeq: 42, highSeq: 43 });
   });
 
@@ -165,7 +178,7 @@ describe('SenderWindow', () => {
           maxLength: 80,
         }),
         fc.integer({ min: 1, max: 12 }),
-        fc.integer({ min: 20, max: 200 }),
+        fc.integer({ min: 60, max: 400 }),
         fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.integer({ min: 1, max: 90 }), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 6 }))),
         (adds, maxMessages, maxBytes, requests) => {
           const w = new SenderWindow({}, { windowMaxMessages: maxMessages, windowMaxBytes: maxBytes, maxStreams: 10 });
@@ -175,16 +188,16 @@ describe('SenderWindow', () => {
             const seq = (high.get(subject) ?? 0) + step;
             high.set(subject, seq);
             const m = msg(subject, seq, bytes);
-            w.add(m);
+            add(w, m);
             all.push(m);
           }
           // Model: the newest suffix of `all` within both bounds.
           const held: WireMessage[] = [];
           let bytes = 0;
           for (let i = all.length - 1; i >= 0; i--) {
-            if (held.length + 1 > maxMessages || bytes + all[i].payload.byteLength > maxBytes) break;
+            if (held.length + 1 > maxMessages || bytes + sizeOf(all[i]) > maxBytes) break;
             held.unshift(all[i]);
-            bytes += all[i].payload.byteLength;
+            bytes += sizeOf(all[i]);
           }
           expect(w.counters.messages).toBe(held.length);
           expect(w.counters.bytes).toBe(bytes);
@@ -215,6 +228,45 @@ describe('SenderWindow', () => {
     );
   });
 
+  describe('datagrams of several messages', () => {
+    const payload = (seq: number) => new Uint8Array([seq, seq + 1, seq + 2]);
+
+    it('serves each record as it was sent, read back out of the datagram', () => {
+      const w = windowOf(100);
+      const sent: WireMessage[] = [
+        { subject: 'a', seq: 5, flags: 0, payload: payload(5) },
+        { subject: 'b', seq: 1, flags: 1, replyTo: '_INBOX.x', payload: payload(1) },
+        { subject: 'a', seq: 6, flags: 0, payload: payload(6) },
+      ];
+      w.addDatagram(datagramOf(sent, [{ subject: 'a', startSeq: 5 }]));
+      expect(w.counters).toMatchObject({ messages: 3, datagrams: 1 });
+      expect(w.serve('a', 1, 9, 10)).toEqual({ messages: [sent[0], sent[2]], unavailable: [{ from: 1, to: 4 }] });
+      expect(w.get('b', 1)).toEqual([sent[1]]);
+    });
+
+    it('releases a datagram\'s bytes when its last held record is evicted', () => {
+      const w = windowOf(3);
+      const first = datagramOf([msg('a', 1), msg('b', 1)]);
+      const second = datagramOf([msg('a', 2), msg('b', 2)]);
+      w.addDatagram(first);
+      expect(w.addDatagram(second)).toBe(1); // a1 leaves; b1 keeps the first datagram
+      expect(w.counters).toMatchObject({ messages: 3, datagrams: 2, bytes: first.byteLength + second.byteLength });
+      expect(w.serve('b', 1, 2, 10).messages.map((m) => m.seq)).toEqual([1, 2]);
+      w.addDatagram(datagramOf([msg('c', 1)])); // b1 leaves: the first datagram goes
+      expect(w.counters).toMatchObject({ messages: 3, datagrams: 2, bytes: second.byteLength + datagramOf([msg('c', 1)]).byteLength });
+      expect(w.serve('a', 1, 2, 10)).toEqual({ messages: [msg('a', 2)], unavailable: [{ from: 1, to: 1 }] });
+    });
+
+    it('refuses a datagram that is not a DATA datagram, adding nothing', () => {
+      const w = windowOf(10);
+      const d = datagramOf([msg('a', 1), msg('a', 2)]);
+      expect(() => w.addDatagram(d.subarray(0, d.byteLength - 1))).toThrow(/not a DATA datagram/);
+      expect(() => w.addDatagram(new Uint8Array(8))).toThrow(/not a DATA datagram/);
+      expect(w.counters).toMatchObject({ messages: 0, datagrams: 0, bytes: 0 });
+      expect(w.highSeq('a')).toBe(0);
+    });
+  });
+
   describe('fragmented messages', () => {
     const frag = (seq: number, i: number, n: number, size = 10): WireMessage => ({
       subject: 'a',
@@ -227,10 +279,11 @@ describe('SenderWindow', () => {
 
     it('holds a fragmented message as one message under its seq and serves it whole or by fragment', () => {
       const w = windowOf(10);
-      w.add({ subject: 'a', seq: 1, flags: 0, payload: new Uint8Array(1) });
-      for (let i = 0; i < 4; i++) w.add(frag(2, i, 4));
-      w.add({ subject: 'a', seq: 3, flags: 0, payload: new Uint8Array(1) });
-      expect(w.counters).toMatchObject({ messages: 3, bytes: 42 });
+      add(w, { subject: 'a', seq: 1, flags: 0, payload: new Uint8Array(1) });
+      for (let i = 0; i < 4; i++) add(w, frag(2, i, 4));
+      add(w, { subject: 'a', seq: 3, flags: 0, payload: new Uint8Array(1) });
+      const records = [{ subject: 'a', seq: 1, flags: 0, payload: new Uint8Array(1) }, ...[0, 1, 2, 3].map((i) => frag(2, i, 4)), { subject: 'a', seq: 3, flags: 0, payload: new Uint8Array(1) }];
+      expect(w.counters).toMatchObject({ messages: 3, datagrams: 6, bytes: records.reduce((n, m) => n + sizeOf(m), 0) });
       expect(w.get('a', 2)?.map((m) => m.fragIndex)).toEqual([0, 1, 2, 3]);
       expect(w.serve('a', 2, 3, 10).messages.map((m) => [m.seq, m.fragIndex])).toEqual([[2, 0], [2, 1], [2, 2], [2, 3], [3, undefined]]);
       expect(w.serve('a', 1, 3, 2).rest).toEqual({ from: 3, to: 3 }); // a fragmented message counts once
@@ -241,13 +294,13 @@ describe('SenderWindow', () => {
     });
 
     it('evicts a fragmented message as a unit, and drops fragments of a message no longer held', () => {
-      const evicted: WireMessage[][] = [];
-      const w = new SenderWindow({ onEvict: (records) => evicted.push([...records]) }, resolveSenderOptions({ windowMaxMessages: 1, windowMaxBytes: 1_000_000, maxMessageBytes: 1 }));
-      for (let i = 0; i < 3; i++) w.add(frag(1, i, 3));
-      w.add(frag(2, 0, 2));
-      expect(evicted.map((rs) => rs.map((m) => [m.seq, m.fragIndex]))).toEqual([[[1, 0], [1, 1], [1, 2]]]);
-      expect(w.counters).toMatchObject({ messages: 1, bytes: 10, evicted: 1 });
-      w.add(frag(1, 1, 3)); // its message is gone
+      const evicted: string[] = [];
+      const w = new SenderWindow({ onEvict: (subject, seq) => evicted.push(`${subject}${seq}`) }, resolveSenderOptions({ windowMaxMessages: 1, windowMaxBytes: 1_000_000, maxMessageBytes: 1 }));
+      for (let i = 0; i < 3; i++) add(w, frag(1, i, 3));
+      add(w, frag(2, 0, 2));
+      expect(evicted).toEqual(['a1']);
+      expect(w.counters).toMatchObject({ messages: 1, datagrams: 1, bytes: sizeOf(frag(2, 0, 2)), evicted: 1 });
+      add(w, frag(1, 1, 3)); // its message is gone
       expect(w.counters.fragmentsDropped).toBe(1);
       expect(w.serveFragments('a', { seq: 1, fromFrag: 0, toFrag: 2 })).toBeUndefined();
     });
