@@ -228,7 +228,8 @@ export class DataBatchBuilder {
     if (this.slab.length - this.slabUsed < size) {
       // Not zero-filled (every byte handed out is written first): zeroing a fresh slab cost as
       // much as building its datagrams.
-      this.slab = Buffer.allocUnsafeSlow(Math.max(DATAGRAM_SLAB_BYTES, size));
+      const memory = Buffer.allocUnsafeSlow(Math.max(DATAGRAM_SLAB_BYTES, size));
+      this.slab = new Uint8Array(memory.buffer, memory.byteOffset, memory.byteLength);
       this.slabUsed = 0;
     }
     const out = this.slab.subarray(this.slabUsed, this.slabUsed + size);
