@@ -6,6 +6,7 @@ import type { PeerId } from '../../codecs/frame.js';
 import { peerKey } from '../../codecs/frame.js';
 import { earliest } from '../core.js';
 import { DEFAULT_SENDER_OPTIONS, type ResolvedSenderOptions } from './options.js';
+import { TokenBucket } from './token-bucket.js';
 
 /** The options {@link FlowControl} reads. */
 export type FlowControlOptions = Pick<
@@ -86,8 +87,6 @@ interface FlowStream {
 }
 
 const OK: SendVerdict = Object.freeze({ ok: true });
-/** Absorbs float rounding of the refill so a retry at `retryAtMs` is not refused by a hair. */
-const TOKEN_EPSILON = 1e-6;
 
 /**
  * Decides whether the next new message of a stream may go out now.
@@ -111,9 +110,7 @@ const TOKEN_EPSILON = 1e-6;
  * When every receiver is excluded nothing limits the stream. Caught up = lag at most half the
  * window (hysteresis, so a receiver on the edge does not flap).
  *
- * Rate: a token bucket of `burstBytes` refilled at `rateBytesPerSec` (0 = off). A message
- * needs `min(bytes, burstBytes)` tokens and takes `bytes` (the bucket may go negative, so a
- * message larger than the burst is paced on average).
+ * Rate: a {@link TokenBucket} of `burstBytes` refilled at `rateBytesPerSec` (0 = off).
  *
  * Timers: `nextDeadlineMs()` is the earliest of a rate-refused send's retry time and the next
  * stall timeout; after `onTimer` the shell retries its queued sends.
@@ -138,9 +135,7 @@ export class FlowControl {
   /** Subjects each peer is tracked for, so `removeReceiver(peer)` need not scan every stream. */
   private readonly peerSubjects = new Map<string, Set<string>>();
   private readonly blockedStreams = new Set<FlowStream>();
-  private tokens: number;
-  private lastRefillMs: number | undefined;
-  private rateRetryAtMs: number | undefined;
+  private readonly bucket: TokenBucket;
   private stallDeadlineMs: number | undefined;
   private stallDirty = false;
   private discoveryUntilMs = Number.NEGATIVE_INFINITY;
@@ -148,7 +143,7 @@ export class FlowControl {
   constructor(deps: FlowControlDeps, options: FlowControlOptions = DEFAULT_SENDER_OPTIONS) {
     this.sink = deps.sink;
     this.o = options;
-    this.tokens = options.burstBytes;
+    this.bucket = new TokenBucket(options.rateBytesPerSec, options.burstBytes);
   }
 
   /** May message `seq` (`bytes` on the wire) of `subject` be sent now? Counts each refusal. */
@@ -165,15 +160,10 @@ export class FlowControl {
       this.stallDirty = true;
       return { ok: false, reason: 'window' };
     }
-    if (this.o.rateBytesPerSec > 0) {
-      this.refill(nowMs);
-      const need = Math.min(bytes, this.o.burstBytes);
-      if (this.tokens + TOKEN_EPSILON < need) {
-        this.counters.blockedByRate++;
-        const retryAtMs = nowMs + Math.max(1, Math.ceil(((need - this.tokens) * 1000) / this.o.rateBytesPerSec));
-        this.rateRetryAtMs = earliest(this.rateRetryAtMs, retryAtMs);
-        return { ok: false, reason: 'rate', retryAtMs };
-      }
+    const retryAtMs = this.bucket.check(nowMs, bytes);
+    if (retryAtMs !== undefined) {
+      this.counters.blockedByRate++;
+      return { ok: false, reason: 'rate', retryAtMs };
     }
     if (s.blocked !== undefined && seq >= s.blocked.seq) this.unblock(s);
     return OK;
@@ -184,10 +174,7 @@ export class FlowControl {
     const s = this.streamFor(subject);
     this.start(s, seq);
     if (seq > s.highSent) s.highSent = seq;
-    if (this.o.rateBytesPerSec > 0) {
-      this.refill(nowMs);
-      this.tokens -= bytes;
-    }
+    this.bucket.take(nowMs, bytes);
     if (s.blocked !== undefined && seq >= s.blocked.seq) this.unblock(s);
     if (this.o.flowPolicy === 'max' && s.receivers.size > 0) {
       this.limitOf(s); // refreshes watchPos
@@ -319,12 +306,12 @@ export class FlowControl {
       for (const s of this.blockedStreams) for (const r of this.blockers(s)) d = earliest(d, this.stallDueMs(r, s));
       this.stallDeadlineMs = d;
     }
-    return earliest(this.rateRetryAtMs, this.stallDeadlineMs);
+    return earliest(this.bucket.nextDeadlineMs(), this.stallDeadlineMs);
   }
 
   /** Clears a passed rate deadline and excludes receivers whose stall timeout passed. */
   onTimer(nowMs: number): void {
-    if (this.rateRetryAtMs !== undefined && this.rateRetryAtMs <= nowMs) this.rateRetryAtMs = undefined;
+    this.bucket.onTimer(nowMs);
     for (const s of [...this.blockedStreams]) {
       let changed = false;
       for (const r of this.blockers(s)) {
@@ -340,15 +327,6 @@ export class FlowControl {
       }
     }
     this.stallDirty = true;
-  }
-
-  private refill(nowMs: number): void {
-    if (this.lastRefillMs === undefined) this.lastRefillMs = nowMs;
-    else if (nowMs > this.lastRefillMs) {
-      const added = ((nowMs - this.lastRefillMs) * this.o.rateBytesPerSec) / 1000;
-      this.tokens = Math.min(this.o.burstBytes, this.tokens + added);
-      this.lastRefillMs = nowMs;
-    }
   }
 
   private streamFor(subject: string): FlowStream {

@@ -11,7 +11,7 @@
  * Ordering: a batch is validated whole and sequenced at once (so a refused batch uses no seq);
  * its messages then leave strictly in order, across subjects. The head message waits for
  * credit (the flow actor's `credit`; none yet = 1/16 of a window from the stream's start) and for the rate limit
- * (`FlowControl` used as a token bucket only: it never gets a receiver), and everything behind
+ * (a {@link TokenBucket}), and everything behind
  * it waits too. It is retried on `credit` and at the rate deadline (the actor's one timer).
  *
  * Bounds: queued (sequenced, not yet sent) messages stay within `windowMaxMessages` and
@@ -39,7 +39,7 @@ import type { Destination, SocketInbox } from '../socket/messages.js';
 import { GroupMap } from '../subjects/group-map.js';
 import { PatternMatcher } from '../subjects/pattern-matcher.js';
 import { isValidPattern, validateSubject } from '../subjects/subject.js';
-import { FlowControl } from './flow-control.js';
+import { TokenBucket } from './token-bucket.js';
 import { assertMessageSize, fragmentPayload } from './fragmenter.js';
 import type { FlowInbox, PublishItem, SenderInbox, UnicastTarget } from './messages.js';
 import type { CommittedStream, LedgerInbox, SequencedMessage } from '../ledger/messages.js';
@@ -50,22 +50,25 @@ import { unpackPublishItems } from './publish-batch.js';
 import { SequenceGenerator } from './sequence-generator.js';
 
 /**
- * One application message, sequenced (one seq): its wire record (`single`), or its fragments,
- * all of that seq; neither for an empty batch's marker (`seq` 0). The common message keeps its one
- * record in `single`, so a unit costs no array.
+ * One application message, sequenced (one seq): its fields as published (written into a DATA
+ * record when it goes), or its fragments, all of that seq; the marker of an empty batch has `seq`
+ * 0. No wire-message object is made for a message that fits a datagram.
  */
 interface Unit {
   readonly subject: string;
   /** The message's seq; 0 for an empty batch's marker. */
   readonly seq: number;
-  readonly single: WireMessage | undefined;
+  readonly flags: number;
+  readonly payload: Uint8Array;
+  readonly replyTo: string | undefined;
+  /** The wire records of a fragmented message, in index order; undefined for a whole one. */
   readonly fragments: readonly WireMessage[] | undefined;
   readonly bytes: number;
-  /** The whole message for the ledger (only with a ledger). */
-  readonly whole?: SequencedMessage;
   /** Set on the last unit of a batch: `accepted` is due once it is handed over. */
   readonly batchId: number | undefined;
 }
+
+const NO_PAYLOAD = new Uint8Array(0);
 
 interface Route {
   readonly key: string;
@@ -132,8 +135,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   let ledgerFailure: Error | undefined;
   let ledgerRef: ActorRef<LedgerInbox>;
   const groupMap = new GroupMap(config.groupMap);
-  // Rate limit only: with no receiver registered its window never refuses.
-  const rate = new FlowControl({ sink: { slowConsumer: () => {}, windowOpened: () => {} } }, o);
+  const rate = new TokenBucket(o.rateBytesPerSec, o.burstBytes);
   const credit = new Map<string, number>();
   /**
    * When each stream's first message of this incarnation went out (its age goes in DATA, so a
@@ -175,11 +177,14 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     emit({ kind: 'error', error: { ...e, details: { ...e.details, batchId } } });
   }
 
-  /** Validates a whole batch, then sequences it. Throws (nothing sequenced) when any item is refused. */
-  function sequence(batchId: number, items: readonly PublishItem[]): Unit[] {
-    // Per message this makes its wire message, a one-element array and the unit, nothing else:
-    // indexed loops (no iterator objects), and fragments kept aside only for messages that need
-    // them (`fragmented[i]`, an array made only if one does).
+  /**
+   * Validates a whole batch, then sequences it; with a ledger, appends each message, whole, to
+   * `toLedger`. Throws (nothing sequenced) when any item is refused.
+   */
+  function sequence(batchId: number, items: readonly PublishItem[], toLedger: SequencedMessage[] | undefined): Unit[] {
+    // Per message this makes the unit, nothing else: indexed loops (no iterator objects), and
+    // fragments kept aside only for messages that need them (`fragmented[i]`, an array made only
+    // if one does).
     let fragmented: (ReturnType<typeof fragmentPayload> | undefined)[] | undefined;
     let newSubjects: Set<string> | undefined;
     let bytes = 0;
@@ -208,32 +213,36 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       const fragments = fragmented?.[i];
       // One seq per application message, fragmented or not.
       const seq = sequences.nextRange(item.subject, 1);
-      const single: WireMessage =
-        item.replyTo === undefined
-          ? { subject: item.subject, seq, flags: item.flags, payload: item.payload }
-          : { subject: item.subject, seq, flags: item.flags, replyTo: item.replyTo, payload: item.payload };
-      let whole: SequencedMessage | undefined = gate === undefined ? undefined : single;
       let wire: WireMessage[] | undefined;
       if (fragments !== undefined) {
         wire = fragments.map((f): WireMessage => {
           const m = { subject: item.subject, seq, flags: f.flags, payload: f.payload, fragIndex: f.fragIndex, fragCount: f.fragCount };
           return item.replyTo === undefined ? m : { ...m, replyTo: item.replyTo };
         });
-        if (whole !== undefined) whole = { ...whole, fragmentBytes: fragments[0].payload.byteLength };
+      }
+      if (toLedger !== undefined) {
+        const whole: SequencedMessage =
+          item.replyTo === undefined
+            ? { subject: item.subject, seq, flags: item.flags, payload: item.payload }
+            : { subject: item.subject, seq, flags: item.flags, replyTo: item.replyTo, payload: item.payload };
+        toLedger.push(fragments === undefined ? whole : { ...whole, fragmentBytes: fragments[0].payload.byteLength });
       }
       units.push({
         subject: item.subject,
         seq,
-        single: wire === undefined ? single : undefined,
+        flags: item.flags,
+        payload: item.payload,
+        replyTo: item.replyTo,
         fragments: wire,
         bytes: item.payload.byteLength,
-        whole,
         batchId: i === lastIndex ? batchId : undefined,
       });
     }
     counters.published += items.length;
     // An empty batch still needs its `accepted`: a unit with no message carries it.
-    if (items.length === 0) units.push({ subject: '', seq: 0, single: undefined, fragments: undefined, bytes: 0, whole: undefined, batchId });
+    if (items.length === 0) {
+      units.push({ subject: '', seq: 0, flags: 0, payload: NO_PAYLOAD, replyTo: undefined, fragments: undefined, bytes: 0, batchId });
+    }
     return units;
   }
 
@@ -300,12 +309,12 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
           blockedOn = { kind: 'ledger' };
           return;
         }
-        if (!rate.canSend(now, u.subject, last, u.bytes).ok) {
+        if (rate.check(now, u.bytes) !== undefined) {
           if (blockedOn?.kind !== 'rate') counters.blockedByRate++;
           blockedOn = { kind: 'rate' };
           return;
         }
-        rate.onSent(now, u.subject, last, u.bytes);
+        rate.take(now, u.bytes);
         outgoing.push(u);
       }
       blockedOn = undefined;
@@ -339,16 +348,16 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   function flush(): void {
     if (outgoing.length > 0) {
       const routes = new Map<string, Route>();
-      const byRoute = new Map<string, { destinations: readonly Destination[]; messages: WireMessage[] }>();
+      const byRoute = new Map<string, { destinations: readonly Destination[]; units: Unit[]; records: number }>();
       const reports = new Map<string, { fromSeq: number; seq: number; bytes: number }>();
       for (let i = 0; i < outgoing.length; i++) {
         const u = outgoing[i];
         let route = routes.get(u.subject);
         if (route === undefined) routes.set(u.subject, (route = routeOf(u.subject)));
         let out = byRoute.get(route.key);
-        if (out === undefined) byRoute.set(route.key, (out = { destinations: route.destinations, messages: [] }));
-        if (u.single !== undefined) out.messages.push(u.single);
-        else if (u.fragments !== undefined) for (let k = 0; k < u.fragments.length; k++) out.messages.push(u.fragments[k]);
+        if (out === undefined) byRoute.set(route.key, (out = { destinations: route.destinations, units: [], records: 0 }));
+        out.units.push(u);
+        out.records += u.fragments === undefined ? 1 : u.fragments.length;
         const seq = u.seq;
         const r = reports.get(u.subject);
         if (r === undefined) reports.set(u.subject, { fromSeq: seq, seq, bytes: u.bytes });
@@ -372,10 +381,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       };
       const kept: Uint8Array[] = [];
       for (const out of byRoute.values()) {
-        counters.fragments += out.messages.length;
+        counters.fragments += out.records;
         // Unrouted messages are built all the same: the window serves them to a NAK.
-        if (out.destinations.length === 0) counters.unrouted += out.messages.length;
-        buildDatagrams(out.messages, entryOf, out.destinations, kept);
+        if (out.destinations.length === 0) counters.unrouted += out.records;
+        buildDatagrams(out.units, entryOf, out.destinations, kept);
       }
       const streams = [...starts.values()];
       let part: Uint8Array[] = [];
@@ -401,14 +410,14 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   }
 
   /**
-   * Encodes `messages` into DATA datagrams here, on the publishing side, once: they go to the
+   * Encodes `units` into DATA datagrams here, on the publishing side, once: they go to the
    * socket as they are (unless there is no destination) and are appended to `kept` for the
    * window. The socket actor (maybe on another thread) gets a few byte arrays per batch, not an
    * object per message; one actor message may cross threads as one ring record: each
    * `datagramsOut` holds at most MAX_PART_BYTES.
    */
   function buildDatagrams(
-    messages: readonly WireMessage[],
+    units: readonly Unit[],
     entryOf: (subject: string) => StreamStart,
     destinations: readonly Destination[],
     kept: Uint8Array[],
@@ -431,12 +440,22 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       if (bytes >= MAX_PART_BYTES) toSocket();
     };
     try {
-      for (let i = 0; i < messages.length; i++) {
-        const m = messages[i];
-        const st = entryOf(m.subject);
-        if (!builder.tryAdd(m, st.startSeq, st.ageMs)) {
-          seal();
-          builder.tryAdd(m, st.startSeq, st.ageMs);
+      for (let i = 0; i < units.length; i++) {
+        const u = units[i];
+        const st = entryOf(u.subject);
+        if (u.fragments === undefined) {
+          if (!builder.tryAddFields(u.subject, u.seq, u.flags, u.payload, st.startSeq, u.replyTo, undefined, undefined, st.ageMs)) {
+            seal();
+            builder.tryAddFields(u.subject, u.seq, u.flags, u.payload, st.startSeq, u.replyTo, undefined, undefined, st.ageMs);
+          }
+          continue;
+        }
+        for (let k = 0; k < u.fragments.length; k++) {
+          const f = u.fragments[k];
+          if (!builder.tryAdd(f, st.startSeq, st.ageMs)) {
+            seal();
+            builder.tryAdd(f, st.startSeq, st.ageMs);
+          }
         }
       }
       if (!builder.isEmpty) seal();
@@ -475,21 +494,21 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       refuse(batchId, new PeerClosedError(`batch ${batchId} was published while the sender is draining`));
       return;
     }
+    const toLedger: SequencedMessage[] | undefined = gate === undefined ? undefined : [];
     let units: Unit[];
     try {
-      units = sequence(batchId, items);
+      units = sequence(batchId, items, toLedger);
     } catch (err) {
       refuse(batchId, err);
       return;
     }
-    const toLedger: SequencedMessage[] = [];
-    for (const u of units) {
+    for (let i = 0; i < units.length; i++) {
+      const u = units[i];
       queue.push(u);
       if (u.seq !== 0) counters.queued++;
       counters.queuedBytes += u.bytes;
-      if (u.whole !== undefined) toLedger.push(u.whole);
     }
-    for (const part of byteBoundedParts(toLedger)) toLedgerInOrder({ kind: 'sequenced', messages: part });
+    if (toLedger !== undefined) for (const part of byteBoundedParts(toLedger)) toLedgerInOrder({ kind: 'sequenced', messages: part });
     pump(now);
   }
 
@@ -605,7 +624,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     stats: () => ({
       ...counters,
       streams: sequences?.size ?? 0,
-      rate: { ...rate.counters },
       ...(gate !== undefined ? { ledger: { waitingForResume: early?.length ?? 0, backlog: ledgerBacklog.length } } : {}),
     }),
   };
