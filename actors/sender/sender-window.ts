@@ -81,20 +81,28 @@ interface HeldDatagram {
 /**
  * The held records of one stream, oldest first, in typed arrays (no object per record): the
  * serial of the datagram holding the record (mod 2^32) and its offset there; its seq is read from
- * the datagram. 6 bytes per record. A ring that doubles when full and halves when a quarter full.
+ * the datagram; whether it continues the message before it. 7 bytes per record. A ring that doubles when full and halves when a quarter full.
  */
 class RecordIndex {
   private serials = new Uint32Array(16);
   private offsets = new Uint16Array(16);
+  /** 1 for a fragment `k > 0` (it continues the message of the record before it). */
+  private continues = new Uint8Array(16);
   private head = 0;
   length = 0;
 
-  push(serial: number, offset: number): void {
+  push(serial: number, offset: number, continues: boolean): void {
     if (this.length === this.serials.length) this.resize(this.serials.length * 2);
     const i = (this.head + this.length) & (this.serials.length - 1);
     this.serials[i] = serial;
     this.offsets[i] = offset;
+    this.continues[i] = continues ? 1 : 0;
     this.length++;
+  }
+
+  /** Whether the oldest record continues a message (its first fragment was evicted with it). */
+  firstContinues(): boolean {
+    return this.continues[this.head] === 1;
   }
 
   /** Drops the oldest record; returns its datagram serial. */
@@ -117,13 +125,16 @@ class RecordIndex {
   private resize(capacity: number): void {
     const serials = new Uint32Array(capacity);
     const offsets = new Uint16Array(capacity);
+    const continues = new Uint8Array(capacity);
     for (let k = 0; k < this.length; k++) {
       const i = (this.head + k) & (this.serials.length - 1);
       serials[k] = this.serials[i];
       offsets[k] = this.offsets[i];
+      continues[k] = this.continues[i];
     }
     this.serials = serials;
     this.offsets = offsets;
+    this.continues = continues;
     this.head = 0;
   }
 }
@@ -178,7 +189,7 @@ const scratchFrag = new Int32Array(MAX_RECORDS);
 
 /**
  * Holds the DATA datagrams of one sender as they were sent, and an index of their records per
- * stream: the window costs the wire bytes of its messages plus 10 bytes per message (6 of index,
+ * stream: the window costs the wire bytes of its messages plus 11 bytes per message (7 of index,
  * 4 of eviction order), and no object per message (retransmission reads a record back out of its datagram when asked).
  *
  * A fragmented message is one message: its fragments (all of its seq, each a record, maybe in
@@ -286,7 +297,7 @@ export class SenderWindow {
         this.counters.messages++;
       }
       s.lastFrag = frag;
-      s.records.push(serial, scratchOffset[r]);
+      s.records.push(serial, scratchOffset[r], frag > 0);
       refs++;
     }
     if (refs === 0) return 0;
@@ -469,12 +480,12 @@ export class SenderWindow {
   private evictOldest(): void {
     const s = this.byId[this.order.shift()];
     const records = s.records;
-    const seq = this.seqAt(s, 0);
-    while (records.length > 0 && this.seqAt(s, 0) === seq) this.release(records.shift());
+    this.onEvict?.(s.subject, this.seqAt(s, 0));
+    this.release(records.shift());
+    while (records.length > 0 && records.firstContinues()) this.release(records.shift());
     if (records.length === 0) s.lastFrag = -1;
     this.counters.messages--;
     this.counters.evicted++;
-    this.onEvict?.(s.subject, seq);
   }
 
   /** One record of datagram `serial` is no longer held: the datagram goes when none is. */
