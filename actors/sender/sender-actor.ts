@@ -350,21 +350,27 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       const routes = new Map<string, Route>();
       const byRoute = new Map<string, { destinations: readonly Destination[]; units: Unit[]; records: number }>();
       const reports = new Map<string, { fromSeq: number; seq: number; bytes: number }>();
+      // Runs of one subject (the common case) look their route and report up once.
+      let lastSubject: string | undefined;
+      let out!: { destinations: readonly Destination[]; units: Unit[]; records: number };
+      let r!: { fromSeq: number; seq: number; bytes: number };
       for (let i = 0; i < outgoing.length; i++) {
         const u = outgoing[i];
-        let route = routes.get(u.subject);
-        if (route === undefined) routes.set(u.subject, (route = routeOf(u.subject)));
-        let out = byRoute.get(route.key);
-        if (out === undefined) byRoute.set(route.key, (out = { destinations: route.destinations, units: [], records: 0 }));
+        if (u.subject !== lastSubject) {
+          lastSubject = u.subject;
+          let route = routes.get(u.subject);
+          if (route === undefined) routes.set(u.subject, (route = routeOf(u.subject)));
+          const known = byRoute.get(route.key);
+          if (known === undefined) byRoute.set(route.key, (out = { destinations: route.destinations, units: [], records: 0 }));
+          else out = known;
+          const report = reports.get(u.subject);
+          if (report === undefined) reports.set(u.subject, (r = { fromSeq: u.seq, seq: u.seq, bytes: 0 }));
+          else r = report;
+        }
         out.units.push(u);
         out.records += u.fragments === undefined ? 1 : u.fragments.length;
-        const seq = u.seq;
-        const r = reports.get(u.subject);
-        if (r === undefined) reports.set(u.subject, { fromSeq: seq, seq, bytes: u.bytes });
-        else {
-          r.seq = seq;
-          r.bytes += u.bytes;
-        }
+        r.seq = u.seq;
+        r.bytes += u.bytes;
       }
       outgoing = [];
       const now = ctx.clock();
@@ -440,9 +446,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       if (bytes >= MAX_PART_BYTES) toSocket();
     };
     try {
+      let st: StreamStart | undefined;
       for (let i = 0; i < units.length; i++) {
         const u = units[i];
-        const st = entryOf(u.subject);
+        if (st?.subject !== u.subject) st = entryOf(u.subject);
         if (u.fragments === undefined) {
           if (!builder.tryAddFields(u.subject, u.seq, u.flags, u.payload, st.startSeq, u.replyTo, undefined, undefined, st.ageMs)) {
             seal();
