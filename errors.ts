@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   channelGaveUp: 'ERR_CHANNEL_GAVE_UP',
   handler: 'ERR_HANDLER',
   internal: 'ERR_INTERNAL',
+  domainKey: 'ERR_DOMAIN_KEY',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -213,6 +214,7 @@ export function deserializeError(data: SerializedError): Error {
   if (data.name === 'ChannelGaveUpError') return new ChannelGaveUpError(String(details.peer), data.message);
   const Ctor = SIMPLE_ERRORS[data.name];
   if (Ctor) return new Ctor(data.message);
-  const err = new LedgecastError(ERROR_CODES.internal, data.message);
-  return err;
+  // A plain LedgecastError keeps its code (ERR_DOMAIN_KEY, ...); anything else is internal.
+  const known = (Object.values(ERROR_CODES) as string[]).includes(data.code);
+  return new LedgecastError(known ? (data.code as ErrorCode) : ERROR_CODES.internal, data.message);
 }

@@ -17,6 +17,7 @@ export { Subscription } from './actors/app/subscription.js';
 export { DEFAULT_PEER_OPTIONS } from './actors/app/peer-options.js';
 export { DEFAULT_LEDGER_OPTIONS } from './actors/ledger/options.js';
 export { TOPOLOGY_PRESETS } from './runtime/topology.js';
+export { generateDomainKey } from './actors/socket/security-options.js';
 export {
   ERROR_CODES,
   LedgecastError,
@@ -42,6 +43,7 @@ export type {
   SubscribeOptions,
 } from './actors/app/peer.js';
 export type { LedgerOptions } from './actors/ledger/options.js';
+export type { SecurityOptions } from './actors/socket/security-options.js';
 export type { LedgerDamagePolicy, LedgerDurability, LedgerRetentionOptions, LedgerVerifyMode } from './storage/options.js';
 export type { Topology, TopologyPreset } from './runtime/topology.js';
 export type { ErrorCode } from './errors.js';

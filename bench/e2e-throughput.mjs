@@ -34,6 +34,7 @@
  * per run (checked by bench/baselines/loopback.mjs); the transmit counters of every interface other
  * than lo are printed around the whole run.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -136,7 +137,7 @@ function defineCases(cli, defaultPreset) {
   const presets = cli.presets ?? (cli.quick ? [defaultPreset] : ALL_PRESETS);
   const peerOptions = cli.maxPending !== undefined ? { maxPendingPublishes: cli.maxPending } : undefined;
   const otherWait = cli.wait === 'immediate' ? 'publish' : 'immediate';
-  const lcTp = ({ preset, msgBytes, wait = cli.wait, dropRate, suffix = '', maxPending, subscribers = 1 }) => ({
+  const lcTp = ({ preset, msgBytes, wait = cli.wait, dropRate, suffix = '', maxPending, subscribers = 1, security }) => ({
     id: `lc-${sizeId(msgBytes)}-${preset}${suffix}`,
     family: 'ledgecast',
     kind: 'throughput',
@@ -144,7 +145,8 @@ function defineCases(cli, defaultPreset) {
     msgBytes,
     dropRate,
     subscribers,
-    title: `ledgecast ${msgBytes} B, ${preset}${subscribers > 1 ? `, 1 → ${subscribers} subscribers` : ''}${wait !== cli.wait ? `, wait=${wait}` : ''}${dropRate ? `, ${dropRate * 100}% dropped each way` : ''}${maxPending ? `, maxPendingPublishes=${maxPending}` : ''}`,
+    security,
+    title: `ledgecast ${msgBytes} B, ${preset}${subscribers > 1 ? `, 1 → ${subscribers} subscribers` : ''}${wait !== cli.wait ? `, wait=${wait}` : ''}${dropRate ? `, ${dropRate * 100}% dropped each way` : ''}${maxPending ? `, maxPendingPublishes=${maxPending}` : ''}${security ? `, security.key (${security === 'aead' ? 'encrypted' : 'MAC only'})` : ''}`,
     pub: LC('lc-pub.mjs'),
     sub: LC('lc-sub.mjs'),
     args: (run, files) => {
@@ -159,7 +161,12 @@ function defineCases(cli, defaultPreset) {
           msgBytes,
           subject: 'bench.data',
           pubName,
-          peerOptions: maxPending ? { ...peerOptions, maxPendingPublishes: maxPending } : peerOptions,
+          peerOptions: {
+            ...peerOptions,
+            ...(maxPending ? { maxPendingPublishes: maxPending } : {}),
+            // A fresh domain key per run, the same for both processes.
+            ...(security ? { security: { key: randomBytes(32).toString('base64'), encrypt: security === 'aead' } } : {}),
+          },
         },
         pubArgs: {
           name: pubName,
@@ -194,6 +201,9 @@ function defineCases(cli, defaultPreset) {
       }
     }
   }
+  // The cost of an authenticated domain (issue 11): MAC only, and encrypted, against the case above.
+  cases.push(lcTp({ preset: defaultPreset, msgBytes: 64, security: 'mac', suffix: '-mac' }));
+  cases.push(lcTp({ preset: defaultPreset, msgBytes: 64, security: 'aead', suffix: '-aead' }));
   cases.push(lcTp({ preset: defaultPreset, msgBytes: 64, dropRate: 0.02, suffix: '-drop2' }));
   cases.push(lcTp({ preset: defaultPreset, msgBytes: 64, dropRate: 0.05, suffix: '-drop5' }));
   const lat = { rate: cli.rate, warmupSeconds: 1, pacer: 'worker', msgBytes: 64 };

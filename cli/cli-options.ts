@@ -8,6 +8,7 @@
 import { InvalidOptionError } from '../errors.js';
 import { validatePattern, validateSubject } from '../actors/subjects/subject.js';
 import { DEFAULT_PEER_OPTIONS, type PeerOptions } from '../actors/app/peer-options.js';
+import { readKeyFile } from './key-file.js';
 
 /** Process exit codes of the CLI. */
 export const EXIT_CODES = Object.freeze({
@@ -37,6 +38,8 @@ export interface RawCommonOptions {
   ledger?: string;
   durability?: string;
   topology?: string;
+  /** `--key-file PATH`: the domain key (see {@link readKeyFile}). */
+  keyFile?: string;
 }
 
 /** The durability modes `--durability` accepts (the library's `LedgerOptions.durability`). */
@@ -45,14 +48,16 @@ export const DURABILITY_MODES = ['none', 'async', 'sync'] as const;
 export type Durability = (typeof DURABILITY_MODES)[number];
 
 /**
- * Maps the common flags to `PeerOptions`. Only flags that were given are set, so the
+ * Maps the common flags to `PeerOptions` (`--key-file` is read with `readKey`: the one flag
+ * that touches the file system). Only flags that were given are set, so the
  * library's own defaults (`DEFAULT_PEER_OPTIONS`) stay the single source of truth. `--ledger`
  * and `--durability` become `ledger: { path, durability }` (each only when given): the library
  * validates it, so its message (a missing path, or a version without the ledger) is the one
  * the user sees.
  */
-export function resolveCommonOptions(raw: RawCommonOptions): PeerOptions {
+export function resolveCommonOptions(raw: RawCommonOptions, readKey: (path: string) => Uint8Array = readKeyFile): PeerOptions {
   const o: PeerOptions = {};
+  if (raw.keyFile !== undefined) o.security = { key: readKey(raw.keyFile) };
   if (raw.name !== undefined) o.name = raw.name;
   if (raw.interface !== undefined) o.interface = raw.interface;
   if (raw.group !== undefined) o.group = raw.group;

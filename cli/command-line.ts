@@ -32,7 +32,8 @@ export type ParsedCommand =
   | { readonly kind: 'sub'; readonly options: SubOptions }
   | { readonly kind: 'pub'; readonly options: PubOptions }
   | { readonly kind: 'peers'; readonly options: PeersOptions }
-  | { readonly kind: 'bench'; readonly options: BenchOptions };
+  | { readonly kind: 'bench'; readonly options: BenchOptions }
+  | { readonly kind: 'keygen'; readonly path: string };
 
 /** Where commander writes help (`out`) and would write errors (`err`). */
 export interface HelpOutput {
@@ -137,6 +138,23 @@ ${EXIT_CODES_HELP}`,
       parsed = { kind: 'bench', options: resolveBenchOptions(raw, randomInt) };
     });
 
+  program
+    .command('keygen')
+    .argument('<path>', 'file to create (never overwritten)')
+    .description('Write a new random domain key (base64, mode 600) for --key-file and the library\'s security.key.')
+    .addHelpText(
+      'after',
+      `
+Every peer of a domain uses the same key; copy the file to each host over a channel you trust.
+${EXIT_CODES_HELP}
+
+Example:
+  ledgecast keygen ~/.ledgecast/domain.key && ledgecast sub 'orders.>' --key-file ~/.ledgecast/domain.key`,
+    )
+    .action((path: string) => {
+      parsed = { kind: 'keygen', path };
+    });
+
   program.parse([...argv], { from: 'user' });
   if (parsed === undefined) {
     // No subcommand: commander printed the help on stderr and threw; this is only reached if a
@@ -159,5 +177,6 @@ function withCommonOptions(cmd: Command): Command {
     .option('--no-multicast', 'unicast only, to the peers found through --peers')
     .option('--ledger <dir>', 'ledger directory: sent messages (and durable positions) survive a restart')
     .addOption(new Option('--durability <mode>', 'what a resolved publish survives (library default: async)').choices(DURABILITY_MODES))
-    .addOption(new Option('--topology <preset>', `actor placement (default: ${d.topology})`).choices(Object.keys(TOPOLOGY_PRESETS)));
+    .addOption(new Option('--topology <preset>', `actor placement (default: ${d.topology})`).choices(Object.keys(TOPOLOGY_PRESETS)))
+    .option('--key-file <path>', 'authenticated domain: the key file (mode 600; see `ledgecast keygen`); only peers with the same key are heard');
 }

@@ -20,6 +20,7 @@ import { runBench } from './commands/bench.js';
 import { runPeers } from './commands/peers.js';
 import { runPub } from './commands/pub.js';
 import { runSub } from './commands/sub.js';
+import { writeNewKeyFile } from './key-file.js';
 
 async function main(argv: readonly string[]): Promise<number> {
   const stop = new AbortController();
@@ -56,6 +57,10 @@ function run(command: ParsedCommand, io: CliIo): Promise<number> {
       return runPeers(command.options, io);
     case 'bench':
       return runBench(command.options, io);
+    case 'keygen':
+      writeNewKeyFile(command.path);
+      io.err(`wrote a new domain key to ${command.path} (mode 600)`);
+      return Promise.resolve(EXIT_CODES.ok);
     default:
       return assertNever(command);
   }

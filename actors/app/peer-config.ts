@@ -9,6 +9,7 @@ import type { ResolvedRetransmitOptions } from '../retransmit/options.js';
 import type { ResolvedReceiverOptions } from '../receiver/options.js';
 import type { GroupMapOptions, ReceiverListOptions } from '../subjects/options.js';
 import type { ResolvedLedgerOptions } from '../ledger/options.js';
+import type { ResolvedSecurity } from '../socket/domain-seal.js';
 
 export interface PeerConfig {
   /** This peer's identity (name and this start's incarnation). */
@@ -31,4 +32,6 @@ export interface PeerConfig {
   readonly seeds: readonly { readonly host: string; readonly port: number }[];
   /** The ledger, when `options.ledger` is given (then the `ledger` actor exists); else memory only. */
   readonly ledger?: ResolvedLedgerOptions;
+  /** The domain key(s), when `options.security` is given: the socket actor seals and opens every datagram. */
+  readonly security?: ResolvedSecurity;
 }

@@ -18,6 +18,8 @@ import {
   rejectUnknownKeys,
 } from '../option-checks.js';
 import { resolveSocketOptions, type FaultOptions } from '../socket/options.js';
+import { resolveSecurityOptions, type SecurityOptions } from '../socket/security-options.js';
+import { SEAL_TRAILER_BYTES } from '../socket/domain-seal.js';
 import { resolveSenderOptions, type SenderOptions, type FlowPolicy } from '../sender/options.js';
 import { resolveRetransmitOptions, type RetransmitOptions } from '../retransmit/options.js';
 import { resolveReceiverOptions, type ReceiverOptions } from '../receiver/options.js';
@@ -107,6 +109,15 @@ export interface PeerOptions {
    * @default undefined
    */
   ledger?: LedgerOptions;
+  /**
+   * An authenticated domain: every datagram is sealed with this key (and its body encrypted with
+   * `encrypt`); datagrams without a valid seal, replays and stale ones are dropped and counted
+   * (`stats().socket.refused`). Peers with other keys do not hear each other (said once, as an
+   * `ERR_DOMAIN_KEY` error event). Each datagram carries 40 bytes more (taken from
+   * `maxDatagramBytes`). See docs/SECURITY.md. Absent: no authentication: run on networks you trust.
+   * @default undefined
+   */
+  security?: SecurityOptions;
   /** Test only: drop (at a rate, every multicast one, or by frame kind), duplicate or reorder received datagrams. @default undefined */
   fault?: Partial<FaultOptions>;
 }
@@ -147,7 +158,7 @@ export interface ResolvedPeerOptions {
   readonly maxMessageBytes: number;
 }
 
-const KNOWN_KEYS = { ...DEFAULT_PEER_OPTIONS, name: '', receiver: {}, retransmit: {}, sender: {}, ledger: undefined, fault: undefined };
+const KNOWN_KEYS = { ...DEFAULT_PEER_OPTIONS, name: '', receiver: {}, retransmit: {}, sender: {}, ledger: undefined, fault: undefined, security: undefined };
 
 /** The actors of every peer; `ledger` is added (first) when `options.ledger` is given. */
 export const ACTOR_NAMES = Object.freeze(['socket', 'subjects', 'receivers', 'flow', 'sender', 'retransmit', 'receiver'] as const);
@@ -172,7 +183,9 @@ export function resolvePeerOptions(o: PeerOptions = {}): ResolvedPeerOptions {
   }
   const iface = checkIpv4('options.interface', m.interface);
   const group = checkMulticastGroup('options.group', m.group);
-  const maxDatagramBytes = checkInteger('options.maxDatagramBytes', m.maxDatagramBytes, 1024, 65_507);
+  const security = resolveSecurityOptions(o.security);
+  // With a domain key every datagram carries the seal's trailer: the frames get the rest.
+  const maxDatagramBytes = checkInteger('options.maxDatagramBytes', m.maxDatagramBytes, 1024, 65_507) - (security === undefined ? 0 : SEAL_TRAILER_BYTES);
   const maxMessageBytes = checkInteger('options.maxMessageBytes', m.maxMessageBytes, 1, 1 << 30);
   if (!Array.isArray(m.peers)) throw new InvalidOptionError(`options.peers must be an array of 'host:port' strings`);
   const seeds = m.peers.map((p, i) => checkHostPort(`options.peers[${i}]`, p));
@@ -234,6 +247,7 @@ export function resolvePeerOptions(o: PeerOptions = {}): ResolvedPeerOptions {
     ackIntervalMs: checkInteger('options.ackIntervalMs', m.ackIntervalMs, 1, 60_000),
     seeds,
     ...(o.ledger !== undefined ? { ledger: resolveLedgerOptions(o.ledger, name) } : {}),
+    ...(security !== undefined ? { security } : {}),
   };
   return {
     config,

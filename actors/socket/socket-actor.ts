@@ -19,13 +19,14 @@ import type { Actor, ActorContext } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
 import { DECODE_ERROR_REASONS, encodeFrame, peekHeader, peerKey } from '../../codecs/index.js';
 import type { DecodeErrorReason, FrameKind, PeerId } from '../../codecs/index.js';
-import { serializeError } from '../../errors.js';
+import { ERROR_CODES, LedgecastError, serializeError } from '../../errors.js';
 import type { AppEvent } from '../app/events.js';
 import type { PeerConfig } from '../app/peer-config.js';
 import { assertNever } from '../core.js';
 import type { ReceiversInbox } from '../subjects/messages.js';
 import type { DatagramIn, Destination, SocketInbox } from './messages.js';
-import type { Endpoint, OpenEndpoint, RemoteAddress, UdpCounters, Via } from './udp-endpoint.js';
+import type { Endpoint, OpenEndpoint, OutDatagram, RemoteAddress, UdpCounters, Via } from './udp-endpoint.js';
+import { DomainSeal, OPEN_FAILURES, type OpenFailure } from './domain-seal.js';
 import { UdpEndpoint } from './udp-endpoint.js';
 
 /** Least time between two `heard` messages for one (peer, via). */
@@ -78,7 +79,12 @@ export interface SocketActorCounters {
   groupJoinErrors: number;
   /** Socket-level errors (also reported as `error` events). */
   socketErrors: number;
+  /** With a domain key (`options.security`): datagrams refused before anything read them, per reason. */
+  readonly refused: Record<OpenFailure, number>;
 }
+
+/** Most (reason, key id) pairs reported once as an `ERR_DOMAIN_KEY` error event. */
+const MAX_KEY_REPORTS = 64;
 
 /** A destination resolved once per outbound message. */
 type Target = { readonly group: string; readonly address?: undefined } | { readonly group?: undefined; readonly address: RemoteAddress };
@@ -105,12 +111,44 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
   let stopped = false;
   let owners: Record<Owner, ActorRef<DatagramIn>> | undefined;
   let receivers: ActorRef<ReceiversInbox> | undefined;
+  /** Seals what we send and opens what we receive, with a domain key; absent without one. */
+  const seal = config.security === undefined ? undefined : new DomainSeal(config.security, self, () => Date.now());
+  const keyReports = new Set<string>();
 
   function emit(event: AppEvent): void {
     ctx.emit(event);
   }
 
+  /**
+   * A datagram from a peer of another domain (another key, the other mode, or no key): said
+   * once per (reason, key id), so that a misconfigured peer is visible without a flood.
+   */
+  function reportForeign(reason: OpenFailure, keyId: number | undefined, from: RemoteAddress): void {
+    const key = `${reason}:${keyId ?? '-'}`;
+    if (keyReports.has(key) || keyReports.size >= MAX_KEY_REPORTS) return;
+    keyReports.add(key);
+    const what =
+      reason === 'unknownKey'
+        ? `sealed with a key this peer does not hold (key id ${keyId}; ours: ${seal!.keyIds.join(', ')})`
+        : reason === 'modeMismatch'
+          ? `sealed in the other mode (security.encrypt differs)`
+          : 'not sealed (a peer without security.key)';
+    emit({
+      kind: 'error',
+      error: serializeError(new LedgecastError(ERROR_CODES.domainKey, `datagrams from ${from.host}:${from.port} are ${what}: they are dropped (said once; see stats().socket.refused)`)),
+    });
+  }
+
   function onDatagram(bytes: Uint8Array, via: Via, from: RemoteAddress): void {
+    if (seal !== undefined) {
+      const opened = seal.open(bytes);
+      if (!opened.ok) {
+        counters.refused[opened.reason]++;
+        if (opened.reason === 'unknownKey' || opened.reason === 'modeMismatch' || opened.reason === 'unsealed') reportForeign(opened.reason, opened.keyId, from);
+        return;
+      }
+      bytes = opened.bytes;
+    }
     try {
       const head = peekHeader(bytes);
       if (!head.ok) {
@@ -168,7 +206,12 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
     }
   }
 
-  function sendTo(target: Target, bytes: Uint8Array): void {
+  /** The datagram as it goes on the wire: sealed with a domain key, else as it is. */
+  function wire(bytes: Uint8Array): OutDatagram {
+    return seal === undefined ? bytes : seal.seal(bytes);
+  }
+
+  function sendTo(target: Target, bytes: OutDatagram): void {
     if (target.group !== undefined) endpoint!.sendMulticast(target.group, bytes);
     else endpoint!.sendUnicast(target.address, bytes);
   }
@@ -189,7 +232,8 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
         continue;
       }
       counters.dataDatagramsSent++;
-      for (const t of targets) sendTo(t, datagrams[i]);
+      const out = wire(datagrams[i]);
+      for (const t of targets) sendTo(t, out);
     }
     counters.largestDataOutDatagrams = Math.max(counters.largestDataOutDatagrams, datagrams.length);
   }
@@ -204,7 +248,7 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
       counters.encodeErrors++;
       throw err;
     }
-    sendTo(target, bytes);
+    sendTo(target, wire(bytes));
   }
 
   function onGroupsWanted(groups: readonly string[]): void {
@@ -291,6 +335,7 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
         ...(endpoint?.counters ?? zeroUdpCounters()),
         ...counters,
         dropped: { ...counters.dropped },
+        refused: { ...counters.refused },
         forwarded: { ...counters.forwarded },
         joinedGroups: endpoint?.joinedGroups ?? [],
         knownPeers: addresses.size,
@@ -303,6 +348,8 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
 function newCounters(): SocketActorCounters {
   const dropped = { ownFrame: 0, backpressure: 0, ownerClosed: 0 } as InboundDrops;
   for (const reason of DECODE_ERROR_REASONS) dropped[reason] = 0;
+  const refused = {} as Record<OpenFailure, number>;
+  for (const reason of OPEN_FAILURES) refused[reason] = 0;
   return {
     dropped,
     forwarded: { data: 0, heartbeat: 0, nak: 0, retransmit: 0, ack: 0, advert: 0, bye: 0 },
@@ -314,6 +361,7 @@ function newCounters(): SocketActorCounters {
     encodeErrors: 0,
     groupJoinErrors: 0,
     socketErrors: 0,
+    refused,
   };
 }
 

@@ -21,6 +21,29 @@ export interface RemoteAddress {
 
 export type DatagramHandler = (bytes: Uint8Array, via: Via, from: RemoteAddress) => void;
 
+/** One datagram to send: its bytes, or the parts that make it up in order (sent as one datagram). */
+export type OutDatagram = Uint8Array | readonly Uint8Array[];
+
+/** An {@link OutDatagram} as one byte array (a copy when it is in parts). */
+export function flattenDatagram(d: OutDatagram): Uint8Array {
+  if (d instanceof Uint8Array) return d;
+  const out = new Uint8Array(outDatagramBytes(d));
+  let o = 0;
+  for (const part of d) {
+    out.set(part, o);
+    o += part.byteLength;
+  }
+  return out;
+}
+
+/** Bytes of an {@link OutDatagram}. */
+export function outDatagramBytes(d: OutDatagram): number {
+  if (d instanceof Uint8Array) return d.byteLength;
+  let n = 0;
+  for (const part of d) n += part.byteLength;
+  return n;
+}
+
 /** Counters of the socket layer (exposed through `peer.stats().socket`). */
 export interface UdpCounters {
   datagramsSent: number;
@@ -48,8 +71,8 @@ export interface Endpoint {
   joinGroup(group: string): Promise<void>;
   /** Leaves a multicast group (idempotent). */
   leaveGroup(group: string): void;
-  sendMulticast(group: string, bytes: Uint8Array): void;
-  sendUnicast(to: RemoteAddress, bytes: Uint8Array): void;
+  sendMulticast(group: string, bytes: OutDatagram): void;
+  sendUnicast(to: RemoteAddress, bytes: OutDatagram): void;
   /** Releases everything; no datagram is handed to the handler once it resolves. */
   close(): Promise<void>;
 }
@@ -143,11 +166,11 @@ export class UdpEndpoint implements Endpoint {
     sock.close();
   }
 
-  sendMulticast(group: string, bytes: Uint8Array): void {
+  sendMulticast(group: string, bytes: OutDatagram): void {
     this.send(this.sender, bytes, this.options.port, group);
   }
 
-  sendUnicast(to: RemoteAddress, bytes: Uint8Array): void {
+  sendUnicast(to: RemoteAddress, bytes: OutDatagram): void {
     this.send(this.unicast, bytes, to.port, to.host);
   }
 
@@ -167,11 +190,11 @@ export class UdpEndpoint implements Endpoint {
     })));
   }
 
-  private send(sock: dgram.Socket, bytes: Uint8Array, port: number, host: string): void {
+  private send(sock: dgram.Socket, bytes: OutDatagram, port: number, host: string): void {
     if (this.closed) return;
     this.counters.datagramsSent++;
-    this.counters.bytesSent += bytes.byteLength;
-    sock.send(bytes, port, host, (err) => {
+    this.counters.bytesSent += outDatagramBytes(bytes);
+    sock.send(bytes as Uint8Array, port, host, (err) => {
       if (err) this.counters.sendErrors++;
     });
   }

@@ -11,7 +11,7 @@
  *   Report: { run, meta: { e2e, baselines, loopbackCheck }, defaultPreset, throughput: { 64: Row[], 1024: Row[] }, latency: LatRow[],
  *             headline: { tp64, tp64x2, tp1k, rttP50, rttP99, rttP999 }: Spread,
  *             pathCosts: PathCosts | null (path-costs.mjs), goals: Goal[], problems: string[], skipped: { [family]: reason } }
- *   Row:    { id, system, label, short, variant ('preset' | 'fanout' | 'wait' | 'tuned' | 'loss' | 'baseline'),
+ *   Row:    { id, system, label, short, variant ('preset' | 'fanout' | 'wait' | 'tuned' | 'security' | 'loss' | 'baseline'),
  *             preset, dropRate, subscribers, msgBytes, msgs, mbps, lossPct, runs, okRuns, cleanRuns, problems,
  *             ratios: { dgram, nats, zmq } }   (msgs etc.: stats)
  *   LatRow: { id, system, label, short, preset, p50, p99, p999 (from the scheduled send time),
@@ -92,6 +92,11 @@ function throughputRow(c, source, defaultPreset) {
       variant = 'loss';
       label = `ledgecast ${preset}${def}, ${+(c.dropRate * 100).toFixed(2)} % loss injected in-process, both directions`;
       short = `ledgecast ${preset}, ${+(c.dropRate * 100).toFixed(2)} % loss`;
+    } else if (c.security || /-(mac|aead)$/.test(c.id)) {
+      const aead = (c.security ?? /-(mac|aead)$/.exec(c.id)[1]) === 'aead';
+      variant = 'security';
+      label = `ledgecast ${preset}${def}, authenticated domain (security.key, ${aead ? 'encrypted: AES-256-GCM' : 'MAC only: HMAC-SHA256'})`;
+      short = `ledgecast ${preset}, ${aead ? 'encrypted' : 'MAC'}`;
     } else if (wait) {
       variant = 'wait';
       label = `ledgecast ${preset}${def}, publisher awaits publish()`;
@@ -180,7 +185,7 @@ function sortThroughput(rows) {
       const p = PRESET_ORDER.indexOf(r.preset);
       const pi = p < 0 ? 9 : p;
       if (r.variant === 'preset' || r.variant === 'fanout') return 2 * pi + (r.variant === 'fanout' ? 1 : 0); // 1 → 2 next to 1 → 1
-      return { wait: 30, tuned: 40, loss: 50 }[r.variant] + pi + (r.dropRate ?? 0);
+      return { wait: 30, tuned: 40, security: 45, loss: 50 }[r.variant] + pi + (r.dropRate ?? 0) + (/aead/.test(r.id) ? 1 : 0);
     }
     return { dgram: 100, zmq: 200, nats: 300 }[r.system] + (r.id.includes('unicast') ? 1 : 0);
   };

@@ -12,7 +12,7 @@
  * Bounds: a datagram larger than a UDP datagram can be (65507 bytes) is refused as the kernel
  * would (`sendErrors`); `largestSent` keeps the largest size sent, for the checks.
  */
-import type { DatagramHandler, Endpoint, RemoteAddress, UdpCounters, Via } from '../../../actors/socket/udp-endpoint.js';
+import { flattenDatagram, type DatagramHandler, type Endpoint, type OutDatagram, type RemoteAddress, type UdpCounters, type Via } from '../../../actors/socket/udp-endpoint.js';
 import type { EventQueue } from '../event-queue.js';
 import type { SimNetwork } from '../sim-network.js';
 
@@ -64,14 +64,16 @@ export class SimEndpoint implements Endpoint {
     this.#groups.delete(group);
   }
 
-  sendMulticast(_group: string, bytes: Uint8Array): void {
+  sendMulticast(_group: string, datagram: OutDatagram): void {
+    const bytes = flattenDatagram(datagram);
     if (!this.#count(bytes)) return;
     this.network.multicast(this.name, bytes);
     const copy = bytes.slice();
     this.queue.push(this.now(), () => this.#receive(copy, 'multicast', this.unicastAddress));
   }
 
-  sendUnicast(to: RemoteAddress, bytes: Uint8Array): void {
+  sendUnicast(to: RemoteAddress, datagram: OutDatagram): void {
+    const bytes = flattenDatagram(datagram);
     if (!this.#count(bytes)) return;
     this.network.unicastTo(this.name, to.host, to.port, bytes);
   }
