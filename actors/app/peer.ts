@@ -1,42 +1,37 @@
 /**
- * The public `Peer`: the application's end of the actor system. It validates every call,
- * batches publishes into one `published` message per microtask, bounds what is pending
- * (backpressure), fans deliveries out to subscriptions, and turns actor events into the
- * public events.
+ * The public `Peer`: the application's end of the actor system. It validates every call, owns
+ * the lifecycle (start, drain and close), the subscriptions and the public events, and
+ * delegates each concern to a part it owns:
+ * - `Publisher` (publisher.ts): publishes batched into one `published` message per microtask,
+ *   backpressure, event-loop turn-taking;
+ * - `Delivery` (delivery.ts): delivered records fanned out to the matching subscriptions;
+ * - `Durables` (durables.ts): durable subscriptions, their floors and confirmations;
+ * - `Requests` (requests.ts): request/reply over this peer's inbox.
  *
  * Ownership: everything here lives on the application thread. The actors may run elsewhere;
  * they are reached only through refs and events.
  */
 import { EventEmitter } from 'node:events';
-import { encodePayload } from '../../codecs/payload-codec.js';
-import { streamKey, type PeerId } from '../../codecs/frame.js';
-import {
-  BackpressureError,
-  InvalidOptionError,
-  PeerClosedError,
-  TimeoutError,
-  deserializeError,
-} from '../../errors.js';
+import type { PeerId } from '../../codecs/frame.js';
+import { InvalidOptionError, PeerClosedError, deserializeError } from '../../errors.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
 import type { ActorEvent } from '../../runtime/actor.js';
-import { PatternMatcher } from '../subjects/pattern-matcher.js';
 import { validatePattern, validateSubject } from '../subjects/subject.js';
-import type { FlowInbox, SenderInbox, PublishItem } from '../sender/messages.js';
+import type { FlowInbox, SenderInbox } from '../sender/messages.js';
 import type { RetransmitInbox } from '../retransmit/messages.js';
 import type { SubjectsInbox, ReceiversInbox } from '../subjects/messages.js';
 import type { AppEvent, DeliveredRecord } from './events.js';
-import { Message } from './message.js';
+import type { Message } from './message.js';
 import { resolvePeerOptions, actorNamesOf, type PeerOptions, type ResolvedPeerOptions } from './peer-options.js';
 import { Subscription } from './subscription.js';
 import { actorModuleUrl } from './actor-modules.js';
-import { AckTracker } from '../ledger/ack-tracker.js';
-import { assertMessageSize } from '../sender/fragmenter.js';
-import { packPublishItems } from '../sender/publish-batch.js';
 import { unpackDelivered } from '../receiver/delivered-batch.js';
-import { MAIN_THREAD } from '../../runtime/topology.js';
-import type { DurablePosition, LedgerInbox, StreamResume } from '../ledger/messages.js';
-import { ledgerNameProblem } from '../../storage/options.js';
+import type { LedgerInbox } from '../ledger/messages.js';
+import { Publisher } from './publisher.js';
+import { Delivery, type ReplyPublisher } from './delivery.js';
+import { Durables, type DurableSpec } from './durables.js';
+import { Requests } from './requests.js';
 
 /** A data-loss event: messages of a stream that can no longer be recovered. */
 export interface DataLossEvent {
@@ -127,23 +122,6 @@ export interface PeerStats {
   readonly actors: Record<string, Record<string, unknown>>;
 }
 
-/** A durable subscription's state on the application thread. */
-interface DurableState {
-  readonly name: string;
-  readonly ack: 'auto' | 'manual';
-  readonly sub: Subscription;
-  ready: boolean;
-  /** Confirmed position per stream when it opened: anything at or below is not delivered again. */
-  readonly floors: Map<string, number>;
-  readonly tracker: AckTracker;
-}
-
-interface PendingBatch {
-  readonly batchId: number;
-  readonly count: number;
-  readonly resolvers: ((err?: Error) => void)[];
-}
-
 /**
  * One embedded ledgecast peer. Create it with {@link createPeer}.
  *
@@ -164,49 +142,36 @@ export class Peer extends EventEmitter {
   private sender!: ActorRef<SenderInbox>;
   private subjects!: ActorRef<SubjectsInbox>;
   private receivers!: ActorRef<ReceiversInbox>;
-  private readonly matcher = new PatternMatcher<Subscription>();
+  private ledger: ActorRef<LedgerInbox> | undefined;
+  // The parts that talk to actors are built by start(), once the refs exist; every use comes
+  // after assertOpen() or from an actor event (held until start() finished).
+  private publisher!: Publisher;
+  private durables!: Durables;
+  private delivery!: Delivery;
+  private readonly requests: Requests;
   private readonly subscriptions = new Set<Subscription>();
   private nextSubscriptionId = 1;
-  private nextBatchId = 1;
   /** Events held until the application could attach listeners (undefined once released). */
   private heldEvents: AppEvent[] | undefined = [];
-  private readonly validSubjects = new Set<string>();
-  private batch: PublishItem[] = [];
-  private batchBytes = 0;
-  private readonly outbox: Extract<SenderInbox, { kind: 'published' | 'publishedPacked' }>[] = [];
-  private outboxWaiting = false;
-  private batchResolvers: ((err?: Error) => void)[] = [];
-  private flushScheduled = false;
-  private readonly inFlight: PendingBatch[] = [];
-  private pendingCount = 0;
-  private spaceWaiters: (() => void)[] = [];
-  /** Publishes since the event loop last turned (reset by a `setImmediate`). */
-  private publishedThisTurn = 0;
-  private turnScheduled = false;
-  private turnWaiters: (() => void)[] = [];
-  private readonly onTurn = (): void => {
-    this.turnScheduled = false;
-    this.publishedThisTurn = 0;
-    const waiters = this.turnWaiters;
-    this.turnWaiters = [];
-    for (const w of waiters) w();
-  };
   private state: 'starting' | 'open' | 'closing' | 'closed' = 'starting';
   private closing: Promise<void> | undefined;
-  private inboxSubscription: Subscription | undefined;
-  private inboxPrefix: string;
-  private nextInboxId = 1;
-  private readonly requests = new Map<string, (msg: Message | undefined) => void>();
   /** Peers known now (from the receivers actor's peerJoined/peerLeft), by name + incarnation. */
   private readonly knownPeers = new Map<string, PeerJoinedEvent>();
-  private readonly counters = { published: 0, delivered: 0, dataLossEvents: 0, subscriptionOverflows: 0, confirmations: 0 };
-  private ledger: ActorRef<LedgerInbox> | undefined;
-  /** Durable subscriptions by subscription id, and the names in use. */
-  private readonly durables = new Map<number, DurableState>();
-  private readonly durableNames = new Set<string>();
-  /** Confirmed positions waiting for the next microtask, by durable + stream. */
-  private confirmBatch = new Map<string, DurablePosition>();
-  private confirmScheduled = false;
+  private readonly counters = { dataLossEvents: 0, subscriptionOverflows: 0 };
+  /** What `msg.respond()` calls. A reply never rejects (handlers write `void msg.respond(x)`): a failure goes to 'error'. */
+  private readonly reply: ReplyPublisher = (subject, data) =>
+    this.publish(subject, data).then(
+      () => true,
+      (err: unknown) => {
+        this.emitError(err instanceof Error ? err : new Error(String(err)));
+        return false;
+      },
+    );
+  /** A subscription's queue (iterator) or unconfirmed messages (durable) were full: `r` was dropped for it. */
+  private readonly onOverflow = (r: DeliveredRecord): void => {
+    this.counters.subscriptionOverflows++;
+    this.emit('dataLoss', { sender: r.sender.name, subject: r.subject, fromSeq: r.seq, toSeq: r.seq, reason: 'subscriberOverflow' } satisfies DataLossEvent);
+  };
   private nextFlushToken = 1;
   private readonly flushWaiters = new Map<number, () => void>();
   private readonly drainWaiters = new Map<number, () => void>();
@@ -228,7 +193,7 @@ export class Peer extends EventEmitter {
     this.options = options;
     this.name = options.config.self.name;
     this.incarnation = options.config.self.incarnation;
-    this.inboxPrefix = `_INBOX.${this.name.replace(/[^A-Za-z0-9_\-:]/g, '_')}.${this.incarnation}`;
+    this.requests = new Requests(this, this.name, this.incarnation);
     const registry: Record<string, { module: string; options: unknown }> = {};
     for (const name of actorNamesOf(options.config)) registry[name] = { module: actorModuleUrl(name), options: options.config };
     this.system = new ActorSystem(
@@ -248,6 +213,9 @@ export class Peer extends EventEmitter {
     this.subjects = this.system.ref<SubjectsInbox>('subjects');
     this.receivers = this.system.ref<ReceiversInbox>('receivers');
     if (this.options.config.ledger !== undefined) this.ledger = this.system.ref<LedgerInbox>('ledger');
+    this.publisher = new Publisher(this.sender, this.options.maxPendingPublishes, this.options.maxMessageBytes);
+    this.durables = new Durables(this.ledger, this.options.maxQueuedPerSubscription, this.onOverflow);
+    this.delivery = new Delivery(this.durables, this.reply, this.onOverflow);
     this.state = 'open';
     setImmediate(() => {
       const held = this.heldEvents ?? [];
@@ -260,34 +228,29 @@ export class Peer extends EventEmitter {
    * Publishes `data` on `subject`. A `Uint8Array` goes as raw bytes; any other value is
    * msgpack-encoded. Resolves when the message has been sequenced and handed to the socket;
    * waits while `maxPendingPublishes` messages are pending (backpressure), and lets the event
-   * loop turn after every {@link PUBLISHES_PER_TURN} publishes, so that a loop of awaited
+   * loop turn after every `PUBLISHES_PER_TURN` (publisher.ts) publishes, so that a loop of awaited
    * publishes (which resolve in microtasks) never starves sockets and timers.
    * @throws InvalidSubjectError (a wildcard or a bad token), PayloadTooLargeError, PeerClosedError.
    */
   async publish(subject: string, data: unknown, options?: PublishOptions): Promise<void> {
-    const item = this.prepare(subject, data, options);
-    for (;;) {
-      if (this.pendingCount >= this.options.maxPendingPublishes) {
-        await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
-      } else if (this.publishedThisTurn >= PUBLISHES_PER_TURN) {
-        await new Promise<void>((resolve) => this.turnWaiters.push(resolve));
-      } else break;
+    this.assertOpen();
+    const item = this.publisher.prepare(subject, data, options?.replyTo);
+    for (let room = this.publisher.whenRoom(); room !== undefined; room = this.publisher.whenRoom()) {
+      await room;
       this.assertOpen();
     }
-    return new Promise<void>((resolve, reject) => this.enqueue(item, (err) => (err ? reject(err) : resolve())));
+    return this.publisher.publish(item);
   }
 
   /**
    * Publishes without waiting: false (and nothing queued) when `maxPendingPublishes` messages
    * are already pending, or when this event-loop turn has published its share (see
-   * {@link PUBLISHES_PER_TURN}): then `await publish(...)` waits for room or for the next turn.
+   * `PUBLISHES_PER_TURN` in publisher.ts): then `await publish(...)` waits for room or for the next turn.
    * @throws InvalidSubjectError, PayloadTooLargeError, PeerClosedError.
    */
   tryPublish(subject: string, data: unknown, options?: PublishOptions): boolean {
-    const item = this.prepare(subject, data, options);
-    if (this.pendingCount >= this.options.maxPendingPublishes || this.publishedThisTurn >= PUBLISHES_PER_TURN) return false;
-    this.enqueue(item, undefined);
-    return true;
+    this.assertOpen();
+    return this.publisher.tryPublish(subject, data, options?.replyTo);
   }
 
   /**
@@ -328,16 +291,12 @@ export class Peer extends EventEmitter {
       sub.onEnd(() => signal.removeEventListener('abort', onAbort));
     }
     if (durable === undefined) {
-      this.matcher.add(pattern, sub);
-      this.subjects.send({ kind: 'subscribed', id: sub.id, pattern });
+      this.activate(sub);
       return sub;
     }
-    this.durables.set(sub.id, { ...durable, sub, ready: false, floors: new Map(), tracker: new AckTracker(this.options.maxQueuedPerSubscription) });
-    this.durableNames.add(durable.name);
-    // The ledger hands its positions to the receiver, which answers `durableReady`; only then
-    // does the subscription take messages (and its interest reach the receiver).
+    // It takes messages once the receiver applied its positions (`durableReady`).
     try {
-      this.ledger!.send({ kind: 'durableOpened', id: sub.id, durable: durable.name, pattern });
+      this.durables.open(sub, durable);
     } catch (err) {
       sub.unsubscribe();
       throw err;
@@ -345,23 +304,17 @@ export class Peer extends EventEmitter {
     return sub;
   }
 
-  private checkSubscribeOptions(o: SubscribeOptions): { name: string; ack: 'auto' | 'manual' } | undefined {
+  private checkSubscribeOptions(o: SubscribeOptions): DurableSpec | undefined {
     for (const key of Object.keys(o)) {
       if (key !== 'durable' && key !== 'ack' && key !== 'signal') throw new InvalidOptionError(`subscribe options.${key} is not a known option (known: durable, ack, signal)`);
     }
-    if (o.durable === undefined) {
-      if (o.ack !== undefined) throw new InvalidOptionError('subscribe options.ack needs options.durable (only durable subscriptions confirm messages)');
-      return undefined;
-    }
-    const problem = ledgerNameProblem(o.durable);
-    if (problem !== undefined) throw new InvalidOptionError(`subscribe options.durable ${problem}`);
-    const ack = o.ack ?? 'auto';
-    if (ack !== 'auto' && ack !== 'manual') throw new InvalidOptionError(`subscribe options.ack must be 'auto' or 'manual', got ${JSON.stringify(ack)}`);
-    if (this.ledger === undefined) {
-      throw new InvalidOptionError(`durable subscription ${JSON.stringify(o.durable)} needs options.ledger (its positions are kept in the ledger)`);
-    }
-    if (this.durableNames.has(o.durable)) throw new InvalidOptionError(`durable subscription ${JSON.stringify(o.durable)} is already open on this peer`);
-    return { name: o.durable, ack };
+    return this.durables.check(o.durable, o.ack);
+  }
+
+  /** `sub` takes messages from now on: it joins the matcher, and its interest goes to the subjects actor. */
+  private activate(sub: Subscription): void {
+    this.delivery.add(sub);
+    this.subjects.send({ kind: 'subscribed', id: sub.id, pattern: sub.pattern });
   }
 
   /**
@@ -373,26 +326,7 @@ export class Peer extends EventEmitter {
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new InvalidOptionError(`options.timeoutMs must be a positive integer, got ${String(timeoutMs)}`);
     this.assertOpen();
     validateSubject(subject);
-    this.inboxSubscription ??= this.subscribe(`${this.inboxPrefix}.>`, (msg) => this.requests.get(msg.subject)?.(msg));
-    const inbox = `${this.inboxPrefix}.${this.nextInboxId++}`;
-    return new Promise<Message>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.requests.delete(inbox);
-        reject(new TimeoutError(`no reply to ${subject} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      // Settled by the first reply, or with undefined by close().
-      this.requests.set(inbox, (msg) => {
-        clearTimeout(timer);
-        this.requests.delete(inbox);
-        if (msg) resolve(msg);
-        else reject(new PeerClosedError('the peer closed before a reply arrived'));
-      });
-      this.publish(subject, data, { replyTo: inbox }).catch((err: unknown) => {
-        clearTimeout(timer);
-        this.requests.delete(inbox);
-        reject(err);
-      });
-    });
+    return this.requests.request(subject, data, timeoutMs);
   }
 
   /** Counters of every actor (gathered from every thread) and of the application side. */
@@ -408,11 +342,15 @@ export class Peer extends EventEmitter {
       incarnation: this.incarnation,
       topology: this.system.topology,
       app: {
-        ...this.counters,
-        pendingPublishes: this.pendingCount,
+        published: this.publisher.published,
+        delivered: this.delivery.delivered,
+        dataLossEvents: this.counters.dataLossEvents,
+        subscriptionOverflows: this.counters.subscriptionOverflows,
+        confirmations: this.durables.confirmations,
+        pendingPublishes: this.publisher.pending,
         subscriptions: this.subscriptions.size,
         durableSubscriptions: this.durables.size,
-        unconfirmed: [...this.durables.values()].reduce((n, d) => n + d.tracker.unacked, 0),
+        unconfirmed: this.durables.unconfirmed,
       },
       actors,
     };
@@ -451,11 +389,11 @@ export class Peer extends EventEmitter {
       return;
     }
     this.state = 'closing';
-    this.flush();
+    this.publisher.flush();
     const deadline = Date.now() + timeoutMs;
     // Let the sender hand over what is pending (it waits for credit, as before the close).
     const handOver = Date.now() + Math.max(2000, timeoutMs);
-    while (this.pendingCount > 0 && Date.now() < handOver) await new Promise((r) => setTimeout(r, 5));
+    while (this.publisher.pending > 0 && Date.now() < handOver) await new Promise((r) => setTimeout(r, 5));
     this.sender.trySend({ kind: 'draining' });
     if (timeoutMs > 0) await this.drain(deadline);
     // Each round, the retransmit actor sends a last heartbeat naming every stream's final seq,
@@ -470,17 +408,10 @@ export class Peer extends EventEmitter {
     await this.flushLedger(2000);
     await new Promise((r) => setTimeout(r, 20));
     this.state = 'closed';
+    this.durables.close();
     await this.system.close();
-    const closedError = new PeerClosedError();
-    for (const b of this.inFlight) for (const r of b.resolvers) r(closedError);
-    this.inFlight.length = 0;
-    for (const r of this.batchResolvers) r(closedError);
-    this.batchResolvers = [];
-    this.batch = [];
-    for (const w of this.spaceWaiters) w();
-    this.spaceWaiters = [];
-    for (const settle of this.requests.values()) settle(undefined);
-    this.requests.clear();
+    this.publisher.close();
+    this.requests.close();
     for (const s of [...this.subscriptions]) s.unsubscribe();
   }
 
@@ -500,7 +431,7 @@ export class Peer extends EventEmitter {
   /** Sends pending confirmations and waits (bounded) until the ledger flushed what it received. */
   private async flushLedger(timeoutMs: number): Promise<void> {
     if (this.ledger === undefined) return;
-    this.sendConfirmations();
+    this.durables.sendConfirmations();
     const token = this.nextFlushToken++;
     let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve) => {
@@ -512,138 +443,6 @@ export class Peer extends EventEmitter {
     this.flushWaiters.delete(token);
   }
 
-  /** Durable `d`'s acknowledgement of message `seq` of stream (`sender`, `subject`). */
-  private acknowledge(d: DurableState, sender: string, subject: string, seq: number): void {
-    const key = streamKey(sender, subject);
-    const position = d.tracker.ack(key, seq);
-    if (position === undefined || this.ledger === undefined) return;
-    this.confirmBatch.set(`${d.name}\u0000${key}`, { durable: d.name, sender, subject, seq: position });
-    if (this.confirmScheduled) return;
-    this.confirmScheduled = true;
-    queueMicrotask(() => this.sendConfirmations());
-  }
-
-  private sendConfirmations(): void {
-    this.confirmScheduled = false;
-    // After close the ledger is gone: late acknowledgements only mean a redelivery next time.
-    if (this.confirmBatch.size === 0 || this.ledger === undefined || this.state === 'closed') return;
-    const positions = [...this.confirmBatch.values()];
-    this.confirmBatch = new Map();
-    this.counters.confirmations += positions.length;
-    const msg: LedgerInbox = { kind: 'confirmed', positions };
-    const ledger = this.ledger;
-    // Not dropped when the mailbox is full: a lost confirmation means a needless redelivery.
-    if (!ledger.trySend(msg)) void ledger.whenWritable().then(() => ledger.trySend(msg));
-  }
-
-  private onDurableReady(id: number, positions: readonly StreamResume[]): void {
-    const d = this.durables.get(id);
-    if (d === undefined || d.ready || d.sub.isClosed || this.state !== 'open') return;
-    d.ready = true;
-    for (const p of positions) d.floors.set(streamKey(p.sender, p.subject), p.seq);
-    this.matcher.add(d.sub.pattern, d.sub);
-    this.subjects.send({ kind: 'subscribed', id, pattern: d.sub.pattern });
-  }
-
-  private prepare(subject: string, data: unknown, options: PublishOptions | undefined): PublishItem {
-    this.assertOpen();
-    // Publishers reuse a few subjects: validate each once (a bounded set of good ones).
-    if (!this.validSubjects.has(subject)) {
-      validateSubject(subject);
-      if (this.validSubjects.size >= 4096) this.validSubjects.clear();
-      this.validSubjects.add(subject);
-    }
-    if (options?.replyTo !== undefined) validateSubject(options.replyTo);
-    // Raw bytes go as they are, without the codec's result object (one object per publish: the item).
-    let flags = 0;
-    let payload: Uint8Array;
-    if (data instanceof Uint8Array) payload = data;
-    else ({ flags, payload } = encodePayload(data));
-    assertMessageSize(payload.byteLength, this.options.maxMessageBytes);
-    return { subject, flags, payload, replyTo: options?.replyTo };
-  }
-
-  private enqueue(item: PublishItem, resolver: ((err?: Error) => void) | undefined): void {
-    this.batch.push(item);
-    this.batchBytes += item.payload.byteLength + item.subject.length + 16;
-    if (resolver) this.batchResolvers.push(resolver);
-    this.pendingCount++;
-    this.counters.published++;
-    if (this.publishedThisTurn++ === 0 && !this.turnScheduled) {
-      this.turnScheduled = true;
-      setImmediate(this.onTurn);
-    }
-    // A batch crosses to the sender as one message (one ring record when the sender is on
-    // another thread): keep it well under a ring's size, and let the sender start early.
-    if (this.batchBytes >= MAX_BATCH_BYTES) {
-      this.flush();
-      return;
-    }
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      queueMicrotask(() => {
-        this.flushScheduled = false;
-        this.flush();
-      });
-    }
-  }
-
-  /** Hands the publishes of this microtask to the sender as one message. */
-  private flush(): void {
-    if (this.batch.length === 0) return;
-    const batchId = this.nextBatchId++;
-    const items = this.batch;
-    this.inFlight.push({ batchId, count: items.length, resolvers: this.batchResolvers });
-    this.batch = [];
-    this.batchBytes = 0;
-    this.batchResolvers = [];
-    // To a sender on another thread the batch goes packed: one byte array crosses, not an object
-    // (msgpack-encoded key by key, rebuilt on the far side) per publish.
-    this.outbox.push(this.sender.thread === MAIN_THREAD ? { kind: 'published', batchId, items } : { kind: 'publishedPacked', batchId, bytes: packPublishItems(items) });
-    this.drainOutbox();
-  }
-
-  /**
-   * Hands batches to the sender in order. When its mailbox or the ring to its thread is full
-   * the batches wait here (bounded by `maxPendingPublishes`) until it is writable again:
-   * a publish is never dropped for backpressure.
-   */
-  private drainOutbox(): void {
-    while (this.outbox.length > 0) {
-      const next = this.outbox[0];
-      let sent: boolean;
-      try {
-        sent = this.sender.trySend(next);
-      } catch (err) {
-        // The sender is gone (closing) or the batch can never fit: fail it, keep order.
-        this.outbox.shift();
-        this.settleBatch(next.batchId, err instanceof Error ? err : new BackpressureError(String(err)));
-        continue;
-      }
-      if (!sent) {
-        if (!this.outboxWaiting) {
-          this.outboxWaiting = true;
-          void this.sender.whenWritable().then(() => {
-            this.outboxWaiting = false;
-            this.drainOutbox();
-          });
-        }
-        return;
-      }
-      this.outbox.shift();
-    }
-  }
-
-  private settleBatch(batchId: number, err?: Error): void {
-    while (this.inFlight.length > 0 && this.inFlight[0].batchId <= batchId) {
-      const b = this.inFlight.shift()!;
-      this.pendingCount -= b.count;
-      const failure = b.batchId === batchId ? err : undefined;
-      for (const r of b.resolvers) r(failure);
-    }
-    while (this.spaceWaiters.length > 0 && this.pendingCount < this.options.maxPendingPublishes) this.spaceWaiters.shift()!();
-  }
-
   private onEvent(event: AppEvent): void {
     // Events that arrive while createPeer is still starting (a peer heard at once) wait until
     // the application has had its chance to add listeners: one macrotask after the start.
@@ -653,7 +452,7 @@ export class Peer extends EventEmitter {
     }
     switch (event.kind) {
       case 'delivered':
-        this.deliver(event.messages);
+        this.delivery.deliver(event.messages);
         break;
       case 'deliveredPacked': {
         let records: DeliveredRecord[];
@@ -663,11 +462,11 @@ export class Peer extends EventEmitter {
           this.emitError(err instanceof Error ? err : new Error(String(err)));
           break;
         }
-        this.deliver(records);
+        this.delivery.deliver(records);
         break;
       }
       case 'accepted':
-        this.settleBatch(event.batchId);
+        this.publisher.settle(event.batchId);
         break;
       case 'dataLoss':
         this.counters.dataLossEvents++;
@@ -692,9 +491,11 @@ export class Peer extends EventEmitter {
       case 'streamReset':
         this.emit('streamReset', { sender: event.sender.name, subject: event.subject, fromSeq: event.fromSeq });
         break;
-      case 'durableReady':
-        this.onDurableReady(event.id, event.positions);
+      case 'durableReady': {
+        const sub = this.state === 'open' ? this.durables.ready(event.id, event.positions) : undefined;
+        if (sub !== undefined) this.activate(sub);
         break;
+      }
       case 'ledgerFlushed':
         this.flushWaiters.get(event.token)?.();
         break;
@@ -704,7 +505,7 @@ export class Peer extends EventEmitter {
       case 'error': {
         const err = deserializeError(event.error);
         const batchId = (event.error.details as { batchId?: number } | undefined)?.batchId;
-        if (typeof batchId === 'number') this.settleBatch(batchId, err);
+        if (typeof batchId === 'number') this.publisher.settle(batchId, err);
         else this.emitError(err);
         break;
       }
@@ -713,61 +514,10 @@ export class Peer extends EventEmitter {
     }
   }
 
-  private deliver(records: readonly DeliveredRecord[]): void {
-    // A reply never rejects (handlers write `void msg.respond(x)`): a failure goes to 'error'.
-    const reply = (subject: string, data: unknown): Promise<boolean> =>
-      this.publish(subject, data).then(
-        () => true,
-        (err: unknown) => {
-          this.emitError(err instanceof Error ? err : new Error(String(err)));
-          return false;
-        },
-      );
-    // Indexed loops: `for … of` costs an iterator object per loop here, per message.
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i];
-      const subs = this.matcher.match(r.subject);
-      if (subs.length === 0) continue;
-      this.counters.delivered++;
-      let shared: Message | undefined;
-      for (let j = 0; j < subs.length; j++) {
-        const s = subs[j];
-        let msg: Message;
-        const d = this.durables.size === 0 ? undefined : this.durables.get(s.id);
-        if (d === undefined) {
-          msg = shared ??= new Message(r.subject, r.sender.name, r.sender.incarnation, r.seq, r.replyTo, r.payload, r.flags, reply);
-        } else {
-          // Each durable subscription confirms on its own, so it gets its own Message.
-          const key = streamKey(r.sender.name, r.subject);
-          const floor = d.floors.get(key);
-          if (floor !== undefined && r.seq <= floor) continue; // it confirmed this before (re)opening
-          if (!d.tracker.delivered(key, r.seq)) {
-            this.counters.subscriptionOverflows++;
-            this.emit('dataLoss', { sender: r.sender.name, subject: r.subject, fromSeq: r.seq, toSeq: r.seq, reason: 'subscriberOverflow' } satisfies DataLossEvent);
-            continue;
-          }
-          msg = new Message(r.subject, r.sender.name, r.sender.incarnation, r.seq, r.replyTo, r.payload, r.flags, reply, () =>
-            this.acknowledge(d, r.sender.name, r.subject, r.seq),
-          );
-        }
-        if (!s.push(msg)) {
-          this.counters.subscriptionOverflows++;
-          this.emit('dataLoss', { sender: r.sender.name, subject: r.subject, fromSeq: r.seq, toSeq: r.seq, reason: 'subscriberOverflow' } satisfies DataLossEvent);
-        }
-      }
-    }
-  }
-
   private onUnsubscribe(sub: Subscription): void {
     if (!this.subscriptions.delete(sub)) return;
-    const d = this.durables.get(sub.id);
-    if (d !== undefined) {
-      // Its positions stay in the ledger: subscribing again under the name resumes from them.
-      this.durables.delete(sub.id);
-      this.durableNames.delete(d.name);
-      if (!d.ready) return; // it never reached the matcher nor the subjects actor
-    }
-    this.matcher.remove(sub.pattern, sub);
+    if (!this.durables.release(sub.id)) return; // a durable one not ready yet: never in the matcher nor announced
+    this.delivery.remove(sub);
     if (this.state === 'open') this.subjects.trySend({ kind: 'unsubscribed', id: sub.id });
   }
 
@@ -783,20 +533,8 @@ export class Peer extends EventEmitter {
   }
 }
 
-/** Publishes handed to the sender in one message at most (bytes of payload and subject). */
-const MAX_BATCH_BYTES = 256 * 1024;
-
 /** Waits before each round of last heartbeat + BYE (both naming every stream's final seq) when closing. */
 const BYE_ROUNDS_MS = [0, 20, 80] as const;
-
-/**
- * Publishes accepted in one event-loop turn before `tryPublish` says false and `publish` waits
- * for the next turn (`setImmediate`). `await publish()` resolves in microtasks, so a tight loop
- * of them would otherwise never let the socket be read: the publisher would not hear its
- * receivers (adverts, positions, NAKs) and its send queue would grow without bound. About 4 ms
- * of publishing at 1 us a message; one `setImmediate` per 4096 publishes costs nothing measurable.
- */
-const PUBLISHES_PER_TURN = 4096;
 
 /** The smallest power-of-two ring (at least 1 MiB) that holds one message of `maxMessageBytes` and its envelope. */
 function ringBytesFor(maxMessageBytes: number): number {

@@ -1,0 +1,179 @@
+/**
+ * The durable subscriptions of a `Peer`: opening them at the ledger, the floors below which a
+ * reopened one is not delivered again, and the confirmation of what the application acknowledged
+ * (one `confirmed` message to the ledger per microtask).
+ *
+ * Ownership: owned by the `Peer`, on the application thread. Positions live in the ledger; here
+ * only what the open subscriptions delivered and did not confirm yet.
+ */
+import { streamKey } from '../../codecs/frame.js';
+import { InvalidOptionError } from '../../errors.js';
+import type { ActorRef } from '../../runtime/actor-ref.js';
+import { ledgerNameProblem } from '../../storage/options.js';
+import { AckTracker } from '../ledger/ack-tracker.js';
+import type { DurablePosition, LedgerInbox, StreamResume } from '../ledger/messages.js';
+import type { ReplyPublisher } from './delivery.js';
+import type { DeliveredRecord } from './events.js';
+import { Message } from './message.js';
+import type { Subscription } from './subscription.js';
+
+/** A durable subscription's name and acknowledgement mode, as subscribe options gave them. */
+export interface DurableSpec {
+  readonly name: string;
+  readonly ack: 'auto' | 'manual';
+}
+
+/** A durable subscription's state on the application thread. */
+export interface DurableState extends DurableSpec {
+  readonly sub: Subscription;
+  /** True once the receiver applied its resume positions: from then on it takes messages. */
+  ready: boolean;
+  /** Confirmed position per stream when it opened: anything at or below is not delivered again. */
+  readonly floors: Map<string, number>;
+  readonly tracker: AckTracker;
+}
+
+/**
+ * The open durable subscriptions, by subscription id. A name is open at most once at a time;
+ * unsubscribing leaves its positions in the ledger, so opening the name again resumes from them.
+ */
+export class Durables {
+  /** Durable positions sent to the ledger. */
+  confirmations = 0;
+  private readonly byId = new Map<number, DurableState>();
+  private readonly names = new Set<string>();
+  /** Confirmed positions waiting for the next microtask, by durable + stream. */
+  private confirmBatch = new Map<string, DurablePosition>();
+  private confirmScheduled = false;
+  private closed = false;
+
+  /**
+   * @param ledger undefined without `options.ledger` (then no durable subscription opens).
+   * @param maxUnconfirmed delivered, unconfirmed messages a subscription may have (`maxQueuedPerSubscription`).
+   * @param onOverflow record `r` was dropped for a subscription at `maxUnconfirmed`.
+   */
+  constructor(
+    private readonly ledger: ActorRef<LedgerInbox> | undefined,
+    private readonly maxUnconfirmed: number,
+    private readonly onOverflow: (r: DeliveredRecord) => void,
+  ) {}
+
+  /** Durable subscriptions open now. */
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** Messages delivered to the open durable subscriptions and not confirmed yet. */
+  get unconfirmed(): number {
+    return [...this.byId.values()].reduce((n, d) => n + d.tracker.unacked, 0);
+  }
+
+  /**
+   * Validates subscribe options `durable` and `ack`: undefined for a non-durable subscription.
+   * @throws InvalidOptionError (`ack` without `durable`, a bad name or mode, no ledger, a name already open).
+   */
+  check(durable: string | undefined, ack: 'auto' | 'manual' | undefined): DurableSpec | undefined {
+    if (durable === undefined) {
+      if (ack !== undefined) throw new InvalidOptionError('subscribe options.ack needs options.durable (only durable subscriptions confirm messages)');
+      return undefined;
+    }
+    const problem = ledgerNameProblem(durable);
+    if (problem !== undefined) throw new InvalidOptionError(`subscribe options.durable ${problem}`);
+    const mode = ack ?? 'auto';
+    if (mode !== 'auto' && mode !== 'manual') throw new InvalidOptionError(`subscribe options.ack must be 'auto' or 'manual', got ${JSON.stringify(mode)}`);
+    if (this.ledger === undefined) {
+      throw new InvalidOptionError(`durable subscription ${JSON.stringify(durable)} needs options.ledger (its positions are kept in the ledger)`);
+    }
+    if (this.names.has(durable)) throw new InvalidOptionError(`durable subscription ${JSON.stringify(durable)} is already open on this peer`);
+    return { name: durable, ack: mode };
+  }
+
+  /**
+   * Opens `sub` (checked by {@link check}) under `spec.name`. The ledger hands its positions to
+   * the receiver, which answers `durableReady` ({@link ready}); only then does the subscription
+   * take messages (and its interest reach the receiver).
+   * @throws BackpressureError when the ledger's mailbox is full; the caller unsubscribes `sub`.
+   */
+  open(sub: Subscription, spec: DurableSpec): void {
+    this.byId.set(sub.id, { ...spec, sub, ready: false, floors: new Map(), tracker: new AckTracker(this.maxUnconfirmed) });
+    this.names.add(spec.name);
+    this.ledger!.send({ kind: 'durableOpened', id: sub.id, durable: spec.name, pattern: sub.pattern });
+  }
+
+  /**
+   * The receiver applied subscription `id`'s resume `positions`: the subscription to add to the
+   * matcher and announce, or undefined when it is gone, closed, or was ready already.
+   */
+  ready(id: number, positions: readonly StreamResume[]): Subscription | undefined {
+    const d = this.byId.get(id);
+    if (d === undefined || d.ready || d.sub.isClosed) return undefined;
+    d.ready = true;
+    for (const p of positions) d.floors.set(streamKey(p.sender, p.subject), p.seq);
+    return d.sub;
+  }
+
+  /**
+   * Forgets subscription `id` (unsubscribed). False for a durable one that never became ready:
+   * it never reached the matcher nor the subjects actor. Its positions stay in the ledger.
+   */
+  release(id: number): boolean {
+    const d = this.byId.get(id);
+    if (d === undefined) return true;
+    this.byId.delete(id);
+    this.names.delete(d.name);
+    return d.ready;
+  }
+
+  /** Subscription `id`'s durable state, or undefined when it is not durable. */
+  of(id: number): DurableState | undefined {
+    return this.byId.size === 0 ? undefined : this.byId.get(id);
+  }
+
+  /**
+   * Durable `d`'s own Message for record `r`, which confirms on `ack()`; undefined when `d`
+   * confirmed `r` before it (re)opened, or when `d` has `maxUnconfirmed` messages unconfirmed
+   * (reported to `onOverflow`).
+   */
+  messageFor(d: DurableState, r: DeliveredRecord, reply: ReplyPublisher): Message | undefined {
+    const key = streamKey(r.sender.name, r.subject);
+    const floor = d.floors.get(key);
+    if (floor !== undefined && r.seq <= floor) return undefined;
+    if (!d.tracker.delivered(key, r.seq)) {
+      this.onOverflow(r);
+      return undefined;
+    }
+    return new Message(r.subject, r.sender.name, r.sender.incarnation, r.seq, r.replyTo, r.payload, r.flags, reply, () =>
+      this.acknowledge(d, r.sender.name, r.subject, r.seq),
+    );
+  }
+
+  /** Sends the positions confirmed since the last call to the ledger, as one message. */
+  sendConfirmations(): void {
+    this.confirmScheduled = false;
+    // After close the ledger is gone: late acknowledgements only mean a redelivery next time.
+    if (this.confirmBatch.size === 0 || this.ledger === undefined || this.closed) return;
+    const positions = [...this.confirmBatch.values()];
+    this.confirmBatch = new Map();
+    this.confirmations += positions.length;
+    const msg: LedgerInbox = { kind: 'confirmed', positions };
+    const ledger = this.ledger;
+    // Not dropped when the mailbox is full: a lost confirmation means a needless redelivery.
+    if (!ledger.trySend(msg)) void ledger.whenWritable().then(() => ledger.trySend(msg));
+  }
+
+  /** The actors have stopped: confirmations are no longer sent. */
+  close(): void {
+    this.closed = true;
+  }
+
+  /** Durable `d`'s acknowledgement of message `seq` of stream (`sender`, `subject`). */
+  private acknowledge(d: DurableState, sender: string, subject: string, seq: number): void {
+    const key = streamKey(sender, subject);
+    const position = d.tracker.ack(key, seq);
+    if (position === undefined || this.ledger === undefined) return;
+    this.confirmBatch.set(`${d.name}\u0000${key}`, { durable: d.name, sender, subject, seq: position });
+    if (this.confirmScheduled) return;
+    this.confirmScheduled = true;
+    queueMicrotask(() => this.sendConfirmations());
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * The publishing half of the `Peer`: turns publishes into one `published` message per microtask
+ * for the sender actor, bounds what is pending (backpressure), and lets the event loop turn
+ * every {@link PUBLISHES_PER_TURN} publishes.
+ *
+ * Ownership: owned by the `Peer`, on the application thread. The `Peer` checks that it is open
+ * before each publish, and calls {@link Publisher.close} once the actors have stopped.
+ */
+import { encodePayload } from '../../codecs/payload-codec.js';
+import { BackpressureError, PeerClosedError } from '../../errors.js';
+import type { ActorRef } from '../../runtime/actor-ref.js';
+import { MAIN_THREAD } from '../../runtime/topology.js';
+import { validateSubject } from '../subjects/subject.js';
+import { assertMessageSize } from '../sender/fragmenter.js';
+import { packPublishItems } from '../sender/publish-batch.js';
+import type { PublishItem, SenderInbox } from '../sender/messages.js';
+
+/** Publishes handed to the sender in one message at most (bytes of payload and subject). */
+const MAX_BATCH_BYTES = 256 * 1024;
+
+/**
+ * Publishes accepted in one event-loop turn before `tryPublish` says false and `publish` waits
+ * for the next turn (`setImmediate`). `await publish()` resolves in microtasks, so a tight loop
+ * of them would otherwise never let the socket be read: the publisher would not hear its
+ * receivers (adverts, positions, NAKs) and its send queue would grow without bound. About 4 ms
+ * of publishing at 1 us a message; one `setImmediate` per 4096 publishes costs nothing measurable.
+ */
+const PUBLISHES_PER_TURN = 4096;
+
+/** A batch handed to the sender, waiting for its `accepted`; its publishes count as pending until then. */
+interface PendingBatch {
+  readonly batchId: number;
+  readonly count: number;
+  readonly resolvers: ((err?: Error) => void)[];
+}
+
+/**
+ * Batches, hands over and settles the publishes of one peer. Batches reach the sender in
+ * `batchId` order; `accepted { batchId }` settles every batch up to it, and an error naming a
+ * `batchId` fails that batch (the ones before it succeeded).
+ */
+export class Publisher {
+  /** Publishes accepted since the peer started. */
+  published = 0;
+  private nextBatchId = 1;
+  private readonly validSubjects = new Set<string>();
+  private batch: PublishItem[] = [];
+  private batchBytes = 0;
+  private batchResolvers: ((err?: Error) => void)[] = [];
+  private flushScheduled = false;
+  private readonly outbox: Extract<SenderInbox, { kind: 'published' | 'publishedPacked' }>[] = [];
+  private outboxWaiting = false;
+  private readonly inFlight: PendingBatch[] = [];
+  private pendingCount = 0;
+  private spaceWaiters: (() => void)[] = [];
+  /** Publishes since the event loop last turned (reset by a `setImmediate`). */
+  private publishedThisTurn = 0;
+  private turnScheduled = false;
+  private turnWaiters: (() => void)[] = [];
+  private readonly onTurn = (): void => {
+    this.turnScheduled = false;
+    this.publishedThisTurn = 0;
+    const waiters = this.turnWaiters;
+    this.turnWaiters = [];
+    for (const w of waiters) w();
+  };
+
+  constructor(
+    private readonly sender: ActorRef<SenderInbox>,
+    private readonly maxPendingPublishes: number,
+    private readonly maxMessageBytes: number,
+  ) {}
+
+  /** Publishes handed to the publisher and not yet accepted by the sender (nor failed). */
+  get pending(): number {
+    return this.pendingCount;
+  }
+
+  /**
+   * Validates and encodes one publish. A `Uint8Array` goes as raw bytes; any other value is
+   * msgpack-encoded.
+   * @throws InvalidSubjectError, PayloadTooLargeError.
+   */
+  prepare(subject: string, data: unknown, replyTo: string | undefined): PublishItem {
+    // Publishers reuse a few subjects: validate each once (a bounded set of good ones).
+    if (!this.validSubjects.has(subject)) {
+      validateSubject(subject);
+      if (this.validSubjects.size >= 4096) this.validSubjects.clear();
+      this.validSubjects.add(subject);
+    }
+    if (replyTo !== undefined) validateSubject(replyTo);
+    // Raw bytes go as they are, without the codec's result object (one object per publish: the item).
+    let flags = 0;
+    let payload: Uint8Array;
+    if (data instanceof Uint8Array) payload = data;
+    else ({ flags, payload } = encodePayload(data));
+    assertMessageSize(payload.byteLength, this.maxMessageBytes);
+    return { subject, flags, payload, replyTo };
+  }
+
+  /** Prepares and queues one publish; false (and nothing queued) when there is no room now. */
+  tryPublish(subject: string, data: unknown, replyTo: string | undefined): boolean {
+    const item = this.prepare(subject, data, replyTo);
+    if (this.pendingCount >= this.maxPendingPublishes || this.publishedThisTurn >= PUBLISHES_PER_TURN) return false;
+    this.enqueue(item, undefined);
+    return true;
+  }
+
+  /**
+   * Undefined when a publish may be queued now. Otherwise a promise that resolves when there may
+   * be room: a batch settled under `maxPendingPublishes`, or the event loop turned; ask again then.
+   */
+  whenRoom(): Promise<void> | undefined {
+    if (this.pendingCount >= this.maxPendingPublishes) return new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
+    if (this.publishedThisTurn >= PUBLISHES_PER_TURN) return new Promise<void>((resolve) => this.turnWaiters.push(resolve));
+    return undefined;
+  }
+
+  /** Queues a prepared publish (room permitting: see {@link whenRoom}); resolves once the sender accepted it. */
+  publish(item: PublishItem): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.enqueue(item, (err) => (err ? reject(err) : resolve())));
+  }
+
+  private enqueue(item: PublishItem, resolver: ((err?: Error) => void) | undefined): void {
+    this.batch.push(item);
+    this.batchBytes += item.payload.byteLength + item.subject.length + 16;
+    if (resolver) this.batchResolvers.push(resolver);
+    this.pendingCount++;
+    this.published++;
+    if (this.publishedThisTurn++ === 0 && !this.turnScheduled) {
+      this.turnScheduled = true;
+      setImmediate(this.onTurn);
+    }
+    // A batch crosses to the sender as one message (one ring record when the sender is on
+    // another thread): keep it well under a ring's size, and let the sender start early.
+    if (this.batchBytes >= MAX_BATCH_BYTES) {
+      this.flush();
+      return;
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  /** Hands the publishes of this microtask to the sender as one message. */
+  flush(): void {
+    if (this.batch.length === 0) return;
+    const batchId = this.nextBatchId++;
+    const items = this.batch;
+    this.inFlight.push({ batchId, count: items.length, resolvers: this.batchResolvers });
+    this.batch = [];
+    this.batchBytes = 0;
+    this.batchResolvers = [];
+    // To a sender on another thread the batch goes packed: one byte array crosses, not an object
+    // (msgpack-encoded key by key, rebuilt on the far side) per publish.
+    this.outbox.push(this.sender.thread === MAIN_THREAD ? { kind: 'published', batchId, items } : { kind: 'publishedPacked', batchId, bytes: packPublishItems(items) });
+    this.drainOutbox();
+  }
+
+  /**
+   * Hands batches to the sender in order. When its mailbox or the ring to its thread is full
+   * the batches wait here (bounded by `maxPendingPublishes`) until it is writable again:
+   * a publish is never dropped for backpressure.
+   */
+  private drainOutbox(): void {
+    while (this.outbox.length > 0) {
+      const next = this.outbox[0];
+      let sent: boolean;
+      try {
+        sent = this.sender.trySend(next);
+      } catch (err) {
+        // The sender is gone (closing) or the batch can never fit: fail it, keep order.
+        this.outbox.shift();
+        this.settle(next.batchId, err instanceof Error ? err : new BackpressureError(String(err)));
+        continue;
+      }
+      if (!sent) {
+        if (!this.outboxWaiting) {
+          this.outboxWaiting = true;
+          void this.sender.whenWritable().then(() => {
+            this.outboxWaiting = false;
+            this.drainOutbox();
+          });
+        }
+        return;
+      }
+      this.outbox.shift();
+    }
+  }
+
+  /** Settles every batch up to `batchId`: that one with `err` (when given), the earlier ones as accepted. */
+  settle(batchId: number, err?: Error): void {
+    while (this.inFlight.length > 0 && this.inFlight[0].batchId <= batchId) {
+      const b = this.inFlight.shift()!;
+      this.pendingCount -= b.count;
+      const failure = b.batchId === batchId ? err : undefined;
+      for (const r of b.resolvers) r(failure);
+    }
+    while (this.spaceWaiters.length > 0 && this.pendingCount < this.maxPendingPublishes) this.spaceWaiters.shift()!();
+  }
+
+  /**
+   * The actors have stopped: every publish not yet settled fails with PeerClosedError, and
+   * publishes waiting for room wake (and find the peer closed).
+   */
+  close(): void {
+    const closedError = new PeerClosedError();
+    for (const b of this.inFlight) for (const r of b.resolvers) r(closedError);
+    this.inFlight.length = 0;
+    for (const r of this.batchResolvers) r(closedError);
+    this.batchResolvers = [];
+    this.batch = [];
+    for (const w of this.spaceWaiters) w();
+    this.spaceWaiters = [];
+  }
+}
