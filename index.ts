@@ -44,6 +44,6 @@ export type {
 } from './actors/app/peer.js';
 export type { LedgerOptions } from './actors/ledger/options.js';
 export type { SecurityOptions } from './actors/socket/security-options.js';
-export type { LedgerDamagePolicy, LedgerDurability, LedgerRetentionOptions, LedgerVerifyMode } from './storage/options.js';
+export type { LedgerDamagePolicy, LedgerDurability, LedgerRetentionOptions } from './storage/options.js';
 export type { Topology, TopologyPreset } from './runtime/topology.js';
 export type { ErrorCode } from './errors.js';

@@ -77,7 +77,7 @@ if (process.argv[2] === 'sub') {
   const plan = ['warmup'];
   for (let r = 0; r < REPS; r++) plan.push(...MODES);
   for (const [run, mode] of plan.entries()) {
-    const ledger = mode === 'memory' || mode === 'warmup' ? undefined : { path: join(root, `${mode}-${run}`), durability: mode, verifyOnOpen: 'header' };
+    const ledger = mode === 'memory' || mode === 'warmup' ? undefined : { path: join(root, `${mode}-${run}`), durability: mode };
     const peer = await createPeer({ name: `bench-pub-${mode}-${run}`, topology: TOPOLOGY, interface: '127.0.0.1', port, group, advertIntervalMs: 250, ...(ledger ? { ledger } : {}) });
     await sleep(600); // the subscriber's ADVERT reaches us (flow control knows it)
     const subject = `bench.${mode}.${run}`;

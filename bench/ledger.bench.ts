@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 async function ledger(name: string, durability: LedgerDurability): Promise<LedgerStore> {
-  const store = await LedgerStore.open({ path: join(root, name), peerName: 'bench', durability, verifyOnOpen: 'header' });
+  const store = await LedgerStore.open({ path: join(root, name), peerName: 'bench', durability });
   stores.push(store);
   return store;
 }

@@ -100,7 +100,6 @@ export {
   DEFAULT_LEDGER_STORE_OPTIONS,
   LEDGER_DAMAGE_POLICIES,
   LEDGER_DURABILITIES,
-  LEDGER_VERIFY_MODES,
   MAX_LEDGER_NAME_BYTES,
   resolveLedgerStoreOptions,
 } from './options.js';
@@ -116,6 +115,5 @@ export type {
   LedgerDurability,
   LedgerRetentionOptions,
   LedgerStoreOptions,
-  LedgerVerifyMode,
   ResolvedLedgerStoreOptions,
 } from './options.js';

@@ -11,12 +11,9 @@ export type LedgerDurability = 'none' | 'async' | 'sync';
 /** What `LedgerStore.open` does with a damaged, truncated or non-LMDB data file. */
 export type LedgerDamagePolicy = 'refuse' | 'moveAside';
 
-/** How `LedgerStore.open` checks an existing data file before LMDB maps it. */
-export type LedgerVerifyMode = 'process' | 'header';
 
 export const LEDGER_DURABILITIES: readonly LedgerDurability[] = Object.freeze(['none', 'async', 'sync'] as const);
 export const LEDGER_DAMAGE_POLICIES: readonly LedgerDamagePolicy[] = Object.freeze(['refuse', 'moveAside'] as const);
-export const LEDGER_VERIFY_MODES: readonly LedgerVerifyMode[] = Object.freeze(['process', 'header'] as const);
 
 /**
  * Per-stream bounds of the sent messages kept for retransmission (the stream's `highSeq` is
@@ -70,14 +67,6 @@ export interface LedgerStoreOptions {
    * @default 16384
    */
   maxUnflushedPerStream?: number;
-  /**
-   * `'process'`: before LMDB maps an existing file in this process, a short-lived child process
-   * reads every page of it, so that a corrupt page crashes the child (SIGSEGV/SIGBUS) and not the
-   * peer. `'header'`: only the LMDB header and file size are checked (faster open; a corrupt
-   * page deep in the file can then crash the process).
-   * @default 'process'
-   */
-  verifyOnOpen?: LedgerVerifyMode;
 }
 
 /** Every option resolved; `path` stays `undefined` for a temporary database. */
@@ -88,7 +77,6 @@ export interface ResolvedLedgerStoreOptions {
   readonly retention: Readonly<Required<LedgerRetentionOptions>>;
   readonly onDamaged: LedgerDamagePolicy;
   readonly maxUnflushedPerStream: number;
-  readonly verifyOnOpen: LedgerVerifyMode;
 }
 
 export const DEFAULT_LEDGER_RETENTION: Readonly<Required<LedgerRetentionOptions>> = Object.freeze({
@@ -104,7 +92,6 @@ export const DEFAULT_LEDGER_STORE_OPTIONS = Object.freeze({
   retention: DEFAULT_LEDGER_RETENTION,
   onDamaged: 'refuse' as LedgerDamagePolicy,
   maxUnflushedPerStream: 16_384,
-  verifyOnOpen: 'process' as LedgerVerifyMode,
 });
 
 /** Longest peer name, durable name, sender name or subject, in UTF-8 bytes (keeps LMDB keys small). */
@@ -157,6 +144,5 @@ export function resolveLedgerStoreOptions(o: LedgerStoreOptions, path = 'options
       1,
       1_000_000_000,
     ),
-    verifyOnOpen: checkOneOf(`${path}.verifyOnOpen`, o.verifyOnOpen ?? DEFAULT_LEDGER_STORE_OPTIONS.verifyOnOpen, LEDGER_VERIFY_MODES),
   });
 }

@@ -10,7 +10,7 @@
  * The worker runs compiled JavaScript (`dist/storage/scan-worker.js`): under a TS test runner
  * there is no `.js` beside this file, so tests use the default in-thread scan. A worker thread
  * shares the process: a corrupt page would still kill it, which is why the store walks the file
- * in a child process (`verifyOnOpen: 'process'`) before any scan.
+ * in a child process before any scan.
  */
 import { scanLedger, type LedgerScan } from './ledger-scan.js';
 

@@ -8,7 +8,6 @@ import type {
   LedgerDamagePolicy,
   LedgerDurability,
   LedgerRetentionOptions,
-  LedgerVerifyMode,
   ResolvedLedgerStoreOptions,
 } from '../../storage/options.js';
 import { checkInteger, rejectUnknownKeys } from '../option-checks.js';
@@ -73,13 +72,6 @@ export interface LedgerOptions {
   onDamaged?: LedgerDamagePolicy;
   /** `'async'` only: most sequences per stream on the wire but not yet flushed. @default 16384 */
   maxUnflushedPerStream?: number;
-  /**
-   * How an existing file is checked before it is mapped: `'process'` reads every page in a
-   * short-lived child process (a corrupt page cannot crash the peer); `'header'` checks the
-   * header and size only (faster start).
-   * @default 'process'
-   */
-  verifyOnOpen?: LedgerVerifyMode;
   /** How often age-based retention runs (count and bytes are enforced on every append). @default 60000 */
   retentionIntervalMs?: number;
 }
@@ -97,7 +89,6 @@ export const DEFAULT_LEDGER_OPTIONS = Object.freeze({
   retention: DEFAULT_LEDGER_STORE_OPTIONS.retention,
   onDamaged: DEFAULT_LEDGER_STORE_OPTIONS.onDamaged,
   maxUnflushedPerStream: DEFAULT_LEDGER_STORE_OPTIONS.maxUnflushedPerStream,
-  verifyOnOpen: DEFAULT_LEDGER_STORE_OPTIONS.verifyOnOpen,
   retentionIntervalMs: 60_000,
 });
 

@@ -57,15 +57,15 @@ describe('ledger lock', () => {
 
     // once the holder is gone (even killed), the ledger opens again, recovering from the crash
     await first.kill();
-    const p = await peer({ name: 'locked', ...net, ledger: { path: join(dir, 'ledger'), verifyOnOpen: 'header' } });
+    const p = await peer({ name: 'locked', ...net, ledger: { path: join(dir, 'ledger') } });
     expect((await p.stats()).actors.ledger).toMatchObject({ recovery: { lockTakenOver: true, uncleanShutdown: true } });
   });
 
   it('refuses a second peer on the same ledger in this process', async () => {
     const net = freshNetwork();
     const path = join(tempDir('lock-here'), 'ledger');
-    await peer({ name: 'one', ...net, ledger: { path, verifyOnOpen: 'header' } });
-    await expect(lib.createPeer({ name: 'one', ...net, ledger: { path, verifyOnOpen: 'header' } })).rejects.toMatchObject({
+    await peer({ name: 'one', ...net, ledger: { path } });
+    await expect(lib.createPeer({ name: 'one', ...net, ledger: { path } })).rejects.toMatchObject({
       code: 'ERR_LEDGER',
       message: expect.stringMatching(/already open in this process/),
     });
@@ -125,8 +125,8 @@ describe('retention', () => {
   it('after a restart serves what the ledger still holds and reports what retention removed as data loss', async () => {
     const net = { ...freshNetwork(), ...knobs };
     const dir = tempDir('retention');
-    const senderOptions = { name: 'ret-pub', ...net, ledger: { path: join(dir, 'pub'), durability: 'sync' as const, retention: { maxMessagesPerStream: 50 }, verifyOnOpen: 'header' as const } };
-    const receiverOptions = { name: 'ret-sub', ...net, ledger: { path: join(dir, 'sub'), durability: 'sync' as const, verifyOnOpen: 'header' as const } };
+    const senderOptions = { name: 'ret-pub', ...net, ledger: { path: join(dir, 'pub'), durability: 'sync' as const, retention: { maxMessagesPerStream: 50 } } };
+    const receiverOptions = { name: 'ret-sub', ...net, ledger: { path: join(dir, 'sub'), durability: 'sync' as const } };
 
     let sender = await peer(senderOptions);
     let receiver = await peer(receiverOptions);
@@ -164,7 +164,7 @@ describe('retention', () => {
   it('drops messages older than maxAgeMs on its timer, keeping the stream numbering', async () => {
     const net = freshNetwork();
     const path = join(tempDir('age'), 'ledger');
-    const options = { name: 'aged', ...net, ledger: { path, durability: 'sync' as const, retention: { maxAgeMs: 100 }, retentionIntervalMs: 50, verifyOnOpen: 'header' as const } };
+    const options = { name: 'aged', ...net, ledger: { path, durability: 'sync' as const, retention: { maxAgeMs: 100 }, retentionIntervalMs: 50 } };
     let p = await peer(options);
     for (let i = 0; i < 20; i++) await p.publish('age.a', { i });
     await sleep(400);

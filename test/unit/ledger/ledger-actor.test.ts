@@ -30,7 +30,7 @@ const until = async (cond: () => boolean, what: string) => {
 };
 
 async function open(o: LedgerOptions): Promise<{ actor: Actor<LedgerInbox>; ctx: ShellContext; send: (m: LedgerInbox) => void }> {
-  const config = { ...testConfig(), ledger: resolveLedgerOptions({ verifyOnOpen: 'header', ...o }, 'me') };
+  const config = { ...testConfig(), ledger: resolveLedgerOptions({ ...o }, 'me') };
   const { actor, ctx } = await startActor(createActor, 'ledger', config);
   return { actor, ctx, send: (m) => actor.receive(m) };
 }

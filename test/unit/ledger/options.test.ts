@@ -5,7 +5,7 @@ import { resolvePeerOptions, actorNamesOf } from '../../../actors/app/peer-optio
 describe('ledger options', () => {
   it('resolves the defaults around a path, under the peer name', () => {
     const r = resolveLedgerOptions({ path: '/tmp/x' }, 'p1');
-    expect(r.store).toMatchObject({ path: '/tmp/x', peerName: 'p1', durability: 'async', onDamaged: 'refuse', verifyOnOpen: 'process' });
+    expect(r.store).toMatchObject({ path: '/tmp/x', peerName: 'p1', durability: 'async', onDamaged: 'refuse' });
     expect(r.store.retention).toEqual(DEFAULT_LEDGER_OPTIONS.retention);
     expect(r.retentionIntervalMs).toBe(60_000);
   });

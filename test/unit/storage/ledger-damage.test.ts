@@ -11,7 +11,7 @@ afterAll(removeTempDirs);
 /** A closed ledger at a fresh path holding `count` messages of 100 bytes on stream 's'. */
 async function closedLedger(count = 50): Promise<string> {
   const path = join(tempDir(), 'ledger');
-  const store = await LedgerStore.open({ path, peerName: 'p', durability: 'sync', verifyOnOpen: 'header' });
+  const store = await LedgerStore.open({ path, peerName: 'p', durability: 'sync' });
   await store.appendSent('s', messages(1, count, 0, 100));
   await store.close();
   return path;
@@ -183,7 +183,7 @@ describe('scanLedger', () => {
     const env = open({ path, noSubdir: false, maxDbs: 8 });
     await env.openDB('ledgecast.sent', { encoding: 'binary' }).put(['s', 3], Buffer.from([9, 9]));
     await env.close();
-    await expect(LedgerStore.open({ path, peerName: 'p', verifyOnOpen: 'header' })).rejects.toThrow(
+    await expect(LedgerStore.open({ path, peerName: 'p' })).rejects.toThrow(
       /is damaged: sent message s #3 has a malformed record/,
     );
   });

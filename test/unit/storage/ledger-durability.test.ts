@@ -7,7 +7,7 @@ import { compiledStorageUrl, messages, removeTempDirs, runChild, tempDir } from 
 beforeAll(compiledStorageUrl);
 afterAll(removeTempDirs);
 
-const fast = { verifyOnOpen: 'header' } as const;
+
 const lmdbEntry = createRequire(import.meta.url).resolve('lmdb');
 
 /** Reads message `seq` of stream `subject` from another process that opens the ledger read-only. */
@@ -26,7 +26,7 @@ async function readFromOtherProcess(path: string, subject: string, seq: number):
 describe("durability 'sync'", () => {
   it('resolves appendSent once the message is readable by an independently opened process', async () => {
     const path = join(tempDir(), 'ledger');
-    const store = await LedgerStore.open({ path, peerName: 'p', durability: 'sync', ...fast });
+    const store = await LedgerStore.open({ path, peerName: 'p', durability: 'sync' });
     await store.appendSent('s', [{ seq: 1, flags: 0, payload: new Uint8Array([0xca, 0xfe]), sentAtMs: 1 }]);
     expect(await readFromOtherProcess(path, 's', 1)).toBe('cafe');
     await store.close();
@@ -36,7 +36,7 @@ describe("durability 'sync'", () => {
     const path = join(tempDir(), 'ledger');
     const child = runChild(`
       const { LedgerStore } = await import(STORAGE);
-      const store = await LedgerStore.open({ path: ${JSON.stringify(path)}, peerName: 'p', durability: 'sync', verifyOnOpen: 'header' });
+      const store = await LedgerStore.open({ path: ${JSON.stringify(path)}, peerName: 'p', durability: 'sync' });
       for (let seq = 1; ; seq++) {
         await store.appendSent('s', [{ seq, flags: 1, payload: new Uint8Array([seq & 255]), sentAtMs: seq }]);
         console.log('appended ' + seq);
@@ -63,7 +63,7 @@ describe("durability 'sync'", () => {
 describe("durability 'async'", () => {
   it('resolves at once but waits for the flush when a stream has too many unflushed sequences', async () => {
     const path = join(tempDir(), 'ledger');
-    const store = await LedgerStore.open({ path, peerName: 'p', durability: 'async', maxUnflushedPerStream: 10, ...fast });
+    const store = await LedgerStore.open({ path, peerName: 'p', durability: 'async', maxUnflushedPerStream: 10 });
     await store.appendSent('s', messages(1, 5));
     expect(store.stats().counters.flushWaits).toBe(0);
     await store.appendSent('s', messages(6, 30));
@@ -78,7 +78,7 @@ describe("durability 'async'", () => {
     const child = runChild(`
       const { LedgerStore } = await import(STORAGE);
       const store = await LedgerStore.open({ path: ${JSON.stringify(path)}, peerName: 'p', durability: 'async',
-        maxUnflushedPerStream: 100, verifyOnOpen: 'header' });
+        maxUnflushedPerStream: 100 });
       await store.appendSent('s', Array.from({ length: 50 }, (_, i) => ({ seq: i + 1, flags: 0, payload: new Uint8Array(1), sentAtMs: 1 })));
       await store.flushed();
       console.log('flushed');
@@ -87,7 +87,7 @@ describe("durability 'async'", () => {
     await child.waitFor('flushed');
     child.proc.kill('SIGKILL');
     await child.exited;
-    const store = await LedgerStore.open({ path, peerName: 'p', durability: 'async', ...fast });
+    const store = await LedgerStore.open({ path, peerName: 'p', durability: 'async' });
     expect(store.recovery).toMatchObject({ uncleanShutdown: true, raised: { s: { from: 50, to: 150 } } });
     expect(store.highSeqs()).toEqual({ s: 150 });
     expect(store.seqFloor).toBe(100);
@@ -95,7 +95,7 @@ describe("durability 'async'", () => {
     expect(store.lowSeq('new.subject')).toBe(101);
     await store.close();
     // a clean close: nothing skipped next time
-    const again = await LedgerStore.open({ path, peerName: 'p', ...fast });
+    const again = await LedgerStore.open({ path, peerName: 'p' });
     expect(again.recovery).toMatchObject({ uncleanShutdown: false, raised: {} });
     expect(again.highSeqs()).toEqual({ s: 150 });
     await again.close();

@@ -8,21 +8,21 @@ import { compiledStorageUrl, removeTempDirs, runChild, tempDir } from './support
 beforeAll(compiledStorageUrl);
 afterAll(removeTempDirs);
 
-const fast = { verifyOnOpen: 'header' } as const;
+
 
 describe('ledger lock', () => {
   it('refuses a ledger held by another live process, then takes it over once that process is killed', async () => {
     const path = join(tempDir(), 'ledger');
     const child = runChild(`
       const { LedgerStore } = await import(STORAGE);
-      const store = await LedgerStore.open({ path: ${JSON.stringify(path)}, peerName: 'p1', verifyOnOpen: 'header' });
+      const store = await LedgerStore.open({ path: ${JSON.stringify(path)}, peerName: 'p1' });
       console.log('ready ' + process.pid);
       setInterval(() => {}, 1000);
     `);
     try {
       await child.waitFor('ready');
       const pid = child.proc.pid as number;
-      await expect(LedgerStore.open({ path, peerName: 'p1', ...fast })).rejects.toThrow(
+      await expect(LedgerStore.open({ path, peerName: 'p1' })).rejects.toThrow(
         `ledger ${path} is already open by process ${pid} under peer name p1`,
       );
       const lock = JSON.parse(readFileSync(ledgerLockFile(path, 'p1'), 'utf8'));
@@ -30,7 +30,7 @@ describe('ledger lock', () => {
       expect(typeof lock.startedAtMs).toBe('number');
       child.proc.kill('SIGKILL');
       await child.exited;
-      const store = await LedgerStore.open({ path, peerName: 'p1', ...fast });
+      const store = await LedgerStore.open({ path, peerName: 'p1' });
       expect(store.recovery).toMatchObject({ lockTakenOver: true, uncleanShutdown: true });
       expect(JSON.parse(readFileSync(ledgerLockFile(path, 'p1'), 'utf8')).pid).toBe(process.pid);
       await store.close();
@@ -48,14 +48,14 @@ describe('ledger lock', () => {
       await sleeper.waitFor('up');
       const pid = sleeper.proc.pid as number;
       writeFileSync(ledgerLockFile(path, 'p'), JSON.stringify({ pid, peerName: 'p', startedAtMs: 1, procStartTicks: procStartTicks(pid) }));
-      await expect(LedgerStore.open({ path, peerName: 'p', ...fast })).rejects.toMatchObject({
+      await expect(LedgerStore.open({ path, peerName: 'p' })).rejects.toMatchObject({
         name: 'LedgerError',
         code: 'ERR_LEDGER',
         message: `ledger ${path} is already open by process ${pid} under peer name p`,
       });
       sleeper.proc.kill('SIGKILL');
       await sleeper.exited;
-      const store = await LedgerStore.open({ path, peerName: 'p', ...fast });
+      const store = await LedgerStore.open({ path, peerName: 'p' });
       expect(store.recovery.lockTakenOver).toBe(true);
       await store.close();
     } finally {
@@ -68,17 +68,17 @@ describe('ledger lock', () => {
     mkdirSync(path, { recursive: true });
     // pid 1 is alive, but it did not start at tick 1 after boot... unless it did: use an odd value.
     writeFileSync(ledgerLockFile(path, 'p'), JSON.stringify({ pid: 1, peerName: 'p', startedAtMs: 1, procStartTicks: '-42' }));
-    const store = await LedgerStore.open({ path, peerName: 'p', ...fast });
+    const store = await LedgerStore.open({ path, peerName: 'p' });
     expect(store.recovery.lockTakenOver).toBe(true);
     await store.close();
   });
 
   it('refuses a ledger written under another peer name and leaves no lock behind', async () => {
     const path = join(tempDir(), 'ledger');
-    const a = await LedgerStore.open({ path, peerName: 'a', ...fast });
-    await expect(LedgerStore.open({ path, peerName: 'b', ...fast })).rejects.toThrow(/already open in this process/);
+    const a = await LedgerStore.open({ path, peerName: 'a' });
+    await expect(LedgerStore.open({ path, peerName: 'b' })).rejects.toThrow(/already open in this process/);
     await a.close();
-    await expect(LedgerStore.open({ path, peerName: 'b', ...fast })).rejects.toThrow(
+    await expect(LedgerStore.open({ path, peerName: 'b' })).rejects.toThrow(
       `ledger ${path} belongs to peer name "a", not "b"; open it with that peerName or use another path`,
     );
     expect(existsSync(ledgerLockFile(path, 'b'))).toBe(false);
@@ -86,12 +86,12 @@ describe('ledger lock', () => {
 
   it('refuses to open one path twice in the same process', async () => {
     const path = join(tempDir(), 'ledger');
-    const a = await LedgerStore.open({ path, peerName: 'p', ...fast });
-    await expect(LedgerStore.open({ path: `${path}/.`, peerName: 'p', ...fast })).rejects.toThrow(
+    const a = await LedgerStore.open({ path, peerName: 'p' });
+    await expect(LedgerStore.open({ path: `${path}/.`, peerName: 'p' })).rejects.toThrow(
       `ledger ${path}/. is already open in this process`,
     );
     await a.close();
-    const b = await LedgerStore.open({ path, peerName: 'p', ...fast });
+    const b = await LedgerStore.open({ path, peerName: 'p' });
     await b.close();
   });
 
@@ -99,7 +99,7 @@ describe('ledger lock', () => {
     const path = join(tempDir(), 'ledger');
     const child = runChild(`
       const { LedgerStore } = await import(STORAGE);
-      const store = await LedgerStore.open({ path: ${JSON.stringify(path)}, peerName: 'p', verifyOnOpen: 'header' });
+      const store = await LedgerStore.open({ path: ${JSON.stringify(path)}, peerName: 'p' });
       await store.appendSent('s', [{ seq: 1, flags: 0, payload: new Uint8Array(3), sentAtMs: 1 }]);
       console.log('locked ' + ${JSON.stringify(ledgerLockFile(path, 'p'))});
       process.exit(0);
@@ -107,7 +107,7 @@ describe('ledger lock', () => {
     await child.waitFor('locked');
     expect(await child.exited).toEqual({ code: 0, signal: null });
     expect(existsSync(ledgerLockFile(path, 'p'))).toBe(false);
-    const store = await LedgerStore.open({ path, peerName: 'p', ...fast });
+    const store = await LedgerStore.open({ path, peerName: 'p' });
     expect(store.recovery).toMatchObject({ lockTakenOver: false, uncleanShutdown: true });
     await store.close();
   });

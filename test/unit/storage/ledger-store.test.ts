@@ -6,7 +6,7 @@ import { bytes, messages, removeTempDirs, tempDir } from './support.js';
 
 afterAll(removeTempDirs);
 
-const fast = { verifyOnOpen: 'header' } as const;
+
 
 describe('LedgerStore: sent messages', () => {
   it('returns the held messages of a range in seq order, one stream only', async () => {
@@ -73,7 +73,7 @@ describe('LedgerStore: sent messages', () => {
 describe('LedgerStore: highSeq and reopen', () => {
   it('keeps highSeqs, messages and durable positions across close and reopen', async () => {
     const path = join(tempDir(), 'ledger');
-    const a = await LedgerStore.open({ path, peerName: 'p', durability: 'sync', ...fast });
+    const a = await LedgerStore.open({ path, peerName: 'p', durability: 'sync' });
     expect(a.recovery.created).toBe(true);
     expect(a.incarnation).toBe(1);
     await a.appendSent('x', messages(1, 20));
@@ -82,7 +82,7 @@ describe('LedgerStore: highSeq and reopen', () => {
     await a.close();
     await a.close(); // idempotent
 
-    const b = await LedgerStore.open({ path, peerName: 'p', durability: 'sync', ...fast });
+    const b = await LedgerStore.open({ path, peerName: 'p', durability: 'sync' });
     expect(b.recovery).toMatchObject({ created: false, uncleanShutdown: false, freshAfterDamage: false, raised: {} });
     expect(b.incarnation).toBe(2);
     expect(b.highSeqs()).toEqual({ x: 20, y: 2 });
@@ -97,11 +97,11 @@ describe('LedgerStore: highSeq and reopen', () => {
 
   it('bumps and persists the incarnation on nextIncarnation()', async () => {
     const path = join(tempDir(), 'ledger');
-    const a = await LedgerStore.open({ path, peerName: 'p', ...fast });
+    const a = await LedgerStore.open({ path, peerName: 'p' });
     expect(a.nextIncarnation()).toBe(2);
     expect(a.incarnation).toBe(2);
     await a.close();
-    const b = await LedgerStore.open({ path, peerName: 'p', ...fast });
+    const b = await LedgerStore.open({ path, peerName: 'p' });
     expect(b.incarnation).toBe(3);
     await b.close();
   });
@@ -186,12 +186,12 @@ describe('LedgerStore: retention', () => {
 
   it('keeps highSeq of an emptied stream across reopen', async () => {
     const path = join(tempDir(), 'ledger');
-    const a = await LedgerStore.open({ path, peerName: 'p', ...fast });
+    const a = await LedgerStore.open({ path, peerName: 'p' });
     await a.appendSent('s', messages(1, 4, 0));
     await a.flushed();
     a.applyRetention(10 ** 12);
     await a.close();
-    const b = await LedgerStore.open({ path, peerName: 'p', ...fast });
+    const b = await LedgerStore.open({ path, peerName: 'p' });
     expect(b.highSeqs()).toEqual({ s: 4 });
     expect(b.stats().messages).toBe(0);
     expect(b.lowSeq('s')).toBe(5);

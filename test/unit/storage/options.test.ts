@@ -14,7 +14,6 @@ describe('resolveLedgerStoreOptions', () => {
       retention: { maxMessagesPerStream: 100_000, maxBytesPerStream: 64 * 1024 * 1024, maxAgeMs: 24 * 3600 * 1000 },
       onDamaged: 'refuse',
       maxUnflushedPerStream: 16_384,
-      verifyOnOpen: 'process',
     });
     expect(Object.isFrozen(DEFAULT_LEDGER_STORE_OPTIONS)).toBe(true);
     expect(Object.isFrozen(DEFAULT_LEDGER_RETENTION)).toBe(true);
@@ -28,6 +27,8 @@ describe('resolveLedgerStoreOptions', () => {
   it('rejects unknown keys, bad values and a missing peer name with InvalidOptionError', () => {
     const bad = (o: unknown) => () => resolveLedgerStoreOptions(o as never);
     expect(bad({ peerName: 'p', durabilty: 'sync' })).toThrow(/options.durabilty is not a known option/);
+    // The header-only check could crash the process on a damaged file (issue 11): it is gone.
+    expect(bad({ peerName: 'p', verifyOnOpen: 'header' })).toThrow(/options.verifyOnOpen is not a known option/);
     expect(bad({ peerName: 'p', retention: { maxMessages: 1 } })).toThrow(/options.retention.maxMessages is not a known option/);
     expect(bad({ peerName: 'p', durability: 'fsync' })).toThrow(/options.durability must be one of 'none', 'async', 'sync'/);
     expect(bad({ peerName: 'p', onDamaged: 'delete' })).toThrow(/options.onDamaged must be one of/);
