@@ -148,7 +148,9 @@ export class DomainSeal {
   }
 
   /**
-   * Opens one received datagram: the plain frame, or why it is refused. Never throws. Checks,
+   * Opens one received datagram: the plain frame (a view of `bytes`: an encrypted body is
+   * decrypted in place, so pass the receive buffer, not a datagram kept elsewhere), or why it is
+   * refused. Never throws. Checks,
    * in order: room for a header and the trailer, the mode, a key of that id, the tag (and
    * decryption), then freshness (clock, newest session of the name, replay window).
    */
@@ -163,11 +165,10 @@ export class DomainSeal {
     const frame = bytes.subarray(0, t);
     const header = headerLength(frame);
     if (header > t) return { ok: false, reason: 'unsealed' };
-    const name = Buffer.from(bytes.buffer, bytes.byteOffset + SENDER_NAME_OFFSET, bytes[SENDER_NAME_LENGTH_OFFSET]).toString('utf8');
-    const incarnation = Buffer.from(bytes.buffer, bytes.byteOffset, length).readUInt32LE(INCARNATION_OFFSET);
-    const sessionKey = `${keyId}:${Buffer.from(bytes.buffer, bytes.byteOffset + t + 2, 8).toString('hex')}:${incarnation}:${name}`;
+    if (!this.sameSender(bytes, t)) this.rememberSender(bytes, t);
+    const { name, incarnation, sessionKey } = this;
     const counter = readCounter(bytes, t + 10);
-    const sentAtMs = Buffer.from(bytes.buffer, bytes.byteOffset, length).readUIntLE(t + 18, 6);
+    const sentAtMs = bytes[t + 18] + bytes[t + 19] * 0x100 + bytes[t + 20] * 0x1_0000 + bytes[t + 21] * 0x100_0000 + bytes[t + 22] * 0x1_0000_0000 + bytes[t + 23] * 0x100_0000_0000;
     const authenticated = bytes.subarray(t, t + AUTHENTICATED_TRAILER);
     const tag = bytes.subarray(t + AUTHENTICATED_TRAILER, length);
     let plain: Uint8Array | undefined;
@@ -191,10 +192,9 @@ export class DomainSeal {
         decipher.setAAD(authenticated);
         const body = decipher.update(frame.subarray(header));
         decipher.final();
-        const out = new Uint8Array(t);
-        out.set(frame.subarray(0, header), 0);
-        out.set(body, header);
-        plain = out;
+        // The received buffer is ours: the plain body goes where the ciphertext was.
+        frame.set(body, header);
+        plain = frame;
         break;
       } catch {
         // A wrong key or a forged tag: try the next key of that id, if any.
@@ -218,6 +218,40 @@ export class DomainSeal {
     if (s.highest - counter >= REPLAY_WINDOW) return { ok: false, reason: 'behindWindow' };
     if (!acceptCounter(s, counter)) return { ok: false, reason: 'replayed' };
     return { ok: true, bytes: plain };
+  }
+
+  // The sender identity of the last datagram opened (a burst comes from one sender): its bytes
+  // (name length and name, incarnation, session, key id) and what was made of them.
+  private lastIdentity = new Uint8Array(0);
+  private name = '';
+  private incarnation = 0;
+  private sessionKey = '';
+
+  /** Whether the datagram's sender identity is the one last opened (a byte compare, no string). */
+  private sameSender(bytes: Uint8Array, t: number): boolean {
+    const id = this.lastIdentity;
+    const nameBytes = bytes[SENDER_NAME_LENGTH_OFFSET];
+    if (id.byteLength !== 1 + nameBytes + 4 + 8 + 1 || id[0] !== nameBytes) return false;
+    for (let i = 0; i < nameBytes; i++) if (id[1 + i] !== bytes[SENDER_NAME_OFFSET + i]) return false;
+    let o = 1 + nameBytes;
+    for (let i = 0; i < 4; i++) if (id[o + i] !== bytes[INCARNATION_OFFSET + i]) return false;
+    o += 4;
+    for (let i = 0; i < 8; i++) if (id[o + i] !== bytes[t + 2 + i]) return false;
+    return id[o + 8] === bytes[t + 1];
+  }
+
+  private rememberSender(bytes: Uint8Array, t: number): void {
+    const nameBytes = bytes[SENDER_NAME_LENGTH_OFFSET];
+    const id = new Uint8Array(1 + nameBytes + 4 + 8 + 1);
+    id[0] = nameBytes;
+    id.set(bytes.subarray(SENDER_NAME_OFFSET, SENDER_NAME_OFFSET + nameBytes), 1);
+    id.set(bytes.subarray(INCARNATION_OFFSET, INCARNATION_OFFSET + 4), 1 + nameBytes);
+    id.set(bytes.subarray(t + 2, t + 10), 1 + nameBytes + 4);
+    id[id.byteLength - 1] = bytes[t + 1];
+    this.lastIdentity = id;
+    this.name = Buffer.from(bytes.buffer, bytes.byteOffset + SENDER_NAME_OFFSET, nameBytes).toString('utf8');
+    this.incarnation = bytes[INCARNATION_OFFSET] + bytes[INCARNATION_OFFSET + 1] * 0x100 + bytes[INCARNATION_OFFSET + 2] * 0x1_0000 + bytes[INCARNATION_OFFSET + 3] * 0x100_0000;
+    this.sessionKey = `${bytes[t + 1]}:${Buffer.from(bytes.buffer, bytes.byteOffset + t + 2, 8).toString('hex')}:${this.incarnation}:${this.name}`;
   }
 
   private sendKey(k: DomainKey): Buffer {

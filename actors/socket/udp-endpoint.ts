@@ -305,7 +305,8 @@ class InboundFault {
     }
     if (this.rng() < this.fault.duplicateRate) {
       this.counters.faultDuplicated++;
-      this.handler(bytes, via, from);
+      // A copy, as the network would deliver it: the handler may change its buffer (decryption in place).
+      this.handler(bytes.slice(), via, from);
     }
     if (!this.held && this.rng() < this.fault.reorderRate) {
       this.counters.faultReordered++;
