@@ -28,7 +28,7 @@
  * Costs: one AES-GCM call per datagram (node:crypto; measured in docs/SECURITY.md); no copy in
  * MAC mode (the trailer is sent as a second buffer of the same datagram).
  */
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import type { PeerId } from '../../codecs/frame.js';
 import { HEADER_LENGTH, INCARNATION_OFFSET, SENDER_NAME_LENGTH_OFFSET, SENDER_NAME_OFFSET } from '../../codecs/frames/header.js';
 
@@ -80,7 +80,7 @@ interface DomainKey {
 
 interface Session {
   /** AES-256-GCM key of this sending session (derived once). */
-  readonly aeadKey: Buffer | undefined;
+  readonly aeadKey: KeyObject | undefined;
   highest: number;
   /** Bit `counter % REPLAY_WINDOW` set: that counter was seen (for counters within the window). */
   readonly seen: Uint32Array;
@@ -95,7 +95,7 @@ export class DomainSeal {
   private readonly mode: number;
   private readonly session: Buffer;
   private counter = 0;
-  private readonly sendKeys = new Map<string, Buffer>();
+  private readonly sendKeys = new Map<number, KeyObject>();
   private readonly sessions = new Map<string, Session>();
   /** Per sender name, the newest session seen (the `sentAtMs` of its first datagram): older sessions are replays. */
   private readonly newestByName = new Map<string, { readonly key: string; readonly first: number }>();
@@ -172,7 +172,7 @@ export class DomainSeal {
     const authenticated = bytes.subarray(t, t + AUTHENTICATED_TRAILER);
     const tag = bytes.subarray(t + AUTHENTICATED_TRAILER, length);
     let plain: Uint8Array | undefined;
-    let aeadKey: Buffer | undefined;
+    let aeadKey: KeyObject | undefined;
     let tried = false;
     for (const k of this.keys) {
       if (k.id !== keyId) continue;
@@ -254,11 +254,11 @@ export class DomainSeal {
     this.sessionKey = `${bytes[t + 1]}:${Buffer.from(bytes.buffer, bytes.byteOffset + t + 2, 8).toString('hex')}:${this.incarnation}:${this.name}`;
   }
 
-  private sendKey(k: DomainKey): Buffer {
-    let key = this.sendKeys.get(String(k.id));
+  private sendKey(k: DomainKey): KeyObject {
+    let key = this.sendKeys.get(k.id);
     if (key === undefined) {
       key = deriveKey(k.key, this.session, this.self.name, this.self.incarnation);
-      this.sendKeys.set(String(k.id), key);
+      this.sendKeys.set(k.id, key);
     }
     return key;
   }
@@ -303,8 +303,9 @@ function headerLength(frame: Uint8Array): number {
   return HEADER_LENGTH + (frame.byteLength > SENDER_NAME_LENGTH_OFFSET ? frame[SENDER_NAME_LENGTH_OFFSET] : 0);
 }
 
-function deriveKey(domainKey: Uint8Array, session: Uint8Array, name: string, incarnation: number): Buffer {
-  return Buffer.from(hkdfSync('sha256', domainKey, session, `ledgecast/1 session ${incarnation} ${name}`, 32));
+/** The AES-256-GCM key of one sending session, as a KeyObject (imported once, not per datagram). */
+function deriveKey(domainKey: Uint8Array, session: Uint8Array, name: string, incarnation: number): KeyObject {
+  return createSecretKey(Buffer.from(hkdfSync('sha256', domainKey, session, `ledgecast/1 session ${incarnation} ${name}`, 32)));
 }
 
 /** The 96-bit AES-GCM nonce of a counter: the counter (u64 LE) and 4 zero bytes. */
