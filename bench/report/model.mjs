@@ -390,6 +390,19 @@ export function evaluateGoals(report) {
       });
     }
   }
+  // 8. Issue 11: an authenticated domain costs ≤ 15 % (MAC) and ≤ 30 % (encrypted) of the 64 B rate.
+  for (const [kind, share, label] of [['mac', 0.15, 'MAC only'], ['aead', 0.3, 'encrypted']]) {
+    const text = `64 B with security.key (${label}): costs ≤ ${fmtShare(share)} of the 64 B rate without a key (same run)`;
+    const secured = rows64.find((r) => r.system === 'ledgecast' && r.variant === 'security' && new RegExp(`-${kind}$`).test(r.id));
+    const plain = secured && rows64.find((r) => r.system === 'ledgecast' && r.variant === 'preset' && r.preset === secured.preset);
+    const miss = missing(`ledgecast 64 B ${label}`, secured) ?? missing(`ledgecast 64 B ${secured?.preset}`, plain);
+    if (miss) goals.push({ text, met: null, numbers: miss });
+    else {
+      const a = med(secured, 'msgs');
+      const b = med(plain, 'msgs');
+      goals.push({ text, met: secured.cleanRuns === secured.runs && 1 - a / b <= share, numbers: `${secured.preset}: ${fmtRate(a)} vs ${fmtRate(b)} without a key = ${fmtShare(a / b)} (costs ${fmtShare(Math.max(0, 1 - a / b))})` });
+    }
+  }
   return goals;
 }
 
