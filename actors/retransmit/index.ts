@@ -27,6 +27,8 @@
  * - An inbound channel reports each channel sequence `'new'` at most once per remote incarnation.
  * - A sequence NAKed by several askers within `coalesceMs` goes out once by multicast; a served
  *   sequence is not served again within `repeatSuppressMs` to whoever it reached.
+ * - NAK service stays within its budgets ({@link NakBudget}: bytes resent per asker and in
+ *   total, token buckets); what a bucket refuses is not served now, not suppressed, and counted.
  * - Every structure is bounded by an option (see {@link RetransmitOptions}); input from the wire
  *   never makes a core loop over a range's span.
  * - On a remote's new incarnation the owner calls `reset()` on both halves of its channel.
@@ -66,6 +68,8 @@ export type {
   RetransmitWindow,
 } from './retransmit-planner.js';
 export { RepeatSuppressor } from './repeat-suppressor.js';
+export { NakBudget } from './nak-budget.js';
+export type { BudgetVerdict, NakBudgetOptions } from './nak-budget.js';
 export {
   countSeqs,
   intersectRanges,

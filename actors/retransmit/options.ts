@@ -70,6 +70,32 @@ export interface RetransmitOptions {
   repeatSuppressMs?: number;
   /** Most sequences taken from one NAK (and most ranges read from it); the rest is ignored. @default 1024 */
   maxMessagesPerNak?: number;
+  /**
+   * A NAK range wider than this many sequences is implausible and refused whole (counted in
+   * `implausibleRanges`), as a receiver drops a message more than `maxGapMessages` ahead: no
+   * receiver asks for more than its `maxNakSeqs` at once.
+   * @default 1000000
+   */
+  maxNakRangeMessages?: number;
+  /**
+   * NAK service budget per asker: bytes of messages resent to one peer by unicast per second (a
+   * token bucket; 0 = no limit). What a NAK asks beyond it is not served now (counted in
+   * `overAskerBudget`); the asker's next NAK asks again. Bounds what one peer, real or forged,
+   * can pull from a sender.
+   * @default 16777216
+   */
+  askerRepairBytesPerSec?: number;
+  /** The per-asker bucket's size: bytes resent to one peer at once after a quiet time. @default 4194304 */
+  askerRepairBurstBytes?: number;
+  /**
+   * NAK service budget in total: bytes of messages resent per second, by unicast and multicast
+   * together (a token bucket; 0 = no limit), so repairs cannot crowd out new data. Beyond it,
+   * counted in `overTotalBudget`.
+   * @default 67108864
+   */
+  totalRepairBytesPerSec?: number;
+  /** The total bucket's size. @default 16777216 */
+  totalRepairBurstBytes?: number;
   /** Most (asker, sequence) pairs waiting to be served, across all subjects. @default 65536 */
   maxPending?: number;
   /** Most ranges remembered for repeat suppression; the oldest are forgotten first. @default 4096 */
@@ -93,11 +119,17 @@ export const DEFAULT_RETRANSMIT_OPTIONS: Readonly<ResolvedRetransmitOptions> = O
   multicastThreshold: 2,
   repeatSuppressMs: 20,
   maxMessagesPerNak: 1024,
+  maxNakRangeMessages: 1_000_000,
+  askerRepairBytesPerSec: 16 * 1024 * 1024,
+  askerRepairBurstBytes: 4 * 1024 * 1024,
+  totalRepairBytesPerSec: 64 * 1024 * 1024,
+  totalRepairBurstBytes: 16 * 1024 * 1024,
   maxPending: 65_536,
   maxSuppressedRanges: 4096,
 });
 
 const ONE_HOUR_MS = 3600 * 1000;
+const ONE_TIB = 2 ** 40;
 
 /** Merges `o` over the defaults and validates every value and the relations between them. */
 export function resolveRetransmitOptions(o: RetransmitOptions = {}, path = 'options'): ResolvedRetransmitOptions {
@@ -121,6 +153,11 @@ export function resolveRetransmitOptions(o: RetransmitOptions = {}, path = 'opti
     multicastThreshold: int('multicastThreshold', 1, 1_000_000),
     repeatSuppressMs: int('repeatSuppressMs', 0, ONE_HOUR_MS),
     maxMessagesPerNak: int('maxMessagesPerNak', 1, 1_000_000),
+    maxNakRangeMessages: int('maxNakRangeMessages', 1, Number.MAX_SAFE_INTEGER),
+    askerRepairBytesPerSec: int('askerRepairBytesPerSec', 0, ONE_TIB),
+    askerRepairBurstBytes: int('askerRepairBurstBytes', 1, ONE_TIB),
+    totalRepairBytesPerSec: int('totalRepairBytesPerSec', 0, ONE_TIB),
+    totalRepairBurstBytes: int('totalRepairBurstBytes', 1, ONE_TIB),
     maxPending: int('maxPending', 1, 100_000_000),
     maxSuppressedRanges: int('maxSuppressedRanges', 0, 10_000_000),
   };

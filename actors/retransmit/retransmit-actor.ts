@@ -507,6 +507,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
           break;
         case 'peerGone':
           remotes.delete(peerKey(msg.peer));
+          planner.forget(msg.peer);
           break;
         case 'closing': {
           // The peer sends this a few times, spaced. The same final entries go in the last

@@ -1,10 +1,12 @@
 /**
  * Serves NAKs on the sender side: coalesces askers, chooses unicast or one multicast per
- * sequence, and ignores repeats of what it just served.
+ * sequence, ignores repeats of what it just served, and keeps within the NAK service budgets.
  */
 import type { FragmentRange, PeerId, SeqRange, UnavailableRange, WireMessage } from '../../codecs/frame.js';
 import { peerKey } from '../../codecs/frame.js';
+import { FRAGMENT_EXTENSION_LENGTH, MESSAGE_HEADER_LENGTH } from '../../codecs/frames/message-record.js';
 import type { TimerCore } from '../core.js';
+import { NakBudget, type BudgetVerdict, type NakBudgetOptions } from './nak-budget.js';
 import { DEFAULT_RETRANSMIT_OPTIONS, type ResolvedRetransmitOptions } from './options.js';
 import { RepeatSuppressor } from './repeat-suppressor.js';
 import {
@@ -21,8 +23,9 @@ import {
 /** The options {@link RetransmitPlanner} reads. */
 export type RetransmitPlannerOptions = Pick<
   ResolvedRetransmitOptions,
-  'coalesceMs' | 'multicastThreshold' | 'repeatSuppressMs' | 'maxMessagesPerNak' | 'maxPending' | 'maxSuppressedRanges'
->;
+  'coalesceMs' | 'multicastThreshold' | 'repeatSuppressMs' | 'maxMessagesPerNak' | 'maxNakRangeMessages' | 'maxPending' | 'maxSuppressedRanges'
+> &
+  NakBudgetOptions;
 
 /** What the sender window answers for one range of one stream. */
 export interface RetransmitServeResult {
@@ -76,6 +79,12 @@ export interface RetransmitPlannerCounters {
   truncated: number;
   /** Malformed ranges in NAKs (`from > to`, negative, not integers), plus ranges past `maxMessagesPerNak`. */
   invalidRanges: number;
+  /** NAK ranges wider than `maxNakRangeMessages`: refused whole. */
+  implausibleRanges: number;
+  /** Messages (or fragments) asked for and not served for lack of the asker's budget (it asks again). */
+  overAskerBudget: number;
+  /** Messages (or fragments) asked for and not served for lack of the total repair budget. */
+  overTotalBudget: number;
 }
 
 interface Asker {
@@ -117,10 +126,17 @@ interface Batch {
  *   ranges always go to each asker by unicast (so the receiver can report data loss reliably).
  * - After the close, what went by multicast is ignored from anyone, and what went to an asker by
  *   unicast is ignored from that asker, for `repeatSuppressMs`.
- * - Hostile input: a NAK yields at most `maxMessagesPerNak` sequences (the lowest) from its first
- *   `maxMessagesPerNak` ranges; at most `maxPending` (asker, sequence) pairs wait in all; at most
- *   `maxSuppressedRanges` served ranges are remembered. Everything is computed on ranges, never
- *   per sequence, so a 2^53-wide range costs what a narrow one does.
+ * - Hostile input: a range wider than `maxNakRangeMessages` is refused (no receiver asks for
+ *   more than its `maxNakSeqs` at once); a NAK yields at most `maxMessagesPerNak` sequences (the
+ *   lowest) from its first `maxMessagesPerNak` ranges; at most `maxPending` (asker, sequence)
+ *   pairs wait in all; at most `maxSuppressedRanges` served ranges are remembered. Everything is
+ *   computed on ranges, never per sequence, so a 2^53-wide range costs what a narrow one does.
+ * - Budgets ({@link NakBudget}): what goes to one asker by unicast is paid from its bucket
+ *   (`askerRepairBytesPerSec`) and the total one (`totalRepairBytesPerSec`), what goes by multicast
+ *   from the total one, in message bytes. The lowest sequences are served first; the rest, once
+ *   a bucket is empty, is not served, not suppressed and counted (the asker's next NAK asks again,
+ *   as Ultra Messaging's rate-limited "crybaby receivers"). Repeats ignored within
+ *   `repeatSuppressMs` and sequences no longer held cost nothing.
  * - Batches are kept in opening order, which is deadline order, so the next deadline is the
  *   first batch's.
  */
@@ -134,12 +150,16 @@ export class RetransmitPlanner implements TimerCore {
     unavailableRanges: 0,
     truncated: 0,
     invalidRanges: 0,
+    implausibleRanges: 0,
+    overAskerBudget: 0,
+    overTotalBudget: 0,
   };
   private readonly sink: RetransmitPlannerSink;
   private readonly window: RetransmitWindow;
   private readonly options: RetransmitPlannerOptions;
   private readonly batches = new Map<string, Batch>();
   private readonly suppressor: RepeatSuppressor;
+  private readonly budget: NakBudget;
   private pending = 0;
 
   constructor(deps: RetransmitPlannerDeps, options: RetransmitPlannerOptions = DEFAULT_RETRANSMIT_OPTIONS) {
@@ -147,6 +167,12 @@ export class RetransmitPlanner implements TimerCore {
     this.window = deps.window;
     this.options = options;
     this.suppressor = new RepeatSuppressor(options.maxSuppressedRanges);
+    this.budget = new NakBudget(options);
+  }
+
+  /** `peer` left: its budget bucket goes. */
+  forget(peer: PeerId): void {
+    this.budget.forget(peerKey(peer));
   }
 
   /** (asker, sequence) pairs waiting to be served (at most `maxPending`). */
@@ -158,7 +184,8 @@ export class RetransmitPlanner implements TimerCore {
   onNak(nowMs: number, from: PeerId, subject: string, ranges: readonly SeqRange[], fragments: readonly FragmentRange[] = []): void {
     this.counters.naksReceived++;
     const o = this.options;
-    const norm = normalizeRanges(ranges, o.maxMessagesPerNak);
+    const plausible = this.plausibleRanges(ranges);
+    const norm = normalizeRanges(plausible, o.maxMessagesPerNak);
     this.counters.invalidRanges += norm.invalid + norm.ignored;
     const key = peerKey(from);
     this.suppressor.prune(nowMs);
@@ -183,6 +210,23 @@ export class RetransmitPlanner implements TimerCore {
       this.pending += added;
     }
     if (fragments.length > 0) this.onFragmentNak(nowMs, from, key, subject, fragments, o.maxMessagesPerNak - countSeqs(wanted));
+  }
+
+  /** `ranges` without those wider than `maxNakRangeMessages` (counted); the array itself when none is. */
+  private plausibleRanges(ranges: readonly SeqRange[]): readonly SeqRange[] {
+    const max = this.options.maxNakRangeMessages;
+    const n = Math.min(ranges.length, this.options.maxMessagesPerNak);
+    let out: SeqRange[] | undefined;
+    for (let i = 0; i < n; i++) {
+      const r = ranges[i];
+      const wide = r.to - r.from + 1 > max;
+      if (wide) this.counters.implausibleRanges++;
+      if (wide && out === undefined) out = ranges.slice(0, i);
+      else if (!wide && out !== undefined) out.push(r);
+    }
+    // Ranges past maxMessagesPerNak stay for normalizeRanges to count as ignored.
+    if (out !== undefined) for (let i = n; i < ranges.length; i++) out.push(ranges[i]);
+    return out ?? ranges;
   }
 
   /** The fragment part of a NAK: at most `budget` fragments, the same bounds as whole sequences. */
@@ -270,7 +314,7 @@ export class RetransmitPlanner implements TimerCore {
 
     let multicastUnavailable: SeqRange[] = [];
     if (multicast.length > 0) {
-      const got = this.fetch(subject, multicast);
+      const got = this.fetch(nowMs, subject, multicast, undefined);
       multicastUnavailable = got.unavailable;
       if (got.messages.length > 0) {
         this.counters.retransmitsMulticast++;
@@ -280,10 +324,10 @@ export class RetransmitPlanner implements TimerCore {
       }
     }
 
-    const fragmentsOwn = this.serveFragments(subject, askers, untilMs);
+    const fragmentsOwn = this.serveFragments(nowMs, subject, askers, untilMs);
 
     for (const [key, a] of askers) {
-      const own = this.fetch(subject, subtractRanges(a.ranges, multicast));
+      const own = this.fetch(nowMs, subject, subtractRanges(a.ranges, multicast), key);
       let unavailable = unionRanges(own.unavailable, intersectRanges(a.ranges, multicastUnavailable));
       const frag = fragmentsOwn.get(key);
       // Whole messages served, for repeat suppression (fragments are suppressed per message).
@@ -313,6 +357,7 @@ export class RetransmitPlanner implements TimerCore {
    * (its unicast fragments, and the seqs of messages no longer held).
    */
   private serveFragments(
+    nowMs: number,
     subject: string,
     askers: readonly [string, Asker][],
     untilMs: number,
@@ -330,54 +375,99 @@ export class RetransmitPlanner implements TimerCore {
       );
       let held = true;
       if (multicast.length > 0) {
-        const got = this.fetchFragments(subject, seq, multicast);
+        const got = this.fetchFragments(nowMs, subject, seq, multicast, undefined);
         if (got === undefined) held = false;
         else if (got.length > 0) {
           this.counters.retransmitsMulticast++;
           this.counters.messagesResent += got.length;
           this.sink.multicast(got, []);
-          this.suppressor.record(fragmentKey(subject, seq), undefined, multicast, untilMs);
+          this.suppressor.record(fragmentKey(subject, seq), undefined, servedFragments(got), untilMs);
         }
       }
       for (const [key, a] of wanting) {
         let entry = out.get(key);
         if (entry === undefined) out.set(key, (entry = { messages: [], unavailable: [] }));
         const own = subtractRanges(a.frags!.get(seq)!, multicast);
-        const got = held && own.length > 0 ? this.fetchFragments(subject, seq, own) : held ? [] : undefined;
+        const got = held && own.length > 0 ? this.fetchFragments(nowMs, subject, seq, own, key) : held ? [] : undefined;
         if (got === undefined) {
           entry.unavailable.push({ from: seq, to: seq });
           continue;
         }
         for (const m of got) entry.messages.push(m);
-        if (own.length > 0) this.suppressor.record(fragmentKey(subject, seq), key, own, untilMs);
+        if (got.length > 0) this.suppressor.record(fragmentKey(subject, seq), key, servedFragments(got), untilMs);
       }
     }
     return out;
   }
 
-  /** Fragments of message `seq` for shifted index ranges; `undefined` when the message is not held. */
-  private fetchFragments(subject: string, seq: number, shifted: readonly SeqRange[]): WireMessage[] | undefined {
+  /**
+   * Fragments of message `seq` for shifted index ranges, within the budget of `askerKey`
+   * (undefined: multicast): the first ones the budget pays for; `undefined` when the message is
+   * not held.
+   */
+  private fetchFragments(nowMs: number, subject: string, seq: number, shifted: readonly SeqRange[], askerKey: string | undefined): WireMessage[] | undefined {
     const messages: WireMessage[] = [];
-    for (const r of shifted) {
+    for (let i = 0; i < shifted.length; i++) {
+      const r = shifted[i];
       const got = this.window.serveFragments(subject, { seq, fromFrag: r.from - 1, toFrag: r.to - 1 });
       if (got === undefined) return undefined;
-      for (const m of got) messages.push(m);
+      for (let k = 0; k < got.length; k++) {
+        const verdict = this.budget.take(nowMs, askerKey, resentBytes(got[k]));
+        if (verdict !== 'ok') {
+          this.overBudget(verdict, got.length - k + countSeqs(shifted.slice(i + 1)));
+          return messages;
+        }
+        messages.push(got[k]);
+      }
     }
     return messages;
   }
 
-  /** Reads a range list from the window: messages ascending, unavailable as a range list. */
-  private fetch(subject: string, ranges: readonly SeqRange[]): { messages: WireMessage[]; unavailable: SeqRange[] } {
+  /**
+   * Reads a range list from the window within the budget of `askerKey` (undefined: multicast):
+   * messages ascending, unavailable as a range list. Once the budget refuses a message, the rest
+   * is neither read nor served (counted): the asker asks for it again. A message's fragments go
+   * together (the budget may go into debt for the rest of a message it let begin).
+   */
+  private fetch(nowMs: number, subject: string, ranges: readonly SeqRange[], askerKey: string | undefined): { messages: WireMessage[]; unavailable: SeqRange[] } {
     const messages: WireMessage[] = [];
     const unavailable: SeqRange[] = [];
-    for (const r of ranges) {
+    let paidSeq = -1;
+    for (let i = 0; i < ranges.length; i++) {
+      const r = ranges[i];
       const got = this.window.serve(subject, r.from, r.to, r.to - r.from + 1);
-      // One push per message: spreading up to maxPending arguments could overflow the stack.
-      for (const m of got.messages) messages.push(m);
       for (const u of got.unavailable) unavailable.push(u);
+      for (const m of got.messages) {
+        if (m.seq !== paidSeq) {
+          const verdict = this.budget.take(nowMs, askerKey, resentBytes(m));
+          if (verdict !== 'ok') {
+            this.overBudget(verdict, countSeqs([{ from: m.seq, to: r.to }]) + countSeqs(ranges.slice(i + 1)));
+            return { messages, unavailable: normalizeRanges(unavailable, unavailable.length).ranges };
+          }
+          paidSeq = m.seq;
+        } else this.budget.charge(askerKey, resentBytes(m));
+        // One push per message: spreading up to maxPending arguments could overflow the stack.
+        messages.push(m);
+      }
     }
     return { messages, unavailable: normalizeRanges(unavailable, unavailable.length).ranges };
   }
+
+  private overBudget(verdict: Exclude<BudgetVerdict, 'ok'>, left: number): void {
+    if (verdict === 'asker') this.counters.overAskerBudget += left;
+    else this.counters.overTotalBudget += left;
+  }
+}
+
+/** Bytes a resent message takes in a RETRANSMIT frame (its record; the frame header is shared). */
+function resentBytes(m: WireMessage): number {
+  return MESSAGE_HEADER_LENGTH + (m.fragIndex === undefined ? 0 : FRAGMENT_EXTENSION_LENGTH) + m.subject.length + m.payload.byteLength;
+}
+
+/** The shifted fragment index ranges (see Asker.frags) of fragments served, for repeat suppression. */
+function servedFragments(messages: readonly WireMessage[]): SeqRange[] {
+  const idx = messages.map((m) => (m.fragIndex ?? 0) + 1).sort((x, y) => x - y);
+  return rangesFromSeqs(idx.filter((v, i) => i === 0 || v !== idx[i - 1]));
 }
 
 /** The seqs of `messages` (ascending; the fragments of a message share one), each once. */

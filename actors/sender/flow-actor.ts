@@ -90,7 +90,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
   }
 
   function sendCredit(subject: string, force: boolean): void {
-    const maxSeq = flow.creditLimit(ctx.clock(), subject, windowFor(subject));
+    const maxSeq = flow.creditLimit(ctx.clock(), subject);
     // The sender starts each stream with one window of credit; the first credit is always sent.
     if (!force && credits.has(subject) && maxSeq === credits.get(subject)) return;
     credits.set(subject, maxSeq);
@@ -134,6 +134,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
       if (fromSeq < seq) flow.onSent(now, subject, fromSeq, 0);
     }
     flow.onSent(now, subject, seq, bytes);
+    // The core's window is the credit's: its stall and progress rules must see the same window.
+    flow.setWindow(subject, windowFor(subject));
     touch(subject);
   }
 

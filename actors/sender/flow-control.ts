@@ -17,8 +17,8 @@ export type FlowControlOptions = Pick<
 /** Where {@link FlowControl} reports. */
 export interface FlowControlSink {
   /**
-   * A receiver is a slow consumer of `subject`: under `'max'` it lags more than
-   * `flowWindowMessages` behind the newest sent seq; under either policy it blocked the stream
+   * A receiver is a slow consumer of `subject`: under `'max'` it lags more than the stream's
+   * window behind the newest sent seq; under either policy it blocked the stream
    * without progress for `stallTimeoutMs` and is no longer waited for. Once per episode: again
    * only after it has caught up (lag at most half the window) and fallen behind again.
    */
@@ -60,7 +60,14 @@ interface ReceiverPos {
   reported: number | undefined;
   /** The stream's newest sent seq when registered: the position assumed until it reports. */
   readonly joinedAt: number;
+  /** Last counted progress, or when it was registered (the drain waits from there). */
   lastProgressMs: number;
+  /**
+   * Last counted progress; -Infinity until the first. The stall clock runs from here or from the
+   * start of the block, whichever is later: being registered is no progress, so a receiver that
+   * appears in the middle of a block (a forger's new name) gets no fresh stall timeout.
+   */
+  progressedMs: number;
   /** A slowConsumer event was emitted in the current episode. */
   slow: boolean;
   /** Stalled: left out of the window until it catches up. */
@@ -76,9 +83,19 @@ interface FlowStream {
   /** Seq before the first one sent in this incarnation (a resumed stream starts above 0). */
   base: number;
   highSent: number;
+  /** Its window in messages: `flowWindowMessages`, or fewer when {@link FlowControl.setWindow} says so. */
+  window: number;
   readonly receivers: Map<string, ReceiverPos>;
-  /** The lowest seq refused for the window, and since when, while refused. */
-  blocked: { seq: number; readonly sinceMs: number } | undefined;
+  /**
+   * The lowest seq refused for the window while refused; since when the stream is held (the
+   * start of the block episode), and the window position then.
+   */
+  blocked: { seq: number; readonly sinceMs: number; readonly pos: number } | undefined;
+  /**
+   * The episode of the last block, kept after the stream was let go: a block that follows
+   * before the window position moved a progress step from `pos` continues it (same `sinceMs`).
+   */
+  lastBlock: { readonly sinceMs: number; readonly pos: number } | undefined;
   /** Cached: the position the window follows (undefined: nobody limits). */
   limitPos: number | undefined;
   /** Cached: lowest position of receivers neither slow nor excluded (slow detection). */
@@ -98,17 +115,24 @@ const OK: SendVerdict = Object.freeze({ ok: true });
  * receiver list if they are known to report; otherwise a silent receiver is invisible here.
  * `removeReceiver` forgets a peer (it left) or one of its streams (it unsubscribed).
  *
- * Window: seq may be sent while `seq - position <= flowWindowMessages`, position being the
- * lowest (`'min'`) or highest (`'max'`) reported position among receivers not excluded; with
- * none, the window does not limit. Positions only move forward.
+ * Window: seq may be sent while `seq - position <= window`, position being the lowest
+ * (`'min'`) or highest (`'max'`) reported position among receivers not excluded; with none, the
+ * window does not limit. Positions only move forward. A stream's window is `flowWindowMessages`,
+ * or what {@link setWindow} set (the shell's window by bytes, for large messages): every rule
+ * below reads the stream's window, so the stall bound holds whatever limits the credit.
  *
  * Stall: a receiver whose position blocks a refused send, and that has made no progress for
  * `stallTimeoutMs` since it started blocking, is excluded (with a `slowConsumer` event unless
  * one was emitted in this episode) until it catches up, under either policy; so one dead
  * receiver cannot stall a stream for longer than the stall bound. Progress is a move of at
  * least 1/16 of the window (a position creeping forward a message at a time still stalls).
- * When every receiver is excluded nothing limits the stream. Caught up = lag at most half the
- * window (hysteresis, so a receiver on the edge does not flap).
+ * A block episode lasts until the window position has moved a progress step from where it
+ * stood when the block began: a creeping position lets a message or two through at a time,
+ * and the block that follows continues the episode instead of starting the stall clock again.
+ * Being registered is no progress, so new receivers (or new forged names) that block during an
+ * episode are excluded at its deadline too. When every receiver is excluded nothing limits the
+ * stream. Caught up = lag at most half the window (hysteresis, so a receiver on the edge does
+ * not flap).
  *
  * Rate: a {@link TokenBucket} of `burstBytes` refilled at `rateBytesPerSec` (0 = off).
  *
@@ -139,6 +163,8 @@ export class FlowControl {
   private stallDeadlineMs: number | undefined;
   private stallDirty = false;
   private discoveryUntilMs = Number.NEGATIVE_INFINITY;
+  /** When {@link drained} was first asked (the close began). */
+  private drainSinceMs: number | undefined;
 
   constructor(deps: FlowControlDeps, options: FlowControlOptions = DEFAULT_SENDER_OPTIONS) {
     this.sink = deps.sink;
@@ -151,10 +177,12 @@ export class FlowControl {
     const s = this.streamFor(subject);
     this.start(s, seq);
     const limit = this.limitOf(s);
-    if (limit !== undefined && seq - limit > this.o.flowWindowMessages) {
+    if (limit !== undefined && seq - limit > s.window) {
       this.counters.blockedByWindow++;
       if (s.blocked === undefined) {
-        s.blocked = { seq, sinceMs: nowMs };
+        const last = s.lastBlock;
+        // The window has not really moved since the last block began: the same episode goes on.
+        s.blocked = last !== undefined && limit < last.pos + this.progressStep(s) ? { seq, sinceMs: last.sinceMs, pos: last.pos } : { seq, sinceMs: nowMs, pos: limit };
         this.blockedStreams.add(s);
       } else if (seq < s.blocked.seq) s.blocked.seq = seq;
       this.stallDirty = true;
@@ -178,7 +206,7 @@ export class FlowControl {
     if (s.blocked !== undefined && seq >= s.blocked.seq) this.unblock(s);
     if (this.o.flowPolicy === 'max' && s.receivers.size > 0) {
       this.limitOf(s); // refreshes watchPos
-      if (s.watchPos !== undefined && s.highSent - s.watchPos > this.o.flowWindowMessages) this.flagLaggards(s);
+      if (s.watchPos !== undefined && s.highSent - s.watchPos > s.window) this.flagLaggards(s);
     }
   }
 
@@ -195,16 +223,17 @@ export class FlowControl {
     r.reported = seq;
     // Progress is a real step forward, not a creep: a receiver (or a forger) that moves its
     // position by a message at a time while it blocks the window still stalls.
-    if (seq - r.progressPos >= this.progressStep()) {
+    if (seq - r.progressPos >= this.progressStep(s)) {
       r.lastProgressMs = nowMs;
+      r.progressedMs = nowMs;
       r.progressPos = seq;
     } else if (seq < r.progressPos) r.progressPos = seq;
     this.touch(s);
     const lag = s.highSent - seq;
-    if ((r.slow || r.excluded) && lag <= this.o.flowWindowMessages / 2) {
+    if ((r.slow || r.excluded) && lag <= s.window / 2) {
       r.slow = false;
       r.excluded = false;
-    } else if (this.o.flowPolicy === 'max' && !r.slow && !r.excluded && lag > this.o.flowWindowMessages) {
+    } else if (this.o.flowPolicy === 'max' && !r.slow && !r.excluded && lag > s.window) {
       this.reportSlow(r, s, lag);
     }
     this.checkOpened(s);
@@ -235,15 +264,29 @@ export class FlowControl {
   }
 
   /**
-   * The highest seq `subject` may send now, its window being `windowMessages`: the window's
-   * position plus the window; with nobody limiting it, 1/16 of the window past the stream's start
-   * while discovering, else unlimited (`Number.MAX_SAFE_INTEGER`).
+   * Sets the window of `subject` in messages (at least 1): the shell's window by bytes when the
+   * stream's messages are large. Until set, `flowWindowMessages`.
    */
-  creditLimit(nowMs: number, subject: string, windowMessages: number): number {
+  setWindow(subject: string, windowMessages: number): void {
+    const s = this.streamFor(subject);
+    const w = Math.max(1, Math.floor(windowMessages));
+    if (w === s.window) return;
+    s.window = w;
+    this.touch(s);
+    this.checkOpened(s);
+  }
+
+  /**
+   * The highest seq `subject` may send now: the window's position plus the stream's window; with
+   * nobody limiting it, 1/16 of the window past the stream's start while discovering, else
+   * unlimited (`Number.MAX_SAFE_INTEGER`).
+   */
+  creditLimit(nowMs: number, subject: string): number {
     const s = this.streams.get(subject);
+    const window = s?.window ?? this.o.flowWindowMessages;
     const pos = s === undefined ? undefined : this.limitOf(s);
-    if (pos !== undefined) return pos + windowMessages;
-    if (this.discovering(nowMs)) return (s?.base ?? 0) + Math.max(1, Math.floor(windowMessages / 16));
+    if (pos !== undefined) return pos + window;
+    if (this.discovering(nowMs)) return (s?.base ?? 0) + Math.max(1, Math.floor(window / 16));
     return Number.MAX_SAFE_INTEGER;
   }
 
@@ -268,8 +311,11 @@ export class FlowControl {
    * Closing: whether every receiver not excluded has reported the newest sent seq of every
    * stream. A receiver still behind that made no progress for `stallTimeoutMs` is excluded here
    * (with a `slowConsumer` event), so a dead one cannot hold a closing peer beyond that bound.
+   * One registered after the close began, without progress since, counts from the close's
+   * start: new names (forged ones) cannot keep a close waiting.
    */
   drained(nowMs: number): boolean {
+    const since = (this.drainSinceMs ??= nowMs);
     let all = true;
     for (const s of this.streams.values()) {
       if (!s.started) continue;
@@ -278,7 +324,8 @@ export class FlowControl {
         if (r.excluded) continue;
         const pos = this.positionOf(r, s);
         if (pos >= s.highSent) continue;
-        if (nowMs - r.lastProgressMs >= this.o.stallTimeoutMs) {
+        const from = r.progressedMs === Number.NEGATIVE_INFINITY ? Math.min(r.lastProgressMs, since) : r.lastProgressMs;
+        if (nowMs - from >= this.o.stallTimeoutMs) {
           r.excluded = true;
           changed = true;
           this.counters.stalledReceivers++;
@@ -337,8 +384,10 @@ export class FlowControl {
         started: false,
         base: 0,
         highSent: 0,
+        window: this.o.flowWindowMessages,
         receivers: new Map(),
         blocked: undefined,
+        lastBlock: undefined,
         limitPos: undefined,
         watchPos: undefined,
         dirty: false,
@@ -371,6 +420,7 @@ export class FlowControl {
       reported: undefined,
       joinedAt: fromStart ? 0 : s.highSent,
       lastProgressMs: nowMs,
+      progressedMs: Number.NEGATIVE_INFINITY,
       slow: false,
       excluded: false,
       progressPos: fromStart ? s.base : Math.max(s.highSent, s.base),
@@ -414,18 +464,18 @@ export class FlowControl {
   private *blockers(s: FlowStream): Generator<ReceiverPos> {
     if (s.blocked === undefined) return;
     for (const r of s.receivers.values()) {
-      if (!r.excluded && s.blocked.seq - this.positionOf(r, s) > this.o.flowWindowMessages) yield r;
+      if (!r.excluded && s.blocked.seq - this.positionOf(r, s) > s.window) yield r;
     }
   }
 
   /** The least forward move of a position that counts as progress: 1/16 of the window, at least 1. */
-  private progressStep(): number {
-    return Math.max(1, Math.floor(this.o.flowWindowMessages / 16));
+  private progressStep(s: FlowStream): number {
+    return Math.max(1, Math.floor(s.window / 16));
   }
 
-  /** A blocker stalls `stallTimeoutMs` after its last progress or the start of the block, whichever is later. */
+  /** A blocker stalls `stallTimeoutMs` after its last progress or the start of the block episode, whichever is later. */
   private stallDueMs(r: ReceiverPos, s: FlowStream): number {
-    return Math.max(r.lastProgressMs, (s.blocked as { sinceMs: number }).sinceMs) + this.o.stallTimeoutMs;
+    return Math.max(r.progressedMs, (s.blocked as { sinceMs: number }).sinceMs) + this.o.stallTimeoutMs;
   }
 
   /** Under 'max': reports every receiver (not yet reported) lagging more than the window. */
@@ -433,7 +483,7 @@ export class FlowControl {
     for (const r of s.receivers.values()) {
       if (r.slow || r.excluded) continue;
       const lag = s.highSent - this.positionOf(r, s);
-      if (lag > this.o.flowWindowMessages) this.reportSlow(r, s, lag);
+      if (lag > s.window) this.reportSlow(r, s, lag);
     }
   }
 
@@ -450,6 +500,7 @@ export class FlowControl {
   }
 
   private unblock(s: FlowStream): void {
+    if (s.blocked !== undefined) s.lastBlock = { sinceMs: s.blocked.sinceMs, pos: s.blocked.pos };
     s.blocked = undefined;
     this.blockedStreams.delete(s);
     this.stallDirty = true;
@@ -459,7 +510,7 @@ export class FlowControl {
   private checkOpened(s: FlowStream): void {
     if (s.blocked === undefined) return;
     const limit = this.limitOf(s);
-    if (limit !== undefined && s.blocked.seq - limit > this.o.flowWindowMessages) return;
+    if (limit !== undefined && s.blocked.seq - limit > s.window) return;
     this.unblock(s);
     this.sink.windowOpened(s.subject);
   }

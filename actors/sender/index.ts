@@ -29,7 +29,10 @@
  * ledger after a restart); seqs reach the window in increasing order per stream; the window,
  * the tracked receiver positions and the active-stream set are each bounded (see
  * {@link SenderOptions}); no core reads a clock, a timer or randomness, and none throws on
- * input from the wire (positions, NAK ranges): bad input is counted and ignored.
+ * input from the wire (positions, NAK ranges): bad input is counted and ignored. No receiver
+ * position, forged or creeping, holds a stream for longer than `stallTimeoutMs` without the
+ * window moving 1/16 of itself (one block episode per such move; `FlowControl.setWindow` gives
+ * the core the credit's window, by bytes for large messages).
  *
  * @packageDocumentation
  */

@@ -82,7 +82,13 @@ export interface SenderOptions {
    * @default 'min'
    */
   flowPolicy?: FlowPolicy;
-  /** How long a receiver may block a stream without progress before it stops being waited for. @default 2000 */
+  /**
+   * How long a receiver may block a stream without progress before it stops being waited for.
+   * The clock runs from the start of the block, which lasts until the window has moved 1/16 of
+   * itself: a position creeping a message at a time does not restart it, nor does a receiver
+   * that appears meanwhile.
+   * @default 2000
+   */
   stallTimeoutMs?: number;
   /**
    * Most (receiver, stream) positions flow control tracks; reports for new pairs beyond it are

@@ -20,12 +20,19 @@
  *   Malformed datagrams, our own looped-back frames and datagrams an owner cannot take are counted
  *   per reason and dropped: nothing received ever throws.
  * - No group send while multicast is off; no send to a peer without a known address (both counted).
+ * - Unicast goes freely only to an address proven for its peer ({@link AddressValidator}: a
+ *   unicast datagram naming that peer came from it, or it is a configured seed); to any other
+ *   address at most 3 bytes per byte received on its account (QUIC's anti-amplification rule),
+ *   the rest dropped and counted (`unicastGuard`).
  * - After `stop` resolves no socket is left open, even with a group join in flight.
- * - Bounded: the address book holds the listed peers only; the `heard` throttle at most 4096 pairs.
+ * - Bounded: the address book holds the listed peers only; the `heard` throttle at most 4096 pairs;
+ *   the address validator at most 4096 addresses and 4096 claimed addresses.
  *
  * @packageDocumentation
  */
 export { DEFAULT_SOCKET_OPTIONS, resolveSocketOptions } from './options.js';
+export { AddressValidator, addressKey, AMPLIFICATION_FACTOR } from './address-validator.js';
+export type { AddressValidatorCounters, AddressValidatorOptions } from './address-validator.js';
 export { HEARD_INTERVAL_MS } from './socket-actor.js';
 export { UdpEndpoint } from './udp-endpoint.js';
 

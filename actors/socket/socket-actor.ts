@@ -14,10 +14,17 @@
  * `receivers`. Frames other than ADVERT and BYE also yield `heard` to `receivers`, at most once
  * per {@link HEARD_INTERVAL_MS} per (peer, via). Wire input never throws out of here: every drop
  * is counted per reason (STYLE rule 15).
+ *
+ * Unicast only to proven addresses: every datagram received (its source, the sender it names,
+ * whether it came by unicast, its size; and the address an ADVERT names) goes to an
+ * {@link AddressValidator}, and every unicast send asks it first. A send to an address not
+ * proven for its peer (or, for a bare address, for any peer; seeds are trusted) goes only within
+ * 3 times the bytes received on that address's account, else it is dropped and counted
+ * (`stats().socket.unicastGuard`).
  */
 import type { Actor, ActorContext } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
-import { DECODE_ERROR_REASONS, encodeFrame, peekHeader, peerKey } from '../../codecs/index.js';
+import { decodeFrame, DECODE_ERROR_REASONS, encodeFrame, peekHeader, peerKey } from '../../codecs/index.js';
 import type { DecodeErrorReason, FrameKind, PeerId } from '../../codecs/index.js';
 import { ERROR_CODES, LedgecastError, serializeError } from '../../errors.js';
 import type { AppEvent } from '../app/events.js';
@@ -27,13 +34,22 @@ import type { ReceiversInbox } from '../subjects/messages.js';
 import type { DatagramIn, Destination, SocketInbox } from './messages.js';
 import type { Endpoint, OpenEndpoint, OutDatagram, RemoteAddress, UdpCounters, Via } from './udp-endpoint.js';
 import { DomainSeal, OPEN_FAILURES, type OpenFailure } from './domain-seal.js';
-import { UdpEndpoint } from './udp-endpoint.js';
+import { outDatagramBytes, UdpEndpoint } from './udp-endpoint.js';
+import { AddressValidator, addressKey } from './address-validator.js';
 
 /** Least time between two `heard` messages for one (peer, via). */
 export const HEARD_INTERVAL_MS = 250;
 
 /** Most (peer, via) pairs whose last `heard` is remembered: forged sender names cannot grow it further. */
 const MAX_HEARD_ENTRIES = 4096;
+
+/**
+ * Most source addresses the address validator remembers (proof and budget), and most peers whose
+ * advertised address it remembers. A real peer re-proves its address with its next unicast
+ * datagram, so forgetting under a flood of sources costs it little.
+ */
+const MAX_VALIDATED_ADDRESSES = 4096;
+const MAX_ADDRESS_CLAIMS = 4096;
 
 type Owner = 'receiver' | 'retransmit' | 'receivers';
 
@@ -86,8 +102,19 @@ export interface SocketActorCounters {
 /** Most (reason, key id) pairs reported once as an `ERR_DOMAIN_KEY` error event. */
 const MAX_KEY_REPORTS = 64;
 
-/** A destination resolved once per outbound message. */
-type Target = { readonly group: string; readonly address?: undefined } | { readonly group?: undefined; readonly address: RemoteAddress };
+/** An entry of the address book: a peer's unicast address, with its key in the address validator. */
+interface BookAddress extends RemoteAddress {
+  readonly key: string;
+}
+
+/**
+ * A destination resolved once per outbound message: a group, or a unicast address with its key
+ * in the address validator and whether it is proven for the peer it is meant for (else each
+ * datagram is charged to its budget).
+ */
+type Target =
+  | { readonly group: string; readonly address?: undefined }
+  | { readonly group?: undefined; readonly address: RemoteAddress; readonly key: string; readonly proven: boolean };
 
 /** Builds the socket actor on a {@link UdpEndpoint} (the actor module's factory, see `runtime/actor.ts`). */
 export function createActor(config: PeerConfig, ctx: ActorContext): Actor<SocketInbox> {
@@ -103,8 +130,10 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
   const self = config.self;
   const multicast = config.socket.multicast;
   const counters = newCounters();
-  const addresses = new Map<string, RemoteAddress>();
+  const addresses = new Map<string, BookAddress>();
   const lastHeard = new Map<string, number>();
+  const validator = new AddressValidator({ maxAddresses: MAX_VALIDATED_ADDRESSES, maxClaims: MAX_ADDRESS_CLAIMS });
+  for (const seed of config.seeds) validator.trust(addressKey(seed.host, seed.port));
   let wantedGroups = new Set<string>();
   let groupOps: Promise<void> = Promise.resolve();
   let endpoint: Endpoint | undefined;
@@ -140,6 +169,7 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
   }
 
   function onDatagram(bytes: Uint8Array, via: Via, from: RemoteAddress): void {
+    const wireBytes = bytes.byteLength;
     if (seal !== undefined) {
       const opened = seal.open(bytes);
       if (!opened.ok) {
@@ -159,6 +189,11 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
         counters.dropped.ownFrame++;
         return;
       }
+      // Received, whether or not its owner can take it: it counts for the address validator.
+      const source = addressKey(from.host, from.port);
+      const sender = peerKey(head.sender);
+      if (head.kind === 'advert') noteClaim(bytes, source, sender);
+      validator.onReceived(source, sender, via === 'unicast', wireBytes);
       const msg: DatagramIn = { kind: 'datagramIn', bytes, via, host: from.host, port: from.port };
       if (!owners![OWNER_OF[head.kind]].trySend(msg)) {
         counters.dropped.backpressure++;
@@ -166,15 +201,21 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
       }
       counters.forwarded[head.kind]++;
       // ADVERT and BYE reach the receivers actor themselves, which counts them as heard.
-      if (head.kind !== 'advert' && head.kind !== 'bye') noteHeard(head.sender, via, from);
+      if (head.kind !== 'advert' && head.kind !== 'bye') noteHeard(head.sender, sender, via, from);
     } catch {
       // Only a stopped target throws here; this runs in a socket callback, where a throw would crash.
       counters.dropped.ownerClosed++;
     }
   }
 
-  function noteHeard(peer: PeerId, via: Via, from: RemoteAddress): void {
-    const key = `${peerKey(peer)}|${via}`;
+  /** The address an ADVERT names for its sender (its owner decodes it again; adverts are few). */
+  function noteClaim(bytes: Uint8Array, source: string, sender: string): void {
+    const decoded = decodeFrame(bytes);
+    if (decoded.ok && decoded.frame.kind === 'advert') validator.onClaim(source, sender, addressKey(decoded.frame.host, decoded.frame.port));
+  }
+
+  function noteHeard(peer: PeerId, senderKey: string, via: Via, from: RemoteAddress): void {
+    const key = `${senderKey}|${via}`;
     const now = ctx.clock();
     const last = lastHeard.get(key);
     if (last !== undefined && now - last < HEARD_INTERVAL_MS) return;
@@ -195,12 +236,18 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
         counters.multicastOff++;
         return undefined;
       case 'peer': {
-        const address = addresses.get(peerKey(dest.peer));
-        if (address === undefined) counters.unknownPeer++;
-        return address && { address };
+        const peer = peerKey(dest.peer);
+        const address = addresses.get(peer);
+        if (address === undefined) {
+          counters.unknownPeer++;
+          return undefined;
+        }
+        return { address, key: address.key, proven: validator.isProven(address.key, peer) };
       }
-      case 'address':
-        return { address: dest };
+      case 'address': {
+        const key = addressKey(dest.host, dest.port);
+        return { address: dest, key, proven: validator.isProven(key, undefined) };
+      }
       default:
         return assertNever(dest);
     }
@@ -211,9 +258,10 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
     return seal === undefined ? bytes : seal.seal(bytes);
   }
 
-  function sendTo(target: Target, bytes: OutDatagram): void {
+  /** Sends `bytes` (`size` of them) to `target`; to an address not proven for it, only within its budget. */
+  function sendTo(target: Target, bytes: OutDatagram, size: number): void {
     if (target.group !== undefined) endpoint!.sendMulticast(target.group, bytes);
-    else endpoint!.sendUnicast(target.address, bytes);
+    else if (target.proven || validator.spend(target.key, size)) endpoint!.sendUnicast(target.address, bytes);
   }
 
   function onDatagramsOut(msg: Extract<SocketInbox, { kind: 'datagramsOut' }>): void {
@@ -233,7 +281,8 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
       }
       counters.dataDatagramsSent++;
       const out = wire(datagrams[i]);
-      for (const t of targets) sendTo(t, out);
+      const size = outDatagramBytes(out);
+      for (const t of targets) sendTo(t, out, size);
     }
     counters.largestDataOutDatagrams = Math.max(counters.largestDataOutDatagrams, datagrams.length);
   }
@@ -248,7 +297,8 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
       counters.encodeErrors++;
       throw err;
     }
-    sendTo(target, wire(bytes));
+    const out = wire(bytes);
+    sendTo(target, out, outDatagramBytes(out));
   }
 
   function onGroupsWanted(groups: readonly string[]): void {
@@ -278,8 +328,10 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
 
   function onPeerAddress(msg: Extract<SocketInbox, { kind: 'peerAddress' }>): void {
     const key = peerKey(msg.peer);
-    if (msg.host === undefined || msg.port === undefined) addresses.delete(key);
-    else addresses.set(key, { host: msg.host, port: msg.port });
+    if (msg.host === undefined || msg.port === undefined) {
+      validator.forgetPeer(key, addresses.get(key)?.key);
+      addresses.delete(key);
+    } else addresses.set(key, { host: msg.host, port: msg.port, key: addressKey(msg.host, msg.port) });
   }
 
   return {
@@ -328,6 +380,7 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
       await endpoint?.close();
       addresses.clear();
       lastHeard.clear();
+      validator.clear();
     },
 
     stats() {
@@ -337,6 +390,7 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
         dropped: { ...counters.dropped },
         refused: { ...counters.refused },
         forwarded: { ...counters.forwarded },
+        unicastGuard: { ...validator.counters, addresses: validator.size },
         joinedGroups: endpoint?.joinedGroups ?? [],
         knownPeers: addresses.size,
         unicastPort: endpoint?.unicastAddress.port ?? 0,

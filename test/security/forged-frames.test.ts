@@ -5,48 +5,12 @@
  * in order; forged or replayed ones delivered never, and counted as refused; no data loss
  * reported; the publisher keeps publishing.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../codecs/frame-codec.js';
 import type { Frame, PeerId } from '../../codecs/frame.js';
 import { generateDomainKey } from '../../actors/socket/security-options.js';
-import { byStream, freshNetwork, killAll, range, sleep, startPeer, within } from '../e2e/helpers.js';
-
-const ATTACKER = fileURLToPath(new URL('../fixtures/security/attacker.mjs', import.meta.url));
-
-/** The attacker process (plain UDP, no key). */
-class Attacker {
-  private readonly child: ChildProcess;
-  private nextId = 1;
-  private readonly pending = new Map<number, (m: { ok: boolean; result?: unknown; error?: { message: string } }) => void>();
-  readonly alive: Promise<void>;
-
-  constructor() {
-    this.child = fork(ATTACKER, [], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    this.alive = new Promise((resolve) => {
-      this.child.on('message', (m: any) => {
-        if (m?.event === 'alive') resolve();
-        else this.pending.get(m?.id)?.(m);
-      });
-    });
-  }
-
-  async call<T>(cmd: string, args: Record<string, unknown>): Promise<T> {
-    const id = this.nextId++;
-    const answer = new Promise<T>((resolve, reject) => {
-      this.pending.set(id, (m) => (m.ok ? resolve(m.result as T) : reject(new Error(m.error?.message))));
-      this.child.send({ id, cmd, ...args });
-    });
-    return within(20_000, `attacker ${cmd}`, answer);
-  }
-
-  kill(): void {
-    this.child.kill('SIGKILL');
-  }
-}
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+import { byStream, freshNetwork, killAll, range, sleep, startPeer } from '../e2e/helpers.js';
+import { Attacker, hex } from './attacker-process.js';
 
 afterEach(async () => {
   await killAll();

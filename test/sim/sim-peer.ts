@@ -232,7 +232,7 @@ export class SimPeer {
       const verdict = this.flow.canSend(now, next.subject, nextSeq, next.payload.byteLength);
       if (!verdict.ok) return;
       // The flow actor's credit (1/16 of a window while discovery lasts and nobody limits the stream).
-      if (nextSeq > this.flow.creditLimit(now, next.subject, this.config.flowWindowMessages)) return; // until discovery ends (timer)
+      if (nextSeq > this.flow.creditLimit(now, next.subject)) return; // until discovery ends (timer)
       this.pending.shift();
       const newStream = !this.firstSentMs.has(next.subject);
       const seq = this.sequences.nextRange(next.subject, 1);

@@ -87,6 +87,21 @@ describe('flow actor', () => {
     expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'm.n', maxSeq: UNLIMITED });
   });
 
+  it('leaves out a silent receiver after the stall bound when large messages make the window by bytes the smaller one', async () => {
+    // 1 KiB messages: the window is flowWindowBytes / 1 KiB = 4 messages, not flowWindowMessages.
+    const s = await setup({ flowWindowMessages: 100, flowWindowBytes: 4096, maxMessageBytes: 1024, maxFragmentBytes: 1024, flowPolicy: 'min', stallTimeoutMs: 100 });
+    s.send({ kind: 'receiverJoined', peer: A, patterns: ['big.>'] });
+    s.send({ kind: 'sentUpTo', subject: 'big.one', fromSeq: 1, seq: 4, bytes: 4096 });
+    s.send({ kind: 'positions', peer: A, positions: [{ subject: 'big.one', seq: 0 }] });
+    expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'big.one', maxSeq: 4 });
+    s.ctx.nowMs = 5;
+    s.send({ kind: 'blocked', subject: 'big.one', seq: 5 });
+    expect(s.ctx.timer?.atMs).toBe(105);
+    s.ctx.advanceTo(105);
+    expect(s.ctx.events).toEqual([{ kind: 'slowConsumer', peer: A, subject: 'big.one', lagMessages: 4 }]);
+    expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'big.one', maxSeq: UNLIMITED });
+  });
+
   it('during start-up discovery gives a stream nobody limits 1/16 of a window, counts receivers learnt then from its start, and opens at the end', async () => {
     const { actor, ctx } = await startActor(createActor, 'flow', testConfig({ sender: { ...SMALL, flowWindowMessages: 160 }, discoveryMs: 300 }));
     const credits = () => ctx.to<Credit>('sender', 'credit');

@@ -31,13 +31,15 @@ function network(): { group: string; port: number } {
   return { group: `239.255.${randomInt(1, 255)}.${randomInt(1, 255)}`, port: 40000 + randomInt(0, 20000) };
 }
 
-async function startNode(name: string, net: { group: string; port: number }, maxDatagramBytes = 1400): Promise<Node> {
+/** A socket actor on loopback; `seeds` are unicast ports it trusts (configured seed peers). */
+async function startNode(name: string, net: { group: string; port: number }, maxDatagramBytes = 1400, seeds: readonly number[] = []): Promise<Node> {
   const self = { name, incarnation: 7 };
   const config = peerConfig({
     self,
     socket: { interface: HOST, port: net.port, loopback: true },
     groupMap: { baseGroup: net.group },
     maxDatagramBytes,
+    seeds: seeds.map((port) => ({ host: HOST, port })),
   });
   const ctx = new RecordingContext('socket');
   const actor = createActor(config, ctx);
@@ -57,6 +59,16 @@ async function until(what: string, cond: () => boolean, timeoutMs = 2000): Promi
 }
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * `from` (which has `to` as a seed) sends `to` a frame by unicast: at `to`, `from`'s address is
+ * then proven for `from`.
+ */
+async function introduce(from: Node, to: Node): Promise<void> {
+  const before = to.ctx.sentTo('receiver').length;
+  from.actor.receive({ kind: 'frameOut', frame: { kind: 'heartbeat', sender: from.self, streams: [] }, destination: { kind: 'address', host: HOST, port: to.port } });
+  await until(`${from.self.name} heard at ${to.self.name}`, () => to.ctx.sentTo('receiver').length > before);
+}
 
 function stats(n: Node): { dropped: Record<string, number>; forwarded: Record<string, number>; [k: string]: unknown } {
   return n.actor.stats!() as ReturnType<typeof stats>;
@@ -84,7 +96,8 @@ describe('socket actor on loopback', () => {
   it('sends DATA datagrams built by the sender as they are, to every destination, and drops (counting) one that is not ours or not DATA', async () => {
     const net = network();
     const a = await startNode('a', net, 300);
-    const b = await startNode('b', net, 300);
+    const b = await startNode('b', net, 300, [a.port]);
+    await introduce(b, a);
     a.actor.receive({ kind: 'peerAddress', peer: b.self, host: HOST, port: b.port });
     const builder = new DataBatchBuilder({ sender: a.self, maxDatagramBytes: 300 });
     const sent = messages(6, 'orders.new', 1);
@@ -111,8 +124,8 @@ describe('socket actor on loopback', () => {
 
   it('sends a frame by unicast and forwards it raw to its owner, with one heard note per interval', async () => {
     const net = network();
-    const a = await startNode('a', net);
     const b = await startNode('b', net);
+    const a = await startNode('a', net, 1400, [b.port]);
     const nak = encodeFrame({
       kind: 'nak',
       sender: a.self,
@@ -182,7 +195,8 @@ describe('socket actor on loopback', () => {
   it('counts and drops sends to a peer with no known address, and forgets a peer that left', async () => {
     const net = network();
     const a = await startNode('a', net);
-    const b = await startNode('b', net);
+    const b = await startNode('b', net, 1400, [a.port]);
+    await introduce(b, a);
     const bye = { kind: 'bye' as const, sender: a.self };
     a.actor.receive({ kind: 'frameOut', frame: bye, destination: { kind: 'peer', peer: b.self } });
     a.actor.receive({ kind: 'peerAddress', peer: b.self, host: HOST, port: b.port });
@@ -200,12 +214,57 @@ describe('socket actor on loopback', () => {
 
   it('drops inbound datagrams its owner cannot take, counted as backpressure', async () => {
     const net = network();
-    const a = await startNode('a', net);
     const b = await startNode('b', net);
+    const a = await startNode('a', net, 1400, [b.port]);
     b.ctx.accepting = false;
     a.actor.receive({ kind: 'frameOut', frame: { kind: 'bye', sender: a.self }, destination: { kind: 'address', host: HOST, port: b.port } });
     await until('drop counted', () => stats(b).dropped.backpressure === 1);
     expect(stats(b).forwarded.bye).toBe(0);
+  });
+
+  it('sends to an address nobody proved at most 3 times the bytes received on its account, and freely once it is proven', async () => {
+    const net = network();
+    const a = await startNode('a', net, 1400);
+    // The third party: a plain socket that counts what it gets.
+    const victim = dgram.createSocket('udp4');
+    let victimBytes = 0;
+    victim.on('message', (m) => (victimBytes += m.byteLength));
+    await new Promise<void>((r) => victim.bind(0, HOST, () => r()));
+    const attacker = dgram.createSocket('udp4');
+    await new Promise<void>((r) => attacker.bind(0, HOST, () => r()));
+    try {
+      const victimPort = victim.address().port;
+      const fake: PeerId = { name: 'fake', incarnation: 1 };
+      const advert = encodeFrame({ kind: 'advert', sender: fake, host: HOST, port: victimPort, flags: 0, patterns: ['orders.>'] });
+      attacker.send(advert, a.port, HOST);
+      await until('the advert at a', () => stats(a).forwarded.advert === 1);
+      // The receivers actor would now list `fake` at the victim's address.
+      a.actor.receive({ kind: 'peerAddress', peer: fake, host: HOST, port: victimPort });
+      const datagrams: Uint8Array[] = [];
+      for (let seq = 1; seq <= 20; seq++) {
+        const builder = new DataBatchBuilder({ sender: a.self, maxDatagramBytes: 1400 });
+        for (const m of messages(3, 'orders.new', seq * 3)) builder.tryAdd(m, 1);
+        datagrams.push(builder.finish());
+      }
+      a.actor.receive({ kind: 'datagramsOut', datagrams, destinations: [{ kind: 'peer', peer: fake }] });
+      a.actor.receive({ kind: 'frameOut', frame: { kind: 'heartbeat', sender: a.self, streams: [] }, destination: { kind: 'peer', peer: fake } });
+      await delay(50);
+      expect(victimBytes).toBeGreaterThan(0);
+      expect(victimBytes).toBeLessThanOrEqual(3 * advert.byteLength);
+      const guard = stats(a).unicastGuard as Record<string, number>;
+      expect(guard.unprovenBytes).toBe(victimBytes);
+      expect(guard.refusedSends).toBeGreaterThan(0);
+
+      // The victim speaks for itself (a unicast datagram naming `fake` from that address): proven.
+      victim.send(encodeFrame({ kind: 'heartbeat', sender: fake, streams: [] }), a.port, HOST);
+      await until('the heartbeat at a', () => stats(a).forwarded.heartbeat === 1);
+      const before = victimBytes;
+      a.actor.receive({ kind: 'datagramsOut', datagrams, destinations: [{ kind: 'peer', peer: fake }] });
+      await until('every datagram at the proven address', () => victimBytes - before === datagrams.reduce((n, d) => n + d.byteLength, 0));
+    } finally {
+      victim.close();
+      attacker.close();
+    }
   });
 
   it('drops group sends when multicast is off', async () => {

@@ -16,6 +16,11 @@ describe('resolveRetransmitOptions', () => {
       multicastThreshold: 2,
       repeatSuppressMs: 20,
       maxMessagesPerNak: 1024,
+      maxNakRangeMessages: 1_000_000,
+      askerRepairBytesPerSec: 16 * 1024 * 1024,
+      askerRepairBurstBytes: 4 * 1024 * 1024,
+      totalRepairBytesPerSec: 64 * 1024 * 1024,
+      totalRepairBurstBytes: 16 * 1024 * 1024,
       maxPending: 65_536,
     });
     expect(Object.isFrozen(DEFAULT_RETRANSMIT_OPTIONS)).toBe(true);
@@ -39,6 +44,11 @@ describe('resolveRetransmitOptions', () => {
     expect(() => resolveRetransmitOptions({ coalesceMs: 1.5 })).toThrow(/options\.coalesceMs/);
     expect(() => resolveRetransmitOptions({ maxAttempts: '3' as never })).toThrow(/got "3"/);
     expect(() => resolveRetransmitOptions({ multicastThreshold: 0 })).toThrow(/multicastThreshold/);
+    expect(() => resolveRetransmitOptions({ askerRepairBytesPerSec: -1 })).toThrow(/askerRepairBytesPerSec/);
+    expect(() => resolveRetransmitOptions({ totalRepairBurstBytes: 0 })).toThrow(/totalRepairBurstBytes/);
+    expect(() => resolveRetransmitOptions({ maxNakRangeMessages: 0 })).toThrow(/maxNakRangeMessages/);
+    // 0 turns a budget off.
+    expect(resolveRetransmitOptions({ askerRepairBytesPerSec: 0, totalRepairBytesPerSec: 0 })).toMatchObject({ askerRepairBytesPerSec: 0, totalRepairBytesPerSec: 0 });
   });
 
   it('requires rtoMinMs <= rtoInitialMs <= rtoMaxMs', () => {

@@ -236,12 +236,22 @@ describe('RetransmitPlanner', () => {
   });
 
   it('handles a 2^53-wide range and malformed ranges without walking them', () => {
-    const { planner, flush, window } = setup();
-    planner.onNak(0, A, 'x', [r(0, Number.MAX_SAFE_INTEGER), r(10, 5), r(-1, 3), r(1.5, 2)]);
+    const { planner, flush, window } = setup({ maxNakRangeMessages: Number.MAX_SAFE_INTEGER });
+    planner.onNak(0, A, 'x', [r(1, Number.MAX_SAFE_INTEGER), r(10, 5), r(-1, 3), r(1.5, 2)]);
     flush(4);
     // Bounded by what it asked the window for (one window's worth), not by the range's width.
-    expect(window.calls).toEqual([{ subject: 'x', from: 0, to: 1023, maxMessages: 1024 }]);
+    expect(window.calls).toEqual([{ subject: 'x', from: 1, to: 1024, maxMessages: 1024 }]);
     expect(planner.counters.invalidRanges).toBe(3);
+  });
+
+  it('refuses a range wider than maxNakRangeMessages whole (as a receiver drops a message beyond maxGapMessages), and serves the rest', () => {
+    const { planner, unicasts, flush, window } = setup();
+    planner.onNak(0, A, 'x', [r(0, Number.MAX_SAFE_INTEGER), r(5, 6), r(10, 1_000_010), r(20, 1_000_019)]);
+    flush(4);
+    expect(planner.counters.implausibleRanges).toBe(2);
+    expect(planner.counters.invalidRanges).toBe(0);
+    expect(window.calls.map((c) => [c.from, c.to])).toEqual([[5, 6], [20, 1041]]);
+    expect(unicasts[0].seqs.slice(0, 3)).toEqual([5, 6, 20]);
   });
 
   it('reads at most maxMessagesPerNak ranges from one NAK', () => {
@@ -441,5 +451,83 @@ describe('RetransmitPlanner: nothing to do', () => {
       ['alice', [{ subject: 'x', from: 10, to: 12 }]],
       ['bob', [{ subject: 'x', from: 10, to: 12 }]],
     ]);
+  });
+});
+
+describe('RetransmitPlanner: NAK service budgets', () => {
+  /** Bytes of one FakeWindow message resent: a 16-byte record header, subject 'x', 1 payload byte. */
+  const MSG = 18;
+
+  it('serves one asker at most its budget, the lowest seqs first, and the rest on a later NAK once refilled', () => {
+    const { planner, unicasts, flush } = setup({ askerRepairBytesPerSec: 10 * MSG, askerRepairBurstBytes: 10 * MSG, totalRepairBytesPerSec: 0 });
+    planner.onNak(0, A, 'x', [r(1, 100)]);
+    planner.onNak(0, B, 'x', [r(201, 203)]);
+    flush(4);
+    expect(unicasts).toEqual([
+      { to: 'alice', seqs: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], unavailable: [] },
+      { to: 'bob', seqs: [201, 202, 203], unavailable: [] },
+    ]);
+    expect(planner.counters.overAskerBudget).toBe(90);
+    // What was not served is not suppressed: asked again a second later, the next ten go.
+    planner.onNak(1004, A, 'x', [r(11, 100)]);
+    flush(1008);
+    expect(unicasts[2]).toEqual({ to: 'alice', seqs: [11, 12, 13, 14, 15, 16, 17, 18, 19, 20], unavailable: [] });
+  });
+
+  it('bounds every asker together, and multicast, by the total budget', () => {
+    const { planner, unicasts, multicasts, flush } = setup({ askerRepairBytesPerSec: 0, totalRepairBytesPerSec: 10 * MSG, totalRepairBurstBytes: 10 * MSG });
+    planner.onNak(0, A, 'x', [r(1, 6)]);
+    planner.onNak(0, B, 'x', [r(7, 12)]);
+    flush(4);
+    expect(unicasts.map((u) => [u.to, u.seqs])).toEqual([
+      ['alice', [1, 2, 3, 4, 5, 6]],
+      ['bob', [7, 8, 9, 10]],
+    ]);
+    expect(planner.counters.overTotalBudget).toBe(2);
+    planner.onNak(1000, A, 'y', [r(1, 20)]);
+    planner.onNak(1000, B, 'y', [r(1, 20)]);
+    flush(1004);
+    expect(multicasts).toEqual([{ seqs: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], unavailable: [] }]);
+    expect(planner.counters.overTotalBudget).toBe(12);
+  });
+
+  it('charges nothing for repeats inside the ignore interval, nor for what is no longer held', () => {
+    const { planner, unicasts, flush } = setup({ askerRepairBytesPerSec: 1, askerRepairBurstBytes: 10 * MSG, repeatSuppressMs: 20 }, new FakeWindow(50));
+    planner.onNak(0, A, 'x', [r(50, 54)]);
+    flush(4);
+    planner.onNak(10, A, 'x', [r(50, 54), r(1, 49)]);
+    flush(14);
+    planner.onNak(15, A, 'x', [r(55, 59)]);
+    flush(19);
+    expect(unicasts).toEqual([
+      { to: 'alice', seqs: [50, 51, 52, 53, 54], unavailable: [] },
+      { to: 'alice', seqs: [], unavailable: [{ subject: 'x', from: 1, to: 49 }] },
+      { to: 'alice', seqs: [55, 56, 57, 58, 59], unavailable: [] },
+    ]);
+    expect(planner.counters.overAskerBudget).toBe(0);
+    expect(planner.counters.suppressed).toBe(5);
+  });
+
+  it('budgets fragments like messages and suppresses only those it served', () => {
+    const FRAG = 16 + 8 + 1 + 2; // record header, fragment extension, subject, payload
+    const { planner, unicasts, flush } = setup({ askerRepairBytesPerSec: 1, askerRepairBurstBytes: 4 * FRAG, totalRepairBytesPerSec: 0 });
+    planner.onNak(0, A, 'x', [], [{ seq: 7, fromFrag: 0, toFrag: 9 }]);
+    flush(4);
+    expect(unicasts[0].seqs).toEqual([7, 7, 7, 7]);
+    expect(planner.counters.overAskerBudget).toBe(6);
+    // Fragments 4..9 were not served: asked again (and paid for), they are not suppressed.
+    planner.onNak(5, A, 'x', [], [{ seq: 7, fromFrag: 4, toFrag: 9 }]);
+    expect(planner.pendingSeqs).toBe(6);
+    expect(planner.counters.suppressed).toBe(0);
+  });
+
+  it('forgets the bucket of a peer that left', () => {
+    const { planner, unicasts, flush } = setup({ askerRepairBytesPerSec: 1, askerRepairBurstBytes: 2 * MSG, totalRepairBytesPerSec: 0 });
+    planner.onNak(0, A, 'x', [r(1, 3)]);
+    flush(4);
+    planner.forget(A);
+    planner.onNak(100, A, 'x', [r(3, 4)]);
+    flush(104);
+    expect(unicasts.map((u) => u.seqs)).toEqual([[1, 2], [3, 4]]);
   });
 });

@@ -324,6 +324,61 @@ describe('FlowControl slow consumers', () => {
     expect(flow.canSend(1000, 's', 170, 1).ok).toBe(true);
   });
 
+  it('holds a stream for at most the stall bound when a creeping position lets a message through now and then (one block episode)', () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 160, flowPolicy: 'min', stallTimeoutMs: 1000 });
+    flow.onPosition(0, A, 's', 0);
+    send(0, 's', 1, 160);
+    expect(flow.canSend(0, 's', 161, 1).ok).toBe(false);
+    // Each report lets exactly one more message go, after which the stream blocks again.
+    for (let t = 1; t <= 9; t++) {
+      flow.onPosition(t * 100, A, 's', t);
+      send(t * 100, 's', 160 + t, 160 + t);
+      expect(flow.canSend(t * 100, 's', 161 + t, 1).ok).toBe(false);
+    }
+    // The block began at 0 and the window never moved 1/16 of itself: due at 1000, not 1900.
+    expect(flow.nextDeadlineMs()).toBe(1000);
+    flow.onTimer(1000);
+    expect(events.filter((e) => e[0] === 'slow')).toEqual([['slow', 'a', 's', 160]]);
+    expect(flow.canSend(1000, 's', 170, 1).ok).toBe(true);
+  });
+
+  it('gives receivers that appear during a block episode (new forged names) no fresh stall timeout', () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 160, flowPolicy: 'min', stallTimeoutMs: 1000 });
+    flow.onPosition(0, A, 's', 0);
+    send(0, 's', 1, 160);
+    expect(flow.canSend(0, 's', 161, 1).ok).toBe(false);
+    // Just before A's deadline, a new name reports a position a message further.
+    flow.onPosition(900, B, 's', 1);
+    flow.onTimer(1000);
+    send(1000, 's', 161, 161);
+    expect(flow.canSend(1000, 's', 162, 1).ok).toBe(false);
+    expect(flow.nextDeadlineMs()).toBe(1000);
+    flow.onTimer(1000);
+    expect(events.filter((e) => e[0] === 'slow').map((e) => e[1])).toEqual(['a', 'b']);
+    expect(flow.windowPosition('s')).toBeUndefined();
+    // A stream held again later, after the window moved on, starts a new episode.
+    flow.onPosition(1100, C, 's', 161);
+    send(1100, 's', 162, 321);
+    expect(flow.canSend(1200, 's', 322, 1).ok).toBe(false);
+    expect(flow.nextDeadlineMs()).toBe(2200);
+  });
+
+  it('applies the window set for a stream (by bytes) to blocking and stalls, so a silent receiver is left out after the bound', () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 16_384, flowPolicy: 'min', stallTimeoutMs: 1000 });
+    flow.setWindow('s', 100);
+    flow.addReceiver(0, A, 's');
+    expect(flow.creditLimit(0, 's')).toBe(100);
+    send(0, 's', 1, 100);
+    expect(flow.canSend(0, 's', 101, 1)).toEqual({ ok: false, reason: 'window' });
+    expect(flow.nextDeadlineMs()).toBe(1000);
+    flow.onTimer(1000);
+    expect(events).toEqual([
+      ['slow', 'a', 's', 100],
+      ['opened', 's'],
+    ]);
+    expect(flow.creditLimit(1000, 's')).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
   it('counts a real step forward (1/16 of the window) as progress and keeps waiting for that receiver', () => {
     const { flow, events, send } = setup({ flowWindowMessages: 160, flowPolicy: 'min', stallTimeoutMs: 1000 });
     flow.onPosition(0, A, 's', 0);
@@ -361,18 +416,33 @@ describe('FlowControl slow consumers', () => {
     expect(events).toEqual([['slow', 'b', 's', 50]]);
   });
 
+  it('does not let receivers that appear while closing hold the close beyond the stall bound from its start', () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 100, flowPolicy: 'min', stallTimeoutMs: 1000 });
+    flow.onPosition(0, A, 's', 0);
+    send(0, 's', 1, 50);
+    flow.onPosition(10, A, 's', 50);
+    expect(flow.drained(100)).toBe(true);
+    // New names keep appearing behind the stream's end (a forger's ACKs).
+    flow.onPosition(600, B, 's', 1);
+    expect(flow.drained(600)).toBe(false);
+    flow.onPosition(1000, C, 's', 2);
+    expect(flow.drained(1099)).toBe(false);
+    expect(flow.drained(1100)).toBe(true);
+    expect(events.map((e) => e[1])).toEqual(['b', 'c']);
+  });
+
   it('during start-up discovery gives an unlimited stream 1/16 of its window, counts receivers added then from the stream start, and opens after', () => {
     const { flow, send } = setup({ flowWindowMessages: 160, flowPolicy: 'min' });
     flow.startDiscovery(300);
     send(0, 's', 1, 5);
-    expect(flow.creditLimit(10, 's', 160)).toBe(10);
+    expect(flow.creditLimit(10, 's')).toBe(10);
     flow.addReceiver(100, A, 's');
-    expect(flow.creditLimit(100, 's', 160)).toBe(160); // A counts from seq 0 (it was there first)
+    expect(flow.creditLimit(100, 's')).toBe(160); // A counts from seq 0 (it was there first)
     flow.removeReceiver(A);
-    expect(flow.creditLimit(299, 's', 160)).toBe(10);
-    expect(flow.creditLimit(300, 's', 160)).toBe(Number.MAX_SAFE_INTEGER);
+    expect(flow.creditLimit(299, 's')).toBe(10);
+    expect(flow.creditLimit(300, 's')).toBe(Number.MAX_SAFE_INTEGER);
     flow.addReceiver(300, B, 's');
-    expect(flow.creditLimit(300, 's', 160)).toBe(5 + 160); // a late receiver counts from the newest sent
+    expect(flow.creditLimit(300, 's')).toBe(5 + 160); // a late receiver counts from the newest sent
   });
 
   it('reports the earliest of the rate and stall deadlines', () => {
