@@ -8,6 +8,7 @@
  * Ownership: one {@link Receiver} per local peer, touched only by the receiver actor's thread.
  * It owns every {@link StreamReceiver} and {@link Reassembler} (one each per stream, a stream
  * being a sender *name* and a subject), the {@link SenderTable} of incarnations, the
+ * {@link UnadvertisedHold} of frames waiting for their incarnation's ADVERT, the
  * {@link DeadlineQueue} of stream timers and the {@link BufferBudget} they all share. Nothing
  * here does I/O, reads a clock or keeps a timer: the shell passes `nowMs`, sets one timer to
  * `nextDeadlineMs()`, and turns sink calls into frames and application events.
@@ -15,8 +16,9 @@
  * Inputs (all untrusted, from the wire): `onData` (each message of a DATA or RETRANSMIT frame,
  * with the stream's `startSeq` from the DATA subject table, 0 for RETRANSMIT), `onHeartbeat`
  * (the entries of a HEARTBEAT, or of a BYE: its streams' final state), `onUnavailable` (each
- * `unavailable` range of a RETRANSMIT), `onSenderLeft` (BYE or expiry), `onTimer`; from the
- * application, `startAt` (durable resume). Outputs ({@link ReceiverSink}): `deliver`,
+ * `unavailable` range of a RETRANSMIT), `onAdvert` (an incarnation the receivers actor listed on
+ * its ADVERT), `onSenderLeft` (BYE or expiry), `onTimer`; from the application, `startAt`
+ * (durable resume). Outputs ({@link ReceiverSink}): `deliver`,
  * `requestNak` (always to the sender's current incarnation; a message held in part is asked for
  * by its missing fragments only), `dataLoss`,
  * `streamReset`. Reads: `positions(name)` and `senders()` for ACKs, counters, buffer levels.
@@ -35,8 +37,15 @@
  * - Bounds: `maxStreams` streams; per stream `maxBufferedMessages` out-of-order messages and as
  *   many gap ranges; `maxBufferedBytes` for all held payloads, fragments included (reassembly
  *   only within the reorder window; the next message's fragments may evict later ones); NAKs of at most `maxNakRanges` ranges and `maxNakSeqs`
- *   sequences; only the window is NAKed at a time, whatever a hostile sequence says. No input
+ *   sequences; only the window is NAKed at a time, whatever a hostile sequence says; frames of
+ *   unadvertised incarnations: {@link UNADVERTISED_HOLD_ITEMS} items and
+ *   {@link UNADVERTISED_HOLD_BYTES} bytes, each held at most `resyncGraceMs`. No input
  *   makes a core loop over the width of a range.
+ * - State changes need evidence (issue 11): no single frame, whoever sent it, retires a sender's
+ *   incarnation, makes a stream skip or report lost more than `maxGapMessages` beyond where it
+ *   is, or puts its message in the place of a real one beyond that bound. What is refused is
+ *   counted (`unadvertisedHeld`, `implausibleSeqs`, `implausibleHeartbeats`); what would skip
+ *   real data is a `dataLoss`, never silent.
  *
  * Rules where the wire leaves a choice:
  * - Late join: a stream first seen at `s` with start `s0` begins at `s0` when
@@ -46,16 +55,22 @@
  *   silently, however the stream was first seen. A stream begun mid-stream at a fragment of
  *   message `s` asks for the fragments of `s` it missed.
  * - Implausible sequences: a message more than `maxGapMessages` ahead is dropped and changes
- *   nothing (no gap, no skip): a forged datagram can neither open a huge gap nor make the stream
- *   jump past real data. A sender really that far ahead is followed through its heartbeats, the
- *   sender's own statement of its stream (`highSeq` is NAKed window by window, `lowSeq` reports
- *   what it no longer holds in one range).
- * - Incarnations: streams belong to the sender name. Incarnation numbers are not ordered, so a
- *   frame of an incarnation that is neither current nor retired is taken as a restart: it
- *   becomes current and the previous one is retired (its late frames ignored). Exception: within
- *   `resyncGraceMs` of adopting (or first seeing) the current incarnation, another unknown one is
- *   ignored, because a late, reordered frame of an older incarnation looks the same; a real
- *   second restart is adopted once the grace is over (what it sent meanwhile is NAKed). Each
+ *   nothing (no gap, no skip), and so is a heartbeat (or BYE) entry whose `lowSeq` or `highSeq`
+ *   is that far ahead: a forged datagram can neither open a huge gap nor make the stream jump
+ *   past real data. A sender really that far ahead is followed once all the stream heard for
+ *   `maxGapConfirmMs` was that far (the sender's own heartbeats agreeing; any nearer frame
+ *   restarts that wait): its next such heartbeat is applied (`highSeq` NAKed window by window,
+ *   `lowSeq` reporting what it no longer holds in one range).
+ * - Incarnations: streams belong to the sender name. Incarnation numbers are random per start,
+ *   so nothing in a frame tells a restart from a forgery or a late frame of an older one: a new
+ *   incarnation of a known sender is adopted on its ADVERT (`onAdvert`, the receivers actor
+ *   having listed it), never on a DATA or HEARTBEAT. Then it becomes current and the previous
+ *   one is retired (its late frames ignored). Frames of an incarnation not advertised (another
+ *   incarnation of a known sender, or of a name that advertised another one) are held back,
+ *   bounded, and applied in arrival order if its ADVERT comes within `resyncGraceMs`, else
+ *   dropped (counted), so a restart whose first DATA beats its ADVERT loses nothing and a forged
+ *   one changes nothing. The first incarnation of a name with no tracked stream and no advert is
+ *   taken as it comes (first contact). Each
  *   stream keeps the old numbering until the new incarnation describes it (DATA `startSeq` or
  *   heartbeat): when `startSeq` is above every sequence known to exist, it continues (what is
  *   missing is NAKed to the new incarnation); else the sender renumbers: pending old sequences
@@ -64,8 +79,9 @@
  *   incarnation is known to have sent is a renumbering too. Until described (at most
  *   `resyncGraceMs`) a stream neither NAKs nor accepts retransmissions.
  * - Departure keeps positions: after `onSenderLeft` the streams hold nothing but their position,
- *   so a sender coming back (same incarnation after expiry, or a new one) continues without
- *   redelivery. Departed senders are forgotten first when `maxStreams` is reached.
+ *   so a sender coming back (same incarnation after expiry, or a new one once advertised)
+ *   continues without redelivery. Departed senders are forgotten first when `maxStreams` is
+ *   reached.
  *
  * @packageDocumentation
  */
@@ -88,7 +104,10 @@ export type { Admission, SenderEntry } from './sender-table.js';
 export { StreamReceiver } from './stream-receiver.js';
 export type {
   MessageOutcome,
+  StreamInfoOutcome,
   StreamReceiverDeps,
   StreamReceiverOptions,
   StreamReceiverOutput,
 } from './stream-receiver.js';
+export { UNADVERTISED_HOLD_BYTES, UNADVERTISED_HOLD_ITEMS, UnadvertisedHold } from './unadvertised-hold.js';
+export type { HeldFrame, UnadvertisedHoldCounters } from './unadvertised-hold.js';

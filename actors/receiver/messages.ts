@@ -1,7 +1,7 @@
 /**
  * The receiver actor's inbox: DATA and HEARTBEAT datagrams, retransmitted messages (already
- * deduplicated by the retransmit actor's channel), BYE stream entries and departures (from the
- * receivers actor), and the local interest.
+ * deduplicated by the retransmit actor's channel), advertised incarnations, BYE stream entries
+ * and departures (from the receivers actor), and the local interest.
  */
 import type { PeerId, StreamInfo, UnavailableRange, WireMessage } from '../../codecs/frame.js';
 import type { DatagramIn } from '../socket/messages.js';
@@ -25,6 +25,12 @@ export type ReceiverInbox =
    * same BYE causes comes after it.
    */
   | { readonly kind: 'finalStreams'; readonly sender: PeerId; readonly streams: readonly StreamInfo[] }
+  /**
+   * `peer` advertised itself (the receivers actor listed this incarnation on its ADVERT): its
+   * frames are acted on from now on, and a new incarnation of a known sender is adopted here,
+   * never on a DATA or HEARTBEAT frame alone.
+   */
+  | { readonly kind: 'senderAdvertised'; readonly peer: PeerId }
   /**
    * A sender left: `'closed'` (it said BYE: settled 200 ms later, what is missing then is reported lost),
    * `'bye'` (it restarted: settled after a grace, see the actor overview), `'expired'`.

@@ -75,12 +75,24 @@ export interface ReceiverOptions {
   /**
    * A DATA or RETRANSMIT message more than this far above the next expected sequence is
    * implausible: it is dropped (counted in `implausibleSeqs`) and changes nothing, so one forged
-   * or corrupt datagram can neither open a huge gap nor make the stream skip. A sender really
-   * that far ahead is caught up through its heartbeats (`highSeq` opens the gap window by
-   * window, `lowSeq` reports what it no longer holds). At least `maxBufferedMessages`.
+   * or corrupt datagram can neither open a huge gap nor make the stream skip. So is a heartbeat
+   * (or BYE) entry whose `lowSeq` or `highSeq` lies that far above it (counted in
+   * `implausibleHeartbeats`): a stream never skips, reports lost or NAKs more than this on one
+   * frame's word. A sender really that far ahead is followed after `maxGapConfirmMs`. At least
+   * `maxBufferedMessages`.
    * @default 1000000
    */
   maxGapMessages?: number;
+  /**
+   * A stream all of whose frames for this long were more than `maxGapMessages` ahead (nothing
+   * nearer from the sender in between, as its heartbeats would be) takes its sender to be that
+   * far ahead: the next such heartbeat is applied (`highSeq` NAKed window by window, what is
+   * below `lowSeq` reported lost) and counted in `farAheadFollowed`. Forged far-ahead frames
+   * mixed with the sender's real ones never move the stream. Keep it above the senders'
+   * `heartbeatMaxMs`; 0 follows at once.
+   * @default 5000
+   */
+  maxGapConfirmMs?: number;
   /**
    * A gap known only from a heartbeat (above every message received) is not NAKed while
    * messages of the stream keep arriving within this many ms: it is most likely data still in
@@ -98,13 +110,13 @@ export interface ReceiverOptions {
    */
   lateJoinMaxMessages?: number;
   /**
-   * After a sender restarts (new incarnation), a stream the new incarnation has not described
-   * yet (no DATA or HEARTBEAT naming it, so it is unknown whether its numbering continues) does
-   * not NAK for this long, and ignores RETRANSMIT messages meanwhile; after it, it NAKs the new
-   * incarnation. Also, for this long after a sender's incarnation is adopted (or the sender is
-   * first seen), frames of another unknown incarnation are ignored: incarnations are not
-   * ordered, so those may be late frames of an older one. Keep it above the network's worst
-   * reordering delay.
+   * After a sender restarts (a new incarnation, adopted when its ADVERT arrives), a stream the
+   * new incarnation has not described yet (no DATA or HEARTBEAT naming it, so it is unknown
+   * whether its numbering continues) does not NAK for this long, and ignores RETRANSMIT messages
+   * meanwhile; after it, it NAKs the new incarnation. Also the longest time frames of an
+   * incarnation not advertised yet are held back waiting for its ADVERT (counted in
+   * `unadvertisedHeld`; dropped after it, in `unadvertisedDropped`). Keep it above the network's
+   * worst reordering delay.
    * @default 1000
    */
   resyncGraceMs?: number;
@@ -127,6 +139,7 @@ export const DEFAULT_RECEIVER_OPTIONS: Readonly<ResolvedReceiverOptions> = Objec
   maxNakRanges: 64,
   maxNakSeqs: 1024,
   maxGapMessages: 1_000_000,
+  maxGapConfirmMs: 5000,
   lateJoinMaxMessages: 4096,
   resyncGraceMs: 1000,
 });
@@ -156,6 +169,7 @@ export function resolveReceiverOptions(o: ReceiverOptions = {}, path = 'options'
     maxNakRanges: int('maxNakRanges', 1, 65_535),
     maxNakSeqs: int('maxNakSeqs', 1, 10_000_000),
     maxGapMessages: int('maxGapMessages', 1),
+    maxGapConfirmMs: int('maxGapConfirmMs', 0, ONE_HOUR_MS),
     lateJoinMaxMessages: int('lateJoinMaxMessages', 0),
     resyncGraceMs: int('resyncGraceMs', 0, ONE_HOUR_MS),
   };

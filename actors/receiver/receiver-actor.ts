@@ -17,11 +17,16 @@
  * so what is missing then is lost (`senderLeft`), even when every last heartbeat was lost.
  * A sender that restarted (`cause: 'bye'`) is settled `max(resyncGraceMs, peerExpiryMs / 2)`
  * later, not at once: a restarted sender
- * with a ledger still holds what its previous incarnation sent, and a frame of its new
- * incarnation within that time (it adverts at once, but may first have to open and verify its
- * ledger) makes the core adopt it and NAK the pending gaps there instead of reporting them
- * lost. When nothing of a new incarnation came, the deferred settle reports them lost as before.
+ * with a ledger still holds what its previous incarnation sent, and the ADVERT of its new
+ * incarnation (`senderAdvertised`, which the receivers actor sends right after the departure
+ * it caused) makes the core adopt it and NAK the pending gaps there instead of reporting them
+ * lost. When no new incarnation was adopted, the deferred settle reports them lost as before.
  * Meanwhile no NAK goes to the incarnation that left.
+ *
+ * Evidence: a new incarnation is adopted on `senderAdvertised` only; frames of an incarnation
+ * not advertised yet are held back by the core (bounded) until it is. `finalStreams` come only
+ * from a BYE the receivers actor honoured (sent from the peer's proven address), and are
+ * bounded like any heartbeat entry.
  */
 import { decodeFrame } from '../../codecs/frame-codec.js';
 import type { ActorContext, Actor } from '../../runtime/actor.js';
@@ -135,6 +140,9 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
       case 'interest':
         this.onInterest(msg.patterns);
         break;
+      case 'senderAdvertised':
+        this.core.onAdvert(now, msg.peer);
+        break;
       case 'finalStreams':
         if (Array.isArray(msg.streams)) this.byeStreams += msg.streams.length;
         this.core.onHeartbeat(now, msg.sender, msg.streams);
@@ -163,6 +171,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
       departuresPending: this.departures.size,
       dropped: { ...this.dropped },
       streams: this.core.streams,
+      unadvertisedHolding: this.core.unadvertisedHolding,
       bufferedMessages: this.core.bufferedMessages,
       bufferedBytes: this.core.bufferedBytes,
       peakBufferedMessages: this.core.peakBufferedMessages,

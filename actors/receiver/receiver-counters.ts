@@ -19,16 +19,40 @@ export interface ReceiverCounters extends ReassemblerCounters {
   bufferFullDrops: number;
   /** Messages more than `maxGapMessages` ahead, dropped. */
   implausibleSeqs: number;
+  /**
+   * Heartbeat (and BYE) stream entries refused: their `lowSeq` or `highSeq` lies more than
+   * `maxGapMessages` above the stream's next expected sequence (a stream never skips or NAKs
+   * that far on one frame's word).
+   */
+  implausibleHeartbeats: number;
+  /**
+   * Far-ahead heartbeat entries applied after all a stream heard for `maxGapConfirmMs` was that
+   * far ahead (a sender really that far ahead: what it no longer holds is reported lost).
+   */
+  farAheadFollowed: number;
   /** Malformed inputs ignored (bad seq, bad stream info, bad range, bad peer). */
   invalidInputs: number;
   /** Messages and heartbeat entries of subjects no local subscription wants. */
   uninterested: number;
   /** RETRANSMIT messages of an unknown stream, or of a stream not yet resynchronized after a restart. */
   retransmitsIgnored: number;
-  /** Frames of a retired incarnation, or of an unknown one within the grace after another was adopted. */
+  /** Frames of a retired incarnation (one that said BYE, or was replaced by a newer one). */
   staleIncarnationFrames: number;
-  /** New incarnations of known senders adopted. */
+  /** New incarnations of known senders adopted (each on an ADVERT of it). */
   incarnationChanges: number;
+  /**
+   * Messages and heartbeat entries of an incarnation not advertised yet (another incarnation of
+   * a known sender, or of a name that advertised another one), held back until its ADVERT:
+   * never taken for a restart. Each is later counted as replayed or dropped.
+   */
+  unadvertisedHeld: number;
+  /** Of `unadvertisedHeld`, applied when the incarnation's ADVERT arrived. */
+  unadvertisedReplayed: number;
+  /**
+   * Of `unadvertisedHeld`, dropped: no ADVERT within `resyncGraceMs` of the incarnation's first
+   * frame, or no room in the hold; plus unavailable ranges of such incarnations (never held).
+   */
+  unadvertisedDropped: number;
   /** Streams reset because a restarted sender numbers them again (`sink.streamReset`). */
   streamResets: number;
   streamsCreated: number;
@@ -80,11 +104,16 @@ export function newReceiverCounters(): ReceiverCounters {
     beyondWindowDrops: 0,
     bufferFullDrops: 0,
     implausibleSeqs: 0,
+    implausibleHeartbeats: 0,
+    farAheadFollowed: 0,
     invalidInputs: 0,
     uninterested: 0,
     retransmitsIgnored: 0,
     staleIncarnationFrames: 0,
     incarnationChanges: 0,
+    unadvertisedHeld: 0,
+    unadvertisedReplayed: 0,
+    unadvertisedDropped: 0,
     streamResets: 0,
     streamsCreated: 0,
     streamsRefused: 0,

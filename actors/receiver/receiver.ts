@@ -12,7 +12,7 @@ import {
   type WireMessage,
 } from '../../codecs/frame.js';
 import { InvalidOptionError } from '../../errors.js';
-import type { Rng, TimerCore } from '../core.js';
+import { earliest, type Rng, type TimerCore } from '../core.js';
 import { BufferBudget } from './buffer-budget.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { isMessage, isPeer, isSeq, isStreamInfo } from './input-checks.js';
@@ -23,6 +23,7 @@ import type { DataLossReason, ReceiverSink } from './receiver-sink.js';
 import { SenderTable, type SenderEntry } from './sender-table.js';
 import { RepairTime } from './repair-time.js';
 import { StreamReceiver, type MessageOutcome } from './stream-receiver.js';
+import { UnadvertisedHold } from './unadvertised-hold.js';
 
 /** What a {@link Receiver} needs. */
 export interface ReceiverDeps {
@@ -52,6 +53,9 @@ interface StreamState {
   resumeCheck: boolean;
 }
 
+/** `admit`'s answer for a frame of an incarnation not advertised yet. */
+const HOLD = Symbol('hold');
+
 /** Which counter each {@link MessageOutcome} adds to. */
 const OUTCOME_COUNTERS: Record<MessageOutcome, keyof ReceiverCounters | undefined> = {
   delivered: undefined,
@@ -78,6 +82,8 @@ export class Receiver implements TimerCore {
   private readonly interestSinceMs: ((subject: string) => number | undefined) | undefined;
   private readonly budget: BufferBudget;
   private readonly table: SenderTable<StreamState>;
+  /** Frames of incarnations not advertised yet, until their ADVERT (bounded in items, bytes and time). */
+  private readonly hold: UnadvertisedHold;
   /** `startAt` positions of streams not seen yet (at most `maxStreams`). */
   private readonly resume = new Map<string, number>();
   private readonly queue = new DeadlineQueue<StreamState>((st) => this.deadlineOf(st));
@@ -94,7 +100,8 @@ export class Receiver implements TimerCore {
     this.options = resolveReceiverOptions(options);
     const o = this.options;
     this.budget = new BufferBudget(o.maxBufferedBytes, o.maxBufferedBytes - o.maxMessageBytes);
-    this.table = new SenderTable(o.resyncGraceMs);
+    this.table = new SenderTable(o.resyncGraceMs, o.maxStreams);
+    this.hold = new UnadvertisedHold(this.counters, o.resyncGraceMs);
   }
 
   /** Messages held: out of order plus fragments being reassembled. */
@@ -115,6 +122,10 @@ export class Receiver implements TimerCore {
   get streams(): number {
     return this.streamCount;
   }
+  /** Messages and heartbeat entries held back now for want of their incarnation's ADVERT. */
+  get unadvertisedHolding(): number {
+    return this.hold.size;
+  }
 
   /**
    * A message of a DATA or RETRANSMIT frame. `streamStartSeq`: the stream's first sequence in
@@ -129,6 +140,10 @@ export class Receiver implements TimerCore {
     }
     const s = this.admit(nowMs, sender);
     if (s === null) return;
+    if (s === HOLD) {
+      this.hold.holdData(nowMs, sender, streamStartSeq, msg, streamAgeMs);
+      return;
+    }
     let st = s?.streams.get(msg.subject);
     if (st === undefined) {
       if (!this.isInterested(msg.subject)) {
@@ -214,6 +229,10 @@ export class Receiver implements TimerCore {
     }
     const admitted = this.admit(nowMs, sender);
     if (admitted === null) return;
+    if (admitted === HOLD) {
+      this.hold.holdHeartbeat(nowMs, sender, streams);
+      return;
+    }
     let s: SenderState | undefined = admitted;
     for (const info of streams) {
       if (!isStreamInfo(info)) {
@@ -239,7 +258,9 @@ export class Receiver implements TimerCore {
         // The sender has not sent what we resume after: it renumbered (restart without ledger).
         if (info.highSeq + 1 < st.stream.nextSeq) this.reset(st, info.startSeq);
       }
-      st.stream.onStreamInfo(nowMs, info.lowSeq, info.highSeq);
+      const outcome = st.stream.onStreamInfo(nowMs, info.lowSeq, info.highSeq);
+      if (outcome === 'implausible') this.counters.implausibleHeartbeats++;
+      else if (outcome === 'followed') this.counters.farAheadFollowed++;
       this.queue.schedule(st);
     }
   }
@@ -251,11 +272,49 @@ export class Receiver implements TimerCore {
       this.counters.invalidInputs++;
       return;
     }
-    const st = this.admit(nowMs, sender)?.streams.get(subject);
+    const s = this.admit(nowMs, sender);
+    if (s === HOLD) {
+      this.counters.unadvertisedDropped++;
+      return;
+    }
+    const st = s?.streams.get(subject);
     if (st === undefined) return;
     this.counters.unavailableReports++;
     st.stream.onUnavailable(nowMs, from, to);
     this.queue.schedule(st);
+  }
+
+  /**
+   * `peer` advertised itself (an ADVERT of it was heard and listed): the evidence that its
+   * incarnation is the sender's own. A new incarnation of a known sender is adopted here, and
+   * only here (the previous one is retired; pending gaps are NAKed afresh to the new one once
+   * each stream is resynchronized), never on a DATA or HEARTBEAT frame that merely names it;
+   * the frames of `peer` held back meanwhile are then applied, in arrival order.
+   */
+  onAdvert(nowMs: number, peer: PeerId): void {
+    this.lastNowMs = Math.max(this.lastNowMs, nowMs);
+    if (!isPeer(peer)) {
+      this.counters.invalidInputs++;
+      return;
+    }
+    this.table.noteAdvertised(peer);
+    const s = this.table.get(peer.name);
+    if (s !== undefined && s.current.incarnation !== peer.incarnation) {
+      this.table.adopt(nowMs, s, peer);
+      this.counters.incarnationChanges++;
+      // NAKs so far went to the old incarnation: start afresh with the new one (held until
+      // each stream is resynchronized or the grace ends).
+      for (const st of s.streams.values()) {
+        st.stream.retarget(nowMs);
+        this.queue.schedule(st);
+      }
+    }
+    for (const f of this.hold.take(nowMs, peer)) {
+      // The stream's age was measured on arrival.
+      const heldMs = nowMs - f.atMs;
+      if (f.kind === 'data') this.onData(nowMs, peer, f.startSeq, f.msg, f.ageMs === undefined ? undefined : f.ageMs + heldMs);
+      else this.onHeartbeat(nowMs, peer, heldMs === 0 ? f.streams : f.streams.map((i) => (i?.ageMs === undefined ? i : { ...i, ageMs: i.ageMs + heldMs })));
+    }
   }
 
   /**
@@ -266,6 +325,7 @@ export class Receiver implements TimerCore {
    * `incarnation` other than the current one, only that incarnation is retired.
    */
   onSenderLeft(senderName: string, cause: 'bye' | 'expired' = 'bye', incarnation?: number): void {
+    this.table.forgetAdvertised(senderName, incarnation);
     const s = this.table.get(senderName);
     if (s === undefined) return;
     if (incarnation !== undefined && incarnation !== s.current.incarnation) {
@@ -284,12 +344,16 @@ export class Receiver implements TimerCore {
 
   /** When {@link onTimer} should run next; `undefined`: nothing pending. */
   nextDeadlineMs(): number | undefined {
-    return this.queue.peekMs();
+    return earliest(this.queue.peekMs(), this.hold.nextDeadlineMs());
   }
 
-  /** Sends due NAKs and gives up gaps out of retries, for every stream due at `nowMs`. */
+  /**
+   * Sends due NAKs and gives up gaps out of retries, for every stream due at `nowMs`; drops the
+   * held frames of incarnations that did not advertise in time.
+   */
   onTimer(nowMs: number): void {
     this.lastNowMs = Math.max(this.lastNowMs, nowMs);
+    this.hold.onTimer(nowMs);
     for (const st of this.queue.takeDue(nowMs)) {
       // A queue entry may predate the hold of an unsynced stream, so the hold is checked here.
       const held = this.unsynced(st) && nowMs < st.sender.resyncUntilMs;
@@ -351,24 +415,23 @@ export class Receiver implements TimerCore {
     this.queue.schedule(st);
   }
 
-  /** The sender's state if the frame is to be used (`undefined`: unknown sender), `null` to drop it. */
-  private admit(nowMs: number, sender: PeerId): SenderState | undefined | null {
+  /**
+   * The sender's state if the frame is to be used (`undefined`: unknown sender), `null` to drop
+   * it, {@link HOLD} to hold it back until its incarnation advertises.
+   */
+  private admit(nowMs: number, sender: PeerId): SenderState | undefined | null | typeof HOLD {
     const a = this.table.admit(nowMs, sender);
-    if (a.kind === 'unknown') return undefined;
-    if (a.kind === 'ignored') {
-      this.counters.staleIncarnationFrames++;
-      return null;
+    switch (a.kind) {
+      case 'accepted':
+        return a.sender;
+      case 'unknown':
+        return undefined;
+      case 'ignored':
+        this.counters.staleIncarnationFrames++;
+        return null;
+      case 'unadvertised':
+        return HOLD;
     }
-    if (a.adopted) {
-      this.counters.incarnationChanges++;
-      // NAKs so far went to the old incarnation: start afresh with the new one (held until
-      // each stream is resynchronized or the grace ends).
-      for (const st of a.sender.streams.values()) {
-        st.stream.retarget(nowMs);
-        this.queue.schedule(st);
-      }
-    }
-    return a.sender;
   }
 
   private createStream(

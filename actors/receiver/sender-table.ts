@@ -1,5 +1,6 @@
 /**
- * The senders a receiver knows, by name: current incarnation, retired incarnations, departure.
+ * The senders a receiver knows, by name: current incarnation, retired incarnations, departure,
+ * and the incarnation each name last advertised.
  */
 import type { PeerId } from '../../codecs/frame.js';
 
@@ -16,8 +17,8 @@ export interface SenderEntry<S> {
   /** When a frame of `current` was last accepted. */
   lastHeardMs: number;
   /**
-   * `graceMs` after `current` was adopted (or the sender first seen): until then another
-   * unknown incarnation is ignored, and the owner holds back streams not yet resynchronized.
+   * `graceMs` after `current` was adopted (or the sender first seen): until then the owner holds
+   * back streams not yet resynchronized with it.
    */
   resyncUntilMs: number;
   /** Released by `depart`; only its streams' positions are kept. */
@@ -29,35 +30,49 @@ export interface SenderEntry<S> {
 
 /** What {@link SenderTable.admit} decided about a frame. */
 export type Admission<S> =
-  /** No state for this name yet. */
+  /** No state for this name yet, and the frame's incarnation is the one it advertised, if any. */
   | { readonly kind: 'unknown' }
-  /** A frame of a retired incarnation, or of an unknown one during the grace: drop it. */
+  /** A frame of a retired incarnation: drop it. */
   | { readonly kind: 'ignored' }
-  /** Accepted; `adopted` when this frame made its incarnation current. */
-  | { readonly kind: 'accepted'; readonly sender: SenderEntry<S>; readonly adopted: boolean };
+  /**
+   * A frame of an incarnation the name has not advertised while another one is current or
+   * advertised: not acted on (held back by the owner) until an ADVERT of it arrives.
+   */
+  | { readonly kind: 'unadvertised' }
+  /** Accepted. */
+  | { readonly kind: 'accepted'; readonly sender: SenderEntry<S> };
 
 const UNKNOWN = Object.freeze({ kind: 'unknown' as const });
 const IGNORED = Object.freeze({ kind: 'ignored' as const });
+const UNADVERTISED = Object.freeze({ kind: 'unadvertised' as const });
 
 /**
  * Sender names, with the incarnation rules of the receiver.
  *
- * Incarnation numbers are random per start, not ordered, so "newer" cannot be read from them:
- * a frame of an incarnation that is neither current nor retired is taken as a restart and its
- * incarnation adopted (the previous one retired), except within `graceMs` of the current one's
- * adoption or first sight, when it may as well be a late, reordered frame of an older one and is
- * ignored. A departed sender keeps its entry (and its streams' positions) until it is forgotten
- * to make room, oldest departure first.
+ * Incarnations change on evidence only: a new incarnation of a known name becomes current when
+ * an ADVERT of it arrives ({@link adopt}), never because a DATA or HEARTBEAT frame names it, so
+ * one forged frame cannot retire a live sender. Until then its frames are `'unadvertised'`. The
+ * first incarnation of a name nothing is tracked for is accepted as it comes (first contact),
+ * unless the name advertised another one.
+ *
+ * A departed sender keeps its entry (and its streams' positions) until it is forgotten to make
+ * room, oldest departure first.
  *
  * Bounds: one entry per name with tracked streams (the owner bounds streams); per entry at most
- * {@link MAX_RETIRED_INCARNATIONS} retired incarnations.
+ * {@link MAX_RETIRED_INCARNATIONS} retired incarnations; at most `maxAdvertised` advertised names
+ * (the oldest note is forgotten first).
  */
 export class SenderTable<S> {
   private readonly entries = new Map<string, SenderEntry<S>>();
   /** Departed entries in departure order. */
   private readonly departedOrder = new Map<string, SenderEntry<S>>();
+  /** The incarnation each name last advertised, in the order the notes were made. */
+  private readonly advertised = new Map<string, number>();
 
-  constructor(private readonly graceMs: number) {}
+  constructor(
+    private readonly graceMs: number,
+    private readonly maxAdvertised = 100_000,
+  ) {}
 
   get(name: string): SenderEntry<S> | undefined {
     return this.entries.get(name);
@@ -70,23 +85,55 @@ export class SenderTable<S> {
   /** Checks the incarnation of a frame from `peer` and notes that the sender was heard from. */
   admit(nowMs: number, peer: PeerId): Admission<S> {
     const s = this.entries.get(peer.name);
-    if (s === undefined) return UNKNOWN;
-    if (s.retired.includes(peer.incarnation)) return IGNORED;
-    let adopted = false;
-    if (s.current.incarnation !== peer.incarnation) {
-      if (nowMs < s.resyncUntilMs) return IGNORED;
-      this.retire(s, s.current.incarnation);
-      s.current = { name: peer.name, incarnation: peer.incarnation };
-      s.resyncUntilMs = nowMs + this.graceMs;
-      adopted = true;
+    if (s === undefined) {
+      const advertised = this.advertised.get(peer.name);
+      return advertised === undefined || advertised === peer.incarnation ? UNKNOWN : UNADVERTISED;
     }
+    // Retired first: the current incarnation is retired too once it said BYE.
+    if (s.retired.includes(peer.incarnation)) return IGNORED;
+    if (s.current.incarnation !== peer.incarnation) return UNADVERTISED;
     if (s.departed) {
       s.departed = false;
       this.departedOrder.delete(s.name);
     }
     s.lastHeardMs = nowMs;
-    if (adopted) return { kind: 'accepted', sender: s, adopted };
-    return (s.accepted ??= Object.freeze({ kind: 'accepted' as const, sender: s, adopted: false }));
+    return (s.accepted ??= Object.freeze({ kind: 'accepted' as const, sender: s }));
+  }
+
+  /** `peer` advertised itself: its incarnation is the one frames of its name are taken from. */
+  noteAdvertised(peer: PeerId): void {
+    this.advertised.delete(peer.name);
+    if (this.advertised.size >= this.maxAdvertised) {
+      for (const name of this.advertised.keys()) {
+        this.advertised.delete(name); // the oldest note
+        break;
+      }
+    }
+    this.advertised.set(peer.name, peer.incarnation);
+  }
+
+  /** `name` left (or its `incarnation` did): no incarnation of it counts as advertised any more. */
+  forgetAdvertised(name: string, incarnation?: number): void {
+    if (incarnation === undefined || this.advertised.get(name) === incarnation) this.advertised.delete(name);
+  }
+
+  /** The incarnation `name` last advertised, if it is noted. */
+  advertisedIncarnation(name: string): number | undefined {
+    return this.advertised.get(name);
+  }
+
+  /**
+   * Makes `peer` (advertised) the current incarnation of `s`; the previous one is retired. An
+   * incarnation retired before and advertised again is current again (the advert is the
+   * evidence). The owner then restarts its streams' NAKs towards it.
+   */
+  adopt(nowMs: number, s: SenderEntry<S>, peer: PeerId): void {
+    const again = s.retired.indexOf(peer.incarnation);
+    if (again >= 0) s.retired.splice(again, 1);
+    this.retire(s, s.current.incarnation);
+    s.current = { name: peer.name, incarnation: peer.incarnation };
+    s.resyncUntilMs = nowMs + this.graceMs;
+    s.accepted = undefined;
   }
 
   /** A new entry for a sender first seen now (its first stream is being created). */

@@ -20,6 +20,7 @@ export type StreamReceiverOptions = Pick<
   ResolvedReceiverOptions,
   | 'maxBufferedMessages'
   | 'maxGapMessages'
+  | 'maxGapConfirmMs'
   | 'tailQuietMs'
   | 'nakDelayMinMs'
   | 'nakDelayMaxMs'
@@ -59,6 +60,17 @@ export type MessageOutcome =
   /** Not a sequence number (not a safe integer >= 1). */
   | 'invalid';
 
+/** What {@link StreamReceiver.onStreamInfo} did with a heartbeat entry. */
+export type StreamInfoOutcome =
+  /** Applied: `highSeq` and `lowSeq` are within `maxGapMessages` of the next expected sequence. */
+  | 'applied'
+  /** Refused: more than `maxGapMessages` ahead; nothing changed. */
+  | 'implausible'
+  /** Applied although that far ahead: every frame of the stream was, for `maxGapConfirmMs`. */
+  | 'followed'
+  /** Not a sequence range. */
+  | 'invalid';
+
 /** What a {@link StreamReceiver} needs. */
 export interface StreamReceiverDeps {
   readonly out: StreamReceiverOutput;
@@ -85,6 +97,13 @@ export interface StreamReceiverDeps {
  *
  * Bounds: at most `maxBufferedMessages` buffered messages (seqs in `next+1..next+window`) and
  * as many gap ranges; nothing here loops over a range's width.
+ *
+ * Evidence: no one frame moves the stream more than `maxGapMessages` ahead of `next`. A message
+ * that far is dropped, a heartbeat entry that far refused, and both only start the clock of
+ * `maxGapConfirmMs`: when nothing nearer was heard from the sender for that long (a sender
+ * really that far ahead, its own heartbeats agreeing), the next far heartbeat is applied. Any
+ * message or heartbeat within the bound stops that clock, so forged far frames mixed with the
+ * sender's real ones change nothing.
  *
  * NAKs: a newly seen gap waits a random delay in `[nakDelayMinMs, nakDelayMaxMs]`; data filling
  * it first cancels it. Then it is NAKed, and NAKed again after the repair-time estimate (RFC 6298
@@ -121,6 +140,8 @@ export class StreamReceiver {
   private tracked: number;
   private readonly buffer = new Map<number, WireMessage>();
   private readonly gaps = new GapList();
+  /** Since when every frame heard was more than `maxGapMessages` ahead (undefined: the last one was not). */
+  private farAheadSinceMs: number | undefined;
   /** Never later than the earliest due gap (may be earlier: recomputed by `onTimer`). */
   private deadline: number | undefined;
 
@@ -176,7 +197,11 @@ export class StreamReceiver {
     const s = msg.seq;
     if (!isSeq(s)) return 'invalid';
     if (s < this.next) return 'old';
-    if (s - this.next > this.o.maxGapMessages) return 'implausible';
+    if (s - this.next > this.o.maxGapMessages) {
+      this.farAheadSinceMs ??= nowMs;
+      return 'implausible';
+    }
+    this.farAheadSinceMs = undefined;
     this.lastMessageMs = nowMs;
     if (s > this.receivedHigh) this.receivedHigh = s;
     if (s > this.next + this.o.maxBufferedMessages) {
@@ -222,7 +247,11 @@ export class StreamReceiver {
     const s = seq;
     if (!isSeq(s)) return 'invalid';
     if (s < this.next) return 'old';
-    if (s - this.next > this.o.maxGapMessages) return 'implausible';
+    if (s - this.next > this.o.maxGapMessages) {
+      this.farAheadSinceMs ??= nowMs;
+      return 'implausible';
+    }
+    this.farAheadSinceMs = undefined;
     this.lastMessageMs = nowMs;
     if (s - 1 > this.receivedHigh) this.receivedHigh = s - 1;
     if (this.buffer.has(s)) return 'duplicate';
@@ -245,12 +274,22 @@ export class StreamReceiver {
   /**
    * Stream facts from a heartbeat: sequences up to `highSeq` exist (tail loss shows), and the
    * sender no longer holds anything below `lowSeq`, so what is still missing there is lost.
+   * Refused (nothing changes) when either lies more than `maxGapMessages` above `nextSeq`,
+   * unless the stream has heard nothing nearer for `maxGapConfirmMs` (see the class overview).
    * The caller validates `lowSeq <= highSeq + 1`.
    */
-  onStreamInfo(nowMs: number, lowSeq: number, highSeq: number): void {
-    if (!Number.isSafeInteger(highSeq) || !isSeq(lowSeq)) return;
+  onStreamInfo(nowMs: number, lowSeq: number, highSeq: number): StreamInfoOutcome {
+    if (!Number.isSafeInteger(highSeq) || !isSeq(lowSeq)) return 'invalid';
+    let outcome: StreamInfoOutcome = 'applied';
+    if (highSeq - this.next > this.o.maxGapMessages || lowSeq - this.next > this.o.maxGapMessages) {
+      this.farAheadSinceMs ??= nowMs;
+      if (nowMs - this.farAheadSinceMs < this.o.maxGapConfirmMs) return 'implausible';
+      outcome = 'followed';
+    }
+    this.farAheadSinceMs = undefined;
     this.noteHigh(nowMs, highSeq);
     if (lowSeq > this.next) this.onUnavailable(nowMs, this.next, lowSeq - 1);
+    return outcome;
   }
 
   /**

@@ -10,8 +10,9 @@
  *   and unicast peers, and at once to a peer heard from but not listed, asking for its advert), fans the list's events out (application events, `peerAddress`,
  *   `receiverJoined`/`receiverLeft`, `peerGone`, `senderLeft`, `unicastTargets`) and owns one timer.
  *   When closing, each `leaving` (from `retransmit`) makes it send BYE naming our streams' final
- *   entries; a BYE received with entries sends them to `receiver` (`finalStreams`) before the
- *   departure. Inboxes: `messages.ts`.
+ *   entries; a BYE received from the peer's proven address with entries sends them to `receiver`
+ *   (`finalStreams`) before the departure. Each incarnation listed is told to `receiver`
+ *   (`senderAdvertised`): its evidence for adopting a restart. Inboxes: `messages.ts`.
  *
  * What it owns:
  * - {@link validateSubject} / {@link validatePattern} (API input: throw `InvalidSubjectError`) and
@@ -23,7 +24,9 @@
  *   groups to join on subscribe. Its hash (FNV-1a of the first token) is wire contract.
  * - {@link ReceiverList}: the peers we know, from ADVERT, BYE and any other frame heard.
  *
- * Inputs and outputs of the receiver list: `onAdvert(nowMs, advert, via)`, `onBye(nowMs, peer)`,
+ * Inputs and outputs of the receiver list: `onAdvert(nowMs, advert, via, source)`,
+ * `onBye(nowMs, peer, source)` (honoured only from an address the peer is proven to use: where
+ * its adverts came from, or its advertised listener; `isProvenSource` answers the same question),
  * `onHeard(nowMs, peer, via)` and `onTimer(nowMs)` in; `peerJoined`, `peerLeft(peer, 'bye' |
  * 'expired' | 'restarted')` and `multicastUnreachable` out through its {@link ReceiverListSink}.
  * Queries (`interestedPeers`, `isInterested`, `get`, `entries`) are synchronous and cached.

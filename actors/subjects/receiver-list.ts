@@ -8,6 +8,14 @@
  * (reordered or duplicated) adverts are ignored, so it cannot flap back in. An expired peer gets no
  * tombstone: if it is heard again (say, after a partition heals), it joins again.
  *
+ * Evidence for a departure: a BYE is honoured only when it comes from an address the peer is proven
+ * to use: the source of its first advert by multicast, of its first advert by unicast (each an
+ * address its own datagrams came from), or the unicast listener its adverts name. A BYE from
+ * anywhere else is counted (`byesUnproven`) and changes nothing, so a host that merely knows a
+ * peer's name and incarnation cannot make the others drop it. A BYE of an incarnation that is not
+ * listed proves nothing and leaves no tombstone. The proven addresses outlive the departure in
+ * its tombstone, so the peer's later BYE rounds are still recognised ({@link isProvenSource}).
+ *
  * Liveness: a peer not heard for `peerExpiryMs` leaves ('expired'). A peer that advertises multicast
  * but has been heard only by unicast for `multicastProbeMs` since we first heard it by unicast is
  * declared multicast-unreachable: `multicastUnreachable` fires once and its entry turns
@@ -18,8 +26,8 @@
  * is emptied whenever a peer joins, leaves or changes its patterns, and only then.
  *
  * Bounds: at most `maxPeers` entries (adverts of further new peers are counted in `peersRejected`),
- * at most `maxPatternsPerPeer` patterns each (each at most 255 bytes), at most `maxPeers` tombstones,
- * and at most `subjectCacheSize` cached subjects.
+ * at most `maxPatternsPerPeer` patterns each (each at most 255 bytes), at most `maxPeers` tombstones
+ * (three proven addresses each), and at most `subjectCacheSize` cached subjects.
  */
 import type { TimerCore } from '../core.js';
 import type { AdvertFrame, PeerId } from '../../codecs/frame.js';
@@ -97,6 +105,11 @@ export interface ReceiverListCounters {
   byesReceived: number;
   /** BYEs of a peer incarnation that is not listed. */
   byesIgnored: number;
+  /**
+   * BYEs of a listed peer from an address it is not proven to use (no advert of it came from
+   * there, and it is not its advertised listener): ignored, the peer stays listed.
+   */
+  byesUnproven: number;
   /** Frames (other than adverts) from a peer incarnation that is not listed. */
   heardUnknown: number;
   multicastUnreachable: number;
@@ -110,6 +123,17 @@ interface PeerState {
   firstUnicastMs: number | undefined;
   /** Unicast was forced (multicast found unreachable, or marked by the caller); sticky. */
   forcedUnicast: boolean;
+  /** Where its first advert by multicast came from (`host:port`), if one came with a source. */
+  multicastSource: string | undefined;
+  /** Where its first advert by unicast came from. */
+  unicastSource: string | undefined;
+}
+
+/** An incarnation that left by BYE or restart: its late adverts are ignored until `untilMs`. */
+interface Tombstone {
+  readonly untilMs: number;
+  /** The addresses it was proven to use, for its BYEs still to come. */
+  readonly sources: readonly string[];
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -131,6 +155,7 @@ export class ReceiverList implements TimerCore {
     peersRestarted: 0,
     byesReceived: 0,
     byesIgnored: 0,
+    byesUnproven: 0,
     heardUnknown: 0,
     multicastUnreachable: 0,
   };
@@ -139,8 +164,8 @@ export class ReceiverList implements TimerCore {
   private self: PeerId | undefined;
   private readonly peers = new Map<string, PeerState>();
   private readonly matcher: PatternMatcher<PeerEntry>;
-  /** peerKey → time until which adverts of that incarnation are ignored; insertion order = time order. */
-  private readonly tombstones = new Map<string, number>();
+  /** peerKey → until when adverts of that incarnation are ignored; insertion order = time order. */
+  private readonly tombstones = new Map<string, Tombstone>();
   /**
    * No deadline of any peer is earlier than this. Refreshing a peer only moves its deadline later, so
    * this stays a valid (possibly early) wake-up time without a scan; `onTimer` recomputes it.
@@ -172,8 +197,11 @@ export class ReceiverList implements TimerCore {
     return this.peers.size;
   }
 
-  /** An advert arrived: lists, updates or replaces (restart) the sender. */
-  onAdvert(nowMs: number, advert: AdvertFrame, via: HeardVia): void {
+  /**
+   * An advert arrived: lists, updates or replaces (restart) the sender. `source`: the address it
+   * came from (`host:port`); the first advert by each way proves that address for the peer.
+   */
+  onAdvert(nowMs: number, advert: AdvertFrame, via: HeardVia, source?: string): void {
     this.counters.advertsReceived++;
     const sender = advert.sender;
     if (!isPeerId(sender) || typeof advert.host !== 'string' || !IPV4.test(advert.host) || !isPort(advert.port)) {
@@ -199,12 +227,13 @@ export class ReceiverList implements TimerCore {
       e.unicastOnly = !multicast || known.forcedUnicast;
       const patterns = this.acceptPatterns(advert.patterns);
       if (!samePatterns(e.patterns, patterns)) this.replacePatterns(e, patterns);
+      this.prove(known, via, source);
       this.touch(known, nowMs, via);
       return;
     }
     if (known !== undefined) {
       this.remove(known);
-      this.tombstone(known.entry.peer, nowMs);
+      this.tombstone(known.entry.peer, nowMs, this.sourcesOf(known));
       this.counters.peersRestarted++;
       this.sink.peerLeft(known.entry.peer, 'restarted');
     }
@@ -228,7 +257,10 @@ export class ReceiverList implements TimerCore {
       },
       firstUnicastMs: undefined,
       forcedUnicast: false,
+      multicastSource: undefined,
+      unicastSource: undefined,
     };
+    this.prove(st, via, source);
     this.peers.set(sender.name, st);
     for (const p of patterns) this.matcher.add(p, st.entry);
     this.touch(st, nowMs, via);
@@ -236,23 +268,38 @@ export class ReceiverList implements TimerCore {
     this.sink.peerJoined(st.entry);
   }
 
-  /** A BYE arrived: the incarnation leaves ('bye') and its late adverts are ignored for a while. */
-  onBye(nowMs: number, peer: PeerId): void {
+  /**
+   * A BYE arrived from `source` (`host:port`): when that is an address the incarnation is proven
+   * to use, it leaves ('bye') and its late adverts are ignored for a while; otherwise nothing
+   * changes (counted).
+   */
+  onBye(nowMs: number, peer: PeerId, source: string): void {
     this.counters.byesReceived++;
-    if (!isPeerId(peer)) {
+    const st = isPeerId(peer) ? this.lookup(peer) : undefined;
+    if (st === undefined) {
       this.counters.byesIgnored++;
       return;
     }
-    // Tombstone even an unknown incarnation: its advert may still be in flight behind the BYE.
-    this.tombstone(peer, nowMs);
-    const st = this.peers.get(peer.name);
-    if (st === undefined || st.entry.peer.incarnation !== peer.incarnation) {
-      this.counters.byesIgnored++;
+    if (!this.proves(st, source)) {
+      this.counters.byesUnproven++;
       return;
     }
     this.remove(st);
+    this.tombstone(st.entry.peer, nowMs, this.sourcesOf(st));
     this.counters.peersLeftBye++;
     this.sink.peerLeft(st.entry.peer, 'bye');
+  }
+
+  /**
+   * Whether `source` (`host:port`) is an address `peer` is proven to use: listed, or left by BYE
+   * or restart within `peerExpiryMs` (its later BYE rounds still count).
+   */
+  isProvenSource(nowMs: number, peer: PeerId, source: string): boolean {
+    if (!isPeerId(peer)) return false;
+    const st = this.lookup(peer);
+    if (st !== undefined) return this.proves(st, source);
+    const t = this.tombstones.get(peerKey(peer));
+    return t !== undefined && nowMs < t.untilMs && t.sources.includes(source);
   }
 
   /** Any frame arrived from `peer`: refreshes its liveness and how it was heard. */
@@ -327,8 +374,8 @@ export class ReceiverList implements TimerCore {
       this.counters.multicastUnreachable++;
       this.sink.multicastUnreachable(st.entry.peer);
     }
-    for (const [key, until] of this.tombstones) {
-      if (until > nowMs) break;
+    for (const [key, t] of this.tombstones) {
+      if (t.untilMs > nowMs) break;
       this.tombstones.delete(key);
     }
     this.deadline = undefined;
@@ -367,19 +414,38 @@ export class ReceiverList implements TimerCore {
     for (const p of st.entry.patterns) this.matcher.remove(p, st.entry);
   }
 
-  private tombstone(peer: PeerId, nowMs: number): void {
+  private tombstone(peer: PeerId, nowMs: number, sources: readonly string[]): void {
     const key = peerKey(peer);
     this.tombstones.delete(key);
     if (this.tombstones.size >= this.o.maxPeers) {
       const oldest = this.tombstones.keys().next();
       if (oldest.done !== true) this.tombstones.delete(oldest.value);
     }
-    this.tombstones.set(key, nowMs + this.o.peerExpiryMs);
+    this.tombstones.set(key, { untilMs: nowMs + this.o.peerExpiryMs, sources });
   }
 
   private isTombstoned(peer: PeerId, nowMs: number): boolean {
-    const until = this.tombstones.get(peerKey(peer));
-    return until !== undefined && nowMs < until;
+    const t = this.tombstones.get(peerKey(peer));
+    return t !== undefined && nowMs < t.untilMs;
+  }
+
+  /** The first advert by each way proves where it came from; later ones change nothing. */
+  private prove(st: PeerState, via: HeardVia, source: string | undefined): void {
+    if (typeof source !== 'string') return;
+    if (via === 'multicast') st.multicastSource ??= source;
+    else st.unicastSource ??= source;
+  }
+
+  private proves(st: PeerState, source: string): boolean {
+    if (typeof source !== 'string') return false;
+    return source === st.multicastSource || source === st.unicastSource || source === `${st.entry.host}:${st.entry.port}`;
+  }
+
+  private sourcesOf(st: PeerState): string[] {
+    const out = [`${st.entry.host}:${st.entry.port}`];
+    if (st.multicastSource !== undefined) out.push(st.multicastSource);
+    if (st.unicastSource !== undefined) out.push(st.unicastSource);
+    return out;
   }
 
   /** The valid, distinct patterns of an advert, at most `maxPatternsPerPeer`, frozen. */

@@ -19,12 +19,16 @@
  * Leaving: each `leaving` (from the retransmit actor, once per closing round) stops advertising
  * and sends BYE to the base group (multicast on) and by unicast to every seed and every listed
  * peer, naming each of our streams' final entry (as many BYE frames as the entries need). A BYE
- * received with stream entries hands them to the receiver (`finalStreams`) before the list
- * reports the departure, so the receiver knows each stream's tail before it settles the sender.
+ * received counts only from an address the peer is proven to use (the list's rule: where its
+ * adverts came from, or its advertised listener); one with stream entries hands them to the
+ * receiver (`finalStreams`) before the list reports the departure, so the receiver knows each
+ * stream's tail before it settles the sender. A BYE from elsewhere is counted (`byesUnproven`)
+ * and forwards nothing.
  *
  * Fan-out of the list's events:
  * - peerJoined → `peerJoined` event, `peerAddress` to socket, `receiverJoined` to flow (sent
- *   again, as an update, whenever the peer's patterns change);
+ *   again, as an update, whenever the peer's patterns change), `senderAdvertised` to receiver
+ *   (its evidence for taking that incarnation's frames, and for adopting a restart);
  * - peerLeft → `peerLeft` event, `peerAddress` without host to socket, `receiverLeft` to flow,
  *   `peerGone` to retransmit, `senderLeft` to receiver (cause 'expired' for an expiry, 'closed'
  *   for a BYE, 'bye' for a restart: a BYE or a restart retires that incarnation);
@@ -129,6 +133,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
           emit({ kind: 'peerJoined', peer: e.peer, host: e.host, port: e.port, patterns: e.patterns });
           refs!.socket.send({ kind: 'peerAddress', peer: e.peer, host: e.host, port: e.port });
           refs!.flow.send({ kind: 'receiverJoined', peer: e.peer, patterns: e.patterns });
+          // The evidence the receiver needs to take this incarnation's frames (a restart is
+          // adopted on it); after the departure of the incarnation it replaces, if any.
+          refs!.receiver.send({ kind: 'senderAdvertised', peer: e.peer });
         },
         peerLeft(peer, reason) {
           onPeerLeft(peer, reason);
@@ -240,16 +247,18 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
       return;
     }
     const frame = decoded.frame;
+    const source = `${msg.host}:${msg.port}`;
     if (frame.kind === 'bye') {
-      // Its final stream entries reach the receiver before the departure that settles them
-      // (one mailbox, in order): they count as a heartbeat of that sender, checked as one.
+      // Only a BYE from where the peer is proven to send from counts (the list's rule). Its
+      // final stream entries reach the receiver before the departure that settles them (one
+      // mailbox, in order): they count as a heartbeat of that sender, checked as one.
       // Wire-driven, so a full mailbox drops them (as a lost datagram) rather than throw.
-      if (frame.streams !== undefined) {
+      if (frame.streams !== undefined && list.isProvenSource(nowMs, frame.sender, source)) {
         if (refs!.receiver.trySend({ kind: 'finalStreams', sender: frame.sender, streams: frame.streams })) {
           counters.byeStreamsForwarded += frame.streams.length;
         } else counters.byeStreamsDropped += frame.streams.length;
       }
-      list.onBye(nowMs, frame.sender);
+      list.onBye(nowMs, frame.sender, source);
       return;
     }
     if (frame.kind !== 'advert') {
@@ -257,7 +266,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
       return;
     }
     const knew = list.get(frame.sender) !== undefined;
-    list.onAdvert(nowMs, frame, msg.via);
+    list.onAdvert(nowMs, frame, msg.via, source);
     const e = list.get(frame.sender);
     if (e === undefined) return;
     if (knew) noteUpdate(e);

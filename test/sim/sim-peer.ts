@@ -174,6 +174,8 @@ export class SimPeer {
           peerJoined: (entry) => {
             this.known.set(entry.peer.name, entry.peer);
             this.onReceiverJoined(entry.peer, entry.patterns);
+            // The receivers actor's `senderAdvertised`: the receiver's evidence for this incarnation.
+            this.receiver.onAdvert(this.now(), entry.peer);
           },
           peerLeft: (peer) => {
             this.receiverPatterns.delete(peerKey(peer));
@@ -186,7 +188,7 @@ export class SimPeer {
       {},
     );
     this.receivers.setSelf(this.id);
-    network.attach(config.name, (bytes, _from, via) => this.onDatagram(bytes, via));
+    network.attach(config.name, (bytes, from, via) => this.onDatagram(bytes, from, via));
     this.wake();
   }
 
@@ -406,7 +408,8 @@ export class SimPeer {
     return parts;
   }
 
-  private onDatagram(bytes: Uint8Array, via: 'multicast' | 'unicast'): void {
+  /** A datagram from the peer named `from` (its source address on the simulated network). */
+  private onDatagram(bytes: Uint8Array, from: string, via: 'multicast' | 'unicast'): void {
     if (!this.alive) return;
     const now = this.now();
     const decoded = decodeFrame(bytes);
@@ -444,12 +447,13 @@ export class SimPeer {
         for (const p of frame.positions) this.flow.onPosition(now, frame.sender, p.subject, p.seq);
         break;
       case 'advert':
-        this.receivers.onAdvert(now, frame, via);
+        this.receivers.onAdvert(now, frame, via, from);
         if ((frame.flags & ADVERT_FLAGS.solicit) !== 0) this.answerSolicit(now, frame.sender);
         break;
       case 'bye':
-        this.receivers.onBye(now, frame.sender);
-        this.receiver.onSenderLeft(frame.sender.name, 'bye', frame.sender.incarnation);
+        // Honoured only from where the peer is proven to send from (the receivers actor's rule).
+        if (this.receivers.isProvenSource(now, frame.sender, from)) this.receiver.onSenderLeft(frame.sender.name, 'bye', frame.sender.incarnation);
+        this.receivers.onBye(now, frame.sender, from);
         break;
     }
     this.drainPending();

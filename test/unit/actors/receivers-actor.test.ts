@@ -206,7 +206,10 @@ describe('receivers actor: peers joining and leaving', () => {
     expect(ctx.take<SocketMsg>('socket').filter((m) => m.kind === 'peerAddress')).toEqual([{ kind: 'peerAddress', peer: A }]);
     expect(ctx.sentTo('flow').at(-1)).toEqual({ kind: 'receiverLeft', peer: A });
     expect(ctx.sentTo('retransmit')).toEqual([{ kind: 'peerGone', peer: A }]);
-    expect(ctx.sentTo('receiver')).toEqual([{ kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'expired' }]);
+    expect(ctx.sentTo('receiver')).toEqual([
+      { kind: 'senderAdvertised', peer: A },
+      { kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'expired' },
+    ]);
   });
 
   it('keeps a peer that is heard from, and lets it leave on BYE', () => {
@@ -220,7 +223,10 @@ describe('receivers actor: peers joining and leaving', () => {
     expect(ctx.takeEvents()).toEqual([]);
     send({ kind: 'datagramIn', bytes: encodeFrame({ kind: 'bye', sender: A }), via: 'multicast', host: '127.0.0.1', port: 5 });
     expect(ctx.takeEvents()).toEqual([{ kind: 'peerLeft', peer: A, reason: 'bye' }]);
-    expect(ctx.sentTo('receiver')).toEqual([{ kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'closed' }]); // settled at once: a BYE follows a drain
+    expect(ctx.sentTo('receiver')).toEqual([
+      { kind: 'senderAdvertised', peer: A },
+      { kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'closed' }, // settled at once: a BYE follows a drain
+    ]);
   });
 
   it('on a restart retires the old incarnation everywhere and lists the new one', () => {
@@ -234,7 +240,12 @@ describe('receivers actor: peers joining and leaving', () => {
       { kind: 'peerJoined', peer: A2 },
     ]);
     expect(ctx.sentTo('retransmit')).toEqual([{ kind: 'peerGone', peer: A }]);
-    expect(ctx.sentTo('receiver')).toEqual([{ kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'bye' }]);
+    // The receiver adopts the new incarnation on its advert, after the old one's departure.
+    expect(ctx.sentTo('receiver')).toEqual([
+      { kind: 'senderAdvertised', peer: A },
+      { kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'bye' },
+      { kind: 'senderAdvertised', peer: A2 },
+    ]);
     expect(ctx.sentTo('socket').filter((m) => m.kind === 'peerAddress')).toEqual([
       { kind: 'peerAddress', peer: A, host: '127.0.0.1', port: 41097 },
       { kind: 'peerAddress', peer: A },
@@ -398,17 +409,44 @@ describe('receivers actor: a BYE received', () => {
     expect(ctx.take('receiver')).toEqual([{ kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'closed' }]);
   });
 
-  it('passes on the entries of a BYE from a peer it does not list, as a heartbeat of it would be, without a departure', () => {
-    const { ctx, send } = started();
+  it('forwards nothing of a BYE of a peer it does not list (no address of it is proven), and leaves no tombstone', () => {
+    const { ctx, send, actor } = started();
     send(byeIn({ kind: 'bye', sender: B, streams }));
-    expect(ctx.take('receiver')).toEqual([{ kind: 'finalStreams', sender: B, streams }]);
+    expect(ctx.take('receiver')).toEqual([]);
     expect(ctx.takeEvents()).toEqual([]);
+    expect(actor.stats!()).toMatchObject({ byesIgnored: 1, byeStreamsForwarded: 0 });
+    // Its advert (even one right behind a forged BYE) still lists it.
+    send(advertIn(B, ['x.>'], 'multicast'));
+    expect(ctx.takeEvents()).toMatchObject([{ kind: 'peerJoined', peer: B }]);
   });
 
-  it('drops and counts the entries, without throwing, when the receiver’s mailbox is full (as a lost datagram)', () => {
+  it('ignores a BYE from an address the peer is not proven to use: counted, nothing forwarded, the peer stays', () => {
     const { ctx, send, actor } = started();
+    send(advertIn(A, ['x.>'], 'multicast')); // came from 127.0.0.1:5, names 127.0.0.1:41097
+    ctx.take('receiver');
+    ctx.takeEvents();
+    for (const via of ['multicast', 'unicast'] as const) {
+      send({ kind: 'datagramIn', bytes: encodeFrame({ kind: 'bye', sender: A, streams }), via, host: '127.0.0.1', port: 6 });
+      send({ kind: 'datagramIn', bytes: encodeFrame({ kind: 'bye', sender: A }), via, host: '10.0.0.9', port: 5 });
+    }
+    expect(ctx.take('receiver')).toEqual([]);
+    expect(ctx.takeEvents()).toEqual([]);
+    expect(actor.stats!()).toMatchObject({ byesUnproven: 4, byeStreamsForwarded: 0, peers: 1 });
+    // Its own BYE, by unicast from its listener, is honoured.
+    send({ kind: 'datagramIn', bytes: encodeFrame({ kind: 'bye', sender: A, streams }), via: 'unicast', host: '127.0.0.1', port: 41097 });
+    expect(ctx.take('receiver')).toEqual([
+      { kind: 'finalStreams', sender: A, streams },
+      { kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'closed' },
+    ]);
+  });
+
+  it('drops and counts the entries of a later BYE round, without throwing, when the receiver’s mailbox is full (as a lost datagram)', () => {
+    const { ctx, send, actor } = started();
+    send(advertIn(A, ['x.>'], 'multicast'));
+    send(byeIn({ kind: 'bye', sender: A }));
+    ctx.take('receiver');
     ctx.accepting = false;
-    expect(() => send(byeIn({ kind: 'bye', sender: B, streams }))).not.toThrow();
+    expect(() => send(byeIn({ kind: 'bye', sender: A, streams }))).not.toThrow();
     ctx.accepting = true;
     expect(ctx.take('receiver')).toEqual([]);
     expect(actor.stats!()).toMatchObject({ byeStreamsForwarded: 0, byeStreamsDropped: 2 });

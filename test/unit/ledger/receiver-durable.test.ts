@@ -77,6 +77,7 @@ describe('receiver actor: durable resume', () => {
     expect(s.ctx.events.filter((e) => e.kind === 'dataLoss')).toEqual([]);
     // its new incarnation continues the numbering: the gap is NAKed there, not reported lost
     const P2: PeerId = { name: 'pub', incarnation: 6 };
+    s.send({ kind: 'senderAdvertised', peer: P2 }); // its ADVERT: the evidence of the restart
     s.data(P2, 'o.a', 7, [7]);
     s.ctx.advanceTo(deferMs + 100);
     expect(s.ctx.events.filter((e) => e.kind === 'dataLoss')).toEqual([]);

@@ -17,6 +17,7 @@ describe('resolveReceiverOptions', () => {
       maxNakRanges: 64,
       maxNakSeqs: 1024,
       maxGapMessages: 1_000_000,
+      maxGapConfirmMs: 5000,
       lateJoinMaxMessages: 4096,
       resyncGraceMs: 1000,
     });
@@ -32,6 +33,7 @@ describe('resolveReceiverOptions', () => {
     expect(() => resolveReceiverOptions({ nakRetryMs: -1 })).toThrow(/options\.nakRetryMs must be an integer/);
     expect(() => resolveReceiverOptions({ maxBufferedMessages: 1.5 })).toThrow(/options\.maxBufferedMessages/);
     expect(() => resolveReceiverOptions(null as never)).toThrow(/options must be an object/);
+    expect(() => resolveReceiverOptions({ maxGapConfirmMs: -1 })).toThrow(/options\.maxGapConfirmMs must be an integer/);
   });
 
   it('rejects inconsistent combinations', () => {

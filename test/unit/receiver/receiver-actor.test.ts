@@ -97,6 +97,18 @@ describe('receiver actor: a BYE’s final stream entries', () => {
     expect(s.kinds('dataLoss')).toEqual([{ kind: 'dataLoss', sender: P, subject: 'o.b', from: 1, to: 40, reason: 'senderLeft' }]);
   });
 
+  it('are refused beyond maxGapMessages, as a heartbeat\'s are: the settle reports only what was really missing', async () => {
+    const s = await setup();
+    s.data(1, [1, 2, 3]);
+    s.ctx.advanceTo(50);
+    s.send({ kind: 'finalStreams', sender: P, streams: [{ subject: 'o.a', startSeq: 1, lowSeq: 2 ** 53 - 1, highSeq: 2 ** 53 - 1 }] });
+    s.send({ kind: 'finalStreams', sender: P, streams: [{ subject: 'o.a', startSeq: 1, lowSeq: 1, highSeq: 5 }] });
+    s.send(closed);
+    s.ctx.advanceTo(300);
+    expect(s.kinds('dataLoss')).toEqual([{ kind: 'dataLoss', sender: P, subject: 'o.a', from: 4, to: 5, reason: 'senderLeft' }]);
+    expect(s.actor.stats!()).toMatchObject({ implausibleHeartbeats: 1 });
+  });
+
   it('can do no more than a heartbeat: invalid entries and streams of no interest are ignored and counted, a retired incarnation’s are dropped', async () => {
     const s = await setup();
     s.data(1, [1, 2]);

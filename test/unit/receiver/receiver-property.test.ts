@@ -188,6 +188,13 @@ function simulate(p: SimParams) {
     if (now < endOfHeartbeats) schedule(now + 30, heartbeat);
   };
   schedule(15, heartbeat);
+  // Adverts (lossy, like the multicast ones): the receiver's only evidence of a restart.
+  const advert = () => {
+    const by = sender;
+    lossy(() => rx.onAdvert(now, by));
+    if (now < endOfHeartbeats) schedule(now + 250, advert);
+  };
+  schedule(0, advert);
 
   // Run: events in time order, receiver timers in between.
   const limit = endOfHeartbeats + 60_000;

@@ -3,6 +3,7 @@ import { describe, it, expect } from 'vitest';
 import type { PeerId, StreamInfo } from '../../../codecs/frame.js';
 import { createRng } from '../../../actors/core.js';
 import { Receiver } from '../../../actors/receiver/receiver.js';
+import { UNADVERTISED_HOLD_ITEMS } from '../../../actors/receiver/unadvertised-hold.js';
 import type { ReceiverOptions } from '../../../actors/receiver/options.js';
 import { fragment, msg, RecordingSink } from './helpers.js';
 
@@ -280,6 +281,7 @@ describe('Receiver incarnations', () => {
     const { rx, sink, runUntil } = setup();
     rx.onData(0, A1, 1, msg(1));
     rx.onData(0, A1, 1, msg(2));
+    rx.onAdvert(2000, A2);
     rx.onData(2000, A2, 4, msg(5));
     runUntil(2010);
     expect(sink.naks()).toEqual([{ kind: 'nak', target: A2, subject: 's', ranges: [{ from: 3, to: 4 }] }]);
@@ -293,6 +295,7 @@ describe('Receiver incarnations', () => {
   it('ignores late frames of the retired incarnation', () => {
     const { rx, sink } = setup();
     rx.onData(0, A1, 1, msg(1));
+    rx.onAdvert(2000, A2);
     rx.onData(2000, A2, 2, msg(2));
     rx.onData(2001, A1, 1, msg(3));
     rx.onUnavailable(2001, A1, 's', 3, 3);
@@ -305,6 +308,7 @@ describe('Receiver incarnations', () => {
     rx.onData(0, A1, 1, msg(1));
     rx.onData(0, A1, 1, msg(3));
     rx.onData(0, A1, 1, msg(5));
+    rx.onAdvert(2000, A2);
     rx.onData(2000, A2, 1, msg(1, { payload: Uint8Array.of(42) }));
     rx.onData(2000, A2, 1, msg(2));
     expect(sink.log()).toEqual([
@@ -328,6 +332,7 @@ describe('Receiver incarnations', () => {
     const { rx, sink, info } = setup();
     rx.onData(0, A1, 1, msg(1));
     rx.onHeartbeat(1, A1, [info('s', 1, 1, 5)]); // a1 sent up to 5; 2..5 missing
+    rx.onAdvert(2000, A2);
     rx.onData(2000, A2, 3, msg(3)); // a2 numbers from 3 again
     expect(sink.log()).toEqual([
       ['msg', 1],
@@ -343,7 +348,8 @@ describe('Receiver incarnations', () => {
     rx.onData(0, A1, 1, msg(3));
     runUntil(1000); // NAKs to a1, unanswered
     sink.clear();
-    rx.onData(1000, A2, 1, msg(1, { subject: 'other' })); // a restarted, says nothing about 's'
+    rx.onAdvert(1000, A2); // a restarted
+    rx.onData(1000, A2, 1, msg(1, { subject: 'other' })); // and says nothing about 's'
     runUntil(1400);
     expect(sink.naks('s')).toEqual([]);
     rx.onData(1450, A2, 0, msg(2)); // a retransmission before resync: not trusted
@@ -355,20 +361,67 @@ describe('Receiver incarnations', () => {
     expect(sink.delivered()).toEqual([2, 3]);
   });
 
-  it('ignores another unknown incarnation right after adopting one: it may be a late frame of an older one', () => {
-    const { rx, sink } = setup();
-    rx.onData(0, A2, 5, msg(5)); // first seen: a2 (a1's last frame is still in flight)
-    rx.onData(3, A1, 1, msg(4));
-    expect(sink.delivered()).toEqual([5]);
+  it('takes no DATA or HEARTBEAT of an unadvertised incarnation for a restart: held until its ADVERT, then applied in order', () => {
+    const { rx, sink, runUntil, info } = setup();
+    rx.onData(0, A1, 1, msg(1));
+    rx.onData(0, A1, 1, msg(2));
+    // One frame naming another incarnation is no evidence of a restart.
+    rx.onData(5000, A2, 1, msg(1, { payload: Uint8Array.of(66) }));
+    rx.onHeartbeat(5001, A2, [info('s', 1, 1, 9)]);
+    expect(rx.senders()).toEqual([A1]);
+    expect(rx.counters.incarnationChanges).toBe(0);
+    expect(rx.counters.unadvertisedHeld).toBe(2);
+    // The stream goes on with the real sender.
+    rx.onData(5002, A1, 1, msg(3));
+    expect(sink.log()).toEqual([1, 2, 3].map((seq) => ['msg', seq]));
+    // Its ADVERT is the evidence: adopted, and what it sent meanwhile applied in arrival order.
+    rx.onAdvert(5100, A2);
     expect(rx.senders()).toEqual([A2]);
-    expect(rx.counters.staleIncarnationFrames).toBe(1);
-    // After the grace, an unknown incarnation is a restart again.
-    const A3: PeerId = { name: 'a', incarnation: 3 };
-    rx.onData(1000, A3, 6, msg(6));
-    expect(rx.senders()).toEqual([A3]);
-    expect(sink.delivered()).toEqual([5, 6]);
+    expect(rx.counters.incarnationChanges).toBe(1);
+    expect(rx.counters.unadvertisedReplayed).toBe(2);
+    expect(sink.log()).toEqual([['msg', 1], ['msg', 2], ['msg', 3], ['reset', 1], ['msg', 1]]);
+    runUntil(5130); // past tailQuietMs after the replayed message
+    expect(sink.naks()).toEqual([{ kind: 'nak', target: A2, subject: 's', ranges: [{ from: 2, to: 9 }] }]);
   });
 
+  it('drops what an incarnation that never advertises sent, after resyncGraceMs or past the hold bound', () => {
+    const { rx, sink } = setup({ resyncGraceMs: 500 });
+    rx.onData(0, A1, 1, msg(1));
+    for (let k = 0; k < 5000; k++) rx.onData(1000, A2, 1, msg(k + 1));
+    expect(rx.counters.unadvertisedHeld).toBe(5000);
+    expect(rx.counters.unadvertisedDropped).toBe(5000 - UNADVERTISED_HOLD_ITEMS);
+    expect(rx.unadvertisedHolding).toBe(UNADVERTISED_HOLD_ITEMS);
+    expect(rx.nextDeadlineMs()).toBe(1500); // resyncGraceMs after the first held one
+    rx.onTimer(1500);
+    expect(rx.counters.unadvertisedDropped).toBe(5000);
+    expect(rx.unadvertisedHolding).toBe(0);
+    expect(rx.nextDeadlineMs()).toBeUndefined();
+    rx.onData(1600, A2, 1, msg(1));
+    rx.onAdvert(2100, A2); // too late for that one too
+    expect(rx.counters.unadvertisedDropped).toBe(5001);
+    expect(rx.counters.unadvertisedReplayed).toBe(0);
+    expect(sink.delivered()).toEqual([1]);
+  });
+
+  it('holds a first frame of a name that advertised another incarnation, and takes the advertised one at once', () => {
+    const { rx, sink } = setup();
+    rx.onAdvert(0, A1);
+    rx.onData(1, A2, 1, msg(1, { payload: Uint8Array.of(66) }));
+    expect(rx.streams).toBe(0);
+    rx.onData(2, A1, 1, msg(1));
+    expect(sink.delivered()).toEqual([1]);
+    expect(rx.senders()).toEqual([A1]);
+    expect(rx.counters.unadvertisedHeld).toBe(1);
+  });
+
+  it('refuses a forged ADVERT-less RETRANSMIT unavailable range of another incarnation', () => {
+    const { rx, sink } = setup();
+    rx.onData(0, A1, 1, msg(1));
+    rx.onData(0, A1, 1, msg(3));
+    rx.onUnavailable(1, A2, 's', 2, 2);
+    expect(sink.losses()).toEqual([]);
+    expect(rx.counters.unadvertisedDropped).toBe(1);
+  });
 });
 
 describe('Receiver sender departure', () => {
@@ -401,6 +454,7 @@ describe('Receiver sender departure', () => {
     rx.onData(1, A1, 1, msg(2));
     expect(sink.delivered()).toEqual([1]);
     expect(rx.counters.staleIncarnationFrames).toBe(1);
+    rx.onAdvert(2000, A2);
     rx.onData(2000, A2, 2, msg(2));
     expect(sink.delivered()).toEqual([1, 2]);
   });
@@ -408,6 +462,7 @@ describe('Receiver sender departure', () => {
   it('ignores a BYE of an incarnation that is no longer current', () => {
     const { rx, sink } = setup();
     rx.onData(0, A1, 1, msg(1));
+    rx.onAdvert(2000, A2);
     rx.onData(2000, A2, 2, msg(3));
     rx.onSenderLeft('a', 'bye', 1);
     expect(sink.losses()).toEqual([]);
@@ -518,9 +573,14 @@ describe('Receiver bounds', () => {
     expect(rx.counters.implausibleSeqs).toBe(1);
     expect(rx.counters.invalidInputs).toBe(10);
     expect(rx.positions('a')).toEqual([{ subject: 's', seq: 1 }]);
-    // A huge (but consistent) heartbeat: only the window is NAKed, once per NAK round.
+    // A huge (but consistent) heartbeat is refused: no one frame moves a stream that far.
     rx.onHeartbeat(1, A1, [info('s', 1, 1, 2 ** 52)]);
-    runUntil(60); // past tailQuietMs: the stream was flowing when the heartbeat came
+    runUntil(60);
+    expect(sink.naks()).toEqual([]);
+    expect(rx.counters.implausibleHeartbeats).toBe(1);
+    // A large one within maxGapMessages: only the window is NAKed, once per NAK round.
+    rx.onHeartbeat(60, A1, [info('s', 1, 1, DEFAULT_RECEIVER_OPTIONS.maxGapMessages)]);
+    runUntil(100); // past tailQuietMs (the stream was flowing when it came), before any retry
     const asked = sink.naks().flatMap((n) => n.ranges).reduce((n, r) => n + r.to - r.from + 1, 0);
     expect(asked).toBe(DEFAULT_RECEIVER_OPTIONS.maxBufferedMessages + 1);
   });
@@ -544,7 +604,8 @@ describe('Receiver timers', () => {
     runUntil(1599); // NAKs to a1 at 5, 55, 155, 355, 755, 1555; the next one queued for 2555
     expect(sink.naks('s').map((n) => n.target)).toEqual(Array(6).fill(A1));
     sink.clear();
-    rx.onData(1600, A2, 1, msg(1, { subject: 'other' })); // restart: 's' unsynced until 2600
+    rx.onAdvert(1600, A2); // restart: 's' unsynced until 2600
+    rx.onData(1600, A2, 1, msg(1, { subject: 'other' }));
     for (let t = 1600; t <= 2599; t++) rx.onTimer(t); // the shell may run it at any time
     expect(sink.naks('s')).toEqual([]);
     for (let t = 2600; t <= 2610; t++) rx.onTimer(t);

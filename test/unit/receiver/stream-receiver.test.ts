@@ -320,14 +320,19 @@ describe('StreamReceiver bounds', () => {
     expect(stream.onMessage(0, msg(1.5))).toBe('invalid');
     expect(stream.onMessage(0, msg(2 ** 53))).toBe('invalid');
     expect(stream.nextDeadlineMs()).toBeUndefined();
-    // A huge highSeq is followed window by window: at most the window is NAKed.
-    stream.onStreamInfo(0, 1, 2 ** 50);
-    runUntil(30);
-    expect(naks.flat().reduce((n, r) => n + r.to - r.from + 1, 0)).toBe(DEFAULT_RECEIVER_OPTIONS.maxBufferedMessages + 1);
+    // A huge highSeq is refused at first (no one frame moves the stream that far) ...
+    expect(stream.onStreamInfo(0, 1, 2 ** 50)).toBe('implausible');
+    runUntil(4999);
+    expect(naks).toEqual([]);
+    // ... and once nothing nearer came for maxGapConfirmMs, followed window by window: at most
+    // the window is NAKed.
     const o = DEFAULT_RECEIVER_OPTIONS;
+    expect(stream.onStreamInfo(o.maxGapConfirmMs, 1, 2 ** 50)).toBe('followed');
+    runUntil(o.maxGapConfirmMs + 30);
+    expect(naks.flat().reduce((n, r) => n + r.to - r.from + 1, 0)).toBe(o.maxBufferedMessages + 1);
     expect(stream.gapCount).toBeLessThanOrEqual(Math.ceil((o.maxBufferedMessages + 1) / o.maxNakSeqs) + 1);
     // A huge unavailable range is one loss report.
-    stream.onUnavailable(40, 1, Number.MAX_SAFE_INTEGER);
+    stream.onUnavailable(o.maxGapConfirmMs + 40, 1, Number.MAX_SAFE_INTEGER);
     expect(log).toEqual([['lost', 1, 2 ** 50, 'unavailable']]);
     expect(stream.gapCount).toBe(0);
   });
@@ -339,6 +344,72 @@ describe('StreamReceiver bounds', () => {
     stream.onUnavailable(1, 1000, 2000);
     expect(log).toEqual([]);
     expect(stream.highSeq).toBe(3);
+  });
+});
+
+describe('StreamReceiver evidence: nothing moves a stream beyond maxGapMessages on one frame', () => {
+  const bound = { maxBufferedMessages: 8, maxGapMessages: 100, maxGapConfirmMs: 1000 };
+  /** A stream that delivered 1..10 and expects 11. */
+  function at11() {
+    const s = setup(bound);
+    for (let k = 1; k <= 10; k++) s.stream.onMessage(0, msg(k));
+    s.log.length = 0;
+    return s;
+  }
+
+  it('refuses a heartbeat whose lowSeq or highSeq lies more than maxGapMessages ahead: no skip, no loss, no NAK', () => {
+    const { stream, log, naks, runUntil } = at11();
+    expect(stream.onStreamInfo(1, 2 ** 53 - 1, 2 ** 53 - 1)).toBe('implausible');
+    expect(stream.onStreamInfo(2, 1, 112)).toBe('implausible'); // 101 ahead of 11
+    expect(stream.onStreamInfo(3, 112, 111)).toBe('implausible'); // lowSeq 101 ahead
+    runUntil(500);
+    expect(log).toEqual([]);
+    expect(naks).toEqual([]);
+    expect(stream.highSeq).toBe(10);
+    expect(stream.nextSeq).toBe(11);
+    // The real stream goes on: nothing of it is dropped as old.
+    for (let k = 11; k <= 20; k++) expect(stream.onMessage(600, msg(k))).toBe('delivered');
+    // Exactly at the bound is plausible.
+    expect(stream.onStreamInfo(601, 1, 121)).toBe('applied');
+    expect(stream.highSeq).toBe(121);
+  });
+
+  it('reports what a plausible heartbeat says the sender no longer holds: real loss is never silent', () => {
+    const { stream, log } = at11();
+    expect(stream.onStreamInfo(1, 111, 111)).toBe('applied');
+    expect(log).toEqual([['lost', 11, 110, 'unavailable']]);
+  });
+
+  it('does not let forged DATA beyond the bound take the place of the real message at its seq', () => {
+    const { stream, seqs, log } = at11();
+    const forged = msg(150, { payload: Uint8Array.of(66) });
+    expect(stream.onMessage(1, forged)).toBe('implausible');
+    expect(stream.onStreamInfo(2, 150, 150)).toBe('implausible'); // nor a heartbeat that would bring it near
+    for (let k = 11; k <= 150; k++) stream.onMessage(3, msg(k));
+    expect(seqs()).toEqual(Array.from({ length: 140 }, (_, i) => 11 + i));
+    expect(log.filter((e) => e[0] === 'lost')).toEqual([]);
+  });
+
+  it('follows a sender really that far ahead once nothing nearer came for maxGapConfirmMs, reporting what it no longer holds', () => {
+    const { stream, log } = at11();
+    expect(stream.onStreamInfo(0, 5000, 6000)).toBe('implausible');
+    expect(stream.onMessage(500, msg(6001))).toBe('implausible');
+    expect(stream.onStreamInfo(999, 5000, 6001)).toBe('implausible');
+    expect(stream.onStreamInfo(1000, 5000, 6001)).toBe('followed');
+    expect(log).toEqual([['lost', 11, 4999, 'unavailable']]);
+    expect(stream.onMessage(1001, msg(5000))).toBe('delivered');
+  });
+
+  it('never follows far frames mixed with the sender\'s real ones: each real frame restarts the wait', () => {
+    const { stream, log } = at11();
+    let real = 11;
+    for (let t = 0; t <= 10_000; t += 100) {
+      expect(stream.onStreamInfo(t, 2 ** 53 - 1, 2 ** 53 - 1)).toBe('implausible');
+      if (t % 900 === 0) stream.onMessage(t + 1, msg(real++)); // the real sender, now and then
+      else if (t % 500 === 0) expect(stream.onStreamInfo(t + 1, 1, real - 1)).toBe('applied'); // or its heartbeat
+    }
+    expect(log.filter((e) => e[0] === 'lost')).toEqual([]);
+    expect(stream.nextSeq).toBe(real);
   });
 });
 

@@ -46,6 +46,9 @@ function advert(
   };
 }
 
+/** The unicast listener `advert` names by default. */
+const LISTENER = '127.0.0.1:40000';
+
 const names = (es: readonly PeerEntry[]): string[] => es.map((e) => key(e.peer)).sort();
 
 describe('ReceiverList joining and updating', () => {
@@ -136,7 +139,7 @@ describe('ReceiverList leaving', () => {
     const { sink, list } = setup();
     list.onAdvert(0, advert('a', 1, ['orders.>']), 'multicast');
     expect(list.isInterested('orders.x')).toBe(true);
-    list.onBye(10, { name: 'a', incarnation: 1 });
+    list.onBye(10, { name: 'a', incarnation: 1 }, LISTENER);
     expect(sink.events.at(-1)).toEqual({ kind: 'left', peer: 'a#1', reason: 'bye' });
     expect(list.size).toBe(0);
     expect(list.isInterested('orders.x')).toBe(false);
@@ -146,17 +149,56 @@ describe('ReceiverList leaving', () => {
   it('ignores a BYE of another incarnation', () => {
     const { sink, list } = setup();
     list.onAdvert(0, advert('a', 1, []), 'multicast');
-    list.onBye(10, { name: 'a', incarnation: 2 });
-    list.onBye(10, { name: 'zz', incarnation: 2 });
+    list.onBye(10, { name: 'a', incarnation: 2 }, LISTENER);
+    list.onBye(10, { name: 'zz', incarnation: 2 }, LISTENER);
     expect(list.size).toBe(1);
     expect(sink.events).toHaveLength(1);
     expect(list.counters.byesIgnored).toBe(2);
   });
 
+  it('honours a BYE only from an address the peer is proven to use: where its first advert by each way came from, or its listener', () => {
+    const { sink, list } = setup();
+    const A = { name: 'a', incarnation: 1 };
+    list.onAdvert(0, advert('a', 1, ['x']), 'multicast', '10.0.0.1:51000'); // its multicast socket
+    list.onAdvert(1, advert('a', 1, ['x']), 'multicast', '10.0.0.66:1'); // a forger: that way is proven already
+    list.onAdvert(2, advert('a', 1, ['x']), 'unicast', '10.0.0.1:40001'); // its unicast socket
+    list.onAdvert(3, advert('a', 1, ['x']), 'unicast', '10.0.0.66:2');
+    for (const forged of ['10.0.0.66:1', '10.0.0.66:2', '10.0.0.1:1', '127.0.0.1:51000']) {
+      expect(list.isProvenSource(5, A, forged)).toBe(false);
+      list.onBye(5, A, forged);
+    }
+    expect(list.size).toBe(1);
+    expect(list.counters).toMatchObject({ byesReceived: 4, byesUnproven: 4, peersLeftBye: 0 });
+    for (const real of ['10.0.0.1:51000', '10.0.0.1:40001', LISTENER]) expect(list.isProvenSource(5, A, real)).toBe(true);
+    list.onBye(6, A, '10.0.0.1:51000');
+    expect(sink.events.at(-1)).toEqual({ kind: 'left', peer: 'a#1', reason: 'bye' });
+  });
+
+  it('still knows the proven addresses of a peer that left by BYE, for its later BYE rounds, until its tombstone ends', () => {
+    const { list } = setup({ peerExpiryMs: 1000 });
+    const A = { name: 'a', incarnation: 1 };
+    list.onAdvert(0, advert('a', 1, []), 'multicast', '10.0.0.1:51000');
+    list.onBye(10, A, '10.0.0.1:51000');
+    expect(list.isProvenSource(20, A, '10.0.0.1:51000')).toBe(true);
+    expect(list.isProvenSource(20, A, LISTENER)).toBe(true);
+    expect(list.isProvenSource(20, A, '10.0.0.66:1')).toBe(false);
+    list.onBye(20, A, '10.0.0.1:51000'); // a later round: nothing more to do
+    expect(list.counters).toMatchObject({ byesIgnored: 1, byesUnproven: 0 });
+    expect(list.isProvenSource(1010, A, '10.0.0.1:51000')).toBe(false);
+  });
+
+  it('leaves no tombstone for a BYE of an incarnation it does not list: a forged one cannot keep the peer out', () => {
+    const { list } = setup();
+    list.onBye(0, { name: 'a', incarnation: 1 }, '10.0.0.66:1');
+    list.onAdvert(1, advert('a', 1, []), 'multicast', '10.0.0.1:51000');
+    expect(list.size).toBe(1);
+    expect(list.counters).toMatchObject({ byesIgnored: 1, staleAdvertsIgnored: 0 });
+  });
+
   it('ignores a late advert of a peer that said BYE, for peerExpiryMs', () => {
     const { list } = setup({ peerExpiryMs: 1000 });
     list.onAdvert(0, advert('a', 1, []), 'multicast');
-    list.onBye(10, { name: 'a', incarnation: 1 });
+    list.onBye(10, { name: 'a', incarnation: 1 }, LISTENER);
     list.onAdvert(20, advert('a', 1, []), 'multicast');
     list.onAdvert(1009, advert('a', 1, []), 'multicast');
     expect(list.size).toBe(0);
@@ -353,7 +395,7 @@ describe('ReceiverList bounds', () => {
     // Known peers still update, and a restart is a replacement, not a new peer.
     list.onAdvert(5, advert('b', 2, []), 'multicast');
     expect(list.getByName('b')?.peer.incarnation).toBe(2);
-    list.onBye(10, { name: 'a', incarnation: 1 });
+    list.onBye(10, { name: 'a', incarnation: 1 }, LISTENER);
     list.onAdvert(20, advert('c', 1, ['x']), 'multicast');
     expect(list.size).toBe(2);
     expect(sink.events.filter((e) => e.kind === 'joined').map((e) => e.peer)).toEqual(['a#1', 'b#1', 'b#2', 'c#1']);
@@ -407,7 +449,7 @@ describe('ReceiverList against a model', () => {
         for (const [s, dt] of steps) {
           now += dt;
           if (s.kind === 'advert') list.onAdvert(now, advert(s.name, s.inc, s.patterns), s.via);
-          else if (s.kind === 'bye') list.onBye(now, { name: s.name, incarnation: s.inc });
+          else if (s.kind === 'bye') list.onBye(now, { name: s.name, incarnation: s.inc }, LISTENER);
           else if (s.kind === 'heard') list.onHeard(now, { name: s.name, incarnation: s.inc }, s.via);
           else {
             const d = list.nextDeadlineMs();

@@ -1,0 +1,191 @@
+/**
+ * A hostile process on the segment against peers WITHOUT a domain key (issue 11, "state changes
+ * need evidence", receiver side): it speaks the wire format over plain UDP from a socket of its
+ * own and forges frames in the publisher's name at the subscriber, between 200 real messages (at
+ * about 2,000 msg/s) and 300 more (over 1.5 s). What users rely on: every real message delivered once, in
+ * order; forged ones delivered never; no data loss reported (none was real); each refusal
+ * counted in `stats()`.
+ *
+ * Without a key nothing proves where a frame comes from but its source address and what the
+ * sender advertised, so the receiver acts on a state change only with that evidence: a new
+ * incarnation from its ADVERT (not from one DATA or HEARTBEAT), a BYE from the address the
+ * peer's adverts came from, heartbeat ranges and DATA within `maxGapMessages` of the stream.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeFrame } from '../../codecs/frame-codec.js';
+import { encodePayload } from '../../codecs/payload-codec.js';
+import type { Frame, PeerId } from '../../codecs/frame.js';
+import { byStream, freshNetwork, killAll, range, sleep, startPeer, within, type PeerProcess, type Rec } from '../e2e/helpers.js';
+
+const ATTACKER = fileURLToPath(new URL('../fixtures/security/attacker.mjs', import.meta.url));
+
+/** The attacker process (plain UDP, no key). */
+class Attacker {
+  private readonly child: ChildProcess;
+  private nextId = 1;
+  private readonly pending = new Map<number, (m: { ok: boolean; result?: unknown; error?: { message: string } }) => void>();
+  readonly alive: Promise<void>;
+
+  constructor() {
+    this.child = fork(ATTACKER, [], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    this.alive = new Promise((resolve) => {
+      this.child.on('message', (m: any) => {
+        if (m?.event === 'alive') resolve();
+        else this.pending.get(m?.id)?.(m);
+      });
+    });
+  }
+
+  async call<T>(cmd: string, args: Record<string, unknown>): Promise<T> {
+    const id = this.nextId++;
+    const answer = new Promise<T>((resolve, reject) => {
+      this.pending.set(id, (m) => (m.ok ? resolve(m.result as T) : reject(new Error(m.error?.message))));
+      this.child.send({ id, cmd, ...args });
+    });
+    return within(20_000, `attacker ${cmd}`, answer);
+  }
+
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+/** A forged payload as the publisher would encode one: recognisable when delivered. */
+const FORGED = encodePayload({ s: 'forged', i: -1 });
+const SUBJECT = 'orders.a';
+/** The receiver's default `maxGapMessages`. */
+const MAX_GAP = 1_000_000;
+
+type Collected = { records: Rec[][]; dataLoss: unknown[]; timedOut: boolean };
+type ReceiverStats = Record<string, number>;
+
+afterEach(async () => {
+  await killAll();
+});
+
+/**
+ * A publisher and a subscriber (no key) that know each other, 200 real messages delivered; then
+ * the `forge(P)` frames go out from the attacker, to the group and to the subscriber's listener
+ * (3 times each), and the publisher sends 300 more. Returns what the subscriber got and its
+ * receiver-side counters.
+ */
+async function attack(forge: (P: PeerId) => Frame[], subOptions: Record<string, unknown> = {}) {
+  const net = freshNetwork();
+  const pub = await startPeer('ev-pub', { ...net });
+  const sub = await startPeer('ev-sub', { ...net, ...subOptions });
+  await sub.call('subscribe', { patterns: ['orders.>'] });
+  await pub.waitJoined(['ev-sub']);
+  await sub.waitJoined(['ev-pub']);
+  const subJoined = pub.events.find((e) => e.event === 'peerJoined' && e.payload.name === 'ev-sub')!;
+  const subAddress = { host: subJoined.payload.host as string, port: subJoined.payload.port as number };
+  const attacker = new Attacker();
+  try {
+    await attacker.alive;
+    await publishPaced(pub, 1, 200);
+    const first = await sub.call<Collected>('collect', { expect: [200], timeoutMs: 10_000, quietMs: 100 });
+    expect(first.records[0]).toHaveLength(200);
+    // Long after the stream began (past the receiver's resyncGraceMs): an established stream.
+    await sleep(1200);
+
+    const { incarnation } = await pub.call<{ incarnation: number }>('stats');
+    const datagrams = forge({ name: 'ev-pub', incarnation }).map((f) => hex(encodeFrame(f)));
+    await attacker.call('send', { to: { host: net.group, port: net.port }, datagrams, repeat: 3 });
+    await attacker.call('send', { to: subAddress, datagrams, repeat: 3 });
+    await sleep(300); // taken in by the subscriber before the real stream moves on
+
+    // 300 more over about 1.5 s: longer than a BYE's settle time (200 ms).
+    await pub.call('publish', { subjects: [SUBJECT], perSubject: 300, startIndex: 201, pauseEvery: 10, pauseMs: 50 });
+    const got = await sub.call<Collected>('collect', { expect: [500], timeoutMs: 8_000, quietMs: 600 });
+    const s = await sub.call<{ actors: { receiver: ReceiverStats; receivers: ReceiverStats } }>('stats');
+    return { got, stream: byStream(got.records[0]).get(`ev-pub|${SUBJECT}`) ?? [], receiver: s.actors.receiver, receivers: s.actors.receivers };
+  } finally {
+    attacker.kill();
+  }
+}
+
+/** `count` messages of SUBJECT, payload i = from.., at about 2,000 msg/s. */
+async function publishPaced(pub: PeerProcess, from: number, count: number): Promise<void> {
+  await pub.call('publish', { subjects: [SUBJECT], perSubject: count, startIndex: from, pauseEvery: 20, pauseMs: 10 });
+}
+
+/**
+ * A refusal counter: every forged copy that reached the subscriber (6 were sent; loopback loses
+ * none in practice, but a test must not hang on that), and at least one.
+ */
+function expectCounted(n: number | undefined, sent: number): void {
+  expect(n).toBeGreaterThanOrEqual(1);
+  expect(n).toBeLessThanOrEqual(sent);
+}
+
+/** Every real message once, in order, none forged, no loss reported. */
+function expectIntact(r: Awaited<ReturnType<typeof attack>>): void {
+  expect(r.stream.map((m) => m[2])).toEqual(range(1, 500));
+  expect(r.stream.map((m) => m[4])).toEqual(range(1, 500));
+  expect(r.stream.filter((m) => m[3] === 'forged')).toEqual([]);
+  expect(r.got.dataLoss).toEqual([]);
+}
+
+describe('a subscriber without a key against forged frames in its publisher\'s name', () => {
+  it('ignores a forged BYE from an address the publisher never advertised from, and counts it', async () => {
+    const r = await attack((P) => [{ kind: 'bye', sender: P, streams: [{ subject: SUBJECT, startSeq: 1, lowSeq: 1, highSeq: 200 }] }]);
+    expectIntact(r);
+    expectCounted(r.receivers.byesUnproven, 6); // 3 by multicast, 3 by unicast
+    expect(r.receivers.peersLeftBye).toBe(0);
+    expect(r.receiver.sendersLeft).toBe(0);
+  });
+
+  it('does not take one DATA frame of an unadvertised incarnation for a restart', async () => {
+    const r = await attack((P) => [
+      {
+        kind: 'data',
+        sender: { name: P.name, incarnation: (P.incarnation + 1) >>> 0 },
+        streams: [{ subject: SUBJECT, startSeq: 1 }],
+        messages: [{ subject: SUBJECT, seq: 1, flags: FORGED.flags, payload: FORGED.payload }],
+      },
+      { kind: 'heartbeat', sender: { name: P.name, incarnation: (P.incarnation + 2) >>> 0 }, streams: [{ subject: SUBJECT, startSeq: 1, lowSeq: 1, highSeq: 1 }] },
+    ]);
+    expectIntact(r);
+    expect(r.receiver.incarnationChanges).toBe(0);
+    expect(r.receiver.streamResets).toBe(0);
+    // Held until an advert of theirs that never comes: 6 messages and 6 heartbeat entries sent.
+    expectCounted(r.receiver.unadvertisedHeld, 12);
+    expect(r.receiver.unadvertisedReplayed).toBe(0);
+  });
+
+  it('refuses a forged HEARTBEAT whose range lies beyond maxGapMessages, and counts it', async () => {
+    const r = await attack((P) => [
+      { kind: 'heartbeat', sender: P, streams: [{ subject: SUBJECT, startSeq: 1, lowSeq: 2 ** 53 - 1, highSeq: 2 ** 53 - 1 }] },
+      { kind: 'heartbeat', sender: P, streams: [{ subject: SUBJECT, startSeq: 1, lowSeq: 1, highSeq: 210 + MAX_GAP }] },
+    ]);
+    expectIntact(r);
+    expectCounted(r.receiver.implausibleHeartbeats, 12);
+    expect(r.receiver.dataLossEvents).toBe(0);
+  });
+
+  it('neither delivers forged DATA beyond maxGapMessages nor lets a forged HEARTBEAT bring it within reach of the stream', async () => {
+    // A small bound, so that the real stream reaches the forged seqs within the test: at the
+    // attack the stream expects 201, so 201 + 100 is the farthest plausible seq.
+    const receiver = { maxBufferedMessages: 64, maxGapMessages: 100 };
+    const r = await attack(
+      (P) => [
+        // Before: the heartbeat moved the stream to 350 (201..349 reported lost), and the forged
+        // DATA from 350 on was delivered in place of the real messages.
+        { kind: 'heartbeat', sender: P, streams: [{ subject: SUBJECT, startSeq: 1, lowSeq: 350, highSeq: 350 }] },
+        {
+          kind: 'data',
+          sender: P,
+          streams: [{ subject: SUBJECT, startSeq: 1 }],
+          messages: range(302, 401).map((seq) => ({ subject: SUBJECT, seq, flags: FORGED.flags, payload: FORGED.payload })),
+        },
+      ],
+      { receiver },
+    );
+    expectIntact(r);
+    expectCounted(r.receiver.implausibleSeqs, 600);
+    expectCounted(r.receiver.implausibleHeartbeats, 6);
+    expect(r.receiver.dataLossEvents).toBe(0);
+  });
+});
