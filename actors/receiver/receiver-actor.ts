@@ -22,6 +22,10 @@
  * ledger) makes the core adopt it and NAK the pending gaps there instead of reporting them
  * lost. When nothing of a new incarnation came, the deferred settle reports them lost as before.
  * Meanwhile no NAK goes to the incarnation that left.
+ *
+ * Listing: `senderListed` (the receivers actor, on each `peerJoined`) and `senderLeft` tell the
+ * core which sender names advertise (`Receiver.setListed`), for its quotas on senders that never
+ * advertised (`maxUnlistedStreams`, `unlistedSenderExpiryMs`).
  */
 import { decodeFrame } from '../../codecs/frame-codec.js';
 import type { ActorContext, Actor } from '../../runtime/actor.js';
@@ -139,7 +143,11 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
         if (Array.isArray(msg.streams)) this.byeStreams += msg.streams.length;
         this.core.onHeartbeat(now, msg.sender, msg.streams);
         break;
+      case 'senderListed':
+        this.core.setListed(msg.peer?.name, true);
+        break;
       case 'senderLeft':
+        this.core.setListed(msg.senderName, false);
         this.onSenderLeft(now, msg.senderName, msg.cause ?? 'bye', msg.incarnation);
         break;
       case 'durableResumed':
@@ -163,6 +171,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
       departuresPending: this.departures.size,
       dropped: { ...this.dropped },
       streams: this.core.streams,
+      unlistedStreams: this.core.unlistedStreams,
       bufferedMessages: this.core.bufferedMessages,
       bufferedBytes: this.core.bufferedBytes,
       peakBufferedMessages: this.core.peakBufferedMessages,

@@ -24,7 +24,7 @@
  *
  * Fan-out of the list's events:
  * - peerJoined → `peerJoined` event, `peerAddress` to socket, `receiverJoined` to flow (sent
- *   again, as an update, whenever the peer's patterns change);
+ *   again, as an update, whenever the peer's patterns change), `senderListed` to receiver;
  * - peerLeft → `peerLeft` event, `peerAddress` without host to socket, `receiverLeft` to flow,
  *   `peerGone` to retransmit, `senderLeft` to receiver (cause 'expired' for an expiry, 'closed'
  *   for a BYE, 'bye' for a restart: a BYE or a restart retires that incarnation);
@@ -50,6 +50,7 @@ import type { DatagramIn, Destination, SocketInbox } from '../socket/messages.js
 import type { ReceiversInbox } from './messages.js';
 import type { PeerEntry, PeerLeftReason } from './receiver-list.js';
 import { ReceiverList } from './receiver-list.js';
+import { sourceOf } from './source-quota.js';
 
 /** Counters of the receivers actor (beside the receiver list's own). */
 export interface ReceiversActorCounters {
@@ -129,6 +130,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
           emit({ kind: 'peerJoined', peer: e.peer, host: e.host, port: e.port, patterns: e.patterns });
           refs!.socket.send({ kind: 'peerAddress', peer: e.peer, host: e.host, port: e.port });
           refs!.flow.send({ kind: 'receiverJoined', peer: e.peer, patterns: e.patterns });
+          refs!.receiver.send({ kind: 'senderListed', peer: e.peer });
         },
         peerLeft(peer, reason) {
           onPeerLeft(peer, reason);
@@ -257,7 +259,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
       return;
     }
     const knew = list.get(frame.sender) !== undefined;
-    list.onAdvert(nowMs, frame, msg.via);
+    list.onAdvert(nowMs, frame, msg.via, sourceOf(msg.host, msg.port));
     const e = list.get(frame.sender);
     if (e === undefined) return;
     if (knew) noteUpdate(e);

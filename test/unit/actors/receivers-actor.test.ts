@@ -206,7 +206,10 @@ describe('receivers actor: peers joining and leaving', () => {
     expect(ctx.take<SocketMsg>('socket').filter((m) => m.kind === 'peerAddress')).toEqual([{ kind: 'peerAddress', peer: A }]);
     expect(ctx.sentTo('flow').at(-1)).toEqual({ kind: 'receiverLeft', peer: A });
     expect(ctx.sentTo('retransmit')).toEqual([{ kind: 'peerGone', peer: A }]);
-    expect(ctx.sentTo('receiver')).toEqual([{ kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'expired' }]);
+    expect(ctx.sentTo('receiver')).toEqual([
+      { kind: 'senderListed', peer: A },
+      { kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'expired' },
+    ]);
   });
 
   it('keeps a peer that is heard from, and lets it leave on BYE', () => {
@@ -220,7 +223,10 @@ describe('receivers actor: peers joining and leaving', () => {
     expect(ctx.takeEvents()).toEqual([]);
     send({ kind: 'datagramIn', bytes: encodeFrame({ kind: 'bye', sender: A }), via: 'multicast', host: '127.0.0.1', port: 5 });
     expect(ctx.takeEvents()).toEqual([{ kind: 'peerLeft', peer: A, reason: 'bye' }]);
-    expect(ctx.sentTo('receiver')).toEqual([{ kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'closed' }]); // settled at once: a BYE follows a drain
+    expect(ctx.sentTo('receiver')).toEqual([
+      { kind: 'senderListed', peer: A },
+      { kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'closed' }, // settled at once: a BYE follows a drain
+    ]);
   });
 
   it('on a restart retires the old incarnation everywhere and lists the new one', () => {
@@ -234,7 +240,11 @@ describe('receivers actor: peers joining and leaving', () => {
       { kind: 'peerJoined', peer: A2 },
     ]);
     expect(ctx.sentTo('retransmit')).toEqual([{ kind: 'peerGone', peer: A }]);
-    expect(ctx.sentTo('receiver')).toEqual([{ kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'bye' }]);
+    expect(ctx.sentTo('receiver')).toEqual([
+      { kind: 'senderListed', peer: A },
+      { kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'bye' },
+      { kind: 'senderListed', peer: A2 },
+    ]);
     expect(ctx.sentTo('socket').filter((m) => m.kind === 'peerAddress')).toEqual([
       { kind: 'peerAddress', peer: A, host: '127.0.0.1', port: 41097 },
       { kind: 'peerAddress', peer: A },
