@@ -237,6 +237,8 @@ export function resolvePeerOptions(o: PeerOptions = {}): ResolvedPeerOptions {
         // A receiver must be able to hold what a sender may have in flight beyond a gap, or it
         // drops what it already received and the repair cannot keep up with the stream.
         maxBufferedMessages: Math.max(32_768, 2 * sender.flowWindowMessages),
+        // A sender not listed within a peer's expiry time will not be: its adverts do not come.
+        unlistedSenderExpiryMs: peerExpiryMs,
         ...(checkObject('options.receiver', o.receiver) as ReceiverOptions),
       },
       'options.receiver',

@@ -17,7 +17,8 @@
  * with the stream's `startSeq` from the DATA subject table, 0 for RETRANSMIT), `onHeartbeat`
  * (the entries of a HEARTBEAT, or of a BYE: its streams' final state), `onUnavailable` (each
  * `unavailable` range of a RETRANSMIT), `onAdvert` (an incarnation the receivers actor listed on
- * its ADVERT), `onSenderLeft` (BYE or expiry), `onTimer`; from the application, `startAt`
+ * its ADVERT), `onSenderLeft` (BYE or expiry), `onTimer`; from the receiver list, `setListed` (a
+ * sender advertised, or left); from the application, `startAt`
  * (durable resume). Outputs ({@link ReceiverSink}): `deliver`,
  * `requestNak` (always to the sender's current incarnation; a message held in part is asked for
  * by its missing fragments only), `dataLoss`,
@@ -34,6 +35,13 @@
  *   Messages dropped for the window or memory bounds are not lost: they stay missing and are
  *   NAKed again.
  * - Only streams whose subject `isInterested` are tracked (asked once per new stream).
+ * - Quotas (issue 11: invented names must not lock a real sender out, nor grow memory): at most
+ *   `maxStreamsPerSender` streams per sender name; senders the receiver list has not listed (no
+ *   advert heard: forged DATA or HEARTBEAT needs nothing but a name) share `maxUnlistedStreams`
+ *   streams ({@link UnlistedSenders}), are settled as departed `unlistedSenderExpiryMs` after
+ *   their first stream unless listed meanwhile, and forgotten a period later if not heard since.
+ *   When `maxStreams` are tracked, departed senders are forgotten first, then (for a listed
+ *   sender's new stream only) unlisted ones; a listed sender's live streams never are.
  * - Bounds: `maxStreams` streams; per stream `maxBufferedMessages` out-of-order messages and as
  *   many gap ranges; `maxBufferedBytes` for all held payloads, fragments included (reassembly
  *   only within the reorder window; the next message's fragments may evict later ones); NAKs of at most `maxNakRanges` ranges and `maxNakSeqs`
@@ -102,6 +110,8 @@ export type { DataLoss, DataLossReason, DeliveredMessage, ReceiverSink } from '.
 export { MAX_RETIRED_INCARNATIONS, SenderTable } from './sender-table.js';
 export type { Admission, SenderEntry } from './sender-table.js';
 export { StreamReceiver } from './stream-receiver.js';
+export { UnlistedSenders } from './unlisted-senders.js';
+export type { UnlistedSendersOptions } from './unlisted-senders.js';
 export type {
   MessageOutcome,
   StreamInfoOutcome,

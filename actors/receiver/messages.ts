@@ -32,6 +32,12 @@ export type ReceiverInbox =
    */
   | { readonly kind: 'senderAdvertised'; readonly peer: PeerId }
   /**
+   * The receiver list listed `peer` (its advert): its streams are no longer held to the pool and
+   * expiry of senders that never advertised. Sent by the receivers actor on each `peerJoined`;
+   * the `senderLeft` of that incarnation ends it.
+   */
+  | { readonly kind: 'senderListed'; readonly peer: PeerId }
+  /**
    * A sender left: `'closed'` (it said BYE: settled 200 ms later, what is missing then is reported lost),
    * `'bye'` (it restarted: settled after a grace, see the actor overview), `'expired'`.
    */

@@ -36,6 +36,32 @@ export interface ReceiverOptions {
    */
   maxStreams?: number;
   /**
+   * Most streams of one sender name; a new stream of a sender that holds this many is ignored
+   * (counted in `streamsRefusedSenderQuota`). Bounds what one name, forged or not, can take of
+   * `maxStreams`.
+   * @default 10000
+   */
+  maxStreamsPerSender?: number;
+  /**
+   * Most streams, all together, of senders the receiver list has not listed (no advert of theirs
+   * heard yet, or never: forged DATA and HEARTBEAT need nothing but a name). A new stream of such
+   * a sender past it is ignored (counted in `streamsRefusedUnlisted`): it is opened later, once
+   * an advert lists the sender (what it missed meanwhile is NAKed or, past the late-join bound,
+   * not delivered, as for any stream first heard of late). When `maxStreams` are tracked, the
+   * streams of unlisted senders are forgotten to make room for a listed sender's, longest-known
+   * first (after departed senders'); a listed sender's live streams never are.
+   * @default 256
+   */
+  maxUnlistedStreams?: number;
+  /**
+   * A sender not listed this long after its first stream was opened is settled as a departed one
+   * (pending messages delivered or reported lost, `'senderLeft'`; counted in
+   * `unlistedSendersExpired`); still departed one period later, it is forgotten. Keep it at
+   * least the peers' advert interval (the peer sets it to `peerExpiryMs`).
+   * @default 5000
+   */
+  unlistedSenderExpiryMs?: number;
+  /**
    * Largest reassembled message; a larger one is dropped and its sequences reported lost
    * (`'tooLarge'`). Use the senders' `maxMessageBytes`. At most 1 GiB.
    * @default 16777216 (16 MiB)
@@ -130,6 +156,9 @@ export const DEFAULT_RECEIVER_OPTIONS: Readonly<ResolvedReceiverOptions> = Objec
   tailQuietMs: 20,
   maxBufferedBytes: 64 * 1024 * 1024,
   maxStreams: 100_000,
+  maxStreamsPerSender: 10_000,
+  maxUnlistedStreams: 256,
+  unlistedSenderExpiryMs: 5000,
   maxMessageBytes: 16 * 1024 * 1024,
   nakDelayMinMs: 2,
   nakDelayMaxMs: 20,
@@ -160,6 +189,9 @@ export function resolveReceiverOptions(o: ReceiverOptions = {}, path = 'options'
     tailQuietMs: int('tailQuietMs', 0, 60_000),
     maxBufferedBytes: int('maxBufferedBytes', 2),
     maxStreams: int('maxStreams', 1, 100_000_000),
+    maxStreamsPerSender: int('maxStreamsPerSender', 1, 100_000_000),
+    maxUnlistedStreams: int('maxUnlistedStreams', 0, 100_000_000),
+    unlistedSenderExpiryMs: int('unlistedSenderExpiryMs', 1, ONE_HOUR_MS),
     maxMessageBytes: int('maxMessageBytes', 1, ONE_GIB),
     nakDelayMinMs: int('nakDelayMinMs', 0, ONE_HOUR_MS),
     nakDelayMaxMs: int('nakDelayMaxMs', 0, ONE_HOUR_MS),

@@ -27,6 +27,10 @@
  * not advertised yet are held back by the core (bounded) until it is. `finalStreams` come only
  * from a BYE the receivers actor honoured (sent from the peer's proven address), and are
  * bounded like any heartbeat entry.
+ *
+ * Listing: `senderListed` (the receivers actor, on each `peerJoined`) and `senderLeft` tell the
+ * core which sender names advertise (`Receiver.setListed`), for its quotas on senders that never
+ * advertised (`maxUnlistedStreams`, `unlistedSenderExpiryMs`).
  */
 import { decodeFrame } from '../../codecs/frame-codec.js';
 import type { ActorContext, Actor } from '../../runtime/actor.js';
@@ -147,7 +151,11 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
         if (Array.isArray(msg.streams)) this.byeStreams += msg.streams.length;
         this.core.onHeartbeat(now, msg.sender, msg.streams);
         break;
+      case 'senderListed':
+        this.core.setListed(msg.peer?.name, true);
+        break;
       case 'senderLeft':
+        this.core.setListed(msg.senderName, false);
         this.onSenderLeft(now, msg.senderName, msg.cause ?? 'bye', msg.incarnation);
         break;
       case 'durableResumed':
@@ -172,6 +180,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
       dropped: { ...this.dropped },
       streams: this.core.streams,
       unadvertisedHolding: this.core.unadvertisedHolding,
+      unlistedStreams: this.core.unlistedStreams,
       bufferedMessages: this.core.bufferedMessages,
       bufferedBytes: this.core.bufferedBytes,
       peakBufferedMessages: this.core.peakBufferedMessages,

@@ -60,6 +60,16 @@ export interface ReceiverCounters extends ReassemblerCounters {
   streamsRefused: number;
   /** Remembered streams of departed senders forgotten to make room. */
   streamsEvicted: number;
+  /** New streams ignored because their sender holds `maxStreamsPerSender`. */
+  streamsRefusedSenderQuota: number;
+  /** New streams of senders not listed (no advert) ignored because `maxUnlistedStreams` are held. */
+  streamsRefusedUnlisted: number;
+  /** Streams of senders not listed forgotten to make room for a listed sender's. */
+  streamsEvictedUnlisted: number;
+  /** Senders not listed within `unlistedSenderExpiryMs` of their first stream, settled as departed. */
+  unlistedSendersExpired: number;
+  /** Senders never listed forgotten (still departed one expiry period after they were settled). */
+  unlistedSendersForgotten: number;
   /** `sink.requestNak` calls. */
   naksSent: number;
   nakRangesSent: number;
@@ -118,6 +128,11 @@ export function newReceiverCounters(): ReceiverCounters {
     streamsCreated: 0,
     streamsRefused: 0,
     streamsEvicted: 0,
+    streamsRefusedSenderQuota: 0,
+    streamsRefusedUnlisted: 0,
+    streamsEvictedUnlisted: 0,
+    unlistedSendersExpired: 0,
+    unlistedSendersForgotten: 0,
     naksSent: 0,
     nakRangesSent: 0,
     nakSeqsRequested: 0,

@@ -24,6 +24,7 @@ import { SenderTable, type SenderEntry } from './sender-table.js';
 import { RepairTime } from './repair-time.js';
 import { StreamReceiver, type MessageOutcome } from './stream-receiver.js';
 import { UnadvertisedHold } from './unadvertised-hold.js';
+import { UnlistedSenders } from './unlisted-senders.js';
 
 /** What a {@link Receiver} needs. */
 export interface ReceiverDeps {
@@ -89,6 +90,8 @@ export class Receiver implements TimerCore {
   private readonly queue = new DeadlineQueue<StreamState>((st) => this.deadlineOf(st));
   /** NAK repair time per sender, shared by its streams (they are served by one retransmit path). */
   private readonly repairTimes = new WeakMap<SenderState, RepairTime>();
+  /** Senders not listed by the receiver list (no advert): their pool of streams and expiry. */
+  private readonly unlisted: UnlistedSenders;
   private streamCount = 0;
   private lastNowMs = 0;
 
@@ -102,6 +105,7 @@ export class Receiver implements TimerCore {
     this.budget = new BufferBudget(o.maxBufferedBytes, o.maxBufferedBytes - o.maxMessageBytes);
     this.table = new SenderTable(o.resyncGraceMs, o.maxStreams);
     this.hold = new UnadvertisedHold(this.counters, o.resyncGraceMs);
+    this.unlisted = new UnlistedSenders(o);
   }
 
   /** Messages held: out of order plus fragments being reassembled. */
@@ -125,6 +129,20 @@ export class Receiver implements TimerCore {
   /** Messages and heartbeat entries held back now for want of their incarnation's ADVERT. */
   get unadvertisedHolding(): number {
     return this.hold.size;
+  }
+
+  /** Of {@link streams}, those of senders not listed (at most `maxUnlistedStreams`). */
+  get unlistedStreams(): number {
+    return this.unlisted.streams;
+  }
+
+  /**
+   * The receiver list lists `senderName` (an advert of it was heard), or no longer does. A
+   * sender listed when its first stream opens, or listed since, is not held to the pool and
+   * expiry of unlisted senders (`maxUnlistedStreams`, `unlistedSenderExpiryMs`).
+   */
+  setListed(senderName: string, listed: boolean): void {
+    if (typeof senderName === 'string') this.unlisted.setListed(senderName, listed);
   }
 
   /**
@@ -344,7 +362,7 @@ export class Receiver implements TimerCore {
 
   /** When {@link onTimer} should run next; `undefined`: nothing pending. */
   nextDeadlineMs(): number | undefined {
-    return earliest(this.queue.peekMs(), this.hold.nextDeadlineMs());
+    return earliest(this.queue.peekMs(), earliest(this.hold.nextDeadlineMs(), this.unlisted.nextDeadlineMs()));
   }
 
   /**
@@ -354,6 +372,7 @@ export class Receiver implements TimerCore {
   onTimer(nowMs: number): void {
     this.lastNowMs = Math.max(this.lastNowMs, nowMs);
     this.hold.onTimer(nowMs);
+    this.expireUnlisted(nowMs);
     for (const st of this.queue.takeDue(nowMs)) {
       // A queue entry may predate the hold of an unsynced stream, so the hold is checked here.
       const held = this.unsynced(st) && nowMs < st.sender.resyncUntilMs;
@@ -441,11 +460,10 @@ export class Receiver implements TimerCore {
     subject: string,
     begin: number,
   ): StreamState | undefined {
-    if (this.streamCount >= this.options.maxStreams && !this.evictDeparted()) {
-      this.counters.streamsRefused++;
-      return undefined;
-    }
+    const unlisted = s === undefined ? !this.unlisted.isListed(sender.name) : this.unlisted.holds(s.name);
+    if (!this.admitStream(s, unlisted)) return undefined;
     s ??= this.table.add(nowMs, sender);
+    if (unlisted) this.unlisted.addStream(nowMs, s.name);
     const key = streamKey(s.name, subject);
     const resumeSeq = this.resume.get(key);
     if (resumeSeq !== undefined) this.resume.delete(key);
@@ -496,15 +514,91 @@ export class Receiver implements TimerCore {
     st.stream = this.newStream(st, fromSeq);
   }
 
+  /**
+   * Whether a new stream of sender `s` (undefined: a sender not seen yet) may be opened: within
+   * `maxStreamsPerSender`; within `maxUnlistedStreams` when the sender is `unlisted`; and within
+   * `maxStreams`, making room by forgetting departed senders, then (for a listed sender only)
+   * unlisted ones. Counts a refusal.
+   */
+  private admitStream(s: SenderState | undefined, unlisted: boolean): boolean {
+    if (s !== undefined && s.streams.size >= this.options.maxStreamsPerSender) {
+      this.counters.streamsRefusedSenderQuota++;
+      return false;
+    }
+    if (unlisted && !this.unlisted.hasRoom()) {
+      this.counters.streamsRefusedUnlisted++;
+      return false;
+    }
+    if (this.streamCount < this.options.maxStreams || this.evictDeparted() || (!unlisted && this.evictUnlisted(s))) return true;
+    this.counters.streamsRefused++;
+    return false;
+  }
+
   /** Forgets the longest-departed senders until a stream fits; false when none is left. */
   private evictDeparted(): boolean {
     for (let s = this.table.forgetOldestDeparted(); s !== undefined; s = this.table.forgetOldestDeparted()) {
-      for (const st of s.streams.values()) this.queue.remove(st);
-      this.streamCount -= s.streams.size;
+      this.dropStreams(s);
       this.counters.streamsEvicted += s.streams.size;
       if (this.streamCount < this.options.maxStreams) return true;
     }
     return false;
+  }
+
+  /** Forgets unlisted senders (not `keep`), longest-known first, until a stream fits; false when none is left. */
+  private evictUnlisted(keep: SenderState | undefined): boolean {
+    for (const name of this.unlisted.names()) {
+      const s = this.table.get(name);
+      if (s === keep) continue;
+      if (s === undefined) this.unlisted.forget(name);
+      else {
+        this.counters.streamsEvictedUnlisted += s.streams.size;
+        this.forget(s);
+      }
+      if (this.streamCount < this.options.maxStreams) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Senders not listed `unlistedSenderExpiryMs` after their first stream are settled as departed
+   * (what they left pending is delivered or reported lost, never dropped silently); one still
+   * departed a period later (not heard since) is forgotten.
+   */
+  private expireUnlisted(nowMs: number): void {
+    for (const name of this.unlisted.takeDue(nowMs)) {
+      const s = this.table.get(name);
+      if (s === undefined) this.unlisted.forget(name);
+      else if (s.departed) {
+        this.counters.unlistedSendersForgotten++;
+        this.forget(s);
+      } else {
+        this.settle(s);
+        this.table.depart(s);
+        this.counters.unlistedSendersExpired++;
+      }
+    }
+  }
+
+  /** Forgets `s` and its streams, settling them first if it has not departed. */
+  private forget(s: SenderState): void {
+    if (!s.departed) this.settle(s);
+    this.table.forget(s.name);
+    this.dropStreams(s);
+  }
+
+  /** Everything pending of `s`'s streams is delivered or reported lost (`'senderLeft'`), and their memory released. */
+  private settle(s: SenderState): void {
+    for (const st of s.streams.values()) {
+      st.stream.close('senderLeft');
+      st.reassembler.clear();
+    }
+  }
+
+  /** The streams of `s`, forgotten by the table, leave the counts and the timer queue. */
+  private dropStreams(s: SenderState): void {
+    for (const st of s.streams.values()) this.queue.remove(st);
+    this.streamCount -= s.streams.size;
+    this.unlisted.forget(s.name);
   }
 
   /** A NAK of the stream: messages held in part are asked for by their missing fragments only. */

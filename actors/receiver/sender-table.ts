@@ -165,6 +165,15 @@ export class SenderTable<S> {
     this.departedOrder.set(s.name, s);
   }
 
+  /** Forgets `name` (departed or not) and returns its entry, if any. */
+  forget(name: string): SenderEntry<S> | undefined {
+    const s = this.entries.get(name);
+    if (s === undefined) return undefined;
+    this.entries.delete(name);
+    this.departedOrder.delete(name);
+    return s;
+  }
+
   /** Forgets the longest-departed sender and returns it, if any. */
   forgetOldestDeparted(): SenderEntry<S> | undefined {
     for (const s of this.departedOrder.values()) {

@@ -67,6 +67,8 @@ export type {
   RetransmitServeResult,
   RetransmitWindow,
 } from './retransmit-planner.js';
+export { RemoteAdmission } from './remote-admission.js';
+export type { RemoteAdmissionResult, RemoteStanding } from './remote-admission.js';
 export { RepeatSuppressor } from './repeat-suppressor.js';
 export { NakBudget } from './nak-budget.js';
 export type { BudgetVerdict, NakBudgetOptions } from './nak-budget.js';

@@ -23,8 +23,11 @@
  * with channel sequence 0 to the subject's group (when multicast is on) and by unicast to every
  * unicast target interested in the subject.
  *
- * Bounds: at most `receiverList.maxPeers` remotes (channels and positions); frames from further
- * peers are dropped and counted until `peerGone` frees room. The cores bound the rest.
+ * Bounds: at most `receiverList.maxPeers` remotes (channels and positions), at most
+ * `receiverList.maxPeersPerSource` of them opened for the frames of one source address; when the
+ * table is full, a remote that never acknowledged anything of ours makes room
+ * ({@link RemoteAdmission}), else frames from further peers are dropped and counted until
+ * `peerGone` frees room. The cores bound the rest.
  *
  * With a ledger (`config.ledger`): ranges the window does not hold (evicted, or sent before this
  * incarnation: {@link LedgerStreams.view}) are not reported unavailable at once but asked of the
@@ -64,6 +67,8 @@ import { packAcks, packHeartbeats, packRetransmit, splitNakFragments, splitNakRa
 import { InboundChannel, type AckState } from './inbound-channel.js';
 import type { RetransmitInbox } from './messages.js';
 import { OutboundChannel } from './outbound-channel.js';
+import { RemoteAdmission } from './remote-admission.js';
+import { sourceOf } from '../subjects/source-quota.js';
 import { RetransmitPlanner } from './retransmit-planner.js';
 import { normalizeRanges } from './seq-ranges.js';
 import { LedgerStreams } from '../ledger/ledger-streams.js';
@@ -87,6 +92,10 @@ interface Remote {
   inbound: InboundChannel | undefined;
   /** Our receiver's latest positions on its streams (sent in every ACK to it). */
   positions: readonly StreamPosition[];
+  /** Where the frame that opened it came from (`host:port`); undefined: opened for our own needs. */
+  readonly source: string | undefined;
+  /** When it was last used (a frame from it, or one of ours for it). */
+  lastUsedMs: number;
 }
 
 /** What the shell counts (`stats()`), besides the cores' counters. */
@@ -97,8 +106,12 @@ export interface RetransmitActorCounters {
   unexpectedFrames: number;
   /** NAK and ACK frames addressed to another peer. */
   notForUs: number;
-  /** Frames dropped because `maxPeers` remotes are known. */
+  /** Frames dropped because `maxPeers` remotes are known, each of which acknowledged a frame of ours. */
   remotesRefused: number;
+  /** Frames dropped because their source address opened `maxPeersPerSource` remotes. */
+  remotesRefusedSourceQuota: number;
+  /** Remotes that never acknowledged a frame of ours dropped to make room for a new one. */
+  remotesEvicted: number;
   naksSent: number;
   retransmitFramesSent: number;
   /** Multicast (channel sequence 0) RETRANSMIT frames sent, a destination counting once each. */
@@ -130,6 +143,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     unexpectedFrames: 0,
     notForUs: 0,
     remotesRefused: 0,
+    remotesRefusedSourceQuota: 0,
+    remotesEvicted: 0,
     naksSent: 0,
     retransmitFramesSent: 0,
     multicastFramesSent: 0,
@@ -164,6 +179,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
   const groupMap = new GroupMap(config.groupMap);
   const targets = new PatternMatcher<PeerId>();
   const remotes = new Map<string, Remote>();
+  const admission = new RemoteAdmission(config.receiverList.maxPeers, config.receiverList.maxPeersPerSource);
   /** The clock, read once per message or timer; sinks called meanwhile use it. */
   let now = 0;
   let socket: ActorRef<SocketInbox>;
@@ -180,18 +196,47 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     ctx.emit(event);
   }
 
-  function remoteFor(peer: PeerId): Remote | undefined {
+  /** The remote of `peer`, opened if need be (for a frame from `source`, or for our own needs). */
+  function remoteFor(peer: PeerId, source?: string): Remote | undefined {
     const key = peerKey(peer);
     let r = remotes.get(key);
     if (r === undefined) {
-      if (remotes.size >= config.receiverList.maxPeers) {
-        counters.remotesRefused++;
-        return undefined;
-      }
-      r = { peer, outbound: undefined, inbound: undefined, positions: [] };
+      if (!admitRemote(source)) return undefined;
+      r = { peer, outbound: undefined, inbound: undefined, positions: [], source, lastUsedMs: now };
       remotes.set(key, r);
+      admission.opened(source);
     }
+    r.lastUsedMs = now;
     return r;
+  }
+
+  /** Whether a remote for a new peer may be opened (room made if need be); counts a refusal. */
+  function admitRemote(source: string | undefined): boolean {
+    const a = admission.admit(source, remotes, (r) => ({ source: r.source, lastUsedMs: r.lastUsedMs, proven: (r.outbound?.counters.acked ?? 0) > 0 }));
+    switch (a.kind) {
+      case 'admitted':
+        return true;
+      case 'evict':
+        dropRemote(a.key);
+        counters.remotesEvicted++;
+        return true;
+      case 'sourceQuota':
+        counters.remotesRefusedSourceQuota++;
+        return false;
+      case 'full':
+        counters.remotesRefused++;
+        return false;
+      default:
+        return assertNever(a);
+    }
+  }
+
+  function dropRemote(key: string): void {
+    const r = remotes.get(key);
+    if (r === undefined) return;
+    remotes.delete(key);
+    planner.forget(r.peer);
+    admission.dropped(r.source);
   }
 
   function outboundOf(r: Remote): OutboundChannel<ChannelItem> {
@@ -323,7 +368,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
           counters.notForUs++;
           break;
         }
-        const r = remoteFor(frame.sender);
+        const r = remoteFor(frame.sender, sourceOf(msg.host, msg.port));
         if (r !== undefined && inboundOf(r).onFrame(now, frame.channelSeq) === 'new') {
           planner.onNak(now, frame.sender, frame.subject, frame.ranges, frame.fragments);
         }
@@ -334,7 +379,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
           forward(frame.sender, frame);
           break;
         }
-        const r = remoteFor(frame.sender);
+        const r = remoteFor(frame.sender, sourceOf(msg.host, msg.port));
         if (r !== undefined && inboundOf(r).onFrame(now, frame.channelSeq) === 'new') forward(frame.sender, frame);
         break;
       }
@@ -506,8 +551,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
           onUnicastTargets(msg.targets);
           break;
         case 'peerGone':
-          remotes.delete(peerKey(msg.peer));
-          planner.forget(msg.peer);
+          dropRemote(peerKey(msg.peer));
           break;
         case 'closing': {
           // The peer sends this a few times, spaced. The same final entries go in the last

@@ -23,6 +23,9 @@
  * - {@link GroupMap}: immutable; `groupForSubject` for publishing, `groupsForPattern` for the
  *   groups to join on subscribe. Its hash (FNV-1a of the first token) is wire contract.
  * - {@link ReceiverList}: the peers we know, from ADVERT, BYE and any other frame heard.
+ * - {@link SourceQuota}: entries per source address (`host:port` of the datagram), the quota that
+ *   keeps one socket inventing names from filling the receiver list (also used by the retransmit
+ *   actor's table of remotes).
  *
  * Inputs and outputs of the receiver list: `onAdvert(nowMs, advert, via, source)`,
  * `onBye(nowMs, peer, source)` (honoured only from an address the peer is proven to use: where
@@ -34,7 +37,9 @@
  * Invariants:
  * - At most one listed incarnation per peer name; the local peer's name is never listed.
  * - Every pattern held by a matcher is valid; wire patterns that are not are dropped and counted.
- * - Everything is bounded: peers (`maxPeers`), patterns per peer (`maxPatternsPerPeer`), cached
+ * - Everything is bounded: peers (`maxPeers`; `maxPeersPerSource` from one source address; when
+ *   full, an idle entry or one of the most crowded source makes room, never a live peer alone on
+ *   its source), patterns per peer (`maxPatternsPerPeer`), cached
  *   subjects (`cacheSize` / `subjectCacheSize`), tombstones (`maxPeers`).
  * - Errors: only API misuse throws (`InvalidSubjectError`, `InvalidOptionError`); hostile wire input
  *   is counted and dropped.
@@ -56,6 +61,7 @@ export {
 } from './options.js';
 export { PatternMatcher } from './pattern-matcher.js';
 export { ReceiverList } from './receiver-list.js';
+export { SourceQuota, sourceOf } from './source-quota.js';
 export {
   MAX_SUBJECT_BYTES,
   MAX_SUBJECT_TOKENS,

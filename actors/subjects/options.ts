@@ -71,8 +71,24 @@ export interface ReceiverListOptions {
    * @default 3000
    */
   multicastProbeMs?: number;
-  /** Most peers listed at once; adverts of further new peers are ignored and counted. @default 1024 */
+  /**
+   * Most peers listed at once. When the list is full, a new peer takes the place of the least
+   * useful entry: the one heard least recently if it has not been heard for `peerExpiryMs / 2`,
+   * else the least recently heard of the source address holding the most entries, when that
+   * source holds at least two more than the newcomer's; else the newcomer is ignored and
+   * counted. The entry that makes room leaves as 'expired'.
+   * @default 1024
+   */
   maxPeers?: number;
+  /**
+   * Most peers listed from one source address (the `host:port` an ADVERT datagram came from; a
+   * peer's own adverts come from at most two: its multicast and its unicast socket), so that one
+   * socket inventing names cannot fill the list; adverts of further new names from it are
+   * ignored and counted (`peersRefusedSourceQuota`). Also bounds the remote peers the retransmit
+   * actor opens for the NAK and RETRANSMIT frames of one source address.
+   * @default 4
+   */
+  maxPeersPerSource?: number;
   /** Most patterns kept per peer; the rest of an advert's patterns are ignored and counted. @default 1024 */
   maxPatternsPerPeer?: number;
   /** Most subjects whose interested-peer list is cached (0 disables the cache). @default 10000 */
@@ -83,6 +99,7 @@ export const DEFAULT_RECEIVER_LIST_OPTIONS: Readonly<Required<ReceiverListOption
   peerExpiryMs: 5000,
   multicastProbeMs: 3000,
   maxPeers: 1024,
+  maxPeersPerSource: 4,
   maxPatternsPerPeer: 1024,
   subjectCacheSize: 10_000,
 });
@@ -96,6 +113,7 @@ export function resolveReceiverListOptions(
     peerExpiryMs: checkInteger(`${path}.peerExpiryMs`, m.peerExpiryMs, 1),
     multicastProbeMs: checkInteger(`${path}.multicastProbeMs`, m.multicastProbeMs, 1),
     maxPeers: checkInteger(`${path}.maxPeers`, m.maxPeers, 1, 1_000_000),
+    maxPeersPerSource: checkInteger(`${path}.maxPeersPerSource`, m.maxPeersPerSource, 1, 1_000_000),
     maxPatternsPerPeer: checkInteger(`${path}.maxPatternsPerPeer`, m.maxPatternsPerPeer, 1, 65_536),
     subjectCacheSize: checkInteger(`${path}.subjectCacheSize`, m.subjectCacheSize, 0, 1_000_000),
   });
@@ -128,6 +146,7 @@ export function receiverListOptionsOf(o: SubjectsOptions): ReceiverListOptions {
     peerExpiryMs: o.peerExpiryMs,
     multicastProbeMs: o.multicastProbeMs,
     maxPeers: o.maxPeers,
+    maxPeersPerSource: o.maxPeersPerSource,
     maxPatternsPerPeer: o.maxPatternsPerPeer,
     subjectCacheSize: o.subjectCacheSize,
   };

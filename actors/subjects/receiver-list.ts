@@ -25,9 +25,20 @@
  * kept across calls. `interestedPeers` is answered by a {@link PatternMatcher} whose per-subject cache
  * is emptied whenever a peer joins, leaves or changes its patterns, and only then.
  *
- * Bounds: at most `maxPeers` entries (adverts of further new peers are counted in `peersRejected`),
- * at most `maxPatternsPerPeer` patterns each (each at most 255 bytes), at most `maxPeers` tombstones
+ * Bounds: at most `maxPeers` entries, at most `maxPeersPerSource` of them first heard from one
+ * source address (the datagram's `host:port`, when the caller gives it), at most
+ * `maxPatternsPerPeer` patterns each (each at most 255 bytes), at most `maxPeers` tombstones
  * (three proven addresses each), and at most `subjectCacheSize` cached subjects.
+ *
+ * Admission (issue 11: no amount of invented names may lock a real peer out): a new name from a
+ * source that holds its quota is ignored (`peersRefusedSourceQuota`). When the list is full, the
+ * newcomer takes the place of the least useful entry, which leaves as 'expired' (it may come
+ * back): the least recently heard one if it has not been heard for `peerExpiryMs / 2` (a live
+ * peer advertises more often than that; `peersEvictedIdle`), else the least recently heard entry
+ * of the most crowded source when that source holds at least two more entries than the
+ * newcomer's (`peersEvictedCrowded`: a real peer is alone on its sockets, so it is never the
+ * one taken while names pile up on another source). Otherwise the newcomer is ignored
+ * (`peersRejected`): every entry is live and the sources are evenly shared.
  */
 import type { TimerCore } from '../core.js';
 import type { AdvertFrame, PeerId } from '../../codecs/frame.js';
@@ -35,6 +46,7 @@ import { ADVERT_FLAGS, peerKey } from '../../codecs/frame.js';
 import type { ReceiverListOptions } from './options.js';
 import { resolveReceiverListOptions } from './options.js';
 import { PatternMatcher } from './pattern-matcher.js';
+import { SourceQuota } from './source-quota.js';
 import { isValidPattern } from './subject.js';
 
 /** What the receiver list knows about one peer incarnation (a live, read-only view). */
@@ -97,8 +109,14 @@ export interface ReceiverListCounters {
   /** Patterns beyond `maxPatternsPerPeer` in an advert, not looked at. */
   patternsTruncated: number;
   peersJoined: number;
-  /** New peers ignored because `maxPeers` were listed. */
+  /** New peers ignored because `maxPeers` were listed, every one live and no source crowded. */
   peersRejected: number;
+  /** New names ignored because their source address holds `maxPeersPerSource` entries. */
+  peersRefusedSourceQuota: number;
+  /** Entries not heard for `peerExpiryMs / 2` removed (as 'expired') to make room for a new peer. */
+  peersEvictedIdle: number;
+  /** Entries of the most crowded source removed (as 'expired') to make room for a new peer. */
+  peersEvictedCrowded: number;
   peersLeftBye: number;
   peersExpired: number;
   peersRestarted: number;
@@ -127,6 +145,8 @@ interface PeerState {
   multicastSource: string | undefined;
   /** Where its first advert by unicast came from. */
   unicastSource: string | undefined;
+  /** Where its first advert came from (`host:port`), if the caller said: its source quota. */
+  readonly source: string | undefined;
 }
 
 /** An incarnation that left by BYE or restart: its late adverts are ignored until `untilMs`. */
@@ -150,6 +170,9 @@ export class ReceiverList implements TimerCore {
     patternsTruncated: 0,
     peersJoined: 0,
     peersRejected: 0,
+    peersRefusedSourceQuota: 0,
+    peersEvictedIdle: 0,
+    peersEvictedCrowded: 0,
     peersLeftBye: 0,
     peersExpired: 0,
     peersRestarted: 0,
@@ -164,6 +187,8 @@ export class ReceiverList implements TimerCore {
   private self: PeerId | undefined;
   private readonly peers = new Map<string, PeerState>();
   private readonly matcher: PatternMatcher<PeerEntry>;
+  /** Entries per source address of their first advert. */
+  private readonly sources: SourceQuota;
   /** peerKey → until when adverts of that incarnation are ignored; insertion order = time order. */
   private readonly tombstones = new Map<string, Tombstone>();
   /**
@@ -176,6 +201,7 @@ export class ReceiverList implements TimerCore {
     this.sink = deps.sink;
     this.o = resolveReceiverListOptions(options);
     this.matcher = new PatternMatcher({ cacheSize: this.o.subjectCacheSize });
+    this.sources = new SourceQuota(this.o.maxPeersPerSource);
     if (deps.self !== undefined) this.self = copyPeer(deps.self);
   }
 
@@ -199,7 +225,8 @@ export class ReceiverList implements TimerCore {
 
   /**
    * An advert arrived: lists, updates or replaces (restart) the sender. `source`: the address it
-   * came from (`host:port`); the first advert by each way proves that address for the peer.
+   * came from (`host:port`, see `sourceOf`); the first advert by each way proves that address for
+   * the peer, and the first one counts against the quota of its source.
    */
   onAdvert(nowMs: number, advert: AdvertFrame, via: HeardVia, source?: string): void {
     this.counters.advertsReceived++;
@@ -237,10 +264,7 @@ export class ReceiverList implements TimerCore {
       this.counters.peersRestarted++;
       this.sink.peerLeft(known.entry.peer, 'restarted');
     }
-    if (this.peers.size >= this.o.maxPeers) {
-      this.counters.peersRejected++;
-      return;
-    }
+    if (!this.makeRoom(nowMs, source)) return;
     const patterns = this.acceptPatterns(advert.patterns);
     const st: PeerState = {
       entry: {
@@ -259,9 +283,11 @@ export class ReceiverList implements TimerCore {
       forcedUnicast: false,
       multicastSource: undefined,
       unicastSource: undefined,
+      source,
     };
     this.prove(st, via, source);
     this.peers.set(sender.name, st);
+    this.sources.add(source);
     for (const p of patterns) this.matcher.add(p, st.entry);
     this.touch(st, nowMs, via);
     this.counters.peersJoined++;
@@ -411,7 +437,47 @@ export class ReceiverList implements TimerCore {
 
   private remove(st: PeerState): void {
     this.peers.delete(st.entry.peer.name);
+    this.sources.remove(st.source);
     for (const p of st.entry.patterns) this.matcher.remove(p, st.entry);
+  }
+
+  /**
+   * Whether a new peer from `source` may be listed: its source is under quota, and the list has
+   * room or the least useful entry was removed for it (see the file overview).
+   */
+  private makeRoom(nowMs: number, source: string | undefined): boolean {
+    if (this.sources.isFull(source)) {
+      this.counters.peersRefusedSourceQuota++;
+      return false;
+    }
+    if (this.peers.size < this.o.maxPeers) return true;
+    const victim = this.leastUseful(nowMs, source);
+    if (victim === undefined) {
+      this.counters.peersRejected++;
+      return false;
+    }
+    // No tombstone: a peer that made room may come back with its next advert.
+    this.remove(victim);
+    this.sink.peerLeft(victim.entry.peer, 'expired');
+    return true;
+  }
+
+  /** The entry a newcomer from `source` takes the place of, if any (counted); one pass over the list. */
+  private leastUseful(nowMs: number, source: string | undefined): PeerState | undefined {
+    const crowded = this.sources.crowdedBeside(source);
+    let oldest: PeerState | undefined;
+    let oldestCrowded: PeerState | undefined;
+    for (const st of this.peers.values()) {
+      const heard = st.entry.lastHeardMs;
+      if (oldest === undefined || heard < oldest.entry.lastHeardMs) oldest = st;
+      if (crowded !== undefined && st.source === crowded && (oldestCrowded === undefined || heard < oldestCrowded.entry.lastHeardMs)) oldestCrowded = st;
+    }
+    if (oldest !== undefined && nowMs - oldest.entry.lastHeardMs >= this.o.peerExpiryMs / 2) {
+      this.counters.peersEvictedIdle++;
+      return oldest;
+    }
+    if (oldestCrowded !== undefined) this.counters.peersEvictedCrowded++;
+    return oldestCrowded;
   }
 
   private tombstone(peer: PeerId, nowMs: number, sources: readonly string[]): void {

@@ -28,7 +28,8 @@
  * Fan-out of the list's events:
  * - peerJoined → `peerJoined` event, `peerAddress` to socket, `receiverJoined` to flow (sent
  *   again, as an update, whenever the peer's patterns change), `senderAdvertised` to receiver
- *   (its evidence for taking that incarnation's frames, and for adopting a restart);
+ *   (its evidence for taking that incarnation's frames, and for adopting a restart) and
+ *   `senderListed` (its streams leave the quota of senders that never advertised);
  * - peerLeft → `peerLeft` event, `peerAddress` without host to socket, `receiverLeft` to flow,
  *   `peerGone` to retransmit, `senderLeft` to receiver (cause 'expired' for an expiry, 'closed'
  *   for a BYE, 'bye' for a restart: a BYE or a restart retires that incarnation);
@@ -136,6 +137,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
           // The evidence the receiver needs to take this incarnation's frames (a restart is
           // adopted on it); after the departure of the incarnation it replaces, if any.
           refs!.receiver.send({ kind: 'senderAdvertised', peer: e.peer });
+          refs!.receiver.send({ kind: 'senderListed', peer: e.peer });
         },
         peerLeft(peer, reason) {
           onPeerLeft(peer, reason);

@@ -1,6 +1,7 @@
 /**
  * The attacker process of the security tests (test/fixtures/security/attacker.mjs): plain UDP,
- * no key, driven over the child_process IPC channel. Every call is bounded.
+ * no key, driven over the child_process IPC channel. The tests encode the frames; the attacker
+ * only sends bytes (from one or several source addresses) and captures them.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -24,13 +25,13 @@ export class Attacker {
     });
   }
 
-  async call<T>(cmd: string, args: Record<string, unknown>): Promise<T> {
+  async call<T>(cmd: string, args: Record<string, unknown>, timeoutMs = 20_000): Promise<T> {
     const id = this.nextId++;
     const answer = new Promise<T>((resolve, reject) => {
       this.pending.set(id, (m) => (m.ok ? resolve(m.result as T) : reject(new Error(m.error?.message))));
       this.child.send({ id, cmd, ...args });
     });
-    return within(20_000, `attacker ${cmd}`, answer);
+    return within(timeoutMs, `attacker ${cmd}`, answer);
   }
 
   kill(): void {
@@ -40,3 +41,6 @@ export class Attacker {
 
 /** A datagram as the attacker takes it. */
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+/** The same class under the name the table-exhaustion test uses. */
+export { Attacker as AttackerProcess };

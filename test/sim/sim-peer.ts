@@ -173,11 +173,13 @@ export class SimPeer {
         sink: {
           peerJoined: (entry) => {
             this.known.set(entry.peer.name, entry.peer);
+            this.receiver.setListed(entry.peer.name, true);
             this.onReceiverJoined(entry.peer, entry.patterns);
             // The receivers actor's `senderAdvertised`: the receiver's evidence for this incarnation.
             this.receiver.onAdvert(this.now(), entry.peer);
           },
           peerLeft: (peer) => {
+            this.receiver.setListed(peer.name, false);
             this.receiverPatterns.delete(peerKey(peer));
             this.flow.removeReceiver(peer);
             if (this.known.get(peer.name)?.incarnation === peer.incarnation) this.known.delete(peer.name);

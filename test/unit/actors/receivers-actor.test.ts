@@ -208,6 +208,7 @@ describe('receivers actor: peers joining and leaving', () => {
     expect(ctx.sentTo('retransmit')).toEqual([{ kind: 'peerGone', peer: A }]);
     expect(ctx.sentTo('receiver')).toEqual([
       { kind: 'senderAdvertised', peer: A },
+      { kind: 'senderListed', peer: A },
       { kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'expired' },
     ]);
   });
@@ -225,6 +226,7 @@ describe('receivers actor: peers joining and leaving', () => {
     expect(ctx.takeEvents()).toEqual([{ kind: 'peerLeft', peer: A, reason: 'bye' }]);
     expect(ctx.sentTo('receiver')).toEqual([
       { kind: 'senderAdvertised', peer: A },
+      { kind: 'senderListed', peer: A },
       { kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'closed' }, // settled at once: a BYE follows a drain
     ]);
   });
@@ -243,8 +245,10 @@ describe('receivers actor: peers joining and leaving', () => {
     // The receiver adopts the new incarnation on its advert, after the old one's departure.
     expect(ctx.sentTo('receiver')).toEqual([
       { kind: 'senderAdvertised', peer: A },
+      { kind: 'senderListed', peer: A },
       { kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'bye' },
       { kind: 'senderAdvertised', peer: A2 },
+      { kind: 'senderListed', peer: A2 },
     ]);
     expect(ctx.sentTo('socket').filter((m) => m.kind === 'peerAddress')).toEqual([
       { kind: 'peerAddress', peer: A, host: '127.0.0.1', port: 41097 },

@@ -111,6 +111,7 @@ function simulate(p: SimParams) {
     { sink, rng: createRng(p.seed + 1), isInterested: () => true },
     { maxBufferedMessages: p.window, maxGapMessages: 100_000 },
   );
+  rx.setListed('a', true); // a sender that advertises
   sink.requestNak = (target: PeerId, subject: string, ranges: SeqRange[], fragments?: FragmentRange[]) => {
     RecordingSink.prototype.requestNak.call(sink, target, subject, ranges, fragments);
     reliable(() => {

@@ -14,6 +14,8 @@ const B1: PeerId = { name: 'b', incarnation: 7 };
 function setup(o: ReceiverOptions = {}, interested: (subject: string) => boolean = (s) => !s.startsWith('no.')) {
   const sink = new RecordingSink();
   const rx = new Receiver({ sink, rng: createRng(42), isInterested: interested }, { nakDelayMinMs: 5, nakDelayMaxMs: 5, ...o });
+  // The senders of these tests advertise: the receiver list lists them (see 'Receiver quotas' for those that do not).
+  for (const name of ['a', 'b']) rx.setListed(name, true);
   /** Runs every timer due up to `untilMs`. */
   const runUntil = (untilMs: number) => {
     for (let d = rx.nextDeadlineMs(); d !== undefined && d <= untilMs; d = rx.nextDeadlineMs()) rx.onTimer(d);

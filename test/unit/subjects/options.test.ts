@@ -21,6 +21,7 @@ describe('subjects options', () => {
       peerExpiryMs: 5000,
       multicastProbeMs: 3000,
       maxPeers: 1024,
+      maxPeersPerSource: 4,
       maxPatternsPerPeer: 1024,
       subjectCacheSize: 10_000,
     });
