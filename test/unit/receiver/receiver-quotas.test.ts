@@ -122,6 +122,20 @@ describe('Receiver quotas', () => {
     expect(rx.counters.unlistedSendersForgotten).toBe(1);
   });
 
+  it('does not hold a sender once listed to the unlisted rules when the list lets it go and it comes back', () => {
+    const { rx, sink, runUntil, forge } = setup({ maxUnlistedStreams: 0, unlistedSenderExpiryMs: 100 });
+    rx.setListed('real', true);
+    forge(0, REAL, 'a');
+    rx.setListed('real', false);
+    rx.onSenderLeft('real', 'expired');
+    runUntil(10_000);
+    rx.onData(10_000, REAL, 1, msg(2, { subject: 'a' }));
+    forge(10_000, REAL, 'b');
+    expect(sink.delivered('a')).toEqual([1, 2]);
+    expect(rx.counters).toMatchObject({ streamsRefusedUnlisted: 0, unlistedSendersExpired: 0 });
+    expect(rx.streams).toBe(2);
+  });
+
   it('makes room for a listed sender’s stream by forgetting unlisted senders, never a listed live one', () => {
     const { rx, forge } = setup({ maxStreams: 4, maxUnlistedStreams: 4 });
     rx.setListed('other', true);
