@@ -24,7 +24,7 @@
  */
 import type { Actor, ActorContext } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
-import { decodeFrame, DECODE_ERROR_REASONS, encodeFrame, peekHeader, peerKey } from '../../codecs/index.js';
+import { decodeFrame, DECODE_ERROR_REASONS, encodeFrame, namesSender, peekHeader, peerKey } from '../../codecs/index.js';
 import type { DecodeErrorReason, FrameKind, PeerId } from '../../codecs/index.js';
 import { ERROR_CODES, LedgecastError, serializeError } from '../../errors.js';
 import type { AppEvent } from '../app/events.js';
@@ -128,6 +128,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Socket
  */
 export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEndpoint: OpenEndpoint): Actor<SocketInbox> {
   const self = config.self;
+  const selfNameBytes = new TextEncoder().encode(self.name);
   const multicast = config.socket.multicast;
   const counters = newCounters();
   const addresses = new Map<string, BookAddress>();
@@ -170,6 +171,11 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
 
   function onDatagram(bytes: Uint8Array, via: Via, from: RemoteAddress): void {
     const wireBytes = bytes.byteLength;
+    // Our own multicast, looped back (or a frame in our name): dropped before any check costs.
+    if (namesSender(bytes, selfNameBytes)) {
+      counters.dropped.ownFrame++;
+      return;
+    }
     if (seal !== undefined) {
       const opened = seal.open(bytes);
       if (!opened.ok) {
@@ -183,10 +189,6 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
       const head = peekHeader(bytes);
       if (!head.ok) {
         counters.dropped[head.reason]++;
-        return;
-      }
-      if (head.sender.name === self.name) {
-        counters.dropped.ownFrame++;
         return;
       }
       // Received, whether or not its owner can take it: it counts for the address validator.

@@ -157,6 +157,19 @@ export function decodeHeader(
   return { ok: true, header: { type, sender, bodyOffset, bodyEnd: end } };
 }
 
+/**
+ * Whether a datagram's common header names `nameBytes` (a UTF-8 sender name) as its sender,
+ * reading only the name-length byte and the name: no other check. The socket actor drops a
+ * datagram that names the peer itself (its own multicast, looped back) before it spends an
+ * authentication check on it: whoever sent it, it would be dropped after the check too.
+ */
+export function namesSender(bytes: Uint8Array, nameBytes: Uint8Array): boolean {
+  const n = nameBytes.length;
+  if (bytes.length < HEADER_LENGTH + n || bytes[SENDER_NAME_LENGTH_OFFSET] !== n) return false;
+  for (let i = 0; i < n; i++) if (bytes[SENDER_NAME_OFFSET + i] !== nameBytes[i]) return false;
+  return true;
+}
+
 /** What {@link peekHeader} returns: a datagram's frame kind and sender, or why it is refused. */
 export type PeekResult =
   | { readonly ok: true; readonly kind: FrameKind; readonly sender: PeerId }

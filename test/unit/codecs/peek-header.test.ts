@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { decodeFrame, encodeFrame, peekHeader } from '../../../codecs/index.js';
+import { decodeFrame, encodeFrame, namesSender, peekHeader } from '../../../codecs/index.js';
 import { anyFrameArb } from './frame-arbitraries.js';
 
 /** A valid frame with one byte changed (header bytes most of the time), or cut short. */
@@ -41,5 +41,26 @@ describe('peekHeader', () => {
     const big = new Uint8Array(bytes.length + 10);
     big.set(bytes, 7);
     expect(peekHeader(big.subarray(7, 7 + bytes.length))).toEqual({ ok: true, kind: 'bye', sender: { name: 'p', incarnation: 3 } });
+  });
+});
+
+describe('namesSender', () => {
+  const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+  it('says whether a valid frame names exactly the given sender, as peekHeader reads it', () => {
+    fc.assert(
+      fc.property(anyFrameArb, fc.string({ minLength: 1, maxLength: 12 }), (frame, other) => {
+        const bytes = encodeFrame(frame);
+        expect(namesSender(bytes, utf8(frame.sender.name))).toBe(true);
+        expect(namesSender(bytes, utf8(other))).toBe(other === frame.sender.name);
+      }),
+    );
+  });
+
+  it('does not take a longer or shorter name with the same first bytes, nor a datagram shorter than the name', () => {
+    const bytes = encodeFrame({ kind: 'bye', sender: { name: 'pub-1', incarnation: 1 } });
+    expect(namesSender(bytes, utf8('pub-'))).toBe(false);
+    expect(namesSender(bytes, utf8('pub-12'))).toBe(false);
+    expect(namesSender(bytes.subarray(0, 18), utf8('pub-1'))).toBe(false);
   });
 });
