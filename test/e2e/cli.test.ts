@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freshNetwork } from './helpers.js';
+import { freshNetwork, killAll, startPeer } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli/ledgecast.js', import.meta.url));
 
@@ -19,9 +19,10 @@ interface Run {
 
 const children = new Set<ChildProcess>();
 
-afterEach(() => {
+afterEach(async () => {
   for (const c of children) c.kill('SIGKILL');
   children.clear();
+  await killAll();
 });
 
 /** Runs the CLI to its end (killed after `timeoutMs`), with `stdin` as its input. */
@@ -43,9 +44,22 @@ function ledgecast(args: readonly string[], options: { stdin?: string; timeoutMs
   });
 }
 
-function netArgs(): string[] {
-  const net = freshNetwork();
+function netArgs(net = freshNetwork()): string[] {
   return ['--interface', net.interface, '--group', net.group, '--port', String(net.port)];
+}
+
+/**
+ * Starts `ledgecast sub ... --name NAME` and resolves once a peer of the same network has heard
+ * it (plus a moment for its subscription to follow): a subscriber only gets what is published
+ * after it subscribed, and on a loaded machine a child's start-up takes longer than any fixed wait.
+ */
+async function subscriber(name: string, args: readonly string[], net: ReturnType<typeof freshNetwork>): Promise<{ run: Promise<Run> }> {
+  const probe = await startPeer(`probe-${name}`, net);
+  const run = ledgecast(['sub', ...args, '--name', name, ...netArgs(net)]);
+  await probe.waitJoined([name], 12_000);
+  await new Promise((r) => setTimeout(r, 200));
+  probe.kill();
+  return { run };
 }
 
 const lines = (text: string): string[] => text.split('\n').filter((l) => l.length > 0);
@@ -56,9 +70,9 @@ beforeAll(() => {
 
 describe('ledgecast CLI', () => {
   it('pub --count 50 delivers 50 JSON lines to sub --count 50, data 0..49 in order', async () => {
-    const net = netArgs();
-    const sub = ledgecast(['sub', 'cli.test.>', '--count', '50', '--timeout', '10', ...net]);
-    await new Promise((r) => setTimeout(r, 300));
+    const network = freshNetwork();
+    const net = netArgs(network);
+    const { run: sub } = await subscriber('cli-sub', ['cli.test.>', '--count', '50', '--timeout', '10'], network);
     const pub = await ledgecast(['pub', 'cli.test.numbers', '--count', '50', '--linger', '1', '--name', 'cli-pub', ...net]);
     const s = await sub;
     expect(pub).toMatchObject({ code: 0, stdout: '', stderr: '' });
@@ -72,9 +86,9 @@ describe('ledgecast CLI', () => {
   });
 
   it('prints raw payloads (--size) as base64, and stdin lines as JSON values or strings', async () => {
-    const net = netArgs();
-    const sub = ledgecast(['sub', 'cli.>', '--count', '4', '--timeout', '10', ...net]);
-    await new Promise((r) => setTimeout(r, 300));
+    const network = freshNetwork();
+    const net = netArgs(network);
+    const { run: sub } = await subscriber('cli-sub', ['cli.>', '--count', '4', '--timeout', '10'], network);
     const [raw, piped] = await Promise.all([
       ledgecast(['pub', 'cli.raw', '--size', '16', '--count', '2', '--linger', '1', ...net]),
       ledgecast(['pub', 'cli.lines', '--linger', '1', ...net], { stdin: '{"a":1}\nhello\n' }),
