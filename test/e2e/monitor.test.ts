@@ -99,4 +99,3 @@ describe('createPeer({ monitor })', () => {
     expect((err as Error).message).toMatch(message);
   });
 });
-});
