@@ -143,8 +143,12 @@ export const MONITOR_PAGE_HTML = `<!doctype html>
     var W = 400, H = 150, top = 8, bottom = 16, left = 2, right = 2;
     var max = 0, n = 0;
     series.forEach(function (s) { s.data.forEach(function (v) { if (v > max) max = v; }); n = Math.max(n, s.data.length); });
-    var niceMax = max <= 0 ? 1 : Math.pow(10, Math.floor(Math.log10(max)));
-    niceMax = Math.ceil(max / niceMax) * niceMax;
+    // The axis top: the max rounded up to one significant digit; 1 when every value is 0.
+    var niceMax = 1;
+    if (max > 0) {
+      var unit = Math.pow(10, Math.floor(Math.log10(max)));
+      niceMax = Math.ceil(max / unit) * unit;
+    }
     for (var g = 0; g <= 2; g++) {
       var y = top + (H - top - bottom) * g / 2;
       var line = document.createElementNS(SVGNS, "line");
