@@ -58,10 +58,10 @@ export const MONITOR_PAGE_HTML = `<!doctype html>
 <main>
   <section class="tiles" id="tiles"></section>
   <section class="charts">
-    <div class="card"><h2>Messages per second</h2><div class="legend" id="lg-msgs"></div><svg id="ch-msgs" viewBox="0 0 400 150" preserveAspectRatio="none"></svg></div>
-    <div class="card"><h2>NAKs and retransmissions per second</h2><div class="legend" id="lg-naks"></div><svg id="ch-naks" viewBox="0 0 400 150" preserveAspectRatio="none"></svg></div>
-    <div class="card"><h2>Data loss and slow consumers (since start)</h2><div class="legend" id="lg-loss"></div><svg id="ch-loss" viewBox="0 0 400 150" preserveAspectRatio="none"></svg></div>
-    <div class="card"><h2>Peers and streams</h2><div class="legend" id="lg-peers"></div><svg id="ch-peers" viewBox="0 0 400 150" preserveAspectRatio="none"></svg></div>
+    <div class="card"><h2>Messages per second</h2><div class="legend" id="lg-msgs"></div><svg id="ch-msgs"></svg></div>
+    <div class="card"><h2>NAKs and retransmissions per second</h2><div class="legend" id="lg-naks"></div><svg id="ch-naks"></svg></div>
+    <div class="card"><h2>Data loss and slow consumers (since start)</h2><div class="legend" id="lg-loss"></div><svg id="ch-loss"></svg></div>
+    <div class="card"><h2>Peers and streams</h2><div class="legend" id="lg-peers"></div><svg id="ch-peers"></svg></div>
   </section>
   <section class="tables">
     <div class="card"><h2>Peers</h2><table><thead><tr><th>peer</th><th>incarnation</th><th>address</th><th>patterns</th></tr></thead><tbody id="peers"></tbody></table></div>
@@ -140,7 +140,9 @@ export const MONITOR_PAGE_HTML = `<!doctype html>
     var legend = document.getElementById(legendId);
     clear(svg);
     clear(legend);
-    var W = 400, H = 150, top = 8, bottom = 16, left = 2, right = 2;
+    // Drawn at the element's own size (no stretching: the labels keep their shape).
+    var W = Math.max(200, Math.round(svg.getBoundingClientRect().width) || 400), H = 150, top = 12, bottom = 16, left = 2, right = 2;
+    svg.setAttribute("viewBox", "0 0 " + W + " " + H);
     var max = 0, n = 0;
     series.forEach(function (s) { s.data.forEach(function (v) { if (v > max) max = v; }); n = Math.max(n, s.data.length); });
     // The axis top: the max rounded up to one significant digit; 1 when every value is 0.
@@ -184,7 +186,6 @@ export const MONITOR_PAGE_HTML = `<!doctype html>
       pl.setAttribute("fill", "none");
       pl.setAttribute("stroke", color);
       pl.setAttribute("stroke-width", "1.8");
-      pl.setAttribute("vector-effect", "non-scaling-stroke");
       svg.appendChild(pl);
     });
   }
