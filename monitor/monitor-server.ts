@@ -46,14 +46,11 @@ export async function startMonitor(peer: Peer, options: MonitorOptions): Promise
   const onJoined = (e: PeerJoinedEvent): void => state.onEvent(Date.now(), 'peerJoined', `${e.name} (${e.incarnation}) at ${e.host}:${e.port}`);
   const onLeft = (e: PeerLeftEvent): void => state.onEvent(Date.now(), 'peerLeft', `${e.name} (${e.incarnation}): ${e.reason}`);
   const onUnreachable = (e: { name: string }): void => state.onEvent(Date.now(), 'multicastUnreachable', `${e.name}: switched to unicast`);
-  const listeners: [string, (e: never) => void][] = [
-    ['dataLoss', onDataLoss],
-    ['slowConsumer', onSlow],
-    ['peerJoined', onJoined],
-    ['peerLeft', onLeft],
-    ['multicastUnreachable', onUnreachable],
-  ];
-  for (const [event, fn] of listeners) peer.on(event, fn as (...args: unknown[]) => void);
+  peer.on('dataLoss', onDataLoss);
+  peer.on('slowConsumer', onSlow);
+  peer.on('peerJoined', onJoined);
+  peer.on('peerLeft', onLeft);
+  peer.on('multicastUnreachable', onUnreachable);
   const subscriptions: Subscription[] = o.subscribe.map((pattern) => peer.subscribe(pattern, (msg) => state.onMessage(msg.sender, msg.subject, msg.seq, Date.now())));
 
   let sampling = false;
@@ -114,7 +111,11 @@ export async function startMonitor(peer: Peer, options: MonitorOptions): Promise
 
   function stop(): void {
     clearInterval(timer);
-    for (const [event, fn] of listeners) peer.off(event, fn as (...args: unknown[]) => void);
+    peer.off('dataLoss', onDataLoss);
+    peer.off('slowConsumer', onSlow);
+    peer.off('peerJoined', onJoined);
+    peer.off('peerLeft', onLeft);
+    peer.off('multicastUnreachable', onUnreachable);
     for (const s of subscriptions) s.unsubscribe();
   }
   let closing: Promise<void> | undefined;

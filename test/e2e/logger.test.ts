@@ -2,6 +2,8 @@
  * The `logger` option with a fake pino-like logger: what a peer logs, at which level, over its
  * life (start, a peer joining and leaving, a handler error, close). No logger: no logging.
  */
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPeer, InvalidOptionError, type Logger, type Peer } from '../../dist/index.js';
 import { freshNetwork, sleep } from './helpers.js';
@@ -85,6 +87,24 @@ describe('createPeer({ logger })', () => {
     const w = lines.find((l) => l.obj.event === 'dataLoss');
     expect(w).toMatchObject({ level: 'warn', obj: { sender: 'src', subject: 'loss.x', fromSeq: 1, toSeq: 5 } });
     expect(w?.msg).toMatch(/^data loss: loss\.x from src, seq 1\.\.5/);
+  });
+
+  it('takes a real pino logger: JSON lines with pino levels, the peer name bound by child()', async () => {
+    const out: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString().split('\n')) if (line.length > 0) out.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const p = await createPeer({ ...freshNetwork(), name: 'with-pino', logger: pino({ level: 'debug' }, sink) });
+    await p.close();
+    await new Promise((r) => setImmediate(r));
+    expect(out.map((l) => [l.level, l.peer, l.event, l.msg])).toEqual([
+      [30, 'with-pino', 'started', 'peer with-pino started'],
+      [20, 'with-pino', 'closing', 'peer with-pino closing'],
+      [30, 'with-pino', 'closed', 'peer with-pino closed'],
+    ]);
   });
 
   it.each([[{}], [{ info: () => {} }], ['console'], [{ debug() {}, info() {}, warn() {}, error() {}, child: 1 }]])('refuses %j as a logger', async (logger) => {
