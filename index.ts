@@ -18,6 +18,7 @@ export { DEFAULT_PEER_OPTIONS } from './actors/app/peer-options.js';
 export { DEFAULT_LEDGER_OPTIONS } from './actors/ledger/options.js';
 export { TOPOLOGY_PRESETS } from './runtime/topology.js';
 export { generateDomainKey } from './actors/socket/security-options.js';
+export { createMetrics, startMonitor, DEFAULT_MONITOR_OPTIONS } from './monitor/index.js';
 export {
   ERROR_CODES,
   LedgecastError,
@@ -47,3 +48,4 @@ export type { SecurityOptions } from './actors/socket/security-options.js';
 export type { LedgerDamagePolicy, LedgerDurability, LedgerRetentionOptions } from './storage/options.js';
 export type { Topology, TopologyPreset } from './runtime/topology.js';
 export type { ErrorCode } from './errors.js';
+export type { MetricsOptions, PeerMetrics, Monitor, MonitorOptions, MonitorSnapshot, Logger, LogFn, PeerFigures } from './monitor/index.js';

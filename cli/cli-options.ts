@@ -315,3 +315,113 @@ export function resolveBenchOptions(raw: RawBenchOptions, random: (min: number, 
     peer,
   };
 }
+
+// ---------------------------------------------------------------- request
+
+/** Defaults of `ledgecast request`. */
+export const DEFAULT_REQUEST_OPTIONS = Object.freeze({
+  /** Seconds to wait for the reply. */
+  timeoutSec: 5,
+});
+
+/** `ledgecast request <subject> <data>`, resolved. */
+export interface RequestCliOptions {
+  readonly subject: string;
+  /** The request's payload: `<data>` as a JSON value, else the string. */
+  readonly data: unknown;
+  /** Seconds to wait for the reply (exit 3 without one). @default 5 */
+  readonly timeoutSec: number;
+  readonly peer: PeerOptions;
+}
+
+/** `request`'s own flags, as commander hands them over. */
+export interface RawRequestOptions extends RawCommonOptions {
+  timeout?: string;
+}
+
+/** Resolves `request <subject> <data>`. @throws InvalidSubjectError, InvalidOptionError */
+export function resolveRequestOptions(subject: string, data: string, raw: RawRequestOptions): RequestCliOptions {
+  validateSubject(subject);
+  return {
+    subject,
+    data: parseData(data),
+    timeoutSec: raw.timeout === undefined ? DEFAULT_REQUEST_OPTIONS.timeoutSec : parsePositiveNumber('--timeout', raw.timeout, MAX_SECONDS),
+    peer: resolveCommonOptions(raw),
+  };
+}
+
+// ---------------------------------------------------------------- reply
+
+/** What `reply` answers: a fixed value (`--data`), or the request's own data (`--echo`). */
+export type ReplyAnswer = { readonly kind: 'value'; readonly value: unknown } | { readonly kind: 'echo' };
+
+/** `ledgecast reply <pattern>`, resolved. */
+export interface ReplyCliOptions {
+  readonly pattern: string;
+  readonly answer: ReplyAnswer;
+  /** Exit 0 after answering this many requests. @default undefined (until Ctrl-C) */
+  readonly count: number | undefined;
+  readonly peer: PeerOptions;
+}
+
+/** `reply`'s own flags, as commander hands them over. */
+export interface RawReplyOptions extends RawCommonOptions {
+  data?: string;
+  echo?: boolean;
+  count?: string;
+}
+
+/** Resolves `reply <pattern>`. @throws InvalidSubjectError, InvalidOptionError */
+export function resolveReplyOptions(pattern: string, raw: RawReplyOptions): ReplyCliOptions {
+  validatePattern(pattern);
+  if (raw.data !== undefined && raw.echo === true) throw new InvalidOptionError('--data and --echo are mutually exclusive');
+  if (raw.data === undefined && raw.echo !== true) throw new InvalidOptionError('reply needs --data VALUE or --echo');
+  return {
+    pattern,
+    answer: raw.echo === true ? { kind: 'echo' } : { kind: 'value', value: parseData(raw.data as string) },
+    count: raw.count === undefined ? undefined : parseInteger('--count', raw.count, 1),
+    peer: resolveCommonOptions(raw),
+  };
+}
+
+// ---------------------------------------------------------------- monitor
+
+/** Defaults of `ledgecast monitor`. */
+export const DEFAULT_MONITOR_CLI_OPTIONS = Object.freeze({
+  /** TCP port of the page (9464: the port Prometheus exporters commonly use). */
+  httpPort: 9464,
+  /** Address the page listens on: the loopback, never more by default. */
+  httpHost: '127.0.0.1',
+});
+
+/** `ledgecast monitor`, resolved. */
+export interface MonitorCliOptions {
+  /** @default 9464 */
+  readonly httpPort: number;
+  /** @default '127.0.0.1' */
+  readonly httpHost: string;
+  /** Patterns the monitor subscribes to, to list the streams it hears. @default [] */
+  readonly subscribe: readonly string[];
+  readonly peer: PeerOptions;
+}
+
+/** `monitor`'s own flags, as commander hands them over. */
+export interface RawMonitorCliOptions extends RawCommonOptions {
+  httpPort?: string;
+  httpHost?: string;
+  subscribe?: string[];
+}
+
+/** Resolves `monitor`. @throws InvalidSubjectError, InvalidOptionError */
+export function resolveMonitorCliOptions(raw: RawMonitorCliOptions): MonitorCliOptions {
+  const subscribe = raw.subscribe ?? [];
+  for (const p of subscribe) validatePattern(p);
+  const httpHost = raw.httpHost ?? DEFAULT_MONITOR_CLI_OPTIONS.httpHost;
+  if (!/^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-fA-F:]+$|^localhost$/.test(httpHost)) throw new InvalidOptionError(`--http-host must be an IP address, got ${JSON.stringify(httpHost)}`);
+  return {
+    httpPort: raw.httpPort === undefined ? DEFAULT_MONITOR_CLI_OPTIONS.httpPort : parseInteger('--http-port', raw.httpPort, 0, 65_535),
+    httpHost,
+    subscribe,
+    peer: resolveCommonOptions(raw),
+  };
+}

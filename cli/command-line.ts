@@ -25,7 +25,19 @@ import {
   type RawPubOptions,
   type RawSubOptions,
   type SubOptions,
+  DEFAULT_MONITOR_CLI_OPTIONS,
+  DEFAULT_REQUEST_OPTIONS,
+  resolveMonitorCliOptions,
+  resolveReplyOptions,
+  resolveRequestOptions,
+  type MonitorCliOptions,
+  type RawMonitorCliOptions,
+  type RawReplyOptions,
+  type RawRequestOptions,
+  type ReplyCliOptions,
+  type RequestCliOptions,
 } from './cli-options.js';
+import { packageVersion } from './package-version.js';
 
 /** A command line, parsed and resolved: what to run. */
 export type ParsedCommand =
@@ -33,7 +45,10 @@ export type ParsedCommand =
   | { readonly kind: 'pub'; readonly options: PubOptions }
   | { readonly kind: 'peers'; readonly options: PeersOptions }
   | { readonly kind: 'bench'; readonly options: BenchOptions }
-  | { readonly kind: 'keygen'; readonly path: string };
+  | { readonly kind: 'keygen'; readonly path: string }
+  | { readonly kind: 'request'; readonly options: RequestCliOptions }
+  | { readonly kind: 'reply'; readonly options: ReplyCliOptions }
+  | { readonly kind: 'monitor'; readonly options: MonitorCliOptions };
 
 /** Where commander writes help (`out`) and would write errors (`err`). */
 export interface HelpOutput {
@@ -61,6 +76,7 @@ export function parseCommandLine(argv: readonly string[], output: HelpOutput, ra
     // Errors are printed once, by the entry point, as one line: silence commander's own copy.
     .configureOutput({ writeOut: output.out, writeErr: output.err, outputError: () => undefined })
     .showSuggestionAfterError(true)
+    .version(packageVersion(), '-V, --version', 'print the version of ledgecast')
     .addHelpText('after', EXIT_CODES_HELP);
 
   withCommonOptions(program.command('sub').argument('<pattern>', 'subject pattern: `*` matches one token, `>` the rest'))
@@ -153,6 +169,65 @@ Example:
     )
     .action((path: string) => {
       parsed = { kind: 'keygen', path };
+    });
+
+  withCommonOptions(
+    program
+      .command('request')
+      .argument('<subject>', 'subject to send the request on (no wildcards)')
+      .argument('<data>', 'the request: a JSON value, or else a string'),
+  )
+    .description('Send one request and print the first reply as a JSON line on stdout.')
+    .option('--timeout <seconds>', `how long to wait for the reply (default: ${DEFAULT_REQUEST_OPTIONS.timeoutSec}; exit 3 without one)`)
+    .addHelpText(
+      'after',
+      `
+${EXIT_CODES_HELP}
+
+Example:
+  ledgecast request time.now '{"zone":"UTC"}' --timeout 2`,
+    )
+    .action((subject: string, data: string, raw: RawRequestOptions) => {
+      parsed = { kind: 'request', options: resolveRequestOptions(subject, data, raw) };
+    });
+
+  withCommonOptions(program.command('reply').argument('<pattern>', 'subject pattern of the requests to answer'))
+    .description('Answer requests until Ctrl-C; print each request as a JSON line on stdout.')
+    .option('--data <value>', 'answer with this value (a JSON value, or else a string)')
+    .option('--echo', "answer with the request's own data")
+    .option('--count <n>', 'exit 0 after answering n requests')
+    .addHelpText(
+      'after',
+      `
+${EXIT_CODES_HELP}
+
+Examples:
+  ledgecast reply 'time.>' --data '"12:00"'
+  ledgecast reply echo.service --echo`,
+    )
+    .action((pattern: string, raw: RawReplyOptions) => {
+      parsed = { kind: 'reply', options: resolveReplyOptions(pattern, raw) };
+    });
+
+  withCommonOptions(program.command('monitor'))
+    .description('Join the domain as a passive peer and serve a monitor page, its JSON and Prometheus metrics over HTTP.')
+    .option('--http-port <port>', `TCP port of the page (default: ${DEFAULT_MONITOR_CLI_OPTIONS.httpPort}; 0 = any free port)`)
+    .option('--http-host <address>', `address the page listens on (default: ${DEFAULT_MONITOR_CLI_OPTIONS.httpHost}; it has no authentication)`)
+    .option('--subscribe <pattern>', 'subscribe to this pattern to list its streams (repeatable)', (p: string, list: string[] = []) => [...list, p])
+    .addHelpText(
+      'after',
+      `
+Open http://127.0.0.1:9464/ in a browser; Prometheus scrapes http://127.0.0.1:9464/metrics.
+The page lists peers and their patterns, rates, NAKs, retransmissions, data loss and slow
+consumers, with charts over the last minutes. The monitor's own figures are those of its
+peer: with --subscribe it receives, and counts, what it subscribes to.
+${EXIT_CODES_HELP}
+
+Example:
+  ledgecast monitor --http-port 9464 --subscribe 'orders.>'`,
+    )
+    .action((raw: RawMonitorCliOptions) => {
+      parsed = { kind: 'monitor', options: resolveMonitorCliOptions(raw) };
     });
 
   program.parse([...argv], { from: 'user' });

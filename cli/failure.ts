@@ -13,8 +13,13 @@ export interface Failure {
   readonly text: string;
 }
 
-/** Library error codes that mean "the input was wrong" (tested by `code`, STYLE rule 14). */
-const USAGE_CODES: ReadonlySet<string> = new Set([ERROR_CODES.invalidOption, ERROR_CODES.invalidSubject, ERROR_CODES.payloadTooLarge]);
+/**
+ * Library error codes that mean "the input was wrong" (tested by `code`, STYLE rule 14). A
+ * `LedgerError` that reaches the entry point was thrown while opening the ledger (a bad
+ * `--ledger` path, a ledger of another peer name or already open): later ledger failures
+ * arrive as 'error' events, not here.
+ */
+const USAGE_CODES: ReadonlySet<string> = new Set([ERROR_CODES.invalidOption, ERROR_CODES.invalidSubject, ERROR_CODES.payloadTooLarge, ERROR_CODES.ledger]);
 
 export function describeFailure(err: unknown, debug = false): Failure {
   if (err instanceof CommanderError) {

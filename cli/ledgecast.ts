@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `ledgecast` command: `sub`, `pub`, `peers` and `bench` (`ledgecast <command> --help`).
+ * The `ledgecast` command: `sub`, `pub`, `request`, `reply`, `peers`, `monitor`, `bench` and
+ * `keygen` (`ledgecast <command> --help`).
  *
  * Layout of cli/: `command-line.ts` defines the flags and parses argv into resolved options
  * (`cli-options.ts`, pure); `commands/*.ts` run one subcommand each against the public `Peer`
@@ -20,6 +21,9 @@ import { runBench } from './commands/bench.js';
 import { runPeers } from './commands/peers.js';
 import { runPub } from './commands/pub.js';
 import { runSub } from './commands/sub.js';
+import { runRequest } from './commands/request.js';
+import { runReply } from './commands/reply.js';
+import { runMonitor } from './commands/monitor.js';
 import { writeNewKeyFile } from './key-file.js';
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -57,6 +61,12 @@ function run(command: ParsedCommand, io: CliIo): Promise<number> {
       return runPeers(command.options, io);
     case 'bench':
       return runBench(command.options, io);
+    case 'request':
+      return runRequest(command.options, io);
+    case 'reply':
+      return runReply(command.options, io);
+    case 'monitor':
+      return runMonitor(command.options, io);
     case 'keygen':
       writeNewKeyFile(command.path);
       io.err(`wrote a new domain key to ${command.path} (mode 600)`);

@@ -8,10 +8,11 @@
  * child process, because a corrupt page kills whoever maps it), and only then the scan in this
  * process (or a piscina worker).
  */
-import { existsSync, mkdirSync, realpathSync, renameSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { LedgerError } from '../errors.js';
 import { walkLmdbInChild } from './integrity-walk.js';
+import { ensureLedgerDirectory } from './ledger-directory.js';
 import { acquireLedgerLock, type LedgerLock } from './ledger-lock.js';
 import { LEDGER_SCHEMA_VERSION } from './ledger-schema.js';
 import { scanLedger, type LedgerScan } from './ledger-scan.js';
@@ -54,12 +55,7 @@ export const LMDB_FILES = Object.freeze(['data.mdb', 'lock.mdb']);
 /** Locks and checks the ledger directory of `o.path`; throws `LedgerError` on anything it refuses. */
 export async function prepareLedgerDirectory(o: ResolvedLedgerStoreOptions, deps: LedgerStoreDeps): Promise<PreparedLedger> {
   const shown = o.path as string;
-  const wanted = resolve(shown);
-  if (existsSync(wanted) && !statSync(wanted).isDirectory()) {
-    throw new LedgerError(`ledger ${shown} is not a directory (a ledger is a directory holding data.mdb)`);
-  }
-  mkdirSync(wanted, { recursive: true });
-  const dir = realpathSync(wanted);
+  const dir = ensureLedgerDirectory(shown, shown);
   if (openHere.has(dir)) throw new LedgerError(`ledger ${shown} is already open in this process`);
   const lock = acquireLedgerLock(dir, o.peerName, shown);
   openHere.add(dir);

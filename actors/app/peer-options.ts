@@ -27,6 +27,8 @@ import { resolveGroupMapOptions, resolveReceiverListOptions } from '../subjects/
 import { TOPOLOGY_PRESETS, type Topology, type TopologyPreset } from '../../runtime/topology.js';
 import type { PeerConfig } from './peer-config.js';
 import { resolveLedgerOptions, type LedgerOptions } from '../ledger/options.js';
+import { resolveMonitorOptions, type MonitorOptions, type ResolvedMonitorOptions } from '../../monitor/options.js';
+import { checkLogger, type Logger } from '../../monitor/logger.js';
 
 /** Everything `createPeer` accepts. Every field is optional; defaults in `DEFAULT_PEER_OPTIONS`. */
 export interface PeerOptions {
@@ -118,6 +120,20 @@ export interface PeerOptions {
    * @default undefined
    */
   security?: SecurityOptions;
+  /**
+   * An HTTP monitor for people and Prometheus: `/` a page with live figures and charts, `/api/state`
+   * its JSON, `/metrics` the Prometheus text (see `MonitorOptions`; listens on 127.0.0.1 unless
+   * `host` says otherwise; `peer.monitorUrl` is its address). Closed with the peer.
+   * @default undefined (no monitor)
+   */
+  monitor?: MonitorOptions;
+  /**
+   * A pino-compatible logger (`debug/info/warn/error(obj, msg)`, optional `child`): the peer logs
+   * its start and close, peers joining and leaving (info), data loss, slow consumers (warn) and
+   * errors (error; with a logger, an `'error'` without listener is logged instead of printed as a
+   * process warning). @default undefined (no logging)
+   */
+  logger?: Logger;
   /** Test only: drop (at a rate, every multicast one, or by frame kind), duplicate or reorder received datagrams. @default undefined */
   fault?: Partial<FaultOptions>;
 }
@@ -156,9 +172,11 @@ export interface ResolvedPeerOptions {
   readonly closeTimeoutMs: number;
   readonly maxQueuedPerSubscription: number;
   readonly maxMessageBytes: number;
+  readonly monitor: ResolvedMonitorOptions | undefined;
+  readonly logger: Logger | undefined;
 }
 
-const KNOWN_KEYS = { ...DEFAULT_PEER_OPTIONS, name: '', receiver: {}, retransmit: {}, sender: {}, ledger: undefined, fault: undefined, security: undefined };
+const KNOWN_KEYS = { ...DEFAULT_PEER_OPTIONS, name: '', receiver: {}, retransmit: {}, sender: {}, ledger: undefined, fault: undefined, security: undefined, monitor: undefined, logger: undefined };
 
 /** The actors of every peer; `ledger` is added (first) when `options.ledger` is given. */
 export const ACTOR_NAMES = Object.freeze(['socket', 'subjects', 'receivers', 'flow', 'sender', 'retransmit', 'receiver'] as const);
@@ -258,6 +276,8 @@ export function resolvePeerOptions(o: PeerOptions = {}): ResolvedPeerOptions {
     closeTimeoutMs: checkInteger('options.closeTimeoutMs', m.closeTimeoutMs, 0, 3_600_000),
     maxQueuedPerSubscription: checkInteger('options.maxQueuedPerSubscription', m.maxQueuedPerSubscription, 1),
     maxMessageBytes,
+    monitor: o.monitor === undefined ? undefined : resolveMonitorOptions(o.monitor),
+    logger: o.logger === undefined ? undefined : checkLogger('options.logger', o.logger),
   };
 }
 

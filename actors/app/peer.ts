@@ -32,6 +32,8 @@ import { Publisher } from './publisher.js';
 import { Delivery, type ReplyPublisher } from './delivery.js';
 import { Durables, type DurableSpec } from './durables.js';
 import { Requests } from './requests.js';
+import { startMonitor, type Monitor } from '../../monitor/monitor-server.js';
+import { attachLogger, type PeerLog } from '../../monitor/logger.js';
 
 /** A data-loss event: messages of a stream that can no longer be recovered. */
 export interface DataLossEvent {
@@ -175,6 +177,14 @@ export class Peer extends EventEmitter {
   private nextFlushToken = 1;
   private readonly flushWaiters = new Map<number, () => void>();
   private readonly drainWaiters = new Map<number, () => void>();
+  /** The `logger` and `monitor` options at work (monitor/), started after the actors. */
+  private log: PeerLog | undefined;
+  private monitor: Monitor | undefined;
+
+  /** The HTTP monitor's address (`http://127.0.0.1:9464/`) with the `monitor` option, else undefined. */
+  get monitorUrl(): string | undefined {
+    return this.monitor?.url;
+  }
 
   /** @internal Use {@link createPeer}. */
   constructor(options: ResolvedPeerOptions) {
@@ -222,6 +232,12 @@ export class Peer extends EventEmitter {
       this.heldEvents = undefined;
       for (const e of held) this.onEvent(e);
     });
+  }
+
+  /** @internal Starts the logger adapter and the HTTP monitor (options `logger`, `monitor`). */
+  async startObservers(): Promise<void> {
+    if (this.options.logger !== undefined) this.log = attachLogger(this, this.options.logger, this.system.topology);
+    if (this.options.monitor !== undefined) this.monitor = await startMonitor(this, this.options.monitor);
   }
 
   /**
@@ -377,7 +393,8 @@ export class Peer extends EventEmitter {
       if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
         return Promise.reject(new InvalidOptionError(`close options.timeoutMs must be a non-negative number, got ${String(timeoutMs)}`));
       }
-      this.closing = this.doClose(timeoutMs);
+      this.log?.closing();
+      this.closing = this.doClose(timeoutMs).then(() => this.log?.closed());
     }
     return this.closing;
   }
@@ -389,6 +406,7 @@ export class Peer extends EventEmitter {
       return;
     }
     this.state = 'closing';
+    await this.monitor?.close();
     this.publisher.flush();
     const deadline = Date.now() + timeoutMs;
     // Let the sender hand over what is pending (it waits for credit, as before the close).
@@ -553,6 +571,7 @@ export async function createPeer(options: PeerOptions = {}): Promise<Peer> {
   const peer = new Peer(resolved);
   try {
     await peer.start();
+    await peer.startObservers();
   } catch (err) {
     await peer.close().catch(() => undefined);
     throw err;

@@ -9,6 +9,7 @@ import { EXIT_CODES, parseData, type PubOptions, type PubSource } from '../cli-o
 import { sleep, stopExitCode, type CliIo } from '../cli-io.js';
 import { PacedPublisher } from '../paced-publisher.js';
 import { toJsonLine } from '../json-line.js';
+import { progressLine, summaryLine, type PubProgressState } from '../pub-progress.js';
 
 /** Runs `pub`: publishes, lingers, closes; returns the exit code. */
 export async function runPub(o: PubOptions, io: CliIo): Promise<number> {
@@ -19,29 +20,60 @@ export async function runPub(o: PubOptions, io: CliIo): Promise<number> {
     if (o.source.kind === 'stdin' && (io.stdin as { isTTY?: boolean }).isTTY === true) {
       io.err(`ledgecast: publishing each line typed on ${o.subject} (Ctrl-D to end)`);
     }
-    // A plain `for` over a synchronous source: an await per message would split the peer's
-    // batches (see PacedPublisher).
-    const source = messagesOf(o.source, io);
-    if (Symbol.asyncIterator in source) {
-      for await (const data of source) {
-        if (io.stop.aborted) break;
-        const wait = publisher.publish(o.subject, data);
-        if (wait !== undefined) await wait;
-      }
-    } else {
-      for (const data of source) {
-        if (io.stop.aborted) break;
-        const wait = publisher.publish(o.subject, data);
-        if (wait !== undefined) await wait;
-      }
+    // On a terminal: a progress line four times a second (never per message), a summary at the end.
+    const startedMs = performance.now();
+    let endedMs: number | undefined;
+    let lingerEndMs: number | undefined;
+    const state = (): PubProgressState => ({ published: publisher.published, total: totalOf(o.source), startedMs, endedMs });
+    const ticker = io.progressEnabled
+      ? setInterval(() => {
+          const now = performance.now();
+          io.progress(progressLine(state(), o.subject, now, lingerEndMs === undefined ? undefined : Math.max(0, lingerEndMs - now)));
+        }, 250)
+      : undefined;
+    const summary = (): void => {
+      clearInterval(ticker);
+      io.progress('');
+      if (io.progressEnabled) io.err(summaryLine(state(), o.subject, performance.now(), io.stop.aborted));
+    };
+    try {
+      return await publishAll();
+    } finally {
+      summary();
+    }
+
+    async function publishAll(): Promise<number> {
+      // A plain `for` over a synchronous source: an await per message would split the peer's
+      // batches (see PacedPublisher).
+      const source = messagesOf(o.source, io);
+      if (Symbol.asyncIterator in source) {
+        for await (const data of source) {
+          if (io.stop.aborted) break;
+          const wait = publisher.publish(o.subject, data);
+          if (wait !== undefined) await wait;
+        }
+      } else {
+        for (const data of source) {
+          if (io.stop.aborted) break;
+          const wait = publisher.publish(o.subject, data);
+          if (wait !== undefined) await wait;
+        }
     }
     await publisher.drained();
+    endedMs = performance.now();
     if (io.stop.aborted) return stopExitCode(io.stop);
+    lingerEndMs = performance.now() + o.lingerSec * 1000;
     await sleep(o.lingerSec * 1000, io.stop);
     return io.stop.aborted ? stopExitCode(io.stop) : EXIT_CODES.ok;
+    }
   } finally {
     await peer.close();
   }
+}
+
+/** How many messages a source holds (undefined for stdin). */
+function totalOf(source: PubSource): number | undefined {
+  return source.kind === 'stdin' ? undefined : source.count;
 }
 
 /** The payloads of a source, in order: synchronous except stdin. */
