@@ -27,6 +27,7 @@ import { resolveGroupMapOptions, resolveReceiverListOptions } from '../subjects/
 import { TOPOLOGY_PRESETS, type Topology, type TopologyPreset } from '../../runtime/topology.js';
 import type { PeerConfig } from './peer-config.js';
 import { resolveLedgerOptions, type LedgerOptions } from '../ledger/options.js';
+import { resolveCodec, type Codec, type CodecOption } from './codec.js';
 
 /** Everything `createPeer` accepts. Every field is optional; defaults in `DEFAULT_PEER_OPTIONS`. */
 export interface PeerOptions {
@@ -118,6 +119,25 @@ export interface PeerOptions {
    * @default undefined
    */
   security?: SecurityOptions;
+  /**
+   * How payloads are encoded (publish, request, respond) and `msg.data` decoded:
+   * `'msgpack'` (a `Uint8Array` goes as raw bytes, any other value as msgpack; `msg.data` is the
+   * bytes or the value, by the message's flag), `'json'` (UTF-8 JSON; `msg.data` is parsed, and
+   * throws on bytes that are not JSON), `'raw'` (`Uint8Array` only; `msg.data` is the bytes), or
+   * the application's own `{ encode(value): Uint8Array, decode(bytes): T }`. Subscriptions,
+   * publishes and requests may each name another. `subscribe<T>` / `request<T>` type `data`
+   * as `T` without checking it: validate in your own `decode` if the senders are not trusted.
+   * @default 'msgpack'
+   */
+  codec?: CodecOption;
+  /**
+   * Deliver this peer's own publishes to its own matching (non-durable) subscriptions, as NATS
+   * does: once, in seq order, `msg.sender` this peer, before `publish` resolves; a request to a
+   * subject this peer answers is answered by it. A peer with no matching subscription pays
+   * nothing for it. false: own publishes only go to other peers.
+   * @default true
+   */
+  echo?: boolean;
   /** Test only: drop (at a rate, every multicast one, or by frame kind), duplicate or reorder received datagrams. @default undefined */
   fault?: Partial<FaultOptions>;
 }
@@ -146,6 +166,8 @@ export const DEFAULT_PEER_OPTIONS = Object.freeze({
   discoveryMs: 300,
   peerExpiryMs: 5000,
   ackIntervalMs: 50,
+  codec: 'msgpack' as CodecOption,
+  echo: true,
 });
 
 /** What the application side keeps beside the actors' config. */
@@ -156,6 +178,8 @@ export interface ResolvedPeerOptions {
   readonly closeTimeoutMs: number;
   readonly maxQueuedPerSubscription: number;
   readonly maxMessageBytes: number;
+  readonly codec: Codec;
+  readonly echo: boolean;
 }
 
 const KNOWN_KEYS = { ...DEFAULT_PEER_OPTIONS, name: '', receiver: {}, retransmit: {}, sender: {}, ledger: undefined, fault: undefined, security: undefined };
@@ -258,6 +282,8 @@ export function resolvePeerOptions(o: PeerOptions = {}): ResolvedPeerOptions {
     closeTimeoutMs: checkInteger('options.closeTimeoutMs', m.closeTimeoutMs, 0, 3_600_000),
     maxQueuedPerSubscription: checkInteger('options.maxQueuedPerSubscription', m.maxQueuedPerSubscription, 1),
     maxMessageBytes,
+    codec: resolveCodec('options.codec', m.codec),
+    echo: checkBoolean('options.echo', m.echo),
   };
 }
 
