@@ -19,11 +19,14 @@ import {
   type PeerUpdatedEvent,
 } from '../../dist/index.js';
 import { freshNetwork, TOPOLOGIES, within } from './helpers.js';
+import { join } from 'node:path';
+import { removeTempDirs, tempDir } from '../fixtures/ledger/harness.js';
 
 let peers: Peer[] = [];
 afterEach(async () => {
   await Promise.all(peers.map((p) => p.close({ timeoutMs: 0 })));
   peers = [];
+  removeTempDirs();
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -60,6 +63,29 @@ describe.each(['single', 'dedicated'] as (typeof TOPOLOGIES)[number][])("echo wi
     expect(atB.map((m) => m.sender)).toEqual(Array(20).fill('a'));
     const stats = await a.stats();
     expect(stats.app.echoed).toBe(20);
+  });
+});
+
+describe('echo with a ledger', () => {
+  it('own publishes (sequenced after the ledger opened, numbering continued) reach non-durable subscriptions, not durable ones', async () => {
+    const net = freshNetwork();
+    const ledger = { path: join(tempDir('api-echo'), 'ledger'), durability: 'sync' as const };
+    const first = await createPeer({ ...net, name: 'l', ledger });
+    await first.publish('l.x', { i: 0 }); // seq 1, before any subscription: not echoed
+    await first.close({ timeoutMs: 0 });
+    const a = await start({ ...net, name: 'l', ledger });
+    const plain: Message[] = [];
+    const durable: Message[] = [];
+    a.subscribe('l.>', (m) => plain.push(m));
+    a.subscribe('l.>', { durable: 'd' }, (m) => durable.push(m));
+    await sleep(200);
+    for (let i = 1; i <= 3; i++) await a.publish('l.x', { i });
+    expect(plain.map((m) => [m.seq, (m.data as { i: number }).i])).toEqual([
+      [2, 1],
+      [3, 2],
+      [4, 3],
+    ]);
+    expect(durable).toEqual([]);
   });
 });
 
