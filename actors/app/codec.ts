@@ -11,6 +11,8 @@
  *   `msg.data` is always the bytes as sent.
  * - `{ encode, decode }`: the application's own (e.g. protobuf, or a schema validator).
  *
+ * Whatever the codec, a published `Uint8Array` goes as it is (taken as already encoded).
+ *
  * A subscription's codec decodes whatever arrives on its pattern: `msg.data` is typed `T`
  * because the application says so, not because anything checked it, unless its own `decode`
  * validates. `msg.raw` and `msg.isValue` are always available.

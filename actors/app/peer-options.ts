@@ -124,7 +124,8 @@ export interface PeerOptions {
    * `'msgpack'` (a `Uint8Array` goes as raw bytes, any other value as msgpack; `msg.data` is the
    * bytes or the value, by the message's flag), `'json'` (UTF-8 JSON; `msg.data` is parsed, and
    * throws on bytes that are not JSON), `'raw'` (`Uint8Array` only; `msg.data` is the bytes), or
-   * the application's own `{ encode(value): Uint8Array, decode(bytes): T }`. Subscriptions,
+   * the application's own `{ encode(value): Uint8Array, decode(bytes): T }`. Whatever the
+   * codec, a published `Uint8Array` goes as it is (taken as already encoded). Subscriptions,
    * publishes and requests may each name another. `subscribe<T>` / `request<T>` type `data`
    * as `T` without checking it: validate in your own `decode` if the senders are not trusted.
    * @default 'msgpack'

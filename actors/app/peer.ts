@@ -214,7 +214,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.requests = new Requests(
       {
         subscribe: (pattern, handler) => this.subscribe(pattern, handler),
-        publish: (subject, data, o) => this.publishWith(subject, data, o.replyTo, o.codec ?? this.codec),
+        publish: (subject, data, o) => this.publishWith(subject, data, o.replyTo, undefined, o.codec),
         hasResponders: (subject) => this.hasResponders(subject),
         discoveryLeftMs: () => Math.max(0, Math.ceil(this.startedAtMs + discoveryGraceMs - performance.now())),
       },
@@ -262,14 +262,14 @@ export class Peer extends EventEmitter<PeerEvents> {
    * publishes (which resolve in microtasks) never starves sockets and timers.
    * @throws InvalidSubjectError (a wildcard or a bad token), PayloadTooLargeError, PeerClosedError.
    */
-  async publish(subject: string, data: unknown, options?: PublishOptions): Promise<void> {
-    this.assertOpen();
-    return this.publishWith(subject, data, options?.replyTo, options?.codec === undefined ? this.codec : resolveCodec('publish options.codec', options.codec));
+  publish(subject: string, data: unknown, options?: PublishOptions): Promise<void> {
+    return this.publishWith(subject, data, options?.replyTo, options?.codec);
   }
 
-  private async publishWith(subject: string, data: unknown, replyTo: string | undefined, codec: Codec): Promise<void> {
+  /** `publish`, with the codec given as an option (resolved here) or already resolved (`codec`). */
+  private async publishWith(subject: string, data: unknown, replyTo: string | undefined, codecOption: CodecOption | undefined, codec?: Codec): Promise<void> {
     this.assertOpen();
-    const item = this.publisher.prepare(subject, data, replyTo, codec);
+    const item = this.publisher.prepare(subject, data, replyTo, codec ?? (codecOption === undefined ? this.codec : resolveCodec('publish options.codec', codecOption)));
     const echo = this.echo && this.delivery.takesOwn(subject);
     for (let room = this.publisher.whenRoom(); room !== undefined; room = this.publisher.whenRoom()) {
       await room;
@@ -398,7 +398,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   async stats(): Promise<PeerStats> {
     this.assertOpen();
     const system = await this.system.stats();
-    const actors: Record<string, Record<string, unknown>> = {};  // shaped as PeerActorsStats by each actor's stats()
+    // Shaped as PeerActorsStats by each actor's stats() (test/e2e/api.test.ts checks a sample).
+    const actors: Record<string, Record<string, unknown>> = {};
     for (const thread of Object.values(system.threads)) {
       for (const [name, a] of Object.entries(thread.actors)) actors[name] = { ...(a.actor ?? {}), mailbox: a.mailbox };
     }
