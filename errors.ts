@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   handler: 'ERR_HANDLER',
   internal: 'ERR_INTERNAL',
   domainKey: 'ERR_DOMAIN_KEY',
+  noResponders: 'ERR_NO_RESPONDERS',
+  aborted: 'ERR_ABORTED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -97,6 +99,34 @@ export class TimeoutError extends LedgecastError {
   constructor(message: string, options?: ErrorOptions) {
     super(ERROR_CODES.timeout, message, options);
     this.name = 'TimeoutError';
+  }
+}
+
+/**
+ * A request nobody can answer: no known peer advertises a pattern matching its subject, and no
+ * subscription of this peer matches it (see `peer.request`). Thrown at once instead of waiting
+ * for the request's timeout.
+ */
+export class NoRespondersError extends LedgecastError {
+  static override name = 'NoRespondersError';
+  /** The request's subject (empty when rebuilt from another thread). */
+  readonly subject: string;
+  constructor(message: string, options?: ErrorOptions & { subject?: string }) {
+    super(ERROR_CODES.noResponders, message, options);
+    this.name = 'NoRespondersError';
+    this.subject = options?.subject ?? '';
+  }
+}
+
+/**
+ * An operation given an `AbortSignal` that aborted (as the platform's `AbortError`: same `name`);
+ * `cause` is the signal's `reason`.
+ */
+export class AbortError extends LedgecastError {
+  static override name = 'AbortError';
+  constructor(message = 'the operation was aborted', options?: ErrorOptions) {
+    super(ERROR_CODES.aborted, message, options);
+    this.name = 'AbortError';
   }
 }
 
@@ -202,6 +232,8 @@ const SIMPLE_ERRORS: Record<string, new (message: string) => LedgecastError> = {
   LedgerError,
   PayloadTooLargeError,
   TimeoutError,
+  NoRespondersError,
+  AbortError,
 };
 
 /** Rebuilds an error class from {@link serializeError}'s output. */

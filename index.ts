@@ -32,6 +32,8 @@ export {
   ChannelGaveUpError,
   DataLossError,
   HandlerError,
+  NoRespondersError,
+  AbortError,
 } from './errors.js';
 export type { PeerOptions } from './actors/app/peer-options.js';
 export type {
@@ -43,6 +45,30 @@ export type {
   RequestOptions,
   SubscribeOptions,
 } from './actors/app/peer.js';
+export type {
+  DataLossReason,
+  MulticastUnreachableEvent,
+  PeerEvents,
+  PeerLeftReason,
+  PeerUpdatedEvent,
+  SlowConsumerEvent,
+  StreamResetEvent,
+} from './actors/app/peer-events.js';
+export type {
+  ActorStats,
+  AppStats,
+  FlowStats,
+  LedgerStats,
+  MailboxStats,
+  PeerActorsStats,
+  ReceiverStats,
+  ReceiversStats,
+  RetransmitStats,
+  SenderStats,
+  SocketStats,
+  SubjectsStats,
+} from './actors/app/peer-stats.js';
+export type { CodecOption, PayloadCodec } from './actors/app/codec.js';
 export type { LedgerOptions } from './actors/ledger/options.js';
 export type { SecurityOptions } from './actors/socket/security-options.js';
 export type { LedgerDamagePolicy, LedgerDurability, LedgerRetentionOptions } from './storage/options.js';

@@ -19,9 +19,13 @@ export type ReplyPublisher = (subject: string, data: unknown) => Promise<boolean
  * `Message`; each durable subscription gets its own (it confirms on its own).
  */
 export class Delivery {
-  /** Records that matched at least one subscription. */
+  /** Records (from other peers) that matched at least one subscription. */
   delivered = 0;
-  private readonly matcher = new PatternMatcher<Subscription>();
+  /** Own publishes delivered to at least one own subscription. */
+  echoed = 0;
+  private readonly matcher = new PatternMatcher<Subscription<any>>();
+  /** Subscriptions in the matcher that take this peer's own publishes: none, and a publish checks nothing. */
+  private ownTakers = 0;
 
   /**
    * @param reply what `msg.respond()` calls (one function for every message).
@@ -34,36 +38,60 @@ export class Delivery {
   ) {}
 
   /** `sub` takes the messages matching its pattern from now on. */
-  add(sub: Subscription): void {
-    this.matcher.add(sub.pattern, sub);
+  add(sub: Subscription<any>): void {
+    if (this.matcher.add(sub.pattern, sub) && sub.echo) this.ownTakers++;
   }
 
   /** `sub` takes no more messages. */
-  remove(sub: Subscription): void {
-    this.matcher.remove(sub.pattern, sub);
+  remove(sub: Subscription<any>): void {
+    if (this.matcher.remove(sub.pattern, sub) && sub.echo) this.ownTakers--;
   }
 
-  /** Hands each record to every subscription whose pattern matches its subject, in order. */
-  deliver(records: readonly DeliveredRecord[]): void {
+  /** Whether some subscription open now would take a message on `subject` from this peer itself. */
+  takesOwn(subject: string): boolean {
+    if (this.ownTakers === 0) return false;
+    const subs = this.matcher.match(subject);
+    for (let j = 0; j < subs.length; j++) if (subs[j].echo && this.durables.of(subs[j].id) === undefined) return true;
+    return false;
+  }
+
+  /**
+   * Hands each record to every subscription whose pattern matches its subject, in order.
+   * `own`: the records are this peer's own publishes (echo): they go only to the non-durable
+   * subscriptions that take them (a durable subscription's positions follow other peers'
+   * streams, which the ledger resumes; our own are not replayed to it).
+   */
+  deliver(records: readonly DeliveredRecord[], own = false): void {
     const reply = this.reply;
     // Indexed loops: `for … of` costs an iterator object per loop here, per message.
     for (let i = 0; i < records.length; i++) {
       const r = records[i];
       const subs = this.matcher.match(r.subject);
       if (subs.length === 0) continue;
-      this.delivered++;
+      let taken = false;
+      // Non-durable subscriptions with the same codec share one Message (decoded once).
       let shared: Message | undefined;
       for (let j = 0; j < subs.length; j++) {
         const s = subs[j];
         let msg: Message | undefined;
         const d = this.durables.of(s.id);
         if (d === undefined) {
-          msg = shared ??= new Message(r.subject, r.sender.name, r.sender.incarnation, r.seq, r.replyTo, r.payload, r.flags, reply);
+          if (own && !s.echo) continue;
+          if (shared === undefined || s.codec !== shared.codec) {
+            msg = new Message(r.subject, r.sender.name, r.sender.incarnation, r.seq, r.replyTo, r.payload, r.flags, reply, undefined, s.codec);
+            shared ??= msg;
+          } else msg = shared;
         } else {
-          msg = this.durables.messageFor(d, r, reply);
+          if (own) continue;
+          msg = this.durables.messageFor(d, r, reply, s.codec);
           if (msg === undefined) continue;
         }
+        taken = true;
         if (!s.push(msg)) this.onOverflow(r);
+      }
+      if (taken) {
+        if (own) this.echoed++;
+        else this.delivered++;
       }
     }
   }

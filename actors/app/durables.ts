@@ -15,6 +15,7 @@ import type { DurablePosition, LedgerInbox, StreamResume } from '../ledger/messa
 import type { ReplyPublisher } from './delivery.js';
 import type { DeliveredRecord } from './events.js';
 import { Message } from './message.js';
+import type { Codec } from './codec.js';
 import type { Subscription } from './subscription.js';
 
 /** A durable subscription's name and acknowledgement mode, as subscribe options gave them. */
@@ -25,7 +26,7 @@ export interface DurableSpec {
 
 /** A durable subscription's state on the application thread. */
 export interface DurableState extends DurableSpec {
-  readonly sub: Subscription;
+  readonly sub: Subscription<any>;
   /** True once the receiver applied its resume positions: from then on it takes messages. */
   ready: boolean;
   /** Confirmed position per stream when it opened: anything at or below is not delivered again. */
@@ -94,7 +95,7 @@ export class Durables {
    * take messages (and its interest reach the receiver).
    * @throws BackpressureError when the ledger's mailbox is full; the caller unsubscribes `sub`.
    */
-  open(sub: Subscription, spec: DurableSpec): void {
+  open(sub: Subscription<any>, spec: DurableSpec): void {
     this.byId.set(sub.id, { ...spec, sub, ready: false, floors: new Map(), tracker: new AckTracker(this.maxUnconfirmed) });
     this.names.add(spec.name);
     this.ledger!.send({ kind: 'durableOpened', id: sub.id, durable: spec.name, pattern: sub.pattern });
@@ -104,7 +105,7 @@ export class Durables {
    * The receiver applied subscription `id`'s resume `positions`: the subscription to add to the
    * matcher and announce, or undefined when it is gone, closed, or was ready already.
    */
-  ready(id: number, positions: readonly StreamResume[]): Subscription | undefined {
+  ready(id: number, positions: readonly StreamResume[]): Subscription<any> | undefined {
     const d = this.byId.get(id);
     if (d === undefined || d.ready || d.sub.isClosed) return undefined;
     d.ready = true;
@@ -134,7 +135,7 @@ export class Durables {
    * confirmed `r` before it (re)opened, or when `d` has `maxUnconfirmed` messages unconfirmed
    * (reported to `onOverflow`).
    */
-  messageFor(d: DurableState, r: DeliveredRecord, reply: ReplyPublisher): Message | undefined {
+  messageFor(d: DurableState, r: DeliveredRecord, reply: ReplyPublisher, codec?: Codec): Message | undefined {
     const key = streamKey(r.sender.name, r.subject);
     const floor = d.floors.get(key);
     if (floor !== undefined && r.seq <= floor) return undefined;
@@ -144,6 +145,7 @@ export class Durables {
     }
     return new Message(r.subject, r.sender.name, r.sender.incarnation, r.seq, r.replyTo, r.payload, r.flags, reply, () =>
       this.acknowledge(d, r.sender.name, r.subject, r.seq),
+      codec,
     );
   }
 

@@ -5,6 +5,8 @@
 import type { PeerId } from '../../codecs/frame.js';
 import type { SerializedError } from '../../errors.js';
 import type { StreamResume } from '../ledger/messages.js';
+import type { DataLossReason } from '../receiver/receiver-sink.js';
+import type { PeerLeftReason } from '../subjects/receiver-list.js';
 
 /** A message delivered in order to this peer (reassembled; no fragment flags). */
 export interface DeliveredRecord {
@@ -21,10 +23,16 @@ export type AppEvent =
   /** The same, packed into one byte array (`receiver/delivered-batch.ts`) by a receiver on a worker thread. */
   | { readonly kind: 'deliveredPacked'; readonly bytes: Uint8Array }
   /** The sender accepted (sequenced and handed to the socket actor) every batch up to `batchId`. */
-  | { readonly kind: 'accepted'; readonly batchId: number }
-  | { readonly kind: 'dataLoss'; readonly sender: PeerId; readonly subject: string; readonly from: number; readonly to: number; readonly reason: string }
+  /**
+   * `seqs` (the seq given to each item of batch `batchId`, in order) only when the batch asked
+   * for them (`echo`): the application delivers those publishes to its own subscriptions.
+   */
+  | { readonly kind: 'accepted'; readonly batchId: number; readonly seqs?: readonly number[] }
+  | { readonly kind: 'dataLoss'; readonly sender: PeerId; readonly subject: string; readonly from: number; readonly to: number; readonly reason: DataLossReason }
   | { readonly kind: 'peerJoined'; readonly peer: PeerId; readonly host: string; readonly port: number; readonly patterns: readonly string[] }
-  | { readonly kind: 'peerLeft'; readonly peer: PeerId; readonly reason: string }
+  /** A listed peer's advertised patterns (or address) changed. */
+  | { readonly kind: 'peerUpdated'; readonly peer: PeerId; readonly host: string; readonly port: number; readonly patterns: readonly string[] }
+  | { readonly kind: 'peerLeft'; readonly peer: PeerId; readonly reason: PeerLeftReason }
   | { readonly kind: 'multicastUnreachable'; readonly peer: PeerId }
   | { readonly kind: 'slowConsumer'; readonly peer: PeerId; readonly subject: string; readonly lagMessages: number }
   | { readonly kind: 'streamReset'; readonly sender: PeerId; readonly subject: string; readonly fromSeq: number }

@@ -1,11 +1,18 @@
 /**
  * A message as a subscriber sees it.
  */
-import { decodePayload } from '../../codecs/payload-codec.js';
 import { MESSAGE_FLAGS } from '../../codecs/frame.js';
+import { MSGPACK_CODEC, type Codec } from './codec.js';
 
-/** A delivered message. `data` is decoded lazily: raw bytes stay bytes, msgpack becomes a value. */
-export class Message {
+/**
+ * A delivered message. `data` is decoded lazily, once, by the subscription's codec (see
+ * `codec` in {@link PeerOptions}; by default raw bytes stay bytes and msgpack becomes a value).
+ *
+ * `T` is what the application says `data` is (`peer.subscribe<Quote>(…)`): it is not checked,
+ * unless the application's own codec's `decode` validates (a schema parser). It defaults to
+ * `unknown`.
+ */
+export class Message<T = unknown> {
   /** The subject it was published on. */
   readonly subject: string;
   /** The sending peer's name. */
@@ -22,7 +29,9 @@ export class Message {
   readonly isValue: boolean;
   private readonly replyVia: ((subject: string, data: unknown) => Promise<boolean>) | undefined;
   private ackVia: (() => void) | undefined;
-  private decoded: { value: unknown } | undefined;
+  /** @internal What decodes `data`. */
+  readonly codec: Codec;
+  private decoded: { value: T } | undefined;
 
   /**
    * Made by the peer for each delivery; applications receive messages, they do not build them.
@@ -39,6 +48,7 @@ export class Message {
     flags: number,
     replyVia?: (subject: string, data: unknown) => Promise<boolean>,
     ackVia?: () => void,
+    codec: Codec = MSGPACK_CODEC,
   ) {
     this.subject = subject;
     this.sender = sender;
@@ -49,7 +59,15 @@ export class Message {
     this.isValue = (flags & MESSAGE_FLAGS.msgpack) !== 0;
     this.replyVia = replyVia;
     this.ackVia = ackVia;
+    this.codec = codec;
     this.decoded = undefined;
+  }
+
+  /** @internal The same message decoded by `codec` (a request's own codec for its reply). */
+  withCodec<U>(codec: Codec): Message<U> {
+    if (codec === this.codec) return this as unknown as Message<U>;
+    const flags = this.isValue ? MESSAGE_FLAGS.msgpack : 0;
+    return new Message<U>(this.subject, this.sender, this.senderIncarnation, this.seq, this.replyTo, this.raw, flags, this.replyVia, this.ackVia, codec);
   }
 
   /**
@@ -65,13 +83,15 @@ export class Message {
     ack?.();
   }
 
-  /** The payload: a `Uint8Array` for raw bytes, else the decoded value. */
-  get data(): unknown {
-    if (!this.isValue) return this.raw;
-    if (!this.decoded) {
-      const r = decodePayload(MESSAGE_FLAGS.msgpack, this.raw);
-      this.decoded = { value: r.ok ? r.value : undefined };
-    }
+  /**
+   * The payload decoded by the subscription's codec (decoded on first access, then kept). With
+   * the default `'msgpack'` codec: a `Uint8Array` for raw bytes, else the decoded value
+   * (`undefined` for malformed msgpack). With `'json'` or an application codec, a payload it
+   * cannot decode throws here (in a handler: a `HandlerError` on `'error'`).
+   */
+  get data(): T {
+    if (!this.isValue && this.codec === MSGPACK_CODEC) return this.raw as T;
+    if (!this.decoded) this.decoded = { value: this.codec.decode(this.isValue ? MESSAGE_FLAGS.msgpack : 0, this.raw) as T };
     return this.decoded.value;
   }
 
@@ -89,7 +109,7 @@ export class Message {
   }
 
   /** A plain summary (JSON-friendly). */
-  toJSON(): { subject: string; sender: string; seq: number; replyTo?: string; data: unknown } {
+  toJSON(): { subject: string; sender: string; seq: number; replyTo?: string; data: T } {
     return { subject: this.subject, sender: this.sender, seq: this.seq, ...(this.replyTo ? { replyTo: this.replyTo } : {}), data: this.data };
   }
 }

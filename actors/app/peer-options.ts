@@ -29,6 +29,7 @@ import type { PeerConfig } from './peer-config.js';
 import { resolveLedgerOptions, type LedgerOptions } from '../ledger/options.js';
 import { resolveMonitorOptions, type MonitorOptions, type ResolvedMonitorOptions } from '../../monitor/options.js';
 import { checkLogger, type Logger } from '../../monitor/logger.js';
+import { resolveCodec, type Codec, type CodecOption } from './codec.js';
 
 /** Everything `createPeer` accepts. Every field is optional; defaults in `DEFAULT_PEER_OPTIONS`. */
 export interface PeerOptions {
@@ -134,6 +135,26 @@ export interface PeerOptions {
    * process warning). @default undefined (no logging)
    */
   logger?: Logger;
+  /**
+   * How payloads are encoded (publish, request, respond) and `msg.data` decoded:
+   * `'msgpack'` (a `Uint8Array` goes as raw bytes, any other value as msgpack; `msg.data` is the
+   * bytes or the value, by the message's flag), `'json'` (UTF-8 JSON; `msg.data` is parsed, and
+   * throws on bytes that are not JSON), `'raw'` (`Uint8Array` only; `msg.data` is the bytes), or
+   * the application's own `{ encode(value): Uint8Array, decode(bytes): T }`. Whatever the
+   * codec, a published `Uint8Array` goes as it is (taken as already encoded). Subscriptions,
+   * publishes and requests may each name another. `subscribe<T>` / `request<T>` type `data`
+   * as `T` without checking it: validate in your own `decode` if the senders are not trusted.
+   * @default 'msgpack'
+   */
+  codec?: CodecOption;
+  /**
+   * Deliver this peer's own publishes to its own matching (non-durable) subscriptions, as NATS
+   * does: once, in seq order, `msg.sender` this peer, before `publish` resolves; a request to a
+   * subject this peer answers is answered by it. A peer with no matching subscription pays
+   * nothing for it. false: own publishes only go to other peers.
+   * @default true
+   */
+  echo?: boolean;
   /** Test only: drop (at a rate, every multicast one, or by frame kind), duplicate or reorder received datagrams. @default undefined */
   fault?: Partial<FaultOptions>;
 }
@@ -162,6 +183,8 @@ export const DEFAULT_PEER_OPTIONS = Object.freeze({
   discoveryMs: 300,
   peerExpiryMs: 5000,
   ackIntervalMs: 50,
+  codec: 'msgpack' as CodecOption,
+  echo: true,
 });
 
 /** What the application side keeps beside the actors' config. */
@@ -174,6 +197,8 @@ export interface ResolvedPeerOptions {
   readonly maxMessageBytes: number;
   readonly monitor: ResolvedMonitorOptions | undefined;
   readonly logger: Logger | undefined;
+  readonly codec: Codec;
+  readonly echo: boolean;
 }
 
 const KNOWN_KEYS = { ...DEFAULT_PEER_OPTIONS, name: '', receiver: {}, retransmit: {}, sender: {}, ledger: undefined, fault: undefined, security: undefined, monitor: undefined, logger: undefined };
@@ -278,6 +303,8 @@ export function resolvePeerOptions(o: PeerOptions = {}): ResolvedPeerOptions {
     maxMessageBytes,
     monitor: o.monitor === undefined ? undefined : resolveMonitorOptions(o.monitor),
     logger: o.logger === undefined ? undefined : checkLogger('options.logger', o.logger),
+    codec: resolveCodec('options.codec', m.codec),
+    echo: checkBoolean('options.echo', m.echo),
   };
 }
 

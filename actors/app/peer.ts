@@ -13,7 +13,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { PeerId } from '../../codecs/frame.js';
-import { InvalidOptionError, PeerClosedError, deserializeError } from '../../errors.js';
+import { AbortError, InvalidOptionError, PeerClosedError, deserializeError } from '../../errors.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
 import type { ActorEvent } from '../../runtime/actor.js';
@@ -31,39 +31,43 @@ import type { LedgerInbox } from '../ledger/messages.js';
 import { Publisher } from './publisher.js';
 import { Delivery, type ReplyPublisher } from './delivery.js';
 import { Durables, type DurableSpec } from './durables.js';
-import { Requests } from './requests.js';
+import { Requests, patternMatches } from './requests.js';
+import { resolveCodec, type Codec, type CodecOption } from './codec.js';
+import type { PublishItem } from '../sender/messages.js';
+import type {
+  DataLossEvent,
+  PeerEvents,
+  PeerJoinedEvent,
+  PeerLeftEvent,
+  PeerUpdatedEvent,
+  SlowConsumerEvent,
+  StreamResetEvent,
+  MulticastUnreachableEvent,
+} from './peer-events.js';
+import type { PeerActorsStats, PeerStats } from './peer-stats.js';
 import { startMonitor, type Monitor } from '../../monitor/monitor-server.js';
 import { attachLogger, type PeerLog } from '../../monitor/logger.js';
 
-/** A data-loss event: messages of a stream that can no longer be recovered. */
-export interface DataLossEvent {
-  readonly sender: string;
-  readonly subject: string;
-  readonly fromSeq: number;
-  readonly toSeq: number;
-  readonly reason: string;
-}
-
-/** A peer seen joining (from its advertisement). */
-export interface PeerJoinedEvent {
-  readonly name: string;
-  readonly incarnation: number;
-  readonly host: string;
-  readonly port: number;
-  readonly patterns: readonly string[];
-}
-
-/** A peer that left ('bye'), went silent ('expired') or restarted ('restarted'). */
-export interface PeerLeftEvent {
-  readonly name: string;
-  readonly incarnation: number;
-  readonly reason: string;
-}
+export type {
+  DataLossEvent,
+  DataLossReason,
+  MulticastUnreachableEvent,
+  PeerEvents,
+  PeerJoinedEvent,
+  PeerLeftEvent,
+  PeerLeftReason,
+  PeerUpdatedEvent,
+  SlowConsumerEvent,
+  StreamResetEvent,
+} from './peer-events.js';
+export type { PeerStats } from './peer-stats.js';
 
 /** Options of `peer.publish`. */
 export interface PublishOptions {
   /** The subject a reply should be published on. */
   replyTo?: string;
+  /** Encodes `data` (see `codec` in {@link PeerOptions}). @default the peer's `codec` */
+  codec?: CodecOption;
 }
 
 /** Options of `peer.subscribe`. */
@@ -95,51 +99,54 @@ export interface SubscribeOptions {
    * @default undefined
    */
   signal?: AbortSignal;
+  /**
+   * Decodes `msg.data` of this subscription's messages: `'msgpack'`, `'json'`, `'raw'` or
+   * `{ encode, decode }` (see `codec` in {@link PeerOptions}). `subscribe<T>` types `data` as
+   * `T`; nothing checks it unless this codec's `decode` validates.
+   * @default the peer's `codec`
+   */
+  codec?: CodecOption;
 }
 
 /** Options of `peer.request`. */
 export interface RequestOptions {
   /** How long to wait for the first reply. @default 5000 */
   timeoutMs?: number;
-}
-
-/** Counters of every actor, by actor name, plus the application side's. */
-export interface PeerStats {
-  readonly name: string;
-  readonly incarnation: number;
-  readonly topology: Readonly<Record<string, string>>;
-  readonly app: {
-    published: number;
-    pendingPublishes: number;
-    delivered: number;
-    subscriptions: number;
-    dataLossEvents: number;
-    subscriptionOverflows: number;
-    /** Durable subscriptions open now, and their delivered messages not yet confirmed. */
-    durableSubscriptions: number;
-    unconfirmed: number;
-    /** Durable positions sent to the ledger. */
-    confirmations: number;
-  };
-  readonly actors: Record<string, Record<string, unknown>>;
+  /** Rejects the request at once with an `AbortError` (`cause`: the signal's reason) when aborted. @default undefined */
+  signal?: AbortSignal;
+  /** Encodes the request and decodes the reply (`request<T>` types `reply.data` as `T`, unchecked). @default the peer's `codec` */
+  codec?: CodecOption;
 }
 
 /**
- * One embedded ledgecast peer. Create it with {@link createPeer}.
+ * One embedded ledgecast peer. Create it with {@link createPeer}; `await using peer = await
+ * createPeer()` closes it at the end of the scope (`Symbol.asyncDispose`).
  *
- * Events: `'dataLoss'` ({@link DataLossEvent}), `'peerJoined'` ({@link PeerJoinedEvent}),
- * `'peerLeft'` ({@link PeerLeftEvent}), `'multicastUnreachable'` ({ name, incarnation }),
- * `'slowConsumer'` ({ name, subject, lagMessages }), `'streamReset'`, `'error'` (Error: a
- * `HandlerError` when a subscription handler failed, an actor's error, a reply that could not
- * be published). Without an `'error'` listener an error never throws (which would end the
- * process): it is printed as one process warning (`process.emitWarning`, code `LEDGECAST_ERROR`).
+ * Events (typed by {@link PeerEvents}): `'dataLoss'` ({@link DataLossEvent}), `'peerJoined'`
+ * ({@link PeerJoinedEvent}), `'peerUpdated'` ({@link PeerUpdatedEvent}), `'peerLeft'`
+ * ({@link PeerLeftEvent}), `'multicastUnreachable'` ({@link MulticastUnreachableEvent}),
+ * `'slowConsumer'` ({@link SlowConsumerEvent}), `'streamReset'` ({@link StreamResetEvent}),
+ * `'error'` (Error: a `HandlerError` when a subscription handler failed, an actor's error, a
+ * reply that could not be published). Without an `'error'` listener an error never throws
+ * (which would end the process): it is printed as one process warning (`process.emitWarning`,
+ * code `LEDGECAST_ERROR`).
  */
-export class Peer extends EventEmitter {
+export class Peer extends EventEmitter<PeerEvents> {
   /** This peer's name. */
   readonly name: string;
   /** This start's incarnation number. */
   readonly incarnation: number;
+  /**
+   * Resolves once the peer is closed (by `close()` or `await using`): with `undefined`, or with
+   * the error closing ended on (an actor that failed to stop). Never rejects.
+   */
+  readonly closed: Promise<Error | undefined>;
+  private resolveClosed!: (reason: Error | undefined) => void;
   private readonly options: ResolvedPeerOptions;
+  private readonly codec: Codec;
+  private readonly echo: boolean;
+  /** When the start finished (`performance.now()`): the no-responders rule waits for discovery after it. */
+  private startedAtMs = Number.POSITIVE_INFINITY;
   private readonly system: ActorSystem;
   private sender!: ActorRef<SenderInbox>;
   private subjects!: ActorRef<SubjectsInbox>;
@@ -151,7 +158,7 @@ export class Peer extends EventEmitter {
   private durables!: Durables;
   private delivery!: Delivery;
   private readonly requests: Requests;
-  private readonly subscriptions = new Set<Subscription>();
+  private readonly subscriptions = new Set<Subscription<any>>();
   private nextSubscriptionId = 1;
   /** Events held until the application could attach listeners (undefined once released). */
   private heldEvents: AppEvent[] | undefined = [];
@@ -161,7 +168,7 @@ export class Peer extends EventEmitter {
   private readonly knownPeers = new Map<string, PeerJoinedEvent>();
   private readonly counters = { dataLossEvents: 0, subscriptionOverflows: 0 };
   /** What `msg.respond()` calls. A reply never rejects (handlers write `void msg.respond(x)`): a failure goes to 'error'. */
-  private readonly reply: ReplyPublisher = (subject, data) =>
+  private readonly reply: ReplyPublisher = (subject: string, data: unknown) =>
     this.publish(subject, data).then(
       () => true,
       (err: unknown) => {
@@ -173,6 +180,12 @@ export class Peer extends EventEmitter {
   private readonly onOverflow = (r: DeliveredRecord): void => {
     this.counters.subscriptionOverflows++;
     this.emit('dataLoss', { sender: r.sender.name, subject: r.subject, fromSeq: r.seq, toSeq: r.seq, reason: 'subscriberOverflow' } satisfies DataLossEvent);
+  };
+  /** Own publishes, accepted by the sender with their seqs: delivered to own subscriptions (echo). */
+  private readonly onEcho = (items: readonly PublishItem[], seqs: readonly number[]): void => {
+    const sender = { name: this.name, incarnation: this.incarnation };
+    const records: DeliveredRecord[] = items.map((it, i) => ({ sender, subject: it.subject, seq: seqs[i], flags: it.flags, replyTo: it.replyTo, payload: it.payload }));
+    if (this.state === 'open' || this.state === 'closing') this.delivery.deliver(records, true);
   };
   private nextFlushToken = 1;
   private readonly flushWaiters = new Map<number, () => void>();
@@ -189,10 +202,12 @@ export class Peer extends EventEmitter {
   /** @internal Use {@link createPeer}. */
   constructor(options: ResolvedPeerOptions) {
     super();
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     // A 'peerJoined' listener added at any time first hears of the peers already known (as
     // their own 'peerJoined', in a microtask), then of changes: an application that attaches it
-    // after `await createPeer(...)`, or later, misses nobody.
-    this.on('newListener', (event: string | symbol, listener: (e: PeerJoinedEvent) => void) => {
+    // after `await createPeer(...)`, or later, misses nobody. ('newListener' is EventEmitter's
+    // own event, outside PeerEvents.)
+    (this as EventEmitter).on('newListener', (event: string | symbol, listener: (e: PeerJoinedEvent) => void) => {
       if (event !== 'peerJoined' || this.knownPeers.size === 0) return;
       const known = [...this.knownPeers.values()];
       queueMicrotask(() => {
@@ -201,9 +216,21 @@ export class Peer extends EventEmitter {
       });
     });
     this.options = options;
+    this.codec = options.codec;
+    this.echo = options.echo;
     this.name = options.config.self.name;
     this.incarnation = options.config.self.incarnation;
-    this.requests = new Requests(this, this.name, this.incarnation);
+    const discoveryGraceMs = options.config.discoveryMs + options.config.advertIntervalMs;
+    this.requests = new Requests(
+      {
+        subscribe: (pattern, handler) => this.subscribe(pattern, handler),
+        publish: (subject, data, o) => this.publishWith(subject, data, o.replyTo, undefined, o.codec),
+        hasResponders: (subject) => this.hasResponders(subject),
+        discoveryLeftMs: () => Math.max(0, Math.ceil(this.startedAtMs + discoveryGraceMs - performance.now())),
+      },
+      this.name,
+      this.incarnation,
+    );
     const registry: Record<string, { module: string; options: unknown }> = {};
     for (const name of actorNamesOf(options.config)) registry[name] = { module: actorModuleUrl(name), options: options.config };
     this.system = new ActorSystem(
@@ -223,10 +250,11 @@ export class Peer extends EventEmitter {
     this.subjects = this.system.ref<SubjectsInbox>('subjects');
     this.receivers = this.system.ref<ReceiversInbox>('receivers');
     if (this.options.config.ledger !== undefined) this.ledger = this.system.ref<LedgerInbox>('ledger');
-    this.publisher = new Publisher(this.sender, this.options.maxPendingPublishes, this.options.maxMessageBytes);
+    this.publisher = new Publisher(this.sender, this.options.maxPendingPublishes, this.options.maxMessageBytes, this.onEcho);
     this.durables = new Durables(this.ledger, this.options.maxQueuedPerSubscription, this.onOverflow);
     this.delivery = new Delivery(this.durables, this.reply, this.onOverflow);
     this.state = 'open';
+    this.startedAtMs = performance.now();
     setImmediate(() => {
       const held = this.heldEvents ?? [];
       this.heldEvents = undefined;
@@ -242,20 +270,28 @@ export class Peer extends EventEmitter {
 
   /**
    * Publishes `data` on `subject`. A `Uint8Array` goes as raw bytes; any other value is
-   * msgpack-encoded. Resolves when the message has been sequenced and handed to the socket;
+   * encoded by the codec (`options.codec`, else the peer's; msgpack by default). With `echo`
+   * (the default) the peer's own matching subscriptions get it too, before this resolves, with
+   * `msg.sender` this peer and `msg.seq` the stream's seq. Resolves when the message has been sequenced and handed to the socket;
    * waits while `maxPendingPublishes` messages are pending (backpressure), and lets the event
    * loop turn after every `PUBLISHES_PER_TURN` (publisher.ts) publishes, so that a loop of awaited
    * publishes (which resolve in microtasks) never starves sockets and timers.
    * @throws InvalidSubjectError (a wildcard or a bad token), PayloadTooLargeError, PeerClosedError.
    */
-  async publish(subject: string, data: unknown, options?: PublishOptions): Promise<void> {
+  publish(subject: string, data: unknown, options?: PublishOptions): Promise<void> {
+    return this.publishWith(subject, data, options?.replyTo, options?.codec);
+  }
+
+  /** `publish`, with the codec given as an option (resolved here) or already resolved (`codec`). */
+  private async publishWith(subject: string, data: unknown, replyTo: string | undefined, codecOption: CodecOption | undefined, codec?: Codec): Promise<void> {
     this.assertOpen();
-    const item = this.publisher.prepare(subject, data, options?.replyTo);
+    const item = this.publisher.prepare(subject, data, replyTo, codec ?? (codecOption === undefined ? this.codec : resolveCodec('publish options.codec', codecOption)));
+    const echo = this.echo && this.delivery.takesOwn(subject);
     for (let room = this.publisher.whenRoom(); room !== undefined; room = this.publisher.whenRoom()) {
       await room;
       this.assertOpen();
     }
-    return this.publisher.publish(item);
+    return this.publisher.publish(item, echo);
   }
 
   /**
@@ -266,7 +302,8 @@ export class Peer extends EventEmitter {
    */
   tryPublish(subject: string, data: unknown, options?: PublishOptions): boolean {
     this.assertOpen();
-    return this.publisher.tryPublish(subject, data, options?.replyTo);
+    const item = this.publisher.prepare(subject, data, options?.replyTo, options?.codec === undefined ? this.codec : resolveCodec('publish options.codec', options.codec));
+    return this.publisher.tryPublish(item, this.echo && this.delivery.takesOwn(subject));
   }
 
   /**
@@ -276,12 +313,15 @@ export class Peer extends EventEmitter {
    * A handler may be async; a handler that throws, or whose promise rejects, never stops the
    * subscription: the error goes to the `'error'` event as a `HandlerError` (code
    * `ERR_HANDLER`, `cause`: what it threw). Handlers are not awaited before the next message.
+   * `subscribe<T>(…)` types `msg.data` as `T` (decoded by the codec, not checked: see
+   * {@link SubscribeOptions.codec}). With `echo` (the default) this peer's own publishes on
+   * matching subjects are delivered too (not to durable subscriptions).
    * @throws InvalidSubjectError, InvalidOptionError (a durable subscription without
    *   `options.ledger`, or a durable name already subscribed), PeerClosedError.
    */
-  subscribe(pattern: string, handler?: (msg: Message) => void): Subscription;
-  subscribe(pattern: string, options: SubscribeOptions, handler?: (msg: Message) => void): Subscription;
-  subscribe(pattern: string, a?: SubscribeOptions | ((msg: Message) => void), b?: (msg: Message) => void): Subscription {
+  subscribe<T = unknown>(pattern: string, handler?: (msg: Message<T>) => void): Subscription<T>;
+  subscribe<T = unknown>(pattern: string, options: SubscribeOptions, handler?: (msg: Message<T>) => void): Subscription<T>;
+  subscribe<T = unknown>(pattern: string, a?: SubscribeOptions | ((msg: Message<T>) => void), b?: (msg: Message<T>) => void): Subscription<T> {
     this.assertOpen();
     validatePattern(pattern);
     const withOptions = typeof a === 'object' && a !== null;
@@ -291,7 +331,8 @@ export class Peer extends EventEmitter {
     const signal = withOptions ? a.signal : undefined;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError('subscribe options.signal must be an AbortSignal');
     if (signal?.aborted === true) throw new InvalidOptionError('subscribe options.signal is already aborted');
-    const sub = new Subscription(
+    const codec = withOptions && a.codec !== undefined ? resolveCodec('subscribe options.codec', a.codec) : this.codec;
+    const sub = new Subscription<T>(
       this.nextSubscriptionId++,
       pattern,
       handler,
@@ -299,6 +340,8 @@ export class Peer extends EventEmitter {
       (s) => this.onUnsubscribe(s),
       (err) => this.emitError(err instanceof Error ? err : new Error(String(err))),
       durable?.ack === 'auto' ? (msg) => msg.ack() : undefined,
+      codec,
+      this.echo,
     );
     this.subscriptions.add(sub);
     if (signal !== undefined) {
@@ -322,33 +365,56 @@ export class Peer extends EventEmitter {
 
   private checkSubscribeOptions(o: SubscribeOptions): DurableSpec | undefined {
     for (const key of Object.keys(o)) {
-      if (key !== 'durable' && key !== 'ack' && key !== 'signal') throw new InvalidOptionError(`subscribe options.${key} is not a known option (known: durable, ack, signal)`);
+      if (key !== 'durable' && key !== 'ack' && key !== 'signal' && key !== 'codec') {
+        throw new InvalidOptionError(`subscribe options.${key} is not a known option (known: durable, ack, signal, codec)`);
+      }
     }
     return this.durables.check(o.durable, o.ack);
   }
 
   /** `sub` takes messages from now on: it joins the matcher, and its interest goes to the subjects actor. */
-  private activate(sub: Subscription): void {
+  private activate(sub: Subscription<any>): void {
     this.delivery.add(sub);
     this.subjects.send({ kind: 'subscribed', id: sub.id, pattern: sub.pattern });
   }
 
   /**
    * Publishes a request and resolves with the first reply (published by a responder with
-   * `msg.respond(data)`), or rejects with TimeoutError.
+   * `msg.respond(data)`; `request<T>` types `reply.data` as `T`, unchecked). A subscription of
+   * this peer answers too (with `echo`, the default): a request to oneself works.
+   *
+   * Fails fast with `NoRespondersError` when no known peer advertises a pattern matching
+   * `subject` and no subscription of ours matches it. Start-up: the peers are being discovered
+   * for `discoveryMs + advertIntervalMs` (1.3 s by default) after `createPeer`; a request made
+   * in that time with no responder known is published all the same and fails with
+   * `NoRespondersError` at the end of it if there is still none (and no reply came).
+   * @throws (rejects with) NoRespondersError, TimeoutError (no reply within `timeoutMs`),
+   *   AbortError (`signal` aborted), InvalidSubjectError, InvalidOptionError, PeerClosedError.
    */
-  async request(subject: string, data: unknown, options: RequestOptions = {}): Promise<Message> {
+  async request<T = unknown>(subject: string, data: unknown, options: RequestOptions = {}): Promise<Message<T>> {
     const timeoutMs = options.timeoutMs ?? 5000;
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new InvalidOptionError(`options.timeoutMs must be a positive integer, got ${String(timeoutMs)}`);
+    const signal = options.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError('request options.signal must be an AbortSignal');
+    const codec = options.codec === undefined ? this.codec : resolveCodec('request options.codec', options.codec);
     this.assertOpen();
     validateSubject(subject);
-    return this.requests.request(subject, data, timeoutMs);
+    if (signal?.aborted === true) throw new AbortError(`request to ${subject} aborted`, { cause: signal.reason });
+    return this.requests.request<T>(subject, data, { timeoutMs, signal, codec });
+  }
+
+  /** Whether a known peer advertises a pattern matching `subject`, or a subscription of ours takes our own messages on it. */
+  private hasResponders(subject: string): boolean {
+    if (this.delivery.takesOwn(subject)) return true;
+    for (const p of this.knownPeers.values()) for (const pattern of p.patterns) if (patternMatches(pattern, subject)) return true;
+    return false;
   }
 
   /** Counters of every actor (gathered from every thread) and of the application side. */
   async stats(): Promise<PeerStats> {
     this.assertOpen();
     const system = await this.system.stats();
+    // Shaped as PeerActorsStats by each actor's stats() (test/e2e/api.test.ts checks a sample).
     const actors: Record<string, Record<string, unknown>> = {};
     for (const thread of Object.values(system.threads)) {
       for (const [name, a] of Object.entries(thread.actors)) actors[name] = { ...(a.actor ?? {}), mailbox: a.mailbox };
@@ -360,6 +426,8 @@ export class Peer extends EventEmitter {
       app: {
         published: this.publisher.published,
         delivered: this.delivery.delivered,
+        echoed: this.delivery.echoed,
+        noResponders: this.requests.noResponders,
         dataLossEvents: this.counters.dataLossEvents,
         subscriptionOverflows: this.counters.subscriptionOverflows,
         confirmations: this.durables.confirmations,
@@ -368,11 +436,14 @@ export class Peer extends EventEmitter {
         durableSubscriptions: this.durables.size,
         unconfirmed: this.durables.unconfirmed,
       },
-      actors,
+      actors: actors as unknown as PeerActorsStats,
     };
   }
 
-  /** The peers known now (heard and not gone), as their last `'peerJoined'` described them. */
+  /**
+   * The peers known now (heard and not gone), with their latest address and patterns (as the
+   * last `'peerJoined'` or `'peerUpdated'` described them).
+   */
   peers(): PeerJoinedEvent[] {
     return [...this.knownPeers.values()].map((p) => ({ ...p, patterns: [...p.patterns] }));
   }
@@ -395,6 +466,10 @@ export class Peer extends EventEmitter {
       }
       this.log?.closing();
       this.closing = this.doClose(timeoutMs).then(() => this.log?.closed());
+      this.closing.then(
+        () => this.resolveClosed(undefined),
+        (err: unknown) => this.resolveClosed(err instanceof Error ? err : new Error(String(err))),
+      );
     }
     return this.closing;
   }
@@ -484,7 +559,7 @@ export class Peer extends EventEmitter {
         break;
       }
       case 'accepted':
-        this.publisher.settle(event.batchId);
+        this.publisher.settle(event.batchId, undefined, event.seqs);
         break;
       case 'dataLoss':
         this.counters.dataLossEvents++;
@@ -496,18 +571,27 @@ export class Peer extends EventEmitter {
         this.emit('peerJoined', joined);
         break;
       }
+      case 'peerUpdated': {
+        const key = `${event.peer.name}\u0000${event.peer.incarnation}`;
+        const before = this.knownPeers.get(key);
+        if (before === undefined) break;
+        const now: PeerJoinedEvent = { name: event.peer.name, incarnation: event.peer.incarnation, host: event.host, port: event.port, patterns: event.patterns };
+        this.knownPeers.set(key, now);
+        this.emit('peerUpdated', { ...now, previousPatterns: before.patterns } satisfies PeerUpdatedEvent);
+        break;
+      }
       case 'peerLeft':
         this.knownPeers.delete(`${event.peer.name}\u0000${event.peer.incarnation}`);
         this.emit('peerLeft', { name: event.peer.name, incarnation: event.peer.incarnation, reason: event.reason } satisfies PeerLeftEvent);
         break;
       case 'multicastUnreachable':
-        this.emit('multicastUnreachable', { name: event.peer.name, incarnation: event.peer.incarnation });
+        this.emit('multicastUnreachable', { name: event.peer.name, incarnation: event.peer.incarnation } satisfies MulticastUnreachableEvent);
         break;
       case 'slowConsumer':
-        this.emit('slowConsumer', { name: event.peer.name, subject: event.subject, lagMessages: event.lagMessages });
+        this.emit('slowConsumer', { name: event.peer.name, incarnation: event.peer.incarnation, subject: event.subject, lagMessages: event.lagMessages } satisfies SlowConsumerEvent);
         break;
       case 'streamReset':
-        this.emit('streamReset', { sender: event.sender.name, subject: event.subject, fromSeq: event.fromSeq });
+        this.emit('streamReset', { sender: event.sender.name, senderIncarnation: event.sender.incarnation, subject: event.subject, fromSeq: event.fromSeq } satisfies StreamResetEvent);
         break;
       case 'durableReady': {
         const sub = this.state === 'open' ? this.durables.ready(event.id, event.positions) : undefined;
@@ -532,7 +616,7 @@ export class Peer extends EventEmitter {
     }
   }
 
-  private onUnsubscribe(sub: Subscription): void {
+  private onUnsubscribe(sub: Subscription<any>): void {
     if (!this.subscriptions.delete(sub)) return;
     if (!this.durables.release(sub.id)) return; // a durable one not ready yet: never in the matcher nor announced
     this.delivery.remove(sub);
@@ -550,6 +634,17 @@ export class Peer extends EventEmitter {
     if (this.state !== 'open') throw new PeerClosedError(this.state === 'starting' ? 'the peer is not started' : 'the peer is closed');
   }
 }
+
+// `await using peer = await createPeer()`: Node 20.4+ has Symbol.asyncDispose; older runtimes
+// (and polyfills) use the registry symbol.
+export interface Peer extends AsyncDisposable {}
+Object.defineProperty(Peer.prototype, Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose'), {
+  value: function asyncDispose(this: Peer): Promise<void> {
+    return this.close();
+  },
+  writable: true,
+  configurable: true,
+});
 
 /** Waits before each round of last heartbeat + BYE (both naming every stream's final seq) when closing. */
 const BYE_ROUNDS_MS = [0, 20, 80] as const;

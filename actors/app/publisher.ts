@@ -6,7 +6,7 @@
  * Ownership: owned by the `Peer`, on the application thread. The `Peer` checks that it is open
  * before each publish, and calls {@link Publisher.close} once the actors have stopped.
  */
-import { encodePayload } from '../../codecs/payload-codec.js';
+import { MSGPACK_CODEC, type Codec } from './codec.js';
 import { BackpressureError, PeerClosedError } from '../../errors.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
 import { MAIN_THREAD } from '../../runtime/topology.js';
@@ -32,7 +32,12 @@ interface PendingBatch {
   readonly batchId: number;
   readonly count: number;
   readonly resolvers: ((err?: Error) => void)[];
+  /** The batch's items and the indexes of those to deliver locally once accepted (echo). */
+  readonly echo: { readonly items: readonly PublishItem[]; readonly indexes: readonly number[] } | undefined;
 }
+
+/** Hands own publishes, with the seqs the sender gave them, to the peer's own subscriptions. */
+export type EchoSink = (items: readonly PublishItem[], seqs: readonly number[]) => void;
 
 /**
  * Batches, hands over and settles the publishes of one peer. Batches reach the sender in
@@ -47,6 +52,8 @@ export class Publisher {
   private batch: PublishItem[] = [];
   private batchBytes = 0;
   private batchResolvers: ((err?: Error) => void)[] = [];
+  /** Indexes in `batch` of the publishes to deliver locally too (undefined: none). */
+  private batchEcho: number[] | undefined;
   private flushScheduled = false;
   private readonly outbox: Extract<SenderInbox, { kind: 'published' | 'publishedPacked' }>[] = [];
   private outboxWaiting = false;
@@ -65,10 +72,12 @@ export class Publisher {
     for (const w of waiters) w();
   };
 
+  /** @param echo receives, once accepted, the publishes queued with `echo` (with their seqs). */
   constructor(
     private readonly sender: ActorRef<SenderInbox>,
     private readonly maxPendingPublishes: number,
     private readonly maxMessageBytes: number,
+    private readonly echo?: EchoSink,
   ) {}
 
   /** Publishes handed to the publisher and not yet accepted by the sender (nor failed). */
@@ -78,10 +87,10 @@ export class Publisher {
 
   /**
    * Validates and encodes one publish. A `Uint8Array` goes as raw bytes; any other value is
-   * msgpack-encoded.
-   * @throws InvalidSubjectError, PayloadTooLargeError.
+   * encoded by `codec` (by default msgpack-encoded).
+   * @throws InvalidSubjectError, PayloadTooLargeError, what the codec throws.
    */
-  prepare(subject: string, data: unknown, replyTo: string | undefined): PublishItem {
+  prepare(subject: string, data: unknown, replyTo: string | undefined, codec: Codec = MSGPACK_CODEC): PublishItem {
     // Publishers reuse a few subjects: validate each once (a bounded set of good ones).
     if (!this.validSubjects.has(subject)) {
       validateSubject(subject);
@@ -93,16 +102,15 @@ export class Publisher {
     let flags = 0;
     let payload: Uint8Array;
     if (data instanceof Uint8Array) payload = data;
-    else ({ flags, payload } = encodePayload(data));
+    else ({ flags, payload } = codec.encode(data));
     assertMessageSize(payload.byteLength, this.maxMessageBytes);
     return { subject, flags, payload, replyTo };
   }
 
   /** Prepares and queues one publish; false (and nothing queued) when there is no room now. */
-  tryPublish(subject: string, data: unknown, replyTo: string | undefined): boolean {
-    const item = this.prepare(subject, data, replyTo);
+  tryPublish(item: PublishItem, echo = false): boolean {
     if (this.pendingCount >= this.maxPendingPublishes || this.publishedThisTurn >= PUBLISHES_PER_TURN) return false;
-    this.enqueue(item, undefined);
+    this.enqueue(item, undefined, echo);
     return true;
   }
 
@@ -117,11 +125,12 @@ export class Publisher {
   }
 
   /** Queues a prepared publish (room permitting: see {@link whenRoom}); resolves once the sender accepted it. */
-  publish(item: PublishItem): Promise<void> {
-    return new Promise<void>((resolve, reject) => this.enqueue(item, (err) => (err ? reject(err) : resolve())));
+  publish(item: PublishItem, echo = false): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.enqueue(item, (err) => (err ? reject(err) : resolve()), echo));
   }
 
-  private enqueue(item: PublishItem, resolver: ((err?: Error) => void) | undefined): void {
+  private enqueue(item: PublishItem, resolver: ((err?: Error) => void) | undefined, echo: boolean): void {
+    if (echo) (this.batchEcho ??= []).push(this.batch.length);
     this.batch.push(item);
     this.batchBytes += item.payload.byteLength + item.subject.length + 16;
     if (resolver) this.batchResolvers.push(resolver);
@@ -151,13 +160,21 @@ export class Publisher {
     if (this.batch.length === 0) return;
     const batchId = this.nextBatchId++;
     const items = this.batch;
-    this.inFlight.push({ batchId, count: items.length, resolvers: this.batchResolvers });
+    const indexes = this.batchEcho;
+    this.inFlight.push({ batchId, count: items.length, resolvers: this.batchResolvers, echo: indexes === undefined ? undefined : { items, indexes } });
     this.batch = [];
     this.batchBytes = 0;
     this.batchResolvers = [];
+    this.batchEcho = undefined;
     // To a sender on another thread the batch goes packed: one byte array crosses, not an object
     // (msgpack-encoded key by key, rebuilt on the far side) per publish.
-    this.outbox.push(this.sender.thread === MAIN_THREAD ? { kind: 'published', batchId, items } : { kind: 'publishedPacked', batchId, bytes: packPublishItems(items) });
+    if (indexes === undefined) {
+      this.outbox.push(this.sender.thread === MAIN_THREAD ? { kind: 'published', batchId, items } : { kind: 'publishedPacked', batchId, bytes: packPublishItems(items) });
+    } else {
+      this.outbox.push(
+        this.sender.thread === MAIN_THREAD ? { kind: 'published', batchId, items, echo: true } : { kind: 'publishedPacked', batchId, bytes: packPublishItems(items), echo: true },
+      );
+    }
     this.drainOutbox();
   }
 
@@ -192,12 +209,20 @@ export class Publisher {
     }
   }
 
-  /** Settles every batch up to `batchId`: that one with `err` (when given), the earlier ones as accepted. */
-  settle(batchId: number, err?: Error): void {
+  /**
+   * Settles every batch up to `batchId`: that one with `err` (when given), the earlier ones as
+   * accepted. `seqs` (batch `batchId`'s, when it was published with echo): its echo publishes
+   * go to the echo sink first, so that they are delivered before `publish` resolves.
+   */
+  settle(batchId: number, err?: Error, seqs?: readonly number[]): void {
     while (this.inFlight.length > 0 && this.inFlight[0].batchId <= batchId) {
       const b = this.inFlight.shift()!;
       this.pendingCount -= b.count;
       const failure = b.batchId === batchId ? err : undefined;
+      if (b.echo !== undefined && failure === undefined && b.batchId === batchId && seqs !== undefined && this.echo !== undefined) {
+        const items = b.echo.indexes.map((i) => b.echo!.items[i]);
+        this.echo(items, b.echo.indexes.map((i) => seqs[i]));
+      }
       for (const r of b.resolvers) r(failure);
     }
     while (this.spaceWaiters.length > 0 && this.pendingCount < this.maxPendingPublishes) this.spaceWaiters.shift()!();
@@ -214,6 +239,7 @@ export class Publisher {
     for (const r of this.batchResolvers) r(closedError);
     this.batchResolvers = [];
     this.batch = [];
+    this.batchEcho = undefined;
     for (const w of this.spaceWaiters) w();
     this.spaceWaiters = [];
   }

@@ -2,21 +2,43 @@
  * Request/reply for a `Peer`: a request is a publish whose `replyTo` is a subject of this peer's
  * inbox (`_INBOX.<name>.<incarnation>.<n>`); the first message on it settles the request.
  *
+ * No responders: a request whose subject matches no known peer's advertised patterns and no
+ * subscription of this peer fails with `NoRespondersError` instead of waiting for its timeout.
+ * Right after the start the peers are not all known yet (they answer our first, soliciting
+ * advert within milliseconds, and a peer that starts with us advertises its subscriptions
+ * as soon as it makes them): until `discoveryGraceMs` after the start, a request with no
+ * responder known is published all the same and fails with `NoRespondersError` only if, at the
+ * end of that grace, there is still none and no reply came.
+ *
  * Ownership: owned by the `Peer`, on the application thread. The inbox subscription opens with
  * the first request and lives as long as the peer.
  */
-import { PeerClosedError, TimeoutError } from '../../errors.js';
+import { AbortError, NoRespondersError, PeerClosedError, TimeoutError } from '../../errors.js';
+import type { Codec } from './codec.js';
 import type { Message } from './message.js';
 import type { Subscription } from './subscription.js';
 
-/** What requests need of the peer: its `subscribe` and `publish`. */
+/** What requests need of the peer. */
 export interface RequestTransport {
   subscribe(pattern: string, handler: (msg: Message) => void): Subscription;
-  publish(subject: string, data: unknown, options: { replyTo: string }): Promise<void>;
+  publish(subject: string, data: unknown, options: { replyTo: string; codec?: Codec }): Promise<void>;
+  /** Whether a known peer's patterns or a local subscription that takes own messages match `subject`. */
+  hasResponders(subject: string): boolean;
+  /** Milliseconds left of the start-up discovery grace (0 once it is over). */
+  discoveryLeftMs(): number;
+}
+
+/** One request's settings, validated by the peer. */
+export interface RequestSpec {
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal | undefined;
+  readonly codec: Codec;
 }
 
 /** The requests of one peer waiting for their first reply, by inbox subject. */
 export class Requests {
+  /** Requests that failed fast with `NoRespondersError`. */
+  noResponders = 0;
   private readonly inboxPrefix: string;
   private inboxSubscription: Subscription | undefined;
   private nextInboxId = 1;
@@ -33,33 +55,66 @@ export class Requests {
 
   /**
    * Publishes `data` on `subject` (already validated) with a fresh inbox as `replyTo`; resolves
-   * with the first reply, rejects with TimeoutError after `timeoutMs`, or with what publishing failed with.
+   * with the first reply (decoded by `spec.codec`); rejects with NoRespondersError (see the
+   * module comment), TimeoutError after `timeoutMs`, AbortError when `spec.signal` aborts, or
+   * with what publishing failed with.
    */
-  request(subject: string, data: unknown, timeoutMs: number): Promise<Message> {
+  request<T>(subject: string, data: unknown, spec: RequestSpec): Promise<Message<T>> {
+    const { timeoutMs, signal, codec } = spec;
+    if (signal?.aborted === true) return Promise.reject(new AbortError(`request to ${subject} aborted`, { cause: signal.reason }));
+    const graceMs = this.transport.discoveryLeftMs();
+    if (graceMs === 0 && !this.transport.hasResponders(subject)) {
+      this.noResponders++;
+      return Promise.reject(new NoRespondersError(`no responders for ${subject}: no known peer's patterns and no subscription of ours match it`, { subject }));
+    }
     this.inboxSubscription ??= this.transport.subscribe(`${this.inboxPrefix}.>`, (msg) => this.pending.get(msg.subject)?.(msg));
     const inbox = `${this.inboxPrefix}.${this.nextInboxId++}`;
-    return new Promise<Message>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(inbox);
-        reject(new TimeoutError(`no reply to ${subject} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(inbox, (msg) => {
+    return new Promise<Message<T>>((resolve, reject) => {
+      let graceTimer: NodeJS.Timeout | undefined;
+      const done = (): void => {
         clearTimeout(timer);
+        clearTimeout(graceTimer);
+        signal?.removeEventListener('abort', onAbort);
         this.pending.delete(inbox);
-        if (msg) resolve(msg);
+      };
+      const fail = (err: unknown): void => {
+        done();
+        reject(err);
+      };
+      const onAbort = (): void => fail(new AbortError(`request to ${subject} aborted`, { cause: signal?.reason }));
+      const timer = setTimeout(() => fail(new TimeoutError(`no reply to ${subject} within ${timeoutMs} ms`)), timeoutMs);
+      if (graceMs > 0 && graceMs < timeoutMs && !this.transport.hasResponders(subject)) {
+        graceTimer = setTimeout(() => {
+          if (this.transport.hasResponders(subject)) return;
+          this.noResponders++;
+          fail(new NoRespondersError(`no responders for ${subject}: none known ${graceMs} ms after the start (discovery)`, { subject }));
+        }, graceMs);
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(inbox, (msg) => {
+        done();
+        if (msg) resolve(msg.withCodec<T>(codec));
         else reject(new PeerClosedError('the peer closed before a reply arrived'));
       });
-      this.transport.publish(subject, data, { replyTo: inbox }).catch((err: unknown) => {
-        clearTimeout(timer);
-        this.pending.delete(inbox);
-        reject(err);
-      });
+      this.transport.publish(subject, data, { replyTo: inbox, codec }).catch(fail);
     });
   }
 
   /** The peer closed: every waiting request rejects with PeerClosedError. */
   close(): void {
-    for (const settle of this.pending.values()) settle(undefined);
+    for (const settle of [...this.pending.values()]) settle(undefined);
     this.pending.clear();
   }
+}
+
+/** Whether subject `subject` matches pattern `pattern` (`*` one token, `>` one or more at the end). */
+export function patternMatches(pattern: string, subject: string): boolean {
+  const p = pattern.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '>') return i === p.length - 1 && s.length > i;
+    if (i >= s.length) return false;
+    if (p[i] !== '*' && p[i] !== s[i]) return false;
+  }
+  return p.length === s.length;
 }

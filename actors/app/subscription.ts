@@ -2,21 +2,28 @@
  * A subscription: a pattern with either a handler or an async-iterator queue.
  */
 import { BackpressureError, HandlerError } from '../../errors.js';
+import { MSGPACK_CODEC, type Codec } from './codec.js';
 import type { Message } from './message.js';
 
-export class Subscription implements AsyncIterable<Message> {
+/**
+ * One subscription of a peer (from `peer.subscribe`). Without a handler, iterate it:
+ * `for await (const msg of sub)`. `T` is the type of `msg.data` the application declared
+ * (`peer.subscribe<T>(…)`, not checked: see the `codec` option). `using sub = peer.subscribe(…)`
+ * unsubscribes at the end of the block (`Symbol.dispose`).
+ */
+export class Subscription<T = unknown> implements AsyncIterable<Message<T>> {
   /** Messages handed to this subscription. */
   received = 0;
   /** Messages that did not fit the iterator queue (reported by the peer as data loss). */
   overflowed = 0;
-  private readonly queue: Message[] = [];
+  private readonly queue: Message<T>[] = [];
   private head = 0;
   /** A `next()` waiting for a message: resolved with one, or with the end, or rejected with the failure. */
-  private waiter: { resolve: (r: IteratorResult<Message>) => void; reject: (err: Error) => void } | undefined;
+  private waiter: { resolve: (r: IteratorResult<Message<T>>) => void; reject: (err: Error) => void } | undefined;
   private closed = false;
   private failed: Error | undefined;
   /** Iterator mode: the message last handed to the consumer, settled when it asks for the next. */
-  private yielded: Message | undefined;
+  private yielded: Message<T> | undefined;
   private readonly endListeners: (() => void)[] = [];
 
   /**
@@ -26,15 +33,22 @@ export class Subscription implements AsyncIterable<Message> {
    *   returned, or, when it returned a promise, after that promise fulfilled; when iterating,
    *   when the consumer asks for the next message (the loop body finished). Not called for a
    *   message whose handler threw or rejected. Durable subscriptions confirm there (`ack: 'auto'`).
+   * @param codec decodes `msg.data` of the messages delivered to this subscription.
+   * @param echo whether this peer's own publishes are delivered to it (`echo` option).
+   * @internal
    */
   constructor(
     readonly id: number,
     readonly pattern: string,
-    private readonly handler: ((msg: Message) => void) | undefined,
+    private readonly handler: ((msg: Message<T>) => void) | undefined,
     private readonly maxQueued: number,
-    private readonly onClose: (sub: Subscription) => void,
+    private readonly onClose: (sub: Subscription<any>) => void,
     private readonly onHandlerError: (err: unknown) => void,
-    private readonly onSettled?: (msg: Message) => void,
+    private readonly onSettled?: (msg: Message<T>) => void,
+    /** @internal */
+    readonly codec: Codec = MSGPACK_CODEC,
+    /** @internal */
+    readonly echo: boolean = true,
   ) {}
 
   /** Stops delivery; a waiting iterator ends. Idempotent. */
@@ -46,18 +60,24 @@ export class Subscription implements AsyncIterable<Message> {
     this.wake();
   }
 
+  /** Unsubscribes (`using sub = peer.subscribe(…)`). */
+  [Symbol.dispose](): void {
+    this.unsubscribe();
+  }
+
   /** @internal Runs `f` once the subscription has ended. */
   onEnd(f: () => void): void {
     if (this.closed) f();
     else this.endListeners.push(f);
   }
 
+  /** True once the subscription ended (unsubscribed, aborted, failed, or the peer closed). */
   get isClosed(): boolean {
     return this.closed;
   }
 
   /** Called by the peer for each matching message; false when the iterator queue is full. */
-  push(msg: Message): boolean {
+  push(msg: Message<T>): boolean {
     if (this.closed) return true;
     this.received++;
     if (this.handler) {
@@ -92,7 +112,7 @@ export class Subscription implements AsyncIterable<Message> {
     return true;
   }
 
-  private handlerFailed(msg: Message, err: unknown): void {
+  private handlerFailed(msg: Message<T>, err: unknown): void {
     const at = { pattern: this.pattern, subscriptionId: this.id, subject: msg.subject, sender: msg.sender, seq: msg.seq };
     this.onHandlerError(new HandlerError(at, { cause: err }));
   }
@@ -107,7 +127,7 @@ export class Subscription implements AsyncIterable<Message> {
     this.wake();
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<Message> {
+  [Symbol.asyncIterator](): AsyncIterator<Message<T>> {
     return {
       next: () => this.next(),
       return: async () => {
@@ -117,7 +137,7 @@ export class Subscription implements AsyncIterable<Message> {
     };
   }
 
-  private next(): Promise<IteratorResult<Message>> {
+  private next(): Promise<IteratorResult<Message<T>>> {
     const done = this.yielded;
     if (done !== undefined) {
       this.yielded = undefined;

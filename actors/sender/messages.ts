@@ -21,13 +21,17 @@ export interface UnicastTarget {
 }
 
 export type SenderInbox =
-  /** Messages published by the application, in order; `batchId` identifies the batch in `accepted`. */
-  | { readonly kind: 'published'; readonly batchId: number; readonly items: readonly PublishItem[] }
+  /**
+   * Messages published by the application, in order; `batchId` identifies the batch in
+   * `accepted`. `echo`: the application delivers some of them to its own subscriptions, so the
+   * batch's `accepted` carries the seq of each item.
+   */
+  | { readonly kind: 'published'; readonly batchId: number; readonly items: readonly PublishItem[]; readonly echo?: boolean }
   /**
    * The same, packed into one byte array (`publish-batch.ts`): how the application hands a batch
    * to a sender on another thread (a few copies instead of an object per message each way).
    */
-  | { readonly kind: 'publishedPacked'; readonly batchId: number; readonly bytes: Uint8Array }
+  | { readonly kind: 'publishedPacked'; readonly batchId: number; readonly bytes: Uint8Array; readonly echo?: boolean }
   /** The flow actor's credit: the stream may send up to and including `maxSeq`. */
   | { readonly kind: 'credit'; readonly subject: string; readonly maxSeq: number }
   /** The full list of peers that must get DATA by unicast. */

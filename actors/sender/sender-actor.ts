@@ -6,7 +6,8 @@
  * Per message: read the clock once, run the cores, then flush: the DATA datagrams of each
  * destination set, encoded here, once (one `datagramsOut` per destination set and 256 KiB), one
  * `sent` to `'retransmit'`, one `sentUpTo` per subject to `'flow'`, then the `accepted` events of
- * the batches handed over, in `published` order.
+ * the batches handed over, in `published` order. A batch published with `echo` gets the seq of
+ * each of its messages in its `accepted` (the application delivers them to its own subscriptions).
  *
  * Ordering: a batch is validated whole and sequenced at once (so a refused batch uses no seq);
  * its messages then leave strictly in order, across subjects. The head message waits for
@@ -129,7 +130,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   let sequences: SequenceGenerator = ledger === undefined ? new SequenceGenerator(undefined, o) : (undefined as unknown as SequenceGenerator);
   const gate = ledger === undefined ? undefined : new LedgerGate(ledger.store.durability, ledger.store.maxUnflushedPerStream);
   /** Publishes that arrived before the ledger's `resumed` (bounded by the application's `maxPendingPublishes`). */
-  let early: { readonly batchId: number; readonly items: readonly PublishItem[] }[] | undefined = ledger === undefined ? undefined : [];
+  let early: { readonly batchId: number; readonly items: readonly PublishItem[]; readonly echo: boolean }[] | undefined = ledger === undefined ? undefined : [];
   /** `sequenced` messages the ledger's mailbox refused, resent in order once it has room. */
   const ledgerBacklog: LedgerInbox[] = [];
   let ledgerFailure: Error | undefined;
@@ -159,6 +160,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   /** Handed over during the current message, flushed at its end. */
   let outgoing: Unit[] = [];
   let acceptedDue: number[] = [];
+  /** The seqs of batches published with `echo`, until their `accepted` carries them. */
+  const echoSeqs = new Map<number, number[]>();
   let socket: ActorRef<SocketInbox>;
   let retransmit: ActorRef<RetransmitInbox>;
   let flow: ActorRef<FlowInbox>;
@@ -173,6 +176,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
 
   function refuse(batchId: number, err: unknown): void {
     counters.batchesRefused++;
+    echoSeqs.delete(batchId);
     const e = serializeError(err);
     emit({ kind: 'error', error: { ...e, details: { ...e.details, batchId } } });
   }
@@ -411,7 +415,12 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     acceptedDue = [];
     for (const batchId of due) {
       counters.batchesAccepted++;
-      emit({ kind: 'accepted', batchId });
+      const seqs = echoSeqs.size === 0 ? undefined : echoSeqs.get(batchId);
+      if (seqs === undefined) emit({ kind: 'accepted', batchId });
+      else {
+        echoSeqs.delete(batchId);
+        emit({ kind: 'accepted', batchId, seqs });
+      }
     }
   }
 
@@ -488,9 +497,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     armTimer();
   }
 
-  function onPublished(now: number, batchId: number, items: readonly PublishItem[]): void {
+  function onPublished(now: number, batchId: number, items: readonly PublishItem[], echo: boolean): void {
     if (early !== undefined) {
-      early.push({ batchId, items });
+      early.push({ batchId, items, echo });
       return;
     }
     if (ledgerFailure !== undefined) {
@@ -509,6 +518,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       refuse(batchId, err);
       return;
     }
+    if (echo && items.length > 0) echoSeqs.set(batchId, units.map((u) => u.seq));
     for (let i = 0; i < units.length; i++) {
       const u = units[i];
       queue.push(u);
@@ -539,7 +549,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     gate?.resume(highSeqs, seqFloor);
     const waiting = early;
     early = undefined;
-    for (const p of waiting) onPublished(now, p.batchId, p.items);
+    for (const p of waiting) onPublished(now, p.batchId, p.items, p.echo);
   }
 
   function onCommitted(now: number, streams: readonly CommittedStream[]): void {
@@ -587,7 +597,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       const now = ctx.clock();
       switch (msg.kind) {
         case 'published':
-          onPublished(now, msg.batchId, msg.items);
+          onPublished(now, msg.batchId, msg.items, msg.echo === true);
           break;
         case 'publishedPacked': {
           let items: PublishItem[];
@@ -597,7 +607,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
             refuse(msg.batchId, err);
             break;
           }
-          onPublished(now, msg.batchId, items);
+          onPublished(now, msg.batchId, items, msg.echo === true);
           break;
         }
         case 'credit':

@@ -27,7 +27,8 @@
  *
  * Fan-out of the list's events:
  * - peerJoined → `peerJoined` event, `peerAddress` to socket, `receiverJoined` to flow (sent
- *   again, as an update, whenever the peer's patterns change), `senderAdvertised` to receiver
+ *   again, as an update, whenever the peer's patterns change; then also a `peerUpdated` event,
+ *   as when its address changes), `senderAdvertised` to receiver
  *   (its evidence for taking that incarnation's frames, and for adopting a restart) and
  *   `senderListed` (its streams leave the quota of senders that never advertised);
  * - peerLeft → `peerLeft` event, `peerAddress` without host to socket, `receiverLeft` to flow,
@@ -175,10 +176,14 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
   function noteUpdate(e: PeerEntry): void {
     const t = told.get(peerKey(e.peer));
     if (t === undefined) return;
-    if (e.host !== t.host || e.port !== t.port) {
+    const moved = e.host !== t.host || e.port !== t.port;
+    if (moved) {
       t.host = e.host;
       t.port = e.port;
       refs!.socket.send({ kind: 'peerAddress', peer: e.peer, host: e.host, port: e.port });
+    }
+    if (moved || e.patterns !== t.patterns) {
+      emit({ kind: 'peerUpdated', peer: e.peer, host: e.host, port: e.port, patterns: e.patterns });
     }
     const target = isTarget(e);
     // The list replaces an entry's patterns array only when they change.

@@ -1,6 +1,6 @@
 /**
  * `ledgecast peers`: joins the network for a few seconds and lists the peers it heard, from
- * the peer's 'peerJoined' / 'peerLeft' events. The listing itself is pure ({@link PeerRoster}).
+ * the peer's 'peerJoined' / 'peerUpdated' / 'peerLeft' events. The listing itself is pure ({@link PeerRoster}).
  */
 import { createPeer, type PeerJoinedEvent, type PeerLeftEvent } from '../../actors/app/peer.js';
 import { EXIT_CODES, type PeersOptions } from '../cli-options.js';
@@ -68,6 +68,7 @@ export async function runPeers(o: PeersOptions, io: CliIo): Promise<number> {
   const roster = new PeerRoster();
   try {
     peer.on('peerJoined', (e: PeerJoinedEvent) => roster.onJoined(e, Date.now()));
+    peer.on('peerUpdated', (e) => roster.onJoined(e, Date.now())); // a peer's patterns after its first advert
     peer.on('peerLeft', (e: PeerLeftEvent) => roster.onLeft(e, Date.now()));
     peer.on('error', (err: Error) => io.err(toJsonLine({ event: 'error', message: err.message })));
     const startedMs = Date.now();

@@ -1,6 +1,7 @@
 /**
  * Request/reply between two processes: `peer.request` in one, `msg.respond` in the other; a
- * request nobody answers rejects with ERR_TIMEOUT after its timeout; a plain publish (no reply
+ * request a peer listens to but nobody answers rejects with ERR_TIMEOUT after its timeout (one
+ * nobody listens to fails at once with ERR_NO_RESPONDERS: test/e2e/api.test.ts); a plain publish (no reply
  * subject) to a responder written like the README's is answered by nothing and harms nothing.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -28,12 +29,14 @@ describe('request/reply between two processes', () => {
     expect(new Set(many.map((r) => r.subject)).size).toBe(5);
   });
 
-  it('a request nobody answers rejects with ERR_TIMEOUT after timeoutMs', async () => {
+  it('a request a known peer listens to but nobody answers rejects with ERR_TIMEOUT after timeoutMs', async () => {
     const net = freshNetwork();
     const responder = await startPeer('responder', net);
     const client = await startPeer('client', net);
     await responder.call('respond', { pattern: 'svc.echo.*' });
+    await responder.call('subscribe', { patterns: ['svc.nobody'] }); // listens, never answers
     await client.waitJoined(['responder']);
+    await new Promise((r) => setTimeout(r, 1500)); // past start-up discovery: the client knows both patterns
 
     const t0 = Date.now();
     const err = await client.call('request', { subject: 'svc.nobody', data: { q: 1 }, timeoutMs: 400 }, 10_000).then(

@@ -265,6 +265,20 @@ describe('receivers actor: peers joining and leaving', () => {
     expect(ctx.take('socket')).toEqual([{ kind: 'peerAddress', peer: A, host: '127.0.0.1', port: 42001 }]);
   });
 
+  it('emits peerUpdated when a listed peer’s patterns or address change, and not for an unchanged advert', () => {
+    const { ctx, send } = started();
+    send(advertIn(A, [], 'multicast'));
+    expect(ctx.takeEvents().map((e) => e.kind)).toEqual(['peerJoined']);
+    send(advertIn(A, [], 'multicast'));
+    expect(ctx.takeEvents()).toEqual([]);
+    send(advertIn(A, ['orders.>', 'quotes.*'], 'multicast'));
+    expect(ctx.takeEvents()).toEqual([{ kind: 'peerUpdated', peer: A, host: '127.0.0.1', port: 41097, patterns: ['orders.>', 'quotes.*'] }]);
+    send(advertIn(A, ['orders.>', 'quotes.*'], 'multicast'));
+    expect(ctx.takeEvents()).toEqual([]);
+    send(advertIn(A, ['orders.>', 'quotes.*'], 'multicast', { port: 42000 }));
+    expect(ctx.takeEvents()).toEqual([{ kind: 'peerUpdated', peer: A, host: '127.0.0.1', port: 42000, patterns: ['orders.>', 'quotes.*'] }]);
+  });
+
   it('counts a malformed datagram and a misrouted frame and carries on', () => {
     const { ctx, send, actor } = started();
     send({ kind: 'datagramIn', bytes: new Uint8Array([1, 2, 3]), via: 'unicast', host: '127.0.0.1', port: 5 });

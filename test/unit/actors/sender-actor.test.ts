@@ -73,6 +73,20 @@ describe('sender actor', () => {
     expect(s.dataOuts()).toHaveLength(2);
   });
 
+  it('a batch published with echo gets the seq of each of its messages in its accepted; others get none', async () => {
+    const s = await setup();
+    s.publish(1, item('a.b'));
+    s.send({ kind: 'published', batchId: 2, items: [item('a.b'), item('c.d'), item('a.b')], echo: true });
+    s.send({ kind: 'publishedPacked', batchId: 3, bytes: packPublishItems([item('c.d')]), echo: true });
+    s.publish(4, item('a.b'));
+    expect(s.ctx.events.filter((e) => e.kind === 'accepted')).toEqual([
+      { kind: 'accepted', batchId: 1 },
+      { kind: 'accepted', batchId: 2, seqs: [2, 1, 3] },
+      { kind: 'accepted', batchId: 3, seqs: [2] },
+      { kind: 'accepted', batchId: 4 },
+    ]);
+  });
+
   it('fragments a payload larger than a datagram under the message one seq, each fragment fitting one DATA datagram', async () => {
     const s = await setup({ maxDatagramBytes: 600 });
     const payload = new Uint8Array(2000).map((_, i) => i % 251);
