@@ -26,6 +26,7 @@ export class Subscription implements AsyncIterable<Message> {
    *   returned, or, when it returned a promise, after that promise fulfilled; when iterating,
    *   when the consumer asks for the next message (the loop body finished). Not called for a
    *   message whose handler threw or rejected. Durable subscriptions confirm there (`ack: 'auto'`).
+   * @internal Made by `peer.subscribe`.
    */
   constructor(
     readonly id: number,
@@ -56,7 +57,7 @@ export class Subscription implements AsyncIterable<Message> {
     return this.closed;
   }
 
-  /** Called by the peer for each matching message; false when the iterator queue is full. */
+  /** @internal Called by the peer for each matching message; false when the iterator queue is full. */
   push(msg: Message): boolean {
     if (this.closed) return true;
     this.received++;
@@ -101,6 +102,7 @@ export class Subscription implements AsyncIterable<Message> {
    * Ends the iterator with an error (e.g. the peer failed or closed with one): a waiting
    * `next()` rejects with it at once; otherwise the next `next()` does, after the messages
    * already queued. Every later `next()` resolves `{ done: true }`.
+   * @internal Called by the peer.
    */
   fail(err: Error): void {
     this.failed ??= err;
