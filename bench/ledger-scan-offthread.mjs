@@ -1,10 +1,11 @@
-// Measures what the application thread sees while a large ledger is opened: the recovery scan
-// in this thread versus in a piscina worker (storage/scan-worker.js).
-//   node bench/ledger-scan-offthread.mjs make <dir> <records> [streams]
-//   node bench/ledger-scan-offthread.mjs open <dir> inThread|piscina
-// Run `npm run build` first. Prints one JSON line per run.
-import { Piscina } from 'piscina';
+// Measures what the application thread sees while `createPeer` opens a large ledger: the
+// recovery scan in this thread versus on a piscina worker (storage/scan-worker.js), chosen by
+// the ledger option `scanInWorkerMinBytes`.
+//   node bench/ledger-scan-offthread.mjs make <dir> <records> [streams]   (peer name 'bench')
+//   node bench/ledger-scan-offthread.mjs open <dir> thread|worker
+// Run `npm run build` first. Prints one JSON line per run. Network: 127.0.0.1 only.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createPeer } from '../dist/index.js';
 import { LedgerStore } from '../dist/storage/index.js';
 
 const [mode, dir, arg, arg2] = process.argv.slice(2);
@@ -31,9 +32,9 @@ if (mode === 'make') {
   await store.close();
   console.log(JSON.stringify({ made: streams * per, ms: Math.round(performance.now() - started) }));
 } else if (mode === 'open') {
-  const pool = arg === 'piscina'
-    ? new Piscina({ filename: new URL('../dist/storage/scan-worker.js', import.meta.url).href, minThreads: 1, maxThreads: 1 })
-    : undefined;
+  // `createPeer` with the ledger, as an application starts: the scan in this thread
+  // (scanInWorkerMinBytes: MAX) or on a piscina worker (0).
+  const scanInWorkerMinBytes = arg === 'worker' ? 0 : Number.MAX_SAFE_INTEGER;
   // Ticks every 5 ms; a gap above 20 ms counts as blocked time (what a timer, a socket read or a
   // heartbeat of the application would have waited).
   let last = performance.now();
@@ -49,23 +50,27 @@ if (mode === 'make') {
   const h = monitorEventLoopDelay({ resolution: 5 });
   h.enable();
   const started = performance.now();
-  const store = await LedgerStore.open(
-    { path: dir, peerName: 'bench', retention: { maxMessagesPerStream: 10_000_000, maxBytesPerStream: 2 ** 40, maxAgeMs: 365 * 86_400_000 } },
-    pool === undefined ? {} : { scan: (path) => pool.run(path) },
-  );
+  const peer = await createPeer({
+    name: 'bench',
+    interface: '127.0.0.1',
+    group: '239.255.201.77',
+    port: 29_377,
+    ledger: { path: dir, scanInWorkerMinBytes },
+  });
   const openMs = performance.now() - started;
-  // A block that ends right before open resolves shows only at the next tick: wait for it.
+  // A block that ends right before createPeer resolves shows only at the next tick: wait for it.
   await new Promise((resolve) => setTimeout(resolve, 30));
   h.disable();
   clearInterval(ticker);
-  const r = store.recovery;
-  await store.close();
-  await pool?.destroy();
+  const ledger = (await peer.stats()).actors.ledger;
+  await peer.close();
   console.log(JSON.stringify({
     scan: arg,
-    openMs: Math.round(openMs),
-    verifyMs: Math.round(r.verifyMs),
-    scanMs: Math.round(r.scanMs),
+    messages: ledger.messages,
+    createPeerMs: Math.round(openMs),
+    verifyMs: ledger.recovery.verifyMs,
+    scanMs: ledger.recovery.scanMs,
+    scanInWorker: ledger.recovery.scanInWorker,
     maxLoopGapMs: Math.round(maxGapMs),
     blockedMs: Math.round(blockedMs),
     maxDelayMs: Math.round(h.max / 1e6),
