@@ -118,7 +118,7 @@ export interface PeerOptions {
    * @default undefined
    */
   security?: SecurityOptions;
-  /** Test only: drop (at a rate, every multicast one, or by frame kind), duplicate or reorder received datagrams. @default undefined */
+  /** @internal Test only: drop (at a rate, every multicast one, or by frame kind), duplicate or reorder received datagrams. @default undefined */
   fault?: Partial<FaultOptions>;
 }
 
