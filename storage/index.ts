@@ -38,9 +38,10 @@
  * 2. An existing `data.mdb` is checked before LMDB maps it: header and size with plain reads,
  *    then (by default) every page read in a child process, because LMDB answers a corrupt page
  *    with SIGSEGV/SIGBUS, which no `try` catches.
- * 3. {@link scanLedger} (pure, plain-data result, piscina-ready via `scan-worker.ts`) verifies
- *    the meta record and rebuilds every stream's counters from the data; a stored `highSeq`
- *    behind the newest stored message is raised.
+ * 3. {@link scanLedger} (pure, plain-data result) verifies the meta record and rebuilds every
+ *    stream's counters from the data; a stored `highSeq` behind the newest stored message is
+ *    raised. A file of `scanInWorkerMinBytes` or more is scanned on a piscina worker
+ *    (`scan-worker.ts`), so the opening thread is not blocked for seconds.
  * 4. A damaged, truncated or non-LMDB file is refused, or with `onDamaged: 'moveAside'` its
  *    LMDB files move to `<path>.damaged-<timestamp>/` and a fresh ledger starts. A valid LMDB
  *    database that is not a ledger, a ledger of another schema version or of another peer name

@@ -5,11 +5,15 @@
  *
  * Order matters: the lock comes first (nobody else may touch the files while we judge them),
  * then the checks from cheapest and safest to dearest: header reads (plain fs), the walk (in a
- * child process, because a corrupt page kills whoever maps it), and only then the scan in this
- * process (or a piscina worker).
+ * child process, because a corrupt page kills whoever maps it), and only then the scan: in this
+ * thread, or on a piscina worker thread for a ledger of `scanInWorkerMinBytes` or more. The scan
+ * of a big ledger is seconds of synchronous LMDB reads (1.6 M messages: 3-6 s with the event
+ * loop blocked throughout, `bench/ledger-scan-offthread.mjs`); on a worker the opening thread
+ * keeps its timers and sockets running (longest stall ~0.1-0.2 s, the worker's start).
  */
 import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LedgerError } from '../errors.js';
 import { walkLmdbInChild } from './integrity-walk.js';
 import { ensureLedgerDirectory } from './ledger-directory.js';
@@ -18,15 +22,16 @@ import { LEDGER_SCHEMA_VERSION } from './ledger-schema.js';
 import { scanLedger, type LedgerScan } from './ledger-scan.js';
 import { checkLmdbDataFile } from './lmdb-file-check.js';
 import type { ResolvedLedgerStoreOptions } from './options.js';
+import { SCAN_WORKER_URL } from './scan-worker.js';
 
 /** Injected dependencies of `LedgerStore.open`. */
 export interface LedgerStoreDeps {
   /** Wall clock, ms since the epoch: the damage sequence floor and the moved-aside file name. @default Date.now */
   readonly wallClockMs?: () => number;
   /**
-   * Runs the recovery scan of a ledger directory. @default scanLedger in this thread. Pass a
-   * function that runs `storage/scan-worker.js` in a piscina pool to keep a big scan off the
-   * caller's thread.
+   * Runs the recovery scan of a ledger directory (replaces the choice by
+   * `scanInWorkerMinBytes`). @default scanLedger in this thread, or on a piscina worker
+   * (`storage/scan-worker.js`) for a ledger of `scanInWorkerMinBytes` or more
    */
   readonly scan?: (path: string) => Promise<LedgerScan>;
 }
@@ -42,6 +47,8 @@ export interface PreparedLedger {
   readonly seqFloorAfterDamage?: number;
   readonly verifyMs: number;
   readonly scanMs: number;
+  /** The recovery scan ran on a piscina worker thread (false: in this thread, or no scan). */
+  readonly scanInWorker: boolean;
   /** Releases the lock and the registry entry (on a failed open, and by `close`). */
   release(): void;
 }
@@ -75,7 +82,7 @@ type Inspection = Omit<PreparedLedger, 'dir' | 'lock' | 'release'>;
 
 async function inspect(dir: string, shown: string, o: ResolvedLedgerStoreOptions, deps: LedgerStoreDeps): Promise<Inspection> {
   const dataFile = join(dir, 'data.mdb');
-  if (!existsSync(dataFile)) return { scan: { kind: 'empty' }, verifyMs: 0, scanMs: 0 };
+  if (!existsSync(dataFile)) return { scan: { kind: 'empty' }, verifyMs: 0, scanMs: 0, scanInWorker: false };
   const started = performance.now();
   const header = checkLmdbDataFile(dataFile);
   if (!header.ok) return moveAsideOrRefuse(dir, shown, header.reason, o, deps);
@@ -86,15 +93,21 @@ async function inspect(dir: string, shown: string, o: ResolvedLedgerStoreOptions
   if (!walk.ok) return moveAsideOrRefuse(dir, shown, walk.reason, o, deps);
   const verifyMs = performance.now() - started;
   let scan: LedgerScan;
+  let scanInWorker = false;
   try {
-    scan = await (deps.scan ?? scanLedger)(dir);
+    if (deps.scan !== undefined) scan = await deps.scan(dir);
+    else if (statSync(dataFile).size >= o.scanInWorkerMinBytes && existsSync(SCAN_WORKER_PATH)) {
+      const inWorker = await scanOnWorker(dir);
+      scanInWorker = inWorker !== undefined;
+      scan = inWorker ?? (await scanLedger(dir));
+    } else scan = await scanLedger(dir);
   } catch (err) {
     return moveAsideOrRefuse(dir, shown, `could not be read (${(err as Error).message})`, o, deps);
   }
   const scanMs = performance.now() - started - verifyMs;
   switch (scan.kind) {
     case 'empty':
-      return { scan, verifyMs, scanMs };
+      return { scan, verifyMs, scanMs, scanInWorker };
     case 'foreign':
       throw new LedgerError(
         `ledger ${shown}: ${dataFile} ${scan.reason}; refusing to use it (point options.path at an empty directory or a ledgecast ledger)`,
@@ -112,7 +125,29 @@ async function inspect(dir: string, shown: string, o: ResolvedLedgerStoreOptions
         );
       }
       if (scan.damage.length > 0) return moveAsideOrRefuse(dir, shown, `is damaged: ${scan.damage.join('; ')}`, o, deps);
-      return { scan, verifyMs, scanMs };
+      return { scan, verifyMs, scanMs, scanInWorker };
+  }
+}
+
+/** The compiled worker module; absent when this file runs as TypeScript source (tests). */
+const SCAN_WORKER_PATH = fileURLToPath(SCAN_WORKER_URL);
+
+/**
+ * Runs {@link scanLedger} on a one-thread piscina pool made for this open and destroyed after
+ * it (a ledger opens once per peer start: no pool is kept). Returns `undefined` when the worker
+ * could not run or its scan failed: the caller then scans in its own thread, which gives the
+ * same result or the same error as before (a bad file fails there too, with LMDB's message).
+ * piscina is imported here, on first use, so that a peer without a big ledger never loads it.
+ */
+async function scanOnWorker(dir: string): Promise<LedgerScan | undefined> {
+  const { Piscina } = await import('piscina');
+  const pool = new Piscina({ filename: SCAN_WORKER_URL, minThreads: 1, maxThreads: 1 });
+  try {
+    return (await pool.run(dir)) as LedgerScan;
+  } catch {
+    return undefined;
+  } finally {
+    await pool.destroy();
   }
 }
 
@@ -150,5 +185,5 @@ function moveAsideOrRefuse(
       cause: err,
     });
   }
-  return { scan: { kind: 'empty' }, damagedMovedTo: target, damageReason: reason, seqFloorAfterDamage: seqFloor, verifyMs: 0, scanMs: 0 };
+  return { scan: { kind: 'empty' }, damagedMovedTo: target, damageReason: reason, seqFloorAfterDamage: seqFloor, verifyMs: 0, scanMs: 0, scanInWorker: false };
 }

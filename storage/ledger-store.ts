@@ -42,6 +42,8 @@ export interface LedgerRecovery {
   readonly repairs: readonly string[];
   readonly verifyMs: number;
   readonly scanMs: number;
+  /** The recovery scan ran on a piscina worker thread (see `scanInWorkerMinBytes`). */
+  readonly scanInWorker: boolean;
 }
 
 /** What {@link LedgerStore.applyRetention} and {@link LedgerStore.discardThrough} deleted. */
@@ -174,6 +176,7 @@ export class LedgerStore {
       repairs: scan.kind === 'ledger' ? scan.repairs : [],
       verifyMs: prepared?.verifyMs ?? 0,
       scanMs: prepared?.scanMs ?? 0,
+      scanInWorker: prepared?.scanInWorker ?? false,
     });
     env.transactionSync(() => {
       for (const s of scan.kind === 'ledger' ? scan.streams : []) {

@@ -67,6 +67,16 @@ export interface LedgerStoreOptions {
    * @default 16384
    */
   maxUnflushedPerStream?: number;
+  /**
+   * A ledger whose `data.mdb` holds at least this many bytes is scanned at open (the recovery
+   * scan reads every stored record) on a piscina worker thread, so that the thread opening it
+   * keeps serving its timers and sockets: a scan in the opening thread blocks it for about
+   * 3 s per million stored messages. Smaller ledgers are scanned in the opening thread (a
+   * worker costs tens of ms to start). `0`: always on a worker. If the worker cannot run, the
+   * scan runs in the opening thread. `LedgerStore.recovery.scanInWorker` tells which ran.
+   * @default 8388608 (8 MiB)
+   */
+  scanInWorkerMinBytes?: number;
 }
 
 /** Every option resolved; `path` stays `undefined` for a temporary database. */
@@ -77,6 +87,7 @@ export interface ResolvedLedgerStoreOptions {
   readonly retention: Readonly<Required<LedgerRetentionOptions>>;
   readonly onDamaged: LedgerDamagePolicy;
   readonly maxUnflushedPerStream: number;
+  readonly scanInWorkerMinBytes: number;
 }
 
 export const DEFAULT_LEDGER_RETENTION: Readonly<Required<LedgerRetentionOptions>> = Object.freeze({
@@ -92,6 +103,7 @@ export const DEFAULT_LEDGER_STORE_OPTIONS = Object.freeze({
   retention: DEFAULT_LEDGER_RETENTION,
   onDamaged: 'refuse' as LedgerDamagePolicy,
   maxUnflushedPerStream: 16_384,
+  scanInWorkerMinBytes: 8 * 1024 * 1024,
 });
 
 /** Longest peer name, durable name, sender name or subject, in UTF-8 bytes (keeps LMDB keys small). */
@@ -143,6 +155,12 @@ export function resolveLedgerStoreOptions(o: LedgerStoreOptions, path = 'options
       o.maxUnflushedPerStream ?? DEFAULT_LEDGER_STORE_OPTIONS.maxUnflushedPerStream,
       1,
       1_000_000_000,
+    ),
+    scanInWorkerMinBytes: checkInteger(
+      `${path}.scanInWorkerMinBytes`,
+      o.scanInWorkerMinBytes ?? DEFAULT_LEDGER_STORE_OPTIONS.scanInWorkerMinBytes,
+      0,
+      Number.MAX_SAFE_INTEGER,
     ),
   });
 }

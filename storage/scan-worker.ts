@@ -1,14 +1,10 @@
 /**
  * piscina worker entry for the recovery scan: `pool.run(path)` runs {@link scanLedger} on a
- * worker thread and returns its (structured-clonable) result. Wire it as
- *
- * ```ts
- * const pool = new Piscina({ filename: SCAN_WORKER_URL });
- * const store = await LedgerStore.open(options, { scan: (path) => pool.run(path) });
- * ```
+ * worker thread and returns its (structured-clonable) result. `ledger-open.ts` runs it for a
+ * ledger file of `scanInWorkerMinBytes` or more.
  *
  * The worker runs compiled JavaScript (`dist/storage/scan-worker.js`): under a TS test runner
- * there is no `.js` beside this file, so tests use the default in-thread scan. A worker thread
+ * there is no `.js` beside this file, so the scan stays in the opening thread. A worker thread
  * shares the process: a corrupt page would still kill it, which is why the store walks the file
  * in a child process before any scan.
  */

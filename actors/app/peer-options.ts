@@ -155,7 +155,7 @@ export interface PeerOptions {
    * @default true
    */
   echo?: boolean;
-  /** Test only: drop (at a rate, every multicast one, or by frame kind), duplicate or reorder received datagrams. @default undefined */
+  /** @internal Test only: drop (at a rate, every multicast one, or by frame kind), duplicate or reorder received datagrams. @default undefined */
   fault?: Partial<FaultOptions>;
 }
 

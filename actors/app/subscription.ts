@@ -35,7 +35,7 @@ export class Subscription<T = unknown> implements AsyncIterable<Message<T>> {
    *   message whose handler threw or rejected. Durable subscriptions confirm there (`ack: 'auto'`).
    * @param codec decodes `msg.data` of the messages delivered to this subscription.
    * @param echo whether this peer's own publishes are delivered to it (`echo` option).
-   * @internal
+   * @internal Made by `peer.subscribe`.
    */
   constructor(
     readonly id: number,
@@ -76,7 +76,7 @@ export class Subscription<T = unknown> implements AsyncIterable<Message<T>> {
     return this.closed;
   }
 
-  /** Called by the peer for each matching message; false when the iterator queue is full. */
+  /** @internal Called by the peer for each matching message; false when the iterator queue is full. */
   push(msg: Message<T>): boolean {
     if (this.closed) return true;
     this.received++;
@@ -121,6 +121,7 @@ export class Subscription<T = unknown> implements AsyncIterable<Message<T>> {
    * Ends the iterator with an error (e.g. the peer failed or closed with one): a waiting
    * `next()` rejects with it at once; otherwise the next `next()` does, after the messages
    * already queued. Every later `next()` resolves `{ done: true }`.
+   * @internal Called by the peer.
    */
   fail(err: Error): void {
     this.failed ??= err;

@@ -333,6 +333,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
           streamsRaised: Object.keys(r.raised).length,
           verifyMs: Math.round(r.verifyMs),
           scanMs: Math.round(r.scanMs),
+          scanInWorker: r.scanInWorker,
           ...(r.damagedMovedTo !== undefined ? { damagedMovedTo: r.damagedMovedTo } : {}),
         },
         streams: s.streams,

@@ -72,6 +72,15 @@ export interface LedgerOptions {
   onDamaged?: LedgerDamagePolicy;
   /** `'async'` only: most sequences per stream on the wire but not yet flushed. @default 16384 */
   maxUnflushedPerStream?: number;
+  /**
+   * A ledger file of at least this many bytes is scanned at startup (every stored message is
+   * read to resume the streams) on a piscina worker thread, so that `createPeer` does not
+   * block the thread it runs on (about 3 s per million stored messages); smaller ones are
+   * scanned in place. `0`: always on a worker. `stats().actors.ledger.recovery.scanInWorker`
+   * tells which ran.
+   * @default 8388608 (8 MiB)
+   */
+  scanInWorkerMinBytes?: number;
   /** How often age-based retention runs (count and bytes are enforced on every append). @default 60000 */
   retentionIntervalMs?: number;
 }
@@ -89,6 +98,7 @@ export const DEFAULT_LEDGER_OPTIONS = Object.freeze({
   retention: DEFAULT_LEDGER_STORE_OPTIONS.retention,
   onDamaged: DEFAULT_LEDGER_STORE_OPTIONS.onDamaged,
   maxUnflushedPerStream: DEFAULT_LEDGER_STORE_OPTIONS.maxUnflushedPerStream,
+  scanInWorkerMinBytes: DEFAULT_LEDGER_STORE_OPTIONS.scanInWorkerMinBytes,
   retentionIntervalMs: 60_000,
 });
 

@@ -14,6 +14,7 @@ describe('resolveLedgerStoreOptions', () => {
       retention: { maxMessagesPerStream: 100_000, maxBytesPerStream: 64 * 1024 * 1024, maxAgeMs: 24 * 3600 * 1000 },
       onDamaged: 'refuse',
       maxUnflushedPerStream: 16_384,
+      scanInWorkerMinBytes: 8 * 1024 * 1024,
     });
     expect(Object.isFrozen(DEFAULT_LEDGER_STORE_OPTIONS)).toBe(true);
     expect(Object.isFrozen(DEFAULT_LEDGER_RETENTION)).toBe(true);
@@ -34,6 +35,7 @@ describe('resolveLedgerStoreOptions', () => {
     expect(bad({ peerName: 'p', onDamaged: 'delete' })).toThrow(/options.onDamaged must be one of/);
     expect(bad({ peerName: 'p', retention: { maxBytesPerStream: 0 } })).toThrow(/maxBytesPerStream must be an integer >= 1, got 0/);
     expect(bad({ peerName: 'p', maxUnflushedPerStream: 1.5 })).toThrow(/maxUnflushedPerStream/);
+    expect(bad({ peerName: 'p', scanInWorkerMinBytes: -1 })).toThrow(/options.scanInWorkerMinBytes must be an integer >= 0, got -1/);
     expect(bad({ peerName: 'p', path: '' })).toThrow(/options.path must be a non-empty string/);
     expect(bad({})).toThrow(/options.peerName must be a non-empty string/);
     expect(bad({ peerName: 'a\u0000b' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
