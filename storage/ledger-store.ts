@@ -20,6 +20,9 @@ import {
   type LedgerMeta,
 } from './ledger-schema.js';
 import type { LedgerScan } from './ledger-scan.js';
+import type { LedgerCounters } from './ledger-counters.js';
+
+export type { LedgerCounters } from './ledger-counters.js';
 import { ledgerNameProblem, resolveLedgerStoreOptions, type LedgerStoreOptions, type ResolvedLedgerStoreOptions } from './options.js';
 import { decodeSentRecord, encodeSentRecord, type LedgerMessage } from './sent-record.js';
 import { deleteOldest, trimStream, type StreamState } from './stream-retention.js';
@@ -51,18 +54,6 @@ export interface RetentionResult {
   readonly messagesDeleted: number;
   readonly bytesDeleted: number;
   readonly streamsTrimmed: number;
-}
-
-/** Counters of one store since open. */
-export interface LedgerCounters {
-  appendCalls: number;
-  messagesAppended: number;
-  bytesAppended: number;
-  messagesDeleted: number;
-  bytesDeleted: number;
-  /** `'async'` appends that waited because a stream had `maxUnflushedPerStream` unflushed sequences. */
-  flushWaits: number;
-  writeErrors: number;
 }
 
 /** {@link LedgerStore.stats}. */

@@ -19,7 +19,7 @@ import type { SubjectsActorCounters } from '../subjects/subjects-actor.js';
 import type { ReceiversActorCounters } from '../subjects/receivers-actor.js';
 import type { ReceiverListCounters } from '../subjects/receiver-list.js';
 import type { LedgerActorCounters } from '../ledger/ledger-actor.js';
-import type { LedgerCounters } from '../../storage/ledger-store.js';
+import type { LedgerCounters } from '../../storage/ledger-counters.js';
 
 /** Every actor's mailbox: its counters and the messages waiting now (`length`). */
 export type MailboxStats = Readonly<MailboxCounters> & { readonly length: number };
