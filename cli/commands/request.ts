@@ -31,6 +31,10 @@ export async function runRequest(o: RequestCliOptions, io: CliIo): Promise<numbe
         io.err(`ledgecast: no reply on ${o.subject} within ${o.timeoutSec} s`);
         return EXIT_CODES.timeout;
       }
+      if ((outcome.err as { code?: unknown }).code === ERROR_CODES.noResponders) {
+        io.err(`ledgecast: no responders for ${o.subject}: no known peer subscribes to it`);
+        return EXIT_CODES.timeout;
+      }
       throw outcome.err;
     }
     io.out(messageToJsonLine(outcome.msg));
