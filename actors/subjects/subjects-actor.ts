@@ -27,9 +27,12 @@ export interface SubjectsActorCounters {
   unsubscriptions: number;
   /** `unsubscribed` for an id that is not subscribed (already gone, or never was). */
   unknownUnsubscribes: number;
-  /** Times the pattern set changed (and was sent on). */
+  /** Times the pattern set was sent on (changes within `CHANGE_GAP_MS` of each other count once). */
   patternChanges: number;
 }
+
+/** Least time between two sends of the pattern set (later changes wait, coalesced). */
+const CHANGE_GAP_MS = 10;
 
 /** Builds the subjects actor. */
 export function createActor(config: PeerConfig, ctx: ActorContext): Actor<SubjectsInbox> {
@@ -42,6 +45,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Subjec
   let socket: ActorRef<SocketInbox>;
   let receiver: ActorRef<ReceiverInbox>;
   let receivers: ActorRef<ReceiversInbox>;
+  let lastSentMs = Number.NEGATIVE_INFINITY;
+  /** A change waits for the timer (see `patternsChanged`). */
+  let pending = false;
 
   function groupsWanted(): string[] {
     if (!multicast) return [];
@@ -53,7 +59,25 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Subjec
     return [...groups];
   }
 
+  /**
+   * The pattern set changed: sent on at once, unless it was sent less than CHANGE_GAP_MS ago;
+   * then once that gap has passed, with whatever changed meanwhile (a burst of thousands of
+   * subscriptions is sent a few times, not once per subscription: each send is the whole set).
+   */
   function patternsChanged(): void {
+    const now = ctx.clock();
+    if (now - lastSentMs >= CHANGE_GAP_MS) {
+      sendPatterns(now);
+      return;
+    }
+    if (pending) return;
+    pending = true;
+    ctx.setTimer(lastSentMs + CHANGE_GAP_MS, () => sendPatterns(ctx.clock()));
+  }
+
+  function sendPatterns(now: number): void {
+    pending = false;
+    lastSentMs = now;
     counters.patternChanges++;
     const patterns = [...refCounts.keys()];
     // Interest first: the receiver tracks streams before the joins let their data in.

@@ -175,14 +175,15 @@ export function decodeAdvert(view: DataView, offset: number, length: number): Fr
 /**
  * The digest of a pattern set as ADVERT carries it (`setDigest`): FNV-1a (32-bit) over the
  * patterns in sorted order (JavaScript string order; patterns are ASCII), each followed by a
- * 0x0a byte. Never 0 for a non-empty set: 0 becomes 1. Wire contract.
+ * 0x0a byte. 0 for the empty set and never 0 for another (0 becomes 1). Wire contract.
  */
 export function patternSetDigest(sorted: readonly string[]): number {
+  if (sorted.length === 0) return 0;
   let h = 0x811c9dc5;
   for (const p of sorted) {
     for (let i = 0; i < p.length; i++) h = Math.imul(h ^ p.charCodeAt(i), 0x01000193);
     h = Math.imul(h ^ 0x0a, 0x01000193);
   }
   h >>>= 0;
-  return sorted.length > 0 && h === 0 ? 1 : h;
+  return h === 0 ? 1 : h;
 }

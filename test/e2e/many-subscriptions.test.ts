@@ -24,9 +24,10 @@ async function run(n: number, wildcard: boolean): Promise<void> {
   const last = Math.max(...got.firstAtMs.filter((x) => x !== undefined && x !== null));
   console.log(`many subscriptions: ${n} ${wildcard ? 'under pat.>' : 'specific'}: delivered ${delivered}, dataLoss ${got.dataLoss.length}, last after ${last - t0} ms`);
   if (process.env.LC_DEBUG) {
+    await sleep(3000);
     const ps = await pub.call<any>('stats');
     const ss = await sub.call<any>('stats');
-    console.log('PUB', JSON.stringify({ receivers: ps.actors.receivers, sender: ps.actors.sender }).slice(0, 3000));
+    console.log('PUB', JSON.stringify({ receivers: ps.actors.receivers, socket: ps.actors.socket }));
     console.log('SUB', JSON.stringify({ receivers: ss.actors.receivers, receiver: ss.actors.receiver, subjects: ss.actors.subjects, socket: ss.actors.socket }).slice(0, 4000));
   }
   expect(got.dataLoss).toEqual([]);
