@@ -27,12 +27,9 @@ export interface SubjectsActorCounters {
   unsubscriptions: number;
   /** `unsubscribed` for an id that is not subscribed (already gone, or never was). */
   unknownUnsubscribes: number;
-  /** Times the pattern set was sent on (changes within `CHANGE_GAP_MS` of each other count once). */
+  /** Times the pattern set changed and was sent on (once per `changes` batch). */
   patternChanges: number;
 }
-
-/** Least time between two sends of the pattern set (later changes wait, coalesced). */
-const CHANGE_GAP_MS = 10;
 
 /** Builds the subjects actor. */
 export function createActor(config: PeerConfig, ctx: ActorContext): Actor<SubjectsInbox> {
@@ -45,9 +42,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Subjec
   let socket: ActorRef<SocketInbox>;
   let receiver: ActorRef<ReceiverInbox>;
   let receivers: ActorRef<ReceiversInbox>;
-  let lastSentMs = Number.NEGATIVE_INFINITY;
-  /** A change waits for the timer (see `patternsChanged`). */
-  let pending = false;
 
   function groupsWanted(): string[] {
     if (!multicast) return [];
@@ -59,25 +53,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Subjec
     return [...groups];
   }
 
-  /**
-   * The pattern set changed: sent on at once, unless it was sent less than CHANGE_GAP_MS ago;
-   * then once that gap has passed, with whatever changed meanwhile (a burst of thousands of
-   * subscriptions is sent a few times, not once per subscription: each send is the whole set).
-   */
   function patternsChanged(): void {
-    const now = ctx.clock();
-    if (now - lastSentMs >= CHANGE_GAP_MS) {
-      sendPatterns(now);
-      return;
-    }
-    if (pending) return;
-    pending = true;
-    ctx.setTimer(lastSentMs + CHANGE_GAP_MS, () => sendPatterns(ctx.clock()));
-  }
-
-  function sendPatterns(now: number): void {
-    pending = false;
-    lastSentMs = now;
     counters.patternChanges++;
     const patterns = [...refCounts.keys()];
     // Interest first: the receiver tracks streams before the joins let their data in.
@@ -104,27 +80,28 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Subjec
     return false;
   }
 
-  function onSubscribed(id: number, pattern: string): void {
+  /** Applies a subscription; true when the pattern set changed. */
+  function onSubscribed(id: number, pattern: string): boolean {
     // The Peer validated it already; a bad pattern here is a bug worth a throw.
     validatePattern(pattern);
     const previous = patternOf.get(id);
-    if (previous === pattern) return;
+    if (previous === pattern) return false;
     counters.subscriptions++;
     let changed = previous !== undefined && release(previous);
     patternOf.set(id, pattern);
-    changed = retain(pattern) || changed;
-    if (changed) patternsChanged();
+    return retain(pattern) || changed;
   }
 
-  function onUnsubscribed(id: number): void {
+  /** Applies an unsubscription; true when the pattern set changed. */
+  function onUnsubscribed(id: number): boolean {
     const pattern = patternOf.get(id);
     if (pattern === undefined) {
       counters.unknownUnsubscribes++;
-      return;
+      return false;
     }
     counters.unsubscriptions++;
     patternOf.delete(id);
-    if (release(pattern)) patternsChanged();
+    return release(pattern);
   }
 
   return {
@@ -140,11 +117,18 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Subjec
     receive(msg) {
       switch (msg.kind) {
         case 'subscribed':
-          onSubscribed(msg.id, msg.pattern);
+          if (onSubscribed(msg.id, msg.pattern)) patternsChanged();
           return;
         case 'unsubscribed':
-          onUnsubscribed(msg.id);
+          if (onUnsubscribed(msg.id)) patternsChanged();
           return;
+        case 'changes': {
+          // A batch (one microtask of the application's subscribes) sends the set on once.
+          let changed = false;
+          for (const c of msg.changes) changed = (c.kind === 'subscribed' ? onSubscribed(c.id, c.pattern) : onUnsubscribed(c.id)) || changed;
+          if (changed) patternsChanged();
+          return;
+        }
         default:
           assertNever(msg);
       }
