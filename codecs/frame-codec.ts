@@ -28,6 +28,7 @@ import {
 } from './frames/header.js';
 import { decodeHeartbeat, heartbeatEncodedSize, writeHeartbeat } from './frames/heartbeat.js';
 import { decodeNak, nakEncodedSize, writeNak } from './frames/nak.js';
+import { decodePatternsRequest, patternsRequestEncodedSize, writePatternsRequest } from './frames/patterns-request.js';
 import { decodeRetransmit, retransmitEncodedSize, writeRetransmit } from './frames/retransmit.js';
 
 function unknownKind(frame: never): never {
@@ -54,6 +55,8 @@ export function encodedSize(frame: Frame): number {
       return advertEncodedSize(frame);
     case 'bye':
       return byeEncodedSize(frame);
+    case 'patternsRequest':
+      return patternsRequestEncodedSize(frame);
     default:
       return unknownKind(frame);
   }
@@ -75,6 +78,8 @@ function write(view: DataView, bytes: Uint8Array, offset: number, frame: Frame, 
       return writeAdvert(view, bytes, offset, frame, size);
     case 'bye':
       return writeBye(view, bytes, offset, frame, size);
+    case 'patternsRequest':
+      return writePatternsRequest(view, bytes, offset, frame, size);
     default:
       return unknownKind(frame);
   }
@@ -140,6 +145,8 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
       return decodeAdvert(view, 0, length);
     case FRAME_TYPE.bye:
       return decodeBye(view, 0, length);
+    case FRAME_TYPE.patternsRequest:
+      return decodePatternsRequest(view, 0, length);
     default:
       return decodeFailure('unknownType');
   }

@@ -190,7 +190,38 @@ export interface AdvertFrame {
   readonly port: number;
   /** Bits of {@link ADVERT_FLAGS}. */
   readonly flags: number;
+  /**
+   * Patterns `fromIndex .. fromIndex + patterns.length - 1` of the peer's pattern set (sorted,
+   * distinct). A periodic advert carries the whole set when it is small and none of it otherwise;
+   * an answer to a {@link PatternsRequestFrame} carries one page.
+   */
   readonly patterns: readonly string[];
+  /**
+   * Version of the peer's pattern set: 1, 2, … per incarnation, one more on each change; 0 for an
+   * unversioned advert, whose `patterns` are the whole set (then `setSize`, `setDigest` and
+   * `fromIndex` are 0, `patterns.length` and 0). Default 0.
+   */
+  readonly setVersion?: number;
+  /** Number of patterns in the set (version `setVersion`). Default `patterns.length`. */
+  readonly setSize?: number;
+  /** {@link patternSetDigest} of the set. Default 0. */
+  readonly setDigest?: number;
+  /** Index in the sorted set of `patterns[0]`. Default 0. */
+  readonly fromIndex?: number;
+}
+
+/**
+ * PATTERNS_REQUEST: asks the peer it is sent to (by unicast, to its advertised listener) for the
+ * patterns of its set version `setVersion` from index `fromIndex` on; it answers with an ADVERT
+ * page by unicast to where the request came from.
+ */
+export interface PatternsRequestFrame {
+  readonly kind: 'patternsRequest';
+  readonly sender: PeerId;
+  /** The incarnation of the peer asked (its name is implied by the address it is sent to). */
+  readonly targetIncarnation: number;
+  readonly setVersion: number;
+  readonly fromIndex: number;
 }
 
 /** Bits of {@link AdvertFrame.flags}. */
@@ -227,7 +258,8 @@ export type Frame =
   | RetransmitFrame
   | AckFrame
   | AdvertFrame
-  | ByeFrame;
+  | ByeFrame
+  | PatternsRequestFrame;
 
 /** The `kind` of a frame. */
 export type FrameKind = Frame['kind'];

@@ -42,7 +42,8 @@ export { decodeFrame, encodedSize, encodeFrame, encodeFrameInto } from './frame-
 export { DECODE_ERROR_REASONS } from './decode-result.js';
 export { frameKindOf, FRAME_TYPE, HEADER_LENGTH, MAGIC, MAX_FRAME_BYTES, namesSender, peekHeader, PROTOCOL_VERSION } from './frames/header.js';
 export { ackEncodedSize, decodeAck, encodeAck, MAX_ACK_SELECTIVE } from './frames/ack.js';
-export { ADVERT_FLAGS_MASK, advertEncodedSize, decodeAdvert, encodeAdvert } from './frames/advert.js';
+export { ADVERT_FLAGS_MASK, advertEncodedSize, decodeAdvert, encodeAdvert, patternSetDigest } from './frames/advert.js';
+export { decodePatternsRequest, encodePatternsRequest, patternsRequestEncodedSize } from './frames/patterns-request.js';
 export { byeEncodedSize, decodeBye, encodeBye } from './frames/bye.js';
 export { dataEncodedSize, decodeData, encodeData } from './frames/data.js';
 export { decodeHeartbeat, encodeHeartbeat, heartbeatEncodedSize } from './frames/heartbeat.js';
@@ -58,6 +59,7 @@ export type {
   AckFrame,
   AdvertFrame,
   ByeFrame,
+  PatternsRequestFrame,
   DataFrame,
   Frame,
   FragmentRange,

@@ -20,7 +20,7 @@ import type { ActorEvent } from '../../runtime/actor.js';
 import { validatePattern, validateSubject } from '../subjects/subject.js';
 import type { FlowInbox, SenderInbox } from '../sender/messages.js';
 import type { RetransmitInbox } from '../retransmit/messages.js';
-import type { SubjectsInbox, ReceiversInbox } from '../subjects/messages.js';
+import type { SubjectsChange, SubjectsInbox, ReceiversInbox } from '../subjects/messages.js';
 import type { AppEvent, DeliveredRecord } from './events.js';
 import type { Message } from './message.js';
 import { resolvePeerOptions, actorNamesOf, type PeerOptions, type ResolvedPeerOptions } from './peer-options.js';
@@ -150,6 +150,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   private readonly system: ActorSystem;
   private sender!: ActorRef<SenderInbox>;
   private subjects!: ActorRef<SubjectsInbox>;
+  private subjectChanges: SubjectsChange[] = [];
   private receivers!: ActorRef<ReceiversInbox>;
   private ledger: ActorRef<LedgerInbox> | undefined;
   // The parts that talk to actors are built by start(), once the refs exist; every use comes
@@ -375,8 +376,24 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** `sub` takes messages from now on: it joins the matcher, and its interest goes to the subjects actor. */
   private activate(sub: Subscription<any>): void {
     this.delivery.add(sub);
-    this.subjects.send({ kind: 'subscribed', id: sub.id, pattern: sub.pattern });
+    this.toSubjects({ kind: 'subscribed', id: sub.id, pattern: sub.pattern });
   }
+
+  /**
+   * Subscribes and unsubscribes go to the subjects actor in one message per microtask, in order:
+   * an application that subscribes 100,000 times in a loop sends one message, not 100,000 (which
+   * would overflow the actor's mailbox, and make it send the pattern set on 100,000 times).
+   */
+  private toSubjects(op: SubjectsChange): void {
+    if (this.subjectChanges.length === 0) queueMicrotask(this.flushSubjectChanges);
+    this.subjectChanges.push(op);
+  }
+
+  private readonly flushSubjectChanges = (): void => {
+    const changes = this.subjectChanges;
+    this.subjectChanges = [];
+    if (changes.length > 0 && this.state === 'open') this.subjects.trySend({ kind: 'changes', changes });
+  };
 
   /**
    * Publishes a request and resolves with the first reply (published by a responder with
@@ -620,7 +637,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (!this.subscriptions.delete(sub)) return;
     if (!this.durables.release(sub.id)) return; // a durable one not ready yet: never in the matcher nor announced
     this.delivery.remove(sub);
-    if (this.state === 'open') this.subjects.trySend({ kind: 'unsubscribed', id: sub.id });
+    if (this.state === 'open') this.toSubjects({ kind: 'unsubscribed', id: sub.id });
   }
 
   private emitError(err: Error): void {

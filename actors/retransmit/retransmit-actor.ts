@@ -395,6 +395,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
       case 'heartbeat':
       case 'advert':
       case 'bye':
+      case 'patternsRequest':
         counters.unexpectedFrames++;
         break;
       default:

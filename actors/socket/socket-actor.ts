@@ -61,6 +61,7 @@ const OWNER_OF: Readonly<Record<FrameKind, Owner>> = Object.freeze({
   retransmit: 'retransmit',
   advert: 'receivers',
   bye: 'receivers',
+  patternsRequest: 'receivers',
 });
 
 /** Why a received datagram was not forwarded. */
@@ -408,7 +409,7 @@ function newCounters(): SocketActorCounters {
   for (const reason of OPEN_FAILURES) refused[reason] = 0;
   return {
     dropped,
-    forwarded: { data: 0, heartbeat: 0, nak: 0, retransmit: 0, ack: 0, advert: 0, bye: 0 },
+    forwarded: { data: 0, heartbeat: 0, nak: 0, retransmit: 0, ack: 0, advert: 0, bye: 0, patternsRequest: 0 },
     heardSent: 0,
     dataDatagramsSent: 0,
     largestDataOutDatagrams: 0,

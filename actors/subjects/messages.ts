@@ -5,11 +5,16 @@
 import type { PeerId, StreamInfo } from '../../codecs/frame.js';
 import type { DatagramIn } from '../socket/messages.js';
 
-export type SubjectsInbox =
+export type SubjectsChange =
   /** The application subscribed (`id` is unique per subscription of this peer). */
   | { readonly kind: 'subscribed'; readonly id: number; readonly pattern: string }
   /** The application unsubscribed. */
   | { readonly kind: 'unsubscribed'; readonly id: number };
+
+export type SubjectsInbox =
+  | SubjectsChange
+  /** Several changes in order (the Peer sends those of one microtask together). */
+  | { readonly kind: 'changes'; readonly changes: readonly SubjectsChange[] };
 
 export type ReceiversInbox =
   /** An ADVERT or BYE datagram, raw (decoded here). */

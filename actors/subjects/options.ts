@@ -89,7 +89,12 @@ export interface ReceiverListOptions {
    * @default 4
    */
   maxPeersPerSource?: number;
-  /** Most patterns kept per peer; the rest of an advert's patterns are ignored and counted. @default 1024 */
+  /**
+   * Most patterns kept per peer (a larger set is kept cut to its first patterns in sorted order,
+   * counted in `patternSync.setsTruncated` and said once as an `error` event). A peer's set is
+   * fetched by unicast, in pages, once per version: its size costs nothing per advert.
+   * @default 100000
+   */
   maxPatternsPerPeer?: number;
   /** Most subjects whose interested-peer list is cached (0 disables the cache). @default 10000 */
   subjectCacheSize?: number;
@@ -100,7 +105,7 @@ export const DEFAULT_RECEIVER_LIST_OPTIONS: Readonly<Required<ReceiverListOption
   multicastProbeMs: 3000,
   maxPeers: 1024,
   maxPeersPerSource: 4,
-  maxPatternsPerPeer: 1024,
+  maxPatternsPerPeer: 100_000,
   subjectCacheSize: 10_000,
 });
 
@@ -114,7 +119,7 @@ export function resolveReceiverListOptions(
     multicastProbeMs: checkInteger(`${path}.multicastProbeMs`, m.multicastProbeMs, 1),
     maxPeers: checkInteger(`${path}.maxPeers`, m.maxPeers, 1, 1_000_000),
     maxPeersPerSource: checkInteger(`${path}.maxPeersPerSource`, m.maxPeersPerSource, 1, 1_000_000),
-    maxPatternsPerPeer: checkInteger(`${path}.maxPatternsPerPeer`, m.maxPatternsPerPeer, 1, 65_536),
+    maxPatternsPerPeer: checkInteger(`${path}.maxPatternsPerPeer`, m.maxPatternsPerPeer, 1, 1_000_000),
     subjectCacheSize: checkInteger(`${path}.subjectCacheSize`, m.subjectCacheSize, 0, 1_000_000),
   });
 }

@@ -43,6 +43,7 @@
 import type { TimerCore } from '../core.js';
 import type { AdvertFrame, PeerId } from '../../codecs/frame.js';
 import { ADVERT_FLAGS, peerKey } from '../../codecs/frame.js';
+import { patternSetDigest } from '../../codecs/frames/advert.js';
 import type { ReceiverListOptions } from './options.js';
 import { resolveReceiverListOptions } from './options.js';
 import { PatternMatcher } from './pattern-matcher.js';
@@ -55,8 +56,10 @@ export interface PeerEntry {
   /** Unicast listener address (IPv4) from the peer's latest advert. */
   readonly host: string;
   readonly port: number;
-  /** The valid patterns of the latest advert, deduplicated, in advert order. */
+  /** The peer's valid patterns, deduplicated: the latest whole set it advertised or we fetched. */
   readonly patterns: readonly string[];
+  /** The version of `patterns` (its ADVERT `setVersion`; 0 for an unversioned advert's). */
+  readonly patternVersion: number;
   /** The peer advertises that it sends and listens by multicast. */
   readonly multicast: boolean;
   /** When this incarnation's first advert arrived. */
@@ -252,8 +255,7 @@ export class ReceiverList implements TimerCore {
       e.port = advert.port;
       e.multicast = multicast;
       e.unicastOnly = !multicast || known.forcedUnicast;
-      const patterns = this.acceptPatterns(advert.patterns);
-      if (!samePatterns(e.patterns, patterns)) this.replacePatterns(e, patterns);
+      if (this.carriesNewSet(e, advert)) this.installSet(e, advert.setVersion ?? 0, advert.patterns);
       this.prove(known, via, source);
       this.touch(known, nowMs, via);
       return;
@@ -265,13 +267,15 @@ export class ReceiverList implements TimerCore {
       this.sink.peerLeft(known.entry.peer, 'restarted');
     }
     if (!this.makeRoom(nowMs, source)) return;
-    const patterns = this.acceptPatterns(advert.patterns);
+    const whole = isWholeSet(advert);
+    const patterns = whole ? this.acceptPatterns(advert.patterns) : Object.freeze([] as string[]);
     const st: PeerState = {
       entry: {
         peer: copyPeer(sender),
         host: advert.host,
         port: advert.port,
         patterns,
+        patternVersion: whole ? (advert.setVersion ?? 0) : 0,
         multicast,
         firstHeardMs: nowMs,
         lastHeardMs: nowMs,
@@ -292,6 +296,18 @@ export class ReceiverList implements TimerCore {
     this.touch(st, nowMs, via);
     this.counters.peersJoined++;
     this.sink.peerJoined(st.entry);
+  }
+
+  /**
+   * A whole pattern set of `peer` (version `setVersion`) was fetched: it replaces the one held,
+   * unless the peer is no longer listed or a newer version is held. Returns whether it changed.
+   */
+  installPatterns(peer: PeerId, setVersion: number, patterns: readonly string[]): boolean {
+    const st = this.peers.get(peer.name);
+    if (st === undefined || st.entry.peer.incarnation !== peer.incarnation || setVersion < st.entry.patternVersion) return false;
+    const before = st.entry.patterns;
+    this.installSet(st.entry, setVersion, patterns);
+    return st.entry.patterns !== before;
   }
 
   /**
@@ -533,6 +549,19 @@ export class ReceiverList implements TimerCore {
     return Object.freeze(out);
   }
 
+  /** Whether `advert` carries a whole set newer than (or, unversioned, other than) the one `e` holds. */
+  private carriesNewSet(e: MutablePeerEntry, advert: AdvertFrame): boolean {
+    if (!isWholeSet(advert)) return false;
+    const version = advert.setVersion ?? 0;
+    return version === 0 || version > e.patternVersion || (version === e.patternVersion && e.patterns.length === 0 && advert.patterns.length > 0);
+  }
+
+  private installSet(e: MutablePeerEntry, version: number, list: readonly string[]): void {
+    const patterns = this.acceptPatterns(list);
+    e.patternVersion = version;
+    if (!samePatterns(e.patterns, patterns)) this.replacePatterns(e, patterns);
+  }
+
   private replacePatterns(e: MutablePeerEntry, patterns: readonly string[]): void {
     const next = new Set(patterns);
     for (const p of e.patterns) if (!next.has(p)) this.matcher.remove(p, e);
@@ -565,4 +594,15 @@ function isPort(port: number): boolean {
 
 function copyPeer(p: PeerId): PeerId {
   return Object.freeze({ name: p.name, incarnation: p.incarnation });
+}
+
+/**
+ * Whether an advert carries its sender's whole pattern set: unversioned, or versioned with every
+ * pattern of the set inline and the digest matching.
+ */
+function isWholeSet(advert: AdvertFrame): boolean {
+  const version = advert.setVersion ?? 0;
+  if (version === 0) return true;
+  if ((advert.fromIndex ?? 0) !== 0 || advert.patterns.length !== advert.setSize) return false;
+  return patternSetDigest(advert.patterns) === advert.setDigest;
 }

@@ -42,9 +42,8 @@
  */
 import type { Actor, ActorContext } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
-import { ADVERT_FLAGS, DECODE_ERROR_REASONS, decodeFrame, encodedSize, MAX_FRAME_BYTES, peerKey } from '../../codecs/index.js';
-import type { AdvertFrame, DecodeErrorReason, Frame, PeerId, StreamInfo } from '../../codecs/index.js';
-import { LedgecastError, ERROR_CODES, serializeError } from '../../errors.js';
+import { ADVERT_FLAGS, DECODE_ERROR_REASONS, decodeFrame, encodedSize, patternSetDigest, peerKey } from '../../codecs/index.js';
+import type { AdvertFrame, DecodeErrorReason, Frame, PatternsRequestFrame, PeerId, StreamInfo } from '../../codecs/index.js';
 import type { AppEvent } from '../app/events.js';
 import type { PeerConfig } from '../app/peer-config.js';
 import { assertNever, earliest } from '../core.js';
@@ -56,6 +55,7 @@ import type { DatagramIn, Destination, SocketInbox } from '../socket/messages.js
 import type { ReceiversInbox } from './messages.js';
 import type { PeerEntry, PeerLeftReason } from './receiver-list.js';
 import { ReceiverList } from './receiver-list.js';
+import { PatternSync } from './pattern-sync.js';
 
 /** Counters of the receivers actor (beside the receiver list's own). */
 export interface ReceiversActorCounters {
@@ -77,9 +77,13 @@ export interface ReceiversActorCounters {
   byeStreamsForwarded: number;
   /** Stream entries of received BYEs dropped because the receiver's mailbox was full. */
   byeStreamsDropped: number;
-  /** Local patterns left out of our advert because it would not fit in a datagram. */
-  advertPatternsDropped: number;
   unicastTargetsSent: number;
+  /** Pages of our pattern set sent, answering PATTERNS_REQUEST. */
+  patternPagesSent: number;
+  /** PATTERNS_REQUEST for another incarnation of ours (a restart), or beyond the page budget. */
+  patternRequestsIgnored: number;
+  /** Times our pattern set changed (each a new version). */
+  patternSetChanges: number;
 }
 
 /** What the shell last told the others about a listed peer. */
@@ -98,7 +102,18 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
   const counters = newCounters();
   const told = new Map<string, Told>();
   let localAddress: { host: string; port: number } | undefined;
-  let advertPatterns: readonly string[] = [];
+  /** Our pattern set: sorted, distinct; its version (one more per change) and digest. */
+  let localSet: readonly string[] = [];
+  let localVersion = 1;
+  let localDigest = 0;
+  /** Whether our periodic advert carries the set (small sets only: see ADVERT_INLINE_BYTES). */
+  let inline = true;
+  /** A change of our set not yet advertised: advertised at this time (changes coalesce). */
+  let changeAdvertMs: number | undefined;
+  let lastChangeAdvertMs = Number.NEGATIVE_INFINITY;
+  /** Pages we may still send in the current second (answering PATTERNS_REQUEST). */
+  let pageBudget = MAX_PAGES_PER_SECOND;
+  let pageBudgetAtMs = Number.NEGATIVE_INFINITY;
   let nextAdvertMs: number | undefined;
   let armedAtMs: number | undefined;
   let leaving = false;
@@ -156,7 +171,28 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     config.receiverList,
   );
 
+  const sync = new PatternSync(
+    {
+      request(target, setVersion, fromIndex) {
+        const frame: PatternsRequestFrame = { kind: 'patternsRequest', sender: self, targetIncarnation: target.peer.incarnation, setVersion, fromIndex };
+        send(frame, { kind: 'address', host: target.host, port: target.port });
+      },
+      install(peer, setVersion, patterns) {
+        if (!list.installPatterns(peer, setVersion, patterns)) return;
+        const e = list.get(peer);
+        if (e !== undefined) noteUpdate(e);
+      },
+    },
+    {
+      retryMs: Math.max(50, Math.floor(config.advertIntervalMs / 4)),
+      maxAttempts: 5,
+      maxFetches: MAX_FETCHES,
+      maxPatterns: config.receiverList.maxPatternsPerPeer,
+    },
+  );
+
   function onPeerLeft(peer: PeerId, reason: PeerLeftReason): void {
+    sync.forget(peer);
     const key = peerKey(peer);
     if (told.get(key)?.target === true) targetsChanged = true;
     told.delete(key);
@@ -211,9 +247,41 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     refs!.socket.send({ kind: 'frameOut', frame, destination });
   }
 
+  /** Our ADVERT: the set's version, size and digest, and the set itself when it is small. */
   function advert(flags: number): AdvertFrame {
     const { host, port } = localAddress!;
-    return { kind: 'advert', sender: self, host, port, flags, patterns: advertPatterns };
+    return { kind: 'advert', sender: self, host, port, flags, patterns: inline ? localSet : [], setVersion: localVersion, setSize: localSet.length, setDigest: localDigest, fromIndex: 0 };
+  }
+
+  /** One page of our set from `fromIndex` on: as many patterns as fit in a datagram. */
+  function page(fromIndex: number): AdvertFrame {
+    const { host, port } = localAddress!;
+    const base = { kind: 'advert', sender: self, host, port, flags: (multicast ? ADVERT_FLAGS.multicast : 0) | ADVERT_FLAGS.viaUnicast, setVersion: localVersion, setSize: localSet.length, setDigest: localDigest } as const;
+    const from = Math.min(fromIndex, localSet.length);
+    let bytes = encodedSize({ ...base, patterns: [], fromIndex: from });
+    let to = from;
+    while (to < localSet.length && to - from < 0xffff && bytes + 1 + localSet[to].length <= config.maxDatagramBytes) bytes += 1 + localSet[to++].length;
+    return { ...base, patterns: localSet.slice(from, to), fromIndex: from };
+  }
+
+  /** A peer asks for our set: one page to where the request came from, within the page budget. */
+  function onPatternsRequest(nowMs: number, frame: PatternsRequestFrame, msg: DatagramIn): void {
+    if (frame.targetIncarnation !== self.incarnation || localAddress === undefined || leaving) {
+      counters.patternRequestsIgnored++;
+      return;
+    }
+    if (nowMs - pageBudgetAtMs >= 1000) {
+      pageBudget = MAX_PAGES_PER_SECOND;
+      pageBudgetAtMs = nowMs;
+    }
+    if (pageBudget <= 0) {
+      counters.patternRequestsIgnored++;
+      return;
+    }
+    pageBudget--;
+    // A request for an older version gets the current one from its start: the asker starts over.
+    send(page(frame.setVersion === localVersion ? frame.fromIndex : 0), { kind: 'address', host: msg.host, port: msg.port });
+    counters.patternPagesSent++;
   }
 
   /** Unicast addresses for adverts (or, with `everyPeer`, BYE): seeds but ourselves, and peers, each once. */
@@ -268,6 +336,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
       list.onBye(nowMs, frame.sender, source);
       return;
     }
+    if (frame.kind === 'patternsRequest') {
+      onPatternsRequest(nowMs, frame, msg);
+      return;
+    }
     if (frame.kind !== 'advert') {
       counters.unexpectedFrames++;
       return;
@@ -277,6 +349,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     const e = list.get(frame.sender);
     if (e === undefined) return;
     if (knew) noteUpdate(e);
+    sync.onAdvert(nowMs, e, frame, e.patternVersion);
     if (localAddress === undefined || leaving) return;
     const solicited = (frame.flags & ADVERT_FLAGS.solicit) !== 0;
     if ((!knew && msg.via === 'unicast') || (solicited && mayAnswer(nowMs, e.peer))) {
@@ -318,34 +391,29 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     counters.unlistedSolicits++;
   }
 
+  /**
+   * Our pattern set changed: a new version. It is advertised at once, unless a change was
+   * advertised less than CHANGE_ADVERT_GAP_MS ago; then once that gap has passed, with whatever
+   * changed meanwhile (a burst of subscriptions costs a few adverts, not one per subscription).
+   */
   function onLocalPatterns(nowMs: number, patterns: readonly string[]): void {
-    advertPatterns = fitAdvert(patterns);
-    if (localAddress !== undefined && !leaving) advertise(nowMs);
+    const sorted = [...new Set(patterns)].sort();
+    if (samePatterns(sorted, localSet)) return;
+    localSet = sorted;
+    localVersion++;
+    localDigest = patternSetDigest(sorted);
+    inline = true;
+    inline = encodedSize(advert(0)) <= ADVERT_INLINE_BYTES;
+    counters.patternSetChanges++;
+    if (localAddress === undefined || leaving) return;
+    changeAdvertMs = Math.max(nowMs, lastChangeAdvertMs + CHANGE_ADVERT_GAP_MS);
+    if (changeAdvertMs <= nowMs) advertiseChange(nowMs);
   }
 
-  /** The longest prefix of `patterns` whose advert fits in one datagram. */
-  function fitAdvert(patterns: readonly string[]): readonly string[] {
-    const size = (n: number): number =>
-      encodedSize({ kind: 'advert', sender: self, host: '0.0.0.0', port: 1, flags: 0, patterns: patterns.slice(0, n) });
-    if (size(patterns.length) <= MAX_FRAME_BYTES) return patterns;
-    let lo = 0;
-    let hi = patterns.length;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >>> 1;
-      if (size(mid) <= MAX_FRAME_BYTES) lo = mid;
-      else hi = mid;
-    }
-    counters.advertPatternsDropped += patterns.length - lo;
-    emit({
-      kind: 'error',
-      error: serializeError(
-        new LedgecastError(
-          ERROR_CODES.invalidOption,
-          `${patterns.length} subscription patterns do not fit in one ADVERT; only the first ${lo} are advertised`,
-        ),
-      ),
-    });
-    return patterns.slice(0, lo);
+  function advertiseChange(nowMs: number): void {
+    changeAdvertMs = undefined;
+    lastChangeAdvertMs = nowMs;
+    advertise(nowMs);
   }
 
   /**
@@ -367,16 +435,19 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
   function onTimer(): void {
     armedAtMs = undefined;
     const now = ctx.clock();
-    if (nextAdvertMs !== undefined && now >= nextAdvertMs) advertise(now);
+    if (changeAdvertMs !== undefined && now >= changeAdvertMs && !leaving) advertiseChange(now);
+    else if (nextAdvertMs !== undefined && now >= nextAdvertMs) advertise(now);
     const due = list.nextDeadlineMs();
     if (due !== undefined && now >= due) list.onTimer(now);
+    const syncDue = sync.nextDeadlineMs();
+    if (syncDue !== undefined && now >= syncDue) sync.onTimer(now);
     settle();
   }
 
   /** After any input: publish target changes and keep the single timer at the earliest deadline. */
   function settle(): void {
     sendTargetsIfChanged();
-    const at = leaving ? undefined : earliest(list.nextDeadlineMs(), nextAdvertMs);
+    const at = leaving ? undefined : earliest(earliest(list.nextDeadlineMs(), nextAdvertMs), earliest(changeAdvertMs, sync.nextDeadlineMs()));
     if (at === undefined) {
       if (armedAtMs !== undefined) ctx.clearTimer();
       armedAtMs = undefined;
@@ -446,6 +517,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
         dropped: { ...counters.dropped },
         peers: list.size,
         unicastTargets: list.entries().filter(isTarget).length,
+        patternSync: { ...sync.counters, fetching: sync.size },
+        patternSetVersion: localVersion,
+        patternSetSize: localSet.length,
+        advertInline: inline,
       };
     },
   };
@@ -453,6 +528,29 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
 
 /** Soliciting peers remembered for the answer rate limit (the map is emptied when full). */
 const MAX_ANSWERED = 4096;
+
+/**
+ * Our periodic ADVERT carries our pattern set only while the whole advert stays within this many
+ * bytes; a larger set is fetched by those who need it (PATTERNS_REQUEST), once per version. So an
+ * idle peer's periodic traffic is one advert of at most this size per `advertIntervalMs`, whatever
+ * its pattern count.
+ */
+export const ADVERT_INLINE_BYTES = 200;
+
+/** Least time between two adverts of a change of our set (later changes wait, coalesced). */
+const CHANGE_ADVERT_GAP_MS = 20;
+
+/** Pages of our set sent per second at most, to all askers together (8 KiB each by default). */
+const MAX_PAGES_PER_SECOND = 2000;
+
+/** Pattern-set fetches in progress at once. */
+const MAX_FETCHES = 256;
+
+function samePatterns(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 function newCounters(): ReceiversActorCounters {
   const dropped = {} as Record<DecodeErrorReason, number>;
@@ -468,7 +566,9 @@ function newCounters(): ReceiversActorCounters {
     byeFramesSent: 0,
     byeStreamsForwarded: 0,
     byeStreamsDropped: 0,
-    advertPatternsDropped: 0,
     unicastTargetsSent: 0,
+    patternPagesSent: 0,
+    patternRequestsIgnored: 0,
+    patternSetChanges: 0,
   };
 }

@@ -27,7 +27,7 @@ export interface SubjectsActorCounters {
   unsubscriptions: number;
   /** `unsubscribed` for an id that is not subscribed (already gone, or never was). */
   unknownUnsubscribes: number;
-  /** Times the pattern set changed (and was sent on). */
+  /** Times the pattern set changed and was sent on (once per `changes` batch). */
   patternChanges: number;
 }
 
@@ -80,27 +80,28 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Subjec
     return false;
   }
 
-  function onSubscribed(id: number, pattern: string): void {
+  /** Applies a subscription; true when the pattern set changed. */
+  function onSubscribed(id: number, pattern: string): boolean {
     // The Peer validated it already; a bad pattern here is a bug worth a throw.
     validatePattern(pattern);
     const previous = patternOf.get(id);
-    if (previous === pattern) return;
+    if (previous === pattern) return false;
     counters.subscriptions++;
     let changed = previous !== undefined && release(previous);
     patternOf.set(id, pattern);
-    changed = retain(pattern) || changed;
-    if (changed) patternsChanged();
+    return retain(pattern) || changed;
   }
 
-  function onUnsubscribed(id: number): void {
+  /** Applies an unsubscription; true when the pattern set changed. */
+  function onUnsubscribed(id: number): boolean {
     const pattern = patternOf.get(id);
     if (pattern === undefined) {
       counters.unknownUnsubscribes++;
-      return;
+      return false;
     }
     counters.unsubscriptions++;
     patternOf.delete(id);
-    if (release(pattern)) patternsChanged();
+    return release(pattern);
   }
 
   return {
@@ -116,11 +117,18 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Subjec
     receive(msg) {
       switch (msg.kind) {
         case 'subscribed':
-          onSubscribed(msg.id, msg.pattern);
+          if (onSubscribed(msg.id, msg.pattern)) patternsChanged();
           return;
         case 'unsubscribed':
-          onUnsubscribed(msg.id);
+          if (onUnsubscribed(msg.id)) patternsChanged();
           return;
+        case 'changes': {
+          // A batch (one microtask of the application's subscribes) sends the set on once.
+          let changed = false;
+          for (const c of msg.changes) changed = (c.kind === 'subscribed' ? onSubscribed(c.id, c.pattern) : onUnsubscribed(c.id)) || changed;
+          if (changed) patternsChanged();
+          return;
+        }
         default:
           assertNever(msg);
       }

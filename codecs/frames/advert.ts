@@ -9,9 +9,15 @@
  *      4    2 port          u16 1..65535
  *      6    1 flags         u8 ADVERT_FLAGS bits only
  *      7    1 reserved      u8 must be 0
- *      8    2 patternCount  u16 (0 allowed: a peer that only publishes)
- *     10      patternCount entries of { patternLength u8 1..255, pattern ASCII }, unique
+ *      8    2 patternCount  u16 (0 allowed: a peer that only publishes, or a set sent apart)
+ *     10    4 setVersion    u32 version of the peer's pattern set (0: unversioned, see below)
+ *     14    4 setSize       u32 patterns in the set
+ *     18    4 setDigest     u32 patternSetDigest of the set
+ *     22    4 fromIndex     u32 index in the sorted set of the first pattern carried here
+ *     26      patternCount entries of { patternLength u8 1..255, pattern ASCII }, unique
  * ```
+ * fromIndex + patternCount <= setSize. An unversioned advert (setVersion 0) carries its whole
+ * set: setSize = patternCount, setDigest = 0, fromIndex = 0; it decodes without the set fields.
  *
  * @packageDocumentation
  */
@@ -19,7 +25,7 @@
 import { ADVERT_FLAGS, type AdvertFrame } from '../frame.js';
 import { decodeFailure, type FrameDecodeResult } from '../decode-result.js';
 import { isSubjectBytes } from '../subject-syntax.js';
-import { assertWireSubject, readAscii, writeAscii } from '../wire-primitives.js';
+import { assertU32, assertWireSubject, readAscii, writeAscii } from '../wire-primitives.js';
 import { assertFits, bytesOf, decodeHeader, FRAME_TYPE, measureHeader, writeHeader } from './header.js';
 
 export const ADVERT_HOST_OFFSET = 0;
@@ -27,9 +33,29 @@ export const ADVERT_PORT_OFFSET = 4;
 export const ADVERT_FLAGS_OFFSET = 6;
 export const ADVERT_RESERVED_OFFSET = 7;
 export const ADVERT_PATTERN_COUNT_OFFSET = 8;
-export const ADVERT_PATTERNS_OFFSET = 10;
+export const ADVERT_SET_VERSION_OFFSET = 10;
+export const ADVERT_SET_SIZE_OFFSET = 14;
+export const ADVERT_SET_DIGEST_OFFSET = 18;
+export const ADVERT_FROM_INDEX_OFFSET = 22;
+export const ADVERT_PATTERNS_OFFSET = 26;
 /** Fixed part of the ADVERT body (the patterns follow it). */
-export const ADVERT_HEADER_LENGTH = 10;
+export const ADVERT_HEADER_LENGTH = 26;
+
+/** The set fields of `frame`, its defaults applied (see {@link AdvertFrame}). */
+function setFieldsOf(frame: AdvertFrame): { setVersion: number; setSize: number; setDigest: number; fromIndex: number } {
+  return {
+    setVersion: frame.setVersion ?? 0,
+    setSize: frame.setSize ?? frame.patterns.length,
+    setDigest: frame.setDigest ?? 0,
+    fromIndex: frame.fromIndex ?? 0,
+  };
+}
+
+/** Whether the set fields are consistent with `patternCount` (the decoder's rule, also the encoder's). */
+function setFieldsValid(f: { setVersion: number; setSize: number; setDigest: number; fromIndex: number }, patternCount: number): boolean {
+  if (f.setVersion === 0) return f.setSize === patternCount && f.setDigest === 0 && f.fromIndex === 0;
+  return f.fromIndex + patternCount <= f.setSize;
+}
 
 /** Mask of every defined {@link ADVERT_FLAGS} bit; a decoder rejects any other bit. */
 export const ADVERT_FLAGS_MASK: number = Object.values(ADVERT_FLAGS).reduce((mask, bit) => mask | bit, 0);
@@ -58,6 +84,11 @@ export function advertEncodedSize(frame: AdvertFrame): number {
   }
   const { patterns } = frame;
   if (patterns.length > 0xffff) throw new RangeError('advert has over 65535 patterns');
+  const set = setFieldsOf(frame);
+  for (const [field, value] of Object.entries(set)) assertU32(value, `advert.${field}`);
+  if (!setFieldsValid(set, patterns.length)) {
+    throw new RangeError(`advert set fields ${JSON.stringify(set)} do not fit ${patterns.length} patterns`);
+  }
   let size = measureHeader(frame.sender) + ADVERT_HEADER_LENGTH;
   const seen = new Set<string>();
   for (let i = 0; i < patterns.length; i++) {
@@ -77,6 +108,11 @@ export function writeAdvert(view: DataView, bytes: Uint8Array, offset: number, f
   view.setUint8(body + ADVERT_FLAGS_OFFSET, frame.flags);
   view.setUint8(body + ADVERT_RESERVED_OFFSET, 0);
   view.setUint16(body + ADVERT_PATTERN_COUNT_OFFSET, frame.patterns.length, true);
+  const set = setFieldsOf(frame);
+  view.setUint32(body + ADVERT_SET_VERSION_OFFSET, set.setVersion, true);
+  view.setUint32(body + ADVERT_SET_SIZE_OFFSET, set.setSize, true);
+  view.setUint32(body + ADVERT_SET_DIGEST_OFFSET, set.setDigest, true);
+  view.setUint32(body + ADVERT_FROM_INDEX_OFFSET, set.fromIndex, true);
   let o = body + ADVERT_PATTERNS_OFFSET;
   for (const pattern of frame.patterns) {
     view.setUint8(o, pattern.length);
@@ -105,6 +141,13 @@ export function decodeAdvert(view: DataView, offset: number, length: number): Fr
   if ((flags & ~ADVERT_FLAGS_MASK) !== 0) return decodeFailure('badFlags');
   if (view.getUint8(body + ADVERT_RESERVED_OFFSET) !== 0) return decodeFailure('badReserved');
   const count = view.getUint16(body + ADVERT_PATTERN_COUNT_OFFSET, true);
+  const set = {
+    setVersion: view.getUint32(body + ADVERT_SET_VERSION_OFFSET, true),
+    setSize: view.getUint32(body + ADVERT_SET_SIZE_OFFSET, true),
+    setDigest: view.getUint32(body + ADVERT_SET_DIGEST_OFFSET, true),
+    fromIndex: view.getUint32(body + ADVERT_FROM_INDEX_OFFSET, true),
+  };
+  if (!setFieldsValid(set, count)) return decodeFailure('badCount');
   let o = body + ADVERT_PATTERNS_OFFSET;
   if (count * 2 > bodyEnd - o) return decodeFailure('tooShort');
   const patterns: string[] = [];
@@ -124,5 +167,23 @@ export function decodeAdvert(view: DataView, offset: number, length: number): Fr
   if (o !== bodyEnd) return decodeFailure('trailingBytes');
   const h = body + ADVERT_HOST_OFFSET;
   const host = `${bytes[h]}.${bytes[h + 1]}.${bytes[h + 2]}.${bytes[h + 3]}`;
-  return { ok: true, frame: { kind: 'advert', sender: head.header.sender, host, port, flags, patterns } };
+  const frame: AdvertFrame = { kind: 'advert', sender: head.header.sender, host, port, flags, patterns };
+  // Canonical form (one meaning per bytes): an unversioned advert decodes without the set fields.
+  return { ok: true, frame: set.setVersion === 0 ? frame : { ...frame, ...set } };
+}
+
+/**
+ * The digest of a pattern set as ADVERT carries it (`setDigest`): FNV-1a (32-bit) over the
+ * patterns in sorted order (JavaScript string order; patterns are ASCII), each followed by a
+ * 0x0a byte. 0 for the empty set and never 0 for another (0 becomes 1). Wire contract.
+ */
+export function patternSetDigest(sorted: readonly string[]): number {
+  if (sorted.length === 0) return 0;
+  let h = 0x811c9dc5;
+  for (const p of sorted) {
+    for (let i = 0; i < p.length; i++) h = Math.imul(h ^ p.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ 0x0a, 0x01000193);
+  }
+  h >>>= 0;
+  return h === 0 ? 1 : h;
 }

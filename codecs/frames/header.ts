@@ -28,7 +28,7 @@ import { assertU32, nameLength, readUtf8, writeUtf8 } from '../wire-primitives.j
 /** First two bytes of every frame, read as a little-endian u16 (on the wire: `4C 43`, "LC"). */
 export const MAGIC = 0x434c;
 /** The protocol version this code speaks. A frame of any other version is refused. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Wire id of each frame kind. 0 and 8..255 are unassigned. */
 export const FRAME_TYPE = {
@@ -39,6 +39,7 @@ export const FRAME_TYPE = {
   ack: 5,
   advert: 6,
   bye: 7,
+  patternsRequest: 8,
 } as const satisfies Record<FrameKind, number>;
 
 /** A wire frame type id. */

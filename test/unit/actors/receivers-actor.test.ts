@@ -69,6 +69,10 @@ describe('receivers actor: advertising', () => {
       ...ME,
       flags: ADVERT_FLAGS.multicast | ADVERT_FLAGS.solicit,
       patterns: [],
+      setVersion: 1,
+      setSize: 0,
+      setDigest: 0,
+      fromIndex: 0,
     });
     expect((out[1].frame as AdvertFrame).flags).toBe(ADVERT_FLAGS.multicast | ADVERT_FLAGS.viaUnicast | ADVERT_FLAGS.solicit);
     // Whatever we send must encode.

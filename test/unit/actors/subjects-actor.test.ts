@@ -64,6 +64,16 @@ describe('subjects actor', () => {
     expect(ctx.take<Msg>('receiver')).toEqual([{ kind: 'interest', patterns: [] }]);
   });
 
+  it('applies a batch of changes in order and sends the pattern set on once for it', () => {
+    const { ctx, actor } = setup();
+    const changes = Array.from({ length: 5000 }, (_, i) => ({ kind: 'subscribed' as const, id: i, pattern: `pat.s${i}` }));
+    actor.receive({ kind: 'changes', changes: [...changes, { kind: 'unsubscribed', id: 0 }] });
+    expect(ctx.take<Msg>('receiver').map((m) => m.patterns?.length)).toEqual([4999]);
+    expect(ctx.take<Msg>('receivers').map((m) => m.patterns?.length)).toEqual([4999]);
+    actor.receive({ kind: 'changes', changes: [{ kind: 'subscribed', id: 9000, pattern: 'pat.s1' }] });
+    expect(ctx.take('receiver')).toEqual([]);
+  });
+
   it('counts an unsubscribe of an unknown id and sends nothing', () => {
     const { ctx, actor } = setup();
     actor.receive({ kind: 'unsubscribed', id: 42 });

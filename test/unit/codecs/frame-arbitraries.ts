@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import type {
   AckFrame,
   AdvertFrame,
+  PatternsRequestFrame,
   ByeFrame,
   DataFrame,
   FragmentRange,
@@ -245,13 +246,32 @@ export const ackFrameArb: fc.Arbitrary<AckFrame> = fc
     return { kind: 'ack', sender, target, cumulativeSeq: base, selective, positions } satisfies AckFrame;
   });
 
-export const advertFrameArb: fc.Arbitrary<AdvertFrame> = fc.record({
-  kind: fc.constant('advert' as const),
+/** An ADVERT as it decodes: unversioned (no set fields), or a page of a versioned set. */
+export const advertFrameArb: fc.Arbitrary<AdvertFrame> = fc
+  .record({
+    sender: peerArb,
+    host: fc.ipV4(),
+    port: fc.integer({ min: 1, max: 0xffff }),
+    flags: fc.integer({ min: 0, max: 7 }),
+    patterns: fc.uniqueArray(fc.oneof(patternArb, subjectArb), { maxLength: 5 }),
+    versioned: fc.boolean(),
+    setVersion: fc.integer({ min: 1, max: 0xffffffff }),
+    extra: fc.integer({ min: 0, max: 100_000 }),
+    fromIndex: fc.integer({ min: 0, max: 100_000 }),
+    setDigest: fc.integer({ min: 0, max: 0xffffffff }),
+  })
+  .map(({ sender, host, port, flags, patterns, versioned, setVersion, extra, fromIndex, setDigest }) =>
+    versioned
+      ? ({ kind: 'advert', sender, host, port, flags, patterns, setVersion, setSize: fromIndex + patterns.length + extra, setDigest, fromIndex } satisfies AdvertFrame)
+      : ({ kind: 'advert', sender, host, port, flags, patterns } satisfies AdvertFrame),
+  );
+
+export const patternsRequestFrameArb: fc.Arbitrary<PatternsRequestFrame> = fc.record({
+  kind: fc.constant('patternsRequest' as const),
   sender: peerArb,
-  host: fc.ipV4(),
-  port: fc.integer({ min: 1, max: 0xffff }),
-  flags: fc.integer({ min: 0, max: 3 }),
-  patterns: fc.uniqueArray(fc.oneof(patternArb, subjectArb), { maxLength: 5 }),
+  targetIncarnation: fc.integer({ min: 0, max: 0xffffffff }),
+  setVersion: fc.integer({ min: 1, max: 0xffffffff }),
+  fromIndex: fc.integer({ min: 0, max: 0xffffffff }),
 });
 
 /** A BYE with each stream's final entry; none is written as no `streams` (how it decodes). */
@@ -267,6 +287,7 @@ export const frameArbs = {
   ack: ackFrameArb,
   advert: advertFrameArb,
   bye: byeFrameArb,
+  patternsRequest: patternsRequestFrameArb,
 } as const;
 
 export const anyFrameArb: fc.Arbitrary<Frame> = fc.oneof(
@@ -277,4 +298,5 @@ export const anyFrameArb: fc.Arbitrary<Frame> = fc.oneof(
   ackFrameArb,
   advertFrameArb,
   byeFrameArb,
+  patternsRequestFrameArb,
 );

@@ -32,7 +32,7 @@ import {
 describe('common header', () => {
   it('lays out magic, version, type, flags, name length, reserved, incarnation and body length as PROTOCOL.md says', () => {
     const bytes = encodeFrame({ kind: 'bye', sender: { name: 'ab', incarnation: 0x01020304 } });
-    expect(Array.from(bytes)).toEqual([0x4c, 0x43, 2, 7, 0, 2, 0, 0, 4, 3, 2, 1, 2, 0, 0, 0, 0x61, 0x62, 0, 0]);
+    expect(Array.from(bytes)).toEqual([0x4c, 0x43, 3, 7, 0, 2, 0, 0, 4, 3, 2, 1, 2, 0, 0, 0, 0x61, 0x62, 0, 0]);
   });
 
   it('carries a 255-byte UTF-8 name, a byte-order mark and NUL unchanged', () => {
@@ -59,7 +59,7 @@ describe('frame layouts', () => {
       ...u64(5), ...u32(2), ...u16(0), 1, 0, 0xaa, 0xbb,
       ...u64(6), ...u32(0), ...u16(0), 0, 1, ...ascii('r'),
     ];
-    const expected = [0x4c, 0x43, 2, 1, 0, 1, 0, 0, ...u32(2), ...u32(body.length), ...ascii('p'), ...body];
+    const expected = [0x4c, 0x43, 3, 1, 0, 1, 0, 0, ...u32(2), ...u32(body.length), ...ascii('p'), ...body];
     expect(Array.from(encodeFrame(frame))).toEqual(expected);
     expect(decodeFrame(new Uint8Array(expected))).toEqual({ ok: true, frame });
   });
@@ -76,7 +76,7 @@ describe('frame layouts', () => {
       ...u64(5), ...u32(0xffffffff), 3, ...ascii('a.b'),
       ...u64(7), ...u32(1), ...u16(0), 0x0b, 1, ...u32(2), ...u32(3), ...ascii('r'), 0xcc,
     ];
-    const expected = [0x4c, 0x43, 2, 1, 0, 1, 0, 0, ...u32(2), ...u32(body.length), ...ascii('p'), ...body];
+    const expected = [0x4c, 0x43, 3, 1, 0, 1, 0, 0, ...u32(2), ...u32(body.length), ...ascii('p'), ...body];
     expect(Array.from(encodeFrame(frame))).toEqual(expected);
     expect(decodeFrame(new Uint8Array(expected))).toEqual({ ok: true, frame });
   });
@@ -96,7 +96,7 @@ describe('frame layouts', () => {
       ...u64(3), ...u64(4),
       ...u64(6), ...u32(1), ...u32(2),
     ];
-    const expected = [0x4c, 0x43, 2, 3, 0, 1, 0, 0, ...u32(9), ...u32(body.length), ...ascii('r'), ...body];
+    const expected = [0x4c, 0x43, 3, 3, 0, 1, 0, 0, ...u32(9), ...u32(body.length), ...ascii('r'), ...body];
     expect(Array.from(encodeFrame(frame))).toEqual(expected);
     expect(decodeFrame(new Uint8Array(expected))).toEqual({ ok: true, frame });
   });
@@ -111,7 +111,7 @@ describe('frame layouts', () => {
       ranges: [{ from: 3, to: 4 }],
     };
     const body = [...u64(2 ** 32 + 1), ...u32(7), ...u16(1), 2, 3, ...u16(0), ...ascii('pq'), ...ascii('s.t'), ...u64(3), ...u64(4)];
-    const expected = [0x4c, 0x43, 2, 3, 0, 1, 0, 0, ...u32(9), ...u32(body.length), ...ascii('r'), ...body];
+    const expected = [0x4c, 0x43, 3, 3, 0, 1, 0, 0, ...u32(9), ...u32(body.length), ...ascii('r'), ...body];
     expect(Array.from(encodeFrame(frame))).toEqual(expected);
   });
 
@@ -146,8 +146,13 @@ describe('frame layouts', () => {
     );
     expectBody(
       { kind: 'advert', sender: s, host: '192.168.0.7', port: 0x1234, flags: 1, patterns: ['a.>'] },
-      [192, 168, 0, 7, 0x34, 0x12, 1, 0, ...u16(1), 3, ...ascii('a.>')],
+      [192, 168, 0, 7, 0x34, 0x12, 1, 0, ...u16(1), ...u32(0), ...u32(1), ...u32(0), ...u32(0), 3, ...ascii('a.>')],
     );
+    expectBody(
+      { kind: 'advert', sender: s, host: '127.0.0.9', port: 9, flags: 3, patterns: ['b'], setVersion: 5, setSize: 40, setDigest: 0xabcdef01, fromIndex: 39 },
+      [127, 0, 0, 9, 9, 0, 3, 0, ...u16(1), ...u32(5), ...u32(40), ...u32(0xabcdef01), ...u32(39), 1, ...ascii('b')],
+    );
+    expectBody({ kind: 'patternsRequest', sender: s, targetIncarnation: 7, setVersion: 3, fromIndex: 800 }, [...u32(7), ...u32(3), ...u32(800)]);
   });
 });
 

@@ -31,10 +31,11 @@ describe('decoder refusals', () => {
     expectReason(dataBytes.subarray(0, 15), 'tooShort');
     expectReason(new Uint8Array(MAX_FRAME_BYTES + 1), 'tooLong');
     expectReason(patched(dataBytes, (v) => v.setUint16(0, 0x4c43, true)), 'badMagic');
-    expectReason(patched(dataBytes, (v) => v.setUint8(2, 3)), 'badVersion');
+    expectReason(patched(dataBytes, (v) => v.setUint8(2, 4)), 'badVersion');
+    expectReason(patched(dataBytes, (v) => v.setUint8(2, 2)), 'badVersion'); // version 2: ADVERT without its pattern-set fields
     expectReason(patched(dataBytes, (v) => v.setUint8(2, 1)), 'badVersion'); // version 1: one seq per fragment
     expectReason(patched(dataBytes, (v) => v.setUint8(3, 0)), 'unknownType');
-    expectReason(patched(dataBytes, (v) => v.setUint8(3, 8)), 'unknownType');
+    expectReason(patched(dataBytes, (v) => v.setUint8(3, 9)), 'unknownType');
   });
 
   it('refuses header flags, reserved bytes and body lengths that are not exact', () => {
@@ -75,7 +76,7 @@ describe('decoder refusals', () => {
     expectReason(patched(base, (_v, _b, b) => b.set(ascii('a.*'), at)), 'badSubject');
     expectReason(patched(base, (v) => v.setUint8(at - 1, 0)), 'badSubject');
     const adv = encodeFrame({ ...advert, patterns: ['a.b.c'] });
-    const p = bodyAt(adv) + 11;
+    const p = bodyAt(adv) + 27;
     expect(decodeFrame(patched(adv, (_v, _b, b) => b.set(ascii('*.>'), p + 2))).ok).toBe(true);
     expectReason(patched(adv, (_v, _b, b) => b.set(ascii('>.b'), p)), 'badSubject');
     expectReason(patched(adv, (_v, _b, b) => b.set(ascii('a*'), p)), 'badSubject');
@@ -177,7 +178,7 @@ describe('decoder refusals', () => {
     expectReason(patched(encodeFrame(retransmit), (v, b) => v.setUint16(b + 10, 0xffff, true)), 'tooShort');
     expectReason(patched(encodeFrame(retransmit), (v, b) => v.setUint16(b + 12, 0xffff, true)), 'tooShort');
     expectReason(patched(encodeFrame(ack), (v, b) => v.setUint16(b + 14, 0xffff, true)), 'tooShort');
-    expectReason(patched(encodeFrame(advert), (v, b) => v.setUint16(b + 8, 0xffff, true)), 'tooShort');
+    expectReason(patched(encodeFrame({ ...advert, setVersion: 1, setSize: 100_000, setDigest: 7, fromIndex: 0 }), (v, b) => v.setUint16(b + 8, 0xffff, true)), 'tooShort');
     const body = bodyAt(dataBytes);
     const firstMessage = body + 4 + 13 + 10 + 13 + 10;
     expectReason(patched(dataBytes, (v) => v.setUint32(firstMessage + 8, 0xffff_ffff, true)), 'tooShort');
@@ -245,7 +246,7 @@ describe('decoder refusals', () => {
     const ackBytes = encodeFrame({ ...ack, selective: [], positions: [{ subject: 'a', seq: 1 }, { subject: 'b', seq: 1 }] });
     expectReason(patched(ackBytes, (_v, b, x) => (x[b + 17 + 5 + 10 + 9] = 0x61)), 'duplicateSubject');
     const adv = encodeFrame({ ...advert, patterns: ['a', 'b'] });
-    expectReason(patched(adv, (_v, b, x) => (x[b + 10 + 3] = 0x61)), 'duplicateSubject');
+    expectReason(patched(adv, (_v, b, x) => (x[b + 26 + 3] = 0x61)), 'duplicateSubject');
   });
 });
 
@@ -323,5 +324,25 @@ describe('encoder refusals', () => {
     expect(() => encodeFrameInto(target, -1, ack)).toThrow(RangeError);
     expect(target.every((b) => b === 0)).toBe(true);
     expect(() => encodeData(new DataView(new ArrayBuffer(10)), 0, data)).toThrow(RangeError);
+  });
+});
+
+describe('pattern-set fields (ADVERT) and PATTERNS_REQUEST', () => {
+  it('refuses set fields that do not fit the patterns carried, and a request for version 0', () => {
+    const two = encodeFrame({ ...advert, patterns: ['a', 'b'] });
+    // Unversioned: the patterns are the whole set, so setSize must be their count and the rest 0.
+    expectReason(patched(two, (v, b) => v.setUint32(b + 14, 3, true)), 'badCount');
+    expectReason(patched(two, (v, b) => v.setUint32(b + 18, 5, true)), 'badCount');
+    expectReason(patched(two, (v, b) => v.setUint32(b + 22, 1, true)), 'badCount');
+    // Versioned: a page must lie inside the set.
+    const page = encodeFrame({ ...advert, patterns: ['a', 'b'], setVersion: 4, setSize: 10, setDigest: 9, fromIndex: 8 });
+    expect(decodeFrame(page).ok).toBe(true);
+    expectReason(patched(page, (v, b) => v.setUint32(b + 22, 9, true)), 'badCount');
+    expectReason(patched(page, (v, b) => v.setUint32(b + 14, 9, true)), 'badCount');
+    const request = encodeFrame({ kind: 'patternsRequest', sender: advert.sender, targetIncarnation: 1, setVersion: 2, fromIndex: 0 });
+    expectReason(patched(request, (v) => v.setUint32(request.length - 8, 0, true)), 'badCount');
+    expectReason(request.subarray(0, request.length - 1), 'badLength');
+    expect(() => encodeFrame({ kind: 'patternsRequest', sender: advert.sender, targetIncarnation: 1, setVersion: 0, fromIndex: 0 })).toThrow(RangeError);
+    expect(() => encodeFrame({ ...advert, patterns: ['a'], setVersion: 1, setSize: 0 })).toThrow(RangeError);
   });
 });

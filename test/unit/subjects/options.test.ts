@@ -22,7 +22,7 @@ describe('subjects options', () => {
       multicastProbeMs: 3000,
       maxPeers: 1024,
       maxPeersPerSource: 4,
-      maxPatternsPerPeer: 1024,
+      maxPatternsPerPeer: 100_000,
       subjectCacheSize: 10_000,
     });
     expect(DEFAULT_SUBJECTS_OPTIONS).toEqual({ ...DEFAULT_GROUP_MAP_OPTIONS, ...DEFAULT_RECEIVER_LIST_OPTIONS });
