@@ -402,12 +402,18 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     localSet = sorted;
     localVersion++;
     localDigest = patternSetDigest(sorted);
-    inline = true;
-    inline = encodedSize(advert(0)) <= ADVERT_INLINE_BYTES;
+    inline = fitsInline(sorted);
     counters.patternSetChanges++;
     if (localAddress === undefined || leaving) return;
     changeAdvertMs = Math.max(nowMs, lastChangeAdvertMs + CHANGE_ADVERT_GAP_MS);
     if (changeAdvertMs <= nowMs) advertiseChange(nowMs);
+  }
+
+  /** Whether an advert carrying all of `patterns` stays within ADVERT_INLINE_BYTES (stops counting past it). */
+  function fitsInline(patterns: readonly string[]): boolean {
+    let size = encodedSize({ kind: 'advert', sender: self, host: '0.0.0.0', port: 1, flags: 0, patterns: [], setVersion: 1, setSize: patterns.length, setDigest: 1, fromIndex: 0 });
+    for (let i = 0; i < patterns.length && size <= ADVERT_INLINE_BYTES; i++) size += 1 + patterns[i].length;
+    return size <= ADVERT_INLINE_BYTES;
   }
 
   function advertiseChange(nowMs: number): void {

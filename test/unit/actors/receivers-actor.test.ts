@@ -95,6 +95,30 @@ describe('receivers actor: advertising', () => {
     expect(frames(ctx.take<SocketMsg>('socket'))).toHaveLength(1);
   });
 
+  it('advertises a set of 100,000 patterns by version only, and serves it in pages that fit a datagram and cover it', () => {
+    const { ctx, send, config } = setup();
+    const patterns = Array.from({ length: 100_000 }, (_, i) => `pat.s${i}`);
+    // Subscriptions may come before the socket reports our address.
+    send({ kind: 'localPatterns', patterns });
+    send({ kind: 'localAddress', ...ME });
+    const first = frames(ctx.take<SocketMsg>('socket'))[0].frame as AdvertFrame;
+    expect(first).toMatchObject({ patterns: [], setSize: 100_000, fromIndex: 0 });
+    expect(encodeFrame(first).byteLength).toBeLessThanOrEqual(200);
+    const got: string[] = [];
+    for (let pages = 0; got.length < 100_000 && pages < 3000; pages++) {
+      const request = encodeFrame({ kind: 'patternsRequest', sender: A, targetIncarnation: 1, setVersion: first.setVersion!, fromIndex: got.length });
+      send({ kind: 'datagramIn', bytes: request, via: 'unicast', host: '127.0.0.1', port: 5 });
+      const [answer] = frames(ctx.take<SocketMsg>('socket'));
+      expect(answer.destination).toEqual({ kind: 'address', host: '127.0.0.1', port: 5 });
+      expect(encodeFrame(answer.frame).byteLength).toBeLessThanOrEqual(config.maxDatagramBytes);
+      const page = answer.frame as AdvertFrame;
+      expect(page.fromIndex).toBe(got.length);
+      got.push(...page.patterns);
+      ctx.advance(1);
+    }
+    expect(got).toEqual([...patterns].sort());
+  });
+
   it('solicits again halfway through discoveryMs, then advertises every advertIntervalMs without the flag', () => {
     const { ctx, send } = setup({ discoveryMs: 300 });
     send({ kind: 'localAddress', ...ME });
