@@ -23,6 +23,8 @@
  * - {@link GroupMap}: immutable; `groupForSubject` for publishing, `groupsForPattern` for the
  *   groups to join on subscribe. Its hash (FNV-1a of the first token) is wire contract.
  * - {@link ReceiverList}: the peers we know, from ADVERT, BYE and any other frame heard.
+ * - {@link PatternSync}: fetching other peers' pattern sets by version (PATTERNS_REQUEST, ADVERT pages)
+ *   when they are too large to ride in the periodic advert; checked for order and digest.
  * - {@link SourceQuota}: entries per source address (`host:port` of the datagram), the quota that
  *   keeps one socket inventing names from filling the receiver list (also used by the retransmit
  *   actor's table of remotes).
@@ -60,6 +62,7 @@ export {
   resolveSubjectsOptions,
 } from './options.js';
 export { PatternMatcher } from './pattern-matcher.js';
+export { PatternSync } from './pattern-sync.js';
 export { ReceiverList } from './receiver-list.js';
 export { SourceQuota, sourceOf } from './source-quota.js';
 export {
