@@ -39,4 +39,22 @@ describe('a subscriber with many subscriptions', () => {
     else expect(got.counts.every((c) => c === 1)).toBe(true);
     expect(got.breaks.every((b) => b.length === 0)).toBe(true);
   }, 120_000);
+
+  it('an idle subscriber with 10,000 subscriptions sends its peers at most 200 bytes a second once they know its patterns', async () => {
+    const net = freshNetwork();
+    const subjects = range(0, 9999).map((i) => `pat.s${i}`);
+    const sub = await startPeer('idle-sub', net);
+    const pub = await startPeer('idle-pub', net);
+    await sub.call('count', { patterns: subjects }, 60_000);
+    await sleep(3000);
+    type SocketStats = { actors: { socket: { bytesSent: number }; receivers: { patternSync: { fetchesCompleted: number } } } };
+    expect((await pub.call<SocketStats>('stats')).actors.receivers.patternSync.fetchesCompleted).toBeGreaterThanOrEqual(1);
+    const before = (await sub.call<SocketStats>('stats')).actors.socket.bytesSent;
+    const t0 = Date.now();
+    await sleep(5000);
+    const sent = (await sub.call<SocketStats>('stats')).actors.socket.bytesSent - before;
+    const perSecond = (sent * 1000) / (Date.now() - t0);
+    console.log(`idle subscriber with 10,000 patterns: ${perSecond.toFixed(0)} B/s`);
+    expect(perSecond).toBeLessThanOrEqual(200);
+  }, 60_000);
 });
