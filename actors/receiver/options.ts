@@ -32,14 +32,14 @@ export interface ReceiverOptions {
    * Most streams (sender name, subject) tracked, departed senders' remembered positions
    * included (those are forgotten first when room is needed); a new stream past the bound is
    * ignored (counted in `streamsRefused`).
-   * @default 100000
+   * @default 250000
    */
   maxStreams?: number;
   /**
    * Most streams of one sender name; a new stream of a sender that holds this many is ignored
    * (counted in `streamsRefusedSenderQuota`). Bounds what one name, forged or not, can take of
-   * `maxStreams`.
-   * @default 10000
+   * `maxStreams` (a publisher of one stream per instrument or device may own 100,000).
+   * @default 100000
    */
   maxStreamsPerSender?: number;
   /**
@@ -155,8 +155,8 @@ export const DEFAULT_RECEIVER_OPTIONS: Readonly<ResolvedReceiverOptions> = Objec
   maxBufferedMessages: 32_768,
   tailQuietMs: 20,
   maxBufferedBytes: 64 * 1024 * 1024,
-  maxStreams: 100_000,
-  maxStreamsPerSender: 10_000,
+  maxStreams: 250_000,
+  maxStreamsPerSender: 100_000,
   maxUnlistedStreams: 256,
   unlistedSenderExpiryMs: 5000,
   maxMessageBytes: 16 * 1024 * 1024,
