@@ -170,10 +170,13 @@ function rssSampler(pid, everyMs = 200) {
 // runPair
 
 function spawnChild(role, script, params, { env, execArgv, verbose }) {
+  // BENCH_CHILD_EXEC_ARGV: extra node flags for every child, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
+  // (NODE_OPTIONS refuses --cpu-prof).
+  const extra = process.env.BENCH_CHILD_EXEC_ARGV?.split(' ').filter(Boolean) ?? [];
   const proc = track(
     fork(scriptPath(script), [`--bench-params=${JSON.stringify(params)}`], {
       env: { ...process.env, ...env, BENCH_ROLE: role },
-      execArgv,
+      execArgv: [...(execArgv ?? process.execArgv), ...extra],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     }),
   );
