@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   domainKey: 'ERR_DOMAIN_KEY',
   noResponders: 'ERR_NO_RESPONDERS',
   aborted: 'ERR_ABORTED',
+  /** A bounded table (streams, peers, patterns) is full: said once per limit, counted in `stats()`. */
+  limit: 'ERR_LIMIT',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

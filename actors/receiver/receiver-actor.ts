@@ -35,6 +35,7 @@
 import { decodeFrame } from '../../codecs/frame-codec.js';
 import type { ActorContext, Actor } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
+import { ERROR_CODES, LedgecastError, serializeError } from '../../errors.js';
 import { assertNever } from '../core.js';
 import { createRng } from '../core.js';
 import { PatternMatcher } from '../subjects/pattern-matcher.js';
@@ -124,6 +125,14 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
           streamReset: (sender, subject, fromSeq) => {
             this.flushDelivered();
             this.emit({ kind: 'streamReset', sender, subject, fromSeq });
+          },
+          limitMet: (limit, sender, subject) => {
+            const what =
+              limit === 'maxStreamsPerSender'
+                ? `${sender.name} has ${config.receiver.maxStreamsPerSender} streams here (receiver.maxStreamsPerSender)`
+                : `${config.receiver.maxStreams} streams are tracked here (receiver.maxStreams)`;
+            const error = new LedgecastError(ERROR_CODES.limit, `stream ${subject} of ${sender.name} not received: ${what}; further new streams over the limit are ignored, counted in stats().actors.receiver.streamsRefused${limit === 'maxStreamsPerSender' ? 'SenderQuota' : ''} (said once)`);
+            this.emit({ kind: 'error', error: serializeError(error) });
           },
         },
       },

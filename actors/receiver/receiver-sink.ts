@@ -75,4 +75,11 @@ export interface ReceiverSink {
    * missing of the old numbering was reported (`'senderLeft'`) before this event.
    */
   streamReset(sender: PeerId, subject: string, fromSeq: number): void;
+  /**
+   * A new stream was refused because a table limit was met (the first time for that limit only;
+   * every refusal is counted): `maxStreams` in all, or `maxStreamsPerSender` for one listed
+   * sender. Refusals of senders that never advertised (`maxUnlistedStreams`) are not said: forged
+   * names make them.
+   */
+  limitMet?(limit: 'maxStreams' | 'maxStreamsPerSender', sender: PeerId, subject: string): void;
 }

@@ -461,7 +461,10 @@ export class Receiver implements TimerCore {
     begin: number,
   ): StreamState | undefined {
     const unlisted = s === undefined ? !this.unlisted.isListed(sender.name) : this.unlisted.holds(s.name);
-    if (!this.admitStream(s, unlisted)) return undefined;
+    if (!this.admitStream(s, unlisted)) {
+      if (!unlisted) this.sayLimit(s, sender, subject);
+      return undefined;
+    }
     s ??= this.table.add(nowMs, sender);
     if (unlisted) this.unlisted.addStream(nowMs, s.name);
     const key = streamKey(s.name, subject);
@@ -520,6 +523,17 @@ export class Receiver implements TimerCore {
    * `maxStreams`, making room by forgetting departed senders, then (for a listed sender only)
    * unlisted ones. Counts a refusal.
    */
+  /** Limits already said (each once: the counters say how often since). */
+  private readonly limitsSaid = new Set<string>();
+
+  /** Says, once per limit, that a listed sender's new stream was refused for a full table. */
+  private sayLimit(s: SenderState | undefined, sender: PeerId, subject: string): void {
+    const limit = s !== undefined && s.streams.size >= this.options.maxStreamsPerSender ? 'maxStreamsPerSender' : 'maxStreams';
+    if (this.limitsSaid.has(limit)) return;
+    this.limitsSaid.add(limit);
+    this.sink.limitMet?.(limit, sender, subject);
+  }
+
   private admitStream(s: SenderState | undefined, unlisted: boolean): boolean {
     if (s !== undefined && s.streams.size >= this.options.maxStreamsPerSender) {
       this.counters.streamsRefusedSenderQuota++;

@@ -60,7 +60,8 @@ export type SinkEvent =
   | { kind: 'deliver'; msg: DeliveredMessage }
   | { kind: 'nak'; target: PeerId; subject: string; ranges: SeqRange[]; fragments?: FragmentRange[] }
   | { kind: 'loss'; loss: DataLoss }
-  | { kind: 'reset'; sender: PeerId; subject: string; fromSeq: number };
+  | { kind: 'reset'; sender: PeerId; subject: string; fromSeq: number }
+  | { kind: 'limit'; limit: string; sender: PeerId; subject: string };
 
 /** A ReceiverSink recording every call in order. */
 export class RecordingSink implements ReceiverSink {
@@ -78,6 +79,9 @@ export class RecordingSink implements ReceiverSink {
   }
   streamReset(sender: PeerId, subject: string, fromSeq: number): void {
     this.events.push({ kind: 'reset', sender, subject, fromSeq });
+  }
+  limitMet(limit: string, sender: PeerId, subject: string): void {
+    this.events.push({ kind: 'limit', limit, sender, subject });
   }
   /** Delivered seqs of `subject`, in order. */
   delivered(subject = 's'): number[] {

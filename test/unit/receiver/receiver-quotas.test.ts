@@ -59,12 +59,14 @@ describe('UnlistedSenders', () => {
 
 describe('Receiver quotas', () => {
   it('opens at most maxStreamsPerSender streams of one sender, and counts the rest', () => {
-    const { rx, forge } = setup({ maxStreamsPerSender: 3 });
+    const { rx, sink, forge } = setup({ maxStreamsPerSender: 3 });
     rx.setListed('real', true);
     for (let i = 0; i < 5; i++) forge(0, REAL, `s${i}`);
     expect(rx.streams).toBe(3);
     expect(rx.counters.streamsRefusedSenderQuota).toBe(2);
     expect(rx.positions('real').map((p) => p.subject)).toEqual(['s0', 's1', 's2']);
+    // Said once, not once per refusal.
+    expect(sink.events.filter((e) => e.kind === 'limit')).toEqual([{ kind: 'limit', limit: 'maxStreamsPerSender', sender: REAL, subject: 's3' }]);
   });
 
   it('holds the streams of senders that never advertised to maxUnlistedStreams, all senders together', () => {
@@ -73,6 +75,8 @@ describe('Receiver quotas', () => {
     expect(rx.streams).toBe(4);
     expect(rx.unlistedStreams).toBe(4);
     expect(rx.counters.streamsRefusedUnlisted).toBe(996);
+    // Forged names make these refusals: not said.
+    expect(sink.events.filter((e) => e.kind === 'limit')).toEqual([]);
     expect(sink.events.filter((e) => e.kind === 'deliver')).toHaveLength(4);
     // A listed sender is not held to the pool.
     rx.setListed('real', true);
