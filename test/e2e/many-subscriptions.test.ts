@@ -57,4 +57,21 @@ describe('a subscriber with many subscriptions', () => {
     console.log(`idle subscriber with 10,000 patterns: ${perSecond.toFixed(0)} B/s`);
     expect(perSecond).toBeLessThanOrEqual(200);
   }, 60_000);
+
+  it('a burst of first messages on 50,000 subjects reaches a `>` subscriber whole while the publisher lives', async () => {
+    const n = 50_000;
+    const net = freshNetwork();
+    const subjects = range(0, n - 1).map((i) => `burst.s${i}`);
+    const sub = await startPeer('burst-sub', net);
+    await sub.call('count', { patterns: ['>'] });
+    const pub = await startPeer('burst-pub', net);
+    await pub.waitJoined(['burst-sub']);
+    const t0 = Date.now();
+    await pub.call('publish', { subjects, perSubject: 1 }, 120_000);
+    const got = await sub.call<{ counts: number[]; breaks: unknown[][]; dataLoss: unknown[] }>('counted', { expect: [n], timeoutMs: 60_000 }, 90_000);
+    console.log(`burst of ${n} first messages: ${got.counts[0]} delivered ${Date.now() - t0} ms after publishing began, ${got.dataLoss.length} dataLoss`);
+    expect(got.dataLoss).toEqual([]);
+    expect(got.counts).toEqual([n]);
+    expect(got.breaks).toEqual([[]]);
+  }, 180_000);
 });
