@@ -74,4 +74,34 @@ describe('a subscriber with many subscriptions', () => {
     expect(got.counts).toEqual([n]);
     expect(got.breaks).toEqual([[]]);
   }, 180_000);
+
+  it("a peer learns a large pattern set that changes while 30 % of the datagrams it receives are lost, and its requests reach the new pattern", async () => {
+    const net = freshNetwork();
+    const sub = await startPeer('lossy-sub', net);
+    const pub = await startPeer('lossy-pub', { ...net, fault: { dropRate: 0.3, seed: 11 } });
+    await pub.waitJoined(['lossy-sub']);
+    // A set far too large for the advert: fetched in pages, some of them lost.
+    await sub.call('count', { patterns: range(0, 2999).map((i) => `pat.s${i}`) }, 60_000);
+    // Past the start-up discovery window: a request with no known responder now fails at once.
+    await sleep(2000);
+    await expect(pub.call('request', { subject: 'svc.x', data: 1, timeoutMs: 2000 })).rejects.toThrow(/responders/i);
+    // Then it changes: the responder's pattern is in the next version only.
+    const t0 = Date.now();
+    await sub.call('respond', { pattern: 'svc.x' });
+    let reply: { sender: string } | undefined;
+    let lastError = '';
+    while (reply === undefined && Date.now() - t0 < 15_000) {
+      try {
+        reply = await pub.call<{ sender: string }>('request', { subject: 'svc.x', data: 1, timeoutMs: 2000 });
+      } catch (err) {
+        lastError = String(err);
+        await sleep(100);
+      }
+    }
+    const stats = await pub.call<{ actors: { receivers: { patternSync: Record<string, number> }; socket: { faultDropped: number } } }>('stats');
+    console.log(`pattern change under 30 % loss: answered ${Date.now() - t0} ms after it, ${JSON.stringify(stats.actors.receivers.patternSync)}, ${stats.actors.socket.faultDropped} datagrams dropped (last error: ${lastError})`);
+    expect(reply?.sender).toBe('lossy-sub');
+    expect(stats.actors.socket.faultDropped).toBeGreaterThan(0);
+    expect(stats.actors.receivers.patternSync.fetchesCompleted).toBeGreaterThanOrEqual(1);
+  }, 60_000);
 });
