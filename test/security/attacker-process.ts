@@ -5,6 +5,8 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { encodeFrame, encodedSize } from '../../codecs/frame-codec.js';
+import type { DataFrame, StreamStart, WireMessage } from '../../codecs/frame.js';
 import { within } from '../e2e/helpers.js';
 
 const ATTACKER = fileURLToPath(new URL('../fixtures/security/attacker.mjs', import.meta.url));
@@ -44,3 +46,36 @@ export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 /** The same class under the name the table-exhaustion test uses. */
 export { Attacker as AttackerProcess };
+
+/**
+ * DATA datagrams opening `senders × subjectsPerSender` streams, one message each (seq 1), as
+ * many records per datagram as fit in `maxBytes`.
+ */
+export function forgedStreams(senders: number, subjectsPerSender: number, maxBytes: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const payload = new Uint8Array([0xff, 0xff, 0xff, 0xff]);
+  for (let s = 0; s < senders; s++) {
+    const sender = { name: `ghost-${s}`, incarnation: 1 };
+    let streams: StreamStart[] = [];
+    let messages: WireMessage[] = [];
+    const flush = (): void => {
+      if (messages.length > 0) out.push(encodeFrame({ kind: 'data', sender, streams, messages }));
+      streams = [];
+      messages = [];
+    };
+    for (let k = 0; k < subjectsPerSender; k++) {
+      const subject = `orders.g${k}`;
+      streams.push({ subject, startSeq: 1 });
+      messages.push({ subject, seq: 1, flags: 0, payload });
+      if (encodedSize({ kind: 'data', sender, streams, messages } as DataFrame) > maxBytes) {
+        streams.pop();
+        messages.pop();
+        flush();
+        streams.push({ subject, startSeq: 1 });
+        messages.push({ subject, seq: 1, flags: 0, payload });
+      }
+    }
+    flush();
+  }
+  return out;
+}

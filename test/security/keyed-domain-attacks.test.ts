@@ -14,11 +14,11 @@
  * Loopback only (127.0.0.1 and a fresh 239.255.x.y group).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeFrame, encodedSize } from '../../codecs/frame-codec.js';
-import { ADVERT_FLAGS, type DataFrame, type Frame, type PeerId, type StreamStart, type WireMessage } from '../../codecs/frame.js';
+import { encodeFrame } from '../../codecs/frame-codec.js';
+import { ADVERT_FLAGS, type Frame, type PeerId } from '../../codecs/frame.js';
 import { generateDomainKey } from '../../actors/socket/security-options.js';
 import { freshNetwork, killAll, range, sleep, startPeer } from '../e2e/helpers.js';
-import { Attacker, hex } from './attacker-process.js';
+import { Attacker, forgedStreams, hex } from './attacker-process.js';
 
 const LOOPBACK = '127.0.0.1';
 
@@ -44,31 +44,6 @@ const frameHex = (f: Frame): string => hex(encodeFrame(f));
 /** Every way a socket refuses a datagram that is not sealed with the domain's key. */
 function refusedUnkeyed(refused: Record<string, number>): number {
   return refused.unsealed + refused.unknownKey + refused.modeMismatch + refused.badTag;
-}
-
-/** DATA datagrams opening `senders × subjects` streams, one message each, up to `maxBytes` a datagram. */
-function forgedStreams(senders: number, subjects: number, maxBytes: number): string[] {
-  const out: string[] = [];
-  const payload = new Uint8Array([0xff, 0xff, 0xff, 0xff]);
-  for (let s = 0; s < senders; s++) {
-    const sender = { name: `ghost-${s}`, incarnation: 1 };
-    let streams: StreamStart[] = [];
-    let messages: WireMessage[] = [];
-    for (let k = 0; k < subjects; k++) {
-      const subject = `orders.g${k}`;
-      streams.push({ subject, startSeq: 1 });
-      messages.push({ subject, seq: 1, flags: 0, payload });
-      if (encodedSize({ kind: 'data', sender, streams, messages } as DataFrame) > maxBytes) {
-        streams.pop();
-        messages.pop();
-        out.push(frameHex({ kind: 'data', sender, streams, messages }));
-        streams = [{ subject, startSeq: 1 }];
-        messages = [{ subject, seq: 1, flags: 0, payload }];
-      }
-    }
-    if (messages.length > 0) out.push(frameHex({ kind: 'data', sender, streams, messages }));
-  }
-  return out;
 }
 
 afterEach(async () => {
@@ -111,7 +86,7 @@ describe('a hostile process without the key against an authenticated domain', ()
         await send(pubAddress, adverts);
         // 1,200 invented names and 20,000 invented streams, from 4 source addresses, again and again.
         const names = range(0, 1199).map((i) => frameHex({ kind: 'advert', sender: { name: `forged-${i}`, incarnation: 1 }, host: LOOPBACK, port: 9, flags: ADVERT_FLAGS.multicast, patterns: ['orders.>'] }));
-        const streams = forgedStreams(20, 1000, 8000);
+        const streams = forgedStreams(20, 1000, 8000).map(hex);
         const { flood } = await attacker.call<{ flood: number }>('flood', { to: group, datagrams: [...names, ...streams], sources: 4, intervalMs: 500, paceEvery: 4, paceMs: 2 });
 
         let attacking = true;

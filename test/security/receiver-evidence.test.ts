@@ -11,48 +11,13 @@
  * incarnation from its ADVERT (not from one DATA or HEARTBEAT), a BYE from the address the
  * peer's adverts came from, heartbeat ranges and DATA within `maxGapMessages` of the stream.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../codecs/frame-codec.js';
 import { encodePayload } from '../../codecs/payload-codec.js';
 import type { Frame, PeerId } from '../../codecs/frame.js';
-import { byStream, freshNetwork, killAll, range, sleep, startPeer, within, type PeerProcess, type Rec } from '../e2e/helpers.js';
+import { byStream, freshNetwork, killAll, range, sleep, startPeer, type PeerProcess, type Rec } from '../e2e/helpers.js';
+import { Attacker, hex } from './attacker-process.js';
 
-const ATTACKER = fileURLToPath(new URL('../fixtures/security/attacker.mjs', import.meta.url));
-
-/** The attacker process (plain UDP, no key). */
-class Attacker {
-  private readonly child: ChildProcess;
-  private nextId = 1;
-  private readonly pending = new Map<number, (m: { ok: boolean; result?: unknown; error?: { message: string } }) => void>();
-  readonly alive: Promise<void>;
-
-  constructor() {
-    this.child = fork(ATTACKER, [], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    this.alive = new Promise((resolve) => {
-      this.child.on('message', (m: any) => {
-        if (m?.event === 'alive') resolve();
-        else this.pending.get(m?.id)?.(m);
-      });
-    });
-  }
-
-  async call<T>(cmd: string, args: Record<string, unknown>): Promise<T> {
-    const id = this.nextId++;
-    const answer = new Promise<T>((resolve, reject) => {
-      this.pending.set(id, (m) => (m.ok ? resolve(m.result as T) : reject(new Error(m.error?.message))));
-      this.child.send({ id, cmd, ...args });
-    });
-    return within(20_000, `attacker ${cmd}`, answer);
-  }
-
-  kill(): void {
-    this.child.kill('SIGKILL');
-  }
-}
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 /** A forged payload as the publisher would encode one: recognisable when delivered. */
 const FORGED = encodePayload({ s: 'forged', i: -1 });
 const SUBJECT = 'orders.a';

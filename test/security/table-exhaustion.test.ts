@@ -9,10 +9,10 @@
  * table, a new publisher got 0 delivered and the subscriber's RSS swung to 1.46 GB.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeFrame, encodedSize } from '../../codecs/frame-codec.js';
-import { ADVERT_FLAGS, type DataFrame, type Frame, type PeerId, type StreamStart, type WireMessage } from '../../codecs/frame.js';
+import { encodeFrame } from '../../codecs/frame-codec.js';
+import { ADVERT_FLAGS, type Frame, type PeerId } from '../../codecs/frame.js';
 import { byStream, freshNetwork, killAll, range, sleep, startPeer } from '../e2e/helpers.js';
-import { AttackerProcess, hex } from './attacker-process.js';
+import { AttackerProcess, forgedStreams, hex } from './attacker-process.js';
 
 afterEach(async () => {
   await killAll();
@@ -41,39 +41,6 @@ function forgedPeer(name: string, target: PeerId): Frame[] {
     { kind: 'nak', sender, channelSeq: 1, target, subject: 'forged.x', ranges: [{ from: 1, to: 1 }] },
     { kind: 'retransmit', sender, channelSeq: 1, messages: [], unavailable: [{ subject: 'forged.x', from: 1, to: 1 }] },
   ];
-}
-
-/**
- * DATA datagrams opening `senders × subjectsPerSender` streams, one message each (seq 1), as
- * many records per datagram as fit in `maxBytes`.
- */
-function forgedStreams(senders: number, subjectsPerSender: number, maxBytes: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  const payload = new Uint8Array([0xff, 0xff, 0xff, 0xff]);
-  for (let s = 0; s < senders; s++) {
-    const sender = { name: `ghost-${s}`, incarnation: 1 };
-    let streams: StreamStart[] = [];
-    let messages: WireMessage[] = [];
-    const flush = (): void => {
-      if (messages.length > 0) out.push(encodeFrame({ kind: 'data', sender, streams, messages }));
-      streams = [];
-      messages = [];
-    };
-    for (let k = 0; k < subjectsPerSender; k++) {
-      const subject = `orders.g${k}`;
-      streams.push({ subject, startSeq: 1 });
-      messages.push({ subject, seq: 1, flags: 0, payload });
-      if (encodedSize({ kind: 'data', sender, streams, messages } as DataFrame) > maxBytes) {
-        streams.pop();
-        messages.pop();
-        flush();
-        streams.push({ subject, startSeq: 1 });
-        messages.push({ subject, seq: 1, flags: 0, payload });
-      }
-    }
-    flush();
-  }
-  return out;
 }
 
 describe('forged names against the peer, remote and stream tables (no key)', () => {
