@@ -309,7 +309,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
     this.deliveredSinceReport = 0;
     this.deliveredBytesSinceReport = 0;
     for (const sender of this.core.senders()) {
-      const positions = this.core.positions(sender.name);
+      const positions = this.core.positionReport(sender.name, now);
       if (positions.length > 0) this.retransmit.send({ kind: 'positions', sender, positions });
     }
   }

@@ -25,6 +25,7 @@ import { RepairTime } from './repair-time.js';
 import { StreamReceiver, type MessageOutcome } from './stream-receiver.js';
 import { UnadvertisedHold } from './unadvertised-hold.js';
 import { UnlistedSenders } from './unlisted-senders.js';
+import { notePosition, takePositionReport, UNREPORTED, type ReportedStream } from './position-reports.js';
 
 /** What a {@link Receiver} needs. */
 export interface ReceiverDeps {
@@ -43,7 +44,7 @@ export interface ReceiverDeps {
 
 type SenderState = SenderEntry<StreamState>;
 
-interface StreamState {
+interface StreamState extends ReportedStream {
   readonly subject: string;
   readonly sender: SenderState;
   /** The incarnation whose numbering the stream follows (behind `sender.current` until resynchronized). */
@@ -190,7 +191,7 @@ export class Receiver implements TimerCore {
       const counter = OUTCOME_COUNTERS[st.stream.onMessage(nowMs, msg, retransmitted)];
       if (counter !== undefined) this.counters[counter]++;
     }
-    this.queue.schedule(st);
+    this.changed(st);
   }
 
   /**
@@ -279,7 +280,7 @@ export class Receiver implements TimerCore {
       const outcome = st.stream.onStreamInfo(nowMs, info.lowSeq, info.highSeq);
       if (outcome === 'implausible') this.counters.implausibleHeartbeats++;
       else if (outcome === 'followed') this.counters.farAheadFollowed++;
-      this.queue.schedule(st);
+      this.changed(st);
     }
   }
 
@@ -299,7 +300,7 @@ export class Receiver implements TimerCore {
     if (st === undefined) return;
     this.counters.unavailableReports++;
     st.stream.onUnavailable(nowMs, from, to);
-    this.queue.schedule(st);
+    this.changed(st);
   }
 
   /**
@@ -324,7 +325,7 @@ export class Receiver implements TimerCore {
       // each stream is resynchronized or the grace ends).
       for (const st of s.streams.values()) {
         st.stream.retarget(nowMs);
-        this.queue.schedule(st);
+        this.changed(st);
       }
     }
     for (const f of this.hold.take(nowMs, peer)) {
@@ -377,11 +378,22 @@ export class Receiver implements TimerCore {
       // A queue entry may predate the hold of an unsynced stream, so the hold is checked here.
       const held = this.unsynced(st) && nowMs < st.sender.resyncUntilMs;
       if (!held) st.stream.onTimer(nowMs, st.sender.lastHeardMs);
-      this.queue.schedule(st);
+      this.changed(st);
     }
   }
 
-  /** Newest sequence released per stream of `senderName` (for ACK positions and flow control). */
+  /**
+   * The positions to report to `senderName` now (ACKs, flow control): the streams whose position
+   * moved (each in a few successive reports) and a bounded slice of the others in turn
+   * (position-reports.ts). Empty when there is nothing to say.
+   */
+  positionReport(senderName: string, nowMs: number): StreamPosition[] {
+    const s = this.table.get(senderName);
+    if (s === undefined || s.departed) return [];
+    return takePositionReport(s, nowMs);
+  }
+
+  /** Newest sequence released per stream of `senderName`, every stream (a query: tests, the simulator). */
   positions(senderName: string): StreamPosition[] {
     const s = this.table.get(senderName);
     if (s === undefined || s.departed) return [];
@@ -431,7 +443,7 @@ export class Receiver implements TimerCore {
       st.stream.onStreamInfo(this.lastNowMs, 1, old.highSeq);
     } else return;
     st.resumeCheck = true;
-    this.queue.schedule(st);
+    this.changed(st);
   }
 
   /**
@@ -470,7 +482,7 @@ export class Receiver implements TimerCore {
     const key = streamKey(s.name, subject);
     const resumeSeq = this.resume.get(key);
     if (resumeSeq !== undefined) this.resume.delete(key);
-    const st = { subject, sender: s, peer: s.current, resumeCheck: resumeSeq !== undefined } as StreamState;
+    const st = { subject, sender: s, peer: s.current, resumeCheck: resumeSeq !== undefined, ...UNREPORTED } as StreamState;
     st.reassembler = new Reassembler({ budget: this.budget, counters: this.counters }, this.options);
     st.stream = this.newStream(st, resumeSeq ?? begin);
     s.streams.set(subject, st);
@@ -495,6 +507,12 @@ export class Receiver implements TimerCore {
     let repairTime = this.repairTimes.get(st.sender);
     if (repairTime === undefined) this.repairTimes.set(st.sender, (repairTime = new RepairTime(this.options)));
     return new StreamReceiver({ out, rng: this.rng, budget: this.budget, counters: this.counters, repairTime }, this.options, begin);
+  }
+
+  /** `st` was acted on: its next deadline, and its position for the next report. */
+  private changed(st: StreamState): void {
+    this.queue.schedule(st);
+    notePosition(st.sender, st);
   }
 
   private unsynced(st: StreamState): boolean {

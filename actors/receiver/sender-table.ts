@@ -24,6 +24,10 @@ export interface SenderEntry<S> {
   /** Released by `depart`; only its streams' positions are kept. */
   departed: boolean;
   readonly streams: Map<string, S>;
+  /** Streams whose position the next report to this sender carries (position-reports.ts). */
+  positionsDirty?: Set<S>;
+  /** Where the next report's refresh slice goes on from (position-reports.ts). */
+  refreshCursor?: Iterator<S>;
   /** `admit`'s answer for an ordinary frame of this sender, made once (admit runs per message). */
   accepted?: Admission<S>;
 }

@@ -22,6 +22,7 @@ import type {
 } from '../../codecs/frame.js';
 import { encodedSize } from '../../codecs/frame-codec.js';
 import { MAX_ACK_SELECTIVE } from '../../codecs/frames/ack.js';
+import { streamEntryLength } from '../../codecs/frames/heartbeat.js';
 import { FRAGMENT_RANGE_LENGTH, MAX_NAK_RANGES, SEQ_RANGE_LENGTH } from '../../codecs/frames/nak.js';
 import type { AckState } from './inbound-channel.js';
 
@@ -75,7 +76,10 @@ export function packRetransmit(
   return parts;
 }
 
-/** Packs stream infos, in order, into as few frames of at most `maxBytes` each as fit (none for none). */
+/**
+ * Packs stream infos, in order, into as few frames of at most `maxBytes` each as fit (none for
+ * none). An entry's size is {@link streamEntryLength} (linear, no trial encoding per entry).
+ */
 function packStreamInfos<F extends HeartbeatFrame | ByeFrame>(
   streams: readonly StreamInfo[],
   maxBytes: number,
@@ -86,7 +90,7 @@ function packStreamInfos<F extends HeartbeatFrame | ByeFrame>(
   let current: StreamInfo[] = [];
   let size = base;
   for (const s of streams) {
-    const cost = encodedSize(frameOf([s])) - base;
+    const cost = streamEntryLength(s.subject);
     if (current.length > 0 && size + cost > maxBytes) {
       frames.push(frameOf(current));
       current = [];

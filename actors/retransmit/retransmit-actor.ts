@@ -452,7 +452,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     const startSeq = startSeqs.get(subject) ?? 1;
     const info = ledgerStreams === undefined ? window.streamInfo(subject, startSeq) : ledgerStreams.streamInfo(window, subject, startSeq);
     const first = firstSentMs.get(subject);
-    return first === undefined ? info : { ...info, ageMs: Math.max(0, now - first) };
+    if (first === undefined) return info;
+    // A literal of one shape, not a spread: this runs for every heartbeat entry.
+    return { subject, startSeq: info.startSeq, lowSeq: info.lowSeq, highSeq: info.highSeq, ageMs: Math.max(0, now - first) };
   }
 
   /** Every active stream as it stands: after the drain, each one's final seq. */

@@ -7,7 +7,7 @@ import { DEFAULT_SENDER_OPTIONS, type ResolvedSenderOptions } from './options.js
 /** The options {@link HeartbeatScheduler} reads. */
 export type HeartbeatSchedulerOptions = Pick<
   ResolvedSenderOptions,
-  'heartbeatMinMs' | 'heartbeatMaxMs' | 'activeStreamTtlMs' | 'maxStreamsPerHeartbeat' | 'maxStreams'
+  'heartbeatMinMs' | 'heartbeatMaxMs' | 'activeStreamTtlMs' | 'maxStreamsPerHeartbeat' | 'maxStreams' | 'heartbeatStreamsPerSec'
 >;
 
 /** What {@link HeartbeatScheduler} counts (a live record: read it, do not write it). */
@@ -22,6 +22,11 @@ export interface HeartbeatSchedulerCounters {
   streamsUntracked: number;
   /** Streams active now. */
   activeStreams: number;
+  /**
+   * Entries sent `heartbeatMinMs` or more after they were due: the `heartbeatStreamsPerSec`
+   * budget (or a busy thread) held them.
+   */
+  delayedEntries: number;
 }
 
 interface ActiveStream {
@@ -51,6 +56,12 @@ interface ActiveStream {
  * due they rotate fairly over successive heartbeats; `nextDeadlineMs()` then stays in the past
  * until every due stream was announced.
  *
+ * Entries per second are bounded by `heartbeatStreamsPerSec` (a token bucket holding a tenth
+ * of a second's worth): a burst of new streams, or many busy ones, cannot make heartbeats grow
+ * with the stream count. Past the budget, due streams wait in the heap, most overdue first, so
+ * every active stream is still announced once per `activeStreams / heartbeatStreamsPerSec`
+ * seconds, and each announcement still doubles its interval: the backlog drains by itself.
+ *
  * Bounded: at most `maxStreams` active streams (a min-heap of them keyed by due time).
  * Costs: `onSent` O(1) while a stream is busy (its key only moves earlier when data follows a
  * long backoff: O(log n)); `onTimer` O(k log n) for k announced or expired streams.
@@ -62,15 +73,22 @@ export class HeartbeatScheduler {
     streamsExpired: 0,
     streamsUntracked: 0,
     activeStreams: 0,
+    delayedEntries: 0,
   };
 
   private readonly o: HeartbeatSchedulerOptions;
   private readonly active = new Map<string, ActiveStream>();
   private readonly heap: ActiveStream[] = [];
   private nextOrder = 0;
+  /** Entries that may go now; refilled at `heartbeatStreamsPerSec`, capped at `burst`. */
+  private tokens: number;
+  private readonly burst: number;
+  private lastRefillMs: number | undefined;
 
   constructor(options: HeartbeatSchedulerOptions = DEFAULT_SENDER_OPTIONS) {
     this.o = options;
+    this.burst = Math.max(options.maxStreamsPerHeartbeat, Math.ceil(options.heartbeatStreamsPerSec / 10));
+    this.tokens = this.burst;
   }
 
   /** Data of `subject` was sent at `nowMs`. */
@@ -104,20 +122,32 @@ export class HeartbeatScheduler {
     this.counters.activeStreams = this.active.size;
   }
 
-  /** When the next heartbeat is due (may be in the past), or undefined when no stream is active. */
+  /**
+   * When the next heartbeat is due (may be in the past), or undefined when no stream is active.
+   * While the budget is spent, the time a whole heartbeat's worth of entries is back.
+   */
   nextDeadlineMs(): number | undefined {
     this.settleTop();
-    return this.heap[0]?.heapKeyMs;
+    const dueMs = this.heap[0]?.heapKeyMs;
+    if (dueMs === undefined || this.lastRefillMs === undefined) return dueMs;
+    const want = Math.min(this.o.maxStreamsPerHeartbeat, this.burst);
+    if (this.tokens >= want) return dueMs;
+    const refillMs = this.lastRefillMs + Math.ceil(((want - this.tokens) * 1000) / this.o.heartbeatStreamsPerSec);
+    return Math.max(dueMs, refillMs);
   }
 
-  /** The subjects to announce in a heartbeat now, or undefined when none is due. */
+  /** The subjects to announce in a heartbeat now, or undefined when none is due (or the budget is spent). */
   onTimer(nowMs: number): string[] | undefined {
+    this.refill(nowMs);
+    const room = Math.min(this.o.maxStreamsPerHeartbeat, Math.floor(this.tokens));
     const out: string[] = [];
-    while (out.length < this.o.maxStreamsPerHeartbeat) {
+    if (room <= 0) return undefined;
+    while (out.length < room) {
       this.settleTop();
       const s = this.heap[0];
       if (s === undefined || s.heapKeyMs > nowMs) break;
       out.push(s.subject);
+      if (nowMs - s.heapKeyMs >= this.o.heartbeatMinMs) this.counters.delayedEntries++;
       s.intervalMs = Math.min(s.intervalMs * 2, this.o.heartbeatMaxMs);
       const nextDueMs = nowMs + s.intervalMs;
       if (nextDueMs - s.lastSentMs > this.o.activeStreamTtlMs) {
@@ -130,6 +160,7 @@ export class HeartbeatScheduler {
       this.rekey(s, nextDueMs);
     }
     if (out.length === 0) return undefined;
+    this.tokens -= out.length;
     this.counters.heartbeats++;
     this.counters.streamsAnnounced += out.length;
     return out;
@@ -138,6 +169,14 @@ export class HeartbeatScheduler {
   /** Subjects active now (announced by heartbeats), in no particular order. */
   activeSubjects(): string[] {
     return [...this.active.keys()];
+  }
+
+  private refill(nowMs: number): void {
+    if (this.lastRefillMs === undefined) this.lastRefillMs = nowMs;
+    else if (nowMs > this.lastRefillMs) {
+      this.tokens = Math.min(this.burst, this.tokens + ((nowMs - this.lastRefillMs) * this.o.heartbeatStreamsPerSec) / 1000);
+      this.lastRefillMs = nowMs;
+    }
   }
 
   /** Applies lazily postponed due dates at the top of the heap, so its key is exact. */

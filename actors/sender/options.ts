@@ -104,6 +104,14 @@ export interface SenderOptions {
   activeStreamTtlMs?: number;
   /** Most streams named in one heartbeat; more due streams rotate, most overdue first. @default 64 */
   maxStreamsPerHeartbeat?: number;
+  /**
+   * Most stream entries heartbeats carry per second, whatever the number of active streams
+   * (about 40 bytes each on the wire). Past it, due streams wait their turn, most overdue first:
+   * with N active streams each is still announced every N / this seconds. Raise it for faster
+   * tail-loss detection across a very large burst of new streams; lower it to cap the traffic.
+   * @default 20000
+   */
+  heartbeatStreamsPerSec?: number;
 }
 
 /** Every sender option, resolved. */
@@ -126,6 +134,7 @@ export const DEFAULT_SENDER_OPTIONS: Readonly<ResolvedSenderOptions> = Object.fr
   heartbeatMaxMs: 1000,
   activeStreamTtlMs: 30_000,
   maxStreamsPerHeartbeat: 64,
+  heartbeatStreamsPerSec: 20_000,
 });
 
 const ONE_GIB = 1024 * 1024 * 1024;
@@ -156,6 +165,7 @@ export function resolveSenderOptions(o: SenderOptions = {}, path = 'options'): R
     heartbeatMaxMs: int('heartbeatMaxMs', 1, ONE_DAY_MS),
     activeStreamTtlMs: int('activeStreamTtlMs', 1, ONE_DAY_MS),
     maxStreamsPerHeartbeat: int('maxStreamsPerHeartbeat', 1, 65_535),
+    heartbeatStreamsPerSec: int('heartbeatStreamsPerSec', 1, 100_000_000),
   };
   if (r.windowMaxBytes < r.maxMessageBytes) {
     throw new InvalidOptionError(

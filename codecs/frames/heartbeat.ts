@@ -69,9 +69,17 @@ export function streamListLength(streams: readonly StreamInfo[], what: string): 
     }
     if (seen.has(s.subject)) throw new RangeError(`${what}.streams[${i}]: subject ${s.subject} appears twice`);
     seen.add(s.subject);
-    size += HEARTBEAT_ENTRY_HEADER_LENGTH + s.subject.length;
+    size += streamEntryLength(s.subject);
   }
   return size;
+}
+
+/**
+ * Bytes one stream entry adds to a stream list (the subject is ASCII: one byte a character).
+ * Packing uses it to cut lists into datagrams; the frame's encoding validates the entries.
+ */
+export function streamEntryLength(subject: string): number {
+  return HEARTBEAT_ENTRY_HEADER_LENGTH + subject.length;
 }
 
 /** Writes a stream list validated by {@link streamListLength} at `offset`; returns the end offset. */

@@ -73,6 +73,16 @@ describe('a subscriber with many subscriptions', () => {
     expect(got.dataLoss).toEqual([]);
     expect(got.counts).toEqual([n]);
     expect(got.breaks).toEqual([[]]);
+    // Then idle: the subscriber reports what moved, not 50,000 positions every ackIntervalMs
+    // (before: about 20 MB/s of ACKs to the publisher for as long as the streams were tracked).
+    type SocketStats = { actors: { socket: { bytesSent: number } } };
+    await sleep(1000);
+    const before = (await sub.call<SocketStats>('stats')).actors.socket.bytesSent;
+    const t1 = Date.now();
+    await sleep(3000);
+    const perSecond = (((await sub.call<SocketStats>('stats')).actors.socket.bytesSent - before) * 1000) / (Date.now() - t1);
+    console.log(`idle subscriber of ${n} streams: ${perSecond.toFixed(0)} B/s sent`);
+    expect(perSecond).toBeLessThanOrEqual(50_000);
   }, 180_000);
 
   it("a peer learns a large pattern set that changes while 30 % of the datagrams it receives are lost, and its requests reach the new pattern", async () => {

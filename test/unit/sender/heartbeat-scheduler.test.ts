@@ -150,4 +150,33 @@ describe('HeartbeatScheduler', () => {
       { numRuns: 300 },
     );
   });
+
+  it('carries at most heartbeatStreamsPerSec entries a second when a burst of 10,000 new streams is due, and still announces every one', () => {
+    const h = scheduler({ heartbeatStreamsPerSec: 2000 });
+    for (let i = 0; i < 10_000; i++) h.onSent(i / 10, `s${i}`); // 10,000 new streams in 1 s
+    const beats = run(h, 30_000);
+    const perSecond = new Map<number, number>();
+    for (const [t, subjects] of beats) perSecond.set(Math.floor(t / 1000), (perSecond.get(Math.floor(t / 1000)) ?? 0) + subjects.length);
+    // The bucket holds a tenth of a second's worth on top of the rate.
+    for (const n of perSecond.values()) expect(n).toBeLessThanOrEqual(2000 + 200);
+    const firstAt = new Map<string, number>();
+    for (const [t, subjects] of beats) for (const s of subjects) if (!firstAt.has(s)) firstAt.set(s, t);
+    expect(firstAt.size).toBe(10_000);
+    // One pass over 10,000 streams at 2,000 a second takes 5 s; the first-announced streams come
+    // due again meanwhile (most overdue first) and share the budget: each is first announced by 6.5 s.
+    expect(Math.max(...firstAt.values())).toBeLessThanOrEqual(6_500);
+    expect(h.counters.delayedEntries).toBeGreaterThan(5000);
+  });
+
+  it('stays within its budget when busy streams are due all the time (a heartbeat per message otherwise)', () => {
+    const h = scheduler({ heartbeatStreamsPerSec: 1000 });
+    let entries = 0;
+    for (let t = 0; t < 10_000; t++) {
+      for (let i = 0; i < 100; i++) if ((t + i) % 10 === 0) h.onSent(t, `busy${i}`); // each stream every 10 ms
+      entries += h.onTimer(t)?.length ?? 0;
+      for (let again = h.onTimer(t); again !== undefined; again = h.onTimer(t)) entries += again.length;
+    }
+    expect(entries).toBeLessThanOrEqual(10 * 1000 + 100);
+    expect(entries).toBeGreaterThan(9 * 1000);
+  });
 });

@@ -1,0 +1,155 @@
+#!/usr/bin/env node
+/**
+ * How cost grows with subscriptions and streams (issue 14, docs/SCALE.md). For each N, one
+ * subscriber process with N specific subscriptions (and, separately, one `pat.>`), ready before a
+ * publisher process sends one small message on each of N new subjects. Measures: time from the
+ * first publish to the last first delivery, the publisher's loop time per new stream, heap per
+ * stream on each side (forced GC), and bytes/s each side sends once idle. Writes a markdown table
+ * to stdout and the curves to docs/scale.svg (--svg PATH to change, --no-svg to skip).
+ *
+ *   npm run build && node bench/scale.mjs                 # N = 1,000 3,000 10,000 100,000
+ *   node bench/scale.mjs --sizes 1000,10000 --json out.json
+ *
+ * Loopback only: interface 127.0.0.1, a random group 239.255.x.y, TTL 0.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { randomMulticastGroup } from './baselines/loopback.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { values: args } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '1000,3000,10000,100000' },
+    json: { type: 'string' },
+    svg: { type: 'string', default: join(here, '..', 'docs', 'scale.svg') },
+    'no-svg': { type: 'boolean', default: false },
+    'idle-ms': { type: 'string', default: '3000' },
+  },
+});
+const sizes = args.sizes.split(',').map(Number);
+if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 1_000_000)) throw new Error(`--sizes: integers 1..1,000,000, got ${args.sizes}`);
+const idleMs = Number(args['idle-ms']);
+
+/** Spawns a child with --expose-gc; resolves { child, lines } once it printed READY. */
+function start(script, params) {
+  const child = spawn(process.execPath, ['--expose-gc', join(here, 'scale', script), JSON.stringify(params)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = [];
+  let buf = '';
+  let onLine = () => {};
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (d) => {
+    buf += d;
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      lines.push(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+      onLine();
+    }
+  });
+  const next = (timeoutMs) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${script}: no output in ${timeoutMs} ms`)), timeoutMs);
+      const check = () => {
+        if (lines.length === 0) return;
+        clearTimeout(timer);
+        onLine = () => {};
+        resolve(lines.shift());
+      };
+      onLine = check;
+      check();
+    });
+  return { child, next };
+}
+
+async function one(n, wildcard) {
+  const net = { group: randomMulticastGroup(), port: 20_000 + Math.floor(Math.random() * 30_000) };
+  const timeoutMs = 60_000 + n;
+  const sub = start('scale-sub.mjs', { ...net, n, wildcard, idleMs, timeoutMs });
+  const pub = start('scale-pub.mjs', { ...net, n, idleMs });
+  try {
+    if ((await sub.next(120_000)) !== 'READY' || (await pub.next(30_000)) !== 'READY') throw new Error('a child did not start');
+    await new Promise((r) => setTimeout(r, 3000)); // the publisher learns the subscriber's patterns
+    pub.child.stdin.write('go\n');
+    const s = JSON.parse(await sub.next(timeoutMs + idleMs + 30_000));
+    const p = JSON.parse(await pub.next(timeoutMs + idleMs + 30_000));
+    return {
+      n,
+      wildcard,
+      delivered: s.count,
+      duplicates: s.duplicates,
+      dataLoss: s.dataLoss,
+      lastDeliveryMs: s.count > 0 ? s.lastAtMs - p.startAtMs : null,
+      publishUsPerStream: (p.loopMs * 1000) / n,
+      subHeapPerStream: s.heapPerStream,
+      pubHeapPerStream: p.heapPerStream,
+      subIdleBytesPerSec: s.idleBytesPerSec,
+      pubIdleBytesPerSec: p.idleBytesPerSec,
+    };
+  } finally {
+    sub.child.kill('SIGKILL');
+    pub.child.kill('SIGKILL');
+  }
+}
+
+const rows = [];
+for (const n of sizes) {
+  for (const wildcard of [false, true]) {
+    const r = await one(n, wildcard);
+    rows.push(r);
+    console.error(`${n} ${wildcard ? 'pat.>' : 'specific'}: ${r.delivered}/${n} delivered, last after ${r.lastDeliveryMs} ms`);
+  }
+}
+
+const f = (x, d = 0) => (x === null || x === undefined ? '–' : x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
+console.log('| subscriptions | delivered | dup | dataLoss | last delivery | publish µs/stream | sub heap B/stream | pub heap B/stream | sub idle B/s | pub idle B/s |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  console.log(
+    `| ${f(r.n)} ${r.wildcard ? 'under `pat.>`' : 'specific'} | ${f(r.delivered)} | ${r.duplicates} | ${r.dataLoss} | ${f(r.lastDeliveryMs / 1000, 2)} s | ${f(r.publishUsPerStream, 1)} | ${f(r.subHeapPerStream)} | ${f(r.pubHeapPerStream)} | ${f(r.subIdleBytesPerSec)} | ${f(r.pubIdleBytesPerSec)} |`,
+  );
+}
+if (args.json) writeFileSync(args.json, JSON.stringify(rows, null, 2));
+if (!args['no-svg']) {
+  writeFileSync(args.svg, renderSvg(rows));
+  console.error(`wrote ${args.svg}`);
+}
+
+/** Two log-log panels: N → last delivery (s), N → heap bytes per stream; one line per series. */
+function renderSvg(data) {
+  const W = 900;
+  const H = 340;
+  const panels = [
+    { title: 'subscriptions → last first delivery (s)', series: [['specific', (r) => !r.wildcard, (r) => r.lastDeliveryMs / 1000, '#1d4ed8'], ['under pat.>', (r) => r.wildcard, (r) => r.lastDeliveryMs / 1000, '#15803d']] },
+    { title: 'streams → heap bytes per stream', series: [['subscriber (pat.>)', (r) => r.wildcard, (r) => r.subHeapPerStream, '#1d4ed8'], ['publisher', (r) => r.wildcard, (r) => r.pubHeapPerStream, '#d97706']] },
+  ];
+  const xs = data.map((r) => r.n);
+  const lx0 = Math.log10(Math.min(...xs));
+  const lx1 = Math.max(lx0 + 1, Math.log10(Math.max(...xs)));
+  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">`, `<rect width="${W}" height="${H}" fill="white"/>`];
+  panels.forEach((panel, k) => {
+    const px = 60 + k * (W / 2);
+    const pw = W / 2 - 100;
+    const py = 40;
+    const ph = H - 100;
+    const values = panel.series.flatMap(([, keep, y]) => data.filter(keep).map(y)).filter((v) => v > 0 && Number.isFinite(v));
+    const ly0 = Math.floor(Math.log10(Math.min(...values)));
+    const ly1 = Math.max(ly0 + 1, Math.ceil(Math.log10(Math.max(...values))));
+    const X = (n) => px + ((Math.log10(n) - lx0) / (lx1 - lx0)) * pw;
+    const Y = (v) => py + ph - ((Math.log10(v) - ly0) / (ly1 - ly0)) * ph;
+    out.push(`<text x="${px}" y="24" font-weight="bold">${panel.title}</text>`);
+    out.push(`<rect x="${px}" y="${py}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`);
+    for (let e = ly0; e <= ly1; e++) out.push(`<text x="${px - 6}" y="${Y(10 ** e) + 4}" text-anchor="end">${f(10 ** e, e < 0 ? -e : 0)}</text>`);
+    for (const n of new Set(xs)) out.push(`<text x="${X(n)}" y="${py + ph + 16}" text-anchor="middle">${f(n)}</text>`);
+    panel.series.forEach(([name, keep, y, color], j) => {
+      const pts = data.filter(keep).filter((r) => y(r) > 0 && Number.isFinite(y(r))).map((r) => [X(r.n), Y(y(r))]);
+      out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' ')}"/>`);
+      for (const [a, b] of pts) out.push(`<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="3" fill="${color}"/>`);
+      out.push(`<text x="${px + 8}" y="${py + 16 + 16 * j}" fill="${color}">${name}</text>`);
+    });
+  });
+  out.push(`<text x="${W / 2}" y="${H - 12}" text-anchor="middle" fill="#555">node bench/scale.mjs — 2 processes on loopback, default options</text>`);
+  out.push('</svg>');
+  return out.join('\n');
+}
