@@ -25,7 +25,8 @@ import { RepairTime } from './repair-time.js';
 import { StreamReceiver, type MessageOutcome } from './stream-receiver.js';
 import { UnadvertisedHold } from './unadvertised-hold.js';
 import { UnlistedSenders } from './unlisted-senders.js';
-import { notePosition, takePositionReport, UNREPORTED, type ReportedStream } from './position-reports.js';
+import { notePosition, takePositionReport } from './position-reports.js';
+import { StreamState, type StreamEvents } from './stream-state.js';
 
 /** What a {@link Receiver} needs. */
 export interface ReceiverDeps {
@@ -44,16 +45,6 @@ export interface ReceiverDeps {
 
 type SenderState = SenderEntry<StreamState>;
 
-interface StreamState extends ReportedStream {
-  readonly subject: string;
-  readonly sender: SenderState;
-  /** The incarnation whose numbering the stream follows (behind `sender.current` until resynchronized). */
-  peer: PeerId;
-  stream: StreamReceiver;
-  reassembler: Reassembler;
-  /** Began from `startAt`: the first heartbeat checks the sender did not renumber below it. */
-  resumeCheck: boolean;
-}
 
 /** `admit`'s answer for a frame of an incarnation not advertised yet. */
 const HOLD = Symbol('hold');
@@ -95,6 +86,18 @@ export class Receiver implements TimerCore {
   private readonly unlisted: UnlistedSenders;
   private streamCount = 0;
   private lastNowMs = 0;
+  /** Every stream's outputs (the stream's `next` has moved past what it outputs: fragments held below it are dropped). */
+  private readonly streamEvents: StreamEvents = {
+    message: (st, m) => {
+      st.reassembler?.dropBelow(m.seq + 1);
+      this.deliver(st, m);
+    },
+    lost: (st, from, to, reason) => {
+      st.reassembler?.dropBelow(to + 1);
+      this.reportLoss(st, from, to, reason);
+    },
+    nak: (st, ranges) => this.requestNak(st, ranges),
+  };
 
   constructor(deps: ReceiverDeps, options: ReceiverOptions = {}) {
     this.sink = deps.sink;
@@ -219,6 +222,7 @@ export class Receiver implements TimerCore {
       if (counter !== undefined) this.counters[counter]++;
       return;
     }
+    st.reassembler ??= new Reassembler({ budget: this.budget, counters: this.counters }, this.options);
     const r = st.reassembler.push(msg, msg.seq === st.stream.nextSeq);
     switch (r.kind) {
       case 'completed': {
@@ -355,7 +359,7 @@ export class Receiver implements TimerCore {
     if (s.departed) return;
     for (const st of s.streams.values()) {
       st.stream.close('senderLeft');
-      st.reassembler.clear();
+      st.reassembler?.clear();
     }
     this.table.depart(s);
     this.counters.sendersLeft++;
@@ -434,11 +438,11 @@ export class Receiver implements TimerCore {
     const old = st.stream;
     if (nextSeq > old.nextSeq) {
       old.skipTo(this.lastNowMs, nextSeq);
-      st.reassembler.dropBelow(nextSeq);
+      st.reassembler?.dropBelow(nextSeq);
     }
     else if (nextSeq < old.nextSeq && !old.started) {
       old.skipTo(this.lastNowMs, old.highSeq + 1); // frees its buffer without delivering
-      st.reassembler.clear();
+      st.reassembler?.clear();
       st.stream = this.newStream(st, nextSeq);
       st.stream.onStreamInfo(this.lastNowMs, 1, old.highSeq);
     } else return;
@@ -482,8 +486,7 @@ export class Receiver implements TimerCore {
     const key = streamKey(s.name, subject);
     const resumeSeq = this.resume.get(key);
     if (resumeSeq !== undefined) this.resume.delete(key);
-    const st = { subject, sender: s, peer: s.current, resumeCheck: resumeSeq !== undefined, ...UNREPORTED } as StreamState;
-    st.reassembler = new Reassembler({ budget: this.budget, counters: this.counters }, this.options);
+    const st = new StreamState(subject, s, resumeSeq !== undefined, this.streamEvents);
     st.stream = this.newStream(st, resumeSeq ?? begin);
     s.streams.set(subject, st);
     this.streamCount++;
@@ -492,21 +495,9 @@ export class Receiver implements TimerCore {
   }
 
   private newStream(st: StreamState, begin: number): StreamReceiver {
-    // The stream's `next` has moved past what it outputs: fragments held below it are dropped.
-    const out = {
-      message: (m: WireMessage) => {
-        st.reassembler.dropBelow(m.seq + 1);
-        this.deliver(st, m);
-      },
-      lost: (from: number, to: number, reason: DataLossReason) => {
-        st.reassembler.dropBelow(to + 1);
-        this.reportLoss(st, from, to, reason);
-      },
-      nak: (ranges: SeqRange[]) => this.requestNak(st, ranges),
-    };
     let repairTime = this.repairTimes.get(st.sender);
     if (repairTime === undefined) this.repairTimes.set(st.sender, (repairTime = new RepairTime(this.options)));
-    return new StreamReceiver({ out, rng: this.rng, budget: this.budget, counters: this.counters, repairTime }, this.options, begin);
+    return new StreamReceiver({ out: st, rng: this.rng, budget: this.budget, counters: this.counters, repairTime }, this.options, begin);
   }
 
   /** `st` was acted on: its next deadline, and its position for the next report. */
@@ -527,7 +518,7 @@ export class Receiver implements TimerCore {
 
   private reset(st: StreamState, fromSeq: number): void {
     st.stream.close('senderLeft');
-    st.reassembler.clear();
+    st.reassembler?.clear();
     st.peer = st.sender.current;
     st.resumeCheck = false;
     this.counters.streamResets++;
@@ -622,7 +613,7 @@ export class Receiver implements TimerCore {
   private settle(s: SenderState): void {
     for (const st of s.streams.values()) {
       st.stream.close('senderLeft');
-      st.reassembler.clear();
+      st.reassembler?.clear();
     }
   }
 
@@ -635,7 +626,7 @@ export class Receiver implements TimerCore {
 
   /** A NAK of the stream: messages held in part are asked for by their missing fragments only. */
   private requestNak(st: StreamState, asked: SeqRange[]): void {
-    const { ranges, fragments } = st.reassembler.refineNak(asked, this.options.maxNakRanges);
+    const { ranges, fragments } = st.reassembler?.refineNak(asked, this.options.maxNakRanges) ?? { ranges: [...asked], fragments: [] };
     if (ranges.length === 0 && fragments.length === 0) return;
     this.counters.naksSent++;
     this.counters.nakRangesSent += ranges.length;

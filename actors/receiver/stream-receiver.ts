@@ -138,7 +138,8 @@ export class StreamReceiver {
   private lastMessageMs = Number.NEGATIVE_INFINITY;
   private high: number;
   private tracked: number;
-  private readonly buffer = new Map<number, WireMessage>();
+  /** Messages held out of order, by seq; made when the first one is held, dropped when empty. */
+  private buffer: Map<number, WireMessage> | undefined;
   private readonly gaps = new GapList();
   /** Since when every frame heard was more than `maxGapMessages` ahead (undefined: the last one was not). */
   private farAheadSinceMs: number | undefined;
@@ -181,7 +182,7 @@ export class StreamReceiver {
 
   /** Messages held out of order (at most `maxBufferedMessages`). */
   get bufferedMessages(): number {
-    return this.buffer.size;
+    return this.buffer?.size ?? 0;
   }
 
   /** Missing ranges tracked (NAK pending or given up but not reached yet). */
@@ -218,7 +219,7 @@ export class StreamReceiver {
       this.drain(nowMs);
       return 'delivered';
     }
-    if (this.buffer.has(s)) return 'duplicate';
+    if (this.buffer?.has(s) === true) return 'duplicate';
     const oldTracked = this.tracked;
     if (s <= oldTracked && !this.gaps.has(s)) return 'duplicate'; // unreachable by the invariant
     const fits = this.budget.tryReserveReorder(msg.payload.byteLength);
@@ -229,7 +230,7 @@ export class StreamReceiver {
       if (s > this.high) this.high = s;
     } else if (fits) this.fillGap(nowMs, s, retransmitted);
     if (!fits) return 'bufferFull';
-    this.buffer.set(s, msg);
+    (this.buffer ??= new Map()).set(s, msg);
     return 'buffered';
   }
 
@@ -254,7 +255,7 @@ export class StreamReceiver {
     this.farAheadSinceMs = undefined;
     this.lastMessageMs = nowMs;
     if (s - 1 > this.receivedHigh) this.receivedHigh = s - 1;
-    if (this.buffer.has(s)) return 'duplicate';
+    if (this.buffer?.has(s) === true) return 'duplicate';
     this.noteHigh(nowMs, s);
     return s > this.next + this.o.maxBufferedMessages ? 'beyondWindow' : 'buffered';
   }
@@ -264,7 +265,7 @@ export class StreamReceiver {
    * lost when the stream reaches it. No effect on a seq below `nextSeq`, held, or beyond the window.
    */
   giveUp(nowMs: number, seq: number, reason: DataLossReason): void {
-    if (!isSeq(seq) || seq < this.next || this.buffer.has(seq)) return;
+    if (!isSeq(seq) || seq < this.next || this.buffer?.has(seq) === true) return;
     this.noteHigh(nowMs, seq);
     if (seq > this.tracked || !this.gaps.has(seq)) return;
     this.gaps.markLost(seq, seq, reason);
@@ -431,11 +432,15 @@ export class StreamReceiver {
    */
   skipTo(nowMs: number, seq: number): void {
     if (!isSeq(seq) || seq <= this.next) return;
-    for (const [s, m] of this.buffer) {
-      if (s < seq) {
-        this.buffer.delete(s);
-        this.budget.release(m.payload.byteLength);
+    const buffer = this.buffer;
+    if (buffer !== undefined) {
+      for (const [s, m] of buffer) {
+        if (s < seq) {
+          buffer.delete(s);
+          this.budget.release(m.payload.byteLength);
+        }
       }
+      if (buffer.size === 0) this.buffer = undefined;
     }
     this.gaps.removeBelow(seq);
     this.next = seq;
@@ -451,7 +456,7 @@ export class StreamReceiver {
    */
   close(reason: DataLossReason): void {
     for (;;) {
-      const m = this.buffer.get(this.next);
+      const m = this.buffer?.get(this.next);
       if (m !== undefined) {
         this.release(m);
         continue;
@@ -476,7 +481,9 @@ export class StreamReceiver {
   }
 
   private release(m: WireMessage): void {
-    this.buffer.delete(this.next);
+    const buffer = this.buffer as Map<number, WireMessage>;
+    buffer.delete(this.next);
+    if (buffer.size === 0) this.buffer = undefined;
     this.budget.release(m.payload.byteLength);
     this.next++;
     this.out.message(m);
@@ -485,7 +492,7 @@ export class StreamReceiver {
   /** Releases what follows `next` in order (buffered messages, lost ranges), then widens the span. */
   private drain(nowMs: number): void {
     for (;;) {
-      const m = this.buffer.get(this.next);
+      const m = this.buffer?.get(this.next);
       if (m !== undefined) {
         this.release(m);
         continue;

@@ -81,56 +81,97 @@ interface HeldDatagram {
 /**
  * The held records of one stream, oldest first, in typed arrays (no object per record): the
  * serial of the datagram holding the record (mod 2^32) and its offset there; its seq is read from
- * the datagram; whether it continues the message before it. 7 bytes per record. A ring that doubles when full and halves when a quarter full.
+ * the datagram; whether it continues the message before it. 7 bytes per record. A ring that
+ * doubles when full and halves when a quarter full.
+ *
+ * A stream holding one record keeps it in three fields and no arrays, and a stream whose records
+ * were all evicted drops its arrays: most of 100,000 streams of one message each, or idle ones,
+ * cost no typed arrays (they were about 600 bytes a stream).
  */
 class RecordIndex {
-  private serials = new Uint32Array(16);
-  private offsets = new Uint16Array(16);
+  private serials: Uint32Array | undefined;
+  private offsets: Uint16Array | undefined;
   /** 1 for a fragment `k > 0` (it continues the message of the record before it). */
-  private continues = new Uint8Array(16);
+  private continues: Uint8Array | undefined;
+  /** The record held while there are no arrays (then `length` is 0 or 1). */
+  private serial0 = 0;
+  private offset0 = 0;
+  private continues0 = 0;
   private head = 0;
   length = 0;
 
   push(serial: number, offset: number, continues: boolean): void {
-    if (this.length === this.serials.length) this.resize(this.serials.length * 2);
-    const i = (this.head + this.length) & (this.serials.length - 1);
-    this.serials[i] = serial;
-    this.offsets[i] = offset;
-    this.continues[i] = continues ? 1 : 0;
+    if (this.serials === undefined) {
+      if (this.length === 0) {
+        this.serial0 = serial;
+        this.offset0 = offset;
+        this.continues0 = continues ? 1 : 0;
+        this.length = 1;
+        return;
+      }
+      this.resize(16);
+    } else if (this.length === this.serials.length) this.resize(this.serials.length * 2);
+    const serials = this.serials as Uint32Array;
+    const i = (this.head + this.length) & (serials.length - 1);
+    serials[i] = serial;
+    (this.offsets as Uint16Array)[i] = offset;
+    (this.continues as Uint8Array)[i] = continues ? 1 : 0;
     this.length++;
   }
 
   /** Whether the oldest record continues a message (its first fragment was evicted with it). */
   firstContinues(): boolean {
-    return this.continues[this.head] === 1;
+    return (this.continues === undefined ? this.continues0 : this.continues[this.head]) === 1;
   }
 
   /** Drops the oldest record; returns its datagram serial. */
   shift(): number {
-    const serial = this.serials[this.head];
-    this.head = (this.head + 1) & (this.serials.length - 1);
+    const serials = this.serials;
+    if (serials === undefined) {
+      this.length = 0;
+      return this.serial0;
+    }
+    const serial = serials[this.head];
+    this.head = (this.head + 1) & (serials.length - 1);
     this.length--;
-    if (this.serials.length > 64 && this.length <= this.serials.length / 4) this.resize(this.serials.length / 2);
+    if (this.length === 0) this.dropArrays();
+    else if (serials.length > 64 && this.length <= serials.length / 4) this.resize(serials.length / 2);
     return serial;
   }
 
   serialAt(i: number): number {
-    return this.serials[(this.head + i) & (this.serials.length - 1)];
+    const serials = this.serials;
+    return serials === undefined ? this.serial0 : serials[(this.head + i) & (serials.length - 1)];
   }
 
   offsetAt(i: number): number {
-    return this.offsets[(this.head + i) & (this.serials.length - 1)];
+    const offsets = this.offsets;
+    return offsets === undefined ? this.offset0 : offsets[(this.head + i) & (offsets.length - 1)];
+  }
+
+  private dropArrays(): void {
+    this.serials = undefined;
+    this.offsets = undefined;
+    this.continues = undefined;
+    this.head = 0;
   }
 
   private resize(capacity: number): void {
     const serials = new Uint32Array(capacity);
     const offsets = new Uint16Array(capacity);
     const continues = new Uint8Array(capacity);
-    for (let k = 0; k < this.length; k++) {
-      const i = (this.head + k) & (this.serials.length - 1);
-      serials[k] = this.serials[i];
-      offsets[k] = this.offsets[i];
-      continues[k] = this.continues[i];
+    if (this.serials === undefined) {
+      serials[0] = this.serial0;
+      offsets[0] = this.offset0;
+      continues[0] = this.continues0;
+    } else {
+      const mask = this.serials.length - 1;
+      for (let k = 0; k < this.length; k++) {
+        const i = (this.head + k) & mask;
+        serials[k] = this.serials[i];
+        offsets[k] = (this.offsets as Uint16Array)[i];
+        continues[k] = (this.continues as Uint8Array)[i];
+      }
     }
     this.serials = serials;
     this.offsets = offsets;
