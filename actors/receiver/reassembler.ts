@@ -110,6 +110,11 @@ export class Reassembler {
     this.maxMessageBytes = options.maxMessageBytes;
   }
 
+  /** Whether it holds nothing (no message in part, no refused seq to remember). */
+  get empty(): boolean {
+    return this.partials.size === 0 && this.refused.size === 0;
+  }
+
   /** Messages held in part. */
   get size(): number {
     return this.partials.size;

@@ -306,6 +306,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
 
   private reportPositions(now: number): void {
     this.nextPositionsMs = now + this.config.ackIntervalMs;
+    this.core.parkIdle(now);
     this.deliveredSinceReport = 0;
     this.deliveredBytesSinceReport = 0;
     for (const sender of this.core.senders()) {

@@ -56,6 +56,10 @@ export interface ReceiverCounters extends ReassemblerCounters {
   /** Streams reset because a restarted sender numbers them again (`sink.streamReset`). */
   streamResets: number;
   streamsCreated: number;
+  /** Streams parked after `idleStreamMs` with nothing pending (only their next sequence kept). */
+  streamsParked: number;
+  /** Parked streams made whole again by a frame (or a durable resume, or a new incarnation). */
+  streamsUnparked: number;
   /** New streams ignored because `maxStreams` streams are tracked. */
   streamsRefused: number;
   /** Remembered streams of departed senders forgotten to make room. */
@@ -126,6 +130,8 @@ export function newReceiverCounters(): ReceiverCounters {
     unadvertisedDropped: 0,
     streamResets: 0,
     streamsCreated: 0,
+    streamsParked: 0,
+    streamsUnparked: 0,
     streamsRefused: 0,
     streamsEvicted: 0,
     streamsRefusedSenderQuota: 0,

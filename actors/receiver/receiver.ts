@@ -46,6 +46,11 @@ export interface ReceiverDeps {
 type SenderState = SenderEntry<StreamState>;
 
 
+/** How often the idle sweep runs, the fewest streams it looks at, and the time it takes to see them all. */
+const IDLE_SWEEP_EVERY_MS = 1000;
+const IDLE_SWEEP_MIN_STREAMS = 1024;
+const IDLE_SWEEP_ROUND_MS = 30_000;
+
 /** `admit`'s answer for a frame of an incarnation not advertised yet. */
 const HOLD = Symbol('hold');
 
@@ -86,6 +91,8 @@ export class Receiver implements TimerCore {
   private readonly unlisted: UnlistedSenders;
   private streamCount = 0;
   private lastNowMs = 0;
+  /** When the idle sweep runs next. */
+  private nextSweepMs = 0;
   /** Every stream's outputs (the stream's `next` has moved past what it outputs: fragments held below it are dropped). */
   private readonly streamEvents: StreamEvents = {
     message: (st, m) => {
@@ -323,6 +330,8 @@ export class Receiver implements TimerCore {
     this.table.noteAdvertised(peer);
     const s = this.table.get(peer.name);
     if (s !== undefined && s.current.incarnation !== peer.incarnation) {
+      // Parked streams follow the old numbering: made whole first, they resynchronize like the rest.
+      this.unparkAll(s);
       this.table.adopt(nowMs, s, peer);
       this.counters.incarnationChanges++;
       // NAKs so far went to the old incarnation: start afresh with the new one (held until
@@ -422,7 +431,9 @@ export class Receiver implements TimerCore {
     if (typeof senderName !== 'string' || typeof subject !== 'string' || !isSeq(nextSeq)) {
       throw new InvalidOptionError(`startAt needs a sender name, a subject and a sequence >= 1, got ${String(nextSeq)}`);
     }
-    const st = this.table.get(senderName)?.streams.get(subject);
+    const s = this.table.get(senderName);
+    const parkedSeq = s?.parked?.get(subject);
+    const st = parkedSeq !== undefined ? this.unpark(s as SenderState, subject, parkedSeq) : s?.streams.get(subject);
     if (st === undefined) {
       const key = streamKey(senderName, subject);
       this.resume.delete(key);
@@ -476,6 +487,8 @@ export class Receiver implements TimerCore {
     subject: string,
     begin: number,
   ): StreamState | undefined {
+    const parkedSeq = s?.parked?.get(subject);
+    if (parkedSeq !== undefined) return this.unpark(s as SenderState, subject, parkedSeq);
     const unlisted = s === undefined ? !this.unlisted.isListed(sender.name) : this.unlisted.holds(s.name);
     if (!this.admitStream(s, unlisted)) {
       if (!unlisted) this.sayLimit(s, sender, subject);
@@ -500,8 +513,65 @@ export class Receiver implements TimerCore {
     return new StreamReceiver({ out: st, rng: this.rng, budget: this.budget, counters: this.counters, repairTime }, this.options, begin);
   }
 
+  /**
+   * Parks the streams idle for `idleStreamMs` with nothing pending, looking at the next ones of
+   * each sender in turn: at most once per {@link IDLE_SWEEP_EVERY_MS} (earlier calls do nothing),
+   * at least {@link IDLE_SWEEP_MIN_STREAMS} a sweep and every stream within
+   * {@link IDLE_SWEEP_ROUND_MS}. The owner calls it now and then (the receiver actor: with each
+   * position report); it is not one of the core's deadlines.
+   */
+  parkIdle(nowMs: number): void {
+    this.lastNowMs = Math.max(this.lastNowMs, nowMs);
+    if (this.options.idleStreamMs === 0 || nowMs < this.nextSweepMs) return;
+    this.nextSweepMs = nowMs + IDLE_SWEEP_EVERY_MS;
+    const budget = Math.max(IDLE_SWEEP_MIN_STREAMS, Math.ceil((this.streamCount * IDLE_SWEEP_EVERY_MS) / IDLE_SWEEP_ROUND_MS));
+    for (const s of this.table.values()) {
+      let cursor = s.parkCursor ?? s.streams.values();
+      for (let visited = 0; visited < budget; visited++) {
+        const next = cursor.next();
+        if (next.done === true) {
+          cursor = s.streams.values();
+          break;
+        }
+        const st = next.value;
+        if (nowMs - st.activeAtMs >= this.options.idleStreamMs && this.parkable(st)) this.park(s, st);
+      }
+      s.parkCursor = cursor;
+    }
+  }
+
+  private parkable(st: StreamState): boolean {
+    return st.stream.settled && (st.reassembler === undefined || st.reassembler.empty) && !this.unsynced(st) && !st.resumeCheck;
+  }
+
+  /** Keeps only the stream's next sequence (it still counts as a stream). */
+  private park(s: SenderState, st: StreamState): void {
+    (s.parked ??= new Map()).set(st.subject, st.stream.nextSeq);
+    s.streams.delete(st.subject);
+    this.queue.remove(st);
+    s.positionsDirty?.delete(st);
+    this.counters.streamsParked++;
+  }
+
+  /** Makes a parked stream whole again from its next sequence; the first heartbeat checks the sender did not renumber. */
+  private unpark(s: SenderState, subject: string, nextSeq: number): StreamState {
+    s.parked?.delete(subject);
+    const st = new StreamState(subject, s, true, this.streamEvents);
+    st.stream = this.newStream(st, nextSeq);
+    st.reportedSeq = nextSeq - 1; // its position was reported before it parked
+    s.streams.set(subject, st);
+    this.counters.streamsUnparked++;
+    return st;
+  }
+
+  private unparkAll(s: SenderState): void {
+    if (s.parked === undefined) return;
+    for (const [subject, nextSeq] of [...s.parked]) this.changed(this.unpark(s, subject, nextSeq));
+  }
+
   /** `st` was acted on: its next deadline, and its position for the next report. */
   private changed(st: StreamState): void {
+    st.activeAtMs = this.lastNowMs;
     this.queue.schedule(st);
     notePosition(st.sender, st);
   }
@@ -544,7 +614,7 @@ export class Receiver implements TimerCore {
   }
 
   private admitStream(s: SenderState | undefined, unlisted: boolean): boolean {
-    if (s !== undefined && s.streams.size >= this.options.maxStreamsPerSender) {
+    if (s !== undefined && s.streams.size + (s.parked?.size ?? 0) >= this.options.maxStreamsPerSender) {
       this.counters.streamsRefusedSenderQuota++;
       return false;
     }
@@ -620,7 +690,7 @@ export class Receiver implements TimerCore {
   /** The streams of `s`, forgotten by the table, leave the counts and the timer queue. */
   private dropStreams(s: SenderState): void {
     for (const st of s.streams.values()) this.queue.remove(st);
-    this.streamCount -= s.streams.size;
+    this.streamCount -= s.streams.size + (s.parked?.size ?? 0);
     this.unlisted.forget(s.name);
   }
 

@@ -26,6 +26,10 @@ export interface SenderEntry<S> {
   readonly streams: Map<string, S>;
   /** Streams whose position the next report to this sender carries (position-reports.ts). */
   positionsDirty?: Set<S>;
+  /** Parked streams (idle, nothing pending): subject → the next sequence to release. */
+  parked?: Map<string, number>;
+  /** Where the idle sweep goes on from in `streams`. */
+  parkCursor?: Iterator<S>;
   /** Where the next report's refresh slice goes on from (position-reports.ts). */
   refreshCursor?: Iterator<S>;
   /** `admit`'s answer for an ordinary frame of this sender, made once (admit runs per message). */

@@ -165,6 +165,21 @@ export class StreamReceiver {
     return this.next;
   }
 
+  /**
+   * Whether nothing is pending: no message held, no gap, nothing known beyond what was released,
+   * no NAK due. A settled stream is all in its {@link nextSeq} (the receiver may park it).
+   */
+  get settled(): boolean {
+    return (
+      this.buffer === undefined &&
+      this.gaps.length === 0 &&
+      this.next > this.high &&
+      this.tracked < this.next &&
+      this.farAheadSinceMs === undefined &&
+      this.deadline === undefined
+    );
+  }
+
   /** The newest sequence released or reported lost (`nextSeq - 1`): the stream's position for ACKs. */
   get position(): number {
     return this.next - 1;

@@ -26,6 +26,8 @@ export class StreamState implements ReportedStream, StreamReceiverOutput {
   stream!: StreamReceiver;
   /** Made at the stream's first fragment. */
   reassembler: Reassembler | undefined = undefined;
+  /** When a frame last acted on it (the receiver's clock): parked after `idleStreamMs` of none. */
+  activeAtMs = 0;
   reportedSeq = -1;
   reportedAtMs = Number.NEGATIVE_INFINITY;
   repeatsLeft = 0;

@@ -41,6 +41,9 @@ import { InboundChannel, OutboundChannel, RetransmitPlanner, resolveRetransmitOp
 import { PatternMatcher, ReceiverList } from '../../actors/subjects/index.js';
 import type { SimNetwork } from './sim-network.js';
 
+
+/** Receiver `idleStreamMs` in the simulator: short, so runs park and unpark streams. */
+const SIM_IDLE_STREAM_MS = 200;
 export interface SimPeerConfig {
   name: string;
   incarnation: number;
@@ -166,7 +169,9 @@ export class SimPeer {
           streamReset: () => {},
         },
       },
-      { maxBufferedMessages: config.reorderBufferMessages, nakMaxRetries: config.nakMaxRetries },
+      // Streams park after 200 ms quiet (60 s in the library), so the seeds drive parking and
+      // unparking under loss, partitions and restarts.
+      { maxBufferedMessages: config.reorderBufferMessages, nakMaxRetries: config.nakMaxRetries, idleStreamMs: SIM_IDLE_STREAM_MS },
     );
     this.receivers = new ReceiverList(
       {
@@ -496,6 +501,7 @@ export class SimPeer {
     if (now >= this.nextAckMs) {
       this.nextAckMs = now + this.config.ackIntervalMs;
       for (const sender of this.receiver.senders()) this.sendAck(sender, this.inbound.get(peerKey(sender)));
+      this.receiver.parkIdle(now);
     }
     this.receiver.onTimer(now);
     this.planner.onTimer(now);

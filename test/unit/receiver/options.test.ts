@@ -9,6 +9,7 @@ describe('resolveReceiverOptions', () => {
       maxBufferedBytes: 64 * 1024 * 1024,
       maxStreams: 250_000,
       maxStreamsPerSender: 100_000,
+      idleStreamMs: 60_000,
       maxUnlistedStreams: 256,
       unlistedSenderExpiryMs: 5000,
       maxMessageBytes: 16 * 1024 * 1024,
