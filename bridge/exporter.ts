@@ -1,0 +1,167 @@
+/**
+ * Export: this zone's messages → the zone's JetStream stream. Shell around {@link ExportQueue}.
+ *
+ * One durable subscription (`ack: 'manual'`) per export pattern, named `bridge-export:<pattern>`
+ * in the peer's ledger. A message is acknowledged to ledgecast only once JetStream acknowledged
+ * it (stored, or recognised as a duplicate by its `Nats-Msg-Id`), so after a crash the durable
+ * subscription delivers it again and JetStream's de-duplication absorbs the repeat.
+ *
+ * Never exported: a message that came from another zone (`msg.origin` set: no loops), and a
+ * message matching an earlier export pattern too (exported once, by that pattern's subscription).
+ *
+ * Backpressure: at most `maxInFlight` publishes wait for JetStream; at `maxPending` held the
+ * subscriptions are closed (the bridge stops draining: the senders' windows and ledgers keep the
+ * messages) and reopened once everything held was stored; each time a `blocked` event says why.
+ */
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { headers } from '@nats-io/transport-node';
+import type { Message } from '../actors/app/message.js';
+import type { Subscription } from '../actors/app/subscription.js';
+import { ExportQueue, type Queued } from './export-queue.js';
+import { HEADERS, messageId, natsSubject, subjectMatches } from './naming.js';
+import type { ResolvedBridgeOptions } from './options.js';
+
+/** What the exporter reports to the bridge. */
+export interface ExporterSink {
+  /** Exporting stopped: NATS failed (`reason: 'nats'`) or `maxPending` was reached (`'pending'`). */
+  blocked(reason: 'nats' | 'pending', detail: string): void;
+  /** Exporting goes on after a `blocked`. */
+  resumed(): void;
+}
+
+/** Export counters (besides the queue's). */
+export interface ExporterCounters {
+  /** Messages JetStream had already stored (same `Nats-Msg-Id`): a redelivery absorbed. */
+  duplicates: number;
+  /** Messages from other zones seen by the export subscriptions and not exported. */
+  notLocal: number;
+  /** Times the export subscriptions were closed at `maxPending`. */
+  stopped: number;
+}
+
+export class Exporter {
+  readonly counters: ExporterCounters = { duplicates: 0, notLocal: 0, stopped: 0 };
+  readonly queue: ExportQueue<Message>;
+  private subs: Subscription[] = [];
+  private draining = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly o: ResolvedBridgeOptions,
+    private readonly js: JetStreamClient,
+    private readonly sink: ExporterSink,
+  ) {
+    this.queue = new ExportQueue<Message>(o.maxInFlight, o.maxPending);
+  }
+
+  /** Opens the export subscriptions. */
+  start(): void {
+    this.subscribe();
+  }
+
+  /** Closes the subscriptions; messages held and not stored come again after a restart. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.unsubscribe();
+  }
+
+  private subscribe(): void {
+    this.draining = true;
+    this.subs = this.o.export.map((pattern, i) =>
+      this.o.peer.subscribe(pattern, { durable: `bridge-export:${pattern}`, ack: 'manual' }, (msg) => this.onMessage(msg, i)),
+    );
+  }
+
+  private unsubscribe(): void {
+    this.draining = false;
+    for (const s of this.subs) s.unsubscribe();
+    this.subs = [];
+  }
+
+  private onMessage(msg: Message, index: number): void {
+    if (!this.draining) return; // delivered after we stopped: not acknowledged, comes again on reopening
+    if (msg.origin !== undefined) {
+      this.counters.notLocal++;
+      msg.ack();
+      return;
+    }
+    for (let j = 0; j < index; j++) {
+      if (subjectMatches(this.o.export[j], msg.subject)) {
+        msg.ack();
+        return;
+      }
+    }
+    if (!this.queue.hasRoom()) {
+      // Stop draining: this message and what follows stay unacknowledged, and reopening the
+      // durable subscriptions resumes from their confirmed positions.
+      this.counters.stopped++;
+      this.unsubscribe();
+      this.sink.blocked('pending', `${this.queue.pending} exported messages held (maxPending); export subscriptions closed until they are stored`);
+      return;
+    }
+    this.queue.add(msg);
+    this.pump();
+  }
+
+  private pump(): void {
+    for (let q = this.queue.take(); q !== undefined; q = this.queue.take()) this.publish(q);
+    if (!this.draining && !this.closed && this.queue.pending === 0) {
+      this.subscribe();
+      this.sink.resumed();
+    }
+  }
+
+  private publish(q: Queued<Message>): void {
+    const m = q.item;
+    this.js.publish(natsSubject(this.o.zone, m.subject), m.raw, this.optionsOf(m)).then(
+      (ack) => {
+        if (ack.duplicate) this.counters.duplicates++;
+        this.queue.acked(q);
+        m.ack();
+        if (!this.closed) this.pump();
+      },
+      (err: unknown) => {
+        if (this.queue.failed(q)) {
+          this.sink.blocked('nats', `publishing to JetStream failed (${err instanceof Error ? err.message : String(err)}); retrying every ${this.o.retryDelayMs} ms`);
+          this.scheduleRetry();
+        }
+      },
+    );
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed) return;
+    this.retryTimer = setTimeout(() => {
+      this.queue.resume();
+      // Probe with one message first: while NATS is down, each retry costs one timeout, not a window of them.
+      const q = this.queue.take();
+      if (q === undefined) return;
+      this.js.publish(natsSubject(this.o.zone, q.item.subject), q.item.raw, this.optionsOf(q.item)).then(
+        (ack) => {
+          if (ack.duplicate) this.counters.duplicates++;
+          this.queue.acked(q);
+          q.item.ack();
+          this.sink.resumed();
+          if (!this.closed) this.pump();
+        },
+        () => {
+          this.queue.failed(q);
+          this.scheduleRetry();
+        },
+      );
+    }, this.o.retryDelayMs);
+    this.retryTimer.unref?.();
+  }
+
+  private optionsOf(m: Message): { msgID: string; headers: ReturnType<typeof headers>; timeout: number } {
+    const h = headers();
+    h.set(HEADERS.sender, m.sender);
+    h.set(HEADERS.incarnation, String(m.senderIncarnation));
+    h.set(HEADERS.seq, String(m.seq));
+    if (m.isValue) h.set(HEADERS.value, '1');
+    const msgID = messageId({ zone: this.o.zone, sender: m.sender, incarnation: m.senderIncarnation, subject: m.subject, seq: m.seq });
+    return { msgID, headers: h, timeout: this.o.publishTimeoutMs };
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Import: the other zones' JetStream streams → this zone. One durable pull consumer per other
+ * zone, named `lc_import_<this zone>` on the stream `LC_<zone>` (explicit acks, from the
+ * stream's first message), filtered on `lc.<zone>.>`; the import patterns are applied here (on
+ * nats-server 2.9 a consumer has one filter, and overlapping patterns must not deliver twice).
+ *
+ * Each message is published in this zone on its own subject, in the consumer's order, with its
+ * origin (zone, sender, incarnation, seq) as an origin marker (actors/app/origin.ts), and
+ * acknowledged to JetStream only once the local publish resolved. After a crash JetStream
+ * delivers the unacknowledged ones again; receivers recognise those they already delivered by
+ * their origin seq and do not deliver them twice.
+ *
+ * The consumer's position lives in JetStream: a bridge started anywhere with the same zone
+ * resumes from it, with no local state.
+ */
+import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+import { MSGPACK_CODEC } from '../actors/app/codec.js';
+import { encodeOriginMarker } from '../actors/app/origin.js';
+import { HEADERS, ledgecastSubject, matchesAny, streamName, zonePrefix } from './naming.js';
+import type { ResolvedBridgeOptions } from './options.js';
+
+/** Import counters. */
+export interface ImporterCounters {
+  /** Messages published in this zone and acknowledged to JetStream. */
+  imported: number;
+  /** Messages of other zones matching no import pattern (acknowledged, not published). */
+  filtered: number;
+  /** Messages JetStream delivered again (after a restart, or a late acknowledgement). */
+  redelivered: number;
+  /** Stored messages that were not ledgecast messages (no subject or headers of ours): acknowledged, not published. */
+  malformed: number;
+}
+
+/** How long JetStream waits for an acknowledgement before delivering again, ms. */
+const ACK_WAIT_MS = 30_000;
+
+export class Importer {
+  readonly counters: ImporterCounters = { imported: 0, filtered: 0, redelivered: 0, malformed: 0 };
+  /** Zones imported from now. */
+  readonly zones = new Set<string>();
+  private readonly iterators = new Set<ConsumerMessages>();
+  private scanTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly runs = new Set<Promise<void>>();
+
+  constructor(
+    private readonly o: ResolvedBridgeOptions,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly onError: (err: Error) => void,
+  ) {}
+
+  /** Starts importing from `importFrom`, or from every zone found (then every `zoneScanIntervalMs`). */
+  async start(): Promise<void> {
+    if (this.o.importFrom !== undefined) {
+      for (const z of this.o.importFrom) this.startZone(z);
+      return;
+    }
+    await this.scan();
+  }
+
+  /** Stops consuming; unacknowledged messages are delivered again to the next bridge. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.scanTimer);
+    for (const it of this.iterators) it.stop();
+    await Promise.allSettled([...this.runs]);
+  }
+
+  private async scan(): Promise<void> {
+    if (this.closed) return;
+    try {
+      for await (const name of this.jsm.streams.names()) {
+        if (!name.startsWith('LC_')) continue;
+        const zone = name.slice(3);
+        if (zone !== this.o.zone && !this.zones.has(zone)) this.startZone(zone);
+      }
+    } catch (err) {
+      this.onError(new Error(`listing the JetStream streams failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+    }
+    if (this.closed) return;
+    this.scanTimer = setTimeout(() => void this.scan(), this.o.zoneScanIntervalMs);
+    this.scanTimer.unref?.();
+  }
+
+  private startZone(zone: string): void {
+    this.zones.add(zone);
+    const run = this.runZone(zone).finally(() => this.runs.delete(run));
+    this.runs.add(run);
+  }
+
+  /** Consumes zone `zone`'s stream until closed; restarts the consumer after a failure. */
+  private async runZone(zone: string): Promise<void> {
+    while (!this.closed) {
+      try {
+        await this.consume(zone);
+      } catch (err) {
+        if (this.closed) return;
+        this.onError(new Error(`importing from zone ${zone} failed: ${err instanceof Error ? err.message : String(err)}; retrying`, { cause: err }));
+      }
+      if (!this.closed) await new Promise((r) => setTimeout(r, this.o.retryDelayMs));
+    }
+  }
+
+  private async consume(zone: string): Promise<void> {
+    const stream = streamName(zone);
+    const durable = `lc_import_${this.o.zone}`;
+    await this.jsm.consumers.add(stream, {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: `${zonePrefix(zone)}>`,
+      max_ack_pending: this.o.maxImportInFlight,
+      ack_wait: nanos(ACK_WAIT_MS),
+    });
+    const consumer = await this.js.consumers.get(stream, durable);
+    const messages = await consumer.consume({ max_messages: Math.min(256, this.o.maxImportInFlight) });
+    this.iterators.add(messages);
+    // Local publishes not yet settled (each then acknowledges its message to JetStream).
+    let pending = 0;
+    let wake: (() => void) | undefined;
+    const settledOne = (): void => {
+      pending--;
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
+    try {
+      for await (const m of messages) {
+        if (this.closed) break;
+        const p = this.importOne(zone, m);
+        if (p === undefined) continue;
+        pending++;
+        void p.then(settledOne);
+        while (pending >= this.o.maxImportInFlight) await new Promise<void>((r) => (wake = r));
+      }
+    } finally {
+      this.iterators.delete(messages);
+      while (pending > 0) await new Promise<void>((r) => (wake = r));
+    }
+  }
+
+  /** Publishes `m` locally; the promise settles once it was acknowledged to JetStream (or not, on failure). */
+  private importOne(zone: string, m: JsMsg): Promise<void> | undefined {
+    if (m.redelivered) this.counters.redelivered++;
+    const subject = ledgecastSubject(zone, m.subject);
+    const h = m.headers;
+    const sender = h?.get(HEADERS.sender) ?? '';
+    const incarnation = Number(h?.get(HEADERS.incarnation));
+    const seq = Number(h?.get(HEADERS.seq));
+    if (subject === undefined || sender === '' || !Number.isSafeInteger(incarnation) || !Number.isSafeInteger(seq) || seq < 1) {
+      this.counters.malformed++;
+      m.term();
+      return undefined;
+    }
+    if (!matchesAny(this.o.import, subject)) {
+      this.counters.filtered++;
+      m.ack();
+      return undefined;
+    }
+    const isValue = h?.get(HEADERS.value) === '1';
+    const data = isValue ? MSGPACK_CODEC.decode(1, m.data) : m.data;
+    const replyTo = encodeOriginMarker({ zone, sender, incarnation, seq });
+    const p = this.o.peer.publish(subject, data, { replyTo, codec: 'msgpack' }).then(
+      () => {
+        this.counters.imported++;
+        m.ack();
+      },
+      (err: unknown) => {
+        // Not acknowledged: JetStream delivers it again (after ACK_WAIT_MS, or to the next bridge).
+        if (!this.closed) this.onError(new Error(`publishing an import from zone ${zone} on ${subject} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+      },
+    );
+    return p;
+  }
+}
