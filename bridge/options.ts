@@ -104,12 +104,21 @@ const KNOWN_STREAM = new Set(Object.keys(DEFAULT_BRIDGE_OPTIONS.stream));
  */
 export function resolveBridgeOptions(o: BridgeOptions): ResolvedBridgeOptions {
   if (typeof o !== 'object' || o === null) throw new InvalidOptionError('bridge options must be an object');
-  for (const k of Object.keys(o)) if (!KNOWN.has(k)) throw new InvalidOptionError(`options.${k} is not a bridge option`);
   const peer = o.peer as Partial<Peer> | undefined;
   if (typeof peer !== 'object' || peer === null || typeof peer.subscribe !== 'function' || typeof peer.publish !== 'function') {
     throw new InvalidOptionError('options.peer must be a ledgecast Peer (from createPeer)');
   }
   if (typeof o.nats !== 'object' || o.nats === null) throw new InvalidOptionError('options.nats must be a NATS connection or the options of connect()');
+  return { peer: o.peer, nats: o.nats, ...resolveBridgeSettings(o) };
+}
+
+/**
+ * Validates every option but `peer` and `nats` (for a configuration file, before any peer or
+ * connection exists).
+ * @throws InvalidOptionError naming the first bad option.
+ */
+export function resolveBridgeSettings(o: Omit<BridgeOptions, 'peer' | 'nats'>): Omit<ResolvedBridgeOptions, 'peer' | 'nats'> {
+  for (const k of Object.keys(o)) if (!KNOWN.has(k)) throw new InvalidOptionError(`options.${k} is not a bridge option`);
   const zoneProblem = zoneNameProblem(o.zone);
   if (zoneProblem !== undefined) throw new InvalidOptionError(`options.zone ${zoneProblem}`);
   const d = DEFAULT_BRIDGE_OPTIONS;
@@ -136,8 +145,6 @@ export function resolveBridgeOptions(o: BridgeOptions): ResolvedBridgeOptions {
   const maxPending = positiveInt('maxPending', o.maxPending ?? d.maxPending);
   if (maxPending < maxInFlight) throw new InvalidOptionError(`options.maxPending (${maxPending}) must be at least options.maxInFlight (${maxInFlight})`);
   return {
-    peer: o.peer,
-    nats: o.nats,
     zone: o.zone,
     export: exported,
     import: imported,
