@@ -18,7 +18,8 @@ import { headers } from '@nats-io/transport-node';
 import type { Message } from '../actors/app/message.js';
 import type { Subscription } from '../actors/app/subscription.js';
 import { ExportQueue, type Queued } from './export-queue.js';
-import { HEADERS, messageId, natsSubject, subjectMatches } from './naming.js';
+import { patternMatches } from '../actors/app/requests.js';
+import { HEADERS, messageId, natsSubject } from './naming.js';
 import type { ResolvedBridgeOptions } from './options.js';
 
 /** What the exporter reports to the bridge. */
@@ -88,7 +89,7 @@ export class Exporter {
       return;
     }
     for (let j = 0; j < index; j++) {
-      if (subjectMatches(this.o.export[j], msg.subject)) {
+      if (patternMatches(this.o.export[j], msg.subject)) {
         msg.ack();
         return;
       }

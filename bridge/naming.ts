@@ -11,6 +11,7 @@
  * - Headers `Lc-Sender`, `Lc-Incarnation`, `Lc-Seq`, `Lc-Value` (`1`: the payload is one msgpack
  *   value, else raw bytes).
  */
+import { patternMatches } from '../actors/app/requests.js';
 import { isValidPattern, isValidSubject } from '../actors/subjects/subject.js';
 
 /** Zone names: letters, digits, `_` and `-` (valid in NATS stream names and as a subject token). */
@@ -83,21 +84,9 @@ export const HEADERS = {
   value: 'Lc-Value',
 } as const;
 
-/** Whether `subject` matches `pattern` (`*` one token, `>` one or more trailing tokens). */
-export function subjectMatches(pattern: string, subject: string): boolean {
-  const p = pattern.split('.');
-  const s = subject.split('.');
-  for (let i = 0; i < p.length; i++) {
-    if (p[i] === '>') return s.length > i;
-    if (i >= s.length) return false;
-    if (p[i] !== '*' && p[i] !== s[i]) return false;
-  }
-  return p.length === s.length;
-}
-
 /** Whether `subject` matches one of `patterns`. */
 export function matchesAny(patterns: readonly string[], subject: string): boolean {
-  for (const p of patterns) if (subjectMatches(p, subject)) return true;
+  for (const p of patterns) if (patternMatches(p, subject)) return true;
   return false;
 }
 
