@@ -102,8 +102,11 @@ export function parseBridgeConfig(path: string, text: string, overrides: BridgeC
   const exported = (o.export as string[] | undefined) ?? [];
   const imported = (o.import as string[] | undefined) ?? [];
   if (exported.length === 0 && imported.length === 0) throw new InvalidOptionError(`${path}: neither export nor import lists a pattern: the bridge would do nothing`);
-  if (exported.length > 0 && (peer as PeerOptions).ledger === undefined) {
-    throw new InvalidOptionError(`${path}: export needs peer.ledger (the export subscriptions are durable: their positions are kept in the ledger); or use --ledger DIR`);
+  const ledger = (peer as PeerOptions).ledger;
+  if (ledger === undefined || (typeof ledger === 'object' && ledger !== null && ledger.path === undefined)) {
+    throw new InvalidOptionError(
+      `${path}: the bridge's peer needs a ledger (peer.ledger.path, or --ledger DIR): export positions are kept there, and imported messages are committed there before JetStream is told`,
+    );
   }
   const { zone: _z, nats: _n, peer: _p, ...bridge } = o;
   try {
@@ -112,7 +115,10 @@ export function parseBridgeConfig(path: string, text: string, overrides: BridgeC
     if (err instanceof InvalidOptionError) throw new InvalidOptionError(`${path}: ${err.message.replace(/^options\./, '')}`);
     throw err;
   }
-  return { zone: o.zone as string, nats, peer: peer as PeerOptions, bridge: bridge as Omit<BridgeOptions, 'peer' | 'nats'> };
+  // Imported messages are acknowledged to JetStream once published: with 'sync' that is once
+  // committed, so a bridge restarted with the same name and ledger still serves their repairs.
+  const withSync = { ...(peer as PeerOptions), ledger: { durability: 'sync' as const, ...(ledger as object) } };
+  return { zone: o.zone as string, nats, peer: withSync, bridge: bridge as Omit<BridgeOptions, 'peer' | 'nats'> };
 }
 
 function natsOptions(path: string, value: unknown): NatsFileOptions {
