@@ -1,0 +1,241 @@
+/**
+ * Zone bridges with the real engine: a `nats-server -js` on loopback, two ledgecast zones kept
+ * apart (each its own multicast group and port, so zone A's peers never hear zone B's), one
+ * `ledgecast bridge --config FILE` process per zone (compiled CLI: run `npm run build` first),
+ * publishers and subscribers in child processes (helpers.ts).
+ *
+ * Network safety: 127.0.0.1 only; fresh groups 239.255.x.y and ports per test.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freshNetwork, killAll, sleep, startPeer, within, type PeerProcess, type Rec } from './helpers.js';
+import { startNatsServer, type NatsServer } from './nats-server.js';
+
+const CLI = fileURLToPath(new URL('../../dist/cli/ledgecast.js', import.meta.url));
+type Net = ReturnType<typeof freshNetwork>;
+type Origin = { zone: string; sender: string; incarnation: number; seq: number };
+type ImportedRec = [...Rec, Origin];
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  await killAll();
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ledgecast-bridge-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Two networks that share neither group nor port. */
+function twoZones(): [Net, Net] {
+  const a = freshNetwork();
+  let b = freshNetwork();
+  while (b.group === a.group || Math.abs(b.port - a.port) < 2) b = freshNetwork();
+  return [a, b];
+}
+
+/** A `ledgecast bridge` process. */
+class BridgeProcess {
+  stderr = '';
+  stdout = '';
+  private child: ChildProcess | undefined;
+  exited: Promise<number | null> = Promise.resolve(null);
+
+  constructor(
+    readonly name: string,
+    private readonly configPath: string,
+  ) {
+    cleanups.push(() => this.kill());
+  }
+
+  /** Starts it and waits for its "running" line. */
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, [CLI, 'bridge', '--config', this.configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    this.stderr = '';
+    child.stdout.on('data', (d: Buffer) => (this.stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.exited = new Promise((r) => child.once('exit', (code) => r(code)));
+    await within(20_000, `${this.name} running`, (async () => {
+      while (!this.stderr.includes('running')) {
+        if (child.exitCode !== null) throw new Error(`${this.name} exited ${child.exitCode}: ${this.stderr}`);
+        await sleep(50);
+      }
+    })());
+  }
+
+  async kill(): Promise<void> {
+    const c = this.child;
+    if (c !== undefined && c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await this.exited;
+  }
+}
+
+function writeConfig(dir: string, name: string, config: Record<string, unknown>): string {
+  const path = join(dir, `${name}.json`);
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+}
+
+/** Waits until `observer` has heard `name` advertise every pattern of `patterns` (its durable subscriptions are open). */
+async function waitPatterns(observer: PeerProcess, name: string, patterns: readonly string[], timeoutMs = 15_000): Promise<void> {
+  await observer.waitEvent(
+    (e) => (e.event === 'peerJoined' || e.event === 'peerUpdated') && e.payload.name === name && patterns.every((p) => e.payload.patterns?.includes(p)),
+    timeoutMs,
+    `${name} advertising ${patterns.join(' ')}`,
+  );
+}
+
+async function storedCount(server: NatsServer, stream: string): Promise<number> {
+  const nc = await connect({ servers: server.url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    return (await jsm.streams.info(stream)).state.messages;
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Imported records by origin stream "zone|sender|subject": the origin seqs in arrival order. */
+function originSeqs(records: readonly ImportedRec[]): Map<string, number[]> {
+  const m = new Map<string, number[]>();
+  for (const r of records) {
+    const o = r[5];
+    const k = `${o.zone}|${o.sender}|${r[0]}`;
+    let list = m.get(k);
+    if (!list) m.set(k, (list = []));
+    list.push(o.seq);
+  }
+  return m;
+}
+
+const oneTo = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
+
+describe('zone bridges through NATS JetStream', () => {
+  it('both directions at once with overlapping > rules: every message once in the other zone, in order per origin stream, never back home; JetStream stored = published', async () => {
+    const server = await startNatsServer();
+    cleanups.push(() => server.stop());
+    const dir = tempDir();
+    const [netA, netB] = twoZones();
+    const PER_SUBJECT = 400;
+    const subA = await startPeer('subA', netA);
+    const subB = await startPeer('subB', netB);
+    await subA.call('subscribe', { patterns: ['>'] });
+    await subB.call('subscribe', { patterns: ['>'] });
+    const config = (zone: string, other: string, net: Net) => ({
+      zone,
+      nats: { servers: [server.url] },
+      export: ['>', 'orders.>'],
+      import: ['>', 'orders.*'],
+      importFrom: [other],
+      peer: { name: `bridge${zone}`, ...net, ledger: { path: join(dir, `ledger-${zone}`) } },
+    });
+    const bridgeA = new BridgeProcess('bridgeA', writeConfig(dir, 'A', config('A', 'B', netA)));
+    const bridgeB = new BridgeProcess('bridgeB', writeConfig(dir, 'B', config('B', 'A', netB)));
+    await Promise.all([bridgeA.start(), bridgeB.start()]);
+    const pubA = await startPeer('pubA', netA);
+    const pubB = await startPeer('pubB', netB);
+    await Promise.all([waitPatterns(pubA, 'bridgeA', ['>', 'orders.>']), waitPatterns(pubB, 'bridgeB', ['>', 'orders.>'])]);
+    await pubA.waitJoined(['subA']);
+    await pubB.waitJoined(['subB']);
+
+    await Promise.all([
+      pubA.call('publish', { subjects: ['orders.eu', 'misc.a'], perSubject: PER_SUBJECT }, 30_000),
+      pubB.call('publish', { subjects: ['orders.us', 'misc.b'], perSubject: PER_SUBJECT }, 30_000),
+    ]);
+    const total = 4 * PER_SUBJECT; // 2 local subjects + 2 imported ones per zone
+    const [gotA, gotB] = await Promise.all([
+      subA.call('collect', { expect: [total], timeoutMs: 40_000, quietMs: 1500 }, 50_000),
+      subB.call('collect', { expect: [total], timeoutMs: 40_000, quietMs: 1500 }, 50_000),
+    ]);
+
+    for (const [got, home, other, localPub] of [
+      [gotA, 'A', 'B', 'pubA'],
+      [gotB, 'B', 'A', 'pubB'],
+    ] as const) {
+      const records = got.records[0] as (Rec | ImportedRec)[];
+      const imported = records.filter((r): r is ImportedRec => r.length === 6);
+      const local = records.filter((r) => r.length === 5);
+      // Never back home: nothing imported claims this zone as its origin.
+      expect(imported.filter((r) => r[5].zone === home)).toEqual([]);
+      expect(local.every((r) => r[1] === localPub)).toBe(true);
+      expect(local.length).toBe(2 * PER_SUBJECT);
+      // Once each, in order per origin stream, with the origin's seq and payload.
+      const seqs = originSeqs(imported);
+      expect([...seqs.keys()].sort()).toEqual(other === 'B' ? ['B|pubB|misc.b', 'B|pubB|orders.us'] : ['A|pubA|misc.a', 'A|pubA|orders.eu']);
+      for (const list of seqs.values()) expect(list).toEqual(oneTo(PER_SUBJECT));
+      expect(imported.every((r) => r[4] === r[5].seq && r[3] === r[0])).toBe(true);
+      expect(got.dataLoss).toEqual([]);
+    }
+    expect(await storedCount(server, 'LC_A')).toBe(2 * PER_SUBJECT);
+    expect(await storedCount(server, 'LC_B')).toBe(2 * PER_SUBJECT);
+  }, 120_000);
+
+  it('a bridge killed with SIGKILL and restarted, on either side: every message once, in order, no loss, no duplicate delivered', async () => {
+    const server = await startNatsServer();
+    cleanups.push(() => server.stop());
+    const dir = tempDir();
+    const [netA, netB] = twoZones();
+    const COUNT = 3000;
+    const subB = await startPeer('subB', netB);
+    await subB.call('subscribe', { patterns: ['k.>'] });
+    const bridgeA = new BridgeProcess(
+      'bridgeA',
+      writeConfig(dir, 'A', { zone: 'A', nats: { servers: [server.url] }, export: ['k.>'], peer: { name: 'bridgeA', ...netA, ledger: { path: join(dir, 'ledger-A') } } }),
+    );
+    const bridgeB = new BridgeProcess(
+      'bridgeB',
+      writeConfig(dir, 'B', { zone: 'B', nats: { servers: [server.url] }, import: ['k.>'], importFrom: ['A'], peer: { name: 'bridgeB', ...netB, ledger: { path: join(dir, 'ledger-B') } } }),
+    );
+    await bridgeA.start();
+    await bridgeB.start();
+    const pubA = await startPeer('pubA', netA);
+    await waitPatterns(pubA, 'bridgeA', ['k.>']);
+
+    // About 1,000 messages a second for 3 s; the exporting bridge dies at ~0.8 s, the importing one at ~2 s.
+    const published = pubA.call('publish', { subjects: ['k.a'], perSubject: COUNT, pauseEvery: 50, pauseMs: 50 }, 30_000);
+    await sleep(800);
+    await bridgeA.kill();
+    await sleep(300);
+    await bridgeA.start();
+    await sleep(900);
+    await bridgeB.kill();
+    await sleep(300);
+    await bridgeB.start();
+    await published;
+
+    const got = await subB.call('collect', { expect: [COUNT], timeoutMs: 40_000, quietMs: 2000 }, 50_000);
+    const imported = got.records[0] as ImportedRec[];
+    expect(imported.every((r) => r.length === 6 && r[5].zone === 'A' && r[5].sender === 'pubA')).toBe(true);
+    expect(originSeqs(imported).get('A|pubA|k.a')).toEqual(oneTo(COUNT));
+    expect(got.dataLoss).toEqual([]);
+    expect(await storedCount(server, 'LC_A')).toBe(COUNT);
+  }, 120_000);
+
+  it('a bad configuration is one line on stderr and exit 2', async () => {
+    const dir = tempDir();
+    const cases: [string, string][] = [
+      ['bad.json', '{"zone": "A", "nats": {"servers": "nats://127.0.0.1:4222"}, "import": [">"]'],
+      ['unknown.yaml', 'zone: A\nnats: { servers: nats://127.0.0.1:4222 }\nimport: [">"]\npeer: { ledger: { path: x } }\nimprot: [">"]\n'],
+      ['zone.json', JSON.stringify({ zone: 'a.b', nats: { servers: 'nats://127.0.0.1:4222' }, import: ['>'], peer: { ledger: { path: 'x' } } })],
+      ['group.json', JSON.stringify({ zone: 'A', nats: { servers: 'nats://127.0.0.1:4222' }, import: ['>'], peer: { group: '10.0.0.1', ledger: { path: join(dir, 'l') } } })],
+    ];
+    for (const [file, text] of cases) {
+      writeFileSync(join(dir, file), text);
+      const child = spawn(process.execPath, [CLI, 'bridge', '--config', join(dir, file)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await within(15_000, `bridge --config ${file}`, new Promise<number | null>((r) => child.once('exit', r)));
+      expect({ file, code, lines: stderr.trim().split('\n').length }).toEqual({ file, code: 2, lines: 1 });
+      expect(stderr).toMatch(/^ledgecast: /);
+    }
+  }, 60_000);
+});
