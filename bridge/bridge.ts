@@ -56,6 +56,8 @@ export interface BridgeStats {
     readonly filtered: number;
     readonly redelivered: number;
     readonly malformed: number;
+    /** Published at a (re)start from the stream: delivered to a previous bridge, never acknowledged. */
+    readonly caughtUp: number;
   };
 }
 
@@ -136,6 +138,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
         filtered: i?.counters.filtered ?? 0,
         redelivered: i?.counters.redelivered ?? 0,
         malformed: i?.counters.malformed ?? 0,
+        caughtUp: i?.counters.caughtUp ?? 0,
       },
     };
   }

@@ -14,7 +14,7 @@
  * resumes from it, with no local state.
  */
 import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/transport-node';
+import { nanos, type MsgHdrs } from '@nats-io/transport-node';
 import { MSGPACK_CODEC } from '../actors/app/codec.js';
 import { encodeOriginMarker } from '../actors/app/origin.js';
 import { HEADERS, ledgecastSubject, matchesAny, streamName, zonePrefix } from './naming.js';
@@ -28,15 +28,25 @@ export interface ImporterCounters {
   filtered: number;
   /** Messages JetStream delivered again (after a restart, or a late acknowledgement). */
   redelivered: number;
-  /** Stored messages that were not ledgecast messages (no subject or headers of ours): acknowledged, not published. */
+  /** Stored messages that were not ledgecast messages (no subject or headers of ours): terminated, not published. */
   malformed: number;
+  /** Messages published at a (re)start, read from the stream: delivered before and not acknowledged. */
+  caughtUp: number;
+}
+
+/** What importing needs of a message, delivered by the consumer or read from the stream. */
+interface StoredOrDelivered {
+  readonly subject: string;
+  readonly headers: MsgHdrs | undefined;
+  readonly data: Uint8Array;
+  readonly redelivered: boolean;
 }
 
 /** How long JetStream waits for an acknowledgement before delivering again, ms. */
 const ACK_WAIT_MS = 30_000;
 
 export class Importer {
-  readonly counters: ImporterCounters = { imported: 0, filtered: 0, redelivered: 0, malformed: 0 };
+  readonly counters: ImporterCounters = { imported: 0, filtered: 0, redelivered: 0, malformed: 0, caughtUp: 0 };
   /** Zones imported from now. */
   readonly zones = new Set<string>();
   private readonly iterators = new Set<ConsumerMessages>();
@@ -114,6 +124,22 @@ export class Importer {
       max_ack_pending: this.o.maxImportInFlight,
       ack_wait: nanos(ACK_WAIT_MS),
     });
+    // Messages delivered to the previous bridge and not acknowledged (it died, or closed with
+    // them in flight) would come again only after the ack wait, behind newer ones: publish them
+    // first, in stream order, read straight from the stream; their redeliveries are then only
+    // acknowledged. Some of them may have been published already: receivers drop those by
+    // their origin seq.
+    const info = await this.jsm.consumers.info(stream, durable);
+    const caughtUpTo = info.delivered.stream_seq;
+    const pendings: Promise<void>[] = [];
+    for (let seq = info.ack_floor.stream_seq + 1; seq <= caughtUpTo && !this.closed; seq++) {
+      const stored = await this.jsm.streams.getMessage(stream, { seq }).catch(() => null);
+      if (stored === null) continue;
+      const p = this.importOne(zone, { subject: stored.subject, headers: stored.header, data: stored.data, redelivered: true }, undefined);
+      if (p !== undefined) pendings.push(p);
+    }
+    await Promise.all(pendings);
+    this.counters.caughtUp += pendings.length;
     const consumer = await this.js.consumers.get(stream, durable);
     const messages = await consumer.consume({ max_messages: Math.min(256, this.o.maxImportInFlight) });
     this.iterators.add(messages);
@@ -129,7 +155,11 @@ export class Importer {
     try {
       for await (const m of messages) {
         if (this.closed) break;
-        const p = this.importOne(zone, m);
+        if (m.redelivered && m.seq <= caughtUpTo) {
+          m.ack(); // published above, before anything newer
+          continue;
+        }
+        const p = this.importOne(zone, m, m);
         if (p === undefined) continue;
         pending++;
         void p.then(settledOne);
@@ -141,8 +171,11 @@ export class Importer {
     }
   }
 
-  /** Publishes `m` locally; the promise settles once it was acknowledged to JetStream (or not, on failure). */
-  private importOne(zone: string, m: JsMsg): Promise<void> | undefined {
+  /**
+   * Publishes `m` locally; the promise settles once it was published and `js` (its JetStream
+   * delivery, absent for a message read from the stream) acknowledged, or publishing failed.
+   */
+  private importOne(zone: string, m: StoredOrDelivered, js: JsMsg | undefined): Promise<void> | undefined {
     if (m.redelivered) this.counters.redelivered++;
     const subject = ledgecastSubject(zone, m.subject);
     const h = m.headers;
@@ -151,12 +184,12 @@ export class Importer {
     const seq = Number(h?.get(HEADERS.seq));
     if (subject === undefined || sender === '' || !Number.isSafeInteger(incarnation) || !Number.isSafeInteger(seq) || seq < 1) {
       this.counters.malformed++;
-      m.term();
+      js?.term();
       return undefined;
     }
     if (!matchesAny(this.o.import, subject)) {
       this.counters.filtered++;
-      m.ack();
+      js?.ack();
       return undefined;
     }
     const isValue = h?.get(HEADERS.value) === '1';
@@ -165,7 +198,7 @@ export class Importer {
     const p = this.o.peer.publish(subject, data, { replyTo, codec: 'msgpack' }).then(
       () => {
         this.counters.imported++;
-        m.ack();
+        js?.ack();
       },
       (err: unknown) => {
         // Not acknowledged: JetStream delivers it again (after ACK_WAIT_MS, or to the next bridge).

@@ -202,12 +202,19 @@ describe('zone bridges through NATS JetStream', () => {
 
     // About 1,000 messages a second for 3 s; the exporting bridge dies at ~0.8 s, the importing one at ~2 s.
     const published = pubA.call('publish', { subjects: ['k.a'], perSubject: COUNT, pauseEvery: 50, pauseMs: 50 }, 30_000);
+    const receivedNow = async (): Promise<number> => (await subB.call('collect', { expect: [0], timeoutMs: 0, quietMs: 0 })).records[0].length;
     await sleep(800);
     await bridgeA.kill();
+    const atFirstKill = await receivedNow();
     await sleep(300);
     await bridgeA.start();
     await sleep(900);
     await bridgeB.kill();
+    const atSecondKill = await receivedNow();
+    // Both kills came mid-stream.
+    expect(atFirstKill).toBeGreaterThan(0);
+    expect(atSecondKill).toBeGreaterThan(atFirstKill);
+    expect(atSecondKill).toBeLessThan(COUNT);
     await sleep(300);
     await bridgeB.start();
     await published;
