@@ -20,7 +20,7 @@ export interface BridgeBlockedEvent {
 
 /** The events of a {@link Bridge}. */
 export interface BridgeEvents {
-  /** Exporting stopped (said once per episode); nothing is dropped: it resumes by itself. */
+  /** Exporting is blocked: NATS fails, or more than `maxPending` are held (said once per episode); nothing is dropped: it resumes by itself. */
   blocked: [BridgeBlockedEvent];
   /** Exporting goes on after `blocked`. */
   resumed: [];

@@ -1,7 +1,7 @@
 /**
  * The export side's bookkeeping, pure: which messages wait to be published to JetStream, which
  * are in flight, in what order they go (arrival order, a failed one again before anything that
- * came after it), and when the bridge must stop draining its subscriptions.
+ * came after it), and when the bridge holds more than it should (`maxPending`).
  */
 
 /** One message to export, with its arrival ordinal. */
@@ -54,7 +54,7 @@ export class ExportQueue<T> {
     return this.pausedFlag;
   }
 
-  /** Whether another message may be taken in: false at `maxPending` (stop draining). */
+  /** False at `maxPending` messages held (the bridge says it is blocked). */
   hasRoom(): boolean {
     return this.pending < this.maxPending;
   }

@@ -9,9 +9,12 @@
  * Never exported: a message that came from another zone (`msg.origin` set: no loops), and a
  * message matching an earlier export pattern too (exported once, by that pattern's subscription).
  *
- * Backpressure: at most `maxInFlight` publishes wait for JetStream; at `maxPending` held the
- * subscriptions are closed (the bridge stops draining: the senders' windows and ledgers keep the
- * messages) and reopened once everything held was stored; each time a `blocked` event says why.
+ * Backpressure: at most `maxInFlight` publishes wait for JetStream; a failure pauses publishing
+ * (one probe every `retryDelayMs`) and above `maxPending` messages held a `blocked` event says
+ * so; everything held stays unacknowledged until stored. The durable subscriptions bound what is
+ * held (the peer's `maxQueuedPerSubscription` per subscription): past it ledgecast reports a
+ * `dataLoss` (`subscriberOverflow`) and that range comes again when the bridge restarts (its
+ * durable positions stay before it), from the senders' windows and ledgers.
  */
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
@@ -36,7 +39,7 @@ export interface ExporterCounters {
   duplicates: number;
   /** Messages from other zones seen by the export subscriptions and not exported. */
   notLocal: number;
-  /** Times the export subscriptions were closed at `maxPending`. */
+  /** Times the bridge went above `maxPending` messages held. */
   stopped: number;
 }
 
@@ -46,6 +49,8 @@ export class Exporter {
   private subs: Subscription[] = [];
   private draining = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Above maxPending since the last time everything held was stored. */
+  private overPending = false;
   private closed = false;
 
   constructor(
@@ -82,7 +87,7 @@ export class Exporter {
   }
 
   private onMessage(msg: Message, index: number): void {
-    if (!this.draining) return; // delivered after we stopped: not acknowledged, comes again on reopening
+    if (!this.draining) return; // delivered after close: not acknowledged, comes again after a restart
     if (msg.origin !== undefined) {
       this.counters.notLocal++;
       msg.ack();
@@ -94,13 +99,12 @@ export class Exporter {
         return;
       }
     }
-    if (!this.queue.hasRoom()) {
-      // Stop draining: this message and what follows stay unacknowledged, and reopening the
-      // durable subscriptions resumes from their confirmed positions.
+    if (!this.queue.hasRoom() && !this.overPending) {
+      // Said once per episode; the messages are still taken (the durable subscriptions bound
+      // them: past the peer's maxQueuedPerSubscription ledgecast reports subscriberOverflow).
+      this.overPending = true;
       this.counters.stopped++;
-      this.unsubscribe();
-      this.sink.blocked('pending', `${this.queue.pending} exported messages held (maxPending); export subscriptions closed until they are stored`);
-      return;
+      this.sink.blocked('pending', `${this.queue.pending} exported messages held (maxPending): JetStream is slower than this zone's publishers`);
     }
     this.queue.add(msg);
     this.pump();
@@ -108,8 +112,8 @@ export class Exporter {
 
   private pump(): void {
     for (let q = this.queue.take(); q !== undefined; q = this.queue.take()) this.publish(q);
-    if (!this.draining && !this.closed && this.queue.pending === 0) {
-      this.subscribe();
+    if (this.overPending && this.queue.pending === 0) {
+      this.overPending = false;
       this.sink.resumed();
     }
   }

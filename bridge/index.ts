@@ -17,8 +17,9 @@
  * **Invariants.** A message is exported only if it originated in this zone (no origin marker),
  * once per pattern set; it is acknowledged to ledgecast only after JetStream acknowledged it.
  * An imported message is acknowledged to JetStream only after the local publish resolved. The
- * bridge never drops a message silently: a failure pauses and retries, `maxPending` closes the
- * export subscriptions (reopened from their durable positions), each said by a `blocked` event.
+ * bridge never drops a message silently: a failure pauses and retries, more than `maxPending`
+ * held is said by a `blocked` event, and what the durable subscriptions cannot hold is a
+ * ledgecast `dataLoss` recovered at the next restart.
  *
  * @packageDocumentation
  */

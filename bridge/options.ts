@@ -49,9 +49,11 @@ export interface BridgeOptions {
   /** Exported messages waiting for JetStream's acknowledgement at most (pipelined publishes). @default 1024 */
   maxInFlight?: number;
   /**
-   * Exported messages the bridge holds at most (in flight plus waiting); beyond it the export
-   * subscriptions are closed (the bridge stops draining, says so with a `blocked` event) and
-   * reopened, from their durable positions, once everything held was stored. @default 16384
+   * Exported messages held (in flight and waiting for JetStream) above which the bridge says it
+   * is blocked (`blocked` event, reason `'pending'`; `resumed` once all were stored). It keeps
+   * taking them: each export subscription holds at most the peer's `maxQueuedPerSubscription`
+   * unacknowledged messages, past which ledgecast reports `dataLoss` (`subscriberOverflow`) and
+   * the range comes again when the bridge restarts. @default 16384
    */
   maxPending?: number;
   /** How long a JetStream publish waits for its acknowledgement before it is retried, ms. @default 5000 */

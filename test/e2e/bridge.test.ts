@@ -227,6 +227,59 @@ describe('zone bridges through NATS JetStream', () => {
     expect(await storedCount(server, 'LC_A')).toBe(COUNT);
   }, 120_000);
 
+  it('NATS down for 2 s mid-stream: the exporting bridge says it is blocked, then resumed; every message once, in order, JetStream stored = published', async () => {
+    const server = await startNatsServer();
+    cleanups.push(() => server.stop());
+    const dir = tempDir();
+    const [netA, netB] = twoZones();
+    const COUNT = 3000;
+    const subB = await startPeer('subB', netB);
+    await subB.call('subscribe', { patterns: ['k.>'] });
+    const bridgeA = new BridgeProcess(
+      'bridgeA',
+      writeConfig(dir, 'A', {
+        zone: 'A',
+        nats: { servers: [server.url], reconnectTimeWait: 250 },
+        export: ['k.>'],
+        maxInFlight: 64,
+        maxPending: 256,
+        publishTimeoutMs: 1000,
+        retryDelayMs: 250,
+        peer: { name: 'bridgeA', ...netA, ledger: { path: join(dir, 'ledger-A') } },
+      }),
+    );
+    const bridgeB = new BridgeProcess(
+      'bridgeB',
+      writeConfig(dir, 'B', {
+        zone: 'B',
+        nats: { servers: [server.url], reconnectTimeWait: 250 },
+        import: ['k.>'],
+        importFrom: ['A'],
+        peer: { name: 'bridgeB', ...netB, ledger: { path: join(dir, 'ledger-B') } },
+      }),
+    );
+    await bridgeA.start();
+    await bridgeB.start();
+    const pubA = await startPeer('pubA', netA);
+    await waitPatterns(pubA, 'bridgeA', ['k.>']);
+
+    const published = pubA.call('publish', { subjects: ['k.a'], perSubject: COUNT, pauseEvery: 50, pauseMs: 50 }, 30_000);
+    await sleep(800);
+    await server.kill();
+    await sleep(2000);
+    await server.restart();
+    await published;
+
+    const got = await subB.call('collect', { expect: [COUNT], timeoutMs: 40_000, quietMs: 2000 }, 50_000);
+    const imported = got.records[0] as ImportedRec[];
+    expect(originSeqs(imported).get('A|pubA|k.a')).toEqual(oneTo(COUNT));
+    expect(got.dataLoss).toEqual([]);
+    const events = bridgeA.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; reason?: string });
+    expect(events.some((e) => e.event === 'blocked')).toBe(true);
+    expect(events.at(-1)?.event).toBe('resumed');
+    expect(await storedCount(server, 'LC_A')).toBe(COUNT);
+  }, 120_000);
+
   it('a bad configuration is one line on stderr and exit 2', async () => {
     const dir = tempDir();
     const cases: [string, string][] = [

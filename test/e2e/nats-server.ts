@@ -27,6 +27,11 @@ export interface NatsServer {
   readonly url: string;
   readonly port: number;
   readonly log: string[];
+  /** SIGKILLs the server (its store stays). */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and store. */
+  restart(): Promise<void>;
+  /** Kills it and removes its store. */
   stop(): Promise<void>;
 }
 
@@ -34,27 +39,40 @@ export interface NatsServer {
 export async function startNatsServer(): Promise<NatsServer> {
   const dir = mkdtempSync(join(tmpdir(), 'ledgecast-nats-'));
   const port = await freeTcpPort();
-  const child: ChildProcess = spawn(BINARY, ['-js', '-sd', dir, '-p', String(port), '-a', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const log: string[] = [];
-  const ready = new Promise<void>((resolve, reject) => {
-    const onData = (d: Buffer): void => {
-      log.push(d.toString());
-      if (log.join('').includes('Server is ready')) resolve();
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`nats-server exited (code ${code}): ${log.join('')}`)));
-  });
-  await within(10_000, 'nats-server ready', ready);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  const launch = async (): Promise<void> => {
+    const c = spawn(BINARY, ['-js', '-sd', dir, '-p', String(port), '-a', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = c;
+    exited = new Promise<void>((r) => c.once('exit', () => r()));
+    let text = '';
+    const ready = new Promise<void>((resolve, reject) => {
+      const onData = (d: Buffer): void => {
+        log.push(d.toString());
+        text += d.toString();
+        if (text.includes('Server is ready')) resolve();
+      };
+      c.stdout?.on('data', onData);
+      c.stderr?.on('data', onData);
+      c.once('error', reject);
+      c.once('exit', (code) => reject(new Error(`nats-server exited (code ${code}): ${text}`)));
+    });
+    await within(10_000, 'nats-server ready', ready);
+  };
+  const kill = async (): Promise<void> => {
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await within(5_000, 'nats-server exit', exited).catch(() => undefined);
+  };
+  await launch();
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
     log,
+    kill,
+    restart: launch,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await within(5_000, 'nats-server exit', exited).catch(() => undefined);
+      await kill();
       rmSync(dir, { recursive: true, force: true });
     },
   };
