@@ -49,6 +49,8 @@ export class Exporter {
   private subs: Subscription[] = [];
   private draining = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** A retry loop (timer, then a probe publish) runs. */
+  private retrying = false;
   /** Above maxPending since the last time everything held was stored. */
   private overPending = false;
   private closed = false;
@@ -128,10 +130,12 @@ export class Exporter {
         if (!this.closed) this.pump();
       },
       (err: unknown) => {
-        if (this.queue.failed(q)) {
-          this.sink.blocked('nats', `publishing to JetStream failed (${err instanceof Error ? err.message : String(err)}); retrying every ${this.o.retryDelayMs} ms`);
-          this.scheduleRetry();
-        }
+        this.queue.failed(q);
+        // One retry loop at a time, whatever the number of publishes failing with it.
+        if (this.retrying) return;
+        this.retrying = true;
+        this.sink.blocked('nats', `publishing to JetStream failed (${err instanceof Error ? err.message : String(err)}); retrying every ${this.o.retryDelayMs} ms`);
+        this.scheduleRetry();
       },
     );
   }
@@ -142,13 +146,18 @@ export class Exporter {
       this.queue.resume();
       // Probe with one message first: while NATS is down, each retry costs one timeout, not a window of them.
       const q = this.queue.take();
-      if (q === undefined) return;
+      if (q === undefined) {
+        this.retrying = false; // nothing left to retry (a late success took it)
+        return;
+      }
       this.js.publish(natsSubject(this.o.zone, q.item.subject), q.item.raw, this.optionsOf(q.item)).then(
         (ack) => {
           if (ack.duplicate) this.counters.duplicates++;
           this.queue.acked(q);
           q.item.ack();
-          this.sink.resumed();
+          this.retrying = false;
+          if (!this.overPending) this.sink.resumed(); // else once everything held was stored
+
           if (!this.closed) this.pump();
         },
         () => {
