@@ -103,7 +103,7 @@ export function parseBridgeConfig(path: string, text: string, overrides: BridgeC
   const imported = (o.import as string[] | undefined) ?? [];
   if (exported.length === 0 && imported.length === 0) throw new InvalidOptionError(`${path}: neither export nor import lists a pattern: the bridge would do nothing`);
   const ledger = (peer as PeerOptions).ledger;
-  if (ledger === undefined || (typeof ledger === 'object' && ledger !== null && ledger.path === undefined)) {
+  if (typeof ledger !== 'object' || ledger === null || Array.isArray(ledger) || ledger.path === undefined) {
     throw new InvalidOptionError(
       `${path}: the bridge's peer needs a ledger (peer.ledger.path, or --ledger DIR): export positions are kept there, and imported messages are committed there before JetStream is told`,
     );

@@ -74,10 +74,10 @@ export class Delivery {
       // A message a zone bridge imported carries its origin in `replyTo` (actors/app/origin.ts).
       let origin: MessageOrigin | undefined;
       if (r.replyTo !== undefined && r.replyTo.startsWith(ORIGIN_PREFIX) && (origin = decodeOriginMarker(r.replyTo)) !== undefined) {
-        if (!this.originDedup.accept(origin, r.subject)) {
-          this.skipRepeat(r, subs);
-          continue;
-        }
+        // Seen before (a restarted bridge publishes again what it had not confirmed): no
+        // subscription gets it twice; durable ones need nothing, as their positions count only
+        // what was delivered.
+        if (!this.originDedup.accept(origin, r.subject)) continue;
       }
       let taken = false;
       // Non-durable subscriptions with the same codec share one Message (decoded once).
@@ -107,18 +107,6 @@ export class Delivery {
         if (own) this.echoed++;
         else this.delivered++;
       }
-    }
-  }
-
-  /**
-   * A bridge republished an imported message this peer delivered before (the origin seq is
-   * known): no subscription sees it again, and durable ones confirm it at once, so their
-   * positions in the bridge's stream move on.
-   */
-  private skipRepeat(r: DeliveredRecord, subs: readonly Subscription<any>[]): void {
-    for (let j = 0; j < subs.length; j++) {
-      const d = this.durables.of(subs[j].id);
-      if (d !== undefined) this.durables.messageFor(d, r, this.reply, subs[j].codec)?.ack();
     }
   }
 }

@@ -34,6 +34,7 @@ describe('bridge configuration file', () => {
     ['a bad pattern', json({ ...good, import: ['a.>.b'] }), /import\[0\] must be a subject pattern/],
     ['nothing to do', json({ ...good, export: [], import: [] }), /neither export nor import/],
     ['no ledger', json({ ...good, peer: {} }), /the bridge's peer needs a ledger/],
+    ['a ledger that is not an object', json({ ...good, peer: { ledger: '/tmp/x' } }), /the bridge's peer needs a ledger/],
     ['a bad bridge option', json({ ...good, maxInFlight: -1 }), /b\.json: maxInFlight must be a positive integer/],
     ['maxPending below maxInFlight', json({ ...good, maxInFlight: 10, maxPending: 5 }), /maxPending \(5\) must be at least/],
     ['importing from its own zone', json({ ...good, importFrom: ['paris'] }), /importFrom\[0\] is this bridge's own zone/],
