@@ -93,7 +93,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     await ensureStream(jsm, this.o);
     const js = jetstream(this.nats);
     if (this.o.export.length > 0) {
-      this.exporter = new Exporter(this.o, js, {
+      this.exporter = new Exporter(this.o, this.nats, {
         blocked: (reason, detail) => {
           if (this.isBlocked) return;
           this.isBlocked = true;

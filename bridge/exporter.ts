@@ -16,11 +16,11 @@
  * `dataLoss` (`subscriberOverflow`) and that range comes again when the bridge restarts (its
  * durable positions stay before it), from the senders' windows and ledgers.
  */
-import type { JetStreamClient } from '@nats-io/jetstream';
-import { headers } from '@nats-io/transport-node';
+import { headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import type { Message } from '../actors/app/message.js';
 import type { Subscription } from '../actors/app/subscription.js';
 import { ExportQueue, type Queued } from './export-queue.js';
+import { PipelinedPublisher } from './js-publisher.js';
 import { patternMatches } from '../actors/app/requests.js';
 import { HEADERS, messageId, natsSubject } from './naming.js';
 import type { ResolvedBridgeOptions } from './options.js';
@@ -46,6 +46,7 @@ export interface ExporterCounters {
 export class Exporter {
   readonly counters: ExporterCounters = { duplicates: 0, notLocal: 0, stopped: 0 };
   readonly queue: ExportQueue<Message>;
+  private readonly js: PipelinedPublisher;
   private subs: Subscription[] = [];
   private draining = false;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -57,10 +58,11 @@ export class Exporter {
 
   constructor(
     private readonly o: ResolvedBridgeOptions,
-    private readonly js: JetStreamClient,
+    nc: NatsConnection,
     private readonly sink: ExporterSink,
   ) {
     this.queue = new ExportQueue<Message>(o.maxInFlight, o.maxPending);
+    this.js = new PipelinedPublisher(nc, o.publishTimeoutMs);
   }
 
   /** Opens the export subscriptions. */
@@ -73,6 +75,7 @@ export class Exporter {
     this.closed = true;
     clearTimeout(this.retryTimer);
     this.unsubscribe();
+    this.js.close();
   }
 
   private subscribe(): void {
@@ -122,9 +125,9 @@ export class Exporter {
 
   private publish(q: Queued<Message>): void {
     const m = q.item;
-    this.js.publish(natsSubject(this.o.zone, m.subject), m.raw, this.optionsOf(m)).then(
-      (ack) => {
-        if (ack.duplicate) this.counters.duplicates++;
+    this.js.publish(natsSubject(this.o.zone, m.subject), m.raw, this.headersOf(m)).then(
+      (duplicate) => {
+        if (duplicate) this.counters.duplicates++;
         this.queue.acked(q);
         m.ack();
         if (!this.closed) this.pump();
@@ -150,9 +153,9 @@ export class Exporter {
         this.retrying = false; // nothing left to retry (a late success took it)
         return;
       }
-      this.js.publish(natsSubject(this.o.zone, q.item.subject), q.item.raw, this.optionsOf(q.item)).then(
-        (ack) => {
-          if (ack.duplicate) this.counters.duplicates++;
+      this.js.publish(natsSubject(this.o.zone, q.item.subject), q.item.raw, this.headersOf(q.item)).then(
+        (duplicate) => {
+          if (duplicate) this.counters.duplicates++;
           this.queue.acked(q);
           q.item.ack();
           this.retrying = false;
@@ -169,13 +172,14 @@ export class Exporter {
     this.retryTimer.unref?.();
   }
 
-  private optionsOf(m: Message): { msgID: string; headers: ReturnType<typeof headers>; timeout: number } {
+  /** The headers that carry `m`'s identity, with its `Nats-Msg-Id`. */
+  private headersOf(m: Message): MsgHdrs {
     const h = headers();
+    h.set('Nats-Msg-Id', messageId({ zone: this.o.zone, sender: m.sender, incarnation: m.senderIncarnation, subject: m.subject, seq: m.seq }));
     h.set(HEADERS.sender, m.sender);
     h.set(HEADERS.incarnation, String(m.senderIncarnation));
     h.set(HEADERS.seq, String(m.seq));
     if (m.isValue) h.set(HEADERS.value, '1');
-    const msgID = messageId({ zone: this.o.zone, sender: m.sender, incarnation: m.senderIncarnation, subject: m.subject, seq: m.seq });
-    return { msgID, headers: h, timeout: this.o.publishTimeoutMs };
+    return h;
   }
 }
