@@ -1,12 +1,12 @@
 /**
  * Import: the other zones' JetStream streams → this zone. One durable pull consumer per other
- * zone, named `lc_import_<this zone>` on the stream `LC_<zone>` (explicit acks, from the
+ * zone, named `lc_import_<this zone>` on the stream `LC_<zone>` (`AckPolicy.All`, from the
  * stream's first message), filtered on `lc.<zone>.>`; the import patterns are applied here (on
  * nats-server 2.9 a consumer has one filter, and overlapping patterns must not deliver twice).
  *
  * Each message is published in this zone on its own subject, in the consumer's order, with its
- * origin (zone, sender, incarnation, seq) as an origin marker (actors/app/origin.ts), and
- * acknowledged to JetStream only once the local publish resolved. After a crash JetStream
+ * origin (zone, sender, incarnation, seq) as an origin marker (actors/app/origin.ts); one
+ * acknowledgement per turn covers every message whose local publish resolved (`OrderedAcks`). After a crash JetStream
  * delivers the unacknowledged ones again; receivers recognise those they already delivered by
  * their origin seq and do not deliver them twice.
  *
@@ -18,6 +18,7 @@ import { nanos, type MsgHdrs } from '@nats-io/transport-node';
 import { MSGPACK_CODEC } from '../actors/app/codec.js';
 import { encodeOriginMarker } from '../actors/app/origin.js';
 import { HEADERS, ledgecastSubject, matchesAny, streamName, zonePrefix } from './naming.js';
+import { OrderedAcks } from './ordered-acks.js';
 import type { ResolvedBridgeOptions } from './options.js';
 
 /** Import counters. */
@@ -28,7 +29,7 @@ export interface ImporterCounters {
   filtered: number;
   /** Messages JetStream delivered again (after a restart, or a late acknowledgement). */
   redelivered: number;
-  /** Stored messages that were not ledgecast messages (no subject or headers of ours): terminated, not published. */
+  /** Stored messages that were not ledgecast messages (no subject or headers of ours): acknowledged, not published. */
   malformed: number;
   /** Messages published at a (re)start, read from the stream: delivered before and not acknowledged. */
   caughtUp: number;
@@ -53,6 +54,8 @@ export class Importer {
   private scanTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly runs = new Set<Promise<void>>();
+  /** Stored subject → ledgecast subject, for the subjects seen (bounded). */
+  private readonly subjects = new Map<string, string>();
 
   constructor(
     private readonly o: ResolvedBridgeOptions,
@@ -118,7 +121,7 @@ export class Importer {
     const durable = `lc_import_${this.o.zone}`;
     await this.jsm.consumers.add(stream, {
       durable_name: durable,
-      ack_policy: AckPolicy.Explicit,
+      ack_policy: AckPolicy.All,
       deliver_policy: DeliverPolicy.All,
       filter_subject: `${zonePrefix(zone)}>`,
       max_ack_pending: this.o.maxImportInFlight,
@@ -135,7 +138,7 @@ export class Importer {
     for (let seq = info.ack_floor.stream_seq + 1; seq <= caughtUpTo && !this.closed; seq++) {
       const stored = await this.jsm.streams.getMessage(stream, { seq }).catch(() => null);
       if (stored === null) continue;
-      const p = this.importOne(zone, { subject: stored.subject, headers: stored.header, data: stored.data, redelivered: true }, undefined);
+      const p = this.importOne(zone, { subject: stored.subject, headers: stored.header, data: stored.data, redelivered: true });
       if (p !== undefined) pendings.push(p);
     }
     await Promise.all(pendings);
@@ -143,68 +146,97 @@ export class Importer {
     const consumer = await this.js.consumers.get(stream, durable);
     const messages = await consumer.consume({ max_messages: Math.min(256, this.o.maxImportInFlight) });
     this.iterators.add(messages);
-    // Local publishes not yet settled (each then acknowledges its message to JetStream).
-    let pending = 0;
+    // AckPolicy.All: one acknowledgement per turn covers every message before it, sent only
+    // once all of them were published (or needed nothing). After a failed publish nothing more
+    // is acknowledged and the consumer restarts: JetStream delivers again from the ack floor.
+    const acks = new OrderedAcks<JsMsg>();
+    let failed: unknown;
     let wake: (() => void) | undefined;
-    const settledOne = (): void => {
-      pending--;
+    let flushScheduled = false;
+    const flush = (): void => {
+      flushScheduled = false;
+      if (failed === undefined) acks.takeAckable()?.ack();
       const w = wake;
       wake = undefined;
       w?.();
     };
+    const schedule = (): void => {
+      if (flushScheduled) return;
+      flushScheduled = true;
+      setImmediate(flush);
+    };
+    const fail = (err: unknown): void => {
+      failed ??= err;
+      messages.stop();
+      schedule();
+    };
     try {
       for await (const m of messages) {
-        if (this.closed) break;
-        if (m.redelivered && m.seq <= caughtUpTo) {
-          m.ack(); // published above, before anything newer
+        if (this.closed || failed !== undefined) break;
+        // Redelivered and published above, before anything newer: only acknowledged.
+        const p = m.redelivered && m.seq <= caughtUpTo ? undefined : this.importOne(zone, m);
+        if (p === undefined) {
+          acks.add(m, true);
+          schedule();
           continue;
         }
-        const p = this.importOne(zone, m, m);
-        if (p === undefined) continue;
-        pending++;
-        void p.then(settledOne);
-        while (pending >= this.o.maxImportInFlight) await new Promise<void>((r) => (wake = r));
+        const ticket = acks.add(m, false);
+        p.then(() => {
+          acks.complete(ticket);
+          schedule();
+        }, fail);
+        while (acks.notDone >= this.o.maxImportInFlight && failed === undefined && !this.closed) await new Promise<void>((r) => (wake = r));
       }
     } finally {
       this.iterators.delete(messages);
-      while (pending > 0) await new Promise<void>((r) => (wake = r));
+      while (acks.notDone > 0 && failed === undefined) await new Promise<void>((r) => (wake = r));
+      flush();
     }
+    if (failed !== undefined) throw failed;
   }
 
   /**
-   * Publishes `m` locally; the promise settles once it was published and `js` (its JetStream
-   * delivery, absent for a message read from the stream) acknowledged, or publishing failed.
+   * Publishes `m` in this zone: a promise that resolves once published (rejects if publishing
+   * failed), or undefined when there is nothing to publish (filtered out, or not ours).
    */
-  private importOne(zone: string, m: StoredOrDelivered, js: JsMsg | undefined): Promise<void> | undefined {
+  private importOne(zone: string, m: StoredOrDelivered): Promise<void> | undefined {
     if (m.redelivered) this.counters.redelivered++;
-    const subject = ledgecastSubject(zone, m.subject);
+    const subject = this.subjectOf(zone, m.subject);
     const h = m.headers;
     const sender = h?.get(HEADERS.sender) ?? '';
     const incarnation = Number(h?.get(HEADERS.incarnation));
     const seq = Number(h?.get(HEADERS.seq));
     if (subject === undefined || sender === '' || !Number.isSafeInteger(incarnation) || !Number.isSafeInteger(seq) || seq < 1) {
       this.counters.malformed++;
-      js?.term();
       return undefined;
     }
     if (!matchesAny(this.o.import, subject)) {
       this.counters.filtered++;
-      js?.ack();
       return undefined;
     }
     const isValue = h?.get(HEADERS.value) === '1';
     const data = isValue ? MSGPACK_CODEC.decode(1, m.data) : m.data;
     const replyTo = encodeOriginMarker({ zone, sender, incarnation, seq });
-    const p = this.o.peer.publish(subject, data, { replyTo, codec: 'msgpack' }).then(
+    return this.o.peer.publish(subject, data, { replyTo, codec: 'msgpack' }).then(
       () => {
         this.counters.imported++;
-        js?.ack();
       },
       (err: unknown) => {
-        // Not acknowledged: JetStream delivers it again (after ACK_WAIT_MS, or to the next bridge).
+        // Not acknowledged: JetStream delivers it again (to the restarted consumer, or the next bridge).
         if (!this.closed) this.onError(new Error(`publishing an import from zone ${zone} on ${subject} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+        throw err;
       },
     );
-    return p;
+  }
+
+  /** The ledgecast subject of a stored subject of zone `zone` (valid subjects remembered, a bounded set). */
+  private subjectOf(zone: string, stored: string): string | undefined {
+    const known = this.subjects.get(stored);
+    if (known !== undefined) return known;
+    const subject = ledgecastSubject(zone, stored);
+    if (subject === undefined) return undefined;
+    if (this.subjects.size >= 4096) this.subjects.clear();
+    this.subjects.set(stored, subject);
+    return subject;
   }
 }
