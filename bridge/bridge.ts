@@ -161,11 +161,17 @@ export class Bridge extends EventEmitter<BridgeEvents> {
  * Starts a zone bridge: an ordinary ledgecast peer of its zone (`options.peer`) that is also a
  * NATS client. It exports this zone's messages matching `export` to the zone's JetStream stream
  * and imports the other zones' messages matching `import` (docs/ZONES.md).
- * @throws InvalidOptionError for a bad option (before anything connects); NATS errors when the
- *   stream cannot be created.
+ * @throws InvalidOptionError for a bad option or a peer without a ledger (before anything
+ *   connects); NATS errors when the stream cannot be created. Resolves once NATS was reached
+ *   (a bridge given connect() options waits for it).
  */
 export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   const o = resolveBridgeOptions(options);
+  if ((await o.peer.stats()).actors.ledger === undefined) {
+    throw new InvalidOptionError(
+      "options.peer needs a ledger (createPeer({ ledger: { path, durability: 'sync' } })): export positions are kept there, and imported messages must survive a bridge crash to be repaired",
+    );
+  }
   const given = isConnection(o.nats);
   const nc = given ? (o.nats as NatsConnection) : await connect({ maxReconnectAttempts: -1, waitOnFirstConnect: true, ...(o.nats as NodeConnectionOptions) });
   const bridge = new Bridge(o, nc, !given);

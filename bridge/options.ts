@@ -22,9 +22,10 @@ export interface BridgeStreamOptions {
 /** Options of {@link createBridge}. */
 export interface BridgeOptions {
   /**
-   * The ledgecast peer the bridge works through: an ordinary peer of its zone. With `export`
-   * patterns it needs a `ledger` (the export subscriptions are durable, so nothing is lost while
-   * NATS is slow or the bridge restarts). Not closed by the bridge.
+   * The ledgecast peer the bridge works through: an ordinary peer of its zone, with a `ledger`
+   * (durability `'sync'` advised): the export subscriptions are durable, so nothing is lost while
+   * NATS is slow or the bridge restarts, and imported messages are acknowledged to JetStream once
+   * published, so a restarted bridge must still serve their repairs. Not closed by the bridge.
    */
   peer: Peer;
   /**

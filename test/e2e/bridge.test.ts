@@ -16,6 +16,7 @@ import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freshNetwork, killAll, sleep, startPeer, within, type PeerProcess, type Rec } from './helpers.js';
 import { startNatsServer, type NatsServer } from './nats-server.js';
+import { createBridge, createPeer } from '../../dist/index.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli/ledgecast.js', import.meta.url));
 type Net = ReturnType<typeof freshNetwork>;
@@ -283,6 +284,35 @@ describe('zone bridges through NATS JetStream', () => {
     expect(events.at(-1)?.event).toBe('resumed');
     expect(await storedCount(server, 'LC_A')).toBe(COUNT);
   }, 120_000);
+
+  it('createBridge refuses bad options and a peer without a ledger before it connects, and exports and imports with its defaults', async () => {
+    const server = await startNatsServer();
+    cleanups.push(() => server.stop());
+    const dir = tempDir();
+    const [netA, netB] = twoZones();
+    const bare = await createPeer({ ...netA, name: 'bare' });
+    cleanups.push(() => bare.close({ timeoutMs: 0 }));
+    const unreachable = { servers: 'nats://127.0.0.1:1' };
+    await expect(createBridge({ peer: bare, nats: unreachable, zone: 'A', import: ['>'] })).rejects.toMatchObject({ name: 'InvalidOptionError', message: expect.stringMatching(/needs a ledger/) });
+    const peerA = await createPeer({ ...netA, name: 'bridgeA', ledger: { path: join(dir, 'A'), durability: 'sync' } });
+    const peerB = await createPeer({ ...netB, name: 'bridgeB', ledger: { path: join(dir, 'B'), durability: 'sync' } });
+    cleanups.push(() => peerA.close({ timeoutMs: 0 }), () => peerB.close({ timeoutMs: 0 }));
+    await expect(createBridge({ peer: peerA, nats: unreachable, zone: 'A.1', import: ['>'] })).rejects.toMatchObject({ name: 'InvalidOptionError' });
+    await expect(createBridge({ peer: peerA, nats: unreachable, zone: 'A', export: ['a.>.b'] })).rejects.toMatchObject({ name: 'InvalidOptionError' });
+
+    const bridgeA = await createBridge({ peer: peerA, nats: { servers: server.url }, zone: 'A', export: ['q.>'] });
+    const bridgeB = await createBridge({ peer: peerB, nats: { servers: server.url }, zone: 'B', import: ['q.>'] });
+    cleanups.push(() => bridgeA.close(), () => bridgeB.close());
+    const subB = await startPeer('subB', netB);
+    await subB.call('subscribe', { patterns: ['q.>'] });
+    const pubA = await startPeer('pubA', netA);
+    await waitPatterns(pubA, 'bridgeA', ['q.>']);
+    await pubA.call('publish', { subjects: ['q.x'], perSubject: 200 });
+    const got = await subB.call('collect', { expect: [200], timeoutMs: 20_000, quietMs: 500 }, 30_000);
+    expect(originSeqs(got.records[0] as ImportedRec[]).get('A|pubA|q.x')).toEqual(oneTo(200));
+    expect(bridgeA.stats().export).toMatchObject({ queued: 200, acked: 200, pending: 0 });
+    expect(bridgeB.stats().import).toMatchObject({ zones: ['A'], imported: 200 });
+  }, 60_000);
 
   it('a bad configuration is one line on stderr and exit 2', async () => {
     const dir = tempDir();
