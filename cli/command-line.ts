@@ -242,7 +242,7 @@ Example:
       'after',
       `
 Flags override the file; --name, --ledger, --group, --port, … set the bridge's own peer.
-Events (blocked, resumed, error) print as JSON lines on stderr.
+Events (blocked, resumed, error, dataLoss) print as JSON lines on stderr.
 ${EXIT_CODES_HELP}
 
 Example:

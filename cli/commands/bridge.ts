@@ -2,7 +2,7 @@
  * `ledgecast bridge --config FILE`: runs a zone bridge (bridge/, docs/ZONES.md) until Ctrl-C.
  * The file (JSON, or YAML for .yaml/.yml) is read and checked when the command line is parsed,
  * so a bad configuration is one line and exit 2 before anything connects. Events (`blocked`,
- * `resumed`, `error`) print as JSON lines on stderr; with `--stats S` the bridge's counters
+ * `resumed`, `error`, and the bridge peer's `dataLoss`) print as JSON lines on stderr; with `--stats S` the bridge's counters
  * print as a JSON line on stdout every S seconds.
  */
 import { readFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { parseBridgeConfig, type BridgeConfig } from '../../bridge/config-file.j
 import { InvalidOptionError } from '../../errors.js';
 import { aborted, stopExitCode, type CliIo } from '../cli-io.js';
 import { parseInteger, resolveCommonOptions, type RawCommonOptions } from '../cli-options.js';
-import { toJsonLine } from '../json-line.js';
+import { dataLossToJsonLine, toJsonLine } from '../json-line.js';
 
 /** The bridge subcommand's flags as commander gives them. */
 export interface RawBridgeOptions extends RawCommonOptions {
@@ -59,6 +59,8 @@ export async function runBridge(o: BridgeCliOptions, io: CliIo): Promise<number>
   let timer: NodeJS.Timeout | undefined;
   try {
     peer.on('error', (err: Error) => io.err(toJsonLine({ event: 'error', message: err.message })));
+    // What the export subscriptions lost (a sender no longer held it, or subscriberOverflow).
+    peer.on('dataLoss', (e) => io.err(dataLossToJsonLine(e)));
     io.err(`ledgecast: bridge of zone ${o.config.zone} (peer ${peer.name}) connecting to NATS ${String(o.nats.servers)}`);
     bridge = await Promise.race([createBridge({ ...o.config.bridge, peer, nats: o.nats, zone: o.config.zone }), aborted(io.stop).then(() => undefined)]);
     if (bridge === undefined) return stopExitCode(io.stop);
