@@ -24,7 +24,10 @@ export interface BridgeEvents {
   blocked: [BridgeBlockedEvent];
   /** Exporting goes on after `blocked`. */
   resumed: [];
-  /** A failure the bridge retries by itself (an import consumer, listing streams, a local publish). */
+  /**
+   * A failure the bridge retries by itself (an import consumer, listing streams, a local
+   * publish), or a message it cannot export (larger than the NATS server's `max_payload`).
+   */
   error: [Error];
 }
 
@@ -48,6 +51,8 @@ export interface BridgeStats {
     readonly notLocal: number;
     /** `blocked` episodes. */
     readonly blocked: number;
+    /** Messages not exported: larger than the NATS server's `max_payload` (less 1 KiB). */
+    readonly tooLarge: number;
   };
   readonly import: {
     /** Zones imported from. */
@@ -105,15 +110,20 @@ export class Bridge extends EventEmitter<BridgeEvents> {
           this.isBlocked = false;
           this.emit('resumed');
         },
+        refused: (err) => this.report(err),
       });
       this.exporter.start();
     }
     if (this.o.import.length > 0) {
-      this.importer = new Importer(this.o, js, jsm, (err) => {
-        if (this.listenerCount('error') > 0) this.emit('error', err);
-      });
+      this.importer = new Importer(this.o, js, jsm, (err) => this.report(err));
       await this.importer.start();
     }
+  }
+
+  /** An `error` event, or a process warning when nobody listens (never thrown, never silent). */
+  private report(err: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    else process.emitWarning(err.message, 'LedgecastBridgeWarning');
   }
 
   /** The bridge's counters. */
@@ -131,6 +141,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
         pending: e?.queue.pending ?? 0,
         notLocal: e?.counters.notLocal ?? 0,
         blocked: this.blockedCount,
+        tooLarge: e?.counters.tooLarge ?? 0,
       },
       import: {
         zones: [...(i?.zones ?? [])],

@@ -31,6 +31,8 @@ export interface ExporterSink {
   blocked(reason: 'nats' | 'pending', detail: string): void;
   /** Exporting goes on after a `blocked`. */
   resumed(): void;
+  /** A message that can never be exported (larger than the server takes). */
+  refused(err: Error): void;
 }
 
 /** Export counters (besides the queue's). */
@@ -41,10 +43,15 @@ export interface ExporterCounters {
   notLocal: number;
   /** Times the bridge went above `maxPending` messages held. */
   stopped: number;
+  /** Messages larger than the NATS server's `max_payload` (less 1 KiB for headers): not exported, each said by an `error` event. */
+  tooLarge: number;
 }
 
+/** Room kept for the headers (identity, `Nats-Msg-Id`) under the server's `max_payload`. */
+const HEADER_ROOM_BYTES = 1024;
+
 export class Exporter {
-  readonly counters: ExporterCounters = { duplicates: 0, notLocal: 0, stopped: 0 };
+  readonly counters: ExporterCounters = { duplicates: 0, notLocal: 0, stopped: 0, tooLarge: 0 };
   readonly queue: ExportQueue<Message>;
   private readonly js: PipelinedPublisher;
   private subs: Subscription[] = [];
@@ -58,7 +65,7 @@ export class Exporter {
 
   constructor(
     private readonly o: ResolvedBridgeOptions,
-    nc: NatsConnection,
+    private readonly nc: NatsConnection,
     private readonly sink: ExporterSink,
   ) {
     this.queue = new ExportQueue<Message>(o.maxInFlight, o.maxPending);
@@ -103,6 +110,19 @@ export class Exporter {
         msg.ack();
         return;
       }
+    }
+    const maxPayload = this.nc.info?.max_payload ?? Number.POSITIVE_INFINITY;
+    if (msg.raw.byteLength + HEADER_ROOM_BYTES > maxPayload) {
+      // The server would close the connection on it, again at every retry: it is refused,
+      // said, and acknowledged, so the rest of its stream still goes.
+      this.counters.tooLarge++;
+      this.sink.refused(
+        new Error(
+          `not exported: ${msg.subject} seq ${msg.seq} from ${msg.sender} is ${msg.raw.byteLength} bytes, over the NATS server's max_payload ${maxPayload} less ${HEADER_ROOM_BYTES} for headers (raise max_payload)`,
+        ),
+      );
+      msg.ack();
+      return;
     }
     if (!this.queue.hasRoom() && !this.overPending) {
       // Said once per episode; the messages are still taken (the durable subscriptions bound

@@ -314,6 +314,35 @@ describe('zone bridges through NATS JetStream', () => {
     expect(bridgeB.stats().import).toMatchObject({ zones: ['A'], imported: 200 });
   }, 60_000);
 
+  it('a message larger than the NATS server takes is not exported, said by an error event, and the rest of its stream still crosses', async () => {
+    const server = await startNatsServer();
+    cleanups.push(() => server.stop());
+    const dir = tempDir();
+    const [netA, netB] = twoZones();
+    const peerA = await createPeer({ ...netA, name: 'bridgeA', ledger: { path: join(dir, 'A'), durability: 'sync' } });
+    const peerB = await createPeer({ ...netB, name: 'bridgeB', ledger: { path: join(dir, 'B'), durability: 'sync' } });
+    cleanups.push(() => peerA.close({ timeoutMs: 0 }), () => peerB.close({ timeoutMs: 0 }));
+    const bridgeA = await createBridge({ peer: peerA, nats: { servers: server.url }, zone: 'A', export: ['big.>'] });
+    const bridgeB = await createBridge({ peer: peerB, nats: { servers: server.url }, zone: 'B', import: ['big.>'] });
+    cleanups.push(() => bridgeA.close(), () => bridgeB.close());
+    const errors: Error[] = [];
+    bridgeA.on('error', (err) => errors.push(err));
+    const subB = await startPeer('subB', netB);
+    await subB.call('subscribe', { patterns: ['big.>'] });
+    const pubA = await startPeer('pubA', netA);
+    await waitPatterns(pubA, 'bridgeA', ['big.>']);
+    await pubA.call('publishBytes', { subject: 'big.x', count: 1, size: 100, startIndex: 1 });
+    await pubA.call('publishBytes', { subject: 'big.x', count: 1, size: 1_048_000, startIndex: 2 }); // + headers > 1 MiB max_payload
+    await pubA.call('publishBytes', { subject: 'big.x', count: 1, size: 100, startIndex: 3 });
+    const got = await subB.call('collect', { expect: [2], timeoutMs: 20_000, quietMs: 1000 }, 30_000);
+    expect((got.records[0] as ImportedRec[]).map((r) => [r[4], r[5].seq])).toEqual([
+      [1, 1],
+      [3, 3],
+    ]);
+    expect(bridgeA.stats().export).toMatchObject({ tooLarge: 1, acked: 2, pending: 0 });
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/not exported: big\.x seq 2 from pubA is 1048000 bytes/)]);
+  }, 60_000);
+
   it('a bad configuration is one line on stderr and exit 2', async () => {
     const dir = tempDir();
     const cases: [string, string][] = [
