@@ -63,6 +63,8 @@ export interface BridgeStats {
     readonly malformed: number;
     /** Published at a (re)start from the stream: delivered to a previous bridge, never acknowledged. */
     readonly caughtUp: number;
+    /** Not published: larger than the bridge peer's `maxMessageBytes`. */
+    readonly tooLarge: number;
   };
 }
 
@@ -150,6 +152,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
         redelivered: i?.counters.redelivered ?? 0,
         malformed: i?.counters.malformed ?? 0,
         caughtUp: i?.counters.caughtUp ?? 0,
+        tooLarge: i?.counters.tooLarge ?? 0,
       },
     };
   }

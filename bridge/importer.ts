@@ -17,6 +17,7 @@ import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, 
 import { nanos, type MsgHdrs } from '@nats-io/transport-node';
 import { MSGPACK_CODEC } from '../actors/app/codec.js';
 import { encodeOriginMarker } from '../actors/app/origin.js';
+import { ERROR_CODES } from '../errors.js';
 import { HEADERS, ledgecastSubject, matchesAny, streamName, zonePrefix } from './naming.js';
 import { OrderedAcks } from './ordered-acks.js';
 import type { ResolvedBridgeOptions } from './options.js';
@@ -33,6 +34,8 @@ export interface ImporterCounters {
   malformed: number;
   /** Messages published at a (re)start, read from the stream: delivered before and not acknowledged. */
   caughtUp: number;
+  /** Messages larger than this zone's peers take (`maxMessageBytes`): not published, each said by an `error` event. */
+  tooLarge: number;
 }
 
 /** What importing needs of a message, delivered by the consumer or read from the stream. */
@@ -47,7 +50,7 @@ interface StoredOrDelivered {
 const ACK_WAIT_MS = 30_000;
 
 export class Importer {
-  readonly counters: ImporterCounters = { imported: 0, filtered: 0, redelivered: 0, malformed: 0, caughtUp: 0 };
+  readonly counters: ImporterCounters = { imported: 0, filtered: 0, redelivered: 0, malformed: 0, caughtUp: 0, tooLarge: 0 };
   /** Zones imported from now. */
   readonly zones = new Set<string>();
   private readonly iterators = new Set<ConsumerMessages>();
@@ -222,8 +225,15 @@ export class Importer {
         this.counters.imported++;
       },
       (err: unknown) => {
+        const why = err instanceof Error ? err.message : String(err);
+        if ((err as { code?: unknown }).code === ERROR_CODES.payloadTooLarge) {
+          // It would fail again at every redelivery: said, counted, and acknowledged with the rest.
+          this.counters.tooLarge++;
+          this.onError(new Error(`not imported: ${subject} seq ${seq} from ${sender} in zone ${zone}: ${why}`, { cause: err }));
+          return;
+        }
         // Not acknowledged: JetStream delivers it again (to the restarted consumer, or the next bridge).
-        if (!this.closed) this.onError(new Error(`publishing an import from zone ${zone} on ${subject} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+        if (!this.closed) this.onError(new Error(`publishing an import from zone ${zone} on ${subject} failed: ${why}`, { cause: err }));
         throw err;
       },
     );

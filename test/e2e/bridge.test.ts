@@ -343,6 +343,39 @@ describe('zone bridges through NATS JetStream', () => {
     expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/not exported: big\.x seq 2 from pubA is 1048000 bytes/)]);
   }, 60_000);
 
+  it('a message larger than the importing zone takes (maxMessageBytes) is not published there, said, and the rest of its stream still crosses', async () => {
+    const server = await startNatsServer();
+    cleanups.push(() => server.stop());
+    const dir = tempDir();
+    const [netA, netB] = twoZones();
+    const peerA = await createPeer({ ...netA, name: 'bridgeA', ledger: { path: join(dir, 'A'), durability: 'sync' } });
+    const peerB = await createPeer({ ...netB, name: 'bridgeB', maxMessageBytes: 1000, ledger: { path: join(dir, 'B'), durability: 'sync' } });
+    cleanups.push(() => peerA.close({ timeoutMs: 0 }), () => peerB.close({ timeoutMs: 0 }));
+    const bridgeA = await createBridge({ peer: peerA, nats: { servers: server.url }, zone: 'A', export: ['mid.>'] });
+    const bridgeB = await createBridge({ peer: peerB, nats: { servers: server.url }, zone: 'B', import: ['mid.>'] });
+    cleanups.push(() => bridgeA.close(), () => bridgeB.close());
+    const errors: Error[] = [];
+    bridgeB.on('error', (err) => errors.push(err));
+    const subB = await startPeer('subB', netB);
+    await subB.call('subscribe', { patterns: ['mid.>'] });
+    const pubA = await startPeer('pubA', netA);
+    await waitPatterns(pubA, 'bridgeA', ['mid.>']);
+    for (const [i, size] of [
+      [1, 100],
+      [2, 5000],
+      [3, 100],
+    ]) {
+      await pubA.call('publishBytes', { subject: 'mid.x', count: 1, size, startIndex: i });
+    }
+    const got = await subB.call('collect', { expect: [2], timeoutMs: 20_000, quietMs: 1000 }, 30_000);
+    expect((got.records[0] as ImportedRec[]).map((r) => [r[4], r[5].seq])).toEqual([
+      [1, 1],
+      [3, 3],
+    ]);
+    expect(bridgeB.stats().import).toMatchObject({ tooLarge: 1, imported: 2 });
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/not imported: mid\.x seq 2 from pubA in zone A/)]);
+  }, 60_000);
+
   it('a bad configuration is one line on stderr and exit 2', async () => {
     const dir = tempDir();
     const cases: [string, string][] = [
