@@ -38,6 +38,7 @@ import {
   type RequestCliOptions,
 } from './cli-options.js';
 import { packageVersion } from './package-version.js';
+import { resolveBridgeCliOptions, type BridgeCliOptions, type RawBridgeOptions } from './commands/bridge.js';
 
 /** A command line, parsed and resolved: what to run. */
 export type ParsedCommand =
@@ -48,7 +49,8 @@ export type ParsedCommand =
   | { readonly kind: 'keygen'; readonly path: string }
   | { readonly kind: 'request'; readonly options: RequestCliOptions }
   | { readonly kind: 'reply'; readonly options: ReplyCliOptions }
-  | { readonly kind: 'monitor'; readonly options: MonitorCliOptions };
+  | { readonly kind: 'monitor'; readonly options: MonitorCliOptions }
+  | { readonly kind: 'bridge'; readonly options: BridgeCliOptions };
 
 /** Where commander writes help (`out`) and would write errors (`err`). */
 export interface HelpOutput {
@@ -228,6 +230,26 @@ Example:
     )
     .action((raw: RawMonitorCliOptions) => {
       parsed = { kind: 'monitor', options: resolveMonitorCliOptions(raw) };
+    });
+
+  withCommonOptions(program.command('bridge'))
+    .description('Join this zone to other zones through NATS JetStream: export this zone\'s messages, import theirs (docs/ZONES.md).')
+    .option('--config <file>', 'the bridge configuration, JSON or YAML (.yaml/.yml): zone, nats, export, import, peer, …')
+    .option('--zone <name>', 'this zone\'s name (overrides the file)')
+    .option('--nats <url,...>', 'NATS server URLs (override the file\'s nats.servers)')
+    .option('--stats <seconds>', 'print the bridge\'s counters as a JSON line on stdout every this many seconds')
+    .addHelpText(
+      'after',
+      `
+Flags override the file; --name, --ledger, --group, --port, … set the bridge's own peer.
+Events (blocked, resumed, error, dataLoss) print as JSON lines on stderr.
+${EXIT_CODES_HELP}
+
+Example:
+  ledgecast bridge --config bridge-paris.yaml --ledger /var/lib/ledgecast/bridge-paris`,
+    )
+    .action((raw: RawBridgeOptions) => {
+      parsed = { kind: 'bridge', options: resolveBridgeCliOptions(raw) };
     });
 
   program.parse([...argv], { from: 'user' });

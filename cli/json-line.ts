@@ -19,12 +19,14 @@ export interface MessageLine {
   readonly encoding?: 'base64';
   /** Present when the message is a request. */
   readonly replyTo?: string;
+  /** Present when a zone bridge imported the message (`msg.origin`). */
+  readonly origin?: Message['origin'];
 }
 
 /** The printable form of a delivered message. */
-export function messageLine(msg: Pick<Message, 'subject' | 'sender' | 'seq' | 'replyTo' | 'isValue' | 'raw' | 'data'>): MessageLine {
+export function messageLine(msg: Pick<Message, 'subject' | 'sender' | 'seq' | 'replyTo' | 'isValue' | 'raw' | 'data'> & { readonly origin?: Message['origin'] }): MessageLine {
   const head = { subject: msg.subject, sender: msg.sender, seq: msg.seq };
-  const tail = msg.replyTo !== undefined ? { replyTo: msg.replyTo } : {};
+  const tail = { ...(msg.replyTo !== undefined ? { replyTo: msg.replyTo } : {}), ...(msg.origin !== undefined ? { origin: msg.origin } : {}) };
   if (!msg.isValue) return { ...head, data: toBase64(msg.raw), encoding: 'base64', ...tail };
   return { ...head, data: msg.data, ...tail };
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `ledgecast` command: `sub`, `pub`, `request`, `reply`, `peers`, `monitor`, `bench` and
- * `keygen` (`ledgecast <command> --help`).
+ * The `ledgecast` command: `sub`, `pub`, `request`, `reply`, `peers`, `monitor`, `bench`,
+ * `bridge` and `keygen` (`ledgecast <command> --help`).
  *
  * Layout of cli/: `command-line.ts` defines the flags and parses argv into resolved options
  * (`cli-options.ts`, pure); `commands/*.ts` run one subcommand each against the public `Peer`
@@ -24,6 +24,7 @@ import { runSub } from './commands/sub.js';
 import { runRequest } from './commands/request.js';
 import { runReply } from './commands/reply.js';
 import { runMonitor } from './commands/monitor.js';
+import { runBridge } from './commands/bridge.js';
 import { writeNewKeyFile } from './key-file.js';
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -67,6 +68,8 @@ function run(command: ParsedCommand, io: CliIo): Promise<number> {
       return runReply(command.options, io);
     case 'monitor':
       return runMonitor(command.options, io);
+    case 'bridge':
+      return runBridge(command.options, io);
     case 'keygen':
       writeNewKeyFile(command.path);
       io.err(`wrote a new domain key to ${command.path} (mode 600)`);

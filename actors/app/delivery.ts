@@ -9,6 +9,7 @@ import { PatternMatcher } from '../subjects/pattern-matcher.js';
 import type { DeliveredRecord } from './events.js';
 import type { Durables } from './durables.js';
 import { Message } from './message.js';
+import { decodeOriginMarker, OriginDedup, ORIGIN_PREFIX, type MessageOrigin } from './origin.js';
 import type { Subscription } from './subscription.js';
 
 /** Publishes a reply; never rejects (false when it failed, the failure having been reported). */
@@ -23,6 +24,8 @@ export class Delivery {
   delivered = 0;
   /** Own publishes delivered to at least one own subscription. */
   echoed = 0;
+  /** Imported messages (from a zone bridge) already delivered once, by origin stream. */
+  readonly originDedup = new OriginDedup();
   private readonly matcher = new PatternMatcher<Subscription<any>>();
   /** Subscriptions in the matcher that take this peer's own publishes: none, and a publish checks nothing. */
   private ownTakers = 0;
@@ -68,6 +71,14 @@ export class Delivery {
       const r = records[i];
       const subs = this.matcher.match(r.subject);
       if (subs.length === 0) continue;
+      // A message a zone bridge imported carries its origin in `replyTo` (actors/app/origin.ts).
+      let origin: MessageOrigin | undefined;
+      if (r.replyTo !== undefined && r.replyTo.startsWith(ORIGIN_PREFIX) && (origin = decodeOriginMarker(r.replyTo)) !== undefined) {
+        // Seen before (a restarted bridge publishes again what it had not confirmed): no
+        // subscription gets it twice; durable ones need nothing, as their positions count only
+        // what was delivered.
+        if (!this.originDedup.accept(origin, r.subject)) continue;
+      }
       let taken = false;
       // Non-durable subscriptions with the same codec share one Message (decoded once).
       let shared: Message | undefined;
@@ -78,12 +89,15 @@ export class Delivery {
         if (d === undefined) {
           if (own && !s.echo) continue;
           if (shared === undefined || s.codec !== shared.codec) {
-            msg = new Message(r.subject, r.sender.name, r.sender.incarnation, r.seq, r.replyTo, r.payload, r.flags, reply, undefined, s.codec);
+            msg =
+              origin === undefined
+                ? new Message(r.subject, r.sender.name, r.sender.incarnation, r.seq, r.replyTo, r.payload, r.flags, reply, undefined, s.codec)
+                : new Message(r.subject, r.sender.name, r.sender.incarnation, r.seq, undefined, r.payload, r.flags, reply, undefined, s.codec, origin);
             shared ??= msg;
           } else msg = shared;
         } else {
           if (own) continue;
-          msg = this.durables.messageFor(d, r, reply, s.codec);
+          msg = this.durables.messageFor(d, r, reply, s.codec, origin);
           if (msg === undefined) continue;
         }
         taken = true;

@@ -16,6 +16,7 @@ import type { ReplyPublisher } from './delivery.js';
 import type { DeliveredRecord } from './events.js';
 import { Message } from './message.js';
 import type { Codec } from './codec.js';
+import type { MessageOrigin } from './origin.js';
 import type { Subscription } from './subscription.js';
 
 /** A durable subscription's name and acknowledgement mode, as subscribe options gave them. */
@@ -135,7 +136,7 @@ export class Durables {
    * confirmed `r` before it (re)opened, or when `d` has `maxUnconfirmed` messages unconfirmed
    * (reported to `onOverflow`).
    */
-  messageFor(d: DurableState, r: DeliveredRecord, reply: ReplyPublisher, codec?: Codec): Message | undefined {
+  messageFor(d: DurableState, r: DeliveredRecord, reply: ReplyPublisher, codec?: Codec, origin?: MessageOrigin): Message | undefined {
     const key = streamKey(r.sender.name, r.subject);
     const floor = d.floors.get(key);
     if (floor !== undefined && r.seq <= floor) return undefined;
@@ -143,9 +144,10 @@ export class Durables {
       this.onOverflow(r);
       return undefined;
     }
-    return new Message(r.subject, r.sender.name, r.sender.incarnation, r.seq, r.replyTo, r.payload, r.flags, reply, () =>
+    return new Message(r.subject, r.sender.name, r.sender.incarnation, r.seq, origin === undefined ? r.replyTo : undefined, r.payload, r.flags, reply, () =>
       this.acknowledge(d, r.sender.name, r.subject, r.seq),
       codec,
+      origin,
     );
   }
 

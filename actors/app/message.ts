@@ -3,6 +3,7 @@
  */
 import { MESSAGE_FLAGS } from '../../codecs/frame.js';
 import { MSGPACK_CODEC, type Codec } from './codec.js';
+import type { MessageOrigin } from './origin.js';
 
 /**
  * A delivered message. `data` is decoded lazily, once, by the subscription's codec (see
@@ -27,6 +28,13 @@ export class Message<T = unknown> {
   readonly raw: Uint8Array;
   /** True when the payload was a msgpack-encoded value (else raw bytes). */
   readonly isValue: boolean;
+  /**
+   * Where the message was first published when a zone bridge brought it in from another zone
+   * (`createBridge`, docs/ZONES.md): that zone, the sender there, its incarnation and its seq in
+   * the origin stream. `sender` and `seq` are then the bridge's own. Undefined for a message
+   * published in this zone.
+   */
+  readonly origin: MessageOrigin | undefined;
   private readonly replyVia: ((subject: string, data: unknown) => Promise<boolean>) | undefined;
   private ackVia: (() => void) | undefined;
   /** @internal What decodes `data`. */
@@ -49,6 +57,7 @@ export class Message<T = unknown> {
     replyVia?: (subject: string, data: unknown) => Promise<boolean>,
     ackVia?: () => void,
     codec: Codec = MSGPACK_CODEC,
+    origin?: MessageOrigin,
   ) {
     this.subject = subject;
     this.sender = sender;
@@ -61,13 +70,14 @@ export class Message<T = unknown> {
     this.ackVia = ackVia;
     this.codec = codec;
     this.decoded = undefined;
+    this.origin = origin;
   }
 
   /** @internal The same message decoded by `codec` (a request's own codec for its reply). */
   withCodec<U>(codec: Codec): Message<U> {
     if (codec === this.codec) return this as unknown as Message<U>;
     const flags = this.isValue ? MESSAGE_FLAGS.msgpack : 0;
-    return new Message<U>(this.subject, this.sender, this.senderIncarnation, this.seq, this.replyTo, this.raw, flags, this.replyVia, this.ackVia, codec);
+    return new Message<U>(this.subject, this.sender, this.senderIncarnation, this.seq, this.replyTo, this.raw, flags, this.replyVia, this.ackVia, codec, this.origin);
   }
 
   /**
@@ -109,7 +119,14 @@ export class Message<T = unknown> {
   }
 
   /** A plain summary (JSON-friendly). */
-  toJSON(): { subject: string; sender: string; seq: number; replyTo?: string; data: T } {
-    return { subject: this.subject, sender: this.sender, seq: this.seq, ...(this.replyTo ? { replyTo: this.replyTo } : {}), data: this.data };
+  toJSON(): { subject: string; sender: string; seq: number; replyTo?: string; origin?: MessageOrigin; data: T } {
+    return {
+      subject: this.subject,
+      sender: this.sender,
+      seq: this.seq,
+      ...(this.replyTo ? { replyTo: this.replyTo } : {}),
+      ...(this.origin ? { origin: this.origin } : {}),
+      data: this.data,
+    };
   }
 }

@@ -1,0 +1,98 @@
+/**
+ * Messages that a zone bridge (`bridge/`) brought in from another zone: how their origin rides
+ * on the wire, and the per-origin-stream filter that keeps a receiving peer from delivering one
+ * of them twice (a bridge that restarts republishes what it had not yet confirmed to JetStream).
+ *
+ * The origin travels in the record's `replyTo` field, as the reserved subject
+ * `_LC_ORIGIN.<zone>.<sender, base64url>.<incarnation>.<seq>`: no frame or actor changes, and an
+ * imported message is never a request (request/reply across zones is not built yet). The
+ * receiving side turns it back into `msg.origin` and gives the message no `replyTo`.
+ *
+ * Pure: no clock, no I/O.
+ */
+
+/** Where an imported message was first published. */
+export interface MessageOrigin {
+  /** The zone it was published in. */
+  readonly zone: string;
+  /** The publishing peer's name in that zone. */
+  readonly sender: string;
+  /** The publishing peer's incarnation. */
+  readonly incarnation: number;
+  /** Its seq in the origin stream (origin sender, subject). */
+  readonly seq: number;
+}
+
+/** The first token of every origin marker. */
+export const ORIGIN_PREFIX = '_LC_ORIGIN.';
+
+/** The `replyTo` subject that carries `origin` (zone: a valid subject token). */
+export function encodeOriginMarker(origin: MessageOrigin): string {
+  return `${ORIGIN_PREFIX}${origin.zone}.${Buffer.from(origin.sender, 'utf8').toString('base64url')}.${origin.incarnation}.${origin.seq}`;
+}
+
+/** The origin a `replyTo` carries, or undefined when it is not an origin marker (or is malformed). */
+export function decodeOriginMarker(replyTo: string | undefined): MessageOrigin | undefined {
+  if (replyTo === undefined || !replyTo.startsWith(ORIGIN_PREFIX)) return undefined;
+  const parts = replyTo.slice(ORIGIN_PREFIX.length).split('.');
+  if (parts.length !== 4) return undefined;
+  const [zone, sender64, inc, seq] = parts;
+  const incarnation = Number(inc);
+  const n = Number(seq);
+  if (zone === '' || sender64 === '' || !Number.isSafeInteger(incarnation) || !Number.isSafeInteger(n) || n < 1) return undefined;
+  return { zone, sender: Buffer.from(sender64, 'base64url').toString('utf8'), incarnation, seq: n };
+}
+
+interface SeenSeqs {
+  /** Every seq at or below it was delivered (or given up on). */
+  floor: number;
+  /** Delivered seqs above `floor` (out of order, or beyond a gap). */
+  readonly above: Set<number>;
+}
+
+/**
+ * Remembers, per origin stream (zone, sender, incarnation, subject), which seqs were delivered,
+ * so that a republished one is recognised. A seq arriving after a higher one (JetStream stored
+ * them out of order after a failed publish was retried) is still delivered once: only seqs seen
+ * before are refused. Bounded: at most `maxStreams` streams (the oldest forgotten first) and
+ * `maxAbove` seqs above a stream's floor (then the floor moves up to the lowest of them).
+ */
+export class OriginDedup {
+  /** Records refused because their origin seq was delivered before. */
+  duplicates = 0;
+  private readonly streams = new Map<string, SeenSeqs>();
+
+  constructor(
+    private readonly maxStreams = 65536,
+    private readonly maxAbove = 1024,
+  ) {}
+
+  /** True the first time (origin stream, seq) is offered; false for a repeat. */
+  accept(origin: MessageOrigin, subject: string): boolean {
+    const key = `${origin.zone}\u0000${origin.sender}\u0000${origin.incarnation}\u0000${subject}`;
+    let s = this.streams.get(key);
+    if (s === undefined) {
+      if (this.streams.size >= this.maxStreams) this.streams.delete(this.streams.keys().next().value as string);
+      this.streams.set(key, { floor: origin.seq, above: new Set() });
+      return true;
+    }
+    const seq = origin.seq;
+    if (seq <= s.floor || s.above.has(seq)) {
+      this.duplicates++;
+      return false;
+    }
+    if (seq === s.floor + 1) {
+      s.floor = seq;
+      while (s.above.delete(s.floor + 1)) s.floor++;
+      return true;
+    }
+    s.above.add(seq);
+    if (s.above.size > this.maxAbove) {
+      const lowest = Math.min(...s.above);
+      s.floor = lowest;
+      s.above.delete(lowest);
+      while (s.above.delete(s.floor + 1)) s.floor++;
+    }
+    return true;
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * `createBridge`: a zone's bridge to the other zones through NATS JetStream (the shell that
+ * owns the NATS connection, the zone's stream, the exporter and the importer).
+ */
+import { EventEmitter } from 'node:events';
+import { jetstream, jetstreamManager, DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, nanos, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { InvalidOptionError } from '../errors.js';
+import { Exporter } from './exporter.js';
+import { Importer } from './importer.js';
+import { streamName, zonePrefix } from './naming.js';
+import { resolveBridgeOptions, type BridgeOptions, type ResolvedBridgeOptions } from './options.js';
+
+/** Why exporting stopped: NATS failed, or the bridge holds `maxPending` messages. */
+export interface BridgeBlockedEvent {
+  readonly reason: 'nats' | 'pending';
+  /** One line for a log. */
+  readonly detail: string;
+}
+
+/** The events of a {@link Bridge}. */
+export interface BridgeEvents {
+  /** Exporting is blocked: NATS fails, or more than `maxPending` are held (said once per episode); nothing is dropped: it resumes by itself. */
+  blocked: [BridgeBlockedEvent];
+  /** Exporting goes on after `blocked`. */
+  resumed: [];
+  /**
+   * A failure the bridge retries by itself (an import consumer, listing streams, a local
+   * publish), or a message it cannot export (larger than the NATS server's `max_payload`).
+   */
+  error: [Error];
+}
+
+/** Counters of a {@link Bridge} (`bridge.stats()`). */
+export interface BridgeStats {
+  readonly zone: string;
+  readonly export: {
+    /** Messages taken in for export. */
+    readonly queued: number;
+    /** Messages JetStream acknowledged (then acknowledged to ledgecast). */
+    readonly acked: number;
+    /** Of those, the ones JetStream had already stored (same Nats-Msg-Id). */
+    readonly duplicates: number;
+    /** Publishes retried after a failure. */
+    readonly retried: number;
+    /** Waiting for JetStream now. */
+    readonly inFlight: number;
+    /** Held now (in flight and waiting). */
+    readonly pending: number;
+    /** Messages from other zones the export subscriptions saw and did not export. */
+    readonly notLocal: number;
+    /** `blocked` episodes. */
+    readonly blocked: number;
+    /** Messages not exported: larger than the NATS server's `max_payload` (less 1 KiB). */
+    readonly tooLarge: number;
+  };
+  readonly import: {
+    /** Zones imported from. */
+    readonly zones: readonly string[];
+    readonly imported: number;
+    readonly filtered: number;
+    readonly redelivered: number;
+    readonly malformed: number;
+    /** Published at a (re)start from the stream: delivered to a previous bridge, never acknowledged. */
+    readonly caughtUp: number;
+    /** Not published: larger than the bridge peer's `maxMessageBytes`. */
+    readonly tooLarge: number;
+  };
+}
+
+/**
+ * A zone bridge. Made by {@link createBridge}; `close()` stops it (the peer and a NATS
+ * connection handed in stay open).
+ */
+export class Bridge extends EventEmitter<BridgeEvents> {
+  private blockedCount = 0;
+  private isBlocked = false;
+  private closing: Promise<void> | undefined;
+  private exporter: Exporter | undefined;
+  private importer: Importer | undefined;
+
+  /** @internal Made by {@link createBridge}. */
+  constructor(
+    private readonly o: ResolvedBridgeOptions,
+    /** The NATS connection the bridge uses. */
+    readonly nats: NatsConnection,
+    private readonly ownsConnection: boolean,
+  ) {
+    super();
+  }
+
+  /** This bridge's zone. */
+  get zone(): string {
+    return this.o.zone;
+  }
+
+  /** @internal Creates the zone's stream if missing, then starts exporting and importing. */
+  async start(): Promise<void> {
+    const jsm = await jetstreamManager(this.nats);
+    await ensureStream(jsm, this.o);
+    const js = jetstream(this.nats);
+    if (this.o.export.length > 0) {
+      this.exporter = new Exporter(this.o, this.nats, {
+        blocked: (reason, detail) => {
+          if (this.isBlocked) return;
+          this.isBlocked = true;
+          this.blockedCount++;
+          this.emit('blocked', { reason, detail });
+        },
+        resumed: () => {
+          if (!this.isBlocked) return;
+          this.isBlocked = false;
+          this.emit('resumed');
+        },
+        refused: (err) => this.report(err),
+      });
+      this.exporter.start();
+    }
+    if (this.o.import.length > 0) {
+      this.importer = new Importer(this.o, js, jsm, (err) => this.report(err));
+      await this.importer.start();
+    }
+  }
+
+  /** An `error` event, or a process warning when nobody listens (never thrown, never silent). */
+  private report(err: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    else process.emitWarning(err.message, 'LedgecastBridgeWarning');
+  }
+
+  /** The bridge's counters. */
+  stats(): BridgeStats {
+    const e = this.exporter;
+    const i = this.importer;
+    return {
+      zone: this.o.zone,
+      export: {
+        queued: e?.queue.counters.queued ?? 0,
+        acked: e?.queue.counters.acked ?? 0,
+        duplicates: e?.counters.duplicates ?? 0,
+        retried: e?.queue.counters.retried ?? 0,
+        inFlight: e?.queue.inFlight ?? 0,
+        pending: e?.queue.pending ?? 0,
+        notLocal: e?.counters.notLocal ?? 0,
+        blocked: this.blockedCount,
+        tooLarge: e?.counters.tooLarge ?? 0,
+      },
+      import: {
+        zones: [...(i?.zones ?? [])],
+        imported: i?.counters.imported ?? 0,
+        filtered: i?.counters.filtered ?? 0,
+        redelivered: i?.counters.redelivered ?? 0,
+        malformed: i?.counters.malformed ?? 0,
+        caughtUp: i?.counters.caughtUp ?? 0,
+        tooLarge: i?.counters.tooLarge ?? 0,
+      },
+    };
+  }
+
+  /**
+   * Stops exporting and importing. Messages held and not yet stored (export) or published
+   * (import) are not acknowledged, so the next bridge of the zone takes them again. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.exporter?.close();
+      await this.importer?.close();
+      if (this.ownsConnection) await this.nats.drain().catch(() => this.nats.close());
+    })();
+    return this.closing;
+  }
+}
+
+/**
+ * Starts a zone bridge: an ordinary ledgecast peer of its zone (`options.peer`) that is also a
+ * NATS client. It exports this zone's messages matching `export` to the zone's JetStream stream
+ * and imports the other zones' messages matching `import` (docs/ZONES.md).
+ * @throws InvalidOptionError for a bad option or a peer without a ledger (before anything
+ *   connects); NATS errors when the stream cannot be created. Resolves once NATS was reached
+ *   (a bridge given connect() options waits for it).
+ */
+export async function createBridge(options: BridgeOptions): Promise<Bridge> {
+  const o = resolveBridgeOptions(options);
+  if ((await o.peer.stats()).actors.ledger === undefined) {
+    throw new InvalidOptionError(
+      "options.peer needs a ledger (createPeer({ ledger: { path, durability: 'sync' } })): export positions are kept there, and imported messages must survive a bridge crash to be repaired",
+    );
+  }
+  const given = isConnection(o.nats);
+  const nc = given ? (o.nats as NatsConnection) : await connect({ maxReconnectAttempts: -1, waitOnFirstConnect: true, ...(o.nats as NodeConnectionOptions) });
+  const bridge = new Bridge(o, nc, !given);
+  try {
+    await bridge.start();
+  } catch (err) {
+    await bridge.close();
+    throw err;
+  }
+  return bridge;
+}
+
+function isConnection(n: object): boolean {
+  const c = n as Partial<NatsConnection>;
+  return typeof c.publish === 'function' && typeof c.subscribe === 'function' && typeof c.close === 'function';
+}
+
+/** Creates zone `o.zone`'s stream, or checks that the existing one holds its subjects. */
+async function ensureStream(jsm: JetStreamManager, o: ResolvedBridgeOptions): Promise<void> {
+  const name = streamName(o.zone);
+  const subject = `${zonePrefix(o.zone)}>`;
+  let info;
+  try {
+    info = await jsm.streams.info(name);
+  } catch (err) {
+    if (!/not found/i.test(err instanceof Error ? err.message : String(err))) throw err;
+  }
+  if (info !== undefined) {
+    if (!info.config.subjects?.includes(subject)) {
+      throw new InvalidOptionError(`JetStream stream ${name} exists without the subjects ${subject}: it is not zone ${o.zone}'s bridge stream`);
+    }
+    return;
+  }
+  await jsm.streams.add({
+    name,
+    subjects: [subject],
+    retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.New,
+    storage: StorageType.File,
+    max_age: nanos(o.stream.maxAgeMs),
+    max_bytes: o.stream.maxBytes,
+    num_replicas: o.stream.replicas,
+    duplicate_window: nanos(o.stream.duplicateWindowMs),
+  });
+}

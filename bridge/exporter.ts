@@ -1,0 +1,205 @@
+/**
+ * Export: this zone's messages → the zone's JetStream stream. Shell around {@link ExportQueue}.
+ *
+ * One durable subscription (`ack: 'manual'`) per export pattern, named `bridge-export:<pattern>`
+ * in the peer's ledger. A message is acknowledged to ledgecast only once JetStream acknowledged
+ * it (stored, or recognised as a duplicate by its `Nats-Msg-Id`), so after a crash the durable
+ * subscription delivers it again and JetStream's de-duplication absorbs the repeat.
+ *
+ * Never exported: a message that came from another zone (`msg.origin` set: no loops), and a
+ * message matching an earlier export pattern too (exported once, by that pattern's subscription).
+ *
+ * Backpressure: at most `maxInFlight` publishes wait for JetStream; a failure pauses publishing
+ * (one probe every `retryDelayMs`) and above `maxPending` messages held a `blocked` event says
+ * so; everything held stays unacknowledged until stored. The durable subscriptions bound what is
+ * held (the peer's `maxQueuedPerSubscription` per subscription): past it ledgecast reports a
+ * `dataLoss` (`subscriberOverflow`) and that range comes again when the bridge restarts (its
+ * durable positions stay before it), from the senders' windows and ledgers.
+ */
+import { headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import type { Message } from '../actors/app/message.js';
+import type { Subscription } from '../actors/app/subscription.js';
+import { ExportQueue, type Queued } from './export-queue.js';
+import { PipelinedPublisher } from './js-publisher.js';
+import { patternMatches } from '../actors/app/requests.js';
+import { HEADERS, messageId, natsSubject } from './naming.js';
+import type { ResolvedBridgeOptions } from './options.js';
+
+/** What the exporter reports to the bridge. */
+export interface ExporterSink {
+  /** Exporting stopped: NATS failed (`reason: 'nats'`) or `maxPending` was reached (`'pending'`). */
+  blocked(reason: 'nats' | 'pending', detail: string): void;
+  /** Exporting goes on after a `blocked`. */
+  resumed(): void;
+  /** A message that can never be exported (larger than the server takes). */
+  refused(err: Error): void;
+}
+
+/** Export counters (besides the queue's). */
+export interface ExporterCounters {
+  /** Messages JetStream had already stored (same `Nats-Msg-Id`): a redelivery absorbed. */
+  duplicates: number;
+  /** Messages from other zones seen by the export subscriptions and not exported. */
+  notLocal: number;
+  /** Times the bridge went above `maxPending` messages held. */
+  stopped: number;
+  /** Messages larger than the NATS server's `max_payload` (less 1 KiB for headers): not exported, each said by an `error` event. */
+  tooLarge: number;
+}
+
+/** Room kept for the headers (identity, `Nats-Msg-Id`) under the server's `max_payload`. */
+const HEADER_ROOM_BYTES = 1024;
+
+export class Exporter {
+  readonly counters: ExporterCounters = { duplicates: 0, notLocal: 0, stopped: 0, tooLarge: 0 };
+  readonly queue: ExportQueue<Message>;
+  private readonly js: PipelinedPublisher;
+  private subs: Subscription[] = [];
+  private draining = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** A retry loop (timer, then a probe publish) runs. */
+  private retrying = false;
+  /** Above maxPending since the last time everything held was stored. */
+  private overPending = false;
+  private closed = false;
+
+  constructor(
+    private readonly o: ResolvedBridgeOptions,
+    private readonly nc: NatsConnection,
+    private readonly sink: ExporterSink,
+  ) {
+    this.queue = new ExportQueue<Message>(o.maxInFlight, o.maxPending);
+    this.js = new PipelinedPublisher(nc, o.publishTimeoutMs);
+  }
+
+  /** Opens the export subscriptions. */
+  start(): void {
+    this.subscribe();
+  }
+
+  /** Closes the subscriptions; messages held and not stored come again after a restart. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.unsubscribe();
+    this.js.close();
+  }
+
+  private subscribe(): void {
+    this.draining = true;
+    this.subs = this.o.export.map((pattern, i) =>
+      this.o.peer.subscribe(pattern, { durable: `bridge-export:${pattern}`, ack: 'manual' }, (msg) => this.onMessage(msg, i)),
+    );
+  }
+
+  private unsubscribe(): void {
+    this.draining = false;
+    for (const s of this.subs) s.unsubscribe();
+    this.subs = [];
+  }
+
+  private onMessage(msg: Message, index: number): void {
+    if (!this.draining) return; // delivered after close: not acknowledged, comes again after a restart
+    if (msg.origin !== undefined) {
+      this.counters.notLocal++;
+      msg.ack();
+      return;
+    }
+    for (let j = 0; j < index; j++) {
+      if (patternMatches(this.o.export[j], msg.subject)) {
+        msg.ack();
+        return;
+      }
+    }
+    const maxPayload = this.nc.info?.max_payload ?? Number.POSITIVE_INFINITY;
+    if (msg.raw.byteLength + HEADER_ROOM_BYTES > maxPayload) {
+      // The server would close the connection on it, again at every retry: it is refused,
+      // said, and acknowledged, so the rest of its stream still goes.
+      this.counters.tooLarge++;
+      this.sink.refused(
+        new Error(
+          `not exported: ${msg.subject} seq ${msg.seq} from ${msg.sender} is ${msg.raw.byteLength} bytes, over the NATS server's max_payload ${maxPayload} less ${HEADER_ROOM_BYTES} for headers (raise max_payload)`,
+        ),
+      );
+      msg.ack();
+      return;
+    }
+    if (!this.queue.hasRoom() && !this.overPending) {
+      // Said once per episode; the messages are still taken (the durable subscriptions bound
+      // them: past the peer's maxQueuedPerSubscription ledgecast reports subscriberOverflow).
+      this.overPending = true;
+      this.counters.stopped++;
+      this.sink.blocked('pending', `${this.queue.pending} exported messages held (maxPending): JetStream is slower than this zone's publishers`);
+    }
+    this.queue.add(msg);
+    this.pump();
+  }
+
+  private pump(): void {
+    for (let q = this.queue.take(); q !== undefined; q = this.queue.take()) this.publish(q);
+    if (this.overPending && this.queue.pending === 0) {
+      this.overPending = false;
+      this.sink.resumed();
+    }
+  }
+
+  private publish(q: Queued<Message>): void {
+    const m = q.item;
+    this.js.publish(natsSubject(this.o.zone, m.subject), m.raw, this.headersOf(m)).then(
+      (duplicate) => {
+        if (duplicate) this.counters.duplicates++;
+        this.queue.acked(q);
+        m.ack();
+        if (!this.closed) this.pump();
+      },
+      (err: unknown) => {
+        this.queue.failed(q);
+        // One retry loop at a time, whatever the number of publishes failing with it.
+        if (this.retrying) return;
+        this.retrying = true;
+        this.sink.blocked('nats', `publishing to JetStream failed (${err instanceof Error ? err.message : String(err)}); retrying every ${this.o.retryDelayMs} ms`);
+        this.scheduleRetry();
+      },
+    );
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed) return;
+    this.retryTimer = setTimeout(() => {
+      this.queue.resume();
+      // Probe with one message first: while NATS is down, each retry costs one timeout, not a window of them.
+      const q = this.queue.take();
+      if (q === undefined) {
+        this.retrying = false; // nothing left to retry (a late success took it)
+        return;
+      }
+      this.js.publish(natsSubject(this.o.zone, q.item.subject), q.item.raw, this.headersOf(q.item)).then(
+        (duplicate) => {
+          if (duplicate) this.counters.duplicates++;
+          this.queue.acked(q);
+          q.item.ack();
+          this.retrying = false;
+          if (!this.overPending) this.sink.resumed(); // else once everything held was stored
+
+          if (!this.closed) this.pump();
+        },
+        () => {
+          this.queue.failed(q);
+          this.scheduleRetry();
+        },
+      );
+    }, this.o.retryDelayMs);
+    this.retryTimer.unref?.();
+  }
+
+  /** The headers that carry `m`'s identity, with its `Nats-Msg-Id`. */
+  private headersOf(m: Message): MsgHdrs {
+    const h = headers();
+    h.set('Nats-Msg-Id', messageId({ zone: this.o.zone, sender: m.sender, incarnation: m.senderIncarnation, subject: m.subject, seq: m.seq }));
+    h.set(HEADERS.sender, m.sender);
+    h.set(HEADERS.incarnation, String(m.senderIncarnation));
+    h.set(HEADERS.seq, String(m.seq));
+    if (m.isValue) h.set(HEADERS.value, '1');
+    return h;
+  }
+}

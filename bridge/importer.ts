@@ -1,0 +1,252 @@
+/**
+ * Import: the other zones' JetStream streams → this zone. One durable pull consumer per other
+ * zone, named `lc_import_<this zone>` on the stream `LC_<zone>` (`AckPolicy.All`, from the
+ * stream's first message), filtered on `lc.<zone>.>`; the import patterns are applied here (on
+ * nats-server 2.9 a consumer has one filter, and overlapping patterns must not deliver twice).
+ *
+ * Each message is published in this zone on its own subject, in the consumer's order, with its
+ * origin (zone, sender, incarnation, seq) as an origin marker (actors/app/origin.ts); one
+ * acknowledgement per turn covers every message whose local publish resolved (`OrderedAcks`). After a crash JetStream
+ * delivers the unacknowledged ones again; receivers recognise those they already delivered by
+ * their origin seq and do not deliver them twice.
+ *
+ * The consumer's position lives in JetStream: a bridge started anywhere with the same zone
+ * resumes from it, with no local state.
+ */
+import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { nanos, type MsgHdrs } from '@nats-io/transport-node';
+import { MSGPACK_CODEC } from '../actors/app/codec.js';
+import { encodeOriginMarker } from '../actors/app/origin.js';
+import { ERROR_CODES } from '../errors.js';
+import { HEADERS, ledgecastSubject, matchesAny, streamName, zonePrefix } from './naming.js';
+import { OrderedAcks } from './ordered-acks.js';
+import type { ResolvedBridgeOptions } from './options.js';
+
+/** Import counters. */
+export interface ImporterCounters {
+  /** Messages published in this zone and acknowledged to JetStream. */
+  imported: number;
+  /** Messages of other zones matching no import pattern (acknowledged, not published). */
+  filtered: number;
+  /** Messages JetStream delivered again (after a restart, or a late acknowledgement). */
+  redelivered: number;
+  /** Stored messages that were not ledgecast messages (no subject or headers of ours): acknowledged, not published. */
+  malformed: number;
+  /** Messages published at a (re)start, read from the stream: delivered before and not acknowledged. */
+  caughtUp: number;
+  /** Messages larger than this zone's peers take (`maxMessageBytes`): not published, each said by an `error` event. */
+  tooLarge: number;
+}
+
+/** What importing needs of a message, delivered by the consumer or read from the stream. */
+interface StoredOrDelivered {
+  readonly subject: string;
+  readonly headers: MsgHdrs | undefined;
+  readonly data: Uint8Array;
+  readonly redelivered: boolean;
+}
+
+/** How long JetStream waits for an acknowledgement before delivering again, ms. */
+const ACK_WAIT_MS = 30_000;
+
+export class Importer {
+  readonly counters: ImporterCounters = { imported: 0, filtered: 0, redelivered: 0, malformed: 0, caughtUp: 0, tooLarge: 0 };
+  /** Zones imported from now. */
+  readonly zones = new Set<string>();
+  private readonly iterators = new Set<ConsumerMessages>();
+  private scanTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly runs = new Set<Promise<void>>();
+  /** Stored subject → ledgecast subject, for the subjects seen (bounded). */
+  private readonly subjects = new Map<string, string>();
+
+  constructor(
+    private readonly o: ResolvedBridgeOptions,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly onError: (err: Error) => void,
+  ) {}
+
+  /** Starts importing from `importFrom`, or from every zone found (then every `zoneScanIntervalMs`). */
+  async start(): Promise<void> {
+    if (this.o.importFrom !== undefined) {
+      for (const z of this.o.importFrom) this.startZone(z);
+      return;
+    }
+    await this.scan();
+  }
+
+  /** Stops consuming; unacknowledged messages are delivered again to the next bridge. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.scanTimer);
+    for (const it of this.iterators) it.stop();
+    await Promise.allSettled([...this.runs]);
+  }
+
+  private async scan(): Promise<void> {
+    if (this.closed) return;
+    try {
+      for await (const name of this.jsm.streams.names()) {
+        if (!name.startsWith('LC_')) continue;
+        const zone = name.slice(3);
+        if (zone !== this.o.zone && !this.zones.has(zone)) this.startZone(zone);
+      }
+    } catch (err) {
+      this.onError(new Error(`listing the JetStream streams failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+    }
+    if (this.closed) return;
+    this.scanTimer = setTimeout(() => void this.scan(), this.o.zoneScanIntervalMs);
+    this.scanTimer.unref?.();
+  }
+
+  private startZone(zone: string): void {
+    this.zones.add(zone);
+    const run = this.runZone(zone).finally(() => this.runs.delete(run));
+    this.runs.add(run);
+  }
+
+  /** Consumes zone `zone`'s stream until closed; restarts the consumer after a failure. */
+  private async runZone(zone: string): Promise<void> {
+    while (!this.closed) {
+      try {
+        await this.consume(zone);
+      } catch (err) {
+        if (this.closed) return;
+        this.onError(new Error(`importing from zone ${zone} failed: ${err instanceof Error ? err.message : String(err)}; retrying`, { cause: err }));
+      }
+      if (!this.closed) await new Promise((r) => setTimeout(r, this.o.retryDelayMs));
+    }
+  }
+
+  private async consume(zone: string): Promise<void> {
+    const stream = streamName(zone);
+    const durable = `lc_import_${this.o.zone}`;
+    await this.jsm.consumers.add(stream, {
+      durable_name: durable,
+      ack_policy: AckPolicy.All,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: `${zonePrefix(zone)}>`,
+      max_ack_pending: this.o.maxImportInFlight,
+      ack_wait: nanos(ACK_WAIT_MS),
+    });
+    // Messages delivered to the previous bridge and not acknowledged (it died, or closed with
+    // them in flight) would come again only after the ack wait, behind newer ones: publish them
+    // first, in stream order, read straight from the stream; their redeliveries are then only
+    // acknowledged. Some of them may have been published already: receivers drop those by
+    // their origin seq.
+    const info = await this.jsm.consumers.info(stream, durable);
+    const caughtUpTo = info.delivered.stream_seq;
+    const pendings: Promise<void>[] = [];
+    for (let seq = info.ack_floor.stream_seq + 1; seq <= caughtUpTo && !this.closed; seq++) {
+      const stored = await this.jsm.streams.getMessage(stream, { seq }).catch(() => null);
+      if (stored === null) continue;
+      const p = this.importOne(zone, { subject: stored.subject, headers: stored.header, data: stored.data, redelivered: true });
+      if (p !== undefined) pendings.push(p);
+    }
+    await Promise.all(pendings);
+    this.counters.caughtUp += pendings.length;
+    const consumer = await this.js.consumers.get(stream, durable);
+    const messages = await consumer.consume({ max_messages: Math.min(256, this.o.maxImportInFlight) });
+    this.iterators.add(messages);
+    // AckPolicy.All: one acknowledgement per turn covers every message before it, sent only
+    // once all of them were published (or needed nothing). After a failed publish nothing more
+    // is acknowledged and the consumer restarts: JetStream delivers again from the ack floor.
+    const acks = new OrderedAcks<JsMsg>();
+    let failed: unknown;
+    let wake: (() => void) | undefined;
+    let flushScheduled = false;
+    const flush = (): void => {
+      flushScheduled = false;
+      if (failed === undefined) acks.takeAckable()?.ack();
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
+    const schedule = (): void => {
+      if (flushScheduled) return;
+      flushScheduled = true;
+      setImmediate(flush);
+    };
+    const fail = (err: unknown): void => {
+      failed ??= err;
+      messages.stop();
+      schedule();
+    };
+    try {
+      for await (const m of messages) {
+        if (this.closed || failed !== undefined) break;
+        // Redelivered and published above, before anything newer: only acknowledged.
+        const p = m.redelivered && m.seq <= caughtUpTo ? undefined : this.importOne(zone, m);
+        if (p === undefined) {
+          acks.add(m, true);
+          schedule();
+          continue;
+        }
+        const ticket = acks.add(m, false);
+        p.then(() => {
+          acks.complete(ticket);
+          schedule();
+        }, fail);
+        while (acks.notDone >= this.o.maxImportInFlight && failed === undefined && !this.closed) await new Promise<void>((r) => (wake = r));
+      }
+    } finally {
+      this.iterators.delete(messages);
+      while (acks.notDone > 0 && failed === undefined) await new Promise<void>((r) => (wake = r));
+      flush();
+    }
+    if (failed !== undefined) throw failed;
+  }
+
+  /**
+   * Publishes `m` in this zone: a promise that resolves once published (rejects if publishing
+   * failed), or undefined when there is nothing to publish (filtered out, or not ours).
+   */
+  private importOne(zone: string, m: StoredOrDelivered): Promise<void> | undefined {
+    if (m.redelivered) this.counters.redelivered++;
+    const subject = this.subjectOf(zone, m.subject);
+    const h = m.headers;
+    const sender = h?.get(HEADERS.sender) ?? '';
+    const incarnation = Number(h?.get(HEADERS.incarnation));
+    const seq = Number(h?.get(HEADERS.seq));
+    if (subject === undefined || sender === '' || !Number.isSafeInteger(incarnation) || !Number.isSafeInteger(seq) || seq < 1) {
+      this.counters.malformed++;
+      return undefined;
+    }
+    if (!matchesAny(this.o.import, subject)) {
+      this.counters.filtered++;
+      return undefined;
+    }
+    const isValue = h?.get(HEADERS.value) === '1';
+    const data = isValue ? MSGPACK_CODEC.decode(1, m.data) : m.data;
+    const replyTo = encodeOriginMarker({ zone, sender, incarnation, seq });
+    return this.o.peer.publish(subject, data, { replyTo, codec: 'msgpack' }).then(
+      () => {
+        this.counters.imported++;
+      },
+      (err: unknown) => {
+        const why = err instanceof Error ? err.message : String(err);
+        if ((err as { code?: unknown }).code === ERROR_CODES.payloadTooLarge) {
+          // It would fail again at every redelivery: said, counted, and acknowledged with the rest.
+          this.counters.tooLarge++;
+          this.onError(new Error(`not imported: ${subject} seq ${seq} from ${sender} in zone ${zone}: ${why}`, { cause: err }));
+          return;
+        }
+        // Not acknowledged: JetStream delivers it again (to the restarted consumer, or the next bridge).
+        if (!this.closed) this.onError(new Error(`publishing an import from zone ${zone} on ${subject} failed: ${why}`, { cause: err }));
+        throw err;
+      },
+    );
+  }
+
+  /** The ledgecast subject of a stored subject of zone `zone` (valid subjects remembered, a bounded set). */
+  private subjectOf(zone: string, stored: string): string | undefined {
+    const known = this.subjects.get(stored);
+    if (known !== undefined) return known;
+    const subject = ledgecastSubject(zone, stored);
+    if (subject === undefined) return undefined;
+    if (this.subjects.size >= 4096) this.subjects.clear();
+    this.subjects.set(stored, subject);
+    return subject;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * How ledgecast messages are named in NATS JetStream: the per-zone stream, its subjects, the
+ * `Nats-Msg-Id` and the headers that carry a message's identity across, and the matching of
+ * subjects against the bridge's patterns. Pure: no I/O.
+ *
+ * - Zone `Z` has one stream, `LC_Z`, holding subjects `lc.Z.>`; a message published on `s` in
+ *   zone `Z` is stored on `lc.Z.s` (ledgecast and NATS share the `*`/`>` subject syntax).
+ * - `Nats-Msg-Id: Z.<incarnation>.<seq>.<sender, base64url>.<subject>`: (zone, sender,
+ *   incarnation, subject, seq), unique per message. JetStream de-duplicates stream-wide, so the
+ *   subject is part of it.
+ * - Headers `Lc-Sender`, `Lc-Incarnation`, `Lc-Seq`, `Lc-Value` (`1`: the payload is one msgpack
+ *   value, else raw bytes).
+ */
+import { patternMatches } from '../actors/app/requests.js';
+import { isValidPattern, isValidSubject } from '../actors/subjects/subject.js';
+
+/** Zone names: letters, digits, `_` and `-` (valid in NATS stream names and as a subject token). */
+const ZONE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Why `zone` is not a valid zone name, or undefined when it is. */
+export function zoneNameProblem(zone: unknown): string | undefined {
+  if (typeof zone !== 'string' || !ZONE_NAME.test(zone)) {
+    return `must be 1-64 letters, digits, '_' or '-' (it names a JetStream stream and a subject token), got ${JSON.stringify(zone)}`;
+  }
+  return undefined;
+}
+
+/** The JetStream stream of zone `zone`'s exported messages. */
+export function streamName(zone: string): string {
+  return `LC_${zone}`;
+}
+
+/** The NATS subject prefix of zone `zone` (with the trailing dot). */
+export function zonePrefix(zone: string): string {
+  return `lc.${zone}.`;
+}
+
+/** The NATS subject a message published on `subject` in `zone` is stored on. */
+export function natsSubject(zone: string, subject: string): string {
+  return `${zonePrefix(zone)}${subject}`;
+}
+
+/** The ledgecast subject of a message stored on `stored` in zone `zone`'s stream, or undefined. */
+export function ledgecastSubject(zone: string, stored: string): string | undefined {
+  const prefix = zonePrefix(zone);
+  if (!stored.startsWith(prefix)) return undefined;
+  const subject = stored.slice(prefix.length);
+  return isValidSubject(subject) ? subject : undefined;
+}
+
+/** A ledgecast message's identity in its own zone. */
+export interface ExportedIdentity {
+  readonly zone: string;
+  readonly sender: string;
+  readonly incarnation: number;
+  readonly subject: string;
+  readonly seq: number;
+}
+
+/** The `Nats-Msg-Id` of a message: the same for every retry and every bridge of the zone. */
+export function messageId(m: ExportedIdentity): string {
+  return `${m.zone}.${m.incarnation}.${m.seq}.${Buffer.from(m.sender, 'utf8').toString('base64url')}.${m.subject}`;
+}
+
+/** The identity a `Nats-Msg-Id` encodes, or undefined when it is not one of ours. */
+export function parseMessageId(id: string): ExportedIdentity | undefined {
+  const parts = id.split('.');
+  if (parts.length < 5) return undefined;
+  const [zone, inc, seq, sender64] = parts;
+  const subject = parts.slice(4).join('.');
+  const incarnation = Number(inc);
+  const n = Number(seq);
+  if (zoneNameProblem(zone) !== undefined || !Number.isSafeInteger(incarnation) || !Number.isSafeInteger(n) || n < 1 || !isValidSubject(subject)) {
+    return undefined;
+  }
+  return { zone, sender: Buffer.from(sender64, 'base64url').toString('utf8'), incarnation, subject, seq: n };
+}
+
+/** Header names. */
+export const HEADERS = {
+  sender: 'Lc-Sender',
+  incarnation: 'Lc-Incarnation',
+  seq: 'Lc-Seq',
+  value: 'Lc-Value',
+} as const;
+
+/** Whether `subject` matches one of `patterns`. */
+export function matchesAny(patterns: readonly string[], subject: string): boolean {
+  for (const p of patterns) if (patternMatches(p, subject)) return true;
+  return false;
+}
+
+/** Why `p` is not a valid pattern, or undefined. */
+export function patternProblem(p: unknown): string | undefined {
+  return isValidPattern(p) ? undefined : `must be a subject pattern (tokens of A-Z a-z 0-9 _ - :, '*' and a last '>'), got ${JSON.stringify(p)}`;
+}

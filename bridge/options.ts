@@ -1,0 +1,184 @@
+/**
+ * The options of `createBridge`: their documentation, defaults and validation (pure: every bad
+ * value is an `InvalidOptionError` naming the option, thrown before anything connects).
+ */
+import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
+import type { Peer } from '../actors/app/peer.js';
+import { InvalidOptionError } from '../errors.js';
+import { patternProblem, zoneNameProblem } from './naming.js';
+
+/** The JetStream stream the bridge creates for its zone when it does not exist yet. */
+export interface BridgeStreamOptions {
+  /** How long the zone's stream keeps a message (ms): the longest outage another zone's bridge may have and still catch up. @default 604800000 (7 days) */
+  maxAgeMs?: number;
+  /** Most bytes the stream holds; -1 = no limit. When full, new exports are refused (`discard: new`) and retried, never dropped. @default -1 */
+  maxBytes?: number;
+  /** Replicas (1, or 3 on a 3-node cluster). @default 1 */
+  replicas?: number;
+  /** JetStream's `Nats-Msg-Id` de-duplication window (ms). @default 120000 */
+  duplicateWindowMs?: number;
+}
+
+/** Options of {@link createBridge}. */
+export interface BridgeOptions {
+  /**
+   * The ledgecast peer the bridge works through: an ordinary peer of its zone, with a `ledger`
+   * (durability `'sync'` advised): the export subscriptions are durable, so nothing is lost while
+   * NATS is slow or the bridge restarts, and imported messages are acknowledged to JetStream once
+   * published, so a restarted bridge must still serve their repairs. Not closed by the bridge.
+   */
+  peer: Peer;
+  /**
+   * NATS: an open connection (not closed by the bridge), or the options of `connect()` from
+   * `@nats-io/transport-node` (servers, TLS, user/pass, token, authenticator, …: as the NATS
+   * client takes them), in which case the bridge connects, retries for ever, and closes it.
+   */
+  nats: NatsConnection | NodeConnectionOptions;
+  /** This zone's name: letters, digits, `_`, `-`. Its stream is `LC_<zone>`, its subjects `lc.<zone>.>`. */
+  zone: string;
+  /** Patterns of the messages published in this zone that are exported to the others. @default [] */
+  export?: readonly string[];
+  /** Patterns of the other zones' messages that are published in this zone. @default [] */
+  import?: readonly string[];
+  /**
+   * The zones imported from. Undefined: every zone that has a stream `LC_<zone>` (looked up at
+   * start and every `zoneScanIntervalMs`). @default undefined
+   */
+  importFrom?: readonly string[];
+  /** How often the streams are listed to find new zones (when `importFrom` is undefined), ms. @default 5000 */
+  zoneScanIntervalMs?: number;
+  /** Exported messages waiting for JetStream's acknowledgement at most (pipelined publishes). @default 1024 */
+  maxInFlight?: number;
+  /**
+   * Exported messages held (in flight and waiting for JetStream) above which the bridge says it
+   * is blocked (`blocked` event, reason `'pending'`; `resumed` once all were stored). It keeps
+   * taking them: each export subscription holds at most the peer's `maxQueuedPerSubscription`
+   * unacknowledged messages, past which ledgecast reports `dataLoss` (`subscriberOverflow`) and
+   * the range comes again when the bridge restarts. @default 16384
+   */
+  maxPending?: number;
+  /** How long a JetStream publish waits for its acknowledgement before it is retried, ms. @default 5000 */
+  publishTimeoutMs?: number;
+  /** Pause before retrying failed publishes, ms. @default 500 */
+  retryDelayMs?: number;
+  /** Imported messages being published locally, not yet acknowledged to JetStream, at most (per zone). @default 1024 */
+  maxImportInFlight?: number;
+  /** The zone's stream, as created when missing. */
+  stream?: BridgeStreamOptions;
+}
+
+/** The defaults of {@link BridgeOptions} (what is not required). */
+export const DEFAULT_BRIDGE_OPTIONS = Object.freeze({
+  export: Object.freeze([]) as readonly string[],
+  import: Object.freeze([]) as readonly string[],
+  importFrom: undefined as readonly string[] | undefined,
+  zoneScanIntervalMs: 5000,
+  maxInFlight: 1024,
+  maxPending: 16384,
+  publishTimeoutMs: 5000,
+  retryDelayMs: 500,
+  maxImportInFlight: 1024,
+  stream: Object.freeze({ maxAgeMs: 7 * 24 * 3600 * 1000, maxBytes: -1, replicas: 1, duplicateWindowMs: 120_000 }),
+});
+
+/** Options with every default applied. */
+export interface ResolvedBridgeOptions {
+  readonly peer: Peer;
+  readonly nats: NatsConnection | NodeConnectionOptions;
+  readonly zone: string;
+  readonly export: readonly string[];
+  readonly import: readonly string[];
+  readonly importFrom: readonly string[] | undefined;
+  readonly zoneScanIntervalMs: number;
+  readonly maxInFlight: number;
+  readonly maxPending: number;
+  readonly publishTimeoutMs: number;
+  readonly retryDelayMs: number;
+  readonly maxImportInFlight: number;
+  readonly stream: Required<BridgeStreamOptions>;
+}
+
+const KNOWN = new Set(['peer', 'nats', ...Object.keys(DEFAULT_BRIDGE_OPTIONS), 'zone']);
+const KNOWN_STREAM = new Set(Object.keys(DEFAULT_BRIDGE_OPTIONS.stream));
+
+/**
+ * Merges `o` with the defaults and validates it.
+ * @throws InvalidOptionError naming the first bad option.
+ */
+export function resolveBridgeOptions(o: BridgeOptions): ResolvedBridgeOptions {
+  if (typeof o !== 'object' || o === null) throw new InvalidOptionError('bridge options must be an object');
+  const peer = o.peer as Partial<Peer> | undefined;
+  if (typeof peer !== 'object' || peer === null || typeof peer.subscribe !== 'function' || typeof peer.publish !== 'function') {
+    throw new InvalidOptionError('options.peer must be a ledgecast Peer (from createPeer)');
+  }
+  if (typeof o.nats !== 'object' || o.nats === null) throw new InvalidOptionError('options.nats must be a NATS connection or the options of connect()');
+  return { peer: o.peer, nats: o.nats, ...resolveBridgeSettings(o) };
+}
+
+/**
+ * Validates every option but `peer` and `nats` (for a configuration file, before any peer or
+ * connection exists).
+ * @throws InvalidOptionError naming the first bad option.
+ */
+export function resolveBridgeSettings(o: Omit<BridgeOptions, 'peer' | 'nats'>): Omit<ResolvedBridgeOptions, 'peer' | 'nats'> {
+  for (const k of Object.keys(o)) if (!KNOWN.has(k)) throw new InvalidOptionError(`options.${k} is not a bridge option`);
+  const zoneProblem = zoneNameProblem(o.zone);
+  if (zoneProblem !== undefined) throw new InvalidOptionError(`options.zone ${zoneProblem}`);
+  const d = DEFAULT_BRIDGE_OPTIONS;
+  const exported = patterns('export', o.export ?? d.export);
+  const imported = patterns('import', o.import ?? d.import);
+  let importFrom: readonly string[] | undefined;
+  if (o.importFrom !== undefined) {
+    if (!Array.isArray(o.importFrom)) throw new InvalidOptionError('options.importFrom must be an array of zone names');
+    importFrom = o.importFrom.map((z: unknown, i) => {
+      const problem = zoneNameProblem(z);
+      if (problem !== undefined) throw new InvalidOptionError(`options.importFrom[${i}] ${problem}`);
+      if (z === o.zone) throw new InvalidOptionError(`options.importFrom[${i}] is this bridge's own zone ${JSON.stringify(z)} (a zone never imports its own messages)`);
+      return z as string;
+    });
+  }
+  const s = o.stream ?? {};
+  if (typeof s !== 'object' || s === null) throw new InvalidOptionError('options.stream must be an object');
+  for (const k of Object.keys(s)) if (!KNOWN_STREAM.has(k)) throw new InvalidOptionError(`options.stream.${k} is not a stream option`);
+  const maxBytes = s.maxBytes ?? d.stream.maxBytes;
+  if (maxBytes !== -1) positiveInt('stream.maxBytes', maxBytes);
+  const replicas = positiveInt('stream.replicas', s.replicas ?? d.stream.replicas);
+  if (replicas > 5) throw new InvalidOptionError(`options.stream.replicas must be at most 5 (JetStream's limit), got ${replicas}`);
+  const maxInFlight = positiveInt('maxInFlight', o.maxInFlight ?? d.maxInFlight);
+  const maxPending = positiveInt('maxPending', o.maxPending ?? d.maxPending);
+  if (maxPending < maxInFlight) throw new InvalidOptionError(`options.maxPending (${maxPending}) must be at least options.maxInFlight (${maxInFlight})`);
+  return {
+    zone: o.zone,
+    export: exported,
+    import: imported,
+    importFrom,
+    zoneScanIntervalMs: positiveInt('zoneScanIntervalMs', o.zoneScanIntervalMs ?? d.zoneScanIntervalMs),
+    maxInFlight,
+    maxPending,
+    publishTimeoutMs: positiveInt('publishTimeoutMs', o.publishTimeoutMs ?? d.publishTimeoutMs),
+    retryDelayMs: positiveInt('retryDelayMs', o.retryDelayMs ?? d.retryDelayMs),
+    maxImportInFlight: positiveInt('maxImportInFlight', o.maxImportInFlight ?? d.maxImportInFlight),
+    stream: {
+      maxAgeMs: positiveInt('stream.maxAgeMs', s.maxAgeMs ?? d.stream.maxAgeMs),
+      maxBytes,
+      replicas,
+      duplicateWindowMs: positiveInt('stream.duplicateWindowMs', s.duplicateWindowMs ?? d.stream.duplicateWindowMs),
+    },
+  };
+}
+
+function patterns(name: string, value: unknown): readonly string[] {
+  if (!Array.isArray(value)) throw new InvalidOptionError(`options.${name} must be an array of subject patterns`);
+  return value.map((p: unknown, i) => {
+    const problem = patternProblem(p);
+    if (problem !== undefined) throw new InvalidOptionError(`options.${name}[${i}] ${problem}`);
+    return p as string;
+  });
+}
+
+function positiveInt(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidOptionError(`options.${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,93 @@
+/**
+ * `ledgecast bridge --config FILE`: runs a zone bridge (bridge/, docs/ZONES.md) until Ctrl-C.
+ * The file (JSON, or YAML for .yaml/.yml) is read and checked when the command line is parsed,
+ * so a bad configuration is one line and exit 2 before anything connects. Events (`blocked`,
+ * `resumed`, `error`, and the bridge peer's `dataLoss`) print as JSON lines on stderr; with `--stats S` the bridge's counters
+ * print as a JSON line on stdout every S seconds.
+ */
+import { readFileSync } from 'node:fs';
+import { credsAuthenticator, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { createPeer } from '../../actors/app/peer.js';
+import { createBridge } from '../../bridge/bridge.js';
+import { parseBridgeConfig, type BridgeConfig } from '../../bridge/config-file.js';
+import { InvalidOptionError } from '../../errors.js';
+import { aborted, stopExitCode, type CliIo } from '../cli-io.js';
+import { parseInteger, resolveCommonOptions, type RawCommonOptions } from '../cli-options.js';
+import { dataLossToJsonLine, toJsonLine } from '../json-line.js';
+
+/** The bridge subcommand's flags as commander gives them. */
+export interface RawBridgeOptions extends RawCommonOptions {
+  config?: string;
+  zone?: string;
+  nats?: string;
+  stats?: string;
+}
+
+/** The bridge subcommand, resolved. */
+export interface BridgeCliOptions {
+  readonly config: BridgeConfig;
+  /** NATS connect() options, files (creds, TLS) read. */
+  readonly nats: NodeConnectionOptions;
+  /** Seconds between stats lines on stdout; 0 = none. */
+  readonly statsSec: number;
+}
+
+/**
+ * Reads and checks the configuration file with the flags applied.
+ * @throws InvalidOptionError for any mistake (the entry point prints one line, exit 2).
+ */
+export function resolveBridgeCliOptions(raw: RawBridgeOptions): BridgeCliOptions {
+  if (raw.config === undefined || raw.config === '') throw new InvalidOptionError('--config FILE is required (the bridge configuration, JSON or YAML)');
+  const text = readText(raw.config, '--config');
+  const servers = raw.nats?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (raw.nats !== undefined && servers?.length === 0) throw new InvalidOptionError(`--nats must list server URLs separated by commas, got ${JSON.stringify(raw.nats)}`);
+  const config = parseBridgeConfig(raw.config, text, { zone: raw.zone, servers, peer: resolveCommonOptions(raw) });
+  const { credsFile, tls, ...rest } = config.nats;
+  const nats: NodeConnectionOptions = { ...rest };
+  if (credsFile !== undefined) nats.authenticator = credsAuthenticator(new Uint8Array(readFileSync(checkedFile(credsFile, 'nats.credsFile'))));
+  if (tls !== undefined) {
+    for (const [k, f] of Object.entries(tls)) checkedFile(f as string, `nats.tls.${k}`);
+    nats.tls = { ...tls };
+  }
+  return { config, nats, statsSec: raw.stats === undefined ? 0 : parseInteger('--stats', raw.stats, 0) };
+}
+
+/** Runs the bridge until a stop signal; returns the exit code. */
+export async function runBridge(o: BridgeCliOptions, io: CliIo): Promise<number> {
+  const peer = await createPeer(o.config.peer);
+  let bridge: Awaited<ReturnType<typeof createBridge>> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    peer.on('error', (err: Error) => io.err(toJsonLine({ event: 'error', message: err.message })));
+    // What the export subscriptions lost (a sender no longer held it, or subscriberOverflow).
+    peer.on('dataLoss', (e) => io.err(dataLossToJsonLine(e)));
+    io.err(`ledgecast: bridge of zone ${o.config.zone} (peer ${peer.name}) connecting to NATS ${String(o.nats.servers)}`);
+    bridge = await Promise.race([createBridge({ ...o.config.bridge, peer, nats: o.nats, zone: o.config.zone }), aborted(io.stop).then(() => undefined)]);
+    if (bridge === undefined) return stopExitCode(io.stop);
+    bridge.on('blocked', (e) => io.err(toJsonLine({ event: 'blocked', ...e })));
+    bridge.on('resumed', () => io.err(toJsonLine({ event: 'resumed' })));
+    bridge.on('error', (err) => io.err(toJsonLine({ event: 'error', message: err.message })));
+    io.err(`ledgecast: bridge of zone ${o.config.zone} running (stream LC_${o.config.zone}); Ctrl-C to stop`);
+    const b = bridge;
+    if (o.statsSec > 0) timer = setInterval(() => io.out(toJsonLine({ event: 'stats', ...b.stats() })), o.statsSec * 1000);
+    await aborted(io.stop);
+    return stopExitCode(io.stop);
+  } finally {
+    clearInterval(timer);
+    await bridge?.close();
+    await peer.close({ timeoutMs: 0 });
+  }
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new InvalidOptionError(`${what} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+}
+
+function checkedFile(path: string, what: string): string {
+  readText(path, what);
+  return path;
+}

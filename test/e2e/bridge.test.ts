@@ -1,0 +1,397 @@
+/**
+ * Zone bridges with the real engine: a `nats-server -js` on loopback, two ledgecast zones kept
+ * apart (each its own multicast group and port, so zone A's peers never hear zone B's), one
+ * `ledgecast bridge --config FILE` process per zone (compiled CLI: run `npm run build` first),
+ * publishers and subscribers in child processes (helpers.ts).
+ *
+ * Network safety: 127.0.0.1 only; fresh groups 239.255.x.y and ports per test.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freshNetwork, killAll, sleep, startPeer, within, type PeerProcess, type Rec } from './helpers.js';
+import { startNatsServer, type NatsServer } from './nats-server.js';
+import { createBridge, createPeer } from '../../dist/index.js';
+
+const CLI = fileURLToPath(new URL('../../dist/cli/ledgecast.js', import.meta.url));
+type Net = ReturnType<typeof freshNetwork>;
+type Origin = { zone: string; sender: string; incarnation: number; seq: number };
+type ImportedRec = [...Rec, Origin];
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  await killAll();
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ledgecast-bridge-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Two networks that share neither group nor port. */
+function twoZones(): [Net, Net] {
+  const a = freshNetwork();
+  let b = freshNetwork();
+  while (b.group === a.group || Math.abs(b.port - a.port) < 2) b = freshNetwork();
+  return [a, b];
+}
+
+/** A `ledgecast bridge` process. */
+class BridgeProcess {
+  stderr = '';
+  stdout = '';
+  private child: ChildProcess | undefined;
+  exited: Promise<number | null> = Promise.resolve(null);
+
+  constructor(
+    readonly name: string,
+    private readonly configPath: string,
+  ) {
+    cleanups.push(() => this.kill());
+  }
+
+  /** Starts it and waits for its "running" line. */
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, [CLI, 'bridge', '--config', this.configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    this.stderr = '';
+    child.stdout.on('data', (d: Buffer) => (this.stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.exited = new Promise((r) => child.once('exit', (code) => r(code)));
+    await within(20_000, `${this.name} running`, (async () => {
+      while (!this.stderr.includes('running')) {
+        if (child.exitCode !== null) throw new Error(`${this.name} exited ${child.exitCode}: ${this.stderr}`);
+        await sleep(50);
+      }
+    })());
+  }
+
+  async kill(): Promise<void> {
+    const c = this.child;
+    if (c !== undefined && c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await this.exited;
+  }
+}
+
+function writeConfig(dir: string, name: string, config: Record<string, unknown>): string {
+  const path = join(dir, `${name}.json`);
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+}
+
+/** Waits until `observer` has heard `name` advertise every pattern of `patterns` (its durable subscriptions are open). */
+async function waitPatterns(observer: PeerProcess, name: string, patterns: readonly string[], timeoutMs = 15_000): Promise<void> {
+  await observer.waitEvent(
+    (e) => (e.event === 'peerJoined' || e.event === 'peerUpdated') && e.payload.name === name && patterns.every((p) => e.payload.patterns?.includes(p)),
+    timeoutMs,
+    `${name} advertising ${patterns.join(' ')}`,
+  );
+}
+
+async function storedCount(server: NatsServer, stream: string): Promise<number> {
+  const nc = await connect({ servers: server.url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    return (await jsm.streams.info(stream)).state.messages;
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Imported records by origin stream "zone|sender|subject": the origin seqs in arrival order. */
+function originSeqs(records: readonly ImportedRec[]): Map<string, number[]> {
+  const m = new Map<string, number[]>();
+  for (const r of records) {
+    const o = r[5];
+    const k = `${o.zone}|${o.sender}|${r[0]}`;
+    let list = m.get(k);
+    if (!list) m.set(k, (list = []));
+    list.push(o.seq);
+  }
+  return m;
+}
+
+const oneTo = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
+
+describe('zone bridges through NATS JetStream', () => {
+  it('both directions at once with overlapping > rules: every message once in the other zone, in order per origin stream, never back home; JetStream stored = published', async () => {
+    const server = await startNatsServer();
+    cleanups.push(() => server.stop());
+    const dir = tempDir();
+    const [netA, netB] = twoZones();
+    const PER_SUBJECT = 400;
+    const subA = await startPeer('subA', netA);
+    const subB = await startPeer('subB', netB);
+    await subA.call('subscribe', { patterns: ['>'] });
+    await subB.call('subscribe', { patterns: ['>'] });
+    const config = (zone: string, other: string, net: Net) => ({
+      zone,
+      nats: { servers: [server.url] },
+      export: ['>', 'orders.>'],
+      import: ['>', 'orders.*'],
+      importFrom: [other],
+      peer: { name: `bridge${zone}`, ...net, ledger: { path: join(dir, `ledger-${zone}`) } },
+    });
+    const bridgeA = new BridgeProcess('bridgeA', writeConfig(dir, 'A', config('A', 'B', netA)));
+    const bridgeB = new BridgeProcess('bridgeB', writeConfig(dir, 'B', config('B', 'A', netB)));
+    await Promise.all([bridgeA.start(), bridgeB.start()]);
+    const pubA = await startPeer('pubA', netA);
+    const pubB = await startPeer('pubB', netB);
+    await Promise.all([waitPatterns(pubA, 'bridgeA', ['>', 'orders.>']), waitPatterns(pubB, 'bridgeB', ['>', 'orders.>'])]);
+    await pubA.waitJoined(['subA']);
+    await pubB.waitJoined(['subB']);
+
+    await Promise.all([
+      pubA.call('publish', { subjects: ['orders.eu', 'misc.a'], perSubject: PER_SUBJECT }, 30_000),
+      pubB.call('publish', { subjects: ['orders.us', 'misc.b'], perSubject: PER_SUBJECT }, 30_000),
+    ]);
+    const total = 4 * PER_SUBJECT; // 2 local subjects + 2 imported ones per zone
+    const [gotA, gotB] = await Promise.all([
+      subA.call('collect', { expect: [total], timeoutMs: 40_000, quietMs: 1500 }, 50_000),
+      subB.call('collect', { expect: [total], timeoutMs: 40_000, quietMs: 1500 }, 50_000),
+    ]);
+
+    for (const [got, home, other, localPub] of [
+      [gotA, 'A', 'B', 'pubA'],
+      [gotB, 'B', 'A', 'pubB'],
+    ] as const) {
+      const records = got.records[0] as (Rec | ImportedRec)[];
+      const imported = records.filter((r): r is ImportedRec => r.length === 6);
+      const local = records.filter((r) => r.length === 5);
+      // Never back home: nothing imported claims this zone as its origin.
+      expect(imported.filter((r) => r[5].zone === home)).toEqual([]);
+      expect(local.every((r) => r[1] === localPub)).toBe(true);
+      expect(local.length).toBe(2 * PER_SUBJECT);
+      // Once each, in order per origin stream, with the origin's seq and payload.
+      const seqs = originSeqs(imported);
+      expect([...seqs.keys()].sort()).toEqual(other === 'B' ? ['B|pubB|misc.b', 'B|pubB|orders.us'] : ['A|pubA|misc.a', 'A|pubA|orders.eu']);
+      for (const list of seqs.values()) expect(list).toEqual(oneTo(PER_SUBJECT));
+      expect(imported.every((r) => r[4] === r[5].seq && r[3] === r[0])).toBe(true);
+      expect(got.dataLoss).toEqual([]);
+    }
+    expect(await storedCount(server, 'LC_A')).toBe(2 * PER_SUBJECT);
+    expect(await storedCount(server, 'LC_B')).toBe(2 * PER_SUBJECT);
+  }, 120_000);
+
+  it('a bridge killed with SIGKILL and restarted, on either side: every message once, in order, no loss, no duplicate delivered', async () => {
+    const server = await startNatsServer();
+    cleanups.push(() => server.stop());
+    const dir = tempDir();
+    const [netA, netB] = twoZones();
+    const COUNT = 3000;
+    const subB = await startPeer('subB', netB);
+    await subB.call('subscribe', { patterns: ['k.>'] });
+    const bridgeA = new BridgeProcess(
+      'bridgeA',
+      writeConfig(dir, 'A', { zone: 'A', nats: { servers: [server.url] }, export: ['k.>'], peer: { name: 'bridgeA', ...netA, ledger: { path: join(dir, 'ledger-A') } } }),
+    );
+    const bridgeB = new BridgeProcess(
+      'bridgeB',
+      writeConfig(dir, 'B', { zone: 'B', nats: { servers: [server.url] }, import: ['k.>'], importFrom: ['A'], peer: { name: 'bridgeB', ...netB, ledger: { path: join(dir, 'ledger-B') } } }),
+    );
+    await bridgeA.start();
+    await bridgeB.start();
+    const pubA = await startPeer('pubA', netA);
+    await waitPatterns(pubA, 'bridgeA', ['k.>']);
+
+    // About 500 messages a second for 6 s; the exporting bridge dies once zone B has 10 % of
+    // them, the importing one once it has half of them (whatever the machine's speed).
+    const published = pubA.call('publish', { subjects: ['k.a'], perSubject: COUNT, pauseEvery: 25, pauseMs: 50 }, 30_000);
+    const receivedNow = async (): Promise<number> => (await subB.call('collect', { expect: [0], timeoutMs: 0, quietMs: 0 })).records[0].length;
+    const untilReceived = async (n: number): Promise<number> => {
+      for (;;) {
+        const got = await receivedNow();
+        if (got >= n) return got;
+        await sleep(50);
+      }
+    };
+    await within(20_000, '10 % in zone B', untilReceived(COUNT / 10));
+    await bridgeA.kill();
+    await sleep(300);
+    await bridgeA.start();
+    await within(20_000, 'half in zone B', untilReceived(COUNT / 2));
+    await bridgeB.kill();
+    // The importing bridge died mid-stream.
+    expect(await receivedNow()).toBeLessThan(COUNT);
+    await sleep(300);
+    await bridgeB.start();
+    await published;
+
+    const got = await subB.call('collect', { expect: [COUNT], timeoutMs: 40_000, quietMs: 2000 }, 50_000);
+    const imported = got.records[0] as ImportedRec[];
+    expect(imported.every((r) => r.length === 6 && r[5].zone === 'A' && r[5].sender === 'pubA')).toBe(true);
+    expect(originSeqs(imported).get('A|pubA|k.a')).toEqual(oneTo(COUNT));
+    expect(got.dataLoss).toEqual([]);
+    expect(await storedCount(server, 'LC_A')).toBe(COUNT);
+  }, 120_000);
+
+  it('NATS down for 2 s mid-stream: the exporting bridge says it is blocked, then resumed; every message once, in order, JetStream stored = published', async () => {
+    const server = await startNatsServer();
+    cleanups.push(() => server.stop());
+    const dir = tempDir();
+    const [netA, netB] = twoZones();
+    const COUNT = 3000;
+    const subB = await startPeer('subB', netB);
+    await subB.call('subscribe', { patterns: ['k.>'] });
+    const bridgeA = new BridgeProcess(
+      'bridgeA',
+      writeConfig(dir, 'A', {
+        zone: 'A',
+        nats: { servers: [server.url], reconnectTimeWait: 250 },
+        export: ['k.>'],
+        maxInFlight: 64,
+        maxPending: 256,
+        publishTimeoutMs: 1000,
+        retryDelayMs: 250,
+        peer: { name: 'bridgeA', ...netA, ledger: { path: join(dir, 'ledger-A') } },
+      }),
+    );
+    const bridgeB = new BridgeProcess(
+      'bridgeB',
+      writeConfig(dir, 'B', {
+        zone: 'B',
+        nats: { servers: [server.url], reconnectTimeWait: 250 },
+        import: ['k.>'],
+        importFrom: ['A'],
+        peer: { name: 'bridgeB', ...netB, ledger: { path: join(dir, 'ledger-B') } },
+      }),
+    );
+    await bridgeA.start();
+    await bridgeB.start();
+    const pubA = await startPeer('pubA', netA);
+    await waitPatterns(pubA, 'bridgeA', ['k.>']);
+
+    const published = pubA.call('publish', { subjects: ['k.a'], perSubject: COUNT, pauseEvery: 50, pauseMs: 50 }, 30_000);
+    await sleep(800);
+    await server.kill();
+    await sleep(2000);
+    await server.restart();
+    await published;
+
+    const got = await subB.call('collect', { expect: [COUNT], timeoutMs: 40_000, quietMs: 2000 }, 50_000);
+    const imported = got.records[0] as ImportedRec[];
+    expect(originSeqs(imported).get('A|pubA|k.a')).toEqual(oneTo(COUNT));
+    expect(got.dataLoss).toEqual([]);
+    const events = bridgeA.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; reason?: string });
+    expect(events.some((e) => e.event === 'blocked')).toBe(true);
+    expect(events.at(-1)?.event).toBe('resumed');
+    expect(await storedCount(server, 'LC_A')).toBe(COUNT);
+  }, 120_000);
+
+  it('createBridge refuses bad options and a peer without a ledger before it connects, and exports and imports with its defaults', async () => {
+    const server = await startNatsServer();
+    cleanups.push(() => server.stop());
+    const dir = tempDir();
+    const [netA, netB] = twoZones();
+    const bare = await createPeer({ ...netA, name: 'bare' });
+    cleanups.push(() => bare.close({ timeoutMs: 0 }));
+    const unreachable = { servers: 'nats://127.0.0.1:1' };
+    await expect(createBridge({ peer: bare, nats: unreachable, zone: 'A', import: ['>'] })).rejects.toMatchObject({ name: 'InvalidOptionError', message: expect.stringMatching(/needs a ledger/) });
+    const peerA = await createPeer({ ...netA, name: 'bridgeA', ledger: { path: join(dir, 'A'), durability: 'sync' } });
+    const peerB = await createPeer({ ...netB, name: 'bridgeB', ledger: { path: join(dir, 'B'), durability: 'sync' } });
+    cleanups.push(() => peerA.close({ timeoutMs: 0 }), () => peerB.close({ timeoutMs: 0 }));
+    await expect(createBridge({ peer: peerA, nats: unreachable, zone: 'A.1', import: ['>'] })).rejects.toMatchObject({ name: 'InvalidOptionError' });
+    await expect(createBridge({ peer: peerA, nats: unreachable, zone: 'A', export: ['a.>.b'] })).rejects.toMatchObject({ name: 'InvalidOptionError' });
+
+    const bridgeA = await createBridge({ peer: peerA, nats: { servers: server.url }, zone: 'A', export: ['q.>'] });
+    const bridgeB = await createBridge({ peer: peerB, nats: { servers: server.url }, zone: 'B', import: ['q.>'] });
+    cleanups.push(() => bridgeA.close(), () => bridgeB.close());
+    const subB = await startPeer('subB', netB);
+    await subB.call('subscribe', { patterns: ['q.>'] });
+    const pubA = await startPeer('pubA', netA);
+    await waitPatterns(pubA, 'bridgeA', ['q.>']);
+    await pubA.call('publish', { subjects: ['q.x'], perSubject: 200 });
+    const got = await subB.call('collect', { expect: [200], timeoutMs: 20_000, quietMs: 500 }, 30_000);
+    expect(originSeqs(got.records[0] as ImportedRec[]).get('A|pubA|q.x')).toEqual(oneTo(200));
+    expect(bridgeA.stats().export).toMatchObject({ queued: 200, acked: 200, pending: 0 });
+    expect(bridgeB.stats().import).toMatchObject({ zones: ['A'], imported: 200 });
+  }, 60_000);
+
+  it('a message larger than the NATS server takes is not exported, said by an error event, and the rest of its stream still crosses', async () => {
+    const server = await startNatsServer();
+    cleanups.push(() => server.stop());
+    const dir = tempDir();
+    const [netA, netB] = twoZones();
+    const peerA = await createPeer({ ...netA, name: 'bridgeA', ledger: { path: join(dir, 'A'), durability: 'sync' } });
+    const peerB = await createPeer({ ...netB, name: 'bridgeB', ledger: { path: join(dir, 'B'), durability: 'sync' } });
+    cleanups.push(() => peerA.close({ timeoutMs: 0 }), () => peerB.close({ timeoutMs: 0 }));
+    const bridgeA = await createBridge({ peer: peerA, nats: { servers: server.url }, zone: 'A', export: ['big.>'] });
+    const bridgeB = await createBridge({ peer: peerB, nats: { servers: server.url }, zone: 'B', import: ['big.>'] });
+    cleanups.push(() => bridgeA.close(), () => bridgeB.close());
+    const errors: Error[] = [];
+    bridgeA.on('error', (err) => errors.push(err));
+    const subB = await startPeer('subB', netB);
+    await subB.call('subscribe', { patterns: ['big.>'] });
+    const pubA = await startPeer('pubA', netA);
+    await waitPatterns(pubA, 'bridgeA', ['big.>']);
+    await pubA.call('publishBytes', { subject: 'big.x', count: 1, size: 100, startIndex: 1 });
+    await pubA.call('publishBytes', { subject: 'big.x', count: 1, size: 1_048_000, startIndex: 2 }); // + headers > 1 MiB max_payload
+    await pubA.call('publishBytes', { subject: 'big.x', count: 1, size: 100, startIndex: 3 });
+    const got = await subB.call('collect', { expect: [2], timeoutMs: 20_000, quietMs: 1000 }, 30_000);
+    expect((got.records[0] as ImportedRec[]).map((r) => [r[4], r[5].seq])).toEqual([
+      [1, 1],
+      [3, 3],
+    ]);
+    expect(bridgeA.stats().export).toMatchObject({ tooLarge: 1, acked: 2, pending: 0 });
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/not exported: big\.x seq 2 from pubA is 1048000 bytes/)]);
+  }, 60_000);
+
+  it('a message larger than the importing zone takes (maxMessageBytes) is not published there, said, and the rest of its stream still crosses', async () => {
+    const server = await startNatsServer();
+    cleanups.push(() => server.stop());
+    const dir = tempDir();
+    const [netA, netB] = twoZones();
+    const peerA = await createPeer({ ...netA, name: 'bridgeA', ledger: { path: join(dir, 'A'), durability: 'sync' } });
+    const peerB = await createPeer({ ...netB, name: 'bridgeB', maxMessageBytes: 1000, ledger: { path: join(dir, 'B'), durability: 'sync' } });
+    cleanups.push(() => peerA.close({ timeoutMs: 0 }), () => peerB.close({ timeoutMs: 0 }));
+    const bridgeA = await createBridge({ peer: peerA, nats: { servers: server.url }, zone: 'A', export: ['mid.>'] });
+    const bridgeB = await createBridge({ peer: peerB, nats: { servers: server.url }, zone: 'B', import: ['mid.>'] });
+    cleanups.push(() => bridgeA.close(), () => bridgeB.close());
+    const errors: Error[] = [];
+    bridgeB.on('error', (err) => errors.push(err));
+    const subB = await startPeer('subB', netB);
+    await subB.call('subscribe', { patterns: ['mid.>'] });
+    const pubA = await startPeer('pubA', netA);
+    await waitPatterns(pubA, 'bridgeA', ['mid.>']);
+    for (const [i, size] of [
+      [1, 100],
+      [2, 5000],
+      [3, 100],
+    ]) {
+      await pubA.call('publishBytes', { subject: 'mid.x', count: 1, size, startIndex: i });
+    }
+    const got = await subB.call('collect', { expect: [2], timeoutMs: 20_000, quietMs: 1000 }, 30_000);
+    expect((got.records[0] as ImportedRec[]).map((r) => [r[4], r[5].seq])).toEqual([
+      [1, 1],
+      [3, 3],
+    ]);
+    expect(bridgeB.stats().import).toMatchObject({ tooLarge: 1, imported: 2 });
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/not imported: mid\.x seq 2 from pubA in zone A/)]);
+  }, 60_000);
+
+  it('a bad configuration is one line on stderr and exit 2', async () => {
+    const dir = tempDir();
+    const cases: [string, string][] = [
+      ['bad.json', '{"zone": "A", "nats": {"servers": "nats://127.0.0.1:4222"}, "import": [">"]'],
+      ['unknown.yaml', 'zone: A\nnats: { servers: nats://127.0.0.1:4222 }\nimport: [">"]\npeer: { ledger: { path: x } }\nimprot: [">"]\n'],
+      ['zone.json', JSON.stringify({ zone: 'a.b', nats: { servers: 'nats://127.0.0.1:4222' }, import: ['>'], peer: { ledger: { path: 'x' } } })],
+      ['group.json', JSON.stringify({ zone: 'A', nats: { servers: 'nats://127.0.0.1:4222' }, import: ['>'], peer: { group: '10.0.0.1', ledger: { path: join(dir, 'l') } } })],
+    ];
+    for (const [file, text] of cases) {
+      writeFileSync(join(dir, file), text);
+      const child = spawn(process.execPath, [CLI, 'bridge', '--config', join(dir, file)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await within(15_000, `bridge --config ${file}`, new Promise<number | null>((r) => child.once('exit', r)));
+      expect({ file, code, lines: stderr.trim().split('\n').length }).toEqual({ file, code: 2, lines: 1 });
+      expect(stderr).toMatch(/^ledgecast: /);
+    }
+  }, 60_000);
+});

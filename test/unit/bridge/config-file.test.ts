@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { parseBridgeConfig } from '../../../bridge/config-file.js';
+import { DEFAULT_BRIDGE_OPTIONS, resolveBridgeSettings } from '../../../bridge/options.js';
+
+const good = { zone: 'paris', nats: { servers: ['nats://127.0.0.1:4222'] }, export: ['orders.>'], import: ['>'], peer: { ledger: { path: '/tmp/x' } } };
+const json = (o: unknown) => JSON.stringify(o);
+
+describe('bridge configuration file', () => {
+  it('reads JSON and YAML into the same configuration', () => {
+    const yaml = `zone: paris\nnats:\n  servers: [nats://127.0.0.1:4222]\nexport: ['orders.>']\nimport: ['>']\npeer: { ledger: { path: /tmp/x } }\n`;
+    const a = parseBridgeConfig('b.json', json(good));
+    const b = parseBridgeConfig('b.yaml', yaml);
+    expect(b).toEqual(a);
+    expect(a.bridge).toEqual({ export: ['orders.>'], import: ['>'] });
+  });
+
+  it('lets the command line override zone, servers and peer settings', () => {
+    const c = parseBridgeConfig('b.json', json(good), { zone: 'lyon', servers: ['nats://127.0.0.1:5'], peer: { name: 'br', ledger: { durability: 'sync' } } });
+    expect(c.zone).toBe('lyon');
+    expect(c.nats.servers).toEqual(['nats://127.0.0.1:5']);
+    expect(c.peer).toEqual({ name: 'br', ledger: { path: '/tmp/x', durability: 'sync' } });
+  });
+
+  it.each([
+    ['not JSON', '{', /b\.json is not valid JSON/],
+    ['not an object', '[]', /must hold an object/],
+    ['an unknown key', json({ ...good, exports: ['>'] }), /"exports" is not a bridge setting/],
+    ['a bad zone', json({ ...good, zone: 'a.b' }), /zone must be 1-64/],
+    ['no nats', json({ ...good, nats: undefined }), /nats must be an object/],
+    ['no servers', json({ ...good, nats: { user: 'u', pass: 'p' } }), /nats\.servers must be/],
+    ['an unknown nats key', json({ ...good, nats: { servers: 'x', password: 'p' } }), /nats\.password is not a NATS setting/],
+    ['user without pass', json({ ...good, nats: { servers: 'x', user: 'u' } }), /nats\.user and nats\.pass go together/],
+    ['a bad tls key', json({ ...good, nats: { servers: 'x', tls: { ca: 'f' } } }), /nats\.tls\.ca is not a TLS setting/],
+    ['a bad pattern', json({ ...good, import: ['a.>.b'] }), /import\[0\] must be a subject pattern/],
+    ['nothing to do', json({ ...good, export: [], import: [] }), /neither export nor import/],
+    ['no ledger', json({ ...good, peer: {} }), /the bridge's peer needs a ledger/],
+    ['a ledger that is not an object', json({ ...good, peer: { ledger: '/tmp/x' } }), /the bridge's peer needs a ledger/],
+    ['a bad bridge option', json({ ...good, maxInFlight: -1 }), /b\.json: maxInFlight must be a positive integer/],
+    ['maxPending below maxInFlight', json({ ...good, maxInFlight: 10, maxPending: 5 }), /maxPending \(5\) must be at least/],
+    ['importing from its own zone', json({ ...good, importFrom: ['paris'] }), /importFrom\[0\] is this bridge's own zone/],
+    ['an unknown stream option', json({ ...good, stream: { replica: 3 } }), /stream\.replica is not a stream option/],
+  ])('refuses %s with one line naming it', (_what, text, message) => {
+    let error: Error | undefined;
+    try {
+      parseBridgeConfig('b.json', text);
+    } catch (err) {
+      error = err as Error;
+    }
+    expect(error?.name).toBe('InvalidOptionError');
+    expect(error?.message).toMatch(message);
+    expect(error?.message).not.toContain('\n');
+  });
+});
+
+describe('bridge options', () => {
+  it('apply the documented defaults', () => {
+    const r = resolveBridgeSettings({ zone: 'z' });
+    expect(r).toMatchObject({ export: [], import: [], importFrom: undefined, maxInFlight: DEFAULT_BRIDGE_OPTIONS.maxInFlight, maxPending: 16384 });
+    expect(r.stream).toEqual({ maxAgeMs: 604_800_000, maxBytes: -1, replicas: 1, duplicateWindowMs: 120_000 });
+  });
+});
