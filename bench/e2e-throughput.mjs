@@ -7,7 +7,7 @@
  *        [--json out.json] [--quick] [--wait immediate|publish] [--rate 10000] [--only id,...]
  *        [--max-pending N] [--burst K] [--no-baseline] [--verbose] [--list]
  *
- * Cases (ids; `--only` keeps the cases whose id contains one of the given strings):
+ * Cases (ids; `--only` keeps the cases whose id contains one of the given strings, or equals one ending in `$`):
  *   lc-{64,1k}-<preset>        publisher lc-pub.mjs → subscriber lc-sub.mjs, one subject, raw bytes,
  *                              tryPublish until false then `--wait` (default: yield with setImmediate),
  *                              for `--seconds`; both peers use `topology: <preset>`.
@@ -410,7 +410,8 @@ async function main() {
     for (const c of all) console.log(`${c.id.padEnd(32)} ${c.title}`);
     return 0;
   }
-  const cases = cli.only ? all.filter((c) => cli.only.some((o) => c.id.includes(o))) : all;
+  // An --only item matches ids containing it; ending in '$', only the id equal to the rest.
+  const cases = cli.only ? all.filter((c) => cli.only.some((o) => (o.endsWith('$') ? c.id === o.slice(0, -1) : c.id.includes(o)))) : all;
   if (cases.length === 0) {
     console.error(`--only ${cli.only.join(',')} matches no case (see --list)`);
     return 64;
