@@ -541,7 +541,8 @@ export class Receiver implements TimerCore {
   }
 
   private parkable(st: StreamState): boolean {
-    return st.stream.settled && (st.reassembler === undefined || st.reassembler.empty) && !this.unsynced(st) && !st.resumeCheck;
+    // A pending resume check is not kept: unparking sets it again.
+    return st.stream.settled && (st.reassembler === undefined || st.reassembler.empty) && !this.unsynced(st);
   }
 
   /** Keeps only the stream's next sequence (it still counts as a stream). */

@@ -166,8 +166,8 @@ export class StreamReceiver {
   }
 
   /**
-   * Whether nothing is pending: no message held, no gap, nothing known beyond what was released,
-   * no NAK due. A settled stream is all in its {@link nextSeq} (the receiver may park it).
+   * Whether nothing is pending: no message held, no gap (so no NAK due), nothing known beyond
+   * what was released. A settled stream is all in its {@link nextSeq} (the receiver may park it).
    */
   get settled(): boolean {
     return (
@@ -175,9 +175,8 @@ export class StreamReceiver {
       this.gaps.length === 0 &&
       this.next > this.high &&
       this.tracked < this.next &&
-      this.farAheadSinceMs === undefined &&
-      this.deadline === undefined
-    );
+      this.farAheadSinceMs === undefined
+    ); // (`deadline` means something only while there are gaps)
   }
 
   /** The newest sequence released or reported lost (`nextSeq - 1`): the stream's position for ACKs. */
