@@ -89,6 +89,12 @@ export interface ReceiverListSink {
   peerLeft(peer: PeerId, reason: PeerLeftReason): void;
   /** A peer advertising multicast was heard only by unicast for `multicastProbeMs`; now unicast only. */
   multicastUnreachable(peer: PeerId): void;
+  /**
+   * A table limit was met for the first time: a new peer refused because `maxPeers` live peers
+   * are listed (none idle, no source crowded), or patterns of `peer` beyond `maxPatternsPerPeer`
+   * ignored. Said once per limit; every case is counted (`peersRejected`, `patternsTruncated`).
+   */
+  limitMet?(limit: 'maxPeers' | 'maxPatternsPerPeer', peer: PeerId, count: number): void;
 }
 
 export interface ReceiverListDeps {
@@ -192,6 +198,8 @@ export class ReceiverList implements TimerCore {
   private readonly matcher: PatternMatcher<PeerEntry>;
   /** Entries per source address of their first advert. */
   private readonly sources: SourceQuota;
+  /** Limits already said to the sink (each is said once). */
+  private readonly limitsSaid: Set<string>;
   /** peerKey → until when adverts of that incarnation are ignored; insertion order = time order. */
   private readonly tombstones = new Map<string, Tombstone>();
   /**
@@ -205,6 +213,7 @@ export class ReceiverList implements TimerCore {
     this.o = resolveReceiverListOptions(options);
     this.matcher = new PatternMatcher({ cacheSize: this.o.subjectCacheSize });
     this.sources = new SourceQuota(this.o.maxPeersPerSource);
+    this.limitsSaid = new Set();
     if (deps.self !== undefined) this.self = copyPeer(deps.self);
   }
 
@@ -266,9 +275,13 @@ export class ReceiverList implements TimerCore {
       this.counters.peersRestarted++;
       this.sink.peerLeft(known.entry.peer, 'restarted');
     }
-    if (!this.makeRoom(nowMs, source)) return;
+    const rejectedBefore = this.counters.peersRejected;
+    if (!this.makeRoom(nowMs, source)) {
+      if (this.counters.peersRejected > rejectedBefore) this.sayLimit('maxPeers', sender, this.o.maxPeers);
+      return;
+    }
     const whole = isWholeSet(advert);
-    const patterns = whole ? this.acceptPatterns(advert.patterns) : Object.freeze([] as string[]);
+    const patterns = whole ? this.acceptPatterns(advert.patterns, sender) : Object.freeze([] as string[]);
     const st: PeerState = {
       entry: {
         peer: copyPeer(sender),
@@ -530,8 +543,15 @@ export class ReceiverList implements TimerCore {
     return out;
   }
 
+  /** Tells the sink the first time `limit` is met (then only the counters say it). */
+  private sayLimit(limit: 'maxPeers' | 'maxPatternsPerPeer', peer: PeerId, count: number): void {
+    if (this.limitsSaid.has(limit)) return;
+    this.limitsSaid.add(limit);
+    this.sink.limitMet?.(limit, copyPeer(peer), count);
+  }
+
   /** The valid, distinct patterns of an advert, at most `maxPatternsPerPeer`, frozen. */
-  private acceptPatterns(list: readonly string[]): readonly string[] {
+  private acceptPatterns(list: readonly string[], from: PeerId): readonly string[] {
     const out: string[] = [];
     const seen = new Set<string>();
     const n = Array.isArray(list) ? list.length : 0;
@@ -546,6 +566,7 @@ export class ReceiverList implements TimerCore {
       }
     }
     this.counters.patternsTruncated += n - i;
+    if (n > i) this.sayLimit('maxPatternsPerPeer', from, n);
     return Object.freeze(out);
   }
 
@@ -557,7 +578,7 @@ export class ReceiverList implements TimerCore {
   }
 
   private installSet(e: MutablePeerEntry, version: number, list: readonly string[]): void {
-    const patterns = this.acceptPatterns(list);
+    const patterns = this.acceptPatterns(list, e.peer);
     e.patternVersion = version;
     if (!samePatterns(e.patterns, patterns)) this.replacePatterns(e, patterns);
   }

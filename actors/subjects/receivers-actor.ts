@@ -56,6 +56,7 @@ import type { ReceiversInbox } from './messages.js';
 import type { PeerEntry, PeerLeftReason } from './receiver-list.js';
 import { ReceiverList } from './receiver-list.js';
 import { PatternSync } from './pattern-sync.js';
+import { ERROR_CODES, LedgecastError, serializeError } from '../../errors.js';
 
 /** Counters of the receivers actor (beside the receiver list's own). */
 export interface ReceiversActorCounters {
@@ -157,6 +158,13 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
         },
         peerLeft(peer, reason) {
           onPeerLeft(peer, reason);
+        },
+        limitMet(limit, peer, count) {
+          const what =
+            limit === 'maxPeers'
+              ? `peer ${peer.name} not listed: ${count} live peers are (receiverList.maxPeers); further new peers are ignored while none leaves, counted in stats().actors.receivers.peersRejected`
+              : `${count} patterns advertised by ${peer.name}, only receiverList.maxPatternsPerPeer (${config.receiverList.maxPatternsPerPeer}) kept: messages on the others are not sent to it; counted in stats().actors.receivers.patternsTruncated`;
+          emit({ kind: 'error', error: serializeError(new LedgecastError(ERROR_CODES.limit, `${what} (said once)`)) });
         },
         multicastUnreachable(peer) {
           const t = told.get(peerKey(peer));

@@ -409,6 +409,23 @@ describe('ReceiverList bounds', () => {
     expect(list.isInterested('p4')).toBe(false);
   });
 
+  it('says each table limit once, naming the peer, when it is first met (every case is counted)', () => {
+    const said: [string, string, number][] = [];
+    const list = new ReceiverList(
+      { sink: { peerJoined: () => {}, peerLeft: () => {}, multicastUnreachable: () => {}, limitMet: (limit, peer, count) => said.push([limit, peer.name, count]) } },
+      { maxPeers: 2, maxPatternsPerPeer: 3 },
+    );
+    list.onAdvert(0, advert('a', 1, ['p1', 'p2', 'p3', 'p4']), 'multicast');
+    list.onAdvert(0, advert('b', 1, ['p1', 'p2', 'p3', 'p4', 'p5']), 'multicast');
+    list.onAdvert(0, advert('c', 1, []), 'multicast');
+    list.onAdvert(0, advert('d', 1, []), 'multicast');
+    expect(said).toEqual([
+      ['maxPatternsPerPeer', 'a', 4],
+      ['maxPeers', 'c', 2],
+    ]);
+    expect(list.counters).toMatchObject({ patternsTruncated: 3, peersRejected: 2 });
+  });
+
   it('rejects bad options', () => {
     const sink = recordingSink();
     expect(() => new ReceiverList({ sink }, { peerExpiryMs: 0 })).toThrow(InvalidOptionError);
