@@ -7,7 +7,13 @@ import { generateDomainKey, parseDomainKey, resolveSecurityOptions } from '../..
 const A: PeerId = { name: 'alice', incarnation: 7 };
 const B: PeerId = { name: 'bob', incarnation: 9 };
 const key = parseDomainKey(generateDomainKey(), 'key');
-const otherKey = parseDomainKey(generateDomainKey(), 'key');
+/** Another key with another key id (ids are one byte: two random keys share one 1 time in 256, and then a datagram of the other is 'badTag', not 'unknownKey'). */
+const otherKey = (() => {
+  for (;;) {
+    const k = parseDomainKey(generateDomainKey(), 'key');
+    if (keyIdOf(k) !== keyIdOf(key)) return k;
+  }
+})();
 
 function security(o: Partial<ResolvedSecurity> = {}): ResolvedSecurity {
   return { key, encrypt: false, maxClockSkewMs: 120_000, ...o };
