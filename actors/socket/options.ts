@@ -24,6 +24,12 @@ export interface FaultOptions {
    * @default []
    */
   dropFrameKinds?: readonly FrameKind[];
+  /**
+   * Share of the DATA datagrams this peer sends by multicast that are not sent (loss before the
+   * fan-out: every receiver misses the same ones). Retransmissions are not dropped.
+   * @default 0
+   */
+  dropMulticastDataOutRate?: number;
 }
 
 export interface SocketOptions {
@@ -65,6 +71,7 @@ const DEFAULT_FAULT: Readonly<Required<FaultOptions>> = Object.freeze({
   seed: 1,
   dropMulticast: false,
   dropFrameKinds: [],
+  dropMulticastDataOutRate: 0,
 });
 
 const FRAME_KINDS = Object.keys(FRAME_TYPE) as FrameKind[];
@@ -93,6 +100,7 @@ export function resolveSocketOptions(o: Partial<SocketOptions> = {}, path = 'opt
       seed: checkInteger(`${path}.fault.seed`, f.seed, 0, 0xffffffff),
       dropMulticast: checkBoolean(`${path}.fault.dropMulticast`, f.dropMulticast),
       dropFrameKinds: checkFrameKinds(`${path}.fault.dropFrameKinds`, f.dropFrameKinds),
+      dropMulticastDataOutRate: checkNumber(`${path}.fault.dropMulticastDataOutRate`, f.dropMulticastDataOutRate, 0, 1),
     };
   }
   return resolved;

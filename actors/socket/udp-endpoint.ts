@@ -97,6 +97,8 @@ export class UdpEndpoint implements Endpoint {
   private unicastPort = 0;
   private closed = false;
   private readonly fault: InboundFault | undefined;
+  /** Test-only: whether to drop an outbound multicast datagram (`fault.dropMulticastDataOutRate`). */
+  private readonly outDrop: ((bytes: OutDatagram) => boolean) | undefined;
   private onError: (err: Error) => void = () => {};
 
   private constructor(
@@ -104,6 +106,14 @@ export class UdpEndpoint implements Endpoint {
     private readonly handler: DatagramHandler,
   ) {
     this.fault = options.fault ? new InboundFault(options.fault, this.counters, handler) : undefined;
+    const outRate = options.fault?.dropMulticastDataOutRate ?? 0;
+    if (outRate > 0) {
+      const rng = createRng(((options.fault?.seed ?? 1) + 1) >>> 0);
+      this.outDrop = (bytes) => {
+        const first = bytes instanceof Uint8Array ? bytes : bytes[0];
+        return first.length > TYPE_OFFSET && frameKindOf(first[TYPE_OFFSET]) === 'data' && rng() < outRate;
+      };
+    }
   }
 
   /** Binds the unicast socket and the multicast send socket; groups are joined later. */
@@ -167,6 +177,10 @@ export class UdpEndpoint implements Endpoint {
   }
 
   sendMulticast(group: string, bytes: OutDatagram): void {
+    if (this.outDrop !== undefined && this.outDrop(bytes)) {
+      this.counters.faultDropped++;
+      return;
+    }
     this.send(this.sender, bytes, this.options.port, group);
   }
 
