@@ -27,6 +27,7 @@ import { UnadvertisedHold } from './unadvertised-hold.js';
 import { UnlistedSenders } from './unlisted-senders.js';
 import { notePosition, takePositionReport } from './position-reports.js';
 import { StreamState, type StreamEvents } from './stream-state.js';
+import { IdleSweep } from './idle-sweep.js';
 
 /** What a {@link Receiver} needs. */
 export interface ReceiverDeps {
@@ -44,12 +45,6 @@ export interface ReceiverDeps {
 }
 
 type SenderState = SenderEntry<StreamState>;
-
-
-/** How often the idle sweep runs, the fewest streams it looks at, and the time it takes to see them all. */
-const IDLE_SWEEP_EVERY_MS = 1000;
-const IDLE_SWEEP_MIN_STREAMS = 1024;
-const IDLE_SWEEP_ROUND_MS = 30_000;
 
 /** `admit`'s answer for a frame of an incarnation not advertised yet. */
 const HOLD = Symbol('hold');
@@ -91,8 +86,8 @@ export class Receiver implements TimerCore {
   private readonly unlisted: UnlistedSenders;
   private streamCount = 0;
   private lastNowMs = 0;
-  /** When the idle sweep runs next. */
-  private nextSweepMs = 0;
+  /** When and over which streams idle ones are looked for. */
+  private readonly idleSweep = new IdleSweep();
   /** Every stream's outputs (the stream's `next` has moved past what it outputs: fragments held below it are dropped). */
   private readonly streamEvents: StreamEvents = {
     message: (st, m) => {
@@ -514,30 +509,18 @@ export class Receiver implements TimerCore {
   }
 
   /**
-   * Parks the streams idle for `idleStreamMs` with nothing pending, looking at the next ones of
-   * each sender in turn: at most once per {@link IDLE_SWEEP_EVERY_MS} (earlier calls do nothing),
-   * at least {@link IDLE_SWEEP_MIN_STREAMS} a sweep and every stream within
-   * {@link IDLE_SWEEP_ROUND_MS}. The owner calls it now and then (the receiver actor: with each
-   * position report); it is not one of the core's deadlines.
+   * Parks the streams idle for `idleStreamMs` with nothing pending, a bounded number at a time
+   * (idle-sweep.ts: at most one sweep a second, every stream within 30 s). The owner calls it
+   * now and then (the receiver actor: with each position report); it is not one of the core's
+   * deadlines.
    */
   parkIdle(nowMs: number): void {
     this.lastNowMs = Math.max(this.lastNowMs, nowMs);
-    if (this.options.idleStreamMs === 0 || nowMs < this.nextSweepMs) return;
-    this.nextSweepMs = nowMs + IDLE_SWEEP_EVERY_MS;
-    const budget = Math.max(IDLE_SWEEP_MIN_STREAMS, Math.ceil((this.streamCount * IDLE_SWEEP_EVERY_MS) / IDLE_SWEEP_ROUND_MS));
-    for (const s of this.table.values()) {
-      let cursor = s.parkCursor ?? s.streams.values();
-      for (let visited = 0; visited < budget; visited++) {
-        const next = cursor.next();
-        if (next.done === true) {
-          cursor = s.streams.values();
-          break;
-        }
-        const st = next.value;
-        if (nowMs - st.activeAtMs >= this.options.idleStreamMs && this.parkable(st)) this.park(s, st);
-      }
-      s.parkCursor = cursor;
-    }
+    const idleMs = this.options.idleStreamMs;
+    if (idleMs === 0) return;
+    this.idleSweep.run(nowMs, this.streamCount, this.table.values(), (s: SenderState, st: StreamState) => {
+      if (nowMs - st.activeAtMs >= idleMs && this.parkable(st)) this.park(s, st);
+    });
   }
 
   private parkable(st: StreamState): boolean {
