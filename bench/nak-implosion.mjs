@@ -14,13 +14,10 @@
  *
  * Loopback only: interface 127.0.0.1, a random group 239.255.x.y, TTL 0.
  */
-import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { randomMulticastGroup } from './baselines/loopback.mjs';
+import { spawnChild } from './scale/children.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const { values: a } = parseArgs({
   options: {
     subscribers: { type: 'string', default: '20' },
@@ -34,31 +31,6 @@ const rate = Number(a.rate);
 const count = Math.round(rate * Number(a.seconds));
 const drop = Number(a.drop);
 
-function child(script, params) {
-  const c = spawn(process.execPath, [join(here, 'scale', script), JSON.stringify(params)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = [];
-  let buf = '';
-  const waiters = [];
-  c.stdout.setEncoding('utf8');
-  c.stdout.on('data', (d) => {
-    buf += d;
-    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-      lines.push(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-      while (waiters.length > 0 && lines.length > 0) waiters.shift()(lines.shift());
-    }
-  });
-  const next = (ms) =>
-    new Promise((resolve, reject) => {
-      if (lines.length > 0) return resolve(lines.shift());
-      const t = setTimeout(() => reject(new Error(`${script}: nothing in ${ms} ms`)), ms);
-      waiters.push((l) => {
-        clearTimeout(t);
-        resolve(l);
-      });
-    });
-  return { c, next };
-}
 
 /** Finds the first numeric field named `key` anywhere in `o`. */
 function find(o, key) {
@@ -74,12 +46,12 @@ function find(o, key) {
 async function run(n, dropRate, outDrop = 0) {
   const net = { group: randomMulticastGroup(), port: 20_000 + Math.floor(Math.random() * 30_000) };
   const names = Array.from({ length: n }, (_, i) => `fan-sub-${i}`);
-  const subs = names.map((name, i) => child('fan-sub.mjs', { ...net, name, dropRate, seed: 1000 + i, expect: count, timeoutMs: 60_000 + count / 5 }));
-  const pub = child('fan-pub.mjs', { ...net, count, rate, subscribers: names, outDrop });
+  const subs = names.map((name, i) => spawnChild('fan-sub.mjs', { ...net, name, dropRate, seed: 1000 + i, expect: count, timeoutMs: 60_000 + count / 5 }));
+  const pub = spawnChild('fan-pub.mjs', { ...net, count, rate, subscribers: names, outDrop });
   try {
     for (const s of subs) if ((await s.next(30_000)) !== 'READY') throw new Error('a subscriber did not start');
     if ((await pub.next(30_000)) !== 'READY') throw new Error('the publisher did not start');
-    pub.c.stdin.write('go\n');
+    pub.child.stdin.write('go\n');
     const subResults = await Promise.all(subs.map((s) => s.next(180_000).then(JSON.parse)));
     const p = JSON.parse(await pub.next(60_000));
     const lost = subResults.reduce((t, r) => t + (r.receiver.gapSeqsOpened - r.receiver.gapSeqsFilledBeforeNak), 0);
@@ -97,8 +69,8 @@ async function run(n, dropRate, outDrop = 0) {
       publishMs: p.publishMs,
     };
   } finally {
-    for (const s of subs) s.c.kill('SIGKILL');
-    pub.c.kill('SIGKILL');
+    for (const s of subs) s.child.kill('SIGKILL');
+    pub.child.kill('SIGKILL');
   }
 }
 

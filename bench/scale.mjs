@@ -12,12 +12,12 @@
  *
  * Loopback only: interface 127.0.0.1, a random group 239.255.x.y, TTL 0.
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomMulticastGroup } from './baselines/loopback.mjs';
+import { spawnChild } from './scale/children.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -33,41 +33,12 @@ const sizes = args.sizes.split(',').map(Number);
 if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 1_000_000)) throw new Error(`--sizes: integers 1..1,000,000, got ${args.sizes}`);
 const idleMs = Number(args['idle-ms']);
 
-/** Spawns a child with --expose-gc; resolves { child, lines } once it printed READY. */
-function start(script, params) {
-  const child = spawn(process.execPath, ['--expose-gc', join(here, 'scale', script), JSON.stringify(params)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = [];
-  let buf = '';
-  let onLine = () => {};
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (d) => {
-    buf += d;
-    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-      lines.push(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-      onLine();
-    }
-  });
-  const next = (timeoutMs) =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${script}: no output in ${timeoutMs} ms`)), timeoutMs);
-      const check = () => {
-        if (lines.length === 0) return;
-        clearTimeout(timer);
-        onLine = () => {};
-        resolve(lines.shift());
-      };
-      onLine = check;
-      check();
-    });
-  return { child, next };
-}
 
 async function one(n, wildcard) {
   const net = { group: randomMulticastGroup(), port: 20_000 + Math.floor(Math.random() * 30_000) };
   const timeoutMs = 60_000 + n;
-  const sub = start('scale-sub.mjs', { ...net, n, wildcard, idleMs, timeoutMs });
-  const pub = start('scale-pub.mjs', { ...net, n, idleMs });
+  const sub = spawnChild('scale-sub.mjs', { ...net, n, wildcard, idleMs, timeoutMs }, ['--expose-gc']);
+  const pub = spawnChild('scale-pub.mjs', { ...net, n, idleMs }, ['--expose-gc']);
   try {
     if ((await sub.next(120_000)) !== 'READY' || (await pub.next(30_000)) !== 'READY') throw new Error('a child did not start');
     await new Promise((r) => setTimeout(r, 3000)); // the publisher learns the subscriber's patterns
