@@ -69,7 +69,7 @@ export class OutboundChannel {
   trySend(target: number, payload: unknown): boolean {
     if (this.#ring.closed) throw new PeerClosedError(`thread "${this.toThread}" is closed`);
     const env = this.#codec.encode(target, payload);
-    const size = env.body.length;
+    const size = env.size;
     if (size > this.#maxBodyBytes) {
       throw new PayloadTooLargeError(
         `a message of ${size} encoded bytes cannot cross threads: the limit is ${this.#maxBodyBytes} (ringBytes - 7)`,
@@ -126,11 +126,11 @@ export class OutboundChannel {
         const env = this.#pending[this.#pendingHead];
         if (!this.#codec.tryWrite(this.#ring, env)) {
           // Publishes what was written, then sleeps on the read index until the consumer frees room.
-          await this.#ring.whenWritable(ENVELOPE_HEADER_BYTES + env.body.length);
+          await this.#ring.whenWritable(ENVELOPE_HEADER_BYTES + env.size);
           continue;
         }
         this.#pending[this.#pendingHead++] = undefined as unknown as EncodedEnvelope;
-        this.#pendingBytes -= env.body.length;
+        this.#pendingBytes -= env.size;
         this.counters.sent++;
       }
       this.#pending = [];

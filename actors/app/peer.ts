@@ -60,6 +60,8 @@ export type {
   SlowConsumerEvent,
   StreamResetEvent,
 } from './peer-events.js';
+// Data-path messages cross threads in their own byte layout (registers the packers).
+import '../thread-packers.js';
 export type { PeerStats } from './peer-stats.js';
 
 /** Options of `peer.publish`. */

@@ -14,6 +14,8 @@ import { validateSubject } from '../subjects/subject.js';
 import { assertMessageSize } from '../sender/fragmenter.js';
 import { packPublishItems } from '../sender/publish-batch.js';
 import type { PublishItem, SenderInbox } from '../sender/messages.js';
+// Data-path messages cross threads in their own byte layout (registers the packers).
+import '../thread-packers.js';
 
 /** Publishes handed to the sender in one message at most (bytes of payload and subject). */
 const MAX_BATCH_BYTES = 256 * 1024;

@@ -50,6 +50,8 @@ import type { ReceiverInbox } from './messages.js';
 import type { StreamResume } from '../ledger/messages.js';
 import { streamKey } from '../../codecs/frame.js';
 import { Receiver } from './receiver.js';
+// Data-path messages cross threads in their own byte layout (registers the packers).
+import '../thread-packers.js';
 
 /** Bytes of payload per `delivered` event at most (one message may exceed it alone). */
 const MAX_EVENT_BYTES = 256 * 1024;

@@ -73,6 +73,8 @@ import { RetransmitPlanner } from './retransmit-planner.js';
 import { normalizeRanges } from './seq-ranges.js';
 import { LedgerStreams } from '../ledger/ledger-streams.js';
 import type { LedgerInbox, LedgerStreamInfo } from '../ledger/messages.js';
+// Data-path messages cross threads in their own byte layout (registers the packers).
+import '../thread-packers.js';
 
 /** What an outbound channel carries: the body of a NAK or RETRANSMIT frame (the channel numbers it). */
 type ChannelItem =

@@ -49,6 +49,8 @@ import type { SerializedError } from '../../errors.js';
 import { RingDeque } from './ring-deque.js';
 import { unpackPublishItems } from './publish-batch.js';
 import { SequenceGenerator } from './sequence-generator.js';
+// Data-path messages cross threads in their own byte layout (registers the packers).
+import '../thread-packers.js';
 
 /**
  * One application message, sequenced (one seq): its fields as published (written into a DATA

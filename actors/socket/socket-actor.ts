@@ -36,6 +36,8 @@ import type { Endpoint, OpenEndpoint, OutDatagram, RemoteAddress, UdpCounters, V
 import { DomainSeal, OPEN_FAILURES, type OpenFailure } from './domain-seal.js';
 import { outDatagramBytes, UdpEndpoint } from './udp-endpoint.js';
 import { AddressValidator, addressKey } from './address-validator.js';
+// Data-path messages cross threads in their own byte layout (registers the packers).
+import '../thread-packers.js';
 
 /** Least time between two `heard` messages for one (peer, via). */
 export const HEARD_INTERVAL_MS = 250;

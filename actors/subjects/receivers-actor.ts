@@ -57,6 +57,8 @@ import type { PeerEntry, PeerLeftReason } from './receiver-list.js';
 import { ReceiverList } from './receiver-list.js';
 import { PatternSync } from './pattern-sync.js';
 import { ERROR_CODES, LedgecastError, serializeError } from '../../errors.js';
+// Data-path messages cross threads in their own byte layout (registers the packers).
+import '../thread-packers.js';
 
 /** Counters of the receivers actor (beside the receiver list's own). */
 export interface ReceiversActorCounters {

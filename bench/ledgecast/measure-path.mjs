@@ -4,7 +4,7 @@
  *
  *   npm run build && node bench/ledgecast/measure-path.mjs [--runs 3] [--messages 1000000]
  *        [--presets single,shared,...] [--json FILE] [--quick] [--only alloc,busy,window]
- *        [--alloc-messages 100000] [--warmup 200000] [--cpu-prof DIR] [--verbose]
+ *        [--alloc-messages 100000] [--warmup 200000] [--cpu-prof DIR] [--cpu-prof-preset P] [--alloc-preset P] [--verbose]
  *
  * 1. alloc: heap objects allocated per message in the publisher process and in the subscriber
  *    process, 64-byte messages, default options (`single`), by allocating function (top 15 per side).
@@ -73,7 +73,9 @@ const USAGE = `usage: node bench/ledgecast/measure-path.mjs [--runs N=3] [--mess
   --messages        64-byte messages per busy-time run (per preset)
   --alloc-messages  messages counted by the allocation tracker (after --warmup unmeasured ones)
   --quick           1 run, single preset, 200 k / 30 k / 100 k messages (smoke check)
-  --cpu-prof DIR    also profile one single-preset busy run (node --cpu-prof, profiles kept in DIR)`;
+  --cpu-prof DIR    also profile one busy run (node --cpu-prof, profiles kept in DIR; worker threads too)
+  --cpu-prof-preset P  the preset of that run (default single)
+  --alloc-preset P  the preset of the allocation runs (default single; counts the main thread only)`;
 
 function parseCli() {
   let values;
@@ -88,6 +90,8 @@ function parseCli() {
         only: { type: 'string' },
         json: { type: 'string' },
         'cpu-prof': { type: 'string' },
+        'cpu-prof-preset': { type: 'string' },
+        'alloc-preset': { type: 'string' },
         quick: { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -123,6 +127,8 @@ function parseCli() {
     only: values.only ? list(values.only, PARTS, '--only') : PARTS,
     json: values.json,
     cpuProf: values['cpu-prof'],
+    allocPreset: values['alloc-preset'] ? list(values['alloc-preset'], ALL_PRESETS, '--alloc-preset')[0] : 'single',
+    cpuProfPreset: values['cpu-prof-preset'] ? list(values['cpu-prof-preset'], ALL_PRESETS, '--cpu-prof-preset')[0] : 'single',
     verbose: values.verbose,
   };
 }
@@ -365,7 +371,7 @@ async function main() {
     }
     if (cli.only.includes('alloc')) {
       const v = await attempt(`${at} alloc single`, allocRuns, () =>
-        runPathPair(cli, { mode: 'alloc', preset: 'single', messages: cli.allocMessages, warmupMessages: cli.warmup, execArgv: ['--no-turbo-allocation-folding'], seconds: Math.min(600, 40 + cli.allocMessages / 5000) }),
+        runPathPair(cli, { mode: 'alloc', preset: cli.allocPreset, messages: cli.allocMessages, warmupMessages: cli.warmup, execArgv: ['--no-turbo-allocation-folding'], seconds: Math.min(600, 40 + cli.allocMessages / 5000) }),
       );
       if (v) console.log(`      objects/msg: pub ${f2(perMsg(v.pub.alloc?.objects, v.pub.measuredMsgs))}, sub ${f2(perMsg(v.sub.alloc?.objects, v.sub.measuredMsgs))}`);
     }
@@ -382,8 +388,8 @@ async function main() {
     mkdirSync(dir, { recursive: true });
     const before = new Set(readdirSync(dir));
     const list = [];
-    const v = await attempt('cpu-prof busy single', list, () =>
-      runPathPair(cli, { mode: 'busy', preset: 'single', messages: cli.messages, seconds: busySeconds, execArgv: ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '250'] }),
+    const v = await attempt(`cpu-prof busy ${cli.cpuProfPreset}`, list, () =>
+      runPathPair(cli, { mode: 'busy', preset: cli.cpuProfPreset, messages: cli.messages, seconds: busySeconds, execArgv: ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '250'] }),
     );
     if (v) {
       const fresh = readdirSync(dir).filter((f) => !before.has(f) && f.endsWith('.cpuprofile'));
