@@ -75,7 +75,14 @@ export interface PeerOptions {
   flowPolicy?: FlowPolicy;
   /** In-flight messages per stream beyond the receivers' reported position. @default 16384 */
   flowWindowMessages?: number;
-  /** Publishes accepted but not yet handed to the wire before `publish` waits and `tryPublish` says false. @default 65536 */
+  /**
+   * Publishes accepted but not yet handed to the wire before `publish` waits and `tryPublish`
+   * says false. Each one is held as objects the garbage collector traces again and again while
+   * it waits (for credit, mostly): more than a few thousand cost throughput. 2,048 gave the best
+   * 64-byte throughput on 2 cores (docs/PROFILE.md, step 6); 65,536 (the earlier default) gave
+   * 0.67x of it under `single` and 0.42x under `sharedNetwork`.
+   * @default 2048
+   */
   maxPendingPublishes?: number;
   /**
    * How long `close()` waits, at most, for every live receiver to confirm the end of each
@@ -176,7 +183,7 @@ export const DEFAULT_PEER_OPTIONS = Object.freeze({
   windowBytes: 64 * 1024 * 1024,
   flowPolicy: 'min' as FlowPolicy,
   flowWindowMessages: 16_384,
-  maxPendingPublishes: 65_536,
+  maxPendingPublishes: 2048,
   closeTimeoutMs: 10_000,
   maxQueuedPerSubscription: 100_000,
   advertIntervalMs: 1000,
