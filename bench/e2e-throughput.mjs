@@ -9,7 +9,7 @@
  *
  * Cases (ids; `--only` keeps the cases whose id contains one of the given strings, or equals one ending in `$`):
  *   lc-{64,1k}-<preset>        publisher lc-pub.mjs → subscriber lc-sub.mjs, one subject, raw bytes,
- *                              tryPublish until false then `--wait` (default: yield with setImmediate),
+ *                              tryPublish until false then `--wait` (default: `await publish` of the next message, as the TSDoc advises),
  *                              for `--seconds`; both peers use `topology: <preset>`.
  *   lc-64-<preset>-x2          1 → 2: one publisher, two subscriber processes (64 B); delivered msg/s
  *                              is the slower subscriber's, and both must receive everything.
@@ -62,7 +62,9 @@ const USAGE = `usage: node bench/e2e-throughput.mjs [--runs N=3] [--seconds S=3]
        [--wait immediate|publish] [--rate R=10000] [--only ID,...] [--max-pending N] [--burst K]
        [--no-tuned] [--tuned-pending-bytes B=393216] [--no-skip] [--no-baseline] [--verbose] [--list]
   --quick         1 run, 2 s, default preset only, no -tuned / -wait cases (smoke check)
-  --wait          what the publisher does when tryPublish says false (default immediate: setImmediate)
+  --wait          what the publisher does when tryPublish says false (default publish: await publish() of the
+                  next message, which waits for room; immediate: yield with setImmediate and try again, a
+                  spin that takes a core from worker threads)
   --max-pending   maxPendingPublishes of both peers (default: the library's)
   --burst K       the publisher also yields after K publishes in a row (default: never)
   --no-tuned      leave out the lc-*-tuned cases (every preset with maxPendingPublishes =
@@ -78,7 +80,7 @@ function parseCli() {
       presets: { type: 'string' },
       json: { type: 'string' },
       quick: { type: 'boolean', default: false },
-      wait: { type: 'string', default: 'immediate' },
+      wait: { type: 'string', default: 'publish' },
       rate: { type: 'string', default: '10000' },
       only: { type: 'string' },
       'max-pending': { type: 'string' },

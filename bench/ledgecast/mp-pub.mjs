@@ -1,9 +1,9 @@
 /**
  * Publisher of bench/ledgecast/measure-path.mjs (run through runPair of bench/baselines/harness.mjs,
  * with mp-sub.mjs). Publishes `messages` fresh 64-byte `Uint8Array` payloads (u32 LE message index at
- * offset 0) on `bench.data`: `tryPublish` until it says false, then one `setImmediate`, as lc-pub.mjs
- * does; the last message goes with `await publish` after a yield, so its resolution means every
- * earlier one was handed to the socket.
+ * offset 0) on `bench.data`: `tryPublish` until it says false, then `await publish` of the next
+ * message (it waits for room), as lc-pub.mjs does by default; the last message goes with `await
+ * publish` after a yield, so its resolution means every earlier one was handed to the socket.
  *
  * mode 'busy': one run of `messages`. Reports the main thread's event-loop utilization over the
  * publishing interval (first publish → last publish resolved): `busyUs` = ELU active time, also as
@@ -87,8 +87,12 @@ async function publishRun(n) {
       index++;
       payload = makePayload();
     } else {
+      // As the TSDoc advises: publish() waits for room (a setImmediate spin would take a core
+      // from the worker threads of the other presets).
       waits++;
-      await new Promise((r) => setImmediate(r));
+      await withTimeout(peer.publish('bench.data', payload), acceptTimeoutMs, `publish() in the loop did not resolve within ${acceptTimeoutMs} ms`);
+      index++;
+      payload = makePayload();
     }
   }
   await new Promise((r) => setImmediate(r));

@@ -127,7 +127,7 @@ export function renderPathCosts(pc) {
   out.push(busyTable(pc.busy));
   out.push('');
   out.push(
-    `${fmtRate(o.messages)} messages per run, published with \`tryPublish\` until it says false, then one \`setImmediate\`. ` +
+    `${fmtRate(o.messages)} messages per run, published with \`tryPublish\` until it says false, then \`await publish\` of the next message (it waits for room). ` +
       'µs/message = event-loop utilization of the main thread × interval / messages (`performance.eventLoopUtilization()`): on the publisher from the first publish ' +
       'to the last one resolved, on the subscriber from the first delivery to the last. It is wall time in which the loop was not waiting, so on a loaded machine it includes ' +
       'time the thread was runnable but not running; "main-thread CPU" (Linux /proc, 10 ms ticks) does not, and is the figure to compare across runs on a loaded machine. With worker-thread presets part of the work leaves the main thread: "process CPU" is the CPU time of every thread of the process over the same interval. ' +
