@@ -41,6 +41,7 @@ import {
   writeMessageRecord,
 } from './frames/message-record.js';
 import { RETRANSMIT_HEADER_LENGTH } from './frames/retransmit.js';
+import type { SlabPool } from './slab-pool.js';
 
 /** Subjects (and replyTo subjects) whose validation a builder remembers; the cache is cleared when full. */
 export const SUBJECT_CACHE_MAX_ENTRIES = 4096;
@@ -84,8 +85,10 @@ export class DataBatchBuilder {
   private lastIndex = -1;
   private readonly validSubjects = new Set<string>();
   /** Where `finish` cuts datagrams from; `slabUsed` bytes of it are handed out. */
-  private slab = new Uint8Array(0);
+  private slab: Uint8Array = new Uint8Array(0);
   private slabUsed = 0;
+  /** Where slabs come from when set (reused memory), else fresh allocations. */
+  private slabPool: SlabPool | undefined;
 
   constructor(options: DataBatchBuilderOptions) {
     const { sender, maxDatagramBytes } = options;
@@ -104,6 +107,18 @@ export class DataBatchBuilder {
     this.recordsView = new DataView(this.records.buffer);
     this.table = new Uint8Array(maxDatagramBytes);
     this.tableView = new DataView(this.table.buffer);
+  }
+
+  /**
+   * Cuts datagrams from `pool`'s slabs from now on (undefined: fresh memory). The builder holds
+   * the slab it cuts from; every other holder of a datagram must take its own hold
+   * (`pool.hold`) before the next `finish`, which may release the builder's.
+   */
+  useSlabPool(pool: SlabPool | undefined): void {
+    if (this.slabPool !== undefined && this.slab.length > 0) this.slabPool.release(this.slab.buffer);
+    this.slabPool = pool;
+    this.slab = new Uint8Array(0);
+    this.slabUsed = 0;
   }
 
   /** True when no message has been added since the last `finish` or `reset`. */
@@ -226,10 +241,18 @@ export class DataBatchBuilder {
     if (this.count === 0) throw new RangeError('cannot finish an empty DATA batch');
     const size = this.byteLength;
     if (this.slab.length - this.slabUsed < size) {
-      // Not zero-filled (every byte handed out is written first): zeroing a fresh slab cost as
-      // much as building its datagrams.
-      const memory = Buffer.allocUnsafeSlow(Math.max(DATAGRAM_SLAB_BYTES, size));
-      this.slab = new Uint8Array(memory.buffer, memory.byteOffset, memory.byteLength);
+      const pool = this.slabPool;
+      if (pool !== undefined) {
+        // Reused memory keeps old bytes: every byte handed out is written first. A datagram is
+        // at most MAX_FRAME_BYTES, which a slab holds.
+        if (this.slab.length > 0) pool.release(this.slab.buffer);
+        this.slab = pool.take();
+      } else {
+        // Not zero-filled (every byte handed out is written first): zeroing a fresh slab cost as
+        // much as building its datagrams.
+        const memory = Buffer.allocUnsafeSlow(Math.max(DATAGRAM_SLAB_BYTES, size));
+        this.slab = new Uint8Array(memory.buffer, memory.byteOffset, memory.byteLength);
+      }
       this.slabUsed = 0;
     }
     const out = this.slab.subarray(this.slabUsed, this.slabUsed + size);

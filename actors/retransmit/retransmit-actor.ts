@@ -56,7 +56,7 @@ import type { PeerConfig } from '../app/peer-config.js';
 import { assertNever, earliest } from '../core.js';
 import type { ReceiverInbox } from '../receiver/messages.js';
 import { HeartbeatScheduler } from '../sender/heartbeat-scheduler.js';
-import type { FlowInbox, UnicastTarget } from '../sender/messages.js';
+import type { FlowInbox, SenderInbox, UnicastTarget } from '../sender/messages.js';
 import { SenderWindow } from '../sender/sender-window.js';
 import type { DatagramIn, Destination, SocketInbox } from '../socket/messages.js';
 import type { ReceiversInbox } from '../subjects/messages.js';
@@ -161,7 +161,16 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     ledgerRequests: 0,
     ledgerAnswers: 0,
   };
-  const window = new SenderWindow({}, config.sender);
+  /**
+   * Datagrams of the sender's slabs (shared memory, given to a window on the sender's thread)
+   * the window let go: handed back to the sender, which reuses their memory
+   * (codecs/slab-pool.ts). A window on another thread got copies, which it simply drops.
+   */
+  let released: SharedArrayBuffer[] = [];
+  const releaseDatagram = (d: Uint8Array): void => {
+    if (d.buffer instanceof SharedArrayBuffer) released.push(d.buffer);
+  };
+  const window = new SenderWindow({ onDatagramReleased: releaseDatagram }, config.sender);
   /** First seq of each of our streams in this incarnation (from `sent.streams`, or the ledger's resume). */
   const startSeqs = new Map<string, number>();
   /** When each stream's first message of this incarnation went out, on this actor's clock. */
@@ -185,6 +194,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
   /** The clock, read once per message or timer; sinks called meanwhile use it. */
   let now = 0;
   let socket: ActorRef<SocketInbox>;
+  let sender: ActorRef<SenderInbox>;
   let receiver: ActorRef<ReceiverInbox>;
   let flow: ActorRef<FlowInbox>;
   let receivers: ActorRef<ReceiversInbox>;
@@ -416,6 +426,17 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
         window.addDatagram(d);
       } catch {
         counters.windowRejected++;
+        releaseDatagram(d);
+      }
+    }
+    // With the sender's mailbox full they wait for the next `sent` (reuse is only delayed: the
+    // sender makes fresh slabs meanwhile), never dropped, or their memory would stay held.
+    if (released.length > 0) {
+      try {
+        if (sender.trySend({ kind: 'datagramsReleased', buffers: released })) released = [];
+        else counters.mailboxFull++;
+      } catch {
+        released = []; // the sender has stopped: nothing reuses its memory any more
       }
     }
     for (const s of streams) heartbeats.onSent(now, s.subject);
@@ -532,6 +553,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     name: ctx.name,
     start(c) {
       socket = c.ref<SocketInbox>('socket');
+      sender = c.ref<SenderInbox>('sender');
       receiver = c.ref<ReceiverInbox>('receiver');
       flow = c.ref<FlowInbox>('flow');
       receivers = c.ref<ReceiversInbox>('receivers');

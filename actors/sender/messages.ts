@@ -46,7 +46,12 @@ export type SenderInbox =
   /** The ledger holds these streams up to `seq`: committed and flushed (`'sync'`) or flushed (`'async'`). */
   | { readonly kind: 'committed'; readonly streams: readonly CommittedStream[] }
   /** The ledger can no longer write: refuse what waits and every later publish with `error`. */
-  | { readonly kind: 'ledgerFailed'; readonly error: SerializedError };
+  | { readonly kind: 'ledgerFailed'; readonly error: SerializedError }
+  /**
+   * The window or the socket (on this thread) is done with these datagrams, one buffer each
+   * (their slab's shared memory, `codecs/slab-pool.ts`): one hold each is given back.
+   */
+  | { readonly kind: 'datagramsReleased'; readonly buffers: readonly SharedArrayBuffer[] };
 
 export type FlowInbox =
   /**

@@ -28,7 +28,8 @@
 import type { PeerId, StreamStart, WireMessage } from '../../codecs/frame.js';
 import { MESSAGE_FLAGS, peerKey } from '../../codecs/frame.js';
 import { FRAGMENT_EXTENSION_LENGTH } from '../../codecs/frames/message-record.js';
-import { DataBatchBuilder, maxPayloadPerDatagram } from '../../codecs/data-batch.js';
+import { DataBatchBuilder, DATAGRAM_SLAB_BYTES, maxPayloadPerDatagram } from '../../codecs/data-batch.js';
+import { SlabPool } from '../../codecs/slab-pool.js';
 import { BackpressureError, PayloadTooLargeError, PeerClosedError, deserializeError, serializeError } from '../../errors.js';
 import type { Actor, ActorContext } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
@@ -152,6 +153,12 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   const queue = new RingDeque<Unit>();
   /** Builds every DATA datagram of this peer (encoded once, here, then handed to the socket). */
   const builder = new DataBatchBuilder({ sender: config.self, maxDatagramBytes: config.maxDatagramBytes });
+  /**
+   * Reused datagram memory, when the socket and the retransmit actor (the window) run on this
+   * thread: each holds the datagrams it gets and gives them back (`datagramsReleased`). Actors
+   * on other threads get copies, so then fresh memory is used (codecs/slab-pool.ts).
+   */
+  let slabs: SlabPool | undefined;
   /** Why the head waits: the seq reported to the flow actor, or the rate limit. */
   let blockedOn:
     | { readonly kind: 'credit'; readonly subject: string; readonly seq: number }
@@ -401,16 +408,20 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       const streams = [...starts.values()];
       let part: Uint8Array[] = [];
       let bytes = 0;
+      const toWindow = (): void => {
+        if (!retransmit.trySend({ kind: 'sent', streams, datagrams: part })) {
+          counters.mailboxFull++;
+          if (slabs !== undefined) for (let i = 0; i < part.length; i++) slabs.release(part[i].buffer);
+        }
+        part = [];
+        bytes = 0;
+      };
       for (const d of kept) {
         part.push(d);
         bytes += d.byteLength;
-        if (bytes >= MAX_PART_BYTES) {
-          post(retransmit, { kind: 'sent', streams, datagrams: part });
-          part = [];
-          bytes = 0;
-        }
+        if (bytes >= MAX_PART_BYTES) toWindow();
       }
-      if (part.length > 0) post(retransmit, { kind: 'sent', streams, datagrams: part });
+      if (part.length > 0) toWindow();
       for (const [subject, r] of reports) post(flow, { kind: 'sentUpTo', subject, ...r });
     }
     const due = acceptedDue;
@@ -441,16 +452,25 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   ): void {
     let datagrams: Uint8Array[] = [];
     let bytes = 0;
+    const keptBefore = kept.length;
     const toSocket = (): void => {
       if (destinations.length > 0) {
         counters.dataOuts++;
-        post(socket, { kind: 'datagramsOut', datagrams, destinations });
+        if (!socket.trySend({ kind: 'datagramsOut', datagrams, destinations })) {
+          counters.mailboxFull++;
+          if (slabs !== undefined) for (let i = 0; i < datagrams.length; i++) slabs.release(datagrams[i].buffer);
+        }
       }
       datagrams = [];
       bytes = 0;
     };
     const seal = (): void => {
       const d = builder.finish();
+      // The holds of the socket and the window, before the next `finish` may release the builder's.
+      if (slabs !== undefined) {
+        if (destinations.length > 0) slabs.hold(d);
+        slabs.hold(d);
+      }
       datagrams.push(d);
       kept.push(d);
       bytes += d.byteLength;
@@ -478,8 +498,13 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       }
       if (!builder.isEmpty) seal();
     } catch (err) {
-      // A sender bug (a record that fits no datagram): the builder is reused.
+      // A sender bug (a record that fits no datagram): the builder is reused; what this call
+      // sealed goes nowhere, so the socket's and the window's holds are given back.
       builder.reset();
+      if (slabs !== undefined) {
+        for (let i = 0; i < datagrams.length; i++) if (destinations.length > 0) slabs.release(datagrams[i].buffer);
+        for (let i = keptBefore; i < kept.length; i++) slabs.release(kept[i].buffer);
+      }
       throw err;
     }
     if (datagrams.length > 0) toSocket();
@@ -593,6 +618,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       socket = c.ref<SocketInbox>('socket');
       retransmit = c.ref<RetransmitInbox>('retransmit');
       flow = c.ref<FlowInbox>('flow');
+      if (socket.thread === ctx.thread && retransmit.thread === ctx.thread) {
+        slabs = new SlabPool(DATAGRAM_SLAB_BYTES);
+        builder.useSlabPool(slabs);
+      }
       if (ledger !== undefined) ledgerRef = c.ref<LedgerInbox>('ledger');
     },
     receive(msg) {
@@ -631,6 +660,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
         case 'ledgerFailed':
           onLedgerFailed(msg.error);
           break;
+        case 'datagramsReleased':
+          if (slabs !== undefined) for (let i = 0; i < msg.buffers.length; i++) slabs.release(msg.buffers[i]);
+          break;
         default:
           assertNever(msg);
       }
@@ -643,6 +675,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     stats: () => ({
       ...counters,
       streams: sequences?.size ?? 0,
+      ...(slabs !== undefined ? { slabs: { ...slabs.counters, inUse: slabs.slabsInUse, free: slabs.freeSlabs } } : {}),
       ...(gate !== undefined ? { ledger: { waitingForResume: early?.length ?? 0, backlog: ledgerBacklog.length } } : {}),
     }),
   };

@@ -35,6 +35,13 @@ export type SenderWindowOptions = Pick<ResolvedSenderOptions, 'windowMaxMessages
 export interface SenderWindowDeps {
   /** Called for each message leaving the window, oldest first. */
   onEvict?: (subject: string, seq: number) => void;
+  /**
+   * Called once for each datagram given to `addDatagram` when the window no longer reads it:
+   * its last held record was evicted, or none of it was kept. (Not for one `addDatagram`
+   * refused by throwing: the caller still has it.) Records read back out are copies, so the
+   * datagram's memory may be reused from then on (codecs/slab-pool.ts).
+   */
+  onDatagramReleased?: (datagram: Uint8Array) => void;
 }
 
 /** What {@link SenderWindow} counts (a live record: read it, do not write it). */
@@ -271,12 +278,14 @@ export class SenderWindow {
   private readonly datagrams = new RingDeque<HeldDatagram>(64);
   private firstSerial = 0;
   private readonly onEvict: ((subject: string, seq: number) => void) | undefined;
+  private readonly onDatagramReleased: ((datagram: Uint8Array) => void) | undefined;
   private readonly maxMessages: number;
   private readonly maxBytes: number;
   private readonly maxStreams: number;
 
   constructor(deps: SenderWindowDeps = {}, options: SenderWindowOptions = DEFAULT_SENDER_OPTIONS) {
     this.onEvict = deps.onEvict;
+    this.onDatagramReleased = deps.onDatagramReleased;
     this.maxMessages = options.windowMaxMessages;
     this.maxBytes = options.windowMaxBytes;
     this.maxStreams = options.maxStreams;
@@ -341,7 +350,10 @@ export class SenderWindow {
       s.records.push(serial, scratchOffset[r], frag > 0);
       refs++;
     }
-    if (refs === 0) return 0;
+    if (refs === 0) {
+      this.onDatagramReleased?.(datagram);
+      return 0;
+    }
     this.datagrams.push({ bytes: datagram, refs });
     this.counters.datagrams++;
     return this.grew(datagram.byteLength);
@@ -473,9 +485,14 @@ export class SenderWindow {
     return this.streams.size;
   }
 
-  /** Record `i` of stream `s`, read back out of its datagram. */
+  /**
+   * Record `i` of stream `s`, read back out of its datagram, its payload copied: what is read
+   * may be kept (a reliable channel keeps it for its retries) after the window let the datagram
+   * go and its memory was reused.
+   */
   private recordAt(s: StreamWindow, i: number): WireMessage {
-    return readRecordAt(this.datagramAt(s.records.serialAt(i)).bytes, s.records.offsetAt(i), s.subject);
+    const m = readRecordAt(this.datagramAt(s.records.serialAt(i)).bytes, s.records.offsetAt(i), s.subject);
+    return { ...m, payload: m.payload.slice() };
   }
 
   /** The seq of record `i` of stream `s`, read from its datagram (a u64, little-endian). */
@@ -535,6 +552,8 @@ export class SenderWindow {
     if (--held.refs > 0) return;
     this.counters.bytes -= held.bytes.byteLength;
     this.counters.datagrams--;
+    // No record of it is read again (a stale entry may wait below at the front, unread).
+    this.onDatagramReleased?.(held.bytes);
     // Eviction is oldest first, so emptied datagrams leave from the front; one emptied behind a
     // held one (another stream's record keeps the older one) waits there, its bytes already released.
     for (let front = this.datagrams.first(); front !== undefined && front.refs === 0; front = this.datagrams.first()) {

@@ -31,6 +31,7 @@ import type { AppEvent } from '../app/events.js';
 import type { PeerConfig } from '../app/peer-config.js';
 import { assertNever } from '../core.js';
 import type { ReceiversInbox } from '../subjects/messages.js';
+import type { SenderInbox } from '../sender/messages.js';
 import type { DatagramIn, Destination, SocketInbox } from './messages.js';
 import type { Endpoint, OpenEndpoint, OutDatagram, RemoteAddress, UdpCounters, Via } from './udp-endpoint.js';
 import { DomainSeal, OPEN_FAILURES, type OpenFailure } from './domain-seal.js';
@@ -144,6 +145,7 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
   let stopped = false;
   let owners: Record<Owner, ActorRef<DatagramIn>> | undefined;
   let receivers: ActorRef<ReceiversInbox> | undefined;
+  let sender: ActorRef<SenderInbox> | undefined;
   /** Seals what we send and opens what we receive, with a domain key; absent without one. */
   const seal = config.security === undefined ? undefined : new DomainSeal(config.security, self, () => Date.now());
   const keyReports = new Set<string>();
@@ -263,10 +265,47 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
     return seal === undefined ? bytes : seal.seal(bytes);
   }
 
-  /** Sends `bytes` (`size` of them) to `target`; to an address not proven for it, only within its budget. */
-  function sendTo(target: Target, bytes: OutDatagram, size: number): void {
-    if (target.group !== undefined) endpoint!.sendMulticast(target.group, bytes);
-    else if (target.proven || validator.spend(target.key, size)) endpoint!.sendUnicast(target.address, bytes);
+  /**
+   * Sends `bytes` (`size` of them) to `target`; to an address not proven for it, only within its
+   * budget. `onDone` once the endpoint no longer reads `bytes` (at once when nothing is sent).
+   */
+  function sendTo(target: Target, bytes: OutDatagram, size: number, onDone?: () => void): void {
+    if (target.group !== undefined) endpoint!.sendMulticast(target.group, bytes, onDone);
+    else if (target.proven || validator.spend(target.key, size)) endpoint!.sendUnicast(target.address, bytes, onDone);
+    else onDone?.();
+  }
+
+  /**
+   * The sender's datagrams in reused memory (its slabs: shared memory, when it runs on this
+   * thread; codecs/slab-pool.ts) that no send reads any more, handed back once per event-loop
+   * turn. Never dropped while running (the memory would stay held): a full mailbox is retried.
+   */
+  let doneBuffers: SharedArrayBuffer[] = [];
+  let doneScheduled = false;
+  function giveBack(d: Uint8Array): void {
+    if (!(d.buffer instanceof SharedArrayBuffer)) return;
+    doneBuffers.push(d.buffer);
+    if (!doneScheduled) {
+      doneScheduled = true;
+      setImmediate(flushDone);
+    }
+  }
+  function flushDone(): void {
+    doneScheduled = false;
+    if (stopped || doneBuffers.length === 0 || sender === undefined) return;
+    let sent: boolean;
+    try {
+      sent = sender.trySend({ kind: 'datagramsReleased', buffers: doneBuffers });
+    } catch {
+      // The sender has stopped (the peer is closing): nothing reuses its memory any more.
+      doneBuffers = [];
+      return;
+    }
+    if (sent) doneBuffers = [];
+    else {
+      doneScheduled = true;
+      setImmediate(flushDone);
+    }
   }
 
   function onDatagramsOut(msg: Extract<SocketInbox, { kind: 'datagramsOut' }>): void {
@@ -275,19 +314,34 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
       const t = resolve(d);
       if (t !== undefined) targets.push(t);
     }
-    if (targets.length === 0 || endpoint === undefined) return;
     const datagrams = msg.datagrams;
+    if (targets.length === 0 || endpoint === undefined) {
+      for (let i = 0; i < datagrams.length; i++) giveBack(datagrams[i]);
+      return;
+    }
     for (let i = 0; i < datagrams.length; i++) {
+      const d = datagrams[i];
       // Built by our own sender, but checked as if it were not: a DATA datagram of our name that fits.
-      const head = peekHeader(datagrams[i]);
-      if (!head.ok || head.kind !== 'data' || head.sender.name !== self.name || datagrams[i].byteLength > config.maxDatagramBytes) {
+      const head = peekHeader(d);
+      if (!head.ok || head.kind !== 'data' || head.sender.name !== self.name || d.byteLength > config.maxDatagramBytes) {
         counters.encodeErrors++;
+        giveBack(d);
         continue;
       }
       counters.dataDatagramsSent++;
-      const out = wire(datagrams[i]);
+      const out = wire(d);
       const size = outDatagramBytes(out);
-      for (const t of targets) sendTo(t, out, size);
+      if (out !== d || !(d.buffer instanceof SharedArrayBuffer)) {
+        // Sealed into a copy (or not the sender's reused memory): `d` is no longer read.
+        giveBack(d);
+        for (const t of targets) sendTo(t, out, size);
+        continue;
+      }
+      let sending = targets.length;
+      const onDone = (): void => {
+        if (--sending === 0) giveBack(d);
+      };
+      for (const t of targets) sendTo(t, out, size, onDone);
     }
     counters.largestDataOutDatagrams = Math.max(counters.largestDataOutDatagrams, datagrams.length);
   }
@@ -349,6 +403,7 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
         receivers: ctx.ref<DatagramIn>('receivers'),
       };
       receivers = ctx.ref<ReceiversInbox>('receivers');
+      sender = ctx.ref<SenderInbox>('sender');
       const ep = await openEndpoint(config.socket, onDatagram);
       ep.setErrorHandler((err) => {
         counters.socketErrors++;

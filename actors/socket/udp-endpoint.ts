@@ -71,8 +71,13 @@ export interface Endpoint {
   joinGroup(group: string): Promise<void>;
   /** Leaves a multicast group (idempotent). */
   leaveGroup(group: string): void;
-  sendMulticast(group: string, bytes: OutDatagram): void;
-  sendUnicast(to: RemoteAddress, bytes: OutDatagram): void;
+  /**
+   * Sends `bytes` to the group. The endpoint may read `bytes` until it calls `onDone` (once:
+   * sent, failed, or not sent at all), never after: the caller may then reuse the memory.
+   */
+  sendMulticast(group: string, bytes: OutDatagram, onDone?: () => void): void;
+  /** Sends `bytes` to one address; `onDone` as for {@link sendMulticast}. */
+  sendUnicast(to: RemoteAddress, bytes: OutDatagram, onDone?: () => void): void;
   /** Releases everything; no datagram is handed to the handler once it resolves. */
   close(): Promise<void>;
 }
@@ -176,16 +181,17 @@ export class UdpEndpoint implements Endpoint {
     sock.close();
   }
 
-  sendMulticast(group: string, bytes: OutDatagram): void {
+  sendMulticast(group: string, bytes: OutDatagram, onDone?: () => void): void {
     if (this.outDrop !== undefined && this.outDrop(bytes)) {
       this.counters.faultDropped++;
+      onDone?.();
       return;
     }
-    this.send(this.sender, bytes, this.options.port, group);
+    this.send(this.sender, bytes, this.options.port, group, onDone);
   }
 
-  sendUnicast(to: RemoteAddress, bytes: OutDatagram): void {
-    this.send(this.unicast, bytes, to.port, to.host);
+  sendUnicast(to: RemoteAddress, bytes: OutDatagram, onDone?: () => void): void {
+    this.send(this.unicast, bytes, to.port, to.host, onDone);
   }
 
   /** Closes every socket; returns when all have closed (no handle left open). */
@@ -204,12 +210,17 @@ export class UdpEndpoint implements Endpoint {
     })));
   }
 
-  private send(sock: dgram.Socket, bytes: OutDatagram, port: number, host: string): void {
-    if (this.closed) return;
+  private send(sock: dgram.Socket, bytes: OutDatagram, port: number, host: string, onDone: (() => void) | undefined): void {
+    if (this.closed) {
+      onDone?.();
+      return;
+    }
     this.counters.datagramsSent++;
     this.counters.bytesSent += outDatagramBytes(bytes);
+    // Node keeps `bytes` until this callback (libuv may queue the send): only then is it done.
     sock.send(bytes as Uint8Array, port, host, (err) => {
       if (err) this.counters.sendErrors++;
+      onDone?.();
     });
   }
 

@@ -64,16 +64,19 @@ export class SimEndpoint implements Endpoint {
     this.#groups.delete(group);
   }
 
-  sendMulticast(_group: string, datagram: OutDatagram): void {
-    const bytes = flattenDatagram(datagram);
+  sendMulticast(_group: string, datagram: OutDatagram, onDone?: () => void): void {
+    // A copy: the network delivers later, and the caller may reuse its memory after `onDone`.
+    const bytes = flattenDatagram(datagram).slice();
+    onDone?.();
     if (!this.#count(bytes)) return;
     this.network.multicast(this.name, bytes);
     const copy = bytes.slice();
     this.queue.push(this.now(), () => this.#receive(copy, 'multicast', this.unicastAddress));
   }
 
-  sendUnicast(to: RemoteAddress, datagram: OutDatagram): void {
-    const bytes = flattenDatagram(datagram);
+  sendUnicast(to: RemoteAddress, datagram: OutDatagram, onDone?: () => void): void {
+    const bytes = flattenDatagram(datagram).slice();
+    onDone?.();
     if (!this.#count(bytes)) return;
     this.network.unicastTo(this.name, to.host, to.port, bytes);
   }

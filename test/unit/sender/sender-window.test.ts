@@ -25,6 +25,26 @@ function windowOf(windowMaxMessages: number, windowMaxBytes = 1_000_000, onEvict
 const ids = (ms: readonly WireMessage[]) => ms.map((m) => `${m.subject}${m.seq}`);
 
 describe('SenderWindow', () => {
+  it('says when it no longer reads a datagram: once, when its last held record is evicted (its memory may then be reused)', () => {
+    const released: Uint8Array[] = [];
+    const o = resolveSenderOptions({ windowMaxMessages: 2, windowMaxBytes: 1_000_000, maxMessageBytes: 1, maxFragmentBytes: 1 });
+    const w = new SenderWindow({ onDatagramReleased: (d) => released.push(d) }, o);
+    const ab = datagramOf([msg('a', 1), msg('b', 1)]);
+    const a2 = datagramOf([msg('a', 2)]);
+    const a3 = datagramOf([msg('a', 3)]);
+    w.addDatagram(ab);
+    w.addDatagram(a2); // evicts a1: `ab` still holds b1
+    expect(released).toEqual([]);
+    w.addDatagram(a3); // evicts b1: `ab` is no longer read
+    expect(released).toHaveLength(1);
+    expect(released[0]).toBe(ab);
+    // A record read back is a copy: the datagram's memory may be reused after it goes.
+    const read = w.get('a', 3)![0];
+    a3.fill(0xee);
+    expect(read.payload).toEqual(new Uint8Array(10));
+    expect(read.payload.buffer).not.toBe(a3.buffer);
+  });
+
   it('holds added messages and finds them by subject and seq', () => {
     const w = windowOf(10);
     for (let seq = 1; seq <= 3; seq++) add(w, msg('a', seq));
