@@ -14,7 +14,8 @@
  * A destination: u8 tag (0 group, 1 peer, 2 address), then the group (string); the peer's name
  * (string) and incarnation (f64); or the host (string) and port (u16). A string is a u16 length
  * and UTF-8. Reading copies the bytes once into an array of their own (a message's datagrams are
- * views of one such array).
+ * views of one such array). Writing a `datagramsOut` calls its `onCopied`, if any, once the bytes
+ * are in the ring.
  *
  * @packageDocumentation
  */
@@ -108,6 +109,8 @@ export const DATAGRAMS_OUT_PACKER: PayloadPacker<DatagramsOut> = registerPayload
       b.set(datagrams[i], o);
       o += datagrams[i].length;
     }
+    // The sender's memory may be reused from now on (its hold for the socket is given back).
+    msg.onCopied?.();
   },
   read(b, o, length) {
     const end = o + length;

@@ -154,9 +154,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   /** Builds every DATA datagram of this peer (encoded once, here, then handed to the socket). */
   const builder = new DataBatchBuilder({ sender: config.self, maxDatagramBytes: config.maxDatagramBytes });
   /**
-   * Reused datagram memory, when the socket and the retransmit actor (the window) run on this
-   * thread: each holds the datagrams it gets and gives them back (`datagramsReleased`). Actors
-   * on other threads get copies, so then fresh memory is used (codecs/slab-pool.ts).
+   * Reused datagram memory, when the retransmit actor (the window) runs on this thread: it and
+   * the socket hold the datagrams they get and give them back (`datagramsReleased`; a socket on
+   * another thread gets a copy, and its hold ends when the copy is made: `onCopied`). A window on
+   * another thread gets copies too, and then fresh memory is used (codecs/slab-pool.ts).
    */
   let slabs: SlabPool | undefined;
   /** Why the head waits: the seq reported to the flow actor, or the rate limit. */
@@ -456,9 +457,13 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     const toSocket = (): void => {
       if (destinations.length > 0) {
         counters.dataOuts++;
-        if (!socket.trySend({ kind: 'datagramsOut', datagrams, destinations })) {
+        const out = datagrams;
+        const pool = slabs;
+        // A socket on another thread gets a copy in the ring: the hold ends when it is made.
+        const onCopied = pool !== undefined && socket.thread !== ctx.thread ? () => releaseAll(pool, out) : undefined;
+        if (!socket.trySend(onCopied === undefined ? { kind: 'datagramsOut', datagrams, destinations } : { kind: 'datagramsOut', datagrams, destinations, onCopied })) {
           counters.mailboxFull++;
-          if (slabs !== undefined) for (let i = 0; i < datagrams.length; i++) slabs.release(datagrams[i].buffer);
+          if (pool !== undefined) releaseAll(pool, out);
         }
       }
       datagrams = [];
@@ -618,7 +623,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       socket = c.ref<SocketInbox>('socket');
       retransmit = c.ref<RetransmitInbox>('retransmit');
       flow = c.ref<FlowInbox>('flow');
-      if (socket.thread === ctx.thread && retransmit.thread === ctx.thread) {
+      // The window must be here (it holds datagrams by reference); the socket may be anywhere.
+      if (retransmit.thread === ctx.thread) {
         slabs = new SlabPool(DATAGRAM_SLAB_BYTES);
         builder.useSlabPool(slabs);
       }
@@ -679,6 +685,11 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       ...(gate !== undefined ? { ledger: { waitingForResume: early?.length ?? 0, backlog: ledgerBacklog.length } } : {}),
     }),
   };
+}
+
+/** Gives back one hold on each of `datagrams` (cut from `pool`). */
+function releaseAll(pool: SlabPool, datagrams: readonly Uint8Array[]): void {
+  for (let i = 0; i < datagrams.length; i++) pool.release(datagrams[i].buffer);
 }
 
 /**

@@ -19,6 +19,12 @@ export type SocketInbox =
       readonly kind: 'datagramsOut';
       readonly datagrams: readonly Uint8Array[];
       readonly destinations: readonly Destination[];
+      /**
+       * Set by a sender whose socket runs on another thread, when the datagrams are its reused
+       * memory (codecs/slab-pool.ts): called on the sender's thread once their bytes were copied
+       * into the ring to the socket's thread (`actors/thread-packers.ts`). It never crosses.
+       */
+      readonly onCopied?: () => void;
     }
   /** One control frame (HEARTBEAT, NAK, RETRANSMIT, ACK, ADVERT, BYE). */
   | { readonly kind: 'frameOut'; readonly frame: Frame; readonly destination: Destination }

@@ -43,6 +43,24 @@ describe('data-path messages across threads (actors/thread-packers.ts)', () => {
     );
   });
 
+  it("datagramsOut: the sender hears (onCopied) once its bytes are in the ring, not before, and the callback does not cross", () => {
+    const codec = new EnvelopeCodec();
+    const ring = Ring.create(4096);
+    let copied = 0;
+    const msg = { kind: 'datagramsOut' as const, datagrams: [new Uint8Array(3000).fill(1)], destinations: [], onCopied: () => copied++ };
+    expect(codec.tryWrite(ring, codec.encode(1, msg))).toBe(true);
+    expect(copied).toBe(1);
+    // No room for a second one: nothing copied, no call (the channel keeps it and writes it later).
+    expect(codec.tryWrite(ring, codec.encode(1, msg))).toBe(false);
+    expect(copied).toBe(1);
+    ring.publish();
+    let out: unknown;
+    ring.read((bytes, offset, length) => {
+      out = codec.decodePayload(bytes, offset, length);
+    });
+    expect(out).toEqual({ kind: 'datagramsOut', datagrams: msg.datagrams, destinations: [] });
+  });
+
   it('datagramIn: bytes, via, host and port arrive as sent', () => {
     fc.assert(
       fc.property(bytes(66_000), fc.constantFrom('multicast' as const, 'unicast' as const), fc.oneof(fc.ipV4(), fc.ipV6()), fc.integer({ min: 0, max: 65_535 }), (b, via, host, port) => {
