@@ -13,23 +13,14 @@
  *
  * A destination: u8 tag (0 group, 1 peer, 2 address), then the group (string); the peer's name
  * (string) and incarnation (f64); or the host (string) and port (u16). A string is a u16 length
- * and UTF-8. Reading copies the bytes once into an array of their own (a message's datagrams are
+ * and UTF-8 (`codecs/wire-primitives.ts`). Reading copies the bytes once into an array of their own (a message's datagrams are
  * views of one such array). Writing a `datagramsOut` calls its `onCopied`, if any, once the bytes
  * are in the ring.
  *
  * @packageDocumentation
  */
-import {
-  getF64,
-  getString,
-  getU32,
-  putF64,
-  putString,
-  putU32,
-  registerPayloadPacker,
-  stringSize,
-  type PayloadPacker,
-} from '../runtime/payload-packers.js';
+import { readUtf8, utf8Length, writeUtf8 } from '../codecs/wire-primitives.js';
+import { getF64, getU32, putF64, putU32, registerPayloadPacker, type PayloadPacker } from '../runtime/payload-packers.js';
 import type { AppEvent } from './app/events.js';
 import type { SenderInbox } from './sender/messages.js';
 import type { DatagramIn, Destination, SocketInbox } from './socket/messages.js';
@@ -37,6 +28,32 @@ import type { DatagramIn, Destination, SocketInbox } from './socket/messages.js'
 type DatagramsOut = Extract<SocketInbox, { kind: 'datagramsOut' }>;
 type PublishedPacked = Extract<SenderInbox, { kind: 'publishedPacked' }>;
 type DeliveredPacked = Extract<AppEvent, { kind: 'deliveredPacked' }>;
+
+/** Bytes {@link putString} takes for `s`: a u16 length, then UTF-8. Throws a RangeError past 65,535 bytes or on a lone surrogate. */
+function stringSize(s: string): number {
+  const n = utf8Length(s);
+  if (n < 0 || n > 0xffff) throw new RangeError(`a string of ${n < 0 ? 'malformed UTF-16' : `${n} bytes`} cannot cross threads`);
+  return 2 + n;
+}
+
+/** Writes `s` ({@link stringSize} checked it); returns the offset after it. */
+function putString(b: Uint8Array, o: number, s: string): number {
+  const end = writeUtf8(b, o + 2, s);
+  const n = end - o - 2;
+  b[o] = n & 0xff;
+  b[o + 1] = n >>> 8;
+  return end;
+}
+
+/** Reads a string {@link putString} wrote at `o`: `[value, offset after it]`. */
+function getString(b: Uint8Array, o: number, end: number): [string, number] {
+  if (o + 2 > end) throw new RangeError('packed string: truncated length');
+  const n = b[o] | (b[o + 1] << 8);
+  if (o + 2 + n > end) throw new RangeError('packed string: truncated bytes');
+  const s = readUtf8(b, o + 2, n);
+  if (s === undefined) throw new RangeError('packed string: not UTF-8');
+  return [s, o + 2 + n];
+}
 
 const DESTINATION_TAGS = { group: 0, peer: 1, address: 2 } as const;
 

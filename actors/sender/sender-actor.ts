@@ -412,7 +412,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       const toWindow = (): void => {
         if (!retransmit.trySend({ kind: 'sent', streams, datagrams: part })) {
           counters.mailboxFull++;
-          if (slabs !== undefined) for (let i = 0; i < part.length; i++) slabs.release(part[i].buffer);
+          if (slabs !== undefined) releaseAll(slabs, part);
         }
         part = [];
         bytes = 0;
@@ -507,8 +507,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       // sealed goes nowhere, so the socket's and the window's holds are given back.
       builder.reset();
       if (slabs !== undefined) {
-        for (let i = 0; i < datagrams.length; i++) if (destinations.length > 0) slabs.release(datagrams[i].buffer);
-        for (let i = keptBefore; i < kept.length; i++) slabs.release(kept[i].buffer);
+        if (destinations.length > 0) releaseAll(slabs, datagrams);
+        releaseAll(slabs, kept.slice(keptBefore));
       }
       throw err;
     }
