@@ -21,6 +21,11 @@ export const MAX_NAME_BYTES = 255;
 /** Reads a u64 at `offset`; returns -1 when it is above `Number.MAX_SAFE_INTEGER`. */
 export function readU64(view: DataView, offset: number): number {
   const high = view.getUint32(offset + 4, true);
+  // The common case returns the low half as it is: a small integer (Smi) where the value allows,
+  // never a float sum. A float result, stored into the first decoded records while this code is
+  // still interpreted, makes V8 hold that object field as a boxed double ever after: one more
+  // heap object per decoded message (measured: seq fields of WireMessage and DeliveredMessage).
+  if (high === 0) return view.getUint32(offset, true);
   if (high > MAX_SAFE_HIGH) return -1;
   return high * TWO_POW_32 + view.getUint32(offset, true);
 }

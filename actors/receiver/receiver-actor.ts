@@ -111,8 +111,8 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
           return since;
         },
         sink: {
-          deliver: (m) =>
-            this.delivered.push({ sender: m.sender, subject: m.subject, seq: m.seq, flags: m.flags, replyTo: m.replyTo, payload: m.payload }),
+          // The core's message is the record (one object per message, not a copy of it).
+          deliver: (m) => this.delivered.push(m),
           requestNak: (target, subject, ranges, fragments) => {
             // Not to an incarnation that left: it cannot answer (its channel would only give up).
             if (this.departures.get(target.name)?.incarnation === target.incarnation) this.naksHeld++;

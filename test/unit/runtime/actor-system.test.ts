@@ -170,6 +170,22 @@ describe('ActorSystem', () => {
     expect(events.filter((e) => e.event.kind === 'fired')).toHaveLength(1);
   });
 
+  it("moves an actor's timer later: it fires once, at the later deadline, with the last callback", async () => {
+    const { sys, events, next } = system({ registry: { faulty: { module: fixture('faulty-actor.mjs') } }, topology: { faulty: 'main' } });
+    await sys.start();
+    const fired = next('fired');
+    const t0 = performance.now();
+    sys.ref('faulty').send({ kind: 'arm', inMs: 10, tag: 'earlier' });
+    sys.ref('faulty').send({ kind: 'arm', inMs: 80, tag: 'later' });
+    const event = await fired;
+    expect(event).toMatchObject({ tag: 'later' });
+    expect(event.lateMs).toBeGreaterThanOrEqual(0);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(79);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(events.filter((e) => e.event.kind === 'fired')).toHaveLength(1);
+    await sys.close();
+  });
+
   it("gives a worker's actors a clock with the main thread's origin", async () => {
     const { sys, next } = system({ registry: { faulty: { module: fixture('faulty-actor.mjs') } }, topology: { faulty: 'w1' } });
     await sys.start();
