@@ -91,8 +91,8 @@ export class Delivery {
           if (shared === undefined || s.codec !== shared.codec) {
             msg =
               origin === undefined
-                ? new Message(r.subject, r.sender.name, r.sender.incarnation, r.seq, r.replyTo, r.payload, r.flags, reply, undefined, s.codec)
-                : new Message(r.subject, r.sender.name, r.sender.incarnation, r.seq, undefined, r.payload, r.flags, reply, undefined, s.codec, origin);
+                ? new Message(r.subject, r.sender, r.seq, r.replyTo, r.payload, r.flags, reply, undefined, s.codec)
+                : new Message(r.subject, r.sender, r.seq, undefined, r.payload, r.flags, reply, undefined, s.codec, origin);
             shared ??= msg;
           } else msg = shared;
         } else {

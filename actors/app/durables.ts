@@ -144,7 +144,7 @@ export class Durables {
       this.onOverflow(r);
       return undefined;
     }
-    return new Message(r.subject, r.sender.name, r.sender.incarnation, r.seq, origin === undefined ? r.replyTo : undefined, r.payload, r.flags, reply, () =>
+    return new Message(r.subject, r.sender, r.seq, origin === undefined ? r.replyTo : undefined, r.payload, r.flags, reply, () =>
       this.acknowledge(d, r.sender.name, r.subject, r.seq),
       codec,
       origin,

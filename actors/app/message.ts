@@ -1,7 +1,7 @@
 /**
  * A message as a subscriber sees it.
  */
-import { MESSAGE_FLAGS } from '../../codecs/frame.js';
+import { MESSAGE_FLAGS, type PeerId } from '../../codecs/frame.js';
 import { MSGPACK_CODEC, type Codec } from './codec.js';
 import type { MessageOrigin } from './origin.js';
 
@@ -16,10 +16,6 @@ import type { MessageOrigin } from './origin.js';
 export class Message<T = unknown> {
   /** The subject it was published on. */
   readonly subject: string;
-  /** The sending peer's name. */
-  readonly sender: string;
-  /** The sending peer's incarnation (changes when it restarts). */
-  readonly senderIncarnation: number;
   /** Its sequence number in the (sender, subject) stream: 1, 2, 3, … per message, whatever its size. */
   readonly seq: number;
   /** Where a reply goes, for requests. */
@@ -35,6 +31,12 @@ export class Message<T = unknown> {
    * published in this zone.
    */
   readonly origin: MessageOrigin | undefined;
+  /**
+   * The sending peer (name and incarnation), shared by every message of its streams: a field of
+   * its own for the incarnation, a 32-bit random number most often outside V8's small integers,
+   * was one more heap object per delivered message.
+   */
+  readonly #from: PeerId;
   private readonly replyVia: ((subject: string, data: unknown) => Promise<boolean>) | undefined;
   private ackVia: (() => void) | undefined;
   /** @internal What decodes `data`. */
@@ -48,8 +50,7 @@ export class Message<T = unknown> {
    */
   constructor(
     subject: string,
-    sender: string,
-    senderIncarnation: number,
+    from: PeerId,
     seq: number,
     replyTo: string | undefined,
     raw: Uint8Array,
@@ -60,8 +61,7 @@ export class Message<T = unknown> {
     origin?: MessageOrigin,
   ) {
     this.subject = subject;
-    this.sender = sender;
-    this.senderIncarnation = senderIncarnation;
+    this.#from = from;
     this.seq = seq;
     this.replyTo = replyTo;
     this.raw = raw;
@@ -73,11 +73,21 @@ export class Message<T = unknown> {
     this.origin = origin;
   }
 
+  /** The sending peer's name. */
+  get sender(): string {
+    return this.#from.name;
+  }
+
+  /** The sending peer's incarnation (changes when it restarts). */
+  get senderIncarnation(): number {
+    return this.#from.incarnation;
+  }
+
   /** @internal The same message decoded by `codec` (a request's own codec for its reply). */
   withCodec<U>(codec: Codec): Message<U> {
     if (codec === this.codec) return this as unknown as Message<U>;
     const flags = this.isValue ? MESSAGE_FLAGS.msgpack : 0;
-    return new Message<U>(this.subject, this.sender, this.senderIncarnation, this.seq, this.replyTo, this.raw, flags, this.replyVia, this.ackVia, codec, this.origin);
+    return new Message<U>(this.subject, this.#from, this.seq, this.replyTo, this.raw, flags, this.replyVia, this.ackVia, codec, this.origin);
   }
 
   /**

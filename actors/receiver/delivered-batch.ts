@@ -9,7 +9,7 @@
  * ```
  * u32 count of records
  * string table (codecs/packed-batch.ts): sender names, subjects and reply subjects, once each
- * per record: u16 sender name index, u32 sender incarnation, u16 subject index, f64 seq,
+ * per record: u16 sender name index, u32 sender incarnation, u16 subject index, u64 seq (two u32 halves, low first),
  *             u8 flags, u16 reply index (0xFFFF: none), u32 payload length, payload
  * ```
  *
@@ -17,6 +17,7 @@
  */
 import type { PeerId } from '../../codecs/frame.js';
 import { NO_STRING, StringTable, readStringTable, stringAt } from '../../codecs/packed-batch.js';
+import { readU64, writeU64 } from '../../codecs/wire-primitives.js';
 import type { DeliveredRecord } from '../app/events.js';
 
 const RECORD_HEADER_BYTES = 2 + 4 + 2 + 8 + 1 + 2 + 4;
@@ -42,7 +43,7 @@ export function packDelivered(records: readonly DeliveredRecord[]): Uint8Array {
     view.setUint16(off, idx[3 * i], true);
     view.setUint32(off + 2, r.sender.incarnation, true);
     view.setUint16(off + 6, idx[3 * i + 1], true);
-    view.setFloat64(off + 8, r.seq, true);
+    writeU64(view, off + 8, r.seq);
     out[off + 16] = r.flags;
     view.setUint16(off + 17, idx[3 * i + 2], true);
     view.setUint32(off + 19, r.payload.byteLength, true);
@@ -83,7 +84,8 @@ export function unpackDelivered(bytes: Uint8Array): DeliveredRecord[] {
       senderIdx = nameIdx;
     }
     const subject = stringAt(strings, view.getUint16(off + 6, true), 'subject');
-    const seq = view.getFloat64(off + 8, true);
+    // As a u64 (not a float64, which V8 would keep boxed in the record's field: an object per record).
+    const seq = readU64(view, off + 8);
     const flags = bytes[off + 16];
     const r = view.getUint16(off + 17, true);
     const replyTo = r === NO_STRING ? undefined : stringAt(strings, r, 'reply subject');

@@ -8,7 +8,7 @@ const bytes = (s: string) => new TextEncoder().encode(s);
 const messageOf = (codecName: unknown, value: unknown) => {
   const codec = resolveCodec('options.codec', codecName);
   const { flags, payload } = codec.encode(value);
-  return new Message<unknown>('a.b', 'p', 1, 1, undefined, payload, flags, undefined, undefined, codec);
+  return new Message<unknown>('a.b', { name: 'p', incarnation: 1 }, 1, undefined, payload, flags, undefined, undefined, codec);
 };
 
 describe('payload codecs', () => {
@@ -24,7 +24,7 @@ describe('payload codecs', () => {
     const m = messageOf('json', { n: 7, s: 'é' });
     expect(new TextDecoder().decode(m.raw)).toBe('{"n":7,"s":"é"}');
     expect(m.data).toEqual({ n: 7, s: 'é' });
-    const bad = new Message('a.b', 'p', 1, 1, undefined, bytes('{nope'), 0, undefined, undefined, resolveCodec('c', 'json'));
+    const bad = new Message('a.b', { name: 'p', incarnation: 1 }, 1, undefined, bytes('{nope'), 0, undefined, undefined, resolveCodec('c', 'json'));
     expect(() => bad.data).toThrow(SyntaxError);
   });
 

@@ -10,7 +10,7 @@ import { Message } from '../../../actors/app/message.js';
 import { HandlerError } from '../../../errors.js';
 
 const msg = (seq: number, replyTo?: string, replyVia?: (subject: string, data: unknown) => Promise<boolean>) =>
-  new Message('orders.eu', 'p', 1, seq, replyTo, new Uint8Array(0), 0, replyVia);
+  new Message('orders.eu', { name: 'p', incarnation: 1 }, seq, replyTo, new Uint8Array(0), 0, replyVia);
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 

@@ -9,7 +9,7 @@ import { Subscription } from '../../../actors/app/subscription.js';
 import { Message } from '../../../actors/app/message.js';
 import { BackpressureError, PeerClosedError } from '../../../errors.js';
 
-const msg = (seq: number) => new Message('s.t', 'p', 1, seq, undefined, new Uint8Array(0), 0);
+const msg = (seq: number) => new Message('s.t', { name: 'p', incarnation: 1 }, seq, undefined, new Uint8Array(0), 0);
 
 function iterating(maxQueued = 10) {
   const sub = new Subscription(1, 's.>', undefined, maxQueued, () => {}, () => {});

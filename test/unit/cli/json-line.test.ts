@@ -5,7 +5,7 @@ import { dataLossToJsonLine, messageLine, messageToJsonLine, toJsonLine } from '
 
 function message(data: unknown, replyTo?: string): Message {
   const { flags, payload } = encodePayload(data);
-  return new Message('a.b', 'feed', 7, 3, replyTo, payload, flags);
+  return new Message('a.b', { name: 'feed', incarnation: 7 }, 3, replyTo, payload, flags);
 }
 
 describe('messageToJsonLine', () => {

@@ -3,7 +3,7 @@ import { Subscription } from '../../../actors/app/subscription.js';
 import { Message } from '../../../actors/app/message.js';
 
 const msg = (seq: number, ack?: () => void) =>
-  new Message('s', 'p', 1, seq, undefined, new Uint8Array(0), 0, undefined, ack);
+  new Message('s', { name: 'p', incarnation: 1 }, seq, undefined, new Uint8Array(0), 0, undefined, ack);
 
 describe('durable confirmation hooks', () => {
   it('settles a message once its handler returned, and not when the handler threw (it is delivered again after a restart)', () => {
