@@ -98,13 +98,16 @@ export class SenderTable<S> {
       return advertised === undefined || advertised === peer.incarnation ? UNKNOWN : UNADVERTISED;
     }
     // Retired first: the current incarnation is retired too once it said BYE.
-    if (s.retired.includes(peer.incarnation)) return IGNORED;
+    // (`length` first: an incarnation is most often not a small integer, and handing it to
+    // `includes` boxed it, a heap number per message.)
+    if (s.retired.length > 0 && s.retired.includes(peer.incarnation)) return IGNORED;
     if (s.current.incarnation !== peer.incarnation) return UNADVERTISED;
     if (s.departed) {
       s.departed = false;
       this.departedOrder.delete(s.name);
     }
-    s.lastHeardMs = nowMs;
+    // Once per datagram, not per message: every store of a float here made a heap number.
+    if (s.lastHeardMs !== nowMs) s.lastHeardMs = nowMs;
     return (s.accepted ??= Object.freeze({ kind: 'accepted' as const, sender: s }));
   }
 

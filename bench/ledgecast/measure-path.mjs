@@ -371,7 +371,7 @@ async function main() {
     }
     if (cli.only.includes('alloc')) {
       const v = await attempt(`${at} alloc single`, allocRuns, () =>
-        runPathPair(cli, { mode: 'alloc', preset: cli.allocPreset, messages: cli.allocMessages, warmupMessages: cli.warmup, execArgv: ['--no-turbo-allocation-folding'], seconds: Math.min(600, 40 + cli.allocMessages / 5000) }),
+        runPathPair(cli, { mode: 'alloc', preset: cli.allocPreset, messages: cli.allocMessages, warmupMessages: cli.warmup, execArgv: ['--no-turbo-allocation-folding', ...(process.env.ALLOC_EXTRA_ARGV ?? '').split(' ').filter(Boolean)], seconds: Math.min(600, 40 + cli.allocMessages / 5000) }),
       );
       if (v) console.log(`      objects/msg: pub ${f2(perMsg(v.pub.alloc?.objects, v.pub.measuredMsgs))}, sub ${f2(perMsg(v.sub.alloc?.objects, v.sub.measuredMsgs))}`);
     }
