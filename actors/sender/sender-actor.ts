@@ -395,7 +395,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
         if (st === undefined) {
           let first = firstSentMs.get(subject);
           if (first === undefined) firstSentMs.set(subject, (first = now));
-          starts.set(subject, (st = { subject, startSeq: sequences.startSeq(subject), ageMs: now - first }));
+          // Whole ms (the wire's unit): an integer, not a float V8 would box once per record added.
+          starts.set(subject, (st = { subject, startSeq: sequences.startSeq(subject), ageMs: Math.floor(now - first) }));
         }
         return st;
       };
