@@ -202,13 +202,21 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     let fragmented: (ReturnType<typeof fragmentPayload> | undefined)[] | undefined;
     let newSubjects: Set<string> | undefined;
     let bytes = 0;
+    // A batch is mostly runs of one subject: its room and stream are looked up once per run.
+    let runSubject: string | undefined;
+    let runReplyTo: string | undefined;
+    let room = 0;
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
       assertMessageSize(item.payload.byteLength, o.maxMessageBytes);
-      const room = roomFor(item.subject, item.replyTo);
+      if (item.subject !== runSubject || item.replyTo !== runReplyTo) {
+        room = roomFor(item.subject, item.replyTo);
+        if (item.subject !== runSubject && !sequences.has(item.subject)) (newSubjects ??= new Set()).add(item.subject);
+        runSubject = item.subject;
+        runReplyTo = item.replyTo;
+      }
       const whole = item.payload.byteLength <= room && (item.flags & ~MESSAGE_FLAGS.msgpack) === 0;
       if (!whole) (fragmented ??= [])[i] = fragmentPayload(item.payload, fragmentRoom(room), item.flags);
-      if (!sequences.has(item.subject)) (newSubjects ??= new Set()).add(item.subject);
       bytes += item.payload.byteLength;
     }
     if (sequences.size + (newSubjects?.size ?? 0) > o.maxStreams) {
@@ -222,11 +230,18 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     }
     const units: Unit[] = [];
     const lastIndex = items.length - 1;
+    let seq = 0;
+    let runEnd = 0;
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
       const fragments = fragmented?.[i];
-      // One seq per application message, fragmented or not.
-      const seq = sequences.nextRange(item.subject, 1);
+      // One seq per application message, fragmented or not: a run of one subject reserves its
+      // seqs at once.
+      if (i === runEnd) {
+        runEnd = i + 1;
+        while (runEnd < items.length && items[runEnd].subject === item.subject) runEnd++;
+        seq = sequences.nextRange(item.subject, runEnd - i);
+      } else seq++;
       let wire: WireMessage[] | undefined;
       if (fragments !== undefined) {
         wire = fragments.map((f): WireMessage => {

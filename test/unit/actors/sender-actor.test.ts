@@ -64,6 +64,29 @@ describe('sender actor', () => {
     expect(s.actor.stats!()).toMatchObject({ published: 3, fragments: 3, dataOuts: 1, queued: 0 });
   });
 
+  it('numbers runs of one subject consecutively, across a reply subject change and a fragmented message in the run', async () => {
+    const s = await setup();
+    const big = maxPayloadPerDatagram(s.config.maxDatagramBytes, SELF.name, 'r.a', undefined) + 1;
+    s.publish(1, item('r.a'), item('r.a', 10, { replyTo: 'x.y' }), item('r.a', big), item('r.a'), item('r.b'), item('r.b'), item('r.a'));
+    s.publish(2, item('r.b'), item('r.a'));
+    const bySeq = s
+      .dataOuts()
+      .flatMap((o) => o.messages)
+      .filter((m) => m.fragIndex === undefined || m.fragIndex === 0)
+      .map((m) => [m.subject, m.seq]);
+    expect(bySeq).toEqual([
+      ['r.a', 1],
+      ['r.a', 2],
+      ['r.a', 3],
+      ['r.a', 4],
+      ['r.b', 1],
+      ['r.b', 2],
+      ['r.a', 5],
+      ['r.b', 3],
+      ['r.a', 6],
+    ]);
+  });
+
   it('emits one accepted per batch, in order, empty batches included', async () => {
     const s = await setup();
     s.publish(1, item('a.b'));
