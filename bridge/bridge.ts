@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { jetstream, jetstreamManager, DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, nanos, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
-import { InvalidOptionError } from '../errors.js';
+import { InvalidOptionError, TimeoutError } from '../errors.js';
 import { Exporter } from './exporter.js';
 import { Importer } from './importer.js';
 import { streamName, zonePrefix } from './naming.js';
@@ -176,8 +176,9 @@ export class Bridge extends EventEmitter<BridgeEvents> {
  * NATS client. It exports this zone's messages matching `export` to the zone's JetStream stream
  * and imports the other zones' messages matching `import` (docs/ZONES.md).
  * @throws InvalidOptionError for a bad option or a peer without a ledger (before anything
- *   connects); NATS errors when the stream cannot be created. Resolves once NATS was reached
- *   (a bridge given connect() options waits for it).
+ *   connects); `TimeoutError` when connect() options were given and no server was reached
+ *   within `connectTimeoutMs`; NATS errors when the stream cannot be created. Resolves once NATS
+ *   was reached.
  */
 export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   const o = resolveBridgeOptions(options);
@@ -187,7 +188,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     );
   }
   const given = isConnection(o.nats);
-  const nc = given ? (o.nats as NatsConnection) : await connect({ maxReconnectAttempts: -1, waitOnFirstConnect: true, ...(o.nats as NodeConnectionOptions) });
+  const nc = given ? (o.nats as NatsConnection) : await connectFirst(o.nats as NodeConnectionOptions, o.connectTimeoutMs, o.retryDelayMs);
   const bridge = new Bridge(o, nc, !given);
   try {
     await bridge.start();
@@ -196,6 +197,38 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     throw err;
   }
   return bridge;
+}
+
+/** Pause between first-connection attempts, ms (within `connectTimeoutMs`). */
+const MAX_CONNECT_PAUSE_MS = 2000;
+
+/**
+ * Connects with `options` (then reconnecting for ever), trying again every `retryDelayMs`
+ * (doubling up to 2 s) until `timeoutMs` (0: for ever).
+ * @throws TimeoutError naming the servers and the last failure.
+ */
+async function connectFirst(options: NodeConnectionOptions, timeoutMs: number, retryDelayMs: number): Promise<NatsConnection> {
+  const deadline = timeoutMs === 0 ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
+  let pause = retryDelayMs;
+  let attempts = 0;
+  for (;;) {
+    attempts++;
+    let failure: unknown;
+    try {
+      // Not `waitOnFirstConnect`: that would retry inside connect() with no way to stop it.
+      return await connect({ maxReconnectAttempts: -1, ...options, waitOnFirstConnect: false });
+    } catch (err) {
+      failure = err;
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      const servers = options.servers === undefined ? '127.0.0.1:4222 (the default)' : [options.servers].flat().join(', ');
+      const why = failure instanceof Error ? failure.message : String(failure);
+      throw new TimeoutError(`no NATS server reached within connectTimeoutMs ${timeoutMs} ms (${attempts} attempts): ${servers}; last failure: ${why}`, { cause: failure });
+    }
+    await new Promise((r) => setTimeout(r, Math.min(pause, left)));
+    pause = Math.min(pause * 2, MAX_CONNECT_PAUSE_MS);
+  }
 }
 
 function isConnection(n: object): boolean {

@@ -61,6 +61,12 @@ export interface BridgeOptions {
   publishTimeoutMs?: number;
   /** Pause before retrying failed publishes, ms. @default 500 */
   retryDelayMs?: number;
+  /**
+   * With connect() options: how long `createBridge` tries to reach a NATS server the first time
+   * before it rejects with a `TimeoutError` naming the servers and the last failure, ms. 0: try
+   * for ever. Once connected, the bridge reconnects for ever. @default 30000
+   */
+  connectTimeoutMs?: number;
   /** Imported messages being published locally, not yet acknowledged to JetStream, at most (per zone). @default 1024 */
   maxImportInFlight?: number;
   /** The zone's stream, as created when missing. */
@@ -77,6 +83,7 @@ export const DEFAULT_BRIDGE_OPTIONS = Object.freeze({
   maxPending: 16384,
   publishTimeoutMs: 5000,
   retryDelayMs: 500,
+  connectTimeoutMs: 30_000,
   maxImportInFlight: 1024,
   stream: Object.freeze({ maxAgeMs: 7 * 24 * 3600 * 1000, maxBytes: -1, replicas: 1, duplicateWindowMs: 120_000 }),
 });
@@ -94,6 +101,7 @@ export interface ResolvedBridgeOptions {
   readonly maxPending: number;
   readonly publishTimeoutMs: number;
   readonly retryDelayMs: number;
+  readonly connectTimeoutMs: number;
   readonly maxImportInFlight: number;
   readonly stream: Required<BridgeStreamOptions>;
 }
@@ -157,6 +165,7 @@ export function resolveBridgeSettings(o: Omit<BridgeOptions, 'peer' | 'nats'>): 
     maxPending,
     publishTimeoutMs: positiveInt('publishTimeoutMs', o.publishTimeoutMs ?? d.publishTimeoutMs),
     retryDelayMs: positiveInt('retryDelayMs', o.retryDelayMs ?? d.retryDelayMs),
+    connectTimeoutMs: nonNegativeInt('connectTimeoutMs', o.connectTimeoutMs ?? d.connectTimeoutMs),
     maxImportInFlight: positiveInt('maxImportInFlight', o.maxImportInFlight ?? d.maxImportInFlight),
     stream: {
       maxAgeMs: positiveInt('stream.maxAgeMs', s.maxAgeMs ?? d.stream.maxAgeMs),
@@ -179,6 +188,13 @@ function patterns(name: string, value: unknown): readonly string[] {
 function positiveInt(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
     throw new InvalidOptionError(`options.${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function nonNegativeInt(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidOptionError(`options.${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
   }
   return value;
 }

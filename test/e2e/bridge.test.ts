@@ -314,6 +314,23 @@ describe('zone bridges through NATS JetStream', () => {
     expect(bridgeB.stats().import).toMatchObject({ zones: ['A'], imported: 200 });
   }, 60_000);
 
+  it('createBridge with no NATS server reachable rejects after connectTimeoutMs with a TimeoutError naming the server', async () => {
+    const dir = tempDir();
+    const [netA] = twoZones();
+    const peer = await createPeer({ ...netA, name: 'lonely', ledger: { path: join(dir, 'L'), durability: 'sync' } });
+    cleanups.push(() => peer.close({ timeoutMs: 0 }));
+    const t0 = performance.now();
+    const err = await createBridge({ peer, nats: { servers: 'nats://127.0.0.1:1' }, zone: 'A', export: ['q.>'], connectTimeoutMs: 1500, retryDelayMs: 100 }).then(
+      () => undefined,
+      (e: unknown) => e as { name: string; code: string; message: string },
+    );
+    const elapsed = performance.now() - t0;
+    expect(err).toMatchObject({ name: 'TimeoutError', code: 'ERR_TIMEOUT', message: expect.stringMatching(/127\.0\.0\.1:1.*connection refused/) });
+    expect(elapsed).toBeGreaterThanOrEqual(1400);
+    expect(elapsed).toBeLessThan(5000);
+    await expect(createBridge({ peer, nats: { servers: 'nats://127.0.0.1:1' }, zone: 'A', connectTimeoutMs: -1 })).rejects.toMatchObject({ name: 'InvalidOptionError', message: expect.stringMatching(/connectTimeoutMs/) });
+  }, 30_000);
+
   it('a message larger than the NATS server takes is not exported, said by an error event, and the rest of its stream still crosses', async () => {
     const server = await startNatsServer();
     cleanups.push(() => server.stop());
