@@ -6,7 +6,8 @@
  * from when it may take messages (a durable one: once its positions are applied) until it ends.
  */
 import { PatternMatcher } from '../subjects/pattern-matcher.js';
-import type { DeliveredRecord } from './events.js';
+import type { PeerId, WireMessage } from '../../codecs/frame.js';
+import type { DeliveredBatch } from './events.js';
 import type { Durables } from './durables.js';
 import { Message } from './message.js';
 import { decodeOriginMarker, OriginDedup, ORIGIN_PREFIX, type MessageOrigin } from './origin.js';
@@ -37,7 +38,7 @@ export class Delivery {
   constructor(
     private readonly durables: Durables,
     private readonly reply: ReplyPublisher,
-    private readonly onOverflow: (r: DeliveredRecord) => void,
+    private readonly onOverflow: (sender: PeerId, m: WireMessage) => void,
   ) {}
 
   /** `sub` takes the messages matching its pattern from now on. */
@@ -59,16 +60,18 @@ export class Delivery {
   }
 
   /**
-   * Hands each record to every subscription whose pattern matches its subject, in order.
-   * `own`: the records are this peer's own publishes (echo): they go only to the non-durable
+   * Hands each message of `batch` to every subscription whose pattern matches its subject, in
+   * order. `own`: the messages are this peer's own publishes (echo): they go only to the non-durable
    * subscriptions that take them (a durable subscription's positions follow other peers'
    * streams, which the ledger resumes; our own are not replayed to it).
    */
-  deliver(records: readonly DeliveredRecord[], own = false): void {
+  deliver(batch: DeliveredBatch, own = false): void {
     const reply = this.reply;
+    const { senders, messages } = batch;
     // Indexed loops: `for … of` costs an iterator object per loop here, per message.
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i];
+    for (let i = 0; i < messages.length; i++) {
+      const r = messages[i];
+      const sender = senders[i];
       const subs = this.matcher.match(r.subject);
       if (subs.length === 0) continue;
       // A message a zone bridge imported carries its origin in `replyTo` (actors/app/origin.ts).
@@ -91,17 +94,17 @@ export class Delivery {
           if (shared === undefined || s.codec !== shared.codec) {
             msg =
               origin === undefined
-                ? new Message(r.subject, r.sender, r.seq, r.replyTo, r.payload, r.flags, reply, undefined, s.codec)
-                : new Message(r.subject, r.sender, r.seq, undefined, r.payload, r.flags, reply, undefined, s.codec, origin);
+                ? new Message(r.subject, sender, r.seq, r.replyTo, r.payload, r.flags, reply, undefined, s.codec)
+                : new Message(r.subject, sender, r.seq, undefined, r.payload, r.flags, reply, undefined, s.codec, origin);
             shared ??= msg;
           } else msg = shared;
         } else {
           if (own) continue;
-          msg = this.durables.messageFor(d, r, reply, s.codec, origin);
+          msg = this.durables.messageFor(d, sender, r, reply, s.codec, origin);
           if (msg === undefined) continue;
         }
         taken = true;
-        if (!s.push(msg)) this.onOverflow(r);
+        if (!s.push(msg)) this.onOverflow(sender, r);
       }
       if (taken) {
         if (own) this.echoed++;

@@ -13,7 +13,7 @@ import { ledgerNameProblem } from '../../storage/options.js';
 import { AckTracker } from '../ledger/ack-tracker.js';
 import type { DurablePosition, LedgerInbox, StreamResume } from '../ledger/messages.js';
 import type { ReplyPublisher } from './delivery.js';
-import type { DeliveredRecord } from './events.js';
+import type { PeerId, WireMessage } from '../../codecs/frame.js';
 import { Message } from './message.js';
 import type { Codec } from './codec.js';
 import type { MessageOrigin } from './origin.js';
@@ -57,7 +57,7 @@ export class Durables {
   constructor(
     private readonly ledger: ActorRef<LedgerInbox> | undefined,
     private readonly maxUnconfirmed: number,
-    private readonly onOverflow: (r: DeliveredRecord) => void,
+    private readonly onOverflow: (sender: PeerId, m: WireMessage) => void,
   ) {}
 
   /** Durable subscriptions open now. */
@@ -136,16 +136,16 @@ export class Durables {
    * confirmed `r` before it (re)opened, or when `d` has `maxUnconfirmed` messages unconfirmed
    * (reported to `onOverflow`).
    */
-  messageFor(d: DurableState, r: DeliveredRecord, reply: ReplyPublisher, codec?: Codec, origin?: MessageOrigin): Message | undefined {
-    const key = streamKey(r.sender.name, r.subject);
+  messageFor(d: DurableState, sender: PeerId, r: WireMessage, reply: ReplyPublisher, codec?: Codec, origin?: MessageOrigin): Message | undefined {
+    const key = streamKey(sender.name, r.subject);
     const floor = d.floors.get(key);
     if (floor !== undefined && r.seq <= floor) return undefined;
     if (!d.tracker.delivered(key, r.seq)) {
-      this.onOverflow(r);
+      this.onOverflow(sender, r);
       return undefined;
     }
-    return new Message(r.subject, r.sender, r.seq, origin === undefined ? r.replyTo : undefined, r.payload, r.flags, reply, () =>
-      this.acknowledge(d, r.sender.name, r.subject, r.seq),
+    return new Message(r.subject, sender, r.seq, origin === undefined ? r.replyTo : undefined, r.payload, r.flags, reply, () =>
+      this.acknowledge(d, sender.name, r.subject, r.seq),
       codec,
       origin,
     );

@@ -2,24 +2,25 @@
  * Events the actors send to the application thread (through `ActorContext.emit`). The
  * `Peer` turns them into deliveries to subscriptions, resolved publishes and public events.
  */
-import type { PeerId } from '../../codecs/frame.js';
+import type { PeerId, WireMessage } from '../../codecs/frame.js';
 import type { SerializedError } from '../../errors.js';
 import type { StreamResume } from '../ledger/messages.js';
 import type { DataLossReason } from '../receiver/receiver-sink.js';
 import type { PeerLeftReason } from '../subjects/receiver-list.js';
 
-/** A message delivered in order to this peer (reassembled; no fragment flags). */
-export interface DeliveredRecord {
-  readonly sender: PeerId;
-  readonly subject: string;
-  readonly seq: number;
-  readonly flags: number;
-  readonly replyTo?: string;
-  readonly payload: Uint8Array;
-}
+/**
+ * Messages delivered in order to this peer (reassembled: no fragment flags or fields):
+ * `messages[i]` came from `senders[i]`. Two arrays, so that the receiver hands on the message
+ * objects it decoded instead of a record per message made to name its sender.
+ */
+// A type, not an interface: events must be assignable to the runtime's `ActorEvent`.
+export type DeliveredBatch = {
+  readonly senders: readonly PeerId[];
+  readonly messages: readonly WireMessage[];
+};
 
 export type AppEvent =
-  | { readonly kind: 'delivered'; readonly messages: readonly DeliveredRecord[] }
+  | { readonly kind: 'delivered'; readonly senders: readonly PeerId[]; readonly messages: readonly WireMessage[] }
   /** The same, packed into one byte array (`receiver/delivered-batch.ts`) by a receiver on a worker thread. */
   | { readonly kind: 'deliveredPacked'; readonly bytes: Uint8Array }
   /** The sender accepted (sequenced and handed to the socket actor) every batch up to `batchId`. */

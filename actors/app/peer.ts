@@ -12,7 +12,7 @@
  * they are reached only through refs and events.
  */
 import { EventEmitter } from 'node:events';
-import type { PeerId } from '../../codecs/frame.js';
+import type { PeerId, WireMessage } from '../../codecs/frame.js';
 import { AbortError, InvalidOptionError, PeerClosedError, deserializeError } from '../../errors.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
@@ -21,7 +21,7 @@ import { validatePattern, validateSubject } from '../subjects/subject.js';
 import type { FlowInbox, SenderInbox } from '../sender/messages.js';
 import type { RetransmitInbox } from '../retransmit/messages.js';
 import type { SubjectsChange, SubjectsInbox, ReceiversInbox } from '../subjects/messages.js';
-import type { AppEvent, DeliveredRecord } from './events.js';
+import type { AppEvent, DeliveredBatch } from './events.js';
 import type { Message } from './message.js';
 import { resolvePeerOptions, actorNamesOf, type PeerOptions, type ResolvedPeerOptions } from './peer-options.js';
 import { Subscription } from './subscription.js';
@@ -180,15 +180,16 @@ export class Peer extends EventEmitter<PeerEvents> {
       },
     );
   /** A subscription's queue (iterator) or unconfirmed messages (durable) were full: `r` was dropped for it. */
-  private readonly onOverflow = (r: DeliveredRecord): void => {
+  private readonly onOverflow = (sender: PeerId, r: WireMessage): void => {
     this.counters.subscriptionOverflows++;
-    this.emit('dataLoss', { sender: r.sender.name, subject: r.subject, fromSeq: r.seq, toSeq: r.seq, reason: 'subscriberOverflow' } satisfies DataLossEvent);
+    this.emit('dataLoss', { sender: sender.name, subject: r.subject, fromSeq: r.seq, toSeq: r.seq, reason: 'subscriberOverflow' } satisfies DataLossEvent);
   };
   /** Own publishes, accepted by the sender with their seqs: delivered to own subscriptions (echo). */
   private readonly onEcho = (items: readonly PublishItem[], seqs: readonly number[]): void => {
     const sender = { name: this.name, incarnation: this.incarnation };
-    const records: DeliveredRecord[] = items.map((it, i) => ({ sender, subject: it.subject, seq: seqs[i], flags: it.flags, replyTo: it.replyTo, payload: it.payload }));
-    if (this.state === 'open' || this.state === 'closing') this.delivery.deliver(records, true);
+    const senders: PeerId[] = new Array<PeerId>(items.length).fill(sender);
+    const messages: WireMessage[] = items.map((it, i) => ({ subject: it.subject, seq: seqs[i], flags: it.flags, replyTo: it.replyTo, payload: it.payload }));
+    if (this.state === 'open' || this.state === 'closing') this.delivery.deliver({ senders, messages }, true);
   };
   private nextFlushToken = 1;
   private readonly flushWaiters = new Map<number, () => void>();
@@ -564,10 +565,10 @@ export class Peer extends EventEmitter<PeerEvents> {
     }
     switch (event.kind) {
       case 'delivered':
-        this.delivery.deliver(event.messages);
+        this.delivery.deliver(event);
         break;
       case 'deliveredPacked': {
-        let records: DeliveredRecord[];
+        let records: DeliveredBatch;
         try {
           records = unpackDelivered(event.bytes);
         } catch (err) {

@@ -15,33 +15,36 @@
  *
  * @packageDocumentation
  */
-import type { PeerId } from '../../codecs/frame.js';
+import type { PeerId, WireMessage } from '../../codecs/frame.js';
 import { NO_STRING, StringTable, readStringTable, stringAt } from '../../codecs/packed-batch.js';
 import { readU64, writeU64 } from '../../codecs/wire-primitives.js';
-import type { DeliveredRecord } from '../app/events.js';
+import type { DeliveredBatch } from '../app/events.js';
 
 const RECORD_HEADER_BYTES = 2 + 4 + 2 + 8 + 1 + 2 + 4;
 
-/** Packs `records` (names and subjects at most 255 UTF-8 bytes, as the wire allows). */
-export function packDelivered(records: readonly DeliveredRecord[]): Uint8Array {
+/**
+ * Packs `messages` (from `senders`, index for index; names and subjects at most 255 UTF-8 bytes,
+ * as the wire allows).
+ */
+export function packDelivered(senders: readonly PeerId[], messages: readonly WireMessage[]): Uint8Array {
   const table = new StringTable();
-  const idx = new Uint16Array(records.length * 3);
+  const idx = new Uint16Array(messages.length * 3);
   let size = 4;
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i];
-    idx[3 * i] = table.indexOf(r.sender.name);
+  for (let i = 0; i < messages.length; i++) {
+    const r = messages[i];
+    idx[3 * i] = table.indexOf(senders[i].name);
     idx[3 * i + 1] = table.indexOf(r.subject);
     idx[3 * i + 2] = r.replyTo === undefined ? NO_STRING : table.indexOf(r.replyTo);
     size += RECORD_HEADER_BYTES + r.payload.byteLength;
   }
   const out = new Uint8Array(size + table.byteLength);
   const view = new DataView(out.buffer);
-  view.setUint32(0, records.length, true);
+  view.setUint32(0, messages.length, true);
   let off = table.writeTo(out, view, 4);
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i];
+  for (let i = 0; i < messages.length; i++) {
+    const r = messages[i];
     view.setUint16(off, idx[3 * i], true);
-    view.setUint32(off + 2, r.sender.incarnation, true);
+    view.setUint32(off + 2, senders[i].incarnation, true);
     view.setUint16(off + 6, idx[3 * i + 1], true);
     writeU64(view, off + 8, r.seq);
     out[off + 16] = r.flags;
@@ -60,7 +63,7 @@ export function packDelivered(records: readonly DeliveredRecord[]): Uint8Array {
  * one sender incarnation share one `PeerId`.
  * @throws RangeError when the bytes are not such a batch (a bug: only this module writes them).
  */
-export function unpackDelivered(bytes: Uint8Array): DeliveredRecord[] {
+export function unpackDelivered(bytes: Uint8Array): DeliveredBatch {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.byteLength < 4) throw new RangeError('not a packed delivery batch: too short');
   const count = view.getUint32(0, true);
@@ -70,7 +73,8 @@ export function unpackDelivered(bytes: Uint8Array): DeliveredRecord[] {
   const peers = new Map<string, PeerId>();
   let sender: PeerId | undefined;
   let senderIdx = -1;
-  const records: DeliveredRecord[] = new Array(count);
+  const senders: PeerId[] = new Array(count);
+  const messages: WireMessage[] = new Array(count);
   for (let i = 0; i < count; i++) {
     if (off + RECORD_HEADER_BYTES > bytes.byteLength) throw new RangeError('not a packed delivery batch: record past the end');
     const nameIdx = view.getUint16(off, true);
@@ -92,9 +96,10 @@ export function unpackDelivered(bytes: Uint8Array): DeliveredRecord[] {
     const len = view.getUint32(off + 19, true);
     off += RECORD_HEADER_BYTES;
     if (off + len > bytes.byteLength) throw new RangeError('not a packed delivery batch: payload past the end');
-    records[i] = { sender, subject, seq, flags, replyTo, payload: bytes.slice(off, off + len) };
+    senders[i] = sender;
+    messages[i] = { subject, seq, flags, replyTo, payload: bytes.slice(off, off + len) };
     off += len;
   }
   if (off !== bytes.byteLength) throw new RangeError('not a packed delivery batch: trailing bytes');
-  return records;
+  return { senders, messages };
 }

@@ -41,14 +41,14 @@ import { createRng } from '../core.js';
 import { PatternMatcher } from '../subjects/pattern-matcher.js';
 import { fnv1a32 } from '../subjects/group-map.js';
 import type { PeerConfig } from '../app/peer-config.js';
-import type { AppEvent, DeliveredRecord } from '../app/events.js';
+import type { AppEvent } from '../app/events.js';
 import { MAIN_THREAD } from '../../runtime/topology.js';
 import { packDelivered } from './delivered-batch.js';
 import type { RetransmitInbox } from '../retransmit/messages.js';
 import type { DatagramIn } from '../socket/messages.js';
 import type { ReceiverInbox } from './messages.js';
 import type { StreamResume } from '../ledger/messages.js';
-import { streamKey } from '../../codecs/frame.js';
+import { streamKey, type PeerId, type WireMessage } from '../../codecs/frame.js';
 import { Receiver } from './receiver.js';
 // Data-path messages cross threads in their own byte layout (registers the packers).
 import '../thread-packers.js';
@@ -68,7 +68,9 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
   /** Patterns of durable subscriptions: true when it existed before this start (subscribed "since ever"). */
   private readonly durablePatterns = new Map<string, boolean>();
   private readonly retransmit: ActorRef<RetransmitInbox>;
-  private delivered: DeliveredRecord[] = [];
+  /** Released since the last flush: `delivered[i]` from `deliveredFrom[i]`. */
+  private delivered: WireMessage[] = [];
+  private deliveredFrom: PeerId[] = [];
   private nextPositionsMs = 0;
   /** Deliveries since the last position report: a sender waits for them to open its window. */
   private deliveredSinceReport = 0;
@@ -111,8 +113,11 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
           return since;
         },
         sink: {
-          // The core's message is the record (one object per message, not a copy of it).
-          deliver: (m) => this.delivered.push(m),
+          // The core's message as it is (no record per message to name its sender).
+          deliver: (sender, m) => {
+            this.deliveredFrom.push(sender);
+            this.delivered.push(m);
+          },
           requestNak: (target, subject, ranges, fragments) => {
             // Not to an incarnation that left: it cannot answer (its channel would only give up).
             if (this.departures.get(target.name)?.incarnation === target.incarnation) this.naksHeld++;
@@ -332,7 +337,9 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
   private flushDelivered(): void {
     if (this.delivered.length === 0) return;
     const messages = this.delivered;
+    const senders = this.deliveredFrom;
     this.delivered = [];
+    this.deliveredFrom = [];
     this.deliveredSinceReport += messages.length;
     for (let i = 0; i < messages.length; i++) this.deliveredBytesSinceReport += messages[i].payload.byteLength;
     // One event crosses to the application thread as one ring record: split a large release
@@ -342,21 +349,22 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
     for (let i = 0; i < messages.length; i++) {
       bytes += messages[i].payload.byteLength + 64;
       if (bytes >= MAX_EVENT_BYTES && i > start) {
-        this.emitDelivered(messages.slice(start, i));
+        this.emitDelivered(senders.slice(start, i), messages.slice(start, i));
         start = i;
         bytes = messages[i].payload.byteLength + 64;
       }
     }
-    this.emitDelivered(start === 0 ? messages : messages.slice(start));
+    if (start === 0) this.emitDelivered(senders, messages);
+    else this.emitDelivered(senders.slice(start), messages.slice(start));
   }
 
   /**
    * To the application: the records themselves on its thread; packed into one byte array from a
    * worker (one copy per payload each way, instead of an object msgpack-encoded key by key).
    */
-  private emitDelivered(messages: readonly DeliveredRecord[]): void {
-    if (this.ctx.thread === MAIN_THREAD) this.emit({ kind: 'delivered', messages });
-    else this.emit({ kind: 'deliveredPacked', bytes: packDelivered(messages) });
+  private emitDelivered(senders: readonly PeerId[], messages: readonly WireMessage[]): void {
+    if (this.ctx.thread === MAIN_THREAD) this.emit({ kind: 'delivered', senders, messages });
+    else this.emit({ kind: 'deliveredPacked', bytes: packDelivered(senders, messages) });
   }
 
   private emit(event: AppEvent): void {

@@ -2,7 +2,7 @@
  * What the receiver core emits: delivered messages, NAK requests, data-loss and stream-reset
  * events. The actor shell implements {@link ReceiverSink}; tests use a recording fake.
  */
-import type { FragmentRange, PeerId, SeqRange } from '../../codecs/frame.js';
+import type { FragmentRange, PeerId, SeqRange, WireMessage } from '../../codecs/frame.js';
 
 /** Why a range of a stream will never be delivered. */
 export type DataLossReason =
@@ -29,7 +29,7 @@ export const DATA_LOSS_REASONS: readonly DataLossReason[] = Object.freeze([
   'bufferFull',
 ] as const);
 
-/** A message handed to the application: reassembled, in stream order, exactly once. */
+/** A message handed to the application (as tests and the simulator record what `deliver` gave): reassembled, in stream order, exactly once. */
 export interface DeliveredMessage {
   /** The sender incarnation whose numbering the stream follows. */
   readonly sender: PeerId;
@@ -58,8 +58,11 @@ export interface DataLoss {
 
 /** Where the {@link Receiver} puts its outputs. Calls happen synchronously inside its inputs. */
 export interface ReceiverSink {
-  /** The next message of a stream. */
-  deliver(msg: DeliveredMessage): void;
+  /**
+   * The next message of a stream, from `sender` (the incarnation whose numbering the stream
+   * follows). `msg` is whole (reassembled: no fragment flags or fields) and not changed after.
+   */
+  deliver(sender: PeerId, msg: WireMessage): void;
   /**
    * Ask `target` (always the sender's current incarnation) for `ranges` of `subject`: ascending,
    * disjoint, at most `maxNakRanges` ranges and `maxNakSeqs` sequences in all; and, for messages

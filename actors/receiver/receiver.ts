@@ -696,8 +696,8 @@ export class Receiver implements TimerCore {
 
   private deliver(st: StreamState, m: WireMessage): void {
     this.counters.messagesDelivered++;
-    // One object, one shape (replyTo always present): the application's Message is made from it.
-    this.sink.deliver({ sender: st.peer, subject: st.subject, seq: m.seq, lastSeq: m.seq, flags: m.flags, replyTo: m.replyTo, payload: m.payload });
+    // The decoded (or reassembled) message itself: the application's Message is made from it.
+    this.sink.deliver(st.peer, m);
   }
 
   private reportLoss(st: StreamState, from: number, to: number, reason: DataLossReason): void {

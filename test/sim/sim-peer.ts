@@ -162,7 +162,7 @@ export class SimPeer {
         // Every subscription exists from the peer's start.
         interestSinceMs: (subject) => (this.subscriptions.matches(subject) ? this.startedMs : undefined),
         sink: {
-          deliver: (msg) => this.delivered.push(msg),
+          deliver: (sender, m) => this.delivered.push({ sender, subject: m.subject, seq: m.seq, lastSeq: m.seq, flags: m.flags, replyTo: m.replyTo, payload: m.payload }),
           requestNak: (target, subject, ranges, fragments) => this.sendNak(target, subject, ranges, fragments),
           dataLoss: (loss) =>
             this.losses.push({ sender: loss.sender.name, subject: loss.subject, from: loss.from, to: loss.to, reason: loss.reason, atMs: this.now() }),

@@ -22,7 +22,8 @@
 import { peerKey, streamKey, type PeerId } from '../../../codecs/frame.js';
 import { encodePayload } from '../../../codecs/payload-codec.js';
 import { DECODE_ERROR_REASONS } from '../../../codecs/index.js';
-import type { AppEvent, DeliveredRecord } from '../../../actors/app/events.js';
+import type { AppEvent } from '../../../actors/app/events.js';
+import type { DeliveredMessage } from '../../../actors/receiver/receiver-sink.js';
 import type { PeerConfig } from '../../../actors/app/peer-config.js';
 import { actorNamesOf, resolvePeerOptions, type PeerOptions } from '../../../actors/app/peer-options.js';
 import type { ReceiverInbox } from '../../../actors/receiver/messages.js';
@@ -86,7 +87,7 @@ export class ShellPeer implements CheckedPeer {
   readonly id: PeerId;
   readonly config: PeerConfig;
   readonly system: SimActorSystem;
-  readonly delivered: DeliveredRecord[] = [];
+  readonly delivered: DeliveredMessage[] = [];
   readonly losses: LossRecord[] = [];
   readonly evicted = new Map<string, Set<number>>();
   readonly batches: PublishedBatch[] = [];
@@ -320,9 +321,11 @@ export class ShellPeer implements CheckedPeer {
     this.eventCounts.set(e.kind, (this.eventCounts.get(e.kind) ?? 0) + 1);
     switch (e.kind) {
       case 'delivered':
-        for (const m of e.messages) {
-          this.delivered.push(m);
-          this.#followed.add(streamKey(m.sender.name, m.subject));
+        for (let i = 0; i < e.messages.length; i++) {
+          const m = e.messages[i];
+          const sender = e.senders[i];
+          this.delivered.push({ sender, subject: m.subject, seq: m.seq, lastSeq: m.seq, flags: m.flags, replyTo: m.replyTo, payload: m.payload });
+          this.#followed.add(streamKey(sender.name, m.subject));
         }
         break;
       case 'accepted':

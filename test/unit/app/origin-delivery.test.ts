@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { Delivery } from '../../../actors/app/delivery.js';
 import { Durables } from '../../../actors/app/durables.js';
-import type { DeliveredRecord } from '../../../actors/app/events.js';
+import type { DeliveredBatch } from '../../../actors/app/events.js';
+import type { WireMessage } from '../../../codecs/frame.js';
 import type { Message } from '../../../actors/app/message.js';
 import { encodeOriginMarker } from '../../../actors/app/origin.js';
 import { Subscription } from '../../../actors/app/subscription.js';
@@ -15,14 +16,16 @@ import type { ActorRef } from '../../../runtime/actor-ref.js';
 
 const origin = { zone: 'paris', sender: 'feed', incarnation: 9, seq: 41 };
 const bridge = { name: 'bridge-lyon', incarnation: 3 };
-const rec = (seq: number, originSeq: number): DeliveredRecord => ({
-  sender: bridge as DeliveredRecord['sender'],
+const rec = (seq: number, originSeq: number): WireMessage => ({
   subject: 'orders.eu',
   seq,
   flags: 0,
   replyTo: encodeOriginMarker({ ...origin, seq: originSeq }),
   payload: new Uint8Array([seq]),
 });
+
+/** The bridge's messages as one delivered batch. */
+const fromBridge = (...messages: WireMessage[]): DeliveredBatch => ({ senders: messages.map(() => bridge), messages });
 
 function setup() {
   const sent: LedgerInbox[] = [];
@@ -47,8 +50,8 @@ describe('imported messages on delivery', () => {
     const { delivery, subscribe } = setup();
     const got: Message[] = [];
     subscribe((m) => got.push(m));
-    delivery.deliver([rec(1, 41), rec(2, 42)]);
-    delivery.deliver([rec(3, 42), rec(4, 43)]); // a restarted bridge re-publishes 42
+    delivery.deliver(fromBridge(rec(1, 41), rec(2, 42)));
+    delivery.deliver(fromBridge(rec(3, 42), rec(4, 43))); // a restarted bridge re-publishes 42
     expect(got.map((m) => [m.seq, m.origin?.seq])).toEqual([
       [1, 41],
       [2, 42],
@@ -66,7 +69,7 @@ describe('imported messages on delivery', () => {
       got.push(m);
       m.ack();
     }, 'billing');
-    delivery.deliver([rec(1, 41), rec(2, 41), rec(3, 42)]);
+    delivery.deliver(fromBridge(rec(1, 41), rec(2, 41), rec(3, 42)));
     await Promise.resolve();
     expect(got.map((m) => m.seq)).toEqual([1, 3]);
     const confirmed = sent.filter((m) => m.kind === 'confirmed').flatMap((m) => (m.kind === 'confirmed' ? m.positions : []));
@@ -77,7 +80,7 @@ describe('imported messages on delivery', () => {
     const { delivery, subscribe } = setup();
     const got: Message[] = [];
     subscribe((m) => got.push(m));
-    delivery.deliver([{ ...rec(1, 1), replyTo: '_INBOX.x.1' }]);
+    delivery.deliver(fromBridge({ ...rec(1, 1), replyTo: '_INBOX.x.1' }));
     expect(got[0].replyTo).toBe('_INBOX.x.1');
     expect(got[0].origin).toBeUndefined();
   });

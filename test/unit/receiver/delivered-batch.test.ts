@@ -2,35 +2,42 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { packDelivered, unpackDelivered } from '../../../actors/receiver/delivered-batch.js';
 import { createActor } from '../../../actors/receiver/receiver-actor.js';
-import type { DeliveredRecord } from '../../../actors/app/events.js';
-import type { Frame } from '../../../codecs/frame.js';
+import type { DeliveredBatch } from '../../../actors/app/events.js';
+import type { Frame, PeerId, WireMessage } from '../../../codecs/frame.js';
 import { encodeFrame } from '../../../codecs/frame-codec.js';
 import { testConfig } from '../actors/send-path-harness.js';
 import { RecordingContext } from '../actors/recording-context.js';
 
-const rec = (name: string, incarnation: number, subject: string, seq: number, payload: number[], replyTo?: string, flags = 0): DeliveredRecord => ({
+interface Rec {
+  sender: PeerId;
+  message: WireMessage;
+}
+const rec = (name: string, incarnation: number, subject: string, seq: number, payload: number[], replyTo?: string, flags = 0): Rec => ({
   sender: { name, incarnation },
-  subject,
-  seq,
-  flags,
-  replyTo,
-  payload: new Uint8Array(payload),
+  message: { subject, seq, flags, replyTo, payload: new Uint8Array(payload) },
 });
+/** Packs records given one by one (each its sender and message). */
+const pack = (records: readonly Rec[]): Uint8Array =>
+  packDelivered(
+    records.map((r) => r.sender),
+    records.map((r) => r.message),
+  );
+/** The batch as records again. */
+const records = (b: DeliveredBatch): Rec[] => b.messages.map((message, i) => ({ sender: b.senders[i], message }));
 
 describe('packed deliveries (receiver on a worker → application thread)', () => {
   it('gives back every record in order, seqs up to 2^53 - 1, payloads owning their bytes, one PeerId per sender incarnation', () => {
-    const records = [
+    const given = [
       rec('pub', 4_294_967_295, 'o.a', 1, [1, 2]),
       rec('pub', 4_294_967_295, 'o.a', Number.MAX_SAFE_INTEGER, [], '_INBOX.é', 1),
       rec('pub', 7, 'o.a', 3, new Array(70_000).fill(9)),
     ];
-    const packed = packDelivered(records);
-    const back = unpackDelivered(packed);
-    expect(back).toEqual(records);
-    expect(back[0].sender).toBe(back[1].sender);
-    expect(back[2].sender).not.toBe(back[0].sender);
-    expect(back[0].payload.buffer.byteLength).toBe(2);
-    expect(unpackDelivered(packDelivered([]))).toEqual([]);
+    const back = unpackDelivered(pack(given));
+    expect(records(back)).toEqual(given);
+    expect(back.senders[0]).toBe(back.senders[1]);
+    expect(back.senders[2]).not.toBe(back.senders[0]);
+    expect(back.messages[0].payload.buffer.byteLength).toBe(2);
+    expect(unpackDelivered(pack([]))).toEqual({ senders: [], messages: [] });
   });
 
   it('round-trips any batch', () => {
@@ -38,21 +45,23 @@ describe('packed deliveries (receiver on a worker → application thread)', () =
     const subject = fc.stringMatching(/^[a-z0-9]{1,12}(\.[a-z0-9]{1,12}){0,3}$/);
     const arb = fc.record({
       sender: fc.record({ name, incarnation: fc.integer({ min: 0, max: 2 ** 32 - 1 }) }),
-      subject,
-      seq: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
-      flags: fc.integer({ min: 0, max: 255 }),
-      replyTo: fc.option(subject, { nil: undefined }),
-      payload: fc.uint8Array({ maxLength: 200 }),
+      message: fc.record({
+        subject,
+        seq: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+        flags: fc.integer({ min: 0, max: 255 }),
+        replyTo: fc.option(subject, { nil: undefined }),
+        payload: fc.uint8Array({ maxLength: 200 }),
+      }),
     });
     fc.assert(
-      fc.property(fc.array(arb, { maxLength: 40 }), (records) => {
-        expect(unpackDelivered(packDelivered(records))).toEqual(records);
+      fc.property(fc.array(arb, { maxLength: 40 }), (given) => {
+        expect(records(unpackDelivered(pack(given)))).toEqual(given);
       }),
     );
   });
 
   it('refuses truncated or trailing bytes with a RangeError', () => {
-    const packed = packDelivered([rec('p', 1, 's', 1, [1, 2, 3]), rec('p', 1, 't', 2, [4])]);
+    const packed = pack([rec('p', 1, 's', 1, [1, 2, 3]), rec('p', 1, 't', 2, [4])]);
     for (let cut = 0; cut < packed.byteLength; cut++) expect(() => unpackDelivered(packed.subarray(0, cut))).toThrow(RangeError);
     expect(() => unpackDelivered(new Uint8Array([...packed, 0]))).toThrow(RangeError);
   });
@@ -66,13 +75,13 @@ describe('packed deliveries (receiver on a worker → application thread)', () =
       actor.receive({ kind: 'interest', patterns: ['o.>'] });
       const frame = { kind: 'data', sender: { name: 'pub', incarnation: 5 }, streams: [{ subject: 'o.a', startSeq: 1 }], messages: [1, 2, 3].map((seq) => ({ subject: 'o.a', seq, flags: 0, payload: new Uint8Array([seq]) })) } as Frame;
       actor.receive({ kind: 'datagramIn', bytes: encodeFrame(frame), via: 'multicast', host: '127.0.0.1', port: 1 });
-      return ctx.events as unknown as { kind: string; messages?: DeliveredRecord[]; bytes?: Uint8Array }[];
+      return ctx.events as unknown as ({ kind: string; bytes?: Uint8Array } & Partial<DeliveredBatch>)[];
     };
-    const onMain = (await events('main')).filter((e) => e.kind === 'delivered').flatMap((e) => e.messages!);
+    const onMain = (await events('main')).filter((e) => e.kind === 'delivered').flatMap((e) => records(e as DeliveredBatch));
     const fromWorker = await events('recv');
     expect(fromWorker.some((e) => e.kind === 'delivered')).toBe(false);
-    const unpacked = fromWorker.filter((e) => e.kind === 'deliveredPacked').flatMap((e) => unpackDelivered(e.bytes!));
-    expect(onMain.map((m) => m.seq)).toEqual([1, 2, 3]);
-    expect(unpacked).toEqual(onMain.map(({ sender, subject, seq, flags, replyTo, payload }) => ({ sender, subject, seq, flags, replyTo, payload })));
+    const unpacked = fromWorker.filter((e) => e.kind === 'deliveredPacked').flatMap((e) => records(unpackDelivered(e.bytes!)));
+    expect(onMain.map((r) => r.message.seq)).toEqual([1, 2, 3]);
+    expect(unpacked).toEqual(onMain.map(({ sender, message: { subject, seq, flags, replyTo, payload } }) => ({ sender, message: { subject, seq, flags, replyTo, payload } })));
   });
 });

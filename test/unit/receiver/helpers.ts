@@ -66,8 +66,8 @@ export type SinkEvent =
 /** A ReceiverSink recording every call in order. */
 export class RecordingSink implements ReceiverSink {
   readonly events: SinkEvent[] = [];
-  deliver(msg: DeliveredMessage): void {
-    this.events.push({ kind: 'deliver', msg });
+  deliver(sender: PeerId, m: WireMessage): void {
+    this.events.push({ kind: 'deliver', msg: { sender, subject: m.subject, seq: m.seq, lastSeq: m.seq, flags: m.flags, replyTo: m.replyTo, payload: m.payload } });
   }
   requestNak(target: PeerId, subject: string, ranges: SeqRange[], fragments?: FragmentRange[]): void {
     const e: Extract<SinkEvent, { kind: 'nak' }> = { kind: 'nak', target, subject, ranges: ranges.map((r) => ({ from: r.from, to: r.to })) };
