@@ -42,8 +42,8 @@
  */
 import type { Actor, ActorContext } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
-import { ADVERT_FLAGS, DECODE_ERROR_REASONS, decodeFrame, encodedSize, patternSetDigest, peerKey } from '../../codecs/index.js';
-import type { AdvertFrame, DecodeErrorReason, Frame, PatternsRequestFrame, PeerId, StreamInfo } from '../../codecs/index.js';
+import { ADVERT_FLAGS, DECODE_ERROR_REASONS, decodeFrame, encodedSize, peerKey } from '../../codecs/index.js';
+import type { AdvertFrame, DecodeErrorReason, Frame, PatternsDeltaFrame, PatternsDeltaRequestFrame, PatternsRequestFrame, PeerId, StreamInfo } from '../../codecs/index.js';
 import type { AppEvent } from '../app/events.js';
 import type { PeerConfig } from '../app/peer-config.js';
 import { assertNever, earliest } from '../core.js';
@@ -55,6 +55,7 @@ import type { DatagramIn, Destination, SocketInbox } from '../socket/messages.js
 import type { ReceiversInbox } from './messages.js';
 import type { PeerEntry, PeerLeftReason } from './receiver-list.js';
 import { ReceiverList } from './receiver-list.js';
+import { PatternLog } from './pattern-log.js';
 import { PatternSync } from './pattern-sync.js';
 import { ERROR_CODES, LedgecastError, serializeError } from '../../errors.js';
 // Data-path messages cross threads in their own byte layout (registers the packers).
@@ -87,6 +88,18 @@ export interface ReceiversActorCounters {
   patternRequestsIgnored: number;
   /** Times our pattern set changed (each a new version). */
   patternSetChanges: number;
+  /** PATTERNS_DELTA frames built when our set changed (each sent to the group and the unicast peers). */
+  deltasPushed: number;
+  /** Changes of our set advertised without a delta: too large for a datagram, or the set is carried inline. */
+  deltasNotPushed: number;
+  /** PATTERNS_DELTA sent answering PATTERNS_DELTA_REQUEST. */
+  deltaAnswersSent: number;
+  /** PATTERNS_DELTA_REQUEST answered with the first page of the whole set (the change is no longer logged, or too large). */
+  deltaRequestsAnsweredFull: number;
+  /** PATTERNS_DELTA_REQUEST for another incarnation, from a version not older than ours, or beyond the page budget. */
+  deltaRequestsIgnored: number;
+  /** PATTERNS_DELTA of a peer from an address it is not proven to use, or of a peer not listed: ignored. */
+  deltasUnproven: number;
 }
 
 /** What the shell last told the others about a listed peer. */
@@ -105,10 +118,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
   const counters = newCounters();
   const told = new Map<string, Told>();
   let localAddress: { host: string; port: number } | undefined;
-  /** Our pattern set: sorted, distinct; its version (one more per change) and digest. */
-  let localSet: readonly string[] = [];
-  let localVersion = 1;
-  let localDigest = 0;
+  /** Our pattern set (sorted, distinct), its version (one more per change), digest and recent changes. */
+  const log = new PatternLog({ maxSteps: DELTA_LOG_STEPS, maxPatterns: DELTA_LOG_PATTERNS });
+  /** The version our last ADVERT named: a change is pushed as the delta from it. */
+  let advertisedVersion = log.version;
   /** Whether our periodic advert carries the set (small sets only: see ADVERT_INLINE_BYTES). */
   let inline = true;
   /** A change of our set not yet advertised: advertised at this time (changes coalesce). */
@@ -192,12 +205,23 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
         const e = list.get(peer);
         if (e !== undefined) noteUpdate(e);
       },
+      requestDelta(target, fromVersion, toVersion) {
+        const frame: PatternsDeltaRequestFrame = { kind: 'patternsDeltaRequest', sender: self, targetIncarnation: target.peer.incarnation, fromVersion, toVersion };
+        send(frame, { kind: 'address', host: target.host, port: target.port });
+      },
+      applyDelta(peer, delta) {
+        const outcome = list.applyDelta(peer, delta);
+        const e = outcome === 'applied' ? list.get(peer) : undefined;
+        if (e !== undefined) noteUpdate(e);
+        return outcome;
+      },
     },
     {
       retryMs: Math.max(50, Math.floor(config.advertIntervalMs / 4)),
       maxAttempts: 5,
       maxFetches: MAX_FETCHES,
       maxPatterns: config.receiverList.maxPatternsPerPeer,
+      deltaAttempts: DELTA_ATTEMPTS,
     },
   );
 
@@ -260,18 +284,41 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
   /** Our ADVERT: the set's version, size and digest, and the set itself when it is small. */
   function advert(flags: number): AdvertFrame {
     const { host, port } = localAddress!;
-    return { kind: 'advert', sender: self, host, port, flags, patterns: inline ? localSet : [], setVersion: localVersion, setSize: localSet.length, setDigest: localDigest, fromIndex: 0 };
+    return { kind: 'advert', sender: self, host, port, flags, patterns: inline ? log.set : [], setVersion: log.version, setSize: log.set.length, setDigest: log.digest, fromIndex: 0 };
   }
 
   /** One page of our set from `fromIndex` on: as many patterns as fit in a datagram. */
   function page(fromIndex: number): AdvertFrame {
     const { host, port } = localAddress!;
-    const base = { kind: 'advert', sender: self, host, port, flags: (multicast ? ADVERT_FLAGS.multicast : 0) | ADVERT_FLAGS.viaUnicast, setVersion: localVersion, setSize: localSet.length, setDigest: localDigest } as const;
-    const from = Math.min(fromIndex, localSet.length);
+    const set = log.set;
+    const base = { kind: 'advert', sender: self, host, port, flags: (multicast ? ADVERT_FLAGS.multicast : 0) | ADVERT_FLAGS.viaUnicast, setVersion: log.version, setSize: set.length, setDigest: log.digest } as const;
+    const from = Math.min(fromIndex, set.length);
     let bytes = encodedSize({ ...base, patterns: [], fromIndex: from });
     let to = from;
-    while (to < localSet.length && to - from < 0xffff && bytes + 1 + localSet[to].length <= config.maxDatagramBytes) bytes += 1 + localSet[to++].length;
-    return { ...base, patterns: localSet.slice(from, to), fromIndex: from };
+    while (to < set.length && to - from < 0xffff && bytes + 1 + set[to].length <= config.maxDatagramBytes) bytes += 1 + set[to++].length;
+    return { ...base, patterns: set.slice(from, to), fromIndex: from };
+  }
+
+  /**
+   * The change of our set from `fromVersion` to now, as one PATTERNS_DELTA that fits a datagram;
+   * `undefined` when the log no longer covers `fromVersion` or the change is too large.
+   */
+  function delta(fromVersion: number): PatternsDeltaFrame | undefined {
+    const change = log.changeSince(fromVersion);
+    if (change === undefined || change.added.length + change.removed.length > 0xffff) return undefined;
+    const frame: PatternsDeltaFrame = { kind: 'patternsDelta', sender: self, fromVersion, toVersion: log.version, setSize: log.set.length, setDigest: log.digest, ...change };
+    return encodedSize(frame) <= config.maxDatagramBytes ? frame : undefined;
+  }
+
+  /** Takes one from the page budget (shared by pages and deltas sent on request); false when spent. */
+  function spendPageBudget(nowMs: number): boolean {
+    if (nowMs - pageBudgetAtMs >= 1000) {
+      pageBudget = MAX_PAGES_PER_SECOND;
+      pageBudgetAtMs = nowMs;
+    }
+    if (pageBudget <= 0) return false;
+    pageBudget--;
+    return true;
   }
 
   /** A peer asks for our set: one page to where the request came from, within the page budget. */
@@ -280,18 +327,48 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
       counters.patternRequestsIgnored++;
       return;
     }
-    if (nowMs - pageBudgetAtMs >= 1000) {
-      pageBudget = MAX_PAGES_PER_SECOND;
-      pageBudgetAtMs = nowMs;
-    }
-    if (pageBudget <= 0) {
+    if (!spendPageBudget(nowMs)) {
       counters.patternRequestsIgnored++;
       return;
     }
-    pageBudget--;
     // A request for an older version gets the current one from its start: the asker starts over.
-    send(page(frame.setVersion === localVersion ? frame.fromIndex : 0), { kind: 'address', host: msg.host, port: msg.port });
+    send(page(frame.setVersion === log.version ? frame.fromIndex : 0), { kind: 'address', host: msg.host, port: msg.port });
     counters.patternPagesSent++;
+  }
+
+  /**
+   * A peer holding version `fromVersion` of our set asks for the change to now: the delta, or,
+   * when we no longer have it, the first page of the whole set (the asker then fetches the rest),
+   * to where the request came from, within the page budget. A request from a version not older
+   * than ours (a forged or confused asker) is ignored.
+   */
+  function onDeltaRequest(nowMs: number, frame: PatternsDeltaRequestFrame, msg: DatagramIn): void {
+    if (frame.targetIncarnation !== self.incarnation || localAddress === undefined || leaving || frame.fromVersion >= log.version || !spendPageBudget(nowMs)) {
+      counters.deltaRequestsIgnored++;
+      return;
+    }
+    const to = { kind: 'address', host: msg.host, port: msg.port } as const;
+    const answer = delta(frame.fromVersion);
+    if (answer !== undefined) {
+      send(answer, to);
+      counters.deltaAnswersSent++;
+    } else {
+      send(page(0), to);
+      counters.deltaRequestsAnsweredFull++;
+    }
+  }
+
+  /**
+   * A change of a listed peer's set. Only from an address that peer is proven to use (as a BYE):
+   * a delta changes what we send it, so a host that merely knows its name cannot change it.
+   */
+  function onDelta(nowMs: number, frame: PatternsDeltaFrame, source: string): void {
+    const e = list.get(frame.sender);
+    if (e === undefined || !list.isProvenSource(nowMs, frame.sender, source)) {
+      counters.deltasUnproven++;
+      return;
+    }
+    sync.onDelta(nowMs, e, frame, e.patternVersion);
   }
 
   /** Unicast addresses for adverts (or, with `everyPeer`, BYE): seeds but ourselves, and peers, each once. */
@@ -314,6 +391,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     // After the first advert, a retry of the solicit comes halfway through discovery.
     nextAdvertMs = nowMs + (first && config.discoveryMs > 0 ? Math.max(10, Math.min(config.advertIntervalMs, config.discoveryMs / 2)) : config.advertIntervalMs);
     const flags = (multicast ? ADVERT_FLAGS.multicast : 0) | (soliciting ? ADVERT_FLAGS.solicit : 0);
+    advertisedVersion = log.version;
     if (multicast) {
       send(advert(flags), { kind: 'group', group: baseGroup });
       counters.advertsSentMulticast++;
@@ -348,6 +426,14 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     }
     if (frame.kind === 'patternsRequest') {
       onPatternsRequest(nowMs, frame, msg);
+      return;
+    }
+    if (frame.kind === 'patternsDeltaRequest') {
+      onDeltaRequest(nowMs, frame, msg);
+      return;
+    }
+    if (frame.kind === 'patternsDelta') {
+      onDelta(nowMs, frame, source);
       return;
     }
     if (frame.kind !== 'advert') {
@@ -407,12 +493,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
    * changed meanwhile (a burst of subscriptions costs a few adverts, not one per subscription).
    */
   function onLocalPatterns(nowMs: number, patterns: readonly string[]): void {
-    const sorted = [...new Set(patterns)].sort();
-    if (samePatterns(sorted, localSet)) return;
-    localSet = sorted;
-    localVersion++;
-    localDigest = patternSetDigest(sorted);
-    inline = fitsInline(sorted);
+    if (!log.update(patterns)) return;
+    inline = fitsInline(log.set);
     counters.patternSetChanges++;
     if (localAddress === undefined || leaving) return;
     changeAdvertMs = Math.max(nowMs, lastChangeAdvertMs + CHANGE_ADVERT_GAP_MS);
@@ -426,9 +508,21 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     return size <= ADVERT_INLINE_BYTES;
   }
 
+  /**
+   * Advertises a change: first the delta from the version our last advert named (listeners that
+   * hold it apply it at once, and need not ask), then the advert naming the new version (to peers
+   * that do not understand deltas, and to those that missed one, which then ask). No delta for a
+   * set carried inline: the advert carries it whole.
+   */
   function advertiseChange(nowMs: number): void {
     changeAdvertMs = undefined;
     lastChangeAdvertMs = nowMs;
+    const pushed = inline || advertisedVersion === log.version ? undefined : delta(advertisedVersion);
+    if (pushed !== undefined) {
+      if (multicast) send(pushed, { kind: 'group', group: baseGroup });
+      for (const a of unicastAddresses(false)) send(pushed, { kind: 'address', host: a.host, port: a.port });
+      counters.deltasPushed++;
+    } else if (!inline) counters.deltasNotPushed++;
     advertise(nowMs);
   }
 
@@ -534,8 +628,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
         peers: list.size,
         unicastTargets: list.entries().filter(isTarget).length,
         patternSync: { ...sync.counters, fetching: sync.size },
-        patternSetVersion: localVersion,
-        patternSetSize: localSet.length,
+        patternSetVersion: log.version,
+        patternSetSize: log.set.length,
         advertInline: inline,
       };
     },
@@ -562,11 +656,17 @@ const MAX_PAGES_PER_SECOND = 2000;
 /** Pattern-set fetches in progress at once. */
 const MAX_FETCHES = 256;
 
-function samePatterns(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+/** Changes of our set kept to answer PATTERNS_DELTA_REQUEST (a peer further behind fetches the whole set). */
+const DELTA_LOG_STEPS = 64;
+
+/** Added and removed patterns kept over those changes. */
+const DELTA_LOG_PATTERNS = 4096;
+
+/**
+ * Asks for a delta before fetching the whole set: two, so that one lost datagram does not cost a
+ * whole set, and a peer that does not answer deltas (an older build) costs two `retryMs`.
+ */
+const DELTA_ATTEMPTS = 2;
 
 function newCounters(): ReceiversActorCounters {
   const dropped = {} as Record<DecodeErrorReason, number>;
@@ -586,5 +686,11 @@ function newCounters(): ReceiversActorCounters {
     patternPagesSent: 0,
     patternRequestsIgnored: 0,
     patternSetChanges: 0,
+    deltasPushed: 0,
+    deltasNotPushed: 0,
+    deltaAnswersSent: 0,
+    deltaRequestsAnsweredFull: 0,
+    deltaRequestsIgnored: 0,
+    deltasUnproven: 0,
   };
 }
