@@ -38,7 +38,15 @@
  * - a change of the unicast-only peers or of their patterns → the full `unicastTargets` list to
  *   sender and retransmit. With multicast off, every peer is unicast-only.
  *
- * One timer: the earliest of the list's deadline and the next advert.
+ * Pattern sets (docs/PROTOCOL.md "Pattern sets", "Changes as deltas"): our set lives in a
+ * {@link PatternLog}. A change is pushed as one PATTERNS_DELTA from the version our last advert
+ * named (when it fits a datagram and the set is not carried inline), then advertised. We answer
+ * PATTERNS_REQUEST with a page of the set and PATTERNS_DELTA_REQUEST with the delta, or with the
+ * first page when the log no longer covers the asker's version; both within one budget of
+ * MAX_PAGES_PER_SECOND. Other peers' sets are kept by a {@link PatternSync}: a PATTERNS_DELTA is
+ * handed to it only from an address its sender is proven to use (the BYE rule).
+ *
+ * One timer: the earliest of the list's deadline, the pattern sync's and the next advert.
  */
 import type { Actor, ActorContext } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
