@@ -27,8 +27,9 @@
  *   ride in the periodic advert: a change applied as a delta (PATTERNS_DELTA, pushed or asked for
  *   with PATTERNS_DELTA_REQUEST) to exactly the version held, else the whole set fetched
  *   (PATTERNS_REQUEST, ADVERT pages); checked for order and digest either way.
- * - {@link PatternLog}: our own set, its version and digest, and its last changes (bounded), from
- *   which the receivers shell builds the deltas it pushes and the ones it is asked for.
+ * - {@link PatternLog}: our own set, its version and digest, and its last changes (bounded).
+ * - {@link PatternServer}: serves that set: our advert's set fields, the pages and deltas asked
+ *   for (within one answer budget), and the delta to push when it changes.
  * - {@link SourceQuota}: entries per source address (`host:port` of the datagram), the quota that
  *   keeps one socket inventing names from filling the receiver list (also used by the retransmit
  *   actor's table of remotes).
@@ -67,6 +68,7 @@ export {
 } from './options.js';
 export { PatternMatcher } from './pattern-matcher.js';
 export { PatternLog } from './pattern-log.js';
+export { PatternServer } from './pattern-server.js';
 export { PatternSync } from './pattern-sync.js';
 export { ReceiverList } from './receiver-list.js';
 export { SourceQuota, sourceOf } from './source-quota.js';
@@ -84,6 +86,7 @@ export {
 export type { GroupMapOptions, PatternMatcherOptions, ReceiverListOptions, SubjectsOptions } from './options.js';
 export type { PatternMatcherCounters } from './pattern-matcher.js';
 export type { PatternChange, PatternLogOptions } from './pattern-log.js';
+export type { AdvertBase, PatternServerCounters, PatternServerOptions } from './pattern-server.js';
 export type {
   DeltaOutcome,
   HeardVia,

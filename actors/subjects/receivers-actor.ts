@@ -38,19 +38,19 @@
  * - a change of the unicast-only peers or of their patterns → the full `unicastTargets` list to
  *   sender and retransmit. With multicast off, every peer is unicast-only.
  *
- * Pattern sets (docs/PROTOCOL.md "Pattern sets", "Changes as deltas"): our set lives in a
- * {@link PatternLog}. A change is pushed as one PATTERNS_DELTA from the version our last advert
- * named (when it fits a datagram and the set is not carried inline), then advertised. We answer
- * PATTERNS_REQUEST with a page of the set and PATTERNS_DELTA_REQUEST with the delta, or with the
- * first page when the log no longer covers the asker's version; both within one budget of
- * MAX_PAGES_PER_SECOND. Other peers' sets are kept by a {@link PatternSync}: a PATTERNS_DELTA is
+ * Pattern sets (docs/PROTOCOL.md "Pattern sets", "Changes as deltas"): our set is served by a
+ * {@link PatternServer} (which keeps it in a `PatternLog`). A change is pushed as one
+ * PATTERNS_DELTA from the version our last advert named (when it fits a datagram and the set is
+ * not carried inline), then advertised. The server answers PATTERNS_REQUEST with a page of the set
+ * and PATTERNS_DELTA_REQUEST with the delta, or with the first page when the log no longer covers
+ * the asker's version; both within one budget of MAX_PAGES_PER_SECOND. Other peers' sets are kept by a {@link PatternSync}: a PATTERNS_DELTA is
  * handed to it only from an address its sender is proven to use (the BYE rule).
  *
  * One timer: the earliest of the list's deadline, the pattern sync's and the next advert.
  */
 import type { Actor, ActorContext } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
-import { ADVERT_FLAGS, DECODE_ERROR_REASONS, decodeFrame, encodedSize, peerKey } from '../../codecs/index.js';
+import { ADVERT_FLAGS, DECODE_ERROR_REASONS, decodeFrame, peerKey } from '../../codecs/index.js';
 import type { AdvertFrame, DecodeErrorReason, Frame, PatternsDeltaFrame, PatternsDeltaRequestFrame, PatternsRequestFrame, PeerId, StreamInfo } from '../../codecs/index.js';
 import type { AppEvent } from '../app/events.js';
 import type { PeerConfig } from '../app/peer-config.js';
@@ -63,13 +63,13 @@ import type { DatagramIn, Destination, SocketInbox } from '../socket/messages.js
 import type { ReceiversInbox } from './messages.js';
 import type { PeerEntry, PeerLeftReason } from './receiver-list.js';
 import { ReceiverList } from './receiver-list.js';
-import { PatternLog } from './pattern-log.js';
+import { PatternServer } from './pattern-server.js';
 import { PatternSync } from './pattern-sync.js';
 import { ERROR_CODES, LedgecastError, serializeError } from '../../errors.js';
 // Data-path messages cross threads in their own byte layout (registers the packers).
 import '../thread-packers.js';
 
-/** Counters of the receivers actor (beside the receiver list's own). */
+/** Counters of the receivers actor (beside the receiver list's and the pattern server's own). */
 export interface ReceiversActorCounters {
   /** ADVERT and BYE datagrams that failed to decode, per reason. */
   readonly dropped: Record<DecodeErrorReason, number>;
@@ -90,22 +90,6 @@ export interface ReceiversActorCounters {
   /** Stream entries of received BYEs dropped because the receiver's mailbox was full. */
   byeStreamsDropped: number;
   unicastTargetsSent: number;
-  /** Pages of our pattern set sent, answering PATTERNS_REQUEST. */
-  patternPagesSent: number;
-  /** PATTERNS_REQUEST for another incarnation of ours (a restart), or beyond the page budget. */
-  patternRequestsIgnored: number;
-  /** Times our pattern set changed (each a new version). */
-  patternSetChanges: number;
-  /** PATTERNS_DELTA frames built when our set changed (each sent to the group and the unicast peers). */
-  deltasPushed: number;
-  /** Changes of our set advertised without a delta: too large for a datagram, or the set is carried inline. */
-  deltasNotPushed: number;
-  /** PATTERNS_DELTA sent answering PATTERNS_DELTA_REQUEST. */
-  deltaAnswersSent: number;
-  /** PATTERNS_DELTA_REQUEST answered with the first page of the whole set (the change is no longer logged, or too large). */
-  deltaRequestsAnsweredFull: number;
-  /** PATTERNS_DELTA_REQUEST for another incarnation, from a version not older than ours, or beyond the page budget. */
-  deltaRequestsIgnored: number;
   /** PATTERNS_DELTA of a peer from an address it is not proven to use, or of a peer not listed: ignored. */
   deltasUnproven: number;
 }
@@ -126,18 +110,17 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
   const counters = newCounters();
   const told = new Map<string, Told>();
   let localAddress: { host: string; port: number } | undefined;
-  /** Our pattern set (sorted, distinct), its version (one more per change), digest and recent changes. */
-  const log = new PatternLog({ maxSteps: DELTA_LOG_STEPS, maxPatterns: DELTA_LOG_PATTERNS });
-  /** The version our last ADVERT named: a change is pushed as the delta from it. */
-  let advertisedVersion = log.version;
-  /** Whether our periodic advert carries the set (small sets only: see ADVERT_INLINE_BYTES). */
-  let inline = true;
+  /** Our pattern set, its versions and recent changes, and the frames that serve it. */
+  const server = new PatternServer(self, {
+    maxDatagramBytes: config.maxDatagramBytes,
+    inlineBytes: ADVERT_INLINE_BYTES,
+    answersPerSecond: MAX_PAGES_PER_SECOND,
+    logSteps: DELTA_LOG_STEPS,
+    logPatterns: DELTA_LOG_PATTERNS,
+  });
   /** A change of our set not yet advertised: advertised at this time (changes coalesce). */
   let changeAdvertMs: number | undefined;
   let lastChangeAdvertMs = Number.NEGATIVE_INFINITY;
-  /** Pages we may still send in the current second (answering PATTERNS_REQUEST). */
-  let pageBudget = MAX_PAGES_PER_SECOND;
-  let pageBudgetAtMs = Number.NEGATIVE_INFINITY;
   let nextAdvertMs: number | undefined;
   let armedAtMs: number | undefined;
   let leaving = false;
@@ -291,79 +274,27 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
 
   /** Our ADVERT: the set's version, size and digest, and the set itself when it is small. */
   function advert(flags: number): AdvertFrame {
-    const { host, port } = localAddress!;
-    return { kind: 'advert', sender: self, host, port, flags, patterns: inline ? log.set : [], setVersion: log.version, setSize: log.set.length, setDigest: log.digest, fromIndex: 0 };
+    return server.advert({ ...localAddress!, flags });
   }
 
-  /** One page of our set from `fromIndex` on: as many patterns as fit in a datagram. */
-  function page(fromIndex: number): AdvertFrame {
-    const { host, port } = localAddress!;
-    const set = log.set;
-    const base = { kind: 'advert', sender: self, host, port, flags: (multicast ? ADVERT_FLAGS.multicast : 0) | ADVERT_FLAGS.viaUnicast, setVersion: log.version, setSize: set.length, setDigest: log.digest } as const;
-    const from = Math.min(fromIndex, set.length);
-    let bytes = encodedSize({ ...base, patterns: [], fromIndex: from });
-    let to = from;
-    while (to < set.length && to - from < 0xffff && bytes + 1 + set[to].length <= config.maxDatagramBytes) bytes += 1 + set[to++].length;
-    return { ...base, patterns: set.slice(from, to), fromIndex: from };
+  /** Where answers to a request go: where it came from. */
+  function answer(frame: Frame | undefined, msg: DatagramIn): void {
+    if (frame !== undefined) send(frame, { kind: 'address', host: msg.host, port: msg.port });
   }
 
-  /**
-   * The change of our set from `fromVersion` to now, as one PATTERNS_DELTA that fits a datagram;
-   * `undefined` when the log no longer covers `fromVersion` or the change is too large.
-   */
-  function delta(fromVersion: number): PatternsDeltaFrame | undefined {
-    const change = log.changeSince(fromVersion);
-    if (change === undefined || change.added.length + change.removed.length > 0xffff) return undefined;
-    const frame: PatternsDeltaFrame = { kind: 'patternsDelta', sender: self, fromVersion, toVersion: log.version, setSize: log.set.length, setDigest: log.digest, ...change };
-    return encodedSize(frame) <= config.maxDatagramBytes ? frame : undefined;
+  /** Our pages and deltas carry these flags: sent by unicast. */
+  function pageBase(): { host: string; port: number; flags: number } {
+    return { ...localAddress!, flags: (multicast ? ADVERT_FLAGS.multicast : 0) | ADVERT_FLAGS.viaUnicast };
   }
 
-  /** Takes one from the page budget (shared by pages and deltas sent on request); false when spent. */
-  function spendPageBudget(nowMs: number): boolean {
-    if (nowMs - pageBudgetAtMs >= 1000) {
-      pageBudget = MAX_PAGES_PER_SECOND;
-      pageBudgetAtMs = nowMs;
-    }
-    if (pageBudget <= 0) return false;
-    pageBudget--;
-    return true;
-  }
-
-  /** A peer asks for our set: one page to where the request came from, within the page budget. */
-  function onPatternsRequest(nowMs: number, frame: PatternsRequestFrame, msg: DatagramIn): void {
-    if (frame.targetIncarnation !== self.incarnation || localAddress === undefined || leaving) {
-      counters.patternRequestsIgnored++;
+  /** A peer asks for a page of our set, or for the change from the version it holds (the server decides). */
+  function onSetRequest(nowMs: number, frame: PatternsRequestFrame | PatternsDeltaRequestFrame, msg: DatagramIn): void {
+    if (localAddress === undefined || leaving) {
+      if (frame.kind === 'patternsRequest') server.counters.patternRequestsIgnored++;
+      else server.counters.deltaRequestsIgnored++;
       return;
     }
-    if (!spendPageBudget(nowMs)) {
-      counters.patternRequestsIgnored++;
-      return;
-    }
-    // A request for an older version gets the current one from its start: the asker starts over.
-    send(page(frame.setVersion === log.version ? frame.fromIndex : 0), { kind: 'address', host: msg.host, port: msg.port });
-    counters.patternPagesSent++;
-  }
-
-  /**
-   * A peer holding version `fromVersion` of our set asks for the change to now: the delta, or,
-   * when we no longer have it, the first page of the whole set (the asker then fetches the rest),
-   * to where the request came from, within the page budget. A request from a version not older
-   * than ours (a forged or confused asker) is ignored.
-   */
-  function onDeltaRequest(nowMs: number, frame: PatternsDeltaRequestFrame, msg: DatagramIn): void {
-    if (frame.targetIncarnation !== self.incarnation || localAddress === undefined || leaving || frame.fromVersion >= log.version || !spendPageBudget(nowMs)) {
-      counters.deltaRequestsIgnored++;
-      return;
-    }
-    const to = { kind: 'address', host: msg.host, port: msg.port } as const;
-    const answer = delta(frame.fromVersion);
-    if (answer !== undefined) {
-      send(answer, to);
-      counters.deltaAnswersSent++;
-    } else {
-      send(page(0), to);
-      counters.deltaRequestsAnsweredFull++;
-    }
+    answer(frame.kind === 'patternsRequest' ? server.onRequest(nowMs, frame, pageBase()) : server.onDeltaRequest(nowMs, frame, pageBase()), msg);
   }
 
   /**
@@ -399,7 +330,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     // After the first advert, a retry of the solicit comes halfway through discovery.
     nextAdvertMs = nowMs + (first && config.discoveryMs > 0 ? Math.max(10, Math.min(config.advertIntervalMs, config.discoveryMs / 2)) : config.advertIntervalMs);
     const flags = (multicast ? ADVERT_FLAGS.multicast : 0) | (soliciting ? ADVERT_FLAGS.solicit : 0);
-    advertisedVersion = log.version;
+    server.markAdvertised();
     if (multicast) {
       send(advert(flags), { kind: 'group', group: baseGroup });
       counters.advertsSentMulticast++;
@@ -432,12 +363,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
       list.onBye(nowMs, frame.sender, source);
       return;
     }
-    if (frame.kind === 'patternsRequest') {
-      onPatternsRequest(nowMs, frame, msg);
-      return;
-    }
-    if (frame.kind === 'patternsDeltaRequest') {
-      onDeltaRequest(nowMs, frame, msg);
+    if (frame.kind === 'patternsRequest' || frame.kind === 'patternsDeltaRequest') {
+      onSetRequest(nowMs, frame, msg);
       return;
     }
     if (frame.kind === 'patternsDelta') {
@@ -501,19 +428,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
    * changed meanwhile (a burst of subscriptions costs a few adverts, not one per subscription).
    */
   function onLocalPatterns(nowMs: number, patterns: readonly string[]): void {
-    if (!log.update(patterns)) return;
-    inline = fitsInline(log.set);
-    counters.patternSetChanges++;
+    if (!server.update(patterns)) return;
     if (localAddress === undefined || leaving) return;
     changeAdvertMs = Math.max(nowMs, lastChangeAdvertMs + CHANGE_ADVERT_GAP_MS);
     if (changeAdvertMs <= nowMs) advertiseChange(nowMs);
-  }
-
-  /** Whether an advert carrying all of `patterns` stays within ADVERT_INLINE_BYTES (stops counting past it). */
-  function fitsInline(patterns: readonly string[]): boolean {
-    let size = encodedSize({ kind: 'advert', sender: self, host: '0.0.0.0', port: 1, flags: 0, patterns: [], setVersion: 1, setSize: patterns.length, setDigest: 1, fromIndex: 0 });
-    for (let i = 0; i < patterns.length && size <= ADVERT_INLINE_BYTES; i++) size += 1 + patterns[i].length;
-    return size <= ADVERT_INLINE_BYTES;
   }
 
   /**
@@ -525,12 +443,11 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
   function advertiseChange(nowMs: number): void {
     changeAdvertMs = undefined;
     lastChangeAdvertMs = nowMs;
-    const pushed = inline || advertisedVersion === log.version ? undefined : delta(advertisedVersion);
+    const pushed = server.changeDelta();
     if (pushed !== undefined) {
       if (multicast) send(pushed, { kind: 'group', group: baseGroup });
       for (const a of unicastAddresses(false)) send(pushed, { kind: 'address', host: a.host, port: a.port });
-      counters.deltasPushed++;
-    } else if (!inline) counters.deltasNotPushed++;
+    }
     advertise(nowMs);
   }
 
@@ -631,14 +548,15 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     stats() {
       return {
         ...list.counters,
+        ...server.counters,
         ...counters,
         dropped: { ...counters.dropped },
         peers: list.size,
         unicastTargets: list.entries().filter(isTarget).length,
         patternSync: { ...sync.counters, fetching: sync.size },
-        patternSetVersion: log.version,
-        patternSetSize: log.set.length,
-        advertInline: inline,
+        patternSetVersion: server.version,
+        patternSetSize: server.size,
+        advertInline: server.inline,
       };
     },
   };
@@ -691,14 +609,6 @@ function newCounters(): ReceiversActorCounters {
     byeStreamsForwarded: 0,
     byeStreamsDropped: 0,
     unicastTargetsSent: 0,
-    patternPagesSent: 0,
-    patternRequestsIgnored: 0,
-    patternSetChanges: 0,
-    deltasPushed: 0,
-    deltasNotPushed: 0,
-    deltaAnswersSent: 0,
-    deltaRequestsAnsweredFull: 0,
-    deltaRequestsIgnored: 0,
     deltasUnproven: 0,
   };
 }
