@@ -28,6 +28,8 @@ import {
 } from './frames/header.js';
 import { decodeHeartbeat, heartbeatEncodedSize, writeHeartbeat } from './frames/heartbeat.js';
 import { decodeNak, nakEncodedSize, writeNak } from './frames/nak.js';
+import { decodePatternsDelta, patternsDeltaEncodedSize, writePatternsDelta } from './frames/patterns-delta.js';
+import { decodePatternsDeltaRequest, patternsDeltaRequestEncodedSize, writePatternsDeltaRequest } from './frames/patterns-delta-request.js';
 import { decodePatternsRequest, patternsRequestEncodedSize, writePatternsRequest } from './frames/patterns-request.js';
 import { decodeRetransmit, retransmitEncodedSize, writeRetransmit } from './frames/retransmit.js';
 
@@ -57,6 +59,10 @@ export function encodedSize(frame: Frame): number {
       return byeEncodedSize(frame);
     case 'patternsRequest':
       return patternsRequestEncodedSize(frame);
+    case 'patternsDelta':
+      return patternsDeltaEncodedSize(frame);
+    case 'patternsDeltaRequest':
+      return patternsDeltaRequestEncodedSize(frame);
     default:
       return unknownKind(frame);
   }
@@ -80,6 +86,10 @@ function write(view: DataView, bytes: Uint8Array, offset: number, frame: Frame, 
       return writeBye(view, bytes, offset, frame, size);
     case 'patternsRequest':
       return writePatternsRequest(view, bytes, offset, frame, size);
+    case 'patternsDelta':
+      return writePatternsDelta(view, bytes, offset, frame, size);
+    case 'patternsDeltaRequest':
+      return writePatternsDeltaRequest(view, bytes, offset, frame, size);
     default:
       return unknownKind(frame);
   }
@@ -147,6 +157,10 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
       return decodeBye(view, 0, length);
     case FRAME_TYPE.patternsRequest:
       return decodePatternsRequest(view, 0, length);
+    case FRAME_TYPE.patternsDelta:
+      return decodePatternsDelta(view, 0, length);
+    case FRAME_TYPE.patternsDeltaRequest:
+      return decodePatternsDeltaRequest(view, 0, length);
     default:
       return decodeFailure('unknownType');
   }

@@ -224,6 +224,45 @@ export interface PatternsRequestFrame {
   readonly fromIndex: number;
 }
 
+/**
+ * PATTERNS_DELTA: the change of a peer's pattern set from version `fromVersion` to `toVersion`
+ * (pushed when it happens, and the answer to a {@link PatternsDeltaRequestFrame}). A listener
+ * holding exactly `fromVersion` applies it; the result must have `setSize` patterns and digest
+ * `setDigest`, else it fetches the whole set.
+ */
+export interface PatternsDeltaFrame {
+  readonly kind: 'patternsDelta';
+  readonly sender: PeerId;
+  /** The version the change starts from (>= 1). */
+  readonly fromVersion: number;
+  /** The version it produces (> `fromVersion`). */
+  readonly toVersion: number;
+  /** Patterns in the set at `toVersion`. */
+  readonly setSize: number;
+  /** `patternSetDigest` of the set at `toVersion`. */
+  readonly setDigest: number;
+  /** Patterns in the set at `toVersion` and not at `fromVersion` (distinct). */
+  readonly added: readonly string[];
+  /** Patterns in the set at `fromVersion` and not at `toVersion` (distinct, none also added). */
+  readonly removed: readonly string[];
+}
+
+/**
+ * PATTERNS_DELTA_REQUEST: asks the peer it is sent to (by unicast, to its advertised listener)
+ * for the change of its set from `fromVersion` (the version the asker holds) to its current one;
+ * `toVersion` is the version the asker saw advertised. Answered by unicast to where it came from,
+ * with a PATTERNS_DELTA, or with the first ADVERT page of the whole set when the peer no longer
+ * has the change.
+ */
+export interface PatternsDeltaRequestFrame {
+  readonly kind: 'patternsDeltaRequest';
+  readonly sender: PeerId;
+  /** The incarnation of the peer asked. */
+  readonly targetIncarnation: number;
+  readonly fromVersion: number;
+  readonly toVersion: number;
+}
+
 /** Bits of {@link AdvertFrame.flags}. */
 export const ADVERT_FLAGS = {
   /** The peer sends and listens by multicast (else unicast only). */
@@ -259,7 +298,9 @@ export type Frame =
   | AckFrame
   | AdvertFrame
   | ByeFrame
-  | PatternsRequestFrame;
+  | PatternsRequestFrame
+  | PatternsDeltaFrame
+  | PatternsDeltaRequestFrame;
 
 /** The `kind` of a frame. */
 export type FrameKind = Frame['kind'];

@@ -44,6 +44,8 @@ export { frameKindOf, FRAME_TYPE, HEADER_LENGTH, MAGIC, MAX_FRAME_BYTES, namesSe
 export { ackEncodedSize, decodeAck, encodeAck, MAX_ACK_SELECTIVE } from './frames/ack.js';
 export { ADVERT_FLAGS_MASK, advertEncodedSize, decodeAdvert, encodeAdvert, patternSetDigest } from './frames/advert.js';
 export { decodePatternsRequest, encodePatternsRequest, patternsRequestEncodedSize } from './frames/patterns-request.js';
+export { decodePatternsDelta, encodePatternsDelta, patternsDeltaEncodedSize } from './frames/patterns-delta.js';
+export { decodePatternsDeltaRequest, encodePatternsDeltaRequest, patternsDeltaRequestEncodedSize } from './frames/patterns-delta-request.js';
 export { byeEncodedSize, decodeBye, encodeBye } from './frames/bye.js';
 export { dataEncodedSize, decodeData, encodeData } from './frames/data.js';
 export { decodeHeartbeat, encodeHeartbeat, heartbeatEncodedSize } from './frames/heartbeat.js';
@@ -60,6 +62,8 @@ export type {
   AdvertFrame,
   ByeFrame,
   PatternsRequestFrame,
+  PatternsDeltaFrame,
+  PatternsDeltaRequestFrame,
   DataFrame,
   Frame,
   FragmentRange,

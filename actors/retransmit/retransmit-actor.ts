@@ -408,6 +408,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
       case 'advert':
       case 'bye':
       case 'patternsRequest':
+      case 'patternsDelta':
+      case 'patternsDeltaRequest':
         counters.unexpectedFrames++;
         break;
       default:

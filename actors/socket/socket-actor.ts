@@ -65,6 +65,8 @@ const OWNER_OF: Readonly<Record<FrameKind, Owner>> = Object.freeze({
   advert: 'receivers',
   bye: 'receivers',
   patternsRequest: 'receivers',
+  patternsDelta: 'receivers',
+  patternsDeltaRequest: 'receivers',
 });
 
 /** Why a received datagram was not forwarded. */
@@ -466,7 +468,7 @@ function newCounters(): SocketActorCounters {
   for (const reason of OPEN_FAILURES) refused[reason] = 0;
   return {
     dropped,
-    forwarded: { data: 0, heartbeat: 0, nak: 0, retransmit: 0, ack: 0, advert: 0, bye: 0, patternsRequest: 0 },
+    forwarded: { data: 0, heartbeat: 0, nak: 0, retransmit: 0, ack: 0, advert: 0, bye: 0, patternsRequest: 0, patternsDelta: 0, patternsDeltaRequest: 0 },
     heardSent: 0,
     dataDatagramsSent: 0,
     largestDataOutDatagrams: 0,

@@ -23,8 +23,13 @@
  * - {@link GroupMap}: immutable; `groupForSubject` for publishing, `groupsForPattern` for the
  *   groups to join on subscribe. Its hash (FNV-1a of the first token) is wire contract.
  * - {@link ReceiverList}: the peers we know, from ADVERT, BYE and any other frame heard.
- * - {@link PatternSync}: fetching other peers' pattern sets by version (PATTERNS_REQUEST, ADVERT pages)
- *   when they are too large to ride in the periodic advert; checked for order and digest.
+ * - {@link PatternSync}: keeping other peers' pattern sets by version when they are too large to
+ *   ride in the periodic advert: a change applied as a delta (PATTERNS_DELTA, pushed or asked for
+ *   with PATTERNS_DELTA_REQUEST) to exactly the version held, else the whole set fetched
+ *   (PATTERNS_REQUEST, ADVERT pages); checked for order and digest either way.
+ * - {@link PatternLog}: our own set, its version and digest, and its last changes (bounded).
+ * - {@link PatternServer}: serves that set: our advert's set fields, the pages and deltas asked
+ *   for (within one answer budget), and the delta to push when it changes.
  * - {@link SourceQuota}: entries per source address (`host:port` of the datagram), the quota that
  *   keeps one socket inventing names from filling the receiver list (also used by the retransmit
  *   actor's table of remotes).
@@ -62,6 +67,8 @@ export {
   resolveSubjectsOptions,
 } from './options.js';
 export { PatternMatcher } from './pattern-matcher.js';
+export { PatternLog } from './pattern-log.js';
+export { PatternServer } from './pattern-server.js';
 export { PatternSync } from './pattern-sync.js';
 export { ReceiverList } from './receiver-list.js';
 export { SourceQuota, sourceOf } from './source-quota.js';
@@ -78,8 +85,12 @@ export {
 
 export type { GroupMapOptions, PatternMatcherOptions, ReceiverListOptions, SubjectsOptions } from './options.js';
 export type { PatternMatcherCounters } from './pattern-matcher.js';
+export type { PatternChange, PatternLogOptions } from './pattern-log.js';
+export type { AdvertBase, PatternServerCounters, PatternServerOptions } from './pattern-server.js';
 export type {
+  DeltaOutcome,
   HeardVia,
+  PatternDelta,
   PeerEntry,
   PeerLeftReason,
   ReceiverListCounters,

@@ -75,6 +75,25 @@ export interface PeerEntry {
   readonly unicastOnly: boolean;
 }
 
+/** A change of a peer's pattern set as a PATTERNS_DELTA carries it. */
+export interface PatternDelta {
+  readonly fromVersion: number;
+  readonly toVersion: number;
+  /** Patterns in the set at `toVersion`. */
+  readonly setSize: number;
+  /** `patternSetDigest` of the set at `toVersion`. */
+  readonly setDigest: number;
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+}
+
+/**
+ * What became of a delta ({@link ReceiverList.applyDelta}): `applied`; `stale`, the peer is not
+ * listed or the list does not hold exactly `fromVersion` of its set (nothing changed); `mismatch`,
+ * it does not produce the set it claims (nothing changed: the whole set must be fetched).
+ */
+export type DeltaOutcome = 'applied' | 'stale' | 'mismatch';
+
 /** Why a peer left the list. */
 export type PeerLeftReason = 'bye' | 'expired' | 'restarted';
 
@@ -321,6 +340,38 @@ export class ReceiverList implements TimerCore {
     const before = st.entry.patterns;
     this.installSet(st.entry, setVersion, patterns);
     return st.entry.patterns !== before;
+  }
+
+  /**
+   * A change of `peer`'s set (a PATTERNS_DELTA, whose sender the caller checked). It applies only
+   * to exactly the version held, `fromVersion`, and is kept only when every removed pattern was
+   * held, no added one was, and the result has `setSize` patterns (at most `maxPatternsPerPeer`)
+   * and the digest `setDigest`; else nothing changes. One pass over the held set, which is
+   * sorted (a versioned set is installed only sorted: its digest is over the sorted order).
+   */
+  applyDelta(peer: PeerId, delta: PatternDelta): DeltaOutcome {
+    const st = isPeerId(peer) ? this.lookup(peer) : undefined;
+    if (st === undefined || delta.fromVersion !== st.entry.patternVersion || !(delta.toVersion > delta.fromVersion)) return 'stale';
+    const e = st.entry;
+    if (delta.setSize > this.o.maxPatternsPerPeer || !delta.added.every(isValidPattern)) return 'mismatch';
+    const removed = new Set(delta.removed);
+    const added = [...delta.added].sort();
+    const out: string[] = [];
+    let a = 0;
+    let removedFound = 0;
+    for (const p of e.patterns) {
+      while (a < added.length && added[a] < p) out.push(added[a++]);
+      if (a < added.length && added[a] === p) return 'mismatch';
+      if (removed.has(p)) removedFound++;
+      else out.push(p);
+    }
+    while (a < added.length) out.push(added[a++]);
+    if (removedFound !== removed.size || out.length !== delta.setSize || !sortedDistinct(out) || patternSetDigest(out) !== delta.setDigest) return 'mismatch';
+    for (const p of removed) this.matcher.remove(p, e);
+    for (const p of added) this.matcher.add(p, e);
+    e.patterns = Object.freeze(out);
+    e.patternVersion = delta.toVersion;
+    return 'applied';
   }
 
   /**
@@ -594,6 +645,11 @@ export class ReceiverList implements TimerCore {
 function samePatterns(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sortedDistinct(patterns: readonly string[]): boolean {
+  for (let i = 1; i < patterns.length; i++) if (!(patterns[i - 1] < patterns[i])) return false;
   return true;
 }
 

@@ -38,12 +38,20 @@
  * - a change of the unicast-only peers or of their patterns → the full `unicastTargets` list to
  *   sender and retransmit. With multicast off, every peer is unicast-only.
  *
- * One timer: the earliest of the list's deadline and the next advert.
+ * Pattern sets (docs/PROTOCOL.md "Pattern sets", "Changes as deltas"): our set is served by a
+ * {@link PatternServer} (which keeps it in a `PatternLog`). A change is pushed as one
+ * PATTERNS_DELTA from the version our last advert named (when it fits a datagram and the set is
+ * not carried inline), then advertised. The server answers PATTERNS_REQUEST with a page of the set
+ * and PATTERNS_DELTA_REQUEST with the delta, or with the first page when the log no longer covers
+ * the asker's version; both within one budget of MAX_PAGES_PER_SECOND. Other peers' sets are kept by a {@link PatternSync}: a PATTERNS_DELTA is
+ * handed to it only from an address its sender is proven to use (the BYE rule).
+ *
+ * One timer: the earliest of the list's deadline, the pattern sync's and the next advert.
  */
 import type { Actor, ActorContext } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
-import { ADVERT_FLAGS, DECODE_ERROR_REASONS, decodeFrame, encodedSize, patternSetDigest, peerKey } from '../../codecs/index.js';
-import type { AdvertFrame, DecodeErrorReason, Frame, PatternsRequestFrame, PeerId, StreamInfo } from '../../codecs/index.js';
+import { ADVERT_FLAGS, DECODE_ERROR_REASONS, decodeFrame, peerKey } from '../../codecs/index.js';
+import type { AdvertFrame, DecodeErrorReason, Frame, PatternsDeltaFrame, PatternsDeltaRequestFrame, PatternsRequestFrame, PeerId, StreamInfo } from '../../codecs/index.js';
 import type { AppEvent } from '../app/events.js';
 import type { PeerConfig } from '../app/peer-config.js';
 import { assertNever, earliest } from '../core.js';
@@ -55,12 +63,13 @@ import type { DatagramIn, Destination, SocketInbox } from '../socket/messages.js
 import type { ReceiversInbox } from './messages.js';
 import type { PeerEntry, PeerLeftReason } from './receiver-list.js';
 import { ReceiverList } from './receiver-list.js';
+import { PatternServer } from './pattern-server.js';
 import { PatternSync } from './pattern-sync.js';
 import { ERROR_CODES, LedgecastError, serializeError } from '../../errors.js';
 // Data-path messages cross threads in their own byte layout (registers the packers).
 import '../thread-packers.js';
 
-/** Counters of the receivers actor (beside the receiver list's own). */
+/** Counters of the receivers actor (beside the receiver list's and the pattern server's own). */
 export interface ReceiversActorCounters {
   /** ADVERT and BYE datagrams that failed to decode, per reason. */
   readonly dropped: Record<DecodeErrorReason, number>;
@@ -81,12 +90,8 @@ export interface ReceiversActorCounters {
   /** Stream entries of received BYEs dropped because the receiver's mailbox was full. */
   byeStreamsDropped: number;
   unicastTargetsSent: number;
-  /** Pages of our pattern set sent, answering PATTERNS_REQUEST. */
-  patternPagesSent: number;
-  /** PATTERNS_REQUEST for another incarnation of ours (a restart), or beyond the page budget. */
-  patternRequestsIgnored: number;
-  /** Times our pattern set changed (each a new version). */
-  patternSetChanges: number;
+  /** PATTERNS_DELTA of a peer from an address it is not proven to use, or of a peer not listed: ignored. */
+  deltasUnproven: number;
 }
 
 /** What the shell last told the others about a listed peer. */
@@ -105,18 +110,17 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
   const counters = newCounters();
   const told = new Map<string, Told>();
   let localAddress: { host: string; port: number } | undefined;
-  /** Our pattern set: sorted, distinct; its version (one more per change) and digest. */
-  let localSet: readonly string[] = [];
-  let localVersion = 1;
-  let localDigest = 0;
-  /** Whether our periodic advert carries the set (small sets only: see ADVERT_INLINE_BYTES). */
-  let inline = true;
+  /** Our pattern set, its versions and recent changes, and the frames that serve it. */
+  const server = new PatternServer(self, {
+    maxDatagramBytes: config.maxDatagramBytes,
+    inlineBytes: ADVERT_INLINE_BYTES,
+    answersPerSecond: MAX_PAGES_PER_SECOND,
+    logSteps: DELTA_LOG_STEPS,
+    logPatterns: DELTA_LOG_PATTERNS,
+  });
   /** A change of our set not yet advertised: advertised at this time (changes coalesce). */
   let changeAdvertMs: number | undefined;
   let lastChangeAdvertMs = Number.NEGATIVE_INFINITY;
-  /** Pages we may still send in the current second (answering PATTERNS_REQUEST). */
-  let pageBudget = MAX_PAGES_PER_SECOND;
-  let pageBudgetAtMs = Number.NEGATIVE_INFINITY;
   let nextAdvertMs: number | undefined;
   let armedAtMs: number | undefined;
   let leaving = false;
@@ -192,12 +196,23 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
         const e = list.get(peer);
         if (e !== undefined) noteUpdate(e);
       },
+      requestDelta(target, fromVersion, toVersion) {
+        const frame: PatternsDeltaRequestFrame = { kind: 'patternsDeltaRequest', sender: self, targetIncarnation: target.peer.incarnation, fromVersion, toVersion };
+        send(frame, { kind: 'address', host: target.host, port: target.port });
+      },
+      applyDelta(peer, delta) {
+        const outcome = list.applyDelta(peer, delta);
+        const e = outcome === 'applied' ? list.get(peer) : undefined;
+        if (e !== undefined) noteUpdate(e);
+        return outcome;
+      },
     },
     {
       retryMs: Math.max(50, Math.floor(config.advertIntervalMs / 4)),
       maxAttempts: 5,
       maxFetches: MAX_FETCHES,
       maxPatterns: config.receiverList.maxPatternsPerPeer,
+      deltaAttempts: DELTA_ATTEMPTS,
     },
   );
 
@@ -259,39 +274,40 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
 
   /** Our ADVERT: the set's version, size and digest, and the set itself when it is small. */
   function advert(flags: number): AdvertFrame {
-    const { host, port } = localAddress!;
-    return { kind: 'advert', sender: self, host, port, flags, patterns: inline ? localSet : [], setVersion: localVersion, setSize: localSet.length, setDigest: localDigest, fromIndex: 0 };
+    return server.advert({ ...localAddress!, flags });
   }
 
-  /** One page of our set from `fromIndex` on: as many patterns as fit in a datagram. */
-  function page(fromIndex: number): AdvertFrame {
-    const { host, port } = localAddress!;
-    const base = { kind: 'advert', sender: self, host, port, flags: (multicast ? ADVERT_FLAGS.multicast : 0) | ADVERT_FLAGS.viaUnicast, setVersion: localVersion, setSize: localSet.length, setDigest: localDigest } as const;
-    const from = Math.min(fromIndex, localSet.length);
-    let bytes = encodedSize({ ...base, patterns: [], fromIndex: from });
-    let to = from;
-    while (to < localSet.length && to - from < 0xffff && bytes + 1 + localSet[to].length <= config.maxDatagramBytes) bytes += 1 + localSet[to++].length;
-    return { ...base, patterns: localSet.slice(from, to), fromIndex: from };
+  /** Where answers to a request go: where it came from. */
+  function answer(frame: Frame | undefined, msg: DatagramIn): void {
+    if (frame !== undefined) send(frame, { kind: 'address', host: msg.host, port: msg.port });
   }
 
-  /** A peer asks for our set: one page to where the request came from, within the page budget. */
-  function onPatternsRequest(nowMs: number, frame: PatternsRequestFrame, msg: DatagramIn): void {
-    if (frame.targetIncarnation !== self.incarnation || localAddress === undefined || leaving) {
-      counters.patternRequestsIgnored++;
+  /** Our pages and deltas carry these flags: sent by unicast. */
+  function pageBase(): { host: string; port: number; flags: number } {
+    return { ...localAddress!, flags: (multicast ? ADVERT_FLAGS.multicast : 0) | ADVERT_FLAGS.viaUnicast };
+  }
+
+  /** A peer asks for a page of our set, or for the change from the version it holds (the server decides). */
+  function onSetRequest(nowMs: number, frame: PatternsRequestFrame | PatternsDeltaRequestFrame, msg: DatagramIn): void {
+    if (localAddress === undefined || leaving) {
+      if (frame.kind === 'patternsRequest') server.counters.patternRequestsIgnored++;
+      else server.counters.deltaRequestsIgnored++;
       return;
     }
-    if (nowMs - pageBudgetAtMs >= 1000) {
-      pageBudget = MAX_PAGES_PER_SECOND;
-      pageBudgetAtMs = nowMs;
-    }
-    if (pageBudget <= 0) {
-      counters.patternRequestsIgnored++;
+    answer(frame.kind === 'patternsRequest' ? server.onRequest(nowMs, frame, pageBase()) : server.onDeltaRequest(nowMs, frame, pageBase()), msg);
+  }
+
+  /**
+   * A change of a listed peer's set. Only from an address that peer is proven to use (as a BYE):
+   * a delta changes what we send it, so a host that merely knows its name cannot change it.
+   */
+  function onDelta(nowMs: number, frame: PatternsDeltaFrame, source: string): void {
+    const e = list.get(frame.sender);
+    if (e === undefined || !list.isProvenSource(nowMs, frame.sender, source)) {
+      counters.deltasUnproven++;
       return;
     }
-    pageBudget--;
-    // A request for an older version gets the current one from its start: the asker starts over.
-    send(page(frame.setVersion === localVersion ? frame.fromIndex : 0), { kind: 'address', host: msg.host, port: msg.port });
-    counters.patternPagesSent++;
+    sync.onDelta(nowMs, e, frame, e.patternVersion);
   }
 
   /** Unicast addresses for adverts (or, with `everyPeer`, BYE): seeds but ourselves, and peers, each once. */
@@ -314,6 +330,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     // After the first advert, a retry of the solicit comes halfway through discovery.
     nextAdvertMs = nowMs + (first && config.discoveryMs > 0 ? Math.max(10, Math.min(config.advertIntervalMs, config.discoveryMs / 2)) : config.advertIntervalMs);
     const flags = (multicast ? ADVERT_FLAGS.multicast : 0) | (soliciting ? ADVERT_FLAGS.solicit : 0);
+    server.markAdvertised();
     if (multicast) {
       send(advert(flags), { kind: 'group', group: baseGroup });
       counters.advertsSentMulticast++;
@@ -346,8 +363,12 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
       list.onBye(nowMs, frame.sender, source);
       return;
     }
-    if (frame.kind === 'patternsRequest') {
-      onPatternsRequest(nowMs, frame, msg);
+    if (frame.kind === 'patternsRequest' || frame.kind === 'patternsDeltaRequest') {
+      onSetRequest(nowMs, frame, msg);
+      return;
+    }
+    if (frame.kind === 'patternsDelta') {
+      onDelta(nowMs, frame, source);
       return;
     }
     if (frame.kind !== 'advert') {
@@ -407,28 +428,26 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
    * changed meanwhile (a burst of subscriptions costs a few adverts, not one per subscription).
    */
   function onLocalPatterns(nowMs: number, patterns: readonly string[]): void {
-    const sorted = [...new Set(patterns)].sort();
-    if (samePatterns(sorted, localSet)) return;
-    localSet = sorted;
-    localVersion++;
-    localDigest = patternSetDigest(sorted);
-    inline = fitsInline(sorted);
-    counters.patternSetChanges++;
+    if (!server.update(patterns)) return;
     if (localAddress === undefined || leaving) return;
     changeAdvertMs = Math.max(nowMs, lastChangeAdvertMs + CHANGE_ADVERT_GAP_MS);
     if (changeAdvertMs <= nowMs) advertiseChange(nowMs);
   }
 
-  /** Whether an advert carrying all of `patterns` stays within ADVERT_INLINE_BYTES (stops counting past it). */
-  function fitsInline(patterns: readonly string[]): boolean {
-    let size = encodedSize({ kind: 'advert', sender: self, host: '0.0.0.0', port: 1, flags: 0, patterns: [], setVersion: 1, setSize: patterns.length, setDigest: 1, fromIndex: 0 });
-    for (let i = 0; i < patterns.length && size <= ADVERT_INLINE_BYTES; i++) size += 1 + patterns[i].length;
-    return size <= ADVERT_INLINE_BYTES;
-  }
-
+  /**
+   * Advertises a change: first the delta from the version our last advert named (listeners that
+   * hold it apply it at once, and need not ask), then the advert naming the new version (to peers
+   * that do not understand deltas, and to those that missed one, which then ask). No delta for a
+   * set carried inline: the advert carries it whole.
+   */
   function advertiseChange(nowMs: number): void {
     changeAdvertMs = undefined;
     lastChangeAdvertMs = nowMs;
+    const pushed = server.changeDelta();
+    if (pushed !== undefined) {
+      if (multicast) send(pushed, { kind: 'group', group: baseGroup });
+      for (const a of unicastAddresses(false)) send(pushed, { kind: 'address', host: a.host, port: a.port });
+    }
     advertise(nowMs);
   }
 
@@ -529,14 +548,15 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     stats() {
       return {
         ...list.counters,
+        ...server.counters,
         ...counters,
         dropped: { ...counters.dropped },
         peers: list.size,
         unicastTargets: list.entries().filter(isTarget).length,
         patternSync: { ...sync.counters, fetching: sync.size },
-        patternSetVersion: localVersion,
-        patternSetSize: localSet.length,
-        advertInline: inline,
+        patternSetVersion: server.version,
+        patternSetSize: server.size,
+        advertInline: server.inline,
       };
     },
   };
@@ -562,11 +582,17 @@ const MAX_PAGES_PER_SECOND = 2000;
 /** Pattern-set fetches in progress at once. */
 const MAX_FETCHES = 256;
 
-function samePatterns(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+/** Changes of our set kept to answer PATTERNS_DELTA_REQUEST (a peer further behind fetches the whole set). */
+const DELTA_LOG_STEPS = 64;
+
+/** Added and removed patterns kept over those changes. */
+const DELTA_LOG_PATTERNS = 4096;
+
+/**
+ * Asks for a delta before fetching the whole set: two, so that one lost datagram does not cost a
+ * whole set, and a peer that does not answer deltas (an older build) costs two `retryMs`.
+ */
+const DELTA_ATTEMPTS = 2;
 
 function newCounters(): ReceiversActorCounters {
   const dropped = {} as Record<DecodeErrorReason, number>;
@@ -583,8 +609,6 @@ function newCounters(): ReceiversActorCounters {
     byeStreamsForwarded: 0,
     byeStreamsDropped: 0,
     unicastTargetsSent: 0,
-    patternPagesSent: 0,
-    patternRequestsIgnored: 0,
-    patternSetChanges: 0,
+    deltasUnproven: 0,
   };
 }

@@ -30,7 +30,7 @@ export const MAGIC = 0x434c;
 /** The protocol version this code speaks. A frame of any other version is refused. */
 export const PROTOCOL_VERSION = 3;
 
-/** Wire id of each frame kind. 0 and 8..255 are unassigned. */
+/** Wire id of each frame kind. 0 and 11..255 are unassigned. */
 export const FRAME_TYPE = {
   data: 1,
   heartbeat: 2,
@@ -40,6 +40,8 @@ export const FRAME_TYPE = {
   advert: 6,
   bye: 7,
   patternsRequest: 8,
+  patternsDelta: 9,
+  patternsDeltaRequest: 10,
 } as const satisfies Record<FrameKind, number>;
 
 /** A wire frame type id. */

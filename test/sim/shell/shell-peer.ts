@@ -96,6 +96,8 @@ export class ShellPeer implements CheckedPeer {
   readonly errorEvents: ErrorEvent[] = [];
   /** Every event the actors emitted, counted by kind. */
   readonly eventCounts = new Map<string, number>();
+  /** Each listed peer's pattern set as this peer knows it (from `peerJoined` and `peerUpdated`), by name. */
+  readonly knownPatterns = new Map<string, readonly string[]>();
   /**
    * RETRANSMIT `unavailable` ranges handed to the receiver actor for a stream it already follows
    * (it delivered or reported lost some of it): each must reach its core (`unavailableReports`).
@@ -116,6 +118,9 @@ export class ShellPeer implements CheckedPeer {
   /** The socket actor's address book, kept from the `peerAddress` messages it is sent: peer keys with an address. */
   readonly #addressed = new Set<string>();
   readonly #patterns: readonly string[];
+  /** Live subscriptions by id (the start-up ones are 1..n). */
+  readonly #subscribed = new Map<number, string>();
+  #nextSubscriptionId = 1;
   readonly #outbox: Extract<SenderInbox, { kind: 'published' }>[] = [];
   #outboxWaiting = false;
   #nextBatchId = 1;
@@ -175,7 +180,47 @@ export class ShellPeer implements CheckedPeer {
     await this.system.start(specs, this.config);
     this.#sender = this.system.ref<SenderInbox>('sender');
     const subjects = this.system.ref<SubjectsInbox>('subjects');
-    this.#patterns.forEach((pattern, i) => subjects.send({ kind: 'subscribed', id: i + 1, pattern }));
+    for (const pattern of this.#patterns) this.subscribe(pattern);
+  }
+
+  /** Subscribes to `pattern` as `peer.subscribe` does; returns the subscription id. */
+  subscribe(pattern: string): number {
+    const id = this.#nextSubscriptionId++;
+    this.#subscribed.set(id, pattern);
+    this.#subscriptions.add(pattern, pattern);
+    this.system.ref<SubjectsInbox>('subjects').send({ kind: 'subscribed', id, pattern });
+    return id;
+  }
+
+  /** Subscribes to each of `patterns` in one batch (one microtask of `peer.subscribe` calls); returns the ids. */
+  subscribeMany(patterns: readonly string[]): number[] {
+    const changes = patterns.map((pattern) => {
+      const id = this.#nextSubscriptionId++;
+      this.#subscribed.set(id, pattern);
+      this.#subscriptions.add(pattern, pattern);
+      return { kind: 'subscribed' as const, id, pattern };
+    });
+    this.system.ref<SubjectsInbox>('subjects').send({ kind: 'changes', changes });
+    return changes.map((c) => c.id);
+  }
+
+  /** Ends subscription `id`. */
+  unsubscribe(id: number): void {
+    const pattern = this.#subscribed.get(id);
+    if (pattern === undefined) return;
+    this.#subscribed.delete(id);
+    if (![...this.#subscribed.values()].includes(pattern)) this.#subscriptions.remove(pattern, pattern);
+    this.system.ref<SubjectsInbox>('subjects').send({ kind: 'unsubscribed', id });
+  }
+
+  /** The live subscriptions, by id. */
+  get subscriptions(): ReadonlyMap<number, string> {
+    return this.#subscribed;
+  }
+
+  /** The distinct patterns subscribed, sorted: the set this peer advertises. */
+  get patternSet(): string[] {
+    return [...new Set(this.#subscribed.values())].sort();
   }
 
   /** The peer's endpoint on the simulated network. */
@@ -320,6 +365,13 @@ export class ShellPeer implements CheckedPeer {
     const e = event as unknown as AppEvent;
     this.eventCounts.set(e.kind, (this.eventCounts.get(e.kind) ?? 0) + 1);
     switch (e.kind) {
+      case 'peerJoined':
+      case 'peerUpdated':
+        this.knownPatterns.set(e.peer.name, e.patterns);
+        break;
+      case 'peerLeft':
+        if (this.knownPatterns.has(e.peer.name)) this.knownPatterns.delete(e.peer.name);
+        break;
       case 'delivered':
         for (let i = 0; i < e.messages.length; i++) {
           const m = e.messages[i];

@@ -34,6 +34,8 @@ export class SimEndpoint implements Endpoint {
   largestSent = 0;
   /** Every datagram sent, as its size (the replay test compares runs by it). */
   readonly sentSizes: number[] = [];
+  /** Every datagram sent, as its frame type byte (the cost reports sort bytes by frame). */
+  readonly sentTypes: number[] = [];
   readonly #groups = new Set<string>();
   #closed = false;
 
@@ -97,6 +99,7 @@ export class SimEndpoint implements Endpoint {
     this.counters.bytesSent += bytes.byteLength;
     this.largestSent = Math.max(this.largestSent, bytes.byteLength);
     this.sentSizes.push(bytes.byteLength);
+    this.sentTypes.push(bytes.byteLength > 3 ? bytes[3] : 0);
     return true;
   }
 

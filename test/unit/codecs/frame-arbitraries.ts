@@ -5,6 +5,8 @@ import type {
   AckFrame,
   AdvertFrame,
   PatternsRequestFrame,
+  PatternsDeltaFrame,
+  PatternsDeltaRequestFrame,
   ByeFrame,
   DataFrame,
   FragmentRange,
@@ -274,6 +276,41 @@ export const patternsRequestFrameArb: fc.Arbitrary<PatternsRequestFrame> = fc.re
   fromIndex: fc.integer({ min: 0, max: 0xffffffff }),
 });
 
+/** A PATTERNS_DELTA: distinct patterns, split between added and removed; the set fields consistent. */
+export const patternsDeltaFrameArb: fc.Arbitrary<PatternsDeltaFrame> = fc
+  .record({
+    sender: peerArb,
+    patterns: fc.uniqueArray(fc.oneof(patternArb, subjectArb), { maxLength: 6 }),
+    split: fc.nat(),
+    fromVersion: fc.integer({ min: 1, max: 0xfffffffe }),
+    step: fc.integer({ min: 1, max: 1000 }),
+    extra: fc.integer({ min: 0, max: 100_000 }),
+    setDigest: fc.integer({ min: 1, max: 0xffffffff }),
+  })
+  .map(({ sender, patterns, split, fromVersion, step, extra, setDigest }) => {
+    const cut = patterns.length === 0 ? 0 : split % (patterns.length + 1);
+    const setSize = cut + extra;
+    return {
+      kind: 'patternsDelta',
+      sender,
+      fromVersion,
+      toVersion: Math.min(0xffffffff, fromVersion + step),
+      setSize,
+      setDigest: setSize === 0 ? 0 : setDigest,
+      added: patterns.slice(0, cut),
+      removed: patterns.slice(cut),
+    } satisfies PatternsDeltaFrame;
+  });
+
+export const patternsDeltaRequestFrameArb: fc.Arbitrary<PatternsDeltaRequestFrame> = fc
+  .record({
+    sender: peerArb,
+    targetIncarnation: fc.integer({ min: 0, max: 0xffffffff }),
+    fromVersion: fc.integer({ min: 1, max: 0xfffffffe }),
+    step: fc.integer({ min: 1, max: 1000 }),
+  })
+  .map(({ sender, targetIncarnation, fromVersion, step }) => ({ kind: 'patternsDeltaRequest', sender, targetIncarnation, fromVersion, toVersion: Math.min(0xffffffff, fromVersion + step) }) satisfies PatternsDeltaRequestFrame);
+
 /** A BYE with each stream's final entry; none is written as no `streams` (how it decodes). */
 export const byeFrameArb: fc.Arbitrary<ByeFrame> = fc
   .record({ sender: peerArb, streams: streamInfosArb })
@@ -288,6 +325,8 @@ export const frameArbs = {
   advert: advertFrameArb,
   bye: byeFrameArb,
   patternsRequest: patternsRequestFrameArb,
+  patternsDelta: patternsDeltaFrameArb,
+  patternsDeltaRequest: patternsDeltaRequestFrameArb,
 } as const;
 
 export const anyFrameArb: fc.Arbitrary<Frame> = fc.oneof(
@@ -299,4 +338,6 @@ export const anyFrameArb: fc.Arbitrary<Frame> = fc.oneof(
   advertFrameArb,
   byeFrameArb,
   patternsRequestFrameArb,
+  patternsDeltaFrameArb,
+  patternsDeltaRequestFrameArb,
 );

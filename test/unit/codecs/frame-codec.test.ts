@@ -153,6 +153,11 @@ describe('frame layouts', () => {
       [127, 0, 0, 9, 9, 0, 3, 0, ...u16(1), ...u32(5), ...u32(40), ...u32(0xabcdef01), ...u32(39), 1, ...ascii('b')],
     );
     expectBody({ kind: 'patternsRequest', sender: s, targetIncarnation: 7, setVersion: 3, fromIndex: 800 }, [...u32(7), ...u32(3), ...u32(800)]);
+    expectBody(
+      { kind: 'patternsDelta', sender: s, fromVersion: 3, toVersion: 5, setSize: 40, setDigest: 0xabcdef01, added: ['a.>'], removed: ['b'] },
+      [...u32(3), ...u32(5), ...u32(40), ...u32(0xabcdef01), ...u16(1), ...u16(1), 3, ...ascii('a.>'), 1, ...ascii('b')],
+    );
+    expectBody({ kind: 'patternsDeltaRequest', sender: s, targetIncarnation: 7, fromVersion: 3, toVersion: 9 }, [...u32(7), ...u32(3), ...u32(9)]);
   });
 });
 

@@ -35,7 +35,7 @@ describe('decoder refusals', () => {
     expectReason(patched(dataBytes, (v) => v.setUint8(2, 2)), 'badVersion'); // version 2: ADVERT without its pattern-set fields
     expectReason(patched(dataBytes, (v) => v.setUint8(2, 1)), 'badVersion'); // version 1: one seq per fragment
     expectReason(patched(dataBytes, (v) => v.setUint8(3, 0)), 'unknownType');
-    expectReason(patched(dataBytes, (v) => v.setUint8(3, 9)), 'unknownType');
+    expectReason(patched(dataBytes, (v) => v.setUint8(3, 11)), 'unknownType');
   });
 
   it('refuses header flags, reserved bytes and body lengths that are not exact', () => {
@@ -344,5 +344,38 @@ describe('pattern-set fields (ADVERT) and PATTERNS_REQUEST', () => {
     expectReason(request.subarray(0, request.length - 1), 'badLength');
     expect(() => encodeFrame({ kind: 'patternsRequest', sender: advert.sender, targetIncarnation: 1, setVersion: 0, fromIndex: 0 })).toThrow(RangeError);
     expect(() => encodeFrame({ ...advert, patterns: ['a'], setVersion: 1, setSize: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('PATTERNS_DELTA and PATTERNS_DELTA_REQUEST', () => {
+  const delta = { kind: 'patternsDelta', sender: advert.sender, fromVersion: 4, toVersion: 6, setSize: 3, setDigest: 77, added: ['a.*', 'b'], removed: ['c.>'] } as const;
+
+  it('refuses versions that go backwards or start at 0, counts that cannot be, and a pattern twice', () => {
+    const bytes = encodeFrame(delta);
+    expect(decodeFrame(bytes)).toEqual({ ok: true, frame: delta });
+    expectReason(patched(bytes, (v, body) => v.setUint32(body, 0, true)), 'badCount');
+    expectReason(patched(bytes, (v, body) => v.setUint32(body + 4, 4, true)), 'badRange'); // toVersion = fromVersion
+    expectReason(patched(bytes, (v, body) => v.setUint32(body + 4, 3, true)), 'badRange'); // backwards
+    expectReason(patched(bytes, (v, body) => v.setUint32(body + 8, 1, true)), 'badCount'); // fewer in the set than added
+    expectReason(patched(bytes, (v, body) => v.setUint32(body + 12, 0, true)), 'badCount'); // digest 0 of a non-empty set
+    expectReason(patched(bytes, (v, body) => v.setUint16(body + 16, 3, true)), 'tooShort'); // more patterns than bytes
+    expectReason(patched(bytes, (v, body) => v.setUint16(body + 18, 0, true)), 'trailingBytes');
+    const twice = encodeFrame({ ...delta, removed: ['c.>', 'd'] });
+    // 'd' (last) becomes 'b', already added.
+    expectReason(patched(twice, (v) => v.setUint8(twice.length - 1, 0x62)), 'duplicateSubject');
+    expectReason(patched(bytes, (v) => v.setUint8(bytes.length - 3, 0x2e)), 'badSubject'); // 'c.>' becomes '..>'
+    expect(() => encodeFrame({ ...delta, toVersion: 4 })).toThrow(RangeError);
+    expect(() => encodeFrame({ ...delta, fromVersion: 0 })).toThrow(RangeError);
+    expect(() => encodeFrame({ ...delta, removed: ['b'] })).toThrow(RangeError);
+    expect(() => encodeFrame({ ...delta, setSize: 0, setDigest: 0 })).toThrow(RangeError);
+  });
+
+  it('refuses a request from version 0 or not below the version it names', () => {
+    const request = encodeFrame({ kind: 'patternsDeltaRequest', sender: advert.sender, targetIncarnation: 1, fromVersion: 2, toVersion: 5 });
+    expect(decodeFrame(request).ok).toBe(true);
+    expectReason(patched(request, (v) => v.setUint32(request.length - 8, 0, true)), 'badCount');
+    expectReason(patched(request, (v) => v.setUint32(request.length - 4, 2, true)), 'badRange');
+    expectReason(request.subarray(0, request.length - 1), 'badLength');
+    expect(() => encodeFrame({ kind: 'patternsDeltaRequest', sender: advert.sender, targetIncarnation: 1, fromVersion: 5, toVersion: 5 })).toThrow(RangeError);
   });
 });

@@ -54,3 +54,46 @@ describe('receiver list: versioned pattern sets', () => {
     expect(list.interestedPeers('pat.s100000').some((e) => e.peer.name === 'p')).toBe(false);
   });
 });
+
+describe('receiver list: pattern-set deltas', () => {
+  const v1 = ['a.>', 'b.c', 'd'];
+  const delta = (over: Partial<Parameters<ReceiverList['applyDelta']>[1]> = {}) => {
+    const next = ['a.>', 'd', 'e.*'];
+    return { fromVersion: 1, toVersion: 2, setSize: next.length, setDigest: patternSetDigest(next), added: ['e.*'], removed: ['b.c'], ...over };
+  };
+
+  it('applies a delta to exactly the version held: the matcher follows, the version moves on', () => {
+    const list = setup();
+    list.onAdvert(0, advert(v1, 1, true), 'multicast', '127.0.0.1:1');
+    expect(list.applyDelta(P, delta())).toBe('applied');
+    expect(list.get(P)).toMatchObject({ patterns: ['a.>', 'd', 'e.*'], patternVersion: 2 });
+    expect(list.isInterested('e.x')).toBe(true);
+    expect(list.isInterested('b.c')).toBe(false);
+    // The same delta again, or one from another version, changes nothing.
+    expect(list.applyDelta(P, delta())).toBe('stale');
+    expect(list.applyDelta(P, delta({ fromVersion: 3, toVersion: 4 }))).toBe('stale');
+    expect(list.applyDelta({ name: 'p', incarnation: 2 }, delta({ fromVersion: 2, toVersion: 3 }))).toBe('stale');
+  });
+
+  it('refuses a delta that cannot produce the set it claims, and keeps the set held', () => {
+    const list = setup();
+    list.onAdvert(0, advert(v1, 1, true), 'multicast', '127.0.0.1:1');
+    const refused = [
+      delta({ setDigest: 12345 }), // another digest
+      delta({ setSize: 4 }), // another size
+      delta({ removed: ['x.y'] }), // removes what is not held
+      delta({ added: ['d'], removed: [], setSize: 3, setDigest: patternSetDigest(v1) }), // adds what is held
+      delta({ added: ['bad..pattern'] }),
+    ];
+    for (const d of refused) expect(list.applyDelta(P, d)).toBe('mismatch');
+    expect(list.get(P)).toMatchObject({ patterns: v1, patternVersion: 1 });
+    expect(list.isInterested('b.c')).toBe(true);
+  });
+
+  it('refuses a delta to a set larger than maxPatternsPerPeer (the whole set is fetched, cut, instead)', () => {
+    const list = new ReceiverList({ sink: { peerJoined() {}, peerLeft() {}, multicastUnreachable() {} } }, { maxPatternsPerPeer: 3 });
+    list.onAdvert(0, advert(v1, 1, true), 'multicast', '127.0.0.1:1');
+    const next = [...v1, 'z'];
+    expect(list.applyDelta(P, { fromVersion: 1, toVersion: 2, setSize: 4, setDigest: patternSetDigest(next), added: ['z'], removed: [] })).toBe('mismatch');
+  });
+});
