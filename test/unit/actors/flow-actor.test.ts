@@ -50,6 +50,24 @@ describe('flow actor', () => {
     expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'lonely.s', maxSeq: UNLIMITED });
   });
 
+  it('follows a receiver whose patterns change: a stream it still matches by another pattern stays limited, one it no longer matches opens, a new match limits', async () => {
+    const s = await setup();
+    s.send({ kind: 'receiverJoined', peer: A, patterns: ['o.a', 'o.>'] });
+    s.send({ kind: 'sentUpTo', subject: 'o.a', fromSeq: 1, seq: 3, bytes: 30 });
+    s.send({ kind: 'sentUpTo', subject: 'p.b', fromSeq: 1, seq: 3, bytes: 30 });
+    expect(s.credits()).toEqual([
+      { kind: 'credit', subject: 'o.a', maxSeq: 10 },
+      { kind: 'credit', subject: 'p.b', maxSeq: UNLIMITED },
+    ]);
+    s.send({ kind: 'receiverJoined', peer: A, patterns: ['o.>'] }); // o.a still matched by o.>
+    expect(s.credits().filter((c) => c.subject === 'o.a').at(-1)).toEqual({ kind: 'credit', subject: 'o.a', maxSeq: 10 });
+    s.send({ kind: 'positions', peer: A, positions: [{ subject: 'o.a', seq: 2 }] });
+    expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'o.a', maxSeq: 12 });
+    s.send({ kind: 'receiverJoined', peer: A, patterns: ['p.*'] }); // o.a no longer, p.b now
+    expect(s.credits().filter((c) => c.subject === 'o.a').at(-1)).toEqual({ kind: 'credit', subject: 'o.a', maxSeq: UNLIMITED });
+    expect(s.credits().filter((c) => c.subject === 'p.b').at(-1)).toEqual({ kind: 'credit', subject: 'p.b', maxSeq: 13 });
+  });
+
   it('ignores receivers whose patterns do not match our subjects', async () => {
     const s = await setup();
     s.send({ kind: 'receiverJoined', peer: A, patterns: ['other.>'] });
