@@ -55,6 +55,8 @@ export interface ScaleConfig {
   subjectsPerPublisher: number;
   /** Messages per second of each publisher. */
   ratePerPublisher: number;
+  /** The publishers' pacing tick: every tick sends what is due (one datagram per tick, mostly). */
+  tickMs: number;
   /** Messages of each publisher's first round (a multiple of `subjectsPerPublisher`). */
   messagesPerPublisher: number;
   payloadBytes: number;
@@ -114,7 +116,7 @@ export interface ScaleReport {
   /** Every peer started → every peer had a peerJoined of every other. */
   initialMeshMs: number;
   publishMs: number;
-  /** Each publisher's achieved rate in its last round (msg/s). */
+  /** Each publisher's achieved rate in its main run (the restarted ones: their second run), msg/s. */
   publisherRates: number[];
   collectMs: number;
   subscribers: SubscriberRow[];
@@ -204,6 +206,9 @@ interface PeerSlot {
   publishing?: Promise<{ published: number; ms: number }>;
 }
 
+/** The payload round of the closing turn (first run 1, a restarted publisher's run 2). */
+const CLOSING_ROUND = 3;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
@@ -276,7 +281,7 @@ export async function runScaleScenario(cfg: ScaleConfig): Promise<ScaleReport> {
 
     // Publishing, with the restarts at seeded times.
     const phaseMs = (cfg.messagesPerPublisher / cfg.ratePerPublisher) * 1000;
-    const publishArgs = (slot: PeerSlot) => ({ subject: `${slot.name}.s`, subjectCount: cfg.subjectsPerPublisher, count: slot.roundMessages, size: cfg.payloadBytes, round: slot.round, mode: 'steady', ratePerSec: cfg.ratePerPublisher });
+    const publishArgs = (slot: PeerSlot) => ({ subject: `${slot.name}.s`, subjectCount: cfg.subjectsPerPublisher, count: slot.roundMessages, size: cfg.payloadBytes, round: slot.round, mode: 'steady', ratePerSec: cfg.ratePerPublisher, tickMs: cfg.tickMs });
     const tPub = Date.now();
     for (const p of publishers) p.publishing = p.peer.call('publish', publishArgs(p), phaseMs + 120_000);
     const victims = [...shuffle(publishers, rng).slice(0, cfg.restartPublishers), ...shuffle(subscribers, rng).slice(0, cfg.restartSubscribers)];
@@ -308,32 +313,14 @@ export async function runScaleScenario(cfg: ScaleConfig): Promise<ScaleReport> {
     const publisherRates = runs.map((r) => Math.round(r.published / (r.ms / 1000)));
     const publishMs = Date.now() - tPub;
 
-    // The last message of each stream, per publisher's last round.
-    const tCollect = Date.now();
-    const lastIndex = (p: PeerSlot) => p.roundMessages / cfg.subjectsPerPublisher - 1;
-    const expectedStreams = new Map<string, [string, string, number, number][]>();
-    for (const s of subscribers) {
-      const list: [string, string, number, number][] = [];
-      for (const p of publishers) {
-        for (let q = 0; q < cfg.subjectsPerPublisher; q++) {
-          const subject = `${p.name}.s${q}`;
-          const hits = s.patterns.filter((pat) => subjectMatches(pat, subject)).length;
-          if (hits > 1) throw new Error(`${s.name}: ${subject} matches ${hits} of its patterns`);
-          if (hits === 1) list.push([p.name, subject, p.round, lastIndex(p)]);
-        }
-      }
-      expectedStreams.set(s.name, list);
-    }
-    const results = await Promise.all(
-      subscribers.map((s) => s.peer.call<CollectResult>('collect', { untilStreams: expectedStreams.get(s.name), timeoutMs: cfg.collectTimeoutMs, quietMs: 1000 }, cfg.collectTimeoutMs + 30_000)),
-    );
-    const collectMs = Date.now() - tCollect;
-    const loadAvg1mAtEnd = loadavg()[0];
-
-    // Restart-to-known: every running peer started before the restart must have the new incarnation.
-    await sleep(500);
-    const restarts: RestartRow[] = restarted.map(({ slot, atMs, killedAt, calledAt, createdAt }) => {
-      const observers = slots.filter((o) => o !== slot && o.startedAt < calledAt);
+    // Restart-to-known: every running peer started before the restart must get the new
+    // incarnation in a peerJoined (waited for, bounded, so the closing turn finds it known).
+    const observersOf = (r: (typeof restarted)[number]) => slots.filter((o) => o !== r.slot && o.startedAt < r.calledAt);
+    const knownDeadline = Date.now() + 30_000;
+    while (Date.now() < knownDeadline && !restarted.every((r) => observersOf(r).every((o) => joinedAt(o.peer, r.slot.name, r.slot.incarnation) !== undefined))) await sleep(100);
+    const restarts: RestartRow[] = restarted.map((r) => {
+      const { slot, atMs, killedAt, calledAt, createdAt } = r;
+      const observers = observersOf(r);
       const seen = observers.map((o) => ({ o, at: joinedAt(o.peer, slot.name, slot.incarnation) }));
       const notSeenBy = seen.filter((x) => x.at === undefined).map((x) => x.o.name);
       const last = notSeenBy.length === 0 ? Math.max(...seen.map((x) => x.at as number)) : undefined;
@@ -354,8 +341,37 @@ export async function runScaleScenario(cfg: ScaleConfig): Promise<ScaleReport> {
       };
     });
 
+    // The closing turn: one message on every subject, once every peer is back and known, so
+    // that every stream's last message is owed to every subscriber of it, restarted or not.
+    const tClose = Date.now();
+    await Promise.all(
+      publishers.map((p) => {
+        p.round = CLOSING_ROUND;
+        p.roundMessages = cfg.subjectsPerPublisher;
+        return p.peer.call('publish', publishArgs(p), (cfg.subjectsPerPublisher / cfg.ratePerPublisher) * 1000 + 60_000);
+      }),
+    );
+    const expectedStreams = new Map<string, [string, string, number, number][]>();
+    for (const s of subscribers) {
+      const list: [string, string, number, number][] = [];
+      for (const p of publishers) {
+        for (let q = 0; q < cfg.subjectsPerPublisher; q++) {
+          const subject = `${p.name}.s${q}`;
+          const hits = s.patterns.filter((pat) => subjectMatches(pat, subject)).length;
+          if (hits > 1) throw new Error(`${s.name}: ${subject} matches ${hits} of its patterns`);
+          if (hits === 1) list.push([p.name, subject, CLOSING_ROUND, 0]);
+        }
+      }
+      expectedStreams.set(s.name, list);
+    }
+    const results = await Promise.all(
+      subscribers.map((s) => s.peer.call<CollectResult>('collect', { untilStreams: expectedStreams.get(s.name), timeoutMs: cfg.collectTimeoutMs, quietMs: 1000 }, cfg.collectTimeoutMs + 30_000)),
+    );
+    const collectMs = Date.now() - tClose;
+    const loadAvg1mAtEnd = loadavg()[0];
+
     const failures: string[] = [];
-    const rows = checkSubscribers(cfg, subscribers, publishers, results, expectedStreams, failures);
+    const rows = checkSubscribers(subscribers, results, expectedStreams, failures);
     for (const [name, r] of firstLives) checkFirstLife(name, r, failures);
     for (const r of restarts) if (r.notSeenBy.length > 0) failures.push(`restart of ${r.name}: the new incarnation was never a peerJoined at ${r.notSeenBy.join(', ')}`);
 
@@ -420,27 +436,25 @@ function brief(s: StreamSummary) {
 
 /** Applies the rules of the file overview to every subscriber's final incarnation; returns its table rows. */
 function checkSubscribers(
-  cfg: ScaleConfig,
   subscribers: readonly PeerSlot[],
-  publishers: readonly PeerSlot[],
   results: readonly CollectResult[],
   expectedStreams: ReadonlyMap<string, [string, string, number, number][]>,
   failures: string[],
 ): SubscriberRow[] {
-  const pubByName = new Map(publishers.map((p) => [p.name, p]));
-  // A restarted publisher's round 2 begins at one sequence per stream, the same at every subscriber.
-  const round2Base = new Map<string, Set<number>>();
+  // Each round after the first begins at one sequence per stream, the same at every subscriber.
+  const roundBase = new Map<string, Set<number>>();
   results.forEach((r) => {
     for (const s of r.streams) {
-      const r2 = s.rounds['2'];
-      if (r2 === undefined) continue;
-      const key = `${s.sender}|${s.subject}`;
-      let set = round2Base.get(key);
-      if (set === undefined) round2Base.set(key, (set = new Set()));
-      for (const o of r2.offsets) set.add(o);
+      for (const [round, rs] of Object.entries(s.rounds)) {
+        if (round === '1') continue;
+        const key = `${s.sender}|${s.subject}|${round}`;
+        let set = roundBase.get(key);
+        if (set === undefined) roundBase.set(key, (set = new Set()));
+        for (const o of rs.offsets) set.add(o);
+      }
     }
   });
-  for (const [key, set] of round2Base) if (set.size !== 1) failures.push(`${key}: subscribers disagree on the first sequence of round 2: ${[...set].join(', ')}`);
+  for (const [key, set] of roundBase) if (set.size !== 1) failures.push(`${key}: subscribers disagree on the first sequence of the round: ${[...set].join(', ')}`);
 
   return subscribers.map((slot, k) => {
     const r = results[k];
@@ -466,15 +480,16 @@ function checkSubscribers(
     const bad: StreamSummary[] = [];
     let absent = 0;
     for (const [sender, subject, round, index] of want) {
-      const pub = pubByName.get(sender) as PeerSlot;
-      // The stream's last sequence: the last index of the last round plus that round's offset.
-      const base = round === 1 ? 1 : [...(round2Base.get(`${sender}|${subject}`) ?? [])][0];
+      // The stream's last sequence: the closing message's index plus its round's offset.
+      const base = [...(roundBase.get(`${sender}|${subject}|${round}`) ?? [])][0];
       const lastSeq = base === undefined ? undefined : base + index;
       const s = byKey.get(`${sender}|${subject}`);
       if (s === undefined || lastSeq === undefined) {
         absent++;
-        row.expected += lastSeq ?? pub.roundMessages / cfg.subjectsPerPublisher;
-        row.missing += lastSeq ?? pub.roundMessages / cfg.subjectsPerPublisher;
+        // Owed: the whole stream, or (restarted, or nobody got the closing message) at least that one.
+        const owed = slot.restarted || lastSeq === undefined ? 1 : lastSeq;
+        row.expected += owed;
+        row.missing += owed;
         continue;
       }
       const from = slot.restarted ? s.firstSeq : 1;
@@ -484,8 +499,8 @@ function checkSubscribers(
       row.outOfOrder += s.regressions;
       const holes = s.gaps.filter(([a, b]) => !(a === 1 && b === from - 1));
       row.missing += holes.reduce((a, [x, y]) => a + y - x + 1, 0) + Math.max(0, lastSeq - s.lastSeq);
-      const r1 = s.rounds['1'];
-      const roundsOk = r1 === undefined || (r1.offsets.length === 1 && r1.offsets[0] === 1 && r1.indexRegressions === 0);
+      // Within a round, seq - index is one number (the first run's is 1): no number skipped or reused.
+      const roundsOk = Object.entries(s.rounds).every(([rn, rs]) => rs.offsets.length === 1 && rs.indexRegressions === 0 && (rn !== '1' || rs.offsets[0] === 1));
       if (s.duplicates > 0 || s.regressions > 0 || holes.length > 0 || s.lastSeq !== lastSeq || s.payloadErrors > 0 || !roundsOk) bad.push(s);
     }
     if (absent > 0) failures.push(`${slot.name}: ${absent} of ${want.length} streams never delivered`);

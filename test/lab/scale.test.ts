@@ -15,8 +15,11 @@ const full = process.env.LAB_SCALE === '50';
 
 /**
  * Rates: every datagram goes to every process of the lab (multicast on one bridge), so the
- * cost grows with publishers x peers. 200 msg/s per publisher (10 ms ticks of 2 messages) keeps
- * 20 peers well inside 2 cores; 50 peers at 100 msg/s.
+ * cost grows with datagrams x peers, and 50 node processes on 2 cores have little to spare (a
+ * first 50-peer try at 100 msg/s in 10 ms ticks, 100 datagrams/s per publisher, kept both
+ * cores at 100 % and took 18 s to restart a process). Publishers therefore pace in coarse
+ * ticks (a datagram carries the tick's messages): 20 peers at 200 msg/s in 50 ms ticks
+ * (4 publishers x 20 datagrams/s), 50 peers at 100 msg/s in 100 ms ticks (10 x 10 datagrams/s).
  */
 const CI_CONFIG: ScaleConfig = {
   tag: 'sc',
@@ -28,6 +31,7 @@ const CI_CONFIG: ScaleConfig = {
   subscribers: 16,
   subjectsPerPublisher: 1000,
   ratePerPublisher: 200,
+  tickMs: 50,
   messagesPerPublisher: 6000,
   payloadBytes: 32,
   restartPublishers: 1,
@@ -46,7 +50,8 @@ const FULL_CONFIG: ScaleConfig = {
   publishers: 10,
   subscribers: 40,
   ratePerPublisher: 100,
-  messagesPerPublisher: 6000,
+  tickMs: 100,
+  messagesPerPublisher: 4000,
   restartPublishers: 2,
   restartSubscribers: 3,
   collectTimeoutMs: 60_000,
