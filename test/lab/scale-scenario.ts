@@ -126,6 +126,8 @@ export interface ScaleReport {
   maxRssBytes: { publisher: number; subscriber: number };
   /** CPU time of the final processes over the whole run, in cores (2 = both cores busy). */
   cpuCores: number;
+  /** The same during the publishing phase, over the processes that ran through it (restarted ones left out). */
+  publishCpuCores: number;
   loadAvg1mAtEnd: number;
   totals: { naksSent: number; retransmitFramesSent: number; slowConsumer: number; peerLeft: number };
 }
@@ -209,6 +211,16 @@ interface PeerSlot {
 /** The payload round of the closing turn (first run 1, a restarted publisher's run 2). */
 const CLOSING_ROUND = 3;
 
+/**
+ * `p`, marked handled: a publish still running when the scenario fails (or whose process is
+ * killed) rejects when the lab is torn down, and must not surface as an unhandled rejection.
+ * Awaiting the returned promise still throws.
+ */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
@@ -229,9 +241,10 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
 async function launch(lab: Lab, slot: PeerSlot): Promise<{ calledAt: number; createdAt: number }> {
   const p = new LabPeer(lab, slot.host, slot.name);
   slot.peer = p;
-  await p.waitEvent((e) => e.event === 'alive', 20_000, 'child start');
+  // Generous: under load a new node process gets 1/50 of 2 cores and starts in seconds.
+  await p.waitEvent((e) => e.event === 'alive', 60_000, 'child start');
   const calledAt = Date.now();
-  const r = await p.call<{ incarnation: number }>('start', { options: { name: slot.name, interface: slot.host.address, ttl: 1, ...slot.options } }, 30_000);
+  const r = await p.call<{ incarnation: number }>('start', { options: { name: slot.name, interface: slot.host.address, ttl: 1, ...slot.options } }, 60_000);
   slot.incarnation = r.incarnation;
   slot.startedAt = Date.now();
   for (const pattern of slot.patterns) await p.call('subscribe', { pattern });
@@ -282,8 +295,12 @@ export async function runScaleScenario(cfg: ScaleConfig): Promise<ScaleReport> {
     // Publishing, with the restarts at seeded times.
     const phaseMs = (cfg.messagesPerPublisher / cfg.ratePerPublisher) * 1000;
     const publishArgs = (slot: PeerSlot) => ({ subject: `${slot.name}.s`, subjectCount: cfg.subjectsPerPublisher, count: slot.roundMessages, size: cfg.payloadBytes, round: slot.round, mode: 'steady', ratePerSec: cfg.ratePerPublisher, tickMs: cfg.tickMs });
+    type Usage = { maxRssBytes: number; cpuUserUs: number; cpuSystemUs: number };
+    const usageOf = (x: PeerSlot) => x.peer.call<Usage>('usage', {}, 30_000);
+    const cpuUs = (u: Usage) => u.cpuUserUs + u.cpuSystemUs;
+    const usageAtPub = new Map((await Promise.all(slots.map(async (x) => [x.name, { peer: x.peer, u: await usageOf(x) }] as const))));
     const tPub = Date.now();
-    for (const p of publishers) p.publishing = p.peer.call('publish', publishArgs(p), phaseMs + 120_000);
+    for (const p of publishers) p.publishing = quiet(p.peer.call('publish', publishArgs(p), phaseMs + 120_000));
     const victims = [...shuffle(publishers, rng).slice(0, cfg.restartPublishers), ...shuffle(subscribers, rng).slice(0, cfg.restartSubscribers)];
     const firstLives = new Map<string, CollectResult>();
     const restartTasks = victims.map(async (slot) => {
@@ -291,8 +308,6 @@ export async function runScaleScenario(cfg: ScaleConfig): Promise<ScaleReport> {
       await sleep(Math.max(0, tPub + atMs - Date.now()));
       if (slot.role === 'subscriber') firstLives.set(slot.name, await slot.peer.call<CollectResult>('collect', { expect: 0, timeoutMs: 0, quietMs: 0 }, 30_000));
       const old = slot.peer;
-      const oldPublishing = slot.publishing;
-      oldPublishing?.catch(() => undefined); // it dies with the process
       old.kill('SIGKILL');
       const killedAt = Date.now();
       await within(10_000, `${slot.name} to exit`, old.exited);
@@ -304,7 +319,7 @@ export async function runScaleScenario(cfg: ScaleConfig): Promise<ScaleReport> {
         const turns = Math.max(1, Math.ceil((leftMs / 1000) * cfg.ratePerPublisher / cfg.subjectsPerPublisher));
         slot.round = 2;
         slot.roundMessages = turns * cfg.subjectsPerPublisher;
-        slot.publishing = slot.peer.call('publish', publishArgs(slot), (slot.roundMessages / cfg.ratePerPublisher) * 1000 + 120_000);
+        slot.publishing = quiet(slot.peer.call('publish', publishArgs(slot), (slot.roundMessages / cfg.ratePerPublisher) * 1000 + 120_000));
       }
       return { slot, atMs, killedAt, calledAt, createdAt };
     });
@@ -312,6 +327,10 @@ export async function runScaleScenario(cfg: ScaleConfig): Promise<ScaleReport> {
     const runs = await Promise.all(publishers.map((p) => p.publishing as Promise<{ published: number; ms: number }>));
     const publisherRates = runs.map((r) => Math.round(r.published / (r.ms / 1000)));
     const publishMs = Date.now() - tPub;
+    // CPU of the processes that ran through the whole phase (the restarted ones are left out).
+    const steady = slots.filter((x) => usageAtPub.get(x.name)?.peer === x.peer);
+    const usageAfterPub = await Promise.all(steady.map(usageOf));
+    const publishCpuCores = steady.reduce((a, x, k) => a + cpuUs(usageAfterPub[k]) - cpuUs((usageAtPub.get(x.name) as { u: Usage }).u), 0) / 1000 / (Date.now() - tPub);
 
     // Restart-to-known: every running peer started before the restart must get the new
     // incarnation in a peerJoined (waited for, bounded, so the closing turn finds it known).
@@ -375,10 +394,9 @@ export async function runScaleScenario(cfg: ScaleConfig): Promise<ScaleReport> {
     for (const [name, r] of firstLives) checkFirstLife(name, r, failures);
     for (const r of restarts) if (r.notSeenBy.length > 0) failures.push(`restart of ${r.name}: the new incarnation was never a peerJoined at ${r.notSeenBy.join(', ')}`);
 
-    const usage = await Promise.all(slots.map((s) => s.peer.call<{ maxRssBytes: number; cpuUserUs: number; cpuSystemUs: number }>('usage', {}, 15_000)));
+    const usage = await Promise.all(slots.map(usageOf));
     const stats = await Promise.all(slots.map((s) => s.peer.call<any>('stats', {}, 15_000)));
     const maxRss = (role: PeerSlot['role']) => Math.max(...slots.map((s, k) => (s.role === role ? usage[k].maxRssBytes : 0)));
-    const cpuUs = usage.reduce((a, u) => a + u.cpuUserUs + u.cpuSystemUs, 0);
     const count = (event: string) => slots.reduce((a, s) => a + s.peer.count(event), 0);
     const durationMs = Date.now() - t0;
     return {
@@ -394,7 +412,8 @@ export async function runScaleScenario(cfg: ScaleConfig): Promise<ScaleReport> {
       restarts,
       failures,
       maxRssBytes: { publisher: maxRss('publisher'), subscriber: maxRss('subscriber') },
-      cpuCores: cpuUs / 1000 / (Date.now() - t0),
+      cpuCores: usage.reduce((a, u) => a + cpuUs(u), 0) / 1000 / (Date.now() - t0),
+      publishCpuCores,
       loadAvg1mAtEnd,
       totals: {
         naksSent: stats.reduce((a, s) => a + (s?.actors?.receiver?.naksSent ?? 0), 0),
@@ -543,7 +562,7 @@ export function formatScaleReport(r: ScaleReport): string {
   const known = r.restarts.map((x) => x.killToKnownByAllMs).filter((x): x is number => x !== undefined);
   const knownFromStart = r.restarts.map((x) => x.startToKnownByAllMs).filter((x): x is number => x !== undefined);
   lines.push(`restart -> known by all (from the kill): ${stat(known)}; (from the new createPeer call): ${stat(knownFromStart)}`);
-  lines.push(`peak RSS per process: publishers ${mb(r.maxRssBytes.publisher)}, subscribers ${mb(r.maxRssBytes.subscriber)}; CPU of all peers ${r.cpuCores.toFixed(2)} cores on average; load average (1 min) at the end ${r.loadAvg1mAtEnd.toFixed(2)}`);
+  lines.push(`peak RSS per process: publishers ${mb(r.maxRssBytes.publisher)}, subscribers ${mb(r.maxRssBytes.subscriber)}; CPU of all peers ${r.cpuCores.toFixed(2)} cores on average over the run, ${r.publishCpuCores.toFixed(2)} while publishing (${r.peers - r.restarts.length} processes that were not restarted); load average (1 min) at the end ${r.loadAvg1mAtEnd.toFixed(2)}`);
   lines.push(`NAKs sent ${r.totals.naksSent}, RETRANSMIT frames ${r.totals.retransmitFramesSent}, slowConsumer events ${r.totals.slowConsumer}, peerLeft events ${r.totals.peerLeft}`);
   lines.push(r.failures.length === 0 ? 'every rule held' : `FAILED (${r.failures.length}):\n  ${r.failures.join('\n  ')}`);
   return lines.join('\n');
