@@ -16,12 +16,15 @@
  *   subscribers (seeded choice) are killed with SIGKILL at seeded random times and started
  *   again at once on the same host with the same name (and ledger). A restarted publisher
  *   publishes a second round (`round` 2 in the payload) of as many whole turns of its subjects
- *   as cover the rest of the phase.
+ *   as cover the rest of the phase. See `killPublishersAfterFirstTurn` for when publishers die.
+ * - Once every publisher is done and every restarted peer is known by every other, each
+ *   publisher sends a closing turn (round 3): one message on each of its subjects. Every
+ *   stream's last message is then owed to every subscriber of it, restarted or not.
  *
- * The rules checked (see {@link scaleFailures}), per subscriber and per stream of its patterns
+ * The rules checked (see {@link checkSubscribers} and {@link checkFirstLife}), per subscriber and per stream of its patterns
  * (sender, subject):
  * - a subscriber never restarted gets every sequence from 1 to the stream's last exactly once
- *   and in order; the stream's last is the last message of the publisher's last round;
+ *   and in order; the stream's last is its closing-turn message;
  * - a restarted subscriber is a new non-durable subscriber (README "late joiner"): its second
  *   incarnation gets, on each stream, every sequence from the first it hears to the last,
  *   once and in order, and nothing is reported lost for what came before; its first
@@ -62,6 +65,13 @@ export interface ScaleConfig {
   payloadBytes: number;
   restartPublishers: number;
   restartSubscribers: number;
+  /**
+   * Kill publishers only once their first turn over all their subjects is out (every stream
+   * announced). Otherwise a kill can fall between the commit and the send of a new stream's
+   * first message, which hits the known bug of test/e2e/ledger-unsent-first-message.test.ts
+   * (that message is skipped silently after the restart).
+   */
+  killPublishersAfterFirstTurn: boolean;
   seed: number;
   /** Peer processes started at once (start-up is CPU-bound: 2 cores). */
   startConcurrency: number;
@@ -304,7 +314,10 @@ export async function runScaleScenario(cfg: ScaleConfig): Promise<ScaleReport> {
     const victims = [...shuffle(publishers, rng).slice(0, cfg.restartPublishers), ...shuffle(subscribers, rng).slice(0, cfg.restartSubscribers)];
     const firstLives = new Map<string, CollectResult>();
     const restartTasks = victims.map(async (slot) => {
-      const atMs = Math.round((0.15 + 0.55 * rng()) * phaseMs);
+      const turnMs = (cfg.subjectsPerPublisher / cfg.ratePerPublisher) * 1000;
+      const from = slot.role === 'publisher' && cfg.killPublishersAfterFirstTurn ? Math.max(0.15 * phaseMs, turnMs + 1000) : 0.15 * phaseMs;
+      const atMs = Math.round(from + (0.7 * phaseMs - from) * rng());
+      if (atMs >= phaseMs) throw new RangeError(`no room to kill ${slot.name} within the phase (${phaseMs} ms)`);
       await sleep(Math.max(0, tPub + atMs - Date.now()));
       if (slot.role === 'subscriber') firstLives.set(slot.name, await slot.peer.call<CollectResult>('collect', { expect: 0, timeoutMs: 0, quietMs: 0 }, 30_000));
       const old = slot.peer;
@@ -390,7 +403,8 @@ export async function runScaleScenario(cfg: ScaleConfig): Promise<ScaleReport> {
     const loadAvg1mAtEnd = loadavg()[0];
 
     const failures: string[] = [];
-    const rows = checkSubscribers(subscribers, results, expectedStreams, failures);
+    const restartedPublishers = new Set(publishers.filter((p) => p.restarted).map((p) => p.name));
+    const rows = checkSubscribers(subscribers, results, expectedStreams, restartedPublishers, failures);
     for (const [name, r] of firstLives) checkFirstLife(name, r, failures);
     for (const r of restarts) if (r.notSeenBy.length > 0) failures.push(`restart of ${r.name}: the new incarnation was never a peerJoined at ${r.notSeenBy.join(', ')}`);
 
@@ -458,6 +472,7 @@ function checkSubscribers(
   subscribers: readonly PeerSlot[],
   results: readonly CollectResult[],
   expectedStreams: ReadonlyMap<string, [string, string, number, number][]>,
+  restartedPublishers: ReadonlySet<string>,
   failures: string[],
 ): SubscriberRow[] {
   // Each round after the first begins at one sequence per stream, the same at every subscriber.
@@ -523,7 +538,13 @@ function checkSubscribers(
       if (s.duplicates > 0 || s.regressions > 0 || holes.length > 0 || s.lastSeq !== lastSeq || s.payloadErrors > 0 || !roundsOk) bad.push(s);
     }
     if (absent > 0) failures.push(`${slot.name}: ${absent} of ${want.length} streams never delivered`);
-    if (bad.length > 0) failures.push(`${slot.name}: ${bad.length} streams not every message once in order, e.g. ${JSON.stringify(brief(bad[0]))}`);
+    if (bad.length > 0) {
+      // A stream of a restarted publisher whose first sequences are missing without any data
+      // loss is the signature of the bug reproduced in test/e2e/ledger-unsent-first-message.test.ts.
+      const known = bad.filter((x) => restartedPublishers.has(x.sender) && x.gaps.length === 1 && x.gaps[0][0] === 1 && !slot.restarted).length;
+      const note = known > 0 ? ` (${known} of them: seq 1.. of a restarted publisher skipped silently, the bug of test/e2e/ledger-unsent-first-message.test.ts)` : '';
+      failures.push(`${slot.name}: ${bad.length} streams not every message once in order${note}, e.g. ${JSON.stringify(brief(bad[0]))}`);
+    }
     if (row.strayStreams > 0) failures.push(`${slot.name}: ${row.strayStreams} streams outside its patterns`);
     if (r.timedOut) failures.push(`${slot.name}: timed out waiting for the last messages (${r.delivered} delivered)`);
     if (r.dataLoss.length > 0) failures.push(`${slot.name}: ${r.dataLoss.length} dataLoss, e.g. ${JSON.stringify(r.dataLoss[0])}`);
