@@ -68,7 +68,7 @@ export interface ScaleConfig {
   /**
    * Kill publishers only once their first turn over all their subjects is out (every stream
    * announced). Otherwise a kill can fall between the commit and the send of a new stream's
-   * first message, which hits the known bug of test/e2e/ledger-unsent-first-message.test.ts
+   * first message, which hits the known bug of test/repro/ledger-unsent-first-message.repro.ts (npm run test:repro)
    * (that message is skipped silently after the restart).
    */
   killPublishersAfterFirstTurn: boolean;
@@ -549,9 +549,9 @@ function checkSubscribers(
     if (absent > 0) failures.push(`${slot.name}: ${absent} of ${want.length} streams never delivered`);
     if (bad.length > 0) {
       // A stream of a restarted publisher whose first sequences are missing without any data
-      // loss is the signature of the bug reproduced in test/e2e/ledger-unsent-first-message.test.ts.
+      // loss is the signature of the bug reproduced in test/repro/ledger-unsent-first-message.repro.ts (npm run test:repro).
       const known = bad.filter((x) => restartedPublishers.has(x.sender) && x.gaps.length === 1 && x.gaps[0][0] === 1 && !slot.restarted).length;
-      const note = known > 0 ? ` (${known} of them: seq 1.. of a restarted publisher skipped silently, the bug of test/e2e/ledger-unsent-first-message.test.ts)` : '';
+      const note = known > 0 ? ` (${known} of them: seq 1.. of a restarted publisher skipped silently, the bug of test/repro/ledger-unsent-first-message.repro.ts (npm run test:repro))` : '';
       failures.push(`${slot.name}: ${bad.length} streams not every message once in order${note}, e.g. ${JSON.stringify(brief(bad[0]))}`);
     }
     if (row.strayStreams > 0) failures.push(`${slot.name}: ${row.strayStreams} streams outside its patterns`);

@@ -6,7 +6,7 @@
  * version (10 publishers, 40 subscribers, 5 restarts) through `LAB_SCALE=50`, and prints the
  * summary table. `LAB_SCALE_SEED=n` replays a seed. Publishers are killed only after their first
  * turn over their subjects, unless `LAB_SCALE_KILL_ANYTIME=1`: a kill during the first turn can
- * hit the known library bug reproduced in test/e2e/ledger-unsent-first-message.test.ts (a new
+ * hit the known library bug reproduced in test/repro/ledger-unsent-first-message.repro.ts (npm run test:repro) (a new
  * stream's committed, unsent first message skipped silently after the restart), which has its
  * own failing test; this one would fail at random with it.
  */
