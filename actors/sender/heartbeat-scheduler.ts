@@ -124,14 +124,17 @@ export class HeartbeatScheduler {
 
   /**
    * When the next heartbeat is due (may be in the past), or undefined when no stream is active.
-   * While the budget is spent, the time a whole heartbeat's worth of entries is back.
+   * While the budget is spent, the time half the bucket (a twentieth of a second's budget) is
+   * back: a backlog then goes out in rounds of many heartbeats, not in a round per heartbeat's
+   * worth of tokens (with 100,000 idle streams that was about 220 rounds a second, each a timer,
+   * a wake-up and its fixed costs).
    */
   nextDeadlineMs(): number | undefined {
     this.settleTop();
     const dueMs = this.heap[0]?.heapKeyMs;
     if (dueMs === undefined || this.lastRefillMs === undefined) return dueMs;
-    const want = Math.min(this.o.maxStreamsPerHeartbeat, this.burst);
-    if (this.tokens >= want) return dueMs;
+    if (this.tokens >= Math.min(this.o.maxStreamsPerHeartbeat, this.burst)) return dueMs;
+    const want = Math.max(Math.min(this.o.maxStreamsPerHeartbeat, this.burst), Math.floor(this.burst / 2));
     const refillMs = this.lastRefillMs + Math.ceil(((want - this.tokens) * 1000) / this.o.heartbeatStreamsPerSec);
     return Math.max(dueMs, refillMs);
   }

@@ -168,6 +168,24 @@ describe('HeartbeatScheduler', () => {
     expect(h.counters.delayedEntries).toBeGreaterThan(5000);
   });
 
+  it('sends a backlog in few large rounds: once the budget is spent, it waits for half a bucket (a twentieth of a second)', () => {
+    const h = scheduler({ heartbeatStreamsPerSec: 2000 }); // bucket 200 entries, half of it 100
+    for (let i = 0; i < 10_000; i++) h.onSent(0, `s${i}`);
+    // As the retransmit actor does: at each deadline, every heartbeat the budget allows.
+    const rounds = new Map<number, number>(); // round time -> entries
+    for (let d = h.nextDeadlineMs(); d !== undefined && d <= 4_000; d = h.nextDeadlineMs()) {
+      let n = 0;
+      for (let due = h.onTimer(d); due !== undefined; due = h.onTimer(d)) n += due.length;
+      rounds.set(d, (rounds.get(d) ?? 0) + n);
+    }
+    const later = [...rounds].filter(([t]) => t >= 1_000); // past the first bucket
+    // 2,000 entries a second in rounds of at least 100: at most 20 rounds a second (a round per
+    // 64 entries, the heartbeat size, would be 31).
+    expect(later.length).toBeLessThanOrEqual(3 * 20 + 1);
+    expect(Math.min(...later.map(([, n]) => n))).toBeGreaterThanOrEqual(100);
+    expect(later.reduce((a, [, n]) => a + n, 0)).toBeGreaterThan(3 * 2000 - 200);
+  });
+
   it('stays within its budget when busy streams are due all the time (a heartbeat per message otherwise)', () => {
     const h = scheduler({ heartbeatStreamsPerSec: 1000 });
     let entries = 0;
