@@ -421,7 +421,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     for (const s of streams) {
       if (!startSeqs.has(s.subject)) startSeqs.set(s.subject, s.startSeq);
       // On our own clock: when the stream's first message went out (for the heartbeat's age).
-      if (s.ageMs !== undefined && !firstSentMs.has(s.subject)) firstSentMs.set(s.subject, now - s.ageMs);
+      if (s.ageMs !== undefined && !firstSentMs.has(s.subject)) firstSentMs.set(s.subject, Math.floor(now) - s.ageMs); // whole ms: a float here is a boxed number per stream
     }
     for (const d of datagrams) {
       try {

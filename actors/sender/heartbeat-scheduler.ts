@@ -93,6 +93,9 @@ export class HeartbeatScheduler {
 
   /** Data of `subject` was sent at `nowMs`. */
   onSent(nowMs: number, subject: string): void {
+    // Whole milliseconds: a stream's times stay small integers, where floats would each be a
+    // boxed number (three per active stream).
+    nowMs = Math.floor(nowMs);
     const dueMs = nowMs + this.o.heartbeatMinMs;
     const s = this.active.get(subject);
     if (s !== undefined) {
@@ -141,6 +144,7 @@ export class HeartbeatScheduler {
 
   /** The subjects to announce in a heartbeat now, or undefined when none is due (or the budget is spent). */
   onTimer(nowMs: number): string[] | undefined {
+    nowMs = Math.floor(nowMs);
     this.refill(nowMs);
     const room = Math.min(this.o.maxStreamsPerHeartbeat, Math.floor(this.tokens));
     const out: string[] = [];

@@ -409,7 +409,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
         let st = starts.get(subject);
         if (st === undefined) {
           let first = firstSentMs.get(subject);
-          if (first === undefined) firstSentMs.set(subject, (first = now));
+          if (first === undefined) firstSentMs.set(subject, (first = Math.floor(now))); // whole ms: a float is a boxed number per stream
           // Whole ms (the wire's unit): an integer, not a float V8 would box once per record added.
           starts.set(subject, (st = { subject, startSeq: sequences.startSeq(subject), ageMs: Math.floor(now - first) }));
         }

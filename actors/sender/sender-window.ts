@@ -342,7 +342,9 @@ export class SenderWindow {
           continue;
         }
       } else {
-        s.highSeq = seq;
+        // Read back from a Float64Array the seq is a float: `| 0` keeps a small one a small
+        // integer, or V8 would hold every stream's highSeq boxed (16 bytes more per stream).
+        s.highSeq = seq <= 0x3fff_ffff ? seq | 0 : seq;
         this.order.push(s.id);
         this.counters.messages++;
       }
