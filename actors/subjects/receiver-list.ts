@@ -41,7 +41,7 @@
  * (`peersRejected`): every entry is live and the sources are evenly shared.
  */
 import type { TimerCore } from '../core.js';
-import type { AdvertFrame, PeerId } from '../../codecs/frame.js';
+import type { AdvertFrame, PatternsDeltaFrame, PeerId } from '../../codecs/frame.js';
 import { ADVERT_FLAGS, peerKey } from '../../codecs/frame.js';
 import { patternSetDigest } from '../../codecs/frames/advert.js';
 import type { ReceiverListOptions } from './options.js';
@@ -75,17 +75,8 @@ export interface PeerEntry {
   readonly unicastOnly: boolean;
 }
 
-/** A change of a peer's pattern set as a PATTERNS_DELTA carries it. */
-export interface PatternDelta {
-  readonly fromVersion: number;
-  readonly toVersion: number;
-  /** Patterns in the set at `toVersion`. */
-  readonly setSize: number;
-  /** `patternSetDigest` of the set at `toVersion`. */
-  readonly setDigest: number;
-  readonly added: readonly string[];
-  readonly removed: readonly string[];
-}
+/** A change of a peer's pattern set as a PATTERNS_DELTA carries it (the frame's fields, without who sent it). */
+export type PatternDelta = Omit<PatternsDeltaFrame, 'kind' | 'sender'>;
 
 /**
  * What became of a delta ({@link ReceiverList.applyDelta}): `applied`; `stale`, the peer is not

@@ -24,9 +24,9 @@
 
 import { ADVERT_FLAGS, type AdvertFrame } from '../frame.js';
 import { decodeFailure, type FrameDecodeResult } from '../decode-result.js';
-import { isSubjectBytes } from '../subject-syntax.js';
-import { assertU32, assertWireSubject, readAscii, writeAscii } from '../wire-primitives.js';
+import { assertU32, assertWireSubject } from '../wire-primitives.js';
 import { assertFits, bytesOf, decodeHeader, FRAME_TYPE, measureHeader, writeHeader } from './header.js';
+import { readPatternList, writePatternList } from './pattern-list.js';
 
 export const ADVERT_HOST_OFFSET = 0;
 export const ADVERT_PORT_OFFSET = 4;
@@ -113,12 +113,7 @@ export function writeAdvert(view: DataView, bytes: Uint8Array, offset: number, f
   view.setUint32(body + ADVERT_SET_SIZE_OFFSET, set.setSize, true);
   view.setUint32(body + ADVERT_SET_DIGEST_OFFSET, set.setDigest, true);
   view.setUint32(body + ADVERT_FROM_INDEX_OFFSET, set.fromIndex, true);
-  let o = body + ADVERT_PATTERNS_OFFSET;
-  for (const pattern of frame.patterns) {
-    view.setUint8(o, pattern.length);
-    o = writeAscii(bytes, o + 1, pattern);
-  }
-  return o;
+  return writePatternList(view, bytes, body + ADVERT_PATTERNS_OFFSET, frame.patterns);
 }
 
 /** Encodes `frame` at `offset`; returns the end offset. Throws a RangeError when invalid or too big. */
@@ -148,23 +143,12 @@ export function decodeAdvert(view: DataView, offset: number, length: number): Fr
     fromIndex: view.getUint32(body + ADVERT_FROM_INDEX_OFFSET, true),
   };
   if (!setFieldsValid(set, count)) return decodeFailure('badCount');
-  let o = body + ADVERT_PATTERNS_OFFSET;
-  if (count * 2 > bodyEnd - o) return decodeFailure('tooShort');
+  const cursor = { offset: body + ADVERT_PATTERNS_OFFSET };
+  if (count * 2 > bodyEnd - cursor.offset) return decodeFailure('tooShort');
   const patterns: string[] = [];
-  const seen = new Set<string>();
-  for (let i = 0; i < count; i++) {
-    if (o + 1 > bodyEnd) return decodeFailure('tooShort');
-    const patternLength = view.getUint8(o);
-    o += 1;
-    if (patternLength > bodyEnd - o) return decodeFailure('tooShort');
-    if (!isSubjectBytes(bytes, o, patternLength, true)) return decodeFailure('badSubject');
-    const pattern = readAscii(bytes, o, patternLength);
-    o += patternLength;
-    if (seen.has(pattern)) return decodeFailure('duplicateSubject');
-    seen.add(pattern);
-    patterns.push(pattern);
-  }
-  if (o !== bodyEnd) return decodeFailure('trailingBytes');
+  const refusal = readPatternList(view, bytes, cursor, bodyEnd, count, new Set<string>(), patterns);
+  if (refusal !== undefined) return decodeFailure(refusal);
+  if (cursor.offset !== bodyEnd) return decodeFailure('trailingBytes');
   const h = body + ADVERT_HOST_OFFSET;
   const host = `${bytes[h]}.${bytes[h + 1]}.${bytes[h + 2]}.${bytes[h + 3]}`;
   const frame: AdvertFrame = { kind: 'advert', sender: head.header.sender, host, port, flags, patterns };

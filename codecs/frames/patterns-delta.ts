@@ -22,9 +22,9 @@
 
 import type { PatternsDeltaFrame } from '../frame.js';
 import { decodeFailure, type DecodeErrorReason, type FrameDecodeResult } from '../decode-result.js';
-import { isSubjectBytes } from '../subject-syntax.js';
-import { assertU32, assertWireSubject, readAscii, writeAscii } from '../wire-primitives.js';
+import { assertU32, assertWireSubject } from '../wire-primitives.js';
 import { assertFits, bytesOf, decodeHeader, FRAME_TYPE, measureHeader, writeHeader } from './header.js';
+import { readPatternList, writePatternList } from './pattern-list.js';
 
 export const PATTERNS_DELTA_FROM_OFFSET = 0;
 export const PATTERNS_DELTA_TO_OFFSET = 4;
@@ -73,14 +73,8 @@ export function writePatternsDelta(view: DataView, bytes: Uint8Array, offset: nu
   view.setUint32(body + PATTERNS_DELTA_SET_DIGEST_OFFSET, frame.setDigest, true);
   view.setUint16(body + PATTERNS_DELTA_ADDED_COUNT_OFFSET, frame.added.length, true);
   view.setUint16(body + PATTERNS_DELTA_REMOVED_COUNT_OFFSET, frame.removed.length, true);
-  let o = body + PATTERNS_DELTA_PATTERNS_OFFSET;
-  for (const list of [frame.added, frame.removed]) {
-    for (const pattern of list) {
-      view.setUint8(o, pattern.length);
-      o = writeAscii(bytes, o + 1, pattern);
-    }
-  }
-  return o;
+  const o = writePatternList(view, bytes, body + PATTERNS_DELTA_PATTERNS_OFFSET, frame.added);
+  return writePatternList(view, bytes, o, frame.removed);
 }
 
 /** Encodes `frame` at `offset`; returns the end offset. Throws a RangeError when invalid or too big. */
@@ -107,26 +101,16 @@ export function decodePatternsDelta(view: DataView, offset: number, length: numb
   const removedCount = view.getUint16(body + PATTERNS_DELTA_REMOVED_COUNT_OFFSET, true);
   const refusal = fixedFieldsRefusal(fixed, addedCount);
   if (refusal !== undefined) return decodeFailure(refusal);
-  let o = body + PATTERNS_DELTA_PATTERNS_OFFSET;
+  const cursor = { offset: body + PATTERNS_DELTA_PATTERNS_OFFSET };
   // Each pattern takes at least 2 bytes: checked before anything is read or allocated.
-  if ((addedCount + removedCount) * 2 > bodyEnd - o) return decodeFailure('tooShort');
+  if ((addedCount + removedCount) * 2 > bodyEnd - cursor.offset) return decodeFailure('tooShort');
+  // One `seen` for both lists: a pattern may not be both added and removed.
   const seen = new Set<string>();
-  const lists: [string[], string[]] = [[], []];
-  const counts = [addedCount, removedCount];
-  for (let l = 0; l < 2; l++) {
-    for (let i = 0; i < counts[l]; i++) {
-      if (o + 1 > bodyEnd) return decodeFailure('tooShort');
-      const patternLength = view.getUint8(o);
-      o += 1;
-      if (patternLength > bodyEnd - o) return decodeFailure('tooShort');
-      if (!isSubjectBytes(bytes, o, patternLength, true)) return decodeFailure('badSubject');
-      const pattern = readAscii(bytes, o, patternLength);
-      o += patternLength;
-      if (seen.has(pattern)) return decodeFailure('duplicateSubject');
-      seen.add(pattern);
-      lists[l].push(pattern);
-    }
-  }
-  if (o !== bodyEnd) return decodeFailure('trailingBytes');
-  return { ok: true, frame: { kind: 'patternsDelta', sender: head.header.sender, ...fixed, added: lists[0], removed: lists[1] } };
+  const added: string[] = [];
+  const removed: string[] = [];
+  const badList =
+    readPatternList(view, bytes, cursor, bodyEnd, addedCount, seen, added) ?? readPatternList(view, bytes, cursor, bodyEnd, removedCount, seen, removed);
+  if (badList !== undefined) return decodeFailure(badList);
+  if (cursor.offset !== bodyEnd) return decodeFailure('trailingBytes');
+  return { ok: true, frame: { kind: 'patternsDelta', sender: head.header.sender, ...fixed, added, removed } };
 }
