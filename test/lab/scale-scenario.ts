@@ -42,6 +42,7 @@
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRng } from '../../actors/core.js';
 import { Lab, existingLabNamespaces, type LabHost } from './netlab.js';
 import { labExtraOptions } from './lab-setup.js';
 import { LabPeer, stopAll, within, type CollectResult, type StreamSummary } from './lab-peer.js';
@@ -144,17 +145,6 @@ export interface ScaleReport {
   totals: { naksSent: number; retransmitFramesSent: number; slowConsumer: number; peerLeft: number };
 }
 
-/** mulberry32: a small seeded generator (the scenario must replay from its seed). */
-function seededRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** NATS-style matching: `*` is one token, `>` one or more trailing tokens. */
 export function subjectMatches(pattern: string, subject: string): boolean {
@@ -271,7 +261,7 @@ function joinedAt(observer: LabPeer, name: string, incarnation?: number): number
 /** Runs the scenario (bounded in time throughout) and always tears the lab down. */
 export async function runScaleScenario(cfg: ScaleConfig): Promise<ScaleReport> {
   if (cfg.messagesPerPublisher % cfg.subjectsPerPublisher !== 0) throw new RangeError('messagesPerPublisher must be a multiple of subjectsPerPublisher');
-  const rng = seededRng(cfg.seed);
+  const rng = createRng(cfg.seed); // the scenario must replay from its seed
   const t0 = Date.now();
   // The ledgers go to tmpfs when there is one: a SIGKILL loses nothing the kernel holds, so the
   // crash semantics are the same, and 10 publishers' fsyncs stay off the shared disk.
