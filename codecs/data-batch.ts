@@ -17,7 +17,7 @@
  * @packageDocumentation
  */
 
-import { MESSAGE_FLAGS, wireStreamAge, type PeerId, type WireMessage } from './frame.js';
+import { MESSAGE_FLAGS, wireStreamAge, type PeerId, type ResumedFrom, type WireMessage } from './frame.js';
 import { isSubjectString } from './subject-syntax.js';
 import { nameLength, writeAscii, writeU64 } from './wire-primitives.js';
 import {
@@ -25,6 +25,7 @@ import {
   DATA_MESSAGE_COUNT_OFFSET,
   DATA_STREAM_COUNT_OFFSET,
   STREAM_ENTRY_AGE_OFFSET,
+  STREAM_ENTRY_FLAGS_OFFSET,
   STREAM_ENTRY_HEADER_LENGTH,
   STREAM_ENTRY_START_SEQ_OFFSET,
   STREAM_ENTRY_SUBJECT_LENGTH_OFFSET,
@@ -41,6 +42,7 @@ import {
   writeMessageRecord,
 } from './frames/message-record.js';
 import { RETRANSMIT_HEADER_LENGTH } from './frames/retransmit.js';
+import { assertResumed, RESUMED_LENGTH, resumedLength, streamEntryFlags, writeResumed } from './frames/stream-entry-flags.js';
 import type { SlabPool } from './slab-pool.js';
 
 /** Subjects (and replyTo subjects) whose validation a builder remembers; the cache is cleared when full. */
@@ -144,7 +146,7 @@ export class DataBatchBuilder {
    * invalid, or when it cannot fit even in an empty batch (fragment it first, see
    * {@link maxPayloadPerDatagram}).
    */
-  tryAdd(message: WireMessage, startSeq: number, ageMs?: number): boolean {
+  tryAdd(message: WireMessage, startSeq: number, ageMs?: number, resumed?: ResumedFrom): boolean {
     return this.tryAddFields(
       message.subject,
       message.seq,
@@ -155,6 +157,7 @@ export class DataBatchBuilder {
       message.fragIndex,
       message.fragCount,
       ageMs,
+      resumed,
     );
   }
 
@@ -169,6 +172,7 @@ export class DataBatchBuilder {
     fragIndex?: number,
     fragCount?: number,
     ageMs?: number,
+    resumed?: ResumedFrom,
   ): boolean {
     let index: number;
     let tableGrowth = 0;
@@ -183,8 +187,9 @@ export class DataBatchBuilder {
         if (!Number.isSafeInteger(startSeq) || startSeq < 1) {
           throw new RangeError(`startSeq must be a safe integer >= 1, got ${startSeq}`);
         }
+        assertResumed(resumed, startSeq, 'stream');
         index = -1;
-        tableGrowth = STREAM_ENTRY_HEADER_LENGTH + subject.length;
+        tableGrowth = STREAM_ENTRY_HEADER_LENGTH + subject.length + resumedLength(resumed);
       }
     }
     if (index >= 0 && this.startSeqs[index] !== startSeq) {
@@ -211,7 +216,7 @@ export class DataBatchBuilder {
       }
       return false;
     }
-    if (index < 0) index = this.addStream(subject, startSeq, ageMs);
+    if (index < 0) index = this.addStream(subject, startSeq, ageMs, resumed);
     this.lastSubject = subject;
     this.lastIndex = index;
     this.recordsLength = writeMessageRecord(
@@ -296,13 +301,14 @@ export class DataBatchBuilder {
     this.lastIndex = -1;
   }
 
-  private addStream(subject: string, startSeq: number, ageMs: number | undefined): number {
+  private addStream(subject: string, startSeq: number, ageMs: number | undefined, resumed: ResumedFrom | undefined): number {
     const index = this.startSeqs.length;
     const o = this.tableLength;
     writeU64(this.tableView, o + STREAM_ENTRY_START_SEQ_OFFSET, startSeq);
     this.tableView.setUint32(o + STREAM_ENTRY_AGE_OFFSET, wireStreamAge(ageMs), true);
+    this.tableView.setUint8(o + STREAM_ENTRY_FLAGS_OFFSET, streamEntryFlags(resumed));
     this.tableView.setUint8(o + STREAM_ENTRY_SUBJECT_LENGTH_OFFSET, subject.length);
-    this.tableLength = writeAscii(this.table, o + STREAM_ENTRY_SUBJECT_OFFSET, subject);
+    this.tableLength = writeResumed(this.tableView, writeAscii(this.table, o + STREAM_ENTRY_SUBJECT_OFFSET, subject), resumed);
     this.startSeqs.push(startSeq);
     this.indexBySubject.set(subject, index);
     return index;
@@ -336,7 +342,8 @@ export function maxPayloadPerDatagram(
     throw new RangeError(`replyTo is not valid: ${JSON.stringify(replyTo)}`);
   }
   const tableOverhead = Math.max(
-    DATA_HEADER_LENGTH + STREAM_ENTRY_HEADER_LENGTH + subject.length,
+    // The stream entry as it is at its largest (a resumed stream's), whatever this one's is.
+    DATA_HEADER_LENGTH + STREAM_ENTRY_HEADER_LENGTH + subject.length + RESUMED_LENGTH,
     RETRANSMIT_HEADER_LENGTH + 1 + subject.length,
   );
   const overhead =

@@ -83,6 +83,8 @@ export interface StreamInfo {
   readonly highSeq: number;
   /** Milliseconds since the stream's first message in this incarnation (absent: unknown). See {@link StreamStart.ageMs}. */
   readonly ageMs?: number;
+  /** Set when the numbering continues an earlier incarnation's: see {@link ResumedFrom}. */
+  readonly resumed?: ResumedFrom;
 }
 
 /** DATA: a batch of messages sent once, by multicast (or by unicast in fallback mode). */
@@ -105,6 +107,23 @@ export interface StreamStart {
    * without any clock shared between hosts: subscribed before the stream began means it wants
    * the stream from `startSeq`.
    */
+  readonly ageMs?: number;
+  /** Set when the numbering continues an earlier incarnation's: see {@link ResumedFrom}. */
+  readonly resumed?: ResumedFrom;
+}
+
+/**
+ * A stream whose numbering continues an earlier incarnation's (the sender's ledger kept it): the
+ * oldest message of the earlier numbering that the ledger still holds. `startSeq` stays the first
+ * sequence of this incarnation (receivers that knew the stream continue past it); a receiver that
+ * never heard of the stream and was interested before this message was published begins at
+ * `seq` instead, so what the earlier incarnation committed but never sent (it was killed
+ * first) is asked for, not skipped.
+ */
+export interface ResumedFrom {
+  /** `1 <= seq < startSeq`. */
+  readonly seq: number;
+  /** Milliseconds since that message was published, on the sender's clock (absent: unknown). */
   readonly ageMs?: number;
 }
 

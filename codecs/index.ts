@@ -76,6 +76,7 @@ export type {
   StreamInfo,
   StreamPosition,
   StreamStart,
+  ResumedFrom,
   UnavailableRange,
   WireMessage,
 } from './frame.js';

@@ -305,6 +305,12 @@ export class LedgerStore {
     return st.messages > 0 ? st.lowSeq : st.highSeq + 1;
   }
 
+  /** Wall-clock `sentAtMs` of the oldest message of `subject` held; NaN when none is held or it is unknown. */
+  oldestSentAtMs(subject: string): number {
+    const st = this.streams.get(subject);
+    return st !== undefined && st.messages > 0 ? st.oldestSentAtMs : Number.NaN;
+  }
+
   /** Records the last delivered (or confirmed) `seq` of stream (`senderName`, `subject`) for durable subscription `durableName`. */
   setDelivered(durableName: string, senderName: string, subject: string, seq: number): Promise<void> {
     this.checkUsable();

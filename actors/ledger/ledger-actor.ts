@@ -28,7 +28,7 @@ import type { RetransmitInbox } from '../retransmit/messages.js';
 import type { SenderInbox } from '../sender/messages.js';
 import { PatternMatcher } from '../subjects/pattern-matcher.js';
 import { serveFromLedger } from './ledger-serve.js';
-import type { CommittedStream, DurablePosition, LedgerInbox, LedgerStreamInfo, SequencedMessage, StreamResume } from './messages.js';
+import type { CommittedStream, DurablePosition, LedgerInbox, LedgerStreamInfo, ResumedStream, SequencedMessage, StreamResume } from './messages.js';
 
 /** What the ledger actor counts (`stats()`), besides the store's own counters. */
 export interface LedgerActorCounters {
@@ -280,14 +280,18 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
       store = await LedgerStore.open(ledger.store);
       openMs = c.clock() - t0;
       const highSeqs = store.highSeqs();
+      const wallNow = Date.now();
       const streams: LedgerStreamInfo[] = Object.entries(highSeqs).map(([subject, highSeq]) => {
         const lowSeq = store.lowSeq(subject);
         reportedLow.set(subject, lowSeq);
-        return { subject, lowSeq, highSeq };
+        // How long ago the oldest message held was published: receivers that never heard of the
+        // stream and were interested since then begin there (DATA/HEARTBEAT `resumed`).
+        const age = Math.floor(wallNow - store.oldestSentAtMs(subject));
+        return lowSeq <= highSeq && age >= 0 ? { subject, lowSeq, highSeq, lowAgeMs: age } : { subject, lowSeq, highSeq };
       });
       // Retransmit first: it must know where a resumed stream starts before the sender's first `sent`.
       retransmit.send({ kind: 'ledgerResumed', seqFloor: store.seqFloor, streams });
-      sender.send({ kind: 'resumed', streams: streams.map((i) => ({ subject: i.subject, seq: i.highSeq })), seqFloor: store.seqFloor });
+      sender.send({ kind: 'resumed', streams: streams.map(resumedStream), seqFloor: store.seqFloor });
       c.setTimer(c.clock() + ledger.retentionIntervalMs, onRetentionTimer);
     },
     receive(msg) {
@@ -345,4 +349,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
       };
     },
   };
+}
+
+/** What the sender needs of a stream the ledger reports on opening. */
+function resumedStream(i: LedgerStreamInfo): ResumedStream {
+  if (i.lowSeq > i.highSeq) return { subject: i.subject, seq: i.highSeq };
+  return { subject: i.subject, seq: i.highSeq, held: i.lowAgeMs === undefined ? { seq: i.lowSeq } : { seq: i.lowSeq, ageMs: i.lowAgeMs } };
 }

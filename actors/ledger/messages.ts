@@ -2,7 +2,7 @@
  * The ledger actor's inbox, and the shapes it sends to the sender, the retransmit actor and the
  * receiver (those inboxes include them; see each folder's `messages.ts`).
  */
-import type { PeerId, SeqRange, WireMessage } from '../../codecs/frame.js';
+import type { PeerId, ResumedFrom, SeqRange, WireMessage } from '../../codecs/frame.js';
 
 /** A durable subscription's position on one stream: everything up to `seq` was confirmed. */
 export interface DurablePosition {
@@ -26,6 +26,14 @@ export interface CommittedStream {
   readonly seq: number;
 }
 
+/**
+ * A stream the ledger resumes after a restart: its newest sequence, and the oldest message of it
+ * the ledger holds, if any (what DATA and HEARTBEAT state as the stream's `resumed` part).
+ */
+export interface ResumedStream extends CommittedStream {
+  readonly held?: ResumedFrom;
+}
+
 /** What the ledger knows of one of our streams, for heartbeats and for serving NAKs. */
 export interface LedgerStreamInfo {
   readonly subject: string;
@@ -33,6 +41,11 @@ export interface LedgerStreamInfo {
   readonly lowSeq: number;
   /** Newest sequence ever used (before this incarnation, for a resumed stream). */
   readonly highSeq: number;
+  /**
+   * In the report made when the ledger opens: milliseconds since the message `lowSeq` was
+   * published (absent: none held, or unknown).
+   */
+  readonly lowAgeMs?: number;
 }
 
 /**

@@ -48,7 +48,7 @@ import type { RetransmitInbox } from '../retransmit/messages.js';
 import type { DatagramIn } from '../socket/messages.js';
 import type { ReceiverInbox } from './messages.js';
 import type { StreamResume } from '../ledger/messages.js';
-import { streamKey, type PeerId, type WireMessage } from '../../codecs/frame.js';
+import { streamKey, type PeerId, type ResumedFrom, type WireMessage } from '../../codecs/frame.js';
 import { Receiver } from './receiver.js';
 // Data-path messages cross threads in their own byte layout (registers the packers).
 import '../thread-packers.js';
@@ -220,15 +220,17 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
         const m = messages[i];
         let startSeq = 0;
         let ageMs: number | undefined;
+        let resumed: ResumedFrom | undefined;
         for (let k = 0; k < streams.length; k++) {
           const s = streams[k];
           if (s.subject === m.subject) {
             startSeq = s.startSeq;
             ageMs = s.ageMs;
+            resumed = s.resumed;
             break;
           }
         }
-        this.core.onData(now, frame.sender, startSeq, m, ageMs);
+        this.core.onData(now, frame.sender, startSeq, m, ageMs, resumed);
       }
     } else if (frame.kind === 'heartbeat') {
       this.core.onHeartbeat(now, frame.sender, frame.streams);

@@ -6,6 +6,7 @@ import {
   MESSAGE_FLAGS,
   streamKey,
   type PeerId,
+  type ResumedFrom,
   type SeqRange,
   type StreamInfo,
   type StreamPosition,
@@ -156,7 +157,7 @@ export class Receiver implements TimerCore {
    * the sender's incarnation (DATA subject table); 0 for RETRANSMIT (unknown). `streamAgeMs`:
    * how long before now that first sequence was sent (DATA), if known.
    */
-  onData(nowMs: number, sender: PeerId, streamStartSeq: number, msg: WireMessage, streamAgeMs?: number): void {
+  onData(nowMs: number, sender: PeerId, streamStartSeq: number, msg: WireMessage, streamAgeMs?: number, resumed?: ResumedFrom): void {
     this.lastNowMs = Math.max(this.lastNowMs, nowMs);
     if (!isPeer(sender) || !isMessage(msg)) {
       this.counters.invalidInputs++;
@@ -165,7 +166,7 @@ export class Receiver implements TimerCore {
     const s = this.admit(nowMs, sender);
     if (s === null) return;
     if (s === HOLD) {
-      this.hold.holdData(nowMs, sender, streamStartSeq, msg, streamAgeMs);
+      this.hold.holdData(nowMs, sender, streamStartSeq, msg, streamAgeMs, resumed);
       return;
     }
     let st = s?.streams.get(msg.subject);
@@ -179,8 +180,10 @@ export class Receiver implements TimerCore {
         return;
       }
       const s0 = streamStartSeq;
-      const joinAtStart = s0 <= msg.seq && this.beginsAtStart(nowMs, msg.subject, msg.seq - s0, streamAgeMs);
-      st = this.createStream(nowMs, sender, s, msg.subject, joinAtStart ? s0 : msg.seq);
+      let begin = msg.seq;
+      if (this.beginsAtResumed(nowMs, msg.subject, s0, msg.seq, resumed)) begin = resumed!.seq;
+      else if (s0 <= msg.seq && this.beginsAtStart(nowMs, msg.subject, msg.seq - s0, streamAgeMs)) begin = s0;
+      st = this.createStream(nowMs, sender, s, msg.subject, begin);
       if (st === undefined) return;
     } else if (this.unsynced(st)) {
       if (isSeq(streamStartSeq)) this.resync(st, streamStartSeq);
@@ -207,6 +210,20 @@ export class Receiver implements TimerCore {
    * message (the age makes that comparison without any clock shared with the sender);
    * otherwise when at most `lateJoinMaxMessages` came before it.
    */
+  /**
+   * Whether a stream new to us, which continues an earlier incarnation's numbering, begins at the
+   * oldest message its sender's ledger holds (`resumed.seq`, published `resumed.ageMs` ago),
+   * judged at `seq` (the message or heartbeat at hand), as {@link beginsAtStart} judges `startSeq`.
+   */
+  private beginsAtResumed(nowMs: number, subject: string, startSeq: number, seq: number, resumed: ResumedFrom | undefined): boolean {
+    if (resumed === undefined) return false;
+    if (!isSeq(resumed.seq) || resumed.seq >= startSeq || resumed.seq > seq) {
+      this.counters.invalidInputs++;
+      return false;
+    }
+    return this.beginsAtStart(nowMs, subject, seq - resumed.seq, resumed.ageMs);
+  }
+
   private beginsAtStart(nowMs: number, subject: string, before: number, ageMs: number | undefined): boolean {
     const since = ageMs === undefined ? undefined : this.interestSinceMs?.(subject);
     if (since !== undefined && ageMs !== undefined && Number.isFinite(ageMs) && ageMs >= 0) return since <= nowMs - ageMs;
@@ -272,8 +289,9 @@ export class Receiver implements TimerCore {
         }
         // Beginning at startSeq (not lowSeq) reports what the sender no longer holds as lost
         // instead of skipping it silently, as the same stream first seen through DATA would.
-        const joinAtStart = this.beginsAtStart(nowMs, info.subject, info.highSeq - info.startSeq, info.ageMs);
-        const begin = joinAtStart ? info.startSeq : info.highSeq + 1;
+        let begin = info.highSeq + 1;
+        if (this.beginsAtResumed(nowMs, info.subject, info.startSeq, info.highSeq, info.resumed)) begin = info.resumed!.seq;
+        else if (this.beginsAtStart(nowMs, info.subject, info.highSeq - info.startSeq, info.ageMs)) begin = info.startSeq;
         st = this.createStream(nowMs, sender, s, info.subject, begin);
         if (st === undefined) continue;
         s = st.sender;
@@ -339,8 +357,8 @@ export class Receiver implements TimerCore {
     for (const f of this.hold.take(nowMs, peer)) {
       // The stream's age was measured on arrival.
       const heldMs = nowMs - f.atMs;
-      if (f.kind === 'data') this.onData(nowMs, peer, f.startSeq, f.msg, f.ageMs === undefined ? undefined : f.ageMs + heldMs);
-      else this.onHeartbeat(nowMs, peer, heldMs === 0 ? f.streams : f.streams.map((i) => (i?.ageMs === undefined ? i : { ...i, ageMs: i.ageMs + heldMs })));
+      if (f.kind === 'data') this.onData(nowMs, peer, f.startSeq, f.msg, f.ageMs === undefined ? undefined : f.ageMs + heldMs, olderBy(f.resumed, heldMs));
+      else this.onHeartbeat(nowMs, peer, heldMs === 0 ? f.streams : f.streams.map((i) => (i === null || typeof i !== 'object' ? i : olderInfoBy(i, heldMs))));
     }
   }
 
@@ -712,4 +730,15 @@ export class Receiver implements TimerCore {
     if (d === undefined || !this.unsynced(st)) return d;
     return Math.max(d, st.sender.resyncUntilMs);
   }
+}
+
+/** `resumed` as it stands `heldMs` after it arrived (its age grown by that). */
+function olderBy(resumed: ResumedFrom | undefined, heldMs: number): ResumedFrom | undefined {
+  return resumed?.ageMs === undefined || heldMs === 0 ? resumed : { seq: resumed.seq, ageMs: resumed.ageMs + heldMs };
+}
+
+/** A held heartbeat entry as it stands `heldMs` after it arrived (its ages grown by that). */
+function olderInfoBy(i: StreamInfo, heldMs: number): StreamInfo {
+  if (i.ageMs === undefined && i.resumed?.ageMs === undefined) return i;
+  return { ...i, ageMs: i.ageMs === undefined ? undefined : i.ageMs + heldMs, resumed: olderBy(i.resumed, heldMs) };
 }

@@ -1,7 +1,7 @@
 /**
  * Frames of sender incarnations not advertised yet, held back until their ADVERT arrives.
  */
-import { peerKey, type PeerId, type StreamInfo, type WireMessage } from '../../codecs/frame.js';
+import { peerKey, type PeerId, type ResumedFrom, type StreamInfo, type WireMessage } from '../../codecs/frame.js';
 import type { ReceiverCounters } from './receiver-counters.js';
 
 /** Most messages and heartbeat entries held, over every incarnation together. */
@@ -20,6 +20,7 @@ export type HeldFrame =
       readonly startSeq: number;
       readonly msg: WireMessage;
       readonly ageMs: number | undefined;
+      readonly resumed: ResumedFrom | undefined;
     }
   | { readonly kind: 'heartbeat'; readonly atMs: number; readonly streams: readonly StreamInfo[] };
 
@@ -64,8 +65,8 @@ export class UnadvertisedHold {
   }
 
   /** Holds a message of `sender`; false when it was dropped (no room). */
-  holdData(nowMs: number, sender: PeerId, startSeq: number, msg: WireMessage, ageMs: number | undefined): boolean {
-    return this.hold(nowMs, sender, { kind: 'data', atMs: nowMs, startSeq, msg, ageMs }, 1, msg.payload.byteLength);
+  holdData(nowMs: number, sender: PeerId, startSeq: number, msg: WireMessage, ageMs: number | undefined, resumed?: ResumedFrom): boolean {
+    return this.hold(nowMs, sender, { kind: 'data', atMs: nowMs, startSeq, msg, ageMs, resumed }, 1, msg.payload.byteLength);
   }
 
   /** Holds the entries of a heartbeat of `sender`; false when they were dropped (no room). */

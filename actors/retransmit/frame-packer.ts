@@ -90,7 +90,7 @@ function packStreamInfos<F extends HeartbeatFrame | ByeFrame>(
   let current: StreamInfo[] = [];
   let size = base;
   for (const s of streams) {
-    const cost = streamEntryLength(s.subject);
+    const cost = streamEntryLength(s);
     if (current.length > 0 && size + cost > maxBytes) {
       frames.push(frameOf(current));
       current = [];

@@ -4,7 +4,7 @@
  */
 import type { PeerId, StreamPosition } from '../../codecs/frame.js';
 import type { SerializedError } from '../../errors.js';
-import type { CommittedStream } from '../ledger/messages.js';
+import type { CommittedStream, ResumedStream } from '../ledger/messages.js';
 
 /** One application message to publish. `payload` is already encoded (raw or msgpackr). */
 export interface PublishItem {
@@ -42,7 +42,7 @@ export type SenderInbox =
    * The ledger opened (only with `options.ledger`; publishes wait for it): each stream continues
    * above `max(its seq here, seqFloor)`, a stream not listed above `seqFloor`.
    */
-  | { readonly kind: 'resumed'; readonly streams: readonly CommittedStream[]; readonly seqFloor: number }
+  | { readonly kind: 'resumed'; readonly streams: readonly ResumedStream[]; readonly seqFloor: number }
   /** The ledger holds these streams up to `seq`: committed and flushed (`'sync'`) or flushed (`'async'`). */
   | { readonly kind: 'committed'; readonly streams: readonly CommittedStream[] }
   /** The ledger can no longer write: refuse what waits and every later publish with `error`. */

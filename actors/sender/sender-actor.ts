@@ -44,7 +44,7 @@ import { isValidPattern, validateSubject } from '../subjects/subject.js';
 import { TokenBucket } from './token-bucket.js';
 import { assertMessageSize, fragmentPayload } from './fragmenter.js';
 import type { FlowInbox, PublishItem, SenderInbox, UnicastTarget } from './messages.js';
-import type { CommittedStream, LedgerInbox, SequencedMessage } from '../ledger/messages.js';
+import type { CommittedStream, LedgerInbox, ResumedStream, SequencedMessage } from '../ledger/messages.js';
 import { LedgerGate } from '../ledger/ledger-gate.js';
 import type { SerializedError } from '../../errors.js';
 import { RingDeque } from './ring-deque.js';
@@ -147,6 +147,11 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
    * like the sequence generator (`maxStreams`).
    */
   const firstSentMs = new Map<string, number>();
+  /**
+   * Streams resumed from the ledger that hold messages of an earlier incarnation: the oldest one's
+   * seq and when it was published, on our clock (whole ms), for the DATA entry's `resumed` part.
+   */
+  const heldFrom = new Map<string, { readonly seq: number; readonly publishedMs: number | undefined }>();
   /** Validated subjects and their payload room (see roomFor). */
   const rooms = new Map<string, number>();
   const targets = new PatternMatcher<PeerId>();
@@ -411,7 +416,14 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
           let first = firstSentMs.get(subject);
           if (first === undefined) firstSentMs.set(subject, (first = Math.floor(now))); // whole ms: a float is a boxed number per stream
           // Whole ms (the wire's unit): an integer, not a float V8 would box once per record added.
-          starts.set(subject, (st = { subject, startSeq: sequences.startSeq(subject), ageMs: Math.floor(now - first) }));
+          const startSeq = sequences.startSeq(subject);
+          const ageMs = Math.floor(now - first);
+          const held = heldFrom.get(subject);
+          if (held === undefined || held.seq >= startSeq) starts.set(subject, (st = { subject, startSeq, ageMs }));
+          else {
+            const resumed = held.publishedMs === undefined ? { seq: held.seq } : { seq: held.seq, ageMs: Math.max(0, Math.floor(now) - held.publishedMs) };
+            starts.set(subject, (st = { subject, startSeq, ageMs, resumed }));
+          }
         }
         return st;
       };
@@ -503,17 +515,17 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
         const u = units[i];
         if (st?.subject !== u.subject) st = entryOf(u.subject);
         if (u.fragments === undefined) {
-          if (!builder.tryAddFields(u.subject, u.seq, u.flags, u.payload, st.startSeq, u.replyTo, undefined, undefined, st.ageMs)) {
+          if (!builder.tryAddFields(u.subject, u.seq, u.flags, u.payload, st.startSeq, u.replyTo, undefined, undefined, st.ageMs, st.resumed)) {
             seal();
-            builder.tryAddFields(u.subject, u.seq, u.flags, u.payload, st.startSeq, u.replyTo, undefined, undefined, st.ageMs);
+            builder.tryAddFields(u.subject, u.seq, u.flags, u.payload, st.startSeq, u.replyTo, undefined, undefined, st.ageMs, st.resumed);
           }
           continue;
         }
         for (let k = 0; k < u.fragments.length; k++) {
           const f = u.fragments[k];
-          if (!builder.tryAdd(f, st.startSeq, st.ageMs)) {
+          if (!builder.tryAdd(f, st.startSeq, st.ageMs, st.resumed)) {
             seal();
-            builder.tryAdd(f, st.startSeq, st.ageMs);
+            builder.tryAdd(f, st.startSeq, st.ageMs, st.resumed);
           }
         }
       }
@@ -590,9 +602,12 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     if (ledgerBacklog.length > 0) void ledgerRef.whenWritable().then(drainLedgerBacklog);
   }
 
-  function onResumed(now: number, streams: readonly CommittedStream[], seqFloor: number): void {
+  function onResumed(now: number, streams: readonly ResumedStream[], seqFloor: number): void {
     if (early === undefined) return; // resumed once only
     const highSeqs = Object.fromEntries(streams.map((s) => [s.subject, s.seq]));
+    for (const s of streams) {
+      if (s.held !== undefined) heldFrom.set(s.subject, { seq: s.held.seq, publishedMs: s.held.ageMs === undefined ? undefined : Math.floor(now) - s.held.ageMs });
+    }
     sequences = new SequenceGenerator(highSeqs, o, seqFloor);
     gate?.resume(highSeqs, seqFloor);
     const waiting = early;

@@ -8,6 +8,7 @@ import {
   DATA_HEADER_LENGTH,
   DATA_MESSAGE_COUNT_OFFSET,
   DATA_STREAM_COUNT_OFFSET,
+  dataStreamEntryLength,
   STREAM_ENTRY_HEADER_LENGTH,
   STREAM_ENTRY_SUBJECT_LENGTH_OFFSET,
   STREAM_ENTRY_SUBJECT_OFFSET,
@@ -585,7 +586,7 @@ function scanDatagram(view: DataView, bytes: Uint8Array): { subjects: string[]; 
     if (o + STREAM_ENTRY_HEADER_LENGTH > end) throw malformed('stream table');
     const length = view.getUint8(o + STREAM_ENTRY_SUBJECT_LENGTH_OFFSET);
     subjects.push(readAscii(bytes, o + STREAM_ENTRY_SUBJECT_OFFSET, length));
-    o += STREAM_ENTRY_SUBJECT_OFFSET + length;
+    o += dataStreamEntryLength(view, o);
   }
   for (let r = 0; r < count; r++) {
     if (o + MESSAGE_HEADER_LENGTH > end) throw malformed('records');

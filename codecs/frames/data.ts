@@ -10,8 +10,10 @@
  *      4      stream table: streamCount entries of
  *               0 8 startSeq       u64 >= 1
  *               8 4 ageMs          u32 ms since the stream's first message; 0xFFFFFFFF unknown
- *              12 1 subjectLength  u8 1..255
- *              13 s subject        ASCII
+ *              12 1 flags          bit 0 resumed; other bits 0 (stream-entry-flags.ts)
+ *              13 1 subjectLength  u8 1..255
+ *              14 s subject        ASCII
+ *            14+s 12 resumed       resumedSeq u64, resumedAgeMs u32 (with flag resumed only)
  *             messages: messageCount message records (message-record.ts)
  * ```
  * Every table entry is used by at least one message, subjects are unique, and each message's
@@ -25,6 +27,15 @@ import { decodeFailure, type FrameDecodeResult } from '../decode-result.js';
 import { isSubjectBytes } from '../subject-syntax.js';
 import { assertSeq, assertWireSubject, readAscii, readU64, writeAscii, writeU64 } from '../wire-primitives.js';
 import { assertFits, bytesOf, decodeHeader, FRAME_TYPE, measureHeader, writeHeader } from './header.js';
+import {
+  assertResumed,
+  readResumed,
+  RESUMED_LENGTH,
+  resumedLength,
+  STREAM_ENTRY_RESUMED,
+  streamEntryFlags,
+  writeResumed,
+} from './stream-entry-flags.js';
 import {
   clearUsedMarks,
   decodeMessageRecords,
@@ -41,18 +52,26 @@ export const DATA_HEADER_LENGTH = 4;
 
 export const STREAM_ENTRY_START_SEQ_OFFSET = 0;
 export const STREAM_ENTRY_AGE_OFFSET = 8;
-export const STREAM_ENTRY_SUBJECT_LENGTH_OFFSET = 12;
-export const STREAM_ENTRY_SUBJECT_OFFSET = 13;
-/** Fixed part of a DATA stream-table entry (the subject follows it). */
-export const STREAM_ENTRY_HEADER_LENGTH = 13;
+export const STREAM_ENTRY_FLAGS_OFFSET = 12;
+export const STREAM_ENTRY_SUBJECT_LENGTH_OFFSET = 13;
+export const STREAM_ENTRY_SUBJECT_OFFSET = 14;
+/** Fixed part of a DATA stream-table entry (the subject, then the optional resumed part, follow it). */
+export const STREAM_ENTRY_HEADER_LENGTH = 14;
+
+/** Bytes of the DATA stream-table entry at `o` (fixed part, subject, optional resumed part). */
+export function dataStreamEntryLength(view: DataView, o: number): number {
+  const flags = view.getUint8(o + STREAM_ENTRY_FLAGS_OFFSET);
+  return STREAM_ENTRY_SUBJECT_OFFSET + view.getUint8(o + STREAM_ENTRY_SUBJECT_LENGTH_OFFSET) + ((flags & STREAM_ENTRY_RESUMED) === 0 ? 0 : RESUMED_LENGTH);
+}
 
 /** Index of each subject in `frame.streams`; throws on a duplicate or invalid entry. */
 function streamIndex(streams: readonly StreamStart[]): Map<string, number> {
   const index = new Map<string, number>();
   for (let i = 0; i < streams.length; i++) {
-    const { subject, startSeq } = streams[i];
+    const { subject, startSeq, resumed } = streams[i];
     assertWireSubject(subject, false, `data.streams[${i}].subject`);
     assertSeq(startSeq, 1, `data.streams[${i}].startSeq`);
+    assertResumed(resumed, startSeq, `data.streams[${i}]`);
     if (index.has(subject)) throw new RangeError(`data.streams[${i}]: subject ${subject} appears twice`);
     index.set(subject, i);
   }
@@ -70,7 +89,7 @@ export function dataEncodedSize(frame: DataFrame): number {
   if (streams.length > 0xffff || messages.length > 0xffff) throw new RangeError('data frame has over 65535 entries');
   const index = streamIndex(streams);
   let size = measureHeader(frame.sender) + DATA_HEADER_LENGTH;
-  for (let i = 0; i < streams.length; i++) size += STREAM_ENTRY_HEADER_LENGTH + streams[i].subject.length;
+  for (let i = 0; i < streams.length; i++) size += STREAM_ENTRY_HEADER_LENGTH + streams[i].subject.length + resumedLength(streams[i].resumed);
   const used = new Uint8Array(streams.length);
   let usedCount = 0;
   for (let i = 0; i < messages.length; i++) {
@@ -101,12 +120,13 @@ export function writeData(view: DataView, bytes: Uint8Array, offset: number, fra
   o += DATA_HEADER_LENGTH;
   const index = new Map<string, number>();
   for (let i = 0; i < streams.length; i++) {
-    const { subject, startSeq, ageMs } = streams[i];
+    const { subject, startSeq, ageMs, resumed } = streams[i];
     index.set(subject, i);
     writeU64(view, o + STREAM_ENTRY_START_SEQ_OFFSET, startSeq);
     view.setUint32(o + STREAM_ENTRY_AGE_OFFSET, wireStreamAge(ageMs), true);
+    view.setUint8(o + STREAM_ENTRY_FLAGS_OFFSET, streamEntryFlags(resumed));
     view.setUint8(o + STREAM_ENTRY_SUBJECT_LENGTH_OFFSET, subject.length);
-    o = writeAscii(bytes, o + STREAM_ENTRY_SUBJECT_OFFSET, subject);
+    o = writeResumed(view, writeAscii(bytes, o + STREAM_ENTRY_SUBJECT_OFFSET, subject), resumed);
   }
   let lastSubject = '';
   let lastIndex = -1;
@@ -156,12 +176,16 @@ export function decodeData(view: DataView, offset: number, length: number): Fram
     const startSeq = readU64(view, o + STREAM_ENTRY_START_SEQ_OFFSET);
     if (startSeq < 1) return decodeFailure('badSeq');
     const age = view.getUint32(o + STREAM_ENTRY_AGE_OFFSET, true);
+    const flags = view.getUint8(o + STREAM_ENTRY_FLAGS_OFFSET);
     const subjectLength = view.getUint8(o + STREAM_ENTRY_SUBJECT_LENGTH_OFFSET);
     o += STREAM_ENTRY_SUBJECT_OFFSET;
     if (subjectLength > bodyEnd - o) return decodeFailure('tooShort');
     if (!isSubjectBytes(bytes, o, subjectLength, false)) return decodeFailure('badSubject');
     const subject = readAscii(bytes, o, subjectLength);
     o += subjectLength;
+    const resumed = readResumed(view, o, bodyEnd, flags, startSeq);
+    if (typeof resumed === 'string') return decodeFailure(resumed);
+    if (resumed !== undefined) o += RESUMED_LENGTH;
     if (i > 0) {
       seen ??= new Set(subjects);
       if (seen.has(subject)) return decodeFailure('duplicateSubject');
@@ -169,7 +193,8 @@ export function decodeData(view: DataView, offset: number, length: number): Fram
     }
     subjects.push(subject);
     startSeqs.push(startSeq);
-    streams.push(age === UNKNOWN_STREAM_AGE ? { subject, startSeq } : { subject, startSeq, ageMs: age });
+    if (resumed !== undefined) streams.push(age === UNKNOWN_STREAM_AGE ? { subject, startSeq, resumed } : { subject, startSeq, ageMs: age, resumed });
+    else streams.push(age === UNKNOWN_STREAM_AGE ? { subject, startSeq } : { subject, startSeq, ageMs: age });
   }
 
   const messages: WireMessage[] = [];

@@ -28,7 +28,7 @@ import { assertU32, nameLength, readUtf8, writeUtf8 } from '../wire-primitives.j
 /** First two bytes of every frame, read as a little-endian u16 (on the wire: `4C 43`, "LC"). */
 export const MAGIC = 0x434c;
 /** The protocol version this code speaks. A frame of any other version is refused. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** Wire id of each frame kind. 0 and 11..255 are unassigned. */
 export const FRAME_TYPE = {

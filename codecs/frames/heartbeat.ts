@@ -11,8 +11,10 @@
  *               8 8 lowSeq         u64 >= 1, <= highSeq + 1
  *              16 8 highSeq        u64 >= startSeq - 1
  *              24 4 ageMs          u32 ms since the stream's first message; 0xFFFFFFFF unknown
- *              28 1 subjectLength  u8 1..255
- *              29 s subject        ASCII, unique within the frame
+ *              28 1 flags          bit 0 resumed; other bits 0 (stream-entry-flags.ts)
+ *              29 1 subjectLength  u8 1..255
+ *              30 s subject        ASCII, unique within the frame
+ *            30+s 12 resumed       resumedSeq u64, resumedAgeMs u32 (with flag resumed only)
  * ```
  *
  * This body, the stream list, is also the BYE body (each stream's final entry): BYE encodes
@@ -27,6 +29,7 @@ import { decodeFailure, type DecodeErrorReason, type FrameDecodeResult } from '.
 import { isSubjectBytes } from '../subject-syntax.js';
 import { assertSeq, assertWireSubject, readAscii, readU64, writeAscii, writeU64 } from '../wire-primitives.js';
 import { assertFits, bytesOf, decodeHeader, FRAME_TYPE, measureHeader, writeHeader } from './header.js';
+import { assertResumed, readResumed, RESUMED_LENGTH, resumedLength, streamEntryFlags, writeResumed } from './stream-entry-flags.js';
 
 export const HEARTBEAT_STREAM_COUNT_OFFSET = 0;
 export const HEARTBEAT_STREAMS_OFFSET = 2;
@@ -37,10 +40,11 @@ export const HEARTBEAT_ENTRY_START_SEQ_OFFSET = 0;
 export const HEARTBEAT_ENTRY_LOW_SEQ_OFFSET = 8;
 export const HEARTBEAT_ENTRY_HIGH_SEQ_OFFSET = 16;
 export const HEARTBEAT_ENTRY_AGE_OFFSET = 24;
-export const HEARTBEAT_ENTRY_SUBJECT_LENGTH_OFFSET = 28;
-export const HEARTBEAT_ENTRY_SUBJECT_OFFSET = 29;
-/** Fixed part of a HEARTBEAT stream entry (the subject follows it). */
-export const HEARTBEAT_ENTRY_HEADER_LENGTH = 29;
+export const HEARTBEAT_ENTRY_FLAGS_OFFSET = 28;
+export const HEARTBEAT_ENTRY_SUBJECT_LENGTH_OFFSET = 29;
+export const HEARTBEAT_ENTRY_SUBJECT_OFFSET = 30;
+/** Fixed part of a HEARTBEAT stream entry (the subject, then the optional resumed part, follow it). */
+export const HEARTBEAT_ENTRY_HEADER_LENGTH = 30;
 
 /** Whether the three sequence numbers of a stream are consistent (all already >= 0 and safe). */
 function isStreamInfoSeqs(startSeq: number, lowSeq: number, highSeq: number): boolean {
@@ -67,9 +71,10 @@ export function streamListLength(streams: readonly StreamInfo[], what: string): 
           `startSeq ${s.startSeq}, lowSeq ${s.lowSeq}, highSeq ${s.highSeq}`,
       );
     }
+    assertResumed(s.resumed, s.startSeq, `${what}.streams[${i}]`);
     if (seen.has(s.subject)) throw new RangeError(`${what}.streams[${i}]: subject ${s.subject} appears twice`);
     seen.add(s.subject);
-    size += streamEntryLength(s.subject);
+    size += streamEntryLength(s);
   }
   return size;
 }
@@ -78,8 +83,8 @@ export function streamListLength(streams: readonly StreamInfo[], what: string): 
  * Bytes one stream entry adds to a stream list (the subject is ASCII: one byte a character).
  * Packing uses it to cut lists into datagrams; the frame's encoding validates the entries.
  */
-export function streamEntryLength(subject: string): number {
-  return HEARTBEAT_ENTRY_HEADER_LENGTH + subject.length;
+export function streamEntryLength(s: StreamInfo): number {
+  return HEARTBEAT_ENTRY_HEADER_LENGTH + s.subject.length + resumedLength(s.resumed);
 }
 
 /** Writes a stream list validated by {@link streamListLength} at `offset`; returns the end offset. */
@@ -91,8 +96,9 @@ export function writeStreamList(view: DataView, bytes: Uint8Array, offset: numbe
     writeU64(view, o + HEARTBEAT_ENTRY_LOW_SEQ_OFFSET, s.lowSeq);
     writeU64(view, o + HEARTBEAT_ENTRY_HIGH_SEQ_OFFSET, s.highSeq);
     view.setUint32(o + HEARTBEAT_ENTRY_AGE_OFFSET, wireStreamAge(s.ageMs), true);
+    view.setUint8(o + HEARTBEAT_ENTRY_FLAGS_OFFSET, streamEntryFlags(s.resumed));
     view.setUint8(o + HEARTBEAT_ENTRY_SUBJECT_LENGTH_OFFSET, s.subject.length);
-    o = writeAscii(bytes, o + HEARTBEAT_ENTRY_SUBJECT_OFFSET, s.subject);
+    o = writeResumed(view, writeAscii(bytes, o + HEARTBEAT_ENTRY_SUBJECT_OFFSET, s.subject), s.resumed);
   }
   return o;
 }
@@ -122,15 +128,21 @@ export function readStreamList(
     if (startSeq < 0 || lowSeq < 0 || highSeq < 0 || !isStreamInfoSeqs(startSeq, lowSeq, highSeq)) {
       return decodeFailure('badSeq');
     }
+    const flags = view.getUint8(o + HEARTBEAT_ENTRY_FLAGS_OFFSET);
     const subjectLength = view.getUint8(o + HEARTBEAT_ENTRY_SUBJECT_LENGTH_OFFSET);
     o += HEARTBEAT_ENTRY_SUBJECT_OFFSET;
     if (subjectLength > end - o) return decodeFailure('tooShort');
     if (!isSubjectBytes(bytes, o, subjectLength, false)) return decodeFailure('badSubject');
     const subject = readAscii(bytes, o, subjectLength);
     o += subjectLength;
+    const resumed = readResumed(view, o, end, flags, startSeq);
+    if (typeof resumed === 'string') return decodeFailure(resumed);
+    if (resumed !== undefined) o += RESUMED_LENGTH;
     if (seen.has(subject)) return decodeFailure('duplicateSubject');
     seen.add(subject);
-    streams.push(age === UNKNOWN_STREAM_AGE ? { subject, startSeq, lowSeq, highSeq } : { subject, startSeq, lowSeq, highSeq, ageMs: age });
+    const ageMs = age === UNKNOWN_STREAM_AGE ? undefined : age;
+    if (resumed !== undefined) streams.push(ageMs === undefined ? { subject, startSeq, lowSeq, highSeq, resumed } : { subject, startSeq, lowSeq, highSeq, ageMs, resumed });
+    else streams.push(ageMs === undefined ? { subject, startSeq, lowSeq, highSeq } : { subject, startSeq, lowSeq, highSeq, ageMs });
   }
   if (o !== end) return decodeFailure('trailingBytes');
   return { ok: true, streams };

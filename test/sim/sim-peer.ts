@@ -432,7 +432,7 @@ export class SimPeer {
         const starts = new Map(frame.streams.map((s) => [s.subject, s]));
         for (const m of frame.messages) {
           const s = starts.get(m.subject);
-          this.receiver.onData(now, frame.sender, s?.startSeq ?? 0, m, s?.ageMs);
+          this.receiver.onData(now, frame.sender, s?.startSeq ?? 0, m, s?.ageMs, s?.resumed);
         }
         break;
       }

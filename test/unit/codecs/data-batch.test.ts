@@ -4,6 +4,7 @@ import { DataBatchBuilder, maxPayloadPerDatagram } from '../../../codecs/data-ba
 import type { DataFrame, WireMessage } from '../../../codecs/frame.js';
 import { decodeFrame, encodeFrame } from '../../../codecs/frame-codec.js';
 import { MAX_FRAME_BYTES } from '../../../codecs/frames/header.js';
+import { RESUMED_LENGTH } from '../../../codecs/frames/stream-entry-flags.js';
 import { messageFlagsArb, payloadArb, seqArb, subjectArb } from './frame-arbitraries.js';
 
 const sender = { name: 'pub-1', incarnation: 42 };
@@ -193,10 +194,14 @@ describe('maxPayloadPerDatagram', () => {
     ] as const) {
       const max = maxPayloadPerDatagram(maxDatagramBytes, sender.name, subject, replyTo);
       const b = new DataBatchBuilder({ sender, maxDatagramBytes });
-      expect(b.tryAdd(msg(subject, 1, new Uint8Array(max), 0, replyTo), 1)).toBe(true);
-      // The DATA entry (startSeq, ageMs) is the larger table: DATA fills the datagram exactly.
+      // The entry of a resumed stream (startSeq, ageMs, flags, resumedSeq, resumedAgeMs) is the
+      // larger table: its DATA fills the datagram exactly.
+      expect(b.tryAdd(msg(subject, 2, new Uint8Array(max), 0, replyTo), 2, 0, { seq: 1, ageMs: 5 })).toBe(true);
       expect(b.finish().length).toBe(maxDatagramBytes);
-      expect(() => b.tryAdd(msg(subject, 1, new Uint8Array(max + 1), 0, replyTo), 1)).toThrow(RangeError);
+      expect(() => b.tryAdd(msg(subject, 2, new Uint8Array(max + 1), 0, replyTo), 2, 0, { seq: 1 })).toThrow(RangeError);
+      // Any other stream's fits too.
+      expect(b.tryAdd(msg(subject, 1, new Uint8Array(max), 0, replyTo), 1)).toBe(true);
+      expect(b.finish().length).toBe(maxDatagramBytes - RESUMED_LENGTH);
       const retransmit = encodeFrame({
         kind: 'retransmit',
         sender,

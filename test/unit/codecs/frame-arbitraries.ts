@@ -106,25 +106,6 @@ function message(
 
 const messagePartsArb = fc.tuple(fc.nat(), fc.nat({ max: 50 }), messageFlagsArb, replyToArb, payloadArb, fragAddressArb);
 
-export const dataFrameArb: fc.Arbitrary<DataFrame> = fc
-  .record({
-    sender: peerArb,
-    subjects: fc.uniqueArray(subjectArb, { minLength: 1, maxLength: 4 }),
-    startSeqs: fc.array(seqArb, { minLength: 4, maxLength: 4 }),
-    parts: fc.array(messagePartsArb, { minLength: 1, maxLength: 8 }),
-  })
-  .map(({ sender, subjects, startSeqs, parts }) => {
-    const messages = parts.map(([pick, delta, flags, replyTo, payload, addr]) => {
-      const i = pick % subjects.length;
-      return message(subjects[i], Math.min(MAX, startSeqs[i] + delta), flags, replyTo, payload, addr);
-    });
-    const used = new Set(messages.map((m) => m.subject));
-    const streams = subjects
-      .map((subject, i) => ({ subject, startSeq: startSeqs[i] }))
-      .filter((s) => used.has(s.subject));
-    return { kind: 'data', sender, streams, messages } satisfies DataFrame;
-  });
-
 /** Stream ages: absent (unknown), at the edges, or any wire value. */
 const ageMsArb: fc.Arbitrary<number | undefined> = fc.oneof(
   fc.constant(undefined),
@@ -132,18 +113,50 @@ const ageMsArb: fc.Arbitrary<number | undefined> = fc.oneof(
   fc.integer({ min: 0, max: MAX_STREAM_AGE_MS }),
 );
 
+/** A resumed part as a fraction (0..1) of the room below startSeq, with an age; or none. */
+const resumedArb: fc.Arbitrary<[number, number | undefined] | undefined> = fc.option(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), ageMsArb), { nil: undefined });
+
+/** `entry` with a resumed part below its startSeq, when `r` gives one and there is room. */
+function withResumed<T extends { readonly startSeq: number }>(entry: T, r: [number, number | undefined] | undefined): T {
+  if (r === undefined || entry.startSeq < 2) return entry;
+  const seq = 1 + Math.min(entry.startSeq - 2, Math.floor(r[0] * (entry.startSeq - 1)));
+  return { ...entry, resumed: r[1] === undefined ? { seq } : { seq, ageMs: r[1] } };
+}
+
+export const dataFrameArb: fc.Arbitrary<DataFrame> = fc
+  .record({
+    sender: peerArb,
+    subjects: fc.uniqueArray(subjectArb, { minLength: 1, maxLength: 4 }),
+    startSeqs: fc.array(seqArb, { minLength: 4, maxLength: 4 }),
+    resumes: fc.array(resumedArb, { minLength: 4, maxLength: 4 }),
+    parts: fc.array(messagePartsArb, { minLength: 1, maxLength: 8 }),
+  })
+  .map(({ sender, subjects, startSeqs, resumes, parts }) => {
+    const messages = parts.map(([pick, delta, flags, replyTo, payload, addr]) => {
+      const i = pick % subjects.length;
+      return message(subjects[i], Math.min(MAX, startSeqs[i] + delta), flags, replyTo, payload, addr);
+    });
+    const used = new Set(messages.map((m) => m.subject));
+    const streams = subjects
+      .map((subject, i) => withResumed({ subject, startSeq: startSeqs[i] }, resumes[i]))
+      .filter((s) => used.has(s.subject));
+    return { kind: 'data', sender, streams, messages } satisfies DataFrame;
+  });
+
+
 /** HEARTBEAT (and BYE) stream entries: unique subjects, consistent start/low/high seqs, maybe an age. */
 export const streamInfosArb: fc.Arbitrary<StreamInfo[]> = fc
   .record({
     subjects: fc.uniqueArray(subjectArb, { maxLength: 5 }),
-    seqs: fc.array(fc.tuple(seqArb, fc.nat({ max: 100 }), fc.nat({ max: 200 }), ageMsArb), { minLength: 5, maxLength: 5 }),
+    seqs: fc.array(fc.tuple(seqArb, fc.nat({ max: 100 }), fc.nat({ max: 200 }), ageMsArb, resumedArb), { minLength: 5, maxLength: 5 }),
   })
   .map(({ subjects, seqs }) =>
     subjects.map((subject, i) => {
-      const [startSeq, sent, lowBack, ageMs] = seqs[i];
+      const [startSeq, sent, lowBack, ageMs, resumed] = seqs[i];
       const highSeq = Math.min(MAX, startSeq - 1 + sent);
       const lowSeq = Math.min(MAX, Math.max(1, highSeq + 1 - lowBack));
-      return ageMs === undefined ? { subject, startSeq, lowSeq, highSeq } : { subject, startSeq, lowSeq, highSeq, ageMs };
+      const entry: StreamInfo = ageMs === undefined ? { subject, startSeq, lowSeq, highSeq } : { subject, startSeq, lowSeq, highSeq, ageMs };
+      return withResumed(entry, resumed);
     }),
   );
 

@@ -32,7 +32,7 @@ import {
 describe('common header', () => {
   it('lays out magic, version, type, flags, name length, reserved, incarnation and body length as PROTOCOL.md says', () => {
     const bytes = encodeFrame({ kind: 'bye', sender: { name: 'ab', incarnation: 0x01020304 } });
-    expect(Array.from(bytes)).toEqual([0x4c, 0x43, 3, 7, 0, 2, 0, 0, 4, 3, 2, 1, 2, 0, 0, 0, 0x61, 0x62, 0, 0]);
+    expect(Array.from(bytes)).toEqual([0x4c, 0x43, 4, 7, 0, 2, 0, 0, 4, 3, 2, 1, 2, 0, 0, 0, 0x61, 0x62, 0, 0]);
   });
 
   it('carries a 255-byte UTF-8 name, a byte-order mark and NUL unchanged', () => {
@@ -55,11 +55,36 @@ describe('frame layouts', () => {
     };
     const body = [
       ...u16(1), ...u16(2),
-      ...u64(5), ...u32(300), 3, ...ascii('a.b'),
+      ...u64(5), ...u32(300), 0, 3, ...ascii('a.b'),
       ...u64(5), ...u32(2), ...u16(0), 1, 0, 0xaa, 0xbb,
       ...u64(6), ...u32(0), ...u16(0), 0, 1, ...ascii('r'),
     ];
-    const expected = [0x4c, 0x43, 3, 1, 0, 1, 0, 0, ...u32(2), ...u32(body.length), ...ascii('p'), ...body];
+    const expected = [0x4c, 0x43, 4, 1, 0, 1, 0, 0, ...u32(2), ...u32(body.length), ...ascii('p'), ...body];
+    expect(Array.from(encodeFrame(frame))).toEqual(expected);
+    expect(decodeFrame(new Uint8Array(expected))).toEqual({ ok: true, frame });
+  });
+
+  it('encodes a resumed stream entry with flag bit 0 and its resumedSeq and resumedAgeMs after the subject', () => {
+    const frame: DataFrame = {
+      kind: 'data',
+      sender: { name: 'p', incarnation: 2 },
+      streams: [
+        { subject: 'a.b', startSeq: 5, ageMs: 300, resumed: { seq: 2, ageMs: 9_000 } },
+        { subject: 'c', startSeq: 1 },
+      ],
+      messages: [
+        { subject: 'a.b', seq: 5, flags: 0, payload: bytesOf(0xaa) },
+        { subject: 'c', seq: 1, flags: 0, payload: bytesOf() },
+      ],
+    };
+    const body = [
+      ...u16(2), ...u16(2),
+      ...u64(5), ...u32(300), 1, 3, ...ascii('a.b'), ...u64(2), ...u32(9_000),
+      ...u64(1), ...u32(0xffffffff), 0, 1, ...ascii('c'),
+      ...u64(5), ...u32(1), ...u16(0), 0, 0, 0xaa,
+      ...u64(1), ...u32(0), ...u16(1), 0, 0,
+    ];
+    const expected = [0x4c, 0x43, 4, 1, 0, 1, 0, 0, ...u32(2), ...u32(body.length), ...ascii('p'), ...body];
     expect(Array.from(encodeFrame(frame))).toEqual(expected);
     expect(decodeFrame(new Uint8Array(expected))).toEqual({ ok: true, frame });
   });
@@ -73,10 +98,10 @@ describe('frame layouts', () => {
     };
     const body = [
       ...u16(1), ...u16(1),
-      ...u64(5), ...u32(0xffffffff), 3, ...ascii('a.b'),
+      ...u64(5), ...u32(0xffffffff), 0, 3, ...ascii('a.b'),
       ...u64(7), ...u32(1), ...u16(0), 0x0b, 1, ...u32(2), ...u32(3), ...ascii('r'), 0xcc,
     ];
-    const expected = [0x4c, 0x43, 3, 1, 0, 1, 0, 0, ...u32(2), ...u32(body.length), ...ascii('p'), ...body];
+    const expected = [0x4c, 0x43, 4, 1, 0, 1, 0, 0, ...u32(2), ...u32(body.length), ...ascii('p'), ...body];
     expect(Array.from(encodeFrame(frame))).toEqual(expected);
     expect(decodeFrame(new Uint8Array(expected))).toEqual({ ok: true, frame });
   });
@@ -96,7 +121,7 @@ describe('frame layouts', () => {
       ...u64(3), ...u64(4),
       ...u64(6), ...u32(1), ...u32(2),
     ];
-    const expected = [0x4c, 0x43, 3, 3, 0, 1, 0, 0, ...u32(9), ...u32(body.length), ...ascii('r'), ...body];
+    const expected = [0x4c, 0x43, 4, 3, 0, 1, 0, 0, ...u32(9), ...u32(body.length), ...ascii('r'), ...body];
     expect(Array.from(encodeFrame(frame))).toEqual(expected);
     expect(decodeFrame(new Uint8Array(expected))).toEqual({ ok: true, frame });
   });
@@ -111,7 +136,7 @@ describe('frame layouts', () => {
       ranges: [{ from: 3, to: 4 }],
     };
     const body = [...u64(2 ** 32 + 1), ...u32(7), ...u16(1), 2, 3, ...u16(0), ...ascii('pq'), ...ascii('s.t'), ...u64(3), ...u64(4)];
-    const expected = [0x4c, 0x43, 3, 3, 0, 1, 0, 0, ...u32(9), ...u32(body.length), ...ascii('r'), ...body];
+    const expected = [0x4c, 0x43, 4, 3, 0, 1, 0, 0, ...u32(9), ...u32(body.length), ...ascii('r'), ...body];
     expect(Array.from(encodeFrame(frame))).toEqual(expected);
   });
 
@@ -133,16 +158,24 @@ describe('frame layouts', () => {
     );
     expectBody(
       { kind: 'heartbeat', sender: s, streams: [{ subject: 'h', startSeq: 2, lowSeq: 3, highSeq: 4 }] },
-      [...u16(1), ...u64(2), ...u64(3), ...u64(4), ...u32(0xffffffff), 1, ...ascii('h')],
+      [...u16(1), ...u64(2), ...u64(3), ...u64(4), ...u32(0xffffffff), 0, 1, ...ascii('h')],
     );
     expectBody(
       { kind: 'heartbeat', sender: s, streams: [{ subject: 'h', startSeq: 2, lowSeq: 3, highSeq: 4, ageMs: 7 }] },
-      [...u16(1), ...u64(2), ...u64(3), ...u64(4), ...u32(7), 1, ...ascii('h')],
+      [...u16(1), ...u64(2), ...u64(3), ...u64(4), ...u32(7), 0, 1, ...ascii('h')],
+    );
+    expectBody(
+      { kind: 'heartbeat', sender: s, streams: [{ subject: 'h', startSeq: 9, lowSeq: 3, highSeq: 9, ageMs: 7, resumed: { seq: 3, ageMs: 60_000 } }] },
+      [...u16(1), ...u64(9), ...u64(3), ...u64(9), ...u32(7), 1, 1, ...ascii('h'), ...u64(3), ...u32(60_000)],
+    );
+    expectBody(
+      { kind: 'heartbeat', sender: s, streams: [{ subject: 'h', startSeq: 9, lowSeq: 3, highSeq: 8, resumed: { seq: 3 } }] },
+      [...u16(1), ...u64(9), ...u64(3), ...u64(8), ...u32(0xffffffff), 1, 1, ...ascii('h'), ...u64(3), ...u32(0xffffffff)],
     );
     expectBody({ kind: 'bye', sender: s }, [...u16(0)]);
     expectBody(
       { kind: 'bye', sender: s, streams: [{ subject: 'h', startSeq: 2, lowSeq: 3, highSeq: 4, ageMs: 7 }, { subject: 'i', startSeq: 1, lowSeq: 1, highSeq: 0 }] },
-      [...u16(2), ...u64(2), ...u64(3), ...u64(4), ...u32(7), 1, ...ascii('h'), ...u64(1), ...u64(1), ...u64(0), ...u32(0xffffffff), 1, ...ascii('i')],
+      [...u16(2), ...u64(2), ...u64(3), ...u64(4), ...u32(7), 0, 1, ...ascii('h'), ...u64(1), ...u64(1), ...u64(0), ...u32(0xffffffff), 0, 1, ...ascii('i')],
     );
     expectBody(
       { kind: 'advert', sender: s, host: '192.168.0.7', port: 0x1234, flags: 1, patterns: ['a.>'] },

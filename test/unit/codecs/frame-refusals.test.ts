@@ -31,7 +31,8 @@ describe('decoder refusals', () => {
     expectReason(dataBytes.subarray(0, 15), 'tooShort');
     expectReason(new Uint8Array(MAX_FRAME_BYTES + 1), 'tooLong');
     expectReason(patched(dataBytes, (v) => v.setUint16(0, 0x4c43, true)), 'badMagic');
-    expectReason(patched(dataBytes, (v) => v.setUint8(2, 4)), 'badVersion');
+    expectReason(patched(dataBytes, (v) => v.setUint8(2, 5)), 'badVersion');
+    expectReason(patched(dataBytes, (v) => v.setUint8(2, 3)), 'badVersion'); // version 3: stream entries without flags
     expectReason(patched(dataBytes, (v) => v.setUint8(2, 2)), 'badVersion'); // version 2: ADVERT without its pattern-set fields
     expectReason(patched(dataBytes, (v) => v.setUint8(2, 1)), 'badVersion'); // version 1: one seq per fragment
     expectReason(patched(dataBytes, (v) => v.setUint8(3, 0)), 'unknownType');
@@ -69,7 +70,7 @@ describe('decoder refusals', () => {
       messages: [{ subject, seq: 1, flags: 0, payload: bytesOf() }],
     });
     const base = encodeFrame(frame('a.bb'));
-    const at = bodyAt(base) + 4 + 13;
+    const at = bodyAt(base) + 4 + 14;
     for (const bad of ['a..b', '.abc', 'abc.', 'a.*b', 'a.>.b', 'a b.', 'a.*.', 'a.>x']) {
       expectReason(patched(base, (_v, _b, b) => b.set(ascii(bad).slice(0, 4), at)), 'badSubject');
     }
@@ -84,7 +85,7 @@ describe('decoder refusals', () => {
 
   it('refuses sequence numbers above 2^53 - 1, zero where 1 is the minimum, and broken stream invariants', () => {
     const body = bodyAt(dataBytes);
-    const firstMessage = body + 4 + 13 + 10 + 13 + 10;
+    const firstMessage = body + 4 + 14 + 10 + 14 + 10;
     expectReason(patched(dataBytes, (v) => v.setUint32(body + 4 + 4, 0x0020_0000, true)), 'badSeq');
     expectReason(patched(dataBytes, (v) => v.setUint32(body + 4, 0, true)), 'badSeq');
     expectReason(patched(dataBytes, (v) => v.setUint32(firstMessage + 4, 0x0020_0000, true)), 'badSeq');
@@ -137,7 +138,7 @@ describe('decoder refusals', () => {
       messages: [{ subject: 'a', seq: 1, flags: 0x02, payload: bytesOf(1, 2), fragIndex: 1, fragCount: 3 }],
     };
     const bytes = encodeFrame(frame);
-    const record = bodyAt(bytes) + 4 + 13 + 1;
+    const record = bodyAt(bytes) + 4 + 14 + 1;
     const ext = record + 16;
     expectReason(patched(bytes, (v) => v.setUint32(ext, 3, true)), 'badFragment'); // index = count
     expectReason(patched(bytes, (v) => v.setUint32(ext + 4, 1, true)), 'badFragment'); // count 1
@@ -180,12 +181,12 @@ describe('decoder refusals', () => {
     expectReason(patched(encodeFrame(ack), (v, b) => v.setUint16(b + 14, 0xffff, true)), 'tooShort');
     expectReason(patched(encodeFrame({ ...advert, setVersion: 1, setSize: 100_000, setDigest: 7, fromIndex: 0 }), (v, b) => v.setUint16(b + 8, 0xffff, true)), 'tooShort');
     const body = bodyAt(dataBytes);
-    const firstMessage = body + 4 + 13 + 10 + 13 + 10;
+    const firstMessage = body + 4 + 14 + 10 + 14 + 10;
     expectReason(patched(dataBytes, (v) => v.setUint32(firstMessage + 8, 0xffff_ffff, true)), 'tooShort');
   });
 
   it('refuses message flags outside MESSAGE_FLAGS_MASK and fragment edges without the fragment bit', () => {
-    const firstMessage = bodyAt(dataBytes) + 4 + 13 + 10 + 13 + 10;
+    const firstMessage = bodyAt(dataBytes) + 4 + 14 + 10 + 14 + 10;
     for (const flags of [0x10, 0x80, 0x04, 0x08, 0x0c | 0x01]) {
       expectReason(patched(dataBytes, (v) => v.setUint8(firstMessage + 14, flags)), 'badFlags');
     }
@@ -207,16 +208,43 @@ describe('decoder refusals', () => {
     expectReason(patched(b, (v) => v.setUint32(e + 8, 6, true)), 'badSeq'); // lowSeq > highSeq + 1
     expectReason(patched(b, (v) => v.setUint32(e, 0, true)), 'badSeq'); // startSeq 0
     expectReason(patched(b, (v) => v.setUint32(e + 20, 0x0020_0000, true)), 'badSeq'); // highSeq above 2^53 - 1
-    expectReason(patched(b, (_v, _b, x) => (x[e + 29] = 0x2a)), 'badSubject'); // '*'
-    expectReason(patched(b, (v) => v.setUint8(e + 28, 0)), 'badSubject');
-    expectReason(patched(b, (_v, _b, x) => (x[e + 30 + 29] = 0x61)), 'duplicateSubject');
+    expectReason(patched(b, (_v, _b, x) => (x[e + 30] = 0x2a)), 'badSubject'); // '*'
+    expectReason(patched(b, (v) => v.setUint8(e + 29, 0)), 'badSubject');
+    expectReason(patched(b, (_v, _b, x) => (x[e + 31 + 30] = 0x61)), 'duplicateSubject');
     expectReason(patched(b, (v, body) => v.setUint16(body, 0xffff, true)), 'tooShort');
     expectReason(patched(b, (v, body) => v.setUint16(body, 1, true)), 'trailingBytes');
-    expectReason(patched(b, (v) => v.setUint8(e + 28, 255)), 'tooShort'); // subject runs past the body
+    expectReason(patched(b, (v) => v.setUint8(e + 29, 255)), 'tooShort'); // subject runs past the body
+    expectReason(patched(b, (v) => v.setUint8(e + 28, 2)), 'badFlags'); // an unknown entry flag
+    expectReason(patched(b, (v) => v.setUint8(e + 28, 1)), 'tooShort'); // resumed, without its 12 bytes
+  });
+
+  it('refuses a resumed part whose seq is 0 or not below startSeq, and unknown entry flags, in DATA and HEARTBEAT alike', () => {
+    const hb = encodeFrame({ kind: 'heartbeat', sender, streams: [{ subject: 'a', startSeq: 5, lowSeq: 3, highSeq: 4, resumed: { seq: 3, ageMs: 10 } }] });
+    const r = bodyAt(hb) + 2 + 31; // the resumed part, after entry and subject 'a'
+    expect(decodeFrame(hb).ok).toBe(true);
+    expectReason(patched(hb, (v) => v.setUint32(r, 0, true)), 'badSeq');
+    expectReason(patched(hb, (v) => v.setUint32(r, 5, true)), 'badSeq'); // = startSeq
+    expectReason(patched(hb, (v) => v.setUint32(r + 4, 0x0020_0000, true)), 'badSeq'); // above 2^53 - 1
+    expectReason(patched(hb, (v) => v.setUint8(bodyAt(hb) + 2 + 28, 0x81)), 'badFlags');
+    expect(() => encodeFrame({ kind: 'heartbeat', sender, streams: [{ subject: 'a', startSeq: 5, lowSeq: 3, highSeq: 4, resumed: { seq: 5 } }] })).toThrow(RangeError);
+    const d = encodeFrame({
+      kind: 'data',
+      sender,
+      streams: [{ subject: 'a', startSeq: 5, resumed: { seq: 2 } }],
+      messages: [{ subject: 'a', seq: 5, flags: 0, payload: bytesOf() }],
+    });
+    const dr = bodyAt(d) + 4 + 15;
+    expect(decodeFrame(d).ok).toBe(true);
+    expectReason(patched(d, (v) => v.setUint32(dr, 0, true)), 'badSeq');
+    expectReason(patched(d, (v) => v.setUint32(dr, 6, true)), 'badSeq');
+    expectReason(patched(d, (v) => v.setUint8(bodyAt(d) + 4 + 12, 4)), 'badFlags');
+    expect(() =>
+      encodeFrame({ kind: 'data', sender, streams: [{ subject: 'a', startSeq: 5, resumed: { seq: 0 } }], messages: [{ subject: 'a', seq: 5, flags: 0, payload: bytesOf() }] }),
+    ).toThrow(RangeError);
   });
 
   it('refuses subject tables with bad indexes, unused entries or duplicates', () => {
-    const firstMessage = bodyAt(dataBytes) + 4 + 13 + 10 + 13 + 10;
+    const firstMessage = bodyAt(dataBytes) + 4 + 14 + 10 + 14 + 10;
     expectReason(patched(dataBytes, (v) => v.setUint16(firstMessage + 12, 2, true)), 'badIndex');
     // All three messages on stream 0 leaves stream 1 unused (its startSeq is above their seqs: make it 1).
     const twoStreams = encodeFrame({
@@ -225,9 +253,9 @@ describe('decoder refusals', () => {
       streams: [{ subject: 'a', startSeq: 1 }, { subject: 'b', startSeq: 1 }],
       messages: [{ subject: 'a', seq: 1, flags: 0, payload: bytesOf() }, { subject: 'b', seq: 1, flags: 0, payload: bytesOf() }],
     });
-    const secondMessage = bodyAt(twoStreams) + 4 + 28 + 16;
+    const secondMessage = bodyAt(twoStreams) + 4 + 30 + 16;
     expectReason(patched(twoStreams, (v) => v.setUint16(secondMessage + 12, 0, true)), 'unusedSubject');
-    expectReason(patched(twoStreams, (_v, b, x) => (x[b + 4 + 14 + 13] = 0x61)), 'duplicateSubject');
+    expectReason(patched(twoStreams, (_v, b, x) => (x[b + 4 + 15 + 14] = 0x61)), 'duplicateSubject');
 
     const rt = encodeFrame({
       kind: 'retransmit',
@@ -242,7 +270,7 @@ describe('decoder refusals', () => {
     expectReason(patched(rt, (_v, b, x) => (x[b + 14 + 3] = 0x61)), 'duplicateSubject');
 
     const hb = encodeFrame({ kind: 'heartbeat', sender, streams: [{ subject: 'a', startSeq: 1, lowSeq: 1, highSeq: 0 }, { subject: 'b', startSeq: 1, lowSeq: 1, highSeq: 0 }] });
-    expectReason(patched(hb, (_v, b, x) => (x[b + 2 + 30 + 29] = 0x61)), 'duplicateSubject');
+    expectReason(patched(hb, (_v, b, x) => (x[b + 2 + 31 + 30] = 0x61)), 'duplicateSubject');
     const ackBytes = encodeFrame({ ...ack, selective: [], positions: [{ subject: 'a', seq: 1 }, { subject: 'b', seq: 1 }] });
     expectReason(patched(ackBytes, (_v, b, x) => (x[b + 17 + 5 + 10 + 9] = 0x61)), 'duplicateSubject');
     const adv = encodeFrame({ ...advert, patterns: ['a', 'b'] });

@@ -58,19 +58,25 @@ describe('ledger actor', () => {
       {
         kind: 'ledgerResumed',
         seqFloor: 0,
+        // lowAgeMs: how long ago the oldest message held was published (wall clock)
         streams: [
-          { subject: 'o.a', lowSeq: 1, highSeq: 2 },
-          { subject: 'o.b', lowSeq: 1, highSeq: 1 },
+          { subject: 'o.a', lowSeq: 1, highSeq: 2, lowAgeMs: expect.any(Number) },
+          { subject: 'o.b', lowSeq: 1, highSeq: 1, lowAgeMs: expect.any(Number) },
         ],
       },
     ]);
+    const [resumed] = again.ctx.to<Extract<RetransmitInbox, { kind: 'ledgerResumed' }>>('retransmit');
+    for (const s of resumed.streams) expect(s.lowAgeMs).toBeGreaterThanOrEqual(0);
+    for (const s of resumed.streams) expect(s.lowAgeMs).toBeLessThan(60_000);
+    const age = (subject: string) => resumed.streams.find((s) => s.subject === subject)?.lowAgeMs;
     expect(again.ctx.to<SenderInbox>('sender')).toEqual([
       {
         kind: 'resumed',
         seqFloor: 0,
+        // held: the oldest message held of the earlier numbering, for DATA's `resumed` part
         streams: [
-          { subject: 'o.a', seq: 2 },
-          { subject: 'o.b', seq: 1 },
+          { subject: 'o.a', seq: 2, held: { seq: 1, ageMs: age('o.a') } },
+          { subject: 'o.b', seq: 1, held: { seq: 1, ageMs: age('o.b') } },
         ],
       },
     ]);

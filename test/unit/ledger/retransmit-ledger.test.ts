@@ -73,17 +73,19 @@ describe('retransmit actor with a ledger', () => {
       kind: 'ledgerResumed',
       seqFloor: 100,
       streams: [
-        { subject: 'o.a', lowSeq: 7, highSeq: 250 },
+        { subject: 'o.a', lowSeq: 7, highSeq: 250, lowAgeMs: 1000 }, // seq 7 was published 1 s ago
         { subject: 'o.b', lowSeq: 31, highSeq: 30 }, // nothing held: nothing to recover, not announced
       ],
     });
-    s.ctx.advanceTo(s.config.sender.heartbeatMinMs);
+    const t0 = s.ctx.nowMs;
+    s.ctx.advanceTo(t0 + s.config.sender.heartbeatMinMs);
     const streams = s.frames('heartbeat').flatMap((f) => f.streams);
-    expect(streams).toEqual([{ subject: 'o.a', startSeq: 251, lowSeq: 7, highSeq: 250 }]);
+    // resumed: receivers that never heard of o.a and were subscribed before seq 7 was published begin there
+    expect(streams).toEqual([{ subject: 'o.a', startSeq: 251, lowSeq: 7, highSeq: 250, resumed: { seq: 7, ageMs: 1000 + s.config.sender.heartbeatMinMs } }]);
     // the first message of this incarnation continues the numbering; lowSeq still reaches back into the ledger
     s.send({ kind: 'sent', streams: [{ subject: 'o.a', startSeq: 251 }], datagrams: datagramsOf([msg('o.a', 251)], [{ subject: 'o.a', startSeq: 251 }]) });
     s.send({ kind: 'ledgerStreams', streams: [{ subject: 'o.a', lowSeq: 9, highSeq: 251 }] });
     s.ctx.advanceTo(s.ctx.nowMs + 2000);
-    expect(s.frames('heartbeat').flatMap((f) => f.streams).at(-1)).toEqual({ subject: 'o.a', startSeq: 251, lowSeq: 9, highSeq: 251 });
+    expect(s.frames('heartbeat').flatMap((f) => f.streams).at(-1)).toMatchObject({ subject: 'o.a', startSeq: 251, lowSeq: 9, highSeq: 251, resumed: { seq: 7 } });
   });
 });

@@ -45,6 +45,25 @@ describe('sender with a ledger', () => {
     expect(s.accepted()).toEqual([1]);
   });
 
+  it('states in each DATA entry of a resumed stream the oldest message its ledger holds of the earlier numbering, and its age', async () => {
+    const s = await setup({ durability: 'none' });
+    const t0 = s.ctx.nowMs;
+    // 'a' holds 30..41 (seq 30 published 5 s ago); 'b' holds nothing; 'c' holds 3..9, age unknown.
+    s.send({
+      kind: 'resumed',
+      streams: [{ subject: 'a', seq: 41, held: { seq: 30, ageMs: 5000 } }, { subject: 'b', seq: 12 }, { subject: 'c', seq: 9, held: { seq: 3 } }],
+      seqFloor: 0,
+    });
+    s.ctx.advanceTo(t0 + 250);
+    s.publish(1, item('a'), item('b'), item('c'), item('d'));
+    expect(s.starts()).toEqual([
+      { subject: 'a', startSeq: 42, ageMs: 0, resumed: { seq: 30, ageMs: 5250 } },
+      { subject: 'b', startSeq: 13, ageMs: 0 },
+      { subject: 'c', startSeq: 10, ageMs: 0, resumed: { seq: 3 } },
+      { subject: 'd', startSeq: 1, ageMs: 0 },
+    ]);
+  });
+
   it('hands the ledger a large message whole under its one seq, with the size of its fragments', async () => {
     const s = await setup({ durability: 'none' });
     s.send({ kind: 'resumed', streams: [], seqFloor: 0 });

@@ -245,6 +245,76 @@ describe('Receiver late join', () => {
     expect(sink.naks().flatMap((n) => n.ranges)[0]).toEqual({ from: 1, to: 1024 });
   });
 
+  describe('a stream resumed from the sender\'s ledger (resumed: the oldest message held of an earlier incarnation)', () => {
+    /** A receiver subscribed at `sinceMs`; NAK delay 5 ms. */
+    const at = (sinceMs: number) => {
+      const sink = new RecordingSink();
+      const rx = new Receiver({ sink, rng: createRng(1), isInterested: () => true, interestSinceMs: () => sinceMs }, { nakDelayMinMs: 5, nakDelayMaxMs: 5 });
+      const run = (untilMs: number) => {
+        for (let d = rx.nextDeadlineMs(); d !== undefined && d <= untilMs; d = rx.nextDeadlineMs()) rx.onTimer(d);
+      };
+      return { sink, rx, run };
+    };
+
+    it('from DATA, begins at resumed.seq when subscribed before it was published, and NAKs up to the new incarnation\'s first message', () => {
+      // Subscribed at 100; seq 3 published at 10000 - 2000 = 8000; the new incarnation starts at 8.
+      const { rx, sink, run } = at(100);
+      rx.onData(10_000, A1, 8, msg(8), 0, { seq: 3, ageMs: 2000 });
+      run(10_010);
+      expect(sink.naks().flatMap((n) => n.ranges)).toEqual([{ from: 3, to: 7 }]);
+      expect(sink.delivered()).toEqual([]);
+    });
+
+    it('from a heartbeat, begins at resumed.seq when subscribed before it was published', () => {
+      const { rx, sink, run } = at(100);
+      rx.onHeartbeat(10_000, A1, [{ subject: 's', startSeq: 8, lowSeq: 3, highSeq: 7, resumed: { seq: 3, ageMs: 2000 } }]);
+      run(10_010);
+      expect(sink.naks().flatMap((n) => n.ranges)).toEqual([{ from: 3, to: 7 }]);
+    });
+
+    it('subscribed after resumed.seq was published, falls back to the startSeq rule (late joiner: no NAK, no loss)', () => {
+      // Subscribed at 9000; seq 3 published at 8000; the new incarnation's stream began at 10000 - 1500.
+      const { rx, sink, run } = at(9000);
+      rx.onData(10_000, A1, 8, msg(9), 1500, { seq: 3, ageMs: 2000 });
+      run(12_000);
+      expect(sink.naks()).toEqual([]);
+      expect(sink.delivered()).toEqual([9]);
+      expect(sink.events.filter((e) => e.kind === 'loss')).toEqual([]);
+    });
+
+    it('with no age, begins at resumed.seq when at most lateJoinMaxMessages came before the message at hand', () => {
+      const sink = new RecordingSink();
+      const rx = new Receiver({ sink, rng: createRng(1), isInterested: () => true }, { nakDelayMinMs: 5, nakDelayMaxMs: 5, lateJoinMaxMessages: 10 });
+      rx.onData(0, A1, 8, msg(8), undefined, { seq: 3 });
+      rx.onData(0, B1, 500, msg(500), undefined, { seq: 3 }); // 497 before: too many
+      for (let d = rx.nextDeadlineMs(); d !== undefined && d <= 10; d = rx.nextDeadlineMs()) rx.onTimer(d);
+      expect(sink.naks().map((n) => [n.target.name, n.ranges])).toEqual([['a', [{ from: 3, to: 7 }]]]);
+    });
+
+    it('a receiver that already knows the stream continues it: the resumed part does not move it back', () => {
+      const { rx, sink, run } = at(100);
+      rx.onData(0, A1, 1, msg(1), 0);
+      rx.onData(0, A1, 1, msg(2), 0);
+      run(100);
+      // The sender restarts with its ledger (incarnation 2): it continues at 6, still holding 1..5.
+      rx.onAdvert(2000, A2);
+      rx.onData(2000, A2, 6, msg(6), 0, { seq: 1, ageMs: 1900 });
+      run(2010);
+      expect(sink.naks().flatMap((n) => n.ranges)).toEqual([{ from: 3, to: 5 }]);
+      expect(sink.delivered()).toEqual([1, 2]);
+      expect(sink.events.filter((e) => e.kind === 'reset')).toEqual([]);
+    });
+
+    it('ignores a resumed part not below startSeq (counted as invalid input) and begins as without it', () => {
+      const { rx, sink, run } = at(9000);
+      rx.onData(10_000, A1, 8, msg(9), 1500, { seq: 8, ageMs: 2000 });
+      run(12_000);
+      expect(sink.naks()).toEqual([]);
+      expect(sink.delivered()).toEqual([9]);
+      expect(rx.counters.invalidInputs).toBe(1);
+    });
+  });
+
   it('from a heartbeat, begins at startSeq (reporting what is no longer held) or after highSeq', () => {
     const { rx, sink, runUntil, info } = setup();
     rx.onHeartbeat(0, A1, [info('s', 1, 3, 5), info('t', 1, 1, 5000)]);
