@@ -4,7 +4,7 @@
  * both show. Pure: a stats object in, numbers out; a counter missing from the stats (an actor
  * this peer does not run) reads as 0.
  */
-import type { PeerStats } from '../actors/app/peer.js';
+import type { PeerStats } from '../actors/app/peer-stats.js';
 
 /** Reasons a peer leaves (`peerLeft`'s `reason`), as counted by the receivers actor. */
 export const PEER_LEFT_REASONS = ['bye', 'expired', 'restarted'] as const;

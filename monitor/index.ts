@@ -2,6 +2,7 @@
  * Observability of a peer, outside the actors: nothing here is on the data path.
  *
  * - `figures.ts`: the figures an operator watches, read out of `peer.stats()` (pure);
+ * - `monitored-peer.ts`: what they use of a `Peer` (an interface, so the peer and the monitor do not import each other);
  * - `metrics.ts`: those figures as Prometheus metrics (prom-client), read on each scrape;
  * - `monitor-state.ts`: the monitor's bounded memory (history ring, streams heard, events; pure);
  * - `monitor-server.ts`: the HTTP monitor (node:http): `/`, `/api/state`, `/metrics`;
@@ -20,4 +21,5 @@ export { startMonitor, type Monitor } from './monitor-server.js';
 export { DEFAULT_MONITOR_OPTIONS, resolveMonitorOptions, type MonitorOptions, type ResolvedMonitorOptions } from './options.js';
 export { attachLogger, checkLogger, type Logger, type LogFn, type PeerLog } from './logger.js';
 export { figuresOf, type PeerFigures } from './figures.js';
+export type { MonitoredPeer } from './monitored-peer.js';
 export { MonitorState, type MonitorSnapshot, type HistoryPoint, type StreamRow, type MonitorEvent } from './monitor-state.js';

@@ -9,7 +9,8 @@
  * adds nothing to the data path. With a logger, the peer's `'error'` events go to it (at
  * `error`) instead of being printed as process warnings when the application has no listener.
  */
-import type { DataLossEvent, Peer, PeerJoinedEvent, PeerLeftEvent } from '../actors/app/peer.js';
+import type { DataLossEvent, PeerJoinedEvent, PeerLeftEvent } from '../actors/app/peer-events.js';
+import type { MonitoredPeer } from './monitored-peer.js';
 import { InvalidOptionError } from '../errors.js';
 
 /** One logging method, pino's shape: a bindings object, then the message. */
@@ -50,7 +51,7 @@ export interface PeerLog {
  * Logs `peer`'s lifecycle to `logger` (a child with `{ peer: name }` when the logger has
  * `child`, else `peer` is in every line's object) and logs the start at once.
  */
-export function attachLogger(peer: Peer, logger: Logger, topology: Readonly<Record<string, string>>): PeerLog {
+export function attachLogger(peer: MonitoredPeer, logger: Logger, topology: Readonly<Record<string, string>>): PeerLog {
   const log = typeof logger.child === 'function' ? logger.child({ peer: peer.name }) : withBindings(logger, { peer: peer.name });
   // A logger that throws must not break the peer's event delivery.
   const safe =

@@ -5,7 +5,7 @@
  * peer's name); names are listed in docs/OPERATIONS.md.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { Peer } from '../actors/app/peer.js';
+import type { MonitoredPeer } from './monitored-peer.js';
 import { InvalidOptionError } from '../errors.js';
 import { figuresOf, type PeerFigures } from './figures.js';
 
@@ -103,7 +103,7 @@ const SNAPSHOT_REUSE_MS = 100;
  * @throws InvalidOptionError when `options.registry` is not a prom-client Registry or already
  *   holds ledgecast metrics.
  */
-export function createMetrics(peer: Peer, options: MetricsOptions = {}): PeerMetrics {
+export function createMetrics(peer: MonitoredPeer, options: MetricsOptions = {}): PeerMetrics {
   const registry = options.registry ?? new Registry();
   if (!(registry instanceof Registry)) throw new InvalidOptionError('createMetrics options.registry must be a prom-client Registry');
   if (registry.getSingleMetric(METRIC_SPECS[0]!.name) !== undefined) {

@@ -10,7 +10,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DataLossEvent, Peer, PeerJoinedEvent, PeerLeftEvent } from '../actors/app/peer.js';
+import type { DataLossEvent, PeerJoinedEvent, PeerLeftEvent } from '../actors/app/peer-events.js';
+import type { MonitoredPeer } from './monitored-peer.js';
 import type { Subscription } from '../actors/app/subscription.js';
 import { figuresOf } from './figures.js';
 import { createMetrics } from './metrics.js';
@@ -34,7 +35,7 @@ export interface Monitor {
  * @throws InvalidOptionError for bad options; the listen error (EADDRINUSE…) when the port
  *   cannot be bound.
  */
-export async function startMonitor(peer: Peer, options: MonitorOptions): Promise<Monitor> {
+export async function startMonitor(peer: MonitoredPeer, options: MonitorOptions): Promise<Monitor> {
   const o = resolveMonitorOptions(options, 'monitor options');
   const state = new MonitorState({ historySize: o.historySize });
   const metrics = createMetrics(peer);

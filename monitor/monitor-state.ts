@@ -3,7 +3,7 @@
  * the streams the monitor's own subscriptions heard, and the latest notable events. Pure: the
  * caller passes the time and the figures; nothing here reads a clock or the peer.
  */
-import type { PeerJoinedEvent } from '../actors/app/peer.js';
+import type { PeerJoinedEvent } from '../actors/app/peer-events.js';
 import type { PeerFigures } from './figures.js';
 
 /** One sample of the charted figures (counters are cumulative; the page draws their rates). */

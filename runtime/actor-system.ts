@@ -7,7 +7,8 @@ import type { ActorRef } from './actor-ref.js';
 import { resolveRuntimeOptions, type RuntimeOptions } from './options.js';
 import { Ring } from './ring.js';
 import type { ThreadControl } from './thread-control.js';
-import { ThreadRuntime, type ThreadRuntimeConfig, type ThreadStats } from './thread-runtime.js';
+import type { ThreadStats } from './thread-control.js';
+import { ThreadRuntime, type ThreadRuntimeConfig } from './thread-runtime.js';
 import { MAIN_THREAD, resolveTopology, threadsOf, type Topology, type TopologyPreset } from './topology.js';
 import { WorkerHost } from './worker-host.js';
 

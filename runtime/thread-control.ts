@@ -1,5 +1,22 @@
 import { deserializeError, serializeError, type SerializedError } from '../errors.js';
-import type { ThreadStats } from './thread-runtime.js';
+import type { MailboxCounters } from './mailbox.js';
+
+/** Counters of one thread, gathered by `system.stats()`. Plain data. */
+export interface ThreadStats {
+  readonly thread: string;
+  readonly dispatcher: { readonly turns: number; readonly yields: number };
+  readonly actors: Record<string, { readonly mailbox: MailboxCounters & { readonly length: number }; readonly actor?: Record<string, unknown> }>;
+  /** Per destination thread: the outbound channel's and the ring's producer counters. */
+  readonly outbound: Record<string, Record<string, number>>;
+  /** Per source thread: the inbound channel's and the ring's consumer counters. */
+  readonly inbound: Record<string, Record<string, number>>;
+  /** Events or errors lost because the ring to the main thread was closed (shutdown only). */
+  readonly noticesDropped: number;
+  /** Times a notice had to wait for room in the channel to the main thread. */
+  readonly noticesWaited: number;
+  /** Notices waiting now for room in the channel to the main thread. */
+  readonly noticeBacklog: number;
+}
 
 /**
  * The control surface of one thread: what the main thread may ask of the actors on a thread

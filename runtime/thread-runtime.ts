@@ -4,10 +4,10 @@ import type { Actor, ActorContext, ActorEvent, ActorModule, CreateActor } from '
 import { LocalActorRef, RemoteActorRef, type ActorRef } from './actor-ref.js';
 import { Dispatcher } from './dispatcher.js';
 import { APP_TARGET_INDEX, EnvelopeCodec, MAX_TARGET_INDEX } from './envelope-codec.js';
-import { Mailbox, type MailboxCounters } from './mailbox.js';
+import { Mailbox } from './mailbox.js';
 import { Ring } from './ring.js';
 import { InboundChannel, OutboundChannel, type InboundSink } from './ring-channel.js';
-import type { ThreadControl } from './thread-control.js';
+import type { ThreadControl, ThreadStats } from './thread-control.js';
 import { MAIN_THREAD } from './topology.js';
 import type { WorkerStartup } from './wire-messages.js';
 
@@ -18,23 +18,6 @@ export type ThreadRuntimeConfig = Omit<WorkerStartup, 'kind' | 'controlPort'>;
 export interface ThreadRuntimeDeps {
   onEvent(actor: string, event: ActorEvent): void;
   onError(source: string, err: Error): void;
-}
-
-/** Counters of one thread, gathered by `system.stats()`. Plain data. */
-export interface ThreadStats {
-  readonly thread: string;
-  readonly dispatcher: { readonly turns: number; readonly yields: number };
-  readonly actors: Record<string, { readonly mailbox: MailboxCounters & { readonly length: number }; readonly actor?: Record<string, unknown> }>;
-  /** Per destination thread: the outbound channel's and the ring's producer counters. */
-  readonly outbound: Record<string, Record<string, number>>;
-  /** Per source thread: the inbound channel's and the ring's consumer counters. */
-  readonly inbound: Record<string, Record<string, number>>;
-  /** Events or errors lost because the ring to the main thread was closed (shutdown only). */
-  readonly noticesDropped: number;
-  /** Times a notice had to wait for room in the channel to the main thread. */
-  readonly noticesWaited: number;
-  /** Notices waiting now for room in the channel to the main thread. */
-  readonly noticeBacklog: number;
 }
 
 /** What a worker sends the main thread for the application. */

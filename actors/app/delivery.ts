@@ -9,12 +9,10 @@ import { PatternMatcher } from '../subjects/pattern-matcher.js';
 import type { PeerId, WireMessage } from '../../codecs/frame.js';
 import type { DeliveredBatch } from './events.js';
 import type { Durables } from './durables.js';
-import { Message } from './message.js';
+import { Message, type ReplyPublisher } from './message.js';
 import { decodeOriginMarker, OriginDedup, ORIGIN_PREFIX, type MessageOrigin } from './origin.js';
 import type { Subscription } from './subscription.js';
 
-/** Publishes a reply; never rejects (false when it failed, the failure having been reported). */
-export type ReplyPublisher = (subject: string, data: unknown) => Promise<boolean>;
 
 /**
  * Matches delivered records to subscriptions. Non-durable subscriptions of one record share one

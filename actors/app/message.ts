@@ -5,6 +5,9 @@ import { MESSAGE_FLAGS, type PeerId } from '../../codecs/frame.js';
 import { MSGPACK_CODEC, type Codec } from './codec.js';
 import type { MessageOrigin } from './origin.js';
 
+/** Publishes a reply; never rejects (false when it failed, the failure having been reported). */
+export type ReplyPublisher = (subject: string, data: unknown) => Promise<boolean>;
+
 /**
  * A delivered message. `data` is decoded lazily, once, by the subscription's codec (see
  * `codec` in {@link PeerOptions}; by default raw bytes stay bytes and msgpack becomes a value).
@@ -37,7 +40,7 @@ export class Message<T = unknown> {
    * was one more heap object per delivered message.
    */
   readonly #from: PeerId;
-  private readonly replyVia: ((subject: string, data: unknown) => Promise<boolean>) | undefined;
+  private readonly replyVia: ReplyPublisher | undefined;
   private ackVia: (() => void) | undefined;
   /** @internal What decodes `data`. */
   readonly codec: Codec;
@@ -55,7 +58,7 @@ export class Message<T = unknown> {
     replyTo: string | undefined,
     raw: Uint8Array,
     flags: number,
-    replyVia?: (subject: string, data: unknown) => Promise<boolean>,
+    replyVia?: ReplyPublisher,
     ackVia?: () => void,
     codec: Codec = MSGPACK_CODEC,
     origin?: MessageOrigin,
