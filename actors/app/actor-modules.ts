@@ -6,8 +6,8 @@
 const FILES: Readonly<Record<string, string>> = Object.freeze({
   socket: 'socket/socket-actor.js',
   subjects: 'subjects/subjects-actor.js',
-  receivers: 'subjects/receivers-actor.js',
-  flow: 'sender/flow-actor.js',
+  receivers: 'membership/receivers-actor.js',
+  flow: 'flow/flow-actor.js',
   sender: 'sender/sender-actor.js',
   retransmit: 'retransmit/retransmit-actor.js',
   receiver: 'receiver/receiver-actor.js',

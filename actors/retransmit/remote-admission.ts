@@ -16,7 +16,7 @@
  * Pure and owned by the retransmit actor's shell, which keeps the table itself and reports each
  * remote it opens and drops. Bounded by that table (one count per source that holds a remote).
  */
-import { SourceQuota } from '../subjects/source-quota.js';
+import { SourceQuota } from '../membership/source-quota.js';
 
 /** A remote as the rules see it. */
 export interface RemoteStanding {

@@ -3,15 +3,17 @@
  *
  * **What it owns.** For one sender incarnation: the sequence numbers of every stream
  * ({@link SequenceGenerator}), the recent messages kept to serve retransmissions
- * ({@link SenderWindow}), the pacing of new data ({@link FlowControl}) and the schedule of
- * heartbeats ({@link HeartbeatScheduler}); {@link fragmentPayload} splits large payloads.
+ * ({@link SenderWindow}), the rate limit ({@link TokenBucket}) and the schedule of
+ * heartbeats ({@link HeartbeatScheduler}); {@link fragmentPayload} splits large payloads. The
+ * credit each stream may send up to comes from the flow actor (`actors/flow/`).
  * All of this state belongs to the sender actor alone and is touched only on the thread the
  * actor is placed on; nothing here is shared or read by another actor. The ledger receives
  * copies (the generator's `snapshot()`, the window's `onEvict` hook) and hands back the
  * `resume` map after a restart.
  *
- * **Inputs and outputs.** The shell (`sender-actor.ts`, not written yet) reads the clock once
- * per message and drives the cores:
+ * **Inputs and outputs.** The shell (`sender-actor.ts`) reads the clock once per message and
+ * drives the cores (the flow-control steps below run in the flow actor, on the positions and
+ * `sentUpTo` reports it gets):
  * - publish: `assertMessageSize` → `fragmentPayload` → `SequenceGenerator.nextRange` (one seq per
  *   message: its fragments share it, addressed by `fragIndex`/`fragCount`) → per message `FlowControl.canSend` (queue it on `{ ok: false }`) → DATA with
  *   `StreamStart { subject, startSeq: generator.startSeq(subject) }` → `SenderWindow.add`,
@@ -48,14 +50,14 @@ export { SenderWindow } from './sender-window.js';
 export type { SenderWindowCounters, SenderWindowDeps, SenderWindowOptions, ServeResult } from './sender-window.js';
 export { assertMessageSize, fragmentCount, fragmentPayload } from './fragmenter.js';
 export type { Fragment } from './fragmenter.js';
-export { FlowControl } from './flow-control.js';
 export type {
   FlowControlCounters,
   FlowControlDeps,
   FlowControlOptions,
   FlowControlSink,
   SendVerdict,
-} from './flow-control.js';
+} from '../flow/flow-control.js';
 export { HeartbeatScheduler } from './heartbeat-scheduler.js';
+export { TokenBucket } from './token-bucket.js';
 export type { HeartbeatSchedulerCounters, HeartbeatSchedulerOptions } from './heartbeat-scheduler.js';
 export { RingDeque } from './ring-deque.js';

@@ -30,7 +30,7 @@ import { ERROR_CODES, LedgecastError, serializeError } from '../../errors.js';
 import type { AppEvent } from '../app/events.js';
 import type { PeerConfig } from '../app/peer-config.js';
 import { assertNever } from '../core.js';
-import type { ReceiversInbox } from '../subjects/messages.js';
+import type { ReceiversInbox } from '../membership/messages.js';
 import type { SenderInbox } from '../sender/messages.js';
 import type { DatagramIn, Destination, SocketInbox } from './messages.js';
 import type { Endpoint, OpenEndpoint, OutDatagram, RemoteAddress, UdpCounters, Via } from './udp-endpoint.js';

@@ -1,9 +1,4 @@
-/**
- * Inboxes of the two actors of this folder: the subject manager (`subjects`: local
- * subscriptions, groups to join) and the receiver list (`receivers`: who listens to what).
- */
-import type { PeerId, StreamInfo } from '../../codecs/frame.js';
-import type { DatagramIn } from '../socket/messages.js';
+/** The subject manager's inbox (`subjects`: local subscriptions). The receiver list's: `actors/membership/messages.ts`. */
 
 export type SubjectsChange =
   /** The application subscribed (`id` is unique per subscription of this peer). */
@@ -15,22 +10,3 @@ export type SubjectsInbox =
   | SubjectsChange
   /** Several changes in order (the Peer sends those of one microtask together). */
   | { readonly kind: 'changes'; readonly changes: readonly SubjectsChange[] };
-
-export type ReceiversInbox =
-  /** An ADVERT or BYE datagram, raw (decoded here). */
-  | DatagramIn
-  /**
-   * Any valid frame from `peer` refreshes its liveness (sent by the socket actor). `host:port` is
-   * where the datagram came from: for a unicast frame, the peer's unicast listener.
-   */
-  | { readonly kind: 'heard'; readonly peer: PeerId; readonly via: 'multicast' | 'unicast'; readonly host: string; readonly port: number }
-  /** Where our own unicast listener is bound (sent by the socket actor once it has bound). */
-  | { readonly kind: 'localAddress'; readonly host: string; readonly port: number }
-  /** The local subscriptions changed: advertise these patterns from now on. */
-  | { readonly kind: 'localPatterns'; readonly patterns: readonly string[] }
-  /**
-   * Say BYE now (closing). Sent by the retransmit actor right after its last heartbeat, with
-   * `streams` the same final entries (each active stream's `highSeq` is its last seq), which the
-   * BYE carries; absent: a BYE that names no stream.
-   */
-  | { readonly kind: 'leaving'; readonly streams?: readonly StreamInfo[] };

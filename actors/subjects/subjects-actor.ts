@@ -18,7 +18,8 @@ import { assertNever } from '../core.js';
 import type { ReceiverInbox } from '../receiver/messages.js';
 import type { SocketInbox } from '../socket/messages.js';
 import { GroupMap } from './group-map.js';
-import type { ReceiversInbox, SubjectsInbox } from './messages.js';
+import type { SubjectsInbox } from './messages.js';
+import type { ReceiversInbox } from '../membership/messages.js';
 import { validatePattern } from './subject.js';
 
 /** Counters of the subjects actor. */

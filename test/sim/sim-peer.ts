@@ -28,17 +28,12 @@ import {
   type WireMessage,
 } from '../../codecs/frame.js';
 import { decodeFrame, encodeFrame, encodedSize } from '../../codecs/frame-codec.js';
-import {
-  FlowControl,
-  HeartbeatScheduler,
-  SenderWindow,
-  SequenceGenerator,
-  fragmentPayload,
-  resolveSenderOptions,
-} from '../../actors/sender/index.js';
+import { HeartbeatScheduler, SenderWindow, SequenceGenerator, fragmentPayload, resolveSenderOptions } from '../../actors/sender/index.js';
+import { FlowControl } from '../../actors/flow/index.js';
 import { Receiver, type DeliveredMessage } from '../../actors/receiver/index.js';
 import { InboundChannel, OutboundChannel, RetransmitPlanner, resolveRetransmitOptions } from '../../actors/retransmit/index.js';
-import { PatternMatcher, ReceiverList } from '../../actors/subjects/index.js';
+import { PatternMatcher } from '../../actors/subjects/index.js';
+import { ReceiverList } from '../../actors/membership/index.js';
 import type { SimNetwork } from './sim-network.js';
 
 

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { createActor } from '../../../actors/sender/flow-actor.js';
-import type { FlowInbox, SenderInbox } from '../../../actors/sender/messages.js';
+import { createActor } from '../../../actors/flow/flow-actor.js';
+import type { SenderInbox } from '../../../actors/sender/messages.js';
+import type { FlowInbox } from '../../../actors/flow/messages.js';
 import type { PeerId } from '../../../codecs/frame.js';
 import { startActor, testConfig, type ConfigOverrides } from './send-path-harness.js';
 

@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
-import { createActor } from '../../../actors/subjects/receivers-actor.js';
+import { createActor } from '../../../actors/membership/receivers-actor.js';
 import { ADVERT_FLAGS, encodeFrame, patternSetDigest } from '../../../codecs/index.js';
 import type { AdvertFrame, Frame, PatternsDeltaFrame, PeerId } from '../../../codecs/index.js';
 import type { Destination } from '../../../actors/socket/messages.js';
-import type { ReceiversInbox } from '../../../actors/subjects/messages.js';
+import type { ReceiversInbox } from '../../../actors/membership/messages.js';
 import { RecordingContext, peerConfig } from './recording-context.js';
 
 const BASE = '239.255.20.1';

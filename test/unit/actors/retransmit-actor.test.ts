@@ -3,7 +3,7 @@ import { datagramsOf } from '../../fixtures/unit/datagrams.js';
 import { createActor } from '../../../actors/retransmit/retransmit-actor.js';
 import type { RetransmitInbox } from '../../../actors/retransmit/messages.js';
 import type { ReceiverInbox } from '../../../actors/receiver/messages.js';
-import type { FlowInbox } from '../../../actors/sender/messages.js';
+import type { FlowInbox } from '../../../actors/flow/messages.js';
 import type { Destination, SocketInbox } from '../../../actors/socket/messages.js';
 import { GroupMap } from '../../../actors/subjects/group-map.js';
 import type { AckFrame, Frame, PeerId, RetransmitFrame, SeqRange, WireMessage } from '../../../codecs/frame.js';

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { createActor } from '../../../actors/sender/sender-actor.js';
-import type { FlowInbox, PublishItem, SenderInbox } from '../../../actors/sender/messages.js';
+import type { PublishItem, SenderInbox } from '../../../actors/sender/messages.js';
+import type { FlowInbox } from '../../../actors/flow/messages.js';
 import type { RetransmitInbox } from '../../../actors/retransmit/messages.js';
 import { GroupMap } from '../../../actors/subjects/group-map.js';
 import { MESSAGE_FLAGS, type PeerId } from '../../../codecs/frame.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PatternServer } from '../../../actors/subjects/pattern-server.js';
+import { PatternServer } from '../../../actors/membership/pattern-server.js';
 import { encodeFrame, patternSetDigest } from '../../../codecs/index.js';
 import type { AdvertFrame, PeerId } from '../../../codecs/index.js';
 

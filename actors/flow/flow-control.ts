@@ -5,8 +5,8 @@
 import type { PeerId } from '../../codecs/frame.js';
 import { peerKey } from '../../codecs/frame.js';
 import { earliest } from '../core.js';
-import { DEFAULT_SENDER_OPTIONS, type ResolvedSenderOptions } from './options.js';
-import { TokenBucket } from './token-bucket.js';
+import { DEFAULT_SENDER_OPTIONS, type ResolvedSenderOptions } from '../sender/options.js';
+import { TokenBucket } from '../sender/token-bucket.js';
 
 /** The options {@link FlowControl} reads. */
 export type FlowControlOptions = Pick<

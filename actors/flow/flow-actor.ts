@@ -34,7 +34,8 @@ import { assertNever, earliest } from '../core.js';
 import { PatternMatcher } from '../subjects/pattern-matcher.js';
 import { isValidPattern } from '../subjects/subject.js';
 import { FlowControl } from './flow-control.js';
-import type { FlowInbox, SenderInbox } from './messages.js';
+import type { SenderInbox } from '../sender/messages.js';
+import type { FlowInbox } from './messages.js';
 
 /** While closing, how often the drained condition is checked when no input comes. */
 const DRAIN_CHECK_MS = 20;

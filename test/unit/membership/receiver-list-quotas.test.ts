@@ -7,9 +7,9 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { ADVERT_FLAGS } from '../../../codecs/frame.js';
 import type { AdvertFrame, PeerId } from '../../../codecs/frame.js';
-import { ReceiverList } from '../../../actors/subjects/receiver-list.js';
+import { ReceiverList } from '../../../actors/membership/receiver-list.js';
 import type { ReceiverListOptions } from '../../../actors/subjects/options.js';
-import { SourceQuota, sourceOf } from '../../../actors/subjects/source-quota.js';
+import { SourceQuota, sourceOf } from '../../../actors/membership/source-quota.js';
 
 const key = (p: PeerId): string => `${p.name}#${p.incarnation}`;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PatternLog } from '../../../actors/subjects/pattern-log.js';
+import { PatternLog } from '../../../actors/membership/pattern-log.js';
 import { patternSetDigest } from '../../../codecs/frames/advert.js';
 
 const log = (maxSteps = 64, maxPatterns = 4096): PatternLog => new PatternLog({ maxSteps, maxPatterns });

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import type { PeerId } from '../../../codecs/frame.js';
-import { FlowControl } from '../../../actors/sender/flow-control.js';
+import { FlowControl } from '../../../actors/flow/flow-control.js';
 import { resolveSenderOptions, type SenderOptions } from '../../../actors/sender/options.js';
 
 const A: PeerId = { name: 'a', incarnation: 1 };

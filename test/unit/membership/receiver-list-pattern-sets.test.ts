@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReceiverList } from '../../../actors/subjects/receiver-list.js';
+import { ReceiverList } from '../../../actors/membership/receiver-list.js';
 import { patternSetDigest } from '../../../codecs/frames/advert.js';
 import type { AdvertFrame, PeerId } from '../../../codecs/frame.js';
 

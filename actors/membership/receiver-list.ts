@@ -44,11 +44,11 @@ import type { TimerCore } from '../core.js';
 import type { AdvertFrame, PatternsDeltaFrame, PeerId } from '../../codecs/frame.js';
 import { ADVERT_FLAGS, peerKey } from '../../codecs/frame.js';
 import { patternSetDigest } from '../../codecs/frames/advert.js';
-import type { ReceiverListOptions } from './options.js';
-import { resolveReceiverListOptions } from './options.js';
-import { PatternMatcher } from './pattern-matcher.js';
+import type { ReceiverListOptions } from '../subjects/options.js';
+import { resolveReceiverListOptions } from '../subjects/options.js';
+import { PatternMatcher } from '../subjects/pattern-matcher.js';
 import { SourceQuota } from './source-quota.js';
-import { isValidPattern } from './subject.js';
+import { isValidPattern } from '../subjects/subject.js';
 
 /** What the receiver list knows about one peer incarnation (a live, read-only view). */
 export interface PeerEntry {

@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { ADVERT_FLAGS } from '../../../codecs/frame.js';
 import type { AdvertFrame, PeerId } from '../../../codecs/frame.js';
 import { InvalidOptionError } from '../../../errors.js';
-import { ReceiverList } from '../../../actors/subjects/receiver-list.js';
-import type { PeerEntry, ReceiverListSink } from '../../../actors/subjects/receiver-list.js';
+import { ReceiverList } from '../../../actors/membership/receiver-list.js';
+import type { PeerEntry, ReceiverListSink } from '../../../actors/membership/receiver-list.js';
 import type { ReceiverListOptions } from '../../../actors/subjects/options.js';
 
 type Event =
