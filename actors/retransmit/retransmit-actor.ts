@@ -62,8 +62,7 @@ import { SenderWindow } from '../sender/sender-window.js';
 import type { DatagramIn, Destination, SocketInbox } from '../socket/messages.js';
 import type { ReceiversInbox } from '../membership/messages.js';
 import { GroupMap } from '../subjects/group-map.js';
-import { PatternMatcher } from '../subjects/pattern-matcher.js';
-import { isValidPattern } from '../subjects/subject.js';
+import { RouteTable } from '../subjects/route-table.js';
 import { packAcks, packHeartbeats, packRetransmit, splitNakFragments, splitNakRanges } from './frame-packer.js';
 import { InboundChannel, type AckState } from './inbound-channel.js';
 import type { RetransmitInbox } from './messages.js';
@@ -193,8 +192,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     },
     config.retransmit,
   );
-  const groupMap = new GroupMap(config.groupMap);
-  const targets = new PatternMatcher<PeerId>();
+  /** Where each of our subjects' frames go (the sender keeps the same table for DATA). */
+  const routes = new RouteTable(new GroupMap(config.groupMap), config.socket.multicast);
   const remotes = new Map<string, Remote>();
   const admission = new RemoteAdmission(config.receiverList.maxPeers, config.receiverList.maxPeersPerSource);
   /** The clock, read once per message or timer; sinks called meanwhile use it. */
@@ -343,18 +342,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     }
   }
 
-  /** Where everyone interested in `subject` hears from us: its group (multicast on) and the unicast targets. */
-  function audienceOf(subject: string): Destination[] {
-    const out: Destination[] = [];
-    if (config.socket.multicast) out.push({ kind: 'group', group: groupMap.groupForSubject(subject) });
-    for (const peer of targets.match(subject)) out.push({ kind: 'peer', peer });
-    return out;
-  }
-
   function resendToAll(messages: WireMessage[], unavailable: UnavailableRange[]): void {
     if (messages.length === 0) return;
     // The planner batches per subject: one audience for the whole call.
-    const destinations = audienceOf(messages[0].subject);
+    const destinations = routes.routeOf(messages[0].subject).destinations;
     for (const part of packRetransmit(self, messages, unavailable, maxBytes)) {
       const frame: RetransmitFrame = { kind: 'retransmit', sender: self, channelSeq: 0, ...part };
       for (const destination of destinations) {
@@ -476,8 +467,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
   }
 
   function onUnicastTargets(list: readonly UnicastTarget[]): void {
-    targets.clear();
-    for (const t of list) for (const p of t.patterns) if (isValidPattern(p)) targets.add(p, t.peer);
+    routes.setUnicastTargets(list);
   }
 
   function streamInfoOf(subject: string): StreamInfo {
@@ -513,10 +503,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     if (streams.length === 0) return;
     const byDestination = new Map<string, { destination: Destination; streams: StreamInfo[] }>();
     for (const s of streams) {
-      for (const destination of audienceOf(s.subject)) {
-        const key = destinationKey(destination);
-        let entry = byDestination.get(key);
-        if (entry === undefined) byDestination.set(key, (entry = { destination, streams: [] }));
+      const { destinations, destinationKeys } = routes.routeOf(s.subject);
+      for (let i = 0; i < destinations.length; i++) {
+        let entry = byDestination.get(destinationKeys[i]);
+        if (entry === undefined) byDestination.set(destinationKeys[i], (entry = { destination: destinations[i], streams: [] }));
         entry.streams.push(s);
       }
     }
@@ -630,19 +620,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
       heartbeats: { ...heartbeats.counters },
     }),
   };
-}
-
-function destinationKey(d: Destination): string {
-  switch (d.kind) {
-    case 'group':
-      return `g:${d.group}`;
-    case 'peer':
-      return `p:${peerKey(d.peer)}`;
-    case 'address':
-      return `a:${d.host}:${d.port}`;
-    default:
-      return assertNever(d);
-  }
 }
 
 /** Our receiver's fragment ranges as the codec accepts them (it builds them so; a bug must not throw). */

@@ -1,5 +1,4 @@
 /** The sender actor's inbox (sequencing, fragmentation, rate limit, credit). The flow actor's: `actors/flow/messages.ts`. */
-import type { PeerId } from '../../codecs/frame.js';
 import type { SerializedError } from '../../errors.js';
 import type { CommittedStream, ResumedStream } from '../ledger/messages.js';
 
@@ -12,10 +11,8 @@ export interface PublishItem {
 }
 
 /** A unicast-only peer and the patterns it subscribes to (DATA goes to it by unicast). */
-export interface UnicastTarget {
-  readonly peer: PeerId;
-  readonly patterns: readonly string[];
-}
+export type { UnicastTarget } from '../subjects/route-table.js';
+import type { UnicastTarget } from '../subjects/route-table.js';
 
 export type SenderInbox =
   /**

@@ -25,8 +25,8 @@
  * it goes on the wire, and the head message also waits for the {@link LedgerGate} (`'sync'`:
  * until `committed` covers it; `'async'`: while it is `maxUnflushedPerStream` ahead of it).
  */
-import type { PeerId, StreamStart, WireMessage } from '../../codecs/frame.js';
-import { MESSAGE_FLAGS, peerKey } from '../../codecs/frame.js';
+import type { StreamStart, WireMessage } from '../../codecs/frame.js';
+import { MESSAGE_FLAGS } from '../../codecs/frame.js';
 import { FRAGMENT_EXTENSION_LENGTH } from '../../codecs/frames/message-record.js';
 import { DataBatchBuilder, DATAGRAM_SLAB_BYTES, maxPayloadPerDatagram } from '../../codecs/data-batch.js';
 import { SlabPool } from '../../codecs/slab-pool.js';
@@ -39,8 +39,8 @@ import { assertNever } from '../core.js';
 import type { RetransmitInbox } from '../retransmit/messages.js';
 import type { Destination, SocketInbox } from '../socket/messages.js';
 import { GroupMap } from '../subjects/group-map.js';
-import { PatternMatcher } from '../subjects/pattern-matcher.js';
-import { isValidPattern, validateSubject } from '../subjects/subject.js';
+import { RouteTable } from '../subjects/route-table.js';
+import { validateSubject } from '../subjects/subject.js';
 import { TokenBucket } from './token-bucket.js';
 import { assertMessageSize, fragmentPayload } from './fragmenter.js';
 import type { PublishItem, SenderInbox, UnicastTarget } from './messages.js';
@@ -74,11 +74,6 @@ interface Unit {
 }
 
 const NO_PAYLOAD = new Uint8Array(0);
-
-interface Route {
-  readonly key: string;
-  readonly destinations: readonly Destination[];
-}
 
 /** What the sender counts (`stats()`). */
 export interface SenderActorCounters {
@@ -139,7 +134,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   const ledgerBacklog: LedgerInbox[] = [];
   let ledgerFailure: Error | undefined;
   let ledgerRef: ActorRef<LedgerInbox>;
-  const groupMap = new GroupMap(config.groupMap);
+  /** Where each subject's DATA goes (the retransmit actor keeps the same table for its frames). */
+  const routes = new RouteTable(new GroupMap(config.groupMap), config.socket.multicast);
   const rate = new TokenBucket(o.rateBytesPerSec, o.burstBytes);
   const credit = new Map<string, number>();
   /**
@@ -155,7 +151,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   const heldFrom = new Map<string, { readonly seq: number; readonly publishedMs: number | undefined }>();
   /** Validated subjects and their payload room (see roomFor). */
   const rooms = new Map<string, number>();
-  const targets = new PatternMatcher<PeerId>();
   const queue = new RingDeque<Unit>();
   /** Builds every DATA datagram of this peer (encoded once, here, then handed to the socket). */
   const builder = new DataBatchBuilder({ sender: config.self, maxDatagramBytes: config.maxDatagramBytes });
@@ -360,21 +355,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     }
   }
 
-  function routeOf(subject: string): Route {
-    const destinations: Destination[] = [];
-    const keys: string[] = [];
-    if (config.socket.multicast) {
-      const group = groupMap.groupForSubject(subject);
-      destinations.push({ kind: 'group', group });
-      keys.push(`g:${group}`);
-    }
-    for (const peer of targets.match(subject)) {
-      destinations.push({ kind: 'peer', peer });
-      keys.push(`p:${peerKey(peer)}`);
-    }
-    return { key: keys.join('\u0000'), destinations };
-  }
-
   /**
    * Sends what the current message handed over: its DATA datagrams to the socket, the same
    * datagrams to the retransmit actor (its window keeps them as sent), positions to the flow
@@ -382,7 +362,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
    */
   function flush(): void {
     if (outgoing.length > 0) {
-      const routes = new Map<string, Route>();
       const byRoute = new Map<string, { destinations: readonly Destination[]; units: Unit[]; records: number }>();
       const reports = new Map<string, { fromSeq: number; seq: number; bytes: number }>();
       // Runs of one subject (the common case) look their route and report up once.
@@ -393,8 +372,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
         const u = outgoing[i];
         if (u.subject !== lastSubject) {
           lastSubject = u.subject;
-          let route = routes.get(u.subject);
-          if (route === undefined) routes.set(u.subject, (route = routeOf(u.subject)));
+          const route = routes.routeOf(u.subject);
           const known = byRoute.get(route.key);
           if (known === undefined) byRoute.set(route.key, (out = { destinations: route.destinations, units: [], records: 0 }));
           else out = known;
@@ -640,13 +618,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   }
 
   function onUnicastTargets(list: readonly UnicastTarget[]): void {
-    targets.clear();
-    for (const t of list) {
-      for (const p of t.patterns) {
-        if (isValidPattern(p)) targets.add(p, t.peer);
-        else counters.invalidTargetPatterns++;
-      }
-    }
+    counters.invalidTargetPatterns += routes.setUnicastTargets(list);
   }
 
   return {

@@ -14,6 +14,8 @@
  *   receiver list keeps one for remote peers (whom to send to).
  * - {@link GroupMap}: immutable; `groupForSubject` for publishing, `groupsForPattern` for the
  *   groups to join on subscribe. Its hash (FNV-1a of the first token) is wire contract.
+ * - {@link RouteTable}: where our traffic on a subject goes (its group, the unicast targets);
+ *   one policy for the sender (DATA) and the retransmit actor (HEARTBEAT, RETRANSMIT).
  *
  * The receiver list (peers, their patterns, our adverts) is `actors/membership/`.
  *
@@ -33,6 +35,8 @@ export {
   resolveSubjectsOptions,
 } from './options.js';
 export { PatternMatcher } from './pattern-matcher.js';
+export { RouteTable, destinationKey } from './route-table.js';
+export type { Route, UnicastTarget } from './route-table.js';
 export {
   MAX_SUBJECT_BYTES,
   MAX_SUBJECT_TOKENS,
