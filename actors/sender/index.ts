@@ -58,6 +58,7 @@ export type {
   SendVerdict,
 } from '../flow/flow-control.js';
 export { HeartbeatScheduler } from './heartbeat-scheduler.js';
+export { CreditWindow, firstWindow } from './credit-window.js';
 export { TokenBucket } from './token-bucket.js';
 export type { HeartbeatSchedulerCounters, HeartbeatSchedulerOptions } from './heartbeat-scheduler.js';
 export { RingDeque } from './ring-deque.js';

@@ -42,6 +42,7 @@ import { GroupMap } from '../subjects/group-map.js';
 import { RouteTable } from '../subjects/route-table.js';
 import { validateSubject } from '../subjects/subject.js';
 import { TokenBucket } from './token-bucket.js';
+import { CreditWindow } from './credit-window.js';
 import { assertMessageSize, fragmentPayload } from './fragmenter.js';
 import type { PublishItem, SenderInbox, UnicastTarget } from './messages.js';
 import type { FlowInbox } from '../flow/messages.js';
@@ -137,7 +138,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   /** Where each subject's DATA goes (the retransmit actor keeps the same table for its frames). */
   const routes = new RouteTable(new GroupMap(config.groupMap), config.socket.multicast);
   const rate = new TokenBucket(o.rateBytesPerSec, o.burstBytes);
-  const credit = new Map<string, number>();
+  const credit = new CreditWindow(o);
   /**
    * When each stream's first message of this incarnation went out (its age goes in DATA, so a
    * receiver that hears of it late knows whether it was subscribed before it began). Bounded
@@ -311,10 +312,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     return f;
   }
 
-  function firstWindow(u: Unit): number {
-    return firstWindowOf(o, u.bytes);
-  }
-
   /** Hands over queued units, in order, while credit and rate allow. */
   function pump(now: number): void {
     for (let u = queue.first(); u !== undefined; u = queue.first()) {
@@ -324,7 +321,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
         const needed = u.seq;
         // Before the flow actor's first credit, a stream may send one window: a burst the
         // receivers' socket buffers can hold, never an unbounded one.
-        const limit = credit.get(u.subject) ?? sequences.startSeq(u.subject) - 1 + firstWindow(u);
+        const limit = credit.limit(u.subject, sequences.startSeq(u.subject), u.bytes);
         if (needed > limit) {
           if (blockedOn?.kind !== 'credit' || blockedOn.subject !== u.subject || blockedOn.seq !== needed) {
             counters.blockedByCredit++;
@@ -613,7 +610,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   }
 
   function onCredit(now: number, subject: string, maxSeq: number): void {
-    credit.set(subject, maxSeq);
+    credit.onCredit(subject, maxSeq);
     pump(now);
   }
 
@@ -694,18 +691,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
 /** Gives back one hold on each of `datagrams` (cut from `pool`). */
 function releaseAll(pool: SlabPool, datagrams: readonly Uint8Array[]): void {
   for (let i = 0; i < datagrams.length; i++) pool.release(datagrams[i].buffer);
-}
-
-/**
- * The first window of a stream (before any credit): 1/16 of the window by message count and by
- * bytes, at this message's size; at least one message, so a message larger than
- * `flowWindowBytes` still goes. A stream starts conservatively, since its receivers are not
- * known yet; the flow actor's credit follows within a message hop.
- */
-function firstWindowOf(o: { flowWindowMessages: number; flowWindowBytes: number }, messageBytes: number): number {
-  const perSeq = Math.max(1, messageBytes);
-  const full = Math.min(o.flowWindowMessages, Math.floor(o.flowWindowBytes / perSeq));
-  return Math.max(1, Math.floor(full / 16));
 }
 
 /** Subjects whose payload room is remembered at most (the cache is emptied when full). */
