@@ -16,9 +16,8 @@ import { packPublishItems } from '../sender/publish-batch.js';
 import type { PublishItem, SenderInbox } from '../sender/messages.js';
 // Data-path messages cross threads in their own byte layout (registers the packers).
 import '../thread-packers.js';
+import { MAX_BATCH_BYTES, recordBytes } from '../../runtime/batching.js';
 
-/** Publishes handed to the sender in one message at most (bytes of payload and subject). */
-const MAX_BATCH_BYTES = 256 * 1024;
 
 /**
  * Publishes accepted in one event-loop turn before `tryPublish` says false and `publish` waits
@@ -134,7 +133,7 @@ export class Publisher {
   private enqueue(item: PublishItem, resolver: ((err?: Error) => void) | undefined, echo: boolean): void {
     if (echo) (this.batchEcho ??= []).push(this.batch.length);
     this.batch.push(item);
-    this.batchBytes += item.payload.byteLength + item.subject.length + 16;
+    this.batchBytes += recordBytes(item.payload.byteLength, item.subject.length);
     if (resolver) this.batchResolvers.push(resolver);
     this.pendingCount++;
     this.published++;
@@ -142,8 +141,7 @@ export class Publisher {
       this.turnScheduled = true;
       setImmediate(this.onTurn);
     }
-    // A batch crosses to the sender as one message (one ring record when the sender is on
-    // another thread): keep it well under a ring's size, and let the sender start early.
+    // A batch crosses to the sender as one message: cut by the one rule (runtime/batching.ts).
     if (this.batchBytes >= MAX_BATCH_BYTES) {
       this.flush();
       return;

@@ -52,9 +52,7 @@ import { streamKey, type PeerId, type ResumedFrom, type WireMessage } from '../.
 import { Receiver } from './receiver.js';
 // Data-path messages cross threads in their own byte layout (registers the packers).
 import '../thread-packers.js';
-
-/** Bytes of payload per `delivered` event at most (one message may exceed it alone). */
-const MAX_EVENT_BYTES = 256 * 1024;
+import { batchEnds, recordBytes } from '../../runtime/batching.js';
 
 /** After a BYE, how long the receiver waits (for the sender's later BYE rounds and last heartbeats) before settling its streams. */
 const CLOSED_SETTLE_MS = 200;
@@ -344,20 +342,18 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
     this.deliveredFrom = [];
     this.deliveredSinceReport += messages.length;
     for (let i = 0; i < messages.length; i++) this.deliveredBytesSinceReport += messages[i].payload.byteLength;
-    // One event crosses to the application thread as one ring record: split a large release
-    // (a reorder buffer emptied by a retransmission) into events of bounded size.
-    let start = 0;
-    let bytes = 0;
-    for (let i = 0; i < messages.length; i++) {
-      bytes += messages[i].payload.byteLength + 64;
-      if (bytes >= MAX_EVENT_BYTES && i > start) {
-        this.emitDelivered(senders.slice(start, i), messages.slice(start, i));
-        start = i;
-        bytes = messages[i].payload.byteLength + 64;
-      }
+    // One event crosses to the application thread as one message: a large release (a reorder
+    // buffer emptied by a retransmission) is cut by the one rule (runtime/batching.ts).
+    const ends = batchEnds(messages.length, (i) => recordBytes(messages[i].payload.byteLength, messages[i].subject.length));
+    if (ends.length === 1) {
+      this.emitDelivered(senders, messages);
+      return;
     }
-    if (start === 0) this.emitDelivered(senders, messages);
-    else this.emitDelivered(senders.slice(start), messages.slice(start));
+    let start = 0;
+    for (const end of ends) {
+      this.emitDelivered(senders.slice(start, end), messages.slice(start, end));
+      start = end;
+    }
   }
 
   /**

@@ -42,6 +42,7 @@ import { GroupMap } from '../subjects/group-map.js';
 import { RouteTable } from '../subjects/route-table.js';
 import { validateSubject } from '../subjects/subject.js';
 import { TokenBucket } from './token-bucket.js';
+import { batchEnds, MAX_BATCH_BYTES, recordBytes } from '../../runtime/batching.js';
 import { CreditWindow } from './credit-window.js';
 import { assertMessageSize, fragmentPayload } from './fragmenter.js';
 import type { PublishItem, SenderInbox, UnicastTarget } from './messages.js';
@@ -424,7 +425,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       for (const d of kept) {
         part.push(d);
         bytes += d.byteLength;
-        if (bytes >= MAX_PART_BYTES) toWindow();
+        if (bytes >= MAX_BATCH_BYTES) toWindow();
       }
       if (part.length > 0) toWindow();
       for (const [subject, r] of reports) post(flow, { kind: 'sentUpTo', subject, ...r });
@@ -447,7 +448,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
    * socket as they are (unless there is no destination) and are appended to `kept` for the
    * window. The socket actor (maybe on another thread) gets a few byte arrays per batch, not an
    * object per message; one actor message may cross threads as one ring record: each
-   * `datagramsOut` holds at most MAX_PART_BYTES.
+   * `datagramsOut` holds at most MAX_BATCH_BYTES.
    */
   function buildDatagrams(
     units: readonly Unit[],
@@ -483,7 +484,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       datagrams.push(d);
       kept.push(d);
       bytes += d.byteLength;
-      if (bytes >= MAX_PART_BYTES) toSocket();
+      if (bytes >= MAX_BATCH_BYTES) toSocket();
     };
     try {
       let st: StreamStart | undefined;
@@ -696,24 +697,13 @@ function releaseAll(pool: SlabPool, datagrams: readonly Uint8Array[]): void {
 /** Subjects whose payload room is remembered at most (the cache is emptied when full). */
 const MAX_CACHED_SUBJECTS = 4096;
 
-/** Bytes per `datagramsOut`, `sent` or `sequenced` message at most (one datagram or message may exceed it alone). */
-const MAX_PART_BYTES = 256 * 1024;
-
-/** Splits `messages` into runs of at most {@link MAX_PART_BYTES} payload bytes, in order. */
+/** Splits `messages` into parts by the one cross-thread rule (runtime/batching.ts), in order. */
 function byteBoundedParts(messages: readonly WireMessage[]): WireMessage[][] {
   const parts: WireMessage[][] = [];
-  let part: WireMessage[] = [];
-  let bytes = 0;
-  for (const m of messages) {
-    const size = m.payload.byteLength + m.subject.length + 32;
-    if (part.length > 0 && bytes + size > MAX_PART_BYTES) {
-      parts.push(part);
-      part = [];
-      bytes = 0;
-    }
-    part.push(m);
-    bytes += size;
+  let start = 0;
+  for (const end of batchEnds(messages.length, (i) => recordBytes(messages[i].payload.byteLength, messages[i].subject.length))) {
+    parts.push(messages.slice(start, end));
+    start = end;
   }
-  if (part.length > 0) parts.push(part);
   return parts;
 }
