@@ -83,6 +83,14 @@ export class GroupMap {
   }
 
   /**
+   * {@link groupForSubject} of a subject validated before (this peer's own streams, numbered
+   * only after `validateSubject`): the hash alone, on paths that run per stream per heartbeat.
+   */
+  groupForValidSubject(subject: string): string {
+    return this.groupCount === 1 ? this.groups[0] : this.groups[this.indexOfFirstToken(subject)];
+  }
+
+  /**
    * Every group a subscriber to `pattern` must join: the one group of its first token when that
    * token is literal, all groups when it is `*` or `>`. A new array each call.
    * @throws InvalidSubjectError when `pattern` is not a valid pattern.

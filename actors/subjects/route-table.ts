@@ -5,8 +5,10 @@
  *
  * One policy, two users, each with its own table on its own thread, fed the same
  * `unicastTargets`: the sender routes DATA with it, the retransmit actor HEARTBEATs and
- * multicast RETRANSMITs. Pure: routes are cached per subject (at most `maxCachedSubjects`; the
- * cache is emptied when full) and the cache is dropped whenever the targets change.
+ * multicast RETRANSMITs. Pure. Without unicast targets (the usual case) a route depends on the
+ * subject's group alone: one route object per group, whatever the number of subjects. With
+ * targets, routes are cached per subject (at most `maxCachedSubjects`; the cache is emptied when
+ * full). Both caches are dropped whenever the targets change.
  */
 import { peerKey, type PeerId } from '../../codecs/frame.js';
 import type { Destination } from '../socket/messages.js';
@@ -43,7 +45,9 @@ export function destinationKey(d: Destination): string {
 
 export class RouteTable {
   private targets = new PatternMatcher<PeerId>();
+  private hasTargets = false;
   private readonly cache = new Map<string, Route>();
+  private readonly byGroup = new Map<string, Route>();
 
   constructor(
     private readonly groupMap: GroupMap,
@@ -54,25 +58,30 @@ export class RouteTable {
   /** Replaces the unicast targets. Returns how many of their patterns were invalid (skipped). */
   setUnicastTargets(list: readonly UnicastTarget[]): number {
     this.targets = new PatternMatcher<PeerId>();
+    this.hasTargets = false;
     this.cache.clear();
+    this.byGroup.clear();
     let invalid = 0;
     for (const t of list) {
       for (const p of t.patterns) {
-        if (isValidPattern(p)) this.targets.add(p, t.peer);
-        else invalid++;
+        if (isValidPattern(p)) {
+          this.targets.add(p, t.peer);
+          this.hasTargets = true;
+        } else invalid++;
       }
     }
     return invalid;
   }
 
-  /** The route of `subject` (a valid subject): its group first, then each unicast target. */
+  /** The route of `subject` (a subject validated before): its group first, then each unicast target. */
   routeOf(subject: string): Route {
+    if (!this.hasTargets) return this.groupRoute(this.multicast ? this.groupMap.groupForValidSubject(subject) : undefined);
     const cached = this.cache.get(subject);
     if (cached !== undefined) return cached;
     const destinations: Destination[] = [];
     const destinationKeys: string[] = [];
     if (this.multicast) {
-      const group = this.groupMap.groupForSubject(subject);
+      const group = this.groupMap.groupForValidSubject(subject);
       destinations.push({ kind: 'group', group });
       destinationKeys.push(`g:${group}`);
     }
@@ -83,6 +92,17 @@ export class RouteTable {
     const route: Route = { key: destinationKeys.join('\u0000'), destinations, destinationKeys };
     if (this.cache.size >= this.maxCachedSubjects) this.cache.clear();
     this.cache.set(subject, route);
+    return route;
+  }
+
+  /** The route to `group` alone (`undefined`: multicast off, nowhere), made once per group. */
+  private groupRoute(group: string | undefined): Route {
+    const key = group ?? '';
+    let route = this.byGroup.get(key);
+    if (route === undefined) {
+      route = group === undefined ? { key: '', destinations: [], destinationKeys: [] } : { key: `g:${group}`, destinations: [{ kind: 'group', group }], destinationKeys: [`g:${group}`] };
+      this.byGroup.set(key, route);
+    }
     return route;
   }
 }

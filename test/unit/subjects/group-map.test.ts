@@ -49,6 +49,12 @@ describe('GroupMap', () => {
     expect(all.groupForSubject('meeting.x')).toBe('224.0.1.58');
   });
 
+  it('gives the same group without the subject check, for subjects validated before', () => {
+    const g = new GroupMap({ baseGroup: '239.255.0.0', groupCount: 16 });
+    for (const s of ['orders.eu.new', 'meeting.zoneA.mzm.server7', 'zoneA', 'a.b']) expect(g.groupForValidSubject(s)).toBe(g.groupForSubject(s));
+    expect(new GroupMap({ baseGroup: '239.1.1.1', groupCount: 1 }).groupForValidSubject('x.y')).toBe('239.1.1.1');
+  });
+
   it('puts every subject under one first token in the same group', () => {
     const g = new GroupMap({ baseGroup: '239.255.0.0', groupCount: 64 });
     const group = g.groupForSubject('orders');

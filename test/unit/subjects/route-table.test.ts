@@ -29,6 +29,15 @@ describe('RouteTable', () => {
     expect(t.routeOf('none')).toEqual({ key: '', destinations: [], destinationKeys: [] });
   });
 
+  it('without unicast targets, hands every subject of a group the same route (one object per group, whatever the subjects)', () => {
+    const t = new RouteTable(groups, true);
+    const subjects = Array.from({ length: 1000 }, (_, i) => `t${i % 37}.s${i}`);
+    const distinct = new Set(subjects.map((s) => t.routeOf(s)));
+    expect(distinct.size).toBe(new Set(subjects.map((s) => groups.groupForSubject(s))).size);
+    for (const s of subjects) expect(t.routeOf(s).destinations).toEqual([{ kind: 'group', group: groups.groupForSubject(s) }]);
+    expect(new RouteTable(groups, false).routeOf('x')).toEqual({ key: '', destinations: [], destinationKeys: [] });
+  });
+
   it('with multicast off, sends only to unicast targets', () => {
     const t = new RouteTable(groups, false);
     t.setUnicastTargets([{ peer: A, patterns: ['>'] }]);
