@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+/**
+ * How the cost of an idle peer grows with the peers it knows (issue 14 item 6, docs/SCALE.md
+ * "Peers → periodic traffic and CPU"). For each N, N idle peer processes on one group, each with
+ * `--patterns` specific subscriptions of its own; once each knows the N - 1 others, all measure
+ * together for `--seconds`: CPU per peer (% of one core), bytes/s and datagrams/s each sends
+ * (adverts and heartbeats), bytes/s each receives. Prints a markdown table (medians over the
+ * peers, and the max) and writes the JSON with --json.
+ *
+ *   npm run build && node bench/scale-peers.mjs                  # N = 2, 5, 10, 20, 10 patterns each
+ *   node bench/scale-peers.mjs --sizes 2,10 --patterns 1000 --seconds 5
+ *
+ * Loopback only: interface 127.0.0.1, a random group 239.255.x.y, TTL 0. On a machine with few
+ * cores N processes share them: the CPU per peer is what each costs, not a capacity.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { randomMulticastGroup } from './baselines/loopback.mjs';
+import { spawnChild } from './scale/children.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '2,5,10,20' },
+    patterns: { type: 'string', default: '10' },
+    seconds: { type: 'string', default: '10' },
+    json: { type: 'string' },
+  },
+});
+const sizes = args.sizes.split(',').map(Number);
+if (sizes.some((n) => !Number.isInteger(n) || n < 2 || n > 100)) throw new Error(`--sizes: integers 2..100, got ${args.sizes}`);
+const patterns = Number(args.patterns);
+const measureMs = Number(args.seconds) * 1000;
+if (!(Number.isInteger(patterns) && patterns >= 0) || !(measureMs > 0)) throw new Error('--patterns >= 0 and --seconds > 0');
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const rows = [];
+for (const n of sizes) {
+  const group = randomMulticastGroup();
+  const port = 20_000 + Math.floor(Math.random() * 30_000);
+  const kids = Array.from({ length: n }, (_, i) => spawnChild('idle-peer.mjs', { group, port, name: `p${i}`, peers: n, patterns, measureMs }));
+  try {
+    for (const k of kids) {
+      const line = await k.next(90_000);
+      if (line !== 'READY') throw new Error(`a peer said ${line}`);
+    }
+    for (const k of kids) k.child.stdin.write('go\n');
+    const results = [];
+    for (const k of kids) results.push(JSON.parse(await k.next(measureMs + 30_000)));
+    const col = (key) => results.map((r) => r[key]);
+    const row = {
+      peers: n,
+      patternsPerPeer: patterns,
+      cpuPctMedian: median(col('cpuPct')),
+      cpuPctMax: Math.max(...col('cpuPct')),
+      sentBytesPerSecMedian: median(col('sentBytesPerSec')),
+      sentDatagramsPerSecMedian: median(col('sentDatagramsPerSec')),
+      receivedBytesPerSecMedian: median(col('receivedBytesPerSec')),
+      allKnown: results.every((r) => r.peersKnown >= n - 1),
+    };
+    rows.push(row);
+    console.error(JSON.stringify(row));
+  } finally {
+    for (const k of kids) k.child.kill('SIGKILL');
+  }
+}
+
+console.log(`| peers | patterns each | CPU per peer, median (max) | sent B/s per peer | sent datagrams/s per peer | received B/s per peer | every peer knew all |`);
+console.log('|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  console.log(
+    `| ${r.peers} | ${r.patternsPerPeer} | ${r.cpuPctMedian.toFixed(2)} % (${r.cpuPctMax.toFixed(2)} %) | ${r.sentBytesPerSecMedian.toFixed(0)} | ${r.sentDatagramsPerSecMedian.toFixed(1)} | ${r.receivedBytesPerSecMedian.toFixed(0)} | ${r.allKnown ? 'yes' : 'no'} |`,
+  );
+}
+if (args.json) writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), rows }, null, 2));
