@@ -7,6 +7,7 @@ import type { Rng } from '../core.js';
 import { BufferBudget } from './buffer-budget.js';
 import { GapList } from './gap-list.js';
 import { RepairTime } from './repair-time.js';
+import { ReorderRing } from './reorder-ring.js';
 import { isSeq } from './input-checks.js';
 import { DEFAULT_RECEIVER_OPTIONS, type ResolvedReceiverOptions } from './options.js';
 import type { DataLossReason } from './receiver-sink.js';
@@ -139,7 +140,7 @@ export class StreamReceiver {
   private high: number;
   private tracked: number;
   /** Messages held out of order, by seq; made when the first one is held, dropped when empty. */
-  private buffer: Map<number, WireMessage> | undefined;
+  private buffer: ReorderRing<WireMessage> | undefined;
   private readonly gaps = new GapList();
   /** Since when every frame heard was more than `maxGapMessages` ahead (undefined: the last one was not). */
   private farAheadSinceMs: number | undefined;
@@ -244,7 +245,7 @@ export class StreamReceiver {
       if (s > this.high) this.high = s;
     } else if (fits) this.fillGap(nowMs, s, retransmitted);
     if (!fits) return 'bufferFull';
-    (this.buffer ??= new Map()).set(s, msg);
+    (this.buffer ??= new ReorderRing()).set(this.next, msg);
     return 'buffered';
   }
 
@@ -448,12 +449,7 @@ export class StreamReceiver {
     if (!isSeq(seq) || seq <= this.next) return;
     const buffer = this.buffer;
     if (buffer !== undefined) {
-      for (const [s, m] of buffer) {
-        if (s < seq) {
-          buffer.delete(s);
-          this.budget.release(m.payload.byteLength);
-        }
-      }
+      buffer.forEachBelow(seq, (m) => this.budget.release(m.payload.byteLength));
       if (buffer.size === 0) this.buffer = undefined;
     }
     this.gaps.removeBelow(seq);
@@ -495,8 +491,8 @@ export class StreamReceiver {
   }
 
   private release(m: WireMessage): void {
-    const buffer = this.buffer as Map<number, WireMessage>;
-    buffer.delete(this.next);
+    const buffer = this.buffer as ReorderRing<WireMessage>;
+    buffer.take(this.next);
     if (buffer.size === 0) this.buffer = undefined;
     this.budget.release(m.payload.byteLength);
     this.next++;
