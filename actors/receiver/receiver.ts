@@ -505,7 +505,9 @@ export class Receiver implements TimerCore {
   private newStream(st: StreamState, begin: number): StreamReceiver {
     let repairTime = this.repairTimes.get(st.sender);
     if (repairTime === undefined) this.repairTimes.set(st.sender, (repairTime = new RepairTime(this.options)));
-    return new StreamReceiver({ out: st, rng: this.rng, budget: this.budget, counters: this.counters, repairTime }, this.options, begin);
+    const sender = st.sender.name;
+    const othersMayNak = (): boolean => this.unlisted.listsOtherThan(sender);
+    return new StreamReceiver({ out: st, rng: this.rng, budget: this.budget, counters: this.counters, repairTime, othersMayNak }, this.options, begin);
   }
 
   /**
