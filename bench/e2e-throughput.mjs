@@ -5,7 +5,7 @@
  *
  *   npm run build && node bench/e2e-throughput.mjs [--runs 3] [--seconds 3] [--presets a,b]
  *        [--json out.json] [--quick] [--wait immediate|publish] [--rate 10000] [--only id,...]
- *        [--max-pending N] [--burst K] [--no-baseline] [--verbose] [--list]
+ *        [--max-pending N] [--burst K] [--peer-options JSON] [--no-baseline] [--verbose] [--list]
  *
  * Cases (ids; `--only` keeps the cases whose id contains one of the given strings, or equals one ending in `$`):
  *   lc-{64,1k}-<preset>        publisher lc-pub.mjs → subscriber lc-sub.mjs, one subject, raw bytes,
@@ -60,7 +60,7 @@ const ALL_PRESETS = ['single', 'shared', 'sharedNetwork', 'dedicated'];
 
 const USAGE = `usage: node bench/e2e-throughput.mjs [--runs N=3] [--seconds S=3] [--presets a,b] [--json FILE] [--quick]
        [--wait immediate|publish] [--rate R=10000] [--only ID,...] [--max-pending N] [--burst K]
-       [--no-tuned] [--tuned-pending-bytes B=393216] [--no-skip] [--no-baseline] [--verbose] [--list]
+       [--no-tuned] [--tuned-pending-bytes B=393216] [--peer-options JSON] [--no-skip] [--no-baseline] [--verbose] [--list]
   --quick         1 run, 2 s, default preset only, no -tuned / -wait cases (smoke check)
   --wait          what the publisher does when tryPublish says false (default publish: await publish() of the
                   next message, which waits for room; immediate: yield with setImmediate and try again, a
@@ -70,6 +70,8 @@ const USAGE = `usage: node bench/e2e-throughput.mjs [--runs N=3] [--seconds S=3]
   --no-tuned      leave out the lc-*-tuned cases (every preset with maxPendingPublishes =
                   floor(B / (msgBytes + 48)), B = --tuned-pending-bytes: what is pending stays under
                   the 1 MiB cross-thread ring)
+  --peer-options  createPeer options (JSON) given to every ledgecast peer of every case, e.g.
+                  '{"flowWindowMessages":32768,"receiver":{"nakDelayMaxMs":5}}' (to try a setting on the cases)
   --no-skip       run every run of a ledgecast case even after it failed its check in run 1`;
 
 function parseCli() {
@@ -84,6 +86,7 @@ function parseCli() {
       rate: { type: 'string', default: '10000' },
       only: { type: 'string' },
       'max-pending': { type: 'string' },
+      'peer-options': { type: 'string' },
       burst: { type: 'string' },
       'no-baseline': { type: 'boolean', default: false },
       'no-tuned': { type: 'boolean', default: false },
@@ -119,6 +122,7 @@ function parseCli() {
     rate: Math.floor(num('rate', values.rate, 100, 100_000)),
     only: values.only ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : null,
     maxPending: values['max-pending'] !== undefined ? Math.floor(num('max-pending', values['max-pending'], 1, 1e7)) : undefined,
+    peerOptions: values['peer-options'] !== undefined ? parsePeerOptions(values['peer-options'], bad) : undefined,
     burst: values.burst !== undefined ? Math.floor(num('burst', values.burst, 1, 1e7)) : 0,
     baseline: !values['no-baseline'],
     tuned: !values['no-tuned'] && !quick,
@@ -126,6 +130,17 @@ function parseCli() {
     skipAfterFailure: !values['no-skip'],
     verbose: values.verbose,
   };
+}
+
+function parsePeerOptions(raw, bad) {
+  let v;
+  try {
+    v = JSON.parse(raw);
+  } catch (e) {
+    bad(`--peer-options must be JSON: ${e.message}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) bad('--peer-options must be a JSON object');
+  return v;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -137,7 +152,7 @@ const sizeId = (b) => (b === 64 ? '64' : '1k');
 
 function defineCases(cli, defaultPreset) {
   const presets = cli.presets ?? (cli.quick ? [defaultPreset] : ALL_PRESETS);
-  const peerOptions = cli.maxPending !== undefined ? { maxPendingPublishes: cli.maxPending } : undefined;
+  const peerOptions = { ...cli.peerOptions, ...(cli.maxPending !== undefined ? { maxPendingPublishes: cli.maxPending } : {}) };
   const otherWait = cli.wait === 'immediate' ? 'publish' : 'immediate';
   const lcTp = ({ preset, msgBytes, wait = cli.wait, dropRate, suffix = '', maxPending, subscribers = 1, security }) => ({
     id: `lc-${sizeId(msgBytes)}-${preset}${suffix}`,

@@ -73,7 +73,7 @@ export interface PeerOptions {
    * @default 'min'
    */
   flowPolicy?: FlowPolicy;
-  /** In-flight messages per stream beyond the receivers' reported position. @default 16384 */
+  /** In-flight messages per stream beyond the receivers' reported position (see the sender's option). @default 32768 */
   flowWindowMessages?: number;
   /**
    * Publishes accepted but not yet handed to the wire before `publish` waits and `tryPublish`
@@ -182,7 +182,7 @@ export const DEFAULT_PEER_OPTIONS = Object.freeze({
   windowMessages: 65_536,
   windowBytes: 64 * 1024 * 1024,
   flowPolicy: 'min' as FlowPolicy,
-  flowWindowMessages: 16_384,
+  flowWindowMessages: 32_768,
   maxPendingPublishes: 2048,
   closeTimeoutMs: 10_000,
   maxQueuedPerSubscription: 100_000,

@@ -1,6 +1,7 @@
 /**
  * The receiver actor's pure cores: per stream, release messages in order exactly once, buffer
- * what arrives early, NAK what is missing (randomized first delay; retries paced by the repair
+ * what arrives early (a {@link ReorderRing} per stream), NAK what is missing (randomized first
+ * delay while another peer may share the loss, `nakDelayMinMs` otherwise; retries paced by the repair
  * time measured per sender, with backoff), reassemble fragments, and report what can no longer
  * be had as data loss. A seq numbers one application message: fragments carry their message's
  * seq, the {@link Reassembler} collects them by index, and the stream sees only whole messages.
@@ -100,6 +101,7 @@ export type { Gap, LostRange } from './gap-list.js';
 export { DEFAULT_RECEIVER_OPTIONS, resolveReceiverOptions } from './options.js';
 export type { ReceiverOptions, ResolvedReceiverOptions } from './options.js';
 export { Reassembler } from './reassembler.js';
+export { ReorderRing } from './reorder-ring.js';
 export type { FragmentOutcome, ReassemblerCounters, ReassemblerDeps } from './reassembler.js';
 export { Receiver } from './receiver.js';
 export type { ReceiverDeps } from './receiver.js';

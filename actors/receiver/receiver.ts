@@ -196,10 +196,18 @@ export class Receiver implements TimerCore {
     const retransmitted = streamStartSeq === 0;
     if ((msg.flags & MESSAGE_FLAGS.fragment) !== 0) this.onFragment(nowMs, st, msg, retransmitted);
     else {
-      const counter = OUTCOME_COUNTERS[st.stream.onMessage(nowMs, msg, retransmitted)];
-      if (counter !== undefined) this.counters[counter]++;
+      const outcome = st.stream.onMessage(nowMs, msg, retransmitted);
+      // The common outcomes by name: a keyed increment per buffered message was the largest line
+      // of onData under loss (most messages wait in the reorder buffer then).
+      if (outcome === 'buffered') this.counters.messagesBuffered++;
+      else if (outcome !== 'delivered') this.count(outcome);
     }
     this.changed(st);
+  }
+
+  private count(outcome: MessageOutcome): void {
+    const counter = OUTCOME_COUNTERS[outcome];
+    if (counter !== undefined) this.counters[counter]++;
   }
 
   /**
@@ -523,7 +531,9 @@ export class Receiver implements TimerCore {
   private newStream(st: StreamState, begin: number): StreamReceiver {
     let repairTime = this.repairTimes.get(st.sender);
     if (repairTime === undefined) this.repairTimes.set(st.sender, (repairTime = new RepairTime(this.options)));
-    return new StreamReceiver({ out: st, rng: this.rng, budget: this.budget, counters: this.counters, repairTime }, this.options, begin);
+    const sender = st.sender.name;
+    const othersMayNak = (): boolean => this.unlisted.listsOtherThan(sender);
+    return new StreamReceiver({ out: st, rng: this.rng, budget: this.budget, counters: this.counters, repairTime, othersMayNak }, this.options, begin);
   }
 
   /**

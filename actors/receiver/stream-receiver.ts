@@ -7,6 +7,7 @@ import type { Rng } from '../core.js';
 import { BufferBudget } from './buffer-budget.js';
 import { GapList } from './gap-list.js';
 import { RepairTime } from './repair-time.js';
+import { ReorderRing } from './reorder-ring.js';
 import { isSeq } from './input-checks.js';
 import { DEFAULT_RECEIVER_OPTIONS, type ResolvedReceiverOptions } from './options.js';
 import type { DataLossReason } from './receiver-sink.js';
@@ -82,7 +83,15 @@ export interface StreamReceiverDeps {
   readonly counters?: StreamReceiverCounters;
   /** The repair time that paces NAK retries (shared by the streams of one sender); a private one when absent. */
   readonly repairTime?: RepairTime;
+  /**
+   * Whether another receiver may NAK the same loss (a peer besides the sender is known): then a
+   * first NAK waits a random delay in `[nakDelayMinMs, nakDelayMaxMs]`, else `nakDelayMinMs`.
+   * Always, when absent.
+   */
+  readonly othersMayNak?: () => boolean;
 }
+
+const always = (): boolean => true;
 
 /**
  * The receiving state of one stream.
@@ -106,7 +115,11 @@ export interface StreamReceiverDeps {
  * sender's real ones change nothing.
  *
  * NAKs: a newly seen gap waits a random delay in `[nakDelayMinMs, nakDelayMaxMs]`; data filling
- * it first cancels it. Then it is NAKed, and NAKed again after the repair-time estimate (RFC 6298
+ * it first cancels it. The delay spreads the NAKs of receivers that share a loss, so that the
+ * sender can coalesce them and the later ones hear the repair before they ask; a receiver with no
+ * other peer to share with (`othersMayNak`) waits `nakDelayMinMs` only (against reordering). The
+ * random wait held a lone receiver's position, and so the publisher's credit, 11 ms per gap on
+ * average (5 % loss at 64 B: the largest part of "gap seen → repaired"). Then it is NAKed, and NAKed again after the repair-time estimate (RFC 6298
  * over "NAK → missing data back", at least `nakRetryMs`), doubling up to `nakRetryMaxMs`. A fixed
  * retry wait shorter than the repair time asked for every gap several times over while the first
  * answer was still on its way (a busy sender reads NAKs late): each sequence must be asked for
@@ -128,6 +141,7 @@ export class StreamReceiver {
   private readonly o: StreamReceiverOptions;
   private readonly counters: StreamReceiverCounters;
   private readonly repairTime: RepairTime;
+  private readonly othersMayNak: () => boolean;
   /** The NAK round the last repair-time sample came from (one sample per round). */
   private sampledNakMs = Number.NEGATIVE_INFINITY;
   /** Until when the last probe (a retry before any repair was timed) is waited for. */
@@ -139,7 +153,7 @@ export class StreamReceiver {
   private high: number;
   private tracked: number;
   /** Messages held out of order, by seq; made when the first one is held, dropped when empty. */
-  private buffer: Map<number, WireMessage> | undefined;
+  private buffer: ReorderRing<WireMessage> | undefined;
   private readonly gaps = new GapList();
   /** Since when every frame heard was more than `maxGapMessages` ahead (undefined: the last one was not). */
   private farAheadSinceMs: number | undefined;
@@ -153,6 +167,7 @@ export class StreamReceiver {
     this.budget = deps.budget ?? new BufferBudget();
     this.counters = deps.counters ?? { gapSeqsOpened: 0, gapSeqsFilledBeforeNak: 0, nakSeqsRetried: 0 };
     this.repairTime = deps.repairTime ?? new RepairTime(options);
+    this.othersMayNak = deps.othersMayNak ?? always;
     this.o = options;
     this.beginSeq = beginSeq;
     this.next = beginSeq;
@@ -244,7 +259,7 @@ export class StreamReceiver {
       if (s > this.high) this.high = s;
     } else if (fits) this.fillGap(nowMs, s, retransmitted);
     if (!fits) return 'bufferFull';
-    (this.buffer ??= new Map()).set(s, msg);
+    (this.buffer ??= new ReorderRing()).set(this.next, msg);
     return 'buffered';
   }
 
@@ -448,12 +463,7 @@ export class StreamReceiver {
     if (!isSeq(seq) || seq <= this.next) return;
     const buffer = this.buffer;
     if (buffer !== undefined) {
-      for (const [s, m] of buffer) {
-        if (s < seq) {
-          buffer.delete(s);
-          this.budget.release(m.payload.byteLength);
-        }
-      }
+      buffer.forEachBelow(seq, (m) => this.budget.release(m.payload.byteLength));
       if (buffer.size === 0) this.buffer = undefined;
     }
     this.gaps.removeBelow(seq);
@@ -495,8 +505,8 @@ export class StreamReceiver {
   }
 
   private release(m: WireMessage): void {
-    const buffer = this.buffer as Map<number, WireMessage>;
-    buffer.delete(this.next);
+    const buffer = this.buffer as ReorderRing<WireMessage>;
+    buffer.take(this.next);
     if (buffer.size === 0) this.buffer = undefined;
     this.budget.release(m.payload.byteLength);
     this.next++;
@@ -556,6 +566,7 @@ export class StreamReceiver {
 
   private firstNakDueMs(nowMs: number): number {
     const { nakDelayMinMs: min, nakDelayMaxMs: max } = this.o;
+    if (!this.othersMayNak()) return nowMs + min;
     return nowMs + Math.min(max, min + Math.floor(this.rng() * (max - min + 1)));
   }
 

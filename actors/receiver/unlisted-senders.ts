@@ -45,6 +45,11 @@ export class UnlistedSenders {
     return this.listed.has(name);
   }
 
+  /** Whether a listed name other than `name` exists (another peer of the domain is known). */
+  listsOtherThan(name: string): boolean {
+    return this.listed.size > (this.listed.has(name) ? 1 : 0);
+  }
+
   /** Whether `name` is an unlisted sender with streams. */
   holds(name: string): boolean {
     return this.pool.has(name);

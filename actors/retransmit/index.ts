@@ -26,7 +26,8 @@
  *   gives up (then every item in flight is dropped and reported once).
  * - An inbound channel reports each channel sequence `'new'` at most once per remote incarnation.
  * - A sequence NAKed by several askers within `coalesceMs` goes out once by multicast; a served
- *   sequence is not served again within `repeatSuppressMs` to whoever it reached.
+ *   sequence is not served again within `repeatSuppressMs` to whoever it reached. A subject only
+ *   one asker NAKed (for `SHARED_SUBJECT_MS`) is served without the `coalesceMs` wait.
  * - NAK service stays within its budgets ({@link NakBudget}: bytes resent per asker and in
  *   total, token buckets); what a bucket refuses is not served now, not suppressed, and counted.
  * - Every structure is bounded by an option (see {@link RetransmitOptions}); input from the wire

@@ -79,6 +79,30 @@ describe('StreamReceiver NAK scheduling', () => {
     expect(delays.size).toBeGreaterThan(5);
   });
 
+  it('NAKs after nakDelayMinMs only while no other receiver may NAK the same loss, after a random delay again once one may', () => {
+    let others = false;
+    const delays = new Set<number>();
+    for (let seed = 1; seed <= 20; seed++) {
+      const rec = recordingOutput();
+      const stream = new StreamReceiver({ out: rec.out, rng: createRng(seed), othersMayNak: () => others }, resolveReceiverOptions({}));
+      others = false;
+      stream.onMessage(1000, msg(3));
+      expect(stream.nextDeadlineMs()).toBe(1000 + DEFAULT_RECEIVER_OPTIONS.nakDelayMinMs);
+      stream.onTimer(1000 + DEFAULT_RECEIVER_OPTIONS.nakDelayMinMs);
+      expect(rec.naks).toEqual([[{ from: 1, to: 2 }]]);
+      stream.onMessage(1010, msg(1));
+      stream.onMessage(1010, msg(2)); // repaired: no gap left
+      others = true;
+      stream.onMessage(2000, msg(5));
+      stream.onTimer(2000); // the deadline left from the repaired gap (early, never late) is recomputed
+      const d = (stream.nextDeadlineMs() as number) - 2000;
+      expect(d).toBeGreaterThanOrEqual(DEFAULT_RECEIVER_OPTIONS.nakDelayMinMs);
+      expect(d).toBeLessThanOrEqual(DEFAULT_RECEIVER_OPTIONS.nakDelayMaxMs);
+      delays.add(d);
+    }
+    expect(delays.size).toBeGreaterThan(3);
+  });
+
   it('cancels the NAK when the missing data arrives first', () => {
     const { stream, naks, seqs, runUntil } = setup();
     stream.onMessage(0, msg(2));

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import type { FragmentRange, PeerId, SeqRange, UnavailableRange, WireMessage } from '../../../codecs/frame.js';
 import { resolveRetransmitOptions, type RetransmitOptions } from '../../../actors/retransmit/options.js';
-import { RetransmitPlanner, type RetransmitWindow } from '../../../actors/retransmit/retransmit-planner.js';
+import { RetransmitPlanner, SHARED_SUBJECT_MS, type RetransmitWindow } from '../../../actors/retransmit/retransmit-planner.js';
 
 const A: PeerId = { name: 'alice', incarnation: 1 };
 const B: PeerId = { name: 'bob', incarnation: 7 };
@@ -132,6 +132,44 @@ describe('RetransmitPlanner', () => {
       { to: 'bob', seqs: [9, 10], unavailable: [] },
     ]);
     expect(planner.counters).toMatchObject({ retransmitsMulticast: 1, retransmitsUnicast: 2, messagesResent: 6 });
+  });
+
+  it('serves at once a NAK of a subject that only this asker NAKed before', () => {
+    const { planner, unicasts, flush } = setup();
+    planner.onNak(0, A, 'x', [r(5, 5)]);
+    expect(unicasts).toHaveLength(0); // a subject's first NAK waits for other askers
+    flush(4);
+    planner.onNak(10, A, 'x', [r(9, 9)]);
+    expect(unicasts).toEqual([
+      { to: 'alice', seqs: [5], unavailable: [] },
+      { to: 'alice', seqs: [9], unavailable: [] },
+    ]);
+    expect(planner.nextDeadlineMs()).toBeUndefined();
+    expect(planner.pendingSeqs).toBe(0);
+    planner.onNak(11, A, 'y', [r(1, 1)]); // another subject: its first NAK waits
+    expect(planner.nextDeadlineMs()).toBe(15);
+  });
+
+  it('coalesces a subject again for SHARED_SUBJECT_MS once a second asker NAKed it, so shared losses go by multicast', () => {
+    const { planner, unicasts, multicasts, flush } = setup();
+    planner.onNak(0, A, 'x', [r(1, 1)]);
+    flush(4);
+    planner.onNak(10, A, 'x', [r(5, 6)]); // alone so far: served at once
+    planner.onNak(11, B, 'x', [r(5, 6)]); // B shares the loss: its NAK waits
+    expect(unicasts.map((u) => u.to)).toEqual(['alice', 'alice']);
+    planner.onNak(20, A, 'x', [r(8, 8)]);
+    planner.onNak(21, B, 'x', [r(8, 8)]);
+    flush(24);
+    expect(multicasts).toEqual([{ seqs: [8], unavailable: [] }]);
+    expect(unicasts.map((u) => u.to)).toEqual(['alice', 'alice', 'bob']);
+    planner.onNak(21 + SHARED_SUBJECT_MS - 1, B, 'x', [r(12, 12)]);
+    expect(unicasts).toHaveLength(3); // still shared: waits
+    flush(21 + SHARED_SUBJECT_MS + 3);
+    planner.onNak(21 + SHARED_SUBJECT_MS + 10, B, 'x', [r(13, 13)]);
+    expect(unicasts.slice(3)).toEqual([
+      { to: 'bob', seqs: [12], unavailable: [] },
+      { to: 'bob', seqs: [13], unavailable: [] },
+    ]);
   });
 
   it('does not count one asker twice toward the multicast threshold', () => {
@@ -517,7 +555,8 @@ describe('RetransmitPlanner: NAK service budgets', () => {
     expect(planner.counters.overAskerBudget).toBe(6);
     // Fragments 4..9 were not served: asked again (and paid for), they are not suppressed.
     planner.onNak(5, A, 'x', [], [{ seq: 7, fromFrag: 4, toFrag: 9 }]);
-    expect(planner.pendingSeqs).toBe(6);
+    flush(9);
+    expect(planner.counters.overAskerBudget).toBe(12);
     expect(planner.counters.suppressed).toBe(0);
   });
 

@@ -11,7 +11,7 @@ describe('resolveSenderOptions', () => {
       maxMessageBytes: 16 * 1024 * 1024,
       rateBytesPerSec: 0,
       burstBytes: 1024 * 1024,
-      flowWindowMessages: 16_384,
+      flowWindowMessages: 32_768,
       flowPolicy: 'min',
       stallTimeoutMs: 2000,
       heartbeatMinMs: 5,
