@@ -3,9 +3,9 @@
  * of its own. argv: JSON { group, port, name, peers, patterns, measureMs }. Prints READY once it
  * knows the other `peers - 1` peers, then, told to go (a line on stdin), measures for `measureMs`
  * and prints one JSON line: its CPU (% of one core, process.cpuUsage), the bytes/s and datagrams/s
- * it sent and received, and the peers it knows. Loopback only (interface 127.0.0.1, TTL 0).
+ * it sent and received, and the fewest peers it knew during the window; closes on a second line.
+ * Loopback only (interface 127.0.0.1, TTL 0).
  */
-import { once } from 'node:events';
 import { openPeer } from '../ledgecast/lc-common.mjs';
 
 const p = JSON.parse(process.argv[2]);
@@ -14,13 +14,28 @@ for (let i = 0; i < p.patterns; i++) peer.subscribe(`${p.name}.t${i}`, () => {})
 const deadline = Date.now() + 60_000;
 while (peer.peers().length < p.peers - 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 process.stdin.setEncoding('utf8');
+const lines = [];
+let wake;
+process.stdin.on('data', (d) => {
+  lines.push(...d.split('\n').filter(Boolean));
+  wake?.();
+});
+const nextLine = async () => {
+  while (lines.length === 0) await new Promise((r) => (wake = r));
+  return lines.shift();
+};
 console.log('READY');
-await once(process.stdin, 'data');
+await nextLine();
 const socket = async () => (await peer.stats()).actors.socket;
 const s0 = await socket();
 const c0 = process.cpuUsage();
 const t0 = performance.now();
+// The fewest peers known at any second of the window (a peer that starved may expire).
+let fewest = peer.peers().length;
+const sampler = setInterval(() => (fewest = Math.min(fewest, peer.peers().length)), 1000);
 await new Promise((r) => setTimeout(r, p.measureMs));
+clearInterval(sampler);
+fewest = Math.min(fewest, peer.peers().length);
 const c = process.cpuUsage(c0);
 const s1 = await socket();
 const sec = (performance.now() - t0) / 1000;
@@ -31,8 +46,9 @@ console.log(
     sentBytesPerSec: rate('bytesSent'),
     sentDatagramsPerSec: rate('datagramsSent'),
     receivedBytesPerSec: rate('bytesReceived'),
-    peersKnown: peer.peers().length,
+    peersKnown: fewest,
   }),
 );
+await nextLine(); // closes when told: the others must not see it leave while they measure
 await peer.close();
 process.exit(0);
