@@ -27,6 +27,8 @@ export interface HeartbeatSchedulerCounters {
    * budget (or a busy thread) held them.
    */
   delayedEntries: number;
+  /** Entries of idle streams (see {@link IDLE_HEARTBEAT_SHARE}), within their share of the budget. */
+  idleEntries: number;
 }
 
 interface ActiveStream {
@@ -36,11 +38,116 @@ interface ActiveStream {
   intervalMs: number;
   /** When the stream's next heartbeat is due. */
   dueMs: number;
-  /** Its key in the heap: never later than `dueMs` (a later `dueMs` is applied lazily). */
+  /** Its key in its heap: never later than `dueMs` (a later `dueMs` is applied lazily). */
   heapKeyMs: number;
   heapIndex: number;
   /** Tie-break among equal keys: order of (re)insertion, so equals rotate fairly. */
   order: number;
+  /** In the idle heap: announced at least once `heartbeatMaxMs` or more after its last data. */
+  idle: boolean;
+}
+
+/**
+ * The share of `heartbeatStreamsPerSec` that entries of idle streams (announced once already
+ * `heartbeatMaxMs` or more after their last data) may use at most: a quarter.
+ */
+export const IDLE_HEARTBEAT_SHARE = 0.25;
+
+/** A min-heap of streams by `heapKeyMs`, then `order`; each stream knows its index. */
+class DueHeap {
+  readonly items: ActiveStream[] = [];
+
+  get top(): ActiveStream | undefined {
+    return this.items[0];
+  }
+
+  push(s: ActiveStream): void {
+    s.heapIndex = this.items.length;
+    this.items.push(s);
+    this.siftUp(s.heapIndex);
+  }
+
+  remove(s: ActiveStream): void {
+    const last = this.items.pop() as ActiveStream;
+    if (last !== s) {
+      this.place(last, s.heapIndex);
+      this.siftDown(this.siftUp(last.heapIndex));
+    }
+  }
+
+  rekey(s: ActiveStream, keyMs: number): void {
+    s.heapKeyMs = keyMs;
+    this.siftDown(this.siftUp(s.heapIndex));
+  }
+
+  private less(a: ActiveStream, b: ActiveStream): boolean {
+    return a.heapKeyMs < b.heapKeyMs || (a.heapKeyMs === b.heapKeyMs && a.order < b.order);
+  }
+
+  private place(s: ActiveStream, i: number): void {
+    this.items[i] = s;
+    s.heapIndex = i;
+  }
+
+  private siftUp(i: number): number {
+    const s = this.items[i];
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(s, this.items[parent])) break;
+      this.place(this.items[parent], i);
+      i = parent;
+    }
+    this.place(s, i);
+    return i;
+  }
+
+  private siftDown(i: number): void {
+    const s = this.items[i];
+    const n = this.items.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const c = l + 1 < n && this.less(this.items[l + 1], this.items[l]) ? l + 1 : l;
+      if (!this.less(this.items[c], s)) break;
+      this.place(this.items[c], i);
+      i = c;
+    }
+    this.place(s, i);
+  }
+}
+
+/** A token bucket of heartbeat entries. */
+class EntryBudget {
+  tokens: number;
+  private lastRefillMs: number | undefined;
+
+  constructor(
+    readonly perSec: number,
+    readonly burst: number,
+  ) {
+    this.tokens = burst;
+  }
+
+  refill(nowMs: number): void {
+    if (this.lastRefillMs === undefined) this.lastRefillMs = nowMs;
+    else if (nowMs > this.lastRefillMs) {
+      this.tokens = Math.min(this.burst, this.tokens + ((nowMs - this.lastRefillMs) * this.perSec) / 1000);
+      this.lastRefillMs = nowMs;
+    }
+  }
+
+  /**
+   * When a stream due at `dueMs` may go: at once while `perRound` tokens are there; while they
+   * are spent, when half the bucket is back (a backlog then goes out in rounds of many entries,
+   * not in a round per entry's worth of tokens).
+   */
+  readyAtMs(dueMs: number, perRound: number): number {
+    if (this.lastRefillMs === undefined) return dueMs;
+    const round = Math.min(perRound, this.burst);
+    if (this.tokens >= round) return dueMs;
+    const want = Math.max(round, Math.floor(this.burst / 2));
+    return Math.max(dueMs, this.lastRefillMs + Math.ceil(((want - this.tokens) * 1000) / this.perSec));
+  }
 }
 
 /**
@@ -58,13 +165,18 @@ interface ActiveStream {
  *
  * Entries per second are bounded by `heartbeatStreamsPerSec` (a token bucket holding a tenth
  * of a second's worth): a burst of new streams, or many busy ones, cannot make heartbeats grow
- * with the stream count. Past the budget, due streams wait in the heap, most overdue first, so
- * every active stream is still announced once per `activeStreams / heartbeatStreamsPerSec`
- * seconds, and each announcement still doubles its interval: the backlog drains by itself.
+ * with the stream count. A stream announced `heartbeatMaxMs` or more after its last data (1 s
+ * with the defaults: its backoff reached the top, or the budget held its entries) is idle from
+ * then on: it waits in a heap of its own, and idle entries take at most
+ * {@link IDLE_HEARTBEAT_SHARE} of the budget. Streams that just had data come first, so the loss
+ * of their last messages shows in milliseconds however many idle streams there are, and a
+ * crowd of idle streams costs a quarter of the entries it would. Past a budget, due streams
+ * wait, most overdue first, and each announcement still doubles its interval: a backlog drains
+ * by itself.
  *
- * Bounded: at most `maxStreams` active streams (a min-heap of them keyed by due time).
- * Costs: `onSent` O(1) while a stream is busy (its key only moves earlier when data follows a
- * long backoff: O(log n)); `onTimer` O(k log n) for k announced or expired streams.
+ * Bounded: at most `maxStreams` active streams (two min-heaps of them keyed by due time).
+ * Costs: `onSent` O(1) while a stream is busy (O(log n) when data follows a long backoff);
+ * `onTimer` O(k log n) for k announced or expired streams.
  */
 export class HeartbeatScheduler {
   readonly counters: HeartbeatSchedulerCounters = {
@@ -74,21 +186,26 @@ export class HeartbeatScheduler {
     streamsUntracked: 0,
     activeStreams: 0,
     delayedEntries: 0,
+    idleEntries: 0,
   };
 
   private readonly o: HeartbeatSchedulerOptions;
   private readonly active = new Map<string, ActiveStream>();
-  private readonly heap: ActiveStream[] = [];
+  /** Streams in their backoff from `heartbeatMinMs`. */
+  private readonly fresh = new DueHeap();
+  /** Streams announced `heartbeatMaxMs` or more after their last data. */
+  private readonly idle = new DueHeap();
   private nextOrder = 0;
-  /** Entries that may go now; refilled at `heartbeatStreamsPerSec`, capped at `burst`. */
-  private tokens: number;
-  private readonly burst: number;
-  private lastRefillMs: number | undefined;
+  /** Every entry takes a token. */
+  private readonly all: EntryBudget;
+  /** An idle stream's entry takes one of these too. */
+  private readonly idleBudget: EntryBudget;
 
   constructor(options: HeartbeatSchedulerOptions = DEFAULT_SENDER_OPTIONS) {
     this.o = options;
-    this.burst = Math.max(options.maxStreamsPerHeartbeat, Math.ceil(options.heartbeatStreamsPerSec / 10));
-    this.tokens = this.burst;
+    this.all = new EntryBudget(options.heartbeatStreamsPerSec, Math.max(options.maxStreamsPerHeartbeat, Math.ceil(options.heartbeatStreamsPerSec / 10)));
+    const idlePerSec = Math.max(1, options.heartbeatStreamsPerSec * IDLE_HEARTBEAT_SHARE);
+    this.idleBudget = new EntryBudget(idlePerSec, Math.max(options.maxStreamsPerHeartbeat, Math.ceil(idlePerSec / 10)));
   }
 
   /** Data of `subject` was sent at `nowMs`. */
@@ -102,72 +219,72 @@ export class HeartbeatScheduler {
       s.lastSentMs = nowMs;
       s.intervalMs = this.o.heartbeatMinMs;
       s.dueMs = dueMs;
-      // A later due date is applied lazily when the key comes up; only an earlier one re-sorts.
-      if (dueMs < s.heapKeyMs) this.rekey(s, dueMs);
+      if (s.idle) {
+        // Busy again: back with the streams that just had data.
+        this.idle.remove(s);
+        s.idle = false;
+        s.heapKeyMs = dueMs;
+        s.order = this.nextOrder++;
+        this.fresh.push(s);
+      } else if (dueMs < s.heapKeyMs) this.fresh.rekey(s, dueMs); // a later due date is applied lazily
       return;
     }
     if (this.active.size >= this.o.maxStreams) {
       this.counters.streamsUntracked++;
       return;
     }
-    const fresh: ActiveStream = {
+    const stream: ActiveStream = {
       subject,
       lastSentMs: nowMs,
       intervalMs: this.o.heartbeatMinMs,
       dueMs,
       heapKeyMs: dueMs,
-      heapIndex: this.heap.length,
+      heapIndex: 0,
       order: this.nextOrder++,
+      idle: false,
     };
-    this.active.set(subject, fresh);
-    this.heap.push(fresh);
-    this.siftUp(fresh.heapIndex);
+    this.active.set(subject, stream);
+    this.fresh.push(stream);
     this.counters.activeStreams = this.active.size;
   }
 
   /**
    * When the next heartbeat is due (may be in the past), or undefined when no stream is active.
-   * While the budget is spent, the time half the bucket (a twentieth of a second's budget) is
-   * back: a backlog then goes out in rounds of many heartbeats, not in a round per heartbeat's
-   * worth of tokens (with 100,000 idle streams that was about 220 rounds a second, each a timer,
-   * a wake-up and its fixed costs).
+   * While a budget is spent, the time half its bucket is back (see {@link EntryBudget.readyAtMs}).
    */
   nextDeadlineMs(): number | undefined {
-    this.settleTop();
-    const dueMs = this.heap[0]?.heapKeyMs;
-    if (dueMs === undefined || this.lastRefillMs === undefined) return dueMs;
-    if (this.tokens >= Math.min(this.o.maxStreamsPerHeartbeat, this.burst)) return dueMs;
-    const want = Math.max(Math.min(this.o.maxStreamsPerHeartbeat, this.burst), Math.floor(this.burst / 2));
-    const refillMs = this.lastRefillMs + Math.ceil(((want - this.tokens) * 1000) / this.o.heartbeatStreamsPerSec);
-    return Math.max(dueMs, refillMs);
+    this.settleTop(this.fresh);
+    this.settleTop(this.idle);
+    const fresh = this.fresh.top;
+    const idle = this.idle.top;
+    if (fresh === undefined && idle === undefined) return undefined;
+    const round = this.o.maxStreamsPerHeartbeat;
+    let at = Number.POSITIVE_INFINITY;
+    if (fresh !== undefined) at = this.all.readyAtMs(fresh.heapKeyMs, round);
+    if (idle !== undefined) at = Math.min(at, Math.max(this.all.readyAtMs(idle.heapKeyMs, round), this.idleBudget.readyAtMs(idle.heapKeyMs, round)));
+    return at;
   }
 
   /** The subjects to announce in a heartbeat now, or undefined when none is due (or the budget is spent). */
   onTimer(nowMs: number): string[] | undefined {
     nowMs = Math.floor(nowMs);
-    this.refill(nowMs);
-    const room = Math.min(this.o.maxStreamsPerHeartbeat, Math.floor(this.tokens));
-    const out: string[] = [];
+    this.all.refill(nowMs);
+    this.idleBudget.refill(nowMs);
+    const room = Math.min(this.o.maxStreamsPerHeartbeat, Math.floor(this.all.tokens));
     if (room <= 0) return undefined;
-    while (out.length < room) {
-      this.settleTop();
-      const s = this.heap[0];
-      if (s === undefined || s.heapKeyMs > nowMs) break;
-      out.push(s.subject);
-      if (nowMs - s.heapKeyMs >= this.o.heartbeatMinMs) this.counters.delayedEntries++;
-      s.intervalMs = Math.min(s.intervalMs * 2, this.o.heartbeatMaxMs);
-      const nextDueMs = nowMs + s.intervalMs;
-      if (nextDueMs - s.lastSentMs > this.o.activeStreamTtlMs) {
-        this.remove(s); // that was its last heartbeat within the TTL
-        this.counters.streamsExpired++;
-        continue;
-      }
-      s.dueMs = nextDueMs;
-      s.order = this.nextOrder++;
-      this.rekey(s, nextDueMs);
+    const out: string[] = [];
+    this.take(this.fresh, nowMs, room, out);
+    const idleRoom = Math.min(room - out.length, Math.floor(this.idleBudget.tokens));
+    let idleTaken = 0;
+    if (idleRoom > 0) {
+      const before = out.length;
+      this.take(this.idle, nowMs, before + idleRoom, out);
+      idleTaken = out.length - before;
     }
     if (out.length === 0) return undefined;
-    this.tokens -= out.length;
+    this.all.tokens -= out.length;
+    this.idleBudget.tokens -= idleTaken;
+    this.counters.idleEntries += idleTaken;
     this.counters.heartbeats++;
     this.counters.streamsAnnounced += out.length;
     return out;
@@ -178,70 +295,50 @@ export class HeartbeatScheduler {
     return [...this.active.keys()];
   }
 
-  private refill(nowMs: number): void {
-    if (this.lastRefillMs === undefined) this.lastRefillMs = nowMs;
-    else if (nowMs > this.lastRefillMs) {
-      this.tokens = Math.min(this.burst, this.tokens + ((nowMs - this.lastRefillMs) * this.o.heartbeatStreamsPerSec) / 1000);
-      this.lastRefillMs = nowMs;
-    }
-  }
-
-  /** Applies lazily postponed due dates at the top of the heap, so its key is exact. */
-  private settleTop(): void {
-    for (let s = this.heap[0]; s !== undefined && s.dueMs > s.heapKeyMs; s = this.heap[0]) {
+  /** Announces the due streams of `heap`, most overdue first, until `out` holds `limit`. */
+  private take(heap: DueHeap, nowMs: number, limit: number, out: string[]): void {
+    while (out.length < limit) {
+      this.settleTop(heap);
+      const s = heap.top;
+      if (s === undefined || s.heapKeyMs > nowMs) break;
+      if (nowMs - s.lastSentMs > this.o.activeStreamTtlMs) {
+        // Held past its time by the budget: it leaves without an entry.
+        this.expire(heap, s);
+        continue;
+      }
+      out.push(s.subject);
+      if (nowMs - s.heapKeyMs >= this.o.heartbeatMinMs) this.counters.delayedEntries++;
+      s.intervalMs = Math.min(s.intervalMs * 2, this.o.heartbeatMaxMs);
+      const nextDueMs = nowMs + s.intervalMs;
+      if (nextDueMs - s.lastSentMs > this.o.activeStreamTtlMs) {
+        this.expire(heap, s); // that was its last heartbeat within the TTL
+        continue;
+      }
+      s.dueMs = nextDueMs;
       s.order = this.nextOrder++;
-      this.rekey(s, s.dueMs);
+      if (!s.idle && nowMs - s.lastSentMs >= this.o.heartbeatMaxMs) {
+        // No data for heartbeatMaxMs (its backoff at the top, or its entries held by the budget):
+        // from now on an idle stream's entry.
+        heap.remove(s);
+        s.idle = true;
+        s.heapKeyMs = nextDueMs;
+        this.idle.push(s);
+      } else heap.rekey(s, nextDueMs);
     }
   }
 
-  private remove(s: ActiveStream): void {
+  private expire(heap: DueHeap, s: ActiveStream): void {
+    heap.remove(s);
     this.active.delete(s.subject);
     this.counters.activeStreams = this.active.size;
-    const last = this.heap.pop() as ActiveStream;
-    if (last !== s) {
-      this.heap[s.heapIndex] = last;
-      last.heapIndex = s.heapIndex;
-      this.siftDown(this.siftUp(last.heapIndex));
+    this.counters.streamsExpired++;
+  }
+
+  /** Applies lazily postponed due dates at the top of `heap`, so its key is exact. */
+  private settleTop(heap: DueHeap): void {
+    for (let s = heap.top; s !== undefined && s.dueMs > s.heapKeyMs; s = heap.top) {
+      s.order = this.nextOrder++;
+      heap.rekey(s, s.dueMs);
     }
-  }
-
-  private rekey(s: ActiveStream, keyMs: number): void {
-    s.heapKeyMs = keyMs;
-    this.siftDown(this.siftUp(s.heapIndex));
-  }
-
-  private less(a: ActiveStream, b: ActiveStream): boolean {
-    return a.heapKeyMs < b.heapKeyMs || (a.heapKeyMs === b.heapKeyMs && a.order < b.order);
-  }
-
-  private place(s: ActiveStream, i: number): void {
-    this.heap[i] = s;
-    s.heapIndex = i;
-  }
-
-  private siftUp(i: number): number {
-    const s = this.heap[i];
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(s, this.heap[parent])) break;
-      this.place(this.heap[parent], i);
-      i = parent;
-    }
-    this.place(s, i);
-    return i;
-  }
-
-  private siftDown(i: number): void {
-    const s = this.heap[i];
-    const n = this.heap.length;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const c = l + 1 < n && this.less(this.heap[l + 1], this.heap[l]) ? l + 1 : l;
-      if (!this.less(this.heap[c], s)) break;
-      this.place(this.heap[c], i);
-      i = c;
-    }
-    this.place(s, i);
   }
 }

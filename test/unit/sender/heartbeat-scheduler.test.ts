@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { HeartbeatScheduler } from '../../../actors/sender/heartbeat-scheduler.js';
+import { HeartbeatScheduler, IDLE_HEARTBEAT_SHARE } from '../../../actors/sender/heartbeat-scheduler.js';
 import { resolveSenderOptions, type SenderOptions } from '../../../actors/sender/options.js';
 
 function scheduler(o: SenderOptions = {}) {
@@ -196,5 +196,56 @@ describe('HeartbeatScheduler', () => {
     }
     expect(entries).toBeLessThanOrEqual(10 * 1000 + 100);
     expect(entries).toBeGreaterThan(9 * 1000);
+  });
+
+  describe('idle streams (announced heartbeatMaxMs or more after their last data)', () => {
+    /** Every heartbeat the budget allows at each deadline up to `untilMs` (as the retransmit actor does). */
+    const drain = (h: HeartbeatScheduler, untilMs: number): [number, string[]][] => {
+      const out: [number, string[]][] = [];
+      for (let d = h.nextDeadlineMs(); d !== undefined && d <= untilMs; d = h.nextDeadlineMs()) {
+        for (let due = h.onTimer(d); due !== undefined; due = h.onTimer(d)) out.push([d, due]);
+      }
+      return out;
+    };
+
+    it('take at most a quarter of the budget once each was announced, so 20,000 of them cost a quarter of the entries', () => {
+      const h = scheduler({ heartbeatStreamsPerSec: 2000 });
+      for (let i = 0; i < 20_000; i++) h.onSent(0, `s${i}`);
+      const beats = drain(h, 25_000);
+      // The first pass (20,000 entries at 2,000 a second) ends by about 10 s; then only idle entries.
+      const after = beats.filter(([t]) => t >= 12_000 && t < 22_000).reduce((n, [, subjects]) => n + subjects.length, 0);
+      expect(after).toBeLessThanOrEqual(10 * 2000 * IDLE_HEARTBEAT_SHARE + 200);
+      expect(after).toBeGreaterThan(10 * 2000 * IDLE_HEARTBEAT_SHARE * 0.9);
+      expect(h.counters.idleEntries).toBeGreaterThan(0);
+    });
+
+    it('do not hold back a stream that just had data: its first heartbeat goes heartbeatMinMs after it, whatever the idle backlog', () => {
+      const h = scheduler({ heartbeatStreamsPerSec: 2000 });
+      for (let i = 0; i < 20_000; i++) h.onSent(0, `s${i}`);
+      drain(h, 15_000); // 20,000 idle streams, overdue all the time
+      h.onSent(15_000, 'hot');
+      const beats = drain(h, 15_100);
+      const hotAt = beats.find(([, subjects]) => subjects.includes('hot'))?.[0];
+      expect(hotAt).toBeDefined();
+      expect(hotAt! - 15_000).toBeLessThanOrEqual(10);
+    });
+
+    it('leave at activeStreamTtlMs even when the budget held them: no entry past it', () => {
+      const h = scheduler({ heartbeatStreamsPerSec: 2000, activeStreamTtlMs: 30_000 });
+      for (let i = 0; i < 20_000; i++) h.onSent(0, `s${i}`);
+      const beats = drain(h, 60_000);
+      expect(beats.filter(([t]) => t > 30_000)).toEqual([]);
+      expect(h.counters.streamsExpired).toBe(20_000);
+      expect(h.nextDeadlineMs()).toBeUndefined();
+    });
+
+    it('a stream with data again leaves the idle ones: its backoff starts over from heartbeatMinMs', () => {
+      const h = scheduler();
+      h.onSent(0, 's');
+      expect(run(h, 2_500).map(([t]) => t)).toEqual([5, 15, 35, 75, 155, 315, 635, 1275, 2275]);
+      h.onSent(2_600, 's');
+      expect(run(h, 2_700).map(([t]) => t)).toEqual([2_605, 2_615, 2_635, 2_675]);
+      expect(h.counters.idleEntries).toBe(1); // the entry at 2,275 ms
+    });
   });
 });
