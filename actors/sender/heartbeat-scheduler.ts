@@ -49,9 +49,11 @@ interface ActiveStream {
 
 /**
  * The share of `heartbeatStreamsPerSec` that entries of idle streams (announced once already
- * `heartbeatMaxMs` or more after their last data) may use at most: a quarter.
+ * `heartbeatMaxMs` or more after their last data) may use at most: an eighth (2,500 entries a
+ * second at the default 20,000). A quarter left 100,000 idle streams at 3.2 % of a core, an eighth
+ * at 2.1-2.3 % (docs/SCALE.md "Idle cost").
  */
-export const IDLE_HEARTBEAT_SHARE = 0.25;
+export const IDLE_HEARTBEAT_SHARE = 0.125;
 
 /** A min-heap of streams by `heapKeyMs`, then `order`; each stream knows its index. */
 class DueHeap {
@@ -170,7 +172,7 @@ class EntryBudget {
  * then on: it waits in a heap of its own, and idle entries take at most
  * {@link IDLE_HEARTBEAT_SHARE} of the budget. Streams that just had data come first, so the loss
  * of their last messages shows in milliseconds however many idle streams there are, and a
- * crowd of idle streams costs a quarter of the entries it would. Past a budget, due streams
+ * crowd of idle streams costs an eighth of the entries it would. Past a budget, due streams
  * wait, most overdue first, and each announcement still doubles its interval: a backlog drains
  * by itself.
  *

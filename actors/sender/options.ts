@@ -112,7 +112,7 @@ export interface SenderOptions {
    * Most stream entries heartbeats carry per second, whatever the number of active streams
    * (about 40 bytes each on the wire). Past it, due streams wait their turn, most overdue first:
    * with N active streams each is still announced every N / this seconds. Idle streams (named once
-   * already `heartbeatMaxMs` or more after their last message) take at most a quarter of it, and
+   * already `heartbeatMaxMs` or more after their last message) take at most an eighth of it, and
    * streams that just had data go first. Raise it for faster tail-loss detection across a very
    * large burst of new streams; lower it to cap the traffic.
    * @default 20000

@@ -208,7 +208,7 @@ describe('HeartbeatScheduler', () => {
       return out;
     };
 
-    it('take at most a quarter of the budget once each was announced, so 20,000 of them cost a quarter of the entries', () => {
+    it('take at most their share of the budget (IDLE_HEARTBEAT_SHARE) once each was announced', () => {
       const h = scheduler({ heartbeatStreamsPerSec: 2000 });
       for (let i = 0; i < 20_000; i++) h.onSent(0, `s${i}`);
       const beats = drain(h, 25_000);
