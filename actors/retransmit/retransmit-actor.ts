@@ -63,6 +63,7 @@ import type { DatagramIn, Destination, SocketInbox } from '../socket/messages.js
 import type { ReceiversInbox } from '../membership/messages.js';
 import { GroupMap } from '../subjects/group-map.js';
 import { RouteTable } from '../subjects/route-table.js';
+import { ResumedParts } from '../ledger/resumed-parts.js';
 import { packAcks, packHeartbeats, packRetransmit, splitNakFragments, splitNakRanges } from './frame-packer.js';
 import { InboundChannel, type AckState } from './inbound-channel.js';
 import type { RetransmitInbox } from './messages.js';
@@ -173,11 +174,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
   const window = new SenderWindow({ onDatagramReleased: releaseDatagram }, config.sender);
   /** First seq of each of our streams in this incarnation (from `sent.streams`, or the ledger's resume). */
   const startSeqs = new Map<string, number>();
-  /**
-   * Streams resumed from the ledger that hold messages of an earlier incarnation: the oldest one's
-   * seq and when it was published, on our clock (whole ms), for the heartbeat entry's `resumed` part.
-   */
-  const heldFrom = new Map<string, { readonly seq: number; readonly publishedMs: number | undefined }>();
+  /** The HEARTBEAT and BYE entries' `resumed` part of streams the ledger resumed. */
+  const resumedParts = new ResumedParts();
   /** When each stream's first message of this incarnation went out, on this actor's clock. */
   const firstSentMs = new Map<string, number>();
   const heartbeats = new HeartbeatScheduler(config.sender);
@@ -335,7 +333,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     ledgerStreams?.update(streams);
     for (const s of streams) {
       if (!startSeqs.has(s.subject)) startSeqs.set(s.subject, Math.max(s.highSeq, seqFloor) + 1);
-      if (s.lowSeq <= s.highSeq) heldFrom.set(s.subject, { seq: s.lowSeq, publishedMs: s.lowAgeMs === undefined ? undefined : Math.floor(now) - s.lowAgeMs });
+      if (s.lowSeq <= s.highSeq) resumedParts.note(now, s.subject, s.lowSeq, s.lowAgeMs);
       // Receivers that stayed up learn the new incarnation and NAK the tail they missed; streams
       // the ledger holds nothing of (idle beyond retention) have nothing to recover.
       if (s.lowSeq <= s.highSeq) heartbeats.onSent(now, s.subject);
@@ -474,11 +472,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     const startSeq = startSeqs.get(subject) ?? 1;
     const info = ledgerStreams === undefined ? window.streamInfo(subject, startSeq) : ledgerStreams.streamInfo(window, subject, startSeq);
     const first = firstSentMs.get(subject);
-    const held = heldFrom.size === 0 ? undefined : heldFrom.get(subject);
-    if (held !== undefined && held.seq < info.startSeq) {
-      const resumed = held.publishedMs === undefined ? { seq: held.seq } : { seq: held.seq, ageMs: Math.max(0, Math.floor(now) - held.publishedMs) };
-      return first === undefined ? { ...info, resumed } : { ...info, ageMs: Math.max(0, now - first), resumed };
-    }
+    const resumed = resumedParts.partOf(now, subject, info.startSeq);
+    if (resumed !== undefined) return first === undefined ? { ...info, resumed } : { ...info, ageMs: Math.max(0, now - first), resumed };
     if (first === undefined) return info;
     // A literal of one shape, not a spread: this runs for every heartbeat entry.
     return { subject, startSeq: info.startSeq, lowSeq: info.lowSeq, highSeq: info.highSeq, ageMs: Math.max(0, now - first) };

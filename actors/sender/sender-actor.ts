@@ -44,6 +44,7 @@ import { validateSubject } from '../subjects/subject.js';
 import { TokenBucket } from './token-bucket.js';
 import { batchEnds, MAX_BATCH_BYTES, recordBytes } from '../../runtime/batching.js';
 import { CreditWindow } from './credit-window.js';
+import { ResumedParts } from '../ledger/resumed-parts.js';
 import { assertMessageSize, fragmentPayload } from './fragmenter.js';
 import type { PublishItem, SenderInbox, UnicastTarget } from './messages.js';
 import type { FlowInbox } from '../flow/messages.js';
@@ -146,11 +147,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
    * like the sequence generator (`maxStreams`).
    */
   const firstSentMs = new Map<string, number>();
-  /**
-   * Streams resumed from the ledger that hold messages of an earlier incarnation: the oldest one's
-   * seq and when it was published, on our clock (whole ms), for the DATA entry's `resumed` part.
-   */
-  const heldFrom = new Map<string, { readonly seq: number; readonly publishedMs: number | undefined }>();
+  /** The DATA entries' `resumed` part of streams the ledger resumed. */
+  const resumedParts = new ResumedParts();
   /** Validated subjects and their payload room (see roomFor). */
   const rooms = new Map<string, number>();
   const queue = new RingDeque<Unit>();
@@ -395,12 +393,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
           // Whole ms (the wire's unit): an integer, not a float V8 would box once per record added.
           const startSeq = sequences.startSeq(subject);
           const ageMs = Math.floor(now - first);
-          const held = heldFrom.get(subject);
-          if (held === undefined || held.seq >= startSeq) starts.set(subject, (st = { subject, startSeq, ageMs }));
-          else {
-            const resumed = held.publishedMs === undefined ? { seq: held.seq } : { seq: held.seq, ageMs: Math.max(0, Math.floor(now) - held.publishedMs) };
-            starts.set(subject, (st = { subject, startSeq, ageMs, resumed }));
-          }
+          const resumed = resumedParts.partOf(now, subject, startSeq);
+          starts.set(subject, (st = resumed === undefined ? { subject, startSeq, ageMs } : { subject, startSeq, ageMs, resumed }));
         }
         return st;
       };
@@ -583,7 +577,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     if (early === undefined) return; // resumed once only
     const highSeqs = Object.fromEntries(streams.map((s) => [s.subject, s.seq]));
     for (const s of streams) {
-      if (s.held !== undefined) heldFrom.set(s.subject, { seq: s.held.seq, publishedMs: s.held.ageMs === undefined ? undefined : Math.floor(now) - s.held.ageMs });
+      if (s.held !== undefined) resumedParts.note(now, s.subject, s.held.seq, s.held.ageMs);
     }
     sequences = new SequenceGenerator(highSeqs, o, seqFloor);
     gate?.resume(highSeqs, seqFloor);
