@@ -3,11 +3,14 @@
  * owns the NATS connection, the zone's stream, the exporter and the importer).
  */
 import { EventEmitter } from 'node:events';
-import { jetstream, jetstreamManager, DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager } from '@nats-io/jetstream';
+import { randomUUID } from 'node:crypto';
+import { jetstream, jetstreamManager, DiscardPolicy, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, nanos, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { InvalidOptionError, TimeoutError } from '../errors.js';
 import { Exporter } from './exporter.js';
+import { ImportLease } from './import-lease.js';
 import { Importer } from './importer.js';
+import { LeaseKeeper, leaseKey, openLeaseBucket } from './lease-keeper.js';
 import { streamName, zonePrefix } from './naming.js';
 import { resolveBridgeOptions, type BridgeOptions, type ResolvedBridgeOptions } from './options.js';
 
@@ -24,6 +27,11 @@ export interface BridgeEvents {
   blocked: [BridgeBlockedEvent];
   /** Exporting goes on after `blocked`. */
   resumed: [];
+  /**
+   * This bridge took the zone's import lease and imports now (`true`), or lost or gave it up
+   * and stands by (`false`). One bridge of a zone imports at a time (docs/ZONES.md).
+   */
+  importing: [boolean];
   /**
    * A failure the bridge retries by itself (an import consumer, listing streams, a local
    * publish), or a message it cannot export (larger than the NATS server's `max_payload`).
@@ -55,6 +63,12 @@ export interface BridgeStats {
     readonly tooLarge: number;
   };
   readonly import: {
+    /** This bridge holds the zone's import lease and imports now (false: it stands by, or imports nothing). */
+    readonly active: boolean;
+    /** The import lease's holder as last read (this bridge's `id` when it holds it). */
+    readonly leaseHolder: string | undefined;
+    /** Times this bridge took the lease. */
+    readonly leaseAcquired: number;
     /** Zones imported from. */
     readonly zones: readonly string[];
     readonly imported: number;
@@ -78,6 +92,12 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private closing: Promise<void> | undefined;
   private exporter: Exporter | undefined;
   private importer: Importer | undefined;
+  private lease: LeaseKeeper | undefined;
+  /** Starting and stopping the importer, one after the other. */
+  private importTurn: Promise<void> = Promise.resolve();
+  private readonly importCounters = { imported: 0, filtered: 0, redelivered: 0, malformed: 0, caughtUp: 0, tooLarge: 0 };
+  /** This bridge's unique id (in the import lease's key). */
+  readonly id: string;
 
   /** @internal Made by {@link createBridge}. */
   constructor(
@@ -87,6 +107,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     private readonly ownsConnection: boolean,
   ) {
     super();
+    this.id = `${o.peer.name}.${randomUUID()}`;
   }
 
   /** This bridge's zone. */
@@ -117,9 +138,33 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       this.exporter.start();
     }
     if (this.o.import.length > 0) {
-      this.importer = new Importer(this.o, js, jsm, (err) => this.report(err));
-      await this.importer.start();
+      // One bridge of the zone imports at a time: the holder of the zone's lease.
+      const kv = await openLeaseBucket(this.nats, this.o.stream.replicas);
+      this.lease = new LeaseKeeper(kv, leaseKey(this.o.zone), new ImportLease(this.id, this.o.importLeaseMs), this.o.peer.name, {
+        changed: (held) => {
+          this.importTurn = this.importTurn.then(() => (held ? this.startImporting(js, jsm) : this.stopImporting()));
+          this.emit('importing', held);
+        },
+        error: (err) => this.report(err),
+      });
+      this.lease.start();
     }
+  }
+
+  private async startImporting(js: JetStreamClient, jsm: JetStreamManager): Promise<void> {
+    if (this.closing !== undefined || this.importer !== undefined) return;
+    this.importer = new Importer(this.o, js, jsm, this.importCounters, (err) => this.report(err));
+    try {
+      await this.importer.start();
+    } catch (err) {
+      this.report(new Error(`starting the import failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+    }
+  }
+
+  private async stopImporting(): Promise<void> {
+    const importer = this.importer;
+    this.importer = undefined;
+    await importer?.close();
   }
 
   /** An `error` event, or a process warning when nobody listens (never thrown, never silent). */
@@ -146,13 +191,11 @@ export class Bridge extends EventEmitter<BridgeEvents> {
         tooLarge: e?.counters.tooLarge ?? 0,
       },
       import: {
+        active: this.lease?.isHeld ?? false,
+        leaseHolder: this.lease?.lease.holder,
+        leaseAcquired: this.lease?.lease.acquisitions ?? 0,
         zones: [...(i?.zones ?? [])],
-        imported: i?.counters.imported ?? 0,
-        filtered: i?.counters.filtered ?? 0,
-        redelivered: i?.counters.redelivered ?? 0,
-        malformed: i?.counters.malformed ?? 0,
-        caughtUp: i?.counters.caughtUp ?? 0,
-        tooLarge: i?.counters.tooLarge ?? 0,
+        ...this.importCounters,
       },
     };
   }
@@ -164,7 +207,9 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.exporter?.close();
-      await this.importer?.close();
+      await this.lease?.close();
+      await this.importTurn;
+      await this.stopImporting();
       if (this.ownsConnection) await this.nats.drain().catch(() => this.nats.close());
     })();
     return this.closing;

@@ -50,7 +50,6 @@ interface StoredOrDelivered {
 const ACK_WAIT_MS = 30_000;
 
 export class Importer {
-  readonly counters: ImporterCounters = { imported: 0, filtered: 0, redelivered: 0, malformed: 0, caughtUp: 0, tooLarge: 0 };
   /** Zones imported from now. */
   readonly zones = new Set<string>();
   private readonly iterators = new Set<ConsumerMessages>();
@@ -64,6 +63,8 @@ export class Importer {
     private readonly o: ResolvedBridgeOptions,
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
+    /** Counters, kept by the bridge across importers (one per lease held). */
+    readonly counters: ImporterCounters,
     private readonly onError: (err: Error) => void,
   ) {}
 

@@ -69,6 +69,14 @@ export interface BridgeOptions {
   connectTimeoutMs?: number;
   /** Imported messages being published locally, not yet acknowledged to JetStream, at most (per zone). @default 1024 */
   maxImportInFlight?: number;
+  /**
+   * The import lease's time to live, ms. Of a zone's bridges, one imports at a time: the holder
+   * of a lease in the JetStream key-value bucket `lc_bridges` (key `import.<zone>`), which it
+   * rewrites every third of this time. A standby takes it over when nobody rewrote it for this
+   * long: a holder killed is replaced within about 4/3 of it. A holder that cannot rewrite it
+   * stops importing after this long. @default 3000
+   */
+  importLeaseMs?: number;
   /** The zone's stream, as created when missing. */
   stream?: BridgeStreamOptions;
 }
@@ -85,6 +93,7 @@ export const DEFAULT_BRIDGE_OPTIONS = Object.freeze({
   retryDelayMs: 500,
   connectTimeoutMs: 30_000,
   maxImportInFlight: 1024,
+  importLeaseMs: 3000,
   stream: Object.freeze({ maxAgeMs: 7 * 24 * 3600 * 1000, maxBytes: -1, replicas: 1, duplicateWindowMs: 120_000 }),
 });
 
@@ -103,6 +112,7 @@ export interface ResolvedBridgeOptions {
   readonly retryDelayMs: number;
   readonly connectTimeoutMs: number;
   readonly maxImportInFlight: number;
+  readonly importLeaseMs: number;
   readonly stream: Required<BridgeStreamOptions>;
 }
 
@@ -167,6 +177,7 @@ export function resolveBridgeSettings(o: Omit<BridgeOptions, 'peer' | 'nats'>): 
     retryDelayMs: positiveInt('retryDelayMs', o.retryDelayMs ?? d.retryDelayMs),
     connectTimeoutMs: nonNegativeInt('connectTimeoutMs', o.connectTimeoutMs ?? d.connectTimeoutMs),
     maxImportInFlight: positiveInt('maxImportInFlight', o.maxImportInFlight ?? d.maxImportInFlight),
+    importLeaseMs: leaseMs(o.importLeaseMs ?? d.importLeaseMs),
     stream: {
       maxAgeMs: positiveInt('stream.maxAgeMs', s.maxAgeMs ?? d.stream.maxAgeMs),
       maxBytes,
@@ -183,6 +194,12 @@ function patterns(name: string, value: unknown): readonly string[] {
     if (problem !== undefined) throw new InvalidOptionError(`options.${name}[${i}] ${problem}`);
     return p as string;
   });
+}
+
+function leaseMs(value: unknown): number {
+  const ms = positiveInt('importLeaseMs', value);
+  if (ms < 300) throw new InvalidOptionError(`options.importLeaseMs must be at least 300 (a third of it is the renewal period), got ${ms}`);
+  return ms;
 }
 
 function positiveInt(name: string, value: unknown): number {

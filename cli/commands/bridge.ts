@@ -2,7 +2,7 @@
  * `ledgecast bridge --config FILE`: runs a zone bridge (bridge/, docs/ZONES.md) until Ctrl-C.
  * The file (JSON, or YAML for .yaml/.yml) is read and checked when the command line is parsed,
  * so a bad configuration is one line and exit 2 before anything connects. Events (`blocked`,
- * `resumed`, `error`, and the bridge peer's `dataLoss`) print as JSON lines on stderr; with `--stats S` the bridge's counters
+ * `resumed`, `importing`, `error`, and the bridge peer's `dataLoss`) print as JSON lines on stderr; with `--stats S` the bridge's counters
  * print as a JSON line on stdout every S seconds.
  */
 import { readFileSync } from 'node:fs';
@@ -67,8 +67,9 @@ export async function runBridge(o: BridgeCliOptions, io: CliIo): Promise<number>
     bridge.on('blocked', (e) => io.err(toJsonLine({ event: 'blocked', ...e })));
     bridge.on('resumed', () => io.err(toJsonLine({ event: 'resumed' })));
     bridge.on('error', (err) => io.err(toJsonLine({ event: 'error', message: err.message })));
-    io.err(`ledgecast: bridge of zone ${o.config.zone} running (stream LC_${o.config.zone}); Ctrl-C to stop`);
     const b = bridge;
+    b.on('importing', (active) => io.err(toJsonLine({ event: 'importing', active, id: b.id })));
+    io.err(`ledgecast: bridge of zone ${o.config.zone} running (stream LC_${o.config.zone}); Ctrl-C to stop`);
     if (o.statsSec > 0) timer = setInterval(() => io.out(toJsonLine({ event: 'stats', ...b.stats() })), o.statsSec * 1000);
     await aborted(io.stop);
     return stopExitCode(io.stop);

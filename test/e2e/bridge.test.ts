@@ -232,6 +232,61 @@ describe('zone bridges through NATS JetStream', () => {
     expect(await storedCount(server, 'LC_A')).toBe(COUNT);
   }, 120_000);
 
+  it('two bridges per zone: both export (stored once), one imports; SIGKILL of the importing one: the other takes over within 5 s, every message once, in order', async () => {
+    const server = await startNatsServer();
+    cleanups.push(() => server.stop());
+    const dir = tempDir();
+    const [netA, netB] = twoZones();
+    const COUNT = 3000;
+    const subB = await startPeer('subB', netB);
+    await subB.call('subscribe', { patterns: ['k.>'] });
+    const exporter = (name: string) =>
+      new BridgeProcess(name, writeConfig(dir, name, { zone: 'A', nats: { servers: [server.url] }, export: ['k.>'], peer: { name, ...netA, ledger: { path: join(dir, `ledger-${name}`) } } }));
+    const importer = (name: string) =>
+      new BridgeProcess(
+        name,
+        writeConfig(dir, name, { zone: 'B', nats: { servers: [server.url] }, import: ['k.>'], importFrom: ['A'], peer: { name, ...netB, ledger: { path: join(dir, `ledger-${name}`) } } }),
+      );
+    const exporters = [exporter('bridgeA1'), exporter('bridgeA2')];
+    const importers = [importer('bridgeB1'), importer('bridgeB2')];
+    await Promise.all([...exporters, ...importers].map((b) => b.start()));
+    const importingNow = (b: BridgeProcess): boolean | undefined => {
+      const events = b.stderr.split('\n').filter((l) => l.startsWith('{"event":"importing"')).map((l) => JSON.parse(l) as { active: boolean });
+      return events.at(-1)?.active;
+    };
+    await within(10_000, 'one importing bridge in zone B', (async () => {
+      while (!importers.some((b) => importingNow(b) === true)) await sleep(50);
+    })());
+    const pubA = await startPeer('pubA', netA);
+    await Promise.all([waitPatterns(pubA, 'bridgeA1', ['k.>']), waitPatterns(pubA, 'bridgeA2', ['k.>'])]);
+
+    const published = pubA.call('publish', { subjects: ['k.a'], perSubject: COUNT, pauseEvery: 25, pauseMs: 50 }, 30_000);
+    const receivedNow = async (): Promise<number> => (await subB.call('collect', { expect: [0], timeoutMs: 0, quietMs: 0 })).records[0].length;
+    await within(20_000, 'a third in zone B', (async () => {
+      while ((await receivedNow()) < COUNT / 3) await sleep(50);
+    })());
+    // Exactly one of them imports.
+    expect(importers.map(importingNow).filter((a) => a === true)).toHaveLength(1);
+    const active = importers.find((b) => importingNow(b) === true)!;
+    const standby = importers.find((b) => b !== active)!;
+    await active.kill();
+    const killedAt = performance.now();
+    await within(10_000, `${standby.name} importing`, (async () => {
+      while (importingNow(standby) !== true) await sleep(20);
+    })());
+    const takeoverMs = performance.now() - killedAt;
+    console.log(`import takeover after SIGKILL: ${Math.round(takeoverMs)} ms`);
+    expect(takeoverMs).toBeLessThan(5000);
+    await published;
+
+    const got = await subB.call('collect', { expect: [COUNT], timeoutMs: 40_000, quietMs: 2000 }, 50_000);
+    const imported = got.records[0] as ImportedRec[];
+    expect(originSeqs(imported).get('A|pubA|k.a')).toEqual(oneTo(COUNT));
+    expect(got.dataLoss).toEqual([]);
+    // Both exported every message; JetStream stored each once.
+    expect(await storedCount(server, 'LC_A')).toBe(COUNT);
+  }, 120_000);
+
   it('NATS down for 2 s mid-stream: the exporting bridge says it is blocked, then resumed; every message once, in order, JetStream stored = published', async () => {
     const server = await startNatsServer();
     cleanups.push(() => server.stop());
