@@ -1,0 +1,128 @@
+/**
+ * Zone bridges in numbers: several zones, two bridges per zone, takeovers. A real
+ * `nats-server -js` on loopback, zones kept apart by multicast group and port, bridges as
+ * `ledgecast bridge` processes (compiled CLI: `npm run build` first).
+ *
+ * Network safety: 127.0.0.1 only; fresh groups 239.255.x.y and ports per test.
+ */
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BridgeProcess, cleanups, oneTo, originSeqs, runCleanups, storedCount, tempDir, twoZones, waitPatterns, writeConfig, type ImportedRec, type Net } from './bridge-helpers.js';
+import { freshNetwork, sleep, startPeer, within, type Rec } from './helpers.js';
+import { startNatsServer } from './nats-server.js';
+
+afterEach(runCleanups);
+
+/** Three networks that share neither group nor port. */
+function threeZones(): [Net, Net, Net] {
+  const [a, b] = twoZones();
+  let c = freshNetwork();
+  while ([a, b].some((n) => n.group === c.group || Math.abs(n.port - c.port) < 2)) c = freshNetwork();
+  return [a, b, c];
+}
+
+describe('zone bridges: many zones, two bridges per zone', () => {
+  it('3 zones, 2 bridges each, every bridge exporting and importing > : every message once in each other zone, never back home; JetStream stored = published', async () => {
+    const server = await startNatsServer();
+    cleanups.push(() => server.stop());
+    const dir = tempDir();
+    const zones = ['A', 'B', 'C'] as const;
+    const nets = threeZones();
+    const PER_SUBJECT = 300;
+    const subs = await Promise.all(zones.map((z, i) => startPeer(`sub${z}`, nets[i]!)));
+    await Promise.all(subs.map((s) => s.call('subscribe', { patterns: ['>'] })));
+    const bridges = zones.flatMap((z, i) =>
+      [1, 2].map(
+        (n) =>
+          new BridgeProcess(
+            `bridge${z}${n}`,
+            // No importFrom: each finds the other zones' streams by itself.
+            writeConfig(dir, `${z}${n}`, { zone: z, nats: { servers: [server.url] }, export: ['>'], import: ['>'], zoneScanIntervalMs: 1000, peer: { name: `bridge${z}${n}`, ...nets[i], ledger: { path: join(dir, `ledger-${z}${n}`) } } }),
+          ),
+      ),
+    );
+    await Promise.all(bridges.map((b) => b.start()));
+    const pubs = await Promise.all(zones.map((z, i) => startPeer(`pub${z}`, nets[i]!)));
+    await Promise.all(pubs.map((p, i) => Promise.all([waitPatterns(p, `bridge${zones[i]}1`, ['>']), waitPatterns(p, `bridge${zones[i]}2`, ['>'])])));
+    await Promise.all(pubs.map((p, i) => p.waitJoined([`sub${zones[i]}`])));
+    // Every bridge has found both other zones' streams.
+    await within(15_000, 'every bridge importing from 2 zones or standing by', (async () => {
+      for (;;) {
+        const actives = bridges.filter((b) => b.lastEvent('importing')?.active === true);
+        if (actives.length === 3) break;
+        await sleep(100);
+      }
+    })());
+    await sleep(2500); // two zone scans
+
+    await Promise.all(pubs.map((p, i) => p.call('publish', { subjects: [`orders.${zones[i]}`, 'shared.x'], perSubject: PER_SUBJECT }, 30_000)));
+    const total = 3 * 2 * PER_SUBJECT;
+    const got = await Promise.all(subs.map((s) => s.call('collect', { expect: [total], timeoutMs: 60_000, quietMs: 3000 }, 70_000)));
+    zones.forEach((home, i) => {
+      const records = got[i]!.records[0] as (Rec | ImportedRec)[];
+      const imported = records.filter((r): r is ImportedRec => r.length === 6);
+      const local = records.filter((r) => r.length === 5);
+      expect(imported.filter((r) => r[5].zone === home)).toEqual([]);
+      expect(local.length).toBe(2 * PER_SUBJECT);
+      const seqs = originSeqs(imported);
+      const others = zones.filter((z) => z !== home);
+      expect([...seqs.keys()].sort()).toEqual(others.flatMap((z) => [`${z}|pub${z}|orders.${z}`, `${z}|pub${z}|shared.x`]).sort());
+      for (const list of seqs.values()) expect(list).toEqual(oneTo(PER_SUBJECT));
+      expect(got[i]!.dataLoss).toEqual([]);
+    });
+    for (const z of zones) expect(await storedCount(server, `LC_${z}`)).toBe(2 * PER_SUBJECT);
+  }, 180_000);
+
+  it('two bridges per zone: both export (stored once), one imports; SIGKILL of the importing one: the other takes over within 5 s, every message once, in order', async () => {
+    const server = await startNatsServer();
+    cleanups.push(() => server.stop());
+    const dir = tempDir();
+    const [netA, netB] = twoZones();
+    const COUNT = 3000;
+    const subB = await startPeer('subB', netB);
+    await subB.call('subscribe', { patterns: ['k.>'] });
+    const exporter = (name: string) =>
+      new BridgeProcess(name, writeConfig(dir, name, { zone: 'A', nats: { servers: [server.url] }, export: ['k.>'], peer: { name, ...netA, ledger: { path: join(dir, `ledger-${name}`) } } }));
+    const importer = (name: string) =>
+      new BridgeProcess(
+        name,
+        writeConfig(dir, name, { zone: 'B', nats: { servers: [server.url] }, import: ['k.>'], importFrom: ['A'], peer: { name, ...netB, ledger: { path: join(dir, `ledger-${name}`) } } }),
+      );
+    const exporters = [exporter('bridgeA1'), exporter('bridgeA2')];
+    const importers = [importer('bridgeB1'), importer('bridgeB2')];
+    await Promise.all([...exporters, ...importers].map((b) => b.start()));
+    const importingNow = (b: BridgeProcess): boolean | undefined => b.lastEvent('importing')?.active;
+    await within(10_000, 'one importing bridge in zone B', (async () => {
+      while (!importers.some((b) => importingNow(b) === true)) await sleep(50);
+    })());
+    const pubA = await startPeer('pubA', netA);
+    await Promise.all([waitPatterns(pubA, 'bridgeA1', ['k.>']), waitPatterns(pubA, 'bridgeA2', ['k.>'])]);
+
+    const published = pubA.call('publish', { subjects: ['k.a'], perSubject: COUNT, pauseEvery: 25, pauseMs: 50 }, 30_000);
+    const receivedNow = async (): Promise<number> => (await subB.call('collect', { expect: [0], timeoutMs: 0, quietMs: 0 })).records[0].length;
+    await within(20_000, 'a third in zone B', (async () => {
+      while ((await receivedNow()) < COUNT / 3) await sleep(50);
+    })());
+    // Exactly one of them imports.
+    expect(importers.map(importingNow).filter((a) => a === true)).toHaveLength(1);
+    const active = importers.find((b) => importingNow(b) === true)!;
+    const standby = importers.find((b) => b !== active)!;
+    await active.kill();
+    const killedAt = performance.now();
+    await within(10_000, `${standby.name} importing`, (async () => {
+      while (importingNow(standby) !== true) await sleep(20);
+    })());
+    const takeoverMs = performance.now() - killedAt;
+    console.log(`import takeover after SIGKILL: ${Math.round(takeoverMs)} ms`);
+    expect(takeoverMs).toBeLessThan(5000);
+    await published;
+
+    const got = await subB.call('collect', { expect: [COUNT], timeoutMs: 40_000, quietMs: 2000 }, 50_000);
+    const imported = got.records[0] as ImportedRec[];
+    expect(originSeqs(imported).get('A|pubA|k.a')).toEqual(oneTo(COUNT));
+    expect(got.dataLoss).toEqual([]);
+    // Both exported every message; JetStream stored each once.
+    expect(await storedCount(server, 'LC_A')).toBe(COUNT);
+  }, 120_000);
+
+});
