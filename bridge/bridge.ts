@@ -11,6 +11,8 @@ import { Exporter } from './exporter.js';
 import { ImportLease } from './import-lease.js';
 import { Importer } from './importer.js';
 import { LeaseKeeper, leaseKey, openLeaseBucket } from './lease-keeper.js';
+import { bridgeMarkerPattern, RequestRelay, type RelayCounters } from './request-relay.js';
+import type { Subscription } from '../actors/app/subscription.js';
 import { streamName, zonePrefix } from './naming.js';
 import { resolveBridgeOptions, type BridgeOptions, type ResolvedBridgeOptions } from './options.js';
 
@@ -28,8 +30,9 @@ export interface BridgeEvents {
   /** Exporting goes on after `blocked`. */
   resumed: [];
   /**
-   * This bridge took the zone's import lease and imports now (`true`), or lost or gave it up
-   * and stands by (`false`). One bridge of a zone imports at a time (docs/ZONES.md).
+   * This bridge took the zone's import lease and imports (and relays this zone's requests out)
+   * now (`true`), or lost or gave it up and stands by (`false`). One bridge of a zone does at a
+   * time (docs/ZONES.md).
    */
   importing: [boolean];
   /**
@@ -57,6 +60,8 @@ export interface BridgeStats {
     readonly pending: number;
     /** Messages from other zones the export subscriptions saw and did not export. */
     readonly notLocal: number;
+    /** Replies (`_INBOX.…`) and requests on `requests` subjects the export subscriptions saw and did not export. */
+    readonly requests: number;
     /** `blocked` episodes. */
     readonly blocked: number;
     /** Messages not exported: larger than the NATS server's `max_payload` (less 1 KiB). */
@@ -80,6 +85,8 @@ export interface BridgeStats {
     /** Not published: larger than the bridge peer's `maxMessageBytes`. */
     readonly tooLarge: number;
   };
+  /** Requests relayed across zones (option `requests`). */
+  readonly requests: Readonly<RelayCounters>;
 }
 
 /**
@@ -93,6 +100,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private exporter: Exporter | undefined;
   private importer: Importer | undefined;
   private lease: LeaseKeeper | undefined;
+  private relay: RequestRelay | undefined;
+  private marker: Subscription | undefined;
   /** Starting and stopping the importer, one after the other. */
   private importTurn: Promise<void> = Promise.resolve();
   private readonly importCounters = { imported: 0, filtered: 0, redelivered: 0, malformed: 0, caughtUp: 0, tooLarge: 0 };
@@ -137,17 +146,23 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       });
       this.exporter.start();
     }
-    if (this.o.import.length > 0) {
-      // One bridge of the zone imports at a time: the holder of the zone's lease.
+    // Tells this zone's peers that this peer is a bridge (its patterns are relays, not responders).
+    this.marker = this.o.peer.subscribe(bridgeMarkerPattern(this.o.zone), () => undefined);
+    if (this.o.import.length > 0 || this.o.requests.length > 0) {
+      // One bridge of the zone imports and relays requests out at a time: the holder of the zone's lease.
       const kv = await openLeaseBucket(this.nats, this.o.stream.replicas);
       this.lease = new LeaseKeeper(kv, leaseKey(this.o.zone), new ImportLease(this.id, this.o.importLeaseMs), this.o.peer.name, {
         changed: (held) => {
-          this.importTurn = this.importTurn.then(() => (held ? this.startImporting(js, jsm) : this.stopImporting()));
+          if (this.o.import.length > 0) this.importTurn = this.importTurn.then(() => (held ? this.startImporting(js, jsm) : this.stopImporting()));
           this.emit('importing', held);
         },
         error: (err) => this.report(err),
       });
       this.lease.start();
+    }
+    if (this.o.requests.length > 0) {
+      this.relay = new RequestRelay(this.o, this.nats, () => this.lease?.isHeld ?? false, (err) => this.report(err));
+      this.relay.start();
     }
   }
 
@@ -187,6 +202,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
         inFlight: e?.queue.inFlight ?? 0,
         pending: e?.queue.pending ?? 0,
         notLocal: e?.counters.notLocal ?? 0,
+        requests: e?.counters.requests ?? 0,
         blocked: this.blockedCount,
         tooLarge: e?.counters.tooLarge ?? 0,
       },
@@ -197,6 +213,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
         zones: [...(i?.zones ?? [])],
         ...this.importCounters,
       },
+      requests: { ...(this.relay?.counters ?? { out: 0, outReplies: 0, outNoResponders: 0, outFailed: 0, in: 0, inReplies: 0, inTimeouts: 0, refused: 0 }) },
     };
   }
 
@@ -207,6 +224,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.exporter?.close();
+      this.relay?.close();
+      this.marker?.unsubscribe();
       await this.lease?.close();
       await this.importTurn;
       await this.stopImporting();

@@ -101,7 +101,10 @@ export function parseBridgeConfig(path: string, text: string, overrides: BridgeC
   }
   const exported = (o.export as string[] | undefined) ?? [];
   const imported = (o.import as string[] | undefined) ?? [];
-  if (exported.length === 0 && imported.length === 0) throw new InvalidOptionError(`${path}: neither export nor import lists a pattern: the bridge would do nothing`);
+  const requests = (o.requests as string[] | undefined) ?? [];
+  if (exported.length === 0 && imported.length === 0 && requests.length === 0) {
+    throw new InvalidOptionError(`${path}: neither export, import nor requests lists a pattern: the bridge would do nothing`);
+  }
   const ledger = (peer as PeerOptions).ledger;
   if (typeof ledger !== 'object' || ledger === null || Array.isArray(ledger) || ledger.path === undefined) {
     throw new InvalidOptionError(

@@ -6,8 +6,10 @@
  * it (stored, or recognised as a duplicate by its `Nats-Msg-Id`), so after a crash the durable
  * subscription delivers it again and JetStream's de-duplication absorbs the repeat.
  *
- * Never exported: a message that came from another zone (`msg.origin` set: no loops), and a
- * message matching an earlier export pattern too (exported once, by that pattern's subscription).
+ * Never exported: a message that came from another zone (`msg.origin` set: no loops), a
+ * message matching an earlier export pattern too (exported once, by that pattern's subscription),
+ * a reply (subjects `_INBOX.…` and the reserved `_LC_…`) and a request on a `requests` subject
+ * (relayed through core NATS instead: bridge/request-relay.ts).
  *
  * Backpressure: at most `maxInFlight` publishes wait for JetStream; a failure pauses publishing
  * (one probe every `retryDelayMs`) and above `maxPending` messages held a `blocked` event says
@@ -22,7 +24,8 @@ import type { Subscription } from '../actors/app/subscription.js';
 import { ExportQueue, type Queued } from './export-queue.js';
 import { PipelinedPublisher } from './js-publisher.js';
 import { patternMatches } from '../actors/app/requests.js';
-import { HEADERS, messageId, natsSubject } from './naming.js';
+import { HEADERS, matchesAny, messageId, natsSubject } from './naming.js';
+import { isRelayableRequest, RESERVED_PREFIX } from '../actors/app/origin.js';
 import type { ResolvedBridgeOptions } from './options.js';
 
 /** What the exporter reports to the bridge. */
@@ -41,17 +44,24 @@ export interface ExporterCounters {
   duplicates: number;
   /** Messages from other zones seen by the export subscriptions and not exported. */
   notLocal: number;
+  /** Requests relayed instead (subjects of the `requests` option) and replies (`_INBOX.…`, `_LC_…`): not exported. */
+  requests: number;
   /** Times the bridge went above `maxPending` messages held. */
   stopped: number;
   /** Messages larger than the NATS server's `max_payload` (less 1 KiB for headers): not exported, each said by an `error` event. */
   tooLarge: number;
 }
 
+/** Whether `subject` is a request inbox or a reserved subject: private to its zone. */
+function isPrivate(subject: string): boolean {
+  return subject.startsWith('_INBOX.') || subject.startsWith(RESERVED_PREFIX);
+}
+
 /** Room kept for the headers (identity, `Nats-Msg-Id`) under the server's `max_payload`. */
 const HEADER_ROOM_BYTES = 1024;
 
 export class Exporter {
-  readonly counters: ExporterCounters = { duplicates: 0, notLocal: 0, stopped: 0, tooLarge: 0 };
+  readonly counters: ExporterCounters = { duplicates: 0, notLocal: 0, requests: 0, stopped: 0, tooLarge: 0 };
   readonly queue: ExportQueue<Message>;
   private readonly js: PipelinedPublisher;
   private subs: Subscription[] = [];
@@ -102,6 +112,12 @@ export class Exporter {
     if (!this.draining) return; // delivered after close: not acknowledged, comes again after a restart
     if (msg.origin !== undefined) {
       this.counters.notLocal++;
+      msg.ack();
+      return;
+    }
+    if (isPrivate(msg.subject) || (isRelayableRequest(msg.replyTo) && matchesAny(this.o.requests, msg.subject))) {
+      // Replies to inboxes, and requests the bridges relay through core NATS: never stored.
+      this.counters.requests++;
       msg.ack();
       return;
     }

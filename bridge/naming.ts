@@ -82,7 +82,35 @@ export const HEADERS = {
   incarnation: 'Lc-Incarnation',
   seq: 'Lc-Seq',
   value: 'Lc-Value',
+  /** On a relayed request: the zone it comes from. */
+  zone: 'Lc-Zone',
 } as const;
+
+/** The core-NATS subject a request on ledgecast subject `subject` is relayed on (any zone). */
+export function requestSubject(subject: string): string {
+  return `lcr.${subject}`;
+}
+
+/** The ledgecast subject of a relayed request's NATS subject, or undefined. */
+export function subjectOfRequest(natsSubject: string): string | undefined {
+  if (!natsSubject.startsWith('lcr.')) return undefined;
+  const subject = natsSubject.slice(4);
+  return isValidSubject(subject) ? subject : undefined;
+}
+
+/** Whether some subject matches both patterns `a` and `b` (`*` one token, `>` one or more at the end). */
+export function patternsOverlap(a: string, b: string): boolean {
+  const x = a.split('.');
+  const y = b.split('.');
+  for (let i = 0; ; i++) {
+    const p = x[i];
+    const q = y[i];
+    if (p === undefined || q === undefined) return p === q;
+    // '>' takes one token or more: the other pattern needs a token here, which it has.
+    if (p === '>' || q === '>') return true;
+    if (p !== '*' && q !== '*' && p !== q) return false;
+  }
+}
 
 /** Whether `subject` matches one of `patterns`. */
 export function matchesAny(patterns: readonly string[], subject: string): boolean {

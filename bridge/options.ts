@@ -41,6 +41,15 @@ export interface BridgeOptions {
   /** Patterns of the other zones' messages that are published in this zone. @default [] */
   import?: readonly string[];
   /**
+   * Patterns of the request subjects that cross zones, both ways (`peer.request()` in one zone,
+   * a responder in another; core NATS, at most once). The bridge subscribes to them in its zone:
+   * use subjects of their own for requests (data published on them reaches the bridge too).
+   * @default []
+   */
+  requests?: readonly string[];
+  /** How long a request relayed to or from another zone waits for its reply at most, ms. @default 30000 */
+  requestTimeoutMs?: number;
+  /**
    * The zones imported from. Undefined: every zone that has a stream `LC_<zone>` (looked up at
    * start and every `zoneScanIntervalMs`). @default undefined
    */
@@ -85,6 +94,8 @@ export interface BridgeOptions {
 export const DEFAULT_BRIDGE_OPTIONS = Object.freeze({
   export: Object.freeze([]) as readonly string[],
   import: Object.freeze([]) as readonly string[],
+  requests: Object.freeze([]) as readonly string[],
+  requestTimeoutMs: 30_000,
   importFrom: undefined as readonly string[] | undefined,
   zoneScanIntervalMs: 5000,
   maxInFlight: 1024,
@@ -104,6 +115,8 @@ export interface ResolvedBridgeOptions {
   readonly zone: string;
   readonly export: readonly string[];
   readonly import: readonly string[];
+  readonly requests: readonly string[];
+  readonly requestTimeoutMs: number;
   readonly importFrom: readonly string[] | undefined;
   readonly zoneScanIntervalMs: number;
   readonly maxInFlight: number;
@@ -145,6 +158,7 @@ export function resolveBridgeSettings(o: Omit<BridgeOptions, 'peer' | 'nats'>): 
   const d = DEFAULT_BRIDGE_OPTIONS;
   const exported = patterns('export', o.export ?? d.export);
   const imported = patterns('import', o.import ?? d.import);
+  const requests = patterns('requests', o.requests ?? d.requests);
   let importFrom: readonly string[] | undefined;
   if (o.importFrom !== undefined) {
     if (!Array.isArray(o.importFrom)) throw new InvalidOptionError('options.importFrom must be an array of zone names');
@@ -169,6 +183,8 @@ export function resolveBridgeSettings(o: Omit<BridgeOptions, 'peer' | 'nats'>): 
     zone: o.zone,
     export: exported,
     import: imported,
+    requests,
+    requestTimeoutMs: positiveInt('requestTimeoutMs', o.requestTimeoutMs ?? d.requestTimeoutMs),
     importFrom,
     zoneScanIntervalMs: positiveInt('zoneScanIntervalMs', o.zoneScanIntervalMs ?? d.zoneScanIntervalMs),
     maxInFlight,

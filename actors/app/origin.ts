@@ -5,8 +5,13 @@
  *
  * The origin travels in the record's `replyTo` field, as the reserved subject
  * `_LC_ORIGIN.<zone>.<sender, base64url>.<incarnation>.<seq>`: no frame or actor changes, and an
- * imported message is never a request (request/reply across zones is not built yet). The
- * receiving side turns it back into `msg.origin` and gives the message no `replyTo`.
+ * imported message is never a request. The receiving side turns it back into `msg.origin` and
+ * gives the message no `replyTo`.
+ *
+ * Requests across zones (bridge/request-relay.ts) use two more reserved `replyTo` subjects: the
+ * inboxes of a bridge relaying a request from another zone (`_LC_RELAY.…`, never relayed again),
+ * and the reply a bridge sends when no zone has a responder (`_LC_STATUS.noResponders`). Every
+ * reserved subject starts with `_LC_`.
  *
  * Pure: no clock, no I/O.
  */
@@ -21,6 +26,32 @@ export interface MessageOrigin {
   readonly incarnation: number;
   /** Its seq in the origin stream (origin sender, subject). */
   readonly seq: number;
+}
+
+/** The first characters of every reserved `replyTo` subject. */
+export const RESERVED_PREFIX = '_LC_';
+
+/** The `replyTo` of a reply that says no zone has a responder (sent by the requester's zone bridge). */
+export const NO_RESPONDERS_MARKER = '_LC_STATUS.noResponders';
+
+/** The first token of the inboxes a bridge uses for requests it relays from other zones. */
+export const RELAY_INBOX_PREFIX = '_LC_RELAY.';
+
+/**
+ * The pattern a zone bridge's peer subscribes to (`_LC_BRIDGE.<zone>`): it tells the zone's
+ * peers that this peer is a bridge (its other patterns are relays, not responders).
+ */
+export const BRIDGE_MARKER_PREFIX = '_LC_BRIDGE.';
+
+/** Whether a peer advertising `patterns` is a zone bridge. */
+export function isBridgePeer(patterns: Iterable<string>): boolean {
+  for (const p of patterns) if (p.startsWith(BRIDGE_MARKER_PREFIX)) return true;
+  return false;
+}
+
+/** Whether a message with this `replyTo` is a request that a zone bridge may relay to other zones. */
+export function isRelayableRequest(replyTo: string | undefined): replyTo is string {
+  return replyTo !== undefined && !replyTo.startsWith(RESERVED_PREFIX);
 }
 
 /** The first token of every origin marker. */

@@ -34,6 +34,7 @@ import { Publisher } from './publisher.js';
 import { Delivery } from './delivery.js';
 import { Durables, type DurableSpec } from './durables.js';
 import { Requests, patternMatches } from './requests.js';
+import { isBridgePeer } from './origin.js';
 import { resolveCodec, type Codec, type CodecOption } from './codec.js';
 import type { PublishItem } from '../sender/messages.js';
 import type {
@@ -232,6 +233,7 @@ export class Peer extends EventEmitter<PeerEvents> {
         subscribe: (pattern, handler) => this.subscribe(pattern, handler),
         publish: (subject, data, o) => this.publishWith(subject, data, o.replyTo, undefined, o.codec),
         hasResponders: (subject) => this.hasResponders(subject),
+        hasLocalResponders: (subject, except) => this.hasLocalResponders(subject, except),
         discoveryLeftMs: () => Math.max(0, Math.ceil(this.startedAtMs + discoveryGraceMs - performance.now())),
       },
       this.name,
@@ -429,6 +431,16 @@ export class Peer extends EventEmitter<PeerEvents> {
   private hasResponders(subject: string): boolean {
     if (this.delivery.takesOwn(subject)) return true;
     for (const p of this.knownPeers.values()) for (const pattern of p.patterns) if (patternMatches(pattern, subject)) return true;
+    return false;
+  }
+
+  /** Whether a subscription of ours that takes own messages, or a known peer other than `except` and zone bridges, matches `subject`. */
+  private hasLocalResponders(subject: string, except: string): boolean {
+    if (this.delivery.takesOwn(subject)) return true;
+    for (const p of this.knownPeers.values()) {
+      if (p.name === except || isBridgePeer(p.patterns)) continue;
+      for (const pattern of p.patterns) if (patternMatches(pattern, subject)) return true;
+    }
     return false;
   }
 

@@ -10,11 +10,17 @@
  * responder known is published all the same and fails with `NoRespondersError` only if, at the
  * end of that grace, there is still none and no reply came.
  *
+ * A request that a zone bridge relays to the other zones (bridge/request-relay.ts) may be
+ * answered by the bridge with a reply marked `_LC_STATUS.noResponders`: no zone has a responder.
+ * It fails the request with `NoRespondersError` unless a peer of this zone (not a bridge) may
+ * still answer.
+ *
  * Ownership: owned by the `Peer`, on the application thread. The inbox subscription opens with
  * the first request and lives as long as the peer.
  */
 import { AbortError, NoRespondersError, PeerClosedError, TimeoutError } from '../../errors.js';
 import type { Codec } from './codec.js';
+import { NO_RESPONDERS_MARKER } from './origin.js';
 import type { Message } from './message.js';
 import type { Subscription } from './subscription.js';
 
@@ -24,6 +30,8 @@ export interface RequestTransport {
   publish(subject: string, data: unknown, options: { replyTo: string; codec?: Codec }): Promise<void>;
   /** Whether a known peer's patterns or a local subscription that takes own messages match `subject`. */
   hasResponders(subject: string): boolean;
+  /** Whether a peer of this zone other than zone bridges and `except` (or a local subscription) matches `subject`. */
+  hasLocalResponders(subject: string, except: string): boolean;
   /** Milliseconds left of the start-up discovery grace (0 once it is over). */
   discoveryLeftMs(): number;
 }
@@ -92,6 +100,13 @@ export class Requests {
       }
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(inbox, (msg) => {
+        if (msg?.replyTo === NO_RESPONDERS_MARKER) {
+          // A zone bridge asked the other zones: none has a responder. A local responder's reply may still come.
+          if (this.transport.hasLocalResponders(subject, msg.sender)) return;
+          this.noResponders++;
+          fail(new NoRespondersError(`no responders for ${subject} in this zone or any other (said by bridge ${msg.sender})`, { subject }));
+          return;
+        }
         done();
         if (msg) resolve(msg.withCodec<T>(codec));
         else reject(new PeerClosedError('the peer closed before a reply arrived'));

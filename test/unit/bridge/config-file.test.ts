@@ -32,7 +32,7 @@ describe('bridge configuration file', () => {
     ['user without pass', json({ ...good, nats: { servers: 'x', user: 'u' } }), /nats\.user and nats\.pass go together/],
     ['a bad tls key', json({ ...good, nats: { servers: 'x', tls: { ca: 'f' } } }), /nats\.tls\.ca is not a TLS setting/],
     ['a bad pattern', json({ ...good, import: ['a.>.b'] }), /import\[0\] must be a subject pattern/],
-    ['nothing to do', json({ ...good, export: [], import: [] }), /neither export nor import/],
+    ['nothing to do', json({ ...good, export: [], import: [] }), /neither export, import nor requests/],
     ['no ledger', json({ ...good, peer: {} }), /the bridge's peer needs a ledger/],
     ['a ledger that is not an object', json({ ...good, peer: { ledger: '/tmp/x' } }), /the bridge's peer needs a ledger/],
     ['a bad bridge option', json({ ...good, maxInFlight: -1 }), /b\.json: maxInFlight must be a positive integer/],

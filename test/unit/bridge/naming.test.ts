@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ledgecastSubject, matchesAny, messageId, natsSubject, parseMessageId, streamName, zoneNameProblem } from '../../../bridge/naming.js';
+import { ledgecastSubject, matchesAny, messageId, patternsOverlap, natsSubject, parseMessageId, streamName, zoneNameProblem } from '../../../bridge/naming.js';
 
 describe('bridge naming', () => {
   it('stores zone Z\'s message on subject s as lc.Z.s in stream LC_Z, and reads the subject back', () => {
@@ -35,5 +35,28 @@ describe('bridge naming', () => {
     expect(matchesAny(['orders.*'], 'orders.eu.x')).toBe(false);
     expect(matchesAny(['prices.*', '>'], 'a')).toBe(true);
     expect(matchesAny([], 'a')).toBe(false);
+  });
+});
+
+describe('patternsOverlap', () => {
+  it('says whether some subject matches both patterns', () => {
+    const cases: [string, string, boolean][] = [
+      ['a.b', 'a.b', true],
+      ['a.b', 'a.c', false],
+      ['a.*', 'a.b', true],
+      ['a.*', 'a.b.c', false],
+      ['a.>', 'a.b.c', true],
+      ['a.>', 'a', false],
+      ['>', 'x', true],
+      ['*.b', 'a.*', true],
+      ['*.b.>', 'a.c.d', false],
+      ['a.*.c', 'a.>', true],
+      ['a.b.c', 'a.b', false],
+      ['svc.>', 'svc.*', true],
+    ];
+    for (const [a, b, want] of cases) {
+      expect({ a, b, overlap: patternsOverlap(a, b) }).toEqual({ a, b, overlap: want });
+      expect({ a: b, b: a, overlap: patternsOverlap(b, a) }).toEqual({ a: b, b: a, overlap: want });
+    }
   });
 });
