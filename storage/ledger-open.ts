@@ -91,6 +91,12 @@ async function inspect(dir: string, shown: string, o: ResolvedLedgerStoreOptions
   // crashed the process on 2 of 25 randomly damaged files, issue 11, and is gone.)
   const walk = await walkLmdbInChild(dir);
   if (!walk.ok) return moveAsideOrRefuse(dir, shown, walk.reason, o, deps);
+  // A main-tree page overwritten with noise can read as a tree with fewer entries without
+  // crashing the walk; LMDB would then write into that page here and abort the process.
+  if (walk.mainEntries !== header.mainEntries) {
+    const reason = `is damaged: its meta page counts ${header.mainEntries} databases, reading its main tree found ${walk.mainEntries}`;
+    return moveAsideOrRefuse(dir, shown, reason, o, deps);
+  }
   const verifyMs = performance.now() - started;
   let scan: LedgerScan;
   let scanInWorker = false;

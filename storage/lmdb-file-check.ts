@@ -16,7 +16,8 @@
  *        144    8 mm_last_pg
  *        152    8 mm_txnid
  *
- * and in each `MDB_db` the root page number is at offset 40 (~0 = empty tree).
+ * and in each `MDB_db` the entry count is at offset 32 and the root page number at offset 40
+ * (~0 = empty tree). The main DB's entries are the named databases.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
@@ -28,6 +29,7 @@ const MAGIC_OFFSET = META_OFFSET;
 const VERSION_OFFSET = META_OFFSET + 4;
 const FREE_DB_OFFSET = META_OFFSET + 24;
 const MAIN_DB_OFFSET = FREE_DB_OFFSET + 48;
+const DB_ENTRIES_OFFSET = 32;
 const DB_ROOT_OFFSET = 40;
 const TXNID_OFFSET = 152;
 const META_BYTES = 168;
@@ -35,7 +37,14 @@ const NO_PAGE = 0xffffffffffffffffn;
 
 /** Result of {@link checkLmdbDataFile}. */
 export type LmdbFileCheck =
-  | { readonly ok: true; readonly pageSize: number; readonly fileBytes: number; readonly txnId: number }
+  | {
+      readonly ok: true;
+      readonly pageSize: number;
+      readonly fileBytes: number;
+      readonly txnId: number;
+      /** Entries of the main database (the named databases) by the newest meta page. */
+      readonly mainEntries: number;
+    }
   | { readonly ok: false; readonly reason: string };
 
 /** Reads the two meta pages of `file` (an existing `data.mdb`) and checks them against its size. */
@@ -72,8 +81,11 @@ export function checkLmdbDataFile(file: string): LmdbFileCheck {
     }
     const pages = BigInt(size / pageSize);
     let txnId = 0n;
+    let mainEntries = 0n;
     for (const [index, meta] of [first, second].entries()) {
-      txnId = txnId > meta.readBigUInt64LE(TXNID_OFFSET) ? txnId : meta.readBigUInt64LE(TXNID_OFFSET);
+      const id = meta.readBigUInt64LE(TXNID_OFFSET);
+      if (index === 0 || id > txnId) mainEntries = meta.readBigUInt64LE(MAIN_DB_OFFSET + DB_ENTRIES_OFFSET);
+      txnId = txnId > id ? txnId : id;
       for (const [name, dbOffset] of [
         ['free-space', FREE_DB_OFFSET],
         ['main', MAIN_DB_OFFSET],
@@ -88,7 +100,7 @@ export function checkLmdbDataFile(file: string): LmdbFileCheck {
         }
       }
     }
-    return { ok: true, pageSize, fileBytes: size, txnId: Number(txnId) };
+    return { ok: true, pageSize, fileBytes: size, txnId: Number(txnId), mainEntries: Number(mainEntries) };
   } finally {
     closeSync(fd);
   }

@@ -58,8 +58,36 @@ describe('damaged, truncated and foreign ledgers', () => {
     overwrite(file, 2 * pageSize, statSync(file).size - 2 * pageSize);
     expect(checkLmdbDataFile(file).ok).toBe(true);
     await expect(LedgerStore.open({ path, peerName: 'p' })).rejects.toThrow(
-      new RegExp(`^ledger ${path}: ${file} is damaged: reading it (crashed LMDB \\(SIG[A-Z]+\\)|failed)`),
+      new RegExp(`^ledger ${path}: ${file} is damaged: (reading it (crashed LMDB \\(SIG[A-Z]+\\)|failed)|its meta page counts \\d+ databases, reading its main tree found \\d+)`),
     );
+  });
+
+  it('never crashes the process on a file with pages overwritten at random (seeded): it opens or refuses', async () => {
+    const pristine = await closedLedger(2000);
+    const file = join(pristine, 'data.mdb');
+    const pageSize = 4096;
+    const pages = statSync(file).size / pageSize;
+    const outcomes: string[] = [];
+    for (let seed = 1; seed <= 12; seed++) {
+      const path = await closedLedger(2000);
+      const target = join(path, 'data.mdb');
+      // One to all of the data pages (never the two meta pages), from a seeded first page.
+      const noise = seededBytes(8, seed * 7919);
+      const from = 2 + (noise.readUInt16LE(0) % (pages - 2));
+      const count = 1 + (noise.readUInt16LE(2) % (pages - from));
+      overwrite(target, from * pageSize, count * pageSize, seed);
+      const outcome = await LedgerStore.open({ path, peerName: 'p' }).then(
+        async (store) => {
+          await store.close();
+          return 'opened';
+        },
+        (err: Error) => (err.name === 'LedgerError' ? 'refused' : `threw ${err.name}: ${err.message}`),
+      );
+      outcomes.push(outcome);
+    }
+    // Reaching this line is the point: no LMDB abort or signal took the process down.
+    expect(outcomes.filter((o) => o !== 'opened' && o !== 'refused')).toEqual([]);
+    expect(outcomes).toContain('refused');
   });
 
   it('refuses a truncated data file', async () => {
