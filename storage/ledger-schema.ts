@@ -1,11 +1,15 @@
 /**
- * The on-disk schema of a ledger: one LMDB environment (a directory) with four named databases.
+ * The on-disk schema of a ledger: one LMDB environment (a directory) with five named databases.
  *
  *     database               key (ordered-binary)             value
  *     ledgecast.meta         'meta'                           LedgerMeta (msgpack, shared structures)
  *     ledgecast.streams      subject                          highSeq: number (msgpack)
  *     ledgecast.sent         [subject, seq]                   sent record (binary, see sent-record.ts)
- *     ledgecast.delivered    [durableName, senderName, subject]  seq: number (msgpack)
+ *     ledgecast.delivered    [durableName, senderName, subject]  confirmed seq: number (msgpack)
+ *     ledgecast.handed       [durableName, senderName, subject]  highest seq handed to the application (msgpack)
+ *
+ * `ledgecast.handed` came after version 1 without a version bump: it is only added to. A ledger
+ * written before has none, and gets it at its next open; a build before it ignores it.
  *
  * Ordered-binary sorts array keys element by element, with strings ending in a 0 delimiter, so
  * all keys of one subject are contiguous and in numeric `seq` order: a range scan of one stream
@@ -24,6 +28,7 @@ export const DB_NAMES = Object.freeze({
   streams: 'ledgecast.streams',
   sent: 'ledgecast.sent',
   delivered: 'ledgecast.delivered',
+  handed: 'ledgecast.handed',
 });
 
 export const META_KEY = 'meta';
@@ -47,12 +52,13 @@ export interface LedgerMeta {
   readonly maxUnflushedPerStream: number;
 }
 
-/** The four databases of an open environment. */
+/** The five databases of an open environment. */
 export interface LedgerDatabases {
   readonly meta: Database<LedgerMeta, string>;
   readonly streams: Database<number, string>;
   readonly sent: Database<Buffer, [string, number]>;
   readonly delivered: Database<number, [string, string, string]>;
+  readonly handed: Database<number, [string, string, string]>;
 }
 
 /** Environment options shared by the store and the scan (the scan adds `readOnly`). */
@@ -68,7 +74,7 @@ export function ledgerEnvOptions(path: string | undefined, durability: LedgerDur
 }
 
 /**
- * Opens the four databases. With `create` false (read-only scans), a missing database comes
+ * Opens the five databases. With `create` false (read-only scans), a missing database comes
  * back `undefined` instead of being created.
  */
 export function openLedgerDatabases(env: RootDatabase, create: boolean): Partial<LedgerDatabases> {
@@ -79,6 +85,7 @@ export function openLedgerDatabases(env: RootDatabase, create: boolean): Partial
     streams: env.openDB<number, string>(DB_NAMES.streams, { ...opts }) ?? undefined,
     sent: env.openDB<Buffer, [string, number]>(DB_NAMES.sent, { ...opts, encoding: 'binary' }) ?? undefined,
     delivered: env.openDB<number, [string, string, string]>(DB_NAMES.delivered, { ...opts }) ?? undefined,
+    handed: env.openDB<number, [string, string, string]>(DB_NAMES.handed, { ...opts }) ?? undefined,
   };
 }
 

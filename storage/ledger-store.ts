@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { open, type RootDatabase } from 'lmdb';
+import { open, type Database, type RootDatabase } from 'lmdb';
 import { LedgerError } from '../errors.js';
 import { streamKey } from '../codecs/frame.js';
 import { prepareLedgerDirectory, type LedgerStoreDeps, type PreparedLedger } from './ledger-open.js';
@@ -324,8 +324,32 @@ export class LedgerStore {
   /** Positions of durable subscription `durableName`, keyed by `streamKey(senderName, subject)`. */
   getDelivered(durableName: string): Map<string, number> {
     this.checkUsable();
+    return this.durableRange(this.dbs.delivered, durableName);
+  }
+
+  /**
+   * Records that durable subscription `durableName` handed messages of stream (`senderName`,
+   * `subject`) up to `seq` to the application (delivered, perhaps not confirmed): after a restart,
+   * those above the confirmed position come again marked `redelivered`.
+   */
+  setHanded(durableName: string, senderName: string, subject: string, seq: number): Promise<void> {
+    this.checkUsable();
+    this.checkName('durableName', durableName);
+    this.checkName('senderName', senderName);
+    this.checkName('subject', subject);
+    if (!Number.isSafeInteger(seq) || seq < 1) throw new LedgerError(`setHanded: seq ${seq} must be a safe integer >= 1`);
+    return this.writes.settle(this.dbs.handed.put([durableName, senderName, subject], seq), undefined);
+  }
+
+  /** The highest seqs durable subscription `durableName` handed to the application, keyed by `streamKey(senderName, subject)`. */
+  getHanded(durableName: string): Map<string, number> {
+    this.checkUsable();
+    return this.durableRange(this.dbs.handed, durableName);
+  }
+
+  private durableRange(db: Database<number, [string, string, string]>, durableName: string): Map<string, number> {
     const out = new Map<string, number>();
-    for (const { key, value } of this.dbs.delivered.getRange({ start: [durableName] as unknown as [string, string, string] })) {
+    for (const { key, value } of db.getRange({ start: [durableName] as unknown as [string, string, string] })) {
       if (key[0] !== durableName) break;
       out.set(streamKey(key[1], key[2]), value);
     }
@@ -341,6 +365,10 @@ export class LedgerStore {
       if (key[0] !== durableName) break;
       last = this.dbs.delivered.remove(key);
       n++;
+    }
+    for (const key of this.dbs.handed.getKeys({ start: [durableName] as unknown as [string, string, string] })) {
+      if (key[0] !== durableName) break;
+      last = this.dbs.handed.remove(key);
     }
     if (last !== undefined) await this.writes.settle(last, undefined);
     return n;

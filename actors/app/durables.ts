@@ -31,6 +31,8 @@ export interface DurableState extends DurableSpec {
   ready: boolean;
   /** Confirmed position per stream when it opened: anything at or below is not delivered again. */
   readonly floors: Map<string, number>;
+  /** Highest seq per stream handed to the application before it opened: up to it, messages are marked `redelivered`. */
+  readonly handedBefore: Map<string, number>;
   readonly tracker: AckTracker;
 }
 
@@ -45,6 +47,8 @@ export class Durables {
   private readonly names = new Set<string>();
   /** Confirmed positions waiting for the next microtask, by durable + stream. */
   private confirmBatch = new Map<string, DurablePosition>();
+  /** Highest seqs handed to the application since the last batch, by durable + stream. */
+  private handedBatch = new Map<string, { durable: string; sender: string; subject: string; seq: number }>();
   private confirmScheduled = false;
   private closed = false;
 
@@ -96,7 +100,7 @@ export class Durables {
    * @throws BackpressureError when the ledger's mailbox is full; the caller unsubscribes `sub`.
    */
   open(sub: Subscription<any>, spec: DurableSpec): void {
-    this.byId.set(sub.id, { ...spec, sub, ready: false, floors: new Map(), tracker: new AckTracker(this.maxUnconfirmed) });
+    this.byId.set(sub.id, { ...spec, sub, ready: false, floors: new Map(), handedBefore: new Map(), tracker: new AckTracker(this.maxUnconfirmed) });
     this.names.add(spec.name);
     this.ledger!.send({ kind: 'durableOpened', id: sub.id, durable: spec.name, pattern: sub.pattern });
   }
@@ -105,11 +109,12 @@ export class Durables {
    * The receiver applied subscription `id`'s resume `positions`: the subscription to add to the
    * matcher and announce, or undefined when it is gone, closed, or was ready already.
    */
-  ready(id: number, positions: readonly StreamResume[]): Subscription<any> | undefined {
+  ready(id: number, positions: readonly StreamResume[], handed: readonly StreamResume[] = []): Subscription<any> | undefined {
     const d = this.byId.get(id);
     if (d === undefined || d.ready || d.sub.isClosed) return undefined;
     d.ready = true;
     for (const p of positions) d.floors.set(streamKey(p.sender, p.subject), p.seq);
+    for (const p of handed) d.handedBefore.set(streamKey(p.sender, p.subject), p.seq);
     return d.sub;
   }
 
@@ -143,22 +148,31 @@ export class Durables {
       this.onOverflow(sender, r);
       return undefined;
     }
+    const before = d.handedBefore.size === 0 ? undefined : d.handedBefore.get(key);
+    this.noteHanded(d, sender.name, r.subject, r.seq);
     return new Message(r.subject, sender, r.seq, origin === undefined ? r.replyTo : undefined, r.payload, r.flags, reply, () =>
       this.acknowledge(d, sender.name, r.subject, r.seq),
       codec,
       origin,
+      before !== undefined && r.seq <= before,
     );
   }
 
-  /** Sends the positions confirmed since the last call to the ledger, as one message. */
+  /**
+   * Sends the positions confirmed since the last call to the ledger, as one message, with the
+   * highest seqs handed to the application that no confirmation in it covers.
+   */
   sendConfirmations(): void {
     this.confirmScheduled = false;
     // After close the ledger is gone: late acknowledgements only mean a redelivery next time.
-    if (this.confirmBatch.size === 0 || this.ledger === undefined || this.closed) return;
+    if ((this.confirmBatch.size === 0 && this.handedBatch.size === 0) || this.ledger === undefined || this.closed) return;
     const positions = [...this.confirmBatch.values()];
+    const handed: DurablePosition[] = [];
+    for (const [k, h] of this.handedBatch) if ((this.confirmBatch.get(k)?.seq ?? 0) < h.seq) handed.push(h);
     this.confirmBatch = new Map();
+    this.handedBatch = new Map();
     this.confirmations += positions.length;
-    const msg: LedgerInbox = { kind: 'confirmed', positions };
+    const msg: LedgerInbox = handed.length === 0 ? { kind: 'confirmed', positions } : { kind: 'confirmed', positions, handed };
     const ledger = this.ledger;
     // Not dropped when the mailbox is full: a lost confirmation means a needless redelivery.
     if (!ledger.trySend(msg)) void ledger.whenWritable().then(() => ledger.trySend(msg));
@@ -169,14 +183,27 @@ export class Durables {
     this.closed = true;
   }
 
+  /** Durable `d` handed message `seq` of stream (`sender`, `subject`) to the application: its mark goes to the ledger with the next batch. */
+  private noteHanded(d: DurableState, sender: string, subject: string, seq: number): void {
+    const k = `${d.name}\u0000${sender}\u0000${subject}`;
+    const h = this.handedBatch.get(k);
+    if (h === undefined) this.handedBatch.set(k, { durable: d.name, sender, subject, seq });
+    else if (h.seq < seq) h.seq = seq;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.confirmScheduled) return;
+    this.confirmScheduled = true;
+    queueMicrotask(() => this.sendConfirmations());
+  }
+
   /** Durable `d`'s acknowledgement of message `seq` of stream (`sender`, `subject`). */
   private acknowledge(d: DurableState, sender: string, subject: string, seq: number): void {
     const key = streamKey(sender, subject);
     const position = d.tracker.ack(key, seq);
     if (position === undefined || this.ledger === undefined) return;
     this.confirmBatch.set(`${d.name}\u0000${key}`, { durable: d.name, sender, subject, seq: position });
-    if (this.confirmScheduled) return;
-    this.confirmScheduled = true;
-    queueMicrotask(() => this.sendConfirmations());
+    this.schedule();
   }
 }

@@ -39,7 +39,7 @@ export type AppEvent =
   | { readonly kind: 'streamReset'; readonly sender: PeerId; readonly subject: string; readonly fromSeq: number }
   | { readonly kind: 'error'; readonly error: SerializedError }
   /** The receiver applied durable subscription `id`'s resume positions: it may take messages now. */
-  | { readonly kind: 'durableReady'; readonly id: number; readonly positions: readonly StreamResume[] }
+  | { readonly kind: 'durableReady'; readonly id: number; readonly positions: readonly StreamResume[]; readonly handed?: readonly StreamResume[] }
   /** The ledger flushed everything it had received before `flushRequested { token }`. */
   | { readonly kind: 'ledgerFlushed'; readonly token: number }
   /** Every live receiver confirmed the end of every stream of ours (answer to `drainRequested { token }`). */

@@ -35,6 +35,14 @@ export class Message<T = unknown> {
    */
   readonly origin: MessageOrigin | undefined;
   /**
+   * True when this message may have been delivered before: a durable subscription delivered it
+   * before the process restarted (or the subscription was closed) and it was not confirmed, so
+   * it comes again (at-least-once). Use it to skip or check work already done. False for every
+   * other message. A message handed to the application in the last milliseconds before a crash
+   * (before its mark reached the ledger, as an unconfirmed position would) comes again unmarked.
+   */
+  readonly redelivered: boolean;
+  /**
    * The sending peer (name and incarnation), shared by every message of its streams: a field of
    * its own for the incarnation, a 32-bit random number most often outside V8's small integers,
    * was one more heap object per delivered message.
@@ -62,6 +70,7 @@ export class Message<T = unknown> {
     ackVia?: () => void,
     codec: Codec = MSGPACK_CODEC,
     origin?: MessageOrigin,
+    redelivered = false,
   ) {
     this.subject = subject;
     this.#from = from;
@@ -73,6 +82,7 @@ export class Message<T = unknown> {
     this.ackVia = ackVia;
     this.codec = codec;
     this.decoded = undefined;
+    this.redelivered = redelivered;
     this.origin = origin;
   }
 
@@ -90,7 +100,7 @@ export class Message<T = unknown> {
   withCodec<U>(codec: Codec): Message<U> {
     if (codec === this.codec) return this as unknown as Message<U>;
     const flags = this.isValue ? MESSAGE_FLAGS.msgpack : 0;
-    return new Message<U>(this.subject, this.#from, this.seq, this.replyTo, this.raw, flags, this.replyVia, this.ackVia, codec, this.origin);
+    return new Message<U>(this.subject, this.#from, this.seq, this.replyTo, this.raw, flags, this.replyVia, this.ackVia, codec, this.origin, this.redelivered);
   }
 
   /**
@@ -132,13 +142,14 @@ export class Message<T = unknown> {
   }
 
   /** A plain summary (JSON-friendly). */
-  toJSON(): { subject: string; sender: string; seq: number; replyTo?: string; origin?: MessageOrigin; data: T } {
+  toJSON(): { subject: string; sender: string; seq: number; replyTo?: string; origin?: MessageOrigin; redelivered?: true; data: T } {
     return {
       subject: this.subject,
       sender: this.sender,
       seq: this.seq,
       ...(this.replyTo ? { replyTo: this.replyTo } : {}),
       ...(this.origin ? { origin: this.origin } : {}),
+      ...(this.redelivered ? { redelivered: true as const } : {}),
       data: this.data,
     };
   }

@@ -628,7 +628,7 @@ export class Peer extends EventEmitter<PeerEvents> {
         this.emit('streamReset', { sender: event.sender.name, senderIncarnation: event.sender.incarnation, subject: event.subject, fromSeq: event.fromSeq } satisfies StreamResetEvent);
         break;
       case 'durableReady': {
-        const sub = this.state === 'open' ? this.durables.ready(event.id, event.positions) : undefined;
+        const sub = this.state === 'open' ? this.durables.ready(event.id, event.positions, event.handed) : undefined;
         if (sub !== undefined) this.activate(sub);
         break;
       }

@@ -49,6 +49,8 @@ export interface LedgerActorCounters {
   positionsResumed: number;
   /** Durable positions written. */
   positionsConfirmed: number;
+  /** Handed marks recorded (messages delivered to a durable subscription, not yet confirmed). */
+  positionsHanded: number;
   retentionRuns: number;
   retentionDeleted: number;
   /** Sends refused by a full mailbox. */
@@ -71,6 +73,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
     durablesOpened: 0,
     positionsResumed: 0,
     positionsConfirmed: 0,
+    positionsHanded: 0,
     retentionRuns: 0,
     retentionDeleted: 0,
     mailboxFull: 0,
@@ -213,15 +216,25 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
   function onDurableOpened(id: number, durable: string, pattern: string): void {
     counters.durablesOpened++;
     const positions: StreamResume[] = [];
+    const handed: StreamResume[] = [];
     try {
       const matcher = new PatternMatcher<true>();
       matcher.add(pattern, true);
-      for (const [key, seq] of store.getDelivered(durable)) {
+      const confirmed = store.getDelivered(durable);
+      for (const [key, seq] of confirmed) {
         if (positions.length >= config.receiver.maxStreams) break;
         const cut = key.indexOf('\u0000'); // streamKey(sender, subject)
         const senderName = key.slice(0, cut);
         const subject = key.slice(cut + 1);
         if (cut > 0 && matcher.matches(subject)) positions.push({ sender: senderName, subject, seq });
+      }
+      // Handed to the application above the confirmed position before this start: they come
+      // again, marked redelivered.
+      for (const [key, seq] of store.getHanded(durable)) {
+        if (handed.length >= config.receiver.maxStreams) break;
+        const cut = key.indexOf('\u0000');
+        const subject = key.slice(cut + 1);
+        if (cut > 0 && seq > (confirmed.get(key) ?? 0) && matcher.matches(subject)) handed.push({ sender: key.slice(0, cut), subject, seq });
       }
     } catch (err) {
       fail(err); // the subscription still opens, from the late-join rule
@@ -230,16 +243,20 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
     // Never dropped: the application waits for it before the subscription takes messages.
     // A durable that existed before this start has been subscribed since before any stream it
     // hears of now began (it was only down): those streams are wanted from their start.
-    const msg: ReceiverInbox = { kind: 'durableResumed', id, positions, pattern, resumed: positions.length > 0 };
+    const msg: ReceiverInbox = { kind: 'durableResumed', id, positions, handed, pattern, resumed: positions.length > 0 || handed.length > 0 };
     if (!receiver.trySend(msg)) void receiver.whenWritable().then(() => receiver.trySend(msg));
   }
 
-  function onConfirmed(positions: readonly DurablePosition[]): void {
+  function onConfirmed(positions: readonly DurablePosition[], handed: readonly DurablePosition[] | undefined): void {
     if (failed !== undefined) return;
     try {
       for (const p of positions) {
         store.setDelivered(p.durable, p.sender, p.subject, p.seq).catch((err: unknown) => fail(err));
         counters.positionsConfirmed++;
+      }
+      for (const p of handed ?? []) {
+        store.setHanded(p.durable, p.sender, p.subject, p.seq).catch((err: unknown) => fail(err));
+        counters.positionsHanded++;
       }
     } catch (err) {
       fail(err);
@@ -306,7 +323,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
           onDurableOpened(msg.id, msg.durable, msg.pattern);
           break;
         case 'confirmed':
-          onConfirmed(msg.positions);
+          onConfirmed(msg.positions, msg.handed);
           break;
         case 'flushRequested':
           onFlushRequested(msg.token);

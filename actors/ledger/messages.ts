@@ -73,7 +73,10 @@ export type LedgerInbox =
    * send the receiver its stored positions of the streams matching `pattern`.
    */
   | { readonly kind: 'durableOpened'; readonly id: number; readonly durable: string; readonly pattern: string }
-  /** Durable positions confirmed by the application (one per stream, the newest). */
-  | { readonly kind: 'confirmed'; readonly positions: readonly DurablePosition[] }
+  /**
+   * Durable positions confirmed by the application (one per stream, the newest), and the
+   * highest seqs handed to it above them (`handed`: delivered, not confirmed yet).
+   */
+  | { readonly kind: 'confirmed'; readonly positions: readonly DurablePosition[]; readonly handed?: readonly DurablePosition[] }
   /** The application is closing: flush everything received so far, then emit `ledgerFlushed { token }`. */
   | { readonly kind: 'flushRequested'; readonly token: number };

@@ -51,6 +51,8 @@ export type ReceiverInbox =
       readonly kind: 'durableResumed';
       readonly id: number;
       readonly positions: readonly StreamResume[];
+      /** The highest seqs handed to the application before this start, above `positions` (passed on in `durableReady`). */
+      readonly handed?: readonly StreamResume[];
       /** The durable subscription's pattern. */
       readonly pattern?: string;
       /** The durable existed before this start (the ledger held positions for it). */

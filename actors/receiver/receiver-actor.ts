@@ -174,7 +174,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
         break;
       case 'durableResumed':
         if (msg.pattern !== undefined) this.durablePatterns.set(msg.pattern, msg.resumed === true);
-        this.onDurableResumed(msg.id, msg.positions);
+        this.onDurableResumed(msg.id, msg.positions, msg.handed);
         break;
       default:
         assertNever(msg);
@@ -271,7 +271,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
     }
   }
 
-  private onDurableResumed(id: number, positions: readonly StreamResume[]): void {
+  private onDurableResumed(id: number, positions: readonly StreamResume[], handed: readonly StreamResume[] | undefined): void {
     const applied: StreamResume[] = [];
     for (const p of positions) {
       if (typeof p?.sender !== 'string' || typeof p.subject !== 'string' || !Number.isSafeInteger(p.seq) || p.seq < 0) continue;
@@ -285,7 +285,8 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
       }
       applied.push({ sender: p.sender, subject: p.subject, seq: p.seq });
     }
-    this.emit({ kind: 'durableReady', id, positions: applied });
+    const marks = (handed ?? []).filter((p) => typeof p?.sender === 'string' && typeof p.subject === 'string' && Number.isSafeInteger(p.seq) && p.seq > 0);
+    this.emit({ kind: 'durableReady', id, positions: applied, handed: marks });
   }
 
   private onInterest(patterns: readonly string[]): void {

@@ -81,7 +81,20 @@ describe('durable subscription: subscriber killed with SIGKILL and restarted', (
     await sub.close();
     await publisher.close();
 
-    const report = { seed: SEED, rounds: ROUNDS, published: 0, deliveries: f.deliveries.length, redelivered: 0, redeliveredNotAtRunStart: 0, outOfOrderInRun: 0, missing: 0, payloadMismatches: 0, dataLossEvents: f.losses.length };
+    const report = {
+      seed: SEED,
+      rounds: ROUNDS,
+      published: 0,
+      deliveries: f.deliveries.length,
+      redelivered: 0,
+      redeliveredMarked: 0,
+      markedNotRedelivered: 0,
+      redeliveredNotAtRunStart: 0,
+      outOfOrderInRun: 0,
+      missing: 0,
+      payloadMismatches: 0,
+      dataLossEvents: f.losses.length,
+    };
     const missingSeqs: string[] = [];
     for (const subject of SUBJECTS) {
       const list = f.deliveries.filter((d) => d.subject === subject);
@@ -96,8 +109,12 @@ describe('durable subscription: subscriber killed with SIGKILL and restarted', (
           if (d.i !== d.seq - 1) report.payloadMismatches++; // a fresh stream: index i is seq i + 1
           if (seen.has(d.seq)) {
             report.redelivered++;
+            if (d.redelivered) report.redeliveredMarked++;
             if (fresh) report.redeliveredNotAtRunStart++;
-          } else fresh = true;
+          } else {
+            fresh = true;
+            if (d.redelivered) report.markedNotRedelivered++; // msg.redelivered on a first delivery: wrong
+          }
           seen.add(d.seq);
         }
       }
@@ -132,6 +149,7 @@ describe('durable subscription: subscriber killed with SIGKILL and restarted', (
     expect(report.outOfOrderInRun).toBe(0);
     expect(report.payloadMismatches).toBe(0);
     expect(report.redeliveredNotAtRunStart).toBe(0);
+    expect(report.markedNotRedelivered).toBe(0);
     expect(report.published).toBeGreaterThan(ROUNDS * 500);
   });
 
@@ -156,6 +174,7 @@ describe('durable subscription: subscriber killed with SIGKILL and restarted', (
     await publisher.waitEvent('done');
     let f = await waitForAll(file, { 'mk.x': 60 }, 10_000);
     expect(f.deliveries.map((d) => d.seq)).toEqual(Array.from({ length: 60 }, (_, k) => k + 1));
+    expect(f.deliveries.filter((d) => d.redelivered)).toEqual([]);
     await sleep(200); // let the confirmations of 1..30 reach the ledger; then crash
     await sub.kill();
 
@@ -166,6 +185,8 @@ describe('durable subscription: subscriber killed with SIGKILL and restarted', (
     await sleep(300);
     f = readSubscriberFile(file);
     expect(f.deliveries.filter((d) => d.run === 2).map((d) => d.seq)).toEqual(Array.from({ length: 30 }, (_, k) => k + 31));
+    // Delivered before the crash and not acknowledged: each says so.
+    expect(f.deliveries.filter((d) => d.run === 2).every((d) => d.redelivered)).toBe(true);
     await sleep(200);
     await sub.close();
 

@@ -136,7 +136,15 @@ describe('ledger actor', () => {
         { durable: 'd', sender: 'p2', subject: 'x.y', seq: 4 },
         { durable: 'other', sender: 'p1', subject: 'o.a', seq: 99 },
       ],
+      // Handed to the application above the confirmed position: o.a up to 14, o.b (none confirmed) up to 3.
+      handed: [
+        { durable: 'd', sender: 'p1', subject: 'o.a', seq: 14 },
+        { durable: 'd', sender: 'p1', subject: 'o.b', seq: 3 },
+        { durable: 'd', sender: 'p2', subject: 'x.y', seq: 6 },
+      ],
     });
+    // Confirmed later up to what was handed on x.y: nothing of it comes again marked.
+    first.send({ kind: 'confirmed', positions: [{ durable: 'd', sender: 'p2', subject: 'x.y', seq: 6 }] });
     first.send({ kind: 'flushRequested', token: 7 });
     await until(() => first.ctx.events.some((e) => e.kind === 'ledgerFlushed'), 'ledgerFlushed');
     expect(first.ctx.events).toContainEqual({ kind: 'ledgerFlushed', token: 7 });
@@ -144,7 +152,19 @@ describe('ledger actor', () => {
 
     const again = await open({ path, durability: 'sync' });
     again.send({ kind: 'durableOpened', id: 3, durable: 'd', pattern: 'o.>' });
-    expect(again.ctx.to<ReceiverInbox>('receiver')).toEqual([{ kind: 'durableResumed', id: 3, positions: [{ sender: 'p1', subject: 'o.a', seq: 10 }], pattern: 'o.>', resumed: true }]);
+    expect(again.ctx.to<ReceiverInbox>('receiver')).toEqual([
+      {
+        kind: 'durableResumed',
+        id: 3,
+        positions: [{ sender: 'p1', subject: 'o.a', seq: 10 }],
+        handed: [
+          { sender: 'p1', subject: 'o.a', seq: 14 },
+          { sender: 'p1', subject: 'o.b', seq: 3 },
+        ],
+        pattern: 'o.>',
+        resumed: true,
+      },
+    ]);
     await again.actor.stop?.();
   });
 

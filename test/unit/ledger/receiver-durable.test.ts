@@ -35,7 +35,7 @@ describe('receiver actor: durable resume', () => {
   it('answers durableResumed with durableReady, and a stream first seen afterwards resumes after the stored position', async () => {
     const s = await setup();
     s.send({ kind: 'durableResumed', id: 4, positions: [{ sender: 'pub', subject: 'o.a', seq: 10 }] });
-    expect(s.ctx.events).toEqual([{ kind: 'durableReady', id: 4, positions: [{ sender: 'pub', subject: 'o.a', seq: 10 }] }]);
+    expect(s.ctx.events).toEqual([{ kind: 'durableReady', id: 4, positions: [{ sender: 'pub', subject: 'o.a', seq: 10 }], handed: [] }]);
     s.send({ kind: 'interest', patterns: ['o.>'] });
     s.data(P, 'o.a', 1, [14]); // the stream began at 1; the subscription stopped after 10
     s.ctx.advanceTo(100);
@@ -64,7 +64,7 @@ describe('receiver actor: durable resume', () => {
   it('ignores malformed positions but still answers durableReady', async () => {
     const s = await setup();
     s.send({ kind: 'durableResumed', id: 9, positions: [{ sender: 'pub', subject: 'o.a', seq: -1 }, { sender: 3, subject: 'o.b', seq: 1 } as never] });
-    expect(s.ctx.events).toEqual([{ kind: 'durableReady', id: 9, positions: [] }]);
+    expect(s.ctx.events).toEqual([{ kind: 'durableReady', id: 9, positions: [], handed: [] }]);
   });
 
   it('settles a sender that left by BYE or restart only after a delay, so a restarted sender can still serve the gaps', async () => {

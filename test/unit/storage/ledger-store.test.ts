@@ -233,4 +233,26 @@ describe('LedgerStore: durable subscription positions', () => {
     expect(() => store.setDelivered('d', 's', 'x', -1)).toThrow(/seq -1/);
     await store.close();
   });
+
+  it('keeps the highest seq handed to the application per durable and stream apart from the confirmed one, and forgets it with the durable', async () => {
+    const store = await LedgerStore.open({ peerName: 'p' });
+    await store.setDelivered('orders', 'alice', 'o.new', 5);
+    await store.setHanded('orders', 'alice', 'o.new', 12);
+    await store.setHanded('orders', 'bob', 'o.new', 4);
+    await store.setHanded('orders2', 'alice', 'o.new', 7);
+    await store.flushed();
+    expect(store.getHanded('orders')).toEqual(
+      new Map([
+        [streamKey('alice', 'o.new'), 12],
+        [streamKey('bob', 'o.new'), 4],
+      ]),
+    );
+    expect(store.getDelivered('orders')).toEqual(new Map([[streamKey('alice', 'o.new'), 5]]));
+    await store.removeDurable('orders');
+    await store.flushed();
+    expect(store.getHanded('orders')).toEqual(new Map());
+    expect(store.getHanded('orders2').size).toBe(1);
+    expect(() => store.setHanded('d', 's', 'x', 0)).toThrow(/seq 0/);
+    await store.close();
+  });
 });
