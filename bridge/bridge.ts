@@ -60,6 +60,8 @@ export interface BridgeStats {
     readonly pending: number;
     /** Messages from other zones the export subscriptions saw and did not export. */
     readonly notLocal: number;
+    /** Loss records exported: ranges of this zone's streams the export subscriptions will never get. */
+    readonly losses: number;
     /** Replies (`_INBOX.…`) and requests on `requests` subjects the export subscriptions saw and did not export. */
     readonly requests: number;
     /** `blocked` episodes. */
@@ -84,6 +86,8 @@ export interface BridgeStats {
     readonly caughtUp: number;
     /** Not published: larger than the bridge peer's `maxMessageBytes`. */
     readonly tooLarge: number;
+    /** Loss markers published: ranges of other zones' streams that will never cross (subscribers get one `dataLoss` naming the origin). */
+    readonly losses: number;
   };
   /** Requests relayed across zones (option `requests`). */
   readonly requests: Readonly<RelayCounters>;
@@ -104,7 +108,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private marker: Subscription | undefined;
   /** Starting and stopping the importer, one after the other. */
   private importTurn: Promise<void> = Promise.resolve();
-  private readonly importCounters = { imported: 0, filtered: 0, redelivered: 0, malformed: 0, caughtUp: 0, tooLarge: 0 };
+  private readonly importCounters = { imported: 0, filtered: 0, redelivered: 0, malformed: 0, caughtUp: 0, tooLarge: 0, losses: 0 };
   /** This bridge's unique id (in the import lease's key). */
   readonly id: string;
 
@@ -202,6 +206,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
         inFlight: e?.queue.inFlight ?? 0,
         pending: e?.queue.pending ?? 0,
         notLocal: e?.counters.notLocal ?? 0,
+        losses: e?.counters.losses ?? 0,
         requests: e?.counters.requests ?? 0,
         blocked: this.blockedCount,
         tooLarge: e?.counters.tooLarge ?? 0,

@@ -24,8 +24,9 @@ import type { Subscription } from '../actors/app/subscription.js';
 import { ExportQueue, type Queued } from './export-queue.js';
 import { PipelinedPublisher } from './js-publisher.js';
 import { patternMatches } from '../actors/app/requests.js';
-import { HEADERS, matchesAny, messageId, natsSubject } from './naming.js';
-import { isRelayableRequest, RESERVED_PREFIX } from '../actors/app/origin.js';
+import { HEADERS, lossRecordId, matchesAny, messageId, natsSubject } from './naming.js';
+import { isBridgePeer, isRelayableRequest, RESERVED_PREFIX } from '../actors/app/origin.js';
+import type { DataLossEvent } from '../actors/app/peer-events.js';
 import type { ResolvedBridgeOptions } from './options.js';
 
 /** What the exporter reports to the bridge. */
@@ -44,6 +45,8 @@ export interface ExporterCounters {
   duplicates: number;
   /** Messages from other zones seen by the export subscriptions and not exported. */
   notLocal: number;
+  /** Loss records exported: ranges of this zone's streams the export subscriptions will never get. */
+  losses: number;
   /** Requests relayed instead (subjects of the `requests` option) and replies (`_INBOX.…`, `_LC_…`): not exported. */
   requests: number;
   /** Times the bridge went above `maxPending` messages held. */
@@ -57,12 +60,17 @@ function isPrivate(subject: string): boolean {
   return subject.startsWith('_INBOX.') || subject.startsWith(RESERVED_PREFIX);
 }
 
+/** What the export queue holds: a message of this zone, or a loss record (messages of this zone that will never be exported). */
+export type ExportItem = { readonly kind: 'message'; readonly msg: Message } | { readonly kind: 'loss'; readonly loss: DataLossEvent };
+
+const EMPTY = new Uint8Array(0);
+
 /** Room kept for the headers (identity, `Nats-Msg-Id`) under the server's `max_payload`. */
 const HEADER_ROOM_BYTES = 1024;
 
 export class Exporter {
-  readonly counters: ExporterCounters = { duplicates: 0, notLocal: 0, requests: 0, stopped: 0, tooLarge: 0 };
-  readonly queue: ExportQueue<Message>;
+  readonly counters: ExporterCounters = { duplicates: 0, notLocal: 0, losses: 0, requests: 0, stopped: 0, tooLarge: 0 };
+  readonly queue: ExportQueue<ExportItem>;
   private readonly js: PipelinedPublisher;
   private subs: Subscription[] = [];
   private draining = false;
@@ -78,18 +86,38 @@ export class Exporter {
     private readonly nc: NatsConnection,
     private readonly sink: ExporterSink,
   ) {
-    this.queue = new ExportQueue<Message>(o.maxInFlight, o.maxPending);
+    this.queue = new ExportQueue<ExportItem>(o.maxInFlight, o.maxPending);
     this.js = new PipelinedPublisher(nc, o.publishTimeoutMs);
   }
 
-  /** Opens the export subscriptions. */
+  /** Opens the export subscriptions; from then on, what they lose is exported as loss records. */
   start(): void {
+    this.o.peer.on('dataLoss', this.onDataLoss);
     this.subscribe();
+  }
+
+  /**
+   * Messages of this zone an export subscription will never get (the sender no longer held
+   * them, or the bridge held too many): stored as one loss record on the stream's subject, so
+   * that the importing zones report them (`dataLoss` naming this zone), in their place.
+   */
+  private readonly onDataLoss = (e: DataLossEvent): void => {
+    if (!this.draining || e.zone !== undefined || e.senderIncarnation === undefined || !matchesAny(this.o.export, e.subject)) return;
+    if (isPrivate(e.subject) || this.isBridge(e.sender)) return; // a stream of imported messages: not this zone's to report
+    this.counters.losses++;
+    this.queue.add({ kind: 'loss', loss: e });
+    this.pump();
+  };
+
+  /** Whether the peer named `name` is a zone bridge (its streams carry imported messages). */
+  private isBridge(name: string): boolean {
+    return this.o.peer.peers().some((p) => p.name === name && isBridgePeer(p.patterns));
   }
 
   /** Closes the subscriptions; messages held and not stored come again after a restart. */
   close(): void {
     this.closed = true;
+    this.o.peer.off('dataLoss', this.onDataLoss);
     clearTimeout(this.retryTimer);
     this.unsubscribe();
     this.js.close();
@@ -147,7 +175,7 @@ export class Exporter {
       this.counters.stopped++;
       this.sink.blocked('pending', `${this.queue.pending} exported messages held (maxPending): JetStream is slower than this zone's publishers`);
     }
-    this.queue.add(msg);
+    this.queue.add({ kind: 'message', msg });
     this.pump();
   }
 
@@ -159,13 +187,12 @@ export class Exporter {
     }
   }
 
-  private publish(q: Queued<Message>): void {
-    const m = q.item;
-    this.js.publish(natsSubject(this.o.zone, m.subject), m.raw, this.headersOf(m)).then(
+  private publish(q: Queued<ExportItem>): void {
+    this.send(q.item).then(
       (duplicate) => {
         if (duplicate) this.counters.duplicates++;
         this.queue.acked(q);
-        m.ack();
+        if (q.item.kind === 'message') q.item.msg.ack();
         if (!this.closed) this.pump();
       },
       (err: unknown) => {
@@ -189,11 +216,11 @@ export class Exporter {
         this.retrying = false; // nothing left to retry (a late success took it)
         return;
       }
-      this.js.publish(natsSubject(this.o.zone, q.item.subject), q.item.raw, this.headersOf(q.item)).then(
+      this.send(q.item).then(
         (duplicate) => {
           if (duplicate) this.counters.duplicates++;
           this.queue.acked(q);
-          q.item.ack();
+          if (q.item.kind === 'message') q.item.msg.ack();
           this.retrying = false;
           if (!this.overPending) this.sink.resumed(); // else once everything held was stored
 
@@ -206,6 +233,19 @@ export class Exporter {
       );
     }, this.o.retryDelayMs);
     this.retryTimer.unref?.();
+  }
+
+  /** Publishes `item` to JetStream: resolves true when it was a duplicate. */
+  private send(item: ExportItem): Promise<boolean> {
+    if (item.kind === 'message') return this.js.publish(natsSubject(this.o.zone, item.msg.subject), item.msg.raw, this.headersOf(item.msg));
+    const l = item.loss;
+    const h = headers();
+    h.set('Nats-Msg-Id', lossRecordId(this.o.zone, l.sender, l.senderIncarnation ?? 0, l.subject, l.fromSeq, l.toSeq));
+    h.set(HEADERS.sender, l.sender);
+    h.set(HEADERS.incarnation, String(l.senderIncarnation ?? 0));
+    h.set(HEADERS.loss, `${l.fromSeq}-${l.toSeq}`);
+    h.set(HEADERS.reason, l.reason);
+    return this.js.publish(natsSubject(this.o.zone, l.subject), EMPTY, h);
   }
 
   /** The headers that carry `m`'s identity, with its `Nats-Msg-Id`. */

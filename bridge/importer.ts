@@ -16,7 +16,8 @@
 import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { nanos, type MsgHdrs } from '@nats-io/transport-node';
 import { MSGPACK_CODEC } from '../actors/app/codec.js';
-import { encodeOriginMarker } from '../actors/app/origin.js';
+import { encodeLossMarker, encodeOriginMarker, type OriginLoss } from '../actors/app/origin.js';
+import { OriginGaps } from './origin-gaps.js';
 import { ERROR_CODES } from '../errors.js';
 import { HEADERS, ledgecastSubject, matchesAny, streamName, zonePrefix } from './naming.js';
 import { OrderedAcks } from './ordered-acks.js';
@@ -36,6 +37,8 @@ export interface ImporterCounters {
   caughtUp: number;
   /** Messages larger than this zone's peers take (`maxMessageBytes`): not published, each said by an `error` event. */
   tooLarge: number;
+  /** Loss markers published: ranges of other zones' streams that will never cross (loss records, or deleted from JetStream). */
+  losses: number;
 }
 
 /** What importing needs of a message, delivered by the consumer or read from the stream. */
@@ -44,6 +47,8 @@ interface StoredOrDelivered {
   readonly headers: MsgHdrs | undefined;
   readonly data: Uint8Array;
   readonly redelivered: boolean;
+  /** Its JetStream stream sequence. */
+  readonly seq: number;
 }
 
 /** How long JetStream waits for an acknowledgement before delivering again, ms. */
@@ -139,10 +144,12 @@ export class Importer {
     const info = await this.jsm.consumers.info(stream, durable);
     const caughtUpTo = info.delivered.stream_seq;
     const pendings: Promise<void>[] = [];
+    const gaps = new OriginGaps();
+    gaps.start(info.ack_floor.stream_seq);
     for (let seq = info.ack_floor.stream_seq + 1; seq <= caughtUpTo && !this.closed; seq++) {
       const stored = await this.jsm.streams.getMessage(stream, { seq }).catch(() => null);
       if (stored === null) continue;
-      const p = this.importOne(zone, { subject: stored.subject, headers: stored.header, data: stored.data, redelivered: true });
+      const p = this.importOne(zone, { subject: stored.subject, headers: stored.header, data: stored.data, redelivered: true, seq }, gaps);
       if (p !== undefined) pendings.push(p);
     }
     await Promise.all(pendings);
@@ -178,7 +185,7 @@ export class Importer {
       for await (const m of messages) {
         if (this.closed || failed !== undefined) break;
         // Redelivered and published above, before anything newer: only acknowledged.
-        const p = m.redelivered && m.seq <= caughtUpTo ? undefined : this.importOne(zone, m);
+        const p = m.redelivered && m.seq <= caughtUpTo ? undefined : this.importOne(zone, m, gaps);
         if (p === undefined) {
           acks.add(m, true);
           schedule();
@@ -203,12 +210,15 @@ export class Importer {
    * Publishes `m` in this zone: a promise that resolves once published (rejects if publishing
    * failed), or undefined when there is nothing to publish (filtered out, or not ours).
    */
-  private importOne(zone: string, m: StoredOrDelivered): Promise<void> | undefined {
+  private importOne(zone: string, m: StoredOrDelivered, gaps: OriginGaps): Promise<void> | undefined {
     if (m.redelivered) this.counters.redelivered++;
+    gaps.passed(m.seq);
     const subject = this.subjectOf(zone, m.subject);
     const h = m.headers;
     const sender = h?.get(HEADERS.sender) ?? '';
     const incarnation = Number(h?.get(HEADERS.incarnation));
+    const lossRecord = h?.get(HEADERS.loss) ?? '';
+    if (lossRecord !== '') return this.importLoss(zone, subject, sender, incarnation, lossRecord, h?.get(HEADERS.reason) ?? '', m.seq, gaps);
     const seq = Number(h?.get(HEADERS.seq));
     if (subject === undefined || sender === '' || !Number.isSafeInteger(incarnation) || !Number.isSafeInteger(seq) || seq < 1) {
       this.counters.malformed++;
@@ -218,10 +228,14 @@ export class Importer {
       this.counters.filtered++;
       return undefined;
     }
+    // Messages of this origin stream deleted from JetStream before they crossed: said first.
+    const gap = gaps.seen(sender, incarnation, subject, seq, m.seq);
+    const lost = gap === undefined ? undefined : this.publishLoss(subject, { zone, sender, incarnation, fromSeq: gap.fromSeq, toSeq: gap.toSeq, reason: 'expired' });
     const isValue = h?.get(HEADERS.value) === '1';
     const data = isValue ? MSGPACK_CODEC.decode(1, m.data) : m.data;
     const replyTo = encodeOriginMarker({ zone, sender, incarnation, seq });
-    return this.o.peer.publish(subject, data, { replyTo, codec: 'msgpack' }).then(
+    const published = this.o.peer.publish(subject, data, { replyTo, codec: 'msgpack' });
+    return (lost === undefined ? published : Promise.all([lost, published])).then(
       () => {
         this.counters.imported++;
       },
@@ -238,6 +252,39 @@ export class Importer {
         throw err;
       },
     );
+  }
+
+  /** A loss record of zone `zone` (`from-to` in header `Lc-Loss`): a loss marker in this zone, or undefined when malformed or filtered. */
+  private importLoss(
+    zone: string,
+    subject: string | undefined,
+    sender: string,
+    incarnation: number,
+    range: string,
+    reason: string,
+    at: number,
+    gaps: OriginGaps,
+  ): Promise<void> | undefined {
+    const m = /^(\d{1,15})-(\d{1,15})$/.exec(range);
+    const fromSeq = Number(m?.[1]);
+    const toSeq = Number(m?.[2]);
+    if (subject === undefined || sender === '' || !Number.isSafeInteger(incarnation) || m === null || fromSeq < 1 || toSeq < fromSeq || !/^[A-Za-z]{1,32}$/.test(reason)) {
+      this.counters.malformed++;
+      return undefined;
+    }
+    if (!matchesAny(this.o.import, subject)) {
+      this.counters.filtered++;
+      return undefined;
+    }
+    gaps.seen(sender, incarnation, subject, toSeq, at); // what it covers is said here, not a gap
+    return this.publishLoss(subject, { zone, sender, incarnation, fromSeq, toSeq, reason });
+  }
+
+  /** Publishes a loss marker on `subject` in this zone (receivers turn it into one `dataLoss` naming the origin). */
+  private publishLoss(subject: string, loss: OriginLoss): Promise<void> {
+    return this.o.peer.publish(subject, null, { replyTo: encodeLossMarker(loss), codec: 'msgpack' }).then(() => {
+      this.counters.losses++;
+    });
   }
 
   /** The ledgecast subject of a stored subject of zone `zone` (valid subjects remembered, a bounded set). */

@@ -62,6 +62,11 @@ export function messageId(m: ExportedIdentity): string {
   return `${m.zone}.${m.incarnation}.${m.seq}.${Buffer.from(m.sender, 'utf8').toString('base64url')}.${m.subject}`;
 }
 
+/** The `Nats-Msg-Id` of a loss record (the same for every retry and every bridge of the zone). */
+export function lossRecordId(zone: string, sender: string, incarnation: number, subject: string, fromSeq: number, toSeq: number): string {
+  return `${zone}.${incarnation}.loss-${fromSeq}-${toSeq}.${Buffer.from(sender, 'utf8').toString('base64url')}.${subject}`;
+}
+
 /** The identity a `Nats-Msg-Id` encodes, or undefined when it is not one of ours. */
 export function parseMessageId(id: string): ExportedIdentity | undefined {
   const parts = id.split('.');
@@ -84,6 +89,10 @@ export const HEADERS = {
   value: 'Lc-Value',
   /** On a relayed request: the zone it comes from. */
   zone: 'Lc-Zone',
+  /** On a loss record: the origin seqs that will never cross, `from-to`. */
+  loss: 'Lc-Loss',
+  /** On a loss record: why (a `dataLoss` reason). */
+  reason: 'Lc-Reason',
 } as const;
 
 /** The core-NATS subject a request on ledgecast subject `subject` is relayed on (any zone). */

@@ -10,7 +10,7 @@ import type { PeerId, WireMessage } from '../../codecs/frame.js';
 import type { DeliveredBatch } from './events.js';
 import type { Durables } from './durables.js';
 import { Message, type ReplyPublisher } from './message.js';
-import { decodeOriginMarker, OriginDedup, ORIGIN_PREFIX, type MessageOrigin } from './origin.js';
+import { decodeLossMarker, decodeOriginMarker, LOSS_PREFIX, OriginDedup, ORIGIN_PREFIX, type MessageOrigin, type OriginLoss } from './origin.js';
 import type { Subscription } from './subscription.js';
 
 
@@ -32,12 +32,30 @@ export class Delivery {
   /**
    * @param reply what `msg.respond()` calls (one function for every message).
    * @param onOverflow a subscription's iterator queue was full: record `r` was dropped for it.
+   * @param onOriginLoss a zone bridge said messages of another zone on `subject` will never cross (a loss marker a subscription matched).
    */
   constructor(
     private readonly durables: Durables,
     private readonly reply: ReplyPublisher,
     private readonly onOverflow: (sender: PeerId, m: WireMessage) => void,
+    private readonly onOriginLoss: (loss: OriginLoss, subject: string) => void = () => undefined,
   ) {}
+
+  /**
+   * A loss marker (a bridge's word that messages of another zone will never cross): one
+   * `dataLoss` event, not a message; durable subscriptions confirm it like a delivered message.
+   */
+  private deliverLoss(sender: PeerId, r: WireMessage, subs: readonly Subscription<any>[]): void {
+    const loss = decodeLossMarker(r.replyTo);
+    for (let j = 0; j < subs.length; j++) {
+      const d = this.durables.of(subs[j].id);
+      if (d !== undefined) this.durables.messageFor(d, sender, r, this.reply)?.ack();
+    }
+    // Said once, even when a durable subscription sees it again after a restart: the dedup
+    // remembers the origin seqs it covers.
+    if (loss === undefined || !this.originDedup.accept({ zone: loss.zone, sender: loss.sender, incarnation: loss.incarnation, seq: loss.toSeq }, r.subject)) return;
+    this.onOriginLoss(loss, r.subject);
+  }
 
   /** `sub` takes the messages matching its pattern from now on. */
   add(sub: Subscription<any>): void {
@@ -74,6 +92,10 @@ export class Delivery {
       if (subs.length === 0) continue;
       // A message a zone bridge imported carries its origin in `replyTo` (actors/app/origin.ts).
       let origin: MessageOrigin | undefined;
+      if (r.replyTo !== undefined && r.replyTo.startsWith(LOSS_PREFIX)) {
+        this.deliverLoss(sender, r, subs);
+        continue;
+      }
       if (r.replyTo !== undefined && r.replyTo.startsWith(ORIGIN_PREFIX) && (origin = decodeOriginMarker(r.replyTo)) !== undefined) {
         // Seen before (a restarted bridge publishes again what it had not confirmed): no
         // subscription gets it twice; durable ones need nothing, as their positions count only

@@ -54,6 +54,45 @@ export function isRelayableRequest(replyTo: string | undefined): replyTo is stri
   return replyTo !== undefined && !replyTo.startsWith(RESERVED_PREFIX);
 }
 
+/** The first token of every loss marker. */
+export const LOSS_PREFIX = '_LC_LOSS.';
+
+/** Messages of an origin stream that will never cross: what a loss marker carries. */
+export interface OriginLoss {
+  /** The zone the messages were published in. */
+  readonly zone: string;
+  readonly sender: string;
+  readonly incarnation: number;
+  /** The first and last origin seqs lost (inclusive). */
+  readonly fromSeq: number;
+  readonly toSeq: number;
+  /** Why, as the origin zone's bridge said (a `dataLoss` reason, or `'expired'`: gone from the zone's JetStream stream). */
+  readonly reason: string;
+}
+
+/**
+ * The `replyTo` of a message that a zone bridge publishes in place of messages of another zone
+ * that will never cross: receivers turn it into one `dataLoss` event naming the origin.
+ * `_LC_LOSS.<zone>.<sender, base64url>.<incarnation>.<fromSeq>.<toSeq>.<reason>`.
+ */
+export function encodeLossMarker(l: OriginLoss): string {
+  return `${LOSS_PREFIX}${l.zone}.${Buffer.from(l.sender, 'utf8').toString('base64url')}.${l.incarnation}.${l.fromSeq}.${l.toSeq}.${l.reason}`;
+}
+
+/** The loss a `replyTo` carries, or undefined when it is not a (well-formed) loss marker. */
+export function decodeLossMarker(replyTo: string | undefined): OriginLoss | undefined {
+  if (replyTo === undefined || !replyTo.startsWith(LOSS_PREFIX)) return undefined;
+  const parts = replyTo.slice(LOSS_PREFIX.length).split('.');
+  if (parts.length !== 6) return undefined;
+  const [zone, sender64, inc, from, to, reason] = parts;
+  const incarnation = Number(inc);
+  const fromSeq = Number(from);
+  const toSeq = Number(to);
+  if (zone === '' || sender64 === '' || !/^[A-Za-z]{1,32}$/.test(reason)) return undefined;
+  if (!Number.isSafeInteger(incarnation) || !Number.isSafeInteger(fromSeq) || !Number.isSafeInteger(toSeq) || fromSeq < 1 || toSeq < fromSeq) return undefined;
+  return { zone, sender: Buffer.from(sender64, 'base64url').toString('utf8'), incarnation, fromSeq, toSeq, reason };
+}
+
 /** The first token of every origin marker. */
 export const ORIGIN_PREFIX = '_LC_ORIGIN.';
 

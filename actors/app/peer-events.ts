@@ -16,17 +16,29 @@ import type { PeerLeftReason as ListPeerLeftReason } from '../membership/receive
  * - `'tooLarge'`: the message is larger than this peer's `maxMessageBytes`;
  * - `'subscriberOverflow'`: delivered, but an iterator subscription's queue (or a durable one's
  *   unconfirmed messages) was full (`maxQueuedPerSubscription`): dropped for that subscription;
+ * - `'expired'`: (messages of another zone, `zone` set) gone from that zone's JetStream stream before they crossed;
  * - `'fragmentLost'`, `'bufferFull'`: no longer emitted (kept so that old handlers still compile).
  */
-export type DataLossReason = ReceiverDataLossReason | 'subscriberOverflow';
+export type DataLossReason = ReceiverDataLossReason | 'subscriberOverflow' | 'expired';
 
 /** Why a peer left: it said BYE (`'bye'`), went silent for `peerExpiryMs` (`'expired'`), or a newer incarnation of it appeared (`'restarted'`). */
 export type PeerLeftReason = ListPeerLeftReason;
 
 /** A data-loss event: messages of a stream that can no longer be recovered. */
 export interface DataLossEvent {
-  /** The sending peer's name. */
+  /**
+   * The sending peer's name. With `zone` set, the peer in that zone that published the
+   * messages (their origin), and `fromSeq`/`toSeq` are seqs of its stream there.
+   */
   readonly sender: string;
+  /** The sending peer's incarnation (with `zone`: the origin's). */
+  readonly senderIncarnation?: number;
+  /**
+   * Set when a zone bridge reports that messages published in another zone will never cross
+   * (docs/ZONES.md): that zone. `reason` is then what that zone's bridge said (`'unavailable'`,
+   * `'subscriberOverflow'`, …), or `'expired'` (gone from the zone's JetStream stream).
+   */
+  readonly zone?: string;
   /** The stream's subject. */
   readonly subject: string;
   /** The first and last sequence numbers lost (inclusive). */

@@ -255,9 +255,14 @@ export function resolvePeerOptions(o: PeerOptions = {}): ResolvedPeerOptions {
     'options',
   );
   const windowMessages = checkInteger('options.windowMessages', m.windowMessages, 16);
+  const senderGiven = checkObject('options.sender', o.sender) as SenderOptions;
+  for (const [key, top] of Object.entries(SENDER_KEYS_AT_TOP)) {
+    // Set from the top level below: a value here would be ignored without a word.
+    if ((senderGiven as Record<string, unknown>)[key] !== undefined) throw new InvalidOptionError(`options.sender.${key} is not a sender option here: set options.${top}`);
+  }
   const sender = resolveSenderOptions(
     {
-      ...(checkObject('options.sender', o.sender) as SenderOptions),
+      ...senderGiven,
       maxMessageBytes,
       rateBytesPerSec: checkInteger('options.rateBytesPerSec', m.rateBytesPerSec, 0),
       windowMaxMessages: windowMessages,
@@ -332,6 +337,17 @@ function resolvePlacement(topology: unknown, withLedger: boolean): Topology {
   else if (!Object.hasOwn(map, 'ledger')) map.ledger = 'main'; // a map written before the ledger existed
   return map;
 }
+
+/** Sender options a peer takes at its top level (`options.sender.<key>` is refused, naming the top-level one). */
+const SENDER_KEYS_AT_TOP: Readonly<Record<string, string>> = {
+  maxMessageBytes: 'maxMessageBytes',
+  rateBytesPerSec: 'rateBytesPerSec',
+  windowMaxMessages: 'windowMessages',
+  windowMaxBytes: 'windowBytes',
+  flowPolicy: 'flowPolicy',
+  flowWindowMessages: 'flowWindowMessages',
+  maxFragmentBytes: 'maxDatagramBytes',
+};
 
 function checkObject(path: string, value: unknown): object {
   if (value === undefined) return {};

@@ -39,6 +39,7 @@ import { resolveCodec, type Codec, type CodecOption } from './codec.js';
 import type { PublishItem } from '../sender/messages.js';
 import type {
   DataLossEvent,
+  DataLossReason,
   PeerEvents,
   PeerJoinedEvent,
   PeerLeftEvent,
@@ -185,7 +186,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** A subscription's queue (iterator) or unconfirmed messages (durable) were full: `r` was dropped for it. */
   private readonly onOverflow = (sender: PeerId, r: WireMessage): void => {
     this.counters.subscriptionOverflows++;
-    this.emit('dataLoss', { sender: sender.name, subject: r.subject, fromSeq: r.seq, toSeq: r.seq, reason: 'subscriberOverflow' } satisfies DataLossEvent);
+    this.emit('dataLoss', { sender: sender.name, senderIncarnation: sender.incarnation, subject: r.subject, fromSeq: r.seq, toSeq: r.seq, reason: 'subscriberOverflow' } satisfies DataLossEvent);
   };
   /** Own publishes, accepted by the sender with their seqs: delivered to own subscriptions (echo). */
   private readonly onEcho = (items: readonly PublishItem[], seqs: readonly number[]): void => {
@@ -258,9 +259,22 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.subjects = this.system.ref<SubjectsInbox>('subjects');
     this.receivers = this.system.ref<ReceiversInbox>('receivers');
     if (this.options.config.ledger !== undefined) this.ledger = this.system.ref<LedgerInbox>('ledger');
-    this.publisher = new Publisher(this.sender, this.options.maxPendingPublishes, this.options.maxMessageBytes, this.onEcho);
+    this.publisher = new Publisher(this.sender, this.options.maxPendingPublishes, this.options.maxMessageBytes, this.onEcho, (err, count) =>
+      this.emitError(new Error(`${count} message(s) accepted by tryPublish() were not published: ${err.message}`, { cause: err })),
+    );
     this.durables = new Durables(this.ledger, this.options.maxQueuedPerSubscription, this.onOverflow);
-    this.delivery = new Delivery(this.durables, this.reply, this.onOverflow);
+    this.delivery = new Delivery(this.durables, this.reply, this.onOverflow, (loss, subject) => {
+      this.counters.dataLossEvents++;
+      this.emit('dataLoss', {
+        sender: loss.sender,
+        senderIncarnation: loss.incarnation,
+        zone: loss.zone,
+        subject,
+        fromSeq: loss.fromSeq,
+        toSeq: loss.toSeq,
+        reason: loss.reason as DataLossReason,
+      } satisfies DataLossEvent);
+    });
     this.state = 'open';
     this.startedAtMs = performance.now();
     setImmediate(() => {
@@ -306,6 +320,9 @@ export class Peer extends EventEmitter<PeerEvents> {
    * Publishes without waiting: false (and nothing queued) when `maxPendingPublishes` messages
    * are already pending, or when this event-loop turn has published its share (see
    * `PUBLISHES_PER_TURN` in publisher.ts): then `await publish(...)` waits for room or for the next turn.
+   * A message it accepted that the peer then fails to publish (the peer closed before sending
+   * it, its ledger failed, `sender.maxStreams` was reached) is said by an `'error'` event naming
+   * how many: there is no promise to reject.
    * @throws InvalidSubjectError, PayloadTooLargeError, PeerClosedError.
    */
   tryPublish(subject: string, data: unknown, options?: PublishOptions): boolean {
@@ -597,7 +614,7 @@ export class Peer extends EventEmitter<PeerEvents> {
         break;
       case 'dataLoss':
         this.counters.dataLossEvents++;
-        this.emit('dataLoss', { sender: event.sender.name, subject: event.subject, fromSeq: event.from, toSeq: event.to, reason: event.reason } satisfies DataLossEvent);
+        this.emit('dataLoss', { sender: event.sender.name, senderIncarnation: event.sender.incarnation, subject: event.subject, fromSeq: event.from, toSeq: event.to, reason: event.reason } satisfies DataLossEvent);
         break;
       case 'peerJoined': {
         const joined: PeerJoinedEvent = { name: event.peer.name, incarnation: event.peer.incarnation, host: event.host, port: event.port, patterns: event.patterns };

@@ -73,12 +73,16 @@ export class Publisher {
     for (const w of waiters) w();
   };
 
-  /** @param echo receives, once accepted, the publishes queued with `echo` (with their seqs). */
+  /**
+   * @param echo receives, once accepted, the publishes queued with `echo` (with their seqs).
+   * @param onRefused `count` publishes made with `tryPublish` (no promise to reject) failed with `err`.
+   */
   constructor(
     private readonly sender: ActorRef<SenderInbox>,
     private readonly maxPendingPublishes: number,
     private readonly maxMessageBytes: number,
     private readonly echo?: EchoSink,
+    private readonly onRefused?: (err: Error, count: number) => void,
   ) {}
 
   /** Publishes handed to the publisher and not yet accepted by the sender (nor failed). */
@@ -224,6 +228,8 @@ export class Publisher {
         this.echo(items, b.echo.indexes.map((i) => seqs[i]));
       }
       for (const r of b.resolvers) r(failure);
+      // Publishes of `tryPublish` have no promise to reject: said, never dropped in silence.
+      if (failure !== undefined && b.count > b.resolvers.length) this.onRefused?.(failure, b.count - b.resolvers.length);
     }
     while (this.spaceWaiters.length > 0 && this.pendingCount < this.maxPendingPublishes) this.spaceWaiters.shift()!();
   }

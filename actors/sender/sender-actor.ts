@@ -90,6 +90,8 @@ export interface SenderActorCounters {
   batchesAccepted: number;
   /** Batches refused (`error` events with `details.batchId`). */
   batchesRefused: number;
+  /** Times a batch had to wait for room in the queue (`windowMaxMessages`/`windowMaxBytes`) before it was sequenced. */
+  batchesHeld: number;
   /** Times the head message started waiting for credit. */
   blockedByCredit: number;
   /** Times the head message started waiting for the rate limit. */
@@ -118,6 +120,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     dataOuts: 0,
     batchesAccepted: 0,
     batchesRefused: 0,
+    batchesHeld: 0,
     blockedByCredit: 0,
     blockedByRate: 0,
     queued: 0,
@@ -132,6 +135,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   let sequences: SequenceGenerator = ledger === undefined ? new SequenceGenerator(undefined, o) : (undefined as unknown as SequenceGenerator);
   const gate = ledger === undefined ? undefined : new LedgerGate(ledger.store.durability, ledger.store.maxUnflushedPerStream);
   /** Publishes that arrived before the ledger's `resumed` (bounded by the application's `maxPendingPublishes`). */
+  /** Batches waiting for room in the queue (`windowMaxMessages`/`windowMaxBytes`), in order. */
+  const held: { readonly batchId: number; readonly items: readonly PublishItem[]; readonly echo: boolean }[] = [];
   let early: { readonly batchId: number; readonly items: readonly PublishItem[]; readonly echo: boolean }[] | undefined = ledger === undefined ? undefined : [];
   /** `sequenced` messages the ledger's mailbox refused, resent in order once it has room. */
   const ledgerBacklog: LedgerInbox[] = [];
@@ -194,9 +199,11 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
 
   /**
    * Validates a whole batch, then sequences it; with a ledger, appends each message, whole, to
-   * `toLedger`. Throws (nothing sequenced) when any item is refused.
+   * `toLedger`. Throws (nothing sequenced) when any item is refused. Undefined (nothing
+   * sequenced) when the queue has no room for it under `windowMaxMessages`/`windowMaxBytes`
+   * and is not empty: the batch waits (an empty queue takes any batch).
    */
-  function sequence(batchId: number, items: readonly PublishItem[], toLedger: SequencedMessage[] | undefined): Unit[] {
+  function sequence(batchId: number, items: readonly PublishItem[], toLedger: SequencedMessage[] | undefined): Unit[] | undefined {
     // Per message this makes the unit, nothing else: indexed loops (no iterator objects), and
     // fragments kept aside only for messages that need them (`fragmented[i]`, an array made only
     // if one does).
@@ -223,12 +230,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     if (sequences.size + (newSubjects?.size ?? 0) > o.maxStreams) {
       throw new BackpressureError(`publishing would exceed ${o.maxStreams} streams (options.maxStreams)`);
     }
-    if (counters.queued + items.length > o.windowMaxMessages || counters.queuedBytes + bytes > o.windowMaxBytes) {
-      throw new BackpressureError(
-        `the sender already holds ${counters.queued} messages (${counters.queuedBytes} bytes) waiting for credit or rate; ` +
-          `batch ${batchId} would pass options.windowMaxMessages or options.windowMaxBytes`,
-      );
-    }
+    const queueEmpty = counters.queued === 0 && counters.queuedBytes === 0;
+    if (!queueEmpty && (counters.queued + items.length > o.windowMaxMessages || counters.queuedBytes + bytes > o.windowMaxBytes)) return undefined;
     const units: Unit[] = [];
     const lastIndex = items.length - 1;
     let seq = 0;
@@ -311,8 +314,13 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     return f;
   }
 
-  /** Hands over queued units, in order, while credit and rate allow. */
+  /** Hands over queued units, in order, while credit and rate allow; batches waiting for room join the queue as it empties. */
   function pump(now: number): void {
+    do pumpQueue(now);
+    while (held.length > 0 && admitHeld(now));
+  }
+
+  function pumpQueue(now: number): void {
     for (let u = queue.first(); u !== undefined; u = queue.first()) {
       const n = u.seq === 0 ? 0 : 1;
       if (n > 0) {
@@ -541,14 +549,27 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       refuse(batchId, new PeerClosedError(`batch ${batchId} was published while the sender is draining`));
       return;
     }
+    // Behind batches waiting for room, or no room itself: it waits, in order. Its publishes stay
+    // pending on the application side (`accepted` comes once sent), which is the backpressure.
+    if (held.length > 0 || !admit(now, batchId, items, echo)) {
+      if (held.length === 0) counters.batchesHeld++;
+      held.push({ batchId, items, echo });
+      return;
+    }
+    pump(now);
+  }
+
+  /** Sequences and queues a batch: false (nothing done) when the queue has no room for it yet. */
+  function admit(now: number, batchId: number, items: readonly PublishItem[], echo: boolean): boolean {
     const toLedger: SequencedMessage[] | undefined = gate === undefined ? undefined : [];
-    let units: Unit[];
+    let units: Unit[] | undefined;
     try {
       units = sequence(batchId, items, toLedger);
     } catch (err) {
       refuse(batchId, err);
-      return;
+      return true;
     }
+    if (units === undefined) return false;
     if (echo && items.length > 0) echoSeqs.set(batchId, units.map((u) => u.seq));
     for (let i = 0; i < units.length; i++) {
       const u = units[i];
@@ -557,7 +578,19 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       counters.queuedBytes += u.bytes;
     }
     if (toLedger !== undefined) for (const part of byteBoundedParts(toLedger)) toLedgerInOrder({ kind: 'sequenced', messages: part });
-    pump(now);
+    return true;
+  }
+
+  /** Queues the batches waiting for room, in order, while there is room. */
+  function admitHeld(now: number): boolean {
+    let admitted = false;
+    while (held.length > 0 && ledgerFailure === undefined) {
+      const h = held[0];
+      if (!admit(now, h.batchId, h.items, h.echo)) break;
+      held.shift();
+      admitted = true;
+    }
+    return admitted;
   }
 
   /** Sends to the ledger, never dropping: a refused message waits (in order) for room. */
@@ -601,6 +634,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     }
     blockedOn = undefined;
     for (const p of early ?? []) refuse(p.batchId, ledgerFailure);
+    for (const p of held.splice(0)) refuse(p.batchId, ledgerFailure);
     if (early !== undefined) early = [];
   }
 
@@ -678,6 +712,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       ...counters,
       streams: sequences?.size ?? 0,
       ...(slabs !== undefined ? { slabs: { ...slabs.counters, inUse: slabs.slabsInUse, free: slabs.freeSlabs } } : {}),
+      heldBatches: held.length,
       ...(gate !== undefined ? { ledger: { waitingForResume: early?.length ?? 0, backlog: ledgerBacklog.length } } : {}),
     }),
   };

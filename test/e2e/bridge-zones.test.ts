@@ -114,6 +114,42 @@ describe('zone bridges: many zones, two bridges per zone', () => {
     expect(stored).toBeGreaterThanOrEqual(COUNT);
   }, 120_000);
 
+  it('messages the exporting bridge can no longer get (the sender window moved on while it was down) reach the other zone as one dataLoss naming the origin', async () => {
+    const server = await startNatsServer();
+    cleanups.push(() => server.stop());
+    const dir = tempDir();
+    const [netA, netB] = twoZones();
+    const subB = await startPeer('subB', netB);
+    await subB.call('subscribe', { patterns: ['k.>'] });
+    const bridgeA = new BridgeProcess('bridgeA', writeConfig(dir, 'A', { zone: 'A', nats: { servers: [server.url] }, export: ['k.>'], peer: { name: 'bridgeA', ...netA, ledger: { path: join(dir, 'ledger-A') } } }));
+    const bridgeB = new BridgeProcess(
+      'bridgeB',
+      writeConfig(dir, 'B', { zone: 'B', nats: { servers: [server.url] }, import: ['k.>'], importFrom: ['A'], peer: { name: 'bridgeB', ...netB, ledger: { path: join(dir, 'ledger-B') } } }),
+    );
+    await Promise.all([bridgeA.start(), bridgeB.start()]);
+    // A small window and a quick expiry: while bridge A is down, the publisher forgets it and its window moves on.
+    const pubA = await startPeer('pubA', { ...netA, peerExpiryMs: 2000, windowMessages: 100 });
+    await waitPatterns(pubA, 'bridgeA', ['k.>']);
+    await pubA.call('publish', { subjects: ['k.a'], perSubject: 100 }, 30_000);
+    const first = await subB.call('collect', { expect: [100], timeoutMs: 20_000, quietMs: 500 }, 30_000);
+    expect(first.records[0]).toHaveLength(100);
+
+    await bridgeA.kill();
+    await pubA.waitEvent((e) => e.event === 'peerLeft' && e.payload.name === 'bridgeA', 10_000, 'bridgeA expired');
+    await pubA.call('publish', { subjects: ['k.a'], perSubject: 3000, startIndex: 100 }, 30_000); // seqs 101..3100; the window keeps the last 100 or so
+    await bridgeA.start();
+
+    const got = await subB.call('collect', { expect: [150], timeoutMs: 30_000, quietMs: 3000 }, 40_000);
+    const seqs = originSeqs(got.records[0] as ImportedRec[]).get('A|pubA|k.a') ?? [];
+    // What crossed is 1..100, then the end of the stream; one dataLoss names the origin zone,
+    // sender and the range in between, and nothing else is reported.
+    expect(seqs.slice(0, 100)).toEqual(oneTo(100));
+    const resumedAt = seqs[100]!;
+    expect(resumedAt).toBeGreaterThan(101);
+    expect(seqs.slice(100)).toEqual(Array.from({ length: 3100 - resumedAt + 1 }, (_, k) => resumedAt + k));
+    expect(got.dataLoss).toEqual([expect.objectContaining({ zone: 'A', sender: 'pubA', subject: 'k.a', fromSeq: 101, toSeq: resumedAt - 1, reason: 'unavailable' })]);
+  }, 120_000);
+
   it('two bridges per zone: both export (stored once), one imports; SIGKILL of the importing one: the other takes over within 5 s, every message once, in order', async () => {
     const server = await startNatsServer();
     cleanups.push(() => server.stop());

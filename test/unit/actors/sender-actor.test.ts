@@ -261,15 +261,27 @@ describe('sender actor', () => {
     expect(s.accepted()).toEqual([2]);
   });
 
-  it('refuses a batch that would overfill the queue while blocked, with a backpressure error', async () => {
+  it('holds a batch that would overfill the queue while blocked, in order, and sequences it once room frees (nothing refused, nothing lost)', async () => {
     const s = await setup({ sender: { windowMaxMessages: 3, maxMessageBytes: 100, maxFragmentBytes: 100, flowWindowMessages: 3 } });
     s.send({ kind: 'credit', subject: 'q.q', maxSeq: 0 });
     s.publish(1, item('q.q'), item('q.q'));
     s.publish(2, item('q.q'), item('q.q'));
-    expect(s.ctx.events).toEqual([
-      { kind: 'error', error: expect.objectContaining({ code: 'ERR_BACKPRESSURE', details: { batchId: 2 } }) },
-    ]);
-    expect(s.actor.stats!()).toMatchObject({ queued: 2, batchesRefused: 1 });
+    s.publish(3, item('q.q'));
+    expect(s.ctx.events).toEqual([]);
+    expect(s.actor.stats!()).toMatchObject({ queued: 2, batchesRefused: 0, batchesHeld: 1, heldBatches: 2 });
+    // Credit for 2: batch 1 goes, batches 2 and 3 join the queue in order.
+    s.send({ kind: 'credit', subject: 'q.q', maxSeq: 2 });
+    expect(s.accepted()).toEqual([1]);
+    expect(s.actor.stats!()).toMatchObject({ queued: 3, heldBatches: 0 });
+    s.send({ kind: 'credit', subject: 'q.q', maxSeq: 5 });
+    expect(s.accepted()).toEqual([1, 2, 3]);
+    expect(s.sent().flatMap((d) => d.messages?.map((m: { seq: number }) => m.seq) ?? [])).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('takes a batch larger than windowMaxMessages when its queue is empty (it would never fit)', async () => {
+    const s = await setup({ sender: { windowMaxMessages: 3, maxMessageBytes: 100, maxFragmentBytes: 100, flowWindowMessages: 3 } });
+    s.publish(1, item('q.q'), item('q.q'), item('q.q'), item('q.q'), item('q.q'));
+    expect(s.actor.stats!()).toMatchObject({ batchesRefused: 0, heldBatches: 0 });
   });
 
   it('refuses batches published after draining', async () => {

@@ -1,0 +1,70 @@
+/**
+ * Which messages of another zone's streams JetStream no longer holds (pure, no I/O), seen by the
+ * importer of that zone: a gap in an origin stream's seqs is a loss only when JetStream deleted
+ * messages since that stream's previous message (its stream sequence jumped: `max_age` or
+ * `max_msgs` removed them before they were imported). A gap without a deletion is a reordering
+ * (a publish retried after a later one was stored), and the missing seq comes later.
+ *
+ * In memory, per importer (one per zone): at most `maxStreams` origin streams, the oldest
+ * forgotten first. A stream forgotten, or not seen since the importer started, reports nothing.
+ */
+
+/** A range of an origin stream that will never be imported. */
+export interface OriginGap {
+  readonly sender: string;
+  readonly incarnation: number;
+  readonly subject: string;
+  readonly fromSeq: number;
+  readonly toSeq: number;
+}
+
+interface Last {
+  /** The highest origin seq seen. */
+  seq: number;
+  /** The JetStream stream sequence it was stored at. */
+  at: number;
+}
+
+export class OriginGaps {
+  private readonly last = new Map<string, Last>();
+  /** The previous stream sequence seen (0: none yet). */
+  private previous = 0;
+  /** The stream sequence that ended the latest deletion seen (a jump in stream sequences). */
+  private deletedBefore = 0;
+
+  constructor(private readonly maxStreams = 65_536) {}
+
+  /**
+   * The consumer starts after `ackFloor` (its acknowledged stream sequence): a first message
+   * stored after `ackFloor + 1` means messages were deleted in between.
+   */
+  start(ackFloor: number): void {
+    this.previous = ackFloor;
+  }
+
+  /** A message stored at stream sequence `at` was read (every one, imported or not: a jump between two is a deletion). */
+  passed(at: number): void {
+    if (at > this.previous + 1) this.deletedBefore = Math.max(this.deletedBefore, at);
+    if (at > this.previous) this.previous = at;
+  }
+
+  /**
+   * Message `seq` of origin stream (sender, incarnation, subject), stored at stream sequence
+   * `at` (after {@link passed}): the range lost before it, if any. A loss record passes its
+   * `toSeq`: what it covers is not a gap.
+   */
+  seen(sender: string, incarnation: number, subject: string, seq: number, at: number): OriginGap | undefined {
+    const key = `${sender}\u0000${incarnation}\u0000${subject}`;
+    const l = this.last.get(key);
+    if (l === undefined) {
+      if (this.last.size >= this.maxStreams) this.last.delete(this.last.keys().next().value as string);
+      this.last.set(key, { seq, at });
+      return undefined;
+    }
+    if (seq <= l.seq) return undefined; // a late one (reordered), or seen before
+    const gap = seq > l.seq + 1 && this.deletedBefore > l.at ? { sender, incarnation, subject, fromSeq: l.seq + 1, toSeq: seq - 1 } : undefined;
+    l.seq = seq;
+    l.at = at;
+    return gap;
+  }
+}

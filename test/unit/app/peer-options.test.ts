@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { resolvePeerOptions } from '../../../actors/app/peer-options.js';
+
+describe('peer options', () => {
+  it('refuses a sender option that the peer takes at its top level, naming the one to set (it would be ignored)', () => {
+    const cases: [string, string][] = [
+      ['windowMaxMessages', 'windowMessages'],
+      ['windowMaxBytes', 'windowBytes'],
+      ['maxMessageBytes', 'maxMessageBytes'],
+      ['rateBytesPerSec', 'rateBytesPerSec'],
+      ['flowPolicy', 'flowPolicy'],
+      ['flowWindowMessages', 'flowWindowMessages'],
+      ['maxFragmentBytes', 'maxDatagramBytes'],
+    ];
+    for (const [key, top] of cases) {
+      expect(() => resolvePeerOptions({ name: 'p', sender: { [key]: 100 } as never })).toThrow(
+        expect.objectContaining({ name: 'InvalidOptionError', message: `options.sender.${key} is not a sender option here: set options.${top}` }),
+      );
+    }
+    // The top-level one is what the sender gets.
+    expect(resolvePeerOptions({ name: 'p', windowMessages: 100 }).config.sender.windowMaxMessages).toBe(100);
+    expect(resolvePeerOptions({ name: 'p', sender: { heartbeatMaxMs: 500 } }).config.sender.heartbeatMaxMs).toBe(500);
+  });
+});

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { OriginGaps } from '../../../bridge/origin-gaps.js';
+
+/** Feeds (origin seq, stream seq) pairs of one origin stream; returns the gaps reported. */
+function feed(g: OriginGaps, pairs: [seq: number, at: number][]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [seq, at] of pairs) {
+    g.passed(at);
+    const gap = g.seen('pub', 7, 'k.a', seq, at);
+    if (gap) out.push([gap.fromSeq, gap.toSeq]);
+  }
+  return out;
+}
+
+describe('OriginGaps: messages of another zone JetStream deleted before they were imported', () => {
+  it('reports a gap in an origin stream when stream sequences jumped since its previous message', () => {
+    const g = new OriginGaps();
+    g.start(0);
+    expect(feed(g, [[1, 1], [2, 2], [3, 3], [9, 10]])).toEqual([[4, 8]]);
+  });
+
+  it('a gap without a deletion is a reordering: nothing reported, and the late seq is no gap either', () => {
+    const g = new OriginGaps();
+    g.start(0);
+    expect(feed(g, [[1, 1], [3, 2], [2, 3], [4, 4]])).toEqual([]);
+  });
+
+  it('a deletion before the stream last appeared is not a gap of it; messages of other streams move the position', () => {
+    const g = new OriginGaps();
+    g.start(0);
+    expect(feed(g, [[1, 5]])).toEqual([]); // messages 1..4 were deleted before this stream's first one
+    g.passed(6); // another stream's message
+    expect(feed(g, [[2, 7]])).toEqual([]);
+  });
+
+  it('a stream seen only after the importer started reports nothing, and a loss record covers its range', () => {
+    const g = new OriginGaps();
+    g.start(100);
+    expect(feed(g, [[50, 105]])).toEqual([]);
+    g.passed(106);
+    g.seen('pub', 7, 'k.a', 80, 106); // a loss record for 51..80
+    expect(feed(g, [[81, 107]])).toEqual([]);
+  });
+
+  it('forgets the oldest stream past maxStreams', () => {
+    const g = new OriginGaps(2);
+    g.start(0);
+    g.passed(1);
+    g.seen('a', 1, 's', 1, 1);
+    g.passed(2);
+    g.seen('b', 1, 's', 1, 2);
+    g.passed(3);
+    g.seen('c', 1, 's', 1, 3);
+    g.passed(10);
+    expect(g.seen('a', 1, 's', 5, 10)).toBeUndefined(); // forgotten: starts again
+    g.passed(20);
+    expect(g.seen('c', 1, 's', 5, 20)).toMatchObject({ fromSeq: 2, toSeq: 4 });
+  });
+});
