@@ -13,6 +13,7 @@ import { Importer } from './importer.js';
 import { LeaseKeeper, leaseKey, openLeaseBucket } from './lease-keeper.js';
 import { bridgeMarkerPattern, RequestRelay, type RelayCounters } from './request-relay.js';
 import type { Subscription } from '../actors/app/subscription.js';
+import { ZONE_MARKER_PREFIX } from '../actors/app/origin.js';
 import { streamName, zonePrefix } from './naming.js';
 import { resolveBridgeOptions, type BridgeOptions, type ResolvedBridgeOptions } from './options.js';
 
@@ -106,6 +107,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private lease: LeaseKeeper | undefined;
   private relay: RequestRelay | undefined;
   private marker: Subscription | undefined;
+  /** The `_LC_ZONE.<zone>` subscriptions, by zone imported from. */
+  private readonly zoneMarkers = new Map<string, Subscription>();
   /** Starting and stopping the importer, one after the other. */
   private importTurn: Promise<void> = Promise.resolve();
   private readonly importCounters = { imported: 0, filtered: 0, redelivered: 0, malformed: 0, caughtUp: 0, tooLarge: 0, losses: 0 };
@@ -172,7 +175,14 @@ export class Bridge extends EventEmitter<BridgeEvents> {
 
   private async startImporting(js: JetStreamClient, jsm: JetStreamManager): Promise<void> {
     if (this.closing !== undefined || this.importer !== undefined) return;
-    this.importer = new Importer(this.o, js, jsm, this.importCounters, (err) => this.report(err));
+    this.importer = new Importer(
+      this.o,
+      js,
+      jsm,
+      this.importCounters,
+      (err) => this.report(err),
+      (zone) => this.markZone(zone),
+    );
     try {
       await this.importer.start();
     } catch (err) {
@@ -180,9 +190,17 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     }
   }
 
+  /** Zone `zone` is imported from: the zone's peers see it in this bridge's patterns (`ledgecast peers`). */
+  private markZone(zone: string): void {
+    if (this.closing !== undefined || this.zoneMarkers.has(zone)) return;
+    this.zoneMarkers.set(zone, this.o.peer.subscribe(`${ZONE_MARKER_PREFIX}${zone}`, () => undefined));
+  }
+
   private async stopImporting(): Promise<void> {
     const importer = this.importer;
     this.importer = undefined;
+    for (const m of this.zoneMarkers.values()) m.unsubscribe();
+    this.zoneMarkers.clear();
     await importer?.close();
   }
 
@@ -231,6 +249,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       this.exporter?.close();
       this.relay?.close();
       this.marker?.unsubscribe();
+      for (const m of this.zoneMarkers.values()) m.unsubscribe();
       await this.lease?.close();
       await this.importTurn;
       await this.stopImporting();

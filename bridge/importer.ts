@@ -71,6 +71,8 @@ export class Importer {
     /** Counters, kept by the bridge across importers (one per lease held). */
     readonly counters: ImporterCounters,
     private readonly onError: (err: Error) => void,
+    /** A zone imported from for the first time. */
+    private readonly onZone: (zone: string) => void = () => undefined,
   ) {}
 
   /** Starts importing from `importFrom`, or from every zone found (then every `zoneScanIntervalMs`). */
@@ -108,6 +110,7 @@ export class Importer {
 
   private startZone(zone: string): void {
     this.zones.add(zone);
+    this.onZone(zone);
     const run = this.runZone(zone).finally(() => this.runs.delete(run));
     this.runs.add(run);
   }

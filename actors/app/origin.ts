@@ -49,6 +49,20 @@ export function isBridgePeer(patterns: Iterable<string>): boolean {
   return false;
 }
 
+/** The pattern a zone bridge's peer subscribes to for each zone it imports from (`_LC_ZONE.<zone>`): the other zones show in every peer's list. */
+export const ZONE_MARKER_PREFIX = '_LC_ZONE.';
+
+/** What a peer's patterns say of it as a zone bridge: its zone and the zones it imports from, or undefined when it is not one. */
+export function bridgeRole(patterns: Iterable<string>): { readonly zone: string; readonly zones: string[] } | undefined {
+  let zone: string | undefined;
+  const zones: string[] = [];
+  for (const p of patterns) {
+    if (p.startsWith(BRIDGE_MARKER_PREFIX)) zone = p.slice(BRIDGE_MARKER_PREFIX.length);
+    else if (p.startsWith(ZONE_MARKER_PREFIX)) zones.push(p.slice(ZONE_MARKER_PREFIX.length));
+  }
+  return zone === undefined ? undefined : { zone, zones: zones.sort() };
+}
+
 /** Whether a message with this `replyTo` is a request that a zone bridge may relay to other zones. */
 export function isRelayableRequest(replyTo: string | undefined): replyTo is string {
   return replyTo !== undefined && !replyTo.startsWith(RESERVED_PREFIX);

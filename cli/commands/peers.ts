@@ -1,12 +1,14 @@
 /**
  * `ledgecast peers`: joins the network for a few seconds and lists the peers it heard, from
- * the peer's 'peerJoined' / 'peerUpdated' / 'peerLeft' events. The listing itself is pure ({@link PeerRoster}).
+ * the peer's 'peerJoined' / 'peerUpdated' / 'peerLeft' events. Zone bridges show as such, with
+ * the zones they import from (the other zones reachable from this one). The listing itself is pure ({@link PeerRoster}).
  */
 import { createPeer, type PeerJoinedEvent, type PeerLeftEvent } from '../../actors/app/peer.js';
 import { EXIT_CODES, type PeersOptions } from '../cli-options.js';
 import { sleep, stopExitCode, type CliIo } from '../cli-io.js';
 import { formatAge, formatTable } from '../text-table.js';
 import { toJsonLine } from '../json-line.js';
+import { bridgeRole, RESERVED_PREFIX } from '../../actors/app/origin.js';
 
 /** One row of the listing. */
 export interface PeerRow {
@@ -53,12 +55,35 @@ export class PeerRoster {
   }
 }
 
+/** A peer's role: `bridge of zone Z, importing from X, Y` for a zone bridge (docs/ZONES.md), else `peer`. */
+export function roleOf(patterns: readonly string[]): string {
+  const b = bridgeRole(patterns);
+  if (b === undefined) return 'peer';
+  return `bridge of zone ${b.zone}${b.zones.length > 0 ? `, importing from ${b.zones.join(', ')}` : ''}`;
+}
+
+/** The patterns worth showing: without the reserved ones (`_LC_…`, request inboxes). */
+function shownPatterns(patterns: readonly string[]): string[] {
+  return patterns.filter((p) => !p.startsWith(RESERVED_PREFIX) && !p.startsWith('_INBOX.'));
+}
+
 /** The table `peers` prints. */
 export function formatPeerTable(rows: readonly PeerRow[], nowMs: number): string {
   if (rows.length === 0) return 'no peers heard';
   return formatTable(
-    [{ header: 'peer' }, { header: 'incarnation', align: 'right' }, { header: 'address' }, { header: 'subjects/patterns' }, { header: 'state' }, { header: 'last heard', align: 'right' }],
-    rows.map((r) => [r.name, String(r.incarnation), `${r.host}:${r.port}`, r.patterns.length === 0 ? '-' : r.patterns.join(' '), r.state, `${formatAge(nowMs - r.lastHeardMs)} ago`]),
+    [
+      { header: 'peer' },
+      { header: 'incarnation', align: 'right' },
+      { header: 'address' },
+      { header: 'role' },
+      { header: 'subjects/patterns' },
+      { header: 'state' },
+      { header: 'last heard', align: 'right' },
+    ],
+    rows.map((r) => {
+      const shown = shownPatterns(r.patterns);
+      return [r.name, String(r.incarnation), `${r.host}:${r.port}`, roleOf(r.patterns), shown.length === 0 ? '-' : shown.join(' '), r.state, `${formatAge(nowMs - r.lastHeardMs)} ago`];
+    }),
   );
 }
 
@@ -84,7 +109,7 @@ export async function runPeers(o: PeersOptions, io: CliIo): Promise<number> {
   }
   const now = Date.now();
   const rows = roster.list();
-  if (o.json) io.out(toJsonLine(rows.map(({ lastHeardMs, ...r }) => ({ ...r, lastHeardMsAgo: now - lastHeardMs }))));
+  if (o.json) io.out(toJsonLine(rows.map(({ lastHeardMs, ...r }) => ({ ...r, bridge: bridgeRole(r.patterns), lastHeardMsAgo: now - lastHeardMs }))));
   else io.out(formatPeerTable(rows, now));
   if (roster.omitted > 0) io.err(`ledgecast: ${roster.omitted} more peer(s) not listed`);
   return EXIT_CODES.ok;

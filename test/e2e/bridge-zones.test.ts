@@ -5,13 +5,20 @@
  *
  * Network safety: 127.0.0.1 only; fresh groups 239.255.x.y and ports per test.
  */
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BridgeProcess, cleanups, oneTo, originSeqs, runCleanups, storedCount, tempDir, twoZones, waitPatterns, writeConfig, type ImportedRec, type Net } from './bridge-helpers.js';
+import { BridgeProcess, CLI, cleanups, oneTo, originSeqs, runCleanups, storedCount, tempDir, twoZones, waitPatterns, writeConfig, type ImportedRec, type Net } from './bridge-helpers.js';
 import { freshNetwork, sleep, startPeer, within, type Rec } from './helpers.js';
 import { startNatsServer } from './nats-server.js';
 
 afterEach(runCleanups);
+
+/** Runs the CLI to its end: its stdout. */
+async function runCli(args: readonly string[]): Promise<string> {
+  return (await promisify(execFile)(process.execPath, [CLI, ...args], { timeout: 20_000 })).stdout;
+}
 
 /** Three networks that share neither group nor port. */
 function threeZones(): [Net, Net, Net] {
@@ -71,6 +78,15 @@ describe('zone bridges: many zones, two bridges per zone', () => {
       expect(got[i]!.dataLoss).toEqual([]);
     });
     for (const z of zones) expect(await storedCount(server, `LC_${z}`)).toBe(2 * PER_SUBJECT);
+
+    // `ledgecast peers` in zone B shows its two bridges as such; the one importing lists the zones it imports from.
+    const net = nets[1]!;
+    const listing = await runCli(['peers', '--seconds', '2', '--json', '--interface', net.interface, '--group', net.group, '--port', String(net.port)]);
+    const rows = JSON.parse(listing) as { name: string; bridge?: { zone: string; zones: string[] } }[];
+    const roles = ['bridgeB1', 'bridgeB2'].map((name) => rows.find((r) => r.name === name)?.bridge);
+    expect(roles.map((b) => b?.zone)).toEqual(['B', 'B']);
+    expect(roles.map((b) => b?.zones.join(',')).sort()).toEqual(['', 'A,C']);
+    expect(rows.find((r) => r.name === 'subB')?.bridge).toBeUndefined();
   }, 180_000);
 
   it('the exporting bridge SIGKILLed and restarted after the de-duplication window: every message once, in order, no dataLoss', async () => {

@@ -37,8 +37,15 @@ describe('formatPeerTable', () => {
     const r = new PeerRoster();
     r.onJoined(joined('feed', 42, ['meeting.>']), 1000);
     const lines = formatPeerTable(r.list(), 2500).split('\n');
-    expect(lines[0]).toMatch(/^peer\s+incarnation\s+address\s+subjects\/patterns\s+state\s+last heard$/);
-    expect(lines[2]).toMatch(/^feed\s+42\s+127\.0\.0\.1:47800\s+meeting\.>\s+up\s+1\.5 s ago$/);
+    expect(lines[0]).toMatch(/^peer\s+incarnation\s+address\s+role\s+subjects\/patterns\s+state\s+last heard$/);
+    expect(lines[2]).toMatch(/^feed\s+42\s+127\.0\.0\.1:47800\s+peer\s+meeting\.>\s+up\s+1\.5 s ago$/);
+  });
+
+  it('shows a zone bridge as such, with the zones it imports from, and hides the reserved patterns', () => {
+    const r = new PeerRoster();
+    r.onJoined(joined('bridge-paris', 7, ['_LC_BRIDGE.paris', '_LC_ZONE.tokyo', '_LC_ZONE.berlin', 'orders.>', '_LC_RELAY.x1.>', '_INBOX.bridge-paris.7.>']), 1000);
+    const lines = formatPeerTable(r.list(), 1000).split('\n');
+    expect(lines[2]).toMatch(/^bridge-paris\s+7\s+127\.0\.0\.1:47800\s+bridge of zone paris, importing from berlin, tokyo\s+orders\.>\s+up/);
   });
 
   it('says so when no peer was heard', () => {
