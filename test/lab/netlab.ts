@@ -172,7 +172,12 @@ export class Lab {
    * Creates the switch and `labels.length` hosts `10.77.<subnet>.<1..n>`.
    * On failure everything created so far is deleted before the error is thrown.
    */
-  constructor(tag: string, subnet: number, labels: readonly string[]) {
+  constructor(
+    tag: string,
+    /** The third byte of this lab's addresses, `10.77.<subnet>.x`. */
+    readonly subnet: number,
+    labels: readonly string[],
+  ) {
     installExitHook();
     if (!Number.isInteger(subnet) || subnet < 0 || subnet > 255) throw new RangeError(`subnet must be 0..255, got ${subnet}`);
     const base = `${NS_PREFIX}${process.pid}-${tag}${randomBytes(2).toString('hex')}`;
@@ -201,6 +206,43 @@ export class Lab {
       this.destroy();
       throw err;
     }
+  }
+
+  /**
+   * A host on this lab's switch and on `other`'s: `eth0` `10.77.<subnet>.<octet>` here, `eth1`
+   * `10.77.<other's subnet>.<octet>` there, no forwarding and no multicast route (so it joins the
+   * two networks for its own services only: a NATS server both zones reach, while multicast stays
+   * inside each). Its namespace belongs to this lab.
+   */
+  joinedHost(other: Lab, label: string, octet: number): LabHost {
+    const ns = `${this.switchNs.slice(0, -3)}-j${octet}`;
+    const here = `10.77.${this.subnet}.${octet}`;
+    this.addNamespace(ns);
+    const legs: [Lab, string, string][] = [
+      [this, 'eth0', here],
+      [other, 'eth1', `10.77.${other.subnet}.${octet}`],
+    ];
+    for (const [lab, ifname, address] of legs) {
+      const port = `j${octet}${ifname}`;
+      run('ip', ['link', 'add', ifname, 'netns', ns, 'type', 'veth', 'peer', 'name', port, 'netns', lab.switchNs]);
+      run('ip', ['-n', lab.switchNs, 'link', 'set', port, 'master', 'br0']);
+      run('ip', ['-n', lab.switchNs, 'link', 'set', port, 'up']);
+      run('ip', ['-n', ns, 'addr', 'add', `${address}/24`, 'dev', ifname]);
+      run('ip', ['-n', ns, 'link', 'set', ifname, 'up']);
+    }
+    run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    const host = { ns, address: here, label };
+    this.hosts.push(host);
+    return host;
+  }
+
+  /** Starts `cmd args…` inside `host`'s namespace (its output piped); killed by {@link destroy}. */
+  spawnIn(host: LabHost, cmd: string, args: readonly string[]): ChildProcess {
+    if (this.destroyed) throw new Error('the lab is destroyed');
+    const child = spawn('ip', ['netns', 'exec', host.ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    ownChildren.add(child);
+    child.once('exit', () => ownChildren.delete(child));
+    return child;
   }
 
   /** The host labelled `label`. */
