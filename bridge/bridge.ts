@@ -89,6 +89,8 @@ export interface BridgeStats {
     readonly tooLarge: number;
     /** Loss markers published: ranges of other zones' streams that will never cross (subscribers get one `dataLoss` naming the origin). */
     readonly losses: number;
+    /** Consumers started again after missed heartbeats (a NATS node, or the consumer's leader, gone). */
+    readonly restarts: number;
   };
   /** Requests relayed across zones (option `requests`). */
   readonly requests: Readonly<RelayCounters>;
@@ -111,7 +113,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private readonly zoneMarkers = new Map<string, Subscription>();
   /** Starting and stopping the importer, one after the other. */
   private importTurn: Promise<void> = Promise.resolve();
-  private readonly importCounters = { imported: 0, filtered: 0, redelivered: 0, malformed: 0, caughtUp: 0, tooLarge: 0, losses: 0 };
+  private readonly importCounters = { imported: 0, filtered: 0, redelivered: 0, malformed: 0, caughtUp: 0, tooLarge: 0, losses: 0, restarts: 0 };
   /** This bridge's unique id (in the import lease's key). */
   readonly id: string;
 

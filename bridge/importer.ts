@@ -39,6 +39,8 @@ export interface ImporterCounters {
   tooLarge: number;
   /** Loss markers published: ranges of other zones' streams that will never cross (loss records, or deleted from JetStream). */
   losses: number;
+  /** Consumers started again after missed heartbeats (a NATS node or the consumer's leader gone). */
+  restarts: number;
 }
 
 /** What importing needs of a message, delivered by the consumer or read from the stream. */
@@ -50,6 +52,9 @@ interface StoredOrDelivered {
   /** Its JetStream stream sequence. */
   readonly seq: number;
 }
+
+/** How long a pull request waits on the server, ms (its heartbeats come every half of it). */
+const PULL_EXPIRES_MS = 5000;
 
 /** How long JetStream waits for an acknowledgement before delivering again, ms. */
 const ACK_WAIT_MS = 30_000;
@@ -158,8 +163,20 @@ export class Importer {
     await Promise.all(pendings);
     this.counters.caughtUp += pendings.length;
     const consumer = await this.js.consumers.get(stream, durable);
-    const messages = await consumer.consume({ max_messages: Math.min(256, this.o.maxImportInFlight) });
+    // Pull requests expire after 5 s (server heartbeats every 2.5 s): a consumer whose leader
+    // died (a node killed) shows as missed heartbeats within about 5 s, and the consumer is
+    // started again from its ack floor (the catch-up above) instead of waiting the ack wait.
+    const messages = await consumer.consume({ max_messages: Math.min(256, this.o.maxImportInFlight), expires: PULL_EXPIRES_MS });
     this.iterators.add(messages);
+    void (async () => {
+      for await (const s of messages.status()) {
+        if (s.type === 'heartbeats_missed' && s.count >= 2) {
+          this.counters.restarts++;
+          messages.stop();
+          return;
+        }
+      }
+    })().catch(() => undefined);
     // AckPolicy.All: one acknowledgement per turn covers every message before it, sent only
     // once all of them were published (or needed nothing). After a failed publish nothing more
     // is acknowledged and the consumer restarts: JetStream delivers again from the ack floor.
