@@ -20,6 +20,11 @@ export interface SweptSender<S> {
 export class IdleSweep {
   private nextSweepMs = 0;
 
+  /** When the next sweep may run (0 before the first). */
+  get nextRunMs(): number {
+    return this.nextSweepMs;
+  }
+
   /** Calls `visit` for the streams due a look at `nowMs` (none before the next sweep time). */
   run<S, T extends SweptSender<S>>(nowMs: number, streamCount: number, senders: Iterable<T>, visit: (sender: T, st: S) => void): void {
     if (nowMs < this.nextSweepMs) return;
