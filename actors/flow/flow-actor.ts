@@ -94,6 +94,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
   const parkSweep = new IdleSweep();
   const swept: { readonly streams: Map<string, SubjectUse>; parkCursor?: Iterator<SubjectUse> } = { streams: sizes };
   const idleMs = config.sender.activeStreamTtlMs;
+  /** When the park sweep may run next (undefined: no subject of ours is active). */
+  let sweepAtMs: number | undefined;
   /** Receivers' patterns: pattern → peerKey, and the peers themselves. */
   const interest = new PatternMatcher<string>();
   const peers = new Map<string, { readonly peer: PeerId; readonly patterns: ReadonlySet<string> }>();
@@ -162,15 +164,19 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     touch(subject);
   }
 
-  /** `subject` is ours (new, or parked until now): its receivers are those our peers' patterns match. */
+  /**
+   * `subject` is ours (new, or parked until now): its receivers are those our peers' patterns
+   * match, and the park sweep looks at it (from `now`).
+   */
   function adopt(now: number, subject: string): void {
     subjects.add(subject);
+    if (!sizes.has(subject)) sizes.set(subject, { subject, messages: 0, bytes: 0, lastSentMs: Math.floor(now) });
     for (const key of interest.match(subject)) flow.addReceiver(now, peers.get(key)!.peer, subject);
   }
 
   /** Parks the subjects due a look that were idle for `idleMs` with nothing in flight. */
   function parkIdle(now: number): void {
-    if (flow.discovering(now)) return;
+    if (sweepAtMs === undefined || now < sweepAtMs || flow.discovering(now)) return;
     // Paced by every stream, parked ones too: a round stays within 30 s as the active ones get fewer.
     parkSweep.run(now, sizes.size + flow.counters.parkedStreams, [swept], (_, use: SubjectUse) => {
       const subject = use.subject;
@@ -225,7 +231,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
 
   function onPositions(now: number, peer: PeerId, positions: readonly StreamPosition[]): void {
     for (const p of positions) {
+      const parked = !subjects.has(p.subject) && flow.isParked(p.subject);
       flow.onPosition(now, peer, p.subject, p.seq);
+      // A report below a parked stream's newest seq made it whole: ours again, credit follows.
+      if (parked && !flow.isParked(p.subject)) adopt(now, p.subject);
       touch(p.subject);
     }
   }
@@ -251,7 +260,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
   function armTimer(): void {
     const end = discoveryEndsMs;
     const drainCheck = drainToken === undefined ? undefined : ctx.clock() + DRAIN_CHECK_MS;
-    const sweep = sizes.size > 0 ? parkSweep.nextRunMs : undefined;
+    // No stream can be idle before `idleMs` after the first one sent: the first sweep waits that long.
+    if (sizes.size === 0) sweepAtMs = undefined;
+    else sweepAtMs ??= ctx.clock() + idleMs;
+    const sweep = sweepAtMs === undefined ? undefined : Math.max(sweepAtMs, parkSweep.nextRunMs);
     const at = earliest(flow.nextDeadlineMs(), end, drainCheck, sweep);
     if (at === undefined) ctx.clearTimer();
     else ctx.setTimer(at, onTimer);

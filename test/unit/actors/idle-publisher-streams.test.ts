@@ -139,4 +139,21 @@ describe('a publisher’s idle streams', () => {
     send({ kind: 'positions', peer: A, positions: [{ subject: 'idle.a', seq: 5 }] });
     expect(credits().at(-1)).toEqual(['idle.a', 15]);
   });
+
+  it('come back in the flow actor when a receiver reports a parked stream behind its newest seq, and the credit follows that receiver', async () => {
+    const { actor, ctx } = await startActor(createFlow, 'flow', testConfig({ sender: { activeStreamTtlMs: TTL_MS, flowWindowMessages: 10 } }));
+    const send = (msg: FlowInbox) => actor.receive(msg);
+    const credits = () => ctx.to<Extract<SenderInbox, { kind: 'credit' }>>('sender', 'credit').map((c) => [c.subject, c.maxSeq]);
+    const parked = () => (actor.stats?.() as { core: { parkedStreams: number } }).core.parkedStreams;
+    send({ kind: 'sentUpTo', subject: 'idle.a', fromSeq: 1, seq: 3, bytes: 30 });
+    ctx.advanceTo(40 * TTL_MS);
+    expect(parked()).toBe(1);
+    send({ kind: 'positions', peer: A, positions: [{ subject: 'idle.a', seq: 2 }] });
+    expect(parked()).toBe(0);
+    expect(credits().at(-1)).toEqual(['idle.a', 12]);
+    // Once it caught up and stayed idle, it parks again.
+    send({ kind: 'positions', peer: A, positions: [{ subject: 'idle.a', seq: 3 }] });
+    ctx.advanceTo(80 * TTL_MS);
+    expect(parked()).toBe(1);
+  });
 });
