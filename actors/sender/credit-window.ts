@@ -18,21 +18,39 @@ export interface CreditWindowOptions {
 export class CreditWindow {
   /** By stream index: the credit, or {@link NO_CREDIT}. */
   private readonly credit: number[] = [];
+  /** Credits of subjects the sender has no index for yet (taken over at their first use). */
+  private readonly early = new Map<string, number>();
 
   constructor(private readonly o: CreditWindowOptions) {}
 
-  /** The flow actor's credit: stream `id` may send up to `maxSeq` (it replaces the previous one). */
-  onCredit(id: number, maxSeq: number): void {
+  /**
+   * The flow actor's credit: `subject` (stream index `id`, undefined while the sender has none)
+   * may send up to `maxSeq` (it replaces the previous one).
+   */
+  onCredit(subject: string, id: number | undefined, maxSeq: number): void {
+    if (id === undefined) {
+      this.early.set(subject, maxSeq);
+      return;
+    }
     while (this.credit.length <= id) this.credit.push(NO_CREDIT);
     this.credit[id] = maxSeq;
+    if (this.early.size > 0) this.early.delete(subject);
   }
 
   /**
-   * The newest seq stream `id` may send now. `startSeq` is the stream's first seq in this
-   * incarnation and `messageBytes` the size of the message at hand (both for the first window).
+   * The newest seq `subject` (stream index `id`) may send now. `startSeq` is the stream's first
+   * seq in this incarnation and `messageBytes` the size of the message at hand (both for the
+   * first window).
    */
-  limit(id: number, startSeq: number, messageBytes: number): number {
-    const c = id < this.credit.length ? this.credit[id] : NO_CREDIT;
+  limit(subject: string, id: number, startSeq: number, messageBytes: number): number {
+    let c = id < this.credit.length ? this.credit[id] : NO_CREDIT;
+    if (c === NO_CREDIT && this.early.size > 0) {
+      const early = this.early.get(subject);
+      if (early !== undefined) {
+        this.onCredit(subject, id, early);
+        c = early;
+      }
+    }
     return c !== NO_CREDIT ? c : startSeq - 1 + firstWindow(this.o, messageBytes);
   }
 }

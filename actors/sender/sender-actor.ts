@@ -321,7 +321,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
         const needed = u.seq;
         // Before the flow actor's first credit, a stream may send one window: a burst the
         // receivers' socket buffers can hold, never an unbounded one.
-        const limit = credit.limit(sequences.idOf(u.subject) as number, sequences.startSeq(u.subject), u.bytes);
+        const limit = credit.limit(u.subject, sequences.idOf(u.subject) as number, sequences.startSeq(u.subject), u.bytes);
         if (needed > limit) {
           if (blockedOn?.kind !== 'credit' || blockedOn.subject !== u.subject || blockedOn.seq !== needed) {
             counters.blockedByCredit++;
@@ -608,9 +608,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   }
 
   function onCredit(now: number, subject: string, maxSeq: number): void {
-    // The flow actor credits only subjects we sent on, which the generator knows.
-    const id = sequences.idOf(subject);
-    if (id !== undefined) credit.onCredit(id, maxSeq);
+    credit.onCredit(subject, sequences?.idOf(subject), maxSeq);
     pump(now);
   }
 

@@ -18,12 +18,15 @@ export type SequenceGeneratorOptions = Pick<ResolvedSenderOptions, 'maxStreams'>
  * throws `BackpressureError`. A stream is never forgotten, so numbers never restart.
  *
  * Compact: a stream is a map entry to its index (`idOf`, stable: 0, 1, 2, … in first-use order)
- * and two numbers in arrays, no object (100,000 idle streams are each kept for the peer's life).
+ * and a number in an array (two for a resumed stream), no object (100,000 idle streams are each kept for the peer's life).
  * Others keep their per-stream facts in arrays by the same index.
  */
 export class SequenceGenerator {
   private readonly ids = new Map<string, number>();
-  /** By index: first sequence of the stream in this incarnation. */
+  /**
+   * By index, for the resumed streams only (indexes 0 … resumed - 1): the first sequence of the
+   * stream in this incarnation. Every stream begun in this incarnation starts at `seqFloor + 1`.
+   */
   private readonly starts: number[] = [];
   /** By index: newest sequence handed out (`start - 1` when none yet). */
   private readonly lasts: number[] = [];
@@ -50,6 +53,7 @@ export class SequenceGenerator {
       if (!Number.isSafeInteger(last) || last < 0) {
         throw new LedgerError(`resumed sequence of ${JSON.stringify(subject)} must be a non-negative integer, got ${String(last)}`);
       }
+      this.starts.push(Math.max(last, seqFloor) + 1);
       this.create(subject, Math.max(last, seqFloor));
     }
   }
@@ -82,7 +86,7 @@ export class SequenceGenerator {
   /** First sequence of `subject` in this incarnation: resumed last + 1, or `seqFloor + 1`. */
   startSeq(subject: string): number {
     const id = this.ids.get(subject);
-    return id === undefined ? this.seqFloor + 1 : this.starts[id];
+    return id === undefined || id >= this.starts.length ? this.seqFloor + 1 : this.starts[id];
   }
 
   /** The stream's index (0, 1, 2, … in first-use order, never reused); undefined for an unknown subject. */
@@ -117,8 +121,7 @@ export class SequenceGenerator {
         `cannot start stream ${JSON.stringify(subject)}: the sender already has ${this.maxStreams} streams (options.maxStreams)`,
       );
     }
-    const id = this.starts.length;
-    this.starts.push(last + 1);
+    const id = this.lasts.length;
     this.lasts.push(last);
     this.ids.set(subject, id);
     return id;
