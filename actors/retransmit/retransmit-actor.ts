@@ -185,17 +185,12 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
   /** When each stream's first message of this incarnation went out, on this actor's clock. */
   const firstSentMs = new Map<string, number>();
   const ledgerStreams = config.ledger === undefined ? undefined : new LedgerStreams(config.sender.maxStreams);
-  const heartbeats = new HeartbeatScheduler(
-    config.sender,
-    ledgerStreams === undefined
-      ? {
-          expired: (subject) => {
-            startSeqs.delete(subject);
-            firstSentMs.delete(subject);
-          },
-        }
-      : undefined,
-  );
+  /**
+   * Streams that left the heartbeats during the current `onTimer` round: their facts go after
+   * the round's entries are made (a stream's last heartbeat is announced as it expires).
+   */
+  const expired: string[] = [];
+  const heartbeats = new HeartbeatScheduler(config.sender, ledgerStreams === undefined ? { expired: (subject) => expired.push(subject) } : undefined);
   const planner = new RetransmitPlanner(
     {
       window: ledgerStreams === undefined ? window : ledgerStreams.view(window, (subject) => startSeqs.get(subject)),
@@ -510,6 +505,11 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     for (let due = heartbeats.onTimer(now); due !== undefined; due = heartbeats.onTimer(now)) {
       for (const subject of due) streams.push(streamInfoOf(subject));
     }
+    for (const subject of expired) {
+      startSeqs.delete(subject);
+      firstSentMs.delete(subject);
+    }
+    expired.length = 0;
     sendHeartbeats(streams);
   }
 
