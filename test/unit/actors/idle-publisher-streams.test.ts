@@ -68,6 +68,16 @@ describe('a publisher’s idle streams', () => {
     expect(s.frames('heartbeat')).toHaveLength(heartbeatsBefore); // serving does not make it active
   });
 
+  it('announce their age in every heartbeat entry, the last one too', async () => {
+    const s = await retransmit();
+    s.sent('idle.a', 1, { subject: 'idle.a', startSeq: 1, ageMs: 0 });
+    s.ctx.advanceTo(5 * TTL_MS);
+    const entries = s.frames('heartbeat').flatMap((f) => f.streams);
+    expect(entries.length).toBeGreaterThan(3);
+    expect(entries.every((e) => e.startSeq === 1 && e.ageMs !== undefined)).toBe(true);
+    expect(s.stats().heartbeats.streamsExpired).toBe(1);
+  });
+
   it('report what a parked stream no longer holds as unavailable, and ignore seqs it never sent', async () => {
     const s = await retransmit(1);
     s.sent('idle.a', 1, { subject: 'idle.a', startSeq: 1, ageMs: 0 });
