@@ -41,8 +41,8 @@ for (let i = 0; i < n; i++) {
   const subject = `pat.s${i}`;
   if (!peer.tryPublish(subject, i)) await peer.publish(subject, i);
 }
-// Every stream idle past its TTL, and the parking sweeps (all streams within 30 s) gone round.
-await settle(ttlMs + 32_000);
+// Every stream idle past its TTL, and the parking sweeps (every stream within a minute) gone round.
+await settle(ttlMs + 62_000);
 const stats = await peer.stats();
 const after = heap();
 const held = stats.actors.retransmit.window.bytes;
