@@ -23,6 +23,12 @@
  * subjects first seen later in `sentUpTo` get them too) and from their own position reports.
  * State is bounded by the core (`maxTrackedPositions`), by the sender's `maxStreams` (our
  * subjects) and by the receiver list (peers and their patterns).
+ *
+ * Idle streams park: a subject without `sentUpTo` for `sender.activeStreamTtlMs` whose core
+ * stream has nothing in flight, and whose last credit the sender has (so it can send its next
+ * message, which makes the stream whole again), is parked in the core ({@link FlowControl.park})
+ * and forgotten here (its credit, sizes and receivers). Subjects are looked at in turn, once a
+ * second, at least 256 a time and all within a minute (the receiver's {@link IdleSweep}).
  */
 import type { PeerId, StreamPosition } from '../../codecs/frame.js';
 import { peerKey } from '../../codecs/frame.js';
@@ -34,11 +40,21 @@ import { assertNever, earliest } from '../core.js';
 import { PatternMatcher } from '../subjects/pattern-matcher.js';
 import { isValidPattern } from '../subjects/subject.js';
 import { FlowControl } from './flow-control.js';
+import { IdleSweep } from '../receiver/idle-sweep.js';
 import type { SenderInbox } from '../sender/messages.js';
 import type { FlowInbox } from './messages.js';
 
 /** While closing, how often the drained condition is checked when no input comes. */
 const DRAIN_CHECK_MS = 20;
+
+/**
+ * The park sweep looks at every subject of ours within a minute, at least 256 a second: parking
+ * costs about 2 µs a subject (and the garbage it frees), so 100,000 streams going idle together
+ * spread it over a minute (about 0.4 % of a core; 30 s took 0.7-1.5 %, on top of the heartbeats
+ * they leave at the same time).
+ */
+const PARK_ROUND_MS = 60_000;
+const PARK_MIN_SUBJECTS = 256;
 
 /** What the flow actor counts (`stats()`), besides the core's counters. */
 export interface FlowActorCounters {
@@ -50,6 +66,16 @@ export interface FlowActorCounters {
   invalidPatterns: number;
   /** Sends refused by a full mailbox. */
   mailboxFull: number;
+}
+
+/** What the flow actor keeps per subject of ours besides the core's stream. */
+interface SubjectUse {
+  readonly subject: string;
+  /** Messages and payload bytes sent (halved now and then), for the average message size. */
+  messages: number;
+  bytes: number;
+  /** When it last sent (whole ms: a float would be a boxed number per stream). */
+  lastSentMs: number;
 }
 
 /** Builds the flow actor. */
@@ -71,8 +97,14 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
   /** Our subjects (from `sentUpTo`), with the credit last sent (absent: none sent, the sender assumes unlimited). */
   const subjects = new Set<string>();
   const credits = new Map<string, number>();
-  /** Messages and payload bytes sent per subject, for its average message size. */
-  const sizes = new Map<string, { messages: number; bytes: number }>();
+  /** Messages and payload bytes sent per subject (its average message size), and when it last sent (whole ms). */
+  const sizes = new Map<string, SubjectUse>();
+  /** Looks at our subjects in turn for idle ones to park (`sizes` is the list it walks). */
+  const parkSweep = new IdleSweep(PARK_ROUND_MS, PARK_MIN_SUBJECTS);
+  const swept: { readonly streams: Map<string, SubjectUse>; parkCursor?: Iterator<SubjectUse> } = { streams: sizes };
+  const idleMs = config.sender.activeStreamTtlMs;
+  /** When the park sweep may run next (undefined: no subject of ours is active). */
+  let sweepAtMs: number | undefined;
   /** Receivers' patterns: pattern → peerKey, and the peers themselves. */
   const interest = new PatternMatcher<string>();
   const peers = new Map<string, { readonly peer: PeerId; readonly patterns: ReadonlySet<string> }>();
@@ -120,7 +152,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
 
   function onSentUpTo(now: number, subject: string, fromSeq: number, seq: number, bytes: number): void {
     let size = sizes.get(subject);
-    if (size === undefined) sizes.set(subject, (size = { messages: 0, bytes: 0 }));
+    if (size === undefined) sizes.set(subject, (size = { subject, messages: 0, bytes: 0, lastSentMs: 0 }));
+    size.lastSentMs = Math.floor(now);
     size.messages += Math.max(1, seq - fromSeq + 1);
     size.bytes += bytes;
     // Recent sizes count most: halve the totals now and then, so the average follows the traffic.
@@ -129,15 +162,41 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
       size.bytes /= 2;
     }
     if (!subjects.has(subject)) {
-      subjects.add(subject);
-      for (const key of interest.match(subject)) flow.addReceiver(now, peers.get(key)!.peer, subject);
-      // The core learns where the stream starts from its first seq in this incarnation.
+      adopt(now, subject);
+      // The core learns where the stream starts from its first seq in this incarnation (a parked
+      // stream knows already: it goes on from its newest sent seq).
       if (fromSeq < seq) flow.onSent(now, subject, fromSeq, 0);
     }
     flow.onSent(now, subject, seq, bytes);
     // The core's window is the credit's: its stall and progress rules must see the same window.
     flow.setWindow(subject, windowFor(subject));
     touch(subject);
+  }
+
+  /**
+   * `subject` is ours (new, or parked until now): its receivers are those our peers' patterns
+   * match, and the park sweep looks at it (from `now`).
+   */
+  function adopt(now: number, subject: string): void {
+    subjects.add(subject);
+    if (!sizes.has(subject)) sizes.set(subject, { subject, messages: 0, bytes: 0, lastSentMs: Math.floor(now) });
+    for (const key of interest.match(subject)) flow.addReceiver(now, peers.get(key)!.peer, subject);
+  }
+
+  /** Parks the subjects due a look that were idle for `idleMs` with nothing in flight. */
+  function parkIdle(now: number): void {
+    if (sweepAtMs === undefined || now < sweepAtMs || flow.discovering(now)) return;
+    // Paced by every stream, parked ones too: a round stays within a minute as the active ones get fewer.
+    parkSweep.run(now, sizes.size + flow.counters.parkedStreams, [swept], (_, use: SubjectUse) => {
+      const subject = use.subject;
+      // The sender must hold the credit we would send now: its next message then goes, and
+      // (as `sentUpTo`) makes the stream whole again.
+      if (now - use.lastSentMs < idleMs || credits.get(subject) !== flow.creditLimit(now, subject) || !flow.park(subject)) return;
+      subjects.delete(subject);
+      credits.delete(subject);
+      sizes.delete(subject);
+      touched.delete(subject);
+    });
   }
 
   function onReceiverJoined(now: number, peer: PeerId, patterns: readonly string[]): void {
@@ -181,13 +240,17 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
 
   function onPositions(now: number, peer: PeerId, positions: readonly StreamPosition[]): void {
     for (const p of positions) {
+      const parked = !subjects.has(p.subject) && flow.isParked(p.subject);
       flow.onPosition(now, peer, p.subject, p.seq);
+      // A report below a parked stream's newest seq made it whole: ours again, credit follows.
+      if (parked && !flow.isParked(p.subject)) adopt(now, p.subject);
       touch(p.subject);
     }
   }
 
   function onBlocked(now: number, subject: string, seq: number): void {
     counters.blockedReports++;
+    if (flow.isParked(subject)) adopt(now, subject); // not expected (it parked with credit to send): made whole
     if (!subjects.has(subject)) return; // credit comes only for our subjects: a stale report
     // Records the refusal in the core (stall clock). If the core would allow `seq`, the sender's
     // credit is stale: send it again.
@@ -206,17 +269,27 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
   function armTimer(): void {
     const end = discoveryEndsMs;
     const drainCheck = drainToken === undefined ? undefined : ctx.clock() + DRAIN_CHECK_MS;
-    const at = earliest(flow.nextDeadlineMs(), end, drainCheck);
+    // No stream can be idle before `idleMs` after the first one sent: the first sweep waits that long.
+    if (sizes.size === 0) sweepAtMs = undefined;
+    else sweepAtMs ??= ctx.clock() + idleMs;
+    const sweep = sweepAtMs === undefined ? undefined : Math.max(sweepAtMs, parkSweep.nextRunMs);
+    const at = earliest(flow.nextDeadlineMs(), end, drainCheck, sweep);
     if (at === undefined) ctx.clearTimer();
     else ctx.setTimer(at, onTimer);
   }
 
   function onTimer(): void {
     const now = ctx.clock();
-    if (discoveryEndsMs !== undefined && !flow.discovering(now)) discoveryEndsMs = undefined;
-    flow.onTimer(now);
-    touchedAll = true; // a stalled receiver left the window of some stream
-    publishCredits();
+    // The core's deadlines, the end of discovery and the drain checks, not a park sweep alone:
+    // touching every subject costs a credit computation per stream.
+    const coreAt = earliest(flow.nextDeadlineMs(), discoveryEndsMs);
+    if ((coreAt !== undefined && coreAt <= now) || drainToken !== undefined) {
+      if (discoveryEndsMs !== undefined && !flow.discovering(now)) discoveryEndsMs = undefined;
+      flow.onTimer(now);
+      touchedAll = true; // a stalled receiver left the window of some stream
+      publishCredits();
+    }
+    parkIdle(now);
     checkDrained(now);
     armTimer();
   }

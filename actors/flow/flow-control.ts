@@ -52,6 +52,8 @@ export interface FlowControlCounters {
   untrackedPairs: number;
   /** (receiver, stream) pairs tracked now. */
   trackedPairs: number;
+  /** Streams parked now (nothing in flight: only their newest sent seq is kept; see {@link FlowControl.park}). */
+  parkedStreams: number;
 }
 
 interface ReceiverPos {
@@ -151,11 +153,14 @@ export class FlowControl {
     invalidPositions: 0,
     untrackedPairs: 0,
     trackedPairs: 0,
+    parkedStreams: 0,
   };
 
   private readonly sink: FlowControlSink;
   private readonly o: FlowControlOptions;
   private readonly streams = new Map<string, FlowStream>();
+  /** Parked streams: their newest sent seq, all they keep (see {@link park}). */
+  private readonly parked = new Map<string, number>();
   /** Subjects each peer is tracked for, so `removeReceiver(peer)` need not scan every stream. */
   private readonly peerSubjects = new Map<string, Set<string>>();
   private readonly blockedStreams = new Set<FlowStream>();
@@ -216,6 +221,9 @@ export class FlowControl {
       this.counters.invalidPositions++;
       return;
     }
+    // A parked stream had nothing in flight: a report at its newest seq or beyond says nothing new.
+    const parkedHigh = this.parked.get(subject);
+    if (parkedHigh !== undefined && seq >= parkedHigh) return;
     const r = this.track(nowMs, peer, subject);
     if (r === undefined) return;
     const s = this.streams.get(subject) as FlowStream;
@@ -288,6 +296,38 @@ export class FlowControl {
     if (pos !== undefined) return pos + window;
     if (this.discovering(nowMs)) return (s?.base ?? 0) + Math.max(1, Math.floor(window / 16));
     return Number.MAX_SAFE_INTEGER;
+  }
+
+  /**
+   * Parks `subject` if nothing of it is in flight: it was sent in this incarnation, is not held
+   * for the window, and every receiver tracked for it (none excluded) is at its newest sent seq.
+   * A parked stream keeps only that seq; its receivers are forgotten. It is made whole again by
+   * its next send ({@link onSent}, or {@link addReceiver}, which the shell calls first for the
+   * receivers its patterns match), by a position report below that seq, or by any other call
+   * naming it: from then on it starts at that seq (`base`), with no receivers until they are
+   * added or report. Returns whether it parked (false: not known, already parked, or busy).
+   */
+  park(subject: string): boolean {
+    const s = this.streams.get(subject);
+    if (s === undefined || !s.started || s.blocked !== undefined) return false;
+    for (const r of s.receivers.values()) {
+      if (r.excluded || r.slow || this.positionOf(r, s) < s.highSent) return false;
+    }
+    for (const key of s.receivers.keys()) {
+      const subjects = this.peerSubjects.get(key) as Set<string>;
+      subjects.delete(subject);
+      if (subjects.size === 0) this.peerSubjects.delete(key);
+    }
+    this.counters.trackedPairs -= s.receivers.size;
+    this.streams.delete(subject);
+    this.parked.set(subject, s.highSent);
+    this.counters.parkedStreams = this.parked.size;
+    return true;
+  }
+
+  /** Whether `subject` is parked ({@link park}). */
+  isParked(subject: string): boolean {
+    return this.parked.has(subject);
   }
 
   /** Forgets `peer` for `subject`, or for every stream (the peer left) when `subject` is omitted. */
@@ -379,11 +419,17 @@ export class FlowControl {
   private streamFor(subject: string): FlowStream {
     let s = this.streams.get(subject);
     if (s === undefined) {
+      // A parked stream comes back whole from its newest sent seq (nothing was in flight there).
+      const parkedHigh = this.parked.get(subject);
+      if (parkedHigh !== undefined) {
+        this.parked.delete(subject);
+        this.counters.parkedStreams = this.parked.size;
+      }
       s = {
         subject,
-        started: false,
-        base: 0,
-        highSent: 0,
+        started: parkedHigh !== undefined,
+        base: parkedHigh ?? 0,
+        highSent: parkedHigh ?? 0,
         window: this.o.flowWindowMessages,
         receivers: new Map(),
         blocked: undefined,

@@ -20,11 +20,26 @@ export interface SweptSender<S> {
 export class IdleSweep {
   private nextSweepMs = 0;
 
+  /**
+   * @param roundMs the time in which every stream is looked at (the receiver's
+   *   {@link IDLE_SWEEP_ROUND_MS}; a longer round spreads the same work thinner).
+   * @param minStreams the fewest streams a sweep looks at.
+   */
+  constructor(
+    private readonly roundMs = IDLE_SWEEP_ROUND_MS,
+    private readonly minStreams = IDLE_SWEEP_MIN_STREAMS,
+  ) {}
+
+  /** When the next sweep may run (0 before the first). */
+  get nextRunMs(): number {
+    return this.nextSweepMs;
+  }
+
   /** Calls `visit` for the streams due a look at `nowMs` (none before the next sweep time). */
   run<S, T extends SweptSender<S>>(nowMs: number, streamCount: number, senders: Iterable<T>, visit: (sender: T, st: S) => void): void {
     if (nowMs < this.nextSweepMs) return;
     this.nextSweepMs = nowMs + IDLE_SWEEP_EVERY_MS;
-    const budget = Math.max(IDLE_SWEEP_MIN_STREAMS, Math.ceil((streamCount * IDLE_SWEEP_EVERY_MS) / IDLE_SWEEP_ROUND_MS));
+    const budget = Math.max(this.minStreams, Math.ceil((streamCount * IDLE_SWEEP_EVERY_MS) / this.roundMs));
     for (const s of senders) {
       let cursor = s.parkCursor ?? s.streams.values();
       for (let visited = 0; visited < budget; visited++) {

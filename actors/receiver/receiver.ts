@@ -304,10 +304,11 @@ export class Receiver implements TimerCore {
         if (st === undefined) continue;
         s = st.sender;
       } else if (this.unsynced(st)) this.resync(st, info.startSeq);
-      if (st.resumeCheck) {
-        st.resumeCheck = false;
+      if (st.resumeCheck > 0) {
+        const resumedAt = st.resumeCheck;
+        st.resumeCheck = 0;
         // The sender has not sent what we resume after: it renumbered (restart without ledger).
-        if (info.highSeq + 1 < st.stream.nextSeq) this.reset(st, info.startSeq);
+        if (info.highSeq + 1 < resumedAt) this.reset(st, info.startSeq);
       }
       const outcome = st.stream.onStreamInfo(nowMs, info.lowSeq, info.highSeq);
       if (outcome === 'implausible') this.counters.implausibleHeartbeats++;
@@ -478,7 +479,7 @@ export class Receiver implements TimerCore {
       st.stream = this.newStream(st, nextSeq);
       st.stream.onStreamInfo(this.lastNowMs, 1, old.highSeq);
     } else return;
-    st.resumeCheck = true;
+    st.resumeCheck = nextSeq;
     this.changed(st);
   }
 
@@ -520,7 +521,7 @@ export class Receiver implements TimerCore {
     const key = streamKey(s.name, subject);
     const resumeSeq = this.resume.get(key);
     if (resumeSeq !== undefined) this.resume.delete(key);
-    const st = new StreamState(subject, s, resumeSeq !== undefined, this.streamEvents);
+    const st = new StreamState(subject, s, resumeSeq ?? 0, this.streamEvents);
     st.stream = this.newStream(st, resumeSeq ?? begin);
     s.streams.set(subject, st);
     this.streamCount++;
@@ -571,7 +572,7 @@ export class Receiver implements TimerCore {
   /** Makes a parked stream whole again from its next sequence; the first heartbeat checks the sender did not renumber. */
   private unpark(s: SenderState, subject: string, nextSeq: number): StreamState {
     s.parked?.delete(subject);
-    const st = new StreamState(subject, s, true, this.streamEvents);
+    const st = new StreamState(subject, s, nextSeq, this.streamEvents);
     st.stream = this.newStream(st, nextSeq);
     st.reportedSeq = nextSeq - 1; // its position was reported before it parked
     s.streams.set(subject, st);
@@ -605,7 +606,7 @@ export class Receiver implements TimerCore {
     st.stream.close('senderLeft');
     st.reassembler?.clear();
     st.peer = st.sender.current;
-    st.resumeCheck = false;
+    st.resumeCheck = 0;
     this.counters.streamResets++;
     this.sink.streamReset(st.peer, st.subject, fromSeq);
     st.stream = this.newStream(st, fromSeq);

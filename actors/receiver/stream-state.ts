@@ -35,8 +35,13 @@ export class StreamState implements ReportedStream, StreamReceiverOutput {
   constructor(
     readonly subject: string,
     readonly sender: SenderEntry<StreamState>,
-    /** Began from `startAt`: the first heartbeat checks the sender did not renumber below it. */
-    public resumeCheck: boolean,
+    /**
+     * The next seq it resumed at (from `startAt`, or unparked), 0 for none: the first heartbeat
+     * checks the sender did not renumber below it. The seq resumed at, not the stream's next seq
+     * when that heartbeat comes: an entry made before the messages that followed the resume
+     * were in the sender's window may arrive after them, and is no renumbering.
+     */
+    public resumeCheck: number,
     private readonly events: StreamEvents,
   ) {
     this.peer = sender.current;

@@ -172,14 +172,25 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     if (d.buffer instanceof SharedArrayBuffer) released.push(d.buffer);
   };
   const window = new SenderWindow({ onDatagramReleased: releaseDatagram }, config.sender);
-  /** First seq of each of our streams in this incarnation (from `sent.streams`, or the ledger's resume). */
+  /**
+   * First seq of each of our streams in this incarnation (from `sent.streams`, or the ledger's
+   * resume). Without a ledger only heartbeats read it (and `firstSentMs`): a stream that leaves
+   * the heartbeats (idle for `activeStreamTtlMs`) drops both, and its next `sent` brings them
+   * back (every DATA entry carries its start and age). With one, the ledger's view of the window
+   * reads it for every stream, so it is kept.
+   */
   const startSeqs = new Map<string, number>();
   /** The HEARTBEAT and BYE entries' `resumed` part of streams the ledger resumed. */
   const resumedParts = new ResumedParts();
   /** When each stream's first message of this incarnation went out, on this actor's clock. */
   const firstSentMs = new Map<string, number>();
-  const heartbeats = new HeartbeatScheduler(config.sender);
   const ledgerStreams = config.ledger === undefined ? undefined : new LedgerStreams(config.sender.maxStreams);
+  /**
+   * Streams that left the heartbeats during the current `onTimer` round: their facts go after
+   * the round's entries are made (a stream's last heartbeat is announced as it expires).
+   */
+  const expired: string[] = [];
+  const heartbeats = new HeartbeatScheduler(config.sender, ledgerStreams === undefined ? { expired: (subject) => expired.push(subject) } : undefined);
   const planner = new RetransmitPlanner(
     {
       window: ledgerStreams === undefined ? window : ledgerStreams.view(window, (subject) => startSeqs.get(subject)),
@@ -419,9 +430,13 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
       // On our own clock: when the stream's first message went out (for the heartbeat's age).
       if (s.ageMs !== undefined && !firstSentMs.has(s.subject)) firstSentMs.set(s.subject, Math.floor(now) - s.ageMs); // whole ms: a float here is a boxed number per stream
     }
+    // The window's entry for a stream keeps the sender's subject string, not a copy read from
+    // the datagram (asked only when it makes an entry: a new stream, or a parked one).
+    let names: Map<string, string> | undefined;
+    const canonical = (subject: string): string => (names ??= new Map(streams.map((s) => [s.subject, s.subject]))).get(subject) ?? subject;
     for (const d of datagrams) {
       try {
-        window.addDatagram(d);
+        window.addDatagram(d, canonical);
       } catch {
         counters.windowRejected++;
         releaseDatagram(d);
@@ -490,6 +505,11 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     for (let due = heartbeats.onTimer(now); due !== undefined; due = heartbeats.onTimer(now)) {
       for (const subject of due) streams.push(streamInfoOf(subject));
     }
+    for (const subject of expired) {
+      startSeqs.delete(subject);
+      firstSentMs.delete(subject);
+    }
+    expired.length = 0;
     sendHeartbeats(streams);
   }
 

@@ -6,8 +6,9 @@
  * goes). A stream starts conservatively because its receivers are not known yet; the flow
  * actor's credit follows within a message hop.
  *
- * Pure, one per sender actor, on its thread. Bounded by the subjects the flow actor credits
- * (ours: at most the sender's `maxStreams`).
+ * Pure, one per sender actor, on its thread. Streams are named by their index in the sender's
+ * {@link SequenceGenerator} (`idOf`): a credit is a number in an array, no map entry or object
+ * per stream. Bounded by the sender's `maxStreams`.
  */
 export interface CreditWindowOptions {
   readonly flowWindowMessages: number;
@@ -15,23 +16,47 @@ export interface CreditWindowOptions {
 }
 
 export class CreditWindow {
-  private readonly credit = new Map<string, number>();
+  /** By stream index: the credit, or {@link NO_CREDIT}. */
+  private readonly credit: number[] = [];
+  /** Credits of subjects the sender has no index for yet (taken over at their first use). */
+  private readonly early = new Map<string, number>();
 
   constructor(private readonly o: CreditWindowOptions) {}
 
-  /** The flow actor's credit: `subject` may send up to `maxSeq` (it replaces the previous one). */
-  onCredit(subject: string, maxSeq: number): void {
-    this.credit.set(subject, maxSeq);
+  /**
+   * The flow actor's credit: `subject` (stream index `id`, undefined while the sender has none)
+   * may send up to `maxSeq` (it replaces the previous one).
+   */
+  onCredit(subject: string, id: number | undefined, maxSeq: number): void {
+    if (id === undefined) {
+      this.early.set(subject, maxSeq);
+      return;
+    }
+    while (this.credit.length <= id) this.credit.push(NO_CREDIT);
+    this.credit[id] = maxSeq;
+    if (this.early.size > 0) this.early.delete(subject);
   }
 
   /**
-   * The newest seq `subject` may send now. `startSeq` is the stream's first seq in this
-   * incarnation and `messageBytes` the size of the message at hand (both for the first window).
+   * The newest seq `subject` (stream index `id`) may send now. `startSeq` is the stream's first
+   * seq in this incarnation and `messageBytes` the size of the message at hand (both for the
+   * first window).
    */
-  limit(subject: string, startSeq: number, messageBytes: number): number {
-    return this.credit.get(subject) ?? startSeq - 1 + firstWindow(this.o, messageBytes);
+  limit(subject: string, id: number, startSeq: number, messageBytes: number): number {
+    let c = id < this.credit.length ? this.credit[id] : NO_CREDIT;
+    if (c === NO_CREDIT && this.early.size > 0) {
+      const early = this.early.get(subject);
+      if (early !== undefined) {
+        this.onCredit(subject, id, early);
+        c = early;
+      }
+    }
+    return c !== NO_CREDIT ? c : startSeq - 1 + firstWindow(this.o, messageBytes);
   }
 }
+
+/** No credit yet (credits are seqs, never negative). */
+const NO_CREDIT = -1;
 
 /** The first window of a stream, in messages of `messageBytes` (see {@link CreditWindow}). */
 export function firstWindow(o: CreditWindowOptions, messageBytes: number): number {

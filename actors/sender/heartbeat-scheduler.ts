@@ -31,6 +31,12 @@ export interface HeartbeatSchedulerCounters {
   idleEntries: number;
 }
 
+/** Where {@link HeartbeatScheduler} reports (optional). */
+export interface HeartbeatSchedulerSink {
+  /** `subject` left the active set (no data for `activeStreamTtlMs`): facts kept only for its heartbeats may go. */
+  expired(subject: string): void;
+}
+
 interface ActiveStream {
   readonly subject: string;
   lastSentMs: number;
@@ -203,8 +209,11 @@ export class HeartbeatScheduler {
   /** An idle stream's entry takes one of these too. */
   private readonly idleBudget: EntryBudget;
 
-  constructor(options: HeartbeatSchedulerOptions = DEFAULT_SENDER_OPTIONS) {
+  private readonly sink: HeartbeatSchedulerSink | undefined;
+
+  constructor(options: HeartbeatSchedulerOptions = DEFAULT_SENDER_OPTIONS, sink?: HeartbeatSchedulerSink) {
     this.o = options;
+    this.sink = sink;
     this.all = new EntryBudget(options.heartbeatStreamsPerSec, Math.max(options.maxStreamsPerHeartbeat, Math.ceil(options.heartbeatStreamsPerSec / 10)));
     const idlePerSec = Math.max(1, options.heartbeatStreamsPerSec * IDLE_HEARTBEAT_SHARE);
     this.idleBudget = new EntryBudget(idlePerSec, Math.max(options.maxStreamsPerHeartbeat, Math.ceil(idlePerSec / 10)));
@@ -334,6 +343,7 @@ export class HeartbeatScheduler {
     this.active.delete(s.subject);
     this.counters.activeStreams = this.active.size;
     this.counters.streamsExpired++;
+    this.sink?.expired(s.subject);
   }
 
   /** Applies lazily postponed due dates at the top of `heap`, so its key is exact. */

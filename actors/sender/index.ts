@@ -36,6 +36,14 @@
  * window moving 1/16 of itself (one block episode per such move; `FlowControl.setWindow` gives
  * the core the credit's window, by bytes for large messages).
  *
+ * **Idle streams.** A stream is never forgotten (its numbering goes on), but an idle one costs
+ * little: the generator keeps it as a map entry to an index and numbers in arrays (the shell's
+ * credit and first-sent time are arrays by that index); the window parks a stream that holds
+ * nothing as its `highSeq` alone; the heartbeat scheduler drops it after `activeStreamTtlMs`
+ * (and tells the retransmit actor, which drops its start seq and age until the next `sent`);
+ * flow control parks it when nothing is in flight. Each is made whole by the stream's next
+ * message (docs/SCALE.md "Streams → memory").
+ *
  * @packageDocumentation
  */
 export {

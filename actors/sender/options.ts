@@ -104,7 +104,12 @@ export interface SenderOptions {
   heartbeatMinMs?: number;
   /** Longest interval between heartbeats of an active stream. @default 1000 */
   heartbeatMaxMs?: number;
-  /** A stream stays in heartbeats this long after its last message. @default 30000 */
+  /**
+   * A stream stays in heartbeats this long after its last message. Past it, once nothing of the
+   * stream is in flight, the publisher keeps it parked (its numbering and the messages its window
+   * still holds, little else) until its next message: docs/SCALE.md "Streams → memory".
+   * @default 30000
+   */
   activeStreamTtlMs?: number;
   /** Most streams named in one heartbeat; more due streams rotate, most overdue first. @default 64 */
   maxStreamsPerHeartbeat?: number;

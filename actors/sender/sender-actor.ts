@@ -147,11 +147,12 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   const rate = new TokenBucket(o.rateBytesPerSec, o.burstBytes);
   const credit = new CreditWindow(o);
   /**
-   * When each stream's first message of this incarnation went out (its age goes in DATA, so a
-   * receiver that hears of it late knows whether it was subscribed before it began). Bounded
-   * like the sequence generator (`maxStreams`).
+   * By stream index (the sequence generator's `idOf`; -1: not yet): when each stream's first
+   * message of this incarnation went out, in whole ms (its age goes in DATA, so a receiver that
+   * hears of it late knows whether it was subscribed before it began). Bounded like the sequence
+   * generator (`maxStreams`). An array of small integers: no map entry or boxed number per stream.
    */
-  const firstSentMs = new Map<string, number>();
+  const firstSentMs: number[] = [];
   /** The DATA entries' `resumed` part of streams the ledger resumed. */
   const resumedParts = new ResumedParts();
   /** Validated subjects and their payload room (see roomFor). */
@@ -328,7 +329,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
         const needed = u.seq;
         // Before the flow actor's first credit, a stream may send one window: a burst the
         // receivers' socket buffers can hold, never an unbounded one.
-        const limit = credit.limit(u.subject, sequences.startSeq(u.subject), u.bytes);
+        const limit = credit.limit(u.subject, sequences.idOf(u.subject) as number, sequences.startSeq(u.subject), u.bytes);
         if (needed > limit) {
           if (blockedOn?.kind !== 'credit' || blockedOn.subject !== u.subject || blockedOn.seq !== needed) {
             counters.blockedByCredit++;
@@ -396,8 +397,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       const entryOf = (subject: string): StreamStart => {
         let st = starts.get(subject);
         if (st === undefined) {
-          let first = firstSentMs.get(subject);
-          if (first === undefined) firstSentMs.set(subject, (first = Math.floor(now))); // whole ms: a float is a boxed number per stream
+          const id = sequences.idOf(subject) as number;
+          while (firstSentMs.length <= id) firstSentMs.push(-1);
+          let first = firstSentMs[id];
+          if (first < 0) firstSentMs[id] = first = Math.floor(now);
           // Whole ms (the wire's unit): an integer, not a float V8 would box once per record added.
           const startSeq = sequences.startSeq(subject);
           const ageMs = Math.floor(now - first);
@@ -639,7 +642,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   }
 
   function onCredit(now: number, subject: string, maxSeq: number): void {
-    credit.onCredit(subject, maxSeq);
+    credit.onCredit(subject, sequences?.idOf(subject), maxSeq);
     pump(now);
   }
 

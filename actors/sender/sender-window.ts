@@ -86,30 +86,37 @@ interface HeldDatagram {
   refs: number;
 }
 
+/** The typed arrays of a {@link RecordIndex} holding more than one record. */
+interface RecordRing {
+  serials: Uint32Array;
+  offsets: Uint16Array;
+  /** 1 for a fragment `k > 0` (it continues the message of the record before it). */
+  continues: Uint8Array;
+  head: number;
+}
+
 /**
  * The held records of one stream, oldest first, in typed arrays (no object per record): the
  * serial of the datagram holding the record (mod 2^32) and its offset there; its seq is read from
  * the datagram; whether it continues the message before it. 7 bytes per record. A ring that
  * doubles when full and halves when a quarter full.
  *
- * A stream holding one record keeps it in three fields and no arrays, and a stream whose records
- * were all evicted drops its arrays: most of 100,000 streams of one message each, or idle ones,
- * cost no typed arrays (they were about 600 bytes a stream).
+ * A stream holding one record keeps it in three fields and no ring, and a stream whose records
+ * were all evicted drops its ring: most of 100,000 streams of one message each, or idle ones,
+ * cost no typed arrays (they were about 600 bytes a stream). The ring and its head live in one
+ * object made only when needed, so a one-record stream is five fields.
  */
 class RecordIndex {
-  private serials: Uint32Array | undefined;
-  private offsets: Uint16Array | undefined;
-  /** 1 for a fragment `k > 0` (it continues the message of the record before it). */
-  private continues: Uint8Array | undefined;
-  /** The record held while there are no arrays (then `length` is 0 or 1). */
+  private ring: RecordRing | undefined = undefined;
+  /** The record held while there is no ring (then `length` is 0 or 1). */
   private serial0 = 0;
   private offset0 = 0;
   private continues0 = 0;
-  private head = 0;
   length = 0;
 
   push(serial: number, offset: number, continues: boolean): void {
-    if (this.serials === undefined) {
+    let ring = this.ring;
+    if (ring === undefined) {
       if (this.length === 0) {
         this.serial0 = serial;
         this.offset0 = offset;
@@ -117,74 +124,64 @@ class RecordIndex {
         this.length = 1;
         return;
       }
-      this.resize(16);
-    } else if (this.length === this.serials.length) this.resize(this.serials.length * 2);
-    const serials = this.serials as Uint32Array;
-    const i = (this.head + this.length) & (serials.length - 1);
-    serials[i] = serial;
-    (this.offsets as Uint16Array)[i] = offset;
-    (this.continues as Uint8Array)[i] = continues ? 1 : 0;
+      ring = this.resize(16);
+    } else if (this.length === ring.serials.length) ring = this.resize(ring.serials.length * 2);
+    const i = (ring.head + this.length) & (ring.serials.length - 1);
+    ring.serials[i] = serial;
+    ring.offsets[i] = offset;
+    ring.continues[i] = continues ? 1 : 0;
     this.length++;
   }
 
   /** Whether the oldest record continues a message (its first fragment was evicted with it). */
   firstContinues(): boolean {
-    return (this.continues === undefined ? this.continues0 : this.continues[this.head]) === 1;
+    const ring = this.ring;
+    return (ring === undefined ? this.continues0 : ring.continues[ring.head]) === 1;
   }
 
   /** Drops the oldest record; returns its datagram serial. */
   shift(): number {
-    const serials = this.serials;
-    if (serials === undefined) {
+    const ring = this.ring;
+    if (ring === undefined) {
       this.length = 0;
       return this.serial0;
     }
-    const serial = serials[this.head];
-    this.head = (this.head + 1) & (serials.length - 1);
+    const serial = ring.serials[ring.head];
+    ring.head = (ring.head + 1) & (ring.serials.length - 1);
     this.length--;
-    if (this.length === 0) this.dropArrays();
-    else if (serials.length > 64 && this.length <= serials.length / 4) this.resize(serials.length / 2);
+    if (this.length === 0) this.ring = undefined;
+    else if (ring.serials.length > 64 && this.length <= ring.serials.length / 4) this.resize(ring.serials.length / 2);
     return serial;
   }
 
   serialAt(i: number): number {
-    const serials = this.serials;
-    return serials === undefined ? this.serial0 : serials[(this.head + i) & (serials.length - 1)];
+    const ring = this.ring;
+    return ring === undefined ? this.serial0 : ring.serials[(ring.head + i) & (ring.serials.length - 1)];
   }
 
   offsetAt(i: number): number {
-    const offsets = this.offsets;
-    return offsets === undefined ? this.offset0 : offsets[(this.head + i) & (offsets.length - 1)];
+    const ring = this.ring;
+    return ring === undefined ? this.offset0 : ring.offsets[(ring.head + i) & (ring.offsets.length - 1)];
   }
 
-  private dropArrays(): void {
-    this.serials = undefined;
-    this.offsets = undefined;
-    this.continues = undefined;
-    this.head = 0;
-  }
-
-  private resize(capacity: number): void {
-    const serials = new Uint32Array(capacity);
-    const offsets = new Uint16Array(capacity);
-    const continues = new Uint8Array(capacity);
-    if (this.serials === undefined) {
-      serials[0] = this.serial0;
-      offsets[0] = this.offset0;
-      continues[0] = this.continues0;
+  private resize(capacity: number): RecordRing {
+    const next: RecordRing = { serials: new Uint32Array(capacity), offsets: new Uint16Array(capacity), continues: new Uint8Array(capacity), head: 0 };
+    const ring = this.ring;
+    if (ring === undefined) {
+      next.serials[0] = this.serial0;
+      next.offsets[0] = this.offset0;
+      next.continues[0] = this.continues0;
     } else {
-      const mask = this.serials.length - 1;
+      const mask = ring.serials.length - 1;
       for (let k = 0; k < this.length; k++) {
-        const i = (this.head + k) & mask;
-        serials[k] = this.serials[i];
-        offsets[k] = (this.offsets as Uint16Array)[i];
-        continues[k] = (this.continues as Uint8Array)[i];
+        const i = (ring.head + k) & mask;
+        next.serials[k] = ring.serials[i];
+        next.offsets[k] = ring.offsets[i];
+        next.continues[k] = ring.continues[i];
       }
     }
-    this.serials = serials;
-    this.offsets = offsets;
-    this.continues = continues;
-    this.head = 0;
+    this.ring = next;
+    return next;
   }
 }
 
@@ -216,16 +213,23 @@ class IdRing {
   }
 }
 
-interface StreamWindow {
-  readonly subject: string;
-  /** Index in the window's `byId` (the eviction order names streams by id). */
-  readonly id: number;
-  /** Held records of the stream, oldest first; seqs never decrease (the fragments of a message share its seq). */
-  readonly records: RecordIndex;
-  /** Newest sequence ever added (0 when none). */
-  highSeq: number;
+/**
+ * A stream holding records: its held records (it is their {@link RecordIndex}, oldest first;
+ * seqs never decrease, the fragments of a message share its seq) and its facts. One object.
+ */
+class StreamWindow extends RecordIndex {
   /** Fragment index of the newest held record: -1 when it is a whole message or none is held. */
-  lastFrag: number;
+  lastFrag = -1;
+
+  constructor(
+    readonly subject: string,
+    /** Index in the window's `byId` (the eviction order names streams by id). */
+    readonly id: number,
+    /** Newest sequence ever added (0 when none). */
+    public highSeq: number,
+  ) {
+    super();
+  }
 }
 
 /** Records one DATA datagram may hold at most (a record takes at least 16 bytes). */
@@ -252,7 +256,10 @@ const scratchFrag = new Int32Array(MAX_RECORDS);
  *
  * Invariants: per stream, held seqs never decrease from oldest to newest (strictly between
  * messages), and the newest held message, if any, is the stream's `highSeq`. Stream entries
- * outlive their messages so that `highSeq` is kept.
+ * outlive their messages so that `highSeq` is kept: a stream whose last record was evicted is
+ * **parked**, its entry only its `highSeq` (a number, no object; its id is given to the next
+ * stream that needs one), and made whole again by its next record. Nothing else changes for it:
+ * what it no longer holds is unavailable, seqs above `highSeq` were never sent.
  *
  * Costs: `addDatagram` O(records); `get` O(1) when the stream's seqs are contiguous, O(log n)
  * else; `serve` O(log n + returned).
@@ -270,9 +277,11 @@ export class SenderWindow {
     fragmentsDropped: 0,
   };
 
-  private readonly streams = new Map<string, StreamWindow>();
-  /** The streams by id (ids are never reused: stream entries stay). */
-  private readonly byId: StreamWindow[] = [];
+  /** Every stream: its records and facts, or, parked (nothing held), its `highSeq` alone. */
+  private readonly streams = new Map<string, StreamWindow | number>();
+  /** The streams holding records, by id; a parked stream's id is free for another (`freeIds`). */
+  private readonly byId: (StreamWindow | undefined)[] = [];
+  private readonly freeIds: number[] = [];
   /** Insertion order of every held message, as its stream's id: the front is the next to evict. */
   private readonly order = new IdRing();
   /** Datagrams in the order they were added; the front has serial `firstSerial`. */
@@ -301,18 +310,23 @@ export class SenderWindow {
    * when it opens a stream beyond `maxStreams` (`BackpressureError`). A fragment `k > 0` whose
    * message is not the stream's newest held one with fragments `0..k-1` (evicted meanwhile) is
    * dropped and counted (`fragmentsDropped`).
+   *
+   * `canonical`, when given, returns the caller's own string equal to a subject read from the
+   * datagram: a stream's entry then keeps that one (shared with the caller's tables) instead of
+   * a copy per stream.
    */
-  addDatagram(datagram: Uint8Array): number {
+  addDatagram(datagram: Uint8Array, canonical?: (subject: string) => string): number {
     const view = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
     const { subjects, count } = scanDatagram(view, datagram);
-    const table: (StreamWindow | undefined)[] = subjects.map((s) => this.streams.get(s));
+    const entries = subjects.map((s) => this.streams.get(s));
+    const table: (StreamWindow | undefined)[] = entries.map((e) => (typeof e === 'number' ? undefined : e));
     let opened = 0;
-    for (const s of table) if (s === undefined) opened++;
+    for (const e of entries) if (e === undefined) opened++;
     if (opened > 0 && this.streams.size + opened > this.maxStreams) {
       throw new BackpressureError(`sender window: more than ${this.maxStreams} streams (options.maxStreams)`);
     }
     // Each message's seq must be above its stream's newest, checked for the whole datagram first.
-    const highs = table.map((s) => s?.highSeq ?? 0);
+    const highs = entries.map((e) => (e === undefined ? 0 : typeof e === 'number' ? e : e.highSeq));
     for (let r = 0; r < count; r++) {
       if (scratchFrag[r] > 0) continue;
       const t = scratchIndex[r];
@@ -330,15 +344,18 @@ export class SenderWindow {
       const t = scratchIndex[r];
       let s = table[t];
       if (s === undefined) {
-        s = { subject: subjects[t], id: this.byId.length, records: new RecordIndex(), highSeq: 0, lastFrag: -1 };
-        this.streams.set(s.subject, s);
-        this.byId.push(s);
+        // A new stream, or a parked one made whole (from its highSeq).
+        const id = this.freeIds.pop() ?? this.byId.length;
+        const subject = canonical === undefined ? subjects[t] : canonical(subjects[t]);
+        s = new StreamWindow(subject, id, (entries[t] as number | undefined) ?? 0);
+        this.streams.set(subject, s);
+        this.byId[id] = s;
         table[t] = s;
       }
       const seq = scratchSeq[r];
       const frag = scratchFrag[r];
       if (frag > 0) {
-        if (s.records.length === 0 || s.highSeq !== seq || s.lastFrag !== frag - 1) {
+        if (s.length === 0 || s.highSeq !== seq || s.lastFrag !== frag - 1) {
           this.counters.fragmentsDropped++;
           continue;
         }
@@ -350,9 +367,11 @@ export class SenderWindow {
         this.counters.messages++;
       }
       s.lastFrag = frag;
-      s.records.push(serial, scratchOffset[r], frag > 0);
+      s.push(serial, scratchOffset[r], frag > 0);
       refs++;
     }
+    // A stream opened here whose records were all dropped fragments holds nothing: parked.
+    for (const st of table) if (st !== undefined && st.length === 0) this.park(st);
     if (refs === 0) {
       this.onDatagramReleased?.(datagram);
       return 0;
@@ -378,11 +397,11 @@ export class SenderWindow {
 
   /** The held message `seq` of `subject`, if still held: its records (one, or its fragments in order). */
   get(subject: string, seq: number): readonly WireMessage[] | undefined {
-    const s = this.streams.get(subject);
+    const s = this.holding(subject);
     const first = s === undefined ? -1 : this.firstRecordOf(s, seq);
     if (s === undefined || first < 0) return undefined;
     const out: WireMessage[] = [];
-    for (let i = first; i < s.records.length && this.seqAt(s, i) === seq; i++) out.push(this.recordAt(s, i));
+    for (let i = first; i < s.length && this.seqAt(s, i) === seq; i++) out.push(this.recordAt(s, i));
     return out;
   }
 
@@ -396,10 +415,10 @@ export class SenderWindow {
       this.counters.invalidRanges++;
       return undefined;
     }
-    const s = this.streams.get(subject);
+    const s = this.holding(subject);
     const first = s === undefined ? -1 : this.firstRecordOf(s, r.seq);
     if (s === undefined || first < 0) return undefined;
-    const records = s.records;
+    const records: RecordIndex = s;
     let held = 0;
     while (first + held < records.length && this.seqAt(s, first + held) === r.seq) held++;
     const whole = this.recordAt(s, first);
@@ -412,14 +431,20 @@ export class SenderWindow {
 
   /** Oldest held sequence of `subject`; `highSeq + 1` when none is held. */
   lowSeq(subject: string): number {
-    const s = this.streams.get(subject);
-    if (s === undefined) return 1;
-    return s.records.length > 0 ? this.seqAt(s, 0) : s.highSeq + 1;
+    const e = this.streams.get(subject);
+    if (e === undefined) return 1;
+    return typeof e === 'number' ? e + 1 : e.length > 0 ? this.seqAt(e, 0) : e.highSeq + 1;
   }
 
   /** Newest sequence ever added for `subject`; 0 for a stream never added. */
   highSeq(subject: string): number {
-    return this.streams.get(subject)?.highSeq ?? 0;
+    const e = this.streams.get(subject);
+    return e === undefined ? 0 : typeof e === 'number' ? e : e.highSeq;
+  }
+
+  /** Whether `subject` is parked: known, nothing of it held (its entry is its `highSeq` alone). */
+  isParked(subject: string): boolean {
+    return typeof this.streams.get(subject) === 'number';
   }
 
   /**
@@ -438,20 +463,21 @@ export class SenderWindow {
       this.counters.invalidRanges++;
       return { messages, unavailable };
     }
-    const s = this.streams.get(subject);
-    const high = s?.highSeq ?? 0;
+    const high = this.highSeq(subject);
     if (to > high) {
       this.counters.requestsBeyondHighSeq++;
       to = high;
     }
-    if (s === undefined || from > to) return { messages, unavailable };
+    if (from > to) return { messages, unavailable };
     const low = this.lowSeq(subject);
     if (from < low) {
       unavailable.push({ from, to: Math.min(to, low - 1) });
       from = low;
     }
-    if (from > to) return { messages, unavailable };
-    const records = s.records;
+    // Left to serve: held records (a parked stream, holding none, is unavailable up to its highSeq).
+    const s = this.holding(subject);
+    if (from > to || s === undefined) return { messages, unavailable };
+    const records: RecordIndex = s;
     // `!(served < maxMessages)` below also stops at once on a NaN limit.
     let served = 0;
     let next = from; // first seq of the range not yet accounted for
@@ -477,9 +503,9 @@ export class SenderWindow {
 
   /** The heartbeat/DATA facts of `subject`, given its first sequence in this incarnation. */
   streamInfo(subject: string, startSeq: number): StreamInfo {
-    const s = this.streams.get(subject);
-    const highSeq = Math.max(s?.highSeq ?? 0, startSeq - 1);
-    const lowSeq = s !== undefined && s.records.length > 0 ? this.seqAt(s, 0) : highSeq + 1;
+    const s = this.holding(subject);
+    const highSeq = Math.max(this.highSeq(subject), startSeq - 1);
+    const lowSeq = s !== undefined && s.length > 0 ? this.seqAt(s, 0) : highSeq + 1;
     return { subject, startSeq, lowSeq, highSeq };
   }
 
@@ -488,20 +514,33 @@ export class SenderWindow {
     return this.streams.size;
   }
 
+  /** The stream of `subject` if it holds records (not parked). */
+  private holding(subject: string): StreamWindow | undefined {
+    const e = this.streams.get(subject);
+    return typeof e === 'number' ? undefined : e;
+  }
+
+  /** `s` holds nothing any more: its entry becomes its highSeq, its id free. */
+  private park(s: StreamWindow): void {
+    this.streams.set(s.subject, s.highSeq);
+    this.byId[s.id] = undefined;
+    this.freeIds.push(s.id);
+  }
+
   /**
    * Record `i` of stream `s`, read back out of its datagram, its payload copied: what is read
    * may be kept (a reliable channel keeps it for its retries) after the window let the datagram
    * go and its memory was reused.
    */
   private recordAt(s: StreamWindow, i: number): WireMessage {
-    const m = readRecordAt(this.datagramAt(s.records.serialAt(i)).bytes, s.records.offsetAt(i), s.subject);
+    const m = readRecordAt(this.datagramAt(s.serialAt(i)).bytes, s.offsetAt(i), s.subject);
     return { ...m, payload: m.payload.slice() };
   }
 
   /** The seq of record `i` of stream `s`, read from its datagram (a u64, little-endian). */
   private seqAt(s: StreamWindow, i: number): number {
-    const b = this.datagramAt(s.records.serialAt(i)).bytes;
-    const o = s.records.offsetAt(i) + MESSAGE_SEQ_OFFSET;
+    const b = this.datagramAt(s.serialAt(i)).bytes;
+    const o = s.offsetAt(i) + MESSAGE_SEQ_OFFSET;
     const low = (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
     const high = (b[o + 4] | (b[o + 5] << 8) | (b[o + 6] << 16) | (b[o + 7] << 24)) >>> 0;
     return high * 0x1_0000_0000 + low;
@@ -514,14 +553,14 @@ export class SenderWindow {
 
   /** Index of the first record of message `seq` of `s`, or -1 when it is not held. */
   private firstRecordOf(s: StreamWindow, seq: number): number {
-    if (s.records.length === 0) return -1;
+    if (s.length === 0) return -1;
     const i = this.indexOf(s, seq);
-    return i < s.records.length && this.seqAt(s, i) === seq ? i : -1;
+    return i < s.length && this.seqAt(s, i) === seq ? i : -1;
   }
 
   /** Index of the first record with seq >= `seq` (`records.length` when none). */
   private indexOf(s: StreamWindow, seq: number): number {
-    const n = s.records.length;
+    const n = s.length;
     if (n === 0) return 0;
     const guess = seq - this.seqAt(s, 0);
     if (guess <= 0) return 0;
@@ -539,12 +578,12 @@ export class SenderWindow {
 
   /** Evicts the oldest message (all its records) and releases the datagrams it emptied. */
   private evictOldest(): void {
-    const s = this.byId[this.order.shift()];
-    const records = s.records;
+    // Every id in the order names a stream holding records (the message it stands for).
+    const s = this.byId[this.order.shift()] as StreamWindow;
     this.onEvict?.(s.subject, this.seqAt(s, 0));
-    this.release(records.shift());
-    while (records.length > 0 && records.firstContinues()) this.release(records.shift());
-    if (records.length === 0) s.lastFrag = -1;
+    this.release(s.shift());
+    while (s.length > 0 && s.firstContinues()) this.release(s.shift());
+    if (s.length === 0) this.park(s);
     this.counters.messages--;
     this.counters.evicted++;
   }

@@ -7,13 +7,6 @@ import { DEFAULT_SENDER_OPTIONS, type ResolvedSenderOptions } from './options.js
 /** The options {@link SequenceGenerator} reads. */
 export type SequenceGeneratorOptions = Pick<ResolvedSenderOptions, 'maxStreams'>;
 
-interface StreamSeq {
-  /** First sequence of this stream in this incarnation. */
-  readonly start: number;
-  /** Newest sequence handed out (`start - 1` when none yet). */
-  last: number;
-}
-
 /**
  * Hands out the sequence numbers of every stream of one sender.
  *
@@ -23,9 +16,20 @@ interface StreamSeq {
  *
  * Bounded: at most `maxStreams` subjects (resumed ones included); a new subject beyond that
  * throws `BackpressureError`. A stream is never forgotten, so numbers never restart.
+ *
+ * Compact: a stream is a map entry to its index (`idOf`, stable: 0, 1, 2, … in first-use order)
+ * and a number in an array (two for a resumed stream), no object (100,000 idle streams are each kept for the peer's life).
+ * Others keep their per-stream facts in arrays by the same index.
  */
 export class SequenceGenerator {
-  private readonly streams = new Map<string, StreamSeq>();
+  private readonly ids = new Map<string, number>();
+  /**
+   * By index, for the resumed streams only (indexes 0 … resumed - 1): the first sequence of the
+   * stream in this incarnation. Every stream begun in this incarnation starts at `seqFloor + 1`.
+   */
+  private readonly starts: number[] = [];
+  /** By index: newest sequence handed out (`start - 1` when none yet). */
+  private readonly lasts: number[] = [];
   private readonly maxStreams: number;
   /** Every stream, resumed or new, continues above this (the ledger's `seqFloor`; 0 without one). */
   readonly seqFloor: number;
@@ -49,6 +53,7 @@ export class SequenceGenerator {
       if (!Number.isSafeInteger(last) || last < 0) {
         throw new LedgerError(`resumed sequence of ${JSON.stringify(subject)} must be a non-negative integer, got ${String(last)}`);
       }
+      this.starts.push(Math.max(last, seqFloor) + 1);
       this.create(subject, Math.max(last, seqFloor));
     }
   }
@@ -63,54 +68,62 @@ export class SequenceGenerator {
     if (!Number.isSafeInteger(count) || count < 1) {
       throw new LedgecastError(ERROR_CODES.internal, `nextRange count must be a positive integer, got ${String(count)}`);
     }
-    const s = this.streams.get(subject) ?? this.create(subject, this.seqFloor);
-    const first = s.last + 1;
-    if (s.last > Number.MAX_SAFE_INTEGER - count) {
+    const id = this.ids.get(subject) ?? this.create(subject, this.seqFloor);
+    const last = this.lasts[id];
+    if (last > Number.MAX_SAFE_INTEGER - count) {
       throw new LedgecastError(ERROR_CODES.internal, `sequence space of ${JSON.stringify(subject)} is exhausted`);
     }
-    s.last += count;
-    return first;
+    this.lasts[id] = last + count;
+    return last + 1;
   }
 
   /** The newest sequence handed out for `subject` (resumed or this incarnation); `seqFloor` (0) if none. */
   last(subject: string): number {
-    return this.streams.get(subject)?.last ?? this.seqFloor;
+    const id = this.ids.get(subject);
+    return id === undefined ? this.seqFloor : this.lasts[id];
   }
 
   /** First sequence of `subject` in this incarnation: resumed last + 1, or `seqFloor + 1`. */
   startSeq(subject: string): number {
-    return this.streams.get(subject)?.start ?? this.seqFloor + 1;
+    const id = this.ids.get(subject);
+    return id === undefined || id >= this.starts.length ? this.seqFloor + 1 : this.starts[id];
+  }
+
+  /** The stream's index (0, 1, 2, … in first-use order, never reused); undefined for an unknown subject. */
+  idOf(subject: string): number | undefined {
+    return this.ids.get(subject);
   }
 
   /** Whether `subject` is a known stream (resumed, or used in this incarnation). */
   has(subject: string): boolean {
-    return this.streams.has(subject);
+    return this.ids.has(subject);
   }
 
   /** Every subject known (resumed or used), in first-use order. */
   subjects(): string[] {
-    return [...this.streams.keys()];
+    return [...this.ids.keys()];
   }
 
   /** Number of streams known. */
   get size(): number {
-    return this.streams.size;
+    return this.ids.size;
   }
 
   /** Newest sequence per subject, for the ledger (and for `resume` after a restart). */
   snapshot(): Record<string, number> {
     // fromEntries defines own properties, so a subject token such as `__proto__` is kept as data.
-    return Object.fromEntries([...this.streams].map(([subject, s]) => [subject, s.last]));
+    return Object.fromEntries([...this.ids].map(([subject, id]) => [subject, this.lasts[id]]));
   }
 
-  private create(subject: string, last: number): StreamSeq {
-    if (this.streams.size >= this.maxStreams) {
+  private create(subject: string, last: number): number {
+    if (this.ids.size >= this.maxStreams) {
       throw new BackpressureError(
         `cannot start stream ${JSON.stringify(subject)}: the sender already has ${this.maxStreams} streams (options.maxStreams)`,
       );
     }
-    const s: StreamSeq = { start: last + 1, last };
-    this.streams.set(subject, s);
-    return s;
+    const id = this.lasts.length;
+    this.lasts.push(last);
+    this.ids.set(subject, id);
+    return id;
   }
 }

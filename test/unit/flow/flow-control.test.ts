@@ -456,3 +456,59 @@ describe('FlowControl slow consumers', () => {
     expect(flow.nextDeadlineMs()).toBe(1000);
   });
 });
+
+describe('FlowControl parked streams', () => {
+  it('parks a stream only when every receiver is at its newest sent seq and nothing is held', () => {
+    const { flow, send } = setup({ flowWindowMessages: 4 });
+    flow.addReceiver(0, A, 's');
+    send(0, 's', 1, 3);
+    expect(flow.park('s')).toBe(false); // A is assumed at 0: three messages in flight
+    flow.onPosition(1, A, 's', 2);
+    expect(flow.park('s')).toBe(false);
+    flow.onPosition(2, A, 's', 3);
+    expect(flow.park('s')).toBe(true);
+    expect(flow.isParked('s')).toBe(true);
+    expect(flow.counters).toMatchObject({ parkedStreams: 1, trackedPairs: 0 });
+    expect(flow.park('never-sent')).toBe(false);
+  });
+
+  it('does not park a stream held for the window', () => {
+    const { flow, send } = setup({ flowWindowMessages: 2 });
+    flow.addReceiver(0, A, 's');
+    send(0, 's', 1, 2);
+    expect(flow.canSend(0, 's', 3, 1).ok).toBe(false);
+    flow.onPosition(1, A, 's', 2);
+    flow.canSend(1, 's', 5, 1); // held again: 5 - 2 > 2
+    expect(flow.park('s')).toBe(false);
+  });
+
+  it('comes back whole from its newest sent seq: re-added receivers start there, the window follows them', () => {
+    const { flow, send } = setup({ flowWindowMessages: 4 });
+    flow.addReceiver(0, A, 's');
+    send(0, 's', 1, 3);
+    flow.onPosition(1, A, 's', 3);
+    expect(flow.park('s')).toBe(true);
+    // A position report at or beyond the parked seq says nothing new: still parked.
+    flow.onPosition(2, A, 's', 3);
+    expect(flow.isParked('s')).toBe(true);
+    // Its next send: the shell re-adds the receivers its patterns match first.
+    flow.addReceiver(10_000, A, 's');
+    expect(flow.isParked('s')).toBe(false);
+    expect(flow.windowPosition('s')).toBe(3);
+    send(10_000, 's', 4, 7);
+    expect(flow.canSend(10_000, 's', 8, 1)).toMatchObject({ ok: false, reason: 'window' });
+    flow.onPosition(10_001, A, 's', 7);
+    expect(flow.creditLimit(10_001, 's')).toBe(11);
+    expect(flow.drained(10_001)).toBe(true);
+  });
+
+  it('a position report below the parked seq makes the stream whole with that receiver behind', () => {
+    const { flow, send } = setup({ flowWindowMessages: 4 });
+    send(0, 's', 1, 3);
+    expect(flow.park('s')).toBe(true);
+    flow.onPosition(1, B, 's', 1);
+    expect(flow.isParked('s')).toBe(false);
+    expect(flow.windowPosition('s')).toBe(1);
+    expect(flow.drained(1)).toBe(false);
+  });
+});

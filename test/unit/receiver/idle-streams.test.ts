@@ -65,6 +65,18 @@ describe('Receiver idle streams', () => {
     expect(sink.losses()).toEqual([]);
   });
 
+  it('a heartbeat entry made before the messages that followed the resume, arriving after them, is no renumbering: nothing delivered twice', () => {
+    const { rx, sink } = setup();
+    rx.onData(0, A1, 1, msg(1));
+    rx.parkIdle(IDLE + 1);
+    rx.onData(IDLE + 10, A1, 1, msg(2)); // made whole at 2
+    rx.onData(IDLE + 11, A1, 1, msg(3));
+    // The sender's window had 2, not yet 3, when it made this entry (its socket sent 3 first).
+    rx.onHeartbeat(IDLE + 12, A1, [{ subject: 's', startSeq: 1, lowSeq: 1, highSeq: 2 }]);
+    expect(sink.log()).toEqual([['msg', 1], ['msg', 2], ['msg', 3]]);
+    expect(rx.counters.streamResets).toBe(0);
+  });
+
   it('does not park a stream with something pending (a gap being repaired)', () => {
     const { rx } = setup({ nakMaxRetries: 1000, nakRetryMaxMs: 1000 });
     rx.onData(0, A1, 1, msg(1));

@@ -253,3 +253,19 @@ describe('HeartbeatScheduler', () => {
     });
   });
 });
+
+describe('HeartbeatScheduler expiry', () => {
+  it('tells its sink each stream that leaves the active set, once, and not a stream that had data again', () => {
+    const expired: string[] = [];
+    const h = new HeartbeatScheduler(resolveSenderOptions({ activeStreamTtlMs: 100, heartbeatMaxMs: 50 }), { expired: (s) => expired.push(s) });
+    h.onSent(0, 'a');
+    h.onSent(0, 'b');
+    for (let t = 0; t <= 90; t += 5) {
+      if (t === 60) h.onSent(t, 'b');
+      while (h.onTimer(t) !== undefined);
+    }
+    for (let t = 95; t <= 400; t += 5) while (h.onTimer(t) !== undefined);
+    expect(expired).toEqual(['a', 'b']);
+    expect(h.counters.streamsExpired).toBe(2);
+  });
+});

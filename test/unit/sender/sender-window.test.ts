@@ -326,3 +326,65 @@ describe('SenderWindow', () => {
     });
   });
 });
+
+describe('SenderWindow parked streams', () => {
+  it('parks a stream whose last message was evicted: its highSeq stays, what it held is unavailable, nothing above it is', () => {
+    const w = windowOf(1);
+    add(w, msg('a', 1));
+    add(w, msg('a', 2));
+    add(w, msg('b', 1)); // evicts a2, a's last
+    expect(w.isParked('a')).toBe(true);
+    expect(w.isParked('b')).toBe(false);
+    expect(w.highSeq('a')).toBe(2);
+    expect(w.lowSeq('a')).toBe(3);
+    expect(w.get('a', 2)).toBeUndefined();
+    expect(w.serve('a', 1, 5, 10)).toEqual({ messages: [], unavailable: [{ from: 1, to: 2 }] });
+    expect(w.counters.requestsBeyondHighSeq).toBe(1);
+    expect(w.streamInfo('a', 1)).toEqual({ subject: 'a', startSeq: 1, lowSeq: 3, highSeq: 2 });
+    expect(w.streamCount).toBe(2);
+  });
+
+  it('makes a parked stream whole with its next message: served from there, below it still unavailable, seqs checked against its highSeq', () => {
+    const w = windowOf(1);
+    add(w, msg('a', 1));
+    add(w, msg('b', 1));
+    expect(w.isParked('a')).toBe(true);
+    expect(() => add(w, msg('a', 1))).toThrow(/not above 1/);
+    add(w, msg('a', 2)); // evicts b1: b parks, a is whole again
+    expect(w.isParked('a')).toBe(false);
+    expect(w.isParked('b')).toBe(true);
+    const r = w.serve('a', 1, 2, 10);
+    expect(ids(r.messages)).toEqual(['a2']);
+    expect(r.unavailable).toEqual([{ from: 1, to: 1 }]);
+    expect(w.streamCount).toBe(2);
+  });
+
+  it('keeps many streams parked and resumes each where it stopped (ids of parked streams are reused)', () => {
+    const w = windowOf(4);
+    for (let round = 1; round <= 3; round++) for (let i = 0; i < 50; i++) add(w, msg(`s${i}`, round));
+    expect(w.streamCount).toBe(50);
+    expect(w.counters.messages).toBe(4);
+    for (let i = 0; i < 46; i++) {
+      expect(w.isParked(`s${i}`)).toBe(true);
+      expect(w.highSeq(`s${i}`)).toBe(3);
+    }
+    add(w, msg('s0', 4));
+    expect(w.get('s0', 4)?.map((m) => m.seq)).toEqual([4]);
+  });
+
+  it('keeps the caller’s subject string for a stream entry when given one', () => {
+    const w = windowOf(10);
+    const subject = ['pat', 's1'].join('.');
+    let asked = 0;
+    w.addDatagram(datagramOf([msg('pat.s1', 1)]), (s) => {
+      asked++;
+      return s === subject ? subject : s;
+    });
+    w.addDatagram(datagramOf([msg('pat.s1', 2)]), () => {
+      asked++;
+      return subject;
+    });
+    expect(asked).toBe(1); // only when an entry is made
+    expect(w.get('pat.s1', 2)?.[0].subject).toBe(subject);
+  });
+});

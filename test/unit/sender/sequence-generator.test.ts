@@ -88,3 +88,15 @@ describe('SequenceGenerator', () => {
     expect(() => g.next('a')).toThrow(/exhausted/);
   });
 });
+
+describe('SequenceGenerator indexes', () => {
+  it('gives each stream a stable index in first-use order, resumed streams first', () => {
+    const g = new SequenceGenerator({ r: 7 });
+    g.next('a');
+    g.next('b');
+    g.next('a');
+    expect([g.idOf('r'), g.idOf('a'), g.idOf('b'), g.idOf('none')]).toEqual([0, 1, 2, undefined]);
+    expect([g.startSeq('r'), g.last('r'), g.startSeq('a'), g.last('a')]).toEqual([8, 7, 1, 2]);
+    expect(g.snapshot()).toEqual({ r: 7, a: 2, b: 1 });
+  });
+});
