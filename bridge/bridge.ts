@@ -10,6 +10,7 @@ import { InvalidOptionError, TimeoutError } from '../errors.js';
 import { Exporter } from './exporter.js';
 import { ImportLease } from './import-lease.js';
 import { Importer } from './importer.js';
+import { CoreImporter } from './core-importer.js';
 import { LeaseKeeper, leaseKey, openLeaseBucket } from './lease-keeper.js';
 import { bridgeMarkerPattern, RequestRelay, type RelayCounters } from './request-relay.js';
 import type { Subscription } from '../actors/app/subscription.js';
@@ -105,8 +106,12 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private isBlocked = false;
   private closing: Promise<void> | undefined;
   private exporter: Exporter | undefined;
-  private importer: Importer | undefined;
+  private importer: Importer | CoreImporter | undefined;
   private lease: LeaseKeeper | undefined;
+  /** Core NATS: the last seq imported per origin stream, kept across importers (gaps while not importing are reported). */
+  private readonly coreLastSeqs = new Map<string, number>();
+  /** Core NATS without JetStream: no lease, this bridge imports alone. */
+  private leaseless = false;
   private relay: RequestRelay | undefined;
   private marker: Subscription | undefined;
   /** The `_LC_ZONE.<zone>` subscriptions, by zone imported from. */
@@ -135,9 +140,10 @@ export class Bridge extends EventEmitter<BridgeEvents> {
 
   /** @internal Creates the zone's stream if missing, then starts exporting and importing. */
   async start(): Promise<void> {
-    const jsm = await jetstreamManager(this.nats);
-    await ensureStream(jsm, this.o);
-    const js = jetstream(this.nats);
+    const core = this.o.engine === 'core';
+    const jsm = core ? undefined : await jetstreamManager(this.nats);
+    if (jsm !== undefined) await ensureStream(jsm, this.o);
+    const js = core ? undefined : jetstream(this.nats);
     if (this.o.export.length > 0) {
       this.exporter = new Exporter(this.o, this.nats, {
         blocked: (reason, detail) => {
@@ -159,32 +165,39 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     this.marker = this.o.peer.subscribe(bridgeMarkerPattern(this.o.zone), () => undefined);
     if (this.o.import.length > 0 || this.o.requests.length > 0) {
       // One bridge of the zone imports and relays requests out at a time: the holder of the zone's lease.
-      const kv = await openLeaseBucket(this.nats, this.o.stream.replicas);
-      this.lease = new LeaseKeeper(kv, leaseKey(this.o.zone), new ImportLease(this.id, this.o.importLeaseMs), this.o.peer.name, {
-        changed: (held) => {
-          if (this.o.import.length > 0) this.importTurn = this.importTurn.then(() => (held ? this.startImporting(js, jsm) : this.stopImporting()));
-          this.emit('importing', held);
-        },
-        error: (err) => this.report(err),
+      const changed = (held: boolean): void => {
+        if (this.o.import.length > 0) this.importTurn = this.importTurn.then(() => (held ? this.startImporting(js, jsm) : this.stopImporting()));
+        this.emit('importing', held);
+      };
+      // Core NATS may run without JetStream, and so without the lease's key-value bucket: then
+      // this bridge imports on its own (run one bridge per zone), and says so.
+      const kv = await openLeaseBucket(this.nats, this.o.stream.replicas).catch((err: unknown) => {
+        if (!core) throw err;
+        this.report(new Error(`no import lease (JetStream key-value unavailable: ${err instanceof Error ? err.message : String(err)}): this bridge imports alone; run one bridge per zone`));
+        return undefined;
       });
-      this.lease.start();
+      if (kv === undefined) {
+        this.leaseless = true;
+        setImmediate(() => changed(true));
+      } else {
+        this.lease = new LeaseKeeper(kv, leaseKey(this.o.zone), new ImportLease(this.id, this.o.importLeaseMs), this.o.peer.name, { changed, error: (err) => this.report(err) });
+        this.lease.start();
+      }
     }
     if (this.o.requests.length > 0) {
-      this.relay = new RequestRelay(this.o, this.nats, () => this.lease?.isHeld ?? false, (err) => this.report(err));
+      this.relay = new RequestRelay(this.o, this.nats, () => this.leaseless || (this.lease?.isHeld ?? false), (err) => this.report(err));
       this.relay.start();
     }
   }
 
-  private async startImporting(js: JetStreamClient, jsm: JetStreamManager): Promise<void> {
+  private async startImporting(js: JetStreamClient | undefined, jsm: JetStreamManager | undefined): Promise<void> {
     if (this.closing !== undefined || this.importer !== undefined) return;
-    this.importer = new Importer(
-      this.o,
-      js,
-      jsm,
-      this.importCounters,
-      (err) => this.report(err),
-      (zone) => this.markZone(zone),
-    );
+    const onError = (err: Error): void => this.report(err);
+    const onZone = (zone: string): void => this.markZone(zone);
+    this.importer =
+      js === undefined || jsm === undefined
+        ? new CoreImporter(this.o, this.nats, this.importCounters, this.coreLastSeqs, onError, onZone)
+        : new Importer(this.o, js, jsm, this.importCounters, onError, onZone);
     try {
       await this.importer.start();
     } catch (err) {
@@ -232,7 +245,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
         tooLarge: e?.counters.tooLarge ?? 0,
       },
       import: {
-        active: this.lease?.isHeld ?? false,
+        active: this.leaseless || (this.lease?.isHeld ?? false),
         leaseHolder: this.lease?.lease.holder,
         leaseAcquired: this.lease?.lease.acquisitions ?? 0,
         zones: [...(i?.zones ?? [])],

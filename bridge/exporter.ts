@@ -22,7 +22,7 @@ import { headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-n
 import type { Message } from '../actors/app/message.js';
 import type { Subscription } from '../actors/app/subscription.js';
 import { ExportQueue, type Queued } from './export-queue.js';
-import { PipelinedPublisher } from './js-publisher.js';
+import { CorePublisher, PipelinedPublisher } from './js-publisher.js';
 import { patternMatches } from '../actors/app/requests.js';
 import { HEADERS, lossRecordId, matchesAny, messageId, natsSubject } from './naming.js';
 import { isBridgePeer, isRelayableRequest, RESERVED_PREFIX } from '../actors/app/origin.js';
@@ -65,13 +65,72 @@ export type ExportItem = { readonly kind: 'message'; readonly msg: Message } | {
 
 const EMPTY = new Uint8Array(0);
 
+/** Streams announced by {@link HighMarks} per second at most. */
+const HIGH_MARKS_PER_SEC = 4096;
+/** How long a stream is announced after its last export, ms. */
+const HIGH_MARK_TTL_MS = 30_000;
+
+/**
+ * Core NATS only: core NATS drops without a word, and a message lost at the end of a stream has
+ * no later one to show the gap. Every second the exporter publishes, for each stream it exported
+ * in the last 30 s, an empty message on the stream's subject with header `Lc-High: <seq>` (the
+ * newest seq exported): the importer reports what it did not get up to it. At most
+ * {@link HIGH_MARKS_PER_SEC} streams a second, the oldest announcement first.
+ */
+class HighMarks {
+  private readonly last = new Map<string, { sender: string; incarnation: number; subject: string; seq: number; atMs: number }>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly zone: string,
+    private readonly nc: NatsConnection,
+  ) {
+    this.timer = setInterval(() => this.announce(Date.now()), 1000);
+    this.timer.unref?.();
+  }
+
+  exported(item: ExportItem): void {
+    if (item.kind !== 'message') return;
+    const m = item.msg;
+    const key = `${m.sender}\u0000${m.senderIncarnation}\u0000${m.subject}`;
+    this.last.delete(key); // re-inserted last: the map stays in order of last export
+    this.last.set(key, { sender: m.sender, incarnation: m.senderIncarnation, subject: m.subject, seq: m.seq, atMs: Date.now() });
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  private announce(nowMs: number): void {
+    let n = 0;
+    for (const [key, h] of this.last) {
+      if (nowMs - h.atMs > HIGH_MARK_TTL_MS) {
+        this.last.delete(key);
+        continue;
+      }
+      if (n++ >= HIGH_MARKS_PER_SEC) break;
+      const hd = headers();
+      hd.set(HEADERS.sender, h.sender);
+      hd.set(HEADERS.incarnation, String(h.incarnation));
+      hd.set(HEADERS.high, String(h.seq));
+      try {
+        this.nc.publish(natsSubject(this.zone, h.subject), EMPTY, { headers: hd });
+      } catch {
+        return; // closed or disconnected: the next second tries again
+      }
+    }
+  }
+}
+
 /** Room kept for the headers (identity, `Nats-Msg-Id`) under the server's `max_payload`. */
 const HEADER_ROOM_BYTES = 1024;
 
 export class Exporter {
   readonly counters: ExporterCounters = { duplicates: 0, notLocal: 0, losses: 0, requests: 0, stopped: 0, tooLarge: 0 };
   readonly queue: ExportQueue<ExportItem>;
-  private readonly js: PipelinedPublisher;
+  private readonly js: PipelinedPublisher | CorePublisher;
+  /** Core NATS: the newest seq exported per stream, announced every second (tail loss shows). */
+  private readonly highs: HighMarks | undefined;
   private subs: Subscription[] = [];
   private draining = false;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -87,7 +146,8 @@ export class Exporter {
     private readonly sink: ExporterSink,
   ) {
     this.queue = new ExportQueue<ExportItem>(o.maxInFlight, o.maxPending);
-    this.js = new PipelinedPublisher(nc, o.publishTimeoutMs);
+    this.js = o.engine === 'core' ? new CorePublisher(nc) : new PipelinedPublisher(nc, o.publishTimeoutMs);
+    if (o.engine === 'core') this.highs = new HighMarks(o.zone, nc);
   }
 
   /** Opens the export subscriptions; from then on, what they lose is exported as loss records. */
@@ -117,6 +177,7 @@ export class Exporter {
   /** Closes the subscriptions; messages held and not stored come again after a restart. */
   close(): void {
     this.closed = true;
+    this.highs?.close();
     this.o.peer.off('dataLoss', this.onDataLoss);
     clearTimeout(this.retryTimer);
     this.unsubscribe();
@@ -191,6 +252,7 @@ export class Exporter {
     this.send(q.item).then(
       (duplicate) => {
         if (duplicate) this.counters.duplicates++;
+        this.highs?.exported(q.item);
         this.queue.acked(q);
         if (q.item.kind === 'message') q.item.msg.ack();
         if (!this.closed) this.pump();

@@ -19,6 +19,8 @@
  *   `ttlMs` plus one poll of its last write.
  * - An absent or deleted key (a holder that closed cleanly deletes it) is created by the first
  *   bridge that looks.
+ * - A holder whose lease ran out (NATS away for longer than `ttlMs`) and finds the key still as
+ *   it last wrote it renews it at once: nobody took it meanwhile.
  *
  * The holder's deadline is measured from the moment it sent a write that later succeeded, and
  * the write took place after that moment; a standby's count starts when it saw the write, after
@@ -48,6 +50,8 @@ const NO_WRITE: LeaseWrite = { kind: 'none' };
 export class ImportLease {
   /** Revision of the key as we last wrote it, while we hold it. */
   private heldRevision = 0;
+  /** The revision of our last successful write, kept after the lease ran out. */
+  private ownRevision = 0;
   /** When we sent the last write that succeeded (our own clock), while we hold it. */
   private lastWriteSentMs = Number.NEGATIVE_INFINITY;
   /** The other holder's revision we watch, and when we first saw it. */
@@ -91,7 +95,9 @@ export class ImportLease {
       return { kind: 'create', revision: seen.revision };
     }
     this.lastHolder = seen.holder;
-    if (seen.holder === this.me && seen.revision === this.heldRevision) {
+    // Ours, as we last wrote it (held, or run out while NATS was away and nobody took it since):
+    // renewed at once; the compare-and-set fails if someone wrote in between.
+    if (seen.holder === this.me && (seen.revision === this.heldRevision || seen.revision === this.ownRevision)) {
       return { kind: 'update', revision: seen.revision };
     }
     // Someone else holds it (or a write of ours we do not know succeeded: treat it as theirs).
@@ -108,6 +114,7 @@ export class ImportLease {
   written(sentMs: number, revision: number): void {
     if (this.heldRevision === 0) this.acquisitions++;
     this.heldRevision = revision;
+    this.ownRevision = revision;
     this.lastWriteSentMs = sentMs;
     this.lastHolder = this.me;
   }

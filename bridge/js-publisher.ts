@@ -95,3 +95,23 @@ export class PipelinedPublisher {
     }
   }
 }
+
+/**
+ * Core NATS publishes (option `engine: 'core'`): no acknowledgement, at most once. A publish
+ * resolves once the client took it (`false`: never a duplicate); a closed or failing connection
+ * rejects it, and the exporter retries.
+ */
+export class CorePublisher {
+  constructor(private readonly nc: NatsConnection) {}
+
+  publish(subject: string, data: Uint8Array, headers: MsgHdrs): Promise<boolean> {
+    try {
+      this.nc.publish(subject, data, { headers });
+      return Promise.resolve(false);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  close(): void {}
+}

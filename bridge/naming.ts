@@ -93,6 +93,8 @@ export const HEADERS = {
   loss: 'Lc-Loss',
   /** On a loss record: why (a `dataLoss` reason). */
   reason: 'Lc-Reason',
+  /** Core NATS: the newest seq of a stream exported so far (an announcement, no payload). */
+  high: 'Lc-High',
 } as const;
 
 /** The core-NATS subject a request on ledgecast subject `subject` is relayed on (any zone). */

@@ -36,6 +36,15 @@ export interface BridgeOptions {
   nats: NatsConnection | NodeConnectionOptions;
   /** This zone's name: letters, digits, `_`, `-`. Its stream is `LC_<zone>`, its subjects `lc.<zone>.>`. */
   zone: string;
+  /**
+   * What carries the messages between zones. `'jetstream'`: the zones' JetStream streams (stored,
+   * nothing lost, resumed after any outage within the stream's `maxAgeMs`). `'core'`: core NATS
+   * only (lowest latency, no JetStream needed; at most once: what the WAN or NATS loses while a
+   * bridge is disconnected is lost, and reported to the importing zone's subscribers as one
+   * `dataLoss` per gap, naming the origin). All bridges of all zones must use the same engine.
+   * @default 'jetstream'
+   */
+  engine?: 'jetstream' | 'core';
   /** Patterns of the messages published in this zone that are exported to the others. @default [] */
   export?: readonly string[];
   /** Patterns of the other zones' messages that are published in this zone. @default [] */
@@ -92,6 +101,7 @@ export interface BridgeOptions {
 
 /** The defaults of {@link BridgeOptions} (what is not required). */
 export const DEFAULT_BRIDGE_OPTIONS = Object.freeze({
+  engine: 'jetstream' as 'jetstream' | 'core',
   export: Object.freeze([]) as readonly string[],
   import: Object.freeze([]) as readonly string[],
   requests: Object.freeze([]) as readonly string[],
@@ -113,6 +123,7 @@ export interface ResolvedBridgeOptions {
   readonly peer: Peer;
   readonly nats: NatsConnection | NodeConnectionOptions;
   readonly zone: string;
+  readonly engine: 'jetstream' | 'core';
   readonly export: readonly string[];
   readonly import: readonly string[];
   readonly requests: readonly string[];
@@ -179,8 +190,11 @@ export function resolveBridgeSettings(o: Omit<BridgeOptions, 'peer' | 'nats'>): 
   const maxInFlight = positiveInt('maxInFlight', o.maxInFlight ?? d.maxInFlight);
   const maxPending = positiveInt('maxPending', o.maxPending ?? d.maxPending);
   if (maxPending < maxInFlight) throw new InvalidOptionError(`options.maxPending (${maxPending}) must be at least options.maxInFlight (${maxInFlight})`);
+  const engine = o.engine ?? d.engine;
+  if (engine !== 'jetstream' && engine !== 'core') throw new InvalidOptionError(`options.engine must be 'jetstream' or 'core', got ${JSON.stringify(engine)}`);
   return {
     zone: o.zone,
+    engine,
     export: exported,
     import: imported,
     requests,

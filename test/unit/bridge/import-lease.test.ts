@@ -78,6 +78,21 @@ describe('ImportLease: one bridge of a zone imports at a time', () => {
     expect(a.isHeld(3000)).toBe(false);
   });
 
+  it('a holder whose lease ran out while NATS was away renews it at once when nobody took it, and waits when someone did', () => {
+    const key = new FakeKey();
+    const a = new ImportLease('a', TTL);
+    poll(a, key, 0);
+    expect(a.isHeld(3500)).toBe(false); // NATS away: no renewal for longer than ttl
+    poll(a, key, 3500);
+    expect(a.isHeld(3500)).toBe(true);
+    // Away again; this time a standby took the key meanwhile: no renewal, a stands by.
+    expect(a.isHeld(7000)).toBe(false);
+    key.write('c', { kind: 'update', revision: key.revision });
+    poll(a, key, 7000);
+    expect(a.isHeld(7000)).toBe(false);
+    expect(a.holder).toBe('c');
+  });
+
   it('a holder that sees someone else in the key stops at once', () => {
     const key = new FakeKey();
     const a = new ImportLease('a', TTL);
