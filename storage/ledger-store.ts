@@ -313,12 +313,7 @@ export class LedgerStore {
 
   /** Records the last delivered (or confirmed) `seq` of stream (`senderName`, `subject`) for durable subscription `durableName`. */
   setDelivered(durableName: string, senderName: string, subject: string, seq: number): Promise<void> {
-    this.checkUsable();
-    this.checkName('durableName', durableName);
-    this.checkName('senderName', senderName);
-    this.checkName('subject', subject);
-    if (!Number.isSafeInteger(seq) || seq < 0) throw new LedgerError(`setDelivered: seq ${seq} must be a safe integer >= 0`);
-    return this.writes.settle(this.dbs.delivered.put([durableName, senderName, subject], seq), undefined);
+    return this.putDurableSeq('setDelivered', this.dbs.delivered, durableName, senderName, subject, seq, 0);
   }
 
   /** Positions of durable subscription `durableName`, keyed by `streamKey(senderName, subject)`. */
@@ -333,12 +328,25 @@ export class LedgerStore {
    * those above the confirmed position come again marked `redelivered`.
    */
   setHanded(durableName: string, senderName: string, subject: string, seq: number): Promise<void> {
+    return this.putDurableSeq('setHanded', this.dbs.handed, durableName, senderName, subject, seq, 1);
+  }
+
+  /** Validates and writes one (durable, stream) → seq entry of `db`. */
+  private putDurableSeq(
+    what: string,
+    db: Database<number, [string, string, string]>,
+    durableName: string,
+    senderName: string,
+    subject: string,
+    seq: number,
+    minSeq: number,
+  ): Promise<void> {
     this.checkUsable();
     this.checkName('durableName', durableName);
     this.checkName('senderName', senderName);
     this.checkName('subject', subject);
-    if (!Number.isSafeInteger(seq) || seq < 1) throw new LedgerError(`setHanded: seq ${seq} must be a safe integer >= 1`);
-    return this.writes.settle(this.dbs.handed.put([durableName, senderName, subject], seq), undefined);
+    if (!Number.isSafeInteger(seq) || seq < minSeq) throw new LedgerError(`${what}: seq ${seq} must be a safe integer >= ${minSeq}`);
+    return this.writes.settle(db.put([durableName, senderName, subject], seq), undefined);
   }
 
   /** The highest seqs durable subscription `durableName` handed to the application, keyed by `streamKey(senderName, subject)`. */
