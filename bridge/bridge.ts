@@ -166,8 +166,14 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     if (this.o.import.length > 0 || this.o.requests.length > 0) {
       // One bridge of the zone imports and relays requests out at a time: the holder of the zone's lease.
       const changed = (held: boolean): void => {
-        if (this.o.import.length > 0) this.importTurn = this.importTurn.then(() => (held ? this.startImporting(js, jsm) : this.stopImporting()));
+        // Core NATS has no replay: a holder that cannot renew (JetStream slow to answer after an
+        // outage) keeps importing until it sees another holder in the key (`polled`).
+        if (this.o.import.length > 0 && (held || !core)) this.importTurn = this.importTurn.then(() => (held ? this.startImporting(js, jsm) : this.stopImporting()));
         this.emit('importing', held);
+      };
+      const polled = (holder: string | undefined): void => {
+        if (!core || this.importer === undefined || this.lease?.isHeld === true || holder === undefined || holder === this.id) return;
+        this.importTurn = this.importTurn.then(() => this.stopImporting());
       };
       // Core NATS may run without JetStream, and so without the lease's key-value bucket: then
       // this bridge imports on its own (run one bridge per zone), and says so.
@@ -180,7 +186,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
         this.leaseless = true;
         setImmediate(() => changed(true));
       } else {
-        this.lease = new LeaseKeeper(kv, leaseKey(this.o.zone), new ImportLease(this.id, this.o.importLeaseMs), this.o.peer.name, { changed, error: (err) => this.report(err) });
+        this.lease = new LeaseKeeper(kv, leaseKey(this.o.zone), new ImportLease(this.id, this.o.importLeaseMs), this.o.peer.name, { changed, polled, error: (err) => this.report(err) });
         this.lease.start();
       }
     }

@@ -30,6 +30,8 @@ interface LeaseValue {
 export interface LeaseKeeperSink {
   /** This bridge now holds the lease (true) or no longer does (false). */
   changed(held: boolean): void;
+  /** A poll ended: the key names `holder` (undefined: free, or not read). */
+  polled?(holder: string | undefined): void;
   /** A failure it retries by itself. */
   error(err: Error): void;
 }
@@ -101,6 +103,7 @@ export class LeaseKeeper {
     }
     this.check();
     if (this.closed) return;
+    this.sink.polled?.(this.unreachable ? undefined : this.lease.holder);
     this.pollTimer = setTimeout(() => (this.polling = this.poll()), this.lease.pollMs);
     this.pollTimer.unref?.();
   }
