@@ -19,7 +19,7 @@ import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import { MSGPACK_CODEC } from '../actors/app/codec.js';
 import { encodeLossMarker, encodeOriginMarker, type OriginLoss } from '../actors/app/origin.js';
 import type { ImporterCounters } from './importer.js';
-import { HEADERS, ledgecastSubject, matchesAny, zonePrefix } from './naming.js';
+import { HEADERS, ledgecastSubject, matchesAny, parseLossRange, zonePrefix } from './naming.js';
 import type { ResolvedBridgeOptions } from './options.js';
 
 /** Origin streams whose last seq is followed, at most (the oldest forgotten first). */
@@ -83,9 +83,9 @@ export class CoreImporter {
     }
     const loss = h?.get(HEADERS.loss) ?? '';
     const high = h?.get(HEADERS.high) ?? '';
-    const range = /^(\d{1,15})-(\d{1,15})$/.exec(loss);
-    const seq = range !== null ? Number(range[2]) : high !== '' ? Number(high) : Number(h?.get(HEADERS.seq));
-    if (!Number.isSafeInteger(seq) || seq < 1 || (loss !== '' && range === null)) {
+    const range = loss === '' ? undefined : parseLossRange(loss, h?.get(HEADERS.reason));
+    const seq = range !== undefined ? range.toSeq : high !== '' ? Number(high) : Number(h?.get(HEADERS.seq));
+    if (!Number.isSafeInteger(seq) || seq < 1 || (loss !== '' && range === undefined)) {
       this.counters.malformed++;
       return;
     }
@@ -98,11 +98,11 @@ export class CoreImporter {
     if (previous !== undefined && seq <= previous) return; // seen (a loss record covering it, or a repeat)
     if (previous === undefined && this.last.size >= MAX_ORIGIN_STREAMS) this.last.delete(this.last.keys().next().value as string);
     this.last.set(key, seq);
-    const from = range === null ? seq : Number(range[1]);
+    const from = range === undefined ? seq : range.fromSeq;
     // Missed on the way (core NATS drops without a word): said here, in order, before what follows.
     if (previous !== undefined && from > previous + 1) this.enqueue(subject, { zone, sender, incarnation, fromSeq: previous + 1, toSeq: from - 1, reason: 'unavailable' });
-    if (range !== null) {
-      this.enqueue(subject, { zone, sender, incarnation, fromSeq: from, toSeq: seq, reason: h?.get(HEADERS.reason) || 'unavailable' });
+    if (range !== undefined) {
+      this.enqueue(subject, { zone, sender, incarnation, ...range });
       return;
     }
     const isValue = h?.get(HEADERS.value) === '1';

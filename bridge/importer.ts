@@ -19,7 +19,7 @@ import { MSGPACK_CODEC } from '../actors/app/codec.js';
 import { encodeLossMarker, encodeOriginMarker, type OriginLoss } from '../actors/app/origin.js';
 import { OriginGaps } from './origin-gaps.js';
 import { ERROR_CODES } from '../errors.js';
-import { HEADERS, ledgecastSubject, matchesAny, streamName, zonePrefix } from './naming.js';
+import { HEADERS, ledgecastSubject, matchesAny, parseLossRange, streamName, zonePrefix } from './naming.js';
 import { OrderedAcks } from './ordered-acks.js';
 import type { ResolvedBridgeOptions } from './options.js';
 
@@ -285,10 +285,8 @@ export class Importer {
     at: number,
     gaps: OriginGaps,
   ): Promise<void> | undefined {
-    const m = /^(\d{1,15})-(\d{1,15})$/.exec(range);
-    const fromSeq = Number(m?.[1]);
-    const toSeq = Number(m?.[2]);
-    if (subject === undefined || sender === '' || !Number.isSafeInteger(incarnation) || m === null || fromSeq < 1 || toSeq < fromSeq || !/^[A-Za-z]{1,32}$/.test(reason)) {
+    const lost = parseLossRange(range, reason);
+    if (subject === undefined || sender === '' || !Number.isSafeInteger(incarnation) || lost === undefined) {
       this.counters.malformed++;
       return undefined;
     }
@@ -296,8 +294,8 @@ export class Importer {
       this.counters.filtered++;
       return undefined;
     }
-    gaps.seen(sender, incarnation, subject, toSeq, at); // what it covers is said here, not a gap
-    return this.publishLoss(subject, { zone, sender, incarnation, fromSeq, toSeq, reason });
+    gaps.seen(sender, incarnation, subject, lost.toSeq, at); // what it covers is said here, not a gap
+    return this.publishLoss(subject, { zone, sender, incarnation, ...lost });
   }
 
   /** Publishes a loss marker on `subject` in this zone (receivers turn it into one `dataLoss` naming the origin). */

@@ -97,6 +97,28 @@ export const HEADERS = {
   high: 'Lc-High',
 } as const;
 
+/** What a loss record's headers say: the origin seqs lost and why. */
+export interface LossRange {
+  readonly fromSeq: number;
+  readonly toSeq: number;
+  readonly reason: string;
+}
+
+/**
+ * The range of a loss record (`Lc-Loss: from-to`, `Lc-Reason`), validated: `1 <= from <= to`, a
+ * reason of letters (it travels inside a `replyTo` subject). Undefined when malformed; an absent
+ * reason reads `'unavailable'`.
+ */
+export function parseLossRange(range: string, reason: string | undefined): LossRange | undefined {
+  const m = /^(\d{1,15})-(\d{1,15})$/.exec(range);
+  if (m === null) return undefined;
+  const fromSeq = Number(m[1]);
+  const toSeq = Number(m[2]);
+  const why = reason === undefined || reason === '' ? 'unavailable' : reason;
+  if (fromSeq < 1 || toSeq < fromSeq || !/^[A-Za-z]{1,32}$/.test(why)) return undefined;
+  return { fromSeq, toSeq, reason: why };
+}
+
 /** The core-NATS subject a request on ledgecast subject `subject` is relayed on (any zone). */
 export function requestSubject(subject: string): string {
   return `lcr.${subject}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ledgecastSubject, matchesAny, messageId, patternsOverlap, natsSubject, parseMessageId, streamName, zoneNameProblem } from '../../../bridge/naming.js';
+import { ledgecastSubject, matchesAny, messageId, parseLossRange, patternsOverlap, natsSubject, parseMessageId, streamName, zoneNameProblem } from '../../../bridge/naming.js';
 
 describe('bridge naming', () => {
   it('stores zone Z\'s message on subject s as lc.Z.s in stream LC_Z, and reads the subject back', () => {
@@ -57,6 +57,24 @@ describe('patternsOverlap', () => {
     for (const [a, b, want] of cases) {
       expect({ a, b, overlap: patternsOverlap(a, b) }).toEqual({ a, b, overlap: want });
       expect({ a: b, b: a, overlap: patternsOverlap(b, a) }).toEqual({ a: b, b: a, overlap: want });
+    }
+  });
+});
+
+describe('parseLossRange', () => {
+  it('reads a loss record range and reason, and refuses what a hostile exporter could put there', () => {
+    expect(parseLossRange('101-3000', 'unavailable')).toEqual({ fromSeq: 101, toSeq: 3000, reason: 'unavailable' });
+    expect(parseLossRange('5-5', undefined)).toEqual({ fromSeq: 5, toSeq: 5, reason: 'unavailable' });
+    for (const [range, reason] of [
+      ['0-3', 'x'],
+      ['9-3', 'x'],
+      ['1-', 'x'],
+      ['a-b', 'x'],
+      ['1-2', 'bad.reason'],
+      ['1-2', 'x'.repeat(33)],
+      ['1234567890123456-1234567890123457', 'x'],
+    ] as const) {
+      expect({ range, reason, parsed: parseLossRange(range, reason) }).toEqual({ range, reason, parsed: undefined });
     }
   });
 });
