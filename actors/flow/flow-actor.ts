@@ -24,6 +24,10 @@
  * State is bounded by the core (`maxTrackedPositions`), by the sender's `maxStreams` (our
  * subjects) and by the receiver list (peers and their patterns).
  *
+ * Streams that leave the heartbeats (`streamsIdle` from `'retransmit'`) are answered with
+ * `streamsChecked`: those a tracked receiver has not confirmed up to their newest seq are
+ * announced for longer ({@link FlowControl.awaitsConfirmation}).
+ *
  * Idle streams park: a subject without `sentUpTo` for `sender.activeStreamTtlMs` whose core
  * stream has nothing in flight, and whose last credit the sender has (so it can send its next
  * message, which makes the stream whole again), is parked in the core ({@link FlowControl.park})
@@ -41,6 +45,7 @@ import { PatternMatcher } from '../subjects/pattern-matcher.js';
 import { isValidPattern } from '../subjects/subject.js';
 import { FlowControl } from './flow-control.js';
 import { IdleSweep } from '../receiver/idle-sweep.js';
+import type { RetransmitInbox } from '../retransmit/messages.js';
 import type { SenderInbox } from '../sender/messages.js';
 import type { FlowInbox } from './messages.js';
 
@@ -64,6 +69,8 @@ export interface FlowActorCounters {
   blockedReports: number;
   /** Receiver patterns ignored because they are not valid patterns. */
   invalidPatterns: number;
+  /** Streams that left the heartbeats while a receiver had not confirmed them (announced for longer). */
+  unconfirmedIdle: number;
   /** Sends refused by a full mailbox. */
   mailboxFull: number;
 }
@@ -81,7 +88,7 @@ interface SubjectUse {
 /** Builds the flow actor. */
 export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowInbox> {
   const windowMessages = config.sender.flowWindowMessages;
-  const counters: FlowActorCounters = { creditsSent: 0, blockedReports: 0, invalidPatterns: 0, mailboxFull: 0 };
+  const counters: FlowActorCounters = { creditsSent: 0, blockedReports: 0, invalidPatterns: 0, unconfirmedIdle: 0, mailboxFull: 0 };
   /** Subjects whose credit may have changed during the current message. */
   const touched = new Set<string>();
   let touchedAll = false;
@@ -109,6 +116,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
   const interest = new PatternMatcher<string>();
   const peers = new Map<string, { readonly peer: PeerId; readonly patterns: ReadonlySet<string> }>();
   let sender: ActorRef<SenderInbox>;
+  let retransmit: ActorRef<RetransmitInbox>;
   /** Set while the peer is closing: the token to answer with `drained`. */
   let drainToken: number | undefined;
   /** When start-up discovery ends, while it has not yet (its end is one of the timer's deadlines). */
@@ -258,6 +266,15 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     touch(subject);
   }
 
+  /** Streams that left the heartbeats: which of them a receiver has not confirmed (the retransmit actor announces those for longer). */
+  function onStreamsIdle(subjects: readonly string[]): void {
+    const unconfirmed: string[] = [];
+    const confirmed: string[] = [];
+    for (const subject of subjects) (flow.awaitsConfirmation(subject) ? unconfirmed : confirmed).push(subject);
+    counters.unconfirmedIdle += unconfirmed.length;
+    if (!retransmit.trySend({ kind: 'streamsChecked', unconfirmed, confirmed })) counters.mailboxFull++;
+  }
+
   /** While closing: answers `drained` once every live receiver confirmed every stream's end. */
   function checkDrained(now: number): void {
     if (drainToken === undefined) return;
@@ -298,6 +315,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     name: ctx.name,
     start(c) {
       sender = c.ref<SenderInbox>('sender');
+      retransmit = c.ref<RetransmitInbox>('retransmit');
       if (config.discoveryMs > 0) {
         discoveryEndsMs = ctx.clock() + config.discoveryMs;
         flow.startDiscovery(discoveryEndsMs);
@@ -324,6 +342,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
           break;
         case 'drainRequested':
           drainToken = msg.token;
+          break;
+        case 'streamsIdle':
+          onStreamsIdle(msg.subjects);
           break;
         default:
           assertNever(msg);

@@ -325,6 +325,18 @@ export class FlowControl {
     return true;
   }
 
+  /**
+   * Whether a receiver tracked for `subject` has not confirmed its newest sent seq (excluded and
+   * slow ones included: they are interested still). False for a stream not sent in this
+   * incarnation, parked, or unknown. O(receivers of the stream).
+   */
+  awaitsConfirmation(subject: string): boolean {
+    const s = this.streams.get(subject);
+    if (s === undefined || !s.started) return false;
+    for (const r of s.receivers.values()) if (this.positionOf(r, s) < s.highSent) return true;
+    return false;
+  }
+
   /** Whether `subject` is parked ({@link park}). */
   isParked(subject: string): boolean {
     return this.parked.has(subject);

@@ -23,4 +23,9 @@ export type FlowInbox =
   /** A peer joined with these patterns (it will report positions for matching streams). */
   | { readonly kind: 'receiverJoined'; readonly peer: PeerId; readonly patterns: readonly string[] }
   /** A peer left: forget its positions. */
-  | { readonly kind: 'receiverLeft'; readonly peer: PeerId };
+  | { readonly kind: 'receiverLeft'; readonly peer: PeerId }
+  /**
+   * These streams left the heartbeats (no data for `activeStreamTtlMs`): answer `streamsChecked`
+   * to `'retransmit'`, naming those a tracked receiver has not confirmed up to their newest seq.
+   */
+  | { readonly kind: 'streamsIdle'; readonly subjects: readonly string[] };

@@ -45,4 +45,9 @@ export type RetransmitInbox =
       readonly subject: string;
       readonly messages: readonly WireMessage[];
       readonly unavailable: readonly SeqRange[];
-    };
+    }
+  /**
+   * The flow actor's answer to `streamsIdle`: of the streams that left the heartbeats, those a
+   * receiver has not confirmed up to their newest seq (announce them for more rounds) and the rest.
+   */
+  | { readonly kind: 'streamsChecked'; readonly unconfirmed: readonly string[]; readonly confirmed: readonly string[] };

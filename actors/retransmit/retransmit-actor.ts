@@ -9,8 +9,8 @@
  *
  * Accepts: NAK, ACK and RETRANSMIT datagrams (decoded here; a datagram that does not decode is
  * counted and dropped), `sent`, `nakRequested`, `positions`, `unicastTargets`, `peerGone`,
- * `closing`. Emits: `frameOut` to `'socket'`, `retransmitted` to `'receiver'`, `positions` to
- * `'flow'` (from ACKs), `leaving` to `'receivers'` (at each `closing`, after the last heartbeat,
+ * `closing`, `streamsChecked`. Emits: `frameOut` to `'socket'`, `retransmitted` to `'receiver'`,
+ * `positions` (from ACKs) and `streamsIdle` (streams that left the heartbeats) to `'flow'`, `leaving` to `'receivers'` (at each `closing`, after the last heartbeat,
  * with the same final stream entries, for the BYE), and `error` events (a channel gave up;
  * `ChannelGaveUpError` names the peer).
  *
@@ -48,14 +48,14 @@ import type {
 } from '../../codecs/frame.js';
 import { MAX_FRAGMENT_COUNT, peerKey, samePeer } from '../../codecs/frame.js';
 import { decodeFrame } from '../../codecs/frame-codec.js';
-import { ChannelGaveUpError, serializeError } from '../../errors.js';
+import { ChannelGaveUpError, ERROR_CODES, LedgecastError, serializeError } from '../../errors.js';
 import type { Actor, ActorContext } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
 import type { AppEvent } from '../app/events.js';
 import type { PeerConfig } from '../app/peer-config.js';
 import { assertNever, earliest } from '../core.js';
 import type { ReceiverInbox } from '../receiver/messages.js';
-import { HeartbeatScheduler } from '../sender/heartbeat-scheduler.js';
+import { HeartbeatScheduler, MAX_RETAINED_ROUNDS } from '../sender/heartbeat-scheduler.js';
 import type { SenderInbox, UnicastTarget } from '../sender/messages.js';
 import type { FlowInbox } from '../flow/messages.js';
 import { SenderWindow } from '../sender/sender-window.js';
@@ -186,11 +186,17 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
   const firstSentMs = new Map<string, number>();
   const ledgerStreams = config.ledger === undefined ? undefined : new LedgerStreams(config.sender.maxStreams);
   /**
-   * Streams that left the heartbeats during the current `onTimer` round: their facts go after
-   * the round's entries are made (a stream's last heartbeat is announced as it expires).
+   * Streams that left the heartbeats during the current `onTimer` round. The flow actor, which
+   * knows every receiver's position, says which of them a receiver has not confirmed
+   * (`streamsIdle` → `streamsChecked`): those are announced for more rounds, the others' facts
+   * go ({@link HeartbeatScheduler.retain}). A receiver that lost a stream's last message and
+   * every heartbeat of its TTL (all within a busy second when the thread is late) so still hears
+   * of it, instead of never.
    */
   const expired: string[] = [];
-  const heartbeats = new HeartbeatScheduler(config.sender, ledgerStreams === undefined ? { expired: (subject) => expired.push(subject) } : undefined);
+  const heartbeats = new HeartbeatScheduler(config.sender, { expired: (subject) => expired.push(subject) });
+  /** Whether the `unconfirmedExpired` limit was said (once). */
+  let unconfirmedSaid = false;
   const planner = new RetransmitPlanner(
     {
       window: ledgerStreams === undefined ? window : ledgerStreams.view(window, (subject) => startSeqs.get(subject)),
@@ -505,12 +511,38 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     for (let due = heartbeats.onTimer(now); due !== undefined; due = heartbeats.onTimer(now)) {
       for (const subject of due) streams.push(streamInfoOf(subject));
     }
-    for (const subject of expired) {
-      startSeqs.delete(subject);
-      firstSentMs.delete(subject);
+    if (expired.length > 0) {
+      const subjects = expired.splice(0);
+      if (!flow.trySend({ kind: 'streamsIdle', subjects })) {
+        counters.mailboxFull++;
+        onStreamsChecked([], subjects);
+      }
     }
-    expired.length = 0;
     sendHeartbeats(streams);
+  }
+
+  /** The flow actor's verdict on streams that left the heartbeats (see `expired`). */
+  function onStreamsChecked(unconfirmed: readonly string[], confirmed: readonly string[]): void {
+    for (const subject of unconfirmed) if (!heartbeats.retain(now, subject)) forget(subject);
+    for (const subject of confirmed) {
+      heartbeats.release(subject);
+      forget(subject);
+    }
+    if (heartbeats.counters.unconfirmedExpired > 0 && !unconfirmedSaid) {
+      unconfirmedSaid = true;
+      const error = new LedgecastError(
+        ERROR_CODES.limit,
+        `a stream of ours was announced for ${MAX_RETAINED_ROUNDS} more rounds of sender.activeStreamTtlMs and a receiver still had not confirmed its newest message; it is no longer announced (its next message announces it again), counted in stats().actors.retransmit.heartbeats.unconfirmedExpired (said once)`,
+      );
+      emit({ kind: 'error', error: serializeError(error) });
+    }
+  }
+
+  /** Drops the facts only heartbeats read of a stream that left them (kept with a ledger; its next `sent` brings them back). */
+  function forget(subject: string): void {
+    if (ledgerStreams !== undefined || heartbeats.isActive(subject)) return;
+    startSeqs.delete(subject);
+    firstSentMs.delete(subject);
   }
 
   /** Heartbeats naming `streams`, each to the audience of its subject. */
@@ -616,6 +648,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
           break;
         case 'served':
           onServed(msg.peer, msg.subject, msg.messages, msg.unavailable);
+          break;
+        case 'streamsChecked':
+          onStreamsChecked(msg.unconfirmed, msg.confirmed);
           break;
         default:
           assertNever(msg);

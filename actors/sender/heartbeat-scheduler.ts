@@ -29,13 +29,30 @@ export interface HeartbeatSchedulerCounters {
   delayedEntries: number;
   /** Entries of idle streams (see {@link IDLE_HEARTBEAT_SHARE}), within their share of the budget. */
   idleEntries: number;
+  /** Times an expired stream was kept for another `activeStreamTtlMs`: a receiver had not confirmed it ({@link HeartbeatScheduler.retain}). */
+  streamsRetained: number;
+  /** Streams let go still unconfirmed after {@link MAX_RETAINED_ROUNDS} more rounds. */
+  unconfirmedExpired: number;
 }
 
 /** Where {@link HeartbeatScheduler} reports (optional). */
 export interface HeartbeatSchedulerSink {
-  /** `subject` left the active set (no data for `activeStreamTtlMs`): facts kept only for its heartbeats may go. */
+  /**
+   * `subject` left the active set (no data for `activeStreamTtlMs`). It waits for a verdict: the
+   * caller answers {@link HeartbeatScheduler.retain} (a receiver has not confirmed its newest seq:
+   * keep announcing it) or {@link HeartbeatScheduler.release} (facts kept only for its heartbeats
+   * may go), unless new data comes first.
+   */
   expired(subject: string): void;
 }
+
+/**
+ * How many more rounds of `activeStreamTtlMs` a stream is announced while a receiver has not
+ * confirmed its newest seq (5 minutes at the default 30 s): enough for a receiver that lost the
+ * stream's last message and every heartbeat of a round (a busy thread can hold them past the
+ * TTL) to hear of it; bounded, for a receiver that never confirms (its stream table is full).
+ */
+export const MAX_RETAINED_ROUNDS = 10;
 
 interface ActiveStream {
   readonly subject: string;
@@ -51,6 +68,8 @@ interface ActiveStream {
   order: number;
   /** In the idle heap: announced at least once `heartbeatMaxMs` or more after its last data. */
   idle: boolean;
+  /** Rounds of `activeStreamTtlMs` it was kept past its last data for an unconfirmed receiver. */
+  retained: number;
 }
 
 /**
@@ -165,6 +184,9 @@ class EntryBudget {
  * doubles the gap up to `heartbeatMaxMs` (5, 10, 20, … 1000 ms with the defaults); new data
  * restarts the backoff. A stream is announced while within `activeStreamTtlMs` of its last
  * message, then leaves the active set (its last heartbeat is the last due one inside that time).
+ * With a sink, a stream that leaves waits for a verdict: one a receiver has not confirmed is
+ * kept ({@link retain}) and announced for more rounds, so that a receiver that missed its last
+ * message and every heartbeat still hears of it; a confirmed one goes ({@link release}).
  *
  * `onTimer(nowMs)` returns the subjects to put in one heartbeat now: at most
  * `maxStreamsPerHeartbeat`, most overdue first (ties in scheduling order), so when more are
@@ -195,10 +217,14 @@ export class HeartbeatScheduler {
     activeStreams: 0,
     delayedEntries: 0,
     idleEntries: 0,
+    streamsRetained: 0,
+    unconfirmedExpired: 0,
   };
 
   private readonly o: HeartbeatSchedulerOptions;
   private readonly active = new Map<string, ActiveStream>();
+  /** Expired streams waiting for the sink's caller to {@link retain} or {@link release} them (only with a sink). */
+  private readonly pending = new Map<string, ActiveStream>();
   /** Streams in their backoff from `heartbeatMinMs`. */
   private readonly fresh = new DueHeap();
   /** Streams announced `heartbeatMaxMs` or more after their last data. */
@@ -240,6 +266,7 @@ export class HeartbeatScheduler {
       } else if (dueMs < s.heapKeyMs) this.fresh.rekey(s, dueMs); // a later due date is applied lazily
       return;
     }
+    if (this.pending.size > 0) this.pending.delete(subject); // data came before the verdict: active again
     if (this.active.size >= this.o.maxStreams) {
       this.counters.streamsUntracked++;
       return;
@@ -253,6 +280,7 @@ export class HeartbeatScheduler {
       heapIndex: 0,
       order: this.nextOrder++,
       idle: false,
+      retained: 0,
     };
     this.active.set(subject, stream);
     this.fresh.push(stream);
@@ -301,6 +329,57 @@ export class HeartbeatScheduler {
     return out;
   }
 
+  /**
+   * The verdict on an expired stream ({@link HeartbeatSchedulerSink.expired}): a receiver has not
+   * confirmed its newest seq, so it is announced for another `activeStreamTtlMs`, as an idle
+   * stream (every `heartbeatMaxMs`, or half the TTL if that is shorter; within the idle share of
+   * the budget), at most
+   * {@link MAX_RETAINED_ROUNDS} times. Returns whether it is active again; false when it was not
+   * waiting (new data made it active meanwhile, or it is unknown) or has had its rounds (then
+   * its facts may go, as after {@link release}).
+   */
+  retain(nowMs: number, subject: string): boolean {
+    const s = this.pending.get(subject);
+    if (s === undefined) return false;
+    this.pending.delete(subject);
+    if (s.retained >= MAX_RETAINED_ROUNDS || this.active.size >= this.o.maxStreams) {
+      this.counters.unconfirmedExpired++;
+      return false;
+    }
+    nowMs = Math.floor(nowMs);
+    s.retained++;
+    s.lastSentMs = nowMs;
+    // Within the TTL, however short: at least two entries a round.
+    s.intervalMs = Math.max(1, Math.min(this.o.heartbeatMaxMs, Math.floor(this.o.activeStreamTtlMs / 2)));
+    s.dueMs = nowMs + s.intervalMs;
+    s.heapKeyMs = s.dueMs;
+    s.order = this.nextOrder++;
+    s.idle = true;
+    this.idle.push(s);
+    this.active.set(subject, s);
+    this.counters.activeStreams = this.active.size;
+    this.counters.streamsRetained++;
+    return true;
+  }
+
+  /**
+   * The verdict on an expired stream: every receiver confirmed it (or none is known). Returns
+   * whether it was waiting (false: new data made it active again, so its facts stay).
+   */
+  release(subject: string): boolean {
+    return this.pending.delete(subject);
+  }
+
+  /** Whether `subject` is active (announced by heartbeats). */
+  isActive(subject: string): boolean {
+    return this.active.has(subject);
+  }
+
+  /** Expired streams waiting for a verdict. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
   /** Subjects active now (announced by heartbeats), in no particular order. */
   activeSubjects(): string[] {
     return [...this.active.keys()];
@@ -343,7 +422,9 @@ export class HeartbeatScheduler {
     this.active.delete(s.subject);
     this.counters.activeStreams = this.active.size;
     this.counters.streamsExpired++;
-    this.sink?.expired(s.subject);
+    if (this.sink === undefined) return;
+    this.pending.set(s.subject, s);
+    this.sink.expired(s.subject);
   }
 
   /** Applies lazily postponed due dates at the top of `heap`, so its key is exact. */

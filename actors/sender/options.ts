@@ -105,7 +105,9 @@ export interface SenderOptions {
   /** Longest interval between heartbeats of an active stream. @default 1000 */
   heartbeatMaxMs?: number;
   /**
-   * A stream stays in heartbeats this long after its last message. Past it, once nothing of the
+   * A stream stays in heartbeats this long after its last message, longer (up to 10 more times
+   * this) while a receiver that wants it has not confirmed its newest message (docs/PROTOCOL.md,
+   * HEARTBEAT). Past it, once nothing of the
    * stream is in flight, the publisher keeps it parked (its numbering and the messages its window
    * still holds, little else) until its next message: docs/SCALE.md "Streams → memory".
    * @default 30000

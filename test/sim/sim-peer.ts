@@ -84,6 +84,8 @@ export class SimPeer {
   readonly window: SenderWindow;
   readonly flow: FlowControl;
   readonly heartbeats: HeartbeatScheduler;
+  /** Streams that left the heartbeats in the current timer round, for the flow verdict. */
+  private readonly expiredStreams: string[] = [];
   readonly planner: RetransmitPlanner;
   readonly receiver: Receiver;
   readonly receivers: ReceiverList;
@@ -136,7 +138,7 @@ export class SimPeer {
     this.window = new SenderWindow({ onEvict: (subject, seq) => this.evictedSet(subject).add(seq) }, senderOptions);
     this.flow = new FlowControl({ sink: { slowConsumer: () => {}, windowOpened: () => this.drainPending() } }, senderOptions);
     if (config.discoveryMs > 0) this.flow.startDiscovery(this.startedMs + config.discoveryMs);
-    this.heartbeats = new HeartbeatScheduler(senderOptions);
+    this.heartbeats = new HeartbeatScheduler(senderOptions, { expired: (subject) => this.expiredStreams.push(subject) });
     this.planner = new RetransmitPlanner(
       {
         window: {
@@ -511,6 +513,12 @@ export class SimPeer {
         sender: this.id,
         streams: due.map((subject) => this.streamInfoOf(now, subject)),
       });
+    }
+    // The flow actor's verdict (`streamsIdle` → `streamsChecked`): a stream a receiver has not
+    // confirmed is announced for longer.
+    for (const subject of this.expiredStreams.splice(0)) {
+      if (this.flow.awaitsConfirmation(subject)) this.heartbeats.retain(now, subject);
+      else this.heartbeats.release(subject);
     }
     this.drainPending();
     this.flushBatch();

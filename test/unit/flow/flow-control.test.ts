@@ -512,3 +512,36 @@ describe('FlowControl parked streams', () => {
     expect(flow.drained(1)).toBe(false);
   });
 });
+
+describe('FlowControl awaitsConfirmation (streams that leave the heartbeats)', () => {
+  it('is true while a tracked receiver has not reported the newest sent seq, stalled ones included', () => {
+    const { flow, send } = setup({ flowWindowMessages: 4, stallTimeoutMs: 100 });
+    expect(flow.awaitsConfirmation('s')).toBe(false); // unknown
+    flow.addReceiver(0, A, 's');
+    flow.addReceiver(0, B, 's');
+    send(0, 's', 1, 1);
+    expect(flow.awaitsConfirmation('s')).toBe(true); // both counted from 0
+    flow.onPosition(1, A, 's', 1);
+    expect(flow.awaitsConfirmation('s')).toBe(true); // B never heard of it
+    send(2, 's', 2, 4);
+    expect(flow.canSend(2, 's', 5, 1).ok).toBe(false); // B holds the window
+    flow.onTimer(500); // B stalls: excluded from the window, still interested
+    expect(flow.counters.stalledReceivers).toBe(1);
+    flow.onPosition(501, A, 's', 4);
+    expect(flow.awaitsConfirmation('s')).toBe(true);
+    flow.onPosition(502, B, 's', 4);
+    expect(flow.awaitsConfirmation('s')).toBe(false);
+  });
+
+  it('is false for a stream nobody tracks, and once it is parked', () => {
+    const { flow, send } = setup();
+    send(0, 't', 1, 1);
+    expect(flow.awaitsConfirmation('t')).toBe(false);
+    flow.addReceiver(0, A, 's');
+    send(0, 's', 1, 2);
+    flow.removeReceiver(A);
+    expect(flow.awaitsConfirmation('s')).toBe(false);
+    expect(flow.park('s')).toBe(true);
+    expect(flow.awaitsConfirmation('s')).toBe(false);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { HeartbeatScheduler, IDLE_HEARTBEAT_SHARE } from '../../../actors/sender/heartbeat-scheduler.js';
+import { HeartbeatScheduler, IDLE_HEARTBEAT_SHARE, MAX_RETAINED_ROUNDS } from '../../../actors/sender/heartbeat-scheduler.js';
 import { resolveSenderOptions, type SenderOptions } from '../../../actors/sender/options.js';
 
 function scheduler(o: SenderOptions = {}) {
@@ -267,5 +267,68 @@ describe('HeartbeatScheduler expiry', () => {
     for (let t = 95; t <= 400; t += 5) while (h.onTimer(t) !== undefined);
     expect(expired).toEqual(['a', 'b']);
     expect(h.counters.streamsExpired).toBe(2);
+  });
+});
+
+describe('HeartbeatScheduler verdicts on expired streams (a receiver has not confirmed them)', () => {
+  const o = resolveSenderOptions({ heartbeatMinMs: 5, heartbeatMaxMs: 40, activeStreamTtlMs: 100 });
+  function withSink() {
+    const expired: string[] = [];
+    const h = new HeartbeatScheduler(o, { expired: (s) => expired.push(s) });
+    return { h, expired };
+  }
+
+  it('announces a retained stream every heartbeatMaxMs for another activeStreamTtlMs, then asks again', () => {
+    const { h, expired } = withSink();
+    h.onSent(0, 's');
+    expect(run(h, 1000).map(([t]) => t)).toEqual([5, 15, 35, 75]);
+    expect(expired).toEqual(['s']);
+    expect(h.isActive('s')).toBe(false);
+    expect(h.pendingCount).toBe(1);
+    expect(h.retain(80, 's')).toBe(true);
+    expect(h.pendingCount).toBe(0);
+    expect(h.isActive('s')).toBe(true);
+    // Every heartbeatMaxMs while within the TTL of the retain.
+    expect(run(h, 1000).map(([t]) => t)).toEqual([120, 160]);
+    expect(expired).toEqual(['s', 's']);
+    expect(h.counters.streamsRetained).toBe(1);
+  });
+
+  it('lets a released stream go, and a retain after new data changes nothing (the stream is busy again)', () => {
+    const { h } = withSink();
+    h.onSent(0, 'a');
+    h.onSent(0, 'b');
+    run(h, 1000);
+    expect(h.release('a')).toBe(true);
+    expect(h.release('a')).toBe(false);
+    expect(h.retain(1000, 'a')).toBe(false);
+    h.onSent(1001, 'b');
+    expect(h.pendingCount).toBe(0);
+    expect(h.retain(1002, 'b')).toBe(false);
+    expect(run(h, 3000).map(([t]) => t)).toEqual([1006, 1016, 1036, 1076]);
+    expect(h.counters.unconfirmedExpired).toBe(0);
+  });
+
+  it('retains a stream at most MAX_RETAINED_ROUNDS times, then counts it as given up', () => {
+    const { h, expired } = withSink();
+    h.onSent(0, 's');
+    let t = 0;
+    for (let round = 0; round < MAX_RETAINED_ROUNDS; round++) {
+      t = run(h, t + 10_000).at(-1)![0];
+      expect(h.retain(t, 's')).toBe(true);
+    }
+    run(h, t + 10_000);
+    expect(expired).toHaveLength(MAX_RETAINED_ROUNDS + 1);
+    expect(h.retain(t, 's')).toBe(false);
+    expect(h.counters.unconfirmedExpired).toBe(1);
+    expect(h.nextDeadlineMs()).toBeUndefined();
+  });
+
+  it('without a sink, expired streams go at once (nothing waits for a verdict)', () => {
+    const h = new HeartbeatScheduler(o);
+    h.onSent(0, 's');
+    run(h, 1000);
+    expect(h.pendingCount).toBe(0);
+    expect(h.retain(1000, 's')).toBe(false);
   });
 });
