@@ -20,6 +20,7 @@ import type {
   UnavailableRange,
   WireMessage,
 } from '../../codecs/frame.js';
+import { MAX_FRAGMENT_COUNT } from '../../codecs/frame.js';
 import { encodedSize } from '../../codecs/frame-codec.js';
 import { MAX_ACK_SELECTIVE } from '../../codecs/frames/ack.js';
 import { streamEntryLength } from '../../codecs/frames/heartbeat.js';
@@ -196,4 +197,19 @@ export function splitNakFragments(
   const chunks: FragmentRange[][] = [];
   for (let i = 0; i < fragments.length; i += perFrame) chunks.push(fragments.slice(i, i + perFrame));
   return chunks;
+}
+
+/** Our receiver's fragment ranges as the codec accepts them (it builds them so; a bug must not throw). */
+export function validFragments(fragments: readonly FragmentRange[]): FragmentRange[] {
+  const sorted = fragments
+    .filter((f) => Number.isSafeInteger(f.seq) && f.seq >= 1 && Number.isInteger(f.fromFrag) && f.fromFrag >= 0 && f.toFrag >= f.fromFrag && f.toFrag < MAX_FRAGMENT_COUNT)
+    .sort((a, b) => a.seq - b.seq || a.fromFrag - b.fromFrag);
+  const out: FragmentRange[] = [];
+  for (const f of sorted) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.seq === f.seq && f.fromFrag <= last.toFrag + 1) {
+      if (f.toFrag > last.toFrag) out[out.length - 1] = { seq: f.seq, fromFrag: last.fromFrag, toFrag: f.toFrag };
+    } else out.push(f);
+  }
+  return out;
 }

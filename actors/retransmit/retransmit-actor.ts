@@ -3,16 +3,16 @@
  * in heartbeats, serves NAKs, and owns the reliable-unicast channels to every remote peer.
  *
  * Owns (touched on its thread only): one {@link SenderWindow} (fed by the sender's `sent`), one
- * {@link HeartbeatScheduler}, one {@link RetransmitPlanner}, and per remote peer incarnation an
- * {@link OutboundChannel} (our NAKs and RETRANSMITs to it) and an {@link InboundChannel} (its NAKs
- * and RETRANSMITs to us), plus the latest positions our receiver reported on its streams.
+ * {@link StreamAnnouncer} (heartbeats), one {@link RetransmitPlanner}, and per remote peer
+ * incarnation an {@link OutboundChannel} (our NAKs and RETRANSMITs to it) and an
+ * {@link InboundChannel} (its NAKs and RETRANSMITs to us), plus our receiver's latest positions.
  *
- * Accepts: NAK, ACK and RETRANSMIT datagrams (decoded here; a datagram that does not decode is
- * counted and dropped), `sent`, `nakRequested`, `positions`, `unicastTargets`, `peerGone`,
- * `closing`, `streamsChecked`. Emits: `frameOut` to `'socket'`, `retransmitted` to `'receiver'`,
- * `positions` (from ACKs) and `streamsIdle` (streams that left the heartbeats) to `'flow'`, `leaving` to `'receivers'` (at each `closing`, after the last heartbeat,
- * with the same final stream entries, for the BYE), and `error` events (a channel gave up;
- * `ChannelGaveUpError` names the peer).
+ * Accepts: NAK, ACK and RETRANSMIT datagrams (one that does not decode is counted and dropped),
+ * `sent`, `nakRequested`, `positions`, `unicastTargets`, `peerGone`, `closing`, `streamsChecked`.
+ * Emits: `frameOut` to `'socket'`, `retransmitted` to `'receiver'`, `positions` (from ACKs) and
+ * `streamsIdle` (streams that left the heartbeats) to `'flow'`, `leaving` to `'receivers'` (at
+ * each `closing`, after the last heartbeat, with the same final entries, for the BYE), and
+ * `error` events (a channel gave up: `ChannelGaveUpError` names the peer).
  *
  * Per message it reads the clock once, feeds the cores and arms its one timer at the earliest
  * deadline of all of them. Every channel frame received (new or repeated) is acknowledged at
@@ -46,7 +46,7 @@ import type {
   UnavailableRange,
   WireMessage,
 } from '../../codecs/frame.js';
-import { MAX_FRAGMENT_COUNT, peerKey, samePeer } from '../../codecs/frame.js';
+import { peerKey, samePeer } from '../../codecs/frame.js';
 import { decodeFrame } from '../../codecs/frame-codec.js';
 import { ChannelGaveUpError, ERROR_CODES, LedgecastError, serializeError } from '../../errors.js';
 import type { Actor, ActorContext } from '../../runtime/actor.js';
@@ -55,7 +55,7 @@ import type { AppEvent } from '../app/events.js';
 import type { PeerConfig } from '../app/peer-config.js';
 import { assertNever, earliest } from '../core.js';
 import type { ReceiverInbox } from '../receiver/messages.js';
-import { HeartbeatScheduler, MAX_RETAINED_ROUNDS } from '../sender/heartbeat-scheduler.js';
+import { MAX_RETAINED_ROUNDS } from '../sender/heartbeat-scheduler.js';
 import type { SenderInbox, UnicastTarget } from '../sender/messages.js';
 import type { FlowInbox } from '../flow/messages.js';
 import { SenderWindow } from '../sender/sender-window.js';
@@ -63,17 +63,17 @@ import type { DatagramIn, Destination, SocketInbox } from '../socket/messages.js
 import type { ReceiversInbox } from '../membership/messages.js';
 import { GroupMap } from '../subjects/group-map.js';
 import { RouteTable } from '../subjects/route-table.js';
-import { ResumedParts } from '../ledger/resumed-parts.js';
-import { packAcks, packHeartbeats, packRetransmit, splitNakFragments, splitNakRanges } from './frame-packer.js';
+import { packAcks, packHeartbeats, packRetransmit, splitNakFragments, splitNakRanges, validFragments } from './frame-packer.js';
 import { InboundChannel, type AckState } from './inbound-channel.js';
 import type { RetransmitInbox } from './messages.js';
 import { OutboundChannel } from './outbound-channel.js';
 import { RemoteAdmission } from './remote-admission.js';
 import { sourceOf } from '../membership/source-quota.js';
 import { RetransmitPlanner } from './retransmit-planner.js';
+import { StreamAnnouncer } from './stream-announcer.js';
 import { normalizeRanges } from './seq-ranges.js';
 import { LedgerStreams } from '../ledger/ledger-streams.js';
-import type { LedgerInbox, LedgerStreamInfo } from '../ledger/messages.js';
+import type { LedgerInbox } from '../ledger/messages.js';
 // Data-path messages cross threads in their own byte layout (registers the packers).
 import '../thread-packers.js';
 
@@ -172,34 +172,14 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     if (d.buffer instanceof SharedArrayBuffer) released.push(d.buffer);
   };
   const window = new SenderWindow({ onDatagramReleased: releaseDatagram }, config.sender);
-  /**
-   * First seq of each of our streams in this incarnation (from `sent.streams`, or the ledger's
-   * resume). Without a ledger only heartbeats read it (and `firstSentMs`): a stream that leaves
-   * the heartbeats (idle for `activeStreamTtlMs`) drops both, and its next `sent` brings them
-   * back (every DATA entry carries its start and age). With one, the ledger's view of the window
-   * reads it for every stream, so it is kept.
-   */
-  const startSeqs = new Map<string, number>();
-  /** The HEARTBEAT and BYE entries' `resumed` part of streams the ledger resumed. */
-  const resumedParts = new ResumedParts();
-  /** When each stream's first message of this incarnation went out, on this actor's clock. */
-  const firstSentMs = new Map<string, number>();
   const ledgerStreams = config.ledger === undefined ? undefined : new LedgerStreams(config.sender.maxStreams);
-  /**
-   * Streams that left the heartbeats during the current `onTimer` round. The flow actor, which
-   * knows every receiver's position, says which of them a receiver has not confirmed
-   * (`streamsIdle` → `streamsChecked`): those are announced for more rounds, the others' facts
-   * go ({@link HeartbeatScheduler.retain}). A receiver that lost a stream's last message and
-   * every heartbeat of its TTL (all within a busy second when the thread is late) so still hears
-   * of it, instead of never.
-   */
-  const expired: string[] = [];
-  const heartbeats = new HeartbeatScheduler(config.sender, { expired: (subject) => expired.push(subject) });
+  /** Our streams in heartbeats, and the facts their entries carry. */
+  const announcer = new StreamAnnouncer(config.sender, window, ledgerStreams);
   /** Whether the `unconfirmedExpired` limit was said (once). */
   let unconfirmedSaid = false;
   const planner = new RetransmitPlanner(
     {
-      window: ledgerStreams === undefined ? window : ledgerStreams.view(window, (subject) => startSeqs.get(subject)),
+      window: ledgerStreams === undefined ? window : ledgerStreams.view(window, (subject) => announcer.startSeqOf(subject)),
       sink: {
         unicast: (to, messages, unavailable) => resendTo(to, messages, unavailable),
         multicast: (messages, unavailable) => resendToAll(messages, unavailable),
@@ -345,18 +325,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     for (const part of packRetransmit(self, messages, gone, maxBytes)) send({ kind: 'retransmit', ...part }, r);
   }
 
-  /** The ledger opened: resumed streams start above what it holds, and are announced for a while. */
-  function onLedgerResumed(seqFloor: number, streams: readonly LedgerStreamInfo[]): void {
-    ledgerStreams?.update(streams);
-    for (const s of streams) {
-      if (!startSeqs.has(s.subject)) startSeqs.set(s.subject, Math.max(s.highSeq, seqFloor) + 1);
-      if (s.lowSeq <= s.highSeq) resumedParts.note(now, s.subject, s.lowSeq, s.lowAgeMs);
-      // Receivers that stayed up learn the new incarnation and NAK the tail they missed; streams
-      // the ledger holds nothing of (idle beyond retention) have nothing to recover.
-      if (s.lowSeq <= s.highSeq) heartbeats.onSent(now, s.subject);
-    }
-  }
-
   function resendToAll(messages: WireMessage[], unavailable: UnavailableRange[]): void {
     if (messages.length === 0) return;
     // The planner batches per subject: one audience for the whole call.
@@ -431,11 +399,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
   }
 
   function onSent(datagrams: readonly Uint8Array[], streams: readonly StreamStart[]): void {
-    for (const s of streams) {
-      if (!startSeqs.has(s.subject)) startSeqs.set(s.subject, s.startSeq);
-      // On our own clock: when the stream's first message went out (for the heartbeat's age).
-      if (s.ageMs !== undefined && !firstSentMs.has(s.subject)) firstSentMs.set(s.subject, Math.floor(now) - s.ageMs); // whole ms: a float here is a boxed number per stream
-    }
+    announcer.onSent(now, streams);
     // The window's entry for a stream keeps the sender's subject string, not a copy read from
     // the datagram (asked only when it makes an entry: a new stream, or a parked one).
     let names: Map<string, string> | undefined;
@@ -458,7 +422,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
         released = []; // the sender has stopped: nothing reuses its memory any more
       }
     }
-    for (const s of streams) heartbeats.onSent(now, s.subject);
   }
 
   function onNakRequested(target: PeerId, subject: string, ranges: readonly SeqRange[], fragments: readonly FragmentRange[] = []): void {
@@ -489,60 +452,26 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     routes.setUnicastTargets(list);
   }
 
-  function streamInfoOf(subject: string): StreamInfo {
-    const startSeq = startSeqs.get(subject) ?? 1;
-    const info = ledgerStreams === undefined ? window.streamInfo(subject, startSeq) : ledgerStreams.streamInfo(window, subject, startSeq);
-    const first = firstSentMs.get(subject);
-    const resumed = resumedParts.partOf(now, subject, info.startSeq);
-    if (resumed !== undefined) return first === undefined ? { ...info, resumed } : { ...info, ageMs: Math.max(0, now - first), resumed };
-    if (first === undefined) return info;
-    // A literal of one shape, not a spread: this runs for every heartbeat entry.
-    return { subject, startSeq: info.startSeq, lowSeq: info.lowSeq, highSeq: info.highSeq, ageMs: Math.max(0, now - first) };
-  }
-
-  /** Every active stream as it stands: after the drain, each one's final seq. */
-  function finalStreams(): StreamInfo[] {
-    return heartbeats.activeSubjects().map(streamInfoOf);
-  }
-
-  /** The heartbeats due now. */
+  /** The heartbeats due now; the streams that left them go to the flow actor for a verdict. */
   function sendDueHeartbeats(): void {
-    const streams: StreamInfo[] = [];
-    for (let due = heartbeats.onTimer(now); due !== undefined; due = heartbeats.onTimer(now)) {
-      for (const subject of due) streams.push(streamInfoOf(subject));
-    }
-    if (expired.length > 0) {
-      const subjects = expired.splice(0);
-      if (!flow.trySend({ kind: 'streamsIdle', subjects })) {
-        counters.mailboxFull++;
-        onStreamsChecked([], subjects);
-      }
+    const streams = announcer.dueStreams(now);
+    const expired = announcer.takeExpired();
+    if (expired.length > 0 && !flow.trySend({ kind: 'streamsIdle', subjects: expired })) {
+      counters.mailboxFull++;
+      onStreamsChecked([], expired);
     }
     sendHeartbeats(streams);
   }
 
-  /** The flow actor's verdict on streams that left the heartbeats (see `expired`). */
+  /** The flow actor's verdict on streams that left the heartbeats ({@link StreamAnnouncer.onChecked}). */
   function onStreamsChecked(unconfirmed: readonly string[], confirmed: readonly string[]): void {
-    for (const subject of unconfirmed) if (!heartbeats.retain(now, subject)) forget(subject);
-    for (const subject of confirmed) {
-      heartbeats.release(subject);
-      forget(subject);
-    }
-    if (heartbeats.counters.unconfirmedExpired > 0 && !unconfirmedSaid) {
-      unconfirmedSaid = true;
-      const error = new LedgecastError(
-        ERROR_CODES.limit,
-        `a stream of ours was announced for ${MAX_RETAINED_ROUNDS} more rounds of sender.activeStreamTtlMs and a receiver still had not confirmed its newest message; it is no longer announced (its next message announces it again), counted in stats().actors.retransmit.heartbeats.unconfirmedExpired (said once)`,
-      );
-      emit({ kind: 'error', error: serializeError(error) });
-    }
-  }
-
-  /** Drops the facts only heartbeats read of a stream that left them (kept with a ledger; its next `sent` brings them back). */
-  function forget(subject: string): void {
-    if (ledgerStreams !== undefined || heartbeats.isActive(subject)) return;
-    startSeqs.delete(subject);
-    firstSentMs.delete(subject);
+    if (!announcer.onChecked(now, unconfirmed, confirmed) || unconfirmedSaid) return;
+    unconfirmedSaid = true;
+    const error = new LedgecastError(
+      ERROR_CODES.limit,
+      `a stream of ours was announced for ${MAX_RETAINED_ROUNDS} more rounds of sender.activeStreamTtlMs and a receiver still had not confirmed its newest message; it is no longer announced (its next message announces it again), counted in stats().actors.retransmit.heartbeats.unconfirmedExpired (said once)`,
+    );
+    emit({ kind: 'error', error: serializeError(error) });
   }
 
   /** Heartbeats naming `streams`, each to the audience of its subject. */
@@ -577,7 +506,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
   }
 
   function armTimer(): void {
-    let at = earliest(planner.nextDeadlineMs(), heartbeats.nextDeadlineMs());
+    let at = earliest(planner.nextDeadlineMs(), announcer.heartbeats.nextDeadlineMs());
     for (const r of remotes.values()) at = earliest(at, r.outbound?.nextDeadlineMs(), r.inbound?.nextDeadlineMs());
     if (at === undefined) ctx.clearTimer();
     else ctx.setTimer(at, onTimer);
@@ -635,13 +564,13 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
           // The peer sends this a few times, spaced. The same final entries go in the last
           // heartbeat and in the BYE that follows it (the receivers actor sends it to every
           // peer), so a receiver that misses every last heartbeat still learns each tail.
-          const streams = finalStreams();
+          const streams = announcer.finalStreams(now);
           sendHeartbeats(streams);
           post(receivers, { kind: 'leaving', streams });
           break;
         }
         case 'ledgerResumed':
-          onLedgerResumed(msg.seqFloor, msg.streams);
+          announcer.onLedgerResumed(now, msg.seqFloor, msg.streams);
           break;
         case 'ledgerStreams':
           ledgerStreams?.update(msg.streams);
@@ -667,22 +596,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
       channels: channelTotals(),
       window: { ...window.counters },
       planner: { ...planner.counters },
-      heartbeats: { ...heartbeats.counters },
+      heartbeats: { ...announcer.heartbeats.counters },
     }),
   };
-}
-
-/** Our receiver's fragment ranges as the codec accepts them (it builds them so; a bug must not throw). */
-function validFragments(fragments: readonly FragmentRange[]): FragmentRange[] {
-  const sorted = fragments
-    .filter((f) => Number.isSafeInteger(f.seq) && f.seq >= 1 && Number.isInteger(f.fromFrag) && f.fromFrag >= 0 && f.toFrag >= f.fromFrag && f.toFrag < MAX_FRAGMENT_COUNT)
-    .sort((a, b) => a.seq - b.seq || a.fromFrag - b.fromFrag);
-  const out: FragmentRange[] = [];
-  for (const f of sorted) {
-    const last = out[out.length - 1];
-    if (last !== undefined && last.seq === f.seq && f.fromFrag <= last.toFrag + 1) {
-      if (f.toFrag > last.toFrag) out[out.length - 1] = { seq: f.seq, fromFrag: last.fromFrag, toFrag: f.toFrag };
-    } else out.push(f);
-  }
-  return out;
 }

@@ -1,0 +1,129 @@
+/**
+ * What the retransmit actor says about our streams in HEARTBEAT and BYE entries, and when: the
+ * {@link HeartbeatScheduler} with the facts its entries carry (each stream's first seq in this
+ * incarnation, when its first message went out, the part a ledger resumed), read against the
+ * sender window (or the ledger's view of it).
+ *
+ * Streams leave the heartbeats `activeStreamTtlMs` after their last data, with a verdict: the
+ * caller asks the flow actor, which knows every receiver's position, which of them a receiver
+ * has not confirmed (`streamsIdle` → `streamsChecked`, {@link onChecked}); those are announced
+ * for more rounds ({@link HeartbeatScheduler.retain}), the others' facts go. A receiver that lost
+ * a stream's last message and every heartbeat of its TTL (all within a busy second when the
+ * thread is late) so still hears of it.
+ *
+ * Without a ledger the facts are kept only while a stream is announced: its next `sent` brings
+ * them back (every DATA entry carries its start and age). With one, the ledger's view of the
+ * window reads the first seq of every stream, so they stay. Not pure (the window is the actor's),
+ * but the time comes in.
+ */
+import type { StreamInfo, StreamStart } from '../../codecs/frame.js';
+import { LedgerStreams } from '../ledger/ledger-streams.js';
+import type { LedgerStreamInfo } from '../ledger/messages.js';
+import { ResumedParts } from '../ledger/resumed-parts.js';
+import { HeartbeatScheduler, type HeartbeatSchedulerOptions } from '../sender/heartbeat-scheduler.js';
+import type { SenderWindow } from '../sender/sender-window.js';
+
+export class StreamAnnouncer {
+  readonly heartbeats: HeartbeatScheduler;
+  /** First seq of each of our streams in this incarnation (from `sent.streams`, or the ledger's resume). */
+  private readonly startSeqs = new Map<string, number>();
+  /** When each stream's first message of this incarnation went out, on the actor's clock (whole ms). */
+  private readonly firstSentMs = new Map<string, number>();
+  /** The HEARTBEAT and BYE entries' `resumed` part of streams the ledger resumed. */
+  private readonly resumedParts = new ResumedParts();
+  /** Streams that left the heartbeats since {@link takeExpired}: they wait for a verdict. */
+  private expired: string[] = [];
+
+  constructor(
+    options: HeartbeatSchedulerOptions,
+    private readonly window: SenderWindow,
+    /** The ledger's view of what it holds (only with a ledger). */
+    readonly ledgerStreams: LedgerStreams | undefined,
+  ) {
+    this.heartbeats = new HeartbeatScheduler(options, { expired: (subject) => this.expired.push(subject) });
+  }
+
+  /** A stream's first seq in this incarnation, if known (the ledger's view of the window reads it). */
+  startSeqOf(subject: string): number | undefined {
+    return this.startSeqs.get(subject);
+  }
+
+  /** DATA of `streams` went out at `nowMs`. */
+  onSent(nowMs: number, streams: readonly StreamStart[]): void {
+    for (const s of streams) {
+      if (!this.startSeqs.has(s.subject)) this.startSeqs.set(s.subject, s.startSeq);
+      // Whole ms: a float here is a boxed number per stream.
+      if (s.ageMs !== undefined && !this.firstSentMs.has(s.subject)) this.firstSentMs.set(s.subject, Math.floor(nowMs) - s.ageMs);
+      this.heartbeats.onSent(nowMs, s.subject);
+    }
+  }
+
+  /** The ledger opened: resumed streams start above what it holds, and are announced for a while. */
+  onLedgerResumed(nowMs: number, seqFloor: number, streams: readonly LedgerStreamInfo[]): void {
+    this.ledgerStreams?.update(streams);
+    for (const s of streams) {
+      if (!this.startSeqs.has(s.subject)) this.startSeqs.set(s.subject, Math.max(s.highSeq, seqFloor) + 1);
+      // Receivers that stayed up learn the new incarnation and NAK the tail they missed; streams
+      // the ledger holds nothing of (idle beyond retention) have nothing to recover.
+      if (s.lowSeq <= s.highSeq) {
+        this.resumedParts.note(nowMs, s.subject, s.lowSeq, s.lowAgeMs);
+        this.heartbeats.onSent(nowMs, s.subject);
+      }
+    }
+  }
+
+  /** The HEARTBEAT (or BYE) entry of `subject` at `nowMs`. */
+  streamInfoOf(nowMs: number, subject: string): StreamInfo {
+    const startSeq = this.startSeqs.get(subject) ?? 1;
+    const info = this.ledgerStreams === undefined ? this.window.streamInfo(subject, startSeq) : this.ledgerStreams.streamInfo(this.window, subject, startSeq);
+    const first = this.firstSentMs.get(subject);
+    const resumed = this.resumedParts.partOf(nowMs, subject, info.startSeq);
+    if (resumed !== undefined) return first === undefined ? { ...info, resumed } : { ...info, ageMs: Math.max(0, nowMs - first), resumed };
+    if (first === undefined) return info;
+    // A literal of one shape, not a spread: this runs for every heartbeat entry.
+    return { subject, startSeq: info.startSeq, lowSeq: info.lowSeq, highSeq: info.highSeq, ageMs: Math.max(0, nowMs - first) };
+  }
+
+  /** Every active stream as it stands: after the drain, each one's final seq. */
+  finalStreams(nowMs: number): StreamInfo[] {
+    return this.heartbeats.activeSubjects().map((subject) => this.streamInfoOf(nowMs, subject));
+  }
+
+  /** The entries due in heartbeats at `nowMs` (then {@link takeExpired} has the streams that left). */
+  dueStreams(nowMs: number): StreamInfo[] {
+    const streams: StreamInfo[] = [];
+    for (let due = this.heartbeats.onTimer(nowMs); due !== undefined; due = this.heartbeats.onTimer(nowMs)) {
+      for (const subject of due) streams.push(this.streamInfoOf(nowMs, subject));
+    }
+    return streams;
+  }
+
+  /** The streams that left the heartbeats since the last call, for the flow actor's verdict. */
+  takeExpired(): string[] {
+    const out = this.expired;
+    this.expired = [];
+    return out;
+  }
+
+  /**
+   * The verdict on streams that left: `unconfirmed` are announced for more rounds (those past
+   * their rounds, and `confirmed`, go). Returns whether a stream was let go unconfirmed for the
+   * first time (`heartbeats.unconfirmedExpired`), which the caller says once.
+   */
+  onChecked(nowMs: number, unconfirmed: readonly string[], confirmed: readonly string[]): boolean {
+    const before = this.heartbeats.counters.unconfirmedExpired;
+    for (const subject of unconfirmed) if (!this.heartbeats.retain(nowMs, subject)) this.forget(subject);
+    for (const subject of confirmed) {
+      this.heartbeats.release(subject);
+      this.forget(subject);
+    }
+    return before === 0 && this.heartbeats.counters.unconfirmedExpired > 0;
+  }
+
+  /** Drops the facts only heartbeats read of a stream that left them (kept with a ledger). */
+  private forget(subject: string): void {
+    if (this.ledgerStreams !== undefined || this.heartbeats.isActive(subject)) return;
+    this.startSeqs.delete(subject);
+    this.firstSentMs.delete(subject);
+  }
+}
