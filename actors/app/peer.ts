@@ -5,8 +5,12 @@
  * - `Publisher` (publisher.ts): publishes batched into one `published` message per microtask,
  *   backpressure, event-loop turn-taking;
  * - `Delivery` (delivery.ts): delivered records fanned out to the matching subscriptions;
+ * - `Subscriptions` (subscriptions.ts): the subscriptions, from `subscribe` until they end, and
+ *   their interest, batched to the subjects actor;
  * - `Durables` (durables.ts): durable subscriptions, their floors and confirmations;
- * - `Requests` (requests.ts): request/reply over this peer's inbox.
+ * - `Requests` (requests.ts): request/reply over this peer's inbox;
+ * - `KnownPeers` (known-peers.ts): the peers heard and not gone, and the patterns they advertise;
+ * - `CloseSequence` (close-sequence.ts): the graceful close's drain, last heartbeats and BYE.
  *
  * Ownership: everything here lives on the application thread. The actors may run elsewhere;
  * they are reached only through refs and events.
@@ -15,35 +19,33 @@ import { EventEmitter } from 'node:events';
 import type { PeerId, WireMessage } from '../../codecs/frame.js';
 import { AbortError, InvalidOptionError, PeerClosedError, deserializeError } from '../../errors.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
-import type { ActorRef } from '../../runtime/actor-ref.js';
 import type { ActorEvent } from '../../runtime/actor.js';
 import { validatePattern, validateSubject } from '../subjects/subject.js';
 import type { SenderInbox } from '../sender/messages.js';
-import type { FlowInbox } from '../flow/messages.js';
-import type { RetransmitInbox } from '../retransmit/messages.js';
-import type { SubjectsChange, SubjectsInbox } from '../subjects/messages.js';
-import type { ReceiversInbox } from '../membership/messages.js';
+import type { SubjectsInbox } from '../subjects/messages.js';
 import type { AppEvent, DeliveredBatch } from './events.js';
 import type { Message, ReplyPublisher } from './message.js';
 import { resolvePeerOptions, actorNamesOf, type PeerOptions, type ResolvedPeerOptions } from './peer-options.js';
-import { Subscription } from './subscription.js';
+import type { Subscription } from './subscription.js';
 import { actorModuleUrl } from './actor-modules.js';
 import { unpackDelivered } from '../receiver/delivered-batch.js';
 import type { LedgerInbox } from '../ledger/messages.js';
 import { Publisher } from './publisher.js';
 import { Delivery } from './delivery.js';
 import { Durables, type DurableSpec } from './durables.js';
-import { Requests, patternMatches } from './requests.js';
-import { isBridgePeer } from './origin.js';
+import { Requests } from './requests.js';
+import { Subscriptions } from './subscriptions.js';
+import { KnownPeers } from './known-peers.js';
+import { CloseSequence } from './close-sequence.js';
 import { resolveCodec, type Codec, type CodecOption } from './codec.js';
 import type { PublishItem } from '../sender/messages.js';
+import type { PublishOptions, RequestOptions, SubscribeOptions } from './call-options.js';
 import type {
   DataLossEvent,
   DataLossReason,
   PeerEvents,
   PeerJoinedEvent,
   PeerLeftEvent,
-  PeerUpdatedEvent,
   SlowConsumerEvent,
   StreamResetEvent,
   MulticastUnreachableEvent,
@@ -67,62 +69,7 @@ export type {
 // Data-path messages cross threads in their own byte layout (registers the packers).
 import '../thread-packers.js';
 export type { PeerStats } from './peer-stats.js';
-
-/** Options of `peer.publish`. */
-export interface PublishOptions {
-  /** The subject a reply should be published on. */
-  replyTo?: string;
-  /** Encodes `data` (see `codec` in {@link PeerOptions}). @default the peer's `codec` */
-  codec?: CodecOption;
-}
-
-/** Options of `peer.subscribe`. */
-export interface SubscribeOptions {
-  /**
-   * Makes the subscription durable under this name (needs `options.ledger`): the peer keeps, per
-   * stream (sender name + subject), the last message confirmed, and a subscription opened again
-   * under the same name after a restart (same peer name and ledger path) first receives what
-   * it missed, exactly once and in order per stream, from where it stopped, then new messages.
-   * Messages delivered but not confirmed when the process died are delivered again.
-   * One live subscription per name at a time. Open durable subscriptions before non-durable
-   * ones on the same subjects: a stream the peer already follows cannot go back.
-   * @default undefined
-   */
-  durable?: string;
-  /**
-   * When a durable subscription's message counts as confirmed. `'auto'`: once the handler
-   * returned or, when it returns a promise (an async handler), once that promise fulfilled;
-   * when iterating, once the loop asks for the next message. A handler that throws or rejects
-   * leaves its message unconfirmed, as an unacknowledged one with `'manual'` (the error goes to
-   * the `'error'` event). `'manual'`: when `msg.ack()` is called; a stream's position
-   * moves only over a run of acknowledged messages, so an unacknowledged one (and everything
-   * after it in its stream) is delivered again after a restart.
-   * @default 'auto'
-   */
-  ack?: 'auto' | 'manual';
-  /**
-   * Ends the subscription when aborted (as `unsubscribe()`): a `for await` loop over it ends.
-   * @default undefined
-   */
-  signal?: AbortSignal;
-  /**
-   * Decodes `msg.data` of this subscription's messages: `'msgpack'`, `'json'`, `'raw'` or
-   * `{ encode, decode }` (see `codec` in {@link PeerOptions}). `subscribe<T>` types `data` as
-   * `T`; nothing checks it unless this codec's `decode` validates.
-   * @default the peer's `codec`
-   */
-  codec?: CodecOption;
-}
-
-/** Options of `peer.request`. */
-export interface RequestOptions {
-  /** How long to wait for the first reply. @default 5000 */
-  timeoutMs?: number;
-  /** Rejects the request at once with an `AbortError` (`cause`: the signal's reason) when aborted. @default undefined */
-  signal?: AbortSignal;
-  /** Encodes the request and decodes the reply (`request<T>` types `reply.data` as `T`, unchecked). @default the peer's `codec` */
-  codec?: CodecOption;
-}
+export type { PublishOptions, RequestOptions, SubscribeOptions } from './call-options.js';
 
 /**
  * One embedded ledgecast peer. Create it with {@link createPeer}; `await using peer = await
@@ -154,25 +101,19 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** When the start finished (`performance.now()`): the no-responders rule waits for discovery after it. */
   private startedAtMs = Number.POSITIVE_INFINITY;
   private readonly system: ActorSystem;
-  private sender!: ActorRef<SenderInbox>;
-  private subjects!: ActorRef<SubjectsInbox>;
-  private subjectChanges: SubjectsChange[] = [];
-  private receivers!: ActorRef<ReceiversInbox>;
-  private ledger: ActorRef<LedgerInbox> | undefined;
   // The parts that talk to actors are built by start(), once the refs exist; every use comes
   // after assertOpen() or from an actor event (held until start() finished).
   private publisher!: Publisher;
   private durables!: Durables;
   private delivery!: Delivery;
+  private subscriptions!: Subscriptions;
+  private closeSequence!: CloseSequence;
   private readonly requests: Requests;
-  private readonly subscriptions = new Set<Subscription<any>>();
-  private nextSubscriptionId = 1;
   /** Events held until the application could attach listeners (undefined once released). */
   private heldEvents: AppEvent[] | undefined = [];
   private state: 'starting' | 'open' | 'closing' | 'closed' = 'starting';
   private closing: Promise<void> | undefined;
-  /** Peers known now (from the receivers actor's peerJoined/peerLeft), by name + incarnation. */
-  private readonly knownPeers = new Map<string, PeerJoinedEvent>();
+  private readonly knownPeers = new KnownPeers();
   private readonly counters = { dataLossEvents: 0, subscriptionOverflows: 0 };
   /** What `msg.respond()` calls. A reply never rejects (handlers write `void msg.respond(x)`): a failure goes to 'error'. */
   private readonly reply: ReplyPublisher = (subject: string, data: unknown) =>
@@ -195,9 +136,6 @@ export class Peer extends EventEmitter<PeerEvents> {
     const messages: WireMessage[] = items.map((it, i) => ({ subject: it.subject, seq: seqs[i], flags: it.flags, replyTo: it.replyTo, payload: it.payload }));
     if (this.state === 'open' || this.state === 'closing') this.delivery.deliver({ senders, messages }, true);
   };
-  private nextFlushToken = 1;
-  private readonly flushWaiters = new Map<number, () => void>();
-  private readonly drainWaiters = new Map<number, () => void>();
   /** The `logger` and `monitor` options at work (monitor/), started after the actors. */
   private log: PeerLog | undefined;
   private monitor: Monitor | undefined;
@@ -211,18 +149,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   constructor(options: ResolvedPeerOptions) {
     super();
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    // A 'peerJoined' listener added at any time first hears of the peers already known (as
-    // their own 'peerJoined', in a microtask), then of changes: an application that attaches it
-    // after `await createPeer(...)`, or later, misses nobody. ('newListener' is EventEmitter's
-    // own event, outside PeerEvents.)
-    (this as EventEmitter).on('newListener', (event: string | symbol, listener: (e: PeerJoinedEvent) => void) => {
-      if (event !== 'peerJoined' || this.knownPeers.size === 0) return;
-      const known = [...this.knownPeers.values()];
-      queueMicrotask(() => {
-        if (!this.listeners('peerJoined').includes(listener)) return;
-        for (const p of known) if (this.knownPeers.has(`${p.name}\u0000${p.incarnation}`)) listener.call(this, p);
-      });
-    });
+    this.knownPeers.replayToLateListeners(this as EventEmitter);
     this.options = options;
     this.codec = options.codec;
     this.echo = options.echo;
@@ -233,8 +160,8 @@ export class Peer extends EventEmitter<PeerEvents> {
       {
         subscribe: (pattern, handler) => this.subscribe(pattern, handler),
         publish: (subject, data, o) => this.publishWith(subject, data, o.replyTo, undefined, o.codec),
-        hasResponders: (subject) => this.hasResponders(subject),
-        hasLocalResponders: (subject, except) => this.hasLocalResponders(subject, except),
+        hasResponders: (subject) => this.delivery.takesOwn(subject) || this.knownPeers.advertise(subject),
+        hasLocalResponders: (subject, except) => this.delivery.takesOwn(subject) || this.knownPeers.advertiseInZone(subject, except),
         discoveryLeftMs: () => Math.max(0, Math.ceil(this.startedAtMs + discoveryGraceMs - performance.now())),
       },
       this.name,
@@ -255,14 +182,11 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** @internal Starts the actors (binds sockets, starts workers). */
   async start(): Promise<void> {
     await this.system.start();
-    this.sender = this.system.ref<SenderInbox>('sender');
-    this.subjects = this.system.ref<SubjectsInbox>('subjects');
-    this.receivers = this.system.ref<ReceiversInbox>('receivers');
-    if (this.options.config.ledger !== undefined) this.ledger = this.system.ref<LedgerInbox>('ledger');
-    this.publisher = new Publisher(this.sender, this.options.maxPendingPublishes, this.options.maxMessageBytes, this.onEcho, (err, count) =>
+    const ledger = this.options.config.ledger === undefined ? undefined : this.system.ref<LedgerInbox>('ledger');
+    this.publisher = new Publisher(this.system.ref<SenderInbox>('sender'), this.options.maxPendingPublishes, this.options.maxMessageBytes, this.onEcho, (err, count) =>
       this.emitError(new Error(`${count} message(s) accepted by tryPublish() were not published: ${err.message}`, { cause: err })),
     );
-    this.durables = new Durables(this.ledger, this.options.maxQueuedPerSubscription, this.onOverflow);
+    this.durables = new Durables(ledger, this.options.maxQueuedPerSubscription, this.onOverflow);
     this.delivery = new Delivery(this.durables, this.reply, this.onOverflow, (loss, subject) => {
       this.counters.dataLossEvents++;
       this.emit('dataLoss', {
@@ -275,6 +199,18 @@ export class Peer extends EventEmitter<PeerEvents> {
         reason: loss.reason as DataLossReason,
       } satisfies DataLossEvent);
     });
+    this.subscriptions = new Subscriptions(
+      {
+        delivery: this.delivery,
+        durables: this.durables,
+        subjects: this.system.ref<SubjectsInbox>('subjects'),
+        isOpen: () => this.state === 'open',
+        onError: (err) => this.emitError(err),
+      },
+      this.options.maxQueuedPerSubscription,
+      this.echo,
+    );
+    this.closeSequence = new CloseSequence(this.system, this.publisher, this.durables, ledger);
     this.state = 'open';
     this.startedAtMs = performance.now();
     setImmediate(() => {
@@ -357,35 +293,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError('subscribe options.signal must be an AbortSignal');
     if (signal?.aborted === true) throw new InvalidOptionError('subscribe options.signal is already aborted');
     const codec = withOptions && a.codec !== undefined ? resolveCodec('subscribe options.codec', a.codec) : this.codec;
-    const sub = new Subscription<T>(
-      this.nextSubscriptionId++,
-      pattern,
-      handler,
-      this.options.maxQueuedPerSubscription,
-      (s) => this.onUnsubscribe(s),
-      (err) => this.emitError(err instanceof Error ? err : new Error(String(err))),
-      durable?.ack === 'auto' ? (msg) => msg.ack() : undefined,
-      codec,
-      this.echo,
-    );
-    this.subscriptions.add(sub);
-    if (signal !== undefined) {
-      const onAbort = (): void => sub.unsubscribe();
-      signal.addEventListener('abort', onAbort, { once: true });
-      sub.onEnd(() => signal.removeEventListener('abort', onAbort));
-    }
-    if (durable === undefined) {
-      this.activate(sub);
-      return sub;
-    }
-    // It takes messages once the receiver applied its positions (`durableReady`).
-    try {
-      this.durables.open(sub, durable);
-    } catch (err) {
-      sub.unsubscribe();
-      throw err;
-    }
-    return sub;
+    return this.subscriptions.subscribe(pattern, handler, codec, durable, signal);
   }
 
   private checkSubscribeOptions(o: SubscribeOptions): DurableSpec | undefined {
@@ -396,28 +304,6 @@ export class Peer extends EventEmitter<PeerEvents> {
     }
     return this.durables.check(o.durable, o.ack);
   }
-
-  /** `sub` takes messages from now on: it joins the matcher, and its interest goes to the subjects actor. */
-  private activate(sub: Subscription<any>): void {
-    this.delivery.add(sub);
-    this.toSubjects({ kind: 'subscribed', id: sub.id, pattern: sub.pattern });
-  }
-
-  /**
-   * Subscribes and unsubscribes go to the subjects actor in one message per microtask, in order:
-   * an application that subscribes 100,000 times in a loop sends one message, not 100,000 (which
-   * would overflow the actor's mailbox, and make it send the pattern set on 100,000 times).
-   */
-  private toSubjects(op: SubjectsChange): void {
-    if (this.subjectChanges.length === 0) queueMicrotask(this.flushSubjectChanges);
-    this.subjectChanges.push(op);
-  }
-
-  private readonly flushSubjectChanges = (): void => {
-    const changes = this.subjectChanges;
-    this.subjectChanges = [];
-    if (changes.length > 0 && this.state === 'open') this.subjects.trySend({ kind: 'changes', changes });
-  };
 
   /**
    * Publishes a request and resolves with the first reply (published by a responder with
@@ -442,23 +328,6 @@ export class Peer extends EventEmitter<PeerEvents> {
     validateSubject(subject);
     if (signal?.aborted === true) throw new AbortError(`request to ${subject} aborted`, { cause: signal.reason });
     return this.requests.request<T>(subject, data, { timeoutMs, signal, codec });
-  }
-
-  /** Whether a known peer advertises a pattern matching `subject`, or a subscription of ours takes our own messages on it. */
-  private hasResponders(subject: string): boolean {
-    if (this.delivery.takesOwn(subject)) return true;
-    for (const p of this.knownPeers.values()) for (const pattern of p.patterns) if (patternMatches(pattern, subject)) return true;
-    return false;
-  }
-
-  /** Whether a subscription of ours that takes own messages, or a known peer other than `except` and zone bridges, matches `subject`. */
-  private hasLocalResponders(subject: string, except: string): boolean {
-    if (this.delivery.takesOwn(subject)) return true;
-    for (const p of this.knownPeers.values()) {
-      if (p.name === except || isBridgePeer(p.patterns)) continue;
-      for (const pattern of p.patterns) if (patternMatches(pattern, subject)) return true;
-    }
-    return false;
   }
 
   /** Counters of every actor (gathered from every thread) and of the application side. */
@@ -496,7 +365,7 @@ export class Peer extends EventEmitter<PeerEvents> {
    * last `'peerJoined'` or `'peerUpdated'` described them).
    */
   peers(): PeerJoinedEvent[] {
-    return [...this.knownPeers.values()].map((p) => ({ ...p, patterns: [...p.patterns] }));
+    return this.knownPeers.list();
   }
 
   /**
@@ -533,58 +402,13 @@ export class Peer extends EventEmitter<PeerEvents> {
     }
     this.state = 'closing';
     await this.monitor?.close();
-    this.publisher.flush();
-    const deadline = Date.now() + timeoutMs;
-    // Let the sender hand over what is pending (it waits for credit, as before the close).
-    const handOver = Date.now() + Math.max(2000, timeoutMs);
-    while (this.publisher.pending > 0 && Date.now() < handOver) await new Promise((r) => setTimeout(r, 5));
-    this.sender.trySend({ kind: 'draining' });
-    if (timeoutMs > 0) await this.drain(deadline);
-    // Each round, the retransmit actor sends a last heartbeat naming every stream's final seq,
-    // then has the receivers actor say BYE with the same entries. Three rounds, spaced (0, 20,
-    // 100 ms): a receiver whose socket overflowed at the first still gets one. Should the
-    // retransmit actor refuse the round, the BYE goes anyway, naming no stream.
-    for (const waitMs of BYE_ROUNDS_MS) {
-      await new Promise((r) => setTimeout(r, waitMs));
-      if (!this.system.ref<RetransmitInbox>('retransmit').trySend({ kind: 'closing' })) this.receivers.trySend({ kind: 'leaving' });
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    await this.flushLedger(2000);
-    await new Promise((r) => setTimeout(r, 20));
+    await this.closeSequence.run(timeoutMs);
     this.state = 'closed';
     this.durables.close();
     await this.system.close();
     this.publisher.close();
     this.requests.close();
-    for (const s of [...this.subscriptions]) s.unsubscribe();
-  }
-
-  /** Waits until every live receiver confirmed every stream of ours (the flow actor's `drained`), or `deadline`. */
-  private async drain(deadline: number): Promise<void> {
-    const token = this.nextFlushToken++;
-    let timer: NodeJS.Timeout | undefined;
-    await new Promise<void>((resolve) => {
-      this.drainWaiters.set(token, resolve);
-      timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
-      if (!this.system.ref<FlowInbox>('flow').trySend({ kind: 'drainRequested', token })) resolve();
-    });
-    clearTimeout(timer);
-    this.drainWaiters.delete(token);
-  }
-
-  /** Sends pending confirmations and waits (bounded) until the ledger flushed what it received. */
-  private async flushLedger(timeoutMs: number): Promise<void> {
-    if (this.ledger === undefined) return;
-    this.durables.sendConfirmations();
-    const token = this.nextFlushToken++;
-    let timer: NodeJS.Timeout | undefined;
-    await new Promise<void>((resolve) => {
-      this.flushWaiters.set(token, resolve);
-      timer = setTimeout(resolve, timeoutMs);
-      if (!this.ledger!.trySend({ kind: 'flushRequested', token })) resolve();
-    });
-    clearTimeout(timer);
-    this.flushWaiters.delete(token);
+    this.subscriptions.unsubscribeAll();
   }
 
   private onEvent(event: AppEvent): void {
@@ -616,23 +440,16 @@ export class Peer extends EventEmitter<PeerEvents> {
         this.counters.dataLossEvents++;
         this.emit('dataLoss', { sender: event.sender.name, senderIncarnation: event.sender.incarnation, subject: event.subject, fromSeq: event.from, toSeq: event.to, reason: event.reason } satisfies DataLossEvent);
         break;
-      case 'peerJoined': {
-        const joined: PeerJoinedEvent = { name: event.peer.name, incarnation: event.peer.incarnation, host: event.host, port: event.port, patterns: event.patterns };
-        this.knownPeers.set(`${joined.name}\u0000${joined.incarnation}`, joined);
-        this.emit('peerJoined', joined);
+      case 'peerJoined':
+        this.emit('peerJoined', this.knownPeers.joined(event));
         break;
-      }
       case 'peerUpdated': {
-        const key = `${event.peer.name}\u0000${event.peer.incarnation}`;
-        const before = this.knownPeers.get(key);
-        if (before === undefined) break;
-        const now: PeerJoinedEvent = { name: event.peer.name, incarnation: event.peer.incarnation, host: event.host, port: event.port, patterns: event.patterns };
-        this.knownPeers.set(key, now);
-        this.emit('peerUpdated', { ...now, previousPatterns: before.patterns } satisfies PeerUpdatedEvent);
+        const updated = this.knownPeers.updated(event);
+        if (updated !== undefined) this.emit('peerUpdated', updated);
         break;
       }
       case 'peerLeft':
-        this.knownPeers.delete(`${event.peer.name}\u0000${event.peer.incarnation}`);
+        this.knownPeers.left(event.peer);
         this.emit('peerLeft', { name: event.peer.name, incarnation: event.peer.incarnation, reason: event.reason } satisfies PeerLeftEvent);
         break;
       case 'multicastUnreachable':
@@ -646,14 +463,12 @@ export class Peer extends EventEmitter<PeerEvents> {
         break;
       case 'durableReady': {
         const sub = this.state === 'open' ? this.durables.ready(event.id, event.positions, event.handed) : undefined;
-        if (sub !== undefined) this.activate(sub);
+        if (sub !== undefined) this.subscriptions.activate(sub);
         break;
       }
       case 'ledgerFlushed':
-        this.flushWaiters.get(event.token)?.();
-        break;
       case 'drained':
-        this.drainWaiters.get(event.token)?.();
+        this.closeSequence.answered(event.token);
         break;
       case 'error': {
         const err = deserializeError(event.error);
@@ -665,13 +480,6 @@ export class Peer extends EventEmitter<PeerEvents> {
       default:
         this.emitError(new Error(`unknown actor event ${JSON.stringify((event as ActorEvent).kind)}`));
     }
-  }
-
-  private onUnsubscribe(sub: Subscription<any>): void {
-    if (!this.subscriptions.delete(sub)) return;
-    if (!this.durables.release(sub.id)) return; // a durable one not ready yet: never in the matcher nor announced
-    this.delivery.remove(sub);
-    if (this.state === 'open') this.toSubjects({ kind: 'unsubscribed', id: sub.id });
   }
 
   private emitError(err: Error): void {
@@ -696,9 +504,6 @@ Object.defineProperty(Peer.prototype, Symbol.asyncDispose ?? Symbol.for('nodejs.
   writable: true,
   configurable: true,
 });
-
-/** Waits before each round of last heartbeat + BYE (both naming every stream's final seq) when closing. */
-const BYE_ROUNDS_MS = [0, 20, 80] as const;
 
 /** The smallest power-of-two ring (at least 1 MiB) that holds one message of `maxMessageBytes` and its envelope. */
 function ringBytesFor(maxMessageBytes: number): number {

@@ -1,7 +1,11 @@
 /**
  * The sender actor's shell (`'sender'`): sequences, fragments and paces what the application
  * publishes, and hands it to the socket (DATA), the retransmit actor (window) and the flow
- * actor (positions of our streams).
+ * actor (positions of our streams). The work is done by parts it owns:
+ * - `BatchSequencer` (batch-sequencer.ts): validates, fragments and numbers each batch;
+ * - `DataDatagrams` (data-datagrams.ts): encodes the DATA datagrams, once, and hands them to
+ *   the socket and the window (datagram memory reused from slabs);
+ * - `LedgerOutbox` (ledger-outbox.ts): each sequenced batch to the ledger, in order, never dropped.
  *
  * Per message: read the clock once, run the cores, then flush: the DATA datagrams of each
  * destination set, encoded here, once (one `datagramsOut` per destination set and 256 KiB), one
@@ -25,12 +29,8 @@
  * it goes on the wire, and the head message also waits for the {@link LedgerGate} (`'sync'`:
  * until `committed` covers it; `'async'`: while it is `maxUnflushedPerStream` ahead of it).
  */
-import type { StreamStart, WireMessage } from '../../codecs/frame.js';
-import { MESSAGE_FLAGS } from '../../codecs/frame.js';
-import { FRAGMENT_EXTENSION_LENGTH } from '../../codecs/frames/message-record.js';
-import { DataBatchBuilder, DATAGRAM_SLAB_BYTES, maxPayloadPerDatagram } from '../../codecs/data-batch.js';
-import { SlabPool } from '../../codecs/slab-pool.js';
-import { BackpressureError, PayloadTooLargeError, PeerClosedError, deserializeError, serializeError } from '../../errors.js';
+import type { StreamStart } from '../../codecs/frame.js';
+import { deserializeError, PeerClosedError, serializeError } from '../../errors.js';
 import type { Actor, ActorContext } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
 import type { AppEvent } from '../app/events.js';
@@ -40,12 +40,9 @@ import type { RetransmitInbox } from '../retransmit/messages.js';
 import type { Destination, SocketInbox } from '../socket/messages.js';
 import { GroupMap } from '../subjects/group-map.js';
 import { RouteTable } from '../subjects/route-table.js';
-import { validateSubject } from '../subjects/subject.js';
 import { TokenBucket } from './token-bucket.js';
-import { batchEnds, MAX_BATCH_BYTES, recordBytes } from '../../runtime/batching.js';
 import { CreditWindow } from './credit-window.js';
 import { ResumedParts } from '../ledger/resumed-parts.js';
-import { assertMessageSize, fragmentPayload } from './fragmenter.js';
 import type { PublishItem, SenderInbox, UnicastTarget } from './messages.js';
 import type { FlowInbox } from '../flow/messages.js';
 import type { CommittedStream, LedgerInbox, ResumedStream, SequencedMessage } from '../ledger/messages.js';
@@ -54,29 +51,11 @@ import type { SerializedError } from '../../errors.js';
 import { RingDeque } from './ring-deque.js';
 import { unpackPublishItems } from './publish-batch.js';
 import { SequenceGenerator } from './sequence-generator.js';
+import { BatchSequencer, type Unit } from './batch-sequencer.js';
+import { DataDatagrams } from './data-datagrams.js';
+import { LedgerOutbox } from './ledger-outbox.js';
 // Data-path messages cross threads in their own byte layout (registers the packers).
 import '../thread-packers.js';
-
-/**
- * One application message, sequenced (one seq): its fields as published (written into a DATA
- * record when it goes), or its fragments, all of that seq; the marker of an empty batch has `seq`
- * 0. No wire-message object is made for a message that fits a datagram.
- */
-interface Unit {
-  readonly subject: string;
-  /** The message's seq; 0 for an empty batch's marker. */
-  readonly seq: number;
-  readonly flags: number;
-  readonly payload: Uint8Array;
-  readonly replyTo: string | undefined;
-  /** The wire records of a fragmented message, in index order; undefined for a whole one. */
-  readonly fragments: readonly WireMessage[] | undefined;
-  readonly bytes: number;
-  /** Set on the last unit of a batch: `accepted` is due once it is handed over. */
-  readonly batchId: number | undefined;
-}
-
-const NO_PAYLOAD = new Uint8Array(0);
 
 /** What the sender counts (`stats()`). */
 export interface SenderActorCounters {
@@ -134,14 +113,12 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   // With a ledger, numbering is known only once it has opened (`resumed`).
   let sequences: SequenceGenerator = ledger === undefined ? new SequenceGenerator(undefined, o) : (undefined as unknown as SequenceGenerator);
   const gate = ledger === undefined ? undefined : new LedgerGate(ledger.store.durability, ledger.store.maxUnflushedPerStream);
-  /** Publishes that arrived before the ledger's `resumed` (bounded by the application's `maxPendingPublishes`). */
   /** Batches waiting for room in the queue (`windowMaxMessages`/`windowMaxBytes`), in order. */
   const held: { readonly batchId: number; readonly items: readonly PublishItem[]; readonly echo: boolean }[] = [];
+  /** Publishes that arrived before the ledger's `resumed` (bounded by the application's `maxPendingPublishes`). */
   let early: { readonly batchId: number; readonly items: readonly PublishItem[]; readonly echo: boolean }[] | undefined = ledger === undefined ? undefined : [];
-  /** `sequenced` messages the ledger's mailbox refused, resent in order once it has room. */
-  const ledgerBacklog: LedgerInbox[] = [];
+  const ledgerOut = new LedgerOutbox(counters);
   let ledgerFailure: Error | undefined;
-  let ledgerRef: ActorRef<LedgerInbox>;
   /** Where each subject's DATA goes (the retransmit actor keeps the same table for its frames). */
   const routes = new RouteTable(new GroupMap(config.groupMap), config.socket.multicast);
   const rate = new TokenBucket(o.rateBytesPerSec, o.burstBytes);
@@ -155,18 +132,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   const firstSentMs: number[] = [];
   /** The DATA entries' `resumed` part of streams the ledger resumed. */
   const resumedParts = new ResumedParts();
-  /** Validated subjects and their payload room (see roomFor). */
-  const rooms = new Map<string, number>();
+  const sequencer = new BatchSequencer(o, config.maxDatagramBytes, config.self.name);
   const queue = new RingDeque<Unit>();
-  /** Builds every DATA datagram of this peer (encoded once, here, then handed to the socket). */
-  const builder = new DataBatchBuilder({ sender: config.self, maxDatagramBytes: config.maxDatagramBytes });
-  /**
-   * Reused datagram memory, when the retransmit actor (the window) runs on this thread: it and
-   * the socket hold the datagrams they get and give them back (`datagramsReleased`; a socket on
-   * another thread gets a copy, and its hold ends when the copy is made: `onCopied`). A window on
-   * another thread gets copies too, and then fresh memory is used (codecs/slab-pool.ts).
-   */
-  let slabs: SlabPool | undefined;
+  const datagrams = new DataDatagrams(config.self, config.maxDatagramBytes, ctx.thread, counters);
   /** Why the head waits: the seq reported to the flow actor, or the rate limit. */
   let blockedOn:
     | { readonly kind: 'credit'; readonly subject: string; readonly seq: number }
@@ -179,8 +147,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   let acceptedDue: number[] = [];
   /** The seqs of batches published with `echo`, until their `accepted` carries them. */
   const echoSeqs = new Map<number, number[]>();
-  let socket: ActorRef<SocketInbox>;
-  let retransmit: ActorRef<RetransmitInbox>;
   let flow: ActorRef<FlowInbox>;
 
   function post<T>(ref: ActorRef<T>, msg: T): void {
@@ -196,123 +162,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     echoSeqs.delete(batchId);
     const e = serializeError(err);
     emit({ kind: 'error', error: { ...e, details: { ...e.details, batchId } } });
-  }
-
-  /**
-   * Validates a whole batch, then sequences it; with a ledger, appends each message, whole, to
-   * `toLedger`. Throws (nothing sequenced) when any item is refused. Undefined (nothing
-   * sequenced) when the queue has no room for it under `windowMaxMessages`/`windowMaxBytes`
-   * and is not empty: the batch waits (an empty queue takes any batch).
-   */
-  function sequence(batchId: number, items: readonly PublishItem[], toLedger: SequencedMessage[] | undefined): Unit[] | undefined {
-    // Per message this makes the unit, nothing else: indexed loops (no iterator objects), and
-    // fragments kept aside only for messages that need them (`fragmented[i]`, an array made only
-    // if one does).
-    let fragmented: (ReturnType<typeof fragmentPayload> | undefined)[] | undefined;
-    let newSubjects: Set<string> | undefined;
-    let bytes = 0;
-    // A batch is mostly runs of one subject: its room and stream are looked up once per run.
-    let runSubject: string | undefined;
-    let runReplyTo: string | undefined;
-    let room = 0;
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i];
-      assertMessageSize(item.payload.byteLength, o.maxMessageBytes);
-      if (item.subject !== runSubject || item.replyTo !== runReplyTo) {
-        room = roomFor(item.subject, item.replyTo);
-        if (item.subject !== runSubject && !sequences.has(item.subject)) (newSubjects ??= new Set()).add(item.subject);
-        runSubject = item.subject;
-        runReplyTo = item.replyTo;
-      }
-      const whole = item.payload.byteLength <= room && (item.flags & ~MESSAGE_FLAGS.msgpack) === 0;
-      if (!whole) (fragmented ??= [])[i] = fragmentPayload(item.payload, fragmentRoom(room), item.flags);
-      bytes += item.payload.byteLength;
-    }
-    if (sequences.size + (newSubjects?.size ?? 0) > o.maxStreams) {
-      throw new BackpressureError(`publishing would exceed ${o.maxStreams} streams (options.maxStreams)`);
-    }
-    const queueEmpty = counters.queued === 0 && counters.queuedBytes === 0;
-    if (!queueEmpty && (counters.queued + items.length > o.windowMaxMessages || counters.queuedBytes + bytes > o.windowMaxBytes)) return undefined;
-    const units: Unit[] = [];
-    const lastIndex = items.length - 1;
-    let seq = 0;
-    let runEnd = 0;
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i];
-      const fragments = fragmented?.[i];
-      // One seq per application message, fragmented or not: a run of one subject reserves its
-      // seqs at once.
-      if (i === runEnd) {
-        runEnd = i + 1;
-        while (runEnd < items.length && items[runEnd].subject === item.subject) runEnd++;
-        seq = sequences.nextRange(item.subject, runEnd - i);
-      } else seq++;
-      let wire: WireMessage[] | undefined;
-      if (fragments !== undefined) {
-        wire = fragments.map((f): WireMessage => {
-          const m = { subject: item.subject, seq, flags: f.flags, payload: f.payload, fragIndex: f.fragIndex, fragCount: f.fragCount };
-          return item.replyTo === undefined ? m : { ...m, replyTo: item.replyTo };
-        });
-      }
-      if (toLedger !== undefined) {
-        const whole: SequencedMessage =
-          item.replyTo === undefined
-            ? { subject: item.subject, seq, flags: item.flags, payload: item.payload }
-            : { subject: item.subject, seq, flags: item.flags, replyTo: item.replyTo, payload: item.payload };
-        toLedger.push(fragments === undefined ? whole : { ...whole, fragmentBytes: fragments[0].payload.byteLength });
-      }
-      units.push({
-        subject: item.subject,
-        seq,
-        flags: item.flags,
-        payload: item.payload,
-        replyTo: item.replyTo,
-        fragments: wire,
-        bytes: item.payload.byteLength,
-        batchId: i === lastIndex ? batchId : undefined,
-      });
-    }
-    counters.published += items.length;
-    // An empty batch still needs its `accepted`: a unit with no message carries it.
-    if (items.length === 0) {
-      units.push({ subject: '', seq: 0, flags: 0, payload: NO_PAYLOAD, replyTo: undefined, fragments: undefined, bytes: 0, batchId });
-    }
-    return units;
-  }
-
-  /**
-   * The largest payload per datagram for `subject` (validated). Cached per subject without a
-   * reply subject: validation and the size arithmetic are per stream, not per message.
-   */
-  function roomFor(subject: string, replyTo: string | undefined): number {
-    if (replyTo === undefined) {
-      const cached = rooms.get(subject);
-      if (cached !== undefined) return cached;
-    }
-    validateSubject(subject);
-    if (replyTo !== undefined) validateSubject(replyTo);
-    const room = Math.min(o.maxFragmentBytes, maxPayloadPerDatagram(config.maxDatagramBytes, config.self.name, subject, replyTo));
-    if (room < 1) {
-      throw new PayloadTooLargeError(
-        `subject ${JSON.stringify(subject)} and its reply subject leave no room for a payload in a ${config.maxDatagramBytes}-byte datagram`,
-      );
-    }
-    if (replyTo === undefined) {
-      if (rooms.size >= MAX_CACHED_SUBJECTS) rooms.clear();
-      rooms.set(subject, room);
-    }
-    return room;
-  }
-
-  /** Payload per fragment when a message does not fit `room`: the fragment extension takes 8 bytes. */
-  function fragmentRoom(room: number): number {
-    const f = room - FRAGMENT_EXTENSION_LENGTH;
-    if (f < 1) {
-      throw new PayloadTooLargeError(
-        `a ${config.maxDatagramBytes}-byte datagram leaves no room for a fragment of this subject (options.maxDatagramBytes)`,
-      );
-    }
-    return f;
   }
 
   /** Hands over queued units, in order, while credit and rate allow; batches waiting for room join the queue as it empties. */
@@ -414,25 +263,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
         counters.fragments += out.records;
         // Unrouted messages are built all the same: the window serves them to a NAK.
         if (out.destinations.length === 0) counters.unrouted += out.records;
-        buildDatagrams(out.units, entryOf, out.destinations, kept);
+        datagrams.build(out.units, entryOf, out.destinations, kept);
       }
-      const streams = [...starts.values()];
-      let part: Uint8Array[] = [];
-      let bytes = 0;
-      const toWindow = (): void => {
-        if (!retransmit.trySend({ kind: 'sent', streams, datagrams: part })) {
-          counters.mailboxFull++;
-          if (slabs !== undefined) releaseAll(slabs, part);
-        }
-        part = [];
-        bytes = 0;
-      };
-      for (const d of kept) {
-        part.push(d);
-        bytes += d.byteLength;
-        if (bytes >= MAX_BATCH_BYTES) toWindow();
-      }
-      if (part.length > 0) toWindow();
+      datagrams.toWindow([...starts.values()], kept);
       for (const [subject, r] of reports) post(flow, { kind: 'sentUpTo', subject, ...r });
     }
     const due = acceptedDue;
@@ -446,83 +279,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
         emit({ kind: 'accepted', batchId, seqs });
       }
     }
-  }
-
-  /**
-   * Encodes `units` into DATA datagrams here, on the publishing side, once: they go to the
-   * socket as they are (unless there is no destination) and are appended to `kept` for the
-   * window. The socket actor (maybe on another thread) gets a few byte arrays per batch, not an
-   * object per message; one actor message may cross threads as one ring record: each
-   * `datagramsOut` holds at most MAX_BATCH_BYTES.
-   */
-  function buildDatagrams(
-    units: readonly Unit[],
-    entryOf: (subject: string) => StreamStart,
-    destinations: readonly Destination[],
-    kept: Uint8Array[],
-  ): void {
-    let datagrams: Uint8Array[] = [];
-    let bytes = 0;
-    const keptBefore = kept.length;
-    const toSocket = (): void => {
-      if (destinations.length > 0) {
-        counters.dataOuts++;
-        const out = datagrams;
-        const pool = slabs;
-        // A socket on another thread gets a copy in the ring: the hold ends when it is made.
-        const onCopied = pool !== undefined && socket.thread !== ctx.thread ? () => releaseAll(pool, out) : undefined;
-        if (!socket.trySend(onCopied === undefined ? { kind: 'datagramsOut', datagrams, destinations } : { kind: 'datagramsOut', datagrams, destinations, onCopied })) {
-          counters.mailboxFull++;
-          if (pool !== undefined) releaseAll(pool, out);
-        }
-      }
-      datagrams = [];
-      bytes = 0;
-    };
-    const seal = (): void => {
-      const d = builder.finish();
-      // The holds of the socket and the window, before the next `finish` may release the builder's.
-      if (slabs !== undefined) {
-        if (destinations.length > 0) slabs.hold(d);
-        slabs.hold(d);
-      }
-      datagrams.push(d);
-      kept.push(d);
-      bytes += d.byteLength;
-      if (bytes >= MAX_BATCH_BYTES) toSocket();
-    };
-    try {
-      let st: StreamStart | undefined;
-      for (let i = 0; i < units.length; i++) {
-        const u = units[i];
-        if (st?.subject !== u.subject) st = entryOf(u.subject);
-        if (u.fragments === undefined) {
-          if (!builder.tryAddFields(u.subject, u.seq, u.flags, u.payload, st.startSeq, u.replyTo, undefined, undefined, st.ageMs, st.resumed)) {
-            seal();
-            builder.tryAddFields(u.subject, u.seq, u.flags, u.payload, st.startSeq, u.replyTo, undefined, undefined, st.ageMs, st.resumed);
-          }
-          continue;
-        }
-        for (let k = 0; k < u.fragments.length; k++) {
-          const f = u.fragments[k];
-          if (!builder.tryAdd(f, st.startSeq, st.ageMs, st.resumed)) {
-            seal();
-            builder.tryAdd(f, st.startSeq, st.ageMs, st.resumed);
-          }
-        }
-      }
-      if (!builder.isEmpty) seal();
-    } catch (err) {
-      // A sender bug (a record that fits no datagram): the builder is reused; what this call
-      // sealed goes nowhere, so the socket's and the window's holds are given back.
-      builder.reset();
-      if (slabs !== undefined) {
-        if (destinations.length > 0) releaseAll(slabs, datagrams);
-        releaseAll(slabs, kept.slice(keptBefore));
-      }
-      throw err;
-    }
-    if (datagrams.length > 0) toSocket();
   }
 
   function armTimer(): void {
@@ -567,12 +323,13 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     const toLedger: SequencedMessage[] | undefined = gate === undefined ? undefined : [];
     let units: Unit[] | undefined;
     try {
-      units = sequence(batchId, items, toLedger);
+      units = sequencer.sequence(batchId, items, toLedger, sequences, counters.queued, counters.queuedBytes);
     } catch (err) {
       refuse(batchId, err);
       return true;
     }
     if (units === undefined) return false;
+    counters.published += items.length;
     if (echo && items.length > 0) echoSeqs.set(batchId, units.map((u) => u.seq));
     for (let i = 0; i < units.length; i++) {
       const u = units[i];
@@ -580,7 +337,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       if (u.seq !== 0) counters.queued++;
       counters.queuedBytes += u.bytes;
     }
-    if (toLedger !== undefined) for (const part of byteBoundedParts(toLedger)) toLedgerInOrder({ kind: 'sequenced', messages: part });
+    if (toLedger !== undefined) ledgerOut.sendSequenced(toLedger);
     return true;
   }
 
@@ -594,19 +351,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       admitted = true;
     }
     return admitted;
-  }
-
-  /** Sends to the ledger, never dropping: a refused message waits (in order) for room. */
-  function toLedgerInOrder(msg: LedgerInbox): void {
-    if (ledgerBacklog.length === 0 && ledgerRef.trySend(msg)) return;
-    counters.mailboxFull++;
-    ledgerBacklog.push(msg);
-    if (ledgerBacklog.length === 1) void ledgerRef.whenWritable().then(drainLedgerBacklog);
-  }
-
-  function drainLedgerBacklog(): void {
-    while (ledgerBacklog.length > 0 && ledgerRef.trySend(ledgerBacklog[0])) ledgerBacklog.shift();
-    if (ledgerBacklog.length > 0) void ledgerRef.whenWritable().then(drainLedgerBacklog);
   }
 
   function onResumed(now: number, streams: readonly ResumedStream[], seqFloor: number): void {
@@ -653,15 +397,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   return {
     name: ctx.name,
     start(c) {
-      socket = c.ref<SocketInbox>('socket');
-      retransmit = c.ref<RetransmitInbox>('retransmit');
+      datagrams.start(c.ref<SocketInbox>('socket'), c.ref<RetransmitInbox>('retransmit'));
       flow = c.ref<FlowInbox>('flow');
-      // The window must be here (it holds datagrams by reference); the socket may be anywhere.
-      if (retransmit.thread === ctx.thread) {
-        slabs = new SlabPool(DATAGRAM_SLAB_BYTES);
-        builder.useSlabPool(slabs);
-      }
-      if (ledger !== undefined) ledgerRef = c.ref<LedgerInbox>('ledger');
+      if (ledger !== undefined) ledgerOut.connect(c.ref<LedgerInbox>('ledger'));
     },
     receive(msg) {
       const now = ctx.clock();
@@ -700,7 +438,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
           onLedgerFailed(msg.error);
           break;
         case 'datagramsReleased':
-          if (slabs !== undefined) for (let i = 0; i < msg.buffers.length; i++) slabs.release(msg.buffers[i]);
+          datagrams.released(msg.buffers);
           break;
         default:
           assertNever(msg);
@@ -714,28 +452,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     stats: () => ({
       ...counters,
       streams: sequences?.size ?? 0,
-      ...(slabs !== undefined ? { slabs: { ...slabs.counters, inUse: slabs.slabsInUse, free: slabs.freeSlabs } } : {}),
+      ...datagrams.stats(),
       heldBatches: held.length,
-      ...(gate !== undefined ? { ledger: { waitingForResume: early?.length ?? 0, backlog: ledgerBacklog.length } } : {}),
+      ...(gate !== undefined ? { ledger: { waitingForResume: early?.length ?? 0, backlog: ledgerOut.waiting } } : {}),
     }),
   };
-}
-
-/** Gives back one hold on each of `datagrams` (cut from `pool`). */
-function releaseAll(pool: SlabPool, datagrams: readonly Uint8Array[]): void {
-  for (let i = 0; i < datagrams.length; i++) pool.release(datagrams[i].buffer);
-}
-
-/** Subjects whose payload room is remembered at most (the cache is emptied when full). */
-const MAX_CACHED_SUBJECTS = 4096;
-
-/** Splits `messages` into parts by the one cross-thread rule (runtime/batching.ts), in order. */
-function byteBoundedParts(messages: readonly WireMessage[]): WireMessage[][] {
-  const parts: WireMessage[][] = [];
-  let start = 0;
-  for (const end of batchEnds(messages.length, (i) => recordBytes(messages[i].payload.byteLength, messages[i].subject.length))) {
-    parts.push(messages.slice(start, end));
-    start = end;
-  }
-  return parts;
 }

@@ -1,0 +1,62 @@
+/**
+ * The options of the `Peer`'s calls: `publish` / `tryPublish`, `subscribe` and `request`. The
+ * `Peer` checks them at each call; `createPeer`'s options are in peer-options.ts.
+ */
+import type { CodecOption } from './codec.js';
+import type { PeerOptions } from './peer-options.js';
+
+/** Options of `peer.publish`. */
+export interface PublishOptions {
+  /** The subject a reply should be published on. */
+  replyTo?: string;
+  /** Encodes `data` (see `codec` in {@link PeerOptions}). @default the peer's `codec` */
+  codec?: CodecOption;
+}
+
+/** Options of `peer.subscribe`. */
+export interface SubscribeOptions {
+  /**
+   * Makes the subscription durable under this name (needs `options.ledger`): the peer keeps, per
+   * stream (sender name + subject), the last message confirmed, and a subscription opened again
+   * under the same name after a restart (same peer name and ledger path) first receives what
+   * it missed, exactly once and in order per stream, from where it stopped, then new messages.
+   * Messages delivered but not confirmed when the process died are delivered again.
+   * One live subscription per name at a time. Open durable subscriptions before non-durable
+   * ones on the same subjects: a stream the peer already follows cannot go back.
+   * @default undefined
+   */
+  durable?: string;
+  /**
+   * When a durable subscription's message counts as confirmed. `'auto'`: once the handler
+   * returned or, when it returns a promise (an async handler), once that promise fulfilled;
+   * when iterating, once the loop asks for the next message. A handler that throws or rejects
+   * leaves its message unconfirmed, as an unacknowledged one with `'manual'` (the error goes to
+   * the `'error'` event). `'manual'`: when `msg.ack()` is called; a stream's position
+   * moves only over a run of acknowledged messages, so an unacknowledged one (and everything
+   * after it in its stream) is delivered again after a restart.
+   * @default 'auto'
+   */
+  ack?: 'auto' | 'manual';
+  /**
+   * Ends the subscription when aborted (as `unsubscribe()`): a `for await` loop over it ends.
+   * @default undefined
+   */
+  signal?: AbortSignal;
+  /**
+   * Decodes `msg.data` of this subscription's messages: `'msgpack'`, `'json'`, `'raw'` or
+   * `{ encode, decode }` (see `codec` in {@link PeerOptions}). `subscribe<T>` types `data` as
+   * `T`; nothing checks it unless this codec's `decode` validates.
+   * @default the peer's `codec`
+   */
+  codec?: CodecOption;
+}
+
+/** Options of `peer.request`. */
+export interface RequestOptions {
+  /** How long to wait for the first reply. @default 5000 */
+  timeoutMs?: number;
+  /** Rejects the request at once with an `AbortError` (`cause`: the signal's reason) when aborted. @default undefined */
+  signal?: AbortSignal;
+  /** Encodes the request and decodes the reply (`request<T>` types `reply.data` as `T`, unchecked). @default the peer's `codec` */
+  codec?: CodecOption;
+}
