@@ -20,9 +20,11 @@
  * it waits too. It is retried on `credit` and at the rate deadline (the actor's one timer).
  *
  * Bounds: queued (sequenced, not yet sent) messages stay within `windowMaxMessages` and
- * `windowMaxBytes` of the sender options; a batch that would pass them is refused whole.
- * A refused batch is reported as an `error` event whose `details.batchId` names it (no
- * `accepted` for it); nothing is thrown out of `receive`.
+ * `windowMaxBytes` of the sender options; a batch that would pass them is held, in order, and
+ * sequenced as room frees (`held`; the application's `maxPendingPublishes` bounds them). A batch
+ * refused for another reason (too many streams, a ledger failure) is reported as an `error`
+ * event whose `details.batchId` names it (no `accepted` for it); nothing is thrown out of
+ * `receive`.
  *
  * With a ledger (`config.ledger`): publishes wait until the ledger's `resumed` (numbering
  * continues from it); each sequenced batch goes to the ledger (`sequenced`) before anything of
