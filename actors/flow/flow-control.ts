@@ -170,6 +170,8 @@ export class FlowControl {
   private discoveryUntilMs = Number.NEGATIVE_INFINITY;
   /** When {@link drained} was first asked (the close began). */
   private drainSinceMs: number | undefined;
+  /** While closing: when each receiver known at the close's start last moved forward on any stream of ours (by peer key). */
+  private readonly drainProgressMs = new Map<string, number>();
 
   constructor(deps: FlowControlDeps, options: FlowControlOptions = DEFAULT_SENDER_OPTIONS) {
     this.sink = deps.sink;
@@ -229,6 +231,12 @@ export class FlowControl {
     const s = this.streams.get(subject) as FlowStream;
     if (r.reported !== undefined && seq <= r.reported) return;
     r.reported = seq;
+    // While closing, any step forward on any stream shows the receiver is alive and working
+    // through its backlog (the close stays bounded by the peer's closeTimeoutMs).
+    if (this.drainSinceMs !== undefined) {
+      const key = peerKey(peer);
+      if (this.drainProgressMs.has(key)) this.drainProgressMs.set(key, nowMs);
+    }
     // Progress is a real step forward, not a creep: a receiver (or a forger) that moves its
     // position by a message at a time while it blocks the window still stalls.
     if (seq - r.progressPos >= this.progressStep(s)) {
@@ -356,17 +364,26 @@ export class FlowControl {
       this.checkOpened(s);
       if (!s.started && s.receivers.size === 0) this.streams.delete(subj);
     }
-    if (subjects.size === 0) this.peerSubjects.delete(key);
+    if (subjects.size === 0) {
+      this.peerSubjects.delete(key);
+      this.drainProgressMs.delete(key);
+    }
   }
 
   /**
    * Closing: whether every receiver not excluded has reported the newest sent seq of every
-   * stream. A receiver still behind that made no progress for `stallTimeoutMs` is excluded here
-   * (with a `slowConsumer` event), so a dead one cannot hold a closing peer beyond that bound.
-   * One registered after the close began, without progress since, counts from the close's
-   * start: new names (forged ones) cannot keep a close waiting.
+   * stream. A receiver still behind that made no progress for `stallTimeoutMs` since the close
+   * began, on that stream nor on any other of ours, is excluded here (with a `slowConsumer`
+   * event), so a dead one cannot hold a closing peer beyond that bound; a live one working
+   * through its backlog (a stream waits for a repair while others move) is waited for, within
+   * the peer's `closeTimeoutMs`. A name first heard after the close began (a forger's) gets no
+   * more than the bound from the close's start.
    */
   drained(nowMs: number): boolean {
+    if (this.drainSinceMs === undefined) {
+      // Only receivers known when the close began can show progress that extends it.
+      for (const key of this.peerSubjects.keys()) this.drainProgressMs.set(key, nowMs);
+    }
     const since = (this.drainSinceMs ??= nowMs);
     let all = true;
     for (const s of this.streams.values()) {
@@ -376,7 +393,11 @@ export class FlowControl {
         if (r.excluded) continue;
         const pos = this.positionOf(r, s);
         if (pos >= s.highSent) continue;
-        const from = r.progressedMs === Number.NEGATIVE_INFINITY ? Math.min(r.lastProgressMs, since) : r.lastProgressMs;
+        // From the close's start at the earliest: a live receiver behind a burst (every stream
+        // of ours waiting for a repair) gets the stall bound to show progress.
+        // One registered without progress since (a forger's new name) counts from the start too.
+        const own = r.progressedMs === Number.NEGATIVE_INFINITY ? since : r.lastProgressMs;
+        const from = Math.max(own, since, this.drainProgressMs.get(peerKey(r.peer)) ?? since);
         if (nowMs - from >= this.o.stallTimeoutMs) {
           r.excluded = true;
           changed = true;

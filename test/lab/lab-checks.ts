@@ -10,8 +10,9 @@ import type { CollectResult } from './lab-peer.js';
  * `blockMulticast`, every incoming UDP datagram to 224.0.0.0/4 is dropped first (counted under
  * `lab-multicast-drop`) and incoming unicast UDP is counted under `lab-unicast-in`.
  */
-export function labRules({ dropPercent = 0, blockMulticast = false }: { dropPercent?: number; blockMulticast?: boolean }): string {
+export function labRules({ dropPercent = 0, blockMulticast = false, multicastDropPercent = 0 }: { dropPercent?: number; blockMulticast?: boolean; multicastDropPercent?: number }): string {
   const rules: string[] = [];
+  if (multicastDropPercent > 0) rules.push(`ip daddr 224.0.0.0/4 meta l4proto udp numgen random mod 100 lt ${multicastDropPercent} counter drop comment "lab-multicast-random-drop"`);
   if (blockMulticast) {
     rules.push('ip daddr 224.0.0.0/4 meta l4proto udp counter drop comment "lab-multicast-drop"');
     rules.push('meta l4proto udp counter comment "lab-unicast-in"');

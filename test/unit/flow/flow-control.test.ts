@@ -411,9 +411,54 @@ describe('FlowControl slow consumers', () => {
     expect(flow.drained(10)).toBe(false);
     flow.onPosition(20, A, 's', 50);
     expect(flow.drained(20)).toBe(false); // B is behind, and not stuck long enough
-    expect(flow.drained(999)).toBe(false);
-    expect(flow.drained(1000)).toBe(true); // B made no progress for 1000 ms: not waited for
+    expect(flow.drained(1009)).toBe(false);
+    expect(flow.drained(1010)).toBe(true); // B made no progress for 1000 ms since the close began: not waited for
     expect(events).toEqual([['slow', 'b', 's', 50]]);
+  });
+
+  it('while closing, waits for a receiver stuck on one stream while it makes progress on another (a repair pending behind its backlog)', () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 1000, flowPolicy: 'min', stallTimeoutMs: 1000 });
+    flow.onPosition(0, B, 's', 0);
+    flow.onPosition(0, B, 't', 0);
+    send(0, 's', 1, 600);
+    send(0, 't', 1, 600);
+    flow.onPosition(5, B, 's', 2); // then a gap: 's' waits for its repair
+    expect(flow.drained(10)).toBe(false);
+    for (let t = 100; t <= 2500; t += 100) {
+      flow.onPosition(t, B, 't', t / 5); // working through 't'
+      expect(flow.drained(t)).toBe(false);
+    }
+    expect(events).toEqual([]);
+    flow.onPosition(2600, B, 's', 600);
+    flow.onPosition(2600, B, 't', 600);
+    expect(flow.drained(2600)).toBe(true);
+    expect(flow.counters.stalledReceivers).toBe(0);
+  });
+
+  it('while closing, gives a receiver that was behind every stream since before the close the stall bound from the close', () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 1000, flowPolicy: 'min', stallTimeoutMs: 1000 });
+    flow.onPosition(0, B, 's', 0);
+    send(0, 's', 1, 600);
+    flow.onPosition(10, B, 's', 100);
+    // A burst: no step forward from 10 to 5,000 (every stream waits for a repair). Then the close.
+    expect(flow.drained(5000)).toBe(false);
+    expect(flow.drained(5999)).toBe(false);
+    expect(events).toEqual([]);
+    flow.onPosition(5500, B, 's', 600);
+    expect(flow.drained(5500)).toBe(true);
+  });
+
+  it('while closing, excludes a receiver once it made no progress on any stream for stallTimeoutMs', () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 1000, flowPolicy: 'min', stallTimeoutMs: 1000 });
+    flow.onPosition(0, B, 's', 0);
+    flow.onPosition(0, B, 't', 0);
+    send(0, 's', 1, 600);
+    send(0, 't', 1, 600);
+    expect(flow.drained(10)).toBe(false);
+    flow.onPosition(500, B, 't', 300);
+    expect(flow.drained(1400)).toBe(false);
+    expect(flow.drained(1500)).toBe(true); // nothing from B since 500
+    expect(events.map((e) => e[2]).sort()).toEqual(['s', 't']);
   });
 
   it('does not let receivers that appear while closing hold the close beyond the stall bound from its start', () => {
