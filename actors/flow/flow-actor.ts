@@ -99,7 +99,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
         windowOpened: (subject) => touched.add(subject),
       },
     },
-    { ...config.sender, rateBytesPerSec: 0 },
+    { ...config.sender, rateBytesPerSec: 0, multicastProbeMs: config.socket.multicast ? config.receiverList.multicastProbeMs : 0 },
   );
   /** Our subjects (from `sentUpTo`), with the credit last sent (absent: none sent, the sender assumes unlimited). */
   const subjects = new Set<string>();

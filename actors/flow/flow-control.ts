@@ -12,7 +12,15 @@ import { TokenBucket } from '../sender/token-bucket.js';
 export type FlowControlOptions = Pick<
   ResolvedSenderOptions,
   'rateBytesPerSec' | 'burstBytes' | 'flowWindowMessages' | 'flowPolicy' | 'stallTimeoutMs' | 'maxTrackedPositions'
->;
+> & {
+  /**
+   * How long a receiver heard only by unicast may take to be found multicast-unreachable (then
+   * its DATA goes by unicast: the receiver list's `multicastProbeMs`); 0 when multicast is off.
+   * While closing, a receiver that never reported a position is waited for that much longer
+   * than the stall bound from when it was registered: its fallback may be under way.
+   */
+  readonly multicastProbeMs?: number;
+};
 
 /** Where {@link FlowControl} reports. */
 export interface FlowControlSink {
@@ -376,8 +384,10 @@ export class FlowControl {
    * began, on that stream nor on any other of ours, is excluded here (with a `slowConsumer`
    * event), so a dead one cannot hold a closing peer beyond that bound; a live one working
    * through its backlog (a stream waits for a repair while others move) is waited for, within
-   * the peer's `closeTimeoutMs`. A name first heard after the close began (a forger's) gets no
-   * more than the bound from the close's start.
+   * the peer's `closeTimeoutMs`. One that never reported a position of the stream gets
+   * `multicastProbeMs` more from when it was registered (its unicast fallback may be under way).
+   * A name first heard after the close began (a forger's) gets no more than the bound from the
+   * close's start.
    */
   drained(nowMs: number): boolean {
     if (this.drainSinceMs === undefined) {
@@ -397,7 +407,12 @@ export class FlowControl {
         // of ours waiting for a repair) gets the stall bound to show progress.
         // One registered without progress since (a forger's new name) counts from the start too.
         const own = r.progressedMs === Number.NEGATIVE_INFINITY ? since : r.lastProgressMs;
-        const from = Math.max(own, since, this.drainProgressMs.get(peerKey(r.peer)) ?? since);
+        const key = peerKey(r.peer);
+        const peerMs = this.drainProgressMs.get(key);
+        // Known at the close's start and silent on this stream since it was registered: it may
+        // not hear our multicast, and its unicast fallback comes after the probe time.
+        const probing = peerMs !== undefined && r.reported === undefined ? r.lastProgressMs + (this.o.multicastProbeMs ?? 0) : since;
+        const from = Math.max(own, since, peerMs ?? since, probing);
         if (nowMs - from >= this.o.stallTimeoutMs) {
           r.excluded = true;
           changed = true;

@@ -72,4 +72,34 @@ describeLab('lab: a publisher that starts at once on a network without multicast
       assertExactlyOnceInOrder(label, r, { sender: 'pub', subject: SUBJECT, count: MESSAGES });
     }
   }, 120_000);
+
+  it('a publisher that publishes at once and closes at once: close() waits for the unicast fallback, and both subscribers get everything', async () => {
+    requireLab();
+    lab = new Lab('sc', 15, ['pub', 'sa', 'sb']);
+    const [hPub, hA, hB] = lab.hosts;
+    for (const h of lab.hosts) lab.nft(h, labRules({ blockMulticast: true }));
+    const seeds = lab.hosts.map((h) => `${h.address}:${PORT}`);
+    const options = { group: '239.255.77.15', port: PORT, peers: seeds, ...labExtraOptions() };
+    const [a, b] = await Promise.all([startLabPeer(lab, hA, 'sa', options), startLabPeer(lab, hB, 'sb', options)]);
+    peers.push(a, b);
+    await a.call('subscribe', { pattern: 'f.>' });
+    await b.call('subscribe', { pattern: 'f.x' });
+    await new Promise((r) => setTimeout(r, 2000));
+    const pub = await startLabPeer(lab, hPub, 'pub', options);
+    peers.push(pub);
+    // Everything goes by multicast, into the void, in well under a second; then close(). The
+    // subscribers are found multicast-unreachable only after multicastProbeMs (3 s): the drain
+    // must not take them for dead before (it did after stallTimeoutMs, 2 s, and they reported
+    // every message lost at the BYE).
+    await pub.call('publish', { subject: SUBJECT, count: MESSAGES, size: 64, round: 1, mode: 'fast' }, 60_000);
+    const t0 = Date.now();
+    await pub.call('close', {}, 30_000);
+    const closeMs = Date.now() - t0;
+    const [rA, rB] = await Promise.all([a, b].map((p) => p.call<CollectResult>('collect', { expect: MESSAGES, timeoutMs: 20_000, quietMs: 500 }, 30_000)));
+    console.log(`[lab] publish at once and close, no multicast: closed in ${closeMs} ms; delivered ${rA.delivered}, ${rB.delivered}; data-loss events ${rA.dataLoss.length}, ${rB.dataLoss.length}`);
+    for (const [label, r] of [['sa', rA], ['sb', rB]] as const) {
+      expect(r.dataLoss.slice(0, 5), `${label} data loss`).toEqual([]);
+      assertExactlyOnceInOrder(label, r, { sender: 'pub', subject: SUBJECT, count: MESSAGES });
+    }
+  }, 120_000);
 });

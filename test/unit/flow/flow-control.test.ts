@@ -7,7 +7,8 @@ const A: PeerId = { name: 'a', incarnation: 1 };
 const B: PeerId = { name: 'b', incarnation: 1 };
 const C: PeerId = { name: 'c', incarnation: 1 };
 
-function setup(o: SenderOptions = {}) {
+function setup(o: SenderOptions & { multicastProbeMs?: number } = {}) {
+  const { multicastProbeMs, ...sender } = o;
   const events: (string | number)[][] = [];
   const flow = new FlowControl(
     {
@@ -16,7 +17,7 @@ function setup(o: SenderOptions = {}) {
         windowOpened: (subject) => events.push(['opened', subject]),
       },
     },
-    resolveSenderOptions({ maxMessageBytes: 1, maxFragmentBytes: 1, ...o }),
+    { ...resolveSenderOptions({ maxMessageBytes: 1, maxFragmentBytes: 1, ...sender }), multicastProbeMs },
   );
   /** Sends seqs `from..to` of `subject` at `nowMs`, each of which must be allowed. */
   const send = (nowMs: number, subject: string, from: number, to: number, bytes = 1) => {
@@ -446,6 +447,29 @@ describe('FlowControl slow consumers', () => {
     expect(events).toEqual([]);
     flow.onPosition(5500, B, 's', 600);
     expect(flow.drained(5500)).toBe(true);
+  });
+
+  it('while closing, waits multicastProbeMs more for a receiver that never reported the stream (its unicast fallback may be under way)', () => {
+    const { flow, send } = setup({ flowWindowMessages: 1000, flowPolicy: 'min', stallTimeoutMs: 2000, multicastProbeMs: 3000 });
+    flow.addReceiver(100, B, 's');
+    send(200, 's', 1, 500);
+    expect(flow.drained(700)).toBe(false); // the close, 0.5 s after publishing
+    expect(flow.drained(5099)).toBe(false); // registered at 100 + 3,000 probe + 2,000 stall
+    flow.onPosition(4000, B, 's', 100); // found unreachable, repaired by unicast
+    expect(flow.drained(5500)).toBe(false);
+    flow.onPosition(5600, B, 's', 500);
+    expect(flow.drained(5600)).toBe(true);
+    expect(flow.counters.stalledReceivers).toBe(0);
+  });
+
+  it('while closing, does not wait past the probe for a receiver that stays silent (dead)', () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 1000, flowPolicy: 'min', stallTimeoutMs: 2000, multicastProbeMs: 3000 });
+    flow.addReceiver(100, B, 's');
+    send(200, 's', 1, 500);
+    expect(flow.drained(700)).toBe(false);
+    expect(flow.drained(5099)).toBe(false);
+    expect(flow.drained(5100)).toBe(true);
+    expect(events).toEqual([['slow', 'b', 's', 500]]);
   });
 
   it('while closing, excludes a receiver once it made no progress on any stream for stallTimeoutMs', () => {
