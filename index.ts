@@ -19,7 +19,7 @@ export { DEFAULT_LEDGER_OPTIONS } from './actors/ledger/options.js';
 export { TOPOLOGY_PRESETS } from './runtime/topology.js';
 export { generateDomainKey } from './actors/socket/security-options.js';
 export { createMetrics, startMonitor, DEFAULT_MONITOR_OPTIONS } from './monitor/index.js';
-export { createBridge, Bridge, DEFAULT_BRIDGE_OPTIONS } from './bridge/index.js';
+export { createBridge, createBridgeMetrics, Bridge, DEFAULT_BRIDGE_OPTIONS } from './bridge/index.js';
 export {
   ERROR_CODES,
   LedgecastError,
@@ -76,5 +76,5 @@ export type { LedgerDamagePolicy, LedgerDurability, LedgerRetentionOptions } fro
 export type { Topology, TopologyPreset } from './runtime/topology.js';
 export type { ErrorCode } from './errors.js';
 export type { MetricsOptions, PeerMetrics, Monitor, MonitorOptions, MonitorSnapshot, Logger, LogFn, PeerFigures, MonitoredPeer } from './monitor/index.js';
-export type { BridgeOptions, BridgeStreamOptions, BridgeBlockedEvent, BridgeEvents, BridgeStats } from './bridge/index.js';
+export type { BridgeOptions, BridgeStreamOptions, BridgeBlockedEvent, BridgeEvents, BridgeStats, BridgeMetrics, BridgeMetricsOptions, MonitoredBridge } from './bridge/index.js';
 export type { MessageOrigin } from './actors/app/origin.js';

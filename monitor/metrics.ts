@@ -130,8 +130,8 @@ export function createMetrics(peer: MonitoredPeer, options: MetricsOptions = {})
         const f = await figures();
         this.reset();
         if (f === undefined) return;
-        if (spec.read !== undefined) set(this, peerLabel, spec.read(f));
-        else if (spec.by !== undefined) for (const [value, n] of Object.entries(spec.by.read(f))) set(this, { ...peerLabel, [spec.by.label]: value }, n);
+        if (spec.read !== undefined) setMetric(this, peerLabel, spec.read(f));
+        else if (spec.by !== undefined) for (const [value, n] of Object.entries(spec.by.read(f))) setMetric(this, { ...peerLabel, [spec.by.label]: value }, n);
       },
     };
     if (spec.type === 'counter') new Counter(config);
@@ -140,7 +140,8 @@ export function createMetrics(peer: MonitoredPeer, options: MetricsOptions = {})
   return { registry, metrics: () => registry.metrics() };
 }
 
-function set(metric: Counter | Gauge, labels: Record<string, string>, value: number): void {
+/** Sets a gauge, or a counter (reset first) to `value`, for one label set. */
+export function setMetric(metric: Counter | Gauge, labels: Record<string, string>, value: number): void {
   if (metric instanceof Gauge) metric.set(labels, value);
   else metric.inc(labels, Math.max(0, value));
 }

@@ -51,13 +51,15 @@ export class BridgeProcess {
   constructor(
     readonly name: string,
     private readonly configPath: string,
+    /** More command-line flags (after `--config FILE`). */
+    private readonly args: readonly string[] = [],
   ) {
     cleanups.push(() => this.kill());
   }
 
   /** Starts it and waits for its "running" line. */
   async start(): Promise<void> {
-    const child = spawn(process.execPath, [CLI, 'bridge', '--config', this.configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'bridge', '--config', this.configPath, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.stderr = '';
     child.stdout.on('data', (d: Buffer) => (this.stdout += d.toString()));

@@ -37,7 +37,7 @@ describe('zone bridges through NATS JetStream', () => {
       peer: { name: `bridge${zone}`, ...net, ledger: { path: join(dir, `ledger-${zone}`) } },
     });
     const bridgeA = new BridgeProcess('bridgeA', writeConfig(dir, 'A', config('A', 'B', netA)));
-    const bridgeB = new BridgeProcess('bridgeB', writeConfig(dir, 'B', config('B', 'A', netB)));
+    const bridgeB = new BridgeProcess('bridgeB', writeConfig(dir, 'B', config('B', 'A', netB)), ['--http-port', '0']);
     await Promise.all([bridgeA.start(), bridgeB.start()]);
     const pubA = await startPeer('pubA', netA);
     const pubB = await startPeer('pubB', netB);
@@ -75,6 +75,16 @@ describe('zone bridges through NATS JetStream', () => {
     }
     expect(await storedCount(server, 'LC_A')).toBe(2 * PER_SUBJECT);
     expect(await storedCount(server, 'LC_B')).toBe(2 * PER_SUBJECT);
+    // `--http-port`: Prometheus metrics of the bridge and of its peer.
+    const url = /bridge metrics at (http:\S+)/.exec(bridgeB.stderr)?.[1];
+    expect(url, bridgeB.stderr).toBeDefined();
+    const text = await (await fetch(url!)).text();
+    const labels = 'zone="B",bridge="bridgeB"';
+    expect(text).toContain(`ledgecast_bridge_exported_total{${labels}} ${2 * PER_SUBJECT}`);
+    expect(text).toContain(`ledgecast_bridge_imported_total{${labels}} ${2 * PER_SUBJECT}`);
+    expect(text).toContain(`ledgecast_bridge_importing{${labels}} 1`);
+    expect(text).toContain(`ledgecast_bridge_zones_imported{${labels}} 1`);
+    expect(text).toMatch(/ledgecast_messages_delivered_total\{peer="bridgeB"\} \d+/);
   }, 120_000);
 
   it('a bridge killed with SIGKILL and restarted, on either side: every message once, in order, no loss, no duplicate delivered', async () => {
@@ -298,9 +308,12 @@ describe('zone bridges through NATS JetStream', () => {
       ['zone.json', JSON.stringify({ zone: 'a.b', nats: { servers: 'nats://127.0.0.1:4222' }, import: ['>'], peer: { ledger: { path: 'x' } } })],
       ['group.json', JSON.stringify({ zone: 'A', nats: { servers: 'nats://127.0.0.1:4222' }, import: ['>'], peer: { group: '10.0.0.1', ledger: { path: join(dir, 'l') } } })],
     ];
+    const good = JSON.stringify({ zone: 'A', nats: { servers: 'nats://127.0.0.1:4222' }, import: ['>'], peer: { ledger: { path: join(dir, 'l') } } });
+    const flags: Record<string, string[]> = { 'host-only.json': ['--http-host', '127.0.0.1'], 'bad-host.json': ['--http-port', '0', '--http-host', 'example'], 'bad-port.json': ['--http-port', '70000'] };
+    for (const file of Object.keys(flags)) cases.push([file, good]);
     for (const [file, text] of cases) {
       writeFileSync(join(dir, file), text);
-      const child = spawn(process.execPath, [CLI, 'bridge', '--config', join(dir, file)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [CLI, 'bridge', '--config', join(dir, file), ...(flags[file] ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       const code = await within(15_000, `bridge --config ${file}`, new Promise<number | null>((r) => child.once('exit', r)));
