@@ -71,6 +71,7 @@ import { RemoteAdmission } from './remote-admission.js';
 import { sourceOf } from '../membership/source-quota.js';
 import { RetransmitPlanner } from './retransmit-planner.js';
 import { StreamAnnouncer } from './stream-announcer.js';
+import { RingDeque } from '../sender/ring-deque.js';
 import { normalizeRanges } from './seq-ranges.js';
 import { LedgerStreams } from '../ledger/ledger-streams.js';
 import type { LedgerInbox } from '../ledger/messages.js';
@@ -99,6 +100,8 @@ interface Remote {
   readonly source: string | undefined;
   /** When it was last used (a frame from it, or one of ours for it). */
   lastUsedMs: number;
+  /** Items waiting for room in `outbound` (its `maxInFlight` unacknowledged), in order; sent as ACKs free room. */
+  backlog?: RingDeque<ChannelItem>;
 }
 
 /** What the shell counts (`stats()`), besides the cores' counters. */
@@ -125,8 +128,10 @@ export interface RetransmitActorCounters {
   heartbeatFramesSent: number;
   /** RETRANSMIT contents handed to the receiver. */
   retransmitsForwarded: number;
-  /** Items an outbound channel refused (`maxInFlight` unacknowledged). */
+  /** Items dropped: their channel had `maxInFlight` unacknowledged and as many waiting. */
   channelFull: number;
+  /** Items that waited for room in their channel (sent as ACKs freed it). */
+  channelHeld: number;
   channelsGaveUp: number;
   /** `sent` datagrams the window refused (a seq not above the stream's newest, too many streams). */
   windowRejected: number;
@@ -156,6 +161,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     heartbeatFramesSent: 0,
     retransmitsForwarded: 0,
     channelFull: 0,
+    channelHeld: 0,
     channelsGaveUp: 0,
     windowRejected: 0,
     mailboxFull: 0,
@@ -258,6 +264,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
           transmit: (channelSeq, item, attempt) => transmit(r.peer, channelSeq, item, attempt),
           gaveUp: (reason) => {
             counters.channelsGaveUp++;
+            r.backlog = undefined;
             const who = `${r.peer.name}#${r.peer.incarnation}`;
             const err = new ChannelGaveUpError(r.peer.name, `reliable unicast channel to peer ${who} gave up: ${reason}`);
             emit({ kind: 'error', error: serializeError(err) });
@@ -292,8 +299,30 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     }
   }
 
+  /**
+   * Sends `item` on `r`'s channel, or holds it behind the items already waiting while the
+   * channel has `maxInFlight` unacknowledged (a receiver catching up after a pause asks for
+   * more than that at once: dropped, its repairs came back only as its NAKs were retried, and
+   * it ran out of retries with the data still in the window). At most `maxInFlight` wait; past
+   * that an item is dropped (`channelFull`) and the asker's next NAK asks again.
+   */
   function send(item: ChannelItem, r: Remote): void {
-    if (outboundOf(r).send(now, item) === undefined) counters.channelFull++;
+    if ((r.backlog === undefined || r.backlog.length === 0) && outboundOf(r).send(now, item) !== undefined) return;
+    const backlog = (r.backlog ??= new RingDeque<ChannelItem>());
+    if (backlog.length >= config.retransmit.maxInFlight) {
+      counters.channelFull++;
+      return;
+    }
+    backlog.push(item);
+    counters.channelHeld++;
+  }
+
+  /** Sends what waits for `r`'s channel while it has room (after an ACK). */
+  function flushBacklog(r: Remote): void {
+    const backlog = r.backlog;
+    if (backlog === undefined) return;
+    while (backlog.length > 0 && r.outbound !== undefined && r.outbound.send(now, backlog.first()!) !== undefined) backlog.shift();
+    if (backlog.length === 0) r.backlog = undefined;
   }
 
   function resendTo(to: PeerId, messages: WireMessage[], unavailable: UnavailableRange[]): void {
@@ -376,14 +405,17 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
         if (r !== undefined && inboundOf(r).onFrame(now, frame.channelSeq) === 'new') forward(frame.sender, frame);
         break;
       }
-      case 'ack':
+      case 'ack': {
         if (!samePeer(frame.target, self)) {
           counters.notForUs++;
           break;
         }
-        remotes.get(peerKey(frame.sender))?.outbound?.onAck(now, frame.cumulativeSeq, frame.selective);
+        const acked = remotes.get(peerKey(frame.sender));
+        acked?.outbound?.onAck(now, frame.cumulativeSeq, frame.selective);
+        if (acked?.backlog !== undefined) flushBacklog(acked);
         if (frame.positions.length > 0) post(flow, { kind: 'positions', peer: frame.sender, positions: frame.positions });
         break;
+      }
       case 'data':
       case 'heartbeat':
       case 'advert':
