@@ -16,7 +16,7 @@
 import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { nanos, type MsgHdrs } from '@nats-io/transport-node';
 import { MSGPACK_CODEC } from '../actors/app/codec.js';
-import { encodeLossMarker, encodeOriginMarker, type OriginLoss } from '../actors/app/origin.js';
+import { encodeLossMarker, originMarkerPrefix, type OriginLoss } from '../actors/app/origin.js';
 import { OriginGaps } from './origin-gaps.js';
 import { ERROR_CODES } from '../errors.js';
 import { HEADERS, ledgecastSubject, matchesAny, parseLossRange, streamName, zonePrefix } from './naming.js';
@@ -53,6 +53,12 @@ interface StoredOrDelivered {
   readonly seq: number;
 }
 
+/** A stored subject of another zone: its ledgecast subject, and whether an import pattern matches it. */
+interface StoredSubject {
+  readonly subject: string;
+  readonly imported: boolean;
+}
+
 /** How long a pull request waits on the server, ms (its heartbeats come every half of it). */
 const PULL_EXPIRES_MS = 5000;
 
@@ -66,8 +72,10 @@ export class Importer {
   private scanTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly runs = new Set<Promise<void>>();
-  /** Stored subject → ledgecast subject, for the subjects seen (bounded). */
-  private readonly subjects = new Map<string, string>();
+  /** Stored subject → its ledgecast subject and whether an import pattern matches it, for the subjects seen (bounded). */
+  private readonly subjects = new Map<string, StoredSubject>();
+  /** The origin marker prefix of the last origin sender imported (messages come in runs of one sender). */
+  private lastOrigin: { zone: string; sender: string; incarnation: number; prefix: string } | undefined;
 
   constructor(
     private readonly o: ResolvedBridgeOptions,
@@ -163,20 +171,6 @@ export class Importer {
     await Promise.all(pendings);
     this.counters.caughtUp += pendings.length;
     const consumer = await this.js.consumers.get(stream, durable);
-    // Pull requests expire after 5 s (server heartbeats every 2.5 s): a consumer whose leader
-    // died (a node killed) shows as missed heartbeats within about 5 s, and the consumer is
-    // started again from its ack floor (the catch-up above) instead of waiting the ack wait.
-    const messages = await consumer.consume({ max_messages: Math.min(256, this.o.maxImportInFlight), expires: PULL_EXPIRES_MS });
-    this.iterators.add(messages);
-    void (async () => {
-      for await (const s of messages.status()) {
-        if (s.type === 'heartbeats_missed' && s.count >= 2) {
-          this.counters.restarts++;
-          messages.stop();
-          return;
-        }
-      }
-    })().catch(() => undefined);
     // AckPolicy.All: one acknowledgement per turn covers every message before it, sent only
     // once all of them were published (or needed nothing). After a failed publish nothing more
     // is acknowledged and the consumer restarts: JetStream delivers again from the ack floor.
@@ -196,34 +190,58 @@ export class Importer {
       flushScheduled = true;
       setImmediate(flush);
     };
+    let messages: ConsumerMessages | undefined;
     const fail = (err: unknown): void => {
       failed ??= err;
-      messages.stop();
+      messages?.stop();
       schedule();
     };
-    try {
-      for await (const m of messages) {
-        if (this.closed || failed !== undefined) break;
-        // Redelivered and published above, before anything newer: only acknowledged.
-        const p = m.redelivered && m.seq <= caughtUpTo ? undefined : this.importOne(zone, m, gaps);
-        if (p === undefined) {
-          acks.add(m, true);
-          schedule();
-          continue;
-        }
-        const ticket = acks.add(m, false);
-        p.then(() => {
-          acks.complete(ticket);
-          schedule();
-        }, fail);
-        while (acks.notDone >= this.o.maxImportInFlight && failed === undefined && !this.closed) await new Promise<void>((r) => (wake = r));
+    // A callback, not `for await`: the client hands over every message of a socket read in one
+    // synchronous run, so their publishes reach the peer's sender as one batch (one sequencing,
+    // one ledger append, one `accepted`). An iterator yields one message per microtask, and the
+    // peer hands each publish over alone. What is in flight is bounded by the consumer's
+    // `max_ack_pending` (`maxImportInFlight`): JetStream delivers no more until acknowledged.
+    const onMessage = (m: JsMsg): void => {
+      if (this.closed || failed !== undefined) return; // not acknowledged: delivered again
+      // Redelivered and published above, before anything newer: only acknowledged.
+      const p = m.redelivered && m.seq <= caughtUpTo ? undefined : this.importOne(zone, m, gaps);
+      if (p === undefined) {
+        acks.add(m, true);
+        schedule();
+        return;
       }
+      const ticket = acks.add(m, false);
+      p.then(() => {
+        acks.complete(ticket);
+        schedule();
+      }, fail);
+    };
+    // Pull requests expire after 5 s (server heartbeats every 2.5 s): a consumer whose leader
+    // died (a node killed) shows as missed heartbeats within about 5 s, and the consumer is
+    // started again from its ack floor (the catch-up above) instead of waiting the ack wait.
+    messages = await consumer.consume({ max_messages: Math.min(256, this.o.maxImportInFlight), expires: PULL_EXPIRES_MS, callback: onMessage });
+    const consuming = messages;
+    this.iterators.add(consuming);
+    void (async () => {
+      for await (const s of consuming.status()) {
+        if (s.type === 'heartbeats_missed' && s.count >= 2) {
+          this.counters.restarts++;
+          consuming.stop();
+          return;
+        }
+      }
+    })().catch(() => undefined);
+    let ended: void | Error;
+    try {
+      ended = await consuming.closed();
     } finally {
-      this.iterators.delete(messages);
+      this.iterators.delete(consuming);
       while (acks.notDone > 0 && failed === undefined) await new Promise<void>((r) => (wake = r));
       flush();
     }
     if (failed !== undefined) throw failed;
+    // Stopped by the client with an error (the consumer deleted, permissions): as the iterator would throw.
+    if (ended instanceof Error && !this.closed) throw ended;
   }
 
   /**
@@ -233,18 +251,19 @@ export class Importer {
   private importOne(zone: string, m: StoredOrDelivered, gaps: OriginGaps): Promise<void> | undefined {
     if (m.redelivered) this.counters.redelivered++;
     gaps.passed(m.seq);
-    const subject = this.subjectOf(zone, m.subject);
+    const stored = this.subjectOf(zone, m.subject);
     const h = m.headers;
     const sender = h?.get(HEADERS.sender) ?? '';
     const incarnation = Number(h?.get(HEADERS.incarnation));
     const lossRecord = h?.get(HEADERS.loss) ?? '';
-    if (lossRecord !== '') return this.importLoss(zone, subject, sender, incarnation, lossRecord, h?.get(HEADERS.reason) ?? '', m.seq, gaps);
+    if (lossRecord !== '') return this.importLoss(zone, stored, sender, incarnation, lossRecord, h?.get(HEADERS.reason) ?? '', m.seq, gaps);
     const seq = Number(h?.get(HEADERS.seq));
-    if (subject === undefined || sender === '' || !Number.isSafeInteger(incarnation) || !Number.isSafeInteger(seq) || seq < 1) {
+    if (stored === undefined || sender === '' || !Number.isSafeInteger(incarnation) || !Number.isSafeInteger(seq) || seq < 1) {
       this.counters.malformed++;
       return undefined;
     }
-    if (!matchesAny(this.o.import, subject)) {
+    const subject = stored.subject;
+    if (!stored.imported) {
       this.counters.filtered++;
       return undefined;
     }
@@ -253,7 +272,7 @@ export class Importer {
     const lost = gap === undefined ? undefined : this.publishLoss(subject, { zone, sender, incarnation, fromSeq: gap.fromSeq, toSeq: gap.toSeq, reason: 'expired' });
     const isValue = h?.get(HEADERS.value) === '1';
     const data = isValue ? MSGPACK_CODEC.decode(1, m.data) : m.data;
-    const replyTo = encodeOriginMarker({ zone, sender, incarnation, seq });
+    const replyTo = `${this.originPrefix(zone, sender, incarnation)}${seq}`;
     const published = this.o.peer.publish(subject, data, { replyTo, codec: 'msgpack' });
     return (lost === undefined ? published : Promise.all([lost, published])).then(
       () => {
@@ -277,7 +296,7 @@ export class Importer {
   /** A loss record of zone `zone` (`from-to` in header `Lc-Loss`): a loss marker in this zone, or undefined when malformed or filtered. */
   private importLoss(
     zone: string,
-    subject: string | undefined,
+    stored: StoredSubject | undefined,
     sender: string,
     incarnation: number,
     range: string,
@@ -286,11 +305,12 @@ export class Importer {
     gaps: OriginGaps,
   ): Promise<void> | undefined {
     const lost = parseLossRange(range, reason);
-    if (subject === undefined || sender === '' || !Number.isSafeInteger(incarnation) || lost === undefined) {
+    if (stored === undefined || sender === '' || !Number.isSafeInteger(incarnation) || lost === undefined) {
       this.counters.malformed++;
       return undefined;
     }
-    if (!matchesAny(this.o.import, subject)) {
+    const subject = stored.subject;
+    if (!stored.imported) {
       this.counters.filtered++;
       return undefined;
     }
@@ -305,14 +325,24 @@ export class Importer {
     });
   }
 
-  /** The ledgecast subject of a stored subject of zone `zone` (valid subjects remembered, a bounded set). */
-  private subjectOf(zone: string, stored: string): string | undefined {
+  /** The ledgecast subject of a stored subject of zone `zone`, and whether it is imported (valid subjects remembered, a bounded set). */
+  private subjectOf(zone: string, stored: string): StoredSubject | undefined {
     const known = this.subjects.get(stored);
     if (known !== undefined) return known;
     const subject = ledgecastSubject(zone, stored);
     if (subject === undefined) return undefined;
     if (this.subjects.size >= 4096) this.subjects.clear();
-    this.subjects.set(stored, subject);
-    return subject;
+    const s = { subject, imported: matchesAny(this.o.import, subject) };
+    this.subjects.set(stored, s);
+    return s;
+  }
+
+  /** `_LC_ORIGIN.<zone>.<sender>.<incarnation>.`, made once per run of messages of one origin sender. */
+  private originPrefix(zone: string, sender: string, incarnation: number): string {
+    const l = this.lastOrigin;
+    if (l !== undefined && l.sender === sender && l.incarnation === incarnation && l.zone === zone) return l.prefix;
+    const prefix = originMarkerPrefix(zone, sender, incarnation);
+    this.lastOrigin = { zone, sender, incarnation, prefix };
+    return prefix;
   }
 }
