@@ -13,6 +13,7 @@
  * The consumer's position lives in JetStream: a bridge started anywhere with the same zone
  * resumes from it, with no local state.
  */
+import { performance } from 'node:perf_hooks';
 import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { nanos, type MsgHdrs } from '@nats-io/transport-node';
 import { MSGPACK_CODEC } from '../actors/app/codec.js';
@@ -20,6 +21,7 @@ import { encodeLossMarker, originMarkerPrefix, type OriginLoss } from '../actors
 import { OriginGaps } from './origin-gaps.js';
 import { ERROR_CODES } from '../errors.js';
 import { HEADERS, ledgecastSubject, matchesAny, parseLossRange, streamName, zonePrefix } from './naming.js';
+import { AckPacing } from './ack-pacing.js';
 import { OrderedAcks } from './ordered-acks.js';
 import type { ResolvedBridgeOptions } from './options.js';
 
@@ -64,6 +66,9 @@ const PULL_EXPIRES_MS = 5000;
 
 /** How long JetStream waits for an acknowledgement before delivering again, ms. */
 const ACK_WAIT_MS = 30_000;
+
+/** How long an acknowledgement may wait for more messages to cover, ms (AckPacing). */
+const ACK_DELAY_MS = 10;
 
 export class Importer {
   /** Zones imported from now. */
@@ -171,16 +176,32 @@ export class Importer {
     await Promise.all(pendings);
     this.counters.caughtUp += pendings.length;
     const consumer = await this.js.consumers.get(stream, durable);
-    // AckPolicy.All: one acknowledgement per turn covers every message before it, sent only
-    // once all of them were published (or needed nothing). After a failed publish nothing more
-    // is acknowledged and the consumer restarts: JetStream delivers again from the ack floor.
+    // AckPolicy.All: one acknowledgement covers every message before it, sent only once all of
+    // them were published (or needed nothing), and only every quarter of `maxImportInFlight`
+    // messages or ACK_DELAY_MS (AckPacing). After a failed publish nothing more is
+    // acknowledged and the consumer restarts: JetStream delivers again from the ack floor.
     const acks = new OrderedAcks<JsMsg>();
+    const pacing = new AckPacing<JsMsg>(Math.max(1, Math.floor(this.o.maxImportInFlight / 4)), ACK_DELAY_MS);
+    let ackTimer: NodeJS.Timeout | undefined;
     let failed: unknown;
     let wake: (() => void) | undefined;
     let flushScheduled = false;
+    const armAckTimer = (): void => {
+      const due = pacing.nextDeadlineMs();
+      if (due === undefined || ackTimer !== undefined) return;
+      ackTimer = setTimeout(() => {
+        ackTimer = undefined;
+        if (failed === undefined) pacing.onTimer(performance.now())?.ack();
+        armAckTimer();
+      }, Math.max(0, due - performance.now()));
+    };
     const flush = (): void => {
       flushScheduled = false;
-      if (failed === undefined) acks.takeAckable()?.ack();
+      const run = failed === undefined ? acks.takeRun() : undefined;
+      if (run !== undefined) {
+        pacing.offer(run.item, run.count, performance.now())?.ack();
+        armAckTimer();
+      }
       const w = wake;
       wake = undefined;
       w?.();
@@ -238,6 +259,9 @@ export class Importer {
       this.iterators.delete(consuming);
       while (acks.notDone > 0 && failed === undefined) await new Promise<void>((r) => (wake = r));
       flush();
+      clearTimeout(ackTimer);
+      const last = pacing.take();
+      if (failed === undefined) last?.ack();
     }
     if (failed !== undefined) throw failed;
     // Stopped by the client with an error (the consumer deleted, permissions): as the iterator would throw.
