@@ -15,14 +15,15 @@
  */
 import { performance } from 'node:perf_hooks';
 import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import { nanos, type MsgHdrs } from '@nats-io/transport-node';
+import { nanos } from '@nats-io/transport-node';
 import { MSGPACK_CODEC } from '../actors/app/codec.js';
 import { encodeLossMarker, originMarkerPrefix, type OriginLoss } from '../actors/app/origin.js';
 import { OriginGaps } from './origin-gaps.js';
 import { ERROR_CODES } from '../errors.js';
-import { HEADERS, ledgecastSubject, matchesAny, parseLossRange, streamName, zonePrefix } from './naming.js';
+import { ledgecastSubject, matchesAny, parseLossRange, streamName, zonePrefix } from './naming.js';
 import { AckPacing } from './ack-pacing.js';
 import { OrderedAcks } from './ordered-acks.js';
+import { rawHeaderBlock, readStoredHeaders, storedHeadersOf, type StoredHeaders } from './stored-headers.js';
 import type { ResolvedBridgeOptions } from './options.js';
 
 /** Import counters. */
@@ -48,7 +49,6 @@ export interface ImporterCounters {
 /** What importing needs of a message, delivered by the consumer or read from the stream. */
 interface StoredOrDelivered {
   readonly subject: string;
-  readonly headers: MsgHdrs | undefined;
   readonly data: Uint8Array;
   readonly redelivered: boolean;
   /** Its JetStream stream sequence. */
@@ -170,7 +170,7 @@ export class Importer {
     for (let seq = info.ack_floor.stream_seq + 1; seq <= caughtUpTo && !this.closed; seq++) {
       const stored = await this.jsm.streams.getMessage(stream, { seq }).catch(() => null);
       if (stored === null) continue;
-      const p = this.importOne(zone, { subject: stored.subject, headers: stored.header, data: stored.data, redelivered: true, seq }, gaps);
+      const p = this.importOne(zone, { subject: stored.subject, data: stored.data, redelivered: true, seq }, storedHeadersOf(stored.header), gaps);
       if (p !== undefined) pendings.push(p);
     }
     await Promise.all(pendings);
@@ -225,7 +225,7 @@ export class Importer {
     const onMessage = (m: JsMsg): void => {
       if (this.closed || failed !== undefined) return; // not acknowledged: delivered again
       // Redelivered and published above, before anything newer: only acknowledged.
-      const p = m.redelivered && m.seq <= caughtUpTo ? undefined : this.importOne(zone, m, gaps);
+      const p = m.redelivered && m.seq <= caughtUpTo ? undefined : this.importOne(zone, m, headersOf(m), gaps);
       if (p === undefined) {
         acks.add(m, true);
         schedule();
@@ -272,16 +272,14 @@ export class Importer {
    * Publishes `m` in this zone: a promise that resolves once published (rejects if publishing
    * failed), or undefined when there is nothing to publish (filtered out, or not ours).
    */
-  private importOne(zone: string, m: StoredOrDelivered, gaps: OriginGaps): Promise<void> | undefined {
+  private importOne(zone: string, m: StoredOrDelivered, h: StoredHeaders, gaps: OriginGaps): Promise<void> | undefined {
     if (m.redelivered) this.counters.redelivered++;
     gaps.passed(m.seq);
     const stored = this.subjectOf(zone, m.subject);
-    const h = m.headers;
-    const sender = h?.get(HEADERS.sender) ?? '';
-    const incarnation = Number(h?.get(HEADERS.incarnation));
-    const lossRecord = h?.get(HEADERS.loss) ?? '';
-    if (lossRecord !== '') return this.importLoss(zone, stored, sender, incarnation, lossRecord, h?.get(HEADERS.reason) ?? '', m.seq, gaps);
-    const seq = Number(h?.get(HEADERS.seq));
+    const sender = h.sender;
+    const incarnation = Number(h.incarnation);
+    if (h.loss !== '') return this.importLoss(zone, stored, sender, incarnation, h.loss, h.reason, m.seq, gaps);
+    const seq = Number(h.seq);
     if (stored === undefined || sender === '' || !Number.isSafeInteger(incarnation) || !Number.isSafeInteger(seq) || seq < 1) {
       this.counters.malformed++;
       return undefined;
@@ -294,7 +292,7 @@ export class Importer {
     // Messages of this origin stream deleted from JetStream before they crossed: said first.
     const gap = gaps.seen(sender, incarnation, subject, seq, m.seq);
     const lost = gap === undefined ? undefined : this.publishLoss(subject, { zone, sender, incarnation, fromSeq: gap.fromSeq, toSeq: gap.toSeq, reason: 'expired' });
-    const isValue = h?.get(HEADERS.value) === '1';
+    const isValue = h.value === '1';
     const data = isValue ? MSGPACK_CODEC.decode(1, m.data) : m.data;
     const replyTo = `${this.originPrefix(zone, sender, incarnation)}${seq}`;
     const published = this.o.peer.publish(subject, data, { replyTo, codec: 'msgpack' });
@@ -369,4 +367,10 @@ export class Importer {
     this.lastOrigin = { zone, sender, incarnation, prefix };
     return prefix;
   }
+}
+
+/** The headers importing reads of a delivered message: from the client's raw header block when it keeps one (stored-headers.ts). */
+function headersOf(m: JsMsg): StoredHeaders {
+  const block = rawHeaderBlock((m as unknown as { msg?: unknown }).msg);
+  return block === undefined ? storedHeadersOf(m.headers) : readStoredHeaders(block);
 }
