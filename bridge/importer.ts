@@ -240,7 +240,14 @@ export class Importer {
     // Pull requests expire after 5 s (server heartbeats every 2.5 s): a consumer whose leader
     // died (a node killed) shows as missed heartbeats within about 5 s, and the consumer is
     // started again from its ack floor (the catch-up above) instead of waiting the ack wait.
-    messages = await consumer.consume({ max_messages: Math.min(256, this.o.maxImportInFlight), expires: PULL_EXPIRES_MS, callback: onMessage });
+    // Pulls of up to `maxImportInFlight` messages, asked again once three quarters arrived (the
+    // client's default asks again after each quarter: a pull request per 64 messages at 256).
+    messages = await consumer.consume({
+      max_messages: this.o.maxImportInFlight,
+      threshold_messages: Math.max(1, Math.floor(this.o.maxImportInFlight / 4)),
+      expires: PULL_EXPIRES_MS,
+      callback: onMessage,
+    });
     const consuming = messages;
     this.iterators.add(consuming);
     void (async () => {
