@@ -23,7 +23,7 @@ import { ERROR_CODES } from '../errors.js';
 import { ledgecastSubject, matchesAny, parseLossRange, streamName, zonePrefix } from './naming.js';
 import { AckPacing } from './ack-pacing.js';
 import { OrderedAcks } from './ordered-acks.js';
-import { rawHeaderBlock, readStoredHeaders, storedHeadersOf, type StoredHeaders } from './stored-headers.js';
+import { DeliveredHeaders, storedHeadersOf, type StoredHeaders } from './stored-headers.js';
 import type { ResolvedBridgeOptions } from './options.js';
 
 /** Import counters. */
@@ -211,6 +211,7 @@ export class Importer {
       flushScheduled = true;
       setImmediate(flush);
     };
+    const headers = new DeliveredHeaders();
     let messages: ConsumerMessages | undefined;
     const fail = (err: unknown): void => {
       failed ??= err;
@@ -225,7 +226,7 @@ export class Importer {
     const onMessage = (m: JsMsg): void => {
       if (this.closed || failed !== undefined) return; // not acknowledged: delivered again
       // Redelivered and published above, before anything newer: only acknowledged.
-      const p = m.redelivered && m.seq <= caughtUpTo ? undefined : this.importOne(zone, m, headersOf(m), gaps);
+      const p = m.redelivered && m.seq <= caughtUpTo ? undefined : this.importOne(zone, m, headers.of(m), gaps);
       if (p === undefined) {
         acks.add(m, true);
         schedule();
@@ -374,10 +375,4 @@ export class Importer {
     this.lastOrigin = { zone, sender, incarnation, prefix };
     return prefix;
   }
-}
-
-/** The headers importing reads of a delivered message: from the client's raw header block when it keeps one (stored-headers.ts). */
-function headersOf(m: JsMsg): StoredHeaders {
-  const block = rawHeaderBlock((m as unknown as { msg?: unknown }).msg);
-  return block === undefined ? storedHeadersOf(m.headers) : readStoredHeaders(block);
 }

@@ -58,6 +58,11 @@ export function readStoredHeaders(block: string): StoredHeaders {
   return { sender: sender ?? '', incarnation: incarnation ?? '', seq: seq ?? '', value: value ?? '', loss: loss ?? '', reason: reason ?? '' };
 }
 
+/** Whether two readings give the same fields. */
+export function sameStoredHeaders(a: StoredHeaders, b: StoredHeaders): boolean {
+  return a.sender === b.sender && a.incarnation === b.incarnation && a.seq === b.seq && a.value === b.value && a.loss === b.loss && a.reason === b.reason;
+}
+
 /** The same fields read through the NATS client's headers (messages read from the stream, or a client without the raw block). */
 export function storedHeadersOf(h: MsgHdrs | undefined): StoredHeaders {
   if (h === undefined) return NONE;
@@ -78,7 +83,8 @@ const UTF8 = new TextDecoder();
  * installed @nats-io/nats-core 3.x does (`MsgImpl`: `_rdata` = headers then payload, `_msg.hdr` =
  * the headers' length); undefined otherwise, and the caller reads `msg.headers` instead. Only
  * a shortcut: both give the same fields (test/unit/bridge/stored-headers.test.ts checks both
- * on a message the installed client parsed).
+ * on a message the installed client parsed, and the importer compares them on the first
+ * message of each consumer and keeps to the client's headers if they differ).
  */
 export function rawHeaderBlock(msg: unknown): string | undefined {
   const m = msg as { _rdata?: unknown; _msg?: { hdr?: unknown } } | undefined;
@@ -86,4 +92,27 @@ export function rawHeaderBlock(msg: unknown): string | undefined {
   const data = m?._rdata;
   if (typeof hdr !== 'number' || hdr <= 0 || !(data instanceof Uint8Array) || hdr > data.byteLength) return undefined;
   return UTF8.decode(data.subarray(0, hdr));
+}
+
+/**
+ * The headers importing reads of the messages one consumer delivers: from the client's raw
+ * header block when it keeps one, checked once against the client's own reading on the first
+ * message; if they differ (another client version), the client's headers from then on.
+ */
+export class DeliveredHeaders {
+  private raw = true;
+  private checked = false;
+
+  /** The fields of `m` (a delivered `JsMsg`: its `msg` is the client's message). */
+  of(m: { readonly headers: MsgHdrs | undefined }): StoredHeaders {
+    const block = this.raw ? rawHeaderBlock((m as { msg?: unknown }).msg) : undefined;
+    if (block === undefined) return storedHeadersOf(m.headers);
+    const h = readStoredHeaders(block);
+    if (this.checked) return h;
+    this.checked = true;
+    const client = storedHeadersOf(m.headers);
+    if (sameStoredHeaders(h, client)) return h;
+    this.raw = false;
+    return client;
+  }
 }

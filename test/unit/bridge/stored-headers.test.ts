@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { headers, MsgHdrsImpl, MsgImpl, type MsgHdrs } from '@nats-io/transport-node';
-import { rawHeaderBlock, readStoredHeaders, storedHeadersOf } from '../../../bridge/stored-headers.js';
+import { headers, Kind, MsgHdrsImpl, MsgImpl, Parser, type MsgArg, type MsgHdrs, type ParserEvent } from '@nats-io/transport-node';
+import { DeliveredHeaders, rawHeaderBlock, readStoredHeaders, sameStoredHeaders, storedHeadersOf } from '../../../bridge/stored-headers.js';
 
 const TE = new TextEncoder();
 
@@ -64,26 +64,67 @@ describe('readStoredHeaders', () => {
   });
 });
 
+/** A message as the installed client builds it from the wire: its parser reads `HMSG`, its protocol wraps the result in a MsgImpl. */
+function parsedMessage(headerBlock: string, payload: string): MsgImpl {
+  const hdr = TE.encode(headerBlock);
+  const body = TE.encode(payload);
+  const events: ParserEvent[] = [];
+  const parser = new Parser({ push: (e: ParserEvent) => events.push(e) });
+  parser.parse(TE.encode(`HMSG lc.A.x 1 $JS.ACK.LC_A.d.1.1.1.1.0 ${hdr.length} ${hdr.length + body.length}\r\n`));
+  parser.parse(new Uint8Array([...hdr, ...body, 13, 10]));
+  const e = events.find((x) => x.kind === Kind.MSG);
+  if (e === undefined) throw new Error('the parser gave no message');
+  return new MsgImpl(e.msg as MsgArg, e.data as Uint8Array, { publish: () => undefined } as never);
+}
+
 describe('rawHeaderBlock', () => {
-  it('finds the header block of a message the installed NATS client parsed, or says it cannot', () => {
+  it('finds the header block of a message the installed NATS client parsed from the wire', () => {
     const hb = block((h) => {
+      h.set('Nats-Msg-Id', 'A.7.9.cHViQQ.x');
       h.set('Lc-Sender', 'pubA');
       h.set('Lc-Seq', '9');
     });
-    const hdr = TE.encode(hb);
-    const payload = TE.encode('payload');
-    const data = new Uint8Array(hdr.length + payload.length);
-    data.set(hdr);
-    data.set(payload, hdr.length);
-    const msg = new MsgImpl({ subject: TE.encode('lc.A.x'), reply: TE.encode(''), sid: 1, hdr: hdr.length, size: data.length }, data, {
-      publish: () => undefined,
-    } as never);
-    const raw = rawHeaderBlock(msg);
-    expect(raw).toBe(hb);
-    expect(readStoredHeaders(raw!)).toEqual(storedHeadersOf(msg.headers));
+    const msg = parsedMessage(hb, 'payload');
+    expect(rawHeaderBlock(msg)).toBe(hb);
+    expect(readStoredHeaders(rawHeaderBlock(msg)!)).toEqual(storedHeadersOf(msg.headers));
     expect(new TextDecoder().decode(msg.data)).toBe('payload');
+  });
+
+  it('says it cannot when the message is not shaped as it expects', () => {
+    const data = TE.encode('NATS/1.0\r\n\r\n');
     expect(rawHeaderBlock({})).toBeUndefined();
     expect(rawHeaderBlock(undefined)).toBeUndefined();
     expect(rawHeaderBlock({ _rdata: data, _msg: { hdr: data.length + 1 } })).toBeUndefined();
+    expect(rawHeaderBlock({ _rdata: 'x', _msg: { hdr: 1 } })).toBeUndefined();
+  });
+});
+
+describe('DeliveredHeaders', () => {
+  const hb = block((h) => {
+    h.set('Lc-Sender', 'pubA');
+    h.set('Lc-Seq', '9');
+  });
+
+  it('reads the raw block once it agreed with the client on the first message', () => {
+    const d = new DeliveredHeaders();
+    const msg = parsedMessage(hb, 'p');
+    expect(d.of({ msg, headers: msg.headers } as never)).toEqual(storedHeadersOf(msg.headers));
+    // From then on the raw block alone is read (the client's headers are not looked at).
+    expect(d.of({ msg, headers: undefined } as never).seq).toBe('9');
+  });
+
+  it("keeps to the client's headers when the raw block reads otherwise (another client version)", () => {
+    const d = new DeliveredHeaders();
+    const msg = parsedMessage(hb, 'p');
+    const other = MsgHdrsImpl.decode(TE.encode(hb.replace('Lc-Seq: 9', 'Lc-Seq: 10')));
+    expect(d.of({ msg, headers: other } as never).seq).toBe('10');
+    expect(d.of({ msg, headers: other } as never).seq).toBe('10');
+    expect(sameStoredHeaders(readStoredHeaders(hb), storedHeadersOf(other))).toBe(false);
+  });
+
+  it('reads the client headers of a message without a raw block', () => {
+    const h = MsgHdrsImpl.decode(TE.encode(hb));
+    expect(new DeliveredHeaders().of({ headers: h }).sender).toBe('pubA');
+    expect(new DeliveredHeaders().of({ headers: undefined }).sender).toBe('');
   });
 });
