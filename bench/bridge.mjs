@@ -6,6 +6,7 @@
  *
  * Diagnostics: `--latency-rate R` (paced rate of the latency runs, 5000 by default),
  * `--bridge-durability sync|async|none` (the bridges' ledgers; the CLI's default is sync),
+ * `--bridge-retention N` (the bridges' ledgers keep N messages per stream; default 100,000),
  * `--cpu-prof DIR` (both bridges run under `node --cpu-prof`; self time per function and per area
  * printed at the end). Each measured run also records the CPU the machine's other processes used.
  *
@@ -48,6 +49,7 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string' },
     json: { type: 'string' },
     'bridge-durability': { type: 'string' },
+    'bridge-retention': { type: 'string' },
     'latency-rate': { type: 'string' },
   },
 });
@@ -66,6 +68,9 @@ const ZONE_WINDOW = 10_000;
 /** The bridges' ledger durability: the CLI's default ('sync') unless --bridge-durability says otherwise (a diagnostic). */
 const DURABILITY = args['bridge-durability'];
 if (DURABILITY !== undefined && !['sync', 'async', 'none'].includes(DURABILITY)) throw new Error('--bridge-durability: sync, async or none');
+/** Messages the bridges' ledgers keep per stream (a diagnostic: the ledger's default is 100,000). */
+const RETENTION = args['bridge-retention'] === undefined ? undefined : Number(args['bridge-retention']);
+const ledgerExtra = { ...(DURABILITY ? { durability: DURABILITY } : {}), ...(RETENTION ? { retention: { maxMessagesPerStream: RETENTION } } : {}) };
 const GOALS = { ratio: 0.8, cpuUs: 30, p50AddedMs: 1, p99AddedMs: 5, rssMB: 150 };
 
 const median = (xs) => {
@@ -126,14 +131,14 @@ async function run(state, { startedAt, load0, cpuProfDir }) {
   const bridgeA = await startBridge(
     dir,
     'bridgeA',
-    { zone: 'A', nats: natsCfg, export: ['bench.>'], peer: { name: 'bridgeA', ...zoneA, ledger: { path: join(dir, 'ledger-A'), ...(DURABILITY ? { durability: DURABILITY } : {}) } } },
+    { zone: 'A', nats: natsCfg, export: ['bench.>'], peer: { name: 'bridgeA', ...zoneA, ledger: { path: join(dir, 'ledger-A'), ...ledgerExtra } } },
     { cpuProfDir },
   );
   state.bridges.push(bridgeA);
   const bridgeB = await startBridge(
     dir,
     'bridgeB',
-    { zone: 'B', nats: natsCfg, import: ['bench.>'], importFrom: ['A'], peer: { name: 'bridgeB', ...zoneB, ledger: { path: join(dir, 'ledger-B'), ...(DURABILITY ? { durability: DURABILITY } : {}) } } },
+    { zone: 'B', nats: natsCfg, import: ['bench.>'], importFrom: ['A'], peer: { name: 'bridgeB', ...zoneB, ledger: { path: join(dir, 'ledger-B'), ...ledgerExtra } } },
     { cpuProfDir },
   );
   state.bridges.push(bridgeB);
@@ -359,6 +364,7 @@ async function run(state, { startedAt, load0, cpuProfDir }) {
     quick: QUICK,
     idleCores,
     bridgeDurability: DURABILITY ?? 'sync (the CLI default)',
+    bridgeRetention: RETENTION ?? 'the ledger default (100,000 messages per stream)',
     rssMaxMB: {
       bridgeA: rssMax.get(bridgeA.pid) / 2 ** 20,
       bridgeB: rssMax.get(bridgeB.pid) / 2 ** 20,
@@ -512,7 +518,7 @@ function summarize(results, meta) {
     `load average (1/5/15 min) ${la(meta.loadavgStart)} at start, ${la(meta.loadavgEnd)} at end; ` +
     `${meta.runs} run(s) of ${meta.seconds} s per throughput figure, ${meta.runs} of ${meta.latencySeconds} s (first ${WARMUP_MS / 1000} s not sampled) per latency figure: median (min–max). ` +
     `Other processes of the machine used ${meta.otherCores.min.toFixed(2)}–${meta.otherCores.max.toFixed(2)} cores during the runs (median ${meta.otherCores.median.toFixed(2)}${meta.quick ? '' : '; each run first waited up to 30 s for them to drop under 0.3 cores'}). ` +
-    `Bridge ledgers: durability ${meta.bridgeDurability}. ` +
+    `Bridge ledgers: durability ${meta.bridgeDurability}, retention ${meta.bridgeRetention}. ` +
     `Lost ${lostTotal}, duplicates ${dupTotal} over every run; bridge event lines ${meta.bridgeEvents.count}${meta.bridgeEvents.count ? ` ${JSON.stringify(meta.bridgeEvents.kinds)}` : ''}.`;
   return { meta, figures, results, table, caption, lostTotal, dupTotal };
 }

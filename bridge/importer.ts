@@ -13,14 +13,17 @@
  * The consumer's position lives in JetStream: a bridge started anywhere with the same zone
  * resumes from it, with no local state.
  */
+import { performance } from 'node:perf_hooks';
 import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import { nanos, type MsgHdrs } from '@nats-io/transport-node';
+import { nanos } from '@nats-io/transport-node';
 import { MSGPACK_CODEC } from '../actors/app/codec.js';
-import { encodeLossMarker, encodeOriginMarker, type OriginLoss } from '../actors/app/origin.js';
+import { encodeLossMarker, originMarkerPrefix, type OriginLoss } from '../actors/app/origin.js';
 import { OriginGaps } from './origin-gaps.js';
 import { ERROR_CODES } from '../errors.js';
-import { HEADERS, ledgecastSubject, matchesAny, parseLossRange, streamName, zonePrefix } from './naming.js';
+import { ledgecastSubject, matchesAny, parseLossRange, streamName, zonePrefix } from './naming.js';
+import { AckPacing } from './ack-pacing.js';
 import { OrderedAcks } from './ordered-acks.js';
+import { DeliveredHeaders, storedHeadersOf, type StoredHeaders } from './stored-headers.js';
 import type { ResolvedBridgeOptions } from './options.js';
 
 /** Import counters. */
@@ -46,11 +49,16 @@ export interface ImporterCounters {
 /** What importing needs of a message, delivered by the consumer or read from the stream. */
 interface StoredOrDelivered {
   readonly subject: string;
-  readonly headers: MsgHdrs | undefined;
   readonly data: Uint8Array;
   readonly redelivered: boolean;
   /** Its JetStream stream sequence. */
   readonly seq: number;
+}
+
+/** A stored subject of another zone: its ledgecast subject, and whether an import pattern matches it. */
+interface StoredSubject {
+  readonly subject: string;
+  readonly imported: boolean;
 }
 
 /** How long a pull request waits on the server, ms (its heartbeats come every half of it). */
@@ -59,6 +67,9 @@ const PULL_EXPIRES_MS = 5000;
 /** How long JetStream waits for an acknowledgement before delivering again, ms. */
 const ACK_WAIT_MS = 30_000;
 
+/** How long an acknowledgement may wait for more messages to cover, ms (AckPacing). */
+const ACK_DELAY_MS = 10;
+
 export class Importer {
   /** Zones imported from now. */
   readonly zones = new Set<string>();
@@ -66,8 +77,10 @@ export class Importer {
   private scanTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly runs = new Set<Promise<void>>();
-  /** Stored subject → ledgecast subject, for the subjects seen (bounded). */
-  private readonly subjects = new Map<string, string>();
+  /** Stored subject → its ledgecast subject and whether an import pattern matches it, for the subjects seen (bounded). */
+  private readonly subjects = new Map<string, StoredSubject>();
+  /** The origin marker prefix of the last origin sender imported (messages come in runs of one sender). */
+  private lastOrigin: { zone: string; sender: string; incarnation: number; prefix: string } | undefined;
 
   constructor(
     private readonly o: ResolvedBridgeOptions,
@@ -157,36 +170,38 @@ export class Importer {
     for (let seq = info.ack_floor.stream_seq + 1; seq <= caughtUpTo && !this.closed; seq++) {
       const stored = await this.jsm.streams.getMessage(stream, { seq }).catch(() => null);
       if (stored === null) continue;
-      const p = this.importOne(zone, { subject: stored.subject, headers: stored.header, data: stored.data, redelivered: true, seq }, gaps);
+      const p = this.importOne(zone, { subject: stored.subject, data: stored.data, redelivered: true, seq }, storedHeadersOf(stored.header), gaps);
       if (p !== undefined) pendings.push(p);
     }
     await Promise.all(pendings);
     this.counters.caughtUp += pendings.length;
     const consumer = await this.js.consumers.get(stream, durable);
-    // Pull requests expire after 5 s (server heartbeats every 2.5 s): a consumer whose leader
-    // died (a node killed) shows as missed heartbeats within about 5 s, and the consumer is
-    // started again from its ack floor (the catch-up above) instead of waiting the ack wait.
-    const messages = await consumer.consume({ max_messages: Math.min(256, this.o.maxImportInFlight), expires: PULL_EXPIRES_MS });
-    this.iterators.add(messages);
-    void (async () => {
-      for await (const s of messages.status()) {
-        if (s.type === 'heartbeats_missed' && s.count >= 2) {
-          this.counters.restarts++;
-          messages.stop();
-          return;
-        }
-      }
-    })().catch(() => undefined);
-    // AckPolicy.All: one acknowledgement per turn covers every message before it, sent only
-    // once all of them were published (or needed nothing). After a failed publish nothing more
-    // is acknowledged and the consumer restarts: JetStream delivers again from the ack floor.
+    // AckPolicy.All: one acknowledgement covers every message before it, sent only once all of
+    // them were published (or needed nothing), and only every quarter of `maxImportInFlight`
+    // messages or ACK_DELAY_MS (AckPacing). After a failed publish nothing more is
+    // acknowledged and the consumer restarts: JetStream delivers again from the ack floor.
     const acks = new OrderedAcks<JsMsg>();
+    const pacing = new AckPacing<JsMsg>(Math.max(1, Math.floor(this.o.maxImportInFlight / 4)), ACK_DELAY_MS);
+    let ackTimer: NodeJS.Timeout | undefined;
     let failed: unknown;
     let wake: (() => void) | undefined;
     let flushScheduled = false;
+    const armAckTimer = (): void => {
+      const due = pacing.nextDeadlineMs();
+      if (due === undefined || ackTimer !== undefined) return;
+      ackTimer = setTimeout(() => {
+        ackTimer = undefined;
+        if (failed === undefined) pacing.onTimer(performance.now())?.ack();
+        armAckTimer();
+      }, Math.max(0, due - performance.now()));
+    };
     const flush = (): void => {
       flushScheduled = false;
-      if (failed === undefined) acks.takeAckable()?.ack();
+      const run = failed === undefined ? acks.takeRun() : undefined;
+      if (run !== undefined) {
+        pacing.offer(run.item, run.count, performance.now())?.ack();
+        armAckTimer();
+      }
       const w = wake;
       wake = undefined;
       w?.();
@@ -196,64 +211,98 @@ export class Importer {
       flushScheduled = true;
       setImmediate(flush);
     };
+    const headers = new DeliveredHeaders();
+    let messages: ConsumerMessages | undefined;
     const fail = (err: unknown): void => {
       failed ??= err;
-      messages.stop();
+      messages?.stop();
       schedule();
     };
-    try {
-      for await (const m of messages) {
-        if (this.closed || failed !== undefined) break;
-        // Redelivered and published above, before anything newer: only acknowledged.
-        const p = m.redelivered && m.seq <= caughtUpTo ? undefined : this.importOne(zone, m, gaps);
-        if (p === undefined) {
-          acks.add(m, true);
-          schedule();
-          continue;
-        }
-        const ticket = acks.add(m, false);
-        p.then(() => {
-          acks.complete(ticket);
-          schedule();
-        }, fail);
-        while (acks.notDone >= this.o.maxImportInFlight && failed === undefined && !this.closed) await new Promise<void>((r) => (wake = r));
+    // A callback, not `for await`: the client hands over every message of a socket read in one
+    // synchronous run, so their publishes reach the peer's sender as one batch (one sequencing,
+    // one ledger append, one `accepted`). An iterator yields one message per microtask, and the
+    // peer hands each publish over alone. What is in flight is bounded by the consumer's
+    // `max_ack_pending` (`maxImportInFlight`): JetStream delivers no more until acknowledged.
+    const onMessage = (m: JsMsg): void => {
+      if (this.closed || failed !== undefined) return; // not acknowledged: delivered again
+      // Redelivered and published above, before anything newer: only acknowledged.
+      const p = m.redelivered && m.seq <= caughtUpTo ? undefined : this.importOne(zone, m, headers.of(m), gaps);
+      if (p === undefined) {
+        acks.add(m, true);
+        schedule();
+        return;
       }
+      const ticket = acks.add(m, false);
+      p.then(() => {
+        acks.complete(ticket);
+        schedule();
+      }, fail);
+    };
+    // Pull requests expire after 5 s (server heartbeats every 2.5 s): a consumer whose leader
+    // died (a node killed) shows as missed heartbeats within about 5 s, and the consumer is
+    // started again from its ack floor (the catch-up above) instead of waiting the ack wait.
+    // Pulls of up to `maxImportInFlight` messages, asked again once three quarters arrived (the
+    // client's default asks again after each quarter: a pull request per 64 messages at 256).
+    messages = await consumer.consume({
+      max_messages: this.o.maxImportInFlight,
+      threshold_messages: Math.max(1, Math.floor(this.o.maxImportInFlight / 4)),
+      expires: PULL_EXPIRES_MS,
+      callback: onMessage,
+    });
+    const consuming = messages;
+    this.iterators.add(consuming);
+    void (async () => {
+      for await (const s of consuming.status()) {
+        if (s.type === 'heartbeats_missed' && s.count >= 2) {
+          this.counters.restarts++;
+          consuming.stop();
+          return;
+        }
+      }
+    })().catch(() => undefined);
+    let ended: void | Error;
+    try {
+      ended = await consuming.closed();
     } finally {
-      this.iterators.delete(messages);
+      this.iterators.delete(consuming);
       while (acks.notDone > 0 && failed === undefined) await new Promise<void>((r) => (wake = r));
       flush();
+      clearTimeout(ackTimer);
+      const last = pacing.take();
+      if (failed === undefined) last?.ack();
     }
     if (failed !== undefined) throw failed;
+    // Stopped by the client with an error (the consumer deleted, permissions): as the iterator would throw.
+    if (ended instanceof Error && !this.closed) throw ended;
   }
 
   /**
    * Publishes `m` in this zone: a promise that resolves once published (rejects if publishing
    * failed), or undefined when there is nothing to publish (filtered out, or not ours).
    */
-  private importOne(zone: string, m: StoredOrDelivered, gaps: OriginGaps): Promise<void> | undefined {
+  private importOne(zone: string, m: StoredOrDelivered, h: StoredHeaders, gaps: OriginGaps): Promise<void> | undefined {
     if (m.redelivered) this.counters.redelivered++;
     gaps.passed(m.seq);
-    const subject = this.subjectOf(zone, m.subject);
-    const h = m.headers;
-    const sender = h?.get(HEADERS.sender) ?? '';
-    const incarnation = Number(h?.get(HEADERS.incarnation));
-    const lossRecord = h?.get(HEADERS.loss) ?? '';
-    if (lossRecord !== '') return this.importLoss(zone, subject, sender, incarnation, lossRecord, h?.get(HEADERS.reason) ?? '', m.seq, gaps);
-    const seq = Number(h?.get(HEADERS.seq));
-    if (subject === undefined || sender === '' || !Number.isSafeInteger(incarnation) || !Number.isSafeInteger(seq) || seq < 1) {
+    const stored = this.subjectOf(zone, m.subject);
+    const sender = h.sender;
+    const incarnation = Number(h.incarnation);
+    if (h.loss !== '') return this.importLoss(zone, stored, sender, incarnation, h.loss, h.reason, m.seq, gaps);
+    const seq = Number(h.seq);
+    if (stored === undefined || sender === '' || !Number.isSafeInteger(incarnation) || !Number.isSafeInteger(seq) || seq < 1) {
       this.counters.malformed++;
       return undefined;
     }
-    if (!matchesAny(this.o.import, subject)) {
+    const subject = stored.subject;
+    if (!stored.imported) {
       this.counters.filtered++;
       return undefined;
     }
     // Messages of this origin stream deleted from JetStream before they crossed: said first.
     const gap = gaps.seen(sender, incarnation, subject, seq, m.seq);
     const lost = gap === undefined ? undefined : this.publishLoss(subject, { zone, sender, incarnation, fromSeq: gap.fromSeq, toSeq: gap.toSeq, reason: 'expired' });
-    const isValue = h?.get(HEADERS.value) === '1';
+    const isValue = h.value === '1';
     const data = isValue ? MSGPACK_CODEC.decode(1, m.data) : m.data;
-    const replyTo = encodeOriginMarker({ zone, sender, incarnation, seq });
+    const replyTo = `${this.originPrefix(zone, sender, incarnation)}${seq}`;
     const published = this.o.peer.publish(subject, data, { replyTo, codec: 'msgpack' });
     return (lost === undefined ? published : Promise.all([lost, published])).then(
       () => {
@@ -277,7 +326,7 @@ export class Importer {
   /** A loss record of zone `zone` (`from-to` in header `Lc-Loss`): a loss marker in this zone, or undefined when malformed or filtered. */
   private importLoss(
     zone: string,
-    subject: string | undefined,
+    stored: StoredSubject | undefined,
     sender: string,
     incarnation: number,
     range: string,
@@ -286,11 +335,12 @@ export class Importer {
     gaps: OriginGaps,
   ): Promise<void> | undefined {
     const lost = parseLossRange(range, reason);
-    if (subject === undefined || sender === '' || !Number.isSafeInteger(incarnation) || lost === undefined) {
+    if (stored === undefined || sender === '' || !Number.isSafeInteger(incarnation) || lost === undefined) {
       this.counters.malformed++;
       return undefined;
     }
-    if (!matchesAny(this.o.import, subject)) {
+    const subject = stored.subject;
+    if (!stored.imported) {
       this.counters.filtered++;
       return undefined;
     }
@@ -305,14 +355,24 @@ export class Importer {
     });
   }
 
-  /** The ledgecast subject of a stored subject of zone `zone` (valid subjects remembered, a bounded set). */
-  private subjectOf(zone: string, stored: string): string | undefined {
+  /** The ledgecast subject of a stored subject of zone `zone`, and whether it is imported (valid subjects remembered, a bounded set). */
+  private subjectOf(zone: string, stored: string): StoredSubject | undefined {
     const known = this.subjects.get(stored);
     if (known !== undefined) return known;
     const subject = ledgecastSubject(zone, stored);
     if (subject === undefined) return undefined;
     if (this.subjects.size >= 4096) this.subjects.clear();
-    this.subjects.set(stored, subject);
-    return subject;
+    const s = { subject, imported: matchesAny(this.o.import, subject) };
+    this.subjects.set(stored, s);
+    return s;
+  }
+
+  /** `_LC_ORIGIN.<zone>.<sender>.<incarnation>.`, made once per run of messages of one origin sender. */
+  private originPrefix(zone: string, sender: string, incarnation: number): string {
+    const l = this.lastOrigin;
+    if (l !== undefined && l.sender === sender && l.incarnation === incarnation && l.zone === zone) return l.prefix;
+    const prefix = originMarkerPrefix(zone, sender, incarnation);
+    this.lastOrigin = { zone, sender, incarnation, prefix };
+    return prefix;
   }
 }

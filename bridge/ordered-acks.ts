@@ -36,13 +36,20 @@ export class OrderedAcks<T> {
    * when the oldest entry is not done yet (or there is none).
    */
   takeAckable(): T | undefined {
+    return this.takeRun()?.item;
+  }
+
+  /** As {@link takeAckable}, with how many entries the run removed. */
+  takeRun(): { readonly item: T; readonly count: number } | undefined {
+    const from = this.head;
     let last: T | undefined;
     while (this.head < this.items.length && this.items[this.head].done) last = this.items[this.head++].item;
+    const count = this.head - from;
     if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.base += this.head;
       this.head = 0;
     }
-    return last;
+    return count === 0 ? undefined : { item: last as T, count };
   }
 }

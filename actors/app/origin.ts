@@ -112,7 +112,16 @@ export const ORIGIN_PREFIX = '_LC_ORIGIN.';
 
 /** The `replyTo` subject that carries `origin` (zone: a valid subject token). */
 export function encodeOriginMarker(origin: MessageOrigin): string {
-  return `${ORIGIN_PREFIX}${origin.zone}.${Buffer.from(origin.sender, 'utf8').toString('base64url')}.${origin.incarnation}.${origin.seq}`;
+  return `${originMarkerPrefix(origin.zone, origin.sender, origin.incarnation)}${origin.seq}`;
+}
+
+/**
+ * The origin marker of origin stream (zone, sender, incarnation) up to its seq
+ * (`_LC_ORIGIN.<zone>.<sender, base64url>.<incarnation>.`): an importer makes it once per origin
+ * sender and appends each message's seq.
+ */
+export function originMarkerPrefix(zone: string, sender: string, incarnation: number): string {
+  return `${ORIGIN_PREFIX}${zone}.${Buffer.from(sender, 'utf8').toString('base64url')}.${incarnation}.`;
 }
 
 /** The origin a `replyTo` carries, or undefined when it is not an origin marker (or is malformed). */

@@ -1,8 +1,9 @@
 /**
  * The engine alone, consuming side: a durable pull consumer with the bridge importer's settings
  * (bridge/importer.ts: `AckPolicy.All`, from the first message, `max_ack_pending` 1024, ack wait
- * 30 s, `consume({ max_messages: 256 })`, one acknowledgement per event-loop turn covering every
- * message before it).
+ * 30 s, `consume({ max_messages: 1024, threshold_messages: 256, callback })`, one
+ * acknowledgement covering every message before it once 256 are acknowledgeable or 10 ms after
+ * the first of them, as bridge/ack-pacing.ts).
  *
  * Commands: `connect { url }`; `begin { stream, durable, filter, size, latency, warmupMs }`
  * (creates the consumer and counts what arrives); `end { sent, idleMs, maxMs }` (waits until
@@ -38,25 +39,30 @@ serveCommands({
       ack_wait: nanos(30_000),
     });
     const consumer = await js.consumers.get(stream, durable);
-    const messages = await consumer.consume({ max_messages: 256 });
     const receipts = new Receipts({ size, latency, warmupMs });
+    // As the importer: acknowledge the newest message once 256 are unacknowledged, or 10 ms
+    // after the first of them.
     let last;
-    let scheduled = false;
-    const flush = () => {
-      scheduled = false;
+    let count = 0;
+    let ackTimer;
+    const ack = () => {
+      clearTimeout(ackTimer);
+      ackTimer = undefined;
       last?.ack();
       last = undefined;
+      count = 0;
     };
-    const loop = (async () => {
-      for await (const m of messages) {
+    const messages = await consumer.consume({
+      max_messages: 1024,
+      threshold_messages: 256,
+      callback: (m) => {
         receipts.add(m.data);
         last = m;
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
-      }
-    })();
+        if (++count >= 256) ack();
+        else ackTimer ??= setTimeout(ack, 10);
+      },
+    });
+    const loop = messages.closed().then(ack);
     const timer = setInterval(() => note({ type: 'progress', unique: receipts.unique }), 50);
     current = { receipts, messages, loop, timer };
     return { ok: true };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeOriginMarker, encodeOriginMarker, OriginDedup } from '../../../actors/app/origin.js';
+import { decodeOriginMarker, encodeOriginMarker, OriginDedup, originMarkerPrefix } from '../../../actors/app/origin.js';
 import { isValidSubject } from '../../../actors/subjects/subject.js';
 
 const origin = { zone: 'paris', sender: 'feed.host 1/é', incarnation: 77, seq: 5 };
@@ -9,6 +9,12 @@ describe('origin marker', () => {
     const marker = encodeOriginMarker(origin);
     expect(isValidSubject(marker)).toBe(true);
     expect(decodeOriginMarker(marker)).toEqual(origin);
+  });
+
+  it('is its origin stream prefix followed by the seq (an importer makes the prefix once per sender)', () => {
+    const prefix = originMarkerPrefix(origin.zone, origin.sender, origin.incarnation);
+    expect(`${prefix}${origin.seq}`).toBe(encodeOriginMarker(origin));
+    expect(decodeOriginMarker(`${prefix}123456789`)).toEqual({ ...origin, seq: 123456789 });
   });
 
   it('is not read into an ordinary reply subject', () => {

@@ -26,4 +26,14 @@ describe('OrderedAcks', () => {
     expect(a.takeAckable()).toBe(4999);
     expect(a.notDone).toBe(0);
   });
+
+  it('says how many entries a run covers', () => {
+    const a = new OrderedAcks<string>();
+    const t1 = a.add('m1', false);
+    a.add('m2', true);
+    expect(a.takeRun()).toBeUndefined();
+    a.complete(t1);
+    expect(a.takeRun()).toEqual({ item: 'm2', count: 2 });
+    expect(a.takeRun()).toBeUndefined();
+  });
 });
