@@ -178,6 +178,8 @@ export class FlowControl {
   private discoveryUntilMs = Number.NEGATIVE_INFINITY;
   /** When {@link drained} was first asked (the close began). */
   private drainSinceMs: number | undefined;
+  /** While closing: the (stream, receiver) pairs no longer waited for. */
+  private readonly drainGaveUp = new Set<ReceiverPos>();
   /** While closing: when each receiver known at the close's start last moved forward on any stream of ours (by peer key). */
   private readonly drainProgressMs = new Map<string, number>();
 
@@ -379,9 +381,10 @@ export class FlowControl {
   }
 
   /**
-   * Closing: whether every receiver not excluded has reported the newest sent seq of every
-   * stream. A receiver still behind that made no progress for `stallTimeoutMs` since the close
-   * began, on that stream nor on any other of ours, is excluded here (with a `slowConsumer`
+   * Closing: whether every receiver has reported the newest sent seq of every stream (one
+   * excluded from the window before, stalled once, included). A receiver still behind that made
+   * no progress for `stallTimeoutMs` since the close began, on that stream nor on any other of
+   * ours, is excluded here (with a `slowConsumer`
    * event), so a dead one cannot hold a closing peer beyond that bound; a live one working
    * through its backlog (a stream waits for a repair while others move) is waited for, within
    * the peer's `closeTimeoutMs`. One that never reported a position of the stream gets
@@ -400,7 +403,9 @@ export class FlowControl {
       if (!s.started) continue;
       let changed = false;
       for (const r of s.receivers.values()) {
-        if (r.excluded) continue;
+        // Excluded from the window before the close (stalled once) is no reason to stop waiting:
+        // a receiver back from a pause catches up now. Only the drain's own verdict is final.
+        if (this.drainGaveUp.has(r)) continue;
         const pos = this.positionOf(r, s);
         if (pos >= s.highSent) continue;
         // From the close's start at the earliest: a live receiver behind a burst (every stream
@@ -414,9 +419,12 @@ export class FlowControl {
         const probing = peerMs !== undefined && r.reported === undefined ? r.lastProgressMs + (this.o.multicastProbeMs ?? 0) : since;
         const from = Math.max(own, since, peerMs ?? since, probing);
         if (nowMs - from >= this.o.stallTimeoutMs) {
-          r.excluded = true;
-          changed = true;
-          this.counters.stalledReceivers++;
+          this.drainGaveUp.add(r);
+          if (!r.excluded) {
+            r.excluded = true;
+            changed = true;
+            this.counters.stalledReceivers++;
+          }
           if (!r.slow) this.reportSlow(r, s, s.highSent - pos);
           continue;
         }

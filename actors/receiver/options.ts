@@ -94,8 +94,9 @@ export interface ReceiverOptions {
   nakRetryMaxMs?: number;
   /**
    * NAKs of a gap after the first that may go unanswered while the sender is heard from, before
-   * the gap is reported lost (`'timeout'`). A NAK sent while the sender is silent (a partition)
-   * does not count: it is repeated, and a sender that stays silent is released by
+   * the gap is reported lost (`'timeout'`). A NAK sent while the sender is silent (a partition),
+   * or answered by repairs of other gaps of the stream (a sender serving a backlog at its repair
+   * budget), does not count: it is repeated, and a sender that stays silent is released by
    * `onSenderLeft` (expiry). With the defaults a gap is given up about 9.6 s after its first NAK
    * when repairs are fast, at most about 13 s when they are slow (every wait at `nakRetryMaxMs`).
    * @default 12

@@ -125,8 +125,9 @@ const always = (): boolean => true;
  * answer was still on its way (a busy sender reads NAKs late): each sequence must be asked for
  * once per round, and a round lasts as long as a repair takes. Before any repair of the sender
  * was timed, a retry round asks again for one gap only and the others put their retry off once.
- * A NAK counts as failed when its wait expired and the sender was heard from
- * after it was sent (`lastHeardMs` of {@link onTimer}); after `nakMaxRetries + 1` failed NAKs the
+ * A NAK counts as failed when its wait expired, the sender was heard from after it was sent
+ * (`lastHeardMs` of {@link onTimer}) and no repair of this stream came since (a sender serving
+ * a large backlog at its repair budget answers some gaps per round, not all); after `nakMaxRetries + 1` failed NAKs the
  * gap is lost (`'timeout'`). While the sender is silent (a partition) NAKs are repeated at the
  * same pace but do not count: giving up on a silent sender is `onSenderLeft`'s business (expiry).
  * Lost ranges are reported when the stream reaches them, so the output is one ordered sequence
@@ -150,6 +151,8 @@ export class StreamReceiver {
   /** The highest seq received as a message (not only announced by a heartbeat), and when one last came. */
   private receivedHigh = 0;
   private lastMessageMs = Number.NEGATIVE_INFINITY;
+  /** When a RETRANSMIT last filled a NAKed gap of this stream (whole ms). */
+  private lastRepairMs = Number.NEGATIVE_INFINITY;
   private high: number;
   private tracked: number;
   /** Messages held out of order, by seq; made when the first one is held, dropped when empty. */
@@ -395,7 +398,10 @@ export class StreamReceiver {
       }
       if (g.naksSent > 0 && lastHeardMs > g.lastNakMs) {
         retried = true;
-        if (++g.failedNaks > o.nakMaxRetries) {
+        // Repairs of this stream came since that NAK: the sender is answering, at its repair
+        // budget's pace (a receiver back from a pause asks for seconds of traffic at once), so
+        // the round did not fail. Only a round with no repair at all counts towards giving up.
+        if (this.lastRepairMs <= g.lastNakMs && ++g.failedNaks > o.nakMaxRetries) {
           g.lost = 'timeout';
           continue;
         }
@@ -554,6 +560,7 @@ export class StreamReceiver {
     const g = this.gaps.at(seq);
     if (g?.naksSent === 0) this.counters.gapSeqsFilledBeforeNak++;
     else if (g !== undefined && retransmitted) {
+      this.lastRepairMs = Math.floor(nowMs);
       if (g.naksSent === 1 && g.lost === undefined && g.lastNakMs !== this.sampledNakMs) {
         // Karn's rule: after one NAK the answer is unambiguous. One sample per NAK round: the
         // gaps of a round (and the halves of a split gap) share their NAK time.

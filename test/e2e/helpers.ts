@@ -134,6 +134,11 @@ export class PeerProcess {
     for (const n of names) await this.waitEvent((e) => e.event === 'peerJoined' && e.payload.name === n, timeoutMs, `peerJoined ${n}`);
   }
 
+  /** Sends `signal` to the child (SIGSTOP / SIGCONT: pause it and let it go on). */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
   kill(): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }

@@ -472,6 +472,22 @@ describe('FlowControl slow consumers', () => {
     expect(events).toEqual([['slow', 'b', 's', 500]]);
   });
 
+  it('while closing, waits for a receiver excluded from the window before the close (paused, now catching up)', () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 1000 });
+    flow.onPosition(0, B, 's', 0);
+    send(0, 's', 1, 10);
+    expect(flow.canSend(0, 's', 11, 1).ok).toBe(false);
+    flow.onTimer(1000); // B stalls (a paused process): excluded, the publisher goes on
+    expect(events.filter((e) => e[0] === 'slow')).toEqual([['slow', 'b', 's', 10]]);
+    send(1000, 's', 11, 50);
+    expect(flow.drained(1100)).toBe(false); // the close: B is behind
+    flow.onPosition(1900, B, 's', 30); // B resumed and catches up
+    expect(flow.drained(2800)).toBe(false);
+    flow.onPosition(2900, B, 's', 50);
+    expect(flow.drained(2900)).toBe(true);
+    expect(events.filter((e) => e[0] === 'slow')).toHaveLength(1);
+  });
+
   it('while closing, excludes a receiver once it made no progress on any stream for stallTimeoutMs', () => {
     const { flow, events, send } = setup({ flowWindowMessages: 1000, flowPolicy: 'min', stallTimeoutMs: 1000 });
     flow.onPosition(0, B, 's', 0);

@@ -152,6 +152,25 @@ describe('StreamReceiver NAK scheduling', () => {
     expect(d.log[0]).toEqual(['lost', 1, 1, 'timeout']);
   });
 
+  it('does not count a NAK round in which repairs of the stream came (a sender serving a backlog at its budget), and counts again once they stop', () => {
+    const { stream, naks, log, runUntil } = setup({ nakDelayMinMs: 5, nakDelayMaxMs: 5, nakMaxRetries: 2, maxBufferedMessages: 10_000 });
+    stream.onMessage(0, msg(2000)); // 1..1999 missing: a receiver back from a pause
+    let next = 1;
+    // Every 200 ms the sender answers 100 more (its repair budget), by RETRANSMIT: 4 s in all,
+    // far more rounds than nakMaxRetries.
+    for (let t = 10; next < 2000; t += 10) {
+      runUntil(t, (nowMs) => nowMs - 1);
+      if (t % 200 === 0) for (const end = Math.min(2000, next + 100); next < end; next++) stream.onMessage(t, msg(next), true);
+    }
+    expect(log.filter((e) => e[0] === 'lost')).toEqual([]);
+    expect(stream.position).toBe(2000);
+    expect(naks.length).toBeGreaterThan(10);
+    // A new gap that no repair answers is still given up after its retries.
+    stream.onMessage(5000, msg(2100));
+    runUntil(100_000, (nowMs) => nowMs - 1);
+    expect(log.filter((e) => e[0] === 'lost')).toEqual([['lost', 2001, 2099, 'timeout']]);
+  });
+
   it('does not count NAKs sent while the sender is silent, so a partition causes no timeout', () => {
     const { stream, naks, log, runUntil } = setup({ nakDelayMinMs: 5, nakDelayMaxMs: 5, nakMaxRetries: 2 });
     stream.onMessage(0, msg(2));
