@@ -12,6 +12,7 @@ import { createRng } from '../../actors/core.js';
 import { EventQueue } from './event-queue.js';
 import { SimNetwork, type Partition } from './sim-network.js';
 import { ShellPeer } from './shell/shell-peer.js';
+import { runEvents } from './shell/run-events.js';
 
 const TTL_MS = 300;
 const SUBJECTS = 40;
@@ -26,19 +27,7 @@ async function run(partition: Partition, horizonMs: number): Promise<{ pub: Shel
   const sub = await ShellPeer.start({ name: 'p1', incarnation: 2, patterns: ['s.>'], options: { ...options, unicastPort: 40_001 } }, { queue, now, network });
   const batch = Array.from({ length: SUBJECTS }, (_, i) => ({ subject: `s.${i}`, data: new Uint8Array([i]) }));
   queue.push(partition.fromMs + 10, () => pub.publish(batch));
-  let drainedAtMs = 0;
-  for (let events = 0; events < 2_000_000; events++) {
-    const at = queue.peekTime();
-    if (at === undefined || at > horizonMs) break;
-    if (Math.floor(at) > drainedAtMs) {
-      drainedAtMs = Math.floor(at);
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      continue;
-    }
-    const ev = queue.pop()!;
-    nowMs = ev.atMs;
-    ev.run();
-  }
+  await runEvents(queue, { untilMs: horizonMs, maxEvents: 2_000_000, setNow: (ms) => (nowMs = ms) });
   return { pub, sub };
 }
 

@@ -13,6 +13,7 @@ import { patternSetDigest } from '../../../codecs/frames/advert.js';
 import { EventQueue } from '../event-queue.js';
 import { SimNetwork, type LinkConditions } from '../sim-network.js';
 import { ShellPeer } from './shell-peer.js';
+import { runEvents } from './run-events.js';
 
 export interface PatternChurnParams {
   readonly seed: number;
@@ -100,30 +101,19 @@ export async function runPatternChurn(params: PatternChurnParams): Promise<Patte
 
   const deadlineMs = params.lossStopMs + 2 * params.advertIntervalMs;
   let convergedAtMs: number | undefined;
-  const maxEvents = 3_000_000;
-  let events = 0;
-  let drainedAtMs = 0;
   let checkedAtMs = params.lossStopMs - 1;
-  while (events < maxEvents) {
-    const at = queue.peekTime();
-    if (at === undefined || at > deadlineMs) break;
-    if (Math.floor(at) > drainedAtMs) {
-      // Let the actors' settled promises run before time moves on (as the shell scenario does).
-      drainedAtMs = Math.floor(at);
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      continue;
-    }
-    const ev = queue.pop()!;
-    nowMs = ev.atMs;
-    ev.run();
-    events++;
-    if (nowMs >= params.lossStopMs && Math.floor(nowMs) > checkedAtMs) {
-      checkedAtMs = Math.floor(nowMs);
+  await runEvents(queue, {
+    untilMs: deadlineMs,
+    maxEvents: 3_000_000,
+    setNow: (ms) => (nowMs = ms),
+    afterEach: (t) => {
+      if (t < params.lossStopMs || Math.floor(t) <= checkedAtMs) return;
+      checkedAtMs = Math.floor(t);
       const ok = mismatchesOf(peers).length === 0;
-      if (ok && convergedAtMs === undefined) convergedAtMs = nowMs;
+      if (ok && convergedAtMs === undefined) convergedAtMs = t;
       if (!ok) convergedAtMs = undefined;
-    }
-  }
+    },
+  });
   nowMs = deadlineMs;
 
   const counters: Record<string, number> = {};

@@ -15,6 +15,7 @@ import { drawInterest, paramsForSeed, type ScenarioParams } from '../scenario.js
 import { SimNetwork, type LinkConditions } from '../sim-network.js';
 import { checkShellPeer } from './shell-checks.js';
 import { ShellPeer } from './shell-peer.js';
+import { runEvents } from './run-events.js';
 
 
 /** The most peers of a shell run (each runs seven actors). */
@@ -137,22 +138,7 @@ export async function runShellScenario(params: ScenarioParams): Promise<ShellSce
 
   const horizonMs = startMs + params.messagesPerPublisher * 2 + 20_000;
   const maxEvents = 5_000_000;
-  let events = 0;
-  let drainedAtMs = 0;
-  while (events < maxEvents) {
-    const at = queue.peekTime();
-    if (at === undefined || at > horizonMs) break;
-    if (Math.floor(at) > drainedAtMs) {
-      // Let the actors' settled promises run before time moves on (see the file overview).
-      drainedAtMs = Math.floor(at);
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      continue;
-    }
-    const ev = queue.pop()!;
-    nowMs = ev.atMs;
-    ev.run();
-    events++;
-  }
+  const events = await runEvents(queue, { untilMs: horizonMs, maxEvents, setNow: (ms) => (nowMs = ms) });
 
   const violations = checkInvariants(peers, { windowMessages: params.windowMessages, reorderBufferMessages: 1024 });
   for (const peer of peers) violations.push(...checkShellPeer(peer));
