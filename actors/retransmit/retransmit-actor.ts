@@ -3,9 +3,9 @@
  * in heartbeats, serves NAKs, and owns the reliable-unicast channels to every remote peer.
  *
  * Owns (touched on its thread only): one {@link SenderWindow} (fed by the sender's `sent`), one
- * {@link StreamAnnouncer} (heartbeats), one {@link RetransmitPlanner}, and per remote peer
- * incarnation an {@link OutboundChannel} (our NAKs and RETRANSMITs to it) and an
- * {@link InboundChannel} (its NAKs and RETRANSMITs to us), plus our receiver's latest positions.
+ * {@link StreamAnnouncer} (heartbeats), one {@link RetransmitPlanner}, and the
+ * {@link RemoteChannels}: per remote peer incarnation its reliable-unicast channels (our NAKs and
+ * RETRANSMITs to it, its to us) and our receiver's latest positions on its streams.
  *
  * Accepts: NAK, ACK and RETRANSMIT datagrams (one that does not decode is counted and dropped),
  * `sent`, `nakRequested`, `positions`, `unicastTargets`, `peerGone`, `closing`, `streamsChecked`.
@@ -23,11 +23,8 @@
  * with channel sequence 0 to the subject's group (when multicast is on) and by unicast to every
  * unicast target interested in the subject.
  *
- * Bounds: at most `receiverList.maxPeers` remotes (channels and positions), at most
- * `receiverList.maxPeersPerSource` of them opened for the frames of one source address; when the
- * table is full, a remote that never acknowledged anything of ours makes room
- * ({@link RemoteAdmission}), else frames from further peers are dropped and counted until
- * `peerGone` frees room. The cores bound the rest.
+ * Bounds: the remotes and their channels are {@link RemoteChannels}'s (`receiverList.maxPeers`,
+ * `maxPeersPerSource`, `maxInFlight`); the cores bound the rest.
  *
  * With a ledger (`config.ledger`): ranges the window does not hold (evicted, or sent before this
  * incarnation: {@link LedgerStreams.view}) are not reported unavailable at once but asked of the
@@ -46,7 +43,7 @@ import type {
   UnavailableRange,
   WireMessage,
 } from '../../codecs/frame.js';
-import { peerKey, samePeer } from '../../codecs/frame.js';
+import { samePeer } from '../../codecs/frame.js';
 import { decodeFrame } from '../../codecs/frame-codec.js';
 import { ChannelGaveUpError, ERROR_CODES, LedgecastError, serializeError } from '../../errors.js';
 import type { Actor, ActorContext } from '../../runtime/actor.js';
@@ -64,14 +61,12 @@ import type { ReceiversInbox } from '../membership/messages.js';
 import { GroupMap } from '../subjects/group-map.js';
 import { RouteTable } from '../subjects/route-table.js';
 import { packAcks, packHeartbeats, packRetransmit, splitNakFragments, splitNakRanges, validFragments } from './frame-packer.js';
-import { InboundChannel, type AckState } from './inbound-channel.js';
+import type { AckState } from './inbound-channel.js';
 import type { RetransmitInbox } from './messages.js';
-import { OutboundChannel } from './outbound-channel.js';
-import { RemoteAdmission } from './remote-admission.js';
+import { RemoteChannels, type Remote, type RemoteChannelCounters } from './remote-channels.js';
 import { sourceOf } from '../membership/source-quota.js';
 import { RetransmitPlanner } from './retransmit-planner.js';
 import { StreamAnnouncer } from './stream-announcer.js';
-import { RingDeque } from '../sender/ring-deque.js';
 import { normalizeRanges } from './seq-ranges.js';
 import { LedgerStreams } from '../ledger/ledger-streams.js';
 import type { LedgerInbox } from '../ledger/messages.js';
@@ -89,35 +84,14 @@ type ChannelItem =
     }
   | { readonly kind: 'retransmit'; readonly messages: readonly WireMessage[]; readonly unavailable: readonly UnavailableRange[] };
 
-/** One remote peer incarnation. */
-interface Remote {
-  readonly peer: PeerId;
-  outbound: OutboundChannel<ChannelItem> | undefined;
-  inbound: InboundChannel | undefined;
-  /** Our receiver's latest positions on its streams (sent in every ACK to it). */
-  positions: readonly StreamPosition[];
-  /** Where the frame that opened it came from (`host:port`); undefined: opened for our own needs. */
-  readonly source: string | undefined;
-  /** When it was last used (a frame from it, or one of ours for it). */
-  lastUsedMs: number;
-  /** Items waiting for room in `outbound` (its `maxInFlight` unacknowledged), in order; sent as ACKs free room. */
-  backlog?: RingDeque<ChannelItem>;
-}
-
 /** What the shell counts (`stats()`), besides the cores' counters. */
-export interface RetransmitActorCounters {
+export interface RetransmitActorCounters extends RemoteChannelCounters {
   /** Datagrams that did not decode, by reason. */
   decodeErrors: Record<string, number>;
   /** Decoded frames of a kind this actor does not handle, or from ourselves. */
   unexpectedFrames: number;
   /** NAK and ACK frames addressed to another peer. */
   notForUs: number;
-  /** Frames dropped because `maxPeers` remotes are known, each of which acknowledged a frame of ours. */
-  remotesRefused: number;
-  /** Frames dropped because their source address opened `maxPeersPerSource` remotes. */
-  remotesRefusedSourceQuota: number;
-  /** Remotes that never acknowledged a frame of ours dropped to make room for a new one. */
-  remotesEvicted: number;
   naksSent: number;
   retransmitFramesSent: number;
   /** Multicast (channel sequence 0) RETRANSMIT frames sent, a destination counting once each. */
@@ -128,11 +102,6 @@ export interface RetransmitActorCounters {
   heartbeatFramesSent: number;
   /** RETRANSMIT contents handed to the receiver. */
   retransmitsForwarded: number;
-  /** Items dropped: their channel had `maxInFlight` unacknowledged and as many waiting. */
-  channelFull: number;
-  /** Items that waited for room in their channel (sent as ACKs freed it). */
-  channelHeld: number;
-  channelsGaveUp: number;
   /** `sent` datagrams the window refused (a seq not above the stream's newest, too many streams). */
   windowRejected: number;
   /** Sends refused by a full mailbox. */
@@ -195,8 +164,20 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
   );
   /** Where each of our subjects' frames go (the sender keeps the same table for DATA). */
   const routes = new RouteTable(new GroupMap(config.groupMap), config.socket.multicast);
-  const remotes = new Map<string, Remote>();
-  const admission = new RemoteAdmission(config.receiverList.maxPeers, config.receiverList.maxPeersPerSource);
+  const remotes = new RemoteChannels<ChannelItem>(
+    {
+      transmit: (peer, channelSeq, item, attempt) => transmit(peer, channelSeq, item, attempt),
+      sendAck: (r, ack) => sendAck(r, ack),
+      gaveUp: (peer, reason) => {
+        const err = new ChannelGaveUpError(peer.name, `reliable unicast channel to peer ${peer.name}#${peer.incarnation} gave up: ${reason}`);
+        emit({ kind: 'error', error: serializeError(err) });
+      },
+      dropped: (peer) => planner.forget(peer),
+    },
+    counters,
+    config.retransmit,
+    config.receiverList,
+  );
   /** The clock, read once per message or timer; sinks called meanwhile use it. */
   let now = 0;
   let socket: ActorRef<SocketInbox>;
@@ -215,68 +196,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
   }
 
   /** The remote of `peer`, opened if need be (for a frame from `source`, or for our own needs). */
-  function remoteFor(peer: PeerId, source?: string): Remote | undefined {
-    const key = peerKey(peer);
-    let r = remotes.get(key);
-    if (r === undefined) {
-      if (!admitRemote(source)) return undefined;
-      r = { peer, outbound: undefined, inbound: undefined, positions: [], source, lastUsedMs: now };
-      remotes.set(key, r);
-      admission.opened(source);
-    }
-    r.lastUsedMs = now;
-    return r;
-  }
-
-  /** Whether a remote for a new peer may be opened (room made if need be); counts a refusal. */
-  function admitRemote(source: string | undefined): boolean {
-    const a = admission.admit(source, remotes, (r) => ({ source: r.source, lastUsedMs: r.lastUsedMs, proven: (r.outbound?.counters.acked ?? 0) > 0 }));
-    switch (a.kind) {
-      case 'admitted':
-        return true;
-      case 'evict':
-        dropRemote(a.key);
-        counters.remotesEvicted++;
-        return true;
-      case 'sourceQuota':
-        counters.remotesRefusedSourceQuota++;
-        return false;
-      case 'full':
-        counters.remotesRefused++;
-        return false;
-      default:
-        return assertNever(a);
-    }
-  }
-
-  function dropRemote(key: string): void {
-    const r = remotes.get(key);
-    if (r === undefined) return;
-    remotes.delete(key);
-    planner.forget(r.peer);
-    admission.dropped(r.source);
-  }
-
-  function outboundOf(r: Remote): OutboundChannel<ChannelItem> {
-    return (r.outbound ??= new OutboundChannel<ChannelItem>(
-      {
-        sink: {
-          transmit: (channelSeq, item, attempt) => transmit(r.peer, channelSeq, item, attempt),
-          gaveUp: (reason) => {
-            counters.channelsGaveUp++;
-            r.backlog = undefined;
-            const who = `${r.peer.name}#${r.peer.incarnation}`;
-            const err = new ChannelGaveUpError(r.peer.name, `reliable unicast channel to peer ${who} gave up: ${reason}`);
-            emit({ kind: 'error', error: serializeError(err) });
-          },
-        },
-      },
-      config.retransmit,
-    ));
-  }
-
-  function inboundOf(r: Remote): InboundChannel {
-    return (r.inbound ??= new InboundChannel({ sink: { sendAck: (ack) => sendAck(r, ack) } }, config.retransmit));
+  function remoteFor(peer: PeerId, source?: string): Remote<ChannelItem> | undefined {
+    return remotes.remoteFor(now, peer, source);
   }
 
   function transmit(peer: PeerId, channelSeq: number, item: ChannelItem, attempt: number): void {
@@ -292,37 +213,15 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     post(socket, { kind: 'frameOut', frame, destination: { kind: 'peer', peer } });
   }
 
-  function sendAck(r: Remote, ack: AckState): void {
+  function sendAck(r: Remote<ChannelItem>, ack: AckState): void {
     for (const frame of packAcks(self, r.peer, ack, r.positions, maxBytes)) {
       counters.acksSent++;
       post(socket, { kind: 'frameOut', frame, destination: { kind: 'peer', peer: r.peer } });
     }
   }
 
-  /**
-   * Sends `item` on `r`'s channel, or holds it behind the items already waiting while the
-   * channel has `maxInFlight` unacknowledged (a receiver catching up after a pause asks for
-   * more than that at once: dropped, its repairs came back only as its NAKs were retried, and
-   * it ran out of retries with the data still in the window). At most `maxInFlight` wait; past
-   * that an item is dropped (`channelFull`) and the asker's next NAK asks again.
-   */
-  function send(item: ChannelItem, r: Remote): void {
-    if ((r.backlog === undefined || r.backlog.length === 0) && outboundOf(r).send(now, item) !== undefined) return;
-    const backlog = (r.backlog ??= new RingDeque<ChannelItem>());
-    if (backlog.length >= config.retransmit.maxInFlight) {
-      counters.channelFull++;
-      return;
-    }
-    backlog.push(item);
-    counters.channelHeld++;
-  }
-
-  /** Sends what waits for `r`'s channel while it has room (after an ACK). */
-  function flushBacklog(r: Remote): void {
-    const backlog = r.backlog;
-    if (backlog === undefined) return;
-    while (backlog.length > 0 && r.outbound !== undefined && r.outbound.send(now, backlog.first()!) !== undefined) backlog.shift();
-    if (backlog.length === 0) r.backlog = undefined;
+  function send(item: ChannelItem, r: Remote<ChannelItem>): void {
+    remotes.send(now, item, r);
   }
 
   function resendTo(to: PeerId, messages: WireMessage[], unavailable: UnavailableRange[]): void {
@@ -391,7 +290,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
           break;
         }
         const r = remoteFor(frame.sender, sourceOf(msg.host, msg.port));
-        if (r !== undefined && inboundOf(r).onFrame(now, frame.channelSeq) === 'new') {
+        if (r !== undefined && remotes.inboundOf(r).onFrame(now, frame.channelSeq) === 'new') {
           planner.onNak(now, frame.sender, frame.subject, frame.ranges, frame.fragments);
         }
         break;
@@ -402,7 +301,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
           break;
         }
         const r = remoteFor(frame.sender, sourceOf(msg.host, msg.port));
-        if (r !== undefined && inboundOf(r).onFrame(now, frame.channelSeq) === 'new') forward(frame.sender, frame);
+        if (r !== undefined && remotes.inboundOf(r).onFrame(now, frame.channelSeq) === 'new') forward(frame.sender, frame);
         break;
       }
       case 'ack': {
@@ -410,9 +309,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
           counters.notForUs++;
           break;
         }
-        const acked = remotes.get(peerKey(frame.sender));
-        acked?.outbound?.onAck(now, frame.cumulativeSeq, frame.selective);
-        if (acked?.backlog !== undefined) flushBacklog(acked);
+        remotes.onAck(now, frame.sender, frame.cumulativeSeq, frame.selective);
         if (frame.positions.length > 0) post(flow, { kind: 'positions', peer: frame.sender, positions: frame.positions });
         break;
       }
@@ -529,36 +426,15 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
   function onTimer(): void {
     now = ctx.clock();
     planner.onTimer(now);
-    for (const r of remotes.values()) {
-      r.outbound?.onTimer(now);
-      r.inbound?.onTimer(now);
-    }
+    remotes.onTimer(now);
     sendDueHeartbeats();
     armTimer();
   }
 
   function armTimer(): void {
-    let at = earliest(planner.nextDeadlineMs(), announcer.heartbeats.nextDeadlineMs());
-    for (const r of remotes.values()) at = earliest(at, r.outbound?.nextDeadlineMs(), r.inbound?.nextDeadlineMs());
+    const at = remotes.nextDeadlineMs(earliest(planner.nextDeadlineMs(), announcer.heartbeats.nextDeadlineMs()));
     if (at === undefined) ctx.clearTimer();
     else ctx.setTimer(at, onTimer);
-  }
-
-  function channelTotals(): Record<string, number> {
-    const t = { inFlight: 0, acked: 0, gaveUp: 0, duplicatesIn: 0, invalidIn: 0, invalidAcks: 0 };
-    for (const r of remotes.values()) {
-      if (r.outbound !== undefined) {
-        t.inFlight += r.outbound.inFlightCount;
-        t.acked += r.outbound.counters.acked;
-        t.gaveUp += r.outbound.counters.gaveUp;
-        t.invalidAcks += r.outbound.counters.invalidAcks;
-      }
-      if (r.inbound !== undefined) {
-        t.duplicatesIn += r.inbound.counters.duplicates;
-        t.invalidIn += r.inbound.counters.invalid;
-      }
-    }
-    return t;
   }
 
   return {
@@ -590,7 +466,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
           onUnicastTargets(msg.targets);
           break;
         case 'peerGone':
-          dropRemote(peerKey(msg.peer));
+          remotes.drop(msg.peer);
           break;
         case 'closing': {
           // The peer sends this a few times, spaced. The same final entries go in the last
@@ -625,7 +501,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
       ...counters,
       decodeErrors: { ...counters.decodeErrors },
       remotes: remotes.size,
-      channels: channelTotals(),
+      channels: remotes.totals(),
       window: { ...window.counters },
       planner: { ...planner.counters },
       heartbeats: { ...announcer.heartbeats.counters },
