@@ -355,10 +355,29 @@ export class LedgerStore {
     return this.durableRange(this.dbs.handed, durableName);
   }
 
+  /**
+   * Records that durable subscription `durableName` exists (from its first opening, before it
+   * holds any position): opened again, it has been subscribed since then, not since this start.
+   * Kept in `ledgecast.handed` under `[durableName, '', '']` (no stream has an empty sender
+   * name), so a ledger written by an earlier build needs no new version; `removeDurable` drops it.
+   */
+  markDurable(durableName: string): Promise<void> {
+    this.checkUsable();
+    this.checkName('durableName', durableName);
+    return this.writes.settle(this.dbs.handed.put([durableName, '', ''], 0), undefined);
+  }
+
+  /** Whether durable subscription `durableName` was opened before (see {@link markDurable}). */
+  isDurableMarked(durableName: string): boolean {
+    this.checkUsable();
+    return this.dbs.handed.get([durableName, '', '']) !== undefined;
+  }
+
   private durableRange(db: Database<number, [string, string, string]>, durableName: string): Map<string, number> {
     const out = new Map<string, number>();
     for (const { key, value } of db.getRange({ start: [durableName] as unknown as [string, string, string] })) {
       if (key[0] !== durableName) break;
+      if (key[1] === '') continue; // the mark of markDurable, not a stream
       out.set(streamKey(key[1], key[2]), value);
     }
     return out;

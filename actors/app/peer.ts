@@ -288,6 +288,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     const withOptions = typeof a === 'object' && a !== null;
     const handler = withOptions ? b : a;
     if (handler !== undefined && typeof handler !== 'function') throw new InvalidOptionError('subscribe(pattern, handler): handler must be a function');
+    // Ignored, `subscribe(pattern, handler, { durable })` would be a plain subscription.
+    if (!withOptions && b !== undefined) throw new InvalidOptionError('subscribe(pattern, handler, options): options go before the handler: subscribe(pattern, options, handler)');
     const durable = this.checkSubscribeOptions(withOptions ? a : {});
     const signal = withOptions ? a.signal : undefined;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError('subscribe options.signal must be an AbortSignal');

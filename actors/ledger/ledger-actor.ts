@@ -217,7 +217,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
     counters.durablesOpened++;
     const positions: StreamResume[] = [];
     const handed: StreamResume[] = [];
+    let existed = false;
     try {
+      existed = store.isDurableMarked(durable);
+      if (!existed) store.markDurable(durable).catch((err: unknown) => fail(err));
       const matcher = new PatternMatcher<true>();
       matcher.add(pattern, true);
       const confirmed = store.getDelivered(durable);
@@ -241,9 +244,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
     }
     counters.positionsResumed += positions.length;
     // Never dropped: the application waits for it before the subscription takes messages.
-    // A durable that existed before this start has been subscribed since before any stream it
-    // hears of now began (it was only down): those streams are wanted from their start.
-    const msg: ReceiverInbox = { kind: 'durableResumed', id, positions, handed, pattern, resumed: positions.length > 0 || handed.length > 0 };
+    // A durable that existed before this start (opened before, even if it never heard of a
+    // stream) has been subscribed since before any stream it hears of now began (it was only
+    // down): those streams are wanted from their start.
+    const msg: ReceiverInbox = { kind: 'durableResumed', id, positions, handed, pattern, resumed: existed || positions.length > 0 || handed.length > 0 };
     if (!receiver.trySend(msg)) void receiver.whenWritable().then(() => receiver.trySend(msg));
   }
 
