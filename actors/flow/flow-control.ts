@@ -300,7 +300,8 @@ export class FlowControl {
     for (const s of this.streams.values()) {
       if (!s.started) continue;
       let changed = false;
-      for (const r of s.receivers.values()) {
+      // The map's keys are the peer keys: no string is built per pair at each check.
+      for (const [key, r] of s.receivers) {
         // Excluded from the window before the close (stalled once) is no reason to stop waiting:
         // a receiver back from a pause catches up now. Only the drain's own verdict is final.
         if (this.drainGaveUp.has(r)) continue;
@@ -310,7 +311,6 @@ export class FlowControl {
         // of ours waiting for a repair) gets the stall bound to show progress.
         // One registered without progress since (a forger's new name) counts from the start too.
         const own = r.progressedMs === Number.NEGATIVE_INFINITY ? since : r.lastProgressMs;
-        const key = peerKey(r.peer);
         const peerMs = this.drainProgressMs.get(key);
         // Known at the close's start and silent on this stream since it was registered: it may
         // not hear our multicast, and its unicast fallback comes after the probe time.

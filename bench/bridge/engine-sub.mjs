@@ -70,16 +70,7 @@ serveCommands({
 
   async end({ sent, idleMs = 5000, maxMs = 60_000 }) {
     const c = current;
-    const t0 = Date.now();
-    let lastUnique = -1;
-    let lastChange = Date.now();
-    while (c.receipts.unique < sent && Date.now() - t0 < maxMs) {
-      if (c.receipts.unique !== lastUnique) {
-        lastUnique = c.receipts.unique;
-        lastChange = Date.now();
-      } else if (Date.now() - lastChange > idleMs) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await c.receipts.settled(sent, idleMs, maxMs);
     await new Promise((r) => setTimeout(r, 100)); // duplicates arriving just after the last one
     clearInterval(c.timer);
     c.messages.stop();

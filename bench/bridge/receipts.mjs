@@ -36,6 +36,20 @@ export class Receipts {
     this.warmupMs = warmupMs;
   }
 
+  /** Waits until `sent` distinct messages came, none came for `idleMs`, or `maxMs` passed. */
+  async settled(sent, idleMs, maxMs) {
+    const t0 = Date.now();
+    let lastUnique = -1;
+    let lastChange = Date.now();
+    while (this.unique < sent && Date.now() - t0 < maxMs) {
+      if (this.unique !== lastUnique) {
+        lastUnique = this.unique;
+        lastChange = Date.now();
+      } else if (Date.now() - lastChange > idleMs) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   /** Counts one payload (`bytes`, a Uint8Array) received now. */
   add(bytes) {
     const now = wallMs();
