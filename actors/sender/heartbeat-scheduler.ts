@@ -349,7 +349,7 @@ export class HeartbeatScheduler {
     nowMs = Math.floor(nowMs);
     s.retained++;
     s.lastSentMs = nowMs;
-    // Within the TTL, however short: at least two entries a round.
+    // Within the TTL, however short: at least one entry a round.
     s.intervalMs = Math.max(1, Math.min(this.o.heartbeatMaxMs, Math.floor(this.o.activeStreamTtlMs / 2)));
     s.dueMs = nowMs + s.intervalMs;
     s.heapKeyMs = s.dueMs;

@@ -332,3 +332,27 @@ describe('HeartbeatScheduler verdicts on expired streams (a receiver has not con
     expect(h.retain(1000, 's')).toBe(false);
   });
 });
+
+describe('HeartbeatScheduler retained streams, details', () => {
+  it('names a retained stream half a TTL after the retain when the TTL is shorter than twice heartbeatMaxMs, as an idle entry', () => {
+    const expired: string[] = [];
+    const h = new HeartbeatScheduler(resolveSenderOptions({ heartbeatMinMs: 5, heartbeatMaxMs: 1000, activeStreamTtlMs: 300 }), { expired: (s) => expired.push(s) });
+    h.onSent(0, 's');
+    run(h, 1000);
+    expect(h.retain(1000, 's')).toBe(true);
+    const idleBefore = h.counters.idleEntries;
+    expect(run(h, 5000).map(([t]) => t)).toEqual([1150]);
+    expect(h.counters.idleEntries - idleBefore).toBe(1);
+    expect(expired).toEqual(['s', 's']);
+  });
+
+  it('does not retain past maxStreams active streams: the stream is given up, counted', () => {
+    const h = new HeartbeatScheduler(resolveSenderOptions({ heartbeatMinMs: 5, heartbeatMaxMs: 40, activeStreamTtlMs: 100, maxStreams: 1 }), { expired: () => undefined });
+    h.onSent(0, 'a');
+    run(h, 1000);
+    h.onSent(1000, 'b'); // the one active stream now
+    expect(h.retain(1000, 'a')).toBe(false);
+    expect(h.counters.unconfirmedExpired).toBe(1);
+    expect(h.isActive('a')).toBe(false);
+  });
+});
