@@ -94,7 +94,9 @@ export class Subscriptions {
   /** `sub` takes messages from now on: it joins the matcher, and its interest goes to the subjects actor. */
   activate(sub: Subscription<any>): void {
     this.deps.delivery.add(sub);
-    this.toSubjects({ kind: 'subscribed', id: sub.id, pattern: sub.pattern });
+    // The call's time on the runtime's clock (this thread's `performance.now()`: the runtime was
+    // made here): streams that begin after it are received from their first message.
+    this.toSubjects({ kind: 'subscribed', id: sub.id, pattern: sub.pattern, atMs: performance.now() });
   }
 
   /** Ends every subscription (the peer closed). */

@@ -17,8 +17,8 @@ export type ReceiverInbox =
       readonly messages: readonly WireMessage[];
       readonly unavailable: readonly UnavailableRange[];
     }
-  /** The local subscription patterns (the full set). */
-  | { readonly kind: 'interest'; readonly patterns: readonly string[] }
+  /** The local subscription patterns (the full set); `sinceMs[i]`, if given, is when `patterns[i]` was first subscribed. */
+  | { readonly kind: 'interest'; readonly patterns: readonly string[]; readonly sinceMs?: readonly number[] }
   /**
    * The stream entries of a BYE from `sender` (each stream's final state), decoded by the
    * receivers actor. Applied exactly as a HEARTBEAT from `sender`; the `senderLeft` that the

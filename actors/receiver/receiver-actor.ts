@@ -156,7 +156,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
         for (const u of msg.unavailable) this.core.onUnavailable(now, msg.sender, u.subject, u.from, u.to);
         break;
       case 'interest':
-        this.onInterest(msg.patterns);
+        this.onInterest(msg.patterns, msg.sinceMs);
         break;
       case 'senderAdvertised':
         this.core.onAdvert(now, msg.peer);
@@ -289,16 +289,20 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
     this.emit({ kind: 'durableReady', id, positions: applied, handed: marks });
   }
 
-  private onInterest(patterns: readonly string[]): void {
+  /** The local patterns, each subscribed at `sinceMs[i]` (the application's call; else now). */
+  private onInterest(patterns: readonly string[], sinceMs: readonly number[] | undefined): void {
     this.interest.clear();
     const now = this.ctx.clock();
     const since = new Map<string, number>();
-    for (const p of patterns) {
+    for (let i = 0; i < patterns.length; i++) {
+      const p = patterns[i];
       this.interest.add(p, p);
+      const at = sinceMs?.[i];
+      const subscribedAt = typeof at === 'number' && at <= now ? at : now;
       // A resumed durable has been subscribed "since ever" (it was only down); a new durable's
       // start is left to the lateJoinMaxMessages rule (NaN: no time).
       const durable = this.durablePatterns.get(p);
-      since.set(p, durable === true ? Number.NEGATIVE_INFINITY : durable === false ? Number.NaN : (this.patternSinceMs.get(p) ?? now));
+      since.set(p, durable === true ? Number.NEGATIVE_INFINITY : durable === false ? Number.NaN : (this.patternSinceMs.get(p) ?? subscribedAt));
     }
     this.patternSinceMs = since;
   }

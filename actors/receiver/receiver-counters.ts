@@ -56,6 +56,12 @@ export interface ReceiverCounters extends ReassemblerCounters {
   /** Streams reset because a restarted sender numbers them again (`sink.streamReset`). */
   streamResets: number;
   streamsCreated: number;
+  /**
+   * Of `streamsCreated`, streams begun at the first message (or heartbeat) heard, after their
+   * start: the matching subscription was made after the stream began (a late joiner), so what
+   * came before is neither asked for nor reported lost.
+   */
+  lateJoins: number;
   /** Streams parked after `idleStreamMs` with nothing pending (only their next sequence kept). */
   streamsParked: number;
   /** Parked streams made whole again by a frame (or a durable resume, or a new incarnation). */
@@ -130,6 +136,7 @@ export function newReceiverCounters(): ReceiverCounters {
     unadvertisedDropped: 0,
     streamResets: 0,
     streamsCreated: 0,
+    lateJoins: 0,
     streamsParked: 0,
     streamsUnparked: 0,
     streamsRefused: 0,

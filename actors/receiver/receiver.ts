@@ -30,6 +30,9 @@ import { notePosition, takePositionReport } from './position-reports.js';
 import { StreamState, type StreamEvents } from './stream-state.js';
 import { IdleSweep } from './idle-sweep.js';
 
+/** How much a wire `ageMs` may overstate a stream's age (whole ms on both ends). */
+const AGE_ROUNDING_MS = 1;
+
 /** What a {@link Receiver} needs. */
 export interface ReceiverDeps {
   readonly sink: ReceiverSink;
@@ -183,6 +186,7 @@ export class Receiver implements TimerCore {
       let begin = msg.seq;
       if (this.beginsAtResumed(nowMs, msg.subject, s0, msg.seq, resumed)) begin = resumed!.seq;
       else if (s0 <= msg.seq && this.beginsAtStart(nowMs, msg.subject, msg.seq - s0, streamAgeMs)) begin = s0;
+      else if (begin > s0) this.counters.lateJoins++;
       st = this.createStream(nowMs, sender, s, msg.subject, begin);
       if (st === undefined) return;
     } else if (this.unsynced(st)) {
@@ -234,7 +238,8 @@ export class Receiver implements TimerCore {
 
   private beginsAtStart(nowMs: number, subject: string, before: number, ageMs: number | undefined): boolean {
     const since = ageMs === undefined ? undefined : this.interestSinceMs?.(subject);
-    if (since !== undefined && ageMs !== undefined && Number.isFinite(ageMs) && ageMs >= 0) return since <= nowMs - ageMs;
+    // The age is in whole ms, counted from a whole-ms start: it may be up to 1 ms over.
+    if (since !== undefined && ageMs !== undefined && Number.isFinite(ageMs) && ageMs >= 0) return since <= nowMs - ageMs + AGE_ROUNDING_MS;
     return before <= this.options.lateJoinMaxMessages;
   }
 
@@ -300,6 +305,7 @@ export class Receiver implements TimerCore {
         let begin = info.highSeq + 1;
         if (this.beginsAtResumed(nowMs, info.subject, info.startSeq, info.highSeq, info.resumed)) begin = info.resumed!.seq;
         else if (this.beginsAtStart(nowMs, info.subject, info.highSeq - info.startSeq, info.ageMs)) begin = info.startSeq;
+        else if (begin > info.startSeq) this.counters.lateJoins++;
         st = this.createStream(nowMs, sender, s, info.subject, begin);
         if (st === undefined) continue;
         s = st.sender;

@@ -39,6 +39,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Subjec
   const patternOf = new Map<number, string>();
   /** pattern → number of subscriptions; insertion order is the order patterns are sent in. */
   const refCounts = new Map<string, number>();
+  /** pattern → when the application first subscribed to it (of the subscriptions held now). */
+  const sinceOf = new Map<string, number>();
   const counters: SubjectsActorCounters = { subscriptions: 0, unsubscriptions: 0, unknownUnsubscribes: 0, patternChanges: 0 };
   let socket: ActorRef<SocketInbox>;
   let receiver: ActorRef<ReceiverInbox>;
@@ -57,16 +59,19 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Subjec
   function patternsChanged(): void {
     counters.patternChanges++;
     const patterns = [...refCounts.keys()];
+    const sinceMs = patterns.map((p) => sinceOf.get(p) as number);
     // Interest first: the receiver tracks streams before the joins let their data in.
-    receiver.send({ kind: 'interest', patterns });
+    receiver.send({ kind: 'interest', patterns, sinceMs });
     receivers.send({ kind: 'localPatterns', patterns });
     socket.send({ kind: 'groupsWanted', groups: groupsWanted() });
   }
 
-  /** Adds one reference to `pattern`; true when the pattern is new. */
-  function retain(pattern: string): boolean {
+  /** Adds one reference to `pattern`, subscribed at `atMs`; true when the pattern is new. */
+  function retain(pattern: string, atMs: number): boolean {
     const n = refCounts.get(pattern) ?? 0;
     refCounts.set(pattern, n + 1);
+    const since = sinceOf.get(pattern);
+    if (since === undefined || atMs < since) sinceOf.set(pattern, atMs);
     return n === 0;
   }
 
@@ -75,6 +80,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Subjec
     const n = refCounts.get(pattern) ?? 0;
     if (n <= 1) {
       refCounts.delete(pattern);
+      sinceOf.delete(pattern);
       return true;
     }
     refCounts.set(pattern, n - 1);
@@ -82,7 +88,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Subjec
   }
 
   /** Applies a subscription; true when the pattern set changed. */
-  function onSubscribed(id: number, pattern: string): boolean {
+  function onSubscribed(id: number, pattern: string, atMs: number | undefined): boolean {
     // The Peer validated it already; a bad pattern here is a bug worth a throw.
     validatePattern(pattern);
     const previous = patternOf.get(id);
@@ -90,7 +96,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Subjec
     counters.subscriptions++;
     let changed = previous !== undefined && release(previous);
     patternOf.set(id, pattern);
-    return retain(pattern) || changed;
+    // A time from the application, on the runtime's shared clock; never one ahead of ours.
+    const now = ctx.clock();
+    const at = typeof atMs === 'number' && Number.isFinite(atMs) && atMs <= now ? atMs : now;
+    return retain(pattern, at) || changed;
   }
 
   /** Applies an unsubscription; true when the pattern set changed. */
@@ -118,7 +127,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Subjec
     receive(msg) {
       switch (msg.kind) {
         case 'subscribed':
-          if (onSubscribed(msg.id, msg.pattern)) patternsChanged();
+          if (onSubscribed(msg.id, msg.pattern, msg.atMs)) patternsChanged();
           return;
         case 'unsubscribed':
           if (onUnsubscribed(msg.id)) patternsChanged();
@@ -126,7 +135,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Subjec
         case 'changes': {
           // A batch (one microtask of the application's subscribes) sends the set on once.
           let changed = false;
-          for (const c of msg.changes) changed = (c.kind === 'subscribed' ? onSubscribed(c.id, c.pattern) : onUnsubscribed(c.id)) || changed;
+          for (const c of msg.changes) changed = (c.kind === 'subscribed' ? onSubscribed(c.id, c.pattern, c.atMs) : onUnsubscribed(c.id)) || changed;
           if (changed) patternsChanged();
           return;
         }

@@ -33,17 +33,20 @@ describe.each(['single', 'dedicated'] as const)("fault recovery with topology '%
     );
     for (const [k, s] of subs.entries()) {
       const r = results[k];
+      const stats = await s.call('stats');
+      const socket = stats.actors.socket;
+      const receiver = stats.actors.receiver;
+      // What a failure needs to be read: how the streams began and what the faults hit.
+      const facts = `timedOut ${r.timedOut}, lateJoins ${receiver.lateJoins}, streamResets ${receiver.streamResets}, unadvertisedDropped ${receiver.unadvertisedDropped}, faultDropped ${socket.faultDropped}`;
       expect(r.dataLoss, `${s.label} data loss`).toEqual([]);
       const streams = byStream(r.records[0] as Rec[]);
       expect([...streams.keys()].sort()).toEqual(expected[k].map((x) => `pub|${x}`).sort());
       for (const [key, list] of streams) {
-        expect(summarize(list), `${s.label} ${key}`).toEqual({ runs: `1-${PER_SUBJECT}`, payloadMismatches: 0 });
+        expect(summarize(list), `${s.label} ${key} (${facts})`).toEqual({ runs: `1-${PER_SUBJECT}`, payloadMismatches: 0 });
       }
       expect(r.records[0].length).toBe(expected[k].length * PER_SUBJECT);
+      expect(receiver.lateJoins, `${s.label} lateJoins: subscribed before the first publish`).toBe(0);
 
-      const stats = await s.call('stats');
-      const socket = stats.actors.socket;
-      const receiver = stats.actors.receiver;
       const retransmit = stats.actors.retransmit;
       // The faults really happened...
       expect(socket.faultDropped, `${s.label} faultDropped`).toBeGreaterThan(0);

@@ -4,7 +4,7 @@ import { GroupMap } from '../../../actors/subjects/group-map.js';
 import { InvalidSubjectError } from '../../../errors.js';
 import { RecordingContext, peerConfig, type TestConfigOptions } from './recording-context.js';
 
-type Msg = { kind: string; patterns?: string[]; groups?: string[] };
+type Msg = { kind: string; patterns?: string[]; sinceMs?: number[]; groups?: string[] };
 
 function setup(o: TestConfigOptions = {}) {
   const config = peerConfig({ groupMap: { baseGroup: '239.255.10.1', groupCount: 8 }, ...o });
@@ -25,7 +25,7 @@ describe('subjects actor', () => {
     const { ctx, actor, groups } = setup();
     ctx.take('socket');
     actor.receive({ kind: 'subscribed', id: 1, pattern: 'orders.>' });
-    expect(ctx.take<Msg>('receiver')).toEqual([{ kind: 'interest', patterns: ['orders.>'] }]);
+    expect(ctx.take<Msg>('receiver')).toEqual([{ kind: 'interest', patterns: ['orders.>'], sinceMs: [0] }]);
     expect(ctx.take<Msg>('receivers')).toEqual([{ kind: 'localPatterns', patterns: ['orders.>'] }]);
     const wanted = ctx.take<Msg>('socket');
     expect(wanted).toHaveLength(1);
@@ -41,11 +41,30 @@ describe('subjects actor', () => {
     actor.receive({ kind: 'unsubscribed', id: 1 });
     expect(ctx.take('receiver')).toEqual([]);
     actor.receive({ kind: 'unsubscribed', id: 3 });
-    expect(ctx.take<Msg>('receiver')).toEqual([{ kind: 'interest', patterns: ['c.d'] }]);
+    expect(ctx.take<Msg>('receiver')).toEqual([{ kind: 'interest', patterns: ['c.d'], sinceMs: [0] }]);
     actor.receive({ kind: 'unsubscribed', id: 2 });
-    expect(ctx.take<Msg>('receiver')).toEqual([{ kind: 'interest', patterns: [] }]);
+    expect(ctx.take<Msg>('receiver')).toEqual([{ kind: 'interest', patterns: [], sinceMs: [] }]);
     expect(ctx.take<Msg>('socket').at(-1)).toEqual({ kind: 'groupsWanted', groups: ['239.255.10.1'] });
     expect(actor.stats!()).toMatchObject({ activeSubscriptions: 0, patterns: 0 });
+  });
+
+  it("tells the receiver when each pattern was first subscribed by the application, not when the actor got to it", () => {
+    const { ctx, actor } = setup();
+    ctx.nowMs = 500;
+    // Subscribed at 100 (the application's call), applied here at 500 after a busy turn.
+    actor.receive({ kind: 'changes', changes: [{ kind: 'subscribed', id: 1, pattern: 'a.b', atMs: 100 }] });
+    expect(ctx.take<Msg>('receiver')).toEqual([{ kind: 'interest', patterns: ['a.b'], sinceMs: [100] }]);
+    // A second subscription to the same pattern keeps the earlier time; a new pattern has its own.
+    actor.receive({ kind: 'changes', changes: [{ kind: 'subscribed', id: 2, pattern: 'a.b', atMs: 300 }, { kind: 'subscribed', id: 3, pattern: 'c.d', atMs: 400 }] });
+    expect(ctx.take<Msg>('receiver')).toEqual([{ kind: 'interest', patterns: ['a.b', 'c.d'], sinceMs: [100, 400] }]);
+    // A time ahead of the actor's clock (not from this runtime) is not believed; none at all is now.
+    actor.receive({ kind: 'subscribed', id: 4, pattern: 'e.f', atMs: 9_999 });
+    actor.receive({ kind: 'subscribed', id: 5, pattern: 'g.h' });
+    expect(ctx.take<Msg>('receiver').at(-1)).toEqual({ kind: 'interest', patterns: ['a.b', 'c.d', 'e.f', 'g.h'], sinceMs: [100, 400, 500, 500] });
+    // Unsubscribed and subscribed again: the new call's time.
+    for (const id of [1, 2]) actor.receive({ kind: 'unsubscribed', id });
+    actor.receive({ kind: 'subscribed', id: 6, pattern: 'a.b', atMs: 450 });
+    expect(ctx.take<Msg>('receiver').at(-1)).toMatchObject({ patterns: ['c.d', 'e.f', 'g.h', 'a.b'], sinceMs: [400, 500, 500, 450] });
   });
 
   it('wants every group for a pattern whose first token is a wildcard', () => {
@@ -59,9 +78,9 @@ describe('subjects actor', () => {
     const { ctx, actor } = setup();
     actor.receive({ kind: 'subscribed', id: 1, pattern: 'a.b' });
     actor.receive({ kind: 'subscribed', id: 1, pattern: 'x.y' });
-    expect(ctx.take<Msg>('receiver').at(-1)).toEqual({ kind: 'interest', patterns: ['x.y'] });
+    expect(ctx.take<Msg>('receiver').at(-1)).toEqual({ kind: 'interest', patterns: ['x.y'], sinceMs: [0] });
     actor.receive({ kind: 'unsubscribed', id: 1 });
-    expect(ctx.take<Msg>('receiver')).toEqual([{ kind: 'interest', patterns: [] }]);
+    expect(ctx.take<Msg>('receiver')).toEqual([{ kind: 'interest', patterns: [], sinceMs: [] }]);
   });
 
   it('applies a batch of changes in order and sends the pattern set on once for it', () => {

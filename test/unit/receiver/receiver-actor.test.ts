@@ -134,3 +134,45 @@ describe('receiver actor: a BYE’s final stream entries', () => {
     expect(s.actor.stats!()).toMatchObject({ invalidInputs: 4, uninterested: 1 });
   });
 });
+
+describe('receiver actor: when a subscription was made', () => {
+  const dataAged = (s: Awaited<ReturnType<typeof setup>>, seqs: number[], ageMs: number) =>
+    s.send({
+      kind: 'datagramIn',
+      bytes: encodeFrame({
+        kind: 'data',
+        sender: P,
+        streams: [{ subject: 'q.a', startSeq: 1, ageMs }],
+        messages: seqs.map((seq) => ({ subject: 'q.a', seq, flags: 0, payload: new Uint8Array([seq]) })),
+      } as Frame),
+      via: 'multicast',
+      host: '127.0.0.1',
+      port: 1,
+    });
+  const naked = (s: Awaited<ReturnType<typeof setup>>) => s.ctx.to<{ kind: string; ranges: unknown }>('retransmit', 'nakRequested').map((n) => n.ranges);
+
+  it("begins a stream at its start when the application subscribed before the stream's first message, though the receiver learnt of the subscription after it", async () => {
+    const s = await setup();
+    s.ctx.advanceTo(1_000);
+    // The application subscribed at 900; the stream began at 950 (first heard at seq 7, 50 ms
+    // old, its first datagrams lost); the receiver only now applies the subscription.
+    s.send({ kind: 'interest', patterns: ['o.>', 'q.>'], sinceMs: [0, 900] });
+    dataAged(s, [7, 8], 50);
+    s.ctx.advanceTo(2_000);
+    expect(s.delivered()).toEqual([]); // 1-6 are asked for, not skipped
+    expect(naked(s).flat()).toContainEqual({ from: 1, to: 6 });
+    expect(s.actor.stats!()).toMatchObject({ lateJoins: 0 });
+  });
+
+  it('begins at the first message heard, and counts a late join, when the subscription came after the stream began', async () => {
+    const s = await setup();
+    s.ctx.advanceTo(1_000);
+    s.send({ kind: 'interest', patterns: ['o.>', 'q.>'], sinceMs: [0, 980] });
+    dataAged(s, [7, 8], 50); // began at 950, before the subscription
+    s.ctx.advanceTo(1_100);
+    expect(s.delivered()).toEqual([7, 8]);
+    expect(naked(s)).toEqual([]);
+    expect(s.kinds('dataLoss')).toEqual([]);
+    expect(s.actor.stats!()).toMatchObject({ lateJoins: 1 });
+  });
+});
