@@ -164,6 +164,19 @@ describe('receiver actor: when a subscription was made', () => {
     expect(s.actor.stats!()).toMatchObject({ lateJoins: 0 });
   });
 
+  it("allows for the age's whole-ms rounding: a subscription made 0.2 ms before the stream began is not taken for a late join", async () => {
+    const s = await setup();
+    s.ctx.advanceTo(1_000.6);
+    s.send({ kind: 'interest', patterns: ['o.>', 'q.>'], sinceMs: [0, 1_000.5] });
+    // The sender's first flush at 1,000.7 is noted as 1,000; at 1,005.2 it writes age floor(5.2) = 5,
+    // which reads here (1,005.3) as a start at 1,000.3: before the subscription by the rounding alone.
+    s.ctx.advanceTo(1_005.3);
+    dataAged(s, [7], 5);
+    s.ctx.advanceTo(1_200);
+    expect(naked(s).flat()).toContainEqual({ from: 1, to: 6 });
+    expect(s.actor.stats!()).toMatchObject({ lateJoins: 0 });
+  });
+
   it('begins at the first message heard, and counts a late join, when the subscription came after the stream began', async () => {
     const s = await setup();
     s.ctx.advanceTo(1_000);
