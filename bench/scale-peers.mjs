@@ -5,7 +5,8 @@
  * `--patterns` specific subscriptions of its own; once each knows the N - 1 others, all measure
  * together for `--seconds`: CPU per peer (% of one core), bytes/s and datagrams/s each sends
  * (adverts and heartbeats), bytes/s each receives. Prints a markdown table (medians over the
- * peers, and the max) and writes the JSON with --json.
+ * peers, and the max), draws the curves to docs/scale-peers.svg (--svg PATH, --no-svg) and writes
+ * the JSON with --json.
  *
  *   npm run build && node bench/scale-peers.mjs                  # N = 2, 5, 10, 20, 10 patterns each
  *   node bench/scale-peers.mjs --sizes 2,10 --patterns 1000 --seconds 5
@@ -14,9 +15,14 @@
  * cores N processes share them: the CPU per peer is what each costs, not a capacity.
  */
 import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { randomMulticastGroup } from './baselines/loopback.mjs';
 import { spawnChild } from './scale/children.mjs';
+import { renderCurves } from './scale/curves-svg.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
 
 const { values: args } = parseArgs({
   options: {
@@ -24,6 +30,8 @@ const { values: args } = parseArgs({
     patterns: { type: 'string', default: '10' },
     seconds: { type: 'string', default: '10' },
     json: { type: 'string' },
+    svg: { type: 'string', default: join(here, '..', 'docs', 'scale-peers.svg') },
+    'no-svg': { type: 'boolean', default: false },
   },
 });
 const sizes = args.sizes.split(',').map(Number);
@@ -78,3 +86,19 @@ for (const r of rows) {
   );
 }
 if (args.json) writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), rows }, null, 2));
+if (!args['no-svg']) {
+  const line = (name, color, y) => ({ name, color, points: rows.map((r) => [r.peers, y(r)]) });
+  const svg = renderCurves({
+    panels: [
+      {
+        title: 'peers → bytes/s per idle peer',
+        xLabel: 'peers',
+        series: [line('sent (median)', '#d97706', (r) => r.sentBytesPerSecMedian), line('received (median)', '#1d4ed8', (r) => r.receivedBytesPerSecMedian)],
+      },
+      { title: 'peers → CPU per idle peer (% of a core)', xLabel: 'peers', series: [line('median', '#15803d', (r) => r.cpuPctMedian), line('max', '#6b7280', (r) => r.cpuPctMax)] },
+    ],
+    footer: `node bench/scale-peers.mjs — N idle peer processes on loopback, ${patterns} patterns each, default options`,
+  });
+  writeFileSync(args.svg, svg);
+  console.error(`wrote ${args.svg}`);
+}

@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomMulticastGroup } from './baselines/loopback.mjs';
 import { spawnChild } from './scale/children.mjs';
+import { renderCurves } from './scale/curves-svg.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -89,38 +90,18 @@ if (!args['no-svg']) {
 
 /** Two log-log panels: N → last delivery (s), N → heap bytes per stream; one line per series. */
 function renderSvg(data) {
-  const W = 900;
-  const H = 340;
-  const panels = [
-    { title: 'subscriptions → last first delivery (s)', series: [['specific', (r) => !r.wildcard, (r) => r.lastDeliveryMs / 1000, '#1d4ed8'], ['under pat.>', (r) => r.wildcard, (r) => r.lastDeliveryMs / 1000, '#15803d']] },
-    { title: 'streams → heap bytes per stream', series: [['subscriber (pat.>)', (r) => r.wildcard, (r) => r.subHeapPerStream, '#1d4ed8'], ['publisher', (r) => r.wildcard, (r) => r.pubHeapPerStream, '#d97706']] },
-  ];
-  const xs = data.map((r) => r.n);
-  const lx0 = Math.log10(Math.min(...xs));
-  const lx1 = Math.max(lx0 + 1, Math.log10(Math.max(...xs)));
-  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">`, `<rect width="${W}" height="${H}" fill="white"/>`];
-  panels.forEach((panel, k) => {
-    const px = 60 + k * (W / 2);
-    const pw = W / 2 - 100;
-    const py = 40;
-    const ph = H - 100;
-    const values = panel.series.flatMap(([, keep, y]) => data.filter(keep).map(y)).filter((v) => v > 0 && Number.isFinite(v));
-    const ly0 = Math.floor(Math.log10(Math.min(...values)));
-    const ly1 = Math.max(ly0 + 1, Math.ceil(Math.log10(Math.max(...values))));
-    const X = (n) => px + ((Math.log10(n) - lx0) / (lx1 - lx0)) * pw;
-    const Y = (v) => py + ph - ((Math.log10(v) - ly0) / (ly1 - ly0)) * ph;
-    out.push(`<text x="${px}" y="24" font-weight="bold">${panel.title}</text>`);
-    out.push(`<rect x="${px}" y="${py}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`);
-    for (let e = ly0; e <= ly1; e++) out.push(`<text x="${px - 6}" y="${Y(10 ** e) + 4}" text-anchor="end">${f(10 ** e, e < 0 ? -e : 0)}</text>`);
-    for (const n of new Set(xs)) out.push(`<text x="${X(n)}" y="${py + ph + 16}" text-anchor="middle">${f(n)}</text>`);
-    panel.series.forEach(([name, keep, y, color], j) => {
-      const pts = data.filter(keep).filter((r) => y(r) > 0 && Number.isFinite(y(r))).map((r) => [X(r.n), Y(y(r))]);
-      out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' ')}"/>`);
-      for (const [a, b] of pts) out.push(`<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="3" fill="${color}"/>`);
-      out.push(`<text x="${px + 8}" y="${py + 16 + 16 * j}" fill="${color}">${name}</text>`);
-    });
+  const line = (name, color, keep, y) => ({ name, color, points: data.filter(keep).map((r) => [r.n, y(r)]) });
+  return renderCurves({
+    panels: [
+      {
+        title: 'subscriptions → last first delivery (s)',
+        series: [line('specific', '#1d4ed8', (r) => !r.wildcard, (r) => r.lastDeliveryMs / 1000), line('under pat.>', '#15803d', (r) => r.wildcard, (r) => r.lastDeliveryMs / 1000)],
+      },
+      {
+        title: 'streams → heap bytes per stream',
+        series: [line('subscriber (pat.>)', '#1d4ed8', (r) => r.wildcard, (r) => r.subHeapPerStream), line('publisher', '#d97706', (r) => r.wildcard, (r) => r.pubHeapPerStream)],
+      },
+    ],
+    footer: 'node bench/scale.mjs — 2 processes on loopback, default options',
   });
-  out.push(`<text x="${W / 2}" y="${H - 12}" text-anchor="middle" fill="#555">node bench/scale.mjs — 2 processes on loopback, default options</text>`);
-  out.push('</svg>');
-  return out.join('\n');
 }

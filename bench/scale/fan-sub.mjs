@@ -13,6 +13,8 @@ const seen = new Uint8Array(p.expect);
 let distinct = 0;
 let duplicates = 0;
 let dataLoss = 0;
+/** When the last of `expect` arrived (Date.now()). */
+let lastAtMs;
 peer.on('dataLoss', () => dataLoss++);
 peer.subscribe('fan.>', (m) => {
   const i = new DataView(m.raw.buffer, m.raw.byteOffset, m.raw.byteLength).getUint32(0, true);
@@ -20,7 +22,7 @@ peer.subscribe('fan.>', (m) => {
   if (seen[i] === 1) duplicates++;
   else {
     seen[i] = 1;
-    distinct++;
+    if (++distinct === p.expect) lastAtMs = Date.now();
   }
 });
 console.log('READY');
@@ -28,6 +30,6 @@ const t0 = Date.now();
 while (distinct < p.expect && Date.now() - t0 < p.timeoutMs) await new Promise((r) => setTimeout(r, 100));
 await new Promise((r) => setTimeout(r, 500));
 const s = await peer.stats();
-console.log(JSON.stringify({ distinct, duplicates, dataLoss, receiver: s.actors.receiver, socket: s.actors.socket }));
+console.log(JSON.stringify({ distinct, duplicates, dataLoss, lastAtMs, receiver: s.actors.receiver, socket: s.actors.socket }));
 await peer.close({ timeoutMs: 0 });
 process.exit(0);
