@@ -27,5 +27,6 @@ export { Bridge, createBridge } from './bridge.js';
 export { createBridgeMetrics } from './bridge-metrics.js';
 export type { BridgeMetrics, BridgeMetricsOptions, MonitoredBridge } from './bridge-metrics.js';
 export type { BridgeBlockedEvent, BridgeEvents, BridgeStats } from './bridge.js';
+export type { ZoneImportStats } from './import-progress.js';
 export { DEFAULT_BRIDGE_OPTIONS, resolveBridgeOptions } from './options.js';
 export type { BridgeOptions, BridgeStreamOptions, ResolvedBridgeOptions } from './options.js';
