@@ -82,12 +82,13 @@ export async function runBridge(o: BridgeCliOptions, io: CliIo): Promise<number>
     bridge.on('error', (err) => io.err(toJsonLine({ event: 'error', message: err.message })));
     const b = bridge;
     b.on('importing', (active) => io.err(toJsonLine({ event: 'importing', active, id: b.id })));
-    io.err(`ledgecast: bridge of zone ${o.config.zone} running (stream LC_${o.config.zone}); Ctrl-C to stop`);
-    if (o.statsSec > 0) timer = setInterval(() => io.out(toJsonLine({ event: 'stats', ...b.stats() })), o.statsSec * 1000);
+    // Before the 'running' line: whoever waits for it may read the monitor's address.
     if (o.http !== undefined) {
       monitor = await startMonitor(peer, { port: o.http.port, host: o.http.host }, { bridge: b });
       io.err(`ledgecast: bridge metrics at ${monitor.url}metrics (monitor page: ${monitor.url})`);
     }
+    io.err(`ledgecast: bridge of zone ${o.config.zone} running (stream LC_${o.config.zone}); Ctrl-C to stop`);
+    if (o.statsSec > 0) timer = setInterval(() => io.out(toJsonLine({ event: 'stats', ...b.stats() })), o.statsSec * 1000);
     await aborted(io.stop);
     return stopExitCode(io.stop);
   } finally {
