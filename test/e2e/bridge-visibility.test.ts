@@ -9,6 +9,8 @@
  * Network safety: 127.0.0.1 only; fresh groups and ports (bridge-helpers.ts).
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chromium } from 'playwright-core';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BridgeProcess, CLI, cleanups, runCleanups, storedCount, tempDir, twoZones, waitPatterns, writeConfig } from './bridge-helpers.js';
@@ -19,6 +21,7 @@ import { createPeer, type MonitorSnapshot, type ZoneImportStats } from '../../di
 afterEach(runCleanups);
 
 const COUNT = 2000;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 function sample(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
@@ -105,6 +108,26 @@ describe('visibility across zones', () => {
     expect(m.zones.localZones).toEqual(['B']);
     expect(m.zones.remote).toEqual([{ zone: 'A', via: ['bridgeB'], heard: COUNT, lastHeardMs: expect.any(Number), import: undefined }]);
     expect(m.streams).toEqual([expect.objectContaining({ sender: 'pubA', zone: 'A', subject: 'k.a', messages: COUNT, lastSeq: COUNT })]);
+
+    // The page, in a browser (as test/e2e/monitor-page.test.ts): the Zones rows and the bridge's section, no error.
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (or set CHROMIUM_PATH)`);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    cleanups.push(() => browser.close());
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console ${msg.type()}: ${msg.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    await page.goto(url!);
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'live');
+    const zoneRow = await page.textContent('#zones tr');
+    expect(zoneRow).toMatch(/^AbridgeB0\s*2,000\s*0\s*0\s*[0-9,]+ ms\s*0/);
+    expect(await page.textContent('#zones-head')).toBe('this zone: B · bridge bridgeB importing from A');
+    expect(await page.isVisible('#bridge-card')).toBe(true);
+    expect(await page.textContent('#bridge')).toContain('imported2,000');
+    await page.close();
+    expect(problems).toEqual([]);
 
     const peers = await runPeersCli(netB);
     expect(peers).toMatch(/bridgeB\s+\d+\s+\S+\s+bridge of zone B, importing from A/);
