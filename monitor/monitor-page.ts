@@ -44,7 +44,7 @@ export const MONITOR_PAGE_HTML = `<!doctype html>
   table { width: 100%; border-collapse: collapse; font-size: 13px; }
   th, td { text-align: left; padding: 4px 6px; border-bottom: 1px solid var(--line); vertical-align: top; }
   th { color: var(--dim); font-weight: 500; }
-  td.num { text-align: right; font-variant-numeric: tabular-nums; }
+  td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
   td code { font-size: 12px; background: #eef1f5; padding: 0 4px; border-radius: 3px; margin-right: 4px; }
   .empty { color: var(--dim); font-style: italic; }
   .ev-dataLoss, .ev-slowConsumer, .ev-multicastUnreachable { color: var(--d); }

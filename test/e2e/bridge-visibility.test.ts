@@ -126,6 +126,7 @@ describe('visibility across zones', () => {
     expect(await page.textContent('#zones-head')).toBe('this zone: B · bridge bridgeB importing from A');
     expect(await page.isVisible('#bridge-card')).toBe(true);
     expect(await page.textContent('#bridge')).toContain('imported2,000');
+    if (process.env.MONITOR_SCREENSHOT !== undefined) await page.screenshot({ path: process.env.MONITOR_SCREENSHOT, fullPage: true });
     await page.close();
     expect(problems).toEqual([]);
 
