@@ -12,9 +12,10 @@
  * delivered to this bridge and not yet acknowledged (by JetStream's delivery sequence: the
  * consumer's own numbering, so it needs no bookkeeping per message).
  *
- * **Lag, in time.** `delayMs`: for the newest message published here, from the moment JetStream
- * stored it (its timestamp, the NATS server's clock) to the moment its local publish resolved
- * (this host's clock). It compares two hosts' clocks: as good as their synchronisation (NTP:
+ * **Lag, in time.** `delayMs`: for the newest message done with (published here, or skipped by
+ * the import rules), with every one before it, from the moment JetStream stored it (its
+ * timestamp, the NATS server's clock) to that moment (this host's clock, within one event-loop
+ * turn of the local publish resolving). It compares two hosts' clocks: as good as their synchronisation (NTP:
  * a few ms), and it is only read, never acted on. `lastImportedMs` is this host's own clock only.
  *
  * Core NATS (`engine: 'core'`) has no stream to be behind: no `pending`, no `delayMs`; `inFlight`
