@@ -9,6 +9,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { InvalidOptionError } from '../errors.js';
 import { setMetric } from '../monitor/metrics.js';
 import type { BridgeStats } from './bridge.js';
+import type { ZoneImportStats } from './import-progress.js';
 
 /** What {@link createBridgeMetrics} reads: a {@link Bridge} (or anything with its stats). */
 export interface MonitoredBridge {
@@ -38,6 +39,18 @@ interface Spec {
   /** One value, or values by `label`. */
   readonly read: (s: BridgeStats) => number | Readonly<Record<string, number>>;
   readonly label?: string;
+}
+
+/** `read` of each remote zone imported from, by zone (the `from_zone` label); a zone where it is undefined is left out. */
+function byZone(read: (z: ZoneImportStats) => number | undefined): (s: BridgeStats) => Record<string, number> {
+  return (s) => {
+    const out: Record<string, number> = {};
+    for (const z of s.import.byZone) {
+      const v = read(z);
+      if (v !== undefined) out[z.zone] = v;
+    }
+    return out;
+  };
 }
 
 /** Every bridge metric. */
@@ -80,6 +93,48 @@ export const BRIDGE_METRIC_SPECS: readonly Spec[] = [
     help: 'Messages taken from JetStream and not published, by reason (filtered: outside the import rules; malformed; tooLarge: over maxMessageBytes).',
     label: 'reason',
     read: (s) => ({ filtered: s.import.filtered, malformed: s.import.malformed, tooLarge: s.import.tooLarge }),
+  },
+  {
+    name: 'ledgecast_bridge_zone_imported_total',
+    type: 'counter',
+    help: 'Messages of each remote zone (from_zone) published in this zone.',
+    label: 'from_zone',
+    read: byZone((z) => z.imported),
+  },
+  {
+    name: 'ledgecast_bridge_zone_redelivered_total',
+    type: 'counter',
+    help: 'Messages of each remote zone (from_zone) JetStream delivered again (a restart, a takeover, a late acknowledgement).',
+    label: 'from_zone',
+    read: byZone((z) => z.redelivered),
+  },
+  {
+    name: 'ledgecast_bridge_zone_losses_total',
+    type: 'counter',
+    help: 'Loss markers published for each remote zone (from_zone): ranges that will never cross.',
+    label: 'from_zone',
+    read: byZone((z) => z.losses),
+  },
+  {
+    name: 'ledgecast_bridge_import_lag_messages',
+    type: 'gauge',
+    help: "Messages of each remote zone's stream (from_zone) this zone has not imported yet: not yet delivered (JetStream num_pending) plus in flight. While this bridge imports (JetStream engine).",
+    label: 'from_zone',
+    read: byZone((z) => z.lagMessages),
+  },
+  {
+    name: 'ledgecast_bridge_import_in_flight',
+    type: 'gauge',
+    help: 'Messages of each remote zone (from_zone) delivered to this bridge and not yet acknowledged to JetStream (core engine: local publishes not yet done).',
+    label: 'from_zone',
+    read: byZone((z) => z.inFlight),
+  },
+  {
+    name: 'ledgecast_bridge_import_delay_seconds',
+    type: 'gauge',
+    help: "For the newest message of each remote zone (from_zone) published here: seconds from its storing in JetStream (the NATS server's clock) to its publish here (this host's clock). JetStream engine.",
+    label: 'from_zone',
+    read: byZone((z) => (z.delayMs === undefined ? undefined : z.delayMs / 1000)),
   },
   {
     name: 'ledgecast_bridge_requests_total',

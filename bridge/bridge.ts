@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { jetstream, jetstreamManager, DiscardPolicy, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, nanos, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { InvalidOptionError, TimeoutError } from '../errors.js';
@@ -11,6 +12,7 @@ import { Exporter } from './exporter.js';
 import { ImportLease } from './import-lease.js';
 import { Importer } from './importer.js';
 import { CoreImporter } from './core-importer.js';
+import { ImportProgress, type ZoneImportStats } from './import-progress.js';
 import { LeaseKeeper, leaseKey, openLeaseBucket } from './lease-keeper.js';
 import { bridgeMarkerPattern, RequestRelay, type RelayCounters } from './request-relay.js';
 import type { Subscription } from '../actors/app/subscription.js';
@@ -92,6 +94,12 @@ export interface BridgeStats {
     readonly losses: number;
     /** Consumers started again after missed heartbeats (a NATS node, or the consumer's leader, gone). */
     readonly restarts: number;
+    /**
+     * Each remote zone imported from (since this bridge started), by name: what crossed, what is
+     * in flight, and how far behind that zone's stream the import is (`lagMessages`, `delayMs`;
+     * bridge/import-progress.ts). In flight and lag only while this bridge imports.
+     */
+    readonly byZone: readonly ZoneImportStats[];
   };
   /** Requests relayed across zones (option `requests`). */
   readonly requests: Readonly<RelayCounters>;
@@ -118,6 +126,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private readonly zoneMarkers = new Map<string, Subscription>();
   /** Starting and stopping the importer, one after the other. */
   private importTurn: Promise<void> = Promise.resolve();
+  /** Per remote zone: counters, in flight, lag (kept across importers, like the counters). */
+  private readonly progress = new ImportProgress();
   private readonly importCounters = { imported: 0, filtered: 0, redelivered: 0, malformed: 0, caughtUp: 0, tooLarge: 0, losses: 0, restarts: 0 };
   /** This bridge's unique id (in the import lease's key). */
   readonly id: string;
@@ -202,8 +212,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     const onZone = (zone: string): void => this.markZone(zone);
     this.importer =
       js === undefined || jsm === undefined
-        ? new CoreImporter(this.o, this.nats, this.importCounters, this.coreLastSeqs, onError, onZone)
-        : new Importer(this.o, js, jsm, this.importCounters, onError, onZone);
+        ? new CoreImporter(this.o, this.nats, this.importCounters, this.coreLastSeqs, this.progress, onError, onZone)
+        : new Importer(this.o, js, jsm, this.importCounters, this.progress, onError, onZone);
     try {
       await this.importer.start();
     } catch (err) {
@@ -223,6 +233,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     for (const m of this.zoneMarkers.values()) m.unsubscribe();
     this.zoneMarkers.clear();
     await importer?.close();
+    if (importer !== undefined) this.progress.stopped();
   }
 
   /** An `error` event, or a process warning when nobody listens (never thrown, never silent). */
@@ -256,6 +267,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
         leaseAcquired: this.lease?.lease.acquisitions ?? 0,
         zones: [...(i?.zones ?? [])],
         ...this.importCounters,
+        byZone: this.progress.snapshot(performance.now()),
       },
       requests: { ...(this.relay?.counters ?? { out: 0, outReplies: 0, outNoResponders: 0, outFailed: 0, in: 0, inReplies: 0, inTimeouts: 0, refused: 0 }) },
     };

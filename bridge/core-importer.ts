@@ -15,10 +15,12 @@
  * has no backpressure: a bridge that falls behind is cut off by the server as a slow consumer,
  * and what it missed is reported as above.
  */
+import { performance } from 'node:perf_hooks';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { MSGPACK_CODEC } from '../actors/app/codec.js';
 import { encodeLossMarker, encodeOriginMarker, type OriginLoss } from '../actors/app/origin.js';
 import type { ImporterCounters } from './importer.js';
+import type { ImportProgress } from './import-progress.js';
 import { HEADERS, ledgecastSubject, matchesAny, parseLossRange, zonePrefix } from './naming.js';
 import type { ResolvedBridgeOptions } from './options.js';
 
@@ -42,6 +44,8 @@ export class CoreImporter {
      * bridge across importers, so a gap while it did not hold the lease is still reported.
      */
     private readonly last: Map<string, number>,
+    /** Per-zone counters and what is in flight, kept by the bridge across importers. */
+    private readonly progress: ImportProgress,
     private readonly onError: (err: Error) => void,
     private readonly onZone: (zone: string) => void = () => undefined,
   ) {}
@@ -79,6 +83,7 @@ export class CoreImporter {
     }
     if (!matchesAny(this.o.import, subject)) {
       this.counters.filtered++;
+      this.progress.count(zone, 'filtered');
       return;
     }
     const loss = h?.get(HEADERS.loss) ?? '';
@@ -109,9 +114,11 @@ export class CoreImporter {
     const data = isValue ? MSGPACK_CODEC.decode(1, m.data) : m.data;
     const replyTo = encodeOriginMarker({ zone, sender, incarnation, seq });
     this.track(
+      zone,
       this.o.peer.publish(subject, data, { replyTo, codec: 'msgpack' }).then(
         () => {
           this.counters.imported++;
+          this.progress.imported(zone, performance.now());
         },
         (err: unknown) => this.failed(subject, err),
       ),
@@ -134,18 +141,24 @@ export class CoreImporter {
 
   private enqueue(subject: string, loss: OriginLoss): void {
     this.track(
+      loss.zone,
       this.o.peer.publish(subject, null, { replyTo: encodeLossMarker(loss), codec: 'msgpack' }).then(
         () => {
           this.counters.losses++;
+          this.progress.count(loss.zone, 'losses');
         },
         (err: unknown) => this.failed(subject, err),
       ),
     );
   }
 
-  private track(p: Promise<void>): void {
+  private track(zone: string, p: Promise<void>): void {
     this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p));
+    this.progress.publishing(zone, 1);
+    void p.finally(() => {
+      this.inFlight.delete(p);
+      this.progress.publishing(zone, -1);
+    });
   }
 
   /** A local publish failed: there is no replay in core mode, so it is said. */

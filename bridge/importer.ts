@@ -14,7 +14,7 @@
  * resumes from it, with no local state.
  */
 import { performance } from 'node:perf_hooks';
-import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, type ConsumerInfo, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import { MSGPACK_CODEC } from '../actors/app/codec.js';
 import { encodeLossMarker, originMarkerPrefix, type OriginLoss } from '../actors/app/origin.js';
@@ -24,6 +24,7 @@ import { ledgecastSubject, matchesAny, parseLossRange, streamName, zonePrefix } 
 import { AckPacing } from './ack-pacing.js';
 import { OrderedAcks } from './ordered-acks.js';
 import { DeliveredHeaders, storedHeadersOf, type StoredHeaders } from './stored-headers.js';
+import type { ImportProgress } from './import-progress.js';
 import type { ResolvedBridgeOptions } from './options.js';
 
 /** Import counters. */
@@ -88,6 +89,8 @@ export class Importer {
     private readonly jsm: JetStreamManager,
     /** Counters, kept by the bridge across importers (one per lease held). */
     readonly counters: ImporterCounters,
+    /** Per-zone counters and lag, kept by the bridge across importers. */
+    private readonly progress: ImportProgress,
     private readonly onError: (err: Error) => void,
     /** A zone imported from for the first time. */
     private readonly onZone: (zone: string) => void = () => undefined,
@@ -162,7 +165,9 @@ export class Importer {
     // first, in stream order, read straight from the stream; their redeliveries are then only
     // acknowledged. Some of them may have been published already: receivers drop those by
     // their origin seq.
+    const infoSentMs = performance.now();
     const info = await this.jsm.consumers.info(stream, durable);
+    this.progress.started(zone, progressOf(info), infoSentMs);
     const caughtUpTo = info.delivered.stream_seq;
     const pendings: Promise<void>[] = [];
     const gaps = new OriginGaps();
@@ -183,7 +188,13 @@ export class Importer {
     const acks = new OrderedAcks<JsMsg>();
     const pacing = new AckPacing<JsMsg>(Math.max(1, Math.floor(this.o.maxImportInFlight / 4)), ACK_DELAY_MS);
     let ackTimer: NodeJS.Timeout | undefined;
+    let lagTimer: NodeJS.Timeout | undefined;
     let failed: unknown;
+    const ack = (m: JsMsg | undefined): void => {
+      if (m === undefined) return;
+      m.ack();
+      this.progress.acknowledged(zone, m.info.deliverySequence);
+    };
     let wake: (() => void) | undefined;
     let flushScheduled = false;
     const armAckTimer = (): void => {
@@ -191,7 +202,7 @@ export class Importer {
       if (due === undefined || ackTimer !== undefined) return;
       ackTimer = setTimeout(() => {
         ackTimer = undefined;
-        if (failed === undefined) pacing.onTimer(performance.now())?.ack();
+        if (failed === undefined) ack(pacing.onTimer(performance.now()));
         armAckTimer();
       }, Math.max(0, due - performance.now()));
     };
@@ -199,7 +210,9 @@ export class Importer {
       flushScheduled = false;
       const run = failed === undefined ? acks.takeRun() : undefined;
       if (run !== undefined) {
-        pacing.offer(run.item, run.count, performance.now())?.ack();
+        // The delay of what crossed: from its storing (the server's clock) to now (this host's).
+        this.progress.publishedUpTo(zone, run.item.info.timestampNanos / 1e6, Date.now());
+        ack(pacing.offer(run.item, run.count, performance.now()));
         armAckTimer();
       }
       const w = wake;
@@ -225,6 +238,8 @@ export class Importer {
     // `max_ack_pending` (`maxImportInFlight`): JetStream delivers no more until acknowledged.
     const onMessage = (m: JsMsg): void => {
       if (this.closed || failed !== undefined) return; // not acknowledged: delivered again
+      const i = m.info; // parsed once from the reply subject (m.seq reads it too)
+      this.progress.delivered(zone, i.deliverySequence, i.pending, performance.now());
       // Redelivered and published above, before anything newer: only acknowledged.
       const p = m.redelivered && m.seq <= caughtUpTo ? undefined : this.importOne(zone, m, headers.of(m), gaps);
       if (p === undefined) {
@@ -251,6 +266,26 @@ export class Importer {
     });
     const consuming = messages;
     this.iterators.add(consuming);
+    // While nothing is delivered (the import blocked, or caught up) only consumer info tells how
+    // much waits in the stream: read every `lagCheckIntervalMs`.
+    if (this.o.lagCheckIntervalMs > 0) {
+      let asking = false;
+      lagTimer = setInterval(() => {
+        if (asking) return;
+        asking = true;
+        const sentMs = performance.now();
+        this.jsm.consumers.info(stream, durable).then(
+          (ci) => {
+            asking = false;
+            if (!this.closed) this.progress.consumerInfo(zone, progressOf(ci), sentMs);
+          },
+          () => {
+            asking = false; // the consumer's heartbeats and restarts deal with NATS trouble
+          },
+        );
+      }, this.o.lagCheckIntervalMs);
+      lagTimer.unref?.();
+    }
     void (async () => {
       for await (const s of consuming.status()) {
         if (s.type === 'heartbeats_missed' && s.count >= 2) {
@@ -264,12 +299,13 @@ export class Importer {
     try {
       ended = await consuming.closed();
     } finally {
+      clearInterval(lagTimer);
       this.iterators.delete(consuming);
       while (acks.notDone > 0 && failed === undefined) await new Promise<void>((r) => (wake = r));
       flush();
       clearTimeout(ackTimer);
       const last = pacing.take();
-      if (failed === undefined) last?.ack();
+      if (failed === undefined) ack(last);
     }
     if (failed !== undefined) throw failed;
     // Stopped by the client with an error (the consumer deleted, permissions): as the iterator would throw.
@@ -281,7 +317,10 @@ export class Importer {
    * failed), or undefined when there is nothing to publish (filtered out, or not ours).
    */
   private importOne(zone: string, m: StoredOrDelivered, h: StoredHeaders, gaps: OriginGaps): Promise<void> | undefined {
-    if (m.redelivered) this.counters.redelivered++;
+    if (m.redelivered) {
+      this.counters.redelivered++;
+      this.progress.count(zone, 'redelivered');
+    }
     gaps.passed(m.seq);
     const stored = this.subjectOf(zone, m.subject);
     const sender = h.sender;
@@ -295,6 +334,7 @@ export class Importer {
     const subject = stored.subject;
     if (!stored.imported) {
       this.counters.filtered++;
+      this.progress.count(zone, 'filtered');
       return undefined;
     }
     // Messages of this origin stream deleted from JetStream before they crossed: said first.
@@ -307,6 +347,7 @@ export class Importer {
     return (lost === undefined ? published : Promise.all([lost, published])).then(
       () => {
         this.counters.imported++;
+        this.progress.imported(zone, performance.now());
       },
       (err: unknown) => {
         const why = err instanceof Error ? err.message : String(err);
@@ -342,6 +383,7 @@ export class Importer {
     const subject = stored.subject;
     if (!stored.imported) {
       this.counters.filtered++;
+      this.progress.count(zone, 'filtered');
       return undefined;
     }
     gaps.seen(sender, incarnation, subject, lost.toSeq, at); // what it covers is said here, not a gap
@@ -352,6 +394,7 @@ export class Importer {
   private publishLoss(subject: string, loss: OriginLoss): Promise<void> {
     return this.o.peer.publish(subject, null, { replyTo: encodeLossMarker(loss), codec: 'msgpack' }).then(() => {
       this.counters.losses++;
+      this.progress.count(loss.zone, 'losses');
     });
   }
 
@@ -375,4 +418,9 @@ export class Importer {
     this.lastOrigin = { zone, sender, incarnation, prefix };
     return prefix;
   }
+}
+
+/** What {@link ImportProgress} reads of consumer info. */
+function progressOf(ci: ConsumerInfo): { pending: number; deliveredSeq: number; ackedSeq: number } {
+  return { pending: ci.num_pending, deliveredSeq: ci.delivered.consumer_seq, ackedSeq: ci.ack_floor.consumer_seq };
 }

@@ -10,7 +10,8 @@
  *
  * **Parts.** `naming.ts` (stream, subjects, `Nats-Msg-Id`, headers; pure), `options.ts`
  * (defaults, validation; pure), `export-queue.ts` (ordering, in-flight window, retries; pure),
- * `exporter.ts` and `importer.ts` (shells), `bridge.ts` (`createBridge`, the `Bridge`),
+ * `exporter.ts` and `importer.ts` (shells), `import-progress.ts` (per remote zone: counters, in
+ * flight, lag; pure), `bridge-metrics.ts` (Prometheus), `bridge.ts` (`createBridge`, the `Bridge`),
  * `config-file.ts` (the `ledgecast bridge --config FILE` format; pure). The origin marker and
  * the receivers' per-origin de-duplication live in `actors/app/origin.ts`.
  *
@@ -27,5 +28,6 @@ export { Bridge, createBridge } from './bridge.js';
 export { createBridgeMetrics } from './bridge-metrics.js';
 export type { BridgeMetrics, BridgeMetricsOptions, MonitoredBridge } from './bridge-metrics.js';
 export type { BridgeBlockedEvent, BridgeEvents, BridgeStats } from './bridge.js';
+export type { ZoneImportStats } from './import-progress.js';
 export { DEFAULT_BRIDGE_OPTIONS, resolveBridgeOptions } from './options.js';
 export type { BridgeOptions, BridgeStreamOptions, ResolvedBridgeOptions } from './options.js';

@@ -65,6 +65,14 @@ export interface BridgeOptions {
   importFrom?: readonly string[];
   /** How often the streams are listed to find new zones (when `importFrom` is undefined), ms. @default 5000 */
   zoneScanIntervalMs?: number;
+  /**
+   * How often the importing bridge reads each remote zone's consumer info (one JetStream API
+   * request per zone) to know how much of that zone's stream waits for it (`import.byZone[].pending`
+   * and `lagMessages`, metric `ledgecast_bridge_import_lag_messages`) while nothing is delivered;
+   * deliveries update it meanwhile. ms; 0 = never (the lag is then as of the last delivery).
+   * @default 5000
+   */
+  lagCheckIntervalMs?: number;
   /** Exported messages waiting for JetStream's acknowledgement at most (pipelined publishes). @default 1024 */
   maxInFlight?: number;
   /**
@@ -108,6 +116,7 @@ export const DEFAULT_BRIDGE_OPTIONS = Object.freeze({
   requestTimeoutMs: 30_000,
   importFrom: undefined as readonly string[] | undefined,
   zoneScanIntervalMs: 5000,
+  lagCheckIntervalMs: 5000,
   maxInFlight: 1024,
   maxPending: 16384,
   publishTimeoutMs: 5000,
@@ -130,6 +139,7 @@ export interface ResolvedBridgeOptions {
   readonly requestTimeoutMs: number;
   readonly importFrom: readonly string[] | undefined;
   readonly zoneScanIntervalMs: number;
+  readonly lagCheckIntervalMs: number;
   readonly maxInFlight: number;
   readonly maxPending: number;
   readonly publishTimeoutMs: number;
@@ -201,6 +211,7 @@ export function resolveBridgeSettings(o: Omit<BridgeOptions, 'peer' | 'nats'>): 
     requestTimeoutMs: positiveInt('requestTimeoutMs', o.requestTimeoutMs ?? d.requestTimeoutMs),
     importFrom,
     zoneScanIntervalMs: positiveInt('zoneScanIntervalMs', o.zoneScanIntervalMs ?? d.zoneScanIntervalMs),
+    lagCheckIntervalMs: nonNegativeInt('lagCheckIntervalMs', o.lagCheckIntervalMs ?? d.lagCheckIntervalMs),
     maxInFlight,
     maxPending,
     publishTimeoutMs: positiveInt('publishTimeoutMs', o.publishTimeoutMs ?? d.publishTimeoutMs),

@@ -238,8 +238,8 @@ Example:
     .option('--zone <name>', 'this zone\'s name (overrides the file)')
     .option('--nats <url,...>', 'NATS server URLs (override the file\'s nats.servers)')
     .option('--stats <seconds>', 'print the bridge\'s counters as a JSON line on stdout every this many seconds')
-    .option('--http-port <port>', 'serve Prometheus metrics (the bridge peer\'s and the bridge\'s) at http://HOST:PORT/metrics (0 = any free port)')
-    .option('--http-host <address>', 'address /metrics listens on (default: 127.0.0.1; it has no authentication)')
+    .option('--http-port <port>', 'serve the bridge\'s monitor at http://HOST:PORT/ (remote zones, import lag, in flight, redelivered) and Prometheus metrics (the bridge peer\'s and the bridge\'s) at /metrics (0 = any free port)')
+    .option('--http-host <address>', 'address the monitor listens on (default: 127.0.0.1; it has no authentication)')
     .addHelpText(
       'after',
       `

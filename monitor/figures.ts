@@ -63,6 +63,8 @@ export interface PeerFigures {
   readonly stalledReceivers: number;
   /** Durable messages delivered and not yet confirmed (gauge). */
   readonly unconfirmed: number;
+  /** Messages from other zones dropped as already delivered (a bridge published them again; counter). */
+  readonly originDuplicates: number;
 }
 
 /** Reads the figures out of `stats`. */
@@ -106,6 +108,7 @@ export function figuresOf(stats: PeerStats): PeerFigures {
     bufferedMessages: n('actors', 'receiver', 'bufferedMessages'),
     stalledReceivers: n('actors', 'flow', 'core', 'stalledReceivers'),
     unconfirmed: n('app', 'unconfirmed'),
+    originDuplicates: n('app', 'originDuplicates'),
   };
 }
 

@@ -5,6 +5,7 @@
  * - `monitored-peer.ts`: what they use of a `Peer` (an interface, so the peer and the monitor do not import each other);
  * - `metrics.ts`: those figures as Prometheus metrics (prom-client), read on each scrape;
  * - `monitor-state.ts`: the monitor's bounded memory (history ring, streams heard, events; pure);
+ * - `zones-view.ts`: the bridges heard and the remote zones, with a bridge's import of each (pure);
  * - `monitor-server.ts`: the HTTP monitor (node:http): `/`, `/api/state`, `/metrics`;
  * - `monitor-page.ts`: the page, self-contained HTML with inline SVG charts;
  * - `logger.ts`: the `logger` option's adapter (pino-compatible), fed by the peer's events;
@@ -17,7 +18,8 @@
  * @packageDocumentation
  */
 export { createMetrics, METRIC_SPECS, type MetricsOptions, type PeerMetrics } from './metrics.js';
-export { startMonitor, type Monitor } from './monitor-server.js';
+export { startMonitor, type Monitor, type MonitorExtras } from './monitor-server.js';
+export { zonesView, type BridgeRow, type ZoneRow, type ZonesView } from './zones-view.js';
 export { DEFAULT_MONITOR_OPTIONS, resolveMonitorOptions, type MonitorOptions, type ResolvedMonitorOptions } from './options.js';
 export { attachLogger, checkLogger, type Logger, type LogFn, type PeerLog } from './logger.js';
 export { figuresOf, type PeerFigures } from './figures.js';

@@ -56,6 +56,12 @@ export const METRIC_SPECS: readonly MetricSpec[] = [
   { name: 'ledgecast_messages_retransmitted_total', type: 'counter', help: 'Messages resent in retransmissions.', read: (f) => f.messagesRetransmitted },
   { name: 'ledgecast_data_loss_events_total', type: 'counter', help: 'Data-loss events given to the application.', read: (f) => f.dataLossEvents },
   { name: 'ledgecast_data_loss_messages_total', type: 'counter', help: 'Messages reported lost (unrecoverable).', read: (f) => f.dataLossMessages },
+  {
+    name: 'ledgecast_origin_duplicates_total',
+    type: 'counter',
+    help: 'Messages from other zones not delivered again: already delivered (a zone bridge published them again after a restart or takeover).',
+    read: (f) => f.originDuplicates,
+  },
   { name: 'ledgecast_slow_consumers_total', type: 'counter', help: 'Slow-consumer events: a receiver stalled and is no longer waited for.', read: (f) => f.slowConsumerEvents },
   {
     name: 'ledgecast_publish_blocked_total',

@@ -2,7 +2,8 @@
  * The monitor's single page: self-contained HTML (inline CSS and JS, no external resource: the
  * page must work with no network beyond the monitor itself). It polls `/api/state` every second
  * and draws the figures, rates over time (inline SVG, drawn by hand), the peers and their
- * patterns, the streams heard and the latest events. Text from the network (peer names,
+ * patterns, the zone bridges and remote zones (with the bridge's import lag, in flight and
+ * redelivered counts when the monitored peer is a bridge's), the streams heard and the latest events. Text from the network (peer names,
  * patterns, subjects) is inserted with `textContent`, never as HTML.
  *
  * The inline script uses neither backquotes nor dollar-brace, so it sits in this template as is.
@@ -43,7 +44,7 @@ export const MONITOR_PAGE_HTML = `<!doctype html>
   table { width: 100%; border-collapse: collapse; font-size: 13px; }
   th, td { text-align: left; padding: 4px 6px; border-bottom: 1px solid var(--line); vertical-align: top; }
   th { color: var(--dim); font-weight: 500; }
-  td.num { text-align: right; font-variant-numeric: tabular-nums; }
+  td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
   td code { font-size: 12px; background: #eef1f5; padding: 0 4px; border-radius: 3px; margin-right: 4px; }
   .empty { color: var(--dim); font-style: italic; }
   .ev-dataLoss, .ev-slowConsumer, .ev-multicastUnreachable { color: var(--d); }
@@ -65,7 +66,9 @@ export const MONITOR_PAGE_HTML = `<!doctype html>
   </section>
   <section class="tables">
     <div class="card"><h2>Peers</h2><table><thead><tr><th>peer</th><th>incarnation</th><th>address</th><th>patterns</th></tr></thead><tbody id="peers"></tbody></table></div>
-    <div class="card"><h2>Streams heard</h2><table><thead><tr><th>sender</th><th>subject</th><th>messages</th><th>last seq</th><th>last</th></tr></thead><tbody id="streams"></tbody></table></div>
+    <div class="card"><h2>Zones</h2><div class="legend" id="zones-head"></div><table><thead><tr><th>remote zone</th><th>via bridge</th><th>heard</th><th>imported</th><th>in flight</th><th>lag (msgs)</th><th>delay</th><th>redelivered</th><th>last imported</th></tr></thead><tbody id="zones"></tbody></table></div>
+    <div class="card" id="bridge-card" hidden><h2>This bridge</h2><table><tbody id="bridge"></tbody></table></div>
+    <div class="card"><h2>Streams heard</h2><table><thead><tr><th>sender</th><th>zone</th><th>subject</th><th>messages</th><th>last seq</th><th>last</th></tr></thead><tbody id="streams"></tbody></table></div>
     <div class="card"><h2>Events</h2><table><thead><tr><th>time</th><th>event</th><th>detail</th></tr></thead><tbody id="events"></tbody></table></div>
   </section>
 </main>
@@ -76,7 +79,8 @@ export const MONITOR_PAGE_HTML = `<!doctype html>
     ["published", "Published"], ["delivered", "Delivered"], ["rate.published", "Published / s"], ["rate.delivered", "Delivered / s"],
     ["naksSent", "NAKs sent"], ["naksReceived", "NAKs received"], ["messagesRetransmitted", "Retransmitted"],
     ["dataLossMessages", "Data loss (msgs)", true], ["slowConsumerEvents", "Slow consumers", true],
-    ["peers", "Peers"], ["streamsOut", "Streams out"], ["streamsIn", "Streams in"]
+    ["peers", "Peers"], ["streamsOut", "Streams out"], ["streamsIn", "Streams in"],
+    ["originDuplicates", "Zone repeats dropped"]
   ];
   var COLORS = ["var(--a)", "var(--b)", "var(--c)", "var(--d)"];
   var tiles = document.getElementById("tiles");
@@ -220,12 +224,15 @@ export const MONITOR_PAGE_HTML = `<!doctype html>
       peers.appendChild(tr);
     });
 
+    renderZones(s);
+
     var streams = document.getElementById("streams");
     clear(streams);
-    if (s.streams.length === 0) emptyRow(streams, 5, "none (the monitor lists the streams of the patterns it subscribes to)");
+    if (s.streams.length === 0) emptyRow(streams, 6, "none (the monitor lists the streams of the patterns it subscribes to)");
     s.streams.forEach(function (r) {
       var tr = document.createElement("tr");
       cell(tr, r.sender);
+      cell(tr, r.zone || "here");
       cell(tr, r.subject);
       cell(tr, fmt(r.messages), "num");
       cell(tr, String(r.lastSeq), "num");
@@ -243,6 +250,59 @@ export const MONITOR_PAGE_HTML = `<!doctype html>
       cell(tr, e.kind);
       cell(tr, e.text);
       events.appendChild(tr);
+    });
+  }
+
+  function maybe(v, unit) { return typeof v === "number" ? fmt(v) + (unit || "") : "–"; }
+  function renderZones(s) {
+    var z = s.zones;
+    var head = document.getElementById("zones-head");
+    var parts = [];
+    if (z.localZones.length) parts.push("this zone: " + z.localZones.join(", "));
+    z.bridges.forEach(function (b) {
+      parts.push("bridge " + b.name + (b.importingFrom.length ? " importing from " + b.importingFrom.join(", ") : " not importing (standby, or export only)"));
+    });
+    head.textContent = parts.length ? parts.join(" · ") : "no zone bridge heard (docs/ZONES.md)";
+    var rows = document.getElementById("zones");
+    clear(rows);
+    if (z.remote.length === 0) emptyRow(rows, 9, "no remote zone (none imported by a bridge heard, none in the messages heard)");
+    z.remote.forEach(function (r) {
+      var i = r.import;
+      var tr = document.createElement("tr");
+      cell(tr, r.zone);
+      cell(tr, r.via.length ? r.via.join(", ") : "–");
+      cell(tr, fmt(r.heard), "num");
+      cell(tr, i ? fmt(i.imported) : "–", "num");
+      cell(tr, i ? fmt(i.inFlight) : "–", "num");
+      cell(tr, i ? maybe(i.lagMessages) : "–", "num");
+      cell(tr, i && typeof i.delayMs === "number" ? fmt(i.delayMs) + " ms" : "–", "num");
+      cell(tr, i ? fmt(i.redelivered) : "–", "num");
+      cell(tr, i && typeof i.lastImportedAgoMs === "number" ? ago(i.lastImportedAgoMs) + " ago" : "–", "num");
+      rows.appendChild(tr);
+    });
+    var card = document.getElementById("bridge-card");
+    var b = s.bridge;
+    card.hidden = !b;
+    if (!b) return;
+    var body = document.getElementById("bridge");
+    clear(body);
+    [
+      ["zone", b.zone],
+      ["importing (holds the import lease)", b.import.active ? "yes" : "no"],
+      ["exported (stored by JetStream)", fmt(b.export.acked)],
+      ["export de-duplicated by JetStream", fmt(b.export.duplicates)],
+      ["export in flight / held", fmt(b.export.inFlight) + " / " + fmt(b.export.pending)],
+      ["export retries / blocked", fmt(b.export.retried) + " / " + fmt(b.export.blocked)],
+      ["export loss records", fmt(b.export.losses)],
+      ["imported", fmt(b.import.imported)],
+      ["import redelivered / caught up", fmt(b.import.redelivered) + " / " + fmt(b.import.caughtUp)],
+      ["import loss markers", fmt(b.import.losses)],
+      ["import consumer restarts", fmt(b.import.restarts)]
+    ].forEach(function (kv) {
+      var tr = document.createElement("tr");
+      cell(tr, kv[0]);
+      cell(tr, kv[1], "num");
+      body.appendChild(tr);
     });
   }
 

@@ -18,7 +18,17 @@ import { createMetrics } from './metrics.js';
 import { MonitorState } from './monitor-state.js';
 import { MONITOR_PAGE_HTML } from './monitor-page.js';
 import { resolveMonitorOptions, type MonitorOptions } from './options.js';
+import { createBridgeMetrics, type MonitoredBridge } from '../bridge/bridge-metrics.js';
 
+/** What a monitor shows beyond its peer (live objects, not options). */
+export interface MonitorExtras {
+  /**
+   * The zone bridge working through this peer (`ledgecast bridge --http-port`): its stats in
+   * `/api/state` (`bridge`, and `zones.remote[].import`: lag, in flight, redelivered per remote
+   * zone), its metrics in `/metrics` (bridge/bridge-metrics.ts), and a Zones section on the page.
+   */
+  readonly bridge?: MonitoredBridge;
+}
 /** A running monitor. */
 export interface Monitor {
   /** `http://host:port/` (the port actually bound: useful with `port: 0`). */
@@ -35,10 +45,12 @@ export interface Monitor {
  * @throws InvalidOptionError for bad options; the listen error (EADDRINUSE…) when the port
  *   cannot be bound.
  */
-export async function startMonitor(peer: MonitoredPeer, options: MonitorOptions): Promise<Monitor> {
+export async function startMonitor(peer: MonitoredPeer, options: MonitorOptions, extras: MonitorExtras = {}): Promise<Monitor> {
   const o = resolveMonitorOptions(options, 'monitor options');
   const state = new MonitorState({ historySize: o.historySize });
   const metrics = createMetrics(peer);
+  const bridge = extras.bridge;
+  const bridgeMetrics = bridge === undefined ? undefined : createBridgeMetrics(bridge, { name: peer.name });
   const self = { name: peer.name, incarnation: peer.incarnation, startedMs: Date.now() };
 
   const onDataLoss = (e: DataLossEvent): void => state.onEvent(Date.now(), 'dataLoss', `${e.sender} ${e.subject} #${e.fromSeq}..${e.toSeq} (${e.reason})`);
@@ -52,7 +64,7 @@ export async function startMonitor(peer: MonitoredPeer, options: MonitorOptions)
   peer.on('peerJoined', onJoined);
   peer.on('peerLeft', onLeft);
   peer.on('multicastUnreachable', onUnreachable);
-  const subscriptions: Subscription[] = o.subscribe.map((pattern) => peer.subscribe(pattern, (msg) => state.onMessage(msg.sender, msg.subject, msg.seq, Date.now())));
+  const subscriptions: Subscription[] = o.subscribe.map((pattern) => peer.subscribe(pattern, (msg) => state.onMessage(msg.sender, msg.subject, msg.seq, Date.now(), msg.origin)));
 
   let sampling = false;
   const sample = async (): Promise<void> => {
@@ -86,9 +98,9 @@ export async function startMonitor(peer: MonitoredPeer, options: MonitorOptions)
       case '/':
         return send(res, 200, 'text/html; charset=utf-8', MONITOR_PAGE_HTML);
       case '/api/state':
-        return send(res, 200, 'application/json; charset=utf-8', JSON.stringify(state.snapshot(self, peer.peers(), Date.now())));
+        return send(res, 200, 'application/json; charset=utf-8', JSON.stringify(state.snapshot(self, peer.peers(), Date.now(), bridge?.stats())));
       case '/metrics':
-        return send(res, 200, metrics.registry.contentType, await metrics.metrics());
+        return send(res, 200, metrics.registry.contentType, bridgeMetrics === undefined ? await metrics.metrics() : `${await metrics.metrics()}\n${await bridgeMetrics.metrics()}`);
       case '/favicon.ico':
         return send(res, 204, 'image/x-icon', '');
       default:

@@ -5,6 +5,9 @@
  */
 import type { PeerJoinedEvent } from '../actors/app/peer-events.js';
 import type { PeerFigures } from './figures.js';
+import type { BridgeStats } from '../bridge/bridge.js';
+import type { MessageOrigin } from '../actors/app/origin.js';
+import { zonesView, type ZonesView } from './zones-view.js';
 
 /** One sample of the charted figures (counters are cumulative; the page draws their rates). */
 export interface HistoryPoint {
@@ -26,7 +29,10 @@ export interface HistoryPoint {
 
 /** A stream the monitor heard through its own subscriptions. */
 export interface StreamRow {
+  /** The publishing peer; for a message from another zone, the origin sender there (`msg.origin.sender`). */
   readonly sender: string;
+  /** The origin zone of a stream from another zone (absent for this zone's streams); `sender` and `lastSeq` are then the origin's. */
+  readonly zone?: string;
   readonly subject: string;
   readonly messages: number;
   readonly lastSeq: number;
@@ -56,6 +62,10 @@ export interface MonitorSnapshot {
   readonly events: readonly MonitorEvent[];
   /** Oldest first. */
   readonly history: readonly HistoryPoint[];
+  /** The bridges heard, the remote zones and what came from each (monitor/zones-view.ts). */
+  readonly zones: ZonesView;
+  /** When the monitored peer is a zone bridge's (`ledgecast bridge --http-port`): the bridge's stats. */
+  readonly bridge?: BridgeStats;
 }
 
 /** Bounds of {@link MonitorState}. */
@@ -65,6 +75,8 @@ export interface MonitorStateLimits {
   readonly maxStreams?: number;
   /** @default 50 */
   readonly maxEvents?: number;
+  /** Remote zones whose messages are counted. @default 256 */
+  readonly maxZones?: number;
 }
 
 /** A fixed-size ring, oldest overwritten first. */
@@ -94,8 +106,11 @@ class Ring<T> {
 export class MonitorState {
   private readonly history: Ring<HistoryPoint>;
   private readonly events: Ring<MonitorEvent>;
-  private readonly streams = new Map<string, { sender: string; subject: string; messages: number; lastSeq: number; lastMs: number }>();
+  private readonly streams = new Map<string, { sender: string; zone?: string; subject: string; messages: number; lastSeq: number; lastMs: number }>();
   private readonly maxStreams: number;
+  /** Messages heard per origin zone (imported by a bridge). */
+  private readonly zonesHeard = new Map<string, { messages: number; lastMs: number }>();
+  private readonly maxZones: number;
   private latest: PeerFigures | undefined;
   private streamsOmitted = 0;
 
@@ -103,6 +118,7 @@ export class MonitorState {
     this.history = new Ring(limits.historySize);
     this.events = new Ring(limits.maxEvents ?? 50);
     this.maxStreams = limits.maxStreams ?? 1000;
+    this.maxZones = limits.maxZones ?? 256;
   }
 
   /** A sample of the figures, taken at `tMs`. */
@@ -125,16 +141,28 @@ export class MonitorState {
     });
   }
 
-  /** A message the monitor's own subscription received. */
-  onMessage(sender: string, subject: string, seq: number, tMs: number): void {
-    const key = `${sender}\u0000${subject}`;
+  /**
+   * A message the monitor's own subscription received; `origin`: it came from another zone
+   * (`msg.origin`), listed under its origin sender and seq.
+   */
+  onMessage(sender: string, subject: string, seq: number, tMs: number, origin?: MessageOrigin): void {
+    if (origin !== undefined) {
+      sender = origin.sender;
+      seq = origin.seq;
+      const z = this.zonesHeard.get(origin.zone);
+      if (z !== undefined) {
+        z.messages++;
+        z.lastMs = tMs;
+      } else if (this.zonesHeard.size < this.maxZones) this.zonesHeard.set(origin.zone, { messages: 1, lastMs: tMs });
+    }
+    const key = origin === undefined ? `${sender}\u0000${subject}` : `${sender}\u0000${subject}\u0000${origin.zone}`;
     const row = this.streams.get(key);
     if (row !== undefined) {
       row.messages++;
       row.lastSeq = Math.max(row.lastSeq, seq);
       row.lastMs = tMs;
     } else if (this.streams.size < this.maxStreams) {
-      this.streams.set(key, { sender, subject, messages: 1, lastSeq: seq, lastMs: tMs });
+      this.streams.set(key, origin === undefined ? { sender, subject, messages: 1, lastSeq: seq, lastMs: tMs } : { sender, zone: origin.zone, subject, messages: 1, lastSeq: seq, lastMs: tMs });
     } else {
       this.streamsOmitted++;
     }
@@ -145,8 +173,8 @@ export class MonitorState {
     this.events.push({ t: tMs, kind, text });
   }
 
-  /** The state as served by `/api/state`. */
-  snapshot(self: MonitorSnapshot['self'], peers: readonly PeerJoinedEvent[], nowMs: number): MonitorSnapshot {
+  /** The state as served by `/api/state`; `bridge`: the stats of the bridge whose peer this is, if any. */
+  snapshot(self: MonitorSnapshot['self'], peers: readonly PeerJoinedEvent[], nowMs: number, bridge?: BridgeStats): MonitorSnapshot {
     const a = this.history.last(1);
     const b = this.history.last(0);
     const seconds = a !== undefined && b !== undefined && b.t > a.t ? (b.t - a.t) / 1000 : 0;
@@ -162,6 +190,13 @@ export class MonitorState {
       streamsOmitted: this.streamsOmitted,
       events: this.events.list(),
       history: this.history.list(),
+      zones: zonesView(
+        peers,
+        this.zonesHeard,
+        bridge?.import.byZone,
+        bridge === undefined ? undefined : { name: self.name, incarnation: self.incarnation, zone: bridge.zone, importingFrom: bridge.import.active ? bridge.import.zones : [] },
+      ),
+      ...(bridge === undefined ? {} : { bridge }),
     };
   }
 }

@@ -139,6 +139,12 @@ export interface AppStats {
   readonly confirmations: number;
   /** Requests that failed fast with `NoRespondersError`. */
   readonly noResponders: number;
+  /**
+   * Messages from other zones (published by a zone bridge) not delivered because this peer had
+   * delivered them already, recognised by their origin seq: a bridge restarted or taken over and
+   * published again what it had not confirmed (docs/ZONES.md).
+   */
+  readonly originDuplicates: number;
 }
 
 /** What `peer.stats()` resolves with. */

@@ -350,6 +350,7 @@ export class Peer extends EventEmitter<PeerEvents> {
         delivered: this.delivery.delivered,
         echoed: this.delivery.echoed,
         noResponders: this.requests.noResponders,
+        originDuplicates: this.delivery.originDedup.duplicates,
         dataLossEvents: this.counters.dataLossEvents,
         subscriptionOverflows: this.counters.subscriptionOverflows,
         confirmations: this.durables.confirmations,

@@ -3,18 +3,16 @@
  * The file (JSON, or YAML for .yaml/.yml) is read and checked when the command line is parsed,
  * so a bad configuration is one line and exit 2 before anything connects. Events (`blocked`,
  * `resumed`, `importing`, `error`, and the bridge peer's `dataLoss`) print as JSON lines on stderr; with `--stats S` the bridge's counters
- * print as a JSON line on stdout every S seconds; with `--http-port P` the bridge peer's metrics and
- * the bridge's (bridge/bridge-metrics.ts) are served for Prometheus at `http://127.0.0.1:P/metrics`.
+ * print as a JSON line on stdout every S seconds; with `--http-port P` the bridge peer's monitor
+ * (monitor/) is served at `http://127.0.0.1:P/`: the page with a Zones section (each remote zone's
+ * import: lag, in flight, redelivered) and this bridge's figures, `/api/state`, and `/metrics` for
+ * Prometheus (the peer's metrics and the bridge's, bridge/bridge-metrics.ts).
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
 import { credsAuthenticator, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { createPeer } from '../../actors/app/peer.js';
 import { createBridge } from '../../bridge/bridge.js';
-import { createBridgeMetrics } from '../../bridge/bridge-metrics.js';
-import { createMetrics } from '../../monitor/metrics.js';
+import { startMonitor, type Monitor } from '../../monitor/monitor-server.js';
 import { resolveMonitorOptions } from '../../monitor/options.js';
 import { parseBridgeConfig, type BridgeConfig } from '../../bridge/config-file.js';
 import { InvalidOptionError } from '../../errors.js';
@@ -39,7 +37,7 @@ export interface BridgeCliOptions {
   readonly nats: NodeConnectionOptions;
   /** Seconds between stats lines on stdout; 0 = none. */
   readonly statsSec: number;
-  /** Where `/metrics` (the bridge peer's and the bridge's) is served; undefined = not served. */
+  /** Where the monitor (`/`, `/api/state`, `/metrics`: the bridge peer's and the bridge's) is served; undefined = not served. */
   readonly http: { readonly port: number; readonly host: string } | undefined;
 }
 
@@ -71,7 +69,7 @@ export async function runBridge(o: BridgeCliOptions, io: CliIo): Promise<number>
   const peer = await createPeer(o.config.peer);
   let bridge: Awaited<ReturnType<typeof createBridge>> | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let server: Server | undefined;
+  let monitor: Monitor | undefined;
   try {
     peer.on('error', (err: Error) => io.err(toJsonLine({ event: 'error', message: err.message })));
     // What the export subscriptions lost (a sender no longer held it, or subscriberOverflow).
@@ -84,18 +82,18 @@ export async function runBridge(o: BridgeCliOptions, io: CliIo): Promise<number>
     bridge.on('error', (err) => io.err(toJsonLine({ event: 'error', message: err.message })));
     const b = bridge;
     b.on('importing', (active) => io.err(toJsonLine({ event: 'importing', active, id: b.id })));
+    // Before the 'running' line: whoever waits for it may read the monitor's address.
+    if (o.http !== undefined) {
+      monitor = await startMonitor(peer, { port: o.http.port, host: o.http.host }, { bridge: b });
+      io.err(`ledgecast: bridge metrics at ${monitor.url}metrics (monitor page: ${monitor.url})`);
+    }
     io.err(`ledgecast: bridge of zone ${o.config.zone} running (stream LC_${o.config.zone}); Ctrl-C to stop`);
     if (o.statsSec > 0) timer = setInterval(() => io.out(toJsonLine({ event: 'stats', ...b.stats() })), o.statsSec * 1000);
-    if (o.http !== undefined) {
-      const registries = [createMetrics(peer).registry, createBridgeMetrics(b, { name: peer.name }).registry];
-      server = await serveMetrics(registries, o.http.port, o.http.host);
-      io.err(`ledgecast: bridge metrics at http://${o.http.host}:${(server.address() as AddressInfo).port}/metrics`);
-    }
     await aborted(io.stop);
     return stopExitCode(io.stop);
   } finally {
     clearInterval(timer);
-    if (server !== undefined) await new Promise((r) => server!.close(r));
+    await monitor?.close();
     await bridge?.close();
     await peer.close({ timeoutMs: 0 });
   }
@@ -112,26 +110,4 @@ function readText(path: string, what: string): string {
 function checkedFile(path: string, what: string): string {
   readText(path, what);
   return path;
-}
-
-/** Serves the text of `registries` at `GET /metrics` (Prometheus); anything else is 404. */
-async function serveMetrics(registries: readonly Registry[], port: number, host: string): Promise<Server> {
-  const server = createServer((req, res) => {
-    if ((req.url ?? '').split('?')[0] !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found (try /metrics)\n');
-      return;
-    }
-    Promise.all(registries.map((r) => r.metrics())).then(
-      (texts) => res.writeHead(200, { 'content-type': registries[0].contentType }).end(texts.join('\n')),
-      (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`metrics error: ${(err as Error).message}\n`),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return server;
 }

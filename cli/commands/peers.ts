@@ -1,7 +1,8 @@
 /**
  * `ledgecast peers`: joins the network for a few seconds and lists the peers it heard, from
  * the peer's 'peerJoined' / 'peerUpdated' / 'peerLeft' events. Zone bridges show as such, with
- * the zones they import from (the other zones reachable from this one). The listing itself is pure ({@link PeerRoster}).
+ * the zones they import from (the other zones reachable from this one), and a summary of the zones
+ * follows the table. The listing itself is pure ({@link PeerRoster}, {@link formatZones}).
  */
 import { createPeer, type PeerJoinedEvent, type PeerLeftEvent } from '../../actors/app/peer.js';
 import { EXIT_CODES, type PeersOptions } from '../cli-options.js';
@@ -55,11 +56,45 @@ export class PeerRoster {
   }
 }
 
-/** A peer's role: `bridge of zone Z, importing from X, Y` for a zone bridge (docs/ZONES.md), else `peer`. */
+/**
+ * A peer's role: `bridge of zone Z, importing from X, Y` for a zone bridge that imports (docs/ZONES.md),
+ * `bridge of zone Z, not importing` for one that stands by (the zone's other bridge holds the import
+ * lease) or only exports, else `peer`.
+ */
 export function roleOf(patterns: readonly string[]): string {
   const b = bridgeRole(patterns);
   if (b === undefined) return 'peer';
-  return `bridge of zone ${b.zone}${b.zones.length > 0 ? `, importing from ${b.zones.join(', ')}` : ''}`;
+  return `bridge of zone ${b.zone}, ${b.zones.length > 0 ? `importing from ${b.zones.join(', ')}` : 'not importing'}`;
+}
+
+/**
+ * The zones as the peers heard show them, one line each, for the live peers: this zone and its
+ * bridges, then the remote zones reachable (imported by a bridge now) and through which bridge.
+ * Empty when no bridge was heard. What a peer cannot see from here (a bridge's lag, in flight,
+ * redelivered) is in the bridge's own monitor (`ledgecast bridge --http-port`).
+ */
+export function formatZones(rows: readonly PeerRow[]): string[] {
+  const bridges = rows.flatMap((r) => {
+    const b = r.state === 'up' ? bridgeRole(r.patterns) : undefined;
+    return b === undefined ? [] : [{ name: r.name, ...b }];
+  });
+  if (bridges.length === 0) return [];
+  const zones = [...new Set(bridges.map((b) => b.zone))].sort();
+  const lines = zones.map((z) => {
+    const of = bridges.filter((b) => b.zone === z).map((b) => `${b.name} (${b.zones.length > 0 ? 'importing' : 'not importing'})`);
+    return `zone ${z}: bridge${of.length > 1 ? 's' : ''} ${of.join(', ')}`;
+  });
+  const via = new Map<string, string[]>();
+  for (const b of bridges) for (const z of b.zones) via.set(z, [...(via.get(z) ?? []), b.name]);
+  lines.push(
+    via.size === 0
+      ? 'remote zones: none imported now'
+      : `remote zones: ${[...via.keys()]
+          .sort()
+          .map((z) => `${z} (via ${via.get(z)!.join(', ')})`)
+          .join(', ')}`,
+  );
+  return lines;
 }
 
 /** The patterns worth showing: without the reserved ones (`_LC_…`, request inboxes). */
@@ -110,7 +145,11 @@ export async function runPeers(o: PeersOptions, io: CliIo): Promise<number> {
   const now = Date.now();
   const rows = roster.list();
   if (o.json) io.out(toJsonLine(rows.map(({ lastHeardMs, ...r }) => ({ ...r, bridge: bridgeRole(r.patterns), lastHeardMsAgo: now - lastHeardMs }))));
-  else io.out(formatPeerTable(rows, now));
+  else {
+    io.out(formatPeerTable(rows, now));
+    const zones = formatZones(rows);
+    if (zones.length > 0) io.out(['', ...zones].join('\n'));
+  }
   if (roster.omitted > 0) io.err(`ledgecast: ${roster.omitted} more peer(s) not listed`);
   return EXIT_CODES.ok;
 }

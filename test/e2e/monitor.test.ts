@@ -65,6 +65,31 @@ describe('createPeer({ monitor })', () => {
     expect((await get(`${monitor.monitorUrl}metrics`, { method: 'POST' })).status).toBe(405);
   });
 
+  it("shows the zones: a bridge heard from its adverts, messages from another zone under their origin, and imported repeats dropped (stats().app.originDuplicates)", async () => {
+    const net = freshNetwork();
+    const monitor = await start({ ...net, name: 'mon', monitor: { port: 0, subscribe: ['z.>'], sampleIntervalMs: 200 } });
+    // Stands in for a zone bridge: advertises _LC_BRIDGE / _LC_ZONE, and publishes with origin
+    // markers as bridge/importer.ts does, one of them twice (a bridge restarted before it confirmed it).
+    const bridge = await start({ ...net, name: 'bridge-1' });
+    bridge.subscribe('_LC_BRIDGE.paris', () => undefined);
+    bridge.subscribe('_LC_ZONE.tokyo', () => undefined);
+    await sleep(500);
+    const origin = (seq: number): string => `_LC_ORIGIN.tokyo.${Buffer.from('pub-t').toString('base64url')}.1.${seq}`;
+    for (const seq of [1, 2, 2, 3]) await bridge.publish('z.orders', seq, { replyTo: origin(seq) });
+    await sleep(800);
+
+    expect((await monitor.stats()).app.originDuplicates).toBe(1);
+    expect(sample((await get(`${monitor.monitorUrl}metrics`)).body, 'ledgecast_origin_duplicates_total{peer="mon"}')).toBe(1);
+    const s = JSON.parse((await get(`${monitor.monitorUrl}api/state`)).body);
+    expect(s.figures.originDuplicates).toBe(1);
+    expect(s.zones).toEqual({
+      localZones: ['paris'],
+      bridges: [{ name: 'bridge-1', incarnation: bridge.incarnation, zone: 'paris', importingFrom: ['tokyo'] }],
+      remote: [{ zone: 'tokyo', via: ['bridge-1'], heard: 3, lastHeardMs: expect.any(Number) }],
+    });
+    expect(s.streams).toEqual([expect.objectContaining({ sender: 'pub-t', zone: 'tokyo', subject: 'z.orders', messages: 3, lastSeq: 3 })]);
+  });
+
   it('keeps at most historySize samples', async () => {
     const p = await start({ ...freshNetwork(), monitor: { port: 0, historySize: 3, sampleIntervalMs: 100 } });
     await sleep(700);

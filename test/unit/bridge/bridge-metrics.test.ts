@@ -21,6 +21,11 @@ function stats(over: { exportAcked?: number; imported?: number; active?: boolean
       tooLarge: 0,
       losses: 1,
       restarts: 0,
+      byZone: [
+        { zone: 'london', imported: 30, redelivered: 6, losses: 1, filtered: 2, pending: 120, inFlight: 8, lagMessages: 128, delayMs: 250, lastImportedAgoMs: 10, checkedAgoMs: 10 },
+        // Core engine, or before JetStream said how much waits: no lag, no delay.
+        { zone: 'tokyo', imported: 10, redelivered: 0, losses: 0, filtered: 0, pending: undefined, inFlight: 0, lagMessages: undefined, delayMs: undefined, lastImportedAgoMs: 5, checkedAgoMs: undefined },
+      ],
     },
     requests: { out: 3, outReplies: 2, outNoResponders: 1, outFailed: 0, in: 0, inReplies: 0, inTimeouts: 0, refused: 0 },
   };
@@ -48,6 +53,22 @@ describe('bridge metrics (Prometheus)', () => {
     expect(again).toContain(`ledgecast_bridge_exported_total{${labels}} 9`);
     expect(again).toContain(`ledgecast_bridge_imported_total{${labels}} 41`);
     expect(again).toContain(`ledgecast_bridge_importing{${labels}} 0`);
+  });
+
+  it('gives each remote zone its own series (from_zone): imported, redelivered, lag, in flight, delay; a zone without a lag figure has no lag series', async () => {
+    const text = await createBridgeMetrics({ zone: 'paris', stats: () => stats() }, { name: 'bridge-1' }).metrics();
+    const labels = (from: string): string => `zone="paris",bridge="bridge-1",from_zone="${from}"`;
+    expect(text).toContain(`ledgecast_bridge_zone_imported_total{${labels('london')}} 30`);
+    expect(text).toContain(`ledgecast_bridge_zone_imported_total{${labels('tokyo')}} 10`);
+    expect(text).toContain(`ledgecast_bridge_zone_redelivered_total{${labels('london')}} 6`);
+    expect(text).toContain(`ledgecast_bridge_zone_losses_total{${labels('london')}} 1`);
+    expect(text).toContain(`ledgecast_bridge_import_lag_messages{${labels('london')}} 128`);
+    expect(text).toContain(`ledgecast_bridge_import_in_flight{${labels('london')}} 8`);
+    expect(text).toContain(`ledgecast_bridge_import_in_flight{${labels('tokyo')}} 0`);
+    expect(text).toContain(`ledgecast_bridge_import_delay_seconds{${labels('london')}} 0.25`);
+    expect(text).not.toContain(`ledgecast_bridge_import_lag_messages{${labels('tokyo')}}`);
+    expect(text).not.toContain(`ledgecast_bridge_import_delay_seconds{${labels('tokyo')}}`);
+    expect(text).toContain('# TYPE ledgecast_bridge_import_lag_messages gauge');
   });
 
   it('has one series per metric name, each with help text', async () => {

@@ -36,6 +36,7 @@ describe('bridge configuration file', () => {
     ['no ledger', json({ ...good, peer: {} }), /the bridge's peer needs a ledger/],
     ['a ledger that is not an object', json({ ...good, peer: { ledger: '/tmp/x' } }), /the bridge's peer needs a ledger/],
     ['a bad bridge option', json({ ...good, maxInFlight: -1 }), /b\.json: maxInFlight must be a positive integer/],
+    ['a negative lag check interval', json({ ...good, lagCheckIntervalMs: -1 }), /b\.json: lagCheckIntervalMs must be a non-negative integer/],
     ['maxPending below maxInFlight', json({ ...good, maxInFlight: 10, maxPending: 5 }), /maxPending \(5\) must be at least/],
     ['importing from its own zone', json({ ...good, importFrom: ['paris'] }), /importFrom\[0\] is this bridge's own zone/],
     ['an unknown stream option', json({ ...good, stream: { replica: 3 } }), /stream\.replica is not a stream option/],
@@ -57,5 +58,10 @@ describe('bridge options', () => {
     const r = resolveBridgeSettings({ zone: 'z' });
     expect(r).toMatchObject({ export: [], import: [], importFrom: undefined, maxInFlight: DEFAULT_BRIDGE_OPTIONS.maxInFlight, maxPending: 16384 });
     expect(r.stream).toEqual({ maxAgeMs: 604_800_000, maxBytes: -1, replicas: 1, duplicateWindowMs: 120_000 });
+    expect(r.lagCheckIntervalMs).toBe(5000);
+  });
+
+  it('take lagCheckIntervalMs 0: consumer info never read, the lag is as of the last delivery', () => {
+    expect(resolveBridgeSettings({ zone: 'z', lagCheckIntervalMs: 0 }).lagCheckIntervalMs).toBe(0);
   });
 });

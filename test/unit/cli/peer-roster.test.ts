@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { PeerRoster, formatPeerTable } from '../../../cli/commands/peers.js';
+import { PeerRoster, formatPeerTable, formatZones } from '../../../cli/commands/peers.js';
 
 const joined = (name: string, incarnation: number, patterns: string[] = []) => ({ name, incarnation, host: '127.0.0.1', port: 47800, patterns });
 
@@ -48,7 +48,37 @@ describe('formatPeerTable', () => {
     expect(lines[2]).toMatch(/^bridge-paris\s+7\s+127\.0\.0\.1:47800\s+bridge of zone paris, importing from berlin, tokyo\s+orders\.>\s+up/);
   });
 
+  it('shows a bridge that imports nothing now as not importing (a standby, or export only)', () => {
+    const r = new PeerRoster();
+    r.onJoined(joined('bridge-paris-2', 3, ['_LC_BRIDGE.paris', 'orders.>']), 1000);
+    expect(formatPeerTable(r.list(), 1000).split('\n')[2]).toMatch(/^bridge-paris-2\s+3\s+127\.0\.0\.1:47800\s+bridge of zone paris, not importing\s+orders\.>\s+up/);
+  });
+
   it('says so when no peer was heard', () => {
     expect(formatPeerTable([], 0)).toBe('no peers heard');
+  });
+});
+
+describe('formatZones', () => {
+  it("sums up this zone's live bridges and the remote zones reachable, with the bridge each comes through", () => {
+    const r = new PeerRoster();
+    r.onJoined(joined('feed', 1, ['orders.>']), 0);
+    r.onJoined(joined('bridge-paris-1', 7, ['_LC_BRIDGE.paris', '_LC_ZONE.tokyo', '_LC_ZONE.berlin']), 0);
+    r.onJoined(joined('bridge-paris-2', 3, ['_LC_BRIDGE.paris']), 0);
+    r.onJoined(joined('bridge-old', 1, ['_LC_BRIDGE.paris', '_LC_ZONE.rome']), 0);
+    r.onLeft({ name: 'bridge-old', incarnation: 1, reason: 'expired' }, 1);
+    expect(formatZones(r.list())).toEqual([
+      'zone paris: bridges bridge-paris-1 (importing), bridge-paris-2 (not importing)',
+      'remote zones: berlin (via bridge-paris-1), tokyo (via bridge-paris-1)',
+    ]);
+  });
+
+  it('says when no bridge imports, and prints nothing when no bridge was heard', () => {
+    const r = new PeerRoster();
+    r.onJoined(joined('bridge-paris-2', 3, ['_LC_BRIDGE.paris']), 0);
+    expect(formatZones(r.list())).toEqual(['zone paris: bridge bridge-paris-2 (not importing)', 'remote zones: none imported now']);
+    const plain = new PeerRoster();
+    plain.onJoined(joined('feed', 1, ['orders.>']), 0);
+    expect(formatZones(plain.list())).toEqual([]);
   });
 });
