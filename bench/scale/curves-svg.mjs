@@ -23,8 +23,8 @@ export function renderCurves({ panels, footer, panelWidth = 450, height = 340 })
   panels.forEach((panel, k) => {
     const points = panel.series.flatMap((s) => s.points.filter(usable));
     if (points.length === 0) return;
-    const px = 60 + k * panelWidth;
-    const pw = panelWidth - 100;
+    const px = 75 + k * panelWidth;
+    const pw = panelWidth - 110;
     const py = 40;
     const ph = height - 100;
     const xs = [...new Set(points.map(([x]) => x))].sort((a, b) => a - b);
