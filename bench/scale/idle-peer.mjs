@@ -3,13 +3,21 @@
  * of its own. argv: JSON { group, port, name, peers, patterns, measureMs }. Prints READY once it
  * knows the other `peers - 1` peers, then, told to go (a line on stdin), measures for `measureMs`
  * and prints one JSON line: its CPU (% of one core, process.cpuUsage), the bytes/s and datagrams/s
- * it sent and received, and the fewest peers it knew during the window; closes on a second line.
+ * it sent and received, and the fewest peers it knew during the window. Then each `events` line
+ * prints { joinedAt, leftAt }: when it first saw each other peer join and leave (Date.now()); any
+ * other line closes it. With `announce`, it prints `CREATED <Date.now()>` once `createPeer` resolved.
  * Loopback only (interface 127.0.0.1, TTL 0).
  */
 import { openPeer } from '../ledgecast/lc-common.mjs';
 
 const p = JSON.parse(process.argv[2]);
 const peer = await openPeer({ name: p.name, group: p.group, port: p.port });
+if (p.announce) console.log(`CREATED ${Date.now()}`);
+// When each other peer was first seen joining and leaving (Date.now(); the processes share a host).
+const joinedAt = {};
+const leftAt = {};
+peer.on('peerJoined', (q) => (joinedAt[q.name] ??= Date.now()));
+peer.on('peerLeft', (q) => (leftAt[q.name] ??= Date.now()));
 for (let i = 0; i < p.patterns; i++) peer.subscribe(`${p.name}.t${i}`, () => {});
 const deadline = Date.now() + 60_000;
 while (peer.peers().length < p.peers - 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -49,6 +57,8 @@ console.log(
     peersKnown: fewest,
   }),
 );
-await nextLine(); // closes when told: the others must not see it leave while they measure
+// `events` prints the join and leave times seen; any other line closes (the others must not see
+// it leave while they measure).
+while ((await nextLine()) === 'events') console.log(JSON.stringify({ joinedAt, leftAt }));
 await peer.close();
 process.exit(0);
