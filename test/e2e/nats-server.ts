@@ -35,15 +35,25 @@ export interface NatsServer {
   stop(): Promise<void>;
 }
 
-/** Starts nats-server with JetStream in a temp store; resolves once it accepts clients. */
-export async function startNatsServer(): Promise<NatsServer> {
+/**
+ * Starts nats-server with JetStream in a temp store; resolves once it accepts clients. `config`:
+ * the text of a configuration file (accounts, users, permissions) given with `-c`; the flags
+ * (JetStream, store, port, 127.0.0.1) still apply.
+ */
+export async function startNatsServer(config?: string): Promise<NatsServer> {
   const dir = mkdtempSync(join(tmpdir(), 'ledgecast-nats-'));
   const port = await freeTcpPort();
   const log: string[] = [];
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
+  const configArgs: string[] = [];
+  if (config !== undefined) {
+    const file = join(dir, 'server.conf');
+    writeFileSync(file, config);
+    configArgs.push('-c', file);
+  }
   const launch = async (): Promise<void> => {
-    const c = spawn(BINARY, ['-js', '-sd', dir, '-p', String(port), '-a', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(BINARY, [...configArgs, '-js', '-sd', dir, '-p', String(port), '-a', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
     exited = new Promise<void>((r) => c.once('exit', () => r()));
     let text = '';
