@@ -38,6 +38,17 @@ export interface SubscribeOptions {
    */
   ack?: 'auto' | 'manual';
   /**
+   * Durable only: where to resume, per stream (sender name + subject: the last seq already
+   * handled; the stream resumes at `seq + 1`), for a subscription whose positions are kept
+   * elsewhere too (a zone bridge's export positions, checkpointed in NATS JetStream, so that a
+   * replacement on another host with an empty ledger resumes). For each stream the later of
+   * this and the ledger's position counts. Given (even empty), every stream it does not list is
+   * wanted from its start, as for a durable subscription that existed before (it was only
+   * down), not by the late-join rule. At most the receiver's `maxStreams` positions are used.
+   * @default undefined
+   */
+  resumeFrom?: readonly { readonly sender: string; readonly subject: string; readonly seq: number }[];
+  /**
    * Ends the subscription when aborted (as `unsubscribe()`): a `for await` loop over it ends.
    * @default undefined
    */

@@ -22,6 +22,8 @@ import type { Subscription } from './subscription.js';
 export interface DurableSpec {
   readonly name: string;
   readonly ack: 'auto' | 'manual';
+  /** Positions given by the application (subscribe options `resumeFrom`), checked. */
+  readonly resumeFrom?: readonly StreamResume[];
 }
 
 /** A durable subscription's state on the application thread. */
@@ -77,10 +79,19 @@ export class Durables {
    * Validates subscribe options `durable` and `ack`: undefined for a non-durable subscription.
    * @throws InvalidOptionError (`ack` without `durable`, a bad name or mode, no ledger, a name already open).
    */
-  check(durable: string | undefined, ack: 'auto' | 'manual' | undefined): DurableSpec | undefined {
+  check(durable: string | undefined, ack: 'auto' | 'manual' | undefined, resumeFrom?: readonly StreamResume[]): DurableSpec | undefined {
     if (durable === undefined) {
       if (ack !== undefined) throw new InvalidOptionError('subscribe options.ack needs options.durable (only durable subscriptions confirm messages)');
+      if (resumeFrom !== undefined) throw new InvalidOptionError('subscribe options.resumeFrom needs options.durable (only durable subscriptions resume)');
       return undefined;
+    }
+    if (resumeFrom !== undefined) {
+      if (!Array.isArray(resumeFrom)) throw new InvalidOptionError('subscribe options.resumeFrom must be an array of { sender, subject, seq }');
+      for (const [i, p] of resumeFrom.entries()) {
+        if (typeof p !== 'object' || p === null || typeof p.sender !== 'string' || typeof p.subject !== 'string' || !Number.isSafeInteger(p.seq) || p.seq < 0) {
+          throw new InvalidOptionError(`subscribe options.resumeFrom[${i}] must be { sender: string, subject: string, seq: integer >= 0 }`);
+        }
+      }
     }
     const problem = ledgerNameProblem(durable);
     if (problem !== undefined) throw new InvalidOptionError(`subscribe options.durable ${problem}`);
@@ -90,7 +101,7 @@ export class Durables {
       throw new InvalidOptionError(`durable subscription ${JSON.stringify(durable)} needs options.ledger (its positions are kept in the ledger)`);
     }
     if (this.names.has(durable)) throw new InvalidOptionError(`durable subscription ${JSON.stringify(durable)} is already open on this peer`);
-    return { name: durable, ack: mode };
+    return resumeFrom === undefined ? { name: durable, ack: mode } : { name: durable, ack: mode, resumeFrom: resumeFrom.map((p) => ({ sender: p.sender, subject: p.subject, seq: p.seq })) };
   }
 
   /**
@@ -102,7 +113,11 @@ export class Durables {
   open(sub: Subscription<any>, spec: DurableSpec): void {
     this.byId.set(sub.id, { ...spec, sub, ready: false, floors: new Map(), handedBefore: new Map(), tracker: new AckTracker(this.maxUnconfirmed) });
     this.names.add(spec.name);
-    this.ledger!.send({ kind: 'durableOpened', id: sub.id, durable: spec.name, pattern: sub.pattern });
+    this.ledger!.send(
+      spec.resumeFrom === undefined
+        ? { kind: 'durableOpened', id: sub.id, durable: spec.name, pattern: sub.pattern }
+        : { kind: 'durableOpened', id: sub.id, durable: spec.name, pattern: sub.pattern, given: spec.resumeFrom },
+    );
   }
 
   /**

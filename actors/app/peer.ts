@@ -300,11 +300,11 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   private checkSubscribeOptions(o: SubscribeOptions): DurableSpec | undefined {
     for (const key of Object.keys(o)) {
-      if (key !== 'durable' && key !== 'ack' && key !== 'signal' && key !== 'codec') {
-        throw new InvalidOptionError(`subscribe options.${key} is not a known option (known: durable, ack, signal, codec)`);
+      if (key !== 'durable' && key !== 'ack' && key !== 'signal' && key !== 'codec' && key !== 'resumeFrom') {
+        throw new InvalidOptionError(`subscribe options.${key} is not a known option (known: durable, ack, signal, codec, resumeFrom)`);
       }
     }
-    return this.durables.check(o.durable, o.ack);
+    return this.durables.check(o.durable, o.ack, o.resumeFrom);
   }
 
   /**

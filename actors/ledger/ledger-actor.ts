@@ -213,7 +213,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
     post(retransmit, { kind: 'served', peer, subject, messages: result.messages, unavailable: result.unavailable });
   }
 
-  function onDurableOpened(id: number, durable: string, pattern: string): void {
+  function onDurableOpened(id: number, durable: string, pattern: string, given: readonly StreamResume[] | undefined): void {
     counters.durablesOpened++;
     const positions: StreamResume[] = [];
     const handed: StreamResume[] = [];
@@ -231,6 +231,21 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
         const subject = key.slice(cut + 1);
         if (cut > 0 && matcher.matches(subject)) positions.push({ sender: senderName, subject, seq });
       }
+      if (given !== undefined && given.length > 0) {
+        // The later of the ledger's position and the given one (kept elsewhere, e.g. in NATS).
+        const at = new Map<string, number>();
+        for (let i = 0; i < positions.length; i++) at.set(`${positions[i].sender}\u0000${positions[i].subject}`, i);
+        for (const g of given) {
+          if (!matcher.matches(g.subject)) continue;
+          const i = at.get(`${g.sender}\u0000${g.subject}`);
+          if (i !== undefined) {
+            if (positions[i].seq < g.seq) positions[i] = { sender: g.sender, subject: g.subject, seq: g.seq };
+          } else if (positions.length < config.receiver.maxStreams) {
+            at.set(`${g.sender}\u0000${g.subject}`, positions.length);
+            positions.push({ sender: g.sender, subject: g.subject, seq: g.seq });
+          }
+        }
+      }
       // Handed to the application above the confirmed position before this start: they come
       // again, marked redelivered.
       for (const [key, seq] of store.getHanded(durable)) {
@@ -247,7 +262,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
     // A durable that existed before this start (opened before, even if it never heard of a
     // stream) has been subscribed since before any stream it hears of now began (it was only
     // down): those streams are wanted from their start.
-    const msg: ReceiverInbox = { kind: 'durableResumed', id, positions, handed, pattern, resumed: existed || positions.length > 0 || handed.length > 0 };
+    const msg: ReceiverInbox = { kind: 'durableResumed', id, positions, handed, pattern, resumed: existed || given !== undefined || positions.length > 0 || handed.length > 0 };
     if (!receiver.trySend(msg)) void receiver.whenWritable().then(() => receiver.trySend(msg));
   }
 
@@ -324,7 +339,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
           onServeRequested(msg.peer, msg.subject, msg.ranges);
           break;
         case 'durableOpened':
-          onDurableOpened(msg.id, msg.durable, msg.pattern);
+          onDurableOpened(msg.id, msg.durable, msg.pattern, msg.given);
           break;
         case 'confirmed':
           onConfirmed(msg.positions, msg.handed);

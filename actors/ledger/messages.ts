@@ -70,9 +70,11 @@ export type LedgerInbox =
   | { readonly kind: 'serveRequested'; readonly peer: PeerId; readonly subject: string; readonly ranges: readonly SeqRange[] }
   /**
    * The application opened durable subscription `durable` on `pattern` (subscription `id`):
-   * send the receiver its stored positions of the streams matching `pattern`.
+   * send the receiver its stored positions of the streams matching `pattern`. `given`: positions
+   * the application keeps elsewhere (subscribe options `resumeFrom`): the later of each counts,
+   * and streams neither lists are wanted from their start.
    */
-  | { readonly kind: 'durableOpened'; readonly id: number; readonly durable: string; readonly pattern: string }
+  | { readonly kind: 'durableOpened'; readonly id: number; readonly durable: string; readonly pattern: string; readonly given?: readonly StreamResume[] }
   /**
    * Durable positions confirmed by the application (one per stream, the newest), and the
    * highest seqs handed to it above them (`handed`: delivered, not confirmed yet).
