@@ -76,5 +76,5 @@ export type { LedgerDamagePolicy, LedgerDurability, LedgerRetentionOptions } fro
 export type { Topology, TopologyPreset } from './runtime/topology.js';
 export type { ErrorCode } from './errors.js';
 export type { MetricsOptions, PeerMetrics, Monitor, MonitorExtras, MonitorOptions, MonitorSnapshot, Logger, LogFn, PeerFigures, MonitoredPeer, BridgeRow, ZoneRow, ZonesView } from './monitor/index.js';
-export type { BridgeOptions, BridgeStreamOptions, BridgeBlockedEvent, BridgeEvents, BridgeStats, BridgeMetrics, BridgeMetricsOptions, MonitoredBridge, ZoneImportStats } from './bridge/index.js';
+export type { BridgeCheckpointOptions, BridgeOptions, BridgeStreamOptions, BridgeBlockedEvent, BridgeEvents, BridgeStats, BridgeMetrics, BridgeMetricsOptions, MonitoredBridge, ZoneImportStats } from './bridge/index.js';
 export type { MessageOrigin } from './actors/app/origin.js';

@@ -9,6 +9,7 @@ import { jetstream, jetstreamManager, DiscardPolicy, RetentionPolicy, StorageTyp
 import { connect, nanos, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { InvalidOptionError, TimeoutError } from '../errors.js';
 import { Exporter } from './exporter.js';
+import { CheckpointKeeper, type CheckpointCounters } from './checkpoint-keeper.js';
 import { ImportLease } from './import-lease.js';
 import { Importer } from './importer.js';
 import { CoreImporter } from './core-importer.js';
@@ -72,6 +73,23 @@ export interface BridgeStats {
     readonly blocked: number;
     /** Messages not exported: larger than the NATS server's `max_payload` (less 1 KiB). */
     readonly tooLarge: number;
+    /**
+     * The export checkpoint in the engine (JetStream; undefined with core NATS or nothing to
+     * export): what it resumed from, what it skipped as stored, its writes, and what its bounds
+     * left out (docs/ZONES.md, "Export checkpoint").
+     */
+    readonly checkpoint:
+      | (Readonly<CheckpointCounters> & {
+          /** Origin streams it tracks now. */
+          readonly streams: number;
+          /** Streams left out of the last checkpoint written (past `checkpoint.maxStreams` or `max_payload`). */
+          readonly droppedStreams: number;
+          /** Stored ranges read at start that could not be kept (past the bounds). */
+          readonly droppedRanges: number;
+          /** Where a bridge starting from the next checkpoint reads `LC_<zone>` from (stream sequence). */
+          readonly scanFrom: number;
+        })
+      | undefined;
   };
   readonly import: {
     /** This bridge holds the zone's import lease and imports now (false: it stands by, or imports nothing). */
@@ -155,6 +173,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     if (jsm !== undefined) await ensureStream(jsm, this.o);
     const js = core ? undefined : jetstream(this.nats);
     if (this.o.export.length > 0) {
+      // Export positions live in the engine: any bridge of the zone, on any host, resumes them.
+      const checkpoint = js === undefined || jsm === undefined ? undefined : await CheckpointKeeper.open(this.o, this.nats, js, jsm, this.id, (err) => this.report(err));
       this.exporter = new Exporter(this.o, this.nats, {
         blocked: (reason, detail) => {
           if (this.isBlocked) return;
@@ -168,7 +188,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
           this.emit('resumed');
         },
         refused: (err) => this.report(err),
-      });
+      }, checkpoint);
       this.exporter.start();
     }
     // Tells this zone's peers that this peer is a bridge (its patterns are relays, not responders).
@@ -260,6 +280,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
         requests: e?.counters.requests ?? 0,
         blocked: this.blockedCount,
         tooLarge: e?.counters.tooLarge ?? 0,
+        checkpoint: e?.checkpoint === undefined ? undefined : { ...e.checkpoint.counters, streams: e.checkpoint.ckpt.streams, droppedStreams: e.checkpoint.ckpt.droppedStreams, droppedRanges: e.checkpoint.ckpt.droppedRanges, scanFrom: e.checkpoint.ckpt.scanFrom() },
       },
       import: {
         active: this.leaseless || (this.lease?.isHeld ?? false),
@@ -279,7 +300,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.exporter?.close();
+      await this.exporter?.close();
       this.relay?.close();
       this.marker?.unsubscribe();
       for (const m of this.zoneMarkers.values()) m.unsubscribe();

@@ -22,7 +22,9 @@ import { headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-n
 import type { Message } from '../actors/app/message.js';
 import type { Subscription } from '../actors/app/subscription.js';
 import { ExportQueue, type Queued } from './export-queue.js';
-import { CorePublisher, PipelinedPublisher } from './js-publisher.js';
+import { CorePublisher, PipelinedPublisher, type Stored } from './js-publisher.js';
+import type { CheckpointItem } from './export-checkpoint.js';
+import type { CheckpointKeeper } from './checkpoint-keeper.js';
 import { patternMatches } from '../actors/app/requests.js';
 import { HEADERS, lossRecordId, matchesAny, messageId, natsSubject } from './naming.js';
 import { isBridgePeer, isRelayableRequest, RESERVED_PREFIX } from '../actors/app/origin.js';
@@ -61,7 +63,9 @@ function isPrivate(subject: string): boolean {
 }
 
 /** What the export queue holds: a message of this zone, or a loss record (messages of this zone that will never be exported). */
-export type ExportItem = { readonly kind: 'message'; readonly msg: Message } | { readonly kind: 'loss'; readonly loss: DataLossEvent };
+export type ExportItem =
+  | { readonly kind: 'message'; readonly msg: Message; readonly ck?: CheckpointItem }
+  | { readonly kind: 'loss'; readonly loss: DataLossEvent; readonly ck?: CheckpointItem };
 
 const EMPTY = new Uint8Array(0);
 
@@ -144,6 +148,8 @@ export class Exporter {
     private readonly o: ResolvedBridgeOptions,
     private readonly nc: NatsConnection,
     private readonly sink: ExporterSink,
+    /** JetStream: the export checkpoint in the engine (read before {@link start}). */
+    readonly checkpoint?: CheckpointKeeper,
   ) {
     this.queue = new ExportQueue<ExportItem>(o.maxInFlight, o.maxPending);
     this.js = o.engine === 'core' ? new CorePublisher(nc) : new PipelinedPublisher(nc, o.publishTimeoutMs);
@@ -154,6 +160,7 @@ export class Exporter {
   start(): void {
     this.o.peer.on('dataLoss', this.onDataLoss);
     this.subscribe();
+    this.checkpoint?.start();
   }
 
   /**
@@ -164,8 +171,21 @@ export class Exporter {
   private readonly onDataLoss = (e: DataLossEvent): void => {
     if (!this.draining || e.zone !== undefined || e.senderIncarnation === undefined || !matchesAny(this.o.export, e.subject)) return;
     if (isPrivate(e.subject) || this.isBridge(e.sender)) return; // a stream of imported messages: not this zone's to report
-    this.counters.losses++;
-    this.queue.add({ kind: 'loss', loss: e });
+    const ck = this.checkpoint;
+    if (ck === undefined) {
+      this.counters.losses++;
+      this.queue.add({ kind: 'loss', loss: e });
+    } else {
+      // Only what is not stored already is lost for the other zones (a replacement resuming
+      // before the senders' windows asks again for what the previous bridge stored).
+      const parts = ck.ckpt.uncovered(e.sender, e.senderIncarnation, e.subject, e.fromSeq, e.toSeq);
+      if (parts.length !== 1 || parts[0][0] !== e.fromSeq || parts[0][1] !== e.toSeq) ck.counters.skipped++;
+      if (parts.length === 0) ck.ckpt.done(ck.ckpt.taken(e.sender, e.senderIncarnation, e.subject, e.toSeq));
+      for (const [fromSeq, toSeq] of parts) {
+        this.counters.losses++;
+        this.queue.add({ kind: 'loss', loss: { ...e, fromSeq, toSeq }, ck: ck.ckpt.taken(e.sender, e.senderIncarnation, e.subject, toSeq) });
+      }
+    }
     this.pump();
   };
 
@@ -174,20 +194,29 @@ export class Exporter {
     return this.o.peer.peers().some((p) => p.name === name && isBridgePeer(p.patterns));
   }
 
-  /** Closes the subscriptions; messages held and not stored come again after a restart. */
-  close(): void {
+  /**
+   * Closes the subscriptions; messages held and not stored come again after a restart. Resolves
+   * once the checkpoint's last positions are written.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     this.highs?.close();
     this.o.peer.off('dataLoss', this.onDataLoss);
     clearTimeout(this.retryTimer);
     this.unsubscribe();
     this.js.close();
+    await this.checkpoint?.close();
   }
 
   private subscribe(): void {
     this.draining = true;
+    // From the engine's checkpoint (undefined: none yet; the ledger's positions alone).
+    const resumeFrom = this.checkpoint?.resumeFrom();
     this.subs = this.o.export.map((pattern, i) =>
-      this.o.peer.subscribe(pattern, { durable: `bridge-export:${pattern}`, ack: 'manual' }, (msg) => this.onMessage(msg, i)),
+      this.o.peer.subscribe(pattern, resumeFrom === undefined ? { durable: `bridge-export:${pattern}`, ack: 'manual' } : { durable: `bridge-export:${pattern}`, ack: 'manual', resumeFrom }, (msg) =>
+        this.onMessage(msg, i),
+      ),
     );
   }
 
@@ -226,6 +255,15 @@ export class Exporter {
           `not exported: ${msg.subject} seq ${msg.seq} from ${msg.sender} is ${msg.raw.byteLength} bytes, over the NATS server's max_payload ${maxPayload} less ${HEADER_ROOM_BYTES} for headers (raise max_payload)`,
         ),
       );
+      this.checkpoint?.ckpt.done(this.checkpoint.ckpt.taken(msg.sender, msg.senderIncarnation, msg.subject, msg.seq));
+      msg.ack();
+      return;
+    }
+    const ck = this.checkpoint;
+    if (ck !== undefined && ck.ckpt.covered(msg.sender, msg.senderIncarnation, msg.subject, msg.seq)) {
+      // Stored already (by the bridge this one replaces, after its checkpoint): never twice.
+      ck.counters.skipped++;
+      ck.ckpt.done(ck.ckpt.taken(msg.sender, msg.senderIncarnation, msg.subject, msg.seq));
       msg.ack();
       return;
     }
@@ -236,7 +274,7 @@ export class Exporter {
       this.counters.stopped++;
       this.sink.blocked('pending', `${this.queue.pending} exported messages held (maxPending): JetStream is slower than this zone's publishers`);
     }
-    this.queue.add({ kind: 'message', msg });
+    this.queue.add(ck === undefined ? { kind: 'message', msg } : { kind: 'message', msg, ck: ck.ckpt.taken(msg.sender, msg.senderIncarnation, msg.subject, msg.seq) });
     this.pump();
   }
 
@@ -250,8 +288,8 @@ export class Exporter {
 
   private publish(q: Queued<ExportItem>): void {
     this.send(q.item).then(
-      (duplicate) => {
-        if (duplicate) this.counters.duplicates++;
+      (stored) => {
+        this.stored(q.item, stored);
         this.highs?.exported(q.item);
         this.queue.acked(q);
         if (q.item.kind === 'message') q.item.msg.ack();
@@ -279,8 +317,8 @@ export class Exporter {
         return;
       }
       this.send(q.item).then(
-        (duplicate) => {
-          if (duplicate) this.counters.duplicates++;
+        (stored) => {
+          this.stored(q.item, stored);
           this.queue.acked(q);
           if (q.item.kind === 'message') q.item.msg.ack();
           this.retrying = false;
@@ -297,8 +335,14 @@ export class Exporter {
     this.retryTimer.unref?.();
   }
 
-  /** Publishes `item` to JetStream: resolves true when it was a duplicate. */
-  private send(item: ExportItem): Promise<boolean> {
+  /** JetStream stored `item` (or had it): counted, and in the checkpoint. */
+  private stored(item: ExportItem, s: Stored): void {
+    if (s.duplicate) this.counters.duplicates++;
+    if (item.ck !== undefined) this.checkpoint?.ckpt.done(item.ck, s.seq);
+  }
+
+  /** Publishes `item` to JetStream. */
+  private send(item: ExportItem): Promise<Stored> {
     if (item.kind === 'message') return this.js.publish(natsSubject(this.o.zone, item.msg.subject), item.msg.raw, this.headersOf(item.msg));
     const l = item.loss;
     const h = headers();

@@ -30,4 +30,4 @@ export type { BridgeMetrics, BridgeMetricsOptions, MonitoredBridge } from './bri
 export type { BridgeBlockedEvent, BridgeEvents, BridgeStats } from './bridge.js';
 export type { ZoneImportStats } from './import-progress.js';
 export { DEFAULT_BRIDGE_OPTIONS, resolveBridgeOptions } from './options.js';
-export type { BridgeOptions, BridgeStreamOptions, ResolvedBridgeOptions } from './options.js';
+export type { BridgeCheckpointOptions, BridgeOptions, BridgeStreamOptions, ResolvedBridgeOptions } from './options.js';

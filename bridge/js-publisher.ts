@@ -9,7 +9,13 @@
 import { createInbox, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 
 /** What JetStream answered to one publish. */
-export type PubAckResult = { readonly ok: true; readonly duplicate: boolean } | { readonly ok: false; readonly reason: string };
+export type PubAckResult = { readonly ok: true; readonly duplicate: boolean; readonly seq: number } | { readonly ok: false; readonly reason: string };
+
+/** A stored publish: whether JetStream had it already, and its stream sequence (the original's for a duplicate; undefined with core NATS). */
+export interface Stored {
+  readonly duplicate: boolean;
+  readonly seq: number | undefined;
+}
 
 const decoder = new TextDecoder();
 
@@ -29,11 +35,11 @@ export function parsePubAck(data: Uint8Array, headers: Pick<MsgHdrs, 'hasError' 
   const b = body as { error?: { code?: number; description?: string }; stream?: unknown; seq?: unknown; duplicate?: unknown };
   if (b.error !== undefined) return { ok: false, reason: `${b.error.code ?? '?'} ${b.error.description ?? 'JetStream error'}` };
   if (typeof b.stream !== 'string' || typeof b.seq !== 'number') return { ok: false, reason: 'the acknowledgement names no stream and seq' };
-  return { ok: true, duplicate: b.duplicate === true };
+  return { ok: true, duplicate: b.duplicate === true, seq: b.seq };
 }
 
 interface Waiting {
-  readonly resolve: (duplicate: boolean) => void;
+  readonly resolve: (stored: Stored) => void;
   readonly reject: (err: Error) => void;
   readonly deadlineMs: number;
 }
@@ -58,7 +64,7 @@ export class PipelinedPublisher {
         if (w === undefined) return; // timed out before: the retry decides
         this.waiting.delete(id);
         const r = parsePubAck(m.data, m.headers);
-        if (r.ok) w.resolve(r.duplicate);
+        if (r.ok) w.resolve({ duplicate: r.duplicate, seq: r.seq });
         else w.reject(new Error(`JetStream refused the message: ${r.reason}`));
       },
     });
@@ -66,10 +72,10 @@ export class PipelinedPublisher {
     this.sweepTimer.unref?.();
   }
 
-  /** Resolves with `duplicate` once JetStream stored the message (or had it already). */
-  publish(subject: string, data: Uint8Array, headers: MsgHdrs): Promise<boolean> {
+  /** Resolves once JetStream stored the message (or had it already). */
+  publish(subject: string, data: Uint8Array, headers: MsgHdrs): Promise<Stored> {
     const id = this.next++;
-    return new Promise<boolean>((resolve, reject) => {
+    return new Promise<Stored>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject, deadlineMs: Date.now() + this.timeoutMs });
       try {
         this.nc.publish(subject, data, { reply: `${this.prefix}.${id}`, headers });
@@ -101,13 +107,15 @@ export class PipelinedPublisher {
  * resolves once the client took it (`false`: never a duplicate); a closed or failing connection
  * rejects it, and the exporter retries.
  */
+const NOT_STORED: Stored = Object.freeze({ duplicate: false, seq: undefined });
+
 export class CorePublisher {
   constructor(private readonly nc: NatsConnection) {}
 
-  publish(subject: string, data: Uint8Array, headers: MsgHdrs): Promise<boolean> {
+  publish(subject: string, data: Uint8Array, headers: MsgHdrs): Promise<Stored> {
     try {
       this.nc.publish(subject, data, { headers });
-      return Promise.resolve(false);
+      return Promise.resolve(NOT_STORED);
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }

@@ -156,7 +156,8 @@ export class LeaseKeeper {
   }
 }
 
-function isWrongRevision(err: unknown): boolean {
+/** A compare-and-set refused: someone wrote the key since the revision given. */
+export function isWrongRevision(err: unknown): boolean {
   if (!(err instanceof JetStreamApiError)) return false;
   return err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown;
 }

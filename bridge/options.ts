@@ -19,6 +19,24 @@ export interface BridgeStreamOptions {
   duplicateWindowMs?: number;
 }
 
+/** The export checkpoint in the engine (docs/ZONES.md, "Export checkpoint"). */
+export interface BridgeCheckpointOptions {
+  /**
+   * How often the export positions are written to the key-value bucket `lc_bridges` (key
+   * `export.<zone>`) while they change, ms (also at close). A bridge starting from the checkpoint
+   * reads the stream `LC_<zone>` stored since, so this bounds that read, not exactness.
+   * @default 1000
+   */
+  intervalMs?: number;
+  /**
+   * Origin streams the checkpoint holds at most (the most recently exported are kept; the value
+   * must also fit the NATS server's `max_payload`). Streams left out are said (`error` event) and
+   * counted (`stats().export.checkpoint.droppedStreams`): a bridge starting from the checkpoint
+   * exports what their senders still hold again. @default 10000
+   */
+  maxStreams?: number;
+}
+
 /** Options of {@link createBridge}. */
 export interface BridgeOptions {
   /**
@@ -105,6 +123,8 @@ export interface BridgeOptions {
   importLeaseMs?: number;
   /** The zone's stream, as created when missing. */
   stream?: BridgeStreamOptions;
+  /** The export checkpoint in the engine (JetStream only). */
+  checkpoint?: BridgeCheckpointOptions;
 }
 
 /** The defaults of {@link BridgeOptions} (what is not required). */
@@ -125,6 +145,7 @@ export const DEFAULT_BRIDGE_OPTIONS = Object.freeze({
   maxImportInFlight: 1024,
   importLeaseMs: 3000,
   stream: Object.freeze({ maxAgeMs: 7 * 24 * 3600 * 1000, maxBytes: -1, replicas: 1, duplicateWindowMs: 120_000 }),
+  checkpoint: Object.freeze({ intervalMs: 1000, maxStreams: 10_000 }),
 });
 
 /** Options with every default applied. */
@@ -148,10 +169,12 @@ export interface ResolvedBridgeOptions {
   readonly maxImportInFlight: number;
   readonly importLeaseMs: number;
   readonly stream: Required<BridgeStreamOptions>;
+  readonly checkpoint: Required<BridgeCheckpointOptions>;
 }
 
 const KNOWN = new Set(['peer', 'nats', ...Object.keys(DEFAULT_BRIDGE_OPTIONS), 'zone']);
 const KNOWN_STREAM = new Set(Object.keys(DEFAULT_BRIDGE_OPTIONS.stream));
+const KNOWN_CHECKPOINT = new Set(Object.keys(DEFAULT_BRIDGE_OPTIONS.checkpoint));
 
 /**
  * Merges `o` with the defaults and validates it.
@@ -200,6 +223,9 @@ export function resolveBridgeSettings(o: Omit<BridgeOptions, 'peer' | 'nats'>): 
   const maxInFlight = positiveInt('maxInFlight', o.maxInFlight ?? d.maxInFlight);
   const maxPending = positiveInt('maxPending', o.maxPending ?? d.maxPending);
   if (maxPending < maxInFlight) throw new InvalidOptionError(`options.maxPending (${maxPending}) must be at least options.maxInFlight (${maxInFlight})`);
+  const c = o.checkpoint ?? {};
+  if (typeof c !== 'object' || c === null) throw new InvalidOptionError('options.checkpoint must be an object');
+  for (const k of Object.keys(c)) if (!KNOWN_CHECKPOINT.has(k)) throw new InvalidOptionError(`options.checkpoint.${k} is not a checkpoint option`);
   const engine = o.engine ?? d.engine;
   if (engine !== 'jetstream' && engine !== 'core') throw new InvalidOptionError(`options.engine must be 'jetstream' or 'core', got ${JSON.stringify(engine)}`);
   return {
@@ -224,6 +250,10 @@ export function resolveBridgeSettings(o: Omit<BridgeOptions, 'peer' | 'nats'>): 
       maxBytes,
       replicas,
       duplicateWindowMs: positiveInt('stream.duplicateWindowMs', s.duplicateWindowMs ?? d.stream.duplicateWindowMs),
+    },
+    checkpoint: {
+      intervalMs: positiveInt('checkpoint.intervalMs', c.intervalMs ?? d.checkpoint.intervalMs),
+      maxStreams: positiveInt('checkpoint.maxStreams', c.maxStreams ?? d.checkpoint.maxStreams),
     },
   };
 }

@@ -5,8 +5,8 @@ const bytes = (s: string) => new TextEncoder().encode(s);
 
 describe('parsePubAck', () => {
   it('reads a stored message and a duplicate', () => {
-    expect(parsePubAck(bytes('{"stream":"LC_A","seq":7}'), undefined)).toEqual({ ok: true, duplicate: false });
-    expect(parsePubAck(bytes('{"stream":"LC_A","seq":7,"duplicate":true}'), undefined)).toEqual({ ok: true, duplicate: true });
+    expect(parsePubAck(bytes('{"stream":"LC_A","seq":7}'), undefined)).toEqual({ ok: true, duplicate: false, seq: 7 });
+    expect(parsePubAck(bytes('{"stream":"LC_A","seq":7,"duplicate":true}'), undefined)).toEqual({ ok: true, duplicate: true, seq: 7 });
   });
 
   it('fails on a JetStream error, a no-responders status and anything unreadable', () => {
