@@ -84,6 +84,8 @@ export interface BridgeStats {
           readonly streams: number;
           /** Streams left out of the last checkpoint written (past `checkpoint.maxStreams` or `max_payload`). */
           readonly droppedStreams: number;
+          /** Streams forgotten since start (past `checkpoint.maxStreams`, the least recently exported). */
+          readonly evictedStreams: number;
           /** Stored ranges read at start that could not be kept (past the bounds). */
           readonly droppedRanges: number;
           /** Where a bridge starting from the next checkpoint reads `LC_<zone>` from (stream sequence). */
@@ -280,7 +282,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
         requests: e?.counters.requests ?? 0,
         blocked: this.blockedCount,
         tooLarge: e?.counters.tooLarge ?? 0,
-        checkpoint: e?.checkpoint === undefined ? undefined : { ...e.checkpoint.counters, streams: e.checkpoint.ckpt.streams, droppedStreams: e.checkpoint.ckpt.droppedStreams, droppedRanges: e.checkpoint.ckpt.droppedRanges, scanFrom: e.checkpoint.ckpt.scanFrom() },
+        checkpoint: e?.checkpoint === undefined ? undefined : { ...e.checkpoint.counters, streams: e.checkpoint.ckpt.streams, droppedStreams: e.checkpoint.ckpt.droppedStreams, evictedStreams: e.checkpoint.ckpt.evictedStreams, droppedRanges: e.checkpoint.ckpt.droppedRanges, scanFrom: e.checkpoint.ckpt.scanFrom() },
       },
       import: {
         active: this.leaseless || (this.lease?.isHeld ?? false),
@@ -326,7 +328,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   const o = resolveBridgeOptions(options);
   if ((await o.peer.stats()).actors.ledger === undefined) {
     throw new InvalidOptionError(
-      "options.peer needs a ledger (createPeer({ ledger: { path, durability: 'sync' } })): export positions are kept there, and imported messages must survive a bridge crash to be repaired",
+      "options.peer needs a ledger (createPeer({ ledger: { path, durability: 'sync' } })): export subscriptions are durable (their positions are also checkpointed in the engine), and imported messages must survive a bridge crash to be repaired",
     );
   }
   const given = isConnection(o.nats);

@@ -155,7 +155,7 @@ export class CheckpointKeeper {
 
   /** Streams left out of the checkpoint (past its bounds): said each time their number grows. */
   private sayDropped(): void {
-    const n = this.ckpt.droppedStreams;
+    const n = this.ckpt.droppedStreams + this.ckpt.evictedStreams;
     if (n <= this.dropSaid) {
       if (n === 0) this.dropSaid = 0;
       return;
@@ -163,7 +163,7 @@ export class CheckpointKeeper {
     this.dropSaid = n;
     this.report(
       new Error(
-        `export checkpoint: ${n} streams left out (over checkpoint.maxStreams ${this.o.checkpoint.maxStreams} or the NATS server's max_payload), the least recently exported: a bridge starting from it exports what their senders still hold again (stored twice after the stream's duplicate window)`,
+        `export checkpoint: ${n} streams left out or forgotten (over checkpoint.maxStreams ${this.o.checkpoint.maxStreams} or the NATS server's max_payload), the least recently exported: a bridge starting from it exports what their senders still hold again (stored twice after the stream's duplicate window)`,
       ),
     );
   }

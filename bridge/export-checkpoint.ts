@@ -134,6 +134,8 @@ export class ExportCheckpoint {
   dirty = false;
   /** Streams left out of the last value (past `maxStreams` or `maxBytes`). */
   droppedStreams = 0;
+  /** Streams forgotten in memory (past `maxStreams`, the least recently exported with nothing pending). */
+  evictedStreams = 0;
   /** Stored ranges read at start that could not be kept (past the bounds): those messages may be stored again. */
   droppedRanges = 0;
 
@@ -347,7 +349,7 @@ export class ExportCheckpoint {
     for (const [k, p] of this.positions) {
       if (p.items.length > 0) continue;
       this.positions.delete(k);
-      this.droppedStreams++;
+      this.evictedStreams++;
       return;
     }
   }

@@ -5,12 +5,15 @@
  * **What it owns.** A bridge is an ordinary peer of its zone (the application's `Peer`, which
  * the bridge uses through its public API only) plus a NATS client. It owns: the zone's stream
  * `LC_<zone>` (created when missing), its durable export subscriptions (positions in the
- * peer's ledger), and one durable JetStream consumer per other zone (`lc_import_<zone>`,
- * positions in JetStream). Everything runs on the application thread.
+ * peer's ledger and, for any bridge of the zone on any host, in the export checkpoint: key
+ * `export.<zone>` of the JetStream key-value bucket `lc_bridges`), and one durable JetStream
+ * consumer per other zone (`lc_import_<zone>`, positions in JetStream). Everything runs on the
+ * application thread.
  *
  * **Parts.** `naming.ts` (stream, subjects, `Nats-Msg-Id`, headers; pure), `options.ts`
  * (defaults, validation; pure), `export-queue.ts` (ordering, in-flight window, retries; pure),
- * `exporter.ts` and `importer.ts` (shells), `import-progress.ts` (per remote zone: counters, in
+ * `export-checkpoint.ts` (export positions and where a restart
+ * reads the stream's tail from; pure), `exporter.ts`, `checkpoint-keeper.ts` and `importer.ts` (shells), `import-progress.ts` (per remote zone: counters, in
  * flight, lag; pure), `bridge-metrics.ts` (Prometheus), `bridge.ts` (`createBridge`, the `Bridge`),
  * `config-file.ts` (the `ledgecast bridge --config FILE` format; pure). The origin marker and
  * the receivers' per-origin de-duplication live in `actors/app/origin.ts`.

@@ -59,6 +59,13 @@ describe('bridge options', () => {
     expect(r).toMatchObject({ export: [], import: [], importFrom: undefined, maxInFlight: DEFAULT_BRIDGE_OPTIONS.maxInFlight, maxPending: 16384 });
     expect(r.stream).toEqual({ maxAgeMs: 604_800_000, maxBytes: -1, replicas: 1, duplicateWindowMs: 120_000 });
     expect(r.lagCheckIntervalMs).toBe(5000);
+    expect(r.checkpoint).toEqual({ intervalMs: 1000, maxStreams: 10_000 });
+  });
+
+  it('refuse a bad checkpoint option in one line', () => {
+    expect(() => resolveBridgeSettings({ zone: 'z', checkpoint: { intervalMs: 0 } })).toThrow(/options\.checkpoint\.intervalMs must be a positive integer/);
+    expect(() => resolveBridgeSettings({ zone: 'z', checkpoint: { maxStream: 5 } as never })).toThrow(/options\.checkpoint\.maxStream is not a checkpoint option/);
+    expect(resolveBridgeSettings({ zone: 'z', checkpoint: { maxStreams: 5 } }).checkpoint).toEqual({ intervalMs: 1000, maxStreams: 5 });
   });
 
   it('take lagCheckIntervalMs 0: consumer info never read, the lag is as of the last delivery', () => {

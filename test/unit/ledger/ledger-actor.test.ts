@@ -168,6 +168,44 @@ describe('ledger actor', () => {
     await again.actor.stop?.();
   });
 
+  it('merges positions given by the application (resumeFrom) with its own: the later of each, matching the pattern; given, unlisted streams are wanted from their start', async () => {
+    const path = ledgerDir();
+    const l = await open({ path, durability: 'sync' });
+    l.send({ kind: 'confirmed', positions: [{ durable: 'd', sender: 'p1', subject: 'o.a', seq: 10 }, { durable: 'd', sender: 'p1', subject: 'o.b', seq: 8 }] });
+    l.send({ kind: 'flushRequested', token: 1 });
+    await until(() => l.ctx.events.some((e) => e.kind === 'ledgerFlushed'), 'ledgerFlushed');
+    l.send({
+      kind: 'durableOpened',
+      id: 4,
+      durable: 'd',
+      pattern: 'o.>',
+      given: [
+        { sender: 'p1', subject: 'o.a', seq: 7 }, // older than the ledger's 10
+        { sender: 'p1', subject: 'o.b', seq: 12 }, // later than the ledger's 8
+        { sender: 'p2', subject: 'o.c', seq: 5 }, // the ledger has none
+        { sender: 'p2', subject: 'x.y', seq: 3 }, // outside the pattern
+      ],
+    });
+    // A durable name never opened before, with an empty list: resumed all the same.
+    l.send({ kind: 'durableOpened', id: 5, durable: 'fresh', pattern: 'o.>', given: [] });
+    expect(l.ctx.to<ReceiverInbox>('receiver')).toEqual([
+      {
+        kind: 'durableResumed',
+        id: 4,
+        positions: [
+          { sender: 'p1', subject: 'o.a', seq: 10 },
+          { sender: 'p1', subject: 'o.b', seq: 12 },
+          { sender: 'p2', subject: 'o.c', seq: 5 },
+        ],
+        handed: [],
+        pattern: 'o.>',
+        resumed: true,
+      },
+      { kind: 'durableResumed', id: 5, positions: [], handed: [], pattern: 'o.>', resumed: true },
+    ]);
+    await l.actor.stop?.();
+  });
+
   it('runs age retention on its timer and tells the retransmit actor what the ledger no longer holds', async () => {
     const l = await open({ path: ledgerDir(), durability: 'sync', retention: { maxAgeMs: 1 }, retentionIntervalMs: 50 });
     l.send({ kind: 'sequenced', messages: [msg('o.a', 1), msg('o.a', 2)] });
