@@ -24,6 +24,8 @@ export function checkpointKey(zone: string): string {
 const VALUE_ROOM_BYTES = 4096;
 /** Messages read from the stream's tail at start at most; past it the rest is not known stored (said, counted). */
 export const MAX_SCAN_MESSAGES = 1_000_000;
+/** Reading the tail stops when no message came for this long, ms. */
+const SCAN_STALL_MS = 10_000;
 
 /** Counters of the checkpoint (`stats().export.checkpoint`). */
 export interface CheckpointCounters {
@@ -90,6 +92,7 @@ export class CheckpointKeeper {
       keeper.counters.resumedStreams = value.streams.length;
       const from = Math.max((lowestScanFrom(value) ?? state.last_seq) + 1, state.first_seq);
       if (from <= state.last_seq && state.messages > 0) await keeper.scan(js, from, state.last_seq);
+      keeper.ckpt.scanDone();
     }
     return keeper;
   }
@@ -173,6 +176,16 @@ export class CheckpointKeeper {
     const consumer = await js.consumers.get(streamName(this.o.zone), { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from, headers_only: true });
     const messages = await consumer.consume({ max_messages: 1024 });
     let n = 0;
+    let seen = 0;
+    // Messages deleted meanwhile (max_age) can leave nothing to end on: stop when nothing comes.
+    const watchdog = setInterval(() => {
+      if (n > seen) {
+        seen = n;
+        return;
+      }
+      this.report(new Error(`export checkpoint: reading ${streamName(this.o.zone)} from ${from} to ${to} stalled after ${n} messages; going on with what was read`));
+      messages.close().catch(() => undefined);
+    }, SCAN_STALL_MS);
     try {
       for await (const m of messages) {
         const subject = ledgecastSubject(this.o.zone, m.subject);
@@ -196,6 +209,7 @@ export class CheckpointKeeper {
         if (m.seq >= to || m.info.pending === 0) break;
       }
     } finally {
+      clearInterval(watchdog);
       await messages.close().catch(() => undefined);
       this.counters.scanned = n;
     }

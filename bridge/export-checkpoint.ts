@@ -191,6 +191,14 @@ export class ExportCheckpoint {
     if (!addRange(ranges, from, to, this.maxRangesPerStream)) this.droppedRanges++;
   }
 
+  /**
+   * The tail was read: when all of it extended positions, nothing the previous writers stored
+   * lies above them any more, and their `scanFrom` is no longer ours to keep.
+   */
+  scanDone(): void {
+    if (this.above.size === 0) this.inheritedScanFrom = Number.POSITIVE_INFINITY;
+  }
+
   /** Where the export subscriptions resume: each stream's position. */
   resumePositions(): ResumePosition[] {
     const out: ResumePosition[] = [];

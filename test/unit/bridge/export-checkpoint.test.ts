@@ -62,6 +62,16 @@ describe('ExportCheckpoint', () => {
     expect(c.scanFrom()).toBe(122);
   });
 
+  it('lets the inherited scanFrom go once the tail read at start all extended positions', () => {
+    const c = new ExportCheckpoint('me', 100, BIG);
+    c.restore({ v: 1, writers: { old: { scanFrom: 100, n: 4 } }, streams: [['p', 7, 'k.a', 10]] }, 102);
+    c.noteStored('p', 7, 'k.a', 11, 11);
+    c.noteStored('p', 7, 'k.a', 12, 12);
+    expect(c.scanFrom()).toBe(100);
+    c.scanDone();
+    expect(c.scanFrom()).toBe(102);
+  });
+
   it('trims a loss range to what is not stored', () => {
     const c = new ExportCheckpoint('me', 100, BIG);
     c.restore({ v: 1, writers: {}, streams: [['p', 7, 'k.a', 10]] }, 0);
