@@ -68,8 +68,9 @@ interface Position {
   readonly subject: string;
   incarnation: number;
   seq: number;
-  /** Items of the stream taken in and not counted yet, in arrival order. */
-  readonly items: CheckpointItem[];
+  /** Items of the stream taken in, in arrival order; those before `head` are counted. */
+  items: CheckpointItem[];
+  head: number;
 }
 
 /** A writer gone quiet for this many of our writes is dropped from the value. */
@@ -162,7 +163,7 @@ export class ExportCheckpoint {
       const [sender, incarnation, subject, seq] = value.streams[i];
       const k = streamKey(sender, subject);
       const p = this.positions.get(k);
-      if (p === undefined) this.positions.set(k, { sender, subject, incarnation, seq, items: [] });
+      if (p === undefined) this.positions.set(k, { sender, subject, incarnation, seq, items: [], head: 0 });
       else if (p.incarnation === incarnation && p.seq < seq) p.seq = seq;
     }
     this.inheritedScanFrom = lowestScanFrom(value) ?? Number.POSITIVE_INFINITY;
@@ -235,7 +236,7 @@ export class ExportCheckpoint {
     const k = streamKey(sender, subject);
     let p = this.positions.get(k);
     if (p === undefined) {
-      p = { sender, subject, incarnation, seq: 0, items: [] };
+      p = { sender, subject, incarnation, seq: 0, items: [], head: 0 };
       this.evict();
     } else this.positions.delete(k); // re-inserted last: the map stays least recently taken in first
     this.positions.set(k, p);
@@ -251,17 +252,23 @@ export class ExportCheckpoint {
     if (streamSeq !== undefined && streamSeq > this.storedHigh) this.storedHigh = streamSeq;
     const p = this.positions.get(item.key);
     if (p === undefined) return;
-    let n = 0;
-    while (n < p.items.length && p.items[n].done) {
-      const it = p.items[n++];
+    const from = p.head;
+    while (p.head < p.items.length && p.items[p.head].done) {
+      const it = p.items[p.head++];
       it.counted = true;
       if (it.incarnation !== p.incarnation) {
         p.incarnation = it.incarnation;
         p.seq = it.to;
       } else if (it.to > p.seq) p.seq = it.to;
     }
-    if (n === 0) return;
-    p.items.splice(0, n);
+    if (p.head === from) return;
+    if (p.head === p.items.length) {
+      p.items = [];
+      p.head = 0;
+    } else if (p.head > 1024 && p.head * 2 > p.items.length) {
+      p.items = p.items.slice(p.head);
+      p.head = 0;
+    }
     this.dirty = true;
     if (this.above.size > 0) this.absorb(p);
     while (this.itemsHead < this.items.length && this.items[this.itemsHead].counted) this.itemsHead++;
@@ -355,7 +362,7 @@ export class ExportCheckpoint {
   private evict(): void {
     if (this.positions.size < this.maxStreams) return;
     for (const [k, p] of this.positions) {
-      if (p.items.length > 0) continue;
+      if (p.head < p.items.length) continue;
       this.positions.delete(k);
       this.evictedStreams++;
       return;

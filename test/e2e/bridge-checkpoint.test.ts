@@ -103,4 +103,52 @@ describe('zone bridges: export checkpoint in the engine', () => {
       `replacement with an empty ledger, past the de-duplication window: LC_A stored ${stored.total} of ${COUNT}; killed at ${Math.round(killedAt - started)} ms, replaced ${Math.round(replacedAt - killedAt)} ms later, all in zone B ${Math.round(done - replacedAt)} ms after; checkpoint ${JSON.stringify(ck)}`,
     );
   }, 150_000);
+
+  it('both exporting bridges of a zone (one checkpoint, written by both) SIGKILLed and replaced past the de-duplication window by a third with an empty ledger: every message stored once, in order, and once in the other zone', async () => {
+    const server = await startNatsServer();
+    cleanups.push(() => server.stop());
+    const dir = tempDir();
+    const [netA, netB] = twoZones();
+    const PER_SUBJECT = 1500;
+    const COUNT = 2 * PER_SUBJECT;
+    const WINDOW_MS = 1000;
+    const subB = await startPeer('subB', netB);
+    await subB.call('subscribe', { patterns: ['k.>'] });
+    const exporterConfig = (name: string): string =>
+      writeConfig(dir, name, { zone: 'A', nats: { servers: [server.url] }, export: ['k.>'], stream: { duplicateWindowMs: WINDOW_MS }, peer: { name, ...netA, ledger: { path: join(dir, `ledger-${name}`) } } });
+    const a1 = new BridgeProcess('bridgeA1', exporterConfig('bridgeA1'), ['--stats', '1']);
+    const a2 = new BridgeProcess('bridgeA2', exporterConfig('bridgeA2'), ['--stats', '1']);
+    const bridgeB = new BridgeProcess(
+      'bridgeB',
+      writeConfig(dir, 'B', { zone: 'B', nats: { servers: [server.url] }, import: ['k.>'], importFrom: ['A'], peer: { name: 'bridgeB', ...netB, ledger: { path: join(dir, 'ledger-B') } } }),
+    );
+    await Promise.all([a1.start(), a2.start(), bridgeB.start()]);
+    const pubA = await startPeer('pubA', netA);
+    await waitPatterns(pubA, 'bridgeA1', ['k.>']);
+    await waitPatterns(pubA, 'bridgeA2', ['k.>']);
+
+    const published = pubA.call('publish', { subjects: ['k.a', 'k.b'], perSubject: PER_SUBJECT, pauseEvery: 25, pauseMs: 50 }, 60_000);
+    const receivedNow = async (): Promise<number> => (await subB.call('collect', { expect: [0], timeoutMs: 0, quietMs: 0 })).records[0].length;
+    await within(20_000, 'a third in zone B', (async () => {
+      while ((await receivedNow()) < COUNT / 3) await sleep(50);
+    })());
+    await Promise.all([a1.kill(), a2.kill()]);
+    await sleep(3 * WINDOW_MS);
+    const a3 = new BridgeProcess('bridgeA3', exporterConfig('bridgeA3'), ['--stats', '1']);
+    await a3.start();
+    await published;
+
+    const got = await subB.call('collect', { expect: [COUNT], timeoutMs: 40_000, quietMs: 2000 }, 50_000);
+    const seqs = originSeqs(got.records[0] as ImportedRec[]);
+    expect(seqs.get('A|pubA|k.a')).toEqual(oneTo(PER_SUBJECT));
+    expect(seqs.get('A|pubA|k.b')).toEqual(oneTo(PER_SUBJECT));
+    expect(got.dataLoss).toEqual([]);
+    const stored = await storedSeqs(server, 'LC_A');
+    expect(stored.byStream.get('pubA|k.a')).toEqual(oneTo(PER_SUBJECT));
+    expect(stored.byStream.get('pubA|k.b')).toEqual(oneTo(PER_SUBJECT));
+    expect(stored.total).toBe(COUNT);
+    const lastCheckpoint = (b: BridgeProcess): unknown =>
+      b.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { export?: { checkpoint?: unknown } }).findLast((x) => x.export?.checkpoint !== undefined)?.export?.checkpoint;
+    console.log(`two exporting bridges replaced by a third: LC_A stored ${stored.total} of ${COUNT}; A1 ${JSON.stringify(lastCheckpoint(a1))}; A2 ${JSON.stringify(lastCheckpoint(a2))}; A3 ${JSON.stringify(lastCheckpoint(a3))}`);
+  }, 150_000);
 });
