@@ -32,11 +32,18 @@ async function streamLeader(servers: string[], stream: string): Promise<string |
   }
 }
 
-/** Messages stream `stream` holds (asked of any node). */
+/** Messages stream `stream` holds (asked of any node; asked again when a node just restarted times out). */
 async function storedCountAt(servers: string[], stream: string): Promise<number> {
   const nc = await connect({ servers });
   try {
-    return (await (await jetstreamManager(nc)).streams.info(stream)).state.messages;
+    const jsm = await jetstreamManager(nc);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await jsm.streams.info(stream)).state.messages;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
   } finally {
     await nc.close();
   }
