@@ -125,6 +125,24 @@ describe('NATS permissions of a zone bridge', () => {
     expect(await stored(server, 'LC_A')).toBe(PER_SUBJECT);
     expect(await stored(server, 'LC_B')).toBe(PER_SUBJECT);
 
+    // Zone A's bridge SIGKILLed mid-stream and replaced by one with an empty ledger: it reads the
+    // export checkpoint and the tail of LC_A stored after it with the same documented rights.
+    const more = pubA.call('publish', { subjects: ['orders.eu'], perSubject: PER_SUBJECT, startIndex: PER_SUBJECT + 1, pauseEvery: 10, pauseMs: 50 }, 30_000);
+    while ((await subB.call('collect', { expect: [0], timeoutMs: 0, quietMs: 0 })).records[0].length < 2 * PER_SUBJECT + PER_SUBJECT / 3) await sleep(50);
+    await bridgeA.kill();
+    const replacement = new BridgeProcess('bridgeA', writeConfig(dir, 'A2', { ...config('A', 'B', netA), peer: { name: 'bridgeA', ...netA, ledger: { path: join(dir, 'ledger-A2') } } }), ['--stats', '1']);
+    await replacement.start();
+    await more;
+    const again = await subB.call('collect', { expect: [3 * PER_SUBJECT], timeoutMs: 40_000, quietMs: 1000 }, 50_000);
+    const fromA = (again.records[0] as ImportedRec[]).filter((r) => r.length === 6);
+    expect(originSeqs(fromA).get('A|pubA|orders.eu')).toEqual(oneTo(2 * PER_SUBJECT));
+    expect(replacement.stderr).not.toMatch(/permission/i);
+    expect(server.log.join('').match(/.*Violation.*/g) ?? []).toEqual([]);
+    expect(await stored(server, 'LC_A')).toBe(2 * PER_SUBJECT);
+    const checkpoint = replacement.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { export?: { checkpoint?: { resumed: boolean; scanned: number } } }).at(-1)?.export?.checkpoint;
+    expect(checkpoint?.resumed).toBe(true);
+    console.log(`replacement under the documented rights: export checkpoint ${JSON.stringify(checkpoint)}`);
+
     // Zone A's bridge user publishing into zone B's subjects: refused by the server, nothing stored.
     const nc = await connect({ servers: server.url, user: 'bridgeA', pass: PASSWORD('bridgeA') });
     try {
