@@ -10,6 +10,11 @@
  * 3. zone B cut off from NATS for 10 s (every TCP segment on that leg dropped) while zone A
  *    publishes: after the partition heals, zone B gets everything, once, in order, and no
  *    `dataLoss` anywhere.
+ *
+ * A second run puts two bridges in each zone, each on a host of its own: both of zone A's export
+ * (JetStream de-duplicates them; the loopback test counts what it stored), one of zone B's imports; it is SIGKILLed mid-stream and
+ * the other takes the import lease (a JetStream key-value bucket) within 5 s; zone B's subscriber
+ * gets every message once, in order across the two bridges, and no `dataLoss`.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -164,5 +169,76 @@ describeLab('lab: zones joined through NATS JetStream', () => {
       expect(r.dataLoss).toEqual([]);
       expect(r.errors).toEqual([]);
     }
+  }, 300_000);
+
+  it('two bridges per zone on hosts of their own: both export (stored once), one imports; SIGKILL of the importing one mid-stream: the other takes over within 5 s, every message once, in order, no dataLoss', async () => {
+    requireLab();
+    const labA = new Lab('zc', 33, ['pubA', 'bridgeA1', 'bridgeA2']);
+    labs.push(labA);
+    const labB = new Lab('zd', 34, ['bridgeB1', 'bridgeB2', 'subB']);
+    labs.push(labB);
+    const natsHost = labA.joinedHost(labB, 'nats', 200);
+    const dir = mkdtempSync(join(tmpdir(), 'ledgecast-zones-lab-'));
+    dirs.push(dir);
+    const nats = startIn(labA, natsHost, 'nats-server', ['-js', '-a', '0.0.0.0', '-p', '4222', '-sd', join(dir, 'js')]);
+    await until('nats-server ready', 15_000, () => nats.out.text.includes('Server is ready'));
+    const GROUP = { A: '239.255.33.1', B: '239.255.34.1' } as const;
+    const bridgeIn = (lab: Lab, zone: 'A' | 'B', name: string): LabProcess => {
+      const host = lab.host(name);
+      const config = {
+        zone,
+        nats: { servers: [`nats://10.77.${zone === 'A' ? 33 : 34}.200:4222`], reconnectTimeWait: 250 },
+        ...(zone === 'A' ? { export: ['z.>'] } : { import: ['z.>'] }),
+        peer: { name, interface: host.address, group: GROUP[zone], port: 47933, ledger: { path: join(dir, `ledger-${name}`) } },
+      };
+      const file = join(dir, `${name}.json`);
+      writeFileSync(file, JSON.stringify(config));
+      return startIn(lab, host, process.execPath, [CLI, 'bridge', '--config', file]);
+    };
+    const exporters = ['bridgeA1', 'bridgeA2'].map((n) => bridgeIn(labA, 'A', n));
+    const importers = ['bridgeB1', 'bridgeB2'].map((n) => bridgeIn(labB, 'B', n));
+    for (const b of [...exporters, ...importers]) await until('bridge running', 30_000, () => b.out.text.includes('running'));
+    const importingNow = (b: LabProcess): boolean | undefined => {
+      const line = b.out.text.split('\n').findLast((l) => l.startsWith('{"event":"importing"'));
+      return line === undefined ? undefined : (JSON.parse(line) as { active: boolean }).active;
+    };
+    await until('one importing bridge in zone B', 15_000, () => importers.some((b) => importingNow(b) === true));
+
+    const subB = await startLabPeer(labB, labB.host('subB'), 'subB', { group: GROUP.B, port: 47933 });
+    peers.push(subB);
+    await subB.call('subscribe', { pattern: 'z.>' });
+    const pubA = await startLabPeer(labA, labA.host('pubA'), 'pubA', { group: GROUP.A, port: 47933 });
+    peers.push(pubA);
+    await pubA.waitJoined(['bridgeA1', 'bridgeA2'], 15_000);
+    await new Promise((r) => setTimeout(r, 1500)); // the bridges' export subscriptions are advertised
+
+    const published = pubA.call('publish', { subject: 'z.a', count: PER_ROUND, size: SIZE, round: 1, mode: 'steady', ratePerSec: 300 }, 60_000);
+    // A third delivered in zone B, then the importing bridge is killed.
+    await within(30_000, 'a third in zone B', (async () => {
+      while ((await subB.call<CollectResult>('collect', { expect: 0, timeoutMs: 0, quietMs: 0 })).delivered < PER_ROUND / 3) await new Promise((r) => setTimeout(r, 100));
+    })());
+    const active = importers.find((b) => importingNow(b) === true)!;
+    const standby = importers.find((b) => b !== active)!;
+    expect(importers.filter((b) => importingNow(b) === true)).toHaveLength(1);
+    active.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await until('the standby bridge importing', 15_000, () => importingNow(standby) === true);
+    const takeoverMs = Date.now() - killedAt;
+    await published;
+
+    const r = await subB.call<CollectResult>('collect', { expect: PER_ROUND, timeoutMs: 60_000, quietMs: 2000 }, 70_000);
+    // The stream of z.a arrives from the killed bridge, then from the one that took over.
+    const parts = r.streams.filter((x) => x.subject === 'z.a').map((x) => ({ sender: x.sender, ...x.rounds['1'] })).sort((a, b) => (a.firstIndex ?? 0) - (b.firstIndex ?? 0));
+    console.log(JSON.stringify({ takeoverMs, delivered: r.delivered, dataLoss: r.dataLoss.length, parts: parts.map((p) => `${p.sender}: ${p.firstIndex}..${p.lastIndex} (${p.count})`) }));
+    expect(takeoverMs).toBeLessThan(5000);
+    expect(parts.reduce((n, p) => n + (p.count ?? 0), 0)).toBe(PER_ROUND);
+    let next = 0;
+    for (const p of parts) {
+      // Each bridge's part runs on from where the previous one ended: nothing twice, nothing missing, in order.
+      expect({ sender: p.sender, firstIndex: p.firstIndex, lastIndex: p.lastIndex, regressions: p.indexRegressions }).toEqual({ sender: p.sender, firstIndex: next, lastIndex: next + (p.count ?? 0) - 1, regressions: 0 });
+      next += p.count ?? 0;
+    }
+    expect(r.dataLoss).toEqual([]);
+    expect(r.errors).toEqual([]);
   }, 300_000);
 });
