@@ -149,7 +149,10 @@ export class OutboundChannel<T> implements TimerCore {
    */
   onAck(nowMs: number, cumulativeSeq: number, selective: readonly number[]): void {
     let sample: InFlight<T> | undefined;
-    /** The acknowledged item sent last (by send time, then sequence). */
+    /**
+     * The acknowledged item sent last (by send time, then sequence), of those sent once: the ACK of
+     * a retransmitted item may answer its first copy, so it does not show when the item went.
+     */
     let newest: InFlight<T> | undefined;
     let invalid = false;
     if (Number.isSafeInteger(cumulativeSeq) && cumulativeSeq >= 0 && cumulativeSeq <= this.lastSeq) {
@@ -159,7 +162,7 @@ export class OutboundChannel<T> implements TimerCore {
         this.inFlight.delete(seq);
         this.counters.acked++;
         if (f.attempts === 1) sample = f;
-        if (sentAfter(f, newest)) newest = f;
+        if (f.attempts === 1 && sentAfter(f, newest)) newest = f;
       }
     } else {
       invalid = true;
@@ -175,7 +178,7 @@ export class OutboundChannel<T> implements TimerCore {
       this.inFlight.delete(seq);
       this.counters.acked++;
       if (f.attempts === 1 && (sample === undefined || f.seq > sample.seq)) sample = f;
-      if (sentAfter(f, newest)) newest = f;
+      if (f.attempts === 1 && sentAfter(f, newest)) newest = f;
     }
     if (invalid) this.counters.invalidAcks++;
     if (sample !== undefined) {
@@ -191,7 +194,8 @@ export class OutboundChannel<T> implements TimerCore {
     if (srtt === undefined || this.inFlight.size === 0) return;
     const thresholdMs = Math.max(GRANULARITY_MS, TIME_THRESHOLD * Math.max(srtt, this.latestRttMs));
     const lost: InFlight<T>[] = [];
-    // Map order is sequence order; every item sent before `acked` has a lower sequence.
+    // Map order is sequence order. An item above `acked`'s sequence went after it (acked was sent
+    // once); below it, a retransmitted one may have gone later (sentAfter tells).
     for (const f of this.inFlight.values()) {
       if (f.seq > acked.seq) break;
       if (!sentAfter(acked, f) || f.attempts >= this.options.maxAttempts) continue;

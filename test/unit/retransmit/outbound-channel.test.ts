@@ -129,6 +129,18 @@ describe('OutboundChannel', () => {
     fresh.ch.onAck(fresh.ch.rto.rtoMs + 1, 0, [2]);
     expect(fresh.ch.rto.samples).toBe(0);
     expect(fresh.ch.counters.earlyRetransmits).toBe(0);
+    // With a sample taken, the ACK of a retransmitted item (maybe of its first copy) is no evidence either.
+    const third = setup();
+    third.ch.send(0, 'x');
+    third.ch.onAck(10, 1, []); // sample: RTT 10
+    third.ch.send(20, 'a');
+    third.ch.send(21, 'b');
+    runUntil(third.ch, 21 + third.ch.rto.rtoMs); // a resent, then b (after a)
+    expect(third.rec.transmits.slice(3).map((t) => t.item)).toEqual(['a', 'b']);
+    const sentSoFar = third.rec.transmits.length;
+    third.ch.onAck(500, 0, [3]); // b (retransmitted) acknowledged, a long outstanding
+    expect(third.rec.transmits.length).toBe(sentSoFar);
+    expect(third.ch.counters.earlyRetransmits).toBe(0);
   });
 
   it('takes an RTT sample from an item sent once, and none from a retransmitted one (Karn)', () => {
