@@ -24,6 +24,7 @@ import type { DataLossReason, ReceiverSink } from './receiver-sink.js';
 import { SenderTable, type SenderEntry } from './sender-table.js';
 import { RepairTime } from './repair-time.js';
 import { StreamReceiver, type MessageOutcome } from './stream-receiver.js';
+import { ReorderRingPool } from './reorder-ring.js';
 import { UnadvertisedHold } from './unadvertised-hold.js';
 import { UnlistedSenders } from './unlisted-senders.js';
 import { notePosition, takePositionReport } from './position-reports.js';
@@ -78,6 +79,8 @@ export class Receiver implements TimerCore {
   private readonly isInterested: (subject: string) => boolean;
   private readonly interestSinceMs: ((subject: string) => number | undefined) | undefined;
   private readonly budget: BufferBudget;
+  /** The streams' spare reorder ring (one). */
+  private readonly rings = new ReorderRingPool<WireMessage>();
   private readonly table: SenderTable<StreamState>;
   /** Frames of incarnations not advertised yet, until their ADVERT (bounded in items, bytes and time). */
   private readonly hold: UnadvertisedHold;
@@ -540,7 +543,7 @@ export class Receiver implements TimerCore {
     if (repairTime === undefined) this.repairTimes.set(st.sender, (repairTime = new RepairTime(this.options)));
     const sender = st.sender.name;
     const othersMayNak = (): boolean => this.unlisted.listsOtherThan(sender);
-    return new StreamReceiver({ out: st, rng: this.rng, budget: this.budget, counters: this.counters, repairTime, othersMayNak }, this.options, begin);
+    return new StreamReceiver({ out: st, rng: this.rng, budget: this.budget, counters: this.counters, repairTime, othersMayNak, rings: this.rings }, this.options, begin);
   }
 
   /**

@@ -93,6 +93,30 @@ export class ReorderRing<T extends { readonly seq: number }> {
   }
 }
 
+/**
+ * One spare emptied ring, shared by the streams of a receiver: a stream whose buffer empties
+ * gives its ring back and the next stream (often the same one) to hold a message takes it,
+ * already grown. Under loss a busy stream's buffer empties and fills again many times a second,
+ * and a fresh ring grew from 64 slots to the window each time (about 9 doublings and copies, and
+ * arrays of up to 128 KiB for the collector). Bounds: one ring per receiver (the largest given).
+ */
+export class ReorderRingPool<T extends { readonly seq: number }> {
+  private spare: ReorderRing<T> | undefined;
+
+  /** An empty ring: the spare if there is one. */
+  take(): ReorderRing<T> {
+    const ring = this.spare;
+    if (ring === undefined) return new ReorderRing<T>();
+    this.spare = undefined;
+    return ring;
+  }
+
+  /** `ring` is no longer used: kept as the spare when it is empty and larger than the spare. */
+  give(ring: ReorderRing<T>): void {
+    if (ring.size === 0 && (this.spare === undefined || ring.capacity > this.spare.capacity)) this.spare = ring;
+  }
+}
+
 function nextPowerOfTwo(n: number): number {
   let p = 1;
   while (p < n) p *= 2;

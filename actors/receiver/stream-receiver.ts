@@ -7,7 +7,7 @@ import type { Rng } from '../core.js';
 import { BufferBudget } from './buffer-budget.js';
 import { GapList } from './gap-list.js';
 import { RepairTime } from './repair-time.js';
-import { ReorderRing } from './reorder-ring.js';
+import { ReorderRing, ReorderRingPool } from './reorder-ring.js';
 import { isSeq } from './input-checks.js';
 import { DEFAULT_RECEIVER_OPTIONS, type ResolvedReceiverOptions } from './options.js';
 import type { DataLossReason } from './receiver-sink.js';
@@ -89,6 +89,8 @@ export interface StreamReceiverDeps {
    * Always, when absent.
    */
   readonly othersMayNak?: () => boolean;
+  /** Where an emptied reorder ring goes, and a new one comes from (shared by the streams of a receiver); none when absent. */
+  readonly rings?: ReorderRingPool<WireMessage>;
 }
 
 const always = (): boolean => true;
@@ -143,6 +145,7 @@ export class StreamReceiver {
   private readonly counters: StreamReceiverCounters;
   private readonly repairTime: RepairTime;
   private readonly othersMayNak: () => boolean;
+  private readonly rings: ReorderRingPool<WireMessage> | undefined;
   /** The NAK round the last repair-time sample came from (one sample per round). */
   private sampledNakMs = Number.NEGATIVE_INFINITY;
   /** Until when the last probe (a retry before any repair was timed) is waited for. */
@@ -171,6 +174,7 @@ export class StreamReceiver {
     this.counters = deps.counters ?? { gapSeqsOpened: 0, gapSeqsFilledBeforeNak: 0, nakSeqsRetried: 0 };
     this.repairTime = deps.repairTime ?? new RepairTime(options);
     this.othersMayNak = deps.othersMayNak ?? always;
+    this.rings = deps.rings;
     this.o = options;
     this.beginSeq = beginSeq;
     this.next = beginSeq;
@@ -262,7 +266,7 @@ export class StreamReceiver {
       if (s > this.high) this.high = s;
     } else if (fits) this.fillGap(nowMs, s, retransmitted);
     if (!fits) return 'bufferFull';
-    (this.buffer ??= new ReorderRing()).set(this.next, msg);
+    (this.buffer ??= this.rings?.take() ?? new ReorderRing()).set(this.next, msg);
     return 'buffered';
   }
 
@@ -470,7 +474,7 @@ export class StreamReceiver {
     const buffer = this.buffer;
     if (buffer !== undefined) {
       buffer.forEachBelow(seq, (m) => this.budget.release(m.payload.byteLength));
-      if (buffer.size === 0) this.buffer = undefined;
+      if (buffer.size === 0) this.dropBuffer(buffer);
     }
     this.gaps.removeBelow(seq);
     this.next = seq;
@@ -513,10 +517,16 @@ export class StreamReceiver {
   private release(m: WireMessage): void {
     const buffer = this.buffer as ReorderRing<WireMessage>;
     buffer.take(this.next);
-    if (buffer.size === 0) this.buffer = undefined;
+    if (buffer.size === 0) this.dropBuffer(buffer);
     this.budget.release(m.payload.byteLength);
     this.next++;
     this.out.message(m);
+  }
+
+  /** The buffer emptied: gone from this stream, its ring back to the pool. */
+  private dropBuffer(buffer: ReorderRing<WireMessage>): void {
+    this.buffer = undefined;
+    this.rings?.give(buffer);
   }
 
   /** Releases what follows `next` in order (buffered messages, lost ranges), then widens the span. */

@@ -11,7 +11,8 @@
  * Inputs and outputs:
  * - {@link OutboundChannel}: `send(item)` (a NAK frame to send, or a RETRANSMIT frame built from
  *   the planner's `unicast`), `onAck` (from an ACK frame addressed to us) → `sink.transmit`
- *   (the frame with its `channelSeq`, first sending and each retransmission) and `sink.gaveUp`
+ *   (the frame with its `channelSeq`, first sending and each retransmission: after the RTO, or
+ *   sooner when the ACK of a frame sent later shows it lost, RFC 9002's time threshold) and `sink.gaveUp`
  *   (turned into a `ChannelGaveUpError` event naming the peer).
  * - {@link InboundChannel}: `onFrame(channelSeq)` for every NAK or unicast RETRANSMIT frame
  *   received (`'new'` → process it, anything else → drop it) → `sink.sendAck` (an ACK frame,

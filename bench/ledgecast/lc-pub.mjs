@@ -26,7 +26,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { startChild, withTimeout } from '../baselines/child.mjs';
-import { closePeer, openPeer, safeStats, trackJoins, watchEvents, writeStatsFile } from './lc-common.mjs';
+import { closePeer, mainThreadCpuUs, openPeer, safeStats, trackJoins, watchEvents, writeStatsFile } from './lc-common.mjs';
 
 const ctx = startChild();
 const p = ctx.params;
@@ -67,6 +67,7 @@ const makePayload = () => {
   return b;
 };
 
+const cpuStartUs = mainThreadCpuUs();
 const tStart = performance.now();
 const tEnd = tStart + p.seconds * 1000;
 let payload = makePayload();
@@ -120,6 +121,7 @@ try {
   error ??= `final publish, after ${sent} messages: ${err?.message ?? err}`;
 }
 const tAccepted = performance.now();
+const cpuEndUs = mainThreadCpuUs();
 const loopSec = (tLoopEnd - tStart) / 1000;
 ctx.result({
   msgBytes,
@@ -129,6 +131,9 @@ ctx.result({
   sentMsgs: sent,
   elapsedSec: loopSec,
   sentMsgsPerSec: sent / ((tAccepted - tStart) / 1000),
+  // main-thread CPU (user + system, 10 ms ticks) per message over the publishing: less sensitive to
+  // other processes on a shared machine than the rates
+  cpuUsPerMsg: cpuStartUs === undefined || cpuEndUs === undefined || sent === 0 ? undefined : (cpuEndUs - cpuStartUs) / sent,
   lastAcceptedAfterLoopMs: tAccepted - tLoopEnd,
   waits,
   longestStallMs,

@@ -17,7 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { startChild, waitUntil } from '../baselines/child.mjs';
-import { closePeer, openPeer, safeStats, trackJoins, watchEvents, writeStatsFile } from './lc-common.mjs';
+import { closePeer, mainThreadCpuUs, openPeer, safeStats, trackJoins, watchEvents, writeStatsFile } from './lc-common.mjs';
 
 const ctx = startChild();
 const p = ctx.params;
@@ -43,6 +43,9 @@ const ev = watchEvents(peer);
 
 let received = 0;
 let tFirst = 0;
+/** Main-thread CPU at the first message (µs). */
+let cpuFirstUs;
+mainThreadCpuUs(); // reads CLK_TCK now, not at the first message
 let tLast = 0;
 let gapEvents = 0;
 let gapMsgs = 0;
@@ -56,7 +59,10 @@ let cur = null;
 
 peer.subscribe(subject, (m) => {
   const now = performance.now();
-  if (received === 0) tFirst = now;
+  if (received === 0) {
+    tFirst = now;
+    cpuFirstUs = mainThreadCpuUs();
+  }
   tLast = now;
   received++;
   if (m.subject !== subject) otherSubject++;
@@ -102,6 +108,7 @@ const drained = await waitUntil({
   maxMs: p.drainMaxMs ?? 12_000,
 });
 const drainMs = performance.now() - tPubDone;
+const cpuLastUs = mainThreadCpuUs();
 const spanSec = (tLast - tFirst) / 1000;
 const stats = await safeStats(peer);
 const snmp1 = udpSnmp();
@@ -114,6 +121,8 @@ ctx.result({
   receivedMsgs: received,
   deliveredMsgsPerSec: spanSec > 0 ? (received - 1) / spanSec : NaN,
   firstToLastSec: spanSec,
+  // main-thread CPU per message from the first message to the end of the drain (10 ms ticks)
+  cpuUsPerMsg: cpuFirstUs === undefined || cpuLastUs === undefined || received === 0 ? undefined : (cpuLastUs - cpuFirstUs) / received,
   drained,
   drainMs,
   gapEvents,

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { ReorderRing } from '../../../actors/receiver/reorder-ring.js';
+import { ReorderRing, ReorderRingPool } from '../../../actors/receiver/reorder-ring.js';
 
 const m = (seq: number) => ({ seq });
 
@@ -59,5 +59,28 @@ describe('ReorderRing', () => {
     expect(dropped.sort((a, b) => a - b)).toEqual([2, 4]);
     expect(ring.size).toBe(2);
     expect(ring.has(6) && ring.has(7)).toBe(true);
+  });
+});
+
+describe('ReorderRingPool', () => {
+  it('hands back the largest emptied ring given, once, and a fresh one otherwise', () => {
+    const pool = new ReorderRingPool<{ seq: number }>();
+    const small = pool.take();
+    const big = pool.take();
+    expect(big).not.toBe(small);
+    big.set(0, m(5000));
+    big.take(5000);
+    pool.give(small);
+    pool.give(big);
+    expect(pool.take()).toBe(big);
+    expect(pool.take()).not.toBe(big);
+  });
+
+  it('keeps no ring that still holds a message', () => {
+    const pool = new ReorderRingPool<{ seq: number }>();
+    const r = pool.take();
+    r.set(0, m(3));
+    pool.give(r);
+    expect(pool.take()).not.toBe(r);
   });
 });

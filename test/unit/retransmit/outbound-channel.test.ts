@@ -83,6 +83,66 @@ describe('OutboundChannel', () => {
     expect(rec.transmits.slice(4)).toEqual([{ seq: 2, item: 'b', attempt: 2 }]);
   });
 
+  it('resends an item sent before an acknowledged one once 9/8 of an RTT has passed, without backing the RTO off', () => {
+    const { ch, rec } = setup();
+    ch.send(0, 'a');
+    ch.send(2, 'b');
+    const rtoBefore = ch.rto.rtoMs;
+    ch.onAck(12, 0, [2]); // b: RTT 10; a went 12 ms ago > 9/8 * 10
+    expect(rec.transmits.slice(2)).toEqual([{ seq: 1, item: 'a', attempt: 2 }]);
+    expect(ch.counters.earlyRetransmits).toBe(1);
+    expect(ch.counters.retransmitted).toBe(1);
+    expect(ch.rto.rtoMs).toBeLessThanOrEqual(rtoBefore);
+    // Then the item's own timeout (100 ms, the RTO it was first sent with) from the resend.
+    expect(ch.nextDeadlineMs()).toBe(12 + 100);
+  });
+
+  it('sets a loss timer for an item sent before an acknowledged one when 9/8 of an RTT has not passed yet', () => {
+    const { ch, rec } = setup();
+    ch.send(0, 'a');
+    ch.send(1, 'b');
+    ch.onAck(9, 0, [2]); // b: RTT 8, threshold 9 ms; a is lost at 9 = now
+    expect(rec.transmits.slice(2)).toEqual([{ seq: 1, item: 'a', attempt: 2 }]);
+    ch.send(20, 'c');
+    ch.send(20, 'd');
+    ch.onAck(28, 1, [4]); // d: RTT 8 (srtt 8): c, sent in the same ms before d, is lost at 29
+    expect(rec.transmits.length).toBe(5);
+    expect(ch.nextDeadlineMs()).toBe(29);
+    ch.onTimer(29);
+    expect(rec.transmits.slice(5)).toEqual([{ seq: 3, item: 'c', attempt: 2 }]);
+    expect(ch.counters.earlyRetransmits).toBe(2);
+  });
+
+  it('resends nothing early before any RTT sample, nor an item sent after the acknowledged one', () => {
+    const { ch, rec } = setup();
+    ch.send(0, 'a');
+    ch.send(0, 'b');
+    ch.send(50, 'c');
+    ch.onAck(60, 0, [2]); // b: RTT 60
+    // a (sent before b) is lost at 0 + 9/8 * 60 = 67.5; c (sent after b) keeps its timeout.
+    expect(rec.transmits.length).toBe(3);
+    expect(ch.nextDeadlineMs()).toBe(67.5);
+    const fresh = setup();
+    fresh.ch.send(0, 'a');
+    fresh.ch.send(0, 'b');
+    fresh.ch.onTimer(fresh.ch.rto.rtoMs); // both retransmitted: an ACK of them gives no sample
+    fresh.ch.onAck(fresh.ch.rto.rtoMs + 1, 0, [2]);
+    expect(fresh.ch.rto.samples).toBe(0);
+    expect(fresh.ch.counters.earlyRetransmits).toBe(0);
+    // With a sample taken, the ACK of a retransmitted item (maybe of its first copy) is no evidence either.
+    const third = setup();
+    third.ch.send(0, 'x');
+    third.ch.onAck(10, 1, []); // sample: RTT 10
+    third.ch.send(20, 'a');
+    third.ch.send(21, 'b');
+    runUntil(third.ch, 21 + third.ch.rto.rtoMs); // a resent, then b (after a)
+    expect(third.rec.transmits.slice(3).map((t) => t.item)).toEqual(['a', 'b']);
+    const sentSoFar = third.rec.transmits.length;
+    third.ch.onAck(500, 0, [3]); // b (retransmitted) acknowledged, a long outstanding
+    expect(third.rec.transmits.length).toBe(sentSoFar);
+    expect(third.ch.counters.earlyRetransmits).toBe(0);
+  });
+
   it('takes an RTT sample from an item sent once, and none from a retransmitted one (Karn)', () => {
     const { ch } = setup();
     ch.send(0, 'a');
