@@ -61,6 +61,24 @@ function roundOf(r: CollectResult, bridge: string, subject: string, round: numbe
   return { count: rr.count, inOrder: rr.firstIndex === 0 && rr.lastIndex === rr.count - 1 && rr.indexRegressions === 0 && s!.payloadErrors === 0 };
 }
 
+/**
+ * Two zones, each a switch with the hosts named, and NATS with JetStream on a host joined to both
+ * switches (10.77.<subnet>.200 on each leg, port 4222); the labs and the directory are cleaned up
+ * after the test.
+ */
+async function twoZonesLab(a: [string, number, string[]], b: [string, number, string[]]): Promise<{ labA: Lab; labB: Lab; natsHost: LabHost; dir: string }> {
+  const labA = new Lab(...a);
+  labs.push(labA);
+  const labB = new Lab(...b);
+  labs.push(labB);
+  const natsHost = labA.joinedHost(labB, 'nats', 200);
+  const dir = mkdtempSync(join(tmpdir(), 'ledgecast-zones-lab-'));
+  dirs.push(dir);
+  const nats = startIn(labA, natsHost, 'nats-server', ['-js', '-a', '0.0.0.0', '-p', '4222', '-sd', join(dir, 'js')]);
+  await until('nats-server ready', 15_000, () => nats.out.text.includes('Server is ready'));
+  return { labA, labB, natsHost, dir };
+}
+
 describeLab('lab: zones joined through NATS JetStream', () => {
   beforeAll(prepareLab);
   afterEach(async () => {
@@ -76,15 +94,7 @@ describeLab('lab: zones joined through NATS JetStream', () => {
 
   it('two zones on two switches, NATS on a host of its own: both directions, 1 % TCP drop, a 30 s partition: every message once, in order, never back home', async () => {
     requireLab();
-    const labA = new Lab('za', 31, ['pubA', 'bridgeA', 'subA']);
-    labs.push(labA);
-    const labB = new Lab('zb', 32, ['pubB', 'bridgeB', 'subB']);
-    labs.push(labB);
-    const natsHost = labA.joinedHost(labB, 'nats', 200);
-    const dir = mkdtempSync(join(tmpdir(), 'ledgecast-zones-lab-'));
-    dirs.push(dir);
-    const nats = startIn(labA, natsHost, 'nats-server', ['-js', '-a', '0.0.0.0', '-p', '4222', '-sd', join(dir, 'js')]);
-    await until('nats-server ready', 15_000, () => nats.out.text.includes('Server is ready'));
+    const { labA, labB, natsHost, dir } = await twoZonesLab(['za', 31, ['pubA', 'bridgeA', 'subA']], ['zb', 32, ['pubB', 'bridgeB', 'subB']]);
 
     const zones = [
       { zone: 'A', lab: labA, group: '239.255.31.1', natsUrl: `nats://10.77.31.200:4222` },
@@ -173,15 +183,7 @@ describeLab('lab: zones joined through NATS JetStream', () => {
 
   it('two bridges per zone on hosts of their own: both export (stored once), one imports; SIGKILL of the importing one mid-stream: the other takes over within 5 s, every message once, in order, no dataLoss', async () => {
     requireLab();
-    const labA = new Lab('zc', 33, ['pubA', 'bridgeA1', 'bridgeA2']);
-    labs.push(labA);
-    const labB = new Lab('zd', 34, ['bridgeB1', 'bridgeB2', 'subB']);
-    labs.push(labB);
-    const natsHost = labA.joinedHost(labB, 'nats', 200);
-    const dir = mkdtempSync(join(tmpdir(), 'ledgecast-zones-lab-'));
-    dirs.push(dir);
-    const nats = startIn(labA, natsHost, 'nats-server', ['-js', '-a', '0.0.0.0', '-p', '4222', '-sd', join(dir, 'js')]);
-    await until('nats-server ready', 15_000, () => nats.out.text.includes('Server is ready'));
+    const { labA, labB, dir } = await twoZonesLab(['zc', 33, ['pubA', 'bridgeA1', 'bridgeA2']], ['zd', 34, ['bridgeB1', 'bridgeB2', 'subB']]);
     const GROUP = { A: '239.255.33.1', B: '239.255.34.1' } as const;
     const bridgeIn = (lab: Lab, zone: 'A' | 'B', name: string): LabProcess => {
       const host = lab.host(name);
