@@ -74,6 +74,14 @@ export function ledgerEnvOptions(path: string | undefined, durability: LedgerDur
 }
 
 /**
+ * Environment options of a temporary ledger at `path` (one file, no sync, removed on close): what
+ * lmdb does for an environment opened without a path, at a path of ours (storage/temp-ledger.ts).
+ */
+export function tempLedgerEnvOptions(path: string): RootDatabaseOptionsWithPath {
+  return { ...ledgerEnvOptions(undefined, 'none'), path, noSubdir: true, noSync: true, deleteOnClose: true } as RootDatabaseOptionsWithPath;
+}
+
+/**
  * Opens the five databases. With `create` false (read-only scans), a missing database comes
  * back `undefined` instead of being created.
  */

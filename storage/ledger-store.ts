@@ -7,6 +7,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { removeTempLedger, tempLedgerPath } from './temp-ledger.js';
 import { LedgerError } from '../errors.js';
 import { streamKey } from '../codecs/frame.js';
 import { prepareLedgerDirectory, type LedgerStoreDeps, type PreparedLedger } from './ledger-open.js';
@@ -15,6 +16,7 @@ import {
   LEDGER_SCHEMA_VERSION,
   META_KEY,
   ledgerEnvOptions,
+  tempLedgerEnvOptions,
   openLedgerDatabases,
   type LedgerDatabases,
   type LedgerMeta,
@@ -93,6 +95,8 @@ export class LedgerStore {
   };
   private readonly writes: WriteSettler;
   private closing: Promise<void> | undefined;
+  /** A temporary ledger's file (storage/temp-ledger.ts), removed at close; undefined for a ledger with a path. */
+  private tempPath: string | undefined;
 
   private constructor(
     private readonly o: ResolvedLedgerStoreOptions,
@@ -117,15 +121,18 @@ export class LedgerStore {
     const persistent = o.path !== undefined && o.durability !== 'none';
     const prepared = persistent ? await prepareLedgerDirectory(o, deps) : undefined;
     let env: RootDatabase | undefined;
+    const tempPath = prepared === undefined ? tempLedgerPath() : undefined;
     try {
-      env = open(ledgerEnvOptions(prepared?.dir, o.durability));
+      env = open(tempPath !== undefined ? tempLedgerEnvOptions(tempPath) : ledgerEnvOptions(prepared!.dir, o.durability));
       const dbs = openLedgerDatabases(env, true) as LedgerDatabases;
       const scan: Extract<LedgerScan, { kind: 'empty' | 'ledger' }> = prepared?.scan ?? { kind: 'empty' };
       const store = LedgerStore.initialize(o, env, dbs, scan, prepared, (deps.wallClockMs ?? Date.now)());
+      store.tempPath = tempPath;
       await env.flushed; // the new incarnation must be on disk before anyone announces it
       return store;
     } catch (err) {
       await env?.close().catch(() => undefined);
+      removeTempLedger(tempPath);
       prepared?.release();
       throw err instanceof LedgerError ? err : new LedgerError(`ledger ${o.path ?? '(temporary)'}: open failed: ${(err as Error).message}`, { cause: err });
     }
@@ -477,6 +484,7 @@ export class LedgerStore {
         await this.env.flushed;
       }
       await this.env.close();
+      removeTempLedger(this.tempPath);
     } finally {
       this.prepared?.release();
     }
