@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LedgerError } from '../errors.js';
-import { walkLmdbInChild } from './integrity-walk.js';
+import { trialWriteInChild, walkLmdbInChild } from './integrity-walk.js';
 import { ensureLedgerDirectory } from './ledger-directory.js';
 import { acquireLedgerLock, type LedgerLock } from './ledger-lock.js';
 import { LEDGER_SCHEMA_VERSION } from './ledger-schema.js';
@@ -131,6 +131,12 @@ async function inspect(dir: string, shown: string, o: ResolvedLedgerStoreOptions
         );
       }
       if (scan.damage.length > 0) return moveAsideOrRefuse(dir, shown, `is damaged: ${scan.damage.join('; ')}`, o, deps);
+      {
+        // Our ledger: one trial commit in a child, so that a damaged free-page list (which no
+        // read visits) fails there and not at this process's first write.
+        const trial = await trialWriteInChild(dir);
+        if (!trial.ok) return moveAsideOrRefuse(dir, shown, trial.reason, o, deps);
+      }
       return { scan, verifyMs, scanMs, scanInWorker };
   }
 }

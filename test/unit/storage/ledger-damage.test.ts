@@ -90,6 +90,16 @@ describe('damaged, truncated and foreign ledgers', () => {
     expect(outcomes).toContain('refused');
   });
 
+  it("refuses a ledger whose last page (its free-page list) is noise in a child process, before this process writes to it", async () => {
+    // Seed 7 of the test above: reads of every record pass, and LMDB fails (or, one run in
+    // three, crashes the process) only at the first commit, which rewrites the free-page list.
+    const path = await closedLedger(2000);
+    const file = join(path, 'data.mdb');
+    const pages = statSync(file).size / 4096;
+    overwrite(file, (pages - 1) * 4096, 4096, 7);
+    await expect(LedgerStore.open({ path, peerName: 'p' })).rejects.toThrow(/is damaged: writing to it (failed|crashed LMDB)/);
+  });
+
   it('refuses a truncated data file', async () => {
     const path = await closedLedger(2000);
     const file = join(path, 'data.mdb');
