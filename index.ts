@@ -75,6 +75,6 @@ export type { SecurityOptions } from './actors/socket/security-options.js';
 export type { LedgerDamagePolicy, LedgerDurability, LedgerRetentionOptions } from './storage/options.js';
 export type { Topology, TopologyPreset } from './runtime/topology.js';
 export type { ErrorCode } from './errors.js';
-export type { MetricsOptions, PeerMetrics, Monitor, MonitorExtras, MonitorOptions, MonitorSnapshot, Logger, LogFn, PeerFigures, MonitoredPeer, BridgeRow, ZoneRow, ZonesView } from './monitor/index.js';
+export type { MetricsOptions, PeerMetrics, Monitor, MonitorExtras, MonitorBridge, MonitorBridgeStats, MonitorOptions, MonitorSnapshot, Logger, LogFn, PeerFigures, MonitoredPeer, BridgeRow, ZoneRow, ZonesView } from './monitor/index.js';
 export type { BridgeCheckpointOptions, BridgeOptions, BridgeStreamOptions, BridgeBlockedEvent, BridgeEvents, BridgeStats, BridgeMetrics, BridgeMetricsOptions, MonitoredBridge, ZoneImportStats } from './bridge/index.js';
 export type { MessageOrigin } from './actors/app/origin.js';

@@ -19,6 +19,7 @@
  */
 export { createMetrics, METRIC_SPECS, type MetricsOptions, type PeerMetrics } from './metrics.js';
 export { startMonitor, type Monitor, type MonitorExtras } from './monitor-server.js';
+export type { MonitorBridge, MonitorBridgeStats } from './monitored-peer.js';
 export { zonesView, type BridgeRow, type ZoneRow, type ZonesView } from './zones-view.js';
 export { DEFAULT_MONITOR_OPTIONS, resolveMonitorOptions, type MonitorOptions, type ResolvedMonitorOptions } from './options.js';
 export { attachLogger, checkLogger, type Logger, type LogFn, type PeerLog } from './logger.js';

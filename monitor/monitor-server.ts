@@ -11,23 +11,23 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DataLossEvent, PeerJoinedEvent, PeerLeftEvent } from '../actors/app/peer-events.js';
-import type { MonitoredPeer } from './monitored-peer.js';
+import type { MonitorBridge, MonitoredPeer } from './monitored-peer.js';
 import type { Subscription } from '../actors/app/subscription.js';
 import { figuresOf } from './figures.js';
 import { createMetrics } from './metrics.js';
 import { MonitorState } from './monitor-state.js';
 import { MONITOR_PAGE_HTML } from './monitor-page.js';
 import { resolveMonitorOptions, type MonitorOptions } from './options.js';
-import { createBridgeMetrics, type MonitoredBridge } from '../bridge/bridge-metrics.js';
 
 /** What a monitor shows beyond its peer (live objects, not options). */
 export interface MonitorExtras {
   /**
    * The zone bridge working through this peer (`ledgecast bridge --http-port`): its stats in
    * `/api/state` (`bridge`, and `zones.remote[].import`: lag, in flight, redelivered per remote
-   * zone), its metrics in `/metrics` (bridge/bridge-metrics.ts), and a Zones section on the page.
+   * zone), its metrics in `/metrics` (`metrics()`: bridge/bridge-metrics.ts), and a Zones
+   * section on the page.
    */
-  readonly bridge?: MonitoredBridge;
+  readonly bridge?: MonitorBridge;
 }
 /** A running monitor. */
 export interface Monitor {
@@ -50,7 +50,6 @@ export async function startMonitor(peer: MonitoredPeer, options: MonitorOptions,
   const state = new MonitorState({ historySize: o.historySize });
   const metrics = createMetrics(peer);
   const bridge = extras.bridge;
-  const bridgeMetrics = bridge === undefined ? undefined : createBridgeMetrics(bridge, { name: peer.name });
   const self = { name: peer.name, incarnation: peer.incarnation, startedMs: Date.now() };
 
   const onDataLoss = (e: DataLossEvent): void => state.onEvent(Date.now(), 'dataLoss', `${e.sender} ${e.subject} #${e.fromSeq}..${e.toSeq} (${e.reason})`);
@@ -100,7 +99,7 @@ export async function startMonitor(peer: MonitoredPeer, options: MonitorOptions,
       case '/api/state':
         return send(res, 200, 'application/json; charset=utf-8', JSON.stringify(state.snapshot(self, peer.peers(), Date.now(), bridge?.stats())));
       case '/metrics':
-        return send(res, 200, metrics.registry.contentType, bridgeMetrics === undefined ? await metrics.metrics() : `${await metrics.metrics()}\n${await bridgeMetrics.metrics()}`);
+        return send(res, 200, metrics.registry.contentType, bridge === undefined ? await metrics.metrics() : `${await metrics.metrics()}\n${await bridge.metrics()}`);
       case '/favicon.ico':
         return send(res, 204, 'image/x-icon', '');
       default:

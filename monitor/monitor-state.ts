@@ -5,7 +5,7 @@
  */
 import type { PeerJoinedEvent } from '../actors/app/peer-events.js';
 import type { PeerFigures } from './figures.js';
-import type { BridgeStats } from '../bridge/bridge.js';
+import type { MonitorBridgeStats } from './monitored-peer.js';
 import type { MessageOrigin } from '../actors/app/origin.js';
 import { zonesView, type ZonesView } from './zones-view.js';
 
@@ -65,7 +65,7 @@ export interface MonitorSnapshot {
   /** The bridges heard, the remote zones and what came from each (monitor/zones-view.ts). */
   readonly zones: ZonesView;
   /** When the monitored peer is a zone bridge's (`ledgecast bridge --http-port`): the bridge's stats. */
-  readonly bridge?: BridgeStats;
+  readonly bridge?: MonitorBridgeStats;
 }
 
 /** Bounds of {@link MonitorState}. */
@@ -174,7 +174,7 @@ export class MonitorState {
   }
 
   /** The state as served by `/api/state`; `bridge`: the stats of the bridge whose peer this is, if any. */
-  snapshot(self: MonitorSnapshot['self'], peers: readonly PeerJoinedEvent[], nowMs: number, bridge?: BridgeStats): MonitorSnapshot {
+  snapshot(self: MonitorSnapshot['self'], peers: readonly PeerJoinedEvent[], nowMs: number, bridge?: MonitorBridgeStats): MonitorSnapshot {
     const a = this.history.last(1);
     const b = this.history.last(0);
     const seconds = a !== undefined && b !== undefined && b.t > a.t ? (b.t - a.t) / 1000 : 0;

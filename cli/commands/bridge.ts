@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { credsAuthenticator, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { createPeer } from '../../actors/app/peer.js';
 import { createBridge } from '../../bridge/bridge.js';
+import { createBridgeMetrics } from '../../bridge/bridge-metrics.js';
 import { startMonitor, type Monitor } from '../../monitor/monitor-server.js';
 import { resolveMonitorOptions } from '../../monitor/options.js';
 import { parseBridgeConfig, type BridgeConfig } from '../../bridge/config-file.js';
@@ -84,7 +85,8 @@ export async function runBridge(o: BridgeCliOptions, io: CliIo): Promise<number>
     b.on('importing', (active) => io.err(toJsonLine({ event: 'importing', active, id: b.id })));
     // Before the 'running' line: whoever waits for it may read the monitor's address.
     if (o.http !== undefined) {
-      monitor = await startMonitor(peer, { port: o.http.port, host: o.http.host }, { bridge: b });
+      const bridgeMetrics = createBridgeMetrics(b, { name: peer.name });
+      monitor = await startMonitor(peer, { port: o.http.port, host: o.http.host }, { bridge: { stats: () => b.stats(), metrics: () => bridgeMetrics.metrics() } });
       io.err(`ledgecast: bridge metrics at ${monitor.url}metrics (monitor page: ${monitor.url})`);
     }
     io.err(`ledgecast: bridge of zone ${o.config.zone} running (stream LC_${o.config.zone}); Ctrl-C to stop`);
