@@ -45,7 +45,7 @@ export function sweepTempLedgers(dir: string, runs: (pid: number) => boolean = p
     const m = /^(\d+)-[0-9a-f]+\.mdb(-lock)?$/.exec(name);
     if (m === null) continue;
     const pid = Number(m[1]);
-    if (pid === process.pid || runs(pid)) continue;
+    if (runs(pid)) continue;
     try {
       rmSync(join(dir, name), { force: true });
       removed++;

@@ -70,8 +70,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Subjec
   function retain(pattern: string, atMs: number): boolean {
     const n = refCounts.get(pattern) ?? 0;
     refCounts.set(pattern, n + 1);
-    const since = sinceOf.get(pattern);
-    if (since === undefined || atMs < since) sinceOf.set(pattern, atMs);
+    if (n === 0) sinceOf.set(pattern, atMs);
     return n === 0;
   }
 
@@ -98,7 +97,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Subjec
     patternOf.set(id, pattern);
     // A time from the application, on the runtime's shared clock; never one ahead of ours.
     const now = ctx.clock();
-    const at = typeof atMs === 'number' && Number.isFinite(atMs) && atMs <= now ? atMs : now;
+    const at = atMs !== undefined && Number.isFinite(atMs) && atMs <= now ? atMs : now;
     return retain(pattern, at) || changed;
   }
 
