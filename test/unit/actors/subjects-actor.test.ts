@@ -67,6 +67,14 @@ describe('subjects actor', () => {
     expect(ctx.take<Msg>('receiver').at(-1)).toMatchObject({ patterns: ['c.d', 'e.f', 'g.h', 'a.b'], sinceMs: [400, 500, 500, 450] });
   });
 
+  it('takes the actor\'s clock for a subscribe time that is not a finite number', () => {
+    const { ctx, actor } = setup();
+    ctx.nowMs = 700;
+    actor.receive({ kind: 'subscribed', id: 1, pattern: 'a.b', atMs: Number.NaN });
+    actor.receive({ kind: 'subscribed', id: 2, pattern: 'c.d', atMs: Number.NEGATIVE_INFINITY });
+    expect(ctx.take<Msg>('receiver').at(-1)).toEqual({ kind: 'interest', patterns: ['a.b', 'c.d'], sinceMs: [700, 700] });
+  });
+
   it('wants every group for a pattern whose first token is a wildcard', () => {
     const { ctx, actor, groups } = setup();
     ctx.take('socket');
