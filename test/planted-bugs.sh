@@ -30,7 +30,7 @@ TESTS[i]='test/sim/shell-seeds.test.ts'
 FILE[j]=actors/flow/flow-actor.ts;           SED[j]='s/^  function sendCredit(subject: string, force: boolean): void {/&\n    if (!flow.discovering(ctx.clock())) return;/'
 TESTS[j]='test/sim/shell-seeds.test.ts'
 # (k) the last message of each batch keeps its seq but loses its record (nothing is sent).
-FILE[k]=actors/sender/batch-sequencer.ts;    SED[k]='s/^        fragments: wire,/        fragments: i === lastIndex ? [] : wire,/'
+FILE[k]=actors/sender/batch-sequencer.ts;    SED[k]='s/^      units.push(unitOf(item, seq, wire, /      units.push(unitOf(item, seq, i === lastIndex ? [] : wire, /'
 TESTS[k]='test/sim/shell-seeds.test.ts'
 # The BYE's final stream entries (issue 16): not handed over by the closing side, not forwarded by
 # the receivers actor, not applied by the receiver actor.

@@ -13,6 +13,7 @@ import { MAIN_THREAD } from '../../runtime/topology.js';
 import { validateSubject } from '../subjects/subject.js';
 import { assertMessageSize } from '../sender/fragmenter.js';
 import { packPublishItems } from '../sender/publish-batch.js';
+import { publishItem } from '../sender/unit.js';
 import type { PublishItem, SenderInbox } from '../sender/messages.js';
 // Data-path messages cross threads in their own byte layout (registers the packers).
 import '../thread-packers.js';
@@ -109,7 +110,8 @@ export class Publisher {
     if (data instanceof Uint8Array) payload = data;
     else ({ flags, payload } = codec.encode(data));
     assertMessageSize(payload.byteLength, this.maxMessageBytes);
-    return { subject, flags, payload, replyTo };
+    // In the shape the sender numbers in place: the item becomes its unit (sender/unit.ts).
+    return publishItem(subject, flags, payload, replyTo);
   }
 
   /** Prepares and queues one publish; false (and nothing queued) when there is no room now. */

@@ -18,25 +18,9 @@ import { assertMessageSize, fragmentPayload } from './fragmenter.js';
 import type { PublishItem } from './messages.js';
 import type { ResolvedSenderOptions } from './options.js';
 import type { SequenceGenerator } from './sequence-generator.js';
+import { unitOf, type Unit } from './unit.js';
 
-/**
- * One application message, sequenced (one seq): its fields as published (written into a DATA
- * record when it goes), or its fragments, all of that seq; the marker of an empty batch has `seq`
- * 0. No wire-message object is made for a message that fits a datagram.
- */
-export interface Unit {
-  readonly subject: string;
-  /** The message's seq; 0 for an empty batch's marker. */
-  readonly seq: number;
-  readonly flags: number;
-  readonly payload: Uint8Array;
-  readonly replyTo: string | undefined;
-  /** The wire records of a fragmented message, in index order; undefined for a whole one. */
-  readonly fragments: readonly WireMessage[] | undefined;
-  readonly bytes: number;
-  /** Set on the last unit of a batch: `accepted` is due once it is handed over. */
-  readonly batchId: number | undefined;
-}
+export type { Unit } from './unit.js';
 
 const NO_PAYLOAD = new Uint8Array(0);
 
@@ -74,7 +58,7 @@ export class BatchSequencer {
     queuedBytes: number,
   ): Unit[] | undefined {
     const o = this.o;
-    // Per message this makes the unit, nothing else: indexed loops (no iterator objects), and
+    // Per message this makes nothing (the item becomes its unit): indexed loops (no iterator objects), and
     // fragments kept aside only for messages that need them (`fragmented[i]`, an array made only
     // if one does).
     let fragmented: (ReturnType<typeof fragmentPayload> | undefined)[] | undefined;
@@ -130,20 +114,12 @@ export class BatchSequencer {
             : { subject: item.subject, seq, flags: item.flags, replyTo: item.replyTo, payload: item.payload };
         toLedger.push(fragments === undefined ? whole : { ...whole, fragmentBytes: fragments[0].payload.byteLength });
       }
-      units.push({
-        subject: item.subject,
-        seq,
-        flags: item.flags,
-        payload: item.payload,
-        replyTo: item.replyTo,
-        fragments: wire,
-        bytes: item.payload.byteLength,
-        batchId: i === lastIndex ? batchId : undefined,
-      });
+      // The item becomes its unit (no object made per message; see unit.ts).
+      units.push(unitOf(item, seq, wire, i === lastIndex ? batchId : undefined));
     }
     // An empty batch still needs its `accepted`: a unit with no message carries it.
     if (items.length === 0) {
-      units.push({ subject: '', seq: 0, flags: 0, payload: NO_PAYLOAD, replyTo: undefined, fragments: undefined, bytes: 0, batchId });
+      units.push({ subject: '', seq: 0, flags: 0, payload: NO_PAYLOAD, replyTo: undefined, fragments: undefined, batchId });
     }
     return units;
   }

@@ -17,6 +17,7 @@
  */
 import { NO_STRING, StringTable, readStringTable, stringAt } from '../../codecs/packed-batch.js';
 import type { PublishItem } from './messages.js';
+import { publishItem } from './unit.js';
 
 const ITEM_HEADER_BYTES = 2 + 1 + 2 + 4;
 
@@ -71,7 +72,7 @@ export function unpackPublishItems(bytes: Uint8Array): PublishItem[] {
     const len = view.getUint32(off + 5, true);
     off += ITEM_HEADER_BYTES;
     if (off + len > bytes.byteLength) throw new RangeError('not a packed publish batch: payload past the end');
-    items[i] = { subject, flags, payload: bytes.slice(off, off + len), replyTo };
+    items[i] = publishItem(subject, flags, bytes.slice(off, off + len), replyTo);
     off += len;
   }
   if (off !== bytes.byteLength) throw new RangeError('not a packed publish batch: trailing bytes');

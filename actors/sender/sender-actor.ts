@@ -180,7 +180,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
         const needed = u.seq;
         // Before the flow actor's first credit, a stream may send one window: a burst the
         // receivers' socket buffers can hold, never an unbounded one.
-        const limit = credit.limit(u.subject, sequences.idOf(u.subject) as number, sequences.startSeq(u.subject), u.bytes);
+        const limit = credit.limit(u.subject, sequences.idOf(u.subject) as number, sequences.startSeq(u.subject), u.payload.byteLength);
         if (needed > limit) {
           if (blockedOn?.kind !== 'credit' || blockedOn.subject !== u.subject || blockedOn.seq !== needed) {
             counters.blockedByCredit++;
@@ -195,18 +195,18 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
           blockedOn = { kind: 'ledger' };
           return;
         }
-        if (rate.check(now, u.bytes) !== undefined) {
+        if (rate.check(now, u.payload.byteLength) !== undefined) {
           if (blockedOn?.kind !== 'rate') counters.blockedByRate++;
           blockedOn = { kind: 'rate' };
           return;
         }
-        rate.take(now, u.bytes);
+        rate.take(now, u.payload.byteLength);
         outgoing.push(u);
       }
       blockedOn = undefined;
       queue.shift();
       counters.queued -= n;
-      counters.queuedBytes -= u.bytes;
+      counters.queuedBytes -= u.payload.byteLength;
       if (u.batchId !== undefined) acceptedDue.push(u.batchId);
     }
   }
@@ -239,7 +239,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
         out.units.push(u);
         out.records += u.fragments === undefined ? 1 : u.fragments.length;
         r.seq = u.seq;
-        r.bytes += u.bytes;
+        r.bytes += u.payload.byteLength;
       }
       outgoing = [];
       const now = ctx.clock();
@@ -337,7 +337,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
       const u = units[i];
       queue.push(u);
       if (u.seq !== 0) counters.queued++;
-      counters.queuedBytes += u.bytes;
+      counters.queuedBytes += u.payload.byteLength;
     }
     if (toLedger !== undefined) ledgerOut.sendSequenced(toLedger);
     return true;
@@ -378,7 +378,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     ledgerFailure ??= deserializeError(error);
     for (let u = queue.shift(); u !== undefined; u = queue.shift()) {
       if (u.seq !== 0) counters.queued--;
-      counters.queuedBytes -= u.bytes;
+      counters.queuedBytes -= u.payload.byteLength;
       if (u.batchId !== undefined) refuse(u.batchId, ledgerFailure);
     }
     blockedOn = undefined;
