@@ -17,6 +17,8 @@ import { Message, type ReplyPublisher } from './message.js';
 import type { Codec } from './codec.js';
 import type { MessageOrigin } from './origin.js';
 import type { Subscription } from './subscription.js';
+import { DurablePacing } from './durable-pacing.js';
+import type { ReceiverInbox } from '../receiver/messages.js';
 
 /** A durable subscription's name and acknowledgement mode, as subscribe options gave them. */
 export interface DurableSpec {
@@ -53,6 +55,7 @@ export class Durables {
   private handedBatch = new Map<string, { durable: string; sender: string; subject: string; seq: number }>();
   private confirmScheduled = false;
   private closed = false;
+  private readonly pacing: DurablePacing;
 
   /**
    * @param ledger undefined without `options.ledger` (then no durable subscription opens).
@@ -63,7 +66,16 @@ export class Durables {
     private readonly ledger: ActorRef<LedgerInbox> | undefined,
     private readonly maxUnconfirmed: number,
     private readonly onOverflow: (sender: PeerId, m: WireMessage) => void,
-  ) {}
+    /** Where position caps go (durable-pacing.ts), with the backlog per stream that caps it (0: none). */
+    private readonly receiver?: { readonly ref: ActorRef<ReceiverInbox>; readonly paceMessages: number },
+  ) {
+    this.pacing = new DurablePacing(receiver?.paceMessages ?? 0);
+  }
+
+  /** Streams whose reported position is capped now, and how often one was (durable-pacing.ts). */
+  get paced(): { readonly streams: number; readonly times: number } {
+    return { streams: this.pacing.cappedStreams, times: this.pacing.capped };
+  }
 
   /** Durable subscriptions open now. */
   get size(): number {
@@ -142,6 +154,8 @@ export class Durables {
     if (d === undefined) return true;
     this.byId.delete(id);
     this.names.delete(d.name);
+    this.pacing.forget(id);
+    this.schedule();
     return d.ready;
   }
 
@@ -165,6 +179,7 @@ export class Durables {
     }
     const before = d.handedBefore.size === 0 ? undefined : d.handedBefore.get(key);
     this.noteHanded(d, sender.name, r.subject, r.seq);
+    this.pace(d, key, sender.name, r.subject);
     return new Message(r.subject, sender, r.seq, origin === undefined ? r.replyTo : undefined, r.payload, r.flags, reply, () =>
       this.acknowledge(d, sender.name, r.subject, r.seq),
       codec,
@@ -179,6 +194,7 @@ export class Durables {
    */
   sendConfirmations(): void {
     this.confirmScheduled = false;
+    if (!this.closed) this.sendCaps();
     // After close the ledger is gone: late acknowledgements only mean a redelivery next time.
     if ((this.confirmBatch.size === 0 && this.handedBatch.size === 0) || this.ledger === undefined || this.closed) return;
     const positions = [...this.confirmBatch.values()];
@@ -213,10 +229,27 @@ export class Durables {
     queueMicrotask(() => this.sendConfirmations());
   }
 
+  /** Durable `d`'s backlog of stream `key` may have crossed a pacing threshold (durable-pacing.ts). */
+  private pace(d: DurableState, key: string, sender: string, subject: string): void {
+    if (this.receiver === undefined || this.receiver.paceMessages <= 0) return;
+    this.pacing.note(d.sub.id, key, sender, subject, d.tracker.backlogOf(key), d.tracker.oldestOf(key));
+    this.schedule();
+  }
+
+  /** Hands the receiver the position caps that changed (not dropped when its mailbox is full). */
+  private sendCaps(): void {
+    const caps = this.pacing.take();
+    const ref = this.receiver?.ref;
+    if (caps.length === 0 || ref === undefined) return;
+    const msg: ReceiverInbox = { kind: 'positionCaps', caps };
+    if (!ref.trySend(msg)) void ref.whenWritable().then(() => ref.trySend(msg));
+  }
+
   /** Durable `d`'s acknowledgement of message `seq` of stream (`sender`, `subject`). */
   private acknowledge(d: DurableState, sender: string, subject: string, seq: number): void {
     const key = streamKey(sender, subject);
     const position = d.tracker.ack(key, seq);
+    this.pace(d, key, sender, subject);
     if (position === undefined || this.ledger === undefined) return;
     this.confirmBatch.set(`${d.name}\u0000${key}`, { durable: d.name, sender, subject, seq: position });
     this.schedule();

@@ -92,6 +92,16 @@ export interface PeerOptions {
   closeTimeoutMs?: number;
   /** Messages queued per async-iterator subscription before it fails with a slow-consumer error. @default 100000 */
   maxQueuedPerSubscription?: number;
+  /**
+   * Durable subscriptions pace their senders: while one has this many messages of a stream
+   * delivered and not confirmed, the position this peer reports for the stream stays at most
+   * this far beyond the oldest of them, so the sender's flow control (`flowPolicy: 'min'`) holds
+   * the stream instead of the subscription overflowing `maxQueuedPerSubscription`. Lifted at half
+   * of it. A subscriber that confirms nothing for the sender's stall bound (2 s) is named in its
+   * `slowConsumer` event and no longer waited for. 0 = off.
+   * @default 16384
+   */
+  durablePaceMessages?: number;
   /** How often the peer advertises its subscriptions. @default 1000 */
   advertIntervalMs?: number;
   /**
@@ -186,6 +196,7 @@ export const DEFAULT_PEER_OPTIONS = Object.freeze({
   maxPendingPublishes: 2048,
   closeTimeoutMs: 10_000,
   maxQueuedPerSubscription: 100_000,
+  durablePaceMessages: 16_384,
   advertIntervalMs: 1000,
   discoveryMs: 300,
   peerExpiryMs: 5000,
@@ -201,6 +212,7 @@ export interface ResolvedPeerOptions {
   readonly maxPendingPublishes: number;
   readonly closeTimeoutMs: number;
   readonly maxQueuedPerSubscription: number;
+  readonly durablePaceMessages: number;
   readonly maxMessageBytes: number;
   readonly monitor: ResolvedMonitorOptions | undefined;
   readonly logger: Logger | undefined;
@@ -312,6 +324,7 @@ export function resolvePeerOptions(o: PeerOptions = {}): ResolvedPeerOptions {
     maxPendingPublishes: checkInteger('options.maxPendingPublishes', m.maxPendingPublishes, 1),
     closeTimeoutMs: checkInteger('options.closeTimeoutMs', m.closeTimeoutMs, 0, 3_600_000),
     maxQueuedPerSubscription: checkInteger('options.maxQueuedPerSubscription', m.maxQueuedPerSubscription, 1),
+    durablePaceMessages: checkInteger('options.durablePaceMessages', m.durablePaceMessages, 0),
     maxMessageBytes,
     monitor: o.monitor === undefined ? undefined : resolveMonitorOptions(o.monitor),
     logger: o.logger === undefined ? undefined : checkLogger('options.logger', o.logger),

@@ -135,6 +135,10 @@ export interface AppStats {
   readonly durableSubscriptions: number;
   /** Messages delivered to durable subscriptions and not confirmed yet. */
   readonly unconfirmed: number;
+  /** Streams whose reported position a durable subscription's backlog holds now (`durablePaceMessages`). */
+  readonly pacedStreams: number;
+  /** Times a stream's reported position began to be held so. */
+  readonly pacings: number;
   /** Durable positions sent to the ledger. */
   readonly confirmations: number;
   /** Requests that failed fast with `NoRespondersError`. */

@@ -30,6 +30,7 @@ import type { Subscription } from './subscription.js';
 import { actorModuleUrl } from './actor-modules.js';
 import { unpackDelivered } from '../receiver/delivered-batch.js';
 import type { LedgerInbox } from '../ledger/messages.js';
+import type { ReceiverInbox } from '../receiver/messages.js';
 import { Publisher } from './publisher.js';
 import { Delivery } from './delivery.js';
 import { Durables, type DurableSpec } from './durables.js';
@@ -186,7 +187,10 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.publisher = new Publisher(this.system.ref<SenderInbox>('sender'), this.options.maxPendingPublishes, this.options.maxMessageBytes, this.onEcho, (err, count) =>
       this.emitError(new Error(`${count} message(s) accepted by tryPublish() were not published: ${err.message}`, { cause: err })),
     );
-    this.durables = new Durables(ledger, this.options.maxQueuedPerSubscription, this.onOverflow);
+    this.durables = new Durables(ledger, this.options.maxQueuedPerSubscription, this.onOverflow, {
+      ref: this.system.ref<ReceiverInbox>('receiver'),
+      paceMessages: this.options.durablePaceMessages,
+    });
     this.delivery = new Delivery(this.durables, this.reply, this.onOverflow, (loss, subject) => {
       this.counters.dataLossEvents++;
       this.emit('dataLoss', {
@@ -358,6 +362,8 @@ export class Peer extends EventEmitter<PeerEvents> {
         subscriptions: this.subscriptions.size,
         durableSubscriptions: this.durables.size,
         unconfirmed: this.durables.unconfirmed,
+        pacedStreams: this.durables.paced.streams,
+        pacings: this.durables.paced.times,
       },
       actors: actors as unknown as PeerActorsStats,
     };

@@ -32,6 +32,18 @@ export class AckTracker {
     return this.count;
   }
 
+  /** Messages of `stream` delivered and not yet confirmable. */
+  backlogOf(stream: string): number {
+    const s = this.streams.get(stream);
+    return s === undefined ? 0 : s.pending.length - s.head;
+  }
+
+  /** The oldest message of `stream` delivered and not yet confirmable (0: none). */
+  oldestOf(stream: string): number {
+    const s = this.streams.get(stream);
+    return s === undefined || s.head >= s.pending.length ? 0 : s.pending[s.head];
+  }
+
   /**
    * Message `seq` of `stream` is being delivered (seqs ascending per stream). False, and nothing
    * recorded, when `maxUnacked` messages are already waiting for their acknowledgement.

@@ -57,4 +57,17 @@ export type ReceiverInbox =
       readonly pattern?: string;
       /** The durable existed before this start (the ledger held positions for it). */
       readonly resumed?: boolean;
-    };
+    }
+  /**
+   * Caps on the positions reported to senders (from the application's durable subscriptions,
+   * actors/app/durable-pacing.ts): each stream's report says at most `maxSeq` (undefined: the
+   * cap is lifted), so the sender's flow control paces what a subscription has not confirmed.
+   */
+  | { readonly kind: 'positionCaps'; readonly caps: readonly PositionCap[] };
+
+/** A cap on the position reported for one stream (see `positionCaps`). */
+export interface PositionCap {
+  readonly sender: string;
+  readonly subject: string;
+  readonly maxSeq: number | undefined;
+}

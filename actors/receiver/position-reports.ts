@@ -8,6 +8,10 @@
  * so a position whose reports were all lost is still refreshed. A receiver of 100,000 idle
  * streams so sends a few dozen entries per report, not 100,000 every `ackIntervalMs`.
  *
+ * A stream may be capped (`positionCap`): its report then says at most that seq, however far it
+ * has delivered. The application caps a stream while a durable subscription has too much of it
+ * unconfirmed, so the sender's flow control paces it (actors/app/durable-pacing.ts).
+ *
  * Pure: the time comes in; the state lives on the streams and their sender entry.
  */
 import type { StreamPosition } from '../../codecs/frame.js';
@@ -31,6 +35,14 @@ export interface ReportedStream {
   reportedAtMs: number;
   /** Reports it is still to go in (a moved position goes in {@link POSITION_REPORT_REPEATS}). */
   repeatsLeft: number;
+  /** The highest position a report may say (`Infinity`: no cap). */
+  positionCap: number;
+}
+
+/** The position a report says for `st`: how far it delivered, at most its cap. */
+export function reportedPosition(st: ReportedStream): number {
+  const p = st.stream.position;
+  return p <= st.positionCap ? p : st.positionCap;
 }
 
 /** A sender as reports see it: its streams and the report state kept on its entry. */
@@ -43,15 +55,16 @@ export interface ReportingSender<S extends ReportedStream> {
 }
 
 /** Report state of a new stream (spread into it): its first position is reported. */
-export const UNREPORTED: Readonly<Pick<ReportedStream, 'reportedSeq' | 'reportedAtMs' | 'repeatsLeft'>> = Object.freeze({
+export const UNREPORTED: Readonly<Pick<ReportedStream, 'reportedSeq' | 'reportedAtMs' | 'repeatsLeft' | 'positionCap'>> = Object.freeze({
   reportedSeq: -1,
+  positionCap: Number.POSITIVE_INFINITY,
   reportedAtMs: Number.NEGATIVE_INFINITY,
   repeatsLeft: 0,
 });
 
 /** `st` may have moved: the next report looks at it. O(1). */
 export function notePosition<S extends ReportedStream>(sender: ReportingSender<S>, st: S): void {
-  if (st.stream.position === st.reportedSeq) return;
+  if (reportedPosition(st) === st.reportedSeq) return;
   (sender.positionsDirty ??= new Set()).add(st);
 }
 
@@ -65,7 +78,7 @@ export function takePositionReport<S extends ReportedStream>(sender: ReportingSe
         dirty.delete(st); // replaced or forgotten since
         continue;
       }
-      const seq = st.stream.position;
+      const seq = reportedPosition(st);
       if (seq !== st.reportedSeq) {
         st.reportedSeq = seq;
         st.repeatsLeft = POSITION_REPORT_REPEATS;
@@ -94,7 +107,7 @@ function refreshSlice<S extends ReportedStream>(sender: ReportingSender<S>, nowM
     }
     const st = next.value;
     if (nowMs - st.reportedAtMs < POSITION_REFRESH_MS) continue;
-    const seq = st.stream.position;
+    const seq = reportedPosition(st);
     st.reportedSeq = seq;
     st.reportedAtMs = nowMs;
     out.push({ subject: st.subject, seq });

@@ -176,6 +176,9 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
         if (msg.pattern !== undefined) this.durablePatterns.set(msg.pattern, msg.resumed === true);
         this.onDurableResumed(msg.id, msg.positions, msg.handed);
         break;
+      case 'positionCaps':
+        for (const c of msg.caps) this.core.capPosition(c.sender, c.subject, c.maxSeq);
+        break;
       default:
         assertNever(msg);
     }

@@ -493,6 +493,20 @@ export class Receiver implements TimerCore {
   }
 
   /**
+   * Caps the position reported for stream (`senderName`, `subject`) at `maxSeq` (undefined: no
+   * cap): a durable subscription has too much of it unconfirmed, and its sender's flow control
+   * is to pace it. Only a stream tracked now (of its current incarnation) is capped; a stream
+   * not tracked has nothing the application could be behind on.
+   */
+  capPosition(senderName: string, subject: string, maxSeq: number | undefined): void {
+    const s = this.table.get(senderName);
+    const st = s?.streams.get(subject);
+    if (s === undefined || st === undefined) return;
+    st.positionCap = maxSeq === undefined || !(maxSeq >= 0) ? Number.POSITIVE_INFINITY : maxSeq;
+    notePosition(s, st);
+  }
+
+  /**
    * The sender's state if the frame is to be used (`undefined`: unknown sender), `null` to drop
    * it, {@link HOLD} to hold it back until its incarnation advertises.
    */
@@ -563,7 +577,7 @@ export class Receiver implements TimerCore {
 
   private parkable(st: StreamState): boolean {
     // A pending resume check is not kept: unparking sets it again.
-    return st.stream.settled && (st.reassembler === undefined || st.reassembler.empty) && !this.unsynced(st);
+    return st.stream.settled && (st.reassembler === undefined || st.reassembler.empty) && !this.unsynced(st) && st.positionCap === Number.POSITIVE_INFINITY;
   }
 
   /** Keeps only the stream's next sequence (it still counts as a stream). */

@@ -31,6 +31,8 @@ export class StreamState implements ReportedStream, StreamReceiverOutput {
   reportedSeq = -1;
   reportedAtMs = Number.NEGATIVE_INFINITY;
   repeatsLeft = 0;
+  /** See {@link ReportedStream.positionCap}; kept while the stream is tracked (parking waits for it to be lifted). */
+  positionCap = Number.POSITIVE_INFINITY;
 
   constructor(
     readonly subject: string,

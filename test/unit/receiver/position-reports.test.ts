@@ -63,4 +63,26 @@ describe('Receiver position reports', () => {
   it('says nothing to an unknown sender', () => {
     expect(setup().positionReport('nobody', 0)).toEqual([]);
   });
+
+  it('a capped stream reports at most its cap (a durable subscription behind on it), the whole position once the cap is lifted; the cap is never parked away', () => {
+    const rx = setup();
+    for (let seq = 1; seq <= 10; seq++) rx.onData(0, A1, 1, msg(seq));
+    rx.capPosition('a', 's', 4);
+    expect(rx.positionReport('a', 1)).toEqual([{ subject: 's', seq: 4 }]);
+    for (let seq = 11; seq <= 12; seq++) rx.onData(2, A1, 1, msg(seq));
+    rx.capPosition('a', 's', 6);
+    expect(rx.positionReport('a', 3)).toEqual([{ subject: 's', seq: 6 }]);
+    // Long idle: a capped stream is not parked (parking would drop the cap).
+    for (let t = 1_000_000; t <= 1_040_000; t += 1000) rx.parkIdle(t); // a sweep visits every stream within 30 s
+    expect(rx.counters.streamsParked).toBe(0);
+    expect(rx.positionReport('a', 1_000_001).at(-1)).toEqual({ subject: 's', seq: 6 });
+    rx.capPosition('a', 's', undefined);
+    expect(rx.positionReport('a', 1_000_002)).toEqual([{ subject: 's', seq: 12 }]);
+    // A stream not tracked is not capped (nothing to be behind on), and nothing throws.
+    rx.capPosition('a', 'unknown', 3);
+    rx.capPosition('nobody', 's', 3);
+    expect(rx.positions('a')).toEqual([{ subject: 's', seq: 12 }]);
+    for (let t = 2_000_000; t <= 2_040_000; t += 1000) rx.parkIdle(t);
+    expect(rx.counters.streamsParked).toBe(1); // uncapped, the same idle stream parks
+  });
 });
