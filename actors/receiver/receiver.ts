@@ -502,7 +502,8 @@ export class Receiver implements TimerCore {
     const s = this.table.get(senderName);
     const st = s?.streams.get(subject);
     if (s === undefined || st === undefined) return;
-    st.positionCap = maxSeq === undefined || !(maxSeq >= 0) ? Number.POSITIVE_INFINITY : maxSeq;
+    // Anything but a seq (undefined, or null after a hop between threads) lifts the cap.
+    st.positionCap = typeof maxSeq === 'number' && maxSeq >= 0 ? maxSeq : Number.POSITIVE_INFINITY;
     notePosition(s, st);
   }
 

@@ -18,14 +18,14 @@ afterEach(async () => {
 });
 afterAll(removeTempDirs);
 
-const COUNT = 6000;
+const COUNT = 8000;
 
 /**
- * Publishes COUNT messages as fast as `publish` allows to a durable subscriber that confirms 60
- * messages every 10 ms (about 6,000/s at best); returns what the subscriber saw.
+ * Publishes COUNT messages as fast as `publish` allows to a durable subscriber that confirms 20
+ * messages every 10 ms (2,000/s at best, less when timers run late); returns what the subscriber saw.
  */
-async function run(durablePaceMessages: number) {
-  const net = { ...freshNetwork(), advertIntervalMs: 250, flowWindowMessages: 500 };
+async function run(durablePaceMessages: number, topology: 'single' | 'dedicated' = 'single') {
+  const net = { ...freshNetwork(), advertIntervalMs: 250, flowWindowMessages: 500, topology };
   const sub = await createPeer({
     ...net,
     name: 'slow-sub',
@@ -43,7 +43,7 @@ async function run(durablePaceMessages: number) {
     toAck.push(msg);
   });
   const acker = setInterval(() => {
-    for (const m of toAck.splice(0, 60)) m.ack();
+    for (const m of toAck.splice(0, 20)) m.ack();
   }, 10);
   try {
     const pub = await createPeer({ ...net, name: 'fast-pub' });
@@ -56,9 +56,10 @@ async function run(durablePaceMessages: number) {
     while (!joined && Date.now() < deadline) await sleep(20);
     expect(joined).toBe(true);
     const started = performance.now();
-    for (let i = 0; i < COUNT; i++) await pub.publish('paced.x', new Uint8Array(32));
+    // As fast as the publisher takes them: tryPublish, and publish() (which waits) when it says no.
+    for (let i = 0; i < COUNT; i++) if (!pub.tryPublish('paced.x', new Uint8Array(32))) await pub.publish('paced.x', new Uint8Array(32));
     const publishMs = performance.now() - started;
-    const until = Date.now() + 20_000;
+    const until = Date.now() + 40_000;
     while (got.length + losses.reduce((n, l) => n + l.toSeq - l.fromSeq + 1, 0) < COUNT && Date.now() < until) await sleep(20);
     const subStats = (await sub.stats()).app;
     const pubStats = (await pub.stats()).actors.sender as { blockedByCredit: number };
@@ -69,22 +70,22 @@ async function run(durablePaceMessages: number) {
 }
 
 describe('durable subscription backlog paces the publisher', () => {
-  it('a subscriber confirming slower than the publisher publishes gets every message once, in order, without overflow: the publisher waited for it', async () => {
-    const r = await run(400);
+  it.each(['single', 'dedicated'] as const)('%s: a subscriber confirming slower than the publisher publishes gets every message once, in order, without overflow: the publisher waited for it', async (topology) => {
+    const r = await run(400, topology);
     expect(r.losses).toEqual([]);
     expect(r.got).toEqual(Array.from({ length: COUNT }, (_, i) => i + 1));
     expect(r.subStats.subscriptionOverflows).toBe(0);
     expect(r.subStats.pacings).toBeGreaterThan(0);
     expect(r.blockedByCredit).toBeGreaterThan(0);
-    // Paced to the confirmations (at most about 6,000 a second), not to the wire.
-    expect(r.publishMs).toBeGreaterThan(400);
+    // Paced to the confirmations (at most 2,000 a second), not to the wire.
+    expect(r.publishMs).toBeGreaterThan(1000);
     expect(r.slowConsumers).toEqual([]);
-  }, 60_000);
+  }, 90_000);
 
   it('with pacing off the same subscriber overflows and reports the dropped messages (subscriberOverflow)', async () => {
     const r = await run(0);
     expect(r.subStats.subscriptionOverflows).toBeGreaterThan(0);
     expect(r.losses.some((l) => l.reason === 'subscriberOverflow')).toBe(true);
     expect(r.subStats.pacings).toBe(0);
-  }, 60_000);
+  }, 90_000);
 });
