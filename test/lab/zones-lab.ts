@@ -27,17 +27,27 @@ import { stopAll, within, type CollectResult, type LabPeer } from './lab-peer.js
 const CLI = fileURLToPath(new URL('../../dist/cli/ledgecast.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** A process of the lab (nats-server, a bridge) with the end of its output kept. */
+/** A process of the lab (nats-server, a bridge) with the end of its output kept (a bridge's last stats line apart). */
 export interface LabProcess {
   readonly child: ChildProcess;
-  readonly out: { text: string };
+  readonly out: { text: string; stats?: string };
   readonly exited: Promise<void>;
 }
 
 export function startIn(lab: Lab, host: LabHost, cmd: string, args: readonly string[]): LabProcess {
   const child = lab.spawnIn(host, cmd, args);
-  const out = { text: '' };
-  for (const s of [child.stdout, child.stderr]) s?.on('data', (d: Buffer) => (out.text = (out.text + d.toString()).slice(-20_000)));
+  const out: { text: string; stats?: string } = { text: '' };
+  const keep = (text: string): void => void (out.text = (out.text + text).slice(-20_000));
+  child.stderr?.on('data', (d: Buffer) => keep(d.toString()));
+  let partial = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop()!;
+    for (const l of lines) {
+      if (l.startsWith('{"event":"stats"')) out.stats = l;
+      else keep(`${l}\n`);
+    }
+  });
   const exited = new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
   return { child, out, exited };
 }
@@ -168,7 +178,8 @@ export async function startBridge(lab: ZonesLab, z: LabZone, name: string, confi
   };
   const file = join(lab.dir, `${name}.json`);
   writeFileSync(file, JSON.stringify(full));
-  const b = startIn(z.lab, h, process.execPath, [CLI, 'bridge', '--config', file]);
+  // --stats 2: the counters as a JSON line on stdout every 2 s ({@link importRestarts}).
+  const b = startIn(z.lab, h, process.execPath, [CLI, 'bridge', '--config', file, '--stats', '2']);
   processes.push(b);
   await until(`bridge ${name} running`, 30_000, () => b.out.text.includes('running'));
   return b;
@@ -182,7 +193,13 @@ export function importingNow(b: LabProcess): boolean | undefined {
 
 /** The JSON event lines bridge `b` wrote (importing, blocked, error, …), for a report. */
 export function bridgeEvents(b: LabProcess): string[] {
-  return b.out.text.split('\n').filter((l) => l.startsWith('{"event":') && !l.startsWith('{"event":"stats"'));
+  return b.out.text.split('\n').filter((l) => l.startsWith('{"event":'));
+}
+
+/** The import consumer restarts bridge `b` counted, by its last stats line (undefined before the first). */
+export function importRestarts(b: LabProcess): number | undefined {
+  const line = b.out.stats;
+  return line === undefined ? undefined : (JSON.parse(line) as { import?: { restarts?: number } }).import?.restarts;
 }
 
 /**

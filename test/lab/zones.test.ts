@@ -27,7 +27,7 @@
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import { describeLab, prepareLab, requireLab } from './lab-setup.js';
 import { startLabPeer, within, type CollectResult } from './lab-peer.js';
-import { DeliveryWatch, bridgeEvents, cleanUpZonesLabs, countOf, expectCrossed, expectOnceInOrder, importingNow, killHard, partsOf, startBridge, streamState, track, until, zonesLab, type LabProcess, type LabZone } from './zones-lab.js';
+import { DeliveryWatch, bridgeEvents, cleanUpZonesLabs, countOf, expectCrossed, expectOnceInOrder, importRestarts, importingNow, killHard, partsOf, startBridge, streamState, track, until, zonesLab, type LabProcess, type LabZone, type ZonesLab } from './zones-lab.js';
 
 const PER_ROUND = 1500;
 const SIZE = 64;
@@ -45,6 +45,24 @@ function peerIn(z: LabZone, label: string) {
   return startLabPeer(z.lab, z.lab.host(label), label, { group: z.group, port: z.port }).then(track);
 }
 
+/**
+ * Zones A and B of `lab`, each with a bridge `bridge<Z>` on its host (configuration `config`), a
+ * subscriber `sub<Z>` on `pattern` and a publisher `pub<Z>`: resolves once both bridges import
+ * and each publisher has seen its zone's bridge and subscriber.
+ */
+async function twoBridgedZones(lab: ZonesLab, config: Record<string, unknown>, pattern: string) {
+  const [zA, zB] = lab.zones as [LabZone, LabZone];
+  const bridges = await Promise.all(lab.zones.map((z) => startBridge(lab, z, `bridge${z.zone}`, config)));
+  await until('both zones importing', 30_000, () => bridges.every((b) => importingNow(b) === true));
+  const [subA, subB] = await Promise.all([peerIn(zA, 'subA'), peerIn(zB, 'subB')]);
+  await Promise.all([subA, subB].map((s) => s.call('subscribe', { pattern })));
+  const [pubA, pubB] = await Promise.all([peerIn(zA, 'pubA'), peerIn(zB, 'pubB')]);
+  await pubA.waitJoined(['bridgeA', 'subA'], 15_000);
+  await pubB.waitJoined(['bridgeB', 'subB'], 15_000);
+  await new Promise((r) => setTimeout(r, 2500)); // export subscriptions advertised; zone scans
+  return { zA, bridges, subA, subB, pubA, pubB };
+}
+
 describeLab('lab: zones joined through NATS JetStream', () => {
   beforeAll(prepareLab);
   afterEach(cleanUpZonesLabs);
@@ -55,20 +73,9 @@ describeLab('lab: zones joined through NATS JetStream', () => {
       { zone: 'A', subnet: 31, hosts: ['pubA', 'bridgeA', 'subA'] },
       { zone: 'B', subnet: 32, hosts: ['pubB', 'bridgeB', 'subB'] },
     ]);
-    const [zA, zB] = lab.zones as [LabZone, LabZone];
     const natsHost = lab.nats[0]!.host;
+    const { zA, subA, subB, pubA, pubB } = await twoBridgedZones(lab, { export: ['>', 'z.>'], import: ['>', 'z.*'] }, '>');
     const nft = zA.lab;
-    const bridges = await Promise.all(lab.zones.map((z) => startBridge(lab, z, `bridge${z.zone}`, { export: ['>', 'z.>'], import: ['>', 'z.*'] })));
-    await until('zone B importing', 15_000, () => importingNow(bridges[1]!) === true);
-    await until('zone A importing', 15_000, () => importingNow(bridges[0]!) === true);
-
-    const [subA, subB] = await Promise.all([peerIn(zA, 'subA'), peerIn(zB, 'subB')]);
-    await subA.call('subscribe', { pattern: '>' });
-    await subB.call('subscribe', { pattern: '>' });
-    const [pubA, pubB] = await Promise.all([peerIn(zA, 'pubA'), peerIn(zB, 'pubB')]);
-    await pubA.waitJoined(['bridgeA', 'subA'], 15_000);
-    await pubB.waitJoined(['bridgeB', 'subB'], 15_000);
-    await new Promise((r) => setTimeout(r, 1500)); // the bridges' export subscriptions are advertised
 
     const publishRound = (round: number, ratePerSec: number) =>
       Promise.all([
@@ -185,10 +192,10 @@ describeLab('lab: zones joined through NATS JetStream', () => {
     // Zone k publishes round k + 1 on k.0 and k.1 (the same subjects in every zone: the round tells the origin).
     const t0 = Date.now();
     await Promise.all(pubs.map((p, k) => p.call('publish', { subject: 'k.', subjectCount: 2, count: PER_ROUND, size: SIZE, round: k + 1, mode: 'steady', ratePerSec: 500 }, 60_000)));
-    const got = await Promise.all(subs.map((s) => s.call<CollectResult>('collect', { expect: 3 * PER_ROUND, timeoutMs: 60_000, quietMs: 2000 }, 70_000)));
+    const got = await Promise.all(subs.map((s) => s.call<CollectResult>('collect', { expect: 3 * PER_ROUND, timeoutMs: 90_000, quietMs: 2000 }, 100_000)));
     const crossedMs = Date.now() - t0;
     const stored = await Promise.all(lab.zones.map((z) => streamState(lab.nats[0]!.host, [`nats://127.0.0.1:4222`], `LC_${z.zone}`)));
-    console.log(JSON.stringify({ crossedMs, stored: stored.map((x) => x.messages), delivered: got.map((r) => r.delivered), from: got.map((r) => r.streams.map((x) => `${x.sender}|${x.subject}|${x.delivered}`).join(' ')), events: bridges.map((b) => bridgeEvents(b).join(' ')) }));
+    console.log(JSON.stringify({ crossedMs, stored: stored.map((x) => x.messages), delivered: got.map((r) => r.delivered), from: got.map((r) => r.streams.map((x) => `${x.sender}|${x.subject}|${x.delivered}`).join(' ')), events: bridges.map((b) => bridgeEvents(b).join(' ')), importRestarts: bridges.map(importRestarts) }));
 
     lab.zones.forEach((z, k) => {
       const r = got[k]!;
@@ -217,16 +224,8 @@ describeLab('lab: zones joined through NATS JetStream', () => {
       ],
       { natsNodes: 3 },
     );
-    const [zA, zB] = lab.zones as [LabZone, LabZone];
     // The cluster elects its JetStream meta leader after the nodes meet: the bridges retry until then.
-    const bridges = await Promise.all(lab.zones.map((z) => startBridge(lab, z, `bridge${z.zone}`, { export: ['k.>'], import: ['k.>'], stream: { replicas: 3 }, zoneScanIntervalMs: 1000 })));
-    await until('both zones importing', 30_000, () => bridges.every((b) => importingNow(b) === true));
-    const [subA, subB] = await Promise.all([peerIn(zA, 'subA'), peerIn(zB, 'subB')]);
-    await Promise.all([subA, subB].map((s) => s.call('subscribe', { pattern: 'k.>' })));
-    const [pubA, pubB] = await Promise.all([peerIn(zA, 'pubA'), peerIn(zB, 'pubB')]);
-    await pubA.waitJoined(['bridgeA', 'subA'], 15_000);
-    await pubB.waitJoined(['bridgeB', 'subB'], 15_000);
-    await new Promise((r) => setTimeout(r, 2500)); // export subscriptions advertised; two zone scans
+    const { zA, bridges, subA, subB, pubA, pubB } = await twoBridgedZones(lab, { export: ['k.>'], import: ['k.>'], stream: { replicas: 3 }, zoneScanIntervalMs: 1000 }, 'k.>');
 
     // A's messages in zone B, B's in zone A, as they arrive.
     const inB = new DeliveryWatch(subB, (r) => countOf(r, 'k.a', 1));
@@ -250,7 +249,7 @@ describeLab('lab: zones joined through NATS JetStream', () => {
     await Promise.all([inA.stop(), inB.stop()]);
     const stored = await Promise.all(['LC_A', 'LC_B'].map((st) => streamState(probe, zA.natsServers, st, { order: true })));
     const gap = (w: DeliveryWatch) => ({ longestStallMs: w.longestStall(killedAt, PER_ROUND), killToAllMs: (w.reachedAt(PER_ROUND) ?? NaN) - killedAt });
-    console.log(JSON.stringify({ leader, atKill, newLeader: stored[0]!.leader, AtoB: gap(inB), BtoA: gap(inA), stored: stored.map((x) => `${x.messages} (leader ${x.leader}, ${x.outOfOrder} out of order)`), delivered: got.map((r) => r.delivered), regressions: got.map((r) => r.originStreams.map((x) => x.regressions)) }));
+    console.log(JSON.stringify({ leader, atKill, newLeader: stored[0]!.leader, AtoB: gap(inB), BtoA: gap(inA), stored: stored.map((x) => `${x.messages} (leader ${x.leader}, ${x.outOfOrder} out of order)`), delivered: got.map((r) => r.delivered), regressions: got.map((r) => r.originStreams.map((x) => x.regressions)), importRestarts: bridges.map(importRestarts) }));
 
     for (const [r, home, other, label] of [
       [got[0]!, { subject: 'k.a', round: 1, sender: 'pubA' }, { subject: 'k.b', round: 2, from: stored[1]! }, 'zone A'],
@@ -280,16 +279,8 @@ describeLab('lab: zones joined through NATS JetStream', () => {
       { zone: 'A', subnet: 40, hosts: ['pubA', 'bridgeA', 'bridgeA2', 'subA'] },
       { zone: 'B', subnet: 41, hosts: ['pubB', 'bridgeB', 'subB'] },
     ]);
-    const [zA, zB] = lab.zones as [LabZone, LabZone];
     const config = { export: ['k.>'], import: ['k.>'], stream: { duplicateWindowMs: WINDOW_MS }, zoneScanIntervalMs: 1000 };
-    const bridges = await Promise.all(lab.zones.map((z) => startBridge(lab, z, `bridge${z.zone}`, config)));
-    await until('both zones importing', 15_000, () => bridges.every((b) => importingNow(b) === true));
-    const [subA, subB] = await Promise.all([peerIn(zA, 'subA'), peerIn(zB, 'subB')]);
-    await Promise.all([subA, subB].map((s) => s.call('subscribe', { pattern: 'k.>' })));
-    const [pubA, pubB] = await Promise.all([peerIn(zA, 'pubA'), peerIn(zB, 'pubB')]);
-    await pubA.waitJoined(['bridgeA', 'subA'], 15_000);
-    await pubB.waitJoined(['bridgeB', 'subB'], 15_000);
-    await new Promise((r) => setTimeout(r, 2500)); // export subscriptions advertised; two zone scans
+    const { zA, bridges, subA, subB, pubA, pubB } = await twoBridgedZones(lab, config, 'k.>');
 
     // What crossed through zone A's bridge: A's messages in zone B (export), B's in zone A (import).
     const inB = new DeliveryWatch(subB, (r) => countOf(r, 'k.a', 1) + countOf(r, 'k.a', 2));
@@ -318,7 +309,7 @@ describeLab('lab: zones joined through NATS JetStream', () => {
     const got = await Promise.all([subA, subB].map((s) => s.call<CollectResult>('collect', { expect: 4 * PER_ROUND, timeoutMs: 30_000, quietMs: 2000 }, 40_000)));
     await Promise.all([inA.stop(), inB.stop()]);
     const stored = await Promise.all(['LC_A', 'LC_B'].map((st) => streamState(lab.nats[0]!.host, ['nats://127.0.0.1:4222'], st)));
-    console.log(JSON.stringify({ restarts, stored: stored.map((x) => x.messages), delivered: got.map((r) => r.delivered) }));
+    console.log(JSON.stringify({ restarts, stored: stored.map((x) => x.messages), delivered: got.map((r) => r.delivered), importRestarts: [bridgeA, bridges[1]!].map(importRestarts) }));
 
     for (const round of [1, 2]) {
       expectOnceInOrder('zone A local', got[0]!, ['pubA'], 'k.a', round, PER_ROUND);
