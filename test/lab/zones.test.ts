@@ -237,13 +237,16 @@ describeLab('lab: zones joined through NATS JetStream', () => {
       pubA.call('publish', { subject: 'k.a', count: PER_ROUND, size: SIZE, round: 1, mode: 'steady', ratePerSec: 300 }, 60_000),
       pubB.call('publish', { subject: 'k.b', count: PER_ROUND, size: SIZE, round: 2, mode: 'steady', ratePerSec: 300 }, 60_000),
     ]);
-    await until('a third in zone B', 30_000, () => inB.now >= PER_ROUND / 3);
+    // A third of the way through the publishing (steady: 300/s by the clock).
+    await new Promise((r) => setTimeout(r, ((PER_ROUND / 3) * 1000) / 300));
     const probe = lab.nats[0]!.host; // asks the nodes through zone A's switch
     const leader = (await streamState(probe, zA.natsServers, 'LC_A')).leader;
     const victim = lab.nats.find((n) => n.name === leader);
     expect(victim, `the leader of LC_A (${leader})`).toBeDefined();
     const atKill = { AtoB: inB.now, BtoA: inA.now };
     await victim!.kill();
+    expect(atKill.AtoB, "zone A's messages still to cross at the kill").toBeLessThan(PER_ROUND);
+    expect(atKill.BtoA, "zone B's messages still to cross at the kill").toBeLessThan(PER_ROUND);
     const killedAt = Date.now();
     await new Promise((r) => setTimeout(r, 3000));
     await victim!.restart();
@@ -298,7 +301,11 @@ describeLab('lab: zones joined through NATS JetStream', () => {
       const published = Promise.all(
         [pubA, pubB].map((p, k) => p.call('publish', { subject: k === 0 ? 'k.a' : 'k.b', count: PER_ROUND, size: SIZE, round, mode: 'steady', ratePerSec: 300 }, 60_000)),
       );
-      await until(`a third of round ${round} in zone B`, 30_000, () => inB.now >= done - PER_ROUND + PER_ROUND / 3);
+      // Killed a third of the way through the publishing (steady: 300/s by the clock), so that the
+      // rest is published in both zones while it is down (timed by the publishers, not by what
+      // zone B received: an import that stalled then delivered the round at once made it late).
+      await new Promise((r) => setTimeout(r, ((PER_ROUND / 3) * 1000) / 300));
+      const atKill = { AtoB: inB.now, BtoA: inA.now };
       await killHard(bridgeA);
       await new Promise((r) => setTimeout(r, downMs));
       const restartedAt = Date.now();
@@ -307,7 +314,9 @@ describeLab('lab: zones joined through NATS JetStream', () => {
       await published;
       await until(`round ${round} across both ways`, 60_000, () => inB.now >= done && inA.now >= done);
       const since = (t: number | undefined) => (t === undefined ? undefined : t - restartedAt);
-      restarts.push({ round, downMs, name, runningMs, exportResumedMs: since(inB.firstGrowthAfter(restartedAt)), exportDoneMs: since(inB.reachedAt(done)), importResumedMs: since(inA.firstGrowthAfter(restartedAt)), importDoneMs: since(inA.reachedAt(done)) });
+      expect(atKill.AtoB, `round ${round}: zone A's messages still to cross at the kill`).toBeLessThan(done);
+      expect(atKill.BtoA, `round ${round}: zone B's messages still to cross at the kill`).toBeLessThan(done);
+      restarts.push({ round, downMs, name, atKill, runningMs, exportResumedMs: since(inB.firstGrowthAfter(restartedAt)), exportDoneMs: since(inB.reachedAt(done)), importResumedMs: since(inA.firstGrowthAfter(restartedAt)), importDoneMs: since(inA.reachedAt(done)) });
     }
     const got = await Promise.all([subA, subB].map((s) => s.call<CollectResult>('collect', { expect: 4 * PER_ROUND, timeoutMs: 30_000, quietMs: 2000 }, 40_000)));
     await Promise.all([inA.stop(), inB.stop()]);
