@@ -43,7 +43,7 @@ export interface ImporterCounters {
   tooLarge: number;
   /** Loss markers published: ranges of other zones' streams that will never cross (loss records, or deleted from JetStream). */
   losses: number;
-  /** Consumers started again after missed heartbeats (a NATS node or the consumer's leader gone). */
+  /** Consumers started again after missed heartbeats (a NATS node or the consumer's leader gone), or after deliveries that never arrived. */
   restarts: number;
 }
 
@@ -226,6 +226,13 @@ export class Importer {
     };
     const headers = new DeliveredHeaders();
     let messages: ConsumerMessages | undefined;
+    // AckPolicy.All: an acknowledgement also covers messages JetStream delivered that never
+    // reached this importer (the reply to a pull lost with a NATS node, a pull of an earlier run
+    // still open on the server); they would never come again. A jump in the delivery sequence
+    // shows them: nothing from there on is imported or acknowledged, and the consumer starts
+    // again from its ack floor (the catch-up above reads them from the stream, in order).
+    let lastDelivery = info.delivered.consumer_seq;
+    let missed = false;
     const fail = (err: unknown): void => {
       failed ??= err;
       messages?.stop();
@@ -237,8 +244,15 @@ export class Importer {
     // peer hands each publish over alone. What is in flight is bounded by the consumer's
     // `max_ack_pending` (`maxImportInFlight`): JetStream delivers no more until acknowledged.
     const onMessage = (m: JsMsg): void => {
-      if (this.closed || failed !== undefined) return; // not acknowledged: delivered again
+      if (this.closed || failed !== undefined || missed) return; // not acknowledged: delivered again
       const i = m.info; // parsed once from the reply subject (m.seq reads it too)
+      if (i.deliverySequence > lastDelivery + 1) {
+        missed = true;
+        this.counters.restarts++;
+        messages?.stop();
+        return;
+      }
+      lastDelivery = i.deliverySequence;
       this.progress.delivered(zone, i.deliverySequence, i.pending, performance.now());
       // Redelivered and published above, before anything newer: only acknowledged.
       const p = m.redelivered && m.seq <= caughtUpTo ? undefined : this.importOne(zone, m, headers.of(m), gaps);
@@ -265,6 +279,7 @@ export class Importer {
       callback: onMessage,
     });
     const consuming = messages;
+    if (missed) consuming.stop(); // a jump seen before `messages` was set
     this.iterators.add(consuming);
     // While nothing is delivered (the import blocked, or caught up) only consumer info tells how
     // much waits in the stream: read every `lagCheckIntervalMs`.

@@ -57,6 +57,8 @@ export interface CollectResult {
   firstDeliveryAt?: number;
   delivered: number;
   streams: StreamSummary[];
+  /** Imported messages by origin stream: `sender` is `<zone>|<origin sender>`, seqs are the origin's. */
+  originStreams: StreamSummary[];
   dataLoss: DataLoss[];
   streamResets: unknown[];
   errors: unknown[];

@@ -209,19 +209,17 @@ export class Lab {
   }
 
   /**
-   * A host on this lab's switch and on `other`'s: `eth0` `10.77.<subnet>.<octet>` here, `eth1`
-   * `10.77.<other's subnet>.<octet>` there, no forwarding and no multicast route (so it joins the
-   * two networks for its own services only: a NATS server both zones reach, while multicast stays
-   * inside each). Its namespace belongs to this lab.
+   * A host on this lab's switch and on each of `others`' switches: `eth0` `10.77.<subnet>.<octet>`
+   * here, `eth1`, `eth2`, … `10.77.<other's subnet>.<octet>` on the others, in order, no
+   * forwarding and no multicast route (so it joins the networks for its own services only: a
+   * NATS server the zones reach, while multicast stays inside each). Its namespace belongs to
+   * this lab.
    */
-  joinedHost(other: Lab, label: string, octet: number): LabHost {
+  joinedHost(others: Lab | readonly Lab[], label: string, octet: number): LabHost {
     const ns = `${this.switchNs.slice(0, -3)}-j${octet}`;
     const here = `10.77.${this.subnet}.${octet}`;
     this.addNamespace(ns);
-    const legs: [Lab, string, string][] = [
-      [this, 'eth0', here],
-      [other, 'eth1', `10.77.${other.subnet}.${octet}`],
-    ];
+    const legs: [Lab, string, string][] = [this, ...(others instanceof Lab ? [others] : others)].map((lab, k) => [lab, `eth${k}`, `10.77.${lab.subnet}.${octet}`]);
     for (const [lab, ifname, address] of legs) {
       const port = `j${octet}${ifname}`;
       run('ip', ['link', 'add', ifname, 'netns', ns, 'type', 'veth', 'peer', 'name', port, 'netns', lab.switchNs]);
