@@ -53,6 +53,7 @@ const { values: args } = parseArgs({
     'latency-rate': { type: 'string' },
     'checkpoint-interval-ms': { type: 'string' },
     streams: { type: 'string' },
+    partition: { type: 'string' },
   },
 });
 const QUICK = args.quick;
@@ -76,6 +77,14 @@ const RETENTION = args['bridge-retention'] === undefined ? undefined : Number(ar
 const CHECKPOINT_MS = args['checkpoint-interval-ms'] === undefined ? undefined : Number(args['checkpoint-interval-ms']);
 /** Origin streams of zone A's publisher in the throughput runs (a diagnostic: the checkpoint's size grows with them; default 1). */
 const STREAMS = Number(args.streams ?? 1);
+/**
+ * `--partition S`: instead of the table, one run at 1 KB in which nats-server is stopped
+ * (SIGSTOP: both bridges cut from the engine) S seconds while zone A's publisher goes on, then
+ * resumed; bridge RSS over it, and every message once in zone B afterwards.
+ */
+const PARTITION_S = args.partition === undefined ? undefined : Number(args.partition);
+/** Zone A's publisher's credit in the partition run: under the bridge peer's maxQueuedPerSubscription (100,000). */
+const PARTITION_WINDOW = 90_000;
 const ledgerExtra = { ...(DURABILITY ? { durability: DURABILITY } : {}), ...(RETENTION ? { retention: { maxMessagesPerStream: RETENTION } } : {}) };
 const GOALS = { ratio: 0.8, cpuUs: 30, p50AddedMs: 1, p99AddedMs: 5, rssMB: 150 };
 
@@ -331,6 +340,57 @@ async function run(state, { startedAt, load0, cpuProfDir }) {
   // Warm-up: the path works end to end (bridges' consumers and subscriptions are up).
   await zoneRun(64, { seconds: 1, record: false });
   await engineRun(64, { seconds: 1 });
+
+  if (PARTITION_S !== undefined) {
+    rss.stop();
+    return partitionRun(1024, PARTITION_S);
+  }
+
+  /** Bridges cut from the engine `stopS` seconds while zone A publishes (the diagnostic of `--partition`). */
+  async function partitionRun(size, stopS) {
+    const subject = `bench.r${++k}`;
+    await subB.call('begin', { subject, size, latency: false, warmupMs: 0 });
+    const series = [];
+    const t0 = performance.now();
+    const sample = () => {
+      const a = memory(bridgeA.pid);
+      const b = memory(bridgeB.pid);
+      series.push({ s: Math.round((performance.now() - t0) / 100) / 10, sent: progress.sent, delivered: progress.delivered, aRss: a.rss >> 20, aAnon: a.anon >> 20, aFile: a.file >> 20, bRss: b.rss >> 20, bAnon: b.anon >> 20, bFile: b.file >> 20 });
+    };
+    const timer = setInterval(sample, 1000);
+    progress.sent = 0;
+    progress.delivered = 0;
+    const published = pubA.call('throughput', { subject, size, seconds: stopS + 8, window: PARTITION_WINDOW }, (stopS + 120) * 1000);
+    await new Promise((r) => setTimeout(r, 3000));
+    const stoppedAt = (performance.now() - t0) / 1000;
+    nats.proc.kill('SIGSTOP');
+    log(`nats-server stopped at ${stoppedAt.toFixed(1)} s (sent ${progress.sent}, delivered ${progress.delivered})`);
+    await new Promise((r) => setTimeout(r, stopS * 1000));
+    nats.proc.kill('SIGCONT');
+    const resumedAt = (performance.now() - t0) / 1000;
+    log(`nats-server resumed at ${resumedAt.toFixed(1)} s (sent ${progress.sent}, delivered ${progress.delivered})`);
+    const pub = await published;
+    const sub = await subB.call('end', { sent: pub.sent, idleMs: 30_000, maxMs: 240_000 }, 300_000);
+    clearInterval(timer);
+    sample();
+    const max = (key) => Math.max(...series.map((x) => x[key]));
+    const events = [...bridgeA.events().map((e) => ({ bridge: 'A', ...e })), ...bridgeB.events().map((e) => ({ bridge: 'B', ...e }))];
+    const report = {
+      partition: { seconds: stopS, size, window: PARTITION_WINDOW, stoppedAt, resumedAt, drainedAt: (performance.now() - t0) / 1000 },
+      sent: pub.sent,
+      unique: sub.unique,
+      duplicates: sub.duplicates,
+      dataLoss: sub.dataLoss,
+      lost: pub.sent - sub.unique,
+      rssMaxMB: { bridgeA: max('aRss'), bridgeB: max('bRss'), bridgeAAnon: max('aAnon'), bridgeBAnon: max('bAnon'), bridgeAFile: max('aFile'), bridgeBFile: max('bFile') },
+      heldMax: Math.max(...series.map((x) => x.sent - x.delivered)),
+      bridgeEvents: countBy(events.map((e) => `${e.bridge}:${e.event}`)),
+      loadavg: loadAverage(),
+      series,
+    };
+    log(`partition ${stopS} s at ${size} B: sent ${pub.sent}, once in B ${sub.unique}, dup ${sub.duplicates}, dataLoss ${sub.dataLoss}; RSS max A ${report.rssMaxMB.bridgeA} MB (anon ${report.rssMaxMB.bridgeAAnon}), B ${report.rssMaxMB.bridgeB} MB (anon ${report.rssMaxMB.bridgeBAnon}); held at most ${report.heldMax}; events ${JSON.stringify(report.bridgeEvents)}`);
+    return { partitionReport: report, lostTotal: report.lost, dupTotal: report.duplicates };
+  }
 
   const results = { engine: {}, zone: {}, engineLat: [], zoneLat: [] };
   for (const size of SIZES) {
@@ -600,6 +660,11 @@ process.on('SIGTERM', onSignal);
 
 try {
   const report = await main();
+  if (report.partitionReport !== undefined) {
+    console.log(JSON.stringify(report.partitionReport));
+    if (args.json) writeFileSync(args.json, `${JSON.stringify(report.partitionReport, null, 1)}\n`);
+    process.exit(report.lostTotal === 0 && report.dupTotal === 0 ? 0 : 1);
+  }
   console.log(`\n${report.caption}\n\n${report.table}`);
   printProfiles(report.meta.profiles);
   const reportDir = here('./report');
