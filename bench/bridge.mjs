@@ -51,6 +51,9 @@ const { values: args } = parseArgs({
     'bridge-durability': { type: 'string' },
     'bridge-retention': { type: 'string' },
     'latency-rate': { type: 'string' },
+    'checkpoint-interval-ms': { type: 'string' },
+    streams: { type: 'string' },
+    partition: { type: 'string' },
   },
 });
 const QUICK = args.quick;
@@ -70,6 +73,18 @@ const DURABILITY = args['bridge-durability'];
 if (DURABILITY !== undefined && !['sync', 'async', 'none'].includes(DURABILITY)) throw new Error('--bridge-durability: sync, async or none');
 /** Messages the bridges' ledgers keep per stream (a diagnostic: the ledger's default is 100,000). */
 const RETENTION = args['bridge-retention'] === undefined ? undefined : Number(args['bridge-retention']);
+/** Bridge A's `checkpoint.intervalMs` (a diagnostic: the default is 1000; a large value leaves only the per-message bookkeeping). */
+const CHECKPOINT_MS = args['checkpoint-interval-ms'] === undefined ? undefined : Number(args['checkpoint-interval-ms']);
+/** Origin streams of zone A's publisher in the throughput runs (a diagnostic: the checkpoint's size grows with them; default 1). */
+const STREAMS = Number(args.streams ?? 1);
+/**
+ * `--partition S`: instead of the table, one run at 1 KB in which nats-server is stopped
+ * (SIGSTOP: both bridges cut from the engine) S seconds while zone A's publisher goes on, then
+ * resumed; bridge RSS over it, and every message once in zone B afterwards.
+ */
+const PARTITION_S = args.partition === undefined ? undefined : Number(args.partition);
+/** Zone A's publisher's credit in the partition run: under the bridge peer's maxQueuedPerSubscription (100,000). */
+const PARTITION_WINDOW = 90_000;
 const ledgerExtra = { ...(DURABILITY ? { durability: DURABILITY } : {}), ...(RETENTION ? { retention: { maxMessagesPerStream: RETENTION } } : {}) };
 const GOALS = { ratio: 0.8, cpuUs: 30, p50AddedMs: 1, p99AddedMs: 5, rssMB: 150 };
 
@@ -119,6 +134,15 @@ async function run(state, { startedAt, load0, cpuProfDir }) {
   log(`nats-server ${nats.version} at ${nats.url} (pid ${nats.pid})`);
   const admin = await connect({ servers: nats.url });
   const jsm = await jetstreamManager(admin);
+  // Every write of bridge A's export checkpoint (key-value bucket lc_bridges, key export.A) seen
+  // on core NATS: its bytes per second during each zone run.
+  const kvTap = { writes: 0, bytes: 0 };
+  admin.subscribe('$KV.lc_bridges.export.>', {
+    callback: (_err, m) => {
+      kvTap.writes++;
+      kvTap.bytes += m.data.byteLength;
+    },
+  });
 
   const groupA = randomMulticastGroup();
   let groupB = randomMulticastGroup();
@@ -131,7 +155,7 @@ async function run(state, { startedAt, load0, cpuProfDir }) {
   const bridgeA = await startBridge(
     dir,
     'bridgeA',
-    { zone: 'A', nats: natsCfg, export: ['bench.>'], peer: { name: 'bridgeA', ...zoneA, ledger: { path: join(dir, 'ledger-A'), ...ledgerExtra } } },
+    { zone: 'A', nats: natsCfg, export: ['bench.>'], ...(CHECKPOINT_MS ? { checkpoint: { intervalMs: CHECKPOINT_MS } } : {}), peer: { name: 'bridgeA', ...zoneA, ledger: { path: join(dir, 'ledger-A'), ...ledgerExtra } } },
     { cpuProfDir },
   );
   state.bridges.push(bridgeA);
@@ -244,6 +268,7 @@ async function run(state, { startedAt, load0, cpuProfDir }) {
     progress.sent = 0;
     progress.delivered = 0;
     const stored0 = (await jsm.streams.info('LC_A')).state.messages;
+    const kv0 = { ...kvTap };
     const backlog = { samples: 0, exportSide: 0, importSide: 0 };
     let sampling = !paced;
     const sampler = (async () => {
@@ -260,7 +285,7 @@ async function run(state, { startedAt, load0, cpuProfDir }) {
     })();
     const pub = paced
       ? await pubA.call('paced', { subject, size, rate: LAT_RATE, seconds }, (seconds + 60) * 1000)
-      : await pubA.call('throughput', { subject, size, seconds, window: ZONE_WINDOW }, (seconds + 60) * 1000);
+      : await pubA.call('throughput', { subject, size, seconds, window: ZONE_WINDOW, streams: STREAMS }, (seconds + 60) * 1000);
     sampling = false;
     await sampler;
     if (backlog.samples > 0) {
@@ -269,6 +294,8 @@ async function run(state, { startedAt, load0, cpuProfDir }) {
     }
     const sub = await subB.call('end', { sent: pub.sent, idleMs: 10_000, maxMs: 120_000 }, 150_000);
     const c1 = cpuOf();
+    const runSec = (performance.now() - t0) / 1000;
+    const checkpointKv = { writes: kvTap.writes - kv0.writes, bytes: kvTap.bytes - kv0.bytes, bytesPerSec: (kvTap.bytes - kv0.bytes) / runSec, seconds: runSec };
     const cpu = cpuDelta(c0, c1);
     const otherCores = othersDuring(c0, c1, t0);
     const tap = paced ? await esub.call('end', { sent: pub.sent, idleMs: 2000, maxMs: 10_000 }, 30_000) : undefined;
@@ -287,13 +314,14 @@ async function run(state, { startedAt, load0, cpuProfDir }) {
       cpuUsPerMsg: { bridgeExport: cpu.a / sub.unique, bridgeImport: cpu.b / sub.unique, natsServer: cpu.nats / sub.unique },
       lost: pub.sent - sub.unique,
       tap,
+      checkpointKv,
       meanBacklog: paced ? undefined : backlog,
       bridgeEvents: events.slice(0, 20),
       bridgeEventCount: events.length,
     };
     log(
       `zone ${size} B${paced ? ' paced' : ''}${record ? '' : ' (warm-up)'} (others ${otherCores.toFixed(2)} cores): pub ${Math.round(pub.msgsPerSec ?? pub.sent / pub.seconds)} msg/s, delivered ${Math.round(sub.msgsPerSec)} msg/s, ${sub.unique}/${pub.sent} once, dup ${sub.duplicates}, ` +
-        `CPU A ${r.cpuUsPerMsg.bridgeExport.toFixed(1)} µs/msg, B ${r.cpuUsPerMsg.bridgeImport.toFixed(1)} µs/msg, bridge events ${events.length}` +
+        `CPU A ${r.cpuUsPerMsg.bridgeExport.toFixed(1)} µs/msg, B ${r.cpuUsPerMsg.bridgeImport.toFixed(1)} µs/msg, bridge events ${events.length}, checkpoint ${checkpointKv.writes} writes ${Math.round(checkpointKv.bytesPerSec)} B/s` +
         (paced ? '' : `, mean backlog export side ${backlog.exportSide}, import side ${backlog.importSide}`) +
         (paced ? `, p50 ${sub.latencyMs.p50.toFixed(3)} ms p99 ${sub.latencyMs.p99.toFixed(3)} ms; stored in LC_A: p50 ${tap.latencyMs.p50.toFixed(3)} ms p99 ${tap.latencyMs.p99.toFixed(3)} ms` : ''),
     );
@@ -312,6 +340,57 @@ async function run(state, { startedAt, load0, cpuProfDir }) {
   // Warm-up: the path works end to end (bridges' consumers and subscriptions are up).
   await zoneRun(64, { seconds: 1, record: false });
   await engineRun(64, { seconds: 1 });
+
+  if (PARTITION_S !== undefined) {
+    rss.stop();
+    return partitionRun(1024, PARTITION_S);
+  }
+
+  /** Bridges cut from the engine `stopS` seconds while zone A publishes (the diagnostic of `--partition`). */
+  async function partitionRun(size, stopS) {
+    const subject = `bench.r${++k}`;
+    await subB.call('begin', { subject, size, latency: false, warmupMs: 0 });
+    const series = [];
+    const t0 = performance.now();
+    const sample = () => {
+      const a = memory(bridgeA.pid);
+      const b = memory(bridgeB.pid);
+      series.push({ s: Math.round((performance.now() - t0) / 100) / 10, sent: progress.sent, delivered: progress.delivered, aRss: a.rss >> 20, aAnon: a.anon >> 20, aFile: a.file >> 20, bRss: b.rss >> 20, bAnon: b.anon >> 20, bFile: b.file >> 20 });
+    };
+    const timer = setInterval(sample, 1000);
+    progress.sent = 0;
+    progress.delivered = 0;
+    const published = pubA.call('throughput', { subject, size, seconds: stopS + 8, window: PARTITION_WINDOW }, (stopS + 120) * 1000);
+    await new Promise((r) => setTimeout(r, 3000));
+    const stoppedAt = (performance.now() - t0) / 1000;
+    nats.proc.kill('SIGSTOP');
+    log(`nats-server stopped at ${stoppedAt.toFixed(1)} s (sent ${progress.sent}, delivered ${progress.delivered})`);
+    await new Promise((r) => setTimeout(r, stopS * 1000));
+    nats.proc.kill('SIGCONT');
+    const resumedAt = (performance.now() - t0) / 1000;
+    log(`nats-server resumed at ${resumedAt.toFixed(1)} s (sent ${progress.sent}, delivered ${progress.delivered})`);
+    const pub = await published;
+    const sub = await subB.call('end', { sent: pub.sent, idleMs: 30_000, maxMs: 240_000 }, 300_000);
+    clearInterval(timer);
+    sample();
+    const max = (key) => Math.max(...series.map((x) => x[key]));
+    const events = [...bridgeA.events().map((e) => ({ bridge: 'A', ...e })), ...bridgeB.events().map((e) => ({ bridge: 'B', ...e }))];
+    const report = {
+      partition: { seconds: stopS, size, window: PARTITION_WINDOW, stoppedAt, resumedAt, drainedAt: (performance.now() - t0) / 1000 },
+      sent: pub.sent,
+      unique: sub.unique,
+      duplicates: sub.duplicates,
+      dataLoss: sub.dataLoss,
+      lost: pub.sent - sub.unique,
+      rssMaxMB: { bridgeA: max('aRss'), bridgeB: max('bRss'), bridgeAAnon: max('aAnon'), bridgeBAnon: max('bAnon'), bridgeAFile: max('aFile'), bridgeBFile: max('bFile') },
+      heldMax: Math.max(...series.map((x) => x.sent - x.delivered)),
+      bridgeEvents: countBy(events.map((e) => `${e.bridge}:${e.event}`)),
+      loadavg: loadAverage(),
+      series,
+    };
+    log(`partition ${stopS} s at ${size} B: sent ${pub.sent}, once in B ${sub.unique}, dup ${sub.duplicates}, dataLoss ${sub.dataLoss}; RSS max A ${report.rssMaxMB.bridgeA} MB (anon ${report.rssMaxMB.bridgeAAnon}), B ${report.rssMaxMB.bridgeB} MB (anon ${report.rssMaxMB.bridgeBAnon}); held at most ${report.heldMax}; events ${JSON.stringify(report.bridgeEvents)}`);
+    return { partitionReport: report, lostTotal: report.lost, dupTotal: report.duplicates };
+  }
 
   const results = { engine: {}, zone: {}, engineLat: [], zoneLat: [] };
   for (const size of SIZES) {
@@ -365,6 +444,8 @@ async function run(state, { startedAt, load0, cpuProfDir }) {
     idleCores,
     bridgeDurability: DURABILITY ?? 'sync (the CLI default)',
     bridgeRetention: RETENTION ?? 'the ledger default (100,000 messages per stream)',
+    checkpointIntervalMs: CHECKPOINT_MS ?? 1000,
+    streams: STREAMS,
     rssMaxMB: {
       bridgeA: rssMax.get(bridgeA.pid) / 2 ** 20,
       bridgeB: rssMax.get(bridgeB.pid) / 2 ** 20,
@@ -491,6 +572,21 @@ function summarize(results, meta) {
       '',
     ]);
   }
+  for (const size of SIZES) {
+    const z = results.zone[size];
+    const bps = median(z.map((r) => r.checkpointKv.bytesPerSec));
+    const writes = median(z.map((r) => r.checkpointKv.writes / r.checkpointKv.seconds));
+    const perWrite = median(z.map((r) => (r.checkpointKv.writes ? r.checkpointKv.bytes / r.checkpointKv.writes : NaN)));
+    figures[`checkpoint${size}`] = { bytesPerSec: bps, writesPerSec: writes, bytesPerWrite: perWrite };
+    rows.push([
+      `export checkpoint at full rate, ${size === 64 ? '64 B' : '1 KB'} (key-value writes of bridge A, diagnostic)`,
+      `${Math.round(bps).toLocaleString('en-US')} B/s (${writes.toFixed(2)} writes/s of ${Math.round(perWrite).toLocaleString('en-US')} B; interval ${meta.checkpointIntervalMs} ms)`,
+      '',
+      '',
+      '',
+      '',
+    ]);
+  }
   rows.push([
     'bridge CPU with no traffic, cores (3 s, diagnostic)',
     `A ${meta.idleCores.bridgeA.toFixed(3)}, B ${meta.idleCores.bridgeB.toFixed(3)}`,
@@ -519,6 +615,7 @@ function summarize(results, meta) {
     `${meta.runs} run(s) of ${meta.seconds} s per throughput figure, ${meta.runs} of ${meta.latencySeconds} s (first ${WARMUP_MS / 1000} s not sampled) per latency figure: median (min–max). ` +
     `Other processes of the machine used ${meta.otherCores.min.toFixed(2)}–${meta.otherCores.max.toFixed(2)} cores during the runs (median ${meta.otherCores.median.toFixed(2)}${meta.quick ? '' : '; each run first waited up to 30 s for them to drop under 0.3 cores'}). ` +
     `Bridge ledgers: durability ${meta.bridgeDurability}, retention ${meta.bridgeRetention}. ` +
+    (meta.streams > 1 ? `Throughput runs publish on ${meta.streams} subjects (origin streams) in turn. ` : '') +
     `Lost ${lostTotal}, duplicates ${dupTotal} over every run; bridge event lines ${meta.bridgeEvents.count}${meta.bridgeEvents.count ? ` ${JSON.stringify(meta.bridgeEvents.kinds)}` : ''}.`;
   return { meta, figures, results, table, caption, lostTotal, dupTotal };
 }
@@ -563,6 +660,11 @@ process.on('SIGTERM', onSignal);
 
 try {
   const report = await main();
+  if (report.partitionReport !== undefined) {
+    console.log(JSON.stringify(report.partitionReport));
+    if (args.json) writeFileSync(args.json, `${JSON.stringify(report.partitionReport, null, 1)}\n`);
+    process.exit(report.lostTotal === 0 && report.dupTotal === 0 ? 0 : 1);
+  }
   console.log(`\n${report.caption}\n\n${report.table}`);
   printProfiles(report.meta.profiles);
   const reportDir = here('./report');

@@ -119,6 +119,8 @@ export function lowestScanFrom(value: CheckpointValue): number | undefined {
 export class ExportCheckpoint {
   /** Positions by stream, least recently taken in first. */
   private readonly positions = new Map<string, Position>();
+  /** The stream taken in last, the newest entry of `positions` (a lookup saved per message). */
+  private last: { readonly sender: string; readonly subject: string; readonly key: string; readonly p: Position } | undefined;
   /** Ranges stored above the positions (read from the stream at start), by stream and incarnation: ascending, disjoint [from, to]. */
   private readonly above = new Map<string, [number, number][]>();
   /** Items not counted yet, in arrival order (counted ones are removed from the front). */
@@ -157,6 +159,7 @@ export class ExportCheckpoint {
    */
   restore(value: CheckpointValue | undefined, streamLastSeq: number): void {
     this.storedHigh = streamLastSeq;
+    this.last = undefined;
     if (value === undefined) return;
     // Most recent first in the value: inserted oldest first, so the map stays least recent first.
     for (let i = value.streams.length - 1; i >= 0; i--) {
@@ -209,7 +212,8 @@ export class ExportCheckpoint {
 
   /** Whether message `seq` of the stream is stored already (at or below its position, or read stored at start). */
   covered(sender: string, incarnation: number, subject: string, seq: number): boolean {
-    const p = this.positions.get(streamKey(sender, subject));
+    const l = this.last;
+    const p = l !== undefined && l.sender === sender && l.subject === subject ? l.p : this.positions.get(streamKey(sender, subject));
     if (p !== undefined && p.incarnation === incarnation && seq <= p.seq) return true;
     if (this.above.size === 0) return false;
     const ranges = this.above.get(incKey(sender, incarnation, subject));
@@ -233,13 +237,23 @@ export class ExportCheckpoint {
 
   /** A message (`from` = `to`) or loss record taken in for export (or skipped): counted once it and the stream's earlier items are {@link done}. */
   taken(sender: string, incarnation: number, subject: string, to: number): CheckpointItem {
-    const k = streamKey(sender, subject);
-    let p = this.positions.get(k);
-    if (p === undefined) {
-      p = { sender, subject, incarnation, seq: 0, items: [], head: 0 };
-      this.evict();
-    } else this.positions.delete(k); // re-inserted last: the map stays least recently taken in first
-    this.positions.set(k, p);
+    let k: string;
+    let p: Position | undefined;
+    const l = this.last;
+    if (l !== undefined && l.sender === sender && l.subject === subject) {
+      // The stream taken in last is the map's newest entry already (exports come in runs of one stream).
+      k = l.key;
+      p = l.p;
+    } else {
+      k = streamKey(sender, subject);
+      p = this.positions.get(k);
+      if (p === undefined) {
+        p = { sender, subject, incarnation, seq: 0, items: [], head: 0 };
+        this.evict();
+      } else this.positions.delete(k); // re-inserted last: the map stays least recently taken in first
+      this.positions.set(k, p);
+      this.last = { sender, subject, key: k, p };
+    }
     const item: CheckpointItem = { key: k, sender, incarnation, subject, to, bound: this.storedHigh, done: false, counted: false };
     p.items.push(item);
     this.items.push(item);

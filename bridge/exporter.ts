@@ -19,6 +19,7 @@
  * durable positions stay before it), from the senders' windows and ledgers.
  */
 import { headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import { clientExportHeaders, ExportHeaderBuilder } from './export-headers.js';
 import type { Message } from '../actors/app/message.js';
 import type { Subscription } from '../actors/app/subscription.js';
 import { ExportQueue, type Queued } from './export-queue.js';
@@ -136,6 +137,10 @@ export class Exporter {
   /** Core NATS: the newest seq exported per stream, announced every second (tail loss shows). */
   private readonly highs: HighMarks | undefined;
   private subs: Subscription[] = [];
+  /** Header blocks of exported messages, built as bytes (export-headers.ts). */
+  private readonly headerBlocks: ExportHeaderBuilder;
+  private lastSubject = '';
+  private lastNatsSubject = '';
   private draining = false;
   private retryTimer: NodeJS.Timeout | undefined;
   /** A retry loop (timer, then a probe publish) runs. */
@@ -152,6 +157,7 @@ export class Exporter {
     readonly checkpoint?: CheckpointKeeper,
   ) {
     this.queue = new ExportQueue<ExportItem>(o.maxInFlight, o.maxPending);
+    this.headerBlocks = new ExportHeaderBuilder(o.zone);
     this.js = o.engine === 'core' ? new CorePublisher(nc) : new PipelinedPublisher(nc, o.publishTimeoutMs);
     if (o.engine === 'core') this.highs = new HighMarks(o.zone, nc);
   }
@@ -287,23 +293,36 @@ export class Exporter {
   }
 
   private publish(q: Queued<ExportItem>): void {
-    this.send(q.item).then(
-      (stored) => {
-        this.stored(q.item, stored);
-        this.highs?.exported(q.item);
-        this.queue.acked(q);
-        if (q.item.kind === 'message') q.item.msg.ack();
-        if (!this.closed) this.pump();
-      },
-      (err: unknown) => {
-        this.queue.failed(q);
-        // One retry loop at a time, whatever the number of publishes failing with it.
-        if (this.retrying) return;
-        this.retrying = true;
-        this.sink.blocked('nats', `publishing to JetStream failed (${err instanceof Error ? err.message : String(err)}); retrying every ${this.o.retryDelayMs} ms`);
-        this.scheduleRetry();
-      },
-    );
+    const item = q.item;
+    if (item.kind === 'message') this.js.send(this.natsSubjectOf(item.msg.subject), item.msg.raw, this.headersOf(item.msg), q, this.published);
+    else this.send(item).then((s) => this.published(q, undefined, s), (err: unknown) => this.published(q, err instanceof Error ? err : new Error(String(err)), undefined));
+  }
+
+  /** What JetStream answered to `q`'s publish (a callback per message, no promise: export-side CPU). */
+  private readonly published = (q: Queued<ExportItem>, err: Error | undefined, stored: Stored | undefined): void => {
+    if (err === undefined) {
+      this.stored(q.item, stored!);
+      this.highs?.exported(q.item);
+      this.queue.acked(q);
+      if (q.item.kind === 'message') q.item.msg.ack();
+      if (!this.closed) this.pump();
+      return;
+    }
+    this.queue.failed(q);
+    // One retry loop at a time, whatever the number of publishes failing with it.
+    if (this.retrying) return;
+    this.retrying = true;
+    this.sink.blocked('nats', `publishing to JetStream failed (${err.message}); retrying every ${this.o.retryDelayMs} ms`);
+    this.scheduleRetry();
+  };
+
+  /** `lc.<zone>.<subject>`, kept for the last subject (exports come in runs of one subject). */
+  private natsSubjectOf(subject: string): string {
+    if (subject !== this.lastSubject) {
+      this.lastSubject = subject;
+      this.lastNatsSubject = natsSubject(this.o.zone, subject);
+    }
+    return this.lastNatsSubject;
   }
 
   private scheduleRetry(): void {
@@ -343,7 +362,7 @@ export class Exporter {
 
   /** Publishes `item` to JetStream. */
   private send(item: ExportItem): Promise<Stored> {
-    if (item.kind === 'message') return this.js.publish(natsSubject(this.o.zone, item.msg.subject), item.msg.raw, this.headersOf(item.msg));
+    if (item.kind === 'message') return this.js.publish(this.natsSubjectOf(item.msg.subject), item.msg.raw, this.headersOf(item.msg));
     const l = item.loss;
     const h = headers();
     h.set('Nats-Msg-Id', lossRecordId(this.o.zone, l.sender, l.senderIncarnation ?? 0, l.subject, l.fromSeq, l.toSeq));
@@ -356,12 +375,8 @@ export class Exporter {
 
   /** The headers that carry `m`'s identity, with its `Nats-Msg-Id`. */
   private headersOf(m: Message): MsgHdrs {
-    const h = headers();
-    h.set('Nats-Msg-Id', messageId({ zone: this.o.zone, sender: m.sender, incarnation: m.senderIncarnation, subject: m.subject, seq: m.seq }));
-    h.set(HEADERS.sender, m.sender);
-    h.set(HEADERS.incarnation, String(m.senderIncarnation));
-    h.set(HEADERS.seq, String(m.seq));
-    if (m.isValue) h.set(HEADERS.value, '1');
-    return h;
+    const id = { zone: this.o.zone, sender: m.sender, incarnation: m.senderIncarnation, subject: m.subject, seq: m.seq, isValue: m.isValue };
+    // The client's publish only calls encode() on its headers (export-headers.ts).
+    return (this.headerBlocks.build(id) as MsgHdrs | undefined) ?? clientExportHeaders(id, messageId(id));
   }
 }

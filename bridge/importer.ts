@@ -22,6 +22,7 @@ import { OriginGaps } from './origin-gaps.js';
 import { ERROR_CODES } from '../errors.js';
 import { ledgecastSubject, matchesAny, parseLossRange, streamName, zonePrefix } from './naming.js';
 import { AckPacing } from './ack-pacing.js';
+import { DeliveredInfo } from './ack-reply.js';
 import { OrderedAcks } from './ordered-acks.js';
 import { DeliveredHeaders, storedHeadersOf, type StoredHeaders } from './stored-headers.js';
 import type { ImportProgress } from './import-progress.js';
@@ -225,6 +226,7 @@ export class Importer {
       setImmediate(flush);
     };
     const headers = new DeliveredHeaders();
+    const deliveries = new DeliveredInfo();
     let messages: ConsumerMessages | undefined;
     // AckPolicy.All: an acknowledgement also covers messages JetStream delivered that never
     // reached this importer (the reply to a pull lost with a NATS node, a pull of an earlier run
@@ -245,7 +247,7 @@ export class Importer {
     // `max_ack_pending` (`maxImportInFlight`): JetStream delivers no more until acknowledged.
     const onMessage = (m: JsMsg): void => {
       if (this.closed || failed !== undefined || missed) return; // not acknowledged: delivered again
-      const i = m.info; // parsed once from the reply subject (m.seq reads it too)
+      const i = deliveries.of(m); // read from the reply subject (ack-reply.ts)
       if (i.deliverySequence > lastDelivery + 1) {
         missed = true;
         this.counters.restarts++;
@@ -254,8 +256,12 @@ export class Importer {
       }
       lastDelivery = i.deliverySequence;
       this.progress.delivered(zone, i.deliverySequence, i.pending, performance.now());
+      const redelivered = i.deliveryCount > 1;
       // Redelivered and published above, before anything newer: only acknowledged.
-      const p = m.redelivered && m.seq <= caughtUpTo ? undefined : this.importOne(zone, m, headers.of(m), gaps);
+      const p =
+        redelivered && i.streamSequence <= caughtUpTo
+          ? undefined
+          : this.importOne(zone, { subject: m.subject, data: m.data, redelivered, seq: i.streamSequence }, headers.of(m), gaps);
       if (p === undefined) {
         acks.add(m, true);
         schedule();

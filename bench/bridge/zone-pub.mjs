@@ -4,7 +4,7 @@
  *
  * Commands: `open { name, group, port }`; `waitPeer { name, pattern, timeoutMs }` (until that peer
  * advertised the pattern: the exporting bridge's durable subscription is open);
- * `throughput { subject, size, seconds, window }`: as fast as the peer's backpressure allows
+ * `throughput { subject, size, seconds, window, streams }`: as fast as the peer's backpressure allows
  * (`tryPublish`, a macrotask yield when refused) and at most `window` messages ahead of what
  * zone B received (credit notes `{ type: 'credit', delivered }` forwarded by the parent: the
  * bridge holds what JetStream has not stored, and past the peer's `maxQueuedPerSubscription` it
@@ -42,7 +42,10 @@ serveCommands(
       return { afterMs: Date.now() - t0 };
     },
 
-    async throughput({ subject, size, seconds, window }) {
+    async throughput({ subject, size, seconds, window, streams = 1 }) {
+      // `streams` > 1: message i goes on `<subject>.<i mod streams>` (many origin streams, as the
+      // export checkpoint sees a busy zone).
+      const subjects = streams > 1 ? Array.from({ length: streams }, (_, i) => `${subject}.${i}`) : [subject];
       delivered = 0;
       let sent = 0;
       let refused = 0;
@@ -61,7 +64,7 @@ serveCommands(
             });
             break;
           }
-          if (peer.tryPublish(subject, payload)) {
+          if (peer.tryPublish(subjects[sent % subjects.length], payload)) {
             sent++;
             payload = makePayload(size, sent);
             continue;
@@ -73,7 +76,7 @@ serveCommands(
       }
       // The last one alone, awaited: it resolves once every earlier one is on the wire.
       await new Promise((r) => setImmediate(r));
-      await peer.publish(subject, payload);
+      await peer.publish(subjects[sent % subjects.length], payload);
       sent++;
       clearInterval(progress);
       const sec = (performance.now() - t0) / 1000;

@@ -26,7 +26,7 @@ serveCommands({
     });
     peer.subscribe('bench.>', (m) => {
       const c = current;
-      if (c === undefined || m.subject !== c.subject) return;
+      if (c === undefined || (m.subject !== c.subject && !m.subject.startsWith(c.prefix))) return;
       if (m.origin?.zone !== 'A') c.notFromA++;
       c.receipts.add(m.raw);
     });
@@ -45,7 +45,7 @@ serveCommands({
   async begin({ subject, size, latency = false, warmupMs = 0 }) {
     const receipts = new Receipts({ size, latency, warmupMs });
     const timer = setInterval(() => note({ type: 'progress', unique: receipts.unique }), 20);
-    current = { subject, receipts, timer, notFromA: 0, dataLoss0: dataLoss };
+    current = { subject, prefix: `${subject}.`, receipts, timer, notFromA: 0, dataLoss0: dataLoss };
     return { ok: true };
   },
 

@@ -18,7 +18,14 @@ describe('bridge configuration file', () => {
     const c = parseBridgeConfig('b.json', json(good), { zone: 'lyon', servers: ['nats://127.0.0.1:5'], peer: { name: 'br', ledger: { durability: 'sync' } } });
     expect(c.zone).toBe('lyon');
     expect(c.nats.servers).toEqual(['nats://127.0.0.1:5']);
-    expect(c.peer).toEqual({ name: 'br', ledger: { path: '/tmp/x', durability: 'sync' } });
+    expect(c.peer).toEqual({ windowMessages: 8192, windowBytes: 8 * 1024 * 1024, name: 'br', ledger: { path: '/tmp/x', durability: 'sync' } });
+  });
+
+  it("gives the bridge's peer a retransmit window of 8,192 messages and 8 MiB (its ledger serves older repairs) unless the file sets one", () => {
+    expect(parseBridgeConfig('b.json', json(good)).peer).toMatchObject({ windowMessages: 8192, windowBytes: 8 * 1024 * 1024 });
+    const own = parseBridgeConfig('b.json', json({ ...good, peer: { ...good.peer, windowMessages: 65_536, windowBytes: 64 * 1024 * 1024 } }));
+    expect(own.peer).toMatchObject({ windowMessages: 65_536, windowBytes: 64 * 1024 * 1024 });
+    expect(parseBridgeConfig('b.json', json({ ...good, peer: { ...good.peer, windowBytes: 1 << 20 } })).peer).toMatchObject({ windowMessages: 8192, windowBytes: 1 << 20 });
   });
 
   it.each([

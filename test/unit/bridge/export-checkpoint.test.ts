@@ -100,6 +100,17 @@ describe('ExportCheckpoint', () => {
     expect(c.evictedStreams).toBe(1); // k.a was forgotten when k.c came (nothing pending)
   });
 
+  it('keeps streams in order of last export through runs of one stream (the last one is not looked up again)', () => {
+    const c = new ExportCheckpoint('me', 2, BIG);
+    c.restore(undefined, 0);
+    let seq = 0;
+    for (const s of ['k.a', 'k.a', 'k.b', 'k.b', 'k.a', 'k.a', 'k.c']) c.done(c.taken('p', 1, s, ++seq), seq);
+    expect(c.value(undefined).streams.map((e) => e[2])).toEqual(['k.c', 'k.a']); // k.b, least recent, forgotten
+    expect(c.covered('p', 1, 'k.c', 7)).toBe(true);
+    expect(c.covered('p', 1, 'k.a', 6)).toBe(true);
+    expect(c.covered('p', 1, 'k.b', 4)).toBe(false);
+  });
+
   it('keeps the value under maxBytes and counts the streams left out', () => {
     const c = new ExportCheckpoint('me', 1000, 200);
     c.restore(undefined, 0);
