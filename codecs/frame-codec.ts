@@ -137,8 +137,11 @@ export function encodeFrame(frame: Frame): Uint8Array {
 export function decodeFrameRecords(bytes: Uint8Array): FrameDecodeResult<Frame | DataRecords> {
   const length = bytes.length;
   if (length < HEADER_LENGTH || length > MAX_FRAME_BYTES || bytes[TYPE_OFFSET] !== FRAME_TYPE.data) return decodeFrame(bytes);
-  // decodeHeader checks magic, version and type in decodeFrame's order.
-  return decodeDataRecords(new DataView(bytes.buffer, bytes.byteOffset, length), bytes, 0, length);
+  // decodeHeader checks magic, version and type in decodeFrame's order. A plain Uint8Array over
+  // the datagram, as decodeFrame reads it: payload views are Uint8Arrays whatever the caller's
+  // class (a node Buffer's `subarray` makes Buffers, and more slowly).
+  const plain = new Uint8Array(bytes.buffer, bytes.byteOffset, length);
+  return decodeDataRecords(new DataView(bytes.buffer, bytes.byteOffset, length), plain, 0, length);
 }
 
 /**

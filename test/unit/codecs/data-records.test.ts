@@ -52,4 +52,16 @@ describe('decodeFrameRecords', () => {
       { numRuns: 2000 },
     );
   });
+
+  it('reads payloads as plain Uint8Array views of the datagram, also from a node Buffer (as dgram hands it)', () => {
+    const frame = fc.sample(dataFrameArb, { numRuns: 1, seed: 5 })[0];
+    const bytes = Buffer.from(encodeFrame(frame));
+    const r = decodeFrameRecords(bytes);
+    expect(r.ok && r.frame instanceof DataRecords).toBe(true);
+    const d = (r as { frame: DataRecords }).frame;
+    for (const m of records(d)) {
+      expect(Object.getPrototypeOf(m.payload)).toBe(Uint8Array.prototype);
+      expect(m.payload.buffer).toBe(bytes.buffer); // a view, not a copy
+    }
+  });
 });
