@@ -11,7 +11,8 @@
  */
 
 import type { Frame } from './frame.js';
-import { decodeFailure, type DecodeResult } from './decode-result.js';
+import { decodeFailure, type DecodeResult, type FrameDecodeResult } from './decode-result.js';
+import { decodeDataRecords, type DataRecords } from './data-records.js';
 import { decodeAck, ackEncodedSize, writeAck } from './frames/ack.js';
 import { advertEncodedSize, decodeAdvert, writeAdvert } from './frames/advert.js';
 import { byeEncodedSize, decodeBye, writeBye } from './frames/bye.js';
@@ -126,6 +127,21 @@ export function encodeFrame(frame: Frame): Uint8Array {
   const bytes = new Uint8Array(size);
   write(new DataView(bytes.buffer), bytes, 0, frame, size);
   return bytes;
+}
+
+/**
+ * {@link decodeFrame}, except that a DATA frame comes as {@link DataRecords} (checked the same,
+ * its records read later, no object per record). Every other frame, and every refusal, is
+ * {@link decodeFrame}'s.
+ */
+export function decodeFrameRecords(bytes: Uint8Array): FrameDecodeResult<Frame | DataRecords> {
+  const length = bytes.length;
+  if (length < HEADER_LENGTH || length > MAX_FRAME_BYTES || bytes[TYPE_OFFSET] !== FRAME_TYPE.data) return decodeFrame(bytes);
+  // decodeHeader checks magic, version and type in decodeFrame's order. A plain Uint8Array over
+  // the datagram, as decodeFrame reads it: payload views are Uint8Arrays whatever the caller's
+  // class (a node Buffer's `subarray` makes Buffers, and more slowly).
+  const plain = new Uint8Array(bytes.buffer, bytes.byteOffset, length);
+  return decodeDataRecords(new DataView(bytes.buffer, bytes.byteOffset, length), plain, 0, length);
 }
 
 /**

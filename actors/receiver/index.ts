@@ -1,6 +1,7 @@
 /**
  * The receiver actor's pure cores: per stream, release messages in order exactly once, buffer
- * what arrives early (a {@link ReorderRing} per stream), NAK what is missing (randomized first
+ * what arrives early (a {@link ReorderRing} per stream; a DATA message waits there as its datagram
+ * and an offset, decoded when released), NAK what is missing (randomized first
  * delay while another peer may share the loss, `nakDelayMinMs` otherwise; retries paced by the repair
  * time measured per sender, with backoff), reassemble fragments, and report what can no longer
  * be had as data loss. A seq numbers one application message: fragments carry their message's
@@ -14,8 +15,9 @@
  * here does I/O, reads a clock or keeps a timer: the shell passes `nowMs`, sets one timer to
  * `nextDeadlineMs()`, and turns sink calls into frames and application events.
  *
- * Inputs (all untrusted, from the wire): `onData` (each message of a DATA or RETRANSMIT frame,
- * with the stream's `startSeq` from the DATA subject table, 0 for RETRANSMIT), `onHeartbeat`
+ * Inputs (all untrusted, from the wire): `onDataRecord` (each record of a DATA frame checked by
+ * `decodeFrameRecords`), `onData` (a decoded message: of a RETRANSMIT frame, `startSeq` 0, or of
+ * DATA with the stream's `startSeq` from its subject table), `onHeartbeat`
  * (the entries of a HEARTBEAT, or of a BYE: its streams' final state), `onUnavailable` (each
  * `unavailable` range of a RETRANSMIT), `onAdvert` (an incarnation the receivers actor listed on
  * its ADVERT), `onSenderLeft` (BYE or expiry), `onTimer`; from the receiver list, `setListed` (a

@@ -19,7 +19,9 @@ export interface ReceiverOptions {
   maxBufferedMessages?: number;
   /**
    * Memory for messages held by every stream together: out-of-order messages plus fragments
-   * of messages being reassembled. Out-of-order messages may use at most
+   * of messages being reassembled. An out-of-order message from DATA is held as its datagram,
+   * which counts whole (once, however many of its messages wait); one from RETRANSMIT counts
+   * its payload. Out-of-order messages may use at most
    * `maxBufferedBytes - maxMessageBytes` of it (so one largest message can always be
    * reassembled in order); past that they are dropped and NAKed again later (not data loss).
    * A fragment that does not fit is dropped and NAKed again later; fragments of the message a

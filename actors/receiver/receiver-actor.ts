@@ -32,7 +32,8 @@
  * core which sender names advertise (`Receiver.setListed`), for its quotas on senders that never
  * advertised (`maxUnlistedStreams`, `unlistedSenderExpiryMs`).
  */
-import { decodeFrame } from '../../codecs/frame-codec.js';
+import { decodeFrameRecords } from '../../codecs/frame-codec.js';
+import { DataRecords } from '../../codecs/data-records.js';
 import type { ActorContext, Actor } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
 import { ERROR_CODES, LedgecastError, serializeError } from '../../errors.js';
@@ -48,7 +49,7 @@ import type { RetransmitInbox } from '../retransmit/messages.js';
 import type { DatagramIn } from '../socket/messages.js';
 import type { ReceiverInbox } from './messages.js';
 import type { StreamResume } from '../ledger/messages.js';
-import { streamKey, type PeerId, type ResumedFrom, type WireMessage } from '../../codecs/frame.js';
+import { streamKey, type PeerId, type WireMessage } from '../../codecs/frame.js';
 import { Receiver } from './receiver.js';
 // Data-path messages cross threads in their own byte layout (registers the packers).
 import '../thread-packers.js';
@@ -207,32 +208,15 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
 
   private onDatagram(now: number, msg: DatagramIn): void {
     this.datagrams++;
-    const decoded = decodeFrame(msg.bytes);
+    // DATA stays bytes: a record is decoded when its stream releases it (reorder-buffer.ts).
+    const decoded = decodeFrameRecords(msg.bytes);
     if (!decoded.ok) {
       this.dropped[decoded.reason] = (this.dropped[decoded.reason] ?? 0) + 1;
       return;
     }
     const frame = decoded.frame;
-    if (frame.kind === 'data') {
-      // Indexed loops: a `for … of` here costs an iterator object per message.
-      const streams = frame.streams;
-      const messages = frame.messages;
-      for (let i = 0; i < messages.length; i++) {
-        const m = messages[i];
-        let startSeq = 0;
-        let ageMs: number | undefined;
-        let resumed: ResumedFrom | undefined;
-        for (let k = 0; k < streams.length; k++) {
-          const s = streams[k];
-          if (s.subject === m.subject) {
-            startSeq = s.startSeq;
-            ageMs = s.ageMs;
-            resumed = s.resumed;
-            break;
-          }
-        }
-        this.core.onData(now, frame.sender, startSeq, m, ageMs, resumed);
-      }
+    if (frame instanceof DataRecords) {
+      for (let i = 0, o = frame.firstRecord; i < frame.count; i++, o = frame.recordEnd(o)) this.core.onDataRecord(now, frame, o);
     } else if (frame.kind === 'heartbeat') {
       this.core.onHeartbeat(now, frame.sender, frame.streams);
     } else {

@@ -25,14 +25,14 @@ import { SenderTable, type SenderEntry } from './sender-table.js';
 import { RepairTime } from './repair-time.js';
 import { StreamReceiver, type MessageOutcome } from './stream-receiver.js';
 import { ReorderRingPool } from './reorder-ring.js';
-import { UnadvertisedHold } from './unadvertised-hold.js';
+import type { HeldItem } from './reorder-buffer.js';
+import type { DataRecords } from '../../codecs/data-records.js';
+import { olderInfoBy, olderResumedBy, UnadvertisedHold } from './unadvertised-hold.js';
 import { UnlistedSenders } from './unlisted-senders.js';
 import { notePosition, takePositionReport } from './position-reports.js';
 import { StreamState, type StreamEvents } from './stream-state.js';
 import { IdleSweep } from './idle-sweep.js';
-
-/** How much a wire `ageMs` may overstate a stream's age (whole ms on both ends). */
-const AGE_ROUNDING_MS = 1;
+import { beginsAtResumed, beginsAtStart, type StreamBeginRules } from './stream-begin.js';
 
 /** What a {@link Receiver} needs. */
 export interface ReceiverDeps {
@@ -44,7 +44,7 @@ export interface ReceiverDeps {
   /**
    * Since when (on the `nowMs` clock) a local subscription matching `subject` has existed, if one
    * does: with a stream's age (DATA, HEARTBEAT) it decides where a stream first heard of late
-   * begins (see {@link Receiver.beginsAtStart}). Absent: the `lateJoinMaxMessages` rule.
+   * begins (see `beginsAtStart`, stream-begin.ts). Absent: the `lateJoinMaxMessages` rule.
    */
   readonly interestSinceMs?: (subject: string) => number | undefined;
 }
@@ -77,10 +77,10 @@ export class Receiver implements TimerCore {
   private readonly sink: ReceiverSink;
   private readonly rng: Rng;
   private readonly isInterested: (subject: string) => boolean;
-  private readonly interestSinceMs: ((subject: string) => number | undefined) | undefined;
+  private readonly beginRules: StreamBeginRules;
   private readonly budget: BufferBudget;
   /** The streams' spare reorder ring (one). */
-  private readonly rings = new ReorderRingPool<WireMessage>();
+  private readonly rings = new ReorderRingPool<HeldItem>();
   private readonly table: SenderTable<StreamState>;
   /** Frames of incarnations not advertised yet, until their ADVERT (bounded in items, bytes and time). */
   private readonly hold: UnadvertisedHold;
@@ -112,9 +112,9 @@ export class Receiver implements TimerCore {
     this.sink = deps.sink;
     this.rng = deps.rng;
     this.isInterested = deps.isInterested;
-    this.interestSinceMs = deps.interestSinceMs;
     this.options = resolveReceiverOptions(options);
     const o = this.options;
+    this.beginRules = { interestSinceMs: deps.interestSinceMs, lateJoinMaxMessages: o.lateJoinMaxMessages, counters: this.counters };
     this.budget = new BufferBudget(o.maxBufferedBytes, o.maxBufferedBytes - o.maxMessageBytes);
     this.table = new SenderTable(o.resyncGraceMs, o.maxStreams);
     this.hold = new UnadvertisedHold(this.counters, o.resyncGraceMs);
@@ -175,75 +175,82 @@ export class Receiver implements TimerCore {
       this.hold.holdData(nowMs, sender, streamStartSeq, msg, streamAgeMs, resumed);
       return;
     }
-    let st = s?.streams.get(msg.subject);
-    if (st === undefined) {
-      if (!this.isInterested(msg.subject)) {
-        this.counters.uninterested++;
-        return;
-      }
-      if (!isSeq(streamStartSeq)) {
-        this.counters.retransmitsIgnored++;
-        return;
-      }
-      const s0 = streamStartSeq;
-      let begin = msg.seq;
-      if (this.beginsAtResumed(nowMs, msg.subject, s0, msg.seq, resumed)) begin = resumed!.seq;
-      else if (s0 <= msg.seq && this.beginsAtStart(nowMs, msg.subject, msg.seq - s0, streamAgeMs)) begin = s0;
-      else if (begin > s0) this.counters.lateJoins++;
-      st = this.createStream(nowMs, sender, s, msg.subject, begin);
-      if (st === undefined) return;
-    } else if (this.unsynced(st)) {
-      if (isSeq(streamStartSeq)) this.resync(st, streamStartSeq);
-      else if (nowMs < st.sender.resyncUntilMs) {
-        this.counters.retransmitsIgnored++;
-        return;
-      }
-    }
+    const st = this.streamOf(nowMs, sender, s, streamStartSeq, msg.subject, msg.seq, streamAgeMs, resumed);
+    if (st === undefined) return;
     // A RETRANSMIT message (no stream start) times the repair of the gap it fills.
     const retransmitted = streamStartSeq === 0;
     if ((msg.flags & MESSAGE_FLAGS.fragment) !== 0) this.onFragment(nowMs, st, msg, retransmitted);
-    else {
-      const outcome = st.stream.onMessage(nowMs, msg, retransmitted);
-      // The common outcomes by name: a keyed increment per buffered message was the largest line
-      // of onData under loss (most messages wait in the reorder buffer then).
-      if (outcome === 'buffered') this.counters.messagesBuffered++;
-      else if (outcome !== 'delivered') this.count(outcome);
-    }
+    else this.countOutcome(st.stream.onMessage(nowMs, msg, retransmitted));
     this.changed(st);
   }
 
-  private count(outcome: MessageOutcome): void {
-    const counter = OUTCOME_COUNTERS[outcome];
-    if (counter !== undefined) this.counters[counter]++;
-  }
-
   /**
-   * Where a stream first heard of now begins: at its start (true; what is missing before the
-   * first message heard is asked for) or at the first message heard (false: a late joiner, no
-   * loss reported for what came before it). With the stream's age and our subscription time,
-   * at its start exactly when a matching subscription existed before the stream's first
-   * message (the age makes that comparison without any clock shared with the sender);
-   * otherwise when at most `lateJoinMaxMessages` came before it.
+   * The record at `offset` of a DATA datagram (checked by its decoder), as {@link onData} takes
+   * a message: a whole message is decoded only when its stream releases it, and held as bytes
+   * until then (reorder-buffer.ts).
    */
-  /**
-   * Whether a stream new to us, which continues an earlier incarnation's numbering, begins at the
-   * oldest message its sender's ledger holds (`resumed.seq`, published `resumed.ageMs` ago),
-   * judged at `seq` (the message or heartbeat at hand), as {@link beginsAtStart} judges `startSeq`.
-   */
-  private beginsAtResumed(nowMs: number, subject: string, startSeq: number, seq: number, resumed: ResumedFrom | undefined): boolean {
-    if (resumed === undefined) return false;
-    if (!isSeq(resumed.seq) || resumed.seq >= startSeq || resumed.seq > seq) {
-      this.counters.invalidInputs++;
-      return false;
+  onDataRecord(nowMs: number, d: DataRecords, offset: number): void {
+    this.lastNowMs = Math.max(this.lastNowMs, nowMs);
+    const e = d.streamAt(offset);
+    const s = this.admit(nowMs, d.sender);
+    if (s === null) return;
+    if (s === HOLD) {
+      this.hold.holdData(nowMs, d.sender, e.startSeq, d.messageAt(offset), e.ageMs, e.resumed);
+      return;
     }
-    return this.beginsAtStart(nowMs, subject, seq - resumed.seq, resumed.ageMs);
+    const st = this.streamOf(nowMs, d.sender, s, e.startSeq, e.subject, d.seqAt(offset), e.ageMs, e.resumed);
+    if (st === undefined) return;
+    if ((d.flagsAt(offset) & MESSAGE_FLAGS.fragment) !== 0) this.onFragment(nowMs, st, d.messageAt(offset), false);
+    else this.countOutcome(st.stream.onRecord(nowMs, d, offset));
+    this.changed(st);
   }
 
-  private beginsAtStart(nowMs: number, subject: string, before: number, ageMs: number | undefined): boolean {
-    const since = ageMs === undefined ? undefined : this.interestSinceMs?.(subject);
-    // The age is in whole ms, counted from a whole-ms start: it may be up to 1 ms over.
-    if (since !== undefined && ageMs !== undefined && Number.isFinite(ageMs) && ageMs >= 0) return since <= nowMs - ageMs + AGE_ROUNDING_MS;
-    return before <= this.options.lateJoinMaxMessages;
+  /**
+   * The stream a message `seq` of `subject` belongs to (`startSeq`: its stream's start from DATA,
+   * 0 from RETRANSMIT), created when new and wanted; undefined (counted) when it is to be dropped.
+   */
+  private streamOf(
+    nowMs: number,
+    sender: PeerId,
+    s: SenderState | undefined,
+    startSeq: number,
+    subject: string,
+    seq: number,
+    ageMs: number | undefined,
+    resumed: ResumedFrom | undefined,
+  ): StreamState | undefined {
+    let st = s?.streams.get(subject);
+    if (st === undefined) {
+      if (!this.isInterested(subject)) {
+        this.counters.uninterested++;
+        return undefined;
+      }
+      if (!isSeq(startSeq)) {
+        this.counters.retransmitsIgnored++;
+        return undefined;
+      }
+      let begin = seq;
+      if (beginsAtResumed(this.beginRules, nowMs, subject, startSeq, seq, resumed)) begin = resumed!.seq;
+      else if (startSeq <= seq && beginsAtStart(this.beginRules, nowMs, subject, seq - startSeq, ageMs)) begin = startSeq;
+      else if (begin > startSeq) this.counters.lateJoins++;
+      return this.createStream(nowMs, sender, s, subject, begin);
+    }
+    if (this.unsynced(st)) {
+      if (isSeq(startSeq)) this.resync(st, startSeq);
+      else if (nowMs < st.sender.resyncUntilMs) {
+        this.counters.retransmitsIgnored++;
+        return undefined;
+      }
+    }
+    return st;
+  }
+
+  /** Counts what the stream did with a message. */
+  private countOutcome(outcome: MessageOutcome): void {
+    // The common outcomes by name: a keyed increment per buffered message was the largest line
+    // of onData under loss (most messages wait in the reorder buffer then).
+    if (outcome === 'buffered') this.counters.messagesBuffered++;
+    else if (outcome !== 'delivered') this.counters[OUTCOME_COUNTERS[outcome] as keyof ReceiverCounters]++;
   }
 
   /**
@@ -253,18 +260,15 @@ export class Receiver implements TimerCore {
   private onFragment(nowMs: number, st: StreamState, msg: WireMessage, retransmitted: boolean): void {
     const seen = st.stream.onFragmentSeen(nowMs, msg.seq);
     if (seen !== 'buffered') {
-      const counter = OUTCOME_COUNTERS[seen];
-      if (counter !== undefined) this.counters[counter]++;
+      this.countOutcome(seen);
       return;
     }
     st.reassembler ??= new Reassembler({ budget: this.budget, counters: this.counters }, this.options);
     const r = st.reassembler.push(msg, msg.seq === st.stream.nextSeq);
     switch (r.kind) {
-      case 'completed': {
-        const counter = OUTCOME_COUNTERS[st.stream.onMessage(nowMs, r.message, retransmitted)];
-        if (counter !== undefined) this.counters[counter]++;
+      case 'completed':
+        this.countOutcome(st.stream.onMessage(nowMs, r.message, retransmitted));
         break;
-      }
       case 'tooLarge':
         st.stream.giveUp(nowMs, msg.seq, 'tooLarge');
         break;
@@ -306,8 +310,8 @@ export class Receiver implements TimerCore {
         // Beginning at startSeq (not lowSeq) reports what the sender no longer holds as lost
         // instead of skipping it silently, as the same stream first seen through DATA would.
         let begin = info.highSeq + 1;
-        if (this.beginsAtResumed(nowMs, info.subject, info.startSeq, info.highSeq, info.resumed)) begin = info.resumed!.seq;
-        else if (this.beginsAtStart(nowMs, info.subject, info.highSeq - info.startSeq, info.ageMs)) begin = info.startSeq;
+        if (beginsAtResumed(this.beginRules, nowMs, info.subject, info.startSeq, info.highSeq, info.resumed)) begin = info.resumed!.seq;
+        else if (beginsAtStart(this.beginRules, nowMs, info.subject, info.highSeq - info.startSeq, info.ageMs)) begin = info.startSeq;
         else if (begin > info.startSeq) this.counters.lateJoins++;
         st = this.createStream(nowMs, sender, s, info.subject, begin);
         if (st === undefined) continue;
@@ -375,7 +379,7 @@ export class Receiver implements TimerCore {
     for (const f of this.hold.take(nowMs, peer)) {
       // The stream's age was measured on arrival.
       const heldMs = nowMs - f.atMs;
-      if (f.kind === 'data') this.onData(nowMs, peer, f.startSeq, f.msg, f.ageMs === undefined ? undefined : f.ageMs + heldMs, olderBy(f.resumed, heldMs));
+      if (f.kind === 'data') this.onData(nowMs, peer, f.startSeq, f.msg, f.ageMs === undefined ? undefined : f.ageMs + heldMs, olderResumedBy(f.resumed, heldMs));
       else this.onHeartbeat(nowMs, peer, heldMs === 0 ? f.streams : f.streams.map((i) => (i === null || typeof i !== 'object' ? i : olderInfoBy(i, heldMs))));
     }
   }
@@ -765,15 +769,4 @@ export class Receiver implements TimerCore {
     if (d === undefined || !this.unsynced(st)) return d;
     return Math.max(d, st.sender.resyncUntilMs);
   }
-}
-
-/** `resumed` as it stands `heldMs` after it arrived (its age grown by that). */
-function olderBy(resumed: ResumedFrom | undefined, heldMs: number): ResumedFrom | undefined {
-  return resumed?.ageMs === undefined || heldMs === 0 ? resumed : { seq: resumed.seq, ageMs: resumed.ageMs + heldMs };
-}
-
-/** A held heartbeat entry as it stands `heldMs` after it arrived (its ages grown by that). */
-function olderInfoBy(i: StreamInfo, heldMs: number): StreamInfo {
-  if (i.ageMs === undefined && i.resumed?.ageMs === undefined) return i;
-  return { ...i, ageMs: i.ageMs === undefined ? undefined : i.ageMs + heldMs, resumed: olderBy(i.resumed, heldMs) };
 }

@@ -3,7 +3,9 @@
  */
 
 /**
- * Messages held out of order, in a ring of slots indexed by `seq & mask`.
+ * Messages held out of order, in a ring of slots indexed by `seq & mask`. A slot holds a seq, an
+ * item and an offset: a decoded message (offset -1), or a datagram and the offset of the
+ * message's record in it (data-records.ts), so a message waiting here costs no object of its own.
  *
  * Why not a `Map<seq, message>`: under loss most messages of a busy stream wait here (5 % loss at
  * 64 B: 95 % of them, a gap being open almost all the time), and the map's hashing, growth and
@@ -14,21 +16,26 @@
  * next expected seq `low`, `span` being at most the reorder window; {@link set} widens the ring
  * (a power of two above the span) before a seq would share a slot with another. Each slot still
  * checks the seq it holds, so a violated invariant shows as a miss, never as a wrong message.
- * `seq & mask` is exact for every safe integer (the low bits of ToInt32).
+ * `seq & mask` is exact for every safe integer (the low bits of ToInt32); seq 0 marks an empty
+ * slot (a seq is at least 1).
  *
  * Bounds: the ring holds at most a power of two above the widest span asked for (at most twice
  * the reorder window); {@link forEachBelow} visits every slot, the others are O(1) (amortized for
  * {@link set}).
  */
-export class ReorderRing<T extends { readonly seq: number }> {
-  private slots: (T | undefined)[];
+export class ReorderRing<T extends object> {
+  private seqs: Float64Array;
+  private items: (T | undefined)[];
+  private offsets: Int32Array;
   private mask: number;
   private count = 0;
 
   /** `capacity`: the first ring size (rounded up to a power of two). */
   constructor(capacity = 64) {
     const size = nextPowerOfTwo(Math.max(2, capacity));
-    this.slots = new Array<T | undefined>(size).fill(undefined);
+    this.seqs = new Float64Array(size);
+    this.items = new Array<T | undefined>(size).fill(undefined);
+    this.offsets = new Int32Array(size);
     this.mask = size - 1;
   }
 
@@ -39,56 +46,76 @@ export class ReorderRing<T extends { readonly seq: number }> {
 
   /** Slots in the ring (for tests and memory accounting). */
   get capacity(): number {
-    return this.slots.length;
+    return this.seqs.length;
   }
 
   has(seq: number): boolean {
-    return this.slots[seq & this.mask]?.seq === seq;
+    return this.seqs[seq & this.mask] === seq;
   }
 
-  get(seq: number): T | undefined {
-    const m = this.slots[seq & this.mask];
-    return m?.seq === seq ? m : undefined;
-  }
-
-  /** Holds `m` (not held yet); `low`: the stream's next expected seq (`m.seq > low`). */
-  set(low: number, m: T): void {
-    if (m.seq - low >= this.slots.length) this.grow(m.seq - low + 1);
-    const i = m.seq & this.mask;
-    if (this.slots[i] === undefined) this.count++;
-    this.slots[i] = m;
-  }
-
-  /** Removes and returns the message of `seq`, if held. */
-  take(seq: number): T | undefined {
+  /** The slot holding `seq`, or -1: read it with {@link itemAt} and {@link offsetAt}, empty it with {@link remove}. */
+  slotOf(seq: number): number {
     const i = seq & this.mask;
-    const m = this.slots[i];
-    if (m?.seq !== seq) return undefined;
-    this.slots[i] = undefined;
+    return this.seqs[i] === seq ? i : -1;
+  }
+
+  itemAt(slot: number): T {
+    return this.items[slot] as T;
+  }
+
+  offsetAt(slot: number): number {
+    return this.offsets[slot];
+  }
+
+  /** Empties a slot {@link slotOf} found. */
+  remove(slot: number): void {
+    this.seqs[slot] = 0;
+    this.items[slot] = undefined;
     this.count--;
-    return m;
+  }
+
+  /** Holds message `seq` (not held yet) as `item` and `offset`; `low`: the stream's next expected seq (`seq > low`). */
+  set(low: number, seq: number, item: T, offset: number): void {
+    if (seq - low >= this.seqs.length) this.grow(seq - low + 1);
+    const i = seq & this.mask;
+    if (this.seqs[i] === 0) this.count++;
+    this.seqs[i] = seq;
+    this.items[i] = item;
+    this.offsets[i] = offset;
   }
 
   /** Removes every message below `seq`, calling `dropped` for each. O(capacity). */
-  forEachBelow(seq: number, dropped: (m: T) => void): void {
-    const slots = this.slots;
-    for (let i = 0; i < slots.length; i++) {
-      const m = slots[i];
-      if (m !== undefined && m.seq < seq) {
-        slots[i] = undefined;
-        this.count--;
-        dropped(m);
+  forEachBelow(seq: number, dropped: (item: T, offset: number) => void): void {
+    const seqs = this.seqs;
+    for (let i = 0; i < seqs.length; i++) {
+      const s = seqs[i];
+      if (s !== 0 && s < seq) {
+        const item = this.items[i] as T;
+        const offset = this.offsets[i];
+        this.remove(i);
+        dropped(item, offset);
       }
     }
   }
 
   private grow(span: number): void {
-    const old = this.slots;
-    const size = nextPowerOfTwo(Math.max(span, 2 * old.length));
-    const slots = new Array<T | undefined>(size).fill(undefined);
+    const { seqs: oldSeqs, items: oldItems, offsets: oldOffsets } = this;
+    const size = nextPowerOfTwo(Math.max(span, 2 * oldSeqs.length));
+    const seqs = new Float64Array(size);
+    const items = new Array<T | undefined>(size).fill(undefined);
+    const offsets = new Int32Array(size);
     const mask = size - 1;
-    for (const m of old) if (m !== undefined) slots[m.seq & mask] = m;
-    this.slots = slots;
+    for (let j = 0; j < oldSeqs.length; j++) {
+      const s = oldSeqs[j];
+      if (s === 0) continue;
+      const i = s & mask;
+      seqs[i] = s;
+      items[i] = oldItems[j];
+      offsets[i] = oldOffsets[j];
+    }
+    this.seqs = seqs;
+    this.items = items;
+    this.offsets = offsets;
     this.mask = mask;
   }
 }
@@ -100,7 +127,7 @@ export class ReorderRing<T extends { readonly seq: number }> {
  * and a fresh ring grew from 64 slots to the window each time (about 9 doublings and copies, and
  * arrays of up to 128 KiB for the collector). Bounds: one ring per receiver (the largest given).
  */
-export class ReorderRingPool<T extends { readonly seq: number }> {
+export class ReorderRingPool<T extends object> {
   private spare: ReorderRing<T> | undefined;
 
   /** An empty ring: the spare if there is one. */

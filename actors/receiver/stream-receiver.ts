@@ -7,7 +7,9 @@ import type { Rng } from '../core.js';
 import { BufferBudget } from './buffer-budget.js';
 import { GapList } from './gap-list.js';
 import { RepairTime } from './repair-time.js';
-import { ReorderRing, ReorderRingPool } from './reorder-ring.js';
+import type { ReorderRingPool } from './reorder-ring.js';
+import { ReorderBuffer, type HeldItem } from './reorder-buffer.js';
+import type { DataRecords } from '../../codecs/data-records.js';
 import { isSeq } from './input-checks.js';
 import { DEFAULT_RECEIVER_OPTIONS, type ResolvedReceiverOptions } from './options.js';
 import type { DataLossReason } from './receiver-sink.js';
@@ -90,8 +92,9 @@ export interface StreamReceiverDeps {
    */
   readonly othersMayNak?: () => boolean;
   /** Where an emptied reorder ring goes, and a new one comes from (shared by the streams of a receiver); none when absent. */
-  readonly rings?: ReorderRingPool<WireMessage>;
+  readonly rings?: ReorderRingPool<HeldItem>;
 }
+
 
 const always = (): boolean => true;
 
@@ -140,12 +143,10 @@ export class StreamReceiver {
   readonly beginSeq: number;
   private readonly out: StreamReceiverOutput;
   private readonly rng: Rng;
-  private readonly budget: BufferBudget;
   private readonly o: StreamReceiverOptions;
   private readonly counters: StreamReceiverCounters;
   private readonly repairTime: RepairTime;
   private readonly othersMayNak: () => boolean;
-  private readonly rings: ReorderRingPool<WireMessage> | undefined;
   /** The NAK round the last repair-time sample came from (one sample per round). */
   private sampledNakMs = Number.NEGATIVE_INFINITY;
   /** Until when the last probe (a retry before any repair was timed) is waited for. */
@@ -158,8 +159,8 @@ export class StreamReceiver {
   private lastRepairMs = Number.NEGATIVE_INFINITY;
   private high: number;
   private tracked: number;
-  /** Messages held out of order, by seq; made when the first one is held, dropped when empty. */
-  private buffer: ReorderRing<WireMessage> | undefined;
+  /** Messages held out of order, by seq. */
+  private readonly buffer: ReorderBuffer;
   private readonly gaps = new GapList();
   /** Since when every frame heard was more than `maxGapMessages` ahead (undefined: the last one was not). */
   private farAheadSinceMs: number | undefined;
@@ -170,11 +171,10 @@ export class StreamReceiver {
     if (!isSeq(beginSeq)) throw new RangeError(`beginSeq must be a safe integer >= 1, got ${String(beginSeq)}`);
     this.out = deps.out;
     this.rng = deps.rng;
-    this.budget = deps.budget ?? new BufferBudget();
     this.counters = deps.counters ?? { gapSeqsOpened: 0, gapSeqsFilledBeforeNak: 0, nakSeqsRetried: 0 };
     this.repairTime = deps.repairTime ?? new RepairTime(options);
     this.othersMayNak = deps.othersMayNak ?? always;
-    this.rings = deps.rings;
+    this.buffer = new ReorderBuffer(deps.budget ?? new BufferBudget(), deps.rings);
     this.o = options;
     this.beginSeq = beginSeq;
     this.next = beginSeq;
@@ -193,7 +193,7 @@ export class StreamReceiver {
    */
   get settled(): boolean {
     return (
-      this.buffer === undefined &&
+      this.buffer.size === 0 &&
       this.gaps.length === 0 &&
       this.next > this.high &&
       this.tracked < this.next &&
@@ -218,7 +218,7 @@ export class StreamReceiver {
 
   /** Messages held out of order (at most `maxBufferedMessages`). */
   get bufferedMessages(): number {
-    return this.buffer?.size ?? 0;
+    return this.buffer.size;
   }
 
   /** Missing ranges tracked (NAK pending or given up but not reached yet). */
@@ -231,7 +231,19 @@ export class StreamReceiver {
    * it answers a NAK (times the repair); a late DATA message filling a NAKed gap does not.
    */
   onMessage(nowMs: number, msg: WireMessage, retransmitted = false): MessageOutcome {
-    const s = msg.seq;
+    return this.accept(nowMs, msg.seq, retransmitted, msg, -1);
+  }
+
+  /**
+   * The DATA record at `offset` of `d` (checked by the decoder), as {@link onMessage} takes a
+   * message: decoded when released, held as bytes until then.
+   */
+  onRecord(nowMs: number, d: DataRecords, offset: number): MessageOutcome {
+    return this.accept(nowMs, d.seqAt(offset), false, d, offset);
+  }
+
+  /** Message `s`, held as `item` and `offset` if it waits (see {@link ReorderBuffer}). */
+  private accept(nowMs: number, s: number, retransmitted: boolean, item: HeldItem, offset: number): MessageOutcome {
     if (!isSeq(s)) return 'invalid';
     if (s < this.next) return 'old';
     if (s - this.next > this.o.maxGapMessages) {
@@ -251,14 +263,14 @@ export class StreamReceiver {
         if (s > this.high) this.high = s;
       } else this.fillGap(nowMs, s, retransmitted);
       this.next++;
-      this.out.message(msg);
+      this.out.message(offset < 0 ? (item as WireMessage) : (item as DataRecords).messageAt(offset));
       this.drain(nowMs);
       return 'delivered';
     }
-    if (this.buffer?.has(s) === true) return 'duplicate';
+    if (this.buffer.has(s)) return 'duplicate';
     const oldTracked = this.tracked;
     if (s <= oldTracked && !this.gaps.has(s)) return 'duplicate'; // unreachable by the invariant
-    const fits = this.budget.tryReserveReorder(msg.payload.byteLength);
+    const fits = offset < 0 ? this.buffer.reserveMessage(item as WireMessage) : this.buffer.reserveRecord(item as DataRecords);
     if (s > oldTracked) {
       // A dropped message stays missing: its sequence joins the new gap.
       this.addMissing(nowMs, oldTracked + 1, fits ? s - 1 : s);
@@ -266,7 +278,7 @@ export class StreamReceiver {
       if (s > this.high) this.high = s;
     } else if (fits) this.fillGap(nowMs, s, retransmitted);
     if (!fits) return 'bufferFull';
-    (this.buffer ??= this.rings?.take() ?? new ReorderRing()).set(this.next, msg);
+    this.buffer.put(this.next, s, item, offset);
     return 'buffered';
   }
 
@@ -291,7 +303,7 @@ export class StreamReceiver {
     this.farAheadSinceMs = undefined;
     this.lastMessageMs = nowMs;
     if (s - 1 > this.receivedHigh) this.receivedHigh = s - 1;
-    if (this.buffer?.has(s) === true) return 'duplicate';
+    if (this.buffer.has(s)) return 'duplicate';
     this.noteHigh(nowMs, s);
     return s > this.next + this.o.maxBufferedMessages ? 'beyondWindow' : 'buffered';
   }
@@ -301,7 +313,7 @@ export class StreamReceiver {
    * lost when the stream reaches it. No effect on a seq below `nextSeq`, held, or beyond the window.
    */
   giveUp(nowMs: number, seq: number, reason: DataLossReason): void {
-    if (!isSeq(seq) || seq < this.next || this.buffer?.has(seq) === true) return;
+    if (!isSeq(seq) || seq < this.next || this.buffer.has(seq)) return;
     this.noteHigh(nowMs, seq);
     if (seq > this.tracked || !this.gaps.has(seq)) return;
     this.gaps.markLost(seq, seq, reason);
@@ -471,11 +483,7 @@ export class StreamReceiver {
    */
   skipTo(nowMs: number, seq: number): void {
     if (!isSeq(seq) || seq <= this.next) return;
-    const buffer = this.buffer;
-    if (buffer !== undefined) {
-      buffer.forEachBelow(seq, (m) => this.budget.release(m.payload.byteLength));
-      if (buffer.size === 0) this.dropBuffer(buffer);
-    }
+    this.buffer.dropBelow(seq);
     this.gaps.removeBelow(seq);
     this.next = seq;
     if (this.tracked < seq - 1) this.tracked = seq - 1;
@@ -490,9 +498,10 @@ export class StreamReceiver {
    */
   close(reason: DataLossReason): void {
     for (;;) {
-      const m = this.buffer?.get(this.next);
+      const m = this.buffer.take(this.next);
       if (m !== undefined) {
-        this.release(m);
+        this.next++;
+        this.out.message(m);
         continue;
       }
       const lost = this.gaps.takeLostAt(this.next, reason);
@@ -514,27 +523,13 @@ export class StreamReceiver {
     this.deadline = undefined;
   }
 
-  private release(m: WireMessage): void {
-    const buffer = this.buffer as ReorderRing<WireMessage>;
-    buffer.take(this.next);
-    if (buffer.size === 0) this.dropBuffer(buffer);
-    this.budget.release(m.payload.byteLength);
-    this.next++;
-    this.out.message(m);
-  }
-
-  /** The buffer emptied: gone from this stream, its ring back to the pool. */
-  private dropBuffer(buffer: ReorderRing<WireMessage>): void {
-    this.buffer = undefined;
-    this.rings?.give(buffer);
-  }
-
   /** Releases what follows `next` in order (buffered messages, lost ranges), then widens the span. */
   private drain(nowMs: number): void {
     for (;;) {
-      const m = this.buffer?.get(this.next);
+      const m = this.buffer.take(this.next);
       if (m !== undefined) {
-        this.release(m);
+        this.next++;
+        this.out.message(m);
         continue;
       }
       const lost = this.gaps.takeLostAt(this.next);

@@ -128,3 +128,14 @@ export class UnadvertisedHold {
     }
   }
 }
+
+/** `resumed` as it stands `heldMs` after it arrived (its age grown by that). */
+export function olderResumedBy(resumed: ResumedFrom | undefined, heldMs: number): ResumedFrom | undefined {
+  return resumed?.ageMs === undefined || heldMs === 0 ? resumed : { seq: resumed.seq, ageMs: resumed.ageMs + heldMs };
+}
+
+/** A held heartbeat entry as it stands `heldMs` after it arrived (its ages grown by that). */
+export function olderInfoBy(i: StreamInfo, heldMs: number): StreamInfo {
+  if (i.ageMs === undefined && i.resumed?.ageMs === undefined) return i;
+  return { ...i, ageMs: i.ageMs === undefined ? undefined : i.ageMs + heldMs, resumed: olderResumedBy(i.resumed, heldMs) };
+}

@@ -22,7 +22,7 @@
  * @packageDocumentation
  */
 
-import { UNKNOWN_STREAM_AGE, wireStreamAge, type DataFrame, type StreamStart, type WireMessage } from '../frame.js';
+import { UNKNOWN_STREAM_AGE, wireStreamAge, type DataFrame, type PeerId, type StreamStart, type WireMessage } from '../frame.js';
 import { decodeFailure, type FrameDecodeResult } from '../decode-result.js';
 import { isSubjectBytes } from '../subject-syntax.js';
 import { assertSeq, assertWireSubject, readAscii, readU64, writeAscii, writeU64 } from '../wire-primitives.js';
@@ -157,6 +157,38 @@ export function encodeData(view: DataView, offset: number, frame: DataFrame): nu
  */
 export function decodeData(view: DataView, offset: number, length: number): FrameDecodeResult<DataFrame> {
   const bytes = bytesOf(view);
+  const t = decodeDataTable(view, bytes, offset, length);
+  if (!t.ok) return t;
+  const { sender, streams, subjects, startSeqs, cursor, bodyEnd, messageCount } = t.frame;
+  const messages: WireMessage[] = [];
+  const failure = decodeMessageRecords(view, bytes, cursor, bodyEnd, messageCount, subjects, startSeqs, false, messages);
+  if (failure !== undefined) return decodeFailure(failure);
+  if (cursor.usedSubjects !== streams.length) return decodeFailure('unusedSubject');
+  if (cursor.offset !== bodyEnd) return decodeFailure('trailingBytes');
+  return { ok: true, frame: { kind: 'data', sender, streams, messages } };
+}
+
+/**
+ * What {@link decodeDataTable} read: the header and stream table of a DATA frame, and where its
+ * records begin (`cursor`, table marks cleared) and end.
+ */
+export interface DataTable {
+  readonly sender: PeerId;
+  readonly streams: StreamStart[];
+  readonly subjects: string[];
+  readonly startSeqs: number[];
+  readonly cursor: RecordCursor;
+  readonly bodyEnd: number;
+  readonly messageCount: number;
+}
+
+/**
+ * Decodes the header and stream table of the DATA frame in `view[offset .. offset + length)`,
+ * checking everything but the records, which the caller decodes from `cursor` (as
+ * {@link decodeData} does, or {@link decodeDataRecords} without a message object per record).
+ * Never throws.
+ */
+export function decodeDataTable(view: DataView, bytes: Uint8Array, offset: number, length: number): FrameDecodeResult<DataTable> {
   const head = decodeHeader(view, bytes, offset, length, FRAME_TYPE.data);
   if (!head.ok) return head;
   const { bodyOffset, bodyEnd } = head.header;
@@ -196,13 +228,7 @@ export function decodeData(view: DataView, offset: number, length: number): Fram
     if (resumed !== undefined) streams.push(age === UNKNOWN_STREAM_AGE ? { subject, startSeq, resumed } : { subject, startSeq, ageMs: age, resumed });
     else streams.push(age === UNKNOWN_STREAM_AGE ? { subject, startSeq } : { subject, startSeq, ageMs: age });
   }
-
-  const messages: WireMessage[] = [];
-  const cursor: RecordCursor = { offset: o, usedSubjects: 0 };
   clearUsedMarks(streamCount);
-  const failure = decodeMessageRecords(view, bytes, cursor, bodyEnd, messageCount, subjects, startSeqs, false, messages);
-  if (failure !== undefined) return decodeFailure(failure);
-  if (cursor.usedSubjects !== streamCount) return decodeFailure('unusedSubject');
-  if (cursor.offset !== bodyEnd) return decodeFailure('trailingBytes');
-  return { ok: true, frame: { kind: 'data', sender: head.header.sender, streams, messages } };
+  const cursor: RecordCursor = { offset: o, usedSubjects: 0 };
+  return { ok: true, frame: { sender: head.header.sender, streams, subjects, startSeqs, cursor, bodyEnd, messageCount } };
 }

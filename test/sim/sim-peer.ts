@@ -27,7 +27,8 @@ import {
   type UnavailableRange,
   type WireMessage,
 } from '../../codecs/frame.js';
-import { decodeFrame, encodeFrame, encodedSize } from '../../codecs/frame-codec.js';
+import { decodeFrameRecords, encodeFrame, encodedSize } from '../../codecs/frame-codec.js';
+import { DataRecords } from '../../codecs/data-records.js';
 import { HeartbeatScheduler, SenderWindow, SequenceGenerator, fragmentPayload, resolveSenderOptions } from '../../actors/sender/index.js';
 import { FlowControl } from '../../actors/flow/index.js';
 import { Receiver, type DeliveredMessage } from '../../actors/receiver/index.js';
@@ -416,7 +417,8 @@ export class SimPeer {
   private onDatagram(bytes: Uint8Array, from: string, via: 'multicast' | 'unicast'): void {
     if (!this.alive) return;
     const now = this.now();
-    const decoded = decodeFrame(bytes);
+    // As the receiver actor does: DATA stays bytes, its records handed over one by one.
+    const decoded = decodeFrameRecords(bytes);
     if (!decoded.ok) {
       this.decodeErrors.set(decoded.reason, (this.decodeErrors.get(decoded.reason) ?? 0) + 1);
       return;
@@ -424,15 +426,13 @@ export class SimPeer {
     const frame = decoded.frame;
     if (frame.sender.name === this.id.name) return;
     this.receivers.onHeard(now, frame.sender, via);
+    if (frame instanceof DataRecords) {
+      for (let i = 0, o = frame.firstRecord; i < frame.count; i++, o = frame.recordEnd(o)) this.receiver.onDataRecord(now, frame, o);
+      return;
+    }
     switch (frame.kind) {
-      case 'data': {
-        const starts = new Map(frame.streams.map((s) => [s.subject, s]));
-        for (const m of frame.messages) {
-          const s = starts.get(m.subject);
-          this.receiver.onData(now, frame.sender, s?.startSeq ?? 0, m, s?.ageMs, s?.resumed);
-        }
+      case 'data': // (decoded as DataRecords above)
         break;
-      }
       case 'heartbeat':
         this.receiver.onHeartbeat(now, frame.sender, frame.streams);
         break;

@@ -189,3 +189,22 @@ describe('receiver actor: when a subscription was made', () => {
     expect(s.actor.stats!()).toMatchObject({ lateJoins: 1 });
   });
 });
+
+describe('receiver actor: DATA held out of order', () => {
+  it('charges the buffer budget the datagrams it keeps, not only their payloads, and releases them in order', async () => {
+    const s = await setup();
+    const bytes = encodeFrame({
+      kind: 'data',
+      sender: P,
+      streams: [{ subject: 'o.a', startSeq: 1 }],
+      messages: [2, 3].map((seq) => ({ subject: 'o.a', seq, flags: 0, payload: new Uint8Array([seq]) })),
+    } as Frame);
+    s.send({ kind: 'datagramIn', bytes, via: 'multicast', host: '127.0.0.1', port: 1 });
+    // The two records wait for seq 1 as their datagram: its bytes are what is kept (2 before:
+    // the payloads alone, although their views kept the whole datagram alive).
+    expect(s.actor.stats!()).toMatchObject({ bufferedMessages: 2, bufferedBytes: bytes.byteLength, messagesBuffered: 2 });
+    s.data(1, [1]);
+    expect(s.delivered()).toEqual([1, 2, 3]);
+    expect(s.actor.stats!()).toMatchObject({ bufferedMessages: 0, bufferedBytes: 0 });
+  });
+});
