@@ -16,7 +16,7 @@
  *    process (every thread), the throughput of the same run, and the publisher's peak RSS. ELU is
  *    wall time the loop was not idle, so on a loaded machine it counts time the thread waited for a
  *    core; the main thread's CPU time does not. `--messages` messages of 64 B per run, mp-pub.mjs → mp-sub.mjs.
- * 3. window: heap held per message in the sender window versus its wire bytes (mp-window.mjs).
+ * 3. window: memory held per message in the sender window versus its wire bytes (mp-window.mjs).
  * --cpu-prof DIR: also one `single` busy run under `node --cpu-prof` (profiles kept in DIR), with
  *    each side's busy time, GC share and top functions by self time.
  *
@@ -311,7 +311,7 @@ function printBusy(busy) {
 
 function printWindow(w) {
   console.log(`\nSender window (single preset, ${w.windowMessages} messages of 64 B held):`);
-  console.log(formatTable(['heap held per message (heapUsed + external)', 'of which heapUsed', 'wire record bytes', 'datagram bytes per message', 'held / record', 'second fill Δ'], [[
+  console.log(formatTable(['memory held per message (heap + external + slabs)', 'of which heapUsed', 'wire record bytes', 'datagram bytes per message', 'held / record', 'second fill Δ'], [[
     `${fmtRange(w.bytesPerHeldMessage, fmtNum)} B`,
     `${fmtNum(w.heapUsedPerHeldMessage.median)} B`,
     `${fmtNum(w.recordBytesPerMessage.median)} B`,

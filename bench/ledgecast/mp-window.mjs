@@ -12,8 +12,11 @@
  *      evicted; full GC; read the heap (H1);
  *   3. the same number again: the window stays full (every add evicts one); full GC; H2.
  *
- * Bytes held per windowed message = (H1 − H0) / (W1 − W0), H = heapUsed + external (V8's heap and
- * the off-heap ArrayBuffer memory it accounts for; a 64-byte Uint8Array is on-heap). H2 − H1 should be
+ * Bytes held per windowed message = (H1 − H0) / (W1 − W0), H = heapUsed + external + the sender's
+ * datagram slabs (V8's heap, the off-heap ArrayBuffer memory it accounts for, and the
+ * SharedArrayBuffer slabs the window's datagrams are cut from, in use or free: V8 counts those
+ * in neither, so without them the window seemed to hold 22 B per 64-byte message, less than the
+ * 80 bytes it keeps of each; a 64-byte Uint8Array is on-heap). H2 − H1 should be
  * near 0 (steady state). Wire bytes per message: the message record is 16 bytes + payload
  * (docs/PROTOCOL.md, "Message record"); the datagram bytes the socket sent per message in step 2
  * (frame header, stream table, heartbeats included) are reported beside it.
@@ -39,9 +42,13 @@ const fullGc = async () => {
     await new Promise((r) => setTimeout(r, 20));
   }
 };
-const heap = () => {
+/** Bytes of one datagram slab (codecs/data-batch.ts DATAGRAM_SLAB_BYTES). */
+const SLAB_BYTES = 64 * 1024;
+const heap = async () => {
   const m = process.memoryUsage();
-  return { heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss };
+  const slabs = (await peer.stats()).actors.sender.slabs;
+  const slabBytes = slabs === undefined ? 0 : (slabs.inUse + slabs.free) * SLAB_BYTES;
+  return { heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, slabBytes, rss: m.rss };
 };
 
 const peer = await createPeer({
@@ -75,23 +82,23 @@ try {
   await publishN('bench.warm', warmupMessages);
   const s0 = await settled();
   await fullGc();
-  const h0 = heap();
+  const h0 = await heap();
   const w0 = windowOf(await peer.stats()).messages;
 
   await publishN('bench.data', windowMessages);
   const s1 = await settled();
   await fullGc();
-  const h1 = heap();
+  const h1 = await heap();
   const w1s = windowOf(await peer.stats());
 
   await publishN('bench.data', windowMessages);
   await settled();
   await fullGc();
-  const h2 = heap();
+  const h2 = await heap();
   const w2 = windowOf(await peer.stats()).messages;
 
   const held = w1s.messages - w0;
-  const delta = (a, b) => b.heapUsed + b.external - (a.heapUsed + a.external);
+  const delta = (a, b) => b.heapUsed + b.external + b.slabBytes - (a.heapUsed + a.external + a.slabBytes);
   const sentBytes = s1.actors.socket.bytesSent - s0.actors.socket.bytesSent;
   const sentMsgs = s1.app.published - s0.app.published;
   process.send({
@@ -109,6 +116,7 @@ try {
       bytesPerHeldMessage: delta(h0, h1) / held,
       heapUsedPerHeldMessage: (h1.heapUsed - h0.heapUsed) / held,
       externalPerHeldMessage: (h1.external - h0.external) / held,
+      slabBytesPerHeldMessage: (h1.slabBytes - h0.slabBytes) / held,
       secondFillDeltaBytes: delta(h1, h2),
       recordBytesPerMessage: 16 + msgBytes,
       datagramBytesPerMessage: sentBytes / sentMsgs,
