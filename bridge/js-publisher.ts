@@ -5,14 +5,6 @@
  * each): measured on this machine at 45-90 µs of client CPU per message against 8-13 µs this
  * way (../shared/reference/bridge.md). One sweep timer fails the publishes not acknowledged in
  * `timeoutMs` (the caller retries them with the same `Nats-Msg-Id`).
- *
- * Overtaken publishes fail early: JetStream answers the publishes of one connection to one
- * stream in the order it stored them, so an acknowledgement of a later publish while an earlier
- * one still waits means the earlier one (or its answer) was lost, as when it went to a stream
- * leader that was killed. It fails {@link OVERTAKEN_GRACE_MS} later instead of after the whole
- * timeout, and the caller's retry (same `Nats-Msg-Id`: stored once) follows sooner: measured in
- * the zones lab, a publish sent into a leader change was stored about 5 s after the ones behind
- * it, and delivered that late in the other zone.
  */
 import { createInbox, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 
@@ -124,11 +116,8 @@ export type Published<C> = (ctx: C, err: Error | undefined, stored: Stored | und
 interface Waiting {
   readonly ctx: unknown;
   readonly done: Published<unknown>;
-  deadlineMs: number;
+  readonly deadlineMs: number;
 }
-
-/** How long a publish overtaken by a later one's acknowledgement still waits for its own (see the module comment). */
-export const OVERTAKEN_GRACE_MS = 250;
 
 /** Publishes to JetStream without a request per message. */
 export class PipelinedPublisher {
@@ -138,12 +127,6 @@ export class PipelinedPublisher {
   private readonly sub: Subscription;
   private readonly sweepTimer: NodeJS.Timeout;
   private next = 1;
-  /** The highest id whose waiting predecessors were given the overtaken grace. */
-  private overtakenUpTo = 0;
-  /** The timer of the sweep that fails overtaken publishes (one at a time). */
-  private overtakenTimer: NodeJS.Timeout | undefined;
-  /** Publishes failed because a later one was acknowledged first. */
-  overtaken = 0;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -156,7 +139,6 @@ export class PipelinedPublisher {
         const w = this.waiting.get(id);
         if (w === undefined) return; // timed out before: the retry decides
         this.waiting.delete(id);
-        if (id > this.overtakenUpTo) this.overtake(id);
         const r = parsePubAck(m.data, m.headers);
         if (r.ok) w.done(w.ctx, undefined, r);
         else w.done(w.ctx, new Error(`JetStream refused the message: ${r.reason}`), undefined);
@@ -190,44 +172,8 @@ export class PipelinedPublisher {
   /** Fails what is still waiting and stops. */
   close(): void {
     clearInterval(this.sweepTimer);
-    clearTimeout(this.overtakenTimer);
     this.sub.unsubscribe();
     this.sweep(Number.POSITIVE_INFINITY);
-  }
-
-  /** Publish `id` was acknowledged: those sent before it and still waiting get the overtaken grace. */
-  private overtake(id: number): void {
-    const from = this.overtakenUpTo;
-    this.overtakenUpTo = id;
-    // Ids ascend in the map's order: in the common case (acknowledged in order) the first entry is already past `id`.
-    let any = false;
-    const deadline = Date.now() + OVERTAKEN_GRACE_MS;
-    for (const [wid, w] of this.waiting) {
-      if (wid >= id) break;
-      if (wid <= from) continue;
-      if (w.deadlineMs > deadline) w.deadlineMs = deadline;
-      any = true;
-    }
-    if (any) this.armOvertaken();
-  }
-
-  /** Sweeps once the earliest overtaken publish's grace is over (one timer at a time). */
-  private armOvertaken(): void {
-    if (this.overtakenTimer !== undefined) return;
-    let first = Number.POSITIVE_INFINITY;
-    for (const [wid, w] of this.waiting) {
-      if (wid > this.overtakenUpTo) break;
-      if (w.deadlineMs < first) first = w.deadlineMs;
-    }
-    if (first === Number.POSITIVE_INFINITY) return;
-    this.overtakenTimer = setTimeout(() => {
-      this.overtakenTimer = undefined;
-      const before = this.waiting.size;
-      this.sweep(Date.now());
-      this.overtaken += before - this.waiting.size;
-      this.armOvertaken();
-    }, Math.max(1, first - Date.now() + 1));
-    this.overtakenTimer.unref?.();
   }
 
   private sweep(nowMs: number): void {

@@ -1,6 +1,5 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
-import { OVERTAKEN_GRACE_MS, PipelinedPublisher, parsePubAck, quickPubAck } from '../../../bridge/js-publisher.js';
+import { describe, expect, it } from 'vitest';
+import { parsePubAck, quickPubAck } from '../../../bridge/js-publisher.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -49,59 +48,5 @@ describe('parsePubAck', () => {
     expect(quickPubAck(bytes('{"stream":"LC_A", "seq":12,"duplicate": true}'))).toEqual({ ok: true, duplicate: true, seq: 12 });
     expect(quickPubAck(bytes('{"stream":"LC_A", "domain":"hub", "seq":3}'))).toEqual({ ok: true, duplicate: false, seq: 3 });
     expect(quickPubAck(bytes('{"error":{"code":503},"stream":"U","seq":0}'))).toBeUndefined();
-  });
-});
-
-/** A connection that records publishes and lets the test answer them (a PubAck per reply subject). */
-function fakeConnection() {
-  let callback: ((err: Error | null, m: { subject: string; data: Uint8Array; headers?: MsgHdrs }) => void) | undefined;
-  const replies: string[] = [];
-  const nc = {
-    subscribe: (_subject: string, o: { callback: typeof callback }) => {
-      callback = o.callback;
-      return { unsubscribe: () => undefined };
-    },
-    publish: (_subject: string, _data: Uint8Array, o: { reply: string }) => void replies.push(o.reply),
-  } as unknown as NatsConnection;
-  const ack = (i: number, seq: number) => callback!(null, { subject: replies[i], data: bytes(`{"stream":"LC_A", "seq":${seq}}`) });
-  return { nc, ack };
-}
-
-describe('PipelinedPublisher', () => {
-  afterEach(() => void vi.useRealTimers());
-
-  it('a publish overtaken by a later one\'s acknowledgement fails after the grace, not after the whole timeout (a leader change lost it); one acknowledged in order waits its timeout', () => {
-    vi.useFakeTimers();
-    const { nc, ack } = fakeConnection();
-    const p = new PipelinedPublisher(nc, 5000);
-    const outcome: string[] = [];
-    for (const name of ['a', 'b', 'c', 'd']) p.send('lc.A.x', bytes(name), undefined as unknown as MsgHdrs, name, (ctx, err) => outcome.push(`${ctx}:${err === undefined ? 'stored' : 'failed'}`));
-    ack(0, 1); // a, in order
-    ack(2, 3); // c overtakes b
-    expect(outcome).toEqual(['a:stored', 'c:stored']);
-    vi.advanceTimersByTime(OVERTAKEN_GRACE_MS - 10);
-    expect(outcome).toEqual(['a:stored', 'c:stored']);
-    vi.advanceTimersByTime(20);
-    expect(outcome).toEqual(['a:stored', 'c:stored', 'b:failed']);
-    expect(p.overtaken).toBe(1);
-    // d was sent after the last acknowledged one: it waits for its own answer, up to the timeout.
-    vi.advanceTimersByTime(4000);
-    expect(outcome).toHaveLength(3);
-    vi.advanceTimersByTime(2500);
-    expect(outcome).toEqual(['a:stored', 'c:stored', 'b:failed', 'd:failed']);
-    p.close();
-  });
-
-  it('in-order acknowledgements fail nothing early', () => {
-    vi.useFakeTimers();
-    const { nc, ack } = fakeConnection();
-    const p = new PipelinedPublisher(nc, 5000);
-    const outcome: string[] = [];
-    for (let i = 0; i < 100; i++) p.send('lc.A.x', bytes('m'), undefined as unknown as MsgHdrs, i, (ctx, err) => outcome.push(`${ctx}:${err === undefined ? 'ok' : 'failed'}`));
-    for (let i = 0; i < 100; i++) ack(i, i + 1);
-    vi.advanceTimersByTime(10_000);
-    expect(outcome.filter((o) => o.endsWith('failed'))).toEqual([]);
-    expect(p.overtaken).toBe(0);
-    p.close();
   });
 });
