@@ -232,17 +232,21 @@ describe('zone bridges: many zones, two bridges per zone', () => {
     await node.restart();
     await published;
 
-    const got = await subB.call('collect', { expect: [COUNT], timeoutMs: 60_000, quietMs: 2000 }, 70_000);
+    // Kill to end took 9-10 s in most runs here, 28 s in some (a stall after the leader change, not yet explained).
+    const got = await subB.call('collect', { expect: [COUNT], timeoutMs: 100_000, quietMs: 2000 }, 110_000);
     const stored = await storedCountAt(cluster.urls, 'LC_A');
     const seqs = originSeqs(got.records[0] as ImportedRec[]).get('A|pubA|k.a') ?? [];
     // On a failure, say which side lost them: JetStream's count tells the export from the import.
     const seen = new Set(seqs);
     const missing = oneTo(COUNT).filter((n) => !seen.has(n));
-    console.log(`stream leader ${leader} killed; restarted 3 s later; ${Math.round(performance.now() - killedAt)} ms to the end; LC_A stores ${stored} of ${COUNT}; zone B got ${seqs.length}, missing ${missing.length} (first ${missing.slice(0, 5).join(', ')})`);
-    expect(seqs).toEqual(oneTo(COUNT));
+    const facts = `stream leader ${leader} killed; restarted 3 s later; ${Math.round(performance.now() - killedAt)} ms to the end; LC_A stores ${stored} of ${COUNT}; zone B got ${seqs.length}, missing ${missing.length} (first ${missing.slice(0, 5).join(', ')})`;
+    console.log(facts);
+    // The facts go in the failure message: CI keeps only the tail of its output.
+    expect(missing.length, facts).toBe(0);
+    expect(seqs, facts).toEqual(oneTo(COUNT));
     expect(got.dataLoss).toEqual([]);
     expect(stored).toBeGreaterThanOrEqual(COUNT);
-  }, 180_000);
+  }, 240_000);
 
   it("core NATS (engine 'core'): both directions; NATS killed for 2 s mid-stream: what was lost is one dataLoss per gap naming the origin, the rest once and in order", async () => {
     const server = await startNatsServer();
