@@ -154,6 +154,11 @@ class RecordIndex {
     return serial;
   }
 
+  /** Bytes of its typed arrays (0 while it holds no ring). */
+  get ringBytes(): number {
+    return this.ring === undefined ? 0 : this.ring.serials.length * 7;
+  }
+
   serialAt(i: number): number {
     const ring = this.ring;
     return ring === undefined ? this.serial0 : ring.serials[(ring.head + i) & (ring.serials.length - 1)];
@@ -195,6 +200,11 @@ class IdRing {
     if (this.length === this.ids.length) this.resize(this.ids.length * 2);
     this.ids[(this.head + this.length) & (this.ids.length - 1)] = id;
     this.length++;
+  }
+
+  /** Bytes of its typed array. */
+  get bytes(): number {
+    return this.ids.byteLength;
   }
 
   shift(): number {
@@ -243,7 +253,7 @@ const scratchFrag = new Int32Array(MAX_RECORDS);
 /**
  * Holds the DATA datagrams of one sender as they were sent, and an index of their records per
  * stream: the window costs the wire bytes of its messages plus 11 bytes per message (7 of index,
- * 4 of eviction order), and no object per message (retransmission reads a record back out of its datagram when asked).
+ * 4 of eviction order; room is made before a datagram is added, so the rings stay within the bounds), and no object per message (retransmission reads a record back out of its datagram when asked).
  *
  * A fragmented message is one message: its fragments (all of its seq, each a record, maybe in
  * different datagrams) are added in index order, counted as one message, evicted together, and
@@ -318,8 +328,7 @@ export class SenderWindow {
   addDatagram(datagram: Uint8Array, canonical?: (subject: string) => string): number {
     const view = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
     const { subjects, count } = scanDatagram(view, datagram);
-    const entries = subjects.map((s) => this.streams.get(s));
-    const table: (StreamWindow | undefined)[] = entries.map((e) => (typeof e === 'number' ? undefined : e));
+    let entries = subjects.map((s) => this.streams.get(s));
     let opened = 0;
     for (const e of entries) if (e === undefined) opened++;
     if (opened > 0 && this.streams.size + opened > this.maxStreams) {
@@ -338,6 +347,12 @@ export class SenderWindow {
       }
       highs[t] = scratchSeq[r];
     }
+    // Room first, so that the index rings never pass the bounds (at 65,536 messages, a power of
+    // two, one message more doubled them: 11 bytes a held message more, measured). Evicting may
+    // park a stream of this datagram: its entry is read again.
+    const evictedBefore = this.makeRoom(count, datagram.byteLength);
+    if (evictedBefore > 0) entries = subjects.map((s) => this.streams.get(s));
+    const table: (StreamWindow | undefined)[] = entries.map((e) => (typeof e === 'number' ? undefined : e));
     const serial = (this.firstSerial + this.datagrams.length) >>> 0;
     let refs = 0;
     for (let r = 0; r < count; r++) {
@@ -374,11 +389,38 @@ export class SenderWindow {
     for (const st of table) if (st !== undefined && st.length === 0) this.park(st);
     if (refs === 0) {
       this.onDatagramReleased?.(datagram);
-      return 0;
+      return evictedBefore;
     }
     this.datagrams.push({ bytes: datagram, refs });
     this.counters.datagrams++;
-    return this.grew(datagram.byteLength);
+    return evictedBefore + this.grew(datagram.byteLength);
+  }
+
+  /**
+   * Evicts the oldest messages until the `count` records in the scratch arrays (their new
+   * messages) and `bytes` more fit the bounds; returns the messages evicted. What a datagram
+   * alone brings beyond the bounds is left to {@link grew}.
+   */
+  private makeRoom(count: number, bytes: number): number {
+    let incoming = 0;
+    for (let r = 0; r < count; r++) if (scratchFrag[r] <= 0) incoming++;
+    const c = this.counters;
+    let evicted = 0;
+    while ((c.messages + incoming > this.maxMessages || c.bytes + bytes > this.maxBytes) && this.order.length > 0) {
+      this.evictOldest();
+      evicted++;
+    }
+    return evicted;
+  }
+
+  /**
+   * Bytes of the record index and the eviction order (typed arrays, outside the datagrams):
+   * about 11 a held message. O(streams): for stats and measurements, not per message.
+   */
+  indexBytes(): number {
+    let n = this.order.bytes;
+    for (const s of this.byId) if (s !== undefined) n += s.ringBytes;
+    return n;
   }
 
   /** Counts `bytes` more held, then evicts to the bounds; returns the messages evicted. */

@@ -45,6 +45,21 @@ describe('SenderWindow', () => {
     expect(read.payload.buffer).not.toBe(a3.buffer);
   });
 
+  it('a full window keeps its index within its bound: about 11 bytes a held message, also when the bound is a power of two', () => {
+    for (const max of [1024, 1000]) {
+      const w = windowOf(max);
+      for (let seq = 1; seq <= 3 * max; seq++) add(w, msg('a', seq));
+      expect(w.counters.messages).toBe(max);
+      // 7 bytes of record index and 4 of eviction order a message, rings rounded up to a power of two.
+      expect(w.indexBytes()).toBeLessThanOrEqual(11 * 1024);
+      // Datagrams of several messages, one stream each: the same bound.
+      const many = windowOf(max);
+      for (let seq = 1; seq <= 3 * max; seq += 4) many.addDatagram(datagramOf([0, 1, 2, 3].map((k) => msg('b', seq + k))));
+      expect(many.counters.messages).toBe(max);
+      expect(many.indexBytes()).toBeLessThanOrEqual(11 * 1024);
+    }
+  });
+
   it('holds added messages and finds them by subject and seq', () => {
     const w = windowOf(10);
     for (let seq = 1; seq <= 3; seq++) add(w, msg('a', seq));
