@@ -23,6 +23,11 @@
  *    ledger), then SIGKILLed and replaced after 12 s by a bridge of another name on another host
  *    with an empty ledger, with the stream's de-duplication window shortened to 8 s so the second
  *    restart is past it: nothing stored twice (`LC_A` = published), every message once, in order.
+ * 6. Request/reply across zones (core NATS, no JetStream): a requester in zone A, a responder in
+ *    zone B; 200 `peer.request()` calls (100 one at a time, 100 twenty at a time) each answered
+ *    once, rightly, by the responder (which saw each once); a subject no zone answers fails with
+ *    `NoRespondersError` well under the timeout; with the responder SIGKILLed, requests get no
+ *    reply (NoResponders or timeout), and fail fast again once zone B's bridge saw it leave.
  */
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import { describeLab, prepareLab, requireLab } from './lab-setup.js';
@@ -31,6 +36,27 @@ import { DeliveryWatch, bridgeEvents, cleanUpZonesLabs, countOf, expectCrossed, 
 
 const PER_ROUND = 1500;
 const SIZE = 64;
+
+/** What the lab peer's `requests` command returns (test/fixtures/lab/lab-peer.mjs). */
+interface RequestsResult {
+  ok: number;
+  wrong: { i: number; data?: unknown }[];
+  failed: Record<string, number>;
+  okMs: number[];
+  failedMs: number[];
+  by: Record<string, number>;
+  senders: Record<string, number>;
+  inboxMessages: number;
+  inboxRepeats: number;
+  elapsedMs: number;
+}
+
+/** The `q` quantile of `xs` (nearest rank), rounded to 0.1 ms; NaN when empty. */
+function quantile(xs: readonly number[], q: number): number {
+  if (xs.length === 0) return NaN;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! * 10) / 10;
+}
 
 /** Deliveries of `r` from bridge `bridge` on `subject`, round `round`: count, and whether indexes ran 0..n-1 once in order. */
 function roundOf(r: CollectResult, bridge: string, subject: string, round: number): { count: number; inOrder: boolean } {
@@ -341,4 +367,95 @@ describeLab('lab: zones joined through NATS JetStream', () => {
     // Nothing stored twice, inside the window (de-duplication) and past it (the export checkpoint).
     expect(stored.map((x) => x.messages)).toEqual([2 * PER_ROUND, 2 * PER_ROUND]);
   }, 240_000);
+
+  it('request/reply across zones: 200 requests in zone A (100 one at a time, 100 twenty at a time) each answered once and rightly by a responder in zone B; no responder in any zone fails fast with NoRespondersError; the responder killed: never a reply, then NoResponders again', async () => {
+    requireLab();
+    // The bridges give up on a relayed request after 5 s; requesters wait as long.
+    const TIMEOUT_MS = 5000;
+    const lab = await zonesLab([
+      { zone: 'A', subnet: 42, hosts: ['reqA', 'bridgeA'] },
+      { zone: 'B', subnet: 43, hosts: ['bridgeB', 'respB'] },
+    ]);
+    const [zA, zB] = lab.zones as [LabZone, LabZone];
+    const respB = await peerIn(zB, 'respB');
+    await respB.call('respond', { pattern: 'svc.echo.*' });
+    const bridges = await Promise.all(lab.zones.map((z) => startBridge(lab, z, `bridge${z.zone}`, { requests: ['svc.>'], requestTimeoutMs: TIMEOUT_MS })));
+    // The lease holder of each zone relays (here the only bridge).
+    await until('both bridges holding their zone lease', 30_000, () => bridges.every((b) => importingNow(b) === true));
+    const reqA = await peerIn(zA, 'reqA');
+    await reqA.waitJoined(['bridgeA'], 15_000);
+    const ask = (subject: string, count: number, concurrency: number, tag: number, timeoutMs = TIMEOUT_MS) =>
+      reqA.call<RequestsResult>('requests', { subject, subjectCount: 4, count, concurrency, timeoutMs, tag }, timeoutMs * count + 30_000);
+
+    // Until bridge A relays svc.> and bridge B subscribes on NATS for respB's pattern (it
+    // matches its zone's responders every second), a request may fail: one is asked at a time
+    // until one is answered.
+    const t0 = Date.now();
+    let warmUps = 0;
+    for (;;) {
+      warmUps++;
+      if ((await ask('svc.echo.', 1, 1, 1000 + warmUps)).ok === 1) break;
+      if (Date.now() - t0 > 30_000) throw new Error(`no request answered across zones within 30 s (${warmUps} asked)`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const readyMs = Date.now() - t0;
+
+    const serial = await ask('svc.echo.', 100, 1, 1);
+    const concurrent = await ask('svc.echo.', 100, 20, 2);
+    const responded = await respB.call<{ handled: number; repeats: number }>('responded');
+    // A subject no zone has a responder for: bridge A asks NATS, which says so at once.
+    const nobody = await ask('svc.nobody.', 10, 1, 3, 10_000);
+
+    // The responder SIGKILLed: until bridge B sees it leave (peer expiry, 5 s) and drops its NATS
+    // subscription, requests reach zone B and time out; then NATS says no responders again.
+    respB.kill();
+    const killedAt = Date.now();
+    const afterKill: RequestsResult[] = [];
+    let noRespondersAfterKillMs: number | undefined;
+    for (let k = 0; noRespondersAfterKillMs === undefined && Date.now() - killedAt < 30_000; k++) {
+      const r = await ask('svc.echo.', 5, 5, 100 + k, 2000);
+      afterKill.push(r);
+      if ((r.failed.ERR_NO_RESPONDERS ?? 0) === 5) noRespondersAfterKillMs = Date.now() - killedAt;
+    }
+    const failedAfterKill: Record<string, number> = {};
+    for (const r of afterKill) for (const [code, n] of Object.entries(r.failed)) failedAfterKill[code] = (failedAfterKill[code] ?? 0) + n;
+    // The bridges' relay counters by their last stats line (written every 2 s: up to 2 s old).
+    const relayLastStats = bridges.map((b) => (b.out.stats === undefined ? undefined : (JSON.parse(b.out.stats) as { requests?: unknown }).requests));
+
+    const figures = (r: RequestsResult) => ({ ok: r.ok, p50Ms: quantile(r.okMs, 0.5), p99Ms: quantile(r.okMs, 0.99), maxMs: quantile(r.okMs, 1), elapsedMs: Math.round(r.elapsedMs) });
+    console.log(
+      JSON.stringify({
+        readyMs,
+        warmUps,
+        serial: figures(serial),
+        concurrent: figures(concurrent),
+        responded,
+        noResponders: { failed: nobody.failed, p50Ms: quantile(nobody.failedMs, 0.5), maxMs: quantile(nobody.failedMs, 1) },
+        afterKill: { failed: failedAfterKill, replies: afterKill.reduce((n, r) => n + r.ok + r.wrong.length, 0), noRespondersAfterKillMs, lastMaxMs: quantile(afterKill.at(-1)?.failedMs ?? [], 1) },
+        relayLastStats,
+      }),
+    );
+
+    for (const [label, r] of [
+      ['one at a time', serial],
+      ['twenty at a time', concurrent],
+    ] as const) {
+      // Every request answered by respB through bridge A, with its own data; one message on each inbox.
+      expect({ label, ok: r.ok, wrong: r.wrong, failed: r.failed, by: r.by, senders: r.senders }).toEqual({ label, ok: 100, wrong: [], failed: {}, by: { respB: 100 }, senders: { bridgeA: 100 } });
+      expect({ label, inboxMessages: r.inboxMessages, inboxRepeats: r.inboxRepeats }).toEqual({ label, inboxMessages: 100, inboxRepeats: 0 });
+    }
+    // At most once at the responder too: no request reached it twice.
+    expect(responded.repeats).toBe(0);
+    expect(responded.handled).toBeGreaterThanOrEqual(200);
+    // No responder anywhere: NoRespondersError, each well under the 10 s timeout.
+    expect(nobody.failed).toEqual({ ERR_NO_RESPONDERS: 10 });
+    expect(Math.max(...nobody.failedMs)).toBeLessThan(2000);
+    expect(nobody.inboxRepeats).toBe(0);
+    // The responder gone: never a reply (nobody could give a right one), only NoResponders or a
+    // timeout; and NoResponders, fast, once zone B's bridge saw it leave.
+    expect(afterKill.map((r) => [r.ok, r.wrong])).toEqual(afterKill.map(() => [0, []]));
+    expect(Object.keys(failedAfterKill).filter((c) => c !== 'ERR_NO_RESPONDERS' && c !== 'ERR_TIMEOUT')).toEqual([]);
+    expect(noRespondersAfterKillMs, 'NoResponders within 30 s of the kill').toBeDefined();
+    expect(Math.max(...afterKill.at(-1)!.failedMs)).toBeLessThan(1000);
+  }, 180_000);
 });
