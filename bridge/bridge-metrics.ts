@@ -68,6 +68,12 @@ export const BRIDGE_METRIC_SPECS: readonly Spec[] = [
   { name: 'ledgecast_bridge_export_blocked_total', type: 'counter', help: 'Times exporting stopped (NATS failed, or maxPending held).', read: (s) => s.export.blocked },
   { name: 'ledgecast_bridge_export_losses_total', type: 'counter', help: 'Loss records exported (ranges of this zone the bridge will never get).', read: (s) => s.export.losses },
   {
+    name: 'ledgecast_bridge_export_overflowed_total',
+    type: 'counter',
+    help: 'Messages an export subscription dropped (more than maxQueuedPerSubscription unacknowledged): exported after the bridge and its peer restart.',
+    read: (s) => s.export.overflowed,
+  },
+  {
     name: 'ledgecast_bridge_export_skipped_total',
     type: 'counter',
     help: 'Messages seen and not exported, by reason (notLocal: from another zone; requests: request/reply traffic; tooLarge: over the NATS max_payload).',

@@ -45,6 +45,14 @@ export interface BridgeEvents {
    * publish), or a message it cannot export (larger than the NATS server's `max_payload`).
    */
   error: [Error];
+  /**
+   * An export subscription fell more than the peer's `maxQueuedPerSubscription` messages behind
+   * (NATS down or slow for long while the zone's publishers no longer waited for the bridge):
+   * ledgecast dropped messages for it. The bridge exported what it held and exports nothing
+   * more; close it and its peer and start both again (same ledger) to export the rest, in order,
+   * from the senders' windows and ledgers. `ledgecast bridge` does so by itself.
+   */
+  overflowed: [{ readonly detail: string }];
 }
 
 /** Counters of a {@link Bridge} (`bridge.stats()`). */
@@ -73,6 +81,8 @@ export interface BridgeStats {
     readonly blocked: number;
     /** Messages not exported: larger than the NATS server's `max_payload` (less 1 KiB). */
     readonly tooLarge: number;
+    /** Messages an export subscription dropped (`subscriberOverflow`; the `overflowed` event): exported after a restart. */
+    readonly overflowed: number;
     /**
      * The export checkpoint in the engine (JetStream; undefined with core NATS or nothing to
      * export): what it resumed from, what it skipped as stored, its writes, and what its bounds
@@ -190,6 +200,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
           this.emit('resumed');
         },
         refused: (err) => this.report(err),
+        overflowed: (detail) => this.emit('overflowed', { detail }),
       }, checkpoint);
       this.exporter.start();
     }
@@ -282,6 +293,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
         requests: e?.counters.requests ?? 0,
         blocked: this.blockedCount,
         tooLarge: e?.counters.tooLarge ?? 0,
+        overflowed: e?.counters.overflowed ?? 0,
         checkpoint: e?.checkpoint === undefined ? undefined : { ...e.checkpoint.counters, streams: e.checkpoint.ckpt.streams, droppedStreams: e.checkpoint.ckpt.droppedStreams, evictedStreams: e.checkpoint.ckpt.evictedStreams, droppedRanges: e.checkpoint.ckpt.droppedRanges, scanFrom: e.checkpoint.ckpt.scanFrom() },
       },
       import: {

@@ -14,9 +14,13 @@
  * Backpressure: at most `maxInFlight` publishes wait for JetStream; a failure pauses publishing
  * (one probe every `retryDelayMs`) and above `maxPending` messages held a `blocked` event says
  * so; everything held stays unacknowledged until stored. The durable subscriptions bound what is
- * held (the peer's `maxQueuedPerSubscription` per subscription): past it ledgecast reports a
- * `dataLoss` (`subscriberOverflow`) and that range comes again when the bridge restarts (its
- * durable positions stay before it), from the senders' windows and ledgers.
+ * held (the peer's `maxQueuedPerSubscription` per subscription). Past it ledgecast drops messages
+ * for the subscription (`dataLoss`, `subscriberOverflow`): the exporter then takes nothing more
+ * (what follows the gap would be stored before it), waits until what it holds is stored, and says
+ * {@link ExporterSink.overflowed}. A restart of the bridge and its peer resumes the durable
+ * subscriptions at their positions, before the gap, and gets the range again, in order, from the
+ * senders' windows and ledgers (`ledgecast bridge` restarts them by itself). No loss record is
+ * exported for it: the range is not lost for the other zones.
  */
 import { headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import { clientExportHeaders, ExportHeaderBuilder } from './export-headers.js';
@@ -40,6 +44,11 @@ export interface ExporterSink {
   resumed(): void;
   /** A message that can never be exported (larger than the server takes). */
   refused(err: Error): void;
+  /**
+   * An export subscription overflowed (see the module comment): nothing more is exported, what
+   * was held is stored, and the bridge and its peer must restart to get the dropped range again.
+   */
+  overflowed(detail: string): void;
 }
 
 /** Export counters (besides the queue's). */
@@ -56,6 +65,8 @@ export interface ExporterCounters {
   stopped: number;
   /** Messages larger than the NATS server's `max_payload` (less 1 KiB for headers): not exported, each said by an `error` event. */
   tooLarge: number;
+  /** Messages an export subscription dropped (`subscriberOverflow`): exported after the restart that follows. */
+  overflowed: number;
 }
 
 /** Whether `subject` is a request inbox or a reserved subject: private to its zone. */
@@ -131,7 +142,7 @@ class HighMarks {
 const HEADER_ROOM_BYTES = 1024;
 
 export class Exporter {
-  readonly counters: ExporterCounters = { duplicates: 0, notLocal: 0, losses: 0, requests: 0, stopped: 0, tooLarge: 0 };
+  readonly counters: ExporterCounters = { duplicates: 0, notLocal: 0, losses: 0, requests: 0, stopped: 0, tooLarge: 0, overflowed: 0 };
   readonly queue: ExportQueue<ExportItem>;
   private readonly js: PipelinedPublisher | CorePublisher;
   /** Core NATS: the newest seq exported per stream, announced every second (tail loss shows). */
@@ -147,6 +158,10 @@ export class Exporter {
   private retrying = false;
   /** Above maxPending since the last time everything held was stored. */
   private overPending = false;
+  /** An export subscription overflowed: the first dropped message, for the log line (see the module comment). */
+  private overflow: { readonly subject: string; readonly sender: string; readonly seq: number } | undefined;
+  /** {@link ExporterSink.overflowed} was said. */
+  private overflowSaid = false;
   private closed = false;
 
   constructor(
@@ -177,6 +192,13 @@ export class Exporter {
   private readonly onDataLoss = (e: DataLossEvent): void => {
     if (!this.draining || e.zone !== undefined || e.senderIncarnation === undefined || !matchesAny(this.o.export, e.subject)) return;
     if (isPrivate(e.subject) || this.isBridge(e.sender)) return; // a stream of imported messages: not this zone's to report
+    if (e.reason === 'subscriberOverflow') {
+      // Dropped for this bridge only: the senders still hold it (or a later dataLoss says they do not).
+      this.counters.overflowed += e.toSeq - e.fromSeq + 1;
+      this.overflow ??= { subject: e.subject, sender: e.sender, seq: e.fromSeq };
+      this.pump();
+      return;
+    }
     const ck = this.checkpoint;
     if (ck === undefined) {
       this.counters.losses++;
@@ -233,7 +255,8 @@ export class Exporter {
   }
 
   private onMessage(msg: Message, index: number): void {
-    if (!this.draining) return; // delivered after close: not acknowledged, comes again after a restart
+    // Delivered after close, or after an overflow: not acknowledged, comes again after a restart.
+    if (!this.draining || this.overflow !== undefined) return;
     if (msg.origin !== undefined) {
       this.counters.notLocal++;
       msg.ack();
@@ -289,6 +312,13 @@ export class Exporter {
     if (this.overPending && this.queue.pending === 0) {
       this.overPending = false;
       this.sink.resumed();
+    }
+    if (this.overflow !== undefined && !this.overflowSaid && this.queue.pending === 0) {
+      this.overflowSaid = true;
+      const o = this.overflow;
+      this.sink.overflowed(
+        `an export subscription dropped messages (more than the peer's maxQueuedPerSubscription unacknowledged), from ${o.subject} seq ${o.seq} of ${o.sender}: exporting stopped after what it held was stored; restart the bridge and its peer to export the rest from the senders' windows and ledgers`,
+      );
     }
   }
 

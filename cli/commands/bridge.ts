@@ -1,8 +1,9 @@
 /**
- * `ledgecast bridge --config FILE`: runs a zone bridge (bridge/, docs/ZONES.md) until Ctrl-C.
+ * `ledgecast bridge --config FILE`: runs a zone bridge (bridge/, docs/ZONES.md) until Ctrl-C; after
+ * an `overflowed` event it closes the bridge and its peer and starts both again.
  * The file (JSON, or YAML for .yaml/.yml) is read and checked when the command line is parsed,
  * so a bad configuration is one line and exit 2 before anything connects. Events (`blocked`,
- * `resumed`, `importing`, `error`, and the bridge peer's `dataLoss`) print as JSON lines on stderr; with `--stats S` the bridge's counters
+ * `resumed`, `importing`, `overflowed`, `error`, and the bridge peer's `dataLoss`) print as JSON lines on stderr; with `--stats S` the bridge's counters
  * print as a JSON line on stdout every S seconds; with `--http-port P` the bridge peer's monitor
  * (monitor/) is served at `http://127.0.0.1:P/`: the page with a Zones section (each remote zone's
  * import: lag, in flight, redelivered) and this bridge's figures, `/api/state`, and `/metrics` for
@@ -67,6 +68,20 @@ export function resolveBridgeCliOptions(raw: RawBridgeOptions): BridgeCliOptions
 
 /** Runs the bridge until a stop signal; returns the exit code. */
 export async function runBridge(o: BridgeCliOptions, io: CliIo): Promise<number> {
+  // An export subscription that overflowed needs the bridge and its peer started again: the
+  // durable subscriptions then resume before the gap (bridge/exporter.ts).
+  for (;;) {
+    const code = await runBridgeOnce(o, io);
+    if (code !== RESTART) return code;
+    io.err(`ledgecast: bridge of zone ${o.config.zone} restarting (its peer too, same ledger) to export what an export subscription dropped`);
+  }
+}
+
+/** What {@link runBridgeOnce} returns when the bridge must start again. */
+const RESTART = -1;
+
+/** Runs the bridge until a stop signal (its exit code) or an `overflowed` event ({@link RESTART}). */
+async function runBridgeOnce(o: BridgeCliOptions, io: CliIo): Promise<number> {
   const peer = await createPeer(o.config.peer);
   let bridge: Awaited<ReturnType<typeof createBridge>> | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -81,6 +96,12 @@ export async function runBridge(o: BridgeCliOptions, io: CliIo): Promise<number>
     bridge.on('blocked', (e) => io.err(toJsonLine({ event: 'blocked', ...e })));
     bridge.on('resumed', () => io.err(toJsonLine({ event: 'resumed' })));
     bridge.on('error', (err) => io.err(toJsonLine({ event: 'error', message: err.message })));
+    const overflowed = new Promise<void>((resolve) =>
+      bridge!.once('overflowed', (e) => {
+        io.err(toJsonLine({ event: 'overflowed', ...e }));
+        resolve();
+      }),
+    );
     const b = bridge;
     b.on('importing', (active) => io.err(toJsonLine({ event: 'importing', active, id: b.id })));
     // Before the 'running' line: whoever waits for it may read the monitor's address.
@@ -91,8 +112,8 @@ export async function runBridge(o: BridgeCliOptions, io: CliIo): Promise<number>
     }
     io.err(`ledgecast: bridge of zone ${o.config.zone} running (stream LC_${o.config.zone}); Ctrl-C to stop`);
     if (o.statsSec > 0) timer = setInterval(() => io.out(toJsonLine({ event: 'stats', ...b.stats() })), o.statsSec * 1000);
-    await aborted(io.stop);
-    return stopExitCode(io.stop);
+    const restart = await Promise.race([aborted(io.stop).then(() => false), overflowed.then(() => true)]);
+    return restart ? RESTART : stopExitCode(io.stop);
   } finally {
     clearInterval(timer);
     await monitor?.close();

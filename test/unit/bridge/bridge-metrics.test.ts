@@ -7,7 +7,7 @@ import { InvalidOptionError } from '../../../errors.js';
 function stats(over: { exportAcked?: number; imported?: number; active?: boolean } = {}): BridgeStats {
   return {
     zone: 'paris',
-    export: { queued: 10, acked: over.exportAcked ?? 7, duplicates: 2, retried: 1, inFlight: 3, pending: 3, notLocal: 4, losses: 0, requests: 5, blocked: 1, tooLarge: 0 },
+    export: { queued: 10, acked: over.exportAcked ?? 7, duplicates: 2, retried: 1, inFlight: 3, pending: 3, notLocal: 4, losses: 0, requests: 5, blocked: 1, tooLarge: 0, overflowed: 0 },
     import: {
       active: over.active ?? true,
       leaseHolder: 'b1',
