@@ -15,9 +15,12 @@
  *
  * So a holder must really be done when it releases: nothing it keeps may view the memory
  * afterwards (the window hands out copies of the records it reads; the socket releases after
- * the send callbacks). A slab is a `SharedArrayBuffer` only so that releases can name it by its
- * buffer; its bytes never cross threads by reference (messages to other threads copy them).
- * Whoever cannot hold and release (an actor on another thread) is given no pooled memory.
+ * the send callbacks). A holder names a slab by its datagram's `buffer`; {@link isPooledSlab}
+ * tells pooled memory from any other. Its bytes never cross threads by reference (messages to
+ * other threads copy them); whoever cannot hold and release (an actor on another thread) is given
+ * no pooled memory. Slabs are plain `ArrayBuffer`s: copying a payload into a `SharedArrayBuffer`
+ * went through V8's slower copy for shared memory, 570 against 255 ns a 1 KB message to build
+ * (docs/PROFILE.md, step 13).
  *
  * Bounds: at most `maxFree` slabs wait for reuse (beyond that a done slab is let go); slabs in
  * use are bounded by what holds their datagrams (the window's byte and message bounds, the
@@ -25,6 +28,14 @@
  *
  * @packageDocumentation
  */
+
+/** Every slab any pool of this thread made (weakly: a slab let go is collected). */
+const POOLED = new WeakSet<ArrayBufferLike>();
+
+/** Whether `buffer` is a slab of a {@link SlabPool} (of this thread): memory a holder gives back. */
+export function isPooledSlab(buffer: ArrayBufferLike): boolean {
+  return POOLED.has(buffer);
+}
 
 /** What a {@link SlabPool} counts. */
 export interface SlabPoolCounters {
@@ -42,9 +53,9 @@ export class SlabPool {
   readonly slabBytes: number;
   readonly counters: SlabPoolCounters = { created: 0, reused: 0, dropped: 0, strayReleases: 0 };
   private readonly maxFree: number;
-  private readonly free: SharedArrayBuffer[] = [];
+  private readonly free: ArrayBuffer[] = [];
   /** Holds per slab in use. */
-  private readonly holds = new Map<SharedArrayBuffer, number>();
+  private readonly holds = new Map<ArrayBufferLike, number>();
 
   constructor(slabBytes: number, maxFree = 256) {
     if (!Number.isInteger(slabBytes) || slabBytes < 1) throw new RangeError(`slabBytes must be a positive integer, got ${slabBytes}`);
@@ -70,7 +81,8 @@ export class SlabPool {
   take(): Uint8Array {
     let slab = this.free.pop();
     if (slab === undefined) {
-      slab = new SharedArrayBuffer(this.slabBytes);
+      slab = new ArrayBuffer(this.slabBytes);
+      POOLED.add(slab);
       this.counters.created++;
     } else this.counters.reused++;
     this.holds.set(slab, 1);
@@ -79,20 +91,20 @@ export class SlabPool {
 
   /** Whether `datagram` was cut from a slab of this pool that is in use. */
   owns(datagram: Uint8Array): boolean {
-    return datagram.buffer instanceof SharedArrayBuffer && this.holds.has(datagram.buffer);
+    return this.holds.has(datagram.buffer);
   }
 
   /** One more hold on the slab of `datagram` (nothing for memory not of this pool). */
   hold(datagram: Uint8Array): void {
     const buffer = datagram.buffer;
-    if (!(buffer instanceof SharedArrayBuffer)) return;
+    if (!POOLED.has(buffer)) return;
     const n = this.holds.get(buffer);
     if (n !== undefined) this.holds.set(buffer, n + 1);
   }
 
   /** Gives back one hold on the slab `buffer` (a datagram's `buffer`); the last one frees it. */
   release(buffer: ArrayBufferLike): void {
-    if (!(buffer instanceof SharedArrayBuffer)) return;
+    if (!POOLED.has(buffer)) return;
     const n = this.holds.get(buffer);
     if (n === undefined) {
       this.counters.strayReleases++;
@@ -103,7 +115,7 @@ export class SlabPool {
       return;
     }
     this.holds.delete(buffer);
-    if (this.free.length < this.maxFree) this.free.push(buffer);
+    if (this.free.length < this.maxFree) this.free.push(buffer as ArrayBuffer);
     else this.counters.dropped++;
   }
 }

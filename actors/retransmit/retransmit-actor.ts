@@ -70,6 +70,7 @@ import { StreamAnnouncer } from './stream-announcer.js';
 import { normalizeRanges } from './seq-ranges.js';
 import { LedgerStreams } from '../ledger/ledger-streams.js';
 import type { LedgerInbox } from '../ledger/messages.js';
+import { isPooledSlab } from '../../codecs/slab-pool.js';
 // Data-path messages cross threads in their own byte layout (registers the packers).
 import '../thread-packers.js';
 
@@ -138,13 +139,13 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     ledgerAnswers: 0,
   };
   /**
-   * Datagrams of the sender's slabs (shared memory, given to a window on the sender's thread)
+   * Datagrams of the sender's slabs (reused memory, given to a window on the sender's thread)
    * the window let go: handed back to the sender, which reuses their memory
    * (codecs/slab-pool.ts). A window on another thread got copies, which it simply drops.
    */
-  let released: SharedArrayBuffer[] = [];
+  let released: ArrayBufferLike[] = [];
   const releaseDatagram = (d: Uint8Array): void => {
-    if (d.buffer instanceof SharedArrayBuffer) released.push(d.buffer);
+    if (isPooledSlab(d.buffer)) released.push(d.buffer);
   };
   const window = new SenderWindow({ onDatagramReleased: releaseDatagram }, config.sender);
   const ledgerStreams = config.ledger === undefined ? undefined : new LedgerStreams(config.sender.maxStreams);

@@ -154,7 +154,7 @@ export class DataDatagrams {
   }
 
   /** The window or the socket (on this thread) is done with these datagrams: one hold each is given back. */
-  released(buffers: readonly SharedArrayBuffer[]): void {
+  released(buffers: readonly ArrayBufferLike[]): void {
     if (this.slabs !== undefined) for (let i = 0; i < buffers.length; i++) this.slabs.release(buffers[i]);
   }
 

@@ -45,4 +45,4 @@ export type SenderInbox =
    * The window or the socket (on this thread) is done with these datagrams, one buffer each
    * (their slab's shared memory, `codecs/slab-pool.ts`): one hold each is given back.
    */
-  | { readonly kind: 'datagramsReleased'; readonly buffers: readonly SharedArrayBuffer[] };
+  | { readonly kind: 'datagramsReleased'; readonly buffers: readonly ArrayBufferLike[] };

@@ -37,6 +37,7 @@ import type { Endpoint, OpenEndpoint, OutDatagram, RemoteAddress, UdpCounters, V
 import { DomainSeal, OPEN_FAILURES, type OpenFailure } from './domain-seal.js';
 import { outDatagramBytes, UdpEndpoint } from './udp-endpoint.js';
 import { AddressValidator, addressKey } from './address-validator.js';
+import { isPooledSlab } from '../../codecs/slab-pool.js';
 // Data-path messages cross threads in their own byte layout (registers the packers).
 import '../thread-packers.js';
 
@@ -278,14 +279,14 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
   }
 
   /**
-   * The sender's datagrams in reused memory (its slabs: shared memory, when it runs on this
-   * thread; codecs/slab-pool.ts) that no send reads any more, handed back once per event-loop
+   * The sender's datagrams in reused memory (its slabs, when it runs on this thread;
+   * codecs/slab-pool.ts) that no send reads any more, handed back once per event-loop
    * turn. Never dropped while running (the memory would stay held): a full mailbox is retried.
    */
-  let doneBuffers: SharedArrayBuffer[] = [];
+  let doneBuffers: ArrayBufferLike[] = [];
   let doneScheduled = false;
   function giveBack(d: Uint8Array): void {
-    if (!(d.buffer instanceof SharedArrayBuffer)) return;
+    if (!isPooledSlab(d.buffer)) return;
     doneBuffers.push(d.buffer);
     if (!doneScheduled) {
       doneScheduled = true;
@@ -333,7 +334,7 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
       counters.dataDatagramsSent++;
       const out = wire(d);
       const size = outDatagramBytes(out);
-      if (out !== d || !(d.buffer instanceof SharedArrayBuffer)) {
+      if (out !== d || !isPooledSlab(d.buffer)) {
         // Sealed into a copy (or not the sender's reused memory): `d` is no longer read.
         giveBack(d);
         for (const t of targets) sendTo(t, out, size);

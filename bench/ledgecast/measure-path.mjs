@@ -311,7 +311,7 @@ function printBusy(busy) {
 
 function printWindow(w) {
   console.log(`\nSender window (single preset, ${w.windowMessages} messages of 64 B held):`);
-  console.log(formatTable(['memory held per message (heap + external + slabs)', 'of which heapUsed', 'wire record bytes', 'datagram bytes per message', 'held / record', 'second fill Δ'], [[
+  console.log(formatTable(['memory held per message (heap + external, slabs included)', 'of which heapUsed', 'wire record bytes', 'datagram bytes per message', 'held / record', 'second fill Δ'], [[
     `${fmtRange(w.bytesPerHeldMessage, fmtNum)} B`,
     `${fmtNum(w.heapUsedPerHeldMessage.median)} B`,
     `${fmtNum(w.recordBytesPerMessage.median)} B`,

@@ -12,11 +12,11 @@
  *      evicted; full GC; read the heap (H1);
  *   3. the same number again: the window stays full (every add evicts one); full GC; H2.
  *
- * Bytes held per windowed message = (H1 − H0) / (W1 − W0), H = heapUsed + external + the sender's
- * datagram slabs (V8's heap, the off-heap ArrayBuffer memory it accounts for, and the
- * SharedArrayBuffer slabs the window's datagrams are cut from, in use or free: V8 counts those
- * in neither, so without them the window seemed to hold 22 B per 64-byte message, less than the
- * 80 bytes it keeps of each; a 64-byte Uint8Array is on-heap). H2 − H1 should be
+ * Bytes held per windowed message = (H1 − H0) / (W1 − W0), H = heapUsed + external (V8's heap
+ * and the off-heap ArrayBuffer memory it accounts for, which includes the datagram slabs the
+ * window's datagrams are cut from, in use or free: plain ArrayBuffers since step 13 of issue 10;
+ * when they were SharedArrayBuffers V8 counted them in neither and this sum added them). The
+ * slabs' bytes are reported beside it. H2 − H1 should be
  * near 0 (steady state). Wire bytes per message: the message record is 16 bytes + payload
  * (docs/PROTOCOL.md, "Message record"); the datagram bytes the socket sent per message in step 2
  * (frame header, stream table, heartbeats included) are reported beside it.
@@ -98,7 +98,7 @@ try {
   const w2 = windowOf(await peer.stats()).messages;
 
   const held = w1s.messages - w0;
-  const delta = (a, b) => b.heapUsed + b.external + b.slabBytes - (a.heapUsed + a.external + a.slabBytes);
+  const delta = (a, b) => b.heapUsed + b.external - (a.heapUsed + a.external);
   const sentBytes = s1.actors.socket.bytesSent - s0.actors.socket.bytesSent;
   const sentMsgs = s1.app.published - s0.app.published;
   process.send({

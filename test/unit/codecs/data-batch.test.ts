@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { SlabPool } from '../../../codecs/slab-pool.js';
 import { DataBatchBuilder, maxPayloadPerDatagram } from '../../../codecs/data-batch.js';
 import type { DataFrame, WireMessage } from '../../../codecs/frame.js';
 import { decodeFrame, encodeFrame } from '../../../codecs/frame-codec.js';
@@ -147,6 +148,36 @@ describe('DataBatchBuilder', () => {
     expect(first).toEqual(copy);
   });
 
+  it('writes records straight into its slab: a batch that reaches the slab\'s end, or whose table outgrows the room left for it, moves whole', () => {
+    const pool = new SlabPool(3000, 4);
+    const b = new DataBatchBuilder({ sender, maxDatagramBytes: 2000 });
+    b.useSlabPool(pool);
+    const payload = (seq: number) => new Uint8Array(100).fill(seq);
+    const kept: Uint8Array[] = [];
+    const added: WireMessage[][] = [];
+    const seal = () => {
+      const d = b.finish();
+      pool.hold(d);
+      kept.push(d);
+    };
+    // 1,300 bytes, then a batch of one subject that crosses the slab's end at 3,000, then one
+    // with a larger table than the one before (four subjects).
+    for (const [batch, subjects, count] of [[0, ['a'], 11], [1, ['a'], 16], [2, ['a', 'bb.c', 'dd.e.f', 'g'], 12]] as const) {
+      added[batch] = [];
+      for (let k = 0; k < count; k++) {
+        const m = msg(subjects[k % subjects.length], 100 * batch + k + 1, payload(k));
+        expect(b.tryAdd(m, 1)).toBe(true);
+        added[batch].push(m);
+      }
+      seal();
+    }
+    expect(kept.map((d) => d.buffer === kept[0].buffer)).toEqual([true, false, false]);
+    for (let i = 0; i < kept.length; i++) {
+      expect(decodeData(kept[i]).messages).toEqual(added[i]);
+      expect(encodeFrame(decodeData(kept[i]))).toEqual(kept[i]);
+    }
+  });
+
   it('packs any sequence of valid messages into datagrams that decode to exactly those messages', () => {
     const entryArb = fc.tuple(fc.nat({ max: 3 }), fc.nat({ max: 1000 }), messageFlagsArb, fc.option(subjectArb, { nil: undefined, freq: 5 }), payloadArb);
     fc.assert(
@@ -155,8 +186,13 @@ describe('DataBatchBuilder', () => {
         fc.array(seqArb, { minLength: 4, maxLength: 4 }),
         fc.array(entryArb, { minLength: 1, maxLength: 60 }),
         fc.integer({ min: 700, max: 3000 }),
-        (subjects, starts, entries, maxDatagramBytes) => {
+        fc.constantFrom(0, 1, 2, 8),
+        (subjects, starts, entries, maxDatagramBytes, slabDatagrams) => {
           const b = new DataBatchBuilder({ sender, maxDatagramBytes });
+          // Records are written straight into the slab: small slabs make a batch cross a slab's
+          // end often (0: fresh memory, 64 KiB at a time).
+          const pool = slabDatagrams === 0 ? undefined : new SlabPool(slabDatagrams * maxDatagramBytes + 64, 4);
+          b.useSlabPool(pool);
           const datagrams: Uint8Array[] = [];
           const added = entries.map(([s, delta, flags, replyTo, payload]) => ({
             message: msg(subjects[s], Math.min(Number.MAX_SAFE_INTEGER, starts[s] + delta), payload, flags, replyTo),
@@ -164,7 +200,9 @@ describe('DataBatchBuilder', () => {
           }));
           for (const { message, startSeq } of added) {
             if (!b.tryAdd(message, startSeq)) {
-              datagrams.push(b.finish());
+              const d = b.finish();
+              pool?.hold(d); // kept: its memory must not be cut again
+              datagrams.push(d);
               expect(b.tryAdd(message, startSeq)).toBe(true);
             }
           }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DataBatchBuilder } from '../../../codecs/data-batch.js';
-import { SlabPool } from '../../../codecs/slab-pool.js';
+import { isPooledSlab, SlabPool } from '../../../codecs/slab-pool.js';
 
 describe('SlabPool (memory of DATA datagrams, reused once every holder gave it back)', () => {
   it('reuses a slab only after the taker and every other holder released it', () => {
@@ -32,7 +32,11 @@ describe('SlabPool (memory of DATA datagrams, reused once every holder gave it b
     expect(pool.owns(foreign)).toBe(false);
     pool.hold(foreign);
     pool.release(foreign.buffer);
-    pool.release(new SharedArrayBuffer(8));
+    expect(isPooledSlab(foreign.buffer)).toBe(false);
+    // Another pool's slab is pooled memory, but not held here: a stray release.
+    const other = new SlabPool(4096).take();
+    expect(isPooledSlab(other.buffer)).toBe(true);
+    pool.release(other.buffer);
     expect(pool.counters).toEqual({ created: 1, reused: 0, dropped: 0, strayReleases: 2 });
   });
 
