@@ -71,6 +71,23 @@ export function parseAckReply(reply: string): AckReplyInfo | undefined {
 }
 
 /**
+ * The acknowledgement subject of delivery `deliverySeq` (stream seq `streamSeq`) of consumer
+ * `consumer` on `stream`, in the form nats-server 2.9 writes and listens to
+ * (`$JS.ACK.<stream>.<consumer>.<delivery count>.<stream seq>.<delivery seq>.<timestamp>.<pending>`):
+ * for acknowledging, with `AckPolicy.All`, deliveries whose messages the importer read from the
+ * stream instead (the catch-up), when none of their own reply subjects is at hand.
+ */
+export function ackSubject(stream: string, consumer: string, streamSeq: number, deliverySeq: number): string {
+  return `${PREFIX}${stream}.${consumer}.1.${streamSeq}.${deliverySeq}.0.0`;
+}
+
+/** The reply subject of a delivered `JsMsg` (the installed client's has a `reply` getter its type does not declare), or undefined. */
+export function replySubjectOf(m: object): string | undefined {
+  const reply = (m as { readonly reply?: unknown }).reply;
+  return typeof reply === 'string' && reply !== '' ? reply : undefined;
+}
+
+/**
  * The numbers of the messages one consumer delivers: read from the reply subject, checked once
  * against the client's own `msg.info` on the first message; if they differ (another client
  * version), `msg.info` from then on.
@@ -81,8 +98,8 @@ export class DeliveredInfo {
 
   /** The numbers of `m` (a delivered `JsMsg`: the installed client's has a `reply` getter its type does not declare). */
   of(m: { readonly info: AckReplyInfo }): AckReplyInfo {
-    const reply = this.quick ? (m as { readonly reply?: unknown }).reply : undefined;
-    const q = typeof reply === 'string' ? parseAckReply(reply) : undefined;
+    const reply = this.quick ? replySubjectOf(m) : undefined;
+    const q = reply !== undefined ? parseAckReply(reply) : undefined;
     if (q === undefined) return m.info;
     if (this.checked) return q;
     this.checked = true;

@@ -108,6 +108,12 @@ export const BRIDGE_METRIC_SPECS: readonly Spec[] = [
   { name: 'ledgecast_bridge_import_losses_total', type: 'counter', help: 'Loss markers published (ranges of other zones that will never cross).', read: (s) => s.import.losses },
   { name: 'ledgecast_bridge_import_restarts_total', type: 'counter', help: 'Import consumers started again after missed heartbeats.', read: (s) => s.import.restarts },
   {
+    name: 'ledgecast_bridge_import_ack_confirms_total',
+    type: 'counter',
+    help: 'Requests confirming the last acknowledgement to JetStream (the consumer idle after it, a reconnect, or consumer info showing it lost).',
+    read: (s) => s.import.ackConfirms,
+  },
+  {
     name: 'ledgecast_bridge_import_skipped_total',
     type: 'counter',
     help: 'Messages taken from JetStream and not published, by reason (filtered: outside the import rules; malformed; tooLarge: over maxMessageBytes).',

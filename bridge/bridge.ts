@@ -124,6 +124,8 @@ export interface BridgeStats {
     readonly losses: number;
     /** Consumers started again after missed heartbeats (a NATS node, or the consumer's leader, gone). */
     readonly restarts: number;
+    /** Requests confirming the last acknowledgement to JetStream (after it the consumer went idle, the connection came back, or consumer info showed it lost). */
+    readonly ackConfirms: number;
     /**
      * Each remote zone imported from (since this bridge started), by name: what crossed, what is
      * in flight, and how far behind that zone's stream the import is (`lagMessages`, `delayMs`;
@@ -158,7 +160,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private importTurn: Promise<void> = Promise.resolve();
   /** Per remote zone: counters, in flight, lag (kept across importers, like the counters). */
   private readonly progress = new ImportProgress();
-  private readonly importCounters = { imported: 0, filtered: 0, redelivered: 0, malformed: 0, caughtUp: 0, tooLarge: 0, losses: 0, restarts: 0 };
+  private readonly importCounters = { imported: 0, filtered: 0, redelivered: 0, malformed: 0, caughtUp: 0, tooLarge: 0, losses: 0, restarts: 0, ackConfirms: 0 };
   /** This bridge's unique id (in the import lease's key). */
   readonly id: string;
 
@@ -246,7 +248,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     this.importer =
       js === undefined || jsm === undefined
         ? new CoreImporter(this.o, this.nats, this.importCounters, this.coreLastSeqs, this.progress, onError, onZone)
-        : new Importer(this.o, js, jsm, this.importCounters, this.progress, onError, onZone);
+        : new Importer(this.o, this.nats, js, jsm, this.importCounters, this.progress, onError, onZone);
     try {
       await this.importer.start();
     } catch (err) {

@@ -23,8 +23,8 @@ export interface ExportQueueCounters {
 /**
  * A bounded queue with a window of publishes in flight. The shell calls {@link take} while it
  * returns something, publishes each, and reports {@link acked} or {@link failed}. After a
- * failure nothing is taken until {@link resume} (the shell waits `retryDelayMs`): the bridge
- * does not hammer a NATS that is down.
+ * failure nothing is taken but a probe ({@link takeProbe}, every `retryDelayMs`) until
+ * {@link resume}: the bridge does not hammer a NATS that is down.
  */
 export class ExportQueue<T> {
   readonly counters: ExportQueueCounters = { queued: 0, acked: 0, retried: 0 };
@@ -98,7 +98,21 @@ export class ExportQueue<T> {
     return first;
   }
 
-  /** Taking may go on (after the retry delay). */
+  /**
+   * While paused: the oldest waiting message, taken alone to probe whether JetStream stores
+   * again; taking stays paused until {@link resume} (a message arriving meanwhile is not sent
+   * ahead of the probe's older ones). Undefined when nothing waits.
+   */
+  takeProbe(): Queued<T> | undefined {
+    if (this.head >= this.waiting.length) return undefined;
+    const paused = this.pausedFlag;
+    this.pausedFlag = false;
+    const q = this.take();
+    this.pausedFlag = paused;
+    return q;
+  }
+
+  /** Taking may go on (the probe was stored). */
   resume(): void {
     this.pausedFlag = false;
   }

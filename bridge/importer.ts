@@ -15,14 +15,15 @@
  */
 import { performance } from 'node:perf_hooks';
 import { AckPolicy, DeliverPolicy, type ConsumerInfo, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/transport-node';
+import { nanos, type NatsConnection, type Status } from '@nats-io/transport-node';
 import { MSGPACK_CODEC } from '../actors/app/codec.js';
 import { encodeLossMarker, originMarkerPrefix, type OriginLoss } from '../actors/app/origin.js';
 import { OriginGaps } from './origin-gaps.js';
 import { ERROR_CODES } from '../errors.js';
 import { ledgecastSubject, matchesAny, parseLossRange, streamName, zonePrefix } from './naming.js';
+import { AckConfirmation } from './ack-confirmation.js';
 import { AckPacing } from './ack-pacing.js';
-import { DeliveredInfo } from './ack-reply.js';
+import { ackSubject, DeliveredInfo, replySubjectOf } from './ack-reply.js';
 import { OrderedAcks } from './ordered-acks.js';
 import { DeliveredHeaders, storedHeadersOf, type StoredHeaders } from './stored-headers.js';
 import type { ImportProgress } from './import-progress.js';
@@ -46,6 +47,11 @@ export interface ImporterCounters {
   losses: number;
   /** Consumers started again after missed heartbeats (a NATS node or the consumer's leader gone), or after deliveries that never arrived. */
   restarts: number;
+  /**
+   * Requests sent to confirm the last acknowledgement (ack-confirmation.ts): when the consumer
+   * went idle after it, the NATS connection came back, or consumer info showed it lost.
+   */
+  ackConfirms: number;
 }
 
 /** What importing needs of a message, delivered by the consumer or read from the stream. */
@@ -72,6 +78,11 @@ const ACK_WAIT_MS = 30_000;
 /** How long an acknowledgement may wait for more messages to cover, ms (AckPacing). */
 const ACK_DELAY_MS = 10;
 
+/** How long a request confirming the last acknowledgement waits for the answer, ms (under the heartbeat period, half of PULL_EXPIRES_MS). */
+const ACK_CONFIRM_TIMEOUT_MS = 2000;
+
+const ACK = new TextEncoder().encode('+ACK');
+
 export class Importer {
   /** Zones imported from now. */
   readonly zones = new Set<string>();
@@ -86,6 +97,7 @@ export class Importer {
 
   constructor(
     private readonly o: ResolvedBridgeOptions,
+    private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     /** Counters, kept by the bridge across importers (one per lease held). */
@@ -170,6 +182,18 @@ export class Importer {
     const info = await this.jsm.consumers.info(stream, durable);
     this.progress.started(zone, progressOf(info), infoSentMs);
     const caughtUpTo = info.delivered.stream_seq;
+    // The last acknowledgement (its subject), sent again as a request when it may have been lost (ack-confirmation.ts).
+    const confirmation = new AckConfirmation<string>();
+    let failed: unknown;
+    const confirm = (reply: string | undefined): void => {
+      if (reply === undefined) return;
+      // Not m.ack()/ackAck(): the client sends a message's acknowledgement once only.
+      this.counters.ackConfirms++;
+      this.nc.request(reply, ACK, { timeout: ACK_CONFIRM_TIMEOUT_MS }).then(
+        () => confirmation.answered(reply),
+        () => confirmation.unanswered(reply),
+      );
+    };
     const pendings: Promise<void>[] = [];
     const gaps = new OriginGaps();
     gaps.start(info.ack_floor.stream_seq);
@@ -181,6 +205,13 @@ export class Importer {
     }
     await Promise.all(pendings);
     this.counters.caughtUp += pendings.length;
+    if (caughtUpTo > info.ack_floor.stream_seq && !this.closed) {
+      // Everything the consumer delivered is published now: acknowledged at once. Else JetStream
+      // would deliver nothing new until its ack wait (30 s) passed, when those deliveries are up
+      // to max_ack_pending (their acknowledgements lost with a consumer leader killed).
+      confirmation.acked(ackSubject(stream, durable, caughtUpTo, info.delivered.consumer_seq), info.delivered.consumer_seq);
+      confirm(confirmation.askNow());
+    }
     const consumer = await this.js.consumers.get(stream, durable);
     // AckPolicy.All: one acknowledgement covers every message before it, sent only once all of
     // them were published (or needed nothing), and only every quarter of `maxImportInFlight`
@@ -190,11 +221,13 @@ export class Importer {
     const pacing = new AckPacing<JsMsg>(Math.max(1, Math.floor(this.o.maxImportInFlight / 4)), ACK_DELAY_MS);
     let ackTimer: NodeJS.Timeout | undefined;
     let lagTimer: NodeJS.Timeout | undefined;
-    let failed: unknown;
     const ack = (m: JsMsg | undefined): void => {
       if (m === undefined) return;
       m.ack();
-      this.progress.acknowledged(zone, m.info.deliverySequence);
+      const dseq = m.info.deliverySequence;
+      this.progress.acknowledged(zone, dseq);
+      const reply = replySubjectOf(m);
+      if (reply !== undefined) confirmation.acked(reply, dseq);
     };
     let wake: (() => void) | undefined;
     let flushScheduled = false;
@@ -298,7 +331,9 @@ export class Importer {
         this.jsm.consumers.info(stream, durable).then(
           (ci) => {
             asking = false;
-            if (!this.closed) this.progress.consumerInfo(zone, progressOf(ci), sentMs);
+            if (this.closed) return;
+            this.progress.consumerInfo(zone, progressOf(ci), sentMs);
+            if (failed === undefined) confirm(confirmation.onConsumerInfo(ci.ack_floor.consumer_seq, ci.delivered.consumer_seq));
           },
           () => {
             asking = false; // the consumer's heartbeats and restarts deal with NATS trouble
@@ -309,6 +344,8 @@ export class Importer {
     }
     void (async () => {
       for await (const s of consuming.status()) {
+        // Idle: the consumer has nothing more for this importer, or waits for an acknowledgement it lost.
+        if (s.type === 'heartbeat' && failed === undefined && !missed) confirm(confirmation.onIdle(s.lastConsumerSequence));
         if (s.type === 'heartbeats_missed' && s.count >= 2) {
           this.counters.restarts++;
           consuming.stop();
@@ -316,10 +353,16 @@ export class Importer {
         }
       }
     })().catch(() => undefined);
+    // Written just before the connection broke, the last acknowledgement may be lost with it.
+    const connection = this.nc.status() as AsyncIterable<Status> & { stop?: () => void };
+    void (async () => {
+      for await (const s of connection) if (s.type === 'reconnect' && failed === undefined && !this.closed) confirm(confirmation.onReconnect());
+    })().catch(() => undefined);
     let ended: void | Error;
     try {
       ended = await consuming.closed();
     } finally {
+      connection.stop?.();
       clearInterval(lagTimer);
       this.iterators.delete(consuming);
       while (acks.notDone > 0 && failed === undefined) await new Promise<void>((r) => (wake = r));

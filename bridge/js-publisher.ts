@@ -169,6 +169,19 @@ export class PipelinedPublisher {
     return new Promise<Stored>((resolve, reject) => this.send(subject, data, headers, undefined, (_c, err, stored) => (err === undefined ? resolve(stored!) : reject(err))));
   }
 
+  /**
+   * Fails every publish still waiting for its acknowledgement, now (`reason` in the error); an
+   * acknowledgement coming for one of them later is ignored. For the exporter when a publish
+   * failed: those sent before it may have gone to a stream leader that died and will never be
+   * answered, and waiting their timeout while newer ones are stored would store them after.
+   */
+  failWaiting(reason: string): void {
+    for (const [id, w] of this.waiting) {
+      this.waiting.delete(id);
+      w.done(w.ctx, new Error(reason), undefined);
+    }
+  }
+
   /** Fails what is still waiting and stops. */
   close(): void {
     clearInterval(this.sweepTimer);

@@ -32,11 +32,15 @@ async function streamLeader(servers: string[], stream: string): Promise<string |
   }
 }
 
-/** Messages stream `stream` holds (asked of any node; asked again when a node just restarted times out). */
+/**
+ * Messages stream `stream` holds (asked of any node; asked again when a node just restarted times
+ * out). Without the account info request the client makes first by default: it timed out in 2
+ * of 30 runs, failing a test whose messages had all crossed.
+ */
 async function storedCountAt(servers: string[], stream: string): Promise<number> {
   const nc = await connect({ servers });
   try {
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(nc, { checkAPI: false });
     for (let attempt = 1; ; attempt++) {
       try {
         return (await jsm.streams.info(stream)).state.messages;
@@ -232,14 +236,17 @@ describe('zone bridges: many zones, two bridges per zone', () => {
     await node.restart();
     await published;
 
-    // Kill to end took 9-10 s in most runs here, 28 s in some (a stall after the leader change, not yet explained).
+    // Kill to end (all of them in zone B, then 2 s quiet): docs/ZONES.md under Tests. 28-33 s in
+    // 3 of 10 runs before 5 December: acknowledgements lost with the node, the consumer holding
+    // max_ack_pending deliveries until its 30 s ack wait (bridge/ack-confirmation.ts).
     const got = await subB.call('collect', { expect: [COUNT], timeoutMs: 100_000, quietMs: 2000 }, 110_000);
+    const endMs = Math.round(performance.now() - killedAt);
     const stored = await storedCountAt(cluster.urls, 'LC_A');
     const seqs = originSeqs(got.records[0] as ImportedRec[]).get('A|pubA|k.a') ?? [];
     // On a failure, say which side lost them: JetStream's count tells the export from the import.
     const seen = new Set(seqs);
     const missing = oneTo(COUNT).filter((n) => !seen.has(n));
-    const facts = `stream leader ${leader} killed; restarted 3 s later; ${Math.round(performance.now() - killedAt)} ms to the end; LC_A stores ${stored} of ${COUNT}; zone B got ${seqs.length}, missing ${missing.length} (first ${missing.slice(0, 5).join(', ')})`;
+    const facts = `stream leader ${leader} killed; restarted 3 s later; ${endMs} ms to the end; LC_A stores ${stored} of ${COUNT}; zone B got ${seqs.length}, missing ${missing.length} (first ${missing.slice(0, 5).join(', ')})`;
     console.log(facts);
     // The facts go in the failure message: CI keeps only the tail of its output.
     expect(missing.length, facts).toBe(0);

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DeliveredInfo, parseAckReply } from '../../../bridge/ack-reply.js';
+import { ackSubject, DeliveredInfo, parseAckReply } from '../../../bridge/ack-reply.js';
 
 // The installed client's own reading (not exported by the package: loaded from its file).
 const require = createRequire(import.meta.url);
@@ -64,5 +64,14 @@ describe('DeliveredInfo', () => {
     const later = { deliveryCount: 1, streamSequence: 100, deliverySequence: 4, pending: 8 };
     expect(d.of(msg('$JS.ACK._.H.LC_A.c.1.6.4.17.8', later))).toBe(later);
     expect(new DeliveredInfo().of({ info: later })).toBe(later);
+  });
+});
+
+describe('ackSubject', () => {
+  it('writes the acknowledgement subject nats-server 2.9 uses, read back as the same delivery', () => {
+    const s = ackSubject('LC_A', 'lc_import_B', 1970, 2048);
+    expect(s).toBe('$JS.ACK.LC_A.lc_import_B.1.1970.2048.0.0');
+    expect(parseAckReply(s)).toEqual({ deliveryCount: 1, streamSequence: 1970, deliverySequence: 2048, pending: 0 });
+    expect(fields(parseInfo(s))).toEqual({ deliveryCount: 1, streamSequence: 1970, deliverySequence: 2048, pending: 0 });
   });
 });

@@ -21,6 +21,7 @@ function stats(over: { exportAcked?: number; imported?: number; active?: boolean
       tooLarge: 0,
       losses: 1,
       restarts: 0,
+      ackConfirms: 0,
       byZone: [
         { zone: 'london', imported: 30, redelivered: 6, losses: 1, filtered: 2, pending: 120, inFlight: 8, lagMessages: 128, delayMs: 250, lastImportedAgoMs: 10, checkedAgoMs: 10 },
         // Core engine, or before JetStream said how much waits: no lag, no delay.

@@ -28,6 +28,21 @@ describe('ExportQueue', () => {
     expect(q.counters.retried).toBe(2);
   });
 
+  it('while paused takes only the oldest waiting message as a probe, and stays paused until resumed', () => {
+    const q = new ExportQueue<string>(3, 10);
+    for (const x of ['a', 'b']) q.add(x);
+    const [a, b] = [q.take()!, q.take()!];
+    q.failed(b);
+    q.failed(a);
+    q.add('c'); // arrives while the probe is out: not sent ahead of b
+    expect(q.takeProbe()!.item).toBe('a');
+    expect(q.paused).toBe(true);
+    expect(q.take()).toBeUndefined();
+    q.resume();
+    expect([q.take()!.item, q.take()!.item]).toEqual(['b', 'c']);
+    expect(q.takeProbe()).toBeUndefined();
+  });
+
   it('has no room at maxPending messages held (in flight or waiting): the bridge stops draining', () => {
     const q = new ExportQueue<number>(1, 3);
     for (let i = 0; i < 3; i++) q.add(i);
