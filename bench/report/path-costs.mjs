@@ -139,7 +139,7 @@ export function renderPathCosts(pc) {
   out.push(windowTable(pc.window, pc.busy.find((b) => b.preset === 'single')));
   out.push('');
   out.push(
-    'One publisher with no subscriber, default options (`single`): the sender window filled with 64-byte messages; held = growth of V8\'s `heapUsed` + `external` + the sender\'s datagram slabs (SharedArrayBuffers, which V8 counts in neither) ' +
+    'One publisher with no subscriber, default options (`single`): the sender window filled with 64-byte messages; held = growth of V8\'s `heapUsed` + `external` (the sender\'s datagram slabs included: plain ArrayBuffers) ' +
       'after a forced full GC, divided by the growth of the window\'s message count (peer.stats()), the application\'s payload included (the library keeps it, not a copy). ' +
       'Wire bytes: the message record is 16 bytes + the payload (docs/PROTOCOL.md, "Message record"); datagram bytes per message is what the socket sent per message ' +
       '(frame header, stream table, heartbeats included). The second fill adds as many messages again (the window evicts as many): its heap change shows the steady state. ' +
