@@ -62,7 +62,7 @@ import type { SenderInbox, UnicastTarget } from '../sender/messages.js';
 import type { FlowInbox } from '../flow/messages.js';
 import type { DatagramIn, Destination, SocketInbox } from '../socket/messages.js';
 import type { ReceiversInbox } from './messages.js';
-import type { PeerEntry, PeerLeftReason } from './receiver-list.js';
+import type { PeerEntry, PeerLeftReason } from './receiver-list-types.js';
 import { ReceiverList } from './receiver-list.js';
 import { PatternServer } from './pattern-server.js';
 import { PatternSync } from './pattern-sync.js';
