@@ -87,6 +87,11 @@ export class ReceiverStreams {
     this.resume.set(key, nextSeq);
   }
 
+  /**
+   * A new stream of `subject` from `sender` (`s`: its state, undefined for a sender not seen yet),
+   * beginning at `begin` unless `startAt` gave it a position; a parked stream is unparked instead.
+   * Undefined (counted) when a quota refuses it.
+   */
   createStream(
     nowMs: number,
     sender: PeerId,
@@ -114,6 +119,7 @@ export class ReceiverStreams {
     return st;
   }
 
+  /** A {@link StreamReceiver} for `st` beginning at `begin`, sharing its sender's repair time. */
   newStream(st: StreamState, begin: number): StreamReceiver {
     let repairTime = this.repairTimes.get(st.sender);
     if (repairTime === undefined) this.repairTimes.set(st.sender, (repairTime = new RepairTime(this.options)));
