@@ -13,7 +13,7 @@ TESTS[a]='test/unit/receiver'
 # refusing a message of exactly maxMessageBytes (what `>` made `>=` did before).
 FILE[b]=actors/receiver/reassembler.ts;      SED[b]='s/(lastBytes ?? 1), this.maxMessageBytes)/(lastBytes ?? 1) + 1, this.maxMessageBytes)/'
 TESTS[b]='test/unit/receiver'
-FILE[c]=actors/receiver/receiver.ts;         SED[c]='/lost: (st, from, to, reason) => {/{n;s|st.reassembler?.dropBelow(to + 1);|/* planted: fragments of a lost message kept */|}'
+FILE[c]=actors/receiver/stream-outputs.ts;   SED[c]='/lost(st: StreamState, from: number, to: number, reason: DataLossReason): void {/{n;s|st.reassembler?.dropBelow(to + 1);|/* planted: fragments of a lost message kept */|}'
 TESTS[c]='test/unit/receiver'
 FILE[d]=actors/receiver/receiver-actor.ts;   SED[d]='s/for (const u of msg.unavailable) this.core.onUnavailable(now, msg.sender, u.subject, u.from, u.to);/void msg.unavailable;/'
 TESTS[d]='test/unit/receiver test/unit/ledger/receiver-durable.test.ts test/unit/actors'

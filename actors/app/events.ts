@@ -6,7 +6,7 @@ import type { PeerId, WireMessage } from '../../codecs/frame.js';
 import type { SerializedError } from '../../errors.js';
 import type { StreamResume } from '../ledger/messages.js';
 import type { DataLossReason } from '../receiver/receiver-sink.js';
-import type { PeerLeftReason } from '../membership/receiver-list.js';
+import type { PeerLeftReason } from '../membership/receiver-list-types.js';
 
 /**
  * Messages delivered in order to this peer (reassembled: no fragment flags or fields):

@@ -6,7 +6,7 @@
  * Every `reason` is a string-literal union listing exactly what the code emits.
  */
 import type { DataLossReason as ReceiverDataLossReason } from '../receiver/receiver-sink.js';
-import type { PeerLeftReason as ListPeerLeftReason } from '../membership/receiver-list.js';
+import type { PeerLeftReason as ListPeerLeftReason } from '../membership/receiver-list-types.js';
 
 /**
  * Why a range of a stream will never be delivered:

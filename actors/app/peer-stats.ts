@@ -16,8 +16,8 @@ import type { RetransmitActorCounters } from '../retransmit/retransmit-actor.js'
 import type { RetransmitPlannerCounters } from '../retransmit/retransmit-planner.js';
 import type { ReceiverCounters } from '../receiver/receiver-counters.js';
 import type { SubjectsActorCounters } from '../subjects/subjects-actor.js';
-import type { ReceiversActorCounters } from '../membership/receivers-actor.js';
-import type { ReceiverListCounters } from '../membership/receiver-list.js';
+import type { ReceiversActorCounters } from '../membership/receivers-actor-counters.js';
+import type { ReceiverListCounters } from '../membership/receiver-list-types.js';
 import type { LedgerActorCounters } from '../ledger/ledger-actor.js';
 import type { LedgerCounters } from '../../storage/ledger-counters.js';
 

@@ -59,4 +59,4 @@ export type {
   ReceiverListCounters,
   ReceiverListDeps,
   ReceiverListSink,
-} from './receiver-list.js';
+} from './receiver-list-types.js';

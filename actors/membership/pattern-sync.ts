@@ -24,7 +24,7 @@ import type { TimerCore } from '../core.js';
 import { patternSetDigest } from '../../codecs/frames/advert.js';
 import type { AdvertFrame, PeerId } from '../../codecs/frame.js';
 import { peerKey } from '../../codecs/frame.js';
-import type { DeltaOutcome, PatternDelta } from './receiver-list.js';
+import type { DeltaOutcome, PatternDelta } from './receiver-list-types.js';
 
 /** Where a peer is asked: its listed entry. */
 export interface SyncTarget {

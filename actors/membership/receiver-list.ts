@@ -41,116 +41,25 @@
  * (`peersRejected`): every entry is live and the sources are evenly shared.
  */
 import type { TimerCore } from '../core.js';
-import type { AdvertFrame, PatternsDeltaFrame, PeerId } from '../../codecs/frame.js';
-import { ADVERT_FLAGS, peerKey } from '../../codecs/frame.js';
+import type { AdvertFrame, PeerId } from '../../codecs/frame.js';
+import { ADVERT_FLAGS } from '../../codecs/frame.js';
 import { patternSetDigest } from '../../codecs/frames/advert.js';
 import type { ReceiverListOptions } from '../subjects/options.js';
 import { resolveReceiverListOptions } from '../subjects/options.js';
 import { PatternMatcher } from '../subjects/pattern-matcher.js';
 import { SourceQuota } from './source-quota.js';
+import { Tombstones } from './tombstones.js';
 import { isValidPattern } from '../subjects/subject.js';
-
-/** What the receiver list knows about one peer incarnation (a live, read-only view). */
-export interface PeerEntry {
-  readonly peer: PeerId;
-  /** Unicast listener address (IPv4) from the peer's latest advert. */
-  readonly host: string;
-  readonly port: number;
-  /** The peer's valid patterns, deduplicated: the latest whole set it advertised or we fetched. */
-  readonly patterns: readonly string[];
-  /** The version of `patterns` (its ADVERT `setVersion`; 0 for an unversioned advert's). */
-  readonly patternVersion: number;
-  /** The peer advertises that it sends and listens by multicast. */
-  readonly multicast: boolean;
-  /** When this incarnation's first advert arrived. */
-  readonly firstHeardMs: number;
-  /** When any frame of this incarnation last arrived. */
-  readonly lastHeardMs: number;
-  readonly heardByMulticast: boolean;
-  readonly heardByUnicast: boolean;
-  /**
-   * Send DATA to this peer by unicast: it does not advertise multicast, or its multicast was found
-   * unreachable, or {@link ReceiverList.markUnicastOnly} was called.
-   */
-  readonly unicastOnly: boolean;
-}
-
-/** A change of a peer's pattern set as a PATTERNS_DELTA carries it (the frame's fields, without who sent it). */
-export type PatternDelta = Omit<PatternsDeltaFrame, 'kind' | 'sender'>;
-
-/**
- * What became of a delta ({@link ReceiverList.applyDelta}): `applied`; `stale`, the peer is not
- * listed or the list does not hold exactly `fromVersion` of its set (nothing changed); `mismatch`,
- * it does not produce the set it claims (nothing changed: the whole set must be fetched).
- */
-export type DeltaOutcome = 'applied' | 'stale' | 'mismatch';
-
-/** Why a peer left the list. */
-export type PeerLeftReason = 'bye' | 'expired' | 'restarted';
-
-/** How a frame reached us. */
-export type HeardVia = 'multicast' | 'unicast';
-
-/** Outputs of the {@link ReceiverList}, called synchronously after the list has changed. */
-export interface ReceiverListSink {
-  /** A peer incarnation was listed (its first advert). */
-  peerJoined(entry: PeerEntry): void;
-  /** A peer incarnation was removed from the list. */
-  peerLeft(peer: PeerId, reason: PeerLeftReason): void;
-  /** A peer advertising multicast was heard only by unicast for `multicastProbeMs`; now unicast only. */
-  multicastUnreachable(peer: PeerId): void;
-  /**
-   * A table limit was met for the first time: a new peer refused because `maxPeers` live peers
-   * are listed (none idle, no source crowded), or patterns of `peer` beyond `maxPatternsPerPeer`
-   * ignored. Said once per limit; every case is counted (`peersRejected`, `patternsTruncated`).
-   */
-  limitMet?(limit: 'maxPeers' | 'maxPatternsPerPeer', peer: PeerId, count: number): void;
-}
-
-export interface ReceiverListDeps {
-  readonly sink: ReceiverListSink;
-  /** The local peer: adverts under its name are never listed (see {@link ReceiverList.setSelf}). */
-  readonly self?: PeerId;
-}
-
-/** Counters of a {@link ReceiverList}, for `peer.stats()`. */
-export interface ReceiverListCounters {
-  advertsReceived: number;
-  /** Adverts dropped for a bad sender, host or port. */
-  advertsRejected: number;
-  /** Our own adverts heard back. */
-  selfAdvertsIgnored: number;
-  /** Adverts under our name with another incarnation: another process uses our name. */
-  selfNameConflicts: number;
-  /** Adverts of an incarnation that left by BYE or restart (late or duplicated datagrams). */
-  staleAdvertsIgnored: number;
-  invalidPatterns: number;
-  /** Patterns beyond `maxPatternsPerPeer` in an advert, not looked at. */
-  patternsTruncated: number;
-  peersJoined: number;
-  /** New peers ignored because `maxPeers` were listed, every one live and no source crowded. */
-  peersRejected: number;
-  /** New names ignored because their source address holds `maxPeersPerSource` entries. */
-  peersRefusedSourceQuota: number;
-  /** Entries not heard for `peerExpiryMs / 2` removed (as 'expired') to make room for a new peer. */
-  peersEvictedIdle: number;
-  /** Entries of the most crowded source removed (as 'expired') to make room for a new peer. */
-  peersEvictedCrowded: number;
-  peersLeftBye: number;
-  peersExpired: number;
-  peersRestarted: number;
-  byesReceived: number;
-  /** BYEs of a peer incarnation that is not listed. */
-  byesIgnored: number;
-  /**
-   * BYEs of a listed peer from an address it is not proven to use (no advert of it came from
-   * there, and it is not its advertised listener): ignored, the peer stays listed.
-   */
-  byesUnproven: number;
-  /** Frames (other than adverts) from a peer incarnation that is not listed. */
-  heardUnknown: number;
-  multicastUnreachable: number;
-}
+import { copyPeer, IPV4, isPeerId, isPort, isWholeSet } from './advert-checks.js';
+import type {
+  DeltaOutcome,
+  HeardVia,
+  PatternDelta,
+  PeerEntry,
+  ReceiverListCounters,
+  ReceiverListDeps,
+  ReceiverListSink,
+} from './receiver-list-types.js';
 
 type MutablePeerEntry = { -readonly [K in keyof PeerEntry]: PeerEntry[K] };
 
@@ -167,15 +76,6 @@ interface PeerState {
   /** Where its first advert came from (`host:port`), if the caller said: its source quota. */
   readonly source: string | undefined;
 }
-
-/** An incarnation that left by BYE or restart: its late adverts are ignored until `untilMs`. */
-interface Tombstone {
-  readonly untilMs: number;
-  /** The addresses it was proven to use, for its BYEs still to come. */
-  readonly sources: readonly string[];
-}
-
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 /** Who listens to what. See the file overview for identity, liveness and bounds. */
 export class ReceiverList implements TimerCore {
@@ -210,8 +110,8 @@ export class ReceiverList implements TimerCore {
   private readonly sources: SourceQuota;
   /** Limits already said to the sink (each is said once). */
   private readonly limitsSaid: Set<string>;
-  /** peerKey → until when adverts of that incarnation are ignored; insertion order = time order. */
-  private readonly tombstones = new Map<string, Tombstone>();
+  /** Incarnations that left by BYE or restart, for `peerExpiryMs`. */
+  private readonly tombstones: Tombstones;
   /**
    * No deadline of any peer is earlier than this. Refreshing a peer only moves its deadline later, so
    * this stays a valid (possibly early) wake-up time without a scan; `onTimer` recomputes it.
@@ -223,6 +123,7 @@ export class ReceiverList implements TimerCore {
     this.o = resolveReceiverListOptions(options);
     this.matcher = new PatternMatcher({ cacheSize: this.o.subjectCacheSize });
     this.sources = new SourceQuota(this.o.maxPeersPerSource);
+    this.tombstones = new Tombstones(this.o.maxPeers, this.o.peerExpiryMs);
     this.limitsSaid = new Set();
     if (deps.self !== undefined) this.self = copyPeer(deps.self);
   }
@@ -262,7 +163,7 @@ export class ReceiverList implements TimerCore {
       else this.counters.selfNameConflicts++;
       return;
     }
-    if (this.isTombstoned(sender, nowMs)) {
+    if (this.tombstones.has(sender, nowMs)) {
       this.counters.staleAdvertsIgnored++;
       return;
     }
@@ -281,7 +182,7 @@ export class ReceiverList implements TimerCore {
     }
     if (known !== undefined) {
       this.remove(known);
-      this.tombstone(known.entry.peer, nowMs, this.sourcesOf(known));
+      this.tombstones.add(known.entry.peer, nowMs, this.sourcesOf(known));
       this.counters.peersRestarted++;
       this.sink.peerLeft(known.entry.peer, 'restarted');
     }
@@ -382,7 +283,7 @@ export class ReceiverList implements TimerCore {
       return;
     }
     this.remove(st);
-    this.tombstone(st.entry.peer, nowMs, this.sourcesOf(st));
+    this.tombstones.add(st.entry.peer, nowMs, this.sourcesOf(st));
     this.counters.peersLeftBye++;
     this.sink.peerLeft(st.entry.peer, 'bye');
   }
@@ -395,8 +296,7 @@ export class ReceiverList implements TimerCore {
     if (!isPeerId(peer)) return false;
     const st = this.lookup(peer);
     if (st !== undefined) return this.proves(st, source);
-    const t = this.tombstones.get(peerKey(peer));
-    return t !== undefined && nowMs < t.untilMs && t.sources.includes(source);
+    return this.tombstones.proves(peer, nowMs, source);
   }
 
   /** Any frame arrived from `peer`: refreshes its liveness and how it was heard. */
@@ -471,10 +371,7 @@ export class ReceiverList implements TimerCore {
       this.counters.multicastUnreachable++;
       this.sink.multicastUnreachable(st.entry.peer);
     }
-    for (const [key, t] of this.tombstones) {
-      if (t.untilMs > nowMs) break;
-      this.tombstones.delete(key);
-    }
+    this.tombstones.expire(nowMs);
     this.deadline = undefined;
     for (const st of this.peers.values()) this.lowerDeadline(st);
   }
@@ -549,21 +446,6 @@ export class ReceiverList implements TimerCore {
     }
     if (oldestCrowded !== undefined) this.counters.peersEvictedCrowded++;
     return oldestCrowded;
-  }
-
-  private tombstone(peer: PeerId, nowMs: number, sources: readonly string[]): void {
-    const key = peerKey(peer);
-    this.tombstones.delete(key);
-    if (this.tombstones.size >= this.o.maxPeers) {
-      const oldest = this.tombstones.keys().next();
-      if (oldest.done !== true) this.tombstones.delete(oldest.value);
-    }
-    this.tombstones.set(key, { untilMs: nowMs + this.o.peerExpiryMs, sources });
-  }
-
-  private isTombstoned(peer: PeerId, nowMs: number): boolean {
-    const t = this.tombstones.get(peerKey(peer));
-    return t !== undefined && nowMs < t.untilMs;
   }
 
   /** The first advert by each way proves where it came from; later ones change nothing. */
@@ -642,35 +524,4 @@ function samePatterns(a: readonly string[], b: readonly string[]): boolean {
 function sortedDistinct(patterns: readonly string[]): boolean {
   for (let i = 1; i < patterns.length; i++) if (!(patterns[i - 1] < patterns[i])) return false;
   return true;
-}
-
-function isPeerId(p: PeerId): boolean {
-  return (
-    typeof p === 'object' &&
-    p !== null &&
-    typeof p.name === 'string' &&
-    p.name.length > 0 &&
-    Number.isInteger(p.incarnation) &&
-    p.incarnation >= 0 &&
-    p.incarnation <= 0xffffffff
-  );
-}
-
-function isPort(port: number): boolean {
-  return Number.isInteger(port) && port >= 1 && port <= 65535;
-}
-
-function copyPeer(p: PeerId): PeerId {
-  return Object.freeze({ name: p.name, incarnation: p.incarnation });
-}
-
-/**
- * Whether an advert carries its sender's whole pattern set: unversioned, or versioned with every
- * pattern of the set inline and the digest matching.
- */
-function isWholeSet(advert: AdvertFrame): boolean {
-  const version = advert.setVersion ?? 0;
-  if (version === 0) return true;
-  if ((advert.fromIndex ?? 0) !== 0 || advert.patterns.length !== advert.setSize) return false;
-  return patternSetDigest(advert.patterns) === advert.setDigest;
 }

@@ -50,8 +50,8 @@
  */
 import type { Actor, ActorContext } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
-import { ADVERT_FLAGS, DECODE_ERROR_REASONS, decodeFrame, peerKey } from '../../codecs/index.js';
-import type { AdvertFrame, DecodeErrorReason, Frame, PatternsDeltaFrame, PatternsDeltaRequestFrame, PatternsRequestFrame, PeerId, StreamInfo } from '../../codecs/index.js';
+import { ADVERT_FLAGS, decodeFrame, peerKey } from '../../codecs/index.js';
+import type { AdvertFrame, Frame, PatternsDeltaFrame, PatternsDeltaRequestFrame, PatternsRequestFrame, PeerId, StreamInfo } from '../../codecs/index.js';
 import type { AppEvent } from '../app/events.js';
 import type { PeerConfig } from '../app/peer-config.js';
 import { assertNever, earliest } from '../core.js';
@@ -62,38 +62,14 @@ import type { SenderInbox, UnicastTarget } from '../sender/messages.js';
 import type { FlowInbox } from '../flow/messages.js';
 import type { DatagramIn, Destination, SocketInbox } from '../socket/messages.js';
 import type { ReceiversInbox } from './messages.js';
-import type { PeerEntry, PeerLeftReason } from './receiver-list.js';
+import type { PeerEntry, PeerLeftReason } from './receiver-list-types.js';
 import { ReceiverList } from './receiver-list.js';
 import { PatternServer } from './pattern-server.js';
 import { PatternSync } from './pattern-sync.js';
 import { ERROR_CODES, LedgecastError, serializeError } from '../../errors.js';
+import { newReceiversActorCounters } from './receivers-actor-counters.js';
 // Data-path messages cross threads in their own byte layout (registers the packers).
 import '../thread-packers.js';
-
-/** Counters of the receivers actor (beside the receiver list's and the pattern server's own). */
-export interface ReceiversActorCounters {
-  /** ADVERT and BYE datagrams that failed to decode, per reason. */
-  readonly dropped: Record<DecodeErrorReason, number>;
-  /** Valid frames of another kind than ADVERT or BYE (misrouted). */
-  unexpectedFrames: number;
-  advertsSentMulticast: number;
-  advertsSentUnicast: number;
-  /** Adverts sent at once: to a peer first heard by a unicast advert, or to a soliciting peer. */
-  advertReplies: number;
-  /** Soliciting adverts sent because a peer we do not list was heard from. */
-  unlistedSolicits: number;
-  /** BYE rounds said (`leaving` messages). */
-  byesSent: number;
-  /** BYE frames built (a round takes several when its stream entries do not fit one datagram). */
-  byeFramesSent: number;
-  /** Stream entries of received BYEs handed to the receiver (applied there like a heartbeat's). */
-  byeStreamsForwarded: number;
-  /** Stream entries of received BYEs dropped because the receiver's mailbox was full. */
-  byeStreamsDropped: number;
-  unicastTargetsSent: number;
-  /** PATTERNS_DELTA of a peer from an address it is not proven to use, or of a peer not listed: ignored. */
-  deltasUnproven: number;
-}
 
 /** What the shell last told the others about a listed peer. */
 interface Told {
@@ -108,7 +84,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
   const self = config.self;
   const multicast = config.socket.multicast;
   const baseGroup = config.groupMap.baseGroup;
-  const counters = newCounters();
+  const counters = newReceiversActorCounters();
   const told = new Map<string, Told>();
   let localAddress: { host: string; port: number } | undefined;
   /** Our pattern set, its versions and recent changes, and the frames that serve it. */
@@ -594,22 +570,3 @@ const DELTA_LOG_PATTERNS = 4096;
  * whole set, and a peer that does not answer deltas (an older build) costs two `retryMs`.
  */
 const DELTA_ATTEMPTS = 2;
-
-function newCounters(): ReceiversActorCounters {
-  const dropped = {} as Record<DecodeErrorReason, number>;
-  for (const reason of DECODE_ERROR_REASONS) dropped[reason] = 0;
-  return {
-    dropped,
-    unexpectedFrames: 0,
-    advertsSentMulticast: 0,
-    advertsSentUnicast: 0,
-    advertReplies: 0,
-    unlistedSolicits: 0,
-    byesSent: 0,
-    byeFramesSent: 0,
-    byeStreamsForwarded: 0,
-    byeStreamsDropped: 0,
-    unicastTargetsSent: 0,
-    deltasUnproven: 0,
-  };
-}

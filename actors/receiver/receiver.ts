@@ -1,13 +1,13 @@
 /**
  * The receiver core: every tracked stream of every sender, their incarnations, the shared
- * memory budget and the timer queue.
+ * memory budget and the timer queue. Streams are made, parked and forgotten by
+ * {@link ReceiverStreams} (receiver-streams.ts); their outputs become sink calls in
+ * {@link StreamOutputs} (stream-outputs.ts).
  */
 import {
   MESSAGE_FLAGS,
-  streamKey,
   type PeerId,
   type ResumedFrom,
-  type SeqRange,
   type StreamInfo,
   type StreamPosition,
   type WireMessage,
@@ -20,17 +20,16 @@ import { isMessage, isPeer, isSeq, isStreamInfo } from './input-checks.js';
 import { resolveReceiverOptions, type ReceiverOptions, type ResolvedReceiverOptions } from './options.js';
 import { Reassembler } from './reassembler.js';
 import { newReceiverCounters, type ReceiverCounters } from './receiver-counters.js';
-import type { DataLossReason, ReceiverSink } from './receiver-sink.js';
-import { SenderTable, type SenderEntry } from './sender-table.js';
-import { RepairTime } from './repair-time.js';
-import { StreamReceiver, type MessageOutcome } from './stream-receiver.js';
-import { ReorderRingPool } from './reorder-ring.js';
-import type { HeldItem } from './reorder-buffer.js';
+import type { ReceiverSink } from './receiver-sink.js';
+import { ReceiverStreams, type SenderState } from './receiver-streams.js';
+import { SenderTable } from './sender-table.js';
+import type { MessageOutcome } from './stream-receiver.js';
+import { StreamOutputs } from './stream-outputs.js';
 import type { DataRecords } from '../../codecs/data-records.js';
 import { olderInfoBy, olderResumedBy, UnadvertisedHold } from './unadvertised-hold.js';
 import { UnlistedSenders } from './unlisted-senders.js';
 import { notePosition, takePositionReport } from './position-reports.js';
-import { StreamState, type StreamEvents } from './stream-state.js';
+import type { StreamState } from './stream-state.js';
 import { IdleSweep } from './idle-sweep.js';
 import { beginsAtResumed, beginsAtStart, type StreamBeginRules } from './stream-begin.js';
 
@@ -48,8 +47,6 @@ export interface ReceiverDeps {
    */
   readonly interestSinceMs?: (subject: string) => number | undefined;
 }
-
-type SenderState = SenderEntry<StreamState>;
 
 /** `admit`'s answer for a frame of an incarnation not advertised yet. */
 const HOLD = Symbol('hold');
@@ -79,35 +76,18 @@ export class Receiver implements TimerCore {
   private readonly isInterested: (subject: string) => boolean;
   private readonly beginRules: StreamBeginRules;
   private readonly budget: BufferBudget;
-  /** The streams' spare reorder ring (one). */
-  private readonly rings = new ReorderRingPool<HeldItem>();
   private readonly table: SenderTable<StreamState>;
   /** Frames of incarnations not advertised yet, until their ADVERT (bounded in items, bytes and time). */
   private readonly hold: UnadvertisedHold;
-  /** `startAt` positions of streams not seen yet (at most `maxStreams`). */
-  private readonly resume = new Map<string, number>();
   private readonly queue = new DeadlineQueue<StreamState>((st) => this.deadlineOf(st));
-  /** NAK repair time per sender, shared by its streams (they are served by one retransmit path). */
-  private readonly repairTimes = new WeakMap<SenderState, RepairTime>();
   /** Senders not listed by the receiver list (no advert): their pool of streams and expiry. */
   private readonly unlisted: UnlistedSenders;
-  private streamCount = 0;
+  /** The streams: made, parked and forgotten there. */
+  private readonly tracked: ReceiverStreams;
   /** The latest `nowMs` seen: the time of {@link startAt} and of `activeAtMs`. */
   private lastNowMs = 0;
   /** When and over which streams idle ones are looked for. */
   private readonly idleSweep = new IdleSweep();
-  /** Every stream's outputs (the stream's `next` has moved past what it outputs: fragments held below it are dropped). */
-  private readonly streamEvents: StreamEvents = {
-    message: (st, m) => {
-      st.reassembler?.dropBelow(m.seq + 1);
-      this.deliver(st, m);
-    },
-    lost: (st, from, to, reason) => {
-      st.reassembler?.dropBelow(to + 1);
-      this.reportLoss(st, from, to, reason);
-    },
-    nak: (st, ranges) => this.requestNak(st, ranges),
-  };
 
   constructor(deps: ReceiverDeps, options: ReceiverOptions = {}) {
     this.sink = deps.sink;
@@ -120,6 +100,8 @@ export class Receiver implements TimerCore {
     this.table = new SenderTable(o.resyncGraceMs, o.maxStreams);
     this.hold = new UnadvertisedHold(this.counters, o.resyncGraceMs);
     this.unlisted = new UnlistedSenders(o);
+    const events = new StreamOutputs(this.sink, this.counters, o);
+    this.tracked = new ReceiverStreams({ sink: this.sink, rng: this.rng, options: o, counters: this.counters, budget: this.budget, table: this.table, unlisted: this.unlisted, queue: this.queue, events });
   }
 
   /** Messages held: out of order plus fragments being reassembled. */
@@ -138,7 +120,7 @@ export class Receiver implements TimerCore {
   }
   /** Streams tracked, departed senders' remembered ones included (at most `maxStreams`). */
   get streams(): number {
-    return this.streamCount;
+    return this.tracked.count;
   }
   /** Messages and heartbeat entries held back now for want of their incarnation's ADVERT. */
   get unadvertisedHolding(): number {
@@ -245,7 +227,7 @@ export class Receiver implements TimerCore {
       if (beginsAtResumed(this.beginRules, nowMs, subject, startSeq, seq, resumed)) begin = resumed!.seq;
       else if (startSeq <= seq && beginsAtStart(this.beginRules, nowMs, subject, seq - startSeq, ageMs)) begin = startSeq;
       else if (begin > startSeq) this.counters.lateJoins++;
-      return this.createStream(nowMs, sender, s, subject, begin);
+      return this.tracked.createStream(nowMs, sender, s, subject, begin);
     }
     if (this.unsynced(st)) {
       if (isSeq(startSeq)) this.resync(st, startSeq);
@@ -325,7 +307,7 @@ export class Receiver implements TimerCore {
         if (beginsAtResumed(this.beginRules, nowMs, info.subject, info.startSeq, info.highSeq, info.resumed)) begin = info.resumed!.seq;
         else if (beginsAtStart(this.beginRules, nowMs, info.subject, info.highSeq - info.startSeq, info.ageMs)) begin = info.startSeq;
         else if (begin > info.startSeq) this.counters.lateJoins++;
-        st = this.createStream(nowMs, sender, s, info.subject, begin);
+        st = this.tracked.createStream(nowMs, sender, s, info.subject, begin);
         if (st === undefined) continue;
         s = st.sender;
       } else if (this.unsynced(st)) this.resync(st, info.startSeq);
@@ -433,7 +415,7 @@ export class Receiver implements TimerCore {
   onTimer(nowMs: number): void {
     if (nowMs > this.lastNowMs) this.lastNowMs = nowMs;
     this.hold.onTimer(nowMs);
-    this.expireUnlisted(nowMs);
+    this.tracked.expireUnlisted(nowMs);
     for (const st of this.queue.takeDue(nowMs)) {
       // A queue entry may predate the hold of an unsynced stream, so the hold is checked here.
       const held = this.unsynced(st) && nowMs < st.sender.resyncUntilMs;
@@ -480,17 +462,9 @@ export class Receiver implements TimerCore {
     }
     const s = this.table.get(senderName);
     const parkedSeq = s?.parked?.get(subject);
-    const st = parkedSeq !== undefined ? this.unpark(s as SenderState, subject, parkedSeq) : s?.streams.get(subject);
+    const st = parkedSeq !== undefined ? this.tracked.unpark(s as SenderState, subject, parkedSeq) : s?.streams.get(subject);
     if (st === undefined) {
-      const key = streamKey(senderName, subject);
-      this.resume.delete(key);
-      if (this.resume.size >= this.options.maxStreams) {
-        for (const k of this.resume.keys()) {
-          this.resume.delete(k); // the oldest
-          break;
-        }
-      }
-      this.resume.set(key, nextSeq);
+      this.tracked.resumeAt(senderName, subject, nextSeq);
       return;
     }
     const old = st.stream;
@@ -501,7 +475,7 @@ export class Receiver implements TimerCore {
     else if (nextSeq < old.nextSeq && !old.started) {
       old.skipTo(this.lastNowMs, old.highSeq + 1); // frees its buffer without delivering
       st.reassembler?.clear();
-      st.stream = this.newStream(st, nextSeq);
+      st.stream = this.tracked.newStream(st, nextSeq);
       st.stream.onStreamInfo(this.lastNowMs, 1, old.highSeq);
     } else return;
     st.resumeCheck = nextSeq;
@@ -542,41 +516,6 @@ export class Receiver implements TimerCore {
     }
   }
 
-  private createStream(
-    nowMs: number,
-    sender: PeerId,
-    s: SenderState | undefined,
-    subject: string,
-    begin: number,
-  ): StreamState | undefined {
-    const parkedSeq = s?.parked?.get(subject);
-    if (parkedSeq !== undefined) return this.unpark(s as SenderState, subject, parkedSeq);
-    const unlisted = s === undefined ? !this.unlisted.isListed(sender.name) : this.unlisted.holds(s.name);
-    if (!this.admitStream(s, unlisted)) {
-      if (!unlisted) this.sayLimit(s, sender, subject);
-      return undefined;
-    }
-    s ??= this.table.add(nowMs, sender);
-    if (unlisted) this.unlisted.addStream(nowMs, s.name);
-    const key = streamKey(s.name, subject);
-    const resumeSeq = this.resume.get(key);
-    if (resumeSeq !== undefined) this.resume.delete(key);
-    const st = new StreamState(subject, s, resumeSeq ?? 0, this.streamEvents);
-    st.stream = this.newStream(st, resumeSeq ?? begin);
-    s.streams.set(subject, st);
-    this.streamCount++;
-    this.counters.streamsCreated++;
-    return st;
-  }
-
-  private newStream(st: StreamState, begin: number): StreamReceiver {
-    let repairTime = this.repairTimes.get(st.sender);
-    if (repairTime === undefined) this.repairTimes.set(st.sender, (repairTime = new RepairTime(this.options)));
-    const sender = st.sender.name;
-    const othersMayNak = (): boolean => this.unlisted.listsOtherThan(sender);
-    return new StreamReceiver({ out: st, rng: this.rng, budget: this.budget, counters: this.counters, repairTime, othersMayNak, rings: this.rings }, this.options, begin);
-  }
-
   /**
    * Parks the streams idle for `idleStreamMs` with nothing pending, a bounded number at a time
    * (idle-sweep.ts: at most one sweep a second, every stream within 30 s). The owner calls it
@@ -587,8 +526,8 @@ export class Receiver implements TimerCore {
     if (nowMs > this.lastNowMs) this.lastNowMs = nowMs;
     const idleMs = this.options.idleStreamMs;
     if (idleMs === 0) return;
-    this.idleSweep.run(nowMs, this.streamCount, this.table.values(), (s: SenderState, st: StreamState) => {
-      if (nowMs - st.activeAtMs >= idleMs && this.parkable(st)) this.park(s, st);
+    this.idleSweep.run(nowMs, this.tracked.count, this.table.values(), (s: SenderState, st: StreamState) => {
+      if (nowMs - st.activeAtMs >= idleMs && this.parkable(st)) this.tracked.park(s, st);
     });
   }
 
@@ -597,32 +536,9 @@ export class Receiver implements TimerCore {
     return st.stream.settled && (st.reassembler === undefined || st.reassembler.empty) && !this.unsynced(st) && st.positionCap === Number.POSITIVE_INFINITY;
   }
 
-  /** Keeps only the stream's next sequence (it still counts as a stream). */
-  private park(s: SenderState, st: StreamState): void {
-    (s.parked ??= new Map()).set(st.subject, st.stream.nextSeq);
-    s.streams.delete(st.subject);
-    this.queue.remove(st);
-    s.positionsDirty?.delete(st);
-    // A Map iterator left behind keeps the table it started on alive, with every stream in it:
-    // the refresh slice starts over instead (measured: 32,767 parked streams held that way).
-    s.refreshCursor = undefined;
-    this.counters.streamsParked++;
-  }
-
-  /** Makes a parked stream whole again from its next sequence; the first heartbeat checks the sender did not renumber. */
-  private unpark(s: SenderState, subject: string, nextSeq: number): StreamState {
-    s.parked?.delete(subject);
-    const st = new StreamState(subject, s, nextSeq, this.streamEvents);
-    st.stream = this.newStream(st, nextSeq);
-    st.reportedSeq = nextSeq - 1; // its position was reported before it parked
-    s.streams.set(subject, st);
-    this.counters.streamsUnparked++;
-    return st;
-  }
-
   private unparkAll(s: SenderState): void {
     if (s.parked === undefined) return;
-    for (const [subject, nextSeq] of [...s.parked]) this.changed(this.unpark(s, subject, nextSeq));
+    for (const [subject, nextSeq] of [...s.parked]) this.changed(this.tracked.unpark(s, subject, nextSeq));
   }
 
   /** `st` was acted on: its next deadline, and its position for the next report. */
@@ -649,130 +565,7 @@ export class Receiver implements TimerCore {
     st.resumeCheck = 0;
     this.counters.streamResets++;
     this.sink.streamReset(st.peer, st.subject, fromSeq);
-    st.stream = this.newStream(st, fromSeq);
-  }
-
-  /**
-   * Whether a new stream of sender `s` (undefined: a sender not seen yet) may be opened: within
-   * `maxStreamsPerSender`; within `maxUnlistedStreams` when the sender is `unlisted`; and within
-   * `maxStreams`, making room by forgetting departed senders, then (for a listed sender only)
-   * unlisted ones. Counts a refusal.
-   */
-  /** Limits already said (each once: the counters say how often since). */
-  private readonly limitsSaid = new Set<string>();
-
-  /** Says, once per limit, that a listed sender's new stream was refused for a full table. */
-  private sayLimit(s: SenderState | undefined, sender: PeerId, subject: string): void {
-    const limit = s !== undefined && s.streams.size >= this.options.maxStreamsPerSender ? 'maxStreamsPerSender' : 'maxStreams';
-    if (this.limitsSaid.has(limit)) return;
-    this.limitsSaid.add(limit);
-    this.sink.limitMet?.(limit, sender, subject);
-  }
-
-  private admitStream(s: SenderState | undefined, unlisted: boolean): boolean {
-    if (s !== undefined && s.streams.size + (s.parked?.size ?? 0) >= this.options.maxStreamsPerSender) {
-      this.counters.streamsRefusedSenderQuota++;
-      return false;
-    }
-    if (unlisted && !this.unlisted.hasRoom()) {
-      this.counters.streamsRefusedUnlisted++;
-      return false;
-    }
-    if (this.streamCount < this.options.maxStreams || this.evictDeparted() || (!unlisted && this.evictUnlisted(s))) return true;
-    this.counters.streamsRefused++;
-    return false;
-  }
-
-  /** Forgets the longest-departed senders until a stream fits; false when none is left. */
-  private evictDeparted(): boolean {
-    for (let s = this.table.forgetOldestDeparted(); s !== undefined; s = this.table.forgetOldestDeparted()) {
-      this.dropStreams(s);
-      this.counters.streamsEvicted += s.streams.size;
-      if (this.streamCount < this.options.maxStreams) return true;
-    }
-    return false;
-  }
-
-  /** Forgets unlisted senders (not `keep`), longest-known first, until a stream fits; false when none is left. */
-  private evictUnlisted(keep: SenderState | undefined): boolean {
-    for (const name of this.unlisted.names()) {
-      const s = this.table.get(name);
-      if (s === keep) continue;
-      if (s === undefined) this.unlisted.forget(name);
-      else {
-        this.counters.streamsEvictedUnlisted += s.streams.size;
-        this.forget(s);
-      }
-      if (this.streamCount < this.options.maxStreams) return true;
-    }
-    return false;
-  }
-
-  /**
-   * Senders not listed `unlistedSenderExpiryMs` after their first stream are settled as departed
-   * (what they left pending is delivered or reported lost, never dropped silently); one still
-   * departed a period later (not heard since) is forgotten.
-   */
-  private expireUnlisted(nowMs: number): void {
-    for (const name of this.unlisted.takeDue(nowMs)) {
-      const s = this.table.get(name);
-      if (s === undefined) this.unlisted.forget(name);
-      else if (s.departed) {
-        this.counters.unlistedSendersForgotten++;
-        this.forget(s);
-      } else {
-        this.settle(s);
-        this.table.depart(s);
-        this.counters.unlistedSendersExpired++;
-      }
-    }
-  }
-
-  /** Forgets `s` and its streams, settling them first if it has not departed. */
-  private forget(s: SenderState): void {
-    if (!s.departed) this.settle(s);
-    this.table.forget(s.name);
-    this.dropStreams(s);
-  }
-
-  /** Everything pending of `s`'s streams is delivered or reported lost (`'senderLeft'`), and their memory released. */
-  private settle(s: SenderState): void {
-    for (const st of s.streams.values()) {
-      st.stream.close('senderLeft');
-      st.reassembler?.clear();
-    }
-  }
-
-  /** The streams of `s`, forgotten by the table, leave the counts and the timer queue. */
-  private dropStreams(s: SenderState): void {
-    for (const st of s.streams.values()) this.queue.remove(st);
-    this.streamCount -= s.streams.size + (s.parked?.size ?? 0);
-    this.unlisted.forget(s.name);
-  }
-
-  /** A NAK of the stream: messages held in part are asked for by their missing fragments only. */
-  private requestNak(st: StreamState, asked: SeqRange[]): void {
-    const { ranges, fragments } = st.reassembler?.refineNak(asked, this.options.maxNakRanges) ?? { ranges: [...asked], fragments: [] };
-    if (ranges.length === 0 && fragments.length === 0) return;
-    this.counters.naksSent++;
-    this.counters.nakRangesSent += ranges.length;
-    for (const r of ranges) this.counters.nakSeqsRequested += r.to - r.from + 1;
-    this.counters.nakFragmentRangesSent += fragments.length;
-    for (const f of fragments) this.counters.nakFragmentsRequested += f.toFrag - f.fromFrag + 1;
-    if (fragments.length === 0) this.sink.requestNak(st.sender.current, st.subject, ranges);
-    else this.sink.requestNak(st.sender.current, st.subject, ranges, fragments);
-  }
-
-  private deliver(st: StreamState, m: WireMessage): void {
-    this.counters.messagesDelivered++;
-    // The decoded (or reassembled) message itself: the application's Message is made from it.
-    this.sink.deliver(st.peer, m);
-  }
-
-  private reportLoss(st: StreamState, from: number, to: number, reason: DataLossReason): void {
-    this.counters.dataLossEvents++;
-    this.counters.dataLossMessages += to - from + 1;
-    this.sink.dataLoss({ sender: st.peer, subject: st.subject, from, to, reason });
+    st.stream = this.tracked.newStream(st, fromSeq);
   }
 
   /** The stream's deadline, held back to the end of the resync grace while it is unsynced. */

@@ -3,32 +3,13 @@
  * to serve retransmissions.
  */
 import type { FragmentRange, SeqRange, StreamInfo, WireMessage } from '../../codecs/frame.js';
-import { MESSAGE_FLAGS } from '../../codecs/frame.js';
-import {
-  DATA_HEADER_LENGTH,
-  DATA_MESSAGE_COUNT_OFFSET,
-  DATA_STREAM_COUNT_OFFSET,
-  dataStreamEntryLength,
-  STREAM_ENTRY_HEADER_LENGTH,
-  STREAM_ENTRY_SUBJECT_LENGTH_OFFSET,
-  STREAM_ENTRY_SUBJECT_OFFSET,
-} from '../../codecs/frames/data.js';
-import { HEADER_LENGTH, SENDER_NAME_LENGTH_OFFSET } from '../../codecs/frames/header.js';
-import {
-  FRAGMENT_EXTENSION_LENGTH,
-  MESSAGE_FLAGS_OFFSET,
-  MESSAGE_FRAG_INDEX_OFFSET,
-  MESSAGE_HEADER_LENGTH,
-  MESSAGE_PAYLOAD_LENGTH_OFFSET,
-  MESSAGE_REPLY_TO_LENGTH_OFFSET,
-  MESSAGE_SEQ_OFFSET,
-  MESSAGE_SUBJECT_INDEX_OFFSET,
-  readRecordAt,
-} from '../../codecs/frames/message-record.js';
-import { readAscii, readU64 } from '../../codecs/wire-primitives.js';
+import { MESSAGE_SEQ_OFFSET, readRecordAt } from '../../codecs/frames/message-record.js';
 import { BackpressureError, ERROR_CODES, LedgecastError } from '../../errors.js';
+import { IdRing } from './id-ring.js';
+import { RecordIndex } from './record-index.js';
 import { RingDeque } from './ring-deque.js';
 import { DEFAULT_SENDER_OPTIONS, type ResolvedSenderOptions } from './options.js';
+import { scanDatagram, scratchFrag, scratchIndex, scratchOffset, scratchSeq } from './scan-datagram.js';
 
 /** The options {@link SenderWindow} reads. */
 export type SenderWindowOptions = Pick<ResolvedSenderOptions, 'windowMaxMessages' | 'windowMaxBytes' | 'maxStreams'>;
@@ -86,143 +67,6 @@ interface HeldDatagram {
   refs: number;
 }
 
-/** The typed arrays of a {@link RecordIndex} holding more than one record. */
-interface RecordRing {
-  serials: Uint32Array;
-  offsets: Uint16Array;
-  /** 1 for a fragment `k > 0` (it continues the message of the record before it). */
-  continues: Uint8Array;
-  head: number;
-}
-
-/**
- * The held records of one stream, oldest first, in typed arrays (no object per record): the
- * serial of the datagram holding the record (mod 2^32) and its offset there; its seq is read from
- * the datagram; whether it continues the message before it. 7 bytes per record. A ring that
- * doubles when full and halves when a quarter full.
- *
- * A stream holding one record keeps it in three fields and no ring, and a stream whose records
- * were all evicted drops its ring: most of 100,000 streams of one message each, or idle ones,
- * cost no typed arrays (they were about 600 bytes a stream). The ring and its head live in one
- * object made only when needed, so a one-record stream is five fields.
- */
-class RecordIndex {
-  private ring: RecordRing | undefined = undefined;
-  /** The record held while there is no ring (then `length` is 0 or 1). */
-  private serial0 = 0;
-  private offset0 = 0;
-  private continues0 = 0;
-  length = 0;
-
-  push(serial: number, offset: number, continues: boolean): void {
-    let ring = this.ring;
-    if (ring === undefined) {
-      if (this.length === 0) {
-        this.serial0 = serial;
-        this.offset0 = offset;
-        this.continues0 = continues ? 1 : 0;
-        this.length = 1;
-        return;
-      }
-      ring = this.resize(16);
-    } else if (this.length === ring.serials.length) ring = this.resize(ring.serials.length * 2);
-    const i = (ring.head + this.length) & (ring.serials.length - 1);
-    ring.serials[i] = serial;
-    ring.offsets[i] = offset;
-    ring.continues[i] = continues ? 1 : 0;
-    this.length++;
-  }
-
-  /** Whether the oldest record continues a message (its first fragment was evicted with it). */
-  firstContinues(): boolean {
-    const ring = this.ring;
-    return (ring === undefined ? this.continues0 : ring.continues[ring.head]) === 1;
-  }
-
-  /** Drops the oldest record; returns its datagram serial. */
-  shift(): number {
-    const ring = this.ring;
-    if (ring === undefined) {
-      this.length = 0;
-      return this.serial0;
-    }
-    const serial = ring.serials[ring.head];
-    ring.head = (ring.head + 1) & (ring.serials.length - 1);
-    this.length--;
-    if (this.length === 0) this.ring = undefined;
-    else if (ring.serials.length > 64 && this.length <= ring.serials.length / 4) this.resize(ring.serials.length / 2);
-    return serial;
-  }
-
-  /** Bytes of its typed arrays (0 while it holds no ring). */
-  get ringBytes(): number {
-    return this.ring === undefined ? 0 : this.ring.serials.length * 7;
-  }
-
-  serialAt(i: number): number {
-    const ring = this.ring;
-    return ring === undefined ? this.serial0 : ring.serials[(ring.head + i) & (ring.serials.length - 1)];
-  }
-
-  offsetAt(i: number): number {
-    const ring = this.ring;
-    return ring === undefined ? this.offset0 : ring.offsets[(ring.head + i) & (ring.offsets.length - 1)];
-  }
-
-  private resize(capacity: number): RecordRing {
-    const next: RecordRing = { serials: new Uint32Array(capacity), offsets: new Uint16Array(capacity), continues: new Uint8Array(capacity), head: 0 };
-    const ring = this.ring;
-    if (ring === undefined) {
-      next.serials[0] = this.serial0;
-      next.offsets[0] = this.offset0;
-      next.continues[0] = this.continues0;
-    } else {
-      const mask = ring.serials.length - 1;
-      for (let k = 0; k < this.length; k++) {
-        const i = (ring.head + k) & mask;
-        next.serials[k] = ring.serials[i];
-        next.offsets[k] = ring.offsets[i];
-        next.continues[k] = ring.continues[i];
-      }
-    }
-    this.ring = next;
-    return next;
-  }
-}
-
-/** A FIFO of stream ids (4 bytes each): the window's eviction order. Grows like {@link RecordIndex}. */
-class IdRing {
-  private ids = new Uint32Array(64);
-  private head = 0;
-  length = 0;
-
-  push(id: number): void {
-    if (this.length === this.ids.length) this.resize(this.ids.length * 2);
-    this.ids[(this.head + this.length) & (this.ids.length - 1)] = id;
-    this.length++;
-  }
-
-  /** Bytes of its typed array. */
-  get bytes(): number {
-    return this.ids.byteLength;
-  }
-
-  shift(): number {
-    const id = this.ids[this.head];
-    this.head = (this.head + 1) & (this.ids.length - 1);
-    this.length--;
-    if (this.ids.length > 64 && this.length <= this.ids.length / 4) this.resize(this.ids.length / 2);
-    return id;
-  }
-
-  private resize(capacity: number): void {
-    const ids = new Uint32Array(capacity);
-    for (let k = 0; k < this.length; k++) ids[k] = this.ids[(this.head + k) & (this.ids.length - 1)];
-    this.ids = ids;
-    this.head = 0;
-  }
-}
-
 /**
  * A stream holding records: its held records (it is their {@link RecordIndex}, oldest first;
  * seqs never decrease, the fragments of a message share its seq) and its facts. One object.
@@ -241,14 +85,6 @@ class StreamWindow extends RecordIndex {
     super();
   }
 }
-
-/** Records one DATA datagram may hold at most (a record takes at least 16 bytes). */
-const MAX_RECORDS = 4096;
-// Scratch of addDatagram (synchronous, so shared): each record's table index, seq, offset, fragment index.
-const scratchIndex = new Int32Array(MAX_RECORDS);
-const scratchSeq = new Float64Array(MAX_RECORDS);
-const scratchOffset = new Int32Array(MAX_RECORDS);
-const scratchFrag = new Int32Array(MAX_RECORDS);
 
 /**
  * Holds the DATA datagrams of one sender as they were sent, and an index of their records per
@@ -645,47 +481,4 @@ export class SenderWindow {
       this.firstSerial = (this.firstSerial + 1) >>> 0;
     }
   }
-}
-
-/**
- * Reads the stream table and the record headers of a DATA datagram this peer built into the
- * scratch arrays (table index, seq, offset, fragment index per record); returns the table's
- * subjects and the record count. Throws a `LedgecastError` when the datagram is not well formed.
- */
-function scanDatagram(view: DataView, bytes: Uint8Array): { subjects: string[]; count: number } {
-  const malformed = (why: string): LedgecastError => new LedgecastError(ERROR_CODES.internal, `sender window: not a DATA datagram of ours (${why})`);
-  const end = bytes.byteLength;
-  if (end < HEADER_LENGTH) throw malformed('too short');
-  let o = HEADER_LENGTH + view.getUint8(SENDER_NAME_LENGTH_OFFSET);
-  if (o + DATA_HEADER_LENGTH > end) throw malformed('too short');
-  const streamCount = view.getUint16(o + DATA_STREAM_COUNT_OFFSET, true);
-  const count = view.getUint16(o + DATA_MESSAGE_COUNT_OFFSET, true);
-  if (count > MAX_RECORDS) throw malformed(`${count} records`);
-  o += DATA_HEADER_LENGTH;
-  const subjects: string[] = [];
-  for (let i = 0; i < streamCount; i++) {
-    if (o + STREAM_ENTRY_HEADER_LENGTH > end) throw malformed('stream table');
-    const length = view.getUint8(o + STREAM_ENTRY_SUBJECT_LENGTH_OFFSET);
-    subjects.push(readAscii(bytes, o + STREAM_ENTRY_SUBJECT_OFFSET, length));
-    o += dataStreamEntryLength(view, o);
-  }
-  for (let r = 0; r < count; r++) {
-    if (o + MESSAGE_HEADER_LENGTH > end) throw malformed('records');
-    const index = view.getUint16(o + MESSAGE_SUBJECT_INDEX_OFFSET, true);
-    const flags = view.getUint8(o + MESSAGE_FLAGS_OFFSET);
-    const seq = readU64(view, o + MESSAGE_SEQ_OFFSET);
-    if (index >= streamCount || seq < 1) throw malformed('record header');
-    scratchIndex[r] = index;
-    scratchSeq[r] = seq;
-    scratchOffset[r] = o;
-    const fragmented = (flags & MESSAGE_FLAGS.fragment) !== 0;
-    scratchFrag[r] = fragmented ? view.getUint32(o + MESSAGE_FRAG_INDEX_OFFSET, true) : -1;
-    o +=
-      MESSAGE_HEADER_LENGTH +
-      (fragmented ? FRAGMENT_EXTENSION_LENGTH : 0) +
-      view.getUint8(o + MESSAGE_REPLY_TO_LENGTH_OFFSET) +
-      view.getUint32(o + MESSAGE_PAYLOAD_LENGTH_OFFSET, true);
-  }
-  if (o !== end) throw malformed('length');
-  return { subjects, count };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PatternSync, type SyncTarget } from '../../../actors/membership/pattern-sync.js';
 import { patternSetDigest } from '../../../codecs/frames/advert.js';
 import type { AdvertFrame, PeerId } from '../../../codecs/frame.js';
-import type { DeltaOutcome, PatternDelta } from '../../../actors/membership/receiver-list.js';
+import type { DeltaOutcome, PatternDelta } from '../../../actors/membership/receiver-list-types.js';
 
 const P: PeerId = { name: 'p', incarnation: 1 };
 const T: SyncTarget = { peer: P, host: '127.0.0.1', port: 4000 };

@@ -4,7 +4,7 @@ import { ADVERT_FLAGS } from '../../../codecs/frame.js';
 import type { AdvertFrame, PeerId } from '../../../codecs/frame.js';
 import { InvalidOptionError } from '../../../errors.js';
 import { ReceiverList } from '../../../actors/membership/receiver-list.js';
-import type { PeerEntry, ReceiverListSink } from '../../../actors/membership/receiver-list.js';
+import type { PeerEntry, ReceiverListSink } from '../../../actors/membership/receiver-list-types.js';
 import type { ReceiverListOptions } from '../../../actors/subjects/options.js';
 
 type Event =

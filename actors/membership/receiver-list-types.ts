@@ -1,0 +1,107 @@
+/**
+ * What the {@link ReceiverList} (receiver-list.ts) shows and tells: its entries, the deltas and
+ * departures it reports, its sink, its dependencies and its counters.
+ */
+import type { PatternsDeltaFrame, PeerId } from '../../codecs/frame.js';
+
+/** What the receiver list knows about one peer incarnation (a live, read-only view). */
+export interface PeerEntry {
+  readonly peer: PeerId;
+  /** Unicast listener address (IPv4) from the peer's latest advert. */
+  readonly host: string;
+  readonly port: number;
+  /** The peer's valid patterns, deduplicated: the latest whole set it advertised or we fetched. */
+  readonly patterns: readonly string[];
+  /** The version of `patterns` (its ADVERT `setVersion`; 0 for an unversioned advert's). */
+  readonly patternVersion: number;
+  /** The peer advertises that it sends and listens by multicast. */
+  readonly multicast: boolean;
+  /** When this incarnation's first advert arrived. */
+  readonly firstHeardMs: number;
+  /** When any frame of this incarnation last arrived. */
+  readonly lastHeardMs: number;
+  readonly heardByMulticast: boolean;
+  readonly heardByUnicast: boolean;
+  /**
+   * Send DATA to this peer by unicast: it does not advertise multicast, or its multicast was found
+   * unreachable, or {@link ReceiverList.markUnicastOnly} was called.
+   */
+  readonly unicastOnly: boolean;
+}
+
+/** A change of a peer's pattern set as a PATTERNS_DELTA carries it (the frame's fields, without who sent it). */
+export type PatternDelta = Omit<PatternsDeltaFrame, 'kind' | 'sender'>;
+
+/**
+ * What became of a delta ({@link ReceiverList.applyDelta}): `applied`; `stale`, the peer is not
+ * listed or the list does not hold exactly `fromVersion` of its set (nothing changed); `mismatch`,
+ * it does not produce the set it claims (nothing changed: the whole set must be fetched).
+ */
+export type DeltaOutcome = 'applied' | 'stale' | 'mismatch';
+
+/** Why a peer left the list. */
+export type PeerLeftReason = 'bye' | 'expired' | 'restarted';
+
+/** How a frame reached us. */
+export type HeardVia = 'multicast' | 'unicast';
+
+/** Outputs of the {@link ReceiverList}, called synchronously after the list has changed. */
+export interface ReceiverListSink {
+  /** A peer incarnation was listed (its first advert). */
+  peerJoined(entry: PeerEntry): void;
+  /** A peer incarnation was removed from the list. */
+  peerLeft(peer: PeerId, reason: PeerLeftReason): void;
+  /** A peer advertising multicast was heard only by unicast for `multicastProbeMs`; now unicast only. */
+  multicastUnreachable(peer: PeerId): void;
+  /**
+   * A table limit was met for the first time: a new peer refused because `maxPeers` live peers
+   * are listed (none idle, no source crowded), or patterns of `peer` beyond `maxPatternsPerPeer`
+   * ignored. Said once per limit; every case is counted (`peersRejected`, `patternsTruncated`).
+   */
+  limitMet?(limit: 'maxPeers' | 'maxPatternsPerPeer', peer: PeerId, count: number): void;
+}
+
+export interface ReceiverListDeps {
+  readonly sink: ReceiverListSink;
+  /** The local peer: adverts under its name are never listed (see {@link ReceiverList.setSelf}). */
+  readonly self?: PeerId;
+}
+
+/** Counters of a {@link ReceiverList}, for `peer.stats()`. */
+export interface ReceiverListCounters {
+  advertsReceived: number;
+  /** Adverts dropped for a bad sender, host or port. */
+  advertsRejected: number;
+  /** Our own adverts heard back. */
+  selfAdvertsIgnored: number;
+  /** Adverts under our name with another incarnation: another process uses our name. */
+  selfNameConflicts: number;
+  /** Adverts of an incarnation that left by BYE or restart (late or duplicated datagrams). */
+  staleAdvertsIgnored: number;
+  invalidPatterns: number;
+  /** Patterns beyond `maxPatternsPerPeer` in an advert, not looked at. */
+  patternsTruncated: number;
+  peersJoined: number;
+  /** New peers ignored because `maxPeers` were listed, every one live and no source crowded. */
+  peersRejected: number;
+  /** New names ignored because their source address holds `maxPeersPerSource` entries. */
+  peersRefusedSourceQuota: number;
+  /** Entries not heard for `peerExpiryMs / 2` removed (as 'expired') to make room for a new peer. */
+  peersEvictedIdle: number;
+  /** Entries of the most crowded source removed (as 'expired') to make room for a new peer. */
+  peersEvictedCrowded: number;
+  peersLeftBye: number;
+  peersExpired: number;
+  peersRestarted: number;
+  byesReceived: number;
+  /** BYEs of a peer incarnation that is not listed. */
+  byesIgnored: number;
+  /**
+   * BYEs of a listed peer from an address it is not proven to use (no advert of it came from
+   * there, and it is not its advertised listener): ignored, the peer stays listed.
+   */
+  byesUnproven: number;
+  /** Frames (other than adverts) from a peer incarnation that is not listed. */
+  heardUnknown: number;
+  multicastUnreachable: number;
+}
