@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { freshNetwork, killAll, sleep, within, type PeerProcess, type Rec } from './helpers.js';
-import type { NatsServer } from './nats-server.js';
+import { freshNetwork, killAll, sleep, startPeer, within, type PeerProcess, type Rec } from './helpers.js';
+import { startNatsServer, type NatsServer } from './nats-server.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/ledgecast.js', import.meta.url));
 export type Net = ReturnType<typeof freshNetwork>;
@@ -126,3 +126,42 @@ export function originSeqs(records: readonly ImportedRec[]): Map<string, number[
 }
 
 export const oneTo = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
+
+/** What {@link exportAtoB} started. */
+export interface AtoB {
+  readonly server: NatsServer;
+  readonly dir: string;
+  readonly netA: Net;
+  readonly netB: Net;
+  /** Subscribed to `k.>` in zone B. */
+  readonly subB: PeerProcess;
+  /** Exports `k.>` from zone A. */
+  readonly bridgeA: BridgeProcess;
+  /** Imports `k.>` from zone A into zone B. */
+  readonly bridgeB: BridgeProcess;
+  /** A publisher in zone A that has heard bridge A's export subscription. */
+  readonly pubA: PeerProcess;
+}
+
+/**
+ * The usual setup of one direction: a NATS server, zones A and B, bridge A exporting `k.>` and
+ * bridge B importing it, a subscriber in zone B and a publisher in zone A. `bridgeA`: more of
+ * bridge A's configuration (its `peer` entry is merged with the zone's network and ledger);
+ * `pubA`: more createPeer options of the publisher.
+ */
+export async function exportAtoB(bridgeA: Record<string, unknown> = {}, pubA: Record<string, unknown> = {}): Promise<AtoB> {
+  const server = await startNatsServer();
+  cleanups.push(() => server.stop());
+  const dir = tempDir();
+  const [netA, netB] = twoZones();
+  const subB = await startPeer('subB', netB);
+  await subB.call('subscribe', { patterns: ['k.>'] });
+  const nats = { servers: [server.url], reconnectTimeWait: 250 };
+  const { peer: peerA, ...restA } = bridgeA as { peer?: Record<string, unknown> };
+  const a = new BridgeProcess('bridgeA', writeConfig(dir, 'A', { zone: 'A', nats, export: ['k.>'], ...restA, peer: { name: 'bridgeA', ...netA, ...peerA, ledger: { path: join(dir, 'ledger-A') } } }));
+  const b = new BridgeProcess('bridgeB', writeConfig(dir, 'B', { zone: 'B', nats, import: ['k.>'], importFrom: ['A'], peer: { name: 'bridgeB', ...netB, ledger: { path: join(dir, 'ledger-B') } } }));
+  await Promise.all([a.start(), b.start()]);
+  const pub = await startPeer('pubA', { ...netA, ...pubA });
+  await waitPatterns(pub, 'bridgeA', ['k.>']);
+  return { server, dir, netA, netB, subB, bridgeA: a, bridgeB: b, pubA: pub };
+}

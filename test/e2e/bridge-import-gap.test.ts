@@ -9,32 +9,17 @@
  *
  * A real `nats-server -js` on loopback; bridges as `ledgecast bridge` processes (`npm run build` first).
  */
-import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { BridgeProcess, cleanups, oneTo, originSeqs, runCleanups, tempDir, twoZones, waitPatterns, writeConfig, type ImportedRec } from './bridge-helpers.js';
-import { sleep, startPeer, within } from './helpers.js';
-import { startNatsServer } from './nats-server.js';
+import { cleanups, exportAtoB, oneTo, originSeqs, runCleanups, type ImportedRec } from './bridge-helpers.js';
+import { sleep, within } from './helpers.js';
 
 afterEach(runCleanups);
 
 it('messages the import consumer delivered that never reached the importer are imported, not acknowledged past: every message once, in order', async () => {
-  const server = await startNatsServer();
-  cleanups.push(() => server.stop());
-  const dir = tempDir();
-  const [netA, netB] = twoZones();
   const COUNT = 2000;
-  const subB = await startPeer('subB', netB);
-  await subB.call('subscribe', { patterns: ['k.>'] });
-  const bridgeA = new BridgeProcess('bridgeA', writeConfig(dir, 'A', { zone: 'A', nats: { servers: [server.url] }, export: ['k.>'], peer: { name: 'bridgeA', ...netA, ledger: { path: join(dir, 'ledger-A') } } }));
-  const bridgeB = new BridgeProcess(
-    'bridgeB',
-    writeConfig(dir, 'B', { zone: 'B', nats: { servers: [server.url] }, import: ['k.>'], importFrom: ['A'], peer: { name: 'bridgeB', ...netB, ledger: { path: join(dir, 'ledger-B') } } }),
-  );
-  await Promise.all([bridgeA.start(), bridgeB.start()]);
-  const pubA = await startPeer('pubA', netA);
-  await waitPatterns(pubA, 'bridgeA', ['k.>']);
+  const { server, subB, pubA } = await exportAtoB();
 
   const published = pubA.call('publish', { subjects: ['k.a'], perSubject: COUNT, pauseEvery: 25, pauseMs: 50 }, 30_000);
   const receivedNow = async (): Promise<number> => (await subB.call('collect', { expect: [0], timeoutMs: 0, quietMs: 0 })).records[0].length;

@@ -8,39 +8,16 @@
  *
  * Network safety: 127.0.0.1 only; fresh groups 239.255.x.y and ports per test.
  */
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BridgeProcess, cleanups, oneTo, originSeqs, runCleanups, storedCount, tempDir, twoZones, waitPatterns, writeConfig, type ImportedRec } from './bridge-helpers.js';
-import { sleep, startPeer, within } from './helpers.js';
-import { startNatsServer } from './nats-server.js';
+import { exportAtoB, oneTo, originSeqs, runCleanups, storedCount, type ImportedRec } from './bridge-helpers.js';
+import { sleep, within } from './helpers.js';
 
 afterEach(runCleanups);
 
 describe('zone bridge: an export subscription that overflows', () => {
   it('NATS away for 5 s while the zone publishes past the bridge peer\'s maxQueuedPerSubscription: the bridge says overflowed, restarts, and the other zone gets every message once, in order, with no dataLoss', async () => {
-    const server = await startNatsServer();
-    cleanups.push(() => server.stop());
-    const dir = tempDir();
-    const [netA, netB] = twoZones();
     const COUNT = 3000;
-    const subB = await startPeer('subB', netB);
-    await subB.call('subscribe', { patterns: ['k.>'] });
-    const nats = { servers: [server.url], reconnectTimeWait: 250 };
-    const bridgeA = new BridgeProcess(
-      'bridgeA',
-      writeConfig(dir, 'A', {
-        zone: 'A',
-        nats,
-        export: ['k.>'],
-        publishTimeoutMs: 1000,
-        retryDelayMs: 250,
-        peer: { name: 'bridgeA', ...netA, maxQueuedPerSubscription: 300, ledger: { path: join(dir, 'ledger-A') } },
-      }),
-    );
-    const bridgeB = new BridgeProcess('bridgeB', writeConfig(dir, 'B', { zone: 'B', nats, import: ['k.>'], importFrom: ['A'], peer: { name: 'bridgeB', ...netB, ledger: { path: join(dir, 'ledger-B') } } }));
-    await Promise.all([bridgeA.start(), bridgeB.start()]);
-    const pubA = await startPeer('pubA', netA);
-    await waitPatterns(pubA, 'bridgeA', ['k.>']);
+    const { server, subB, bridgeA, pubA } = await exportAtoB({ publishTimeoutMs: 1000, retryDelayMs: 250, peer: { maxQueuedPerSubscription: 300 } });
 
     const published = pubA.call('publish', { subjects: ['k.a'], perSubject: COUNT, pauseEvery: 50, pauseMs: 50 }, 60_000);
     await sleep(800);

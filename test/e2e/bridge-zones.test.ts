@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BridgeProcess, CLI, cleanups, oneTo, originSeqs, runCleanups, storedCount, tempDir, twoZones, waitPatterns, writeConfig, type ImportedRec, type Net } from './bridge-helpers.js';
+import { BridgeProcess, CLI, cleanups, exportAtoB, oneTo, originSeqs, runCleanups, storedCount, tempDir, twoZones, waitPatterns, writeConfig, type ImportedRec, type Net } from './bridge-helpers.js';
 import { freshNetwork, sleep, startPeer, within, type Rec } from './helpers.js';
 import { startNatsCluster, startNatsServer } from './nats-server.js';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -165,21 +165,8 @@ describe('zone bridges: many zones, two bridges per zone', () => {
   }, 120_000);
 
   it('messages the exporting bridge can no longer get (the sender window moved on while it was down) reach the other zone as one dataLoss naming the origin', async () => {
-    const server = await startNatsServer();
-    cleanups.push(() => server.stop());
-    const dir = tempDir();
-    const [netA, netB] = twoZones();
-    const subB = await startPeer('subB', netB);
-    await subB.call('subscribe', { patterns: ['k.>'] });
-    const bridgeA = new BridgeProcess('bridgeA', writeConfig(dir, 'A', { zone: 'A', nats: { servers: [server.url] }, export: ['k.>'], peer: { name: 'bridgeA', ...netA, ledger: { path: join(dir, 'ledger-A') } } }));
-    const bridgeB = new BridgeProcess(
-      'bridgeB',
-      writeConfig(dir, 'B', { zone: 'B', nats: { servers: [server.url] }, import: ['k.>'], importFrom: ['A'], peer: { name: 'bridgeB', ...netB, ledger: { path: join(dir, 'ledger-B') } } }),
-    );
-    await Promise.all([bridgeA.start(), bridgeB.start()]);
     // A small window and a quick expiry: while bridge A is down, the publisher forgets it and its window moves on.
-    const pubA = await startPeer('pubA', { ...netA, peerExpiryMs: 2000, windowMessages: 100 });
-    await waitPatterns(pubA, 'bridgeA', ['k.>']);
+    const { subB, bridgeA, pubA } = await exportAtoB({}, { peerExpiryMs: 2000, windowMessages: 100 });
     await pubA.call('publish', { subjects: ['k.a'], perSubject: 100 }, 30_000);
     const first = await subB.call('collect', { expect: [100], timeoutMs: 20_000, quietMs: 500 }, 30_000);
     expect(first.records[0]).toHaveLength(100);
