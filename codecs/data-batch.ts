@@ -8,10 +8,11 @@
  *   datagram will be cut from, after room for the header and the table as large as the last
  *   batch's (`tableRoom`), and the table entries into a small scratch buffer; `finish` writes the
  *   header and the table in front of the records (the records move only when this batch's table
- *   outgrew the room, or the slab's end came first: into a new slab). The payload is copied once,
+ *   outgrew the room: up in the slab, or into a new one). A datagram ends where its slab does
+ *   (`tryAdd` says false there). The payload is copied once,
  *   from the application's buffer into the datagram. (Until step 13 of issue 10 the records went
  *   into a scratch buffer and `finish` copied them: 7.5 % of a 1 KB publisher's CPU.)
- * - No object is allocated per added message: fields are written straight into the scratch.
+ * - No object is allocated per added message: fields are written straight into the slab.
  * - A subject is validated and its table entry sized once per batch (the last subject is
  *   remembered, so runs of one subject cost a string comparison); subjects seen before skip
  *   validation through a bounded cache ({@link SUBJECT_CACHE_MAX_ENTRIES}).
@@ -57,6 +58,18 @@ export const SUBJECT_CACHE_MAX_ENTRIES = 4096;
  * kept (the sender window keeps them oldest first, so slabs go in order).
  */
 export const DATAGRAM_SLAB_BYTES = 64 * 1024;
+
+/**
+ * Bytes of the slabs for datagrams of up to `maxDatagramBytes`: at least {@link DATAGRAM_SLAB_BYTES}
+ * and two datagrams with their headroom (a datagram ends where its slab does, so a slab's unused
+ * end is less than a record; the window's two partly used slabs are what larger slabs would cost).
+ */
+export function slabBytesFor(maxDatagramBytes: number): number {
+  return Math.max(DATAGRAM_SLAB_BYTES, 2 * maxDatagramBytes);
+}
+
+/** Free slabs a pool keeps for reuse, in bytes (16 MiB): the count follows from the slab size. */
+export const FREE_SLAB_BYTES = 16 * 1024 * 1024;
 
 /** Options of {@link DataBatchBuilder}. */
 export interface DataBatchBuilderOptions {
@@ -155,8 +168,8 @@ export class DataBatchBuilder {
   /**
    * Adds `message` of a stream whose first sequence in this incarnation is `startSeq`, sent
    * `ageMs` after that first message (undefined: unknown; used when the stream enters the table).
-   * Returns false, adding nothing, when it would push the datagram over `maxDatagramBytes`
-   * (finish the batch and add it to the next one). Throws a RangeError when the message is
+   * Returns false, adding nothing, when it would push the datagram over `maxDatagramBytes`, or
+   * past the end of the slab the datagram is cut from (finish the batch and add it to the next one). Throws a RangeError when the message is
    * invalid, or when it cannot fit even in an empty batch (fragment it first, see
    * {@link maxPayloadPerDatagram}).
    */
@@ -231,8 +244,12 @@ export class DataBatchBuilder {
       return false;
     }
     if (this.count === 0) this.recordsAt = this.slabUsed + this.headroom(this.tableRoom);
-    // The slab ends first: the batch goes on in a new one (its records so far are copied).
-    if (this.recordsAt + this.recordsLength + recordLength > this.slab.length) this.moveRecords(this.headroom(Math.max(this.tableRoom, this.tableLength + tableGrowth)));
+    if (this.recordsAt + this.recordsLength + recordLength > this.slab.length) {
+      // The slab ends first: this datagram ends here (the next starts in a new slab), so that
+      // what a slab leaves unused is less than a record, not up to a datagram.
+      if (this.count > 0) return false;
+      this.moveRecords(this.headroom(Math.max(this.tableRoom, tableGrowth)));
+    }
     if (index < 0) index = this.addStream(subject, startSeq, ageMs, resumed);
     this.lastSubject = subject;
     this.lastIndex = index;

@@ -13,7 +13,7 @@
  * Ownership: one per sender actor, on its thread; the shell calls it from its flush.
  */
 import type { PeerId, StreamStart } from '../../codecs/frame.js';
-import { DataBatchBuilder, DATAGRAM_SLAB_BYTES } from '../../codecs/data-batch.js';
+import { DataBatchBuilder, FREE_SLAB_BYTES, slabBytesFor } from '../../codecs/data-batch.js';
 import { SlabPool } from '../../codecs/slab-pool.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
 import { MAX_BATCH_BYTES } from '../../runtime/batching.js';
@@ -51,7 +51,8 @@ export class DataDatagrams {
     this.retransmit = retransmit;
     // The window must be here (it holds datagrams by reference); the socket may be anywhere.
     if (retransmit.thread === this.thread) {
-      this.slabs = new SlabPool(DATAGRAM_SLAB_BYTES);
+      const slabBytes = slabBytesFor(this.builder.maxDatagramBytes);
+      this.slabs = new SlabPool(slabBytes, Math.floor(FREE_SLAB_BYTES / slabBytes));
       this.builder.useSlabPool(this.slabs);
     }
   }

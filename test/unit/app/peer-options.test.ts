@@ -2,6 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { resolvePeerOptions } from '../../../actors/app/peer-options.js';
 
 describe('peer options', () => {
+  it('builds 32 KiB datagrams on a loopback interface and 8 KiB elsewhere, unless maxDatagramBytes is given', () => {
+    expect(resolvePeerOptions({}).config.maxDatagramBytes).toBe(32_768);
+    expect(resolvePeerOptions({ interface: '127.0.0.2' }).config.maxDatagramBytes).toBe(32_768);
+    expect(resolvePeerOptions({ interface: '10.1.2.3' }).config.maxDatagramBytes).toBe(8192);
+    expect(resolvePeerOptions({ maxDatagramBytes: 1472 }).config.maxDatagramBytes).toBe(1472);
+    expect(resolvePeerOptions({ interface: '10.1.2.3', maxDatagramBytes: 20_000 }).config.maxDatagramBytes).toBe(20_000);
+  });
+
   it('refuses a sender option that the peer takes at its top level, naming the one to set (it would be ignored)', () => {
     const cases: [string, string][] = [
       ['windowMaxMessages', 'windowMessages'],

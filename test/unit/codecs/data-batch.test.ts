@@ -5,6 +5,7 @@ import { DataBatchBuilder, maxPayloadPerDatagram } from '../../../codecs/data-ba
 import type { DataFrame, WireMessage } from '../../../codecs/frame.js';
 import { decodeFrame, encodeFrame } from '../../../codecs/frame-codec.js';
 import { MAX_FRAME_BYTES } from '../../../codecs/frames/header.js';
+import { MESSAGE_HEADER_LENGTH } from '../../../codecs/frames/message-record.js';
 import { RESUMED_LENGTH } from '../../../codecs/frames/stream-entry-flags.js';
 import { messageFlagsArb, payloadArb, seqArb, subjectArb } from './frame-arbitraries.js';
 
@@ -148,30 +149,48 @@ describe('DataBatchBuilder', () => {
     expect(first).toEqual(copy);
   });
 
-  it('writes records straight into its slab: a batch that reaches the slab\'s end, or whose table outgrows the room left for it, moves whole', () => {
+  it('writes records straight into its slab: a datagram ends where its slab does, and a table that outgrows the room left for it moves the records up, or into a new slab', () => {
     const pool = new SlabPool(3000, 4);
     const b = new DataBatchBuilder({ sender, maxDatagramBytes: 2000 });
     b.useSlabPool(pool);
     const payload = (seq: number) => new Uint8Array(100).fill(seq);
     const kept: Uint8Array[] = [];
     const added: WireMessage[][] = [];
+    let seq = 0;
+    const add = (subject: string): boolean => {
+      const m = msg(subject, ++seq, payload(seq));
+      if (!b.tryAdd(m, 1)) return false;
+      added[kept.length] ??= [];
+      added[kept.length].push(m);
+      return true;
+    };
     const seal = () => {
       const d = b.finish();
       pool.hold(d);
       kept.push(d);
     };
-    // 1,300 bytes, then a batch of one subject that crosses the slab's end at 3,000, then one
-    // with a larger table than the one before (four subjects).
-    for (const [batch, subjects, count] of [[0, ['a'], 11], [1, ['a'], 16], [2, ['a', 'bb.c', 'dd.e.f', 'g'], 12]] as const) {
-      added[batch] = [];
-      for (let k = 0; k < count; k++) {
-        const m = msg(subjects[k % subjects.length], 100 * batch + k + 1, payload(k));
-        expect(b.tryAdd(m, 1)).toBe(true);
-        added[batch].push(m);
-      }
-      seal();
-    }
-    expect(kept.map((d) => d.buffer === kept[0].buffer)).toEqual([true, false, false]);
+    // 1: one subject, 5 records. 2: four subjects (a larger table: the records move up in the slab).
+    for (let k = 0; k < 5; k++) expect(add('a')).toBe(true);
+    seal();
+    for (const s of ['a', 'bb.c', 'dd.e.f', 'g']) expect(add(s)).toBe(true);
+    seal();
+    // 3: one subject until the slab ends, well before 2,000 bytes.
+    while (add('a'));
+    // Refused by the slab, not by the datagram's bound: another record would fit in 2,000 bytes.
+    expect(b.byteLength + MESSAGE_HEADER_LENGTH + 100).toBeLessThanOrEqual(2000);
+    seal();
+    // 4: starts in a new slab; one subject up to 2,000 bytes, then 5: more subjects than the room
+    // left after 4 allows, near the slab's end: the records go into a new slab whole.
+    expect(add('a')).toBe(true);
+    while (add('a'));
+    seal();
+    // Long subjects: the table grows by more than the slab's end leaves (less than a record).
+    const long = ['a', `h.${'x'.repeat(60)}`, `l.${'y'.repeat(60)}`, `p.${'z'.repeat(60)}`];
+    for (let k = 0; add(long[k % 4]); k++);
+    seal();
+    const buffers = kept.map((d) => d.buffer);
+    expect([buffers[1] === buffers[0], buffers[2] === buffers[0], buffers[3] === buffers[0]]).toEqual([true, true, false]);
+    expect(buffers[4]).not.toBe(buffers[3]);
     for (let i = 0; i < kept.length; i++) {
       expect(decodeData(kept[i]).messages).toEqual(added[i]);
       expect(encodeFrame(decodeData(kept[i]))).toEqual(kept[i]);
