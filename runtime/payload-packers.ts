@@ -18,7 +18,7 @@
 
 /** Writes and reads one message kind as bytes (see the module comment). */
 export interface PayloadPacker<T extends { readonly kind: string }> {
-  /** The payload codec id in the ring record: 2..255, unique, the same on every thread. */
+  /** The payload codec id in the ring record: 2..254, unique, the same on every thread. */
   readonly id: number;
   /** The `kind` of the messages it packs. */
   readonly kind: T['kind'];
@@ -35,17 +35,19 @@ export interface PayloadPacker<T extends { readonly kind: string }> {
 
 /** The lowest packer id (0 and 1 are msgpack and raw bytes, `envelope-codec.ts`). */
 export const FIRST_PACKER_ID = 2;
+/** The highest packer id (255 is an actor's event for the application wrapping a packed message, `envelope-codec.ts`). */
+export const LAST_PACKER_ID = 254;
 
 const byId: (PayloadPacker<any> | undefined)[] = [];
 const byKind = new Map<string, PayloadPacker<any>>();
 
 /**
  * Registers `packer` (once per module load; registering the same packer again does nothing).
- * @throws RangeError for an id outside 2..255, or an id or kind another packer holds.
+ * @throws RangeError for an id outside 2..254, or an id or kind another packer holds.
  */
 export function registerPayloadPacker<T extends { readonly kind: string }>(packer: PayloadPacker<T>): PayloadPacker<T> {
   const { id, kind } = packer;
-  if (!Number.isInteger(id) || id < FIRST_PACKER_ID || id > 255) throw new RangeError(`a payload packer id must be an integer in ${FIRST_PACKER_ID}..255, got ${id}`);
+  if (!Number.isInteger(id) || id < FIRST_PACKER_ID || id > LAST_PACKER_ID) throw new RangeError(`a payload packer id must be an integer in ${FIRST_PACKER_ID}..${LAST_PACKER_ID}, got ${id}`);
   const sameId = byId[id];
   const sameKind = byKind.get(kind);
   if (sameId === packer && sameKind === packer) return packer;

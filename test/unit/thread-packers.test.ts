@@ -2,15 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DATAGRAM_IN_PACKER, DATAGRAMS_OUT_PACKER, DELIVERED_PACKED_PACKER, PUBLISHED_PACKED_PACKER } from '../../actors/thread-packers.js';
 import type { Destination } from '../../actors/socket/messages.js';
-import { EnvelopeCodec, PAYLOAD_CODECS } from '../../runtime/envelope-codec.js';
+import { APP_TARGET_INDEX, EnvelopeCodec, PAYLOAD_CODECS } from '../../runtime/envelope-codec.js';
 import { packerOfId, packerOfKind, registerPayloadPacker, type PayloadPacker } from '../../runtime/payload-packers.js';
 import { Ring } from '../../runtime/ring.js';
 
 /** Through a real ring, as between two threads; the ring's bytes are overwritten after the read. */
-function acrossRing(payload: unknown): { payload: unknown; codec: number } {
-  const codec = new EnvelopeCodec();
+function acrossRing(payload: unknown, target = 7, codec = new EnvelopeCodec()): { payload: unknown; codec: number } {
   const ring = Ring.create(1 << 20);
-  const env = codec.encode(7, payload);
+  const env = codec.encode(target, payload);
   expect(codec.tryWrite(ring, env)).toBe(true);
   ring.publish();
   let out: unknown;
@@ -84,6 +83,25 @@ describe('data-path messages across threads (actors/thread-packers.ts)', () => {
     expect(acrossRing(delivered)).toEqual({ payload: delivered, codec: DELIVERED_PACKED_PACKER.id });
   });
 
+  it("an actor's event for the application thread carrying a packed message (deliveries) goes without msgpack, actor and bytes kept", () => {
+    const codec = new EnvelopeCodec(); // one per thread: the actor name read last is kept
+    for (const [actor, size] of [['receiver', 5000], ['receiver', 0], ['rcv-é', 17], ['receiver', 64]] as const) {
+      const notice = { kind: 'event', actor, event: { kind: 'deliveredPacked', bytes: new Uint8Array(size).map((_, i) => (i * 7) & 0xff) } };
+      expect(acrossRing(notice, APP_TARGET_INDEX, codec)).toEqual({ payload: notice, codec: PAYLOAD_CODECS.packedEvent });
+    }
+    // Events without a packer, errors, and packed messages to an actor go as before.
+    const loss = { kind: 'event', actor: 'receiver', event: { kind: 'dataLoss', from: 1, to: 3 } };
+    expect(acrossRing(loss, APP_TARGET_INDEX, codec)).toEqual({ payload: loss, codec: PAYLOAD_CODECS.msgpack });
+    const error = { kind: 'error', actor: 'receiver', error: { name: 'Error', message: 'x' } };
+    expect(acrossRing(error, APP_TARGET_INDEX, codec)).toEqual({ payload: error, codec: PAYLOAD_CODECS.msgpack });
+    const longName = { kind: 'event', actor: 'a'.repeat(256), event: { kind: 'deliveredPacked', bytes: new Uint8Array([1]) } };
+    expect(acrossRing(longName, APP_TARGET_INDEX, codec)).toEqual({ payload: longName, codec: PAYLOAD_CODECS.msgpack });
+    // Truncated, or naming a packer this thread lacks: an error, not a message.
+    const record = new Uint8Array([0xff, 0xff, PAYLOAD_CODECS.packedEvent, 3, 0x61, 0x62, 0x63, 250, 1]);
+    expect(() => codec.decodePayload(record, 0, record.length)).toThrow(/no payload packer 250/);
+    expect(() => codec.decodePayload(record, 0, 6)).toThrow(/truncated/);
+  });
+
   it('other messages still go as msgpack', () => {
     const msg = { kind: 'frameOut', frame: { type: 'ack' }, destination: { kind: 'group', group: '239.1.2.3' } };
     expect(acrossRing(msg)).toEqual({ payload: msg, codec: PAYLOAD_CODECS.msgpack });
@@ -121,6 +139,6 @@ describe('data-path messages across threads (actors/thread-packers.ts)', () => {
     const other = { ...DELIVERED_PACKED_PACKER, kind: 'somethingElse' as 'deliveredPacked' };
     expect(() => registerPayloadPacker(other)).toThrow(/id 5 is taken/);
     expect(() => registerPayloadPacker({ ...DELIVERED_PACKED_PACKER, id: 77 })).toThrow(/already has payload packer 5/);
-    expect(() => registerPayloadPacker({ ...DELIVERED_PACKED_PACKER, id: 1 })).toThrow(/2\.\.255/);
+    expect(() => registerPayloadPacker({ ...DELIVERED_PACKED_PACKER, id: 1 })).toThrow(/2\.\.254/);
   });
 });
