@@ -71,6 +71,8 @@ export interface FlowActorCounters {
   invalidPatterns: number;
   /** Streams that left the heartbeats while a receiver had not confirmed them (announced for longer). */
   unconfirmedIdle: number;
+  /** Streams of ours named to the retransmit actor because a receiver that wants them joined (it announces those that left the heartbeats again). */
+  streamsWakeSent: number;
   /** Sends refused by a full mailbox. */
   mailboxFull: number;
 }
@@ -88,7 +90,7 @@ interface SubjectUse {
 /** Builds the flow actor. */
 export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowInbox> {
   const windowMessages = config.sender.flowWindowMessages;
-  const counters: FlowActorCounters = { creditsSent: 0, blockedReports: 0, invalidPatterns: 0, unconfirmedIdle: 0, mailboxFull: 0 };
+  const counters: FlowActorCounters = { creditsSent: 0, blockedReports: 0, invalidPatterns: 0, unconfirmedIdle: 0, streamsWakeSent: 0, mailboxFull: 0 };
   /** Subjects whose credit may have changed during the current message. */
   const touched = new Set<string>();
   let touchedAll = false;
@@ -229,10 +231,22 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     for (const p of added) gained.add(p, true);
     const lost = new PatternMatcher<true>({ cacheSize: 0 });
     for (const p of removed) lost.add(p, true);
+    // Our streams the newcomer wants: the retransmit actor announces again those that left the
+    // heartbeats, so that it learns their newest seq (a durable subscription resuming below it
+    // asks for the rest instead of waiting for the stream's next message).
+    const wake: string[] = [];
     for (const subject of subjects) {
-      if (gained.matches(subject)) flow.addReceiver(now, peer, subject);
+      if (gained.matches(subject)) {
+        flow.addReceiver(now, peer, subject);
+        wake.push(subject);
+      }
       // No longer interested: none of its remaining patterns matches.
       else if (lost.matches(subject) && !interest.match(subject).includes(key)) flow.removeReceiver(peer, subject);
+    }
+    for (const subject of flow.parkedSubjects()) if (gained.matches(subject)) wake.push(subject);
+    if (wake.length > 0) {
+      counters.streamsWakeSent += wake.length;
+      if (!retransmit.trySend({ kind: 'streamsWake', subjects: wake })) counters.mailboxFull++;
     }
     touchedAll = true;
   }

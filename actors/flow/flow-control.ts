@@ -258,6 +258,11 @@ export class FlowControl {
     return this.parked.has(subject);
   }
 
+  /** The parked subjects ({@link park}), in no particular order. */
+  parkedSubjects(): IterableIterator<string> {
+    return this.parked.keys();
+  }
+
   /** Forgets `peer` for `subject`, or for every stream (the peer left) when `subject` is omitted. */
   removeReceiver(peer: PeerId, subject?: string): void {
     const key = peerKey(peer);

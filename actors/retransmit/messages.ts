@@ -50,4 +50,9 @@ export type RetransmitInbox =
    * The flow actor's answer to `streamsIdle`: of the streams that left the heartbeats, those a
    * receiver has not confirmed up to their newest seq (announce them for more rounds) and the rest.
    */
-  | { readonly kind: 'streamsChecked'; readonly unconfirmed: readonly string[]; readonly confirmed: readonly string[] };
+  | { readonly kind: 'streamsChecked'; readonly unconfirmed: readonly string[]; readonly confirmed: readonly string[] }
+  /**
+   * From the flow actor: a receiver joined whose patterns match these streams of ours: announce
+   * those that left the heartbeats again for a round (`StreamAnnouncer.wake`).
+   */
+  | { readonly kind: 'streamsWake'; readonly subjects: readonly string[] };

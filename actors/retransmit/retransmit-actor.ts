@@ -8,7 +8,8 @@
  * RETRANSMITs to it, its to us) and our receiver's latest positions on its streams.
  *
  * Accepts: NAK, ACK and RETRANSMIT datagrams (one that does not decode is counted and dropped),
- * `sent`, `nakRequested`, `positions`, `unicastTargets`, `peerGone`, `closing`, `streamsChecked`.
+ * `sent`, `nakRequested`, `positions`, `unicastTargets`, `peerGone`, `closing`, `streamsChecked`,
+ * `streamsWake`.
  * Emits: `frameOut` to `'socket'`, `retransmitted` to `'receiver'`, `positions` (from ACKs) and
  * `streamsIdle` (streams that left the heartbeats) to `'flow'`, `leaving` to `'receivers'` (at
  * each `closing`, after the last heartbeat, with the same final entries, for the BYE), and
@@ -489,6 +490,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
           break;
         case 'streamsChecked':
           onStreamsChecked(msg.unconfirmed, msg.confirmed);
+          break;
+        case 'streamsWake':
+          announcer.wake(now, msg.subjects);
           break;
         default:
           assertNever(msg);

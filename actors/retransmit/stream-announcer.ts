@@ -11,10 +11,12 @@
  * a stream's last message and every heartbeat of its TTL (all within a busy second when the
  * thread is late) so still hears of it.
  *
- * Without a ledger the facts are kept only while a stream is announced: its next `sent` brings
- * them back (every DATA entry carries its start and age). With one, the ledger's view of the
- * window reads the first seq of every stream, so they stay. Not pure (the window is the actor's),
- * but the time comes in.
+ * A stream that left the heartbeats is announced again for a round when a receiver that wants it
+ * joins ({@link wake}, from the flow actor, which knows the newcomer's patterns): a durable
+ * subscription resuming below its newest seq learns of the rest without waiting for the stream's
+ * next message. So the facts (first seq, first send) stay as long as the window knows the stream
+ * (it keeps an entry per stream it ever held, bounded by the sender's `maxStreams`). Not pure
+ * (the window is the actor's), but the time comes in.
  */
 import type { StreamInfo, StreamStart } from '../../codecs/frame.js';
 import { LedgerStreams } from '../ledger/ledger-streams.js';
@@ -98,6 +100,20 @@ export class StreamAnnouncer {
     return streams;
   }
 
+  /**
+   * Receivers that want `subjects` joined: those that left the heartbeats and that the window (or
+   * the ledger) still knows are announced again for a round ({@link HeartbeatScheduler.wake}).
+   * Returns how many were.
+   */
+  wake(nowMs: number, subjects: readonly string[]): number {
+    let woken = 0;
+    for (const subject of subjects) {
+      const known = this.window.highSeq(subject) > 0 || this.ledgerStreams?.heldFrom(subject) !== undefined;
+      if (known && this.heartbeats.wake(nowMs, subject)) woken++;
+    }
+    return woken;
+  }
+
   /** The streams that left the heartbeats since the last call, for the flow actor's verdict. */
   takeExpired(): string[] {
     const out = this.expired;
@@ -120,9 +136,9 @@ export class StreamAnnouncer {
     return before === 0 && this.heartbeats.counters.unconfirmedExpired > 0;
   }
 
-  /** Drops the facts only heartbeats read of a stream that left them (kept with a ledger). */
+  /** Drops the facts only heartbeats read of a stream that left them (kept with a ledger, or while the window knows it: {@link wake}). */
   private forget(subject: string): void {
-    if (this.ledgerStreams !== undefined || this.heartbeats.isActive(subject)) return;
+    if (this.ledgerStreams !== undefined || this.heartbeats.isActive(subject) || this.window.highSeq(subject) > 0) return;
     this.startSeqs.delete(subject);
     this.firstSentMs.delete(subject);
   }

@@ -33,6 +33,8 @@ export interface HeartbeatSchedulerCounters {
   streamsRetained: number;
   /** Streams let go still unconfirmed after {@link MAX_RETAINED_ROUNDS} more rounds. */
   unconfirmedExpired: number;
+  /** Streams announced again for a receiver that joined after they left the heartbeats ({@link HeartbeatScheduler.wake}). */
+  streamsWoken: number;
 }
 
 /** Where {@link HeartbeatScheduler} reports (optional). */
@@ -219,6 +221,7 @@ export class HeartbeatScheduler {
     idleEntries: 0,
     streamsRetained: 0,
     unconfirmedExpired: 0,
+    streamsWoken: 0,
   };
 
   private readonly o: HeartbeatSchedulerOptions;
@@ -359,6 +362,22 @@ export class HeartbeatScheduler {
     this.active.set(subject, s);
     this.counters.activeStreams = this.active.size;
     this.counters.streamsRetained++;
+    return true;
+  }
+
+  /**
+   * A receiver that wants `subject` joined: a stream that left the heartbeats (idle past
+   * `activeStreamTtlMs`, its receivers then all confirmed) is announced again for a round, as if
+   * data had just gone out, so that the newcomer learns its newest seq: a durable subscription
+   * resuming below it asks for the rest, which it otherwise would only learn of at the stream's
+   * next message. Returns whether it was woken (false: active, waiting for a verdict, or
+   * `maxStreams` are active).
+   */
+  wake(nowMs: number, subject: string): boolean {
+    if (this.active.has(subject) || this.pending.has(subject)) return false;
+    this.onSent(nowMs, subject);
+    if (!this.active.has(subject)) return false;
+    this.counters.streamsWoken++;
     return true;
   }
 

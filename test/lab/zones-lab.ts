@@ -202,12 +202,20 @@ export function importRestarts(b: LabProcess): number | undefined {
   return line === undefined ? undefined : (JSON.parse(line) as { import?: { restarts?: number } }).import?.restarts;
 }
 
+/** What {@link streamState} reads: messages stored, the leader's name, the de-duplication window. */
+export interface StreamState {
+  readonly messages: number;
+  readonly leader?: string;
+  readonly outOfOrder?: number;
+  readonly duplicateWindowMs: number;
+}
+
 /**
  * JetStream's view of `stream`, asked from inside `host`'s namespace (the test runs outside):
- * messages stored and the leader's server name. Asked again (3 times at most) when a node just
+ * messages stored, the leader's server name and the de-duplication window. Asked again (3 times at most) when a node just
  * killed or restarted makes the request fail.
  */
-export async function streamState(host: LabHost, servers: readonly string[], stream: string, { order = false }: { order?: boolean } = {}): Promise<{ messages: number; leader?: string; outOfOrder?: number }> {
+export async function streamState(host: LabHost, servers: readonly string[], stream: string, { order = false }: { order?: boolean } = {}): Promise<StreamState> {
   // With `order`: the stream read from its start (an ordered consumer), counting the messages
   // stored after a later one of the same origin stream (Lc-Sender, Lc-Incarnation, subject; Lc-Seq).
   const script = [
@@ -229,13 +237,13 @@ export async function streamState(host: LabHost, servers: readonly string[], str
     '    if (m.info.pending === 0) break;',
     '  }',
     '}',
-    'console.log(JSON.stringify({ messages: i.state.messages, leader: i.cluster?.leader, outOfOrder }));',
+    'console.log(JSON.stringify({ messages: i.state.messages, leader: i.cluster?.leader, outOfOrder, duplicateWindowMs: i.config.duplicate_window / 1e6 }));',
     'await nc.close();',
   ].join('\n');
   for (let attempt = 1; ; attempt++) {
     try {
       const { stdout } = await promisify(execFile)('ip', ['netns', 'exec', host.ns, process.execPath, '--input-type=module', '-e', script, servers.join(','), stream, order ? '1' : '0'], { cwd: ROOT, timeout: 30_000 });
-      return JSON.parse(stdout) as { messages: number; leader?: string; outOfOrder?: number };
+      return JSON.parse(stdout) as StreamState;
     } catch (err) {
       if (attempt >= 3) throw err;
       await new Promise((r) => setTimeout(r, 1000));

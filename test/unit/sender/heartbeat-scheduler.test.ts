@@ -324,6 +324,21 @@ describe('HeartbeatScheduler verdicts on expired streams (a receiver has not con
     expect(h.nextDeadlineMs()).toBeUndefined();
   });
 
+  it('wakes a released stream for a newcomer (announced again from heartbeatMinMs for one round), but not an active or a waiting one', () => {
+    const { h, expired } = withSink();
+    h.onSent(0, 'a');
+    h.onSent(0, 'b');
+    run(h, 1000);
+    expect(h.release('a')).toBe(true);
+    // 'b' waits for its verdict: the verdict decides (the flow actor knows the newcomer by then).
+    expect(h.wake(2000, 'b')).toBe(false);
+    expect(h.wake(2000, 'a')).toBe(true);
+    expect(h.wake(2001, 'a')).toBe(false); // active again: nothing more
+    expect(h.counters.streamsWoken).toBe(1);
+    expect(run(h, 5000)).toEqual([[2005, ['a']], [2015, ['a']], [2035, ['a']], [2075, ['a']]]);
+    expect(expired).toEqual(['a', 'b', 'a']);
+  });
+
   it('without a sink, expired streams go at once (nothing waits for a verdict)', () => {
     const h = new HeartbeatScheduler(o);
     h.onSent(0, 's');
