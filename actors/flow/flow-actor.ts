@@ -61,6 +61,13 @@ const DRAIN_CHECK_MS = 20;
 const PARK_ROUND_MS = 60_000;
 const PARK_MIN_SUBJECTS = 256;
 
+/**
+ * Departed peer incarnations remembered, to ignore their late position reports. A report comes
+ * within moments of the departure (an ACK in flight, or queued in another actor): the newest
+ * 4,096 departures cover any plausible churn between the two.
+ */
+const MAX_DEPARTED = 4096;
+
 /** What the flow actor counts (`stats()`), besides the core's counters. */
 export interface FlowActorCounters {
   /** `credit` messages sent to the sender. */
@@ -73,6 +80,12 @@ export interface FlowActorCounters {
   unconfirmedIdle: number;
   /** Streams of ours named to the retransmit actor because a receiver that wants them joined (it announces those that left the heartbeats again). */
   streamsWakeSent: number;
+  /**
+   * Position reports ignored because their peer had left (BYE or expiry) and not joined again:
+   * its last ACKs can reach this actor after its departure, through the retransmit actor, and
+   * would track it again as a receiver that never confirms (a false `slowConsumer` and a stall).
+   */
+  positionsAfterLeave: number;
   /** Sends refused by a full mailbox. */
   mailboxFull: number;
 }
@@ -90,7 +103,7 @@ interface SubjectUse {
 /** Builds the flow actor. */
 export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowInbox> {
   const windowMessages = config.sender.flowWindowMessages;
-  const counters: FlowActorCounters = { creditsSent: 0, blockedReports: 0, invalidPatterns: 0, unconfirmedIdle: 0, streamsWakeSent: 0, mailboxFull: 0 };
+  const counters: FlowActorCounters = { creditsSent: 0, blockedReports: 0, invalidPatterns: 0, unconfirmedIdle: 0, streamsWakeSent: 0, positionsAfterLeave: 0, mailboxFull: 0 };
   /** Subjects whose credit may have changed during the current message. */
   const touched = new Set<string>();
   let touchedAll = false;
@@ -117,6 +130,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
   /** Receivers' patterns: pattern → peerKey, and the peers themselves. */
   const interest = new PatternMatcher<string>();
   const peers = new Map<string, { readonly peer: PeerId; readonly patterns: ReadonlySet<string> }>();
+  /** Peer incarnations that left and have not joined again, oldest first (at most {@link MAX_DEPARTED}): their late reports are ignored. */
+  const departed = new Set<string>();
   let sender: ActorRef<SenderInbox>;
   let retransmit: ActorRef<RetransmitInbox>;
   /** Set while the peer is closing: the token to answer with `drained`. */
@@ -211,6 +226,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
 
   function onReceiverJoined(now: number, peer: PeerId, patterns: readonly string[]): void {
     const key = peerKey(peer);
+    departed.delete(key); // back (an expiry it outlived): its reports count again
     const before = peers.get(key);
     const wanted = new Set<string>();
     for (const p of patterns) {
@@ -257,10 +273,17 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     if (before !== undefined) for (const p of before.patterns) interest.remove(p, key);
     peers.delete(key);
     flow.removeReceiver(peer);
+    departed.delete(key);
+    departed.add(key);
+    if (departed.size > MAX_DEPARTED) departed.delete(departed.values().next().value as string);
     touchedAll = true;
   }
 
   function onPositions(now: number, peer: PeerId, positions: readonly StreamPosition[]): void {
+    if (departed.size > 0 && departed.has(peerKey(peer))) {
+      counters.positionsAfterLeave++;
+      return;
+    }
     for (const p of positions) {
       const parked = !subjects.has(p.subject) && flow.isParked(p.subject);
       flow.onPosition(now, peer, p.subject, p.seq);

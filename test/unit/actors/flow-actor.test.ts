@@ -144,4 +144,35 @@ describe('flow actor', () => {
     s.send({ kind: 'blocked', subject: 'k.l', seq: 5 });
     expect(s.credits().map((c) => c.maxSeq)).toEqual([10, 10]);
   });
+
+  it("ignores a departed receiver's late position report (it would track it again: a receiver that never confirms), until it joins again", async () => {
+    const s = await setup();
+    s.send({ kind: 'receiverJoined', peer: A, patterns: ['d.>'] });
+    s.send({ kind: 'sentUpTo', subject: 'd.e', fromSeq: 1, seq: 5, bytes: 50 });
+    s.send({ kind: 'positions', peer: A, positions: [{ subject: 'd.e', seq: 5 }] });
+    s.send({ kind: 'receiverLeft', peer: A });
+    expect(s.credits().at(-1)?.maxSeq).toBe(UNLIMITED);
+    // Its last ACK, behind the BYE: no receiver again, the stream stays open.
+    s.send({ kind: 'positions', peer: A, positions: [{ subject: 'd.e', seq: 5 }] });
+    s.send({ kind: 'sentUpTo', subject: 'd.e', fromSeq: 6, seq: 30, bytes: 250 });
+    expect(s.credits().at(-1)?.maxSeq).toBe(UNLIMITED);
+    s.send({ kind: 'streamsIdle', subjects: ['d.e'] });
+    expect(s.ctx.to('retransmit', 'streamsChecked').at(-1)).toEqual({ kind: 'streamsChecked', unconfirmed: [], confirmed: ['d.e'] });
+    expect(s.actor.stats?.()).toMatchObject({ positionsAfterLeave: 1 });
+    // Back (it outlived an expiry): tracked again, from its reports.
+    s.send({ kind: 'receiverJoined', peer: A, patterns: ['d.>'] });
+    s.send({ kind: 'positions', peer: A, positions: [{ subject: 'd.e', seq: 28 }] });
+    expect(s.credits().at(-1)?.maxSeq).toBe(38);
+  });
+
+  it('names our streams a joining receiver wants to the retransmit actor (it wakes those that left the heartbeats), active and parked', async () => {
+    const s = await setup();
+    s.send({ kind: 'sentUpTo', subject: 'w.a', fromSeq: 1, seq: 3, bytes: 30 });
+    s.send({ kind: 'sentUpTo', subject: 'v.b', fromSeq: 1, seq: 3, bytes: 30 });
+    s.send({ kind: 'receiverJoined', peer: B, patterns: ['w.>'] });
+    expect(s.ctx.to('retransmit', 'streamsWake')).toEqual([{ kind: 'streamsWake', subjects: ['w.a'] }]);
+    // Nothing new wanted (the same patterns again): nothing named.
+    s.send({ kind: 'receiverJoined', peer: B, patterns: ['w.>'] });
+    expect(s.ctx.to('retransmit', 'streamsWake')).toHaveLength(1);
+  });
 });
