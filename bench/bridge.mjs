@@ -2,7 +2,7 @@
  * Zone bridge against the engine alone (issue 15 item 7), in one run, one topology: one local
  * `nats-server -js` on 127.0.0.1 (fresh store, replicas 1).
  *
- *   npm run build && node bench/bridge.mjs [--quick] [--runs N] [--seconds S] [--cpu-prof DIR] [--json FILE]
+ *   npm run build && node bench/bridge.mjs [--quick] [--runs N] [--seconds S] [--cpu-prof DIR] [--json FILE] [--only latency|throughput]
  *
  * Diagnostics: `--latency-rate R` (paced rate of the latency runs, 5000 by default),
  * `--bridge-durability sync|async|none` (the bridges' ledgers; the CLI's default is sync),
@@ -54,6 +54,7 @@ const { values: args } = parseArgs({
     'checkpoint-interval-ms': { type: 'string' },
     streams: { type: 'string' },
     partition: { type: 'string' },
+    only: { type: 'string' },
   },
 });
 const QUICK = args.quick;
@@ -85,6 +86,9 @@ const STREAMS = Number(args.streams ?? 1);
 const PARTITION_S = args.partition === undefined ? undefined : Number(args.partition);
 /** Zone A's publisher's credit in the partition run: under the bridge peer's maxQueuedPerSubscription (100,000). */
 const PARTITION_WINDOW = 90_000;
+/** `--only latency` or `--only throughput`: only those runs (the table keeps the other rows out). */
+const ONLY = args.only;
+if (ONLY !== undefined && !['latency', 'throughput'].includes(ONLY)) throw new Error('--only: latency or throughput');
 const ledgerExtra = { ...(DURABILITY ? { durability: DURABILITY } : {}), ...(RETENTION ? { retention: { maxMessagesPerStream: RETENTION } } : {}) };
 const GOALS = { ratio: 0.8, cpuUs: 30, p50AddedMs: 1, p99AddedMs: 5, rssMB: 150 };
 
@@ -397,13 +401,13 @@ async function run(state, { startedAt, load0, cpuProfDir }) {
     results.engine[size] = [];
     results.zone[size] = [];
   }
-  for (let r = 0; r < RUNS; r++) {
+  for (let r = 0; r < RUNS && ONLY !== 'latency'; r++) {
     for (const size of SIZES) {
       results.engine[size].push(await engineRun(size));
       results.zone[size].push(await zoneRun(size));
     }
   }
-  for (let r = 0; r < RUNS; r++) {
+  for (let r = 0; r < RUNS && ONLY !== 'throughput'; r++) {
     results.engineLat.push(await engineRun(64, { paced: true, seconds: LAT_SECONDS }));
     results.zoneLat.push(await zoneRun(64, { paced: true, seconds: LAT_SECONDS }));
   }
@@ -469,6 +473,8 @@ function countBy(xs) {
 }
 
 function summarize(results, meta) {
+  // Sizes with throughput runs (none under --only latency).
+  const sizes = SIZES.filter((size) => results.zone[size].length > 0);
   const all = [...Object.values(results.engine).flat(), ...Object.values(results.zone).flat(), ...results.engineLat, ...results.zoneLat];
   meta.otherCores = range(all.map((r) => r.otherCores));
   const rows = [];
@@ -478,7 +484,7 @@ function summarize(results, meta) {
   const figures = {};
   let lostTotal = 0;
   let dupTotal = 0;
-  for (const size of SIZES) {
+  for (const size of sizes) {
     const e = results.engine[size];
     const z = results.zone[size];
     for (const r of [...e, ...z]) {
@@ -501,7 +507,7 @@ function summarize(results, meta) {
       verdict(ratio >= GOALS.ratio),
     ]);
   }
-  for (const size of SIZES) {
+  for (const size of sizes) {
     const z = results.zone[size];
     const e = results.engine[size];
     const label = size === 64 ? '64 B' : '1 KB';
@@ -514,7 +520,7 @@ function summarize(results, meta) {
     rows.push([`bridge CPU, export (bridge A), ${label}, µs/msg`, rangeStr(ex, f), `${rangeStr(ep, f)} (publishing client)`, `${(ex.median / ep.median).toFixed(1)}×`, `≤ ${GOALS.cpuUs} µs`, verdict(ex.median <= GOALS.cpuUs)]);
     rows.push([`bridge CPU, import (bridge B), ${label}, µs/msg`, rangeStr(im, f), `${rangeStr(ec, f)} (consuming client)`, `${(im.median / ec.median).toFixed(1)}×`, `≤ ${GOALS.cpuUs} µs`, verdict(im.median <= GOALS.cpuUs)]);
   }
-  {
+  if (results.zoneLat.length > 0) {
     const zl = results.zoneLat;
     const el = results.engineLat;
     for (const r of [...zl, ...el]) {
@@ -558,7 +564,7 @@ function summarize(results, meta) {
       verdict(Math.max(figures.latencyCpu.bridgeExport.median, figures.latencyCpu.bridgeImport.median) <= GOALS.cpuUs),
     ]);
   }
-  for (const size of SIZES) {
+  for (const size of sizes) {
     const z = results.zone[size];
     const ex = median(z.map((r) => r.meanBacklog.exportSide));
     const im = median(z.map((r) => r.meanBacklog.importSide));
@@ -572,7 +578,7 @@ function summarize(results, meta) {
       '',
     ]);
   }
-  for (const size of SIZES) {
+  for (const size of sizes) {
     const z = results.zone[size];
     const bps = median(z.map((r) => r.checkpointKv.bytesPerSec));
     const writes = median(z.map((r) => r.checkpointKv.writes / r.checkpointKv.seconds));
