@@ -8,7 +8,8 @@
  * `--bridge-durability sync|async|none` (the bridges' ledgers; the CLI's default is sync),
  * `--bridge-retention N` (the bridges' ledgers keep N messages per stream; default 100,000),
  * `--cpu-prof DIR` (both bridges run under `node --cpu-prof`; self time per function and per area
- * printed at the end). Each measured run also records the CPU the machine's other processes used.
+ * printed at the end), `--import-in-flight N` (bridge B's `maxImportInFlight`), `--only latency|throughput`
+ * (only those runs and rows). Each measured run also records the CPU the machine's other processes used.
  *
  * 1. Engine alone: a Node client publishing pipelined (window 1024, a Nats-Msg-Id each: the
  *    exporter's way) into a stream configured as a bridge's LC_<zone>, while a durable pull
@@ -55,6 +56,7 @@ const { values: args } = parseArgs({
     streams: { type: 'string' },
     partition: { type: 'string' },
     only: { type: 'string' },
+    'import-in-flight': { type: 'string' },
   },
 });
 const QUICK = args.quick;
@@ -86,6 +88,8 @@ const STREAMS = Number(args.streams ?? 1);
 const PARTITION_S = args.partition === undefined ? undefined : Number(args.partition);
 /** Zone A's publisher's credit in the partition run: under the bridge peer's maxQueuedPerSubscription (100,000). */
 const PARTITION_WINDOW = 90_000;
+/** Bridge B's `maxImportInFlight` (a diagnostic: the default is 1024, its consumer's `max_ack_pending`). */
+const IMPORT_IN_FLIGHT = args['import-in-flight'] === undefined ? undefined : Number(args['import-in-flight']);
 /** `--only latency` or `--only throughput`: only those runs (the table keeps the other rows out). */
 const ONLY = args.only;
 if (ONLY !== undefined && !['latency', 'throughput'].includes(ONLY)) throw new Error('--only: latency or throughput');
@@ -166,7 +170,7 @@ async function run(state, { startedAt, load0, cpuProfDir }) {
   const bridgeB = await startBridge(
     dir,
     'bridgeB',
-    { zone: 'B', nats: natsCfg, import: ['bench.>'], importFrom: ['A'], peer: { name: 'bridgeB', ...zoneB, ledger: { path: join(dir, 'ledger-B'), ...ledgerExtra } } },
+    { zone: 'B', nats: natsCfg, import: ['bench.>'], importFrom: ['A'], ...(IMPORT_IN_FLIGHT ? { maxImportInFlight: IMPORT_IN_FLIGHT } : {}), peer: { name: 'bridgeB', ...zoneB, ledger: { path: join(dir, 'ledger-B'), ...ledgerExtra } } },
     { cpuProfDir },
   );
   state.bridges.push(bridgeB);
