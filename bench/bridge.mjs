@@ -2,13 +2,14 @@
  * Zone bridge against the engine alone (issue 15 item 7), in one run, one topology: one local
  * `nats-server -js` on 127.0.0.1 (fresh store, replicas 1).
  *
- *   npm run build && node bench/bridge.mjs [--quick] [--runs N] [--seconds S] [--cpu-prof DIR] [--json FILE]
+ *   npm run build && node bench/bridge.mjs [--quick] [--runs N] [--seconds S] [--cpu-prof DIR] [--json FILE] [--only latency|throughput]
  *
  * Diagnostics: `--latency-rate R` (paced rate of the latency runs, 5000 by default),
  * `--bridge-durability sync|async|none` (the bridges' ledgers; the CLI's default is sync),
  * `--bridge-retention N` (the bridges' ledgers keep N messages per stream; default 100,000),
  * `--cpu-prof DIR` (both bridges run under `node --cpu-prof`; self time per function and per area
- * printed at the end). Each measured run also records the CPU the machine's other processes used.
+ * printed at the end), `--import-in-flight N` (bridge B's `maxImportInFlight`), `--only latency|throughput`
+ * (only those runs and rows). Each measured run also records the CPU the machine's other processes used.
  *
  * 1. Engine alone: a Node client publishing pipelined (window 1024, a Nats-Msg-Id each: the
  *    exporter's way) into a stream configured as a bridge's LC_<zone>, while a durable pull
@@ -54,6 +55,8 @@ const { values: args } = parseArgs({
     'checkpoint-interval-ms': { type: 'string' },
     streams: { type: 'string' },
     partition: { type: 'string' },
+    only: { type: 'string' },
+    'import-in-flight': { type: 'string' },
   },
 });
 const QUICK = args.quick;
@@ -85,6 +88,11 @@ const STREAMS = Number(args.streams ?? 1);
 const PARTITION_S = args.partition === undefined ? undefined : Number(args.partition);
 /** Zone A's publisher's credit in the partition run: under the bridge peer's maxQueuedPerSubscription (100,000). */
 const PARTITION_WINDOW = 90_000;
+/** Bridge B's `maxImportInFlight` (a diagnostic: the default is 1024, its consumer's `max_ack_pending`). */
+const IMPORT_IN_FLIGHT = args['import-in-flight'] === undefined ? undefined : Number(args['import-in-flight']);
+/** `--only latency` or `--only throughput`: only those runs (the table keeps the other rows out). */
+const ONLY = args.only;
+if (ONLY !== undefined && !['latency', 'throughput'].includes(ONLY)) throw new Error('--only: latency or throughput');
 const ledgerExtra = { ...(DURABILITY ? { durability: DURABILITY } : {}), ...(RETENTION ? { retention: { maxMessagesPerStream: RETENTION } } : {}) };
 const GOALS = { ratio: 0.8, cpuUs: 30, p50AddedMs: 1, p99AddedMs: 5, rssMB: 150 };
 
@@ -162,7 +170,7 @@ async function run(state, { startedAt, load0, cpuProfDir }) {
   const bridgeB = await startBridge(
     dir,
     'bridgeB',
-    { zone: 'B', nats: natsCfg, import: ['bench.>'], importFrom: ['A'], peer: { name: 'bridgeB', ...zoneB, ledger: { path: join(dir, 'ledger-B'), ...ledgerExtra } } },
+    { zone: 'B', nats: natsCfg, import: ['bench.>'], importFrom: ['A'], ...(IMPORT_IN_FLIGHT ? { maxImportInFlight: IMPORT_IN_FLIGHT } : {}), peer: { name: 'bridgeB', ...zoneB, ledger: { path: join(dir, 'ledger-B'), ...ledgerExtra } } },
     { cpuProfDir },
   );
   state.bridges.push(bridgeB);
@@ -397,13 +405,13 @@ async function run(state, { startedAt, load0, cpuProfDir }) {
     results.engine[size] = [];
     results.zone[size] = [];
   }
-  for (let r = 0; r < RUNS; r++) {
+  for (let r = 0; r < RUNS && ONLY !== 'latency'; r++) {
     for (const size of SIZES) {
       results.engine[size].push(await engineRun(size));
       results.zone[size].push(await zoneRun(size));
     }
   }
-  for (let r = 0; r < RUNS; r++) {
+  for (let r = 0; r < RUNS && ONLY !== 'throughput'; r++) {
     results.engineLat.push(await engineRun(64, { paced: true, seconds: LAT_SECONDS }));
     results.zoneLat.push(await zoneRun(64, { paced: true, seconds: LAT_SECONDS }));
   }
@@ -469,6 +477,8 @@ function countBy(xs) {
 }
 
 function summarize(results, meta) {
+  // Sizes with throughput runs (none under --only latency).
+  const sizes = SIZES.filter((size) => results.zone[size].length > 0);
   const all = [...Object.values(results.engine).flat(), ...Object.values(results.zone).flat(), ...results.engineLat, ...results.zoneLat];
   meta.otherCores = range(all.map((r) => r.otherCores));
   const rows = [];
@@ -478,7 +488,7 @@ function summarize(results, meta) {
   const figures = {};
   let lostTotal = 0;
   let dupTotal = 0;
-  for (const size of SIZES) {
+  for (const size of sizes) {
     const e = results.engine[size];
     const z = results.zone[size];
     for (const r of [...e, ...z]) {
@@ -501,7 +511,7 @@ function summarize(results, meta) {
       verdict(ratio >= GOALS.ratio),
     ]);
   }
-  for (const size of SIZES) {
+  for (const size of sizes) {
     const z = results.zone[size];
     const e = results.engine[size];
     const label = size === 64 ? '64 B' : '1 KB';
@@ -514,7 +524,7 @@ function summarize(results, meta) {
     rows.push([`bridge CPU, export (bridge A), ${label}, µs/msg`, rangeStr(ex, f), `${rangeStr(ep, f)} (publishing client)`, `${(ex.median / ep.median).toFixed(1)}×`, `≤ ${GOALS.cpuUs} µs`, verdict(ex.median <= GOALS.cpuUs)]);
     rows.push([`bridge CPU, import (bridge B), ${label}, µs/msg`, rangeStr(im, f), `${rangeStr(ec, f)} (consuming client)`, `${(im.median / ec.median).toFixed(1)}×`, `≤ ${GOALS.cpuUs} µs`, verdict(im.median <= GOALS.cpuUs)]);
   }
-  {
+  if (results.zoneLat.length > 0) {
     const zl = results.zoneLat;
     const el = results.engineLat;
     for (const r of [...zl, ...el]) {
@@ -558,7 +568,7 @@ function summarize(results, meta) {
       verdict(Math.max(figures.latencyCpu.bridgeExport.median, figures.latencyCpu.bridgeImport.median) <= GOALS.cpuUs),
     ]);
   }
-  for (const size of SIZES) {
+  for (const size of sizes) {
     const z = results.zone[size];
     const ex = median(z.map((r) => r.meanBacklog.exportSide));
     const im = median(z.map((r) => r.meanBacklog.importSide));
@@ -572,7 +582,7 @@ function summarize(results, meta) {
       '',
     ]);
   }
-  for (const size of SIZES) {
+  for (const size of sizes) {
     const z = results.zone[size];
     const bps = median(z.map((r) => r.checkpointKv.bytesPerSec));
     const writes = median(z.map((r) => r.checkpointKv.writes / r.checkpointKv.seconds));

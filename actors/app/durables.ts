@@ -1,7 +1,10 @@
 /**
  * The durable subscriptions of a `Peer`: opening them at the ledger, the floors below which a
  * reopened one is not delivered again, and the confirmation of what the application acknowledged
- * (one `confirmed` message to the ledger per microtask).
+ * (one `confirmed` message to the ledger per microtask, or at most one per
+ * `durableConfirmDelayMs` when that is set: each message is a ledger write batch, and at a
+ * moderate rate (a few messages per event-loop turn) one per turn was most of a zone bridge's
+ * ledger work).
  *
  * Ownership: owned by the `Peer`, on the application thread. Positions live in the ledger; here
  * only what the open subscriptions delivered and did not confirm yet.
@@ -54,6 +57,8 @@ export class Durables {
   /** Highest seqs handed to the application since the last batch, by durable + stream. */
   private handedBatch = new Map<string, { durable: string; sender: string; subject: string; seq: number }>();
   private confirmScheduled = false;
+  /** Set while a delayed confirmation batch waits (`confirmDelayMs` > 0). */
+  private confirmTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly pacing: DurablePacing;
 
@@ -68,6 +73,8 @@ export class Durables {
     private readonly onOverflow: (sender: PeerId, m: WireMessage) => void,
     /** Where position caps go (durable-pacing.ts), with the backlog per stream that caps it (0: none). */
     private readonly receiver?: { readonly ref: ActorRef<ReceiverInbox>; readonly paceMessages: number },
+    /** How long confirmations and handed marks may wait for more before going to the ledger (`durableConfirmDelayMs`; 0: the next microtask). */
+    private readonly confirmDelayMs = 0,
   ) {
     this.pacing = new DurablePacing(receiver?.paceMessages ?? 0);
   }
@@ -194,6 +201,8 @@ export class Durables {
    */
   sendConfirmations(): void {
     this.confirmScheduled = false;
+    clearTimeout(this.confirmTimer);
+    this.confirmTimer = undefined;
     if (!this.closed) this.sendCaps();
     // After close the ledger is gone: late acknowledgements only mean a redelivery next time.
     if ((this.confirmBatch.size === 0 && this.handedBatch.size === 0) || this.ledger === undefined || this.closed) return;
@@ -212,6 +221,8 @@ export class Durables {
   /** The actors have stopped: confirmations are no longer sent. */
   close(): void {
     this.closed = true;
+    clearTimeout(this.confirmTimer);
+    this.confirmTimer = undefined;
   }
 
   /** Durable `d` handed message `seq` of stream (`sender`, `subject`) to the application: its mark goes to the ledger with the next batch. */
@@ -226,8 +237,28 @@ export class Durables {
   private schedule(): void {
     if (this.confirmScheduled) return;
     this.confirmScheduled = true;
-    queueMicrotask(() => this.sendConfirmations());
+    queueMicrotask(this.afterTurn);
   }
+
+  /**
+   * Position caps go to the receiver at once (they pace the senders); the ledger batch goes now,
+   * or, with a delay, once the delay after the first change it holds passed. Delaying only
+   * delays what a crash forgets: those messages come again after a restart.
+   */
+  private readonly afterTurn = (): void => {
+    if (this.confirmDelayMs === 0 || this.closed) {
+      this.sendConfirmations();
+      return;
+    }
+    this.confirmScheduled = false;
+    this.sendCaps();
+    if (this.confirmTimer !== undefined || (this.confirmBatch.size === 0 && this.handedBatch.size === 0)) return;
+    this.confirmTimer = setTimeout(() => {
+      this.confirmTimer = undefined;
+      this.sendConfirmations();
+    }, this.confirmDelayMs);
+    this.confirmTimer.unref?.();
+  };
 
   /** Durable `d`'s backlog of stream `key` may have crossed a pacing threshold (durable-pacing.ts). */
   private pace(d: DurableState, key: string, sender: string, subject: string): void {

@@ -190,7 +190,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.durables = new Durables(ledger, this.options.maxQueuedPerSubscription, this.onOverflow, {
       ref: this.system.ref<ReceiverInbox>('receiver'),
       paceMessages: this.options.durablePaceMessages,
-    });
+    }, this.options.durableConfirmDelayMs);
     this.delivery = new Delivery(this.durables, this.reply, this.onOverflow, (loss, subject) => {
       this.counters.dataLossEvents++;
       this.emit('dataLoss', {

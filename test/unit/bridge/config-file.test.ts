@@ -18,7 +18,7 @@ describe('bridge configuration file', () => {
     const c = parseBridgeConfig('b.json', json(good), { zone: 'lyon', servers: ['nats://127.0.0.1:5'], peer: { name: 'br', ledger: { durability: 'sync' } } });
     expect(c.zone).toBe('lyon');
     expect(c.nats.servers).toEqual(['nats://127.0.0.1:5']);
-    expect(c.peer).toEqual({ windowMessages: 8192, windowBytes: 8 * 1024 * 1024, name: 'br', ledger: { path: '/tmp/x', durability: 'sync' } });
+    expect(c.peer).toEqual({ windowMessages: 8192, windowBytes: 8 * 1024 * 1024, durableConfirmDelayMs: 50, name: 'br', ledger: { path: '/tmp/x', durability: 'sync' } });
   });
 
   it("gives the bridge's peer a retransmit window of 8,192 messages and 8 MiB (its ledger serves older repairs) unless the file sets one", () => {
