@@ -26,7 +26,11 @@
  *
  * Streams that leave the heartbeats (`streamsIdle` from `'retransmit'`) are answered with
  * `streamsChecked`: those a tracked receiver has not confirmed up to their newest seq are
- * announced for longer ({@link FlowControl.awaitsConfirmation}).
+ * announced for longer ({@link FlowControl.awaitsConfirmation}). A receiver that joins (or adds
+ * patterns) has our matching streams, active and parked, named to `'retransmit'`
+ * (`streamsWake`), which announces again those that left the heartbeats: a durable subscription
+ * resuming below a quiet stream's newest seq learns of the rest. Position reports of a peer that
+ * left are ignored until it joins again (they come late, through `'retransmit'`).
  *
  * Idle streams park: a subject without `sentUpTo` for `sender.activeStreamTtlMs` whose core
  * stream has nothing in flight, and whose last credit the sender has (so it can send its next
