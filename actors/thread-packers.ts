@@ -22,12 +22,19 @@
 import { readUtf8, utf8Length, writeUtf8 } from '../codecs/wire-primitives.js';
 import { getF64, getU32, putF64, putU32, registerPayloadPacker, type PayloadPacker } from '../runtime/payload-packers.js';
 import type { AppEvent } from './app/events.js';
+import { writeDelivered, type PreparedDelivered } from './receiver/delivered-batch.js';
 import type { SenderInbox } from './sender/messages.js';
 import type { DatagramIn, Destination, SocketInbox } from './socket/messages.js';
 
 type DatagramsOut = Extract<SocketInbox, { kind: 'datagramsOut' }>;
 type PublishedPacked = Extract<SenderInbox, { kind: 'publishedPacked' }>;
 type DeliveredPacked = Extract<AppEvent, { kind: 'deliveredPacked' }>;
+
+/** What a receiver on a worker emits: deliveries measured for packing, packed into the ring by {@link DELIVERED_PACKED_PACKER}. */
+export type DeliveredToPack = {
+  readonly kind: 'deliveredPacked';
+  readonly batch: PreparedDelivered;
+};
 
 /** Bytes {@link putString} takes for `s`: a u16 length, then UTF-8. Throws a RangeError past 65,535 bytes or on a lone surrogate. */
 function stringSize(s: string): number {
@@ -209,15 +216,20 @@ export const PUBLISHED_PACKED_PACKER: PayloadPacker<PublishedPacked> = registerP
   },
 });
 
-/** Deliveries from a receiver on a worker thread (`receiver/delivered-batch.ts` made the bytes). */
-export const DELIVERED_PACKED_PACKER: PayloadPacker<DeliveredPacked> = registerPayloadPacker<DeliveredPacked>({
+/**
+ * Deliveries from a receiver on a worker thread: packed bytes (`receiver/delivered-batch.ts`), or
+ * a batch measured for packing ({@link DeliveredToPack}), written straight into the ring record
+ * (one copy of each payload fewer). Read back as bytes either way.
+ */
+export const DELIVERED_PACKED_PACKER: PayloadPacker<DeliveredPacked | DeliveredToPack> = registerPayloadPacker<DeliveredPacked | DeliveredToPack>({
   id: 5,
   kind: 'deliveredPacked',
   size(msg) {
-    return msg.bytes.length;
+    return 'bytes' in msg ? msg.bytes.length : msg.batch.size;
   },
   write(msg, b, o) {
-    b.set(msg.bytes, o);
+    if ('bytes' in msg) b.set(msg.bytes, o);
+    else writeDelivered(msg.batch, b, o);
   },
   read(b, o, length) {
     return { kind: 'deliveredPacked', bytes: b.slice(o, o + length) };

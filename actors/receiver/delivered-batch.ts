@@ -22,11 +22,22 @@ import type { DeliveredBatch } from '../app/events.js';
 
 const RECORD_HEADER_BYTES = 2 + 4 + 2 + 8 + 1 + 2 + 4;
 
+/** A batch measured for packing ({@link prepareDelivered}): written later, where it goes, by {@link writeDelivered}. */
+export interface PreparedDelivered {
+  /** Bytes {@link writeDelivered} writes. */
+  readonly size: number;
+  readonly senders: readonly PeerId[];
+  readonly messages: readonly WireMessage[];
+  readonly table: StringTable;
+  /** Per record: sender name, subject and reply subject indexes in `table`. */
+  readonly idx: Uint16Array;
+}
+
 /**
- * Packs `messages` (from `senders`, index for index; names and subjects at most 255 UTF-8 bytes,
- * as the wire allows).
+ * Measures `messages` (from `senders`, index for index; names and subjects at most 255 UTF-8
+ * bytes, as the wire allows) for packing. The payloads must stay as they are until written.
  */
-export function packDelivered(senders: readonly PeerId[], messages: readonly WireMessage[]): Uint8Array {
+export function prepareDelivered(senders: readonly PeerId[], messages: readonly WireMessage[]): PreparedDelivered {
   const table = new StringTable();
   const idx = new Uint16Array(messages.length * 3);
   let size = 4;
@@ -37,24 +48,40 @@ export function packDelivered(senders: readonly PeerId[], messages: readonly Wir
     idx[3 * i + 2] = r.replyTo === undefined ? NO_STRING : table.indexOf(r.replyTo);
     size += RECORD_HEADER_BYTES + r.payload.byteLength;
   }
-  const out = new Uint8Array(size + table.byteLength);
-  const view = new DataView(out.buffer);
+  return { size: size + table.byteLength, senders, messages, table, idx };
+}
+
+/** Packs `messages` (from `senders`) into a byte array of their own. */
+export function packDelivered(senders: readonly PeerId[], messages: readonly WireMessage[]): Uint8Array {
+  const prepared = prepareDelivered(senders, messages);
+  const out = new Uint8Array(prepared.size);
+  writeDelivered(prepared, out, 0);
+  return out;
+}
+
+/**
+ * Writes the batch {@link prepareDelivered} measured at `offset` of `out` (exactly `p.size`
+ * bytes): into a ring record, the payloads are copied once on their way to the application.
+ */
+export function writeDelivered(p: PreparedDelivered, out: Uint8Array, offset: number): void {
+  const { senders, messages, table, idx } = p;
+  const view = new DataView(out.buffer, out.byteOffset + offset, p.size);
+  const bytes = offset === 0 && out.byteLength === p.size ? out : out.subarray(offset, offset + p.size);
   view.setUint32(0, messages.length, true);
-  let off = table.writeTo(out, view, 4);
+  let off = table.writeTo(bytes, view, 4);
   for (let i = 0; i < messages.length; i++) {
     const r = messages[i];
     view.setUint16(off, idx[3 * i], true);
     view.setUint32(off + 2, senders[i].incarnation, true);
     view.setUint16(off + 6, idx[3 * i + 1], true);
     writeU64(view, off + 8, r.seq);
-    out[off + 16] = r.flags;
+    bytes[off + 16] = r.flags;
     view.setUint16(off + 17, idx[3 * i + 2], true);
     view.setUint32(off + 19, r.payload.byteLength, true);
     off += RECORD_HEADER_BYTES;
-    out.set(r.payload, off);
+    bytes.set(r.payload, off);
     off += r.payload.byteLength;
   }
-  return out;
 }
 
 /**

@@ -44,7 +44,7 @@ import { fnv1a32 } from '../subjects/group-map.js';
 import type { PeerConfig } from '../app/peer-config.js';
 import type { AppEvent } from '../app/events.js';
 import { MAIN_THREAD } from '../../runtime/topology.js';
-import { packDelivered } from './delivered-batch.js';
+import { prepareDelivered } from './delivered-batch.js';
 import type { RetransmitInbox } from '../retransmit/messages.js';
 import type { DatagramIn } from '../socket/messages.js';
 import type { ReceiverInbox } from './messages.js';
@@ -52,6 +52,7 @@ import type { StreamResume } from '../ledger/messages.js';
 import { streamKey, type PeerId, type WireMessage } from '../../codecs/frame.js';
 import { Receiver } from './receiver.js';
 // Data-path messages cross threads in their own byte layout (registers the packers).
+import type { DeliveredToPack } from '../thread-packers.js';
 import '../thread-packers.js';
 import { batchEnds, recordBytes } from '../../runtime/batching.js';
 
@@ -354,7 +355,11 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
    */
   private emitDelivered(senders: readonly PeerId[], messages: readonly WireMessage[]): void {
     if (this.ctx.thread === MAIN_THREAD) this.emit({ kind: 'delivered', senders, messages });
-    else this.emit({ kind: 'deliveredPacked', bytes: packDelivered(senders, messages) });
+    else {
+      // Written into the ring record by its packer (actors/thread-packers.ts): no byte array of its own.
+      const event: DeliveredToPack = { kind: 'deliveredPacked', batch: prepareDelivered(senders, messages) };
+      this.ctx.emit(event);
+    }
   }
 
   private emit(event: AppEvent): void {

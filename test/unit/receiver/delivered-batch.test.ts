@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { packDelivered, unpackDelivered } from '../../../actors/receiver/delivered-batch.js';
+import { packDelivered, prepareDelivered, unpackDelivered, writeDelivered } from '../../../actors/receiver/delivered-batch.js';
+import { DELIVERED_PACKED_PACKER } from '../../../actors/thread-packers.js';
 import { createActor } from '../../../actors/receiver/receiver-actor.js';
 import type { DeliveredBatch } from '../../../actors/app/events.js';
 import type { Frame, PeerId, WireMessage } from '../../../codecs/frame.js';
@@ -66,6 +67,21 @@ describe('packed deliveries (receiver on a worker → application thread)', () =
     expect(() => unpackDelivered(new Uint8Array([...packed, 0]))).toThrow(RangeError);
   });
 
+  it('writes the same bytes in place, at any offset of a larger array (a ring record), as packed on their own', () => {
+    const senders = [{ name: 'pub-é', incarnation: 9 }, { name: 'p2', incarnation: 1 }];
+    const messages = [
+      { subject: 'a.b', seq: 2 ** 40, flags: 3, payload: new Uint8Array([1, 2, 3]), replyTo: 'r.x' },
+      { subject: 'a.c', seq: 7, flags: 0, payload: new Uint8Array(0) },
+    ];
+    const own = packDelivered(senders, messages);
+    const prepared = prepareDelivered(senders, messages);
+    expect(prepared.size).toBe(own.byteLength);
+    const ring = new Uint8Array(own.byteLength + 21).fill(0xee);
+    writeDelivered(prepared, ring, 11);
+    expect(ring.subarray(11, 11 + own.byteLength)).toEqual(own);
+    expect([...ring.subarray(0, 11), ...ring.subarray(11 + own.byteLength)].every((b) => b === 0xee)).toBe(true);
+  });
+
   it('a receiver actor on a worker thread emits its deliveries packed, the same records it emits on the application thread', async () => {
     const events = async (thread: string) => {
       const ctx = new RecordingContext('receiver');
@@ -80,7 +96,14 @@ describe('packed deliveries (receiver on a worker → application thread)', () =
     const onMain = (await events('main')).filter((e) => e.kind === 'delivered').flatMap((e) => records(e as DeliveredBatch));
     const fromWorker = await events('recv');
     expect(fromWorker.some((e) => e.kind === 'delivered')).toBe(false);
-    const unpacked = fromWorker.filter((e) => e.kind === 'deliveredPacked').flatMap((e) => records(unpackDelivered(e.bytes!)));
+    // Through the packer, as into and out of a ring record (at an offset, in a larger array).
+    const acrossRing = (e: unknown): Uint8Array => {
+      const msg = e as Parameters<typeof DELIVERED_PACKED_PACKER.size>[0];
+      const ring = new Uint8Array(DELIVERED_PACKED_PACKER.size(msg) + 13).fill(0xee);
+      DELIVERED_PACKED_PACKER.write(msg, ring, 7);
+      return (DELIVERED_PACKED_PACKER.read(ring, 7, DELIVERED_PACKED_PACKER.size(msg)) as { bytes: Uint8Array }).bytes;
+    };
+    const unpacked = fromWorker.filter((e) => e.kind === 'deliveredPacked').flatMap((e) => records(unpackDelivered(acrossRing(e))));
     expect(onMain.map((r) => r.message.seq)).toEqual([1, 2, 3]);
     expect(unpacked).toEqual(onMain.map(({ sender, message: { subject, seq, flags, replyTo, payload } }) => ({ sender, message: { subject, seq, flags, replyTo, payload } })));
   });
