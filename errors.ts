@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   aborted: 'ERR_ABORTED',
   /** A bounded table (streams, peers, patterns) is full: said once per limit, counted in `stats()`. */
   limit: 'ERR_LIMIT',
+  /** Another process on the network uses this peer's name: said once, counted in `stats()`. */
+  nameConflict: 'ERR_NAME_CONFLICT',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -40,7 +40,7 @@
 export { ADVERT_FLAGS, MAX_FRAGMENT_COUNT, MESSAGE_FLAGS, MESSAGE_FLAGS_MASK, peerKey, samePeer, streamKey } from './frame.js';
 export { decodeFrame, encodedSize, encodeFrame, encodeFrameInto } from './frame-codec.js';
 export { DECODE_ERROR_REASONS } from './decode-result.js';
-export { frameKindOf, FRAME_TYPE, HEADER_LENGTH, MAGIC, MAX_FRAME_BYTES, namesSender, peekHeader, PROTOCOL_VERSION } from './frames/header.js';
+export { frameKindOf, FRAME_TYPE, HEADER_LENGTH, MAGIC, MAX_FRAME_BYTES, incarnationIn, namesSender, peekHeader, PROTOCOL_VERSION } from './frames/header.js';
 export { ackEncodedSize, decodeAck, encodeAck, MAX_ACK_SELECTIVE } from './frames/ack.js';
 export { ADVERT_FLAGS_MASK, advertEncodedSize, decodeAdvert, encodeAdvert, patternSetDigest } from './frames/advert.js';
 export { decodePatternsRequest, encodePatternsRequest, patternsRequestEncodedSize } from './frames/patterns-request.js';

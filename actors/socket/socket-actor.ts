@@ -24,7 +24,7 @@
  */
 import type { Actor, ActorContext } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
-import { decodeFrame, DECODE_ERROR_REASONS, encodeFrame, namesSender, peekHeader, peerKey } from '../../codecs/index.js';
+import { decodeFrame, DECODE_ERROR_REASONS, encodeFrame, incarnationIn, namesSender, peekHeader, peerKey } from '../../codecs/index.js';
 import type { DecodeErrorReason, FrameKind, PeerId } from '../../codecs/index.js';
 import { ERROR_CODES, LedgecastError, serializeError } from '../../errors.js';
 import type { AppEvent } from '../app/events.js';
@@ -74,6 +74,11 @@ const OWNER_OF: Readonly<Record<FrameKind, Owner>> = Object.freeze({
 export interface InboundDrops extends Record<DecodeErrorReason, number> {
   /** Our own frames (multicast loopback). */
   ownFrame: number;
+  /**
+   * Frames under our name from another incarnation: another process uses this peer's name (said
+   * once as an `ERR_NAME_CONFLICT` error event; with a domain key, only for a frame that opens).
+   */
+  ownNameOtherIncarnation: number;
   /** The owner's mailbox (or the queue to its thread) was full: the datagram is lost like on the wire. */
   backpressure: number;
   /** The owner is stopped. */
@@ -152,6 +157,7 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
   /** Seals what we send and opens what we receive, with a domain key; absent without one. */
   const seal = config.security === undefined ? undefined : new DomainSeal(config.security, self, () => Date.now());
   const keyReports = new Set<string>();
+  let nameConflictSaid = false;
 
   function emit(event: AppEvent): void {
     ctx.emit(event);
@@ -177,11 +183,29 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
     });
   }
 
+  /**
+   * A frame under our name from another incarnation: two processes started with one name. Every
+   * other peer takes one incarnation at a time as that name's sender, so the other's messages are
+   * dropped or reported lost: said once (a host on the network could send such frames at will),
+   * counted always.
+   */
+  function onNameConflict(bytes: Uint8Array, from: RemoteAddress): void {
+    counters.dropped.ownNameOtherIncarnation++;
+    if (nameConflictSaid || (seal !== undefined && !seal.open(bytes).ok)) return;
+    nameConflictSaid = true;
+    const message =
+      `another process uses this peer's name "${self.name}" (incarnation ${incarnationIn(bytes)}, heard from ${from.host}:${from.port}; this one is incarnation ${self.incarnation}): ` +
+      'other peers take one incarnation at a time as the sender of that name, so the messages of the other are dropped or reported lost; give every process a name of its own ' +
+      '(options.name; the default is <hostname>-<pid>) (said once, counted in stats().actors.socket.dropped.ownNameOtherIncarnation)';
+    emit({ kind: 'error', error: serializeError(new LedgecastError(ERROR_CODES.nameConflict, message)) });
+  }
+
   function onDatagram(bytes: Uint8Array, via: Via, from: RemoteAddress): void {
     const wireBytes = bytes.byteLength;
     // Our own multicast, looped back (or a frame in our name): dropped before any check costs.
     if (namesSender(bytes, selfNameBytes)) {
-      counters.dropped.ownFrame++;
+      if (incarnationIn(bytes) === self.incarnation) counters.dropped.ownFrame++;
+      else onNameConflict(bytes, from);
       return;
     }
     if (seal !== undefined) {
@@ -463,7 +487,7 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
 }
 
 function newCounters(): SocketActorCounters {
-  const dropped = { ownFrame: 0, backpressure: 0, ownerClosed: 0 } as InboundDrops;
+  const dropped = { ownFrame: 0, ownNameOtherIncarnation: 0, backpressure: 0, ownerClosed: 0 } as InboundDrops;
   for (const reason of DECODE_ERROR_REASONS) dropped[reason] = 0;
   const refused = {} as Record<OpenFailure, number>;
   for (const reason of OPEN_FAILURES) refused[reason] = 0;

@@ -173,6 +173,11 @@ export function namesSender(bytes: Uint8Array, nameBytes: Uint8Array): boolean {
   return true;
 }
 
+/** The sender incarnation in a datagram's header (call after {@link namesSender} said the header is long enough). */
+export function incarnationIn(bytes: Uint8Array): number {
+  return (bytes[INCARNATION_OFFSET] | (bytes[INCARNATION_OFFSET + 1] << 8) | (bytes[INCARNATION_OFFSET + 2] << 16) | (bytes[INCARNATION_OFFSET + 3] << 24)) >>> 0;
+}
+
 /** What {@link peekHeader} returns: a datagram's frame kind and sender, or why it is refused. */
 export type PeekResult =
   | { readonly ok: true; readonly kind: FrameKind; readonly sender: PeerId }
