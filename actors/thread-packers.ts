@@ -23,12 +23,21 @@ import { readUtf8, utf8Length, writeUtf8 } from '../codecs/wire-primitives.js';
 import { getF64, getU32, putF64, putU32, registerPayloadPacker, type PayloadPacker } from '../runtime/payload-packers.js';
 import type { AppEvent } from './app/events.js';
 import { writeDelivered, type PreparedDelivered } from './receiver/delivered-batch.js';
+import { writePublishItems, type PreparedPublish } from './sender/publish-batch.js';
 import type { SenderInbox } from './sender/messages.js';
 import type { DatagramIn, Destination, SocketInbox } from './socket/messages.js';
 
 type DatagramsOut = Extract<SocketInbox, { kind: 'datagramsOut' }>;
 type PublishedPacked = Extract<SenderInbox, { kind: 'publishedPacked' }>;
 type DeliveredPacked = Extract<AppEvent, { kind: 'deliveredPacked' }>;
+
+/** What the application thread sends a sender on a worker: a publish batch measured for packing, packed into the ring by {@link PUBLISHED_PACKED_PACKER}. */
+export type PublishedToPack = {
+  readonly kind: 'publishedPacked';
+  readonly batchId: number;
+  readonly batch: PreparedPublish;
+  readonly echo?: boolean;
+};
 
 /** What a receiver on a worker emits: deliveries measured for packing, packed into the ring by {@link DELIVERED_PACKED_PACKER}. */
 export type DeliveredToPack = {
@@ -194,17 +203,22 @@ export const DATAGRAM_IN_PACKER: PayloadPacker<DatagramIn> = registerPayloadPack
   },
 });
 
-/** A publish batch for a sender on another thread (`sender/publish-batch.ts` made the bytes). */
-export const PUBLISHED_PACKED_PACKER: PayloadPacker<PublishedPacked> = registerPayloadPacker<PublishedPacked>({
+/**
+ * A publish batch for a sender on another thread: packed bytes (`sender/publish-batch.ts`), or
+ * a batch measured for packing ({@link PublishedToPack}), written straight into the ring record.
+ * Read back as bytes either way.
+ */
+export const PUBLISHED_PACKED_PACKER: PayloadPacker<PublishedPacked | PublishedToPack> = registerPayloadPacker<PublishedPacked | PublishedToPack>({
   id: 4,
   kind: 'publishedPacked',
   size(msg) {
-    return 9 + msg.bytes.length;
+    return 9 + ('bytes' in msg ? msg.bytes.length : msg.batch.size);
   },
   write(msg, b, o) {
     o = putF64(b, o, msg.batchId);
     b[o] = msg.echo === undefined ? 0 : msg.echo ? 2 : 1;
-    b.set(msg.bytes, o + 1);
+    if ('bytes' in msg) b.set(msg.bytes, o + 1);
+    else writePublishItems(msg.batch, b, o + 1);
   },
   read(b, o, length) {
     if (length < 9) throw new RangeError('publishedPacked: truncated');

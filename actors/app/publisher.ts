@@ -12,7 +12,8 @@ import type { ActorRef } from '../../runtime/actor-ref.js';
 import { MAIN_THREAD } from '../../runtime/topology.js';
 import { validateSubject } from '../subjects/subject.js';
 import { assertMessageSize } from '../sender/fragmenter.js';
-import { packPublishItems } from '../sender/publish-batch.js';
+import { preparePublishItems } from '../sender/publish-batch.js';
+import type { PublishedToPack } from '../thread-packers.js';
 import { publishItem } from '../sender/unit.js';
 import type { PublishItem, SenderInbox } from '../sender/messages.js';
 // Data-path messages cross threads in their own byte layout (registers the packers).
@@ -57,7 +58,7 @@ export class Publisher {
   /** Indexes in `batch` of the publishes to deliver locally too (undefined: none). */
   private batchEcho: number[] | undefined;
   private flushScheduled = false;
-  private readonly outbox: Extract<SenderInbox, { kind: 'published' | 'publishedPacked' }>[] = [];
+  private readonly outbox: (Extract<SenderInbox, { kind: 'published' }> | PublishedToPack)[] = [];
   private outboxWaiting = false;
   private readonly inFlight: PendingBatch[] = [];
   private pendingCount = 0;
@@ -174,11 +175,12 @@ export class Publisher {
     this.batchEcho = undefined;
     // To a sender on another thread the batch goes packed: one byte array crosses, not an object
     // (msgpack-encoded key by key, rebuilt on the far side) per publish.
+    // Measured here, written straight into the ring record by its packer (actors/thread-packers.ts).
     if (indexes === undefined) {
-      this.outbox.push(this.sender.thread === MAIN_THREAD ? { kind: 'published', batchId, items } : { kind: 'publishedPacked', batchId, bytes: packPublishItems(items) });
+      this.outbox.push(this.sender.thread === MAIN_THREAD ? { kind: 'published', batchId, items } : { kind: 'publishedPacked', batchId, batch: preparePublishItems(items) });
     } else {
       this.outbox.push(
-        this.sender.thread === MAIN_THREAD ? { kind: 'published', batchId, items, echo: true } : { kind: 'publishedPacked', batchId, bytes: packPublishItems(items), echo: true },
+        this.sender.thread === MAIN_THREAD ? { kind: 'published', batchId, items, echo: true } : { kind: 'publishedPacked', batchId, batch: preparePublishItems(items), echo: true },
       );
     }
     this.drainOutbox();
@@ -194,7 +196,9 @@ export class Publisher {
       const next = this.outbox[0];
       let sent: boolean;
       try {
-        sent = this.sender.trySend(next);
+        // A PublishedToPack goes to a sender on another thread only: its packer writes it into the
+        // ring, and the sender reads it back as the packed bytes of its inbox type.
+        sent = this.sender.trySend(next as SenderInbox);
       } catch (err) {
         // The sender is gone (closing) or the batch can never fit: fail it, keep order.
         this.outbox.shift();

@@ -21,8 +21,22 @@ import { publishItem } from './unit.js';
 
 const ITEM_HEADER_BYTES = 2 + 1 + 2 + 4;
 
-/** Packs `items` (subjects already validated: at most 255 UTF-8 bytes). */
-export function packPublishItems(items: readonly PublishItem[]): Uint8Array {
+/** A batch measured for packing ({@link preparePublishItems}), written later, where it goes, by {@link writePublishItems}. */
+export interface PreparedPublish {
+  /** Bytes {@link writePublishItems} writes. */
+  readonly size: number;
+  readonly items: readonly PublishItem[];
+  readonly table: StringTable;
+  readonly subjectIdx: Uint16Array;
+  readonly replyIdx: Uint16Array;
+}
+
+/**
+ * Measures `items` (subjects already validated: at most 255 UTF-8 bytes) for packing. Their
+ * payloads are read when written, as a sender on the application thread reads them when it
+ * takes the batch: the application leaves a payload as it is until its publish resolved.
+ */
+export function preparePublishItems(items: readonly PublishItem[]): PreparedPublish {
   const table = new StringTable();
   const subjectIdx = new Uint16Array(items.length);
   const replyIdx = new Uint16Array(items.length);
@@ -33,21 +47,34 @@ export function packPublishItems(items: readonly PublishItem[]): Uint8Array {
     replyIdx[i] = it.replyTo === undefined ? NO_STRING : table.indexOf(it.replyTo);
     size += ITEM_HEADER_BYTES + it.payload.byteLength;
   }
-  const out = new Uint8Array(size + table.byteLength);
-  const view = new DataView(out.buffer);
+  return { size: size + table.byteLength, items, table, subjectIdx, replyIdx };
+}
+
+/** Packs `items` into a byte array of their own. */
+export function packPublishItems(items: readonly PublishItem[]): Uint8Array {
+  const prepared = preparePublishItems(items);
+  const out = new Uint8Array(prepared.size);
+  writePublishItems(prepared, out, 0);
+  return out;
+}
+
+/** Writes the batch {@link preparePublishItems} measured at `offset` of `out` (exactly `p.size` bytes: a ring record's). */
+export function writePublishItems(p: PreparedPublish, out: Uint8Array, offset: number): void {
+  const { items, table, subjectIdx, replyIdx } = p;
+  const view = new DataView(out.buffer, out.byteOffset + offset, p.size);
+  const bytes = offset === 0 && out.byteLength === p.size ? out : out.subarray(offset, offset + p.size);
   view.setUint32(0, items.length, true);
-  let off = table.writeTo(out, view, 4);
+  let off = table.writeTo(bytes, view, 4);
   for (let i = 0; i < items.length; i++) {
     const it = items[i];
     view.setUint16(off, subjectIdx[i], true);
-    out[off + 2] = it.flags;
+    bytes[off + 2] = it.flags;
     view.setUint16(off + 3, replyIdx[i], true);
     view.setUint32(off + 5, it.payload.byteLength, true);
     off += ITEM_HEADER_BYTES;
-    out.set(it.payload, off);
+    bytes.set(it.payload, off);
     off += it.payload.byteLength;
   }
-  return out;
 }
 
 /**

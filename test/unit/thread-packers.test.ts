@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DATAGRAM_IN_PACKER, DATAGRAMS_OUT_PACKER, DELIVERED_PACKED_PACKER, PUBLISHED_PACKED_PACKER } from '../../actors/thread-packers.js';
 import type { Destination } from '../../actors/socket/messages.js';
+import { packPublishItems, preparePublishItems } from '../../actors/sender/publish-batch.js';
+import { packDelivered, prepareDelivered } from '../../actors/receiver/delivered-batch.js';
 import { APP_TARGET_INDEX, EnvelopeCodec, PAYLOAD_CODECS } from '../../runtime/envelope-codec.js';
 import { packerOfId, packerOfKind, registerPayloadPacker, type PayloadPacker } from '../../runtime/payload-packers.js';
 import { Ring } from '../../runtime/ring.js';
@@ -100,6 +102,21 @@ describe('data-path messages across threads (actors/thread-packers.ts)', () => {
     const record = new Uint8Array([0xff, 0xff, PAYLOAD_CODECS.packedEvent, 3, 0x61, 0x62, 0x63, 250, 1]);
     expect(() => codec.decodePayload(record, 0, record.length)).toThrow(/no payload packer 250/);
     expect(() => codec.decodePayload(record, 0, 6)).toThrow(/truncated/);
+  });
+
+  it('a publish batch or deliveries measured for packing are written into the record as packing them would, and read back as bytes', () => {
+    const items = [
+      { subject: 'p.q', flags: 1, payload: new Uint8Array([1, 2, 3]) },
+      { subject: 'p.é', flags: 0, payload: new Uint8Array(700).fill(9), replyTo: '_INBOX.x' },
+    ];
+    for (const echo of [undefined, true]) {
+      const prepared = { kind: 'publishedPacked', batchId: 12, batch: preparePublishItems(items), ...(echo === undefined ? {} : { echo }) };
+      const packed = { kind: 'publishedPacked', batchId: 12, bytes: packPublishItems(items), ...(echo === undefined ? {} : { echo }) };
+      expect(acrossRing(prepared)).toEqual({ payload: packed, codec: PUBLISHED_PACKED_PACKER.id });
+    }
+    const senders = [{ name: 'a', incarnation: 3 }];
+    const messages = [{ subject: 'd.e', seq: 5, flags: 0, payload: new Uint8Array([4, 5]) }];
+    expect(acrossRing({ kind: 'deliveredPacked', batch: prepareDelivered(senders, messages) })).toEqual({ payload: { kind: 'deliveredPacked', bytes: packDelivered(senders, messages) }, codec: DELIVERED_PACKED_PACKER.id });
   });
 
   it('other messages still go as msgpack', () => {
