@@ -72,6 +72,9 @@ const PARK_MIN_SUBJECTS = 256;
  */
 const MAX_DEPARTED = 4096;
 
+/** Subjects per `streamsWake` message (at most 255 bytes each: a slice stays far below a ring record). */
+const WAKE_SLICE = 1024;
+
 /** What the flow actor counts (`stats()`), besides the core's counters. */
 export interface FlowActorCounters {
   /** `credit` messages sent to the sender. */
@@ -264,9 +267,12 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
       else if (lost.matches(subject) && !interest.match(subject).includes(key)) flow.removeReceiver(peer, subject);
     }
     for (const subject of flow.parkedSubjects()) if (gained.matches(subject)) wake.push(subject);
-    if (wake.length > 0) {
-      counters.streamsWakeSent += wake.length;
-      if (!retransmit.trySend({ kind: 'streamsWake', subjects: wake })) counters.mailboxFull++;
+    // In slices: a newcomer with `>` may want every one of 100,000 streams, and a message to
+    // another thread must fit one ring record.
+    for (let i = 0; i < wake.length; i += WAKE_SLICE) {
+      const subjects = wake.slice(i, i + WAKE_SLICE);
+      counters.streamsWakeSent += subjects.length;
+      if (!retransmit.trySend({ kind: 'streamsWake', subjects })) counters.mailboxFull++;
     }
     touchedAll = true;
   }

@@ -175,4 +175,12 @@ describe('flow actor', () => {
     s.send({ kind: 'receiverJoined', peer: B, patterns: ['w.>'] });
     expect(s.ctx.to('retransmit', 'streamsWake')).toHaveLength(1);
   });
+
+  it('names many streams in slices of at most 1,024 (a message to another thread fits one ring record)', async () => {
+    const s = await setup();
+    for (let i = 0; i < 2500; i++) s.send({ kind: 'sentUpTo', subject: `m.${i}`, fromSeq: 1, seq: 1, bytes: 10 });
+    s.send({ kind: 'receiverJoined', peer: A, patterns: ['>'] });
+    const sizes = s.ctx.to<{ kind: 'streamsWake'; subjects: string[] }>('retransmit', 'streamsWake').map((m) => m.subjects.length);
+    expect(sizes).toEqual([1024, 1024, 452]);
+  });
 });
