@@ -49,6 +49,25 @@ export class StringTable {
   }
 }
 
+/** A batch measured for packing, written into an array of its own by its `write`. */
+export function packOwn<P extends { readonly size: number }>(prepared: P, write: (p: P, out: Uint8Array, offset: number) => void): Uint8Array {
+  const out = new Uint8Array(prepared.size);
+  write(prepared, out, 0);
+  return out;
+}
+
+/**
+ * Starts a packed batch of `count` records in the `size` bytes at `offset` of `out` (a ring
+ * record, or an array of its own): writes the count (u32) and `table`. Returns views of those
+ * bytes to write the records with, and the offset after the table.
+ */
+export function beginPackedBatch(out: Uint8Array, offset: number, size: number, count: number, table: StringTable): { view: DataView; bytes: Uint8Array; at: number } {
+  const view = new DataView(out.buffer, out.byteOffset + offset, size);
+  const bytes = offset === 0 && out.byteLength === size ? out : out.subarray(offset, offset + size);
+  view.setUint32(0, count, true);
+  return { view, bytes, at: table.writeTo(bytes, view, 4) };
+}
+
 /** Reads a table written by {@link StringTable.writeTo}; returns the strings and the offset after it. */
 export function readStringTable(bytes: Uint8Array, view: DataView, offset: number): { strings: string[]; offset: number } {
   if (offset + 2 > bytes.byteLength) throw new RangeError('not a packed batch: no string table');

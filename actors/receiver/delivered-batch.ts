@@ -16,7 +16,7 @@
  * @packageDocumentation
  */
 import type { PeerId, WireMessage } from '../../codecs/frame.js';
-import { NO_STRING, StringTable, readStringTable, stringAt } from '../../codecs/packed-batch.js';
+import { NO_STRING, StringTable, beginPackedBatch, packOwn, readStringTable, stringAt } from '../../codecs/packed-batch.js';
 import { readU64, writeU64 } from '../../codecs/wire-primitives.js';
 import type { DeliveredBatch } from '../app/events.js';
 
@@ -53,10 +53,7 @@ export function prepareDelivered(senders: readonly PeerId[], messages: readonly 
 
 /** Packs `messages` (from `senders`) into a byte array of their own. */
 export function packDelivered(senders: readonly PeerId[], messages: readonly WireMessage[]): Uint8Array {
-  const prepared = prepareDelivered(senders, messages);
-  const out = new Uint8Array(prepared.size);
-  writeDelivered(prepared, out, 0);
-  return out;
+  return packOwn(prepareDelivered(senders, messages), writeDelivered);
 }
 
 /**
@@ -65,10 +62,8 @@ export function packDelivered(senders: readonly PeerId[], messages: readonly Wir
  */
 export function writeDelivered(p: PreparedDelivered, out: Uint8Array, offset: number): void {
   const { senders, messages, table, idx } = p;
-  const view = new DataView(out.buffer, out.byteOffset + offset, p.size);
-  const bytes = offset === 0 && out.byteLength === p.size ? out : out.subarray(offset, offset + p.size);
-  view.setUint32(0, messages.length, true);
-  let off = table.writeTo(bytes, view, 4);
+  const { view, bytes, at } = beginPackedBatch(out, offset, p.size, messages.length, table);
+  let off = at;
   for (let i = 0; i < messages.length; i++) {
     const r = messages[i];
     view.setUint16(off, idx[3 * i], true);

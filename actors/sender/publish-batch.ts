@@ -15,7 +15,7 @@
  *
  * @packageDocumentation
  */
-import { NO_STRING, StringTable, readStringTable, stringAt } from '../../codecs/packed-batch.js';
+import { NO_STRING, StringTable, beginPackedBatch, packOwn, readStringTable, stringAt } from '../../codecs/packed-batch.js';
 import type { PublishItem } from './messages.js';
 import { publishItem } from './unit.js';
 
@@ -52,19 +52,14 @@ export function preparePublishItems(items: readonly PublishItem[]): PreparedPubl
 
 /** Packs `items` into a byte array of their own. */
 export function packPublishItems(items: readonly PublishItem[]): Uint8Array {
-  const prepared = preparePublishItems(items);
-  const out = new Uint8Array(prepared.size);
-  writePublishItems(prepared, out, 0);
-  return out;
+  return packOwn(preparePublishItems(items), writePublishItems);
 }
 
 /** Writes the batch {@link preparePublishItems} measured at `offset` of `out` (exactly `p.size` bytes: a ring record's). */
 export function writePublishItems(p: PreparedPublish, out: Uint8Array, offset: number): void {
   const { items, table, subjectIdx, replyIdx } = p;
-  const view = new DataView(out.buffer, out.byteOffset + offset, p.size);
-  const bytes = offset === 0 && out.byteLength === p.size ? out : out.subarray(offset, offset + p.size);
-  view.setUint32(0, items.length, true);
-  let off = table.writeTo(bytes, view, 4);
+  const { view, bytes, at } = beginPackedBatch(out, offset, p.size, items.length, table);
+  let off = at;
   for (let i = 0; i < items.length; i++) {
     const it = items[i];
     view.setUint16(off, subjectIdx[i], true);
