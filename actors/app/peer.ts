@@ -238,6 +238,9 @@ export class Peer extends EventEmitter<PeerEvents> {
    * waits while `maxPendingPublishes` messages are pending (backpressure), and lets the event
    * loop turn after every `PUBLISHES_PER_TURN` (publisher.ts) publishes, so that a loop of awaited
    * publishes (which resolve in microtasks) never starves sockets and timers.
+   * A `Uint8Array` is not copied when you call this: the peer reads it when it sequences the
+   * message (on a worker thread's sender: when it writes the batch for it). Leave it as it is until
+   * this resolves; with `tryPublish`, give each message an array of its own.
    * @throws InvalidSubjectError (a wildcard or a bad token), PayloadTooLargeError, PeerClosedError.
    */
   publish(subject: string, data: unknown, options?: PublishOptions): Promise<void> {
