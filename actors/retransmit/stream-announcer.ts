@@ -14,8 +14,8 @@
  * A stream that left the heartbeats is announced again for a round when a receiver that wants it
  * joins ({@link wake}, from the flow actor, which knows the newcomer's patterns): a durable
  * subscription resuming below its newest seq learns of the rest without waiting for the stream's
- * next message. So the facts (first seq, first send) stay as long as the window knows the stream
- * (it keeps an entry per stream it ever held, bounded by the sender's `maxStreams`). Not pure
+ * next message. So the facts (first seq, first send) of a stream are kept once learnt, as the
+ * window keeps an entry per stream it ever held (both bounded by the sender's `maxStreams`). Not pure
  * (the window is the actor's), but the time comes in.
  */
 import type { StreamInfo, StreamStart } from '../../codecs/frame.js';
@@ -128,18 +128,9 @@ export class StreamAnnouncer {
    */
   onChecked(nowMs: number, unconfirmed: readonly string[], confirmed: readonly string[]): boolean {
     const before = this.heartbeats.counters.unconfirmedExpired;
-    for (const subject of unconfirmed) if (!this.heartbeats.retain(nowMs, subject)) this.forget(subject);
-    for (const subject of confirmed) {
-      this.heartbeats.release(subject);
-      this.forget(subject);
-    }
+    // A stream's facts stay when it goes: the window keeps an entry for it, and a newcomer may wake it.
+    for (const subject of unconfirmed) this.heartbeats.retain(nowMs, subject);
+    for (const subject of confirmed) this.heartbeats.release(subject);
     return before === 0 && this.heartbeats.counters.unconfirmedExpired > 0;
-  }
-
-  /** Drops the facts only heartbeats read of a stream that left them (kept with a ledger, or while the window knows it: {@link wake}). */
-  private forget(subject: string): void {
-    if (this.ledgerStreams !== undefined || this.heartbeats.isActive(subject) || this.window.highSeq(subject) > 0) return;
-    this.startSeqs.delete(subject);
-    this.firstSentMs.delete(subject);
   }
 }
