@@ -159,6 +159,11 @@ describe('flow actor', () => {
     s.send({ kind: 'streamsIdle', subjects: ['d.e'] });
     expect(s.ctx.to('retransmit', 'streamsChecked').at(-1)).toEqual({ kind: 'streamsChecked', unconfirmed: [], confirmed: ['d.e'] });
     expect(s.actor.stats?.()).toMatchObject({ positionsAfterLeave: 1 });
+    // Another receiver's reports still count while A is gone.
+    s.send({ kind: 'receiverJoined', peer: B, patterns: ['d.>'] });
+    s.send({ kind: 'positions', peer: B, positions: [{ subject: 'd.e', seq: 30 }] });
+    expect(s.credits().at(-1)?.maxSeq).toBe(40);
+    s.send({ kind: 'receiverLeft', peer: B });
     // Back (it outlived an expiry): tracked again, from its reports.
     s.send({ kind: 'receiverJoined', peer: A, patterns: ['d.>'] });
     s.send({ kind: 'positions', peer: A, positions: [{ subject: 'd.e', seq: 28 }] });
@@ -182,5 +187,17 @@ describe('flow actor', () => {
     s.send({ kind: 'receiverJoined', peer: A, patterns: ['>'] });
     const sizes = s.ctx.to<{ kind: 'streamsWake'; subjects: string[] }>('retransmit', 'streamsWake').map((m) => m.subjects.length);
     expect(sizes).toEqual([1024, 1024, 452]);
+    expect(s.actor.stats?.()).toMatchObject({ streamsWakeSent: 2500 });
+  });
+
+  it('remembers the newest 4,096 departures: the oldest one past that is tracked again by its reports', async () => {
+    const s = await setup();
+    s.send({ kind: 'sentUpTo', subject: 'f.g', fromSeq: 1, seq: 5, bytes: 50 });
+    for (let i = 0; i <= 4096; i++) s.send({ kind: 'receiverLeft', peer: { name: `gone-${i}`, incarnation: 1 } });
+    s.send({ kind: 'positions', peer: { name: 'gone-1', incarnation: 1 }, positions: [{ subject: 'f.g', seq: 1 }] });
+    expect(s.actor.stats?.()).toMatchObject({ positionsAfterLeave: 1 });
+    s.send({ kind: 'positions', peer: { name: 'gone-0', incarnation: 1 }, positions: [{ subject: 'f.g', seq: 1 }] });
+    expect(s.actor.stats?.()).toMatchObject({ positionsAfterLeave: 1 });
+    expect(s.credits().at(-1)?.maxSeq).toBe(11);
   });
 });

@@ -150,6 +150,16 @@ describe('a publisher’s idle streams', () => {
     expect(credits().at(-1)).toEqual(['idle.a', 15]);
   });
 
+  it('are named to the retransmit actor, when parked too, for a receiver that joins wanting them (it wakes those that left the heartbeats)', async () => {
+    const { actor, ctx } = await startActor(createFlow, 'flow', testConfig({ sender: { activeStreamTtlMs: TTL_MS, flowWindowMessages: 10 } }));
+    const send = (msg: FlowInbox) => actor.receive(msg);
+    for (const subject of ['idle.a', 'other.b']) send({ kind: 'sentUpTo', subject, fromSeq: 1, seq: 3, bytes: 30 });
+    ctx.advanceTo(40 * TTL_MS);
+    expect((actor.stats?.() as { core: { parkedStreams: number } }).core.parkedStreams).toBe(2);
+    send({ kind: 'receiverJoined', peer: A, patterns: ['idle.>'] });
+    expect(ctx.to('retransmit', 'streamsWake')).toEqual([{ kind: 'streamsWake', subjects: ['idle.a'] }]);
+  });
+
   it('come back in the flow actor when a receiver reports a parked stream behind its newest seq, and the credit follows that receiver', async () => {
     const { actor, ctx } = await startActor(createFlow, 'flow', testConfig({ sender: { activeStreamTtlMs: TTL_MS, flowWindowMessages: 10 } }));
     const send = (msg: FlowInbox) => actor.receive(msg);

@@ -339,6 +339,17 @@ describe('HeartbeatScheduler verdicts on expired streams (a receiver has not con
     expect(expired).toEqual(['a', 'b', 'a']);
   });
 
+  it('wakes nothing past maxStreams active streams', () => {
+    const h = new HeartbeatScheduler(resolveSenderOptions({ heartbeatMinMs: 5, heartbeatMaxMs: 40, activeStreamTtlMs: 100, maxStreams: 1 }), { expired: () => {} });
+    h.onSent(0, 'a');
+    run(h, 1000);
+    h.release('a');
+    h.onSent(1000, 'b');
+    expect(h.wake(1001, 'a')).toBe(false);
+    expect(h.isActive('a')).toBe(false);
+    expect(h.counters.streamsWoken).toBe(0);
+  });
+
   it('without a sink, expired streams go at once (nothing waits for a verdict)', () => {
     const h = new HeartbeatScheduler(o);
     h.onSent(0, 's');
