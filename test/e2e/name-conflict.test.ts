@@ -6,7 +6,7 @@
  * error event naming the other's incarnation and address.
  */
 import { expect, it } from 'vitest';
-import { createPeer, ERROR_CODES, type LedgecastError } from '../../dist/index.js';
+import { createPeer, ERROR_CODES, generateDomainKey, type LedgecastError } from '../../dist/index.js';
 import { freshNetwork, sleep } from './helpers.js';
 
 it('two peers started with the same name each get one ERR_NAME_CONFLICT error event naming the other', async () => {
@@ -42,5 +42,30 @@ it('a peer restarted under its name (the first one closed) gets no such event', 
     expect(said).toEqual([]);
   } finally {
     await second.close();
+  }
+}, 20_000);
+
+it('in an authenticated domain, only a frame that opens with our key says so: a same-named peer with another key (or a forger) does not', async () => {
+  const net = { ...freshNetwork(), advertIntervalMs: 250 };
+  const key = generateDomainKey();
+  const a = await createPeer({ ...net, name: 'sealed-twin', security: { key } });
+  const outsider = await createPeer({ ...net, name: 'sealed-twin', security: { key: generateDomainKey() } });
+  const said: string[] = [];
+  a.on('error', (e) => said.push((e as LedgecastError).code));
+  outsider.on('error', () => undefined);
+  try {
+    await sleep(1500);
+    expect(said.filter((c) => c === ERROR_CODES.nameConflict)).toEqual([]);
+    // One of the domain under the same name: said.
+    const b = await createPeer({ ...net, name: 'sealed-twin', security: { key } });
+    b.on('error', () => undefined);
+    try {
+      for (let t = Date.now(); !said.includes(ERROR_CODES.nameConflict) && Date.now() - t < 5000; ) await sleep(50);
+      expect(said.filter((c) => c === ERROR_CODES.nameConflict)).toEqual([ERROR_CODES.nameConflict]);
+    } finally {
+      await b.close();
+    }
+  } finally {
+    await Promise.all([a.close(), outsider.close()]);
   }
 }, 20_000);
