@@ -48,6 +48,7 @@ import { assertNever, earliest } from '../core.js';
 import { PatternMatcher } from '../subjects/pattern-matcher.js';
 import { isValidPattern } from '../subjects/subject.js';
 import { FlowControl } from './flow-control.js';
+import { InFlightShare } from './in-flight-share.js';
 import { IdleSweep } from '../receiver/idle-sweep.js';
 import type { RetransmitInbox } from '../retransmit/messages.js';
 import type { SenderInbox } from '../sender/messages.js';
@@ -128,6 +129,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
   const credits = new Map<string, number>();
   /** Messages and payload bytes sent per subject (its average message size), and when it last sent (whole ms). */
   const sizes = new Map<string, SubjectUse>();
+  /** Our streams with messages in flight: each gets at most its share of half the sender's window (windowFor). */
+  const share = new InFlightShare();
+  const windowMaxMessages = config.sender.windowMaxMessages;
+  const windowMaxBytes = config.sender.windowMaxBytes;
   /** Looks at our subjects in turn for idle ones to park (`sizes` is the list it walks). */
   const parkSweep = new IdleSweep(PARK_ROUND_MS, PARK_MIN_SUBJECTS);
   const swept: { readonly streams: Map<string, SubjectUse>; parkCursor?: Iterator<SubjectUse> } = { streams: sizes };
@@ -167,19 +172,34 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
   }
 
   function publishCredits(): void {
+    for (const subject of touchedAll ? subjects : touched) if (subjects.has(subject)) share.note(subject, flow.inFlight(subject) > 0);
+    if (share.settle()) {
+      // Each stream's share of the window changed: every window (and so every credit) with it.
+      for (const subject of subjects) flow.setWindow(subject, windowFor(subject));
+      touchedAll = true;
+    }
     for (const subject of touchedAll ? subjects : touched) sendCredit(subject, false);
     touched.clear();
     touchedAll = false;
   }
 
-  /** The window of `subject` in messages: `flowWindowMessages`, or fewer when its messages are large. */
+  /**
+   * The window of `subject` in messages: `flowWindowMessages`, or fewer when its messages are
+   * large (`flowWindowBytes`), and at most its share of half the sender's window
+   * (`windowMaxMessages`, `windowMaxBytes`) among our streams in flight (InFlightShare), so that
+   * what receivers have not confirmed is never evicted for room. At least one message.
+   */
   function windowFor(subject: string): number {
+    const sharers = share.count;
+    let w = Math.min(windowMessages, Math.floor(windowMaxMessages / 2 / sharers));
     const size = sizes.get(subject);
-    if (size === undefined || size.messages === 0) return windowMessages;
-    const average = Math.max(1, size.bytes / size.messages);
-    const windowBytes = config.sender.flowWindowBytes;
-    if (!(windowBytes > 0)) return windowMessages;
-    return Math.max(1, Math.min(windowMessages, Math.floor(windowBytes / average)));
+    if (size !== undefined && size.messages > 0) {
+      const average = Math.max(1, size.bytes / size.messages);
+      const windowBytes = config.sender.flowWindowBytes;
+      if (windowBytes > 0) w = Math.min(w, Math.floor(windowBytes / average));
+      w = Math.min(w, Math.floor(windowMaxBytes / 4 / sharers / average));
+    }
+    return Math.max(1, w);
   }
 
   function onSentUpTo(now: number, subject: string, fromSeq: number, seq: number, bytes: number): void {
@@ -227,6 +247,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
       subjects.delete(subject);
       credits.delete(subject);
       sizes.delete(subject);
+      share.forget(subject);
       touched.delete(subject);
     });
   }

@@ -200,6 +200,14 @@ export class FlowControl {
     this.checkOpened(s);
   }
 
+  /** Messages of `subject` sent beyond its window's position: 0 when nobody limits it (or it is unknown). */
+  inFlight(subject: string): number {
+    const s = this.streams.get(subject);
+    if (s === undefined) return 0;
+    const pos = this.limitOf(s);
+    return pos === undefined ? 0 : Math.max(0, s.highSent - pos);
+  }
+
   /**
    * The highest seq `subject` may send now: the window's position plus the stream's window; with
    * nobody limiting it, 1/16 of the window past the stream's start while discovering, else

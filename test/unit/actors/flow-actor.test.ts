@@ -106,6 +106,33 @@ describe('flow actor', () => {
     expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'm.n', maxSeq: UNLIMITED });
   });
 
+  it('gives each stream in flight at most its share of half the sender window (by messages), so that their sum never passes it', async () => {
+    // Window of 40 messages: 4 streams in flight share 20, 5 each; each alone could have 10.
+    const s = await setup({ ...SMALL, windowMaxMessages: 40 });
+    const last = (subject: string) => s.credits().filter((c) => c.subject === subject).at(-1)?.maxSeq;
+    s.send({ kind: 'receiverJoined', peer: A, patterns: ['s.>'] });
+    s.send({ kind: 'sentUpTo', subject: 's.0', fromSeq: 1, seq: 1, bytes: 10 });
+    expect(last('s.0')).toBe(10);
+    for (const i of [1, 2, 3]) s.send({ kind: 'sentUpTo', subject: `s.${i}`, fromSeq: 1, seq: 1, bytes: 10 });
+    expect([0, 1, 2, 3].map((i) => last(`s.${i}`))).toEqual([5, 5, 5, 5]);
+    // A fifth stream in flight: shared by 8 (the count goes up in powers of two), 2 each.
+    s.send({ kind: 'sentUpTo', subject: 's.4', fromSeq: 1, seq: 1, bytes: 10 });
+    expect([0, 1, 2, 3, 4].map((i) => last(`s.${i}`))).toEqual([2, 2, 2, 2, 2]);
+    // Everything confirmed: nothing in flight, each stream has its whole window again.
+    s.send({ kind: 'positions', peer: A, positions: [0, 1, 2, 3, 4].map((i) => ({ subject: `s.${i}`, seq: 1 })) });
+    expect([0, 1, 2, 3, 4].map((i) => last(`s.${i}`))).toEqual([11, 11, 11, 11, 11]);
+  });
+
+  it('gives each stream in flight at most its share of a quarter of the sender window by bytes (large messages on many streams)', async () => {
+    // 1 KiB messages, window 64 KiB: 16 KiB shared by the 4 streams in flight = 4 messages each
+    // (alone, a stream could have flowWindowBytes / 1 KiB = 32).
+    const s = await setup({ flowWindowMessages: 100, flowWindowBytes: 32 * 1024, windowMaxBytes: 64 * 1024, maxMessageBytes: 1024, maxFragmentBytes: 1024 });
+    const last = (subject: string) => s.credits().filter((c) => c.subject === subject).at(-1)?.maxSeq;
+    s.send({ kind: 'receiverJoined', peer: A, patterns: ['b.>'] });
+    for (const i of [0, 1, 2, 3]) s.send({ kind: 'sentUpTo', subject: `b.${i}`, fromSeq: 1, seq: 1, bytes: 1024 });
+    expect([0, 1, 2, 3].map((i) => last(`b.${i}`))).toEqual([4, 4, 4, 4]);
+  });
+
   it('leaves out a silent receiver after the stall bound when large messages make the window by bytes the smaller one', async () => {
     // 1 KiB messages: the window is flowWindowBytes / 1 KiB = 4 messages, not flowWindowMessages.
     const s = await setup({ flowWindowMessages: 100, flowWindowBytes: 4096, maxMessageBytes: 1024, maxFragmentBytes: 1024, flowPolicy: 'min', stallTimeoutMs: 100 });
