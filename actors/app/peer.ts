@@ -31,7 +31,7 @@ import { actorModuleUrl } from './actor-modules.js';
 import { unpackDelivered } from '../receiver/delivered-batch.js';
 import type { LedgerInbox } from '../ledger/messages.js';
 import type { ReceiverInbox } from '../receiver/messages.js';
-import { Publisher } from './publisher.js';
+import { Publisher, QUEUED_MAX_BYTES } from './publisher.js';
 import { Delivery } from './delivery.js';
 import { Durables, type DurableSpec } from './durables.js';
 import { Requests } from './requests.js';
@@ -99,6 +99,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   private readonly options: ResolvedPeerOptions;
   private readonly codec: Codec;
   private readonly echo: boolean;
+  /** A ledger of `durability: 'sync'`: `publish` resolves after the commit, never when queued. */
+  private readonly syncLedger: boolean;
   /** When the start finished (`performance.now()`): the no-responders rule waits for discovery after it. */
   private startedAtMs = Number.POSITIVE_INFINITY;
   private readonly system: ActorSystem;
@@ -118,7 +120,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   private readonly counters = { dataLossEvents: 0, subscriptionOverflows: 0 };
   /** What `msg.respond()` calls. A reply never rejects (handlers write `void msg.respond(x)`): a failure goes to 'error'. */
   private readonly reply: ReplyPublisher = (subject: string, data: unknown) =>
-    this.publish(subject, data).then(
+    this.publishWith(subject, data, undefined, undefined, undefined, false).then(
       () => true,
       (err: unknown) => {
         this.emitError(err instanceof Error ? err : new Error(String(err)));
@@ -154,13 +156,14 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.options = options;
     this.codec = options.codec;
     this.echo = options.echo;
+    this.syncLedger = options.config.ledger?.store.durability === 'sync';
     this.name = options.config.self.name;
     this.incarnation = options.config.self.incarnation;
     const discoveryGraceMs = options.config.discoveryMs + options.config.advertIntervalMs;
     this.requests = new Requests(
       {
         subscribe: (pattern, handler) => this.subscribe(pattern, handler),
-        publish: (subject, data, o) => this.publishWith(subject, data, o.replyTo, undefined, o.codec),
+        publish: (subject, data, o) => this.publishWith(subject, data, o.replyTo, undefined, o.codec, false),
         hasResponders: (subject) => this.delivery.takesOwn(subject) || this.knownPeers.advertise(subject),
         hasLocalResponders: (subject, except) => this.delivery.takesOwn(subject) || this.knownPeers.advertiseInZone(subject, except),
         discoveryLeftMs: () => Math.max(0, Math.ceil(this.startedAtMs + discoveryGraceMs - performance.now())),
@@ -185,7 +188,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     await this.system.start();
     const ledger = this.options.config.ledger === undefined ? undefined : this.system.ref<LedgerInbox>('ledger');
     this.publisher = new Publisher(this.system.ref<SenderInbox>('sender'), this.options.maxPendingPublishes, this.options.maxMessageBytes, this.onEcho, (err, count) =>
-      this.emitError(new Error(`${count} message(s) accepted by tryPublish() were not published: ${err.message}`, { cause: err })),
+      this.emitError(new Error(`${count} message(s) accepted by tryPublish(), or by a publish() that resolved once queued, were not published: ${err.message}`, { cause: err })),
     );
     this.durables = new Durables(ledger, this.options.maxQueuedPerSubscription, this.onOverflow, {
       ref: this.system.ref<ReceiverInbox>('receiver'),
@@ -234,28 +237,56 @@ export class Peer extends EventEmitter<PeerEvents> {
    * Publishes `data` on `subject`. A `Uint8Array` goes as raw bytes; any other value is
    * encoded by the codec (`options.codec`, else the peer's; msgpack by default). With `echo`
    * (the default) the peer's own matching subscriptions get it too, before this resolves, with
-   * `msg.sender` this peer and `msg.seq` the stream's seq. Resolves when the message has been sequenced and handed to the socket;
-   * waits while `maxPendingPublishes` messages are pending (backpressure), and lets the event
-   * loop turn after every `PUBLISHES_PER_TURN` (publisher.ts) publishes, so that a loop of awaited
-   * publishes (which resolve in microtasks) never starves sockets and timers.
-   * A `Uint8Array` is not copied when you call this: the peer reads it when it sequences the
-   * message (on a worker thread's sender: when it writes the batch for it). Leave it as it is until
-   * this resolves; with `tryPublish`, give each message an array of its own.
+   * `msg.sender` this peer and `msg.seq` the stream's seq.
+   *
+   * Resolves when the message has been sequenced and handed to the socket, or sooner, once it is
+   * queued, for a message of at most 4 KiB (`QUEUED_MAX_BYTES`, publisher.ts) that no
+   * subscription of this peer takes, published without a ledger of `durability: 'sync'`: its
+   * bytes are copied at the call, it leaves with the others of this event-loop turn (so that a
+   * loop of awaited publishes fills datagrams rather than sending one each), and a failure to
+   * publish it after that (the peer closed before sending it, `sender.maxStreams` was reached, the
+   * ledger failed) is said by an `'error'` event naming how many, as for `tryPublish`.
+   * Either way it waits while `maxPendingPublishes` messages are pending (backpressure), and lets
+   * the event loop turn after every `PUBLISHES_PER_TURN` (publisher.ts) publishes, so that a loop
+   * of awaited publishes (which resolve in microtasks) never starves sockets and timers.
+   * A larger `Uint8Array` is not copied: the peer reads it when it sequences the message (on a
+   * worker thread's sender: when it writes the batch for it). Leave it as it is until this
+   * resolves; with `tryPublish`, give each message an array of its own.
    * @throws InvalidSubjectError (a wildcard or a bad token), PayloadTooLargeError, PeerClosedError.
    */
   publish(subject: string, data: unknown, options?: PublishOptions): Promise<void> {
     return this.publishWith(subject, data, options?.replyTo, options?.codec);
   }
 
-  /** `publish`, with the codec given as an option (resolved here) or already resolved (`codec`). */
-  private async publishWith(subject: string, data: unknown, replyTo: string | undefined, codecOption: CodecOption | undefined, codec?: Codec): Promise<void> {
+  /**
+   * `publish`, with the codec given as an option (resolved here) or already resolved (`codec`).
+   * `whenQueued`: the publish may settle once queued (see `publish`); requests and replies wait
+   * for the sender, so that their failure rejects them.
+   */
+  private async publishWith(
+    subject: string,
+    data: unknown,
+    replyTo: string | undefined,
+    codecOption: CodecOption | undefined,
+    codec?: Codec,
+    whenQueued = true,
+  ): Promise<void> {
     this.assertOpen();
-    const item = this.publisher.prepare(subject, data, replyTo, codec ?? (codecOption === undefined ? this.codec : resolveCodec('publish options.codec', codecOption)));
     const echo = this.echo && this.delivery.takesOwn(subject);
+    let queued = whenQueued && !echo && !this.syncLedger;
+    let payload = data;
+    if (queued && data instanceof Uint8Array) {
+      // The caller may reuse its array once this resolves: ours is a copy (pooled by Node when small).
+      if (data.byteLength <= QUEUED_MAX_BYTES) payload = Buffer.from(data);
+      else queued = false;
+    }
+    const item = this.publisher.prepare(subject, payload, replyTo, codec ?? (codecOption === undefined ? this.codec : resolveCodec('publish options.codec', codecOption)));
+    if (item.payload.byteLength > QUEUED_MAX_BYTES) queued = false;
     for (let room = this.publisher.whenRoom(); room !== undefined; room = this.publisher.whenRoom()) {
       await room;
       this.assertOpen();
     }
+    if (queued) return this.publisher.publishQueued(item);
     return this.publisher.publish(item, echo);
   }
 

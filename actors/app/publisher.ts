@@ -1,6 +1,7 @@
 /**
  * The publishing half of the `Peer`: turns publishes into one `published` message per microtask
- * for the sender actor, bounds what is pending (backpressure), and lets the event loop turn
+ * for the sender actor (per event-loop turn for those settled when queued: {@link
+ * Publisher.publishQueued}), bounds what is pending (backpressure), and lets the event loop turn
  * every {@link PUBLISHES_PER_TURN} publishes.
  *
  * Ownership: owned by the `Peer`, on the application thread. The `Peer` checks that it is open
@@ -29,6 +30,13 @@ import { MAX_BATCH_BYTES, recordBytes } from '../../runtime/batching.js';
  * of publishing at 1 us a message; one `setImmediate` per 4096 publishes costs nothing measurable.
  */
 const PUBLISHES_PER_TURN = 4096;
+
+/**
+ * Largest payload (bytes) a `publish` may resolve for as soon as it is queued (see
+ * {@link Publisher.publishQueued}): copied at the call, so a bound keeps the copies small (at
+ * most `maxPendingPublishes` of them are pending). Larger messages fill datagrams of their own.
+ */
+export const QUEUED_MAX_BYTES = 4096;
 
 /** A batch handed to the sender, waiting for its `accepted`; its publishes count as pending until then. */
 interface PendingBatch {
@@ -68,6 +76,8 @@ export class Publisher {
   private turnScheduled = false;
   private turnWaiters: (() => void)[] = [];
   private readonly onTurn = (): void => {
+    // Publishes that resolved when queued wait here for the end of the turn (publishQueued).
+    this.flush();
     this.turnScheduled = false;
     this.publishedThisTurn = 0;
     const waiters = this.turnWaiters;
@@ -127,7 +137,11 @@ export class Publisher {
    * be room: a batch settled under `maxPendingPublishes`, or the event loop turned; ask again then.
    */
   whenRoom(): Promise<void> | undefined {
-    if (this.pendingCount >= this.maxPendingPublishes) return new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
+    if (this.pendingCount >= this.maxPendingPublishes) {
+      // Room comes from the sender's `accepted`: what waits for the end of the turn goes now.
+      this.flush();
+      return new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
+    }
     if (this.publishedThisTurn >= PUBLISHES_PER_TURN) return new Promise<void>((resolve) => this.turnWaiters.push(resolve));
     return undefined;
   }
@@ -137,7 +151,19 @@ export class Publisher {
     return new Promise<void>((resolve, reject) => this.enqueue(item, (err) => (err ? reject(err) : resolve()), echo));
   }
 
-  private enqueue(item: PublishItem, resolver: ((err?: Error) => void) | undefined, echo: boolean): void {
+  /**
+   * Queues a prepared publish (room permitting: see {@link whenRoom}) that is settled now: its
+   * payload is the publisher's own (copied, or encoded by a codec), nothing of this peer
+   * subscribes to it (no echo to deliver first), and a failure to publish it later is said by
+   * `onRefused`, as for `tryPublish`. It goes to the sender at the end of the event-loop turn
+   * (or once a batch or `maxPendingPublishes` is full), so that a loop of awaited publishes fills
+   * datagrams instead of sending one per message.
+   */
+  publishQueued(item: PublishItem): void {
+    this.enqueue(item, undefined, false, true);
+  }
+
+  private enqueue(item: PublishItem, resolver: ((err?: Error) => void) | undefined, echo: boolean, atTurnEnd = false): void {
     if (echo) (this.batchEcho ??= []).push(this.batch.length);
     this.batch.push(item);
     this.batchBytes += recordBytes(item.payload.byteLength, item.subject.length);
@@ -153,6 +179,8 @@ export class Publisher {
       this.flush();
       return;
     }
+    // At the turn's end: `onTurn` is due, scheduled by this turn's first publish (above).
+    if (atTurnEnd) return;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(() => {

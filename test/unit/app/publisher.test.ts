@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { Publisher } from '../../../actors/app/publisher.js';
+import type { SenderInbox } from '../../../actors/sender/messages.js';
+import type { ActorRef } from '../../../runtime/actor-ref.js';
+import { MAIN_THREAD } from '../../../runtime/topology.js';
+
+/** A sender on this thread that records what it is handed. */
+function fakeSender() {
+  const sent: Extract<SenderInbox, { kind: 'published' }>[] = [];
+  const ref = {
+    name: 'sender',
+    thread: MAIN_THREAD,
+    trySend: (msg: SenderInbox) => {
+      sent.push(msg as Extract<SenderInbox, { kind: 'published' }>);
+      return true;
+    },
+    whenWritable: () => Promise.resolve(),
+  } as unknown as ActorRef<SenderInbox>;
+  return { ref, sent };
+}
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('Publisher', () => {
+  it('publishes that settle when queued go to the sender once, at the end of the event-loop turn, however many were awaited', async () => {
+    const { ref, sent } = fakeSender();
+    const p = new Publisher(ref, 2048, 1 << 20);
+    for (let i = 0; i < 100; i++) {
+      p.publishQueued(p.prepare('a.b', new Uint8Array([i]), undefined));
+      await Promise.resolve(); // an awaited publish that resolved at once
+    }
+    expect(sent).toEqual([]);
+    expect(p.pending).toBe(100);
+    await turn();
+    expect(sent.map((m) => m.items.length)).toEqual([100]);
+    p.settle(sent[0].batchId);
+    expect(p.pending).toBe(0);
+  });
+
+  it('hands queued publishes over at once when maxPendingPublishes is reached (room comes only from the sender)', async () => {
+    const { ref, sent } = fakeSender();
+    const p = new Publisher(ref, 10, 1 << 20);
+    for (let i = 0; i < 10; i++) p.publishQueued(p.prepare('a.b', new Uint8Array([i]), undefined));
+    const room = p.whenRoom();
+    expect(room).toBeInstanceOf(Promise);
+    expect(sent.map((m) => m.items.length)).toEqual([10]);
+    p.settle(sent[0].batchId);
+    await room;
+    expect(p.whenRoom()).toBeUndefined();
+  });
+
+  it('says how many queued publishes failed after they settled (no promise to reject)', async () => {
+    const { ref, sent } = fakeSender();
+    const refused: [string, number][] = [];
+    const p = new Publisher(ref, 2048, 1 << 20, undefined, (err, count) => refused.push([err.message, count]));
+    for (let i = 0; i < 3; i++) p.publishQueued(p.prepare('a.b', new Uint8Array([i]), undefined));
+    await turn();
+    p.settle(sent[0].batchId, new Error('too many streams'));
+    expect(refused).toEqual([['too many streams', 3]]);
+  });
+
+  it('a publish awaited to the end still goes in the microtask, with the queued ones before it, in order', async () => {
+    const { ref, sent } = fakeSender();
+    const p = new Publisher(ref, 2048, 1 << 20);
+    p.publishQueued(p.prepare('a.b', new Uint8Array([1]), undefined));
+    const done = p.publish(p.prepare('a.b', new Uint8Array([2]), undefined));
+    await Promise.resolve();
+    expect(sent.map((m) => m.items.map((it) => it.payload[0]))).toEqual([[1, 2]]);
+    p.settle(sent[0].batchId);
+    await done;
+  });
+});
