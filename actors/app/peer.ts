@@ -245,7 +245,9 @@ export class Peer extends EventEmitter<PeerEvents> {
    * bytes are copied at the call, it leaves with the others of this event-loop turn (so that a
    * loop of awaited publishes fills datagrams rather than sending one each), and a failure to
    * publish it after that (the peer closed before sending it, `sender.maxStreams` was reached, the
-   * ledger failed) is said by an `'error'` event naming how many, as for `tryPublish`.
+   * ledger failed) is said by an `'error'` event naming how many, as for `tryPublish`. End with
+   * `await peer.close()`, not `process.exit()`: close hands over what waits for the turn's end
+   * (and lets receivers recover what they missed).
    * Either way it waits while `maxPendingPublishes` messages are pending (backpressure), and lets
    * the event loop turn after every `PUBLISHES_PER_TURN` (publisher.ts) publishes, so that a loop
    * of awaited publishes (which resolve in microtasks) never starves sockets and timers.
