@@ -245,7 +245,9 @@ describe('stats', () => {
   it('holds the actors and counters PeerStats names', async () => {
     const a = await start({ ...freshNetwork(), name: 'a' });
     await a.publish('s.x', 1);
-    const s = await a.stats();
+    // A small publish resolves once queued: the sender's counters have it a moment later.
+    let s = await a.stats();
+    for (let t = Date.now(); s.actors.retransmit.window.messages === 0 && Date.now() - t < 2000; s = await a.stats()) await new Promise((r) => setTimeout(r, 10));
     expect(Object.keys(s.actors).sort()).toEqual(['flow', 'receiver', 'receivers', 'retransmit', 'sender', 'socket', 'subjects']);
     expect(s.actors.sender.published).toBe(1);
     expect(typeof s.actors.receiver.naksSent).toBe('number');
