@@ -14,6 +14,7 @@
  *   lc-64-<preset>-x2          1 → 2: one publisher, two subscriber processes (64 B); delivered msg/s
  *                              is the slower subscriber's, and both must receive everything.
  *   lc-{64,1k}-<default>-wait-<other>   the same under the default preset with the other wait mode.
+ *   lc-64-<preset>-wait-every  no tryPublish: `await publish` of every message (the README's loop).
  *   lc-64-<default>-drop{2,5}  2 % / 5 % of inbound datagrams dropped on BOTH peers (in-process fault
  *                              injection in the socket actor, seeded with the run number): the
  *                              subscriber loses data, the publisher loses NAKs and ACKs, so repair
@@ -210,6 +211,8 @@ function defineCases(cli, defaultPreset) {
   for (const preset of presets) cases.push(lcTp({ preset, msgBytes: 64, subscribers: 2, suffix: '-x2' }));
   if (!cli.quick || cli.presets) {
     for (const msgBytes of [64, 1024]) cases.push(lcTp({ preset: defaultPreset, msgBytes, wait: otherWait, suffix: `-wait-${otherWait}` }));
+    // The README's loop: every message awaited, no tryPublish, under every preset.
+    for (const preset of presets) cases.push(lcTp({ preset, msgBytes: 64, wait: 'every', suffix: '-wait-every' }));
   }
   if (cli.tuned) {
     for (const preset of presets) {

@@ -6,7 +6,8 @@
  * the payload, so a reused buffer could not carry a counter) on one subject, as fast as backpressure
  * allows: `tryPublish` until it says false, then, by `waitMode`,
  *   'immediate': yield one macrotask (setImmediate) and try again;
- *   'publish':   `await peer.publish(...)` of the next message (waits for space).
+ *   'publish':   `await peer.publish(...)` of the next message (waits for space);
+ *   'every':     no `tryPublish` at all: `await peer.publish(...)` of every message (the README's loop).
  * With `burstMsgs` > 0, the publisher also yields (setImmediate) after that many publishes in a row,
  * which bounds the size of one microtask's batch (an application-side workaround, off by default).
  * `longestStallMs`: the longest time from a refusal (tryPublish false) to the next accepted publish.
@@ -38,7 +39,7 @@ const burstMsgs = p.burstMsgs ?? 0;
 const acceptTimeoutMs = p.acceptTimeoutMs ?? 10_000;
 let stallStart = 0; // start of the current run of refusals (tryPublish false)
 let longestStallMs = 0;
-if (!['immediate', 'publish'].includes(waitMode)) throw new Error(`waitMode must be immediate or publish, got ${waitMode}`);
+if (!['immediate', 'publish', 'every'].includes(waitMode)) throw new Error(`waitMode must be immediate, publish or every, got ${waitMode}`);
 if (msgBytes < 4) throw new Error('msgBytes must be at least 4 (the message index)');
 
 const peer = await openPeer(p);
@@ -77,6 +78,12 @@ try {
     // Tight loop: check the clock every 256 messages.
     for (let k = 0; k < 256; k++) {
       if (sent >= maxMessages - 1) break outer;
+      if (waitMode === 'every') {
+        await withTimeout(peer.publish(subject, payload), acceptTimeoutMs, `publish() in the loop did not resolve within ${acceptTimeoutMs} ms`);
+        sent++;
+        payload = makePayload();
+        continue;
+      }
       if (peer.tryPublish(subject, payload)) {
         if (stallStart) {
           longestStallMs = Math.max(longestStallMs, performance.now() - stallStart);

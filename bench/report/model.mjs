@@ -99,7 +99,7 @@ function throughputRow(c, source, defaultPreset) {
       short = `ledgecast ${preset}, ${aead ? 'encrypted' : 'MAC'}`;
     } else if (wait) {
       variant = 'wait';
-      label = `ledgecast ${preset}${def}, publisher awaits publish()`;
+      label = wait === 'every' ? `ledgecast ${preset}${def}, every message awaited (the README's loop)` : `ledgecast ${preset}${def}, publisher awaits publish()`;
       short = `ledgecast ${preset}, wait=${wait}`;
     } else if (/-tuned$/.test(c.id)) {
       variant = 'tuned';
