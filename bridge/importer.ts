@@ -311,11 +311,30 @@ export class Importer {
     // started again from its ack floor (the catch-up above) instead of waiting the ack wait.
     // Pulls of up to `maxImportInFlight` messages, asked again once three quarters arrived (the
     // client's default asks again after each quarter: a pull request per 64 messages at 256).
+    // `importBatchDelayMs`: what arrives within that long of a first message waits, and all of it
+    // goes as one batch (bounded by `max_ack_pending`). What waits when the consumer stops is
+    // not acknowledged: JetStream delivers it again.
+    let waiting: JsMsg[] = [];
+    let batchTimer: NodeJS.Timeout | undefined;
+    const releaseBatch = (): void => {
+      batchTimer = undefined;
+      const batch = waiting;
+      waiting = [];
+      for (const m of batch) onMessage(m);
+    };
+    const delayMs = this.o.importBatchDelayMs;
+    const onDelivered =
+      delayMs === 0
+        ? onMessage
+        : (m: JsMsg): void => {
+            waiting.push(m);
+            batchTimer ??= setTimeout(releaseBatch, delayMs);
+          };
     messages = await consumer.consume({
       max_messages: this.o.maxImportInFlight,
       threshold_messages: Math.max(1, Math.floor(this.o.maxImportInFlight / 4)),
       expires: PULL_EXPIRES_MS,
-      callback: onMessage,
+      callback: onDelivered,
     });
     const consuming = messages;
     if (missed) consuming.stop(); // a jump seen before `messages` was set
@@ -364,6 +383,8 @@ export class Importer {
     } finally {
       connection.stop?.();
       clearInterval(lagTimer);
+      clearTimeout(batchTimer);
+      waiting = [];
       this.iterators.delete(consuming);
       while (acks.notDone > 0 && failed === undefined) await new Promise<void>((r) => (wake = r));
       flush();

@@ -222,6 +222,33 @@ describe('zone bridges through NATS JetStream', () => {
     expect(bridgeB.stats().import).toMatchObject({ zones: ['A'], imported: 200 });
   }, 60_000);
 
+  it('importBatchDelayMs: messages that arrive a few at a time within it are published in the importing zone together (one ledger commit each batch), every one once and in order', async () => {
+    const server = await startNatsServer();
+    cleanups.push(() => server.stop());
+    const dir = tempDir();
+    const [netA, netB] = twoZones();
+    const peerA = await createPeer({ ...netA, name: 'bridgeA', ledger: { path: join(dir, 'A'), durability: 'sync' } });
+    const peerB = await createPeer({ ...netB, name: 'bridgeB', ledger: { path: join(dir, 'B'), durability: 'sync' } });
+    cleanups.push(() => peerA.close({ timeoutMs: 0 }), () => peerB.close({ timeoutMs: 0 }));
+    await expect(createBridge({ peer: peerB, nats: { servers: 'nats://127.0.0.1:1' }, zone: 'B', importBatchDelayMs: 1001 })).rejects.toMatchObject({ name: 'InvalidOptionError', message: expect.stringMatching(/importBatchDelayMs/) });
+    const bridgeA = await createBridge({ peer: peerA, nats: { servers: server.url }, zone: 'A', export: ['t.>'] });
+    const bridgeB = await createBridge({ peer: peerB, nats: { servers: server.url }, zone: 'B', import: ['t.>'], importBatchDelayMs: 500 });
+    cleanups.push(() => bridgeA.close(), () => bridgeB.close());
+    const subB = await startPeer('subB', netB);
+    await subB.call('subscribe', { patterns: ['t.>'] });
+    const pubA = await startPeer('pubA', netA);
+    await waitPatterns(pubA, 'bridgeA', ['t.>']);
+    const appends = async () => ((await peerB.stats()).actors.ledger as { appends: number }).appends;
+    const before = await appends();
+    // One message every 5 ms: without the delay each crosses alone (one batch, one commit, each).
+    await pubA.call('publish', { subjects: ['t.x'], perSubject: 40, pauseEvery: 1, pauseMs: 5 });
+    const got = await subB.call('collect', { expect: [40], timeoutMs: 20_000, quietMs: 500 }, 30_000);
+    expect(originSeqs(got.records[0] as ImportedRec[]).get('A|pubA|t.x')).toEqual(oneTo(40));
+    expect(got.dataLoss).toEqual([]);
+    expect(await appends()).toBeLessThanOrEqual(before + 4);
+    expect(bridgeB.stats().import).toMatchObject({ imported: 40 });
+  }, 60_000);
+
   it('createBridge with no NATS server reachable rejects after connectTimeoutMs with a TimeoutError naming the server', async () => {
     const dir = tempDir();
     const [netA] = twoZones();
