@@ -29,7 +29,7 @@ const until = async (cond: () => boolean, what: string) => {
  * A `'sync'` ledger actor whose store's commits the test finishes: `appendSent` stores as usual,
  * and its promise resolves only when the test calls `finish()` (every commit started so far).
  */
-async function openHeld(): Promise<{ send: (m: LedgerInbox) => void; ctx: ShellContext; appends: () => number; finish: () => void; stop: () => Promise<void> }> {
+async function openHeld(): Promise<{ send: (m: LedgerInbox) => void; ctx: ShellContext; appends: () => number; finish: () => void; stats: () => unknown; stop: () => Promise<void> }> {
   const d = mkdtempSync(join(tmpdir(), 'ledgecast-group-commit-'));
   dirs.push(d);
   const held: (() => void)[] = [];
@@ -47,6 +47,7 @@ async function openHeld(): Promise<{ send: (m: LedgerInbox) => void; ctx: ShellC
     finish: () => {
       for (const f of held.splice(0)) f();
     },
+    stats: () => actor.stats?.(),
     stop: async () => {
       await actor.stop?.();
     },
@@ -79,6 +80,7 @@ describe("ledger actor, 'sync' group commit", () => {
       { subject: 'o.a', seq: 4 },
       { subject: 'o.b', seq: 1 },
     ]);
+    expect(l.stats()).toMatchObject({ groupCommits: 2, batchesWaitedForCommit: 3, commitReports: 2 });
     await l.stop();
   });
 
