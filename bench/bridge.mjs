@@ -9,7 +9,8 @@
  * `--bridge-retention N` (the bridges' ledgers keep N messages per stream; default 100,000),
  * `--cpu-prof DIR` (both bridges run under `node --cpu-prof`; self time per function and per area
  * printed at the end), `--import-in-flight N` (bridge B's `maxImportInFlight`), `--import-batch-delay-ms N`
- * (bridge B's `importBatchDelayMs`: latency traded for CPU; default 0), `--only latency|throughput`
+ * (bridge B's `importBatchDelayMs`: latency traded for CPU; default 0), `--export-batch-delay-ms N` (bridge A's
+ * `exportBatchDelayMs`, the same trade on the export side), `--only latency|throughput`
  * (only those runs and rows). Each measured run also records the CPU the machine's other processes used.
  *
  * 1. Engine alone: a Node client publishing pipelined (window 1024, a Nats-Msg-Id each: the
@@ -59,6 +60,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'import-in-flight': { type: 'string' },
     'import-batch-delay-ms': { type: 'string' },
+    'export-batch-delay-ms': { type: 'string' },
   },
 });
 const QUICK = args.quick;
@@ -94,6 +96,8 @@ const PARTITION_WINDOW = 90_000;
 const IMPORT_IN_FLIGHT = args['import-in-flight'] === undefined ? undefined : Number(args['import-in-flight']);
 /** Bridge B's `importBatchDelayMs` (default 0: each NATS read's messages are published at once). */
 const IMPORT_BATCH_DELAY_MS = args['import-batch-delay-ms'] === undefined ? undefined : Number(args['import-batch-delay-ms']);
+/** Bridge A's `exportBatchDelayMs` (default 0: each delivery is published at once). */
+const EXPORT_BATCH_DELAY_MS = args['export-batch-delay-ms'] === undefined ? undefined : Number(args['export-batch-delay-ms']);
 /** `--only latency` or `--only throughput`: only those runs (the table keeps the other rows out). */
 const ONLY = args.only;
 if (ONLY !== undefined && !['latency', 'throughput'].includes(ONLY)) throw new Error('--only: latency or throughput');
@@ -167,7 +171,7 @@ async function run(state, { startedAt, load0, cpuProfDir }) {
   const bridgeA = await startBridge(
     dir,
     'bridgeA',
-    { zone: 'A', nats: natsCfg, export: ['bench.>'], ...(CHECKPOINT_MS ? { checkpoint: { intervalMs: CHECKPOINT_MS } } : {}), peer: { name: 'bridgeA', ...zoneA, ledger: { path: join(dir, 'ledger-A'), ...ledgerExtra } } },
+    { zone: 'A', nats: natsCfg, export: ['bench.>'], ...(EXPORT_BATCH_DELAY_MS ? { exportBatchDelayMs: EXPORT_BATCH_DELAY_MS } : {}), ...(CHECKPOINT_MS ? { checkpoint: { intervalMs: CHECKPOINT_MS } } : {}), peer: { name: 'bridgeA', ...zoneA, ledger: { path: join(dir, 'ledger-A'), ...ledgerExtra } } },
     { cpuProfDir },
   );
   state.bridges.push(bridgeA);
@@ -456,6 +460,7 @@ async function run(state, { startedAt, load0, cpuProfDir }) {
     idleCores,
     bridgeDurability: DURABILITY ?? 'sync (the CLI default)',
     importBatchDelayMs: IMPORT_BATCH_DELAY_MS ?? 0,
+    exportBatchDelayMs: EXPORT_BATCH_DELAY_MS ?? 0,
     bridgeRetention: RETENTION ?? 'the ledger default (100,000 messages per stream)',
     checkpointIntervalMs: CHECKPOINT_MS ?? 1000,
     streams: STREAMS,
@@ -631,6 +636,7 @@ function summarize(results, meta) {
     `Other processes of the machine used ${meta.otherCores.min.toFixed(2)}–${meta.otherCores.max.toFixed(2)} cores during the runs (median ${meta.otherCores.median.toFixed(2)}${meta.quick ? '' : '; each run first waited up to 30 s for them to drop under 0.3 cores'}). ` +
     `Bridge ledgers: durability ${meta.bridgeDurability}, retention ${meta.bridgeRetention}. ` +
     (meta.importBatchDelayMs > 0 ? `Bridge B's importBatchDelayMs ${meta.importBatchDelayMs} (not the default, 0). ` : '') +
+    (meta.exportBatchDelayMs > 0 ? `Bridge A's exportBatchDelayMs ${meta.exportBatchDelayMs} (not the default, 0). ` : '') +
     (meta.streams > 1 ? `Throughput runs publish on ${meta.streams} subjects (origin streams) in turn. ` : '') +
     `Lost ${lostTotal}, duplicates ${dupTotal} over every run; bridge event lines ${meta.bridgeEvents.count}${meta.bridgeEvents.count ? ` ${JSON.stringify(meta.bridgeEvents.kinds)}` : ''}.`;
   return { meta, figures, results, table, caption, lostTotal, dupTotal };
