@@ -11,6 +11,9 @@
  * a reply (subjects `_INBOX.…` and the reserved `_LC_…`) and a request on a `requests` subject
  * (relayed through core NATS instead: bridge/request-relay.ts).
  *
+ * Batching: with `exportBatchDelayMs` a message waits that long after the first one waiting,
+ * and they are published together (fewer socket writes; latency traded for CPU).
+ *
  * Backpressure: at most `maxInFlight` publishes wait for JetStream; a failure pauses publishing
  * (one probe every `retryDelayMs`) and above `maxPending` messages held a `blocked` event says
  * so; everything held stays unacknowledged until stored. Order: at a failure (or a broken
