@@ -8,7 +8,9 @@
  * `--bridge-durability sync|async|none` (the bridges' ledgers; the CLI's default is sync),
  * `--bridge-retention N` (the bridges' ledgers keep N messages per stream; default 100,000),
  * `--cpu-prof DIR` (both bridges run under `node --cpu-prof`; self time per function and per area
- * printed at the end), `--import-in-flight N` (bridge B's `maxImportInFlight`), `--only latency|throughput`
+ * printed at the end), `--import-in-flight N` (bridge B's `maxImportInFlight`), `--import-batch-delay-ms N`
+ * (bridge B's `importBatchDelayMs`: latency traded for CPU; default 0), `--export-batch-delay-ms N` (bridge A's
+ * `exportBatchDelayMs`, the same trade on the export side), `--only latency|throughput`
  * (only those runs and rows). Each measured run also records the CPU the machine's other processes used.
  *
  * 1. Engine alone: a Node client publishing pipelined (window 1024, a Nats-Msg-Id each: the
@@ -57,6 +59,8 @@ const { values: args } = parseArgs({
     partition: { type: 'string' },
     only: { type: 'string' },
     'import-in-flight': { type: 'string' },
+    'import-batch-delay-ms': { type: 'string' },
+    'export-batch-delay-ms': { type: 'string' },
   },
 });
 const QUICK = args.quick;
@@ -90,6 +94,10 @@ const PARTITION_S = args.partition === undefined ? undefined : Number(args.parti
 const PARTITION_WINDOW = 90_000;
 /** Bridge B's `maxImportInFlight` (a diagnostic: the default is 1024, its consumer's `max_ack_pending`). */
 const IMPORT_IN_FLIGHT = args['import-in-flight'] === undefined ? undefined : Number(args['import-in-flight']);
+/** Bridge B's `importBatchDelayMs` (default 0: each NATS read's messages are published at once). */
+const IMPORT_BATCH_DELAY_MS = args['import-batch-delay-ms'] === undefined ? undefined : Number(args['import-batch-delay-ms']);
+/** Bridge A's `exportBatchDelayMs` (default 0: each delivery is published at once). */
+const EXPORT_BATCH_DELAY_MS = args['export-batch-delay-ms'] === undefined ? undefined : Number(args['export-batch-delay-ms']);
 /** `--only latency` or `--only throughput`: only those runs (the table keeps the other rows out). */
 const ONLY = args.only;
 if (ONLY !== undefined && !['latency', 'throughput'].includes(ONLY)) throw new Error('--only: latency or throughput');
@@ -163,14 +171,14 @@ async function run(state, { startedAt, load0, cpuProfDir }) {
   const bridgeA = await startBridge(
     dir,
     'bridgeA',
-    { zone: 'A', nats: natsCfg, export: ['bench.>'], ...(CHECKPOINT_MS ? { checkpoint: { intervalMs: CHECKPOINT_MS } } : {}), peer: { name: 'bridgeA', ...zoneA, ledger: { path: join(dir, 'ledger-A'), ...ledgerExtra } } },
+    { zone: 'A', nats: natsCfg, export: ['bench.>'], ...(EXPORT_BATCH_DELAY_MS ? { exportBatchDelayMs: EXPORT_BATCH_DELAY_MS } : {}), ...(CHECKPOINT_MS ? { checkpoint: { intervalMs: CHECKPOINT_MS } } : {}), peer: { name: 'bridgeA', ...zoneA, ledger: { path: join(dir, 'ledger-A'), ...ledgerExtra } } },
     { cpuProfDir },
   );
   state.bridges.push(bridgeA);
   const bridgeB = await startBridge(
     dir,
     'bridgeB',
-    { zone: 'B', nats: natsCfg, import: ['bench.>'], importFrom: ['A'], ...(IMPORT_IN_FLIGHT ? { maxImportInFlight: IMPORT_IN_FLIGHT } : {}), peer: { name: 'bridgeB', ...zoneB, ledger: { path: join(dir, 'ledger-B'), ...ledgerExtra } } },
+    { zone: 'B', nats: natsCfg, import: ['bench.>'], importFrom: ['A'], ...(IMPORT_IN_FLIGHT ? { maxImportInFlight: IMPORT_IN_FLIGHT } : {}), ...(IMPORT_BATCH_DELAY_MS ? { importBatchDelayMs: IMPORT_BATCH_DELAY_MS } : {}), peer: { name: 'bridgeB', ...zoneB, ledger: { path: join(dir, 'ledger-B'), ...ledgerExtra } } },
     { cpuProfDir },
   );
   state.bridges.push(bridgeB);
@@ -451,6 +459,8 @@ async function run(state, { startedAt, load0, cpuProfDir }) {
     quick: QUICK,
     idleCores,
     bridgeDurability: DURABILITY ?? 'sync (the CLI default)',
+    importBatchDelayMs: IMPORT_BATCH_DELAY_MS ?? 0,
+    exportBatchDelayMs: EXPORT_BATCH_DELAY_MS ?? 0,
     bridgeRetention: RETENTION ?? 'the ledger default (100,000 messages per stream)',
     checkpointIntervalMs: CHECKPOINT_MS ?? 1000,
     streams: STREAMS,
@@ -625,6 +635,8 @@ function summarize(results, meta) {
     `${meta.runs} run(s) of ${meta.seconds} s per throughput figure, ${meta.runs} of ${meta.latencySeconds} s (first ${WARMUP_MS / 1000} s not sampled) per latency figure: median (min–max). ` +
     `Other processes of the machine used ${meta.otherCores.min.toFixed(2)}–${meta.otherCores.max.toFixed(2)} cores during the runs (median ${meta.otherCores.median.toFixed(2)}${meta.quick ? '' : '; each run first waited up to 30 s for them to drop under 0.3 cores'}). ` +
     `Bridge ledgers: durability ${meta.bridgeDurability}, retention ${meta.bridgeRetention}. ` +
+    (meta.importBatchDelayMs > 0 ? `Bridge B's importBatchDelayMs ${meta.importBatchDelayMs} (not the default, 0). ` : '') +
+    (meta.exportBatchDelayMs > 0 ? `Bridge A's exportBatchDelayMs ${meta.exportBatchDelayMs} (not the default, 0). ` : '') +
     (meta.streams > 1 ? `Throughput runs publish on ${meta.streams} subjects (origin streams) in turn. ` : '') +
     `Lost ${lostTotal}, duplicates ${dupTotal} over every run; bridge event lines ${meta.bridgeEvents.count}${meta.bridgeEvents.count ? ` ${JSON.stringify(meta.bridgeEvents.kinds)}` : ''}.`;
   return { meta, figures, results, table, caption, lostTotal, dupTotal };

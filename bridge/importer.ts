@@ -8,7 +8,8 @@
  * origin (zone, sender, incarnation, seq) as an origin marker (actors/app/origin.ts); one
  * acknowledgement per turn covers every message whose local publish resolved (`OrderedAcks`). After a crash JetStream
  * delivers the unacknowledged ones again; receivers recognise those they already delivered by
- * their origin seq and do not deliver them twice.
+ * their origin seq and do not deliver them twice. With `importBatchDelayMs` what arrives waits that
+ * long after the first message for more, and goes out as one batch (latency traded for CPU).
  *
  * The consumer's position lives in JetStream: a bridge started anywhere with the same zone
  * resumes from it, with no local state.
@@ -306,6 +307,25 @@ export class Importer {
         schedule();
       }, fail);
     };
+    // `importBatchDelayMs`: what arrives within that long of a first message waits, and all of it
+    // goes as one batch (bounded by `max_ack_pending`). What waits when the consumer stops is
+    // not acknowledged: JetStream delivers it again.
+    let waiting: JsMsg[] = [];
+    let batchTimer: NodeJS.Timeout | undefined;
+    const releaseBatch = (): void => {
+      batchTimer = undefined;
+      const batch = waiting;
+      waiting = [];
+      for (const m of batch) onMessage(m);
+    };
+    const delayMs = this.o.importBatchDelayMs;
+    const onDelivered =
+      delayMs === 0
+        ? onMessage
+        : (m: JsMsg): void => {
+            waiting.push(m);
+            batchTimer ??= setTimeout(releaseBatch, delayMs);
+          };
     // Pull requests expire after 5 s (server heartbeats every 2.5 s): a consumer whose leader
     // died (a node killed) shows as missed heartbeats within about 5 s, and the consumer is
     // started again from its ack floor (the catch-up above) instead of waiting the ack wait.
@@ -315,7 +335,7 @@ export class Importer {
       max_messages: this.o.maxImportInFlight,
       threshold_messages: Math.max(1, Math.floor(this.o.maxImportInFlight / 4)),
       expires: PULL_EXPIRES_MS,
-      callback: onMessage,
+      callback: onDelivered,
     });
     const consuming = messages;
     if (missed) consuming.stop(); // a jump seen before `messages` was set
@@ -364,6 +384,8 @@ export class Importer {
     } finally {
       connection.stop?.();
       clearInterval(lagTimer);
+      clearTimeout(batchTimer);
+      waiting = [];
       this.iterators.delete(consuming);
       while (acks.notDone > 0 && failed === undefined) await new Promise<void>((r) => (wake = r));
       flush();

@@ -29,7 +29,8 @@
  * - A sequence number is never handed out twice for a stream, across crashes: the sender numbers
  *   nothing before `resumed`, and continues every stream above `max(highSeq, seqFloor)`.
  * - `'sync'`: nothing goes on the wire before the ledger reported it committed, and `publish()`
- *   resolves only after that. `'async'`: nothing goes on the wire more than
+ *   resolves only after that. Commits are grouped ({@link GroupCommit}): at most one in flight,
+ *   and what is sequenced meanwhile goes in the next one. `'async'`: nothing goes on the wire more than
  *   `maxUnflushedPerStream` ahead of the last flush the ledger reported (the skip the store
  *   applies after an unclean shutdown). See {@link LedgerOptions.durability} for what each mode
  *   can lose on a process crash and on a power loss.
@@ -46,6 +47,7 @@
  * @packageDocumentation
  */
 export { AckTracker } from './ack-tracker.js';
+export { GroupCommit } from './group-commit.js';
 export { createActor } from './ledger-actor.js';
 export type { LedgerActorCounters } from './ledger-actor.js';
 export { LedgerGate } from './ledger-gate.js';

@@ -7,9 +7,13 @@
  * retransmit actor and the sender where every stream resumes, in that order (the retransmit
  * actor must know a resumed stream's start before the sender's first `sent` of it).
  *
- * Commit reports (`committed` to the sender): in `'sync'` mode once the appends of one message
+ * Commit reports (`committed` to the sender): in `'sync'` mode once the appends of one commit
  * are committed and flushed, merged per microtask; in `'async'` mode once a flush completes,
  * with at most one flush watch in flight; none in `'none'` mode (the sender does not wait).
+ * `'sync'` commits are grouped (group-commit.ts): the batches of the turn that starts a commit
+ * go in it, and those sequenced while it is on its way to disk wait and go together in the next
+ * one, so one flush covers many batches. `setImmediate` ends a commit's turn; `flushRequested`
+ * is answered once nothing waits for a commit; `stop` stores what waits.
  *
  * A failed write makes the store unusable: the actor reports it once (`error` event and
  * `ledgerFailed` to the sender, which then refuses publishes) and answers what it still can.
@@ -27,6 +31,7 @@ import type { ReceiverInbox } from '../receiver/messages.js';
 import type { RetransmitInbox } from '../retransmit/messages.js';
 import type { SenderInbox } from '../sender/messages.js';
 import { PatternMatcher } from '../subjects/pattern-matcher.js';
+import { GroupCommit } from './group-commit.js';
 import { serveFromLedger } from './ledger-serve.js';
 import type { CommittedStream, DurablePosition, LedgerInbox, LedgerStreamInfo, ResumedStream, SequencedMessage, StreamResume } from './messages.js';
 
@@ -93,6 +98,14 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
   /** `'async'`: appended highs not yet covered by a flush watch, and whether one is in flight. */
   let unflushed = new Map<string, number>();
   let flushWatch = false;
+  /** `'sync'`: batches wait here while a commit is in flight, and go together in the next one. */
+  const group = new GroupCommit<readonly SequencedMessage[]>();
+  /** The commit being gathered in this turn: its writes' promises, and its newest seq per stream. */
+  let gathered: Promise<void>[] = [];
+  let gatheredHighs = new Map<string, number>();
+  let turnScheduled = false;
+  /** `flushRequested` answers waiting for the group commit to go idle. */
+  const idleWaiters: (() => void)[] = [];
   let openMs = 0;
 
   function post<T>(ref: ActorRef<T>, msg: T): void {
@@ -108,6 +121,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
     counters.failures++;
     failed = err instanceof LedgerError ? err : new LedgerError(`ledger: ${(err as Error)?.message ?? String(err)}`, { cause: err });
     const error = serializeError(failed);
+    group.drain(); // refused by the sender with everything else it holds
+    whenGroupIdle();
     emit({ kind: 'error', error });
     // Never dropped: without it a 'sync' sender would wait for commits forever.
     void sender.whenWritable().then(() => sender.trySend({ kind: 'ledgerFailed', error }));
@@ -148,6 +163,53 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
 
   function onSequenced(messages: readonly SequencedMessage[]): void {
     if (failed !== undefined) return;
+    if (durability !== 'sync') {
+      append(messages);
+      return;
+    }
+    if (!group.offer(messages)) return; // waits for the commit in flight (group-commit.ts)
+    if (append(messages)) gatherTurn();
+  }
+
+  /** Appends a commit's batches to the store as they are gathered; the turn ends at `setImmediate`, and then they are reported once flushed. */
+  function gatherTurn(): void {
+    if (turnScheduled) return;
+    turnScheduled = true;
+    setImmediate(endTurn);
+  }
+
+  function endTurn(): void {
+    turnScheduled = false;
+    group.turnEnded();
+    const pending = gathered;
+    const highs = gatheredHighs;
+    gathered = [];
+    gatheredHighs = new Map();
+    Promise.all(pending).then(
+      () => {
+        report(highs);
+        if (failed !== undefined || stopped) return;
+        const next = group.committed();
+        if (next.length === 0) return whenGroupIdle();
+        // One append per stream for all of them: one transaction, one flush.
+        if (append(next.length === 1 ? next[0] : next.flat())) gatherTurn();
+      },
+      (err: unknown) => fail(err),
+    );
+  }
+
+  /** The group commit is idle: `flushRequested` asks waiting for it may flush now. */
+  function whenGroupIdle(): void {
+    const waiters = idleWaiters.splice(0);
+    for (const w of waiters) w();
+  }
+
+  /**
+   * Queues `messages` into the store (one write per stream). In `'sync'` mode their promises join
+   * the commit being gathered; otherwise they only report failures (and `'async'` flushes).
+   * False when the store failed.
+   */
+  function append(messages: readonly SequencedMessage[]): boolean {
     const sentAtMs = Date.now(); // wall clock: retention by age compares with it across restarts
     const bySubject = new Map<string, LedgerMessage[]>();
     for (const m of messages) {
@@ -168,15 +230,13 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
       }
     } catch (err) {
       fail(err);
-      return;
+      return false;
     }
     counters.appends++;
     reportLowSeqs(highs);
     if (durability === 'sync') {
-      Promise.all(pending).then(
-        () => report(highs),
-        (err: unknown) => fail(err),
-      );
+      gathered.push(...pending);
+      for (const [subject, seq] of highs) if (seq > (gatheredHighs.get(subject) ?? 0)) gatheredHighs.set(subject, seq);
     } else {
       for (const p of pending) p.catch((err: unknown) => fail(err));
       if (durability === 'async') {
@@ -184,6 +244,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
         watchFlush();
       }
     }
+    return true;
   }
 
   /** Tells the retransmit actor about streams (subject → newest seq) whose oldest held message moved. */
@@ -284,11 +345,16 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
 
   function onFlushRequested(token: number): void {
     const done = (): void => emit({ kind: 'ledgerFlushed', token });
-    if (failed !== undefined) return done();
-    store.flushed().then(done, (err: unknown) => {
-      fail(err);
-      done();
-    });
+    const flush = (): void => {
+      if (failed !== undefined) return done();
+      store.flushed().then(done, (err: unknown) => {
+        fail(err);
+        done();
+      });
+    };
+    // Batches waiting for a group commit are not in the store yet: flush once they are.
+    if (group.idle || failed !== undefined) flush();
+    else idleWaiters.push(flush);
   }
 
   function onRetentionTimer(): void {
@@ -354,6 +420,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
     async stop() {
       stopped = true;
       ctx.clearTimer();
+      // Sequenced, waiting for a group commit, never sent: stored all the same, as without the group.
+      if (failed === undefined && store !== undefined) for (const batch of group.drain()) if (!append(batch)) break;
+      whenGroupIdle();
       await store?.close();
     },
     stats: () => {
@@ -361,6 +430,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
       const r = store.recovery;
       return {
         ...counters,
+        groupCommits: group.commits,
+        batchesWaitedForCommit: group.waited,
         durability,
         incarnation: store.incarnation,
         seqFloor: store.seqFloor,

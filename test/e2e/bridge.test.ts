@@ -13,6 +13,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BridgeProcess, CLI, cleanups, oneTo, originSeqs, runCleanups, storedCount, tempDir, twoZones, waitPatterns, writeConfig, type ImportedRec, type Net } from './bridge-helpers.js';
 import { sleep, startPeer, within, type Rec } from './helpers.js';
 import { startNatsServer } from './nats-server.js';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { createBridge, createPeer } from '../../dist/index.js';
 
 afterEach(runCleanups);
@@ -220,6 +222,62 @@ describe('zone bridges through NATS JetStream', () => {
     expect(originSeqs(got.records[0] as ImportedRec[]).get('A|pubA|q.x')).toEqual(oneTo(200));
     expect(bridgeA.stats().export).toMatchObject({ queued: 200, acked: 200, pending: 0 });
     expect(bridgeB.stats().import).toMatchObject({ zones: ['A'], imported: 200 });
+  }, 60_000);
+
+  it('importBatchDelayMs: messages that arrive a few at a time within it are published in the importing zone together (one ledger commit each batch), every one once and in order', async () => {
+    const server = await startNatsServer();
+    cleanups.push(() => server.stop());
+    const dir = tempDir();
+    const [netA, netB] = twoZones();
+    const peerA = await createPeer({ ...netA, name: 'bridgeA', ledger: { path: join(dir, 'A'), durability: 'sync' } });
+    const peerB = await createPeer({ ...netB, name: 'bridgeB', ledger: { path: join(dir, 'B'), durability: 'sync' } });
+    cleanups.push(() => peerA.close({ timeoutMs: 0 }), () => peerB.close({ timeoutMs: 0 }));
+    await expect(createBridge({ peer: peerB, nats: { servers: 'nats://127.0.0.1:1' }, zone: 'B', importBatchDelayMs: 1001 })).rejects.toMatchObject({ name: 'InvalidOptionError', message: expect.stringMatching(/importBatchDelayMs/) });
+    const bridgeA = await createBridge({ peer: peerA, nats: { servers: server.url }, zone: 'A', export: ['t.>'] });
+    const bridgeB = await createBridge({ peer: peerB, nats: { servers: server.url }, zone: 'B', import: ['t.>'], importBatchDelayMs: 500 });
+    cleanups.push(() => bridgeA.close(), () => bridgeB.close());
+    const subB = await startPeer('subB', netB);
+    await subB.call('subscribe', { patterns: ['t.>'] });
+    const pubA = await startPeer('pubA', netA);
+    await waitPatterns(pubA, 'bridgeA', ['t.>']);
+    const appends = async () => ((await peerB.stats()).actors.ledger as { appends: number }).appends;
+    const before = await appends();
+    // One message every 5 ms: without the delay each crosses alone (one batch, one commit, each).
+    await pubA.call('publish', { subjects: ['t.x'], perSubject: 40, pauseEvery: 1, pauseMs: 5 });
+    const got = await subB.call('collect', { expect: [40], timeoutMs: 20_000, quietMs: 500 }, 30_000);
+    expect(originSeqs(got.records[0] as ImportedRec[]).get('A|pubA|t.x')).toEqual(oneTo(40));
+    expect(got.dataLoss).toEqual([]);
+    expect(await appends()).toBeLessThanOrEqual(before + 4);
+    expect(bridgeB.stats().import).toMatchObject({ imported: 40 });
+  }, 60_000);
+
+  it('exportBatchDelayMs: messages delivered a few at a time within it are published to JetStream together, every one stored once', async () => {
+    const server = await startNatsServer();
+    cleanups.push(() => server.stop());
+    const dir = tempDir();
+    const [netA] = twoZones();
+    const peerA = await createPeer({ ...netA, name: 'bridgeA', ledger: { path: join(dir, 'A'), durability: 'sync' } });
+    cleanups.push(() => peerA.close({ timeoutMs: 0 }));
+    await expect(createBridge({ peer: peerA, nats: { servers: 'nats://127.0.0.1:1' }, zone: 'A', exportBatchDelayMs: -1 })).rejects.toMatchObject({ name: 'InvalidOptionError', message: expect.stringMatching(/exportBatchDelayMs/) });
+    const bridgeA = await createBridge({ peer: peerA, nats: { servers: server.url }, zone: 'A', export: ['t.>'], exportBatchDelayMs: 500 });
+    cleanups.push(() => bridgeA.close());
+    const pubA = await startPeer('pubA', netA);
+    await waitPatterns(pubA, 'bridgeA', ['t.>']);
+    // One message every 5 ms, about 200 ms in all: without the delay each is stored as it comes.
+    const t0 = performance.now();
+    await pubA.call('publish', { subjects: ['t.x'], perSubject: 40, pauseEvery: 1, pauseMs: 5 });
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(190);
+    await within(20_000, 'LC_A holding the 40', (async () => {
+      while ((await storedCount(server, 'LC_A')) < 40) await sleep(50);
+    })());
+    const nc = await connect({ servers: server.url });
+    cleanups.push(() => nc.close());
+    const jsm = await jetstreamManager(nc);
+    const times: number[] = [];
+    for (let seq = 1; seq <= 40; seq++) times.push((await jsm.streams.getMessage('LC_A', { seq })).time.getTime());
+    expect(Math.max(...times) - Math.min(...times)).toBeLessThan(100);
+    expect(await storedCount(server, 'LC_A')).toBe(40);
+    expect(bridgeA.stats().export).toMatchObject({ acked: 40, pending: 0 });
   }, 60_000);
 
   it('createBridge with no NATS server reachable rejects after connectTimeoutMs with a TimeoutError naming the server', async () => {

@@ -75,6 +75,21 @@ describe('bridge options', () => {
     expect(resolveBridgeSettings({ zone: 'z', checkpoint: { maxStreams: 5 } }).checkpoint).toEqual({ intervalMs: 1000, maxStreams: 5 });
   });
 
+  it('take exportBatchDelayMs from 0 (the default: no wait) to 1000, and refuse anything else in one line', () => {
+    expect(resolveBridgeSettings({ zone: 'z' }).exportBatchDelayMs).toBe(0);
+    expect(resolveBridgeSettings({ zone: 'z', exportBatchDelayMs: 1000 }).exportBatchDelayMs).toBe(1000);
+    expect(() => resolveBridgeSettings({ zone: 'z', exportBatchDelayMs: -1 })).toThrow(/options\.exportBatchDelayMs must be a non-negative integer/);
+    expect(() => resolveBridgeSettings({ zone: 'z', exportBatchDelayMs: 1001 })).toThrow(/options\.exportBatchDelayMs must be at most 1000/);
+  });
+
+  it('take importBatchDelayMs from 0 (the default: no wait) to 1000, and refuse anything else in one line', () => {
+    expect(resolveBridgeSettings({ zone: 'z' }).importBatchDelayMs).toBe(0);
+    expect(resolveBridgeSettings({ zone: 'z', importBatchDelayMs: 5 }).importBatchDelayMs).toBe(5);
+    expect(() => resolveBridgeSettings({ zone: 'z', importBatchDelayMs: -1 })).toThrow(/options\.importBatchDelayMs must be a non-negative integer/);
+    expect(() => resolveBridgeSettings({ zone: 'z', importBatchDelayMs: 1.5 })).toThrow(/options\.importBatchDelayMs must be a non-negative integer/);
+    expect(() => resolveBridgeSettings({ zone: 'z', importBatchDelayMs: 1001 })).toThrow(/options\.importBatchDelayMs must be at most 1000/);
+  });
+
   it('take lagCheckIntervalMs 0: consumer info never read, the lag is as of the last delivery', () => {
     expect(resolveBridgeSettings({ zone: 'z', lagCheckIntervalMs: 0 }).lagCheckIntervalMs).toBe(0);
   });
