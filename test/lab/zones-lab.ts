@@ -181,7 +181,11 @@ export async function startBridge(lab: ZonesLab, z: LabZone, name: string, confi
   // --stats 2: the counters as a JSON line on stdout every 2 s ({@link importRestarts}).
   const b = startIn(z.lab, h, process.execPath, [CLI, 'bridge', '--config', file, '--stats', '2']);
   processes.push(b);
-  await until(`bridge ${name} running`, 30_000, () => b.out.text.includes('running'));
+  // A cluster of three nodes elects its JetStream meta leader after they meet (the bridge retries
+  // until then): it took over 30 s once in CI (5 December), 20 s on the rerun. What the bridge said goes in the error.
+  await until(`bridge ${name} running`, 60_000, () => b.out.text.includes('running')).catch((err: Error) => {
+    throw new Error(`${err.message}; the bridge's output: ${b.out.text.slice(-3000)}`);
+  });
   return b;
 }
 
