@@ -99,8 +99,12 @@ export class Peer extends EventEmitter<PeerEvents> {
   private readonly options: ResolvedPeerOptions;
   private readonly codec: Codec;
   private readonly echo: boolean;
-  /** A ledger of `durability: 'sync'`: `publish` resolves after the commit, never when queued. */
-  private readonly syncLedger: boolean;
+  /**
+   * A ledger: `publish` never resolves when queued. Its stream numbers survive a crash and what a
+   * crash loses is reported to receivers as lost; a publish that resolved before it was numbered
+   * would vanish without a report.
+   */
+  private readonly withLedger: boolean;
   /** When the start finished (`performance.now()`): the no-responders rule waits for discovery after it. */
   private startedAtMs = Number.POSITIVE_INFINITY;
   private readonly system: ActorSystem;
@@ -156,7 +160,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.options = options;
     this.codec = options.codec;
     this.echo = options.echo;
-    this.syncLedger = options.config.ledger?.store.durability === 'sync';
+    this.withLedger = options.config.ledger !== undefined;
     this.name = options.config.self.name;
     this.incarnation = options.config.self.incarnation;
     const discoveryGraceMs = options.config.discoveryMs + options.config.advertIntervalMs;
@@ -241,11 +245,11 @@ export class Peer extends EventEmitter<PeerEvents> {
    *
    * Resolves when the message has been sequenced and handed to the socket, or sooner, once it is
    * queued, for a message of at most 4 KiB (`QUEUED_MAX_BYTES`, publisher.ts) that no
-   * subscription of this peer takes, published without a ledger of `durability: 'sync'`: its
+   * subscription of this peer takes, on a peer without a ledger: its
    * bytes are copied at the call, it leaves with the others of this event-loop turn (so that a
    * loop of awaited publishes fills datagrams rather than sending one each), and a failure to
-   * publish it after that (the peer closed before sending it, `sender.maxStreams` was reached, the
-   * ledger failed) is said by an `'error'` event naming how many, as for `tryPublish`. End with
+   * publish it after that (the peer closed before sending it, `sender.maxStreams` was reached)
+   * is said by an `'error'` event naming how many, as for `tryPublish`. End with
    * `await peer.close()`, not `process.exit()`: close hands over what waits for the turn's end
    * (and lets receivers recover what they missed).
    * Either way it waits while `maxPendingPublishes` messages are pending (backpressure), and lets
@@ -275,7 +279,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   ): Promise<void> {
     this.assertOpen();
     const echo = this.echo && this.delivery.takesOwn(subject);
-    let queued = whenQueued && !echo && !this.syncLedger;
+    let queued = whenQueued && !echo && !this.withLedger;
     let payload = data;
     if (queued && data instanceof Uint8Array) {
       // The caller may reuse its array once this resolves: ours is a copy (pooled by Node when small).

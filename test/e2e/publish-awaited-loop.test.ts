@@ -43,3 +43,21 @@ describe.each(['single', 'shared'] as const)("awaited publishes with topology '%
     }
   }, 60_000);
 });
+
+it('with a ledger, an awaited publish resolves only once the sender numbered it (a crash after it never loses it unreported)', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'lc-loop-ledger-'));
+  const pub = await createPeer({ ...freshNetwork(), name: 'loop-ledger-pub', ledger: { path: dir, durability: 'async' } });
+  try {
+    for (let i = 1; i <= 50; i++) {
+      await pub.publish('loop.l', new Uint8Array(64));
+      const sender = ((await pub.stats()) as { actors: { sender: { published: number } } }).actors.sender;
+      expect(sender.published, `after publish ${i} resolved`).toBe(i);
+    }
+  } finally {
+    await pub.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 30_000);
