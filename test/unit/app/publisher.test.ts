@@ -49,6 +49,19 @@ describe('Publisher', () => {
     expect(p.whenRoom()).toBeUndefined();
   });
 
+  it('a queued publish is not handed to the echo sink (only publishes awaited to the end are delivered to own subscriptions)', async () => {
+    const { ref, sent } = fakeSender();
+    const echoed: number[] = [];
+    const p = new Publisher(ref, 2048, 1 << 20, (items) => echoed.push(...items.map((it) => it.payload[0])));
+    p.publishQueued(p.prepare('a.b', new Uint8Array([1]), undefined));
+    const done = p.publish(p.prepare('a.b', new Uint8Array([2]), undefined), true);
+    await Promise.resolve();
+    expect(sent.map((m) => m.echo)).toEqual([true]);
+    p.settle(sent[0].batchId, undefined, [1, 2]);
+    await done;
+    expect(echoed).toEqual([2]);
+  });
+
   it('says how many queued publishes failed after they settled (no promise to reject)', async () => {
     const { ref, sent } = fakeSender();
     const refused: [string, number][] = [];
