@@ -46,7 +46,7 @@ export class InFlightShare {
   settle(): boolean {
     const n = this.inFlight.size;
     const now = this.sharers;
-    if (n <= now && (now === 1 || n > now / 4)) return false;
+    if (n <= now && n > now / 4) return false;
     let q = 1;
     while (q < n) q *= 2;
     this.sharers = q;
