@@ -73,7 +73,7 @@ const PARK_MIN_SUBJECTS = 256;
  */
 const MAX_DEPARTED = 4096;
 
-/** Subjects per `streamsWake` message (at most 255 bytes each: a slice stays far below a ring record). */
+/** Subjects per `streamsWake` or `confirmed` message (at most 255 bytes each: a slice stays far below a ring record). */
 const WAKE_SLICE = 1024;
 
 /** What the flow actor counts (`stats()`), besides the core's counters. */
@@ -96,6 +96,8 @@ export interface FlowActorCounters {
   positionsAfterLeave: number;
   /** Sends refused by a full mailbox. */
   mailboxFull: number;
+  /** `confirmed` messages sent to the retransmit actor (what receivers confirmed, for the window's eviction). */
+  confirmedSent: number;
 }
 
 /** What the flow actor keeps per subject of ours besides the core's stream. */
@@ -111,7 +113,16 @@ interface SubjectUse {
 /** Builds the flow actor. */
 export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowInbox> {
   const windowMessages = config.sender.flowWindowMessages;
-  const counters: FlowActorCounters = { creditsSent: 0, blockedReports: 0, invalidPatterns: 0, unconfirmedIdle: 0, streamsWakeSent: 0, positionsAfterLeave: 0, mailboxFull: 0 };
+  const counters: FlowActorCounters = {
+    creditsSent: 0,
+    blockedReports: 0,
+    invalidPatterns: 0,
+    unconfirmedIdle: 0,
+    streamsWakeSent: 0,
+    positionsAfterLeave: 0,
+    mailboxFull: 0,
+    confirmedSent: 0,
+  };
   /** Subjects whose credit may have changed during the current message. */
   const touched = new Set<string>();
   let touchedAll = false;
@@ -133,6 +144,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
   const share = new InFlightShare();
   const windowMaxMessages = config.sender.windowMaxMessages;
   const windowMaxBytes = config.sender.windowMaxBytes;
+  /** What was last told the retransmit actor as confirmed, per subject of ours (its window evicts confirmed messages first). */
+  const confirmedSent = new Map<string, number>();
   /** Looks at our subjects in turn for idle ones to park (`sizes` is the list it walks). */
   const parkSweep = new IdleSweep(PARK_ROUND_MS, PARK_MIN_SUBJECTS);
   const swept: { readonly streams: Map<string, SubjectUse>; parkCursor?: Iterator<SubjectUse> } = { streams: sizes };
@@ -179,8 +192,37 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
       touchedAll = true;
     }
     for (const subject of touchedAll ? subjects : touched) sendCredit(subject, false);
+    sendConfirmed();
     touched.clear();
     touchedAll = false;
+  }
+
+  /**
+   * Tells the retransmit actor what receivers confirmed of the streams touched, where it changed:
+   * its window evicts confirmed messages first. Not while discovering with nobody limiting a
+   * stream (a receiver learnt then asks from its start).
+   */
+  function sendConfirmed(): void {
+    let names: string[] | undefined;
+    let seqs: number[] | undefined;
+    const now = ctx.clock();
+    for (const subject of touchedAll ? subjects : touched) {
+      if (!subjects.has(subject)) continue;
+      const floor = flow.windowPosition(subject) ?? (flow.discovering(now) ? undefined : Number.MAX_SAFE_INTEGER);
+      if (floor === undefined || confirmedSent.get(subject) === floor) continue;
+      confirmedSent.set(subject, floor);
+      (names ??= []).push(subject);
+      (seqs ??= []).push(floor);
+    }
+    if (names === undefined || seqs === undefined) return;
+    for (let i = 0; i < names.length; i += WAKE_SLICE) {
+      counters.confirmedSent++;
+      const msg = { kind: 'confirmed', subjects: names.slice(i, i + WAKE_SLICE), seqs: seqs.slice(i, i + WAKE_SLICE) } as const;
+      if (!retransmit.trySend(msg)) {
+        counters.mailboxFull++;
+        for (const subject of msg.subjects) confirmedSent.delete(subject); // told at the next change
+      }
+    }
   }
 
   /**
@@ -248,6 +290,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
       credits.delete(subject);
       sizes.delete(subject);
       share.forget(subject);
+      confirmedSent.delete(subject);
       touched.delete(subject);
     });
   }

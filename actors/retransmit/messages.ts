@@ -55,4 +55,10 @@ export type RetransmitInbox =
    * From the flow actor: a receiver joined whose patterns match these streams of ours: announce
    * those that left the heartbeats again for a round (`StreamAnnouncer.wake`).
    */
-  | { readonly kind: 'streamsWake'; readonly subjects: readonly string[] };
+  | { readonly kind: 'streamsWake'; readonly subjects: readonly string[] }
+  /**
+   * From the flow actor: what the receivers it waits for have delivered of these streams of ours
+   * (`seqs[i]` for `subjects[i]`; `Number.MAX_SAFE_INTEGER`: nobody is waited for). The window
+   * evicts confirmed messages first (`SenderWindow.setConfirmed`).
+   */
+  | { readonly kind: 'confirmed'; readonly subjects: readonly string[]; readonly seqs: readonly number[] };

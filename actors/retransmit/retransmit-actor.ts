@@ -148,7 +148,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
   const releaseDatagram = (d: Uint8Array): void => {
     if (isPooledSlab(d.buffer)) released.push(d.buffer);
   };
-  const window = new SenderWindow({ onDatagramReleased: releaseDatagram }, config.sender);
+  // The flow actor tells it what receivers confirmed ('confirmed'); until then a message is kept as unconfirmed.
+  const window = new SenderWindow({ onDatagramReleased: releaseDatagram, awaitConfirmation: true }, config.sender);
   const ledgerStreams = config.ledger === undefined ? undefined : new LedgerStreams(config.sender.maxStreams);
   /** Our streams in heartbeats, and the facts their entries carry. */
   const announcer = new StreamAnnouncer(config.sender, window, ledgerStreams);
@@ -493,6 +494,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
           break;
         case 'streamsWake':
           announcer.wake(now, msg.subjects);
+          break;
+        case 'confirmed':
+          for (let i = 0; i < msg.subjects.length && i < msg.seqs.length; i++) window.setConfirmed(msg.subjects[i], msg.seqs[i]);
           break;
         default:
           assertNever(msg);

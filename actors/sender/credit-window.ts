@@ -3,7 +3,7 @@
  * out from receivers' positions), or, before the stream's first credit, a first window from the
  * stream's first seq in this incarnation: 1/16 of the window by message count and by bytes at
  * the message's size, at least one message (so a message larger than `flowWindowBytes` still
- * goes). A stream starts conservatively because its receivers are not known yet; the flow
+ * goes), and within the retransmission window as the flow actor's credit is. A stream starts conservatively because its receivers are not known yet; the flow
  * actor's credit follows within a message hop.
  *
  * Pure, one per sender actor, on its thread. Streams are named by their index in the sender's
@@ -13,6 +13,9 @@
 export interface CreditWindowOptions {
   readonly flowWindowMessages: number;
   readonly flowWindowBytes: number;
+  /** The retransmission window: a stream's window is at most half of it by messages, a quarter by bytes (as the flow actor's `windowFor`). */
+  readonly windowMaxMessages?: number;
+  readonly windowMaxBytes?: number;
 }
 
 export class CreditWindow {
@@ -61,6 +64,10 @@ const NO_CREDIT = -1;
 /** The first window of a stream, in messages of `messageBytes` (see {@link CreditWindow}). */
 export function firstWindow(o: CreditWindowOptions, messageBytes: number): number {
   const perSeq = Math.max(1, messageBytes);
-  const full = Math.min(o.flowWindowMessages, Math.floor(o.flowWindowBytes / perSeq));
+  let full = Math.min(o.flowWindowMessages, Math.floor(o.flowWindowBytes / perSeq));
+  // A small retransmission window bounds it too: what goes before the first credit must stay in
+  // the window until receivers confirm it (found with windowMessages 512: 2,048 went first).
+  if (o.windowMaxMessages !== undefined) full = Math.min(full, Math.floor(o.windowMaxMessages / 2));
+  if (o.windowMaxBytes !== undefined) full = Math.min(full, Math.floor(o.windowMaxBytes / 4 / perSeq));
   return Math.max(1, Math.floor(full / 16));
 }

@@ -24,6 +24,13 @@ export interface SenderWindowDeps {
    * datagram's memory may be reused from then on (codecs/slab-pool.ts).
    */
   onDatagramReleased?: (datagram: Uint8Array) => void;
+  /**
+   * Whether a stream's messages count as unconfirmed until {@link SenderWindow.setConfirmed}
+   * says otherwise (true: the flow actor tells the window what receivers confirmed, and a
+   * message evicted before it is told could be one a receiver still needs). Default false:
+   * confirmed until told, so eviction is oldest first.
+   */
+  awaitConfirmation?: boolean;
 }
 
 /** What {@link SenderWindow} counts (a live record: read it, do not write it). */
@@ -38,6 +45,16 @@ export interface SenderWindowCounters {
   peakBytes: number;
   /** Messages evicted to stay within the bounds. */
   evicted: number;
+  /**
+   * Of `evicted`, messages the receivers the flow actor waits for had not confirmed
+   * ({@link SenderWindow.setConfirmed}): nothing confirmed was held to make room instead. A
+   * receiver that asks for one is told it is unavailable (unless the ledger has it).
+   */
+  evictedUnconfirmed: number;
+  /** Messages held now that were passed over by eviction because they were not confirmed yet. */
+  deferred: number;
+  /** Messages ever passed over by eviction because they were not confirmed yet (each at most once). */
+  passedOver: number;
   /** Datagrams held now. */
   datagrams: number;
   /** `serve` calls that asked for sequences above the stream's newest (ignored: never sent). */
@@ -74,6 +91,17 @@ interface HeldDatagram {
 class StreamWindow extends RecordIndex {
   /** Fragment index of the newest held record: -1 when it is a whole message or none is held. */
   lastFrag = -1;
+  /**
+   * Newest seq the receivers the flow actor waits for confirmed ({@link SenderWindow.setConfirmed}):
+   * held messages up to it may be evicted first. Until told, the window's `awaitConfirmation`
+   * says (none, or all).
+   */
+  confirmed: number;
+  /**
+   * Held messages of this stream taken out of the eviction order because they were not confirmed
+   * when their turn came: its held messages are its ids in the order plus these.
+   */
+  deferred = 0;
 
   constructor(
     readonly subject: string,
@@ -81,8 +109,10 @@ class StreamWindow extends RecordIndex {
     readonly id: number,
     /** Newest sequence ever added (0 when none). */
     public highSeq: number,
+    confirmed: number,
   ) {
     super();
+    this.confirmed = confirmed;
   }
 }
 
@@ -96,7 +126,16 @@ class StreamWindow extends RecordIndex {
  * served whole or fragment by fragment ({@link serveFragments}).
  *
  * Bounds: at most `windowMaxMessages` messages and `windowMaxBytes` datagram bytes, and at most
- * `maxStreams` streams. Eviction is oldest message first across streams, in insertion order; a
+ * `maxStreams` streams. Eviction takes confirmed messages first: what the receivers the flow actor
+ * waits for have delivered ({@link setConfirmed}). In insertion order, the oldest message is
+ * evicted if confirmed; if not, it is passed over (deferred: its stream counts it, its place in
+ * the order is given up) and the next is looked at; deferred messages that became confirmed go
+ * before any other. Only when nothing held is confirmed is a message evicted unconfirmed: the
+ * oldest deferred stream's oldest (counted in `evictedUnconfirmed`; a receiver asking for it is
+ * told it is unavailable). Each message is deferred at most once, so eviction stays O(1)
+ * amortized. The flow actor's credit keeps each stream in flight within its share of half the
+ * window (actors/flow/in-flight-share.ts), so this last case comes only when more is unconfirmed
+ * than the window holds (see that file for when). A
  * datagram's bytes are released when its last held record is evicted; a message whose datagram
  * alone passes `windowMaxBytes` is evicted at once.
  *
@@ -117,6 +156,9 @@ export class SenderWindow {
     peakMessages: 0,
     peakBytes: 0,
     evicted: 0,
+    evictedUnconfirmed: 0,
+    deferred: 0,
+    passedOver: 0,
     datagrams: 0,
     requestsBeyondHighSeq: 0,
     invalidRanges: 0,
@@ -128,8 +170,22 @@ export class SenderWindow {
   /** The streams holding records, by id; a parked stream's id is free for another (`freeIds`). */
   private readonly byId: (StreamWindow | undefined)[] = [];
   private readonly freeIds: number[] = [];
-  /** Insertion order of every held message, as its stream's id: the front is the next to evict. */
+  /**
+   * Insertion order of the held messages not deferred, as their stream's id: the front is the
+   * next to look at for eviction (a stream's id stands for its oldest message then, whichever).
+   */
   private readonly order = new IdRing();
+  /** Ids of the streams with deferred messages, in the order they first deferred one (the oldest first). */
+  private readonly deferredStreams = new Set<number>();
+  /** Of `deferredStreams`, those whose oldest held message is now confirmed: evicted from first. */
+  private readonly ready = new Set<number>();
+  /**
+   * What was told confirmed of the streams not holding records (parked, or not yet opened), when
+   * it is not what is assumed until told (`untold`): a stream opened for them starts from it.
+   */
+  private readonly floors = new Map<string, number>();
+  /** What a stream's `confirmed` is until told: 0 (`awaitConfirmation`) or every seq. */
+  private readonly untold: number;
   /** Datagrams in the order they were added; the front has serial `firstSerial`. */
   private readonly datagrams = new RingDeque<HeldDatagram>(64);
   private firstSerial = 0;
@@ -142,6 +198,7 @@ export class SenderWindow {
   constructor(deps: SenderWindowDeps = {}, options: SenderWindowOptions = DEFAULT_SENDER_OPTIONS) {
     this.onEvict = deps.onEvict;
     this.onDatagramReleased = deps.onDatagramReleased;
+    this.untold = deps.awaitConfirmation === true ? 0 : Number.MAX_SAFE_INTEGER;
     this.maxMessages = options.windowMaxMessages;
     this.maxBytes = options.windowMaxBytes;
     this.maxStreams = options.maxStreams;
@@ -198,7 +255,9 @@ export class SenderWindow {
         // A new stream, or a parked one made whole (from its highSeq).
         const id = this.freeIds.pop() ?? this.byId.length;
         const subject = canonical === undefined ? subjects[t] : canonical(subjects[t]);
-        s = new StreamWindow(subject, id, (entries[t] as number | undefined) ?? 0);
+        const floor = this.floors.size > 0 ? this.floors.get(subject) : undefined;
+        if (floor !== undefined) this.floors.delete(subject);
+        s = new StreamWindow(subject, id, (entries[t] as number | undefined) ?? 0, floor ?? this.untold);
         this.streams.set(subject, s);
         this.byId[id] = s;
         table[t] = s;
@@ -242,8 +301,8 @@ export class SenderWindow {
     for (let r = 0; r < count; r++) if (scratchFrag[r] <= 0) incoming++;
     const c = this.counters;
     let evicted = 0;
-    while ((c.messages + incoming > this.maxMessages || c.bytes + bytes > this.maxBytes) && this.order.length > 0) {
-      this.evictOldest();
+    while ((c.messages + incoming > this.maxMessages || c.bytes + bytes > this.maxBytes) && c.messages > 0) {
+      this.evictOne();
       evicted++;
     }
     return evicted;
@@ -264,8 +323,8 @@ export class SenderWindow {
     const c = this.counters;
     c.bytes += bytes;
     let evicted = 0;
-    while ((c.messages > this.maxMessages || c.bytes > this.maxBytes) && this.order.length > 0) {
-      this.evictOldest();
+    while ((c.messages > this.maxMessages || c.bytes > this.maxBytes) && c.messages > 0) {
+      this.evictOne();
       evicted++;
     }
     if (c.messages > c.peakMessages) c.peakMessages = c.messages;
@@ -400,6 +459,8 @@ export class SenderWindow {
 
   /** `s` holds nothing any more: its entry becomes its highSeq, its id free. */
   private park(s: StreamWindow): void {
+    // Holding nothing, it has nothing deferred: it is in neither set.
+    if (s.confirmed !== this.untold) this.floors.set(s.subject, s.confirmed);
     this.streams.set(s.subject, s.highSeq);
     this.byId[s.id] = undefined;
     this.freeIds.push(s.id);
@@ -454,10 +515,74 @@ export class SenderWindow {
     return lo;
   }
 
-  /** Evicts the oldest message (all its records) and releases the datagrams it emptied. */
-  private evictOldest(): void {
+  /**
+   * What the receivers the flow actor waits for have delivered of `subject`: up to `seq`
+   * (`Number.MAX_SAFE_INTEGER`: nobody is waited for). Messages up to it are evicted before any
+   * other. It may go down (a receiver joined, or one excluded caught up).
+   */
+  setConfirmed(subject: string, seq: number): void {
+    const e = this.streams.get(subject);
+    if (e === undefined || typeof e === 'number') {
+      if (seq !== this.untold) this.floors.set(subject, seq);
+      else if (this.floors.size > 0) this.floors.delete(subject);
+      return;
+    }
+    e.confirmed = seq;
+    if (e.deferred > 0) this.noteReady(e);
+  }
+
+  /** Whether the oldest held message of `s` (holding records) is confirmed. */
+  private evictable(s: StreamWindow): boolean {
+    return this.seqAt(s, 0) <= s.confirmed;
+  }
+
+  /** Keeps `ready` true to `s` (with deferred messages): listed when its oldest is confirmed. */
+  private noteReady(s: StreamWindow): void {
+    if (this.evictable(s)) this.ready.add(s.id);
+    else this.ready.delete(s.id);
+  }
+
+  /**
+   * Evicts one message: a confirmed deferred one, else the first confirmed in insertion order
+   * (deferring the unconfirmed passed over), else the oldest deferred one, unconfirmed.
+   */
+  private evictOne(): void {
+    for (const id of this.ready) {
+      this.evictDeferred(this.byId[id] as StreamWindow);
+      return;
+    }
     // Every id in the order names a stream holding records (the message it stands for).
-    const s = this.byId[this.order.shift()] as StreamWindow;
+    while (this.order.length > 0) {
+      const s = this.byId[this.order.shift()] as StreamWindow;
+      if (this.evictable(s)) {
+        this.evictOldest(s);
+        return;
+      }
+      if (s.deferred++ === 0) this.deferredStreams.add(s.id);
+      this.counters.deferred++;
+      this.counters.passedOver++;
+    }
+    for (const id of this.deferredStreams) {
+      this.counters.evictedUnconfirmed++;
+      this.evictDeferred(this.byId[id] as StreamWindow);
+      return;
+    }
+  }
+
+  /** Evicts the oldest message of `s`, one of its deferred ones. */
+  private evictDeferred(s: StreamWindow): void {
+    s.deferred--;
+    this.counters.deferred--;
+    if (s.deferred === 0) {
+      this.deferredStreams.delete(s.id);
+      this.ready.delete(s.id);
+    }
+    this.evictOldest(s);
+    if (s.deferred > 0) this.noteReady(s);
+  }
+
+  /** Evicts the oldest message of `s` (all its records) and releases the datagrams it emptied. */
+  private evictOldest(s: StreamWindow): void {
     this.onEvict?.(s.subject, this.seqAt(s, 0));
     this.release(s.shift());
     while (s.length > 0 && s.firstContinues()) this.release(s.shift());

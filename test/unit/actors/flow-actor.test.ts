@@ -123,6 +123,23 @@ describe('flow actor', () => {
     expect([0, 1, 2, 3, 4].map((i) => last(`s.${i}`))).toEqual([11, 11, 11, 11, 11]);
   });
 
+  it('tells the retransmit actor what receivers confirmed of each stream, when it changes, so that its window evicts confirmed messages first', async () => {
+    const s = await setup();
+    const confirmed = () => s.ctx.to<{ kind: 'confirmed'; subjects: string[]; seqs: number[] }>('retransmit', 'confirmed').map((m) => m.subjects.map((x, i) => `${x}:${m.seqs[i]}`));
+    // Nobody limits the stream: nobody is waited for.
+    s.send({ kind: 'sentUpTo', subject: 'c.a', fromSeq: 1, seq: 3, bytes: 30 });
+    expect(confirmed()).toEqual([[`c.a:${UNLIMITED}`]]);
+    // A receiver joins: it is waited for from where it joined; then from what it reports.
+    s.send({ kind: 'receiverJoined', peer: A, patterns: ['c.>'] });
+    s.send({ kind: 'sentUpTo', subject: 'c.b', fromSeq: 1, seq: 2, bytes: 20 });
+    s.send({ kind: 'positions', peer: A, positions: [{ subject: 'c.a', seq: 3 }, { subject: 'c.b', seq: 1 }] });
+    s.send({ kind: 'sentUpTo', subject: 'c.a', fromSeq: 4, seq: 5, bytes: 20 }); // no change: nothing told
+    expect(confirmed()).toEqual([[`c.a:${UNLIMITED}`], ['c.a:3'], ['c.b:0'], ['c.b:1']]);
+    // It leaves: nobody is waited for again.
+    s.send({ kind: 'receiverLeft', peer: A });
+    expect(confirmed().at(-1)).toEqual([`c.a:${UNLIMITED}`, `c.b:${UNLIMITED}`]);
+  });
+
   it('gives each stream in flight at most its share of a quarter of the sender window by bytes (large messages on many streams)', async () => {
     // 1 KiB messages, window 64 KiB: 16 KiB shared by the 4 streams in flight = 4 messages each
     // (alone, a stream could have flowWindowBytes / 1 KiB = 32).

@@ -11,6 +11,12 @@ describe('CreditWindow', () => {
     expect(c.limit('a', 0, 1, 1000)).toBe(10); // 160 messages of 1000 bytes fill the window by bytes
   });
 
+  it('keeps the first window within the retransmission window: half of it by messages, a quarter by bytes', () => {
+    expect(firstWindow({ ...o, windowMaxMessages: 512 }, 10)).toBe(16); // 256 / 16, not 1600 / 16
+    expect(firstWindow({ ...o, windowMaxMessages: 1_000_000, windowMaxBytes: 64_000 }, 100)).toBe(10); // 16,000 bytes: 160 messages / 16
+    expect(firstWindow({ ...o, windowMaxMessages: 1_000_000, windowMaxBytes: 1_000_000_000 }, 10)).toBe(100);
+  });
+
   it('lets at least one message go, however large', () => {
     expect(firstWindow(o, 10_000_000)).toBe(1);
     expect(firstWindow(o, 0)).toBe(100);

@@ -403,3 +403,139 @@ describe('SenderWindow parked streams', () => {
     expect(w.get('pat.s1', 2)?.[0].subject).toBe(subject);
   });
 });
+
+describe('SenderWindow confirmation (setConfirmed)', () => {
+  const MAX = Number.MAX_SAFE_INTEGER;
+
+  it('evicts what receivers confirmed before what they did not, oldest confirmed first', () => {
+    const evicted: string[] = [];
+    const w = windowOf(3, 1_000_000, (subject, seq) => evicted.push(`${subject}${seq}`));
+    add(w, msg('a', 1));
+    add(w, msg('b', 1));
+    add(w, msg('b', 2));
+    w.setConfirmed('a', 0); // a receiver is waited for on a: nothing of it delivered yet
+    add(w, msg('b', 3)); // a1 is the oldest, but unconfirmed: b1 goes
+    add(w, msg('b', 4));
+    expect(evicted).toEqual(['b1', 'b2']);
+    expect(w.get('a', 1)).toBeDefined();
+    expect(w.counters).toMatchObject({ messages: 3, evicted: 2, evictedUnconfirmed: 0, deferred: 1 });
+  });
+
+  it('a passed-over message evicts first once confirmed', () => {
+    const evicted: string[] = [];
+    const w = windowOf(3, 1_000_000, (subject, seq) => evicted.push(`${subject}${seq}`));
+    w.setConfirmed('a', 0); // told before the stream's first message
+    add(w, msg('a', 1));
+    add(w, msg('a', 2));
+    add(w, msg('b', 1));
+    add(w, msg('b', 2)); // a1 and a2 passed over: b1 goes
+    expect(evicted).toEqual(['b1']);
+    w.setConfirmed('a', 1);
+    add(w, msg('b', 3));
+    expect(evicted).toEqual(['b1', 'a1']);
+    expect(w.counters.deferred).toBe(1);
+    add(w, msg('b', 4)); // a2 is not confirmed: b2
+    expect(evicted).toEqual(['b1', 'a1', 'b2']);
+  });
+
+  it('when nothing held is confirmed, evicts the oldest unconfirmed and counts it (the receiver is told it is unavailable)', () => {
+    const evicted: string[] = [];
+    const w = windowOf(2, 1_000_000, (subject, seq) => evicted.push(`${subject}${seq}`));
+    w.setConfirmed('a', 0);
+    w.setConfirmed('b', 0);
+    add(w, msg('a', 1));
+    add(w, msg('b', 1));
+    add(w, msg('a', 2));
+    expect(evicted).toEqual(['a1']);
+    expect(w.counters).toMatchObject({ messages: 2, evicted: 1, evictedUnconfirmed: 1 });
+    expect(w.serve('a', 1, 2, 10)).toMatchObject({ unavailable: [{ from: 1, to: 1 }] });
+  });
+
+  it('a stream that parks keeps what was confirmed of it: its next messages are not taken for confirmed', () => {
+    const evicted: string[] = [];
+    const w = windowOf(1, 1_000_000, (subject, seq) => evicted.push(`${subject}${seq}`));
+    add(w, msg('a', 1));
+    w.setConfirmed('a', 1);
+    add(w, msg('b', 1)); // a1 goes: a parks
+    expect(w.isParked('a')).toBe(true);
+    add(w, msg('a', 2)); // b1 goes (nobody waits on b)
+    add(w, msg('b', 2)); // a2 is above what was confirmed of a: kept while anything else can go
+    expect(evicted).toEqual(['a1', 'b1', 'a2']);
+    expect(w.counters.evictedUnconfirmed).toBe(1);
+    // Nobody waits on a any more: it parks as unwatched, and its next message is evicted as confirmed.
+    w.setConfirmed('a', MAX);
+    add(w, msg('a', 3));
+    add(w, msg('b', 3));
+    expect(w.counters.evictedUnconfirmed).toBe(1);
+  });
+
+  it('evicts in O(1) amortized: a stream stuck unconfirmed does not make every eviction walk past it', () => {
+    const w = windowOf(20_000, 1 << 30);
+    w.setConfirmed('stuck', 0);
+    for (let seq = 1; seq <= 10_000; seq++) add(w, msg('stuck', seq));
+    for (let seq = 1; seq <= 200_000; seq++) {
+      add(w, msg('fast', seq));
+      w.setConfirmed('fast', seq);
+    }
+    expect(w.lowSeq('stuck')).toBe(1);
+    expect(w.counters).toMatchObject({ messages: 20_000, evictedUnconfirmed: 0, deferred: 10_000, passedOver: 10_000 });
+    // Each stuck message was passed over once, not at every eviction.
+    expect(w.counters.evicted).toBe(190_000);
+  });
+
+  it('matches its rules on random traffic and confirmations: an unconfirmed message goes only when nothing held is confirmed', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.tuple(fc.constant('add' as const), fc.constantFrom('a', 'b', 'c'), fc.integer({ min: 0, max: 30 })),
+            fc.tuple(fc.constant('confirm' as const), fc.constantFrom('a', 'b', 'c'), fc.integer({ min: -1, max: 40 })),
+          ),
+          { maxLength: 120 },
+        ),
+        fc.integer({ min: 1, max: 10 }),
+        (steps, maxMessages) => {
+          const floors = new Map<string, number>();
+          const held: WireMessage[] = [];
+          const high = new Map<string, number>();
+          const confirmed = (m: WireMessage) => m.seq <= (floors.get(m.subject) ?? MAX);
+          let unconfirmedEvictions = 0;
+          const w = new SenderWindow(
+            {
+              onEvict: (subject, seq) => {
+                const i = held.findIndex((m) => m.subject === subject && m.seq === seq);
+                expect(i).toBeGreaterThanOrEqual(0);
+                // The oldest held of its stream.
+                expect(held.findIndex((m) => m.subject === subject)).toBe(i);
+                const [m] = held.splice(i, 1);
+                if (!confirmed(m)) {
+                  unconfirmedEvictions++;
+                  expect(held.some(confirmed)).toBe(false);
+                }
+              },
+            },
+            { windowMaxMessages: maxMessages, windowMaxBytes: 1_000_000, maxStreams: 10 },
+          );
+          for (const [kind, subject, n] of steps) {
+            if (kind === 'confirm') {
+              const seq = n < 0 ? MAX : n;
+              floors.set(subject, seq);
+              w.setConfirmed(subject, seq);
+              continue;
+            }
+            const seq = (high.get(subject) ?? 0) + 1;
+            high.set(subject, seq);
+            const m = msg(subject, seq, n);
+            add(w, m); // room is made before it is held (it passes no bound alone)
+            held.push(m);
+            expect(w.counters.messages).toBe(held.length);
+            expect(held.length).toBeLessThanOrEqual(maxMessages);
+            for (const h of held) expect(w.get(h.subject, h.seq)).toBeDefined();
+          }
+          expect(w.counters.evictedUnconfirmed).toBe(unconfirmedEvictions);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+});
