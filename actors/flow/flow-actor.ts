@@ -76,6 +76,9 @@ const MAX_DEPARTED = 4096;
 /** Subjects per `streamsWake` or `confirmed` message (at most 255 bytes each: a slice stays far below a ring record). */
 const WAKE_SLICE = 1024;
 
+/** Bytes a message costs the retransmission window beyond its payload (record and datagram headers, rounded up). */
+const WINDOW_BYTES_PER_MESSAGE = 48;
+
 /** What the flow actor counts (`stats()`), besides the core's counters. */
 export interface FlowActorCounters {
   /** `credit` messages sent to the sender. */
@@ -98,6 +101,13 @@ export interface FlowActorCounters {
   mailboxFull: number;
   /** `confirmed` messages sent to the retransmit actor (what receivers confirmed, for the window's eviction). */
   confirmedSent: number;
+  /**
+   * Times the sender was held (`hold`): all our streams together had more unconfirmed than 3/4 of
+   * the retransmission window, by messages or bytes (released at 1/2).
+   */
+  holds: number;
+  /** Receivers left out because they made no progress for `stallTimeoutMs` while the sender was held. */
+  stalledWhileHeld: number;
 }
 
 /** What the flow actor keeps per subject of ours besides the core's stream. */
@@ -108,6 +118,9 @@ interface SubjectUse {
   bytes: number;
   /** When it last sent (whole ms: a float would be a boxed number per stream). */
   lastSentMs: number;
+  /** Messages in flight (sent beyond the window's position) as counted in the actor's sums, and their estimated bytes. */
+  inFlight: number;
+  inFlightBytes: number;
 }
 
 /** Builds the flow actor. */
@@ -122,6 +135,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     positionsAfterLeave: 0,
     mailboxFull: 0,
     confirmedSent: 0,
+    holds: 0,
+    stalledWhileHeld: 0,
   };
   /** Subjects whose credit may have changed during the current message. */
   const touched = new Set<string>();
@@ -146,10 +161,27 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
   const windowMaxBytes = config.sender.windowMaxBytes;
   /** What was last told the retransmit actor as confirmed, per subject of ours (its window evicts confirmed messages first). */
   const confirmedSent = new Map<string, number>();
+  /**
+   * All our streams' messages in flight together, and their estimated bytes (each stream's count
+   * times its average size, plus headers). The per-stream shares keep them within half the
+   * retransmission window while the count of streams in flight holds; when streams whose windows
+   * grew back while few were in flight all send at once, the sum may pass it: past 3/4 of the
+   * window the sender is held (`hold`) until it is back under 1/2, so that the window never has
+   * to evict what receivers have not confirmed.
+   */
+  let unconfirmedMessages = 0;
+  let unconfirmedBytes = 0;
+  const holdAt = { messages: Math.floor((windowMaxMessages * 3) / 4), bytes: Math.floor((windowMaxBytes * 3) / 4) };
+  const releaseAt = { messages: Math.floor(windowMaxMessages / 2), bytes: Math.floor(windowMaxBytes / 2) };
+  /** Whether the sender is to be held, since when (the stall clock of a hold), and what it was last told. */
+  let held = false;
+  let heldSinceMs = 0;
+  let holdTold = false;
   /** Looks at our subjects in turn for idle ones to park (`sizes` is the list it walks). */
   const parkSweep = new IdleSweep(PARK_ROUND_MS, PARK_MIN_SUBJECTS);
   const swept: { readonly streams: Map<string, SubjectUse>; parkCursor?: Iterator<SubjectUse> } = { streams: sizes };
   const idleMs = config.sender.activeStreamTtlMs;
+  const stallTimeoutMs = config.sender.stallTimeoutMs;
   /** When the park sweep may run next (undefined: no subject of ours is active). */
   let sweepAtMs: number | undefined;
   /** Receivers' patterns: pattern → peerKey, and the peers themselves. */
@@ -185,7 +217,13 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
   }
 
   function publishCredits(): void {
-    for (const subject of touchedAll ? subjects : touched) if (subjects.has(subject)) share.note(subject, flow.inFlight(subject) > 0);
+    for (const subject of touchedAll ? subjects : touched) {
+      if (!subjects.has(subject)) continue;
+      const inFlight = flow.inFlight(subject);
+      share.note(subject, inFlight > 0);
+      countInFlight(subject, inFlight);
+    }
+    updateHold();
     if (share.settle()) {
       // Each stream's share of the window changed: every window (and so every credit) with it.
       for (const subject of subjects) flow.setWindow(subject, windowFor(subject));
@@ -195,6 +233,29 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     sendConfirmed();
     touched.clear();
     touchedAll = false;
+  }
+
+  /** Counts `inFlight` messages of `subject` in the sums (replacing what was counted for it). */
+  function countInFlight(subject: string, inFlight: number): void {
+    const use = sizes.get(subject);
+    if (use === undefined) return;
+    const bytes = inFlight === 0 ? 0 : inFlight * (Math.ceil(use.messages > 0 ? use.bytes / use.messages : 0) + WINDOW_BYTES_PER_MESSAGE);
+    unconfirmedMessages += inFlight - use.inFlight;
+    unconfirmedBytes += bytes - use.inFlightBytes;
+    use.inFlight = inFlight;
+    use.inFlightBytes = bytes;
+  }
+
+  /** Holds the sender past 3/4 of the window unconfirmed, lets it go under 1/2; tells it when that changes. */
+  function updateHold(): void {
+    if (!held && (unconfirmedMessages >= holdAt.messages || unconfirmedBytes >= holdAt.bytes)) {
+      held = true;
+      heldSinceMs = ctx.clock();
+      counters.holds++;
+    } else if (held && unconfirmedMessages <= releaseAt.messages && unconfirmedBytes <= releaseAt.bytes) held = false;
+    if (holdTold === held) return;
+    if (sender.trySend({ kind: 'hold', on: held })) holdTold = held;
+    else counters.mailboxFull++; // told at the next input or timer
   }
 
   /**
@@ -246,7 +307,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
 
   function onSentUpTo(now: number, subject: string, fromSeq: number, seq: number, bytes: number): void {
     let size = sizes.get(subject);
-    if (size === undefined) sizes.set(subject, (size = { subject, messages: 0, bytes: 0, lastSentMs: 0 }));
+    if (size === undefined) sizes.set(subject, (size = { subject, messages: 0, bytes: 0, lastSentMs: 0, inFlight: 0, inFlightBytes: 0 }));
     size.lastSentMs = Math.floor(now);
     size.messages += Math.max(1, seq - fromSeq + 1);
     size.bytes += bytes;
@@ -273,7 +334,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
    */
   function adopt(now: number, subject: string): void {
     subjects.add(subject);
-    if (!sizes.has(subject)) sizes.set(subject, { subject, messages: 0, bytes: 0, lastSentMs: Math.floor(now) });
+    if (!sizes.has(subject)) sizes.set(subject, { subject, messages: 0, bytes: 0, lastSentMs: Math.floor(now), inFlight: 0, inFlightBytes: 0 });
     for (const key of interest.match(subject)) flow.addReceiver(now, peers.get(key)!.peer, subject);
   }
 
@@ -286,6 +347,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
       // The sender must hold the credit we would send now: its next message then goes, and
       // (as `sentUpTo`) makes the stream whole again.
       if (now - use.lastSentMs < idleMs || credits.get(subject) !== flow.creditLimit(now, subject) || !flow.park(subject)) return;
+      countInFlight(subject, 0);
       subjects.delete(subject);
       credits.delete(subject);
       sizes.delete(subject);
@@ -401,7 +463,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     if (sizes.size === 0) sweepAtMs = undefined;
     else sweepAtMs ??= ctx.clock() + idleMs;
     const sweep = sweepAtMs === undefined ? undefined : Math.max(sweepAtMs, parkSweep.nextRunMs);
-    const at = earliest(flow.nextDeadlineMs(), end, drainCheck, sweep);
+    const at = earliest(flow.nextDeadlineMs(), end, drainCheck, sweep, held ? heldSinceMs + stallTimeoutMs : undefined);
     if (at === undefined) ctx.clearTimer();
     else ctx.setTimer(at, onTimer);
   }
@@ -411,6 +473,13 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     // The core's deadlines, the end of discovery and the drain checks, not a park sweep alone:
     // touching every subject costs a credit computation per stream.
     const coreAt = earliest(flow.nextDeadlineMs(), discoveryEndsMs);
+    if (held && now >= heldSinceMs + stallTimeoutMs) {
+      // Held for the stall bound: receivers that made no progress meanwhile are no longer waited for.
+      counters.stalledWhileHeld += flow.excludeStalledSince(heldSinceMs);
+      heldSinceMs = now; // a new episode if still held
+      touchedAll = true;
+      publishCredits();
+    }
     if ((coreAt !== undefined && coreAt <= now) || drainToken !== undefined) {
       if (discoveryEndsMs !== undefined && !flow.discovering(now)) discoveryEndsMs = undefined;
       flow.onTimer(now);
@@ -467,6 +536,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     stop() {
       ctx.clearTimer();
     },
-    stats: () => ({ ...counters, subjects: subjects.size, receivers: peers.size, core: { ...flow.counters } }),
+    stats: () => ({ ...counters, subjects: subjects.size, receivers: peers.size, unconfirmedMessages, unconfirmedBytes, held, core: { ...flow.counters } }),
   };
 }

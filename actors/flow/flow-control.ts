@@ -363,6 +363,33 @@ export class FlowControl {
     return earliest(this.bucket.nextDeadlineMs(), this.stallDeadlineMs);
   }
 
+  /**
+   * The sender has been held since `sinceMs` because all our streams together have more
+   * unconfirmed than its window may hold (the shell's hold, not one stream's window): every
+   * receiver that has not confirmed a stream's newest sent seq and made no progress on it since
+   * then is no longer waited for, and named in a `slowConsumer` event, as a stalled blocker is
+   * ({@link onTimer}). Returns how many (receiver, stream) pairs were left out. O(tracked pairs).
+   */
+  excludeStalledSince(sinceMs: number): number {
+    let n = 0;
+    for (const s of this.streams.values()) {
+      let changed = false;
+      for (const r of s.receivers.values()) {
+        if (r.excluded || r.progressedMs > sinceMs || this.positionOf(r, s) >= s.highSent) continue;
+        r.excluded = true;
+        changed = true;
+        n++;
+        this.counters.stalledReceivers++;
+        if (!r.slow) this.reportSlow(r, s, s.highSent - this.positionOf(r, s));
+      }
+      if (changed) {
+        this.touch(s);
+        this.checkOpened(s);
+      }
+    }
+    return n;
+  }
+
   /** Clears a passed rate deadline and excludes receivers whose stall timeout passed. */
   onTimer(nowMs: number): void {
     this.bucket.onTimer(nowMs);

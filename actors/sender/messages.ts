@@ -28,6 +28,11 @@ export type SenderInbox =
   | { readonly kind: 'publishedPacked'; readonly batchId: number; readonly bytes: Uint8Array; readonly echo?: boolean }
   /** The flow actor's credit: the stream may send up to and including `maxSeq`. */
   | { readonly kind: 'credit'; readonly subject: string; readonly maxSeq: number }
+  /**
+   * The flow actor: all our streams together have more unconfirmed than the retransmission window
+   * may hold (`on`: send no new data, whatever the credit), or no longer (`on: false`).
+   */
+  | { readonly kind: 'hold'; readonly on: boolean }
   /** The full list of peers that must get DATA by unicast. */
   | { readonly kind: 'unicastTargets'; readonly targets: readonly UnicastTarget[] }
   /** Flush and stop accepting (closing). */

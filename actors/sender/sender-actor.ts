@@ -89,6 +89,8 @@ export interface SenderActorCounters {
   invalidTargetPatterns: number;
   /** Times the head message started waiting for the ledger (commit, or the async flush bound). */
   blockedByLedger: number;
+  /** Times the head message started waiting because the flow actor held all streams (too much unconfirmed for the window). */
+  blockedByWindow: number;
 }
 
 
@@ -104,6 +106,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     batchesHeld: 0,
     blockedByCredit: 0,
     blockedByRate: 0,
+    blockedByWindow: 0,
     queued: 0,
     queuedBytes: 0,
     unrouted: 0,
@@ -142,7 +145,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     | { readonly kind: 'credit'; readonly subject: string; readonly seq: number }
     | { readonly kind: 'rate' }
     | { readonly kind: 'ledger' }
+    | { readonly kind: 'window' }
     | undefined;
+  /** Set by the flow actor (`hold`): more is unconfirmed than the retransmission window may hold; no new data goes. */
+  let windowHeld = false;
   let draining = false;
   /** Handed over during the current message, flushed at its end. */
   let outgoing: Unit[] = [];
@@ -176,6 +182,11 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     for (let u = queue.first(); u !== undefined; u = queue.first()) {
       const n = u.seq === 0 ? 0 : 1;
       if (n > 0) {
+        if (windowHeld) {
+          if (blockedOn?.kind !== 'window') counters.blockedByWindow++;
+          blockedOn = { kind: 'window' };
+          return;
+        }
         // Every record of the unit (its fragments) carries the message's one seq.
         const needed = u.seq;
         // Before the flow actor's first credit, a stream may send one window: a burst the
@@ -422,6 +433,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
         }
         case 'credit':
           onCredit(now, msg.subject, msg.maxSeq);
+          break;
+        case 'hold':
+          windowHeld = msg.on;
+          if (!windowHeld) pump(now);
           break;
         case 'unicastTargets':
           onUnicastTargets(msg.targets);

@@ -140,6 +140,37 @@ describe('flow actor', () => {
     expect(confirmed().at(-1)).toEqual([`c.a:${UNLIMITED}`, `c.b:${UNLIMITED}`]);
   });
 
+  it('holds the sender while all streams together have more unconfirmed than 3/4 of the window (streams whose windows grew back while few were in flight), until back under 1/2', async () => {
+    // Window of 40 messages: held at 30 unconfirmed, let go at 20.
+    const s = await setup({ ...SMALL, windowMaxMessages: 40, stallTimeoutMs: 1000 });
+    const holds = () => s.ctx.to<{ kind: 'hold'; on: boolean }>('sender', 'hold').map((m) => m.on);
+    s.send({ kind: 'receiverJoined', peer: A, patterns: ['h.>'] });
+    // Each stream got its whole window (10) while alone in flight; then 4 send 8 each at once: 32.
+    for (const i of [0, 1, 2, 3]) s.send({ kind: 'sentUpTo', subject: `h.${i}`, fromSeq: 1, seq: 8, bytes: 80 });
+    expect(holds()).toEqual([true]);
+    s.send({ kind: 'positions', peer: A, positions: [{ subject: 'h.0', seq: 8 }] }); // 24 left: still held
+    expect(holds()).toEqual([true]);
+    s.send({ kind: 'positions', peer: A, positions: [{ subject: 'h.1', seq: 8 }] }); // 16: let go
+    expect(holds()).toEqual([true, false]);
+    expect(s.actor.stats?.()).toMatchObject({ holds: 1, unconfirmedMessages: 16, held: false });
+  });
+
+  it('while held, leaves out a receiver that made no progress for the stall bound and names it (a stuck receiver cannot hold the sender for longer)', async () => {
+    const s = await setup({ ...SMALL, windowMaxMessages: 40, stallTimeoutMs: 1000 });
+    const holds = () => s.ctx.to<{ kind: 'hold'; on: boolean }>('sender', 'hold').map((m) => m.on);
+    s.send({ kind: 'receiverJoined', peer: A, patterns: ['h.>'] });
+    s.send({ kind: 'receiverJoined', peer: B, patterns: ['h.>'] });
+    for (const i of [0, 1, 2, 3]) s.send({ kind: 'sentUpTo', subject: `h.${i}`, fromSeq: 1, seq: 8, bytes: 80 });
+    // A confirms everything; B nothing.
+    s.send({ kind: 'positions', peer: A, positions: [0, 1, 2, 3].map((i) => ({ subject: `h.${i}`, seq: 8 })) });
+    expect(holds()).toEqual([true]);
+    expect(s.ctx.timer?.atMs).toBe(1000);
+    s.ctx.advanceTo(1000);
+    expect(s.ctx.events.filter((e) => e.kind === 'slowConsumer').map((e) => (e as { peer: PeerId }).peer.name)).toEqual(['b', 'b', 'b', 'b']);
+    expect(holds()).toEqual([true, false]);
+    expect(s.actor.stats?.()).toMatchObject({ stalledWhileHeld: 4 });
+  });
+
   it('gives each stream in flight at most its share of a quarter of the sender window by bytes (large messages on many streams)', async () => {
     // 1 KiB messages, window 64 KiB: 16 KiB shared by the 4 streams in flight = 4 messages each
     // (alone, a stream could have flowWindowBytes / 1 KiB = 32).

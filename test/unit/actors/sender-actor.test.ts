@@ -179,6 +179,20 @@ describe('sender actor', () => {
     expect(s.actor.stats!()).toMatchObject({ queued: 0, queuedBytes: 0 });
   });
 
+  it('sends no new data while the flow actor holds it (too much unconfirmed for the window), whatever the credit, and the rest in order once let go', async () => {
+    const s = await setup();
+    s.send({ kind: 'credit', subject: 'x.y', maxSeq: 100 });
+    s.publish(1, item('x.y'));
+    s.send({ kind: 'hold', on: true });
+    s.publish(2, item('x.y'), item('free.z'));
+    expect(s.dataOuts().flatMap((o) => o.messages.map((m) => m.seq))).toEqual([1]);
+    expect(s.actor.stats!()).toMatchObject({ blockedByWindow: 1, queued: 2 });
+    s.ctx.clear();
+    s.send({ kind: 'hold', on: false });
+    expect(s.dataOuts().flatMap((o) => o.messages.map((m) => `${m.subject}:${m.seq}`))).toEqual(['x.y:2', 'free.z:1']);
+    expect(s.accepted()).toEqual([2]);
+  });
+
   it('keeps publish order across subjects: a subject behind a blocked one waits too', async () => {
     const s = await setup();
     s.send({ kind: 'credit', subject: 'x.y', maxSeq: 0 });
