@@ -253,7 +253,7 @@ export class Peer extends EventEmitter<PeerEvents> {
    * `await peer.close()`, not `process.exit()`: close hands over what waits for the turn's end
    * (and lets receivers recover what they missed).
    * Either way it waits while `maxPendingPublishes` messages are pending (backpressure), and lets
-   * the event loop turn after every `PUBLISHES_PER_TURN` (publisher.ts) publishes, so that a loop
+   * the event loop turn after every `PUBLISHES_PER_TURN` (publisher.ts) publishes or 4 MiB, so that a loop
    * of awaited publishes (which resolve in microtasks) never starves sockets and timers.
    * A larger `Uint8Array` is not copied: the peer reads it when it sequences the message (on a
    * worker thread's sender: when it writes the batch for it). Leave it as it is until this
@@ -288,7 +288,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     }
     const item = this.publisher.prepare(subject, payload, replyTo, codec ?? (codecOption === undefined ? this.codec : resolveCodec('publish options.codec', codecOption)));
     if (item.payload.byteLength > QUEUED_MAX_BYTES) queued = false;
-    for (let room = this.publisher.whenRoom(); room !== undefined; room = this.publisher.whenRoom()) {
+    const bytes = item.payload.byteLength;
+    for (let room = this.publisher.whenRoom(bytes); room !== undefined; room = this.publisher.whenRoom(bytes)) {
       await room;
       this.assertOpen();
     }
@@ -298,8 +299,9 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   /**
    * Publishes without waiting: false (and nothing queued) when `maxPendingPublishes` messages
-   * are already pending, or when this event-loop turn has published its share (see
-   * `PUBLISHES_PER_TURN` in publisher.ts): then `await publish(...)` waits for room or for the next turn.
+   * or 64 MiB of payload are already pending, or when this event-loop turn has published its
+   * share (4,096 publishes or 4 MiB of payload; see `PUBLISHES_PER_TURN` in publisher.ts): then
+   * `await publish(...)` waits for room or for the next turn.
    * A message it accepted that the peer then fails to publish (the peer closed before sending
    * it, its ledger failed, `sender.maxStreams` was reached) is said by an `'error'` event naming
    * how many: there is no promise to reject.

@@ -32,6 +32,22 @@ import { MAX_BATCH_BYTES, recordBytes } from '../../runtime/batching.js';
 const PUBLISHES_PER_TURN = 4096;
 
 /**
+ * The same turn bound in payload bytes (a publish larger than it goes alone in its turn). Found
+ * on 6 December: 4,000 `tryPublish` calls with every tenth message 500 KB, right after
+ * `createPeer`, handed 200 MB to the sender in one turn; the socket was not read for 500 ms, the
+ * publisher did not hear its subscriber within start-up discovery, sent without limit, and the
+ * subscriber lost half of the stream ('unavailable'). 4 MiB is about 4 ms of sending here.
+ */
+const PUBLISH_BYTES_PER_TURN = 4 * 1024 * 1024;
+
+/**
+ * Payload bytes pending (handed to the publisher, not yet accepted by the sender) past which
+ * `tryPublish` says false and `publish` waits, as at `maxPendingPublishes` (a publish larger
+ * than it is let in alone): 2,048 pending messages of 1 MiB would otherwise hold 2 GB.
+ */
+export const MAX_PENDING_BYTES = 64 * 1024 * 1024;
+
+/**
  * Largest payload (bytes) a `publish` may resolve for as soon as it is queued (see
  * {@link Publisher.publishQueued}): copied at the call, so a bound keeps the copies small (at
  * most `maxPendingPublishes` of them are pending). Larger messages fill datagrams of their own.
@@ -43,6 +59,8 @@ interface PendingBatch {
   readonly batchId: number;
   readonly count: number;
   readonly resolvers: ((err?: Error) => void)[];
+  /** Its payload bytes (counted pending until it settles). */
+  readonly bytes: number;
   /** The batch's items and the indexes of those to deliver locally once accepted (echo). */
   readonly echo: { readonly items: readonly PublishItem[]; readonly indexes: readonly number[] } | undefined;
 }
@@ -62,6 +80,12 @@ export class Publisher {
   private readonly validSubjects = new Set<string>();
   private batch: PublishItem[] = [];
   private batchBytes = 0;
+  /** Payload bytes of the publishes in `batch`. */
+  private batchPayloadBytes = 0;
+  /** Payload bytes pending (see {@link MAX_PENDING_BYTES}). */
+  private pendingBytes = 0;
+  /** Payload bytes published since the event loop last turned. */
+  private bytesThisTurn = 0;
   private batchResolvers: ((err?: Error) => void)[] = [];
   /** Indexes in `batch` of the publishes to deliver locally too (undefined: none). */
   private batchEcho: number[] | undefined;
@@ -80,6 +104,7 @@ export class Publisher {
     this.flush();
     this.turnScheduled = false;
     this.publishedThisTurn = 0;
+    this.bytesThisTurn = 0;
     const waiters = this.turnWaiters;
     this.turnWaiters = [];
     for (const w of waiters) w();
@@ -127,22 +152,32 @@ export class Publisher {
 
   /** Prepares and queues one publish; false (and nothing queued) when there is no room now. */
   tryPublish(item: PublishItem, echo = false): boolean {
-    if (this.pendingCount >= this.maxPendingPublishes || this.publishedThisTurn >= PUBLISHES_PER_TURN) return false;
+    if (this.full() || this.turnSpent(item.payload.byteLength)) return false;
     this.enqueue(item, undefined, echo);
     return true;
+  }
+
+  /** Whether `maxPendingPublishes` messages or {@link MAX_PENDING_BYTES} are pending. */
+  private full(): boolean {
+    return this.pendingCount >= this.maxPendingPublishes || this.pendingBytes >= MAX_PENDING_BYTES;
+  }
+
+  /** Whether this turn has published its share (a publish of `bytes` more would pass it; one alone always goes). */
+  private turnSpent(bytes: number): boolean {
+    return this.publishedThisTurn >= PUBLISHES_PER_TURN || (this.bytesThisTurn > 0 && this.bytesThisTurn + bytes > PUBLISH_BYTES_PER_TURN);
   }
 
   /**
    * Undefined when a publish may be queued now. Otherwise a promise that resolves when there may
    * be room: a batch settled under `maxPendingPublishes`, or the event loop turned; ask again then.
    */
-  whenRoom(): Promise<void> | undefined {
-    if (this.pendingCount >= this.maxPendingPublishes) {
+  whenRoom(bytes = 0): Promise<void> | undefined {
+    if (this.full()) {
       // Room comes from the sender's `accepted`: what waits for the end of the turn goes now.
       this.flush();
       return new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
     }
-    if (this.publishedThisTurn >= PUBLISHES_PER_TURN) return new Promise<void>((resolve) => this.turnWaiters.push(resolve));
+    if (this.turnSpent(bytes)) return new Promise<void>((resolve) => this.turnWaiters.push(resolve));
     return undefined;
   }
 
@@ -167,6 +202,9 @@ export class Publisher {
     if (echo) (this.batchEcho ??= []).push(this.batch.length);
     this.batch.push(item);
     this.batchBytes += recordBytes(item.payload.byteLength, item.subject.length);
+    this.batchPayloadBytes += item.payload.byteLength;
+    this.pendingBytes += item.payload.byteLength;
+    this.bytesThisTurn += item.payload.byteLength;
     if (resolver) this.batchResolvers.push(resolver);
     this.pendingCount++;
     this.published++;
@@ -196,9 +234,10 @@ export class Publisher {
     const batchId = this.nextBatchId++;
     const items = this.batch;
     const indexes = this.batchEcho;
-    this.inFlight.push({ batchId, count: items.length, resolvers: this.batchResolvers, echo: indexes === undefined ? undefined : { items, indexes } });
+    this.inFlight.push({ batchId, count: items.length, bytes: this.batchPayloadBytes, resolvers: this.batchResolvers, echo: indexes === undefined ? undefined : { items, indexes } });
     this.batch = [];
     this.batchBytes = 0;
+    this.batchPayloadBytes = 0;
     this.batchResolvers = [];
     this.batchEcho = undefined;
     // To a sender on another thread the batch goes packed: one byte array crosses, not an object
@@ -256,6 +295,7 @@ export class Publisher {
     while (this.inFlight.length > 0 && this.inFlight[0].batchId <= batchId) {
       const b = this.inFlight.shift()!;
       this.pendingCount -= b.count;
+      this.pendingBytes -= b.bytes;
       const failure = b.batchId === batchId ? err : undefined;
       if (b.echo !== undefined && failure === undefined && b.batchId === batchId && seqs !== undefined && this.echo !== undefined) {
         const items = b.echo.indexes.map((i) => b.echo!.items[i]);
@@ -265,7 +305,7 @@ export class Publisher {
       // Publishes of `tryPublish` have no promise to reject: said, never dropped in silence.
       if (failure !== undefined && b.count > b.resolvers.length) this.onRefused?.(failure, b.count - b.resolvers.length);
     }
-    while (this.spaceWaiters.length > 0 && this.pendingCount < this.maxPendingPublishes) this.spaceWaiters.shift()!();
+    while (this.spaceWaiters.length > 0 && !this.full()) this.spaceWaiters.shift()!();
   }
 
   /**

@@ -37,6 +37,36 @@ describe('Publisher', () => {
     expect(p.pending).toBe(0);
   });
 
+  it('lets the event loop turn after 4 MiB of payload in one turn (a larger message goes alone): the socket is read between', async () => {
+    const { ref } = fakeSender();
+    const p = new Publisher(ref, 2048, 8 << 20);
+    const mb = () => p.prepare('a.b', new Uint8Array(1 << 20), undefined);
+    for (let i = 0; i < 4; i++) expect(p.tryPublish(mb())).toBe(true);
+    expect(p.tryPublish(p.prepare('a.b', new Uint8Array(1), undefined))).toBe(false);
+    expect(p.whenRoom(1)).toBeInstanceOf(Promise);
+    await turn();
+    expect(p.whenRoom(1)).toBeUndefined();
+    // Alone in its turn, a message larger than the bound goes; nothing after it in the same turn.
+    expect(p.tryPublish(p.prepare('a.b', new Uint8Array(6 << 20), undefined))).toBe(true);
+    expect(p.tryPublish(p.prepare('a.b', new Uint8Array(1), undefined))).toBe(false);
+  });
+
+  it('says false and waits while 64 MiB of payload is pending, as at maxPendingPublishes, until the sender accepts', async () => {
+    const { ref, sent } = fakeSender();
+    const p = new Publisher(ref, 2048, 8 << 20);
+    for (let i = 0; i < 16; i++) {
+      expect(p.tryPublish(p.prepare('a.b', new Uint8Array(4 << 20), undefined))).toBe(true);
+      await turn();
+    }
+    expect(p.pending).toBe(16);
+    expect(p.tryPublish(p.prepare('a.b', new Uint8Array(1), undefined))).toBe(false);
+    const room = p.whenRoom(1);
+    expect(room).toBeInstanceOf(Promise);
+    p.settle(sent.at(-1)!.batchId);
+    await room;
+    expect(p.tryPublish(p.prepare('a.b', new Uint8Array(1), undefined))).toBe(true);
+  });
+
   it('hands queued publishes over at once when maxPendingPublishes is reached (room comes only from the sender)', async () => {
     const { ref, sent } = fakeSender();
     const p = new Publisher(ref, 10, 1 << 20);
