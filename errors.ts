@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   limit: 'ERR_LIMIT',
   /** Another process on the network uses this peer's name: said once, counted in `stats()`. */
   nameConflict: 'ERR_NAME_CONFLICT',
+  /** A payload the codec cannot encode (a symbol, a circular object, a BigInt under `json`). */
+  encode: 'ERR_ENCODE',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -94,6 +96,15 @@ export class PayloadTooLargeError extends LedgecastError {
   constructor(message: string, options?: ErrorOptions) {
     super(ERROR_CODES.payloadTooLarge, message, options);
     this.name = 'PayloadTooLargeError';
+  }
+}
+
+/** A payload the codec could not encode; `cause` is what the codec threw. */
+export class EncodeError extends LedgecastError {
+  static override name = 'EncodeError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(ERROR_CODES.encode, message, options);
+    this.name = 'EncodeError';
   }
 }
 
@@ -229,6 +240,7 @@ export function serializeError(err: unknown): SerializedError {
 }
 
 const SIMPLE_ERRORS: Record<string, new (message: string) => LedgecastError> = {
+  EncodeError,
   InvalidSubjectError,
   InvalidOptionError,
   BackpressureError,

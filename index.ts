@@ -29,6 +29,7 @@ export {
   PeerClosedError,
   LedgerError,
   PayloadTooLargeError,
+  EncodeError,
   TimeoutError,
   ChannelGaveUpError,
   DataLossError,

@@ -70,6 +70,9 @@ export function resolveCommonOptions(raw: RawCommonOptions, readKey: (path: stri
     throw new InvalidOptionError(`--durability must be one of ${DURABILITY_MODES.join(', ')}, got ${JSON.stringify(raw.durability)}`);
   }
   if (raw.ledger !== undefined && raw.ledger.length === 0) throw new InvalidOptionError('--ledger must name a directory');
+  if (raw.ledger !== undefined && raw.name === undefined) {
+    throw new InvalidOptionError('--ledger needs --name: a ledger belongs to one peer name, and the default (hostname-pid) changes at every start');
+  }
   if (raw.ledger !== undefined || raw.durability !== undefined) {
     // Only what was given: the library owns the defaults and says what is missing or unsupported.
     o.ledger = {

@@ -2,8 +2,25 @@
  * The options of the `Peer`'s calls: `publish` / `tryPublish`, `subscribe` and `request`. The
  * `Peer` checks them at each call; `createPeer`'s options are in peer-options.ts.
  */
+import { InvalidOptionError } from '../../errors.js';
 import type { CodecOption } from './codec.js';
 import type { PeerOptions } from './peer-options.js';
+
+/** The keys `publish`/`tryPublish` and `request` accept (a misspelt one is refused, not ignored). */
+export const PUBLISH_OPTION_KEYS: readonly string[] = ['replyTo', 'codec'];
+export const REQUEST_OPTION_KEYS: readonly string[] = ['timeoutMs', 'signal', 'codec'];
+
+/**
+ * Refuses call options that are not an object, or that name an option the call does not know
+ * (`{ timeout: 200 }` for `timeoutMs` would otherwise wait the default 5 s). Undefined passes.
+ */
+export function checkCallOptions(call: string, options: unknown, known: readonly string[]): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidOptionError(`${call} options must be an object, got ${String(options)}`);
+  for (const key in options) {
+    if (!known.includes(key)) throw new InvalidOptionError(`${call} options.${key} is not a known option (known: ${known.join(', ')})`);
+  }
+}
 
 /** Options of `peer.publish`. */
 export interface PublishOptions {

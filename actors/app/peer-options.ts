@@ -140,6 +140,7 @@ export interface PeerOptions {
    * sent before a crash are served) and durable subscriptions. See {@link LedgerOptions} for
    * what each `durability` mode can lose on a process crash and on a power loss.
    * Absent: memory only (a restart begins every stream at 1; durable subscriptions refused).
+   * Needs `name`: a ledger belongs to one peer name, and the default name changes at every start.
    * @default undefined
    */
   ledger?: LedgerOptions;
@@ -263,6 +264,13 @@ export function resolvePeerOptions(o: PeerOptions = {}): ResolvedPeerOptions {
   if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new InvalidOptionError('options must be an object');
   rejectUnknownKeys('options', o, KNOWN_KEYS);
   const m = { ...DEFAULT_PEER_OPTIONS, ...definedOnly(o) };
+  // A ledger belongs to one peer name (its streams are that sender's); the default name changes
+  // at every start, so the ledger could never be opened again: said now, not at the restart.
+  if (typeof o.ledger === 'object' && o.ledger !== null && (o.ledger as { path?: unknown }).path !== undefined && o.name === undefined) {
+    throw new InvalidOptionError(
+      'options.ledger needs options.name: a ledger belongs to one peer name, and the default (hostname-pid) changes at every start, so the ledger could not be opened again after a restart',
+    );
+  }
   const name = m.name ?? `${hostname()}-${process.pid}`;
   if (typeof name !== 'string' || name.length === 0 || Buffer.byteLength(name) > MAX_NAME_BYTES || /[\u0000-\u001f]/.test(name)) {
     throw new InvalidOptionError(`options.name must be a non-empty string of at most ${MAX_NAME_BYTES} UTF-8 bytes without control characters, got ${JSON.stringify(name)}`);

@@ -41,6 +41,7 @@ import { CloseSequence } from './close-sequence.js';
 import { resolveCodec, type Codec, type CodecOption } from './codec.js';
 import type { PublishItem } from '../sender/messages.js';
 import type { PublishOptions, RequestOptions, SubscribeOptions } from './call-options.js';
+import { checkCallOptions, PUBLISH_OPTION_KEYS, REQUEST_OPTION_KEYS } from './call-options.js';
 import type {
   DataLossEvent,
   DataLossReason,
@@ -258,9 +259,16 @@ export class Peer extends EventEmitter<PeerEvents> {
    * A larger `Uint8Array` is not copied: the peer reads it when it sequences the message (on a
    * worker thread's sender: when it writes the batch for it). Leave it as it is until this
    * resolves; with `tryPublish`, give each message an array of its own.
-   * @throws InvalidSubjectError (a wildcard or a bad token), PayloadTooLargeError, PeerClosedError.
+   * @throws InvalidSubjectError (a wildcard or a bad token), PayloadTooLargeError, EncodeError (a value the codec cannot encode), PeerClosedError.
    */
   publish(subject: string, data: unknown, options?: PublishOptions): Promise<void> {
+    if (options !== undefined) {
+      try {
+        checkCallOptions('publish', options, PUBLISH_OPTION_KEYS);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     return this.publishWith(subject, data, options?.replyTo, options?.codec);
   }
 
@@ -305,9 +313,10 @@ export class Peer extends EventEmitter<PeerEvents> {
    * A message it accepted that the peer then fails to publish (the peer closed before sending
    * it, its ledger failed, `sender.maxStreams` was reached) is said by an `'error'` event naming
    * how many: there is no promise to reject.
-   * @throws InvalidSubjectError, PayloadTooLargeError, PeerClosedError.
+   * @throws InvalidSubjectError, PayloadTooLargeError, EncodeError, PeerClosedError.
    */
   tryPublish(subject: string, data: unknown, options?: PublishOptions): boolean {
+    if (options !== undefined) checkCallOptions('tryPublish', options, PUBLISH_OPTION_KEYS);
     this.assertOpen();
     const item = this.publisher.prepare(subject, data, options?.replyTo, options?.codec === undefined ? this.codec : resolveCodec('publish options.codec', options.codec));
     return this.publisher.tryPublish(item, this.echo && this.delivery.takesOwn(subject));
@@ -367,6 +376,7 @@ export class Peer extends EventEmitter<PeerEvents> {
    *   AbortError (`signal` aborted), InvalidSubjectError, InvalidOptionError, PeerClosedError.
    */
   async request<T = unknown>(subject: string, data: unknown, options: RequestOptions = {}): Promise<Message<T>> {
+    checkCallOptions('request', options, REQUEST_OPTION_KEYS);
     const timeoutMs = options.timeoutMs ?? 5000;
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new InvalidOptionError(`options.timeoutMs must be a positive integer, got ${String(timeoutMs)}`);
     const signal = options.signal;

@@ -8,7 +8,7 @@
  * before each publish, and calls {@link Publisher.close} once the actors have stopped.
  */
 import { MSGPACK_CODEC, type Codec } from './codec.js';
-import { BackpressureError, PeerClosedError } from '../../errors.js';
+import { BackpressureError, EncodeError, LedgecastError, PeerClosedError } from '../../errors.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
 import { MAIN_THREAD } from '../../runtime/topology.js';
 import { validateSubject } from '../subjects/subject.js';
@@ -130,7 +130,7 @@ export class Publisher {
   /**
    * Validates and encodes one publish. A `Uint8Array` goes as raw bytes; any other value is
    * encoded by `codec` (by default msgpack-encoded).
-   * @throws InvalidSubjectError, PayloadTooLargeError, what the codec throws.
+   * @throws InvalidSubjectError, PayloadTooLargeError, EncodeError (what the codec threw, as `cause`).
    */
   prepare(subject: string, data: unknown, replyTo: string | undefined, codec: Codec = MSGPACK_CODEC): PublishItem {
     // Publishers reuse a few subjects: validate each once (a bounded set of good ones).
@@ -144,7 +144,14 @@ export class Publisher {
     let flags = 0;
     let payload: Uint8Array;
     if (data instanceof Uint8Array) payload = data;
-    else ({ flags, payload } = codec.encode(data));
+    else {
+      try {
+        ({ flags, payload } = codec.encode(data));
+      } catch (err) {
+        if (err instanceof LedgecastError) throw err;
+        throw new EncodeError(`publish to ${JSON.stringify(subject)}: the payload cannot be encoded by its codec (${(err as Error)?.message ?? String(err)})`, { cause: err });
+      }
+    }
     assertMessageSize(payload.byteLength, this.maxMessageBytes);
     // In the shape the sender numbers in place: the item becomes its unit (sender/unit.ts).
     return publishItem(subject, flags, payload, replyTo);

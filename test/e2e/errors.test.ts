@@ -91,6 +91,30 @@ describe('bad input on an open peer', () => {
     await expect(peer.publish('big.raw', new Uint8Array(100))).resolves.toBeUndefined();
   });
 
+  it('a payload the codec cannot encode fails with ERR_ENCODE naming the subject, the codec error as its cause (a symbol, a circular object, a BigInt under json)', async () => {
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    for (const [data, codec] of [[Symbol('s'), undefined], [circular, undefined], [10n, 'json']] as const) {
+      const options = codec === undefined ? undefined : { codec };
+      const err = await errorOf(() => peer.publish('enc.x', data, options));
+      expectTyped(err, 'ERR_ENCODE', 'EncodeError', ['enc.x', 'cannot be encoded']);
+      expect(err.cause).toBeInstanceOf(Error);
+      expectTyped(await errorOf(() => peer.tryPublish('enc.x', data, options)), 'ERR_ENCODE', 'EncodeError', ['enc.x']);
+    }
+    expectTyped(await errorOf(() => peer.request('enc.x', circular, { timeoutMs: 100 })), 'ERR_ENCODE', 'EncodeError', ['enc.x']);
+  });
+
+  it('a misspelt option of publish, tryPublish or request is refused, not ignored ({ timeout } would wait the default 5 s)', async () => {
+    expectTyped(await errorOf(() => peer.publish('o.p', 1, { replyto: 'x' } as never)), 'ERR_INVALID_OPTION', 'InvalidOptionError', ['publish options.replyto', 'replyTo']);
+    expectTyped(await errorOf(() => peer.tryPublish('o.p', 1, { codex: 'json' } as never)), 'ERR_INVALID_OPTION', 'InvalidOptionError', ['tryPublish options.codex']);
+    const t0 = Date.now();
+    expectTyped(await errorOf(() => peer.request('o.q', 1, { timeout: 200 } as never)), 'ERR_INVALID_OPTION', 'InvalidOptionError', ['request options.timeout', 'timeoutMs']);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    // publish rejects (a promise), it does not throw at the call.
+    expect(peer.publish('o.p', 1, { replyto: 'x' } as never)).toBeInstanceOf(Promise);
+    await peer.publish('o.p', 1, { replyto: 'x' } as never).catch(() => undefined);
+  });
+
   it('request options and subscribe handlers are checked too', async () => {
     expectTyped(await errorOf(() => peer.request('a.b', 1, { timeoutMs: -5 })), 'ERR_INVALID_OPTION', 'InvalidOptionError', ['timeoutMs', '-5']);
     let err: LedgecastError | undefined;

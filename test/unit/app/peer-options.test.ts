@@ -30,3 +30,10 @@ describe('peer options', () => {
     expect(resolvePeerOptions({ name: 'p', sender: { heartbeatMaxMs: 500 } }).config.sender.heartbeatMaxMs).toBe(500);
   });
 });
+
+describe('a ledger needs a name', () => {
+  it('refuses a ledger path without options.name, saying why (the default name changes at every start, so the ledger could not be reopened)', () => {
+    expect(() => resolvePeerOptions({ ledger: { path: '/tmp/x' } })).toThrow(/options\.ledger needs options\.name/);
+    expect(resolvePeerOptions({ name: 'p', ledger: { path: '/tmp/x' } }).config.ledger).toBeDefined();
+  });
+});

@@ -51,8 +51,8 @@ describe('resolveCommonOptions', () => {
   });
 
   it('passes --ledger and --durability as ledger { path, durability }, each only when given', () => {
-    expect(resolveCommonOptions({ ledger: '/tmp/ledger', durability: 'sync' }).ledger).toEqual({ path: '/tmp/ledger', durability: 'sync' });
-    expect(resolveCommonOptions({ ledger: 'dir' }).ledger).toEqual({ path: 'dir' });
+    expect(resolveCommonOptions({ ledger: '/tmp/ledger', durability: 'sync', name: 'p' }).ledger).toEqual({ path: '/tmp/ledger', durability: 'sync' });
+    expect(resolveCommonOptions({ ledger: 'dir', name: 'p' }).ledger).toEqual({ path: 'dir' });
     // The library decides whether a ledger without a path is valid (durability 'none').
     expect(resolveCommonOptions({ durability: 'none' }).ledger).toEqual({ durability: 'none' });
   });
@@ -126,7 +126,11 @@ describe('resolveSubOptions', () => {
 
   it('requires --ledger for --durable', () => {
     expect(() => resolveSubOptions('a.>', { durable: 'audit' })).toThrow('--durable requires --ledger DIR');
-    expect(resolveSubOptions('a.>', { durable: 'audit', ledger: 'dir' })).toMatchObject({ durable: 'audit', peer: { ledger: { path: 'dir' } } });
+    expect(resolveSubOptions('a.>', { durable: 'audit', ledger: 'dir', name: 'p' })).toMatchObject({ durable: 'audit', peer: { ledger: { path: 'dir' } } });
+  });
+
+  it('requires --name with --ledger: the default name changes at every start, and a ledger belongs to one name (its restart would fail)', () => {
+    expect(() => resolveSubOptions('a.>', { durable: 'audit', ledger: 'dir' })).toThrow('--ledger needs --name');
   });
 });
 
