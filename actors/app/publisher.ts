@@ -321,8 +321,15 @@ export class Publisher {
    */
   close(): void {
     const closedError = new PeerClosedError();
-    for (const b of this.inFlight) for (const r of b.resolvers) r(closedError);
+    // Publishes of `tryPublish` and those that resolved once queued have no promise to reject:
+    // said (`onRefused`), never dropped in silence.
+    let unsettled = this.batch.length - this.batchResolvers.length;
+    for (const b of this.inFlight) {
+      for (const r of b.resolvers) r(closedError);
+      unsettled += b.count - b.resolvers.length;
+    }
     this.inFlight.length = 0;
+    if (unsettled > 0) this.onRefused?.(new PeerClosedError('the peer closed before they were sent'), unsettled);
     for (const r of this.batchResolvers) r(closedError);
     this.batchResolvers = [];
     this.batch = [];

@@ -61,4 +61,12 @@ export type RetransmitInbox =
    * (`seqs[i]` for `subjects[i]`; `Number.MAX_SAFE_INTEGER`: nobody is waited for). The window
    * evicts confirmed messages first (`SenderWindow.setConfirmed`).
    */
-  | { readonly kind: 'confirmed'; readonly subjects: readonly string[]; readonly seqs: readonly number[] };
+  | { readonly kind: 'confirmed'; readonly subjects: readonly string[]; readonly seqs: readonly number[] }
+  /**
+   * From the sender, when the peer starts closing: these streams have messages numbered up to
+   * `highSeq` (first seq of the incarnation `startSeq`) still waiting to be sent (for credit).
+   * The closing heartbeats and BYE name at least that seq as each stream's end, so that
+   * receivers report what never went out (`dataLoss` 'senderLeft') instead of taking the stream
+   * as ended at its newest sent seq.
+   */
+  | { readonly kind: 'unsent'; readonly streams: readonly { readonly subject: string; readonly startSeq: number; readonly highSeq: number }[] };

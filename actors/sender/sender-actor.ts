@@ -94,6 +94,9 @@ export interface SenderActorCounters {
 }
 
 
+/** Streams per `unsent` message to the retransmit actor (subjects of at most 255 bytes: far below a ring record). */
+const UNSENT_SLICE = 1024;
+
 /** Builds the sender actor. */
 export function createActor(config: PeerConfig, ctx: ActorContext): Actor<SenderInbox> {
   const o = config.sender;
@@ -156,6 +159,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
   /** The seqs of batches published with `echo`, until their `accepted` carries them. */
   const echoSeqs = new Map<number, number[]>();
   let flow: ActorRef<FlowInbox>;
+  let retransmit: ActorRef<RetransmitInbox>;
 
   function post<T>(ref: ActorRef<T>, msg: T): void {
     if (!ref.trySend(msg)) counters.mailboxFull++;
@@ -398,6 +402,22 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     if (early !== undefined) early = [];
   }
 
+  /**
+   * Tells the retransmit actor, as the peer starts closing, which streams still have numbered
+   * messages waiting (for credit): the closing heartbeats and BYE name them as each stream's end,
+   * so receivers report what never goes out instead of missing it in silence.
+   */
+  function reportUnsent(): void {
+    const highs = new Map<string, number>();
+    for (let i = 0; i < queue.length; i++) {
+      const u = queue.at(i) as Unit;
+      if (u.seq !== 0 && (highs.get(u.subject) ?? 0) < u.seq) highs.set(u.subject, u.seq);
+    }
+    if (highs.size === 0) return;
+    const streams = [...highs].map(([subject, highSeq]) => ({ subject, startSeq: sequences.startSeq(subject), highSeq }));
+    for (let i = 0; i < streams.length; i += UNSENT_SLICE) post(retransmit, { kind: 'unsent', streams: streams.slice(i, i + UNSENT_SLICE) });
+  }
+
   function onCredit(now: number, subject: string, maxSeq: number): void {
     credit.onCredit(subject, sequences?.idOf(subject), maxSeq);
     pump(now);
@@ -412,6 +432,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
     start(c) {
       datagrams.start(c.ref<SocketInbox>('socket'), c.ref<RetransmitInbox>('retransmit'));
       flow = c.ref<FlowInbox>('flow');
+      retransmit = c.ref<RetransmitInbox>('retransmit');
       if (ledger !== undefined) ledgerOut.connect(c.ref<LedgerInbox>('ledger'));
     },
     receive(msg) {
@@ -444,6 +465,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Sender
         case 'draining':
           draining = true;
           pump(now);
+          reportUnsent();
           break;
         case 'resumed':
           onResumed(now, msg.streams, msg.seqFloor);

@@ -102,6 +102,20 @@ describe('Publisher', () => {
     expect(refused).toEqual([['too many streams', 3]]);
   });
 
+  it('at close, says how many tryPublish and queued publishes were never sent (no promise to reject), and rejects the awaited ones', async () => {
+    const { ref } = fakeSender();
+    const refused: [string, number][] = [];
+    const p = new Publisher(ref, 2048, 1 << 20, undefined, (err, count) => refused.push([err.name, count]));
+    expect(p.tryPublish(p.prepare('a.b', new Uint8Array([1]), undefined))).toBe(true);
+    p.publishQueued(p.prepare('a.b', new Uint8Array([2]), undefined));
+    await turn(); // both handed to the sender, never accepted
+    const awaited = p.publish(p.prepare('a.b', new Uint8Array([3]), undefined));
+    p.publishQueued(p.prepare('a.b', new Uint8Array([4]), undefined)); // not yet handed over
+    p.close();
+    await expect(awaited).rejects.toMatchObject({ code: 'ERR_PEER_CLOSED' });
+    expect(refused).toEqual([['PeerClosedError', 3]]);
+  });
+
   it('a publish awaited to the end still goes in the microtask, with the queued ones before it, in order', async () => {
     const { ref, sent } = fakeSender();
     const p = new Publisher(ref, 2048, 1 << 20);
