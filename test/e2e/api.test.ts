@@ -214,7 +214,7 @@ describe('subscribe arguments', () => {
   it('options after the handler throw InvalidOptionError instead of leaving a durable subscription non-durable', async () => {
     // Found by a new user's chaos run: subscribe(pattern, handler, { durable }) made a plain
     // subscription, so what it missed while down was gone without a dataLoss event.
-    const peer = await start({ ...freshNetwork(), ledger: { path: join(tempDir('argorder'), 'ledger') } });
+    const peer = await start({ ...freshNetwork(), name: 'argorder', ledger: { path: join(tempDir('argorder'), 'ledger') } });
     const call = () => (peer.subscribe as (...args: unknown[]) => unknown)('a.>', () => undefined, { durable: 'billing' });
     expect(call).toThrow(InvalidOptionError);
     expect(call).toThrow(/options go before the handler/);

@@ -40,7 +40,7 @@ function ledgecast(args: readonly string[], uid?: number): Promise<Run> {
 
 function pubWithLedger(path: string, uid?: number): Promise<Run> {
   const net = freshNetwork();
-  return ledgecast(['pub', 'ledger.errors', '1', '--linger', '0', '--ledger', path, '--group', net.group, '--port', String(net.port)], uid);
+  return ledgecast(['pub', 'ledger.errors', '1', '--linger', '0', '--ledger', path, '--name', 'ledger-errors', '--group', net.group, '--port', String(net.port)], uid);
 }
 
 let dir: string;
