@@ -111,8 +111,10 @@ describe('bad input on an open peer', () => {
     expectTyped(await errorOf(() => peer.request('o.q', 1, { timeout: 200 } as never)), 'ERR_INVALID_OPTION', 'InvalidOptionError', ['request options.timeout', 'timeoutMs']);
     expect(Date.now() - t0).toBeLessThan(1000);
     // publish rejects (a promise), it does not throw at the call.
-    expect(peer.publish('o.p', 1, { replyto: 'x' } as never)).toBeInstanceOf(Promise);
-    await peer.publish('o.p', 1, { replyto: 'x' } as never).catch(() => undefined);
+    const rejected = peer.publish('o.p', 1, { replyto: 'x' } as never);
+    const settled = rejected.catch((e: unknown) => e);
+    expect(rejected).toBeInstanceOf(Promise);
+    expect(await settled).toMatchObject({ code: 'ERR_INVALID_OPTION' });
   });
 
   it('request options and subscribe handlers are checked too', async () => {
