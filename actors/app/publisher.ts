@@ -159,7 +159,9 @@ export class Publisher {
 
   /** Prepares and queues one publish; false (and nothing queued) when there is no room now. */
   tryPublish(item: PublishItem, echo = false): boolean {
-    if (this.full() || this.turnSpent(item.payload.byteLength)) return false;
+    // `full()` and `turnSpent()` written out: this runs for every publish.
+    if (this.pendingCount >= this.maxPendingPublishes || this.publishedThisTurn >= PUBLISHES_PER_TURN || this.pendingBytes >= MAX_PENDING_BYTES) return false;
+    if (this.bytesThisTurn > 0 && this.bytesThisTurn + item.payload.byteLength > PUBLISH_BYTES_PER_TURN) return false;
     this.enqueue(item, undefined, echo);
     return true;
   }

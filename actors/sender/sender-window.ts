@@ -547,8 +547,9 @@ export class SenderWindow {
    * (deferring the unconfirmed passed over), else the oldest deferred one, unconfirmed.
    */
   private evictOne(): void {
-    for (const id of this.ready) {
-      this.evictDeferred(this.byId[id] as StreamWindow);
+    // Sizes checked first: an iterator over an empty set is an object per eviction.
+    if (this.ready.size > 0) {
+      this.evictDeferred(this.byId[this.ready.values().next().value as number] as StreamWindow);
       return;
     }
     // Every id in the order names a stream holding records (the message it stands for).
@@ -562,10 +563,9 @@ export class SenderWindow {
       this.counters.deferred++;
       this.counters.passedOver++;
     }
-    for (const id of this.deferredStreams) {
+    if (this.deferredStreams.size > 0) {
       this.counters.evictedUnconfirmed++;
-      this.evictDeferred(this.byId[id] as StreamWindow);
-      return;
+      this.evictDeferred(this.byId[this.deferredStreams.values().next().value as number] as StreamWindow);
     }
   }
 
