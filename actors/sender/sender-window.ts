@@ -102,6 +102,8 @@ class StreamWindow extends RecordIndex {
    * when their turn came: its held messages are its ids in the order plus these.
    */
   deferred = 0;
+  /** Messages held (a fragmented message once). */
+  messages = 0;
 
   constructor(
     readonly subject: string,
@@ -275,6 +277,7 @@ export class SenderWindow {
         s.highSeq = seq <= 0x3fff_ffff ? seq | 0 : seq;
         this.order.push(s.id);
         this.counters.messages++;
+        s.messages++;
       }
       s.lastFrag = frag;
       s.push(serial, scratchOffset[r], frag > 0);
@@ -533,7 +536,9 @@ export class SenderWindow {
 
   /** Whether the oldest held message of `s` (holding records) is confirmed. */
   private evictable(s: StreamWindow): boolean {
-    return this.seqAt(s, 0) <= s.confirmed;
+    // Seqs rise by at least one a message: the oldest is at most `highSeq - (messages - 1)`.
+    // When that is confirmed (the usual case: the window holds more than is in flight), no read.
+    return s.highSeq - s.messages < s.confirmed || this.seqAt(s, 0) <= s.confirmed;
   }
 
   /** Keeps `ready` true to `s` (with deferred messages): listed when its oldest is confirmed. */
@@ -588,6 +593,7 @@ export class SenderWindow {
     while (s.length > 0 && s.firstContinues()) this.release(s.shift());
     if (s.length === 0) this.park(s);
     this.counters.messages--;
+    s.messages--;
     this.counters.evicted++;
   }
 
