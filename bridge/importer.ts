@@ -181,6 +181,8 @@ export class Importer {
     // their origin seq.
     const infoSentMs = performance.now();
     const info = await this.jsm.consumers.info(stream, durable);
+    // Closed while a request was out: start nothing (a consumer started now would be stopped by nobody).
+    if (this.closed) return;
     this.progress.started(zone, progressOf(info), infoSentMs);
     const caughtUpTo = info.delivered.stream_seq;
     // The last acknowledgement (its subject), sent again as a request when it may have been lost (ack-confirmation.ts).
@@ -198,13 +200,24 @@ export class Importer {
     const pendings: Promise<void>[] = [];
     const gaps = new OriginGaps();
     gaps.start(info.ack_floor.stream_seq);
-    for (let seq = info.ack_floor.stream_seq + 1; seq <= caughtUpTo && !this.closed; seq++) {
-      const stored = await this.jsm.streams.getMessage(stream, { seq }).catch(() => null);
-      if (stored === null) continue;
-      const p = this.importOne(zone, { subject: stored.subject, data: stored.data, redelivered: true, seq }, storedHeadersOf(stored.header), gaps);
-      if (p !== undefined) pendings.push(p);
+    try {
+      for (let seq = info.ack_floor.stream_seq + 1; seq <= caughtUpTo && !this.closed; seq++) {
+        // Null: deleted from the stream (said as a gap by OriginGaps). Any other failure (a
+        // timeout, the stream without a leader) throws: the consumer starts again from its ack
+        // floor, where skipping the message would have lost it and reported a false 'expired'.
+        const stored = await this.jsm.streams.getMessage(stream, { seq });
+        if (stored === null) continue;
+        const p = this.importOne(zone, { subject: stored.subject, data: stored.data, redelivered: true, seq }, storedHeadersOf(stored.header), gaps);
+        if (p !== undefined) pendings.push(p);
+      }
+    } finally {
+      // Settled before the consumer starts (or starts again): a publish of the catch-up never rejects unheard.
+      const settled = await Promise.allSettled(pendings);
+      const rejected = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (rejected !== undefined) failed ??= rejected.reason;
     }
-    await Promise.all(pendings);
+    if (failed !== undefined) throw failed;
+    if (this.closed) return;
     this.counters.caughtUp += pendings.length;
     if (caughtUpTo > info.ack_floor.stream_seq && !this.closed) {
       // Everything the consumer delivered is published now: acknowledged at once. Else JetStream
@@ -214,6 +227,7 @@ export class Importer {
       confirm(confirmation.askNow());
     }
     const consumer = await this.js.consumers.get(stream, durable);
+    if (this.closed) return;
     // AckPolicy.All: one acknowledgement covers every message before it, sent only once all of
     // them were published (or needed nothing), and only every quarter of `maxImportInFlight`
     // messages or ACK_DELAY_MS (AckPacing). After a failed publish nothing more is
@@ -338,8 +352,11 @@ export class Importer {
       callback: onDelivered,
     });
     const consuming = messages;
-    if (missed) consuming.stop(); // a jump seen before `messages` was set
     this.iterators.add(consuming);
+    // A jump seen before `messages` was set; or closed meanwhile, after close() stopped the
+    // iterators it knew: else `closed()` below would wait for ever, and with it close() and
+    // the bridge's next start of the import (the lease regained after a NATS node died).
+    if (missed || this.closed) consuming.stop();
     // While nothing is delivered (the import blocked, or caught up) only consumer info tells how
     // much waits in the stream: read every `lagCheckIntervalMs`.
     if (this.o.lagCheckIntervalMs > 0) {

@@ -6,6 +6,8 @@
  * Network safety: 127.0.0.1 only; fresh groups 239.255.x.y and ports per test.
  */
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -235,6 +237,12 @@ describe('zone bridges: many zones, two bridges per zone', () => {
     const missing = oneTo(COUNT).filter((n) => !seen.has(n));
     const facts = `stream leader ${leader} killed; restarted 3 s later; ${endMs} ms to the end; LC_A stores ${stored} of ${COUNT}; zone B got ${seqs.length}, missing ${missing.length} (first ${missing.slice(0, 5).join(', ')})`;
     console.log(facts);
+    if (missing.length > 0) {
+      // What the bridges said (their stderr: errors, restarts, stats) goes to a file beside the failure.
+      const saved = join(tmpdir(), `bridge-leader-kill-${process.pid}.log`);
+      writeFileSync(saved, `${facts}\n--- bridgeA\n${bridgeA.stderr}\n--- bridgeB\n${bridgeB.stderr}\n`);
+      console.log(`bridge output: ${saved}\n${bridgeB.stderr.slice(-4000)}`);
+    }
     // The facts go in the failure message: CI keeps only the tail of its output.
     expect(missing.length, facts).toBe(0);
     expect(seqs, facts).toEqual(oneTo(COUNT));
