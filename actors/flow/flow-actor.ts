@@ -49,6 +49,7 @@ import { PatternMatcher } from '../subjects/pattern-matcher.js';
 import { isValidPattern } from '../subjects/subject.js';
 import { FlowControl } from './flow-control.js';
 import { InFlightShare } from './in-flight-share.js';
+import { WindowHold } from './window-hold.js';
 import { IdleSweep } from '../receiver/idle-sweep.js';
 import type { RetransmitInbox } from '../retransmit/messages.js';
 import type { SenderInbox } from '../sender/messages.js';
@@ -75,9 +76,6 @@ const MAX_DEPARTED = 4096;
 
 /** Subjects per `streamsWake` or `confirmed` message (at most 255 bytes each: a slice stays far below a ring record). */
 const WAKE_SLICE = 1024;
-
-/** Bytes a message costs the retransmission window beyond its payload (record and datagram headers, rounded up). */
-const WINDOW_BYTES_PER_MESSAGE = 48;
 
 /** What the flow actor counts (`stats()`), besides the core's counters. */
 export interface FlowActorCounters {
@@ -126,7 +124,7 @@ interface SubjectUse {
 /** Builds the flow actor. */
 export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowInbox> {
   const windowMessages = config.sender.flowWindowMessages;
-  const counters: FlowActorCounters = {
+  const counters: Omit<FlowActorCounters, 'holds'> = {
     creditsSent: 0,
     blockedReports: 0,
     invalidPatterns: 0,
@@ -135,7 +133,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     positionsAfterLeave: 0,
     mailboxFull: 0,
     confirmedSent: 0,
-    holds: 0,
     stalledWhileHeld: 0,
   };
   /** Subjects whose credit may have changed during the current message. */
@@ -161,27 +158,12 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
   const windowMaxBytes = config.sender.windowMaxBytes;
   /** What was last told the retransmit actor as confirmed, per subject of ours (its window evicts confirmed messages first). */
   const confirmedSent = new Map<string, number>();
-  /**
-   * All our streams' messages in flight together, and their estimated bytes (each stream's count
-   * times its average size, plus headers). The per-stream shares keep them within half the
-   * retransmission window while the count of streams in flight holds; when streams whose windows
-   * grew back while few were in flight all send at once, the sum may pass it: past 3/4 of the
-   * window the sender is held (`hold`) until it is back under 1/2, so that the window never has
-   * to evict what receivers have not confirmed.
-   */
-  let unconfirmedMessages = 0;
-  let unconfirmedBytes = 0;
-  const holdAt = { messages: Math.floor((windowMaxMessages * 3) / 4), bytes: Math.floor((windowMaxBytes * 3) / 4) };
-  const releaseAt = { messages: Math.floor(windowMaxMessages / 2), bytes: Math.floor(windowMaxBytes / 2) };
-  /** Whether the sender is to be held, since when (the stall clock of a hold), and what it was last told. */
-  let held = false;
-  let heldSinceMs = 0;
-  let holdTold = false;
+  /** All our streams' messages in flight together, against the retransmission window: whether the sender is held (window-hold.ts). */
+  const hold = new WindowHold(windowMaxMessages, windowMaxBytes, config.sender.stallTimeoutMs);
   /** Looks at our subjects in turn for idle ones to park (`sizes` is the list it walks). */
   const parkSweep = new IdleSweep(PARK_ROUND_MS, PARK_MIN_SUBJECTS);
   const swept: { readonly streams: Map<string, SubjectUse>; parkCursor?: Iterator<SubjectUse> } = { streams: sizes };
   const idleMs = config.sender.activeStreamTtlMs;
-  const stallTimeoutMs = config.sender.stallTimeoutMs;
   /** When the park sweep may run next (undefined: no subject of ours is active). */
   let sweepAtMs: number | undefined;
   /** Receivers' patterns: pattern → peerKey, and the peers themselves. */
@@ -235,26 +217,18 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     touchedAll = false;
   }
 
-  /** Counts `inFlight` messages of `subject` in the sums (replacing what was counted for it). */
+  /** Counts `inFlight` messages of `subject` in the hold's sums (replacing what was counted for it). */
   function countInFlight(subject: string, inFlight: number): void {
     const use = sizes.get(subject);
-    if (use === undefined) return;
-    const bytes = inFlight === 0 ? 0 : inFlight * (Math.ceil(use.messages > 0 ? use.bytes / use.messages : 0) + WINDOW_BYTES_PER_MESSAGE);
-    unconfirmedMessages += inFlight - use.inFlight;
-    unconfirmedBytes += bytes - use.inFlightBytes;
-    use.inFlight = inFlight;
-    use.inFlightBytes = bytes;
+    if (use !== undefined) hold.count(use, inFlight, use.messages > 0 ? use.bytes / use.messages : 0);
   }
 
   /** Holds the sender past 3/4 of the window unconfirmed, lets it go under 1/2; tells it when that changes. */
   function updateHold(): void {
-    if (!held && (unconfirmedMessages >= holdAt.messages || unconfirmedBytes >= holdAt.bytes)) {
-      held = true;
-      heldSinceMs = ctx.clock();
-      counters.holds++;
-    } else if (held && unconfirmedMessages <= releaseAt.messages && unconfirmedBytes <= releaseAt.bytes) held = false;
-    if (holdTold === held) return;
-    if (sender.trySend({ kind: 'hold', on: held })) holdTold = held;
+    hold.update(ctx.clock());
+    const on = hold.toTell();
+    if (on === undefined) return;
+    if (sender.trySend({ kind: 'hold', on })) hold.toldSender(on);
     else counters.mailboxFull++; // told at the next input or timer
   }
 
@@ -463,7 +437,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     if (sizes.size === 0) sweepAtMs = undefined;
     else sweepAtMs ??= ctx.clock() + idleMs;
     const sweep = sweepAtMs === undefined ? undefined : Math.max(sweepAtMs, parkSweep.nextRunMs);
-    const at = earliest(flow.nextDeadlineMs(), end, drainCheck, sweep, held ? heldSinceMs + stallTimeoutMs : undefined);
+    const at = earliest(flow.nextDeadlineMs(), end, drainCheck, sweep, hold.stallDueMs());
     if (at === undefined) ctx.clearTimer();
     else ctx.setTimer(at, onTimer);
   }
@@ -473,10 +447,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     // The core's deadlines, the end of discovery and the drain checks, not a park sweep alone:
     // touching every subject costs a credit computation per stream.
     const coreAt = earliest(flow.nextDeadlineMs(), discoveryEndsMs);
-    if (held && now >= heldSinceMs + stallTimeoutMs) {
+    const stalledSince = hold.onStallDue(now);
+    if (stalledSince !== undefined) {
       // Held for the stall bound: receivers that made no progress meanwhile are no longer waited for.
-      counters.stalledWhileHeld += flow.excludeStalledSince(heldSinceMs);
-      heldSinceMs = now; // a new episode if still held
+      counters.stalledWhileHeld += flow.excludeStalledSince(stalledSince);
       touchedAll = true;
       publishCredits();
     }
@@ -536,6 +510,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     stop() {
       ctx.clearTimer();
     },
-    stats: () => ({ ...counters, subjects: subjects.size, receivers: peers.size, unconfirmedMessages, unconfirmedBytes, held, core: { ...flow.counters } }),
+    stats: () => ({ ...counters, subjects: subjects.size, receivers: peers.size, holds: hold.holds, unconfirmedMessages: hold.unconfirmedMessages, unconfirmedBytes: hold.unconfirmedBytes, held: hold.held, core: { ...flow.counters } }),
   };
 }
