@@ -6,9 +6,10 @@ import type { FragmentRange, SeqRange, StreamInfo, WireMessage } from '../../cod
 import { MESSAGE_SEQ_OFFSET, readRecordAt } from '../../codecs/frames/message-record.js';
 import { BackpressureError, ERROR_CODES, LedgecastError } from '../../errors.js';
 import { IdRing } from './id-ring.js';
-import { RecordIndex } from './record-index.js';
 import { RingDeque } from './ring-deque.js';
 import { DEFAULT_SENDER_OPTIONS, type ResolvedSenderOptions } from './options.js';
+import type { RecordIndex } from './record-index.js';
+import { StreamWindow, type HeldDatagram } from './stream-window.js';
 import { scanDatagram, scratchFrag, scratchIndex, scratchOffset, scratchSeq } from './scan-datagram.js';
 
 /** The options {@link SenderWindow} reads. */
@@ -76,46 +77,6 @@ export interface ServeResult {
   readonly unavailable: SeqRange[];
   /** The tail of the range not looked at because `maxMessages` was reached; serve it later. */
   readonly rest?: SeqRange;
-}
-
-/** One held datagram and how many of its records are held. */
-interface HeldDatagram {
-  readonly bytes: Uint8Array;
-  refs: number;
-}
-
-/**
- * A stream holding records: its held records (it is their {@link RecordIndex}, oldest first;
- * seqs never decrease, the fragments of a message share its seq) and its facts. One object.
- */
-class StreamWindow extends RecordIndex {
-  /** Fragment index of the newest held record: -1 when it is a whole message or none is held. */
-  lastFrag = -1;
-  /**
-   * Newest seq the receivers the flow actor waits for confirmed ({@link SenderWindow.setConfirmed}):
-   * held messages up to it may be evicted first. Until told, the window's `awaitConfirmation`
-   * says (none, or all).
-   */
-  confirmed: number;
-  /**
-   * Held messages of this stream taken out of the eviction order because they were not confirmed
-   * when their turn came: its held messages are its ids in the order plus these.
-   */
-  deferred = 0;
-  /** Messages held (a fragmented message once). */
-  messages = 0;
-
-  constructor(
-    readonly subject: string,
-    /** Index in the window's `byId` (the eviction order names streams by id). */
-    readonly id: number,
-    /** Newest sequence ever added (0 when none). */
-    public highSeq: number,
-    confirmed: number,
-  ) {
-    super();
-    this.confirmed = confirmed;
-  }
 }
 
 /**
