@@ -153,29 +153,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
   const ledgerStreams = config.ledger === undefined ? undefined : new LedgerStreams(config.sender.maxStreams);
   /** Our streams in heartbeats, and the facts their entries carry. */
   const announcer = new StreamAnnouncer(config.sender, window, ledgerStreams);
-  /** Streams with messages numbered but not sent when the peer began closing (the sender's `unsent`). */
-  const unsent = new Map<string, { readonly subject: string; readonly startSeq: number; readonly highSeq: number }>();
-
-  /**
-   * The closing entries with each stream's end at least its newest numbered seq (`unsent`): what
-   * was numbered and never sent is beyond what the window holds, so receivers report it lost.
-   * A stream never sent at all gets an entry of its own (nothing held: `lowSeq` past its end).
-   */
-  function withUnsent(streams: StreamInfo[]): StreamInfo[] {
-    if (unsent.size === 0) return streams;
-    const seen = new Set<string>();
-    const out = streams.map((s) => {
-      seen.add(s.subject);
-      const u = unsent.get(s.subject);
-      return u === undefined || u.highSeq <= s.highSeq ? s : { ...s, highSeq: u.highSeq };
-    });
-    for (const u of unsent.values()) {
-      if (seen.has(u.subject)) continue;
-      const info = window.streamInfo(u.subject, u.startSeq);
-      out.push(u.highSeq <= info.highSeq ? info : { ...info, highSeq: u.highSeq, lowSeq: Math.min(info.lowSeq, info.highSeq + 1) });
-    }
-    return out;
-  }
   /** Whether the `unconfirmedExpired` limit was said (once). */
   let unconfirmedSaid = false;
   const planner = new RetransmitPlanner(
@@ -495,13 +472,13 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
           remotes.drop(msg.peer);
           break;
         case 'unsent':
-          for (const s of msg.streams) if ((unsent.get(s.subject)?.highSeq ?? 0) < s.highSeq) unsent.set(s.subject, s);
+          announcer.onUnsent(msg.streams);
           break;
         case 'closing': {
           // The peer sends this a few times, spaced. The same final entries go in the last
           // heartbeat and in the BYE that follows it (the receivers actor sends it to every
           // peer), so a receiver that misses every last heartbeat still learns each tail.
-          const streams = withUnsent(announcer.finalStreams(now));
+          const streams = announcer.finalStreams(now);
           sendHeartbeats(streams);
           post(receivers, { kind: 'leaving', streams });
           break;

@@ -25,6 +25,13 @@ import { ResumedParts } from '../ledger/resumed-parts.js';
 import { HeartbeatScheduler, type HeartbeatSchedulerOptions } from '../sender/heartbeat-scheduler.js';
 import type { SenderWindow } from '../sender/sender-window.js';
 
+/** A stream with messages numbered but never sent (the sender's `unsent` at the close). */
+export interface UnsentStream {
+  readonly subject: string;
+  readonly startSeq: number;
+  readonly highSeq: number;
+}
+
 export class StreamAnnouncer {
   readonly heartbeats: HeartbeatScheduler;
   /** First seq of each of our streams in this incarnation (from `sent.streams`, or the ledger's resume). */
@@ -35,6 +42,8 @@ export class StreamAnnouncer {
   private readonly resumedParts = new ResumedParts();
   /** Streams that left the heartbeats since {@link takeExpired}: they wait for a verdict. */
   private expired: string[] = [];
+  /** Streams with messages numbered but not sent when the peer began closing ({@link onUnsent}). */
+  private readonly unsent = new Map<string, UnsentStream>();
 
   constructor(
     options: HeartbeatSchedulerOptions,
@@ -86,9 +95,32 @@ export class StreamAnnouncer {
     return { subject, startSeq: info.startSeq, lowSeq: info.lowSeq, highSeq: info.highSeq, ageMs: Math.max(0, nowMs - first) };
   }
 
-  /** Every active stream as it stands: after the drain, each one's final seq. */
+  /** The sender's `unsent` at the close: these streams have messages numbered up to `highSeq` that never went out. */
+  onUnsent(streams: readonly UnsentStream[]): void {
+    for (const s of streams) if ((this.unsent.get(s.subject)?.highSeq ?? 0) < s.highSeq) this.unsent.set(s.subject, s);
+  }
+
+  /**
+   * Every active stream as it stands, for the closing heartbeats and the BYE: after the drain,
+   * each one's final seq. A stream's end is at least its newest numbered seq ({@link onUnsent}):
+   * what was numbered and never sent is beyond what the window holds, so receivers report it
+   * lost. A stream never sent at all gets an entry of its own (nothing held: `lowSeq` past its end).
+   */
   finalStreams(nowMs: number): StreamInfo[] {
-    return this.heartbeats.activeSubjects().map((subject) => this.streamInfoOf(nowMs, subject));
+    const streams = this.heartbeats.activeSubjects().map((subject) => this.streamInfoOf(nowMs, subject));
+    if (this.unsent.size === 0) return streams;
+    const seen = new Set<string>();
+    const out = streams.map((s) => {
+      seen.add(s.subject);
+      const u = this.unsent.get(s.subject);
+      return u === undefined || u.highSeq <= s.highSeq ? s : { ...s, highSeq: u.highSeq };
+    });
+    for (const u of this.unsent.values()) {
+      if (seen.has(u.subject)) continue;
+      const info = this.window.streamInfo(u.subject, u.startSeq);
+      out.push(u.highSeq <= info.highSeq ? info : { ...info, highSeq: u.highSeq, lowSeq: Math.min(info.lowSeq, info.highSeq + 1) });
+    }
+    return out;
   }
 
   /** The entries due in heartbeats at `nowMs` (then {@link takeExpired} has the streams that left). */

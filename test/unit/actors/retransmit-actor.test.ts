@@ -226,6 +226,21 @@ describe('retransmit actor', () => {
     expect(s.ctx.to('receivers')).toEqual([{ kind: 'leaving', streams: [a, b] }, { kind: 'leaving', streams: [a, b] }]);
   });
 
+  it('on closing names as each stream’s end the newest seq numbered (the sender’s unsent), sent or not, so receivers report the unsent ones lost', async () => {
+    const s = await setup();
+    s.publish('orders.a', 3);
+    s.send({ kind: 'unsent', streams: [{ subject: 'orders.a', startSeq: 1, highSeq: 5 }, { subject: 'orders.c', startSeq: 1, highSeq: 2 }] });
+    s.send({ kind: 'unsent', streams: [{ subject: 'orders.a', startSeq: 1, highSeq: 4 }] }); // never lowers an end
+    s.send({ kind: 'closing' });
+    const [leaving] = s.ctx.to('receivers') as { kind: string; streams: { subject: string; lowSeq: number; highSeq: number }[] }[];
+    // orders.a holds 1..3 and ends at 5: 4 and 5 are beyond what it holds. orders.c was never sent:
+    // its entry names 1..2 all the same (the window answers NAKs for them 'unavailable').
+    expect(leaving.streams).toEqual([
+      { subject: 'orders.a', startSeq: 1, lowSeq: 1, highSeq: 5 },
+      { subject: 'orders.c', startSeq: 1, lowSeq: 1, highSeq: 2 },
+    ]);
+  });
+
   it('on closing with no stream sent says BYE all the same, naming none', async () => {
     const s = await setup();
     s.send({ kind: 'closing' });
