@@ -57,6 +57,7 @@ export class FlowControl {
     slowConsumerEvents: 0,
     stalledReceivers: 0,
     invalidPositions: 0,
+    positionsAhead: 0,
     untrackedPairs: 0,
     trackedPairs: 0,
     parkedStreams: 0,
@@ -137,6 +138,15 @@ export class FlowControl {
     const r = this.track(nowMs, peer, subject);
     if (r === undefined) return;
     const s = this.streams.get(subject) as FlowStream;
+    // Nobody delivered what we never sent. Taken at its word, one forged ACK far ahead (2^53)
+    // would stand for this receiver until we sent that far: positions only move forward, so its
+    // real reports would be ignored and it would pace nothing for the rest of the run.
+    // (Before our first send of the stream in this incarnation its newest seq is unknown: a
+    // ledger's resumed stream goes on from the previous one's; a report then is taken as it is.)
+    if (s.started && seq > s.highSent) {
+      this.counters.positionsAhead++;
+      seq = s.highSent;
+    }
     if (r.reported !== undefined && seq <= r.reported) return;
     r.reported = seq;
     // While closing, any step forward on any stream shows the receiver is alive and working

@@ -53,6 +53,11 @@ export interface FlowControlCounters {
   stalledReceivers: number;
   /** Position reports with a seq that is not a non-negative safe integer. */
   invalidPositions: number;
+  /**
+   * Position reports beyond the newest seq we sent of the stream (a receiver cannot have
+   * delivered what was never sent: a forged or corrupt ACK), taken as that newest seq.
+   */
+  positionsAhead: number;
   /** New (receiver, stream) pairs not tracked because `maxTrackedPositions` was reached. */
   untrackedPairs: number;
   /** (receiver, stream) pairs tracked now. */

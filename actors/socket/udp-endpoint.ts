@@ -242,8 +242,10 @@ export class UdpEndpoint implements Endpoint {
     trySetBuffer(() => this.unicast.setSendBufferSize(o.sendBufferBytes));
 
     // Multicast goes out of its own socket so the interface and TTL are set once and
-    // explicitly: never through whatever interface the default route names.
-    this.sender = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+    // explicitly: never through whatever interface the default route names. Not shared
+    // (no SO_REUSEADDR): receivers take its address as this peer's (a BYE counts from there),
+    // and with the option any local process could bind it too and send from it.
+    this.sender = dgram.createSocket({ type: 'udp4' });
     this.sender.on('error', (err) => this.onError(err));
     await bindSocket(this.sender, 0, o.interface);
     this.sender.setMulticastInterface(o.interface);

@@ -129,6 +129,22 @@ describe('FlowControl window', () => {
     expect(flow.counters.invalidPositions).toBe(3);
   });
 
+  it('takes a position beyond the newest seq sent as that seq: one forged ACK far ahead does not stop the receiver pacing the stream', () => {
+    const { flow, send } = setup({ flowWindowMessages: 100, flowPolicy: 'min' });
+    flow.onPosition(0, A, 's', 0);
+    send(0, 's', 1, 100);
+    expect(flow.canSend(0, 's', 101, 1).ok).toBe(false);
+    flow.onPosition(1, A, 's', Number.MAX_SAFE_INTEGER); // forged: nothing beyond 100 was sent
+    expect(flow.counters.positionsAhead).toBe(1);
+    expect(flow.windowPosition('s')).toBe(100);
+    send(1, 's', 101, 200); // one window more, not unlimited
+    expect(flow.canSend(1, 's', 201, 1).ok).toBe(false);
+    // The receiver's real reports count again as soon as they pass what the forged one was taken for.
+    flow.onPosition(2, A, 's', 150);
+    expect(flow.windowPosition('s')).toBe(150);
+    expect(flow.canSend(2, 's', 251, 1).ok).toBe(false);
+  });
+
   it('keeps streams apart', () => {
     const { flow, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min' });
     flow.onPosition(0, A, 's', 0);
