@@ -5,6 +5,7 @@
  * naming the flag (`--count must be a positive integer, got "x"`); the entry point turns it
  * into a one-line message and exit code 2.
  */
+import { isIPv4 } from 'node:net';
 import { InvalidOptionError } from '../errors.js';
 import { validatePattern, validateSubject } from '../actors/subjects/subject.js';
 import { DEFAULT_PEER_OPTIONS, type PeerOptions } from '../actors/app/peer-options.js';
@@ -114,7 +115,11 @@ export function parsePositiveNumber(flag: string, text: string, max = Number.MAX
 
 /** A finite decimal number >= 0 (`--linger 0` is allowed). */
 export function parseNonNegativeNumber(flag: string, text: string, max = Number.MAX_SAFE_INTEGER): number {
-  return text.trim() === '0' ? 0 : parsePositiveNumber(flag, text, max);
+  const n = /^[+]?(\d+\.?\d*|\.\d+)$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
+  if (!Number.isFinite(n) || n < 0 || n > max) {
+    throw new InvalidOptionError(`${flag} must be a number >= 0${max === Number.MAX_SAFE_INTEGER ? '' : ` and <= ${max}`}, got ${JSON.stringify(text)}`);
+  }
+  return n;
 }
 
 /** `[data]` of `pub` and each stdin line: a JSON value when it parses as one, else the text. */
@@ -420,7 +425,9 @@ export function resolveMonitorCliOptions(raw: RawMonitorCliOptions): MonitorCliO
   const subscribe = raw.subscribe ?? [];
   for (const p of subscribe) validatePattern(p);
   const httpHost = raw.httpHost ?? DEFAULT_MONITOR_CLI_OPTIONS.httpHost;
-  if (!/^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-fA-F:]+$|^localhost$/.test(httpHost)) throw new InvalidOptionError(`--http-host must be an IP address, got ${JSON.stringify(httpHost)}`);
+  if (!/^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-fA-F:]+$|^localhost$/.test(httpHost) || (httpHost.includes('.') && !isIPv4(httpHost))) {
+    throw new InvalidOptionError(`--http-host must be an IP address or 'localhost', got ${JSON.stringify(httpHost)}`);
+  }
   return {
     httpPort: raw.httpPort === undefined ? DEFAULT_MONITOR_CLI_OPTIONS.httpPort : parseInteger('--http-port', raw.httpPort, 0, 65_535),
     httpHost,

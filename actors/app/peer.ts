@@ -433,7 +433,10 @@ export class Peer extends EventEmitter<PeerEvents> {
    * Closes the peer, draining first (as NATS's `drain()`): new publishes are refused at once;
    * what was published is still sent, and NAKs are still served, until every live receiver has
    * confirmed the end of each stream or `timeoutMs` (default `closeTimeoutMs`, 10 s) has passed.
-   * A receiver that makes no progress for the stall bound is not waited for. Then a last
+   * A receiver that makes no progress for the stall bound (`sender.stallTimeoutMs`, 2 s) from the
+   * close's start is not waited for; one that has not reported any position of a stream since it
+   * joined (it may not hear our multicast yet, and its unicast fallback starts
+   * `multicastProbeMs`, 3 s, after it joined) is waited for until then at the latest. Then a last
    * heartbeat names each stream's final seq and BYE follows, naming them too (three rounds,
    * 0-100 ms apart): a receiver reports what it will never get as `dataLoss` (`senderLeft`)
    * 200 ms after the first BYE. About 130 ms in all, then every actor stops and every socket and

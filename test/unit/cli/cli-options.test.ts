@@ -9,6 +9,7 @@ import {
   parsePositiveNumber,
   resolveBenchOptions,
   resolveCommonOptions,
+  resolveMonitorCliOptions,
   resolvePeersOptions,
   resolvePubOptions,
   resolveSubOptions,
@@ -99,6 +100,20 @@ describe('number parsing', () => {
   it('parseNonNegativeNumber also accepts 0', () => {
     expect(parseNonNegativeNumber('--linger', '0')).toBe(0);
     expect(parseNonNegativeNumber('--linger', '0.25')).toBe(0.25);
+    expect(parseNonNegativeNumber('--linger', '0.0')).toBe(0);
+    // The message says what is accepted: 0 is.
+    expect(() => parseNonNegativeNumber('--linger', '-1', 86_400)).toThrow('--linger must be a number >= 0 and <= 86400, got "-1"');
+    expect(() => parseNonNegativeNumber('--linger', 'x')).toThrow('--linger must be a number >= 0, got "x"');
+  });
+});
+
+describe('resolveMonitorCliOptions', () => {
+  it('names the flag, not the library option, for a bad --http-host', () => {
+    for (const host of ['999.9.9.9', 'example.com', '1.2.3']) {
+      expect(() => resolveMonitorCliOptions({ httpHost: host })).toThrow(`--http-host must be an IP address or 'localhost', got "${host}"`);
+    }
+    expect(resolveMonitorCliOptions({ httpHost: '127.0.0.1' }).httpHost).toBe('127.0.0.1');
+    expect(resolveMonitorCliOptions({ httpHost: '::1' }).httpHost).toBe('::1');
   });
 });
 
