@@ -38,8 +38,9 @@ export class Message<T = unknown> {
    * True when this message may have been delivered before: a durable subscription delivered it
    * before the process restarted (or the subscription was closed) and it was not confirmed, so
    * it comes again (at-least-once). Use it to skip or check work already done. False for every
-   * other message. A message handed to the application in the last milliseconds before a crash
-   * (before its mark reached the ledger, as an unconfirmed position would) comes again unmarked.
+   * other message. A message handed to the application within about one ledger commit before a
+   * crash (before its mark reached the ledger, as an unconfirmed position would) comes again
+   * unmarked: during a catch-up burst, possibly thousands (README, durable subscriptions).
    */
   readonly redelivered: boolean;
   /**
