@@ -21,6 +21,9 @@ import { ZONE_MARKER_PREFIX } from '../actors/app/origin.js';
 import { streamName, zonePrefix } from './naming.js';
 import { resolveBridgeOptions, type BridgeOptions, type ResolvedBridgeOptions } from './options.js';
 
+/** How long stopping the import may take before it is said (an `error` event). */
+const STOP_WARN_MS = 10_000;
+
 /** Why exporting stopped: NATS failed, or the bridge holds `maxPending` messages. */
 export interface BridgeBlockedEvent {
   readonly reason: 'nats' | 'pending';
@@ -267,7 +270,15 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     this.importer = undefined;
     for (const m of this.zoneMarkers.values()) m.unsubscribe();
     this.zoneMarkers.clear();
-    await importer?.close();
+    // The next start of the import waits for this one's end: a stop that takes long is said,
+    // not left silent (a consumer started after the stop once made it wait for ever).
+    const slow = setTimeout(() => this.report(new Error(`stopping the import has taken ${STOP_WARN_MS / 1000} s; the import starts again only once it ends`)), STOP_WARN_MS);
+    slow.unref?.();
+    try {
+      await importer?.close();
+    } finally {
+      clearTimeout(slow);
+    }
     if (importer !== undefined) this.progress.stopped();
   }
 
