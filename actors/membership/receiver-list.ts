@@ -299,6 +299,15 @@ export class ReceiverList implements TimerCore {
     return this.tombstones.proves(peer, nowMs, source);
   }
 
+  /**
+   * The addresses (`host:port`) listed `peer` is proven to use: its advertised listener, and
+   * where its first advert by multicast and by unicast came from. Undefined when not listed.
+   */
+  provenSourcesOf(peer: PeerId): string[] | undefined {
+    const st = this.lookup(peer);
+    return st === undefined ? undefined : this.sourcesOf(st);
+  }
+
   /** Any frame arrived from `peer`: refreshes its liveness and how it was heard. */
   onHeard(nowMs: number, peer: PeerId, via: HeardVia): void {
     const st = this.peers.get(peer.name);

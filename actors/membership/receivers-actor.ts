@@ -30,7 +30,9 @@
  *   again, as an update, whenever the peer's patterns change; then also a `peerUpdated` event,
  *   as when its address changes), `senderAdvertised` to receiver
  *   (its evidence for taking that incarnation's frames, and for adopting a restart) and
- *   `senderListed` (its streams leave the quota of senders that never advertised);
+ *   `senderListed` (its streams leave the quota of senders that never advertised); after each
+ *   advert, `senderSources` when the addresses it is proven to use changed (the receiver takes
+ *   its HEARTBEATs only from them);
  * - peerLeft → `peerLeft` event, `peerAddress` without host to socket, `receiverLeft` to flow,
  *   `peerGone` to retransmit, `senderLeft` to receiver (cause 'expired' for an expiry, 'closed'
  *   for a BYE, 'bye' for a restart: a BYE or a restart retires that incarnation);
@@ -86,6 +88,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
   const baseGroup = config.groupMap.baseGroup;
   const counters = newReceiversActorCounters();
   const told = new Map<string, Told>();
+  /** The proven sources last told the receiver, per listed peer (`tellSources`). */
+  const sourcesTold = new Map<string, string>();
   let localAddress: { host: string; port: number } | undefined;
   /** Our pattern set, its versions and recent changes, and the frames that serve it. */
   const server = new PatternServer(self, {
@@ -198,6 +202,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     const key = peerKey(peer);
     if (told.get(key)?.target === true) targetsChanged = true;
     told.delete(key);
+    sourcesTold.delete(key);
     emit({ kind: 'peerLeft', peer, reason });
     const r = refs!;
     r.socket.send({ kind: 'peerAddress', peer });
@@ -357,6 +362,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     const e = list.get(frame.sender);
     if (e === undefined) return;
     if (knew) noteUpdate(e);
+    tellSources(e.peer);
     sync.onAdvert(nowMs, e, frame, e.patternVersion);
     if (localAddress === undefined || leaving) return;
     const solicited = (frame.flags & ADVERT_FLAGS.solicit) !== 0;
@@ -368,6 +374,20 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
       }
       counters.advertReplies++;
     }
+  }
+
+  /**
+   * Tells the receiver where `peer` is proven to send from, when that changed (its HEARTBEATs
+   * count only from there). Remembered per listed peer; forgotten when it leaves.
+   */
+  function tellSources(peer: PeerId): void {
+    const sources = list.provenSourcesOf(peer);
+    if (sources === undefined) return;
+    const key = peerKey(peer);
+    const joined = sources.join(',');
+    if (sourcesTold.get(key) === joined) return;
+    sourcesTold.set(key, joined);
+    refs!.receiver.send({ kind: 'senderSources', peer, sources });
   }
 
   /** A soliciting peer is answered at most once per `advertIntervalMs / 4` (bounded memory). */

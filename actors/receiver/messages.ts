@@ -38,6 +38,14 @@ export type ReceiverInbox =
    */
   | { readonly kind: 'senderListed'; readonly peer: PeerId }
   /**
+   * The addresses `peer` is proven to send from (`host:port`: where its adverts came from, its
+   * advertised listener), sent by the receivers actor whenever they change: a HEARTBEAT naming
+   * that incarnation counts only from one of them, as a BYE does. (A heartbeat moves a stream's
+   * window: one forged heartbeat could make receivers report a range lost and drop the real
+   * messages of it as old.)
+   */
+  | { readonly kind: 'senderSources'; readonly peer: PeerId; readonly sources: readonly string[] }
+  /**
    * A sender left: `'closed'` (it said BYE: settled 200 ms later, what is missing then is reported lost),
    * `'bye'` (it restarted: settled after a grace, see the actor overview), `'expired'`.
    */

@@ -87,6 +87,10 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
   private datagrams = 0;
   /** Stream entries received in BYEs (applied as heartbeat entries). */
   private byeStreams = 0;
+  /** Where each listed sender is proven to send from (`senderSources`), by name; at most the listed peers. */
+  private readonly provenSources = new Map<string, { readonly incarnation: number; readonly sources: ReadonlySet<string> }>();
+  /** HEARTBEATs naming a listed sender that came from an address it is not proven to use: ignored. */
+  private heartbeatsUnproven = 0;
 
   constructor(
     private readonly config: PeerConfig,
@@ -170,7 +174,11 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
       case 'senderListed':
         this.core.setListed(msg.peer?.name, true);
         break;
+      case 'senderSources':
+        this.provenSources.set(msg.peer.name, { incarnation: msg.peer.incarnation, sources: new Set(msg.sources) });
+        break;
       case 'senderLeft':
+        if (this.provenSources.get(msg.senderName)?.incarnation === msg.incarnation || msg.incarnation === undefined) this.provenSources.delete(msg.senderName);
         this.core.setListed(msg.senderName, false);
         this.onSenderLeft(now, msg.senderName, msg.cause ?? 'bye', msg.incarnation);
         break;
@@ -195,6 +203,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
       datagrams: this.datagrams,
       naksHeld: this.naksHeld,
       byeStreams: this.byeStreams,
+      heartbeatsUnproven: this.heartbeatsUnproven,
       departuresPending: this.departures.size,
       dropped: { ...this.dropped },
       streams: this.core.streams,
@@ -219,6 +228,13 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
     if (frame instanceof DataRecords) {
       for (let i = 0, o = frame.firstRecord; i < frame.count; i++, o = frame.recordEnd(o)) this.core.onDataRecord(now, frame, o);
     } else if (frame.kind === 'heartbeat') {
+      // Of a listed incarnation, only from where it is proven to send from (a sender not listed
+      // yet is held by the core until its advert, as its DATA is).
+      const proven = this.provenSources.get(frame.sender.name);
+      if (proven !== undefined && proven.incarnation === frame.sender.incarnation && !proven.sources.has(`${msg.host}:${msg.port}`)) {
+        this.heartbeatsUnproven++;
+        return;
+      }
       this.core.onHeartbeat(now, frame.sender, frame.streams);
     } else {
       this.dropped.wrongActor = (this.dropped.wrongActor ?? 0) + 1;

@@ -85,6 +85,11 @@ function expectCounted(n: number | undefined, sent: number): void {
   expect(n).toBeLessThanOrEqual(sent);
 }
 
+/** Forged heartbeats refused: for their source (not proven for the sender) or for their range. */
+function heartbeatsRefused(receiver: ReceiverStats): number {
+  return (receiver.heartbeatsUnproven ?? 0) + (receiver.implausibleHeartbeats ?? 0);
+}
+
 /** Every real message once, in order, none forged, no loss reported. */
 function expectIntact(r: Awaited<ReturnType<typeof attack>>): void {
   expect(r.stream.map((m) => m[2])).toEqual(range(1, 500));
@@ -126,7 +131,20 @@ describe('a subscriber without a key against forged frames in its publisher\'s n
       { kind: 'heartbeat', sender: P, streams: [{ subject: SUBJECT, startSeq: 1, lowSeq: 1, highSeq: 210 + MAX_GAP }] },
     ]);
     expectIntact(r);
-    expectCounted(r.receiver.implausibleHeartbeats, 12);
+    // Refused for where it came from (the attacker's address) before its range is looked at.
+    expectCounted(heartbeatsRefused(r.receiver), 12);
+    expect(r.receiver.dataLossEvents).toBe(0);
+  });
+
+  it('ignores a forged HEARTBEAT within maxGapMessages from an address the publisher is not proven to use: no false loss, the real messages delivered', async () => {
+    // Found by a hostile-process check: one such datagram made two subscribers report 998,994
+    // messages lost and drop the publisher's 6,992 later real messages as old.
+    const r = await attack((P) => [
+      { kind: 'heartbeat', sender: P, streams: [{ subject: SUBJECT, startSeq: 1, lowSeq: 900_000, highSeq: 900_000 }] },
+      { kind: 'heartbeat', sender: P, streams: [{ subject: SUBJECT, startSeq: 1, lowSeq: 1, highSeq: 5000 }] },
+    ]);
+    expectIntact(r);
+    expectCounted(r.receiver.heartbeatsUnproven, 12);
     expect(r.receiver.dataLossEvents).toBe(0);
   });
 
@@ -150,7 +168,7 @@ describe('a subscriber without a key against forged frames in its publisher\'s n
     );
     expectIntact(r);
     expectCounted(r.receiver.implausibleSeqs, 600);
-    expectCounted(r.receiver.implausibleHeartbeats, 6);
+    expectCounted(heartbeatsRefused(r.receiver), 6);
     expect(r.receiver.dataLossEvents).toBe(0);
   });
 });

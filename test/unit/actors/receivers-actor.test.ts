@@ -237,6 +237,8 @@ describe('receivers actor: peers joining and leaving', () => {
     expect(ctx.sentTo('receiver')).toEqual([
       { kind: 'senderAdvertised', peer: A },
       { kind: 'senderListed', peer: A },
+      // Where its heartbeats may come from: its listener, and where its advert came from.
+      { kind: 'senderSources', peer: A, sources: ['127.0.0.1:41097', '127.0.0.1:5'] },
       { kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'expired' },
     ]);
   });
@@ -255,6 +257,7 @@ describe('receivers actor: peers joining and leaving', () => {
     expect(ctx.sentTo('receiver')).toEqual([
       { kind: 'senderAdvertised', peer: A },
       { kind: 'senderListed', peer: A },
+      { kind: 'senderSources', peer: A, sources: ['127.0.0.1:41097', '127.0.0.1:5'] },
       { kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'closed' }, // settled at once: a BYE follows a drain
     ]);
   });
@@ -274,9 +277,11 @@ describe('receivers actor: peers joining and leaving', () => {
     expect(ctx.sentTo('receiver')).toEqual([
       { kind: 'senderAdvertised', peer: A },
       { kind: 'senderListed', peer: A },
+      { kind: 'senderSources', peer: A, sources: ['127.0.0.1:41097', '127.0.0.1:5'] },
       { kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'bye' },
       { kind: 'senderAdvertised', peer: A2 },
       { kind: 'senderListed', peer: A2 },
+      { kind: 'senderSources', peer: A2, sources: ['127.0.0.1:41097', '127.0.0.1:5'] },
     ]);
     expect(ctx.sentTo('socket').filter((m) => m.kind === 'peerAddress')).toEqual([
       { kind: 'peerAddress', peer: A, host: '127.0.0.1', port: 41097 },
