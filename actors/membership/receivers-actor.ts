@@ -31,8 +31,8 @@
  *   as when its address changes), `senderAdvertised` to receiver
  *   (its evidence for taking that incarnation's frames, and for adopting a restart) and
  *   `senderListed` (its streams leave the quota of senders that never advertised); after each
- *   advert, `senderSources` when the addresses it is proven to use changed (the receiver takes
- *   its HEARTBEATs only from them);
+ *   advert, `senderSources` to receiver and `peerSources` to retransmit when the addresses it is
+ *   proven to use changed (its HEARTBEATs, NAKs, RETRANSMITs and ACKs count only from them);
  * - peerLeft → `peerLeft` event, `peerAddress` without host to socket, `receiverLeft` to flow,
  *   `peerGone` to retransmit, `senderLeft` to receiver (cause 'expired' for an expiry, 'closed'
  *   for a BYE, 'bye' for a restart: a BYE or a restart retires that incarnation);
@@ -388,6 +388,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     if (sourcesTold.get(key) === joined) return;
     sourcesTold.set(key, joined);
     refs!.receiver.send({ kind: 'senderSources', peer, sources });
+    refs!.retransmit.send({ kind: 'peerSources', peer, sources });
   }
 
   /** A soliciting peer is answered at most once per `advertIntervalMs / 4` (bounded memory). */

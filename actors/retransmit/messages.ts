@@ -29,6 +29,13 @@ export type RetransmitInbox =
   | { readonly kind: 'unicastTargets'; readonly targets: readonly UnicastTarget[] }
   /** A peer left or restarted: drop its channels. */
   | { readonly kind: 'peerGone'; readonly peer: PeerId }
+  /**
+   * The addresses listed `peer` is proven to use (`host:port`: its listener, where its adverts
+   * came from), from the receivers actor whenever they change: its NAK, RETRANSMIT and ACK
+   * frames count only from them (a forged ACK moves its flow position, forged channel frames
+   * fill its channel's window).
+   */
+  | { readonly kind: 'peerSources'; readonly peer: PeerId; readonly sources: readonly string[] }
   /** This peer is about to say BYE: send a heartbeat naming every active stream's final seq now. */
   | { readonly kind: 'closing' }
   /**

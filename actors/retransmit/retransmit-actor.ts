@@ -92,6 +92,8 @@ export interface RetransmitActorCounters extends RemoteChannelCounters {
   decodeErrors: Record<string, number>;
   /** Decoded frames of a kind this actor does not handle, or from ourselves. */
   unexpectedFrames: number;
+  /** NAK, RETRANSMIT and ACK frames naming a listed peer that came from an address it is not proven to use: ignored. */
+  unprovenFrames: number;
   /** NAK and ACK frames addressed to another peer. */
   notForUs: number;
   naksSent: number;
@@ -120,6 +122,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
   const counters: RetransmitActorCounters = {
     decodeErrors: {},
     unexpectedFrames: 0,
+    unprovenFrames: 0,
     notForUs: 0,
     remotesRefused: 0,
     remotesRefusedSourceQuota: 0,
@@ -153,6 +156,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
   const ledgerStreams = config.ledger === undefined ? undefined : new LedgerStreams(config.sender.maxStreams);
   /** Our streams in heartbeats, and the facts their entries carry. */
   const announcer = new StreamAnnouncer(config.sender, window, ledgerStreams);
+  /** Where each listed peer is proven to send from (`peerSources`), by name; at most the listed peers. */
+  const provenSources = new Map<string, { readonly incarnation: number; readonly sources: ReadonlySet<string> }>();
   /** Whether the `unconfirmedExpired` limit was said (once). */
   let unconfirmedSaid = false;
   const planner = new RetransmitPlanner(
@@ -284,6 +289,12 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     const frame = decoded.frame;
     if (frame.sender.name === self.name) {
       counters.unexpectedFrames++; // our own multicast, looped back
+      return;
+    }
+    // A listed peer's frames count only from where it is proven to send from (as its BYE).
+    const proven = provenSources.get(frame.sender.name);
+    if (proven !== undefined && proven.incarnation === frame.sender.incarnation && !proven.sources.has(sourceOf(msg.host, msg.port))) {
+      counters.unprovenFrames++;
       return;
     }
     switch (frame.kind) {
@@ -470,6 +481,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
           break;
         case 'peerGone':
           remotes.drop(msg.peer);
+          if (provenSources.get(msg.peer.name)?.incarnation === msg.peer.incarnation) provenSources.delete(msg.peer.name);
+          break;
+        case 'peerSources':
+          provenSources.set(msg.peer.name, { incarnation: msg.peer.incarnation, sources: new Set(msg.sources) });
           break;
         case 'unsent':
           announcer.onUnsent(msg.streams);

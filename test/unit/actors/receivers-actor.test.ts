@@ -233,7 +233,10 @@ describe('receivers actor: peers joining and leaving', () => {
     expect(ctx.takeEvents()).toEqual([{ kind: 'peerLeft', peer: A, reason: 'expired' }]);
     expect(ctx.take<SocketMsg>('socket').filter((m) => m.kind === 'peerAddress')).toEqual([{ kind: 'peerAddress', peer: A }]);
     expect(ctx.sentTo('flow').at(-1)).toEqual({ kind: 'receiverLeft', peer: A });
-    expect(ctx.sentTo('retransmit')).toEqual([{ kind: 'peerGone', peer: A }]);
+    expect(ctx.sentTo('retransmit')).toEqual([
+      { kind: 'peerSources', peer: A, sources: ['127.0.0.1:41097', '127.0.0.1:5'] },
+      { kind: 'peerGone', peer: A },
+    ]);
     expect(ctx.sentTo('receiver')).toEqual([
       { kind: 'senderAdvertised', peer: A },
       { kind: 'senderListed', peer: A },
@@ -272,7 +275,11 @@ describe('receivers actor: peers joining and leaving', () => {
       { kind: 'peerLeft', peer: A, reason: 'restarted' },
       { kind: 'peerJoined', peer: A2 },
     ]);
-    expect(ctx.sentTo('retransmit')).toEqual([{ kind: 'peerGone', peer: A }]);
+    expect(ctx.sentTo('retransmit')).toEqual([
+      { kind: 'peerSources', peer: A, sources: ['127.0.0.1:41097', '127.0.0.1:5'] },
+      { kind: 'peerGone', peer: A },
+      { kind: 'peerSources', peer: A2, sources: ['127.0.0.1:41097', '127.0.0.1:5'] },
+    ]);
     // The receiver adopts the new incarnation on its advert, after the old one's departure.
     expect(ctx.sentTo('receiver')).toEqual([
       { kind: 'senderAdvertised', peer: A },

@@ -57,6 +57,25 @@ describe('retransmit actor', () => {
     expect(seqsOf(rt[0].frame)).toEqual([2, 3]);
   });
 
+  it('takes a listed peer’s NAK and ACK only from an address it is proven to use (peerSources): others are counted and ignored', async () => {
+    const s = await setup();
+    s.publish('orders.a', 5);
+    s.send({ kind: 'peerSources', peer: A, sources: ['127.0.0.1:1'] }); // the test's datagrams come from 127.0.0.1:1
+    s.send({ kind: 'peerSources', peer: B, sources: ['127.0.0.1:7000'] });
+    s.nak(A, 1, 'orders.a', [{ from: 2, to: 3 }]);
+    s.nak(B, 1, 'orders.a', [{ from: 4, to: 5 }]); // forged: B sends from 127.0.0.1:7000
+    s.datagram({ kind: 'ack', sender: B, target: SELF, cumulativeSeq: 0, selective: [], positions: [{ subject: 'orders.a', seq: 2 ** 53 - 1 }] });
+    s.ctx.advanceTo(s.config.retransmit.coalesceMs);
+    expect(s.frames('ack').map((f) => f.destination)).toEqual([{ kind: 'peer', peer: A }]);
+    expect(s.frames('retransmit').map((r) => [r.destination, seqsOf(r.frame)])).toEqual([[{ kind: 'peer', peer: A }, [2, 3]]]);
+    expect(s.ctx.to('flow').filter((m) => (m as { kind: string }).kind === 'positions')).toEqual([]);
+    expect((s.actor.stats() as { unprovenFrames: number }).unprovenFrames).toBe(2);
+    // Gone: its frames are taken from anywhere again (a new incarnation is not listed yet).
+    s.send({ kind: 'peerGone', peer: B });
+    s.datagram({ kind: 'ack', sender: B, target: SELF, cumulativeSeq: 0, selective: [], positions: [{ subject: 'orders.a', seq: 1 }] });
+    expect(s.ctx.to('flow').filter((m) => (m as { kind: string }).kind === 'positions')).toHaveLength(1);
+  });
+
   it('resends a range asked by two peers once, by multicast with channel sequence 0', async () => {
     const s = await setup();
     s.publish('orders.a', 5);
