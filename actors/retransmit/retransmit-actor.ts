@@ -167,6 +167,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
         unicast: (to, messages, unavailable) => resendTo(to, messages, unavailable),
         multicast: (messages, unavailable) => resendToAll(messages, unavailable),
       },
+      // Only peers we list (their addresses known: `peerSources`) make a resend go to the group.
+      mayMulticast: (asker) => provenSources.get(asker.name)?.incarnation === asker.incarnation,
     },
     config.retransmit,
   );

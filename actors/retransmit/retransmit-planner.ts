@@ -60,6 +60,13 @@ export interface RetransmitPlannerSink {
 export interface RetransmitPlannerDeps {
   readonly sink: RetransmitPlannerSink;
   readonly window: RetransmitWindow;
+  /**
+   * Whether `asker` counts towards `multicastThreshold` (a peer we list: it advertised). Names
+   * nobody advertised, forged by the dozen, would otherwise turn a few NAKs into multicast
+   * resends to the whole group; their NAKs are served by unicast only (where the socket's 3×
+   * rule bounds what goes to an unproven address). Default: every asker counts.
+   */
+  readonly mayMulticast?: (asker: PeerId) => boolean;
 }
 
 /** Counters of the planner. */
@@ -178,6 +185,7 @@ export class RetransmitPlanner implements TimerCore {
   };
   private readonly sink: RetransmitPlannerSink;
   private readonly window: RetransmitWindow;
+  private readonly mayMulticast: ((asker: PeerId) => boolean) | undefined;
   private readonly options: RetransmitPlannerOptions;
   private readonly batches = new Map<string, Batch>();
   private readonly lastAskers = new Map<string, SubjectAskers>();
@@ -188,6 +196,7 @@ export class RetransmitPlanner implements TimerCore {
   constructor(deps: RetransmitPlannerDeps, options: RetransmitPlannerOptions = DEFAULT_RETRANSMIT_OPTIONS) {
     this.sink = deps.sink;
     this.window = deps.window;
+    this.mayMulticast = deps.mayMulticast;
     this.options = options;
     this.suppressor = new RepeatSuppressor(options.maxSuppressedRanges);
     this.budget = new NakBudget(options);
@@ -353,8 +362,9 @@ export class RetransmitPlanner implements TimerCore {
     const { subject } = b;
     const untilMs = nowMs + this.options.repeatSuppressMs;
     const askers = [...b.askers.entries()];
+    const mayMulticast = this.mayMulticast;
     const multicast = rangesInAtLeast(
-      askers.map(([, a]) => a.ranges),
+      (mayMulticast === undefined ? askers : askers.filter(([, a]) => mayMulticast(a.peer))).map(([, a]) => a.ranges),
       this.options.multicastThreshold,
     );
 

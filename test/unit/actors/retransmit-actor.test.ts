@@ -40,6 +40,11 @@ async function setup(o: ConfigOverrides = {}) {
 
 const seqsOf = (f: RetransmitFrame) => f.messages.map((m) => m.seq);
 
+/** The receivers actor lists `peers` (they advertised): the test's datagrams come from 127.0.0.1:1. */
+function listed(s: { send: (m: RetransmitInbox) => void }, ...peers: PeerId[]): void {
+  for (const peer of peers) s.send({ kind: 'peerSources', peer, sources: ['127.0.0.1:1'] });
+}
+
 describe('retransmit actor', () => {
   it('acknowledges a NAK at once and serves it by unicast through the asker’s channel after the coalescing delay', async () => {
     const s = await setup();
@@ -78,6 +83,7 @@ describe('retransmit actor', () => {
 
   it('resends a range asked by two peers once, by multicast with channel sequence 0', async () => {
     const s = await setup();
+    listed(s, A, B);
     s.publish('orders.a', 5);
     s.nak(A, 1, 'orders.a', [{ from: 2, to: 3 }]);
     s.nak(B, 1, 'orders.a', [{ from: 3, to: 3 }]);
@@ -89,8 +95,20 @@ describe('retransmit actor', () => {
     ]);
   });
 
+  it('counts only listed askers towards a multicast resend: NAKs of names nobody advertised are served by unicast, each to its asker', async () => {
+    const s = await setup();
+    s.publish('orders.a', 5);
+    const fakes = [1, 2, 3, 4].map((i): PeerId => ({ name: `fake${i}`, incarnation: 1 }));
+    for (const f of fakes) s.nak(f, 1, 'orders.a', [{ from: 1, to: 5 }]);
+    s.ctx.advanceTo(10);
+    const rt = s.frames('retransmit');
+    expect(rt.filter((r) => r.destination.kind === 'group')).toEqual([]);
+    expect(rt.map((r) => r.destination)).toEqual(fakes.map((peer) => ({ kind: 'peer', peer })));
+  });
+
   it('with multicast off sends a multicast-worthy resend by unicast to each interested unicast target', async () => {
     const s = await setup({ socket: { multicast: false } });
+    listed(s, A, B);
     s.send({ kind: 'unicastTargets', targets: [{ peer: A, patterns: ['orders.>'] }, { peer: B, patterns: ['orders.a'] }] });
     s.publish('orders.a', 2);
     s.nak(A, 1, 'orders.a', [{ from: 1, to: 1 }]);
