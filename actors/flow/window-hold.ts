@@ -31,7 +31,7 @@ export class WindowHold {
   private readonly releaseAt: { readonly messages: number; readonly bytes: number };
   private isHeld = false;
   private heldSinceMs = 0;
-  /** What the sender was last told (undefined: nothing yet, and it starts not held). */
+  /** What the sender was last told (it starts not held). */
   private told = false;
   /** Times the sender was held. */
   holds = 0;

@@ -32,6 +32,7 @@
  * core which sender names advertise (`Receiver.setListed`), for its quotas on senders that never
  * advertised (`maxUnlistedStreams`, `unlistedSenderExpiryMs`).
  */
+import { ProvenSources } from '../proven-sources.js';
 import { decodeFrameRecords } from '../../codecs/frame-codec.js';
 import { DataRecords } from '../../codecs/data-records.js';
 import type { ActorContext, Actor } from '../../runtime/actor.js';
@@ -88,7 +89,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
   /** Stream entries received in BYEs (applied as heartbeat entries). */
   private byeStreams = 0;
   /** Where each listed sender is proven to send from (`senderSources`), by name; at most the listed peers. */
-  private readonly provenSources = new Map<string, { readonly incarnation: number; readonly sources: ReadonlySet<string> }>();
+  private readonly provenSources = new ProvenSources();
   /** HEARTBEATs naming a listed sender that came from an address it is not proven to use: ignored. */
   private heartbeatsUnproven = 0;
 
@@ -175,10 +176,10 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
         this.core.setListed(msg.peer?.name, true);
         break;
       case 'senderSources':
-        this.provenSources.set(msg.peer.name, { incarnation: msg.peer.incarnation, sources: new Set(msg.sources) });
+        this.provenSources.set(msg.peer, msg.sources);
         break;
       case 'senderLeft':
-        if (this.provenSources.get(msg.senderName)?.incarnation === msg.incarnation || msg.incarnation === undefined) this.provenSources.delete(msg.senderName);
+        this.provenSources.forget(msg.senderName, msg.incarnation);
         this.core.setListed(msg.senderName, false);
         this.onSenderLeft(now, msg.senderName, msg.cause ?? 'bye', msg.incarnation);
         break;
@@ -230,8 +231,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
     } else if (frame.kind === 'heartbeat') {
       // Of a listed incarnation, only from where it is proven to send from (a sender not listed
       // yet is held by the core until its advert, as its DATA is).
-      const proven = this.provenSources.get(frame.sender.name);
-      if (proven !== undefined && proven.incarnation === frame.sender.incarnation && !proven.sources.has(`${msg.host}:${msg.port}`)) {
+      if (this.provenSources.refuses(frame.sender, msg.host, msg.port)) {
         this.heartbeatsUnproven++;
         return;
       }

@@ -33,6 +33,7 @@
  * resumed from the ledger are announced in heartbeats after a restart, and heartbeats state the
  * ledger's `lowSeq`, so receivers NAK what the ledger still holds instead of reporting it lost.
  */
+import { ProvenSources } from '../proven-sources.js';
 import type {
   PeerId,
   RetransmitFrame,
@@ -157,7 +158,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
   /** Our streams in heartbeats, and the facts their entries carry. */
   const announcer = new StreamAnnouncer(config.sender, window, ledgerStreams);
   /** Where each listed peer is proven to send from (`peerSources`), by name; at most the listed peers. */
-  const provenSources = new Map<string, { readonly incarnation: number; readonly sources: ReadonlySet<string> }>();
+  const provenSources = new ProvenSources();
   /** Whether the `unconfirmedExpired` limit was said (once). */
   let unconfirmedSaid = false;
   const planner = new RetransmitPlanner(
@@ -168,7 +169,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
         multicast: (messages, unavailable) => resendToAll(messages, unavailable),
       },
       // Only peers we list (their addresses known: `peerSources`) make a resend go to the group.
-      mayMulticast: (asker) => provenSources.get(asker.name)?.incarnation === asker.incarnation,
+      mayMulticast: (asker) => provenSources.isListed(asker),
     },
     config.retransmit,
   );
@@ -294,8 +295,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
       return;
     }
     // A listed peer's frames count only from where it is proven to send from (as its BYE).
-    const proven = provenSources.get(frame.sender.name);
-    if (proven !== undefined && proven.incarnation === frame.sender.incarnation && !proven.sources.has(sourceOf(msg.host, msg.port))) {
+    if (provenSources.refuses(frame.sender, msg.host, msg.port)) {
       counters.unprovenFrames++;
       return;
     }
@@ -483,10 +483,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
           break;
         case 'peerGone':
           remotes.drop(msg.peer);
-          if (provenSources.get(msg.peer.name)?.incarnation === msg.peer.incarnation) provenSources.delete(msg.peer.name);
+          provenSources.forget(msg.peer.name, msg.peer.incarnation);
           break;
         case 'peerSources':
-          provenSources.set(msg.peer.name, { incarnation: msg.peer.incarnation, sources: new Set(msg.sources) });
+          provenSources.set(msg.peer, msg.sources);
           break;
         case 'unsent':
           announcer.onUnsent(msg.streams);
