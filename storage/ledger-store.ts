@@ -338,6 +338,14 @@ export class LedgerStore {
     return this.putDurableSeq('setHanded', this.dbs.handed, durableName, senderName, subject, seq, 1);
   }
 
+  /**
+   * {@link setHanded} for a mark written before the messages it covers are handed: resolves once
+   * committed (and flushed, with `'sync'`), in every durability mode.
+   */
+  markHanded(durableName: string, senderName: string, subject: string, seq: number): Promise<void> {
+    return this.putDurableSeq('markHanded', this.dbs.handed, durableName, senderName, subject, seq, 1, true);
+  }
+
   /** Validates and writes one (durable, stream) → seq entry of `db`. */
   private putDurableSeq(
     what: string,
@@ -347,13 +355,15 @@ export class LedgerStore {
     subject: string,
     seq: number,
     minSeq: number,
+    committed = false,
   ): Promise<void> {
     this.checkUsable();
     this.checkName('durableName', durableName);
     this.checkName('senderName', senderName);
     this.checkName('subject', subject);
     if (!Number.isSafeInteger(seq) || seq < minSeq) throw new LedgerError(`${what}: seq ${seq} must be a safe integer >= ${minSeq}`);
-    return this.writes.settle(db.put([durableName, senderName, subject], seq), undefined);
+    const put = db.put([durableName, senderName, subject], seq);
+    return committed ? this.writes.settleCommitted(put) : this.writes.settle(put, undefined);
   }
 
   /** The highest seqs durable subscription `durableName` handed to the application, keyed by `streamKey(senderName, subject)`. */

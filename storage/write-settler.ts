@@ -43,6 +43,16 @@ export class WriteSettler {
     return Promise.resolve();
   }
 
+  /**
+   * The promise for a write that must survive the process dying (a durable subscription's
+   * handed mark, written before the messages it covers are handed): after its commit in every
+   * mode (a committed LMDB write survives SIGKILL), and after the flush too with `'sync'`.
+   */
+  settleCommitted(committed: Promise<boolean>): Promise<void> {
+    const checked = this.watchCommit(committed);
+    return this.durability === 'sync' ? this.afterFlush(checked, undefined) : checked;
+  }
+
   /** Resolves when the writes queued so far are flushed (rejects with a commit failure). */
   async flushed(): Promise<void> {
     await this.env.flushed;

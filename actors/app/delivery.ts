@@ -8,7 +8,7 @@
 import { PatternMatcher } from '../subjects/pattern-matcher.js';
 import type { PeerId, WireMessage } from '../../codecs/frame.js';
 import type { DeliveredBatch } from './events.js';
-import type { Durables } from './durables.js';
+import { HELD, type Durables } from './durables.js';
 import { Message, type ReplyPublisher } from './message.js';
 import { decodeLossMarker, decodeOriginMarker, LOSS_PREFIX, OriginDedup, ORIGIN_PREFIX, type MessageOrigin, type OriginLoss } from './origin.js';
 import type { Subscription } from './subscription.js';
@@ -120,8 +120,14 @@ export class Delivery {
           } else msg = shared;
         } else {
           if (own) continue;
-          msg = this.durables.messageFor(d, sender, r, reply, s.codec, origin);
-          if (msg === undefined) continue;
+          const offered = this.durables.offer(d, sender, r, reply, s.codec, origin);
+          if (offered === undefined) continue;
+          if (offered === HELD) {
+            // Taken: pushed to `s` once the ledger committed its handed mark (durables.ts).
+            taken = true;
+            continue;
+          }
+          msg = offered;
         }
         taken = true;
         if (!s.push(msg)) this.onOverflow(sender, r);

@@ -6,6 +6,15 @@
  * moderate rate (a few messages per event-loop turn) one per turn was most of a zone bridge's
  * ledger work).
  *
+ * Marks first (`durableConfirmDelayMs` 0, the default): a message is handed to the application
+ * only once the ledger committed its stream's "handed up to" mark at or above its seq, so that a
+ * message handed before a crash always comes again with `redelivered` set, and `redelivered`
+ * false means never handed before. Messages above the committed mark wait here, in order, while
+ * one `confirmed` message carries the mark of everything waiting (a token the ledger answers with
+ * `durableMarked` once committed). They count as delivered for `maxQueuedPerSubscription` and
+ * pacing. With a delay set, marks go with the delayed batch and lag the deliveries (the zone
+ * bridge, which tells repeats by their origin, not by `redelivered`).
+ *
  * Ownership: owned by the `Peer`, on the application thread. Positions live in the ledger; here
  * only what the open subscriptions delivered and did not confirm yet.
  */
@@ -41,7 +50,39 @@ export interface DurableState extends DurableSpec {
   /** Highest seq per stream handed to the application before it opened: up to it, messages are marked `redelivered`. */
   readonly handedBefore: Map<string, number>;
   readonly tracker: AckTracker;
+  /** Per stream, the handed mark the ledger committed (marks first): up to it, messages go to the application at once. */
+  readonly marks: Map<string, number>;
+  /** Per stream, the highest mark asked of the ledger (committed or not). */
+  readonly asked: Map<string, number>;
+  /** Per stream with held messages, the newest of them. */
+  readonly heldHigh: Map<string, DurablePosition>;
+  /** Messages waiting for their mark to be committed, oldest first, from `heldHead` on. */
+  held: HeldDelivery[];
+  heldHead: number;
 }
+
+/**
+ * A mark asks at most this many seqs beyond the committed one: after a crash, at most this many
+ * messages of a stream that were held, never handed, come again marked `redelivered`. The next
+ * mark is asked before the application handles what the last one released, so that its commit
+ * overlaps that work. A 50,000-message burst to a `'sync'` durable subscriber in the same process
+ * ran at 0.84-0.97x of handing first with 8,192, 0.8x with 2,048 (6 December).
+ */
+const MARK_AHEAD = 8192;
+
+/** A message a durable subscription took, waiting for its handed mark (marks first). */
+interface HeldDelivery {
+  readonly key: string;
+  readonly sender: PeerId;
+  readonly r: WireMessage;
+  readonly reply: ReplyPublisher;
+  readonly codec: Codec | undefined;
+  readonly origin: MessageOrigin | undefined;
+  readonly redelivered: boolean;
+}
+
+/** What {@link Durables.offer} answers for a message held until its mark is committed. */
+export const HELD = Symbol('held');
 
 /**
  * The open durable subscriptions, by subscription id. A name is open at most once at a time;
@@ -61,6 +102,15 @@ export class Durables {
   private confirmTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly pacing: DurablePacing;
+  /** Marks first: `durableConfirmDelayMs` is 0 and there is a ledger. */
+  private readonly marksFirst: boolean;
+  /** Marks sent to the ledger and not reported committed, by token. */
+  private readonly markTokens = new Map<number, { readonly d: DurableState; readonly key: string; readonly seq: number }[]>();
+  private nextMarkToken = 1;
+  /** Marks to send with the next batch (marks first), by durable + stream key. */
+  private markBatch = new Map<string, { readonly d: DurableState; readonly key: string; readonly position: DurablePosition }>();
+  /** Messages held until their mark was committed, since the peer started. */
+  heldForMark = 0;
 
   /**
    * @param ledger undefined without `options.ledger` (then no durable subscription opens).
@@ -77,6 +127,14 @@ export class Durables {
     private readonly confirmDelayMs = 0,
   ) {
     this.pacing = new DurablePacing(receiver?.paceMessages ?? 0);
+    this.marksFirst = ledger !== undefined && confirmDelayMs === 0;
+  }
+
+  /** Messages durable subscriptions took and hold until the ledger committed their mark. */
+  get awaitingMark(): number {
+    let n = 0;
+    for (const d of this.byId.values()) n += d.held.length - d.heldHead;
+    return n;
   }
 
   /** Streams whose reported position is capped now, and how often one was (durable-pacing.ts). */
@@ -130,7 +188,19 @@ export class Durables {
    * @throws BackpressureError when the ledger's mailbox is full; the caller unsubscribes `sub`.
    */
   open(sub: Subscription<any>, spec: DurableSpec): void {
-    this.byId.set(sub.id, { ...spec, sub, ready: false, floors: new Map(), handedBefore: new Map(), tracker: new AckTracker(this.maxUnconfirmed) });
+    this.byId.set(sub.id, {
+      ...spec,
+      sub,
+      ready: false,
+      floors: new Map(),
+      handedBefore: new Map(),
+      tracker: new AckTracker(this.maxUnconfirmed),
+      marks: new Map(),
+      asked: new Map(),
+      heldHigh: new Map(),
+      held: [],
+      heldHead: 0,
+    });
     this.names.add(spec.name);
     this.ledger!.send(
       spec.resumeFrom === undefined
@@ -147,8 +217,20 @@ export class Durables {
     const d = this.byId.get(id);
     if (d === undefined || d.ready || d.sub.isClosed) return undefined;
     d.ready = true;
-    for (const p of positions) d.floors.set(streamKey(p.sender, p.subject), p.seq);
-    for (const p of handed) d.handedBefore.set(streamKey(p.sender, p.subject), p.seq);
+    for (const p of positions) {
+      const key = streamKey(p.sender, p.subject);
+      d.floors.set(key, p.seq);
+      d.marks.set(key, p.seq);
+      d.asked.set(key, p.seq);
+    }
+    for (const p of handed) {
+      const key = streamKey(p.sender, p.subject);
+      d.handedBefore.set(key, p.seq);
+      if ((d.marks.get(key) ?? 0) < p.seq) {
+        d.marks.set(key, p.seq);
+        d.asked.set(key, p.seq);
+      }
+    }
     return d.sub;
   }
 
@@ -161,6 +243,9 @@ export class Durables {
     if (d === undefined) return true;
     this.byId.delete(id);
     this.names.delete(d.name);
+    // Held messages are not handed: their marks (committed or not) make them come again marked.
+    d.held = [];
+    d.heldHead = 0;
     this.pacing.forget(id);
     this.schedule();
     return d.ready;
@@ -172,11 +257,97 @@ export class Durables {
   }
 
   /**
-   * Durable `d`'s own Message for record `r`, which confirms on `ack()`; undefined when `d`
-   * confirmed `r` before it (re)opened, or when `d` has `maxUnconfirmed` messages unconfirmed
-   * (reported to `onOverflow`).
+   * Durable `d`'s own Message for record `r`, which confirms on `ack()`, handed at once whatever
+   * its mark (a bridge's loss marker, confirmed and never shown to the application); undefined
+   * as {@link offer} says.
    */
   messageFor(d: DurableState, sender: PeerId, r: WireMessage, reply: ReplyPublisher, codec?: Codec, origin?: MessageOrigin): Message | undefined {
+    const key = this.take(d, sender, r);
+    if (key === undefined) return undefined;
+    const redelivered = this.wasHanded(d, key, r.seq);
+    this.noteHanded(d, sender.name, r.subject, r.seq);
+    return this.message(d, sender, r, reply, codec, origin, redelivered);
+  }
+
+  /**
+   * Durable `d` takes record `r`: its own Message, which confirms on `ack()`, to hand now;
+   * {@link HELD} when it waits for its mark (marks first), to be pushed to `d`'s subscription in
+   * order once the ledger committed it; undefined when `d` confirmed `r` before it (re)opened,
+   * or when `d` has `maxUnconfirmed` messages unconfirmed (reported to `onOverflow`).
+   */
+  offer(d: DurableState, sender: PeerId, r: WireMessage, reply: ReplyPublisher, codec?: Codec, origin?: MessageOrigin): Message | typeof HELD | undefined {
+    const key = this.take(d, sender, r);
+    if (key === undefined) return undefined;
+    const redelivered = this.wasHanded(d, key, r.seq);
+    if (!this.marksFirst) {
+      this.noteHanded(d, sender.name, r.subject, r.seq);
+      return this.message(d, sender, r, reply, codec, origin, redelivered);
+    }
+    if (d.heldHead === d.held.length && r.seq <= (d.marks.get(key) ?? 0)) return this.message(d, sender, r, reply, codec, origin, redelivered);
+    d.held.push({ key, sender, r, reply, codec, origin, redelivered });
+    this.heldForMark++;
+    d.heldHigh.set(key, { durable: d.name, sender: sender.name, subject: r.subject, seq: r.seq });
+    this.askMark(d, key);
+    return HELD;
+  }
+
+  /**
+   * Asks the ledger (with the next batch) for stream `key`'s mark of `d` up to its newest held
+   * message, at most {@link MARK_AHEAD} beyond the committed mark.
+   */
+  private askMark(d: DurableState, key: string): void {
+    const high = d.heldHigh.get(key);
+    if (high === undefined) return;
+    const seq = Math.min(high.seq, (d.marks.get(key) ?? 0) + MARK_AHEAD);
+    if (seq <= (d.asked.get(key) ?? 0)) return;
+    d.asked.set(key, seq);
+    this.markBatch.set(`${d.name}\u0000${key}`, { d, key, position: { ...high, seq } });
+    this.schedule();
+  }
+
+  /**
+   * The ledger committed the marks sent with `token`: the held messages they cover go to their
+   * subscriptions, in order, up to the first one still waiting.
+   */
+  marked(token: number): void {
+    const marks = this.markTokens.get(token);
+    if (marks === undefined) return;
+    this.markTokens.delete(token);
+    const touched = new Set<DurableState>();
+    for (const { d, key, seq } of marks) {
+      if ((d.marks.get(key) ?? 0) < seq) d.marks.set(key, seq);
+      if ((d.heldHigh.get(key)?.seq ?? 0) <= seq) d.heldHigh.delete(key);
+      else this.askMark(d, key);
+      touched.add(d);
+    }
+    // The next marks go before the application handles what these release: their commit
+    // overlaps its work.
+    if (this.markBatch.size > 0) this.sendConfirmations();
+    for (const d of touched) this.handHeld(d);
+  }
+
+  /** Hands `d`'s held messages whose marks are committed to its subscription, in order. */
+  private handHeld(d: DurableState): void {
+    while (d.heldHead < d.held.length && this.byId.get(d.sub.id) === d && !d.sub.isClosed) {
+      const h = d.held[d.heldHead];
+      if (h.r.seq > (d.marks.get(h.key) ?? 0)) break;
+      d.held[d.heldHead++] = undefined as unknown as HeldDelivery;
+      if (!d.sub.push(this.message(d, h.sender, h.r, h.reply, h.codec, h.origin, h.redelivered))) this.onOverflow(h.sender, h.r);
+    }
+    if (d.heldHead === d.held.length) {
+      d.held = [];
+      d.heldHead = 0;
+    } else if (d.heldHead > 1024 && d.heldHead * 2 > d.held.length) {
+      d.held = d.held.slice(d.heldHead);
+      d.heldHead = 0;
+    }
+  }
+
+  /**
+   * Durable `d` takes record `r` (not below its floor, room under `maxUnconfirmed`): its stream
+   * key, or undefined when it does not.
+   */
+  private take(d: DurableState, sender: PeerId, r: WireMessage): string | undefined {
     const key = streamKey(sender.name, r.subject);
     const floor = d.floors.get(key);
     if (floor !== undefined && r.seq <= floor) return undefined;
@@ -184,14 +355,22 @@ export class Durables {
       this.onOverflow(sender, r);
       return undefined;
     }
-    const before = d.handedBefore.size === 0 ? undefined : d.handedBefore.get(key);
-    this.noteHanded(d, sender.name, r.subject, r.seq);
     this.pace(d, key, sender.name, r.subject);
+    return key;
+  }
+
+  /** Whether `d` handed message `seq` of stream `key` before it opened (it comes again marked). */
+  private wasHanded(d: DurableState, key: string, seq: number): boolean {
+    const before = d.handedBefore.size === 0 ? undefined : d.handedBefore.get(key);
+    return before !== undefined && seq <= before;
+  }
+
+  private message(d: DurableState, sender: PeerId, r: WireMessage, reply: ReplyPublisher, codec: Codec | undefined, origin: MessageOrigin | undefined, redelivered: boolean): Message {
     return new Message(r.subject, sender, r.seq, origin === undefined ? r.replyTo : undefined, r.payload, r.flags, reply, () =>
       this.acknowledge(d, sender.name, r.subject, r.seq),
       codec,
       origin,
-      before !== undefined && r.seq <= before,
+      redelivered,
     );
   }
 
@@ -205,14 +384,28 @@ export class Durables {
     this.confirmTimer = undefined;
     if (!this.closed) this.sendCaps();
     // After close the ledger is gone: late acknowledgements only mean a redelivery next time.
-    if ((this.confirmBatch.size === 0 && this.handedBatch.size === 0) || this.ledger === undefined || this.closed) return;
+    if ((this.confirmBatch.size === 0 && this.handedBatch.size === 0 && this.markBatch.size === 0) || this.ledger === undefined || this.closed) return;
     const positions = [...this.confirmBatch.values()];
     const handed: DurablePosition[] = [];
     for (const [k, h] of this.handedBatch) if ((this.confirmBatch.get(k)?.seq ?? 0) < h.seq) handed.push(h);
+    let markToken: number | undefined;
+    if (this.markBatch.size > 0) {
+      // A mark is written even when a confirmation in this batch covers it: the held messages
+      // wait for the ledger's word, and a position above the mark is harmless.
+      markToken = this.nextMarkToken++;
+      const marks: { d: DurableState; key: string; seq: number }[] = [];
+      for (const { d, key, position } of this.markBatch.values()) {
+        handed.push(position);
+        marks.push({ d, key, seq: position.seq });
+      }
+      this.markTokens.set(markToken, marks);
+    }
     this.confirmBatch = new Map();
     this.handedBatch = new Map();
+    this.markBatch = new Map();
     this.confirmations += positions.length;
-    const msg: LedgerInbox = handed.length === 0 ? { kind: 'confirmed', positions } : { kind: 'confirmed', positions, handed };
+    const msg: LedgerInbox =
+      markToken !== undefined ? { kind: 'confirmed', positions, handed, markToken } : handed.length === 0 ? { kind: 'confirmed', positions } : { kind: 'confirmed', positions, handed };
     const ledger = this.ledger;
     // Not dropped when the mailbox is full: a lost confirmation means a needless redelivery.
     if (!ledger.trySend(msg)) void ledger.whenWritable().then(() => ledger.trySend(msg));

@@ -40,6 +40,8 @@ export type AppEvent =
   | { readonly kind: 'error'; readonly error: SerializedError }
   /** The receiver applied durable subscription `id`'s resume positions: it may take messages now. */
   | { readonly kind: 'durableReady'; readonly id: number; readonly positions: readonly StreamResume[]; readonly handed?: readonly StreamResume[] }
+  /** The ledger committed the handed marks of `confirmed { markToken: token }` (or failed: they will not be). */
+  | { readonly kind: 'durableMarked'; readonly token: number }
   /** The ledger flushed everything it had received before `flushRequested { token }`. */
   | { readonly kind: 'ledgerFlushed'; readonly token: number }
   /** Every live receiver confirmed the end of every stream of ours (answer to `drainRequested { token }`). */

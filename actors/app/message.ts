@@ -35,12 +35,14 @@ export class Message<T = unknown> {
    */
   readonly origin: MessageOrigin | undefined;
   /**
-   * True when this message may have been delivered before: a durable subscription delivered it
-   * before the process restarted (or the subscription was closed) and it was not confirmed, so
-   * it comes again (at-least-once). Use it to skip or check work already done. False for every
-   * other message. A message handed to the application within about one ledger commit before a
-   * crash (before its mark reached the ledger, as an unconfirmed position would) comes again
-   * unmarked: during a catch-up burst, possibly thousands (README, durable subscriptions).
+   * True when this message may have been delivered before: a durable subscription may have
+   * delivered it before the process restarted (or the subscription was closed) and it was not
+   * confirmed, so it comes again (at-least-once). Use it to skip or check work already done.
+   * False: never handed to this durable subscription before, as a durable subscription hands a
+   * message only once the ledger committed its mark; after a crash, up to 8,192 messages a
+   * stream that waited for their mark come marked without having been handed. With the peer's
+   * `durableConfirmDelayMs` above 0 messages do not wait, and one handed within that delay
+   * before a crash may come again unmarked (README, durable subscriptions).
    */
   readonly redelivered: boolean;
   /**

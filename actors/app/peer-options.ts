@@ -109,10 +109,12 @@ export interface PeerOptions {
   /**
    * How long the positions durable subscriptions confirmed (and the marks of what they were
    * handed) may wait before one ledger write takes them all. 0: in the microtask after the
-   * acknowledgement, a write per event-loop turn. A crash forgets up to this much more: those
-   * messages come again after the restart (and ones handed in that time may come again without
-   * `redelivered` set). Worth it where every turn confirms a few messages (the zone bridge's
-   * export sets 50).
+   * acknowledgement, a write per event-loop turn, and a message is handed only once the ledger
+   * committed its mark (`msg.redelivered` false means never handed before; a live durable
+   * delivery waits for one commit). Above 0, messages are handed at once, and a crash forgets up
+   * to this much more: those messages come again after the restart (and ones handed in that
+   * time may come again without `redelivered` set). Worth it where every turn confirms a few
+   * messages and repeats are told apart otherwise (the zone bridge's export sets 50).
    * @default 0
    */
   durableConfirmDelayMs?: number;

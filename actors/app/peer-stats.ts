@@ -135,6 +135,13 @@ export interface AppStats {
   readonly durableSubscriptions: number;
   /** Messages delivered to durable subscriptions and not confirmed yet. */
   readonly unconfirmed: number;
+  /**
+   * Messages durable subscriptions took and hold until the ledger committed their handed mark
+   * (so that, if handed and the process dies, they come again with `redelivered` set).
+   */
+  readonly awaitingMark: number;
+  /** Messages that waited so since the peer started. */
+  readonly heldForMark: number;
   /** Streams whose reported position a durable subscription's backlog holds now (`durablePaceMessages`). */
   readonly pacedStreams: number;
   /** Times a stream's reported position began to be held so. */

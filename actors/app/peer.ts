@@ -414,6 +414,8 @@ export class Peer extends EventEmitter<PeerEvents> {
         subscriptions: this.subscriptions.size,
         durableSubscriptions: this.durables.size,
         unconfirmed: this.durables.unconfirmed,
+        awaitingMark: this.durables.awaitingMark,
+        heldForMark: this.durables.heldForMark,
         pacedStreams: this.durables.paced.streams,
         pacings: this.durables.paced.times,
       },
@@ -530,6 +532,9 @@ export class Peer extends EventEmitter<PeerEvents> {
         if (sub !== undefined) this.subscriptions.activate(sub);
         break;
       }
+      case 'durableMarked':
+        this.durables.marked(event.token);
+        break;
       case 'ledgerFlushed':
       case 'drained':
         this.closeSequence.answered(event.token);

@@ -327,20 +327,33 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
     if (!receiver.trySend(msg)) void receiver.whenWritable().then(() => receiver.trySend(msg));
   }
 
-  function onConfirmed(positions: readonly DurablePosition[], handed: readonly DurablePosition[] | undefined): void {
-    if (failed !== undefined) return;
+  function onConfirmed(positions: readonly DurablePosition[], handed: readonly DurablePosition[] | undefined, markToken: number | undefined): void {
+    // The application holds messages until their marks are committed: answered even when the
+    // ledger failed (then they go without a safe mark; the failure was reported).
+    const marked = (): void => {
+      if (markToken !== undefined) emit({ kind: 'durableMarked', token: markToken });
+    };
+    if (failed !== undefined) return marked();
+    const marks: Promise<void>[] = [];
     try {
       for (const p of positions) {
         store.setDelivered(p.durable, p.sender, p.subject, p.seq).catch((err: unknown) => fail(err));
         counters.positionsConfirmed++;
       }
       for (const p of handed ?? []) {
-        store.setHanded(p.durable, p.sender, p.subject, p.seq).catch((err: unknown) => fail(err));
+        if (markToken === undefined) store.setHanded(p.durable, p.sender, p.subject, p.seq).catch((err: unknown) => fail(err));
+        else marks.push(store.markHanded(p.durable, p.sender, p.subject, p.seq));
         counters.positionsHanded++;
       }
     } catch (err) {
       fail(err);
+      return marked();
     }
+    if (markToken === undefined) return;
+    Promise.all(marks).then(marked, (err: unknown) => {
+      fail(err);
+      marked();
+    });
   }
 
   function onFlushRequested(token: number): void {
@@ -408,7 +421,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
           onDurableOpened(msg.id, msg.durable, msg.pattern, msg.given);
           break;
         case 'confirmed':
-          onConfirmed(msg.positions, msg.handed);
+          onConfirmed(msg.positions, msg.handed, msg.markToken);
           break;
         case 'flushRequested':
           onFlushRequested(msg.token);

@@ -77,8 +77,10 @@ export type LedgerInbox =
   | { readonly kind: 'durableOpened'; readonly id: number; readonly durable: string; readonly pattern: string; readonly given?: readonly StreamResume[] }
   /**
    * Durable positions confirmed by the application (one per stream, the newest), and the
-   * highest seqs handed to it above them (`handed`: delivered, not confirmed yet).
+   * highest seqs handed to it above them (`handed`: delivered, not confirmed yet). With
+   * `markToken`, `handed` holds marks written before the messages are handed: answer
+   * `durableMarked { token: markToken }` once they are committed (or the ledger failed).
    */
-  | { readonly kind: 'confirmed'; readonly positions: readonly DurablePosition[]; readonly handed?: readonly DurablePosition[] }
+  | { readonly kind: 'confirmed'; readonly positions: readonly DurablePosition[]; readonly handed?: readonly DurablePosition[]; readonly markToken?: number }
   /** The application is closing: flush everything received so far, then emit `ledgerFlushed { token }`. */
   | { readonly kind: 'flushRequested'; readonly token: number };

@@ -33,7 +33,7 @@ function setup(confirmDelayMs: number) {
   };
   const confirmed = (): Array<{ positions: number[]; handed: number[] }> =>
     sent.map((m) => (m.kind === 'confirmed' ? { positions: m.positions.map((p) => p.seq), handed: (m.handed ?? []).map((p) => p.seq) } : { positions: [], handed: [] }));
-  return { durables, turn, confirmed };
+  return { durables, turn, confirmed, sent };
 }
 
 /** Lets the microtasks queued so far run (fake timers leave queueMicrotask alone). */
@@ -43,14 +43,24 @@ describe('durable confirmations to the ledger', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it('go once per turn, in the microtask after the acknowledgement, by default', async () => {
-    const { turn, confirmed } = setup(0);
+  it('go once per turn, in the microtask after the acknowledgement, by default (after the handed mark the messages waited for)', async () => {
+    const { durables, turn, confirmed, sent } = setup(0);
     turn(1, 2);
+    await microtasks();
+    const mark = sent.at(-1);
+    expect(mark?.kind === 'confirmed' && mark.markToken).toBe(1);
+    durables.marked(1); // the ledger committed the mark: 1 and 2 are handed, and acknowledged
+    turn();
     await microtasks();
     turn(3);
     await microtasks();
+    durables.marked(2);
+    turn();
+    await microtasks();
     expect(confirmed()).toEqual([
+      { positions: [], handed: [2] },
       { positions: [2], handed: [] },
+      { positions: [], handed: [3] },
       { positions: [3], handed: [] },
     ]);
   });

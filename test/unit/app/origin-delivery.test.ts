@@ -29,8 +29,13 @@ const fromBridge = (...messages: WireMessage[]): DeliveredBatch => ({ senders: m
 
 function setup() {
   const sent: LedgerInbox[] = [];
-  const ledger = { send: (m: LedgerInbox) => void sent.push(m), trySend: (m: LedgerInbox) => (sent.push(m), true), whenWritable: () => Promise.resolve() } as unknown as ActorRef<LedgerInbox>;
-  const durables = new Durables(ledger, 1000, () => undefined);
+  // Answers handed marks at once, as a ledger that committed them (durables.ts, marks first).
+  const take = (m: LedgerInbox): void => {
+    sent.push(m);
+    if (m.kind === 'confirmed' && m.markToken !== undefined) durables.marked(m.markToken);
+  };
+  const ledger = { send: take, trySend: (m: LedgerInbox) => (take(m), true), whenWritable: () => Promise.resolve() } as unknown as ActorRef<LedgerInbox>;
+  const durables: Durables = new Durables(ledger, 1000, () => undefined);
   const delivery = new Delivery(durables, () => Promise.resolve(false), () => undefined);
   let nextId = 1;
   const subscribe = (handler: (m: Message) => void, durable?: string) => {
@@ -70,7 +75,7 @@ describe('imported messages on delivery', () => {
       m.ack();
     }, 'billing');
     delivery.deliver(fromBridge(rec(1, 41), rec(2, 41), rec(3, 42)));
-    await Promise.resolve();
+    await new Promise((resolve) => setTimeout(resolve, 0)); // the mark, then the confirmation
     expect(got.map((m) => m.seq)).toEqual([1, 3]);
     const confirmed = sent.filter((m) => m.kind === 'confirmed').flatMap((m) => (m.kind === 'confirmed' ? m.positions : []));
     expect(confirmed.at(-1)).toMatchObject({ durable: 'billing', sender: 'bridge-lyon', subject: 'orders.eu', seq: 3 });

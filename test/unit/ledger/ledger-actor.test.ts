@@ -168,6 +168,20 @@ describe('ledger actor', () => {
     await again.actor.stop?.();
   });
 
+  it('answers a handed mark (markToken) once it is committed, and the mark is there after a restart', async () => {
+    const path = ledgerDir();
+    const first = await open({ path, durability: 'async' });
+    first.send({ kind: 'confirmed', positions: [], handed: [{ durable: 'd', sender: 'p1', subject: 'o.a', seq: 9 }] });
+    first.send({ kind: 'confirmed', positions: [], handed: [{ durable: 'd', sender: 'p1', subject: 'o.a', seq: 12 }], markToken: 5 });
+    await until(() => first.ctx.events.some((e) => e.kind === 'durableMarked'), 'durableMarked');
+    expect(first.ctx.events.filter((e) => e.kind === 'durableMarked')).toEqual([{ kind: 'durableMarked', token: 5 }]);
+    await first.actor.stop?.();
+    const again = await open({ path, durability: 'async' });
+    again.send({ kind: 'durableOpened', id: 1, durable: 'd', pattern: 'o.>' });
+    expect(again.ctx.to<ReceiverInbox>('receiver')).toMatchObject([{ kind: 'durableResumed', handed: [{ sender: 'p1', subject: 'o.a', seq: 12 }] }]);
+    await again.actor.stop?.();
+  });
+
   it('merges positions given by the application (resumeFrom) with its own: the later of each, matching the pattern; given, unlisted streams are wanted from their start', async () => {
     const path = ledgerDir();
     const l = await open({ path, durability: 'sync' });

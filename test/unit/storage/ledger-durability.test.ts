@@ -101,3 +101,23 @@ describe("durability 'async'", () => {
     await again.close();
   });
 });
+
+describe('handed marks (markHanded)', () => {
+  // A durable subscription hands a message to the application only once its mark resolved
+  // (actors/app/durables.ts): a process killed right after must find it ('none' keeps nothing).
+  for (const durability of ['sync', 'async'] as const) {
+    it(`survive a SIGKILL right after they resolved ('${durability}')`, async () => {
+      const path = join(tempDir(), 'ledger');
+      const child = runChild(`
+        const { LedgerStore } = await import(STORAGE);
+        const store = await LedgerStore.open({ path: ${JSON.stringify(path)}, peerName: 'p', durability: '${durability}' });
+        await store.markHanded('d', 'feed', 'o.a', 41);
+        process.kill(process.pid, 'SIGKILL');
+      `);
+      expect((await child.exited).signal).toBe('SIGKILL');
+      const store = await LedgerStore.open({ path, peerName: 'p', durability });
+      expect(store.getHanded('d')).toEqual(new Map([['feed\u0000o.a', 41]]));
+      await store.close();
+    });
+  }
+});
