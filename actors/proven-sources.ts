@@ -12,11 +12,11 @@
 import type { PeerId } from '../codecs/frame.js';
 
 export class ProvenSources {
-  private readonly byName = new Map<string, { readonly incarnation: number; readonly sources: ReadonlySet<string> }>();
+  private readonly byName = new Map<string, Proven>();
 
   /** `peer` is listed and proven to send from `sources` (replacing what was known of its name). */
   set(peer: PeerId, sources: readonly string[]): void {
-    this.byName.set(peer.name, { incarnation: peer.incarnation, sources: new Set(sources) });
+    this.byName.set(peer.name, { incarnation: peer.incarnation, sources: new Set(sources), lastHost: '', lastPort: -1 });
   }
 
   /** Incarnation `incarnation` of `name` left (undefined: whichever is known). */
@@ -32,6 +32,20 @@ export class ProvenSources {
   /** Whether a frame naming `peer` that came from `host:port` is to be refused: `peer` is listed and not proven to send from there. */
   refuses(peer: PeerId, host: string, port: number): boolean {
     const p = this.byName.get(peer.name);
-    return p !== undefined && p.incarnation === peer.incarnation && !p.sources.has(`${host}:${port}`);
+    if (p === undefined || p.incarnation !== peer.incarnation || (port === p.lastPort && host === p.lastHost)) return false;
+    // Checked per DATA datagram: the last source that passed is kept, so the usual case (one
+    // source) builds no string.
+    if (!p.sources.has(`${host}:${port}`)) return true;
+    p.lastHost = host;
+    p.lastPort = port;
+    return false;
   }
+}
+
+interface Proven {
+  readonly incarnation: number;
+  readonly sources: ReadonlySet<string>;
+  /** The last source that passed (one of `sources`). */
+  lastHost: string;
+  lastPort: number;
 }

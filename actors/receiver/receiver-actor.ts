@@ -92,6 +92,8 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
   private readonly provenSources = new ProvenSources();
   /** HEARTBEATs naming a listed sender that came from an address it is not proven to use: ignored. */
   private heartbeatsUnproven = 0;
+  /** DATA datagrams naming a listed sender that came from an address it is not proven to use: ignored. */
+  private dataUnproven = 0;
 
   constructor(
     private readonly config: PeerConfig,
@@ -205,6 +207,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
       naksHeld: this.naksHeld,
       byeStreams: this.byeStreams,
       heartbeatsUnproven: this.heartbeatsUnproven,
+      dataUnproven: this.dataUnproven,
       departuresPending: this.departures.size,
       dropped: { ...this.dropped },
       streams: this.core.streams,
@@ -227,6 +230,12 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
     }
     const frame = decoded.frame;
     if (frame instanceof DataRecords) {
+      // Of a listed incarnation, only from where it is proven to send from, as its heartbeats:
+      // else any local process could put messages of its own in the stream's next seqs.
+      if (this.provenSources.refuses(frame.sender, msg.host, msg.port)) {
+        this.dataUnproven++;
+        return;
+      }
       for (let i = 0, o = frame.firstRecord; i < frame.count; i++, o = frame.recordEnd(o)) this.core.onDataRecord(now, frame, o);
     } else if (frame.kind === 'heartbeat') {
       // Of a listed incarnation, only from where it is proven to send from (a sender not listed

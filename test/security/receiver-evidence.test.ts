@@ -167,8 +167,25 @@ describe('a subscriber without a key against forged frames in its publisher\'s n
       { receiver },
     );
     expectIntact(r);
-    expectCounted(r.receiver.implausibleSeqs, 600);
+    // Refused for where it came from (the attacker's address) before its seqs are looked at.
+    expectCounted(r.receiver.dataUnproven + r.receiver.implausibleSeqs, 606);
     expectCounted(heartbeatsRefused(r.receiver), 6);
+    expect(r.receiver.dataLossEvents).toBe(0);
+  });
+
+  it('ignores forged DATA at the stream\'s next seqs from an address the publisher is not proven to use: the real messages delivered, none forged', async () => {
+    // Before: the forged messages were delivered in place of real 201..260, which then came as
+    // duplicates and were dropped.
+    const r = await attack((P) => [
+      {
+        kind: 'data',
+        sender: P,
+        streams: [{ subject: SUBJECT, startSeq: 1 }],
+        messages: range(201, 260).map((seq) => ({ subject: SUBJECT, seq, flags: FORGED.flags, payload: FORGED.payload })),
+      },
+    ]);
+    expectIntact(r);
+    expectCounted(r.receiver.dataUnproven, 6);
     expect(r.receiver.dataLossEvents).toBe(0);
   });
 });

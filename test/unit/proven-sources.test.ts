@@ -16,6 +16,17 @@ describe('ProvenSources', () => {
     expect(p.isListed(A2)).toBe(false);
   });
 
+  it('judges each frame afresh after the last source that passed, and after the sources change', () => {
+    const p = new ProvenSources();
+    p.set(A1, ['127.0.0.1:5']);
+    expect(p.refuses(A1, '127.0.0.1', 5)).toBe(false);
+    expect(p.refuses(A1, '127.0.0.2', 5)).toBe(true); // same port, other host
+    expect(p.refuses(A1, '127.0.0.1', 5)).toBe(false);
+    p.set(A1, ['127.0.0.1:6']); // moved: 5 no longer proven, though it passed last
+    expect(p.refuses(A1, '127.0.0.1', 5)).toBe(true);
+    expect(p.refuses(A1, '127.0.0.1', 6)).toBe(false);
+  });
+
   it('forgets an incarnation that left, not a newer one of the name', () => {
     const p = new ProvenSources();
     p.set(A2, ['127.0.0.1:5']);
