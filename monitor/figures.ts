@@ -63,6 +63,8 @@ export interface PeerFigures {
   readonly stalledReceivers: number;
   /** Durable messages delivered and not yet confirmed (gauge). */
   readonly unconfirmed: number;
+  /** Durable messages waiting for their handed mark to be committed before they are handed (gauge). */
+  readonly awaitingMark: number;
   /** Messages from other zones dropped as already delivered (a bridge published them again; counter). */
   readonly originDuplicates: number;
 }
@@ -108,6 +110,7 @@ export function figuresOf(stats: PeerStats): PeerFigures {
     bufferedMessages: n('actors', 'receiver', 'bufferedMessages'),
     stalledReceivers: n('actors', 'flow', 'core', 'stalledReceivers'),
     unconfirmed: n('app', 'unconfirmed'),
+    awaitingMark: n('app', 'awaitingMark'),
     originDuplicates: n('app', 'originDuplicates'),
   };
 }

@@ -98,6 +98,12 @@ export const METRIC_SPECS: readonly MetricSpec[] = [
   { name: 'ledgecast_receiver_buffered_messages', type: 'gauge', help: 'Messages held out of order, waiting for a gap to fill.', read: (f) => f.bufferedMessages },
   { name: 'ledgecast_stalled_receivers', type: 'gauge', help: 'Receivers excluded from the pace as stalled.', read: (f) => f.stalledReceivers },
   { name: 'ledgecast_unconfirmed_messages', type: 'gauge', help: 'Durable messages delivered and not yet confirmed.', read: (f) => f.unconfirmed },
+  {
+    name: 'ledgecast_durable_awaiting_mark_messages',
+    type: 'gauge',
+    help: 'Durable messages waiting for the ledger to commit their handed mark before they are handed.',
+    read: (f) => f.awaitingMark,
+  },
 ];
 
 /** A scrape within this many ms of the last reuses its stats (the metrics of one scrape share one read). */

@@ -20,7 +20,7 @@ function fakePeer(stats: () => unknown): Peer & { calls: number } {
 }
 
 const STATS = {
-  app: { published: 120, delivered: 7, dataLossEvents: 2, subscriptions: 3, pendingPublishes: 0, unconfirmed: 0 },
+  app: { published: 120, delivered: 7, dataLossEvents: 2, subscriptions: 3, pendingPublishes: 0, unconfirmed: 0, awaitingMark: 12 },
   actors: {
     socket: { bytesSent: 5000, dropped: { ownFrame: 9, badMagic: 4 }, refused: { badTag: 1 } },
     receiver: { naksSent: 5, nakSeqsRequested: 11, dataLossMessages: 6, streams: 2, bufferedMessages: 1 },
@@ -55,6 +55,7 @@ describe('createMetrics', () => {
     expect(text).toContain('# TYPE ledgecast_peers gauge');
     expect(sample(text, 'ledgecast_messages_published_total{peer="feed-1"}')).toBe(120);
     expect(sample(text, 'ledgecast_messages_delivered_total{peer="feed-1"}')).toBe(7);
+    expect(sample(text, 'ledgecast_durable_awaiting_mark_messages{peer="feed-1"}')).toBe(12);
     expect(sample(text, 'ledgecast_naks_sent_total{peer="feed-1"}')).toBe(5);
     expect(sample(text, 'ledgecast_naks_received_total{peer="feed-1"}')).toBe(3);
     expect(sample(text, 'ledgecast_retransmissions_total{peer="feed-1",mode="unicast"}')).toBe(2);
