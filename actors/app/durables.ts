@@ -54,7 +54,7 @@ export interface DurableState extends DurableSpec {
   readonly marks: Map<string, number>;
   /** Per stream, the highest mark asked of the ledger (committed or not). */
   readonly asked: Map<string, number>;
-  /** Per stream with held messages, the newest of them. */
+  /** Per stream with held messages, the highest seq of them. */
   readonly heldHigh: Map<string, DurablePosition>;
   /** Messages waiting for their mark to be committed, oldest first, from `heldHead` on. */
   held: HeldDelivery[];
@@ -286,7 +286,9 @@ export class Durables {
     if (d.heldHead === d.held.length && r.seq <= (d.marks.get(key) ?? 0)) return this.message(d, sender, r, reply, codec, origin, redelivered);
     d.held.push({ key, sender, r, reply, codec, origin, redelivered });
     this.heldForMark++;
-    d.heldHigh.set(key, { durable: d.name, sender: sender.name, subject: r.subject, seq: r.seq });
+    // The highest, not the latest: a stream started again (a sender restarted without a ledger)
+    // goes on at low seqs behind the held ones, which still need their mark.
+    if ((d.heldHigh.get(key)?.seq ?? 0) < r.seq) d.heldHigh.set(key, { durable: d.name, sender: sender.name, subject: r.subject, seq: r.seq });
     this.askMark(d, key);
     return HELD;
   }

@@ -92,6 +92,21 @@ describe('durable subscription, marks first', () => {
     expect(marks()).toHaveLength(3);
   });
 
+  it('a stream that starts again at low seqs behind held messages stalls nothing: the held ones still get their mark', async () => {
+    const { durables, deliver, got, marks } = setup();
+    deliver(...Array.from({ length: 9000 }, (_, i) => rec('o.a', i + 1)));
+    await microtasks();
+    deliver(rec('o.a', 1), rec('o.a', 2)); // the sender restarted without a ledger
+    await microtasks();
+    expect(marks()).toEqual([{ token: 1, handed: ['o.a:8192'] }]);
+    durables.marked(1);
+    expect(marks()[1]).toEqual({ token: 2, handed: ['o.a:9000'] });
+    durables.marked(2);
+    expect(got).toHaveLength(9002);
+    expect(got.slice(-3).map((m) => m.seq)).toEqual([9000, 1, 2]);
+    expect(durables.awaitingMark).toBe(0);
+  });
+
   it('an unsubscribed durable subscription is handed nothing its mark releases later', async () => {
     const { durables, deliver, got } = setup();
     deliver(rec('o.a', 1));
