@@ -66,7 +66,8 @@ export interface DurableState extends DurableSpec {
  * messages of a stream that were held, never handed, come again marked `redelivered`. The next
  * mark is asked before the application handles what the last one released, so that its commit
  * overlaps that work. A 50,000-message burst to a `'sync'` durable subscriber in the same process
- * ran at 0.84-0.97x of handing first with 8,192, 0.8x with 2,048 (6 December).
+ * ran at 0.84-0.97x of handing first with 8,192, 0.8x with 2,048 (6 December; with
+ * bench/durable-delivery.mjs, 1.0x of marks following).
  */
 const MARK_AHEAD = 8192;
 
