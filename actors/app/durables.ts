@@ -31,6 +31,7 @@ import type { MessageOrigin } from './origin.js';
 import type { Subscription } from './subscription.js';
 import { DurablePacing } from './durable-pacing.js';
 import type { ReceiverInbox } from '../receiver/messages.js';
+import type { AppStats } from './peer-stats.js';
 
 /** A durable subscription's name and acknowledgement mode, as subscribe options gave them. */
 export interface DurableSpec {
@@ -138,14 +139,17 @@ export class Durables {
     return n;
   }
 
-  /** Streams whose reported position is capped now, and how often one was (durable-pacing.ts). */
-  get paced(): { readonly streams: number; readonly times: number } {
-    return { streams: this.pacing.cappedStreams, times: this.pacing.capped };
-  }
-
-  /** Durable subscriptions open now. */
-  get size(): number {
-    return this.byId.size;
+  /** The durable part of `peer.stats().app` (peer-stats.ts). */
+  stats(): Pick<AppStats, 'durableSubscriptions' | 'unconfirmed' | 'awaitingMark' | 'heldForMark' | 'pacedStreams' | 'pacings' | 'confirmations'> {
+    return {
+      durableSubscriptions: this.byId.size,
+      unconfirmed: this.unconfirmed,
+      awaitingMark: this.awaitingMark,
+      heldForMark: this.heldForMark,
+      pacedStreams: this.pacing.cappedStreams,
+      pacings: this.pacing.capped,
+      confirmations: this.confirmations,
+    };
   }
 
   /** Messages delivered to the open durable subscriptions and not confirmed yet. */
