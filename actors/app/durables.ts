@@ -30,6 +30,7 @@ import type { Codec } from './codec.js';
 import type { MessageOrigin } from './origin.js';
 import type { Subscription } from './subscription.js';
 import { DurablePacing } from './durable-pacing.js';
+import { MarkGate } from './mark-gate.js';
 import type { ReceiverInbox } from '../receiver/messages.js';
 import type { AppStats } from './peer-stats.js';
 
@@ -51,15 +52,8 @@ export interface DurableState extends DurableSpec {
   /** Highest seq per stream handed to the application before it opened: up to it, messages are marked `redelivered`. */
   readonly handedBefore: Map<string, number>;
   readonly tracker: AckTracker;
-  /** Per stream, the handed mark the ledger committed (marks first): up to it, messages go to the application at once. */
-  readonly marks: Map<string, number>;
-  /** Per stream, the highest mark asked of the ledger (committed or not). */
-  readonly asked: Map<string, number>;
-  /** Per stream with held messages, the highest seq of them. */
-  readonly heldHigh: Map<string, DurablePosition>;
-  /** Messages waiting for their mark to be committed, oldest first, from `heldHead` on. */
-  held: HeldDelivery[];
-  heldHead: number;
+  /** Marks first: the messages waiting for their handed mark, and the marks asked and committed. */
+  readonly gate: MarkGate<HeldDelivery>;
 }
 
 /**
@@ -75,6 +69,7 @@ const MARK_AHEAD = 8192;
 /** A message a durable subscription took, waiting for its handed mark (marks first). */
 interface HeldDelivery {
   readonly key: string;
+  readonly seq: number;
   readonly sender: PeerId;
   readonly r: WireMessage;
   readonly reply: ReplyPublisher;
@@ -135,7 +130,7 @@ export class Durables {
   /** Messages durable subscriptions took and hold until the ledger committed their mark. */
   get awaitingMark(): number {
     let n = 0;
-    for (const d of this.byId.values()) n += d.held.length - d.heldHead;
+    for (const d of this.byId.values()) n += d.gate.waiting;
     return n;
   }
 
@@ -200,11 +195,7 @@ export class Durables {
       floors: new Map(),
       handedBefore: new Map(),
       tracker: new AckTracker(this.maxUnconfirmed),
-      marks: new Map(),
-      asked: new Map(),
-      heldHigh: new Map(),
-      held: [],
-      heldHead: 0,
+      gate: new MarkGate(MARK_AHEAD),
     });
     this.names.add(spec.name);
     this.ledger!.send(
@@ -225,16 +216,12 @@ export class Durables {
     for (const p of positions) {
       const key = streamKey(p.sender, p.subject);
       d.floors.set(key, p.seq);
-      d.marks.set(key, p.seq);
-      d.asked.set(key, p.seq);
+      d.gate.committedAt(key, p.seq);
     }
     for (const p of handed) {
       const key = streamKey(p.sender, p.subject);
       d.handedBefore.set(key, p.seq);
-      if ((d.marks.get(key) ?? 0) < p.seq) {
-        d.marks.set(key, p.seq);
-        d.asked.set(key, p.seq);
-      }
+      d.gate.committedAt(key, p.seq);
     }
     return d.sub;
   }
@@ -249,8 +236,7 @@ export class Durables {
     this.byId.delete(id);
     this.names.delete(d.name);
     // Held messages are not handed: their marks (committed or not) make them come again marked.
-    d.held = [];
-    d.heldHead = 0;
+    d.gate.clear();
     this.pacing.forget(id);
     this.schedule();
     return d.ready;
@@ -288,12 +274,9 @@ export class Durables {
       this.noteHanded(d, sender.name, r.subject, r.seq);
       return this.message(d, sender, r, reply, codec, origin, redelivered);
     }
-    if (d.heldHead === d.held.length && r.seq <= (d.marks.get(key) ?? 0)) return this.message(d, sender, r, reply, codec, origin, redelivered);
-    d.held.push({ key, sender, r, reply, codec, origin, redelivered });
+    const held: HeldDelivery = { key, seq: r.seq, sender, r, reply, codec, origin, redelivered };
+    if (d.gate.admit(held)) return this.message(d, sender, r, reply, codec, origin, redelivered);
     this.heldForMark++;
-    // The highest, not the latest: a stream started again (a sender restarted without a ledger)
-    // goes on at low seqs behind the held ones, which still need their mark.
-    if ((d.heldHigh.get(key)?.seq ?? 0) < r.seq) d.heldHigh.set(key, { durable: d.name, sender: sender.name, subject: r.subject, seq: r.seq });
     this.askMark(d, key);
     return HELD;
   }
@@ -303,12 +286,10 @@ export class Durables {
    * message, at most {@link MARK_AHEAD} beyond the committed mark.
    */
   private askMark(d: DurableState, key: string): void {
-    const high = d.heldHigh.get(key);
-    if (high === undefined) return;
-    const seq = Math.min(high.seq, (d.marks.get(key) ?? 0) + MARK_AHEAD);
-    if (seq <= (d.asked.get(key) ?? 0)) return;
-    d.asked.set(key, seq);
-    this.markBatch.set(`${d.name}\u0000${key}`, { d, key, position: { ...high, seq } });
+    const ask = d.gate.nextAsk(key);
+    if (ask === undefined) return;
+    const { sender, r } = ask.high;
+    this.markBatch.set(`${d.name}\u0000${key}`, { d, key, position: { durable: d.name, sender: sender.name, subject: r.subject, seq: ask.seq } });
     this.schedule();
   }
 
@@ -322,9 +303,7 @@ export class Durables {
     this.markTokens.delete(token);
     const touched = new Set<DurableState>();
     for (const { d, key, seq } of marks) {
-      if ((d.marks.get(key) ?? 0) < seq) d.marks.set(key, seq);
-      if ((d.heldHigh.get(key)?.seq ?? 0) <= seq) d.heldHigh.delete(key);
-      else this.askMark(d, key);
+      if (d.gate.committed(key, seq)) this.askMark(d, key);
       touched.add(d);
     }
     // The next marks go before the application handles what these release: their commit
@@ -335,18 +314,10 @@ export class Durables {
 
   /** Hands `d`'s held messages whose marks are committed to its subscription, in order. */
   private handHeld(d: DurableState): void {
-    while (d.heldHead < d.held.length && this.byId.get(d.sub.id) === d && !d.sub.isClosed) {
-      const h = d.held[d.heldHead];
-      if (h.r.seq > (d.marks.get(h.key) ?? 0)) break;
-      d.held[d.heldHead++] = undefined as unknown as HeldDelivery;
+    while (this.byId.get(d.sub.id) === d && !d.sub.isClosed) {
+      const h = d.gate.release();
+      if (h === undefined) break;
       if (!d.sub.push(this.message(d, h.sender, h.r, h.reply, h.codec, h.origin, h.redelivered))) this.onOverflow(h.sender, h.r);
-    }
-    if (d.heldHead === d.held.length) {
-      d.held = [];
-      d.heldHead = 0;
-    } else if (d.heldHead > 1024 && d.heldHead * 2 > d.held.length) {
-      d.held = d.held.slice(d.heldHead);
-      d.heldHead = 0;
     }
   }
 
