@@ -139,7 +139,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
           refs!.socket.send({ kind: 'peerAddress', peer: e.peer, host: e.host, port: e.port });
           refs!.flow.send({ kind: 'receiverJoined', peer: e.peer, patterns: e.patterns });
           // The evidence the receiver needs to take this incarnation's frames (a restart is
-          // adopted on it); after the departure of the incarnation it replaces, if any.
+          // adopted on it); after the departure of the incarnation it replaces, if any. Its
+          // proven sources first: what it held of this incarnation counts only from there.
+          tellSources(e.peer);
           refs!.receiver.send({ kind: 'senderAdvertised', peer: e.peer });
           refs!.receiver.send({ kind: 'senderListed', peer: e.peer });
         },

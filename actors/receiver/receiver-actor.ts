@@ -168,7 +168,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
         this.onInterest(msg.patterns, msg.sinceMs);
         break;
       case 'senderAdvertised':
-        this.core.onAdvert(now, msg.peer);
+        this.core.onAdvert(now, msg.peer, this.refusesSource);
         break;
       case 'finalStreams':
         if (Array.isArray(msg.streams)) this.byeStreams += msg.streams.length;
@@ -220,6 +220,9 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
     };
   }
 
+  /** Frames held before an incarnation advertised count only from where its advert proved it sends from (told before `senderAdvertised`). */
+  private readonly refusesSource = (peer: PeerId, host: string, port: number): boolean => this.provenSources.refuses(peer, host, port);
+
   private onDatagram(now: number, msg: DatagramIn): void {
     this.datagrams++;
     // DATA stays bytes: a record is decoded when its stream releases it (reorder-buffer.ts).
@@ -236,7 +239,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
         this.dataUnproven++;
         return;
       }
-      for (let i = 0, o = frame.firstRecord; i < frame.count; i++, o = frame.recordEnd(o)) this.core.onDataRecord(now, frame, o);
+      for (let i = 0, o = frame.firstRecord; i < frame.count; i++, o = frame.recordEnd(o)) this.core.onDataRecord(now, frame, o, msg.host, msg.port);
     } else if (frame.kind === 'heartbeat') {
       // Of a listed incarnation, only from where it is proven to send from (a sender not listed
       // yet is held by the core until its advert, as its DATA is).
@@ -244,7 +247,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
         this.heartbeatsUnproven++;
         return;
       }
-      this.core.onHeartbeat(now, frame.sender, frame.streams);
+      this.core.onHeartbeat(now, frame.sender, frame.streams, msg.host, msg.port);
     } else {
       this.dropped.wrongActor = (this.dropped.wrongActor ?? 0) + 1;
     }

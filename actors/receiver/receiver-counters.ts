@@ -43,11 +43,16 @@ export interface ReceiverCounters extends ReassemblerCounters {
   /**
    * Messages and heartbeat entries of an incarnation not advertised yet (another incarnation of
    * a known sender, or of a name that advertised another one), held back until its ADVERT:
-   * never taken for a restart. Each is later counted as replayed or dropped.
+   * never taken for a restart. Each is later counted as replayed, unproven or dropped.
    */
   unadvertisedHeld: number;
   /** Of `unadvertisedHeld`, applied when the incarnation's ADVERT arrived. */
   unadvertisedReplayed: number;
+  /**
+   * Of `unadvertisedHeld`, refused when the ADVERT arrived: they came from an address the
+   * advert did not prove the incarnation sends from (forged in its name before it advertised).
+   */
+  unadvertisedUnproven: number;
   /**
    * Of `unadvertisedHeld`, dropped: no ADVERT within `resyncGraceMs` of the incarnation's first
    * frame, or no room in the hold; plus unavailable ranges of such incarnations (never held).
@@ -133,6 +138,7 @@ export function newReceiverCounters(): ReceiverCounters {
     incarnationChanges: 0,
     unadvertisedHeld: 0,
     unadvertisedReplayed: 0,
+    unadvertisedUnproven: 0,
     unadvertisedDropped: 0,
     streamResets: 0,
     streamsCreated: 0,

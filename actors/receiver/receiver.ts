@@ -26,7 +26,7 @@ import { SenderTable } from './sender-table.js';
 import type { MessageOutcome } from './stream-receiver.js';
 import { StreamOutputs } from './stream-outputs.js';
 import type { DataRecords } from '../../codecs/data-records.js';
-import { olderInfoBy, olderResumedBy, UnadvertisedHold } from './unadvertised-hold.js';
+import { olderInfoBy, olderResumedBy, UnadvertisedHold, type RefusesSource } from './unadvertised-hold.js';
 import { UnlistedSenders } from './unlisted-senders.js';
 import { notePosition, takePositionReport } from './position-reports.js';
 import type { StreamState } from './stream-state.js';
@@ -170,14 +170,15 @@ export class Receiver implements TimerCore {
   /**
    * The record at `offset` of a DATA datagram (checked by its decoder), as {@link onData} takes
    * a message: a whole message is decoded only when its stream releases it, and held as bytes
-   * until then (reorder-buffer.ts).
+   * until then (reorder-buffer.ts). `host:port`: where the datagram came from, kept with what is
+   * held until its incarnation advertises ({@link onAdvert}).
    */
-  onDataRecord(nowMs: number, d: DataRecords, offset: number): void {
+  onDataRecord(nowMs: number, d: DataRecords, offset: number, host?: string, port = 0): void {
     const e = d.streamAt(offset);
     const s = this.admit(nowMs, d.sender);
     if (s === null || s === HOLD) {
       this.noteNow(nowMs);
-      if (s === HOLD) this.hold.holdData(nowMs, d.sender, e.startSeq, d.messageAt(offset), e.ageMs, e.resumed);
+      if (s === HOLD) this.hold.holdData(nowMs, d.sender, e.startSeq, d.messageAt(offset), e.ageMs, e.resumed, host, port);
       return;
     }
     // A known, synced stream first: the stream-start facts are read only to make or resync one.
@@ -276,8 +277,11 @@ export class Receiver implements TimerCore {
     }
   }
 
-  /** A HEARTBEAT: per stream, tail loss (`highSeq`), what is no longer held (`lowSeq`), and late join. */
-  onHeartbeat(nowMs: number, sender: PeerId, streams: readonly StreamInfo[]): void {
+  /**
+   * A HEARTBEAT: per stream, tail loss (`highSeq`), what is no longer held (`lowSeq`), and late
+   * join. `host:port`: where it came from, as for {@link onDataRecord}.
+   */
+  onHeartbeat(nowMs: number, sender: PeerId, streams: readonly StreamInfo[], host?: string, port = 0): void {
     if (nowMs > this.lastNowMs) this.lastNowMs = nowMs;
     if (!isPeer(sender) || !Array.isArray(streams)) {
       this.counters.invalidInputs++;
@@ -286,7 +290,7 @@ export class Receiver implements TimerCore {
     const admitted = this.admit(nowMs, sender);
     if (admitted === null) return;
     if (admitted === HOLD) {
-      this.hold.holdHeartbeat(nowMs, sender, streams);
+      this.hold.holdHeartbeat(nowMs, sender, streams, host, port);
       return;
     }
     let s: SenderState | undefined = admitted;
@@ -348,9 +352,10 @@ export class Receiver implements TimerCore {
    * incarnation is the sender's own. A new incarnation of a known sender is adopted here, and
    * only here (the previous one is retired; pending gaps are NAKed afresh to the new one once
    * each stream is resynchronized), never on a DATA or HEARTBEAT frame that merely names it;
-   * the frames of `peer` held back meanwhile are then applied, in arrival order.
+   * the frames of `peer` held back meanwhile are then applied, in arrival order, but those that
+   * came from an address `refuses` names (the advert did not prove `peer` sends from there).
    */
-  onAdvert(nowMs: number, peer: PeerId): void {
+  onAdvert(nowMs: number, peer: PeerId, refuses?: RefusesSource): void {
     if (nowMs > this.lastNowMs) this.lastNowMs = nowMs;
     if (!isPeer(peer)) {
       this.counters.invalidInputs++;
@@ -370,7 +375,7 @@ export class Receiver implements TimerCore {
         this.changed(st);
       }
     }
-    for (const f of this.hold.take(nowMs, peer)) {
+    for (const f of this.hold.take(nowMs, peer, refuses)) {
       // The stream's age was measured on arrival.
       const heldMs = nowMs - f.atMs;
       if (f.kind === 'data') this.onData(nowMs, peer, f.startSeq, f.msg, f.ageMs === undefined ? undefined : f.ageMs + heldMs, olderResumedBy(f.resumed, heldMs));

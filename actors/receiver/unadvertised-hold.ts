@@ -11,8 +11,12 @@ export const UNADVERTISED_HOLD_BYTES = 4 * 1024 * 1024;
 /** What one held item is charged beside its payload. */
 const ITEM_OVERHEAD_BYTES = 64;
 
-/** One frame held back: a DATA or RETRANSMIT message, or the entries of a HEARTBEAT (or BYE). */
-export type HeldFrame =
+/**
+ * One frame held back: a DATA or RETRANSMIT message, or the entries of a HEARTBEAT (or BYE),
+ * with the address it came from when it came off the wire (`host` undefined: from another actor,
+ * which checked it).
+ */
+export type HeldFrame = (
   | {
       readonly kind: 'data';
       /** When it arrived. */
@@ -22,10 +26,14 @@ export type HeldFrame =
       readonly ageMs: number | undefined;
       readonly resumed: ResumedFrom | undefined;
     }
-  | { readonly kind: 'heartbeat'; readonly atMs: number; readonly streams: readonly StreamInfo[] };
+  | { readonly kind: 'heartbeat'; readonly atMs: number; readonly streams: readonly StreamInfo[] }
+) & { readonly host: string | undefined; readonly port: number };
+
+/** Whether a frame naming an incarnation that came from `host:port` is to be refused (it is not proven to send from there). */
+export type RefusesSource = (sender: PeerId, host: string, port: number) => boolean;
 
 /** The counters an {@link UnadvertisedHold} adds to. */
-export type UnadvertisedHoldCounters = Pick<ReceiverCounters, 'unadvertisedHeld' | 'unadvertisedDropped' | 'unadvertisedReplayed'>;
+export type UnadvertisedHoldCounters = Pick<ReceiverCounters, 'unadvertisedHeld' | 'unadvertisedDropped' | 'unadvertisedReplayed' | 'unadvertisedUnproven'>;
 
 interface Group {
   readonly firstAtMs: number;
@@ -64,18 +72,22 @@ export class UnadvertisedHold {
     return this.items;
   }
 
-  /** Holds a message of `sender`; false when it was dropped (no room). */
-  holdData(nowMs: number, sender: PeerId, startSeq: number, msg: WireMessage, ageMs: number | undefined, resumed?: ResumedFrom): boolean {
-    return this.hold(nowMs, sender, { kind: 'data', atMs: nowMs, startSeq, msg, ageMs, resumed }, 1, msg.payload.byteLength);
+  /** Holds a message of `sender` that came from `host:port` (undefined: checked elsewhere); false when it was dropped (no room). */
+  holdData(nowMs: number, sender: PeerId, startSeq: number, msg: WireMessage, ageMs: number | undefined, resumed?: ResumedFrom, host?: string, port = 0): boolean {
+    return this.hold(nowMs, sender, { kind: 'data', atMs: nowMs, startSeq, msg, ageMs, resumed, host, port }, 1, msg.payload.byteLength);
   }
 
-  /** Holds the entries of a heartbeat of `sender`; false when they were dropped (no room). */
-  holdHeartbeat(nowMs: number, sender: PeerId, streams: readonly StreamInfo[]): boolean {
-    return this.hold(nowMs, sender, { kind: 'heartbeat', atMs: nowMs, streams }, streams.length, 0);
+  /** Holds the entries of a heartbeat of `sender` that came from `host:port`; false when they were dropped (no room). */
+  holdHeartbeat(nowMs: number, sender: PeerId, streams: readonly StreamInfo[], host?: string, port = 0): boolean {
+    return this.hold(nowMs, sender, { kind: 'heartbeat', atMs: nowMs, streams, host, port }, streams.length, 0);
   }
 
-  /** The frames held of exactly `sender`, in arrival order (no longer held). */
-  take(nowMs: number, sender: PeerId): HeldFrame[] {
+  /**
+   * The frames held of exactly `sender`, in arrival order (no longer held), without those that
+   * came from an address `refuses` names (its advert did not prove it sends from there: anyone
+   * could have sent them before it advertised; counted in `unadvertisedUnproven`).
+   */
+  take(nowMs: number, sender: PeerId, refuses?: RefusesSource): HeldFrame[] {
     this.expire(nowMs);
     const key = peerKey(sender);
     const g = this.groups.get(key);
@@ -83,8 +95,20 @@ export class UnadvertisedHold {
     this.groups.delete(key);
     this.items -= g.items;
     this.bytes -= g.bytes;
-    this.counters.unadvertisedReplayed += g.items;
-    return g.frames;
+    if (refuses === undefined) {
+      this.counters.unadvertisedReplayed += g.items;
+      return g.frames;
+    }
+    const taken: HeldFrame[] = [];
+    for (const f of g.frames) {
+      const items = f.kind === 'data' ? 1 : f.streams.length;
+      if (f.host !== undefined && refuses(sender, f.host, f.port)) this.counters.unadvertisedUnproven += items;
+      else {
+        this.counters.unadvertisedReplayed += items;
+        taken.push(f);
+      }
+    }
+    return taken;
   }
 
   private hold(nowMs: number, sender: PeerId, frame: HeldFrame, items: number, payloadBytes: number): boolean {

@@ -208,3 +208,38 @@ describe('receiver actor: DATA held out of order', () => {
     expect(s.actor.stats!()).toMatchObject({ bufferedMessages: 0, bufferedBytes: 0 });
   });
 });
+
+describe('receiver actor: frames of a restarted sender held until its advert', () => {
+  const P2: PeerId = { name: 'pub', incarnation: 6 };
+  const frame = (from: number, seqs: number[], mark: number, heartbeatHigh?: number) =>
+    encodeFrame(
+      heartbeatHigh === undefined
+        ? ({
+            kind: 'data',
+            sender: P2,
+            streams: [{ subject: 'o.a', startSeq: 1 }],
+            messages: seqs.map((seq) => ({ subject: 'o.a', seq, flags: 0, payload: new Uint8Array([mark]) })),
+          } as Frame)
+        : ({ kind: 'heartbeat', sender: P2, streams: [{ subject: 'o.a', startSeq: 1, lowSeq: 1, highSeq: heartbeatHigh }] } as Frame),
+    );
+
+  it('count only from where the advert proved it sends from: DATA forged in its name before the advert is not delivered', async () => {
+    // Before: held frames were replayed whatever their source, so DATA a local process sent in
+    // the new incarnation's name, ahead of the real, was delivered and the real dropped as repeats.
+    const s = await setup();
+    s.send({ kind: 'senderAdvertised', peer: P });
+    s.data(1, [1]);
+    const real = { via: 'multicast' as const, host: '127.0.0.1', port: 1 };
+    const forger = { via: 'unicast' as const, host: '127.0.0.1', port: 666 };
+    s.send({ kind: 'datagramIn', bytes: frame(1, [1, 2, 3], 0xee), ...forger });
+    s.send({ kind: 'datagramIn', bytes: frame(1, [], 0, 9), ...forger }); // a forged tail: 4..9 would be NAKed, then lost
+    s.send({ kind: 'datagramIn', bytes: frame(1, [1, 2, 3], 1), ...real });
+    s.send({ kind: 'senderSources', peer: P2, sources: ['127.0.0.1:1'] });
+    s.send({ kind: 'senderAdvertised', peer: P2 });
+    s.ctx.advanceTo(5_000);
+    const got = s.kinds('delivered').flatMap((e) => (e.messages as { seq: number; payload: Uint8Array }[]).map((m) => `${m.seq}:${m.payload[0]}`));
+    expect(got).toEqual(['1:1', '1:1', '2:1', '3:1']); // the old incarnation's 1, then the new one's
+    expect(s.kinds('dataLoss')).toEqual([]);
+    expect(s.actor.stats!()).toMatchObject({ unadvertisedHeld: 7, unadvertisedUnproven: 4, unadvertisedReplayed: 3 });
+  });
+});
