@@ -25,7 +25,7 @@ FILE[g]=actors/socket/socket-actor.ts;       SED[g]="s/^  heartbeat: 'receiver',
 TESTS[g]='test/sim/shell-seeds.test.ts'
 FILE[h]=actors/socket/socket-actor.ts;       SED[h]="s/^      const head = peekHeader(bytes);/&\n      if (head.ok \&\& head.kind === 'heartbeat') return;/"
 TESTS[h]='test/sim/shell-seeds.test.ts'
-FILE[i]=actors/retransmit/retransmit-actor.ts; SED[i]='s/planner.onNak(now, frame.sender, frame.subject, frame.ranges, frame.fragments);/planner.onNak(now, frame.sender, frame.subject, frame.ranges);/'
+FILE[i]=actors/retransmit/retransmit-actor.ts; SED[i]='s/planner.onNak(now, frame.sender, frame.subject, frame.ranges, frame.fragments, voter);/planner.onNak(now, frame.sender, frame.subject, frame.ranges, [], voter);/'
 TESTS[i]='test/sim/shell-seeds.test.ts'
 FILE[j]=actors/flow/flow-actor.ts;           SED[j]='s/^  function sendCredit(subject: string, force: boolean): void {/&\n    if (!flow.discovering(ctx.clock())) return;/'
 TESTS[j]='test/sim/shell-seeds.test.ts'

@@ -168,8 +168,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
         unicast: (to, messages, unavailable) => resendTo(to, messages, unavailable),
         multicast: (messages, unavailable) => resendToAll(messages, unavailable),
       },
-      // Only peers we list (their addresses known: `peerSources`) make a resend go to the group.
-      mayMulticast: (asker) => provenSources.isListed(asker),
     },
     config.retransmit,
   );
@@ -305,9 +303,13 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
           counters.notForUs++;
           break;
         }
-        const r = remoteFor(frame.sender, sourceOf(msg.host, msg.port));
+        const source = sourceOf(msg.host, msg.port);
+        const r = remoteFor(frame.sender, source);
         if (r !== undefined && remotes.inboundOf(r).onFrame(now, frame.channelSeq) === 'new') {
-          planner.onNak(now, frame.sender, frame.subject, frame.ranges, frame.fragments);
+          // Only peers we list (their addresses known: `peerSources`) make a resend go to the
+          // group, one vote per address their NAKs come from (names sharing a socket count once).
+          const voter = provenSources.isListed(frame.sender) ? source : null;
+          planner.onNak(now, frame.sender, frame.subject, frame.ranges, frame.fragments, voter);
         }
         break;
       }

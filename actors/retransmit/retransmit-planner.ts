@@ -60,13 +60,6 @@ export interface RetransmitPlannerSink {
 export interface RetransmitPlannerDeps {
   readonly sink: RetransmitPlannerSink;
   readonly window: RetransmitWindow;
-  /**
-   * Whether `asker` counts towards `multicastThreshold` (a peer we list: it advertised). Names
-   * nobody advertised, forged by the dozen, would otherwise turn a few NAKs into multicast
-   * resends to the whole group; their NAKs are served by unicast only (where the socket's 3×
-   * rule bounds what goes to an unproven address). Default: every asker counts.
-   */
-  readonly mayMulticast?: (asker: PeerId) => boolean;
 }
 
 /** Counters of the planner. */
@@ -96,6 +89,8 @@ export interface RetransmitPlannerCounters {
 
 interface Asker {
   readonly peer: PeerId;
+  /** Whose vote its NAKs are towards `multicastThreshold` (see {@link RetransmitPlanner.onNak}); undefined: none. */
+  readonly voter: string | undefined;
   /** Range list of the sequences it asked for in this batch. */
   ranges: SeqRange[];
   /**
@@ -103,6 +98,20 @@ interface Asker {
    * (index i is stored as i + 1) so the range helpers, which start at 1, apply.
    */
   frags?: Map<number, SeqRange[]>;
+}
+
+/**
+ * The ranges each voter asked for (the union of its askers'), for `rangesInAtLeast`: askers
+ * with the same voter count once, askers with none not at all.
+ */
+function votes(askers: readonly (readonly [string, Asker])[], rangesOf: (a: Asker) => SeqRange[]): SeqRange[][] {
+  const byVoter = new Map<string, SeqRange[]>();
+  for (const [, a] of askers) {
+    if (a.voter === undefined) continue;
+    const had = byVoter.get(a.voter);
+    byVoter.set(a.voter, had === undefined ? rangesOf(a) : unionRanges(had, rangesOf(a)));
+  }
+  return [...byVoter.values()];
 }
 
 /** The repeat-suppression key of the fragments of message `seq` of `subject`. */
@@ -185,7 +194,6 @@ export class RetransmitPlanner implements TimerCore {
   };
   private readonly sink: RetransmitPlannerSink;
   private readonly window: RetransmitWindow;
-  private readonly mayMulticast: ((asker: PeerId) => boolean) | undefined;
   private readonly options: RetransmitPlannerOptions;
   private readonly batches = new Map<string, Batch>();
   private readonly lastAskers = new Map<string, SubjectAskers>();
@@ -196,7 +204,6 @@ export class RetransmitPlanner implements TimerCore {
   constructor(deps: RetransmitPlannerDeps, options: RetransmitPlannerOptions = DEFAULT_RETRANSMIT_OPTIONS) {
     this.sink = deps.sink;
     this.window = deps.window;
-    this.mayMulticast = deps.mayMulticast;
     this.options = options;
     this.suppressor = new RepeatSuppressor(options.maxSuppressedRanges);
     this.budget = new NakBudget(options);
@@ -212,14 +219,23 @@ export class RetransmitPlanner implements TimerCore {
     return this.pending;
   }
 
-  /** A NAK from `from` for `ranges` (and `fragments`) of `subject` (untrusted). */
-  onNak(nowMs: number, from: PeerId, subject: string, ranges: readonly SeqRange[], fragments: readonly FragmentRange[] = []): void {
+  /**
+   * A NAK from `from` for `ranges` (and `fragments`) of `subject` (untrusted). `voter`: who the
+   * asker counts as towards `multicastThreshold`. The owner gives the address the NAK came from
+   * for a peer it lists, so that names sharing one socket count once, and null for a name nobody
+   * advertised (it does not count): names forged by the dozen, from one socket, would otherwise
+   * turn a few NAKs into multicast resends to the whole group, where a unicast resend goes only
+   * to the asker (and the socket's 3× rule bounds what goes to an unproven address). Omitted:
+   * the asker itself.
+   */
+  onNak(nowMs: number, from: PeerId, subject: string, ranges: readonly SeqRange[], fragments: readonly FragmentRange[] = [], voter?: string | null): void {
     this.counters.naksReceived++;
     const o = this.options;
     const plausible = this.plausibleRanges(ranges);
     const norm = normalizeRanges(plausible, o.maxMessagesPerNak);
     this.counters.invalidRanges += norm.invalid + norm.ignored;
     const key = peerKey(from);
+    const vote = voter === undefined ? key : (voter ?? undefined);
     const alone = this.noteAsker(nowMs, subject, key);
     this.suppressor.prune(nowMs);
     const { kept, suppressed } = this.suppressor.filter(nowMs, subject, key, norm.ranges);
@@ -237,12 +253,12 @@ export class RetransmitPlanner implements TimerCore {
     if (added > 0) {
       const b = batch ?? this.openBatch(nowMs, subject);
       const a = b.askers.get(key);
-      if (a === undefined) b.askers.set(key, { peer: from, ranges: accepted });
+      if (a === undefined) b.askers.set(key, { peer: from, voter: vote, ranges: accepted });
       else a.ranges = unionRanges(a.ranges, accepted);
       b.pendingSeqs += added;
       this.pending += added;
     }
-    if (fragments.length > 0) this.onFragmentNak(nowMs, from, key, subject, fragments, o.maxMessagesPerNak - countSeqs(wanted));
+    if (fragments.length > 0) this.onFragmentNak(nowMs, from, key, vote, subject, fragments, o.maxMessagesPerNak - countSeqs(wanted));
     const b = alone && batch === undefined ? this.batches.get(subject) : undefined;
     if (b !== undefined) {
       this.batches.delete(subject);
@@ -289,6 +305,7 @@ export class RetransmitPlanner implements TimerCore {
     nowMs: number,
     from: PeerId,
     key: string,
+    voter: string | undefined,
     subject: string,
     fragments: readonly FragmentRange[],
     budget: number,
@@ -327,7 +344,7 @@ export class RetransmitPlanner implements TimerCore {
       if (added === 0) continue;
       const b = batch ?? this.openBatch(nowMs, subject);
       let a = b.askers.get(key);
-      if (a === undefined) b.askers.set(key, (a = { peer: from, ranges: [] }));
+      if (a === undefined) b.askers.set(key, (a = { peer: from, voter, ranges: [] }));
       a.frags ??= new Map();
       a.frags.set(seq, had === undefined ? accepted : unionRanges(had, accepted));
       b.pendingSeqs += added;
@@ -362,11 +379,7 @@ export class RetransmitPlanner implements TimerCore {
     const { subject } = b;
     const untilMs = nowMs + this.options.repeatSuppressMs;
     const askers = [...b.askers.entries()];
-    const mayMulticast = this.mayMulticast;
-    const multicast = rangesInAtLeast(
-      (mayMulticast === undefined ? askers : askers.filter(([, a]) => mayMulticast(a.peer))).map(([, a]) => a.ranges),
-      this.options.multicastThreshold,
-    );
+    const multicast = rangesInAtLeast(votes(askers, (a) => a.ranges), this.options.multicastThreshold);
 
     let multicastUnavailable: SeqRange[] = [];
     if (multicast.length > 0) {
@@ -426,7 +439,7 @@ export class RetransmitPlanner implements TimerCore {
     for (const seq of [...seqs].sort((x, y) => x - y)) {
       const wanting = askers.filter(([, a]) => a.frags?.has(seq) === true);
       const multicast = rangesInAtLeast(
-        wanting.map(([, a]) => a.frags!.get(seq)!),
+        votes(wanting, (a) => a.frags!.get(seq)!),
         threshold,
       );
       let held = true;

@@ -19,8 +19,10 @@ async function setup(o: ConfigOverrides = {}) {
   const config = testConfig(o);
   const { actor, ctx } = await startActor(createActor, 'retransmit', config);
   const send = (msg: RetransmitInbox) => actor.receive(msg);
+  /** The port each peer's datagrams come from (127.0.0.1:1 unless {@link listed} gave it one). */
+  const ports = new Map<string, number>();
   const datagram = (frame: Frame, via: 'multicast' | 'unicast' = 'unicast') =>
-    send({ kind: 'datagramIn', bytes: encodeFrame(frame), via, host: '127.0.0.1', port: 1 });
+    send({ kind: 'datagramIn', bytes: encodeFrame(frame), via, host: '127.0.0.1', port: ports.get(frame.sender.name) ?? 1 });
   const frames = <K extends Frame['kind']>(kind: K) =>
     ctx
       .to<FrameOut>('socket', 'frameOut')
@@ -35,14 +37,21 @@ async function setup(o: ConfigOverrides = {}) {
   };
   const nak = (from: PeerId, channelSeq: number, subject: string, ranges: SeqRange[]) =>
     datagram({ kind: 'nak', sender: from, channelSeq, target: SELF, subject, ranges });
-  return { config, actor, ctx, send, datagram, frames, group, publish, nak };
+  return { config, actor, ctx, send, datagram, frames, group, publish, nak, ports };
 }
 
 const seqsOf = (f: RetransmitFrame) => f.messages.map((m) => m.seq);
 
-/** The receivers actor lists `peers` (they advertised): the test's datagrams come from 127.0.0.1:1. */
-function listed(s: { send: (m: RetransmitInbox) => void }, ...peers: PeerId[]): void {
-  for (const peer of peers) s.send({ kind: 'peerSources', peer, sources: ['127.0.0.1:1'] });
+/**
+ * The receivers actor lists `peers` (they advertised), each sending from a port of its own
+ * (`sharedPort`: all from that one, as names forged from one socket).
+ */
+function listed(s: { send: (m: RetransmitInbox) => void; ports: Map<string, number> }, peers: PeerId[], sharedPort?: number): void {
+  for (const peer of peers) {
+    const port = sharedPort ?? 100 + s.ports.size;
+    s.ports.set(peer.name, port);
+    s.send({ kind: 'peerSources', peer, sources: [`127.0.0.1:${port}`] });
+  }
 }
 
 describe('retransmit actor', () => {
@@ -83,7 +92,7 @@ describe('retransmit actor', () => {
 
   it('resends a range asked by two peers once, by multicast with channel sequence 0', async () => {
     const s = await setup();
-    listed(s, A, B);
+    listed(s, [A, B]);
     s.publish('orders.a', 5);
     s.nak(A, 1, 'orders.a', [{ from: 2, to: 3 }]);
     s.nak(B, 1, 'orders.a', [{ from: 3, to: 3 }]);
@@ -106,9 +115,23 @@ describe('retransmit actor', () => {
     expect(rt.map((r) => r.destination)).toEqual(fakes.map((peer) => ({ kind: 'peer', peer })));
   });
 
+  it('counts listed names that NAK from one address as one asker: served by unicast, each to its asker', async () => {
+    // Before: 16 names advertised from one socket (maxPeersPerSource) made every range they all
+    // NAKed go to the whole group.
+    const s = await setup();
+    s.publish('orders.a', 5);
+    const fakes = [1, 2, 3, 4].map((i): PeerId => ({ name: `fake${i}`, incarnation: 1 }));
+    listed(s, fakes, 666);
+    for (const f of fakes) s.nak(f, 1, 'orders.a', [{ from: 1, to: 5 }]);
+    s.ctx.advanceTo(10);
+    const rt = s.frames('retransmit');
+    expect(rt.filter((r) => r.destination.kind === 'group')).toEqual([]);
+    expect(rt.map((r) => r.destination)).toEqual(fakes.map((peer) => ({ kind: 'peer', peer })));
+  });
+
   it('with multicast off sends a multicast-worthy resend by unicast to each interested unicast target', async () => {
     const s = await setup({ socket: { multicast: false } });
-    listed(s, A, B);
+    listed(s, [A, B]);
     s.send({ kind: 'unicastTargets', targets: [{ peer: A, patterns: ['orders.>'] }, { peer: B, patterns: ['orders.a'] }] });
     s.publish('orders.a', 2);
     s.nak(A, 1, 'orders.a', [{ from: 1, to: 1 }]);

@@ -104,6 +104,28 @@ describe('RetransmitPlanner, fragments', () => {
     expect(sent).toHaveLength(3);
     expect(planner.counters.suppressed).toBe(3);
   });
+
+  it('counts no fragment NAK of an asker without a vote towards a multicast resend', () => {
+    // Before: the fragment part of NAKs counted every asker, so names nobody advertised made a
+    // fragment go to the whole group.
+    const { planner, sent } = fragSetup({ multicastThreshold: 2 });
+    planner.onNak(0, A, 'x', [], [f(5, 1, 2)], null);
+    planner.onNak(1, B, 'x', [], [f(5, 1, 2)], null);
+    planner.onTimer(100);
+    expect(sent.map((x) => x.how)).toEqual(['alice', 'bob']);
+  });
+
+  it('counts fragment NAKs of askers sharing a voter once', () => {
+    const { planner, sent } = fragSetup({ multicastThreshold: 2 });
+    planner.onNak(0, A, 'x', [], [f(5, 1, 2)], '127.0.0.1:9');
+    planner.onNak(1, B, 'x', [], [f(5, 1, 2)], '127.0.0.1:9');
+    planner.onTimer(100);
+    expect(sent.map((x) => x.how)).toEqual(['alice', 'bob']);
+    planner.onNak(200, A, 'y', [], [f(5, 1, 2)], '127.0.0.1:9');
+    planner.onNak(201, B, 'y', [], [f(5, 1, 2)], '127.0.0.1:10');
+    planner.onTimer(300);
+    expect(sent.slice(2).map((x) => x.how)).toEqual(['multicast']);
+  });
 });
 
 describe('RetransmitPlanner', () => {
@@ -180,6 +202,27 @@ describe('RetransmitPlanner', () => {
     expect(multicasts).toHaveLength(0);
     expect(unicasts).toEqual([{ to: 'alice', seqs: [5, 6], unavailable: [] }]);
     expect(planner.counters.retransmitsUnicast).toBe(1);
+  });
+
+  it('counts askers by voter towards the multicast threshold: names sharing one, once; names without one, not at all', () => {
+    const { planner, unicasts, multicasts, flush } = setup();
+    // One socket NAKing under two listed names: one vote, served by unicast to each.
+    planner.onNak(0, A, 'x', [r(5, 6)], [], '127.0.0.1:9');
+    planner.onNak(1, B, 'x', [r(5, 6)], [], '127.0.0.1:9');
+    flush(4);
+    expect(multicasts).toHaveLength(0);
+    expect(unicasts.map((u) => u.to)).toEqual(['alice', 'bob']);
+    // Names nobody advertised: no vote, whatever their number.
+    planner.onNak(100, A, 'y', [r(5, 6)], [], null);
+    planner.onNak(101, B, 'y', [r(5, 6)], [], null);
+    planner.onNak(102, C, 'y', [r(5, 6)], [], null);
+    flush(104);
+    expect(multicasts).toHaveLength(0);
+    // Two voters: once by multicast.
+    planner.onNak(200, A, 'z', [r(5, 6)], [], '127.0.0.1:9');
+    planner.onNak(201, C, 'z', [r(6, 6)], [], '127.0.0.1:10');
+    flush(204);
+    expect(multicasts).toEqual([{ seqs: [6], unavailable: [] }]);
   });
 
   it('serves by unicast to each asker when they NAK further apart than coalesceMs', () => {
