@@ -17,9 +17,11 @@
  * its tombstone, so the peer's later BYE rounds are still recognised ({@link isProvenSource}).
  *
  * Liveness: a peer not heard for `peerExpiryMs` leaves ('expired'). A peer that advertises multicast
- * but has been heard only by unicast for `multicastProbeMs` since we first heard it by unicast is
- * declared multicast-unreachable: `multicastUnreachable` fires once and its entry turns
- * `unicastOnly`, so senders send it DATA by unicast. That switch is sticky for the incarnation.
+ * but has been heard only by unicast for `multicastProbeMs` since we first heard it by unicast, or,
+ * once heard by multicast, has been heard by unicast but not by multicast for `multicastProbeMs`
+ * (multicast stopped mid-run), is declared multicast-unreachable: `multicastUnreachable` fires
+ * once and its entry turns `unicastOnly`, so senders send it DATA by unicast. That switch is
+ * sticky for the incarnation.
  *
  * Entries are live read-only views: their fields change as the list learns more. Copy what must be
  * kept across calls. `interestedPeers` is answered by a {@link PatternMatcher} whose per-subject cache
@@ -67,6 +69,10 @@ interface PeerState {
   readonly entry: MutablePeerEntry;
   /** When we first heard this incarnation by unicast. */
   firstUnicastMs: number | undefined;
+  /** When we last heard it by multicast (undefined: never). */
+  lastMulticastMs: number | undefined;
+  /** When we last heard it by unicast (undefined: never). */
+  lastUnicastMs: number | undefined;
   /** Unicast was forced (multicast found unreachable, or marked by the caller); sticky. */
   forcedUnicast: boolean;
   /** Where its first advert by multicast came from (`host:port`), if one came with a source. */
@@ -208,6 +214,8 @@ export class ReceiverList implements TimerCore {
         unicastOnly: !multicast,
       },
       firstUnicastMs: undefined,
+      lastMulticastMs: undefined,
+      lastUnicastMs: undefined,
       forcedUnicast: false,
       multicastSource: undefined,
       unicastSource: undefined,
@@ -362,7 +370,7 @@ export class ReceiverList implements TimerCore {
     const unreachable: PeerState[] = [];
     for (const st of this.peers.values()) {
       if (nowMs - st.entry.lastHeardMs >= this.o.peerExpiryMs) expired.push(st);
-      else if (this.probePending(st) && nowMs - (st.firstUnicastMs as number) >= this.o.multicastProbeMs) {
+      else if (this.probePending(st) && nowMs >= this.probeDueMs(st)) {
         unreachable.push(st);
       }
     }
@@ -393,22 +401,39 @@ export class ReceiverList implements TimerCore {
   private touch(st: PeerState, nowMs: number, via: HeardVia): void {
     const e = st.entry;
     if (nowMs > e.lastHeardMs) e.lastHeardMs = nowMs;
-    if (via === 'multicast') e.heardByMulticast = true;
-    else if (!e.heardByUnicast) {
-      e.heardByUnicast = true;
-      st.firstUnicastMs = nowMs;
+    if (via === 'multicast') {
+      e.heardByMulticast = true;
+      st.lastMulticastMs = nowMs;
+    } else {
+      if (!e.heardByUnicast) {
+        e.heardByUnicast = true;
+        st.firstUnicastMs = nowMs;
+      }
+      st.lastUnicastMs = nowMs;
     }
     this.lowerDeadline(st);
   }
 
+  /**
+   * Whether `st` may be multicast-unreachable: it advertises multicast and was heard by unicast
+   * since it was last heard by multicast (or never was). Multicast can stop mid-run too (a
+   * switch's IGMP snooping, a firewall rule): a peer heard by multicast before is then heard by
+   * unicast only (adverts to seeds, its channel frames).
+   */
   private probePending(st: PeerState): boolean {
     const e = st.entry;
-    return e.multicast && e.heardByUnicast && !e.heardByMulticast && !st.forcedUnicast;
+    if (!e.multicast || !e.heardByUnicast || st.forcedUnicast) return false;
+    return st.lastMulticastMs === undefined || (st.lastUnicastMs as number) > st.lastMulticastMs;
+  }
+
+  /** When a pending probe of `st` declares it multicast-unreachable: `multicastProbeMs` after its last multicast frame, or after its first unicast one when none came by multicast. */
+  private probeDueMs(st: PeerState): number {
+    return (st.lastMulticastMs ?? (st.firstUnicastMs as number)) + this.o.multicastProbeMs;
   }
 
   private lowerDeadline(st: PeerState): void {
     let d = st.entry.lastHeardMs + this.o.peerExpiryMs;
-    if (this.probePending(st)) d = Math.min(d, (st.firstUnicastMs as number) + this.o.multicastProbeMs);
+    if (this.probePending(st)) d = Math.min(d, this.probeDueMs(st));
     if (this.deadline === undefined || d < this.deadline) this.deadline = d;
   }
 

@@ -66,8 +66,10 @@ export interface ReceiverListOptions {
   /** A peer not heard (any frame) for this long leaves with reason 'expired'. @default 5000 */
   peerExpiryMs?: number;
   /**
-   * A peer that advertises multicast, heard by unicast for this long but never by multicast, is
-   * declared multicast-unreachable and switched to unicast. Keep it above the advert interval.
+   * A peer that advertises multicast, heard by unicast for this long but never by multicast, or
+   * not by multicast for this long while still heard by unicast (multicast stopped mid-run), is
+   * declared multicast-unreachable and switched to unicast. Keep it above the advert interval
+   * (a live peer advertises by multicast every `advertIntervalMs`).
    * @default 3000
    */
   multicastProbeMs?: number;

@@ -313,14 +313,47 @@ describe('ReceiverList broken multicast detection', () => {
     expect(sink.events.at(-1)?.kind).toBe('unreachable');
   });
 
-  it('does not suspect a peer that was heard by multicast', () => {
-    const { sink, list } = setup({ multicastProbeMs: 3000 });
+  it('does not suspect a peer heard by multicast within multicastProbeMs, however much it is heard by unicast', () => {
+    const { sink, list } = setup({ multicastProbeMs: 3000, peerExpiryMs: 100_000 });
     list.onAdvert(0, advert('a', 1, []), 'unicast');
     list.onHeard(2000, a, 'multicast');
     list.onHeard(4000, a, 'unicast');
     list.onTimer(4000);
+    // A live peer: an advert by multicast every second, channel frames by unicast in between.
+    for (let t = 4100; t <= 60_000; t += 100) {
+      list.onHeard(t, a, t % 1000 === 0 ? 'multicast' : 'unicast');
+      if (list.nextDeadlineMs()! <= t) list.onTimer(t);
+    }
     expect(sink.events.map((e) => e.kind)).toEqual(['joined']);
     expect(list.get(a)?.unicastOnly).toBe(false);
+  });
+
+  it('declares a peer unreachable when its multicast stops mid-run while it is still heard by unicast', () => {
+    // Before: a peer once heard by multicast was never suspected again, so when multicast was
+    // blocked mid-run (nftables, 6 December) the publisher kept sending to the group, and its
+    // subscriber got nothing, with no event, until multicast came back 23 s later.
+    const { sink, list } = setup({ multicastProbeMs: 3000, peerExpiryMs: 100_000 });
+    list.onAdvert(0, advert('a', 1, []), 'multicast');
+    for (let t = 100; t <= 10_000; t += 100) list.onHeard(t, a, t % 1000 === 0 ? 'multicast' : 'unicast');
+    // Multicast stops after 10 s; adverts to seeds and channel frames still come by unicast.
+    for (let t = 10_100; t < 13_000; t += 100) {
+      list.onHeard(t, a, 'unicast');
+      if (list.nextDeadlineMs()! <= t) list.onTimer(t);
+    }
+    expect(sink.events.map((e) => e.kind)).toEqual(['joined']);
+    expect(list.nextDeadlineMs()).toBe(13_000);
+    list.onTimer(13_000);
+    expect(sink.events.at(-1)).toEqual({ kind: 'unreachable', peer: 'a#1' });
+    expect(list.get(a)?.unicastOnly).toBe(true);
+  });
+
+  it('does not take a peer that went silent on both for unreachable: it expires', () => {
+    const { sink, list } = setup({ multicastProbeMs: 3000, peerExpiryMs: 5000 });
+    list.onAdvert(0, advert('a', 1, []), 'multicast');
+    list.onHeard(500, a, 'unicast');
+    list.onHeard(1000, a, 'multicast');
+    for (let t = 1000; t <= 6000; t += 100) if (list.nextDeadlineMs()! <= t) list.onTimer(t);
+    expect(sink.events.map((e) => e.kind)).toEqual(['joined', 'left']);
   });
 
   it('never probes a peer that does not advertise multicast, and sends to it by unicast', () => {
