@@ -101,6 +101,12 @@ export interface ReceiverListCounters {
    * there, and it is not its advertised listener): ignored, the peer stays listed.
    */
   byesUnproven: number;
+  /**
+   * Adverts of a listed incarnation that moved its listener address from a source it is not
+   * proven to use: ignored (a forged advert would otherwise prove the forger's address, and its
+   * BYE would then count).
+   */
+  addressMovesUnproven: number;
   /** Frames (other than adverts) from a peer incarnation that is not listed. */
   heardUnknown: number;
   multicastUnreachable: number;

@@ -104,6 +104,7 @@ export class ReceiverList implements TimerCore {
     byesReceived: 0,
     byesIgnored: 0,
     byesUnproven: 0,
+    addressMovesUnproven: 0,
     heardUnknown: 0,
     multicastUnreachable: 0,
   };
@@ -177,6 +178,12 @@ export class ReceiverList implements TimerCore {
     const known = this.peers.get(sender.name);
     if (known !== undefined && known.entry.peer.incarnation === sender.incarnation) {
       const e = known.entry;
+      // Its listener moves only on the word of an address it is proven to use: a forged advert
+      // naming the forger's socket would make that address proven (its BYE would then count).
+      if ((advert.host !== e.host || advert.port !== e.port) && typeof source === 'string' && !this.proves(known, source)) {
+        this.counters.addressMovesUnproven++;
+        return;
+      }
       e.host = advert.host;
       e.port = advert.port;
       e.multicast = multicast;

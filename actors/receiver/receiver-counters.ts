@@ -58,6 +58,16 @@ export interface ReceiverCounters extends ReassemblerCounters {
    * frame, or no room in the hold; plus unavailable ranges of such incarnations (never held).
    */
   unadvertisedDropped: number;
+  /**
+   * Current incarnations retired by a BYE that advertised again (past the receiver list's
+   * tombstone): taken back (the BYE was forged).
+   */
+  incarnationsRevived: number;
+  /**
+   * Streams an incarnation taken back (adopted again after another one numbered them again)
+   * resumed where it had left them, instead of from their start.
+   */
+  streamsTakenBack: number;
   /** Streams reset because a restarted sender numbers them again (`sink.streamReset`). */
   streamResets: number;
   streamsCreated: number;
@@ -139,6 +149,8 @@ export function newReceiverCounters(): ReceiverCounters {
     unadvertisedHeld: 0,
     unadvertisedReplayed: 0,
     unadvertisedUnproven: 0,
+    incarnationsRevived: 0,
+    streamsTakenBack: 0,
     unadvertisedDropped: 0,
     streamResets: 0,
     streamsCreated: 0,

@@ -29,7 +29,7 @@ import type { DataRecords } from '../../codecs/data-records.js';
 import { olderInfoBy, olderResumedBy, UnadvertisedHold, type RefusesSource } from './unadvertised-hold.js';
 import { UnlistedSenders } from './unlisted-senders.js';
 import { notePosition, takePositionReport } from './position-reports.js';
-import type { StreamState } from './stream-state.js';
+import { MAX_LEFT_AT, type StreamState } from './stream-state.js';
 import { IdleSweep } from './idle-sweep.js';
 import { beginsAtResumed, beginsAtStart, type StreamBeginRules } from './stream-begin.js';
 
@@ -374,6 +374,16 @@ export class Receiver implements TimerCore {
         st.stream.retarget(nowMs);
         this.changed(st);
       }
+    } else if (s !== undefined && this.table.revive(s, peer.incarnation)) {
+      // Its BYE had retired it, yet it advertises again, after the receiver list's tombstone:
+      // a closed peer does not, so that BYE was forged (without a key, from an address a forged
+      // advert had proven). Its frames count again, and its streams go on from their positions,
+      // NAKing what they missed, instead of ignoring it for good.
+      this.counters.incarnationsRevived++;
+      for (const st of s.streams.values()) {
+        st.stream.retarget(nowMs);
+        this.changed(st);
+      }
     }
     for (const f of this.hold.take(nowMs, peer, refuses)) {
       // The stream's age was measured on arrival.
@@ -557,14 +567,28 @@ export class Receiver implements TimerCore {
     return st.peer.incarnation !== st.sender.current.incarnation;
   }
 
-  /** First description of a stream by a new incarnation: continue its numbering, or reset. */
+  /**
+   * First description of a stream by a new incarnation: continue its numbering, or reset; an
+   * incarnation taken back (adopted again after another numbered the stream again: the other's
+   * advert was forged, without a key) goes on from where it left the stream, so that what it had
+   * delivered is not delivered again.
+   */
   private resync(st: StreamState, startSeq: number): void {
-    if (startSeq > st.stream.highSeq) st.peer = st.sender.current;
+    const incarnation = st.sender.current.incarnation;
+    const back = st.leftAt?.findIndex((p) => p.incarnation === incarnation) ?? -1;
+    if (back >= 0) {
+      const { nextSeq } = st.leftAt![back];
+      st.leftAt!.splice(back, 1);
+      this.counters.streamsTakenBack++;
+      this.reset(st, nextSeq);
+    } else if (startSeq > st.stream.highSeq) st.peer = st.sender.current;
     else this.reset(st, startSeq); // it numbers again what the old incarnation already sent
   }
 
   private reset(st: StreamState, fromSeq: number): void {
     st.stream.close('senderLeft');
+    (st.leftAt ??= []).push({ incarnation: st.peer.incarnation, nextSeq: st.stream.nextSeq });
+    if (st.leftAt.length > MAX_LEFT_AT) st.leftAt.shift();
     st.reassembler?.clear();
     st.peer = st.sender.current;
     st.resumeCheck = 0;

@@ -163,6 +163,15 @@ export class SenderTable<S> {
     return s;
   }
 
+  /** `incarnation`, the current one of `s`, retired by a BYE, counts again: false when it was not retired. */
+  revive(s: SenderEntry<S>, incarnation: number): boolean {
+    const at = s.current.incarnation === incarnation ? s.retired.indexOf(incarnation) : -1;
+    if (at < 0) return false;
+    s.retired.splice(at, 1);
+    s.accepted = undefined;
+    return true;
+  }
+
   /** Frames of `incarnation` are ignored from now on. */
   retire(s: SenderEntry<S>, incarnation: number): void {
     if (s.retired.includes(incarnation)) return;

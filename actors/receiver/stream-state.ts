@@ -19,6 +19,9 @@ export interface StreamEvents {
   nak(st: StreamState, ranges: SeqRange[]): void;
 }
 
+/** Most incarnations a stream remembers where they left it ({@link StreamState.leftAt}). */
+export const MAX_LEFT_AT = 4;
+
 export class StreamState implements ReportedStream, StreamReceiverOutput {
   /** The incarnation whose numbering the stream follows (behind `sender.current` until resynchronized). */
   peer: PeerId;
@@ -33,6 +36,12 @@ export class StreamState implements ReportedStream, StreamReceiverOutput {
   repeatsLeft = 0;
   /** See {@link ReportedStream.positionCap}; kept while the stream is tracked (parking waits for it to be lifted). */
   positionCap = Number.POSITIVE_INFINITY;
+  /**
+   * Where earlier incarnations of the sender left the stream when a later one numbered it again
+   * (the next seq each expected), at most {@link MAX_LEFT_AT}, oldest first: an incarnation
+   * taken back goes on from there instead of delivering again what it had delivered.
+   */
+  leftAt: { readonly incarnation: number; readonly nextSeq: number }[] | undefined = undefined;
 
   constructor(
     readonly subject: string,

@@ -106,6 +106,25 @@ describe('ReceiverList joining and updating', () => {
     expect(sink.events).toHaveLength(1);
   });
 
+  it('moves a listed peer\'s listener only on the word of an address it is proven to use', () => {
+    // Before: one forged advert to the group, naming the forger's socket as the listener, made
+    // that socket a proven address of the peer, and the forger's BYE then counted: the
+    // subscriber dropped the real publisher and got 250 of 20,000, with no dataLoss.
+    const { list } = setup();
+    const a = { name: 'a', incarnation: 1 };
+    list.onAdvert(0, advert('a', 1, ['x']), 'multicast', '127.0.0.1:5000');
+    list.onAdvert(10, advert('a', 1, ['x'], { port: 666 }), 'multicast', '127.0.0.1:666');
+    expect(list.get(a)).toMatchObject({ port: 40000 });
+    expect(list.isProvenSource(10, a, '127.0.0.1:666')).toBe(false);
+    expect(list.counters.addressMovesUnproven).toBe(1);
+    // From where its adverts came, or from its listener: it moves.
+    list.onAdvert(20, advert('a', 1, ['x'], { port: 41000 }), 'multicast', '127.0.0.1:5000');
+    expect(list.get(a)).toMatchObject({ port: 41000 });
+    list.onAdvert(30, advert('a', 1, ['x'], { port: 42000 }), 'unicast', '127.0.0.1:41000');
+    expect(list.get(a)).toMatchObject({ port: 42000 });
+    expect(list.counters.addressMovesUnproven).toBe(1);
+  });
+
   it('ignores invalid patterns, counts them, and drops duplicates', () => {
     const { list } = setup();
     list.onAdvert(0, advert('a', 1, ['ok.>', 'bad..x', 'a.>.b', 'ok.>', '', 'x*']), 'multicast');

@@ -531,6 +531,47 @@ describe('Receiver sender departure', () => {
     expect(sink.delivered()).toEqual([1, 2]);
   });
 
+  it('takes back an incarnation retired by a BYE that advertises again: its stream goes on, NAKing what it missed', () => {
+    // Before: a forged BYE (its address proven by a forged advert) retired the real publisher
+    // for good; its later frames were ignored, and the subscriber got nothing more, with no
+    // dataLoss, although the publisher kept advertising and publishing.
+    const { rx, sink, runUntil } = setup();
+    rx.onAdvert(0, A1);
+    rx.onData(0, A1, 1, msg(1));
+    rx.onSenderLeft('a', 'bye', 1);
+    rx.onData(1, A1, 1, msg(2));
+    expect(rx.counters.staleIncarnationFrames).toBe(1);
+    rx.onAdvert(6000, A1); // the receiver list's tombstone is over: it is listed again
+    expect(rx.counters.incarnationsRevived).toBe(1);
+    rx.onData(6000, A1, 1, msg(4));
+    runUntil(6010);
+    expect(sink.naks().map((n) => [n.target, n.ranges])).toEqual([[A1, [{ from: 2, to: 3 }]]]);
+    rx.onData(6010, A1, 0, msg(2));
+    rx.onData(6010, A1, 0, msg(3));
+    expect(sink.delivered()).toEqual([1, 2, 3, 4]);
+    expect(sink.losses()).toEqual([]);
+  });
+
+  it('an incarnation taken back after another numbered its stream again goes on where it left it: nothing delivered twice', () => {
+    // Before: a forged advert of a new incarnation, and one forged DATA of it at seq 1, reset
+    // the stream; when the real incarnation was adopted again (the forged one expired), its
+    // stream was reset to its start, and seqs 1..10 were delivered a second time.
+    const { rx, sink, runUntil } = setup();
+    rx.onAdvert(0, A1);
+    for (let seq = 1; seq <= 5; seq++) rx.onData(0, A1, 1, msg(seq));
+    rx.onAdvert(100, A2); // forged
+    rx.onData(100, A2, 1, msg(1));
+    expect(rx.counters.streamResets).toBe(1);
+    rx.onAdvert(6000, A1); // the real one, back
+    rx.onData(6000, A1, 1, msg(6));
+    rx.onData(6000, A1, 0, msg(3)); // a repeat of what it had delivered
+    runUntil(6100);
+    expect(sink.delivered()).toEqual([1, 2, 3, 4, 5, 1, 6]);
+    expect(sink.naks()).toEqual([]);
+    expect(sink.losses()).toEqual([]);
+    expect(rx.counters.streamsTakenBack).toBe(1);
+  });
+
   it('ignores a BYE of an incarnation that is no longer current', () => {
     const { rx, sink } = setup();
     rx.onData(0, A1, 1, msg(1));
