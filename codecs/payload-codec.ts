@@ -36,10 +36,13 @@ export type PayloadDecodeResult =
 /**
  * Encodes an application value. A `Uint8Array` is passed through as is (not copied); anything
  * else is msgpackr-encoded (the result may share memory with other encoded payloads, never
- * overlapping them). Throws whatever msgpackr throws for a value it cannot encode.
+ * overlapping them). Throws whatever msgpackr throws for a value it cannot encode, and a
+ * TypeError for a function (msgpackr would pack it as nil).
  */
 export function encodePayload(value: unknown): EncodedPayload {
   if (value instanceof Uint8Array) return { flags: 0, payload: value };
+  // msgpackr packs a function as nil: the subscriber would get `undefined`, silently.
+  if (typeof value === 'function') throw new TypeError('msgpack cannot encode a function');
   return { flags: MESSAGE_FLAGS.msgpack, payload: packr.pack(value) };
 }
 

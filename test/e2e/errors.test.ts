@@ -91,10 +91,10 @@ describe('bad input on an open peer', () => {
     await expect(peer.publish('big.raw', new Uint8Array(100))).resolves.toBeUndefined();
   });
 
-  it('a payload the codec cannot encode fails with ERR_ENCODE naming the subject, the codec error as its cause (a symbol, a circular object, a BigInt under json)', async () => {
+  it('a payload the codec cannot encode fails with ERR_ENCODE naming the subject, the codec error as its cause (a symbol, a function, a circular object, a BigInt under json)', async () => {
     const circular: Record<string, unknown> = {};
     circular.self = circular;
-    for (const [data, codec] of [[Symbol('s'), undefined], [circular, undefined], [10n, 'json']] as const) {
+    for (const [data, codec] of [[Symbol('s'), undefined], [() => 1, undefined], [circular, undefined], [10n, 'json']] as const) {
       const options = codec === undefined ? undefined : { codec };
       const err = await errorOf(() => peer.publish('enc.x', data, options));
       expectTyped(err, 'ERR_ENCODE', 'EncodeError', ['enc.x', 'cannot be encoded']);
