@@ -44,7 +44,7 @@
  */
 import type { TimerCore } from '../core.js';
 import type { AdvertFrame, PeerId } from '../../codecs/frame.js';
-import { ADVERT_FLAGS } from '../../codecs/frame.js';
+import { ADVERT_FLAGS, peerKey } from '../../codecs/frame.js';
 import { patternSetDigest } from '../../codecs/frames/advert.js';
 import type { ReceiverListOptions } from '../subjects/options.js';
 import { resolveReceiverListOptions } from '../subjects/options.js';
@@ -119,6 +119,15 @@ export class ReceiverList implements TimerCore {
   private readonly limitsSaid: Set<string>;
   /** Incarnations that left by BYE or restart, for `peerExpiryMs`. */
   private readonly tombstones: Tombstones;
+  /**
+   * Where incarnations that left were proven to send from (their first advert by multicast and
+   * by unicast), by `peerKey`, at most `maxPeers` (the oldest forgotten first): an incarnation
+   * listed again starts with them. Else the first advert heard after it left proved its sender:
+   * a forger who made it leave (an advert of an invented incarnation) and replayed its advert
+   * the moment its tombstone ended became its proven multicast source for good, and its own
+   * DATA and heartbeats were refused from then on (a silent stall: 1,200 of 12,000 delivered).
+   */
+  private readonly provenBefore = new Map<string, { readonly multicast: string | undefined; readonly unicast: string | undefined }>();
   /**
    * No deadline of any peer is earlier than this. Refreshing a peer only moves its deadline later, so
    * this stays a valid (possibly early) wake-up time without a scan; `onTimer` recomputes it.
@@ -206,6 +215,7 @@ export class ReceiverList implements TimerCore {
     }
     const whole = isWholeSet(advert);
     const patterns = whole ? this.acceptPatterns(advert.patterns, sender) : Object.freeze([] as string[]);
+    const before = this.provenBefore.get(peerKey(sender));
     const st: PeerState = {
       entry: {
         peer: copyPeer(sender),
@@ -224,8 +234,8 @@ export class ReceiverList implements TimerCore {
       lastMulticastMs: undefined,
       lastUnicastMs: undefined,
       forcedUnicast: false,
-      multicastSource: undefined,
-      unicastSource: undefined,
+      multicastSource: before?.multicast,
+      unicastSource: before?.unicast,
       source,
     };
     this.prove(st, via, source);
@@ -445,6 +455,10 @@ export class ReceiverList implements TimerCore {
   }
 
   private remove(st: PeerState): void {
+    const key = peerKey(st.entry.peer);
+    this.provenBefore.delete(key);
+    if (this.provenBefore.size >= this.o.maxPeers) this.provenBefore.delete(this.provenBefore.keys().next().value as string);
+    if (st.multicastSource !== undefined || st.unicastSource !== undefined) this.provenBefore.set(key, { multicast: st.multicastSource, unicast: st.unicastSource });
     this.peers.delete(st.entry.peer.name);
     this.sources.remove(st.source);
     for (const p of st.entry.patterns) this.matcher.remove(p, st.entry);

@@ -125,6 +125,23 @@ describe('ReceiverList joining and updating', () => {
     expect(list.counters.addressMovesUnproven).toBe(1);
   });
 
+  it('lists an incarnation that comes back with the addresses it was proven to use, not its next advert\'s sender', () => {
+    // Before: an advert of an invented incarnation made the real one leave ('restarted'); the
+    // forger replayed the real advert from its own socket as the tombstone ended, and that socket
+    // became the real incarnation's proven multicast source for good: its own DATA and
+    // heartbeats were refused from then on (a hostile helper's check: 1,200 of 12,000, silently).
+    const { list } = setup({ peerExpiryMs: 5000 });
+    const a = { name: 'a', incarnation: 1 };
+    list.onAdvert(0, advert('a', 1, ['x']), 'multicast', '127.0.0.1:5000');
+    list.onAdvert(100, advert('a', 2, ['x']), 'multicast', '127.0.0.1:666'); // forged
+    list.onTimer(5100);
+    list.onAdvert(5101, advert('a', 1, ['x']), 'multicast', '127.0.0.1:666'); // replayed by the forger
+    expect(list.get(a)).toBeDefined();
+    expect(list.isProvenSource(5101, a, '127.0.0.1:5000')).toBe(true);
+    expect(list.isProvenSource(5101, a, '127.0.0.1:666')).toBe(false);
+    expect(list.provenSourcesOf(a)).toEqual(['127.0.0.1:40000', '127.0.0.1:5000']);
+  });
+
   it('ignores invalid patterns, counts them, and drops duplicates', () => {
     const { list } = setup();
     list.onAdvert(0, advert('a', 1, ['ok.>', 'bad..x', 'a.>.b', 'ok.>', '', 'x*']), 'multicast');
