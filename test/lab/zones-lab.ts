@@ -182,8 +182,10 @@ export async function startBridge(lab: ZonesLab, z: LabZone, name: string, confi
   const b = startIn(z.lab, h, process.execPath, [CLI, 'bridge', '--config', file, '--stats', '2']);
   processes.push(b);
   // A cluster of three nodes elects its JetStream meta leader after they meet (the bridge retries
-  // until then): it took over 30 s once in CI (5 December), 20 s on the rerun. What the bridge said goes in the error.
-  await until(`bridge ${name} running`, 60_000, () => b.out.text.includes('running')).catch((err: Error) => {
+  // until then): it took over 30 s once in CI (5 December), 20 s on the rerun, and over 60 s in a
+  // local clean-clone run beside a helper's 5 processes (6 December: "no suitable peers for
+  // placement" for replicas 3 until the wait ended). What the bridge said goes in the error.
+  await until(`bridge ${name} running`, 120_000, () => b.out.text.includes('running')).catch((err: Error) => {
     throw new Error(`${err.message}; the bridge's output: ${b.out.text.slice(-3000)}`);
   });
   return b;
