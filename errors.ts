@@ -28,8 +28,10 @@ export const ERROR_CODES = {
   limit: 'ERR_LIMIT',
   /** Another process on the network uses this peer's name: said once, counted in `stats()`. */
   nameConflict: 'ERR_NAME_CONFLICT',
-  /** A payload the codec cannot encode (a symbol, a circular object, a BigInt under `json`). */
+  /** A payload the codec cannot encode (a symbol, a function, a circular object, a BigInt under `json`). */
   encode: 'ERR_ENCODE',
+  /** A delivered payload the subscription's codec cannot decode (`msg.data`; bytes that are not JSON under `json`). */
+  decode: 'ERR_DECODE',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -105,6 +107,15 @@ export class EncodeError extends LedgecastError {
   constructor(message: string, options?: ErrorOptions) {
     super(ERROR_CODES.encode, message, options);
     this.name = 'EncodeError';
+  }
+}
+
+/** A delivered payload the subscription's codec could not decode (thrown by `msg.data`); `cause` is what the codec threw. */
+export class DecodeError extends LedgecastError {
+  static override name = 'DecodeError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(ERROR_CODES.decode, message, options);
+    this.name = 'DecodeError';
   }
 }
 
@@ -241,6 +252,7 @@ export function serializeError(err: unknown): SerializedError {
 
 const SIMPLE_ERRORS: Record<string, new (message: string) => LedgecastError> = {
   EncodeError,
+  DecodeError,
   InvalidSubjectError,
   InvalidOptionError,
   BackpressureError,

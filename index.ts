@@ -30,6 +30,7 @@ export {
   LedgerError,
   PayloadTooLargeError,
   EncodeError,
+  DecodeError,
   TimeoutError,
   ChannelGaveUpError,
   DataLossError,

@@ -4,6 +4,7 @@
 import { MESSAGE_FLAGS, type PeerId } from '../../codecs/frame.js';
 import { MSGPACK_CODEC, type Codec } from './codec.js';
 import type { MessageOrigin } from './origin.js';
+import { DecodeError } from '../../errors.js';
 
 /** Publishes a reply; never rejects (false when it failed, the failure having been reported). */
 export type ReplyPublisher = (subject: string, data: unknown) => Promise<boolean>;
@@ -123,11 +124,24 @@ export class Message<T = unknown> {
    * The payload decoded by the subscription's codec (decoded on first access, then kept). With
    * the default `'msgpack'` codec: a `Uint8Array` for raw bytes, else the decoded value
    * (`undefined` for malformed msgpack). With `'json'` or an application codec, a payload it
-   * cannot decode throws here (in a handler: a `HandlerError` on `'error'`).
+   * cannot decode throws a `DecodeError` here (`ERR_DECODE`, naming the message, the codec's
+   * error as `cause`; in a handler: a `HandlerError` on `'error'`).
+   * @throws DecodeError
    */
   get data(): T {
     if (!this.isValue && this.codec === MSGPACK_CODEC) return this.raw as T;
-    if (!this.decoded) this.decoded = { value: this.codec.decode(this.isValue ? MESSAGE_FLAGS.msgpack : 0, this.raw) as T };
+    if (!this.decoded) {
+      let value: T;
+      try {
+        value = this.codec.decode(this.isValue ? MESSAGE_FLAGS.msgpack : 0, this.raw) as T;
+      } catch (err) {
+        throw new DecodeError(
+          `message ${this.seq} of ${JSON.stringify(this.subject)} from ${this.sender}: the ${this.codec.name} codec cannot decode its payload (${(err as Error)?.message ?? String(err)})`,
+          { cause: err },
+        );
+      }
+      this.decoded = { value };
+    }
     return this.decoded.value;
   }
 

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { MSGPACK_CODEC, resolveCodec } from '../../../actors/app/codec.js';
 import { patternMatches } from '../../../actors/app/requests.js';
 import { Message } from '../../../actors/app/message.js';
-import { InvalidOptionError } from '../../../errors.js';
+import { DecodeError, InvalidOptionError } from '../../../errors.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const messageOf = (codecName: unknown, value: unknown) => {
@@ -25,7 +25,17 @@ describe('payload codecs', () => {
     expect(new TextDecoder().decode(m.raw)).toBe('{"n":7,"s":"é"}');
     expect(m.data).toEqual({ n: 7, s: 'é' });
     const bad = new Message('a.b', { name: 'p', incarnation: 1 }, 1, undefined, bytes('{nope'), 0, undefined, undefined, resolveCodec('c', 'json'));
-    expect(() => bad.data).toThrow(SyntaxError);
+    // Typed, naming the message and the codec, the parser's error as its cause.
+    expect(() => bad.data).toThrow(DecodeError);
+    expect(() => bad.data).toThrow(/message 1 of "a.b" from p: the json codec cannot decode/);
+    let caught: unknown;
+    try {
+      void bad.data;
+    } catch (err) {
+      caught = err;
+    }
+    expect((caught as DecodeError).code).toBe('ERR_DECODE');
+    expect((caught as DecodeError).cause).toBeInstanceOf(SyntaxError);
   });
 
   it("'raw' takes bytes only and hands bytes back; an application codec gets the bytes", () => {
