@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   encode: 'ERR_ENCODE',
   /** A delivered payload the subscription's codec cannot decode (`msg.data`; bytes that are not JSON under `json`). */
   decode: 'ERR_DECODE',
+  /** Multicast on, no seed peers, and not one multicast datagram heard, not even our own: said once. */
+  noMulticast: 'ERR_NO_MULTICAST',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

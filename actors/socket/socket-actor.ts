@@ -133,6 +133,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Socket
   return createSocketActor(config, ctx, (options, handler) => UdpEndpoint.open(options, handler));
 }
 
+/** How long after the first group send a peer with no seeds waits for one multicast datagram before saying multicast is blocked. */
+export const NO_MULTICAST_MS = 10_000;
+
 /**
  * Builds the socket actor on the endpoint `openEndpoint` opens in `start` (the simulator passes
  * one on its simulated network). Address book bound: one entry per peer the receivers actor
@@ -158,6 +161,15 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
   const seal = config.security === undefined ? undefined : new DomainSeal(config.security, self, () => Date.now());
   const keyReports = new Set<string>();
   let nameConflictSaid = false;
+  /**
+   * Multicast on, loopback on, no seed peers: nothing but multicast finds the others. If not one
+   * multicast datagram arrives, not even our own looped back, {@link NO_MULTICAST_MS} after our
+   * first group send, multicast is blocked on this host (a firewall, a container network), and
+   * nothing will ever arrive: said once (a user-style check found it silent, 6 December).
+   */
+  const watchMulticast = multicast && config.socket.loopback && config.seeds.length === 0;
+  let heardMulticast = false;
+  let firstGroupSendMs: number | undefined;
 
   function emit(event: AppEvent): void {
     ctx.emit(event);
@@ -200,8 +212,22 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
     emit({ kind: 'error', error: serializeError(new LedgecastError(ERROR_CODES.nameConflict, message)) });
   }
 
+  /** A group send with no multicast datagram heard yet: past {@link NO_MULTICAST_MS} since the first, says so (once). */
+  function noteGroupSend(): void {
+    const now = ctx.clock();
+    firstGroupSendMs ??= now;
+    if (now - firstGroupSendMs < NO_MULTICAST_MS) return;
+    heardMulticast = true; // said: the watch ends
+    const message =
+      `no multicast datagram arrived in ${Math.round((now - firstGroupSendMs) / 1000)} s, not even this peer's own adverts to ${config.groupMap.baseGroup}:${config.socket.port}: ` +
+      'multicast is blocked on this host or interface (a firewall rule, a container or cloud network), and with no seed peers nothing finds the others; ' +
+      'give seed peers (options.peers) for the unicast fallback, or set multicast: false with seeds (said once)';
+    emit({ kind: 'error', error: serializeError(new LedgecastError(ERROR_CODES.noMulticast, message)) });
+  }
+
   function onDatagram(bytes: Uint8Array, via: Via, from: RemoteAddress): void {
     const wireBytes = bytes.byteLength;
+    if (!heardMulticast && via === 'multicast') heardMulticast = true;
     // Our own multicast, looped back (or a frame in our name): dropped before any check costs.
     if (namesSender(bytes, selfNameBytes)) {
       if (incarnationIn(bytes) === self.incarnation) counters.dropped.ownFrame++;
@@ -266,7 +292,10 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
   function resolve(dest: Destination): Target | undefined {
     switch (dest.kind) {
       case 'group':
-        if (multicast) return { group: dest.group };
+        if (multicast) {
+          if (watchMulticast && !heardMulticast) noteGroupSend();
+          return { group: dest.group };
+        }
         counters.multicastOff++;
         return undefined;
       case 'peer': {

@@ -267,6 +267,43 @@ describe('socket actor on loopback', () => {
     }
   });
 
+  it('says once, 10 s after its first group send, that no multicast datagram arrived (not even its own) when it has no seed peers', async () => {
+    // Found by a user-style check: multicast blocked from the start and no seeds, nothing ever
+    // arrived and nothing said why.
+    const net = network();
+    const a = await startNode('a', net);
+    const blocked = `239.255.${randomInt(1, 255)}.${randomInt(1, 255)}`; // never joined: nothing loops back
+    const send = () => a.actor.receive({ kind: 'frameOut', frame: { kind: 'bye', sender: a.self }, destination: { kind: 'group', group: blocked } });
+    const said = () => a.ctx.events.filter((e) => e.kind === 'error').map((e) => (e as { error: { code: string } }).error.code);
+    send();
+    a.ctx.advance(9_999);
+    send();
+    expect(said()).toEqual([]);
+    a.ctx.advance(1);
+    send();
+    expect(said()).toEqual(['ERR_NO_MULTICAST']);
+    a.ctx.advance(20_000);
+    send();
+    expect(said()).toHaveLength(1);
+  });
+
+  it('says nothing when its own multicast comes back, or when it has seed peers', async () => {
+    const net = network();
+    const a = await startNode('a', net);
+    a.actor.receive({ kind: 'groupsWanted', groups: [net.group] });
+    await until('joined', () => (stats(a).joinedGroups as string[]).length === 1);
+    a.actor.receive({ kind: 'frameOut', frame: { kind: 'bye', sender: a.self }, destination: { kind: 'group', group: net.group } });
+    await until('own frame back', () => stats(a).dropped.ownFrame === 1);
+    a.ctx.advance(60_000);
+    a.actor.receive({ kind: 'frameOut', frame: { kind: 'bye', sender: a.self }, destination: { kind: 'group', group: net.group } });
+    const seeded = await startNode('s', network(), 1400, [47999]);
+    const blocked = `239.255.${randomInt(1, 255)}.${randomInt(1, 255)}`;
+    seeded.actor.receive({ kind: 'frameOut', frame: { kind: 'bye', sender: seeded.self }, destination: { kind: 'group', group: blocked } });
+    seeded.ctx.advance(60_000);
+    seeded.actor.receive({ kind: 'frameOut', frame: { kind: 'bye', sender: seeded.self }, destination: { kind: 'group', group: blocked } });
+    for (const n of [a, seeded]) expect(n.ctx.events.filter((e) => e.kind === 'error')).toEqual([]);
+  });
+
   it('drops group sends when multicast is off', async () => {
     const net = network();
     const self = { name: 'u', incarnation: 1 };
