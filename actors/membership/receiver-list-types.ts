@@ -107,6 +107,8 @@ export interface ReceiverListCounters {
    * BYE would then count).
    */
   addressMovesUnproven: number;
+  /** Unicast adverts of a listed incarnation from an address other than its listener and not proven: they prove nothing. */
+  advertSourcesUnproven: number;
   /** Frames (other than adverts) from a peer incarnation that is not listed. */
   heardUnknown: number;
   multicastUnreachable: number;

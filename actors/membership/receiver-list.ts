@@ -105,6 +105,7 @@ export class ReceiverList implements TimerCore {
     byesIgnored: 0,
     byesUnproven: 0,
     addressMovesUnproven: 0,
+    advertSourcesUnproven: 0,
     heardUnknown: 0,
     multicastUnreachable: 0,
   };
@@ -198,7 +199,11 @@ export class ReceiverList implements TimerCore {
       e.multicast = multicast;
       e.unicastOnly = !multicast || known.forcedUnicast;
       if (this.carriesNewSet(e, advert)) this.installSet(e, advert.setVersion ?? 0, advert.patterns);
-      this.prove(known, via, source);
+      // By unicast, a peer sends from its listener (the socket it advertises), which is proven
+      // already: a unicast advert of a listed incarnation from anywhere else proves nothing (else
+      // a forger's first one made its socket proven, and its DATA and BYE counted).
+      if (via === 'multicast' || source === `${e.host}:${e.port}`) this.prove(known, via, source);
+      else if (typeof source === 'string' && !this.proves(known, source)) this.counters.advertSourcesUnproven++;
       this.touch(known, nowMs, via);
       return;
     }
