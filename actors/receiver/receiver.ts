@@ -29,7 +29,7 @@ import type { DataRecords } from '../../codecs/data-records.js';
 import { olderInfoBy, olderResumedBy, UnadvertisedHold, type RefusesSource } from './unadvertised-hold.js';
 import { UnlistedSenders } from './unlisted-senders.js';
 import { notePosition, takePositionReport } from './position-reports.js';
-import { MAX_LEFT_AT, type StreamState } from './stream-state.js';
+import type { StreamState } from './stream-state.js';
 import { IdleSweep } from './idle-sweep.js';
 import { beginsAtResumed, beginsAtStart, type StreamBeginRules } from './stream-begin.js';
 
@@ -370,20 +370,12 @@ export class Receiver implements TimerCore {
       this.counters.incarnationChanges++;
       // NAKs so far went to the old incarnation: start afresh with the new one (held until
       // each stream is resynchronized or the grace ends).
-      for (const st of s.streams.values()) {
-        st.stream.retarget(nowMs);
-        this.changed(st);
-      }
+      this.retargetAll(nowMs, s);
     } else if (s !== undefined && this.table.revive(s, peer.incarnation)) {
-      // Its BYE had retired it, yet it advertises again, after the receiver list's tombstone:
-      // a closed peer does not, so that BYE was forged (without a key, from an address a forged
-      // advert had proven). Its frames count again, and its streams go on from their positions,
-      // NAKing what they missed, instead of ignoring it for good.
+      // Retired by a BYE, yet advertising after the receiver list's tombstone: a closed peer
+      // does not, so that BYE was forged. Its streams go on from their positions, NAKing gaps.
       this.counters.incarnationsRevived++;
-      for (const st of s.streams.values()) {
-        st.stream.retarget(nowMs);
-        this.changed(st);
-      }
+      this.retargetAll(nowMs, s);
     }
     for (const f of this.hold.take(nowMs, peer, refuses)) {
       // The stream's age was measured on arrival.
@@ -563,32 +555,34 @@ export class Receiver implements TimerCore {
     notePosition(st.sender, st);
   }
 
+  /** Restarts the NAKs of every stream of `s` towards its current incarnation. */
+  private retargetAll(nowMs: number, s: SenderState): void {
+    for (const st of s.streams.values()) {
+      st.stream.retarget(nowMs);
+      this.changed(st);
+    }
+  }
+
   private unsynced(st: StreamState): boolean {
     return st.peer.incarnation !== st.sender.current.incarnation;
   }
 
   /**
-   * First description of a stream by a new incarnation: continue its numbering, or reset; an
-   * incarnation taken back (adopted again after another numbered the stream again: the other's
-   * advert was forged, without a key) goes on from where it left the stream, so that what it had
-   * delivered is not delivered again.
+   * First description of a stream by a new incarnation: continue its numbering, or reset; one
+   * taken back (after a forged one numbered the stream again) goes on where it left the stream.
    */
   private resync(st: StreamState, startSeq: number): void {
-    const incarnation = st.sender.current.incarnation;
-    const back = st.leftAt?.findIndex((p) => p.incarnation === incarnation) ?? -1;
-    if (back >= 0) {
-      const { nextSeq } = st.leftAt![back];
-      st.leftAt!.splice(back, 1);
+    const back = st.takeLeftAt(st.sender.current.incarnation);
+    if (back !== undefined) {
       this.counters.streamsTakenBack++;
-      this.reset(st, nextSeq);
+      this.reset(st, back);
     } else if (startSeq > st.stream.highSeq) st.peer = st.sender.current;
     else this.reset(st, startSeq); // it numbers again what the old incarnation already sent
   }
 
   private reset(st: StreamState, fromSeq: number): void {
     st.stream.close('senderLeft');
-    (st.leftAt ??= []).push({ incarnation: st.peer.incarnation, nextSeq: st.stream.nextSeq });
-    if (st.leftAt.length > MAX_LEFT_AT) st.leftAt.shift();
+    st.noteLeftAt(st.peer.incarnation, st.stream.nextSeq);
     st.reassembler?.clear();
     st.peer = st.sender.current;
     st.resumeCheck = 0;

@@ -41,7 +41,7 @@ export class StreamState implements ReportedStream, StreamReceiverOutput {
    * (the next seq each expected), at most {@link MAX_LEFT_AT}, oldest first: an incarnation
    * taken back goes on from there instead of delivering again what it had delivered.
    */
-  leftAt: { readonly incarnation: number; readonly nextSeq: number }[] | undefined = undefined;
+  private leftAt: { readonly incarnation: number; readonly nextSeq: number }[] | undefined = undefined;
 
   constructor(
     readonly subject: string,
@@ -56,6 +56,19 @@ export class StreamState implements ReportedStream, StreamReceiverOutput {
     private readonly events: StreamEvents,
   ) {
     this.peer = sender.current;
+  }
+
+  /** `incarnation` left the stream expecting `nextSeq` next (another numbers it again). */
+  noteLeftAt(incarnation: number, nextSeq: number): void {
+    (this.leftAt ??= []).push({ incarnation, nextSeq });
+    if (this.leftAt.length > MAX_LEFT_AT) this.leftAt.shift();
+  }
+
+  /** Where `incarnation` left the stream (forgotten now), if it did. */
+  takeLeftAt(incarnation: number): number | undefined {
+    const at = this.leftAt?.findIndex((p) => p.incarnation === incarnation) ?? -1;
+    if (at < 0) return undefined;
+    return this.leftAt!.splice(at, 1)[0]!.nextSeq;
   }
 
   message(m: WireMessage): void {
