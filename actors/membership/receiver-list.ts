@@ -18,8 +18,9 @@
  *
  * Liveness: a peer not heard for `peerExpiryMs` leaves ('expired'). A peer that advertises multicast
  * but has been heard only by unicast for `multicastProbeMs` since we first heard it by unicast, or,
- * once heard by multicast, has been heard by unicast but not by multicast for `multicastProbeMs`
- * (multicast stopped mid-run), is declared multicast-unreachable: `multicastUnreachable` fires
+ * once heard by multicast, has been heard by unicast and not by multicast for `multicastProbeMs`
+ * since the first unicast frame after its last multicast one (multicast stopped mid-run; a peer
+ * that was silent on both, its process stalled, is not suspected until it speaks), is declared multicast-unreachable: `multicastUnreachable` fires
  * once and its entry turns `unicastOnly`, so senders send it DATA by unicast. That switch is
  * sticky for the incarnation.
  *
@@ -67,12 +68,11 @@ type MutablePeerEntry = { -readonly [K in keyof PeerEntry]: PeerEntry[K] };
 
 interface PeerState {
   readonly entry: MutablePeerEntry;
-  /** When we first heard this incarnation by unicast. */
-  firstUnicastMs: number | undefined;
-  /** When we last heard it by multicast (undefined: never). */
-  lastMulticastMs: number | undefined;
-  /** When we last heard it by unicast (undefined: never). */
-  lastUnicastMs: number | undefined;
+  /**
+   * When we first heard this incarnation by unicast since we last heard it by multicast (or
+   * since it was listed, if never by multicast); undefined once multicast is heard again.
+   */
+  unicastOnlySinceMs: number | undefined;
   /** Unicast was forced (multicast found unreachable, or marked by the caller); sticky. */
   forcedUnicast: boolean;
   /** Where its first advert by multicast came from (`host:port`), if one came with a source. */
@@ -235,9 +235,7 @@ export class ReceiverList implements TimerCore {
         heardByUnicast: false,
         unicastOnly: !multicast,
       },
-      firstUnicastMs: undefined,
-      lastMulticastMs: undefined,
-      lastUnicastMs: undefined,
+      unicastOnlySinceMs: undefined,
       forcedUnicast: false,
       multicastSource: before?.multicast,
       unicastSource: before?.unicast,
@@ -425,13 +423,10 @@ export class ReceiverList implements TimerCore {
     if (nowMs > e.lastHeardMs) e.lastHeardMs = nowMs;
     if (via === 'multicast') {
       e.heardByMulticast = true;
-      st.lastMulticastMs = nowMs;
+      st.unicastOnlySinceMs = undefined;
     } else {
-      if (!e.heardByUnicast) {
-        e.heardByUnicast = true;
-        st.firstUnicastMs = nowMs;
-      }
-      st.lastUnicastMs = nowMs;
+      e.heardByUnicast = true;
+      st.unicastOnlySinceMs ??= nowMs;
     }
     this.lowerDeadline(st);
   }
@@ -444,13 +439,19 @@ export class ReceiverList implements TimerCore {
    */
   private probePending(st: PeerState): boolean {
     const e = st.entry;
-    if (!e.multicast || !e.heardByUnicast || st.forcedUnicast) return false;
-    return st.lastMulticastMs === undefined || (st.lastUnicastMs as number) > st.lastMulticastMs;
+    return e.multicast && !st.forcedUnicast && st.unicastOnlySinceMs !== undefined;
   }
 
-  /** When a pending probe of `st` declares it multicast-unreachable: `multicastProbeMs` after its last multicast frame, or after its first unicast one when none came by multicast. */
+  /**
+   * When a pending probe of `st` declares it multicast-unreachable: `multicastProbeMs` after the
+   * first unicast frame that followed its last multicast one (or its first unicast frame, when
+   * none came by multicast). Measured from that unicast frame, not from the last multicast one:
+   * a peer whose process stood still for longer than the probe (a long synchronous handler, a
+   * GC pause, SIGSTOP) sent nothing by either way meanwhile, and the unicast frame it sends first
+   * on waking (an ACK, a NAK) must not switch it to unicast before its next multicast advert.
+   */
   private probeDueMs(st: PeerState): number {
-    return (st.lastMulticastMs ?? (st.firstUnicastMs as number)) + this.o.multicastProbeMs;
+    return (st.unicastOnlySinceMs as number) + this.o.multicastProbeMs;
   }
 
   private lowerDeadline(st: PeerState): void {

@@ -380,10 +380,32 @@ describe('ReceiverList broken multicast detection', () => {
       if (list.nextDeadlineMs()! <= t) list.onTimer(t);
     }
     expect(sink.events.map((e) => e.kind)).toEqual(['joined']);
-    expect(list.nextDeadlineMs()).toBe(13_000);
-    list.onTimer(13_000);
+    // Due multicastProbeMs after the first unicast frame that followed the last multicast one.
+    expect(list.nextDeadlineMs()).toBe(13_100);
+    list.onTimer(13_100);
     expect(sink.events.at(-1)).toEqual({ kind: 'unreachable', peer: 'a#1' });
     expect(list.get(a)?.unicastOnly).toBe(true);
+  });
+
+  it('does not switch a peer whose process stood still longer than the probe and spoke by unicast first on waking', () => {
+    // A subscriber whose event loop was blocked 4 s (a synchronous handler, SIGSTOP) sends nothing
+    // meanwhile; on waking its first frame is often a unicast ACK or NAK, its multicast advert a
+    // moment later. Before, the probe ran from its last multicast frame, so that ACK switched it to
+    // unicast delivery for the rest of its incarnation.
+    const { sink, list } = setup({ multicastProbeMs: 3000, peerExpiryMs: 10_000 });
+    list.onAdvert(0, advert('a', 1, []), 'multicast');
+    for (let t = 100; t <= 5000; t += 100) list.onHeard(t, a, t % 1000 === 0 ? 'multicast' : 'unicast');
+    // Silent from 5 s to 9 s.
+    for (let t = 5000; t < 9000; t += 100) if (list.nextDeadlineMs()! <= t) list.onTimer(t);
+    list.onHeard(9000, a, 'unicast');
+    list.onTimer(9001);
+    list.onHeard(9050, a, 'multicast');
+    for (let t = 9100; t <= 20_000; t += 100) {
+      list.onHeard(t, a, t % 1000 === 0 ? 'multicast' : 'unicast');
+      if (list.nextDeadlineMs()! <= t) list.onTimer(t);
+    }
+    expect(sink.events.map((e) => e.kind)).toEqual(['joined']);
+    expect(list.get(a)?.unicastOnly).toBe(false);
   });
 
   it('does not take a peer that went silent on both for unreachable: it expires', () => {
