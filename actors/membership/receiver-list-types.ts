@@ -109,6 +109,11 @@ export interface ReceiverListCounters {
   addressMovesUnproven: number;
   /** Unicast adverts of a listed incarnation from an address other than its listener and not proven: they prove nothing. */
   advertSourcesUnproven: number;
+  /**
+   * Adverts of an incarnation that was listed and left, from an address it was not proven to use
+   * (or naming another listener): ignored; it is listed again on its own advert.
+   */
+  relistsUnproven: number;
   /** Frames (other than adverts) from a peer incarnation that is not listed. */
   heardUnknown: number;
   multicastUnreachable: number;

@@ -106,6 +106,7 @@ export class ReceiverList implements TimerCore {
     byesUnproven: 0,
     addressMovesUnproven: 0,
     advertSourcesUnproven: 0,
+    relistsUnproven: 0,
     heardUnknown: 0,
     multicastUnreachable: 0,
   };
@@ -122,13 +123,13 @@ export class ReceiverList implements TimerCore {
   private readonly tombstones: Tombstones;
   /**
    * Where incarnations that left were proven to send from (their first advert by multicast and
-   * by unicast), by `peerKey`, at most `maxPeers` (the oldest forgotten first): an incarnation
-   * listed again starts with them. Else the first advert heard after it left proved its sender:
+   * by unicast, their listener), by `peerKey`, at most `maxPeers` (the oldest forgotten first):
+   * an incarnation is listed again only on an advert from one of them, and starts with them. Else the first advert heard after it left proved its sender:
    * a forger who made it leave (an advert of an invented incarnation) and replayed its advert
    * the moment its tombstone ended became its proven multicast source for good, and its own
    * DATA and heartbeats were refused from then on (a silent stall: 1,200 of 12,000 delivered).
    */
-  private readonly provenBefore = new Map<string, { readonly multicast: string | undefined; readonly unicast: string | undefined }>();
+  private readonly provenBefore = new Map<string, { readonly multicast: string | undefined; readonly unicast: string | undefined; readonly listener: string }>();
   /**
    * No deadline of any peer is earlier than this. Refreshing a peer only moves its deadline later, so
    * this stays a valid (possibly early) wake-up time without a scan; `onTimer` recomputes it.
@@ -207,6 +208,16 @@ export class ReceiverList implements TimerCore {
       this.touch(known, nowMs, via);
       return;
     }
+    const before = this.provenBefore.get(peerKey(sender));
+    // An incarnation that was listed and left comes back only on the word of an address it was
+    // proven to use, with its listener unchanged (a peer keeps its sockets for its incarnation).
+    // Else a forger who made it leave and replayed its advert from its own socket (by unicast, or
+    // by multicast when it had not been heard that way), or a copy naming the forger's socket as
+    // the listener, had that socket proven, and its DATA at far-ahead seqs counted.
+    if (before !== undefined && typeof source === 'string' && (source !== before.multicast && source !== before.unicast && source !== before.listener || `${advert.host}:${advert.port}` !== before.listener)) {
+      this.counters.relistsUnproven++;
+      return;
+    }
     if (known !== undefined) {
       this.remove(known);
       this.tombstones.add(known.entry.peer, nowMs, this.sourcesOf(known));
@@ -220,7 +231,6 @@ export class ReceiverList implements TimerCore {
     }
     const whole = isWholeSet(advert);
     const patterns = whole ? this.acceptPatterns(advert.patterns, sender) : Object.freeze([] as string[]);
-    const before = this.provenBefore.get(peerKey(sender));
     const st: PeerState = {
       entry: {
         peer: copyPeer(sender),
@@ -241,7 +251,9 @@ export class ReceiverList implements TimerCore {
       unicastSource: before?.unicast,
       source,
     };
-    this.prove(st, via, source);
+    // By unicast a peer sends from its listener: a first unicast advert from anywhere else lists
+    // it (first contact) but proves nothing, as for a listed incarnation.
+    if (via === 'multicast' || source === `${advert.host}:${advert.port}`) this.prove(st, via, source);
     this.peers.set(sender.name, st);
     this.sources.add(source);
     for (const p of patterns) this.matcher.add(p, st.entry);
@@ -464,7 +476,7 @@ export class ReceiverList implements TimerCore {
     const key = peerKey(st.entry.peer);
     this.provenBefore.delete(key);
     if (this.provenBefore.size >= this.o.maxPeers) this.provenBefore.delete(this.provenBefore.keys().next().value as string);
-    if (st.multicastSource !== undefined || st.unicastSource !== undefined) this.provenBefore.set(key, { multicast: st.multicastSource, unicast: st.unicastSource });
+    this.provenBefore.set(key, { multicast: st.multicastSource, unicast: st.unicastSource, listener: `${st.entry.host}:${st.entry.port}` });
     this.peers.delete(st.entry.peer.name);
     this.sources.remove(st.source);
     for (const p of st.entry.patterns) this.matcher.remove(p, st.entry);

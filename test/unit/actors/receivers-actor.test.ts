@@ -363,7 +363,9 @@ describe('receivers actor: unicast fallback', () => {
     expect(ctx.take('sender')).toEqual([]);
     send(advertIn(A, ['x', 'y'], 'unicast'));
     expect(ctx.take('sender')).toEqual([{ kind: 'unicastTargets', targets: [{ peer: A, patterns: ['x', 'y'] }] }]);
-    send({ kind: 'datagramIn', bytes: encodeFrame({ kind: 'bye', sender: A }), via: 'unicast', host: '127.0.0.1', port: 5 });
+    // From its listener (its unicast adverts came from port 5, which proves nothing: a peer sends
+    // by unicast from its listener).
+    send({ kind: 'datagramIn', bytes: encodeFrame({ kind: 'bye', sender: A }), via: 'unicast', host: '127.0.0.1', port: 41000 + 'a'.charCodeAt(0) });
     expect(ctx.take('sender')).toEqual([{ kind: 'unicastTargets', targets: [] }]);
   });
 
