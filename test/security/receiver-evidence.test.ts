@@ -14,7 +14,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../codecs/frame-codec.js';
 import { encodePayload } from '../../codecs/payload-codec.js';
-import type { Frame, PeerId } from '../../codecs/frame.js';
+import { ADVERT_FLAGS, type Frame, type PeerId } from '../../codecs/frame.js';
 import { byStream, freshNetwork, killAll, range, sleep, startPeer, type PeerProcess, type Rec } from '../e2e/helpers.js';
 import { Attacker, hex } from './attacker-process.js';
 
@@ -188,4 +188,61 @@ describe('a subscriber without a key against forged frames in its publisher\'s n
     expectCounted(r.receiver.dataUnproven, 6);
     expect(r.receiver.dataLossEvents).toBe(0);
   });
+
+  it('does not list the publisher again on a forger\'s replay of its advert after a forged restart: DATA 2^15 seqs ahead from the forger counts for nothing', async () => {
+    // The fuzzing check of 6 December, reduced: an advert with a flipped incarnation bit made the
+    // real incarnation leave ('restarted'); as its tombstone ended (peerExpiryMs, 5 s), a copy of
+    // its real advert sent by unicast from the forger's socket listed it again with that socket
+    // proven, and a copy of its DATA with a flipped seq bit (2^15 ahead) made the stream skip:
+    // every real message that followed was dropped as old, with a dataLoss (1,243 of 20,000).
+    const net = freshNetwork();
+    const pub = await startPeer('ev-pub', { ...net });
+    const sub = await startPeer('ev-sub', { ...net });
+    await sub.call('subscribe', { patterns: ['orders.>'] });
+    await pub.waitJoined(['ev-sub']);
+    await sub.waitJoined(['ev-pub']);
+    const address = (events: PeerProcess['events'], name: string) => {
+      const joined = events.find((e) => e.event === 'peerJoined' && e.payload.name === name)!;
+      return { host: joined.payload.host as string, port: joined.payload.port as number };
+    };
+    const subAddress = address(pub.events, 'ev-sub');
+    const pubListener = address(sub.events, 'ev-pub');
+    const attacker = new Attacker();
+    try {
+      await attacker.alive;
+      const { port: forger } = await attacker.call<{ port: number }>('listen', {});
+      await publishPaced(pub, 1, 200);
+      const first = await sub.call<Collected>('collect', { expect: [200], timeoutMs: 10_000, quietMs: 100 });
+      expect(first.records[0]).toHaveLength(200);
+      const { incarnation } = await pub.call<{ incarnation: number }>('stats');
+      const advertOf = (inc: number) => hex(encodeFrame({ kind: 'advert', sender: { name: 'ev-pub', incarnation: inc }, ...pubListener, flags: ADVERT_FLAGS.multicast, patterns: [] }));
+      const farAhead = hex(encodeFrame({
+        kind: 'data',
+        sender: { name: 'ev-pub', incarnation },
+        streams: [{ subject: SUBJECT, startSeq: 1 }],
+        messages: [{ subject: SUBJECT, seq: 201 + 2 ** 15, flags: FORGED.flags, payload: FORGED.payload }],
+      }));
+      await attacker.call('send', { to: { host: net.group, port: net.port }, datagrams: [advertOf((incarnation ^ 0x8000) >>> 0)], fromPort: forger });
+      const forgedAt = Date.now();
+      // The real advert, replayed to the subscriber from the forger's socket every 20 ms from
+      // 4.5 s to 7 s: one lands as the tombstone ends, before the publisher's own next advert.
+      while (Date.now() - forgedAt < 7000) {
+        if (Date.now() - forgedAt > 4500) await attacker.call('send', { to: subAddress, datagrams: [advertOf(incarnation), farAhead], fromPort: forger });
+        await sleep(20);
+      }
+      await sleep(1200); // the publisher's own advert lists it again
+      await pub.call('publish', { subjects: [SUBJECT], perSubject: 300, startIndex: 201, pauseEvery: 10, pauseMs: 50 });
+      const got = await sub.call<Collected>('collect', { expect: [500], timeoutMs: 8_000, quietMs: 600 });
+      const s = await sub.call<{ actors: { receiver: ReceiverStats; receivers: ReceiverStats } }>('stats');
+      expectIntact({ got, stream: byStream(got.records[0]).get(`ev-pub|${SUBJECT}`) ?? [], receiver: s.actors.receiver, receivers: s.actors.receivers });
+      // The forged message opened no gap and waits in no buffer (before: a gap of 32,768 seqs
+      // NAKed again and again, the forged message held at its end, to be delivered once the gap
+      // was given up as lost, and every real message after it dropped as old).
+      expect(s.actors.receiver.gapSeqsOpened).toBe(0);
+      expect(s.actors.receiver.bufferedMessages).toBe(0);
+      expect(s.actors.receivers.relistsUnproven).toBeGreaterThanOrEqual(1);
+    } finally {
+      attacker.kill();
+    }
+  }, 40_000);
 });
