@@ -296,11 +296,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     }
     const item = this.publisher.prepare(subject, payload, replyTo, codec ?? (codecOption === undefined ? this.codec : resolveCodec('publish options.codec', codecOption)));
     if (item.payload.byteLength > QUEUED_MAX_BYTES) queued = false;
-    const bytes = item.payload.byteLength;
-    for (let room = this.publisher.whenRoom(bytes); room !== undefined; room = this.publisher.whenRoom(bytes)) {
-      await room;
-      this.assertOpen();
-    }
+    if (this.publisher.mustWait(item.payload.byteLength)) return this.publisher.publishWhenRoom(item, echo, queued);
     if (queued) return this.publisher.publishQueued(item);
     return this.publisher.publish(item, echo);
   }
@@ -461,6 +457,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       return;
     }
     this.state = 'closing';
+    this.publisher.rejectWaiting();
     await this.monitor?.close();
     await this.closeSequence.run(timeoutMs);
     this.state = 'closed';

@@ -65,6 +65,16 @@ interface PendingBatch {
   readonly echo: { readonly items: readonly PublishItem[]; readonly indexes: readonly number[] } | undefined;
 }
 
+/** A publish waiting for room (see {@link Publisher.publishWhenRoom}). */
+interface Waiting {
+  readonly item: PublishItem;
+  readonly echo: boolean;
+  /** Settled once in a batch (publishQueued), not once accepted. */
+  readonly queued: boolean;
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+}
+
 /** Hands own publishes, with the seqs the sender gave them, to the peer's own subscriptions. */
 export type EchoSink = (items: readonly PublishItem[], seqs: readonly number[]) => void;
 
@@ -94,20 +104,26 @@ export class Publisher {
   private outboxWaiting = false;
   private readonly inFlight: PendingBatch[] = [];
   private pendingCount = 0;
-  private spaceWaiters: (() => void)[] = [];
+  /**
+   * Publishes waiting for room or for the next turn, in call order: `waiting[waitHead..]`. The
+   * publisher itself moves them into the batch as room comes ({@link pump}), each in O(1).
+   * Before (6 December), each waiting publish was woken to ask again: every settle woke all of
+   * them, and each woken one that found no room queued again, so 100,000 un-awaited `publish()`
+   * calls right after `createPeer` froze the event loop for 12-18 s (a false ERR_NO_MULTICAST
+   * with it: the socket was not read) while 8,192 of them went out.
+   */
+  private waiting: (Waiting | undefined)[] = [];
+  private waitHead = 0;
   /** Publishes since the event loop last turned (reset by a `setImmediate`). */
   private publishedThisTurn = 0;
   private turnScheduled = false;
-  private turnWaiters: (() => void)[] = [];
   private readonly onTurn = (): void => {
     // Publishes that resolved when queued wait here for the end of the turn (publishQueued).
     this.flush();
     this.turnScheduled = false;
     this.publishedThisTurn = 0;
     this.bytesThisTurn = 0;
-    const waiters = this.turnWaiters;
-    this.turnWaiters = [];
-    for (const w of waiters) w();
+    this.pump();
   };
 
   /**
@@ -157,10 +173,10 @@ export class Publisher {
     return publishItem(subject, flags, payload, replyTo);
   }
 
-  /** Prepares and queues one publish; false (and nothing queued) when there is no room now. */
+  /** Prepares and queues one publish; false (and nothing queued) when there is no room now, or earlier publishes wait for it. */
   tryPublish(item: PublishItem, echo = false): boolean {
-    // `full()` and `turnSpent()` written out: this runs for every publish.
-    if (this.pendingCount >= this.maxPendingPublishes || this.publishedThisTurn >= PUBLISHES_PER_TURN || this.pendingBytes >= MAX_PENDING_BYTES) return false;
+    // `mustWait()` written out: this runs for every publish.
+    if (this.pendingCount >= this.maxPendingPublishes || this.publishedThisTurn >= PUBLISHES_PER_TURN || this.pendingBytes >= MAX_PENDING_BYTES || this.waitHead < this.waiting.length) return false;
     if (this.bytesThisTurn > 0 && this.bytesThisTurn + item.payload.byteLength > PUBLISH_BYTES_PER_TURN) return false;
     this.enqueue(item, undefined, echo);
     return true;
@@ -177,17 +193,49 @@ export class Publisher {
   }
 
   /**
-   * Undefined when a publish may be queued now. Otherwise a promise that resolves when there may
-   * be room: a batch settled under `maxPendingPublishes`, or the event loop turned; ask again then.
+   * Whether a publish of `bytes` payload must wait ({@link publishWhenRoom}): earlier publishes
+   * wait (order is call order), `maxPendingPublishes` or {@link MAX_PENDING_BYTES} are pending,
+   * or this turn has published its share.
    */
-  whenRoom(bytes = 0): Promise<void> | undefined {
-    if (this.full()) {
+  mustWait(bytes = 0): boolean {
+    return this.waitHead < this.waiting.length || this.full() || this.turnSpent(bytes);
+  }
+
+  /**
+   * Queues a prepared publish behind those that wait; it is moved into a batch when there is room
+   * (a batch settled under `maxPendingPublishes`, or the event loop turned). Resolves as
+   * {@link publish} does, or, `queued`, as soon as it is in a batch (as {@link publishQueued});
+   * rejects with PeerClosedError if the peer closes first.
+   */
+  publishWhenRoom(item: PublishItem, echo: boolean, queued: boolean): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ item, echo, queued, resolve, reject });
       // Room comes from the sender's `accepted`: what waits for the end of the turn goes now.
-      this.flush();
-      return new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
+      if (this.full()) this.flush();
+    });
+  }
+
+  /** Moves waiting publishes into the batch, in order, while there is room and turn share. */
+  private pump(): void {
+    while (this.waitHead < this.waiting.length) {
+      const w = this.waiting[this.waitHead] as Waiting;
+      if (this.full() || this.turnSpent(w.item.payload.byteLength)) break;
+      this.waiting[this.waitHead++] = undefined;
+      if (w.queued) {
+        this.enqueue(w.item, undefined, false, true);
+        w.resolve();
+      } else this.enqueue(w.item, (err) => (err ? w.reject(err) : w.resolve()), w.echo);
     }
-    if (this.turnSpent(bytes)) return new Promise<void>((resolve) => this.turnWaiters.push(resolve));
-    return undefined;
+    if (this.waitHead === this.waiting.length) {
+      this.waiting = [];
+      this.waitHead = 0;
+    } else {
+      if (this.waitHead >= 4096 && this.waitHead * 2 >= this.waiting.length) {
+        this.waiting = this.waiting.slice(this.waitHead);
+        this.waitHead = 0;
+      }
+      if (this.full()) this.flush();
+    }
   }
 
   /** Queues a prepared publish (room permitting: see {@link whenRoom}); resolves once the sender accepted it. */
@@ -314,7 +362,7 @@ export class Publisher {
       // Publishes of `tryPublish` have no promise to reject: said, never dropped in silence.
       if (failure !== undefined && b.count > b.resolvers.length) this.onRefused?.(failure, b.count - b.resolvers.length);
     }
-    while (this.spaceWaiters.length > 0 && !this.full()) this.spaceWaiters.shift()!();
+    if (this.waitHead < this.waiting.length) this.pump();
   }
 
   /**
@@ -336,7 +384,15 @@ export class Publisher {
     this.batchResolvers = [];
     this.batch = [];
     this.batchEcho = undefined;
-    for (const w of this.spaceWaiters) w();
-    this.spaceWaiters = [];
+    this.rejectWaiting(closedError);
+  }
+
+  /** The peer is closing: publishes still waiting for room fail with PeerClosedError (they were never handed over). */
+  rejectWaiting(err: Error = new PeerClosedError()): void {
+    const waiting = this.waiting;
+    const head = this.waitHead;
+    this.waiting = [];
+    this.waitHead = 0;
+    for (let i = head; i < waiting.length; i++) (waiting[i] as Waiting).reject(err);
   }
 }

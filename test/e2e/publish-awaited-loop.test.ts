@@ -61,3 +61,45 @@ it('with a ledger, an awaited publish resolves only once the sender numbered it 
     rmSync(dir, { recursive: true, force: true });
   }
 }, 30_000);
+
+it('100,000 publish() calls not awaited, right after createPeer: the event loop keeps turning, every message arrives once, in order, and no error is said', async () => {
+  // Found by a user-style check (6 December): each publish waiting for room was woken on every
+  // settle to ask again and queued again at the back; the loop of 100,000 calls returned in
+  // 250 ms, then the event loop stood still for 12-18 s while 8,192 messages went out, and the
+  // publisher said ERR_NO_MULTICAST (its socket went unread). Waiting publishes are now moved
+  // in by the publisher, in order, as room comes.
+  const { monitorEventLoopDelay } = await import('node:perf_hooks');
+  const net = freshNetwork();
+  const N = 100_000;
+  const sub = await createPeer({ ...net, name: 'burst-sub' });
+  const got: number[] = [];
+  const lost: unknown[] = [];
+  sub.on('dataLoss', (e) => lost.push(e));
+  sub.subscribe('burst.x', { codec: 'raw' }, (m) => got.push(new DataView(m.raw.buffer, m.raw.byteOffset, 4).getUint32(0)));
+  const pub = await createPeer({ ...net, name: 'burst-pub' });
+  const errors: string[] = [];
+  pub.on('error', (e) => errors.push(`${e.code}: ${e.message}`));
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  try {
+    const settled: Promise<unknown>[] = [];
+    for (let i = 0; i < N; i++) {
+      const b = new Uint8Array(16);
+      new DataView(b.buffer).setUint32(0, i);
+      settled.push(pub.publish('burst.x', b));
+    }
+    await within(30_000, 'every publish resolved', Promise.all(settled));
+    await within(30_000, 'every message delivered', (async () => {
+      while (got.length < N && lost.length === 0) await new Promise((r) => setTimeout(r, 20));
+    })());
+    delay.disable();
+    const outOfPlace = got.findIndex((v, i) => v !== i);
+    expect({ delivered: got.length, outOfPlace, lost, errors }).toEqual({ delivered: N, outOfPlace: -1, lost: [], errors: [] });
+    // Not a speed goal: the loop was blocked 12-18 s before; anything near that is the bug back.
+    expect(delay.max / 1e6, 'longest event-loop stall, ms').toBeLessThan(3000);
+  } finally {
+    delay.disable();
+    await pub.close();
+    await sub.close();
+  }
+}, 90_000);
