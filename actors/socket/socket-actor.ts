@@ -136,6 +136,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Socket
 /** How long after the first group send a peer with no seeds waits for one multicast datagram before saying multicast is blocked. */
 export const NO_MULTICAST_MS = 10_000;
 
+
 /**
  * Builds the socket actor on the endpoint `openEndpoint` opens in `start` (the simulator passes
  * one on its simulated network). Address book bound: one entry per peer the receivers actor
@@ -169,7 +170,10 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
    */
   const watchMulticast = multicast && config.socket.loopback && config.seeds.length === 0;
   let heardMulticast = false;
-  let firstGroupSendMs: number | undefined;
+  let firstGroupSendMs = 0;
+  let lastGroupSendMs: number | undefined;
+  /** A pause between two group sends longer than this (3 adverts) restarts the watch. */
+  const groupSendStallMs = 3 * config.advertIntervalMs;
 
   function emit(event: AppEvent): void {
     ctx.emit(event);
@@ -215,7 +219,11 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
   /** A group send with no multicast datagram heard yet: past {@link NO_MULTICAST_MS} since the first, says so (once). */
   function noteGroupSend(): void {
     const now = ctx.clock();
-    firstGroupSendMs ??= now;
+    // Adverts go to the group every second: a longer pause means this thread stood still (a long
+    // synchronous task, SIGSTOP), and what arrived meanwhile waits unread in the socket, so the
+    // watch starts again (else the first send after a 10 s stall said multicast was blocked).
+    if (lastGroupSendMs === undefined || now - lastGroupSendMs > groupSendStallMs) firstGroupSendMs = now;
+    lastGroupSendMs = now;
     if (now - firstGroupSendMs < NO_MULTICAST_MS) return;
     heardMulticast = true; // said: the watch ends
     const message =

@@ -276,7 +276,11 @@ describe('socket actor on loopback', () => {
     const send = () => a.actor.receive({ kind: 'frameOut', frame: { kind: 'bye', sender: a.self }, destination: { kind: 'group', group: blocked } });
     const said = () => a.ctx.events.filter((e) => e.kind === 'error').map((e) => (e as { error: { code: string } }).error.code);
     send();
-    a.ctx.advance(9_999);
+    for (let t = 1000; t < 10_000; t += 1000) {
+      a.ctx.advance(1000);
+      send(); // an advert a second
+    }
+    a.ctx.advance(999);
     send();
     expect(said()).toEqual([]);
     a.ctx.advance(1);
@@ -285,6 +289,31 @@ describe('socket actor on loopback', () => {
     a.ctx.advance(20_000);
     send();
     expect(said()).toHaveLength(1);
+  });
+
+  it('does not take a stall of its own thread for blocked multicast: the watch starts again after a pause in its group sends', async () => {
+    // Found by a user-style check: an event loop blocked 12 s (before the publisher's fix of that
+    // day) made the first group send after it say ERR_NO_MULTICAST, multicast working: what came
+    // meanwhile waited unread in the socket.
+    const net = network();
+    const a = await startNode('a', net);
+    const blocked = `239.255.${randomInt(1, 255)}.${randomInt(1, 255)}`;
+    const send = () => a.actor.receive({ kind: 'frameOut', frame: { kind: 'bye', sender: a.self }, destination: { kind: 'group', group: blocked } });
+    const said = () => a.ctx.events.filter((e) => e.kind === 'error').map((e) => (e as { error: { code: string } }).error.code);
+    send();
+    a.ctx.advance(1000);
+    send();
+    a.ctx.advance(12_000); // the thread stood still
+    send();
+    expect(said()).toEqual([]);
+    for (let t = 1000; t < 10_000; t += 1000) {
+      a.ctx.advance(1000);
+      send();
+    }
+    expect(said()).toEqual([]);
+    a.ctx.advance(1000);
+    send();
+    expect(said()).toEqual(['ERR_NO_MULTICAST']);
   });
 
   it('says nothing when its own multicast comes back, or when it has seed peers', async () => {
