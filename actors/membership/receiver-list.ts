@@ -73,6 +73,8 @@ interface PeerState {
    * since it was listed, if never by multicast); undefined once multicast is heard again.
    */
   unicastOnlySinceMs: number | undefined;
+  /** When we last heard it by unicast (undefined: never). */
+  lastUnicastMs: number | undefined;
   /** Unicast was forced (multicast found unreachable, or marked by the caller); sticky. */
   forcedUnicast: boolean;
   /** Where its first advert by multicast came from (`host:port`), if one came with a source. */
@@ -246,6 +248,7 @@ export class ReceiverList implements TimerCore {
         unicastOnly: !multicast,
       },
       unicastOnlySinceMs: undefined,
+      lastUnicastMs: undefined,
       forcedUnicast: false,
       multicastSource: before?.multicast,
       unicastSource: before?.unicast,
@@ -438,7 +441,11 @@ export class ReceiverList implements TimerCore {
       st.unicastOnlySinceMs = undefined;
     } else {
       e.heardByUnicast = true;
-      st.unicastOnlySinceMs ??= nowMs;
+      // A run of unicast frames; a pause longer than half the probe (the peer stood still) starts
+      // a new one.
+      if (st.lastUnicastMs === undefined || nowMs - st.lastUnicastMs > this.o.multicastProbeMs / 2) st.unicastOnlySinceMs = nowMs;
+      else st.unicastOnlySinceMs ??= nowMs;
+      st.lastUnicastMs = nowMs;
     }
     this.lowerDeadline(st);
   }
@@ -451,16 +458,23 @@ export class ReceiverList implements TimerCore {
    */
   private probePending(st: PeerState): boolean {
     const e = st.entry;
-    return e.multicast && !st.forcedUnicast && st.unicastOnlySinceMs !== undefined;
+    if (!e.multicast || st.forcedUnicast || st.unicastOnlySinceMs === undefined) return false;
+    // Still heard by unicast when the probe is due (within half the probe before it): a peer that
+    // went silent on both ways meanwhile (its process stopped) is not suspected; if it speaks by
+    // unicast again, after that pause, a new run begins.
+    return this.probeDueMs(st) - (st.lastUnicastMs as number) <= this.o.multicastProbeMs / 2;
   }
 
   /**
    * When a pending probe of `st` declares it multicast-unreachable: `multicastProbeMs` after the
-   * first unicast frame that followed its last multicast one (or its first unicast frame, when
-   * none came by multicast). Measured from that unicast frame, not from the last multicast one:
-   * a peer whose process stood still for longer than the probe (a long synchronous handler, a
-   * GC pause, SIGSTOP) sent nothing by either way meanwhile, and the unicast frame it sends first
-   * on waking (an ACK, a NAK) must not switch it to unicast before its next multicast advert.
+   * first unicast frame of the run that followed its last multicast one (or its first unicast
+   * frame, when none came by multicast), a run being unicast frames less than half the probe
+   * apart. Measured from that frame, not from the last multicast one, and only while the run
+   * goes on: a peer whose process stood still longer than the probe (a long synchronous
+   * handler, a GC pause, SIGSTOP) sent nothing by either way meanwhile; its last ACKs before the
+   * pause, or the first unicast frame it sends on waking, must not switch it to unicast before
+   * its next multicast advert (a user-style check: 8 of 8 stalled subscribers switched for good,
+   * the publisher sending every datagram twice).
    */
   private probeDueMs(st: PeerState): number {
     return (st.unicastOnlySinceMs as number) + this.o.multicastProbeMs;

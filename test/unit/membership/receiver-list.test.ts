@@ -365,8 +365,11 @@ describe('ReceiverList broken multicast detection', () => {
     const { sink, list } = setup({ multicastProbeMs: 3000, peerExpiryMs: 5000 });
     list.onAdvert(0, advert('a', 1, ['x']), 'unicast');
     expect(list.get(a)?.unicastOnly).toBe(false);
-    expect(list.nextDeadlineMs()).toBe(3000);
+    // Heard by unicast only (adverts to seeds, a second apart): due 3 s after the first, once
+    // it is still heard within half the probe of that time.
+    list.onHeard(1000, a, 'unicast');
     list.onHeard(2000, a, 'unicast');
+    expect(list.nextDeadlineMs()).toBe(3000);
     list.onTimer(2999);
     expect(sink.events.filter((e) => e.kind === 'unreachable')).toHaveLength(0);
     list.onTimer(3000);
@@ -386,7 +389,8 @@ describe('ReceiverList broken multicast detection', () => {
     const { sink, list } = setup({ multicastProbeMs: 3000, peerExpiryMs: 100_000 });
     list.onAdvert(0, advert('a', 1, []), 'unicast');
     // Re-advertising by unicast does not restart the probe.
-    list.onAdvert(2500, advert('a', 1, []), 'unicast');
+    list.onAdvert(1000, advert('a', 1, []), 'unicast');
+    list.onAdvert(2000, advert('a', 1, []), 'unicast');
     list.onTimer(3000);
     expect(sink.events.at(-1)?.kind).toBe('unreachable');
   });
@@ -424,6 +428,24 @@ describe('ReceiverList broken multicast detection', () => {
     list.onTimer(13_100);
     expect(sink.events.at(-1)).toEqual({ kind: 'unreachable', peer: 'a#1' });
     expect(list.get(a)?.unicastOnly).toBe(true);
+  });
+
+  it('does not switch a peer stopped (SIGSTOP) right after a few ACKs, while it is stopped nor when it wakes', () => {
+    // A user-style check: 8 of 8 subscribers stopped 3.5-5 s (SIGSTOP, a busy handler) were
+    // switched to unicast for good, 2.9 s into the stop: its last frames before stopping were
+    // unicast ACKs after its last multicast advert, and the probe ran on through the silence.
+    const { sink, list } = setup({ multicastProbeMs: 3000, peerExpiryMs: 10_000 });
+    list.onAdvert(0, advert('a', 1, []), 'multicast');
+    for (let t = 100; t <= 5000; t += 100) list.onHeard(t, a, t % 1000 === 0 ? 'multicast' : 'unicast');
+    list.onHeard(5100, a, 'unicast');
+    list.onHeard(5200, a, 'unicast'); // then stopped until 10 s
+    for (let t = 5300; t < 10_000; t += 100) if (list.nextDeadlineMs()! <= t) list.onTimer(t);
+    for (let t = 10_000; t <= 20_000; t += 100) {
+      list.onHeard(t, a, t % 1000 === 500 ? 'multicast' : 'unicast'); // ACKs first, its advert 500 ms later
+      if (list.nextDeadlineMs()! <= t) list.onTimer(t);
+    }
+    expect(sink.events.map((e) => e.kind)).toEqual(['joined']);
+    expect(list.get(a)?.unicastOnly).toBe(false);
   });
 
   it('does not switch a peer whose process stood still longer than the probe and spoke by unicast first on waking', () => {
@@ -481,6 +503,8 @@ describe('ReceiverList broken multicast detection', () => {
   it('gives a restarted peer a fresh chance at multicast', () => {
     const { list } = setup({ multicastProbeMs: 3000 });
     list.onAdvert(0, advert('a', 1, []), 'unicast');
+    list.onHeard(1000, a, 'unicast');
+    list.onHeard(2000, a, 'unicast');
     list.onTimer(3000);
     expect(list.get(a)?.unicastOnly).toBe(true);
     list.onAdvert(3100, advert('a', 2, []), 'multicast');
