@@ -133,8 +133,9 @@ Examples:
     .addHelpText(
       'after',
       `
-Patterns are those a peer advertised when it was first heard; "last heard" is the time of the
-last join or leave event about it.
+Patterns are those a peer advertised when it was first heard; "last change" is how long ago the
+last join, pattern change or leave event about it came (a live peer's is usually the start of
+the listing: it is not the time its last advert was heard).
 ${EXIT_CODES_HELP}`,
     )
     .action((raw: RawPeersOptions) => {

@@ -113,7 +113,7 @@ export function formatPeerTable(rows: readonly PeerRow[], nowMs: number): string
       { header: 'role' },
       { header: 'subjects/patterns' },
       { header: 'state' },
-      { header: 'last heard', align: 'right' },
+      { header: 'last change', align: 'right' },
     ],
     rows.map((r) => {
       const shown = shownPatterns(r.patterns);

@@ -33,11 +33,11 @@ describe('PeerRoster', () => {
 });
 
 describe('formatPeerTable', () => {
-  it('prints one row per peer with its age since last heard', () => {
+  it('prints one row per peer with the age of its last join, update or leave', () => {
     const r = new PeerRoster();
     r.onJoined(joined('feed', 42, ['meeting.>']), 1000);
     const lines = formatPeerTable(r.list(), 2500).split('\n');
-    expect(lines[0]).toMatch(/^peer\s+incarnation\s+address\s+role\s+subjects\/patterns\s+state\s+last heard$/);
+    expect(lines[0]).toMatch(/^peer\s+incarnation\s+address\s+role\s+subjects\/patterns\s+state\s+last change$/);
     expect(lines[2]).toMatch(/^feed\s+42\s+127\.0\.0\.1:47800\s+peer\s+meeting\.>\s+up\s+1\.5 s ago$/);
   });
 
