@@ -281,6 +281,23 @@ export class FlowControl {
     return this.parked.keys();
   }
 
+  /**
+   * `peer` showed it is alive though it made no progress (its process restarted: a new
+   * incarnation advertised): its stall clocks start again at `nowMs` on every stream it is
+   * tracked for, so a restarted durable subscriber has the whole stall bound to ask for what it
+   * missed before the window stops waiting for it.
+   */
+  renewProgress(nowMs: number, peer: PeerId): void {
+    const key = peerKey(peer);
+    for (const subject of this.peerSubjects.get(key) ?? []) {
+      const r = this.streams.get(subject)?.receivers.get(key);
+      if (r === undefined) continue;
+      r.lastProgressMs = nowMs;
+      r.progressedMs = nowMs;
+    }
+    this.stallDirty = true;
+  }
+
   /** Forgets `peer` for `subject`, or for every stream (the peer left) when `subject` is omitted. */
   removeReceiver(peer: PeerId, subject?: string): void {
     const key = peerKey(peer);

@@ -23,7 +23,11 @@ export type FlowInbox =
   /** A peer joined with these patterns (it will report positions for matching streams). */
   | { readonly kind: 'receiverJoined'; readonly peer: PeerId; readonly patterns: readonly string[] }
   /** A peer left: forget its positions. */
-  | { readonly kind: 'receiverLeft'; readonly peer: PeerId }
+  /**
+   * `peer` left. `restarted`: a new incarnation of its name replaced it (its advert came); its
+   * positions are still waited for until that incarnation reports its own (see flow-actor.ts).
+   */
+  | { readonly kind: 'receiverLeft'; readonly peer: PeerId; readonly restarted?: boolean }
   /**
    * These streams left the heartbeats (no data for `activeStreamTtlMs`): answer `streamsChecked`
    * to `'retransmit'`, naming those a tracked receiver has not confirmed up to their newest seq.

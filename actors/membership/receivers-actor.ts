@@ -208,7 +208,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     emit({ kind: 'peerLeft', peer, reason });
     const r = refs!;
     r.socket.send({ kind: 'peerAddress', peer });
-    r.flow.send({ kind: 'receiverLeft', peer });
+    r.flow.send({ kind: 'receiverLeft', peer, restarted: reason === 'restarted' });
     r.retransmit.send({ kind: 'peerGone', peer });
     // Only an expired incarnation may come back (after a partition); BYE and restart retire it.
     // A BYE is a drained close: the receiver settles at once ('closed'); a restart may still

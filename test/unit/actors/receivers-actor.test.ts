@@ -232,7 +232,7 @@ describe('receivers actor: peers joining and leaving', () => {
     ctx.advance(config.receiverList.peerExpiryMs);
     expect(ctx.takeEvents()).toEqual([{ kind: 'peerLeft', peer: A, reason: 'expired' }]);
     expect(ctx.take<SocketMsg>('socket').filter((m) => m.kind === 'peerAddress')).toEqual([{ kind: 'peerAddress', peer: A }]);
-    expect(ctx.sentTo('flow').at(-1)).toEqual({ kind: 'receiverLeft', peer: A });
+    expect(ctx.sentTo('flow').at(-1)).toEqual({ kind: 'receiverLeft', peer: A, restarted: false });
     expect(ctx.sentTo('retransmit')).toEqual([
       { kind: 'peerSources', peer: A, sources: ['127.0.0.1:41097', '127.0.0.1:5'] },
       { kind: 'peerGone', peer: A },

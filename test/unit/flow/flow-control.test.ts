@@ -284,6 +284,24 @@ describe('FlowControl slow consumers', () => {
     ]);
   });
 
+  it('restarts the stall timeout of a receiver whose process restarted (renewProgress): its new incarnation has the whole bound to ask', () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 2000 });
+    flow.onPosition(0, A, 's', 100);
+    flow.onPosition(0, B, 's', 0);
+    send(0, 's', 1, 10);
+    expect(flow.canSend(0, 's', 30, 1).ok).toBe(false);
+    expect(flow.nextDeadlineMs()).toBe(2000);
+    flow.renewProgress(1500, B); // B's new incarnation advertised: B's old positions still count
+    expect(flow.nextDeadlineMs()).toBe(3500);
+    flow.onTimer(3499);
+    expect(events).toEqual([]);
+    flow.onTimer(3500);
+    expect(events).toEqual([
+      ['slow', 'b', 's', 10],
+      ['opened', 's'],
+    ]);
+  });
+
   it('takes a stalled receiver back once it has caught up, in a new episode', () => {
     const { flow, events, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 100 });
     flow.onPosition(0, A, 's', 0);
