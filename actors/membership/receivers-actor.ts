@@ -140,10 +140,12 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
           refs!.flow.send({ kind: 'receiverJoined', peer: e.peer, patterns: e.patterns });
           // The evidence the receiver needs to take this incarnation's frames (a restart is
           // adopted on it); after the departure of the incarnation it replaces, if any. Its
-          // proven sources first: what it held of this incarnation counts only from there.
+          // proven sources first: what it held of this incarnation counts only from there. Listed
+          // before it is advertised: frames of a name listed before, and unlisted meanwhile, are
+          // held until it is listed again (receiver.ts), and the advert replays them.
           tellSources(e.peer);
-          refs!.receiver.send({ kind: 'senderAdvertised', peer: e.peer });
           refs!.receiver.send({ kind: 'senderListed', peer: e.peer });
+          refs!.receiver.send({ kind: 'senderAdvertised', peer: e.peer });
         },
         peerLeft(peer, reason) {
           onPeerLeft(peer, reason);

@@ -46,6 +46,12 @@ export interface ReceiverCounters extends ReassemblerCounters {
    * never taken for a restart. Each is later counted as replayed, unproven or dropped.
    */
   unadvertisedHeld: number;
+  /**
+   * Frames of a name the receiver list listed before and no longer lists, with no state here
+   * (its entry forgotten): held until its ADVERT as `unadvertisedHeld` frames are, instead of
+   * being taken as first contact from any address.
+   */
+  unlistedKnownHeld: number;
   /** Of `unadvertisedHeld`, applied when the incarnation's ADVERT arrived. */
   unadvertisedReplayed: number;
   /**
@@ -147,6 +153,7 @@ export function newReceiverCounters(): ReceiverCounters {
     staleIncarnationFrames: 0,
     incarnationChanges: 0,
     unadvertisedHeld: 0,
+    unlistedKnownHeld: 0,
     unadvertisedReplayed: 0,
     unadvertisedUnproven: 0,
     incarnationsRevived: 0,

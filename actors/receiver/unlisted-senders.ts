@@ -25,6 +25,12 @@ export type UnlistedSendersOptions = Pick<ResolvedReceiverOptions, 'maxUnlistedS
  */
 export class UnlistedSenders {
   private readonly listed = new Set<string>();
+  /**
+   * Names the receiver list listed at some time and does not list now, most recently unlisted
+   * last (at most `maxStreams`): their frames wait for an advert of theirs, as those of a known
+   * name's unadvertised incarnation do, instead of being taken as first contact from any address.
+   */
+  private readonly unlistedKnown = new Set<string>();
   /** Unlisted senders: streams held and when due. Map order is due order (each is re-queued at the end). */
   private readonly pool = new Map<string, { streams: number; dueMs: number }>();
   private streamCount = 0;
@@ -45,6 +51,11 @@ export class UnlistedSenders {
     return this.listed.has(name);
   }
 
+  /** Whether `name` was listed before and is not now (see {@link unlistedKnown}). */
+  wasListed(name: string): boolean {
+    return this.unlistedKnown.has(name);
+  }
+
   /** Whether a listed name other than `name` exists (another peer of the domain is known). */
   listsOtherThan(name: string): boolean {
     return this.listed.size > (this.listed.has(name) ? 1 : 0);
@@ -63,9 +74,14 @@ export class UnlistedSenders {
   /** The receiver list lists `name` now (it leaves the pool), or no longer does. */
   setListed(name: string, listed: boolean): void {
     if (!listed) {
-      this.listed.delete(name);
+      if (this.listed.delete(name)) {
+        this.unlistedKnown.delete(name);
+        if (this.unlistedKnown.size >= this.o.maxStreams) this.unlistedKnown.delete(this.unlistedKnown.values().next().value as string);
+        this.unlistedKnown.add(name);
+      }
       return;
     }
+    this.unlistedKnown.delete(name);
     this.forget(name);
     if (this.listed.size < this.o.maxStreams) this.listed.add(name);
   }

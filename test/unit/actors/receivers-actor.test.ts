@@ -240,8 +240,8 @@ describe('receivers actor: peers joining and leaving', () => {
     expect(ctx.sentTo('receiver')).toEqual([
       // Where its heartbeats may come from: its listener, and where its advert came from.
       { kind: 'senderSources', peer: A, sources: ['127.0.0.1:41097', '127.0.0.1:5'] },
-      { kind: 'senderAdvertised', peer: A },
       { kind: 'senderListed', peer: A },
+      { kind: 'senderAdvertised', peer: A },
       { kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'expired' },
     ]);
   });
@@ -259,8 +259,8 @@ describe('receivers actor: peers joining and leaving', () => {
     expect(ctx.takeEvents()).toEqual([{ kind: 'peerLeft', peer: A, reason: 'bye' }]);
     expect(ctx.sentTo('receiver')).toEqual([
       { kind: 'senderSources', peer: A, sources: ['127.0.0.1:41097', '127.0.0.1:5'] },
-      { kind: 'senderAdvertised', peer: A },
       { kind: 'senderListed', peer: A },
+      { kind: 'senderAdvertised', peer: A },
       { kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'closed' }, // settled at once: a BYE follows a drain
     ]);
   });
@@ -283,12 +283,12 @@ describe('receivers actor: peers joining and leaving', () => {
     // The receiver adopts the new incarnation on its advert, after the old one's departure.
     expect(ctx.sentTo('receiver')).toEqual([
       { kind: 'senderSources', peer: A, sources: ['127.0.0.1:41097', '127.0.0.1:5'] },
-      { kind: 'senderAdvertised', peer: A },
       { kind: 'senderListed', peer: A },
+      { kind: 'senderAdvertised', peer: A },
       { kind: 'senderLeft', senderName: 'a', incarnation: 1, cause: 'bye' },
       { kind: 'senderSources', peer: A2, sources: ['127.0.0.1:41097', '127.0.0.1:5'] },
-      { kind: 'senderAdvertised', peer: A2 },
       { kind: 'senderListed', peer: A2 },
+      { kind: 'senderAdvertised', peer: A2 },
     ]);
     expect(ctx.sentTo('socket').filter((m) => m.kind === 'peerAddress')).toEqual([
       { kind: 'peerAddress', peer: A, host: '127.0.0.1', port: 41097 },

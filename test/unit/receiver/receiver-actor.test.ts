@@ -242,4 +242,25 @@ describe('receiver actor: frames of a restarted sender held until its advert', (
     expect(s.kinds('dataLoss')).toEqual([]);
     expect(s.actor.stats!()).toMatchObject({ unadvertisedHeld: 7, unadvertisedUnproven: 4, unadvertisedReplayed: 3 });
   });
+
+  it('holds the frames of a name listed before and unlisted now, with no state here, until it is listed again: not first contact from any address', async () => {
+    // The fuzzing check (6 December): forged restarts made the real publisher leave, its name was
+    // not listed for a while, and copies of its DATA with a seq bit flipped, from the forger's
+    // socket, were taken as first contact (seqs 2^16 ahead delivered; the real then dropped as old).
+    const s = await setup();
+    s.send({ kind: 'senderListed', peer: P2 });
+    s.send({ kind: 'senderLeft', senderName: P2.name, incarnation: P2.incarnation, cause: 'bye' });
+    const real = { via: 'multicast' as const, host: '127.0.0.1', port: 1 };
+    const forger = { via: 'unicast' as const, host: '127.0.0.1', port: 666 };
+    s.send({ kind: 'datagramIn', bytes: frame(1, [1, 2], 0xee), ...forger });
+    s.send({ kind: 'datagramIn', bytes: frame(1, [1, 2], 1), ...real });
+    expect(s.kinds('delivered')).toEqual([]);
+    s.send({ kind: 'senderSources', peer: P2, sources: ['127.0.0.1:1'] });
+    s.send({ kind: 'senderListed', peer: P2 });
+    s.send({ kind: 'senderAdvertised', peer: P2 });
+    s.ctx.advanceTo(5_000);
+    const got = s.kinds('delivered').flatMap((e) => (e.messages as { seq: number; payload: Uint8Array }[]).map((m) => `${m.seq}:${m.payload[0]}`));
+    expect(got).toEqual(['1:1', '2:1']);
+    expect(s.actor.stats!()).toMatchObject({ unlistedKnownHeld: 4, unadvertisedUnproven: 2, unadvertisedReplayed: 2 });
+  });
 });
