@@ -220,6 +220,12 @@ export class ReceiverList implements TimerCore {
       this.counters.relistsUnproven++;
       return;
     }
+    // A new incarnation that its source has no room for does not replace the listed one: else a
+    // forger past its quota still made the real incarnation leave, and nothing was listed.
+    if (known !== undefined && known.source !== source && this.sources.isFull(source)) {
+      this.counters.peersRefusedSourceQuota++;
+      return;
+    }
     if (known !== undefined) {
       this.remove(known);
       this.tombstones.add(known.entry.peer, nowMs, this.sourcesOf(known));

@@ -181,7 +181,8 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
         this.provenSources.set(msg.peer, msg.sources);
         break;
       case 'senderLeft':
-        this.provenSources.forget(msg.senderName, msg.incarnation);
+        if (msg.incarnation === undefined) this.provenSources.forget(msg.senderName, undefined);
+        else this.provenSources.retire(msg.senderName, msg.incarnation);
         this.core.setListed(msg.senderName, false);
         this.onSenderLeft(now, msg.senderName, msg.cause ?? 'bye', msg.incarnation);
         break;

@@ -86,6 +86,21 @@ describe('ReceiverList quotas per source address', () => {
     expect(list.getByName('b')).toBeDefined();
   });
 
+  it('does not let a new incarnation from a source past its quota replace the listed one', () => {
+    // The fuzzing check (6 December): adverts of invented incarnations from a socket past its
+    // quota were refused, but only after the real incarnation had been removed ('restarted'):
+    // nothing was listed under its name, and DATA in its name then counted from any address.
+    const { list, left } = setup({ maxPeersPerSource: 2 });
+    const real = sourceOf('10.0.0.7', 41000);
+    list.onAdvert(0, advert('real'), 'multicast', real);
+    list.onAdvert(1, advert('f1'), 'multicast', ATTACKER);
+    list.onAdvert(2, advert('f2'), 'multicast', ATTACKER);
+    list.onAdvert(3, { ...advert('real'), sender: { name: 'real', incarnation: 99 } }, 'multicast', ATTACKER);
+    expect(list.getByName('real')?.peer.incarnation).toBe(1);
+    expect(left).toEqual([]);
+    expect(list.counters.peersRefusedSourceQuota).toBe(1);
+  });
+
   it('charges a restarted peer’s new incarnation to the source of its advert, in the old one’s place', () => {
     const { list } = setup({ maxPeersPerSource: 1 });
     list.onAdvert(0, advert('a'), 'multicast', ATTACKER);

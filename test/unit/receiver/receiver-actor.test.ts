@@ -263,4 +263,24 @@ describe('receiver actor: frames of a restarted sender held until its advert', (
     expect(got).toEqual(['1:1', '2:1']);
     expect(s.actor.stats!()).toMatchObject({ unlistedKnownHeld: 4, unadvertisedUnproven: 2, unadvertisedReplayed: 2 });
   });
+
+  it('takes the DATA of an incarnation that left only from where it was proven to send from, until another incarnation of its name is told', async () => {
+    // The fuzzing check (6 December): a forged new incarnation past its source's quota still made
+    // the real one leave; the receiver forgot where the real one sent from while it was still the
+    // stream's incarnation, and DATA in its name with a seq bit flipped counted from the forger.
+    const s = await setup();
+    s.send({ kind: 'senderSources', peer: P2, sources: ['127.0.0.1:1'] });
+    s.send({ kind: 'senderListed', peer: P2 });
+    s.send({ kind: 'senderAdvertised', peer: P2 });
+    const real = { via: 'multicast' as const, host: '127.0.0.1', port: 1 };
+    const forger = { via: 'unicast' as const, host: '127.0.0.1', port: 666 };
+    s.send({ kind: 'datagramIn', bytes: frame(1, [1], 1), ...real });
+    s.send({ kind: 'senderLeft', senderName: P2.name, incarnation: P2.incarnation, cause: 'expired' });
+    s.send({ kind: 'datagramIn', bytes: frame(1, [2, 3], 0xee), ...forger });
+    s.send({ kind: 'datagramIn', bytes: frame(1, [2, 3], 1), ...real });
+    s.ctx.advanceTo(1_000);
+    const got = s.kinds('delivered').flatMap((e) => (e.messages as { seq: number; payload: Uint8Array }[]).map((m) => `${m.seq}:${m.payload[0]}`));
+    expect(got).toEqual(['1:1', '2:1', '3:1']);
+    expect(s.actor.stats!()).toMatchObject({ dataUnproven: 1 });
+  });
 });
