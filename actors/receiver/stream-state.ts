@@ -38,7 +38,8 @@ export class StreamState implements ReportedStream, StreamReceiverOutput {
   positionCap = Number.POSITIVE_INFINITY;
   /**
    * Where earlier incarnations of the sender left the stream when a later one numbered it again
-   * (the next seq each expected), at most {@link MAX_LEFT_AT}, oldest first: an incarnation
+   * (the next seq each expected), at most {@link MAX_LEFT_AT} (past it, the one that went least
+   * far is forgotten), in the order they left: an incarnation
    * taken back goes on from there instead of delivering again what it had delivered.
    */
   private leftAt: { readonly incarnation: number; readonly nextSeq: number }[] | undefined = undefined;
@@ -60,8 +61,17 @@ export class StreamState implements ReportedStream, StreamReceiverOutput {
 
   /** `incarnation` left the stream expecting `nextSeq` next (another numbers it again). */
   noteLeftAt(incarnation: number, nextSeq: number): void {
-    (this.leftAt ??= []).push({ incarnation, nextSeq });
-    if (this.leftAt.length > MAX_LEFT_AT) this.leftAt.shift();
+    const left = (this.leftAt ??= []);
+    const same = left.findIndex((p) => p.incarnation === incarnation);
+    if (same >= 0) left.splice(same, 1);
+    left.push({ incarnation, nextSeq });
+    if (left.length <= MAX_LEFT_AT) return;
+    // Past the bound, the incarnation that went least far goes: forged incarnations, adopted
+    // several a second under fuzzing, deliver a handful each, and pushed the real one out when
+    // the oldest went (its stream then started again at seq 1: 20-40 messages delivered twice).
+    let least = 0;
+    for (let i = 1; i < left.length; i++) if (left[i].nextSeq < left[least].nextSeq) least = i;
+    left.splice(least, 1);
   }
 
   /** Where `incarnation` left the stream (forgotten now), if it did. */

@@ -572,6 +572,27 @@ describe('Receiver sender departure', () => {
     expect(rx.counters.streamsTakenBack).toBe(1);
   });
 
+  it('takes back an incarnation where it left its stream after more forged incarnations than it remembers came and went', () => {
+    // The fuzzing check (6 December): invented incarnations were adopted several a second, each
+    // delivering a few messages; the stream remembered where the last 4 left it, oldest dropped
+    // first, so the real one's place was forgotten and it started again at seq 1.
+    const { rx, sink, runUntil } = setup();
+    rx.onAdvert(0, A1);
+    for (let seq = 1; seq <= 50; seq++) rx.onData(0, A1, 1, msg(seq));
+    for (let k = 0; k < 6; k++) {
+      const forged = { name: 'a', incarnation: 100 + k };
+      rx.onAdvert(100 + k, forged);
+      rx.onData(100 + k, forged, 1, msg(1));
+    }
+    rx.onAdvert(6000, A1);
+    rx.onData(6000, A1, 1, msg(51));
+    rx.onData(6000, A1, 0, msg(7)); // a repeat of what it had delivered
+    runUntil(6100);
+    expect(sink.delivered().filter((seq, i) => i >= 50 && seq !== 1)).toEqual([51]);
+    expect(sink.naks()).toEqual([]);
+    expect(sink.losses()).toEqual([]);
+  });
+
   it('ignores a BYE of an incarnation that is no longer current', () => {
     const { rx, sink } = setup();
     rx.onData(0, A1, 1, msg(1));
