@@ -238,13 +238,13 @@ export class Publisher {
     }
   }
 
-  /** Queues a prepared publish (room permitting: see {@link whenRoom}); resolves once the sender accepted it. */
+  /** Queues a prepared publish (room permitting: see {@link mustWait}); resolves once the sender accepted it. */
   publish(item: PublishItem, echo = false): Promise<void> {
     return new Promise<void>((resolve, reject) => this.enqueue(item, (err) => (err ? reject(err) : resolve()), echo));
   }
 
   /**
-   * Queues a prepared publish (room permitting: see {@link whenRoom}) that is settled now: its
+   * Queues a prepared publish (room permitting: see {@link mustWait}) that is settled now: its
    * payload is the publisher's own (copied, or encoded by a codec), nothing of this peer
    * subscribes to it (no echo to deliver first), and a failure to publish it later is said by
    * `onRefused`, as for `tryPublish`. It goes to the sender at the end of the event-loop turn

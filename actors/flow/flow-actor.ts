@@ -507,8 +507,13 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
       touchedAll = true; // a stalled receiver left the window of some stream
       publishCredits();
     }
-    for (const [name, r] of restarting) if (r.untilMs <= now) releaseRestarted(name, r);
-    publishCredits();
+    let released = false;
+    for (const [name, r] of restarting) {
+      if (r.untilMs > now) continue;
+      releaseRestarted(name, r);
+      released = true;
+    }
+    if (released) publishCredits();
     parkIdle(now);
     checkDrained(now);
     armTimer();

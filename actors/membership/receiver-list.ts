@@ -211,17 +211,14 @@ export class ReceiverList implements TimerCore {
       return;
     }
     const before = this.provenBefore.get(peerKey(sender));
-    // An incarnation that was listed and left comes back only on the word of an address it was
-    // proven to use, with its listener unchanged (a peer keeps its sockets for its incarnation).
-    // Else a forger who made it leave and replayed its advert from its own socket (by unicast, or
-    // by multicast when it had not been heard that way), or a copy naming the forger's socket as
-    // the listener, had that socket proven, and its DATA at far-ahead seqs counted.
-    if (before !== undefined && typeof source === 'string' && (source !== before.multicast && source !== before.unicast && source !== before.listener || `${advert.host}:${advert.port}` !== before.listener)) {
+    // An incarnation that left comes back only on the word of an address it was proven to use,
+    // listener unchanged: else a forger's replay of its advert had the forger's socket proven.
+    const provenBefore = before !== undefined && (source === before.multicast || source === before.unicast || source === before.listener);
+    if (before !== undefined && typeof source === 'string' && (!provenBefore || `${advert.host}:${advert.port}` !== before.listener)) {
       this.counters.relistsUnproven++;
       return;
     }
-    // A new incarnation that its source has no room for does not replace the listed one: else a
-    // forger past its quota still made the real incarnation leave, and nothing was listed.
+    // A new incarnation its source has no room for does not replace the listed one.
     if (known !== undefined && known.source !== source && this.sources.isFull(source)) {
       this.counters.peersRefusedSourceQuota++;
       return;
@@ -472,15 +469,10 @@ export class ReceiverList implements TimerCore {
   }
 
   /**
-   * When a pending probe of `st` declares it multicast-unreachable: `multicastProbeMs` after the
-   * first unicast frame of the run that followed its last multicast one (or its first unicast
-   * frame, when none came by multicast), a run being unicast frames less than half the probe
-   * apart. Measured from that frame, not from the last multicast one, and only while the run
-   * goes on: a peer whose process stood still longer than the probe (a long synchronous
-   * handler, a GC pause, SIGSTOP) sent nothing by either way meanwhile; its last ACKs before the
-   * pause, or the first unicast frame it sends on waking, must not switch it to unicast before
-   * its next multicast advert (a user-style check: 8 of 8 stalled subscribers switched for good,
-   * the publisher sending every datagram twice).
+   * When a pending probe of `st` is due: `multicastProbeMs` after the first frame of the unicast
+   * run (frames less than half the probe apart) since its last multicast frame. A peer that stood
+   * still (a long handler, SIGSTOP) must not be switched for its last ACKs before the pause nor its
+   * first on waking (a user-style check: 8 of 8 stalled subscribers were switched for good).
    */
   private probeDueMs(st: PeerState): number {
     return (st.unicastOnlySinceMs as number) + this.o.multicastProbeMs;

@@ -514,11 +514,8 @@ export class Receiver implements TimerCore {
       case 'accepted':
         return a.sender;
       case 'unknown':
-        // No state for the name (forgotten to make room, or never had any). A name the receiver
-        // list listed before and does not list now waits for its advert, which is checked
-        // against where it was proven to send from; else forged DATA of a real sender that a
-        // forged restart had made leave was taken as first contact from any address (fuzzing,
-        // 6 December: seqs 2^16 ahead delivered, the real messages then dropped as old).
+        // A name listed before and unlisted now waits for its advert (checked against its proven
+        // sources), not first contact from anywhere: forged DATA 2^16 ahead came in so (fuzzing).
         if (this.unlisted.wasListed(sender.name)) {
           this.counters.unlistedKnownHeld++;
           return HOLD;
