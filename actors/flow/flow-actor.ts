@@ -50,6 +50,7 @@ import { isValidPattern } from '../subjects/subject.js';
 import { FlowControl } from './flow-control.js';
 import { InFlightShare } from './in-flight-share.js';
 import { WindowHold } from './window-hold.js';
+import { RestartHolds } from './restart-holds.js';
 import { IdleSweep } from '../receiver/idle-sweep.js';
 import type { RetransmitInbox } from '../retransmit/messages.js';
 import type { SenderInbox } from '../sender/messages.js';
@@ -57,15 +58,6 @@ import type { FlowInbox } from './messages.js';
 
 /** While closing, how often the drained condition is checked when no input comes. */
 const DRAIN_CHECK_MS = 20;
-
-/** Restarted receivers whose earlier incarnation's positions are still waited for, at most. */
-const MAX_RESTARTING = 1024;
-
-/** A receiver replaced by a new incarnation: its positions count until `untilMs` or the new one's first report. */
-interface Restarting {
-  readonly peer: PeerId;
-  readonly untilMs: number;
-}
 
 /**
  * The park sweep looks at every subject of ours within a minute, at least 256 a second: parking
@@ -186,8 +178,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
   const peers = new Map<string, { readonly peer: PeerId; readonly patterns: ReadonlySet<string> }>();
   /** Peer incarnations that left and have not joined again, oldest first (at most {@link MAX_DEPARTED}): their late reports are ignored. */
   const departed = new Set<string>();
-  /** Restarted receivers, by name, whose earlier incarnation is still waited for (at most {@link MAX_RESTARTING}). */
-  const restarting = new Map<string, Restarting>();
+  /** Restarted receivers whose earlier incarnation is still waited for. */
+  const restarting = new RestartHolds();
   let sender: ActorRef<SenderInbox>;
   let retransmit: ActorRef<RetransmitInbox>;
   /** Set while the peer is closing: the token to answer with `drained`. */
@@ -399,21 +391,12 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     const before = peers.get(key);
     if (before !== undefined) for (const p of before.patterns) interest.remove(p, key);
     peers.delete(key);
-    const earlier = restarting.get(peer.name);
-    if (earlier !== undefined && earlier.peer.incarnation !== peer.incarnation) flow.removeReceiver(earlier.peer);
-    restarting.delete(peer.name);
+    const earlier = restarting.onLeft(peer);
+    if (earlier !== undefined) flow.removeReceiver(earlier);
     if (restarted && before !== undefined) {
-      // Its positions stay in the window until its new incarnation reports its own (a durable
-      // subscription resumes from them and NAKs what came after), or for the stall bound. Before
-      // (6 December), a durable subscriber SIGKILLed during a burst and back within 1.5 s lost
-      // 22,528 messages in 2 of 5 runs ('unavailable'): the window slid past its position between
-      // its old incarnation's departure and its new one's first NAK.
-      if (restarting.size >= MAX_RESTARTING) {
-        const [name, oldest] = restarting.entries().next().value as [string, Restarting];
-        flow.removeReceiver(oldest.peer);
-        restarting.delete(name);
-      }
-      restarting.set(peer.name, { peer, untilMs: now + config.sender.stallTimeoutMs });
+      // Its positions stay in the window until its new incarnation reports its own (RestartHolds).
+      const evicted = restarting.hold(peer, now + config.sender.stallTimeoutMs);
+      if (evicted !== undefined) flow.removeReceiver(evicted);
       flow.renewProgress(now, peer);
       counters.restartsHeld++;
     } else flow.removeReceiver(peer);
@@ -428,10 +411,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
       counters.positionsAfterLeave++;
       return;
     }
-    if (restarting.size > 0) {
-      const r = restarting.get(peer.name);
-      if (r !== undefined && r.peer.incarnation !== peer.incarnation) releaseRestarted(peer.name, r);
-    }
+    const replaced = restarting.onReport(peer);
+    if (replaced !== undefined) releaseRestarted(replaced);
     for (const p of positions) {
       const parked = !subjects.has(p.subject) && flow.isParked(p.subject);
       flow.onPosition(now, peer, p.subject, p.seq);
@@ -442,9 +423,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
   }
 
   /** The earlier incarnation of a restarted receiver is no longer waited for. */
-  function releaseRestarted(name: string, r: Restarting): void {
-    restarting.delete(name);
-    flow.removeReceiver(r.peer);
+  function releaseRestarted(earlier: PeerId): void {
+    flow.removeReceiver(earlier);
     touchedAll = true;
   }
 
@@ -482,9 +462,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     if (sizes.size === 0) sweepAtMs = undefined;
     else sweepAtMs ??= ctx.clock() + idleMs;
     const sweep = sweepAtMs === undefined ? undefined : Math.max(sweepAtMs, parkSweep.nextRunMs);
-    let restartEnds: number | undefined;
-    for (const r of restarting.values()) restartEnds = earliest(restartEnds, r.untilMs);
-    const at = earliest(earliest(flow.nextDeadlineMs(), end, drainCheck, sweep, hold.stallDueMs()), restartEnds);
+    const at = earliest(earliest(flow.nextDeadlineMs(), end, drainCheck, sweep, hold.stallDueMs()), restarting.nextDueMs());
     if (at === undefined) ctx.clearTimer();
     else ctx.setTimer(at, onTimer);
   }
@@ -507,13 +485,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
       touchedAll = true; // a stalled receiver left the window of some stream
       publishCredits();
     }
-    let released = false;
-    for (const [name, r] of restarting) {
-      if (r.untilMs > now) continue;
-      releaseRestarted(name, r);
-      released = true;
-    }
-    if (released) publishCredits();
+    const due = restarting.releaseDue(now);
+    for (const earlier of due) releaseRestarted(earlier);
+    if (due.length > 0) publishCredits();
     parkIdle(now);
     checkDrained(now);
     armTimer();
