@@ -123,7 +123,7 @@ export class CheckpointKeeper {
   }
 
   /** Positions for the export subscriptions' `resumeFrom`, or undefined without a checkpoint at start. */
-  resumeFrom(): { sender: string; subject: string; seq: number }[] | undefined {
+  resumeFrom(): { sender: string; subject: string; seq: number; incarnation: number }[] | undefined {
     return this.counters.resumed ? this.ckpt.resumePositions() : undefined;
   }
 

@@ -49,6 +49,8 @@ export interface ResumePosition {
   readonly sender: string;
   readonly subject: string;
   readonly seq: number;
+  /** The origin sender's incarnation whose numbering `seq` counts in. */
+  readonly incarnation: number;
 }
 
 /** One message (`from` = `to`) or loss record taken in for export. */
@@ -206,7 +208,7 @@ export class ExportCheckpoint {
   /** Where the export subscriptions resume: each stream's position. */
   resumePositions(): ResumePosition[] {
     const out: ResumePosition[] = [];
-    for (const p of this.positions.values()) out.push({ sender: p.sender, subject: p.subject, seq: p.seq });
+    for (const p of this.positions.values()) out.push({ sender: p.sender, subject: p.subject, seq: p.seq, incarnation: p.incarnation });
     return out;
   }
 

@@ -7,9 +7,12 @@
  *     ledgecast.sent         [subject, seq]                   sent record (binary, see sent-record.ts)
  *     ledgecast.delivered    [durableName, senderName, subject]  confirmed seq: number (msgpack)
  *     ledgecast.handed       [durableName, senderName, subject]  highest seq handed to the application (msgpack)
+ *     ledgecast.numbering    [durableName, senderName, subject]  incarnation of the sender whose numbering `delivered` counts in (msgpack)
  *
- * `ledgecast.handed` came after version 1 without a version bump: it is only added to. A ledger
- * written before has none, and gets it at its next open; a build before it ignores it.
+ * `ledgecast.handed` and `ledgecast.numbering` came after version 1 without a version bump: they
+ * are only added to. A ledger written before has none, and gets them at its next open; a build
+ * before them ignores them. A position without a numbering entry (written before) is taken to
+ * continue the sender's numbering, as it was before.
  *
  * Ordered-binary sorts array keys element by element, with strings ending in a 0 delimiter, so
  * all keys of one subject are contiguous and in numeric `seq` order: a range scan of one stream
@@ -29,6 +32,7 @@ export const DB_NAMES = Object.freeze({
   sent: 'ledgecast.sent',
   delivered: 'ledgecast.delivered',
   handed: 'ledgecast.handed',
+  numbering: 'ledgecast.numbering',
 });
 
 export const META_KEY = 'meta';
@@ -52,13 +56,14 @@ export interface LedgerMeta {
   readonly maxUnflushedPerStream: number;
 }
 
-/** The five databases of an open environment. */
+/** The six databases of an open environment. */
 export interface LedgerDatabases {
   readonly meta: Database<LedgerMeta, string>;
   readonly streams: Database<number, string>;
   readonly sent: Database<Buffer, [string, number]>;
   readonly delivered: Database<number, [string, string, string]>;
   readonly handed: Database<number, [string, string, string]>;
+  readonly numbering: Database<number, [string, string, string]>;
 }
 
 /** Environment options shared by the store and the scan (the scan adds `readOnly`). */
@@ -82,7 +87,7 @@ export function tempLedgerEnvOptions(path: string): RootDatabaseOptionsWithPath 
 }
 
 /**
- * Opens the five databases. With `create` false (read-only scans), a missing database comes
+ * Opens the six databases. With `create` false (read-only scans), a missing database comes
  * back `undefined` instead of being created.
  */
 export function openLedgerDatabases(env: RootDatabase, create: boolean): Partial<LedgerDatabases> {
@@ -94,6 +99,7 @@ export function openLedgerDatabases(env: RootDatabase, create: boolean): Partial
     sent: env.openDB<Buffer, [string, number]>(DB_NAMES.sent, { ...opts, encoding: 'binary' }) ?? undefined,
     delivered: env.openDB<number, [string, string, string]>(DB_NAMES.delivered, { ...opts }) ?? undefined,
     handed: env.openDB<number, [string, string, string]>(DB_NAMES.handed, { ...opts }) ?? undefined,
+    numbering: env.openDB<number, [string, string, string]>(DB_NAMES.numbering, { ...opts }) ?? undefined,
   };
 }
 

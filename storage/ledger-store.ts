@@ -71,6 +71,8 @@ export interface LedgerStats {
 }
 
 const U32_MAX = 0xffffffff;
+/** Numbering entries remembered as written (cleared when full: then written again once each). */
+const MAX_NUMBERING_CACHE = 65_536;
 
 /**
  * The ledger store (the only user of lmdb in ledgecast). Open with {@link LedgerStore.open};
@@ -84,6 +86,8 @@ const U32_MAX = 0xffffffff;
  */
 export class LedgerStore {
   private readonly streams = new Map<string, StreamState>();
+  /** `durable\0sender\0subject` → the incarnation last written to `ledgecast.numbering`. */
+  private readonly numberingWritten = new Map<string, number>();
   private readonly counters: LedgerCounters = {
     appendCalls: 0,
     messagesAppended: 0,
@@ -318,9 +322,42 @@ export class LedgerStore {
     return st !== undefined && st.messages > 0 ? st.oldestSentAtMs : Number.NaN;
   }
 
-  /** Records the last delivered (or confirmed) `seq` of stream (`senderName`, `subject`) for durable subscription `durableName`. */
-  setDelivered(durableName: string, senderName: string, subject: string, seq: number): Promise<void> {
-    return this.putDurableSeq('setDelivered', this.dbs.delivered, durableName, senderName, subject, seq, 0);
+  /**
+   * Records the last delivered (or confirmed) `seq` of stream (`senderName`, `subject`) for
+   * durable subscription `durableName`; with `incarnation`, the sender incarnation whose
+   * numbering `seq` counts in (written only when it changed).
+   */
+  setDelivered(durableName: string, senderName: string, subject: string, seq: number, incarnation?: number): Promise<void> {
+    const put = this.putDurableSeq('setDelivered', this.dbs.delivered, durableName, senderName, subject, seq, 0);
+    if (incarnation !== undefined) this.putNumbering(durableName, senderName, subject, incarnation);
+    return put;
+  }
+
+  /**
+   * The sender restarted without its ledger and numbers stream (`senderName`, `subject`) again
+   * under `incarnation`: durable subscription `durableName` has confirmed and been handed
+   * nothing of the new numbering.
+   */
+  renumberDurable(durableName: string, senderName: string, subject: string, incarnation: number): Promise<void> {
+    const put = this.putDurableSeq('renumberDurable', this.dbs.delivered, durableName, senderName, subject, 0, 0);
+    this.dbs.handed.remove([durableName, senderName, subject]);
+    this.putNumbering(durableName, senderName, subject, incarnation);
+    return put;
+  }
+
+  /** The incarnation whose numbering each position of `durableName` counts in, keyed by `streamKey(senderName, subject)` (positions written before it was kept have none). */
+  getNumbering(durableName: string): Map<string, number> {
+    this.checkUsable();
+    return this.durableRange(this.dbs.numbering, durableName);
+  }
+
+  private putNumbering(durableName: string, senderName: string, subject: string, incarnation: number): void {
+    if (!Number.isInteger(incarnation) || incarnation < 0 || incarnation > U32_MAX) throw new LedgerError(`incarnation ${incarnation} must be a u32`);
+    const key = `${durableName}\u0000${senderName}\u0000${subject}`;
+    if (this.numberingWritten.get(key) === incarnation) return;
+    if (this.numberingWritten.size >= MAX_NUMBERING_CACHE) this.numberingWritten.clear();
+    this.numberingWritten.set(key, incarnation);
+    void this.dbs.numbering.put([durableName, senderName, subject], incarnation);
   }
 
   /** Positions of durable subscription `durableName`, keyed by `streamKey(senderName, subject)`. */
@@ -414,6 +451,11 @@ export class LedgerStore {
       if (key[0] !== durableName) break;
       last = this.dbs.handed.remove(key);
     }
+    for (const key of this.dbs.numbering.getKeys({ start: [durableName] as unknown as [string, string, string] })) {
+      if (key[0] !== durableName) break;
+      last = this.dbs.numbering.remove(key);
+    }
+    for (const k of this.numberingWritten.keys()) if (k.startsWith(`${durableName}\u0000`)) this.numberingWritten.delete(k);
     if (last !== undefined) await this.writes.settle(last, undefined);
     return n;
   }

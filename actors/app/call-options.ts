@@ -62,9 +62,12 @@ export interface SubscribeOptions {
    * this and the ledger's position counts. Given (even empty), every stream it does not list is
    * wanted from its start, as for a durable subscription that existed before (it was only
    * down), not by the late-join rule. At most the receiver's `maxStreams` positions are used.
+   * `incarnation` (optional): the sender incarnation that numbered `seq`; a later incarnation
+   * that numbers the stream again from at or below `seq` (a sender restarted without a ledger)
+   * is then taken from its start instead of being skipped up to `seq`.
    * @default undefined
    */
-  resumeFrom?: readonly { readonly sender: string; readonly subject: string; readonly seq: number }[];
+  resumeFrom?: readonly { readonly sender: string; readonly subject: string; readonly seq: number; readonly incarnation?: number }[];
   /**
    * Ends the subscription when aborted (as `unsubscribe()`): a `for await` loop over it ends.
    * @default undefined

@@ -30,6 +30,7 @@ import type { Codec } from './codec.js';
 import type { MessageOrigin } from './origin.js';
 import type { Subscription } from './subscription.js';
 import { DurablePacing } from './durable-pacing.js';
+import { patternMatches } from './requests.js';
 import { MarkGate } from './mark-gate.js';
 import type { ReceiverInbox } from '../receiver/messages.js';
 import type { AppStats } from './peer-stats.js';
@@ -166,7 +167,10 @@ export class Durables {
       if (!Array.isArray(resumeFrom)) throw new InvalidOptionError('subscribe options.resumeFrom must be an array of { sender, subject, seq }');
       for (const [i, p] of resumeFrom.entries()) {
         if (typeof p !== 'object' || p === null || typeof p.sender !== 'string' || typeof p.subject !== 'string' || !Number.isSafeInteger(p.seq) || p.seq < 0) {
-          throw new InvalidOptionError(`subscribe options.resumeFrom[${i}] must be { sender: string, subject: string, seq: integer >= 0 }`);
+          throw new InvalidOptionError(`subscribe options.resumeFrom[${i}] must be { sender: string, subject: string, seq: integer >= 0, incarnation?: u32 }`);
+        }
+        if (p.incarnation !== undefined && !(Number.isInteger(p.incarnation) && p.incarnation >= 0 && p.incarnation <= 0xffffffff)) {
+          throw new InvalidOptionError(`subscribe options.resumeFrom[${i}].incarnation must be an integer 0..4294967295, got ${String(p.incarnation)}`);
         }
       }
     }
@@ -178,7 +182,7 @@ export class Durables {
       throw new InvalidOptionError(`durable subscription ${JSON.stringify(durable)} needs options.ledger (its positions are kept in the ledger)`);
     }
     if (this.names.has(durable)) throw new InvalidOptionError(`durable subscription ${JSON.stringify(durable)} is already open on this peer`);
-    return resumeFrom === undefined ? { name: durable, ack: mode } : { name: durable, ack: mode, resumeFrom: resumeFrom.map((p) => ({ sender: p.sender, subject: p.subject, seq: p.seq })) };
+    return resumeFrom === undefined ? { name: durable, ack: mode } : { name: durable, ack: mode, resumeFrom: resumeFrom.map((p) => (p.incarnation === undefined ? { sender: p.sender, subject: p.subject, seq: p.seq } : { sender: p.sender, subject: p.subject, seq: p.seq, incarnation: p.incarnation })) };
   }
 
   /**
@@ -224,6 +228,36 @@ export class Durables {
       d.gate.committedAt(key, p.seq);
     }
     return d.sub;
+  }
+
+  /**
+   * `sender` restarted without a ledger and numbers `subject` again (the receiver's
+   * `streamReset`): for each durable subscription of the subject, the floor, the handed mark and
+   * the unconfirmed messages of the old numbering no longer apply (the new numbering's seq 1 is
+   * not one confirmed before), and the ledger's position becomes "nothing of `sender`'s numbering
+   * yet". Before (6 December), the old position dropped the new numbering's messages at or
+   * below it without a word.
+   */
+  renumbered(sender: PeerId, subject: string): void {
+    if (this.byId.size === 0) return;
+    const key = streamKey(sender.name, subject);
+    const streams: { durable: string; sender: string; subject: string; incarnation: number }[] = [];
+    for (const d of this.byId.values()) {
+      if (!d.ready || !patternMatches(d.sub.pattern, subject)) continue;
+      d.floors.delete(key);
+      d.handedBefore.delete(key);
+      d.tracker.forget(key);
+      d.gate.renumbered(key);
+      const k = `${d.name}\u0000${key}`;
+      this.confirmBatch.delete(k);
+      this.handedBatch.delete(k);
+      this.pace(d, key, sender.name, subject);
+      streams.push({ durable: d.name, sender: sender.name, subject, incarnation: sender.incarnation });
+    }
+    if (streams.length > 0 && this.ledger !== undefined && !this.closed) {
+      const msg: LedgerInbox = { kind: 'durableRenumbered', streams };
+      if (!this.ledger.trySend(msg)) void this.ledger.whenWritable().then(() => this.ledger!.trySend(msg));
+    }
   }
 
   /**
@@ -345,7 +379,7 @@ export class Durables {
 
   private message(d: DurableState, sender: PeerId, r: WireMessage, reply: ReplyPublisher, codec: Codec | undefined, origin: MessageOrigin | undefined, redelivered: boolean): Message {
     return new Message(r.subject, sender, r.seq, origin === undefined ? r.replyTo : undefined, r.payload, r.flags, reply, () =>
-      this.acknowledge(d, sender.name, r.subject, r.seq),
+      this.acknowledge(d, sender, r.subject, r.seq),
       codec,
       origin,
       redelivered,
@@ -448,12 +482,12 @@ export class Durables {
   }
 
   /** Durable `d`'s acknowledgement of message `seq` of stream (`sender`, `subject`). */
-  private acknowledge(d: DurableState, sender: string, subject: string, seq: number): void {
-    const key = streamKey(sender, subject);
+  private acknowledge(d: DurableState, sender: PeerId, subject: string, seq: number): void {
+    const key = streamKey(sender.name, subject);
     const position = d.tracker.ack(key, seq);
-    this.pace(d, key, sender, subject);
+    this.pace(d, key, sender.name, subject);
     if (position === undefined || this.ledger === undefined) return;
-    this.confirmBatch.set(`${d.name}\u0000${key}`, { durable: d.name, sender, subject, seq: position });
+    this.confirmBatch.set(`${d.name}\u0000${key}`, { durable: d.name, sender: sender.name, subject, seq: position, incarnation: sender.incarnation });
     this.schedule();
   }
 }

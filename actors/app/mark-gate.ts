@@ -99,6 +99,17 @@ export class MarkGate<T extends GatedMessage> {
     return m;
   }
 
+  /**
+   * Stream `key` is numbered again from 1 (its sender restarted without a ledger): its marks no
+   * longer say anything of the new numbering, unless messages of the old one still wait for them
+   * (they keep theirs; new ones then wait behind them, marked with the old numbering's marks).
+   */
+  renumbered(key: string): void {
+    if (this.high.has(key)) return;
+    this.marks.delete(key);
+    this.asked.delete(key);
+  }
+
   /** Drops every waiting message (the subscription closed): their marks make them come again marked. */
   clear(): void {
     this.queue = [];

@@ -516,6 +516,7 @@ export class Peer extends EventEmitter<PeerEvents> {
         this.emit('slowConsumer', { name: event.peer.name, incarnation: event.peer.incarnation, subject: event.subject, lagMessages: event.lagMessages } satisfies SlowConsumerEvent);
         break;
       case 'streamReset':
+        this.durables.renumbered(event.sender, event.subject);
         this.emit('streamReset', { sender: event.sender.name, senderIncarnation: event.sender.incarnation, subject: event.subject, fromSeq: event.fromSeq } satisfies StreamResetEvent);
         break;
       case 'durableReady': {

@@ -60,6 +60,17 @@ export class AckTracker {
   }
 
   /**
+   * Forgets what `stream` has delivered and unconfirmed (its sender numbers it again): later
+   * acknowledgements of those messages are ignored.
+   */
+  forget(stream: string): void {
+    const s = this.streams.get(stream);
+    if (s === undefined) return;
+    this.count -= s.pending.length - s.head;
+    this.streams.delete(stream);
+  }
+
+  /**
    * The application acknowledged `seq` of `stream`. Returns the new confirmable position of the
    * stream when it moved, else `undefined` (an earlier message is still unacknowledged, or
    * `seq` is unknown or already confirmed).

@@ -285,12 +285,15 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
       const matcher = new PatternMatcher<true>();
       matcher.add(pattern, true);
       const confirmed = store.getDelivered(durable);
+      const numbering = store.getNumbering(durable);
       for (const [key, seq] of confirmed) {
         if (positions.length >= config.receiver.maxStreams) break;
         const cut = key.indexOf('\u0000'); // streamKey(sender, subject)
         const senderName = key.slice(0, cut);
         const subject = key.slice(cut + 1);
-        if (cut > 0 && matcher.matches(subject)) positions.push({ sender: senderName, subject, seq });
+        if (cut <= 0 || !matcher.matches(subject)) continue;
+        const incarnation = numbering.get(key);
+        positions.push(incarnation === undefined ? { sender: senderName, subject, seq } : { sender: senderName, subject, seq, incarnation });
       }
       if (given !== undefined && given.length > 0) {
         // The later of the ledger's position and the given one (kept elsewhere, e.g. in NATS).
@@ -299,11 +302,15 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
         for (const g of given) {
           if (!matcher.matches(g.subject)) continue;
           const i = at.get(`${g.sender}\u0000${g.subject}`);
+          const p: StreamResume = g.incarnation === undefined ? { sender: g.sender, subject: g.subject, seq: g.seq } : { sender: g.sender, subject: g.subject, seq: g.seq, incarnation: g.incarnation };
           if (i !== undefined) {
-            if (positions[i].seq < g.seq) positions[i] = { sender: g.sender, subject: g.subject, seq: g.seq };
+            // Of two numberings, the given one when it is another incarnation's: the ledger's
+            // position then counts in an earlier one (the given positions are the export's, newer).
+            const mine = positions[i];
+            if (mine.seq < g.seq || (g.incarnation !== undefined && mine.incarnation !== undefined && mine.incarnation !== g.incarnation)) positions[i] = p;
           } else if (positions.length < config.receiver.maxStreams) {
             at.set(`${g.sender}\u0000${g.subject}`, positions.length);
-            positions.push({ sender: g.sender, subject: g.subject, seq: g.seq });
+            positions.push(p);
           }
         }
       }
@@ -337,7 +344,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
     const marks: Promise<void>[] = [];
     try {
       for (const p of positions) {
-        store.setDelivered(p.durable, p.sender, p.subject, p.seq).catch((err: unknown) => fail(err));
+        store.setDelivered(p.durable, p.sender, p.subject, p.seq, p.incarnation).catch((err: unknown) => fail(err));
         counters.positionsConfirmed++;
       }
       for (const p of handed ?? []) {
@@ -354,6 +361,15 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
       fail(err);
       marked();
     });
+  }
+
+  function onDurableRenumbered(streams: readonly { durable: string; sender: string; subject: string; incarnation: number }[]): void {
+    if (failed !== undefined) return;
+    try {
+      for (const r of streams) store.renumberDurable(r.durable, r.sender, r.subject, r.incarnation).catch((err: unknown) => fail(err));
+    } catch (err) {
+      fail(err);
+    }
   }
 
   function onFlushRequested(token: number): void {
@@ -422,6 +438,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
           break;
         case 'confirmed':
           onConfirmed(msg.positions, msg.handed, msg.markToken);
+          break;
+        case 'durableRenumbered':
+          onDurableRenumbered(msg.streams);
           break;
         case 'flushRequested':
           onFlushRequested(msg.token);

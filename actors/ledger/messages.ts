@@ -11,13 +11,21 @@ export interface DurablePosition {
   readonly sender: string;
   readonly subject: string;
   readonly seq: number;
+  /** The sender incarnation whose numbering `seq` counts in (the one that sent it). */
+  readonly incarnation?: number;
 }
 
-/** Where a durable subscription resumes one stream: the last confirmed `seq` (resume at `seq + 1`). */
+/**
+ * Where a durable subscription resumes one stream: the last confirmed `seq` (resume at `seq + 1`),
+ * and the sender incarnation whose numbering it counts in, when known: a later incarnation of
+ * that sender that numbers the stream again from at or below `seq` (a restart without a ledger)
+ * is taken from its start instead.
+ */
 export interface StreamResume {
   readonly sender: string;
   readonly subject: string;
   readonly seq: number;
+  readonly incarnation?: number;
 }
 
 /** The newest sequence the ledger holds committed (sync) or flushed (async) for one of our streams. */
@@ -82,5 +90,10 @@ export type LedgerInbox =
    * `durableMarked { token: markToken }` once they are committed (or the ledger failed).
    */
   | { readonly kind: 'confirmed'; readonly positions: readonly DurablePosition[]; readonly handed?: readonly DurablePosition[]; readonly markToken?: number }
+  /**
+   * These streams' senders restarted without a ledger and number them again (`incarnation`): the
+   * durable subscriptions named have confirmed and been handed nothing of the new numbering.
+   */
+  | { readonly kind: 'durableRenumbered'; readonly streams: readonly { readonly durable: string; readonly sender: string; readonly subject: string; readonly incarnation: number }[] }
   /** The application is closing: flush everything received so far, then emit `ledgerFlushed { token }`. */
   | { readonly kind: 'flushRequested'; readonly token: number };

@@ -298,7 +298,8 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
       if (earlier === undefined || next < earlier) {
         if (earlier === undefined && this.resumeAt.size >= this.config.receiver.maxStreams) this.resumeAt.clear();
         this.resumeAt.set(key, next);
-        this.core.startAt(p.sender, p.subject, next);
+        const incarnation = Number.isInteger(p.incarnation) && p.incarnation! >= 0 && p.incarnation! <= 0xffffffff ? p.incarnation : undefined;
+        this.core.startAt(p.sender, p.subject, next, incarnation);
       }
       applied.push({ sender: p.sender, subject: p.subject, seq: p.seq });
     }

@@ -76,6 +76,12 @@ export interface ReceiverCounters extends ReassemblerCounters {
   streamsTakenBack: number;
   /** Streams reset because a restarted sender numbers them again (`sink.streamReset`). */
   streamResets: number;
+  /**
+   * Durable resumes whose position counted in an earlier incarnation's numbering, where the
+   * stream's current incarnation numbers again from at or below it (restarted without a ledger):
+   * begun at that numbering's start instead, with a `streamReset`.
+   */
+  resumedRenumbered: number;
   streamsCreated: number;
   /**
    * Of `streamsCreated`, streams begun at the first message (or heartbeat) heard, after their
@@ -160,6 +166,7 @@ export function newReceiverCounters(): ReceiverCounters {
     streamsTakenBack: 0,
     unadvertisedDropped: 0,
     streamResets: 0,
+    resumedRenumbered: 0,
     streamsCreated: 0,
     lateJoins: 0,
     streamsParked: 0,

@@ -8,6 +8,7 @@ import { streamKey, type PeerId } from '../../codecs/frame.js';
 import type { Rng } from '../core.js';
 import type { BufferBudget } from './buffer-budget.js';
 import type { DeadlineQueue } from './deadline-queue.js';
+import { isSeq } from './input-checks.js';
 import type { ResolvedReceiverOptions } from './options.js';
 import type { ReceiverCounters } from './receiver-counters.js';
 import type { ReceiverSink } from './receiver-sink.js';
@@ -50,7 +51,7 @@ export class ReceiverStreams {
   /** The streams' spare reorder ring (one). */
   private readonly rings = new ReorderRingPool<HeldItem>();
   /** `startAt` positions of streams not seen yet (at most `maxStreams`). */
-  private readonly resume = new Map<string, number>();
+  private readonly resume = new Map<string, { readonly nextSeq: number; readonly numberedBy: number | undefined }>();
   /** NAK repair time per sender, shared by its streams (they are served by one retransmit path). */
   private readonly repairTimes = new WeakMap<SenderState, RepairTime>();
   private streamCount = 0;
@@ -74,8 +75,11 @@ export class ReceiverStreams {
     return this.streamCount;
   }
 
-  /** Where a stream not seen yet begins: `nextSeq` (a durable subscription's `startAt`). */
-  resumeAt(senderName: string, subject: string, nextSeq: number): void {
+  /**
+   * Where a stream not seen yet begins: `nextSeq` (a durable subscription's `startAt`), counted in
+   * incarnation `numberedBy`'s numbering when known.
+   */
+  resumeAt(senderName: string, subject: string, nextSeq: number, numberedBy?: number): void {
     const key = streamKey(senderName, subject);
     this.resume.delete(key);
     if (this.resume.size >= this.options.maxStreams) {
@@ -84,7 +88,7 @@ export class ReceiverStreams {
         break;
       }
     }
-    this.resume.set(key, nextSeq);
+    this.resume.set(key, { nextSeq, numberedBy });
   }
 
   /**
@@ -98,6 +102,7 @@ export class ReceiverStreams {
     s: SenderState | undefined,
     subject: string,
     begin: number,
+    startSeq = 0,
   ): StreamState | undefined {
     const parkedSeq = s?.parked?.get(subject);
     if (parkedSeq !== undefined) return this.unpark(s as SenderState, subject, parkedSeq);
@@ -109,13 +114,30 @@ export class ReceiverStreams {
     s ??= this.table.add(nowMs, sender);
     if (unlisted) this.unlisted.addStream(nowMs, s.name);
     const key = streamKey(s.name, subject);
-    const resumeSeq = this.resume.get(key);
-    if (resumeSeq !== undefined) this.resume.delete(key);
+    const resume = this.resume.get(key);
+    let resumeSeq: number | undefined;
+    let renumbered = false;
+    if (resume !== undefined) {
+      this.resume.delete(key);
+      resumeSeq = resume.nextSeq;
+      // Another incarnation than the one the position counts in, whose numbering of the stream
+      // starts at or below the position: it numbers again (restarted without a ledger; one with a
+      // ledger continues above everything it sent). The position means nothing in it.
+      if (resume.numberedBy !== undefined && resume.numberedBy !== sender.incarnation && isSeq(startSeq) && startSeq < resume.nextSeq) {
+        resumeSeq = undefined;
+        begin = startSeq;
+        renumbered = true;
+      }
+    }
     const st = new StreamState(subject, s, resumeSeq ?? 0, this.events);
     st.stream = this.newStream(st, resumeSeq ?? begin);
     s.streams.set(subject, st);
     this.streamCount++;
     this.counters.streamsCreated++;
+    if (renumbered) {
+      this.counters.resumedRenumbered++;
+      this.sink.streamReset(sender, subject, begin);
+    }
     return st;
   }
 

@@ -228,7 +228,7 @@ export class Receiver implements TimerCore {
       if (beginsAtResumed(this.beginRules, nowMs, subject, startSeq, seq, resumed)) begin = resumed!.seq;
       else if (startSeq <= seq && beginsAtStart(this.beginRules, nowMs, subject, seq - startSeq, ageMs)) begin = startSeq;
       else if (begin > startSeq) this.counters.lateJoins++;
-      return this.tracked.createStream(nowMs, sender, s, subject, begin);
+      return this.tracked.createStream(nowMs, sender, s, subject, begin, startSeq);
     }
     if (this.unsynced(st)) {
       if (isSeq(startSeq)) this.resync(st, startSeq);
@@ -311,7 +311,7 @@ export class Receiver implements TimerCore {
         if (beginsAtResumed(this.beginRules, nowMs, info.subject, info.startSeq, info.highSeq, info.resumed)) begin = info.resumed!.seq;
         else if (beginsAtStart(this.beginRules, nowMs, info.subject, info.highSeq - info.startSeq, info.ageMs)) begin = info.startSeq;
         else if (begin > info.startSeq) this.counters.lateJoins++;
-        st = this.tracked.createStream(nowMs, sender, s, info.subject, begin);
+        st = this.tracked.createStream(nowMs, sender, s, info.subject, begin, info.startSeq);
         if (st === undefined) continue;
         s = st.sender;
       } else if (this.unsynced(st)) this.resync(st, info.startSeq);
@@ -460,10 +460,13 @@ export class Receiver implements TimerCore {
 
   /**
    * A durable subscription resumes: the first sequence wanted of a stream. Before the stream is
-   * seen it begins there (instead of the late-join rule); a stream already tracked moves forward
-   * to it (nothing reported for what it skips), or back to it if it has released nothing yet.
+   * seen it begins there (instead of the late-join rule), unless `numberedBy` (the incarnation
+   * whose numbering `nextSeq` counts in) is given and another incarnation numbers the stream
+   * again from at or below it (a restart without a ledger): then it begins at that numbering's
+   * start, with a `streamReset`. A stream already tracked moves forward to it (nothing reported
+   * for what it skips), or back to it if it has released nothing yet.
    */
-  startAt(senderName: string, subject: string, nextSeq: number): void {
+  startAt(senderName: string, subject: string, nextSeq: number, numberedBy?: number): void {
     if (typeof senderName !== 'string' || typeof subject !== 'string' || !isSeq(nextSeq)) {
       throw new InvalidOptionError(`startAt needs a sender name, a subject and a sequence >= 1, got ${String(nextSeq)}`);
     }
@@ -471,7 +474,7 @@ export class Receiver implements TimerCore {
     const parkedSeq = s?.parked?.get(subject);
     const st = parkedSeq !== undefined ? this.tracked.unpark(s as SenderState, subject, parkedSeq) : s?.streams.get(subject);
     if (st === undefined) {
-      this.tracked.resumeAt(senderName, subject, nextSeq);
+      this.tracked.resumeAt(senderName, subject, nextSeq, numberedBy);
       return;
     }
     const old = st.stream;

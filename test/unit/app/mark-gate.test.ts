@@ -105,4 +105,21 @@ describe('MarkGate', () => {
     const rest = drain(gate);
     expect([...first, ...rest]).toEqual(Array.from({ length: n }, (_, i) => `a:${i + 1}`));
   });
+
+  it('renumbered(): a new numbering waits for marks of its own, unless the old one still waits', () => {
+    const gate = new MarkGate(100);
+    gate.committedAt('a', 50);
+    gate.renumbered('a');
+    expect(gate.admit(m('a', 1))).toBe(false); // before, 1 <= 50 went at once, with no mark of its own
+    expect(gate.nextAsk('a')?.seq).toBe(1);
+    gate.committed('a', 1);
+    expect(drain(gate)).toEqual(['a:1']);
+    // Old-numbering messages waiting keep their marks.
+    const held = new MarkGate(100);
+    held.committedAt('b', 10);
+    held.admit(m('b', 11));
+    held.renumbered('b');
+    held.committed('b', 11);
+    expect(drain(held)).toEqual(['b:11']);
+  });
 });

@@ -107,5 +107,21 @@ describe('AckTracker', () => {
     for (let seq = 2003; seq <= 3000; seq++) expect(t.ack('s', seq)).toBe(seq);
     expect(t.unacked).toBe(0);
   });
-});
 
+  it('forgets a renumbered stream: the new numbering confirms from its own start, old acknowledgements are ignored', () => {
+    const t = new AckTracker(100);
+    for (let seq = 100; seq <= 105; seq++) t.delivered('s', seq);
+    t.delivered('o', 7);
+    expect(t.ack('s', 100)).toBe(100);
+    t.forget('s');
+    expect(t.unacked).toBe(1); // only 'o' is left
+    expect(t.ack('s', 101)).toBeUndefined();
+    t.delivered('s', 1);
+    t.delivered('s', 2);
+    expect(t.ack('s', 1)).toBe(1);
+    expect(t.ack('s', 2)).toBe(2);
+    expect(t.unacked).toBe(1);
+    t.forget('none');
+    expect(t.unacked).toBe(1);
+  });
+});

@@ -634,6 +634,34 @@ describe('Receiver durable resume', () => {
     ]);
   });
 
+  it('begins at the new numbering when another incarnation numbers the stream again from at or below the resume point', () => {
+    // Found by a user-style check (6 December): once the new numbering had passed the resume
+    // point, the heartbeat check above saw nothing wrong, and the new incarnation's 1..49 were skipped.
+    const { rx, sink } = setup();
+    rx.startAt('a', 's', 50, 1); // position 49, counted in incarnation 1's numbering
+    rx.onData(0, A2, 1, msg(120)); // incarnation 2 numbers from 1 and has sent 120 already
+    expect(sink.log()).toEqual([['reset', 1]]);
+    expect(sink.naks().map((n) => n.ranges)).toEqual([]);
+    for (let s = 1; s < 120; s++) rx.onData(1, A2, 1, msg(s));
+    expect(sink.delivered()).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+    expect(rx.counters.resumedRenumbered).toBe(1);
+  });
+
+  it('resumes after the position when the same incarnation, or one continuing the numbering above it, sends', () => {
+    for (const [sender, startSeq] of [
+      [A1, 1], // the incarnation that numbered the position is still running
+      [A2, 60], // a restart with a ledger: its numbering continues above everything sent before
+    ] as const) {
+      const { rx, sink } = setup();
+      rx.startAt('a', 's', 50, 1);
+      rx.onData(0, sender, startSeq, msg(70));
+      for (let s = 50; s < 70; s++) rx.onData(1, sender, startSeq, msg(s));
+      expect(sink.log().filter((e) => e[0] === 'reset')).toEqual([]);
+      expect(sink.delivered()).toEqual(Array.from({ length: 21 }, (_, i) => i + 50));
+      expect(rx.counters.resumedRenumbered).toBe(0);
+    }
+  });
+
   it('rejects a bad startAt seq', () => {
     const { rx } = setup();
     expect(() => rx.startAt('a', 's', 0)).toThrow(/startAt/);

@@ -234,6 +234,35 @@ describe('LedgerStore: durable subscription positions', () => {
     await store.close();
   });
 
+  it('keeps the incarnation whose numbering a position counts in, across a reopen, and starts a renumbered stream over', async () => {
+    {
+      const path = join(tempDir(), 'l');
+      const a = await LedgerStore.open({ path, peerName: 'p', durability: 'sync' });
+      await a.setDelivered('orders', 'alice', 'o.new', 5, 11);
+      await a.setDelivered('orders', 'alice', 'o.new', 9, 11);
+      await a.setDelivered('orders', 'bob', 'o.new', 3); // written without one: none kept
+      await a.setHanded('orders', 'alice', 'o.new', 12);
+      await a.setDelivered('orders', 'carol', 'o.new', 40, 5);
+      await a.setHanded('orders', 'carol', 'o.new', 44);
+      await a.renumberDurable('orders', 'carol', 'o.new', 6); // carol restarted without a ledger
+      await a.close();
+      const b = await LedgerStore.open({ path, peerName: 'p', durability: 'sync' });
+      expect(b.getNumbering('orders')).toEqual(
+        new Map([
+          [streamKey('alice', 'o.new'), 11],
+          [streamKey('carol', 'o.new'), 6],
+        ]),
+      );
+      expect(b.getDelivered('orders').get(streamKey('carol', 'o.new'))).toBe(0);
+      expect(b.getHanded('orders')).toEqual(new Map([[streamKey('alice', 'o.new'), 12]]));
+      expect(() => b.setDelivered('orders', 'alice', 'o.new', 10, 2 ** 32)).toThrow(/incarnation/);
+      await b.removeDurable('orders');
+      await b.flushed();
+      expect(b.getNumbering('orders')).toEqual(new Map());
+      await b.close();
+    }
+  });
+
   it('keeps the highest seq handed to the application per durable and stream apart from the confirmed one, and forgets it with the durable', async () => {
     const store = await LedgerStore.open({ peerName: 'p' });
     await store.setDelivered('orders', 'alice', 'o.new', 5);
