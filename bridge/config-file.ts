@@ -142,6 +142,22 @@ export const BRIDGE_PEER_DEFAULTS: Readonly<Pick<PeerOptions, 'windowMessages' |
   durableConfirmDelayMs: 50,
 });
 
+/**
+ * Whether `server` is a URL the NATS client can dial: `scheme://host[:port]` or `host[:port]` (the
+ * client adds `nats://`). Without this check a typo was retried for `connectTimeoutMs` (30 s), then
+ * exit 1, instead of the one-line error and exit 2 of every other bad setting.
+ */
+function isServerUrl(server: string): boolean {
+  if (/\s/.test(server)) return false;
+  let url: URL;
+  try {
+    url = new URL(server.includes('://') ? server : `nats://${server}`);
+  } catch {
+    return false;
+  }
+  return url.hostname !== '' && (url.port === '' || (Number(url.port) >= 1 && Number(url.port) <= 65535));
+}
+
 function natsOptions(path: string, value: unknown): NatsFileOptions {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidOptionError(`${path}: nats must be an object with at least servers (e.g. { "servers": ["nats://127.0.0.1:4222"] })`);
@@ -152,6 +168,9 @@ function natsOptions(path: string, value: unknown): NatsFileOptions {
   const list = typeof servers === 'string' ? [servers] : servers;
   if (!Array.isArray(list) || list.length === 0 || !list.every((s) => typeof s === 'string' && s.length > 0)) {
     throw new InvalidOptionError(`${path}: nats.servers must be a server URL or a non-empty list of them, got ${JSON.stringify(servers)}`);
+  }
+  for (const server of list as string[]) {
+    if (!isServerUrl(server)) throw new InvalidOptionError(`${path}: nats.servers has ${JSON.stringify(server)}, not a server URL (e.g. nats://127.0.0.1:4222, tls://host:4222 or host:4222)`);
   }
   for (const k of ['name', 'user', 'pass', 'token', 'credsFile'] as const) {
     if (n[k] !== undefined && (typeof n[k] !== 'string' || n[k] === '')) throw new InvalidOptionError(`${path}: nats.${k} must be a non-empty string`);

@@ -37,6 +37,8 @@ describe('bridge configuration file', () => {
     ['no servers', json({ ...good, nats: { user: 'u', pass: 'p' } }), /nats\.servers must be/],
     ['an unknown nats key', json({ ...good, nats: { servers: 'x', password: 'p' } }), /nats\.password is not a NATS setting/],
     ['user without pass', json({ ...good, nats: { servers: 'x', user: 'u' } }), /nats\.user and nats\.pass go together/],
+    ['a server that is not a URL', json({ ...good, nats: { servers: ['nats://127.0.0.1:4222', 'not a url::'] } }), /nats\.servers has "not a url::", not a server URL/],
+    ['a server port out of range', json({ ...good, nats: { servers: 'nats://127.0.0.1:99999' } }), /not a server URL/],
     ['a bad tls key', json({ ...good, nats: { servers: 'x', tls: { ca: 'f' } } }), /nats\.tls\.ca is not a TLS setting/],
     ['a bad pattern', json({ ...good, import: ['a.>.b'] }), /import\[0\] must be a subject pattern/],
     ['nothing to do', json({ ...good, export: [], import: [] }), /neither export, import nor requests/],
