@@ -75,6 +75,10 @@ import type { LedgerInbox } from '../ledger/messages.js';
 import { isPooledSlab } from '../../codecs/slab-pool.js';
 // Data-path messages cross threads in their own byte layout (registers the packers).
 import '../thread-packers.js';
+import { ReportBudget } from '../report-budget.js';
+
+/** Channel give-ups said as `error` events per minute, at most (the rest are counted only). */
+const GAVE_UP_REPORTS = 10;
 
 /** What an outbound channel carries: the body of a NAK or RETRANSMIT frame (the channel numbers it). */
 type ChannelItem =
@@ -171,6 +175,13 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
     },
     config.retransmit,
   );
+  /**
+   * Channel give-ups said as `error` events: at most {@link GAVE_UP_REPORTS} a minute, the rest
+   * counted only (`channels.gaveUp`). Forged frames under made-up incarnations open channels that
+   * can only give up: a user-style check's hostile process raised 20-146 such events per peer in
+   * 13 s (6 December).
+   */
+  const gaveUpReports = new ReportBudget(GAVE_UP_REPORTS, 60_000);
   /** Where each of our subjects' frames go (the sender keeps the same table for DATA). */
   const routes = new RouteTable(new GroupMap(config.groupMap), config.socket.multicast);
   const remotes = new RemoteChannels<ChannelItem>(
@@ -178,6 +189,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
       transmit: (peer, channelSeq, item, attempt) => transmit(peer, channelSeq, item, attempt),
       sendAck: (r, ack) => sendAck(r, ack),
       gaveUp: (peer, reason) => {
+        if (!gaveUpReports.take(now)) return;
         const err = new ChannelGaveUpError(peer.name, `reliable unicast channel to peer ${peer.name}#${peer.incarnation} gave up: ${reason}`);
         emit({ kind: 'error', error: serializeError(err) });
       },

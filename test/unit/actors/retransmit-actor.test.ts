@@ -322,6 +322,21 @@ describe('retransmit actor', () => {
     expect(s.actor.stats!()).toMatchObject({ channelsGaveUp: 1 });
   });
 
+  it('says at most 10 channel give-ups a minute as error events, and counts every one', async () => {
+    // Forged frames under made-up incarnations open channels that can only give up: a hostile
+    // host raised 20-146 such events per peer in 13 s (user-style check, 6 December).
+    const s = await setup({ retransmit: { maxAttempts: 2, rtoMinMs: 10, rtoInitialMs: 10, rtoMaxMs: 20 } });
+    for (let i = 1; i <= 30; i++) s.send({ kind: 'nakRequested', target: { name: `f${i}`, incarnation: i }, subject: 'p.q', ranges: [{ from: 1, to: 1 }] });
+    s.ctx.advanceTo(1000);
+    expect(s.ctx.events.filter((e) => e.kind === 'error')).toHaveLength(10);
+    expect(s.actor.stats!()).toMatchObject({ channelsGaveUp: 30 });
+    // A minute later the budget is whole again.
+    s.ctx.advanceTo(61_500);
+    s.send({ kind: 'nakRequested', target: { name: 'late', incarnation: 1 }, subject: 'p.q', ranges: [{ from: 1, to: 1 }] });
+    s.ctx.advanceTo(63_000);
+    expect(s.ctx.events.filter((e) => e.kind === 'error')).toHaveLength(11);
+  });
+
   it('drops a gone peer’s channels: nothing more is retransmitted to it', async () => {
     const s = await setup();
     s.send({ kind: 'nakRequested', target: A, subject: 'p.q', ranges: [{ from: 1, to: 1 }] });
