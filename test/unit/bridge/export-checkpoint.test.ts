@@ -11,10 +11,10 @@ describe('ExportCheckpoint', () => {
     const a2 = c.taken('p', 7, 'k.a', 2);
     const a3 = c.taken('p', 7, 'k.a', 3);
     c.done(a2, 12);
-    expect(c.resumePositions()).toEqual([{ sender: 'p', subject: 'k.a', seq: 0 }]);
+    expect(c.resumePositions()).toEqual([{ sender: 'p', subject: 'k.a', seq: 0, incarnation: 7 }]);
     expect(c.dirty).toBe(false);
     c.done(a1, 11);
-    expect(c.resumePositions()).toEqual([{ sender: 'p', subject: 'k.a', seq: 2 }]);
+    expect(c.resumePositions()).toEqual([{ sender: 'p', subject: 'k.a', seq: 2, incarnation: 7 }]);
     expect(c.dirty).toBe(true);
     expect(c.covered('p', 7, 'k.a', 2)).toBe(true);
     expect(c.covered('p', 7, 'k.a', 3)).toBe(false);
@@ -46,7 +46,7 @@ describe('ExportCheckpoint', () => {
     c.noteStored('p', 7, 'k.a', 12, 12);
     c.noteStored('p', 7, 'k.b', 8, 8); // 6 and 7 not stored (in flight when the old bridge died)
     c.noteStored('r', 3, 'k.c', 40, 40); // a stream the checkpoint does not list
-    expect(c.resumePositions()).toEqual(expect.arrayContaining([{ sender: 'p', subject: 'k.a', seq: 12 }, { sender: 'p', subject: 'k.b', seq: 5 }]));
+    expect(c.resumePositions()).toEqual(expect.arrayContaining([{ sender: 'p', subject: 'k.a', seq: 12, incarnation: 7 }, { sender: 'p', subject: 'k.b', seq: 5, incarnation: 7 }]));
     expect(c.covered('p', 7, 'k.b', 6)).toBe(false);
     expect(c.covered('p', 7, 'k.b', 8)).toBe(true);
     expect(c.covered('r', 3, 'k.c', 40)).toBe(true);
@@ -86,7 +86,8 @@ describe('ExportCheckpoint', () => {
     c.restore(undefined, 0);
     c.done(c.taken('p', 1, 'k.a', 500), 1);
     c.done(c.taken('p', 2, 'k.a', 1), 2);
-    expect(c.resumePositions()).toEqual([{ sender: 'p', subject: 'k.a', seq: 1 }]);
+    // With the incarnation that numbered it: the export resumes a renumbered stream from its start.
+    expect(c.resumePositions()).toEqual([{ sender: 'p', subject: 'k.a', seq: 1, incarnation: 2 }]);
     expect(c.covered('p', 2, 'k.a', 1)).toBe(true);
     expect(c.covered('p', 1, 'k.a', 400)).toBe(false);
   });
