@@ -82,6 +82,8 @@ export interface ReceiverCounters extends ReassemblerCounters {
    * begun at that numbering's start instead, with a `streamReset`.
    */
   resumedRenumbered: number;
+  /** Seqs a durable subscription opened after other subscriptions here had received them (`dataLoss` `'durableBehind'`). */
+  durableBehind: number;
   streamsCreated: number;
   /**
    * Of `streamsCreated`, streams begun at the first message (or heartbeat) heard, after their
@@ -167,6 +169,7 @@ export function newReceiverCounters(): ReceiverCounters {
     unadvertisedDropped: 0,
     streamResets: 0,
     resumedRenumbered: 0,
+    durableBehind: 0,
     streamsCreated: 0,
     lateJoins: 0,
     streamsParked: 0,

@@ -14,6 +14,13 @@ export type DataLossReason =
   | 'senderLeft'
   /** The message the range belongs to is larger than `maxMessageBytes`. */
   | 'tooLarge'
+  /**
+   * A durable subscription opened (again) on this peer after the range, which other
+   * subscriptions here had already received: it is not handed to the durable one (a stream is
+   * not rewound for one subscription). Opened where nothing else here wants the subject, the
+   * stream is rewound instead and nothing is lost.
+   */
+  | 'durableBehind'
   /** Kept for compatibility: no longer emitted (a message missing fragments is NAKed by fragment, then `'timeout'`). */
   | 'fragmentLost'
   /** Kept for compatibility: no longer emitted (a fragment without room is dropped and NAKed again). */
@@ -25,6 +32,7 @@ export const DATA_LOSS_REASONS: readonly DataLossReason[] = Object.freeze([
   'unavailable',
   'senderLeft',
   'tooLarge',
+  'durableBehind',
   'fragmentLost',
   'bufferFull',
 ] as const);

@@ -662,6 +662,25 @@ describe('Receiver durable resume', () => {
     }
   });
 
+  it('rewinds a started stream to the startAt seq when nothing else here wants the subject, and NAKs what it released', () => {
+    let wanted = true;
+    const { rx, sink, runUntil } = setup({}, () => wanted);
+    for (let s = 1; s <= 5; s++) rx.onData(0, A1, 1, msg(s));
+    wanted = false; // the durable subscription closed; it opens again below
+    rx.startAt('a', 's', 3);
+    runUntil(10);
+    expect(sink.naks().map((n) => n.ranges)).toEqual([[{ from: 3, to: 5 }]]);
+    expect(sink.log().filter((e) => e[0] === 'loss')).toEqual([]);
+  });
+
+  it('says durableBehind for what other subscriptions here already received before the startAt seq', () => {
+    const { rx, sink } = setup();
+    for (let s = 1; s <= 5; s++) rx.onData(0, A1, 1, msg(s));
+    rx.startAt('a', 's', 3);
+    expect(sink.losses()).toEqual([{ sender: A1, subject: 's', from: 3, to: 5, reason: 'durableBehind' }]);
+    expect(rx.counters.durableBehind).toBe(3);
+  });
+
   it('rejects a bad startAt seq', () => {
     const { rx } = setup();
     expect(() => rx.startAt('a', 's', 0)).toThrow(/startAt/);
