@@ -211,6 +211,9 @@ export class Exporter {
   private readonly onDataLoss = (e: DataLossEvent): void => {
     if (!this.draining || e.zone !== undefined || e.senderIncarnation === undefined || !matchesAny(this.o.export, e.subject)) return;
     if (isPrivate(e.subject) || this.isBridge(e.sender)) return; // a stream of imported messages: not this zone's to report
+    // An export subscription that opened behind a stream another export subscription of this
+    // bridge takes (overlapping rules): that one exports the range, nothing is lost.
+    if (e.reason === 'durableBehind' && this.o.export.filter((p) => matchesAny([p], e.subject)).length > 1) return;
     if (e.reason === 'subscriberOverflow') {
       // Dropped for this bridge only: the senders still hold it (or a later dataLoss says they do not).
       this.counters.overflowed += e.toSeq - e.fromSeq + 1;
