@@ -329,7 +329,7 @@ export function resolvePeerOptions(o: PeerOptions = {}): ResolvedPeerOptions {
     self: { name, incarnation: randomInt(1, 0xffffffff) },
     socket,
     groupMap: resolveGroupMapOptions({ baseGroup: group, groupCount: m.groupCount }, 'options'),
-    receiverList: resolveReceiverListOptions({ peerExpiryMs, multicastProbeMs: Math.max(3 * advertIntervalMs, 1000) }, 'options'),
+    receiverList: resolveReceiverListOptions({ peerExpiryMs, multicastProbeMs: Math.max(3 * advertIntervalMs, 1000), restartQuietMs: Math.round(1.5 * advertIntervalMs) }, 'options'),
     sender,
     retransmit: resolveRetransmitOptions(checkObject('options.retransmit', o.retransmit) as RetransmitOptions, 'options.retransmit'),
     receiver: resolveReceiverOptions(

@@ -114,6 +114,13 @@ export interface ReceiverListCounters {
    * (or naming another listener): ignored; it is listed again on its own advert.
    */
   relistsUnproven: number;
+  /**
+   * Adverts of another incarnation of a listed peer, from an address the listed one is not proven
+   * to use, while the listed one was still heard from its own addresses within `restartQuietMs`:
+   * ignored (a restarted process stops sending under its old incarnation; a forged or bit-flipped
+   * copy of a live peer's advert would otherwise retire it).
+   */
+  restartsDeferred: number;
   /** Frames (other than adverts) from a peer incarnation that is not listed. */
   heardUnknown: number;
   multicastUnreachable: number;

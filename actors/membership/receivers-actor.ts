@@ -516,7 +516,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
           onDatagram(now, msg);
           break;
         case 'heard':
-          list.onHeard(now, msg.peer, msg.via);
+          list.onHeard(now, msg.peer, msg.via, `${msg.host}:${msg.port}`);
           onHeardUnlisted(now, msg);
           break;
         case 'localAddress': {

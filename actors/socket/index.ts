@@ -12,7 +12,7 @@
  * (the full set of groups: joins and leaves follow, one at a time), `peerAddress`. It emits
  * `localAddress` to `receivers` once bound, raw {@link DatagramIn}s to the owner of each frame type
  * (DATA, HEARTBEAT → `receiver`; NAK, ACK, RETRANSMIT → `retransmit`; ADVERT, BYE → `receivers`),
- * `heard` to `receivers` (at most once per {@link HEARD_INTERVAL_MS} per peer and path), and
+ * `heard` to `receivers` (at most once per {@link HEARD_INTERVAL_MS} per peer, path and source address), and
  * `error` events for socket-level failures.
  *
  * Invariants:

@@ -12,7 +12,7 @@
  * our own frames (multicast loopback) are dropped, and the rest go raw to their owner: DATA and
  * HEARTBEAT to `receiver`; NAK, ACK and RETRANSMIT to `retransmit`; ADVERT and BYE to
  * `receivers`. Frames other than ADVERT and BYE also yield `heard` to `receivers`, at most once
- * per {@link HEARD_INTERVAL_MS} per (peer, via). Wire input never throws out of here: every drop
+ * per {@link HEARD_INTERVAL_MS} per (peer, via, source address). Wire input never throws out of here: every drop
  * is counted per reason (STYLE rule 15).
  *
  * Unicast only to proven addresses: every datagram received (its source, the sender it names,
@@ -268,7 +268,7 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
       }
       counters.forwarded[head.kind]++;
       // ADVERT and BYE reach the receivers actor themselves, which counts them as heard.
-      if (head.kind !== 'advert' && head.kind !== 'bye') noteHeard(head.sender, sender, via, from);
+      if (head.kind !== 'advert' && head.kind !== 'bye') noteHeard(head.sender, sender, via, from, source);
     } catch {
       // Only a stopped target throws here; this runs in a socket callback, where a throw would crash.
       counters.dropped.ownerClosed++;
@@ -281,8 +281,12 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
     if (decoded.ok && decoded.frame.kind === 'advert') validator.onClaim(source, sender, addressKey(decoded.frame.host, decoded.frame.port));
   }
 
-  function noteHeard(peer: PeerId, senderKey: string, via: Via, from: RemoteAddress): void {
-    const key = `${senderKey}|${via}`;
+  /**
+   * Per source too: a forger's copies of a peer's frames must not take the turn of the real ones
+   * (the receivers actor takes frames from the peer's own addresses as proof it still runs).
+   */
+  function noteHeard(peer: PeerId, senderKey: string, via: Via, from: RemoteAddress, source: string): void {
+    const key = `${senderKey}|${via}|${source}`;
     const now = ctx.clock();
     const last = lastHeard.get(key);
     if (last !== undefined && now - last < HEARD_INTERVAL_MS) return;

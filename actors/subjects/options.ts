@@ -100,6 +100,15 @@ export interface ReceiverListOptions {
   maxPatternsPerPeer?: number;
   /** Most subjects whose interested-peer list is cached (0 disables the cache). @default 10000 */
   subjectCacheSize?: number;
+  /**
+   * An advert of another incarnation of a listed peer (its restart) is taken only when it comes
+   * from an address the listed incarnation is proven to use, or when no frame of the listed one
+   * came from such an address for this long; until then such adverts are ignored and counted
+   * (`restartsDeferred`). Keep it above the advert interval (a live peer advertises every
+   * `advertIntervalMs`); the peer sets it to 1.5 × `advertIntervalMs`.
+   * @default 1500
+   */
+  restartQuietMs?: number;
 }
 
 export const DEFAULT_RECEIVER_LIST_OPTIONS: Readonly<Required<ReceiverListOptions>> = Object.freeze({
@@ -109,6 +118,7 @@ export const DEFAULT_RECEIVER_LIST_OPTIONS: Readonly<Required<ReceiverListOption
   maxPeersPerSource: 4,
   maxPatternsPerPeer: 100_000,
   subjectCacheSize: 10_000,
+  restartQuietMs: 1500,
 });
 
 export function resolveReceiverListOptions(
@@ -123,6 +133,7 @@ export function resolveReceiverListOptions(
     maxPeersPerSource: checkInteger(`${path}.maxPeersPerSource`, m.maxPeersPerSource, 1, 1_000_000),
     maxPatternsPerPeer: checkInteger(`${path}.maxPatternsPerPeer`, m.maxPatternsPerPeer, 1, 1_000_000),
     subjectCacheSize: checkInteger(`${path}.subjectCacheSize`, m.subjectCacheSize, 0, 1_000_000),
+    restartQuietMs: checkInteger(`${path}.restartQuietMs`, m.restartQuietMs, 0),
   });
 }
 
@@ -156,6 +167,7 @@ export function receiverListOptionsOf(o: SubjectsOptions): ReceiverListOptions {
     maxPeersPerSource: o.maxPeersPerSource,
     maxPatternsPerPeer: o.maxPatternsPerPeer,
     subjectCacheSize: o.subjectCacheSize,
+    restartQuietMs: o.restartQuietMs,
   };
 }
 

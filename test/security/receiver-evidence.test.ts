@@ -65,7 +65,8 @@ async function attack(forge: (P: PeerId) => Frame[], subOptions: Record<string, 
     await pub.call('publish', { subjects: [SUBJECT], perSubject: 300, startIndex: 201, pauseEvery: 10, pauseMs: 50 });
     const got = await sub.call<Collected>('collect', { expect: [500], timeoutMs: 8_000, quietMs: 600 });
     const s = await sub.call<{ actors: { receiver: ReceiverStats; receivers: ReceiverStats } }>('stats');
-    return { got, stream: byStream(got.records[0]).get(`ev-pub|${SUBJECT}`) ?? [], receiver: s.actors.receiver, receivers: s.actors.receivers };
+    const membership = sub.events.filter((e) => e.event === 'peerJoined' || e.event === 'peerLeft').map((e) => `${e.event} ${e.payload.name as string}`);
+    return { got, stream: byStream(got.records[0]).get(`ev-pub|${SUBJECT}`) ?? [], receiver: s.actors.receiver, receivers: s.actors.receivers, membership };
   } finally {
     attacker.kill();
   }
@@ -123,6 +124,23 @@ describe('a subscriber without a key against forged frames in its publisher\'s n
     // Held until an advert of theirs that never comes: 6 messages and 6 heartbeat entries sent.
     expectCounted(r.receiver.unadvertisedHeld, 12);
     expect(r.receiver.unadvertisedReplayed).toBe(0);
+  });
+
+  it('does not take a forged ADVERT of another incarnation for a restart while the publisher is heard from its own addresses', async () => {
+    // A hostile-process check of 6 December: copies of the publisher's advert with a bit flipped
+    // in the incarnation were each taken for a restart, and the subscriber reported the real
+    // messages still pending at each one lost ('senderLeft'; 10,640-15,740 of 20,000).
+    const advertOf = (P: PeerId, incarnation: number): Frame => ({
+      kind: 'advert', sender: { name: P.name, incarnation }, host: '127.0.0.1', port: 1, flags: ADVERT_FLAGS.multicast, patterns: ['orders.>'],
+    });
+    const r = await attack((P) => [advertOf(P, (P.incarnation ^ 0x40) >>> 0), advertOf(P, (P.incarnation ^ 0x80000) >>> 0)]);
+    expectIntact(r);
+    // The application saw the publisher join once and never leave (before: 'peerLeft' with reason
+    // 'restarted', and a made-up incarnation joining, for each forged copy taken).
+    expect(r.membership).toEqual(['peerJoined ev-pub']);
+    expect(r.receiver.incarnationChanges).toBe(0);
+    expect(r.receivers.peersRestarted).toBe(0);
+    expectCounted(r.receivers.restartsDeferred, 12);
   });
 
   it('refuses a forged HEARTBEAT whose range lies beyond maxGapMessages, and counts it', async () => {
@@ -234,13 +252,15 @@ describe('a subscriber without a key against forged frames in its publisher\'s n
       await pub.call('publish', { subjects: [SUBJECT], perSubject: 300, startIndex: 201, pauseEvery: 10, pauseMs: 50 });
       const got = await sub.call<Collected>('collect', { expect: [500], timeoutMs: 8_000, quietMs: 600 });
       const s = await sub.call<{ actors: { receiver: ReceiverStats; receivers: ReceiverStats } }>('stats');
-      expectIntact({ got, stream: byStream(got.records[0]).get(`ev-pub|${SUBJECT}`) ?? [], receiver: s.actors.receiver, receivers: s.actors.receivers });
+      expectIntact({ got, stream: byStream(got.records[0]).get(`ev-pub|${SUBJECT}`) ?? [], receiver: s.actors.receiver, receivers: s.actors.receivers, membership: [] });
       // The forged message opened no gap and waits in no buffer (before: a gap of 32,768 seqs
       // NAKed again and again, the forged message held at its end, to be delivered once the gap
       // was given up as lost, and every real message after it dropped as old).
       expect(s.actors.receiver.gapSeqsOpened).toBe(0);
       expect(s.actors.receiver.bufferedMessages).toBe(0);
-      expect(s.actors.receivers.relistsUnproven).toBeGreaterThanOrEqual(1);
+      // The forged restart itself is refused now (the publisher is heard meanwhile): the relist
+      // check is the second line of defence (unit tests in receiver-list.test.ts).
+      expect(s.actors.receivers.relistsUnproven + s.actors.receivers.restartsDeferred).toBeGreaterThanOrEqual(1);
     } finally {
       attacker.kill();
     }

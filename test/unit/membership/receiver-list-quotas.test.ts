@@ -90,7 +90,8 @@ describe('ReceiverList quotas per source address', () => {
     // The fuzzing check (6 December): adverts of invented incarnations from a socket past its
     // quota were refused, but only after the real incarnation had been removed ('restarted'):
     // nothing was listed under its name, and DATA in its name then counted from any address.
-    const { list, left } = setup({ maxPeersPerSource: 2 });
+    // restartQuietMs 0: as when the real incarnation was silent (else the restart waits anyway).
+    const { list, left } = setup({ maxPeersPerSource: 2, restartQuietMs: 0 });
     const real = sourceOf('10.0.0.7', 41000);
     list.onAdvert(0, advert('real'), 'multicast', real);
     list.onAdvert(1, advert('f1'), 'multicast', ATTACKER);

@@ -130,7 +130,8 @@ describe('ReceiverList joining and updating', () => {
     // forger replayed the real advert from its own socket as the tombstone ended, and that socket
     // became the real incarnation's proven multicast source for good: its own DATA and
     // heartbeats were refused from then on (a hostile helper's check: 1,200 of 12,000, silently).
-    const { list } = setup({ peerExpiryMs: 5000 });
+    // restartQuietMs 0: the forged restart is taken, as when the real incarnation was silent.
+    const { list } = setup({ peerExpiryMs: 5000, restartQuietMs: 0 });
     const a = { name: 'a', incarnation: 1 };
     list.onAdvert(0, advert('a', 1, ['x']), 'multicast', '127.0.0.1:5000');
     list.onAdvert(100, advert('a', 2, ['x']), 'multicast', '127.0.0.1:666'); // forged
@@ -153,7 +154,8 @@ describe('ReceiverList joining and updating', () => {
     // unicast source (it had never sent an advert by unicast), and bit-flipped copies of its DATA
     // from that socket, seqs 2^15 ahead, were delivered: the stream skipped, and the real
     // messages that followed were dropped as old (1,243 of 20,000 delivered).
-    const { list } = setup({ peerExpiryMs: 5000 });
+    // restartQuietMs 0: the forged restart is taken, as when the real incarnation was silent.
+    const { list } = setup({ peerExpiryMs: 5000, restartQuietMs: 0 });
     const a = { name: 'a', incarnation: 1 };
     list.onAdvert(0, advert('a', 1, ['x']), 'multicast', '127.0.0.1:5000');
     list.onAdvert(100, advert('a', 2, ['x']), 'multicast', '127.0.0.1:666'); // forged
@@ -283,6 +285,39 @@ describe('ReceiverList leaving', () => {
     expect(list.counters.staleAdvertsIgnored).toBe(2);
     list.onAdvert(1010, advert('a', 1, []), 'multicast');
     expect(list.size).toBe(1);
+  });
+
+  it('takes another incarnation for a restart only once the listed one fell silent on its own addresses', () => {
+    // A hostile-process check of 6 December: copies of a live publisher's advert with a bit
+    // flipped in the incarnation were each taken for a restart (about 10 in 2 s), and its
+    // subscribers reported the real messages still pending at each one lost.
+    const { sink, list } = setup({ restartQuietMs: 1500 });
+    const a1 = { name: 'a', incarnation: 1 };
+    list.onAdvert(0, advert('a', 1, ['x']), 'multicast', '127.0.0.1:5000');
+    list.onAdvert(100, advert('a', 2, ['x']), 'multicast', '127.0.0.1:666');
+    list.onAdvert(1000, advert('a', 1, ['x']), 'multicast', '127.0.0.1:5000');
+    list.onHeard(2000, a1, 'multicast', '127.0.0.1:5000'); // its DATA
+    list.onHeard(2400, a1, 'multicast', '127.0.0.1:666'); // a copy from elsewhere proves nothing
+    list.onAdvert(3000, advert('a', 2, ['x']), 'unicast', '127.0.0.1:666');
+    list.onAdvert(3499, advert('a', 2, ['x']), 'multicast', '127.0.0.1:666');
+    expect(list.get(a1)).toBeDefined();
+    expect(list.counters.restartsDeferred).toBe(3);
+    expect(list.counters.peersRestarted).toBe(0);
+    // 1.5 s after the last frame from its own address: a restart.
+    list.onAdvert(3500, advert('a', 2, ['x']), 'multicast', '127.0.0.1:7000');
+    expect(sink.events.slice(1)).toEqual([
+      { kind: 'left', peer: 'a#1', reason: 'restarted' },
+      { kind: 'joined', peer: 'a#2', patterns: ['x'] },
+    ]);
+    expect(list.counters.restartsDeferred).toBe(3);
+  });
+
+  it('takes another incarnation from an address the listed one is proven to use for a restart at once', () => {
+    const { sink, list } = setup({ restartQuietMs: 1500 });
+    list.onAdvert(0, advert('a', 1, ['x']), 'multicast', '127.0.0.1:5000');
+    list.onAdvert(10, advert('a', 2, ['x']), 'unicast', LISTENER); // same ports after the restart
+    expect(sink.events.at(-1)).toEqual({ kind: 'joined', peer: 'a#2', patterns: ['x'] });
+    expect(list.counters.restartsDeferred).toBe(0);
   });
 
   it('replaces a restarted peer: the old incarnation leaves, then the new one joins', () => {

@@ -24,6 +24,7 @@ describe('subjects options', () => {
       maxPeersPerSource: 4,
       maxPatternsPerPeer: 100_000,
       subjectCacheSize: 10_000,
+      restartQuietMs: 1500,
     });
     expect(DEFAULT_SUBJECTS_OPTIONS).toEqual({ ...DEFAULT_GROUP_MAP_OPTIONS, ...DEFAULT_RECEIVER_LIST_OPTIONS });
     for (const d of [DEFAULT_PATTERN_MATCHER_OPTIONS, DEFAULT_GROUP_MAP_OPTIONS, DEFAULT_RECEIVER_LIST_OPTIONS, DEFAULT_SUBJECTS_OPTIONS]) {
