@@ -25,6 +25,7 @@ import { patternSetDigest } from '../../codecs/frames/advert.js';
 import type { AdvertFrame, PeerId } from '../../codecs/frame.js';
 import { peerKey } from '../../codecs/frame.js';
 import type { DeltaOutcome, PatternDelta } from './receiver-list-types.js';
+import { sortedDistinct } from './pattern-sets.js';
 
 /** Where a peer is asked: its listed entry. */
 export interface SyncTarget {
@@ -293,9 +294,4 @@ export class PatternSync implements TimerCore {
     f.attempts = 0;
     this.counters.deltasFellBack++;
   }
-}
-
-function sortedDistinct(patterns: readonly string[]): boolean {
-  for (let i = 1; i < patterns.length; i++) if (!(patterns[i - 1] < patterns[i])) return false;
-  return true;
 }

@@ -53,14 +53,13 @@
 import type { TimerCore } from '../core.js';
 import type { AdvertFrame, PeerId } from '../../codecs/frame.js';
 import { ADVERT_FLAGS, peerKey } from '../../codecs/frame.js';
-import { patternSetDigest } from '../../codecs/frames/advert.js';
 import type { ReceiverListOptions } from '../subjects/options.js';
 import { resolveReceiverListOptions } from '../subjects/options.js';
 import { PatternMatcher } from '../subjects/pattern-matcher.js';
 import { SourceQuota } from './source-quota.js';
 import { Tombstones } from './tombstones.js';
-import { isValidPattern } from '../subjects/subject.js';
 import { copyPeer, IPV4, isPeerId, isPort, isWholeSet } from './advert-checks.js';
+import { mergeDelta, samePatterns, validPatterns } from './pattern-sets.js';
 import type {
   DeltaOutcome,
   HeardVia,
@@ -309,22 +308,10 @@ export class ReceiverList implements TimerCore {
     const st = isPeerId(peer) ? this.lookup(peer) : undefined;
     if (st === undefined || delta.fromVersion !== st.entry.patternVersion || !(delta.toVersion > delta.fromVersion)) return 'stale';
     const e = st.entry;
-    if (delta.setSize > this.o.maxPatternsPerPeer || !delta.added.every(isValidPattern)) return 'mismatch';
-    const removed = new Set(delta.removed);
-    const added = [...delta.added].sort();
-    const out: string[] = [];
-    let a = 0;
-    let removedFound = 0;
-    for (const p of e.patterns) {
-      while (a < added.length && added[a] < p) out.push(added[a++]);
-      if (a < added.length && added[a] === p) return 'mismatch';
-      if (removed.has(p)) removedFound++;
-      else out.push(p);
-    }
-    while (a < added.length) out.push(added[a++]);
-    if (removedFound !== removed.size || out.length !== delta.setSize || !sortedDistinct(out) || patternSetDigest(out) !== delta.setDigest) return 'mismatch';
-    for (const p of removed) this.matcher.remove(p, e);
-    for (const p of added) this.matcher.add(p, e);
+    const out = mergeDelta(e.patterns, delta, this.o.maxPatternsPerPeer);
+    if (out === undefined) return 'mismatch';
+    for (const p of new Set(delta.removed)) this.matcher.remove(p, e);
+    for (const p of delta.added) this.matcher.add(p, e);
     e.patterns = Object.freeze(out);
     e.patternVersion = delta.toVersion;
     return 'applied';
@@ -582,24 +569,13 @@ export class ReceiverList implements TimerCore {
     this.sink.limitMet?.(limit, copyPeer(peer), count);
   }
 
-  /** The valid, distinct patterns of an advert, at most `maxPatternsPerPeer`, frozen. */
+  /** The valid, distinct patterns of an advert, at most `maxPatternsPerPeer`, frozen (counted). */
   private acceptPatterns(list: readonly string[], from: PeerId): readonly string[] {
-    const out: string[] = [];
-    const seen = new Set<string>();
-    const n = Array.isArray(list) ? list.length : 0;
-    const max = this.o.maxPatternsPerPeer;
-    let i = 0;
-    for (; i < n && out.length < max; i++) {
-      const p = list[i];
-      if (!isValidPattern(p)) this.counters.invalidPatterns++;
-      else if (!seen.has(p)) {
-        seen.add(p);
-        out.push(p);
-      }
-    }
-    this.counters.patternsTruncated += n - i;
-    if (n > i) this.sayLimit('maxPatternsPerPeer', from, n);
-    return Object.freeze(out);
+    const r = validPatterns(list, this.o.maxPatternsPerPeer);
+    this.counters.invalidPatterns += r.invalid;
+    this.counters.patternsTruncated += r.cut;
+    if (r.cut > 0) this.sayLimit('maxPatternsPerPeer', from, r.cut + r.looked);
+    return r.patterns;
   }
 
   /** Whether `advert` carries a whole set newer than (or, unversioned, other than) the one `e` holds. */
@@ -621,15 +597,4 @@ export class ReceiverList implements TimerCore {
     for (const p of patterns) this.matcher.add(p, e);
     e.patterns = patterns;
   }
-}
-
-function samePatterns(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function sortedDistinct(patterns: readonly string[]): boolean {
-  for (let i = 1; i < patterns.length; i++) if (!(patterns[i - 1] < patterns[i])) return false;
-  return true;
 }

@@ -477,32 +477,7 @@ export class Receiver implements TimerCore {
       this.tracked.resumeAt(senderName, subject, nextSeq, numberedBy);
       return;
     }
-    const old = st.stream;
-    if (nextSeq > old.nextSeq) {
-      old.skipTo(this.lastNowMs, nextSeq);
-      st.reassembler?.dropBelow(nextSeq);
-    }
-    // Back to it when the stream released nothing yet, or when no other subscription here wants
-    // the subject (the durable one's interest comes after this): nobody gets a message twice, and
-    // the stream asks the sender again for what it released meanwhile. Before (6 December), a
-    // durable subscription unsubscribed and opened again on the same peer skipped what was
-    // published while it was closed, without a word (a user-style check: 100 of 400 missing).
-    else if (nextSeq < old.nextSeq && (!old.started || !this.isInterested(subject))) {
-      old.skipTo(this.lastNowMs, old.highSeq + 1); // frees its buffer without delivering
-      st.reassembler?.clear();
-      st.stream = this.tracked.newStream(st, nextSeq);
-      st.stream.onStreamInfo(this.lastNowMs, 1, old.highSeq);
-    } else {
-      // Other subscriptions here received nextSeq.. already: the durable one cannot have them
-      // without handing them to the others twice. Said, not skipped silently.
-      if (nextSeq < old.nextSeq && old.started) {
-        this.counters.durableBehind += old.nextSeq - nextSeq;
-        this.sink.dataLoss({ sender: st.peer, subject, from: nextSeq, to: old.nextSeq - 1, reason: 'durableBehind' });
-      }
-      return;
-    }
-    st.resumeCheck = nextSeq;
-    this.changed(st);
+    if (this.tracked.startTrackedAt(this.lastNowMs, st, nextSeq, this.isInterested(subject))) this.changed(st);
   }
 
   /**
