@@ -36,7 +36,7 @@ import { ExportQueue, type Queued } from './export-queue.js';
 import { CorePublisher, PipelinedPublisher, type Stored } from './js-publisher.js';
 import type { CheckpointItem } from './export-checkpoint.js';
 import type { CheckpointKeeper } from './checkpoint-keeper.js';
-import { patternMatches } from '../actors/app/requests.js';
+import { patternMatches } from '../actors/subjects/subject.js';
 import { HEADERS, lossRecordId, matchesAny, messageId, natsSubject } from './naming.js';
 import { isBridgePeer, isRelayableRequest, RESERVED_PREFIX } from '../actors/app/origin.js';
 import type { DataLossEvent } from '../actors/app/peer-events.js';

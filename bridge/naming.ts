@@ -11,8 +11,7 @@
  * - Headers `Lc-Sender`, `Lc-Incarnation`, `Lc-Seq`, `Lc-Value` (`1`: the payload is one msgpack
  *   value, else raw bytes).
  */
-import { patternMatches } from '../actors/app/requests.js';
-import { isValidPattern, isValidSubject } from '../actors/subjects/subject.js';
+import { isValidPattern, isValidSubject, patternMatches } from '../actors/subjects/subject.js';
 
 /** Zone names: letters, digits, `_` and `-` (valid in NATS stream names and as a subject token). */
 const ZONE_NAME = /^[A-Za-z0-9_-]{1,64}$/;

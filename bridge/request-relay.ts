@@ -26,7 +26,7 @@ import { MSGPACK_CODEC } from '../actors/app/codec.js';
 import type { Message } from '../actors/app/message.js';
 import { BRIDGE_MARKER_PREFIX, isBridgePeer, isRelayableRequest, NO_RESPONDERS_MARKER, RELAY_INBOX_PREFIX } from '../actors/app/origin.js';
 import type { Subscription } from '../actors/app/subscription.js';
-import { patternMatches } from '../actors/app/requests.js';
+import { patternMatches } from '../actors/subjects/subject.js';
 import { HEADERS, matchesAny, patternsOverlap, requestSubject, subjectOfRequest } from './naming.js';
 import type { ResolvedBridgeOptions } from './options.js';
 

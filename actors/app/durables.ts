@@ -30,7 +30,7 @@ import type { Codec } from './codec.js';
 import type { MessageOrigin } from './origin.js';
 import type { Subscription } from './subscription.js';
 import { DurablePacing } from './durable-pacing.js';
-import { patternMatches } from './requests.js';
+import { patternMatches } from '../subjects/subject.js';
 import { MarkGate } from './mark-gate.js';
 import type { ReceiverInbox } from '../receiver/messages.js';
 import type { AppStats } from './peer-stats.js';

@@ -11,7 +11,7 @@ import type { PeerId } from '../../codecs/frame.js';
 import type { AppEvent } from './events.js';
 import { isBridgePeer } from './origin.js';
 import type { PeerJoinedEvent, PeerUpdatedEvent } from './peer-events.js';
-import { patternMatches } from './requests.js';
+import { patternMatches } from '../subjects/subject.js';
 
 type PeerHeard = Extract<AppEvent, { kind: 'peerJoined' | 'peerUpdated' }>;
 

@@ -121,15 +121,3 @@ export class Requests {
     this.pending.clear();
   }
 }
-
-/** Whether subject `subject` matches pattern `pattern` (`*` one token, `>` one or more at the end). */
-export function patternMatches(pattern: string, subject: string): boolean {
-  const p = pattern.split('.');
-  const s = subject.split('.');
-  for (let i = 0; i < p.length; i++) {
-    if (p[i] === '>') return i === p.length - 1 && s.length > i;
-    if (i >= s.length) return false;
-    if (p[i] !== '*' && p[i] !== s[i]) return false;
-  }
-  return p.length === s.length;
-}

@@ -7,6 +7,7 @@ import { ERROR_CODES } from '../../errors.js';
 import { EXIT_CODES, type RequestCliOptions } from '../cli-options.js';
 import { aborted, sleep, stopExitCode, type CliIo } from '../cli-io.js';
 import { messageToJsonLine, toJsonLine } from '../json-line.js';
+import { patternMatches } from '../../actors/subjects/subject.js';
 
 /** How long a fresh peer waits, at most, to hear of a peer whose patterns match the subject. */
 const DISCOVERY_WAIT_MS = 1000;
@@ -51,15 +52,4 @@ async function whenResponderKnown(peer: Peer, subject: string, maxMs: number, st
     if (peer.peers().some((p) => p.patterns.some((pattern) => patternMatches(pattern, subject)))) return;
     await sleep(20, stop);
   }
-}
-
-/** Does `pattern` (`*` one token, `>` the rest) match `subject`? */
-export function patternMatches(pattern: string, subject: string): boolean {
-  const p = pattern.split('.');
-  const s = subject.split('.');
-  for (let i = 0; i < p.length; i++) {
-    if (p[i] === '>') return s.length > i;
-    if (i >= s.length || (p[i] !== '*' && p[i] !== s[i])) return false;
-  }
-  return p.length === s.length;
 }

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { MSGPACK_CODEC, resolveCodec } from '../../../actors/app/codec.js';
-import { patternMatches } from '../../../actors/app/requests.js';
+import { patternMatches } from '../../../actors/subjects/subject.js';
 import { Message } from '../../../actors/app/message.js';
 import { DecodeError, InvalidOptionError } from '../../../errors.js';
 
