@@ -108,6 +108,8 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
     this.core = new Receiver(
       {
         rng,
+        // Frames of a name that never advertised wait for its advert (see ReceiverDeps).
+        firstContact: false,
         isInterested: (subject) => this.interest.matches(subject),
         interestSinceMs: (subject) => {
           let since: number | undefined;

@@ -42,14 +42,15 @@ export interface ReceiverCounters extends ReassemblerCounters {
   incarnationChanges: number;
   /**
    * Messages and heartbeat entries of an incarnation not advertised yet (another incarnation of
-   * a known sender, or of a name that advertised another one), held back until its ADVERT:
-   * never taken for a restart. Each is later counted as replayed, unproven or dropped.
+   * a known sender, of a name that advertised another one, or, in a peer, of a name that never
+   * advertised), held back until its ADVERT: never taken for a restart, nor for a new sender. Each is later counted as replayed, unproven or dropped.
    */
   unadvertisedHeld: number;
   /**
    * Frames of a name the receiver list listed before and no longer lists, with no state here
    * (its entry forgotten): held until its ADVERT as `unadvertisedHeld` frames are, instead of
-   * being taken as first contact from any address.
+   * being taken as first contact from any address (a core that takes first contact only; in a
+   * peer such frames are among `unadvertisedHeld`).
    */
   unlistedKnownHeld: number;
   /** Of `unadvertisedHeld`, applied when the incarnation's ADVERT arrived. */

@@ -46,6 +46,16 @@ export interface ReceiverDeps {
    * begins (see `beginsAtStart`, stream-begin.ts). Absent: the `lateJoinMaxMessages` rule.
    */
   readonly interestSinceMs?: (subject: string) => number | undefined;
+  /**
+   * Whether the frames of a sender name that never advertised (nothing tracked of it, no advert
+   * noted) are taken as they come (first contact; the default, for a core fed without adverts),
+   * or held back as those of a new incarnation are, until its ADVERT ({@link Receiver.onAdvert}),
+   * for at most `resyncGraceMs`. The receiver actor holds them: without a key, a bit-flipped
+   * copy of a real DATA frame names a sender nobody runs, and was delivered as a message of that
+   * sender; its streams then ended in `dataLoss` reports of millions of messages (a hostile-process
+   * check of 6 December: about 2,000 such messages and 350 such reports per subscriber in 10 s).
+   */
+  readonly firstContact?: boolean;
 }
 
 /** `admit`'s answer for a frame of an incarnation not advertised yet. */
@@ -97,7 +107,7 @@ export class Receiver implements TimerCore {
     const o = this.options;
     this.beginRules = { interestSinceMs: deps.interestSinceMs, lateJoinMaxMessages: o.lateJoinMaxMessages, counters: this.counters };
     this.budget = new BufferBudget(o.maxBufferedBytes, o.maxBufferedBytes - o.maxMessageBytes);
-    this.table = new SenderTable(o.resyncGraceMs, o.maxStreams);
+    this.table = new SenderTable(o.resyncGraceMs, o.maxStreams, deps.firstContact ?? true);
     this.hold = new UnadvertisedHold(this.counters, o.resyncGraceMs);
     this.unlisted = new UnlistedSenders(o);
     const events = new StreamOutputs(this.sink, this.counters, o);

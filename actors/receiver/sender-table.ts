@@ -61,7 +61,8 @@ const UNADVERTISED = Object.freeze({ kind: 'unadvertised' as const });
  * an ADVERT of it arrives ({@link adopt}), never because a DATA or HEARTBEAT frame names it, so
  * one forged frame cannot retire a live sender. Until then its frames are `'unadvertised'`. The
  * first incarnation of a name nothing is tracked for is accepted as it comes (first contact),
- * unless the name advertised another one.
+ * unless the name advertised another one, or the table was made without first contact (then it
+ * is `'unadvertised'` until it advertises).
  *
  * A departed sender keeps its entry (and its streams' positions) until it is forgotten to make
  * room, oldest departure first.
@@ -77,9 +78,14 @@ export class SenderTable<S> {
   /** The incarnation each name last advertised, in the order the notes were made. */
   private readonly advertised = new Map<string, number>();
 
+  /**
+   * @param firstContact whether the first incarnation of a name nothing is tracked or noted for
+   *   is accepted as it comes; false: `'unadvertised'` until it advertises.
+   */
   constructor(
     private readonly graceMs: number,
     private readonly maxAdvertised = 100_000,
+    private readonly firstContact = true,
   ) {}
 
   get(name: string): SenderEntry<S> | undefined {
@@ -95,7 +101,8 @@ export class SenderTable<S> {
     const s = this.entries.get(peer.name);
     if (s === undefined) {
       const advertised = this.advertised.get(peer.name);
-      return advertised === undefined || advertised === peer.incarnation ? UNKNOWN : UNADVERTISED;
+      if (advertised === undefined) return this.firstContact ? UNKNOWN : UNADVERTISED;
+      return advertised === peer.incarnation ? UNKNOWN : UNADVERTISED;
     }
     // Retired first: the current incarnation is retired too once it said BYE.
     // (`length` first: an incarnation is most often not a small integer, and handing it to

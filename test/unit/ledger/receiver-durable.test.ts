@@ -13,6 +13,10 @@ async function setup() {
   const config = testConfig();
   const { actor, ctx } = await startActor(createActor, 'receiver', config);
   const send = (m: ReceiverInbox) => actor.receive(m);
+  // The publisher advertised, as a peer does before its DATA counts.
+  send({ kind: 'senderSources', peer: P, sources: ['127.0.0.1:1'] });
+  send({ kind: 'senderListed', peer: P });
+  send({ kind: 'senderAdvertised', peer: P });
   const data = (sender: PeerId, subject: string, startSeq: number, seqs: number[]) =>
     send({
       kind: 'datagramIn',

@@ -89,6 +89,7 @@ describe('packed deliveries (receiver on a worker → application thread)', () =
       const actor = createActor(testConfig(), ctx);
       await actor.start?.(ctx);
       actor.receive({ kind: 'interest', patterns: ['o.>'] });
+      actor.receive({ kind: 'senderAdvertised', peer: { name: 'pub', incarnation: 5 } });
       const frame = { kind: 'data', sender: { name: 'pub', incarnation: 5 }, streams: [{ subject: 'o.a', startSeq: 1 }], messages: [1, 2, 3].map((seq) => ({ subject: 'o.a', seq, flags: 0, payload: new Uint8Array([seq]) })) } as Frame;
       actor.receive({ kind: 'datagramIn', bytes: encodeFrame(frame), via: 'multicast', host: '127.0.0.1', port: 1 });
       return ctx.events as unknown as ({ kind: string; bytes?: Uint8Array } & Partial<DeliveredBatch>)[];
