@@ -4,6 +4,8 @@
  */
 import { patternSetDigest } from '../../codecs/frames/advert.js';
 import { isValidPattern } from '../subjects/subject.js';
+import type { AdvertFrame } from '../../codecs/frame.js';
+import { isWholeSet } from './advert-checks.js';
 import type { PatternDelta } from './receiver-list-types.js';
 
 /** Whether `patterns` is sorted with no repeat. */
@@ -62,4 +64,11 @@ export function validPatterns(list: readonly string[], max: number): { patterns:
     }
   }
   return { patterns: Object.freeze(out), invalid, looked: i, cut: n - i };
+}
+
+/** Whether `advert` carries a whole set newer than (or, unversioned, other than) the one `held` is. */
+export function carriesNewSet(held: { readonly patterns: readonly string[]; readonly patternVersion: number }, advert: AdvertFrame): boolean {
+  if (!isWholeSet(advert)) return false;
+  const version = advert.setVersion ?? 0;
+  return version === 0 || version > held.patternVersion || (version === held.patternVersion && held.patterns.length === 0 && advert.patterns.length > 0);
 }

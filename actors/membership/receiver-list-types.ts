@@ -121,6 +121,13 @@ export interface ReceiverListCounters {
    * copy of a live peer's advert would otherwise retire it).
    */
   restartsDeferred: number;
+  /**
+   * Adverts of a new name naming the listener (`host:port`) of a listed peer, from an address that
+   * peer is not proven to use, while it was still heard from its own addresses within
+   * `restartQuietMs`: ignored (a copy of its advert with a bit flipped in the name would list a
+   * receiver nobody runs).
+   */
+  listenerClaimsUnproven: number;
   /** Frames (other than adverts) from a peer incarnation that is not listed. */
   heardUnknown: number;
   multicastUnreachable: number;

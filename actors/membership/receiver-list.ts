@@ -4,13 +4,11 @@
  *
  * Identity: at most one entry per peer `name`. An advert of a known name with another incarnation
  * means that peer restarted: the old incarnation leaves ('restarted') before the new one joins.
- * Evidence for a restart: that advert must come from an address the listed incarnation is proven
- * to use, or the listed one must have been silent there for `restartQuietMs` (a process that
- * restarted stops sending under its old incarnation); else the advert is ignored and counted
- * (`restartsDeferred`), and a later one is taken once the old incarnation falls silent. Without a
- * key, a copy of a live peer's advert with one bit flipped in its incarnation made every peer
- * retire it (6 December: about 10 forged restarts in 2 s, a subscriber reporting 10,640-15,740
- * of 20,000 real messages lost).
+ * Evidence for a restart: that advert comes from an address the listed incarnation is proven to
+ * use, or the listed one sent nothing from one for `restartQuietMs` (a restarted process is silent
+ * under its old incarnation); else it is ignored (`restartsDeferred`). Likewise a new name that
+ * advertises a listed peer's listener (`listenerClaimsUnproven`). Without a key, bit-flipped
+ * copies of a live peer's advert retired it, or listed receivers nobody runs (6 December).
  * An incarnation that left by BYE or by restart is a tombstone for `peerExpiryMs`: its late
  * (reordered or duplicated) adverts are ignored, so it cannot flap back in. An expired peer gets no
  * tombstone: if it is heard again (say, after a partition heals), it joins again.
@@ -27,9 +25,9 @@
  * but has been heard only by unicast for `multicastProbeMs` since we first heard it by unicast, or,
  * once heard by multicast, has been heard by unicast and not by multicast for `multicastProbeMs`
  * since the first unicast frame after its last multicast one (multicast stopped mid-run; a peer
- * that was silent on both, its process stalled, is not suspected until it speaks), is declared multicast-unreachable: `multicastUnreachable` fires
- * once and its entry turns `unicastOnly`, so senders send it DATA by unicast. That switch is
- * sticky for the incarnation.
+ * that was silent on both, its process stalled, is not suspected until it speaks), is declared
+ * multicast-unreachable: `multicastUnreachable` fires once and its entry turns `unicastOnly`, so
+ * senders send it DATA by unicast. That switch is sticky for the incarnation.
  *
  * Entries are live read-only views: their fields change as the list learns more. Copy what must be
  * kept across calls. `interestedPeers` is answered by a {@link PatternMatcher} whose per-subject cache
@@ -41,14 +39,12 @@
  * (three proven addresses each), and at most `subjectCacheSize` cached subjects.
  *
  * Admission (issue 11: no amount of invented names may lock a real peer out): a new name from a
- * source that holds its quota is ignored (`peersRefusedSourceQuota`). When the list is full, the
- * newcomer takes the place of the least useful entry, which leaves as 'expired' (it may come
- * back): the least recently heard one if it has not been heard for `peerExpiryMs / 2` (a live
- * peer advertises more often than that; `peersEvictedIdle`), else the least recently heard entry
- * of the most crowded source when that source holds at least two more entries than the
- * newcomer's (`peersEvictedCrowded`: a real peer is alone on its sockets, so it is never the
- * one taken while names pile up on another source). Otherwise the newcomer is ignored
- * (`peersRejected`): every entry is live and the sources are evenly shared.
+ * source that holds its quota is ignored (`peersRefusedSourceQuota`). In a full list the newcomer
+ * takes the place of the least useful entry, which leaves as 'expired' (it may come back): the
+ * least recently heard one if not heard for `peerExpiryMs / 2` (`peersEvictedIdle`), else the
+ * least recently heard of the most crowded source, when it holds two more entries than the
+ * newcomer's (`peersEvictedCrowded`: a real peer is alone on its sockets); else the newcomer is
+ * ignored (`peersRejected`).
  */
 import type { TimerCore } from '../core.js';
 import type { AdvertFrame, PeerId } from '../../codecs/frame.js';
@@ -56,10 +52,10 @@ import { ADVERT_FLAGS, peerKey } from '../../codecs/frame.js';
 import type { ReceiverListOptions } from '../subjects/options.js';
 import { resolveReceiverListOptions } from '../subjects/options.js';
 import { PatternMatcher } from '../subjects/pattern-matcher.js';
-import { SourceQuota } from './source-quota.js';
+import { leastUseful, SourceQuota } from './source-quota.js';
 import { Tombstones } from './tombstones.js';
 import { copyPeer, IPV4, isPeerId, isPort, isWholeSet } from './advert-checks.js';
-import { mergeDelta, samePatterns, validPatterns } from './pattern-sets.js';
+import { carriesNewSet, mergeDelta, samePatterns, validPatterns } from './pattern-sets.js';
 import type {
   DeltaOutcome,
   HeardVia,
@@ -118,6 +114,7 @@ export class ReceiverList implements TimerCore {
     advertSourcesUnproven: 0,
     relistsUnproven: 0,
     restartsDeferred: 0,
+    listenerClaimsUnproven: 0,
     heardUnknown: 0,
     multicastUnreachable: 0,
   };
@@ -125,6 +122,8 @@ export class ReceiverList implements TimerCore {
   private readonly o: Required<ReceiverListOptions>;
   private self: PeerId | undefined;
   private readonly peers = new Map<string, PeerState>();
+  /** Listed peers by the listener (`host:port`) they advertise. */
+  private readonly byListener = new Map<string, PeerState>();
   private readonly matcher: PatternMatcher<PeerEntry>;
   /** Entries per source address of their first advert. */
   private readonly sources: SourceQuota;
@@ -206,11 +205,13 @@ export class ReceiverList implements TimerCore {
         this.counters.addressMovesUnproven++;
         return;
       }
+      this.unindexListener(known);
       e.host = advert.host;
       e.port = advert.port;
+      this.byListener.set(`${e.host}:${e.port}`, known);
       e.multicast = multicast;
       e.unicastOnly = !multicast || known.forcedUnicast;
-      if (this.carriesNewSet(e, advert)) this.installSet(e, advert.setVersion ?? 0, advert.patterns);
+      if (carriesNewSet(e, advert)) this.installSet(e, advert.setVersion ?? 0, advert.patterns);
       // By unicast, a peer sends from its listener (the socket it advertises), which is proven
       // already: a unicast advert of a listed incarnation from anywhere else proves nothing (else
       // a forger's first one made its socket proven, and its DATA and BYE counted).
@@ -232,6 +233,14 @@ export class ReceiverList implements TimerCore {
     // the listed one is proven to use.
     if (known !== undefined && typeof source === 'string' && !this.proves(known, source) && nowMs - known.lastProvenMs < this.o.restartQuietMs) {
       this.counters.restartsDeferred++;
+      return;
+    }
+    // A new name whose listener a live peer advertises is taken only on the word of an address
+    // that peer is proven to use (a copy of its advert with a bit flipped in the name, sent from
+    // elsewhere, listed a receiver nobody runs, which the publisher then waited for).
+    const holder = known === undefined ? this.byListener.get(`${advert.host}:${advert.port}`) : undefined;
+    if (holder !== undefined && typeof source === 'string' && !this.proves(holder, source) && nowMs - holder.lastProvenMs < this.o.restartQuietMs) {
+      this.counters.listenerClaimsUnproven++;
       return;
     }
     // A new incarnation its source has no room for does not replace the listed one.
@@ -278,6 +287,7 @@ export class ReceiverList implements TimerCore {
     // it (first contact) but proves nothing, as for a listed incarnation.
     if (via === 'multicast' || source === `${advert.host}:${advert.port}`) this.prove(st, via, source);
     this.peers.set(sender.name, st);
+    this.byListener.set(`${advert.host}:${advert.port}`, st);
     this.sources.add(source);
     for (const p of patterns) this.matcher.add(p, st.entry);
     this.touch(st, nowMs, via);
@@ -500,6 +510,7 @@ export class ReceiverList implements TimerCore {
     if (this.provenBefore.size >= this.o.maxPeers) this.provenBefore.delete(this.provenBefore.keys().next().value as string);
     this.provenBefore.set(key, { multicast: st.multicastSource, unicast: st.unicastSource, listener: `${st.entry.host}:${st.entry.port}` });
     this.peers.delete(st.entry.peer.name);
+    this.unindexListener(st);
     this.sources.remove(st.source);
     for (const p of st.entry.patterns) this.matcher.remove(p, st.entry);
   }
@@ -525,22 +536,16 @@ export class ReceiverList implements TimerCore {
     return true;
   }
 
-  /** The entry a newcomer from `source` takes the place of, if any (counted); one pass over the list. */
+  /** The entry a newcomer from `source` takes the place of, if any (counted). */
   private leastUseful(nowMs: number, source: string | undefined): PeerState | undefined {
-    const crowded = this.sources.crowdedBeside(source);
-    let oldest: PeerState | undefined;
-    let oldestCrowded: PeerState | undefined;
-    for (const st of this.peers.values()) {
-      const heard = st.entry.lastHeardMs;
-      if (oldest === undefined || heard < oldest.entry.lastHeardMs) oldest = st;
-      if (crowded !== undefined && st.source === crowded && (oldestCrowded === undefined || heard < oldestCrowded.entry.lastHeardMs)) oldestCrowded = st;
-    }
-    if (oldest !== undefined && nowMs - oldest.entry.lastHeardMs >= this.o.peerExpiryMs / 2) {
-      this.counters.peersEvictedIdle++;
-      return oldest;
-    }
-    if (oldestCrowded !== undefined) this.counters.peersEvictedCrowded++;
-    return oldestCrowded;
+    const pick = leastUseful(this.peers.values(), (st) => st.entry.lastHeardMs, this.sources.crowdedBeside(source), nowMs - this.o.peerExpiryMs / 2);
+    if (pick !== undefined) this.counters[pick.idle ? 'peersEvictedIdle' : 'peersEvictedCrowded']++;
+    return pick?.entry;
+  }
+
+  private unindexListener(st: PeerState): void {
+    const key = `${st.entry.host}:${st.entry.port}`;
+    if (this.byListener.get(key) === st) this.byListener.delete(key);
   }
 
   /** The first advert by each way proves where it came from; later ones change nothing. */
@@ -576,13 +581,6 @@ export class ReceiverList implements TimerCore {
     this.counters.patternsTruncated += r.cut;
     if (r.cut > 0) this.sayLimit('maxPatternsPerPeer', from, r.cut + r.looked);
     return r.patterns;
-  }
-
-  /** Whether `advert` carries a whole set newer than (or, unversioned, other than) the one `e` holds. */
-  private carriesNewSet(e: MutablePeerEntry, advert: AdvertFrame): boolean {
-    if (!isWholeSet(advert)) return false;
-    const version = advert.setVersion ?? 0;
-    return version === 0 || version > e.patternVersion || (version === e.patternVersion && e.patterns.length === 0 && advert.patterns.length > 0);
   }
 
   private installSet(e: MutablePeerEntry, version: number, list: readonly string[]): void {

@@ -57,3 +57,25 @@ export class SourceQuota {
     return most !== undefined && mostCount >= this.countOf(newcomer) + 2 ? most : undefined;
   }
 }
+
+/**
+ * The entry a newcomer takes the place of in a full table, in one pass: the least recently heard
+ * one if it was last heard at or before `idleBeforeMs` (`idle`), else the least recently heard of
+ * source `crowded` (the most crowded one, if it holds two more than the newcomer's), else none.
+ */
+export function leastUseful<T extends { readonly source: string | undefined }>(
+  entries: Iterable<T>,
+  heardMs: (e: T) => number,
+  crowded: string | undefined,
+  idleBeforeMs: number,
+): { readonly entry: T; readonly idle: boolean } | undefined {
+  let oldest: T | undefined;
+  let oldestCrowded: T | undefined;
+  for (const e of entries) {
+    const heard = heardMs(e);
+    if (oldest === undefined || heard < heardMs(oldest)) oldest = e;
+    if (crowded !== undefined && e.source === crowded && (oldestCrowded === undefined || heard < heardMs(oldestCrowded))) oldestCrowded = e;
+  }
+  if (oldest !== undefined && heardMs(oldest) <= idleBeforeMs) return { entry: oldest, idle: true };
+  return oldestCrowded === undefined ? undefined : { entry: oldestCrowded, idle: false };
+}

@@ -29,8 +29,11 @@ function setup(options?: ReceiverListOptions) {
   return { list, left, joined };
 }
 
+/** Each name advertises a listener of its own, as real peers do (a name claiming another's is refused while that one is heard). */
+const listeners = new Map<string, number>();
 function advert(name: string, patterns: readonly string[] = ['x.>']): AdvertFrame {
-  return { kind: 'advert', sender: { name, incarnation: 1 }, host: '127.0.0.1', port: 40000, flags: ADVERT_FLAGS.multicast, patterns };
+  if (!listeners.has(name)) listeners.set(name, 20000 + listeners.size);
+  return { kind: 'advert', sender: { name, incarnation: 1 }, host: '127.0.0.1', port: listeners.get(name)!, flags: ADVERT_FLAGS.multicast, patterns };
 }
 
 const ATTACKER = sourceOf('10.0.0.66', 5000);

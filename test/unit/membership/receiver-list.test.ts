@@ -312,6 +312,24 @@ describe('ReceiverList leaving', () => {
     expect(list.counters.restartsDeferred).toBe(3);
   });
 
+  it('lists a new name that advertises a live peer\'s listener only on the word of that peer\'s addresses, or once it fell silent', () => {
+    // A hostile-process check of 6 December: copies of a subscriber's advert with a bit flipped in
+    // the name were listed as receivers nobody runs; the publisher waited for them and named them
+    // slow consumers.
+    const { list } = setup({ restartQuietMs: 1500 });
+    list.onAdvert(0, advert('a', 1, ['x']), 'multicast', '127.0.0.1:5000');
+    list.onAdvert(100, advert('c', 1, ['x']), 'multicast', '127.0.0.1:666');
+    list.onHeard(1000, { name: 'a', incarnation: 1 }, 'unicast', LISTENER);
+    list.onAdvert(2400, advert('c', 1, ['x']), 'unicast', '127.0.0.1:666');
+    expect(list.getByName('c')).toBeUndefined();
+    expect(list.counters.listenerClaimsUnproven).toBe(2);
+    // Another listener, or the silence of the one that holds it: listed.
+    list.onAdvert(2450, advert('d', 1, ['x'], { port: 40001 }), 'multicast', '127.0.0.1:667');
+    list.onAdvert(2500, advert('c', 1, ['x']), 'multicast', '127.0.0.1:666');
+    expect(names(list.entries())).toEqual(['a#1', 'c#1', 'd#1']);
+    expect(list.counters.listenerClaimsUnproven).toBe(2);
+  });
+
   it('takes another incarnation from an address the listed one is proven to use for a restart at once', () => {
     const { sink, list } = setup({ restartQuietMs: 1500 });
     list.onAdvert(0, advert('a', 1, ['x']), 'multicast', '127.0.0.1:5000');
