@@ -132,3 +132,34 @@ export interface ReceiverListCounters {
   heardUnknown: number;
   multicastUnreachable: number;
 }
+
+/** Every counter of a {@link ReceiverList} at 0. */
+export function newReceiverListCounters(): ReceiverListCounters {
+  return {
+    advertsReceived: 0,
+    advertsRejected: 0,
+    selfAdvertsIgnored: 0,
+    selfNameConflicts: 0,
+    staleAdvertsIgnored: 0,
+    invalidPatterns: 0,
+    patternsTruncated: 0,
+    peersJoined: 0,
+    peersRejected: 0,
+    peersRefusedSourceQuota: 0,
+    peersEvictedIdle: 0,
+    peersEvictedCrowded: 0,
+    peersLeftBye: 0,
+    peersExpired: 0,
+    peersRestarted: 0,
+    byesReceived: 0,
+    byesIgnored: 0,
+    byesUnproven: 0,
+    addressMovesUnproven: 0,
+    advertSourcesUnproven: 0,
+    relistsUnproven: 0,
+    restartsDeferred: 0,
+    listenerClaimsUnproven: 0,
+    heardUnknown: 0,
+    multicastUnreachable: 0,
+  };
+}

@@ -65,6 +65,7 @@ import type {
   ReceiverListDeps,
   ReceiverListSink,
 } from './receiver-list-types.js';
+import { newReceiverListCounters } from './receiver-list-types.js';
 
 type MutablePeerEntry = { -readonly [K in keyof PeerEntry]: PeerEntry[K] };
 
@@ -87,37 +88,13 @@ interface PeerState {
   readonly source: string | undefined;
   /** When a frame of it last came from an address it is proven to use (or from a source the caller did not give). */
   lastProvenMs: number;
+  /** The latest advert of another incarnation deferred while this one was heard: taken once it falls silent. */
+  pendingRestart: { readonly advert: AdvertFrame; readonly via: HeardVia; readonly source: string; readonly atMs: number } | undefined;
 }
 
 /** Who listens to what. See the file overview for identity, liveness and bounds. */
 export class ReceiverList implements TimerCore {
-  readonly counters: ReceiverListCounters = {
-    advertsReceived: 0,
-    advertsRejected: 0,
-    selfAdvertsIgnored: 0,
-    selfNameConflicts: 0,
-    staleAdvertsIgnored: 0,
-    invalidPatterns: 0,
-    patternsTruncated: 0,
-    peersJoined: 0,
-    peersRejected: 0,
-    peersRefusedSourceQuota: 0,
-    peersEvictedIdle: 0,
-    peersEvictedCrowded: 0,
-    peersLeftBye: 0,
-    peersExpired: 0,
-    peersRestarted: 0,
-    byesReceived: 0,
-    byesIgnored: 0,
-    byesUnproven: 0,
-    addressMovesUnproven: 0,
-    advertSourcesUnproven: 0,
-    relistsUnproven: 0,
-    restartsDeferred: 0,
-    listenerClaimsUnproven: 0,
-    heardUnknown: 0,
-    multicastUnreachable: 0,
-  };
+  readonly counters: ReceiverListCounters = newReceiverListCounters();
   private readonly sink: ReceiverListSink;
   private readonly o: Required<ReceiverListOptions>;
   private self: PeerId | undefined;
@@ -233,6 +210,8 @@ export class ReceiverList implements TimerCore {
     // the listed one is proven to use.
     if (known !== undefined && typeof source === 'string' && !this.proves(known, source) && nowMs - known.lastProvenMs < this.o.restartQuietMs) {
       this.counters.restartsDeferred++;
+      known.pendingRestart = { advert, via, source, atMs: nowMs };
+      this.lowerDeadline(known);
       return;
     }
     // A new name whose listener a live peer advertises is taken only on the word of an address
@@ -282,6 +261,7 @@ export class ReceiverList implements TimerCore {
       unicastSource: before?.unicast,
       source,
       lastProvenMs: nowMs,
+      pendingRestart: undefined,
     };
     // By unicast a peer sends from its listener: a first unicast advert from anywhere else lists
     // it (first contact) but proves nothing, as for a listed incarnation.
@@ -422,11 +402,21 @@ export class ReceiverList implements TimerCore {
     return this.deadline;
   }
 
-  /** Expires silent peers and declares multicast-unreachable ones whose probe time is up. */
+  /**
+   * Expires silent peers, takes the restarts deferred while the old incarnation was heard once it
+   * fell silent (a restarted process that closes at once advertises no more), and declares
+   * multicast-unreachable ones whose probe time is up.
+   */
   onTimer(nowMs: number): void {
     const expired: PeerState[] = [];
     const unreachable: PeerState[] = [];
+    const restarted: NonNullable<PeerState['pendingRestart']>[] = [];
     for (const st of this.peers.values()) {
+      const r = st.pendingRestart;
+      if (r !== undefined && nowMs - st.lastProvenMs >= this.o.restartQuietMs) {
+        st.pendingRestart = undefined;
+        if (nowMs - r.atMs < this.o.peerExpiryMs) restarted.push(r);
+      }
       if (nowMs - st.entry.lastHeardMs >= this.o.peerExpiryMs) expired.push(st);
       else if (this.probePending(st) && nowMs >= this.probeDueMs(st)) {
         unreachable.push(st);
@@ -439,6 +429,7 @@ export class ReceiverList implements TimerCore {
       this.counters.peersExpired++;
       this.sink.peerLeft(st.entry.peer, 'expired');
     }
+    for (const r of restarted) this.onAdvert(nowMs, r.advert, r.via, r.source);
     for (const st of unreachable) {
       if (this.peers.get(st.entry.peer.name) !== st || !this.probePending(st)) continue;
       st.forcedUnicast = true;
@@ -501,6 +492,7 @@ export class ReceiverList implements TimerCore {
   private lowerDeadline(st: PeerState): void {
     let d = st.entry.lastHeardMs + this.o.peerExpiryMs;
     if (this.probePending(st)) d = Math.min(d, this.probeDueMs(st));
+    if (st.pendingRestart !== undefined) d = Math.min(d, st.lastProvenMs + this.o.restartQuietMs);
     if (this.deadline === undefined || d < this.deadline) this.deadline = d;
   }
 

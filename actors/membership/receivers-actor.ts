@@ -64,7 +64,7 @@ import type { SenderInbox, UnicastTarget } from '../sender/messages.js';
 import type { FlowInbox } from '../flow/messages.js';
 import type { DatagramIn, Destination, SocketInbox } from '../socket/messages.js';
 import type { ReceiversInbox } from './messages.js';
-import type { PeerEntry, PeerLeftReason } from './receiver-list-types.js';
+import type { HeardVia, PeerEntry, PeerLeftReason } from './receiver-list-types.js';
 import { ReceiverList } from './receiver-list.js';
 import { PatternServer } from './pattern-server.js';
 import { PatternSync } from './pattern-sync.js';
@@ -364,7 +364,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     const knew = list.get(frame.sender) !== undefined;
     list.onAdvert(nowMs, frame, msg.via, source);
     const e = list.get(frame.sender);
-    if (e === undefined) return;
+    if (e === undefined) {
+      answerDeferred(nowMs, frame, msg.via);
+      return;
+    }
     if (knew) noteUpdate(e);
     tellSources(e.peer);
     sync.onAdvert(nowMs, e, frame, e.patternVersion);
@@ -393,6 +396,20 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     sourcesTold.set(key, joined);
     refs!.receiver.send({ kind: 'senderSources', peer, sources });
     refs!.retransmit.send({ kind: 'peerSources', peer, sources });
+  }
+
+  /**
+   * A restart not taken yet (its name is listed under the old incarnation, still heard): its
+   * soliciting advert by multicast is answered all the same, by multicast, at most once per
+   * `advertIntervalMs / 4` for all such, so that a restarted publisher that closes at once has
+   * learnt of its receivers and waits for them (before, it closed unwaited and its messages,
+   * held here until the restart was taken, were lost).
+   */
+  function answerDeferred(nowMs: number, frame: AdvertFrame, via: HeardVia): void {
+    if (localAddress === undefined || leaving || !multicast || via !== 'multicast' || (frame.flags & ADVERT_FLAGS.solicit) === 0) return;
+    if (list.getByName(frame.sender.name) === undefined || !onceInAWhile(answeredAtMs, nowMs, DEFERRED_ANSWERS)) return;
+    send(advert(ADVERT_FLAGS.multicast), { kind: 'group', group: baseGroup });
+    counters.advertReplies++;
   }
 
   /** A soliciting peer is answered at most once per `advertIntervalMs / 4` (bounded memory). */
@@ -566,6 +583,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
 
 /** Soliciting peers remembered for the answer rate limit (the map is emptied when full). */
 const MAX_ANSWERED = 4096;
+
+/** The one key under which answers to deferred restarts are rate-limited together. */
+const DEFERRED_ANSWERS: PeerId = Object.freeze({ name: '', incarnation: 0 });
 
 /**
  * Our periodic ADVERT carries our pattern set only while the whole advert stays within this many

@@ -110,6 +110,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
         rng,
         // Frames of a name that never advertised wait for its advert (see ReceiverDeps).
         firstContact: false,
+        unadvertisedHoldMs: config.receiverList.restartQuietMs + config.advertIntervalMs,
         isInterested: (subject) => this.interest.matches(subject),
         interestSinceMs: (subject) => {
           let since: number | undefined;

@@ -56,6 +56,12 @@ export interface ReceiverDeps {
    * check of 6 December: about 2,000 such messages and 350 such reports per subscriber in 10 s).
    */
   readonly firstContact?: boolean;
+  /**
+   * How long frames of an incarnation not advertised yet are held, at least (the longer of this
+   * and `resyncGraceMs`): the receiver list takes a restart only once the old incarnation has
+   * been silent for its `restartQuietMs`, and what the new one sent meanwhile must still be here.
+   */
+  readonly unadvertisedHoldMs?: number;
 }
 
 /** `admit`'s answer for a frame of an incarnation not advertised yet. */
@@ -108,7 +114,7 @@ export class Receiver implements TimerCore {
     this.beginRules = { interestSinceMs: deps.interestSinceMs, lateJoinMaxMessages: o.lateJoinMaxMessages, counters: this.counters };
     this.budget = new BufferBudget(o.maxBufferedBytes, o.maxBufferedBytes - o.maxMessageBytes);
     this.table = new SenderTable(o.resyncGraceMs, o.maxStreams, deps.firstContact ?? true);
-    this.hold = new UnadvertisedHold(this.counters, o.resyncGraceMs);
+    this.hold = new UnadvertisedHold(this.counters, Math.max(o.resyncGraceMs, deps.unadvertisedHoldMs ?? 0));
     this.unlisted = new UnlistedSenders(o);
     const events = new StreamOutputs(this.sink, this.counters, o);
     this.tracked = new ReceiverStreams({ sink: this.sink, rng: this.rng, options: o, counters: this.counters, budget: this.budget, table: this.table, unlisted: this.unlisted, queue: this.queue, events });

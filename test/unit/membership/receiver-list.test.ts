@@ -330,6 +330,41 @@ describe('ReceiverList leaving', () => {
     expect(list.counters.listenerClaimsUnproven).toBe(2);
   });
 
+  it('takes a deferred restart on its timer once the listed incarnation falls silent, without waiting for another advert', () => {
+    // A user-style check (6 December): a publisher killed, started again at once, publishing 200
+    // and closing within a second advertised no more after its restart was deferred; nothing
+    // took it, and its messages, held by the receivers meanwhile, were lost without a word.
+    const { sink, list } = setup({ restartQuietMs: 1500, peerExpiryMs: 5000 });
+    list.onAdvert(0, advert('a', 1, ['x']), 'multicast', '127.0.0.1:5000');
+    list.onHeard(400, { name: 'a', incarnation: 1 }, 'multicast', '127.0.0.1:5000'); // its last frame
+    list.onAdvert(600, advert('a', 2, ['y']), 'multicast', '127.0.0.1:7000');
+    expect(list.counters.restartsDeferred).toBe(1);
+    expect(list.nextDeadlineMs()).toBe(1900);
+    list.onTimer(1899);
+    expect(list.getByName('a')?.peer.incarnation).toBe(1);
+    list.onTimer(1900);
+    expect(list.getByName('a')?.peer.incarnation).toBe(2);
+    expect(sink.events.slice(1)).toEqual([
+      { kind: 'left', peer: 'a#1', reason: 'restarted' },
+      { kind: 'joined', peer: 'a#2', patterns: ['y'] },
+    ]);
+  });
+
+  it('forgets a deferred restart while the listed incarnation is heard, and one too old to be taken', () => {
+    const { list } = setup({ restartQuietMs: 1500, peerExpiryMs: 5000 });
+    const a1 = { name: 'a', incarnation: 1 };
+    list.onAdvert(0, advert('a', 1, ['x']), 'multicast', '127.0.0.1:5000');
+    list.onAdvert(100, advert('a', 2, ['x']), 'multicast', '127.0.0.1:666');
+    for (let t = 500; t <= 6000; t += 500) {
+      list.onHeard(t, a1, 'multicast', '127.0.0.1:5000');
+      list.onTimer(t);
+    }
+    // Silent from 6000 on: the candidate heard at 100 is more than peerExpiryMs old by then.
+    list.onTimer(7600);
+    expect(list.getByName('a')?.peer.incarnation).toBe(1);
+    expect(list.counters.peersRestarted).toBe(0);
+  });
+
   it('takes another incarnation from an address the listed one is proven to use for a restart at once', () => {
     const { sink, list } = setup({ restartQuietMs: 1500 });
     list.onAdvert(0, advert('a', 1, ['x']), 'multicast', '127.0.0.1:5000');
