@@ -44,6 +44,9 @@ import '../thread-packers.js';
 /** Least time between two `heard` messages for one (peer, via). */
 export const HEARD_INTERVAL_MS = 250;
 
+/** Adverts under our name remembered at once (see `onNameConflict`); past it they are forgotten together. */
+const MAX_CONFLICTS_SEEN = 1024;
+
 /** Most (peer, via) pairs whose last `heard` is remembered: forged sender names cannot grow it further. */
 const MAX_HEARD_ENTRIES = 4096;
 
@@ -159,6 +162,8 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
   const seal = config.security === undefined ? undefined : new DomainSeal(config.security, self, () => Date.now());
   const keyReports = new Set<OpenFailure>();
   let nameConflictSaid = false;
+  /** Adverts under our name and another incarnation seen once, by incarnation, listener and source: when (bounded). */
+  const conflictsSeen = new Map<string, number>();
   /**
    * Multicast on, loopback on, no seed peers: nothing but multicast finds the others. If not one
    * multicast datagram arrives, not even our own looped back, {@link NO_MULTICAST_MS} after our
@@ -202,12 +207,35 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
    * A frame under our name from another incarnation: two processes started with one name. Every
    * other peer takes one incarnation at a time as that name's sender, so the other's messages are
    * dropped or reported lost: said once (a host on the network could send such frames at will),
-   * counted always.
+   * counted always. Said on the evidence of such a process only: its ADVERT (it advertises every
+   * `advertIntervalMs`), naming a listener other than ours, heard twice from one address at least
+   * half an interval apart. Without a key, bit-flipped copies of our own frames (they name our
+   * listener) made every peer under attack say it (a hostile-process check, 6 December).
    */
   function onNameConflict(bytes: Uint8Array, from: RemoteAddress): void {
     counters.dropped.ownNameOtherIncarnation++;
-    if (nameConflictSaid || (seal !== undefined && !seal.open(bytes).ok)) return;
+    if (nameConflictSaid) return;
+    let plain = bytes;
+    if (seal !== undefined) {
+      const opened = seal.open(bytes);
+      if (!opened.ok) return;
+      plain = opened.bytes;
+    }
+    const decoded = decodeFrame(plain);
+    if (!decoded.ok || decoded.frame.kind !== 'advert') return;
+    const own = endpoint?.unicastAddress;
+    if (own !== undefined && decoded.frame.host === own.host && decoded.frame.port === own.port) return;
+    const key = `${decoded.frame.sender.incarnation}|${decoded.frame.host}:${decoded.frame.port}|${from.host}:${from.port}`;
+    const now = ctx.clock();
+    const first = conflictsSeen.get(key);
+    if (first === undefined) {
+      if (conflictsSeen.size >= MAX_CONFLICTS_SEEN) conflictsSeen.clear();
+      conflictsSeen.set(key, now);
+      return;
+    }
+    if (now - first < config.advertIntervalMs / 2) return;
     nameConflictSaid = true;
+    conflictsSeen.clear();
     const message =
       `another process uses this peer's name "${self.name}" (incarnation ${incarnationIn(bytes)}, heard from ${from.host}:${from.port}; this one is incarnation ${self.incarnation}): ` +
       'other peers take one incarnation at a time as the sender of that name, so the messages of the other are dropped or reported lost; give every process a name of its own ' +
