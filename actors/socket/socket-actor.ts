@@ -47,6 +47,15 @@ export const HEARD_INTERVAL_MS = 250;
 /** Adverts under our name remembered at once (see `onNameConflict`); past it they are forgotten together. */
 const MAX_CONFLICTS_SEEN = 1024;
 
+/** Incarnations this few bits from ours are taken for damaged copies of our own frames, not another process. */
+const FLIP_BITS = 3;
+
+/** How many bits two u32 differ in. */
+function bitsApart(a: number, b: number, n = 0): number {
+  for (let x = (a ^ b) >>> 0; x !== 0; n++) x = (x & (x - 1)) >>> 0;
+  return n;
+}
+
 /** Most (peer, via) pairs whose last `heard` is remembered: forged sender names cannot grow it further. */
 const MAX_HEARD_ENTRIES = 4096;
 
@@ -209,8 +218,10 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
    * dropped or reported lost: said once (a host on the network could send such frames at will),
    * counted always. Said on the evidence of such a process only: its ADVERT (it advertises every
    * `advertIntervalMs`), naming a listener other than ours, heard twice from one address at least
-   * half an interval apart. Without a key, bit-flipped copies of our own frames (they name our
-   * listener) made every peer under attack say it (a hostile-process check, 6 December).
+   * half an interval apart, with an incarnation more than {@link FLIP_BITS} bits away from ours
+   * (another process draws its own: 3 bits or fewer by chance once in about 800,000). Without a
+   * key, bit-flipped copies of our own frames made every peer under such traffic say it (a
+   * hostile-process check, 6 December).
    */
   function onNameConflict(bytes: Uint8Array, from: RemoteAddress): void {
     counters.dropped.ownNameOtherIncarnation++;
@@ -222,7 +233,7 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
       plain = opened.bytes;
     }
     const decoded = decodeFrame(plain);
-    if (!decoded.ok || decoded.frame.kind !== 'advert') return;
+    if (!decoded.ok || decoded.frame.kind !== 'advert' || bitsApart(decoded.frame.sender.incarnation, self.incarnation) <= FLIP_BITS) return;
     const own = endpoint?.unicastAddress;
     if (own !== undefined && decoded.frame.host === own.host && decoded.frame.port === own.port) return;
     const key = `${decoded.frame.sender.incarnation}|${decoded.frame.host}:${decoded.frame.port}|${from.host}:${from.port}`;

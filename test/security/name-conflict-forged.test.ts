@@ -35,6 +35,9 @@ it('copies of its own adverts and DATA under another incarnation, from a forger\
     flags: ADVERT_FLAGS.multicast,
     patterns: [],
   }));
+  // A copy with a bit flipped in the listener's port too (seen in the check): another listener,
+  // but an incarnation one bit from ours.
+  frames.push({ kind: 'advert', sender: { name: 'victim', incarnation: (inc ^ 0x100) >>> 0 }, host: '127.0.0.1', port: port ^ 0x4, flags: ADVERT_FLAGS.multicast, patterns: [] });
   frames.push({ kind: 'data', sender: { name: 'victim', incarnation: (inc ^ 2) >>> 0 }, streams: [{ subject: 'x.a', startSeq: 1 }], messages: [{ subject: 'x.a', seq: 1, flags: 0, payload: new Uint8Array([1]) }] });
   const datagrams = frames.map((f) => hex(encodeFrame(f)));
   attacker = new Attacker();
