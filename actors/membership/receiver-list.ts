@@ -208,7 +208,7 @@ export class ReceiverList implements TimerCore {
     }
     // A new incarnation replaces a listed one that is still heard only on the word of an address
     // the listed one is proven to use.
-    if (known !== undefined && typeof source === 'string' && !this.proves(known, source) && nowMs - known.lastProvenMs < this.o.restartQuietMs) {
+    if (known !== undefined && typeof source === 'string' && this.heardElsewhere(nowMs, known, source)) {
       this.counters.restartsDeferred++;
       known.pendingRestart = { advert, via, source, atMs: nowMs };
       this.lowerDeadline(known);
@@ -218,7 +218,7 @@ export class ReceiverList implements TimerCore {
     // that peer is proven to use (a copy of its advert with a bit flipped in the name, sent from
     // elsewhere, listed a receiver nobody runs, which the publisher then waited for).
     const holder = known === undefined ? this.byListener.get(`${advert.host}:${advert.port}`) : undefined;
-    if (holder !== undefined && typeof source === 'string' && !this.proves(holder, source) && nowMs - holder.lastProvenMs < this.o.restartQuietMs) {
+    if (holder !== undefined && typeof source === 'string' && this.heardElsewhere(nowMs, holder, source)) {
       this.counters.listenerClaimsUnproven++;
       return;
     }
@@ -533,6 +533,11 @@ export class ReceiverList implements TimerCore {
     const pick = leastUseful(this.peers.values(), (st) => st.entry.lastHeardMs, this.sources.crowdedBeside(source), nowMs - this.o.peerExpiryMs / 2);
     if (pick !== undefined) this.counters[pick.idle ? 'peersEvictedIdle' : 'peersEvictedCrowded']++;
     return pick?.entry;
+  }
+
+  /** `source` is not an address `st` is proven to use, and `st` was heard from one within `restartQuietMs`. */
+  private heardElsewhere(nowMs: number, st: PeerState, source: string): boolean {
+    return !this.proves(st, source) && nowMs - st.lastProvenMs < this.o.restartQuietMs;
   }
 
   private unindexListener(st: PeerState): void {

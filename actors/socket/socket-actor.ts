@@ -225,7 +225,8 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
    */
   function onNameConflict(bytes: Uint8Array, from: RemoteAddress): void {
     counters.dropped.ownNameOtherIncarnation++;
-    if (nameConflictSaid) return;
+    // The header is in clear: damaged copies of our own frames cost no opening or decoding.
+    if (nameConflictSaid || bitsApart(incarnationIn(bytes), self.incarnation) <= FLIP_BITS) return;
     let plain = bytes;
     if (seal !== undefined) {
       const opened = seal.open(bytes);
@@ -233,7 +234,7 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
       plain = opened.bytes;
     }
     const decoded = decodeFrame(plain);
-    if (!decoded.ok || decoded.frame.kind !== 'advert' || bitsApart(decoded.frame.sender.incarnation, self.incarnation) <= FLIP_BITS) return;
+    if (!decoded.ok || decoded.frame.kind !== 'advert') return;
     const own = endpoint?.unicastAddress;
     if (own !== undefined && decoded.frame.host === own.host && decoded.frame.port === own.port) return;
     const key = `${decoded.frame.sender.incarnation}|${decoded.frame.host}:${decoded.frame.port}|${from.host}:${from.port}`;
