@@ -371,6 +371,28 @@ export class Durables {
     return key;
   }
 
+  /**
+   * A loss of `from..to` on stream (`sender`, `subject`) as the application hears it: the part
+   * up to the seq that every ready durable subscription of the subject may have been handed
+   * before it opened (what would come again marked `redelivered`, and cannot) as
+   * `'unconfirmed'`, the rest with the receiver's `reason`. Before (6 December), a durable
+   * subscriber killed while its confirmations lagged what it had handled was told, at its
+   * restart, that thousands of messages it had handled were lost, like those it never saw.
+   */
+  lossParts<R extends string>(sender: string, subject: string, from: number, to: number, reason: R): { from: number; to: number; reason: R | 'unconfirmed' }[] {
+    let handed = 0;
+    let durables = 0;
+    const key = streamKey(sender, subject);
+    for (const d of this.byId.values()) {
+      if (!d.ready || !patternMatches(d.sub.pattern, subject)) continue;
+      const before = d.handedBefore.get(key) ?? 0;
+      handed = durables++ === 0 ? before : Math.min(handed, before);
+    }
+    const through = Math.min(to, handed);
+    if (through < from) return [{ from, to, reason }];
+    return through === to ? [{ from, to, reason: 'unconfirmed' }] : [{ from, to: through, reason: 'unconfirmed' }, { from: through + 1, to, reason }];
+  }
+
   /** Whether `d` handed message `seq` of stream `key` before it opened (it comes again marked). */
   private wasHanded(d: DurableState, key: string, seq: number): boolean {
     const before = d.handedBefore.size === 0 ? undefined : d.handedBefore.get(key);

@@ -494,8 +494,10 @@ export class Peer extends EventEmitter<PeerEvents> {
         this.publisher.settle(event.batchId, undefined, event.seqs);
         break;
       case 'dataLoss':
-        this.counters.dataLossEvents++;
-        this.emit('dataLoss', { sender: event.sender.name, senderIncarnation: event.sender.incarnation, subject: event.subject, fromSeq: event.from, toSeq: event.to, reason: event.reason } satisfies DataLossEvent);
+        for (const part of this.durables.lossParts(event.sender.name, event.subject, event.from, event.to, event.reason)) {
+          this.counters.dataLossEvents++;
+          this.emit('dataLoss', { sender: event.sender.name, senderIncarnation: event.sender.incarnation, subject: event.subject, fromSeq: part.from, toSeq: part.to, reason: part.reason } satisfies DataLossEvent);
+        }
         break;
       case 'peerJoined':
         this.emit('peerJoined', this.knownPeers.joined(event));
