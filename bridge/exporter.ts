@@ -208,10 +208,7 @@ export class Exporter {
    * them, or the bridge held too many): stored as one loss record on the stream's subject, so
    * that the importing zones report them (`dataLoss` naming this zone), in their place.
    */
-  private readonly onDataLoss = (event: DataLossEvent): void => {
-    // Handed to this bridge before it restarted, perhaps not stored: for the other zones, which
-    // never got what was not stored, the sender no longer holds it.
-    const e: DataLossEvent = event.reason === 'unconfirmed' ? { ...event, reason: 'unavailable' } : event;
+  private readonly onDataLoss = (e: DataLossEvent): void => {
     if (!this.draining || e.zone !== undefined || e.senderIncarnation === undefined || !matchesAny(this.o.export, e.subject)) return;
     if (isPrivate(e.subject) || this.isBridge(e.sender)) return; // a stream of imported messages: not this zone's to report
     // An export subscription that opened behind a stream another export subscription of this

@@ -372,14 +372,14 @@ export class Durables {
   }
 
   /**
-   * A loss of `from..to` on stream (`sender`, `subject`) as the application hears it: the part
-   * up to the seq that every ready durable subscription of the subject may have been handed
-   * before it opened (what would come again marked `redelivered`, and cannot) as
-   * `'unconfirmed'`, the rest with the receiver's `reason`. Before (6 December), a durable
-   * subscriber killed while its confirmations lagged what it had handled was told, at its
-   * restart, that thousands of messages it had handled were lost, like those it never saw.
+   * Of a loss of `from..to` on stream (`sender`, `subject`), the last seq that every ready
+   * durable subscription of the subject may have been handed before it opened (what would have
+   * come again marked `redelivered`, and cannot), or undefined when none of the range. Before
+   * (6 December) nothing told that part apart: a durable subscriber SIGKILLed while its
+   * confirmations lagged its handler was told, at its restart, that the thousands of messages it
+   * had handled were lost, like those it never saw.
    */
-  lossParts<R extends string>(sender: string, subject: string, from: number, to: number, reason: R): { from: number; to: number; reason: R | 'unconfirmed' }[] {
+  unconfirmedThrough(sender: string, subject: string, from: number, to: number): number | undefined {
     let handed = 0;
     let durables = 0;
     const key = streamKey(sender, subject);
@@ -389,8 +389,7 @@ export class Durables {
       handed = durables++ === 0 ? before : Math.min(handed, before);
     }
     const through = Math.min(to, handed);
-    if (through < from) return [{ from, to, reason }];
-    return through === to ? [{ from, to, reason: 'unconfirmed' }] : [{ from, to: through, reason: 'unconfirmed' }, { from: through + 1, to, reason }];
+    return through < from ? undefined : through;
   }
 
   /** Whether `d` handed message `seq` of stream `key` before it opened (it comes again marked). */

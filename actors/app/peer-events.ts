@@ -17,14 +17,9 @@ import type { PeerLeftReason as ListPeerLeftReason } from '../membership/receive
  * - `'subscriberOverflow'`: delivered, but an iterator subscription's queue (or a durable one's
  *   unconfirmed messages) was full (`maxQueuedPerSubscription`): dropped for that subscription;
  * - `'expired'`: (messages of another zone, `zone` set) gone from that zone's JetStream stream before they crossed;
- * - `'unconfirmed'`: after a durable subscription (re)opened, messages it may have been handed
- *   before (the ones that would come again marked `redelivered`) but never confirmed, which the
- *   sender no longer holds (or left with): they were delivered once, perhaps not processed, and
- *   cannot come again. Said only for seqs every durable subscription of the subject on this peer
- *   may have been handed; the rest of such a range keeps the receiver's reason (`'unavailable'`, …);
  * - `'fragmentLost'`, `'bufferFull'`: no longer emitted (kept so that old handlers still compile).
  */
-export type DataLossReason = ReceiverDataLossReason | 'subscriberOverflow' | 'expired' | 'unconfirmed';
+export type DataLossReason = ReceiverDataLossReason | 'subscriberOverflow' | 'expired';
 
 /** Why a peer left: it said BYE (`'bye'`), went silent for `peerExpiryMs` (`'expired'`), or a newer incarnation of it appeared (`'restarted'`). */
 export type PeerLeftReason = ListPeerLeftReason;
@@ -50,6 +45,15 @@ export interface DataLossEvent {
   readonly fromSeq: number;
   readonly toSeq: number;
   readonly reason: DataLossReason;
+  /**
+   * Set when durable subscriptions of the subject on this peer (re)opened behind the range:
+   * messages `fromSeq..unconfirmedToSeq` may have been handed to them before (the ones that
+   * would have come again marked `redelivered`: handed, or waiting for their mark, never
+   * confirmed). Some, or none, were processed: check them against your own records. The ones
+   * after it were never handed (with `durableConfirmDelayMs` 0, the default). With several
+   * durable subscriptions of the subject, the lowest.
+   */
+  readonly unconfirmedToSeq?: number;
 }
 
 /** A peer seen joining (from its first advertisement). */

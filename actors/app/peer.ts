@@ -493,12 +493,13 @@ export class Peer extends EventEmitter<PeerEvents> {
       case 'accepted':
         this.publisher.settle(event.batchId, undefined, event.seqs);
         break;
-      case 'dataLoss':
-        for (const part of this.durables.lossParts(event.sender.name, event.subject, event.from, event.to, event.reason)) {
-          this.counters.dataLossEvents++;
-          this.emit('dataLoss', { sender: event.sender.name, senderIncarnation: event.sender.incarnation, subject: event.subject, fromSeq: part.from, toSeq: part.to, reason: part.reason } satisfies DataLossEvent);
-        }
+      case 'dataLoss': {
+        this.counters.dataLossEvents++;
+        const unconfirmedToSeq = this.durables.unconfirmedThrough(event.sender.name, event.subject, event.from, event.to);
+        const loss: DataLossEvent = { sender: event.sender.name, senderIncarnation: event.sender.incarnation, subject: event.subject, fromSeq: event.from, toSeq: event.to, reason: event.reason };
+        this.emit('dataLoss', unconfirmedToSeq === undefined ? loss : { ...loss, unconfirmedToSeq });
         break;
+      }
       case 'peerJoined':
         this.emit('peerJoined', this.knownPeers.joined(event));
         break;

@@ -50,7 +50,7 @@ export async function typedApi(): Promise<void> {
   expectTypeOf<PeerEvents['peerUpdated']>().toEqualTypeOf<[event: PeerUpdatedEvent]>();
 
   // Reasons are unions of what the code emits.
-  expectTypeOf<DataLossReason>().toEqualTypeOf<'timeout' | 'unavailable' | 'senderLeft' | 'tooLarge' | 'durableBehind' | 'fragmentLost' | 'bufferFull' | 'subscriberOverflow' | 'expired' | 'unconfirmed'>();
+  expectTypeOf<DataLossReason>().toEqualTypeOf<'timeout' | 'unavailable' | 'senderLeft' | 'tooLarge' | 'durableBehind' | 'fragmentLost' | 'bufferFull' | 'subscriberOverflow' | 'expired'>();
   expectTypeOf<PeerLeftReason>().toEqualTypeOf<'bye' | 'expired' | 'restarted'>();
   peer.on('dataLoss', (e) => {
     // @ts-expect-error: not a reason the code emits

@@ -52,4 +52,9 @@ describe('dataLossToJsonLine', () => {
       reason: 'unavailable',
     });
   });
+
+  it('carries unconfirmedToSeq when the event has it', () => {
+    const line = JSON.parse(dataLossToJsonLine({ sender: 'feed', subject: 'a.b', fromSeq: 4, toSeq: 9, reason: 'unavailable', unconfirmedToSeq: 6 }));
+    expect(line).toMatchObject({ fromSeq: 4, toSeq: 9, unconfirmedToSeq: 6 });
+  });
 });
