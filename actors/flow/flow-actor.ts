@@ -420,6 +420,12 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
       if (parked && !flow.isParked(p.subject)) adopt(now, p.subject);
       touch(p.subject);
     }
+    // The restarted receiver's first report: its stall bound starts now, not with the block
+    // episode its old incarnation began (it would be left out at once, catching up). Before
+    // (6 December), a durable subscriber back 200 ms after a SIGKILL was named slow 200 ms after
+    // it was listed: the publisher ran 150,000 messages ahead and the durable subscription,
+    // catching up, dropped 70,560 ('subscriberOverflow').
+    if (replaced !== undefined) flow.renewProgress(now, peer);
   }
 
   /** The earlier incarnation of a restarted receiver is no longer waited for. */

@@ -311,6 +311,31 @@ describe('flow actor: a receiver that restarts', () => {
     expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'q.a', maxSeq: UNLIMITED });
   });
 
+  it('gives the new incarnation the whole stall bound from its first report, even inside a block episode its old one began', async () => {
+    // A durable subscriber SIGKILLed and back 200 ms later (6 December): its new incarnation was
+    // named slow 200 ms after it was listed and no longer waited for, as the old incarnation's
+    // block episode had begun before the kill. The publisher ran 150,000 messages ahead, and the
+    // durable subscription, catching up, dropped 70,560 ('subscriberOverflow').
+    const s = await setup({ ...SMALL, flowPolicy: 'min', stallTimeoutMs: 1000 });
+    s.send({ kind: 'receiverJoined', peer: A, patterns: ['r.>'] });
+    s.send({ kind: 'sentUpTo', subject: 'r.a', fromSeq: 1, seq: 12, bytes: 120 });
+    s.send({ kind: 'positions', peer: A, positions: [{ subject: 'r.a', seq: 2 }] });
+    s.send({ kind: 'blocked', subject: 'r.a', seq: 13 });
+    s.ctx.advanceTo(900);
+    s.send({ kind: 'receiverLeft', peer: A, restarted: true });
+    s.send({ kind: 'receiverJoined', peer: A2, patterns: ['r.>'] });
+    s.ctx.advanceTo(950);
+    s.send({ kind: 'positions', peer: A2, positions: [{ subject: 'r.a', seq: 2 }] });
+    s.send({ kind: 'blocked', subject: 'r.a', seq: 13 }); // the sender still waits: the same episode
+    s.ctx.advanceTo(1900);
+    expect(s.ctx.events.filter((e) => e.kind === 'slowConsumer')).toEqual([]);
+    expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'r.a', maxSeq: 12 });
+    // The bound still holds for it: no progress for the stall bound from its first report.
+    s.ctx.advanceTo(1950);
+    expect(s.ctx.events.filter((e) => e.kind === 'slowConsumer')).toEqual([{ kind: 'slowConsumer', peer: A2, subject: 'r.a', lagMessages: 10 }]);
+    expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'r.a', maxSeq: UNLIMITED });
+  });
+
   it('does not wait for a receiver that left otherwise (BYE, expiry)', async () => {
     const s = await setup();
     s.send({ kind: 'receiverJoined', peer: A, patterns: ['r.>'] });
