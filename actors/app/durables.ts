@@ -392,6 +392,30 @@ export class Durables {
     return through < from ? undefined : through;
   }
 
+  /**
+   * The receiver reported messages of stream (`sender`, `subject`) up to `to` lost, and the
+   * `dataLoss` event was emitted: for each ready durable subscription of the subject that
+   * acknowledges automatically they count as handled, so its position moves past them once what
+   * came before is confirmed. Before (6 December), it moved only with the next message handled:
+   * a durable subscriber killed after the event and before that was told the same loss again at
+   * its next start (a user-style check: 231,425..739,328 said twice). With `ack: 'manual'` the
+   * loss is said again after a restart until a later message is acknowledged (the zone bridge
+   * stores a loss record for it: it must hear it again if it crashed before that).
+   */
+  lost(sender: PeerId, subject: string, to: number): void {
+    if (this.byId.size === 0 || this.ledger === undefined) return;
+    const key = streamKey(sender.name, subject);
+    for (const d of this.byId.values()) {
+      if (!d.ready || d.ack !== 'auto' || !patternMatches(d.sub.pattern, subject)) continue;
+      const floor = d.floors.get(key);
+      if (floor !== undefined && to <= floor) continue;
+      const position = d.tracker.passed(key, to);
+      if (position === undefined) continue;
+      this.confirmBatch.set(`${d.name}\u0000${key}`, { durable: d.name, sender: sender.name, subject, seq: position, incarnation: sender.incarnation });
+      this.schedule();
+    }
+  }
+
   /** Whether `d` handed message `seq` of stream `key` before it opened (it comes again marked). */
   private wasHanded(d: DurableState, key: string, seq: number): boolean {
     const before = d.handedBefore.size === 0 ? undefined : d.handedBefore.get(key);

@@ -498,6 +498,7 @@ export class Peer extends EventEmitter<PeerEvents> {
         const unconfirmedToSeq = this.durables.unconfirmedThrough(event.sender.name, event.subject, event.from, event.to);
         const loss: DataLossEvent = { sender: event.sender.name, senderIncarnation: event.sender.incarnation, subject: event.subject, fromSeq: event.from, toSeq: event.to, reason: event.reason };
         this.emit('dataLoss', unconfirmedToSeq === undefined ? loss : { ...loss, unconfirmedToSeq });
+        this.durables.lost(event.sender, event.subject, event.to);
         break;
       }
       case 'peerJoined':

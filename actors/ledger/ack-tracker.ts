@@ -71,6 +71,22 @@ export class AckTracker {
   }
 
   /**
+   * Messages of `stream` up to `to`, after every one delivered, were reported lost (a
+   * `dataLoss` event): they count as delivered and acknowledged. Returns `to` when it is
+   * confirmable at once (nothing delivered waits), else `undefined` (it is once what was
+   * delivered before is acknowledged; nothing when `to` is not after every delivered seq).
+   */
+  passed(stream: string, to: number): number | undefined {
+    const s = this.streams.get(stream);
+    if (s === undefined) return to;
+    if (!(to > s.pending[s.pending.length - 1])) return undefined;
+    s.pending.push(to);
+    s.acked.add(to);
+    this.count++;
+    return undefined;
+  }
+
+  /**
    * The application acknowledged `seq` of `stream`. Returns the new confirmable position of the
    * stream when it moved, else `undefined` (an earlier message is still unacknowledged, or
    * `seq` is unknown or already confirmed).

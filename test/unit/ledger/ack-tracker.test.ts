@@ -124,4 +124,20 @@ describe('AckTracker', () => {
     t.forget('none');
     expect(t.unacked).toBe(1);
   });
+
+  it('counts a range reported lost after the delivered messages as acknowledged: confirmable at once, or once those before are', () => {
+    const t = new AckTracker(100);
+    expect(t.passed('s', 50)).toBe(50); // nothing delivered waits
+    t.delivered('s', 51);
+    t.delivered('s', 52);
+    expect(t.passed('s', 60)).toBeUndefined();
+    expect(t.passed('s', 55)).toBeUndefined(); // not after every delivered seq: ignored
+    expect(t.unacked).toBe(3);
+    expect(t.ack('s', 52)).toBeUndefined();
+    expect(t.ack('s', 51)).toBe(60);
+    expect(t.unacked).toBe(0);
+    t.delivered('s', 61);
+    expect(t.passed('s', 52)).toBeUndefined();
+    expect(t.ack('s', 61)).toBe(61);
+  });
 });
