@@ -34,6 +34,7 @@ import type { ReceiverInbox } from '../receiver/messages.js';
 import { Publisher, QUEUED_MAX_BYTES } from './publisher.js';
 import { Delivery } from './delivery.js';
 import { Durables, type DurableSpec } from './durables.js';
+import { OverflowLosses } from './overflow-losses.js';
 import { Requests } from './requests.js';
 import { Subscriptions } from './subscriptions.js';
 import { KnownPeers } from './known-peers.js';
@@ -122,7 +123,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   private state: 'starting' | 'open' | 'closing' | 'closed' = 'starting';
   private closing: Promise<void> | undefined;
   private readonly knownPeers = new KnownPeers();
-  private readonly counters = { dataLossEvents: 0, subscriptionOverflows: 0 };
+  private readonly counters = { dataLossEvents: 0 };
   /** What `msg.respond()` calls. A reply never rejects (handlers write `void msg.respond(x)`): a failure goes to 'error'. */
   private readonly reply: ReplyPublisher = (subject: string, data: unknown) =>
     this.publishWith(subject, data, undefined, undefined, undefined, false).then(
@@ -132,11 +133,12 @@ export class Peer extends EventEmitter<PeerEvents> {
         return false;
       },
     );
-  /** A subscription's queue (iterator) or unconfirmed messages (durable) were full: `r` was dropped for it. */
-  private readonly onOverflow = (sender: PeerId, r: WireMessage): void => {
-    this.counters.subscriptionOverflows++;
-    this.emit('dataLoss', { sender: sender.name, senderIncarnation: sender.incarnation, subject: r.subject, fromSeq: r.seq, toSeq: r.seq, reason: 'subscriberOverflow' } satisfies DataLossEvent);
-  };
+  /** Messages dropped for full subscriptions (iterator queue, durable unconfirmed), said as `dataLoss` ranges. */
+  private readonly overflows = new OverflowLosses((e) => this.sayLoss(e));
+  private sayLoss(e: DataLossEvent): void {
+    this.counters.dataLossEvents++;
+    this.emit('dataLoss', e);
+  }
   /** Own publishes, accepted by the sender with their seqs: delivered to own subscriptions (echo). */
   private readonly onEcho = (items: readonly PublishItem[], seqs: readonly number[]): void => {
     const sender = { name: this.name, incarnation: this.incarnation };
@@ -195,22 +197,13 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.publisher = new Publisher(this.system.ref<SenderInbox>('sender'), this.options.maxPendingPublishes, this.options.maxMessageBytes, this.onEcho, (err, count) =>
       this.emitError(new Error(`${count} message(s) accepted by tryPublish(), or by a publish() that resolved once queued, were not published: ${err.message}`, { cause: err })),
     );
-    this.durables = new Durables(ledger, this.options.maxQueuedPerSubscription, this.onOverflow, {
+    this.durables = new Durables(ledger, this.options.maxQueuedPerSubscription, this.overflows.dropped, {
       ref: this.system.ref<ReceiverInbox>('receiver'),
       paceMessages: this.options.durablePaceMessages,
     }, this.options.durableConfirmDelayMs);
-    this.delivery = new Delivery(this.durables, this.reply, this.onOverflow, (loss, subject) => {
-      this.counters.dataLossEvents++;
-      this.emit('dataLoss', {
-        sender: loss.sender,
-        senderIncarnation: loss.incarnation,
-        zone: loss.zone,
-        subject,
-        fromSeq: loss.fromSeq,
-        toSeq: loss.toSeq,
-        reason: loss.reason as DataLossReason,
-      } satisfies DataLossEvent);
-    });
+    this.delivery = new Delivery(this.durables, this.reply, this.overflows.dropped, (loss, subject) =>
+      this.sayLoss({ sender: loss.sender, senderIncarnation: loss.incarnation, zone: loss.zone, subject, fromSeq: loss.fromSeq, toSeq: loss.toSeq, reason: loss.reason as DataLossReason }),
+    );
     this.subscriptions = new Subscriptions(
       {
         delivery: this.delivery,
@@ -404,7 +397,7 @@ export class Peer extends EventEmitter<PeerEvents> {
         noResponders: this.requests.noResponders,
         originDuplicates: this.delivery.originDedup.duplicates,
         dataLossEvents: this.counters.dataLossEvents,
-        subscriptionOverflows: this.counters.subscriptionOverflows,
+        subscriptionOverflows: this.overflows.count,
         pendingPublishes: this.publisher.pending,
         subscriptions: this.subscriptions.size,
         ...this.durables.stats(),
@@ -494,10 +487,9 @@ export class Peer extends EventEmitter<PeerEvents> {
         this.publisher.settle(event.batchId, undefined, event.seqs);
         break;
       case 'dataLoss': {
-        this.counters.dataLossEvents++;
         const unconfirmedToSeq = this.durables.unconfirmedThrough(event.sender.name, event.subject, event.from, event.to);
         const loss: DataLossEvent = { sender: event.sender.name, senderIncarnation: event.sender.incarnation, subject: event.subject, fromSeq: event.from, toSeq: event.to, reason: event.reason };
-        this.emit('dataLoss', unconfirmedToSeq === undefined ? loss : { ...loss, unconfirmedToSeq });
+        this.sayLoss(unconfirmedToSeq === undefined ? loss : { ...loss, unconfirmedToSeq });
         this.durables.lost(event.sender, event.subject, event.to);
         break;
       }
