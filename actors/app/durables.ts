@@ -393,7 +393,8 @@ export class Durables {
   }
 
   /**
-   * The receiver reported messages of stream (`sender`, `subject`) up to `to` lost, and the
+   * The receiver reported messages of stream (`sender`, `subject`) up to `to` lost for every
+   * subscription of the peer (not `'durableBehind'`, which is one subscription's), and the
    * `dataLoss` event was emitted: for each ready durable subscription of the subject that
    * acknowledges automatically they count as handled, so its position moves past them once what
    * came before is confirmed. Before (6 December), it moved only with the next message handled:

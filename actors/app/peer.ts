@@ -490,7 +490,8 @@ export class Peer extends EventEmitter<PeerEvents> {
         const unconfirmedToSeq = this.durables.unconfirmedThrough(event.sender.name, event.subject, event.from, event.to);
         const loss: DataLossEvent = { sender: event.sender.name, senderIncarnation: event.sender.incarnation, subject: event.subject, fromSeq: event.from, toSeq: event.to, reason: event.reason };
         this.sayLoss(unconfirmedToSeq === undefined ? loss : { ...loss, unconfirmedToSeq });
-        this.durables.lost(event.sender, event.subject, event.to);
+        // 'durableBehind' is one subscription's: the others took those messages.
+        if (event.reason !== 'durableBehind') this.durables.lost(event.sender, event.subject, event.to);
         break;
       }
       case 'peerJoined':
