@@ -171,6 +171,29 @@ describe('StreamReceiver NAK scheduling', () => {
     expect(log.filter((e) => e[0] === 'lost')).toEqual([['lost', 2001, 2099, 'timeout']]);
   });
 
+  it('asks again after one repair time, not a doubled wait, while a sender serving a backlog at its budget answers each round', () => {
+    // The sender answers each NAK with the next 100 missing messages 5 ms later (its repair
+    // budget per NAK). Before (6 December) each answered round doubled the wait up to
+    // nakRetryMaxMs (1 s): a durable subscriber catching up on 200 KB messages got 21 a second.
+    const { stream, naks, log, runUntil } = setup({ nakDelayMinMs: 5, nakDelayMaxMs: 5, maxBufferedMessages: 10_000 });
+    stream.onMessage(0, msg(2000)); // 1..1999 missing
+    let next = 1;
+    const answers: number[] = [];
+    let t = 0;
+    for (; t <= 30_000 && next < 2000; t += 5) {
+      for (const at of runUntil(t, (nowMs) => nowMs - 1)) answers.push(at + 5);
+      while (answers.length > 0 && answers[0] <= t) {
+        answers.shift();
+        for (const end = Math.min(2000, next + 100); next < end; next++) stream.onMessage(t, msg(next), true);
+      }
+    }
+    expect(log.filter((e) => e[0] === 'lost')).toEqual([]);
+    expect(stream.position).toBe(2000);
+    // 20 rounds of 100: about one repair time each (the 50 ms floor), not up to a second each.
+    expect(t).toBeLessThan(2500);
+    expect(naks.length).toBeLessThan(200);
+  });
+
   it('does not count NAKs sent while the sender is silent, so a partition causes no timeout', () => {
     const { stream, naks, log, runUntil } = setup({ nakDelayMinMs: 5, nakDelayMaxMs: 5, nakMaxRetries: 2 });
     stream.onMessage(0, msg(2));
