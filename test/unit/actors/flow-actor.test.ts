@@ -93,6 +93,7 @@ describe('flow actor', () => {
     const s = await setup({ ...SMALL, flowPolicy: 'min', stallTimeoutMs: 100 });
     s.send({ kind: 'receiverJoined', peer: A, patterns: ['m.>'] });
     s.send({ kind: 'sentUpTo', subject: 'm.n', fromSeq: 1, seq: 10, bytes: 100 });
+    s.send({ kind: 'positions', peer: A, positions: [{ subject: 'm.n', seq: 0 }] }); // it reports: it hears us
     expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'm.n', maxSeq: 10 });
     s.ctx.nowMs = 5;
     s.send({ kind: 'blocked', subject: 'm.n', seq: 11 });
@@ -103,6 +104,21 @@ describe('flow actor', () => {
     expect(s.ctx.events).toEqual([{ kind: 'slowConsumer', peer: A, subject: 'm.n', lagMessages: 10 }]);
     expect(s.actor.stats!()).toMatchObject({ blockedReports: 1, core: { stalledReceivers: 1 } });
     // The only receiver stalled: nobody limits the stream any more (no stall beyond the bound).
+    expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'm.n', maxSeq: UNLIMITED });
+  });
+
+  it('waits multicastProbeMs longer for a receiver that never reported a position (it may not hear multicast: its unicast fallback comes after the probe time)', async () => {
+    // Multicast blocked (6 December): both subscribers were left out at the stall bound (2 s), a
+    // second before the fallback (3 s), and got messages the window had dropped as 'unavailable'.
+    const s = await setup({ ...SMALL, flowPolicy: 'min', stallTimeoutMs: 2000 });
+    s.send({ kind: 'receiverJoined', peer: A, patterns: ['m.>'] });
+    s.send({ kind: 'sentUpTo', subject: 'm.n', fromSeq: 1, seq: 10, bytes: 100 });
+    s.send({ kind: 'blocked', subject: 'm.n', seq: 11 });
+    s.ctx.advanceTo(4999);
+    expect(s.ctx.events).toEqual([]);
+    expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'm.n', maxSeq: 10 });
+    s.ctx.advanceTo(5000); // registered at 0: the probe time (3 s), then the stall bound
+    expect(s.ctx.events).toEqual([{ kind: 'slowConsumer', peer: A, subject: 'm.n', lagMessages: 10 }]);
     expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'm.n', maxSeq: UNLIMITED });
   });
 
@@ -161,7 +177,8 @@ describe('flow actor', () => {
     s.send({ kind: 'receiverJoined', peer: A, patterns: ['h.>'] });
     s.send({ kind: 'receiverJoined', peer: B, patterns: ['h.>'] });
     for (const i of [0, 1, 2, 3]) s.send({ kind: 'sentUpTo', subject: `h.${i}`, fromSeq: 1, seq: 8, bytes: 80 });
-    // A confirms everything; B nothing.
+    // A confirms everything; B nothing (it reports, so it hears us).
+    s.send({ kind: 'positions', peer: B, positions: [0, 1, 2, 3].map((i) => ({ subject: `h.${i}`, seq: 0 })) });
     s.send({ kind: 'positions', peer: A, positions: [0, 1, 2, 3].map((i) => ({ subject: `h.${i}`, seq: 8 })) });
     expect(holds()).toEqual([true]);
     expect(s.ctx.timer?.atMs).toBe(1000);
