@@ -477,6 +477,12 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     const now = ctx.clock();
     // The core's deadlines, the end of discovery and the drain checks, not a park sweep alone:
     // touching every subject costs a credit computation per stream.
+    // Restarted receivers' holds that ended first: an earlier incarnation whose hold ends as it
+    // would stall leaves quietly. Before (6 December) it was named in a `slowConsumer` event 2 s
+    // after its `peerLeft` ('restarted'), for a process that no longer ran.
+    const due = restarting.releaseDue(now);
+    for (const earlier of due) releaseRestarted(earlier);
+    if (due.length > 0) publishCredits();
     const coreAt = earliest(flow.nextDeadlineMs(), discoveryEndsMs);
     const stalledSince = hold.onStallDue(now);
     if (stalledSince !== undefined) {
@@ -491,9 +497,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
       touchedAll = true; // a stalled receiver left the window of some stream
       publishCredits();
     }
-    const due = restarting.releaseDue(now);
-    for (const earlier of due) releaseRestarted(earlier);
-    if (due.length > 0) publishCredits();
     parkIdle(now);
     checkDrained(now);
     armTimer();

@@ -353,6 +353,19 @@ describe('flow actor: a receiver that restarts', () => {
     expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'r.a', maxSeq: UNLIMITED });
   });
 
+  it('lets the earlier incarnation go quietly at the end of its hold: no slowConsumer for a process that no longer runs', async () => {
+    const s = await setup({ ...SMALL, flowPolicy: 'min', stallTimeoutMs: 1000 });
+    s.send({ kind: 'receiverJoined', peer: A, patterns: ['r.>'] });
+    s.send({ kind: 'sentUpTo', subject: 'r.a', fromSeq: 1, seq: 12, bytes: 120 });
+    s.send({ kind: 'positions', peer: A, positions: [{ subject: 'r.a', seq: 2 }] });
+    s.send({ kind: 'blocked', subject: 'r.a', seq: 13 });
+    s.ctx.advanceTo(500);
+    s.send({ kind: 'receiverLeft', peer: A, restarted: true });
+    s.ctx.advanceTo(1500); // the hold ends as the old incarnation's renewed stall bound passes
+    expect(s.ctx.events.filter((e) => e.kind === 'slowConsumer')).toEqual([]);
+    expect(s.credits().at(-1)).toEqual({ kind: 'credit', subject: 'r.a', maxSeq: UNLIMITED });
+  });
+
   it('does not wait for a receiver that left otherwise (BYE, expiry)', async () => {
     const s = await setup();
     s.send({ kind: 'receiverJoined', peer: A, patterns: ['r.>'] });
