@@ -12,6 +12,7 @@ import { Exporter } from './exporter.js';
 import { CheckpointKeeper, type CheckpointCounters } from './checkpoint-keeper.js';
 import { ImportLease } from './import-lease.js';
 import { Importer } from './importer.js';
+import { OriginGaps } from './origin-gaps.js';
 import { CoreImporter } from './core-importer.js';
 import { ImportProgress, type ZoneImportStats } from './import-progress.js';
 import { LeaseKeeper, leaseKey, openLeaseBucket } from './lease-keeper.js';
@@ -153,6 +154,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private lease: LeaseKeeper | undefined;
   /** Core NATS: the last seq imported per origin stream, kept across importers (gaps while not importing are reported). */
   private readonly coreLastSeqs = new Map<string, number>();
+  /** JetStream: per zone imported from, the origin streams' last seqs, kept across importers (origin-gaps.ts). */
+  private readonly originGaps = new Map<string, OriginGaps>();
   /** Core NATS without JetStream: no lease, this bridge imports alone. */
   private leaseless = false;
   private relay: RequestRelay | undefined;
@@ -251,7 +254,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     this.importer =
       js === undefined || jsm === undefined
         ? new CoreImporter(this.o, this.nats, this.importCounters, this.coreLastSeqs, this.progress, onError, onZone)
-        : new Importer(this.o, this.nats, js, jsm, this.importCounters, this.progress, onError, onZone);
+        : new Importer(this.o, this.nats, js, jsm, this.importCounters, this.progress, this.originGaps, onError, onZone);
     try {
       await this.importer.start();
     } catch (err) {

@@ -105,6 +105,8 @@ export class Importer {
     readonly counters: ImporterCounters,
     /** Per-zone counters and lag, kept by the bridge across importers. */
     private readonly progress: ImportProgress,
+    /** Per zone, the origin streams' last seqs, kept by the bridge across importers and their consumers' restarts. */
+    private readonly originGaps: Map<string, OriginGaps>,
     private readonly onError: (err: Error) => void,
     /** A zone imported from for the first time. */
     private readonly onZone: (zone: string) => void = () => undefined,
@@ -152,9 +154,14 @@ export class Importer {
 
   /** Consumes zone `zone`'s stream until closed; restarts the consumer after a failure. */
   private async runZone(zone: string): Promise<void> {
+    // Kept across the consumer's restarts and the bridge's lease turns: a deletion met right
+    // after one (what the consumer delivers first is past a jump in stream sequences) is a gap of
+    // the origin streams seen before.
+    let gaps = this.originGaps.get(zone);
+    if (gaps === undefined) this.originGaps.set(zone, (gaps = new OriginGaps()));
     while (!this.closed) {
       try {
-        await this.consume(zone);
+        await this.consume(zone, gaps);
       } catch (err) {
         if (this.closed) return;
         this.onError(new Error(`importing from zone ${zone} failed: ${err instanceof Error ? err.message : String(err)}; retrying`, { cause: err }));
@@ -163,7 +170,7 @@ export class Importer {
     }
   }
 
-  private async consume(zone: string): Promise<void> {
+  private async consume(zone: string, gaps: OriginGaps): Promise<void> {
     const stream = streamName(zone);
     const durable = `lc_import_${this.o.zone}`;
     await this.jsm.consumers.add(stream, {
@@ -198,7 +205,6 @@ export class Importer {
       );
     };
     const pendings: Promise<void>[] = [];
-    const gaps = new OriginGaps();
     gaps.start(info.ack_floor.stream_seq);
     try {
       for (let seq = info.ack_floor.stream_seq + 1; seq <= caughtUpTo && !this.closed; seq++) {

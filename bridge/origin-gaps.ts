@@ -5,8 +5,11 @@
  * `max_msgs` removed them before they were imported). A gap without a deletion is a reordering
  * (a publish retried after a later one was stored), and the missing seq comes later.
  *
- * In memory, per importer (one per zone): at most `maxStreams` origin streams, the oldest
- * forgotten first. A stream forgotten, or not seen since the importer started, reports nothing.
+ * In memory, per bridge and zone imported from, kept across the import consumer's restarts and
+ * the bridge's lease turns: at most `maxStreams` origin streams, the oldest forgotten first. When
+ * the consumer starts again past what this bridge saw (another bridge imported meanwhile, or a
+ * purge moved it), every stream is forgotten: its last seq may be stale. A stream forgotten, or
+ * not seen since the bridge started, reports nothing.
  */
 
 /** A range of an origin stream that will never be imported. */
@@ -35,10 +38,16 @@ export class OriginGaps {
   constructor(private readonly maxStreams = 65_536) {}
 
   /**
-   * The consumer starts after `ackFloor` (its acknowledged stream sequence): a first message
-   * stored after `ackFloor + 1` means messages were deleted in between.
+   * The consumer starts (or starts again) after `ackFloor` (its acknowledged stream sequence): a
+   * first message stored after `ackFloor + 1` means messages were deleted in between. What the
+   * previous run saw past `ackFloor` comes again and reports nothing. Past the last stream
+   * sequence seen, messages this bridge never saw were acknowledged: every stream is forgotten.
    */
   start(ackFloor: number): void {
+    if (ackFloor > this.previous) {
+      this.last.clear();
+      this.deletedBefore = 0;
+    }
     this.previous = ackFloor;
   }
 

@@ -57,6 +57,11 @@ export class BridgeProcess {
     cleanups.push(() => this.kill());
   }
 
+  /** Sends `signal` to the running process (SIGSTOP, SIGCONT: a bridge frozen a while). */
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
+  }
+
   /** Starts it and waits for its "running" line. */
   async start(): Promise<void> {
     const child = spawn(process.execPath, [CLI, 'bridge', '--config', this.configPath, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -147,15 +152,15 @@ export interface AtoB {
  * The usual setup of one direction: a NATS server, zones A and B, bridge A exporting `k.>` and
  * bridge B importing it, a subscriber in zone B and a publisher in zone A. `bridgeA`: more of
  * bridge A's configuration (its `peer` entry is merged with the zone's network and ledger);
- * `pubA`: more createPeer options of the publisher.
+ * `pubA`, `subB`: more createPeer options of the publisher, of the subscriber.
  */
-export async function exportAtoB(bridgeA: Record<string, unknown> = {}, pubA: Record<string, unknown> = {}): Promise<AtoB> {
+export async function exportAtoB(bridgeA: Record<string, unknown> = {}, pubA: Record<string, unknown> = {}, subB: Record<string, unknown> = {}): Promise<AtoB> {
   const server = await startNatsServer();
   cleanups.push(() => server.stop());
   const dir = tempDir();
   const [netA, netB] = twoZones();
-  const subB = await startPeer('subB', netB);
-  await subB.call('subscribe', { patterns: ['k.>'] });
+  const sub = await startPeer('subB', { ...netB, ...subB });
+  await sub.call('subscribe', { patterns: ['k.>'] });
   const nats = { servers: [server.url], reconnectTimeWait: 250 };
   const { peer: peerA, ...restA } = bridgeA as { peer?: Record<string, unknown> };
   const a = new BridgeProcess('bridgeA', writeConfig(dir, 'A', { zone: 'A', nats, export: ['k.>'], ...restA, peer: { name: 'bridgeA', ...netA, ...peerA, ledger: { path: join(dir, 'ledger-A') } } }));
@@ -163,5 +168,5 @@ export async function exportAtoB(bridgeA: Record<string, unknown> = {}, pubA: Re
   await Promise.all([a.start(), b.start()]);
   const pub = await startPeer('pubA', { ...netA, ...pubA });
   await waitPatterns(pub, 'bridgeA', ['k.>']);
-  return { server, dir, netA, netB, subB, bridgeA: a, bridgeB: b, pubA: pub };
+  return { server, dir, netA, netB, subB: sub, bridgeA: a, bridgeB: b, pubA: pub };
 }

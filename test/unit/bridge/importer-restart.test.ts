@@ -56,7 +56,7 @@ function setUp(getMessage: (seq: number) => Promise<unknown>, consumersGet: () =
   const js = { consumers: { get: consumersGet } };
   const errors: Error[] = [];
   const c = counters();
-  const importer = new Importer(o, nc as never, js as never, jsm as never, c, new ImportProgress(), (e) => errors.push(e));
+  const importer = new Importer(o, nc as never, js as never, jsm as never, c, new ImportProgress(), new Map(), (e) => errors.push(e));
   return { importer, published, errors, counters: c };
 }
 

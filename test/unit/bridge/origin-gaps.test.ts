@@ -19,6 +19,26 @@ describe('OriginGaps: messages of another zone JetStream deleted before they wer
     expect(feed(g, [[1, 1], [2, 2], [3, 3], [9, 10]])).toEqual([[4, 8]]);
   });
 
+  it('kept across a consumer restart: what comes again from the ack floor reports nothing, a deletion right after the restart is a gap of the streams seen before', () => {
+    const g = new OriginGaps();
+    g.start(0);
+    expect(feed(g, [[1, 1], [2, 2], [3, 3], [4, 4]])).toEqual([]);
+    g.start(2); // acknowledged up to 2: 3 and 4 come again, then 5..9 were deleted
+    expect(feed(g, [[3, 3], [4, 4], [10, 10], [11, 11]])).toEqual([[5, 9]]);
+    g.start(11); // the deletion met first thing after a restart
+    expect(feed(g, [[15, 15]])).toEqual([[12, 14]]);
+  });
+
+  it('forgets every stream when the consumer starts again past what it saw (another bridge imported meanwhile): no gap from a stale last seq', () => {
+    const g = new OriginGaps();
+    g.start(0);
+    expect(feed(g, [[1, 1], [2, 2]])).toEqual([]);
+    g.start(40); // acknowledged up to 40 by someone else: seqs 3..40 crossed without us
+    expect(feed(g, [[45, 45], [46, 46]])).toEqual([]); // 41..44 deleted: not known to be this stream's
+    g.start(46);
+    expect(feed(g, [[50, 50]])).toEqual([[47, 49]]); // seen since: reported again
+  });
+
   it('a gap without a deletion is a reordering: nothing reported, and the late seq is no gap either', () => {
     const g = new OriginGaps();
     g.start(0);
