@@ -10,6 +10,8 @@
  *   entries; a BYE received from the peer's proven address with entries sends them to `receiver`
  *   (`finalStreams`) before the departure. Each incarnation listed is told to `receiver`
  *   (`senderAdvertised`): its evidence for adopting a restart. Inboxes: `messages.ts`.
+ *   What it says about this peer (ADVERT, answers to soliciting, pages and deltas of our
+ *   pattern set, BYE) is its `advertiser.ts` (`Advertiser`), on the same thread.
  *
  * What it owns:
  * - {@link ReceiverList}: the peers we know, from ADVERT, BYE and any other frame heard.

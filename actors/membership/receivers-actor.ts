@@ -2,19 +2,9 @@
  * The receiver list's shell: feeds a {@link ReceiverList} with the ADVERT and BYE datagrams and the
  * `heard` notes of the socket actor, advertises this peer, and fans the list's events out.
  *
- * Advertising: our ADVERT (our unicast address from the socket actor's `localAddress`, our local
- * patterns, `ADVERT_FLAGS.multicast` when multicast is on) goes out at once when the address is
- * first known and whenever the local patterns change, then every `advertIntervalMs`: to the base
- * group when multicast is on, and by unicast (`ADVERT_FLAGS.viaUnicast`) to every seed but
- * ourselves and to every listed peer that gets DATA by unicast or was heard by unicast. An ADVERT
- * that arrives by unicast from a peer we did not list is answered at once by unicast, so seed
- * discovery converges in one round trip. Start-up: our adverts of the first `discoveryMs`
- * (the first, and a retry halfway) carry `ADVERT_FLAGS.solicit`; a soliciting advert is answered
- * at once (by multicast when it came by multicast, else by unicast), at most once per
- * `advertIntervalMs / 4` per peer. A frame heard from a peer we do not list (its adverts were
- * lost, or did not reach us) is answered the same way with a soliciting advert of ours, so that
- * we learn its address before our NAKs, ACKs and RETRANSMITs to it are spent on a peer the socket
- * actor cannot reach.
+ * Advertising (our ADVERT: at start-up, on a change of our patterns, every `advertIntervalMs`,
+ * to the base group and by unicast, and at once to peers that solicit or that we do not list;
+ * our pattern set's pages and deltas; BYE when leaving): an {@link Advertiser} (advertiser.ts).
  *
  * Leaving: each `leaving` (from the retransmit actor, once per closing round) stops advertising
  * and sends BYE to the base group (multicast on) and by unicast to every seed and every listed
@@ -40,33 +30,29 @@
  * - a change of the unicast-only peers or of their patterns → the full `unicastTargets` list to
  *   sender and retransmit. With multicast off, every peer is unicast-only.
  *
- * Pattern sets (docs/PROTOCOL.md "Pattern sets", "Changes as deltas"): our set is served by a
- * {@link PatternServer} (which keeps it in a `PatternLog`). A change is pushed as one
- * PATTERNS_DELTA from the version our last advert named (when it fits a datagram and the set is
- * not carried inline), then advertised. The server answers PATTERNS_REQUEST with a page of the set
- * and PATTERNS_DELTA_REQUEST with the delta, or with the first page when the log no longer covers
- * the asker's version; both within one budget of MAX_PAGES_PER_SECOND. Other peers' sets are kept by a {@link PatternSync}: a PATTERNS_DELTA is
- * handed to it only from an address its sender is proven to use (the BYE rule).
+ * Pattern sets (docs/PROTOCOL.md "Pattern sets", "Changes as deltas"): ours is served by the
+ * {@link Advertiser}'s {@link PatternServer}. Other peers' sets are kept by a {@link PatternSync}: a
+ * PATTERNS_DELTA is handed to it only from an address its sender is proven to use (the BYE rule).
  *
- * One timer: the earliest of the list's deadline, the pattern sync's and the next advert.
+ * One timer: the earliest of the list's deadline, the pattern sync's and the advertiser's (the next
+ * advert).
  */
 import type { Actor, ActorContext } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
-import { ADVERT_FLAGS, decodeFrame, peerKey } from '../../codecs/index.js';
-import type { AdvertFrame, Frame, PatternsDeltaFrame, PatternsDeltaRequestFrame, PatternsRequestFrame, PeerId, StreamInfo } from '../../codecs/index.js';
+import { decodeFrame, peerKey } from '../../codecs/index.js';
+import type { Frame, PatternsDeltaFrame, PatternsDeltaRequestFrame, PatternsRequestFrame, PeerId } from '../../codecs/index.js';
 import type { AppEvent } from '../app/events.js';
 import type { PeerConfig } from '../app/peer-config.js';
 import { assertNever, earliest } from '../core.js';
 import type { ReceiverInbox } from '../receiver/messages.js';
-import { packByes } from '../retransmit/frame-packer.js';
 import type { RetransmitInbox } from '../retransmit/messages.js';
 import type { SenderInbox, UnicastTarget } from '../sender/messages.js';
 import type { FlowInbox } from '../flow/messages.js';
 import type { DatagramIn, Destination, SocketInbox } from '../socket/messages.js';
 import type { ReceiversInbox } from './messages.js';
-import type { HeardVia, PeerEntry, PeerLeftReason } from './receiver-list-types.js';
+import type { PeerEntry, PeerLeftReason } from './receiver-list-types.js';
 import { ReceiverList } from './receiver-list.js';
-import { PatternServer } from './pattern-server.js';
+import { Advertiser } from './advertiser.js';
 import { PatternSync } from './pattern-sync.js';
 import { ERROR_CODES, LedgecastError, serializeError } from '../../errors.js';
 import { newReceiversActorCounters } from './receivers-actor-counters.js';
@@ -85,33 +71,12 @@ interface Told {
 export function createActor(config: PeerConfig, ctx: ActorContext): Actor<ReceiversInbox> {
   const self = config.self;
   const multicast = config.socket.multicast;
-  const baseGroup = config.groupMap.baseGroup;
   const counters = newReceiversActorCounters();
   const told = new Map<string, Told>();
   /** The proven sources last told the receiver, per listed peer (`tellSources`). */
   const sourcesTold = new Map<string, string>();
-  let localAddress: { host: string; port: number } | undefined;
-  /** Our pattern set, its versions and recent changes, and the frames that serve it. */
-  const server = new PatternServer(self, {
-    maxDatagramBytes: config.maxDatagramBytes,
-    inlineBytes: ADVERT_INLINE_BYTES,
-    answersPerSecond: MAX_PAGES_PER_SECOND,
-    logSteps: DELTA_LOG_STEPS,
-    logPatterns: DELTA_LOG_PATTERNS,
-  });
-  /** A change of our set not yet advertised: advertised at this time (changes coalesce). */
-  let changeAdvertMs: number | undefined;
-  let lastChangeAdvertMs = Number.NEGATIVE_INFINITY;
-  let nextAdvertMs: number | undefined;
   let armedAtMs: number | undefined;
-  let leaving = false;
   let targetsChanged = false;
-  /** Our adverts solicit answers until then (start-up discovery). */
-  let solicitUntilMs = Number.NEGATIVE_INFINITY;
-  /** When each soliciting peer was last answered. */
-  const answeredAtMs = new Map<string, number>();
-  /** When each unlisted peer heard from was last asked for its advert. */
-  const solicitedAtMs = new Map<string, number>();
   let refs:
     | {
         socket: ActorRef<SocketInbox>;
@@ -142,7 +107,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
           // adopted on it); after the departure of the incarnation it replaces, if any. Its
           // proven sources first: what it held of this incarnation counts only from there. Listed
           // before it is advertised: frames of a name listed before, and unlisted meanwhile, are
-          // held until it is listed again (receiver.ts), and the advert replays them.
+          // held until it is listed again (stream-router.ts), and the advert replays them.
           tellSources(e.peer);
           refs!.receiver.send({ kind: 'senderListed', peer: e.peer });
           refs!.receiver.send({ kind: 'senderAdvertised', peer: e.peer });
@@ -201,6 +166,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     },
   );
 
+  const advertiser = new Advertiser(config, { list, isTarget, counters, send });
+
   function onPeerLeft(peer: PeerId, reason: PeerLeftReason): void {
     sync.forget(peer);
     const key = peerKey(peer);
@@ -258,31 +225,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     refs!.socket.send({ kind: 'frameOut', frame, destination });
   }
 
-  /** Our ADVERT: the set's version, size and digest, and the set itself when it is small. */
-  function advert(flags: number): AdvertFrame {
-    return server.advert({ ...localAddress!, flags });
-  }
-
-  /** Where answers to a request go: where it came from. */
-  function answer(frame: Frame | undefined, msg: DatagramIn): void {
-    if (frame !== undefined) send(frame, { kind: 'address', host: msg.host, port: msg.port });
-  }
-
-  /** Our pages and deltas carry these flags: sent by unicast. */
-  function pageBase(): { host: string; port: number; flags: number } {
-    return { ...localAddress!, flags: (multicast ? ADVERT_FLAGS.multicast : 0) | ADVERT_FLAGS.viaUnicast };
-  }
-
-  /** A peer asks for a page of our set, or for the change from the version it holds (the server decides). */
-  function onSetRequest(nowMs: number, frame: PatternsRequestFrame | PatternsDeltaRequestFrame, msg: DatagramIn): void {
-    if (localAddress === undefined || leaving) {
-      if (frame.kind === 'patternsRequest') server.counters.patternRequestsIgnored++;
-      else server.counters.deltaRequestsIgnored++;
-      return;
-    }
-    answer(frame.kind === 'patternsRequest' ? server.onRequest(nowMs, frame, pageBase()) : server.onDeltaRequest(nowMs, frame, pageBase()), msg);
-  }
-
   /**
    * A change of a listed peer's set. Only from an address that peer is proven to use (as a BYE):
    * a delta changes what we send it, so a host that merely knows its name cannot change it.
@@ -294,38 +236,6 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
       return;
     }
     sync.onDelta(nowMs, e, frame, e.patternVersion);
-  }
-
-  /** Unicast addresses for adverts (or, with `everyPeer`, BYE): seeds but ourselves, and peers, each once. */
-  function unicastAddresses(everyPeer: boolean): { host: string; port: number }[] {
-    const seen = new Set<string>();
-    const out: { host: string; port: number }[] = [];
-    const add = (host: string, port: number): void => {
-      const key = `${host}:${port}`;
-      if (seen.has(key) || (localAddress !== undefined && host === localAddress.host && port === localAddress.port)) return;
-      seen.add(key);
-      out.push({ host, port });
-    };
-    for (const s of config.seeds) add(s.host, s.port);
-    for (const e of list.entries()) if (everyPeer || isTarget(e) || e.heardByUnicast) add(e.host, e.port);
-    return out;
-  }
-
-  function advertise(nowMs: number, first = false): void {
-    const soliciting = first || nowMs < solicitUntilMs;
-    // After the first advert, a retry of the solicit comes halfway through discovery.
-    nextAdvertMs = nowMs + (first && config.discoveryMs > 0 ? Math.max(10, Math.min(config.advertIntervalMs, config.discoveryMs / 2)) : config.advertIntervalMs);
-    const flags = (multicast ? ADVERT_FLAGS.multicast : 0) | (soliciting ? ADVERT_FLAGS.solicit : 0);
-    server.markAdvertised();
-    if (multicast) {
-      send(advert(flags), { kind: 'group', group: baseGroup });
-      counters.advertsSentMulticast++;
-    }
-    const unicast = advert(flags | ADVERT_FLAGS.viaUnicast);
-    for (const a of unicastAddresses(false)) {
-      send(unicast, { kind: 'address', host: a.host, port: a.port });
-      counters.advertsSentUnicast++;
-    }
   }
 
   function onDatagram(nowMs: number, msg: DatagramIn): void {
@@ -350,7 +260,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
       return;
     }
     if (frame.kind === 'patternsRequest' || frame.kind === 'patternsDeltaRequest') {
-      onSetRequest(nowMs, frame, msg);
+      advertiser.onSetRequest(nowMs, frame, msg);
       return;
     }
     if (frame.kind === 'patternsDelta') {
@@ -365,22 +275,13 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     list.onAdvert(nowMs, frame, msg.via, source);
     const e = list.get(frame.sender);
     if (e === undefined) {
-      answerDeferred(nowMs, frame, msg.via);
+      advertiser.answerDeferred(nowMs, frame, msg.via);
       return;
     }
     if (knew) noteUpdate(e);
     tellSources(e.peer);
     sync.onAdvert(nowMs, e, frame, e.patternVersion);
-    if (localAddress === undefined || leaving) return;
-    const solicited = (frame.flags & ADVERT_FLAGS.solicit) !== 0;
-    if ((!knew && msg.via === 'unicast') || (solicited && mayAnswer(nowMs, e.peer))) {
-      if (msg.via === 'multicast' && multicast) {
-        send(advert(ADVERT_FLAGS.multicast), { kind: 'group', group: baseGroup });
-      } else {
-        send(advert((multicast ? ADVERT_FLAGS.multicast : 0) | ADVERT_FLAGS.viaUnicast), { kind: 'address', host: e.host, port: e.port });
-      }
-      counters.advertReplies++;
-    }
+    advertiser.answerAdvert(nowMs, frame, msg, e, knew);
   }
 
   /**
@@ -398,99 +299,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     refs!.retransmit.send({ kind: 'peerSources', peer, sources });
   }
 
-  /**
-   * A restart not taken yet (its name is listed under the old incarnation, still heard): its
-   * soliciting advert by multicast is answered all the same, by multicast, at most once per
-   * `advertIntervalMs / 4` for all such, so that a restarted publisher that closes at once has
-   * learnt of its receivers and waits for them (before, it closed unwaited and its messages,
-   * held here until the restart was taken, were lost).
-   */
-  function answerDeferred(nowMs: number, frame: AdvertFrame, via: HeardVia): void {
-    if (localAddress === undefined || leaving || !multicast || via !== 'multicast' || (frame.flags & ADVERT_FLAGS.solicit) === 0) return;
-    if (list.getByName(frame.sender.name) === undefined || !onceInAWhile(answeredAtMs, nowMs, DEFERRED_ANSWERS)) return;
-    send(advert(ADVERT_FLAGS.multicast), { kind: 'group', group: baseGroup });
-    counters.advertReplies++;
-  }
-
-  /** A soliciting peer is answered at most once per `advertIntervalMs / 4` (bounded memory). */
-  function mayAnswer(nowMs: number, peer: PeerId): boolean {
-    return onceInAWhile(answeredAtMs, nowMs, peer);
-  }
-
-  /** Whether `peer` was not marked in `at` in the last `advertIntervalMs / 4`; marks it (bounded memory). */
-  function onceInAWhile(at: Map<string, number>, nowMs: number, peer: PeerId): boolean {
-    const key = peerKey(peer);
-    const last = at.get(key);
-    if (last !== undefined && nowMs - last < config.advertIntervalMs / 4) return false;
-    if (at.size >= MAX_ANSWERED) at.clear();
-    at.set(key, nowMs);
-    return true;
-  }
-
-  /**
-   * A frame from a peer we do not list: ask for its advert, by multicast when the frame came by
-   * multicast (its source is the peer's multicast socket, not its listener), else by unicast to
-   * where it came from (its listener).
-   */
-  function onHeardUnlisted(nowMs: number, msg: Extract<ReceiversInbox, { kind: 'heard' }>): void {
-    if (localAddress === undefined || leaving || list.get(msg.peer) !== undefined) return;
-    if (!onceInAWhile(solicitedAtMs, nowMs, msg.peer)) return;
-    const flags = (multicast ? ADVERT_FLAGS.multicast : 0) | ADVERT_FLAGS.solicit;
-    if (msg.via === 'multicast' && multicast) send(advert(flags), { kind: 'group', group: baseGroup });
-    else send(advert(flags | ADVERT_FLAGS.viaUnicast), { kind: 'address', host: msg.host, port: msg.port });
-    counters.unlistedSolicits++;
-  }
-
-  /**
-   * Our pattern set changed: a new version. It is advertised at once, unless a change was
-   * advertised less than CHANGE_ADVERT_GAP_MS ago; then once that gap has passed, with whatever
-   * changed meanwhile (a burst of subscriptions costs a few adverts, not one per subscription).
-   */
-  function onLocalPatterns(nowMs: number, patterns: readonly string[]): void {
-    if (!server.update(patterns)) return;
-    if (localAddress === undefined || leaving) return;
-    changeAdvertMs = Math.max(nowMs, lastChangeAdvertMs + CHANGE_ADVERT_GAP_MS);
-    if (changeAdvertMs <= nowMs) advertiseChange(nowMs);
-  }
-
-  /**
-   * Advertises a change: first the delta from the version our last advert named (listeners that
-   * hold it apply it at once, and need not ask), then the advert naming the new version (to peers
-   * that do not understand deltas, and to those that missed one, which then ask). No delta for a
-   * set carried inline: the advert carries it whole.
-   */
-  function advertiseChange(nowMs: number): void {
-    changeAdvertMs = undefined;
-    lastChangeAdvertMs = nowMs;
-    const pushed = server.changeDelta();
-    if (pushed !== undefined) {
-      if (multicast) send(pushed, { kind: 'group', group: baseGroup });
-      for (const a of unicastAddresses(false)) send(pushed, { kind: 'address', host: a.host, port: a.port });
-    }
-    advertise(nowMs);
-  }
-
-  /**
-   * Says BYE (again, at each `leaving`: the peer sends a few, spaced, so one loss does not hide
-   * it), naming `streams`' final entries: as many BYE frames as they need, each to everyone.
-   */
-  function onLeaving(streams: readonly StreamInfo[]): void {
-    leaving = true;
-    nextAdvertMs = undefined;
-    const addresses = unicastAddresses(true);
-    for (const bye of packByes(self, streams, config.maxDatagramBytes)) {
-      if (multicast) send(bye, { kind: 'group', group: baseGroup });
-      for (const a of addresses) send(bye, { kind: 'address', host: a.host, port: a.port });
-      counters.byeFramesSent++;
-    }
-    counters.byesSent++;
-  }
-
   function onTimer(): void {
     armedAtMs = undefined;
     const now = ctx.clock();
-    if (changeAdvertMs !== undefined && now >= changeAdvertMs && !leaving) advertiseChange(now);
-    else if (nextAdvertMs !== undefined && now >= nextAdvertMs) advertise(now);
+    advertiser.onTimer(now);
     const due = list.nextDeadlineMs();
     if (due !== undefined && now >= due) list.onTimer(now);
     const syncDue = sync.nextDeadlineMs();
@@ -501,7 +313,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
   /** After any input: publish target changes and keep the single timer at the earliest deadline. */
   function settle(): void {
     sendTargetsIfChanged();
-    const at = leaving ? undefined : earliest(earliest(list.nextDeadlineMs(), nextAdvertMs), earliest(changeAdvertMs, sync.nextDeadlineMs()));
+    const at = advertiser.leaving ? undefined : earliest(earliest(list.nextDeadlineMs(), advertiser.nextDeadlineMs()), sync.nextDeadlineMs());
     if (at === undefined) {
       if (armedAtMs !== undefined) ctx.clearTimer();
       armedAtMs = undefined;
@@ -534,24 +346,16 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
           break;
         case 'heard':
           list.onHeard(now, msg.peer, msg.via, `${msg.host}:${msg.port}`);
-          onHeardUnlisted(now, msg);
+          advertiser.onHeardUnlisted(now, msg);
           break;
-        case 'localAddress': {
-          const first = localAddress === undefined;
-          localAddress = { host: msg.host, port: msg.port };
-          if (first && !leaving) {
-            // Start-up: ask every peer to answer at once, so a publisher knows its audience
-            // within a round trip instead of an advert interval.
-            solicitUntilMs = now + config.discoveryMs;
-            advertise(now, true);
-          }
+        case 'localAddress':
+          advertiser.onLocalAddress(now, msg.host, msg.port);
           break;
-        }
         case 'localPatterns':
-          onLocalPatterns(now, msg.patterns);
+          advertiser.onLocalPatterns(now, msg.patterns);
           break;
         case 'leaving':
-          onLeaving(Array.isArray(msg.streams) ? msg.streams : []);
+          advertiser.onLeaving(Array.isArray(msg.streams) ? msg.streams : []);
           break;
         default:
           assertNever(msg);
@@ -567,48 +371,22 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     stats() {
       return {
         ...list.counters,
-        ...server.counters,
+        ...advertiser.server.counters,
         ...counters,
         dropped: { ...counters.dropped },
         peers: list.size,
         unicastTargets: list.entries().filter(isTarget).length,
         patternSync: { ...sync.counters, fetching: sync.size },
-        patternSetVersion: server.version,
-        patternSetSize: server.size,
-        advertInline: server.inline,
+        patternSetVersion: advertiser.server.version,
+        patternSetSize: advertiser.server.size,
+        advertInline: advertiser.server.inline,
       };
     },
   };
 }
 
-/** Soliciting peers remembered for the answer rate limit (the map is emptied when full). */
-const MAX_ANSWERED = 4096;
-
-/** The one key under which answers to deferred restarts are rate-limited together. */
-const DEFERRED_ANSWERS: PeerId = Object.freeze({ name: '', incarnation: 0 });
-
-/**
- * Our periodic ADVERT carries our pattern set only while the whole advert stays within this many
- * bytes; a larger set is fetched by those who need it (PATTERNS_REQUEST), once per version. So an
- * idle peer's periodic traffic is one advert of at most this size per `advertIntervalMs`, whatever
- * its pattern count.
- */
-export const ADVERT_INLINE_BYTES = 200;
-
-/** Least time between two adverts of a change of our set (later changes wait, coalesced). */
-const CHANGE_ADVERT_GAP_MS = 20;
-
-/** Pages of our set sent per second at most, to all askers together (8 KiB each by default). */
-const MAX_PAGES_PER_SECOND = 2000;
-
 /** Pattern-set fetches in progress at once. */
 const MAX_FETCHES = 256;
-
-/** Changes of our set kept to answer PATTERNS_DELTA_REQUEST (a peer further behind fetches the whole set). */
-const DELTA_LOG_STEPS = 64;
-
-/** Added and removed patterns kept over those changes. */
-const DELTA_LOG_PATTERNS = 4096;
 
 /**
  * Asks for a delta before fetching the whole set: two, so that one lost datagram does not cost a

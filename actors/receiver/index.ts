@@ -106,7 +106,7 @@ export { Reassembler } from './reassembler.js';
 export { ReorderRing } from './reorder-ring.js';
 export type { FragmentOutcome, ReassemblerCounters, ReassemblerDeps } from './reassembler.js';
 export { Receiver } from './receiver.js';
-export type { ReceiverDeps } from './receiver.js';
+export type { ReceiverDeps } from './receiver-deps.js';
 export { newReceiverCounters } from './receiver-counters.js';
 export type { ReceiverCounters } from './receiver-counters.js';
 export { DATA_LOSS_REASONS } from './receiver-sink.js';

@@ -2,7 +2,9 @@
  * The receiver core: every tracked stream of every sender, their incarnations, the shared
  * memory budget and the timer queue. Streams are made, parked and forgotten by
  * {@link ReceiverStreams} (receiver-streams.ts); their outputs become sink calls in
- * {@link StreamOutputs} (stream-outputs.ts).
+ * {@link StreamOutputs} (stream-outputs.ts). Which sender state and stream a frame goes to (and
+ * a stream's resync to a new incarnation) is {@link StreamRouter}'s (stream-router.ts); how a
+ * message or fragment lands in its stream is counted in message-outcomes.ts.
  */
 import {
   MESSAGE_FLAGS,
@@ -18,12 +20,10 @@ import { BufferBudget } from './buffer-budget.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { isMessage, isPeer, isSeq, isStreamInfo } from './input-checks.js';
 import { resolveReceiverOptions, type ReceiverOptions, type ResolvedReceiverOptions } from './options.js';
-import { Reassembler } from './reassembler.js';
 import { newReceiverCounters, type ReceiverCounters } from './receiver-counters.js';
 import type { ReceiverSink } from './receiver-sink.js';
 import { ReceiverStreams, type SenderState } from './receiver-streams.js';
 import { SenderTable } from './sender-table.js';
-import type { MessageOutcome } from './stream-receiver.js';
 import { StreamOutputs } from './stream-outputs.js';
 import type { DataRecords } from '../../codecs/data-records.js';
 import { olderInfoBy, olderResumedBy, UnadvertisedHold, type RefusesSource } from './unadvertised-hold.js';
@@ -31,53 +31,10 @@ import { UnlistedSenders } from './unlisted-senders.js';
 import { notePosition, takePositionReport } from './position-reports.js';
 import type { StreamState } from './stream-state.js';
 import { IdleSweep } from './idle-sweep.js';
-import { beginsAtResumed, beginsAtStart, type StreamBeginRules } from './stream-begin.js';
-
-/** What a {@link Receiver} needs. */
-export interface ReceiverDeps {
-  readonly sink: ReceiverSink;
-  /** Draws the randomized first-NAK delays. */
-  readonly rng: Rng;
-  /** Whether `subject` matches a local subscription; asked when a stream is first seen. */
-  readonly isInterested: (subject: string) => boolean;
-  /**
-   * Since when (on the `nowMs` clock) a local subscription matching `subject` has existed, if one
-   * does: with a stream's age (DATA, HEARTBEAT) it decides where a stream first heard of late
-   * begins (see `beginsAtStart`, stream-begin.ts). Absent: the `lateJoinMaxMessages` rule.
-   */
-  readonly interestSinceMs?: (subject: string) => number | undefined;
-  /**
-   * Whether the frames of a sender name that never advertised (nothing tracked of it, no advert
-   * noted) are taken as they come (first contact; the default, for a core fed without adverts),
-   * or held back as those of a new incarnation are, until its ADVERT ({@link Receiver.onAdvert}),
-   * for at most `resyncGraceMs`. The receiver actor holds them: without a key, a bit-flipped
-   * copy of a real DATA frame names a sender nobody runs, and was delivered as a message of that
-   * sender; its streams then ended in `dataLoss` reports of millions of messages (a hostile-process
-   * check of 6 December: about 2,000 such messages and 350 such reports per subscriber in 10 s).
-   */
-  readonly firstContact?: boolean;
-  /**
-   * How long frames of an incarnation not advertised yet are held, at least (the longer of this
-   * and `resyncGraceMs`): the receiver list takes a restart only once the old incarnation has
-   * been silent for its `restartQuietMs`, and what the new one sent meanwhile must still be here.
-   */
-  readonly unadvertisedHoldMs?: number;
-}
-
-/** `admit`'s answer for a frame of an incarnation not advertised yet. */
-const HOLD = Symbol('hold');
-
-/** Which counter each {@link MessageOutcome} adds to. */
-const OUTCOME_COUNTERS: Record<MessageOutcome, keyof ReceiverCounters | undefined> = {
-  delivered: undefined,
-  buffered: 'messagesBuffered',
-  duplicate: 'duplicates',
-  old: 'oldMessages',
-  beyondWindow: 'beyondWindowDrops',
-  bufferFull: 'bufferFullDrops',
-  implausible: 'implausibleSeqs',
-  invalid: 'invalidInputs',
-};
+import type { StreamBeginRules } from './stream-begin.js';
+import type { ReceiverDeps } from './receiver-deps.js';
+import { HOLD, StreamRouter, unsynced } from './stream-router.js';
+import { countOutcome, takeFragment, type FragmentContext } from './message-outcomes.js';
 
 /**
  * Receives every stream of every sender: see the folder overview (`index.ts`) for the rules.
@@ -90,7 +47,6 @@ export class Receiver implements TimerCore {
   private readonly sink: ReceiverSink;
   private readonly rng: Rng;
   private readonly isInterested: (subject: string) => boolean;
-  private readonly beginRules: StreamBeginRules;
   private readonly budget: BufferBudget;
   private readonly table: SenderTable<StreamState>;
   /** Frames of incarnations not advertised yet, until their ADVERT (bounded in items, bytes and time). */
@@ -100,6 +56,10 @@ export class Receiver implements TimerCore {
   private readonly unlisted: UnlistedSenders;
   /** The streams: made, parked and forgotten there. */
   private readonly tracked: ReceiverStreams;
+  /** Which sender state and stream each frame goes to. */
+  private readonly router: StreamRouter;
+  /** What fragments are reassembled with. */
+  private readonly fragments: FragmentContext;
   /** The latest `nowMs` seen: the time of {@link startAt} and of `activeAtMs`. */
   private lastNowMs = 0;
   /** When and over which streams idle ones are looked for. */
@@ -111,13 +71,15 @@ export class Receiver implements TimerCore {
     this.isInterested = deps.isInterested;
     this.options = resolveReceiverOptions(options);
     const o = this.options;
-    this.beginRules = { interestSinceMs: deps.interestSinceMs, lateJoinMaxMessages: o.lateJoinMaxMessages, counters: this.counters };
+    const beginRules: StreamBeginRules = { interestSinceMs: deps.interestSinceMs, lateJoinMaxMessages: o.lateJoinMaxMessages, counters: this.counters };
     this.budget = new BufferBudget(o.maxBufferedBytes, o.maxBufferedBytes - o.maxMessageBytes);
     this.table = new SenderTable(o.resyncGraceMs, o.maxStreams, deps.firstContact ?? true);
     this.hold = new UnadvertisedHold(this.counters, Math.max(o.resyncGraceMs, deps.unadvertisedHoldMs ?? 0));
     this.unlisted = new UnlistedSenders(o);
     const events = new StreamOutputs(this.sink, this.counters, o);
     this.tracked = new ReceiverStreams({ sink: this.sink, rng: this.rng, options: o, counters: this.counters, budget: this.budget, table: this.table, unlisted: this.unlisted, queue: this.queue, events });
+    this.router = new StreamRouter({ sink: this.sink, counters: this.counters, isInterested: this.isInterested, beginRules, table: this.table, unlisted: this.unlisted, tracked: this.tracked });
+    this.fragments = { budget: this.budget, counters: this.counters, options: o };
   }
 
   /** Messages held: out of order plus fragments being reassembled. */
@@ -168,18 +130,18 @@ export class Receiver implements TimerCore {
       this.counters.invalidInputs++;
       return;
     }
-    const s = this.admit(nowMs, sender);
+    const s = this.router.admit(nowMs, sender);
     if (s === null) return;
     if (s === HOLD) {
       this.hold.holdData(nowMs, sender, streamStartSeq, msg, streamAgeMs, resumed);
       return;
     }
-    const st = this.streamOf(nowMs, sender, s, streamStartSeq, msg.subject, msg.seq, streamAgeMs, resumed);
+    const st = this.router.streamOf(nowMs, sender, s, streamStartSeq, msg.subject, msg.seq, streamAgeMs, resumed);
     if (st === undefined) return;
     // A RETRANSMIT message (no stream start) times the repair of the gap it fills.
     const retransmitted = streamStartSeq === 0;
-    if ((msg.flags & MESSAGE_FLAGS.fragment) !== 0) this.onFragment(nowMs, st, msg, retransmitted);
-    else this.countOutcome(st.stream.onMessage(nowMs, msg, retransmitted));
+    if ((msg.flags & MESSAGE_FLAGS.fragment) !== 0) takeFragment(nowMs, st, msg, retransmitted, this.fragments);
+    else countOutcome(this.counters, st.stream.onMessage(nowMs, msg, retransmitted));
     this.changed(st);
   }
 
@@ -191,7 +153,7 @@ export class Receiver implements TimerCore {
    */
   onDataRecord(nowMs: number, d: DataRecords, offset: number, host?: string, port = 0): void {
     const e = d.streamAt(offset);
-    const s = this.admit(nowMs, d.sender);
+    const s = this.router.admit(nowMs, d.sender);
     if (s === null || s === HOLD) {
       this.noteNow(nowMs);
       if (s === HOLD) this.hold.holdData(nowMs, d.sender, e.startSeq, d.messageAt(offset), e.ageMs, e.resumed, host, port);
@@ -199,12 +161,12 @@ export class Receiver implements TimerCore {
     }
     // A known, synced stream first: the stream-start facts are read only to make or resync one.
     let st = s?.streams.get(e.subject);
-    if (st === undefined || this.unsynced(st)) {
-      st = this.streamOf(nowMs, d.sender, s, e.startSeq, e.subject, d.seqAt(offset), e.ageMs, e.resumed);
+    if (st === undefined || unsynced(st)) {
+      st = this.router.streamOf(nowMs, d.sender, s, e.startSeq, e.subject, d.seqAt(offset), e.ageMs, e.resumed);
       if (st === undefined) return this.noteNow(nowMs);
     }
-    if ((d.flagsAt(offset) & MESSAGE_FLAGS.fragment) !== 0) this.onFragment(nowMs, st, d.messageAt(offset), false);
-    else this.countOutcome(st.stream.onRecord(nowMs, d, offset));
+    if ((d.flagsAt(offset) & MESSAGE_FLAGS.fragment) !== 0) takeFragment(nowMs, st, d.messageAt(offset), false, this.fragments);
+    else countOutcome(this.counters, st.stream.onRecord(nowMs, d, offset));
     // The time is noted last: once compared as a number, V8 passed `nowMs` to every call after
     // it as a new heap number (0.5-0.8 objects a message in the subscriber's allocation profile).
     this.noteNow(nowMs);
@@ -217,83 +179,6 @@ export class Receiver implements TimerCore {
   }
 
   /**
-   * The stream a message `seq` of `subject` belongs to (`startSeq`: its stream's start from DATA,
-   * 0 from RETRANSMIT), created when new and wanted; undefined (counted) when it is to be dropped.
-   */
-  private streamOf(
-    nowMs: number,
-    sender: PeerId,
-    s: SenderState | undefined,
-    startSeq: number,
-    subject: string,
-    seq: number,
-    ageMs: number | undefined,
-    resumed: ResumedFrom | undefined,
-  ): StreamState | undefined {
-    let st = s?.streams.get(subject);
-    if (st === undefined) {
-      if (!this.isInterested(subject)) {
-        this.counters.uninterested++;
-        return undefined;
-      }
-      if (!isSeq(startSeq)) {
-        this.counters.retransmitsIgnored++;
-        return undefined;
-      }
-      let begin = seq;
-      if (beginsAtResumed(this.beginRules, nowMs, subject, startSeq, seq, resumed)) begin = resumed!.seq;
-      else if (startSeq <= seq && beginsAtStart(this.beginRules, nowMs, subject, seq - startSeq, ageMs)) begin = startSeq;
-      else if (begin > startSeq) this.counters.lateJoins++;
-      return this.tracked.createStream(nowMs, sender, s, subject, begin, startSeq);
-    }
-    if (this.unsynced(st)) {
-      if (isSeq(startSeq)) this.resync(st, startSeq);
-      else if (nowMs < st.sender.resyncUntilMs) {
-        this.counters.retransmitsIgnored++;
-        return undefined;
-      }
-    }
-    return st;
-  }
-
-  /** Counts what the stream did with a message. */
-  private countOutcome(outcome: MessageOutcome): void {
-    // The common outcomes by name: a keyed increment per buffered message was the largest line
-    // of onData under loss (most messages wait in the reorder buffer then).
-    if (outcome === 'buffered') this.counters.messagesBuffered++;
-    else if (outcome !== 'delivered') this.counters[OUTCOME_COUNTERS[outcome] as keyof ReceiverCounters]++;
-  }
-
-  /**
-   * A fragment: the stream learns its message exists; the reassembler holds it; the fragment
-   * that completes its message hands the whole message to the stream, under the message's seq.
-   */
-  private onFragment(nowMs: number, st: StreamState, msg: WireMessage, retransmitted: boolean): void {
-    const seen = st.stream.onFragmentSeen(nowMs, msg.seq);
-    if (seen !== 'buffered') {
-      this.countOutcome(seen);
-      return;
-    }
-    st.reassembler ??= new Reassembler({ budget: this.budget, counters: this.counters }, this.options);
-    const r = st.reassembler.push(msg, msg.seq === st.stream.nextSeq);
-    switch (r.kind) {
-      case 'completed':
-        this.countOutcome(st.stream.onMessage(nowMs, r.message, retransmitted));
-        break;
-      case 'tooLarge':
-        st.stream.giveUp(nowMs, msg.seq, 'tooLarge');
-        break;
-      case 'inconsistent':
-        this.counters.invalidInputs++;
-        break;
-      case 'held':
-      case 'duplicate':
-      case 'bufferFull':
-        break; // counted by the reassembler
-    }
-  }
-
-  /**
    * A HEARTBEAT: per stream, tail loss (`highSeq`), what is no longer held (`lowSeq`), and late
    * join. `host:port`: where it came from, as for {@link onDataRecord}.
    */
@@ -303,7 +188,7 @@ export class Receiver implements TimerCore {
       this.counters.invalidInputs++;
       return;
     }
-    const admitted = this.admit(nowMs, sender);
+    const admitted = this.router.admit(nowMs, sender);
     if (admitted === null) return;
     if (admitted === HOLD) {
       this.hold.holdHeartbeat(nowMs, sender, streams, host, port);
@@ -317,25 +202,15 @@ export class Receiver implements TimerCore {
       }
       let st: StreamState | undefined = s?.streams.get(info.subject);
       if (st === undefined) {
-        if (!this.isInterested(info.subject)) {
-          this.counters.uninterested++;
-          continue;
-        }
-        // Beginning at startSeq (not lowSeq) reports what the sender no longer holds as lost
-        // instead of skipping it silently, as the same stream first seen through DATA would.
-        let begin = info.highSeq + 1;
-        if (beginsAtResumed(this.beginRules, nowMs, info.subject, info.startSeq, info.highSeq, info.resumed)) begin = info.resumed!.seq;
-        else if (beginsAtStart(this.beginRules, nowMs, info.subject, info.highSeq - info.startSeq, info.ageMs)) begin = info.startSeq;
-        else if (begin > info.startSeq) this.counters.lateJoins++;
-        st = this.tracked.createStream(nowMs, sender, s, info.subject, begin, info.startSeq);
+        st = this.router.streamOfEntry(nowMs, sender, s, info);
         if (st === undefined) continue;
         s = st.sender;
-      } else if (this.unsynced(st)) this.resync(st, info.startSeq);
+      } else if (unsynced(st)) this.router.resync(st, info.startSeq);
       if (st.resumeCheck > 0) {
         const resumedAt = st.resumeCheck;
         st.resumeCheck = 0;
         // The sender has not sent what we resume after: it renumbered (restart without ledger).
-        if (info.highSeq + 1 < resumedAt) this.reset(st, info.startSeq);
+        if (info.highSeq + 1 < resumedAt) this.router.reset(st, info.startSeq);
       }
       const outcome = st.stream.onStreamInfo(nowMs, info.lowSeq, info.highSeq);
       if (outcome === 'implausible') this.counters.implausibleHeartbeats++;
@@ -351,7 +226,7 @@ export class Receiver implements TimerCore {
       this.counters.invalidInputs++;
       return;
     }
-    const s = this.admit(nowMs, sender);
+    const s = this.router.admit(nowMs, sender);
     if (s === HOLD) {
       this.counters.unadvertisedDropped++;
       return;
@@ -441,7 +316,7 @@ export class Receiver implements TimerCore {
     this.tracked.expireUnlisted(nowMs);
     for (const st of this.queue.takeDue(nowMs)) {
       // A queue entry may predate the hold of an unsynced stream, so the hold is checked here.
-      const held = this.unsynced(st) && nowMs < st.sender.resyncUntilMs;
+      const held = unsynced(st) && nowMs < st.sender.resyncUntilMs;
       if (!held) st.stream.onTimer(nowMs, st.sender.lastHeardMs);
       this.changed(st);
     }
@@ -512,31 +387,6 @@ export class Receiver implements TimerCore {
   }
 
   /**
-   * The sender's state if the frame is to be used (`undefined`: unknown sender), `null` to drop
-   * it, {@link HOLD} to hold it back until its incarnation advertises.
-   */
-  private admit(nowMs: number, sender: PeerId): SenderState | undefined | null | typeof HOLD {
-    const a = this.table.admit(nowMs, sender);
-    switch (a.kind) {
-      case 'accepted':
-        return a.sender;
-      case 'unknown':
-        // A name listed before and unlisted now waits for its advert (checked against its proven
-        // sources), not first contact from anywhere: forged DATA 2^16 ahead came in so (fuzzing).
-        if (this.unlisted.wasListed(sender.name)) {
-          this.counters.unlistedKnownHeld++;
-          return HOLD;
-        }
-        return undefined;
-      case 'ignored':
-        this.counters.staleIncarnationFrames++;
-        return null;
-      case 'unadvertised':
-        return HOLD;
-    }
-  }
-
-  /**
    * Parks the streams idle for `idleStreamMs` with nothing pending, a bounded number at a time
    * (idle-sweep.ts: at most one sweep a second, every stream within 30 s). The owner calls it
    * now and then (the receiver actor: with each position report); it is not one of the core's
@@ -553,7 +403,7 @@ export class Receiver implements TimerCore {
 
   private parkable(st: StreamState): boolean {
     // A pending resume check is not kept: unparking sets it again.
-    return st.stream.settled && (st.reassembler === undefined || st.reassembler.empty) && !this.unsynced(st) && st.positionCap === Number.POSITIVE_INFINITY;
+    return st.stream.settled && (st.reassembler === undefined || st.reassembler.empty) && !unsynced(st) && st.positionCap === Number.POSITIVE_INFINITY;
   }
 
   private unparkAll(s: SenderState): void {
@@ -576,38 +426,10 @@ export class Receiver implements TimerCore {
     }
   }
 
-  private unsynced(st: StreamState): boolean {
-    return st.peer.incarnation !== st.sender.current.incarnation;
-  }
-
-  /**
-   * First description of a stream by a new incarnation: continue its numbering, or reset; one
-   * taken back (after a forged one numbered the stream again) goes on where it left the stream.
-   */
-  private resync(st: StreamState, startSeq: number): void {
-    const back = st.takeLeftAt(st.sender.current.incarnation);
-    if (back !== undefined) {
-      this.counters.streamsTakenBack++;
-      this.reset(st, back);
-    } else if (startSeq > st.stream.highSeq) st.peer = st.sender.current;
-    else this.reset(st, startSeq); // it numbers again what the old incarnation already sent
-  }
-
-  private reset(st: StreamState, fromSeq: number): void {
-    st.stream.close('senderLeft');
-    st.noteLeftAt(st.peer.incarnation, st.stream.nextSeq);
-    st.reassembler?.clear();
-    st.peer = st.sender.current;
-    st.resumeCheck = 0;
-    this.counters.streamResets++;
-    this.sink.streamReset(st.peer, st.subject, fromSeq);
-    st.stream = this.tracked.newStream(st, fromSeq);
-  }
-
   /** The stream's deadline, held back to the end of the resync grace while it is unsynced. */
   private deadlineOf(st: StreamState): number | undefined {
     const d = st.stream.nextDeadlineMs();
-    if (d === undefined || !this.unsynced(st)) return d;
+    if (d === undefined || !unsynced(st)) return d;
     return Math.max(d, st.sender.resyncUntilMs);
   }
 }
