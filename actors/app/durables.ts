@@ -411,9 +411,7 @@ export class Durables {
       const floor = d.floors.get(key);
       if (floor !== undefined && to <= floor) continue;
       const position = d.tracker.passed(key, to);
-      if (position === undefined) continue;
-      this.confirmBatch.set(`${d.name}\u0000${key}`, { durable: d.name, sender: sender.name, subject, seq: position, incarnation: sender.incarnation });
-      this.schedule();
+      if (position !== undefined) this.confirm(d, sender, subject, key, position);
     }
   }
 
@@ -533,6 +531,11 @@ export class Durables {
     const position = d.tracker.ack(key, seq);
     this.pace(d, key, sender.name, subject);
     if (position === undefined || this.ledger === undefined) return;
+    this.confirm(d, sender, subject, key, position);
+  }
+
+  /** Durable `d`'s position in stream `key` (`sender`, `subject`) moved to `position`: stored with the next batch. */
+  private confirm(d: DurableState, sender: PeerId, subject: string, key: string, position: number): void {
     this.confirmBatch.set(`${d.name}\u0000${key}`, { durable: d.name, sender: sender.name, subject, seq: position, incarnation: sender.incarnation });
     this.schedule();
   }
