@@ -10,6 +10,7 @@ import { connect, nanos, type NatsConnection, type NodeConnectionOptions } from 
 import { InvalidOptionError, TimeoutError } from '../errors.js';
 import { Exporter } from './exporter.js';
 import { CheckpointKeeper, type CheckpointCounters } from './checkpoint-keeper.js';
+import { withEngineRetry } from './engine-retry.js';
 import { ImportLease } from './import-lease.js';
 import { Importer } from './importer.js';
 import { OriginGaps } from './origin-gaps.js';
@@ -189,8 +190,15 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   /** @internal Creates the zone's stream if missing, then starts exporting and importing. */
   async start(): Promise<void> {
     const core = this.o.engine === 'core';
-    const jsm = core ? undefined : await jetstreamManager(this.nats);
-    if (jsm !== undefined) await ensureStream(jsm, this.o);
+    // A cluster still forming answers late or cannot place the replicas yet: tried again (engine-retry.ts).
+    const report = (err: Error): void => this.report(err);
+    const jsm = core
+      ? undefined
+      : await withEngineRetry(this.o, `creating the zone's stream ${streamName(this.o.zone)}`, async () => {
+          const m = await jetstreamManager(this.nats);
+          await ensureStream(m, this.o);
+          return m;
+        }, report);
     const js = core ? undefined : jetstream(this.nats);
     if (this.o.export.length > 0) {
       // Export positions live in the engine: any bridge of the zone, on any host, resumes them.
@@ -228,7 +236,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       };
       // Core NATS may run without JetStream, and so without the lease's key-value bucket: then
       // this bridge imports on its own (run one bridge per zone), and says so.
-      const kv = await openLeaseBucket(this.nats, this.o.stream.replicas).catch((err: unknown) => {
+      const openBucket = (): ReturnType<typeof openLeaseBucket> => openLeaseBucket(this.nats, this.o.stream.replicas);
+      const kv = await (core ? openBucket() : withEngineRetry(this.o, 'opening the import lease bucket', openBucket, report)).catch((err: unknown) => {
         if (!core) throw err;
         this.report(new Error(`no import lease (JetStream key-value unavailable: ${err instanceof Error ? err.message : String(err)}): this bridge imports alone; run one bridge per zone`));
         return undefined;

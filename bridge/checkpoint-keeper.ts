@@ -10,7 +10,7 @@
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { performance } from 'node:perf_hooks';
+import { withEngineRetry } from './engine-retry.js';
 import { ExportCheckpoint, lowestScanFrom, parseCheckpoint, type CheckpointValue } from './export-checkpoint.js';
 import { isWrongRevision, LEASE_BUCKET, openLeaseBucket } from './lease-keeper.js';
 import { HEADERS, ledgecastSubject, parseLossRange, streamName } from './naming.js';
@@ -79,18 +79,7 @@ export class CheckpointKeeper {
   ): Promise<CheckpointKeeper> {
     // A JetStream cluster just started (or electing leaders: the bucket's stream created by two
     // bridges at once) can time out: tried again within connectTimeoutMs, said once.
-    const deadline = o.connectTimeoutMs === 0 ? Number.POSITIVE_INFINITY : performance.now() + o.connectTimeoutMs;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await CheckpointKeeper.openOnce(o, nc, js, jsm, id, report);
-      } catch (err) {
-        if (performance.now() + o.retryDelayMs >= deadline) throw err;
-        if (attempt === 1) {
-          report(new Error(`export checkpoint ${LEASE_BUCKET}/${checkpointKey(o.zone)} not read (${err instanceof Error ? err.message : String(err)}); retrying every ${o.retryDelayMs} ms within connectTimeoutMs`, { cause: err }));
-        }
-        await new Promise((r) => setTimeout(r, o.retryDelayMs));
-      }
-    }
+    return withEngineRetry(o, `reading the export checkpoint ${LEASE_BUCKET}/${checkpointKey(o.zone)}`, () => CheckpointKeeper.openOnce(o, nc, js, jsm, id, report), report, () => true);
   }
 
   private static async openOnce(

@@ -116,7 +116,10 @@ export interface BridgeOptions {
   /**
    * With connect() options: how long `createBridge` tries to reach a NATS server the first time
    * before it rejects with a `TimeoutError` naming the servers and the last failure, ms. 0: try
-   * for ever. Once connected, the bridge reconnects for ever. @default 30000
+   * for ever. Once connected, the bridge reconnects for ever. Also how long it waits, at start, for a
+   * JetStream that cannot serve it yet (a cluster forming or a node down: the zone's stream, the
+   * lease bucket, the export checkpoint), trying every `retryDelayMs`; a setting JetStream refuses
+   * (replicas on a single server, a permissions violation) fails at once. @default 30000
    */
   connectTimeoutMs?: number;
   /** Imported messages being published locally, not yet acknowledged to JetStream, at most (per zone). @default 1024 */

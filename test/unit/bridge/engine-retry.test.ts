@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { JetStreamApiError } from '@nats-io/jetstream';
+import { isTransient, withEngineRetry } from '../../../bridge/engine-retry.js';
+import { InvalidOptionError } from '../../../errors.js';
+
+const apiError = (code: number, err_code: number, description: string): JetStreamApiError => new JetStreamApiError({ code, err_code, description });
+
+describe('isTransient: what a JetStream starting or electing may say, and what no retry mends', () => {
+  it('retries placement refused while peers are missing, "unavailable", and requests unanswered', () => {
+    expect(isTransient(apiError(400, 10005, 'no suitable peers for placement'))).toBe(true);
+    expect(isTransient(apiError(503, 10008, 'JetStream system temporarily unavailable'))).toBe(true);
+    expect(isTransient(Object.assign(new Error('timeout'), { name: 'TimeoutError' }))).toBe(true);
+    expect(isTransient(new Error('503 no responders'))).toBe(true);
+  });
+
+  it('fails at once on settings the engine refuses, a bad option, a permissions violation', () => {
+    expect(isTransient(apiError(500, 10074, 'replicas > 1 not supported in non-clustered mode'))).toBe(false);
+    expect(isTransient(new InvalidOptionError('JetStream stream LC_A exists without the subjects lc.A.>'))).toBe(false);
+    expect(isTransient(new Error("Permissions Violation for Publish to '$JS.API.STREAM.CREATE.LC_A'"))).toBe(false);
+  });
+});
+
+describe('withEngineRetry', () => {
+  const o = { retryDelayMs: 5, connectTimeoutMs: 2000 };
+
+  it('tries again until the operation succeeds, saying the first failure once', async () => {
+    const said: string[] = [];
+    let calls = 0;
+    const got = await withEngineRetry(o, 'creating the stream', async () => {
+      if (++calls < 4) throw new Error('timeout');
+      return 'done';
+    }, (e) => said.push(e.message));
+    expect(got).toBe('done');
+    expect(calls).toBe(4);
+    expect(said).toEqual(['creating the stream failed (timeout); retrying every 5 ms within connectTimeoutMs']);
+  });
+
+  it('throws a failure no retry mends at the first attempt', async () => {
+    let calls = 0;
+    const refused = apiError(500, 10074, 'replicas > 1 not supported in non-clustered mode');
+    await expect(withEngineRetry(o, 'x', async () => {
+      calls++;
+      throw refused;
+    }, () => undefined)).rejects.toBe(refused);
+    expect(calls).toBe(1);
+  });
+
+  it('throws the last failure once connectTimeoutMs has passed', async () => {
+    const t0 = performance.now();
+    await expect(withEngineRetry({ retryDelayMs: 10, connectTimeoutMs: 100 }, 'x', async () => {
+      throw new Error('timeout');
+    }, () => undefined)).rejects.toThrow('timeout');
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+});
