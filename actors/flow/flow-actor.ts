@@ -393,7 +393,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
     peers.delete(key);
     const earlier = restarting.onLeft(peer);
     if (earlier !== undefined) flow.removeReceiver(earlier);
-    if (restarted && before !== undefined) {
+    // One that never reported has no positions to keep: a forger's name taken over by another
+    // incarnation of it, or a process killed before its first report (FlowControl remembers its
+    // stall clock for the next incarnation instead: unreported-names.ts).
+    if (restarted && before !== undefined && flow.hasReported(peer)) {
       // Its positions stay in the window until its new incarnation reports its own (RestartHolds).
       const evicted = restarting.hold(peer, now + config.sender.stallTimeoutMs);
       if (evicted !== undefined) flow.removeReceiver(evicted);

@@ -6,8 +6,10 @@ import type { PeerId } from '../../codecs/frame.js';
 import { peerKey } from '../../codecs/frame.js';
 import { earliest } from '../core.js';
 import { DEFAULT_SENDER_OPTIONS } from '../sender/options.js';
-import type { FlowControlCounters, FlowControlDeps, FlowControlOptions, FlowControlSink, FlowStream, ReceiverPos, SendVerdict } from './flow-types.js';
+import { newFlowControlCounters, type FlowControlCounters, type FlowControlDeps, type FlowControlOptions, type FlowControlSink, type FlowStream, type ReceiverPos, type SendVerdict } from './flow-types.js';
 import { TokenBucket } from '../sender/token-bucket.js';
+import { UnreportedNames } from './unreported-names.js';
+import { positionOf, progressedAt, progressStep, stallDueMs } from './receiver-pos.js';
 
 export type { FlowControlCounters, FlowControlDeps, FlowControlOptions, FlowControlSink, SendVerdict } from './flow-types.js';
 
@@ -51,23 +53,15 @@ const OK: SendVerdict = Object.freeze({ ok: true });
  * sends on (bounded by `maxStreams` upstream) plus those named by tracked pairs.
  */
 export class FlowControl {
-  readonly counters: FlowControlCounters = {
-    blockedByRate: 0,
-    blockedByWindow: 0,
-    slowConsumerEvents: 0,
-    stalledReceivers: 0,
-    invalidPositions: 0,
-    positionsAhead: 0,
-    untrackedPairs: 0,
-    trackedPairs: 0,
-    parkedStreams: 0,
-  };
+  readonly counters: FlowControlCounters = newFlowControlCounters();
 
   private readonly sink: FlowControlSink;
   private readonly o: FlowControlOptions;
   private readonly streams = new Map<string, FlowStream>();
   /** Parked streams: their newest sent seq, all they keep (see {@link park}). */
   private readonly parked = new Map<string, number>();
+  /** Names whose incarnations left without reporting: a new one takes over their stall clock. */
+  private readonly unreported = new UnreportedNames();
   /** Subjects each peer is tracked for, so `removeReceiver(peer)` need not scan every stream. */
   private readonly peerSubjects = new Map<string, Set<string>>();
   private readonly blockedStreams = new Set<FlowStream>();
@@ -98,7 +92,7 @@ export class FlowControl {
       if (s.blocked === undefined) {
         const last = s.lastBlock;
         // The window has not really moved since the last block began: the same episode goes on.
-        s.blocked = last !== undefined && limit < last.pos + this.progressStep(s) ? { seq, sinceMs: last.sinceMs, pos: last.pos } : { seq, sinceMs: nowMs, pos: limit };
+        s.blocked = last !== undefined && limit < last.pos + progressStep(s) ? { seq, sinceMs: last.sinceMs, pos: last.pos } : { seq, sinceMs: nowMs, pos: limit };
         this.blockedStreams.add(s);
       } else if (seq < s.blocked.seq) s.blocked.seq = seq;
       this.stallDirty = true;
@@ -148,6 +142,7 @@ export class FlowControl {
       seq = s.highSent;
     }
     if (r.reported !== undefined && seq <= r.reported) return;
+    if (r.reported === undefined) this.unreported.reported(peer.name);
     r.reported = seq;
     // While closing, any step forward on any stream shows the receiver is alive and working
     // through its backlog (the close stays bounded by the peer's closeTimeoutMs).
@@ -157,7 +152,7 @@ export class FlowControl {
     }
     // Progress is a real step forward, not a creep: a receiver (or a forger) that moves its
     // position by a message at a time while it blocks the window still stalls.
-    if (seq - r.progressPos >= this.progressStep(s)) {
+    if (seq - r.progressPos >= progressStep(s)) {
       r.lastProgressMs = nowMs;
       r.progressedMs = nowMs;
       r.progressPos = seq;
@@ -245,7 +240,7 @@ export class FlowControl {
     const s = this.streams.get(subject);
     if (s === undefined || !s.started || s.blocked !== undefined) return false;
     for (const r of s.receivers.values()) {
-      if (r.excluded || r.slow || this.positionOf(r, s) < s.highSent) return false;
+      if (r.excluded || r.slow || positionOf(r, s) < s.highSent) return false;
     }
     for (const key of s.receivers.keys()) {
       const subjects = this.peerSubjects.get(key) as Set<string>;
@@ -267,7 +262,7 @@ export class FlowControl {
   awaitsConfirmation(subject: string): boolean {
     const s = this.streams.get(subject);
     if (s === undefined || !s.started) return false;
-    for (const r of s.receivers.values()) if (this.positionOf(r, s) < s.highSent) return true;
+    for (const r of s.receivers.values()) if (positionOf(r, s) < s.highSent) return true;
     return false;
   }
 
@@ -303,6 +298,7 @@ export class FlowControl {
     const key = peerKey(peer);
     const subjects = this.peerSubjects.get(key);
     if (subjects === undefined) return;
+    if (subject === undefined) this.rememberUnreported(peer, subjects);
     for (const subj of subject === undefined ? [...subjects] : subjects.has(subject) ? [subject] : []) {
       subjects.delete(subj);
       const s = this.streams.get(subj) as FlowStream;
@@ -316,6 +312,31 @@ export class FlowControl {
       this.peerSubjects.delete(key);
       this.drainProgressMs.delete(key);
     }
+  }
+
+  /**
+   * Whether `peer` reported a position of any stream it is tracked for (a receiver that works;
+   * a name that only advertised, never).
+   */
+  hasReported(peer: PeerId): boolean {
+    const key = peerKey(peer);
+    for (const subject of this.peerSubjects.get(key) ?? []) if (this.streams.get(subject)?.receivers.get(key)?.reported !== undefined) return true;
+    return false;
+  }
+
+  /** `peer` leaves: if it never reported, its name's next incarnation takes over its stall clock ({@link UnreportedNames}). */
+  private rememberUnreported(peer: PeerId, subjects: ReadonlySet<string>): void {
+    const key = peerKey(peer);
+    let sinceMs = Number.POSITIVE_INFINITY;
+    let excluded = false;
+    for (const subject of subjects) {
+      const r = this.streams.get(subject)?.receivers.get(key);
+      if (r === undefined) continue;
+      if (r.reported !== undefined) return;
+      sinceMs = Math.min(sinceMs, r.lastProgressMs);
+      excluded ||= r.excluded;
+    }
+    if (sinceMs !== Number.POSITIVE_INFINITY) this.unreported.left(peer.name, sinceMs, excluded);
   }
 
   /**
@@ -345,7 +366,7 @@ export class FlowControl {
         // Excluded from the window before the close (stalled once) is no reason to stop waiting:
         // a receiver back from a pause catches up now. Only the drain's own verdict is final.
         if (this.drainGaveUp.has(r)) continue;
-        const pos = this.positionOf(r, s);
+        const pos = positionOf(r, s);
         if (pos >= s.highSent) continue;
         // From the close's start at the earliest: a live receiver behind a burst (every stream
         // of ours waiting for a repair) gets the stall bound to show progress.
@@ -384,7 +405,7 @@ export class FlowControl {
     if (this.stallDirty) {
       this.stallDirty = false;
       let d: number | undefined;
-      for (const s of this.blockedStreams) for (const r of this.blockers(s)) d = earliest(d, this.stallDueMs(r, s));
+      for (const s of this.blockedStreams) for (const r of this.blockers(s)) d = earliest(d, stallDueMs(r, s, this.o));
       this.stallDeadlineMs = d;
     }
     return earliest(this.bucket.nextDeadlineMs(), this.stallDeadlineMs);
@@ -402,12 +423,12 @@ export class FlowControl {
     for (const s of this.streams.values()) {
       let changed = false;
       for (const r of s.receivers.values()) {
-        if (r.excluded || this.progressedAt(r) > sinceMs || this.positionOf(r, s) >= s.highSent) continue;
+        if (r.excluded || progressedAt(r, this.o) > sinceMs || positionOf(r, s) >= s.highSent) continue;
         r.excluded = true;
         changed = true;
         n++;
         this.counters.stalledReceivers++;
-        if (!r.slow) this.reportSlow(r, s, s.highSent - this.positionOf(r, s));
+        if (!r.slow) this.reportSlow(r, s, s.highSent - positionOf(r, s));
       }
       if (changed) {
         this.touch(s);
@@ -423,11 +444,11 @@ export class FlowControl {
     for (const s of [...this.blockedStreams]) {
       let changed = false;
       for (const r of this.blockers(s)) {
-        if (this.stallDueMs(r, s) > nowMs) continue;
+        if (stallDueMs(r, s, this.o) > nowMs) continue;
         r.excluded = true;
         changed = true;
         this.counters.stalledReceivers++;
-        if (!r.slow) this.reportSlow(r, s, s.highSent - this.positionOf(r, s));
+        if (!r.slow) this.reportSlow(r, s, s.highSent - positionOf(r, s));
       }
       if (changed) {
         this.touch(s);
@@ -492,6 +513,11 @@ export class FlowControl {
       excluded: false,
       progressPos: fromStart ? s.base : Math.max(s.highSent, s.base),
     };
+    const earlier = this.unreported.takenOver(nowMs, peer.name);
+    if (earlier !== undefined) {
+      r.lastProgressMs = Math.min(nowMs, earlier.sinceMs);
+      r.excluded = r.slow = earlier.excluded;
+    }
     s.receivers.set(key, r);
     let subjects = this.peerSubjects.get(key);
     if (subjects === undefined) this.peerSubjects.set(key, (subjects = new Set()));
@@ -501,10 +527,6 @@ export class FlowControl {
     return r;
   }
 
-  private positionOf(r: ReceiverPos, s: FlowStream): number {
-    return r.reported ?? Math.max(r.joinedAt, s.base);
-  }
-
   /** The window's position (policy min or max over receivers not excluded), recomputed when dirty. */
   private limitOf(s: FlowStream): number | undefined {
     if (!s.dirty) return s.limitPos;
@@ -512,7 +534,7 @@ export class FlowControl {
     let watch: number | undefined;
     const useMin = this.o.flowPolicy === 'min';
     for (const r of s.receivers.values()) {
-      const p = this.positionOf(r, s);
+      const p = positionOf(r, s);
       if (r.excluded) continue;
       if (limit === undefined || (useMin ? p < limit : p > limit)) limit = p;
       if (!r.slow && (watch === undefined || p < watch)) watch = p;
@@ -531,40 +553,15 @@ export class FlowControl {
   private *blockers(s: FlowStream): Generator<ReceiverPos> {
     if (s.blocked === undefined) return;
     for (const r of s.receivers.values()) {
-      if (!r.excluded && s.blocked.seq - this.positionOf(r, s) > s.window) yield r;
+      if (!r.excluded && s.blocked.seq - positionOf(r, s) > s.window) yield r;
     }
-  }
-
-  /** The least forward move of a position that counts as progress: 1/16 of the window, at least 1. */
-  private progressStep(s: FlowStream): number {
-    return Math.max(1, Math.floor(s.window / 16));
-  }
-
-  /** A blocker stalls `stallTimeoutMs` after its last progress or the start of the block episode, whichever is later. */
-  private stallDueMs(r: ReceiverPos, s: FlowStream): number {
-    return Math.max(this.progressedAt(r), (s.blocked as { sinceMs: number }).sinceMs) + this.o.stallTimeoutMs;
-  }
-
-  /**
-   * When `r` last made progress, for the stall bound. One that never reported a position (with
-   * multicast on) counts as progressing until `multicastProbeMs` after it was registered: it may
-   * not hear our multicast, and the receiver list finds that out and turns to unicast only after
-   * that long. Before (6 December), with multicast blocked, both subscribers of a publisher that
-   * published at once were left out at the stall bound (2 s), a second before the fallback
-   * (3 s): the window slid past messages they never had, and they got them as `dataLoss`
-   * 'unavailable' (4-12 messages at a subscriber in 3 of 6 runs). A receiver that never reports
-   * (dead, or a forged name) holds a stream `multicastProbeMs` longer.
-   */
-  private progressedAt(r: ReceiverPos): number {
-    const probeMs = this.o.multicastProbeMs ?? 0;
-    return r.reported === undefined && probeMs > 0 ? Math.max(r.progressedMs, r.lastProgressMs + probeMs) : r.progressedMs;
   }
 
   /** Under 'max': reports every receiver (not yet reported) lagging more than the window. */
   private flagLaggards(s: FlowStream): void {
     for (const r of s.receivers.values()) {
       if (r.slow || r.excluded) continue;
-      const lag = s.highSent - this.positionOf(r, s);
+      const lag = s.highSent - positionOf(r, s);
       if (lag > s.window) this.reportSlow(r, s, lag);
     }
   }

@@ -66,6 +66,11 @@ export interface FlowControlCounters {
   parkedStreams: number;
 }
 
+/** Every counter at 0. */
+export function newFlowControlCounters(): FlowControlCounters {
+  return { blockedByRate: 0, blockedByWindow: 0, slowConsumerEvents: 0, stalledReceivers: 0, invalidPositions: 0, positionsAhead: 0, untrackedPairs: 0, trackedPairs: 0, parkedStreams: 0 };
+}
+
 export interface ReceiverPos {
   readonly peer: PeerId;
   /** Newest delivered seq reported (monotonic); undefined until the first report. */

@@ -213,6 +213,44 @@ describe('a hostile process without a key cannot make a publisher amplify or sta
       attacker.kill();
     }
   });
+  it('a fake receiver advertising one name under two incarnations in turn (each taken as a restart) holds the publisher once, not once per incarnation', async () => {
+    const { net, pub, sub, send } = await setup({ flowPolicy: 'min', flowWindowMessages: 1024 });
+    const advert = (incarnation: number): Frame => ({ kind: 'advert', sender: { name: 'amp-flapper', incarnation }, host: LOOPBACK, port: 9, flags: ADVERT_FLAGS.multicast, patterns: ['orders.>'] });
+    let flapping = true;
+    let adverts = 0;
+    // Five adverts a second, the two incarnations in turn; it never reports a position.
+    const flap = (async () => {
+      while (flapping) {
+        await send({ host: net.group, port: net.port }, [advert(1 + (adverts++ % 2))]);
+        await sleep(200);
+      }
+    })();
+    try {
+      await sleep(300);
+      const MESSAGES = 60_000;
+      let got: Counted;
+      try {
+        await pub.call('publish', { subjects: ['orders.a'], perSubject: MESSAGES, pauseEvery: 50, pauseMs: 10 }, 60_000);
+        got = await sub.call<Counted>('counted', { expect: [MESSAGES], timeoutMs: 8_000 }, 20_000);
+      } finally {
+        flapping = false;
+        await flap;
+      }
+      const stats = await pub.call('stats');
+      const flow = stats.actors.flow;
+      const restarts = pub.events.filter((e) => e.event === 'peerLeft' && e.payload?.name === 'amp-flapper' && e.payload?.reason === 'restarted').length;
+      console.log(`one name, two incarnations in turn: ${JSON.stringify({ adverts, restarts, slowConsumerEvents: flow.core.slowConsumerEvents, restartsHeld: flow.restartsHeld })}`);
+      expect(restarts, 'the flapping was taken as restarts').toBeGreaterThanOrEqual(2);
+      // Before (7 December): a hold of the stall bound and more, and a slowConsumer event, per incarnation.
+      expect(flow.core.slowConsumerEvents).toBe(1);
+      expect(flow.restartsHeld).toBe(0);
+      expectEveryMessageOnceInOrder(got, MESSAGES);
+    } finally {
+      flapping = false;
+      await flap;
+    }
+  }, 90_000);
+
   it('one forged ACK in a real slow subscriber\'s name, far ahead, does not stop the publisher pacing it: every message once, in order', async () => {
     // A window smaller than the run: a subscriber the publisher no longer paces falls behind
     // what the window holds, and loses messages (34,016 of 100,000 in the check that found it).

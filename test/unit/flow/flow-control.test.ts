@@ -496,6 +496,48 @@ describe('FlowControl slow consumers', () => {
     expect(flow.counters.stalledReceivers).toBe(0);
   });
 
+  it('a name that never reports holds a blocked stream once: its next incarnations take over its stall clock and exclusion (a forger alternating incarnations)', () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 2000, multicastProbeMs: 3000 });
+    const ghost = (incarnation: number): PeerId => ({ name: 'ghost', incarnation });
+    flow.onPosition(0, B, 's', 0);
+    flow.addReceiver(0, ghost(1), 's');
+    send(0, 's', 1, 10);
+    flow.onPosition(0, B, 's', 10);
+    expect(flow.canSend(0, 's', 11, 1).ok).toBe(false); // the ghost blocks
+    flow.onTimer(4999);
+    expect(flow.canSend(4999, 's', 11, 1).ok).toBe(false);
+    flow.onTimer(5000); // registered at 0: the stall bound plus the probe
+    send(5000, 's', 11, 20);
+    flow.onPosition(5000, B, 's', 20);
+    // Taken over by another incarnation of the name (a restart), which never reports either.
+    flow.removeReceiver(ghost(1));
+    flow.addReceiver(6000, ghost(2), 's');
+    send(6000, 's', 21, 30); // positioned at 20 on registering
+    flow.onPosition(6000, B, 's', 30);
+    send(6000, 's', 31, 40); // not waited for: excluded, as the first one was
+    flow.onPosition(6000, B, 's', 40);
+    flow.removeReceiver(ghost(2));
+    flow.addReceiver(7000, ghost(1), 's'); // and back again
+    send(7000, 's', 41, 50);
+    flow.onPosition(7000, B, 's', 50);
+    send(7000, 's', 51, 60);
+    expect(events.filter((e) => e[0] === 'slow')).toEqual([['slow', 'ghost', 's', 10]]);
+  });
+
+  it('a name that reported is a live receiver: its next incarnation gets the whole stall bound again', () => {
+    const { flow, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 2000, multicastProbeMs: 3000 });
+    const sub = (incarnation: number): PeerId => ({ name: 'sub', incarnation });
+    flow.onPosition(0, sub(1), 's', 0);
+    send(0, 's', 1, 10);
+    flow.removeReceiver(sub(1)); // killed after it reported
+    flow.addReceiver(100, sub(2), 's');
+    expect(flow.canSend(100, 's', 21, 1).ok).toBe(false); // positioned at 10 on registering: 21 is past the window
+    flow.onTimer(5099);
+    expect(flow.canSend(5099, 's', 21, 1).ok).toBe(false);
+    flow.onTimer(5100);
+    expect(flow.canSend(5100, 's', 21, 1).ok).toBe(true);
+  });
+
   it('while closing, does not wait past the probe for a receiver that stays silent (dead)', () => {
     const { flow, events, send } = setup({ flowWindowMessages: 1000, flowPolicy: 'min', stallTimeoutMs: 2000, multicastProbeMs: 3000 });
     flow.addReceiver(100, B, 's');

@@ -1,0 +1,36 @@
+/**
+ * A receiver's position and stall clock in one stream's window (pure functions of
+ * {@link ReceiverPos} and {@link FlowStream}, for {@link FlowControl}).
+ */
+import type { FlowControlOptions, FlowStream, ReceiverPos } from './flow-types.js';
+
+/** Where `r` stands in `s`: its reported position, else where it joined (at least the stream's start). */
+export function positionOf(r: ReceiverPos, s: FlowStream): number {
+  return r.reported ?? Math.max(r.joinedAt, s.base);
+}
+
+/** The least forward move of a position that counts as progress: 1/16 of the window, at least 1. */
+export function progressStep(s: FlowStream): number {
+  return Math.max(1, Math.floor(s.window / 16));
+}
+
+/** A blocker stalls `stallTimeoutMs` after its last progress or the start of the block episode, whichever is later. */
+export function stallDueMs(r: ReceiverPos, s: FlowStream, o: FlowControlOptions): number {
+  return Math.max(progressedAt(r, o), (s.blocked as { sinceMs: number }).sinceMs) + o.stallTimeoutMs;
+}
+
+/**
+ * When `r` last made progress, for the stall bound. One that never reported a position (with
+ * multicast on) counts as progressing until `multicastProbeMs` after it was registered: it may
+ * not hear our multicast, and the receiver list finds that out and turns to unicast only after
+ * that long. Before (6 December), with multicast blocked, both subscribers of a publisher that
+ * published at once were left out at the stall bound (2 s), a second before the fallback
+ * (3 s): the window slid past messages they never had, and they got them as `dataLoss`
+ * 'unavailable' (4-12 messages at a subscriber in 3 of 6 runs). A receiver that never reports
+ * (dead, or a forged name) holds a stream `multicastProbeMs` longer, once per name
+ * (unreported-names.ts).
+ */
+export function progressedAt(r: ReceiverPos, o: FlowControlOptions): number {
+  const probeMs = o.multicastProbeMs ?? 0;
+  return r.reported === undefined && probeMs > 0 ? Math.max(r.progressedMs, r.lastProgressMs + probeMs) : r.progressedMs;
+}
