@@ -516,6 +516,24 @@ export class Durables {
     this.schedule();
   }
 
+  /**
+   * Iterated subscription `id` (not durable) has `backlog` messages of stream `key` waiting in its
+   * queue, the oldest `oldestSeq`: paced as a durable backlog is (iterator-pacing.ts).
+   */
+  paceQueue(id: number, key: string, sender: string, subject: string, backlog: number, oldestSeq: number): void {
+    if (this.receiver === undefined || this.receiver.paceMessages <= 0 || this.closed) return;
+    const before = this.pacing.pending;
+    this.pacing.note(id, key, sender, subject, backlog, oldestSeq);
+    if (this.pacing.pending !== before) this.schedule();
+  }
+
+  /** Iterated subscription `id` ended: its caps are lifted. */
+  forgetQueue(id: number): void {
+    if (this.closed) return;
+    this.pacing.forget(id);
+    this.schedule();
+  }
+
   /** Hands the receiver the position caps that changed (not dropped when its mailbox is full). */
   private sendCaps(): void {
     const caps = this.pacing.take();

@@ -5,6 +5,16 @@ import { BackpressureError, HandlerError } from '../../errors.js';
 import { MSGPACK_CODEC, type Codec } from './codec.js';
 import type { Message } from './message.js';
 
+/** Told what waits in an iterated subscription's queue (iterator-pacing.ts). @internal */
+export interface QueueWatch {
+  /** `msg` waits in the queue. */
+  queued(msg: Message<any>): void;
+  /** `msg` left the queue for the consumer. */
+  taken(msg: Message<any>): void;
+  /** The subscription ended: nothing waits any more. */
+  ended(): void;
+}
+
 /**
  * One subscription of a peer (from `peer.subscribe`). Without a handler, iterate it:
  * `for await (const msg of sub)`. `T` is the type of `msg.data` the application declared
@@ -25,6 +35,7 @@ export class Subscription<T = unknown> implements AsyncIterable<Message<T>> {
   /** Iterator mode: the message last handed to the consumer, settled when it asks for the next. */
   private yielded: Message<T> | undefined;
   private readonly endListeners: (() => void)[] = [];
+  private watch: QueueWatch | undefined;
 
   /**
    * @param onHandlerError receives a {@link HandlerError} (cause: what the handler threw or its
@@ -51,10 +62,16 @@ export class Subscription<T = unknown> implements AsyncIterable<Message<T>> {
     readonly echo: boolean = true,
   ) {}
 
+  /** @internal Tells `watch` what waits in the iterator queue (the peer paces the senders by it). */
+  watchQueue(watch: QueueWatch): void {
+    this.watch = watch;
+  }
+
   /** Stops delivery; a waiting iterator ends. Idempotent. */
   unsubscribe(): void {
     if (this.closed) return;
     this.closed = true;
+    this.watch?.ended();
     this.onClose(this);
     for (const f of this.endListeners.splice(0)) f();
     this.wake();
@@ -104,11 +121,12 @@ export class Subscription<T = unknown> implements AsyncIterable<Message<T>> {
     if (this.queue.length - this.head >= this.maxQueued) {
       this.overflowed++;
       this.failed ??= new BackpressureError(
-        `subscription ${this.pattern} fell more than ${this.maxQueued} messages behind (maxQueuedPerSubscription); ${this.overflowed} dropped`,
+        `subscription ${this.pattern} fell more than ${this.maxQueued} messages behind (maxQueuedPerSubscription): what no longer fits its queue is dropped, each run told as dataLoss 'subscriberOverflow'`,
       );
       return false;
     }
     this.queue.push(msg);
+    this.watch?.queued(msg);
     return true;
   }
 
@@ -147,6 +165,7 @@ export class Subscription<T = unknown> implements AsyncIterable<Message<T>> {
     if (this.head < this.queue.length) {
       const value = this.queue[this.head++];
       this.yielded = value;
+      this.watch?.taken(value);
       if (this.head > 1024 && this.head * 2 > this.queue.length) {
         this.queue.splice(0, this.head);
         this.head = 0;

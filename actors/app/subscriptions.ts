@@ -13,6 +13,7 @@ import type { Codec } from './codec.js';
 import type { Delivery } from './delivery.js';
 import type { Durables, DurableSpec } from './durables.js';
 import type { Message } from './message.js';
+import { IteratorPacing } from './iterator-pacing.js';
 import { Subscription } from './subscription.js';
 
 /** What the subscriptions need of the peer. */
@@ -78,6 +79,8 @@ export class Subscriptions {
       sub.onEnd(() => signal.removeEventListener('abort', onAbort));
     }
     if (durable === undefined) {
+      // Iterated: what waits in its queue paces the senders (iterator-pacing.ts).
+      if (handler === undefined) sub.watchQueue(new IteratorPacing(sub.id, this.deps.durables));
       this.activate(sub);
       return sub;
     }
