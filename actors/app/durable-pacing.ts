@@ -40,11 +40,6 @@ export class DurablePacing {
   /** @param paceMessages the backlog per stream that caps it; 0 turns pacing off. */
   constructor(private readonly paceMessages: number) {}
 
-  /** Streams whose caps changed since the last {@link take}. */
-  get pending(): number {
-    return this.changed.size;
-  }
-
   /** Streams capped now. */
   get cappedStreams(): number {
     let n = 0;

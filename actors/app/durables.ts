@@ -522,9 +522,8 @@ export class Durables {
    */
   paceQueue(id: number, key: string, sender: string, subject: string, backlog: number, oldestSeq: number): void {
     if (this.receiver === undefined || this.receiver.paceMessages <= 0 || this.closed) return;
-    const before = this.pacing.pending;
     this.pacing.note(id, key, sender, subject, backlog, oldestSeq);
-    if (this.pacing.pending !== before) this.schedule();
+    this.schedule();
   }
 
   /** Iterated subscription `id` ended: its caps are lifted. */
