@@ -325,7 +325,7 @@ function printCpuProfile(cp) {
   for (const side of ['pub', 'sub']) {
     const p = cp[side];
     if (!p) continue;
-    console.log(`\nCPU profile, ${side === 'pub' ? 'publisher' : 'subscriber'} (${cp.messages} messages, single): busy ${fmtNum(p.busyMs)} ms of ${fmtNum(p.totalMs)} ms (${f2((1000 * p.busyMs) / cp.messages)} µs/msg), GC ${fmtNum(100 * p.gcShare)} % of busy; ${path.basename(p.file)}`);
+    console.log(`\nCPU profile, ${side === 'pub' ? 'publisher' : 'subscriber'} (${cp.messages} messages, ${cp.preset ?? 'single'}): busy ${fmtNum(p.busyMs)} ms of ${fmtNum(p.totalMs)} ms (${f2((1000 * p.busyMs) / cp.messages)} µs/msg), GC ${fmtNum(100 * p.gcShare)} % of busy; ${path.basename(p.file)}`);
     console.log(formatTable(['function (self time)', 'where', '% of busy'], p.top.map((t) => [t.name, t.where, fmtNum(100 * t.share)])));
   }
 }
@@ -393,8 +393,9 @@ async function main() {
     );
     if (v) {
       const fresh = readdirSync(dir).filter((f) => !before.has(f) && f.endsWith('.cpuprofile'));
-      const find = (pid) => fresh.find((f) => f.includes(`.${pid}.`));
-      cpuProfile = { messages: cli.messages, problems: v.problems, deliveredMsgsPerSec: v.sub.deliveredMsgsPerSec, pubBusyUsPerMsg: v.pub.busyUsPerMsg, subBusyUsPerMsg: v.sub.busyUsPerMsg };
+      // CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile: thread 0 is the main thread (workers write their own).
+      const find = (pid) => fresh.find((f) => f.includes(`.${pid}.0.`));
+      cpuProfile = { preset: cli.cpuProfPreset, messages: cli.messages, problems: v.problems, deliveredMsgsPerSec: v.sub.deliveredMsgsPerSec, pubBusyUsPerMsg: v.pub.busyUsPerMsg, subBusyUsPerMsg: v.sub.busyUsPerMsg };
       for (const [side, pid] of [['pub', v.pub.pid], ['sub', v.sub.pid]]) {
         const f = find(pid);
         if (f) cpuProfile[side] = { file: path.join(dir, f), ...summarizeCpuProfile(JSON.parse(readFileSync(path.join(dir, f), 'utf8'))) };
