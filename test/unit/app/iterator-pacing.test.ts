@@ -43,4 +43,13 @@ describe('IteratorPacing: what waits in an iterated subscription, per stream', (
     p.ended();
     expect(r.forgotten).toEqual([3]);
   });
+
+  it('a stream emptied then queued again after a loss starts from its new oldest message', () => {
+    const r = recorder();
+    const p = new IteratorPacing(1, r);
+    p.queued(msg('pub', 't.a', 1));
+    p.taken(msg('pub', 't.a', 1));
+    p.queued(msg('pub', 't.a', 40)); // 2..39 were lost (told as dataLoss)
+    expect(r.notes.at(-1)).toEqual([1, 'pub|t.a', 1, 40]);
+  });
 });

@@ -52,4 +52,23 @@ describe('withEngineRetry', () => {
     }, () => undefined)).rejects.toThrow('timeout');
     expect(performance.now() - t0).toBeLessThan(1000);
   });
+
+  it('does not wait for a retry the time left cannot hold, keeps trying with connectTimeoutMs 0, and keeps the cause', async () => {
+    const t0 = performance.now();
+    await expect(withEngineRetry({ retryDelayMs: 5000, connectTimeoutMs: 100 }, 'x', async () => {
+      throw new Error('timeout');
+    }, () => undefined)).rejects.toThrow('timeout');
+    expect(performance.now() - t0).toBeLessThan(1000);
+
+    const said: Error[] = [];
+    let calls = 0;
+    const first = new Error('no responders');
+    await withEngineRetry({ retryDelayMs: 1, connectTimeoutMs: 0 }, 'x', async () => {
+      if (++calls === 1) throw first;
+      if (calls < 30) throw new Error('timeout');
+    }, (e) => said.push(e));
+    expect(calls).toBe(30);
+    expect(said).toHaveLength(1);
+    expect(said[0].cause).toBe(first);
+  });
 });

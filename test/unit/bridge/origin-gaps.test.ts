@@ -76,4 +76,29 @@ describe('OriginGaps: messages of another zone JetStream deleted before they wer
     g.passed(20);
     expect(g.seen('c', 1, 's', 5, 20)).toMatchObject({ fromSeq: 2, toSeq: 4 });
   });
+
+  it('a late (reordered) or repeated message moves nothing back: no false gap after the next deletion, and a real one still told', () => {
+    const g = new OriginGaps();
+    g.start(0);
+    // 5 stored at 5; 3 stored late at 6 (a retried publish); 7..9 deleted; 6 at 10 follows 5.
+    expect(feed(g, [[4, 4], [5, 5], [3, 6], [6, 10]])).toEqual([]);
+    // 11..13 deleted, then 6 again at 14 (stored twice, past the de-duplication window), 8 at 15:
+    // 7 was deleted with 11..13 (the repeat does not stand for where the stream was).
+    expect(feed(g, [[6, 14], [8, 15]])).toEqual([[7, 7]]);
+  });
+
+  it('a redelivered message (an earlier stream sequence) does not move the stream back: the next one is no deletion', () => {
+    const g = new OriginGaps();
+    g.start(0);
+    expect(feed(g, [[1, 1], [2, 2], [3, 3]])).toEqual([]);
+    g.passed(2); // delivered again (its acknowledgement was late)
+    expect(feed(g, [[5, 4]])).toEqual([]); // 4 was stored later, not deleted: it comes after
+  });
+
+  it('the next seq after a deletion is no gap, nor a gap whose deletion came before the previous message', () => {
+    const g = new OriginGaps();
+    g.start(0);
+    expect(feed(g, [[1, 1], [2, 5]])).toEqual([]); // 2..4 deleted before 2 was stored
+    expect(feed(g, [[4, 6]])).toEqual([]); // so 3 is not among them: a reordering, it comes later
+  });
 });

@@ -524,6 +524,18 @@ describe('FlowControl slow consumers', () => {
     expect(events.filter((e) => e[0] === 'slow')).toEqual([['slow', 'ghost', 's', 10]]);
   });
 
+  it('a receiver that reported and then stops is left out at the stall bound: the multicast probe is only for one never heard', () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 2000, multicastProbeMs: 3000 });
+    flow.onPosition(0, B, 's', 0);
+    send(0, 's', 1, 10);
+    expect(flow.canSend(0, 's', 11, 1).ok).toBe(false); // B blocks (paused after reporting)
+    flow.onTimer(1999);
+    expect(flow.canSend(1999, 's', 11, 1).ok).toBe(false);
+    flow.onTimer(2000);
+    expect(flow.canSend(2000, 's', 11, 1).ok).toBe(true);
+    expect(events.filter((e) => e[0] === 'slow')).toEqual([['slow', 'b', 's', 10]]);
+  });
+
   it('a name that reported is a live receiver: its next incarnation gets the whole stall bound again', () => {
     const { flow, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 2000, multicastProbeMs: 3000 });
     const sub = (incarnation: number): PeerId => ({ name: 'sub', incarnation });

@@ -28,4 +28,13 @@ describe('UnreportedNames: names whose incarnations left the window without ever
     u.left('c', 0, false);
     expect([u.takenOver(1, 'a'), u.takenOver(1, 'b'), u.takenOver(1, 'c')].map((x) => x !== undefined)).toEqual([false, true, true]);
   });
+
+  it('an incarnation left out is what makes the next one excluded, none other; the memory runs on real clocks', () => {
+    const u = new UnreportedNames(10, 60_000);
+    const t0 = 5_000_000; // performance.now() of a process up for over an hour
+    u.left('ghost', t0, false);
+    u.left('ghost', t0 + 1000, false);
+    expect(u.takenOver(t0 + 2000, 'ghost')).toEqual({ sinceMs: t0, excluded: false });
+    expect(u.takenOver(t0 + 60_001, 'ghost')).toBeUndefined();
+  });
 });
