@@ -46,4 +46,26 @@ describe('DurablePacing (a durable subscription backlog caps the position report
     expect(p.take()).toEqual([]);
     expect(p.cappedStreams).toBe(0);
   });
+
+  it('the lowest cap holds whatever the order the subscriptions capped in; a change that leaves it says nothing', () => {
+    const p = new DurablePacing(10);
+    p.note(1, K, 'pub', 'a.b', 10, 3); // cap 12
+    p.note(2, K, 'pub', 'a.b', 10, 5); // cap 14
+    expect(p.cappedStreams).toBe(0); // nothing handed out yet
+    expect(p.take()).toEqual([{ sender: 'pub', subject: 'a.b', maxSeq: 12 }]);
+    expect(p.cappedStreams).toBe(1);
+    p.note(2, K, 'pub', 'a.b', 10, 7); // 16: the lowest is still 12
+    expect(p.take()).toEqual([]);
+  });
+
+  it('a cap lifted before the caps were taken keeps the stream for the other subscription, whose lift is then told', () => {
+    const p = new DurablePacing(10);
+    p.note(1, K, 'pub', 'a.b', 10, 1);
+    p.note(2, K, 'pub', 'a.b', 10, 1);
+    p.forget(2);
+    expect(p.take()).toEqual([{ sender: 'pub', subject: 'a.b', maxSeq: 10 }]);
+    p.note(1, K, 'pub', 'a.b', 5, 6); // down to half: lifted
+    expect(p.take()).toEqual([{ sender: 'pub', subject: 'a.b', maxSeq: undefined }]);
+    expect(p.cappedStreams).toBe(0);
+  });
 });
