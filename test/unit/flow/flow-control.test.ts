@@ -536,6 +536,23 @@ describe('FlowControl slow consumers', () => {
     expect(events.filter((e) => e[0] === 'slow')).toEqual([['slow', 'b', 's', 10]]);
   });
 
+  it('a name whose later incarnation reports is a live receiver again: the one after gets the whole bound, nothing taken over', () => {
+    const { flow, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 2000, multicastProbeMs: 3000 });
+    const sub = (incarnation: number): PeerId => ({ name: 'sub', incarnation });
+    flow.addReceiver(0, sub(1), 's'); // never reports (its start failed), then restarts
+    flow.removeReceiver(sub(1));
+    flow.addReceiver(100, sub(2), 's');
+    flow.onPosition(100, sub(2), 's', 0); // reports: a live receiver
+    send(100, 's', 1, 10);
+    flow.removeReceiver(sub(2)); // killed; restarts
+    flow.addReceiver(1000, sub(3), 's');
+    expect(flow.canSend(1000, 's', 21, 1).ok).toBe(false);
+    flow.onTimer(5999); // registered at 1000: the stall bound plus the probe, not sub(1)'s clock
+    expect(flow.canSend(5999, 's', 21, 1).ok).toBe(false);
+    flow.onTimer(6000);
+    expect(flow.canSend(6000, 's', 21, 1).ok).toBe(true);
+  });
+
   it('a name that reported is a live receiver: its next incarnation gets the whole stall bound again', () => {
     const { flow, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 2000, multicastProbeMs: 3000 });
     const sub = (incarnation: number): PeerId => ({ name: 'sub', incarnation });
