@@ -275,6 +275,24 @@ async function main(): Promise<number> {
   }
 }
 
+const USAGE = `Usage: npm start  (node dist/cli/demo.js)
+
+A live demo of ledgecast on loopback, about 20 s: one publisher (with a ledger, killed and
+restarted midway) and four subscriber processes, one dropping 5 % of its datagrams; then an
+audit of what each got against what the ledger says was sent. Exit 0 when nothing was lost
+without a report, nothing delivered twice and no stream reset; 1 otherwise; 130 on Ctrl-C.
+It takes no option. The ledgecast command: npx ledgecast --help
+`;
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+if (args.length > 0) {
+  process.stderr.write(`ledgecast demo: it takes no option, got ${JSON.stringify(args.join(' '))} (--help says what it does)\n`);
+  process.exit(2);
+}
+
 process.on('exit', () => {
   killAll();
   removeTempDir();

@@ -149,8 +149,9 @@ export class Message<T = unknown> {
    * Publishes `data` to this message's `replyTo` (request/reply). Resolves `true` when the reply
    * was sent (accepted as `peer.publish` resolves), `false` when it was not: the message has no
    * `replyTo` (it was published, not requested: nothing to do, no error), or publishing the
-   * reply failed (the peer closed, the reply is over `maxMessageBytes`, …), in which case that
-   * error goes to the peer's `'error'` event. Never throws and never rejects, so a handler
+   * reply failed (the reply is over `maxMessageBytes`, …), in which case that error goes to the
+   * peer's `'error'` event, or this peer is closing (no error: a request delivered while
+   * `close()` drains). Never throws and never rejects, so a handler
    * such as `(msg) => void msg.respond(value)` is safe.
    */
   respond(data: unknown): Promise<boolean> {

@@ -149,7 +149,7 @@ export interface PeerOptions {
   /**
    * An authenticated domain: every datagram is sealed with this key (and its body encrypted with
    * `encrypt`); datagrams without a valid seal, replays and stale ones are dropped and counted
-   * (`stats().socket.refused`). Peers with other keys do not hear each other (said once, as an
+   * (`stats().actors.socket.refused`). Peers with other keys do not hear each other (said once, as an
    * `ERR_DOMAIN_KEY` error event). Each datagram carries 40 bytes more (taken from
    * `maxDatagramBytes`). See docs/SECURITY.md. Absent: no authentication: run on networks you trust.
    * @default undefined

@@ -124,12 +124,19 @@ export class Peer extends EventEmitter<PeerEvents> {
   private closing: Promise<void> | undefined;
   private readonly knownPeers = new KnownPeers();
   private readonly counters = { dataLossEvents: 0 };
-  /** What `msg.respond()` calls. A reply never rejects (handlers write `void msg.respond(x)`): a failure goes to 'error'. */
+  /**
+   * What `msg.respond()` calls. A reply never rejects (handlers write `void msg.respond(x)`): a
+   * failure goes to 'error', except a reply refused because this peer is closing (a request
+   * delivered while it drains): `respond()` resolving false says it, and the requester's
+   * timeout, or another responder, answers for it. Before
+   * (7 December), the README example in three processes printed a `PeerClosedError` warning in
+   * about a third of the runs: another peer's request reached a handler after `close()` began.
+   */
   private readonly reply: ReplyPublisher = (subject: string, data: unknown) =>
     this.publishWith(subject, data, undefined, undefined, undefined, false).then(
       () => true,
       (err: unknown) => {
-        this.emitError(err instanceof Error ? err : new Error(String(err)));
+        if (!(err instanceof PeerClosedError && this.state !== 'open')) this.emitError(err instanceof Error ? err : new Error(String(err)));
         return false;
       },
     );

@@ -20,7 +20,7 @@
  * {@link AddressValidator}, and every unicast send asks it first. A send to an address not
  * proven for its peer (or, for a bare address, for any peer; seeds are trusted) goes only within
  * 3 times the bytes received on that address's account, else it is dropped and counted
- * (`stats().socket.unicastGuard`).
+ * (`stats().actors.socket.unicastGuard`).
  */
 import type { Actor, ActorContext } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
@@ -97,7 +97,7 @@ export interface InboundDrops extends Record<DecodeErrorReason, number> {
   ownerClosed: number;
 }
 
-/** Counters of the socket actor (`peer.stats().socket`). */
+/** Counters of the socket actor (`(await peer.stats()).actors.socket`). */
 export interface SocketActorCounters {
   /** Inbound drops per reason. */
   readonly dropped: InboundDrops;
@@ -193,7 +193,7 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
   /**
    * A datagram from a peer of another domain (another key, the other mode, or no key): said once
    * per reason, so that a misconfigured peer is visible without a flood (counted always in
-   * `stats().socket.refused`). Before (6 December) it was said once per (reason, key id): a host
+   * `stats().actors.socket.refused`). Before (6 December) it was said once per (reason, key id): a host
    * sending datagrams with made-up key ids (one byte) raised up to 256 errors, 29-60 in 13 s in a
    * user-style check.
    */
@@ -208,7 +208,7 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
           : 'not sealed (a peer without security.key)';
     emit({
       kind: 'error',
-      error: serializeError(new LedgecastError(ERROR_CODES.domainKey, `datagrams from ${from.host}:${from.port} are ${what}: they are dropped (said once; see stats().socket.refused)`)),
+      error: serializeError(new LedgecastError(ERROR_CODES.domainKey, `datagrams from ${from.host}:${from.port} are ${what}: they are dropped (said once; see stats().actors.socket.refused)`)),
     });
   }
 

@@ -44,7 +44,7 @@ export function outDatagramBytes(d: OutDatagram): number {
   return n;
 }
 
-/** Counters of the socket layer (exposed through `peer.stats().socket`). */
+/** Counters of the socket layer (exposed through `(await peer.stats()).actors.socket`). */
 export interface UdpCounters {
   datagramsSent: number;
   bytesSent: number;

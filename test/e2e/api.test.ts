@@ -147,6 +147,36 @@ describe('request', () => {
     expect(elapsed).toBeLessThan(2500);
   });
 
+  it('a reply a handler gives while its peer closes resolves false and is no error (a request delivered during the drain)', async () => {
+    const net = freshNetwork();
+    const a = await start({ ...net, name: 'a' });
+    const b = await start({ ...net, name: 'b' });
+    const errors: Error[] = [];
+    b.on('error', (e) => errors.push(e));
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      let closed: Promise<void> | undefined;
+      const sent = new Promise<boolean>((resolve) =>
+        b.subscribe('svc.closing', (msg) => {
+          closed = b.close();
+          resolve(msg.respond({ late: true }));
+        }),
+      );
+      while (!a.peers().some((p) => p.patterns.includes('svc.closing'))) await sleep(20);
+      const asked = rejection(a.request('svc.closing', {}, { timeoutMs: 500 }));
+      expect(await within(5000, 'the handler to respond', sent)).toBe(false);
+      await within(10_000, 'the close', closed!);
+      expect(await asked).toBeInstanceOf(TimeoutError);
+      await sleep(50);
+      expect(errors).toEqual([]);
+      expect(warnings.filter((w) => w.name === 'LEDGECAST_ERROR' || /PeerClosed|closed/.test(w.message))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('an AbortSignal rejects the request at once with an AbortError, also when already aborted', async () => {
     const net = freshNetwork();
     const a = await start({ ...net, name: 'a' });

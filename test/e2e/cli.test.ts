@@ -164,4 +164,29 @@ describe('ledgecast CLI', () => {
     expect(r.code).toBe(0);
     for (const cmd of ['sub', 'pub', 'peers', 'bench']) expect(r.stdout).toContain(cmd);
   });
+
+  it("the demo (npm start) says what it does on --help instead of running, and refuses an option it does not take", async () => {
+    const demo = fileURLToPath(new URL('../../dist/cli/demo.js', import.meta.url));
+    const run = (args: string[]) =>
+      new Promise<Run>((resolve) => {
+        const child = spawn(process.execPath, [demo, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        children.add(child);
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('close', (code) => {
+          clearTimeout(timer);
+          resolve({ code, stdout, stderr });
+        });
+      });
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: npm start/);
+    expect(help.stdout).not.toContain('publisher ·'); // no live display: the demo did not run
+    const bad = await run(['--peers', '3']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
 });

@@ -161,4 +161,12 @@ describe('Publisher', () => {
     p.settle(sent[0].batchId);
     await done;
   });
+
+  it('a bad replyTo is refused at the call, naming the option (not as if the subject were wrong)', () => {
+    const { ref } = fakeSender();
+    const p = new Publisher(ref, 2048, 1 << 20);
+    expect(() => p.prepare('a.b', new Uint8Array(1), 7 as unknown as string)).toThrow(/^options\.replyTo: /);
+    expect(() => p.prepare('a.b', new Uint8Array(1), 'r.*')).toThrow(expect.objectContaining({ name: 'InvalidSubjectError', code: 'ERR_INVALID_SUBJECT', message: expect.stringMatching(/^options\.replyTo: /) }));
+    expect(() => p.prepare('a.b', new Uint8Array(1), 'r.ok')).not.toThrow();
+  });
 });
