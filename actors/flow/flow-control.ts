@@ -9,11 +9,14 @@ import { DEFAULT_SENDER_OPTIONS } from '../sender/options.js';
 import { newFlowControlCounters, type FlowControlCounters, type FlowControlDeps, type FlowControlOptions, type FlowControlSink, type FlowStream, type ReceiverPos, type SendVerdict } from './flow-types.js';
 import { TokenBucket } from '../sender/token-bucket.js';
 import { UnreportedNames } from './unreported-names.js';
+import { DrainCheck } from './drain-check.js';
 import { positionOf, progressedAt, progressStep, stallDueMs } from './receiver-pos.js';
 
 export type { FlowControlCounters, FlowControlDeps, FlowControlOptions, FlowControlSink, SendVerdict } from './flow-types.js';
 
 const OK: SendVerdict = Object.freeze({ ok: true });
+/** Receivers remembered as left out when they were removed. */
+const MAX_LEFT_EXCLUDED = 4096;
 
 /**
  * Decides whether the next new message of a stream may go out now.
@@ -62,6 +65,8 @@ export class FlowControl {
   private readonly parked = new Map<string, number>();
   /** Names whose incarnations left without reporting: a new one takes over their stall clock. */
   private readonly unreported = new UnreportedNames();
+  /** Receivers removed (listing expired, left) while left out of streams: their peer key → those subjects (at most {@link MAX_LEFT_EXCLUDED}, oldest forgotten first). */
+  private readonly leftExcluded = new Map<string, Set<string>>();
   /** Subjects each peer is tracked for, so `removeReceiver(peer)` need not scan every stream. */
   private readonly peerSubjects = new Map<string, Set<string>>();
   private readonly blockedStreams = new Set<FlowStream>();
@@ -69,17 +74,14 @@ export class FlowControl {
   private stallDeadlineMs: number | undefined;
   private stallDirty = false;
   private discoveryUntilMs = Number.NEGATIVE_INFINITY;
-  /** When {@link drained} was first asked (the close began). */
-  private drainSinceMs: number | undefined;
-  /** While closing: the (stream, receiver) pairs no longer waited for. */
-  private readonly drainGaveUp = new Set<ReceiverPos>();
-  /** While closing: when each receiver known at the close's start last moved forward on any stream of ours (by peer key). */
-  private readonly drainProgressMs = new Map<string, number>();
+  /** While closing: who is still waited for (drain-check.ts). */
+  private readonly drain: DrainCheck;
 
   constructor(deps: FlowControlDeps, options: FlowControlOptions = DEFAULT_SENDER_OPTIONS) {
     this.sink = deps.sink;
     this.o = options;
     this.bucket = new TokenBucket(options.rateBytesPerSec, options.burstBytes);
+    this.drain = new DrainCheck(options);
   }
 
   /** May message `seq` (`bytes` on the wire) of `subject` be sent now? Counts each refusal. */
@@ -146,10 +148,7 @@ export class FlowControl {
     r.reported = seq;
     // While closing, any step forward on any stream shows the receiver is alive and working
     // through its backlog (the close stays bounded by the peer's closeTimeoutMs).
-    if (this.drainSinceMs !== undefined) {
-      const key = peerKey(peer);
-      if (this.drainProgressMs.has(key)) this.drainProgressMs.set(key, nowMs);
-    }
+    this.drain.progressed(peerKey(peer), nowMs);
     // Progress is a real step forward, not a creep: a receiver (or a forger) that moves its
     // position by a message at a time while it blocks the window still stalls.
     if (seq - r.progressPos >= progressStep(s)) {
@@ -299,9 +298,11 @@ export class FlowControl {
     const subjects = this.peerSubjects.get(key);
     if (subjects === undefined) return;
     if (subject === undefined) this.rememberUnreported(peer, subjects);
+    let excluded: Set<string> | undefined;
     for (const subj of subject === undefined ? [...subjects] : subjects.has(subject) ? [subject] : []) {
       subjects.delete(subj);
       const s = this.streams.get(subj) as FlowStream;
+      if (subject === undefined && s.receivers.get(key)?.excluded) (excluded ??= new Set()).add(subj);
       s.receivers.delete(key);
       this.counters.trackedPairs--;
       this.touch(s);
@@ -310,8 +311,12 @@ export class FlowControl {
     }
     if (subjects.size === 0) {
       this.peerSubjects.delete(key);
-      this.drainProgressMs.delete(key);
+      this.drain.forget(key);
     }
+    if (excluded === undefined) return;
+    this.leftExcluded.delete(key);
+    this.leftExcluded.set(key, excluded);
+    if (this.leftExcluded.size > MAX_LEFT_EXCLUDED) this.leftExcluded.delete(this.leftExcluded.keys().next().value as string);
   }
 
   /**
@@ -339,59 +344,16 @@ export class FlowControl {
     if (sinceMs !== Number.POSITIVE_INFINITY) this.unreported.left(peer.name, sinceMs, excluded);
   }
 
-  /**
-   * Closing: whether every receiver has reported the newest sent seq of every stream (one
-   * excluded from the window before, stalled once, included). A receiver still behind that made
-   * no progress for `stallTimeoutMs` since the close began, on that stream nor on any other of
-   * ours, is excluded here (with a `slowConsumer`
-   * event), so a dead one cannot hold a closing peer beyond that bound; a live one working
-   * through its backlog (a stream waits for a repair while others move) is waited for, within
-   * the peer's `closeTimeoutMs`. One that never reported a position of the stream gets
-   * `multicastProbeMs` more from when it was registered (its unicast fallback may be under way).
-   * A name first heard after the close began (a forger's) gets no more than the bound from the
-   * close's start.
-   */
+  /** Closing: whether every receiver has reported the newest sent seq of every stream; gives up stalled ones (drain-check.ts). */
   drained(nowMs: number): boolean {
-    if (this.drainSinceMs === undefined) {
-      // Only receivers known when the close began can show progress that extends it.
-      for (const key of this.peerSubjects.keys()) this.drainProgressMs.set(key, nowMs);
-    }
-    const since = (this.drainSinceMs ??= nowMs);
-    let all = true;
-    for (const s of this.streams.values()) {
-      if (!s.started) continue;
-      let changed = false;
-      // The map's keys are the peer keys: no string is built per pair at each check.
-      for (const [key, r] of s.receivers) {
-        // Excluded from the window before the close (stalled once) is no reason to stop waiting:
-        // a receiver back from a pause catches up now. Only the drain's own verdict is final.
-        if (this.drainGaveUp.has(r)) continue;
-        const pos = positionOf(r, s);
-        if (pos >= s.highSent) continue;
-        // From the close's start at the earliest: a live receiver behind a burst (every stream
-        // of ours waiting for a repair) gets the stall bound to show progress.
-        // One registered without progress since (a forger's new name) counts from the start too.
-        const own = r.progressedMs === Number.NEGATIVE_INFINITY ? since : r.lastProgressMs;
-        const peerMs = this.drainProgressMs.get(key);
-        // Known at the close's start and silent on this stream since it was registered: it may
-        // not hear our multicast, and its unicast fallback comes after the probe time.
-        const probing = peerMs !== undefined && r.reported === undefined ? r.lastProgressMs + (this.o.multicastProbeMs ?? 0) : since;
-        const from = Math.max(own, since, peerMs ?? since, probing);
-        if (nowMs - from >= this.o.stallTimeoutMs) {
-          this.drainGaveUp.add(r);
-          if (!r.excluded) {
-            r.excluded = true;
-            changed = true;
-            this.counters.stalledReceivers++;
-          }
-          if (!r.slow) this.reportSlow(r, s, s.highSent - pos);
-          continue;
-        }
-        all = false;
+    return this.drain.drained(nowMs, this.streams.values(), this.peerSubjects.keys(), (r, s, lag) => {
+      if (!r.excluded) {
+        r.excluded = true;
+        this.counters.stalledReceivers++;
+        this.touch(s);
       }
-      if (changed) this.touch(s);
-    }
-    return all;
+      if (!r.slow) this.reportSlow(r, s, lag);
+    });
   }
 
   /** The position the window of `subject` follows now (undefined: nobody limits it). */
@@ -423,39 +385,63 @@ export class FlowControl {
     for (const s of this.streams.values()) {
       let changed = false;
       for (const r of s.receivers.values()) {
-        if (r.excluded || progressedAt(r, this.o) > sinceMs || positionOf(r, s) >= s.highSent) continue;
-        r.excluded = true;
-        changed = true;
+        if (!this.stalledSince(r, s, sinceMs)) continue;
+        changed = this.leaveOut(r, s);
         n++;
-        this.counters.stalledReceivers++;
-        if (!r.slow) this.reportSlow(r, s, s.highSent - positionOf(r, s));
       }
-      if (changed) {
-        this.touch(s);
-        this.checkOpened(s);
-      }
+      if (changed) this.opened(s);
     }
     return n;
   }
 
-  /** Clears a passed rate deadline and excludes receivers whose stall timeout passed. */
+  /**
+   * Clears a passed rate deadline and excludes receivers whose stall timeout passed, on that
+   * stream and on every other one where they are behind and made no progress since either: the
+   * stall bound is what a receiver may cost the publisher, not each stream in turn. Before
+   * (7 December, a user-style check), a subscriber paused (SIGSTOP) behind a publisher of two
+   * subjects held it 4 s: held on the first stream, the publisher sent nothing on the second,
+   * which blocked only once the first was let go, for another full bound.
+   */
   onTimer(nowMs: number): void {
     this.bucket.onTimer(nowMs);
+    let stalled: Map<string, number> | undefined;
     for (const s of [...this.blockedStreams]) {
       let changed = false;
       for (const r of this.blockers(s)) {
-        if (stallDueMs(r, s, this.o) > nowMs) continue;
-        r.excluded = true;
-        changed = true;
-        this.counters.stalledReceivers++;
-        if (!r.slow) this.reportSlow(r, s, s.highSent - positionOf(r, s));
+        const dueMs = stallDueMs(r, s, this.o);
+        if (dueMs > nowMs) continue;
+        changed = this.leaveOut(r, s);
+        (stalled ??= new Map()).set(peerKey(r.peer), dueMs - this.o.stallTimeoutMs);
       }
-      if (changed) {
-        this.touch(s);
-        this.checkOpened(s);
+      if (changed) this.opened(s);
+    }
+    for (const [key, sinceMs] of stalled ?? []) {
+      for (const subject of this.peerSubjects.get(key) ?? []) {
+        const s = this.streams.get(subject);
+        const r = s?.receivers.get(key);
+        if (s !== undefined && r !== undefined && this.stalledSince(r, s, sinceMs) && this.leaveOut(r, s)) this.opened(s);
       }
     }
     this.stallDirty = true;
+  }
+
+  /** Whether `r` is waited for on `s`, behind its newest sent seq, with no progress since `sinceMs`. */
+  private stalledSince(r: ReceiverPos, s: FlowStream, sinceMs: number): boolean {
+    return !r.excluded && progressedAt(r, this.o) <= sinceMs && positionOf(r, s) < s.highSent;
+  }
+
+  /** Leaves a stalled receiver out of `s`'s window (named in `slowConsumer` once); true. */
+  private leaveOut(r: ReceiverPos, s: FlowStream): true {
+    r.excluded = true;
+    this.counters.stalledReceivers++;
+    if (!r.slow) this.reportSlow(r, s, s.highSent - positionOf(r, s));
+    return true;
+  }
+
+  /** `s`'s window may have opened: a receiver was left out. */
+  private opened(s: FlowStream): void {
+    this.touch(s);
+    this.checkOpened(s);
   }
 
   private streamFor(subject: string): FlowStream {
@@ -517,6 +503,15 @@ export class FlowControl {
     if (earlier !== undefined) {
       r.lastProgressMs = Math.min(nowMs, earlier.sinceMs);
       r.excluded = r.slow = earlier.excluded;
+    }
+    // Back after its listing expired (a process paused past peerExpiryMs), left out of this
+    // stream when it went: it stays out until it has caught up. Before (7 December), it came back
+    // as a receiver to wait for, a million messages behind (what the sender no longer held, and it
+    // would get as dataLoss): the publisher was held 1.6-4 s more after the SIGCONT.
+    const excludedBefore = this.leftExcluded.get(key);
+    if (excludedBefore?.delete(subject)) {
+      r.excluded = r.slow = true;
+      if (excludedBefore.size === 0) this.leftExcluded.delete(key);
     }
     s.receivers.set(key, r);
     let subjects = this.peerSubjects.get(key);

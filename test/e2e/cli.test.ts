@@ -26,8 +26,8 @@ afterEach(async () => {
 });
 
 /** Runs the CLI to its end (killed after `timeoutMs`), with `stdin` as its input. */
-function ledgecast(args: readonly string[], options: { stdin?: string; timeoutMs?: number } = {}): Promise<Run> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+function ledgecast(args: readonly string[], options: { stdin?: string; timeoutMs?: number; script?: string } = {}): Promise<Run> {
+  const child = spawn(process.execPath, [options.script ?? CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   children.add(child);
   let stdout = '';
   let stderr = '';
@@ -166,21 +166,8 @@ describe('ledgecast CLI', () => {
   });
 
   it("the demo (npm start) says what it does on --help instead of running, and refuses an option it does not take", async () => {
-    const demo = fileURLToPath(new URL('../../dist/cli/demo.js', import.meta.url));
-    const run = (args: string[]) =>
-      new Promise<Run>((resolve) => {
-        const child = spawn(process.execPath, [demo, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-        children.add(child);
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        child.once('close', (code) => {
-          clearTimeout(timer);
-          resolve({ code, stdout, stderr });
-        });
-      });
+    const script = fileURLToPath(new URL('../../dist/cli/demo.js', import.meta.url));
+    const run = (args: string[]) => ledgecast(args, { script, timeoutMs: 10_000 });
     const help = await run(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: npm start/);

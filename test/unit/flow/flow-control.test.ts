@@ -524,6 +524,53 @@ describe('FlowControl slow consumers', () => {
     expect(events.filter((e) => e[0] === 'slow')).toEqual([['slow', 'ghost', 's', 10]]);
   });
 
+  it('a receiver stalled on one stream is left out of the others it stopped on too: a publisher of several subjects is held one stall bound, not one per stream in turn', () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 2000 });
+    for (const subject of ['a', 'b', 'c']) flow.onPosition(0, B, subject, 0);
+    flow.onPosition(0, C, 'c', 0);
+    // The publisher alternates a, b (B stops at 0); c is also read by C, who keeps up.
+    for (let seq = 1; seq <= 10; seq++) for (const subject of ['a', 'b']) send(0, subject, seq, seq);
+    send(0, 'c', 1, 5);
+    flow.onPosition(0, C, 'c', 5);
+    expect(flow.canSend(0, 'a', 11, 1).ok).toBe(false); // held on a: b gets no chance to block
+    flow.onTimer(2000);
+    expect(flow.canSend(2000, 'a', 11, 1).ok).toBe(true);
+    expect(flow.canSend(2000, 'b', 11, 1).ok).toBe(true); // before: b blocked now, for 2 s more
+    send(2000, 'b', 11, 30);
+    send(2000, 'c', 6, 15); // B is behind on c too and made no progress: not waited for there either
+    expect(events.filter((e) => e[0] === 'slow').map((e) => e[2])).toEqual(['a', 'b', 'c']);
+    // A receiver that keeps up on one stream is not left out of it for stalling on another.
+    const { flow: f2, events: e2, send: send2 } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 2000 });
+    f2.onPosition(0, B, 'a', 0);
+    f2.onPosition(0, B, 'b', 0);
+    send2(0, 'a', 1, 10);
+    send2(0, 'b', 1, 10);
+    expect(f2.canSend(0, 'a', 11, 1).ok).toBe(false);
+    f2.onPosition(1500, B, 'b', 10); // B reads b, not a
+    f2.onTimer(2000);
+    expect(f2.canSend(2000, 'a', 11, 1).ok).toBe(true);
+    expect(e2.filter((e) => e[0] === 'slow').map((e) => e[2])).toEqual(['a']);
+    send2(2000, 'b', 11, 20);
+    expect(f2.canSend(2000, 'b', 21, 1).ok).toBe(false); // still waited for on b
+  });
+
+  it('a receiver left out when its listing expired stays out when it comes back far behind (a paused process resumed), until it caught up', () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 2000 });
+    flow.onPosition(0, B, 's', 0);
+    send(0, 's', 1, 10);
+    expect(flow.canSend(0, 's', 11, 1).ok).toBe(false);
+    flow.onTimer(2000); // B stalls: left out
+    send(2000, 's', 11, 30);
+    flow.removeReceiver(B); // its listing expired (paused past peerExpiryMs)
+    send(2000, 's', 31, 40);
+    flow.addReceiver(3000, B, 's'); // it resumes and advertises again, same incarnation
+    flow.onPosition(3000, B, 's', 5); // from where it stopped
+    send(3000, 's', 41, 60); // not waited for: before, held until it caught up
+    flow.onPosition(3100, B, 's', 57); // caught up: waited for again
+    expect(flow.canSend(3100, 's', 68, 1).ok).toBe(false);
+    expect(events.filter((e) => e[0] === 'slow')).toEqual([['slow', 'b', 's', 10]]);
+  });
+
   it('a receiver that reported and then stops is left out at the stall bound: the multicast probe is only for one never heard', () => {
     const { flow, events, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 2000, multicastProbeMs: 3000 });
     flow.onPosition(0, B, 's', 0);
