@@ -128,9 +128,9 @@ export class Peer extends EventEmitter<PeerEvents> {
    * What `msg.respond()` calls. A reply never rejects (handlers write `void msg.respond(x)`): a
    * failure goes to 'error', except a reply refused because this peer is closing (a request
    * delivered while it drains): `respond()` resolving false says it, and the requester's
-   * timeout, or another responder, answers for it. Before
-   * (7 December), the README example in three processes printed a `PeerClosedError` warning in
-   * about a third of the runs: another peer's request reached a handler after `close()` began.
+   * timeout, or another responder, answers for it. Before (7 December), the README example in
+   * three processes printed a `PeerClosedError` warning in about a third of the runs: another
+   * peer's request reached a handler after `close()` began.
    */
   private readonly reply: ReplyPublisher = (subject: string, data: unknown) =>
     this.publishWith(subject, data, undefined, undefined, undefined, false).then(

@@ -159,7 +159,7 @@ export class Publisher {
       try {
         validateSubject(replyTo);
       } catch (err) {
-        throw new InvalidSubjectError(`options.replyTo: ${(err as Error).message}`);
+        throw new InvalidSubjectError(`options.replyTo: ${(err as Error).message}`, { cause: err });
       }
     }
     // Raw bytes go as they are, without the codec's result object (one object per publish: the item).
