@@ -214,7 +214,7 @@ describe('a hostile process without a key cannot make a publisher amplify or sta
     }
   });
   it('a fake receiver advertising one name under two incarnations in turn (each taken as a restart) holds the publisher once, not once per incarnation', async () => {
-    const { net, pub, sub, send } = await setup({ flowPolicy: 'min', flowWindowMessages: 1024 });
+    const { net, pub, sub, attacker, send } = await setup({ flowPolicy: 'min', flowWindowMessages: 1024 });
     const advert = (incarnation: number): Frame => ({ kind: 'advert', sender: { name: 'amp-flapper', incarnation }, host: LOOPBACK, port: 9, flags: ADVERT_FLAGS.multicast, patterns: ['orders.>'] });
     let flapping = true;
     let adverts = 0;
@@ -248,6 +248,7 @@ describe('a hostile process without a key cannot make a publisher amplify or sta
     } finally {
       flapping = false;
       await flap;
+      attacker.kill();
     }
   }, 90_000);
 
