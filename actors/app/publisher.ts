@@ -8,7 +8,7 @@
  * before each publish, and calls {@link Publisher.close} once the actors have stopped.
  */
 import { MSGPACK_CODEC, type Codec } from './codec.js';
-import { BackpressureError, EncodeError, InvalidSubjectError, LedgecastError, PeerClosedError } from '../../errors.js';
+import { BackpressureError, EncodeError, LedgecastError, PeerClosedError } from '../../errors.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
 import { MAIN_THREAD } from '../../runtime/topology.js';
 import { validateSubject } from '../subjects/subject.js';
@@ -155,13 +155,7 @@ export class Publisher {
       if (this.validSubjects.size >= 4096) this.validSubjects.clear();
       this.validSubjects.add(subject);
     }
-    if (replyTo !== undefined) {
-      try {
-        validateSubject(replyTo);
-      } catch (err) {
-        throw new InvalidSubjectError(`options.replyTo: ${(err as Error).message}`, { cause: err });
-      }
-    }
+    if (replyTo !== undefined) validateSubject(replyTo, 'options.replyTo');
     // Raw bytes go as they are, without the codec's result object (one object per publish: the item).
     let flags = 0;
     let payload: Uint8Array;

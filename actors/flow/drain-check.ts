@@ -36,10 +36,10 @@ export class DrainCheck {
   }
 
   /**
-   * At `nowMs`, closing: whether every receiver of `streams` is done with them; `giveUp(r, s, lag)`
+   * At `nowMs`, closing: whether every receiver of `streams` is done with them; `giveUp(r, s)`
    * leaves out one that is not and stalled. `peerKeys`: the receivers known (read at the first call).
    */
-  drained(nowMs: number, streams: Iterable<FlowStream>, peerKeys: Iterable<string>, giveUp: (r: ReceiverPos, s: FlowStream, lag: number) => void): boolean {
+  drained(nowMs: number, streams: Iterable<FlowStream>, peerKeys: Iterable<string>, giveUp: (r: ReceiverPos, s: FlowStream) => void): boolean {
     if (this.sinceMs === undefined) {
       // Only receivers known when the close began can show progress that extends it.
       for (const key of peerKeys) this.progressMs.set(key, nowMs);
@@ -53,8 +53,7 @@ export class DrainCheck {
         // Excluded from the window before the close (stalled once) is no reason to stop waiting:
         // a receiver back from a pause catches up now. Only the drain's own verdict is final.
         if (this.gaveUp.has(r)) continue;
-        const pos = positionOf(r, s);
-        if (pos >= s.highSent) continue;
+        if (positionOf(r, s) >= s.highSent) continue;
         // From the close's start at the earliest: a live receiver behind a burst (every stream
         // of ours waiting for a repair) gets the stall bound to show progress.
         // One registered without progress since (a forger's new name) counts from the start too.
@@ -66,7 +65,7 @@ export class DrainCheck {
         const from = Math.max(own, since, peerMs ?? since, probing);
         if (nowMs - from >= this.o.stallTimeoutMs) {
           this.gaveUp.add(r);
-          giveUp(r, s, s.highSent - pos);
+          giveUp(r, s);
           continue;
         }
         all = false;

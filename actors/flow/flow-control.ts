@@ -346,14 +346,7 @@ export class FlowControl {
 
   /** Closing: whether every receiver has reported the newest sent seq of every stream; gives up stalled ones (drain-check.ts). */
   drained(nowMs: number): boolean {
-    return this.drain.drained(nowMs, this.streams.values(), this.peerSubjects.keys(), (r, s, lag) => {
-      if (!r.excluded) {
-        r.excluded = true;
-        this.counters.stalledReceivers++;
-        this.touch(s);
-      }
-      if (!r.slow) this.reportSlow(r, s, lag);
-    });
+    return this.drain.drained(nowMs, this.streams.values(), this.peerSubjects.keys(), (r, s) => this.leaveOut(r, s));
   }
 
   /** The position the window of `subject` follows now (undefined: nobody limits it). */
@@ -430,10 +423,13 @@ export class FlowControl {
     return !r.excluded && progressedAt(r, this.o) <= sinceMs && positionOf(r, s) < s.highSent;
   }
 
-  /** Leaves a stalled receiver out of `s`'s window (named in `slowConsumer` once); true. */
+  /** Leaves a stalled receiver out of `s`'s window (counted once) and names it in `slowConsumer` (once per episode); true. */
   private leaveOut(r: ReceiverPos, s: FlowStream): true {
-    r.excluded = true;
-    this.counters.stalledReceivers++;
+    if (!r.excluded) {
+      r.excluded = true;
+      this.counters.stalledReceivers++;
+      this.touch(s);
+    }
     if (!r.slow) this.reportSlow(r, s, s.highSent - positionOf(r, s));
     return true;
   }

@@ -34,10 +34,10 @@ for (let c = 0; c < 128; c++) {
   TOKEN_CHAR[c] = ok ? 1 : 0;
 }
 
-/** Throws {@link InvalidSubjectError} unless `s` is a valid subject (no wildcards). */
-export function validateSubject(s: string): void {
+/** Throws {@link InvalidSubjectError} unless `s` is a valid subject (no wildcards); `what` names it in the message (`options.replyTo: …`). */
+export function validateSubject(s: string, what?: string): void {
   const problem = findProblem(s, false);
-  if (problem !== undefined) throw new InvalidSubjectError(problem);
+  if (problem !== undefined) throw new InvalidSubjectError(what === undefined ? problem : `${what}: ${problem}`);
 }
 
 /** Throws {@link InvalidSubjectError} unless `p` is a valid pattern (wildcards allowed). */
