@@ -1,11 +1,12 @@
-import { describe, it, expect } from 'vitest';
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, it, expect } from 'vitest';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readKeyFile, writeNewKeyFile } from '../../../cli/key-file.js';
 import { parseCommandLine } from '../../../cli/command-line.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ledgecast-key-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('domain key files', () => {
   it('keygen writes a 32-byte base64 key readable by its owner only, and never overwrites one', () => {
