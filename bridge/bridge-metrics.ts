@@ -116,9 +116,9 @@ export const BRIDGE_METRIC_SPECS: readonly Spec[] = [
   {
     name: 'ledgecast_bridge_import_skipped_total',
     type: 'counter',
-    help: 'Messages taken from JetStream and not published, by reason (filtered: outside the import rules; malformed; tooLarge: over maxMessageBytes).',
+    help: 'Messages taken from JetStream and not published, by reason (filtered: outside the import rules; malformed; tooLarge: over maxMessageBytes; sameDomain: the origin is a peer of this zone\'s own multicast domain).',
     label: 'reason',
-    read: (s) => ({ filtered: s.import.filtered, malformed: s.import.malformed, tooLarge: s.import.tooLarge }),
+    read: (s) => ({ filtered: s.import.filtered, malformed: s.import.malformed, tooLarge: s.import.tooLarge, sameDomain: s.import.sameDomain }),
   },
   {
     name: 'ledgecast_bridge_zone_imported_total',

@@ -19,8 +19,10 @@ import { ImportProgress, type ZoneImportStats } from './import-progress.js';
 import { LeaseKeeper, leaseKey, openLeaseBucket } from './lease-keeper.js';
 import { bridgeMarkerPattern, RequestRelay, type RelayCounters } from './request-relay.js';
 import type { Subscription } from '../actors/app/subscription.js';
+import type { PeerJoinedEvent } from '../actors/app/peer-events.js';
 import { ZONE_MARKER_PREFIX } from '../actors/app/origin.js';
 import { streamName, zonePrefix } from './naming.js';
+import { SharedDomain } from './shared-domain.js';
 import { resolveBridgeOptions, type BridgeOptions, type ResolvedBridgeOptions } from './options.js';
 
 /** How long stopping the import may take before it is said (an `error` event). */
@@ -132,6 +134,14 @@ export interface BridgeStats {
     /** Requests confirming the last acknowledgement to JetStream (after it the consumer went idle, the connection came back, or consumer info showed it lost). */
     readonly ackConfirms: number;
     /**
+     * Not published: their origin sender is a peer of this zone's own multicast domain, so this
+     * zone's receivers had them from it (a bridge of another zone shares the domain; see
+     * `sameDomainZones` and the `error` event).
+     */
+    readonly sameDomain: number;
+    /** Other zones whose bridges were heard in this zone's multicast domain (a misconfiguration, said by an `error` event). */
+    readonly sameDomainZones: readonly string[];
+    /**
      * Each remote zone imported from (since this bridge started), by name: what crossed, what is
      * in flight, and how far behind that zone's stream the import is (`lagMessages`, `delayMs`;
      * bridge/import-progress.ts). In flight and lag only while this bridge imports.
@@ -167,7 +177,9 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private importTurn: Promise<void> = Promise.resolve();
   /** Per remote zone: counters, in flight, lag (kept across importers, like the counters). */
   private readonly progress = new ImportProgress();
-  private readonly importCounters = { imported: 0, filtered: 0, redelivered: 0, malformed: 0, caughtUp: 0, tooLarge: 0, losses: 0, restarts: 0, ackConfirms: 0 };
+  private readonly importCounters = { imported: 0, filtered: 0, redelivered: 0, malformed: 0, caughtUp: 0, tooLarge: 0, losses: 0, restarts: 0, ackConfirms: 0, sameDomain: 0 };
+  /** The peers heard in this zone's multicast domain (bridge/shared-domain.ts). */
+  private readonly domain: SharedDomain;
   /** This bridge's unique id (in the import lease's key). */
   readonly id: string;
 
@@ -180,6 +192,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   ) {
     super();
     this.id = `${o.peer.name}.${randomUUID()}`;
+    this.domain = new SharedDomain(o.zone);
   }
 
   /** This bridge's zone. */
@@ -262,14 +275,42 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     const onZone = (zone: string): void => this.markZone(zone);
     this.importer =
       js === undefined || jsm === undefined
-        ? new CoreImporter(this.o, this.nats, this.importCounters, this.coreLastSeqs, this.progress, onError, onZone)
-        : new Importer(this.o, this.nats, js, jsm, this.importCounters, this.progress, this.originGaps, onError, onZone);
+        ? new CoreImporter(this.o, this.nats, this.importCounters, this.coreLastSeqs, this.progress, onError, onZone, this.isLocal)
+        : new Importer(this.o, this.nats, js, jsm, this.importCounters, this.progress, this.originGaps, onError, onZone, this.isLocal);
     try {
       await this.importer.start();
     } catch (err) {
       this.report(new Error(`starting the import failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
     }
   }
+
+  /**
+   * @internal Starts watching the peers of this zone's multicast domain, and the bridges of other
+   * zones among them. Called once `createBridge` resolved, so that an `error` listener attached
+   * then hears what is found.
+   */
+  watchDomain(): void {
+    if (this.closing !== undefined) return;
+    this.o.peer.on('peerJoined', this.onPeerHeard);
+    this.o.peer.on('peerUpdated', this.onPeerHeard);
+    for (const p of this.o.peer.peers()) this.onPeerHeard(p);
+  }
+
+  /** A peer of this zone's multicast domain advertised: remembered as local; a bridge of another zone there is said once per zone. */
+  private readonly onPeerHeard = (p: PeerJoinedEvent): void => {
+    const foreign = this.domain.heard(p.name, p.incarnation, p.patterns);
+    if (foreign === undefined) return;
+    this.report(
+      new Error(
+        `bridge ${JSON.stringify(foreign.name)} of zone ${JSON.stringify(foreign.zone)} is in the multicast domain of zone ${JSON.stringify(this.o.zone)} ` +
+          `(same group, port and network): both bridges export what its peers publish, so other zones get it twice. Give each zone its own ` +
+          `multicast group or port (peer options group, port), or both bridges one zone name. Messages of peers heard here are not imported back (import.sameDomain).`,
+      ),
+    );
+  };
+
+  /** Whether an imported message's origin sender is a peer heard in this zone's multicast domain. */
+  private readonly isLocal = (sender: string, incarnation: number): boolean => this.domain.isLocal(sender, incarnation);
 
   /** Zone `zone` is imported from: the zone's peers see it in this bridge's patterns (`ledgecast peers`). */
   private markZone(zone: string): void {
@@ -327,6 +368,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
         leaseAcquired: this.lease?.lease.acquisitions ?? 0,
         zones: [...(i?.zones ?? [])],
         ...this.importCounters,
+        sameDomainZones: this.domain.zones,
         byZone: this.progress.snapshot(performance.now()),
       },
       requests: { ...(this.relay?.counters ?? { out: 0, outReplies: 0, outNoResponders: 0, outFailed: 0, in: 0, inReplies: 0, inTimeouts: 0, refused: 0 }) },
@@ -342,6 +384,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       await this.exporter?.close();
       this.relay?.close();
       this.marker?.unsubscribe();
+      this.o.peer.off('peerJoined', this.onPeerHeard);
+      this.o.peer.off('peerUpdated', this.onPeerHeard);
       for (const m of this.zoneMarkers.values()) m.unsubscribe();
       await this.lease?.close();
       await this.importTurn;
@@ -377,6 +421,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     await bridge.close();
     throw err;
   }
+  setImmediate(() => bridge.watchDomain());
   return bridge;
 }
 

@@ -48,6 +48,8 @@ export class CoreImporter {
     private readonly progress: ImportProgress,
     private readonly onError: (err: Error) => void,
     private readonly onZone: (zone: string) => void = () => undefined,
+    /** Whether an origin sender is a peer heard in this zone's own multicast domain (bridge/shared-domain.ts). */
+    private readonly isLocal: (sender: string, incarnation: number) => boolean = () => false,
   ) {}
 
   start(): Promise<void> {
@@ -84,6 +86,10 @@ export class CoreImporter {
     if (!matchesAny(this.o.import, subject)) {
       this.counters.filtered++;
       this.progress.count(zone, 'filtered');
+      return;
+    }
+    if (this.isLocal(sender, incarnation)) {
+      this.counters.sameDomain++;
       return;
     }
     const loss = h?.get(HEADERS.loss) ?? '';

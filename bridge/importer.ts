@@ -53,6 +53,12 @@ export interface ImporterCounters {
    * went idle after it, the NATS connection came back, or consumer info showed it lost.
    */
   ackConfirms: number;
+  /**
+   * Messages and loss records whose origin sender is a peer of this zone's own multicast domain
+   * (another zone's bridge shares the domain: bridge/shared-domain.ts): acknowledged, not
+   * published, as this zone's receivers had them from that peer.
+   */
+  sameDomain: number;
 }
 
 /** What importing needs of a message, delivered by the consumer or read from the stream. */
@@ -110,6 +116,8 @@ export class Importer {
     private readonly onError: (err: Error) => void,
     /** A zone imported from for the first time. */
     private readonly onZone: (zone: string) => void = () => undefined,
+    /** Whether an origin sender is a peer heard in this zone's own multicast domain (bridge/shared-domain.ts). */
+    private readonly isLocal: (sender: string, incarnation: number) => boolean = () => false,
   ) {}
 
   /** Starts importing from `importFrom`, or from every zone found (then every `zoneScanIntervalMs`). */
@@ -446,6 +454,10 @@ export class Importer {
       this.progress.count(zone, 'filtered');
       return undefined;
     }
+    if (this.isLocal(sender, incarnation)) {
+      this.counters.sameDomain++;
+      return undefined;
+    }
     // Messages of this origin stream deleted from JetStream before they crossed: said first.
     const gap = gaps.seen(sender, incarnation, subject, seq, m.seq);
     const lost = gap === undefined ? undefined : this.publishLoss(subject, { zone, sender, incarnation, fromSeq: gap.fromSeq, toSeq: gap.toSeq, reason: 'expired' });
@@ -493,6 +505,10 @@ export class Importer {
     if (!stored.imported) {
       this.counters.filtered++;
       this.progress.count(zone, 'filtered');
+      return undefined;
+    }
+    if (this.isLocal(sender, incarnation)) {
+      this.counters.sameDomain++;
       return undefined;
     }
     gaps.seen(sender, incarnation, subject, lost.toSeq, at); // what it covers is said here, not a gap

@@ -224,6 +224,46 @@ describe('zone bridges through NATS JetStream', () => {
     expect(bridgeB.stats().import).toMatchObject({ zones: ['A'], imported: 200 });
   }, 60_000);
 
+  it('two zones on one multicast domain (a misconfiguration): each bridge says so once, and its subscribers still get every message once, not back as the other zone\'s copy', async () => {
+    const server = await startNatsServer();
+    cleanups.push(() => server.stop());
+    const dir = tempDir();
+    const [net] = twoZones();
+    const nats = { servers: server.url };
+    const peerA = await createPeer({ ...net, name: 'bridgeA', ledger: { path: join(dir, 'A'), durability: 'sync' } });
+    const peerB = await createPeer({ ...net, name: 'bridgeB', ledger: { path: join(dir, 'B'), durability: 'sync' } });
+    cleanups.push(() => peerA.close({ timeoutMs: 0 }), () => peerB.close({ timeoutMs: 0 }));
+    const errors: string[] = [];
+    const bridgeA = await createBridge({ peer: peerA, nats, zone: 'A', export: ['q.>'], import: ['q.>'] });
+    bridgeA.on('error', (e) => errors.push(`A: ${e.message}`));
+    const bridgeB = await createBridge({ peer: peerB, nats, zone: 'B', export: ['q.>'], import: ['q.>'] });
+    bridgeB.on('error', (e) => errors.push(`B: ${e.message}`));
+    cleanups.push(() => bridgeA.close(), () => bridgeB.close());
+    const sub = await startPeer('sub', net);
+    await sub.call('subscribe', { patterns: ['q.>'] });
+    const pub = await startPeer('pubA', net);
+    await waitPatterns(pub, 'bridgeA', ['q.>']);
+    await waitPatterns(pub, 'bridgeB', ['q.>']);
+    await pub.call('publish', { subjects: ['q.x'], perSubject: 100 });
+    // Each bridge exported the 100 (both hear them), and took the other zone's 100 from JetStream.
+    await within(20_000, 'both imports done', (async () => {
+      const done = (b: typeof bridgeA): boolean => b.stats().import.imported + b.stats().import.sameDomain >= 100;
+      while (!done(bridgeA) || !done(bridgeB)) await sleep(50);
+    })());
+    const got = await sub.call('collect', { expect: [100], timeoutMs: 10_000, quietMs: 1_000 }, 20_000);
+    const records = got.records[0] as ImportedRec[];
+    expect(records.map((r) => r[2])).toEqual(oneTo(100));
+    expect(records.every((r) => r[1] === 'pubA' && r[5] === undefined)).toBe(true);
+    expect(got.dataLoss).toEqual([]);
+    for (const [b, other] of [[bridgeA, 'B'], [bridgeB, 'A']] as const) {
+      expect(b.stats().import).toMatchObject({ imported: 0, sameDomain: 100, sameDomainZones: [other] });
+    }
+    expect(errors.filter((e) => /multicast domain/.test(e)).sort()).toEqual([
+      expect.stringMatching(/^A: bridge "bridgeB" of zone "B" is in the multicast domain of zone "A"/),
+      expect.stringMatching(/^B: bridge "bridgeA" of zone "A" is in the multicast domain of zone "B"/),
+    ]);
+  }, 60_000);
+
   it('importBatchDelayMs: messages that arrive a few at a time within it are published in the importing zone together (one ledger commit each batch), every one once and in order', async () => {
     const server = await startNatsServer();
     cleanups.push(() => server.stop());

@@ -22,6 +22,8 @@ function stats(over: { exportAcked?: number; imported?: number; active?: boolean
       losses: 1,
       restarts: 0,
       ackConfirms: 0,
+      sameDomain: 0,
+      sameDomainZones: [],
       byZone: [
         { zone: 'london', imported: 30, redelivered: 6, losses: 1, filtered: 2, pending: 120, inFlight: 8, lagMessages: 128, delayMs: 250, lastImportedAgoMs: 10, checkedAgoMs: 10 },
         // Core engine, or before JetStream said how much waits: no lag, no delay.

@@ -13,7 +13,7 @@ import { HEADERS } from '../../../bridge/naming.js';
 import { resolveBridgeSettings, type ResolvedBridgeOptions } from '../../../bridge/options.js';
 
 function counters(): ImporterCounters {
-  return { imported: 0, filtered: 0, redelivered: 0, malformed: 0, caughtUp: 0, tooLarge: 0, losses: 0, restarts: 0, ackConfirms: 0 };
+  return { imported: 0, filtered: 0, redelivered: 0, malformed: 0, caughtUp: 0, tooLarge: 0, losses: 0, restarts: 0, ackConfirms: 0, sameDomain: 0 };
 }
 
 /** A stored message of zone A's stream: origin sender pubA, incarnation 1, origin seq = stream seq. */
