@@ -98,6 +98,8 @@ export class LedgerStore {
     writeErrors: 0,
   };
   private readonly writes: WriteSettler;
+  /** {@link WriteSettler.watch}, for the retention's removals. */
+  private readonly watch = (committed: Promise<boolean>): void => this.writes.watch(committed);
   private closing: Promise<void> | undefined;
   /** A temporary ledger's file (storage/temp-ledger.ts), removed at close; undefined for a ledger with a path. */
   private tempPath: string | undefined;
@@ -111,7 +113,7 @@ export class LedgerStore {
     /** What open found and did. */
     readonly recovery: LedgerRecovery,
   ) {
-    this.writes = new WriteSettler(env, o.durability, o.maxUnflushedPerStream, this.counters, o.path ?? '(temporary)');
+    this.writes = new WriteSettler(env, o.durability, o.maxUnflushedPerStream, this.counters, o.path ?? '(temporary)', prepared?.dir);
   }
 
   /**
@@ -270,16 +272,20 @@ export class LedgerStore {
     let committed: Promise<boolean> | undefined;
     for (const m of messages) {
       const value = encodeSentRecord(m);
-      committed = this.dbs.sent.put([subject, m.seq], value);
+      const put = this.dbs.sent.put([subject, m.seq], value);
+      if (committed !== undefined && put !== committed) this.writes.watch(committed);
+      committed = put;
       s.messages++;
       s.bytes += value.byteLength;
       this.counters.bytesAppended += value.byteLength;
     }
     s.highSeq = prev;
-    committed = this.dbs.streams.put(subject, prev);
+    const last = this.dbs.streams.put(subject, prev);
+    if (committed !== undefined && last !== committed) this.writes.watch(committed);
+    committed = last;
     this.counters.appendCalls++;
     this.counters.messagesAppended += messages.length;
-    trimStream(this.dbs.sent, subject, s, this.o.retention, undefined, this.counters);
+    trimStream(this.dbs.sent, subject, s, this.o.retention, undefined, this.counters, this.watch);
     return this.writes.settle(committed, s);
   }
 
@@ -340,7 +346,7 @@ export class LedgerStore {
    */
   renumberDurable(durableName: string, senderName: string, subject: string, incarnation: number): Promise<void> {
     const put = this.putDurableSeq('renumberDurable', this.dbs.delivered, durableName, senderName, subject, 0, 0);
-    this.dbs.handed.remove([durableName, senderName, subject]);
+    this.writes.watch(this.dbs.handed.remove([durableName, senderName, subject]));
     this.putNumbering(durableName, senderName, subject, incarnation);
     return put;
   }
@@ -357,7 +363,7 @@ export class LedgerStore {
     if (this.numberingWritten.get(key) === incarnation) return;
     if (this.numberingWritten.size >= MAX_NUMBERING_CACHE) this.numberingWritten.clear();
     this.numberingWritten.set(key, incarnation);
-    void this.dbs.numbering.put([durableName, senderName, subject], incarnation);
+    this.writes.watch(this.dbs.numbering.put([durableName, senderName, subject], incarnation));
   }
 
   /** Positions of durable subscription `durableName`, keyed by `streamKey(senderName, subject)`. */
@@ -444,15 +450,18 @@ export class LedgerStore {
     let last: Promise<boolean> | undefined;
     for (const key of this.dbs.delivered.getKeys({ start: [durableName] as unknown as [string, string, string] })) {
       if (key[0] !== durableName) break;
+      if (last !== undefined) this.writes.watch(last);
       last = this.dbs.delivered.remove(key);
       n++;
     }
     for (const key of this.dbs.handed.getKeys({ start: [durableName] as unknown as [string, string, string] })) {
       if (key[0] !== durableName) break;
+      if (last !== undefined) this.writes.watch(last);
       last = this.dbs.handed.remove(key);
     }
     for (const key of this.dbs.numbering.getKeys({ start: [durableName] as unknown as [string, string, string] })) {
       if (key[0] !== durableName) break;
+      if (last !== undefined) this.writes.watch(last);
       last = this.dbs.numbering.remove(key);
     }
     for (const k of this.numberingWritten.keys()) if (k.startsWith(`${durableName}\u0000`)) this.numberingWritten.delete(k);
@@ -480,7 +489,7 @@ export class LedgerStore {
     this.checkUsable();
     const before = { m: this.counters.messagesDeleted, b: this.counters.bytesDeleted };
     let streamsTrimmed = 0;
-    for (const [subject, s] of this.streams) if (trimStream(this.dbs.sent, subject, s, this.o.retention, nowMs, this.counters) > 0) streamsTrimmed++;
+    for (const [subject, s] of this.streams) if (trimStream(this.dbs.sent, subject, s, this.o.retention, nowMs, this.counters, this.watch) > 0) streamsTrimmed++;
     return {
       messagesDeleted: this.counters.messagesDeleted - before.m,
       bytesDeleted: this.counters.bytesDeleted - before.b,
@@ -494,7 +503,7 @@ export class LedgerStore {
     const s = this.streams.get(subject);
     if (s === undefined || s.messages === 0 || seq < s.lowSeq) return { messagesDeleted: 0, bytesDeleted: 0, streamsTrimmed: 0 };
     const before = { m: this.counters.messagesDeleted, b: this.counters.bytesDeleted };
-    deleteOldest(this.dbs.sent, subject, s, (msgSeq) => msgSeq <= seq, this.counters);
+    deleteOldest(this.dbs.sent, subject, s, (msgSeq) => msgSeq <= seq, this.counters, this.watch);
     const messagesDeleted = this.counters.messagesDeleted - before.m;
     return { messagesDeleted, bytesDeleted: this.counters.bytesDeleted - before.b, streamsTrimmed: messagesDeleted > 0 ? 1 : 0 };
   }
@@ -530,12 +539,13 @@ export class LedgerStore {
 
   private async doClose(): Promise<void> {
     try {
-      await this.env.flushed;
+      // After a failed commit lmdb resolves neither `flushed` nor `close()`: not waited for then.
+      await Promise.race([this.env.flushed, this.writes.failed]);
       if (this.writes.failure === undefined) {
         this.dbs.meta.putSync(META_KEY, { ...this.meta, cleanClose: true });
-        await this.env.flushed;
+        await Promise.race([this.env.flushed, this.writes.failed]);
       }
-      await this.env.close();
+      if (this.writes.failure === undefined) await this.env.close();
       removeTempLedger(this.tempPath);
     } finally {
       this.prepared?.release();

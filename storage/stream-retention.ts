@@ -44,6 +44,8 @@ export function trimStream(
   r: Readonly<Required<LedgerRetentionOptions>>,
   nowMs: number | undefined,
   counters: DeletionCounters,
+  /** Given each removal's commit promise (once per batch), so that a failed commit is never unhandled. */
+  watch?: (committed: Promise<boolean>) => void,
 ): number {
   const cutoff = nowMs === undefined ? Number.NEGATIVE_INFINITY : nowMs - r.maxAgeMs;
   if (s.messages === 0) return 0;
@@ -57,6 +59,7 @@ export function trimStream(
     s,
     (_seq, sentAtMs) => s.messages > maxMessages || s.bytes > maxBytes || !(sentAtMs >= cutoff),
     counters,
+    watch,
   );
 }
 
@@ -71,8 +74,11 @@ export function deleteOldest(
   s: StreamState,
   shouldDelete: (seq: number, sentAtMs: number) => boolean,
   counters: DeletionCounters,
+  /** Given each removal's commit promise (once per batch), so that a failed commit is never unhandled. */
+  watch?: (committed: Promise<boolean>) => void,
 ): number {
   let deleted = 0;
+  let watched: Promise<boolean> | undefined;
   for (const { key, value } of sent.getRange({ start: [subject, s.lowSeq], end: [subject, s.highSeq], inclusiveEnd: true })) {
     const sentAtMs = sentRecordTime(value);
     if (!shouldDelete(key[1], sentAtMs)) {
@@ -80,7 +86,8 @@ export function deleteOldest(
       s.oldestSentAtMs = sentAtMs;
       return deleted;
     }
-    sent.remove(key);
+    const removed = sent.remove(key);
+    if (watch !== undefined && removed !== watched) watch((watched = removed));
     deleted++;
     s.messages--;
     s.bytes -= value.byteLength;

@@ -7,6 +7,7 @@
  * flush watcher (asking lmdb for `flushed` on every append costs more than the append itself).
  * A lagging `flushedSeq` only makes an appender wait a little early, never too late.
  */
+import { statfsSync } from 'node:fs';
 import type { RootDatabase } from 'lmdb';
 import { LedgerError } from '../errors.js';
 import type { LedgerDurability } from './options.js';
@@ -15,8 +16,15 @@ import type { StreamState } from './stream-retention.js';
 export class WriteSettler {
   /** The first failed commit; every later call of the store throws it. */
   failure: LedgerError | undefined;
+  /**
+   * Resolves at the first failed commit. After one, lmdb never resolves `env.flushed` nor
+   * `env.close()`: whatever waits for them races this instead.
+   */
+  readonly failed: Promise<void>;
+  private onFailed!: () => void;
   private lastCommit: Promise<boolean> | undefined;
   private lastChecked: Promise<void> = Promise.resolve();
+  private batchStartWatched = false;
 
   constructor(
     private readonly env: RootDatabase,
@@ -24,7 +32,20 @@ export class WriteSettler {
     private readonly maxUnflushedPerStream: number,
     private readonly counters: { flushWaits: number; writeErrors: number },
     private readonly shownPath: string,
-  ) {}
+    /** The ledger's directory (undefined: a temporary ledger): a failure says how full its file system is. */
+    private readonly dir?: string,
+  ) {
+    this.failed = new Promise<void>((resolve) => (this.onFailed = resolve));
+  }
+
+  /**
+   * Watches a write that nobody awaits (a removal, a bookkeeping entry, all but the last put of
+   * an append): if its commit fails, that is `failure`, said to the next caller, never an
+   * unhandled rejection (which ends the process). Cheap: writes of one batch share a promise.
+   */
+  watch(committed: Promise<boolean>): void {
+    if (committed !== this.lastCommit) void this.watchCommit(committed);
+  }
 
   /**
    * The promise for a write whose (batch) commit promise is `committed`; `s` is the stream it
@@ -55,7 +76,7 @@ export class WriteSettler {
 
   /** Resolves when the writes queued so far are flushed (rejects with a commit failure). */
   async flushed(): Promise<void> {
-    await this.env.flushed;
+    await Promise.race([this.env.flushed, this.failed]);
     if (this.failure !== undefined) throw this.failure;
   }
 
@@ -67,14 +88,39 @@ export class WriteSettler {
     });
   }
 
+  /**
+   * lmdb (3.5) opens each event turn's batch with a write of its own, at the end of the turn, and
+   * keeps no handler on its promise: when that batch's commit fails (a full disk), the rejection
+   * is unhandled, and Node ends the process. By the next `setImmediate` that promise is lmdb's
+   * current commit promise, which `env.committed` reads: a handler goes on it then, once a turn.
+   */
+  private watchBatchStart(): void {
+    if (this.batchStartWatched) return;
+    this.batchStartWatched = true;
+    setImmediate(() => {
+      this.batchStartWatched = false;
+      this.env.committed.then(
+        () => undefined,
+        () => undefined, // the failure reached `failure` through the writes of the batch
+      );
+    });
+  }
+
   private watchCommit(committed: Promise<boolean>): Promise<void> {
+    this.watchBatchStart();
     if (committed === this.lastCommit) return this.lastChecked;
     this.lastCommit = committed;
     this.lastChecked = committed.then(
       () => undefined,
       (err: unknown) => {
         this.counters.writeErrors++;
-        this.failure ??= new LedgerError(`ledger ${this.shownPath}: a write failed: ${(err as Error).message}`, { cause: err });
+        // lmdb's error of a failed commit carries the reason as a promise rejected later (`commitError`): handled here.
+        const reason = (err as { commitError?: unknown } | undefined)?.commitError;
+        if (reason instanceof Promise) reason.catch(() => undefined);
+        if (this.failure === undefined) {
+          this.failure = new LedgerError(`ledger ${this.shownPath}: a write failed${describeFailure(err, this.dir)}`, { cause: err });
+          this.onFailed();
+        }
         throw this.failure;
       },
     );
@@ -95,5 +141,21 @@ export class WriteSettler {
         s.flushWatched = false;
       },
     );
+  }
+}
+
+/** What a failed commit says: lmdb's message, and how full the ledger's file system is (a full disk fails commits with EIO on tmpfs, ENOSPC elsewhere). */
+function describeFailure(err: unknown, dir: string | undefined): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const said = message.startsWith('Commit failed') ? ': the commit failed' : `: ${message}`;
+  if (dir === undefined) return said;
+  try {
+    const fs = statfsSync(dir);
+    const free = fs.bavail * fs.bsize;
+    const total = fs.blocks * fs.bsize;
+    if (free < Math.max(1 << 20, total / 100)) return `${said}; its file system is full (${free} bytes free of ${total}): free space, then restart the peer`;
+    return `${said} (its file system has ${Math.round(free / (1 << 20))} MiB free)`;
+  } catch {
+    return said;
   }
 }
