@@ -4,7 +4,8 @@
  */
 import { InvalidOptionError } from '../errors.js';
 
-function show(value: unknown): string {
+/** A value as an error message shows it: strings quoted (`"100"`, not `100`: why it was refused shows). */
+export function show(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 

@@ -2,6 +2,7 @@
  * The options of the `Peer`'s calls: `publish` / `tryPublish`, `subscribe` and `request`. The
  * `Peer` checks them at each call; `createPeer`'s options are in peer-options.ts.
  */
+import { show } from '../option-checks.js';
 import { InvalidOptionError } from '../../errors.js';
 import type { CodecOption } from './codec.js';
 import type { PeerOptions } from './peer-options.js';
@@ -16,7 +17,7 @@ export const REQUEST_OPTION_KEYS: readonly string[] = ['timeoutMs', 'signal', 'c
  */
 export function checkCallOptions(call: string, options: unknown, known: readonly string[]): void {
   if (options === undefined) return;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidOptionError(`${call} options must be an object, got ${String(options)}`);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidOptionError(`${call} options must be an object, got ${show(options)}`);
   for (const key in options) {
     if (!known.includes(key)) throw new InvalidOptionError(`${call} options.${key} is not a known option (known: ${known.join(', ')})`);
   }

@@ -18,6 +18,7 @@
  * Ownership: owned by the `Peer`, on the application thread. Positions live in the ledger; here
  * only what the open subscriptions delivered and did not confirm yet.
  */
+import { show } from '../option-checks.js';
 import { streamKey } from '../../codecs/frame.js';
 import { InvalidOptionError } from '../../errors.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
@@ -170,7 +171,7 @@ export class Durables {
           throw new InvalidOptionError(`subscribe options.resumeFrom[${i}] must be { sender: string, subject: string, seq: integer >= 0, incarnation?: u32 }`);
         }
         if (p.incarnation !== undefined && !(Number.isInteger(p.incarnation) && p.incarnation >= 0 && p.incarnation <= 0xffffffff)) {
-          throw new InvalidOptionError(`subscribe options.resumeFrom[${i}].incarnation must be an integer 0..4294967295, got ${String(p.incarnation)}`);
+          throw new InvalidOptionError(`subscribe options.resumeFrom[${i}].incarnation must be an integer 0..4294967295, got ${show(p.incarnation)}`);
         }
       }
     }

@@ -15,6 +15,7 @@
  * Ownership: everything here lives on the application thread. The actors may run elsewhere;
  * they are reached only through refs and events.
  */
+import { show } from '../option-checks.js';
 import { EventEmitter } from 'node:events';
 import type { PeerId, WireMessage } from '../../codecs/frame.js';
 import { AbortError, InvalidOptionError, PeerClosedError, deserializeError } from '../../errors.js';
@@ -286,6 +287,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     whenQueued = true,
   ): Promise<void> {
     this.assertOpen();
+    // Before the echo check, which reads the subject: a subject that is not a string is an InvalidSubjectError, not a TypeError.
+    this.publisher.checkSubject(subject);
     const echo = this.echo && this.delivery.takesOwn(subject);
     let queued = whenQueued && !echo && !this.withLedger;
     let payload = data;
@@ -374,7 +377,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   async request<T = unknown>(subject: string, data: unknown, options: RequestOptions = {}): Promise<Message<T>> {
     checkCallOptions('request', options, REQUEST_OPTION_KEYS);
     const timeoutMs = options.timeoutMs ?? 5000;
-    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new InvalidOptionError(`options.timeoutMs must be a positive integer, got ${String(timeoutMs)}`);
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new InvalidOptionError(`options.timeoutMs must be a positive integer, got ${show(timeoutMs)}`);
     const signal = options.signal;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError('request options.signal must be an AbortSignal');
     const codec = options.codec === undefined ? this.codec : resolveCodec('request options.codec', options.codec);
@@ -438,7 +441,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (this.closing === undefined) {
       const timeoutMs = options.timeoutMs ?? this.options.closeTimeoutMs;
       if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
-        return Promise.reject(new InvalidOptionError(`close options.timeoutMs must be a non-negative number, got ${String(timeoutMs)}`));
+        return Promise.reject(new InvalidOptionError(`close options.timeoutMs must be a non-negative number, got ${show(timeoutMs)}`));
       }
       this.log?.closing();
       this.closing = this.doClose(timeoutMs).then(() => this.log?.closed());

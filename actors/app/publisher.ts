@@ -149,12 +149,7 @@ export class Publisher {
    * @throws InvalidSubjectError, PayloadTooLargeError, EncodeError (what the codec threw, as `cause`).
    */
   prepare(subject: string, data: unknown, replyTo: string | undefined, codec: Codec = MSGPACK_CODEC): PublishItem {
-    // Publishers reuse a few subjects: validate each once (a bounded set of good ones).
-    if (!this.validSubjects.has(subject)) {
-      validateSubject(subject);
-      if (this.validSubjects.size >= 4096) this.validSubjects.clear();
-      this.validSubjects.add(subject);
-    }
+    this.checkSubject(subject);
     if (replyTo !== undefined) validateSubject(replyTo, 'options.replyTo');
     // Raw bytes go as they are, without the codec's result object (one object per publish: the item).
     let flags = 0;
@@ -171,6 +166,14 @@ export class Publisher {
     assertMessageSize(payload.byteLength, this.maxMessageBytes);
     // In the shape the sender numbers in place: the item becomes its unit (sender/unit.ts).
     return publishItem(subject, flags, payload, replyTo);
+  }
+
+  /** Throws InvalidSubjectError unless `subject` is a valid subject to publish on (each checked once: publishers reuse a few; a bounded set of good ones). */
+  checkSubject(subject: string): void {
+    if (this.validSubjects.has(subject)) return;
+    validateSubject(subject);
+    if (this.validSubjects.size >= 4096) this.validSubjects.clear();
+    this.validSubjects.add(subject);
   }
 
   /** Prepares and queues one publish; false (and nothing queued) when there is no room now, or earlier publishes wait for it. */

@@ -55,6 +55,20 @@ describe('bad input on an open peer', () => {
     expectTyped(await errorOf(() => peer.publish('x'.repeat(256), 1)), 'ERR_INVALID_SUBJECT', 'InvalidSubjectError', ['256', '255']);
   });
 
+  it('the same with a subscription open (its own publishes are delivered to it: the subject is matched), for publish, tryPublish and request', async () => {
+    const sub = peer.subscribe('>', () => undefined);
+    try {
+      for (const bad of [undefined, null, 42, {}]) {
+        const subject = bad as unknown as string;
+        for (const call of [() => peer.publish(subject, 1), () => peer.tryPublish(subject, 1), () => peer.request(subject, 1, { timeoutMs: 100 })]) {
+          expectTyped(await errorOf(call), 'ERR_INVALID_SUBJECT', 'InvalidSubjectError', ['subject must be a string']);
+        }
+      }
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
   it.each(['a.*', 'a.>', '*', '>'])('publishing on the wildcard subject %j fails with ERR_INVALID_SUBJECT explaining wildcards are for patterns', async (subject) => {
     const err = await errorOf(() => peer.publish(subject, 1));
     expectTyped(err, 'ERR_INVALID_SUBJECT', 'InvalidSubjectError', [JSON.stringify(subject), 'wildcard']);
@@ -119,6 +133,9 @@ describe('bad input on an open peer', () => {
 
   it('request options and subscribe handlers are checked too', async () => {
     expectTyped(await errorOf(() => peer.request('a.b', 1, { timeoutMs: -5 })), 'ERR_INVALID_OPTION', 'InvalidOptionError', ['timeoutMs', '-5']);
+    // A string is shown quoted: why it was refused shows.
+    expectTyped(await errorOf(() => peer.request('a.b', 1, { timeoutMs: '100' as unknown as number })), 'ERR_INVALID_OPTION', 'InvalidOptionError', ['timeoutMs', 'got "100"']);
+    expectTyped(await errorOf(() => peer.close({ timeoutMs: '100' as unknown as number })), 'ERR_INVALID_OPTION', 'InvalidOptionError', ['timeoutMs', 'got "100"']);
     let err: LedgecastError | undefined;
     try {
       peer.subscribe('a.b', 5 as unknown as () => void);
