@@ -399,14 +399,24 @@ export class FlowControl {
     this.bucket.onTimer(nowMs);
     let stalled: Map<string, number> | undefined;
     for (const s of [...this.blockedStreams]) {
-      let changed = false;
+      let since: number | undefined;
       for (const r of this.blockers(s)) {
         const dueMs = stallDueMs(r, s, this.o);
         if (dueMs > nowMs) continue;
-        changed = this.leaveOut(r, s);
+        this.leaveOut(r, s);
         (stalled ??= new Map()).set(peerKey(r.peer), dueMs - this.o.stallTimeoutMs);
+        since = Math.min(since ?? Number.POSITIVE_INFINITY, dueMs - this.o.stallTimeoutMs);
       }
-      if (changed) this.opened(s);
+      if (since === undefined) continue;
+      // The stream's other receivers behind it with no progress since then either stalled too:
+      // a little ahead, they would block as soon as the window moved, and hold it one more bound
+      // each (7 December: two subscribers whose acknowledgements stopped together, 1.3 s + 2 s).
+      for (const r of s.receivers.values()) {
+        if (!this.stalledSince(r, s, since)) continue;
+        this.leaveOut(r, s);
+        stalled?.set(peerKey(r.peer), Math.min(stalled.get(peerKey(r.peer)) ?? since, since));
+      }
+      this.opened(s);
     }
     for (const [key, sinceMs] of stalled ?? []) {
       for (const subject of this.peerSubjects.get(key) ?? []) {
@@ -434,9 +444,18 @@ export class FlowControl {
     return true;
   }
 
-  /** `s`'s window may have opened: a receiver was left out. */
+  /**
+   * `s`'s window may have opened: a receiver was left out. The window's position moved by that,
+   * not by anyone's progress: the block episode goes on from the new position, so a receiver
+   * that blocks next, with no progress since the episode began either, is due at once. Before (7
+   * December), a new episode began there, and two subscribers whose acknowledgements stopped at
+   * the same moment held the publisher 1.3 s, then 2 s more for the one a little ahead.
+   */
   private opened(s: FlowStream): void {
     this.touch(s);
+    const b = s.blocked;
+    const limit = b === undefined ? undefined : this.limitOf(s);
+    if (b !== undefined && limit !== undefined) s.blocked = { seq: b.seq, sinceMs: b.sinceMs, pos: limit };
     this.checkOpened(s);
   }
 

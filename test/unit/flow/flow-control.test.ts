@@ -316,6 +316,7 @@ describe('FlowControl slow consumers', () => {
     expect(flow.windowPosition('s')).toBe(15);
     send(102, 's', 21, 25);
     expect(flow.canSend(102, 's', 26, 1).ok).toBe(false);
+    flow.onPosition(150, A, 's', 25); // A keeps up (one behind the newest, without progress for the bound, is left out too)
     flow.onTimer(202);
     expect(events.filter((e) => e[0] === 'slow')).toEqual([
       ['slow', 'b', 's', 10],
@@ -382,14 +383,12 @@ describe('FlowControl slow consumers', () => {
     flow.onPosition(0, A, 's', 0);
     send(0, 's', 1, 160);
     expect(flow.canSend(0, 's', 161, 1).ok).toBe(false);
-    // Just before A's deadline, a new name reports a position a message further.
+    // Just before A's deadline, a new name reports a position a message further: being
+    // registered is no progress, it is left out with A (it would block next).
     flow.onPosition(900, B, 's', 1);
     flow.onTimer(1000);
-    send(1000, 's', 161, 161);
-    expect(flow.canSend(1000, 's', 162, 1).ok).toBe(false);
-    expect(flow.nextDeadlineMs()).toBe(1000);
-    flow.onTimer(1000);
     expect(events.filter((e) => e[0] === 'slow').map((e) => e[1])).toEqual(['a', 'b']);
+    send(1000, 's', 161, 169);
     expect(flow.windowPosition('s')).toBeUndefined();
     // A stream held again later, after the window moved on, starts a new episode.
     flow.onPosition(1100, C, 's', 161);
@@ -552,6 +551,37 @@ describe('FlowControl slow consumers', () => {
     expect(e2.filter((e) => e[0] === 'slow').map((e) => e[2])).toEqual(['a']);
     send2(2000, 'b', 11, 20);
     expect(f2.canSend(2000, 'b', 21, 1).ok).toBe(false); // still waited for on b
+  });
+
+  it('two receivers that stopped at the same moment hold a stream one stall bound, not one each in turn (the one a little ahead blocked only once the other was left out)', () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 32, flowPolicy: 'min', stallTimeoutMs: 2000 });
+    flow.onPosition(0, B, 's', 0);
+    flow.onPosition(0, C, 's', 0);
+    send(0, 's', 1, 20);
+    flow.onPosition(100, B, 's', 10); // both stop reporting here (their ACKs are lost): C a little ahead
+    flow.onPosition(100, C, 's', 20);
+    send(100, 's', 21, 42);
+    expect(flow.canSend(700, 's', 43, 1).ok).toBe(false); // B blocks; C does not yet
+    // B stalls. C, behind the newest sent and without progress since before the block began
+    // either, is left out with it: before, the window moved to C's position, C blocked, and
+    // held the stream 2 s more.
+    flow.onTimer(2700);
+    send(2700, 's', 43, 100);
+    expect(events.filter((e) => e[0] === 'slow').map((e) => e[1])).toEqual(['b', 'c']);
+    // A receiver that progresses meanwhile keeps its own clock: it is waited for.
+    const { flow: f2, send: send2 } = setup({ flowWindowMessages: 32, flowPolicy: 'min', stallTimeoutMs: 2000 });
+    f2.onPosition(0, B, 's', 0);
+    f2.onPosition(0, C, 's', 0);
+    send2(0, 's', 1, 20);
+    f2.onPosition(100, B, 's', 10);
+    f2.onPosition(100, C, 's', 20);
+    send2(100, 's', 21, 42);
+    expect(f2.canSend(700, 's', 43, 1).ok).toBe(false);
+    f2.onPosition(2500, C, 's', 30); // C reads on
+    f2.onTimer(2700);
+    send2(2700, 's', 43, 62);
+    expect(f2.canSend(2700, 's', 63, 1).ok).toBe(false);
+    expect(f2.nextDeadlineMs()).toBe(4500); // 2 s after C's last progress
   });
 
   it('a receiver left out when its listing expired stays out when it comes back far behind (a paused process resumed), until it caught up', () => {
@@ -762,6 +792,7 @@ describe('FlowControl awaitsConfirmation (streams that leave the heartbeats)', (
     expect(flow.awaitsConfirmation('s')).toBe(true); // B never heard of it
     send(2, 's', 2, 4);
     expect(flow.canSend(2, 's', 5, 1).ok).toBe(false); // B holds the window
+    flow.onPosition(3, A, 's', 4); // A keeps up
     flow.onTimer(500); // B stalls: excluded from the window, still interested
     expect(flow.counters.stalledReceivers).toBe(1);
     flow.onPosition(501, A, 's', 4);
