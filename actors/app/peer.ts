@@ -463,6 +463,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.publisher.rejectWaiting();
     await this.monitor?.close();
     await this.closeSequence.run(timeoutMs);
+    this.overflows.flush();
     this.state = 'closed';
     this.durables.close();
     await this.system.close();
