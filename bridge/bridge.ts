@@ -309,8 +309,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     );
   };
 
-  /** Whether an imported message's origin sender is a peer heard in this zone's multicast domain. */
-  private readonly isLocal = (sender: string, incarnation: number): boolean => this.domain.isLocal(sender, incarnation);
+  /** Whether a message imported from `zone` came from this zone's own multicast domain (bridge/shared-domain.ts). */
+  private readonly isLocal = (zone: string, sender: string, incarnation: number): boolean => this.domain.isLocal(zone, sender, incarnation);
 
   /** Zone `zone` is imported from: the zone's peers see it in this bridge's patterns (`ledgecast peers`). */
   private markZone(zone: string): void {

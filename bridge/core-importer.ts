@@ -49,7 +49,7 @@ export class CoreImporter {
     private readonly onError: (err: Error) => void,
     private readonly onZone: (zone: string) => void = () => undefined,
     /** Whether an origin sender is a peer heard in this zone's own multicast domain (bridge/shared-domain.ts). */
-    private readonly isLocal: (sender: string, incarnation: number) => boolean = () => false,
+    private readonly isLocal: (zone: string, sender: string, incarnation: number) => boolean = () => false,
   ) {}
 
   start(): Promise<void> {
@@ -88,7 +88,7 @@ export class CoreImporter {
       this.progress.count(zone, 'filtered');
       return;
     }
-    if (this.isLocal(sender, incarnation)) {
+    if (this.isLocal(zone, sender, incarnation)) {
       this.counters.sameDomain++;
       return;
     }

@@ -117,7 +117,7 @@ export class Importer {
     /** A zone imported from for the first time. */
     private readonly onZone: (zone: string) => void = () => undefined,
     /** Whether an origin sender is a peer heard in this zone's own multicast domain (bridge/shared-domain.ts). */
-    private readonly isLocal: (sender: string, incarnation: number) => boolean = () => false,
+    private readonly isLocal: (zone: string, sender: string, incarnation: number) => boolean = () => false,
   ) {}
 
   /** Starts importing from `importFrom`, or from every zone found (then every `zoneScanIntervalMs`). */
@@ -454,7 +454,7 @@ export class Importer {
       this.progress.count(zone, 'filtered');
       return undefined;
     }
-    if (this.isLocal(sender, incarnation)) {
+    if (this.isLocal(zone, sender, incarnation)) {
       this.counters.sameDomain++;
       return undefined;
     }
@@ -507,7 +507,7 @@ export class Importer {
       this.progress.count(zone, 'filtered');
       return undefined;
     }
-    if (this.isLocal(sender, incarnation)) {
+    if (this.isLocal(zone, sender, incarnation)) {
       this.counters.sameDomain++;
       return undefined;
     }

@@ -7,7 +7,7 @@
  * each bridge exports what the other sees directly too, and each imports the other's copy: every
  * subscriber got every message three times, and the other zones got each message twice, with no
  * word of why. Now the bridge says it once per zone found ({@link SharedDomain.heard}), and the
- * importer does not publish a message whose origin sender is a peer heard here
+ * importer does not publish a message of such a zone whose origin sender is a peer heard here
  * ({@link SharedDomain.isLocal}): this domain's receivers had it from that peer.
  *
  * Bounded: at most `maxPeers` peers remembered (the oldest forgotten first), kept after they
@@ -51,9 +51,14 @@ export class SharedDomain {
     return undefined;
   }
 
-  /** Whether the origin sender `name` (incarnation `incarnation`) of an imported message is a peer heard in this domain. */
-  isLocal(name: string, incarnation: number): boolean {
-    return this.local.size > 0 && this.local.has(`${name}\u0000${incarnation}`);
+  /**
+   * Whether a message imported from zone `zone`, whose origin sender is `name` (incarnation
+   * `incarnation`), came from this very domain: `zone`'s bridge was heard here, and so was its
+   * origin. Only then: a peer of another zone may well have the name and incarnation of one of
+   * ours (the same service deployed in each zone, with a ledger counting incarnations from 1).
+   */
+  isLocal(zone: string, name: string, incarnation: number): boolean {
+    return this.said.has(zone) && this.local.has(`${name}\u0000${incarnation}`);
   }
 
   /** The other zones found sharing this domain. */

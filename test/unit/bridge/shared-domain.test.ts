@@ -13,19 +13,22 @@ describe('SharedDomain: the peers a bridge hears in its own multicast domain', (
     expect(d.zones).toEqual(['tokyo', 'london']);
   });
 
-  it('says whether an origin sender is a peer heard here, by name and incarnation, and forgets the oldest past its bound', () => {
+  it('says an imported message came from this domain only for a zone whose bridge is heard here, by origin name and incarnation, and forgets the oldest past its bound', () => {
     const d = new SharedDomain('paris', 3);
-    expect(d.isLocal('pub', 1)).toBe(false);
     d.heard('pub', 1, []);
-    expect(d.isLocal('pub', 1)).toBe(true);
-    expect(d.isLocal('pub', 2)).toBe(false); // another incarnation: another process
-    expect(d.isLocal('other', 1)).toBe(false);
+    // A peer of zone tokyo may have the name and incarnation of one of ours: nothing is skipped
+    // while no bridge of tokyo is heard here.
+    expect(d.isLocal('tokyo', 'pub', 1)).toBe(false);
+    d.heard('bridge-tokyo', 4, ['_LC_BRIDGE.tokyo']);
+    expect(d.isLocal('tokyo', 'pub', 1)).toBe(true);
+    expect(d.isLocal('london', 'pub', 1)).toBe(false); // london's bridge is not here
+    expect(d.isLocal('tokyo', 'pub', 2)).toBe(false); // another incarnation: another process
+    expect(d.isLocal('tokyo', 'other', 1)).toBe(false);
     d.heard('a', 1, []);
-    d.heard('b', 1, []);
     d.heard('pub', 1, ['x']); // heard again: not added twice
-    expect(d.isLocal('pub', 1)).toBe(true);
-    d.heard('c', 1, []);
-    expect(d.isLocal('pub', 1)).toBe(false);
-    expect(['a', 'b', 'c'].every((n) => d.isLocal(n, 1))).toBe(true);
+    expect(d.isLocal('tokyo', 'pub', 1)).toBe(true);
+    d.heard('b', 1, []); // past the bound (3): the oldest, pub, is forgotten
+    expect(d.isLocal('tokyo', 'pub', 1)).toBe(false);
+    expect(['a', 'b'].every((n) => d.isLocal('tokyo', n, 1))).toBe(true);
   });
 });
