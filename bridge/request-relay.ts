@@ -24,7 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { headers, RequestError, type Msg, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
 import { MSGPACK_CODEC } from '../actors/app/codec.js';
 import type { Message } from '../actors/app/message.js';
-import { BRIDGE_MARKER_PREFIX, isBridgePeer, isRelayableRequest, NO_RESPONDERS_MARKER, RELAY_INBOX_PREFIX } from '../actors/app/origin.js';
+import { BRIDGE_MARKER_PREFIX, inboxOf, isBridgePeer, isRelayableRequest, NO_RESPONDERS_MARKER, RELAY_INBOX_PREFIX, replyRoute } from '../actors/app/origin.js';
 import type { Subscription } from '../actors/app/subscription.js';
 import { patternMatches } from '../actors/subjects/subject.js';
 import { HEADERS, matchesAny, patternsOverlap, requestSubject, subjectOfRequest } from './naming.js';
@@ -80,7 +80,7 @@ export class RequestRelay {
   start(): void {
     const peer = this.o.peer;
     for (const p of this.o.requests) this.subs.push(peer.subscribe(p, (m) => this.onLocalRequest(m)));
-    this.subs.push(peer.subscribe(`${this.inboxPrefix}.>`, (m) => this.waiting.get(m.subject)?.(m)));
+    this.subs.push(peer.subscribe(`${this.inboxPrefix}.>`, (m) => this.waiting.get(inboxOf(m))?.(m)));
     for (const e of ['peerJoined', 'peerUpdated', 'peerLeft'] as const) peer.on(e, this.onPeers);
     this.refresh();
     this.refreshTimer = setInterval(() => this.refresh(), REFRESH_MS);
@@ -139,7 +139,8 @@ export class RequestRelay {
   /** A message on a `requests` pattern in this zone: relayed out when it is a request nobody here answers. */
   private onLocalRequest(m: Message): void {
     const replyTo = m.replyTo;
-    if (this.closed || !isRelayableRequest(replyTo) || m.origin !== undefined || !this.isHolder()) return;
+    // A reply routed to its requester's reply subject carries the request's inbox as replyTo: not a request.
+    if (this.closed || !isRelayableRequest(replyTo) || m.origin !== undefined || !this.isHolder() || inboxOf(m) !== m.subject) return;
     if (this.answeredHere(m.subject)) return;
     if (this.outstandingOut >= MAX_RELAYED) {
       this.counters.refused++;
@@ -155,7 +156,8 @@ export class RequestRelay {
       .then(
         (reply) => {
           this.counters.outReplies++;
-          return this.publishLocal(replyTo, reply.data, reply.headers?.get(HEADERS.value) === '1');
+          const route = replyRoute(replyTo); // one stream per requester (origin.ts)
+          return this.publishLocal(route.subject, reply.data, reply.headers?.get(HEADERS.value) === '1', route.replyTo);
         },
         (err: unknown) => {
           if (err instanceof RequestError && err.isNoResponders()) {

@@ -37,6 +37,31 @@ export const NO_RESPONDERS_MARKER = '_LC_STATUS.noResponders';
 /** The first token of the inboxes a bridge uses for requests it relays from other zones. */
 export const RELAY_INBOX_PREFIX = '_LC_RELAY.';
 
+/** Per-request inboxes a reply is routed for: `_INBOX.<name>.<incarnation>.<n>` (requests) and `_LC_RELAY.<token>.<n>` (a bridge's relayed requests). */
+const PER_REQUEST_INBOX = /^(_INBOX\.[^.]+\.[^.]+|_LC_RELAY\.[^.]+)\.\d+$/;
+/** The last token of a requester's one reply subject. */
+const REPLY_SUBJECT_TOKEN = '.r';
+
+/**
+ * Where `msg.respond()` publishes a reply to `replyTo`. To a per-request inbox it goes on its
+ * requester's one reply subject (`<inbox prefix>.r`), carrying the inbox as its `replyTo`: a
+ * responder then keeps one stream per requester, not one per request. Before (7 December) each
+ * reply was a stream of its own, never forgotten: after 100,000 replies (`maxStreams`) every
+ * reply of that responder failed, and its memory grew all the way. Any other `replyTo` as it is.
+ */
+export function replyRoute(replyTo: string): { readonly subject: string; readonly replyTo: string | undefined } {
+  const m = PER_REQUEST_INBOX.exec(replyTo);
+  return m === null ? { subject: replyTo, replyTo: undefined } : { subject: m[1] + REPLY_SUBJECT_TOKEN, replyTo };
+}
+
+/** The per-request inbox a message received under an inbox prefix answers: its `replyTo` when it came on the reply subject of that inbox ({@link replyRoute}), else its subject. */
+export function inboxOf(msg: { readonly subject: string; readonly replyTo: string | undefined }): string {
+  const r = msg.replyTo;
+  if (r === undefined || !msg.subject.endsWith(REPLY_SUBJECT_TOKEN)) return msg.subject;
+  const prefix = msg.subject.slice(0, -1); // '<inbox prefix>.'
+  return r.startsWith(prefix) && PER_REQUEST_INBOX.test(r) ? r : msg.subject;
+}
+
 /**
  * The pattern a zone bridge's peer subscribes to (`_LC_BRIDGE.<zone>`): it tells the zone's
  * peers that this peer is a bridge (its other patterns are relays, not responders).

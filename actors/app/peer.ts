@@ -16,6 +16,7 @@
  * they are reached only through refs and events.
  */
 import { show } from '../option-checks.js';
+import { replyRoute } from './origin.js';
 import { EventEmitter } from 'node:events';
 import type { PeerId, WireMessage } from '../../codecs/frame.js';
 import { AbortError, InvalidOptionError, PeerClosedError, deserializeError } from '../../errors.js';
@@ -133,14 +134,17 @@ export class Peer extends EventEmitter<PeerEvents> {
    * three processes printed a `PeerClosedError` warning in about a third of the runs: another
    * peer's request reached a handler after `close()` began.
    */
-  private readonly reply: ReplyPublisher = (subject: string, data: unknown) =>
-    this.publishWith(subject, data, undefined, undefined, undefined, false).then(
+  private readonly reply: ReplyPublisher = (replyTo: string, data: unknown) => {
+    // One stream per requester, not one per request (origin.ts).
+    const route = replyRoute(replyTo);
+    return this.publishWith(route.subject, data, route.replyTo, undefined, undefined, false).then(
       () => true,
       (err: unknown) => {
         if (!(err instanceof PeerClosedError && this.state !== 'open')) this.emitError(err instanceof Error ? err : new Error(String(err)));
         return false;
       },
     );
+  };
   /** Messages dropped for full subscriptions (iterator queue, durable unconfirmed), said as `dataLoss` ranges. */
   private readonly overflows = new OverflowLosses((e) => this.sayLoss(e));
   private sayLoss(e: DataLossEvent): void {

@@ -1,6 +1,9 @@
 /**
  * Request/reply for a `Peer`: a request is a publish whose `replyTo` is a subject of this peer's
- * inbox (`_INBOX.<name>.<incarnation>.<n>`); the first message on it settles the request.
+ * inbox (`_INBOX.<name>.<incarnation>.<n>`); the first reply to it settles the request. Replies
+ * made by `msg.respond()` come on the inbox's one reply subject (`_INBOX.<name>.<incarnation>.r`)
+ * with the request's inbox as their `replyTo` (origin.ts, `replyRoute`); a message published on
+ * the request's inbox itself answers it too.
  *
  * No responders: a request whose subject matches no known peer's advertised patterns and no
  * subscription of this peer fails with `NoRespondersError` instead of waiting for its timeout.
@@ -20,7 +23,7 @@
  */
 import { AbortError, NoRespondersError, PeerClosedError, TimeoutError } from '../../errors.js';
 import type { Codec } from './codec.js';
-import { NO_RESPONDERS_MARKER } from './origin.js';
+import { inboxOf, NO_RESPONDERS_MARKER } from './origin.js';
 import type { Message } from './message.js';
 import type { Subscription } from './subscription.js';
 
@@ -75,7 +78,7 @@ export class Requests {
       this.noResponders++;
       return Promise.reject(new NoRespondersError(`no responders for ${subject}: no known peer's patterns and no subscription of ours match it`, { subject }));
     }
-    this.inboxSubscription ??= this.transport.subscribe(`${this.inboxPrefix}.>`, (msg) => this.pending.get(msg.subject)?.(msg));
+    this.inboxSubscription ??= this.transport.subscribe(`${this.inboxPrefix}.>`, (msg) => this.pending.get(inboxOf(msg))?.(msg));
     const inbox = `${this.inboxPrefix}.${this.nextInboxId++}`;
     return new Promise<Message<T>>((resolve, reject) => {
       let graceTimer: NodeJS.Timeout | undefined;

@@ -19,14 +19,15 @@ describe('request/reply between two processes', () => {
 
     const first = await client.call('request', { subject: 'svc.echo.a', data: { q: 1 }, timeoutMs: 5000 }, 10_000);
     expect(first).toEqual({ subject: first.subject, sender: 'responder', data: { echo: { q: 1 }, by: 'responder' } });
-    expect(first.subject).toMatch(/^_INBOX\.client\./);
+    // On the client's one reply subject (one stream per responder and requester, not per request).
+    expect(first.subject).toMatch(/^_INBOX\.client\.\d+\.r$/);
 
     // Several requests in flight at once: each resolves with the reply to its own question.
     const many = await Promise.all(
       [2, 3, 4, 5, 6].map((q) => client.call('request', { subject: `svc.echo.n${q}`, data: { q }, timeoutMs: 5000 }, 10_000)),
     );
     expect(many.map((r) => r.data)).toEqual([2, 3, 4, 5, 6].map((q) => ({ echo: { q }, by: 'responder' })));
-    expect(new Set(many.map((r) => r.subject)).size).toBe(5);
+    expect(new Set(many.map((r) => r.subject))).toEqual(new Set([first.subject]));
   });
 
   it('a request a known peer listens to but nobody answers rejects with ERR_TIMEOUT after timeoutMs', async () => {
@@ -76,3 +77,29 @@ describe('request/reply between two processes', () => {
     expect(later.errors).toEqual([]);
   });
 });
+
+describe('request/reply in a long-running service', () => {
+  it('a responder answers more requests than it may have streams: replies to one requester share one stream (each was a stream of its own, and past maxStreams every reply failed)', async () => {
+    const { createPeer } = (await import(new URL('../../dist/index.js', import.meta.url).href)) as typeof import('../../index.js');
+    const net = freshNetwork();
+    const responder = await createPeer({ ...net, name: 'many-replies', sender: { maxStreams: 20 } });
+    const client = await createPeer({ ...net, name: 'many-requests' });
+    const errors: Error[] = [];
+    responder.on('error', (e) => errors.push(e));
+    try {
+      responder.subscribe('svc.n', (msg) => void msg.respond({ n: (msg.data as { n: number }).n }));
+      await client.request('svc.n', { n: 0 }, { timeoutMs: 5_000 }); // discovery
+      for (let n = 1; n <= 100; n++) {
+        const reply = await client.request('svc.n', { n }, { timeoutMs: 5_000 });
+        expect(reply.data).toEqual({ n });
+      }
+      // Concurrent ones too, each resolved by its own reply.
+      const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => client.request('svc.n', { n: 1000 + i }, { timeoutMs: 5_000 })));
+      expect(answers.map((a) => (a.data as { n: number }).n)).toEqual(Array.from({ length: 50 }, (_, i) => 1000 + i));
+      expect(errors).toEqual([]);
+    } finally {
+      await Promise.all([client.close(), responder.close()]);
+    }
+  }, 60_000);
+});
+
