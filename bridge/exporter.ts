@@ -196,6 +196,12 @@ export class Exporter {
         for await (const s of this.nc.status()) {
           if (this.closed) return;
           if (s.type === 'disconnect') js.failWaiting('the connection to NATS broke before an acknowledgement: sent again in order');
+          // What was published while it was down the client buffered, then dropped as it
+          // connected again, and no failure says so: newer publishes would be stored first
+          // and those only sent again at their timeout. A graceful stop of nats-server (SIGTERM:
+          // nothing left unanswered at the disconnect) stored ~830 of 4,000 behind ~190 newer
+          // ones in 4 of 4 runs of a user-style check (7 December).
+          else if (s.type === 'reconnect') js.failWaiting('published while the connection to NATS was down: sent again in order');
         }
       })().catch(() => undefined);
     }

@@ -27,8 +27,8 @@ export interface NatsServer {
   readonly url: string;
   readonly port: number;
   readonly log: string[];
-  /** SIGKILLs the server (its store stays). */
-  kill(): Promise<void>;
+  /** Kills the server with `signal` (SIGKILL by default; SIGTERM: a graceful stop), its store stays. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port and store. */
   restart(): Promise<void>;
   /** Kills it and removes its store. */
@@ -70,8 +70,8 @@ export async function startNatsServer(config?: string): Promise<NatsServer> {
     });
     await within(10_000, 'nats-server ready', ready);
   };
-  const kill = async (): Promise<void> => {
-    if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill(signal);
     await within(5_000, 'nats-server exit', exited).catch(() => undefined);
   };
   await launch();
