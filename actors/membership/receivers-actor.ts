@@ -178,7 +178,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
     const r = refs!;
     r.socket.send({ kind: 'peerAddress', peer });
     r.flow.send({ kind: 'receiverLeft', peer, restarted: reason === 'restarted' });
-    r.retransmit.send({ kind: 'peerGone', peer });
+    r.retransmit.send({ kind: 'peerGone', peer, retired: reason !== 'expired' });
     // Only an expired incarnation may come back (after a partition); BYE and restart retire it.
     // A BYE is a drained close: the receiver settles at once ('closed'); a restart may still
     // serve the old incarnation's gaps from its ledger ('bye', settled after a grace).

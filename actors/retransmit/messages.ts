@@ -28,7 +28,7 @@ export type RetransmitInbox =
   /** The full list of peers that get DATA by unicast (heartbeats and multicast retransmits go to them by unicast too). */
   | { readonly kind: 'unicastTargets'; readonly targets: readonly UnicastTarget[] }
   /** A peer left or restarted: drop its channels. */
-  | { readonly kind: 'peerGone'; readonly peer: PeerId }
+  | { readonly kind: 'peerGone'; readonly peer: PeerId; /** It said BYE or restarted: it never comes back (an expired one may). */ readonly retired?: boolean }
   /**
    * The addresses listed `peer` is proven to use (`host:port`: its listener, where its adverts
    * came from), from the receivers actor whenever they change: its NAK, RETRANSMIT and ACK

@@ -64,9 +64,19 @@ export interface RemoteChannelsSink<T> {
   dropped(peer: PeerId): void;
 }
 
+/** Peers that left remembered at most (the oldest forgotten first), so that no channel opens to them again. */
+const MAX_GONE = 4096;
+
 export class RemoteChannels<T> {
   private readonly remotes = new Map<string, Remote<T>>();
   private readonly admission: RemoteAdmission;
+  /**
+   * Peers that retired (BYE, restarted), by key: no channel is opened to them again. Work
+   * planned for one before it left (repairs it had asked for) would reopen its channel, which
+   * could only give up: a durable subscriber that closed cleanly during its catch-up made its
+   * publisher emit `ChannelGaveUpError` about 7 s later (7 December).
+   */
+  private readonly gone = new Set<string>();
 
   constructor(
     private readonly sink: RemoteChannelsSink<T>,
@@ -92,6 +102,7 @@ export class RemoteChannels<T> {
     const key = peerKey(peer);
     let r = this.remotes.get(key);
     if (r === undefined) {
+      if (this.gone.has(key)) return undefined;
       if (!this.admit(source)) return undefined;
       r = { peer, outbound: undefined, inbound: undefined, positions: [], source, lastUsedMs: nowMs };
       this.remotes.set(key, r);
@@ -101,9 +112,13 @@ export class RemoteChannels<T> {
     return r;
   }
 
-  /** Drops `peer`'s remote (it left or restarted): its channels and what waits in them. */
-  drop(peer: PeerId): void {
-    this.dropKey(peerKey(peer));
+  /** Drops `peer`'s remote (it left or restarted): its channels and what waits in them; `retired` (BYE, restarted): none opens to it again. */
+  drop(peer: PeerId, retired = false): void {
+    const key = peerKey(peer);
+    this.dropKey(key);
+    if (!retired) return; // expired: the same incarnation may come back (after a partition, a pause)
+    if (this.gone.size >= MAX_GONE) this.gone.delete(this.gone.values().next().value as string);
+    this.gone.add(key);
   }
 
   /** `r`'s inbound channel (made at its first frame). */

@@ -496,7 +496,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Retran
           onUnicastTargets(msg.targets);
           break;
         case 'peerGone':
-          remotes.drop(msg.peer);
+          remotes.drop(msg.peer, msg.retired === true);
           provenSources.forget(msg.peer.name, msg.peer.incarnation);
           break;
         case 'peerSources':

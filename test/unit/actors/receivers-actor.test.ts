@@ -235,7 +235,7 @@ describe('receivers actor: peers joining and leaving', () => {
     expect(ctx.sentTo('flow').at(-1)).toEqual({ kind: 'receiverLeft', peer: A, restarted: false });
     expect(ctx.sentTo('retransmit')).toEqual([
       { kind: 'peerSources', peer: A, sources: ['127.0.0.1:41097', '127.0.0.1:5'] },
-      { kind: 'peerGone', peer: A },
+      { kind: 'peerGone', peer: A, retired: false }, // expired: it may come back
     ]);
     expect(ctx.sentTo('receiver')).toEqual([
       // Where its heartbeats may come from: its listener, and where its advert came from.
@@ -277,7 +277,7 @@ describe('receivers actor: peers joining and leaving', () => {
     ]);
     expect(ctx.sentTo('retransmit')).toEqual([
       { kind: 'peerSources', peer: A, sources: ['127.0.0.1:41097', '127.0.0.1:5'] },
-      { kind: 'peerGone', peer: A },
+      { kind: 'peerGone', peer: A, retired: true },
       { kind: 'peerSources', peer: A2, sources: ['127.0.0.1:41097', '127.0.0.1:5'] },
     ]);
     // The receiver adopts the new incarnation on its advert, after the old one's departure.
