@@ -39,7 +39,7 @@ interface MetricSpec {
 /** Every metric: name, type, what it counts. */
 export const METRIC_SPECS: readonly MetricSpec[] = [
   { name: 'ledgecast_messages_published_total', type: 'counter', help: 'Messages this peer published.', read: (f) => f.published },
-  { name: 'ledgecast_messages_delivered_total', type: 'counter', help: "Messages delivered to this peer's subscriptions.", read: (f) => f.delivered },
+  { name: 'ledgecast_messages_delivered_total', type: 'counter', help: "Messages of other peers delivered to this peer's subscriptions (its own, echoed to them, are not counted: stats().app.echoed).", read: (f) => f.delivered },
   { name: 'ledgecast_bytes_sent_total', type: 'counter', help: 'UDP payload bytes sent.', read: (f) => f.bytesSent },
   { name: 'ledgecast_bytes_received_total', type: 'counter', help: 'UDP payload bytes received.', read: (f) => f.bytesReceived },
   { name: 'ledgecast_datagrams_sent_total', type: 'counter', help: 'Datagrams sent.', read: (f) => f.datagramsSent },

@@ -558,8 +558,19 @@ export class Peer extends EventEmitter<PeerEvents> {
   private emitError(err: Error): void {
     // An 'error' event without a listener would throw out of the event loop: keep it visible
     // without crashing the application.
-    if (this.listenerCount('error') > 0) this.emit('error', err);
-    else process.emitWarning(err.message, { type: err.name, code: 'LEDGECAST_ERROR' });
+    if (this.listenerCount('error') > 0) {
+      try {
+        this.emit('error', err);
+      } catch (thrown) {
+        // A listener that throws reaches the process as an uncaught exception, as from any
+        // emitter, but from a turn of its own: thrown through the library, it left the work in
+        // progress half done (a publish whose echo delivery reported the error never settled: a
+        // user-style check, 7 December).
+        process.nextTick(() => {
+          throw thrown;
+        });
+      }
+    } else process.emitWarning(err.message, { type: err.name, code: 'LEDGECAST_ERROR' });
   }
 
   private assertOpen(): void {

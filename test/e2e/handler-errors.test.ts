@@ -65,3 +65,36 @@ describe('a subscription handler that fails', () => {
     expect(await sub.call('stats')).toMatchObject({ name: 'sub' }); // still answering
   });
 });
+
+describe('an error listener that throws', () => {
+  it('reaches the process as an uncaught exception, and the publish whose echo delivery reported the error still settles (it never did)', async () => {
+    const { spawn } = await import('node:child_process');
+    const dist = new URL('../../dist/index.js', import.meta.url).href;
+    const net = freshNetwork();
+    const script = `
+      const { createPeer } = await import(${JSON.stringify(dist)});
+      let uncaught = 0;
+      process.on('uncaughtException', () => { uncaught++; });
+      const peer = await createPeer({ group: ${JSON.stringify(net.group)}, port: ${net.port}, name: 'throwing-listener' });
+      peer.on('error', () => { throw new Error('listener failed'); });
+      peer.subscribe('t.x', () => { throw new Error('handler failed'); });
+      const settled = await Promise.race([peer.publish('t.x', 1).then(() => 'resolved', (e) => 'rejected ' + e.code), new Promise((r) => setTimeout(() => r('pending'), 3000))]);
+      await new Promise((r) => setTimeout(r, 50));
+      await peer.close();
+      console.log(JSON.stringify({ settled, uncaught }));
+    `;
+    const out = await new Promise<string>((resolve) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.on('exit', () => {
+        clearTimeout(kill);
+        resolve(text);
+      });
+    });
+    const result = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { settled?: string; uncaught?: number };
+    expect(result.settled).toBe('resolved');
+    expect(result.uncaught).toBeGreaterThanOrEqual(1);
+  }, 30_000);
+});
