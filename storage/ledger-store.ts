@@ -272,17 +272,14 @@ export class LedgerStore {
     let committed: Promise<boolean> | undefined;
     for (const m of messages) {
       const value = encodeSentRecord(m);
-      const put = this.dbs.sent.put([subject, m.seq], value);
-      if (committed !== undefined && put !== committed) this.writes.watch(committed);
-      committed = put;
+      committed = this.dbs.sent.put([subject, m.seq], value);
+      this.writes.watch(committed); // once per batch promise: the settler skips the one it watches
       s.messages++;
       s.bytes += value.byteLength;
       this.counters.bytesAppended += value.byteLength;
     }
     s.highSeq = prev;
-    const last = this.dbs.streams.put(subject, prev);
-    if (committed !== undefined && last !== committed) this.writes.watch(committed);
-    committed = last;
+    committed = this.dbs.streams.put(subject, prev);
     this.counters.appendCalls++;
     this.counters.messagesAppended += messages.length;
     trimStream(this.dbs.sent, subject, s, this.o.retention, undefined, this.counters, this.watch);
@@ -450,19 +447,19 @@ export class LedgerStore {
     let last: Promise<boolean> | undefined;
     for (const key of this.dbs.delivered.getKeys({ start: [durableName] as unknown as [string, string, string] })) {
       if (key[0] !== durableName) break;
-      if (last !== undefined) this.writes.watch(last);
       last = this.dbs.delivered.remove(key);
+      this.writes.watch(last);
       n++;
     }
     for (const key of this.dbs.handed.getKeys({ start: [durableName] as unknown as [string, string, string] })) {
       if (key[0] !== durableName) break;
-      if (last !== undefined) this.writes.watch(last);
       last = this.dbs.handed.remove(key);
+      this.writes.watch(last);
     }
     for (const key of this.dbs.numbering.getKeys({ start: [durableName] as unknown as [string, string, string] })) {
       if (key[0] !== durableName) break;
-      if (last !== undefined) this.writes.watch(last);
       last = this.dbs.numbering.remove(key);
+      this.writes.watch(last);
     }
     for (const k of this.numberingWritten.keys()) if (k.startsWith(`${durableName}\u0000`)) this.numberingWritten.delete(k);
     if (last !== undefined) await this.writes.settle(last, undefined);

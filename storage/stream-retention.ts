@@ -44,7 +44,7 @@ export function trimStream(
   r: Readonly<Required<LedgerRetentionOptions>>,
   nowMs: number | undefined,
   counters: DeletionCounters,
-  /** Given each removal's commit promise (once per batch), so that a failed commit is never unhandled. */
+  /** Given each removal's commit promise, so that a failed commit is never unhandled (cheap: a batch shares one). */
   watch?: (committed: Promise<boolean>) => void,
 ): number {
   const cutoff = nowMs === undefined ? Number.NEGATIVE_INFINITY : nowMs - r.maxAgeMs;
@@ -74,11 +74,10 @@ export function deleteOldest(
   s: StreamState,
   shouldDelete: (seq: number, sentAtMs: number) => boolean,
   counters: DeletionCounters,
-  /** Given each removal's commit promise (once per batch), so that a failed commit is never unhandled. */
+  /** Given each removal's commit promise, so that a failed commit is never unhandled (cheap: a batch shares one). */
   watch?: (committed: Promise<boolean>) => void,
 ): number {
   let deleted = 0;
-  let watched: Promise<boolean> | undefined;
   for (const { key, value } of sent.getRange({ start: [subject, s.lowSeq], end: [subject, s.highSeq], inclusiveEnd: true })) {
     const sentAtMs = sentRecordTime(value);
     if (!shouldDelete(key[1], sentAtMs)) {
@@ -87,7 +86,7 @@ export function deleteOldest(
       return deleted;
     }
     const removed = sent.remove(key);
-    if (watch !== undefined && removed !== watched) watch((watched = removed));
+    watch?.(removed);
     deleted++;
     s.messages--;
     s.bytes -= value.byteLength;
