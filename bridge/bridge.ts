@@ -427,6 +427,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
 
 /** Pause between first-connection attempts, ms (within `connectTimeoutMs`). */
 const MAX_CONNECT_PAUSE_MS = 2000;
+/** The NATS client's own default for one connection attempt, ms. */
+const NATS_CONNECT_TIMEOUT_MS = 20_000;
 
 /**
  * Connects with `options` (then reconnecting for ever), trying again every `retryDelayMs`
@@ -442,7 +444,10 @@ async function connectFirst(options: NodeConnectionOptions, timeoutMs: number, r
     let failure: unknown;
     try {
       // Not `waitOnFirstConnect`: that would retry inside connect() with no way to stop it.
-      return await connect({ maxReconnectAttempts: -1, ...options, waitOnFirstConnect: false });
+      // Each attempt ends by the deadline: a server that takes the TCP connection and never
+      // answers held one for the client's own `timeout` (20 s) past it.
+      const timeout = Math.max(1, Math.min(options.timeout ?? NATS_CONNECT_TIMEOUT_MS, deadline - Date.now()));
+      return await connect({ maxReconnectAttempts: -1, ...options, timeout, waitOnFirstConnect: false });
     } catch (err) {
       failure = err;
     }

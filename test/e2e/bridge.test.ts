@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BridgeProcess, CLI, cleanups, oneTo, originSeqs, runCleanups, storedCount, tempDir, twoZones, waitPatterns, writeConfig, type ImportedRec, type Net } from './bridge-helpers.js';
@@ -342,6 +343,31 @@ describe('zone bridges through NATS JetStream', () => {
     expect(elapsed).toBeLessThan(5000);
     await expect(createBridge({ peer, nats: { servers: 'nats://127.0.0.1:1' }, zone: 'A', connectTimeoutMs: -1 })).rejects.toMatchObject({ name: 'InvalidOptionError', message: expect.stringMatching(/connectTimeoutMs/) });
   }, 30_000);
+
+  it('createBridge against a server that takes the TCP connection and never answers still rejects by connectTimeoutMs', async () => {
+    // The NATS client's own attempt timeout (20 s) outlasted connectTimeoutMs: 21.2 s for 3 s.
+    const held: Socket[] = [];
+    const silent = createServer((socket) => void held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => {
+      for (const socket of held) socket.destroy();
+      silent.close();
+    });
+    const port = (silent.address() as { port: number }).port;
+    const [netA] = twoZones();
+    const peer = await createPeer({ ...netA, name: 'lonely', ledger: { path: join(tempDir(), 'L'), durability: 'sync' } });
+    cleanups.push(() => peer.close({ timeoutMs: 0 }));
+    const t0 = performance.now();
+    const err = await createBridge({ peer, nats: { servers: `nats://127.0.0.1:${port}` }, zone: 'A', export: ['q.>'], connectTimeoutMs: 1500, retryDelayMs: 100 }).then(
+      () => undefined,
+      (e: unknown) => e as { name: string; message: string },
+    );
+    const elapsed = performance.now() - t0;
+    expect(err).toMatchObject({ name: 'TimeoutError', message: expect.stringContaining(`127.0.0.1:${port}`) });
+    expect(held.length, 'the server was reached').toBeGreaterThan(0);
+    expect(elapsed).toBeGreaterThanOrEqual(1400);
+    expect(elapsed).toBeLessThan(5000);
+  }, 40_000);
 
   it('a message larger than the NATS server takes is not exported, said by an error event, and the rest of its stream still crosses', async () => {
     const server = await startNatsServer();
