@@ -23,6 +23,7 @@ import type { PeerJoinedEvent } from '../actors/app/peer-events.js';
 import { ZONE_MARKER_PREFIX } from '../actors/app/origin.js';
 import { streamName, zonePrefix } from './naming.js';
 import { SharedDomain } from './shared-domain.js';
+import { reportError } from '../actors/app/error-reporting.js';
 import { resolveBridgeOptions, type BridgeOptions, type ResolvedBridgeOptions } from './options.js';
 
 /** How long stopping the import may take before it is said (an `error` event). */
@@ -337,8 +338,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
 
   /** An `error` event, or a process warning when nobody listens (never thrown, never silent). */
   private report(err: Error): void {
-    if (this.listenerCount('error') > 0) this.emit('error', err);
-    else process.emitWarning(err.message, 'LedgecastBridgeWarning');
+    reportError(this as EventEmitter, err, { type: 'LedgecastBridgeWarning' });
   }
 
   /** The bridge's counters. */

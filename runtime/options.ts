@@ -45,6 +45,13 @@ export const DEFAULT_RUNTIME_OPTIONS: Readonly<Required<RuntimeOptions>> = Objec
 });
 
 const MIN_RING_BYTES = 4096;
+
+/** The smallest power-of-two ring (at least 1 MiB) that holds one message of `maxMessageBytes` and its envelope. */
+export function ringBytesFor(maxMessageBytes: number): number {
+  let size = 1 << 20;
+  while (size - 64 * 1024 < maxMessageBytes) size *= 2;
+  return size;
+}
 const MAX_RING_BYTES = 2 ** 30;
 
 /**

@@ -21,6 +21,7 @@ import { EventEmitter } from 'node:events';
 import type { PeerId, WireMessage } from '../../codecs/frame.js';
 import { AbortError, InvalidOptionError, PeerClosedError, deserializeError } from '../../errors.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
+import { ringBytesFor } from '../../runtime/options.js';
 import type { ActorEvent } from '../../runtime/actor.js';
 import { validatePattern, validateSubject } from '../subjects/subject.js';
 import type { SenderInbox } from '../sender/messages.js';
@@ -37,6 +38,7 @@ import { Publisher, QUEUED_MAX_BYTES } from './publisher.js';
 import { Delivery } from './delivery.js';
 import { Durables, type DurableSpec } from './durables.js';
 import { OverflowLosses } from './overflow-losses.js';
+import { reportError } from './error-reporting.js';
 import { Requests } from './requests.js';
 import { Subscriptions } from './subscriptions.js';
 import { KnownPeers } from './known-peers.js';
@@ -556,21 +558,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   private emitError(err: Error): void {
-    // An 'error' event without a listener would throw out of the event loop: keep it visible
-    // without crashing the application.
-    if (this.listenerCount('error') > 0) {
-      try {
-        this.emit('error', err);
-      } catch (thrown) {
-        // A listener that throws reaches the process as an uncaught exception, as from any
-        // emitter, but from a turn of its own: thrown through the library, it left the work in
-        // progress half done (a publish whose echo delivery reported the error never settled: a
-        // user-style check, 7 December).
-        process.nextTick(() => {
-          throw thrown;
-        });
-      }
-    } else process.emitWarning(err.message, { type: err.name, code: 'LEDGECAST_ERROR' });
+    reportError(this as EventEmitter, err, { type: err.name, code: 'LEDGECAST_ERROR' });
   }
 
   private assertOpen(): void {
@@ -588,13 +576,6 @@ Object.defineProperty(Peer.prototype, Symbol.asyncDispose ?? Symbol.for('nodejs.
   writable: true,
   configurable: true,
 });
-
-/** The smallest power-of-two ring (at least 1 MiB) that holds one message of `maxMessageBytes` and its envelope. */
-function ringBytesFor(maxMessageBytes: number): number {
-  let size = 1 << 20;
-  while (size - 64 * 1024 < maxMessageBytes) size *= 2;
-  return size;
-}
 
 /**
  * Creates and starts a peer: validates the options, binds the sockets, starts the actors
