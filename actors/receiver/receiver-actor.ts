@@ -73,6 +73,8 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
   private delivered: WireMessage[] = [];
   private deliveredFrom: PeerId[] = [];
   private nextPositionsMs = 0;
+  /** Whether a position report is planned at `nextPositionsMs` (streams exist). */
+  private positionsArmed = false;
   /** Deliveries since the last position report: a sender waits for them to open its window. */
   private deliveredSinceReport = 0;
   private readonly reportEvery: number;
@@ -200,7 +202,11 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
         assertNever(msg);
     }
     this.flushDelivered();
-    if (this.deliveredSinceReport >= this.reportEvery || this.deliveredBytesSinceReport >= this.reportEveryBytes) this.reportPositions(now);
+    // A report that is due goes now: left to its timer, a message handled first (a position cap
+    // from a busy application, at every turn) put it off again and again (a user-style check,
+    // 7 December: 0.9 s without a report, then a false slowConsumer).
+    const due = this.positionsArmed && now >= this.nextPositionsMs;
+    if (due || this.deliveredSinceReport >= this.reportEvery || this.deliveredBytesSinceReport >= this.reportEveryBytes) this.reportPositions(now);
     this.arm(now);
   }
 
@@ -352,9 +358,11 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
   private arm(now: number): void {
     let at = this.core.nextDeadlineMs();
     if (this.core.streams > 0) {
-      if (this.nextPositionsMs <= now) this.nextPositionsMs = now + this.config.ackIntervalMs;
+      // The first report after a time without streams is an interval away; a planned one stays.
+      if (!this.positionsArmed && this.nextPositionsMs <= now) this.nextPositionsMs = now + this.config.ackIntervalMs;
+      this.positionsArmed = true;
       at = at === undefined ? this.nextPositionsMs : Math.min(at, this.nextPositionsMs);
-    }
+    } else this.positionsArmed = false;
     for (const d of this.departures.values()) at = at === undefined ? d.atMs : Math.min(at, d.atMs);
     if (at === undefined) this.ctx.clearTimer();
     else this.ctx.setTimer(at, () => this.onTimer());
