@@ -98,7 +98,8 @@ export interface PeerOptions {
   maxQueuedPerSubscription?: number;
   /**
    * Durable subscriptions pace their senders: while one has this many messages of a stream
-   * delivered and not confirmed (an iterated subscription: waiting in its queue), the position this peer reports for the stream stays at most
+   * delivered and not confirmed (an iterated subscription: waiting in its queue; any subscription:
+   * deliveries waiting for a busy handler's turn), the position this peer reports for the stream stays at most
    * this far beyond the oldest of them, so the sender's flow control (`flowPolicy: 'min'`) holds
    * the stream instead of the subscription overflowing `maxQueuedPerSubscription`. Lifted at half
    * of it. A subscriber that confirms nothing for the sender's stall bound (2 s) is named in its

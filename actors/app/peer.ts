@@ -39,6 +39,8 @@ import { Delivery } from './delivery.js';
 import { Durables, type DurableSpec } from './durables.js';
 import { OverflowLosses } from './overflow-losses.js';
 import { reportError } from './error-reporting.js';
+import { EventSlices } from './event-slices.js';
+import { DeliveryBacklog } from './delivery-backlog.js';
 import { Requests } from './requests.js';
 import { Subscriptions } from './subscriptions.js';
 import { KnownPeers } from './known-peers.js';
@@ -124,6 +126,15 @@ export class Peer extends EventEmitter<PeerEvents> {
   private readonly requests: Requests;
   /** Events held until the application could attach listeners (undefined once released). */
   private heldEvents: AppEvent[] | undefined = [];
+  /** Deliveries waiting for a later turn hold their senders back (through the durables' pacing). */
+  private readonly backlog = new DeliveryBacklog(() => this.durables as Durables | undefined);
+  /** The actors' events, handled in slices of the application's time per turn (event-slices.ts). */
+  private readonly slices = new EventSlices<AppEvent>((e) => this.onEvent(e), {
+    queued: (e) => this.waits(e),
+    taken: (e) => {
+      if (e.kind === 'delivered') this.backlog.taken(e);
+    },
+  });
   private state: 'starting' | 'open' | 'closing' | 'closed' = 'starting';
   private closing: Promise<void> | undefined;
   private readonly knownPeers = new KnownPeers();
@@ -196,7 +207,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     for (const name of actorNamesOf(options.config)) registry[name] = { module: actorModuleUrl(name), options: options.config };
     this.system = new ActorSystem(
       {
-        onEvent: (_actor, event) => this.onEvent(event as unknown as AppEvent),
+        onEvent: (_actor, event) => this.fromActors(event as unknown as AppEvent),
         onError: (source, err) => this.emitError(new Error(`${source}: ${err.message}`, { cause: err })),
       },
       // A ring between threads must hold one whole message (plus its envelope).
@@ -469,6 +480,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.publisher.rejectWaiting();
     await this.monitor?.close();
     await this.closeSequence.run(timeoutMs);
+    // What the receiver delivered before the close is handled before it ends, as it came.
+    this.slices.drainNow();
     this.overflows.flush();
     this.state = 'closed';
     this.durables.close();
@@ -476,6 +489,27 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.publisher.close();
     this.requests.close();
     this.subscriptions.unsubscribeAll();
+  }
+
+  private fromActors(event: AppEvent): void {
+    // Answers to the application's own requests do not wait behind deliveries: a close or a
+    // publish is not held up by handlers that are behind.
+    if (event.kind === 'accepted' || event.kind === 'ledgerFlushed' || event.kind === 'drained' || event.kind === 'durableMarked') this.onEvent(event);
+    else this.slices.push(event);
+  }
+
+  /** `event` waits for a later turn: a packed delivery is unpacked now, and counted by stream. */
+  private waits(event: AppEvent): AppEvent {
+    let e = event;
+    if (e.kind === 'deliveredPacked') {
+      try {
+        e = { kind: 'delivered', ...unpackDelivered(e.bytes) };
+      } catch {
+        return event; // said when it is handled
+      }
+    }
+    if (e.kind === 'delivered') this.backlog.queued(e);
+    return e;
   }
 
   private onEvent(event: AppEvent): void {

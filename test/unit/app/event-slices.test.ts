@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { EventSlices, type SliceBacklog } from '../../../actors/app/event-slices.js';
+
+/** A clock each handled event moves on by its cost, and a next-turn queue the test runs. */
+function rig(costMs: (e: number) => number, sliceMs = 20) {
+  let now = 0;
+  const turns: (() => void)[] = [];
+  const handled: number[] = [];
+  const log: string[] = [];
+  const backlog: SliceBacklog<number> = {
+    queued: (e) => (log.push(`q${e}`), e),
+    taken: (e) => void log.push(`t${e}`),
+  };
+  const slices = new EventSlices<number>(
+    (e) => {
+      handled.push(e);
+      now += costMs(e);
+    },
+    backlog,
+    sliceMs,
+    () => now,
+    (run) => void turns.push(run),
+  );
+  const nextTurn = (): boolean => {
+    const run = turns.shift();
+    run?.();
+    return run !== undefined;
+  };
+  return { slices, handled, log, turns, nextTurn, tick: (ms: number) => (now += ms) };
+}
+
+describe('EventSlices (the actors\' events, in slices of the application\'s time per turn)', () => {
+  it('handles events at once while a turn has time left: nothing waits, nothing is told to the backlog', () => {
+    const r = rig(() => 1);
+    for (let e = 1; e <= 10; e++) r.slices.push(e);
+    expect(r.handled).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(r.slices.waiting).toBe(0);
+    expect(r.log).toEqual([]);
+  });
+
+  it('once a slice has used its time, later events wait in order for the next turns, a slice each, at least one event a turn', () => {
+    const r = rig((e) => (e === 3 ? 50 : 5)); // the third takes 50 ms
+    for (let e = 1; e <= 12; e++) r.slices.push(e);
+    expect(r.handled).toEqual([1, 2, 3]);
+    expect(r.slices.waiting).toBe(9);
+    expect(r.slices.deferred).toBe(9);
+    r.nextTurn();
+    expect(r.handled).toEqual([1, 2, 3, 4, 5, 6, 7]); // 4 x 5 ms = 20 ms
+    r.slices.push(13); // behind those waiting, though this turn may have time left
+    r.nextTurn();
+    r.nextTurn();
+    expect(r.handled).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+    expect(r.log.filter((l) => l.startsWith('q'))).toEqual(['q4', 'q5', 'q6', 'q7', 'q8', 'q9', 'q10', 'q11', 'q12', 'q13']);
+    expect(r.log.filter((l) => l.startsWith('t'))).toEqual(['t4', 't5', 't6', 't7', 't8', 't9', 't10', 't11', 't12', 't13']);
+  });
+
+  it('a new turn starts a new slice: the first event after an idle turn is handled at once', () => {
+    const r = rig(() => 30);
+    r.slices.push(1);
+    r.slices.push(2); // the slice is spent: waits
+    expect(r.handled).toEqual([1]);
+    r.nextTurn();
+    expect(r.handled).toEqual([1, 2]);
+    while (r.nextTurn()); // the slice ends with the turn
+    r.tick(1000);
+    r.slices.push(3);
+    expect(r.handled).toEqual([1, 2, 3]);
+  });
+
+  it('drainNow handles everything waiting at once, and later events as they come', () => {
+    const r = rig(() => 30);
+    for (let e = 1; e <= 5; e++) r.slices.push(e);
+    expect(r.handled).toEqual([1]);
+    r.slices.drainNow();
+    expect(r.handled).toEqual([1, 2, 3, 4, 5]);
+    r.slices.push(6);
+    r.slices.push(7);
+    expect(r.handled).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    while (r.nextTurn());
+    expect(r.handled).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('a handler that throws does not stop the queue: what waits is handled in the next turns', () => {
+    let now = 0;
+    const turns: (() => void)[] = [];
+    const handled: number[] = [];
+    const slices = new EventSlices<number>(
+      (e) => {
+        now += 30;
+        if (e === 2) throw new Error('boom');
+        handled.push(e);
+      },
+      { queued: (e) => e, taken: () => undefined },
+      20,
+      () => now,
+      (run) => void turns.push(run),
+    );
+    for (let e = 1; e <= 4; e++) slices.push(e);
+    expect(() => turns.shift()!()).toThrow('boom');
+    while (turns.length > 0) turns.shift()!();
+    expect(handled).toEqual([1, 3, 4]);
+  });
+});
