@@ -19,7 +19,7 @@ import { show } from '../option-checks.js';
 import { replyRoute } from './origin.js';
 import { EventEmitter } from 'node:events';
 import type { PeerId, WireMessage } from '../../codecs/frame.js';
-import { AbortError, InvalidOptionError, PeerClosedError, deserializeError } from '../../errors.js';
+import { AbortError, ERROR_CODES, InvalidOptionError, LedgecastError, PeerClosedError, deserializeError } from '../../errors.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
 import { ringBytesFor } from '../../runtime/options.js';
 import type { ActorEvent } from '../../runtime/actor.js';
@@ -219,9 +219,11 @@ export class Peer extends EventEmitter<PeerEvents> {
   async start(): Promise<void> {
     await this.system.start();
     const ledger = this.options.config.ledger === undefined ? undefined : this.system.ref<LedgerInbox>('ledger');
-    this.publisher = new Publisher(this.system.ref<SenderInbox>('sender'), this.options.maxPendingPublishes, this.options.maxMessageBytes, this.onEcho, (err, count) =>
-      this.emitError(new Error(`${count} message(s) accepted by tryPublish(), or by a publish() that resolved once queued, were not published: ${err.message}`, { cause: err })),
-    );
+    this.publisher = new Publisher(this.system.ref<SenderInbox>('sender'), this.options.maxPendingPublishes, this.options.maxMessageBytes, this.onEcho, (err, count) => {
+      // With the cause's code (ERR_BACKPRESSURE for `sender.maxStreams`, ERR_PEER_CLOSED), as callers test `err.code`.
+      const code = err instanceof LedgecastError ? err.code : ERROR_CODES.internal;
+      this.emitError(new LedgecastError(code, `${count} message(s) accepted by tryPublish(), or by a publish() that resolved once queued, were not published: ${err.message}`, { cause: err }));
+    });
     this.durables = new Durables(ledger, this.options.maxQueuedPerSubscription, this.overflows.dropped, {
       ref: this.system.ref<ReceiverInbox>('receiver'),
       paceMessages: this.options.durablePaceMessages,
