@@ -55,10 +55,11 @@ export interface ReceiverListSink {
   multicastUnreachable(peer: PeerId): void;
   /**
    * A table limit was met for the first time: a new peer refused because `maxPeers` live peers
-   * are listed (none idle, no source crowded), or patterns of `peer` beyond `maxPatternsPerPeer`
-   * ignored. Said once per limit; every case is counted (`peersRejected`, `patternsTruncated`).
+   * are listed (none idle, no source crowded), or patterns of `peer` beyond `maxPatternsPerPeer`,
+   * or beyond what `maxPatternsTotal` leaves, ignored. Said once per limit; every case is counted
+   * (`peersRejected`, `patternsTruncated`, `patternsCutTotal`).
    */
-  limitMet?(limit: 'maxPeers' | 'maxPatternsPerPeer', peer: PeerId, count: number): void;
+  limitMet?(limit: 'maxPeers' | 'maxPatternsPerPeer' | 'maxPatternsTotal', peer: PeerId, count: number): void;
 }
 
 export interface ReceiverListDeps {
@@ -79,8 +80,12 @@ export interface ReceiverListCounters {
   /** Adverts of an incarnation that left by BYE or restart (late or duplicated datagrams). */
   staleAdvertsIgnored: number;
   invalidPatterns: number;
-  /** Patterns beyond `maxPatternsPerPeer` in an advert, not looked at. */
+  /** Patterns beyond `maxPatternsPerPeer` (or what `maxPatternsTotal` leaves) in an advert, not looked at. */
   patternsTruncated: number;
+  /** Of those, patterns cut because all peers' sets together held `maxPatternsTotal`. */
+  patternsCutTotal: number;
+  /** Patterns held now, over all peers (at most `maxPatternsTotal`). */
+  patternsHeld: number;
   peersJoined: number;
   /** New peers ignored because `maxPeers` were listed, every one live and no source crowded. */
   peersRejected: number;
@@ -143,6 +148,8 @@ export function newReceiverListCounters(): ReceiverListCounters {
     staleAdvertsIgnored: 0,
     invalidPatterns: 0,
     patternsTruncated: 0,
+    patternsCutTotal: 0,
+    patternsHeld: 0,
     peersJoined: 0,
     peersRejected: 0,
     peersRefusedSourceQuota: 0,

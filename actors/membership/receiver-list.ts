@@ -270,6 +270,7 @@ export class ReceiverList implements TimerCore {
     this.byListener.set(`${advert.host}:${advert.port}`, st);
     this.sources.add(source);
     for (const p of patterns) this.matcher.add(p, st.entry);
+    this.counters.patternsHeld += patterns.length;
     this.touch(st, nowMs, via);
     this.counters.peersJoined++;
     this.sink.peerJoined(st.entry);
@@ -298,10 +299,12 @@ export class ReceiverList implements TimerCore {
     const st = isPeerId(peer) ? this.lookup(peer) : undefined;
     if (st === undefined || delta.fromVersion !== st.entry.patternVersion || !(delta.toVersion > delta.fromVersion)) return 'stale';
     const e = st.entry;
-    const out = mergeDelta(e.patterns, delta, this.o.maxPatternsPerPeer);
+    // A delta past what the total leaves is a mismatch: the whole set is fetched, then cut.
+    const out = mergeDelta(e.patterns, delta, Math.min(this.o.maxPatternsPerPeer, this.roomFor(e)));
     if (out === undefined) return 'mismatch';
     for (const p of new Set(delta.removed)) this.matcher.remove(p, e);
     for (const p of delta.added) this.matcher.add(p, e);
+    this.counters.patternsHeld += out.length - e.patterns.length;
     e.patterns = Object.freeze(out);
     e.patternVersion = delta.toVersion;
     return 'applied';
@@ -505,6 +508,7 @@ export class ReceiverList implements TimerCore {
     this.unindexListener(st);
     this.sources.remove(st.source);
     for (const p of st.entry.patterns) this.matcher.remove(p, st.entry);
+    this.counters.patternsHeld -= st.entry.patterns.length;
   }
 
   /**
@@ -565,23 +569,35 @@ export class ReceiverList implements TimerCore {
   }
 
   /** Tells the sink the first time `limit` is met (then only the counters say it). */
-  private sayLimit(limit: 'maxPeers' | 'maxPatternsPerPeer', peer: PeerId, count: number): void {
+  private sayLimit(limit: 'maxPeers' | 'maxPatternsPerPeer' | 'maxPatternsTotal', peer: PeerId, count: number): void {
     if (this.limitsSaid.has(limit)) return;
     this.limitsSaid.add(limit);
     this.sink.limitMet?.(limit, copyPeer(peer), count);
   }
 
-  /** The valid, distinct patterns of an advert, at most `maxPatternsPerPeer`, frozen (counted). */
-  private acceptPatterns(list: readonly string[], from: PeerId): readonly string[] {
-    const r = validPatterns(list, this.o.maxPatternsPerPeer);
+  /** Patterns `e` may hold beside every other peer's, under `maxPatternsTotal` (a new entry holds none). */
+  private roomFor(e: PeerEntry | undefined): number {
+    return Math.max(0, this.o.maxPatternsTotal - this.counters.patternsHeld + (e?.patterns.length ?? 0));
+  }
+
+  /**
+   * The valid, distinct patterns of an advert, at most `maxPatternsPerPeer` and what
+   * `maxPatternsTotal` leaves beside the other peers' (`held`: the entry's own, replaced), frozen
+   * (counted).
+   */
+  private acceptPatterns(list: readonly string[], from: PeerId, held?: PeerEntry): readonly string[] {
+    const room = this.roomFor(held);
+    const total = room < this.o.maxPatternsPerPeer;
+    const r = validPatterns(list, total ? room : this.o.maxPatternsPerPeer);
     this.counters.invalidPatterns += r.invalid;
     this.counters.patternsTruncated += r.cut;
-    if (r.cut > 0) this.sayLimit('maxPatternsPerPeer', from, r.cut + r.looked);
+    if (r.cut > 0 && total) this.counters.patternsCutTotal += r.cut;
+    if (r.cut > 0) this.sayLimit(total ? 'maxPatternsTotal' : 'maxPatternsPerPeer', from, r.cut + r.looked);
     return r.patterns;
   }
 
   private installSet(e: MutablePeerEntry, version: number, list: readonly string[]): void {
-    const patterns = this.acceptPatterns(list, e.peer);
+    const patterns = this.acceptPatterns(list, e.peer, e);
     e.patternVersion = version;
     if (!samePatterns(e.patterns, patterns)) this.replacePatterns(e, patterns);
   }
@@ -590,6 +606,7 @@ export class ReceiverList implements TimerCore {
     const next = new Set(patterns);
     for (const p of e.patterns) if (!next.has(p)) this.matcher.remove(p, e);
     for (const p of patterns) this.matcher.add(p, e);
+    this.counters.patternsHeld += patterns.length - e.patterns.length;
     e.patterns = patterns;
   }
 }

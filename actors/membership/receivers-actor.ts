@@ -119,7 +119,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
           const what =
             limit === 'maxPeers'
               ? `peer ${peer.name} not listed: ${count} live peers are (receiverList.maxPeers); further new peers are ignored while none leaves, counted in stats().actors.receivers.peersRejected`
-              : `${count} patterns advertised by ${peer.name}, only receiverList.maxPatternsPerPeer (${config.receiverList.maxPatternsPerPeer}) kept: messages on the others are not sent to it; counted in stats().actors.receivers.patternsTruncated`;
+              : limit === 'maxPatternsPerPeer'
+                ? `${count} patterns advertised by ${peer.name}, only receiverList.maxPatternsPerPeer (${config.receiverList.maxPatternsPerPeer}) kept: messages on the others are not sent to it; counted in stats().actors.receivers.patternsTruncated`
+                : `${count} patterns advertised by ${peer.name}, only those that fit beside the other peers' kept (receiverList.maxPatternsTotal, ${config.receiverList.maxPatternsTotal}, in all): messages on the others are not sent to it; counted in stats().actors.receivers.patternsCutTotal. Many peers with large sets, or, without security.key, a process advertising invented ones`;
           emit({ kind: 'error', error: serializeError(new LedgecastError(ERROR_CODES.limit, `${what} (said once)`)) });
         },
         multicastUnreachable(peer) {

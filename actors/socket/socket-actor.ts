@@ -35,6 +35,7 @@ import type { SenderInbox } from '../sender/messages.js';
 import type { DatagramIn, Destination, SocketInbox } from './messages.js';
 import type { Endpoint, OpenEndpoint, OutDatagram, RemoteAddress, UdpCounters, Via } from './udp-endpoint.js';
 import { DomainSeal, OPEN_FAILURES, type OpenFailure } from './domain-seal.js';
+import { ForeignReports } from './foreign-reports.js';
 import { outDatagramBytes, UdpEndpoint } from './udp-endpoint.js';
 import { AddressValidator, addressKey } from './address-validator.js';
 import { isPooledSlab } from '../../codecs/slab-pool.js';
@@ -169,7 +170,7 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
   let sender: ActorRef<SenderInbox> | undefined;
   /** Seals what we send and opens what we receive, with a domain key; absent without one. */
   const seal = config.security === undefined ? undefined : new DomainSeal(config.security, self, () => Date.now());
-  const keyReports = new Set<OpenFailure>();
+  const foreignReports = new ForeignReports(config.advertIntervalMs);
   let nameConflictSaid = false;
   /** Adverts under our name and another incarnation seen once, by incarnation, listener and source: when (bounded). */
   const conflictsSeen = new Map<string, number>();
@@ -192,14 +193,11 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
 
   /**
    * A datagram from a peer of another domain (another key, the other mode, or no key): said once
-   * per reason, so that a misconfigured peer is visible without a flood (counted always in
-   * `stats().actors.socket.refused`). Before (6 December) it was said once per (reason, key id): a host
-   * sending datagrams with made-up key ids (one byte) raised up to 256 errors, 29-60 in 13 s in a
-   * user-style check.
+   * per reason, on the evidence of such a peer (foreign-reports.ts), so that a misconfigured peer
+   * is visible without a flood (counted always in `stats().actors.socket.refused`).
    */
-  function reportForeign(reason: OpenFailure, keyId: number | undefined, from: RemoteAddress): void {
-    if (keyReports.has(reason)) return;
-    keyReports.add(reason);
+  function reportForeign(reason: OpenFailure, keyId: number | undefined, from: RemoteAddress, nowMs: number): void {
+    if (!foreignReports.sighted(reason, keyId, `${from.host}:${from.port}`, nowMs)) return;
     const what =
       reason === 'unknownKey'
         ? `sealed with a key this peer does not hold (key id ${keyId}; ours: ${seal!.keyIds.join(', ')})`
@@ -285,7 +283,7 @@ export function createSocketActor(config: PeerConfig, ctx: ActorContext, openEnd
       const opened = seal.open(bytes);
       if (!opened.ok) {
         counters.refused[opened.reason]++;
-        if (opened.reason === 'unknownKey' || opened.reason === 'modeMismatch' || opened.reason === 'unsealed') reportForeign(opened.reason, opened.keyId, from);
+        if (opened.reason === 'unknownKey' || opened.reason === 'modeMismatch' || opened.reason === 'unsealed') reportForeign(opened.reason, opened.keyId, from, ctx.clock());
         return;
       }
       bytes = opened.bytes;

@@ -98,6 +98,15 @@ export interface ReceiverListOptions {
    * @default 100000
    */
   maxPatternsPerPeer?: number;
+  /**
+   * Most patterns kept over all peers: a set that does not fit beside the others is kept cut to
+   * what fits (counted in `patternsTruncated` and `patternsCutTotal`, said once as an `error`
+   * event). Without a domain key, invented names advertising large sets (4 names per source
+   * address, `maxPatternsPerPeer` each, from any number of sockets) otherwise grew a peer's memory
+   * by about 1.6 KB a pattern, with no bound: 1.7 GB in a user-style check.
+   * @default 250000
+   */
+  maxPatternsTotal?: number;
   /** Most subjects whose interested-peer list is cached (0 disables the cache). @default 10000 */
   subjectCacheSize?: number;
   /**
@@ -117,6 +126,7 @@ export const DEFAULT_RECEIVER_LIST_OPTIONS: Readonly<Required<ReceiverListOption
   maxPeers: 1024,
   maxPeersPerSource: 4,
   maxPatternsPerPeer: 100_000,
+  maxPatternsTotal: 250_000,
   subjectCacheSize: 10_000,
   restartQuietMs: 1500,
 });
@@ -132,6 +142,7 @@ export function resolveReceiverListOptions(
     maxPeers: checkInteger(`${path}.maxPeers`, m.maxPeers, 1, 1_000_000),
     maxPeersPerSource: checkInteger(`${path}.maxPeersPerSource`, m.maxPeersPerSource, 1, 1_000_000),
     maxPatternsPerPeer: checkInteger(`${path}.maxPatternsPerPeer`, m.maxPatternsPerPeer, 1, 1_000_000),
+    maxPatternsTotal: checkInteger(`${path}.maxPatternsTotal`, m.maxPatternsTotal, 1, 100_000_000),
     subjectCacheSize: checkInteger(`${path}.subjectCacheSize`, m.subjectCacheSize, 0, 1_000_000),
     restartQuietMs: checkInteger(`${path}.restartQuietMs`, m.restartQuietMs, 0),
   });
@@ -166,6 +177,7 @@ export function receiverListOptionsOf(o: SubjectsOptions): ReceiverListOptions {
     maxPeers: o.maxPeers,
     maxPeersPerSource: o.maxPeersPerSource,
     maxPatternsPerPeer: o.maxPatternsPerPeer,
+    maxPatternsTotal: o.maxPatternsTotal,
     subjectCacheSize: o.subjectCacheSize,
     restartQuietMs: o.restartQuietMs,
   };

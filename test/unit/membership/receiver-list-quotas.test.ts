@@ -204,3 +204,47 @@ describe('ReceiverList when full', () => {
     );
   });
 });
+
+describe('ReceiverList: patterns over all peers (maxPatternsTotal)', () => {
+  const many = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}.${i}`);
+
+  it('keeps a set cut to what fits beside the others, counts it, says it once, and gives the room back when a peer leaves or shrinks', () => {
+    const said: string[] = [];
+    const list = new ReceiverList(
+      { sink: { peerJoined: () => {}, peerLeft: () => {}, multicastUnreachable: () => {}, limitMet: (limit, peer, count) => void said.push(`${limit} ${peer.name} ${count}`) } },
+      { maxPatternsTotal: 100, maxPatternsPerPeer: 80 },
+    );
+    for (let i = 0; i < 3; i++) list.onAdvert(0, advert(`f${i}`, many(`f${i}`, 60)), 'multicast', sourceOf('10.0.0.66', 5000 + i));
+    const held = () => list.entries().map((e) => e.patterns.length);
+    expect(held()).toEqual([60, 40, 0]);
+    expect(list.counters).toMatchObject({ patternsHeld: 100, patternsCutTotal: 20 + 60, patternsTruncated: 80 });
+    expect(said).toEqual(['maxPatternsTotal f1 60']);
+    // f0 shrinks to 10: f2's next set finds room for 50.
+    list.onAdvert(1, advert('f0', many('f0', 10)), 'multicast', sourceOf('10.0.0.66', 5000));
+    list.onAdvert(1, advert('f2', many('f2', 60)), 'multicast', sourceOf('10.0.0.66', 5002));
+    expect(held()).toEqual([10, 40, 50]);
+    expect(list.counters.patternsHeld).toBe(100);
+    // The per-peer bound is still its own limit.
+    list.onAdvert(2, advert('f1', many('f1', 90)), 'multicast', sourceOf('10.0.0.66', 5001));
+    expect(held()[1]).toBe(40); // 10 + 50 held by the others: 40 left, under maxPatternsPerPeer 80
+    expect(list.counters.patternsHeld).toBe(100);
+  });
+
+  it('never holds more than maxPatternsTotal, whatever sets come and go (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 50 }), fc.boolean()), { maxLength: 40 }), (steps) => {
+        const list = new ReceiverList({ sink: { peerJoined: () => {}, peerLeft: () => {}, multicastUnreachable: () => {} } }, { maxPatternsTotal: 64, maxPatternsPerPeer: 40 });
+        let nowMs = 0;
+        for (const [peer, size, bye] of steps) {
+          const source = sourceOf('10.0.0.66', 6000 + peer);
+          nowMs += 10_000; // past any tombstone: a peer that left may come back
+          if (bye) list.onBye(nowMs, { name: `p${peer}`, incarnation: 1 }, source);
+          else list.onAdvert(nowMs, advert(`p${peer}`, many(`p${peer}`, size)), 'multicast', source);
+          const sum = list.entries().reduce((n, e) => n + e.patterns.length, 0);
+          expect(sum).toBe(list.counters.patternsHeld);
+          expect(sum).toBeLessThanOrEqual(64);
+        }
+      }),
+    );
+  });
+});

@@ -23,6 +23,7 @@ describe('subjects options', () => {
       maxPeers: 1024,
       maxPeersPerSource: 4,
       maxPatternsPerPeer: 100_000,
+      maxPatternsTotal: 250_000,
       subjectCacheSize: 10_000,
       restartQuietMs: 1500,
     });
