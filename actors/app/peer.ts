@@ -495,8 +495,10 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   private fromActors(event: AppEvent): void {
     // Answers to the application's own requests do not wait behind deliveries: a close or a
-    // publish is not held up by handlers that are behind.
-    if (event.kind === 'accepted' || event.kind === 'ledgerFlushed' || event.kind === 'drained' || event.kind === 'durableMarked') this.onEvent(event);
+    // publish is not held up by handlers that are behind. Errors neither: a publish batch's
+    // refusal must settle before a later batch's 'accepted' (which settles every earlier batch).
+    const kind = event.kind;
+    if (kind === 'accepted' || kind === 'error' || kind === 'ledgerFlushed' || kind === 'drained' || kind === 'durableMarked') this.onEvent(event);
     else this.slices.push(event);
   }
 
