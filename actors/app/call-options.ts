@@ -10,6 +10,7 @@ import type { PeerOptions } from './peer-options.js';
 /** The keys `publish`/`tryPublish` and `request` accept (a misspelt one is refused, not ignored). */
 export const PUBLISH_OPTION_KEYS: readonly string[] = ['replyTo', 'codec'];
 export const REQUEST_OPTION_KEYS: readonly string[] = ['timeoutMs', 'signal', 'codec'];
+export const SUBSCRIBE_OPTION_KEYS: readonly string[] = ['durable', 'ack', 'signal', 'codec', 'resumeFrom'];
 
 /**
  * Refuses call options that are not an object, or that name an option the call does not know

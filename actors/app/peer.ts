@@ -36,11 +36,10 @@ import type { LedgerInbox } from '../ledger/messages.js';
 import type { ReceiverInbox } from '../receiver/messages.js';
 import { Publisher, QUEUED_MAX_BYTES } from './publisher.js';
 import { Delivery } from './delivery.js';
-import { Durables, type DurableSpec } from './durables.js';
+import { Durables } from './durables.js';
 import { OverflowLosses } from './overflow-losses.js';
 import { reportError } from './error-reporting.js';
-import { EventSlices } from './event-slices.js';
-import { DeliveryBacklog } from './delivery-backlog.js';
+import { ActorInlet } from './actor-inlet.js';
 import { Requests } from './requests.js';
 import { Subscriptions } from './subscriptions.js';
 import { KnownPeers } from './known-peers.js';
@@ -48,7 +47,7 @@ import { CloseSequence } from './close-sequence.js';
 import { resolveCodec, type Codec, type CodecOption } from './codec.js';
 import type { PublishItem } from '../sender/messages.js';
 import type { PublishOptions, RequestOptions, SubscribeOptions } from './call-options.js';
-import { checkCallOptions, PUBLISH_OPTION_KEYS, REQUEST_OPTION_KEYS } from './call-options.js';
+import { checkCallOptions, PUBLISH_OPTION_KEYS, REQUEST_OPTION_KEYS, SUBSCRIBE_OPTION_KEYS } from './call-options.js';
 import type {
   DataLossEvent,
   DataLossReason,
@@ -126,15 +125,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   private readonly requests: Requests;
   /** Events held until the application could attach listeners (undefined once released). */
   private heldEvents: AppEvent[] | undefined = [];
-  /** Deliveries waiting for a later turn hold their senders back (through the durables' pacing). */
-  private readonly backlog = new DeliveryBacklog(() => this.durables as Durables | undefined);
-  /** The actors' events, handled in slices of the application's time per turn (event-slices.ts). */
-  private readonly slices = new EventSlices<AppEvent>((e) => this.onEvent(e), {
-    queued: (e) => this.waits(e),
-    taken: (e) => {
-      if (e.kind === 'delivered') this.backlog.taken(e);
-    },
-  });
+  /** The actors' events: replies at once, the rest in slices of the thread's time per turn (actor-inlet.ts). */
+  private readonly inlet: ActorInlet;
   private state: 'starting' | 'open' | 'closing' | 'closed' = 'starting';
   private closing: Promise<void> | undefined;
   private readonly knownPeers = new KnownPeers();
@@ -186,6 +178,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.knownPeers.replayToLateListeners(this as EventEmitter);
     this.options = options;
+    this.inlet = new ActorInlet((e) => this.onEvent(e), () => this.durables as Durables | undefined, options.durablePaceMessages);
     this.codec = options.codec;
     this.echo = options.echo;
     this.withLedger = options.config.ledger !== undefined;
@@ -207,7 +200,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     for (const name of actorNamesOf(options.config)) registry[name] = { module: actorModuleUrl(name), options: options.config };
     this.system = new ActorSystem(
       {
-        onEvent: (_actor, event) => this.fromActors(event as unknown as AppEvent),
+        onEvent: (_actor, event) => this.inlet.push(event as unknown as AppEvent),
         onError: (source, err) => this.emitError(new Error(`${source}: ${err.message}`, { cause: err })),
       },
       // A ring between threads must hold one whole message (plus its envelope).
@@ -363,21 +356,14 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (handler !== undefined && typeof handler !== 'function') throw new InvalidOptionError('subscribe(pattern, handler): handler must be a function');
     // Ignored, `subscribe(pattern, handler, { durable })` would be a plain subscription.
     if (!withOptions && b !== undefined) throw new InvalidOptionError('subscribe(pattern, handler, options): options go before the handler: subscribe(pattern, options, handler)');
-    const durable = this.checkSubscribeOptions(withOptions ? a : {});
+    const o: SubscribeOptions = withOptions ? a : {};
+    checkCallOptions('subscribe', o, SUBSCRIBE_OPTION_KEYS);
+    const durable = this.durables.check(o.durable, o.ack, o.resumeFrom);
     const signal = withOptions ? a.signal : undefined;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError('subscribe options.signal must be an AbortSignal');
     if (signal?.aborted === true) throw new InvalidOptionError('subscribe options.signal is already aborted');
     const codec = withOptions && a.codec !== undefined ? resolveCodec('subscribe options.codec', a.codec) : this.codec;
     return this.subscriptions.subscribe(pattern, handler, codec, durable, signal);
-  }
-
-  private checkSubscribeOptions(o: SubscribeOptions): DurableSpec | undefined {
-    for (const key of Object.keys(o)) {
-      if (key !== 'durable' && key !== 'ack' && key !== 'signal' && key !== 'codec' && key !== 'resumeFrom') {
-        throw new InvalidOptionError(`subscribe options.${key} is not a known option (known: durable, ack, signal, codec, resumeFrom)`);
-      }
-    }
-    return this.durables.check(o.durable, o.ack, o.resumeFrom);
   }
 
   /**
@@ -483,7 +469,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     await this.monitor?.close();
     await this.closeSequence.run(timeoutMs);
     // What the receiver delivered before the close is handled before it ends, as it came.
-    this.slices.drainNow();
+    this.inlet.drainNow();
     this.overflows.flush();
     this.state = 'closed';
     this.durables.close();
@@ -491,29 +477,6 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.publisher.close();
     this.requests.close();
     this.subscriptions.unsubscribeAll();
-  }
-
-  private fromActors(event: AppEvent): void {
-    // Answers to the application's own requests do not wait behind deliveries: a close or a
-    // publish is not held up by handlers that are behind. Errors neither: a publish batch's
-    // refusal must settle before a later batch's 'accepted' (which settles every earlier batch).
-    const kind = event.kind;
-    if (kind === 'accepted' || kind === 'error' || kind === 'ledgerFlushed' || kind === 'drained' || kind === 'durableMarked') this.onEvent(event);
-    else this.slices.push(event);
-  }
-
-  /** `event` waits for a later turn: a packed delivery is unpacked now, and counted by stream. */
-  private waits(event: AppEvent): AppEvent {
-    let e = event;
-    if (e.kind === 'deliveredPacked') {
-      try {
-        e = { kind: 'delivered', ...unpackDelivered(e.bytes) };
-      } catch {
-        return event; // said when it is handled
-      }
-    }
-    if (e.kind === 'delivered') this.backlog.queued(e);
-    return e;
   }
 
   private onEvent(event: AppEvent): void {

@@ -412,9 +412,18 @@ export class FlowControl {
       // a little ahead, they would block as soon as the window moved, and hold it one more bound
       // each (7 December: two subscribers whose acknowledgements stopped together, 1.3 s + 2 s).
       for (const r of s.receivers.values()) {
-        if (!this.stalledSince(r, s, since)) continue;
-        this.leaveOut(r, s);
-        stalled?.set(peerKey(r.peer), Math.min(stalled.get(peerKey(r.peer)) ?? since, since));
+        if (this.stalledSince(r, s, since)) {
+          this.leaveOut(r, s);
+          stalled?.set(peerKey(r.peer), Math.min(stalled.get(peerKey(r.peer)) ?? since, since));
+        } else if (!r.excluded && r.reported !== undefined && r.reported >= s.highSent) {
+          // One that has everything sent could not move while the stream was held: caught up
+          // is progress, and it has the whole bound if it blocks next. Before (7 December), a
+          // subscriber keeping up behind a forger that never reported was left out 20 ms after
+          // the forger, its first report on the burst the opening let through still under way.
+          r.progressedMs = nowMs;
+          r.lastProgressMs = nowMs;
+          r.progressPos = r.reported;
+        }
       }
       this.opened(s);
     }

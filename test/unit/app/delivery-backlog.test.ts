@@ -1,48 +1,61 @@
 import { describe, expect, it } from 'vitest';
-import { DeliveryBacklog, WAITING_DELIVERIES_ID } from '../../../actors/app/delivery-backlog.js';
+import { DeliveryBacklog } from '../../../actors/app/delivery-backlog.js';
+import { DurablePacing } from '../../../actors/app/durable-pacing.js';
 import type { DeliveredBatch } from '../../../actors/app/events.js';
 import type { PeerId } from '../../../codecs/frame.js';
 
 const A: PeerId = { name: 'a', incarnation: 1 };
 const B: PeerId = { name: 'b', incarnation: 1 };
 
-function batch(...recs: [PeerId, string, number][]): DeliveredBatch {
-  return { senders: recs.map((r) => r[0]), messages: recs.map(([, subject, seq]) => ({ subject, seq, flags: 0, payload: new Uint8Array(0) })) };
+function batch(bytes: number, ...recs: [PeerId, string, number][]): DeliveredBatch {
+  return { senders: recs.map((r) => r[0]), messages: recs.map(([, subject, seq]) => ({ subject, seq, flags: 0, payload: new Uint8Array(bytes) })) };
 }
 
+/** A backlog feeding the durables' pacing core, as the peer wires them; `caps()` is what would go to the receiver. */
+function rig(paceMessages: number, paceBytes?: number) {
+  const pacing = new DurablePacing(paceMessages);
+  const backlog = new DeliveryBacklog(() => ({ paceQueue: (id, key, sender, subject, n, oldest) => pacing.note(id, key, sender, subject, n, oldest), forgetQueue: (id) => pacing.forget(id) }), paceMessages, paceBytes);
+  return { backlog, caps: () => pacing.take().map((c) => `${c.sender}/${c.subject}:${c.maxSeq ?? 'lifted'}`) };
+}
+
+const seqs = (from: number, to: number, peer = A, subject = 'x'): [PeerId, string, number][] => Array.from({ length: to - from + 1 }, (_, i) => [peer, subject, from + i]);
+
 describe('DeliveryBacklog (deliveries waiting for a later turn pace their senders)', () => {
-  it('tells the pacer, per run of one stream, how many wait and the oldest, as they wait and as they are taken', () => {
-    const calls: unknown[][] = [];
-    const backlog = new DeliveryBacklog(() => ({ paceQueue: (...args: unknown[]) => void calls.push(args), forgetQueue: () => undefined }));
-    const first = batch([A, 'x', 1], [A, 'x', 2], [A, 'x', 3], [B, 'x', 7], [A, 'y', 1]);
-    const second = batch([A, 'x', 4], [A, 'x', 5]);
+  it('caps a stream once paceMessages of it wait, at paceMessages beyond the oldest, moves the cap as they are taken, and lifts it at half', () => {
+    const { backlog, caps } = rig(4);
+    const first = batch(1, ...seqs(1, 3), [B, 'x', 7]);
     backlog.queued(first);
+    expect(caps()).toEqual([]); // 3 of a/x wait, 1 of b/x
+    const second = batch(1, ...seqs(4, 6));
     backlog.queued(second);
-    expect(backlog.size).toBe(3);
-    expect(calls.map((c) => [c[0], c[2], c[3], c[4], c[5]])).toEqual([
-      [WAITING_DELIVERIES_ID, 'a', 'x', 3, 1],
-      [WAITING_DELIVERIES_ID, 'b', 'x', 1, 7],
-      [WAITING_DELIVERIES_ID, 'a', 'y', 1, 1],
-      [WAITING_DELIVERIES_ID, 'a', 'x', 5, 1],
-    ]);
-    calls.length = 0;
+    expect(caps()).toEqual(['a/x:4']); // 6 wait, the oldest 1: capped at 1 - 1 + 4
+    expect(backlog.size).toBe(2);
     backlog.taken(first);
-    expect(calls.map((c) => [c[2], c[3], c[4], c[5]])).toEqual([
-      ['a', 'x', 2, 4],
-      ['b', 'x', 0, 8],
-      ['a', 'y', 0, 2],
-    ]);
-    expect(backlog.size).toBe(1);
+    expect(caps()).toEqual(['a/x:7']); // 3 wait (3 * 2 > 4: still capped), the oldest 4
     backlog.taken(second);
-    expect(calls.at(-1)?.slice(2)).toEqual(['a', 'x', 0, 6]);
+    expect(caps()).toEqual(['a/x:lifted']);
     expect(backlog.size).toBe(0);
   });
 
-  it('counts without a pacer (before the peer started) and tells nothing', () => {
-    const backlog = new DeliveryBacklog(() => undefined);
-    backlog.queued(batch([A, 'x', 1]));
+  it('caps large messages by their bytes, a few past the oldest, long before paceMessages of them wait', () => {
+    const { backlog, caps } = rig(16_384, 1000);
+    backlog.queued(batch(300, ...seqs(1, 3))); // 900 bytes
+    expect(caps()).toEqual([]);
+    backlog.queued(batch(300, ...seqs(4, 5))); // 1,500 bytes: 3 messages' worth of 1,000
+    expect(caps()).toEqual(['a/x:3']);
+    backlog.taken(batch(300, ...seqs(1, 4))); // 300 bytes wait: under half
+    expect(caps()).toEqual(['a/x:lifted']);
     expect(backlog.size).toBe(1);
-    backlog.taken(batch([A, 'x', 1]));
-    expect(backlog.size).toBe(0);
+  });
+
+  it('does nothing with pacing off (0) or before the peer started (no pacer)', () => {
+    const off = rig(0, 1);
+    off.backlog.queued(batch(100, ...seqs(1, 10)));
+    expect(off.caps()).toEqual([]);
+    const early = new DeliveryBacklog(() => undefined, 4, 1);
+    early.queued(batch(100, ...seqs(1, 10)));
+    expect(early.size).toBe(1);
+    early.taken(batch(100, ...seqs(1, 10)));
+    expect(early.size).toBe(0);
   });
 });

@@ -584,6 +584,24 @@ describe('FlowControl slow consumers', () => {
     expect(f2.nextDeadlineMs()).toBe(4500); // 2 s after C's last progress
   });
 
+  it('a receiver that had everything sent when a stalled one was left out is not left out with it: it gets the whole bound if it blocks next', () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 32, flowPolicy: 'min', stallTimeoutMs: 2000 });
+    flow.addReceiver(0, A, 's', true); // never reports (a forger's name)
+    flow.onPosition(0, B, 's', 0);
+    send(0, 's', 1, 32);
+    flow.onPosition(50, B, 's', 32); // B keeps up: everything sent
+    expect(flow.canSend(100, 's', 33, 1).ok).toBe(false); // A holds the stream
+    flow.onTimer(5100); // A stalls (the bound plus the multicast probe time): left out
+    expect(flow.canSend(5100, 's', 33, 1).ok).toBe(true);
+    send(5100, 's', 33, 64); // the burst the opening lets through
+    expect(flow.canSend(5100, 's', 65, 1).ok).toBe(false); // B's report on it is under way
+    flow.onTimer(5120);
+    expect(events.filter((e) => e[0] === 'slow').map((e) => e[1])).toEqual(['a']); // B was named too, 20 ms later
+    expect(flow.nextDeadlineMs()).toBe(7100);
+    flow.onPosition(5130, B, 's', 64);
+    expect(flow.canSend(5130, 's', 65, 1).ok).toBe(true);
+  });
+
   it('a receiver left out when its listing expired stays out when it comes back far behind (a paused process resumed), until it caught up', () => {
     const { flow, events, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 2000 });
     flow.onPosition(0, B, 's', 0);
