@@ -3,11 +3,15 @@
  * requests at once, the rest in slices of its time per turn (event-slices.ts), with the
  * deliveries that wait pacing their senders (delivery-backlog.ts).
  *
+ * Replies to this peer's requests never wait behind other deliveries: before (a user-style
+ * check, 7 December), a requester whose handler of other subjects was behind by 8,000 messages
+ * timed out on 50 replies that had arrived.
+ *
  * Ownership: one per `Peer`, on the application thread.
  */
 import { unpackDelivered } from '../receiver/delivered-batch.js';
 import { DeliveryBacklog } from './delivery-backlog.js';
-import { EventSlices } from './event-slices.js';
+import { EventSlices, type SliceHandler } from './event-slices.js';
 import type { AppEvent } from './events.js';
 import type { QueuePacer } from './iterator-pacing.js';
 
@@ -16,14 +20,16 @@ export class ActorInlet {
   private readonly slices: EventSlices<AppEvent>;
 
   /**
-   * @param handle the peer's handling of one event.
+   * @param handle the peer's handling of one event (it may stop inside one at the deadline).
    * @param pacer where the caps of waiting deliveries go (undefined before the peer started).
    * @param paceMessages `durablePaceMessages`.
+   * @param isReply whether a subject is one of this peer's reply subjects (handled at once).
    */
   constructor(
-    private readonly handle: (event: AppEvent) => void,
+    private readonly handle: SliceHandler<AppEvent>,
     pacer: () => QueuePacer | undefined,
     paceMessages: number,
+    private readonly isReply: (subject: string) => boolean,
   ) {
     this.backlog = new DeliveryBacklog(pacer, paceMessages);
     this.slices = new EventSlices<AppEvent>(handle, {
@@ -40,16 +46,31 @@ export class ActorInlet {
     // publish is not held up by handlers that are behind. Errors neither: a publish batch's
     // refusal must settle before a later batch's 'accepted' (which settles every earlier batch).
     const kind = event.kind;
-    if (kind === 'accepted' || kind === 'error' || kind === 'ledgerFlushed' || kind === 'drained' || kind === 'durableMarked') this.handle(event);
+    if (kind === 'accepted' || kind === 'error' || kind === 'ledgerFlushed' || kind === 'drained') this.handle(event, Number.POSITIVE_INFINITY);
     else this.slices.push(event);
   }
 
-  /** The peer is closing: what waits is handled now, and later events at once. */
-  drainNow(): void {
-    this.slices.drainNow();
+  /**
+   * The peer closes: what waits is still handled, in slices, until `deadlineMs`
+   * (`performance.now()` time); then the rest is dropped and every later event handled at once.
+   * Returns how many delivered messages were dropped (not handed to their subscriptions).
+   */
+  async finish(deadlineMs: number): Promise<number> {
+    const leftMs = deadlineMs - performance.now();
+    if (leftMs > 0 && this.slices.waiting > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.slices.drained(), new Promise<void>((resolve) => (timer = setTimeout(resolve, leftMs)))]);
+      clearTimeout(timer);
+    }
+    let dropped = 0;
+    for (const e of this.slices.drop()) if (e.kind === 'delivered') dropped += e.messages.length;
+    return dropped;
   }
 
-  /** `event` waits for a later turn: a packed delivery is unpacked now, and counted by stream. */
+  /**
+   * `event` waits for a later turn: a packed delivery is unpacked now, its replies to this
+   * peer's requests are handled now, and the rest is counted by stream.
+   */
   private waits(event: AppEvent): AppEvent {
     let e = event;
     if (e.kind === 'deliveredPacked') {
@@ -59,7 +80,16 @@ export class ActorInlet {
         return event; // said when it is handled
       }
     }
-    if (e.kind === 'delivered') this.backlog.queued(e);
+    if (e.kind !== 'delivered') return e;
+    const { senders, messages } = e;
+    let replies = 0;
+    for (let i = 0; i < messages.length; i++) if (this.isReply(messages[i].subject)) replies++;
+    if (replies > 0) {
+      const now: AppEvent = { kind: 'delivered', senders: senders.filter((_, i) => this.isReply(messages[i].subject)), messages: messages.filter((m) => this.isReply(m.subject)) };
+      e = { kind: 'delivered', senders: senders.filter((_, i) => !this.isReply(messages[i].subject)), messages: messages.filter((m) => !this.isReply(m.subject)) };
+      this.handle(now, Number.POSITIVE_INFINITY);
+    }
+    this.backlog.queued(e);
     return e;
   }
 }

@@ -51,12 +51,14 @@ export class DeliveryBacklog {
     return this.streams.size;
   }
 
-  /** The messages of `batch` wait. */
+  /** The messages of `batch` wait (at the end of the queue, or first again: what a slice left of a batch). */
   queued(batch: DeliveredBatch): void {
     this.runs(batch, (sender, subject, firstSeq, _lastSeq, n, bytes) => {
       const key = streamKey(sender, subject);
       let w = this.streams.get(key);
       if (w === undefined) this.streams.set(key, (w = { count: 0, bytes: 0, oldest: firstSeq, capped: false }));
+      // What a slice left of a batch goes back first: its first seq is the oldest again.
+      else if (firstSeq < w.oldest) w.oldest = firstSeq;
       w.count += n;
       w.bytes += bytes;
       this.pace(key, sender, subject, w);

@@ -7,7 +7,7 @@
  */
 import { PatternMatcher } from '../subjects/pattern-matcher.js';
 import type { PeerId, WireMessage } from '../../codecs/frame.js';
-import type { DeliveredBatch } from './events.js';
+import type { AppEvent, DeliveredBatch } from './events.js';
 import { HELD, type Durables } from './durables.js';
 import { Message, type ReplyPublisher } from './message.js';
 import { decodeLossMarker, decodeOriginMarker, LOSS_PREFIX, OriginDedup, ORIGIN_PREFIX, type MessageOrigin, type OriginLoss } from './origin.js';
@@ -75,17 +75,27 @@ export class Delivery {
     return false;
   }
 
+  /** {@link deliver} until `deadlineMs`: what is left, as an event, or undefined. */
+  deliverUntil(batch: DeliveredBatch, deadlineMs: number): AppEvent | undefined {
+    const done = this.deliver(batch, false, deadlineMs);
+    if (done === batch.messages.length) return undefined;
+    return { kind: 'delivered', senders: batch.senders.slice(done), messages: batch.messages.slice(done) };
+  }
+
   /**
    * Hands each message of `batch` to every subscription whose pattern matches its subject, in
    * order. `own`: the messages are this peer's own publishes (echo): they go only to the non-durable
    * subscriptions that take them (a durable subscription's positions follow other peers'
-   * streams, which the ledger resumes; our own are not replayed to it).
+   * streams, which the ledger resumes; our own are not replayed to it). Stops once `deadlineMs`
+   * (`performance.now()` time) passed, looked at every 4 messages: returns how many it handed
+   * (all, `messages.length`, by default).
    */
-  deliver(batch: DeliveredBatch, own = false): void {
+  deliver(batch: DeliveredBatch, own = false, deadlineMs = Number.POSITIVE_INFINITY): number {
     const reply = this.reply;
     const { senders, messages } = batch;
     // Indexed loops: `for … of` costs an iterator object per loop here, per message.
     for (let i = 0; i < messages.length; i++) {
+      if ((i & 3) === 3 && performance.now() >= deadlineMs) return i;
       const r = messages[i];
       const sender = senders[i];
       const subs = this.matcher.match(r.subject);
@@ -137,5 +147,6 @@ export class Delivery {
         else this.delivered++;
       }
     }
+    return messages.length;
   }
 }

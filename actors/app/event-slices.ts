@@ -9,10 +9,12 @@
  * for its stall bound (2 s), named a subscriber working at 2,000 msg/s `slowConsumer`, stopped
  * waiting for it and, closing, left it 21,000 of 40,000 messages short (`dataLoss` 'senderLeft').
  *
- * The first event after an idle turn is handled at once (no added latency); a slice ends at the
- * first event that finds `sliceMs` spent since it began. Events wait as they came, every kind in
- * one queue (a `dataLoss` or a close token never overtakes the deliveries before it). What waits
- * is told to `backlog` (queued, then taken), which holds the senders back (delivery-backlog.ts).
+ * The first event after an idle turn is handled at once (no added latency). The handler gets the
+ * slice's end and may stop inside an event (a datagram of 2,000 small messages, a durable
+ * subscription's release of 8,192): it returns what it left, which goes first in the next turn.
+ * Events wait as they came, every kind in one queue (a `dataLoss` never overtakes the deliveries
+ * before it). What waits is told to `backlog` (queued, then taken), which holds the senders back
+ * (delivery-backlog.ts).
  *
  * Pure but for the two functions passed in (the clock and the next-turn scheduler).
  *
@@ -28,6 +30,9 @@ export interface SliceBacklog<E> {
   taken(event: E): void;
 }
 
+/** Handles `event`, stopping once `deadlineMs` (`performance.now()` time) passed if it can: returns what it left undone. */
+export type SliceHandler<E> = (event: E, deadlineMs: number) => E | undefined;
+
 /** The application's time given to the actors' events per event-loop turn, ms. */
 export const EVENT_SLICE_MS = 20;
 
@@ -39,11 +44,13 @@ export class EventSlices<E> {
   /** When the current slice ends (`performance.now()` time); undefined between slices. */
   private sliceEndMs: number | undefined;
   private scheduled = false;
-  /** Set by {@link drainNow}: no more slices. */
+  /** Set by {@link drop}: later events are handled at once, whole. */
   private direct = false;
+  /** Called once nothing waits (see {@link drained}). */
+  private onEmpty: (() => void) | undefined;
 
   constructor(
-    private readonly handle: (event: E) => void,
+    private readonly handle: SliceHandler<E>,
     private readonly backlog: SliceBacklog<E>,
     private readonly sliceMs = EVENT_SLICE_MS,
     private readonly now: () => number = () => performance.now(),
@@ -58,7 +65,7 @@ export class EventSlices<E> {
   /** An event from the actors: handled now, or queued behind those waiting. */
   push(event: E): void {
     if (this.direct) {
-      this.handle(event);
+      this.handle(event, Number.POSITIVE_INFINITY);
       return;
     }
     if (this.head < this.queue.length) {
@@ -73,24 +80,34 @@ export class EventSlices<E> {
       this.wait(event);
       return;
     }
-    this.handle(event);
+    const rest = this.handle(event, this.sliceEndMs);
+    if (rest !== undefined) this.wait(rest);
+  }
+
+  /** Resolves once nothing waits (at once when nothing does). */
+  drained(): Promise<void> {
+    if (this.waiting === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const before = this.onEmpty;
+      this.onEmpty = () => {
+        before?.();
+        resolve();
+      };
+    });
   }
 
   /**
-   * Handles everything waiting now, in one go, and every later event at once (the peer is
-   * closing: what the receiver delivered before is handled before the close ends, as it was
-   * before slices).
+   * Drops what waits (the peer closed) and handles every later event at once; returns what was
+   * dropped, each told to the backlog as taken.
    */
-  drainNow(): void {
+  drop(): E[] {
     this.direct = true;
-    const queue = this.queue;
+    const dropped = this.queue.slice(this.head) as E[];
     this.queue = [];
-    for (let i = this.head; i < queue.length; i++) {
-      const event = queue[i] as E;
-      this.backlog.taken(event);
-      this.handle(event);
-    }
     this.head = 0;
+    for (const e of dropped) this.backlog.taken(e);
+    this.empty();
+    return dropped;
   }
 
   private wait(event: E): void {
@@ -105,6 +122,12 @@ export class EventSlices<E> {
     this.later(this.turn);
   }
 
+  private empty(): void {
+    const f = this.onEmpty;
+    this.onEmpty = undefined;
+    f?.();
+  }
+
   private readonly turn = (): void => {
     this.scheduled = false;
     if (this.direct) return;
@@ -112,21 +135,28 @@ export class EventSlices<E> {
       this.sliceEndMs = undefined;
       return;
     }
-    this.sliceEndMs = this.now() + this.sliceMs;
+    const end = this.now() + this.sliceMs;
+    this.sliceEndMs = end;
     const queue = this.queue;
     try {
       while (this.head < queue.length) {
-        // At least one event a turn, however long the one before took.
+        // At least one event (or part of one) a turn, however long the one before took.
         const event = queue[this.head] as E;
         queue[this.head++] = undefined;
         this.backlog.taken(event);
-        this.handle(event);
-        if (this.now() >= this.sliceEndMs) break;
+        const rest = this.handle(event, end);
+        if (rest !== undefined) {
+          // What the handler left goes first in the next turn.
+          queue[--this.head] = this.backlog.queued(rest);
+          break;
+        }
+        if (this.now() >= end) break;
       }
     } finally {
       if (this.head === queue.length) {
         this.queue = [];
         this.head = 0;
+        this.empty();
       } else if (this.head > 1024 && this.head * 2 > queue.length) {
         this.queue = queue.slice(this.head);
         this.head = 0;

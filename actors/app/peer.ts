@@ -135,9 +135,8 @@ export class Peer extends EventEmitter<PeerEvents> {
    * What `msg.respond()` calls. A reply never rejects (handlers write `void msg.respond(x)`): a
    * failure goes to 'error', except a reply refused because this peer is closing (a request
    * delivered while it drains): `respond()` resolving false says it, and the requester's
-   * timeout, or another responder, answers for it. Before (7 December), the README example in
-   * three processes printed a `PeerClosedError` warning in about a third of the runs: another
-   * peer's request reached a handler after `close()` began.
+   * timeout, or another responder, answers for it (before 7 December: a `PeerClosedError`
+   * warning in a third of the README example's runs).
    */
   private readonly reply: ReplyPublisher = (replyTo: string, data: unknown) => {
     // One stream per requester, not one per request (origin.ts).
@@ -178,7 +177,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.knownPeers.replayToLateListeners(this as EventEmitter);
     this.options = options;
-    this.inlet = new ActorInlet((e) => this.onEvent(e), () => this.durables as Durables | undefined, options.durablePaceMessages);
+    this.inlet = new ActorInlet((e, deadlineMs) => this.onEvent(e, deadlineMs), () => this.durables as Durables | undefined, options.durablePaceMessages, (subject) => this.requests.isReply(subject));
     this.codec = options.codec;
     this.echo = options.echo;
     this.withLedger = options.config.ledger !== undefined;
@@ -459,6 +458,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   private async doClose(timeoutMs: number): Promise<void> {
+    const closeStartMs = performance.now();
     if (this.state === 'starting') {
       this.state = 'closed';
       await this.system.close();
@@ -468,8 +468,9 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.publisher.rejectWaiting();
     await this.monitor?.close();
     await this.closeSequence.run(timeoutMs);
-    // What the receiver delivered before the close is handled before it ends, as it came.
-    this.inlet.drainNow();
+    // What the receiver delivered before the close is still handled, within the close's bound.
+    const dropped = await this.inlet.finish(closeStartMs + timeoutMs);
+    if (dropped > 0) this.emitError(new LedgecastError(ERROR_CODES.peerClosed, `${dropped} message(s) this peer received were not handed to its subscriptions: the peer closed first (close timeoutMs ${timeoutMs})`));
     this.overflows.flush();
     this.state = 'closed';
     this.durables.close();
@@ -479,17 +480,17 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.subscriptions.unsubscribeAll();
   }
 
-  private onEvent(event: AppEvent): void {
+  /** Handles one actor event, stopping inside it once `deadlineMs` passed if it can: returns what it left. */
+  private onEvent(event: AppEvent, deadlineMs = Number.POSITIVE_INFINITY): AppEvent | undefined {
     // Events that arrive while createPeer is still starting (a peer heard at once) wait until
     // the application has had its chance to add listeners: one macrotask after the start.
     if (this.heldEvents !== undefined) {
       this.heldEvents.push(event);
-      return;
+      return undefined;
     }
     switch (event.kind) {
       case 'delivered':
-        this.delivery.deliver(event);
-        break;
+        return this.delivery.deliverUntil(event, deadlineMs);
       case 'deliveredPacked': {
         let records: DeliveredBatch;
         try {
@@ -498,8 +499,7 @@ export class Peer extends EventEmitter<PeerEvents> {
           this.emitError(err instanceof Error ? err : new Error(String(err)));
           break;
         }
-        this.delivery.deliver(records);
-        break;
+        return this.delivery.deliverUntil(records, deadlineMs);
       }
       case 'accepted':
         this.publisher.settle(event.batchId, undefined, event.seqs);
@@ -540,8 +540,7 @@ export class Peer extends EventEmitter<PeerEvents> {
         break;
       }
       case 'durableMarked':
-        this.durables.marked(event.token);
-        break;
+        return this.durables.marked(event.token, deadlineMs) ? event : undefined; // cut: the rest next turn
       case 'ledgerFlushed':
       case 'drained':
         this.closeSequence.answered(event.token);
@@ -556,6 +555,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       default:
         this.emitError(new Error(`unknown actor event ${JSON.stringify((event as ActorEvent).kind)}`));
     }
+    return undefined;
   }
 
   private emitError(err: Error): void {

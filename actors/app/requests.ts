@@ -64,6 +64,11 @@ export class Requests {
     this.inboxPrefix = `_INBOX.${peerName.replace(/[^A-Za-z0-9_\-:]/g, '_')}.${incarnation}`;
   }
 
+  /** Whether `subject` is one of this peer's inboxes (a reply to one of its requests). */
+  isReply(subject: string): boolean {
+    return subject.length > this.inboxPrefix.length && subject.startsWith(this.inboxPrefix) && subject.charCodeAt(this.inboxPrefix.length) === 46; // '.'
+  }
+
   /**
    * Publishes `data` on `subject` (already validated) with a fresh inbox as `replyTo`; resolves
    * with the first reply (decoded by `spec.codec`); rejects with NoRespondersError (see the

@@ -34,3 +34,66 @@ it('a handler that takes 0.5 ms a message gets every one of 40,000 published at 
   expect(got.breaks).toEqual([[]]);
   expect(slow).toEqual([]);
 }, 90_000);
+
+it('a reply to a request is handled at once while the requester\'s handler of other subjects is thousands of messages behind', async () => {
+  const net = freshNetwork();
+  const other = await startPeer('busy-responder', net);
+  await other.call('respond', { pattern: 'svc.q' });
+  const requester = await createPeer({ ...net, name: 'busy-requester' });
+  try {
+    let noise = 0;
+    requester.subscribe('noise.a', () => {
+      noise++;
+      for (const t = performance.now(); performance.now() - t < 1; );
+    });
+    await requester.request('svc.q', { n: 0 }, { timeoutMs: 5_000 }); // discovery
+    // 10,000 small messages: 10 s of the handler's work, in a few datagrams.
+    await other.call('publish', { subjects: ['noise.a'], perSubject: 10_000 });
+    await within(5_000, 'the noise arriving', (async () => {
+      while (noise === 0) await new Promise((r) => setTimeout(r, 10));
+    })());
+    const t0 = performance.now();
+    const replies = await Promise.all(Array.from({ length: 20 }, (_, n) => requester.request('svc.q', { n }, { timeoutMs: 3_000 })));
+    // Before (7 December), the replies waited behind the noise and every request timed out.
+    expect(replies.map((r) => (r.data as { echo: { n: number } }).echo.n)).toEqual(Array.from({ length: 20 }, (_, n) => n));
+    expect(noise, 'the noise was still being worked through').toBeLessThan(10_000);
+    expect(performance.now() - t0).toBeLessThan(3_000);
+  } finally {
+    await requester.close({ timeoutMs: 0 });
+  }
+}, 60_000);
+
+it('closing a subscriber whose handler is behind: its waiting messages are still handled within the close bound, the rest is said as one error, and close resolves', async () => {
+  const net = freshNetwork();
+  const pub = await startPeer('behind-pub', net);
+  const sub = await createPeer({ ...net, name: 'behind-sub' });
+  const errors: { code?: string; message: string }[] = [];
+  sub.on('error', (e) => errors.push(e as never));
+  let handled = 0;
+  let closed = false;
+  let afterClose = 0;
+  sub.subscribe('tiny.a', () => {
+    handled++;
+    if (closed) afterClose++;
+    for (const t = performance.now(); performance.now() - t < 1; );
+  });
+  await pub.waitJoined(['behind-sub']);
+  await pub.call('publish', { subjects: ['tiny.a'], perSubject: 20_000 });
+  await within(5_000, 'the first messages', (async () => {
+    while (handled === 0) await new Promise((r) => setTimeout(r, 10));
+  })());
+  const t0 = performance.now();
+  await sub.close({ timeoutMs: 1_000 });
+  closed = true;
+  const closeMs = performance.now() - t0;
+  await new Promise((r) => setTimeout(r, 300));
+  // Before, close handed every waiting message to the handler in one go (20 s here; 13 s and
+  // more than 30 s in the check that found it).
+  expect(closeMs).toBeLessThan(5_000);
+  expect(afterClose).toBe(0);
+  const said = errors.filter((e) => e.code === 'ERR_PEER_CLOSED');
+  expect(said).toHaveLength(1);
+  const dropped = Number(/^(\d+) message\(s\) this peer received were not handed/.exec(said[0]!.message)?.[1]);
+  expect(dropped).toBeGreaterThan(0);
+  expect(handled + dropped).toBeLessThanOrEqual(20_000);
+}, 60_000);

@@ -59,3 +59,19 @@ describe('DeliveryBacklog (deliveries waiting for a later turn pace their sender
     expect(early.size).toBe(0);
   });
 });
+
+describe('DeliveryBacklog: a batch a slice handled part of', () => {
+  it('goes back first: its first seq left is the oldest again, and the cap follows what was handled, message by message', () => {
+    const { backlog, caps } = rig(4);
+    const whole = batch(1, ...seqs(1, 10));
+    backlog.queued(whole);
+    expect(caps()).toEqual(['a/x:4']);
+    // A turn takes the batch, hands 3, and the rest goes back first.
+    backlog.taken(whole);
+    backlog.queued(batch(1, ...seqs(4, 10)));
+    expect(caps()).toEqual(['a/x:7']); // 4 - 1 + 4: before, the oldest stayed past the whole batch (11) and the cap at 14
+    backlog.taken(batch(1, ...seqs(4, 10)));
+    backlog.queued(batch(1, ...seqs(6, 10)));
+    expect(caps()).toEqual(['a/x:9']);
+  });
+});

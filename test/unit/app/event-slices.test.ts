@@ -15,6 +15,7 @@ function rig(costMs: (e: number) => number, sliceMs = 20) {
     (e) => {
       handled.push(e);
       now += costMs(e);
+      return undefined;
     },
     backlog,
     sliceMs,
@@ -67,17 +68,55 @@ describe('EventSlices (the actors\' events, in slices of the application\'s time
     expect(r.handled).toEqual([1, 2, 3]);
   });
 
-  it('drainNow handles everything waiting at once, and later events as they come', () => {
+  it('drained() resolves once nothing waits; drop() hands back what waits (told as taken) and handles later events at once', async () => {
     const r = rig(() => 30);
     for (let e = 1; e <= 5; e++) r.slices.push(e);
     expect(r.handled).toEqual([1]);
-    r.slices.drainNow();
-    expect(r.handled).toEqual([1, 2, 3, 4, 5]);
+    let empty = false;
+    void r.slices.drained().then(() => (empty = true));
+    r.nextTurn();
+    await Promise.resolve();
+    expect(empty).toBe(false);
+    expect(r.slices.drop()).toEqual([3, 4, 5]);
+    await Promise.resolve();
+    expect(empty).toBe(true);
+    expect(r.log.filter((l) => l.startsWith('t'))).toEqual(['t2', 't3', 't4', 't5']);
     r.slices.push(6);
     r.slices.push(7);
-    expect(r.handled).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(r.handled).toEqual([1, 2, 6, 7]);
     while (r.nextTurn());
-    expect(r.handled).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(r.handled).toEqual([1, 2, 6, 7]);
+  });
+
+  it('an event the handler could only do part of by the deadline goes on first next turn, with what it left', () => {
+    // Each event is a run of units of 5 ms; the handler stops at the deadline and returns the rest.
+    let now = 0;
+    const turns: (() => void)[] = [];
+    const done: string[] = [];
+    const slices = new EventSlices<{ id: string; units: number }>(
+      (e, deadlineMs) => {
+        let u = 0;
+        while (u < e.units) {
+          if (now >= deadlineMs) return { id: e.id, units: e.units - u };
+          now += 5;
+          done.push(`${e.id}${++u}`);
+        }
+        return undefined;
+      },
+      { queued: (e) => e, taken: () => undefined },
+      20,
+      () => now,
+      (run) => void turns.push(run),
+    );
+    slices.push({ id: 'a', units: 10 }); // 4 units (20 ms) now, 6 left
+    slices.push({ id: 'b', units: 1 }); // behind a's rest
+    expect(done).toEqual(['a1', 'a2', 'a3', 'a4']);
+    expect(slices.waiting).toBe(2);
+    turns.shift()!();
+    expect(done.slice(4)).toEqual(['a1', 'a2', 'a3', 'a4']); // the rest's units, counted again from 1
+    turns.shift()!();
+    expect(done.slice(8)).toEqual(['a1', 'a2', 'b1']);
+    expect(slices.waiting).toBe(0);
   });
 
   it('a handler that throws does not stop the queue: what waits is handled in the next turns', () => {
@@ -89,6 +128,7 @@ describe('EventSlices (the actors\' events, in slices of the application\'s time
         now += 30;
         if (e === 2) throw new Error('boom');
         handled.push(e);
+        return undefined;
       },
       { queued: (e) => e, taken: () => undefined },
       20,
