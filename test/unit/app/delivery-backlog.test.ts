@@ -74,4 +74,32 @@ describe('DeliveryBacklog: a batch a slice handled part of', () => {
     backlog.queued(batch(1, ...seqs(6, 10)));
     expect(caps()).toEqual(['a/x:9']);
   });
+
+  it('with later batches of the stream waiting behind it too', () => {
+    const { backlog, caps } = rig(4);
+    const first = batch(1, ...seqs(1, 10));
+    backlog.queued(first);
+    backlog.queued(batch(1, ...seqs(11, 20)));
+    expect(caps()).toEqual(['a/x:4']);
+    backlog.taken(first); // the oldest moves past the first batch…
+    backlog.queued(batch(1, ...seqs(4, 10))); // …and back to what was left of it
+    expect(caps()).toEqual(['a/x:7']);
+  });
+
+  it('lifts at exactly half, by messages and by bytes; taking what was never queued changes nothing', () => {
+    const { backlog, caps } = rig(4, 100);
+    backlog.queued(batch(10, ...seqs(1, 4))); // 4 messages: capped
+    expect(caps()).toEqual(['a/x:4']);
+    backlog.taken(batch(10, ...seqs(1, 2))); // 2 left: 2 * 2 <= 4, 20 bytes: lifted
+    expect(caps()).toEqual(['a/x:lifted']);
+    backlog.taken(batch(10, [B, 'y', 1]));
+    expect(caps()).toEqual([]);
+    const bytes = rig(1000, 100);
+    bytes.backlog.queued(batch(50, ...seqs(1, 2))); // 100 bytes: capped, 2 messages' worth
+    expect(bytes.caps()).toEqual(['a/x:2']);
+    bytes.backlog.taken(batch(50, ...seqs(1, 1))); // 50 bytes: 50 * 2 <= 100: lifted
+    expect(bytes.caps()).toEqual(['a/x:lifted']);
+    bytes.backlog.queued(batch(49, ...seqs(3, 3))); // 99 bytes, 2 messages: under the bound
+    expect(bytes.caps()).toEqual([]);
+  });
 });

@@ -55,6 +55,23 @@ describe('EventSlices (the actors\' events, in slices of the application\'s time
     expect(r.log.filter((l) => l.startsWith('t'))).toEqual(['t4', 't5', 't6', 't7', 't8', 't9', 't10', 't11', 't12', 't13']);
   });
 
+  it('a slice ends exactly at its time: an event that finds sliceMs spent waits; one turn is scheduled however many wait', async () => {
+    const r = rig(() => 10);
+    r.slices.push(1);
+    r.slices.push(2); // 20 ms spent now, exactly the slice
+    r.slices.push(3);
+    r.slices.push(4);
+    expect(r.handled).toEqual([1, 2]);
+    expect(r.turns).toHaveLength(1); // the slice's end, which goes on with what waits
+    let empty = false;
+    void r.slices.drained().then(() => (empty = true));
+    r.nextTurn();
+    expect(r.handled).toEqual([1, 2, 3, 4]);
+    await Promise.resolve();
+    expect(empty).toBe(true);
+    await r.slices.drained(); // nothing waits: at once
+  });
+
   it('a new turn starts a new slice: the first event after an idle turn is handled at once', () => {
     const r = rig(() => 30);
     r.slices.push(1);
