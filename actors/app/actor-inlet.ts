@@ -9,6 +9,7 @@
  *
  * Ownership: one per `Peer`, on the application thread.
  */
+import type { PeerId, WireMessage } from '../../codecs/frame.js';
 import { unpackDelivered } from '../receiver/delivered-batch.js';
 import { DeliveryBacklog } from './delivery-backlog.js';
 import { EventSlices, type SliceHandler } from './event-slices.js';
@@ -82,13 +83,19 @@ export class ActorInlet {
     }
     if (e.kind !== 'delivered') return e;
     const { senders, messages } = e;
-    let replies = 0;
-    for (let i = 0; i < messages.length; i++) if (this.isReply(messages[i].subject)) replies++;
-    if (replies > 0) {
-      const now: AppEvent = { kind: 'delivered', senders: senders.filter((_, i) => this.isReply(messages[i].subject)), messages: messages.filter((m) => this.isReply(m.subject)) };
-      e = { kind: 'delivered', senders: senders.filter((_, i) => !this.isReply(messages[i].subject)), messages: messages.filter((m) => !this.isReply(m.subject)) };
-      this.handle(now, Number.POSITIVE_INFINITY);
+    if (!messages.some((m) => this.isReply(m.subject))) {
+      this.backlog.queued(e);
+      return e;
     }
+    const now = { senders: [] as PeerId[], messages: [] as WireMessage[] };
+    const later = { senders: [] as PeerId[], messages: [] as WireMessage[] };
+    for (let i = 0; i < messages.length; i++) {
+      const to = this.isReply(messages[i].subject) ? now : later;
+      to.senders.push(senders[i]);
+      to.messages.push(messages[i]);
+    }
+    this.handle({ kind: 'delivered', ...now }, Number.POSITIVE_INFINITY);
+    e = { kind: 'delivered', ...later };
     this.backlog.queued(e);
     return e;
   }
