@@ -10,13 +10,12 @@ import { newFlowControlCounters, type FlowControlCounters, type FlowControlDeps,
 import { TokenBucket } from '../sender/token-bucket.js';
 import { UnreportedNames } from './unreported-names.js';
 import { DrainCheck } from './drain-check.js';
-import { positionOf, progressedAt, progressStep, stallDueMs } from './receiver-pos.js';
+import { LeftExcluded } from './left-excluded.js';
+import { blockersOf, positionOf, progressedAt, progressStep, stallDueMs, windowPosition } from './receiver-pos.js';
 
 export type { FlowControlCounters, FlowControlDeps, FlowControlOptions, FlowControlSink, SendVerdict } from './flow-types.js';
 
 const OK: SendVerdict = Object.freeze({ ok: true });
-/** Receivers remembered as left out when they were removed. */
-const MAX_LEFT_EXCLUDED = 4096;
 
 /**
  * Decides whether the next new message of a stream may go out now.
@@ -65,8 +64,8 @@ export class FlowControl {
   private readonly parked = new Map<string, number>();
   /** Names whose incarnations left without reporting: a new one takes over their stall clock. */
   private readonly unreported = new UnreportedNames();
-  /** Receivers removed (listing expired, left) while left out of streams: their peer key → those subjects (at most {@link MAX_LEFT_EXCLUDED}, oldest forgotten first). */
-  private readonly leftExcluded = new Map<string, Set<string>>();
+  /** Receivers removed (listing expired, left) while left out of streams, and those streams. */
+  private readonly leftExcluded = new LeftExcluded();
   /** Subjects each peer is tracked for, so `removeReceiver(peer)` need not scan every stream. */
   private readonly peerSubjects = new Map<string, Set<string>>();
   private readonly blockedStreams = new Set<FlowStream>();
@@ -313,10 +312,7 @@ export class FlowControl {
       this.peerSubjects.delete(key);
       this.drain.forget(key);
     }
-    if (excluded === undefined) return;
-    this.leftExcluded.delete(key);
-    this.leftExcluded.set(key, excluded);
-    if (this.leftExcluded.size > MAX_LEFT_EXCLUDED) this.leftExcluded.delete(this.leftExcluded.keys().next().value as string);
+    if (excluded !== undefined) this.leftExcluded.remember(key, excluded);
   }
 
   /**
@@ -360,7 +356,7 @@ export class FlowControl {
     if (this.stallDirty) {
       this.stallDirty = false;
       let d: number | undefined;
-      for (const s of this.blockedStreams) for (const r of this.blockers(s)) d = earliest(d, stallDueMs(r, s, this.o));
+      for (const s of this.blockedStreams) for (const r of blockersOf(s)) d = earliest(d, stallDueMs(r, s, this.o));
       this.stallDeadlineMs = d;
     }
     return earliest(this.bucket.nextDeadlineMs(), this.stallDeadlineMs);
@@ -400,7 +396,7 @@ export class FlowControl {
     let stalled: Map<string, number> | undefined;
     for (const s of [...this.blockedStreams]) {
       let since: number | undefined;
-      for (const r of this.blockers(s)) {
+      for (const r of blockersOf(s)) {
         const dueMs = stallDueMs(r, s, this.o);
         if (dueMs > nowMs) continue;
         this.leaveOut(r, s);
@@ -532,11 +528,7 @@ export class FlowControl {
     // stream when it went: it stays out until it has caught up. Before (7 December), it came back
     // as a receiver to wait for, a million messages behind (what the sender no longer held, and it
     // would get as dataLoss): the publisher was held 1.6-4 s more after the SIGCONT.
-    const excludedBefore = this.leftExcluded.get(key);
-    if (excludedBefore?.delete(subject)) {
-      r.excluded = r.slow = true;
-      if (excludedBefore.size === 0) this.leftExcluded.delete(key);
-    }
+    if (this.leftExcluded.take(key, subject)) r.excluded = r.slow = true;
     s.receivers.set(key, r);
     let subjects = this.peerSubjects.get(key);
     if (subjects === undefined) this.peerSubjects.set(key, (subjects = new Set()));
@@ -548,32 +540,7 @@ export class FlowControl {
 
   /** The window's position (policy min or max over receivers not excluded), recomputed when dirty. */
   private limitOf(s: FlowStream): number | undefined {
-    if (!s.dirty) return s.limitPos;
-    let limit: number | undefined;
-    let watch: number | undefined;
-    const useMin = this.o.flowPolicy === 'min';
-    for (const r of s.receivers.values()) {
-      const p = positionOf(r, s);
-      if (r.excluded) continue;
-      if (limit === undefined || (useMin ? p < limit : p > limit)) limit = p;
-      if (!r.slow && (watch === undefined || p < watch)) watch = p;
-    }
-    // When every known receiver is excluded (all stalled), nobody limits the window: a receiver
-    // that stays listed but never reports (stuck, broken, or forged) must not hold the stream
-    // for longer than the stall bound. An excluded receiver is waited for again once it has
-    // caught up.
-    s.limitPos = limit;
-    s.watchPos = watch;
-    s.dirty = false;
-    return s.limitPos;
-  }
-
-  /** Receivers whose position alone would refuse the stream's blocked seq. */
-  private *blockers(s: FlowStream): Generator<ReceiverPos> {
-    if (s.blocked === undefined) return;
-    for (const r of s.receivers.values()) {
-      if (!r.excluded && s.blocked.seq - positionOf(r, s) > s.window) yield r;
-    }
+    return windowPosition(s, this.o.flowPolicy);
   }
 
   /** Under 'max': reports every receiver (not yet reported) lagging more than the window. */

@@ -2,6 +2,7 @@
  * A receiver's position and stall clock in one stream's window (pure functions of
  * {@link ReceiverPos} and {@link FlowStream}, for {@link FlowControl}).
  */
+import type { FlowPolicy } from '../sender/options.js';
 import type { FlowControlOptions, FlowStream, ReceiverPos } from './flow-types.js';
 
 /** Where `r` stands in `s`: its reported position, else where it joined (at least the stream's start). */
@@ -33,4 +34,37 @@ export function stallDueMs(r: ReceiverPos, s: FlowStream, o: FlowControlOptions)
 export function progressedAt(r: ReceiverPos, o: FlowControlOptions): number {
   const probeMs = o.multicastProbeMs ?? 0;
   return r.reported === undefined && probeMs > 0 ? Math.max(r.progressedMs, r.lastProgressMs + probeMs) : r.progressedMs;
+}
+
+/**
+ * The position `s`'s window follows (the lowest reported position under `'min'`, the highest under
+ * `'max'`, over receivers not excluded; undefined when none), recomputed when the stream is dirty.
+ * Also refreshes `watchPos`, the lowest position of receivers not yet named slow (for `'max'`).
+ * When every known receiver is excluded (all stalled), nobody limits the window: a receiver that
+ * stays listed but never reports (stuck, broken, or forged) must not hold the stream for longer
+ * than the stall bound. An excluded receiver is waited for again once it has caught up.
+ */
+export function windowPosition(s: FlowStream, policy: FlowPolicy): number | undefined {
+  if (!s.dirty) return s.limitPos;
+  let limit: number | undefined;
+  let watch: number | undefined;
+  const useMin = policy === 'min';
+  for (const r of s.receivers.values()) {
+    const p = positionOf(r, s);
+    if (r.excluded) continue;
+    if (limit === undefined || (useMin ? p < limit : p > limit)) limit = p;
+    if (!r.slow && (watch === undefined || p < watch)) watch = p;
+  }
+  s.limitPos = limit;
+  s.watchPos = watch;
+  s.dirty = false;
+  return limit;
+}
+
+/** Receivers of `s`, not excluded, whose position alone would refuse its blocked seq. */
+export function* blockersOf(s: FlowStream): Generator<ReceiverPos> {
+  if (s.blocked === undefined) return;
+  for (const r of s.receivers.values()) {
+    if (!r.excluded && s.blocked.seq - positionOf(r, s) > s.window) yield r;
+  }
 }

@@ -39,7 +39,8 @@
  * - Everything is bounded: peers (`maxPeers`; `maxPeersPerSource` from one source address; when
  *   full, an idle entry or one of the most crowded source makes room, never a live peer alone on
  *   its source), patterns per peer (`maxPatternsPerPeer`), cached
- *   subjects (`cacheSize` / `subjectCacheSize`), tombstones (`maxPeers`).
+ *   subjects (`cacheSize` / `subjectCacheSize`), tombstones and the proven addresses of peers that
+ *   left (`maxPeers` each: tombstones.ts, proven-before.ts).
  * - Errors: only API misuse throws (`InvalidSubjectError`, `InvalidOptionError`); hostile wire input
  *   is counted and dropped.
  *

@@ -2,7 +2,7 @@
  * What the {@link ReceiverList} (receiver-list.ts) shows and tells: its entries, the deltas and
  * departures it reports, its sink, its dependencies and its counters.
  */
-import type { PatternsDeltaFrame, PeerId } from '../../codecs/frame.js';
+import type { AdvertFrame, PatternsDeltaFrame, PeerId } from '../../codecs/frame.js';
 
 /** What the receiver list knows about one peer incarnation (a live, read-only view). */
 export interface PeerEntry {
@@ -169,4 +169,31 @@ export function newReceiverListCounters(): ReceiverListCounters {
     heardUnknown: 0,
     multicastUnreachable: 0,
   };
+}
+
+/** An entry as the receiver list updates it (internal to receiver-list.ts). */
+export type MutablePeerEntry = { -readonly [K in keyof PeerEntry]: PeerEntry[K] };
+
+/** The receiver list's state of one listed incarnation (internal to receiver-list.ts). */
+export interface PeerState {
+  readonly entry: MutablePeerEntry;
+  /**
+   * When we first heard this incarnation by unicast since we last heard it by multicast (or
+   * since it was listed, if never by multicast); undefined once multicast is heard again.
+   */
+  unicastOnlySinceMs: number | undefined;
+  /** When we last heard it by unicast (undefined: never). */
+  lastUnicastMs: number | undefined;
+  /** Unicast was forced (multicast found unreachable, or marked by the caller); sticky. */
+  forcedUnicast: boolean;
+  /** Where its first advert by multicast came from (`host:port`), if one came with a source. */
+  multicastSource: string | undefined;
+  /** Where its first advert by unicast came from. */
+  unicastSource: string | undefined;
+  /** Where its first advert came from (`host:port`), if the caller said: its source quota. */
+  readonly source: string | undefined;
+  /** When a frame of it last came from an address it is proven to use (or from a source the caller did not give). */
+  lastProvenMs: number;
+  /** The latest advert of another incarnation deferred while this one was heard: taken once it falls silent. */
+  pendingRestart: { readonly advert: AdvertFrame; readonly via: HeardVia; readonly source: string; readonly atMs: number } | undefined;
 }

@@ -48,7 +48,7 @@
  */
 import type { TimerCore } from '../core.js';
 import type { AdvertFrame, PeerId } from '../../codecs/frame.js';
-import { ADVERT_FLAGS, peerKey } from '../../codecs/frame.js';
+import { ADVERT_FLAGS } from '../../codecs/frame.js';
 import type { ReceiverListOptions } from '../subjects/options.js';
 import { resolveReceiverListOptions } from '../subjects/options.js';
 import { PatternMatcher } from '../subjects/pattern-matcher.js';
@@ -65,32 +65,9 @@ import type {
   ReceiverListDeps,
   ReceiverListSink,
 } from './receiver-list-types.js';
+import type { MutablePeerEntry, PeerState } from './receiver-list-types.js';
 import { newReceiverListCounters } from './receiver-list-types.js';
-
-type MutablePeerEntry = { -readonly [K in keyof PeerEntry]: PeerEntry[K] };
-
-interface PeerState {
-  readonly entry: MutablePeerEntry;
-  /**
-   * When we first heard this incarnation by unicast since we last heard it by multicast (or
-   * since it was listed, if never by multicast); undefined once multicast is heard again.
-   */
-  unicastOnlySinceMs: number | undefined;
-  /** When we last heard it by unicast (undefined: never). */
-  lastUnicastMs: number | undefined;
-  /** Unicast was forced (multicast found unreachable, or marked by the caller); sticky. */
-  forcedUnicast: boolean;
-  /** Where its first advert by multicast came from (`host:port`), if one came with a source. */
-  multicastSource: string | undefined;
-  /** Where its first advert by unicast came from. */
-  unicastSource: string | undefined;
-  /** Where its first advert came from (`host:port`), if the caller said: its source quota. */
-  readonly source: string | undefined;
-  /** When a frame of it last came from an address it is proven to use (or from a source the caller did not give). */
-  lastProvenMs: number;
-  /** The latest advert of another incarnation deferred while this one was heard: taken once it falls silent. */
-  pendingRestart: { readonly advert: AdvertFrame; readonly via: HeardVia; readonly source: string; readonly atMs: number } | undefined;
-}
+import { ProvenBefore } from './proven-before.js';
 
 /** Who listens to what. See the file overview for identity, liveness and bounds. */
 export class ReceiverList implements TimerCore {
@@ -108,15 +85,8 @@ export class ReceiverList implements TimerCore {
   private readonly limitsSaid: Set<string>;
   /** Incarnations that left by BYE or restart, for `peerExpiryMs`. */
   private readonly tombstones: Tombstones;
-  /**
-   * Where incarnations that left were proven to send from (their first advert by multicast and
-   * by unicast, their listener), by `peerKey`, at most `maxPeers` (the oldest forgotten first):
-   * an incarnation is listed again only on an advert from one of them, and starts with them. Else the first advert heard after it left proved its sender:
-   * a forger who made it leave (an advert of an invented incarnation) and replayed its advert
-   * the moment its tombstone ended became its proven multicast source for good, and its own
-   * DATA and heartbeats were refused from then on (a silent stall: 1,200 of 12,000 delivered).
-   */
-  private readonly provenBefore = new Map<string, { readonly multicast: string | undefined; readonly unicast: string | undefined; readonly listener: string }>();
+  /** Where incarnations that left were proven to send from (proven-before.ts). */
+  private readonly provenBefore: ProvenBefore;
   /**
    * No deadline of any peer is earlier than this. Refreshing a peer only moves its deadline later, so
    * this stays a valid (possibly early) wake-up time without a scan; `onTimer` recomputes it.
@@ -129,6 +99,7 @@ export class ReceiverList implements TimerCore {
     this.matcher = new PatternMatcher({ cacheSize: this.o.subjectCacheSize });
     this.sources = new SourceQuota(this.o.maxPeersPerSource);
     this.tombstones = new Tombstones(this.o.maxPeers, this.o.peerExpiryMs);
+    this.provenBefore = new ProvenBefore(this.o.maxPeers);
     this.limitsSaid = new Set();
     if (deps.self !== undefined) this.self = copyPeer(deps.self);
   }
@@ -198,11 +169,11 @@ export class ReceiverList implements TimerCore {
       this.touch(known, nowMs, via);
       return;
     }
-    const before = this.provenBefore.get(peerKey(sender));
     // An incarnation that left comes back only on the word of an address it was proven to use,
     // listener unchanged: else a forger's replay of its advert had the forger's socket proven.
-    const provenBefore = before !== undefined && (source === before.multicast || source === before.unicast || source === before.listener);
-    if (before !== undefined && typeof source === 'string' && (!provenBefore || `${advert.host}:${advert.port}` !== before.listener)) {
+    // It starts with those addresses proven (read now: making room below may forget them).
+    const before = this.provenBefore.of(sender);
+    if (this.provenBefore.refuses(sender, `${advert.host}:${advert.port}`, source)) {
       this.counters.relistsUnproven++;
       return;
     }
@@ -500,10 +471,7 @@ export class ReceiverList implements TimerCore {
   }
 
   private remove(st: PeerState): void {
-    const key = peerKey(st.entry.peer);
-    this.provenBefore.delete(key);
-    if (this.provenBefore.size >= this.o.maxPeers) this.provenBefore.delete(this.provenBefore.keys().next().value as string);
-    this.provenBefore.set(key, { multicast: st.multicastSource, unicast: st.unicastSource, listener: `${st.entry.host}:${st.entry.port}` });
+    this.provenBefore.remember(st.entry.peer, { multicast: st.multicastSource, unicast: st.unicastSource, listener: `${st.entry.host}:${st.entry.port}` });
     this.peers.delete(st.entry.peer.name);
     this.unindexListener(st);
     this.sources.remove(st.source);
