@@ -22,7 +22,8 @@
  * - No group send while multicast is off; no send to a peer without a known address (both counted).
  * - Unicast goes freely only to an address proven for its peer ({@link AddressValidator}: a
  *   unicast datagram naming that peer came from it, or it is a configured seed); to any other
- *   address at most 3 bytes per byte received on its account (QUIC's anti-amplification rule),
+ *   address at most 3 bytes per byte received on its account, headers included (QUIC's
+ *   anti-amplification rule),
  *   the rest dropped and counted (`unicastGuard`).
  * - After `stop` resolves no socket is left open, even with a group join in flight.
  * - Bounded: the address book holds the listed peers only; the `heard` throttle at most 4096 pairs;

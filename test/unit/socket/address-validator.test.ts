@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { AddressValidator, AMPLIFICATION_FACTOR, addressKey } from '../../../actors/socket/address-validator.js';
+import { AddressValidator, AMPLIFICATION_FACTOR, addressKey, DATAGRAM_HEADER_BYTES } from '../../../actors/socket/address-validator.js';
+
+/** A datagram's size on the wire: its payload and its IPv4 and UDP headers. */
+const wire = (payload: number): number => payload + DATAGRAM_HEADER_BYTES;
 
 const PUB = addressKey('10.0.0.1', 5000); // a publisher's unicast listener
 const PUB_MCAST = addressKey('10.0.0.1', 41234); // its multicast send socket
@@ -31,14 +34,24 @@ describe('AddressValidator', () => {
     expect(v.isProven(PUB_MCAST, 'pub#1')).toBe(false);
   });
 
-  it('lets an unproven address receive at most 3 times what was received from it', () => {
+  it('lets an unproven address receive at most 3 times what was received from it, on the wire', () => {
     const v = validator();
     v.onReceived(VICTIM, 'y#1', false, 100);
     let sent = 0;
     while (v.admit(VICTIM, 'z#1', 7)) sent += 7;
-    expect(sent).toBeLessThanOrEqual(AMPLIFICATION_FACTOR * 100);
-    expect(sent).toBeGreaterThan(AMPLIFICATION_FACTOR * 100 - 7);
+    const sentOnWire = (sent / 7) * wire(7);
+    expect(sentOnWire).toBeLessThanOrEqual(AMPLIFICATION_FACTOR * wire(100));
+    expect(sentOnWire).toBeGreaterThan(AMPLIFICATION_FACTOR * wire(100) - wire(7));
     expect(v.counters).toMatchObject({ unprovenBytes: sent, refusedSends: 1, refusedBytes: 7 });
+  });
+
+  it('counts the headers of each datagram: many small answers to one datagram stay within 3 times its bytes on the wire', () => {
+    const w = validator();
+    w.onReceived(VICTIM, 'y#1', false, 1400);
+    let sends = 0;
+    while (w.admit(VICTIM, 'z#1', 20)) sends++;
+    // 3 x 1,428 wire bytes = 4,284 = 89 datagrams of 48 wire bytes (payload alone: 210 of 20).
+    expect(sends).toBe(Math.floor((AMPLIFICATION_FACTOR * wire(1400)) / wire(20)));
   });
 
   it('credits the address a peer advertised with what came from that advert’s source, so a multicast-only publisher can be ACKed', () => {
@@ -48,7 +61,7 @@ describe('AddressValidator', () => {
     v.onReceived(PUB_MCAST, 'pub#1', false, 80);
     v.onReceived(PUB_MCAST, 'pub#1', false, 1400);
     expect(v.isProven(PUB, 'pub#1')).toBe(false);
-    expect(v.admit(PUB, 'pub#1', 3 * 1480)).toBe(true);
+    expect(v.admit(PUB, 'pub#1', 3 * (wire(80) + wire(1400)) - DATAGRAM_HEADER_BYTES)).toBe(true);
     expect(v.admit(PUB, 'pub#1', 1)).toBe(false);
   });
 
@@ -62,15 +75,16 @@ describe('AddressValidator', () => {
     // The real publisher's traffic (from a source that did not advertise the victim) credits nothing.
     for (let i = 0; i < 1000; i++) v.onReceived(PUB_MCAST, 'pub#1', false, 1400);
     let sent = 0;
-    while (v.admit(VICTIM, 'pub#1', 10)) sent += 10;
-    expect(sent).toBeLessThanOrEqual(3 * 60);
+    while (v.admit(VICTIM, 'pub#1', 10)) sent += wire(10);
+    expect(sent).toBeLessThanOrEqual(3 * wire(60));
     // The forger's NAKs in a fake peer's name credit the address that fake peer advertised, 3 to 1.
     v.onClaim(ATTACKER, 'fake#1', VICTIM);
     v.onReceived(ATTACKER, 'fake#1', false, 60);
     v.onReceived(ATTACKER, 'fake#1', true, 40);
     let more = 0;
-    while (v.admit(VICTIM, 'fake#1', 10)) more += 10;
-    expect(sent + more).toBeLessThanOrEqual(3 * (60 + 60 + 40));
+    while (v.admit(VICTIM, 'fake#1', 10)) more += wire(10);
+    expect(more).toBeGreaterThan(0);
+    expect(sent + more).toBeLessThanOrEqual(3 * (wire(60) + wire(60) + wire(40)));
   });
 
   it('keeps a few advertisers of one address and starts again when the address changes', () => {
@@ -80,7 +94,7 @@ describe('AddressValidator', () => {
     v.onClaim(PUB, 'pub#1', PUB); // its unicast adverts, from its listener
     v.onClaim(other, 'pub#1', PUB);
     v.onReceived(other, 'pub#1', false, 10);
-    expect(v.admit(PUB, 'pub#1', 30)).toBe(true);
+    expect(v.admit(PUB, 'pub#1', 3 * wire(10) - DATAGRAM_HEADER_BYTES)).toBe(true);
     v.onClaim(ATTACKER, 'pub#1', VICTIM);
     v.onReceived(other, 'pub#1', false, 10);
     v.onReceived(PUB_MCAST, 'pub#1', false, 10);
@@ -101,8 +115,8 @@ describe('AddressValidator', () => {
     v.onClaim(PUB_MCAST, 'pub#1', PUB);
     v.forgetPeer('pub#1', PUB);
     expect(v.isProven(PUB, 'pub#1')).toBe(false);
-    // Its budget remains what was received from the address itself: 3 x 60.
-    expect(v.admit(PUB, 'pub#1', 180)).toBe(true);
+    // Its budget remains what was received from the address itself: 3 x 60 and the headers.
+    expect(v.admit(PUB, 'pub#1', 3 * wire(60) - DATAGRAM_HEADER_BYTES)).toBe(true);
     v.onReceived(PUB_MCAST, 'pub#1', false, 1000);
     expect(v.admit(PUB, 'pub#1', 1)).toBe(false);
   });
