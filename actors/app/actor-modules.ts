@@ -22,3 +22,10 @@ export function actorModuleUrl(name: string, here: string = import.meta.url): st
   const base = here.endsWith('.ts') ? new URL('../../dist/actors/', here) : new URL('../', here);
   return new URL(file, base).href;
 }
+
+/** The actor registry of a peer: each actor of `names` (in start order) with its module and the peer's `config`. */
+export function actorRegistry<C>(names: readonly string[], config: C): Record<string, { module: string; options: C }> {
+  const registry: Record<string, { module: string; options: C }> = {};
+  for (const name of names) registry[name] = { module: actorModuleUrl(name), options: config };
+  return registry;
+}

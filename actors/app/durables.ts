@@ -279,6 +279,18 @@ export class Durables {
     return d.ready;
   }
 
+  /**
+   * What every durable subscription holds for its mark now: a check that all of it has left
+   * (handed, or dropped when its subscription closed); undefined when nothing is held.
+   */
+  heldNow(): (() => boolean) | undefined {
+    let targets: [MarkGate<HeldDelivery>, number][] | undefined;
+    for (const d of this.byId.values()) if (d.gate.waiting > 0) (targets ??= []).push([d.gate, d.gate.passed + d.gate.waiting]);
+    if (targets === undefined) return undefined;
+    const held = targets;
+    return () => held.every(([gate, n]) => gate.passed >= n);
+  }
+
   /** Subscription `id`'s durable state, or undefined when it is not durable. */
   of(id: number): DurableState | undefined {
     return this.byId.size === 0 ? undefined : this.byId.get(id);

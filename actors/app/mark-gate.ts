@@ -34,6 +34,8 @@ export class MarkGate<T extends GatedMessage> {
   /** Waiting messages, oldest first, from `head` on. */
   private queue: (T | undefined)[] = [];
   private head = 0;
+  /** Messages that left the gate (handed, or dropped by {@link clear}) since it was made. */
+  private left = 0;
 
   /** @param ahead how far beyond the committed mark one ask may reach (bounds what a crash marks that was never handed). */
   constructor(private readonly ahead: number) {}
@@ -41,6 +43,11 @@ export class MarkGate<T extends GatedMessage> {
   /** Messages waiting for their mark. */
   get waiting(): number {
     return this.queue.length - this.head;
+  }
+
+  /** Messages that waited and left the gate (released, or dropped by {@link clear}), ever: only grows. */
+  get passed(): number {
+    return this.left;
   }
 
   /** Stream `key` is known committed at `seq` (resume positions): up to it, messages go at once. */
@@ -89,6 +96,7 @@ export class MarkGate<T extends GatedMessage> {
     const m = this.queue[this.head]!;
     if (m.seq > (this.marks.get(m.key) ?? 0)) return undefined;
     this.queue[this.head++] = undefined;
+    this.left++;
     if (this.head === this.queue.length) {
       this.queue = [];
       this.head = 0;
@@ -112,6 +120,7 @@ export class MarkGate<T extends GatedMessage> {
 
   /** Drops every waiting message (the subscription closed): their marks make them come again marked. */
   clear(): void {
+    this.left += this.waiting;
     this.queue = [];
     this.head = 0;
     this.high.clear();

@@ -3,6 +3,7 @@
  * report them (`stats()` of each actor shell). Counters only grow; gauges (sizes, lengths) are
  * values now. The field comments live on the counter interfaces of each actor.
  */
+import type { SystemStats } from '../../runtime/actor-system.js';
 import type { MailboxCounters } from '../../runtime/mailbox.js';
 import type { SocketActorCounters } from '../socket/socket-actor.js';
 import type { UdpCounters } from '../socket/udp-endpoint.js';
@@ -166,4 +167,14 @@ export interface PeerStats {
   readonly topology: Readonly<Record<string, string>>;
   readonly app: AppStats;
   readonly actors: PeerActorsStats;
+}
+
+/** Every actor's counters (from every thread, each actor's own `stats()` and its mailbox's), by actor name. */
+export function actorsStats(system: SystemStats): PeerActorsStats {
+  const actors: Record<string, Record<string, unknown>> = {};
+  for (const thread of Object.values(system.threads)) {
+    for (const [name, a] of Object.entries(thread.actors)) actors[name] = { ...(a.actor ?? {}), mailbox: a.mailbox };
+  }
+  // Shaped as PeerActorsStats by each actor's stats() (test/e2e/api.test.ts checks a sample).
+  return actors as unknown as PeerActorsStats;
 }

@@ -30,7 +30,7 @@ import type { AppEvent, DeliveredBatch } from './events.js';
 import type { Message, ReplyPublisher } from './message.js';
 import { resolvePeerOptions, actorNamesOf, type PeerOptions, type ResolvedPeerOptions } from './peer-options.js';
 import type { Subscription } from './subscription.js';
-import { actorModuleUrl } from './actor-modules.js';
+import { actorRegistry } from './actor-modules.js';
 import { unpackDelivered } from '../receiver/delivered-batch.js';
 import type { LedgerInbox } from '../ledger/messages.js';
 import type { ReceiverInbox } from '../receiver/messages.js';
@@ -38,6 +38,7 @@ import { Publisher, QUEUED_MAX_BYTES } from './publisher.js';
 import { Delivery } from './delivery.js';
 import { Durables } from './durables.js';
 import { OverflowLosses } from './overflow-losses.js';
+import { BehindMarks } from './behind-marks.js';
 import { reportError } from './error-reporting.js';
 import { ActorInlet } from './actor-inlet.js';
 import { Requests } from './requests.js';
@@ -58,7 +59,7 @@ import type {
   StreamResetEvent,
   MulticastUnreachableEvent,
 } from './peer-events.js';
-import type { PeerActorsStats, PeerStats } from './peer-stats.js';
+import { actorsStats, type PeerStats } from './peer-stats.js';
 import { startMonitor, type Monitor } from '../../monitor/monitor-server.js';
 import { attachLogger, type PeerLog } from '../../monitor/logger.js';
 
@@ -107,9 +108,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   private readonly codec: Codec;
   private readonly echo: boolean;
   /**
-   * A ledger: `publish` never resolves when queued. Its stream numbers survive a crash and what a
-   * crash loses is reported to receivers as lost; a publish that resolved before it was numbered
-   * would vanish without a report.
+   * A ledger: `publish` never resolves when queued. Its stream numbers survive a crash, and what a crash loses
+   * is reported to receivers as lost; a publish that resolved before it was numbered would vanish unreported.
    */
   private readonly withLedger: boolean;
   /** When the start finished (`performance.now()`): the no-responders rule waits for discovery after it. */
@@ -151,6 +151,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   };
   /** Messages dropped for full subscriptions (iterator queue, durable unconfirmed), said as `dataLoss` ranges. */
   private readonly overflows = new OverflowLosses((e) => this.sayLoss(e));
+  /** `peerLeft` and `dataLoss` events wait behind what durable subscriptions hold for their marks. */
+  private readonly behindMarks = new BehindMarks(() => (this.durables as Durables | undefined)?.heldNow());
   private sayLoss(e: DataLossEvent): void {
     this.counters.dataLossEvents++;
     this.emit('dataLoss', e);
@@ -195,8 +197,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       this.name,
       this.incarnation,
     );
-    const registry: Record<string, { module: string; options: unknown }> = {};
-    for (const name of actorNamesOf(options.config)) registry[name] = { module: actorModuleUrl(name), options: options.config };
+    const registry = actorRegistry<unknown>(actorNamesOf(options.config), options.config);
     this.system = new ActorSystem(
       {
         onEvent: (_actor, event) => this.inlet.push(event as unknown as AppEvent),
@@ -230,6 +231,7 @@ export class Peer extends EventEmitter<PeerEvents> {
         subjects: this.system.ref<SubjectsInbox>('subjects'),
         isOpen: () => this.state === 'open',
         onError: (err) => this.emitError(err),
+        ended: () => this.behindMarks.progressed(),
       },
       this.options.maxQueuedPerSubscription,
       this.echo,
@@ -395,11 +397,6 @@ export class Peer extends EventEmitter<PeerEvents> {
   async stats(): Promise<PeerStats> {
     this.assertOpen();
     const system = await this.system.stats();
-    // Shaped as PeerActorsStats by each actor's stats() (test/e2e/api.test.ts checks a sample).
-    const actors: Record<string, Record<string, unknown>> = {};
-    for (const thread of Object.values(system.threads)) {
-      for (const [name, a] of Object.entries(thread.actors)) actors[name] = { ...(a.actor ?? {}), mailbox: a.mailbox };
-    }
     return {
       name: this.name,
       incarnation: this.incarnation,
@@ -416,14 +413,11 @@ export class Peer extends EventEmitter<PeerEvents> {
         subscriptions: this.subscriptions.size,
         ...this.durables.stats(),
       },
-      actors: actors as unknown as PeerActorsStats,
+      actors: actorsStats(system),
     };
   }
 
-  /**
-   * The peers known now (heard and not gone), with their latest address and patterns (as the
-   * last `'peerJoined'` or `'peerUpdated'` described them).
-   */
+  /** The peers known now (heard and not gone), with their address and patterns as last `'peerJoined'`/`'peerUpdated'` said. */
   peers(): PeerJoinedEvent[] {
     return this.knownPeers.list();
   }
@@ -472,6 +466,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     const dropped = await this.inlet.finish(closeStartMs + timeoutMs);
     if (dropped > 0) this.emitError(new LedgecastError(ERROR_CODES.peerClosed, `${dropped} message(s) this peer received were not handed to its subscriptions: the peer closed first (close timeoutMs ${timeoutMs})`));
     this.overflows.flush();
+    this.behindMarks.flush();
     this.state = 'closed';
     this.durables.close();
     await this.system.close();
@@ -507,7 +502,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       case 'dataLoss': {
         const unconfirmedToSeq = this.durables.unconfirmedThrough(event.sender.name, event.subject, event.from, event.to);
         const loss: DataLossEvent = { sender: event.sender.name, senderIncarnation: event.sender.incarnation, subject: event.subject, fromSeq: event.from, toSeq: event.to, reason: event.reason };
-        this.sayLoss(unconfirmedToSeq === undefined ? loss : { ...loss, unconfirmedToSeq });
+        this.behindMarks.after(() => this.sayLoss(unconfirmedToSeq === undefined ? loss : { ...loss, unconfirmedToSeq }));
         // 'durableBehind' is one subscription's: the others took those messages.
         if (event.reason !== 'durableBehind') this.durables.lost(event.sender, event.subject, event.to);
         break;
@@ -522,7 +517,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       }
       case 'peerLeft':
         this.knownPeers.left(event.peer);
-        this.emit('peerLeft', { name: event.peer.name, incarnation: event.peer.incarnation, reason: event.reason } satisfies PeerLeftEvent);
+        this.behindMarks.after(() => this.emit('peerLeft', { name: event.peer.name, incarnation: event.peer.incarnation, reason: event.reason } satisfies PeerLeftEvent));
         break;
       case 'multicastUnreachable':
         this.emit('multicastUnreachable', { name: event.peer.name, incarnation: event.peer.incarnation } satisfies MulticastUnreachableEvent);
@@ -539,8 +534,11 @@ export class Peer extends EventEmitter<PeerEvents> {
         if (sub !== undefined) this.subscriptions.activate(sub);
         break;
       }
-      case 'durableMarked':
-        return this.durables.marked(event.token, deadlineMs) ? event : undefined; // cut: the rest next turn
+      case 'durableMarked': {
+        const more = this.durables.marked(event.token, deadlineMs);
+        if (this.behindMarks.size > 0) this.behindMarks.progressed();
+        return more ? event : undefined; // cut: the rest next turn
+      }
       case 'ledgerFlushed':
       case 'drained':
         this.closeSequence.answered(event.token);

@@ -25,6 +25,8 @@ export interface SubscriptionsDeps {
   isOpen(): boolean;
   /** A handler failed: the error goes to the peer's `'error'` event. */
   onError(err: Error): void;
+  /** A subscription ended: what a durable one held for its marks was dropped (events waiting behind it may go). */
+  ended?(): void;
 }
 
 /** The open subscriptions of one peer. */
@@ -109,7 +111,9 @@ export class Subscriptions {
 
   private onUnsubscribe(sub: Subscription<any>): void {
     if (!this.open.delete(sub)) return;
-    if (!this.deps.durables.release(sub.id)) return; // a durable one not ready yet: never in the matcher nor announced
+    const ready = this.deps.durables.release(sub.id);
+    this.deps.ended?.();
+    if (!ready) return; // a durable one not ready yet: never in the matcher nor announced
     this.deps.delivery.remove(sub);
     if (this.deps.isOpen()) this.toSubjects({ kind: 'unsubscribed', id: sub.id });
   }
