@@ -31,8 +31,9 @@
  *
  * ## Opening, locking and recovery
  *
- * 1. A second open of one path in the same process, or by another live process under the same
- *    peer name (lock file `<path>/<peerName>.lock`, O_EXCL, pid + start time), is refused with
+ * 1. A second open of one path in the same process, or by another live process under any peer
+ *    name (lock file `<path>/ledger.lock`, O_EXCL, pid + start time; taken before the files are
+ *    read, so nobody judges them while another process writes them), is refused with
  *    `LedgerError`. The lock of a dead process is taken over; locks are released on `close()`
  *    and on process exit.
  * 2. An existing `data.mdb` is checked before LMDB maps it: header and size with plain reads,

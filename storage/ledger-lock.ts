@@ -1,13 +1,14 @@
 /**
- * The peer lock: one file `<dir>/<peerName>.lock` that says which live process owns a ledger
- * under a peer name, so that two processes never append under one name (they would hand out
- * the same sequence numbers).
+ * The ledger lock: one file `<dir>/ledger.lock` that says which live process owns a ledger
+ * directory (and under which peer name), so that two processes never append to one ledger (under
+ * one name they would hand out the same sequence numbers) and no process judges its files while
+ * another writes them. One per directory, whatever the name: until 7 December it was one per peer
+ * name (`<peerName>.lock`), and a process opening a ledger in use under another name read its
+ * files while they were being written, judged them damaged, and with `onDamaged: 'moveAside'`
+ * moved the live ledger aside (a user-style check, 2 of 2 runs; with `'refuse'`, a false
+ * "damaged" in 1 of 6 simultaneous starts).
  *
- * The file is created with O_EXCL and holds `{ pid, startedAtMs, procStartTicks, bootId }`. A
- * lock whose process is gone (a crash: SIGKILL, power loss) is taken over; "gone" means the pid
- * does not exist, or it exists but started at another time or in another boot (the pid was
- * reused). Locks are released by `release()` and, for whatever is still held, on process exit.
- */
+ * The file is created with O_EXCL and holds `{ pid, peerName, startedAtMs, procStartTicks, bootId }`. A */
 import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, fsyncSync } from 'node:fs';
 import { join } from 'node:path';
 import { LedgerError } from '../errors.js';
@@ -37,17 +38,17 @@ export interface LedgerLock {
 const held = new Set<HeldLock>();
 let exitHookInstalled = false;
 
-/** File name of the lock of `peerName` inside a ledger directory (the name is percent-encoded). */
-export function ledgerLockFile(dir: string, peerName: string): string {
-  return join(dir, `${encodeURIComponent(peerName)}.lock`);
+/** The lock file of a ledger directory. */
+export function ledgerLockFile(dir: string): string {
+  return join(dir, 'ledger.lock');
 }
 
 /**
- * Takes the lock of `peerName` in `dir`, or throws `LedgerError` naming the live owner.
- * `displayPath` is the ledger path used in error messages.
+ * Takes the lock of ledger directory `dir` for `peerName`, or throws `LedgerError` naming the live
+ * owner (whatever its peer name). `displayPath` is the ledger path used in error messages.
  */
 export function acquireLedgerLock(dir: string, peerName: string, displayPath: string): LedgerLock {
-  const file = ledgerLockFile(dir, peerName);
+  const file = ledgerLockFile(dir);
   const info = ownLockInfo(peerName);
   let tookOver = false;
   // A few rounds: each failed round means another process changed the file under us.

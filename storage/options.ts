@@ -36,7 +36,7 @@ export interface LedgerRetentionOptions {
 export interface LedgerStoreOptions {
   /**
    * Directory of the ledger (created if missing): it holds LMDB's `data.mdb` and `lock.mdb` and
-   * the peer lock `<peerName>.lock`. `undefined`: a temporary database deleted on close (tests).
+   * the ledger lock `ledger.lock`. `undefined`: a temporary database deleted on close (tests).
    * @default undefined
    */
   path?: string;

@@ -25,7 +25,7 @@ import { checkInteger, rejectUnknownKeys } from '../option-checks.js';
 export interface LedgerOptions {
   /**
    * Directory of the ledger (created if missing; it holds LMDB's `data.mdb` and `lock.mdb` and
-   * the lock file `<name>.lock`). Required unless `durability` is `'none'`.
+   * the lock file `ledger.lock`). Required unless `durability` is `'none'`.
    */
   path?: string;
   /**
