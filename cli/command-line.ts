@@ -62,7 +62,7 @@ export interface HelpOutput {
 export type RandomInt = (min: number, max: number) => number;
 
 const EXIT_CODES_HELP = `
-Exit codes: 0 done, 1 internal error, 2 bad input, 3 sub --timeout before --count messages,
+Exit codes: 0 done, 1 internal error, 2 bad input (a port in use included), 3 sub --timeout before --count messages,
 130 interrupted.`;
 
 /**

@@ -37,6 +37,9 @@ export function describeFailure(err: unknown, debug = false): Failure {
     return { exitCode: EXIT_CODES.usage, text: oneLine(`cannot bind to ${typeof address === 'string' ? address : 'the address'}: not an address of this host (check --interface)`) };
   }
   const message = err instanceof Error ? err.message : String(err);
+  // A port given on the command line (the monitor's `--http-port`, the bridge's) that another
+  // process listens on: the user's to change, as a wrong --interface (it was exit 1).
+  if (code === 'EADDRINUSE') return { exitCode: EXIT_CODES.usage, text: oneLine(`${message} (another process listens there: choose another port)`) };
   const stack = debug && err instanceof Error && err.stack !== undefined ? `\n${err.stack}` : '';
   return { exitCode: EXIT_CODES.internal, text: oneLine(message) + stack };
 }

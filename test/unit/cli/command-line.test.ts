@@ -94,6 +94,14 @@ describe('describeFailure', () => {
     expect(describeFailure(err)).toEqual({ exitCode: 2, text: 'ledgecast: cannot bind to 10.9.9.9: not an address of this host (check --interface)' });
   });
 
+  it('treats a port in use (the monitor\'s --http-port) as bad input', () => {
+    const err = Object.assign(new Error('monitor: cannot listen on 127.0.0.1:9464: listen EADDRINUSE: address already in use 127.0.0.1:9464'), { code: 'EADDRINUSE' });
+    expect(describeFailure(err)).toEqual({
+      exitCode: 2,
+      text: 'ledgecast: monitor: cannot listen on 127.0.0.1:9464: listen EADDRINUSE: address already in use 127.0.0.1:9464 (another process listens there: choose another port)',
+    });
+  });
+
   it('shows an internal error as its message on one line with exit code 1, and its stack only in debug mode', () => {
     const err = new Error('something\nbroke');
     expect(describeFailure(err)).toEqual({ exitCode: 1, text: 'ledgecast: something broke' });

@@ -1,9 +1,10 @@
 import { afterAll, describe, it, expect } from 'vitest';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readKeyFile, writeNewKeyFile } from '../../../cli/key-file.js';
 import { parseCommandLine } from '../../../cli/command-line.js';
+import { InvalidOptionError } from '../../../errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ledgecast-key-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,6 +28,15 @@ describe('domain key files', () => {
     expect(() => readKeyFile(path)).toThrow(/readable by others \(mode 644\).*chmod 600/);
     chmodSync(path, 0o640);
     expect(() => readKeyFile(path)).toThrow(/mode 640/);
+  });
+
+  it('refuses a directory as a key file, whatever its mode, as a bad input', () => {
+    const path = join(dir, 'keys');
+    mkdirSync(path, { mode: 0o700 });
+    expect(() => readKeyFile(path)).toThrow(InvalidOptionError);
+    expect(() => readKeyFile(path)).toThrow(`--key-file ${path} is not a file (a directory)`);
+    chmodSync(path, 0o755);
+    expect(() => readKeyFile(path)).toThrow(/is not a file/);
   });
 
   it('refuses a missing file and a file that is not a key', () => {
