@@ -142,9 +142,13 @@ export class FlowControl {
       this.counters.positionsAhead++;
       seq = s.highSent;
     }
-    if (r.reported !== undefined && seq <= r.reported) return;
+    if (r.reported !== undefined && seq <= r.reported) {
+      this.climbBelow(nowMs, r, s, seq);
+      return;
+    }
     if (r.reported === undefined) this.unreported.reported(peer.name);
     r.reported = seq;
+    r.lowPos = undefined;
     // While closing, any step forward on any stream shows the receiver is alive and working
     // through its backlog (the close stays bounded by the peer's closeTimeoutMs).
     this.drain.progressed(peerKey(peer), nowMs);
@@ -433,6 +437,34 @@ export class FlowControl {
     this.stallDirty = true;
   }
 
+  /**
+   * A report of `r` at or below the position it reported before: the position does not move back,
+   * but a climb of these reports by a progress step is progress (it is alive and working through a
+   * backlog). A subscriber's receiver on a worker thread reports what it handed to the application
+   * thread; a busy application caps it later (app/delivery-backlog.ts) at what it handled plus
+   * `durablePaceMessages`, below what was reported, and its reports climb from there at the
+   * handler's pace. Before (7 December), those reports were ignored, and 2 s into the publisher's
+   * close, or into a block, that subscriber was named `slowConsumer` and no longer waited for
+   * (4 of 4 runs with the `dedicated` preset, 0 with `single`), its backlog unpaced. Reports more
+   * than a window below count for nothing: a forger's climb from far below cannot hold a stream
+   * longer than one from where it stands.
+   */
+  private climbBelow(nowMs: number, r: ReceiverPos, s: FlowStream, seq: number): void {
+    const reported = r.reported as number;
+    if (seq >= reported || seq < reported - s.window) return;
+    if (r.lowPos === undefined || seq < r.lowPos) {
+      r.lowPos = seq;
+      return;
+    }
+    if (seq - r.lowPos < progressStep(s)) return;
+    r.lowPos = seq;
+    r.lastProgressMs = nowMs;
+    r.progressedMs = nowMs;
+    this.drain.progressed(peerKey(r.peer), nowMs);
+    this.touch(s);
+    this.stallDirty = true;
+  }
+
   /** Whether `r` is waited for on `s`, behind its newest sent seq, with no progress since `sinceMs`. */
   private stalledSince(r: ReceiverPos, s: FlowStream, sinceMs: number): boolean {
     return !r.excluded && progressedAt(r, this.o) <= sinceMs && positionOf(r, s) < s.highSent;
@@ -518,6 +550,7 @@ export class FlowControl {
       slow: false,
       excluded: false,
       progressPos: fromStart ? s.base : Math.max(s.highSent, s.base),
+      lowPos: undefined,
     };
     const earlier = this.unreported.takenOver(nowMs, peer.name);
     if (earlier !== undefined) {

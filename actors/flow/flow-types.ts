@@ -91,6 +91,11 @@ export interface ReceiverPos {
   excluded: boolean;
   /** Position at the last counted progress: moving less than `FlowControl.progressStep` is no progress. */
   progressPos: number;
+  /**
+   * Its reports below `reported` (a position capped after it had reported more): where their
+   * climb last counted as progress, or began; undefined while it reports no such thing.
+   */
+  lowPos: number | undefined;
 }
 
 export interface FlowStream {

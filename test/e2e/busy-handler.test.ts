@@ -6,7 +6,8 @@
  * for longer than the publisher's stall bound: the publisher named it `slowConsumer`, stopped
  * waiting for it, closed, and it got 19,000 messages and a `dataLoss` 'senderLeft' of 21,000
  * (8 of 8 runs). Deliveries now take at most a slice of the application's time per turn, and
- * what waits holds the publisher (event-slices.ts, delivery-backlog.ts).
+ * what waits holds the publisher (event-slices.ts, delivery-backlog.ts). Also with the
+ * subscriber's actors on worker threads (flow-control.ts `climbBelow`).
  */
 import { afterEach, expect, it } from 'vitest';
 import { createPeer } from '../../dist/index.js';
@@ -14,10 +15,14 @@ import { freshNetwork, killAll, startPeer, within } from './helpers.js';
 
 afterEach(killAll);
 
-it('a handler that takes 0.5 ms a message gets every one of 40,000 published at full speed, in order, with no dataLoss, and the publisher names no slowConsumer', async () => {
+// With the subscriber's actors on worker threads (`dedicated`), its receiver reports what it handed
+// to the application thread, ahead of the handler, and is capped below that later: before
+// (7 December) its climbing reports were ignored, and it was named slowConsumer 2 s into the
+// publisher's close (3 of 4 runs; 4 of 4 in a user-style check), or 2 s into a block.
+it.each(['single', 'dedicated'])('a handler that takes 0.5 ms a message (%s) gets every one of 40,000 published at full speed, in order, with no dataLoss, and the publisher names no slowConsumer', async (topology) => {
   const net = freshNetwork();
   const N = 40_000;
-  const sub = await startPeer('busy-sub', net);
+  const sub = await startPeer('busy-sub', { ...net, topology });
   await sub.call('count', { patterns: ['busy.a'], spinMs: 0.5 });
   const pub = await createPeer({ ...net, name: 'busy-pub' });
   const slow: string[] = [];

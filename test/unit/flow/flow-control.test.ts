@@ -284,6 +284,54 @@ describe('FlowControl slow consumers', () => {
     ]);
   });
 
+  describe('a receiver whose reports fall back below what it reported (its position capped after it had reported more)', () => {
+    // A subscriber's receiver on a worker thread reports what it handed to the application
+    // thread; a busy application caps it later (delivery-backlog.ts) at what it handled plus
+    // durablePaceMessages, below what was reported. Its reports then climb from there at the
+    // handler's pace (a user-style check, 7 December: 32,768 reported, then 16,685, 16,784, ...
+    // every 50 ms; named slowConsumer 2 s into the publisher's close, or 2 s into a block).
+    const window = 1600; // progress step: 100
+    it('counts their climb as progress: not left out while blocked, nor given up while closing', () => {
+      const { flow, events, send } = setup({ flowWindowMessages: window, flowPolicy: 'min', stallTimeoutMs: 2000 });
+      flow.onPosition(0, B, 's', 0);
+      send(0, 's', 1, 1600);
+      flow.onPosition(10, B, 's', 1600);
+      send(10, 's', 1601, 3200);
+      expect(flow.canSend(10, 's', 3201, 1).ok).toBe(false); // blocked at 1600 + window
+      for (let t = 50, low = 800; t <= 6000; t += 50, low += 5) {
+        flow.onPosition(t, B, 's', low);
+        flow.onTimer(t);
+      }
+      expect(events).toEqual([]);
+      expect(flow.windowPosition('s')).toBe(1600); // positions never move back
+      for (let t = 6050, low = 1395; t <= 8000; t += 50, low += 5) {
+        flow.onPosition(t, B, 's', low);
+        expect(flow.drained(t)).toBe(false);
+      }
+      expect(events).toEqual([]);
+    });
+
+    it('counts only a climb of a progress step, and not from more than a window below: a report creeping, or far below, stalls as before', () => {
+      for (const far of [false, true]) {
+        const { flow, events, send } = setup({ flowWindowMessages: window, flowPolicy: 'min', stallTimeoutMs: 2000 });
+        flow.onPosition(0, B, 's', 0);
+        send(0, 's', 1, 1600);
+        flow.onPosition(5, B, 's', 1600);
+        send(5, 's', 1601, 3200);
+        flow.onPosition(10, B, 's', 3200);
+        send(10, 's', 3201, 4800);
+        expect(flow.canSend(10, 's', 4801, 1).ok).toBe(false);
+        // Creeping 2 a report (80 in 2 s, less than a step); or climbing a step a report from more than a window below.
+        for (let t = 50, low = far ? 1 : 1700; t <= 2010; t += 50, low += far ? 30 : 2) flow.onPosition(t, B, 's', low);
+        flow.onTimer(2010);
+        expect(events).toEqual([
+          ['slow', 'b', 's', 1600],
+          ['opened', 's'],
+        ]);
+      }
+    });
+  });
+
   it('restarts the stall timeout of a receiver whose process restarted (renewProgress): its new incarnation has the whole bound to ask', () => {
     const { flow, events, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 2000 });
     flow.onPosition(0, A, 's', 100);
