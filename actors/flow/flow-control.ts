@@ -11,7 +11,7 @@ import { TokenBucket } from '../sender/token-bucket.js';
 import { UnreportedNames } from './unreported-names.js';
 import { DrainCheck } from './drain-check.js';
 import { LeftExcluded } from './left-excluded.js';
-import { blockersOf, positionOf, progressedAt, progressStep, stallDueMs, windowPosition } from './receiver-pos.js';
+import { blockersOf, climbedBelow, positionOf, progressedAt, progressStep, stallDueMs, windowPosition } from './receiver-pos.js';
 
 export type { FlowControlCounters, FlowControlDeps, FlowControlOptions, FlowControlSink, SendVerdict } from './flow-types.js';
 
@@ -143,7 +143,11 @@ export class FlowControl {
       seq = s.highSent;
     }
     if (r.reported !== undefined && seq <= r.reported) {
-      this.climbBelow(nowMs, r, s, seq);
+      // Below what it reported: the position stays, but a climb is progress (receiver-pos.ts).
+      if (climbedBelow(r, s, seq, nowMs)) {
+        this.drain.progressed(peerKey(peer), nowMs);
+        this.touch(s);
+      }
       return;
     }
     if (r.reported === undefined) this.unreported.reported(peer.name);
@@ -434,34 +438,6 @@ export class FlowControl {
         if (s !== undefined && r !== undefined && this.stalledSince(r, s, sinceMs) && this.leaveOut(r, s)) this.opened(s);
       }
     }
-    this.stallDirty = true;
-  }
-
-  /**
-   * A report of `r` at or below the position it reported before: the position does not move back,
-   * but a climb of these reports by a progress step is progress (it is alive and working through a
-   * backlog). A subscriber's receiver on a worker thread reports what it handed to the application
-   * thread; a busy application caps it later (app/delivery-backlog.ts) at what it handled plus
-   * `durablePaceMessages`, below what was reported, and its reports climb from there at the
-   * handler's pace. Before (7 December), those reports were ignored, and 2 s into the publisher's
-   * close, or into a block, that subscriber was named `slowConsumer` and no longer waited for
-   * (4 of 4 runs with the `dedicated` preset, 0 with `single`), its backlog unpaced. Reports more
-   * than a window below count for nothing: a forger's climb from far below cannot hold a stream
-   * longer than one from where it stands.
-   */
-  private climbBelow(nowMs: number, r: ReceiverPos, s: FlowStream, seq: number): void {
-    const reported = r.reported as number;
-    if (seq >= reported || seq < reported - s.window) return;
-    if (r.lowPos === undefined || seq < r.lowPos) {
-      r.lowPos = seq;
-      return;
-    }
-    if (seq - r.lowPos < progressStep(s)) return;
-    r.lowPos = seq;
-    r.lastProgressMs = nowMs;
-    r.progressedMs = nowMs;
-    this.drain.progressed(peerKey(r.peer), nowMs);
-    this.touch(s);
     this.stallDirty = true;
   }
 

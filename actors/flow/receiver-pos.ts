@@ -68,3 +68,29 @@ export function* blockersOf(s: FlowStream): Generator<ReceiverPos> {
     if (!r.excluded && s.blocked.seq - positionOf(r, s) > s.window) yield r;
   }
 }
+
+/**
+ * A report of `r` at `seq`, at or below the position it reported before: the position does not
+ * move back, but a climb of these reports by a progress step is progress (it is alive and working
+ * through a backlog): counted in `r` at `nowMs`, and true. A subscriber's receiver on a worker
+ * thread reports what it handed to the application thread; a busy application caps it later
+ * (app/delivery-backlog.ts) at what it handled plus `durablePaceMessages`, below what was
+ * reported, and its reports climb from there at the handler's pace. Before (7 December), those
+ * reports were ignored, and 2 s into the publisher's close, or into a block, that subscriber was
+ * named `slowConsumer` and no longer waited for (4 of 4 runs with the `dedicated` preset, 0 with
+ * `single`), its backlog unpaced. Reports more than a window below count for nothing: a forger's
+ * climb from far below cannot hold a stream longer than one from where it stands.
+ */
+export function climbedBelow(r: ReceiverPos, s: FlowStream, seq: number, nowMs: number): boolean {
+  const reported = r.reported as number;
+  if (seq >= reported || seq < reported - s.window) return false;
+  if (r.lowPos === undefined || seq < r.lowPos) {
+    r.lowPos = seq;
+    return false;
+  }
+  if (seq - r.lowPos < progressStep(s)) return false;
+  r.lowPos = seq;
+  r.lastProgressMs = nowMs;
+  r.progressedMs = nowMs;
+  return true;
+}
