@@ -101,6 +101,10 @@ export function resolveTopology(
         `${option}.${name} must be a thread name (a letter, then up to 31 letters, digits, _ or -), got ${JSON.stringify(thread)}`,
       );
     }
+    // 'Main' would be a worker of that name: refused, as the user meant the application's thread.
+    if (thread !== MAIN_THREAD && thread.toLowerCase() === MAIN_THREAD) {
+      throw new InvalidOptionError(`${option}.${name} is ${JSON.stringify(thread)}: the application's thread is "${MAIN_THREAD}" (thread names are case-sensitive; any other name is a worker)`);
+    }
     out[name] = thread;
   }
   return Object.freeze(out);

@@ -74,6 +74,15 @@ describe('resolveTopology', () => {
     }
   });
 
+  it('rejects "Main" and other spellings of the main thread that would be a worker of that name', () => {
+    for (const bad of ['Main', 'MAIN', 'mAin']) {
+      expect(() => resolveTopology({ a: bad }, ['a'])).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: expect.stringContaining(`options.topology.a is "${bad}": the application's thread is "main"`) }),
+      );
+    }
+    expect(resolveTopology({ a: 'main', b: 'mainly' }, ['a', 'b'])).toEqual({ a: 'main', b: 'mainly' });
+  });
+
   it('rejects something that is neither a map nor a preset name', () => {
     expect(() => resolveTopology(['main'] as unknown as Record<string, string>)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
   });
