@@ -21,12 +21,21 @@ export interface MessageLine {
   readonly replyTo?: string;
   /** Present when a zone bridge imported the message (`msg.origin`). */
   readonly origin?: Message['origin'];
+  /** Present (true) when a durable subscription may have delivered it before (`msg.redelivered`). */
+  readonly redelivered?: true;
 }
 
 /** The printable form of a delivered message. */
-export function messageLine(msg: Pick<Message, 'subject' | 'sender' | 'seq' | 'replyTo' | 'isValue' | 'raw' | 'data'> & { readonly origin?: Message['origin'] }): MessageLine {
+export function messageLine(
+  msg: Pick<Message, 'subject' | 'sender' | 'seq' | 'replyTo' | 'isValue' | 'raw' | 'data'> & { readonly origin?: Message['origin']; readonly redelivered?: boolean },
+): MessageLine {
   const head = { subject: msg.subject, sender: msg.sender, seq: msg.seq };
-  const tail = { ...(msg.replyTo !== undefined ? { replyTo: msg.replyTo } : {}), ...(msg.origin !== undefined ? { origin: msg.origin } : {}) };
+  const tail = {
+    ...(msg.replyTo !== undefined ? { replyTo: msg.replyTo } : {}),
+    ...(msg.origin !== undefined ? { origin: msg.origin } : {}),
+    // A user-style check (7 December): `sub --durable` killed and restarted printed 599 lines twice, none marked.
+    ...(msg.redelivered === true ? { redelivered: true as const } : {}),
+  };
   if (!msg.isValue) return { ...head, data: toBase64(msg.raw), encoding: 'base64', ...tail };
   return { ...head, data: msg.data, ...tail };
 }

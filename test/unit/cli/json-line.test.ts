@@ -24,6 +24,13 @@ describe('messageToJsonLine', () => {
     expect(messageLine(message('q', '_INBOX.x.1'))).toMatchObject({ replyTo: '_INBOX.x.1' });
   });
 
+  it('adds "redelivered":true for a message a durable subscription may have delivered before, and nothing otherwise', () => {
+    const { flags, payload } = encodePayload('again');
+    const again = new Message('a.b', { name: 'feed', incarnation: 7 }, 3, undefined, payload, flags, undefined, undefined, undefined, undefined, true);
+    expect(messageToJsonLine(again)).toBe('{"subject":"a.b","sender":"feed","seq":3,"data":"again","redelivered":true}');
+    expect(messageLine(message('first'))).not.toHaveProperty('redelivered');
+  });
+
   it('never throws on msgpack values JSON lacks', () => {
     const line = JSON.parse(messageToJsonLine(message({ bytes: new Uint8Array([1, 2]), when: new Date(0), map: new Map([[1, 'one']]) })));
     expect(line.data).toEqual({ bytes: 'AQI=', when: '1970-01-01T00:00:00.000Z', map: { 1: 'one' } });
