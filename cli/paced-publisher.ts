@@ -35,9 +35,12 @@ export class PacedPublisher {
     this.pacer = ratePerSec === undefined ? undefined : new Pacer(ratePerSec);
   }
 
-  /** Publishes now, or returns a promise that publishes once allowed (see the class doc). */
+  /** Publishes now, or returns a promise that publishes once allowed (see the class doc). @throws the error of an earlier publish that failed: nothing more is published. */
   publish(subject: string, data: unknown): Promise<void> | undefined {
     if (this.stop.aborted) return undefined;
+    // Nothing more after a failure: `pub` from stdin went on with the lines after one too large,
+    // then exited 2 naming none of them (a user-style check, 7 December).
+    if (this.failure !== undefined) throw this.failure;
     if (this.inFlight >= YIELD_EVERY) return this.drained().then(() => this.publish(subject, data));
     if (this.pacer !== undefined && this.pacer.due(performance.now()) === 0) return this.waitForSlot().then(() => this.publish(subject, data));
     this.pacer?.take(1);

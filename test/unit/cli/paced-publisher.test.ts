@@ -55,6 +55,17 @@ describe('PacedPublisher', () => {
     await expect(p.drained()).rejects.toThrow('publish 3 failed');
   });
 
+  it('publishes nothing more once a publish failed (the next call throws its error)', async () => {
+    const { peer, calls } = fakePeer((n) => n === 2);
+    const p = new PacedPublisher(peer, undefined, new AbortController().signal);
+    p.publish('a.b', 1);
+    p.publish('a.b', 2);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(() => p.publish('a.b', 3)).toThrow('publish 2 failed');
+    expect(calls.map((c) => c.data)).toEqual([1, 2]);
+  });
+
   it('paces to the rate: at 1,000/s, 50 messages take about 50 ms (on a fake clock)', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     try {
