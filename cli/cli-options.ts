@@ -38,6 +38,8 @@ export interface RawCommonOptions {
   multicast?: boolean;
   ledger?: string;
   durability?: string;
+  /** `--on-damaged refuse|move-aside`: the library's `LedgerOptions.onDamaged`. */
+  onDamaged?: string;
   topology?: string;
   /** `--key-file PATH`: the domain key (see {@link readKeyFile}). */
   keyFile?: string;
@@ -47,6 +49,9 @@ export interface RawCommonOptions {
 export const DURABILITY_MODES = ['none', 'async', 'sync'] as const;
 /** One of {@link DURABILITY_MODES}. */
 export type Durability = (typeof DURABILITY_MODES)[number];
+
+/** What `--on-damaged` accepts, and the library's `LedgerOptions.onDamaged` for each. */
+export const ON_DAMAGED = { refuse: 'refuse', 'move-aside': 'moveAside' } as const;
 
 /**
  * Maps the common flags to `PeerOptions` (`--key-file` is read with `readKey`: the one flag
@@ -74,11 +79,16 @@ export function resolveCommonOptions(raw: RawCommonOptions, readKey: (path: stri
   if (raw.ledger !== undefined && raw.name === undefined) {
     throw new InvalidOptionError('--ledger needs --name: a ledger belongs to one peer name, and the default (hostname-pid) changes at every start');
   }
+  if (raw.onDamaged !== undefined && !Object.hasOwn(ON_DAMAGED, raw.onDamaged)) {
+    throw new InvalidOptionError(`--on-damaged must be one of ${Object.keys(ON_DAMAGED).join(', ')}, got ${JSON.stringify(raw.onDamaged)}`);
+  }
+  if (raw.onDamaged !== undefined && raw.ledger === undefined) throw new InvalidOptionError('--on-damaged needs --ledger');
   if (raw.ledger !== undefined || raw.durability !== undefined) {
     // Only what was given: the library owns the defaults and says what is missing or unsupported.
     o.ledger = {
       ...(raw.ledger !== undefined ? { path: raw.ledger } : {}),
       ...(raw.durability !== undefined ? { durability: raw.durability as Durability } : {}),
+      ...(raw.onDamaged !== undefined ? { onDamaged: ON_DAMAGED[raw.onDamaged as keyof typeof ON_DAMAGED] } : {}),
     };
   }
   return o;

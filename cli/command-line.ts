@@ -13,6 +13,7 @@ import {
   DEFAULT_PEERS_OPTIONS,
   DEFAULT_PUB_OPTIONS,
   DURABILITY_MODES,
+  ON_DAMAGED,
   resolveBenchOptions,
   resolvePeersOptions,
   resolvePubOptions,
@@ -277,6 +278,7 @@ function withCommonOptions(cmd: Command): Command {
     .option('--no-multicast', 'unicast only, to the peers found through --peers')
     .option('--ledger <dir>', 'ledger directory: sent messages (and durable positions) survive a restart')
     .addOption(new Option('--durability <mode>', 'what a resolved publish survives (library default: async)').choices(DURABILITY_MODES))
+    .addOption(new Option('--on-damaged <policy>', 'a damaged ledger file: refuse to start, or move it aside and start a fresh ledger (default: refuse)').choices(Object.keys(ON_DAMAGED)))
     .addOption(new Option('--topology <preset>', `actor placement (default: ${d.topology})`).choices(Object.keys(TOPOLOGY_PRESETS)))
     .option('--key-file <path>', 'authenticated domain: the key file (mode 600; see `ledgecast keygen`); only peers with the same key are heard');
 }

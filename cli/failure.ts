@@ -52,6 +52,7 @@ function asFlags(message: string): string {
   return message
     .replace(/\boptions\.ledger\.path\b/g, '--ledger')
     .replace(/\boptions\.ledger\.durability\b/g, '--durability')
+    .replace(/\boptions\.onDamaged 'moveAside'/g, '--on-damaged move-aside')
     .replace(/\boptions\.(name|interface|group|port|ttl|peers|ledger|topology)\b/g, '--$1');
 }
 

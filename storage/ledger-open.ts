@@ -127,7 +127,7 @@ async function inspect(dir: string, shown: string, o: ResolvedLedgerStoreOptions
       if (scan.meta.peerName !== o.peerName) {
         throw new LedgerError(
           `ledger ${shown} belongs to peer name ${JSON.stringify(scan.meta.peerName)}, not ${JSON.stringify(o.peerName)}; ` +
-            `open it with that name (options.name; CLI: --name) or use another path`,
+            `open it with that name (options.name) or use another path`,
         );
       }
       if (scan.damage.length > 0) return moveAsideOrRefuse(dir, shown, `is damaged: ${scan.damage.join('; ')}`, o, deps);

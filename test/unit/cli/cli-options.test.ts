@@ -58,6 +58,13 @@ describe('resolveCommonOptions', () => {
     expect(resolveCommonOptions({ durability: 'none' }).ledger).toEqual({ durability: 'none' });
   });
 
+  it('passes --on-damaged as ledger.onDamaged (move-aside: moveAside), only with --ledger', () => {
+    expect(resolveCommonOptions({ ledger: 'dir', name: 'p', onDamaged: 'move-aside' }).ledger).toEqual({ path: 'dir', onDamaged: 'moveAside' });
+    expect(resolveCommonOptions({ ledger: 'dir', name: 'p', onDamaged: 'refuse' }).ledger).toEqual({ path: 'dir', onDamaged: 'refuse' });
+    expect(() => resolveCommonOptions({ ledger: 'dir', name: 'p', onDamaged: 'moveAside' })).toThrow('--on-damaged must be one of refuse, move-aside, got "moveAside"');
+    expect(() => resolveCommonOptions({ onDamaged: 'refuse' })).toThrow('--on-damaged needs --ledger');
+  });
+
   it('rejects an unknown durability and an empty --ledger', () => {
     expect(() => resolveCommonOptions({ ledger: 'd', durability: 'fsync' })).toThrow(/--durability must be one of none, async, sync/);
     expect(() => resolveCommonOptions({ ledger: '' })).toThrow('--ledger must name a directory');

@@ -94,6 +94,11 @@ describe('describeFailure', () => {
     expect(describeFailure(err)).toEqual({ exitCode: 2, text: 'ledgecast: cannot bind to 10.9.9.9: not an address of this host (check --interface)' });
   });
 
+  it('names the CLI flag in a damaged ledger\'s message', () => {
+    const err = Object.assign(new Error("ledger d: d/data.mdb is damaged: x; refusing to open it (options.onDamaged 'moveAside' moves it aside and starts a fresh ledger in a new sequence epoch)"), { code: 'ERR_LEDGER' });
+    expect(describeFailure(err).text).toBe("ledgecast: ledger d: d/data.mdb is damaged: x; refusing to open it (--on-damaged move-aside moves it aside and starts a fresh ledger in a new sequence epoch)");
+  });
+
   it('treats a port in use (the monitor\'s --http-port) as bad input', () => {
     const err = Object.assign(new Error('monitor: cannot listen on 127.0.0.1:9464: listen EADDRINUSE: address already in use 127.0.0.1:9464'), { code: 'EADDRINUSE' });
     expect(describeFailure(err)).toEqual({

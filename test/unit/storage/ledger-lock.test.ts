@@ -79,7 +79,7 @@ describe('ledger lock', () => {
     await expect(LedgerStore.open({ path, peerName: 'b' })).rejects.toThrow(/already open in this process/);
     await a.close();
     await expect(LedgerStore.open({ path, peerName: 'b' })).rejects.toThrow(
-      `ledger ${path} belongs to peer name "a", not "b"; open it with that name (options.name; CLI: --name) or use another path`,
+      `ledger ${path} belongs to peer name "a", not "b"; open it with that name (options.name) or use another path`,
     );
     expect(existsSync(ledgerLockFile(path))).toBe(false);
   });
