@@ -527,6 +527,7 @@ export class FlowControl {
       excluded: false,
       progressPos: fromStart ? s.base : Math.max(s.highSent, s.base),
       lowPos: undefined,
+      climbAt: undefined,
     };
     const earlier = this.unreported.takenOver(nowMs, peer.name);
     if (earlier !== undefined) {

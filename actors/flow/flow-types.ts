@@ -96,6 +96,11 @@ export interface ReceiverPos {
    * climb last counted as progress, or began; undefined while it reports no such thing.
    */
   lowPos: number | undefined;
+  /**
+   * `reported` when a climb below it last counted as progress (undefined: never): another climb
+   * counts only below that same position, or once the position has moved a window beyond it.
+   */
+  climbAt: number | undefined;
 }
 
 export interface FlowStream {

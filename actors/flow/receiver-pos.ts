@@ -78,18 +78,25 @@ export function* blockersOf(s: FlowStream): Generator<ReceiverPos> {
  * reported, and its reports climb from there at the handler's pace. Before (7 December), those
  * reports were ignored, and 2 s into the publisher's close, or into a block, that subscriber was
  * named `slowConsumer` and no longer waited for (4 of 4 runs with the `dedicated` preset, 0 with
- * `single`), its backlog unpaced. Reports more than a window below count for nothing: a forger's
- * climb from far below cannot hold a stream longer than one from where it stands.
+ * `single`), its backlog unpaced.
+ *
+ * Bounds (a forger's climbs): reports more than a window below count for nothing, so one climb
+ * is at most `window / progressStep` (16) steps; and one climb counts per position, until the
+ * position has moved a window beyond it (a cap falls below what was reported once per backlog
+ * episode). So a receiver that does not move its position holds a stream at most 16 stall
+ * bounds (32 s) once, then again only after a window of progress.
  */
 export function climbedBelow(r: ReceiverPos, s: FlowStream, seq: number, nowMs: number): boolean {
   const reported = r.reported as number;
   if (seq >= reported || seq < reported - s.window) return false;
+  if (r.climbAt !== undefined && reported !== r.climbAt && reported < r.climbAt + s.window) return false;
   if (r.lowPos === undefined || seq < r.lowPos) {
     r.lowPos = seq;
     return false;
   }
   if (seq - r.lowPos < progressStep(s)) return false;
   r.lowPos = seq;
+  r.climbAt = reported;
   r.lastProgressMs = nowMs;
   r.progressedMs = nowMs;
   return true;

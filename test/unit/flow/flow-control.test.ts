@@ -311,6 +311,37 @@ describe('FlowControl slow consumers', () => {
       expect(events).toEqual([]);
     });
 
+    it('counts one climb per position until it has moved a window beyond: a forger climbing again and again below it is left out', () => {
+      const { flow, events, send } = setup({ flowWindowMessages: window, flowPolicy: 'min', stallTimeoutMs: 2000 });
+      flow.onPosition(0, B, 's', 0);
+      send(0, 's', 1, 1600);
+      flow.onPosition(10, B, 's', 1600);
+      send(10, 's', 1601, 3200);
+      expect(flow.canSend(10, 's', 3201, 1).ok).toBe(false);
+      // One climb from a window below, a step every 1.9 s: 16 steps, held all along (the bound).
+      let t = 10;
+      for (let low = 0; low < 1600; low += 100) {
+        t += 1900;
+        flow.onPosition(t, B, 's', low);
+        flow.onTimer(t);
+      }
+      expect(events).toEqual([]);
+      // A message further, then the same climb again: no more progress; left out a bound after its last.
+      flow.onPosition(t + 10, B, 's', 1601);
+      send(t + 10, 's', 3201, 3201);
+      expect(flow.canSend(t + 10, 's', 3202, 1).ok).toBe(false);
+      const lastProgressMs = t;
+      let slowAt: number | undefined;
+      for (let low = 100; low < 1600 && slowAt === undefined; low += 100) {
+        t += 1900;
+        flow.onPosition(t, B, 's', low);
+        flow.onTimer(t);
+        if (events.some((e) => e[0] === 'slow')) slowAt = t;
+      }
+      expect(events.filter((e) => e[0] === 'slow')).toEqual([['slow', 'b', 's', 1600]]);
+      expect(slowAt).toBe(lastProgressMs + 2 * 1900); // the first timer after the bound
+    });
+
     it('counts only a climb of a progress step, and not from more than a window below: a report creeping, or far below, stalls as before', () => {
       for (const far of [false, true]) {
         const { flow, events, send } = setup({ flowWindowMessages: window, flowPolicy: 'min', stallTimeoutMs: 2000 });
