@@ -9,7 +9,7 @@
  * "damaged" in 1 of 6 simultaneous starts).
  *
  * The file is created with O_EXCL and holds `{ pid, peerName, startedAtMs, procStartTicks, bootId }`. A */
-import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, fsyncSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync, fsyncSync } from 'node:fs';
 import { join } from 'node:path';
 import { LedgerError } from '../errors.js';
 
@@ -40,8 +40,10 @@ let exitHookInstalled = false;
 
 /** The lock file of a ledger directory. */
 export function ledgerLockFile(dir: string): string {
-  return join(dir, 'ledger.lock');
+  return join(dir, LOCK_FILE);
 }
+
+const LOCK_FILE = 'ledger.lock';
 
 /**
  * Takes the lock of ledger directory `dir` for `peerName`, or throws `LedgerError` naming the live
@@ -54,6 +56,11 @@ export function acquireLedgerLock(dir: string, peerName: string, displayPath: st
   // A few rounds: each failed round means another process changed the file under us.
   for (let round = 0; round < 5; round++) {
     if (tryCreate(file, info)) {
+      const legacy = liveLegacyLock(dir);
+      if (legacy !== undefined) {
+        unlinkQuiet(file);
+        throw new LedgerError(`ledger ${displayPath} is already open by process ${legacy.pid} under peer name ${legacy.peerName} (a ledgecast build from before 7 December, which locks <peerName>.lock)`);
+      }
       const lock = new HeldLock(file, info, tookOver);
       held.add(lock);
       installExitHook();
@@ -115,6 +122,26 @@ class HeldLock implements LedgerLock {
       unlinkQuiet(this.file);
     }
   }
+}
+
+/**
+ * A live lock of a build from before 7 December in `dir` (`<peerName>.lock`, one per name), if
+ * any: an old and a new build opening one directory at once each took its own lock file, and
+ * both appended to the ledger (a hostile check).
+ */
+function liveLegacyLock(dir: string): LedgerLockInfo | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    if (!name.endsWith('.lock') || name === LOCK_FILE) continue;
+    const info = readLock(join(dir, name));
+    if (typeof info === 'object' && isAlive(info)) return info;
+  }
+  return undefined;
 }
 
 function tryCreate(file: string, info: LedgerLockInfo): boolean {

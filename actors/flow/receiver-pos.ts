@@ -83,15 +83,18 @@ export function* blockersOf(s: FlowStream): Generator<ReceiverPos> {
  * Bounds (a forger's climbs): reports more than a window below count for nothing, so one climb
  * is at most `window / progressStep` (16) steps; and one climb counts per position, until the
  * position has moved a window beyond it (a cap falls below what was reported once per backlog
- * episode). So a receiver that does not move its position holds a stream at most 16 stall
- * bounds (32 s) once, then again only after a window of progress.
+ * episode), and once one counted, a report lower again does not start it again. So a receiver
+ * that does not move its position holds a stream at most 16 stall bounds (32 s) once, then again
+ * only after a window of progress.
  */
 export function climbedBelow(r: ReceiverPos, s: FlowStream, seq: number, nowMs: number): boolean {
   const reported = r.reported as number;
   if (seq >= reported || seq < reported - s.window) return false;
   if (r.climbAt !== undefined && reported !== r.climbAt && reported < r.climbAt + s.window) return false;
   if (r.lowPos === undefined || seq < r.lowPos) {
-    r.lowPos = seq;
+    // Once a climb below this position counted, its start stays: a report lower again (a zigzag)
+    // would let it count without end (a hostile check, 7 December: held 81 s, as long as it sent).
+    if (r.climbAt !== reported) r.lowPos = seq;
     return false;
   }
   if (seq - r.lowPos < progressStep(s)) return false;

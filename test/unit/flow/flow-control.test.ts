@@ -342,6 +342,24 @@ describe('FlowControl slow consumers', () => {
       expect(slowAt).toBe(lastProgressMs + 2 * 1900); // the first timer after the bound
     });
 
+    it('does not start a climb again lower once it counted: a zigzag (down two steps, up one) is left out a bound after its first step', () => {
+      const { flow, events, send } = setup({ flowWindowMessages: window, flowPolicy: 'min', stallTimeoutMs: 2000 });
+      flow.onPosition(0, B, 's', 0);
+      send(0, 's', 1, 1600);
+      flow.onPosition(10, B, 's', 1600);
+      send(10, 's', 1601, 3200);
+      expect(flow.canSend(10, 's', 3201, 1).ok).toBe(false);
+      let slowAt: number | undefined;
+      for (let t = 1000; t <= 60_000 && slowAt === undefined; t += 1000) {
+        flow.onPosition(t, B, 's', 1200);
+        flow.onPosition(t + 1, B, 's', 1400);
+        flow.onTimer(t + 1);
+        if (events.some((e) => e[0] === 'slow')) slowAt = t;
+      }
+      // Its one counted step at 1 s (1200 → 1400), then nothing: left out at the first timer 2 s later.
+      expect(slowAt).toBe(3000);
+    });
+
     it('counts only a climb of a progress step, and not from more than a window below: a report creeping, or far below, stalls as before', () => {
       for (const far of [false, true]) {
         const { flow, events, send } = setup({ flowWindowMessages: window, flowPolicy: 'min', stallTimeoutMs: 2000 });

@@ -63,6 +63,27 @@ describe('ledger lock', () => {
     }
   });
 
+  it('refuses a ledger a build from before 7 December holds (its <peerName>.lock names a live process), and ignores a dead one', async () => {
+    const path = join(tempDir(), 'ledger');
+    mkdirSync(path, { recursive: true });
+    const sleeper = runChild(`console.log('up'); setInterval(() => {}, 1000);`);
+    try {
+      await sleeper.waitFor('up');
+      const pid = sleeper.proc.pid as number;
+      writeFileSync(join(path, 'old%20name.lock'), JSON.stringify({ pid, peerName: 'old name', startedAtMs: 1, procStartTicks: procStartTicks(pid) }));
+      await expect(LedgerStore.open({ path, peerName: 'p' })).rejects.toThrow(
+        `ledger ${path} is already open by process ${pid} under peer name old name (a ledgecast build from before 7 December, which locks <peerName>.lock)`,
+      );
+      expect(existsSync(ledgerLockFile(path))).toBe(false);
+      sleeper.proc.kill('SIGKILL');
+      await sleeper.exited;
+      const store = await LedgerStore.open({ path, peerName: 'p' });
+      await store.close();
+    } finally {
+      sleeper.proc.kill('SIGKILL');
+    }
+  });
+
   it('treats a live pid with another start time as reused, hence stale', async () => {
     const path = join(tempDir(), 'ledger');
     mkdirSync(path, { recursive: true });
