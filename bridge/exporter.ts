@@ -8,8 +8,8 @@
  *
  * Never exported: a message that came from another zone (`msg.origin` set: no loops), a
  * message matching an earlier export pattern too (exported once, by that pattern's subscription),
- * a reply (subjects `_INBOX.…` and the reserved `_LC_…`) and a request on a `requests` subject
- * (relayed through core NATS instead: bridge/request-relay.ts).
+ * a reply (subjects `_INBOX.…` and the reserved `_LC_…`) and a request (one on a `requests`
+ * subject is relayed through core NATS instead: bridge/request-relay.ts; any other stays in its zone).
  *
  * Batching: with `exportBatchDelayMs` a message waits that long after the first one waiting,
  * and they are published together (fewer socket writes; latency traded for CPU).
@@ -38,7 +38,7 @@ import type { CheckpointItem } from './export-checkpoint.js';
 import type { CheckpointKeeper } from './checkpoint-keeper.js';
 import { patternMatches } from '../actors/subjects/subject.js';
 import { HEADERS, lossRecordId, matchesAny, messageId, natsSubject } from './naming.js';
-import { isBridgePeer, isRelayableRequest, RESERVED_PREFIX } from '../actors/app/origin.js';
+import { isBridgePeer, RESERVED_PREFIX } from '../actors/app/origin.js';
 import type { DataLossEvent } from '../actors/app/peer-events.js';
 import type { ResolvedBridgeOptions } from './options.js';
 
@@ -65,7 +65,7 @@ export interface ExporterCounters {
   notLocal: number;
   /** Loss records exported: ranges of this zone's streams the export subscriptions will never get. */
   losses: number;
-  /** Requests relayed instead (subjects of the `requests` option) and replies (`_INBOX.…`, `_LC_…`): not exported. */
+  /** Requests (relayed through core NATS on `requests` subjects, else not crossing) and replies (`_INBOX.…`, `_LC_…`): not exported. */
   requests: number;
   /** Times the bridge went above `maxPending` messages held. */
   stopped: number;
@@ -291,8 +291,12 @@ export class Exporter {
       msg.ack();
       return;
     }
-    if (isPrivate(msg.subject) || (isRelayableRequest(msg.replyTo) && matchesAny(this.o.requests, msg.subject))) {
-      // Replies to inboxes, and requests the bridges relay through core NATS: never stored.
+    if (isPrivate(msg.subject) || msg.replyTo !== undefined) {
+      // Replies to inboxes, and requests (relayed through core NATS when a `requests` pattern
+      // takes them, else left to their zone): never stored. Before (7 December), a request on an
+      // exported subject outside `requests` was stored and delivered in the other zones as data,
+      // its reply inbox dropped (a user-style check: the requester timed out, a subscriber in
+      // zone B got it with replyTo null).
       this.counters.requests++;
       msg.ack();
       return;

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BridgeProcess, cleanups, runCleanups, tempDir, twoZones, waitPatterns, writeConfig, type Net } from './bridge-helpers.js';
+import { BridgeProcess, cleanups, runCleanups, storedCount, tempDir, twoZones, waitPatterns, writeConfig, type Net } from './bridge-helpers.js';
 import { ChildCommandError, freshNetwork, sleep, startPeer, type PeerProcess } from './helpers.js';
 import { startNatsServer } from './nats-server.js';
 
@@ -73,5 +73,27 @@ describe('request/reply across zones', () => {
     await sleep(500);
     const local = await ask(client, 'svc.echo.local', 5000);
     expect(local).toMatchObject({ data: { echo: { q: 'svc.echo.local' }, by: 'responderA' }, sender: 'responderA' });
+  }, 120_000);
+
+  it('a request on an exported subject outside `requests` is not exported: nothing stored, nothing delivered in the other zone; the data published beside it crosses', async () => {
+    // Before (7 December, a user-style check), it was stored in LC_A and delivered in zone B as
+    // data with its reply inbox dropped, and the requester timed out.
+    const server = await startNatsServer();
+    cleanups.push(() => server.stop());
+    const dir = tempDir();
+    const [netA, netB] = twoZones();
+    const config = (z: string, net: Net) => writeConfig(dir, z, { zone: z, nats: { servers: [server.url] }, export: ['>'], import: ['>'], requests: ['svc.>'], peer: { name: `bridge${z}`, ...net, ledger: { path: join(dir, `ledger-${z}`) } } });
+    const bridges = [new BridgeProcess('bridgeA', config('A', netA)), new BridgeProcess('bridgeB', config('B', netB))];
+    await Promise.all(bridges.map((b) => b.start()));
+    const watcher = await startPeer('watchB', netB);
+    await watcher.call('subscribe', { patterns: ['data.>'] });
+    const client = await startPeer('clientA', netA);
+    await waitPatterns(client, 'bridgeA', ['>']);
+    const asked = await ask(client, 'data.question', 1500);
+    expect(asked.code).toBe('ERR_TIMEOUT'); // bridge A's export subscription looks like a responder; nobody answers
+    await client.call('publish', { subjects: ['data.plain'], perSubject: 1 });
+    const got = await watcher.call('collect', { expect: [1], timeoutMs: 15_000, quietMs: 1000 }, 20_000);
+    expect(got.records[0].map((r: unknown[]) => r[0])).toEqual(['data.plain']);
+    expect(await storedCount(server, 'LC_A')).toBe(1);
   }, 120_000);
 });
