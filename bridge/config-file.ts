@@ -155,6 +155,11 @@ function isServerUrl(server: string): boolean {
   } catch {
     return false;
   }
+  // A scheme the Node client speaks, and nothing after host:port: `nats//host:4222` read as the
+  // host "nats" (with a path), and `http://…`, were retried for connectTimeoutMs, then exit 1
+  // (a user-style check, 7 December).
+  if (url.protocol !== 'nats:' && url.protocol !== 'tls:') return false;
+  if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '') return false;
   return url.hostname !== '' && (url.port === '' || (Number(url.port) >= 1 && Number(url.port) <= 65535));
 }
 
