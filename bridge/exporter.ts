@@ -382,6 +382,10 @@ export class Exporter {
       return;
     }
     this.queue.failed(q);
+    // Closing: what was not acknowledged comes again after a restart (its ledger positions), not a
+    // failure to report. Before (7 December), a SIGTERM with exports in flight printed a 'blocked'
+    // event naming a JetStream timeout (a user-style check).
+    if (this.closed) return;
     // One retry loop at a time, whatever the number of publishes failing with it.
     if (this.retrying) return;
     this.retrying = true;

@@ -186,14 +186,14 @@ export class PipelinedPublisher {
   close(): void {
     clearInterval(this.sweepTimer);
     this.sub.unsubscribe();
-    this.sweep(Number.POSITIVE_INFINITY);
+    this.sweep(Number.POSITIVE_INFINITY, 'the bridge closed before JetStream acknowledged it');
   }
 
-  private sweep(nowMs: number): void {
+  private sweep(nowMs: number, reason = `no acknowledgement from JetStream within ${this.timeoutMs} ms`): void {
     for (const [id, w] of this.waiting) {
       if (w.deadlineMs > nowMs) continue;
       this.waiting.delete(id);
-      w.done(w.ctx, new Error(`no acknowledgement from JetStream within ${this.timeoutMs} ms`), undefined);
+      w.done(w.ctx, new Error(reason), undefined);
     }
   }
 }

@@ -64,7 +64,7 @@ export type RandomInt = (min: number, max: number) => number;
 
 const EXIT_CODES_HELP = `
 Exit codes: 0 done, 1 internal error, 2 bad input (a port in use included), 3 sub --timeout before --count messages,
-130 interrupted.`;
+130 interrupted (SIGINT), 143 terminated (SIGTERM).`;
 
 /**
  * Parses `argv` (the arguments after `node ledgecast.js`).

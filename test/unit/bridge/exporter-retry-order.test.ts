@@ -119,6 +119,20 @@ describe('Exporter: the connection to NATS broke', () => {
     expect(acked).toEqual(['m1', 'm2', 'm3', 'm4']);
     void exporter.close();
   });
+
+  it('closing with publishes unanswered reports no failure: they come again after a restart (a SIGTERM printed a false blocked event)', async () => {
+    const { nc, sent } = fakeConnection();
+    const { peer, publish, acked } = fakePeer();
+    const o: ResolvedBridgeOptions = { ...resolveBridgeSettings({ zone: 'A', export: ['k.>'], publishTimeoutMs: 5000, retryDelayMs: 500 }), peer, nats: nc };
+    const blocked: string[] = [];
+    const exporter = new Exporter(o, nc, { blocked: (r) => blocked.push(r), resumed: () => blocked.push('resumed'), refused: () => undefined });
+    exporter.start();
+    for (const p of ['m1', 'm2', 'm3']) publish(p);
+    expect(sent).toHaveLength(3);
+    await exporter.close();
+    expect(blocked).toEqual([]);
+    expect(acked).toEqual([]);
+  });
 });
 
 /** Answers the first (abandoned) send of m3 too late: its reply id is no longer waited for. */
