@@ -291,13 +291,18 @@ describe('FlowControl slow consumers', () => {
     // handler's pace (a user-style check, 7 December: 32,768 reported, then 16,685, 16,784, ...
     // every 50 ms; named slowConsumer 2 s into the publisher's close, or 2 s into a block).
     const window = 1600; // progress step: 100
+    /** B reported 1600, the stream sent 3200 and is blocked at 3201 (1600 + window). */
+    const reportedThenBlocked = () => {
+      const t = setup({ flowWindowMessages: window, flowPolicy: 'min', stallTimeoutMs: 2000 });
+      t.flow.onPosition(0, B, 's', 0);
+      t.send(0, 's', 1, 1600);
+      t.flow.onPosition(10, B, 's', 1600);
+      t.send(10, 's', 1601, 3200);
+      expect(t.flow.canSend(10, 's', 3201, 1).ok).toBe(false);
+      return t;
+    };
     it('counts their climb as progress: not left out while blocked, nor given up while closing', () => {
-      const { flow, events, send } = setup({ flowWindowMessages: window, flowPolicy: 'min', stallTimeoutMs: 2000 });
-      flow.onPosition(0, B, 's', 0);
-      send(0, 's', 1, 1600);
-      flow.onPosition(10, B, 's', 1600);
-      send(10, 's', 1601, 3200);
-      expect(flow.canSend(10, 's', 3201, 1).ok).toBe(false); // blocked at 1600 + window
+      const { flow, events } = reportedThenBlocked();
       for (let t = 50, low = 800; t <= 6000; t += 50, low += 5) {
         flow.onPosition(t, B, 's', low);
         flow.onTimer(t);
@@ -312,12 +317,7 @@ describe('FlowControl slow consumers', () => {
     });
 
     it('counts one climb per position until it has moved a window beyond: a forger climbing again and again below it is left out', () => {
-      const { flow, events, send } = setup({ flowWindowMessages: window, flowPolicy: 'min', stallTimeoutMs: 2000 });
-      flow.onPosition(0, B, 's', 0);
-      send(0, 's', 1, 1600);
-      flow.onPosition(10, B, 's', 1600);
-      send(10, 's', 1601, 3200);
-      expect(flow.canSend(10, 's', 3201, 1).ok).toBe(false);
+      const { flow, events, send } = reportedThenBlocked();
       // One climb from a window below, a step every 1.9 s: 16 steps, held all along (the bound).
       let t = 10;
       for (let low = 0; low < 1600; low += 100) {
@@ -343,12 +343,7 @@ describe('FlowControl slow consumers', () => {
     });
 
     it('does not start a climb again lower once it counted: a zigzag (down two steps, up one) is left out a bound after its first step', () => {
-      const { flow, events, send } = setup({ flowWindowMessages: window, flowPolicy: 'min', stallTimeoutMs: 2000 });
-      flow.onPosition(0, B, 's', 0);
-      send(0, 's', 1, 1600);
-      flow.onPosition(10, B, 's', 1600);
-      send(10, 's', 1601, 3200);
-      expect(flow.canSend(10, 's', 3201, 1).ok).toBe(false);
+      const { flow, events } = reportedThenBlocked();
       let slowAt: number | undefined;
       for (let t = 1000; t <= 60_000 && slowAt === undefined; t += 1000) {
         flow.onPosition(t, B, 's', 1200);
