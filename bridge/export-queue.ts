@@ -112,6 +112,11 @@ export class ExportQueue<T> {
     return q;
   }
 
+  /** Taking pauses (the connection broke) until {@link resume}: probes only. */
+  pause(): void {
+    this.pausedFlag = true;
+  }
+
   /** Taking may go on (the probe was stored). */
   resume(): void {
     this.pausedFlag = false;

@@ -120,6 +120,44 @@ describe('Exporter: the connection to NATS broke', () => {
     void exporter.close();
   });
 
+  it('with nothing in flight when it broke, sends nothing new until a probe is stored after the reconnect (a burst into a JetStream not serving yet was stored out of order)', async () => {
+    vi.useFakeTimers();
+    const { nc, sent, answer, emitStatus } = fakeConnection();
+    const { peer, publish, acked } = fakePeer();
+    const o: ResolvedBridgeOptions = { ...resolveBridgeSettings({ zone: 'A', export: ['k.>'], publishTimeoutMs: 5000, retryDelayMs: 500 }), peer, nats: nc };
+    const said: string[] = [];
+    const exporter = new Exporter(o, nc, { blocked: (r) => said.push(r), resumed: () => said.push('resumed'), refused: () => undefined });
+    exporter.start();
+    publish('m1');
+    answer('m1', 'stored');
+    emitStatus('disconnect');
+    await Promise.resolve();
+    expect(said).toEqual(['nats']);
+    for (const p of ['m2', 'm3', 'm4']) publish(p);
+    expect(sent.map((s) => s.payload)).toEqual(['m1']); // held while down
+    vi.advanceTimersByTime(500);
+    expect(sent.map((s) => s.payload)).toEqual(['m1', 'm2']); // one probe
+    emitStatus('reconnect'); // the probe sent while down was dropped by the client: probed again
+    await vi.advanceTimersByTimeAsync(500);
+    expect(sent.map((s) => s.payload)).toEqual(['m1', 'm2', 'm2']);
+    answer('m2', 'stored');
+    await Promise.resolve();
+    expect(sent.map((s) => s.payload)).toEqual(['m1', 'm2', 'm2', 'm3', 'm4']);
+    expect(said).toEqual(['nats', 'resumed']);
+    answer('m3', 'stored');
+    answer('m4', 'stored');
+    expect(acked).toEqual(['m1', 'm2', 'm3', 'm4']);
+    // Broken and back with nothing waiting: resumed once the next probe finds nothing to send.
+    emitStatus('disconnect');
+    await vi.advanceTimersByTimeAsync(0);
+    emitStatus('reconnect');
+    await vi.advanceTimersByTimeAsync(500);
+    expect(said).toEqual(['nats', 'resumed', 'nats', 'resumed']);
+    publish('m5');
+    expect(sent.map((s) => s.payload).at(-1)).toBe('m5');
+    void exporter.close();
+  });
+
   it('closing with publishes unanswered reports no failure: they come again after a restart (a SIGTERM printed a false blocked event)', async () => {
     const { nc, sent } = fakeConnection();
     const { peer, publish, acked } = fakePeer();
