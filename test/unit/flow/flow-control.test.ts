@@ -342,6 +342,28 @@ describe('FlowControl slow consumers', () => {
       expect(slowAt).toBe(lastProgressMs + 2 * 1900); // the first timer after the bound
     });
 
+    it('counts a climb again once the position has moved a window beyond the last one, and not a report far below as progress', () => {
+      const { flow, events, send } = reportedThenBlocked();
+      for (let t = 1900, low = 100; low < 1600; t += 1900, low += 100) flow.onPosition(t, B, 's', low);
+      // A window of progress (1600 → 3200), then capped again below: its climb counts.
+      flow.onPosition(30_000, B, 's', 3200);
+      send(30_000, 's', 3201, 4800);
+      expect(flow.canSend(30_000, 's', 4801, 1).ok).toBe(false);
+      let t = 30_000;
+      for (let low = 2000; low < 3200; low += 100) {
+        t += 1900;
+        flow.onPosition(t, B, 's', low);
+        flow.onTimer(t);
+      }
+      expect(events.filter((e) => e[0] === 'slow')).toEqual([]);
+      // Far below (more than a window): no progress, left out a bound after the last step.
+      for (let k = 1; k <= 3; k++) {
+        flow.onPosition(t + k * 700, B, 's', 100 * k);
+        flow.onTimer(t + k * 700);
+      }
+      expect(events.filter((e) => e[0] === 'slow')).toEqual([['slow', 'b', 's', 1600]]);
+    });
+
     it('does not start a climb again lower once it counted: a zigzag (down two steps, up one) is left out a bound after its first step', () => {
       const { flow, events } = reportedThenBlocked();
       let slowAt: number | undefined;
