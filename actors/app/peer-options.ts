@@ -20,7 +20,7 @@ import {
 import { resolveSocketOptions, type FaultOptions } from '../socket/options.js';
 import { resolveSecurityOptions, type SecurityOptions } from '../socket/security-options.js';
 import { SEAL_TRAILER_BYTES } from '../socket/domain-seal.js';
-import { resolveSenderOptions, type SenderOptions, type FlowPolicy } from '../sender/options.js';
+import { FLOW_WINDOW_BYTES_LARGE_DATAGRAMS, LARGE_DATAGRAM_BYTES, resolveSenderOptions, type SenderOptions, type FlowPolicy } from '../sender/options.js';
 import { resolveRetransmitOptions, type RetransmitOptions } from '../retransmit/options.js';
 import { resolveReceiverOptions, type ReceiverOptions } from '../receiver/options.js';
 import { resolveGroupMapOptions, resolveReceiverListOptions } from '../subjects/options.js';
@@ -308,9 +308,12 @@ export function resolvePeerOptions(o: PeerOptions = {}): ResolvedPeerOptions {
     // Set from the top level below: a value here would be ignored without a word.
     if ((senderGiven as Record<string, unknown>)[key] !== undefined) throw new InvalidOptionError(`options.sender.${key} is not a sender option here: set options.${top}`);
   }
+  // Larger datagrams fill a receive buffer with less overhead: the flow window's bytes follow.
+  const largeDatagrams = maxDatagramBytes + (security === undefined ? 0 : SEAL_TRAILER_BYTES) >= LARGE_DATAGRAM_BYTES;
   const sender = resolveSenderOptions(
     {
       ...senderGiven,
+      flowWindowBytes: senderGiven.flowWindowBytes ?? (largeDatagrams ? FLOW_WINDOW_BYTES_LARGE_DATAGRAMS : undefined),
       maxMessageBytes,
       rateBytesPerSec: checkInteger('options.rateBytesPerSec', m.rateBytesPerSec, 0),
       windowMaxMessages: windowMessages,

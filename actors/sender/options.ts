@@ -69,9 +69,11 @@ export interface SenderOptions {
   /**
    * The same window in payload bytes: the credit of a stream is at most this many bytes (at the
    * stream's average message size) beyond the receivers' position, so one window's burst fits
-   * the receivers' socket buffers (an 8 MiB buffer holds about 4 MiB of 8 KB datagrams). A
-   * message larger than this still goes, alone in the window.
-   * @default 2097152
+   * in half of the receivers' socket buffers. The kernel charges a datagram more than its
+   * payload: an 8 MiB buffer holds about 4 MiB of 8 KB datagrams, and about 7.8 MiB of 32 KB ones
+   * (loopback's default size). A message larger than this still goes, alone in the window.
+   * @default 2097152 (2 MiB); 4194304 (4 MiB) when the peer's datagrams are 32 KiB or more
+   *   (`maxDatagramBytes`, its default on a loopback interface)
    */
   flowWindowBytes?: number;
   /**
@@ -130,6 +132,17 @@ export interface SenderOptions {
 /** Every sender option, resolved. */
 export type ResolvedSenderOptions = Required<SenderOptions>;
 
+/** `flowWindowBytes` by default: half of what an 8 MiB receive buffer holds of 8 KB datagrams. */
+export const FLOW_WINDOW_BYTES = 2 * 1024 * 1024;
+/**
+ * `flowWindowBytes` by default when the peer's datagrams are at least
+ * {@link LARGE_DATAGRAM_BYTES}: an 8 MiB buffer holds about 7.8 MiB of 32 KB datagrams, and the
+ * same half of it gave 1 KB messages more throughput on loopback (docs/PROFILE.md).
+ */
+export const FLOW_WINDOW_BYTES_LARGE_DATAGRAMS = 4 * 1024 * 1024;
+/** The datagram size from which {@link FLOW_WINDOW_BYTES_LARGE_DATAGRAMS} is the default. */
+export const LARGE_DATAGRAM_BYTES = 32 * 1024;
+
 export const DEFAULT_SENDER_OPTIONS: Readonly<ResolvedSenderOptions> = Object.freeze({
   maxStreams: 100_000,
   windowMaxMessages: 65_536,
@@ -139,7 +152,7 @@ export const DEFAULT_SENDER_OPTIONS: Readonly<ResolvedSenderOptions> = Object.fr
   rateBytesPerSec: 0,
   burstBytes: 1024 * 1024,
   flowWindowMessages: 32_768,
-  flowWindowBytes: 2 * 1024 * 1024,
+  flowWindowBytes: FLOW_WINDOW_BYTES,
   flowPolicy: 'min',
   stallTimeoutMs: 2000,
   maxTrackedPositions: 262_144,

@@ -31,6 +31,24 @@ describe('peer options', () => {
   });
 });
 
+describe('the flow window in bytes', () => {
+  const windowBytes = (o: Parameters<typeof resolvePeerOptions>[0]): number => resolvePeerOptions(o).config.sender.flowWindowBytes;
+  it('is 4 MiB with 32 KiB datagrams (loopback) and 2 MiB with 8 KiB ones, since an 8 MiB receive buffer holds twice as much of the larger ones', () => {
+    expect(windowBytes({})).toBe(4 * 1024 * 1024);
+    expect(windowBytes({ interface: '10.1.2.3' })).toBe(2 * 1024 * 1024);
+    expect(windowBytes({ interface: '10.1.2.3', maxDatagramBytes: 32_768 })).toBe(4 * 1024 * 1024);
+    expect(windowBytes({ maxDatagramBytes: 1472 })).toBe(2 * 1024 * 1024);
+  });
+  it('keeps the datagram size it was chosen for when a domain key takes room for its trailer', () => {
+    expect(windowBytes({ security: { key: new Uint8Array(32).map((_, i) => i + 1) } })).toBe(4 * 1024 * 1024);
+  });
+  it('is the one given, whatever the datagram size', () => {
+    expect(windowBytes({ sender: { flowWindowBytes: 1_000_000 } })).toBe(1_000_000);
+    expect(windowBytes({ interface: '10.1.2.3', sender: { flowWindowBytes: 8_000_000 } })).toBe(8_000_000);
+    expect(windowBytes({ sender: { flowWindowBytes: undefined } })).toBe(4 * 1024 * 1024);
+  });
+});
+
 describe('a ledger needs a name', () => {
   it('refuses a ledger path without options.name, saying why (the default name changes at every start, so the ledger could not be reopened)', () => {
     expect(() => resolvePeerOptions({ ledger: { path: '/tmp/x' } })).toThrow(/options\.ledger needs options\.name/);
