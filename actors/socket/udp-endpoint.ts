@@ -9,6 +9,7 @@ import { createRng } from '../core.js';
 import { InvalidOptionError } from '../../errors.js';
 import { frameKindOf, TYPE_OFFSET } from '../../codecs/frames/header.js';
 import type { SocketOptions, FaultOptions } from './options.js';
+import { raiseAllocatorThresholds } from './allocator-thresholds.js';
 
 /** Which socket a datagram came in on. */
 export type Via = 'multicast' | 'unicast';
@@ -234,6 +235,7 @@ export class UdpEndpoint implements Endpoint {
 
   private async openSockets(): Promise<void> {
     const o = this.options;
+    raiseAllocatorThresholds();
     this.unicast = dgram.createSocket({ type: 'udp4' });
     this.unicast.on('error', (err) => this.onError(err));
     this.unicast.on('message', (msg, rinfo) => this.receive(msg, 'unicast', rinfo));
