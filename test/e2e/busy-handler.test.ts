@@ -102,3 +102,30 @@ it('closing a subscriber whose handler is behind: its waiting messages are still
   expect(dropped).toBeGreaterThan(0);
   expect(handled + dropped).toBeLessThanOrEqual(20_000);
 }, 60_000);
+
+// The publisher goes from one subject to another while the handler is thousands of messages
+// behind. Before (7 December, a user-style check), each stream of a sender had its own budget of
+// waiting deliveries: the second stream's position stood still while the handler worked through
+// the first one's 16,384 waiting messages (3.3 s at 0.2 ms each), past the publisher's stall
+// bound; it named the subscriber slowConsumer, stopped waiting for it, and the subscriber lost
+// thousands of the second stream's messages as dataLoss 'unavailable'. The budget is now the
+// sender's (delivery-backlog.ts).
+it('a handler that takes 0.2 ms a message gets every one when its publisher goes from 25,000 messages of 1 KB on one subject to 300 of 100 KB on another, and the publisher names no slowConsumer', async () => {
+  const net = freshNetwork();
+  const sub = await startPeer('switch-sub', net);
+  await sub.call('count', { patterns: ['sw.a', 'sw.b'], spinMs: 0.2 });
+  const pub = await createPeer({ ...net, name: 'switch-pub' });
+  const slow: string[] = [];
+  pub.on('slowConsumer', (e) => slow.push(`${e.name} ${e.subject} lag ${e.lagMessages}`));
+  await within(10_000, 'the subscriber heard', (async () => {
+    while (!pub.peers().some((p) => p.name === 'switch-sub' && p.patterns.includes('sw.b'))) await new Promise((r) => setTimeout(r, 20));
+  })());
+  for (let i = 0; i < 25_000; i++) await pub.publish('sw.a', new Uint8Array(1000).fill(i & 255));
+  for (let i = 0; i < 300; i++) await pub.publish('sw.b', new Uint8Array(100_000).fill(i & 255));
+  await pub.close();
+  const got = (await sub.call('counted', { expect: [25_000, 300], timeoutMs: 30_000 }, 35_000)) as { counts: number[]; breaks: unknown[][]; dataLoss: unknown[] };
+  expect(slow).toEqual([]);
+  expect(got.dataLoss).toEqual([]);
+  expect(got.counts).toEqual([25_000, 300]);
+  expect(got.breaks).toEqual([[], []]);
+}, 90_000);

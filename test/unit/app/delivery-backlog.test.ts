@@ -48,6 +48,36 @@ describe('DeliveryBacklog (deliveries waiting for a later turn pace their sender
     expect(backlog.size).toBe(1);
   });
 
+  it("shares one budget among a sender's streams: a stream waiting behind another's backlog moves its cap as that backlog is handled", () => {
+    // A publisher went from subject x (1 KB) to y (10 KB) behind a busy handler. With a budget per
+    // stream y stood at one cap until the handler reached it (past the stall bound: slowConsumer,
+    // then dataLoss); with the sender's budget its cap climbs as x is handled.
+    const { backlog, caps } = rig(100, 100_000);
+    backlog.queued(batch(1000, ...seqs(1, 100, A, 'x'))); // the budget, in messages and bytes
+    expect(caps()).toEqual(['a/x:100']);
+    backlog.queued(batch(10_000, ...seqs(1, 20, A, 'y'))); // nothing of the budget left for y: one message
+    expect(caps()).toEqual(['a/y:1']);
+    backlog.taken(batch(1000, ...seqs(1, 50, A, 'x'))); // 50,000 bytes freed: 5 of y's size
+    expect(caps().sort()).toEqual(['a/x:51', 'a/y:5']);
+    backlog.taken(batch(1000, ...seqs(51, 100, A, 'x'))); // x done: y has the budget (10 of its size)
+    expect(caps().sort()).toEqual(['a/x:lifted', 'a/y:10']);
+    backlog.taken(batch(10_000, ...seqs(1, 15, A, 'y'))); // 50,000 bytes wait: half
+    expect(caps()).toEqual(['a/y:lifted']);
+    expect(backlog.size).toBe(1);
+  });
+
+  it("keeps senders' budgets apart, and moves the other streams' caps only once a share of the budget was freed", () => {
+    const { backlog, caps } = rig(6400, 1 << 30);
+    backlog.queued(batch(1, ...seqs(1, 6400, A, 'x')));
+    backlog.queued(batch(1, ...seqs(1, 10, A, 'y')));
+    backlog.queued(batch(1, ...seqs(1, 10, B, 'z'))); // another sender: its own budget, not capped
+    expect(caps().sort()).toEqual(['a/x:6400', 'a/y:1']);
+    backlog.taken(batch(1, ...seqs(1, 99, A, 'x'))); // 99 < 6400 / 64: only x moves
+    expect(caps()).toEqual(['a/x:6489']); // 6,390 of the budget left for x, beyond its oldest (100)
+    backlog.taken(batch(1, ...seqs(100, 100, A, 'x'))); // 100 freed: y moves too
+    expect(caps().sort()).toEqual(['a/x:6490', 'a/y:100']);
+  });
+
   it('does nothing with pacing off (0) or before the peer started (no pacer)', () => {
     const off = rig(0, 1);
     off.backlog.queued(batch(100, ...seqs(1, 10)));
