@@ -150,7 +150,12 @@ export class FlowControl {
       }
       return;
     }
-    if (r.reported === undefined) this.unreported.reported(peer.name);
+    if (r.reported === undefined) {
+      this.unreported.reported(peer.name);
+      // A first report after the multicast probe (its unicast fallback) starts its stall clock
+      // from the probe's end: its old clock had run out while it could not hear us.
+      r.progressedMs = Math.max(r.progressedMs, Math.min(nowMs, progressedAt(r, this.o)));
+    }
     r.reported = seq;
     r.lowPos = undefined;
     // While closing, any step forward on any stream shows the receiver is alive and working

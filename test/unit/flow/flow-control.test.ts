@@ -733,6 +733,37 @@ describe('FlowControl slow consumers', () => {
     expect(events.filter((e) => e[0] === 'slow')).toEqual([['slow', 'b', 's', 10]]);
   });
 
+  it('a receiver whose first report comes after the multicast probe (its unicast fallback) gets the stall bound from the probe\'s end, not from its registration', () => {
+    // Multicast blocked, seeds given (a user-style check, 7 December): the subscribers reported
+    // first at 3.1-3.6 s, through the fallback, and were named slowConsumer at once (their clock
+    // had started at 0), while the repair was bringing them everything.
+    const { flow, events, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 2000, multicastProbeMs: 3000 });
+    flow.addReceiver(0, B, 's', true);
+    send(0, 's', 1, 10);
+    expect(flow.canSend(0, 's', 11, 1).ok).toBe(false);
+    flow.onPosition(3100, B, 's', 0); // heard us at last, nothing delivered yet
+    flow.onTimer(3200);
+    flow.onTimer(4999);
+    expect(flow.canSend(4999, 's', 11, 1).ok).toBe(false); // still waited for
+    expect(events.filter((e) => e[0] === 'slow')).toEqual([]);
+    flow.onPosition(4999, B, 's', 10); // the repair got through
+    expect(flow.canSend(4999, 's', 11, 1).ok).toBe(true);
+    expect(events.filter((e) => e[0] === 'slow')).toEqual([]);
+  });
+
+  it('a first report after the probe, and nothing more, is left out at the probe\'s end plus the stall bound, as one that never reported', () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 2000, multicastProbeMs: 3000 });
+    flow.addReceiver(0, B, 's', true);
+    send(0, 's', 1, 10);
+    expect(flow.canSend(0, 's', 11, 1).ok).toBe(false); // blocked from 0
+    flow.onPosition(4900, B, 's', 0); // a report late in the probe's allowance does not extend it
+    flow.onTimer(4999);
+    expect(flow.canSend(4999, 's', 11, 1).ok).toBe(false);
+    flow.onTimer(5000);
+    expect(flow.canSend(5000, 's', 11, 1).ok).toBe(true);
+    expect(events.filter((e) => e[0] === 'slow')).toEqual([['slow', 'b', 's', 10]]);
+  });
+
   it('a receiver that reported and then stops is left out at the stall bound: the multicast probe is only for one never heard', () => {
     const { flow, events, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 2000, multicastProbeMs: 3000 });
     flow.onPosition(0, B, 's', 0);
