@@ -309,7 +309,7 @@ export function resolvePeerOptions(o: PeerOptions = {}): ResolvedPeerOptions {
     if ((senderGiven as Record<string, unknown>)[key] !== undefined) throw new InvalidOptionError(`options.sender.${key} is not a sender option here: set options.${top}`);
   }
   // Larger datagrams fill a receive buffer with less overhead: the flow window's bytes follow.
-  const largeDatagrams = maxDatagramBytes + (security === undefined ? 0 : SEAL_TRAILER_BYTES) >= LARGE_DATAGRAM_BYTES;
+  const largeDatagrams = (datagramBytes as number) >= LARGE_DATAGRAM_BYTES;
   const sender = resolveSenderOptions(
     {
       ...senderGiven,
