@@ -390,6 +390,7 @@ export class Durables {
     if (floor !== undefined && r.seq <= floor) return undefined;
     if (!d.tracker.delivered(key, r.seq)) {
       this.onOverflow(sender, r);
+      d.sub.dropped(r.subject, sender.name, r.seq);
       return undefined;
     }
     this.pace(d, key, sender.name, r.subject);

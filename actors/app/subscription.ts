@@ -36,6 +36,7 @@ export class Subscription<T = unknown> implements AsyncIterable<Message<T>> {
   private yielded: Message<T> | undefined;
   private readonly endListeners: (() => void)[] = [];
   private watch: QueueWatch | undefined;
+  private dropWatch: ((subject: string, sender: string, seq: number) => void) | undefined;
 
   /**
    * @param onHandlerError receives a {@link HandlerError} (cause: what the handler threw or its
@@ -65,6 +66,20 @@ export class Subscription<T = unknown> implements AsyncIterable<Message<T>> {
   /** @internal Tells `watch` what waits in the iterator queue (the peer paces the senders by it). */
   watchQueue(watch: QueueWatch): void {
     this.watch = watch;
+  }
+
+  /**
+   * @internal Tells `f` of each message dropped for this subscription, at the drop: before any
+   * later message of its stream is handed (the `subscriberOverflow` dataLoss event comes up to
+   * ~100 ms later, gathered into runs: actors/app/overflow-losses.ts).
+   */
+  watchDrops(f: (subject: string, sender: string, seq: number) => void): void {
+    this.dropWatch = f;
+  }
+
+  /** @internal The peer dropped `msg` for this subscription (full). */
+  dropped(subject: string, sender: string, seq: number): void {
+    this.dropWatch?.(subject, sender, seq);
   }
 
   /** Stops delivery; a waiting iterator ends. Idempotent. */
@@ -120,6 +135,7 @@ export class Subscription<T = unknown> implements AsyncIterable<Message<T>> {
     }
     if (this.queue.length - this.head >= this.maxQueued) {
       this.overflowed++;
+      this.dropWatch?.(msg.subject, msg.sender, msg.seq);
       this.failed ??= new BackpressureError(
         `subscription ${this.pattern} fell more than ${this.maxQueued} messages behind (maxQueuedPerSubscription): what no longer fits its queue is dropped, each run told as dataLoss 'subscriberOverflow'`,
       );

@@ -43,6 +43,7 @@ function fakeConnection() {
 /** A peer with one export subscription the test feeds. */
 function fakePeer() {
   let deliver: ((m: Message) => void) | undefined;
+  let dropWatch: ((subject: string, sender: string, seq: number) => void) | undefined;
   const acked: string[] = [];
   const peer = {
     on: () => undefined,
@@ -50,13 +51,15 @@ function fakePeer() {
     peers: () => [],
     subscribe: (_pattern: string, _o: unknown, cb: (m: Message) => void) => {
       deliver = cb;
-      return { unsubscribe: () => undefined };
+      return { unsubscribe: () => undefined, watchDrops: (f: typeof dropWatch) => (dropWatch = f) };
     },
   } as unknown as Peer;
   let seq = 0;
   const publish = (payload: string) =>
     deliver!({ subject: 'k.a', seq: ++seq, sender: 'pubA', senderIncarnation: 1, raw: bytes(payload), isValue: false, origin: undefined, replyTo: undefined, ack: () => acked.push(payload) } as unknown as Message);
-  return { peer, publish, acked };
+  /** The next message is dropped for the export subscription (full), as the peer tells it. */
+  const drop = () => dropWatch!('k.a', 'pubA', ++seq);
+  return { peer, publish, drop, acked };
 }
 
 describe('Exporter: a failed publish and those in flight with it', () => {
@@ -170,6 +173,31 @@ describe('Exporter: the connection to NATS broke', () => {
     await exporter.close();
     expect(blocked).toEqual([]);
     expect(acked).toEqual([]);
+  });
+});
+
+describe('Exporter: an export subscription that dropped a message (full)', () => {
+  it('takes nothing after the drop, not even what comes before the dataLoss event: what it held is stored, then it says overflowed once (later messages stored ahead of the gap moved the checkpoint past it)', async () => {
+    const { nc, sent, answer } = fakeConnection();
+    const { peer, publish, drop, acked } = fakePeer();
+    const o: ResolvedBridgeOptions = { ...resolveBridgeSettings({ zone: 'A', export: ['k.>'], publishTimeoutMs: 5000, retryDelayMs: 500 }), peer, nats: nc };
+    const overflowed: string[] = [];
+    const exporter = new Exporter(o, nc, { blocked: () => undefined, resumed: () => undefined, refused: () => undefined, overflowed: (d) => overflowed.push(d) });
+    exporter.start();
+    publish('m1');
+    publish('m2');
+    drop(); // seq 3
+    publish('m4'); // room freed before the dataLoss event came: not taken, not acknowledged
+    expect(sent.map((s) => s.payload)).toEqual(['m1', 'm2']);
+    expect(overflowed).toEqual([]);
+    answer('m1', 'stored');
+    answer('m2', 'stored');
+    expect(overflowed).toHaveLength(1);
+    expect(overflowed[0]).toContain('k.a seq 3 of pubA');
+    expect(acked).toEqual(['m1', 'm2']);
+    drop(); // seq 5: said once
+    expect(overflowed).toHaveLength(1);
+    await exporter.close();
   });
 });
 
