@@ -16,6 +16,10 @@
  * 0.2 ms each) saw the new stream's position stand still for the 3 s the handler took to reach
  * it, past the stall bound: it named the subscriber `slowConsumer`, stopped waiting for it, and
  * the subscriber lost thousands of messages as `dataLoss` 'unavailable' (a user-style check).
+ * A publisher may send a window beyond a cap, so the other streams can be past the budget when a
+ * stream begins to wait: its cap then moves by what they free from that moment (with 4 MiB windows
+ * of 1 KB messages, 4,000 past the budget, it stood for the handler's time to work through them:
+ * 2 s at 0.5 ms a message, and the publisher named the subscriber `slowConsumer`).
  * Moving every capped stream of a sender at each handled batch would cost a pass over its streams
  * each time: the others move when the sender's budget freed {@link RECAP_SHARE} of itself since
  * their last move (the stream handled moves at once).
@@ -47,6 +51,9 @@ interface Waiting {
   oldest: number;
   /** The cap said for the stream (`oldest + ahead - 1`), 0 when it is not capped. */
   cap: number;
+  /** The sender's other streams' messages and bytes waiting when this stream began to wait. */
+  readonly othersCountAtStart: number;
+  readonly othersBytesAtStart: number;
 }
 
 /** A sender's streams with messages waiting, and their sums. */
@@ -88,7 +95,7 @@ export class DeliveryBacklog {
       if (s === undefined) this.senders.set(sender, (s = { streams: new Map(), count: 0, bytes: 0, capped: false, freedCount: 0, freedBytes: 0 }));
       let w = this.streams.get(key);
       if (w === undefined) {
-        w = { sender, subject, count: 0, bytes: 0, oldest: firstSeq, cap: 0 };
+        w = { sender, subject, count: 0, bytes: 0, oldest: firstSeq, cap: 0, othersCountAtStart: s.count, othersBytesAtStart: s.bytes };
         this.streams.set(key, w);
         s.streams.set(key, w);
       } else if (firstSeq < w.oldest) w.oldest = firstSeq; // what a slice left of a batch goes back first: its first seq is the oldest again
@@ -154,9 +161,14 @@ export class DeliveryBacklog {
     if (w.count <= 0) return this.lift(pacer, key, w);
     const pace = this.paceMessages;
     // Messages past the oldest the position may say: the budget less the sender's other streams',
-    // in bytes at this stream's average size; at least one.
-    const leftMessages = pace - (s.count - w.count);
-    const leftBytes = this.paceBytes - (s.bytes - w.bytes);
+    // or, when more, what those streams freed since this one began to wait (the publisher may send
+    // a window beyond a cap, so they can be past the budget: this stream's position then still
+    // climbs as they are handled, and the sender's total stays where it was); in bytes at this
+    // stream's average size; at least one.
+    const othersCount = s.count - w.count;
+    const othersBytes = s.bytes - w.bytes;
+    const leftMessages = Math.max(pace - othersCount, w.othersCountAtStart - othersCount);
+    const leftBytes = Math.max(this.paceBytes - othersBytes, w.othersBytesAtStart - othersBytes);
     const byBytes = w.bytes <= 0 ? leftMessages : Math.floor((w.count * leftBytes) / w.bytes);
     const ahead = Math.max(1, Math.min(leftMessages, byBytes));
     const cap = w.oldest + ahead - 1;

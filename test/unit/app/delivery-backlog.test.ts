@@ -66,6 +66,26 @@ describe('DeliveryBacklog (deliveries waiting for a later turn pace their sender
     expect(backlog.size).toBe(1);
   });
 
+  it("moves the cap of a stream waiting behind another's backlog as that backlog is handled, even while the sender is still past its budget (the publisher's window beyond the first stream's cap)", () => {
+    // The publisher may send a window beyond a stream's cap: x overshot the budget by 30. With
+    // the budget alone, y stood at one message until x was back under it: 30 messages of the
+    // handler's time (with 4 MiB windows of 1 KB, 4,000 messages: at 0.5 ms each, past the stall
+    // bound, and the publisher named the subscriber slowConsumer; a user-style check, 7 December).
+    const { backlog, caps } = rig(100, 100_000);
+    backlog.queued(batch(1000, ...seqs(1, 130, A, 'x')));
+    expect(caps()).toEqual(['a/x:100']);
+    backlog.queued(batch(10_000, ...seqs(1, 20, A, 'y')));
+    expect(caps()).toEqual(['a/y:1']);
+    backlog.taken(batch(1000, ...seqs(1, 20, A, 'x'))); // 20,000 bytes of x handled: 2 of y's size, x still 10 past the budget
+    expect(caps()).toContain('a/y:2');
+    backlog.taken(batch(1000, ...seqs(21, 40, A, 'x')));
+    expect(caps()).toContain('a/y:4');
+    // What y is given is what x freed: the sender's total stays where it was (bounded).
+    backlog.queued(batch(10_000, ...seqs(21, 24, A, 'y')));
+    backlog.taken(batch(1000, ...seqs(41, 50, A, 'x')));
+    expect(caps()).toContain('a/y:5');
+  });
+
   it("keeps senders' budgets apart, and moves the other streams' caps only once a share of the budget was freed", () => {
     const { backlog, caps } = rig(6400, 1 << 30);
     backlog.queued(batch(1, ...seqs(1, 6400, A, 'x')));
