@@ -108,7 +108,9 @@ export function parsePeerList(text: string): string[] {
 export function parseInteger(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = /^[+]?\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? (min === 1 ? 'a positive integer' : `an integer >= ${min}`) : `an integer in ${min}..${max}`;
+    // Digits past what a double holds exactly say so: "a positive integer" alone reads as wrong for 20 digits.
+    const tooLarge = max === Number.MAX_SAFE_INTEGER && Number.isFinite(n) && n > max;
+    const range = tooLarge ? `an integer in ${min}..${max}` : max === Number.MAX_SAFE_INTEGER ? (min === 1 ? 'a positive integer' : `an integer >= ${min}`) : `an integer in ${min}..${max}`;
     throw new InvalidOptionError(`${flag} must be ${range}, got ${JSON.stringify(text)}`);
   }
   return n;

@@ -95,6 +95,7 @@ describe('number parsing', () => {
     expect(parseInteger('--count', ' 7 ', 1)).toBe(7);
     expect(() => parseInteger('--count', '0', 1)).toThrow('--count must be a positive integer, got "0"');
     expect(() => parseInteger('--port', '70000', 1, 65535)).toThrow('--port must be an integer in 1..65535, got "70000"');
+    expect(() => parseInteger('--count', '123456789012345678901', 1)).toThrow('--count must be an integer in 1..9007199254740991, got "123456789012345678901"');
   });
 
   it('parsePositiveNumber accepts decimals and rejects zero, negatives and junk', () => {
