@@ -11,7 +11,7 @@ import { TokenBucket } from '../sender/token-bucket.js';
 import { UnreportedNames } from './unreported-names.js';
 import { DrainCheck } from './drain-check.js';
 import { LeftExcluded } from './left-excluded.js';
-import { blockersOf, climbedBelow, positionOf, progressedAt, progressStep, stallDueMs, windowPosition } from './receiver-pos.js';
+import { blockersOf, climbedBelow, positionOf, progressedAt, progressedElsewhere, progressStep, stallDueMs, windowPosition } from './receiver-pos.js';
 
 export type { FlowControlCounters, FlowControlDeps, FlowControlOptions, FlowControlSink, SendVerdict } from './flow-types.js';
 
@@ -37,14 +37,14 @@ const OK: SendVerdict = Object.freeze({ ok: true });
  * `stallTimeoutMs` since it started blocking, is excluded (with a `slowConsumer` event unless
  * one was emitted in this episode) until it catches up, under either policy; so one dead
  * receiver cannot stall a stream for longer than the stall bound. Progress is a move of at
- * least 1/16 of the window (a position creeping forward a message at a time still stalls).
+ * least 1/16 of the window (a creeping position still stalls); progress on the sender's other
+ * streams restarts the clock too, a bounded number of times (receiver-pos.ts).
  * A block episode lasts until the window position has moved a progress step from where it
  * stood when the block began: a creeping position lets a message or two through at a time,
  * and the block that follows continues the episode instead of starting the stall clock again.
  * Being registered is no progress, so new receivers (or new forged names) that block during an
  * episode are excluded at its deadline too. When every receiver is excluded nothing limits the
- * stream. Caught up = lag at most half the window (hysteresis, so a receiver on the edge does
- * not flap).
+ * stream. Caught up = lag at most half the window (hysteresis: no flapping on the edge).
  *
  * Rate: a {@link TokenBucket} of `burstBytes` refilled at `rateBytesPerSec` (0 = off).
  *
@@ -146,6 +146,7 @@ export class FlowControl {
       // Below what it reported: the position stays, but a climb is progress (receiver-pos.ts).
       if (climbedBelow(r, s, seq, nowMs)) {
         this.drain.progressed(peerKey(peer), nowMs);
+        if (progressedElsewhere(this.blockedStreams, r, s, nowMs)) this.stallDirty = true;
         this.touch(s);
       }
       return;
@@ -167,6 +168,7 @@ export class FlowControl {
       r.lastProgressMs = nowMs;
       r.progressedMs = nowMs;
       r.progressPos = seq;
+      if (progressedElsewhere(this.blockedStreams, r, s, nowMs)) this.stallDirty = true;
     } else if (seq < r.progressPos) r.progressPos = seq;
     this.touch(s);
     const lag = s.highSent - seq;
@@ -533,6 +535,7 @@ export class FlowControl {
       progressPos: fromStart ? s.base : Math.max(s.highSent, s.base),
       lowPos: undefined,
       climbAt: undefined,
+      elsewhere: 0,
     };
     const earlier = this.unreported.takenOver(nowMs, peer.name);
     if (earlier !== undefined) {

@@ -101,6 +101,11 @@ export interface ReceiverPos {
    * counts only below that same position, or once the position has moved a window beyond it.
    */
   climbAt: number | undefined;
+  /**
+   * Times its progress on the sender's other streams restarted its stall clock on this stream
+   * since it last progressed here (receiver-pos.ts `progressedElsewhere`).
+   */
+  elsewhere: number;
 }
 
 export interface FlowStream {

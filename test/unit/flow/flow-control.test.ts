@@ -284,6 +284,52 @@ describe('FlowControl slow consumers', () => {
     ]);
   });
 
+  describe("a receiver that stands on one stream while it progresses on the sender's others (its application works through their backlog first)", () => {
+    // A subscriber's application holds one stream's messages behind another's backlog
+    // (delivery-backlog.ts): its position on the first stands while the second's climbs.
+    /** B blocks `big` (window 4, sent 1..8, at 4), and stream `small` (window 1600, step 100) is behind. */
+    const blockedBehind = () => {
+      const t = setup({ flowWindowMessages: 1600, flowPolicy: 'min', stallTimeoutMs: 2000 });
+      t.flow.setWindow('big', 4);
+      t.flow.onPosition(0, B, 'small', 0);
+      t.flow.onPosition(0, B, 'big', 0);
+      t.send(0, 'small', 1, 1600);
+      t.send(0, 'big', 1, 4);
+      t.flow.onPosition(10, B, 'big', 4);
+      t.send(10, 'big', 5, 8);
+      expect(t.flow.canSend(10, 'big', 9, 1).ok).toBe(false);
+      return t;
+    };
+    it('is not left out of the stream it stands on while it progresses on another', () => {
+      const { flow, events } = blockedBehind();
+      for (let t = 500, pos = 100; t <= 8000; t += 500, pos += 100) {
+        flow.onPosition(t, B, 'small', pos);
+        flow.onTimer(t);
+      }
+      expect(events).toEqual([]);
+    });
+
+    it('is left out at the stall bound when it progresses nowhere, and after ELSEWHERE_LIMIT restarts of its clock by the others when it never moves there', () => {
+      const idle = blockedBehind();
+      idle.flow.onTimer(2010);
+      expect(idle.events[0]).toEqual(['slow', 'b', 'big', 4]);
+      const { flow, events, send } = blockedBehind();
+      let t = 10;
+      let slowAt: number | undefined;
+      // B keeps up on small (the publisher goes on sending it), a step every 1.9 s, never moving on big.
+      for (let pos = 100; pos <= 3000 && slowAt === undefined; pos += 100) {
+        t += 1900;
+        flow.onPosition(t, B, 'small', pos);
+        send(t, 'small', pos + 1501, pos + 1600);
+        flow.onTimer(t);
+        if (events.length > 0) slowAt = t;
+      }
+      // 16 restarts (at 1,910 ... 30,410 ms), then left out at the first timer past its bound (32,410).
+      expect(events.filter((e) => e[0] === 'slow')).toEqual([['slow', 'b', 'big', 4]]);
+      expect(slowAt).toBe(10 + 18 * 1900);
+    });
+  });
+
   describe('a receiver whose reports fall back below what it reported (its position capped after it had reported more)', () => {
     // A subscriber's receiver on a worker thread reports what it handed to the application
     // thread; a busy application caps it later (delivery-backlog.ts) at what it handled plus
@@ -659,12 +705,12 @@ describe('FlowControl slow consumers', () => {
     send2(0, 'a', 1, 10);
     send2(0, 'b', 1, 10);
     expect(f2.canSend(0, 'a', 11, 1).ok).toBe(false);
-    f2.onPosition(1500, B, 'b', 10); // B reads b, not a
-    f2.onTimer(2000);
-    expect(f2.canSend(2000, 'a', 11, 1).ok).toBe(true);
+    f2.onPosition(1500, B, 'b', 10); // B reads b, not a: alive, a's stall clock starts again there
+    f2.onTimer(3500);
+    expect(f2.canSend(3500, 'a', 11, 1).ok).toBe(true);
     expect(e2.filter((e) => e[0] === 'slow').map((e) => e[2])).toEqual(['a']);
-    send2(2000, 'b', 11, 20);
-    expect(f2.canSend(2000, 'b', 21, 1).ok).toBe(false); // still waited for on b
+    send2(3500, 'b', 11, 20);
+    expect(f2.canSend(3500, 'b', 21, 1).ok).toBe(false); // still waited for on b
   });
 
   it('two receivers that stopped at the same moment hold a stream one stall bound, not one each in turn (the one a little ahead blocked only once the other was left out)', () => {
