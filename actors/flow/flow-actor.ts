@@ -531,6 +531,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<FlowIn
         case 'receiverLeft':
           onReceiverLeft(now, msg.peer, msg.restarted === true);
           break;
+        case 'receiverInDoubt':
+          flow.renewProgress(now, msg.peer, now + msg.forMs);
+          break;
         case 'blocked':
           onBlocked(now, msg.subject, msg.seq);
           break;

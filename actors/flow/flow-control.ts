@@ -292,16 +292,15 @@ export class FlowControl {
   /**
    * `peer` showed it is alive though it made no progress (its process restarted: a new
    * incarnation advertised): its stall clocks start again at `nowMs` on every stream it is
-   * tracked for, so a restarted durable subscriber has the whole stall bound to ask for what it
-   * missed before the window stops waiting for it.
-   */
-  renewProgress(nowMs: number, peer: PeerId): void {
+   * tracked for (from `untilMs` when later: its multicast in doubt until then), so a restarted
+   * durable subscriber has the whole stall bound to ask for what it missed. */
+  renewProgress(nowMs: number, peer: PeerId, untilMs = nowMs): void {
     const key = peerKey(peer);
     for (const subject of this.peerSubjects.get(key) ?? []) {
       const r = this.streams.get(subject)?.receivers.get(key);
       if (r === undefined) continue;
-      r.lastProgressMs = nowMs;
-      r.progressedMs = nowMs;
+      r.lastProgressMs = Math.max(r.lastProgressMs, nowMs);
+      r.progressedMs = Math.max(r.progressedMs, untilMs);
     }
     this.stallDirty = true;
   }

@@ -28,6 +28,8 @@ export type FlowInbox =
    * positions are still waited for until that incarnation reports its own (see flow-actor.ts).
    */
   | { readonly kind: 'receiverLeft'; readonly peer: PeerId; readonly restarted?: boolean }
+  /** `peer`'s multicast may have stopped: the receiver list's probe ends in `forMs` (its stall clocks wait). */
+  | { readonly kind: 'receiverInDoubt'; readonly peer: PeerId; readonly forMs: number }
   /**
    * These streams left the heartbeats (no data for `activeStreamTtlMs`): answer `streamsChecked`
    * to `'retransmit'`, naming those a tracked receiver has not confirmed up to their newest seq.

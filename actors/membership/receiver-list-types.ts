@@ -54,6 +54,12 @@ export interface ReceiverListSink {
   /** A peer advertising multicast was heard only by unicast for `multicastProbeMs`; now unicast only. */
   multicastUnreachable(peer: PeerId): void;
   /**
+   * A peer heard by multicast before has been heard only by unicast for half `multicastProbeMs`:
+   * its multicast may have stopped, and the probe ends in `forMs` (then `multicastUnreachable`, or
+   * nothing if multicast is heard again). Said once per incarnation.
+   */
+  multicastDoubt?(peer: PeerId, forMs: number): void;
+  /**
    * A table limit was met for the first time: a new peer refused because `maxPeers` live peers
    * are listed (none idle, no source crowded), or patterns of `peer` beyond `maxPatternsPerPeer`,
    * or beyond what `maxPatternsTotal` leaves, ignored. Said once per limit; every case is counted
@@ -186,6 +192,8 @@ export interface PeerState {
   lastUnicastMs: number | undefined;
   /** Unicast was forced (multicast found unreachable, or marked by the caller); sticky. */
   forcedUnicast: boolean;
+  /** `multicastDoubt` was said (once per incarnation). */
+  doubtSaid: boolean;
   /** Where its first advert by multicast came from (`host:port`), if one came with a source. */
   multicastSource: string | undefined;
   /** Where its first advert by unicast came from. */

@@ -228,6 +228,7 @@ export class ReceiverList implements TimerCore {
       unicastOnlySinceMs: undefined,
       lastUnicastMs: undefined,
       forcedUnicast: false,
+      doubtSaid: false,
       multicastSource: before?.multicast,
       unicastSource: before?.unicast,
       source,
@@ -394,6 +395,9 @@ export class ReceiverList implements TimerCore {
       if (nowMs - st.entry.lastHeardMs >= this.o.peerExpiryMs) expired.push(st);
       else if (this.probePending(st) && nowMs >= this.probeDueMs(st)) {
         unreachable.push(st);
+      } else if (this.doubtDueMs(st) <= nowMs) {
+        st.doubtSaid = true;
+        this.sink.multicastDoubt?.(st.entry.peer, this.probeDueMs(st) - nowMs);
       }
     }
     // Collected first and re-checked here, because a sink may call back into the list.
@@ -463,9 +467,25 @@ export class ReceiverList implements TimerCore {
     return (st.unicastOnlySinceMs as number) + this.o.multicastProbeMs;
   }
 
+  /**
+   * When to say `multicastDoubt` of `st` (once): a third of the probe into a unicast run of a peer
+   * heard by multicast before, once a unicast frame came that late (it is not merely stopped);
+   * Infinity when not. Senders' flow control holds its stall clocks until the probe ends: with the
+   * stall bound (2 s) shorter than the probe (3 s), subscribers whose multicast was blocked
+   * mid-stream were named slowConsumer before they were switched to unicast (a user-style check,
+   * 2 of 2 runs).
+   */
+  private doubtDueMs(st: PeerState): number {
+    const e = st.entry;
+    if (st.doubtSaid || st.forcedUnicast || !e.multicast || !e.heardByMulticast || st.unicastOnlySinceMs === undefined) return Number.POSITIVE_INFINITY;
+    const due = st.unicastOnlySinceMs + this.o.multicastProbeMs / 3;
+    return (st.lastUnicastMs as number) >= due ? due : Number.POSITIVE_INFINITY;
+  }
+
   private lowerDeadline(st: PeerState): void {
     let d = st.entry.lastHeardMs + this.o.peerExpiryMs;
     if (this.probePending(st)) d = Math.min(d, this.probeDueMs(st));
+    d = Math.min(d, this.doubtDueMs(st));
     if (st.pendingRestart !== undefined) d = Math.min(d, st.lastProvenMs + this.o.restartQuietMs);
     if (this.deadline === undefined || d < this.deadline) this.deadline = d;
   }

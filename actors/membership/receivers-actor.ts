@@ -26,7 +26,7 @@
  * - peerLeft → `peerLeft` event, `peerAddress` without host to socket, `receiverLeft` to flow,
  *   `peerGone` to retransmit, `senderLeft` to receiver (cause 'expired' for an expiry, 'closed'
  *   for a BYE, 'bye' for a restart: a BYE or a restart retires that incarnation);
- * - multicastUnreachable → the event;
+ * - multicastUnreachable → the event; multicastDoubt → `receiverInDoubt` to flow (its stall clocks wait for the probe);
  * - a change of the unicast-only peers or of their patterns → the full `unicastTargets` list to
  *   sender and retransmit. With multicast off, every peer is unicast-only.
  *
@@ -131,6 +131,9 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
             targetsChanged = true;
           }
           emit({ kind: 'multicastUnreachable', peer });
+        },
+        multicastDoubt(peer, forMs) {
+          refs!.flow.send({ kind: 'receiverInDoubt', peer, forMs });
         },
       },
     },

@@ -284,6 +284,18 @@ describe('FlowControl slow consumers', () => {
     ]);
   });
 
+  it('holds the stall clocks of a receiver whose multicast is in doubt until the probe ends, then gives it the stall bound', () => {
+    const { flow, events, send } = setup({ flowWindowMessages: 10, flowPolicy: 'min', stallTimeoutMs: 2000 });
+    flow.onPosition(0, B, 's', 0);
+    send(0, 's', 1, 10);
+    expect(flow.canSend(0, 's', 11, 1).ok).toBe(false);
+    flow.renewProgress(1000, B, 3000); // the receiver list's probe ends at 3 s
+    for (let t = 1000; t < 5000; t += 100) flow.onTimer(t);
+    expect(events).toEqual([]);
+    flow.onTimer(5000);
+    expect(events[0]).toEqual(['slow', 'b', 's', 10]);
+  });
+
   describe("a receiver that stands on one stream while it progresses on the sender's others (its application works through their backlog first)", () => {
     // A subscriber's application holds one stream's messages behind another's backlog
     // (delivery-backlog.ts): its position on the first stands while the second's climbs.

@@ -518,6 +518,32 @@ describe('ReceiverList broken multicast detection', () => {
     expect(list.get(a)?.unicastOnly).toBe(true);
   });
 
+  it('says multicastDoubt once, a third of the probe into a unicast run of a peer heard by multicast before, with the time left to the probe; not while multicast comes, nor for a peer that stopped', () => {
+    // Senders hold the peer's stall clocks until the probe ends: before, subscribers whose
+    // multicast was blocked mid-stream were named slowConsumer (stall bound 2 s) before the switch (3 s).
+    const doubts: [string, number, number][] = [];
+    let now = 0;
+    const sink = { ...recordingSink(), multicastDoubt: (p: PeerId, forMs: number) => void doubts.push([key(p), now, forMs]) };
+    const list = new ReceiverList({ sink }, { multicastProbeMs: 3000, peerExpiryMs: 100_000 });
+    const tick = (t: number, via: 'multicast' | 'unicast') => {
+      now = t;
+      list.onHeard(t, a, via);
+      if (list.nextDeadlineMs()! <= t) list.onTimer(t);
+    };
+    list.onAdvert(0, advert('a', 1, []), 'multicast');
+    for (let t = 100; t <= 10_000; t += 100) tick(t, t % 1000 === 0 ? 'multicast' : 'unicast');
+    expect(doubts).toEqual([]);
+    // Stopped after a few ACKs (SIGSTOP): no doubt.
+    tick(10_100, 'unicast');
+    for (let t = 10_200; t < 14_000; t += 100) if (list.nextDeadlineMs()! <= t) list.onTimer((now = t));
+    expect(doubts).toEqual([]);
+    // Back, multicast as before, then multicast stops at 20 s: unicast only from 20,100.
+    for (let t = 14_000; t <= 20_000; t += 100) tick(t, t % 1000 === 0 ? 'multicast' : 'unicast');
+    for (let t = 20_100; t <= 23_100; t += 100) tick(t, 'unicast');
+    expect(doubts).toEqual([['a#1', 21_100, 2000]]);
+    expect(sink.events.at(-1)).toEqual({ kind: 'unreachable', peer: 'a#1' });
+  });
+
   it('does not switch a peer stopped (SIGSTOP) right after a few ACKs, while it is stopped nor when it wakes', () => {
     // A user-style check: 8 of 8 subscribers stopped 3.5-5 s (SIGSTOP, a busy handler) were
     // switched to unicast for good, 2.9 s into the stop: its last frames before stopping were
