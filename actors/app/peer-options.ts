@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { randomInt } from 'node:crypto';
 import { InvalidOptionError } from '../../errors.js';
-import { MAX_NAME_BYTES } from '../../codecs/wire-primitives.js';
+import { MAX_NAME_BYTES, utf8Length } from '../../codecs/wire-primitives.js';
 import {
   checkBoolean,
   checkHostPort,
@@ -275,8 +275,11 @@ export function resolvePeerOptions(o: PeerOptions = {}): ResolvedPeerOptions {
     );
   }
   const name = m.name ?? `${hostname()}-${process.pid}`;
-  if (typeof name !== 'string' || name.length === 0 || Buffer.byteLength(name) > MAX_NAME_BYTES || /[\u0000-\u001f]/.test(name)) {
-    throw new InvalidOptionError(`options.name must be a non-empty string of at most ${MAX_NAME_BYTES} UTF-8 bytes without control characters, got ${JSON.stringify(name)}`);
+  // A lone surrogate has no UTF-8 form: before, it failed later as a plain RangeError naming sender.name.
+  if (typeof name !== 'string' || name.length === 0 || utf8Length(name) < 0 || utf8Length(name) > MAX_NAME_BYTES || /[\u0000-\u001f]/.test(name)) {
+    throw new InvalidOptionError(
+      `options.name must be a non-empty string of at most ${MAX_NAME_BYTES} UTF-8 bytes without control characters or lone surrogates, got ${JSON.stringify(name)}`,
+    );
   }
   const iface = checkIpv4('options.interface', m.interface);
   const group = checkMulticastGroup('options.group', m.group);

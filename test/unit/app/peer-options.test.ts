@@ -54,4 +54,9 @@ describe('a ledger needs a name', () => {
     expect(() => resolvePeerOptions({ ledger: { path: '/tmp/x' } })).toThrow(/options\.ledger needs options\.name/);
     expect(resolvePeerOptions({ name: 'p', ledger: { path: '/tmp/x' } }).config.ledger).toBeDefined();
   });
+
+  it('refuses a name with a lone surrogate as an InvalidOptionError naming options.name (it has no UTF-8 form; before, a plain RangeError named sender.name)', () => {
+    for (const name of ['\ud800', 'a\udc00b', 'x\ud83d']) expect(() => resolvePeerOptions({ name })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: expect.stringMatching(/^options\.name must be/) }));
+    expect(resolvePeerOptions({ name: 'caf\u00e9-\ud83d\ude00' }).config.self.name).toBe('caf\u00e9-\ud83d\ude00');
+  });
 });
