@@ -32,6 +32,8 @@ export interface RawCommonOptions {
   interface?: string;
   group?: string;
   port?: string;
+  /** `--unicast-port`: the library's `unicastPort` (not for `bench`, whose two peers share a process). */
+  unicastPort?: string;
   ttl?: string;
   peers?: string;
   /** commander's `--no-multicast`: true unless the flag was given. */
@@ -68,6 +70,7 @@ export function resolveCommonOptions(raw: RawCommonOptions, readKey: (path: stri
   if (raw.interface !== undefined) o.interface = raw.interface;
   if (raw.group !== undefined) o.group = raw.group;
   if (raw.port !== undefined) o.port = parseInteger('--port', raw.port, 1, 65_535);
+  if (raw.unicastPort !== undefined) o.unicastPort = parseInteger('--unicast-port', raw.unicastPort, 1, 65_535);
   if (raw.ttl !== undefined) o.ttl = parseInteger('--ttl', raw.ttl, 0, 255);
   if (raw.peers !== undefined) o.peers = parsePeerList(raw.peers);
   if (raw.multicast === false) o.multicast = false;

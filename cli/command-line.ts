@@ -268,6 +268,8 @@ Example:
 /** Adds the flags every subcommand shares (mapped to PeerOptions by resolveCommonOptions). */
 function withCommonOptions(cmd: Command): Command {
   const d = DEFAULT_PEER_OPTIONS;
+  // A fixed unicast port, so that other peers can name this one in their --peers (docs/OPERATIONS.md).
+  if (cmd.name() !== 'bench') cmd.option('--unicast-port <port>', 'UDP port of this peer\'s unicast listener, for other peers\' --peers (default: the group port when free, else any)');
   return cmd
     .option('--name <name>', cmd.name() === 'bench' ? 'prefix of the two peers\' names (default: bench-<pid>)' : 'peer name (default: <hostname>-<pid>)')
     .option('--interface <address>', `IPv4 address of the interface to use (default: ${d.interface})`)

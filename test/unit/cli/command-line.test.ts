@@ -23,6 +23,13 @@ describe('parseCommandLine', () => {
     });
   });
 
+  it('takes --unicast-port (a fixed address for other peers\' --peers; not for bench, whose two peers share a process)', () => {
+    expect(parse('sub', 'a.>', '--unicast-port', '47901', '--peers', '127.0.0.1:47902').command).toMatchObject({ kind: 'sub', options: { peer: { unicastPort: 47901, peers: ['127.0.0.1:47902'] } } });
+    expect(parse('pub', 'a.b', '1', '--unicast-port', '47903').command).toMatchObject({ kind: 'pub', options: { peer: { unicastPort: 47903 } } });
+    expect(parse('sub', 'a.>', '--unicast-port', '0').error?.message).toMatch(/--unicast-port must be an integer in 1\.\.65535/);
+    expect(parse('bench', '--unicast-port', '47904').error).toBeDefined();
+  });
+
   it('accepts the common flags before or after the arguments', () => {
     expect(parse('pub', '--group', '239.255.3.4', 'a.b', '42').command).toMatchObject({ kind: 'pub', options: { subject: 'a.b', source: { kind: 'value', value: 42 }, peer: { group: '239.255.3.4' } } });
   });
