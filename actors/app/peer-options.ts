@@ -276,7 +276,8 @@ export function resolvePeerOptions(o: PeerOptions = {}): ResolvedPeerOptions {
   }
   const name = m.name ?? `${hostname()}-${process.pid}`;
   // A lone surrogate has no UTF-8 form: before, it failed later as a plain RangeError naming sender.name.
-  if (typeof name !== 'string' || name.length === 0 || utf8Length(name) < 0 || utf8Length(name) > MAX_NAME_BYTES || /[\u0000-\u001f]/.test(name)) {
+  const nameBytes = typeof name === 'string' ? utf8Length(name) : -1;
+  if (typeof name !== 'string' || name.length === 0 || nameBytes < 0 || nameBytes > MAX_NAME_BYTES || /[\u0000-\u001f]/.test(name)) {
     throw new InvalidOptionError(
       `options.name must be a non-empty string of at most ${MAX_NAME_BYTES} UTF-8 bytes without control characters or lone surrogates, got ${JSON.stringify(name)}`,
     );

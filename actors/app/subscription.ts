@@ -135,7 +135,7 @@ export class Subscription<T = unknown> implements AsyncIterable<Message<T>> {
     }
     if (this.queue.length - this.head >= this.maxQueued) {
       this.overflowed++;
-      this.dropWatch?.(msg.subject, msg.sender, msg.seq);
+      this.dropped(msg.subject, msg.sender, msg.seq);
       this.failed ??= new BackpressureError(
         `subscription ${this.pattern} fell more than ${this.maxQueued} messages behind (maxQueuedPerSubscription): what no longer fits its queue is dropped, each run told as dataLoss 'subscriberOverflow'`,
       );

@@ -112,8 +112,8 @@ export const ELSEWHERE_LIMIT = 16;
 /**
  * Receiver `from` progressed on stream `s` at `nowMs`: on each other stream of `blocked` where
  * it is tracked, its stall clock starts again, at most {@link ELSEWHERE_LIMIT} times until it
- * progresses there; true when one did (the stall deadline changed). A subscriber whose application works through one stream's backlog
- * holds the others' messages behind it (app/delivery-backlog.ts caps their positions): before
+ * progresses there; true when one did (the stall deadline changed). A subscriber whose
+ * application works through one stream's backlog holds the others' messages behind it (app/delivery-backlog.ts caps their positions): before
  * (7 December), a publisher that went from 50,000 messages of 64 B to messages of 1 MB behind a
  * handler taking 0.2 ms saw the 1 MB stream stand 3-4 s while its subscriber handled 20,000
  * messages of the first, named it `slowConsumer`, and the window's eviction lost 37-73 % of the

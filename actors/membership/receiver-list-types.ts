@@ -54,7 +54,7 @@ export interface ReceiverListSink {
   /** A peer advertising multicast was heard only by unicast for `multicastProbeMs`; now unicast only. */
   multicastUnreachable(peer: PeerId): void;
   /**
-   * A peer heard by multicast before has been heard only by unicast for half `multicastProbeMs`:
+   * A peer heard by multicast before has been heard only by unicast for a third of `multicastProbeMs`:
    * its multicast may have stopped, and the probe ends in `forMs` (then `multicastUnreachable`, or
    * nothing if multicast is heard again). Said once per incarnation.
    */
