@@ -75,7 +75,7 @@ async function runSubscriber(config: Extract<DemoPeerConfig, { role: 'subscriber
   const audit = new StreamAudit();
   peer.on('dataLoss', (e: DataLossEvent) => {
     audit.onLoss(e.sender, e.subject, e.fromSeq, e.toSeq);
-    send({ kind: 'notice', text: `${config.name}: dataLoss ${e.subject} from ${e.sender}, seq ${e.fromSeq}..${e.toSeq} (${e.reason})` });
+    send({ kind: 'notice', text: `${config.name}: dataLoss ${e.subject} from ${e.sender}, seq ${e.fromSeq}..${e.toSeq} (${e.reason}${e.skipped ? ', numbers a restarted sender skipped' : ''})` });
   });
   peer.on('streamReset', (e: { sender: string; subject: string; fromSeq: number }) => {
     audit.onReset(e.sender, e.subject, e.fromSeq);

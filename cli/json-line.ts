@@ -48,7 +48,7 @@ export function messageToJsonLine(msg: Parameters<typeof messageLine>[0]): strin
 /** One JSON line for a data-loss event (printed on stderr). */
 export function dataLossToJsonLine(e: DataLossEvent): string {
   const line = { event: 'dataLoss', sender: e.sender, subject: e.subject, fromSeq: e.fromSeq, toSeq: e.toSeq, reason: e.reason };
-  return toJsonLine(e.unconfirmedToSeq === undefined ? line : { ...line, unconfirmedToSeq: e.unconfirmedToSeq });
+  return toJsonLine({ ...line, ...(e.unconfirmedToSeq === undefined ? {} : { unconfirmedToSeq: e.unconfirmedToSeq }), ...(e.skipped ? { skipped: true } : {}) });
 }
 
 /** JSON.stringify that never throws on a msgpack value (see the module doc for the mapping). */

@@ -33,6 +33,8 @@ export interface PeerFigures {
   /** Data-loss events given to the application, and the messages they cover (counters). */
   readonly dataLossEvents: number;
   readonly dataLossMessages: number;
+  /** Of those messages, numbers a restarted sender skipped, never heard of here (`dataLoss` `skipped`: most carried none; counter). */
+  readonly dataLossSkipped: number;
   /** Slow-consumer events (a receiver stalled and no longer paced, counter). */
   readonly slowConsumerEvents: number;
   /** Publishes that waited for credit (flow window) or for the rate limit (counters). */
@@ -88,6 +90,7 @@ export function figuresOf(stats: PeerStats): PeerFigures {
     messagesRetransmitted: n('actors', 'retransmit', 'planner', 'messagesResent'),
     dataLossEvents: n('app', 'dataLossEvents'),
     dataLossMessages: n('actors', 'receiver', 'dataLossMessages'),
+    dataLossSkipped: n('actors', 'receiver', 'dataLossSkipped'),
     slowConsumerEvents: n('actors', 'flow', 'core', 'slowConsumerEvents'),
     blockedByCredit: n('actors', 'sender', 'blockedByCredit'),
     blockedByRate: n('actors', 'sender', 'blockedByRate'),

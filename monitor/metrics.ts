@@ -57,6 +57,12 @@ export const METRIC_SPECS: readonly MetricSpec[] = [
   { name: 'ledgecast_data_loss_events_total', type: 'counter', help: 'Data-loss events given to the application.', read: (f) => f.dataLossEvents },
   { name: 'ledgecast_data_loss_messages_total', type: 'counter', help: 'Messages reported lost (unrecoverable).', read: (f) => f.dataLossMessages },
   {
+    name: 'ledgecast_data_loss_skipped_total',
+    type: 'counter',
+    help: 'Of the messages reported lost, numbers a restarted sender skipped that were never heard of here (most carried no message).',
+    read: (f) => f.dataLossSkipped,
+  },
+  {
     name: 'ledgecast_origin_duplicates_total',
     type: 'counter',
     help: 'Messages from other zones not delivered again: already delivered (a zone bridge published them again after a restart or takeover).',

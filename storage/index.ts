@@ -65,7 +65,9 @@
  *
  * A skip shows up on the wire only at a new incarnation. The sender must answer a NAK into a
  * skipped range as "unavailable" (`getSent` returns nothing there); receivers then report those
- * numbers as lost, an over-report bounded by the skip, never a reused number.
+ * numbers as lost, an over-report bounded by the skip, never a reused number: the ledger actor
+ * answers the whole skip at once (`widenToSkip`), and receivers mark what they never heard of
+ * as `skipped` (one `dataLoss` per stream).
  *
  * ## Durability: what can be lost
  *

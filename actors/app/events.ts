@@ -29,7 +29,7 @@ export type AppEvent =
    * for them (`echo`): the application delivers those publishes to its own subscriptions.
    */
   | { readonly kind: 'accepted'; readonly batchId: number; readonly seqs?: readonly number[] }
-  | { readonly kind: 'dataLoss'; readonly sender: PeerId; readonly subject: string; readonly from: number; readonly to: number; readonly reason: DataLossReason }
+  | { readonly kind: 'dataLoss'; readonly sender: PeerId; readonly subject: string; readonly from: number; readonly to: number; readonly reason: DataLossReason; readonly skipped?: true }
   | { readonly kind: 'peerJoined'; readonly peer: PeerId; readonly host: string; readonly port: number; readonly patterns: readonly string[] }
   /** A listed peer's advertised patterns (or address) changed. */
   | { readonly kind: 'peerUpdated'; readonly peer: PeerId; readonly host: string; readonly port: number; readonly patterns: readonly string[] }

@@ -54,6 +54,16 @@ export interface DataLossEvent {
    * durable subscriptions of the subject, the lowest.
    */
   readonly unconfirmedToSeq?: number;
+  /**
+   * Set when the sender restarted and went on numbering the stream above these numbers, and this
+   * peer never heard of a message under any of them before (neither the message nor the sender's
+   * heartbeats named it). A sender whose `'async'` ledger stopped uncleanly (SIGKILL, a crash)
+   * skips `maxUnflushedPerStream` numbers per stream when it starts again, so that no number is
+   * ever used twice: most of them never carried a message. Those it published in its last moments,
+   * after this peer last heard from it, are among them, and lost. Count them apart from the rest
+   * (`stats().actors.receiver.dataLossSkipped`).
+   */
+  readonly skipped?: true;
 }
 
 /** A peer seen joining (from its first advertisement). */

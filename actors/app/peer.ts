@@ -501,7 +501,8 @@ export class Peer extends EventEmitter<PeerEvents> {
         break;
       case 'dataLoss': {
         const unconfirmedToSeq = this.durables.unconfirmedThrough(event.sender.name, event.subject, event.from, event.to);
-        const loss: DataLossEvent = { sender: event.sender.name, senderIncarnation: event.sender.incarnation, subject: event.subject, fromSeq: event.from, toSeq: event.to, reason: event.reason };
+        const told: DataLossEvent = { sender: event.sender.name, senderIncarnation: event.sender.incarnation, subject: event.subject, fromSeq: event.from, toSeq: event.to, reason: event.reason };
+        const loss: DataLossEvent = event.skipped ? { ...told, skipped: true } : told;
         this.behindMarks.after(() => this.sayLoss(unconfirmedToSeq === undefined ? loss : { ...loss, unconfirmedToSeq }));
         // 'durableBehind' is one subscription's: the others took those messages.
         if (event.reason !== 'durableBehind') this.durables.lost(event.sender, event.subject, event.to);

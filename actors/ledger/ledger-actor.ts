@@ -32,7 +32,7 @@ import type { RetransmitInbox } from '../retransmit/messages.js';
 import type { SenderInbox } from '../sender/messages.js';
 import { PatternMatcher } from '../subjects/pattern-matcher.js';
 import { GroupCommit } from './group-commit.js';
-import { serveFromLedger } from './ledger-serve.js';
+import { serveFromLedger, widenToSkip } from './ledger-serve.js';
 import type { CommittedStream, DurablePosition, LedgerInbox, LedgerStreamInfo, ResumedStream, SequencedMessage, StreamResume } from './messages.js';
 
 /** What the ledger actor counts (`stats()`), besides the store's own counters. */
@@ -92,6 +92,8 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
   let stopped = false;
   /** The `lowSeq` last reported to the retransmit actor, per stream. */
   const reportedLow = new Map<string, number>();
+  /** Where each stream resumed at this start (its first number this incarnation, less one): ledger-serve.ts `widenToSkip`. */
+  const skipEnds = new Map<string, number>();
   /** Committed highs waiting to be reported to the sender (merged per microtask). */
   let toReport = new Map<string, number>();
   let reportScheduled = false;
@@ -264,6 +266,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
     let result;
     try {
       result = serveFromLedger(store, subject, ranges, config.retransmit.maxMessagesPerNak, config.retransmit.maxMessagesPerNak);
+      result = widenToSkip(store, subject, result, skipEnds.get(subject) ?? store.seqFloor);
     } catch (err) {
       fail(err);
       return; // no answer: the asker NAKs again, and gives up after its retries (data loss)
@@ -415,6 +418,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Ledger
       const streams: LedgerStreamInfo[] = Object.entries(highSeqs).map(([subject, highSeq]) => {
         const lowSeq = store.lowSeq(subject);
         reportedLow.set(subject, lowSeq);
+        skipEnds.set(subject, Math.max(highSeq, store.seqFloor));
         // How long ago the oldest message held was published: receivers that never heard of the
         // stream and were interested since then begin there (DATA/HEARTBEAT `resumed`).
         const age = Math.floor(wallNow - store.oldestSentAtMs(subject));

@@ -70,6 +70,21 @@ export function serveFromLedger(
 }
 
 /**
+ * `result` with its last unavailable range reaching `skipEnd` when the ledger holds nothing
+ * after it up to there: `skipEnd` is the last number the stream skipped at this start (the
+ * resumed `highSeq`, raised by `maxUnflushedPerStream` after an unclean `'async'` stop, or the
+ * sequence floor), below which nothing can be sent again. A receiver that NAKs into the skip (in
+ * parts of its tracked span) then learns all of it at once: one `dataLoss`, not one per NAK.
+ * Unchanged when part of the ask was deferred, or nothing is unavailable below `skipEnd`.
+ */
+export function widenToSkip(reader: SentReader, subject: string, result: LedgerServeResult, skipEnd: number): LedgerServeResult {
+  const last = result.unavailable.at(-1);
+  if (last === undefined || result.deferred > 0 || last.to >= skipEnd) return result;
+  if (reader.getSent(subject, last.to + 1, skipEnd, 1).length > 0) return result;
+  return { ...result, unavailable: [...result.unavailable.slice(0, -1), { from: last.from, to: skipEnd }] };
+}
+
+/**
  * The wire records of a stored message: one, or its fragments. `undefined` for a record that
  * is one fragment of the old numbering (fragment bits, no `fragmentBytes`): not servable.
  */

@@ -139,7 +139,7 @@ export class ReceiverActor implements Actor<ReceiverInbox> {
           dataLoss: (loss) => {
             // Deliveries before the loss go first, so the application sees them in stream order.
             this.flushDelivered();
-            this.emit({ kind: 'dataLoss', sender: loss.sender, subject: loss.subject, from: loss.from, to: loss.to, reason: loss.reason });
+            this.emit(loss.skipped ? { kind: 'dataLoss', sender: loss.sender, subject: loss.subject, from: loss.from, to: loss.to, reason: loss.reason, skipped: true } : { kind: 'dataLoss', sender: loss.sender, subject: loss.subject, from: loss.from, to: loss.to, reason: loss.reason });
           },
           streamReset: (sender, subject, fromSeq) => {
             this.flushDelivered();

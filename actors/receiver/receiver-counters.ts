@@ -135,6 +135,8 @@ export interface ReceiverCounters extends ReassemblerCounters {
   dataLossEvents: number;
   /** Sequences reported lost, summed. */
   dataLossMessages: number;
+  /** Of `dataLossMessages`, numbers a restarted sender skipped, never heard of here (`dataLoss` with `skipped`). */
+  dataLossSkipped: number;
   /** `onSenderLeft` calls that released a sender. */
   sendersLeft: number;
 }
@@ -193,6 +195,7 @@ export function newReceiverCounters(): ReceiverCounters {
     unavailableReports: 0,
     dataLossEvents: 0,
     dataLossMessages: 0,
+    dataLossSkipped: 0,
     sendersLeft: 0,
   };
 }

@@ -62,6 +62,13 @@ export interface DataLoss {
   readonly from: number;
   readonly to: number;
   readonly reason: DataLossReason;
+  /**
+   * Set when the sender's next incarnation numbered the stream above these numbers and nothing
+   * was ever heard of a message under them from the one before: numbers a restarted sender
+   * skipped (its `'async'` ledger's `maxUnflushedPerStream`, after an unclean stop), most of
+   * which never carried a message (StreamState.unheardFrom).
+   */
+  readonly skipped?: true;
 }
 
 /** Where the {@link Receiver} puts its outputs. Calls happen synchronously inside its inputs. */

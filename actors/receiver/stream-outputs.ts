@@ -23,7 +23,16 @@ export class StreamOutputs implements StreamEvents {
 
   lost(st: StreamState, from: number, to: number, reason: DataLossReason): void {
     st.reassembler?.dropBelow(to + 1);
-    this.reportLoss(st, from, to, reason);
+    const [skipFrom, skipTo] = [Math.max(from, st.unheardFrom), Math.min(to, st.unheardTo)];
+    if (skipFrom > skipTo) {
+      this.reportLoss(st, from, to, reason, false);
+      return;
+    }
+    // Numbers a restarted sender skipped are told apart from messages known to be missed.
+    if (from < skipFrom) this.reportLoss(st, from, skipFrom - 1, reason, false);
+    this.reportLoss(st, skipFrom, skipTo, reason, true);
+    if (skipTo < to) this.reportLoss(st, skipTo + 1, to, reason, false);
+    if (skipTo === st.unheardTo) st.unheardFrom = st.unheardTo = 0;
   }
 
   nak(st: StreamState, ranges: SeqRange[]): void {
@@ -49,9 +58,13 @@ export class StreamOutputs implements StreamEvents {
     this.sink.deliver(st.peer, m);
   }
 
-  private reportLoss(st: StreamState, from: number, to: number, reason: DataLossReason): void {
+  private reportLoss(st: StreamState, from: number, to: number, reason: DataLossReason, skipped: boolean): void {
     this.counters.dataLossEvents++;
     this.counters.dataLossMessages += to - from + 1;
-    this.sink.dataLoss({ sender: st.peer, subject: st.subject, from, to, reason });
+    if (!skipped) this.sink.dataLoss({ sender: st.peer, subject: st.subject, from, to, reason });
+    else {
+      this.counters.dataLossSkipped += to - from + 1;
+      this.sink.dataLoss({ sender: st.peer, subject: st.subject, from, to, reason, skipped: true });
+    }
   }
 }

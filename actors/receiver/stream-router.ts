@@ -148,14 +148,19 @@ export class StreamRouter {
     if (back !== undefined) {
       this.counters.streamsTakenBack++;
       this.reset(st, back);
-    } else if (startSeq > st.stream.highSeq) st.peer = st.sender.current;
-    else this.reset(st, startSeq); // it numbers again what the old incarnation already sent
+    } else if (startSeq > st.stream.highSeq) {
+      // It goes on above the old numbering: what lies between was never heard of here.
+      const heard = st.stream.highSeq;
+      if (startSeq - 1 > heard) [st.unheardFrom, st.unheardTo] = [heard + 1, startSeq - 1];
+      st.peer = st.sender.current;
+    } else this.reset(st, startSeq); // it numbers again what the old incarnation already sent
   }
 
   reset(st: StreamState, fromSeq: number): void {
     st.stream.close('senderLeft');
     st.noteLeftAt(st.peer.incarnation, st.stream.nextSeq);
     st.reassembler?.clear();
+    st.unheardFrom = st.unheardTo = 0;
     st.peer = st.sender.current;
     st.resumeCheck = 0;
     this.counters.streamResets++;

@@ -37,6 +37,16 @@ export class StreamState implements ReportedStream, StreamReceiverOutput {
   /** See {@link ReportedStream.positionCap}; kept while the stream is tracked (parking waits for it to be lifted). */
   positionCap = Number.POSITIVE_INFINITY;
   /**
+   * Numbers `unheardFrom..unheardTo` (0 and 0: none): a new incarnation went on numbering the
+   * stream above them, and this receiver never heard of a message under them from the one
+   * before (its data and heartbeats went no further than `unheardFrom - 1`). A sender restarted
+   * after an unclean stop of an `'async'` ledger skips `maxUnflushedPerStream` numbers per stream
+   * (a moved-aside ledger, many more), so that none is used twice: what of them is reported lost
+   * is said to be skipped ({@link DataLoss.skipped}), as most never carried a message.
+   */
+  unheardFrom = 0;
+  unheardTo = 0;
+  /**
    * Where earlier incarnations of the sender left the stream when a later one numbered it again
    * (the next seq each expected), at most {@link MAX_LEFT_AT} (past it, the one that went least
    * far is forgotten), in the order they left: an incarnation

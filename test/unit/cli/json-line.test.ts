@@ -64,4 +64,9 @@ describe('dataLossToJsonLine', () => {
     const line = JSON.parse(dataLossToJsonLine({ sender: 'feed', subject: 'a.b', fromSeq: 4, toSeq: 9, reason: 'unavailable', unconfirmedToSeq: 6 }));
     expect(line).toMatchObject({ fromSeq: 4, toSeq: 9, unconfirmedToSeq: 6 });
   });
+
+  it('carries skipped when the event has it, and only then', () => {
+    expect(JSON.parse(dataLossToJsonLine({ sender: 'feed', subject: 'a.b', fromSeq: 4, toSeq: 9, reason: 'unavailable', skipped: true }))).toMatchObject({ fromSeq: 4, skipped: true });
+    expect(JSON.parse(dataLossToJsonLine({ sender: 'feed', subject: 'a.b', fromSeq: 4, toSeq: 9, reason: 'unavailable' }))).not.toHaveProperty('skipped');
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { serveFromLedger, type SentReader } from '../../../actors/ledger/ledger-serve.js';
+import { serveFromLedger, widenToSkip, type SentReader } from '../../../actors/ledger/ledger-serve.js';
 import type { LedgerMessage } from '../../../storage/sent-record.js';
 
 /** A reader holding `seqs` of subject 's' (payload = [seq & 255]); counts what it is asked. */
@@ -93,5 +93,32 @@ describe('serveFromLedger', () => {
     const r = serveFromLedger(bad, 's', [{ from: 1, to: 3 }], 10, 10);
     expect(r.messages).toEqual([]);
     expect(r.unavailable).toEqual([{ from: 1, to: 3 }]);
+  });
+});
+
+describe('widenToSkip', () => {
+  it('answers a NAK into the numbers a restart skipped with all of them at once', () => {
+    // Stored up to 10; the restart skipped 11..1000 (an unclean 'async' stop); the receiver asks 9..1034 by parts.
+    const store = reader([8, 9, 10]);
+    const r = widenToSkip(store, 's', serveFromLedger(store, 's', [{ from: 9, to: 1034 }], 100, 10), 1000);
+    expect(r.messages.map((m) => m.seq)).toEqual([9, 10]);
+    expect(r.unavailable).toEqual([{ from: 11, to: 1034 }]); // beyond the skip: as asked
+    const part = widenToSkip(store, 's', serveFromLedger(store, 's', [{ from: 11, to: 42 }], 100, 10), 1000);
+    expect(part.unavailable).toEqual([{ from: 11, to: 1000 }]);
+  });
+
+  it('widens nothing the ledger still holds, nothing deferred, and nothing when the skip is passed', () => {
+    // Retention took 1..4; 5..10 are held: the unavailable 1..4 stays as it is.
+    const held = reader([5, 6, 7, 8, 9, 10]);
+    expect(widenToSkip(held, 's', serveFromLedger(held, 's', [{ from: 1, to: 4 }], 100, 10), 1000).unavailable).toEqual([{ from: 1, to: 4 }]);
+    // maxMessages reached: the rest was not looked at.
+    const deferred = serveFromLedger(held, 's', [{ from: 5, to: 20 }], 2, 10);
+    expect(deferred.deferred).toBeGreaterThan(0);
+    expect(widenToSkip(held, 's', deferred, 1000)).toBe(deferred);
+    // Nothing unavailable, or at or beyond the skip's end.
+    const none = serveFromLedger(held, 's', [{ from: 5, to: 6 }], 100, 10);
+    expect(widenToSkip(held, 's', none, 1000)).toBe(none);
+    const after = serveFromLedger(held, 's', [{ from: 1001, to: 1002 }], 100, 10);
+    expect(widenToSkip(held, 's', after, 1000)).toBe(after);
   });
 });

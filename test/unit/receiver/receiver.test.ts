@@ -364,6 +364,69 @@ describe('Receiver incarnations', () => {
     expect(rx.counters.incarnationChanges).toBe(1);
   });
 
+  it('tells numbers a restarted sender skipped apart from messages it was heard to send: one part skipped, one not', () => {
+    const { rx, sink, runUntil, info } = setup();
+    for (let i = 1; i <= 3; i++) rx.onData(0, A1, 1, msg(i));
+    // The old incarnation's heartbeat named 5: 4 and 5 were sent and missed here.
+    rx.onHeartbeat(10, A1, [info('s', 1, 1, 5)]);
+    rx.onAdvert(2000, A2);
+    // The new one goes on at 1001 ('async' ledger after an unclean stop: 995 numbers skipped).
+    rx.onData(2000, A2, 1001, msg(1001));
+    runUntil(2100);
+    rx.onUnavailable(2100, A2, 's', 4, 1000);
+    expect(sink.log()).toEqual([
+      ['msg', 1],
+      ['msg', 2],
+      ['msg', 3],
+      ['lost', 4, 5, 'unavailable'],
+      ['lost', 6, 1000, 'unavailable'],
+      ['msg', 1001],
+    ]);
+    expect(sink.losses().map((l) => l.skipped)).toEqual([undefined, true]);
+    expect(rx.counters.dataLossMessages).toBe(997);
+    expect(rx.counters.dataLossSkipped).toBe(995);
+  });
+
+  it('marks as skipped only what stays missing of the unheard numbers: those the new incarnation still holds are delivered', () => {
+    const { rx, sink, runUntil } = setup();
+    rx.onData(0, A1, 1, msg(1));
+    rx.onAdvert(2000, A2);
+    rx.onData(2000, A2, 10, msg(10));
+    runUntil(2100);
+    // 2 and 3 were on disk (the ledger); 4..9 were not.
+    rx.onData(2100, A2, 0, msg(2));
+    rx.onData(2100, A2, 0, msg(3));
+    rx.onUnavailable(2100, A2, 's', 4, 9);
+    expect(sink.log()).toEqual([
+      ['msg', 1],
+      ['msg', 2],
+      ['msg', 3],
+      ['lost', 4, 9, 'unavailable'],
+      ['msg', 10],
+    ]);
+    expect(sink.losses()[0].skipped).toBe(true);
+    // A later gap of the new incarnation is an ordinary loss.
+    rx.onData(2200, A2, 10, msg(12));
+    runUntil(2300);
+    rx.onUnavailable(2300, A2, 's', 11, 11);
+    expect(sink.losses().map((l) => [l.from, l.to, l.skipped])).toEqual([
+      [4, 9, true],
+      [11, 11, undefined],
+    ]);
+  });
+
+  it('says nothing is skipped when the new incarnation goes on right after what was heard', () => {
+    const { rx, sink, runUntil } = setup();
+    rx.onData(0, A1, 1, msg(1));
+    rx.onData(0, A1, 1, msg(3));
+    rx.onAdvert(2000, A2);
+    rx.onData(2000, A2, 4, msg(4));
+    runUntil(2100);
+    rx.onUnavailable(2100, A2, 's', 2, 2);
+    expect(sink.losses().map((l) => [l.from, l.to, l.skipped])).toEqual([[2, 2, undefined]]);
+    expect(rx.counters.dataLossSkipped).toBe(0);
+  });
+
   it('ignores late frames of the retired incarnation', () => {
     const { rx, sink } = setup();
     rx.onData(0, A1, 1, msg(1));
