@@ -35,17 +35,24 @@ export class PacedPublisher {
     this.pacer = ratePerSec === undefined ? undefined : new Pacer(ratePerSec);
   }
 
-  /** Publishes now, or returns a promise that publishes once allowed (see the class doc). @throws the error of an earlier publish that failed: nothing more is published. */
-  publish(subject: string, data: unknown): Promise<void> | undefined {
+  /**
+   * Publishes now, or returns a promise that publishes once allowed (see the class doc). `what`
+   * names the message in the error its failure becomes (`line 3 of stdin: payload of …`).
+   * @throws the error of an earlier publish that failed: nothing more is published.
+   */
+  publish(subject: string, data: unknown, what?: string): Promise<void> | undefined {
     if (this.stop.aborted) return undefined;
     // Nothing more after a failure: `pub` from stdin went on with the lines after one too large,
     // then exited 2 naming none of them (a user-style check, 7 December).
     if (this.failure !== undefined) throw this.failure;
-    if (this.inFlight >= YIELD_EVERY) return this.drained().then(() => this.publish(subject, data));
-    if (this.pacer !== undefined && this.pacer.due(performance.now()) === 0) return this.waitForSlot().then(() => this.publish(subject, data));
+    if (this.inFlight >= YIELD_EVERY) return this.drained().then(() => this.publish(subject, data, what));
+    if (this.pacer !== undefined && this.pacer.due(performance.now()) === 0) return this.waitForSlot().then(() => this.publish(subject, data, what));
     this.pacer?.take(1);
     this.newest = this.peer.publish(subject, data).catch((err: unknown) => {
-      this.failure ??= err;
+      if (this.failure !== undefined) return;
+      // Naming the message in its error keeps the error's class and code.
+      if (what !== undefined && err instanceof Error) err.message = `${what}: ${err.message}`;
+      this.failure = err;
     });
     this.published++;
     this.inFlight++;

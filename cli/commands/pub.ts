@@ -46,7 +46,14 @@ export async function runPub(o: PubOptions, io: CliIo): Promise<number> {
       // A plain `for` over a synchronous source: an await per message would split the peer's
       // batches (see PacedPublisher).
       const source = messagesOf(o.source, io);
-      if (Symbol.asyncIterator in source) {
+      if (o.source.kind === 'stdin') {
+        // A line that cannot be published (too large, say) is named by its number.
+        for await (const { line, data } of stdinMessages(io)) {
+          if (io.stop.aborted) break;
+          const wait = publisher.publish(o.subject, data, `line ${line} of stdin`);
+          if (wait !== undefined) await wait;
+        }
+      } else if (Symbol.asyncIterator in source) {
         for await (const data of source) {
           if (io.stop.aborted) break;
           const wait = publisher.publish(o.subject, data);
@@ -86,19 +93,26 @@ export function messagesOf(source: PubSource, io: Pick<CliIo, 'stdin' | 'stop'>)
     case 'bytes':
       return repeat(source.count, (i) => sizedPayload(source.sizeBytes, i));
     case 'stdin':
-      return stdinMessages(io);
+      return dataOf(stdinMessages(io));
   }
+}
+
+async function* dataOf(lines: AsyncIterable<{ readonly data: unknown }>): AsyncGenerator<unknown> {
+  for await (const { data } of lines) yield data;
 }
 
 function* repeat(count: number, make: (i: number) => unknown): Generator<unknown> {
   for (let i = 0; i < count; i++) yield make(i);
 }
 
-async function* stdinMessages(io: Pick<CliIo, 'stdin' | 'stop'>): AsyncGenerator<unknown> {
+/** Each non-blank line of stdin as a message, with its line number (from 1, blank lines counted). */
+async function* stdinMessages(io: Pick<CliIo, 'stdin' | 'stop'>): AsyncGenerator<{ readonly line: number; readonly data: unknown }> {
   const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
   io.stop.addEventListener('abort', () => lines.close(), { once: true });
-  for await (const line of lines) {
-    if (line.trim().length > 0) yield parseData(line);
+  let line = 0;
+  for await (const text of lines) {
+    line++;
+    if (text.trim().length > 0) yield { line, data: parseData(text) };
   }
 }
 

@@ -105,6 +105,14 @@ describe('ledgecast CLI', () => {
     expect(got.filter((m) => m.subject === 'cli.lines').map((m) => m.data)).toEqual([{ a: 1 }, 'hello']);
   });
 
+  it('pub from stdin names the line it cannot publish (too large) and exits 2 with one line', async () => {
+    const big = 'x'.repeat(1_100_000); // over the default maxMessageBytes (1 MiB)
+    const r = await ledgecast(['pub', 'cli.big', '--linger', '0', ...netArgs()], { stdin: `first\n\n${big}\nafter\n` });
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(/^ledgecast: line 3 of stdin: payload of \d+ bytes exceeds the maximum message size of 1048576 bytes/);
+  });
+
   it('sub --count 5 --timeout 2 with no publisher exits 3', async () => {
     const started = Date.now();
     const s = await ledgecast(['sub', 'nobody.>', '--count', '5', '--timeout', '2', ...netArgs()]);
