@@ -106,6 +106,12 @@ export const BRIDGE_METRIC_SPECS: readonly Spec[] = [
   },
   { name: 'ledgecast_bridge_import_caught_up_total', type: 'counter', help: 'Messages published at an import start that a previous bridge had taken and not acknowledged.', read: (s) => s.import.caughtUp },
   { name: 'ledgecast_bridge_import_losses_total', type: 'counter', help: 'Loss markers published (ranges of other zones that will never cross).', read: (s) => s.import.losses },
+  {
+    name: 'ledgecast_bridge_import_expired_total',
+    type: 'counter',
+    help: "Messages of other zones' JetStream streams deleted before this bridge read them (max_age, max_msgs, a purge).",
+    read: (s) => s.import.expired,
+  },
   { name: 'ledgecast_bridge_import_restarts_total', type: 'counter', help: 'Import consumers started again after missed heartbeats.', read: (s) => s.import.restarts },
   {
     name: 'ledgecast_bridge_import_ack_confirms_total',

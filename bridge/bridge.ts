@@ -50,7 +50,9 @@ export interface BridgeEvents {
   importing: [boolean];
   /**
    * A failure the bridge retries by itself (an import consumer, listing streams, a local
-   * publish), or a message it cannot export (larger than the NATS server's `max_payload`).
+   * publish), a message it cannot export (larger than the NATS server's `max_payload`), or
+   * messages of another zone deleted from its JetStream stream before this bridge imported them
+   * (`import.expired`; the origin streams it can name also get a `dataLoss` 'expired').
    */
   error: [Error];
   /**
@@ -130,6 +132,8 @@ export interface BridgeStats {
     readonly tooLarge: number;
     /** Loss markers published: ranges of other zones' streams that will never cross (subscribers get one `dataLoss` naming the origin). */
     readonly losses: number;
+    /** Messages of other zones' JetStream streams deleted before this bridge read them (each jump said by an `error` event). */
+    readonly expired: number;
     /** Consumers started again after missed heartbeats (a NATS node, or the consumer's leader, gone). */
     readonly restarts: number;
     /** Requests confirming the last acknowledgement to JetStream (after it the consumer went idle, the connection came back, or consumer info showed it lost). */
@@ -178,7 +182,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private importTurn: Promise<void> = Promise.resolve();
   /** Per remote zone: counters, in flight, lag (kept across importers, like the counters). */
   private readonly progress = new ImportProgress();
-  private readonly importCounters = { imported: 0, filtered: 0, redelivered: 0, malformed: 0, caughtUp: 0, tooLarge: 0, losses: 0, restarts: 0, ackConfirms: 0, sameDomain: 0 };
+  private readonly importCounters = { imported: 0, filtered: 0, redelivered: 0, malformed: 0, caughtUp: 0, tooLarge: 0, losses: 0, expired: 0, restarts: 0, ackConfirms: 0, sameDomain: 0 };
   /** The peers heard in this zone's multicast domain (bridge/shared-domain.ts). */
   private readonly domain: SharedDomain;
   /** This bridge's unique id (in the import lease's key). */

@@ -46,6 +46,12 @@ export interface ImporterCounters {
   tooLarge: number;
   /** Loss markers published: ranges of other zones' streams that will never cross (loss records, or deleted from JetStream). */
   losses: number;
+  /**
+   * Messages of other zones' JetStream streams deleted before this bridge read them (`max_age`,
+   * `max_msgs`, a purge): a jump in the stream sequence. Each jump is said by an `error` event;
+   * the origin streams this bridge saw before it also get a loss marker ('expired').
+   */
+  expired: number;
   /** Consumers started again after missed heartbeats (a NATS node or the consumer's leader gone), or after deliveries that never arrived. */
   restarts: number;
   /**
@@ -433,12 +439,29 @@ export class Importer {
    * Publishes `m` in this zone: a promise that resolves once published (rejects if publishing
    * failed), or undefined when there is nothing to publish (filtered out, or not ours).
    */
+  /**
+   * Stream sequences `from..to` of zone `zone`'s stream were deleted before this bridge read
+   * them: never silent, even where no origin stream can be named (this bridge restarted since it
+   * last saw them, or never saw them: a loss marker then goes to nobody).
+   */
+  private sayDeleted(zone: string, from: number, to: number): void {
+    const n = to - from + 1;
+    this.counters.expired += n;
+    const range = from === to ? `${from}` : `${from}..${to}`;
+    this.onError(
+      new Error(
+        `zone ${zone}: ${n} message${n === 1 ? '' : 's'} of JetStream stream ${streamName(zone)} (stream seq ${range}) deleted before this bridge imported ${n === 1 ? 'it' : 'them'} (max_age, max_msgs or a purge): they never cross; subscribers get a dataLoss 'expired' for each origin stream this bridge had imported from since it started, the others go unnamed`,
+      ),
+    );
+  }
+
   private importOne(zone: string, m: StoredOrDelivered, h: StoredHeaders, gaps: OriginGaps): Promise<void> | undefined {
     if (m.redelivered) {
       this.counters.redelivered++;
       this.progress.count(zone, 'redelivered');
     }
-    gaps.passed(m.seq);
+    const deleted = gaps.passed(m.seq);
+    if (deleted !== undefined) this.sayDeleted(zone, deleted.from, deleted.to);
     const stored = this.subjectOf(zone, m.subject);
     const sender = h.sender;
     const incarnation = Number(h.incarnation);

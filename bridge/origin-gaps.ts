@@ -51,10 +51,20 @@ export class OriginGaps {
     this.previous = ackFloor;
   }
 
-  /** A message stored at stream sequence `at` was read (every one, imported or not: a jump between two is a deletion). */
-  passed(at: number): void {
-    if (at > this.previous + 1) this.deletedBefore = Math.max(this.deletedBefore, at);
+  /**
+   * A message stored at stream sequence `at` was read (every one, imported or not: a jump between
+   * two is a deletion). Returns the stream sequences deleted right before it, if any: said by the
+   * bridge whether or not {@link seen} can name their origin streams (it cannot for streams not
+   * seen since the bridge started).
+   */
+  passed(at: number): { readonly from: number; readonly to: number } | undefined {
+    let deleted: { readonly from: number; readonly to: number } | undefined;
+    if (at > this.previous + 1) {
+      this.deletedBefore = Math.max(this.deletedBefore, at);
+      deleted = { from: this.previous + 1, to: at - 1 };
+    }
     if (at > this.previous) this.previous = at;
+    return deleted;
   }
 
   /**

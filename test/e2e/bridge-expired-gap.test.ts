@@ -54,3 +54,32 @@ it("origin messages deleted from JetStream while the importing bridge was frozen
   ]);
   expect(got.errors).toEqual([]);
 }, 90_000);
+
+it('origin messages deleted from JetStream while the importing bridge was down (killed, then started again) are said by the restarted bridge in an error event naming how many', async () => {
+  const { server, subB, pubA, bridgeB } = await exportAtoB();
+  await pubA.call('publish', { subjects: ['k.a'], perSubject: 100 }, 30_000);
+  const first = await subB.call('collect', { expect: [100], timeoutMs: 20_000, quietMs: 500 }, 30_000);
+  expect(first.records[0].length).toBe(100);
+  await bridgeB.kill();
+  await pubA.call('publish', { subjects: ['k.a'], perSubject: 200, startIndex: 101 }, 30_000);
+  await within(15_000, 'LC_A storing 300', (async () => {
+    while ((await storedCount(server, 'LC_A')) < 300) await sleep(100);
+  })());
+  const nc = await connect({ servers: server.url });
+  cleanups.push(() => nc.close());
+  const jsm = await jetstreamManager(nc);
+  let deleted = 0;
+  for (let at = 1; at <= 300; at++) {
+    const m = await jsm.streams.getMessage('LC_A', { seq: at });
+    const q = Number(m?.header?.get('Lc-Seq'));
+    if (q >= 101 && q <= 150 && (await jsm.streams.deleteMessage('LC_A', at, false))) deleted++;
+  }
+  expect(deleted).toBe(50);
+  await bridgeB.start();
+  const got = await subB.call('collect', { expect: [250], timeoutMs: 30_000, quietMs: 2000 }, 40_000);
+  const seqs = originSeqs(got.records[0] as ImportedRec[]).get('A|pubA|k.a') ?? [];
+  expect(seqs).toEqual([...oneTo(100), ...oneTo(150).map((q) => q + 150)]);
+  // The restarted bridge never saw the origin stream: it cannot name it, but it says what was deleted.
+  const said = bridgeB.lastEvent('error');
+  expect(String(said?.message)).toMatch(/^zone A: 50 messages of JetStream stream LC_A \(stream seq \d+\.\.\d+\) deleted before this bridge imported them/);
+}, 90_000);

@@ -20,6 +20,7 @@ function stats(over: { exportAcked?: number; imported?: number; active?: boolean
       caughtUp: 0,
       tooLarge: 0,
       losses: 1,
+      expired: 0,
       restarts: 0,
       ackConfirms: 0,
       sameDomain: 0,

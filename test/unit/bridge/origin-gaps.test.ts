@@ -39,6 +39,18 @@ describe('OriginGaps: messages of another zone JetStream deleted before they wer
     expect(feed(g, [[50, 50]])).toEqual([[47, 49]]); // seen since: reported again
   });
 
+  it('says every deletion by its stream sequences, also the ones no origin stream can be named for (a bridge just started)', () => {
+    const g = new OriginGaps();
+    g.start(100); // a fresh process: acknowledged up to 100 by its previous run
+    expect(g.passed(151)).toEqual({ from: 101, to: 150 }); // 101..150 deleted meanwhile
+    expect(g.seen('pub', 7, 'k.a', 151, 151)).toBeUndefined(); // its origin stream is not known here
+    expect(g.passed(152)).toBeUndefined();
+    expect(g.passed(152)).toBeUndefined(); // delivered again: no deletion
+    expect(g.passed(160)).toEqual({ from: 153, to: 159 });
+    g.start(150); // a restart below what was read: what comes again is no deletion
+    expect(g.passed(151)).toBeUndefined();
+  });
+
   it('a gap without a deletion is a reordering: nothing reported, and the late seq is no gap either', () => {
     const g = new OriginGaps();
     g.start(0);
