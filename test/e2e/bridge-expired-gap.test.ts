@@ -12,9 +12,28 @@ import { afterEach, expect, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { cleanups, exportAtoB, oneTo, originSeqs, runCleanups, storedCount, type ImportedRec } from './bridge-helpers.js';
-import { sleep, within } from './helpers.js';
+import { sleep, within, type PeerProcess } from './helpers.js';
+import type { NatsServer } from './nats-server.js';
 
 afterEach(runCleanups);
+
+/** pubA publishes origin seqs 101..300 of k.a; once LC_A stores 300, origin seqs 101..150 are deleted from it (found by their Lc-Seq header). Returns how many were. */
+async function publishThenDelete(server: NatsServer, pubA: PeerProcess): Promise<number> {
+  await pubA.call('publish', { subjects: ['k.a'], perSubject: 200, startIndex: 101 }, 30_000);
+  await within(15_000, 'LC_A storing 300', (async () => {
+    while ((await storedCount(server, 'LC_A')) < 300) await sleep(100);
+  })());
+  const nc = await connect({ servers: server.url });
+  cleanups.push(() => nc.close());
+  const jsm = await jetstreamManager(nc);
+  let deleted = 0;
+  for (let at = 1; at <= 300; at++) {
+    const m = await jsm.streams.getMessage('LC_A', { seq: at });
+    const q = Number(m?.header?.get('Lc-Seq'));
+    if (q >= 101 && q <= 150 && (await jsm.streams.deleteMessage('LC_A', at, false))) deleted++;
+  }
+  return deleted;
+}
 
 it("origin messages deleted from JetStream while the importing bridge was frozen reach zone B as one dataLoss 'expired' naming the origin, then the rest, once, in order", async () => {
   // subB: the bridge's peer, frozen 8 s, stays known (peerExpiryMs 5 s by default).
@@ -27,21 +46,7 @@ it("origin messages deleted from JetStream while the importing bridge was frozen
   try {
     // Its open pull request expires (5 s): JetStream delivers nothing more to it.
     await sleep(6000);
-    await pubA.call('publish', { subjects: ['k.a'], perSubject: 200, startIndex: 101 }, 30_000);
-    await within(15_000, 'LC_A storing 300', (async () => {
-      while ((await storedCount(server, 'LC_A')) < 300) await sleep(100);
-    })());
-    // Origin seqs 101..150 deleted (found by their Lc-Seq header).
-    const nc = await connect({ servers: server.url });
-    cleanups.push(() => nc.close());
-    const jsm = await jetstreamManager(nc);
-    let deleted = 0;
-    for (let at = 1; at <= 300; at++) {
-      const m = await jsm.streams.getMessage('LC_A', { seq: at });
-      const q = Number(m?.header?.get('Lc-Seq'));
-      if (q >= 101 && q <= 150 && (await jsm.streams.deleteMessage('LC_A', at, false))) deleted++;
-    }
-    expect(deleted).toBe(50);
+    expect(await publishThenDelete(server, pubA)).toBe(50);
   } finally {
     bridgeB.signal('SIGCONT');
   }
@@ -61,20 +66,7 @@ it('origin messages deleted from JetStream while the importing bridge was down (
   const first = await subB.call('collect', { expect: [100], timeoutMs: 20_000, quietMs: 500 }, 30_000);
   expect(first.records[0].length).toBe(100);
   await bridgeB.kill();
-  await pubA.call('publish', { subjects: ['k.a'], perSubject: 200, startIndex: 101 }, 30_000);
-  await within(15_000, 'LC_A storing 300', (async () => {
-    while ((await storedCount(server, 'LC_A')) < 300) await sleep(100);
-  })());
-  const nc = await connect({ servers: server.url });
-  cleanups.push(() => nc.close());
-  const jsm = await jetstreamManager(nc);
-  let deleted = 0;
-  for (let at = 1; at <= 300; at++) {
-    const m = await jsm.streams.getMessage('LC_A', { seq: at });
-    const q = Number(m?.header?.get('Lc-Seq'));
-    if (q >= 101 && q <= 150 && (await jsm.streams.deleteMessage('LC_A', at, false))) deleted++;
-  }
-  expect(deleted).toBe(50);
+  expect(await publishThenDelete(server, pubA)).toBe(50);
   await bridgeB.start();
   const got = await subB.call('collect', { expect: [250], timeoutMs: 30_000, quietMs: 2000 }, 40_000);
   const seqs = originSeqs(got.records[0] as ImportedRec[]).get('A|pubA|k.a') ?? [];
