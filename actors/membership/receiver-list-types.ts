@@ -103,6 +103,8 @@ export interface ReceiverListCounters {
   peersEvictedCrowded: number;
   peersLeftBye: number;
   peersExpired: number;
+  /** Timers that fired late after a pause of this thread: expiry and probes waited for the socket to be read (pause-guard.ts). */
+  pausesHeld: number;
   peersRestarted: number;
   byesReceived: number;
   /** BYEs of a peer incarnation that is not listed. */
@@ -163,6 +165,7 @@ export function newReceiverListCounters(): ReceiverListCounters {
     peersEvictedCrowded: 0,
     peersLeftBye: 0,
     peersExpired: 0,
+    pausesHeld: 0,
     peersRestarted: 0,
     byesReceived: 0,
     byesIgnored: 0,
@@ -204,4 +207,12 @@ export interface PeerState {
   lastProvenMs: number;
   /** The latest advert of another incarnation deferred while this one was heard: taken once it falls silent. */
   pendingRestart: { readonly advert: AdvertFrame; readonly via: HeardVia; readonly source: string; readonly atMs: number } | undefined;
+}
+
+/** The addresses `st` is proven to use: its listener, then its first multicast and unicast sources. */
+export function sourcesOf(st: PeerState): string[] {
+  const out = [`${st.entry.host}:${st.entry.port}`];
+  if (st.multicastSource !== undefined) out.push(st.multicastSource);
+  if (st.unicastSource !== undefined) out.push(st.unicastSource);
+  return out;
 }

@@ -66,8 +66,9 @@ import type {
   ReceiverListSink,
 } from './receiver-list-types.js';
 import type { MutablePeerEntry, PeerState } from './receiver-list-types.js';
-import { newReceiverListCounters } from './receiver-list-types.js';
+import { newReceiverListCounters, sourcesOf } from './receiver-list-types.js';
 import { ProvenBefore } from './proven-before.js';
+import { PAUSE_GRACE_MS, PAUSE_LATE_MS, PauseGuard } from './pause-guard.js';
 
 /** Who listens to what. See the file overview for identity, liveness and bounds. */
 export class ReceiverList implements TimerCore {
@@ -92,6 +93,7 @@ export class ReceiverList implements TimerCore {
    * this stays a valid (possibly early) wake-up time without a scan; `onTimer` recomputes it.
    */
   private deadline: number | undefined;
+  private readonly pause: PauseGuard;
 
   constructor(deps: ReceiverListDeps, options?: ReceiverListOptions) {
     this.sink = deps.sink;
@@ -100,6 +102,7 @@ export class ReceiverList implements TimerCore {
     this.sources = new SourceQuota(this.o.maxPeersPerSource);
     this.tombstones = new Tombstones(this.o.maxPeers, this.o.peerExpiryMs);
     this.provenBefore = new ProvenBefore(this.o.maxPeers);
+    this.pause = new PauseGuard(PAUSE_LATE_MS, Math.min(PAUSE_GRACE_MS, this.o.peerExpiryMs / 2));
     this.limitsSaid = new Set();
     if (deps.self !== undefined) this.self = copyPeer(deps.self);
   }
@@ -200,7 +203,7 @@ export class ReceiverList implements TimerCore {
     }
     if (known !== undefined) {
       this.remove(known);
-      this.tombstones.add(known.entry.peer, nowMs, this.sourcesOf(known));
+      this.tombstones.add(known.entry.peer, nowMs, sourcesOf(known));
       this.counters.peersRestarted++;
       this.sink.peerLeft(known.entry.peer, 'restarted');
     }
@@ -299,7 +302,7 @@ export class ReceiverList implements TimerCore {
       return;
     }
     this.remove(st);
-    this.tombstones.add(st.entry.peer, nowMs, this.sourcesOf(st));
+    this.tombstones.add(st.entry.peer, nowMs, sourcesOf(st));
     this.counters.peersLeftBye++;
     this.sink.peerLeft(st.entry.peer, 'bye');
   }
@@ -321,7 +324,7 @@ export class ReceiverList implements TimerCore {
    */
   provenSourcesOf(peer: PeerId): string[] | undefined {
     const st = this.lookup(peer);
-    return st === undefined ? undefined : this.sourcesOf(st);
+    return st === undefined ? undefined : sourcesOf(st);
   }
 
   /**
@@ -380,9 +383,14 @@ export class ReceiverList implements TimerCore {
   /**
    * Expires silent peers, takes the restarts deferred while the old incarnation was heard once it
    * fell silent (a restarted process that closes at once advertises no more), and declares
-   * multicast-unreachable ones whose probe time is up.
+   * multicast-unreachable ones whose probe time is up; after a pause of this thread, only once
+   * the peers' datagrams waiting in the socket were read (pause-guard.ts).
    */
   onTimer(nowMs: number): void {
+    if (this.pause.holds(nowMs, this.deadline)) {
+      [this.counters.pausesHeld, this.deadline] = [this.pause.pauses, this.pause.holdUntilMs];
+      return;
+    }
     const expired: PeerState[] = [];
     const unreachable: PeerState[] = [];
     const restarted: NonNullable<PeerState['pendingRestart']>[] = [];
@@ -449,8 +457,7 @@ export class ReceiverList implements TimerCore {
    * unicast only (adverts to seeds, its channel frames).
    */
   private probePending(st: PeerState): boolean {
-    const e = st.entry;
-    if (!e.multicast || st.forcedUnicast || st.unicastOnlySinceMs === undefined) return false;
+    if (!st.entry.multicast || st.forcedUnicast || st.unicastOnlySinceMs === undefined) return false;
     // Still heard by unicast when the probe is due (within half the probe before it): a peer that
     // went silent on both ways meanwhile (its process stopped) is not suspected; if it speaks by
     // unicast again, after that pause, a new run begins.
@@ -547,13 +554,6 @@ export class ReceiverList implements TimerCore {
   private proves(st: PeerState, source: string): boolean {
     if (typeof source !== 'string') return false;
     return source === st.multicastSource || source === st.unicastSource || source === `${st.entry.host}:${st.entry.port}`;
-  }
-
-  private sourcesOf(st: PeerState): string[] {
-    const out = [`${st.entry.host}:${st.entry.port}`];
-    if (st.multicastSource !== undefined) out.push(st.multicastSource);
-    if (st.unicastSource !== undefined) out.push(st.unicastSource);
-    return out;
   }
 
   /** Tells the sink the first time `limit` is met (then only the counters say it). */

@@ -42,4 +42,25 @@ describe('a paused subscriber', () => {
       });
     }
   }, 120_000);
+  it('stopped past peerExpiryMs, then resumed: it reads what waited before judging anyone, so it says no live peer left', async () => {
+    const net = freshNetwork();
+    const [s1, s2] = await Promise.all([startPeer('s1', net), startPeer('s2', net)]);
+    await Promise.all([s1, s2].map((s) => s.call('count', { patterns: ['pe.>'] })));
+    const pub = await startPeer('pub', net);
+    await pub.waitJoined(['s1', 's2']);
+    await s2.waitJoined(['pub', 's1']);
+    // Traffic the whole time: the publisher and s1 are heard throughout (adverts, data).
+    const publishing = pub.call('publish', { subjects: ['pe.a'], perSubject: 40_000, pauseEvery: 50, pauseMs: 10 }, 60_000);
+    await sleep(1000);
+    s2.signal('SIGSTOP');
+    await sleep(7000); // past peerExpiryMs (5 s)
+    s2.signal('SIGCONT');
+    await publishing;
+    await sleep(1500);
+    const left = s2.events.filter((e) => e.event === 'peerLeft').map((e) => [e.payload.name, e.payload.reason]);
+    expect(left).toEqual([]);
+    const got = await s2.call<Counted>('counted', { expect: [40_000], timeoutMs: 20_000 }, 30_000);
+    expect({ counts: got.counts, dataLoss: got.dataLoss }).toEqual({ counts: [40_000], dataLoss: [] });
+    await pub.call('close', {}, 30_000);
+  }, 90_000);
 });

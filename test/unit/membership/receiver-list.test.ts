@@ -4,6 +4,7 @@ import { ADVERT_FLAGS } from '../../../codecs/frame.js';
 import type { AdvertFrame, PeerId } from '../../../codecs/frame.js';
 import { InvalidOptionError } from '../../../errors.js';
 import { ReceiverList } from '../../../actors/membership/receiver-list.js';
+import { PAUSE_GRACE_MS } from '../../../actors/membership/pause-guard.js';
 import type { PeerEntry, ReceiverListSink } from '../../../actors/membership/receiver-list-types.js';
 import type { ReceiverListOptions } from '../../../actors/subjects/options.js';
 
@@ -417,6 +418,33 @@ describe('ReceiverList leaving', () => {
     expect(list.nextDeadlineMs()).toBeUndefined();
   });
 
+  it('after a pause of its own thread (a timer far past its deadline) reads what waits before it expires anyone: live peers stay, silent ones leave one grace later', () => {
+    const { sink, list } = setup({ peerExpiryMs: 5000 });
+    list.onAdvert(0, advert('a', 1, ['x']), 'multicast');
+    list.onAdvert(0, advert('b', 1, ['y']), 'multicast');
+    // SIGSTOP for 10 s: the timer due at 5000 fires at 12,000, before the socket is read.
+    list.onTimer(12_000);
+    expect(list.size).toBe(2);
+    expect(list.counters.pausesHeld).toBe(1);
+    expect(list.nextDeadlineMs()).toBe(12_000 + PAUSE_GRACE_MS);
+    // a is alive (its next advert), b is not.
+    list.onHeard(12_900, { name: 'a', incarnation: 1 }, 'multicast');
+    list.onTimer(12_000 + PAUSE_GRACE_MS);
+    expect(sink.events.filter((e) => e.kind === 'left')).toEqual([{ kind: 'left', peer: 'b#1', reason: 'expired' }]);
+    expect(list.size).toBe(1);
+  });
+
+  it('holds a decision once per pause: a starved thread whose every timer is late still expires a silent peer', () => {
+    const { list } = setup({ peerExpiryMs: 1000 });
+    list.onAdvert(0, advert('a', 1, ['x']), 'multicast');
+    list.onTimer(5000); // late: held (half of peerExpiryMs at most: 500 ms)
+    expect(list.size).toBe(1);
+    expect(list.nextDeadlineMs()).toBe(5500);
+    list.onTimer(6500); // late again, right after the hold: decides
+    expect(list.size).toBe(0);
+    expect(list.counters.pausesHeld).toBe(1);
+  });
+
   it('lets an expired peer join again when heard again', () => {
     const { sink, list } = setup({ peerExpiryMs: 1000 });
     list.onAdvert(0, advert('a', 1, []), 'multicast');
@@ -733,6 +761,8 @@ describe('ReceiverList against a model', () => {
       fc.property(fc.array(fc.tuple(step, fc.integer({ min: 0, max: 1500 })), { maxLength: 40 }), (steps) => {
         const { sink, list } = setup({ maxPeers: 3, peerExpiryMs: 2000, multicastProbeMs: 1000, maxPatternsPerPeer: 3 });
         let now = 0;
+        // A timer late by a pause holds expiry (pause-guard.ts): the deadline is then the hold's end.
+        let holdUntil = Number.NEGATIVE_INFINITY;
         const listed = new Set<string>();
         for (const [s, dt] of steps) {
           now += dt;
@@ -741,8 +771,10 @@ describe('ReceiverList against a model', () => {
           else if (s.kind === 'heard') list.onHeard(now, { name: s.name, incarnation: s.inc }, s.via);
           else {
             const d = list.nextDeadlineMs();
+            const held = list.counters.pausesHeld;
             if (d !== undefined) list.onTimer(Math.max(now, d));
             now = Math.max(now, d ?? now);
+            if (list.counters.pausesHeld > held) holdUntil = now + PAUSE_GRACE_MS;
           }
           expect(list.size).toBeLessThanOrEqual(3);
           const entries = list.entries();
@@ -755,7 +787,7 @@ describe('ReceiverList against a model', () => {
             expect(e.patterns.length).toBeLessThanOrEqual(3);
             const d = list.nextDeadlineMs();
             expect(d).toBeDefined();
-            expect(d as number).toBeLessThanOrEqual(e.lastHeardMs + 2000);
+            expect(d as number).toBeLessThanOrEqual(Math.max(e.lastHeardMs + 2000, holdUntil));
           }
         }
         // Joins and leaves alternate per incarnation, and what is listed is exactly joined minus left.
