@@ -268,12 +268,15 @@ export class Advertiser implements TimerCore {
 
   /**
    * Says BYE (again, at each `leaving`: the peer sends a few, spaced, so one loss does not hide
-   * it), naming `streams`' final entries: as many BYE frames as they need, each to everyone.
+   * it), naming `streams`' final entries: as many BYE frames as they need, each to everyone, and
+   * by unicast to `expired` too (listeners of peers that expired lately: recently-expired.ts).
    */
-  onLeaving(streams: readonly StreamInfo[]): void {
+  onLeaving(streams: readonly StreamInfo[], expired: readonly { host: string; port: number }[] = []): void {
     this.closing = true;
     this.nextAdvertMs = undefined;
     const addresses = this.unicastAddresses(true);
+    const known = new Set(addresses.map((a) => `${a.host}:${a.port}`));
+    for (const a of expired) if (!known.has(`${a.host}:${a.port}`)) addresses.push(a);
     for (const bye of packByes(this.self, streams, this.config.maxDatagramBytes)) {
       if (this.multicast) this.send(bye, { kind: 'group', group: this.baseGroup });
       for (const a of addresses) this.send(bye, { kind: 'address', host: a.host, port: a.port });

@@ -56,6 +56,7 @@ import { Advertiser } from './advertiser.js';
 import { PatternSync } from './pattern-sync.js';
 import { ERROR_CODES, LedgecastError, serializeError } from '../../errors.js';
 import { newReceiversActorCounters } from './receivers-actor-counters.js';
+import { RecentlyExpired } from './recently-expired.js';
 // Data-path messages cross threads in their own byte layout (registers the packers).
 import '../thread-packers.js';
 
@@ -90,6 +91,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
   const isTarget = (e: PeerEntry): boolean => !multicast || e.unicastOnly;
   const emit = (event: AppEvent): void => ctx.emit(event);
 
+  const recentlyExpired = new RecentlyExpired();
   const list = new ReceiverList(
     {
       self,
@@ -99,6 +101,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
           if (!multicast) list.markUnicastOnly(e.peer);
           const target = isTarget(e);
           told.set(peerKey(e.peer), { host: e.host, port: e.port, patterns: e.patterns, target });
+          recentlyExpired.remove(e.host, e.port);
           if (target) targetsChanged = true;
           emit({ kind: 'peerJoined', peer: e.peer, host: e.host, port: e.port, patterns: e.patterns });
           refs!.socket.send({ kind: 'peerAddress', peer: e.peer, host: e.host, port: e.port });
@@ -176,7 +179,10 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
   function onPeerLeft(peer: PeerId, reason: PeerLeftReason): void {
     sync.forget(peer);
     const key = peerKey(peer);
-    if (told.get(key)?.target === true) targetsChanged = true;
+    const t = told.get(key);
+    if (t?.target === true) targetsChanged = true;
+    // A peer only paused past its expiry still gets our BYE, by unicast (recently-expired.ts).
+    if (reason === 'expired' && t !== undefined) recentlyExpired.add(ctx.clock(), t.host, t.port);
     told.delete(key);
     sourcesTold.delete(key);
     emit({ kind: 'peerLeft', peer, reason });
@@ -360,7 +366,7 @@ export function createActor(config: PeerConfig, ctx: ActorContext): Actor<Receiv
           advertiser.onLocalPatterns(now, msg.patterns);
           break;
         case 'leaving':
-          advertiser.onLeaving(Array.isArray(msg.streams) ? msg.streams : []);
+          advertiser.onLeaving(Array.isArray(msg.streams) ? msg.streams : [], recentlyExpired.listeners(ctx.clock()));
           break;
         default:
           assertNever(msg);
