@@ -415,6 +415,29 @@ describe('Receiver incarnations', () => {
     ]);
   });
 
+  it('marks every part of the unheard numbers skipped, however the losses come: in parts, one number, past the skip', () => {
+    const { rx, sink, runUntil } = setup();
+    rx.onData(0, A1, 1, msg(1));
+    rx.onAdvert(2000, A2);
+    rx.onData(2000, A2, 10, msg(12)); // skipped 2..9; 10 and 11 are the new incarnation's, missed too
+    runUntil(2100);
+    rx.onUnavailable(2100, A2, 's', 2, 4); // a part of the skip
+    rx.onUnavailable(2100, A2, 's', 5, 11); // the rest, and on past it
+    expect(sink.losses().map((l) => [l.from, l.to, l.skipped])).toEqual([
+      [2, 4, true],
+      [5, 9, true],
+      [10, 11, undefined],
+    ]);
+    // A skip of one number.
+    const one = setup();
+    one.rx.onData(0, A1, 1, msg(1));
+    one.rx.onAdvert(2000, A2);
+    one.rx.onData(2000, A2, 3, msg(3));
+    one.runUntil(2100);
+    one.rx.onUnavailable(2100, A2, 's', 2, 2);
+    expect(one.sink.losses().map((l) => [l.from, l.to, l.skipped])).toEqual([[2, 2, true]]);
+  });
+
   it('says nothing is skipped when the new incarnation goes on right after what was heard', () => {
     const { rx, sink, runUntil } = setup();
     rx.onData(0, A1, 1, msg(1));
